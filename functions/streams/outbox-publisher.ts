@@ -1,0 +1,13 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { EventBridgePublisher } from '#shared/adapters/eventbridge/eventbridge-publisher.ts';
+import { publishOutboxRecords } from '#shared/adapters/dynamodb/outbox-stream.ts';
+
+// Table stream (filtered to new outbox items) → EventBridge bus "crm".
+const publisher = new EventBridgePublisher({
+  client: new EventBridgeClient({}),
+  busName: process.env.EVENT_BUS_NAME ?? 'crm',
+});
+
+export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> =>
+  publishOutboxRecords(event.Records, publisher);

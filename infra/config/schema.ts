@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { STAGE_CATEGORIES, CLOSED_CATEGORIES } from '#shared/domain/pipeline-defaults.ts';
+import { REMINDER_PRESET_NAMES } from '#shared/domain/reminders.ts';
+
+// The deployment's config: one file, validated here at `cdk synth` and at `npm start`, and
+// exported as JSON Schema (infra/config/crm.config.schema.json) for editors.
+
+const isTimeZone = (tz: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export const stageConfigSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  category: z.enum(STAGE_CATEGORIES),
+  likelihood: z.number().int().min(0).max(100).describe('Default win likelihood, percent'),
+});
+
+export const pipelineConfigSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    stages: z.array(stageConfigSchema).min(4),
+  })
+  .superRefine((pipeline, ctx) => {
+    for (const category of CLOSED_CATEGORIES) {
+      const count = pipeline.stages.filter((s) => s.category === category).length;
+      if (count !== 1) {
+        ctx.addIssue({ code: 'custom', path: ['stages'], message: `needs exactly one "${category}" stage, has ${count}` });
+      }
+    }
+    const firstClosed = pipeline.stages.findIndex((s) => s.category !== 'active');
+    if (firstClosed === 0) ctx.addIssue({ code: 'custom', path: ['stages'], message: 'needs at least one active stage' });
+    pipeline.stages.slice(firstClosed).forEach((s, i) => {
+      if (s.category === 'active') {
+        ctx.addIssue({ code: 'custom', path: ['stages', firstClosed + i], message: 'active stages come before the closed ones' });
+      }
+    });
+  });
+
+/** An automated action (F10): a trigger event, an optional EventBridge pattern on its detail, actions. */
+export const automationRuleSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and dashes'),
+  description: z.string().max(500).optional(),
+  enabled: z.boolean().default(true),
+  on: z.string().regex(/^[a-z_]+\.[a-z_]+$/, 'an event type such as "deal.created"'),
+  /** Extra EventBridge pattern conditions on the event's detail (the envelope). */
+  filter: z.record(z.string(), z.unknown()).optional(),
+  actions: z
+    .array(
+      z.discriminatedUnion('type', [
+        z.strictObject({
+          type: z.literal('create_task'),
+          content: z.string().min(1).max(2000),
+          assignee: z.union([z.literal('record_owner'), z.string().min(1)]).default('record_owner'),
+          due_in_minutes: z.number().int().min(0).optional(),
+        }),
+        z.strictObject({
+          type: z.literal('set_custom_field'),
+          field: z.string().min(1),
+          value: z.union([z.string(), z.number(), z.boolean(), z.null()]),
+        }),
+      ]),
+    )
+    .min(1),
+});
+
+export const crmConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
+  stage: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'lowercase letters, digits and dashes, at most 16'),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as "eu-west-1"'),
+  account: z.strictObject({
+    company_name: z.string().trim().min(1).max(200),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "EUR"'),
+    time_zone: z.string().refine(isTimeZone, 'an IANA time zone such as "Europe/Paris"'),
+    time_format: z.enum(['12h', '24h']),
+    logo_url: z.url({ protocol: /^https$/ }).optional(),
+  }),
+  email: z.strictObject({
+    sender_address: z.email(),
+    sender_name: z.string().min(1).max(100).optional(),
+  }),
+  default_pipeline: pipelineConfigSchema,
+  reminders: z.strictObject({
+    task_presets: z.array(z.enum(REMINDER_PRESET_NAMES as [string, ...string[]])).min(1),
+    appointment_default_offset_minutes: z.number().int().min(0).max(7 * 24 * 60),
+  }),
+  automation_rules: z.array(automationRuleSchema).default([]),
+  log_retention_days: z.number().int().positive().default(30),
+});
+
+export type CrmConfig = z.infer<typeof crmConfigSchema>;
+export type AutomationRule = z.infer<typeof automationRuleSchema>;

@@ -1,0 +1,21 @@
+// The environment every CRM Lambda reads, set by CrmFunction in AWS and by the local cloud
+// on a laptop. One list, so both sides set the same names.
+export const RUNTIME_ENV = {
+  tableName: 'TABLE_NAME',
+  eventBusName: 'EVENT_BUS_NAME',
+  /** HMAC key of list cursors. */
+  cursorSecret: 'CURSOR_SECRET',
+  corsAllowOrigins: 'CORS_ALLOW_ORIGINS',
+  /** JSON of the account defaults from the deployment config (company name, currency...). */
+  accountDefaults: 'CRM_ACCOUNT_DEFAULTS',
+  scheduleGroupName: 'SCHEDULE_GROUP_NAME',
+  sesConfigurationSet: 'SES_CONFIGURATION_SET',
+  senderAddress: 'SENDER_ADDRESS',
+  userPoolId: 'USER_POOL_ID',
+} as const;
+
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') throw new Error(`environment variable ${name} is not set`);
+  return value;
+}

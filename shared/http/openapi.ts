@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import type { AnyRoute } from './contract.ts';
+
+// The OpenAPI 3.1 document, generated from the route contracts (zod → JSON Schema 2020-12,
+// which OpenAPI 3.1 uses as is).
+
+const problemSchema = {
+  type: 'object',
+  required: ['type', 'title', 'status', 'detail'],
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+    },
+    current: {},
+  },
+} as const;
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+const problemRef = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+
+export function openApiDocument(routes: readonly AnyRoute[], info: { title: string; version: string }): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const parameters: unknown[] = [];
+    for (const [location, schema] of [['path', r.params], ['query', r.query]] as const) {
+      if (!schema) continue;
+      const json = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+      for (const [name, property] of Object.entries(json.properties ?? {})) {
+        parameters.push({ name, in: location, required: location === 'path' || (json.required ?? []).includes(name), schema: property });
+      }
+    }
+    if (r.idempotent) {
+      parameters.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } });
+    }
+    if (r.conditional) {
+      parameters.push({ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'The record version' });
+    }
+    const responses: Record<string, unknown> = {
+      [String(r.status)]: r.response
+        ? { description: 'Success', content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } }
+        : { description: 'Success, no content' },
+      '400': problemRef('Malformed request'),
+      '422': problemRef('Invalid fields, one entry per field'),
+    };
+    if (r.access !== 'public') {
+      responses['401'] = problemRef('Missing or invalid token');
+      responses['403'] = problemRef('Your role may not do this');
+    }
+    if (r.params) responses['404'] = problemRef('Not found, or not visible to you');
+    if (r.conditional) responses['412'] = problemRef('If-Match names an old version; `current` holds the record');
+    const operation: Record<string, unknown> = {
+      operationId: r.id,
+      summary: r.summary,
+      tags: r.tags ?? [r.family],
+      parameters,
+      responses,
+      security: r.access === 'public' ? [] : [{ bearer: [] }],
+      'x-crm-roles': r.access === 'public' ? 'public' : [...r.access],
+    };
+    if (r.body) {
+      operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } };
+    }
+    (paths[r.path] ??= {})[r.method.toLowerCase()] = operation;
+  }
+  return {
+    openapi: '3.1.0',
+    info,
+    paths,
+    components: {
+      schemas: { Problem: problemSchema },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    },
+  };
+}

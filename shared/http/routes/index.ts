@@ -1,0 +1,6 @@
+import type { AnyRoute } from '../contract.ts';
+import { platformRoutes } from './platform.ts';
+
+// Every route of the API. API Gateway, the local server, the OpenAPI document and the
+// authorization matrix test all read this list.
+export const allRoutes: readonly AnyRoute[] = [...platformRoutes];
