@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
@@ -75,6 +76,8 @@ export function httpHandler(bindings: RouteBinding[], options: HttpHandlerOption
 
   async function handle(event: HttpEvent, context: Context): Promise<APIGatewayProxyStructuredResultV2> {
     const correlationId = header(event.headers, 'x-correlation-id') ?? event.requestContext?.requestId ?? newId();
+    // Three metrics per function, no per-route dimension: custom metrics are billed per series.
+    metrics.addMetric('Requests', MetricUnit.Count, 1);
     const base = { ...SECURITY_HEADERS, ...corsHeaders(header(event.headers, 'origin'), allowedOrigins), 'x-correlation-id': correlationId };
     try {
       const binding = byKey.get(event.routeKey);
@@ -101,6 +104,7 @@ export function httpHandler(bindings: RouteBinding[], options: HttpHandlerOption
       );
     } catch (error) {
       const problem = toProblem(error);
+      metrics.addMetric(problem.status >= 500 ? 'ServerErrors' : 'ClientErrors', MetricUnit.Count, 1);
       if (problem.status >= 500) logger.error('request failed', { error: error as Error, routeKey: event.routeKey });
       else logger.info('request refused', { status: problem.status, detail: problem.detail });
       return {

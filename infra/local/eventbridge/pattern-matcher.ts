@@ -9,9 +9,7 @@ type OneOrMany = string | readonly string[];
 type IgnoreCase = { readonly 'equals-ignore-case': string };
 type NumericOperator = '=' | '<' | '<=' | '>' | '>=';
 
-export type NumericCondition =
-  | readonly [NumericOperator, number]
-  | readonly ['>' | '>=', number, '<' | '<=', number];
+export type NumericCondition = readonly [NumericOperator, number] | readonly ['>' | '>=', number, '<' | '<=', number];
 
 export type AnythingBut =
   | string
@@ -90,12 +88,13 @@ interface Compilation {
 const OR_KEY = '$or';
 
 // event-ruler refuses these as field names inside "$or", where they would be ambiguous.
-const RESERVED_IN_OR = new Set([
-  'exactly', 'equals-ignore-case', 'prefix', 'suffix', 'anything-but', 'exists', 'wildcard', 'numeric',
-  'cidr', '=', '<', '<=', '>', '>=', 'regex', 'not-wildcard', 'not-equals-ignore-case', 'date-after',
-  'date-on-or-after', 'date-before', 'date-on-or-before', 'in-date-range', 'ip-address-in-range',
-  'ip-address-not-in-range',
-]);
+const RESERVED_IN_OR = new Set(
+  [
+    'exactly equals-ignore-case prefix suffix anything-but exists wildcard numeric cidr = < <= > >= regex',
+    'not-wildcard not-equals-ignore-case date-after date-on-or-after date-before date-on-or-before',
+    'in-date-range ip-address-in-range ip-address-not-in-range',
+  ].flatMap((words) => words.split(' ')),
+);
 
 function compilePattern(pattern: unknown): Compilation {
   const problems: string[] = [];
@@ -173,20 +172,15 @@ function compileMatchValue(value: unknown, path: string, problems: string[]): Ma
     return valueMatcher((v) => v === value);
   }
   if (!isPlainObject(value)) {
-    problems.push(`${path}: a value must be a string, number, boolean, null or an operator object`);
-    return undefined;
+    return fail(problems, `${path}: a value must be a string, number, boolean, null or an operator object`);
   }
   const keys = Object.keys(value);
   const [operator] = keys;
   if (keys.length !== 1 || operator === undefined) {
-    problems.push(`${path}: an operator object must have exactly one key, found ${keys.length}`);
-    return undefined;
+    return fail(problems, `${path}: an operator object must have exactly one key, found ${keys.length}`);
   }
   const compile = OPERATORS.get(operator);
-  if (!compile) {
-    problems.push(`${path}: unknown operator "${operator}"`);
-    return undefined;
-  }
+  if (!compile) return fail(problems, `${path}: unknown operator "${operator}"`);
   return compile(value[operator], childPath(path, operator), problems);
 }
 
@@ -232,17 +226,18 @@ function compileAffix(kind: Affix, operand: unknown, path: string, problems: str
     const folded = foldCase(ignoringCase);
     return valueMatcher((v) => typeof v === 'string' && hasAffix(foldCase(v), folded));
   }
-  problems.push(`${path}: ${kind} must be a string or {"equals-ignore-case": string}`);
-  return undefined;
+  return fail(problems, `${path}: ${kind} must be a string or {"equals-ignore-case": string}`);
 }
 
 function compileEqualsIgnoreCase(operand: unknown, path: string, problems: string[]): Matcher | undefined {
-  if (typeof operand !== 'string') {
-    problems.push(`${path}: equals-ignore-case must be a string`);
-    return undefined;
-  }
-  const folded = foldCase(operand);
-  return valueMatcher((v) => typeof v === 'string' && foldCase(v) === folded);
+  if (typeof operand !== 'string') return fail(problems, `${path}: equals-ignore-case must be a string`);
+  const equals = equalsIgnoringCase(operand);
+  return valueMatcher((v) => typeof v === 'string' && equals(v));
+}
+
+function equalsIgnoringCase(expected: string): (value: string) => boolean {
+  const folded = foldCase(expected);
+  return (value) => foldCase(value) === folded;
 }
 
 function compileWildcard(operand: unknown, path: string, problems: string[]): Matcher | undefined {
@@ -251,10 +246,7 @@ function compileWildcard(operand: unknown, path: string, problems: string[]): Ma
 }
 
 function compileExists(operand: unknown, path: string, problems: string[]): Matcher | undefined {
-  if (typeof operand !== 'boolean') {
-    problems.push(`${path}: exists must be true or false`);
-    return undefined;
-  }
+  if (typeof operand !== 'boolean') return fail(problems, `${path}: exists must be true or false`);
   // A present value is always a leaf: objects and empty arrays never become fields.
   return operand ? valueMatcher(() => true) : { kind: 'absent' };
 }
@@ -271,18 +263,13 @@ function compileAnythingBut(operand: unknown, path: string, problems: string[]):
     const excludes = anythingButStringTest(operand, path, problems);
     return excludes && valueMatcher((v) => typeof v !== 'string' || !excludes(v));
   }
-  problems.push(`${path}: anything-but must be a string, a number, a list of either, or an operator object`);
-  return undefined;
+  return fail(problems, `${path}: anything-but must be a string, a number, a list of either, or an operator object`);
 }
 
 function anythingButList(values: readonly unknown[], path: string, problems: string[]): readonly Leaf[] | undefined {
-  const allStrings = values.every((v) => typeof v === 'string');
-  const allNumbers = values.every((v) => typeof v === 'number' && Number.isFinite(v));
-  if (values.length === 0 || !(allStrings || allNumbers)) {
-    problems.push(`${path}: anything-but list must be non-empty and all strings or all numbers`);
-    return undefined;
-  }
-  return values as readonly (string | number)[];
+  const sameType = values.every((v) => typeof v === 'string') || values.every((v) => typeof v === 'number');
+  if (values.length > 0 && sameType) return values;
+  return fail(problems, `${path}: anything-but list must be non-empty and all strings or all numbers`);
 }
 
 type StringTest = (value: string) => boolean;
@@ -291,12 +278,16 @@ type StringTestCompiler = (text: string, path: string, problems: string[]) => St
 const ANYTHING_BUT_OPERATORS = new Map<string, StringTestCompiler>([
   ['prefix', (text, path, problems) => nonEmpty(text, path, problems) && ((v) => v.startsWith(text))],
   ['suffix', (text, path, problems) => nonEmpty(text, path, problems) && ((v) => v.endsWith(text))],
-  ['equals-ignore-case', (text) => (v) => foldCase(v) === foldCase(text)],
+  ['equals-ignore-case', (text) => equalsIgnoringCase(text)],
   ['wildcard', wildcardTest],
 ]);
 
 /** The excluded strings of {"anything-but": {"prefix" | "suffix" | "wildcard" | "equals-ignore-case": ...}}. */
-function anythingButStringTest(operand: Record<string, unknown>, path: string, problems: string[]): StringTest | undefined {
+function anythingButStringTest(
+  operand: Record<string, unknown>,
+  path: string,
+  problems: string[],
+): StringTest | undefined {
   const [operator, ...others] = Object.keys(operand);
   const compileOne = operator === undefined ? undefined : ANYTHING_BUT_OPERATORS.get(operator);
   if (operator === undefined || !compileOne || others.length > 0) {
@@ -347,11 +338,19 @@ function compileNumeric(operand: unknown, path: string, problems: string[]): Mat
   return valueMatcher((v) => typeof v === 'number' && comparisons.every(([op, bound]) => COMPARISONS[op](v, bound)));
 }
 
-function comparison(operand: readonly unknown[], index: number, path: string, problems: string[]): Comparison | undefined {
+function comparison(
+  operand: readonly unknown[],
+  index: number,
+  path: string,
+  problems: string[],
+): Comparison | undefined {
   const operator = operand[index];
   const bound = operand[index + 1];
   if (!isNumericOperator(operator)) {
-    return fail(problems, `${path}[${index}]: unknown numeric operator ${JSON.stringify(operator)} (use =, <, <=, >, >=)`);
+    return fail(
+      problems,
+      `${path}[${index}]: unknown numeric operator ${JSON.stringify(operator)} (use =, <, <=, >, >=)`,
+    );
   }
   if (typeof bound !== 'number' || !Number.isFinite(bound)) {
     return fail(problems, `${path}[${index + 1}]: the value after "${operator}" must be a number`);
@@ -366,9 +365,15 @@ function isNumericOperator(value: unknown): value is NumericOperator {
 // EventBridge only accepts a lower bound followed by an upper bound, and a non-empty range.
 function isRange([lower, upper]: readonly Comparison[], path: string, problems: string[]): boolean {
   const before = problems.length;
-  if (lower && lower[0] !== '>' && lower[0] !== '>=') problems.push(`${path}[0]: a two-sided range starts with ">" or ">="`);
-  if (upper && upper[0] !== '<' && upper[0] !== '<=') problems.push(`${path}[2]: a two-sided range ends with "<" or "<="`);
-  if (lower && upper && lower[1] >= upper[1]) problems.push(`${path}: the lower bound must be less than the upper bound`);
+  if (lower && lower[0] !== '>' && lower[0] !== '>=') {
+    problems.push(`${path}[0]: a two-sided range starts with ">" or ">="`);
+  }
+  if (upper && upper[0] !== '<' && upper[0] !== '<=') {
+    problems.push(`${path}[2]: a two-sided range ends with "<" or "<="`);
+  }
+  if (lower && upper && lower[1] >= upper[1]) {
+    problems.push(`${path}: the lower bound must be less than the upper bound`);
+  }
   return problems.length === before;
 }
 
@@ -376,32 +381,35 @@ function isRange([lower, upper]: readonly Comparison[], path: string, problems: 
 // wildcard: "*" matches any run of characters (including none and "/"); "\*" and "\\" are literals.
 
 function wildcardTest(operand: unknown, path: string, problems: string[]): ((v: string) => boolean) | undefined {
-  if (typeof operand !== 'string') {
-    problems.push(`${path}: wildcard must be a string`);
-    return undefined;
-  }
+  if (typeof operand !== 'string') return fail(problems, `${path}: wildcard must be a string`);
   const segments = wildcardSegments(operand, path, problems);
   return segments && ((v) => matchesSegments(v, segments));
 }
 
 /** The literal pieces between the unescaped stars, or undefined when the pattern is malformed. */
 function wildcardSegments(pattern: string, path: string, problems: string[]): string[] | undefined {
-  const segments = [''];
+  const segments: string[] = [];
+  let literal = '';
   for (let i = 0; i < pattern.length; i++) {
-    const char = pattern[i];
+    const char = pattern.charAt(i);
     if (char === '*') {
-      if (pattern[i + 1] === '*') return fail(problems, `${path}: consecutive "*" at position ${i} are not allowed`);
-      segments.push('');
+      if (pattern.charAt(i + 1) === '*') {
+        return fail(problems, `${path}: consecutive "*" at position ${i} are not allowed`);
+      }
+      segments.push(literal);
+      literal = '';
     } else if (char === '\\') {
-      const next = pattern[i + 1];
-      if (next !== '*' && next !== '\\') return fail(problems, `${path}: invalid escape at position ${i} (only \\* and \\\\)`);
-      segments[segments.length - 1] += next;
+      const next = pattern.charAt(i + 1);
+      if (next !== '*' && next !== '\\') {
+        return fail(problems, `${path}: invalid escape at position ${i} (only \\* and \\\\)`);
+      }
+      literal += next;
       i++;
     } else {
-      segments[segments.length - 1] += char;
+      literal += char;
     }
   }
-  return segments;
+  return [...segments, literal];
 }
 
 // Leftmost placement of each middle piece is optimal when the only wildcard is "*".
@@ -425,10 +433,7 @@ function matchesSegments(value: string, segments: readonly string[]): boolean {
 
 function compileCidr(operand: unknown, path: string, problems: string[]): Matcher | undefined {
   const block = typeof operand === 'string' ? parseCidr(operand) : 'cidr must be a string such as "10.0.0.0/24"';
-  if (typeof block === 'string') {
-    problems.push(`${path}: ${block}`);
-    return undefined;
-  }
+  if (typeof block === 'string') return fail(problems, `${path}: ${block}`);
   return valueMatcher((v) => {
     const address = typeof v === 'string' ? parseIp(v) : undefined;
     return address !== undefined && inBlock(address, block);
@@ -526,7 +531,9 @@ function flattenEvent(event: Record<string, unknown>): FlatEvent {
       for (const [key, value] of Object.entries(node)) visit(value, [...names, key], positions);
     } else if (isLeaf(node) && names.length > 0) {
       const name = names.join('.');
-      fields.set(name, [...(fields.get(name) ?? []), { value: node, positions }]);
+      const sameName = fields.get(name) ?? [];
+      sameName.push({ value: node, positions });
+      fields.set(name, sameName);
     }
   };
   visit(event, [], new Map());
@@ -539,7 +546,8 @@ function matchesBranch(branch: Branch, event: FlatEvent): boolean {
     if (!constraint) return true;
     const candidates = (event.get(constraint.name) ?? []).filter((f) => consistent(positions, f.positions));
     const viaValue = candidates.some(
-      (field) => constraint.tests.some((test) => test(field.value)) && matchFrom(index + 1, merged(positions, field.positions)),
+      (field) =>
+        constraint.tests.some((test) => test(field.value)) && matchFrom(index + 1, merged(positions, field.positions)),
     );
     return viaValue || (constraint.matchesAbsent && candidates.length === 0 && matchFrom(index + 1, positions));
   };

@@ -216,13 +216,24 @@ describe('edge cases beyond the shared vectors', () => {
     expect(matchesPattern(pattern, { detail: { lines: [{ sku: 'a' }, { sku: 'b' }] } })).toBe(true);
   });
 
+  // As AWS answers (LocalStack's AWS-validated templates content_anything_prefix_int_value,
+  // content_anything_wildcard_int, content_anything_prefix_list_null): only strings can be excluded.
+  it('lets anything-but prefix, suffix and wildcard match present numbers and nulls', () => {
+    const notInit: EventPattern = { detail: { state: [{ 'anything-but': { prefix: 'init' } }] } };
+    const notInDir: EventPattern = { detail: { state: [{ 'anything-but': { wildcard: '*/dir/*' } }] } };
+    expect(matchesPattern(notInit, { detail: { state: 12 } })).toBe(true);
+    expect(matchesPattern(notInit, { detail: { state: null } })).toBe(true);
+    expect(matchesPattern(notInDir, { detail: { state: 123 } })).toBe(true);
+    expect(matchesPattern(notInit, { detail: {} })).toBe(false);
+  });
+
   it('matches an IP written differently to an exact IP value', () => {
     expect(matchesPattern({ detail: { ip: ['2001:db8::1'] } }, { detail: { ip: '2001:0db8:0:0:0:0:0:1' } })).toBe(true);
   });
 
   it('matches a literal backslash and star in a wildcard', () => {
-    expect(matchesPattern({ detail: { path: [{ wildcard: 'C:\\\\tmp\\\\*' }] } }, { detail: { path: 'C:\\tmp\\x' } })).toBe(
-      true,
-    );
+    expect(
+      matchesPattern({ detail: { path: [{ wildcard: 'C:\\\\tmp\\\\*' }] } }, { detail: { path: 'C:\\tmp\\x' } }),
+    ).toBe(true);
   });
 });

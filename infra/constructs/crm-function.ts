@@ -1,0 +1,197 @@
+import { dirname, relative } from 'node:path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as ses from 'aws-cdk-lib/aws-ses';
+import type { Construct } from 'constructs';
+import { RUNTIME_ENV } from '#shared/adapters/runtime-env.ts';
+import { bundleFunction, REPO_ROOT } from '#infra/build/bundle.ts';
+import { entryPath, type FunctionSpec } from '#infra/functions.ts';
+import { acknowledge } from '#infra/nag.ts';
+
+// Every CRM Lambda is a CrmFunction: the runtime, architecture, bundling, tracing, logging and
+// environment defaults live here once, and each function gets exactly the permissions its
+// bind* calls give it (no AWS managed policy, no wildcard it does not need).
+
+export const CRM_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/** The retention periods CloudWatch Logs accepts; any other number fails at deploy time. */
+const LOG_RETENTION_DAYS = new Set(
+  Object.values(logs.RetentionDays).filter((days): days is number => typeof days === 'number' && days > 0),
+);
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+export interface CrmFunctionProps {
+  readonly spec: FunctionSpec;
+  /** The deployment's stage: function names are "crm-<stage>-<name>". */
+  readonly stage: string;
+  /** From the config's `log_retention_days`. */
+  readonly logRetentionDays: number;
+  readonly logLevel?: LogLevel;
+  readonly environment?: Record<string, string>;
+}
+
+export type TableAccess = 'read' | 'readWrite';
+
+// Request paths never scan (ENGINEERING.md): the grants leave Scan out, so a Scan that slips
+// in fails loudly in AWS instead of reading the whole table. Transactions need no actions of
+// their own: TransactWriteItems/TransactGetItems are authorised per item by these.
+const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+export class CrmFunction extends lambda.Function {
+  readonly spec: FunctionSpec;
+  readonly executionRole: iam.Role;
+  readonly functionLogGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: CrmFunctionProps) {
+    const { spec, stage } = props;
+    if (!LOG_RETENTION_DAYS.has(props.logRetentionDays)) {
+      throw new Error(
+        `log_retention_days: ${props.logRetentionDays} is not a CloudWatch Logs retention; use one of ${[...LOG_RETENTION_DAYS].sort((a, b) => a - b).join(', ')}`,
+      );
+    }
+    const functionName = `crm-${stage}-${spec.name}`;
+    const entry = entryPath(spec);
+
+    // The role and the log group are made before the function (super() must come first), as
+    // siblings named after it. The role starts empty: no AWSLambdaBasicExecutionRole, whose
+    // log permissions cover every log group of the account.
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${functionName}`,
+    });
+    // Logs expire by retention; a retained group with a fixed name would block redeploying.
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    logGroup.grantWrite(role);
+
+    super(scope, id, {
+      functionName,
+      description: spec.description,
+      runtime: CRM_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(dirname(entry), {
+        bundling: {
+          // Never pulled: local bundling always succeeds or throws (no Docker on the machine).
+          image: CRM_RUNTIME.bundlingImage,
+          // Not run either, but part of CDK's asset cache key: without the entry in it, two
+          // functions from the same folder would share one bundle.
+          command: ['crm-bundle', relative(REPO_ROOT, entry)],
+          local: {
+            tryBundle(outputDir: string): boolean {
+              bundleFunction({ entry, outdir: outputDir });
+              return true;
+            },
+          },
+        },
+      }),
+      memorySize: spec.memorySize ?? 1024,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: spec.name,
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        ...props.environment,
+      },
+    });
+    this.spec = spec;
+    this.executionRole = role;
+    this.functionLogGroup = logGroup;
+
+    acknowledge(role, {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (Resource must be *).',
+    });
+  }
+
+  /** TABLE_NAME, and item-level access to the table and its indexes (no Scan). */
+  bindTable(table: dynamodb.ITable, access: TableAccess): this {
+    this.addEnvironment(RUNTIME_ENV.tableName, table.tableName);
+    table.grant(this, ...TABLE_READ_ACTIONS, ...(access === 'readWrite' ? TABLE_WRITE_ACTIONS : []));
+    acknowledge(this.executionRole, {
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdRef(table)}.Arn>/index/*]`,
+      reason: 'Queries read the table through its GSIs (gsi1..gsi6 of the table spec); the grant covers the indexes of this one table only.',
+    });
+    return this;
+  }
+
+  /** EVENT_BUS_NAME, and PutEvents on that bus only. */
+  bindBus(bus: events.IEventBus): this {
+    this.addEnvironment(RUNTIME_ENV.eventBusName, bus.eventBusName);
+    bus.grantPutEventsTo(this);
+    return this;
+  }
+
+  /**
+   * CURSOR_SECRET as a CloudFormation dynamic reference: CloudFormation resolves it at deploy
+   * time, so the function needs no secretsmanager:GetSecretValue and makes no call at cold
+   * start. The price: the value shows in the function's configuration to whoever may read it
+   * (lambda:GetFunctionConfiguration), and a new key takes a redeploy. For an HMAC key of
+   * opaque list cursors (no user data, no credentials) that trade is right.
+   */
+  bindCursorSecret(secret: secretsmanager.ISecret): this {
+    this.addEnvironment(RUNTIME_ENV.cursorSecret, secret.secretValue.unsafeUnwrap());
+    return this;
+  }
+
+  /** SCHEDULE_GROUP_NAME, and create/delete of schedules in that group only. */
+  bindScheduleGroup(group: scheduler.IScheduleGroup, targetRole: iam.IRole): this {
+    this.addEnvironment(RUNTIME_ENV.scheduleGroupName, group.scheduleGroupName);
+    group.grantWriteSchedules(this);
+    group.grantDeleteSchedules(this);
+    targetRole.grantPassRole(this.executionRole);
+    return this;
+  }
+
+  /**
+   * SES_CONFIGURATION_SET and SENDER_ADDRESS, and sending from that address (or its verified
+   * domain) through that configuration set only.
+   */
+  bindMailer(configurationSet: ses.IConfigurationSet, senderAddress: string): this {
+    this.addEnvironment(RUNTIME_ENV.sesConfigurationSet, configurationSet.configurationSetName);
+    this.addEnvironment(RUNTIME_ENV.senderAddress, senderAddress);
+    const stack = Stack.of(this);
+    const domain = senderAddress.slice(senderAddress.lastIndexOf('@') + 1);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [
+          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: senderAddress }),
+          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),
+          stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: configurationSet.configurationSetName }),
+        ],
+      }),
+    );
+    return this;
+  }
+
+  /** USER_POOL_ID, and the given admin actions on that pool only. */
+  bindUserPool(userPool: cognito.IUserPool, ...actions: string[]): this {
+    this.addEnvironment(RUNTIME_ENV.userPoolId, userPool.userPoolId);
+    if (actions.length > 0) userPool.grant(this, ...actions);
+    return this;
+  }
+}
+
+/** How cdk-nag names a resource's ARN in a finding: `<LogicalId.Arn>`, the logical id in the template. */
+function logicalIdRef(table: dynamodb.ITable): string {
+  const resource = table.node.defaultChild as { logicalId?: string } | undefined;
+  const stack = table.stack;
+  return resource ? stack.resolve(resource.logicalId) : table.node.id;
+}

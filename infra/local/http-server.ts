@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { routeKey, type AnyRoute } from '#shared/http/contract.ts';
+import { corsHeaders, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, SECURITY_HEADERS } from '#shared/http/headers.ts';
+import { PROBLEM_CONTENT_TYPE } from '#shared/http/problem.ts';
+import type { HttpEvent } from '#shared/http/request.ts';
+import type { DevVerifier } from './dev-auth.ts';
+
+// API Gateway (HTTP API) on a laptop: matches the route contracts, checks the bearer token as
+// the JWT authorizer does, and calls the same handler modules with the same v2 event shape.
+// Unknown paths go to the platform function, as the $default route does in AWS.
+
+export type HttpLambda = (event: HttpEvent, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+export interface LocalHttpOptions {
+  routes: readonly AnyRoute[];
+  /** Loads the handler of a function family (functions/http/<family>.ts). */
+  loadHandler: (family: string) => Promise<HttpLambda>;
+  verifier: DevVerifier;
+  /** The family that answers unmatched requests ($default). */
+  defaultFamily: string;
+  port?: number;
+  maxBodyBytes?: number;
+}
+
+interface CompiledRoute {
+  route: AnyRoute;
+  regex: RegExp;
+  names: string[];
+}
+
+function compile(route: AnyRoute): CompiledRoute {
+  const names: string[] = [];
+  const pattern = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { route, regex: new RegExp(`^${pattern}/?$`), names };
+}
+
+export async function startLocalHttp(options: LocalHttpOptions): Promise<{ url: string; server: Server }> {
+  // Literal paths win over templates ("/users/self" before "/users/{id}"), as in API Gateway.
+  const compiled = options.routes
+    .map(compile)
+    .sort((a, b) => a.names.length - b.names.length || b.route.path.length - a.route.path.length);
+  const maxBody = options.maxBodyBytes ?? 6 * 1024 * 1024;
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: Error) => {
+      console.error('[http] unexpected error', error);
+      if (!res.headersSent) send(res, 500, problemBody(500, 'Internal Server Error', 'The local server failed'), PROBLEM_CONTENT_TYPE);
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const headers = flattenHeaders(req);
+    if (method === 'OPTIONS') {
+      // API Gateway answers CORS preflight itself when CORS is configured.
+      res.writeHead(204, {
+        ...corsHeaders(headers.origin, process.env.CORS_ALLOW_ORIGINS ?? '*'),
+        'access-control-allow-methods': CORS_ALLOW_METHODS.join(','),
+        'access-control-allow-headers': CORS_ALLOW_HEADERS.join(','),
+        'access-control-max-age': '600',
+      });
+      res.end();
+      return;
+    }
+    const body = await readBody(req, maxBody);
+    if (body === null) {
+      send(res, 413, problemBody(413, 'Payload Too Large', `The body exceeds ${maxBody} bytes`), PROBLEM_CONTENT_TYPE);
+      return;
+    }
+
+    let match: { route: AnyRoute; params: Record<string, string> } | undefined;
+    for (const c of compiled) {
+      if (c.route.method !== method) continue;
+      const m = c.regex.exec(url.pathname);
+      if (!m) continue;
+      match = { route: c.route, params: Object.fromEntries(c.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? '')])) };
+      break;
+    }
+
+    let claims: Record<string, string> | undefined;
+    if (match && match.route.access !== 'public') {
+      const token = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1];
+      try {
+        if (!token) throw new Error('missing bearer token');
+        claims = authorizerClaims(await options.verifier.verify(token));
+      } catch (error) {
+        const detail = token ? `The token was refused: ${(error as Error).message}` : 'A bearer token is required';
+        send(res, 401, problemBody(401, 'Unauthorized', detail, url.pathname), PROBLEM_CONTENT_TYPE, {
+          'www-authenticate': 'Bearer',
+        });
+        return;
+      }
+    }
+
+    const now = new Date();
+    const query = url.searchParams;
+    const event: HttpEvent = {
+      version: '2.0',
+      routeKey: match ? routeKey(match.route) : '$default',
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      headers,
+      ...(query.size > 0 ? { queryStringParameters: joinRepeated(query) } : {}),
+      ...(match && Object.keys(match.params).length > 0 ? { pathParameters: match.params } : {}),
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        domainName: headers.host ?? 'localhost',
+        domainPrefix: 'localhost',
+        http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+        requestId: randomUUID(),
+        routeKey: match ? routeKey(match.route) : '$default',
+        stage: '$default',
+        time: now.toUTCString(),
+        timeEpoch: now.getTime(),
+        authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: claims ?? {}, scopes: [] } },
+      },
+      ...(body.length > 0 ? { body: body.toString('utf8') } : {}),
+      isBase64Encoded: false,
+    };
+    const family = match?.route.family ?? options.defaultFamily;
+    const handler = await options.loadHandler(family);
+    const result = await handler(event, lambdaContext(family));
+    writeResult(res, result);
+  }
+
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/** The HTTP API JWT authorizer passes claims as strings; arrays become "[a b]". */
+function authorizerClaims(payload: Record<string, unknown>): Record<string, string> {
+  const claims: Record<string, string> = {};
+  for (const [key, value] of Object.entries(payload)) {
+    claims[key] = Array.isArray(value) ? `[${value.join(' ')}]` : String(value);
+  }
+  return claims;
+}
+
+function flattenHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return headers;
+}
+
+function joinRepeated(query: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of new Set(query.keys())) out[key] = query.getAll(key).join(',');
+  return out;
+}
+
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= max) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > max ? null : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function lambdaContext(family: string): Context {
+  const deadline = Date.now() + 29_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `crm-${family}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:crm-${family}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/crm-${family}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2): void {
+  if (typeof result === 'string') {
+    send(res, 200, result, 'application/json');
+    return;
+  }
+  const r = result as APIGatewayProxyStructuredResultV2;
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r.headers ?? {})) headers[k] = String(v);
+  res.writeHead(r.statusCode ?? 200, headers);
+  res.end(r.body === undefined ? undefined : r.isBase64Encoded ? Buffer.from(r.body, 'base64') : r.body);
+}
+
+function send(res: ServerResponse, status: number, body: string, type: string, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, ...extra });
+  res.end(body);
+}
+
+function problemBody(status: number, title: string, detail: string, instance?: string): string {
+  return JSON.stringify({ type: `https://httpstatuses.io/${status}`, title, status, detail, ...(instance ? { instance } : {}) });
+}
