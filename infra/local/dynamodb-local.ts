@@ -83,7 +83,7 @@ async function waitForDynamo(endpoint: string): Promise<void> {
       client.destroy();
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${(error as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${(error as Error).message}`, { cause: error });
       await new Promise((r) => setTimeout(r, 150));
     }
   }

@@ -1,0 +1,170 @@
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { tableSpec } from '#shared/adapters/dynamodb/table-spec.ts';
+import { EVENT_SOURCE } from '#shared/domain/events.ts';
+import { ROLES, type Role } from '#shared/domain/roles.ts';
+import type { CrmConfig } from '#infra/config/schema.ts';
+import { acknowledge } from '#infra/nag.ts';
+
+// What holds data or identity: the table, the bus and its archive, the schedule group, the
+// SES configuration set, the user pool, the cursor key and the DLQ. Kept apart from the
+// functions and the API so that those can be replaced, or the stack torn down and rebuilt,
+// without touching a byte of the company's data.
+
+export interface StatefulStackProps extends StackProps {
+  readonly config: CrmConfig;
+}
+
+/** Cognito group precedence: the lowest number wins when a user is in several groups. */
+const GROUP_PRECEDENCE: Record<Role, number> = { admin: 0, manager: 10, user: 20 };
+
+export class StatefulStack extends Stack {
+  readonly table: dynamodb.Table;
+  readonly bus: events.EventBus;
+  readonly archive: events.Archive;
+  readonly scheduleGroup: scheduler.ScheduleGroup;
+  readonly configurationSet: ses.ConfigurationSet;
+  readonly userPool: cognito.UserPool;
+  readonly userPoolClient: cognito.UserPoolClient;
+  readonly userPoolGroups: Record<Role, cognito.UserPoolGroup>;
+  readonly cursorSecret: secretsmanager.Secret;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const { stage } = props.config;
+    // Physical names carry the stage: two stages of one company (dev and prod) may share an
+    // account and region, and bus, group, configuration set and table names are unique there.
+    const name = `crm-${stage}`;
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      tableName: name,
+      partitionKey: { name: tableSpec.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: tableSpec.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      stream: dynamodb.StreamViewType[tableSpec.streamViewType],
+      timeToLiveAttribute: tableSpec.timeToLiveAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of tableSpec.globalSecondaryIndexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+
+    this.bus = new events.EventBus(this, 'Bus', { eventBusName: name });
+    // Every CRM event is kept a year: a new consumer, or one that had a bug, replays its history.
+    this.archive = this.bus.archive('Archive', {
+      archiveName: `${name}-events`,
+      description: 'Every CRM domain event, replayable',
+      eventPattern: { source: [EVENT_SOURCE] },
+      retention: Duration.days(365),
+    });
+
+    // Reminders (task due, appointment start) are one-time schedules in this group.
+    this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
+      scheduleGroupName: name,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
+      configurationSetName: name,
+      reputationMetrics: true,
+      sendingEnabled: true,
+      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+      tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
+    });
+
+    this.userPool = new cognito.UserPool(this, 'UserPool', {
+      userPoolName: `${name}-users`,
+      // Admins invite users (F7); nobody signs up on their own.
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      signInCaseSensitive: false,
+      autoVerify: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: cognito.Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      // Plus: threat protection blocks sign-ins with leaked passwords and asks risky ones for
+      // MFA. Priced per monthly active user, a few cents for a sales team.
+      featurePlan: cognito.FeaturePlan.PLUS,
+      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(this.userPool, {
+      id: 'AwsSolutions-COG2',
+      reason:
+        'MFA is optional so that invited reps can sign in on day one; each user may enrol TOTP, and Plus threat protection requires MFA for risky sign-ins of enrolled users.',
+    });
+
+    const groups: Partial<Record<Role, cognito.UserPoolGroup>> = {};
+    for (const role of ROLES) {
+      groups[role] = this.userPool.addGroup(`Group-${role}`, {
+        groupName: role,
+        description: `CRM role "${role}" (cognito:groups claim)`,
+        precedence: GROUP_PRECEDENCE[role],
+      });
+    }
+    this.userPoolGroups = groups as Record<Role, cognito.UserPoolGroup>;
+
+    // A public client (a browser or a mobile app cannot keep a secret); its id is the JWT
+    // authorizer's audience.
+    this.userPoolClient = this.userPool.addClient('WebClient', {
+      userPoolClientName: `${name}-web`,
+      generateSecret: false,
+      authFlows: { userSrp: true },
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+    });
+
+    this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
+      secretName: `${name}/cursor-hmac-key`,
+      description: 'HMAC key that signs the opaque list cursors of the CRM API',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    acknowledge(this.cursorSecret, {
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'An HMAC key for short-lived list cursors, not a credential: rotating it only invalidates cursors in flight, so it is rotated by redeploying a new value when needed.',
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      queueName: `${name}-dlq`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.deadLetterQueue, {
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is the dead-letter queue itself (on-failure destination of the stream mapping and of async invocations); a DLQ of a DLQ would only move the problem.',
+    });
+  }
+}

@@ -1,0 +1,205 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { outboxStreamFilter } from '#shared/adapters/dynamodb/table-spec.ts';
+import { RUNTIME_ENV } from '#shared/adapters/runtime-env.ts';
+import { routeKey, type AnyRoute } from '#shared/http/contract.ts';
+import { allRoutes } from '#shared/http/routes/index.ts';
+import type { CrmConfig } from '#infra/config/schema.ts';
+import { CrmFunction } from '#infra/constructs/crm-function.ts';
+import { DEFAULT_ROUTE_FAMILY, httpFunctions, outboxPublisher } from '#infra/functions.ts';
+import { acknowledge } from '#infra/nag.ts';
+import type { StatefulStack } from '#infra/stateful-stack.ts';
+
+// The functions and the HTTP API: everything here can be destroyed and redeployed without
+// losing data. Routes come from the route contracts, one API Gateway route per contract.
+
+export interface StatelessStackProps extends StackProps {
+  readonly config: CrmConfig;
+  readonly stateful: StatefulStack;
+  /**
+   * Browser origins allowed by CORS. The API takes bearer tokens, never cookies, so "*" lets no
+   * other site act as a signed-in user; a deployment may still narrow it.
+   */
+  readonly corsAllowOrigins?: readonly string[];
+}
+
+/** Request headers the API reads (X4 idempotency, If-Match versions, correlation ids). */
+const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-correlation-id'];
+const CORS_EXPOSE_HEADERS = ['etag', 'location', 'x-correlation-id'];
+
+export class StatelessStack extends Stack {
+  readonly httpApi: apigwv2.HttpApi;
+  readonly stage: apigwv2.HttpStage;
+  readonly httpFunctions: ReadonlyMap<string, CrmFunction>;
+  readonly outboxPublisher: CrmFunction;
+  readonly routes: ReadonlyMap<string, apigwv2.HttpRoute>;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { config, stateful } = props;
+    const origins = [...(props.corsAllowOrigins ?? ['*'])];
+    const functionDefaults = { stage: config.stage, logRetentionDays: config.log_retention_days };
+
+    // --- functions -------------------------------------------------------------------------
+    const functions = new Map<string, CrmFunction>();
+    for (const spec of httpFunctions) {
+      const fn = new CrmFunction(this, pascal(`${spec.name}-function`), {
+        ...functionDefaults,
+        spec,
+        environment: {
+          [RUNTIME_ENV.corsAllowOrigins]: origins.join(','),
+          [RUNTIME_ENV.accountDefaults]: JSON.stringify(config.account),
+        },
+      });
+      // HTTP functions write the change and its outbox events in one transaction: they need
+      // the table, never the bus.
+      fn.bindTable(stateful.table, 'readWrite').bindCursorSecret(stateful.cursorSecret);
+      functions.set(spec.name, fn);
+    }
+    this.httpFunctions = functions;
+    const defaultFunction = functions.get(DEFAULT_ROUTE_FAMILY);
+    if (!defaultFunction) throw new Error(`no route has family "${DEFAULT_ROUTE_FAMILY}", which serves the $default route`);
+
+    this.outboxPublisher = new CrmFunction(this, 'OutboxPublisherFunction', { ...functionDefaults, spec: outboxPublisher });
+    this.outboxPublisher.bindBus(stateful.bus);
+    this.outboxPublisher.addEventSource(
+      new DynamoEventSource(stateful.table, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        // Only new outbox items wake the publisher; every other change is dropped by Lambda.
+        filters: [lambda.FilterCriteria.filter(outboxStreamFilter)],
+        batchSize: 100,
+        // No batching window: an event should reach its rules within a second (bench: event lag).
+        maxBatchingWindow: Duration.seconds(0),
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        // The stream keeps records 24 h; past that they are gone anyway, so give up there and
+        // leave a pointer to the batch in the DLQ (the outbox items stay in the table until TTL).
+        maxRecordAge: Duration.hours(24),
+        onFailure: new SqsDlq(stateful.deadLetterQueue),
+      }),
+    );
+    acknowledge(this.outboxPublisher.executionRole, {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Reading the table stream: dynamodb:ListStreams supports no resource-level permissions; X-Ray writes (PutTraceSegments, PutTelemetryRecords) neither.',
+    });
+
+    // --- HTTP API ----------------------------------------------------------------------------
+    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      apiName: `crm-${config.stage}`,
+      description: `CRM API of ${config.account.company_name}`,
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: origins,
+        allowMethods: [apigwv2.CorsHttpMethod.ANY],
+        allowHeaders: CORS_ALLOW_HEADERS,
+        exposeHeaders: CORS_EXPOSE_HEADERS,
+        maxAge: Duration.hours(1),
+      },
+    });
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: config.log_retention_days as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: 50, burstLimit: 100 },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            routeKey: '$context.routeKey',
+            path: '$context.path',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            userId: '$context.authorizer.claims.sub',
+          }),
+        ),
+      },
+    });
+
+    const authorizer = new HttpUserPoolAuthorizer('CognitoJwt', stateful.userPool, {
+      authorizerName: 'cognito-jwt',
+      userPoolClients: [stateful.userPoolClient],
+      identitySource: ['$request.header.Authorization'],
+    });
+
+    const integrations = new Map<CrmFunction, HttpLambdaIntegration>();
+    const integrationOf = (fn: CrmFunction): HttpLambdaIntegration => {
+      let integration = integrations.get(fn);
+      if (!integration) {
+        // One invoke permission per function for the whole API, not one per route: a family
+        // with dozens of routes would otherwise grow the function's resource policy past its
+        // 20 KB limit.
+        integration = new HttpLambdaIntegration(`${fn.node.id}Integration`, fn, {
+          payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+          scopePermissionToRoute: false,
+        });
+        integrations.set(fn, integration);
+      }
+      return integration;
+    };
+
+    const routes = new Map<string, apigwv2.HttpRoute>();
+    for (const contract of allRoutes) {
+      const fn = functions.get(contract.family);
+      if (!fn) throw new Error(`route ${contract.id} names family "${contract.family}", which has no function`);
+      const route = new apigwv2.HttpRoute(this, `Route-${contract.id}`, {
+        httpApi: this.httpApi,
+        routeKey: apigwv2.HttpRouteKey.with(contract.path, apigwv2.HttpMethod[contract.method]),
+        integration: integrationOf(fn),
+        ...(contract.access === 'public' ? {} : { authorizer }),
+      });
+      if (contract.access === 'public') acknowledgePublicRoute(route, contract);
+      routes.set(routeKey(contract), route);
+    }
+    // Unknown paths reach the platform function, which answers a problem+json 404.
+    const defaultRoute = new apigwv2.HttpRoute(this, 'Route-default', {
+      httpApi: this.httpApi,
+      routeKey: apigwv2.HttpRouteKey.DEFAULT,
+      integration: integrationOf(defaultFunction),
+    });
+    acknowledgePublicRoute(defaultRoute, undefined);
+    routes.set('$default', defaultRoute);
+    this.routes = routes;
+
+    // --- outputs -----------------------------------------------------------------------------
+    new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the CRM API' });
+    new CfnOutput(this, 'UserPoolId', { value: stateful.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: stateful.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'TableName', { value: stateful.table.tableName });
+    new CfnOutput(this, 'EventBusName', { value: stateful.bus.eventBusName });
+  }
+}
+
+function acknowledgePublicRoute(route: apigwv2.HttpRoute, contract: AnyRoute | undefined): void {
+  const what = contract
+    ? `${routeKey(contract)} is public by its contract (access: "public"): ${contract.summary.toLowerCase()}`
+    : '$default answers unknown paths with a problem+json 404 and runs no use case';
+  const reason = `${what}; it must answer without a token.`;
+  acknowledge(route, { id: 'AwsSolutions-APIG4', reason }, { id: 'AwsSolutions-COG4', reason });
+}
+
+function pascal(kebab: string): string {
+  return kebab.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+}
