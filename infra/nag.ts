@@ -20,7 +20,9 @@ export function addNagChecks(scope: Stage): AwsSolutionsChecks {
 export function acknowledge(scope: IConstruct, ...rules: Acknowledgment[]): void {
   for (const rule of rules) {
     if (rule.reason.trim().length < MIN_REASON_LENGTH) {
-      throw new Error(`acknowledging ${rule.id} on ${scope.node.path} needs a real reason (at least ${MIN_REASON_LENGTH} characters)`);
+      throw new Error(
+        `acknowledging ${rule.id} on ${scope.node.path} needs a real reason (at least ${MIN_REASON_LENGTH} characters)`,
+      );
     }
   }
   Validations.of(scope).acknowledge(...rules);

@@ -117,7 +117,8 @@ export class CrmFunction extends lambda.Function {
 
     acknowledge(role, {
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (Resource must be *).',
+      reason:
+        'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (Resource must be *).',
     });
   }
 
@@ -130,7 +131,10 @@ export class CrmFunction extends lambda.Function {
     this.addToRolePolicy(
       new iam.PolicyStatement({
         actions: [...TABLE_READ_ACTIONS, ...(access === 'readWrite' ? TABLE_WRITE_ACTIONS : [])],
-        resources: [table.tableArn, ...tableSpec.globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`)],
+        resources: [
+          table.tableArn,
+          ...tableSpec.globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`),
+        ],
       }),
     );
     return this;

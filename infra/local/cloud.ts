@@ -15,6 +15,7 @@ import { LocalEventBus, serveLocalBus, type LocalRule } from './eventbridge/loca
 import type { EventPattern } from './eventbridge/pattern-matcher.ts';
 import { startLocalHttp, type HttpLambda } from './http-server.ts';
 import { freePort } from './ports.ts';
+import { startLocalScheduler, type LocalScheduler } from './scheduler.ts';
 import { StreamPoller } from './stream-poller.ts';
 
 // The whole local cloud in one process: DynamoDB Local (a Java child process), the HTTP API,
@@ -47,6 +48,7 @@ export interface LocalCloud {
   dataDir: string | undefined;
   auth: DevAuth;
   bus: LocalEventBus;
+  scheduler: LocalScheduler;
   tableCreated: boolean;
   stop(): Promise<void>;
 }
@@ -86,7 +88,22 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       await closeServer(busServer.server);
     });
 
-    setRuntimeEnv({ dynamo: dynamo.endpoint, bus: busServer.endpoint, ses: sesUrl, config: options.config, dataDir });
+    // Scheduler targets are Lambdas named crm-<name>: locally functions/scheduled/<name>.ts.
+    const scheduler: LocalScheduler = await startLocalScheduler({
+      ...(dataDir ? { file: join(dataDir, 'schedules.json') } : {}),
+      region: options.config.region,
+      invoke: async (targetArn, input) => {
+        const name = /function:crm-([a-z0-9-]+)/.exec(targetArn)?.[1];
+        if (!name) throw new Error(`no local function for schedule target ${targetArn}`);
+        const target = await loadModuleHandler<(event: unknown) => Promise<unknown>>(`scheduled/${name}.ts`);
+        await target(input);
+      },
+      onDeadLetter: (letter) => log(`scheduler: ${letter.scheduleArn} dead-lettered`),
+      onError: (error) => log(`scheduler: ${error.message}`),
+    });
+    stops.push(() => scheduler.stop());
+
+    setRuntimeEnv({ dynamo: dynamo.endpoint, bus: busServer.endpoint, ses: sesUrl, scheduler: scheduler.endpoint, config: options.config });
 
     for (const rule of busRules(options.config)) {
       const target = await loadModuleHandler<(event: unknown) => Promise<unknown>>(rule.target);
@@ -129,6 +146,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       dataDir,
       auth,
       bus,
+      scheduler,
       tableCreated: table.created,
       stop,
     };
@@ -141,7 +159,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 }
 
 /** The variables CrmFunction sets in AWS, pointed at the local services. */
-function setRuntimeEnv(local: { dynamo: string; bus: string; ses: string; config: CrmConfig; dataDir: string | undefined }): void {
+function setRuntimeEnv(local: { dynamo: string; bus: string; ses: string; scheduler: string; config: CrmConfig }): void {
   const env: Record<string, string> = {
     AWS_REGION: local.config.region,
     AWS_ACCESS_KEY_ID: 'local',
@@ -149,6 +167,7 @@ function setRuntimeEnv(local: { dynamo: string; bus: string; ses: string; config
     AWS_ENDPOINT_URL_DYNAMODB: local.dynamo,
     AWS_ENDPOINT_URL_EVENTBRIDGE: local.bus,
     AWS_ENDPOINT_URL_SES: local.ses,
+    AWS_ENDPOINT_URL_SCHEDULER: local.scheduler,
     [RUNTIME_ENV.tableName]: TABLE_NAME,
     [RUNTIME_ENV.eventBusName]: BUS_NAME,
     [RUNTIME_ENV.cursorSecret]: process.env.CURSOR_SECRET ?? 'local-cursor-secret-not-for-production',

@@ -61,6 +61,7 @@ export class DevAuth {
     const now = Math.floor(Date.now() / 1000);
     const claims = {
       sub: user.sub,
+      'custom:user_id': user.sub,
       email: user.email,
       email_verified: true,
       'cognito:groups': [user.role],

@@ -201,7 +201,8 @@ class SchedulerCore {
       const url = new URL(req.url ?? '/', 'http://scheduler.local');
       send(res, 200, this.#route(req.method ?? 'GET', url, body, signedRegion(req) ?? this.#options.region ?? 'us-east-1'));
     } catch (error) {
-      const apiError = error instanceof SchedulerApiError ? error : new SchedulerApiError('InternalServerException', String(error));
+      const apiError =
+        error instanceof SchedulerApiError ? error : new SchedulerApiError('InternalServerException', String(error));
       send(res, ERROR_STATUS[apiError.type], { Message: apiError.message }, apiError.type);
     }
   }
@@ -228,7 +229,8 @@ class SchedulerCore {
     const fireAt = parseAt(request.ScheduleExpression, request.ScheduleExpressionTimezone);
     const now = this.#clock.now().getTime();
     // Scheduler refuses a one-time schedule whose time has passed (at() has whole seconds).
-    if (fireAt < Math.floor(now / 1000) * 1000) throw validation(`The schedule expression ${request.ScheduleExpression} is in the past.`);
+    if (fireAt < Math.floor(now / 1000) * 1000)
+      throw validation(`The schedule expression ${request.ScheduleExpression} is in the past.`);
     const existing = this.#schedules.get(scheduleKey(group, name));
     if (existing) {
       // The SDK sends the same ClientToken when it retries a request: that retry succeeds again.
@@ -268,12 +270,16 @@ class SchedulerCore {
     const group = query.get('ScheduleGroup');
     const prefix = query.get('NamePrefix') ?? '';
     const state = query.get('State');
-    if (state !== null && state !== 'ENABLED' && state !== 'DISABLED') throw validation(`State must be ENABLED or DISABLED, not ${state}`);
+    if (state !== null && state !== 'ENABLED' && state !== 'DISABLED')
+      throw validation(`State must be ENABLED or DISABLED, not ${state}`);
     const max = Number(query.get('MaxResults') ?? 100);
     if (!Number.isInteger(max) || max < 1 || max > 100) throw validation('MaxResults must be an integer from 1 to 100');
     const after = query.has('NextToken') ? decodeToken(query.get('NextToken') ?? '') : undefined;
     const matching = [...this.#schedules.entries()]
-      .filter(([, s]) => (group === null || s.GroupName === group) && s.Name.startsWith(prefix) && (state === null || s.State === state))
+      .filter(
+        ([, s]) =>
+          (group === null || s.GroupName === group) && s.Name.startsWith(prefix) && (state === null || s.State === state),
+      )
       .sort(([a], [b]) => (a < b ? -1 : 1));
     const start = after === undefined ? 0 : matching.findIndex(([key]) => key > after);
     const page = start < 0 ? [] : matching.slice(start, start + max);
@@ -437,18 +443,23 @@ export function parseAt(expression: string, timezone: string | undefined): numbe
   }
   const local = AT_EXPRESSION.exec(expression)?.[1];
   if (local === undefined) {
-    if (/^(rate|cron)\(/.test(expression)) throw validation(`The local scheduler runs one-time at() schedules only, not ${expression}.`);
+    if (/^(rate|cron)\(/.test(expression))
+      throw validation(`The local scheduler runs one-time at() schedules only, not ${expression}.`);
     throw validation(`Invalid Schedule Expression ${expression}.`);
   }
   const time = Date.parse(`${local}Z`);
   // Rejects dates that do not exist (02-30, 24:00:00) instead of rolling them over.
-  if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 19) !== local) throw validation(`Invalid Schedule Expression ${expression}.`);
+  if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 19) !== local)
+    throw validation(`Invalid Schedule Expression ${expression}.`);
   return time;
 }
 
 function parseName(value: string, field: string): string {
   const parsed = NAME.safeParse(value);
-  if (!parsed.success) throw validation(`1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9a-zA-Z-_.]+ and have a length from 1 to 64`);
+  if (!parsed.success)
+    throw validation(
+      `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9a-zA-Z-_.]+ and have a length from 1 to 64`,
+    );
   return parsed.data;
 }
 

@@ -1,11 +1,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Role } from '#shared/domain/roles.ts';
-import { newId } from '#shared/domain/ids.ts';
+import { identityAdapters, runtimeClock, runtimeIds } from '#shared/adapters/runtime.ts';
+import { callContext } from '#shared/application/ports.ts';
+import { createTeam } from '#shared/application/teams.ts';
+import { createUser } from '#shared/application/users.ts';
 import type { CrmConfig } from '../config/schema.ts';
 import type { LocalCloud } from './cloud.ts';
 
-// Local users: seeded once on a fresh data folder, then a fresh token for each at every start.
+// Local users: seeded once on a fresh data folder through the same use cases the API runs
+// (so counters and events are right), then a fresh token for each at every start.
 
 export interface DevUser {
   email: string;
@@ -21,18 +25,15 @@ export interface SeedReport {
 
 export const DEV_USERS_FILE = 'dev-users.json';
 
-export async function seedLocalData(cloud: LocalCloud, _config: CrmConfig, options: { tokensOnly?: boolean } = {}): Promise<SeedReport> {
+const SYSTEM = { user_id: 'system', email: '', role: 'admin' as const, direct_reports: [] };
+
+export async function seedLocalData(
+  cloud: LocalCloud,
+  _config: CrmConfig,
+  options: { tokensOnly?: boolean } = {},
+): Promise<SeedReport> {
   const file = join(cloud.dataDir ?? '.', DEV_USERS_FILE);
-  const known: Omit<DevUser, 'token'>[] =
-    options.tokensOnly && existsSync(file)
-      ? (JSON.parse(readFileSync(file, 'utf8')) as DevUser[])
-      : [
-          { email: 'admin@example.com', role: 'admin', user_id: newId() },
-          { email: 'manager@example.com', role: 'manager', user_id: newId() },
-          { email: 'rep1@example.com', role: 'user', user_id: newId() },
-          { email: 'rep2@example.com', role: 'user', user_id: newId() },
-          { email: 'solo@example.com', role: 'user', user_id: newId() },
-        ];
+  const known = options.tokensOnly && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DevUser[]) : await seedUsers();
   const users = known.map((u) => ({
     email: u.email,
     role: u.role,
@@ -41,4 +42,25 @@ export async function seedLocalData(cloud: LocalCloud, _config: CrmConfig, optio
   }));
   if (cloud.dataDir) writeFileSync(file, JSON.stringify(users, null, 2));
   return { file, users };
+}
+
+/** An admin, a manager with two reps, and a rep reporting to nobody, in two teams. */
+async function seedUsers(): Promise<Omit<DevUser, 'token'>[]> {
+  const deps = identityAdapters();
+  const call = callContext(SYSTEM, 'seed', runtimeClock, runtimeIds);
+  const east = await createTeam(deps, call, { name: 'Sales East' });
+  const west = await createTeam(deps, call, { name: 'Sales West' });
+  const admin = await createUser(deps, call, { name: 'Ada Admin', email: 'admin@example.com', role: 'admin' });
+  const manager = await createUser(deps, call, {
+    name: 'Max Manager',
+    email: 'manager@example.com',
+    role: 'manager',
+    team_id: east.id,
+  });
+  const reps = [
+    await createUser(deps, call, { name: 'Rita Rep', email: 'rep1@example.com', role: 'user', reports_to: manager.id, team_id: east.id }),
+    await createUser(deps, call, { name: 'Ravi Rep', email: 'rep2@example.com', role: 'user', reports_to: manager.id, team_id: east.id }),
+    await createUser(deps, call, { name: 'Sol Solo', email: 'solo@example.com', role: 'user', team_id: west.id }),
+  ];
+  return [admin, manager, ...reps].map((u) => ({ email: u.email, role: u.role, user_id: u.id }));
 }

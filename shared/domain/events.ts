@@ -20,7 +20,7 @@ export interface EventMetadata {
   resource_id: string;
 }
 
-export interface DomainEvent<TData = Record<string, unknown>> {
+export interface DomainEvent<TData extends object = object> {
   metadata: EventMetadata;
   data: TData;
   /** For updates: the fields that changed, as they were before. */

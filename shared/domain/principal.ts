@@ -1,9 +1,13 @@
 import type { Role } from './roles.ts';
 
-/** Who is calling: read from verified token claims (Cognito in AWS, dev tokens locally). */
+/**
+ * Who is calling. Read from verified token claims, then (for every CRM route) resolved against
+ * the CRM's own user record, which is the truth for role, status and reporting line.
+ */
 export interface Principal {
   user_id: string;
   email: string;
-  /** Role as claimed by the token's group; the CRM's user record is the truth (identity issue). */
   role: Role;
+  /** Users whose reports_to is this user (managers see their records). */
+  direct_reports: readonly string[];
 }

@@ -24,11 +24,13 @@ export function roleFromGroups(groups: string[]): Role {
 
 export function principalFromClaims(event: Pick<HttpEvent, 'requestContext'>): Principal {
   const claims = event.requestContext.authorizer?.jwt?.claims;
-  const sub = claims?.sub;
-  if (typeof sub !== 'string' || sub === '') throw new UnauthenticatedError('A valid bearer token is required');
+  // The CRM user id travels as the Cognito attribute custom:user_id (set at invitation).
+  const userId = claims?.['custom:user_id'] ?? claims?.sub;
+  if (typeof userId !== 'string' || userId === '') throw new UnauthenticatedError('A valid bearer token is required');
   return {
-    user_id: sub,
+    user_id: userId,
     email: typeof claims?.email === 'string' ? claims.email : '',
     role: roleFromGroups(groupsOf(claims?.['cognito:groups'])),
+    direct_reports: [],
   };
 }

@@ -67,7 +67,7 @@ export interface HttpHandlerOptions {
   resolvePrincipal?: (claimed: Principal, event: HttpEvent) => Promise<Principal>;
 }
 
-const ANONYMOUS: Principal = Object.freeze({ user_id: 'anonymous', email: '', role: 'user' });
+const ANONYMOUS: Principal = Object.freeze({ user_id: 'anonymous', email: '', role: 'user', direct_reports: [] });
 
 export function httpHandler(bindings: RouteBinding[], options: HttpHandlerOptions = {}) {
   const byKey = new Map(bindings.map((b) => [routeKey(b.route), b]));

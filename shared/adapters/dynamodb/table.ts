@@ -35,7 +35,15 @@ export type WriteOp =
   | { type: 'create'; item: Item & ItemKeys; onConflict?: (current: Item | undefined) => DomainError }
   /** Replace; fails unless the stored version is `expectedVersion`. */
   | { type: 'replace'; item: Item & ItemKeys; expectedVersion: number; onConflict?: (current: Item | undefined) => DomainError }
-  | { type: 'delete'; key: Key; expectedVersion?: number; onConflict?: (current: Item | undefined) => DomainError }
+  | {
+      type: 'delete';
+      key: Key;
+      expectedVersion?: number;
+      /** Instead of a version: any condition on the item (with `values`). */
+      condition?: string;
+      values?: Record<string, NativeAttributeValue>;
+      onConflict?: (current: Item | undefined) => DomainError;
+    }
   /** A raw update, e.g. adding to a counter. */
   | {
       type: 'update';
@@ -230,6 +238,17 @@ export class Table {
           },
         };
       case 'delete':
+        if (op.condition) {
+          return {
+            Delete: {
+              TableName,
+              Key: op.key,
+              ConditionExpression: `attribute_exists(pk) AND (${op.condition})`,
+              ...(op.values ? { ExpressionAttributeValues: op.values } : {}),
+              ...onFail,
+            },
+          };
+        }
         return op.expectedVersion === undefined
           ? { Delete: { TableName, Key: op.key, ConditionExpression: 'attribute_exists(pk)', ...onFail } }
           : {

@@ -1,6 +1,7 @@
 import type { AnyRoute } from '../contract.ts';
+import { identityRoutes } from './identity.ts';
 import { platformRoutes } from './platform.ts';
 
 // Every route of the API. API Gateway, the local server, the OpenAPI document and the
 // authorization matrix test all read this list.
-export const allRoutes: readonly AnyRoute[] = [...platformRoutes];
+export const allRoutes: readonly AnyRoute[] = [...platformRoutes, ...identityRoutes];

@@ -11,7 +11,9 @@ describe('reminderScheduleName', () => {
   });
 
   it('ignores the milliseconds Scheduler cannot fire at', () => {
-    expect(reminderScheduleName('task', TASK_ID, new Date('2031-03-04T09:15:00.999Z'))).toBe(reminderScheduleName('task', TASK_ID, AT));
+    expect(reminderScheduleName('task', TASK_ID, new Date('2031-03-04T09:15:00.999Z'))).toBe(
+      reminderScheduleName('task', TASK_ID, AT),
+    );
   });
 
   it('differs by kind, by record and by remind time', () => {

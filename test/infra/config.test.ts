@@ -1,0 +1,59 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createCrmApp } from '#infra/app.ts';
+import { REPO_ROOT } from '#infra/build/bundle.ts';
+import { ConfigError, loadConfig } from '#infra/config/load.ts';
+import { CONFIG_JSON_SCHEMA_PATH, renderConfigJsonSchema } from '#infra/config/write-json-schema.ts';
+import { cdkContext, SHIPPED_CONFIG_PATH, shippedConfig } from './crm-app.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'crm-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function writeConfig(name: string, change: (config: Record<string, any>) => void): string {
+  const raw = JSON.parse(readFileSync(SHIPPED_CONFIG_PATH, 'utf8'));
+  delete raw.$schema;
+  change(raw);
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify(raw));
+  return path;
+}
+
+describe('deployment config', () => {
+  it('parses the shipped config', () => {
+    const config = shippedConfig();
+    expect(config.stage).toBe('dev');
+    expect(config.account.currency).toMatch(/^[A-Z]{3}$/);
+  });
+
+  it('names the file and the field path of a bad value', () => {
+    const path = writeConfig('bad-currency.json', (c) => (c.account.currency = 'euro'));
+    expect(() => loadConfig(path)).toThrow(ConfigError);
+    expect(() => loadConfig(path)).toThrow(new RegExp(`${path.replaceAll('.', '\\.')}: account\\.currency: `));
+  });
+
+  it('makes the CDK app exit non-zero with that message', () => {
+    const path = writeConfig('bad-stage.json', (c) => (c.stage = 'Prod!'));
+    const run = spawnSync(process.execPath, ['infra/app.ts'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, CRM_CONFIG: path, NODE_ENV: 'production' },
+      encoding: 'utf8',
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain(`${path}: stage: `);
+  });
+
+  it('refuses a log retention CloudWatch does not offer, at synth', () => {
+    const config = { ...shippedConfig(), log_retention_days: 45 };
+    expect(() => createCrmApp(config, { context: cdkContext, outdir: join(dir, 'cdk.out') })).toThrow(
+      /log_retention_days: 45 is not a CloudWatch Logs retention/,
+    );
+  });
+
+  it('ships the JSON schema generated from the zod schema', () => {
+    const committed: unknown = JSON.parse(readFileSync(CONFIG_JSON_SCHEMA_PATH, 'utf8'));
+    expect(committed, 'run `npm run config:schema`').toEqual(JSON.parse(renderConfigJsonSchema()));
+  });
+});
