@@ -1,19 +1,28 @@
+import { USER_DIRECTORY_EVENTS } from '#shared/application/user-directory-sync.ts';
+import { EVENT_SOURCE } from '#shared/domain/events.ts';
 import type { CrmConfig } from './config/schema.ts';
 import type { EventPattern } from './local/eventbridge/pattern-matcher.ts';
 
-// Rules on the "crm" bus: the built-in consumers (activity feed, notifications, reminder
-// sync...) and, from the deployment config, the admins' automated actions (F10). The
-// stateless stack makes one EventBridge rule per entry; the local bus matches the same
-// patterns with the local matcher and calls the same handler modules.
+// Rules on the "crm" bus: the built-in consumers and, from the deployment config, the
+// admins' automated actions (F10, a later issue). The stateless stack makes one EventBridge
+// rule per entry; the local bus matches the same patterns with the local matcher and calls
+// the same handler modules.
 
 export interface BusRule {
   name: string;
   description: string;
   pattern: EventPattern;
-  /** Entry module of the target Lambda, under functions/. */
+  /** Entry module of the target Lambda, relative to functions/. */
   target: string;
 }
 
 export function busRules(_config: CrmConfig): BusRule[] {
-  return [];
+  return [
+    {
+      name: 'user-directory-sync',
+      description: 'Keeps Cognito (sign-in, groups, enabled) in step with the CRM user records',
+      pattern: { source: [EVENT_SOURCE], 'detail-type': [...USER_DIRECTORY_EVENTS] },
+      target: 'events/user-directory-sync.ts',
+    },
+  ];
 }

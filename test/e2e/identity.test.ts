@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '#infra/local/cloud.ts';
 import type { DevUser } from '#infra/local/seed.ts';
+import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
 import { apiClient, startTestCloud } from '#test/helpers/local-cloud.ts';
 
 let cloud: LocalCloud;
@@ -9,8 +10,12 @@ let users: Record<string, DevUser>;
 let n = 0;
 const unique = () => `${Date.now().toString(36)}${n++}`;
 
+const busEvents: BusEvent[] = [];
+
 beforeAll(async () => {
-  const started = await startTestCloud();
+  const started = await startTestCloud({
+    extraRules: [{ name: 'test-users', pattern: { source: ['crm'], 'detail-type': [{ prefix: 'user.' }] }, target: async (e) => void busEvents.push(e) }],
+  });
   cloud = started.cloud;
   api = apiClient(cloud.url);
   users = Object.fromEntries(started.users.map((u) => [u.email.split('@')[0]!, u]));
@@ -58,6 +63,14 @@ describe('users', () => {
     const bad = await api('POST', '/users', { token: as('admin'), body: { name: 'X', email: 'x@example.com', role: 'user', reports_to: users.rep2!.user_id } });
     expect(bad.status).toBe(422);
     expect(bad.body.errors).toEqual([{ field: 'body.reports_to', message: 'must be a manager or an admin' }]);
+  });
+
+  it('publishes user.created on the bus through the outbox, for the directory sync', async () => {
+    const created = await api('POST', '/users', { token: as('admin'), body: { name: 'Evented', email: `ev-${unique()}@example.com`, role: 'manager' } });
+    const deadline = Date.now() + 2_000;
+    const find = () => busEvents.find((e) => e['detail-type'] === 'user.created' && (e.detail as any).data.id === created.body.id);
+    while (!find() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect((find()?.detail as any)?.metadata).toMatchObject({ event_type: 'user.created', actor_id: users.admin!.user_id, resource_id: created.body.id });
   });
 
   it('answers malformed JSON with a problem+json 400', async () => {
