@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/domain/errors.ts';
-import { changedFields, domainEvent } from '#shared/domain/events.ts';
-import type { Team } from '#shared/domain/users.ts';
+import { domainEvent } from '#shared/domain/events.ts';
+import type { Team, User } from '#shared/domain/users.ts';
 import type { TeamRepository } from './identity-ports.ts';
 import type { Call, Page, PageQuery } from './ports.ts';
 
@@ -8,8 +8,11 @@ export interface TeamsDeps {
   teams: TeamRepository;
 }
 
-/** Members moved in one transaction with the delete (DynamoDB's limit is 100 writes). */
-const MAX_MOVED_MEMBERS = 90;
+/**
+ * Members moved in one transaction with the delete: each move writes the user and its
+ * user.updated event, and DynamoDB takes at most 100 writes per transaction.
+ */
+export const MAX_MOVED_MEMBERS = 45;
 
 export async function getTeam(deps: TeamsDeps, id: string): Promise<Team> {
   const team = await deps.teams.get(id);
@@ -31,10 +34,10 @@ export async function createTeam(deps: TeamsDeps, call: Call, input: { name: str
 export async function renameTeam(deps: TeamsDeps, call: Call, id: string, input: { name: string }, ifMatch?: number): Promise<Team> {
   const before = await getTeam(deps, id);
   if (ifMatch !== undefined && ifMatch !== before.version) throw new VersionMismatchError('team', id, before);
+  if (before.name === input.name) return before;
   const after: Team = { ...before, name: input.name, updated_at: call.events.now.toISOString(), version: before.version + 1 };
-  const previous = changedFields(before, after);
   await deps.teams.update(before, after, [
-    domainEvent(call.events, 'team.updated', { resource_type: 'team', resource_id: id }, after, { previous: { name: previous.name } }),
+    domainEvent(call.events, 'team.updated', { resource_type: 'team', resource_id: id }, after, { previous: { name: before.name } }),
   ]);
   return after;
 }
@@ -59,5 +62,12 @@ export async function deleteTeam(deps: TeamsDeps, call: Call, id: string, moveMe
   if (members.length > MAX_MOVED_MEMBERS) {
     throw new ConflictError(`Team ${team.name} has more than ${MAX_MOVED_MEMBERS} members; move some with PATCH /users first`);
   }
-  await deps.teams.delete(team, [event], { to, members, now: call.events.now.toISOString() });
+  const now = call.events.now.toISOString();
+  const moves = members.map((member) => {
+    const after: User = { ...member, team_id: to.id, updated_at: now, version: member.version + 1 };
+    return domainEvent(call.events, 'user.updated', { resource_type: 'user', resource_id: member.id }, after, {
+      previous: { team_id: member.team_id },
+    });
+  });
+  await deps.teams.delete(team, [event, ...moves], { to, members, now });
 }

@@ -71,6 +71,12 @@ export async function updateUser(deps: UsersDeps, call: Call, id: string, patch:
   const after: User = { ...before };
   if (patch.name !== undefined) after.name = patch.name;
   if (patch.role !== undefined) after.role = patch.role;
+  if (canManage(before.role) && !canManage(after.role)) {
+    const reports = await deps.users.directReportIds(id);
+    if (reports.length > 0) {
+      throw new ConflictError(`${before.name} has ${reports.length} direct report(s): give them another manager first`);
+    }
+  }
   if (patch.team_id !== undefined) after.team_id = patch.team_id;
   let chain: ReportingLink[] = [];
   if (patch.reports_to !== undefined && patch.reports_to !== before.reports_to) {

@@ -116,6 +116,12 @@ describe('users', () => {
     expect((await api('POST', `/users/${users.admin!.user_id}/enable`, { token: secondToken })).status).toBe(200);
   });
 
+  it('refuses to demote a manager who still has direct reports', async () => {
+    const res = await api('PATCH', `/users/${users.manager!.user_id}`, { token: as('admin'), body: { role: 'user' } });
+    expect(res.status).toBe(409);
+    expect(res.body.detail).toMatch(/2 direct report/);
+  });
+
   it('honours If-Match with 412 and the current record', async () => {
     const res = await api('POST', '/users', { token: as('admin'), body: { name: 'Versioned', email: `v-${unique()}@example.com`, role: 'user' } });
     const ok = await api('PATCH', `/users/${res.body.id}`, { token: as('admin'), body: { name: 'V2' }, headers: { 'if-match': '"1"' } });

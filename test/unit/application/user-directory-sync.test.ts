@@ -37,7 +37,7 @@ describe('syncUserDirectory', () => {
   it.each([
     [domainEvent(ctx, 'user.created', resource, user), 'invite rita@example.com manager'],
     [domainEvent(ctx, 'user.role_changed', resource, user, { previous: { role: 'user' } }), 'role rita@example.com user->manager'],
-    [domainEvent(ctx, 'user.disabled', resource, { ...user, status: 'inactive' }), 'disable rita@example.com'],
+    [domainEvent(ctx, 'user.disabled', resource, { ...user, status: 'inactive' as const }), 'disable rita@example.com'],
     [domainEvent(ctx, 'user.enabled', resource, user), 'enable rita@example.com'],
   ])('%#: follows %s', async (event, expected) => {
     const directory = new RecordingDirectory();
