@@ -26,7 +26,6 @@ export function defineCrmApp(app: App, config: CrmConfig): CrmApp {
     env,
     config,
     description: `CRM (${config.stage}): table, event bus, user pool and other data-holding resources`,
-    terminationProtection: config.stage === 'prod',
   });
   const stateless = new StatelessStack(app, `crm-${config.stage}-stateless`, {
     env,

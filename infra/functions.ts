@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { REPO_ROOT } from '#infra/build/bundle.ts';
 import { allRoutes } from '#shared/http/routes/index.ts';
+import { builtinRules } from '#infra/rules.ts';
 
 // The function registry: every Lambda of the CRM, once. The stacks create one CrmFunction
 // per entry, the bench bundles each of them, the local cloud may list them. HTTP families
@@ -43,7 +44,16 @@ export const outboxPublisher: FunctionSpec = {
   timeoutSeconds: 30,
 };
 
-export const functionSpecs: readonly FunctionSpec[] = [...httpFunctions, outboxPublisher];
+/** Targets of the built-in bus rules (infra/rules.ts). */
+export const eventFunctions: readonly FunctionSpec[] = [...new Set(builtinRules.map((rule) => rule.target))].map((name) => ({
+  name,
+  kind: 'event',
+  entry: `functions/events/${name}.ts`,
+  description: `CRM bus consumer: ${builtinRules.find((r) => r.target === name)?.description ?? name}`,
+  timeoutSeconds: 30,
+}));
+
+export const functionSpecs: readonly FunctionSpec[] = [...httpFunctions, outboxPublisher, ...eventFunctions];
 
 /** Fails synth early, naming the missing file, instead of an esbuild error deep in CDK. */
 export function entryPath(spec: FunctionSpec): string {

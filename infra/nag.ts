@@ -1,5 +1,7 @@
-import { Validations, type Acknowledgment, type Stage } from 'aws-cdk-lib';
+import { Stack, Validations, type Acknowledgment, type Stage } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+// cdk-nag's own rendering of a resource in IAM5 findings (no exports map: a deep import).
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { IConstruct } from 'constructs';
 
 // cdk-nag 3 is a CDK policy-validation plugin: it runs at the end of synthesis, and any
@@ -26,6 +28,15 @@ export function acknowledge(scope: IConstruct, ...rules: Acknowledgment[]): void
     }
   }
   Validations.of(scope).acknowledge(...rules);
+}
+
+/**
+ * The id of the AwsSolutions-IAM5 finding a wildcard resource ARN produces, for acknowledging
+ * it where the grant is made. Only for ARNs made of literals and pseudo parameters (resolved
+ * now, not after cross-stack references are wired).
+ */
+export function wildcardResourceFinding(scope: IConstruct, resourceArn: string): string {
+  return `AwsSolutions-IAM5[Resource::${flattenCfnReference(Stack.of(scope).resolve(resourceArn))}]`;
 }
 
 export interface RecordedAcknowledgment {

@@ -12,17 +12,20 @@ export interface BusRule {
   name: string;
   description: string;
   pattern: EventPattern;
-  /** Entry module of the target Lambda, relative to functions/. */
+  /** The target Lambda: functions/events/<target>.ts, "crm-<stage>-<target>" in AWS. */
   target: string;
 }
 
+/** The consumers every deployment has. */
+export const builtinRules: readonly BusRule[] = [
+  {
+    name: 'user-directory-sync',
+    description: 'Keeps Cognito (sign-in, groups, enabled) in step with the CRM user records',
+    pattern: { source: [EVENT_SOURCE], 'detail-type': [...USER_DIRECTORY_EVENTS] },
+    target: 'user-directory-sync',
+  },
+];
+
 export function busRules(_config: CrmConfig): BusRule[] {
-  return [
-    {
-      name: 'user-directory-sync',
-      description: 'Keeps Cognito (sign-in, groups, enabled) in step with the CRM user records',
-      pattern: { source: [EVENT_SOURCE], 'detail-type': [...USER_DIRECTORY_EVENTS] },
-      target: 'events/user-directory-sync.ts',
-    },
-  ];
+  return [...builtinRules];
 }

@@ -30,6 +30,8 @@ export class StatefulStack extends Stack {
   readonly bus: events.EventBus;
   readonly archive: events.Archive;
   readonly scheduleGroup: scheduler.ScheduleGroup;
+  /** The group's name as a plain string, for policies that name schedules inside it. */
+  readonly scheduleGroupName: string;
   readonly configurationSet: ses.ConfigurationSet;
   readonly userPool: cognito.UserPool;
   readonly userPoolClient: cognito.UserPoolClient;
@@ -75,8 +77,9 @@ export class StatefulStack extends Stack {
     });
 
     // Reminders (task due, appointment start) are one-time schedules in this group.
+    this.scheduleGroupName = name;
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
-      scheduleGroupName: name,
+      scheduleGroupName: this.scheduleGroupName,
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
@@ -95,7 +98,9 @@ export class StatefulStack extends Stack {
       signInAliases: { email: true },
       signInCaseSensitive: false,
       autoVerify: { email: true },
-      standardAttributes: { email: { required: true, mutable: true } },
+      standardAttributes: { email: { required: true, mutable: true }, fullname: { required: false, mutable: true } },
+      // The CRM user id, set at invitation: tokens name the CRM record directly.
+      customAttributes: { user_id: new cognito.StringAttribute({ mutable: false, minLen: 26, maxLen: 26 }) },
       passwordPolicy: {
         minLength: 12,
         requireLowercase: true,
@@ -114,10 +119,28 @@ export class StatefulStack extends Stack {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // What threat protection does, said here rather than left to Cognito's defaults: leaked
+    // passwords are refused; a medium-risk sign-in asks for MFA when the user has enrolled it;
+    // a high-risk one requires MFA, so a user without it cannot sign in from there.
+    new cognito.CfnUserPoolRiskConfigurationAttachment(this, 'UserPoolRiskConfiguration', {
+      userPoolId: this.userPool.userPoolId,
+      clientId: 'ALL',
+      compromisedCredentialsRiskConfiguration: {
+        actions: { eventAction: 'BLOCK' },
+        eventFilter: ['SIGN_IN', 'PASSWORD_CHANGE', 'SIGN_UP'],
+      },
+      accountTakeoverRiskConfiguration: {
+        actions: {
+          lowAction: { eventAction: 'NO_ACTION', notify: false },
+          mediumAction: { eventAction: 'MFA_IF_CONFIGURED', notify: false },
+          highAction: { eventAction: 'MFA_REQUIRED', notify: false },
+        },
+      },
+    });
     acknowledge(this.userPool, {
       id: 'AwsSolutions-COG2',
       reason:
-        'MFA is optional so that invited reps can sign in on day one; each user may enrol TOTP, and Plus threat protection requires MFA for risky sign-ins of enrolled users.',
+        'MFA is optional so that invited reps can sign in on day one; each user may enrol TOTP, and threat protection (Plus plan) requires MFA for high-risk sign-ins and asks enrolled users at medium risk.',
     });
 
     const groups: Partial<Record<Role, cognito.UserPoolGroup>> = {};

@@ -2,9 +2,12 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as events from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { outboxStreamFilter } from '#shared/adapters/dynamodb/table-spec.ts';
 import { RUNTIME_ENV } from '#shared/adapters/runtime-env.ts';
@@ -12,7 +15,8 @@ import { routeKey, type AnyRoute } from '#shared/http/contract.ts';
 import { allRoutes } from '#shared/http/routes/index.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
 import { CrmFunction } from '#infra/constructs/crm-function.ts';
-import { DEFAULT_ROUTE_FAMILY, httpFunctions, outboxPublisher } from '#infra/functions.ts';
+import { DEFAULT_ROUTE_FAMILY, eventFunctions, httpFunctions, outboxPublisher } from '#infra/functions.ts';
+import { busRules } from '#infra/rules.ts';
 import { acknowledge } from '#infra/nag.ts';
 import type { StatefulStack } from '#infra/stateful-stack.ts';
 
@@ -40,6 +44,8 @@ export class StatelessStack extends Stack {
   readonly httpFunctions: ReadonlyMap<string, CrmFunction>;
   readonly outboxPublisher: CrmFunction;
   readonly routes: ReadonlyMap<string, apigwv2.HttpRoute>;
+  readonly eventFunctions: ReadonlyMap<string, CrmFunction>;
+  readonly busRules: ReadonlyMap<string, events.Rule>;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -91,6 +97,57 @@ export class StatelessStack extends Stack {
       reason:
         'Reading the table stream: dynamodb:ListStreams supports no resource-level permissions; X-Ray writes (PutTraceSegments, PutTelemetryRecords) neither.',
     });
+
+    // --- bus consumers -----------------------------------------------------------------------
+    // What each consumer may touch, beside reading the table; nothing else gets these grants.
+    const consumerGrants: Record<string, (fn: CrmFunction) => void> = {
+      'user-directory-sync': (fn) =>
+        fn.bindUserPool(
+          stateful.userPool,
+          'cognito-idp:AdminCreateUser',
+          'cognito-idp:AdminAddUserToGroup',
+          'cognito-idp:AdminRemoveUserFromGroup',
+          'cognito-idp:AdminDisableUser',
+          'cognito-idp:AdminEnableUser',
+          'cognito-idp:AdminUserGlobalSignOut',
+        ),
+    };
+    const consumers = new Map<string, CrmFunction>();
+    for (const spec of eventFunctions) {
+      const fn = new CrmFunction(this, pascal(`${spec.name}-function`), { ...functionDefaults, spec });
+      fn.bindTable(stateful.table, 'readWrite');
+      consumerGrants[spec.name]?.(fn);
+      consumers.set(spec.name, fn);
+    }
+    this.eventFunctions = consumers;
+    // Bus rules' failed deliveries: a queue in this stack, since its policy names the rules
+    // (a queue in the stateful stack would make the two stacks depend on each other).
+    const ruleDlq = new sqs.Queue(this, 'BusRulesDeadLetterQueue', {
+      queueName: `crm-${config.stage}-bus-rules-dlq`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(ruleDlq, {
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the bus rule targets; a DLQ of a DLQ would only move the problem.',
+    });
+    const rules = new Map<string, events.Rule>();
+    for (const rule of busRules(config)) {
+      const target = consumers.get(rule.target);
+      if (!target) throw new Error(`bus rule ${rule.name} targets ${rule.target}, which infra/functions.ts does not list`);
+      rules.set(
+        rule.name,
+        new events.Rule(this, pascal(`${rule.name}-rule`), {
+          eventBus: stateful.bus,
+          description: rule.description,
+          eventPattern: toCdkPattern(rule.pattern),
+          // Async delivery is at least once; what still fails after the retries is kept.
+          targets: [new LambdaFunction(target, { deadLetterQueue: ruleDlq, retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+        }),
+      );
+    }
+    this.busRules = rules;
 
     // --- HTTP API ----------------------------------------------------------------------------
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
@@ -213,4 +270,10 @@ function acknowledgePublicRoute(route: apigwv2.HttpRoute, contract: AnyRoute | u
 
 function pascal(kebab: string): string {
   return kebab.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+}
+
+/** Our patterns use EventBridge's own keys; CDK's EventPattern spells the envelope keys in camelCase. */
+function toCdkPattern(pattern: Record<string, unknown>): events.EventPattern {
+  const renames: Record<string, string> = { 'detail-type': 'detailType' };
+  return Object.fromEntries(Object.entries(pattern).map(([key, value]) => [renames[key] ?? key, value])) as events.EventPattern;
 }

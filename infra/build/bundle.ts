@@ -48,6 +48,9 @@ export function bundleFunction({ entry, outdir }: BundleOptions): Metafile {
     external: [],
     minify: true,
     sourcemap: 'external',
+    // Stack traces need positions and file names, not the sources: smaller maps, which Node
+    // reads at load time under --enable-source-maps.
+    sourcesContent: false,
     banner: { js: REQUIRE_SHIM },
     metafile: true,
     logLevel: 'warning',

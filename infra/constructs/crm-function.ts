@@ -1,12 +1,11 @@
 import { dirname, relative } from 'node:path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AssetHashType, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
@@ -14,7 +13,7 @@ import { tableSpec } from '#shared/adapters/dynamodb/table-spec.ts';
 import { RUNTIME_ENV } from '#shared/adapters/runtime-env.ts';
 import { bundleFunction, REPO_ROOT } from '#infra/build/bundle.ts';
 import { entryPath, type FunctionSpec } from '#infra/functions.ts';
-import { acknowledge } from '#infra/nag.ts';
+import { acknowledge, wildcardResourceFinding } from '#infra/nag.ts';
 
 // Every CRM Lambda is a CrmFunction: the runtime, architecture, bundling, tracing, logging and
 // environment defaults live here once, and each function gets exactly the permissions its
@@ -60,6 +59,7 @@ export class CrmFunction extends lambda.Function {
       );
     }
     const functionName = `crm-${stage}-${spec.name}`;
+    const logLevel = props.logLevel ?? 'INFO';
     const entry = entryPath(spec);
 
     // The role and the log group are made before the function (super() must come first), as
@@ -84,6 +84,9 @@ export class CrmFunction extends lambda.Function {
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
       code: lambda.Code.fromAsset(dirname(entry), {
+        // The hash of the bundle, not of the entry's folder (CDK's default with bundling): a
+        // change in shared/ or in a dependency must make a new asset, or deploy skips it.
+        assetHashType: AssetHashType.OUTPUT,
         bundling: {
           // Never pulled: local bundling always succeeds or throws (no Docker on the machine).
           image: CRM_RUNTIME.bundlingImage,
@@ -102,12 +105,16 @@ export class CrmFunction extends lambda.Function {
       timeout: Duration.seconds(spec.timeoutSeconds),
       role,
       logGroup,
+      // JSON logs let Lambda filter by level; its level and Powertools' must agree, or Lambda
+      // drops what Powertools writes.
       loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel[logLevel],
+      systemLogLevelV2: lambda.SystemLogLevel.INFO,
       tracing: lambda.Tracing.ACTIVE,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: spec.name,
-        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        POWERTOOLS_LOG_LEVEL: logLevel,
         ...props.environment,
       },
     });
@@ -159,12 +166,23 @@ export class CrmFunction extends lambda.Function {
     return this;
   }
 
-  /** SCHEDULE_GROUP_NAME, and create/delete of schedules in that group only. */
-  bindScheduleGroup(group: scheduler.IScheduleGroup, targetRole: iam.IRole): this {
-    this.addEnvironment(RUNTIME_ENV.scheduleGroupName, group.scheduleGroupName);
-    group.grantWriteSchedules(this);
-    group.grantDeleteSchedules(this);
+  /**
+   * SCHEDULE_GROUP_NAME, create/delete of the schedules in that group (reminder names are
+   * made per task or appointment, hence "<group>/*"), and passing the role Scheduler assumes
+   * to invoke the target. `groupName` is the plain name the stateful stack gave the group, so
+   * the policy (and its cdk-nag acknowledgment) names it literally.
+   */
+  bindScheduleGroup(groupName: string, targetRole: iam.IRole): this {
+    const schedules = Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${groupName}/*` });
+    this.addEnvironment(RUNTIME_ENV.scheduleGroupName, groupName);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], resources: [schedules] }),
+    );
     targetRole.grantPassRole(this.executionRole);
+    acknowledge(this.executionRole, {
+      id: wildcardResourceFinding(this, schedules),
+      reason: `Reminder schedules are created and deleted by name inside the one schedule group "${groupName}"; their names are not known at deploy time.`,
+    });
     return this;
   }
 

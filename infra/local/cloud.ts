@@ -88,12 +88,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       await closeServer(busServer.server);
     });
 
-    // Scheduler targets are Lambdas named crm-<name>: locally functions/scheduled/<name>.ts.
+    // Scheduler targets are Lambdas named crm-<stage>-<name>: locally functions/scheduled/<name>.ts.
     const scheduler: LocalScheduler = await startLocalScheduler({
       ...(dataDir ? { file: join(dataDir, 'schedules.json') } : {}),
       region: options.config.region,
       invoke: async (targetArn, input) => {
-        const name = /function:crm-([a-z0-9-]+)/.exec(targetArn)?.[1];
+        const prefix = `function:crm-${options.config.stage}-`;
+        const name = targetArn.includes(prefix) ? targetArn.slice(targetArn.indexOf(prefix) + prefix.length) : undefined;
         if (!name) throw new Error(`no local function for schedule target ${targetArn}`);
         const target = await loadModuleHandler<(event: unknown) => Promise<unknown>>(`scheduled/${name}.ts`);
         await target(input);
@@ -106,7 +107,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     setRuntimeEnv({ dynamo: dynamo.endpoint, bus: busServer.endpoint, ses: sesUrl, scheduler: scheduler.endpoint, config: options.config });
 
     for (const rule of busRules(options.config)) {
-      const target = await loadModuleHandler<(event: unknown) => Promise<unknown>>(rule.target);
+      const target = await loadModuleHandler<(event: unknown) => Promise<unknown>>(`events/${rule.target}.ts`);
       bus.addRule({ name: rule.name, pattern: rule.pattern, target });
     }
     for (const rule of options.extraRules ?? []) bus.addRule(rule);

@@ -27,9 +27,11 @@ export interface SynthesizedCrmApp extends CrmApp {
   readonly dispose: () => void;
 }
 
-export function synthCrmApp(config: CrmConfig = shippedConfig()): SynthesizedCrmApp {
+/** `extend` adds constructs to the app before synthesis (probes of a test). */
+export function synthCrmApp(config: CrmConfig = shippedConfig(), extend?: (crm: CrmApp) => void): SynthesizedCrmApp {
   const outdir = mkdtempSync(join(tmpdir(), 'crm-cdk-'));
   const crm = createCrmApp(config, { context: cdkContext, outdir });
+  extend?.(crm);
   crm.app.synth();
   return {
     ...crm,

@@ -31,7 +31,9 @@ function findings(root: App, ignoreAcknowledgments = false): PolicyViolation[] {
 
 describe('cdk-nag AwsSolutions', () => {
   it('leaves no unacknowledged error or warning', () => {
-    const open = findings(crm.app).map((v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    const open = findings(crm.app).map(
+      (v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
     expect(open).toEqual([]);
   });
 

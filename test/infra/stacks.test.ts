@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FileSystem } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboxStreamFilter, tableSpec } from '#shared/adapters/dynamodb/table-spec.ts';
@@ -7,7 +8,8 @@ import { routeKey } from '#shared/http/contract.ts';
 import { allRoutes } from '#shared/http/routes/index.ts';
 import { ROLES } from '#shared/domain/roles.ts';
 import { functionSpecs, httpFamilies } from '#infra/functions.ts';
-import { synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
+import { busRules } from '#infra/rules.ts';
+import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
 
@@ -28,7 +30,9 @@ function resourcesOf(template: Template, type: string): Resources {
 
 /** The statements of the policy attached to a function's execution role. */
 function policyStatements(template: Template, functionName: string): { Action: string | string[]; Resource: unknown }[] {
-  const fn = Object.values(resourcesOf(template, 'AWS::Lambda::Function')).find((f) => f.Properties.FunctionName === functionName);
+  const fn = Object.values(resourcesOf(template, 'AWS::Lambda::Function')).find(
+    (f) => f.Properties.FunctionName === functionName,
+  );
   expect(fn, functionName).toBeDefined();
   const roleId = fn!.Properties.Role['Fn::GetAtt'][0] as string;
   const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).filter((p) =>
@@ -116,6 +120,16 @@ describe('stateful stack', () => {
     stateful.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' });
   });
 
+  it('spells out the threat protection actions', () => {
+    stateful.hasResourceProperties('AWS::Cognito::UserPoolRiskConfigurationAttachment', {
+      ClientId: 'ALL',
+      CompromisedCredentialsRiskConfiguration: { Actions: { EventAction: 'BLOCK' } },
+      AccountTakeoverRiskConfiguration: {
+        Actions: Match.objectLike({ HighAction: { EventAction: 'MFA_REQUIRED', Notify: false } }),
+      },
+    });
+  });
+
   it('has one Cognito group per CRM role', () => {
     const groups = Object.values(resourcesOf(stateful, 'AWS::Cognito::UserPoolGroup')).map((g) => g.Properties.GroupName);
     expect(groups.sort()).toEqual([...ROLES].sort());
@@ -123,7 +137,10 @@ describe('stateful stack', () => {
 
   it('has a public app client (no secret) for the JWT audience', () => {
     stateful.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
-    stateful.hasResourceProperties('AWS::Cognito::UserPoolClient', { GenerateSecret: false, ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_SRP_AUTH']) });
+    stateful.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_SRP_AUTH']),
+    });
   });
 
   it('generates the cursor HMAC key', () => {
@@ -156,7 +173,9 @@ describe('stateless stack: functions', () => {
         MemorySize: 1024,
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
-        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_LOG_LEVEL: 'INFO' }) },
+        Environment: {
+          Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_LOG_LEVEL: 'INFO' }),
+        },
       });
     }
     const names = functions.map((fn) => fn.Properties.FunctionName).sort();
@@ -165,13 +184,28 @@ describe('stateless stack: functions', () => {
 
   it('gives each function its own log group with the configured retention', () => {
     for (const spec of functionSpecs) {
-      stateless.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `/aws/lambda/crm-dev-${spec.name}`, RetentionInDays: 30 });
+      stateless.hasResourceProperties('AWS::Logs::LogGroup', {
+        LogGroupName: `/aws/lambda/crm-dev-${spec.name}`,
+        RetentionInDays: 30,
+      });
     }
   });
 
   it('uses no AWS managed policy on any role', () => {
     for (const role of Object.values(resourcesOf(stateless, 'AWS::IAM::Role'))) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  // cdk-nag 3 acknowledges "IAM5[Resource::*]" per role, whatever the action: this keeps the
+  // acknowledged wildcard to the actions that have no resource-level permissions.
+  it('grants Resource "*" only for actions that cannot be scoped (X-Ray writes, ListStreams)', () => {
+    const unscopable = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dynamodb:ListStreams']);
+    for (const policy of Object.values(resourcesOf(stateless, 'AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]) {
+        if (![statement.Resource].flat().includes('*')) continue;
+        expect(actionsOf([statement]).filter((action) => !unscopable.has(action))).toEqual([]);
+      }
     }
   });
 
@@ -182,7 +216,11 @@ describe('stateless stack: functions', () => {
       const dir = join(crm.outdir, `asset.${key.replace(/\.zip$/, '')}`);
       expect(existsSync(join(dir, 'index.mjs')), dir).toBe(true);
       expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
-      expect(readFileSync(join(dir, 'index.mjs'), 'utf8')).toMatch(/^import \{ createRequire as __crmCreateRequire \} from 'node:module';/);
+      expect(readFileSync(join(dir, 'index.mjs'), 'utf8')).toMatch(
+        /^import \{ createRequire as __crmCreateRequire \} from 'node:module';/,
+      );
+      // Named by the hash of the bundle itself, so a change anywhere in the bundle redeploys it.
+      expect(FileSystem.fingerprint(dir)).toBe(key.replace(/\.zip$/, ''));
       assets.add(key);
     }
     // Two functions sharing a bundle would mean CDK's asset cache mixed up their entries.
@@ -198,7 +236,9 @@ describe('stateless stack: functions', () => {
       expect(JSON.stringify(variables.CURSOR_SECRET)).toContain('{{resolve:secretsmanager:');
       expect(variables.EVENT_BUS_NAME).toBeUndefined();
       const actions = actionsOf(policyStatements(stateless, name));
-      expect(actions).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
+      expect(actions).toEqual(
+        expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
+      );
       expect(actions).not.toContain('dynamodb:Scan');
       expect(actions.some((a) => a.startsWith('events:'))).toBe(false);
     }
@@ -235,7 +275,14 @@ describe('stateless stack: outbox publisher', () => {
     const actions = actionsOf(policyStatements(stateless, 'crm-dev-outbox-publisher'));
     expect(actions).toContain('events:PutEvents');
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'sqs:SendMessage']));
-    expect(actions.filter((a) => /^dynamodb:(Get|Put|Update|Delete|Query|Scan|Batch)/.test(a) && a !== 'dynamodb:GetRecords' && a !== 'dynamodb:GetShardIterator')).toEqual([]);
+    expect(
+      actions.filter(
+        (a) =>
+          /^dynamodb:(Get|Put|Update|Delete|Query|Scan|Batch)/.test(a) &&
+          a !== 'dynamodb:GetRecords' &&
+          a !== 'dynamodb:GetShardIterator',
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -256,7 +303,11 @@ describe('stateless stack: HTTP API', () => {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: {
-        Audience: [Match.objectLike({ 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('UserPoolWebClient') }) })],
+        Audience: [
+          Match.objectLike({
+            'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('UserPoolWebClient') }),
+          }),
+        ],
         Issuer: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
       },
     });
@@ -279,7 +330,9 @@ describe('stateless stack: HTTP API', () => {
     expect(fallback?.AuthorizationType).toBe('NONE');
     const integrations = resourcesOf(stateless, 'AWS::ApiGatewayV2::Integration');
     const target = (fallback!.Target['Fn::Join'][1][1] as { Ref: string }).Ref;
-    expect(integrations[target]!.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PlatformFunction/), 'Arn'] });
+    expect(integrations[target]!.Properties.IntegrationUri).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^PlatformFunction/), 'Arn'],
+    });
   });
 
   it('throttles and access-logs the default stage', () => {
@@ -292,13 +345,51 @@ describe('stateless stack: HTTP API', () => {
   });
 
   it('gives each function one invoke permission for the whole API', () => {
-    const permissions = Object.values(resourcesOf(stateless, 'AWS::Lambda::Permission'));
+    const permissions = Object.values(resourcesOf(stateless, 'AWS::Lambda::Permission')).filter(
+      (p) => p.Properties.Principal === 'apigateway.amazonaws.com',
+    );
     expect(permissions).toHaveLength(httpFamilies.length);
-    for (const permission of permissions) expect(permission.Properties.Principal).toBe('apigateway.amazonaws.com');
   });
 
   it('outputs the API URL, user pool, client, table and bus', () => {
     const outputs = Object.keys(stateless.findOutputs('*'));
     expect(outputs).toEqual(expect.arrayContaining(['ApiUrl', 'UserPoolId', 'UserPoolClientId', 'TableName', 'EventBusName']));
+  });
+});
+
+describe('bus consumers', () => {
+  it('makes one EventBridge rule per bus rule, on the crm bus, with the same pattern and a DLQ', () => {
+    const rules = Object.values(resourcesOf(stateless, 'AWS::Events::Rule'));
+    const expected = busRules(shippedConfig());
+    expect(rules).toHaveLength(expected.length);
+    for (const rule of expected) {
+      const found = rules.find((r) => r.Properties.Description === rule.description);
+      expect(found, rule.name).toBeDefined();
+      expect(found!.Properties.EventPattern).toEqual(rule.pattern);
+      expect(found!.Properties.Targets[0].DeadLetterConfig.Arn).toBeDefined();
+      expect(found!.Properties.Targets[0].RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 });
+    }
+  });
+
+  it('lets the directory sync touch only its own user pool, with the admin actions it needs', () => {
+    const statements = policyStatements(stateless, 'crm-dev-user-directory-sync');
+    const cognito = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('cognito-idp:')));
+    expect(actionsOf(cognito).sort()).toEqual(
+      [
+        'cognito-idp:AdminAddUserToGroup',
+        'cognito-idp:AdminCreateUser',
+        'cognito-idp:AdminDisableUser',
+        'cognito-idp:AdminEnableUser',
+        'cognito-idp:AdminRemoveUserFromGroup',
+        'cognito-idp:AdminUserGlobalSignOut',
+      ].sort(),
+    );
+    for (const s of cognito) expect(JSON.stringify(s.Resource)).toContain('UserPool');
+  });
+
+  it('gives the user pool the immutable custom:user_id attribute that tokens carry', () => {
+    stateful.hasResourceProperties('AWS::Cognito::UserPool', {
+      Schema: Match.arrayWith([Match.objectLike({ Name: 'user_id', Mutable: false, AttributeDataType: 'String' })]),
+    });
   });
 });
