@@ -86,7 +86,11 @@ export const crmConfigSchema = z.strictObject({
   default_pipeline: pipelineConfigSchema,
   reminders: z.strictObject({
     task_presets: z.array(z.enum(REMINDER_PRESET_NAMES as [string, ...string[]])).min(1),
-    appointment_default_offset_minutes: z.number().int().min(0).max(7 * 24 * 60),
+    appointment_default_offset_minutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 60),
   }),
   automation_rules: z.array(automationRuleSchema).default([]),
   log_retention_days: z.number().int().positive().default(30),

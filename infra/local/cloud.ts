@@ -76,7 +76,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     const sesPort = options.sesPort ?? (await freePort());
     // CommonJS default export: under Node's ESM loader the function sits on `.default`.
-    const sesLocal = ((sesLocalModule as unknown as { default?: typeof sesLocalModule }).default ?? sesLocalModule) as unknown as (c: { host: string; port: number }) => Promise<Server>;
+    const sesLocal = ((sesLocalModule as unknown as { default?: typeof sesLocalModule }).default ??
+      sesLocalModule) as unknown as (c: { host: string; port: number }) => Promise<Server>;
     const ses: Server = await sesLocal({ host: '127.0.0.1', port: sesPort });
     stops.push(() => closeServer(ses));
     const sesUrl = `http://127.0.0.1:${sesPort}`;
@@ -104,7 +105,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stops.push(() => scheduler.stop());
 
-    setRuntimeEnv({ dynamo: dynamo.endpoint, bus: busServer.endpoint, ses: sesUrl, scheduler: scheduler.endpoint, config: options.config });
+    setRuntimeEnv({
+      dynamo: dynamo.endpoint,
+      bus: busServer.endpoint,
+      ses: sesUrl,
+      scheduler: scheduler.endpoint,
+      config: options.config,
+    });
 
     for (const rule of busRules(options.config)) {
       const target = await loadModuleHandler<(event: unknown) => Promise<unknown>>(`events/${rule.target}.ts`);
@@ -112,9 +119,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     }
     for (const rule of options.extraRules ?? []) bus.addRule(rule);
 
-    const publish = await loadModuleHandler<(e: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>>(
-      'streams/outbox-publisher.ts',
-    );
+    const publish =
+      await loadModuleHandler<(e: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>>('streams/outbox-publisher.ts');
     const poller = new StreamPoller({
       endpoint: dynamo.endpoint,
       streamArn: table.streamArn,

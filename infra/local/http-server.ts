@@ -50,7 +50,8 @@ export async function startLocalHttp(options: LocalHttpOptions): Promise<{ url: 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: Error) => {
       console.error('[http] unexpected error', error);
-      if (!res.headersSent) send(res, 500, problemBody(500, 'Internal Server Error', 'The local server failed'), PROBLEM_CONTENT_TYPE);
+      if (!res.headersSent)
+        send(res, 500, problemBody(500, 'Internal Server Error', 'The local server failed'), PROBLEM_CONTENT_TYPE);
     });
   });
 
@@ -114,7 +115,13 @@ export async function startLocalHttp(options: LocalHttpOptions): Promise<{ url: 
         apiId: 'local',
         domainName: headers.host ?? 'localhost',
         domainPrefix: 'localhost',
-        http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+        http: {
+          method,
+          path: url.pathname,
+          protocol: 'HTTP/1.1',
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: headers['user-agent'] ?? '',
+        },
         requestId: randomUUID(),
         routeKey: match ? routeKey(match.route) : '$default',
         stage: '$default',

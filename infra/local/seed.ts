@@ -33,7 +33,8 @@ export async function seedLocalData(
   options: { tokensOnly?: boolean } = {},
 ): Promise<SeedReport> {
   const file = join(cloud.dataDir ?? '.', DEV_USERS_FILE);
-  const known = options.tokensOnly && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DevUser[]) : await seedUsers();
+  const known =
+    options.tokensOnly && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DevUser[]) : await seedUsers();
   const users = known.map((u) => ({
     email: u.email,
     role: u.role,
@@ -58,8 +59,20 @@ async function seedUsers(): Promise<Omit<DevUser, 'token'>[]> {
     team_id: east.id,
   });
   const reps = [
-    await createUser(deps, call, { name: 'Rita Rep', email: 'rep1@example.com', role: 'user', reports_to: manager.id, team_id: east.id }),
-    await createUser(deps, call, { name: 'Ravi Rep', email: 'rep2@example.com', role: 'user', reports_to: manager.id, team_id: east.id }),
+    await createUser(deps, call, {
+      name: 'Rita Rep',
+      email: 'rep1@example.com',
+      role: 'user',
+      reports_to: manager.id,
+      team_id: east.id,
+    }),
+    await createUser(deps, call, {
+      name: 'Ravi Rep',
+      email: 'rep2@example.com',
+      role: 'user',
+      reports_to: manager.id,
+      team_id: east.id,
+    }),
     await createUser(deps, call, { name: 'Sol Solo', email: 'solo@example.com', role: 'user', team_id: west.id }),
   ];
   return [admin, manager, ...reps].map((u) => ({ email: u.email, role: u.role, user_id: u.id }));

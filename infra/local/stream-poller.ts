@@ -75,7 +75,9 @@ export class StreamPoller {
     let delivered = 0;
     for (const [shardId, iterator] of this.#iterators) {
       if (!iterator) continue;
-      const out = await this.#client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.#options.batchSize ?? 100 }));
+      const out = await this.#client.send(
+        new GetRecordsCommand({ ShardIterator: iterator, Limit: this.#options.batchSize ?? 100 }),
+      );
       this.#iterators.set(shardId, out.NextShardIterator ?? null);
       const records = (out.Records ?? []).map((r) => this.#toLambdaRecord(r));
       if (records.length === 0) continue;
@@ -125,7 +127,9 @@ export class StreamPoller {
         new GetShardIteratorCommand({
           StreamArn: this.#options.streamArn,
           ShardId: shardId,
-          ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after } : { ShardIteratorType: 'TRIM_HORIZON' }),
+          ...(after
+            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
+            : { ShardIteratorType: 'TRIM_HORIZON' }),
         }),
       );
       this.#iterators.set(shardId, it.ShardIterator ?? null);

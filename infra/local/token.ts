@@ -33,8 +33,12 @@ async function lookUp(auth: DevAuth, users: DevUser[]): Promise<Pick<DevUser, 'e
     const res = await fetch(`${base}/users?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
       headers: { authorization: `Bearer ${token}` },
     }).catch(() => undefined);
-    if (!res?.ok) throw new Error(`${email} is not a seeded user, and the local API at ${base} did not answer: is npm start running?`);
-    const page = (await res.json()) as { items: { id: string; email: string; role: DevUser['role'] }[]; next_cursor: string | null };
+    if (!res?.ok)
+      throw new Error(`${email} is not a seeded user, and the local API at ${base} did not answer: is npm start running?`);
+    const page = (await res.json()) as {
+      items: { id: string; email: string; role: DevUser['role'] }[];
+      next_cursor: string | null;
+    };
     const found = page.items.find((u) => u.email === email);
     if (found) return { email: found.email, role: found.role, user_id: found.id };
     cursor = page.next_cursor ?? undefined;

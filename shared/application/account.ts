@@ -26,7 +26,9 @@ export async function updateAccount(
   const previous = changedFields(before, merged);
   if (Object.keys(previous).length === 0) return before;
   const after: Account = { ...merged, updated_at: call.events.now.toISOString(), version: before.version + 1 };
-  const event = domainEvent(call.events, 'account.updated', { resource_type: 'account', resource_id: 'self' }, after, { previous });
+  const event = domainEvent(call.events, 'account.updated', { resource_type: 'account', resource_id: 'self' }, after, {
+    previous,
+  });
   await deps.account.save(after, before.version === 0 ? undefined : before.version, [event]);
   return after;
 }

@@ -27,17 +27,27 @@ export function listTeams(deps: TeamsDeps, query: PageQuery): Promise<Page<Team>
 export async function createTeam(deps: TeamsDeps, call: Call, input: { name: string }): Promise<Team> {
   const now = call.events.now.toISOString();
   const team: Team = { id: call.events.newId(), name: input.name, member_count: 0, created_at: now, updated_at: now, version: 1 };
-  await deps.teams.create(team, [domainEvent(call.events, 'team.created', { resource_type: 'team', resource_id: team.id }, team)]);
+  await deps.teams.create(team, [
+    domainEvent(call.events, 'team.created', { resource_type: 'team', resource_id: team.id }, team),
+  ]);
   return team;
 }
 
-export async function renameTeam(deps: TeamsDeps, call: Call, id: string, input: { name: string }, ifMatch?: number): Promise<Team> {
+export async function renameTeam(
+  deps: TeamsDeps,
+  call: Call,
+  id: string,
+  input: { name: string },
+  ifMatch?: number,
+): Promise<Team> {
   const before = await getTeam(deps, id);
   if (ifMatch !== undefined && ifMatch !== before.version) throw new VersionMismatchError('team', id, before);
   if (before.name === input.name) return before;
   const after: Team = { ...before, name: input.name, updated_at: call.events.now.toISOString(), version: before.version + 1 };
   await deps.teams.update(before, after, [
-    domainEvent(call.events, 'team.updated', { resource_type: 'team', resource_id: id }, after, { previous: { name: before.name } }),
+    domainEvent(call.events, 'team.updated', { resource_type: 'team', resource_id: id }, after, {
+      previous: { name: before.name },
+    }),
   ]);
   return after;
 }

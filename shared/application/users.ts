@@ -65,7 +65,13 @@ export interface UpdateUserInput {
   team_id?: string | null | undefined;
 }
 
-export async function updateUser(deps: UsersDeps, call: Call, id: string, patch: UpdateUserInput, ifMatch?: number): Promise<User> {
+export async function updateUser(
+  deps: UsersDeps,
+  call: Call,
+  id: string,
+  patch: UpdateUserInput,
+  ifMatch?: number,
+): Promise<User> {
   const before = await getUser(deps, id);
   checkVersion(before, ifMatch);
   const after: User = { ...before };
@@ -86,7 +92,13 @@ export async function updateUser(deps: UsersDeps, call: Call, id: string, patch:
   return save(deps, call, before, after, chain, 'user.updated');
 }
 
-export async function setUserStatus(deps: UsersDeps, call: Call, id: string, status: UserStatus, ifMatch?: number): Promise<User> {
+export async function setUserStatus(
+  deps: UsersDeps,
+  call: Call,
+  id: string,
+  status: UserStatus,
+  ifMatch?: number,
+): Promise<User> {
   const before = await getUser(deps, id);
   checkVersion(before, ifMatch);
   if (before.status === status) return before;

@@ -41,6 +41,9 @@ export const updateAccountInput = z
       .optional(),
     timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Paris"').optional(),
     time_format: z.enum(['12h', '24h']).optional(),
-    logo_url: z.url({ protocol: /^https$/ }).nullable().optional(),
+    logo_url: z
+      .url({ protocol: /^https$/ })
+      .nullable()
+      .optional(),
   })
   .refine((v) => Object.keys(v).length > 0, 'name at least one field to change');

@@ -55,7 +55,10 @@ const name = z.string().trim().min(1, 'must not be empty').max(200);
 
 export const createUserInput = z.strictObject({
   name,
-  email: z.email().max(254).transform((e) => e.toLowerCase()),
+  email: z
+    .email()
+    .max(254)
+    .transform((e) => e.toLowerCase()),
   role: z.enum(ROLES),
   reports_to: idSchema.nullable().optional(),
   team_id: idSchema.nullable().optional(),

@@ -78,10 +78,15 @@ export function httpHandler(bindings: RouteBinding[], options: HttpHandlerOption
     const correlationId = header(event.headers, 'x-correlation-id') ?? event.requestContext?.requestId ?? newId();
     // Three metrics per function, no per-route dimension: custom metrics are billed per series.
     metrics.addMetric('Requests', MetricUnit.Count, 1);
-    const base = { ...SECURITY_HEADERS, ...corsHeaders(header(event.headers, 'origin'), allowedOrigins), 'x-correlation-id': correlationId };
+    const base = {
+      ...SECURITY_HEADERS,
+      ...corsHeaders(header(event.headers, 'origin'), allowedOrigins),
+      'x-correlation-id': correlationId,
+    };
     try {
       const binding = byKey.get(event.routeKey);
-      if (!binding) throw new RouteNotFoundError(`No route for ${event.requestContext?.http?.method ?? ''} ${event.rawPath ?? ''}`);
+      if (!binding)
+        throw new RouteNotFoundError(`No route for ${event.requestContext?.http?.method ?? ''} ${event.rawPath ?? ''}`);
       const { route } = binding;
       const principal = await authorize(route, event);
       const request: HttpRequest<AnyRoute> = {

@@ -15,7 +15,11 @@ const problemSchema = {
     instance: { type: 'string' },
     errors: {
       type: 'array',
-      items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+      items: {
+        type: 'object',
+        required: ['field', 'message'],
+        properties: { field: { type: 'string' }, message: { type: 'string' } },
+      },
     },
     current: {},
   },
@@ -35,18 +39,32 @@ export function openApiDocument(routes: readonly AnyRoute[], info: { title: stri
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const parameters: unknown[] = [];
-    for (const [location, schema] of [['path', r.params], ['query', r.query]] as const) {
+    for (const [location, schema] of [
+      ['path', r.params],
+      ['query', r.query],
+    ] as const) {
       if (!schema) continue;
       const json = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, property] of Object.entries(json.properties ?? {})) {
-        parameters.push({ name, in: location, required: location === 'path' || (json.required ?? []).includes(name), schema: property });
+        parameters.push({
+          name,
+          in: location,
+          required: location === 'path' || (json.required ?? []).includes(name),
+          schema: property,
+        });
       }
     }
     if (r.idempotent) {
       parameters.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } });
     }
     if (r.conditional) {
-      parameters.push({ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'The record version' });
+      parameters.push({
+        name: 'If-Match',
+        in: 'header',
+        required: false,
+        schema: { type: 'string' },
+        description: 'The record version',
+      });
     }
     const responses: Record<string, unknown> = {
       [String(r.status)]: r.response

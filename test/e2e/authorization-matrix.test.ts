@@ -83,31 +83,32 @@ describe('authorization matrix', () => {
     }),
   );
 
-  it.each(rows.map((r) => [`${r.route.method} ${r.route.path} as ${r.caller.name}${r.relation ? ` on ${r.relation}` : ''}`, r] as const))(
-    '%s',
-    async (_label, { route, caller, relation }) => {
-      const spec = routeCases[route.id]!;
-      let call;
-      let owner: DevUser | undefined;
-      if (spec.kind === 'owned') {
-        owner = ownerFor(fixtures, caller.name, relation!);
-        if (!owner) return; // no direct report for this caller: the "other" row covers it
-        call = await spec.call(fixtures, owner);
-      } else {
-        call = await spec.call(fixtures);
-      }
-      const res = await fixtures.api(route.method, call.path, { token: fixtures.users[caller.name].token, body: call.body });
-      let expected: number;
-      if (route.access !== 'public' && !route.access.includes(caller.role)) expected = 403;
-      else if (owner && !canSee(principalOf(fixtures, caller.name), owner.user_id)) expected = 404;
-      else expected = route.status;
-      expect({ status: res.status, body: res.status === expected ? 'as expected' : res.body }).toEqual({
-        status: expected,
-        body: 'as expected',
-      });
-      if (expected >= 400) expect(res.headers.get('content-type')).toBe('application/problem+json');
-    },
-  );
+  it.each(
+    rows.map(
+      (r) => [`${r.route.method} ${r.route.path} as ${r.caller.name}${r.relation ? ` on ${r.relation}` : ''}`, r] as const,
+    ),
+  )('%s', async (_label, { route, caller, relation }) => {
+    const spec = routeCases[route.id]!;
+    let call;
+    let owner: DevUser | undefined;
+    if (spec.kind === 'owned') {
+      owner = ownerFor(fixtures, caller.name, relation!);
+      if (!owner) return; // no direct report for this caller: the "other" row covers it
+      call = await spec.call(fixtures, owner);
+    } else {
+      call = await spec.call(fixtures);
+    }
+    const res = await fixtures.api(route.method, call.path, { token: fixtures.users[caller.name].token, body: call.body });
+    let expected: number;
+    if (route.access !== 'public' && !route.access.includes(caller.role)) expected = 403;
+    else if (owner && !canSee(principalOf(fixtures, caller.name), owner.user_id)) expected = 404;
+    else expected = route.status;
+    expect({ status: res.status, body: res.status === expected ? 'as expected' : res.body }).toEqual({
+      status: expected,
+      body: 'as expected',
+    });
+    if (expected >= 400) expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
 });
 
 describe('token checks on every authenticated route', () => {
@@ -116,18 +117,42 @@ describe('token checks on every authenticated route', () => {
   const badTokens: [string, (f: Fixtures) => string | undefined][] = [
     ['missing', () => undefined],
     ['signed with another key', (f) => other.token({ sub: f.users.admin.user_id, email: f.users.admin.email, role: 'admin' })],
-    ['expired', (f) => cloud.auth.token({ sub: f.users.admin.user_id, email: f.users.admin.email, role: 'admin' }, { overrides: { exp: 1_000_000_000 } })],
-    ['from another issuer', (f) => cloud.auth.token({ sub: f.users.admin.user_id, email: f.users.admin.email, role: 'admin' }, { overrides: { iss: 'https://evil.example.com' } })],
-    ['for another client', (f) => cloud.auth.token({ sub: f.users.admin.user_id, email: f.users.admin.email, role: 'admin' }, { overrides: { aud: `${LOCAL_CLIENT_ID}-other` } })],
+    [
+      'expired',
+      (f) =>
+        cloud.auth.token(
+          { sub: f.users.admin.user_id, email: f.users.admin.email, role: 'admin' },
+          { overrides: { exp: 1_000_000_000 } },
+        ),
+    ],
+    [
+      'from another issuer',
+      (f) =>
+        cloud.auth.token(
+          { sub: f.users.admin.user_id, email: f.users.admin.email, role: 'admin' },
+          { overrides: { iss: 'https://evil.example.com' } },
+        ),
+    ],
+    [
+      'for another client',
+      (f) =>
+        cloud.auth.token(
+          { sub: f.users.admin.user_id, email: f.users.admin.email, role: 'admin' },
+          { overrides: { aud: `${LOCAL_CLIENT_ID}-other` } },
+        ),
+    ],
     ['not a JWT', () => 'not-a-token'],
   ];
   const rows = secured.flatMap((route) => badTokens.map(([label, make]) => ({ route, label, make })));
-  it.each(rows.map((r) => [`${r.route.method} ${r.route.path} with a token ${r.label}`, r] as const))('%s → 401', async (_l, { route, make }) => {
-    const path = route.path.replace(/\{[^}]+\}/g, '01ARZ3NDEKTSV4RRFFQ69G5FAV');
-    const res = await fixtures.api(route.method, path, { token: make(fixtures), body: route.body ? {} : undefined });
-    expect(res.status).toBe(401);
-    expect(res.headers.get('content-type')).toBe('application/problem+json');
-  });
+  it.each(rows.map((r) => [`${r.route.method} ${r.route.path} with a token ${r.label}`, r] as const))(
+    '%s → 401',
+    async (_l, { route, make }) => {
+      const path = route.path.replace(/\{[^}]+\}/g, '01ARZ3NDEKTSV4RRFFQ69G5FAV');
+      const res = await fixtures.api(route.method, path, { token: make(fixtures), body: route.body ? {} : undefined });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+    },
+  );
 
   it('public routes answer without a token', async () => {
     for (const route of allRoutes.filter((r) => r.access === 'public')) {

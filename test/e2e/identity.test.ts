@@ -14,7 +14,13 @@ const busEvents: BusEvent[] = [];
 
 beforeAll(async () => {
   const started = await startTestCloud({
-    extraRules: [{ name: 'test-users', pattern: { source: ['crm'], 'detail-type': [{ prefix: 'user.' }] }, target: async (e) => void busEvents.push(e) }],
+    extraRules: [
+      {
+        name: 'test-users',
+        pattern: { source: ['crm'], 'detail-type': [{ prefix: 'user.' }] },
+        target: async (e) => void busEvents.push(e),
+      },
+    ],
   });
   cloud = started.cloud;
   api = apiClient(cloud.url);
@@ -58,19 +64,33 @@ describe('users', () => {
     expect(created.body.email).toBe(email.toLowerCase());
     expect(created.headers.get('location')).toBe(`/users/${created.body.id}`);
     expect(created.headers.get('etag')).toBe('"1"');
-    const again = await api('POST', '/users', { token: as('admin'), body: { name: 'Again', email: email.toLowerCase(), role: 'user' } });
+    const again = await api('POST', '/users', {
+      token: as('admin'),
+      body: { name: 'Again', email: email.toLowerCase(), role: 'user' },
+    });
     expect(again.status).toBe(409);
-    const bad = await api('POST', '/users', { token: as('admin'), body: { name: 'X', email: 'x@example.com', role: 'user', reports_to: users.rep2!.user_id } });
+    const bad = await api('POST', '/users', {
+      token: as('admin'),
+      body: { name: 'X', email: 'x@example.com', role: 'user', reports_to: users.rep2!.user_id },
+    });
     expect(bad.status).toBe(422);
     expect(bad.body.errors).toEqual([{ field: 'body.reports_to', message: 'must be a manager or an admin' }]);
   });
 
   it('publishes user.created on the bus through the outbox, for the directory sync', async () => {
-    const created = await api('POST', '/users', { token: as('admin'), body: { name: 'Evented', email: `ev-${unique()}@example.com`, role: 'manager' } });
+    const created = await api('POST', '/users', {
+      token: as('admin'),
+      body: { name: 'Evented', email: `ev-${unique()}@example.com`, role: 'manager' },
+    });
     const deadline = Date.now() + 2_000;
-    const find = () => busEvents.find((e) => e['detail-type'] === 'user.created' && (e.detail as any).data.id === created.body.id);
+    const find = () =>
+      busEvents.find((e) => e['detail-type'] === 'user.created' && (e.detail as any).data.id === created.body.id);
     while (!find() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect((find()?.detail as any)?.metadata).toMatchObject({ event_type: 'user.created', actor_id: users.admin!.user_id, resource_id: created.body.id });
+    expect((find()?.detail as any)?.metadata).toMatchObject({
+      event_type: 'user.created',
+      actor_id: users.admin!.user_id,
+      resource_id: created.body.id,
+    });
   });
 
   it('answers malformed JSON with a problem+json 400', async () => {
@@ -79,8 +99,11 @@ describe('users', () => {
     expect(res.headers.get('content-type')).toBe('application/problem+json');
   });
 
-  it("refuses a reporting loop, naming body.reports_to", async () => {
-    const top = await api('POST', '/users', { token: as('admin'), body: { name: 'Top', email: `top-${unique()}@example.com`, role: 'manager' } });
+  it('refuses a reporting loop, naming body.reports_to', async () => {
+    const top = await api('POST', '/users', {
+      token: as('admin'),
+      body: { name: 'Top', email: `top-${unique()}@example.com`, role: 'manager' },
+    });
     const middle = await api('POST', '/users', {
       token: as('admin'),
       body: { name: 'Middle', email: `mid-${unique()}@example.com`, role: 'manager', reports_to: top.body.id },
@@ -93,7 +116,10 @@ describe('users', () => {
   });
 
   it('gives a disabled user 403 on every call, and gives access back when enabled', async () => {
-    const res = await api('POST', '/users', { token: as('admin'), body: { name: 'Leaver', email: `leaver-${unique()}@example.com`, role: 'user' } });
+    const res = await api('POST', '/users', {
+      token: as('admin'),
+      body: { name: 'Leaver', email: `leaver-${unique()}@example.com`, role: 'user' },
+    });
     const token = cloud.auth.token({ sub: res.body.id, email: res.body.email, role: 'user' });
     expect((await api('GET', '/users/self', { token })).status).toBe(200);
     expect((await api('POST', `/users/${res.body.id}/disable`, { token: as('admin') })).body.status).toBe('inactive');
@@ -108,7 +134,10 @@ describe('users', () => {
     const demote = await api('PATCH', `/users/${users.admin!.user_id}`, { token: as('admin'), body: { role: 'manager' } });
     expect(demote.status).toBe(409);
     expect(demote.body.detail).toMatch(/last active admin/);
-    const second = await api('POST', '/users', { token: as('admin'), body: { name: 'Second Admin', email: `admin2-${unique()}@example.com`, role: 'admin' } });
+    const second = await api('POST', '/users', {
+      token: as('admin'),
+      body: { name: 'Second Admin', email: `admin2-${unique()}@example.com`, role: 'admin' },
+    });
     const secondToken = cloud.auth.token({ sub: second.body.id, email: second.body.email, role: 'admin' });
     expect((await api('POST', `/users/${users.admin!.user_id}/disable`, { token: secondToken })).status).toBe(200);
     const last = await api('PATCH', `/users/${second.body.id}`, { token: secondToken, body: { role: 'user' } });
@@ -123,11 +152,22 @@ describe('users', () => {
   });
 
   it('honours If-Match with 412 and the current record', async () => {
-    const res = await api('POST', '/users', { token: as('admin'), body: { name: 'Versioned', email: `v-${unique()}@example.com`, role: 'user' } });
-    const ok = await api('PATCH', `/users/${res.body.id}`, { token: as('admin'), body: { name: 'V2' }, headers: { 'if-match': '"1"' } });
+    const res = await api('POST', '/users', {
+      token: as('admin'),
+      body: { name: 'Versioned', email: `v-${unique()}@example.com`, role: 'user' },
+    });
+    const ok = await api('PATCH', `/users/${res.body.id}`, {
+      token: as('admin'),
+      body: { name: 'V2' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.version).toBe(2);
-    const stale = await api('PATCH', `/users/${res.body.id}`, { token: as('admin'), body: { name: 'V3' }, headers: { 'if-match': '"1"' } });
+    const stale = await api('PATCH', `/users/${res.body.id}`, {
+      token: as('admin'),
+      body: { name: 'V3' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(stale.status).toBe(412);
     expect(stale.body.current).toMatchObject({ name: 'V2', version: 2 });
   });
@@ -140,7 +180,11 @@ describe('users', () => {
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
     expect(second.body.id).toBe(first.body.id);
-    const other = await api('POST', '/users', { token: as('admin'), body: { ...body, name: 'Twice' }, headers: { 'idempotency-key': key } });
+    const other = await api('POST', '/users', {
+      token: as('admin'),
+      body: { ...body, name: 'Twice' },
+      headers: { 'idempotency-key': key },
+    });
     expect(other.status).toBe(422);
     expect(other.body.errors[0].field).toBe('headers.idempotency-key');
   });
@@ -186,6 +230,9 @@ describe('account', () => {
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['body.currency', 'body.timezone']);
     const changed = await api('PATCH', '/account', { token: as('admin'), body: { currency: 'EUR', timezone: 'Europe/Paris' } });
     expect(changed.status).toBe(200);
-    expect((await api('GET', '/account', { token: as('rep2') })).body).toMatchObject({ currency: 'EUR', timezone: 'Europe/Paris' });
+    expect((await api('GET', '/account', { token: as('rep2') })).body).toMatchObject({
+      currency: 'EUR',
+      timezone: 'Europe/Paris',
+    });
   });
 });

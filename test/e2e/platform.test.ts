@@ -78,7 +78,9 @@ describe('event backbone', () => {
     const written = Date.now();
     await table.write([{ type: 'create', item: { pk: `thing#${id}`, sk: 'thing', id } }], [event]);
     const deadline = written + 2_000;
-    while (!received.some((r) => r.event.detail && (r.event.detail as typeof event).metadata.event_id === event.metadata.event_id)) {
+    while (
+      !received.some((r) => r.event.detail && (r.event.detail as typeof event).metadata.event_id === event.metadata.event_id)
+    ) {
       if (Date.now() > deadline) throw new Error('the event did not reach the rule target within 2 s');
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -50,7 +50,10 @@ export const routeCases: Record<string, RouteCase> = {
   listTeams: { kind: 'unowned', call: async () => ({ path: '/teams' }) },
   getTeam: { kind: 'unowned', call: async (f) => ({ path: `/teams/${(await freshTeam(f)).id}` }) },
   createTeam: { kind: 'unowned', call: async (f) => ({ path: '/teams', body: { name: `Team ${f.unique()}` } }) },
-  updateTeam: { kind: 'unowned', call: async (f) => ({ path: `/teams/${(await freshTeam(f)).id}`, body: { name: `Renamed ${f.unique()}` } }) },
+  updateTeam: {
+    kind: 'unowned',
+    call: async (f) => ({ path: `/teams/${(await freshTeam(f)).id}`, body: { name: `Renamed ${f.unique()}` } }),
+  },
   deleteTeam: { kind: 'unowned', call: async (f) => ({ path: `/teams/${(await freshTeam(f)).id}` }) },
   getAccount: { kind: 'unowned', call: async () => ({ path: '/account' }) },
   updateAccount: { kind: 'unowned', call: async () => ({ path: '/account', body: { name: 'Acme Corp' } }) },

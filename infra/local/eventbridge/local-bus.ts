@@ -52,7 +52,10 @@ export class LocalEventBus {
   }
 
   /** Accepts entries as PutEvents does; delivery happens after the answer. */
-  put(entries: PutEventsEntry[]): { FailedEntryCount: number; Entries: ({ EventId: string } | { ErrorCode: string; ErrorMessage: string })[] } {
+  put(entries: PutEventsEntry[]): {
+    FailedEntryCount: number;
+    Entries: ({ EventId: string } | { ErrorCode: string; ErrorMessage: string })[];
+  } {
     const results = entries.map((entry) => {
       if (!entry.Source || !entry.DetailType || !entry.Detail) {
         return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Source, DetailType and Detail are required' };
@@ -131,7 +134,11 @@ export async function serveLocalBus(bus: LocalEventBus, port = 0): Promise<{ end
         res.end(JSON.stringify(body));
       };
       if (target !== 'AWSEvents.PutEvents') {
-        reply(400, { __type: 'UnknownOperationException', message: `${target} is not served locally` }, 'UnknownOperationException');
+        reply(
+          400,
+          { __type: 'UnknownOperationException', message: `${target} is not served locally` },
+          'UnknownOperationException',
+        );
         return;
       }
       try {

@@ -283,11 +283,7 @@ const ANYTHING_BUT_OPERATORS = new Map<string, StringTestCompiler>([
 ]);
 
 /** The excluded strings of {"anything-but": {"prefix" | "suffix" | "wildcard" | "equals-ignore-case": ...}}. */
-function anythingButStringTest(
-  operand: Record<string, unknown>,
-  path: string,
-  problems: string[],
-): StringTest | undefined {
+function anythingButStringTest(operand: Record<string, unknown>, path: string, problems: string[]): StringTest | undefined {
   const [operator, ...others] = Object.keys(operand);
   const compileOne = operator === undefined ? undefined : ANYTHING_BUT_OPERATORS.get(operator);
   if (operator === undefined || !compileOne || others.length > 0) {
@@ -338,19 +334,11 @@ function compileNumeric(operand: unknown, path: string, problems: string[]): Mat
   return valueMatcher((v) => typeof v === 'number' && comparisons.every(([op, bound]) => COMPARISONS[op](v, bound)));
 }
 
-function comparison(
-  operand: readonly unknown[],
-  index: number,
-  path: string,
-  problems: string[],
-): Comparison | undefined {
+function comparison(operand: readonly unknown[], index: number, path: string, problems: string[]): Comparison | undefined {
   const operator = operand[index];
   const bound = operand[index + 1];
   if (!isNumericOperator(operator)) {
-    return fail(
-      problems,
-      `${path}[${index}]: unknown numeric operator ${JSON.stringify(operator)} (use =, <, <=, >, >=)`,
-    );
+    return fail(problems, `${path}[${index}]: unknown numeric operator ${JSON.stringify(operator)} (use =, <, <=, >, >=)`);
   }
   if (typeof bound !== 'number' || !Number.isFinite(bound)) {
     return fail(problems, `${path}[${index + 1}]: the value after "${operator}" must be a number`);
@@ -546,8 +534,7 @@ function matchesBranch(branch: Branch, event: FlatEvent): boolean {
     if (!constraint) return true;
     const candidates = (event.get(constraint.name) ?? []).filter((f) => consistent(positions, f.positions));
     const viaValue = candidates.some(
-      (field) =>
-        constraint.tests.some((test) => test(field.value)) && matchFrom(index + 1, merged(positions, field.positions)),
+      (field) => constraint.tests.some((test) => test(field.value)) && matchFrom(index + 1, merged(positions, field.positions)),
     );
     return viaValue || (constraint.matchesAbsent && candidates.length === 0 && matchFrom(index + 1, positions));
   };

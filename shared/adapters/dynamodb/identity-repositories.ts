@@ -68,7 +68,12 @@ export class DynamoUserRepository implements UserRepository {
     const ids: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.#table.page({ partitions: [{ index: 'gsi3', pk: `reports_to#${managerId}` }], limit: 100, cursor, order: 'asc' });
+      const page = await this.#table.page({
+        partitions: [{ index: 'gsi3', pk: `reports_to#${managerId}` }],
+        limit: 100,
+        cursor,
+        order: 'asc',
+      });
       ids.push(...page.items.map((i) => String(i.id)));
       cursor = page.next_cursor ?? undefined;
     } while (cursor && ids.length < 1000);
@@ -180,7 +185,12 @@ export class DynamoTeamRepository implements TeamRepository {
   }
 
   async list(query: PageQuery): Promise<Page<Team>> {
-    const page = await this.#table.page({ partitions: [{ index: 'gsi2', pk: 'team' }], limit: query.limit, cursor: query.cursor, order: 'asc' });
+    const page = await this.#table.page({
+      partitions: [{ index: 'gsi2', pk: 'team' }],
+      limit: query.limit,
+      cursor: query.cursor,
+      order: 'asc',
+    });
     return { items: page.items.map((i) => fromItem<Team>(i)), next_cursor: page.next_cursor };
   }
 
@@ -222,7 +232,9 @@ export class DynamoTeamRepository implements TeamRepository {
         values: { ':count': moved.length },
         onConflict: () =>
           new ConflictError(
-            move ? `Team ${team.name} gained or lost members meanwhile; try again` : `Team ${team.name} has members; move them first`,
+            move
+              ? `Team ${team.name} gained or lost members meanwhile; try again`
+              : `Team ${team.name} has members; move them first`,
           ),
       },
     ];
@@ -262,7 +274,8 @@ export class DynamoAccountRepository implements AccountRepository {
 
   async save(after: Account, expectedVersion: number | undefined, events: DomainEvent[]): Promise<void> {
     const item = { ...accountKey, kind: 'account', ...after };
-    const conflict = (current: Item | undefined) => new VersionMismatchError('account', 'self', current ? fromItem(current) : null);
+    const conflict = (current: Item | undefined) =>
+      new VersionMismatchError('account', 'self', current ? fromItem(current) : null);
     await this.#table.write(
       [
         expectedVersion === undefined

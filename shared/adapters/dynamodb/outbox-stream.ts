@@ -23,8 +23,6 @@ export async function publishOutboxRecords(records: DynamoDBRecord[], publisher:
   const { failedEventIds } = await publisher.publish(events.map((e) => e.event));
   const failed = new Set(failedEventIds);
   return {
-    batchItemFailures: events
-      .filter((e) => failed.has(e.event.metadata.event_id))
-      .map((e) => ({ itemIdentifier: e.sequence })),
+    batchItemFailures: events.filter((e) => failed.has(e.event.metadata.event_id)).map((e) => ({ itemIdentifier: e.sequence })),
   };
 }

@@ -1,8 +1,4 @@
-import {
-  TransactionCanceledException,
-  ConditionalCheckFailedException,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException, ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
   QueryCommand,
@@ -113,7 +109,12 @@ export class Table {
 
   async get(key: Key, options: { consistent?: boolean } = {}): Promise<Item | undefined> {
     const out = await this.client.send(
-      new GetCommand({ TableName: this.name, Key: key, ConsistentRead: options.consistent ?? true, ReturnConsumedCapacity: 'TOTAL' }),
+      new GetCommand({
+        TableName: this.name,
+        Key: key,
+        ConsistentRead: options.consistent ?? true,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
     );
     this.#meter?.count('GetItem', out.ConsumedCapacity?.CapacityUnits);
     return out.Item;

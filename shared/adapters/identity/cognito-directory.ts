@@ -49,7 +49,9 @@ export class CognitoUserDirectory implements UserDirectory {
   async setRole(_userId: string, email: string, role: Role, previous: Role): Promise<void> {
     await this.#addToGroup(email, role);
     if (previous !== role) {
-      await this.#client.send(new AdminRemoveUserFromGroupCommand({ UserPoolId: this.#userPoolId, Username: email, GroupName: previous }));
+      await this.#client.send(
+        new AdminRemoveUserFromGroupCommand({ UserPoolId: this.#userPoolId, Username: email, GroupName: previous }),
+      );
     }
   }
 

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { accountSchema, updateAccountInput } from '#shared/domain/account.ts';
 import { ROLES } from '#shared/domain/roles.ts';
-import { createUserInput, idSchema, teamInput, teamSchema, updateUserInput, userSchema, USER_STATUSES } from '#shared/domain/users.ts';
+import {
+  createUserInput,
+  idSchema,
+  teamInput,
+  teamSchema,
+  updateUserInput,
+  userSchema,
+  USER_STATUSES,
+} from '#shared/domain/users.ts';
 import { ADMIN_ONLY, ALL_ROLES, route } from '../contract.ts';
 import { idParams, pageOf, pageQueryFields } from './common.ts';
 

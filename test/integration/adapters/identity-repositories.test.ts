@@ -41,24 +41,32 @@ describe('identity invariants under concurrency', () => {
       Array.from({ length: 10 }, (_, i) => createUser(deps, call(), { name: `Racer ${i}`, email: shared, role: 'user' })),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof ConflictError)).toBe(true);
+    expect(
+      results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof ConflictError),
+    ).toBe(true);
   });
 
   it('keeps team member counts exact and refuses to delete a team someone just joined', async () => {
     const team = await createTeam(deps, call(), { name: 'Counted' });
     await Promise.all(
-      Array.from({ length: 5 }, (_, i) => createUser(deps, call(), { name: `M${i}`, email: email('m'), role: 'user', team_id: team.id })),
+      Array.from({ length: 5 }, (_, i) =>
+        createUser(deps, call(), { name: `M${i}`, email: email('m'), role: 'user', team_id: team.id }),
+      ),
     );
     expect((await deps.teams.get(team.id))?.member_count).toBe(5);
     await expect(deleteTeam(deps, call(), team.id)).rejects.toBeInstanceOf(ConflictError);
     // A stale read (member_count 0) cannot delete a team that has members.
-    await expect(deps.teams.delete({ ...(await deps.teams.get(team.id))!, member_count: 0 }, [])).rejects.toBeInstanceOf(ConflictError);
+    await expect(deps.teams.delete({ ...(await deps.teams.get(team.id))!, member_count: 0 }, [])).rejects.toBeInstanceOf(
+      ConflictError,
+    );
     expect(await deps.teams.get(team.id)).toBeDefined();
   });
 
   it('refuses a user in a team that does not exist, naming body.team_id, and writes nothing', async () => {
     const address = email('ghost');
-    await expect(createUser(deps, call(), { name: 'Ghost', email: address, role: 'user', team_id: newId() })).rejects.toMatchObject({
+    await expect(
+      createUser(deps, call(), { name: 'Ghost', email: address, role: 'user', team_id: newId() }),
+    ).rejects.toMatchObject({
       name: 'ValidationError',
       problems: [{ field: 'body.team_id' }],
     });

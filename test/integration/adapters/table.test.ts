@@ -20,13 +20,16 @@ describe('Table.write', () => {
     const id = newId();
     const event = domainEvent(ctx(), 'thing.created', { resource_type: 'thing', resource_id: id }, { id, name: 'a' });
     meter.reset();
-    await table.write([{ type: 'create', item: { pk: `thing#${id}`, sk: 'thing', kind: 'thing', id, name: 'a', version: 1 } }], [event]);
+    await table.write(
+      [{ type: 'create', item: { pk: `thing#${id}`, sk: 'thing', kind: 'thing', id, name: 'a', version: 1 } }],
+      [event],
+    );
     expect(meter.calls.map((c) => c.operation)).toEqual(['TransactWriteItems']);
     const outbox = await table.get({ pk: `event#${event.metadata.event_id}`, sk: 'event' });
     expect(outbox?.kind).toBe('event');
     expect(outbox?.event).toEqual(event);
     expect(outbox?.expires_at).toBeGreaterThan(Date.now() / 1000);
-    expect(fromItem(await table.get({ pk: `thing#${id}`, sk: 'thing' }) ?? {})).toEqual({ id, name: 'a', version: 1 });
+    expect(fromItem((await table.get({ pk: `thing#${id}`, sk: 'thing' })) ?? {})).toEqual({ id, name: 'a', version: 1 });
   });
 
   it('refuses a stale version, writes nothing, and reports the current record', async () => {
@@ -70,7 +73,9 @@ describe('Table.page', () => {
       const owner = owners[i % 3]!;
       const id = newId();
       ids.push({ id, owner });
-      await table.write([{ type: 'create', item: { pk: `thing#${id}`, sk: 'thing', gsi1pk: `thing#${owner}`, gsi1sk: id, id, owner } }]);
+      await table.write([
+        { type: 'create', item: { pk: `thing#${id}`, sk: 'thing', gsi1pk: `thing#${owner}`, gsi1sk: id, id, owner } },
+      ]);
     }
   });
 

@@ -155,7 +155,10 @@ describe('deleteTeam', () => {
     }
     expect(store.user(testId(200))!.team_id).toBeNull();
     expect((await userRepo.list({ limit: 10, team_id: WEST })).items.map((u) => u.id)).toEqual(moved.map((m) => m.id));
-    expect(teams.events[0]).toEqual({ metadata: expect.objectContaining({ event_type: 'team.deleted', resource_id: EAST }), data: team });
+    expect(teams.events[0]).toEqual({
+      metadata: expect.objectContaining({ event_type: 'team.deleted', resource_id: EAST }),
+      data: team,
+    });
   });
 
   it('emits user.updated for every member it moves', async () => {

@@ -30,13 +30,21 @@ const user: User = {
   updated_at: '2026-01-01T00:00:00.000Z',
   version: 2,
 };
-const ctx = { actor_id: 'admin', correlation_id: 'c', now: new Date('2026-01-01T00:00:00Z'), newId: () => '01ARZ3NDEKTSV4RRFFQ69G5FAW' };
+const ctx = {
+  actor_id: 'admin',
+  correlation_id: 'c',
+  now: new Date('2026-01-01T00:00:00Z'),
+  newId: () => '01ARZ3NDEKTSV4RRFFQ69G5FAW',
+};
 const resource = { resource_type: 'user', resource_id: user.id };
 
 describe('syncUserDirectory', () => {
   it.each([
     [domainEvent(ctx, 'user.created', resource, user), 'invite rita@example.com manager'],
-    [domainEvent(ctx, 'user.role_changed', resource, user, { previous: { role: 'user' } }), 'role rita@example.com user->manager'],
+    [
+      domainEvent(ctx, 'user.role_changed', resource, user, { previous: { role: 'user' } }),
+      'role rita@example.com user->manager',
+    ],
     [domainEvent(ctx, 'user.disabled', resource, { ...user, status: 'inactive' as const }), 'disable rita@example.com'],
     [domainEvent(ctx, 'user.enabled', resource, user), 'enable rita@example.com'],
   ])('%#: follows %s', async (event, expected) => {

@@ -232,8 +232,6 @@ describe('edge cases beyond the shared vectors', () => {
   });
 
   it('matches a literal backslash and star in a wildcard', () => {
-    expect(
-      matchesPattern({ detail: { path: [{ wildcard: 'C:\\\\tmp\\\\*' }] } }, { detail: { path: 'C:\\tmp\\x' } }),
-    ).toBe(true);
+    expect(matchesPattern({ detail: { path: [{ wildcard: 'C:\\\\tmp\\\\*' }] } }, { detail: { path: 'C:\\tmp\\x' } })).toBe(true);
   });
 });
