@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { crmConfigSchema, type CrmConfig } from './schema.ts';
 
 export class ConfigError extends Error {

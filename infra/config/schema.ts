@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { STAGE_CATEGORIES, CLOSED_CATEGORIES } from '#shared/domain/pipeline-defaults.ts';
 import { REMINDER_PRESET_NAMES } from '#shared/domain/reminders.ts';
 

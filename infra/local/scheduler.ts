@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { systemClock, type Clock } from '#shared/application/ports.ts';
 
 // The local EventBridge Scheduler. It speaks Scheduler's REST-JSON wire protocol, so the AWS

@@ -35,8 +35,8 @@ export interface CreateUserInput {
 }
 
 export async function createUser(deps: UsersDeps, call: Call, input: CreateUserInput): Promise<User> {
+  // A taken e-mail fails the write itself (a uniqueness item created in the same transaction).
   const email = normalizeEmail(input.email);
-  if (await deps.users.findIdByEmail(email)) throw emailTaken(email);
   const id = call.events.newId();
   const now = call.events.now.toISOString();
   const reportsTo = input.reports_to ?? null;
@@ -155,10 +155,6 @@ async function checkManager(deps: UsersDeps, managerId: string, field: string): 
 
 function checkVersion(user: User, ifMatch: number | undefined): void {
   if (ifMatch !== undefined && ifMatch !== user.version) throw new VersionMismatchError('user', user.id, user);
-}
-
-function emailTaken(email: string): ConflictError {
-  return new ConflictError(`A user with e-mail ${email} already exists`);
 }
 
 /** The principal's own record: what GET /users/self returns. */

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { notEmpty, text } from './schema.ts';
 
 // The company's account settings (GET/PATCH /account); Sell's names. The deployment config
 // gives the defaults until an admin changes them.
@@ -18,32 +19,28 @@ export const accountSchema = z.object({
   currency: z.string(),
   timezone: z.string(),
   time_format: z.enum(['12h', '24h']),
-  logo_url: z.string().nullable(),
-  updated_at: z.string().nullable(),
-  version: z.number().int(),
+  logo_url: z.nullable(z.string()),
+  updated_at: z.nullable(z.string()),
+  version: z.int(),
 });
 
-const isTimeZone = (tz: string): boolean => {
+export function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;
   } catch {
     return false;
   }
-};
+}
+
+export const currencySchema = z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as "EUR"'));
 
 export const updateAccountInput = z
   .strictObject({
-    name: z.string().trim().min(1).max(200).optional(),
-    currency: z
-      .string()
-      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as "EUR"')
-      .optional(),
-    timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Paris"').optional(),
-    time_format: z.enum(['12h', '24h']).optional(),
-    logo_url: z
-      .url({ protocol: /^https$/ })
-      .nullable()
-      .optional(),
+    name: z.optional(text(200)),
+    currency: z.optional(currencySchema),
+    timezone: z.optional(z.string().check(z.refine(isTimeZone, 'must be an IANA time zone such as "Europe/Paris"'))),
+    time_format: z.optional(z.enum(['12h', '24h'])),
+    logo_url: z.optional(z.nullable(z.url({ protocol: /^https$/ }))),
   })
-  .refine((v) => Object.keys(v).length > 0, 'name at least one field to change');
+  .check(notEmpty);

@@ -1,5 +1,8 @@
-import { z } from 'zod';
 import { ROLES, type Role } from './roles.ts';
+import * as z from 'zod/mini';
+import { idSchema, notEmpty, text } from './schema.ts';
+
+export { idSchema };
 
 // Users and teams (X3), with Sell's field names where Sell has them.
 
@@ -34,46 +37,43 @@ export const userSchema = z.object({
   email: z.string(),
   role: z.enum(ROLES),
   status: z.enum(USER_STATUSES),
-  reports_to: z.string().nullable(),
-  team_id: z.string().nullable(),
+  reports_to: z.nullable(z.string()),
+  team_id: z.nullable(z.string()),
   created_at: z.string(),
   updated_at: z.string(),
-  version: z.number().int(),
+  version: z.int(),
 });
 
 export const teamSchema = z.object({
   id: z.string(),
   name: z.string(),
-  member_count: z.number().int(),
+  member_count: z.int(),
   created_at: z.string(),
   updated_at: z.string(),
-  version: z.number().int(),
+  version: z.int(),
 });
 
-export const idSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an id (26-character ULID)');
-const name = z.string().trim().min(1, 'must not be empty').max(200);
-
 export const createUserInput = z.strictObject({
-  name,
-  email: z
-    .email()
-    .max(254)
-    .transform((e) => e.toLowerCase()),
+  name: text(200),
+  email: z.pipe(
+    z.email().check(z.maxLength(254)),
+    z.transform((e: string) => e.toLowerCase()),
+  ),
   role: z.enum(ROLES),
-  reports_to: idSchema.nullable().optional(),
-  team_id: idSchema.nullable().optional(),
+  reports_to: z.optional(z.nullable(idSchema)),
+  team_id: z.optional(z.nullable(idSchema)),
 });
 
 export const updateUserInput = z
   .strictObject({
-    name: name.optional(),
-    role: z.enum(ROLES).optional(),
-    reports_to: idSchema.nullable().optional(),
-    team_id: idSchema.nullable().optional(),
+    name: z.optional(text(200)),
+    role: z.optional(z.enum(ROLES)),
+    reports_to: z.optional(z.nullable(idSchema)),
+    team_id: z.optional(z.nullable(idSchema)),
   })
-  .refine((v) => Object.keys(v).length > 0, 'name at least one field to change');
+  .check(notEmpty);
 
-export const teamInput = z.strictObject({ name });
+export const teamInput = z.strictObject({ name: text(200) });
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();

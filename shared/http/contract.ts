@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Role } from '#shared/domain/roles.ts';
 
 // One contract per route: it feeds the API Gateway routes (infra), the local server, the
@@ -10,10 +10,10 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type FunctionFamily = string;
 
 export interface RouteContract<
-  TParams extends z.ZodType = z.ZodType,
-  TQuery extends z.ZodType = z.ZodType,
-  TBody extends z.ZodType = z.ZodType,
-  TResponse extends z.ZodType = z.ZodType,
+  TParams extends z.ZodMiniType = z.ZodMiniType,
+  TQuery extends z.ZodMiniType = z.ZodMiniType,
+  TBody extends z.ZodMiniType = z.ZodMiniType,
+  TResponse extends z.ZodMiniType = z.ZodMiniType,
 > {
   /** OpenAPI operationId; unique. */
   readonly id: string;
@@ -37,13 +37,13 @@ export interface RouteContract<
   readonly tags?: readonly string[];
 }
 
-export type AnyRoute = RouteContract<z.ZodType, z.ZodType, z.ZodType, z.ZodType>;
+export type AnyRoute = RouteContract<z.ZodMiniType, z.ZodMiniType, z.ZodMiniType, z.ZodMiniType>;
 
 export function route<
-  TParams extends z.ZodType = z.ZodType,
-  TQuery extends z.ZodType = z.ZodType,
-  TBody extends z.ZodType = z.ZodType,
-  TResponse extends z.ZodType = z.ZodType,
+  TParams extends z.ZodMiniType = z.ZodMiniType,
+  TQuery extends z.ZodMiniType = z.ZodMiniType,
+  TBody extends z.ZodMiniType = z.ZodMiniType,
+  TResponse extends z.ZodMiniType = z.ZodMiniType,
 >(contract: RouteContract<TParams, TQuery, TBody, TResponse>): RouteContract<TParams, TQuery, TBody, TResponse> {
   return contract;
 }

@@ -3,14 +3,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { ForbiddenError } from '#shared/domain/errors.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { Principal } from '#shared/domain/principal.ts';
 import { routeKey, type AnyRoute } from './contract.ts';
 import { principalFromClaims } from './claims.ts';
 import { corsHeaders, SECURITY_HEADERS } from './headers.ts';
-import { runIdempotent } from './idempotency.ts';
 import { logger, metrics } from './observability.ts';
 import { PROBLEM_CONTENT_TYPE, RouteNotFoundError, toProblem } from './problem.ts';
 import { header, parsePart, readIfMatch, readJsonBody, type HttpEvent } from './request.ts';
@@ -19,8 +18,9 @@ import { header, parsePart, readIfMatch, readJsonBody, type HttpEvent } from './
 // to the implementations of its contracts. Handlers stay thin: this module parses, checks
 // the role, validates, runs the use case, and shapes the answer or the problem.
 
-type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
-type ResponseOf<R extends AnyRoute> = NonNullable<R['response']> extends z.ZodType ? z.input<NonNullable<R['response']>> : void;
+type Out<S> = S extends z.ZodMiniType ? z.output<S> : undefined;
+type ResponseOf<R extends AnyRoute> =
+  NonNullable<R['response']> extends z.ZodMiniType ? z.input<NonNullable<R['response']>> : void;
 
 export interface HttpRequest<R extends AnyRoute> {
   readonly route: R;
@@ -102,6 +102,8 @@ export function httpHandler(bindings: RouteBinding[], options: HttpHandlerOption
       const execute = async () => shape(route, event, await binding.run(request), base, validateResponses);
       const key = route.idempotent ? header(event.headers, 'idempotency-key') : undefined;
       if (key === undefined) return await execute();
+      // Loaded on first use: most requests carry no key, and the module is a tenth of a bundle.
+      const { runIdempotent } = await import('./idempotency.ts');
       return await runIdempotent(
         { key: `${principal.user_id} ${routeKey(route)} ${key}`, body: request.body ?? null },
         context,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { AnyRoute } from './contract.ts';
 
 // The OpenAPI 3.1 document, generated from the route contracts (zod → JSON Schema 2020-12,
@@ -25,7 +25,7 @@ const problemSchema = {
   },
 } as const;
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
   return rest;
 }

@@ -1,5 +1,7 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
+// Loads zod's English messages before any request is parsed.
+import '#shared/domain/schema.ts';
 import { MalformedRequestError } from './problem.ts';
 import { ValidationError, type FieldProblem } from '#shared/domain/errors.ts';
 import type { AnyRoute } from './contract.ts';
@@ -29,7 +31,7 @@ export function header(headers: Record<string, string | undefined> | undefined, 
 }
 
 /** Parses one part of the request with its schema; problems are named "<part>.<path>". */
-export function parsePart<S extends z.ZodType>(part: 'params' | 'query' | 'body', schema: S, value: unknown): z.output<S> {
+export function parsePart<S extends z.ZodMiniType>(part: 'params' | 'query' | 'body', schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new ValidationError(result.error.issues.map((issue) => toFieldProblem(part, issue)));

@@ -1,16 +1,19 @@
-import { z } from 'zod';
-import { idSchema } from '#shared/domain/users.ts';
+import * as z from 'zod/mini';
+import { idSchema } from '#shared/domain/schema.ts';
 
 export const idParams = z.strictObject({ id: idSchema });
 
 export const pageQueryFields = {
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().min(1).max(4096).optional(),
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
 };
 
-export function pageOf<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), next_cursor: z.string().nullable() });
+export function pageOf<T extends z.ZodMiniType>(item: T) {
+  return z.object({ items: z.array(item), next_cursor: z.nullable(z.string()) });
 }
 
 /** Query-string booleans: "true" / "false" only. */
-export const queryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
+export const queryBoolean = z.pipe(
+  z.enum(['true', 'false']),
+  z.transform((v: 'true' | 'false') => v === 'true'),
+);

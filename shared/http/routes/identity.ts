@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { accountSchema, updateAccountInput } from '#shared/domain/account.ts';
 import { ROLES } from '#shared/domain/roles.ts';
+import * as z from 'zod/mini';
 import {
   createUserInput,
   idSchema,
@@ -26,10 +26,10 @@ export const listUsersRoute = route({
   access: ALL_ROLES,
   query: z.strictObject({
     ...pageQueryFields,
-    role: z.enum(ROLES).optional(),
-    status: z.enum(USER_STATUSES).optional(),
-    team_id: idSchema.optional(),
-    reports_to: idSchema.optional(),
+    role: z.optional(z.enum(ROLES)),
+    status: z.optional(z.enum(USER_STATUSES)),
+    team_id: z.optional(idSchema),
+    reports_to: z.optional(idSchema),
   }),
   response: pageOf(userSchema),
   status: 200,
@@ -43,7 +43,7 @@ export const getSelfRoute = route({
   family,
   summary: 'Read your own user',
   access: ALL_ROLES,
-  response: userSchema.extend({ direct_reports: z.array(z.string()) }),
+  response: z.extend(userSchema, { direct_reports: z.array(z.string()) }),
   status: 200,
   tags: ['users'],
 });
@@ -181,7 +181,7 @@ export const deleteTeamRoute = route({
   summary: 'Delete a team',
   access: ADMIN_ONLY,
   params: idParams,
-  query: z.strictObject({ move_members_to: idSchema.optional() }),
+  query: z.strictObject({ move_members_to: z.optional(idSchema) }),
   status: 204,
   tags: ['teams'],
 });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { route } from '../contract.ts';
 
 export const healthRoute = route({

@@ -1,0 +1,90 @@
+import type { User } from '#shared/domain/users.ts';
+import type { RequestParts } from './events.ts';
+import type { Fixture } from './local.ts';
+import type { RequestTarget } from './targets.ts';
+
+// The routes whose DynamoDB requests the bench counts: one line per case. A new resource
+// family adds its records to the Fixture (bench/local.ts) and its routes here.
+
+export interface CaseContext {
+  readonly fixture: Fixture;
+  /** Unique per invocation: fresh e-mails, names. */
+  readonly n: number;
+  /** A user's stored version (for If-Match); not counted. */
+  readonly userVersion: (id: string) => Promise<number>;
+  /** Calls a route and answers its JSON body (say, to get a cursor); not counted. */
+  readonly call: (route: string, as: User, parts?: RequestParts) => Promise<unknown>;
+}
+
+export interface RequestCase {
+  /** The route key, as in the contracts: "GET /users/{id}". */
+  readonly route: string;
+  /** What the table shows; the route key by default. */
+  readonly label?: string;
+  readonly as: (fixture: Fixture) => User;
+  readonly target: RequestTarget;
+  readonly request?: (context: CaseContext) => RequestParts | Promise<RequestParts>;
+}
+
+const get: RequestTarget = { kind: 'get' };
+const list: RequestTarget = { kind: 'list' };
+const write: RequestTarget = { kind: 'write' };
+
+const admin = (f: Fixture) => f.users.admin;
+const manager = (f: Fixture) => f.users.manager;
+const rep = (f: Fixture) => f.users.rep1;
+
+const firstUsersPage = { query: { limit: '2' } };
+
+export const requestCases: readonly RequestCase[] = [
+  { route: 'GET /users/self', as: manager, target: get },
+  { route: 'GET /users/{id}', as: manager, target: get, request: (c) => ({ params: { id: c.fixture.users.rep1.id } }) },
+  { route: 'GET /users', label: 'GET /users (page 1)', as: manager, target: list, request: () => firstUsersPage },
+  {
+    route: 'GET /users',
+    label: 'GET /users (page 2)',
+    as: manager,
+    target: list,
+    request: async (c) => {
+      const first = (await c.call('GET /users', c.fixture.users.manager, firstUsersPage)) as { next_cursor: string | null };
+      if (!first.next_cursor) throw new Error('GET /users: the fixture holds too few users for a second page');
+      return { query: { ...firstUsersPage.query, cursor: first.next_cursor } };
+    },
+  },
+  {
+    route: 'GET /users',
+    label: 'GET /users?team_id',
+    as: rep,
+    target: list,
+    request: (c) => ({ query: { team_id: c.fixture.teams.east.id } }),
+  },
+  {
+    route: 'POST /users',
+    as: admin,
+    target: write,
+    request: (c) => ({
+      body: { name: `New Hire ${c.n}`, email: `new${c.n}@example.com`, role: 'user', team_id: c.fixture.teams.west.id },
+    }),
+  },
+  {
+    route: 'POST /users',
+    label: 'POST /users + Idempotency-Key',
+    as: admin,
+    target: write,
+    request: (c) => ({
+      body: { name: `New Hire ${c.n}`, email: `new${c.n}@example.com`, role: 'user' },
+      headers: { 'idempotency-key': `bench-${c.n}` },
+    }),
+  },
+  {
+    route: 'PATCH /users/{id}',
+    as: admin,
+    target: write,
+    request: async (c) => {
+      const id = c.fixture.users.rep2.id;
+      return { params: { id }, body: { name: `Ravi Rep ${c.n}` }, headers: { 'if-match': `"${await c.userVersion(id)}"` } };
+    },
+  },
+  { route: 'GET /teams', as: rep, target: list },
+  { route: 'GET /account', as: rep, target: get },
+];

@@ -1,0 +1,37 @@
+import { RUNTIME_ENV } from '#shared/adapters/runtime-env.ts';
+
+// The environment a CRM Lambda sees (CrmFunction in AWS, setRuntimeEnv in infra/local/cloud.ts),
+// with fake credentials and no endpoint unless one is given. Used for the init children and
+// for the in-process handlers of the request and overhead stages.
+
+export const BENCH_TABLE = 'crm';
+export const BENCH_REGION = 'us-east-1';
+
+export function lambdaEnv(options: { functionName?: string; dynamoEndpoint?: string } = {}): Record<string, string> {
+  const name = options.functionName ?? 'bench';
+  return {
+    AWS_REGION: BENCH_REGION,
+    AWS_DEFAULT_REGION: BENCH_REGION,
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_SESSION_TOKEN: 'bench',
+    AWS_LAMBDA_FUNCTION_NAME: `crm-bench-${name}`,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    [RUNTIME_ENV.tableName]: BENCH_TABLE,
+    [RUNTIME_ENV.eventBusName]: 'crm',
+    [RUNTIME_ENV.cursorSecret]: 'bench-cursor-secret-not-for-production',
+    [RUNTIME_ENV.accountDefaults]: JSON.stringify({
+      company_name: 'Bench Inc.',
+      currency: 'USD',
+      time_zone: 'Etc/UTC',
+      time_format: '24h',
+    }),
+    [RUNTIME_ENV.senderAddress]: 'crm@example.com',
+    POWERTOOLS_SERVICE_NAME: name,
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_IDEMPOTENCY_DISABLED: 'false',
+    ...(options.dynamoEndpoint ? { AWS_ENDPOINT_URL_DYNAMODB: options.dynamoEndpoint } : {}),
+  };
+}

@@ -1,0 +1,65 @@
+import { accountDefaults, identityAdapters, runtimeClock, runtimeIds } from '#shared/adapters/runtime.ts';
+import { updateAccount } from '#shared/application/account.ts';
+import { callContext } from '#shared/application/ports.ts';
+import { createTeam } from '#shared/application/teams.ts';
+import { createUser } from '#shared/application/users.ts';
+import type { Team, User } from '#shared/domain/users.ts';
+import { ensureTable, startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
+import { freePort } from '#infra/local/ports.ts';
+import { BENCH_TABLE, lambdaEnv } from './env.ts';
+import type { Caller } from './events.ts';
+
+// DynamoDB Local in memory with the table of the spec, the process environment of a Lambda
+// pointed at it, and the records the routes read, written through the same use cases the API
+// runs (as infra/local/seed.ts does), so counters and keys are what production holds.
+
+export interface BenchDatabase {
+  readonly dynamo: DynamoDbLocal;
+  readonly fixture: Fixture;
+}
+
+/** What the request cases read and change. Later resources (deals, leads...) add theirs here. */
+export interface Fixture {
+  readonly users: { admin: User; manager: User; rep1: User; rep2: User; solo: User };
+  readonly teams: { east: Team; west: Team };
+}
+
+const SYSTEM = { user_id: 'system', email: '', role: 'admin' as const, direct_reports: [] };
+
+export async function startBenchDatabase(): Promise<BenchDatabase> {
+  const dynamo = await startDynamoDbLocal({ port: await freePort() });
+  try {
+    await ensureTable(dynamo.endpoint, BENCH_TABLE);
+    // Before any handler module loads: they read it at import (logger) or on first use (table).
+    Object.assign(process.env, lambdaEnv({ functionName: 'bench', dynamoEndpoint: dynamo.endpoint }));
+    return { dynamo, fixture: await seed() };
+  } catch (error) {
+    await dynamo.stop();
+    throw error;
+  }
+}
+
+async function seed(): Promise<Fixture> {
+  const deps = identityAdapters();
+  const call = callContext(SYSTEM, 'bench-seed', runtimeClock, runtimeIds);
+  const east = await createTeam(deps, call, { name: 'Sales East' });
+  const west = await createTeam(deps, call, { name: 'Sales West' });
+  const admin = await createUser(deps, call, { name: 'Ada Admin', email: 'admin@example.com', role: 'admin' });
+  const manager = await createUser(deps, call, {
+    name: 'Max Manager',
+    email: 'manager@example.com',
+    role: 'manager',
+    team_id: east.id,
+  });
+  const rep = (name: string, email: string) =>
+    createUser(deps, call, { name, email, role: 'user', reports_to: manager.id, team_id: east.id });
+  const rep1 = await rep('Rita Rep', 'rep1@example.com');
+  const rep2 = await rep('Ravi Rep', 'rep2@example.com');
+  const solo = await createUser(deps, call, { name: 'Sol Solo', email: 'solo@example.com', role: 'user', team_id: west.id });
+  await updateAccount({ account: deps.account, defaults: accountDefaults() }, call, { name: 'Bench Inc.' });
+  return { users: { admin, manager, rep1, rep2, solo }, teams: { east, west } };
+}
+
+export function callerOf(user: User): Caller {
+  return { user_id: user.id, email: user.email, role: user.role };
+}
