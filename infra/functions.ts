@@ -8,7 +8,7 @@ import { builtinRules } from '#infra/rules.ts';
 // per entry, the bench bundles each of them, the local cloud may list them. HTTP families
 // come from the route contracts, so adding a route to a new family adds its Lambda.
 
-export type FunctionKind = 'http' | 'stream' | 'event' | 'scheduled';
+export type FunctionKind = 'http' | 'stream' | 'event' | 'scheduled' | 'deploy';
 
 export interface FunctionSpec {
   /** Kebab-case; also the Powertools service name and the suffix of the function's name. */
@@ -53,7 +53,16 @@ export const eventFunctions: readonly FunctionSpec[] = [...new Set(builtinRules.
   timeoutSeconds: 30,
 }));
 
-export const functionSpecs: readonly FunctionSpec[] = [...httpFunctions, outboxPublisher, ...eventFunctions];
+/** Runs after each deploy (a CDK trigger): what a fresh company needs, such as its first admin. */
+export const bootstrapFunction: FunctionSpec = {
+  name: 'bootstrap',
+  kind: 'deploy',
+  entry: 'functions/deploy/bootstrap.ts',
+  description: 'CRM bootstrap after deploy: the first admin (and, later, the default pipeline)',
+  timeoutSeconds: 60,
+};
+
+export const functionSpecs: readonly FunctionSpec[] = [...httpFunctions, outboxPublisher, ...eventFunctions, bootstrapFunction];
 
 /** Fails synth early, naming the missing file, instead of an esbuild error deep in CDK. */
 export function entryPath(spec: FunctionSpec): string {

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -15,7 +15,7 @@ import { routeKey, type AnyRoute } from '#shared/http/contract.ts';
 import { allRoutes } from '#shared/http/routes/index.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
 import { CrmFunction } from '#infra/constructs/crm-function.ts';
-import { DEFAULT_ROUTE_FAMILY, eventFunctions, httpFunctions, outboxPublisher } from '#infra/functions.ts';
+import { bootstrapFunction, DEFAULT_ROUTE_FAMILY, eventFunctions, httpFunctions, outboxPublisher } from '#infra/functions.ts';
 import { busRules } from '#infra/rules.ts';
 import { acknowledge } from '#infra/nag.ts';
 import type { StatefulStack } from '#infra/stateful-stack.ts';
@@ -148,6 +148,23 @@ export class StatelessStack extends Stack {
       );
     }
     this.busRules = rules;
+
+    // --- bootstrap after each deploy ---------------------------------------------------------
+    // Invites the first admin from the config when the company has none; runs once the bus
+    // rules and the publisher exist, so its user.created reaches the directory sync.
+    const bootstrap = new CrmFunction(this, 'BootstrapFunction', {
+      ...functionDefaults,
+      spec: bootstrapFunction,
+      environment: { [RUNTIME_ENV.firstAdmin]: JSON.stringify(config.first_admin) },
+    });
+    bootstrap.bindTable(stateful.table, 'readWrite');
+    const run = new CustomResource(this, 'Bootstrap', {
+      serviceToken: bootstrap.functionArn,
+      resourceType: 'Custom::CrmBootstrap',
+      // A new value re-runs it: the config's first admin, or new bootstrap code.
+      properties: { firstAdmin: config.first_admin, code: bootstrap.currentVersion.version },
+    });
+    for (const dependency of [...rules.values(), this.outboxPublisher, ...consumers.values()]) run.node.addDependency(dependency);
 
     // --- HTTP API ----------------------------------------------------------------------------
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {

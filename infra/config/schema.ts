@@ -92,6 +92,11 @@ export const crmConfigSchema = z.strictObject({
       .min(0)
       .max(7 * 24 * 60),
   }),
+  /** Invited on the first deploy, when the company has no active admin yet. */
+  first_admin: z.strictObject({
+    name: z.string().trim().min(1).max(200),
+    email: z.email(),
+  }),
   automation_rules: z.array(automationRuleSchema).default([]),
   log_retention_days: z.number().int().positive().default(30),
 });

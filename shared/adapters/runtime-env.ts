@@ -12,6 +12,8 @@ export const RUNTIME_ENV = {
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   senderAddress: 'SENDER_ADDRESS',
   userPoolId: 'USER_POOL_ID',
+  /** JSON {name, email} of the admin the bootstrap invites on a fresh deployment. */
+  firstAdmin: 'CRM_FIRST_ADMIN',
 } as const;
 
 export function requireEnv(name: string): string {

@@ -20,6 +20,8 @@ export interface ReportingLink {
 export interface UserRepository {
   get(id: string): Promise<User | undefined>;
   findIdByEmail(email: string): Promise<string | undefined>;
+  /** How many admins are active (kept as a counter, so this is one read). */
+  activeAdminCount(): Promise<number>;
   list(query: UserListQuery): Promise<Page<User>>;
   directReportIds(managerId: string): Promise<string[]>;
   /** Fails with ConflictError if the e-mail is taken; with ValidationError if the team is gone. */

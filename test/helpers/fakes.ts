@@ -72,6 +72,10 @@ export class InMemoryUserRepository implements UserRepository {
     return [...this.store.users.values()].find((u) => u.email === email)?.id;
   }
 
+  async activeAdminCount(): Promise<number> {
+    return this.store.activeAdminCount();
+  }
+
   async list(query: UserListQuery): Promise<Page<User>> {
     const matches = [...this.store.users.values()].filter(
       (u) =>

@@ -393,3 +393,17 @@ describe('bus consumers', () => {
     });
   });
 });
+
+describe('bootstrap after deploy', () => {
+  it('runs the bootstrap function as a custom resource on each deploy, with the first admin from the config', () => {
+    const fn = Object.entries(resourcesOf(stateless, 'AWS::Lambda::Function')).find(
+      ([, f]) => f.Properties.FunctionName === 'crm-dev-bootstrap',
+    );
+    expect(fn).toBeDefined();
+    expect(JSON.parse(fn![1].Properties.Environment.Variables.CRM_FIRST_ADMIN)).toEqual(shippedConfig().first_admin);
+    const runs = Object.values(resourcesOf(stateless, 'Custom::CrmBootstrap'));
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': [fn![0], 'Arn'] });
+    expect(runs[0]!.Properties.firstAdmin).toEqual(shippedConfig().first_admin);
+  });
+});

@@ -35,6 +35,11 @@ export class DynamoUserRepository implements UserRepository {
     return item?.user_id as string | undefined;
   }
 
+  async activeAdminCount(): Promise<number> {
+    const item = await this.#table.get(userStatsKey);
+    return Number(item?.active_admins ?? 0);
+  }
+
   async list(query: UserListQuery): Promise<Page<User>> {
     const partition = query.team_id
       ? { index: 'gsi5' as const, pk: `team#${query.team_id}` }

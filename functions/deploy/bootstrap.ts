@@ -1,0 +1,47 @@
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { identityAdapters, runtimeClock, runtimeIds } from '#shared/adapters/runtime.ts';
+import { RUNTIME_ENV, requireEnv } from '#shared/adapters/runtime-env.ts';
+import { bootstrapCompany, type BootstrapReport } from '#shared/application/bootstrap.ts';
+import { callContext } from '#shared/application/ports.ts';
+import type { Principal } from '#shared/domain/principal.ts';
+
+// Runs on each `cdk deploy` as a CloudFormation custom resource served by this function
+// itself (no provider framework, so no extra Lambda with a managed policy): invites the first
+// admin from the config when the company has none. The invitation goes out through
+// user.created → Cognito.
+
+const SYSTEM: Principal = { user_id: 'system', email: '', role: 'admin', direct_reports: [] };
+
+export async function bootstrap(): Promise<BootstrapReport> {
+  const firstAdmin = JSON.parse(requireEnv(RUNTIME_ENV.firstAdmin)) as { name: string; email: string };
+  return bootstrapCompany(identityAdapters(), callContext(SYSTEM, 'bootstrap', runtimeClock, runtimeIds), {
+    first_admin: firstAdmin,
+  });
+}
+
+export const handler = async (event: CloudFormationCustomResourceEvent): Promise<void> => {
+  let status: 'SUCCESS' | 'FAILED' = 'SUCCESS';
+  let reason = 'ok';
+  let data: Record<string, string> = {};
+  try {
+    if (event.RequestType !== 'Delete') data = { ...(await bootstrap()) };
+  } catch (error) {
+    status = 'FAILED';
+    reason = (error as Error).message.slice(0, 500);
+  }
+  // CloudFormation waits for this answer at the pre-signed URL it gave.
+  const response = await fetch(event.ResponseURL, {
+    method: 'PUT',
+    headers: { 'content-type': '' },
+    body: JSON.stringify({
+      Status: status,
+      Reason: reason,
+      PhysicalResourceId: 'crm-bootstrap',
+      StackId: event.StackId,
+      RequestId: event.RequestId,
+      LogicalResourceId: event.LogicalResourceId,
+      Data: data,
+    }),
+  });
+  if (!response.ok) throw new Error(`CloudFormation did not take the answer: ${response.status}`);
+};
