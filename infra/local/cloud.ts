@@ -74,7 +74,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const table = await ensureTable(dynamo.endpoint, TABLE_NAME);
     log(`DynamoDB Local on ${dynamo.endpoint}${table.created ? ' (table created)' : ''}`);
 
-    const sesPort = options.sesPort ?? (await freePort());
+    const sesPort = options.sesPort || (await freePort());
     // CommonJS default export: under Node's ESM loader the function sits on `.default`.
     const sesLocal = ((sesLocalModule as unknown as { default?: typeof sesLocalModule }).default ??
       sesLocalModule) as unknown as (c: { host: string; port: number }) => Promise<Server>;
