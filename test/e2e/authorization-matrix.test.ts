@@ -7,7 +7,7 @@ import { DevAuth, LOCAL_CLIENT_ID } from '#infra/local/dev-auth.ts';
 import type { LocalCloud } from '#infra/local/cloud.ts';
 import type { DevUser } from '#infra/local/seed.ts';
 import { apiClient, startTestCloud } from '#test/helpers/local-cloud.ts';
-import { routeCases, type Fixtures, type Relation } from '#test/helpers/route-cases.ts';
+import { routeCases, type Fixtures, type Relation } from '#test/helpers/route-cases/index.ts';
 
 // The authorization matrix, generated from the route contracts: every route, as each role,
 // against the caller's own record, a direct report's and someone else's where the route acts

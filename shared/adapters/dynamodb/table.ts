@@ -1,5 +1,6 @@
 import { TransactionCanceledException, ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -29,6 +30,8 @@ export type ItemKeys = Key & Partial<Record<`gsi${1 | 2 | 3 | 4 | 5 | 6}${'pk' |
 export type WriteOp =
   /** Create; fails if the key exists. */
   | { type: 'create'; item: Item & ItemKeys; onConflict?: (current: Item | undefined) => DomainError }
+  /** Write whatever is there (derived items whose content the transaction decides). */
+  | { type: 'put'; item: Item & ItemKeys }
   /** Replace; fails unless the stored version is `expectedVersion`. */
   | { type: 'replace'; item: Item & ItemKeys; expectedVersion: number; onConflict?: (current: Item | undefined) => DomainError }
   | {
@@ -126,15 +129,58 @@ export class Table {
     const all = [...ops, ...events.map((event): WriteOp => ({ type: 'create', item: outboxItem(event, now) }))];
     if (all.length === 0) return;
     if (all.length > 100) throw new Error(`a transaction holds at most 100 writes, got ${all.length}`);
-    try {
-      const out = await this.client.send(
-        new TransactWriteCommand({ TransactItems: all.map((op) => this.#transactItem(op)), ReturnConsumedCapacity: 'TOTAL' }),
-      );
-      this.#meter?.count('TransactWriteItems', sumCapacity(out.ConsumedCapacity));
-    } catch (error) {
-      this.#meter?.count('TransactWriteItems');
-      throw conflictFrom(error, all);
+    const input = new TransactWriteCommand({ TransactItems: all.map((op) => this.#transactItem(op)), ReturnConsumedCapacity: 'TOTAL' });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const out = await this.client.send(input);
+        this.#meter?.count('TransactWriteItems', sumCapacity(out.ConsumedCapacity));
+        return;
+      } catch (error) {
+        this.#meter?.count('TransactWriteItems');
+        // Another transaction held one of the items (counters, stage items): try again shortly.
+        if (isTransactionConflict(error) && attempt < 5) {
+          await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20 * attempt));
+          continue;
+        }
+        throw conflictFrom(error, all);
+      }
     }
+  }
+
+  /** Reads up to 100 records by key in one request (keys of missing records are skipped). */
+  async getMany(keys: Key[]): Promise<Item[]> {
+    if (keys.length === 0) return [];
+    if (keys.length > 100) throw new Error(`getMany reads at most 100 keys, got ${keys.length}`);
+    const out = await this.client.send(
+      new BatchGetCommand({ RequestItems: { [this.name]: { Keys: keys, ConsistentRead: true } }, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    this.#meter?.count('BatchGetItem', sumCapacity(out.ConsumedCapacity));
+    const items = out.Responses?.[this.name] ?? [];
+    const unprocessed = out.UnprocessedKeys?.[this.name]?.Keys as Key[] | undefined;
+    return unprocessed?.length ? [...items, ...(await this.getMany(unprocessed))] : items;
+  }
+
+  /** Every item of one partition (a record and its children), for bounded partitions only. */
+  async partition(pk: string, skPrefix?: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.name,
+          KeyConditionExpression: skPrefix ? '#pk = :pk AND begins_with(#sk, :prefix)' : '#pk = :pk',
+          ExpressionAttributeNames: skPrefix ? { '#pk': 'pk', '#sk': 'sk' } : { '#pk': 'pk' },
+          ExpressionAttributeValues: skPrefix ? { ':pk': pk, ':prefix': skPrefix } : { ':pk': pk },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.#meter?.count('Query', out.ConsumedCapacity?.CapacityUnits);
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
   }
 
   /**
@@ -183,6 +229,33 @@ export class Table {
     };
   }
 
+  /**
+   * Every item of a bounded query, up to `max` (for lists sorted by a field no index
+   * orders): answers `truncated` when there were more, so the caller can refuse honestly.
+   */
+  async collect(request: Omit<PageRequest, 'limit' | 'cursor'>, max: number): Promise<{ items: Item[]; truncated: boolean }> {
+    const items: Item[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.page({ ...request, limit: 100, cursor });
+      items.push(...page.items);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor && items.length <= max);
+    return { items: items.slice(0, max), truncated: items.length > max || cursor !== undefined };
+  }
+
+  /** A cursor for a position in a list sorted in memory, bound to the query's shape. */
+  offsetCursor(shape: unknown, offset: number): string {
+    return this.#cursors.encode({ q: bindQuery(shape), p: { offset: { n: offset } } });
+  }
+
+  readOffsetCursor(shape: unknown, cursor: string | undefined): number {
+    if (!cursor) return 0;
+    const state = this.#cursors.decode(cursor, bindQuery(shape));
+    const offset = (state.p.offset as { n?: unknown } | undefined)?.n;
+    return typeof offset === 'number' && Number.isInteger(offset) && offset >= 0 ? offset : 0;
+  }
+
   async #query(
     partition: PartitionQuery,
     request: PageRequest,
@@ -227,6 +300,8 @@ export class Table {
     switch (op.type) {
       case 'create':
         return { Put: { TableName, Item: op.item, ConditionExpression: 'attribute_not_exists(pk)', ...onFail } };
+      case 'put':
+        return { Put: { TableName, Item: op.item } };
       case 'replace':
         return {
           Put: {
@@ -299,11 +374,19 @@ export function outboxItem(event: DomainEvent, nowSeconds: number): Item & ItemK
   };
 }
 
-/** The record as the domain knows it: keys, kind and TTL stripped. */
+/**
+ * The record as the domain knows it: keys, kind, TTL and internal attributes (named with a
+ * leading underscore: sort and filter helpers such as `_value_minor`) stripped.
+ */
 export function fromItem<T>(item: Item): T {
   const record: Item = {};
   for (const [name, value] of Object.entries(item)) {
-    if (!KEY_ATTRIBUTES.includes(name) && name !== tableSpec.kindAttribute && name !== tableSpec.timeToLiveAttribute) {
+    if (
+      !KEY_ATTRIBUTES.includes(name) &&
+      name !== tableSpec.kindAttribute &&
+      name !== tableSpec.timeToLiveAttribute &&
+      !name.startsWith('_')
+    ) {
       record[name] = value;
     }
   }
@@ -331,6 +414,14 @@ function sumCapacity(list: { CapacityUnits?: number }[] | undefined): number | u
   return list?.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
 }
 
+function isTransactionConflict(error: unknown): boolean {
+  return (
+    error instanceof TransactionCanceledException &&
+    (error.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict') &&
+    !(error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed')
+  );
+}
+
 function conflictFrom(error: unknown, ops: WriteOp[]): unknown {
   if (error instanceof TransactionCanceledException) {
     const reasons = error.CancellationReasons ?? [];
@@ -339,7 +430,7 @@ function conflictFrom(error: unknown, ops: WriteOp[]): unknown {
     const op = ops[index];
     const old = reasons[index]?.Item;
     const current = old ? unmarshall(old as Record<string, AttributeValue>) : undefined;
-    if (op?.onConflict) return op.onConflict(current);
+    if (op && 'onConflict' in op && op.onConflict) return op.onConflict(current);
     return new UnexpectedWriteConflict(`condition failed on write ${index} (${op?.type ?? '?'})`);
   }
   if (error instanceof ConditionalCheckFailedException) return new UnexpectedWriteConflict(error.message);
