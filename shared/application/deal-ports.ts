@@ -1,3 +1,4 @@
+import type { CustomFieldFilter } from '#shared/domain/custom-fields.ts';
 import type { AssociatedContact, Deal, StageChange } from '#shared/domain/deals.ts';
 import type { DomainEvent } from '#shared/domain/events.ts';
 import type { Page } from './ports.ts';
@@ -25,7 +26,7 @@ export interface DealListQuery {
   value_to_minor?: number | undefined;
   /** Deals carrying every one of these tags. */
   tags?: readonly string[] | undefined;
-  custom_fields?: readonly { fieldId: string; value: unknown }[] | undefined;
+  custom_fields?: readonly CustomFieldFilter[] | undefined;
   order: 'asc' | 'desc';
 }
 

@@ -372,7 +372,7 @@ export class DynamoDealRepository implements DealRepository {
       names['#cf'] = 'custom_fields';
       names[`#cf${i}`] = f.fieldId;
       values[`:cf${i}`] = f.value;
-      filters.push(Array.isArray(f.value) ? `contains(#cf.#cf${i}, :cf${i})` : `#cf.#cf${i} = :cf${i}`);
+      filters.push(f.operator === 'contains' ? `contains(#cf.#cf${i}, :cf${i})` : `#cf.#cf${i} = :cf${i}`);
     });
     return {
       partitions,

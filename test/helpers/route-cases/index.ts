@@ -1,3 +1,4 @@
+import { customFieldCases } from './custom-fields.ts';
 import { identityCases } from './identity.ts';
 import type { RouteCase } from './types.ts';
 
@@ -12,4 +13,4 @@ const platformCases: Record<string, RouteCase> = {
   getOpenApi: { kind: 'public', call: async () => ({ path: '/openapi.json' }) },
 };
 
-export const routeCases: Record<string, RouteCase> = { ...platformCases, ...identityCases };
+export const routeCases: Record<string, RouteCase> = { ...platformCases, ...identityCases, ...customFieldCases };
