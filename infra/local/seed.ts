@@ -5,6 +5,8 @@ import { identityAdapters, runtimeClock, runtimeIds } from '#shared/adapters/run
 import { callContext } from '#shared/application/ports.ts';
 import { createTeam } from '#shared/application/teams.ts';
 import { createUser } from '#shared/application/users.ts';
+import { seedSalesDefaults } from '#shared/application/sales-defaults.ts';
+import { pipelineAdapters } from '#shared/adapters/runtime-pipelines.ts';
 import type { CrmConfig } from '../config/schema.ts';
 import type { LocalCloud } from './cloud.ts';
 
@@ -29,12 +31,14 @@ const SYSTEM = { user_id: 'system', email: '', role: 'admin' as const, direct_re
 
 export async function seedLocalData(
   cloud: LocalCloud,
-  _config: CrmConfig,
+  config: CrmConfig,
   options: { tokensOnly?: boolean } = {},
 ): Promise<SeedReport> {
   const file = join(cloud.dataDir ?? '.', DEV_USERS_FILE);
-  const known =
-    options.tokensOnly && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DevUser[]) : await seedUsers();
+  const fresh = !(options.tokensOnly && existsSync(file));
+  const known = fresh ? await seedUsers() : (JSON.parse(readFileSync(file, 'utf8')) as DevUser[]);
+  // The default pipeline, reasons and sources, as the deploy bootstrap makes them in AWS.
+  if (fresh) await seedSalesDefaults(pipelineAdapters(), callContext(SYSTEM, 'seed', runtimeClock, runtimeIds), config);
   const users = known.map((u) => ({
     email: u.email,
     role: u.role,

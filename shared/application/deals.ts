@@ -36,9 +36,16 @@ export interface DealsDeps {
 
 /** Lists sorted by a field no index orders hold at most this many deals in scope. */
 export const MAX_SORTED_DEALS = 1000;
-const WRITE_ATTEMPTS = 3;
+const WRITE_ATTEMPTS = 8;
 
-export const DEAL_SORT_FIELDS = ['created_at', 'updated_at', 'value', 'estimated_close_date', 'name', 'last_stage_change_at'] as const;
+export const DEAL_SORT_FIELDS = [
+  'created_at',
+  'updated_at',
+  'value',
+  'estimated_close_date',
+  'name',
+  'last_stage_change_at',
+] as const;
 export type DealSortField = (typeof DEAL_SORT_FIELDS)[number];
 
 async function view(deps: DealsDeps, deal: Deal): Promise<DealView> {
@@ -69,7 +76,10 @@ function assignHint(call: Call): string {
 }
 
 /** The stage a request names (stage_id, or a pipeline's first active stage). */
-async function resolveStage(deps: DealsDeps, input: { stage_id?: string | undefined; pipeline_id?: string | undefined }): Promise<Stage> {
+async function resolveStage(
+  deps: DealsDeps,
+  input: { stage_id?: string | undefined; pipeline_id?: string | undefined },
+): Promise<Stage> {
   if (input.stage_id) {
     const stage = await deps.stages.get(input.stage_id);
     if (!stage) throw ValidationError.field('body.stage_id', `no stage ${input.stage_id}`);
@@ -85,7 +95,11 @@ async function resolveStage(deps: DealsDeps, input: { stage_id?: string | undefi
   return first;
 }
 
-function customFieldsOf(definitions: CustomFieldDefinition[], input: unknown, before: Deal['custom_fields']): Deal['custom_fields'] {
+function customFieldsOf(
+  definitions: CustomFieldDefinition[],
+  input: unknown,
+  before: Deal['custom_fields'],
+): Deal['custom_fields'] {
   const { stored, problems } = validateCustomFieldInput(definitions, input, before, 'body.custom_fields');
   if (problems.length > 0) throw new ValidationError(problems);
   return stored;
@@ -157,6 +171,7 @@ export async function updateDeal(
         const current = await deps.deals.get(id);
         throw new VersionMismatchError('deal', id, current ? await view(deps, current) : null);
       }
+      await new Promise((r) => setTimeout(r, Math.random() * 15 * attempt));
     }
   }
 }
@@ -172,7 +187,8 @@ async function applyPatch(deps: DealsDeps, call: Call, before: Deal, patch: Upda
   if (custom_fields !== undefined) after.custom_fields = customFieldsOf(definitions, custom_fields, before.custom_fields);
   if (after.owner_id !== before.owner_id) checkAssignee(call, after.owner_id);
 
-  const wantsStage = (stage_id !== undefined && stage_id !== before.stage_id) || (pipeline_id !== undefined && pipeline_id !== before.pipeline_id);
+  const wantsStage =
+    (stage_id !== undefined && stage_id !== before.stage_id) || (pipeline_id !== undefined && pipeline_id !== before.pipeline_id);
   const touchesReasons = patch.loss_reason_id !== undefined || patch.unqualified_reason_id !== undefined;
   if (wantsStage) {
     const stage = await resolveStage(deps, { stage_id, pipeline_id });
@@ -183,19 +199,26 @@ async function applyPatch(deps: DealsDeps, call: Call, before: Deal, patch: Upda
   }
 
   const previous = changedFields(before, after);
-  if (Object.keys(previous).length === 0) return { ...before, custom_fields: presentCustomFields(definitions, before.custom_fields) };
+  if (Object.keys(previous).length === 0)
+    return { ...before, custom_fields: presentCustomFields(definitions, before.custom_fields) };
   after.updated_at = now;
   after.version = before.version + 1;
   const events: DomainEvent[] = [domainEvent(call.events, 'deal.updated', dealResource(after), after, { previous })];
   if (after.stage_id !== before.stage_id) {
     events.push(
       domainEvent(call.events, 'deal.stage_changed', dealResource(after), after, {
-        previous: { stage_id: before.stage_id, pipeline_id: before.pipeline_id, last_stage_change_at: before.last_stage_change_at },
+        previous: {
+          stage_id: before.stage_id,
+          pipeline_id: before.pipeline_id,
+          last_stage_change_at: before.last_stage_change_at,
+        },
       }),
     );
   }
   if (after.owner_id !== before.owner_id) {
-    events.push(domainEvent(call.events, 'deal.owner_changed', dealResource(after), after, { previous: { owner_id: before.owner_id } }));
+    events.push(
+      domainEvent(call.events, 'deal.owner_changed', dealResource(after), after, { previous: { owner_id: before.owner_id } }),
+    );
   }
   await deps.deals.update(before, after, refsOf(after), events);
   return { ...after, custom_fields: presentCustomFields(definitions, after.custom_fields) };
@@ -258,7 +281,10 @@ export async function listDeals(deps: DealsDeps, call: Call, request: DealListRe
   // No index orders by this field: sort the (bounded) matches in memory.
   const { items, truncated } = await deps.deals.collect(query, MAX_SORTED_DEALS);
   if (truncated) {
-    throw ValidationError.field('query.sort_by', `more than ${MAX_SORTED_DEALS} deals match: narrow the filters to sort by ${sortBy}`);
+    throw ValidationError.field(
+      'query.sort_by',
+      `more than ${MAX_SORTED_DEALS} deals match: narrow the filters to sort by ${sortBy}`,
+    );
   }
   const key = (d: Deal): string | number => (sortBy === 'value' ? toMinor(d.value) : (d[sortBy] ?? ''));
   const sorted = [...items].sort((a, b) => {
@@ -308,7 +334,11 @@ export async function associateContact(
 export async function dissociateContact(deps: DealsDeps, call: Call, id: string, contactId: string): Promise<void> {
   const deal = await visibleDeal(deps, call, id, true);
   await deps.deals.dissociate(deal, contactId, [
-    domainEvent(call.events, 'deal.contact_dissociated', dealResource(deal), { deal_id: id, contact_id: contactId, owner_id: deal.owner_id }),
+    domainEvent(call.events, 'deal.contact_dissociated', dealResource(deal), {
+      deal_id: id,
+      contact_id: contactId,
+      owner_id: deal.owner_id,
+    }),
   ]);
 }
 
@@ -360,7 +390,8 @@ export async function dealSummary(
 export function dealMover(deps: DealsDeps): DealMover {
   return {
     async moveAllDeals(from: Stage, to: Stage, call: Call): Promise<number> {
-      if (from.pipeline_id !== to.pipeline_id) throw ValidationError.field('query.move_deals_to', 'must be a stage of the same pipeline');
+      if (from.pipeline_id !== to.pipeline_id)
+        throw ValidationError.field('query.move_deals_to', 'must be a stage of the same pipeline');
       // Closed stages need a reason per deal, which a bulk move cannot give.
       if (to.category !== 'active') throw ValidationError.field('query.move_deals_to', 'must be an active stage');
       let moved = 0;

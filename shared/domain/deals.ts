@@ -64,10 +64,9 @@ const isRealDate = (value: string): boolean => {
   return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
 };
 
-export const dateSchema = z.string().check(
-  z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD'),
-  z.refine(isRealDate, 'is not a calendar date'),
-);
+export const dateSchema = z
+  .string()
+  .check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD'), z.refine(isRealDate, 'is not a calendar date'));
 
 const amount = z.union([z.number(), z.string()]);
 const tags = z.array(text(100)).check(z.maxLength(50, 'at most 50 tags'));

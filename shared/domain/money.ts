@@ -8,7 +8,8 @@ const DECIMAL = /^(\d{1,13})(?:\.(\d{1,2}))?$/;
 
 /** A JSON number or string → the canonical decimal string ("1200.5" → "1200.50"). */
 export function parseAmount(input: unknown, field: string): string {
-  const text = typeof input === 'number' && Number.isFinite(input) ? String(input) : typeof input === 'string' ? input.trim() : '';
+  const text =
+    typeof input === 'number' && Number.isFinite(input) ? String(input) : typeof input === 'string' ? input.trim() : '';
   const match = DECIMAL.exec(text);
   if (!match) {
     throw ValidationError.field(field, 'must be an amount ≥ 0 with at most 2 decimal places, e.g. 1250.50 or "1250.50"');

@@ -20,7 +20,11 @@ const as = (who: string) => users[who]!.token;
 beforeAll(async () => {
   const started = await startTestCloud({
     extraRules: [
-      { name: 'test-deals', pattern: { source: ['crm'], 'detail-type': [{ prefix: 'deal.' }] }, target: async (e) => void busEvents.push(e) },
+      {
+        name: 'test-deals',
+        pattern: { source: ['crm'], 'detail-type': [{ prefix: 'deal.' }] },
+        target: async (e) => void busEvents.push(e),
+      },
     ],
   });
   cloud = started.cloud;
@@ -39,7 +43,10 @@ afterAll(async () => {
 });
 
 const newDeal = async (who: string, body: Record<string, unknown> = {}) => {
-  const res = await api('POST', '/deals', { token: as(who), body: { name: `Deal ${Math.random().toString(36).slice(2)}`, ...body } });
+  const res = await api('POST', '/deals', {
+    token: as(who),
+    body: { name: `Deal ${Math.random().toString(36).slice(2)}`, ...body },
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body;
 };
@@ -72,7 +79,10 @@ describe('deals', () => {
   });
 
   it('refuses a bad value, an unknown stage and an unknown field, naming each', async () => {
-    const res = await api('POST', '/deals', { token: as('rep1'), body: { name: 'X', value: '12.345', stage_id: '01ARZ3NDEKTSV4RRFFQ69G5FAV' } });
+    const res = await api('POST', '/deals', {
+      token: as('rep1'),
+      body: { name: 'X', value: '12.345', stage_id: '01ARZ3NDEKTSV4RRFFQ69G5FAV' },
+    });
     expect(res.status).toBe(422);
     const bad = await api('POST', '/deals', { token: as('rep1'), body: { name: 'X', valeu: 1 } });
     expect(bad.body.errors).toEqual([{ field: 'body.valeu', message: 'is not a known field' }]);
@@ -96,7 +106,10 @@ describe('deals', () => {
     });
     expect(unknownReason.status).toBe(422);
     expect(unknownReason.body.errors[0].field).toBe('body.loss_reason_id');
-    const ok = await api('PATCH', `/deals/${deal.id}`, { token: as('rep1'), body: { stage_id: stages.Lost!.id, loss_reason_id: lossReasonId } });
+    const ok = await api('PATCH', `/deals/${deal.id}`, {
+      token: as('rep1'),
+      body: { stage_id: stages.Lost!.id, loss_reason_id: lossReasonId },
+    });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ stage_id: stages.Lost!.id, loss_reason_id: lossReasonId });
     const back = await api('PATCH', `/deals/${deal.id}`, { token: as('rep1'), body: { stage_id: stages.Qualified!.id } });
@@ -113,7 +126,11 @@ describe('deals', () => {
     await api('PATCH', `/deals/${deal.id}`, { token: as('rep2'), body: { stage_id: stages.Qualified!.id } });
     await api('PATCH', `/deals/${deal.id}`, { token: as('manager'), body: { stage_id: stages.Quote!.id } });
     const history = await api('GET', `/deals/${deal.id}/stage_changes`, { token: as('rep2') });
-    expect(history.body.items.map((h: { stage_id: string }) => h.stage_id)).toEqual([stages.Incoming!.id, stages.Qualified!.id, stages.Quote!.id]);
+    expect(history.body.items.map((h: { stage_id: string }) => h.stage_id)).toEqual([
+      stages.Incoming!.id,
+      stages.Qualified!.id,
+      stages.Quote!.id,
+    ]);
     expect(history.body.items[0]).toMatchObject({ entered_by_id: users.rep2!.user_id, left_by_id: users.rep2!.user_id });
     expect(history.body.items[1]).toMatchObject({ left_by_id: users.manager!.user_id });
     expect(history.body.items[2]).toMatchObject({ entered_by_id: users.manager!.user_id, left_at: null });
@@ -170,7 +187,9 @@ describe('deals', () => {
     const pages: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: any = await api('GET', `/deals?tags=${tag}&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token: as('rep2') });
+      const page: any = await api('GET', `/deals?tags=${tag}&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
+        token: as('rep2'),
+      });
       pages.push(...page.body.items.map((d: { value: string }) => d.value));
       cursor = page.body.next_cursor;
     } while (cursor);
@@ -202,11 +221,22 @@ describe('deals', () => {
 
   it('merges concurrent PATCHes without If-Match: every change lands', async () => {
     const deal = await newDeal('rep1');
-    const fields = [{ hot: true }, { estimated_close_date: '2027-01-31' }, { customized_win_likelihood: 40 }, { tags: ['merged'] }];
+    const fields = [
+      { hot: true },
+      { estimated_close_date: '2027-01-31' },
+      { customized_win_likelihood: 40 },
+      { tags: ['merged'] },
+    ];
     const results = await Promise.all(fields.map((body) => api('PATCH', `/deals/${deal.id}`, { token: as('rep1'), body })));
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     const stored = await api('GET', `/deals/${deal.id}`, { token: as('rep1') });
-    expect(stored.body).toMatchObject({ hot: true, estimated_close_date: '2027-01-31', customized_win_likelihood: 40, tags: ['merged'], version: 5 });
+    expect(stored.body).toMatchObject({
+      hot: true,
+      estimated_close_date: '2027-01-31',
+      customized_win_likelihood: 40,
+      tags: ['merged'],
+      version: 5,
+    });
   });
 
   it('replays a POST with the same Idempotency-Key and refuses the key with another body', async () => {
@@ -214,16 +244,25 @@ describe('deals', () => {
     const first = await api('POST', '/deals', { token: as('rep1'), body: { name: 'Once' }, headers: { 'idempotency-key': key } });
     const again = await api('POST', '/deals', { token: as('rep1'), body: { name: 'Once' }, headers: { 'idempotency-key': key } });
     expect(again.body.id).toBe(first.body.id);
-    const other = await api('POST', '/deals', { token: as('rep1'), body: { name: 'Twice' }, headers: { 'idempotency-key': key } });
+    const other = await api('POST', '/deals', {
+      token: as('rep1'),
+      body: { name: 'Twice' },
+      headers: { 'idempotency-key': key },
+    });
     expect(other.status).toBe(422);
   });
 
   it('links associated contacts with a role, once', async () => {
     const deal = await newDeal('rep1', { contact_id: '01ARZ3NDEKTSV4RRFFQ69G5FA1' });
     const contact = '01ARZ3NDEKTSV4RRFFQ69G5FA2';
-    const linked = await api('POST', `/deals/${deal.id}/associated_contacts`, { token: as('rep1'), body: { contact_id: contact, role: 'decision maker' } });
+    const linked = await api('POST', `/deals/${deal.id}/associated_contacts`, {
+      token: as('rep1'),
+      body: { contact_id: contact, role: 'decision maker' },
+    });
     expect(linked.status).toBe(201);
-    expect((await api('POST', `/deals/${deal.id}/associated_contacts`, { token: as('rep1'), body: { contact_id: contact } })).status).toBe(409);
+    expect(
+      (await api('POST', `/deals/${deal.id}/associated_contacts`, { token: as('rep1'), body: { contact_id: contact } })).status,
+    ).toBe(409);
     const list = await api('GET', `/deals/${deal.id}/associated_contacts`, { token: as('rep1') });
     expect(list.body.items).toEqual([expect.objectContaining({ contact_id: contact, role: 'decision maker' })]);
     const byContact = await api('GET', `/deals?contact_id=${contact}`, { token: as('rep1') });
@@ -245,7 +284,10 @@ describe('deals', () => {
   });
 
   it('needs move_deals_to to delete a stage that holds deals, and moves them with their history', async () => {
-    const added = await api('POST', '/stages', { token: as('admin'), body: { pipeline_id: pipelineId, name: `Temp ${Date.now()}`, likelihood: 30 } });
+    const added = await api('POST', '/stages', {
+      token: as('admin'),
+      body: { pipeline_id: pipelineId, name: `Temp ${Date.now()}`, likelihood: 30 },
+    });
     expect(added.status).toBe(201);
     const deal = await newDeal('rep1', { stage_id: added.body.id });
     const refused = await api('DELETE', `/stages/${added.body.id}`, { token: as('admin') });

@@ -79,7 +79,10 @@ function statsOps(before: Deal | null, after: Deal | null): WriteOp[] {
     const delta = toMinor(after.value) - toMinor(before.value);
     return delta === 0 ? [] : [statsOp(after, 0, delta)];
   }
-  return [...(before ? [statsOp(before, -1, -toMinor(before.value))] : []), ...(after ? [statsOp(after, 1, toMinor(after.value))] : [])];
+  return [
+    ...(before ? [statsOp(before, -1, -toMinor(before.value))] : []),
+    ...(after ? [statsOp(after, 1, toMinor(after.value))] : []),
+  ];
 }
 
 function referenceChecks(refs: DealReferences, before: DealReferences | null): WriteOp[] {
@@ -154,7 +157,8 @@ export class DynamoDealRepository implements DealRepository {
     const ops: WriteOp[] = [];
     if (after.stage_id !== before.stage_id) {
       const left = stageChangeId;
-      stageChangeId = events.find((e) => e.metadata.event_type === 'deal.stage_changed')?.metadata.event_id ?? after.version.toString();
+      stageChangeId =
+        events.find((e) => e.metadata.event_type === 'deal.stage_changed')?.metadata.event_id ?? after.version.toString();
       ops.push(
         {
           type: 'update',
@@ -185,7 +189,8 @@ export class DynamoDealRepository implements DealRepository {
     }
     if (after.owner_id !== before.owner_id) {
       // Links carry the owner so that lists by contact can filter on scope.
-      for (const link of await this.associatedContacts(before.id)) ops.push({ type: 'put', item: linkItem(link, after.owner_id) });
+      for (const link of await this.associatedContacts(before.id))
+        ops.push({ type: 'put', item: linkItem(link, after.owner_id) });
     }
     await this.#table.write(
       [
@@ -257,7 +262,9 @@ export class DynamoDealRepository implements DealRepository {
 
   async stageChanges(dealId: string): Promise<StageChange[]> {
     const items = await this.#table.partition(dealKey(dealId).pk, 'stage_change#');
-    return items.map((i) => fromItem<StageChange>(i)).sort((a, b) => (a.entered_at < b.entered_at ? -1 : a.entered_at > b.entered_at ? 1 : 0));
+    return items
+      .map((i) => fromItem<StageChange>(i))
+      .sort((a, b) => (a.entered_at < b.entered_at ? -1 : a.entered_at > b.entered_at ? 1 : 0));
   }
 
   async associatedContacts(dealId: string): Promise<AssociatedContact[]> {
@@ -290,7 +297,13 @@ export class DynamoDealRepository implements DealRepository {
 
   async dissociate(deal: Deal, contactId: string, events: DomainEvent[]): Promise<void> {
     await this.#table.write(
-      [{ type: 'delete', key: { pk: dealKey(deal.id).pk, sk: linkSk(contactId) }, onConflict: () => new NotFoundError('associated contact', contactId) }],
+      [
+        {
+          type: 'delete',
+          key: { pk: dealKey(deal.id).pk, sk: linkSk(contactId) },
+          onConflict: () => new NotFoundError('associated contact', contactId),
+        },
+      ],
       events,
     );
   }

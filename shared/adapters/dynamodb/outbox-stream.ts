@@ -1,5 +1,3 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import type { DomainEvent } from '#shared/domain/events.ts';
 import type { EventPublisher } from '#shared/application/ports.ts';
@@ -15,9 +13,9 @@ export async function publishOutboxRecords(records: DynamoDBRecord[], publisher:
   for (const record of records) {
     const image = record.dynamodb?.NewImage;
     if (record.eventName !== 'INSERT' || !image) continue;
-    const item = unmarshall(image as Record<string, AttributeValue>);
-    if (item[tableSpec.kindAttribute] !== OUTBOX_KIND) continue;
-    events.push({ event: item.event as DomainEvent, sequence: record.dynamodb?.SequenceNumber ?? '' });
+    // Only the kind and the envelope's JSON text are read: nothing else of the image matters.
+    if (image[tableSpec.kindAttribute]?.S !== OUTBOX_KIND || image.event?.S === undefined) continue;
+    events.push({ event: JSON.parse(image.event.S) as DomainEvent, sequence: record.dynamodb?.SequenceNumber ?? '' });
   }
   if (events.length === 0) return { batchItemFailures: [] };
   const { failedEventIds } = await publisher.publish(events.map((e) => e.event));

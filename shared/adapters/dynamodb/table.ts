@@ -129,7 +129,10 @@ export class Table {
     const all = [...ops, ...events.map((event): WriteOp => ({ type: 'create', item: outboxItem(event, now) }))];
     if (all.length === 0) return;
     if (all.length > 100) throw new Error(`a transaction holds at most 100 writes, got ${all.length}`);
-    const input = new TransactWriteCommand({ TransactItems: all.map((op) => this.#transactItem(op)), ReturnConsumedCapacity: 'TOTAL' });
+    const input = new TransactWriteCommand({
+      TransactItems: all.map((op) => this.#transactItem(op)),
+      ReturnConsumedCapacity: 'TOTAL',
+    });
     for (let attempt = 1; ; attempt++) {
       try {
         const out = await this.client.send(input);
@@ -152,7 +155,10 @@ export class Table {
     if (keys.length === 0) return [];
     if (keys.length > 100) throw new Error(`getMany reads at most 100 keys, got ${keys.length}`);
     const out = await this.client.send(
-      new BatchGetCommand({ RequestItems: { [this.name]: { Keys: keys, ConsistentRead: true } }, ReturnConsumedCapacity: 'TOTAL' }),
+      new BatchGetCommand({
+        RequestItems: { [this.name]: { Keys: keys, ConsistentRead: true } },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
     );
     this.#meter?.count('BatchGetItem', sumCapacity(out.ConsumedCapacity));
     const items = out.Responses?.[this.name] ?? [];
@@ -198,9 +204,17 @@ export class Table {
       request.partitions.map(async (partition) => {
         const id = partitionId(partition);
         const position = start.p[id];
-        if (position === 'done' || position === undefined) return { id, partition, items: [] as Item[], exhausted: true };
+        if (position === 'done' || position === undefined) {
+          return {
+            id,
+            partition,
+            items: [] as Item[],
+            exhausted: true,
+            lastKey: undefined as Record<string, unknown> | undefined,
+          };
+        }
         const out = await this.#query(partition, request, order, position);
-        return { id, partition, items: out.items, exhausted: out.lastKey === undefined };
+        return { id, partition, items: out.items, exhausted: out.lastKey === undefined, lastKey: out.lastKey };
       }),
     );
 
@@ -220,8 +234,11 @@ export class Table {
         continue;
       }
       more = true;
+      // All read items were used: go on after what DynamoDB evaluated (a filter may have
+      // dropped items past the last one kept); else after the last item used.
       const last = taken.at(-1)?.item;
-      next[read.id] = last ? keyOf(last, read.partition) : (start.p[read.id] ?? null);
+      if (allTaken && read.lastKey) next[read.id] = read.lastKey;
+      else next[read.id] = last ? keyOf(last, read.partition) : (start.p[read.id] ?? null);
     }
     return {
       items: merged.map((m) => m.item),
@@ -364,12 +381,17 @@ export class Table {
   }
 }
 
+/**
+ * The outbox item of an event. The envelope is kept as JSON text: it reaches the bus byte for
+ * byte as written, whatever DynamoDB does to empty maps, sets or number precision.
+ */
 export function outboxItem(event: DomainEvent, nowSeconds: number): Item & ItemKeys {
   return {
     pk: `event#${event.metadata.event_id}`,
     sk: 'event',
     [tableSpec.kindAttribute]: OUTBOX_KIND,
-    event,
+    event_type: event.metadata.event_type,
+    event: JSON.stringify(event),
     [tableSpec.timeToLiveAttribute]: nowSeconds + OUTBOX_TTL_SECONDS,
   };
 }

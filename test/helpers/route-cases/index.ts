@@ -1,5 +1,7 @@
 import { customFieldCases } from './custom-fields.ts';
+import { dealCases } from './deals.ts';
 import { identityCases } from './identity.ts';
+import { pipelineCases } from './pipelines.ts';
 import type { RouteCase } from './types.ts';
 
 export type { Fixtures, Relation, RouteCall, RouteCase } from './types.ts';
@@ -13,4 +15,10 @@ const platformCases: Record<string, RouteCase> = {
   getOpenApi: { kind: 'public', call: async () => ({ path: '/openapi.json' }) },
 };
 
-export const routeCases: Record<string, RouteCase> = { ...platformCases, ...identityCases, ...customFieldCases };
+export const routeCases: Record<string, RouteCase> = {
+  ...platformCases,
+  ...identityCases,
+  ...pipelineCases,
+  ...customFieldCases,
+  ...dealCases,
+};

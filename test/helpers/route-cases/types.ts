@@ -28,4 +28,3 @@ export type RouteCase =
   | { kind: 'public'; call: (f: Fixtures) => Promise<RouteCall> }
   | { kind: 'unowned'; call: (f: Fixtures) => Promise<RouteCall> }
   | { kind: 'owned'; call: (f: Fixtures, owner: DevUser) => Promise<RouteCall> };
-

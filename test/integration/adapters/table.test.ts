@@ -27,7 +27,7 @@ describe('Table.write', () => {
     expect(meter.calls.map((c) => c.operation)).toEqual(['TransactWriteItems']);
     const outbox = await table.get({ pk: `event#${event.metadata.event_id}`, sk: 'event' });
     expect(outbox?.kind).toBe('event');
-    expect(outbox?.event).toEqual(event);
+    expect(JSON.parse(outbox?.event)).toEqual(event);
     expect(outbox?.expires_at).toBeGreaterThan(Date.now() / 1000);
     expect(fromItem((await table.get({ pk: `thing#${id}`, sk: 'thing' })) ?? {})).toEqual({ id, name: 'a', version: 1 });
   });

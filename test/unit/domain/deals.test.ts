@@ -46,7 +46,12 @@ const deal = (overrides: Partial<Deal> = {}): Deal => ({
 describe('placeInStage', () => {
   it('moves the deal, its pipeline and the last stage change', () => {
     const placed = placeInStage(deal(), stage('active'), { at: 'now', by: 'U9' });
-    expect(placed).toMatchObject({ stage_id: 'S-active', pipeline_id: 'P2', last_stage_change_at: 'now', last_stage_change_by_id: 'U9' });
+    expect(placed).toMatchObject({
+      stage_id: 'S-active',
+      pipeline_id: 'P2',
+      last_stage_change_at: 'now',
+      last_stage_change_by_id: 'U9',
+    });
   });
 
   it('needs a loss reason for a lost stage and an unqualified reason for an unqualified one', () => {

@@ -13,9 +13,14 @@ describe('amounts', () => {
     expect(parseAmount(input, 'body.value')).toBe(expected);
   });
 
-  it.each([['12.345'], [-1], ['-1'], ['1e3'], ['abc'], [''], [null], [Number.NaN], ['10000000000000']])('refuses %j naming the field', (input) => {
-    expect(() => parseAmount(input, 'body.value')).toThrowError(expect.objectContaining({ problems: [expect.objectContaining({ field: 'body.value' })] }));
-  });
+  it.each([['12.345'], [-1], ['-1'], ['1e3'], ['abc'], [''], [null], [Number.NaN], ['10000000000000']])(
+    'refuses %j naming the field',
+    (input) => {
+      expect(() => parseAmount(input, 'body.value')).toThrowError(
+        expect.objectContaining({ problems: [expect.objectContaining({ field: 'body.value' })] }),
+      );
+    },
+  );
 
   it('adds in minor units without float error', () => {
     expect(fromMinor(toMinor('0.10') + toMinor('0.20'))).toBe('0.30');
