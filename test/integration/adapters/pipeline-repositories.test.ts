@@ -80,7 +80,8 @@ async function outboxHas(eventType: string, resourceId: string): Promise<boolean
     const page = await table.client.send(
       new ScanCommand({
         TableName: table.name,
-        FilterExpression: '#kind = :event AND #event.metadata.event_type = :type AND #event.metadata.resource_id = :id',
+        // The envelope is JSON text (see outboxItem): match the type, then the resource id in it.
+        FilterExpression: '#kind = :event AND event_type = :type AND contains(#event, :id)',
         ExpressionAttributeNames: { '#kind': 'kind', '#event': 'event' },
         ExpressionAttributeValues: { ':event': 'event', ':type': eventType, ':id': resourceId },
         ...(start ? { ExclusiveStartKey: start } : {}),
