@@ -15,7 +15,8 @@ import { fromItem, type Item, type ItemKeys, type PageRequest, type PartitionQue
 // organisation. The board's counters live in one partition per pipeline, one item per
 // (stage, owner, currency), kept in the same transaction as every deal write.
 
-const stageChangeSk = (id: string) => `stage_change#${id}`;
+/** A stay in a stage, keyed by when it began: the open one is found from the deal alone. */
+const stageChangeSk = (deal: Pick<Deal, 'last_stage_change_at' | 'stage_id'>) => `stage_change#${deal.last_stage_change_at}#${deal.stage_id}`;
 const linkSk = (contactId: string) => `contact#${contactId}`;
 const statsPk = (pipelineId: string) => `deal_stats#${pipelineId}`;
 const statsSk = (s: { stage_id: string; owner_id: string; currency: string }) => `${s.stage_id}#${s.owner_id}#${s.currency}`;
@@ -36,8 +37,22 @@ function dealKeys(deal: Deal): ItemKeys {
   };
 }
 
-function dealItem(deal: Deal, stageChangeId: string): Item & ItemKeys {
-  return { ...dealKeys(deal), kind: 'deal', ...deal, _value_minor: toMinor(deal.value), _stage_change_id: stageChangeId };
+function dealItem(deal: Deal): Item & ItemKeys {
+  return { ...dealKeys(deal), kind: 'deal', ...deal, _value_minor: toMinor(deal.value) };
+}
+
+function stayItem(deal: Deal, id: string): Item & ItemKeys {
+  const stay: StageChange = {
+    id,
+    deal_id: deal.id,
+    pipeline_id: deal.pipeline_id,
+    stage_id: deal.stage_id,
+    entered_at: deal.last_stage_change_at,
+    entered_by_id: deal.last_stage_change_by_id,
+    left_at: null,
+    left_by_id: null,
+  };
+  return { pk: dealKey(deal.id).pk, sk: stageChangeSk(deal), kind: 'stage_change', ...stay };
 }
 
 function linkItem(link: AssociatedContact, ownerId: string): Item & ItemKeys {
@@ -127,21 +142,10 @@ export class DynamoDealRepository implements DealRepository {
   }
 
   async create(deal: Deal, refs: DealReferences, events: DomainEvent[]): Promise<void> {
-    const change = events[0]?.metadata.event_id ?? deal.id;
-    const entered: StageChange = {
-      id: change,
-      deal_id: deal.id,
-      pipeline_id: deal.pipeline_id,
-      stage_id: deal.stage_id,
-      entered_at: deal.last_stage_change_at,
-      entered_by_id: deal.last_stage_change_by_id,
-      left_at: null,
-      left_by_id: null,
-    };
     await this.#table.write(
       [
-        { type: 'create', item: dealItem(deal, change) },
-        { type: 'create', item: { pk: dealKey(deal.id).pk, sk: stageChangeSk(change), kind: 'stage_change', ...entered } },
+        { type: 'create', item: dealItem(deal) },
+        { type: 'create', item: stayItem(deal, events[0]?.metadata.event_id ?? deal.id) },
         stageCount(deal.stage_id, deal.pipeline_id, 1),
         ...statsOps(null, deal),
         ...referenceChecks(refs, null),
@@ -152,37 +156,18 @@ export class DynamoDealRepository implements DealRepository {
   }
 
   async update(before: Deal, after: Deal, refs: DealReferences, events: DomainEvent[]): Promise<void> {
-    const stored = await this.#table.get(dealKey(before.id));
-    let stageChangeId = String(stored?._stage_change_id ?? before.id);
     const ops: WriteOp[] = [];
     if (after.stage_id !== before.stage_id) {
-      const left = stageChangeId;
-      stageChangeId =
-        events.find((e) => e.metadata.event_type === 'deal.stage_changed')?.metadata.event_id ?? after.version.toString();
+      const moved = events.find((e) => e.metadata.event_type === 'deal.stage_changed')?.metadata.event_id ?? `${after.id}-${after.version}`;
       ops.push(
         {
           type: 'update',
-          key: { pk: dealKey(before.id).pk, sk: stageChangeSk(left) },
+          key: { pk: dealKey(before.id).pk, sk: stageChangeSk(before) },
           update: 'SET left_at = :at, left_by_id = :by',
           condition: 'attribute_exists(pk)',
           values: { ':at': after.last_stage_change_at, ':by': after.last_stage_change_by_id },
         },
-        {
-          type: 'create',
-          item: {
-            pk: dealKey(after.id).pk,
-            sk: stageChangeSk(stageChangeId),
-            kind: 'stage_change',
-            id: stageChangeId,
-            deal_id: after.id,
-            pipeline_id: after.pipeline_id,
-            stage_id: after.stage_id,
-            entered_at: after.last_stage_change_at,
-            entered_by_id: after.last_stage_change_by_id,
-            left_at: null,
-            left_by_id: null,
-          },
-        },
+        { type: 'create', item: stayItem(after, moved) },
         stageCount(before.stage_id, before.pipeline_id, -1),
         stageCount(after.stage_id, after.pipeline_id, 1),
       );
@@ -196,7 +181,7 @@ export class DynamoDealRepository implements DealRepository {
       [
         {
           type: 'replace',
-          item: dealItem(after, stageChangeId),
+          item: dealItem(after),
           expectedVersion: before.version,
           onConflict: (current) => new VersionMismatchError('deal', before.id, current ? fromItem(current) : null),
         },
