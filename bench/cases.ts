@@ -87,4 +87,46 @@ export const requestCases: readonly RequestCase[] = [
   },
   { route: 'GET /teams', as: rep, target: list },
   { route: 'GET /account', as: rep, target: get },
+
+  // Deals: a rep's scope is 1 owner, the manager's 3 (self + 2 reports), an admin's "all".
+  { route: 'GET /deals/{id}', as: rep, target: get, request: (c) => ({ params: { id: c.fixture.deals.rep1[0]!.id } }) },
+  { route: 'GET /deals', label: 'GET /deals (rep)', as: rep, target: list, request: () => ({ query: { limit: '25' } }) },
+  {
+    route: 'GET /deals',
+    label: 'GET /deals (manager)',
+    as: manager,
+    target: { kind: 'list', owners: 3 },
+    request: () => ({ query: { limit: '25' } }),
+  },
+  { route: 'GET /deals', label: 'GET /deals (admin)', as: admin, target: list, request: () => ({ query: { limit: '25' } }) },
+  {
+    route: 'GET /deals',
+    label: 'GET /deals?stage_id (manager)',
+    as: manager,
+    target: { kind: 'list', owners: 3 },
+    request: (c) => ({ query: { stage_id: c.fixture.stages[1]!.id } }),
+  },
+  {
+    route: 'POST /deals',
+    as: rep,
+    target: write,
+    request: (c) => ({ body: { name: `Bench deal ${c.n}`, value: '100.00', stage_id: c.fixture.stages[0]!.id } }),
+  },
+  {
+    route: 'PATCH /deals/{id}',
+    label: 'PATCH /deals/{id} (stage move)',
+    as: rep,
+    target: write,
+    request: (c) => ({
+      params: { id: c.fixture.deals.rep1[c.n % 10]!.id },
+      body: { stage_id: c.fixture.stages[(c.n % 3) + 1]!.id },
+    }),
+  },
+  {
+    route: 'GET /deals/summary',
+    label: 'GET /deals/summary (board)',
+    as: manager,
+    target: { kind: 'dashboard', max: 3 },
+    request: (c) => ({ query: { pipeline_id: c.fixture.pipelineId } }),
+  },
 ];

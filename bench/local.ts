@@ -4,6 +4,13 @@ import { callContext } from '#shared/application/ports.ts';
 import { createTeam } from '#shared/application/teams.ts';
 import { createUser } from '#shared/application/users.ts';
 import type { Team, User } from '#shared/domain/users.ts';
+import type { DealView } from '#shared/domain/deals.ts';
+import type { Stage } from '#shared/domain/pipelines.ts';
+import { createDeal } from '#shared/application/deals.ts';
+import { seedSalesDefaults } from '#shared/application/sales-defaults.ts';
+import { dealAdapters } from '#shared/adapters/runtime-deals.ts';
+import { pipelineAdapters } from '#shared/adapters/runtime-pipelines.ts';
+import { loadConfig } from '#infra/config/load.ts';
 import { ensureTable, startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { freePort } from '#infra/local/ports.ts';
 import { BENCH_TABLE, lambdaEnv } from './env.ts';
@@ -22,7 +29,14 @@ export interface BenchDatabase {
 export interface Fixture {
   readonly users: { admin: User; manager: User; rep1: User; rep2: User; solo: User };
   readonly teams: { east: Team; west: Team };
+  readonly pipelineId: string;
+  /** Active stages first, then won, lost, unqualified. */
+  readonly stages: readonly Stage[];
+  /** DEALS_PER_OWNER deals for each rep, newest last. */
+  readonly deals: { rep1: DealView[]; rep2: DealView[]; solo: DealView[] };
 }
+
+export const DEALS_PER_OWNER = 30;
 
 const SYSTEM = { user_id: 'system', email: '', role: 'admin' as const, direct_reports: [] };
 
@@ -57,7 +71,26 @@ async function seed(): Promise<Fixture> {
   const rep2 = await rep('Ravi Rep', 'rep2@example.com');
   const solo = await createUser(deps, call, { name: 'Sol Solo', email: 'solo@example.com', role: 'user', team_id: west.id });
   await updateAccount({ account: deps.account, defaults: accountDefaults() }, call, { name: 'Bench Inc.' });
-  return { users: { admin, manager, rep1, rep2, solo }, teams: { east, west } };
+  await seedSalesDefaults(pipelineAdapters(), call, loadConfig());
+  const pipelineId = (await pipelineAdapters().pipelines.listPipelines({ limit: 1 })).items[0]!.id;
+  const stages = await pipelineAdapters().pipelines.ofPipeline(pipelineId);
+  const dealsOf = async (owner: User) => {
+    const owned: DealView[] = [];
+    for (let i = 0; i < DEALS_PER_OWNER; i++) {
+      const stage = stages[i % 4]!;
+      owned.push(
+        await createDeal(dealAdapters(), call, {
+          name: `${owner.name} deal ${i}`,
+          owner_id: owner.id,
+          value: `${1000 + i}.50`,
+          stage_id: stage.id,
+        }),
+      );
+    }
+    return owned;
+  };
+  const deals = { rep1: await dealsOf(rep1), rep2: await dealsOf(rep2), solo: await dealsOf(solo) };
+  return { users: { admin, manager, rep1, rep2, solo }, teams: { east, west }, pipelineId, stages, deals };
 }
 
 export function callerOf(user: User): Caller {

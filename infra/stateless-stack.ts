@@ -155,14 +155,21 @@ export class StatelessStack extends Stack {
     const bootstrap = new CrmFunction(this, 'BootstrapFunction', {
       ...functionDefaults,
       spec: bootstrapFunction,
-      environment: { [RUNTIME_ENV.firstAdmin]: JSON.stringify(config.first_admin) },
+      environment: {
+        [RUNTIME_ENV.firstAdmin]: JSON.stringify(config.first_admin),
+        [RUNTIME_ENV.defaultPipeline]: JSON.stringify(config.default_pipeline),
+      },
     });
     bootstrap.bindTable(stateful.table, 'readWrite');
     const run = new CustomResource(this, 'Bootstrap', {
       serviceToken: bootstrap.functionArn,
       resourceType: 'Custom::CrmBootstrap',
       // A new value re-runs it: the config's first admin, or new bootstrap code.
-      properties: { firstAdmin: config.first_admin, code: bootstrap.currentVersion.version },
+      properties: {
+        firstAdmin: config.first_admin,
+        defaultPipeline: config.default_pipeline,
+        code: bootstrap.currentVersion.version,
+      },
     });
     for (const dependency of [...rules.values(), this.outboxPublisher, ...consumers.values()]) run.node.addDependency(dependency);
 

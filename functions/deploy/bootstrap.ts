@@ -1,22 +1,27 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { identityAdapters, runtimeClock, runtimeIds } from '#shared/adapters/runtime.ts';
 import { RUNTIME_ENV, requireEnv } from '#shared/adapters/runtime-env.ts';
-import { bootstrapCompany, type BootstrapReport } from '#shared/application/bootstrap.ts';
+import { bootstrapCompany } from '#shared/application/bootstrap.ts';
+import { seedSalesDefaults, type SalesDefaultsConfig } from '#shared/application/sales-defaults.ts';
+import { pipelineAdapters } from '#shared/adapters/runtime-pipelines.ts';
 import { callContext } from '#shared/application/ports.ts';
 import type { Principal } from '#shared/domain/principal.ts';
 
 // Runs on each `cdk deploy` as a CloudFormation custom resource served by this function
 // itself (no provider framework, so no extra Lambda with a managed policy): invites the first
-// admin from the config when the company has none. The invitation goes out through
-// user.created → Cognito.
+// admin from the config when the company has none (the invitation goes out through
+// user.created → Cognito), and creates the default pipeline, reasons and sources when there
+// are none. Every step is idempotent.
 
 const SYSTEM: Principal = { user_id: 'system', email: '', role: 'admin', direct_reports: [] };
 
-export async function bootstrap(): Promise<BootstrapReport> {
+export async function bootstrap(): Promise<Record<string, string>> {
   const firstAdmin = JSON.parse(requireEnv(RUNTIME_ENV.firstAdmin)) as { name: string; email: string };
-  return bootstrapCompany(identityAdapters(), callContext(SYSTEM, 'bootstrap', runtimeClock, runtimeIds), {
-    first_admin: firstAdmin,
-  });
+  const defaultPipeline = JSON.parse(requireEnv(RUNTIME_ENV.defaultPipeline)) as SalesDefaultsConfig['default_pipeline'];
+  const call = callContext(SYSTEM, 'bootstrap', runtimeClock, runtimeIds);
+  const admin = await bootstrapCompany(identityAdapters(), call, { first_admin: firstAdmin });
+  const sales = await seedSalesDefaults(pipelineAdapters(), call, { default_pipeline: defaultPipeline });
+  return { ...admin, ...sales };
 }
 
 export const handler = async (event: CloudFormationCustomResourceEvent): Promise<void> => {

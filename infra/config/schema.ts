@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { STAGE_CATEGORIES, CLOSED_CATEGORIES } from '#shared/domain/pipeline-defaults.ts';
+import { CLOSED_STAGE_LIKELIHOOD, MAX_ACTIVE_STAGES } from '#shared/domain/pipelines.ts';
 import { REMINDER_PRESET_NAMES } from '#shared/domain/reminders.ts';
 
 // The deployment's config: one file, validated here at `cdk synth` and at `npm start`, and
@@ -39,6 +40,20 @@ export const pipelineConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['stages', firstClosed + i], message: 'active stages come before the closed ones' });
       }
     });
+    // Checked here too, so that a bad pipeline fails at synth rather than at the deploy's bootstrap.
+    pipeline.stages.forEach((s, i) => {
+      if (s.category !== 'active' && s.likelihood !== CLOSED_STAGE_LIKELIHOOD[s.category]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stages', i, 'likelihood'],
+          message: `a ${s.category} stage has likelihood ${CLOSED_STAGE_LIKELIHOOD[s.category]}`,
+        });
+      }
+    });
+    const active = pipeline.stages.filter((s) => s.category === 'active').length;
+    if (active > MAX_ACTIVE_STAGES) {
+      ctx.addIssue({ code: 'custom', path: ['stages'], message: `at most ${MAX_ACTIVE_STAGES} active stages, has ${active}` });
+    }
   });
 
 /** An automated action (F10): a trigger event, an optional EventBridge pattern on its detail, actions. */

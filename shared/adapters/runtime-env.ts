@@ -14,6 +14,8 @@ export const RUNTIME_ENV = {
   userPoolId: 'USER_POOL_ID',
   /** JSON {name, email} of the admin the bootstrap invites on a fresh deployment. */
   firstAdmin: 'CRM_FIRST_ADMIN',
+  /** JSON of the config's default_pipeline, which the bootstrap creates on a fresh deployment. */
+  defaultPipeline: 'CRM_DEFAULT_PIPELINE',
 } as const;
 
 export function requireEnv(name: string): string {

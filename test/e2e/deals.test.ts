@@ -300,4 +300,52 @@ describe('deals', () => {
     expect(history.body.items.map((h: { stage_id: string }) => h.stage_id)).toEqual([added.body.id, stages.Qualified!.id]);
     expect((await api('GET', `/stages/${added.body.id}`, { token: as('admin') })).status).toBe(404);
   });
+
+  it('validates custom fields on deal writes, names the bad field, filters on them, and follows renames and deletes', async () => {
+    const segment = await api('POST', '/custom_fields/deals', {
+      token: as('admin'),
+      body: { name: `Segment ${Date.now()}`, type: 'list', choices: ['SMB', 'Mid-market', 'Enterprise'], filterable: true },
+    });
+    expect(segment.status).toBe(201);
+    const budget = await api('POST', '/custom_fields/deals', {
+      token: as('admin'),
+      body: { name: `Budget ${Date.now()}`, type: 'number', filterable: false },
+    });
+    const bad = await api('POST', '/deals', {
+      token: as('rep1'),
+      body: { name: 'CF', custom_fields: { [segment.body.name]: 'Huge', [budget.body.name]: 'lots', Nope: 1 } },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(
+      [`body.custom_fields.${segment.body.name}`, `body.custom_fields.${budget.body.name}`, 'body.custom_fields.Nope'].sort(),
+    );
+    const deal = await newDeal('rep1', { custom_fields: { [segment.body.name]: 'SMB', [budget.body.name]: 5000 } });
+    expect(deal.custom_fields).toEqual({ [segment.body.name]: 'SMB', [budget.body.name]: 5000 });
+    const filtered = await api('GET', `/deals?${encodeURIComponent(`custom_fields[${segment.body.name}]`)}=SMB`, {
+      token: as('rep1'),
+    });
+    expect(filtered.body.items.map((d: { id: string }) => d.id)).toEqual([deal.id]);
+    const notFilterable = await api('GET', `/deals?${encodeURIComponent(`custom_fields[${budget.body.name}]`)}=5000`, {
+      token: as('rep1'),
+    });
+    expect(notFilterable.status).toBe(422);
+    const typeChange = await api('PATCH', `/custom_fields/deals/${segment.body.id}`, {
+      token: as('admin'),
+      body: { type: 'string' },
+    });
+    expect(typeChange.status).toBe(409);
+    const renamed = await api('PATCH', `/custom_fields/deals/${segment.body.id}`, {
+      token: as('admin'),
+      body: { name: `Tier ${Date.now()}` },
+    });
+    expect(renamed.status).toBe(200);
+    expect((await api('GET', `/deals/${deal.id}`, { token: as('rep1') })).body.custom_fields).toEqual({
+      [renamed.body.name]: 'SMB',
+      [budget.body.name]: 5000,
+    });
+    expect((await api('DELETE', `/custom_fields/deals/${budget.body.id}`, { token: as('admin') })).status).toBe(204);
+    expect((await api('GET', `/deals/${deal.id}`, { token: as('rep1') })).body.custom_fields).toEqual({
+      [renamed.body.name]: 'SMB',
+    });
+  });
 });

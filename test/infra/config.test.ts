@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCrmApp } from '#infra/app.ts';
 import { REPO_ROOT } from '#infra/build/bundle.ts';
-import { ConfigError, loadConfig } from '#infra/config/load.ts';
+import { ConfigError, loadConfig, parseConfig } from '#infra/config/load.ts';
 import { CONFIG_JSON_SCHEMA_PATH, renderConfigJsonSchema } from '#infra/config/write-json-schema.ts';
 import { cdkContext, SHIPPED_CONFIG_PATH, shippedConfig } from './crm-app.ts';
 
@@ -55,5 +55,15 @@ describe('deployment config', () => {
   it('ships the JSON schema generated from the zod schema', () => {
     const committed: unknown = JSON.parse(readFileSync(CONFIG_JSON_SCHEMA_PATH, 'utf8'));
     expect(committed, 'run `npm run config:schema`').toEqual(JSON.parse(renderConfigJsonSchema()));
+  });
+});
+
+describe('default pipeline rules', () => {
+  it('refuses a closed stage with another likelihood, naming the stage', () => {
+    const config = structuredClone(shippedConfig()) as any;
+    config.default_pipeline.stages[5].likelihood = 10;
+    expect(() => parseConfig(config, 'crm.config.json')).toThrowError(
+      /default_pipeline\.stages\[5\]\.likelihood: a lost stage has likelihood 0/,
+    );
   });
 });

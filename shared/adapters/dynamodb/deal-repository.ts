@@ -16,7 +16,8 @@ import { fromItem, type Item, type ItemKeys, type PageRequest, type PartitionQue
 // (stage, owner, currency), kept in the same transaction as every deal write.
 
 /** A stay in a stage, keyed by when it began: the open one is found from the deal alone. */
-const stageChangeSk = (deal: Pick<Deal, 'last_stage_change_at' | 'stage_id'>) => `stage_change#${deal.last_stage_change_at}#${deal.stage_id}`;
+const stageChangeSk = (deal: Pick<Deal, 'last_stage_change_at' | 'stage_id'>) =>
+  `stage_change#${deal.last_stage_change_at}#${deal.stage_id}`;
 const linkSk = (contactId: string) => `contact#${contactId}`;
 const statsPk = (pipelineId: string) => `deal_stats#${pipelineId}`;
 const statsSk = (s: { stage_id: string; owner_id: string; currency: string }) => `${s.stage_id}#${s.owner_id}#${s.currency}`;
@@ -158,7 +159,8 @@ export class DynamoDealRepository implements DealRepository {
   async update(before: Deal, after: Deal, refs: DealReferences, events: DomainEvent[]): Promise<void> {
     const ops: WriteOp[] = [];
     if (after.stage_id !== before.stage_id) {
-      const moved = events.find((e) => e.metadata.event_type === 'deal.stage_changed')?.metadata.event_id ?? `${after.id}-${after.version}`;
+      const moved =
+        events.find((e) => e.metadata.event_type === 'deal.stage_changed')?.metadata.event_id ?? `${after.id}-${after.version}`;
       ops.push(
         {
           type: 'update',

@@ -15,6 +15,7 @@ let handler: (event: CloudFormationCustomResourceEvent) => Promise<void>;
 beforeAll(async () => {
   await useTestTable();
   process.env.CRM_FIRST_ADMIN = JSON.stringify({ name: 'First Admin', email: 'first@example.com' });
+  process.env.CRM_DEFAULT_PIPELINE = JSON.stringify((await import('#infra/config/load.ts')).loadConfig().default_pipeline);
   server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
@@ -56,7 +57,10 @@ describe('bootstrap custom resource', () => {
     const id = await identityAdapters().users.findIdByEmail('first@example.com');
     expect(await identityAdapters().users.get(id!)).toMatchObject({ role: 'admin', status: 'active' });
     await handler(event('Update'));
-    expect(answers.at(-1)).toMatchObject({ Status: 'SUCCESS', Data: { first_admin: 'already_present' } });
+    expect(answers.at(-1)).toMatchObject({
+      Status: 'SUCCESS',
+      Data: { first_admin: 'already_present', pipeline: 'already_present' },
+    });
     expect(await identityAdapters().users.activeAdminCount()).toBe(1);
   });
 
