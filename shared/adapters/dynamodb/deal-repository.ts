@@ -6,6 +6,8 @@ import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } f
 import type { DomainEvent } from '#shared/domain/events.ts';
 import { toMinor } from '#shared/domain/money.ts';
 import { customFieldCountOps } from './custom-field-repository.ts';
+import { searchIndexOps, type Searchable } from './search-index.ts';
+import { searchTerms } from '#shared/domain/search.ts';
 import { dealKey, namedEntryKey, stageKey, userKey } from './keys.ts';
 import { fromItem, type Item, type ItemKeys, type PageRequest, type PartitionQuery, type Table, type WriteOp } from './table.ts';
 
@@ -36,6 +38,11 @@ function dealKeys(deal: Deal): ItemKeys {
     ...(deal.contact_id ? { gsi5pk: `deal_contact#${deal.contact_id}`, gsi5sk: deal.id } : {}),
     ...(deal.organization_id ? { gsi6pk: `deal_org#${deal.organization_id}`, gsi6sk: deal.id } : {}),
   };
+}
+
+/** A deal is found by its name (F1.6). */
+function searchable(deal: Deal): Searchable {
+  return { kind: 'deal', id: deal.id, name: deal.name, email: null, owner_id: deal.owner_id, terms: searchTerms([deal.name]) };
 }
 
 function dealItem(deal: Deal): Item & ItemKeys {
@@ -151,6 +158,7 @@ export class DynamoDealRepository implements DealRepository {
         ...statsOps(null, deal),
         ...referenceChecks(refs, null),
         ...customFieldCountOps(valueCountChanges({}, deal.custom_fields)),
+        ...searchIndexOps(null, searchable(deal)),
       ],
       events,
     );
@@ -196,6 +204,7 @@ export class DynamoDealRepository implements DealRepository {
           unqualified_reason_id: before.unqualified_reason_id,
         }),
         ...customFieldCountOps(valueCountChanges(before.custom_fields, after.custom_fields)),
+        ...searchIndexOps(searchable(before), searchable(after)),
       ],
       events,
     );
@@ -214,10 +223,10 @@ export class DynamoDealRepository implements DealRepository {
       ...statsOps(deal, null),
       ...customFieldCountOps(valueCountChanges(deal.custom_fields, {})),
     ];
-    // Links first (they index the deal under its contacts); history after, in later writes
-    // if the transaction is full: without the deal item they are unreachable anyway.
-    const links = children.filter((i) => i.kind === 'deal_contact');
-    const history = children.filter((i) => i.kind !== 'deal_contact');
+    // Links and search terms first (they index the deal elsewhere); history after, in later
+    // writes if the transaction is full: without the deal item they are unreachable anyway.
+    const links = children.filter((i) => i.kind === 'deal_contact' || i.kind === 'search_term');
+    const history = children.filter((i) => i.kind !== 'deal_contact' && i.kind !== 'search_term');
     const room = 100 - fixed.length - events.length;
     const inline = [...links, ...history].slice(0, room);
     await this.#table.write(

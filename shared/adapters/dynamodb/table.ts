@@ -32,6 +32,8 @@ export type WriteOp =
   | { type: 'create'; item: Item & ItemKeys; onConflict?: (current: Item | undefined) => DomainError }
   /** Write whatever is there (derived items whose content the transaction decides). */
   | { type: 'put'; item: Item & ItemKeys }
+  /** Delete whether or not it is there (derived items). */
+  | { type: 'remove'; key: Key }
   /** Replace; fails unless the stored version is `expectedVersion`. */
   | { type: 'replace'; item: Item & ItemKeys; expectedVersion: number; onConflict?: (current: Item | undefined) => DomainError }
   | {
@@ -319,6 +321,8 @@ export class Table {
         return { Put: { TableName, Item: op.item, ConditionExpression: 'attribute_not_exists(pk)', ...onFail } };
       case 'put':
         return { Put: { TableName, Item: op.item } };
+      case 'remove':
+        return { Delete: { TableName, Key: op.key } };
       case 'replace':
         return {
           Put: {
