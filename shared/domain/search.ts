@@ -22,7 +22,10 @@ const MAX_TERM_LENGTH = 60;
  * The terms of a record: the whole name (so "zoe mu" matches "Zoë Müller"), each later word
  * of it on its own (so "mul" matches too), and each e-mail address whole.
  */
-export function searchTerms(names: readonly (string | null | undefined)[], emails: readonly (string | null | undefined)[] = []): string[] {
+export function searchTerms(
+  names: readonly (string | null | undefined)[],
+  emails: readonly (string | null | undefined)[] = [],
+): string[] {
   const terms = new Set<string>();
   for (const name of names) {
     const text = normalizeSearchText(name ?? '');
