@@ -114,7 +114,11 @@ const refsOf = (deal: Deal): DealReferences => ({
 
 const dealResource = (deal: Deal) => ({ resource_type: 'deal', resource_id: deal.id });
 
-export async function createDeal(deps: DealsDeps, call: Call, input: CreateDealInput): Promise<DealView> {
+/**
+ * A new deal from a request, checked and placed in its stage, not yet written: createDeal
+ * writes it alone, lead conversion together with the contacts it creates.
+ */
+export async function buildDeal(deps: DealsDeps, call: Call, input: CreateDealInput): Promise<Deal> {
   const owner = input.owner_id ?? call.principal.user_id;
   checkAssignee(call, owner);
   const stage = await resolveStage(deps, input);
@@ -146,9 +150,16 @@ export async function createDeal(deps: DealsDeps, call: Call, input: CreateDealI
     updated_at: now,
     version: 1,
   };
-  const deal = placeInStage(draft, stage, { at: now, by: call.principal.user_id });
-  await deps.deals.create(deal, refsOf(deal), [domainEvent(call.events, 'deal.created', dealResource(deal), deal)]);
-  return { ...deal, custom_fields: presentCustomFields(definitions, deal.custom_fields) };
+  return placeInStage(draft, stage, { at: now, by: call.principal.user_id });
+}
+
+export const dealReferences = (deal: Deal): DealReferences => refsOf(deal);
+export const dealCreatedEvent = (call: Call, deal: Deal): DomainEvent => domainEvent(call.events, 'deal.created', dealResource(deal), deal);
+
+export async function createDeal(deps: DealsDeps, call: Call, input: CreateDealInput): Promise<DealView> {
+  const deal = await buildDeal(deps, call, input);
+  await deps.deals.create(deal, refsOf(deal), [dealCreatedEvent(call, deal)]);
+  return view(deps, deal);
 }
 
 export async function updateDeal(

@@ -138,6 +138,23 @@ function referenceChecks(refs: DealReferences, before: DealReferences | null): W
   return ops;
 }
 
+/**
+ * Everything a new deal writes: the deal, its first stay, the stage and board counters, the
+ * reference checks, custom field counts and search terms. Exported for writes that create a
+ * deal among other records (lead conversion).
+ */
+export function dealCreateOps(deal: Deal, refs: DealReferences, stayId: string): WriteOp[] {
+  return [
+    { type: 'create', item: dealItem(deal) },
+    { type: 'create', item: stayItem(deal, stayId) },
+    stageCount(deal.stage_id, deal.pipeline_id, 1),
+    ...statsOps(null, deal),
+    ...referenceChecks(refs, null),
+    ...customFieldCountOps(valueCountChanges({}, deal.custom_fields)),
+    ...searchIndexOps(null, searchable(deal)),
+  ];
+}
+
 export class DynamoDealRepository implements DealRepository {
   readonly #table: Table;
   constructor(table: Table) {
@@ -150,18 +167,7 @@ export class DynamoDealRepository implements DealRepository {
   }
 
   async create(deal: Deal, refs: DealReferences, events: DomainEvent[]): Promise<void> {
-    await this.#table.write(
-      [
-        { type: 'create', item: dealItem(deal) },
-        { type: 'create', item: stayItem(deal, events[0]?.metadata.event_id ?? deal.id) },
-        stageCount(deal.stage_id, deal.pipeline_id, 1),
-        ...statsOps(null, deal),
-        ...referenceChecks(refs, null),
-        ...customFieldCountOps(valueCountChanges({}, deal.custom_fields)),
-        ...searchIndexOps(null, searchable(deal)),
-      ],
-      events,
-    );
+    await this.#table.write(dealCreateOps(deal, refs, events[0]?.metadata.event_id ?? deal.id), events);
   }
 
   async update(before: Deal, after: Deal, refs: DealReferences, events: DomainEvent[]): Promise<void> {
