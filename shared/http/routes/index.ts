@@ -3,6 +3,7 @@ import { customFieldRoutes } from './custom-fields.ts';
 import { dealRoutes } from './deals.ts';
 import { identityRoutes } from './identity.ts';
 import { pipelineRoutes } from './pipelines.ts';
+import { searchRoutes } from './search.ts';
 import { platformRoutes } from './platform.ts';
 
 // Every route of the API. API Gateway, the local server, the OpenAPI document and the

@@ -2,6 +2,7 @@ import { customFieldCases } from './custom-fields.ts';
 import { dealCases } from './deals.ts';
 import { identityCases } from './identity.ts';
 import { pipelineCases } from './pipelines.ts';
+import { searchCases } from './search.ts';
 import type { RouteCase } from './types.ts';
 
 export type { Fixtures, Relation, RouteCall, RouteCase } from './types.ts';
