@@ -14,4 +14,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...pipelineRoutes,
   ...customFieldRoutes,
   ...dealRoutes,
+  ...searchRoutes,
 ];

@@ -22,4 +22,5 @@ export const routeCases: Record<string, RouteCase> = {
   ...pipelineCases,
   ...customFieldCases,
   ...dealCases,
+  ...searchCases,
 };
