@@ -1,3 +1,4 @@
+import { CONTACT_STATUS_EVENTS } from '#shared/application/contact-status.ts';
 import { USER_DIRECTORY_EVENTS } from '#shared/application/user-directory-sync.ts';
 import { EVENT_SOURCE } from '#shared/domain/events.ts';
 import type { CrmConfig } from './config/schema.ts';
@@ -23,6 +24,12 @@ export const builtinRules: readonly BusRule[] = [
     description: 'Keeps Cognito (sign-in, groups, enabled) in step with the CRM user records',
     pattern: { source: [EVENT_SOURCE], 'detail-type': [...USER_DIRECTORY_EVENTS] },
     target: 'user-directory-sync',
+  },
+  {
+    name: 'contact-status',
+    description: "Keeps contacts' prospect and customer statuses in step with their deals",
+    pattern: { source: [EVENT_SOURCE], 'detail-type': [...CONTACT_STATUS_EVENTS] },
+    target: 'contact-status',
   },
 ];
 

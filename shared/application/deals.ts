@@ -154,7 +154,8 @@ export async function buildDeal(deps: DealsDeps, call: Call, input: CreateDealIn
 }
 
 export const dealReferences = (deal: Deal): DealReferences => refsOf(deal);
-export const dealCreatedEvent = (call: Call, deal: Deal): DomainEvent => domainEvent(call.events, 'deal.created', dealResource(deal), deal);
+export const dealCreatedEvent = (call: Call, deal: Deal): DomainEvent =>
+  domainEvent(call.events, 'deal.created', dealResource(deal), deal);
 
 export async function createDeal(deps: DealsDeps, call: Call, input: CreateDealInput): Promise<DealView> {
   const deal = await buildDeal(deps, call, input);

@@ -68,3 +68,17 @@ export const namedEntryNameKey = (kind: NamedListKind, name: string): Key => ({
   pk: `${kind}_name#${name.trim().toLowerCase()}`,
   sk: 'unique',
 });
+
+// --- notes and tasks: the records they attach to, notes, tasks ---------------------------------
+
+/** A lead, contact or deal: "<type>#<id>" / "<type>" (dealKey's shape, for any related record). */
+export const recordKey = (type: 'lead' | 'contact' | 'deal', id: string): Key => ({ pk: `${type}#${id}`, sk: type });
+export const noteKey = (id: string): Key => ({ pk: `note#${id}`, sk: 'note' });
+export const taskKey = (id: string): Key => ({ pk: `task#${id}`, sk: 'task' });
+
+// --- leads and contacts ------------------------------------------------------------------------
+
+export const leadKey = (id: string): Key => ({ pk: `lead#${id}`, sk: 'lead' });
+export const contactKey = (id: string): Key => ({ pk: `contact#${id}`, sk: 'contact' });
+/** How many people belong to an organisation contact: an item beside it, moved by people's writes. */
+export const organizationPeopleKey = (organizationId: string): Key => ({ pk: `contact#${organizationId}`, sk: 'people' });

@@ -1,4 +1,9 @@
+import { contactCases } from './contacts.ts';
 import { customFieldCases } from './custom-fields.ts';
+import { conversionCases } from './lead-conversion.ts';
+import { leadCases } from './leads.ts';
+import { noteCases } from './notes.ts';
+import { taskCases } from './tasks.ts';
 import { dealCases } from './deals.ts';
 import { identityCases } from './identity.ts';
 import { pipelineCases } from './pipelines.ts';
@@ -22,5 +27,10 @@ export const routeCases: Record<string, RouteCase> = {
   ...pipelineCases,
   ...customFieldCases,
   ...dealCases,
+  ...leadCases,
+  ...conversionCases,
+  ...contactCases,
+  ...noteCases,
+  ...taskCases,
   ...searchCases,
 };

@@ -1,0 +1,70 @@
+import type { ConversionPlan, ConversionWriter } from '#shared/application/lead-conversion.ts';
+import { contactRefsOf } from '#shared/application/contacts.ts';
+import { dealReferences } from '#shared/application/deals.ts';
+import { VersionMismatchError } from '#shared/domain/errors.ts';
+import type { DomainEvent } from '#shared/domain/events.ts';
+import type { Note } from '#shared/domain/notes.ts';
+import type { RecordRef } from '#shared/domain/related-records.ts';
+import type { Task } from '#shared/domain/tasks.ts';
+import { contactCreateOps } from './contact-repository.ts';
+import { dealCreateOps } from './deal-repository.ts';
+import { leadConvertOps } from './lead-repository.ts';
+import { noteMoveOps } from './note-repository.ts';
+import { withoutDuplicateChecks } from './reference-checks.ts';
+import type { Table, WriteOp } from './table.ts';
+import { taskMoveOps } from './task-repository.ts';
+
+// Lead conversion on the single table: the contacts, the deal and the converted lead in one
+// TransactWriteItems (DynamoDB's limit: 100 writes), with the notes and tasks that still fit.
+
+const TRANSACTION_LIMIT = 100;
+const MOVE_CHUNK = 50;
+
+export class DynamoConversionWriter implements ConversionWriter {
+  readonly #table: Table;
+  constructor(table: Table) {
+    this.#table = table;
+  }
+
+  async convert(plan: ConversionPlan, events: DomainEvent[]): Promise<{ notes: Note[]; tasks: Task[] }> {
+    const core = withoutDuplicateChecks([
+      ...(plan.contacts.length > 0
+        ? contactCreateOps(...plan.contacts.map((contact) => ({ contact, refs: contactRefsOf(contact) })))
+        : []),
+      ...(plan.deal
+        ? dealCreateOps(
+            plan.deal,
+            dealReferences(plan.deal),
+            events.find((e) => e.metadata.event_type === 'deal.created')?.metadata.event_id ?? plan.deal.id,
+          )
+        : []),
+      ...leadConvertOps(plan.before, plan.after),
+    ]);
+    const room = Math.max(0, TRANSACTION_LIMIT - core.length - events.length);
+    const moves: WriteOp[] = [];
+    const notes = [...plan.notes];
+    const tasks = [...plan.tasks];
+    const at = plan.after.converted_at ?? undefined;
+    while (moves.length < room && notes.length > 0) moves.push(...noteMoveOps(notes.shift()!, plan.to, at));
+    while (moves.length < room && tasks.length > 0) moves.push(...taskMoveOps(tasks.shift()!, plan.to, at));
+    await this.#table.write([...core, ...moves], events);
+    return { notes, tasks };
+  }
+
+  async moveRest(rest: { notes: Note[]; tasks: Task[] }, to: RecordRef, at: string): Promise<void> {
+    const ops = [...rest.notes.flatMap((n) => noteMoveOps(n, to, at)), ...rest.tasks.flatMap((t) => taskMoveOps(t, to, at))];
+    for (let i = 0; i < ops.length; i += MOVE_CHUNK) {
+      const chunk = ops.slice(i, i + MOVE_CHUNK);
+      try {
+        await this.#table.write(chunk);
+      } catch (error) {
+        if (!(error instanceof VersionMismatchError)) throw error;
+        // One of them changed meanwhile: move the others one by one.
+        for (const op of chunk)
+          await this.#table.write([op]).catch((e: unknown) => {
+            if (!(e instanceof VersionMismatchError)) throw e;
+          });
+      }
+    }
+  }
+}
