@@ -239,7 +239,11 @@ async function applyPatch(deps: DealsDeps, call: Call, before: Deal, patch: Upda
 export async function deleteDeal(deps: DealsDeps, call: Call, id: string, ifMatch?: number): Promise<void> {
   const deal = await visibleDeal(deps, call, id, true);
   if (ifMatch !== undefined && ifMatch !== deal.version) throw new VersionMismatchError('deal', id, await view(deps, deal));
-  await deps.deals.delete(deal, [domainEvent(call.events, 'deal.deleted', dealResource(deal), deal)]);
+  // Associated contacts go with the deal: the event names them, so that their statuses follow.
+  const associated = (await deps.deals.associatedContacts(id)).map((a) => a.contact_id);
+  await deps.deals.delete(deal, [
+    domainEvent(call.events, 'deal.deleted', dealResource(deal), { ...deal, associated_contact_ids: associated }),
+  ]);
 }
 
 export interface DealListRequest {

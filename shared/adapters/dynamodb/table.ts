@@ -152,10 +152,16 @@ export class Table {
     }
   }
 
-  /** Reads up to 100 records by key in one request (keys of missing records are skipped). */
+  /** Reads records by key, 100 a request (keys of missing records are skipped). */
   async getMany(keys: Key[]): Promise<Item[]> {
     if (keys.length === 0) return [];
-    if (keys.length > 100) throw new Error(`getMany reads at most 100 keys, got ${keys.length}`);
+    // BatchGetItem takes 100 keys a call.
+    if (keys.length > 100) {
+      const chunks = await Promise.all(
+        Array.from({ length: Math.ceil(keys.length / 100) }, (_, i) => this.getMany(keys.slice(i * 100, i * 100 + 100))),
+      );
+      return chunks.flat();
+    }
     const out = await this.client.send(
       new BatchGetCommand({
         RequestItems: { [this.name]: { Keys: keys, ConsistentRead: true } },
