@@ -129,4 +129,66 @@ export const requestCases: readonly RequestCase[] = [
     target: { kind: 'dashboard', max: 3 },
     request: (c) => ({ query: { pipeline_id: c.fixture.pipelineId } }),
   },
+
+  // Leads, contacts, tasks, search.
+  { route: 'GET /leads/{id}', as: rep, target: get, request: (c) => ({ params: { id: c.fixture.leads.rep1[0]!.id } }) },
+  { route: 'GET /leads', label: 'GET /leads (rep)', as: rep, target: list },
+  { route: 'GET /leads', label: 'GET /leads (manager)', as: manager, target: { kind: 'list', owners: 3 } },
+  {
+    route: 'GET /leads',
+    label: 'GET /leads?status=new (admin)',
+    as: admin,
+    target: list,
+    request: () => ({ query: { status: 'new' } }),
+  },
+  { route: 'POST /leads', as: rep, target: write, request: (c) => ({ body: { first_name: 'New', last_name: `Lead ${c.n}` } }) },
+  {
+    route: 'PATCH /leads/{id}',
+    as: rep,
+    target: write,
+    request: (c) => ({ params: { id: c.fixture.leads.rep1[c.n % 10]!.id }, body: { title: `Buyer ${c.n}` } }),
+  },
+  {
+    route: 'POST /leads/{id}/convert',
+    label: 'POST /leads/{id}/convert (+deal)',
+    as: rep,
+    target: write,
+    request: async (c) => {
+      const lead = (await c.call('POST /leads', c.fixture.users.rep1, {
+        body: { first_name: 'To', last_name: `Convert ${c.n}`, organization_name: `Org ${c.n}` },
+      })) as { id: string };
+      return { params: { id: lead.id }, body: { deal: { name: `Converted ${c.n}`, value: '500' } } };
+    },
+  },
+  { route: 'GET /contacts/{id}', as: rep, target: get, request: (c) => ({ params: { id: c.fixture.contacts.rep1[0]!.id } }) },
+  { route: 'GET /contacts', label: 'GET /contacts (manager)', as: manager, target: { kind: 'list', owners: 3 } },
+  {
+    route: 'POST /contacts',
+    as: rep,
+    target: write,
+    request: (c) => ({ body: { first_name: 'New', last_name: `Contact ${c.n}` } }),
+  },
+  { route: 'GET /tasks', label: 'GET /tasks (rep)', as: rep, target: list },
+  {
+    route: 'GET /tasks',
+    label: 'GET /tasks?overdue=true (manager)',
+    as: manager,
+    target: { kind: 'list', owners: 3 },
+    request: () => ({ query: { overdue: 'true' } }),
+  },
+  {
+    route: 'POST /tasks',
+    as: rep,
+    target: write,
+    request: (c) => ({ body: { content: `Follow up ${c.n}`, due_date: '2030-01-01T09:00:00Z', reminder: '1h' } }),
+  },
+  { route: 'GET /search', label: 'GET /search (rep)', as: rep, target: list, request: () => ({ query: { q: 'carl' } }) },
+  {
+    route: 'GET /search',
+    label: 'GET /search (manager)',
+    as: manager,
+    target: { kind: 'list', owners: 3 },
+    request: () => ({ query: { q: 'carl' } }),
+  },
+  { route: 'GET /search', label: 'GET /search (admin)', as: admin, target: list, request: () => ({ query: { q: 'carl' } }) },
 ];

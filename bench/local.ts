@@ -11,6 +11,14 @@ import { seedSalesDefaults } from '#shared/application/sales-defaults.ts';
 import { dealAdapters } from '#shared/adapters/runtime-deals.ts';
 import { pipelineAdapters } from '#shared/adapters/runtime-pipelines.ts';
 import { loadConfig } from '#infra/config/load.ts';
+import { createLead } from '#shared/application/leads.ts';
+import { createContact } from '#shared/application/contacts.ts';
+import { createTask } from '#shared/application/tasks.ts';
+import { leadAdapters } from '#shared/adapters/runtime-leads.ts';
+import { contactAdapters } from '#shared/adapters/runtime-contacts.ts';
+import { taskAdapters } from '#shared/adapters/runtime-tasks.ts';
+import type { LeadView } from '#shared/domain/leads.ts';
+import type { ContactView } from '#shared/domain/contacts.ts';
 import { ensureTable, startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { freePort } from '#infra/local/ports.ts';
 import { BENCH_TABLE, lambdaEnv } from './env.ts';
@@ -34,6 +42,8 @@ export interface Fixture {
   readonly stages: readonly Stage[];
   /** DEALS_PER_OWNER deals for each rep, newest last. */
   readonly deals: { rep1: DealView[]; rep2: DealView[]; solo: DealView[] };
+  readonly leads: { rep1: LeadView[] };
+  readonly contacts: { rep1: ContactView[] };
 }
 
 export const DEALS_PER_OWNER = 30;
@@ -90,7 +100,40 @@ async function seed(): Promise<Fixture> {
     return owned;
   };
   const deals = { rep1: await dealsOf(rep1), rep2: await dealsOf(rep2), solo: await dealsOf(solo) };
-  return { users: { admin, manager, rep1, rep2, solo }, teams: { east, west }, pipelineId, stages, deals };
+  const leads: LeadView[] = [];
+  const contacts: ContactView[] = [];
+  for (const owner of [rep1, rep2, solo]) {
+    for (let i = 0; i < 10; i++) {
+      const lead = await createLead(leadAdapters(), call, {
+        first_name: 'Lena',
+        last_name: `${owner.name} ${i}`,
+        owner_id: owner.id,
+      });
+      const contact = await createContact(contactAdapters(), call, {
+        first_name: 'Carl',
+        last_name: `${owner.name} ${i}`,
+        owner_id: owner.id,
+      });
+      await createTask(taskAdapters(), call, {
+        content: `Call back ${i}`,
+        owner_id: owner.id,
+        due_date: new Date(Date.now() + (i - 5) * 86_400_000).toISOString(),
+      });
+      if (owner === rep1) {
+        leads.push(lead);
+        contacts.push(contact);
+      }
+    }
+  }
+  return {
+    users: { admin, manager, rep1, rep2, solo },
+    teams: { east, west },
+    pipelineId,
+    stages,
+    deals,
+    leads: { rep1: leads },
+    contacts: { rep1: contacts },
+  };
 }
 
 export function callerOf(user: User): Caller {
