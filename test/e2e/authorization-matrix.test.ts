@@ -78,7 +78,9 @@ describe('authorization matrix', () => {
   const rows = allRoutes.flatMap((route) =>
     CALLERS.flatMap((caller) => {
       const kind = routeCases[route.id]?.kind;
-      const relations: (Relation | null)[] = kind === 'owned' ? ['own', 'report', 'other'] : [null];
+      // Only a manager has direct reports: the others get the own and other rows.
+      const owned: Relation[] = caller.name === 'manager' ? ['own', 'report', 'other'] : ['own', 'other'];
+      const relations: (Relation | null)[] = kind === 'owned' ? owned : [null];
       return relations.map((relation) => ({ route, caller, relation }));
     }),
   );
@@ -93,7 +95,7 @@ describe('authorization matrix', () => {
     let owner: DevUser | undefined;
     if (spec.kind === 'owned') {
       owner = ownerFor(fixtures, caller.name, relation!);
-      if (!owner) return; // no direct report for this caller: the "other" row covers it
+      if (!owner) throw new Error(`no ${relation} record owner for ${caller.name}`);
       call = await spec.call(fixtures, owner);
     } else {
       call = await spec.call(fixtures);
