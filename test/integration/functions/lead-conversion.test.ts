@@ -8,6 +8,7 @@ import { ConflictError } from '#shared/domain/errors.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { Principal } from '#shared/domain/principal.ts';
 import type { DomainEvent } from '#shared/domain/events.ts';
+import type { Table } from '#shared/adapters/dynamodb/table.ts';
 import { useTestTable } from '#test/helpers/table.ts';
 
 // Lead conversion against DynamoDB Local, with a failure injected INSIDE its transaction (a
@@ -15,7 +16,7 @@ import { useTestTable } from '#test/helpers/table.ts';
 
 let deps: ConversionDeps;
 let principal: Principal;
-let table: import('#shared/adapters/dynamodb/table.ts').Table;
+let table: Table;
 
 beforeAll(async () => {
   await useTestTable();
