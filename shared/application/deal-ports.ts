@@ -6,6 +6,9 @@ import type { Page } from './ports.ts';
 /** References a deal write must find valid when it lands (checked inside the transaction). */
 export interface DealReferences {
   owner_id: string;
+  /** Null when the contact is created in the same write (lead conversion). */
+  contact_id: string | null;
+  organization_id: string | null;
   source_id: string | null;
   loss_reason_id: string | null;
   unqualified_reason_id: string | null;

@@ -107,6 +107,8 @@ function customFieldsOf(
 
 const refsOf = (deal: Deal): DealReferences => ({
   owner_id: deal.owner_id,
+  contact_id: deal.contact_id,
+  organization_id: deal.organization_id,
   source_id: deal.source_id,
   loss_reason_id: deal.loss_reason_id,
   unqualified_reason_id: deal.unqualified_reason_id,

@@ -252,9 +252,23 @@ describe('deals', () => {
     expect(other.status).toBe(422);
   });
 
-  it('links associated contacts with a role, once', async () => {
-    const deal = await newDeal('rep1', { contact_id: '01ARZ3NDEKTSV4RRFFQ69G5FA1' });
-    const contact = '01ARZ3NDEKTSV4RRFFQ69G5FA2';
+  it('links associated contacts with a role, once, and only contacts that exist', async () => {
+    const primary = (await api('POST', '/contacts', { token: as('rep1'), body: { last_name: 'Primary' } })).body.id;
+    const contact = (await api('POST', '/contacts', { token: as('rep1'), body: { last_name: 'Associated' } })).body.id;
+    const ghost = await api('POST', '/deals', {
+      token: as('rep1'),
+      body: { name: 'Ghost', contact_id: '01ARZ3NDEKTSV4RRFFQ69G5FA1' },
+    });
+    expect(ghost.status).toBe(422);
+    expect(ghost.body.errors[0].field).toBe('body.contact_id');
+    const notAnOrg = await api('POST', '/deals', { token: as('rep1'), body: { name: 'Org?', organization_id: primary } });
+    expect(notAnOrg.body.errors[0].field).toBe('body.organization_id');
+    const deal = await newDeal('rep1', { contact_id: primary });
+    const missing = await api('POST', `/deals/${deal.id}/associated_contacts`, {
+      token: as('rep1'),
+      body: { contact_id: '01ARZ3NDEKTSV4RRFFQ69G5FA2' },
+    });
+    expect(missing.status).toBe(422);
     const linked = await api('POST', `/deals/${deal.id}/associated_contacts`, {
       token: as('rep1'),
       body: { contact_id: contact, role: 'decision maker' },
@@ -267,7 +281,7 @@ describe('deals', () => {
     expect(list.body.items).toEqual([expect.objectContaining({ contact_id: contact, role: 'decision maker' })]);
     const byContact = await api('GET', `/deals?contact_id=${contact}`, { token: as('rep1') });
     expect(byContact.body.items.map((d: { id: string }) => d.id)).toEqual([deal.id]);
-    const byPrimary = await api('GET', `/deals?contact_id=01ARZ3NDEKTSV4RRFFQ69G5FA1`, { token: as('rep1') });
+    const byPrimary = await api('GET', `/deals?contact_id=${primary}`, { token: as('rep1') });
     expect(byPrimary.body.items.map((d: { id: string }) => d.id)).toEqual([deal.id]);
     expect((await api('GET', `/deals?contact_id=${contact}`, { token: as('solo') })).body.items).toEqual([]);
     expect((await api('DELETE', `/deals/${deal.id}/associated_contacts/${contact}`, { token: as('rep1') })).status).toBe(204);

@@ -8,7 +8,7 @@ import { toMinor } from '#shared/domain/money.ts';
 import { customFieldCountOps } from './custom-field-repository.ts';
 import { searchIndexOps, type Searchable } from './search-index.ts';
 import { searchTerms } from '#shared/domain/search.ts';
-import { dealKey, namedEntryKey, stageKey, userKey } from './keys.ts';
+import { contactKey, dealKey, namedEntryKey, stageKey, userKey } from './keys.ts';
 import { fromItem, type Item, type ItemKeys, type PageRequest, type PartitionQuery, type Table, type WriteOp } from './table.ts';
 
 // Deals on the single table. A deal's partition holds the deal, its stage history and its
@@ -108,6 +108,15 @@ function statsOps(before: Deal | null, after: Deal | null): WriteOp[] {
   ];
 }
 
+function contactExists(contactId: string, field: string): WriteOp {
+  return {
+    type: 'check',
+    key: contactKey(contactId),
+    condition: 'attribute_exists(pk)',
+    onConflict: () => ValidationError.field(field, `no contact ${contactId}`),
+  };
+}
+
 function referenceChecks(refs: DealReferences, before: DealReferences | null): WriteOp[] {
   const ops: WriteOp[] = [];
   if (!before || before.owner_id !== refs.owner_id) {
@@ -118,6 +127,16 @@ function referenceChecks(refs: DealReferences, before: DealReferences | null): W
       names: { '#status': 'status' },
       values: { ':active': 'active' },
       onConflict: () => ValidationError.field('body.owner_id', `no active user ${refs.owner_id}`),
+    });
+  }
+  if (refs.contact_id && before?.contact_id !== refs.contact_id) ops.push(contactExists(refs.contact_id, 'body.contact_id'));
+  if (refs.organization_id && before?.organization_id !== refs.organization_id) {
+    ops.push({
+      type: 'check',
+      key: contactKey(refs.organization_id),
+      condition: 'is_organization = :yes',
+      values: { ':yes': true },
+      onConflict: () => ValidationError.field('body.organization_id', `no organisation contact ${refs.organization_id}`),
     });
   }
   const lists = [
@@ -205,6 +224,8 @@ export class DynamoDealRepository implements DealRepository {
         ...statsOps(before, after),
         ...referenceChecks(refs, {
           owner_id: before.owner_id,
+          contact_id: before.contact_id,
+          organization_id: before.organization_id,
           source_id: before.source_id,
           loss_reason_id: before.loss_reason_id,
           unqualified_reason_id: before.unqualified_reason_id,
@@ -285,6 +306,7 @@ export class DynamoDealRepository implements DealRepository {
           item: linkItem(link, deal.owner_id),
           onConflict: () => new ConflictError(`Contact ${link.contact_id} is already associated with this deal`),
         },
+        contactExists(link.contact_id, 'body.contact_id'),
         {
           type: 'check',
           key: dealKey(deal.id),

@@ -34,7 +34,7 @@ export class DynamoConversionWriter implements ConversionWriter {
       ...(plan.deal
         ? dealCreateOps(
             plan.deal,
-            dealReferences(plan.deal),
+            this.#dealRefs(plan),
             events.find((e) => e.metadata.event_type === 'deal.created')?.metadata.event_id ?? plan.deal.id,
           )
         : []),
@@ -49,6 +49,17 @@ export class DynamoConversionWriter implements ConversionWriter {
     while (moves.length < room && tasks.length > 0) moves.push(...taskMoveOps(tasks.shift()!, plan.to, at));
     await this.#table.write([...core, ...moves], events);
     return { notes, tasks };
+  }
+
+  /** The deal's contacts made by this same write are not checked: they are created in it. */
+  #dealRefs(plan: ConversionPlan) {
+    const refs = dealReferences(plan.deal!);
+    const created = new Set(plan.contacts.map((c) => c.id));
+    return {
+      ...refs,
+      contact_id: refs.contact_id && created.has(refs.contact_id) ? null : refs.contact_id,
+      organization_id: refs.organization_id && created.has(refs.organization_id) ? null : refs.organization_id,
+    };
   }
 
   async moveRest(rest: { notes: Note[]; tasks: Task[] }, to: RecordRef, at: string): Promise<void> {

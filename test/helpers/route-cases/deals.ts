@@ -1,4 +1,3 @@
-import { newId } from '#shared/domain/ids.ts';
 import type { DevUser } from '#infra/local/seed.ts';
 import type { Fixtures, RouteCase } from './types.ts';
 
@@ -8,8 +7,9 @@ import type { Fixtures, RouteCase } from './types.ts';
 const dealOf = async (f: Fixtures, owner: DevUser) =>
   f.asAdmin<{ id: string }>('POST', '/deals', { name: `Matrix ${f.unique()}`, owner_id: owner.user_id });
 
-/** Contacts arrive with the next issue; until then a link names any well-formed id. */
-const contactId = () => newId();
+/** A contact the admin owns: linking it needs only the deal's visibility. */
+const contactId = async (f: Fixtures) =>
+  (await f.asAdmin<{ id: string }>('POST', '/contacts', { last_name: `Linked ${f.unique()}` })).id;
 
 export const dealCases: Record<string, RouteCase> = {
   listDeals: { kind: 'unowned', call: async () => ({ path: '/deals?limit=5' }) },
@@ -36,14 +36,14 @@ export const dealCases: Record<string, RouteCase> = {
     kind: 'owned',
     call: async (f, owner) => ({
       path: `/deals/${(await dealOf(f, owner)).id}/associated_contacts`,
-      body: { contact_id: contactId(), role: 'influencer' },
+      body: { contact_id: await contactId(f), role: 'influencer' },
     }),
   },
   dissociateDealContact: {
     kind: 'owned',
     call: async (f, owner) => {
       const deal = await dealOf(f, owner);
-      const contact = contactId();
+      const contact = await contactId(f);
       await f.asAdmin('POST', `/deals/${deal.id}/associated_contacts`, { contact_id: contact });
       return { path: `/deals/${deal.id}/associated_contacts/${contact}` };
     },

@@ -196,7 +196,14 @@ describe('DynamoSearchIndex', () => {
       updated_at: now,
       version: 1,
     };
-    const refs = (d: Deal) => ({ owner_id: d.owner_id, source_id: null, loss_reason_id: null, unqualified_reason_id: null });
+    const refs = (d: Deal) => ({
+      owner_id: d.owner_id,
+      contact_id: null,
+      organization_id: null,
+      source_id: null,
+      loss_reason_id: null,
+      unqualified_reason_id: null,
+    });
     const hit = (d: Deal): SearchHit => ({ kind: 'deal', id: d.id, name: d.name, email: null, owner_id: d.owner_id });
 
     await deals.create(deal, refs(deal), []);
