@@ -20,7 +20,7 @@ import { atMost, median, percentile, type Verdict } from './stats.ts';
 
 export const OVERHEAD_LIMIT_MS = 1.0;
 const ROUTE = 'GET /users/{id}';
-const STUB_MIDDLEWARE = 'crmBenchInMemoryDynamo';
+const IN_MEMORY_MIDDLEWARE = 'crmBenchInMemoryDynamo';
 
 export interface OverheadResult {
   readonly route: string;
@@ -81,7 +81,7 @@ export async function measureOverhead(
       if (!answer) throw new Error(`the in-memory DynamoDB holds no ${String(key?.pk)}`);
       return { output: { $metadata: {}, ...answer } as never, response: {} };
     },
-    { step: 'initialize', name: STUB_MIDDLEWARE },
+    { step: 'initialize', name: IN_MEMORY_MIDDLEWARE },
   );
   try {
     const inMemory = await compare('in-memory', viaHandler, raw, {
@@ -90,7 +90,7 @@ export async function measureOverhead(
     });
     return [local, inMemory];
   } finally {
-    client.middlewareStack.remove(STUB_MIDDLEWARE);
+    client.middlewareStack.remove(IN_MEMORY_MIDDLEWARE);
   }
 }
 
