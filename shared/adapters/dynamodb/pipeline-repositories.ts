@@ -45,7 +45,8 @@ function toStage(item: Item): Stage {
   };
 }
 
-function toPipeline(item: Item): Pipeline {
+/** Pipelines and reason or source entries share one shape: a named, versioned record. */
+function toNamed(item: Item): Pipeline & NamedEntry {
   return {
     id: String(item.id),
     name: String(item.name),
@@ -55,15 +56,8 @@ function toPipeline(item: Item): Pipeline {
   };
 }
 
-function toEntry(item: Item): NamedEntry {
-  return {
-    id: String(item.id),
-    name: String(item.name),
-    created_at: String(item.created_at),
-    updated_at: String(item.updated_at),
-    version: Number(item.version),
-  };
-}
+const toPipeline: (item: Item) => Pipeline = toNamed;
+const toEntry: (item: Item) => NamedEntry = toNamed;
 
 const stagesChanged = () => new ConflictError("The pipeline's stages changed meanwhile; reload them and try again");
 
