@@ -1,32 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCloud } from '#infra/local/cloud.ts';
-import type { DevUser } from '#infra/local/seed.ts';
-import { apiClient, startTestCloud } from '#test/helpers/local-cloud.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestCloud } from '#test/helpers/local-cloud.ts';
 
 // Contacts over HTTP against the local cloud: people and organisations, their deals, and
 // statuses that follow the deals through the bus (the contact-status consumer).
 
-let cloud: LocalCloud;
-let api: ReturnType<typeof apiClient>;
-let users: Record<string, DevUser>;
+const { api, as } = useTestCloud();
 let stages: Record<string, string>;
 let lossReasonId: string;
 
-const as = (who: string) => users[who]!.token;
-
 beforeAll(async () => {
-  const started = await startTestCloud();
-  cloud = started.cloud;
-  api = apiClient(cloud.url);
-  users = Object.fromEntries(started.users.map((u) => [u.email.split('@')[0]!, u]));
   const pipelineId = (await api('GET', '/pipelines', { token: as('rep1') })).body.items[0].id;
   const stageList = await api('GET', `/stages?pipeline_id=${pipelineId}`, { token: as('rep1') });
   stages = Object.fromEntries(stageList.body.items.map((s: { name: string; id: string }) => [s.name, s.id]));
   lossReasonId = (await api('GET', '/loss_reasons', { token: as('rep1') })).body.items[0].id;
-});
-
-afterAll(async () => {
-  await cloud?.stop();
 });
 
 const post = async (who: string, path: string, body: Record<string, unknown>) => {

@@ -1,40 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCloud } from '#infra/local/cloud.ts';
-import type { DevUser } from '#infra/local/seed.ts';
+import { describe, expect, it } from 'vitest';
 import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
 import { customFieldCountOps } from '#shared/adapters/dynamodb/custom-field-repository.ts';
 import { crmTable } from '#shared/adapters/runtime.ts';
-import { apiClient, startTestCloud } from '#test/helpers/local-cloud.ts';
+import { useTestCloud } from '#test/helpers/local-cloud.ts';
 
 // Custom field definitions over HTTP (F6.1), as clients call them: /custom_fields/{leads|contacts|deals}.
 
-let cloud: LocalCloud;
-let api: ReturnType<typeof apiClient>;
-let users: Record<string, DevUser>;
+const { api, users, as } = useTestCloud({
+  extraRules: [
+    {
+      name: 'test-custom-fields',
+      pattern: { source: ['crm'], 'detail-type': [{ prefix: 'custom_field.' }] },
+      target: async (e) => void busEvents.push(e),
+    },
+  ],
+});
 let n = 0;
 const unique = (prefix: string) => `${prefix} ${Date.now().toString(36)}${n++}`;
 const busEvents: BusEvent[] = [];
 
-beforeAll(async () => {
-  const started = await startTestCloud({
-    extraRules: [
-      {
-        name: 'test-custom-fields',
-        pattern: { source: ['crm'], 'detail-type': [{ prefix: 'custom_field.' }] },
-        target: async (e) => void busEvents.push(e),
-      },
-    ],
-  });
-  cloud = started.cloud;
-  api = apiClient(cloud.url);
-  users = Object.fromEntries(started.users.map((u) => [u.email.split('@')[0]!, u]));
-});
-
-afterAll(async () => {
-  await cloud?.stop();
-});
-
-const as = (who: string) => users[who]!.token;
 const create = (resource: string, body: unknown, headers: Record<string, string> = {}) =>
   api('POST', `/custom_fields/${resource}`, { token: as('admin'), body, headers });
 

@@ -1,45 +1,31 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCloud } from '#infra/local/cloud.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
-import type { DevUser } from '#infra/local/seed.ts';
-import { apiClient, startTestCloud } from '#test/helpers/local-cloud.ts';
+import { useTestCloud } from '#test/helpers/local-cloud.ts';
 
 // Deals over HTTP against the local cloud (DynamoDB Local, outbox, bus), as the seeded users.
 
-let cloud: LocalCloud;
-let api: ReturnType<typeof apiClient>;
-let users: Record<string, DevUser>;
+const { api, users, as } = useTestCloud({
+  extraRules: [
+    {
+      name: 'test-deals',
+      pattern: { source: ['crm'], 'detail-type': [{ prefix: 'deal.' }] },
+      target: async (e) => void busEvents.push(e),
+    },
+  ],
+});
 const busEvents: BusEvent[] = [];
 let pipelineId: string;
 let stages: Record<string, { id: string; category: string }>;
 let lossReasonId: string;
 let unqualifiedReasonId: string;
 
-const as = (who: string) => users[who]!.token;
-
 beforeAll(async () => {
-  const started = await startTestCloud({
-    extraRules: [
-      {
-        name: 'test-deals',
-        pattern: { source: ['crm'], 'detail-type': [{ prefix: 'deal.' }] },
-        target: async (e) => void busEvents.push(e),
-      },
-    ],
-  });
-  cloud = started.cloud;
-  api = apiClient(cloud.url);
-  users = Object.fromEntries(started.users.map((u) => [u.email.split('@')[0]!, u]));
   const pipelines = await api('GET', '/pipelines', { token: as('rep1') });
   pipelineId = pipelines.body.items[0].id;
   const stageList = await api('GET', `/stages?pipeline_id=${pipelineId}`, { token: as('rep1') });
   stages = Object.fromEntries(stageList.body.items.map((s: { name: string; id: string; category: string }) => [s.name, s]));
   lossReasonId = (await api('GET', '/loss_reasons', { token: as('rep1') })).body.items[0].id;
   unqualifiedReasonId = (await api('GET', '/deal_unqualified_reasons', { token: as('rep1') })).body.items[0].id;
-});
-
-afterAll(async () => {
-  await cloud?.stop();
 });
 
 const newDeal = async (who: string, body: Record<string, unknown> = {}) => {

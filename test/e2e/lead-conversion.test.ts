@@ -1,27 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCloud } from '#infra/local/cloud.ts';
-import type { DevUser } from '#infra/local/seed.ts';
-import { apiClient, startTestCloud } from '#test/helpers/local-cloud.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestCloud } from '#test/helpers/local-cloud.ts';
 
 // The walk of the leads issue, over HTTP as a rep would do it: a lead, qualified, with a note
 // and a task, converted with a deal; everything found again from the contact; the deal won,
 // and the contact becomes a current customer.
 
-let cloud: LocalCloud;
-let api: ReturnType<typeof apiClient>;
-let users: Record<string, DevUser>;
-const as = (who: string) => users[who]!.token;
-
-beforeAll(async () => {
-  const started = await startTestCloud();
-  cloud = started.cloud;
-  api = apiClient(cloud.url);
-  users = Object.fromEntries(started.users.map((u) => [u.email.split('@')[0]!, u]));
-});
-
-afterAll(async () => {
-  await cloud?.stop();
-});
+const { api, as } = useTestCloud();
 
 async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms = 3_000): Promise<T> {
   const deadline = Date.now() + ms;

@@ -1,39 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCloud } from '#infra/local/cloud.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
-import type { DevUser } from '#infra/local/seed.ts';
-import { apiClient, startTestCloud } from '#test/helpers/local-cloud.ts';
+import { useTestCloud } from '#test/helpers/local-cloud.ts';
 
 // Leads over HTTP against the local cloud (DynamoDB Local, outbox, bus), as the seeded users.
 
-let cloud: LocalCloud;
-let api: ReturnType<typeof apiClient>;
-let users: Record<string, DevUser>;
+const { api, users, as } = useTestCloud({
+  extraRules: [
+    {
+      name: 'test-leads',
+      pattern: { source: ['crm'], 'detail-type': [{ prefix: 'lead.' }] },
+      target: async (e) => void busEvents.push(e),
+    },
+  ],
+});
 const busEvents: BusEvent[] = [];
 let reasonId: string;
 let sourceId: string;
 
-const as = (who: string) => users[who]!.token;
-
 beforeAll(async () => {
-  const started = await startTestCloud({
-    extraRules: [
-      {
-        name: 'test-leads',
-        pattern: { source: ['crm'], 'detail-type': [{ prefix: 'lead.' }] },
-        target: async (e) => void busEvents.push(e),
-      },
-    ],
-  });
-  cloud = started.cloud;
-  api = apiClient(cloud.url);
-  users = Object.fromEntries(started.users.map((u) => [u.email.split('@')[0]!, u]));
   reasonId = (await api('GET', '/lead_unqualified_reasons', { token: as('rep1') })).body.items[0].id;
   sourceId = (await api('GET', '/sources', { token: as('rep1') })).body.items[0].id;
-});
-
-afterAll(async () => {
-  await cloud?.stop();
 });
 
 const newLead = async (who: string, body: Record<string, unknown> = {}) => {

@@ -1,39 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCloud } from '#infra/local/cloud.ts';
+import { describe, expect, it } from 'vitest';
 import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
-import type { DevUser } from '#infra/local/seed.ts';
 import { allRoutes } from '#shared/http/routes/index.ts';
-import { apiClient, startTestCloud } from '#test/helpers/local-cloud.ts';
+import { useTestCloud } from '#test/helpers/local-cloud.ts';
 
 // Notes over HTTP against the local cloud, on deals (and on leads and contacts once their
 // routes are wired), as the seeded users: rep1 and rep2 report to the manager; solo to nobody.
 
-let cloud: LocalCloud;
-let api: ReturnType<typeof apiClient>;
-let users: Record<string, DevUser>;
-const busEvents: BusEvent[] = [];
-
-const as = (who: string) => users[who]!.token;
-const id = (who: string) => users[who]!.user_id;
-
-beforeAll(async () => {
-  const started = await startTestCloud({
-    extraRules: [
-      {
-        name: 'test-notes',
-        pattern: { source: ['crm'], 'detail-type': [{ prefix: 'note.' }] },
-        target: async (e) => void busEvents.push(e),
-      },
-    ],
-  });
-  cloud = started.cloud;
-  api = apiClient(cloud.url);
-  users = Object.fromEntries(started.users.map((u) => [u.email.split('@')[0]!, u]));
-}, 60_000); // the local cloud (a JVM for DynamoDB Local) starts slowly on a busy machine
-
-afterAll(async () => {
-  await cloud?.stop();
+const { api, as, id } = useTestCloud({
+  extraRules: [
+    {
+      name: 'test-notes',
+      pattern: { source: ['crm'], 'detail-type': [{ prefix: 'note.' }] },
+      target: async (e) => void busEvents.push(e),
+    },
+  ],
 });
+const busEvents: BusEvent[] = [];
 
 const newDeal = async (who: string) => {
   const res = await api('POST', '/deals', { token: as(who), body: { name: `Deal ${Math.random().toString(36).slice(2)}` } });

@@ -1,30 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCloud } from '#infra/local/cloud.ts';
-import type { DevUser } from '#infra/local/seed.ts';
-import { apiClient, startTestCloud } from '#test/helpers/local-cloud.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestCloud } from '#test/helpers/local-cloud.ts';
 
 // PENDING — rename to search-leads-contacts.test.ts once the leads and contacts routes are in
 // shared/http/routes/index.ts (and their route cases in test/helpers/route-cases/index.ts).
 // Search (F1.6) across kinds on leads and contacts created over the API: by name, organisation
 // name and e-mail, once per record, within the caller's visibility, following changes.
 
-let cloud: LocalCloud;
-let api: ReturnType<typeof apiClient>;
-let users: Record<string, DevUser>;
-
-const as = (who: string) => users[who]!.token;
-const id = (who: string) => users[who]!.user_id;
-
-beforeAll(async () => {
-  const started = await startTestCloud();
-  cloud = started.cloud;
-  api = apiClient(cloud.url);
-  users = Object.fromEntries(started.users.map((u) => [u.email.split('@')[0]!, u]));
-});
-
-afterAll(async () => {
-  await cloud?.stop();
-});
+const { api, as, id } = useTestCloud();
 
 interface Hit {
   kind: string;

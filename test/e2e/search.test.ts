@@ -1,29 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCloud } from '#infra/local/cloud.ts';
-import type { DevUser } from '#infra/local/seed.ts';
-import { apiClient, startTestCloud } from '#test/helpers/local-cloud.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestCloud } from '#test/helpers/local-cloud.ts';
 
 // Search (F1.6) over HTTP against the local cloud, on deals created through the API, as the
 // seeded users: an admin, a manager with two reps (rep1, rep2), and a rep reporting to nobody.
 // Leads and contacts: test/e2e/search-leads-contacts.test.ts(.pending).
 
-let cloud: LocalCloud;
-let api: ReturnType<typeof apiClient>;
-let users: Record<string, DevUser>;
-
-const as = (who: string) => users[who]!.token;
-const id = (who: string) => users[who]!.user_id;
-
-beforeAll(async () => {
-  const started = await startTestCloud();
-  cloud = started.cloud;
-  api = apiClient(cloud.url);
-  users = Object.fromEntries(started.users.map((u) => [u.email.split('@')[0]!, u]));
-});
-
-afterAll(async () => {
-  await cloud?.stop();
-});
+const { api, as, id } = useTestCloud();
 
 interface Hit {
   kind: string;

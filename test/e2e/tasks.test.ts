@@ -1,42 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCloud } from '#infra/local/cloud.ts';
+import { describe, expect, it } from 'vitest';
 import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
-import type { DevUser } from '#infra/local/seed.ts';
 import { allRoutes } from '#shared/http/routes/index.ts';
-import { apiClient, startTestCloud } from '#test/helpers/local-cloud.ts';
+import { useTestCloud } from '#test/helpers/local-cloud.ts';
 
 // Tasks over HTTP against the local cloud, as the seeded users: rep1 and rep2 report to the
 // manager; solo to nobody. Overdue is judged against the real clock here, so due times are
 // far in the past or the future.
 
-let cloud: LocalCloud;
-let api: ReturnType<typeof apiClient>;
-let users: Record<string, DevUser>;
+const { api, as, id } = useTestCloud({
+  extraRules: [
+    {
+      name: 'test-tasks',
+      pattern: { source: ['crm'], 'detail-type': [{ prefix: 'task.' }] },
+      target: async (e) => void busEvents.push(e),
+    },
+  ],
+});
 const busEvents: BusEvent[] = [];
 
-const as = (who: string) => users[who]!.token;
-const id = (who: string) => users[who]!.user_id;
 const PAST = '2020-03-01T09:00:00+01:00';
 const FUTURE = '2099-03-01T09:00:00+01:00';
-
-beforeAll(async () => {
-  const started = await startTestCloud({
-    extraRules: [
-      {
-        name: 'test-tasks',
-        pattern: { source: ['crm'], 'detail-type': [{ prefix: 'task.' }] },
-        target: async (e) => void busEvents.push(e),
-      },
-    ],
-  });
-  cloud = started.cloud;
-  api = apiClient(cloud.url);
-  users = Object.fromEntries(started.users.map((u) => [u.email.split('@')[0]!, u]));
-}, 60_000); // the local cloud (a JVM for DynamoDB Local) starts slowly on a busy machine
-
-afterAll(async () => {
-  await cloud?.stop();
-});
 
 const newTask = async (who: string, body: Record<string, unknown> = {}) => {
   const res = await api('POST', '/tasks', { token: as(who), body: { content: 'Call back', ...body } });

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '#infra/config/load.ts';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '#infra/local/cloud.ts';
 import { seedLocalData, type DevUser } from '#infra/local/seed.ts';
@@ -47,5 +48,45 @@ export function apiClient(baseUrl: string) {
     });
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+}
+
+export interface TestCloudSession {
+  /** The API as any user; delegates to the client made once the cloud is up. */
+  api: ReturnType<typeof apiClient>;
+  /** Seeded users by the part of their e-mail before "@": admin, manager, rep1, rep2, solo. */
+  users: Record<string, DevUser>;
+  as(who: string): string;
+  id(who: string): string;
+  readonly cloud: LocalCloud;
+}
+
+/** A test file's local cloud: started before its tests, stopped after them. */
+export function useTestCloud(options: Partial<LocalCloudOptions> = {}): TestCloudSession {
+  let cloud: LocalCloud | undefined;
+  let client: ReturnType<typeof apiClient> | undefined;
+  const users: Record<string, DevUser> = {};
+  beforeAll(async () => {
+    const started = await startTestCloud(options);
+    cloud = started.cloud;
+    client = apiClient(cloud.url);
+    for (const user of started.users) users[user.email.split('@')[0]!] = user;
+  });
+  afterAll(async () => {
+    await cloud?.stop();
+  });
+  const api = ((method, path, callOptions) => {
+    if (!client) throw new Error('the local cloud is not up yet: call the API inside a test or hook');
+    return client(method, path, callOptions);
+  }) as ReturnType<typeof apiClient>;
+  return {
+    api,
+    users,
+    as: (who) => users[who]!.token,
+    id: (who) => users[who]!.user_id,
+    get cloud() {
+      if (!cloud) throw new Error('the local cloud is not up yet');
+      return cloud;
+    },
   };
 }

@@ -270,12 +270,14 @@ describe('EventBridgeReminderScheduler on the local scheduler', () => {
 
   it('is found through AWS_ENDPOINT_URL_SCHEDULER, as the local cloud configures the SDK', async () => {
     const emulator = await startEmulator();
-    vi.stubEnv('AWS_ENDPOINT_URL_SCHEDULER', emulator.endpoint);
+    const previous = process.env.AWS_ENDPOINT_URL_SCHEDULER;
+    process.env.AWS_ENDPOINT_URL_SCHEDULER = emulator.endpoint;
     try {
       const reminders = adapterFor(sdkClient());
       expect(await reminders.schedule(taskReminder('2031-03-04T09:00:00Z'))).toBe('scheduled');
     } finally {
-      vi.unstubAllEnvs();
+      if (previous === undefined) delete process.env.AWS_ENDPOINT_URL_SCHEDULER;
+      else process.env.AWS_ENDPOINT_URL_SCHEDULER = previous;
     }
     expect(emulator.schedules()).toHaveLength(1);
   });
