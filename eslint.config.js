@@ -1,11 +1,10 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// Layer boundaries (ENGINEERING.md "Layout") are lint errors, so they cannot erode quietly.
-const noAws = {
-  group: ['@aws-sdk/*', '@aws-lambda-powertools/*', '@middy/*', 'aws-cdk-lib', 'aws-cdk-lib/*'],
-  message: 'domain and application code stay free of AWS',
-};
+import { layersPlugin } from './infra/lint/layers.js';
+
+// Layer boundaries (README "Layout") are lint errors, so they cannot erode quietly: see
+// infra/lint/layers.js for the rules and the file names a slice may hold.
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.tools/', 'cdk.out/', '.crm/', 'coverage/', 'bench/results.json'] },
@@ -35,38 +34,9 @@ export default tseslint.config(
     },
   },
   {
-    files: ['shared/domain/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            noAws,
-            {
-              group: ['#shared/adapters/*', '#shared/http/*', '#shared/application/*', '#functions/*', '#infra/*'],
-              message: 'the domain imports nothing outside itself',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['shared/application/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            noAws,
-            {
-              group: ['#shared/adapters/*', '#shared/http/*', '#functions/*', '#infra/*'],
-              message: 'use cases take ports, never adapters',
-            },
-          ],
-        },
-      ],
-    },
+    files: ['shared/**/*.ts'],
+    plugins: { crm: layersPlugin },
+    rules: { 'crm/layers': 'error', 'crm/slice-files': 'error' },
   },
   {
     files: ['test/**/*.ts'],

@@ -1,26 +1,29 @@
 import { defineConfig } from 'vitest/config';
 
-// One run, four projects. Integration tests share one in-memory DynamoDB Local started by
-// their global setup on a free port; e2e tests start the whole local cloud themselves.
+// One run, four projects, chosen by file suffix so a family keeps all its tests in test/<family>/:
+// `*.test.ts` unit, `*.int.test.ts` integration (one in-memory DynamoDB Local started by the
+// global setup on a free port), `*.infra.test.ts` CDK synth and cdk-nag, `*.e2e.test.ts` the
+// whole local cloud, started by each file.
+const INT = 'test/**/*.int.test.ts';
+const INFRA = 'test/**/*.infra.test.ts';
+const E2E = 'test/**/*.e2e.test.ts';
+
 export default defineConfig({
   test: {
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [INT, INFRA, E2E] } },
       {
         extends: true,
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          include: [INT],
           globalSetup: ['test/helpers/dynamodb-global-setup.ts'],
           testTimeout: 20_000,
           hookTimeout: 60_000,
         },
       },
-      {
-        extends: true,
-        test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
-      },
-      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 90_000 } },
+      { extends: true, test: { name: 'infra', include: [INFRA], testTimeout: 120_000, hookTimeout: 120_000 } },
+      { extends: true, test: { name: 'e2e', include: [E2E], testTimeout: 60_000, hookTimeout: 90_000 } },
     ],
   },
 });

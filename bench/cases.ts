@@ -1,4 +1,4 @@
-import type { User } from '#shared/domain/users.ts';
+import type { User } from '#shared/identity/domain.ts';
 import type { RequestParts } from './events.ts';
 import type { Fixture } from './local.ts';
 import type { RequestTarget } from './targets.ts';

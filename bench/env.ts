@@ -1,4 +1,4 @@
-import { RUNTIME_ENV } from '#shared/adapters/runtime-env.ts';
+import { RUNTIME_ENV } from '#shared/platform/runtime-env.ts';
 
 // The environment a CRM Lambda sees (CrmFunction in AWS, setRuntimeEnv in infra/local/cloud.ts),
 // with fake credentials and no endpoint unless one is given. Used for the init children and

@@ -4,10 +4,10 @@ import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { REPO_ROOT } from '#infra/build/bundle.ts';
 import { functionSpec } from '#infra/functions.ts';
-import type { Role } from '#shared/domain/roles.ts';
-import { routeKey, type AnyRoute } from '#shared/http/contract.ts';
-import type { HttpEvent } from '#shared/http/request.ts';
-import { allRoutes } from '#shared/http/routes/index.ts';
+import type { Role } from '#shared/kernel/roles.ts';
+import { routeKey, type AnyRoute } from '#shared/platform/http/contract.ts';
+import type { HttpEvent } from '#shared/platform/http/request.ts';
+import { allRoutes } from '#shared/families.ts';
 
 // API Gateway (HTTP API, payload 2.0) events as infra/local/http-server.ts builds them after
 // its JWT authorizer: claims as strings, Cognito groups as "[role]".

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 // Counts the DynamoDB requests of a process by SDK middleware on the process's one client
-// (shared/adapters/dynamodb/client.ts), so the handlers run unchanged. Each request is put in
+// (shared/platform/dynamodb/client.ts), so the handlers run unchanged. Each request is put in
 // a phase: the principal lookup (marked by the caller through `inPhase`), the idempotency
 // record (Powertools keeps it under a static partition key), or the route's own work.
 

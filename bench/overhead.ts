@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamoDocumentClient } from '#shared/adapters/dynamodb/client.ts';
-import { userKey } from '#shared/adapters/dynamodb/keys.ts';
+import { dynamoDocumentClient } from '#shared/platform/dynamodb/client.ts';
+import { userKey } from '#shared/platform/dynamodb/keys.ts';
 import { BENCH_TABLE } from './env.ts';
 import { findRoute, httpEvent, lambdaContext, loadHandler } from './events.ts';
 import { callerOf, type Fixture } from './local.ts';
@@ -48,7 +48,7 @@ export async function measureOverhead(
   const event = httpEvent(route, callerOf(caller), { params: { id: target.id } });
   const context = lambdaContext(`crm-bench-${route.family}`);
   const client = dynamoDocumentClient();
-  // As Table.get sends them (shared/adapters/dynamodb/table.ts).
+  // As Table.get sends them (shared/platform/dynamodb/table.ts).
   const getItem = (id: string) =>
     client.send(
       new GetCommand({ TableName: BENCH_TABLE, Key: userKey(id), ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }),

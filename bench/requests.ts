@@ -1,6 +1,6 @@
-import { dynamoDocumentClient } from '#shared/adapters/dynamodb/client.ts';
-import { identityAdapters } from '#shared/adapters/runtime.ts';
-import type { User } from '#shared/domain/users.ts';
+import { dynamoDocumentClient } from '#shared/platform/dynamodb/client.ts';
+import { identityAdapters } from '#shared/identity/runtime.ts';
+import type { User } from '#shared/identity/domain.ts';
 import { requestCases, type CaseContext, type RequestCase } from './cases.ts';
 import { findRoute, httpEvent, invokeOk, loadHandler, type HttpLambda, type RequestParts } from './events.ts';
 import { callerOf, type Fixture } from './local.ts';
@@ -12,7 +12,7 @@ import { describeTarget, judgeRequests } from './targets.ts';
 // idempotency record and the route's own requests. Each case runs once to warm the container
 // (caches, connections), then once counted.
 
-/** Powertools' idempotency records sit under this partition key (shared/http/idempotency.ts). */
+/** Powertools' idempotency records sit under this partition key (shared/platform/http/idempotency.ts). */
 const IDEMPOTENCY_PK = 'idempotency';
 
 export interface Bucket {

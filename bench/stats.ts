@@ -1,5 +1,5 @@
 // Pure helpers of the bench: statistics, verdicts and the text table. No I/O, so the unit
-// tests (test/unit/bench/stats.test.ts) pin them down.
+// tests (test/bench/stats.test.ts) pin them down.
 
 export type Verdict = 'PASS' | 'FAIL';
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { REPO_ROOT } from '#infra/build/bundle.ts';
-import { allRoutes } from '#shared/http/routes/index.ts';
+import { allRoutes } from '#shared/families.ts';
 import { builtinRules } from '#infra/rules.ts';
 
 // The function registry: every Lambda of the CRM, once. The stacks create one CrmFunction

@@ -1,6 +1,6 @@
-import { CONTACT_STATUS_EVENTS } from '#shared/application/contact-status.ts';
-import { USER_DIRECTORY_EVENTS } from '#shared/application/user-directory-sync.ts';
-import { EVENT_SOURCE } from '#shared/domain/events.ts';
+import { CONTACT_STATUS_EVENTS } from '#shared/contacts/status.ts';
+import { USER_DIRECTORY_EVENTS } from '#shared/identity/directory-sync.ts';
+import { EVENT_SOURCE } from '#shared/kernel/events.ts';
 import type { CrmConfig } from './config/schema.ts';
 import type { EventPattern } from './local/eventbridge/pattern-matcher.ts';
 

@@ -7,9 +7,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { tableSpec } from '#shared/adapters/dynamodb/table-spec.ts';
-import { EVENT_SOURCE } from '#shared/domain/events.ts';
-import { ROLES, type Role } from '#shared/domain/roles.ts';
+import { tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
+import { EVENT_SOURCE } from '#shared/kernel/events.ts';
+import { ROLES, type Role } from '#shared/kernel/roles.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
 import { acknowledge } from '#infra/nag.ts';
 

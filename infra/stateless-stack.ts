@@ -9,10 +9,10 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { outboxStreamFilter } from '#shared/adapters/dynamodb/table-spec.ts';
-import { RUNTIME_ENV } from '#shared/adapters/runtime-env.ts';
-import { routeKey, type AnyRoute } from '#shared/http/contract.ts';
-import { allRoutes } from '#shared/http/routes/index.ts';
+import { outboxStreamFilter } from '#shared/platform/dynamodb/table-spec.ts';
+import { RUNTIME_ENV } from '#shared/platform/runtime-env.ts';
+import { routeKey, type AnyRoute } from '#shared/platform/http/contract.ts';
+import { allRoutes } from '#shared/families.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
 import { CrmFunction } from '#infra/constructs/crm-function.ts';
 import { bootstrapFunction, DEFAULT_ROUTE_FAMILY, eventFunctions, httpFunctions, outboxPublisher } from '#infra/functions.ts';

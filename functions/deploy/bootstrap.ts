@@ -1,11 +1,12 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { identityAdapters, runtimeClock, runtimeIds } from '#shared/adapters/runtime.ts';
-import { RUNTIME_ENV, requireEnv } from '#shared/adapters/runtime-env.ts';
-import { bootstrapCompany } from '#shared/application/bootstrap.ts';
-import { seedSalesDefaults, type SalesDefaultsConfig } from '#shared/application/sales-defaults.ts';
-import { pipelineAdapters } from '#shared/adapters/runtime-pipelines.ts';
-import { callContext } from '#shared/application/ports.ts';
-import type { Principal } from '#shared/domain/principal.ts';
+import { runtimeClock, runtimeIds } from '#shared/platform/runtime.ts';
+import { identityAdapters } from '#shared/identity/runtime.ts';
+import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
+import { bootstrapCompany } from '#shared/bootstrap/use-cases.ts';
+import { seedSalesDefaults, type SalesDefaultsConfig } from '#shared/pipelines/sales-defaults.ts';
+import { pipelineAdapters } from '#shared/pipelines/runtime.ts';
+import { callContext } from '#shared/kernel/ports.ts';
+import type { Principal } from '#shared/kernel/principal.ts';
 
 // Runs on each `cdk deploy` as a CloudFormation custom resource served by this function
 // itself (no provider framework, so no extra Lambda with a managed policy): invites the first

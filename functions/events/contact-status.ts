@@ -1,7 +1,7 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { contactStatusAdapters } from '#shared/adapters/runtime-contacts.ts';
-import { refreshContactStatuses } from '#shared/application/contact-status.ts';
-import type { DomainEvent } from '#shared/domain/events.ts';
+import { contactStatusAdapters } from '#shared/contacts/runtime.ts';
+import { refreshContactStatuses } from '#shared/contacts/status.ts';
+import type { DomainEvent } from '#shared/kernel/events.ts';
 
 // Bus rule target: deal events → the prospect and customer statuses of the contacts involved.
 const deps = contactStatusAdapters();

@@ -1,5 +1,4 @@
-import { contactAdapters } from '#shared/adapters/runtime-contacts.ts';
-import { identityAdapters, runtimeClock, runtimeIds } from '#shared/adapters/runtime.ts';
+import { contactAdapters } from '#shared/contacts/runtime.ts';
 import {
   createContact,
   deleteContact,
@@ -7,27 +6,21 @@ import {
   listContactDeals,
   listContacts,
   updateContact,
-} from '#shared/application/contacts.ts';
-import { callContext } from '#shared/application/ports.ts';
-import type { AnyRoute } from '#shared/http/contract.ts';
-import { httpHandler, implement, type HttpRequest } from '#shared/http/handler.ts';
-import * as routes from '#shared/http/routes/contacts.ts';
+} from '#shared/contacts/use-cases.ts';
+import { httpHandler, implement } from '#shared/app.ts';
+import * as routes from '#shared/contacts/routes.ts';
 
 // Contacts: parse (done by the contract), call the use case, reply.
 
 const deps = contactAdapters();
-const call = (req: HttpRequest<AnyRoute>) => callContext(req.principal, req.correlationId, runtimeClock, runtimeIds);
 
-export const handler = httpHandler(
-  [
-    implement(routes.listContactsRoute, (req) => listContacts(deps, call(req), { ...req.query, raw: req.query })),
-    implement(routes.getContactRoute, (req) => getContact(deps, call(req), req.params.id)),
-    implement(routes.createContactRoute, (req) => createContact(deps, call(req), req.body)),
-    implement(routes.updateContactRoute, (req) => updateContact(deps, call(req), req.params.id, req.body, req.ifMatch)),
-    implement(routes.deleteContactRoute, async (req) => {
-      await deleteContact(deps, call(req), req.params.id, req.ifMatch);
-    }),
-    implement(routes.listContactDealsRoute, (req) => listContactDeals(deps, call(req), req.params.id, req.query)),
-  ],
-  { resolvePrincipal: (claimed) => identityAdapters().principals.resolve(claimed) },
-);
+export const handler = httpHandler([
+  implement(routes.listContactsRoute, (req) => listContacts(deps, req.call, { ...req.query, raw: req.query })),
+  implement(routes.getContactRoute, (req) => getContact(deps, req.call, req.params.id)),
+  implement(routes.createContactRoute, (req) => createContact(deps, req.call, req.body)),
+  implement(routes.updateContactRoute, (req) => updateContact(deps, req.call, req.params.id, req.body, req.ifMatch)),
+  implement(routes.deleteContactRoute, async (req) => {
+    await deleteContact(deps, req.call, req.params.id, req.ifMatch);
+  }),
+  implement(routes.listContactDealsRoute, (req) => listContactDeals(deps, req.call, req.params.id, req.query)),
+]);

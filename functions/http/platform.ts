@@ -1,7 +1,7 @@
-import { httpHandler, implement } from '#shared/http/handler.ts';
-import { openApiDocument } from '#shared/http/openapi.ts';
-import { allRoutes } from '#shared/http/routes/index.ts';
-import { healthRoute, openApiRoute } from '#shared/http/routes/platform.ts';
+import { httpHandler, implement } from '#shared/platform/http/handler.ts';
+import { openApiDocument } from '#shared/platform/http/openapi.ts';
+import { allRoutes } from '#shared/families.ts';
+import { healthRoute, openApiRoute } from '#shared/platform/http/platform-routes.ts';
 
 // Health, the OpenAPI document, and API Gateway's $default route (unknown paths get a
 // problem+json 404 from here instead of API Gateway's bare {"message":"Not Found"}).

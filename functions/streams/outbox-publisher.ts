@@ -1,7 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { EventBridgePublisher } from '#shared/adapters/eventbridge/eventbridge-publisher.ts';
-import { publishOutboxRecords } from '#shared/adapters/dynamodb/outbox-stream.ts';
+import { EventBridgePublisher } from '#shared/platform/eventbridge.ts';
+import { publishOutboxRecords } from '#shared/platform/dynamodb/outbox-stream.ts';
 
 // Table stream (filtered to new outbox items) → EventBridge bus "crm".
 const publisher = new EventBridgePublisher({

@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { STAGE_CATEGORIES, CLOSED_CATEGORIES } from '#shared/domain/pipeline-defaults.ts';
-import { CLOSED_STAGE_LIKELIHOOD, MAX_ACTIVE_STAGES } from '#shared/domain/pipelines.ts';
-import { REMINDER_PRESET_NAMES } from '#shared/domain/reminders.ts';
+import { STAGE_CATEGORIES, CLOSED_CATEGORIES } from '#shared/pipelines/defaults.ts';
+import { CLOSED_STAGE_LIKELIHOOD, MAX_ACTIVE_STAGES } from '#shared/pipelines/domain.ts';
+import { REMINDER_PRESET_NAMES } from '#shared/tasks/reminders.ts';
 
 // The deployment's config: one file, validated here at `cdk synth` and at `npm start`, and
 // exported as JSON Schema (infra/config/crm.config.schema.json) for editors.

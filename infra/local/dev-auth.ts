@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sig
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
-import type { Role } from '#shared/domain/roles.ts';
+import type { Role } from '#shared/kernel/roles.ts';
 
 // Dev tokens shaped like Cognito ID tokens (same claims, RS256, a Cognito-style issuer),
 // signed with a key kept in the data folder and verified with aws-jwt-verify's Cognito

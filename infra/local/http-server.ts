@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { routeKey, type AnyRoute } from '#shared/http/contract.ts';
-import { corsHeaders, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, SECURITY_HEADERS } from '#shared/http/headers.ts';
-import { PROBLEM_CONTENT_TYPE } from '#shared/http/problem.ts';
-import type { HttpEvent } from '#shared/http/request.ts';
+import { routeKey, type AnyRoute } from '#shared/platform/http/contract.ts';
+import { corsHeaders, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, SECURITY_HEADERS } from '#shared/platform/http/headers.ts';
+import { PROBLEM_CONTENT_TYPE } from '#shared/platform/http/problem.ts';
+import type { HttpEvent } from '#shared/platform/http/request.ts';
 import type { DevVerifier } from './dev-auth.ts';
 
 // API Gateway (HTTP API) on a laptop: matches the route contracts, checks the bearer token as

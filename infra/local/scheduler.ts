@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import * as z from 'zod';
-import { systemClock, type Clock } from '#shared/application/ports.ts';
+import { systemClock, type Clock } from '#shared/kernel/ports.ts';
 
 // The local EventBridge Scheduler. It speaks Scheduler's REST-JSON wire protocol, so the AWS
 // adapter with the real SDK client (endpoint from AWS_ENDPOINT_URL_SCHEDULER) runs unchanged on

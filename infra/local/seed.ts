@@ -1,12 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Role } from '#shared/domain/roles.ts';
-import { identityAdapters, runtimeClock, runtimeIds } from '#shared/adapters/runtime.ts';
-import { callContext } from '#shared/application/ports.ts';
-import { createTeam } from '#shared/application/teams.ts';
-import { createUser } from '#shared/application/users.ts';
-import { seedSalesDefaults } from '#shared/application/sales-defaults.ts';
-import { pipelineAdapters } from '#shared/adapters/runtime-pipelines.ts';
+import type { Role } from '#shared/kernel/roles.ts';
+import { runtimeClock, runtimeIds } from '#shared/platform/runtime.ts';
+import { identityAdapters } from '#shared/identity/runtime.ts';
+import { callContext } from '#shared/kernel/ports.ts';
+import { createTeam } from '#shared/identity/teams.ts';
+import { createUser } from '#shared/identity/use-cases.ts';
+import { seedSalesDefaults } from '#shared/pipelines/sales-defaults.ts';
+import { pipelineAdapters } from '#shared/pipelines/runtime.ts';
 import type { CrmConfig } from '../config/schema.ts';
 import type { LocalCloud } from './cloud.ts';
 

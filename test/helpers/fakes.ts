@@ -1,19 +1,13 @@
-import type { Account } from '#shared/domain/account.ts';
-import { ConflictError, ValidationError, VersionMismatchError } from '#shared/domain/errors.ts';
-import type { DomainEvent } from '#shared/domain/events.ts';
-import type { Principal } from '#shared/domain/principal.ts';
-import type { Team, User } from '#shared/domain/users.ts';
-import type {
-  AccountRepository,
-  ReportingLink,
-  TeamRepository,
-  UserListQuery,
-  UserRepository,
-} from '#shared/application/identity-ports.ts';
-import { callContext, type Call, type Clock, type Page, type PageQuery } from '#shared/application/ports.ts';
+import type { Account } from '#shared/identity/account.ts';
+import { ConflictError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import type { DomainEvent } from '#shared/kernel/events.ts';
+import type { Principal } from '#shared/kernel/principal.ts';
+import type { Team, User } from '#shared/identity/domain.ts';
+import type { AccountRepository, ReportingLink, TeamRepository, UserListQuery, UserRepository } from '#shared/identity/ports.ts';
+import { callContext, type Call, type Clock, type Page, type PageQuery } from '#shared/kernel/ports.ts';
 
 // In-memory fakes of the identity ports. Each write checks everything the DynamoDB adapter
-// checks inside its transaction (shared/adapters/dynamodb/identity-repositories.ts) before it
+// checks inside its transaction (shared/identity/dynamodb.ts) before it
 // changes anything, so a refused write leaves the store as it was. Records go in and out as
 // copies: a use case holding a read keeps a stale `before`, exactly as with the real table.
 

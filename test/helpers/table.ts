@@ -1,9 +1,9 @@
 import { inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { ensureTable } from '#infra/local/dynamodb-local.ts';
-import { Table, type RequestMeter } from '#shared/adapters/dynamodb/table.ts';
-import { CursorCodec } from '#shared/adapters/dynamodb/cursor.ts';
-import { dynamoDocumentClient } from '#shared/adapters/dynamodb/client.ts';
+import { Table, type RequestMeter } from '#shared/platform/dynamodb/table.ts';
+import { CursorCodec } from '#shared/platform/dynamodb/cursor.ts';
+import { dynamoDocumentClient } from '#shared/platform/dynamodb/client.ts';
 
 export const TEST_CURSOR_SECRET = 'test-cursor-secret-0123456789';
 

@@ -1,9 +1,0 @@
-import type { DealMover } from '#shared/application/pipeline-ports.ts';
-import { dealMover as moverOver } from '#shared/application/deals.ts';
-import { dealAdapters } from './runtime-deals.ts';
-
-// Stage deletion moves deals through the deals module: each move is a real stage change
-// (history, counters, deal.stage_changed), never a raw rewrite of deal items.
-export function dealMover(): DealMover {
-  return moverOver(dealAdapters());
-}

@@ -1,0 +1,263 @@
+import type { ContactListQuery, ContactReferences, ContactRepository } from './ports.ts';
+import type { Page, PageQuery } from '#shared/kernel/ports.ts';
+import type { Contact } from './domain.ts';
+import { addressFilterValue, type Address } from './details.ts';
+import { valueCountChanges } from '#shared/custom-fields/domain.ts';
+import { ConflictError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import type { DomainEvent } from '#shared/kernel/events.ts';
+import { searchTerms } from '#shared/search/domain.ts';
+import { customFieldCountOps } from '#shared/custom-fields/dynamodb.ts';
+import { contactKey, organizationPeopleKey } from '#shared/platform/dynamodb/keys.ts';
+import { ListFilter } from '#shared/platform/dynamodb/list-filters.ts';
+import { activeUserCheck, withoutDuplicateChecks } from '#shared/platform/dynamodb/reference-checks.ts';
+import { namedEntryCheck } from '#shared/pipelines/dynamodb.ts';
+import { searchIndexOps, type Searchable } from '#shared/search/index-terms.ts';
+import {
+  fromItem,
+  type Item,
+  type ItemKeys,
+  type PageRequest,
+  type PartitionQuery,
+  type Table,
+  type WriteOp,
+} from '#shared/platform/dynamodb/table.ts';
+
+/** Address parts as lists filter them (normalised, see addressFilterValue): internal attributes. */
+export function addressFilterAttributes(address: Address): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const part of ['city', 'state', 'country', 'postal_code'] as const) {
+    const value = addressFilterValue(address[part]);
+    if (value !== null) attributes[`_address_${part}`] = value;
+  }
+  return attributes;
+}
+
+// Contacts on the single table. A contact's partition holds the contact, its search terms and,
+// for an organisation, the count of its people (kept by the people's writes, in their
+// transactions, so that an organisation with people is never deleted from under them).
+// Indexes: gsi1 by owner, gsi2 all, gsi3 the people of an organisation; newest first (ULIDs).
+
+function contactKeys(contact: Contact): ItemKeys {
+  return {
+    ...contactKey(contact.id),
+    gsi1pk: `contact#${contact.owner_id}`,
+    gsi1sk: contact.id,
+    gsi2pk: 'contact',
+    gsi2sk: contact.id,
+    ...(contact.contact_id ? { gsi3pk: `contact_org#${contact.contact_id}`, gsi3sk: contact.id } : {}),
+  };
+}
+
+function contactItem(contact: Contact): Item & ItemKeys {
+  return { ...contactKeys(contact), kind: 'contact', ...contact, ...addressFilterAttributes(contact.address) };
+}
+
+/** A contact is found by its name (an organisation's, or a person's first and last) and e-mail. */
+function searchable(contact: Contact): Searchable {
+  return {
+    kind: 'contact',
+    id: contact.id,
+    name: contact.name,
+    email: contact.email,
+    owner_id: contact.owner_id,
+    terms: searchTerms([contact.name], [contact.email]),
+  };
+}
+
+const refsOf = (contact: Contact): ContactReferences => ({
+  owner_id: contact.owner_id,
+  source_id: contact.source_id,
+  contact_id: contact.contact_id,
+});
+
+/** The organisation a person names exists and is an organisation, when the write lands. */
+function organizationCheck(organizationId: string): WriteOp {
+  return {
+    type: 'check',
+    key: contactKey(organizationId),
+    condition: 'is_organization = :true',
+    values: { ':true': true },
+    onConflict: (current) =>
+      ValidationError.field(
+        'body.contact_id',
+        current ? `contact ${organizationId} is a person, not an organisation` : `no organisation contact ${organizationId}`,
+      ),
+  };
+}
+
+function peopleCount(organizationId: string, delta: number): WriteOp {
+  return {
+    type: 'update',
+    key: organizationPeopleKey(organizationId),
+    update: 'SET kind = :kind, organization_id = :org ADD people :d',
+    values: { ':kind': 'organization_people', ':org': organizationId, ':d': delta },
+  };
+}
+
+/** People moved in and out of organisations by some writes, as one count change per organisation. */
+function peopleCountOps(moves: readonly { from: string | null; to: string | null }[]): WriteOp[] {
+  const deltas = new Map<string, number>();
+  for (const { from, to } of moves) {
+    if (from === to) continue;
+    if (from) deltas.set(from, (deltas.get(from) ?? 0) - 1);
+    if (to) deltas.set(to, (deltas.get(to) ?? 0) + 1);
+  }
+  return [...deltas].filter(([, d]) => d !== 0).map(([org, d]) => peopleCount(org, d));
+}
+
+function referenceChecks(refs: ContactReferences, before: ContactReferences | null, createdTogether: ReadonlySet<string>) {
+  const ops: WriteOp[] = [];
+  if (!before || before.owner_id !== refs.owner_id) ops.push(activeUserCheck(refs.owner_id));
+  if (refs.source_id && refs.source_id !== before?.source_id)
+    ops.push(namedEntryCheck('source', refs.source_id, 'body.source_id'));
+  if (refs.contact_id && refs.contact_id !== before?.contact_id && !createdTogether.has(refs.contact_id)) {
+    ops.push(organizationCheck(refs.contact_id));
+  }
+  return ops;
+}
+
+/**
+ * The writes that create contacts, for a caller's transaction (a lead conversion creates the
+ * person and, if asked, their organisation; give both here, in one call): each contact with
+ * its search terms, the reference checks (owner active, source exists, a person's
+ * organisation exists and is one, unless it is created in the same call), the people count of
+ * organisations, and the custom field counts, each item written once. Events are the caller's
+ * (Table.write's second argument); join with other modules' ops through withoutDuplicateChecks.
+ */
+export function contactCreateOps(...contacts: readonly { contact: Contact; refs: ContactReferences }[]): WriteOp[] {
+  const created = new Set(contacts.filter((c) => c.contact.is_organization).map((c) => c.contact.id));
+  const counts: Record<string, number> = {};
+  for (const { contact } of contacts) {
+    for (const [id, d] of Object.entries(valueCountChanges({}, contact.custom_fields))) counts[id] = (counts[id] ?? 0) + d;
+  }
+  return withoutDuplicateChecks([
+    ...contacts.map(({ contact }): WriteOp => ({ type: 'create', item: contactItem(contact) })),
+    ...contacts.flatMap(({ refs }) => referenceChecks(refs, null, created)),
+    ...peopleCountOps(contacts.map(({ contact }) => ({ from: null, to: contact.contact_id }))),
+    ...customFieldCountOps(counts),
+    ...contacts.flatMap(({ contact }) => searchIndexOps(null, searchable(contact))),
+  ]);
+}
+
+export class DynamoContactRepository implements ContactRepository {
+  readonly #table: Table;
+  constructor(table: Table) {
+    this.#table = table;
+  }
+
+  async get(id: string): Promise<Contact | undefined> {
+    const item = await this.#table.get(contactKey(id));
+    return item ? fromItem<Contact>(item) : undefined;
+  }
+
+  async create(contact: Contact, refs: ContactReferences, events: DomainEvent[]): Promise<void> {
+    await this.#table.write(contactCreateOps({ contact, refs }), events);
+  }
+
+  async update(before: Contact, after: Contact, refs: ContactReferences, events: DomainEvent[]): Promise<void> {
+    await this.#table.write(
+      [
+        {
+          type: 'replace',
+          item: contactItem(after),
+          expectedVersion: before.version,
+          onConflict: (current) => new VersionMismatchError('contact', before.id, current ? fromItem(current) : null),
+        },
+        ...referenceChecks(refs, refsOf(before), new Set()),
+        ...peopleCountOps([{ from: before.contact_id, to: after.contact_id }]),
+        ...customFieldCountOps(valueCountChanges(before.custom_fields, after.custom_fields)),
+        ...searchIndexOps(searchable(before), searchable(after)),
+      ],
+      events,
+    );
+  }
+
+  async delete(contact: Contact, events: DomainEvent[]): Promise<void> {
+    // The partition holds the contact, its search terms and an organisation's people count.
+    const children = (await this.#table.partition(contactKey(contact.id).pk)).filter((i) => i.sk !== 'contact');
+    const counter = children.find((i) => i.sk === organizationPeopleKey(contact.id).sk);
+    const ops: WriteOp[] = [
+      {
+        type: 'delete',
+        key: contactKey(contact.id),
+        expectedVersion: contact.version,
+        onConflict: (current) => new VersionMismatchError('contact', contact.id, current ? fromItem(current) : null),
+      },
+      ...peopleCountOps([{ from: contact.contact_id, to: null }]),
+      ...customFieldCountOps(valueCountChanges(contact.custom_fields, {})),
+      ...children
+        .filter((i) => i !== counter)
+        .map((i): WriteOp => ({ type: 'remove', key: { pk: String(i.pk), sk: String(i.sk) } })),
+    ];
+    // An organisation goes only while no person belongs to it: a person joining meanwhile
+    // moves the count, and this write fails.
+    if (contact.is_organization) ops.push(noPeopleLeft(contact.id, counter !== undefined));
+    await this.#table.write(ops, events);
+  }
+
+  async list(query: ContactListQuery, page: PageQuery): Promise<Page<Contact>> {
+    const result = await this.#table.page({ ...plan(query), limit: page.limit, cursor: page.cursor });
+    return { items: result.items.map((i) => fromItem<Contact>(i)), next_cursor: result.next_cursor };
+  }
+
+  async collect(query: ContactListQuery, max: number): Promise<{ items: Contact[]; truncated: boolean }> {
+    const result = await this.#table.collect(plan(query), max);
+    return { items: result.items.map((i) => fromItem<Contact>(i)), truncated: result.truncated };
+  }
+
+  offsetCursor(shape: unknown, offset: number): string {
+    return this.#table.offsetCursor(shape, offset);
+  }
+
+  readOffsetCursor(shape: unknown, cursor: string | undefined): number {
+    return this.#table.readOffsetCursor(shape, cursor);
+  }
+}
+
+/** The people count is zero (deleted with the organisation), or was never written. */
+function noPeopleLeft(organizationId: string, counted: boolean): WriteOp {
+  const onConflict = (current: Item | undefined) =>
+    new ConflictError(
+      `Organisation ${organizationId} still has ${String(current?.people ?? 'some')} people: move them to another organisation or delete them first`,
+    );
+  return counted
+    ? {
+        type: 'delete',
+        key: organizationPeopleKey(organizationId),
+        condition: 'people = :none',
+        values: { ':none': 0 },
+        onConflict,
+      }
+    : {
+        type: 'check',
+        key: organizationPeopleKey(organizationId),
+        condition: 'attribute_not_exists(pk) OR people = :none',
+        values: { ':none': 0 },
+        onConflict,
+      };
+}
+
+/** Which partitions to read (an organisation's people, or per owner in scope) and what to filter. */
+function plan(query: ContactListQuery): Omit<PageRequest, 'limit' | 'cursor'> {
+  const owners = query.owners === 'all' ? null : [...query.owners];
+  const filter = new ListFilter();
+  let partitions: PartitionQuery[];
+  if (query.contact_id) {
+    partitions = [{ index: 'gsi3', pk: `contact_org#${query.contact_id}` }];
+    if (owners) filter.in('owner_id', owners);
+  } else {
+    partitions = owners
+      ? owners.map((o) => ({ index: 'gsi1' as const, pk: `contact#${o}` }))
+      : [{ index: 'gsi2', pk: 'contact' }];
+  }
+  const built = filter
+    .eq('is_organization', query.is_organization)
+    .eq('source_id', query.source_id)
+    .eq('prospect_status', query.prospect_status)
+    .eq('customer_status', query.customer_status)
+    .eqEach('_address_', query.address)
+    .containsAll('tags', query.tags)
+    .mapEntries('custom_fields', query.custom_fields)
+    .build();
+  return { partitions, order: query.order, ...(built ? { filter: built } : {}) };
+}

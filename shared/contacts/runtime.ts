@@ -1,0 +1,59 @@
+import { cachedStageCategories, type ContactStatusDeps } from './status.ts';
+import type { ContactDealStages } from './ports.ts';
+import type { ContactsDeps } from './use-cases.ts';
+import { listDeals } from '#shared/deals/use-cases.ts';
+import { DynamoContactRepository } from './dynamodb.ts';
+import { customFieldAdapters } from '#shared/custom-fields/runtime.ts';
+import { dealAdapters } from '#shared/deals/runtime.ts';
+import { pipelineAdapters } from '#shared/pipelines/runtime.ts';
+import { crmTable, runtimeClock, runtimeIds } from '#shared/platform/runtime.ts';
+
+// The contacts module's adapters, built once per container. A contact's deals come from the
+// deals module (its list use case for what a caller sees; its repository for the statuses).
+
+let deps: ContactsDeps | undefined;
+
+export function contactAdapters(): ContactsDeps {
+  deps ??= {
+    contacts: new DynamoContactRepository(crmTable()),
+    customFields: customFieldAdapters().catalog,
+    deals: {
+      ofContact: (call, contactId, page) =>
+        listDeals(dealAdapters(), call, { limit: page.limit, cursor: page.cursor, contact_id: contactId, raw: {} }),
+    },
+  };
+  return deps;
+}
+
+/** Stage ids of a contact's deals, read a page of 100 at a time through the deals repository. */
+function dealStagesOfContact(): ContactDealStages {
+  return {
+    async stageIdsOf(contactId, max) {
+      const stageIds: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await dealAdapters().deals.list(
+          { owners: 'all', contact_id: contactId, order: 'desc' },
+          { limit: Math.min(100, max - stageIds.length), cursor },
+        );
+        stageIds.push(...page.items.map((deal) => deal.stage_id));
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor && stageIds.length < max);
+      return { stage_ids: stageIds, truncated: cursor !== undefined };
+    },
+  };
+}
+
+let statusDeps: ContactStatusDeps | undefined;
+
+/** What the contact-status bus consumer needs. */
+export function contactStatusAdapters(): ContactStatusDeps {
+  statusDeps ??= {
+    contacts: contactAdapters().contacts,
+    deals: dealStagesOfContact(),
+    stages: cachedStageCategories(pipelineAdapters().pipelines),
+    clock: runtimeClock,
+    newId: runtimeIds,
+  };
+  return statusDeps;
+}

@@ -1,0 +1,227 @@
+import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import type { CustomFieldReader, CustomFieldRepository, CustomFieldUpdate } from './ports.ts';
+import type { Page, PageQuery } from '#shared/kernel/ports.ts';
+import type { CustomFieldDefinition, CustomFieldFilter, CustomFieldResource } from './domain.ts';
+import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import type { DomainEvent } from '#shared/kernel/events.ts';
+import { customFieldKey, customFieldKeys, customFieldNameKey } from '#shared/platform/dynamodb/keys.ts';
+import { fromItem, type Item, type Table, type WriteOp } from '#shared/platform/dynamodb/table.ts';
+
+// Custom field definitions on the single table. One name per resource type (ignoring case)
+// is a uniqueness item written in the same transaction as the definition. value_count is
+// moved by the record writes (customFieldCountOps, inside their transactions), so definition
+// writes set their own attributes and never overwrite it.
+//
+// A deleted definition stays as a tombstone (deleted_at set, out of the list index): records
+// that still hold one of its values can then clear it, or be deleted, and decrement its count
+// like any other, with no special case; new values for it are refused.
+
+const KIND = 'custom_field';
+/** Definitions read per query when loading them all (the catalog's cold read). */
+const LOAD_PAGE = 100;
+
+const isLive = (item: Item | undefined): item is Item => item !== undefined && item.deleted_at === undefined;
+const definitionOf = (item: Item): CustomFieldDefinition => fromItem<CustomFieldDefinition>(item);
+
+export class DynamoCustomFieldRepository implements CustomFieldRepository, CustomFieldReader {
+  readonly #table: Table;
+  constructor(table: Table) {
+    this.#table = table;
+  }
+
+  async get(id: string): Promise<CustomFieldDefinition | undefined> {
+    const item = await this.#table.get(customFieldKey(id));
+    return isLive(item) ? definitionOf(item) : undefined;
+  }
+
+  async list(resourceType: CustomFieldResource, query: PageQuery): Promise<Page<CustomFieldDefinition>> {
+    const page = await this.#table.page({
+      partitions: [{ index: 'gsi2', pk: `${KIND}#${resourceType}` }],
+      limit: query.limit,
+      cursor: query.cursor,
+      order: 'asc',
+    });
+    return { items: page.items.map(definitionOf), next_cursor: page.next_cursor };
+  }
+
+  async listAll(resourceType: CustomFieldResource): Promise<CustomFieldDefinition[]> {
+    const all: CustomFieldDefinition[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.list(resourceType, { limit: LOAD_PAGE, cursor });
+      all.push(...page.items);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    return all;
+  }
+
+  async create(definition: CustomFieldDefinition, events: DomainEvent[]): Promise<void> {
+    await this.#table.write(
+      [{ type: 'create', item: { ...customFieldKeys(definition), kind: KIND, ...definition } }, nameClaim(definition)],
+      events,
+    );
+  }
+
+  async update(change: CustomFieldUpdate, events: DomainEvent[]): Promise<void> {
+    const { before, after } = change;
+    const values: Record<string, NativeAttributeValue> = {
+      ':name': after.name,
+      ':type': after.type,
+      ':choices': after.choices,
+      ':filterable': after.filterable,
+      ':now': after.updated_at,
+      ':next': after.version,
+      ':expected': before.version,
+    };
+    let condition = '#version = :expected AND attribute_not_exists(deleted_at)';
+    if (change.requireNoValues) {
+      condition += ' AND value_count = :zero';
+      values[':zero'] = 0;
+    }
+    const ops: WriteOp[] = [
+      {
+        type: 'update',
+        key: customFieldKey(before.id),
+        update:
+          'SET #name = :name, #type = :type, choices = :choices, filterable = :filterable, updated_at = :now, #version = :next',
+        condition,
+        names: { '#name': 'name', '#type': 'type', '#version': 'version' },
+        values,
+        onConflict: (current) => {
+          if (!isLive(current)) return new NotFoundError('custom field', before.id);
+          if (current.version !== before.version) {
+            return new VersionMismatchError('custom field', before.id, definitionOf(current));
+          }
+          return new ConflictError(
+            `${before.name} holds values in ${String(current.value_count)} record(s) now: its type cannot change and its choices cannot be removed; clear them first`,
+          );
+        },
+      },
+    ];
+    if (customFieldNameKey(before.resource_type, before.name).pk !== customFieldNameKey(after.resource_type, after.name).pk) {
+      ops.push(nameClaim(after), nameRelease(before));
+    }
+    await this.#table.write(ops, events);
+  }
+
+  async delete(definition: CustomFieldDefinition, expectedVersion: number | undefined, events: DomainEvent[]): Promise<void> {
+    const deletedAt = events[0]?.metadata.occurred_at ?? new Date().toISOString();
+    const values: Record<string, NativeAttributeValue> = { ':now': deletedAt };
+    let condition = 'attribute_exists(pk) AND attribute_not_exists(deleted_at)';
+    if (expectedVersion !== undefined) {
+      condition += ' AND #version = :expected';
+      values[':expected'] = expectedVersion;
+    }
+    await this.#table.write(
+      [
+        {
+          type: 'update',
+          key: customFieldKey(definition.id),
+          // Out of the list index; kept for the counts of values records still hold.
+          update: 'SET deleted_at = :now REMOVE gsi2pk, gsi2sk',
+          condition,
+          ...(expectedVersion !== undefined ? { names: { '#version': 'version' } } : {}),
+          values,
+          onConflict: (current) =>
+            isLive(current)
+              ? new VersionMismatchError('custom field', definition.id, definitionOf(current))
+              : new NotFoundError('custom field', definition.id),
+        },
+        nameRelease(definition),
+      ],
+      events,
+    );
+  }
+}
+
+function nameClaim(definition: CustomFieldDefinition): WriteOp {
+  return {
+    type: 'create',
+    item: { ...customFieldNameKey(definition.resource_type, definition.name), kind: 'unique', custom_field_id: definition.id },
+    onConflict: () =>
+      new ConflictError(
+        `A ${definition.resource_type} custom field named "${definition.name}" already exists (names ignore case)`,
+      ),
+  };
+}
+
+function nameRelease(definition: CustomFieldDefinition): WriteOp {
+  return {
+    type: 'delete',
+    key: customFieldNameKey(definition.resource_type, definition.name),
+    condition: 'custom_field_id = :id',
+    values: { ':id': definition.id },
+    onConflict: () => new ConflictError(`The custom field ${definition.name} changed meanwhile; reload it and try again`),
+  };
+}
+
+/**
+ * The writes that move value counts, for a record repository to add to ITS transaction (one
+ * per changed field, from valueCountChanges). A value may only appear on a live field, and,
+ * when `definitions` (those the values were validated against) are given, only while the
+ * field still has the type they were validated as: a container with a stale catalog then
+ * fails instead of storing a value of the wrong type. A value may always go (deleted fields
+ * keep a tombstone to count on).
+ *
+ * The failure is a ValidationError naming `<fieldPrefix>.<name>` (the field id when no
+ * definitions are given); a caller that sees one should invalidate its CustomFieldCatalog.
+ */
+export function customFieldCountOps(
+  changes: Record<string, number>,
+  options: { definitions?: readonly CustomFieldDefinition[]; fieldPrefix?: string } = {},
+): WriteOp[] {
+  const prefix = options.fieldPrefix ?? 'body.custom_fields';
+  const ops: WriteOp[] = [];
+  for (const [id, delta] of Object.entries(changes)) {
+    if (delta === 0) continue;
+    const definition = options.definitions?.find((d) => d.id === id);
+    const field = `${prefix}.${definition?.name ?? id}`;
+    const values: Record<string, NativeAttributeValue> = { ':delta': delta };
+    const names: Record<string, string> = {};
+    let condition = 'attribute_exists(pk)';
+    if (delta > 0) {
+      condition += ' AND attribute_not_exists(deleted_at)';
+      if (definition) {
+        condition += ' AND #type = :type';
+        names['#type'] = 'type';
+        values[':type'] = definition.type;
+      }
+    }
+    ops.push({
+      type: 'update',
+      key: customFieldKey(id),
+      update: 'ADD value_count :delta',
+      condition,
+      ...(Object.keys(names).length > 0 ? { names } : {}),
+      values,
+      onConflict: (current) =>
+        ValidationError.field(
+          field,
+          isLive(current)
+            ? `this custom field is now of type ${String(current.type)}; reload the custom fields and try again`
+            : 'this custom field was deleted; reload the custom fields and try again',
+        ),
+    });
+  }
+  return ops;
+}
+
+/**
+ * List filters on custom fields (from parseCustomFieldFilters) as a FilterExpression on the
+ * record's `custom_fields` map, for Table.page's `filter`. Names and values use the `cf`
+ * prefix (#cf, #cf0, :cf0...) so they can be joined with a list's own filter.
+ */
+export function customFieldFilterExpression(
+  filters: readonly CustomFieldFilter[],
+  attribute = 'custom_fields',
+): { expression: string; names: Record<string, string>; values: Record<string, NativeAttributeValue> } | undefined {
+  if (filters.length === 0) return undefined;
+  const names: Record<string, string> = { '#cf': attribute };
+  const values: Record<string, NativeAttributeValue> = {};
+  const conditions = filters.map((filter, i) => {
+    names[`#cf${i}`] = filter.fieldId;
+    values[`:cf${i}`] = filter.value;
+    return filter.operator === 'contains' ? `contains(#cf.#cf${i}, :cf${i})` : `#cf.#cf${i} = :cf${i}`;
+  });
+  return { expression: conditions.join(' AND '), names, values };
+}

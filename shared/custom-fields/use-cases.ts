@@ -1,0 +1,196 @@
+import {
+  defaultFilterable,
+  definitionProblems,
+  isListType,
+  removedChoices,
+  type CreateCustomFieldInput,
+  type CustomFieldDefinition,
+  type CustomFieldResource,
+  type UpdateCustomFieldInput,
+} from './domain.ts';
+import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import { changedFields, domainEvent } from '#shared/kernel/events.ts';
+import type { CustomFieldReader, CustomFieldRepository } from './ports.ts';
+import { systemClock, type Call, type Clock, type Page, type PageQuery } from '#shared/kernel/ports.ts';
+
+// Custom field definitions (F6.1): everyone reads them, admins change them (the route
+// contracts enforce the role). Record modules read definitions through CustomFieldCatalog.
+
+/** How long a container trusts its copy of the definitions (another container's change shows within it). */
+export const CUSTOM_FIELD_CACHE_TTL_MS = 30_000;
+
+/**
+ * The definitions of each resource type, cached per container for a short TTL: record reads
+ * and writes need them on every call, and a warm container then costs no request. Concurrent
+ * callers share one load. Changes made through this container's use cases invalidate at once;
+ * changes made elsewhere show within the TTL.
+ */
+export class CustomFieldCatalog {
+  readonly #reader: CustomFieldReader;
+  readonly #clock: Clock;
+  readonly #ttlMs: number;
+  readonly #entries = new Map<
+    CustomFieldResource,
+    { loadedAt: number; definitions: Promise<readonly CustomFieldDefinition[]> }
+  >();
+
+  constructor(reader: CustomFieldReader, options: { clock?: Clock; ttlMs?: number } = {}) {
+    this.#reader = reader;
+    this.#clock = options.clock ?? systemClock;
+    this.#ttlMs = options.ttlMs ?? CUSTOM_FIELD_CACHE_TTL_MS;
+  }
+
+  /** Oldest first. The array is the caller's own; the definitions in it are shared and frozen. */
+  async definitions(resourceType: CustomFieldResource): Promise<CustomFieldDefinition[]> {
+    return [...(await this.#load(resourceType))];
+  }
+
+  #load(resourceType: CustomFieldResource): Promise<readonly CustomFieldDefinition[]> {
+    const now = this.#clock.now().getTime();
+    const cached = this.#entries.get(resourceType);
+    if (cached && now - cached.loadedAt < this.#ttlMs) return cached.definitions;
+    const definitions = this.#reader.listAll(resourceType).then((list) => Object.freeze(list.map(freeze)));
+    const entry = { loadedAt: now, definitions };
+    this.#entries.set(resourceType, entry);
+    // A failed load is not cached: the next call tries again.
+    definitions.catch(() => {
+      if (this.#entries.get(resourceType) === entry) this.#entries.delete(resourceType);
+    });
+    return definitions;
+  }
+
+  /** Forgets one resource type's definitions (or all): the next read loads them again. */
+  invalidate(resourceType?: CustomFieldResource): void {
+    if (resourceType) this.#entries.delete(resourceType);
+    else this.#entries.clear();
+  }
+}
+
+function freeze(definition: CustomFieldDefinition): CustomFieldDefinition {
+  const choices = definition.choices ? (Object.freeze([...definition.choices]) as string[]) : null;
+  return Object.freeze({ ...definition, choices });
+}
+
+export interface CustomFieldsDeps {
+  customFields: CustomFieldRepository;
+  /** Invalidated after every change, so that this container's record writes see it at once. */
+  catalog: Pick<CustomFieldCatalog, 'invalidate'>;
+}
+
+const resourceOf = (definition: CustomFieldDefinition) => ({ resource_type: 'custom_field', resource_id: definition.id });
+
+export async function getCustomField(
+  deps: Pick<CustomFieldsDeps, 'customFields'>,
+  resourceType: CustomFieldResource,
+  id: string,
+): Promise<CustomFieldDefinition> {
+  const definition = await deps.customFields.get(id);
+  // A lead's field asked for under /custom_fields/deals is not found there.
+  if (!definition || definition.resource_type !== resourceType) throw new NotFoundError('custom field', id);
+  return definition;
+}
+
+export function listCustomFields(
+  deps: Pick<CustomFieldsDeps, 'customFields'>,
+  resourceType: CustomFieldResource,
+  query: PageQuery,
+): Promise<Page<CustomFieldDefinition>> {
+  return deps.customFields.list(resourceType, query);
+}
+
+export async function createCustomField(
+  deps: CustomFieldsDeps,
+  call: Call,
+  resourceType: CustomFieldResource,
+  input: CreateCustomFieldInput,
+): Promise<CustomFieldDefinition> {
+  const now = call.events.now.toISOString();
+  const definition: CustomFieldDefinition = {
+    id: call.events.newId(),
+    resource_type: resourceType,
+    name: input.name,
+    type: input.type,
+    choices: input.choices ?? null,
+    filterable: input.filterable ?? defaultFilterable(input.type),
+    value_count: 0,
+    created_at: now,
+    updated_at: now,
+    version: 1,
+  };
+  const problems = definitionProblems(definition);
+  if (problems.length > 0) throw new ValidationError(problems);
+  // A taken name fails the write itself (a uniqueness item in the same transaction).
+  await deps.customFields.create(definition, [
+    domainEvent(call.events, 'custom_field.created', resourceOf(definition), definition),
+  ]);
+  deps.catalog.invalidate(resourceType);
+  return definition;
+}
+
+/**
+ * Renaming keeps every value (records store them by id). Changing the type, or removing a
+ * choice, is refused while any record holds a value: a record's value cannot be found
+ * without reading every record, so the honest rule is "only while unused" (clear the
+ * values first, or add a new field). Adding and reordering choices is always allowed.
+ */
+export async function updateCustomField(
+  deps: CustomFieldsDeps,
+  call: Call,
+  resourceType: CustomFieldResource,
+  id: string,
+  patch: UpdateCustomFieldInput,
+  ifMatch?: number,
+): Promise<CustomFieldDefinition> {
+  const before = await getCustomField(deps, resourceType, id);
+  if (ifMatch !== undefined && ifMatch !== before.version) throw new VersionMismatchError('custom field', id, before);
+  const after: CustomFieldDefinition = { ...before };
+  if (patch.name !== undefined) after.name = patch.name;
+  if (patch.type !== undefined) after.type = patch.type;
+  if (patch.filterable !== undefined) after.filterable = patch.filterable;
+  if (patch.choices !== undefined) after.choices = patch.choices;
+  // A field that stops being a list drops its choices unless the request names them.
+  else if (!isListType(after.type)) after.choices = null;
+  if (patch.type === 'address' && patch.filterable === undefined) after.filterable = false;
+  const problems = definitionProblems(after);
+  if (problems.length > 0) throw new ValidationError(problems);
+
+  const typeChanged = after.type !== before.type;
+  const removed = typeChanged ? [] : removedChoices(before.choices, after.choices);
+  if (typeChanged && before.value_count > 0) {
+    throw new ConflictError(
+      `${before.name} holds values in ${before.value_count} record(s): its type cannot change from ${before.type} to ${after.type}; clear them first or add a new field`,
+    );
+  }
+  if (removed.length > 0 && before.value_count > 0) {
+    throw new ConflictError(
+      `${before.name} holds values in ${before.value_count} record(s): choices cannot be removed (${removed.map((c) => JSON.stringify(c)).join(', ')}); clear them first, or add choices instead`,
+    );
+  }
+
+  const previous = changedFields(before, after);
+  if (Object.keys(previous).length === 0) return before;
+  const saved: CustomFieldDefinition = { ...after, updated_at: call.events.now.toISOString(), version: before.version + 1 };
+  await deps.customFields.update({ before, after: saved, requireNoValues: typeChanged || removed.length > 0 }, [
+    domainEvent(call.events, 'custom_field.updated', resourceOf(saved), saved, { previous }),
+  ]);
+  deps.catalog.invalidate(resourceType);
+  return saved;
+}
+
+/** The definition goes; records keep their values under its id, and reads skip them. */
+export async function deleteCustomField(
+  deps: CustomFieldsDeps,
+  call: Call,
+  resourceType: CustomFieldResource,
+  id: string,
+  ifMatch?: number,
+): Promise<void> {
+  const definition = await getCustomField(deps, resourceType, id);
+  if (ifMatch !== undefined && ifMatch !== definition.version) {
+    throw new VersionMismatchError('custom field', id, definition);
+  }
+  await deps.customFields.delete(definition, ifMatch, [
+    domainEvent(call.events, 'custom_field.deleted', resourceOf(definition), definition),
+  ]);
+  deps.catalog.invalidate(resourceType);
+}

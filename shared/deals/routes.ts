@@ -1,0 +1,210 @@
+import * as z from 'zod/mini';
+import { DEAL_SORT_FIELDS } from './use-cases.ts';
+import {
+  associateContactInput,
+  associatedContactSchema,
+  createDealInput,
+  dateSchema,
+  dealViewSchema,
+  stageChangeSchema,
+  updateDealInput,
+} from './domain.ts';
+import { STAGE_CATEGORIES } from '#shared/pipelines/defaults.ts';
+import { idSchema } from '#shared/kernel/schema.ts';
+import { ALL_ROLES, route } from '#shared/platform/http/contract.ts';
+import { idParams, pageOf, pageQueryFields, queryBoolean } from '#shared/platform/http/schemas.ts';
+
+// Deals (F4.1–F4.4): every role works its own deals; visibility decides the rest.
+
+const family = 'deals';
+const tags = ['deals'];
+
+const listFields = {
+  ...pageQueryFields,
+  owner_id: z.optional(idSchema),
+  stage_id: z.optional(idSchema),
+  pipeline_id: z.optional(idSchema),
+  contact_id: z.optional(idSchema),
+  organization_id: z.optional(idSchema),
+  hot: z.optional(queryBoolean),
+  source_id: z.optional(idSchema),
+  estimated_close_date_from: z.optional(dateSchema),
+  estimated_close_date_to: z.optional(dateSchema),
+  value_from: z.optional(z.string()),
+  value_to: z.optional(z.string()),
+  tags: z.optional(z.string().check(z.maxLength(1000))),
+  sort_by: z.optional(z.enum(DEAL_SORT_FIELDS)),
+  sort_order: z.optional(z.enum(['asc', 'desc'])),
+};
+
+const CUSTOM_FIELD_FILTER = /^custom_fields\[[^\]]+\]$/;
+
+/** Named fields, plus custom_fields[<name>] filters; any other key is refused by name. */
+const dealListQuery = z.looseObject(listFields).check(
+  z.superRefine((query, ctx) => {
+    for (const key of Object.keys(query)) {
+      if (!(key in listFields) && !CUSTOM_FIELD_FILTER.test(key)) {
+        ctx.issues.push({ code: 'custom', path: [key], message: 'is not a known filter', input: query });
+      }
+    }
+  }),
+);
+
+export const listDealsRoute = route({
+  id: 'listDeals',
+  method: 'GET',
+  path: '/deals',
+  family,
+  summary: 'List deals',
+  access: ALL_ROLES,
+  query: dealListQuery,
+  response: pageOf(dealViewSchema),
+  status: 200,
+  tags,
+});
+
+export const dealSummaryRoute = route({
+  id: 'getDealSummary',
+  method: 'GET',
+  path: '/deals/summary',
+  family,
+  summary: 'Count and value of deals per stage',
+  access: ALL_ROLES,
+  query: z.strictObject({ pipeline_id: idSchema, owner_id: z.optional(idSchema), team_id: z.optional(idSchema) }),
+  response: z.object({
+    pipeline_id: z.string(),
+    stages: z.array(
+      z.object({
+        stage_id: z.string(),
+        name: z.string(),
+        category: z.enum(STAGE_CATEGORIES),
+        position: z.int(),
+        count: z.int(),
+        values: z.array(z.object({ currency: z.string(), value: z.string() })),
+      }),
+    ),
+  }),
+  status: 200,
+  tags,
+});
+
+export const getDealRoute = route({
+  id: 'getDeal',
+  method: 'GET',
+  path: '/deals/{id}',
+  family,
+  summary: 'Read a deal',
+  access: ALL_ROLES,
+  params: idParams,
+  response: dealViewSchema,
+  status: 200,
+  tags,
+});
+
+export const createDealRoute = route({
+  id: 'createDeal',
+  method: 'POST',
+  path: '/deals',
+  family,
+  summary: 'Create a deal',
+  access: ALL_ROLES,
+  body: createDealInput,
+  response: dealViewSchema,
+  status: 201,
+  idempotent: true,
+  tags,
+});
+
+export const updateDealRoute = route({
+  id: 'updateDeal',
+  method: 'PATCH',
+  path: '/deals/{id}',
+  family,
+  summary: 'Change a deal',
+  access: ALL_ROLES,
+  params: idParams,
+  body: updateDealInput,
+  response: dealViewSchema,
+  status: 200,
+  conditional: true,
+  tags,
+});
+
+export const deleteDealRoute = route({
+  id: 'deleteDeal',
+  method: 'DELETE',
+  path: '/deals/{id}',
+  family,
+  summary: 'Delete a deal',
+  access: ALL_ROLES,
+  params: idParams,
+  status: 204,
+  conditional: true,
+  tags,
+});
+
+export const dealStageChangesRoute = route({
+  id: 'listDealStageChanges',
+  method: 'GET',
+  path: '/deals/{id}/stage_changes',
+  family,
+  summary: "Read a deal's stage history",
+  access: ALL_ROLES,
+  params: idParams,
+  response: z.object({ items: z.array(stageChangeSchema) }),
+  status: 200,
+  tags,
+});
+
+export const listAssociatedContactsRoute = route({
+  id: 'listDealAssociatedContacts',
+  method: 'GET',
+  path: '/deals/{id}/associated_contacts',
+  family,
+  summary: "List a deal's associated contacts",
+  access: ALL_ROLES,
+  params: idParams,
+  response: z.object({ items: z.array(associatedContactSchema) }),
+  status: 200,
+  tags,
+});
+
+export const associateContactRoute = route({
+  id: 'associateDealContact',
+  method: 'POST',
+  path: '/deals/{id}/associated_contacts',
+  family,
+  summary: 'Associate a contact with a deal',
+  access: ALL_ROLES,
+  params: idParams,
+  body: associateContactInput,
+  response: associatedContactSchema,
+  status: 201,
+  idempotent: true,
+  tags,
+});
+
+export const dissociateContactRoute = route({
+  id: 'dissociateDealContact',
+  method: 'DELETE',
+  path: '/deals/{id}/associated_contacts/{contact_id}',
+  family,
+  summary: 'Remove an associated contact from a deal',
+  access: ALL_ROLES,
+  params: z.strictObject({ id: idSchema, contact_id: idSchema }),
+  status: 204,
+  tags,
+});
+
+export const dealRoutes = [
+  listDealsRoute,
+  dealSummaryRoute,
+  getDealRoute,
+  createDealRoute,
+  updateDealRoute,
+  deleteDealRoute,
+  dealStageChangesRoute,
+  listAssociatedContactsRoute,
+  associateContactRoute,
+  dissociateContactRoute,
+] as const;

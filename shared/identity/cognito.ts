@@ -1,0 +1,92 @@
+import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  AdminDisableUserCommand,
+  AdminEnableUserCommand,
+  AdminRemoveUserFromGroupCommand,
+  AdminUserGlobalSignOutCommand,
+  type CognitoIdentityProviderClient,
+} from '@aws-sdk/client-cognito-identity-provider';
+import type { Role } from '#shared/kernel/roles.ts';
+import type { User } from './domain.ts';
+import type { UserDirectory } from './ports.ts';
+
+// Cognito as the sign-in directory. Users sign in with their e-mail; the CRM user id rides
+// along as custom:user_id, so tokens name the CRM record directly. Cognito e-mails the
+// invitation with a temporary password.
+
+export class CognitoUserDirectory implements UserDirectory {
+  readonly #client: CognitoIdentityProviderClient;
+  readonly #userPoolId: string;
+
+  constructor(options: { client: CognitoIdentityProviderClient; userPoolId: string }) {
+    this.#client = options.client;
+    this.#userPoolId = options.userPoolId;
+  }
+
+  async invite(user: Pick<User, 'id' | 'email' | 'name' | 'role'>): Promise<void> {
+    try {
+      await this.#client.send(
+        new AdminCreateUserCommand({
+          UserPoolId: this.#userPoolId,
+          Username: user.email,
+          DesiredDeliveryMediums: ['EMAIL'],
+          UserAttributes: [
+            { Name: 'email', Value: user.email },
+            { Name: 'email_verified', Value: 'true' },
+            { Name: 'name', Value: user.name },
+            { Name: 'custom:user_id', Value: user.id },
+          ],
+        }),
+      );
+    } catch (error) {
+      // A redelivered user.created: the invitation went out the first time.
+      if ((error as Error).name !== 'UsernameExistsException') throw error;
+    }
+    await this.#addToGroup(user.email, user.role);
+  }
+
+  async setRole(_userId: string, email: string, role: Role, previous: Role): Promise<void> {
+    await this.#addToGroup(email, role);
+    if (previous !== role) {
+      await this.#client.send(
+        new AdminRemoveUserFromGroupCommand({ UserPoolId: this.#userPoolId, Username: email, GroupName: previous }),
+      );
+    }
+  }
+
+  async setEnabled(_userId: string, email: string, enabled: boolean): Promise<void> {
+    if (enabled) {
+      await this.#client.send(new AdminEnableUserCommand({ UserPoolId: this.#userPoolId, Username: email }));
+      return;
+    }
+    await this.#client.send(new AdminDisableUserCommand({ UserPoolId: this.#userPoolId, Username: email }));
+    // Refresh tokens die now; ID tokens already issued are refused by the CRM (status check).
+    await this.#client.send(new AdminUserGlobalSignOutCommand({ UserPoolId: this.#userPoolId, Username: email }));
+  }
+
+  async #addToGroup(email: string, role: Role): Promise<void> {
+    await this.#client.send(new AdminAddUserToGroupCommand({ UserPoolId: this.#userPoolId, Username: email, GroupName: role }));
+  }
+}
+
+/**
+ * On a laptop there is no Cognito: dev tokens are minted from the CRM's own records
+ * (`npm run token -- EMAIL`), so the directory only says what it would have done.
+ */
+export class LocalUserDirectory implements UserDirectory {
+  readonly log: string[] = [];
+  async invite(user: Pick<User, 'id' | 'email' | 'name' | 'role'>): Promise<void> {
+    this.#say(`invite ${user.email} as ${user.role}: get a token with \`npm run token -- ${user.email}\``);
+  }
+  async setRole(_userId: string, email: string, role: Role): Promise<void> {
+    this.#say(`${email} is now in group ${role}`);
+  }
+  async setEnabled(_userId: string, email: string, enabled: boolean): Promise<void> {
+    this.#say(`${email} ${enabled ? 'enabled' : 'disabled'}`);
+  }
+  #say(line: string): void {
+    this.log.push(line);
+    if (process.env.POWERTOOLS_LOG_LEVEL !== 'ERROR') console.log(`[directory] ${line}`);
+  }
+}

@@ -1,0 +1,93 @@
+import { ROLES, type Role } from '#shared/kernel/roles.ts';
+import * as z from 'zod/mini';
+import { idSchema, notEmpty, text } from '#shared/kernel/schema.ts';
+
+export { idSchema };
+
+// Users and teams (X3), with Sell's field names where Sell has them.
+
+export const USER_STATUSES = ['active', 'inactive'] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
+export interface User {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+  status: UserStatus;
+  reports_to: string | null;
+  team_id: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface Team {
+  id: string;
+  name: string;
+  member_count: number;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export const userSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  role: z.enum(ROLES),
+  status: z.enum(USER_STATUSES),
+  reports_to: z.nullable(z.string()),
+  team_id: z.nullable(z.string()),
+  created_at: z.string(),
+  updated_at: z.string(),
+  version: z.int(),
+});
+
+export const teamSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  member_count: z.int(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  version: z.int(),
+});
+
+export const createUserInput = z.strictObject({
+  name: text(200),
+  email: z.pipe(
+    z.email().check(z.maxLength(254)),
+    z.transform((e: string) => e.toLowerCase()),
+  ),
+  role: z.enum(ROLES),
+  reports_to: z.optional(z.nullable(idSchema)),
+  team_id: z.optional(z.nullable(idSchema)),
+});
+
+export const updateUserInput = z
+  .strictObject({
+    name: z.optional(text(200)),
+    role: z.optional(z.enum(ROLES)),
+    reports_to: z.optional(z.nullable(idSchema)),
+    team_id: z.optional(z.nullable(idSchema)),
+  })
+  .check(notEmpty);
+
+export const teamInput = z.strictObject({ name: text(200) });
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** Reporting lines only run to someone who can manage: a manager or an admin. */
+export function canManage(role: Role): boolean {
+  return role === 'manager' || role === 'admin';
+}
+
+/**
+ * Whether making `userId` report to `managerId` closes a loop. `chain` is the manager's own
+ * line upwards (managerId's reports_to, then theirs...), as read from the store.
+ */
+export function formsCycle(userId: string, managerId: string, chain: readonly string[]): boolean {
+  return managerId === userId || chain.includes(userId);
+}

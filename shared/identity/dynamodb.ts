@@ -1,0 +1,287 @@
+import type { Account } from './account.ts';
+import { ConflictError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import type { DomainEvent } from '#shared/kernel/events.ts';
+import type { Team, User } from './domain.ts';
+import type { AccountRepository, ReportingLink, TeamRepository, UserListQuery, UserRepository } from './ports.ts';
+import type { Page, PageQuery } from '#shared/kernel/ports.ts';
+import { accountKey, teamKey, teamKeys, userEmailKey, userKey, userKeys, userStatsKey } from '#shared/platform/dynamodb/keys.ts';
+import { fromItem, type Item, type Table, type WriteOp } from '#shared/platform/dynamodb/table.ts';
+
+// Users, teams and the account on the single table. Invariants that must hold under
+// concurrency (unique e-mail, team member counts, at least one active admin, no reporting
+// loop) are conditions inside the same transaction as the change.
+
+const isActiveAdmin = (u: User) => u.role === 'admin' && u.status === 'active';
+
+export class DynamoUserRepository implements UserRepository {
+  readonly #table: Table;
+  constructor(table: Table) {
+    this.#table = table;
+  }
+
+  async get(id: string): Promise<User | undefined> {
+    const item = await this.#table.get(userKey(id));
+    return item ? fromItem<User>(item) : undefined;
+  }
+
+  async findIdByEmail(email: string): Promise<string | undefined> {
+    const item = await this.#table.get(userEmailKey(email));
+    return item?.user_id as string | undefined;
+  }
+
+  async activeAdminCount(): Promise<number> {
+    const item = await this.#table.get(userStatsKey);
+    return Number(item?.active_admins ?? 0);
+  }
+
+  async list(query: UserListQuery): Promise<Page<User>> {
+    const partition = query.team_id
+      ? { index: 'gsi5' as const, pk: `team#${query.team_id}` }
+      : query.reports_to
+        ? { index: 'gsi3' as const, pk: `reports_to#${query.reports_to}` }
+        : { index: 'gsi2' as const, pk: 'user' };
+    const conditions: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    if (query.role) {
+      conditions.push('#role = :role');
+      names['#role'] = 'role';
+      values[':role'] = query.role;
+    }
+    if (query.status) {
+      conditions.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = query.status;
+    }
+    const page = await this.#table.page({
+      partitions: [partition],
+      limit: query.limit,
+      cursor: query.cursor,
+      order: 'asc',
+      ...(conditions.length ? { filter: { expression: conditions.join(' AND '), names, values } } : {}),
+    });
+    return { items: page.items.map((i) => fromItem<User>(i)), next_cursor: page.next_cursor };
+  }
+
+  async directReportIds(managerId: string): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.#table.page({
+        partitions: [{ index: 'gsi3', pk: `reports_to#${managerId}` }],
+        limit: 100,
+        cursor,
+        order: 'asc',
+      });
+      ids.push(...page.items.map((i) => String(i.id)));
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor && ids.length < 1000);
+    return ids;
+  }
+
+  async create(user: User, events: DomainEvent[]): Promise<void> {
+    const ops: WriteOp[] = [
+      { type: 'create', item: { ...userKeys(user), kind: 'user', ...user } },
+      {
+        type: 'create',
+        item: { ...userEmailKey(user.email), kind: 'unique', user_id: user.id },
+        onConflict: () => new ConflictError(`A user with e-mail ${user.email} already exists`),
+      },
+    ];
+    if (user.team_id) ops.push(this.#teamMembers(user.team_id, +1));
+    if (user.reports_to) ops.push(managerCheck(user.reports_to));
+    if (isActiveAdmin(user)) ops.push(adminCount(+1));
+    await this.#table.write(ops, events);
+  }
+
+  async update(change: { before: User; after: User; chain: ReportingLink[] }, events: DomainEvent[]): Promise<void> {
+    const { before, after } = change;
+    const ops: WriteOp[] = [
+      {
+        type: 'replace',
+        item: { ...userKeys(after), kind: 'user', ...after },
+        expectedVersion: before.version,
+        onConflict: (current) => new VersionMismatchError('user', before.id, current ? fromItem(current) : null),
+      },
+    ];
+    if (before.team_id !== after.team_id) {
+      if (before.team_id) ops.push(this.#teamMembers(before.team_id, -1));
+      if (after.team_id) ops.push(this.#teamMembers(after.team_id, +1));
+    }
+    change.chain.forEach((link, index) => ops.push(reportingLinkCheck(link, index === 0)));
+    const delta = Number(isActiveAdmin(after)) - Number(isActiveAdmin(before));
+    if (delta !== 0) ops.push(adminCount(delta));
+    await this.#table.write(ops, events);
+  }
+
+  #teamMembers(teamId: string, delta: number): WriteOp {
+    return {
+      type: 'update',
+      key: teamKey(teamId),
+      update: 'ADD member_count :delta',
+      condition: 'attribute_exists(pk)',
+      values: { ':delta': delta },
+      onConflict: () => ValidationError.field('body.team_id', `no team ${teamId}`),
+    };
+  }
+}
+
+function managerCheck(managerId: string): WriteOp {
+  return {
+    type: 'check',
+    key: userKey(managerId),
+    condition: '#role IN (:manager, :admin) AND #status = :active',
+    names: { '#role': 'role', '#status': 'status' },
+    values: { ':manager': 'manager', ':admin': 'admin', ':active': 'active' },
+    onConflict: () => ValidationError.field('body.reports_to', 'must be an active manager or admin'),
+  };
+}
+
+/** The reporting line read by the use case must still be the same when the change lands. */
+function reportingLinkCheck(link: ReportingLink, isManager: boolean): WriteOp {
+  const names: Record<string, string> = { '#rt': 'reports_to' };
+  const values: Record<string, unknown> = {};
+  let condition = link.reports_to === null ? 'attribute_type(#rt, :null_type)' : '#rt = :rt';
+  if (link.reports_to === null) values[':null_type'] = 'NULL';
+  else values[':rt'] = link.reports_to;
+  if (isManager) {
+    condition += ' AND #role IN (:manager, :admin) AND #status = :active';
+    Object.assign(names, { '#role': 'role', '#status': 'status' });
+    Object.assign(values, { ':manager': 'manager', ':admin': 'admin', ':active': 'active' });
+  }
+  return {
+    type: 'check',
+    key: userKey(link.id),
+    condition,
+    names,
+    values,
+    onConflict: () => new ConflictError('The reporting line changed while you were editing it; try again'),
+  };
+}
+
+function adminCount(delta: number): WriteOp {
+  return delta > 0
+    ? { type: 'update', key: userStatsKey, update: 'ADD active_admins :delta', values: { ':delta': delta } }
+    : {
+        type: 'update',
+        key: userStatsKey,
+        update: 'ADD active_admins :delta',
+        condition: 'active_admins > :one',
+        values: { ':delta': delta, ':one': 1 },
+        onConflict: () => new ConflictError('This is the last active admin: make another user admin first'),
+      };
+}
+
+export class DynamoTeamRepository implements TeamRepository {
+  readonly #table: Table;
+  constructor(table: Table) {
+    this.#table = table;
+  }
+
+  async get(id: string): Promise<Team | undefined> {
+    const item = await this.#table.get(teamKey(id));
+    return item ? fromItem<Team>(item) : undefined;
+  }
+
+  async list(query: PageQuery): Promise<Page<Team>> {
+    const page = await this.#table.page({
+      partitions: [{ index: 'gsi2', pk: 'team' }],
+      limit: query.limit,
+      cursor: query.cursor,
+      order: 'asc',
+    });
+    return { items: page.items.map((i) => fromItem<Team>(i)), next_cursor: page.next_cursor };
+  }
+
+  async members(teamId: string, limit: number): Promise<User[]> {
+    const page = await this.#table.page({ partitions: [{ index: 'gsi5', pk: `team#${teamId}` }], limit, order: 'asc' });
+    return page.items.map((i) => fromItem<User>(i));
+  }
+
+  async create(team: Team, events: DomainEvent[]): Promise<void> {
+    await this.#table.write([{ type: 'create', item: { ...teamKeys(team), kind: 'team', ...team } }], events);
+  }
+
+  async update(before: Team, after: Team, events: DomainEvent[]): Promise<void> {
+    // member_count moves with user writes, so the rename must not overwrite it.
+    await this.#table.write(
+      [
+        {
+          type: 'update',
+          key: teamKey(before.id),
+          update: 'SET #name = :name, updated_at = :now, version = :next',
+          condition: 'version = :expected',
+          names: { '#name': 'name' },
+          values: { ':name': after.name, ':now': after.updated_at, ':next': after.version, ':expected': before.version },
+          onConflict: (current) => new VersionMismatchError('team', before.id, current ? fromItem(current) : null),
+        },
+      ],
+      events,
+    );
+  }
+
+  async delete(team: Team, events: DomainEvent[], move?: { to: Team; members: User[]; now: string }): Promise<void> {
+    const moved = move?.members ?? [];
+    // The team goes only if its member count is exactly what this write moves away.
+    const ops: WriteOp[] = [
+      {
+        type: 'delete',
+        key: teamKey(team.id),
+        condition: 'member_count = :count',
+        values: { ':count': moved.length },
+        onConflict: () =>
+          new ConflictError(
+            move
+              ? `Team ${team.name} gained or lost members meanwhile; try again`
+              : `Team ${team.name} has members; move them first`,
+          ),
+      },
+    ];
+    if (move) {
+      for (const member of moved) {
+        const after: User = { ...member, team_id: move.to.id, updated_at: move.now, version: member.version + 1 };
+        ops.push({
+          type: 'replace',
+          item: { ...userKeys(after), kind: 'user', ...after },
+          expectedVersion: member.version,
+          onConflict: () => new ConflictError(`User ${member.id} changed meanwhile; try again`),
+        });
+      }
+      ops.push({
+        type: 'update',
+        key: teamKey(move.to.id),
+        update: 'ADD member_count :n',
+        condition: 'attribute_exists(pk)',
+        values: { ':n': moved.length },
+        onConflict: () => ValidationError.field('query.move_members_to', `no team ${move.to.id}`),
+      });
+    }
+    await this.#table.write(ops, events);
+  }
+}
+
+export class DynamoAccountRepository implements AccountRepository {
+  readonly #table: Table;
+  constructor(table: Table) {
+    this.#table = table;
+  }
+
+  async get(): Promise<Account | undefined> {
+    const item: Item | undefined = await this.#table.get(accountKey);
+    return item ? fromItem<Account>(item) : undefined;
+  }
+
+  async save(after: Account, expectedVersion: number | undefined, events: DomainEvent[]): Promise<void> {
+    const item = { ...accountKey, kind: 'account', ...after };
+    const conflict = (current: Item | undefined) =>
+      new VersionMismatchError('account', 'self', current ? fromItem(current) : null);
+    await this.#table.write(
+      [
+        expectedVersion === undefined
+          ? { type: 'create', item, onConflict: conflict }
+          : { type: 'replace', item, expectedVersion, onConflict: conflict },
+      ],
+      events,
+    );
+  }
+}

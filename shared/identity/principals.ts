@@ -1,0 +1,43 @@
+import { ForbiddenError } from '#shared/kernel/errors.ts';
+import type { Principal } from '#shared/kernel/principal.ts';
+import type { Clock } from '#shared/kernel/ports.ts';
+import type { UserRepository } from './ports.ts';
+
+// The token says who signed in; the CRM's user record says what they may do. Read on every
+// request (one GetItem), so that disabling a user or changing a role takes effect at once.
+// A manager's direct reports are cached briefly per container: a new reporting line reaches
+// every Lambda within REPORTS_TTL_MS.
+
+export const REPORTS_TTL_MS = 30_000;
+
+export function principalResolver(users: UserRepository, clock: Clock, ttlMs = REPORTS_TTL_MS) {
+  const reports = new Map<string, { at: number; ids: string[] }>();
+
+  async function directReports(managerId: string): Promise<string[]> {
+    const now = clock.now().getTime();
+    const cached = reports.get(managerId);
+    if (cached && now - cached.at < ttlMs) return cached.ids;
+    const ids = await users.directReportIds(managerId);
+    reports.set(managerId, { at: now, ids });
+    return ids;
+  }
+
+  return {
+    async resolve(claimed: Principal): Promise<Principal> {
+      const user = await users.get(claimed.user_id);
+      if (!user) throw new ForbiddenError('This login has no CRM user; ask an admin to invite you');
+      if (user.status !== 'active') throw new ForbiddenError('Your CRM user is disabled; ask an admin');
+      return {
+        user_id: user.id,
+        email: user.email,
+        role: user.role,
+        direct_reports: user.role === 'manager' ? await directReports(user.id) : [],
+      };
+    },
+    /** Drops cached reporting lines (after this container changed one). */
+    forget(managerId?: string): void {
+      if (managerId) reports.delete(managerId);
+      else reports.clear();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { systemClock } from '#shared/kernel/ports.ts';
+import { crmTable } from '#shared/platform/runtime.ts';
+import { RUNTIME_ENV } from '#shared/platform/runtime-env.ts';
+import type { Account } from './account.ts';
+import { DynamoAccountRepository, DynamoTeamRepository, DynamoUserRepository } from './dynamodb.ts';
+import { principalResolver } from './principals.ts';
+
+// Identity's wiring: built lazily once per container. Every authenticated HTTP function resolves
+// its caller through these (see shared/app.ts).
+
+let identity:
+  | {
+      users: DynamoUserRepository;
+      teams: DynamoTeamRepository;
+      account: DynamoAccountRepository;
+      principals: ReturnType<typeof principalResolver>;
+    }
+  | undefined;
+
+export function identityAdapters() {
+  if (!identity) {
+    const users = new DynamoUserRepository(crmTable());
+    identity = {
+      users,
+      teams: new DynamoTeamRepository(crmTable()),
+      account: new DynamoAccountRepository(crmTable()),
+      principals: principalResolver(users, systemClock),
+    };
+  }
+  return identity;
+}
+
+/** The account as the deployment config sets it, before any admin change. */
+export function accountDefaults(): Omit<Account, 'updated_at' | 'version'> {
+  const raw = JSON.parse(process.env[RUNTIME_ENV.accountDefaults] ?? '{}') as Record<string, string | undefined>;
+  return {
+    name: raw.company_name ?? 'My company',
+    currency: raw.currency ?? 'USD',
+    timezone: raw.time_zone ?? 'Etc/UTC',
+    time_format: raw.time_format === '12h' ? '12h' : '24h',
+    logo_url: raw.logo_url ?? null,
+  };
+}

@@ -1,0 +1,81 @@
+import type { ConversionPlan, ConversionWriter } from './use-cases.ts';
+import { contactRefsOf } from '#shared/contacts/use-cases.ts';
+import { dealReferences } from '#shared/deals/use-cases.ts';
+import { VersionMismatchError } from '#shared/kernel/errors.ts';
+import type { DomainEvent } from '#shared/kernel/events.ts';
+import type { Note } from '#shared/notes/domain.ts';
+import type { RecordRef } from '#shared/kernel/related-records.ts';
+import type { Task } from '#shared/tasks/domain.ts';
+import { contactCreateOps } from '#shared/contacts/dynamodb.ts';
+import { dealCreateOps } from '#shared/deals/dynamodb.ts';
+import { leadConvertOps } from '#shared/leads/dynamodb.ts';
+import { noteMoveOps } from '#shared/notes/dynamodb.ts';
+import { withoutDuplicateChecks } from '#shared/platform/dynamodb/reference-checks.ts';
+import type { Table, WriteOp } from '#shared/platform/dynamodb/table.ts';
+import { taskMoveOps } from '#shared/tasks/dynamodb.ts';
+
+// Lead conversion on the single table: the contacts, the deal and the converted lead in one
+// TransactWriteItems (DynamoDB's limit: 100 writes), with the notes and tasks that still fit.
+
+const TRANSACTION_LIMIT = 100;
+const MOVE_CHUNK = 50;
+
+export class DynamoConversionWriter implements ConversionWriter {
+  readonly #table: Table;
+  constructor(table: Table) {
+    this.#table = table;
+  }
+
+  async convert(plan: ConversionPlan, events: DomainEvent[]): Promise<{ notes: Note[]; tasks: Task[] }> {
+    const core = withoutDuplicateChecks([
+      ...(plan.contacts.length > 0
+        ? contactCreateOps(...plan.contacts.map((contact) => ({ contact, refs: contactRefsOf(contact) })))
+        : []),
+      ...(plan.deal
+        ? dealCreateOps(
+            plan.deal,
+            this.#dealRefs(plan),
+            events.find((e) => e.metadata.event_type === 'deal.created')?.metadata.event_id ?? plan.deal.id,
+          )
+        : []),
+      ...leadConvertOps(plan.before, plan.after),
+    ]);
+    const room = Math.max(0, TRANSACTION_LIMIT - core.length - events.length);
+    const moves: WriteOp[] = [];
+    const notes = [...plan.notes];
+    const tasks = [...plan.tasks];
+    const at = plan.after.converted_at ?? undefined;
+    while (moves.length < room && notes.length > 0) moves.push(...noteMoveOps(notes.shift()!, plan.to, at));
+    while (moves.length < room && tasks.length > 0) moves.push(...taskMoveOps(tasks.shift()!, plan.to, at));
+    await this.#table.write([...core, ...moves], events);
+    return { notes, tasks };
+  }
+
+  /** The deal's contacts made by this same write are not checked: they are created in it. */
+  #dealRefs(plan: ConversionPlan) {
+    const refs = dealReferences(plan.deal!);
+    const created = new Set(plan.contacts.map((c) => c.id));
+    return {
+      ...refs,
+      contact_id: refs.contact_id && created.has(refs.contact_id) ? null : refs.contact_id,
+      organization_id: refs.organization_id && created.has(refs.organization_id) ? null : refs.organization_id,
+    };
+  }
+
+  async moveRest(rest: { notes: Note[]; tasks: Task[] }, to: RecordRef, at: string): Promise<void> {
+    const ops = [...rest.notes.flatMap((n) => noteMoveOps(n, to, at)), ...rest.tasks.flatMap((t) => taskMoveOps(t, to, at))];
+    for (let i = 0; i < ops.length; i += MOVE_CHUNK) {
+      const chunk = ops.slice(i, i + MOVE_CHUNK);
+      try {
+        await this.#table.write(chunk);
+      } catch (error) {
+        if (!(error instanceof VersionMismatchError)) throw error;
+        // One of them changed meanwhile: move the others one by one.
+        for (const op of chunk)
+          await this.#table.write([op]).catch((e: unknown) => {
+            if (!(e instanceof VersionMismatchError)) throw e;
+          });
+      }
+    }
+  }
+}

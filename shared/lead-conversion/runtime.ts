@@ -1,0 +1,26 @@
+import type { ConversionDeps } from './use-cases.ts';
+import { DynamoConversionWriter } from './dynamodb.ts';
+import { DynamoNoteRepository } from '#shared/notes/dynamodb.ts';
+import { DynamoTaskRepository } from '#shared/tasks/dynamodb.ts';
+import { contactAdapters } from '#shared/contacts/runtime.ts';
+import { customFieldAdapters } from '#shared/custom-fields/runtime.ts';
+import { dealAdapters } from '#shared/deals/runtime.ts';
+import { leadAdapters } from '#shared/leads/runtime.ts';
+import { crmTable } from '#shared/platform/runtime.ts';
+
+// Lead conversion touches leads, contacts, deals, notes and tasks: their adapters, once.
+
+let deps: ConversionDeps | undefined;
+
+export function conversionAdapters(): ConversionDeps {
+  deps ??= {
+    leads: leadAdapters().leads,
+    contacts: contactAdapters().contacts,
+    deals: dealAdapters(),
+    customFields: customFieldAdapters().catalog,
+    notes: new DynamoNoteRepository(crmTable()),
+    tasks: new DynamoTaskRepository(crmTable()),
+    writer: new DynamoConversionWriter(crmTable()),
+  };
+  return deps;
+}

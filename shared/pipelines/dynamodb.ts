@@ -1,0 +1,348 @@
+import { ConflictError, NotFoundError, ValidationError, VersionMismatchError, type DomainError } from '#shared/kernel/errors.ts';
+import type { DomainEvent } from '#shared/kernel/events.ts';
+import { inPipelineOrder, nameKey, type Pipeline, type Stage } from './domain.ts';
+import { NAMED_LIST_LABELS, type NamedEntry, type NamedListKind } from './reasons.ts';
+import type { NamedListRepository, PipelineRepository, StageChange } from './ports.ts';
+import type { Page, PageQuery } from '#shared/kernel/ports.ts';
+import {
+  namedEntryKey,
+  namedEntryKeys,
+  namedEntryNameKey,
+  pipelineKey,
+  pipelineKeys,
+  pipelineNameKey,
+  pipelineStatsKey,
+  stageKey,
+  stageKeys,
+} from '#shared/platform/dynamodb/keys.ts';
+import type { Item, Table, WriteOp } from '#shared/platform/dynamodb/table.ts';
+
+// Pipelines, stages, reasons and sources on the single table. What must hold under
+// concurrency is a condition in the same transaction as the change:
+// - stage positions: every stage a change renumbers is conditioned on the version read, and
+//   inserts and deletes always renumber the closed stages, so they serialize;
+// - a stage or pipeline is deleted only while its stages hold no deal (`deal_count = 0`),
+//   whatever deal write lands meanwhile;
+// - names are unique (a pipeline's among pipelines, an entry's within its list) through
+//   uniqueness items; the last pipeline stays (a counter conditioned on > 1).
+// Stage and pipeline changes SET only their own fields: `deal_count` moves with the deals.
+
+const STAGES_READ_LIMIT = 100;
+
+/** The record only: items may carry other modules' attributes (the deal counters). */
+function toStage(item: Item): Stage {
+  return {
+    id: String(item.id),
+    pipeline_id: String(item.pipeline_id),
+    name: String(item.name),
+    category: item.category as Stage['category'],
+    position: Number(item.position),
+    likelihood: Number(item.likelihood),
+    deal_count: Number(item.deal_count ?? 0),
+    created_at: String(item.created_at),
+    updated_at: String(item.updated_at),
+    version: Number(item.version),
+  };
+}
+
+/** Pipelines and reason or source entries share one shape: a named, versioned record. */
+function toNamed(item: Item): Pipeline & NamedEntry {
+  return {
+    id: String(item.id),
+    name: String(item.name),
+    created_at: String(item.created_at),
+    updated_at: String(item.updated_at),
+    version: Number(item.version),
+  };
+}
+
+const toPipeline: (item: Item) => Pipeline = toNamed;
+const toEntry: (item: Item) => NamedEntry = toNamed;
+
+const stagesChanged = () => new ConflictError("The pipeline's stages changed meanwhile; reload them and try again");
+
+export class DynamoPipelineRepository implements PipelineRepository {
+  readonly #table: Table;
+  constructor(table: Table) {
+    this.#table = table;
+  }
+
+  async get(id: string): Promise<Stage | undefined> {
+    const item = await this.#table.get(stageKey(id));
+    return item ? toStage(item) : undefined;
+  }
+
+  /** One Query: a pipeline has at most MAX_ACTIVE_STAGES + 3 stages. */
+  async ofPipeline(pipelineId: string): Promise<Stage[]> {
+    const page = await this.#table.page({
+      partitions: [{ index: 'gsi3', pk: `pipeline_stages#${pipelineId}` }],
+      limit: STAGES_READ_LIMIT,
+      order: 'asc',
+    });
+    return inPipelineOrder(page.items.map(toStage));
+  }
+
+  async getPipeline(id: string): Promise<Pipeline | undefined> {
+    const item = await this.#table.get(pipelineKey(id));
+    return item ? toPipeline(item) : undefined;
+  }
+
+  async listPipelines(query: PageQuery): Promise<Page<Pipeline>> {
+    const page = await this.#table.page({
+      partitions: [{ index: 'gsi2', pk: 'pipeline' }],
+      limit: query.limit,
+      cursor: query.cursor,
+      order: 'asc',
+    });
+    return { items: page.items.map(toPipeline), next_cursor: page.next_cursor };
+  }
+
+  async pipelineCount(): Promise<number> {
+    const item = await this.#table.get(pipelineStatsKey);
+    return Number(item?.pipelines ?? 0);
+  }
+
+  async createPipeline(pipeline: Pipeline, stages: Stage[], events: DomainEvent[]): Promise<void> {
+    await this.#table.write(
+      [
+        { type: 'create', item: { ...pipelineKeys(pipeline), kind: 'pipeline', ...pipeline } },
+        pipelineNameItem(pipeline),
+        ...stages.map((stage): WriteOp => ({ type: 'create', item: { ...stageKeys(stage), kind: 'stage', ...stage } })),
+        { type: 'update', key: pipelineStatsKey, update: 'ADD pipelines :one', values: { ':one': 1 } },
+      ],
+      events,
+    );
+  }
+
+  async renamePipeline(before: Pipeline, after: Pipeline, events: DomainEvent[]): Promise<void> {
+    const ops: WriteOp[] = [
+      {
+        type: 'update',
+        key: pipelineKey(before.id),
+        update: 'SET #name = :name, updated_at = :now, version = :next',
+        condition: 'version = :expected',
+        names: { '#name': 'name' },
+        values: { ':name': after.name, ':now': after.updated_at, ':next': after.version, ':expected': before.version },
+        onConflict: (current) =>
+          current
+            ? new VersionMismatchError('pipeline', before.id, toPipeline(current))
+            : new NotFoundError('pipeline', before.id),
+      },
+    ];
+    if (nameKey(before.name) !== nameKey(after.name)) {
+      ops.push({ type: 'delete', key: pipelineNameKey(before.name) }, pipelineNameItem(after));
+    }
+    await this.#table.write(ops, events);
+  }
+
+  async deletePipeline(pipeline: Pipeline, stages: Stage[], events: DomainEvent[]): Promise<void> {
+    await this.#table.write(
+      [
+        {
+          type: 'delete',
+          key: pipelineKey(pipeline.id),
+          expectedVersion: pipeline.version,
+          onConflict: (current) =>
+            current
+              ? new VersionMismatchError('pipeline', pipeline.id, toPipeline(current))
+              : new NotFoundError('pipeline', pipeline.id),
+        },
+        { type: 'delete', key: pipelineNameKey(pipeline.name) },
+        ...stages.map((stage): WriteOp => ({
+          type: 'delete',
+          key: stageKey(stage.id),
+          condition: 'version = :version AND deal_count = :zero',
+          values: { ':version': stage.version, ':zero': 0 },
+          onConflict: (current) =>
+            current && Number(current.deal_count) > 0
+              ? new ConflictError(
+                  `Pipeline "${pipeline.name}" received deals meanwhile (stage "${stage.name}" holds ${Number(current.deal_count)}); move them first`,
+                )
+              : stagesChanged(),
+        })),
+        {
+          type: 'update',
+          key: pipelineStatsKey,
+          update: 'ADD pipelines :minus',
+          condition: 'pipelines > :one',
+          values: { ':minus': -1, ':one': 1 },
+          onConflict: () =>
+            new ConflictError(`Pipeline "${pipeline.name}" is the only pipeline; create another one before deleting it`),
+        },
+      ],
+      events,
+    );
+  }
+
+  async createStage(stage: Stage, moved: StageChange[], events: DomainEvent[]): Promise<void> {
+    await this.#table.write(
+      [
+        {
+          type: 'check',
+          key: pipelineKey(stage.pipeline_id),
+          condition: 'attribute_exists(pk)',
+          onConflict: () => ValidationError.field('body.pipeline_id', `no pipeline ${stage.pipeline_id}`),
+        },
+        { type: 'create', item: { ...stageKeys(stage), kind: 'stage', ...stage } },
+        ...moved.map((change) => stageUpdate(change, stagesChanged)),
+      ],
+      events,
+    );
+  }
+
+  async updateStage(change: StageChange, moved: StageChange[], events: DomainEvent[]): Promise<void> {
+    const id = change.before.id;
+    await this.#table.write(
+      [
+        stageUpdate(change, (current) =>
+          current ? new VersionMismatchError('stage', id, toStage(current)) : new NotFoundError('stage', id),
+        ),
+        ...moved.map((c) => stageUpdate(c, stagesChanged)),
+      ],
+      events,
+    );
+  }
+
+  async deleteStage(stage: Stage, moved: StageChange[], events: DomainEvent[]): Promise<void> {
+    await this.#table.write(
+      [
+        {
+          type: 'delete',
+          key: stageKey(stage.id),
+          condition: 'version = :version AND deal_count = :zero',
+          values: { ':version': stage.version, ':zero': 0 },
+          onConflict: (current) => {
+            if (!current) return new NotFoundError('stage', stage.id);
+            const deals = Number(current.deal_count ?? 0);
+            if (deals > 0) {
+              return new ConflictError(
+                `Stage "${stage.name}" received ${deals} deal(s) meanwhile; pass move_deals_to=<stage id> to move them and try again`,
+              );
+            }
+            return new VersionMismatchError('stage', stage.id, toStage(current));
+          },
+        },
+        ...moved.map((c) => stageUpdate(c, stagesChanged)),
+      ],
+      events,
+    );
+  }
+}
+
+function pipelineNameItem(pipeline: Pipeline): WriteOp {
+  return {
+    type: 'create',
+    item: { ...pipelineNameKey(pipeline.name), kind: 'unique', pipeline_id: pipeline.id },
+    onConflict: () => new ConflictError(`A pipeline named "${pipeline.name}" already exists`),
+  };
+}
+
+/** Name, likelihood and position only, while the stage is at the version read. */
+function stageUpdate(change: StageChange, onConflict: (current: Item | undefined) => DomainError): WriteOp {
+  const { before, after } = change;
+  return {
+    type: 'update',
+    key: stageKey(before.id),
+    update: 'SET #name = :name, likelihood = :likelihood, #position = :position, updated_at = :now, version = :next',
+    condition: 'version = :expected',
+    names: { '#name': 'name', '#position': 'position' },
+    values: {
+      ':name': after.name,
+      ':likelihood': after.likelihood,
+      ':position': after.position,
+      ':now': after.updated_at,
+      ':next': after.version,
+      ':expected': before.version,
+    },
+    onConflict,
+  };
+}
+
+export class DynamoNamedListRepository implements NamedListRepository {
+  readonly #table: Table;
+  constructor(table: Table) {
+    this.#table = table;
+  }
+
+  async get(kind: NamedListKind, id: string): Promise<NamedEntry | undefined> {
+    const item = await this.#table.get(namedEntryKey(kind, id));
+    return item ? toEntry(item) : undefined;
+  }
+
+  async list(kind: NamedListKind, query: PageQuery): Promise<Page<NamedEntry>> {
+    const page = await this.#table.page({
+      partitions: [{ index: 'gsi2', pk: kind }],
+      limit: query.limit,
+      cursor: query.cursor,
+      order: 'asc',
+    });
+    return { items: page.items.map(toEntry), next_cursor: page.next_cursor };
+  }
+
+  async create(kind: NamedListKind, entries: NamedEntry[], events: DomainEvent[]): Promise<void> {
+    await this.#table.write(
+      entries.flatMap((entry): WriteOp[] => [
+        { type: 'create', item: { ...namedEntryKeys(kind, entry), kind, ...entry } },
+        nameItem(kind, entry),
+      ]),
+      events,
+    );
+  }
+
+  async update(kind: NamedListKind, before: NamedEntry, after: NamedEntry, events: DomainEvent[]): Promise<void> {
+    const ops: WriteOp[] = [
+      {
+        type: 'update',
+        key: namedEntryKey(kind, before.id),
+        update: 'SET #name = :name, updated_at = :now, version = :next',
+        condition: 'version = :expected',
+        names: { '#name': 'name' },
+        values: { ':name': after.name, ':now': after.updated_at, ':next': after.version, ':expected': before.version },
+        onConflict: (current) =>
+          current
+            ? new VersionMismatchError(NAMED_LIST_LABELS[kind], before.id, toEntry(current))
+            : new NotFoundError(NAMED_LIST_LABELS[kind], before.id),
+      },
+    ];
+    if (nameKey(before.name) !== nameKey(after.name)) {
+      ops.push({ type: 'delete', key: namedEntryNameKey(kind, before.name) }, nameItem(kind, after));
+    }
+    await this.#table.write(ops, events);
+  }
+
+  async delete(kind: NamedListKind, entry: NamedEntry, events: DomainEvent[]): Promise<void> {
+    await this.#table.write(
+      [
+        {
+          type: 'delete',
+          key: namedEntryKey(kind, entry.id),
+          expectedVersion: entry.version,
+          onConflict: (current) =>
+            current
+              ? new VersionMismatchError(NAMED_LIST_LABELS[kind], entry.id, toEntry(current))
+              : new NotFoundError(NAMED_LIST_LABELS[kind], entry.id),
+        },
+        { type: 'delete', key: namedEntryNameKey(kind, entry.name) },
+      ],
+      events,
+    );
+  }
+}
+
+function nameItem(kind: NamedListKind, entry: NamedEntry): WriteOp {
+  return {
+    type: 'create',
+    item: { ...namedEntryNameKey(kind, entry.name), kind: 'unique', entry_id: entry.id },
+    onConflict: () => new ConflictError(`A ${NAMED_LIST_LABELS[kind]} named "${entry.name}" already exists`),
+  };
+}
+
+/** A source or reason exists in its list. */
+export function namedEntryCheck(kind: NamedListKind, id: string, field: string): WriteOp {
+  return {
+    type: 'check',
+    key: namedEntryKey(kind, id),
+    condition: 'attribute_exists(pk)',
+    onConflict: () => ValidationError.field(field, `no ${NAMED_LIST_LABELS[kind]} ${id}`),
+  };
+}

@@ -1,0 +1,299 @@
+import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import { changedFields, domainEvent, type DomainEvent } from '#shared/kernel/events.ts';
+import {
+  checkDeletable,
+  checkLikelihoodChange,
+  checkNewStageCategory,
+  checkPipelineStages,
+  dealCountOf,
+  insertActiveStage,
+  moveActiveStage,
+  newPipelineStages,
+  renumber,
+  showsWholePipeline,
+  withoutStage,
+  type Pipeline,
+  type Stage,
+  type StageCategory,
+  type StagePlan,
+} from './domain.ts';
+import type { DealMover, PipelineRepository, StageChange } from './ports.ts';
+import type { Call, Page, PageQuery } from '#shared/kernel/ports.ts';
+
+// Pipelines and stages (F5.1–F5.3). Everyone reads them (deals need them); only admins change
+// them (route contracts enforce the role). Positions are renumbered 1..n on every insert, move
+// and delete, in the same transaction as the change, each stage conditioned on the version read:
+// two concurrent reorders cannot leave two stages at one position.
+
+export interface PipelinesDeps {
+  pipelines: PipelineRepository;
+}
+
+export interface StageDeletionDeps extends PipelinesDeps {
+  deals: DealMover;
+}
+
+// ---- Pipelines ----
+
+export async function getPipeline(deps: PipelinesDeps, id: string): Promise<Pipeline> {
+  const pipeline = await deps.pipelines.getPipeline(id);
+  if (!pipeline) throw new NotFoundError('pipeline', id);
+  return pipeline;
+}
+
+export function listPipelines(deps: PipelinesDeps, query: PageQuery): Promise<Page<Pipeline>> {
+  return deps.pipelines.listPipelines(query);
+}
+
+export interface CreatePipelineInput {
+  name: string;
+  /** The active stages in order; "Incoming" (10 %) when left out. */
+  stages?: { name: string; likelihood: number }[] | undefined;
+}
+
+/** A pipeline with the active stages given, then Won (100 %), Lost (0 %), Unqualified (0 %). */
+export function createPipeline(deps: PipelinesDeps, call: Call, input: CreatePipelineInput): Promise<Pipeline> {
+  return createPipelineWithStages(deps, call, input.name, newPipelineStages(input.stages), 'body.stages');
+}
+
+/** A pipeline with exactly these stages (checked: actives first, one of each closed outcome). */
+export async function createPipelineWithStages(
+  deps: PipelinesDeps,
+  call: Call,
+  name: string,
+  plans: readonly StagePlan[],
+  field: string,
+): Promise<Pipeline> {
+  checkPipelineStages(plans, field);
+  const now = call.events.now.toISOString();
+  const pipeline: Pipeline = { id: call.events.newId(), name, created_at: now, updated_at: now, version: 1 };
+  const stages: Stage[] = plans.map((plan, index) => ({
+    id: call.events.newId(),
+    pipeline_id: pipeline.id,
+    name: plan.name,
+    category: plan.category,
+    position: index + 1,
+    likelihood: plan.likelihood,
+    deal_count: 0,
+    created_at: now,
+    updated_at: now,
+    version: 1,
+  }));
+  const events: DomainEvent[] = [
+    domainEvent(call.events, 'pipeline.created', { resource_type: 'pipeline', resource_id: pipeline.id }, pipeline),
+    ...stages.map((stage) => stageEvent(call, 'stage.created', stage)),
+  ];
+  await deps.pipelines.createPipeline(pipeline, stages, events);
+  return pipeline;
+}
+
+export async function renamePipeline(
+  deps: PipelinesDeps,
+  call: Call,
+  id: string,
+  input: { name: string },
+  ifMatch?: number,
+): Promise<Pipeline> {
+  const before = await getPipeline(deps, id);
+  if (ifMatch !== undefined && ifMatch !== before.version) throw new VersionMismatchError('pipeline', id, before);
+  if (before.name === input.name) return before;
+  const after: Pipeline = { ...before, name: input.name, updated_at: call.events.now.toISOString(), version: before.version + 1 };
+  await deps.pipelines.renamePipeline(before, after, [
+    domainEvent(call.events, 'pipeline.updated', { resource_type: 'pipeline', resource_id: id }, after, {
+      previous: { name: before.name },
+    }),
+  ]);
+  return after;
+}
+
+/** Only an empty pipeline goes, with its stages; never the company's last one. */
+export async function deletePipeline(deps: PipelinesDeps, call: Call, id: string, ifMatch?: number): Promise<void> {
+  const pipeline = await getPipeline(deps, id);
+  if (ifMatch !== undefined && ifMatch !== pipeline.version) throw new VersionMismatchError('pipeline', id, pipeline);
+  const stages = await wholePipeline(deps, id);
+  const deals = dealCountOf(stages);
+  if (deals > 0) {
+    throw new ConflictError(
+      `Pipeline "${pipeline.name}" holds ${deals} deal(s); move them to another pipeline or delete them first`,
+    );
+  }
+  if ((await deps.pipelines.pipelineCount()) <= 1) {
+    throw new ConflictError(`Pipeline "${pipeline.name}" is the only pipeline; create another one before deleting it`);
+  }
+  await deps.pipelines.deletePipeline(pipeline, stages, [
+    domainEvent(call.events, 'pipeline.deleted', { resource_type: 'pipeline', resource_id: id }, pipeline),
+    ...stages.map((stage) => stageEvent(call, 'stage.deleted', stage)),
+  ]);
+}
+
+// ---- Stages ----
+
+export async function getStage(deps: PipelinesDeps, id: string): Promise<Stage> {
+  const stage = await deps.pipelines.get(id);
+  if (!stage) throw new NotFoundError('stage', id);
+  return stage;
+}
+
+/** The stages of a pipeline in position order; a pipeline always has at least four. */
+export async function listStages(deps: PipelinesDeps, pipelineId: string): Promise<Stage[]> {
+  const stages = await deps.pipelines.ofPipeline(pipelineId);
+  if (stages.length === 0) throw new NotFoundError('pipeline', pipelineId);
+  return stages;
+}
+
+export interface CreateStageInput {
+  pipeline_id: string;
+  name: string;
+  likelihood: number;
+  position?: number | undefined;
+  category?: StageCategory | undefined;
+}
+
+/** Adds an active stage among the active ones; the stages after it move down one. */
+export async function createStage(deps: PipelinesDeps, call: Call, input: CreateStageInput): Promise<Stage> {
+  checkNewStageCategory(input.category);
+  const siblings = await deps.pipelines.ofPipeline(input.pipeline_id);
+  if (siblings.length === 0) throw ValidationError.field('body.pipeline_id', `no pipeline ${input.pipeline_id}`);
+  if (!showsWholePipeline(siblings)) throw stagesInFlux();
+  const now = call.events.now.toISOString();
+  const added: Stage = {
+    id: call.events.newId(),
+    pipeline_id: input.pipeline_id,
+    name: input.name,
+    category: 'active',
+    position: 0,
+    likelihood: input.likelihood,
+    deal_count: 0,
+    created_at: now,
+    updated_at: now,
+    version: 1,
+  };
+  const order = insertActiveStage(siblings, added, input.position);
+  const stage: Stage = { ...added, position: order.indexOf(added) + 1 };
+  const moved = stageChanges(
+    call,
+    renumber(order).filter((r) => r.stage.id !== added.id),
+    siblings,
+  );
+  await deps.pipelines.createStage(stage, moved, [
+    stageEvent(call, 'stage.created', stage),
+    ...moved.map((c) => stageEvent(call, 'stage.updated', c.after, { position: c.before.position })),
+  ]);
+  return stage;
+}
+
+export interface UpdateStageInput {
+  name?: string | undefined;
+  likelihood?: number | undefined;
+  position?: number | undefined;
+}
+
+/**
+ * Renames a stage, changes its likelihood (active stages only: a closed stage's is its
+ * outcome), or moves an active stage among the active ones.
+ */
+export async function updateStage(
+  deps: PipelinesDeps,
+  call: Call,
+  id: string,
+  patch: UpdateStageInput,
+  ifMatch?: number,
+): Promise<Stage> {
+  const before = await getStage(deps, id);
+  checkStageVersion(before, ifMatch);
+  if (patch.likelihood !== undefined) checkLikelihoodChange(before, patch.likelihood);
+  const changed: Stage = { ...before };
+  if (patch.name !== undefined) changed.name = patch.name;
+  if (patch.likelihood !== undefined) changed.likelihood = patch.likelihood;
+
+  let moved: StageChange[] = [];
+  if (patch.position !== undefined && patch.position !== before.position) {
+    const siblings = withCurrent(await wholePipeline(deps, before.pipeline_id), before);
+    const renumbered = renumber(moveActiveStage(siblings, id, patch.position));
+    changed.position = renumbered.find((r) => r.stage.id === id)?.stage.position ?? before.position;
+    moved = stageChanges(
+      call,
+      renumbered.filter((r) => r.stage.id !== id),
+      siblings,
+    );
+  }
+
+  const previous = changedFields(before, changed);
+  if (Object.keys(previous).length === 0) return before;
+  const after: Stage = { ...changed, updated_at: call.events.now.toISOString(), version: before.version + 1 };
+  await deps.pipelines.updateStage({ before, after }, moved, [
+    stageEvent(call, 'stage.updated', after, previous),
+    ...moved.map((c) => stageEvent(call, 'stage.updated', c.after, { position: c.before.position })),
+  ]);
+  return after;
+}
+
+/**
+ * Deletes an active stage (F5.2). One holding deals needs `moveDealsTo`, another stage of the
+ * same pipeline (F5.3): its deals move there first, and the stage goes only if no deal arrived
+ * meanwhile (the delete is conditioned on deal_count = 0).
+ */
+export async function deleteStage(
+  deps: StageDeletionDeps,
+  call: Call,
+  id: string,
+  options: { moveDealsTo?: string | undefined; ifMatch?: number | undefined } = {},
+): Promise<void> {
+  const stage = await getStage(deps, id);
+  checkStageVersion(stage, options.ifMatch);
+  checkDeletable(stage);
+  const siblings = withCurrent(await wholePipeline(deps, stage.pipeline_id), stage);
+  const target = options.moveDealsTo === undefined ? undefined : moveTarget(siblings, stage, options.moveDealsTo);
+  if (stage.deal_count > 0) {
+    if (!target) {
+      throw new ConflictError(
+        `Stage "${stage.name}" holds ${stage.deal_count} deal(s); pass move_deals_to=<stage id> (another stage of the same pipeline) to move them there and delete the stage`,
+      );
+    }
+    await deps.deals.moveAllDeals(stage, target, call);
+  }
+  const gone: Stage = { ...stage, deal_count: 0 };
+  const moved = stageChanges(call, renumber(withoutStage(siblings, id)), siblings);
+  await deps.pipelines.deleteStage(stage, moved, [
+    stageEvent(call, 'stage.deleted', gone),
+    ...moved.map((c) => stageEvent(call, 'stage.updated', c.after, { position: c.before.position })),
+  ]);
+}
+
+function moveTarget(siblings: readonly Stage[], stage: Stage, targetId: string): Stage {
+  if (targetId === stage.id) throw ValidationError.field('query.move_deals_to', 'must be another stage than the one deleted');
+  const target = siblings.find((s) => s.id === targetId);
+  if (!target) throw ValidationError.field('query.move_deals_to', `must be a stage of the same pipeline; ${targetId} is not`);
+  return target;
+}
+
+/** The stages of a pipeline, refused (to be retried) while the read does not show them all. */
+async function wholePipeline(deps: PipelinesDeps, pipelineId: string): Promise<Stage[]> {
+  const stages = await deps.pipelines.ofPipeline(pipelineId);
+  if (!showsWholePipeline(stages)) throw stagesInFlux();
+  return stages;
+}
+
+const stagesInFlux = () => new ConflictError("The pipeline's stages are being changed right now; try again in a moment");
+
+function checkStageVersion(stage: Stage, ifMatch: number | undefined): void {
+  if (ifMatch !== undefined && ifMatch !== stage.version) throw new VersionMismatchError('stage', stage.id, stage);
+}
+
+/** The pipeline's stages with `current` (read by id, consistently) in place of its listed copy. */
+function withCurrent(siblings: readonly Stage[], current: Stage): Stage[] {
+  return [...siblings.filter((s) => s.id !== current.id), current];
+}
+
+/** Renumbered stages as writes: each conditioned on the version read, bumped by one. */
+function stageChanges(call: Call, renumbered: { stage: Stage; from: number }[], read: readonly Stage[]): StageChange[] {
+  const now = call.events.now.toISOString();
+  return renumbered.map(({ stage }) => {
+    const before = read.find((s) => s.id === stage.id)!;
+    return { before, after: { ...before, position: stage.position, updated_at: now, version: before.version + 1 } };
+  });
+}
+
+function stageEvent(call: Call, type: string, stage: Stage, previous?: Partial<Stage>): DomainEvent {
+  return domainEvent(call.events, type, { resource_type: 'stage', resource_id: stage.id }, stage, previous ? { previous } : {});
+}

@@ -1,0 +1,74 @@
+import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import type { PageRequest } from './table.ts';
+
+// The FilterExpression of a list (leads, contacts) built one condition at a time: whatever
+// no index key serves is filtered on the partitions the list reads, page by page.
+
+/** One entry of a map attribute compared to a value (custom fields, by field id). */
+export interface MapEntryFilter {
+  fieldId: string;
+  /** "contains" when the entry is a list that must hold the value; "eq" otherwise. */
+  operator: 'eq' | 'contains';
+  value: NativeAttributeValue;
+}
+
+export class ListFilter {
+  readonly #conditions: string[] = [];
+  readonly #names: Record<string, string> = {};
+  readonly #values: Record<string, NativeAttributeValue> = {};
+  #n = 0;
+
+  #name(attribute: string): string {
+    const existing = Object.entries(this.#names).find(([, a]) => a === attribute)?.[0];
+    if (existing) return existing;
+    const placeholder = `#f${Object.keys(this.#names).length}`;
+    this.#names[placeholder] = attribute;
+    return placeholder;
+  }
+
+  #value(value: NativeAttributeValue): string {
+    const placeholder = `:f${this.#n++}`;
+    this.#values[placeholder] = value;
+    return placeholder;
+  }
+
+  /** attribute = value, when a value is given. */
+  eq(attribute: string, value: NativeAttributeValue | undefined): this {
+    if (value !== undefined) this.#conditions.push(`${this.#name(attribute)} = ${this.#value(value)}`);
+    return this;
+  }
+
+  /** attribute is one of values (an owner in the caller's scope). */
+  in(attribute: string, values: readonly NativeAttributeValue[]): this {
+    this.#conditions.push(`${this.#name(attribute)} IN (${values.map((v) => this.#value(v)).join(', ')})`);
+    return this;
+  }
+
+  /** A list attribute holding every one of the values (tags). */
+  containsAll(attribute: string, values: readonly NativeAttributeValue[] | undefined): this {
+    for (const value of values ?? []) this.#conditions.push(`contains(${this.#name(attribute)}, ${this.#value(value)})`);
+    return this;
+  }
+
+  /** prefix + key = value for each entry given (address parts on their normalised attributes). */
+  eqEach(prefix: string, values: Readonly<Record<string, NativeAttributeValue | undefined>> | undefined): this {
+    for (const [key, value] of Object.entries(values ?? {})) this.eq(`${prefix}${key}`, value);
+    return this;
+  }
+
+  /** Entries of a map attribute (custom field filters on `custom_fields`, values by field id). */
+  mapEntries(attribute: string, filters: readonly MapEntryFilter[] | undefined): this {
+    for (const filter of filters ?? []) {
+      const path = `${this.#name(attribute)}.${this.#name(filter.fieldId)}`;
+      const value = this.#value(filter.value);
+      this.#conditions.push(filter.operator === 'contains' ? `contains(${path}, ${value})` : `${path} = ${value}`);
+    }
+    return this;
+  }
+
+  /** The filter for Table.page, or undefined when there is nothing to filter. */
+  build(): PageRequest['filter'] {
+    if (this.#conditions.length === 0) return undefined;
+    return { expression: this.#conditions.join(' AND '), names: { ...this.#names }, values: { ...this.#values } };
+  }
+}

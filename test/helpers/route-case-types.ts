@@ -1,0 +1,30 @@
+import type { DevUser } from '#infra/local/seed.ts';
+import type { apiClient } from './local-cloud.ts';
+
+// How to call each route in the authorization matrix. Every route in allRoutes needs an
+// entry (the matrix fails otherwise), so a new route cannot ship without its rows.
+//
+// `owned` routes act on a record that has an owner: the matrix calls them against the
+// caller's own record, a direct report's, and someone else's, and expects 404 where the
+// visibility policy says the caller may not see it.
+
+export type Relation = 'own' | 'report' | 'other';
+
+export interface Fixtures {
+  api: ReturnType<typeof apiClient>;
+  users: Record<'admin' | 'manager' | 'rep1' | 'rep2' | 'solo', DevUser>;
+  /** A unique suffix for names and e-mails. */
+  unique: () => string;
+  /** Calls the API as the admin (to set up targets). */
+  asAdmin: <T = any>(method: string, path: string, body?: unknown) => Promise<T>;
+}
+
+export interface RouteCall {
+  path: string;
+  body?: unknown;
+}
+
+export type RouteCase =
+  | { kind: 'public'; call: (f: Fixtures) => Promise<RouteCall> }
+  | { kind: 'unowned'; call: (f: Fixtures) => Promise<RouteCall> }
+  | { kind: 'owned'; call: (f: Fixtures, owner: DevUser) => Promise<RouteCall> };

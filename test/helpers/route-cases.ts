@@ -1,0 +1,36 @@
+import { contactCases } from '#test/contacts/route-cases.ts';
+import { customFieldCases } from '#test/custom-fields/route-cases.ts';
+import { conversionCases } from '#test/lead-conversion/route-cases.ts';
+import { leadCases } from '#test/leads/route-cases.ts';
+import { noteCases } from '#test/notes/route-cases.ts';
+import { taskCases } from '#test/tasks/route-cases.ts';
+import { dealCases } from '#test/deals/route-cases.ts';
+import { identityCases } from '#test/identity/route-cases.ts';
+import { pipelineCases } from '#test/pipelines/route-cases.ts';
+import { searchCases } from '#test/search/route-cases.ts';
+import type { RouteCase } from './route-case-types.ts';
+
+export type { Fixtures, Relation, RouteCall, RouteCase } from './route-case-types.ts';
+
+// How to call each route in the authorization matrix, one file per resource family. Every
+// route in allRoutes needs an entry (the matrix fails otherwise), so a new route cannot ship
+// without its rows.
+
+const platformCases: Record<string, RouteCase> = {
+  getHealth: { kind: 'public', call: async () => ({ path: '/health' }) },
+  getOpenApi: { kind: 'public', call: async () => ({ path: '/openapi.json' }) },
+};
+
+export const routeCases: Record<string, RouteCase> = {
+  ...platformCases,
+  ...identityCases,
+  ...pipelineCases,
+  ...customFieldCases,
+  ...dealCases,
+  ...leadCases,
+  ...conversionCases,
+  ...contactCases,
+  ...noteCases,
+  ...taskCases,
+  ...searchCases,
+};

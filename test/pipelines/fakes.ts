@@ -1,0 +1,334 @@
+import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import type { DomainEvent } from '#shared/kernel/events.ts';
+import { inPipelineOrder, nameKey, type Pipeline, type Stage, type StageCategory } from '#shared/pipelines/domain.ts';
+import { NAMED_LIST_LABELS, type NamedEntry, type NamedListKind } from '#shared/pipelines/reasons.ts';
+import type { DealMover, NamedListRepository, PipelineRepository, StageChange } from '#shared/pipelines/ports.ts';
+import type { Call, Page, PageQuery } from '#shared/kernel/ports.ts';
+import { testId } from '#test/helpers/fakes.ts';
+
+// In-memory fakes of the pipelines module's ports. Each write checks everything the DynamoDB
+// adapter checks inside its transaction (shared/pipelines/dynamodb.ts)
+// before it changes anything, so a refused write leaves the store as it was. Records go in and
+// out as copies: a use case holding a read keeps a stale `before`, as with the real table.
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+function paginate<T extends { id: string }>(all: T[], query: PageQuery): Page<T> {
+  const sorted = all.sort((a, b) => a.id.localeCompare(b.id));
+  const start = query.cursor ? sorted.findIndex((x) => x.id > query.cursor!) : 0;
+  const items = start < 0 ? [] : sorted.slice(start, start + query.limit);
+  const last = items.at(-1);
+  const more = last !== undefined && sorted.indexOf(last) < sorted.length - 1;
+  return { items: items.map(copy), next_cursor: more ? last.id : null };
+}
+
+const stagesChanged = () => new ConflictError("The pipeline's stages changed meanwhile; reload them and try again");
+
+/** Pipelines and stages as the table holds them. */
+export class PipelineStore {
+  readonly pipelines = new Map<string, Pipeline>();
+  readonly stages = new Map<string, Stage>();
+
+  /** Puts records as given, bypassing every rule (test set-up). */
+  seed({ pipelines = [], stages = [] }: { pipelines?: Pipeline[]; stages?: Stage[] }): this {
+    for (const pipeline of pipelines) this.pipelines.set(pipeline.id, copy(pipeline));
+    for (const stage of stages) this.stages.set(stage.id, copy(stage));
+    return this;
+  }
+
+  stage(id: string): Stage | undefined {
+    const stage = this.stages.get(id);
+    return stage && copy(stage);
+  }
+
+  pipeline(id: string): Pipeline | undefined {
+    const pipeline = this.pipelines.get(id);
+    return pipeline && copy(pipeline);
+  }
+
+  /** A pipeline's stages in position order, as [name, position] pairs: easy to assert on. */
+  order(pipelineId: string): [string, number][] {
+    return inPipelineOrder([...this.stages.values()].filter((s) => s.pipeline_id === pipelineId)).map((s) => [
+      s.name,
+      s.position,
+    ]);
+  }
+
+  /** A deal arriving in a stage (what a deal write does to the stage, in its transaction). */
+  addDeals(stageId: string, n: number): void {
+    this.stages.get(stageId)!.deal_count += n;
+  }
+}
+
+export class InMemoryPipelineRepository implements PipelineRepository {
+  readonly store: PipelineStore;
+  readonly events: DomainEvent[] = [];
+  /** Runs inside each write before its checks: lets a test interleave a concurrent change. */
+  beforeWrite: (() => void) | undefined;
+  constructor(store = new PipelineStore()) {
+    this.store = store;
+  }
+
+  async get(id: string): Promise<Stage | undefined> {
+    return this.store.stage(id);
+  }
+
+  async ofPipeline(pipelineId: string): Promise<Stage[]> {
+    return inPipelineOrder([...this.store.stages.values()].filter((s) => s.pipeline_id === pipelineId)).map(copy);
+  }
+
+  async getPipeline(id: string): Promise<Pipeline | undefined> {
+    return this.store.pipeline(id);
+  }
+
+  async listPipelines(query: PageQuery): Promise<Page<Pipeline>> {
+    return paginate([...this.store.pipelines.values()], query);
+  }
+
+  async pipelineCount(): Promise<number> {
+    return this.store.pipelines.size;
+  }
+
+  async createPipeline(pipeline: Pipeline, stages: Stage[], events: DomainEvent[]): Promise<void> {
+    this.beforeWrite?.();
+    if (this.store.pipelines.has(pipeline.id)) throw new ConflictError(`pipeline ${pipeline.id} already exists`);
+    this.#requireFreeName(pipeline.name);
+    for (const stage of stages) if (this.store.stages.has(stage.id)) throw new ConflictError(`stage ${stage.id} exists`);
+    this.store.pipelines.set(pipeline.id, copy(pipeline));
+    for (const stage of stages) this.store.stages.set(stage.id, copy(stage));
+    this.events.push(...copy(events));
+  }
+
+  async renamePipeline(before: Pipeline, after: Pipeline, events: DomainEvent[]): Promise<void> {
+    this.beforeWrite?.();
+    const current = this.store.pipelines.get(before.id);
+    if (!current) throw new NotFoundError('pipeline', before.id);
+    if (current.version !== before.version) throw new VersionMismatchError('pipeline', before.id, copy(current));
+    if (nameKey(before.name) !== nameKey(after.name)) this.#requireFreeName(after.name);
+    Object.assign(current, { name: after.name, updated_at: after.updated_at, version: after.version });
+    this.events.push(...copy(events));
+  }
+
+  async deletePipeline(pipeline: Pipeline, stages: Stage[], events: DomainEvent[]): Promise<void> {
+    this.beforeWrite?.();
+    const current = this.store.pipelines.get(pipeline.id);
+    if (!current) throw new NotFoundError('pipeline', pipeline.id);
+    if (current.version !== pipeline.version) throw new VersionMismatchError('pipeline', pipeline.id, copy(current));
+    for (const stage of stages) {
+      const stored = this.store.stages.get(stage.id);
+      if (stored && stored.deal_count > 0) {
+        throw new ConflictError(
+          `Pipeline "${pipeline.name}" received deals meanwhile (stage "${stage.name}" holds ${stored.deal_count}); move them first`,
+        );
+      }
+      if (!stored || stored.version !== stage.version) throw stagesChanged();
+    }
+    if (this.store.pipelines.size <= 1) {
+      throw new ConflictError(`Pipeline "${pipeline.name}" is the only pipeline; create another one before deleting it`);
+    }
+    this.store.pipelines.delete(pipeline.id);
+    for (const stage of stages) this.store.stages.delete(stage.id);
+    this.events.push(...copy(events));
+  }
+
+  async createStage(stage: Stage, moved: StageChange[], events: DomainEvent[]): Promise<void> {
+    this.beforeWrite?.();
+    if (!this.store.pipelines.has(stage.pipeline_id)) {
+      throw ValidationError.field('body.pipeline_id', `no pipeline ${stage.pipeline_id}`);
+    }
+    if (this.store.stages.has(stage.id)) throw new ConflictError(`stage ${stage.id} already exists`);
+    this.#checkMoved(moved);
+    this.store.stages.set(stage.id, copy(stage));
+    this.#applyMoved(moved);
+    this.events.push(...copy(events));
+  }
+
+  async updateStage(change: StageChange, moved: StageChange[], events: DomainEvent[]): Promise<void> {
+    this.beforeWrite?.();
+    const current = this.store.stages.get(change.before.id);
+    if (!current) throw new NotFoundError('stage', change.before.id);
+    if (current.version !== change.before.version) throw new VersionMismatchError('stage', current.id, copy(current));
+    this.#checkMoved(moved);
+    this.#applyMoved([change, ...moved]);
+    this.events.push(...copy(events));
+  }
+
+  async deleteStage(stage: Stage, moved: StageChange[], events: DomainEvent[]): Promise<void> {
+    this.beforeWrite?.();
+    const current = this.store.stages.get(stage.id);
+    if (!current) throw new NotFoundError('stage', stage.id);
+    if (current.deal_count > 0) {
+      throw new ConflictError(
+        `Stage "${stage.name}" received ${current.deal_count} deal(s) meanwhile; pass move_deals_to=<stage id> to move them and try again`,
+      );
+    }
+    if (current.version !== stage.version) throw new VersionMismatchError('stage', stage.id, copy(current));
+    this.#checkMoved(moved);
+    this.store.stages.delete(stage.id);
+    this.#applyMoved(moved);
+    this.events.push(...copy(events));
+  }
+
+  #requireFreeName(name: string): void {
+    if ([...this.store.pipelines.values()].some((p) => nameKey(p.name) === nameKey(name))) {
+      throw new ConflictError(`A pipeline named "${name}" already exists`);
+    }
+  }
+
+  #checkMoved(moved: StageChange[]): void {
+    for (const { before } of moved) {
+      if (this.store.stages.get(before.id)?.version !== before.version) throw stagesChanged();
+    }
+  }
+
+  /** Like the adapter: SET name, likelihood, position, updated_at, version; deal_count stays. */
+  #applyMoved(changes: StageChange[]): void {
+    for (const { after } of changes) {
+      const current = this.store.stages.get(after.id)!;
+      Object.assign(current, {
+        name: after.name,
+        likelihood: after.likelihood,
+        position: after.position,
+        updated_at: after.updated_at,
+        version: after.version,
+      });
+    }
+  }
+}
+
+export class InMemoryNamedListRepository implements NamedListRepository {
+  readonly lists = new Map<NamedListKind, Map<string, NamedEntry>>();
+  readonly events: DomainEvent[] = [];
+
+  seed(kind: NamedListKind, entries: NamedEntry[]): this {
+    for (const entry of entries) this.#list(kind).set(entry.id, copy(entry));
+    return this;
+  }
+
+  names(kind: NamedListKind): string[] {
+    return [...this.#list(kind).values()].sort((a, b) => a.id.localeCompare(b.id)).map((e) => e.name);
+  }
+
+  async get(kind: NamedListKind, id: string): Promise<NamedEntry | undefined> {
+    const entry = this.#list(kind).get(id);
+    return entry && copy(entry);
+  }
+
+  async list(kind: NamedListKind, query: PageQuery): Promise<Page<NamedEntry>> {
+    return paginate([...this.#list(kind).values()], query);
+  }
+
+  async create(kind: NamedListKind, entries: NamedEntry[], events: DomainEvent[]): Promise<void> {
+    for (const entry of entries) {
+      if (this.#list(kind).has(entry.id)) throw new ConflictError(`${kind} ${entry.id} already exists`);
+      this.#requireFreeName(kind, entry.name);
+    }
+    for (const entry of entries) this.#list(kind).set(entry.id, copy(entry));
+    this.events.push(...copy(events));
+  }
+
+  async update(kind: NamedListKind, before: NamedEntry, after: NamedEntry, events: DomainEvent[]): Promise<void> {
+    const current = this.#list(kind).get(before.id);
+    if (!current) throw new NotFoundError(NAMED_LIST_LABELS[kind], before.id);
+    if (current.version !== before.version) throw new VersionMismatchError(NAMED_LIST_LABELS[kind], before.id, copy(current));
+    if (nameKey(before.name) !== nameKey(after.name)) this.#requireFreeName(kind, after.name);
+    this.#list(kind).set(after.id, copy(after));
+    this.events.push(...copy(events));
+  }
+
+  async delete(kind: NamedListKind, entry: NamedEntry, events: DomainEvent[]): Promise<void> {
+    const current = this.#list(kind).get(entry.id);
+    if (!current) throw new NotFoundError(NAMED_LIST_LABELS[kind], entry.id);
+    if (current.version !== entry.version) throw new VersionMismatchError(NAMED_LIST_LABELS[kind], entry.id, copy(current));
+    this.#list(kind).delete(entry.id);
+    this.events.push(...copy(events));
+  }
+
+  #list(kind: NamedListKind): Map<string, NamedEntry> {
+    let list = this.lists.get(kind);
+    if (!list) this.lists.set(kind, (list = new Map()));
+    return list;
+  }
+
+  #requireFreeName(kind: NamedListKind, name: string): void {
+    if ([...this.#list(kind).values()].some((e) => nameKey(e.name) === nameKey(name))) {
+      throw new ConflictError(`A ${NAMED_LIST_LABELS[kind]} named "${name}" already exists`);
+    }
+  }
+}
+
+/**
+ * The deals module's mover, on the store: moves a stage's deal count to the target and records
+ * each call. `afterMove` runs once the deals moved (e.g. a deal arriving just then).
+ */
+export class FakeDealMover implements DealMover {
+  readonly store: PipelineStore;
+  readonly calls: { from: string; to: string; actor: string }[] = [];
+  afterMove: (() => void) | undefined;
+  constructor(store: PipelineStore) {
+    this.store = store;
+  }
+
+  async moveAllDeals(from: Stage, to: Stage, call: Call): Promise<number> {
+    const source = this.store.stages.get(from.id)!;
+    const n = source.deal_count;
+    source.deal_count = 0;
+    this.store.stages.get(to.id)!.deal_count += n;
+    this.calls.push({ from: from.id, to: to.id, actor: call.principal.user_id });
+    this.afterMove?.();
+    return n;
+  }
+}
+
+// ---- Builders ----
+
+const CREATED = '2031-01-01T00:00:00.000Z';
+
+export function makePipeline(id: string, overrides: Partial<Pipeline> = {}): Pipeline {
+  return { id, name: `Pipeline ${id.slice(-4)}`, created_at: CREATED, updated_at: CREATED, version: 1, ...overrides };
+}
+
+export function makeStage(id: string, pipelineId: string, overrides: Partial<Stage> = {}): Stage {
+  return {
+    id,
+    pipeline_id: pipelineId,
+    name: `Stage ${id.slice(-4)}`,
+    category: 'active',
+    position: 1,
+    likelihood: 10,
+    deal_count: 0,
+    created_at: CREATED,
+    updated_at: CREATED,
+    version: 1,
+    ...overrides,
+  };
+}
+
+/**
+ * A pipeline with the active stages named (ids from `firstStageId` up), then Won, Lost and
+ * Unqualified: the shape every pipeline has.
+ */
+export function pipelineWithStages(
+  pipelineId: string,
+  activeNames: string[],
+  firstStageId: number,
+  overrides: Partial<Pipeline> = {},
+): { pipeline: Pipeline; stages: Stage[] } {
+  const closed: [string, StageCategory, number][] = [
+    ['Won', 'won', 100],
+    ['Lost', 'lost', 0],
+    ['Unqualified', 'unqualified', 0],
+  ];
+  const all: [string, StageCategory, number][] = [
+    ...activeNames.map((name, i): [string, StageCategory, number] => [name, 'active', 10 * (i + 1)]),
+    ...closed,
+  ];
+  const stages = all.map(([name, category, likelihood], i) =>
+    makeStage(testId(firstStageId + i), pipelineId, { name, category, likelihood, position: i + 1 }),
+  );
+  return { pipeline: makePipeline(pipelineId, overrides), stages };
+}
+
+export function makeEntry(id: string, name: string, overrides: Partial<NamedEntry> = {}): NamedEntry {
+  return { id, name, created_at: CREATED, updated_at: CREATED, version: 1, ...overrides };
+}

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { domainEvent } from '#shared/kernel/events.ts';
+import { newId } from '#shared/kernel/ids.ts';
+import { dynamoDocumentClient } from '#shared/platform/dynamodb/client.ts';
+import { CursorCodec } from '#shared/platform/dynamodb/cursor.ts';
+import { Table } from '#shared/platform/dynamodb/table.ts';
+import type { LocalCloud } from '#infra/local/cloud.ts';
+import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
+import { apiClient, startTestCloud } from '#test/helpers/local-cloud.ts';
+
+let cloud: LocalCloud;
+let api: ReturnType<typeof apiClient>;
+const received: { at: number; event: BusEvent }[] = [];
+
+beforeAll(async () => {
+  ({ cloud } = await startTestCloud({
+    extraRules: [
+      {
+        name: 'test-things',
+        pattern: { source: ['crm'], 'detail-type': ['thing.created'] },
+        target: async (event) => {
+          received.push({ at: Date.now(), event });
+        },
+      },
+    ],
+  }));
+  api = apiClient(cloud.url);
+});
+
+afterAll(async () => {
+  await cloud?.stop();
+});
+
+describe('platform over HTTP', () => {
+  it('answers /health without a token', async () => {
+    const res = await api('GET', '/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'ok' });
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('serves a valid OpenAPI 3.1 document without a token', async () => {
+    const res = await api<Record<string, any>>('GET', '/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(res.body);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(Object.keys(res.body.paths)).toContain('/health');
+  });
+
+  it('answers an unknown route with a problem+json 404', async () => {
+    const res = await api('GET', '/no/such/thing');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(res.body).toMatchObject({ status: 404, title: 'Not Found' });
+  });
+
+  it('answers CORS preflight', async () => {
+    const res = await fetch(`${cloud.url}/health`, { method: 'OPTIONS', headers: { origin: 'https://app.example.com' } });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-headers')).toContain('idempotency-key');
+  });
+});
+
+describe('event backbone', () => {
+  it('delivers an event written through the outbox to a rule target within 2 s, in an EventBridge envelope', async () => {
+    const table = new Table({ client: dynamoDocumentClient(), name: 'crm', cursors: new CursorCodec('x'.repeat(16)) });
+    const id = newId();
+    const event = domainEvent(
+      { actor_id: 'u1', correlation_id: 'c1', now: new Date(), newId: () => newId() },
+      'thing.created',
+      { resource_type: 'thing', resource_id: id },
+      { id, name: 'Widget' },
+    );
+    const written = Date.now();
+    await table.write([{ type: 'create', item: { pk: `thing#${id}`, sk: 'thing', id } }], [event]);
+    const deadline = written + 2_000;
+    while (
+      !received.some((r) => r.event.detail && (r.event.detail as typeof event).metadata.event_id === event.metadata.event_id)
+    ) {
+      if (Date.now() > deadline) throw new Error('the event did not reach the rule target within 2 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const hit = received.find((r) => (r.event.detail as typeof event).metadata.event_id === event.metadata.event_id)!;
+    expect(hit.at - written).toBeLessThan(2_000);
+    expect(hit.event).toMatchObject({ version: '0', source: 'crm', 'detail-type': 'thing.created', account: expect.any(String) });
+    expect(hit.event.detail).toEqual(event);
+    expect(hit.event.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+});
