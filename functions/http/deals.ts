@@ -1,9 +1,9 @@
+import { dealSummary } from '#shared/deals/board.ts';
 import { dealAdapters } from '#shared/deals/runtime.ts';
 import {
   associateContact,
   createDeal,
   dealStageChanges,
-  dealSummary,
   deleteDeal,
   dissociateContact,
   getDeal,

@@ -101,7 +101,8 @@ export function refusal(from, to) {
     adapter: ['kernel', 'platform', 'domain', 'ports', 'use-cases', 'adapter'],
     runtime: ['kernel', 'platform', 'domain', 'ports', 'use-cases', 'adapter', 'runtime'],
   }[a.layer];
-  if (!allowed.includes(b.layer)) return `a ${a.layer} file may not import a ${b.layer} file (${to})`;
+  if (!allowed.includes(b.layer))
+    return `${article(a.layer)} ${a.layer} file may not import ${article(b.layer)} ${b.layer} file (${to})`;
   // Across slices: only domain, ports and use cases, plus adapter-to-adapter composition and wiring.
   if (b.family && b.family !== a.family) {
     const crossOk =
@@ -112,6 +113,8 @@ export function refusal(from, to) {
   }
   return undefined;
 }
+
+const article = (word) => (/^[aeio]/.test(word) ? 'an' : 'a');
 
 function repoPath(filename, cwd) {
   return relative(cwd, filename).split(sep).join('/');

@@ -1,11 +1,11 @@
 import { statusesFromDeals, type Contact } from './domain.ts';
-import { VersionMismatchError } from '#shared/kernel/errors.ts';
 import { changedFields, domainEvent, type DomainEvent, type EventContext } from '#shared/kernel/events.ts';
 import type { StageCategory } from '#shared/pipelines/defaults.ts';
 import type { ContactDealStages, ContactRepository } from './ports.ts';
 import { contactRefsOf, contactResource } from './use-cases.ts';
 import type { StageReader } from '#shared/pipelines/ports.ts';
 import type { Clock } from '#shared/kernel/ports.ts';
+import { retryOnVersionMismatch } from '#shared/kernel/versioned-update.ts';
 
 // A contact's prospect and customer statuses follow its deals (F3.2, as in Sell): a bus
 // consumer of the deal events recomputes them from ALL the contact's deals, never from the
@@ -61,7 +61,8 @@ export async function refreshContactStatuses(deps: ContactStatusDeps, event: Dom
 }
 
 async function refreshOne(deps: ContactStatusDeps, contactId: string, cause: DomainEvent): Promise<StatusOutcome['outcome']> {
-  for (let attempt = 1; ; attempt++) {
+  // Someone changed the contact meanwhile: read it again and recompute.
+  return retryOnVersionMismatch(async () => {
     // Deals may name a contact id that is not (or no longer) a contact: nothing to keep.
     const before = await deps.contacts.get(contactId);
     if (!before) return 'no_contact';
@@ -77,16 +78,11 @@ async function refreshOne(deps: ContactStatusDeps, contactId: string, cause: Dom
     };
     after.updated_at = ctx.now.toISOString();
     after.version = before.version + 1;
-    try {
-      await deps.contacts.update(before, after, contactRefsOf(after), [
-        domainEvent(ctx, 'contact.updated', contactResource(after), after, { previous }),
-      ]);
-      return 'updated';
-    } catch (error) {
-      // Someone changed the contact meanwhile: read it again and recompute.
-      if (!(error instanceof VersionMismatchError) || attempt >= WRITE_ATTEMPTS) throw error;
-    }
-  }
+    await deps.contacts.update(before, after, contactRefsOf(after), [
+      domainEvent(ctx, 'contact.updated', contactResource(after), after, { previous }),
+    ]);
+    return 'updated';
+  }, WRITE_ATTEMPTS);
 }
 
 async function categoriesOfDeals(deps: ContactStatusDeps, contactId: string): Promise<StageCategory[]> {

@@ -14,13 +14,15 @@ import type { CustomFieldDefinition } from '#shared/custom-fields/domain.ts';
 import { parseCustomFieldFilters, presentCustomFields, validateCustomFieldInput } from '#shared/custom-fields/domain.ts';
 import type { DealView } from '#shared/deals/domain.ts';
 import { normalizeTags } from '#shared/deals/domain.ts';
-import { NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import { ValidationError } from '#shared/kernel/errors.ts';
 import { changedFields, domainEvent, type DomainEvent } from '#shared/kernel/events.ts';
-import { canChange, canSee, ownersToQuery, scopeOf } from '#shared/kernel/visibility.ts';
+import { ownersToQuery, scopeOf } from '#shared/kernel/visibility.ts';
 import type { ContactDeals, ContactListQuery, ContactReferences, ContactRepository } from './ports.ts';
-import { addressFilterOf, checkAssignee } from '#shared/leads/use-cases.ts';
+import { addressFilterOf } from '#shared/leads/use-cases.ts';
+import { checkAssignee, visibleOwned } from '#shared/kernel/ownership.ts';
 import type { Call, Page, PageQuery } from '#shared/kernel/ports.ts';
 import { sortedPage, textKey } from '#shared/kernel/sorted-lists.ts';
+import { checkIfMatch, updateVersioned } from '#shared/kernel/versioned-update.ts';
 
 // Contacts (F3.2): people and organisations, over ports. Visibility is the domain's policy: a
 // contact the caller may not see is "not found". Statuses follow the deals (contact-status.ts);
@@ -31,8 +33,6 @@ export interface ContactsDeps {
   customFields: { definitions(resource: 'contact'): Promise<CustomFieldDefinition[]> };
   deals: ContactDeals;
 }
-
-const WRITE_ATTEMPTS = 8;
 
 export const CONTACT_SORT_FIELDS = ['created_at', 'updated_at', 'name', 'first_name', 'last_name'] as const;
 export type ContactSortField = (typeof CONTACT_SORT_FIELDS)[number];
@@ -47,11 +47,7 @@ async function view(deps: ContactsDeps, contact: Contact): Promise<ContactView> 
 }
 
 async function visibleContact(deps: ContactsDeps, call: Call, id: string, forChange = false): Promise<Contact> {
-  const contact = await deps.contacts.get(id);
-  if (!contact || !(forChange ? canChange(call.principal, contact.owner_id) : canSee(call.principal, contact.owner_id))) {
-    throw new NotFoundError('contact', id);
-  }
-  return contact;
+  return visibleOwned('contact', id, await deps.contacts.get(id), call.principal, { forChange });
 }
 
 export async function getContact(deps: ContactsDeps, call: Call, id: string): Promise<ContactView> {
@@ -77,7 +73,7 @@ export async function createContact(deps: ContactsDeps, call: Call, input: Creat
   const problems = contactInputProblems(input, isOrganization);
   if (problems.length > 0) throw new ValidationError(problems);
   const owner = input.owner_id ?? call.principal.user_id;
-  checkAssignee(call, owner, 'contact');
+  checkAssignee(call.principal, owner, 'contact');
   const now = call.events.now.toISOString();
   const definitions = await deps.customFields.definitions('contact');
   const contact = newContact(
@@ -107,22 +103,15 @@ export async function updateContact(
   patch: UpdateContactInput,
   ifMatch?: number,
 ): Promise<ContactView> {
-  for (let attempt = 1; ; attempt++) {
-    const before = await visibleContact(deps, call, id, true);
-    if (ifMatch !== undefined && ifMatch !== before.version) {
-      throw new VersionMismatchError('contact', id, await view(deps, before));
-    }
-    try {
-      return await applyPatch(deps, call, before, patch);
-    } catch (error) {
-      if (!(error instanceof VersionMismatchError)) throw error;
-      if (ifMatch !== undefined || attempt >= WRITE_ATTEMPTS) {
-        const current = await deps.contacts.get(id);
-        throw new VersionMismatchError('contact', id, current ? await view(deps, current) : null);
-      }
-      await new Promise((r) => setTimeout(r, Math.random() * 15 * attempt));
-    }
-  }
+  return updateVersioned({
+    resource: 'contact',
+    id,
+    ifMatch,
+    load: () => visibleContact(deps, call, id, true),
+    reload: () => deps.contacts.get(id),
+    present: (contact) => view(deps, contact),
+    apply: (before) => applyPatch(deps, call, before, patch),
+  });
 }
 
 async function applyPatch(deps: ContactsDeps, call: Call, before: Contact, patch: UpdateContactInput): Promise<ContactView> {
@@ -153,7 +142,7 @@ async function applyPatch(deps: ContactsDeps, call: Call, before: Contact, patch
   merged.billing_address = mergeAddress(before.billing_address, billing_address);
   merged.shipping_address = mergeAddress(before.shipping_address, shipping_address);
   if (custom_fields !== undefined) merged.custom_fields = customFieldsOf(definitions, custom_fields, before.custom_fields);
-  if (merged.owner_id !== before.owner_id) checkAssignee(call, merged.owner_id, 'contact');
+  if (merged.owner_id !== before.owner_id) checkAssignee(call.principal, merged.owner_id, 'contact');
   const after = checkContact(merged);
 
   const previous = changedFields(before, after);
@@ -174,9 +163,7 @@ async function applyPatch(deps: ContactsDeps, call: Call, before: Contact, patch
 
 export async function deleteContact(deps: ContactsDeps, call: Call, id: string, ifMatch?: number): Promise<void> {
   const contact = await visibleContact(deps, call, id, true);
-  if (ifMatch !== undefined && ifMatch !== contact.version) {
-    throw new VersionMismatchError('contact', id, await view(deps, contact));
-  }
+  await checkIfMatch('contact', id, contact, ifMatch, (r) => view(deps, r));
   await deps.contacts.delete(contact, [domainEvent(call.events, 'contact.deleted', contactResource(contact), contact)]);
 }
 

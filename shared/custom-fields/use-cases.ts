@@ -8,10 +8,11 @@ import {
   type CustomFieldResource,
   type UpdateCustomFieldInput,
 } from './domain.ts';
-import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '#shared/kernel/errors.ts';
 import { changedFields, domainEvent } from '#shared/kernel/events.ts';
 import type { CustomFieldReader, CustomFieldRepository } from './ports.ts';
 import { systemClock, type Call, type Clock, type Page, type PageQuery } from '#shared/kernel/ports.ts';
+import { checkIfMatch } from '#shared/kernel/versioned-update.ts';
 
 // Custom field definitions (F6.1): everyone reads them, admins change them (the route
 // contracts enforce the role). Record modules read definitions through CustomFieldCatalog.
@@ -142,7 +143,7 @@ export async function updateCustomField(
   ifMatch?: number,
 ): Promise<CustomFieldDefinition> {
   const before = await getCustomField(deps, resourceType, id);
-  if (ifMatch !== undefined && ifMatch !== before.version) throw new VersionMismatchError('custom field', id, before);
+  await checkIfMatch('custom field', id, before, ifMatch);
   const after: CustomFieldDefinition = { ...before };
   if (patch.name !== undefined) after.name = patch.name;
   if (patch.type !== undefined) after.type = patch.type;
@@ -186,9 +187,7 @@ export async function deleteCustomField(
   ifMatch?: number,
 ): Promise<void> {
   const definition = await getCustomField(deps, resourceType, id);
-  if (ifMatch !== undefined && ifMatch !== definition.version) {
-    throw new VersionMismatchError('custom field', id, definition);
-  }
+  await checkIfMatch('custom field', id, definition, ifMatch);
   await deps.customFields.delete(definition, ifMatch, [
     domainEvent(call.events, 'custom_field.deleted', resourceOf(definition), definition),
   ]);

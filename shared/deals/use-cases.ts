@@ -10,14 +10,17 @@ import {
   type StageChange,
   type UpdateDealInput,
 } from './domain.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import { ConflictError, ValidationError } from '#shared/kernel/errors.ts';
 import { changedFields, domainEvent, type DomainEvent } from '#shared/kernel/events.ts';
-import { fromMinor, parseAmount, toMinor } from '#shared/kernel/money.ts';
+import { parseAmount, toMinor } from '#shared/kernel/money.ts';
 import type { Stage } from '#shared/pipelines/domain.ts';
-import { canAssignTo, canChange, canSee, ownersToQuery, scopeOf } from '#shared/kernel/visibility.ts';
+import { ownersToQuery, scopeOf } from '#shared/kernel/visibility.ts';
 import type { DealListQuery, DealReferences, DealRepository } from './ports.ts';
 import type { DealMover, StageReader } from '#shared/pipelines/ports.ts';
+import { checkAssignee, visibleOwned } from '#shared/kernel/ownership.ts';
 import type { Call, Page } from '#shared/kernel/ports.ts';
+import { sortedPage } from '#shared/kernel/sorted-lists.ts';
+import { checkIfMatch, updateVersioned } from '#shared/kernel/versioned-update.ts';
 
 // Deals (F4.1–F4.4): every rule of a deal's life, over ports. Visibility is the domain's
 // policy: a deal the caller may not see is "not found", so ids leak nothing.
@@ -34,10 +37,6 @@ export interface DealsDeps {
   teamMemberIds(teamId: string): Promise<string[]>;
 }
 
-/** Lists sorted by a field no index orders hold at most this many deals in scope. */
-export const MAX_SORTED_DEALS = 1000;
-const WRITE_ATTEMPTS = 8;
-
 export const DEAL_SORT_FIELDS = [
   'created_at',
   'updated_at',
@@ -53,26 +52,11 @@ async function view(deps: DealsDeps, deal: Deal): Promise<DealView> {
 }
 
 async function visibleDeal(deps: DealsDeps, call: Call, id: string, forChange = false): Promise<Deal> {
-  const deal = await deps.deals.get(id);
-  if (!deal || !(forChange ? canChange(call.principal, deal.owner_id) : canSee(call.principal, deal.owner_id))) {
-    throw new NotFoundError('deal', id);
-  }
-  return deal;
+  return visibleOwned('deal', id, await deps.deals.get(id), call.principal, { forChange });
 }
 
 export async function getDeal(deps: DealsDeps, call: Call, id: string): Promise<DealView> {
   return view(deps, await visibleDeal(deps, call, id));
-}
-
-function checkAssignee(call: Call, ownerId: string): void {
-  if (!canAssignTo(call.principal, ownerId)) {
-    throw new ForbiddenError(`You may not make user ${ownerId} the owner: ${assignHint(call)}`);
-  }
-}
-
-function assignHint(call: Call): string {
-  if (call.principal.role === 'user') return 'users assign deals to themselves only';
-  return 'managers assign to themselves and their direct reports';
 }
 
 /** The stage a request names (stage_id, or a pipeline's first active stage). */
@@ -122,7 +106,7 @@ const dealResource = (deal: Deal) => ({ resource_type: 'deal', resource_id: deal
  */
 export async function buildDeal(deps: DealsDeps, call: Call, input: CreateDealInput): Promise<Deal> {
   const owner = input.owner_id ?? call.principal.user_id;
-  checkAssignee(call, owner);
+  checkAssignee(call.principal, owner, 'deal');
   const stage = await resolveStage(deps, input);
   const now = call.events.now.toISOString();
   const definitions = await deps.customFields.definitions('deal');
@@ -174,20 +158,15 @@ export async function updateDeal(
 ): Promise<DealView> {
   // Without If-Match a concurrent change is merged by replaying the patch on the new state;
   // with it, the caller asked to fail instead (412).
-  for (let attempt = 1; ; attempt++) {
-    const before = await visibleDeal(deps, call, id, true);
-    if (ifMatch !== undefined && ifMatch !== before.version) throw new VersionMismatchError('deal', id, await view(deps, before));
-    try {
-      return await applyPatch(deps, call, before, patch);
-    } catch (error) {
-      if (!(error instanceof VersionMismatchError)) throw error;
-      if (ifMatch !== undefined || attempt >= WRITE_ATTEMPTS) {
-        const current = await deps.deals.get(id);
-        throw new VersionMismatchError('deal', id, current ? await view(deps, current) : null);
-      }
-      await new Promise((r) => setTimeout(r, Math.random() * 15 * attempt));
-    }
-  }
+  return updateVersioned({
+    resource: 'deal',
+    id,
+    ifMatch,
+    load: () => visibleDeal(deps, call, id, true),
+    reload: () => deps.deals.get(id),
+    present: (deal) => view(deps, deal),
+    apply: (before) => applyPatch(deps, call, before, patch),
+  });
 }
 
 async function applyPatch(deps: DealsDeps, call: Call, before: Deal, patch: UpdateDealInput): Promise<DealView> {
@@ -199,7 +178,7 @@ async function applyPatch(deps: DealsDeps, call: Call, before: Deal, patch: Upda
   if (value !== undefined) after.value = parseAmount(value, 'body.value');
   if (tags !== undefined) after.tags = normalizeTags(tags);
   if (custom_fields !== undefined) after.custom_fields = customFieldsOf(definitions, custom_fields, before.custom_fields);
-  if (after.owner_id !== before.owner_id) checkAssignee(call, after.owner_id);
+  if (after.owner_id !== before.owner_id) checkAssignee(call.principal, after.owner_id, 'deal');
 
   const wantsStage =
     (stage_id !== undefined && stage_id !== before.stage_id) || (pipeline_id !== undefined && pipeline_id !== before.pipeline_id);
@@ -240,7 +219,7 @@ async function applyPatch(deps: DealsDeps, call: Call, before: Deal, patch: Upda
 
 export async function deleteDeal(deps: DealsDeps, call: Call, id: string, ifMatch?: number): Promise<void> {
   const deal = await visibleDeal(deps, call, id, true);
-  if (ifMatch !== undefined && ifMatch !== deal.version) throw new VersionMismatchError('deal', id, await view(deps, deal));
+  await checkIfMatch('deal', id, deal, ifMatch, (r) => view(deps, r));
   // Associated contacts go with the deal: the event names them, so that their statuses follow.
   const associated = (await deps.deals.associatedContacts(id)).map((a) => a.contact_id);
   await deps.deals.delete(deal, [
@@ -292,29 +271,14 @@ export async function listDeals(deps: DealsDeps, call: Call, request: DealListRe
     custom_fields: parseCustomFieldFilters(definitions, request.raw),
     order,
   };
-  if (sortBy === 'created_at') {
-    const page = await deps.deals.list(query, { limit: request.limit, cursor: request.cursor });
-    return { items: page.items.map(present), next_cursor: page.next_cursor };
-  }
-  // No index orders by this field: sort the (bounded) matches in memory.
-  const { items, truncated } = await deps.deals.collect(query, MAX_SORTED_DEALS);
-  if (truncated) {
-    throw ValidationError.field(
-      'query.sort_by',
-      `more than ${MAX_SORTED_DEALS} deals match: narrow the filters to sort by ${sortBy}`,
-    );
-  }
-  const key = (d: Deal): string | number => (sortBy === 'value' ? toMinor(d.value) : (d[sortBy] ?? ''));
-  const sorted = [...items].sort((a, b) => {
-    const [x, y] = [key(a), key(b)];
-    const c = x < y ? -1 : x > y ? 1 : a.id < b.id ? -1 : 1;
-    return order === 'asc' ? c : -c;
+  const page = await sortedPage(deps.deals, query, {
+    sortBy,
+    order,
+    key: (d) => (sortBy === 'value' ? toMinor(d.value) : (d[sortBy] ?? '')),
+    page: { limit: request.limit, cursor: request.cursor },
+    noun: 'deals',
   });
-  const shape = { query, sortBy };
-  const offset = deps.deals.readOffsetCursor(shape, request.cursor);
-  const slice = sorted.slice(offset, offset + request.limit);
-  const next = offset + request.limit < sorted.length ? deps.deals.offsetCursor(shape, offset + request.limit) : null;
-  return { items: slice.map(present), next_cursor: next };
+  return { items: page.items.map(present), next_cursor: page.next_cursor };
 }
 
 export async function dealStageChanges(deps: DealsDeps, call: Call, id: string): Promise<StageChange[]> {
@@ -358,50 +322,6 @@ export async function dissociateContact(deps: DealsDeps, call: Call, id: string,
       owner_id: deal.owner_id,
     }),
   ]);
-}
-
-export interface StageSummary {
-  stage_id: string;
-  name: string;
-  category: Stage['category'];
-  position: number;
-  count: number;
-  /** Totals per currency: deals in different currencies are never added up. */
-  values: { currency: string; value: string }[];
-}
-
-/** The board's column headers (F1.2, F4.3): count and value per stage in the caller's scope. */
-export async function dealSummary(
-  deps: DealsDeps,
-  call: Call,
-  request: { pipeline_id: string; owner_id?: string | undefined; team_id?: string | undefined },
-): Promise<{ pipeline_id: string; stages: StageSummary[] }> {
-  const stages = await deps.stages.ofPipeline(request.pipeline_id);
-  if (stages.length === 0) throw new NotFoundError('pipeline', request.pipeline_id);
-  const scope = scopeOf(call.principal);
-  let owners = ownersToQuery(scope, request.owner_id);
-  if (request.team_id) {
-    const members = new Set(await deps.teamMemberIds(request.team_id));
-    owners = (owners === 'all' ? [...members] : owners.filter((o) => members.has(o))) as string[];
-  }
-  const allowed = owners === 'all' ? null : new Set(owners);
-  const stats = (await deps.deals.stageStats(request.pipeline_id)).filter((s) => !allowed || allowed.has(s.owner_id));
-  return {
-    pipeline_id: request.pipeline_id,
-    stages: stages.map((stage) => {
-      const mine = stats.filter((s) => s.stage_id === stage.id);
-      const byCurrency = new Map<string, number>();
-      for (const s of mine) byCurrency.set(s.currency, (byCurrency.get(s.currency) ?? 0) + s.value_minor);
-      return {
-        stage_id: stage.id,
-        name: stage.name,
-        category: stage.category,
-        position: stage.position,
-        count: mine.reduce((n, s) => n + s.count, 0),
-        values: [...byCurrency].filter(([, v]) => v !== 0).map(([currency, minor]) => ({ currency, value: fromMinor(minor) })),
-      };
-    }),
-  };
 }
 
 /** Stage deletion's move (F5.3): each deal changes stage as its own change, with history. */

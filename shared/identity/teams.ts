@@ -1,8 +1,9 @@
-import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '#shared/kernel/errors.ts';
 import { domainEvent } from '#shared/kernel/events.ts';
 import type { Team, User } from './domain.ts';
 import type { TeamRepository } from './ports.ts';
 import type { Call, Page, PageQuery } from '#shared/kernel/ports.ts';
+import { checkIfMatch } from '#shared/kernel/versioned-update.ts';
 
 export interface TeamsDeps {
   teams: TeamRepository;
@@ -41,7 +42,7 @@ export async function renameTeam(
   ifMatch?: number,
 ): Promise<Team> {
   const before = await getTeam(deps, id);
-  if (ifMatch !== undefined && ifMatch !== before.version) throw new VersionMismatchError('team', id, before);
+  await checkIfMatch('team', id, before, ifMatch);
   if (before.name === input.name) return before;
   const after: Team = { ...before, name: input.name, updated_at: call.events.now.toISOString(), version: before.version + 1 };
   await deps.teams.update(before, after, [

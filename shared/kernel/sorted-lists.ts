@@ -3,7 +3,7 @@ import type { Page, PageQuery } from './ports.ts';
 
 // Lists of owned records (leads, contacts) in two orders: newest or oldest first, which the
 // indexes keep (ULIDs), one page per request; or by any other field, sorted in memory over
-// the matches, bounded so that no request reads without limit (the deals list does the same).
+// the matches, bounded so that no request reads without limit.
 
 /** What a repository offers a list: index pages, a bounded read of all matches, offset cursors. */
 export interface SortableRepository<Q, T> {

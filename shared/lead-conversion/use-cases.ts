@@ -1,17 +1,17 @@
 import { presentCustomFields, type CustomFieldDefinition, type StoredCustomFields } from '#shared/custom-fields/domain.ts';
 import { newContact, type Contact } from '#shared/contacts/domain.ts';
 import type { Deal } from '#shared/deals/domain.ts';
-import { NotFoundError, ValidationError } from '#shared/kernel/errors.ts';
+import { ValidationError } from '#shared/kernel/errors.ts';
 import { domainEvent, type DomainEvent } from '#shared/kernel/events.ts';
 import { leadAsConverted, type Lead } from '#shared/leads/domain.ts';
 import type { Note } from '#shared/notes/domain.ts';
 import type { RecordRef } from '#shared/kernel/related-records.ts';
 import type { Task } from '#shared/tasks/domain.ts';
-import { canAssignTo, canChange, canSee } from '#shared/kernel/visibility.ts';
-import { ForbiddenError } from '#shared/kernel/errors.ts';
+import { canSee } from '#shared/kernel/visibility.ts';
 import type { ContactRepository } from '#shared/contacts/ports.ts';
 import { buildDeal, dealCreatedEvent, type DealsDeps } from '#shared/deals/use-cases.ts';
 import type { LeadRepository } from '#shared/leads/ports.ts';
+import { checkAssignee, visibleOwned } from '#shared/kernel/ownership.ts';
 import type { Call } from '#shared/kernel/ports.ts';
 
 // Lead conversion (F3.3): the lead becomes a person contact (and, if asked, their organisation
@@ -77,11 +77,9 @@ export async function convertLead(
   id: string,
   input: ConvertLeadInput,
 ): Promise<ConversionResult> {
-  const lead = await deps.leads.get(id);
-  if (!lead || !canChange(call.principal, lead.owner_id)) throw new NotFoundError('lead', id);
+  const lead = visibleOwned('lead', id, await deps.leads.get(id), call.principal, { forChange: true });
   const owner = input.owner_id ?? lead.owner_id;
-  if (!canAssignTo(call.principal, owner))
-    throw new ForbiddenError(`You may not make user ${owner} the owner of the new records`);
+  checkAssignee(call.principal, owner, 'record');
   const now = call.events.now.toISOString();
 
   const organization = await organizationFor(deps, call, lead, input, owner, now);

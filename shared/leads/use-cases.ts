@@ -2,7 +2,7 @@ import { addressFilterValue, EMPTY_ADDRESS, mergeAddress } from '#shared/contact
 import type { CustomFieldDefinition } from '#shared/custom-fields/domain.ts';
 import { parseCustomFieldFilters, presentCustomFields, validateCustomFieldInput } from '#shared/custom-fields/domain.ts';
 import { normalizeTags } from '#shared/deals/domain.ts';
-import { ForbiddenError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import { ValidationError } from '#shared/kernel/errors.ts';
 import { changedFields, domainEvent, type DomainEvent } from '#shared/kernel/events.ts';
 import {
   assertNotConverted,
@@ -13,11 +13,13 @@ import {
   type LeadView,
   type UpdateLeadInput,
 } from './domain.ts';
-import { canAssignTo, canChange, canSee, ownersToQuery, scopeOf } from '#shared/kernel/visibility.ts';
+import { ownersToQuery, scopeOf } from '#shared/kernel/visibility.ts';
 import type { AddressFilter } from '#shared/contacts/ports.ts';
 import type { LeadListQuery, LeadReferences, LeadRepository } from './ports.ts';
+import { checkAssignee, visibleOwned } from '#shared/kernel/ownership.ts';
 import type { Call, Page } from '#shared/kernel/ports.ts';
 import { sortedPage, textKey } from '#shared/kernel/sorted-lists.ts';
+import { checkIfMatch, updateVersioned } from '#shared/kernel/versioned-update.ts';
 
 // Leads (F3.1): every rule of a lead's life up to its conversion, over ports. Visibility is
 // the domain's policy: a lead the caller may not see is "not found", so ids leak nothing.
@@ -26,8 +28,6 @@ export interface LeadsDeps {
   leads: LeadRepository;
   customFields: { definitions(resource: 'lead'): Promise<CustomFieldDefinition[]> };
 }
-
-const WRITE_ATTEMPTS = 8;
 
 export const LEAD_SORT_FIELDS = ['created_at', 'updated_at', 'first_name', 'last_name', 'organization_name', 'status'] as const;
 export type LeadSortField = (typeof LEAD_SORT_FIELDS)[number];
@@ -42,26 +42,11 @@ async function view(deps: LeadsDeps, lead: Lead): Promise<LeadView> {
 }
 
 async function visibleLead(deps: LeadsDeps, call: Call, id: string, forChange = false): Promise<Lead> {
-  const lead = await deps.leads.get(id);
-  if (!lead || !(forChange ? canChange(call.principal, lead.owner_id) : canSee(call.principal, lead.owner_id))) {
-    throw new NotFoundError('lead', id);
-  }
-  return lead;
+  return visibleOwned('lead', id, await deps.leads.get(id), call.principal, { forChange });
 }
 
 export async function getLead(deps: LeadsDeps, call: Call, id: string): Promise<LeadView> {
   return view(deps, await visibleLead(deps, call, id));
-}
-
-/** F8.4: a user assigns to themself, a manager to themself and their reports, an admin to anyone. */
-export function checkAssignee(call: Call, ownerId: string, record: string): void {
-  if (!canAssignTo(call.principal, ownerId)) {
-    const rule =
-      call.principal.role === 'user'
-        ? `users assign ${record}s to themselves only`
-        : 'managers assign to themselves and their direct reports';
-    throw new ForbiddenError(`You may not make user ${ownerId} the owner: ${rule}`);
-  }
 }
 
 function customFieldsOf(definitions: CustomFieldDefinition[], input: unknown, before: Lead['custom_fields']) {
@@ -80,7 +65,7 @@ export const leadResource = (lead: Pick<Lead, 'id'>) => ({ resource_type: 'lead'
 
 export async function createLead(deps: LeadsDeps, call: Call, input: CreateLeadInput): Promise<LeadView> {
   const owner = input.owner_id ?? call.principal.user_id;
-  checkAssignee(call, owner, 'lead');
+  checkAssignee(call.principal, owner, 'lead');
   const now = call.events.now.toISOString();
   const definitions = await deps.customFields.definitions('lead');
   const lead = checkLead({
@@ -124,21 +109,18 @@ export async function updateLead(
 ): Promise<LeadView> {
   // Without If-Match a concurrent change is merged by replaying the patch on the new state;
   // with it, the caller asked to fail instead (412).
-  for (let attempt = 1; ; attempt++) {
-    const before = await visibleLead(deps, call, id, true);
-    if (ifMatch !== undefined && ifMatch !== before.version) throw new VersionMismatchError('lead', id, await view(deps, before));
-    assertNotConverted(before);
-    try {
-      return await applyPatch(deps, call, before, patch);
-    } catch (error) {
-      if (!(error instanceof VersionMismatchError)) throw error;
-      if (ifMatch !== undefined || attempt >= WRITE_ATTEMPTS) {
-        const current = await deps.leads.get(id);
-        throw new VersionMismatchError('lead', id, current ? await view(deps, current) : null);
-      }
-      await new Promise((r) => setTimeout(r, Math.random() * 15 * attempt));
-    }
-  }
+  return updateVersioned({
+    resource: 'lead',
+    id,
+    ifMatch,
+    load: () => visibleLead(deps, call, id, true),
+    reload: () => deps.leads.get(id),
+    present: (lead) => view(deps, lead),
+    apply: (before) => {
+      assertNotConverted(before);
+      return applyPatch(deps, call, before, patch);
+    },
+  });
 }
 
 async function applyPatch(deps: LeadsDeps, call: Call, before: Lead, patch: UpdateLeadInput): Promise<LeadView> {
@@ -149,7 +131,7 @@ async function applyPatch(deps: LeadsDeps, call: Call, before: Lead, patch: Upda
   if (tags !== undefined) merged.tags = normalizeTags(tags);
   merged.address = mergeAddress(before.address, address);
   if (custom_fields !== undefined) merged.custom_fields = customFieldsOf(definitions, custom_fields, before.custom_fields);
-  if (merged.owner_id !== before.owner_id) checkAssignee(call, merged.owner_id, 'lead');
+  if (merged.owner_id !== before.owner_id) checkAssignee(call.principal, merged.owner_id, 'lead');
   const after = checkLead(merged);
 
   const previous = changedFields(before, after);
@@ -176,7 +158,7 @@ async function applyPatch(deps: LeadsDeps, call: Call, before: Lead, patch: Upda
 /** A converted lead is kept (read-only) as the record of the conversion: it cannot be deleted. */
 export async function deleteLead(deps: LeadsDeps, call: Call, id: string, ifMatch?: number): Promise<void> {
   const lead = await visibleLead(deps, call, id, true);
-  if (ifMatch !== undefined && ifMatch !== lead.version) throw new VersionMismatchError('lead', id, await view(deps, lead));
+  await checkIfMatch('lead', id, lead, ifMatch, (r) => view(deps, r));
   assertNotConverted(lead);
   await deps.leads.delete(lead, [domainEvent(call.events, 'lead.deleted', leadResource(lead), lead)]);
 }

@@ -1,10 +1,11 @@
-import { ForbiddenError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '#shared/kernel/errors.ts';
 import { domainEvent } from '#shared/kernel/events.ts';
 import { canChangeNote, noteEventData, notePrevious, type CreateNoteInput, type Note, type UpdateNoteInput } from './domain.ts';
 import { recordRefKey, type RecordRef, type RelatedRecordType } from '#shared/kernel/related-records.ts';
 import { canSee } from '#shared/kernel/visibility.ts';
 import type { NoteRepository } from './ports.ts';
 import type { Call, Page, PageQuery } from '#shared/kernel/ports.ts';
+import { checkIfMatch, updateVersioned } from '#shared/kernel/versioned-update.ts';
 import { visibleRecordOwner, visibleRecords, type RecordOwners } from '#shared/kernel/record-owners.ts';
 
 // Notes on leads, contacts and deals (F3.4). A note is visible to whoever can see its record
@@ -15,8 +16,6 @@ export interface NotesDeps {
   notes: NoteRepository;
   records: RecordOwners;
 }
-
-const WRITE_ATTEMPTS = 8;
 
 const refOf = (note: Note): RecordRef => ({ resource_type: note.resource_type, resource_id: note.resource_id });
 const noteResource = (note: Note) => ({ resource_type: 'note', resource_id: note.id });
@@ -69,34 +68,32 @@ export async function updateNote(
   patch: UpdateNoteInput,
   ifMatch?: number,
 ): Promise<Note> {
-  for (let attempt = 1; ; attempt++) {
-    const before = await changeableNote(deps, call, id);
-    if (ifMatch !== undefined && ifMatch !== before.version) throw new VersionMismatchError('note', id, before);
-    if (patch.content === undefined || patch.content === before.content) return before;
-    const after: Note = {
-      ...before,
-      content: patch.content,
-      updated_at: call.events.now.toISOString(),
-      version: before.version + 1,
-    };
-    const event = domainEvent(call.events, 'note.updated', noteResource(after), noteEventData(after), {
-      previous: notePrevious(before),
-    });
-    try {
+  return updateVersioned({
+    resource: 'note',
+    id,
+    ifMatch,
+    load: () => changeableNote(deps, call, id),
+    reload: () => deps.notes.get(id),
+    apply: async (before) => {
+      if (patch.content === undefined || patch.content === before.content) return before;
+      const after: Note = {
+        ...before,
+        content: patch.content,
+        updated_at: call.events.now.toISOString(),
+        version: before.version + 1,
+      };
+      const event = domainEvent(call.events, 'note.updated', noteResource(after), noteEventData(after), {
+        previous: notePrevious(before),
+      });
       await deps.notes.update(before, after, [event]);
       return after;
-    } catch (error) {
-      if (!(error instanceof VersionMismatchError)) throw error;
-      if (ifMatch !== undefined || attempt >= WRITE_ATTEMPTS)
-        throw new VersionMismatchError('note', id, (await deps.notes.get(id)) ?? null);
-      await new Promise((r) => setTimeout(r, Math.random() * 15 * attempt));
-    }
-  }
+    },
+  });
 }
 
 export async function deleteNote(deps: NotesDeps, call: Call, id: string, ifMatch?: number): Promise<void> {
   const note = await changeableNote(deps, call, id);
-  if (ifMatch !== undefined && ifMatch !== note.version) throw new VersionMismatchError('note', id, note);
+  await checkIfMatch('note', id, note, ifMatch);
   await deps.notes.delete(note, [domainEvent(call.events, 'note.deleted', noteResource(note), noteEventData(note))]);
 }
 

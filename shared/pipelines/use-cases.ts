@@ -19,6 +19,7 @@ import {
 } from './domain.ts';
 import type { DealMover, PipelineRepository, StageChange } from './ports.ts';
 import type { Call, Page, PageQuery } from '#shared/kernel/ports.ts';
+import { checkIfMatch } from '#shared/kernel/versioned-update.ts';
 
 // Pipelines and stages (F5.1–F5.3). Everyone reads them (deals need them); only admins change
 // them (route contracts enforce the role). Positions are renumbered 1..n on every insert, move
@@ -95,7 +96,7 @@ export async function renamePipeline(
   ifMatch?: number,
 ): Promise<Pipeline> {
   const before = await getPipeline(deps, id);
-  if (ifMatch !== undefined && ifMatch !== before.version) throw new VersionMismatchError('pipeline', id, before);
+  await checkIfMatch('pipeline', id, before, ifMatch);
   if (before.name === input.name) return before;
   const after: Pipeline = { ...before, name: input.name, updated_at: call.events.now.toISOString(), version: before.version + 1 };
   await deps.pipelines.renamePipeline(before, after, [
@@ -109,7 +110,7 @@ export async function renamePipeline(
 /** Only an empty pipeline goes, with its stages; never the company's last one. */
 export async function deletePipeline(deps: PipelinesDeps, call: Call, id: string, ifMatch?: number): Promise<void> {
   const pipeline = await getPipeline(deps, id);
-  if (ifMatch !== undefined && ifMatch !== pipeline.version) throw new VersionMismatchError('pipeline', id, pipeline);
+  await checkIfMatch('pipeline', id, pipeline, ifMatch);
   const stages = await wholePipeline(deps, id);
   const deals = dealCountOf(stages);
   if (deals > 0) {

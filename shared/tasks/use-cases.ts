@@ -1,4 +1,4 @@
-import { ForbiddenError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import { ValidationError } from '#shared/kernel/errors.ts';
 import { changedFields, domainEvent, type DomainEvent } from '#shared/kernel/events.ts';
 import { recordRefKey, type RecordRef, type RelatedRecordType } from '#shared/kernel/related-records.ts';
 import {
@@ -10,8 +10,10 @@ import {
   type TaskView,
   type UpdateTaskInput,
 } from './domain.ts';
-import { canAssignTo, canSee, ownersToQuery, scopeOf } from '#shared/kernel/visibility.ts';
+import { ownersToQuery, scopeOf } from '#shared/kernel/visibility.ts';
+import { checkAssignee, visibleOwned } from '#shared/kernel/ownership.ts';
 import type { Call, Page, PageQuery } from '#shared/kernel/ports.ts';
+import { checkIfMatch, updateVersioned } from '#shared/kernel/versioned-update.ts';
 import { visibleRecordOwner, type RecordOwners } from '#shared/kernel/record-owners.ts';
 import type { TaskRecordLink, TaskRepository } from './ports.ts';
 
@@ -24,23 +26,10 @@ export interface TasksDeps {
   records: RecordOwners;
 }
 
-const WRITE_ATTEMPTS = 8;
-
 const taskResource = (task: Task) => ({ resource_type: 'task', resource_id: task.id });
 
 async function visibleTask(deps: TasksDeps, call: Call, id: string): Promise<Task> {
-  const task = await deps.tasks.get(id);
-  if (!task || !canSee(call.principal, task.owner_id)) throw new NotFoundError('task', id);
-  return task;
-}
-
-function checkAssignee(call: Call, ownerId: string): void {
-  if (canAssignTo(call.principal, ownerId)) return;
-  const rule =
-    call.principal.role === 'user'
-      ? 'users assign tasks to themselves only'
-      : 'managers assign tasks to themselves and their direct reports';
-  throw new ForbiddenError(`You may not assign a task to user ${ownerId}: ${rule}`);
+  return visibleOwned('task', id, await deps.tasks.get(id), call.principal);
 }
 
 async function linkTo(deps: TasksDeps, call: Call, ref: RecordRef | null): Promise<TaskRecordLink | null> {
@@ -54,7 +43,7 @@ export async function getTask(deps: TasksDeps, call: Call, id: string): Promise<
 
 export async function createTask(deps: TasksDeps, call: Call, input: CreateTaskInput): Promise<TaskView> {
   const owner = input.owner_id ?? call.principal.user_id;
-  checkAssignee(call, owner);
+  checkAssignee(call.principal, owner, 'task', { as: 'assignee' });
   const ref = taskRecord({ resource_type: null, resource_id: null }, input);
   const link = await linkTo(deps, call, ref);
   const due = input.due_date ?? null;
@@ -88,22 +77,15 @@ export async function updateTask(
 ): Promise<TaskView> {
   // Without If-Match a concurrent change is merged by replaying the patch on the new state;
   // with it, the caller asked to fail instead (412).
-  for (let attempt = 1; ; attempt++) {
-    const before = await visibleTask(deps, call, id);
-    if (ifMatch !== undefined && ifMatch !== before.version) {
-      throw new VersionMismatchError('task', id, presentTask(before, call.events.now));
-    }
-    try {
-      return await applyPatch(deps, call, before, patch);
-    } catch (error) {
-      if (!(error instanceof VersionMismatchError)) throw error;
-      if (ifMatch !== undefined || attempt >= WRITE_ATTEMPTS) {
-        const current = await deps.tasks.get(id);
-        throw new VersionMismatchError('task', id, current ? presentTask(current, call.events.now) : null);
-      }
-      await new Promise((r) => setTimeout(r, Math.random() * 15 * attempt));
-    }
-  }
+  return updateVersioned({
+    resource: 'task',
+    id,
+    ifMatch,
+    load: () => visibleTask(deps, call, id),
+    reload: () => deps.tasks.get(id),
+    present: (task) => presentTask(task, call.events.now),
+    apply: (before) => applyPatch(deps, call, before, patch),
+  });
 }
 
 async function applyPatch(deps: TasksDeps, call: Call, before: Task, patch: UpdateTaskInput): Promise<TaskView> {
@@ -112,7 +94,7 @@ async function applyPatch(deps: TasksDeps, call: Call, before: Task, patch: Upda
   if (patch.content !== undefined) after.content = patch.content;
   if (patch.due_date !== undefined) after.due_date = patch.due_date;
   if (patch.owner_id !== undefined) after.owner_id = patch.owner_id;
-  if (after.owner_id !== before.owner_id) checkAssignee(call, after.owner_id);
+  if (after.owner_id !== before.owner_id) checkAssignee(call.principal, after.owner_id, 'task', { as: 'assignee' });
 
   const ref = taskRecord(before, patch);
   after.resource_type = ref?.resource_type ?? null;
@@ -149,9 +131,7 @@ async function applyPatch(deps: TasksDeps, call: Call, before: Task, patch: Upda
 
 export async function deleteTask(deps: TasksDeps, call: Call, id: string, ifMatch?: number): Promise<void> {
   const task = await visibleTask(deps, call, id);
-  if (ifMatch !== undefined && ifMatch !== task.version) {
-    throw new VersionMismatchError('task', id, presentTask(task, call.events.now));
-  }
+  await checkIfMatch('task', id, task, ifMatch, (t) => presentTask(t, call.events.now));
   await deps.tasks.delete(task, [domainEvent(call.events, 'task.deleted', taskResource(task), task)]);
 }
 
