@@ -11,7 +11,7 @@ import {
 } from './domain.ts';
 import { EMPTY_ADDRESS, mergeAddress } from './details.ts';
 import type { CustomFieldDefinition } from '#shared/custom-fields/domain.ts';
-import { parseCustomFieldFilters, presentCustomFields, validateCustomFieldInput } from '#shared/custom-fields/domain.ts';
+import { parseCustomFieldFilters } from '#shared/custom-fields/domain.ts';
 import type { DealView } from '#shared/deals/domain.ts';
 import { normalizeTags } from '#shared/deals/domain.ts';
 import { ValidationError } from '#shared/kernel/errors.ts';
@@ -20,6 +20,7 @@ import { ownersToQuery, scopeOf } from '#shared/kernel/visibility.ts';
 import type { ContactDeals, ContactListQuery, ContactReferences, ContactRepository } from './ports.ts';
 import { addressFilterOf } from '#shared/leads/use-cases.ts';
 import { checkAssignee, visibleOwned } from '#shared/kernel/ownership.ts';
+import { storedCustomFields, withCustomFieldNames } from '#shared/custom-fields/use-cases.ts';
 import type { Call, Page, PageQuery } from '#shared/kernel/ports.ts';
 import { sortedPage, textKey } from '#shared/kernel/sorted-lists.ts';
 import { checkIfMatch, updateVersioned } from '#shared/kernel/versioned-update.ts';
@@ -37,10 +38,8 @@ export interface ContactsDeps {
 export const CONTACT_SORT_FIELDS = ['created_at', 'updated_at', 'name', 'first_name', 'last_name'] as const;
 export type ContactSortField = (typeof CONTACT_SORT_FIELDS)[number];
 
-const present = (definitions: CustomFieldDefinition[], contact: Contact): ContactView => ({
-  ...contact,
-  custom_fields: presentCustomFields(definitions, contact.custom_fields),
-});
+const present = (definitions: CustomFieldDefinition[], contact: Contact): ContactView =>
+  withCustomFieldNames(definitions, contact);
 
 async function view(deps: ContactsDeps, contact: Contact): Promise<ContactView> {
   return present(await deps.customFields.definitions('contact'), contact);
@@ -52,12 +51,6 @@ async function visibleContact(deps: ContactsDeps, call: Call, id: string, forCha
 
 export async function getContact(deps: ContactsDeps, call: Call, id: string): Promise<ContactView> {
   return view(deps, await visibleContact(deps, call, id));
-}
-
-function customFieldsOf(definitions: CustomFieldDefinition[], input: unknown, before: Contact['custom_fields']) {
-  const { stored, problems } = validateCustomFieldInput(definitions, input, before, 'body.custom_fields');
-  if (problems.length > 0) throw new ValidationError(problems);
-  return stored;
 }
 
 export const contactRefsOf = (contact: Contact): ContactReferences => ({
@@ -86,7 +79,7 @@ export async function createContact(deps: ContactsDeps, call: Call, input: Creat
       billing_address: mergeAddress(EMPTY_ADDRESS, input.billing_address),
       shipping_address: mergeAddress(EMPTY_ADDRESS, input.shipping_address),
       tags: normalizeTags(input.tags ?? []),
-      custom_fields: customFieldsOf(definitions, input.custom_fields, {}),
+      custom_fields: storedCustomFields(definitions, input.custom_fields, {}),
     },
     { id: call.events.newId(), creator_id: call.principal.user_id, now },
   );
@@ -141,7 +134,7 @@ async function applyPatch(deps: ContactsDeps, call: Call, before: Contact, patch
   merged.address = mergeAddress(before.address, address);
   merged.billing_address = mergeAddress(before.billing_address, billing_address);
   merged.shipping_address = mergeAddress(before.shipping_address, shipping_address);
-  if (custom_fields !== undefined) merged.custom_fields = customFieldsOf(definitions, custom_fields, before.custom_fields);
+  if (custom_fields !== undefined) merged.custom_fields = storedCustomFields(definitions, custom_fields, before.custom_fields);
   if (merged.owner_id !== before.owner_id) checkAssignee(call.principal, merged.owner_id, 'contact');
   const after = checkContact(merged);
 

@@ -7,6 +7,10 @@ import {
   type CustomFieldDefinition,
   type CustomFieldResource,
   type UpdateCustomFieldInput,
+  presentCustomFields,
+  validateCustomFieldInput,
+  type CustomFieldValue,
+  type StoredCustomFields,
 } from './domain.ts';
 import { ConflictError, NotFoundError, ValidationError } from '#shared/kernel/errors.ts';
 import { changedFields, domainEvent } from '#shared/kernel/events.ts';
@@ -192,4 +196,28 @@ export async function deleteCustomField(
     domainEvent(call.events, 'custom_field.deleted', resourceOf(definition), definition),
   ]);
   deps.catalog.invalidate(resourceType);
+}
+
+// --- what record families (leads, contacts, deals) share about custom field values (F6.2) ---
+
+/** A record as the API shows it: its custom field values keyed by field name, deleted fields hidden. */
+export function withCustomFieldNames<T extends { custom_fields: StoredCustomFields }>(
+  definitions: readonly CustomFieldDefinition[],
+  record: T,
+): Omit<T, 'custom_fields'> & { custom_fields: Record<string, CustomFieldValue> } {
+  return { ...record, custom_fields: presentCustomFields(definitions, record.custom_fields) };
+}
+
+/**
+ * A write's custom field values (by name in `input`) merged onto `before` and stored by field id.
+ * Throws ValidationError with one entry per bad field, named `body.custom_fields.<name>`.
+ */
+export function storedCustomFields(
+  definitions: readonly CustomFieldDefinition[],
+  input: unknown,
+  before: StoredCustomFields,
+): StoredCustomFields {
+  const { stored, problems } = validateCustomFieldInput(definitions, input, before, 'body.custom_fields');
+  if (problems.length > 0) throw new ValidationError(problems);
+  return stored;
 }

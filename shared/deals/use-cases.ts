@@ -1,5 +1,5 @@
 import type { CustomFieldDefinition } from '#shared/custom-fields/domain.ts';
-import { parseCustomFieldFilters, presentCustomFields, validateCustomFieldInput } from '#shared/custom-fields/domain.ts';
+import { parseCustomFieldFilters } from '#shared/custom-fields/domain.ts';
 import {
   placeInStage,
   normalizeTags,
@@ -18,6 +18,7 @@ import { ownersToQuery, scopeOf } from '#shared/kernel/visibility.ts';
 import type { DealListQuery, DealReferences, DealRepository } from './ports.ts';
 import type { DealMover, StageReader } from '#shared/pipelines/ports.ts';
 import { checkAssignee, visibleOwned } from '#shared/kernel/ownership.ts';
+import { storedCustomFields, withCustomFieldNames } from '#shared/custom-fields/use-cases.ts';
 import type { Call, Page } from '#shared/kernel/ports.ts';
 import { sortedPage } from '#shared/kernel/sorted-lists.ts';
 import { checkIfMatch, updateVersioned } from '#shared/kernel/versioned-update.ts';
@@ -48,7 +49,7 @@ export const DEAL_SORT_FIELDS = [
 export type DealSortField = (typeof DEAL_SORT_FIELDS)[number];
 
 async function view(deps: DealsDeps, deal: Deal): Promise<DealView> {
-  return { ...deal, custom_fields: presentCustomFields(await deps.customFields.definitions('deal'), deal.custom_fields) };
+  return withCustomFieldNames(await deps.customFields.definitions('deal'), deal);
 }
 
 async function visibleDeal(deps: DealsDeps, call: Call, id: string, forChange = false): Promise<Deal> {
@@ -77,16 +78,6 @@ async function resolveStage(
   const first = (await deps.stages.ofPipeline(pipelineId)).find((s) => s.category === 'active');
   if (!first) throw ValidationError.field('body.pipeline_id', `no pipeline ${pipelineId}`);
   return first;
-}
-
-function customFieldsOf(
-  definitions: CustomFieldDefinition[],
-  input: unknown,
-  before: Deal['custom_fields'],
-): Deal['custom_fields'] {
-  const { stored, problems } = validateCustomFieldInput(definitions, input, before, 'body.custom_fields');
-  if (problems.length > 0) throw new ValidationError(problems);
-  return stored;
 }
 
 const refsOf = (deal: Deal): DealReferences => ({
@@ -128,7 +119,7 @@ export async function buildDeal(deps: DealsDeps, call: Call, input: CreateDealIn
     loss_reason_id: input.loss_reason_id ?? null,
     unqualified_reason_id: input.unqualified_reason_id ?? null,
     tags: normalizeTags(input.tags ?? []),
-    custom_fields: customFieldsOf(definitions, input.custom_fields, {}),
+    custom_fields: storedCustomFields(definitions, input.custom_fields, {}),
     last_stage_change_at: now,
     last_stage_change_by_id: call.principal.user_id,
     added_at: input.added_at ?? now,
@@ -177,7 +168,7 @@ async function applyPatch(deps: DealsDeps, call: Call, before: Deal, patch: Upda
   for (const [key, v] of Object.entries(plain)) if (v !== undefined) (after as unknown as Record<string, unknown>)[key] = v;
   if (value !== undefined) after.value = parseAmount(value, 'body.value');
   if (tags !== undefined) after.tags = normalizeTags(tags);
-  if (custom_fields !== undefined) after.custom_fields = customFieldsOf(definitions, custom_fields, before.custom_fields);
+  if (custom_fields !== undefined) after.custom_fields = storedCustomFields(definitions, custom_fields, before.custom_fields);
   if (after.owner_id !== before.owner_id) checkAssignee(call.principal, after.owner_id, 'deal');
 
   const wantsStage =
@@ -192,8 +183,7 @@ async function applyPatch(deps: DealsDeps, call: Call, before: Deal, patch: Upda
   }
 
   const previous = changedFields(before, after);
-  if (Object.keys(previous).length === 0)
-    return { ...before, custom_fields: presentCustomFields(definitions, before.custom_fields) };
+  if (Object.keys(previous).length === 0) return withCustomFieldNames(definitions, before);
   after.updated_at = now;
   after.version = before.version + 1;
   const events: DomainEvent[] = [domainEvent(call.events, 'deal.updated', dealResource(after), after, { previous })];
@@ -214,7 +204,7 @@ async function applyPatch(deps: DealsDeps, call: Call, before: Deal, patch: Upda
     );
   }
   await deps.deals.update(before, after, refsOf(after), events);
-  return { ...after, custom_fields: presentCustomFields(definitions, after.custom_fields) };
+  return withCustomFieldNames(definitions, after);
 }
 
 export async function deleteDeal(deps: DealsDeps, call: Call, id: string, ifMatch?: number): Promise<void> {
@@ -251,7 +241,7 @@ export interface DealListRequest {
 export async function listDeals(deps: DealsDeps, call: Call, request: DealListRequest): Promise<Page<DealView>> {
   const owners = ownersToQuery(scopeOf(call.principal), request.owner_id);
   const definitions = await deps.customFields.definitions('deal');
-  const present = (deal: Deal): DealView => ({ ...deal, custom_fields: presentCustomFields(definitions, deal.custom_fields) });
+  const present = (deal: Deal): DealView => withCustomFieldNames(definitions, deal);
   if (owners !== 'all' && owners.length === 0) return { items: [], next_cursor: null };
   const sortBy = request.sort_by ?? 'created_at';
   const order = request.sort_order ?? 'desc';

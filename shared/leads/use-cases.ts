@@ -1,8 +1,7 @@
 import { addressFilterValue, EMPTY_ADDRESS, mergeAddress } from '#shared/contacts/details.ts';
 import type { CustomFieldDefinition } from '#shared/custom-fields/domain.ts';
-import { parseCustomFieldFilters, presentCustomFields, validateCustomFieldInput } from '#shared/custom-fields/domain.ts';
+import { parseCustomFieldFilters } from '#shared/custom-fields/domain.ts';
 import { normalizeTags } from '#shared/deals/domain.ts';
-import { ValidationError } from '#shared/kernel/errors.ts';
 import { changedFields, domainEvent, type DomainEvent } from '#shared/kernel/events.ts';
 import {
   assertNotConverted,
@@ -17,6 +16,7 @@ import { ownersToQuery, scopeOf } from '#shared/kernel/visibility.ts';
 import type { AddressFilter } from '#shared/contacts/ports.ts';
 import type { LeadListQuery, LeadReferences, LeadRepository } from './ports.ts';
 import { checkAssignee, visibleOwned } from '#shared/kernel/ownership.ts';
+import { storedCustomFields, withCustomFieldNames } from '#shared/custom-fields/use-cases.ts';
 import type { Call, Page } from '#shared/kernel/ports.ts';
 import { sortedPage, textKey } from '#shared/kernel/sorted-lists.ts';
 import { checkIfMatch, updateVersioned } from '#shared/kernel/versioned-update.ts';
@@ -32,10 +32,7 @@ export interface LeadsDeps {
 export const LEAD_SORT_FIELDS = ['created_at', 'updated_at', 'first_name', 'last_name', 'organization_name', 'status'] as const;
 export type LeadSortField = (typeof LEAD_SORT_FIELDS)[number];
 
-const present = (definitions: CustomFieldDefinition[], lead: Lead): LeadView => ({
-  ...lead,
-  custom_fields: presentCustomFields(definitions, lead.custom_fields),
-});
+const present = (definitions: CustomFieldDefinition[], lead: Lead): LeadView => withCustomFieldNames(definitions, lead);
 
 async function view(deps: LeadsDeps, lead: Lead): Promise<LeadView> {
   return present(await deps.customFields.definitions('lead'), lead);
@@ -47,12 +44,6 @@ async function visibleLead(deps: LeadsDeps, call: Call, id: string, forChange = 
 
 export async function getLead(deps: LeadsDeps, call: Call, id: string): Promise<LeadView> {
   return view(deps, await visibleLead(deps, call, id));
-}
-
-function customFieldsOf(definitions: CustomFieldDefinition[], input: unknown, before: Lead['custom_fields']) {
-  const { stored, problems } = validateCustomFieldInput(definitions, input, before, 'body.custom_fields');
-  if (problems.length > 0) throw new ValidationError(problems);
-  return stored;
 }
 
 const refsOf = (lead: Lead): LeadReferences => ({
@@ -87,7 +78,7 @@ export async function createLead(deps: LeadsDeps, call: Call, input: CreateLeadI
     industry: input.industry ?? null,
     address: mergeAddress(EMPTY_ADDRESS, input.address),
     tags: normalizeTags(input.tags ?? []),
-    custom_fields: customFieldsOf(definitions, input.custom_fields, {}),
+    custom_fields: storedCustomFields(definitions, input.custom_fields, {}),
     converted_at: null,
     converted_contact_id: null,
     converted_organization_id: null,
@@ -130,7 +121,7 @@ async function applyPatch(deps: LeadsDeps, call: Call, before: Lead, patch: Upda
   for (const [key, v] of Object.entries(plain)) if (v !== undefined) (merged as unknown as Record<string, unknown>)[key] = v;
   if (tags !== undefined) merged.tags = normalizeTags(tags);
   merged.address = mergeAddress(before.address, address);
-  if (custom_fields !== undefined) merged.custom_fields = customFieldsOf(definitions, custom_fields, before.custom_fields);
+  if (custom_fields !== undefined) merged.custom_fields = storedCustomFields(definitions, custom_fields, before.custom_fields);
   if (merged.owner_id !== before.owner_id) checkAssignee(call.principal, merged.owner_id, 'lead');
   const after = checkLead(merged);
 
