@@ -1,7 +1,6 @@
 import { cachedStageCategories, type ContactStatusDeps } from './status.ts';
-import type { ContactDealStages } from './ports.ts';
 import type { ContactsDeps } from './use-cases.ts';
-import { listDeals } from '#shared/deals/use-cases.ts';
+import { dealStageIdsOfContact, listDeals } from '#shared/deals/use-cases.ts';
 import { DynamoContactRepository } from './dynamodb.ts';
 import { customFieldAdapters } from '#shared/custom-fields/runtime.ts';
 import { dealAdapters } from '#shared/deals/runtime.ts';
@@ -25,32 +24,13 @@ export function contactAdapters(): ContactsDeps {
   return deps;
 }
 
-/** Stage ids of a contact's deals, read a page of 100 at a time through the deals repository. */
-function dealStagesOfContact(): ContactDealStages {
-  return {
-    async stageIdsOf(contactId, max) {
-      const stageIds: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await dealAdapters().deals.list(
-          { owners: 'all', contact_id: contactId, order: 'desc' },
-          { limit: Math.min(100, max - stageIds.length), cursor },
-        );
-        stageIds.push(...page.items.map((deal) => deal.stage_id));
-        cursor = page.next_cursor ?? undefined;
-      } while (cursor && stageIds.length < max);
-      return { stage_ids: stageIds, truncated: cursor !== undefined };
-    },
-  };
-}
-
 let statusDeps: ContactStatusDeps | undefined;
 
 /** What the contact-status bus consumer needs. */
 export function contactStatusAdapters(): ContactStatusDeps {
   statusDeps ??= {
     contacts: contactAdapters().contacts,
-    deals: dealStagesOfContact(),
+    deals: { stageIdsOf: (contactId, max) => dealStageIdsOfContact(dealAdapters().deals, contactId, max) },
     stages: cachedStageCategories(pipelineAdapters().pipelines),
     clock: runtimeClock,
     newId: runtimeIds,

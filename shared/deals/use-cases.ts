@@ -314,6 +314,28 @@ export async function dissociateContact(deps: DealsDeps, call: Call, id: string,
   ]);
 }
 
+/**
+ * Stage ids of a contact's deals, whoever owns them, newest first: at most `max`, read a page of
+ * 100 at a time (`truncated` when more exist). What a contact's statuses are computed from.
+ */
+export async function dealStageIdsOfContact(
+  deals: DealRepository,
+  contactId: string,
+  max: number,
+): Promise<{ stage_ids: string[]; truncated: boolean }> {
+  const stageIds: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deals.list(
+      { owners: 'all', contact_id: contactId, order: 'desc' },
+      { limit: Math.min(100, max - stageIds.length), cursor },
+    );
+    stageIds.push(...page.items.map((deal) => deal.stage_id));
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor && stageIds.length < max);
+  return { stage_ids: stageIds, truncated: cursor !== undefined };
+}
+
 /** Stage deletion's move (F5.3): each deal changes stage as its own change, with history. */
 export function dealMover(deps: DealsDeps): DealMover {
   return {
