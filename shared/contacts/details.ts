@@ -9,8 +9,15 @@ import { text } from '#shared/kernel/schema.ts';
 export const ADDRESS_PARTS = ['line1', 'city', 'postal_code', 'state', 'country'] as const;
 export type AddressPart = (typeof ADDRESS_PARTS)[number];
 
-/** A postal address; every part may be unknown. */
-export type Address = Record<AddressPart, string | null>;
+/** A postal address as records hold it; every part may be unknown (null). */
+export const addressSchema = z.object({
+  line1: z.nullable(z.string()),
+  city: z.nullable(z.string()),
+  postal_code: z.nullable(z.string()),
+  state: z.nullable(z.string()),
+  country: z.nullable(z.string()),
+});
+export type Address = z.output<typeof addressSchema>;
 
 export const EMPTY_ADDRESS: Readonly<Address> = Object.freeze({
   line1: null,
@@ -35,14 +42,6 @@ export type AddressInput = z.output<typeof addressInput>;
 
 /** `null` for the whole address clears every part. */
 export const nullableAddressInput = z.nullable(addressInput);
-
-export const addressSchema = z.object({
-  line1: z.nullable(z.string()),
-  city: z.nullable(z.string()),
-  postal_code: z.nullable(z.string()),
-  state: z.nullable(z.string()),
-  country: z.nullable(z.string()),
-});
 
 /** The address after a request: parts named are set or cleared, others stay as they were. */
 export function mergeAddress(before: Address, input: AddressInput | null | undefined): Address {
@@ -83,8 +82,8 @@ export const contactDetailFields = {
   tags: z.optional(tagsSchema),
 };
 
-/** The same fields as the API shows them (view schemas). */
-export const contactDetailViewFields = {
+/** The same fields as records hold them (and the API shows them), for the record schemas. */
+export const contactDetailRecordFields = {
   title: z.nullable(z.string()),
   description: z.nullable(z.string()),
   email: z.nullable(z.string()),

@@ -2,13 +2,12 @@ import * as z from 'zod/mini';
 import {
   addressSchema,
   contactDetailFields,
-  contactDetailViewFields,
+  contactDetailRecordFields,
   EMPTY_ADDRESS,
   fullName,
   nullableAddressInput,
-  type Address,
 } from './details.ts';
-import type { CustomFieldValue, StoredCustomFields } from '#shared/custom-fields/domain.ts';
+import { customFieldValuesSchema } from '#shared/custom-fields/domain.ts';
 import { ValidationError, type FieldProblem } from '#shared/kernel/errors.ts';
 import type { StageCategory } from '#shared/pipelines/defaults.ts';
 import { idSchema, notEmpty, text } from '#shared/kernel/schema.ts';
@@ -23,41 +22,37 @@ export type ProspectStatus = (typeof PROSPECT_STATUSES)[number];
 export const CUSTOMER_STATUSES = ['none', 'current', 'past'] as const;
 export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
 
-export interface Contact {
-  id: string;
+/**
+ * A contact as stored and as the API shows it. Stored, custom_fields holds values by field id;
+ * the API shows them by field name (presentCustomFields).
+ */
+export const contactSchema = z.object({
+  id: z.string(),
   /** Fixed at creation. */
-  is_organization: boolean;
+  is_organization: z.boolean(),
   /** An organisation's name; for a person, "first last" (derived, for display and search). */
-  name: string;
-  first_name: string | null;
-  last_name: string | null;
+  name: z.string(),
+  first_name: z.nullable(z.string()),
+  last_name: z.nullable(z.string()),
   /** A person's organisation (an organisation contact); always null for organisations. */
-  contact_id: string | null;
-  title: string | null;
-  description: string | null;
-  owner_id: string;
-  creator_id: string;
-  source_id: string | null;
-  email: string | null;
-  phone: string | null;
-  mobile: string | null;
-  website: string | null;
-  industry: string | null;
-  address: Address;
-  billing_address: Address;
-  shipping_address: Address;
-  prospect_status: ProspectStatus;
-  customer_status: CustomerStatus;
-  tags: string[];
-  /** By field id; shown by name (see presentCustomFields). */
-  custom_fields: StoredCustomFields;
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
+  contact_id: z.nullable(z.string()),
+  owner_id: z.string(),
+  creator_id: z.string(),
+  source_id: z.nullable(z.string()),
+  ...contactDetailRecordFields,
+  billing_address: addressSchema,
+  shipping_address: addressSchema,
+  prospect_status: z.enum(PROSPECT_STATUSES),
+  customer_status: z.enum(CUSTOMER_STATUSES),
+  custom_fields: customFieldValuesSchema,
+  created_at: z.string(),
+  updated_at: z.string(),
+  version: z.int(),
+});
+export type Contact = z.output<typeof contactSchema>;
 
-/** A contact as the API shows it: custom fields by name. */
-export type ContactView = Omit<Contact, 'custom_fields'> & { custom_fields: Record<string, CustomFieldValue> };
+/** A contact as the API shows it: the same shape, custom fields by name. */
+export type ContactView = Contact;
 
 const contactFields = {
   name: z.optional(z.nullable(text(255))),
@@ -80,27 +75,6 @@ export const createContactInput = z.strictObject({ is_organization: z.optional(z
 export const updateContactInput = z.strictObject({ is_organization: z.optional(z.boolean()), ...contactFields }).check(notEmpty);
 export type CreateContactInput = z.output<typeof createContactInput>;
 export type UpdateContactInput = z.output<typeof updateContactInput>;
-
-export const contactViewSchema = z.object({
-  id: z.string(),
-  is_organization: z.boolean(),
-  name: z.string(),
-  first_name: z.nullable(z.string()),
-  last_name: z.nullable(z.string()),
-  contact_id: z.nullable(z.string()),
-  owner_id: z.string(),
-  creator_id: z.string(),
-  source_id: z.nullable(z.string()),
-  ...contactDetailViewFields,
-  billing_address: addressSchema,
-  shipping_address: addressSchema,
-  prospect_status: z.enum(PROSPECT_STATUSES),
-  customer_status: z.enum(CUSTOMER_STATUSES),
-  custom_fields: z.record(z.string(), z.unknown()),
-  created_at: z.string(),
-  updated_at: z.string(),
-  version: z.int(),
-});
 
 /**
  * What a request may not name, whatever the record: prospect_status at all (it follows the

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { CONTACT_SORT_FIELDS } from './use-cases.ts';
-import { contactViewSchema, createContactInput, CUSTOMER_STATUSES, PROSPECT_STATUSES, updateContactInput } from './domain.ts';
-import { dealViewSchema } from '#shared/deals/domain.ts';
+import { contactSchema, createContactInput, CUSTOMER_STATUSES, PROSPECT_STATUSES, updateContactInput } from './domain.ts';
+import { dealSchema } from '#shared/deals/domain.ts';
 import { idSchema } from '#shared/kernel/schema.ts';
 import { ALL_ROLES, route } from '#shared/platform/http/contract.ts';
 import { idParams, pageOf, pageQueryFields, queryBoolean } from '#shared/platform/http/schemas.ts';
@@ -34,7 +34,7 @@ export const listContactsRoute = route({
     sort_by: z.optional(z.enum(CONTACT_SORT_FIELDS)),
     sort_order: z.optional(z.enum(['asc', 'desc'])),
   }),
-  response: pageOf(contactViewSchema),
+  response: pageOf(contactSchema),
   status: 200,
   tags,
 });
@@ -47,7 +47,7 @@ export const getContactRoute = route({
   summary: 'Read a contact',
   access: ALL_ROLES,
   params: idParams,
-  response: contactViewSchema,
+  response: contactSchema,
   status: 200,
   tags,
 });
@@ -60,7 +60,7 @@ export const createContactRoute = route({
   summary: 'Create a contact',
   access: ALL_ROLES,
   body: createContactInput,
-  response: contactViewSchema,
+  response: contactSchema,
   status: 201,
   idempotent: true,
   tags,
@@ -75,7 +75,7 @@ export const updateContactRoute = route({
   access: ALL_ROLES,
   params: idParams,
   body: updateContactInput,
-  response: contactViewSchema,
+  response: contactSchema,
   status: 200,
   conditional: true,
   tags,
@@ -103,7 +103,7 @@ export const listContactDealsRoute = route({
   access: ALL_ROLES,
   params: idParams,
   query: z.strictObject(pageQueryFields),
-  response: pageOf(dealViewSchema),
+  response: pageOf(dealSchema),
   status: 200,
   tags,
 });

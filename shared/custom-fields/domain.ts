@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ValidationError, type FieldProblem } from '#shared/kernel/errors.ts';
-import { idSchema, notEmpty, text } from '#shared/kernel/schema.ts';
+import { notEmpty, text } from '#shared/kernel/schema.ts';
 
 // Custom fields of leads, contacts and deals (F6.1, F6.2), with Sell's type names. Records
 // store values by field id (a rename keeps them, a deleted field's values vanish from reads);
@@ -9,10 +9,6 @@ import { idSchema, notEmpty, text } from '#shared/kernel/schema.ts';
 
 export const CUSTOM_FIELD_RESOURCES = ['lead', 'contact', 'deal'] as const;
 export type CustomFieldResource = (typeof CUSTOM_FIELD_RESOURCES)[number];
-
-/** The plural in API paths (`/custom_fields/deals`), Sell style, and the resource it names. */
-export const CUSTOM_FIELD_RESOURCE_PATHS = { leads: 'lead', contacts: 'contact', deals: 'deal' } as const;
-export type CustomFieldResourcePath = keyof typeof CUSTOM_FIELD_RESOURCE_PATHS;
 
 export const CUSTOM_FIELD_TYPES = [
   'string',
@@ -65,44 +61,32 @@ export type CustomFieldValue = string | number | boolean | string[] | CustomFiel
 /** What records store: values by field id. */
 export type StoredCustomFields = Record<string, CustomFieldValue>;
 
-export interface CustomFieldDefinition {
-  id: string;
-  resource_type: CustomFieldResource;
-  name: string;
-  type: CustomFieldType;
-  /** The allowed values of list and multi_select_list fields, in display order; null otherwise. */
-  choices: string[] | null;
-  /** Whether lists may filter on it (`custom_fields[<name>]=<value>`). */
-  filterable: boolean;
-  /** How many records hold a value (kept by the record writes, in their transactions). */
-  value_count: number;
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
+/**
+ * The `custom_fields` of a record: values by field id as stored, by field name as the API
+ * shows them. Each value is checked against its definition (validateCustomFieldInput), not
+ * by this schema, which only gives the type.
+ */
+export const customFieldValuesSchema = z.record(z.string(), z.custom<CustomFieldValue>());
 
 // ---- Definitions: schemas and rules --------------------------------------------------------
 
-const resourcePathSchema = z.enum(Object.keys(CUSTOM_FIELD_RESOURCE_PATHS) as [CustomFieldResourcePath]);
-
-/** `/custom_fields/{resource_type}`: the plural in the path, the singular out. */
-export const customFieldResourceParam = z.pipe(
-  resourcePathSchema,
-  z.transform((path: CustomFieldResourcePath): CustomFieldResource => CUSTOM_FIELD_RESOURCE_PATHS[path]),
-);
-
+/** A custom field's definition, as stored and as the API shows it. */
 export const customFieldSchema = z.object({
   id: z.string(),
   resource_type: z.enum(CUSTOM_FIELD_RESOURCES),
   name: z.string(),
   type: z.enum(CUSTOM_FIELD_TYPES),
+  /** The allowed values of list and multi_select_list fields, in display order; null otherwise. */
   choices: z.nullable(z.array(z.string())),
+  /** Whether lists may filter on it (`custom_fields[<name>]=<value>`). */
   filterable: z.boolean(),
+  /** How many records hold a value (kept by the record writes, in their transactions). */
   value_count: z.int(),
   created_at: z.string(),
   updated_at: z.string(),
   version: z.int(),
 });
+export type CustomFieldDefinition = z.output<typeof customFieldSchema>;
 
 const nameSchema = text(MAX_NAME_LENGTH).check(
   // eslint-disable-next-line no-control-regex
@@ -131,8 +115,6 @@ export const updateCustomFieldInput = z
   })
   .check(notEmpty);
 export type UpdateCustomFieldInput = z.output<typeof updateCustomFieldInput>;
-
-export { idSchema };
 
 /**
  * The rules between a definition's fields, checked on the definition as it would be saved

@@ -1,11 +1,6 @@
 import * as z from 'zod/mini';
-import {
-  createCustomFieldInput,
-  customFieldResourceParam,
-  customFieldSchema,
-  idSchema,
-  updateCustomFieldInput,
-} from './domain.ts';
+import { createCustomFieldInput, customFieldSchema, updateCustomFieldInput, type CustomFieldResource } from './domain.ts';
+import { idSchema } from '#shared/kernel/schema.ts';
 import { ADMIN_ONLY, ALL_ROLES, route } from '#shared/platform/http/contract.ts';
 import { pageOf, pageQueryFields } from '#shared/platform/http/schemas.ts';
 
@@ -14,6 +9,16 @@ import { pageOf, pageQueryFields } from '#shared/platform/http/schemas.ts';
 
 const family = 'custom-fields';
 const tags = ['custom_fields'];
+
+/** The plural in API paths (`/custom_fields/deals`), Sell style, and the resource it names. */
+export const CUSTOM_FIELD_RESOURCE_PATHS = { leads: 'lead', contacts: 'contact', deals: 'deal' } as const;
+export type CustomFieldResourcePath = keyof typeof CUSTOM_FIELD_RESOURCE_PATHS;
+
+/** `/custom_fields/{resource_type}`: the plural in the path, the singular out. */
+export const customFieldResourceParam = z.pipe(
+  z.enum(Object.keys(CUSTOM_FIELD_RESOURCE_PATHS) as [CustomFieldResourcePath]),
+  z.transform((path: CustomFieldResourcePath): CustomFieldResource => CUSTOM_FIELD_RESOURCE_PATHS[path]),
+);
 
 const resourceParams = z.strictObject({ resource_type: customFieldResourceParam });
 const fieldParams = z.strictObject({ resource_type: customFieldResourceParam, id: idSchema });

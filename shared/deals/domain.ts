@@ -1,63 +1,69 @@
 import * as z from 'zod/mini';
 import { currencySchema } from '#shared/identity/account.ts';
-import type { CustomFieldValue, StoredCustomFields } from '#shared/custom-fields/domain.ts';
+import { customFieldValuesSchema } from '#shared/custom-fields/domain.ts';
 import { ValidationError, type FieldProblem } from '#shared/kernel/errors.ts';
 import type { Stage } from '#shared/pipelines/domain.ts';
 import { idSchema, notEmpty, text } from '#shared/kernel/schema.ts';
 
 // Deals (F4.1–F4.4) with Zendesk Sell's field names and meanings.
 
-export interface Deal {
-  id: string;
-  name: string;
+/**
+ * A deal as stored and as the API shows it. Stored, custom_fields holds values by field id;
+ * the API shows them by field name (presentCustomFields).
+ */
+export const dealSchema = z.object({
+  id: z.string(),
+  name: z.string(),
   /** Exact decimal as a string ("1250.50"). */
-  value: string;
-  currency: string;
-  owner_id: string;
-  creator_id: string;
-  contact_id: string | null;
-  organization_id: string | null;
-  pipeline_id: string;
-  stage_id: string;
-  hot: boolean;
-  estimated_close_date: string | null;
-  customized_win_likelihood: number | null;
-  source_id: string | null;
-  loss_reason_id: string | null;
-  unqualified_reason_id: string | null;
-  tags: string[];
-  /** By field id; shown by name (see presentCustomFields). */
-  custom_fields: StoredCustomFields;
-  last_stage_change_at: string;
-  last_stage_change_by_id: string;
-  added_at: string;
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
+  value: z.string(),
+  currency: z.string(),
+  owner_id: z.string(),
+  creator_id: z.string(),
+  contact_id: z.nullable(z.string()),
+  organization_id: z.nullable(z.string()),
+  pipeline_id: z.string(),
+  stage_id: z.string(),
+  hot: z.boolean(),
+  estimated_close_date: z.nullable(z.string()),
+  customized_win_likelihood: z.nullable(z.int()),
+  source_id: z.nullable(z.string()),
+  loss_reason_id: z.nullable(z.string()),
+  unqualified_reason_id: z.nullable(z.string()),
+  tags: z.array(z.string()),
+  custom_fields: customFieldValuesSchema,
+  last_stage_change_at: z.string(),
+  last_stage_change_by_id: z.string(),
+  added_at: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  version: z.int(),
+});
+export type Deal = z.output<typeof dealSchema>;
 
-/** A deal as the API shows it: custom fields by name. */
-export type DealView = Omit<Deal, 'custom_fields'> & { custom_fields: Record<string, CustomFieldValue> };
+/** A deal as the API shows it: the same shape, custom fields by name. */
+export type DealView = Deal;
 
 /** One stay of a deal in a stage (F4.4): entered, and left when it moved on. */
-export interface StageChange {
-  id: string;
-  deal_id: string;
-  pipeline_id: string;
-  stage_id: string;
-  entered_at: string;
-  entered_by_id: string;
-  left_at: string | null;
-  left_by_id: string | null;
-}
+export const stageChangeSchema = z.object({
+  id: z.string(),
+  deal_id: z.string(),
+  pipeline_id: z.string(),
+  stage_id: z.string(),
+  entered_at: z.string(),
+  entered_by_id: z.string(),
+  left_at: z.nullable(z.string()),
+  left_by_id: z.nullable(z.string()),
+});
+export type StageChange = z.output<typeof stageChangeSchema>;
 
 /** A contact linked to a deal beside its primary contact, with a role ("decision maker"...). */
-export interface AssociatedContact {
-  deal_id: string;
-  contact_id: string;
-  role: string | null;
-  created_at: string;
-}
+export const associatedContactSchema = z.object({
+  deal_id: z.string(),
+  contact_id: z.string(),
+  role: z.nullable(z.string()),
+  created_at: z.string(),
+});
+export type AssociatedContact = z.output<typeof associatedContactSchema>;
 
 const isRealDate = (value: string): boolean => {
   const date = new Date(`${value}T00:00:00Z`);
@@ -100,51 +106,6 @@ export const updateDealInput = z.strictObject(optionalFields).check(notEmpty);
 
 export type CreateDealInput = z.output<typeof createDealInput>;
 export type UpdateDealInput = z.output<typeof updateDealInput>;
-
-export const dealViewSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  value: z.string(),
-  currency: z.string(),
-  owner_id: z.string(),
-  creator_id: z.string(),
-  contact_id: z.nullable(z.string()),
-  organization_id: z.nullable(z.string()),
-  pipeline_id: z.string(),
-  stage_id: z.string(),
-  hot: z.boolean(),
-  estimated_close_date: z.nullable(z.string()),
-  customized_win_likelihood: z.nullable(z.int()),
-  source_id: z.nullable(z.string()),
-  loss_reason_id: z.nullable(z.string()),
-  unqualified_reason_id: z.nullable(z.string()),
-  tags: z.array(z.string()),
-  custom_fields: z.record(z.string(), z.unknown()),
-  last_stage_change_at: z.string(),
-  last_stage_change_by_id: z.string(),
-  added_at: z.string(),
-  created_at: z.string(),
-  updated_at: z.string(),
-  version: z.int(),
-});
-
-export const stageChangeSchema = z.object({
-  id: z.string(),
-  deal_id: z.string(),
-  pipeline_id: z.string(),
-  stage_id: z.string(),
-  entered_at: z.string(),
-  entered_by_id: z.string(),
-  left_at: z.nullable(z.string()),
-  left_by_id: z.nullable(z.string()),
-});
-
-export const associatedContactSchema = z.object({
-  deal_id: z.string(),
-  contact_id: z.string(),
-  role: z.nullable(z.string()),
-  created_at: z.string(),
-});
 
 export const associateContactInput = z.strictObject({
   contact_id: idSchema,

@@ -5,14 +5,15 @@ import {
   associatedContactSchema,
   createDealInput,
   dateSchema,
-  dealViewSchema,
+  dealSchema,
   stageChangeSchema,
   updateDealInput,
 } from './domain.ts';
 import { STAGE_CATEGORIES } from '#shared/pipelines/defaults.ts';
 import { idSchema } from '#shared/kernel/schema.ts';
 import { ALL_ROLES, route } from '#shared/platform/http/contract.ts';
-import { idParams, pageOf, pageQueryFields, queryBoolean } from '#shared/platform/http/schemas.ts';
+import { idParams, itemsOf, pageOf, pageQueryFields, queryBoolean } from '#shared/platform/http/schemas.ts';
+import { listQueryWithCustomFields } from '#shared/platform/http/list-query.ts';
 
 // Deals (F4.1–F4.4): every role works its own deals; visibility decides the rest.
 
@@ -37,18 +38,8 @@ const listFields = {
   sort_order: z.optional(z.enum(['asc', 'desc'])),
 };
 
-const CUSTOM_FIELD_FILTER = /^custom_fields\[[^\]]+\]$/;
-
 /** Named fields, plus custom_fields[<name>] filters; any other key is refused by name. */
-const dealListQuery = z.looseObject(listFields).check(
-  z.superRefine((query, ctx) => {
-    for (const key of Object.keys(query)) {
-      if (!(key in listFields) && !CUSTOM_FIELD_FILTER.test(key)) {
-        ctx.issues.push({ code: 'custom', path: [key], message: 'is not a known filter', input: query });
-      }
-    }
-  }),
-);
+const dealListQuery = listQueryWithCustomFields(listFields);
 
 export const listDealsRoute = route({
   id: 'listDeals',
@@ -58,7 +49,7 @@ export const listDealsRoute = route({
   summary: 'List deals',
   access: ALL_ROLES,
   query: dealListQuery,
-  response: pageOf(dealViewSchema),
+  response: pageOf(dealSchema),
   status: 200,
   tags,
 });
@@ -96,7 +87,7 @@ export const getDealRoute = route({
   summary: 'Read a deal',
   access: ALL_ROLES,
   params: idParams,
-  response: dealViewSchema,
+  response: dealSchema,
   status: 200,
   tags,
 });
@@ -109,7 +100,7 @@ export const createDealRoute = route({
   summary: 'Create a deal',
   access: ALL_ROLES,
   body: createDealInput,
-  response: dealViewSchema,
+  response: dealSchema,
   status: 201,
   idempotent: true,
   tags,
@@ -124,7 +115,7 @@ export const updateDealRoute = route({
   access: ALL_ROLES,
   params: idParams,
   body: updateDealInput,
-  response: dealViewSchema,
+  response: dealSchema,
   status: 200,
   conditional: true,
   tags,
@@ -151,7 +142,7 @@ export const dealStageChangesRoute = route({
   summary: "Read a deal's stage history",
   access: ALL_ROLES,
   params: idParams,
-  response: z.object({ items: z.array(stageChangeSchema) }),
+  response: itemsOf(stageChangeSchema),
   status: 200,
   tags,
 });
@@ -164,7 +155,7 @@ export const listAssociatedContactsRoute = route({
   summary: "List a deal's associated contacts",
   access: ALL_ROLES,
   params: idParams,
-  response: z.object({ items: z.array(associatedContactSchema) }),
+  response: itemsOf(associatedContactSchema),
   status: 200,
   tags,
 });

@@ -4,16 +4,7 @@ import { notEmpty, text } from '#shared/kernel/schema.ts';
 // The company's account settings (GET/PATCH /account); Sell's names. The deployment config
 // gives the defaults until an admin changes them.
 
-export interface Account {
-  name: string;
-  currency: string;
-  timezone: string;
-  time_format: '12h' | '24h';
-  logo_url: string | null;
-  updated_at: string | null;
-  version: number;
-}
-
+/** The account settings; `updated_at` is null until an admin first changes them. */
 export const accountSchema = z.object({
   name: z.string(),
   currency: z.string(),
@@ -23,6 +14,7 @@ export const accountSchema = z.object({
   updated_at: z.nullable(z.string()),
   version: z.int(),
 });
+export type Account = z.output<typeof accountSchema>;
 
 export function isTimeZone(tz: string): boolean {
   try {

@@ -1,36 +1,13 @@
-import { ROLES, type Role } from '#shared/kernel/roles.ts';
 import * as z from 'zod/mini';
+import { ROLES, type Role } from '#shared/kernel/roles.ts';
 import { idSchema, notEmpty, text } from '#shared/kernel/schema.ts';
-
-export { idSchema };
 
 // Users and teams (X3), with Sell's field names where Sell has them.
 
 export const USER_STATUSES = ['active', 'inactive'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
-export interface User {
-  id: string;
-  name: string;
-  email: string;
-  role: Role;
-  status: UserStatus;
-  reports_to: string | null;
-  team_id: string | null;
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
-
-export interface Team {
-  id: string;
-  name: string;
-  member_count: number;
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
-
+/** A CRM user, as stored and as the API shows it. */
 export const userSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -43,6 +20,7 @@ export const userSchema = z.object({
   updated_at: z.string(),
   version: z.int(),
 });
+export type User = z.output<typeof userSchema>;
 
 export const teamSchema = z.object({
   id: z.string(),
@@ -52,6 +30,7 @@ export const teamSchema = z.object({
   updated_at: z.string(),
   version: z.int(),
 });
+export type Team = z.output<typeof teamSchema>;
 
 export const createUserInput = z.strictObject({
   name: text(200),

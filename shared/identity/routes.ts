@@ -1,7 +1,8 @@
 import { accountSchema, updateAccountInput } from './account.ts';
 import { ROLES } from '#shared/kernel/roles.ts';
 import * as z from 'zod/mini';
-import { createUserInput, idSchema, teamInput, teamSchema, updateUserInput, userSchema, USER_STATUSES } from './domain.ts';
+import { createUserInput, teamInput, teamSchema, updateUserInput, userSchema, USER_STATUSES } from './domain.ts';
+import { idSchema } from '#shared/kernel/schema.ts';
 import { ADMIN_ONLY, ALL_ROLES, route } from '#shared/platform/http/contract.ts';
 import { idParams, pageOf, pageQueryFields } from '#shared/platform/http/schemas.ts';
 

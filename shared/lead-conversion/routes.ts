@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
-import { contactViewSchema } from '#shared/contacts/domain.ts';
+import { contactSchema } from '#shared/contacts/domain.ts';
 import { currencySchema } from '#shared/identity/account.ts';
-import { dealViewSchema } from '#shared/deals/domain.ts';
-import { leadViewSchema } from '#shared/leads/domain.ts';
+import { dealSchema } from '#shared/deals/domain.ts';
+import { leadSchema } from '#shared/leads/domain.ts';
 import { idSchema, text } from '#shared/kernel/schema.ts';
 import { ALL_ROLES, route } from '#shared/platform/http/contract.ts';
 import { idParams } from '#shared/platform/http/schemas.ts';
@@ -35,10 +35,10 @@ export const convertLeadRoute = route({
   params: idParams,
   body: convertLeadInput,
   response: z.object({
-    lead: leadViewSchema,
-    contact: contactViewSchema,
-    organization: z.nullable(contactViewSchema),
-    deal: z.nullable(dealViewSchema),
+    lead: leadSchema,
+    contact: contactSchema,
+    organization: z.nullable(contactSchema),
+    deal: z.nullable(dealSchema),
   }),
   status: 200,
   idempotent: true,

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { contactDetailFields, contactDetailViewFields, fullName, type Address } from '#shared/contacts/details.ts';
-import type { CustomFieldValue, StoredCustomFields } from '#shared/custom-fields/domain.ts';
+import { contactDetailFields, contactDetailRecordFields, fullName } from '#shared/contacts/details.ts';
+import { customFieldValuesSchema } from '#shared/custom-fields/domain.ts';
 import { ConflictError, ValidationError, type FieldProblem } from '#shared/kernel/errors.ts';
 import { idSchema, notEmpty, text } from '#shared/kernel/schema.ts';
 
@@ -13,38 +13,34 @@ export type LeadStatus = (typeof LEAD_STATUSES)[number];
 /** What a request may set; "converted" comes from conversion alone. */
 export const LEAD_INPUT_STATUSES = ['new', 'working', 'unqualified'] as const satisfies readonly LeadStatus[];
 
-export interface Lead {
-  id: string;
-  first_name: string | null;
-  last_name: string | null;
-  organization_name: string | null;
-  title: string | null;
-  description: string | null;
-  status: LeadStatus;
-  unqualified_reason_id: string | null;
-  owner_id: string;
-  creator_id: string;
-  source_id: string | null;
-  email: string | null;
-  phone: string | null;
-  mobile: string | null;
-  website: string | null;
-  industry: string | null;
-  address: Address;
-  tags: string[];
-  /** By field id; shown by name (see presentCustomFields). */
-  custom_fields: StoredCustomFields;
-  converted_at: string | null;
-  converted_contact_id: string | null;
-  converted_organization_id: string | null;
-  converted_deal_id: string | null;
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
+/**
+ * A lead as stored and as the API shows it. Stored, custom_fields holds values by field id;
+ * the API shows them by field name (presentCustomFields).
+ */
+export const leadSchema = z.object({
+  id: z.string(),
+  first_name: z.nullable(z.string()),
+  last_name: z.nullable(z.string()),
+  organization_name: z.nullable(z.string()),
+  status: z.enum(LEAD_STATUSES),
+  unqualified_reason_id: z.nullable(z.string()),
+  owner_id: z.string(),
+  creator_id: z.string(),
+  source_id: z.nullable(z.string()),
+  ...contactDetailRecordFields,
+  custom_fields: customFieldValuesSchema,
+  converted_at: z.nullable(z.string()),
+  converted_contact_id: z.nullable(z.string()),
+  converted_organization_id: z.nullable(z.string()),
+  converted_deal_id: z.nullable(z.string()),
+  created_at: z.string(),
+  updated_at: z.string(),
+  version: z.int(),
+});
+export type Lead = z.output<typeof leadSchema>;
 
-/** A lead as the API shows it: custom fields by name. */
-export type LeadView = Omit<Lead, 'custom_fields'> & { custom_fields: Record<string, CustomFieldValue> };
+/** A lead as the API shows it: the same shape, custom fields by name. */
+export type LeadView = Lead;
 
 const statusInput = z.enum(LEAD_INPUT_STATUSES, {
   error: 'must be new, working or unqualified (a lead becomes converted only by converting it)',
@@ -66,27 +62,6 @@ export const createLeadInput = z.strictObject(leadFields);
 export const updateLeadInput = z.strictObject(leadFields).check(notEmpty);
 export type CreateLeadInput = z.output<typeof createLeadInput>;
 export type UpdateLeadInput = z.output<typeof updateLeadInput>;
-
-export const leadViewSchema = z.object({
-  id: z.string(),
-  first_name: z.nullable(z.string()),
-  last_name: z.nullable(z.string()),
-  organization_name: z.nullable(z.string()),
-  status: z.enum(LEAD_STATUSES),
-  unqualified_reason_id: z.nullable(z.string()),
-  owner_id: z.string(),
-  creator_id: z.string(),
-  source_id: z.nullable(z.string()),
-  ...contactDetailViewFields,
-  custom_fields: z.record(z.string(), z.unknown()),
-  converted_at: z.nullable(z.string()),
-  converted_contact_id: z.nullable(z.string()),
-  converted_organization_id: z.nullable(z.string()),
-  converted_deal_id: z.nullable(z.string()),
-  created_at: z.string(),
-  updated_at: z.string(),
-  version: z.int(),
-});
 
 /**
  * The rules between a lead's fields, on the lead as it would be saved: a last name or an

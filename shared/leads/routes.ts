@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { LEAD_SORT_FIELDS } from './use-cases.ts';
-import { createLeadInput, LEAD_STATUSES, leadViewSchema, updateLeadInput } from './domain.ts';
+import { createLeadInput, LEAD_STATUSES, leadSchema, updateLeadInput } from './domain.ts';
 import { idSchema } from '#shared/kernel/schema.ts';
 import { ALL_ROLES, route } from '#shared/platform/http/contract.ts';
 import { idParams, pageOf, pageQueryFields } from '#shared/platform/http/schemas.ts';
@@ -28,7 +28,7 @@ export const listLeadsRoute = route({
     sort_by: z.optional(z.enum(LEAD_SORT_FIELDS)),
     sort_order: z.optional(z.enum(['asc', 'desc'])),
   }),
-  response: pageOf(leadViewSchema),
+  response: pageOf(leadSchema),
   status: 200,
   tags,
 });
@@ -41,7 +41,7 @@ export const getLeadRoute = route({
   summary: 'Read a lead',
   access: ALL_ROLES,
   params: idParams,
-  response: leadViewSchema,
+  response: leadSchema,
   status: 200,
   tags,
 });
@@ -54,7 +54,7 @@ export const createLeadRoute = route({
   summary: 'Create a lead',
   access: ALL_ROLES,
   body: createLeadInput,
-  response: leadViewSchema,
+  response: leadSchema,
   status: 201,
   idempotent: true,
   tags,
@@ -69,7 +69,7 @@ export const updateLeadRoute = route({
   access: ALL_ROLES,
   params: idParams,
   body: updateLeadInput,
-  response: leadViewSchema,
+  response: leadSchema,
   status: 200,
   conditional: true,
   tags,

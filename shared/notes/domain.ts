@@ -1,11 +1,6 @@
 import * as z from 'zod/mini';
 import type { Principal } from '#shared/kernel/principal.ts';
-import {
-  recordRefFields,
-  relatedRecordTypeSchema,
-  type RecordRef,
-  type RelatedRecordType,
-} from '#shared/kernel/related-records.ts';
+import { recordRefFields, relatedRecordTypeSchema, type RecordRef } from '#shared/kernel/related-records.ts';
 import { notEmpty } from '#shared/kernel/schema.ts';
 import { canChange } from '#shared/kernel/visibility.ts';
 
@@ -13,16 +8,18 @@ import { canChange } from '#shared/kernel/visibility.ts';
 // whoever can see its record; it is changed by its creator, or by whoever's scope covers the
 // creator (their manager, an admin), as long as they can see the record.
 
-export interface Note {
-  id: string;
-  content: string;
-  resource_type: RelatedRecordType;
-  resource_id: string;
-  creator_id: string;
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
+/** A note as stored and as the API shows it. */
+export const noteSchema = z.object({
+  id: z.string(),
+  content: z.string(),
+  resource_type: relatedRecordTypeSchema,
+  resource_id: z.string(),
+  creator_id: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  version: z.int(),
+});
+export type Note = z.output<typeof noteSchema>;
 
 export const NOTE_CONTENT_MAX = 100_000;
 
@@ -37,17 +34,6 @@ export const updateNoteInput = z.strictObject({ content: z.optional(content) }).
 
 export type CreateNoteInput = z.output<typeof createNoteInput>;
 export type UpdateNoteInput = z.output<typeof updateNoteInput>;
-
-export const noteViewSchema = z.object({
-  id: z.string(),
-  content: z.string(),
-  resource_type: relatedRecordTypeSchema,
-  resource_id: z.string(),
-  creator_id: z.string(),
-  created_at: z.string(),
-  updated_at: z.string(),
-  version: z.int(),
-});
 
 /**
  * Who may change or delete a visible note: its creator, or a principal whose scope covers the

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { createNoteInput, noteViewSchema, updateNoteInput } from './domain.ts';
+import { createNoteInput, noteSchema, updateNoteInput } from './domain.ts';
 import { relatedRecordTypeSchema } from '#shared/kernel/related-records.ts';
 import { idSchema } from '#shared/kernel/schema.ts';
 import { ALL_ROLES, route } from '#shared/platform/http/contract.ts';
@@ -23,7 +23,7 @@ export const listNotesRoute = route({
     resource_type: z.optional(relatedRecordTypeSchema),
     resource_id: z.optional(idSchema),
   }),
-  response: pageOf(noteViewSchema),
+  response: pageOf(noteSchema),
   status: 200,
   tags,
 });
@@ -36,7 +36,7 @@ export const getNoteRoute = route({
   summary: 'Read a note',
   access: ALL_ROLES,
   params: idParams,
-  response: noteViewSchema,
+  response: noteSchema,
   status: 200,
   tags,
 });
@@ -49,7 +49,7 @@ export const createNoteRoute = route({
   summary: 'Add a note to a lead, contact or deal',
   access: ALL_ROLES,
   body: createNoteInput,
-  response: noteViewSchema,
+  response: noteSchema,
   status: 201,
   idempotent: true,
   tags,
@@ -64,7 +64,7 @@ export const updateNoteRoute = route({
   access: ALL_ROLES,
   params: idParams,
   body: updateNoteInput,
-  response: noteViewSchema,
+  response: noteSchema,
   status: 200,
   conditional: true,
   tags,
@@ -93,7 +93,7 @@ const recordNotesRoute = (id: string, collection: 'leads' | 'contacts' | 'deals'
     access: ALL_ROLES,
     params: idParams,
     query: z.strictObject(pageQueryFields),
-    response: pageOf(noteViewSchema),
+    response: pageOf(noteSchema),
     status: 200,
     tags,
   });

@@ -7,29 +7,31 @@ export { STAGE_CATEGORIES, CLOSED_CATEGORIES, type StageCategory };
 
 // Pipelines and their stages (F5.1–F5.3), with Sell's names.
 
-export interface Pipeline {
-  id: string;
-  name: string;
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
+export const pipelineSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  version: z.int(),
+});
+export type Pipeline = z.output<typeof pipelineSchema>;
 
-export interface Stage {
-  id: string;
-  pipeline_id: string;
-  name: string;
-  category: StageCategory;
+export const stageSchema = z.object({
+  id: z.string(),
+  pipeline_id: z.string(),
+  name: z.string(),
+  category: z.enum(STAGE_CATEGORIES),
   /** Order within the pipeline, from 1; closed stages always come after the active ones. */
-  position: number;
+  position: z.int(),
   /** Default win likelihood, percent. */
-  likelihood: number;
+  likelihood: z.int(),
   /** How many deals are in the stage now (kept by the deal writes, in their transactions). */
-  deal_count: number;
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
+  deal_count: z.int(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  version: z.int(),
+});
+export type Stage = z.output<typeof stageSchema>;
 
 export function isClosed(category: StageCategory): boolean {
   return category !== 'active';
@@ -55,27 +57,6 @@ const likelihood = z.int().check(z.minimum(0), z.maximum(100));
 
 export const DEFAULT_ACTIVE_STAGES: readonly { name: string; likelihood: number }[] = [{ name: 'Incoming', likelihood: 10 }];
 export const CLOSED_STAGE_NAMES = { won: 'Won', lost: 'Lost', unqualified: 'Unqualified' } as const;
-
-export const pipelineSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  created_at: z.string(),
-  updated_at: z.string(),
-  version: z.int(),
-});
-
-export const stageSchema = z.object({
-  id: z.string(),
-  pipeline_id: z.string(),
-  name: z.string(),
-  category: z.enum(STAGE_CATEGORIES),
-  position: z.int(),
-  likelihood: z.int(),
-  deal_count: z.int(),
-  created_at: z.string(),
-  updated_at: z.string(),
-  version: z.int(),
-});
 
 export const createPipelineInput = z.strictObject({
   name: text(NAME_MAX),

@@ -7,13 +7,15 @@ import { text } from '#shared/kernel/schema.ts';
 export const NAMED_LIST_KINDS = ['loss_reason', 'deal_unqualified_reason', 'lead_unqualified_reason', 'source'] as const;
 export type NamedListKind = (typeof NAMED_LIST_KINDS)[number];
 
-export interface NamedEntry {
-  id: string;
-  name: string;
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
+/** An entry of one of the lists: a reason or a source. */
+export const namedEntrySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  version: z.int(),
+});
+export type NamedEntry = z.output<typeof namedEntrySchema>;
 
 /** How each list speaks of one of its entries, in messages. */
 export const NAMED_LIST_LABELS: Record<NamedListKind, string> = {
@@ -30,13 +32,5 @@ export const DEFAULT_NAMED_LISTS: Record<NamedListKind, readonly string[]> = {
   lead_unqualified_reason: ['No budget', 'Not a decision maker', 'Not interested', 'Bad contact details'],
   source: ['Website', 'Referral', 'Cold call', 'Event', 'Partner'],
 };
-
-export const namedEntrySchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  created_at: z.string(),
-  updated_at: z.string(),
-  version: z.int(),
-});
 
 export const namedEntryInput = z.strictObject({ name: text(100) });

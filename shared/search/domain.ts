@@ -84,14 +84,6 @@ export function searchTerms(
 }
 
 /** What a search hit shows: enough for a typeahead line. */
-export interface SearchHit {
-  kind: SearchKind;
-  id: string;
-  name: string;
-  email: string | null;
-  owner_id: string;
-}
-
 export const searchHitSchema = z.object({
   kind: z.enum(SEARCH_KINDS),
   id: z.string(),
@@ -99,6 +91,7 @@ export const searchHitSchema = z.object({
   email: z.nullable(z.string()),
   owner_id: z.string(),
 });
+export type SearchHit = z.output<typeof searchHitSchema>;
 
 /**
  * A search as typed: the normalised prefix (1 to MAX_SEARCH_TERM_LENGTH characters) and the

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { SEARCH_LIMIT } from './use-cases.ts';
 import { searchHitSchema } from './domain.ts';
 import { ALL_ROLES, route } from '#shared/platform/http/contract.ts';
+import { itemsOf } from '#shared/platform/http/schemas.ts';
 
 // One search across leads, contacts and deals for typeahead (F1.6). `q` and `types` are
 // checked by the use case (the length of `q` counts after normalisation).
@@ -18,7 +19,7 @@ export const searchRecordsRoute = route({
     types: z.optional(z.string().check(z.maxLength(100))),
     limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(SEARCH_LIMIT.max)), SEARCH_LIMIT.default),
   }),
-  response: z.object({ items: z.array(searchHitSchema) }),
+  response: itemsOf(searchHitSchema),
   status: 200,
   tags: ['search'],
 });

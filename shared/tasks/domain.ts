@@ -8,29 +8,6 @@ import { idSchema, notEmpty, text } from '#shared/kernel/schema.ts';
 // completion, an optional record and an optional reminder. "Own" is the assignee. Overdue is
 // never stored: it is computed when the task is read, from the due time and the clock.
 
-export interface Task {
-  id: string;
-  content: string;
-  /** ISO date-time with the offset it was given in; null when the task has no due time. */
-  due_date: string | null;
-  /** The assignee. */
-  owner_id: string;
-  creator_id: string;
-  resource_type: RelatedRecordType | null;
-  resource_id: string | null;
-  completed: boolean;
-  completed_at: string | null;
-  /** When the reminder fires (F8.2): set directly, or from `reminder`. */
-  remind_at: string | null;
-  /** The preset remind_at follows when the due time moves; null for a remind_at set directly. */
-  reminder: ReminderPreset | null;
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
-
-export type TaskView = Task & { overdue: boolean };
-
 /** Task text stays short enough for its events (data and previous) to travel in any batch. */
 export const TASK_CONTENT_MAX = 2_000;
 
@@ -66,10 +43,16 @@ export const updateTaskInput = z.strictObject(optionalFields).check(notEmpty);
 export type CreateTaskInput = z.output<typeof createTaskInput>;
 export type UpdateTaskInput = z.output<typeof updateTaskInput>;
 
+/**
+ * A task as the API shows it: the stored task plus `overdue`, computed when it is read
+ * (presentTask). Times are ISO date-times in the offset they were given in.
+ */
 export const taskViewSchema = z.object({
   id: z.string(),
   content: z.string(),
+  /** Null when the task has no due time. */
   due_date: z.nullable(z.string()),
+  /** The assignee. */
   owner_id: z.string(),
   creator_id: z.string(),
   resource_type: z.nullable(relatedRecordTypeSchema),
@@ -77,12 +60,19 @@ export const taskViewSchema = z.object({
   completed: z.boolean(),
   completed_at: z.nullable(z.string()),
   overdue: z.boolean(),
+  /** When the reminder fires (F8.2): set directly, or from `reminder`. */
   remind_at: z.nullable(z.string()),
+  /** The preset remind_at follows when the due time moves; null for a remind_at set directly. */
   reminder: z.nullable(reminderSchema),
   created_at: z.string(),
   updated_at: z.string(),
   version: z.int(),
 });
+export type TaskView = z.output<typeof taskViewSchema>;
+
+/** A task as stored: overdue depends on the clock, so it is never stored. */
+export const taskSchema = z.omit(taskViewSchema, { overdue: true });
+export type Task = z.output<typeof taskSchema>;
 
 /** F8.3: open, with a due time already past. */
 export function isOverdue(task: Pick<Task, 'completed' | 'due_date'>, now: Date): boolean {
@@ -118,11 +108,7 @@ export function taskRecord(
 
 // --- reminders (F8.2) -------------------------------------------------------------------------
 
-export interface ReminderState {
-  due_date: string | null;
-  remind_at: string | null;
-  reminder: ReminderPreset | null;
-}
+export type ReminderState = Pick<Task, 'due_date' | 'remind_at' | 'reminder'>;
 
 const OFFSET = /(Z|[+-]\d{2}:\d{2})$/;
 

@@ -4,7 +4,6 @@ import {
   MAX_VALUE_CHANGES_PER_WRITE,
   createCustomFieldInput,
   customFieldFilter,
-  customFieldResourceParam,
   definitionProblems,
   isCustomFieldFilterKey,
   parseCustomFieldFilters,
@@ -18,6 +17,7 @@ import {
   type CustomFieldType,
   type StoredCustomFields,
 } from '#shared/custom-fields/domain.ts';
+import { customFieldResourceParam } from '#shared/custom-fields/routes.ts';
 import { ValidationError } from '#shared/kernel/errors.ts';
 import { parsePart } from '#shared/platform/http/request.ts';
 import { makeCustomField } from './fakes.ts';

@@ -1,15 +1,23 @@
 import * as z from 'zod/mini';
 import { idSchema } from '#shared/kernel/schema.ts';
 
+/** Path parameters of one record: `{id}`. */
 export const idParams = z.strictObject({ id: idSchema });
 
+/** `limit` (1-100, default 25) and `cursor` (the `next_cursor` of the page before). */
 export const pageQueryFields = {
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
 };
 
+/** One page of a list: `{ items, next_cursor }`, next_cursor null on the last page. */
 export function pageOf<T extends z.ZodMiniType>(item: T) {
   return z.object({ items: z.array(item), next_cursor: z.nullable(z.string()) });
+}
+
+/** A list in one answer, with no cursor to more: `{ items }`. */
+export function itemsOf<T extends z.ZodMiniType>(item: T) {
+  return z.object({ items: z.array(item) });
 }
 
 /** Query-string booleans: "true" / "false" only. */
