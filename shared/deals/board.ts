@@ -2,29 +2,19 @@ import { NotFoundError } from '#shared/kernel/errors.ts';
 import { fromMinor } from '#shared/kernel/money.ts';
 import type { Call } from '#shared/kernel/ports.ts';
 import { ownersToQuery, scopeOf } from '#shared/kernel/visibility.ts';
-import type { Stage } from '#shared/pipelines/domain.ts';
+import type { DealBoard } from './domain.ts';
 import type { DealsDeps } from './use-cases.ts';
 
 // The board (F1.2, F4.3): a read model of per-(stage, owner, currency) counters that deal
 // writes keep in their own transactions, read with one Query and narrowed to the caller's
 // scope here. The dashboard family will grow from it.
 
-export interface StageSummary {
-  stage_id: string;
-  name: string;
-  category: Stage['category'];
-  position: number;
-  count: number;
-  /** Totals per currency: deals in different currencies are never added up. */
-  values: { currency: string; value: string }[];
-}
-
 /** The board's column headers (F1.2, F4.3): count and value per stage in the caller's scope. */
 export async function dealSummary(
   deps: DealsDeps,
   call: Call,
   request: { pipeline_id: string; owner_id?: string | undefined; team_id?: string | undefined },
-): Promise<{ pipeline_id: string; stages: StageSummary[] }> {
+): Promise<DealBoard> {
   const stages = await deps.stages.ofPipeline(request.pipeline_id);
   if (stages.length === 0) throw new NotFoundError('pipeline', request.pipeline_id);
   const scope = scopeOf(call.principal);

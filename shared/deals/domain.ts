@@ -3,6 +3,7 @@ import { currencySchema } from '#shared/identity/account.ts';
 import { customFieldValuesSchema } from '#shared/custom-fields/domain.ts';
 import { ValidationError, type FieldProblem } from '#shared/kernel/errors.ts';
 import type { Stage } from '#shared/pipelines/domain.ts';
+import { STAGE_CATEGORIES } from '#shared/pipelines/defaults.ts';
 import { idSchema, notEmpty, text } from '#shared/kernel/schema.ts';
 
 // Deals (F4.1–F4.4) with Zendesk Sell's field names and meanings.
@@ -141,3 +142,23 @@ export function placeInStage(deal: Deal, stage: Stage, moved: { at: string; by: 
 export function normalizeTags(tags: readonly string[]): string[] {
   return [...new Set(tags.map((t) => t.trim()).filter(Boolean))];
 }
+
+/**
+ * The board's column headers (F1.2, F4.3): count and value of deals per stage of a pipeline,
+ * in the caller's scope. Values are per currency (exact decimals): currencies are never added up.
+ */
+export const dealBoardSchema = z.object({
+  pipeline_id: z.string(),
+  stages: z.array(
+    z.object({
+      stage_id: z.string(),
+      name: z.string(),
+      category: z.enum(STAGE_CATEGORIES),
+      position: z.int(),
+      count: z.int(),
+      values: z.array(z.object({ currency: z.string(), value: z.string() })),
+    }),
+  ),
+});
+export type DealBoard = z.output<typeof dealBoardSchema>;
+export type StageSummary = DealBoard['stages'][number];

@@ -8,8 +8,8 @@ import {
   dealSchema,
   stageChangeSchema,
   updateDealInput,
+  dealBoardSchema,
 } from './domain.ts';
-import { STAGE_CATEGORIES } from '#shared/pipelines/defaults.ts';
 import { idSchema } from '#shared/kernel/schema.ts';
 import { ALL_ROLES, route } from '#shared/platform/http/contract.ts';
 import { idParams, itemsOf, pageOf, pageQueryFields, queryBoolean } from '#shared/platform/http/schemas.ts';
@@ -62,19 +62,7 @@ export const dealSummaryRoute = route({
   summary: 'Count and value of deals per stage',
   access: ALL_ROLES,
   query: z.strictObject({ pipeline_id: idSchema, owner_id: z.optional(idSchema), team_id: z.optional(idSchema) }),
-  response: z.object({
-    pipeline_id: z.string(),
-    stages: z.array(
-      z.object({
-        stage_id: z.string(),
-        name: z.string(),
-        category: z.enum(STAGE_CATEGORIES),
-        position: z.int(),
-        count: z.int(),
-        values: z.array(z.object({ currency: z.string(), value: z.string() })),
-      }),
-    ),
-  }),
+  response: dealBoardSchema,
   status: 200,
   tags,
 });

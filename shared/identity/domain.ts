@@ -52,6 +52,9 @@ export const updateUserInput = z
   })
   .check(notEmpty);
 
+export type CreateUserInput = z.output<typeof createUserInput>;
+export type UpdateUserInput = z.output<typeof updateUserInput>;
+
 export const teamInput = z.strictObject({ name: text(200) });
 
 export function normalizeEmail(email: string): string {

@@ -2,8 +2,8 @@ import { ConflictError, NotFoundError, ValidationError } from '#shared/kernel/er
 import { changedFields, domainEvent } from '#shared/kernel/events.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
 import { canManage, formsCycle, normalizeEmail, type User, type UserStatus } from './domain.ts';
-import type { Role } from '#shared/kernel/roles.ts';
 import type { ReportingLink, UserListQuery, UserRepository } from './ports.ts';
+import type { CreateUserInput, UpdateUserInput } from './domain.ts';
 import type { Call, Page } from '#shared/kernel/ports.ts';
 import { VersionMismatchError } from '#shared/kernel/errors.ts';
 
@@ -22,16 +22,10 @@ export async function getUser(deps: UsersDeps, id: string): Promise<User> {
   return user;
 }
 
+export type { CreateUserInput, UpdateUserInput };
+
 export function listUsers(deps: UsersDeps, query: UserListQuery): Promise<Page<User>> {
   return deps.users.list(query);
-}
-
-export interface CreateUserInput {
-  name: string;
-  email: string;
-  role: Role;
-  reports_to?: string | null | undefined;
-  team_id?: string | null | undefined;
 }
 
 export async function createUser(deps: UsersDeps, call: Call, input: CreateUserInput): Promise<User> {
@@ -56,13 +50,6 @@ export async function createUser(deps: UsersDeps, call: Call, input: CreateUserI
   const event = domainEvent(call.events, 'user.created', { resource_type: 'user', resource_id: id }, user);
   await deps.users.create(user, [event]);
   return user;
-}
-
-export interface UpdateUserInput {
-  name?: string | undefined;
-  role?: Role | undefined;
-  reports_to?: string | null | undefined;
-  team_id?: string | null | undefined;
 }
 
 export async function updateUser(

@@ -12,6 +12,7 @@ import type { ContactRepository } from '#shared/contacts/ports.ts';
 import { buildDeal, dealCreatedEvent, type DealsDeps } from '#shared/deals/use-cases.ts';
 import type { LeadRepository } from '#shared/leads/ports.ts';
 import { checkAssignee, visibleOwned } from '#shared/kernel/ownership.ts';
+import type { ConvertLeadInput } from './domain.ts';
 import type { Call } from '#shared/kernel/ports.ts';
 
 // Lead conversion (F3.3): the lead becomes a person contact (and, if asked, their organisation
@@ -19,19 +20,7 @@ import type { Call } from '#shared/kernel/ports.ts';
 // of it exists, or nothing changed. Its notes and tasks move to the new contact in the same
 // transaction when they fit; the rest move right after (each move is idempotent).
 
-export interface ConvertLeadInput {
-  /** Link an existing organisation contact instead of creating one. */
-  organization_id?: string | undefined;
-  /** Create an organisation contact from the lead's organization_name (default: when it has one). */
-  create_organization?: boolean | undefined;
-  /** A deal to open: it lands in the first active stage of the pipeline (default pipeline if none). */
-  deal?:
-    | { name: string; value?: string | number | undefined; currency?: string | undefined; pipeline_id?: string | undefined }
-    | null
-    | undefined;
-  /** Owner of the new records (assignment rules apply); the lead's owner by default. */
-  owner_id?: string | undefined;
-}
+export type { ConvertLeadInput };
 
 export interface ConversionPlan {
   before: Lead;

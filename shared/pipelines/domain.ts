@@ -88,6 +88,10 @@ export const updateStageInput = z
   })
   .check(notEmpty);
 
+export type CreatePipelineInput = z.output<typeof createPipelineInput>;
+export type CreateStageInput = z.output<typeof createStageInput>;
+export type UpdateStageInput = z.output<typeof updateStageInput>;
+
 /** A stage as planned, before it has ids and times. */
 export interface StagePlan {
   name: string;

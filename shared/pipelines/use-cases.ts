@@ -14,10 +14,10 @@ import {
   withoutStage,
   type Pipeline,
   type Stage,
-  type StageCategory,
   type StagePlan,
 } from './domain.ts';
 import type { DealMover, PipelineRepository, StageChange } from './ports.ts';
+import type { CreatePipelineInput, CreateStageInput, UpdateStageInput } from './domain.ts';
 import type { Call, Page, PageQuery } from '#shared/kernel/ports.ts';
 import { checkIfMatch } from '#shared/kernel/versioned-update.ts';
 
@@ -44,12 +44,6 @@ export async function getPipeline(deps: PipelinesDeps, id: string): Promise<Pipe
 
 export function listPipelines(deps: PipelinesDeps, query: PageQuery): Promise<Page<Pipeline>> {
   return deps.pipelines.listPipelines(query);
-}
-
-export interface CreatePipelineInput {
-  name: string;
-  /** The active stages in order; "Incoming" (10 %) when left out. */
-  stages?: { name: string; likelihood: number }[] | undefined;
 }
 
 /** A pipeline with the active stages given, then Won (100 %), Lost (0 %), Unqualified (0 %). */
@@ -142,14 +136,6 @@ export async function listStages(deps: PipelinesDeps, pipelineId: string): Promi
   return stages;
 }
 
-export interface CreateStageInput {
-  pipeline_id: string;
-  name: string;
-  likelihood: number;
-  position?: number | undefined;
-  category?: StageCategory | undefined;
-}
-
 /** Adds an active stage among the active ones; the stages after it move down one. */
 export async function createStage(deps: PipelinesDeps, call: Call, input: CreateStageInput): Promise<Stage> {
   checkNewStageCategory(input.category);
@@ -181,12 +167,6 @@ export async function createStage(deps: PipelinesDeps, call: Call, input: Create
     ...moved.map((c) => stageEvent(call, 'stage.updated', c.after, { position: c.before.position })),
   ]);
   return stage;
-}
-
-export interface UpdateStageInput {
-  name?: string | undefined;
-  likelihood?: number | undefined;
-  position?: number | undefined;
 }
 
 /**
