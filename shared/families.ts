@@ -10,6 +10,17 @@ import { taskRoutes } from '#shared/tasks/routes.ts';
 import { pipelineRoutes } from '#shared/pipelines/routes.ts';
 import { searchRoutes } from '#shared/search/routes.ts';
 import { platformRoutes } from '#shared/platform/http/platform-routes.ts';
+import { kernelErrorCodes, listErrorCodes, type ErrorCatalogue, type ErrorCodeEntry } from '#shared/kernel/error-codes.ts';
+import { platformErrorCodes } from '#shared/platform/http/problem.ts';
+import { identityErrorCodes } from '#shared/identity/errors.ts';
+import { pipelineErrorCodes } from '#shared/pipelines/errors.ts';
+import { customFieldErrorCodes } from '#shared/custom-fields/errors.ts';
+import { dealErrorCodes } from '#shared/deals/errors.ts';
+import { leadErrorCodes } from '#shared/leads/errors.ts';
+import { leadConversionErrorCodes } from '#shared/lead-conversion/errors.ts';
+import { contactErrorCodes } from '#shared/contacts/errors.ts';
+import { noteErrorCodes } from '#shared/notes/errors.ts';
+import { taskErrorCodes } from '#shared/tasks/errors.ts';
 
 // Every route of the API. API Gateway, the local server, the OpenAPI document and the
 // authorization matrix test all read this list.
@@ -26,3 +37,22 @@ export const allRoutes: readonly AnyRoute[] = [
   ...taskRoutes,
   ...searchRoutes,
 ];
+
+// Every error catalogue: the generic codes, then each family's errors.ts. docs/error-codes.md
+// and the OpenAPI document read this list; a test checks it holds every shared/*/errors.ts.
+export const errorCatalogues: readonly ErrorCatalogue[] = [
+  kernelErrorCodes,
+  platformErrorCodes,
+  identityErrorCodes,
+  pipelineErrorCodes,
+  customFieldErrorCodes,
+  dealErrorCodes,
+  leadErrorCodes,
+  leadConversionErrorCodes,
+  contactErrorCodes,
+  noteErrorCodes,
+  taskErrorCodes,
+];
+
+/** Every catalogued code, in catalogue order (throws at load when a code is declared twice). */
+export const errorCodes: readonly ErrorCodeEntry[] = listErrorCodes(errorCatalogues);

@@ -20,6 +20,7 @@ export const STANDARD_SLICE_FILES = {
   'dynamodb.ts': 'adapter',
   'routes.ts': 'routes',
   'runtime.ts': 'runtime',
+  'errors.ts': 'domain',
 };
 
 /** Further files a family needs, by family: the only other names a slice may hold. */

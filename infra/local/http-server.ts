@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { routeKey, type AnyRoute } from '#shared/platform/http/contract.ts';
 import { corsHeaders, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, SECURITY_HEADERS } from '#shared/platform/http/headers.ts';
-import { PROBLEM_CONTENT_TYPE } from '#shared/platform/http/problem.ts';
+import type { ErrorCode, ProblemStatus } from '#shared/kernel/error-codes.ts';
+import { problem, PROBLEM_CONTENT_TYPE } from '#shared/platform/http/problem.ts';
 import type { HttpEvent } from '#shared/platform/http/request.ts';
 import type { DevVerifier } from './dev-auth.ts';
 
@@ -50,8 +51,7 @@ export async function startLocalHttp(options: LocalHttpOptions): Promise<{ url: 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: Error) => {
       console.error('[http] unexpected error', error);
-      if (!res.headersSent)
-        send(res, 500, problemBody(500, 'Internal Server Error', 'The local server failed'), PROBLEM_CONTENT_TYPE);
+      if (!res.headersSent) send(res, 500, problemBody(500, 'internal_error', 'The local server failed'), PROBLEM_CONTENT_TYPE);
     });
   });
 
@@ -72,7 +72,7 @@ export async function startLocalHttp(options: LocalHttpOptions): Promise<{ url: 
     }
     const body = await readBody(req, maxBody);
     if (body === null) {
-      send(res, 413, problemBody(413, 'Payload Too Large', `The body exceeds ${maxBody} bytes`), PROBLEM_CONTENT_TYPE);
+      send(res, 413, problemBody(413, 'payload_too_large', `The body exceeds ${maxBody} bytes`), PROBLEM_CONTENT_TYPE);
       return;
     }
 
@@ -93,7 +93,7 @@ export async function startLocalHttp(options: LocalHttpOptions): Promise<{ url: 
         claims = authorizerClaims(await options.verifier.verify(token));
       } catch (error) {
         const detail = token ? `The token was refused: ${(error as Error).message}` : 'A bearer token is required';
-        send(res, 401, problemBody(401, 'Unauthorized', detail, url.pathname), PROBLEM_CONTENT_TYPE, {
+        send(res, 401, problemBody(401, 'unauthenticated', detail, url.pathname), PROBLEM_CONTENT_TYPE, {
           'www-authenticate': 'Bearer',
         });
         return;
@@ -213,6 +213,6 @@ function send(res: ServerResponse, status: number, body: string, type: string, e
   res.end(body);
 }
 
-function problemBody(status: number, title: string, detail: string, instance?: string): string {
-  return JSON.stringify({ type: `https://httpstatuses.io/${status}`, title, status, detail, ...(instance ? { instance } : {}) });
+function problemBody(status: ProblemStatus, code: ErrorCode, detail: string, instance?: string): string {
+  return JSON.stringify({ ...problem(status, code, detail), ...(instance ? { instance } : {}) });
 }

@@ -81,6 +81,7 @@ function organizationCheck(organizationId: string): WriteOp {
       ValidationError.field(
         'body.contact_id',
         current ? `contact ${organizationId} is a person, not an organisation` : `no organisation contact ${organizationId}`,
+        { fieldCode: current ? 'invalid' : 'unknown_reference' },
       ),
   };
 }
@@ -219,6 +220,7 @@ function noPeopleLeft(organizationId: string, counted: boolean): WriteOp {
   const onConflict = (current: Item | undefined) =>
     new ConflictError(
       `Organisation ${organizationId} still has ${String(current?.people ?? 'some')} people: move them to another organisation or delete them first`,
+      { code: 'contact.organization_has_people' },
     );
   return counted
     ? {

@@ -539,7 +539,7 @@ export function customFieldFilter(
 ): CustomFieldFilter {
   const field = `${fieldPrefix}.custom_fields[${name}]`;
   const definition = nameIndex(definitions)(name);
-  if (!definition) throw ValidationError.field(field, unknownFieldMessage(definitions, name));
+  if (!definition) throw ValidationError.field(field, unknownFieldMessage(definitions, name), { fieldCode: 'unknown_field' });
   if (!definition.filterable) throw ValidationError.field(field, `"${definition.name}" is not filterable`);
   if (raw.trim() === '') throw ValidationError.field(field, 'give a value to filter on');
   if (definition.type === 'multi_select_list') {

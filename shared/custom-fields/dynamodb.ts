@@ -94,6 +94,7 @@ export class DynamoCustomFieldRepository implements CustomFieldRepository, Custo
           }
           return new ConflictError(
             `${before.name} holds values in ${String(current.value_count)} record(s) now: its type cannot change and its choices cannot be removed; clear them first`,
+            { code: 'custom_field.has_values' },
           );
         },
       },
@@ -141,6 +142,7 @@ function nameClaim(definition: CustomFieldDefinition): WriteOp {
     onConflict: () =>
       new ConflictError(
         `A ${definition.resource_type} custom field named "${definition.name}" already exists (names ignore case)`,
+        { code: 'custom_field.name_taken' },
       ),
   };
 }
@@ -151,7 +153,10 @@ function nameRelease(definition: CustomFieldDefinition): WriteOp {
     key: customFieldNameKey(definition.resource_type, definition.name),
     condition: 'custom_field_id = :id',
     values: { ':id': definition.id },
-    onConflict: () => new ConflictError(`The custom field ${definition.name} changed meanwhile; reload it and try again`),
+    onConflict: () =>
+      new ConflictError(`The custom field ${definition.name} changed meanwhile; reload it and try again`, {
+        code: 'concurrent_change',
+      }),
   };
 }
 
@@ -200,6 +205,7 @@ export function customFieldCountOps(
           isLive(current)
             ? `this custom field is now of type ${String(current.type)}; reload the custom fields and try again`
             : 'this custom field was deleted; reload the custom fields and try again',
+          { code: 'custom_field.definition_changed' },
         ),
     });
   }

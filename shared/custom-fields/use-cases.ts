@@ -164,11 +164,13 @@ export async function updateCustomField(
   if (typeChanged && before.value_count > 0) {
     throw new ConflictError(
       `${before.name} holds values in ${before.value_count} record(s): its type cannot change from ${before.type} to ${after.type}; clear them first or add a new field`,
+      { code: 'custom_field.has_values' },
     );
   }
   if (removed.length > 0 && before.value_count > 0) {
     throw new ConflictError(
       `${before.name} holds values in ${before.value_count} record(s): choices cannot be removed (${removed.map((c) => JSON.stringify(c)).join(', ')}); clear them first, or add choices instead`,
+      { code: 'custom_field.has_values' },
     );
   }
 

@@ -90,7 +90,11 @@ function stageCount(stageId: string, pipelineId: string, delta: number): WriteOp
     update: 'ADD deal_count :d',
     condition: 'attribute_exists(pk) AND pipeline_id = :p',
     values: { ':d': delta, ':p': pipelineId },
-    onConflict: () => ValidationError.field('body.stage_id', `no stage ${stageId} in pipeline ${pipelineId}`),
+    onConflict: () =>
+      ValidationError.field('body.stage_id', `no stage ${stageId} in pipeline ${pipelineId}`, {
+        code: 'deal.stage_not_in_pipeline',
+        fieldCode: 'unknown_reference',
+      }),
   };
 }
 
@@ -121,7 +125,7 @@ function contactExists(contactId: string, field: string): WriteOp {
     type: 'check',
     key: contactKey(contactId),
     condition: 'attribute_exists(pk)',
-    onConflict: () => ValidationError.field(field, `no contact ${contactId}`),
+    onConflict: () => ValidationError.field(field, `no contact ${contactId}`, { fieldCode: 'unknown_reference' }),
   };
 }
 
@@ -134,7 +138,8 @@ function referenceChecks(refs: DealReferences, before: DealReferences | null): W
       condition: '#status = :active',
       names: { '#status': 'status' },
       values: { ':active': 'active' },
-      onConflict: () => ValidationError.field('body.owner_id', `no active user ${refs.owner_id}`),
+      onConflict: () =>
+        ValidationError.field('body.owner_id', `no active user ${refs.owner_id}`, { fieldCode: 'unknown_reference' }),
     });
   }
   if (refs.contact_id && before?.contact_id !== refs.contact_id) ops.push(contactExists(refs.contact_id, 'body.contact_id'));
@@ -144,7 +149,10 @@ function referenceChecks(refs: DealReferences, before: DealReferences | null): W
       key: contactKey(refs.organization_id),
       condition: 'is_organization = :yes',
       values: { ':yes': true },
-      onConflict: () => ValidationError.field('body.organization_id', `no organisation contact ${refs.organization_id}`),
+      onConflict: () =>
+        ValidationError.field('body.organization_id', `no organisation contact ${refs.organization_id}`, {
+          fieldCode: 'unknown_reference',
+        }),
     });
   }
   const lists = [
@@ -159,7 +167,8 @@ function referenceChecks(refs: DealReferences, before: DealReferences | null): W
       type: 'check',
       key: namedEntryKey(kind, id),
       condition: 'attribute_exists(pk)',
-      onConflict: () => ValidationError.field(`body.${field}`, `no ${kind.replaceAll('_', ' ')} ${id}`),
+      onConflict: () =>
+        ValidationError.field(`body.${field}`, `no ${kind.replaceAll('_', ' ')} ${id}`, { fieldCode: 'unknown_reference' }),
     });
   }
   return ops;
@@ -312,7 +321,10 @@ export class DynamoDealRepository implements DealRepository {
         {
           type: 'create',
           item: linkItem(link, deal.owner_id),
-          onConflict: () => new ConflictError(`Contact ${link.contact_id} is already associated with this deal`),
+          onConflict: () =>
+            new ConflictError(`Contact ${link.contact_id} is already associated with this deal`, {
+              code: 'deal.contact_already_associated',
+            }),
         },
         contactExists(link.contact_id, 'body.contact_id'),
         {
@@ -320,7 +332,7 @@ export class DynamoDealRepository implements DealRepository {
           key: dealKey(deal.id),
           condition: 'owner_id = :o',
           values: { ':o': deal.owner_id },
-          onConflict: () => new ConflictError('The deal changed owner meanwhile; try again'),
+          onConflict: () => new ConflictError('The deal changed owner meanwhile; try again', { code: 'concurrent_change' }),
         },
       ],
       events,

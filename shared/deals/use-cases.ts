@@ -67,16 +67,19 @@ async function resolveStage(
 ): Promise<Stage> {
   if (input.stage_id) {
     const stage = await deps.stages.get(input.stage_id);
-    if (!stage) throw ValidationError.field('body.stage_id', `no stage ${input.stage_id}`);
+    if (!stage) throw ValidationError.field('body.stage_id', `no stage ${input.stage_id}`, { fieldCode: 'unknown_reference' });
     if (input.pipeline_id && input.pipeline_id !== stage.pipeline_id) {
-      throw ValidationError.field('body.pipeline_id', `stage ${stage.id} belongs to pipeline ${stage.pipeline_id}`);
+      throw ValidationError.field('body.pipeline_id', `stage ${stage.id} belongs to pipeline ${stage.pipeline_id}`, {
+        code: 'deal.stage_not_in_pipeline',
+      });
     }
     return stage;
   }
   const pipelineId = input.pipeline_id ?? (await deps.defaultPipelineId());
-  if (!pipelineId) throw new ConflictError('There is no pipeline yet: an admin must create one first');
+  if (!pipelineId)
+    throw new ConflictError('There is no pipeline yet: an admin must create one first', { code: 'deal.no_pipeline' });
   const first = (await deps.stages.ofPipeline(pipelineId)).find((s) => s.category === 'active');
-  if (!first) throw ValidationError.field('body.pipeline_id', `no pipeline ${pipelineId}`);
+  if (!first) throw ValidationError.field('body.pipeline_id', `no pipeline ${pipelineId}`, { fieldCode: 'unknown_reference' });
   return first;
 }
 
@@ -289,7 +292,9 @@ export async function associateContact(
 ): Promise<AssociatedContact> {
   const deal = await visibleDeal(deps, call, id, true);
   if (deal.contact_id === input.contact_id) {
-    throw ValidationError.field('body.contact_id', 'is already the primary contact of this deal');
+    throw ValidationError.field('body.contact_id', 'is already the primary contact of this deal', {
+      code: 'deal.contact_already_primary',
+    });
   }
   const link: AssociatedContact = {
     deal_id: id,

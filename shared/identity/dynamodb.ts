@@ -85,7 +85,7 @@ export class DynamoUserRepository implements UserRepository {
       {
         type: 'create',
         item: { ...userEmailKey(user.email), kind: 'unique', user_id: user.id },
-        onConflict: () => new ConflictError(`A user with e-mail ${user.email} already exists`),
+        onConflict: () => new ConflictError(`A user with e-mail ${user.email} already exists`, { code: 'user.email_taken' }),
       },
     ];
     if (user.team_id) ops.push(this.#teamMembers(user.team_id, +1));
@@ -121,7 +121,7 @@ export class DynamoUserRepository implements UserRepository {
       update: 'ADD member_count :delta',
       condition: 'attribute_exists(pk)',
       values: { ':delta': delta },
-      onConflict: () => ValidationError.field('body.team_id', `no team ${teamId}`),
+      onConflict: () => ValidationError.field('body.team_id', `no team ${teamId}`, { fieldCode: 'unknown_reference' }),
     };
   }
 }
@@ -133,7 +133,8 @@ function managerCheck(managerId: string): WriteOp {
     condition: '#role IN (:manager, :admin) AND #status = :active',
     names: { '#role': 'role', '#status': 'status' },
     values: { ':manager': 'manager', ':admin': 'admin', ':active': 'active' },
-    onConflict: () => ValidationError.field('body.reports_to', 'must be an active manager or admin'),
+    onConflict: () =>
+      ValidationError.field('body.reports_to', 'must be an active manager or admin', { code: 'user.manager_not_eligible' }),
   };
 }
 
@@ -155,7 +156,8 @@ function reportingLinkCheck(link: ReportingLink, isManager: boolean): WriteOp {
     condition,
     names,
     values,
-    onConflict: () => new ConflictError('The reporting line changed while you were editing it; try again'),
+    onConflict: () =>
+      new ConflictError('The reporting line changed while you were editing it; try again', { code: 'concurrent_change' }),
   };
 }
 
@@ -168,7 +170,8 @@ function adminCount(delta: number): WriteOp {
         update: 'ADD active_admins :delta',
         condition: 'active_admins > :one',
         values: { ':delta': delta, ':one': 1 },
-        onConflict: () => new ConflictError('This is the last active admin: make another user admin first'),
+        onConflict: () =>
+          new ConflictError('This is the last active admin: make another user admin first', { code: 'user.last_admin' }),
       };
 }
 
@@ -234,6 +237,7 @@ export class DynamoTeamRepository implements TeamRepository {
             move
               ? `Team ${team.name} gained or lost members meanwhile; try again`
               : `Team ${team.name} has members; move them first`,
+            { code: move ? 'concurrent_change' : 'team.has_members' },
           ),
       },
     ];
@@ -244,7 +248,7 @@ export class DynamoTeamRepository implements TeamRepository {
           type: 'replace',
           item: { ...userKeys(after), kind: 'user', ...after },
           expectedVersion: member.version,
-          onConflict: () => new ConflictError(`User ${member.id} changed meanwhile; try again`),
+          onConflict: () => new ConflictError(`User ${member.id} changed meanwhile; try again`, { code: 'concurrent_change' }),
         });
       }
       ops.push({
@@ -253,7 +257,8 @@ export class DynamoTeamRepository implements TeamRepository {
         update: 'ADD member_count :n',
         condition: 'attribute_exists(pk)',
         values: { ':n': moved.length },
-        onConflict: () => ValidationError.field('query.move_members_to', `no team ${move.to.id}`),
+        onConflict: () =>
+          ValidationError.field('query.move_members_to', `no team ${move.to.id}`, { fieldCode: 'unknown_reference' }),
       });
     }
     await this.#table.write(ops, events);

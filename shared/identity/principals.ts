@@ -25,8 +25,10 @@ export function principalResolver(users: UserRepository, clock: Clock, ttlMs = R
   return {
     async resolve(claimed: Principal): Promise<Principal> {
       const user = await users.get(claimed.user_id);
-      if (!user) throw new ForbiddenError('This login has no CRM user; ask an admin to invite you');
-      if (user.status !== 'active') throw new ForbiddenError('Your CRM user is disabled; ask an admin');
+      if (!user)
+        throw new ForbiddenError('This login has no CRM user; ask an admin to invite you', { code: 'user.not_provisioned' });
+      if (user.status !== 'active')
+        throw new ForbiddenError('Your CRM user is disabled; ask an admin', { code: 'user.disabled' });
       return {
         user_id: user.id,
         email: user.email,

@@ -64,14 +64,17 @@ export async function deleteTeam(deps: TeamsDeps, call: Call, id: string, moveMe
   if (!moveMembersTo) {
     throw new ConflictError(
       `Team ${team.name} has ${team.member_count} member(s); move them first or pass move_members_to=<team id>`,
+      { code: 'team.has_members' },
     );
   }
   if (moveMembersTo === id) throw ValidationError.field('query.move_members_to', 'must be another team');
   const to = await deps.teams.get(moveMembersTo);
-  if (!to) throw ValidationError.field('query.move_members_to', `no team ${moveMembersTo}`);
+  if (!to) throw ValidationError.field('query.move_members_to', `no team ${moveMembersTo}`, { fieldCode: 'unknown_reference' });
   const members = await deps.teams.members(id, MAX_MOVED_MEMBERS + 1);
   if (members.length > MAX_MOVED_MEMBERS) {
-    throw new ConflictError(`Team ${team.name} has more than ${MAX_MOVED_MEMBERS} members; move some with PATCH /users first`);
+    throw new ConflictError(`Team ${team.name} has more than ${MAX_MOVED_MEMBERS} members; move some with PATCH /users first`, {
+      code: 'team.too_many_members',
+    });
   }
   const now = call.events.now.toISOString();
   const moves = members.map((member) => {

@@ -67,7 +67,9 @@ export async function updateUser(
   if (canManage(before.role) && !canManage(after.role)) {
     const reports = await deps.users.directReportIds(id);
     if (reports.length > 0) {
-      throw new ConflictError(`${before.name} has ${reports.length} direct report(s): give them another manager first`);
+      throw new ConflictError(`${before.name} has ${reports.length} direct report(s): give them another manager first`, {
+        code: 'user.has_direct_reports',
+      });
     }
   }
   if (patch.team_id !== undefined) after.team_id = patch.team_id;
@@ -90,7 +92,7 @@ export async function setUserStatus(
   checkVersion(before, ifMatch);
   if (before.status === status) return before;
   if (status === 'inactive' && id === call.principal.user_id) {
-    throw new ConflictError('You cannot disable yourself; ask another admin');
+    throw new ConflictError('You cannot disable yourself; ask another admin', { code: 'user.cannot_disable_self' });
   }
   return save(deps, call, before, { ...before, status }, [], status === 'active' ? 'user.enabled' : 'user.disabled');
 }
@@ -127,16 +129,20 @@ async function reportingChain(deps: UsersDeps, userId: string, managerId: string
   }
   const upwards = chain.map((l) => l.reports_to).filter((x): x is string => x !== null);
   if (formsCycle(userId, managerId, upwards)) {
-    throw ValidationError.field('body.reports_to', 'would make a reporting loop (someone would report to themself)');
+    throw ValidationError.field('body.reports_to', 'would make a reporting loop (someone would report to themself)', {
+      code: 'user.reporting_loop',
+    });
   }
   return chain;
 }
 
 async function checkManager(deps: UsersDeps, managerId: string, field: string): Promise<User> {
   const manager = await deps.users.get(managerId);
-  if (!manager) throw ValidationError.field(field, `no user ${managerId}`);
-  if (!canManage(manager.role)) throw ValidationError.field(field, 'must be a manager or an admin');
-  if (manager.status !== 'active') throw ValidationError.field(field, 'must be an active user');
+  if (!manager) throw ValidationError.field(field, `no user ${managerId}`, { fieldCode: 'unknown_reference' });
+  if (!canManage(manager.role))
+    throw ValidationError.field(field, 'must be a manager or an admin', { code: 'user.manager_not_eligible' });
+  if (manager.status !== 'active')
+    throw ValidationError.field(field, 'must be an active user', { code: 'user.manager_not_eligible' });
   return manager;
 }
 

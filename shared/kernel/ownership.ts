@@ -40,5 +40,6 @@ export function checkAssignee(
     options.as === 'assignee'
       ? `You may not assign a ${noun} to user ${assigneeId}: ${rule}`
       : `You may not make user ${assigneeId} the owner: ${rule}`,
+    { code: 'owner_not_assignable' },
   );
 }

@@ -40,6 +40,7 @@ export async function sortedPage<Q, T extends { id: string }>(
     throw ValidationError.field(
       'query.sort_by',
       `more than ${max} ${request.noun} match: narrow the filters to sort by ${request.sortBy}`,
+      { code: 'too_many_to_sort' },
     );
   }
   const keyed = items.map((record) => ({ record, key: request.key(record) }));

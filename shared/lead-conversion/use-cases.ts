@@ -98,7 +98,9 @@ export async function convertLead(
     : null;
   const contact = person ?? organization;
   if (!contact)
-    throw ValidationError.field('body.create_organization', 'a lead with no last name converts into its organisation: keep it');
+    throw ValidationError.field('body.create_organization', 'a lead with no last name converts into its organisation: keep it', {
+      code: 'lead_conversion.organization_required',
+    });
 
   const deal = input.deal
     ? await buildDeal(deps.deals, call, {
@@ -149,7 +151,9 @@ async function organizationFor(
   if (input.organization_id) {
     const existing = await deps.contacts.get(input.organization_id);
     if (!existing || !canSee(call.principal, existing.owner_id)) {
-      throw ValidationError.field('body.organization_id', `no organisation ${input.organization_id}`);
+      throw ValidationError.field('body.organization_id', `no organisation ${input.organization_id}`, {
+        fieldCode: 'unknown_reference',
+      });
     }
     if (!existing.is_organization) throw ValidationError.field('body.organization_id', 'is a person, not an organisation');
     return existing;
@@ -157,7 +161,9 @@ async function organizationFor(
   const create = input.create_organization ?? Boolean(lead.organization_name);
   if (!create) return null;
   if (!lead.organization_name) {
-    throw ValidationError.field('body.create_organization', 'the lead has no organization_name to create the organisation from');
+    throw ValidationError.field('body.create_organization', 'the lead has no organization_name to create the organisation from', {
+      code: 'lead_conversion.no_organization_name',
+    });
   }
   return newContact(
     {

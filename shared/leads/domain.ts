@@ -87,6 +87,7 @@ export function assertNotConverted(lead: Lead): void {
   if (lead.status === 'converted') {
     throw new ConflictError(
       `Lead ${lead.id} was converted on ${lead.converted_at ?? '?'} (contact ${lead.converted_contact_id ?? '?'}) and is read-only`,
+      { code: 'lead.already_converted' },
     );
   }
 }

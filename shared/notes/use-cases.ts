@@ -35,6 +35,7 @@ async function changeableNote(deps: NotesDeps, call: Call, id: string): Promise<
       call.principal.role === 'user'
         ? 'Only the creator of a note may change it (or their manager, or an admin)'
         : 'Managers change their own notes and those of their direct reports; ask the creator or an admin',
+      { code: 'note.change_forbidden' },
     );
   }
   return note;
@@ -115,8 +116,10 @@ export interface NoteListRequest extends PageQuery {
 export async function listNotes(deps: NotesDeps, call: Call, request: NoteListRequest): Promise<Page<Note>> {
   const { resource_type, resource_id, limit, cursor } = request;
   if (resource_type !== undefined || resource_id !== undefined) {
-    if (resource_type === undefined) throw ValidationError.field('query.resource_type', 'is required with resource_id');
-    if (resource_id === undefined) throw ValidationError.field('query.resource_id', 'is required with resource_type');
+    if (resource_type === undefined)
+      throw ValidationError.field('query.resource_type', 'is required with resource_id', { fieldCode: 'required' });
+    if (resource_id === undefined)
+      throw ValidationError.field('query.resource_id', 'is required with resource_type', { fieldCode: 'required' });
     return listRecordNotes(deps, call, { resource_type, resource_id }, { limit, cursor });
   }
   const page = await deps.notes.byCreator(call.principal.user_id, { limit, cursor });

@@ -176,6 +176,7 @@ export function insertActiveStage(stages: readonly Stage[], added: Stage, positi
     throw ValidationError.field(
       'body.pipeline_id',
       `the pipeline already has ${MAX_ACTIVE_STAGES} active stages, the most allowed`,
+      { code: 'pipeline.too_many_stages' },
     );
   }
   const at = position ?? active.length + 1;
@@ -216,6 +217,7 @@ export function withoutStage(stages: readonly Stage[], stageId: string): Stage[]
   if (stage && activeOf(rest).length === 0) {
     throw new ConflictError(
       `Stage "${stage.name}" is the pipeline's last active stage; add another active stage before deleting it`,
+      { code: 'stage.last_active' },
     );
   }
   return rest;
@@ -226,6 +228,7 @@ export function checkDeletable(stage: Stage): void {
   if (stage.category !== 'active') {
     throw new ConflictError(
       `The ${stage.category} stage "${stage.name}" cannot be deleted: every pipeline keeps its won, lost and unqualified stages (rename it instead)`,
+      { code: 'stage.closed_not_deletable' },
     );
   }
 }

@@ -59,7 +59,8 @@ function toNamed(item: Item): Pipeline & NamedEntry {
 const toPipeline: (item: Item) => Pipeline = toNamed;
 const toEntry: (item: Item) => NamedEntry = toNamed;
 
-const stagesChanged = () => new ConflictError("The pipeline's stages changed meanwhile; reload them and try again");
+const stagesChanged = () =>
+  new ConflictError("The pipeline's stages changed meanwhile; reload them and try again", { code: 'concurrent_change' });
 
 export class DynamoPipelineRepository implements PipelineRepository {
   readonly #table: Table;
@@ -157,6 +158,7 @@ export class DynamoPipelineRepository implements PipelineRepository {
             current && Number(current.deal_count) > 0
               ? new ConflictError(
                   `Pipeline "${pipeline.name}" received deals meanwhile (stage "${stage.name}" holds ${Number(current.deal_count)}); move them first`,
+                  { code: 'pipeline.has_deals' },
                 )
               : stagesChanged(),
         })),
@@ -167,7 +169,9 @@ export class DynamoPipelineRepository implements PipelineRepository {
           condition: 'pipelines > :one',
           values: { ':minus': -1, ':one': 1 },
           onConflict: () =>
-            new ConflictError(`Pipeline "${pipeline.name}" is the only pipeline; create another one before deleting it`),
+            new ConflictError(`Pipeline "${pipeline.name}" is the only pipeline; create another one before deleting it`, {
+              code: 'pipeline.last_pipeline',
+            }),
         },
       ],
       events,
@@ -181,7 +185,8 @@ export class DynamoPipelineRepository implements PipelineRepository {
           type: 'check',
           key: pipelineKey(stage.pipeline_id),
           condition: 'attribute_exists(pk)',
-          onConflict: () => ValidationError.field('body.pipeline_id', `no pipeline ${stage.pipeline_id}`),
+          onConflict: () =>
+            ValidationError.field('body.pipeline_id', `no pipeline ${stage.pipeline_id}`, { fieldCode: 'unknown_reference' }),
         },
         { type: 'create', item: { ...stageKeys(stage), kind: 'stage', ...stage } },
         ...moved.map((change) => stageUpdate(change, stagesChanged)),
@@ -217,6 +222,7 @@ export class DynamoPipelineRepository implements PipelineRepository {
             if (deals > 0) {
               return new ConflictError(
                 `Stage "${stage.name}" received ${deals} deal(s) meanwhile; pass move_deals_to=<stage id> to move them and try again`,
+                { code: 'stage.has_deals' },
               );
             }
             return new VersionMismatchError('stage', stage.id, toStage(current));
@@ -233,7 +239,7 @@ function pipelineNameItem(pipeline: Pipeline): WriteOp {
   return {
     type: 'create',
     item: { ...pipelineNameKey(pipeline.name), kind: 'unique', pipeline_id: pipeline.id },
-    onConflict: () => new ConflictError(`A pipeline named "${pipeline.name}" already exists`),
+    onConflict: () => new ConflictError(`A pipeline named "${pipeline.name}" already exists`, { code: 'pipeline.name_taken' }),
   };
 }
 
@@ -333,7 +339,8 @@ function nameItem(kind: NamedListKind, entry: NamedEntry): WriteOp {
   return {
     type: 'create',
     item: { ...namedEntryNameKey(kind, entry.name), kind: 'unique', entry_id: entry.id },
-    onConflict: () => new ConflictError(`A ${NAMED_LIST_LABELS[kind]} named "${entry.name}" already exists`),
+    onConflict: () =>
+      new ConflictError(`A ${NAMED_LIST_LABELS[kind]} named "${entry.name}" already exists`, { code: 'named_list.name_taken' }),
   };
 }
 
@@ -343,6 +350,6 @@ export function namedEntryCheck(kind: NamedListKind, id: string, field: string):
     type: 'check',
     key: namedEntryKey(kind, id),
     condition: 'attribute_exists(pk)',
-    onConflict: () => ValidationError.field(field, `no ${NAMED_LIST_LABELS[kind]} ${id}`),
+    onConflict: () => ValidationError.field(field, `no ${NAMED_LIST_LABELS[kind]} ${id}`, { fieldCode: 'unknown_reference' }),
   };
 }

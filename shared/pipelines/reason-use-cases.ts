@@ -42,7 +42,8 @@ export async function addEntries(
 ): Promise<NamedEntry[]> {
   const keys = names.map(nameKey);
   const duplicate = names.find((_, i) => keys.indexOf(keys[i]!) !== i);
-  if (duplicate !== undefined) throw new ConflictError(`The ${NAMED_LIST_LABELS[kind]} "${duplicate}" is given twice`);
+  if (duplicate !== undefined)
+    throw new ConflictError(`The ${NAMED_LIST_LABELS[kind]} "${duplicate}" is given twice`, { code: 'named_list.name_repeated' });
   const now = call.events.now.toISOString();
   const entries: NamedEntry[] = names.map((name) => ({
     id: call.events.newId(),

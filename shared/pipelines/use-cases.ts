@@ -110,10 +110,13 @@ export async function deletePipeline(deps: PipelinesDeps, call: Call, id: string
   if (deals > 0) {
     throw new ConflictError(
       `Pipeline "${pipeline.name}" holds ${deals} deal(s); move them to another pipeline or delete them first`,
+      { code: 'pipeline.has_deals' },
     );
   }
   if ((await deps.pipelines.pipelineCount()) <= 1) {
-    throw new ConflictError(`Pipeline "${pipeline.name}" is the only pipeline; create another one before deleting it`);
+    throw new ConflictError(`Pipeline "${pipeline.name}" is the only pipeline; create another one before deleting it`, {
+      code: 'pipeline.last_pipeline',
+    });
   }
   await deps.pipelines.deletePipeline(pipeline, stages, [
     domainEvent(call.events, 'pipeline.deleted', { resource_type: 'pipeline', resource_id: id }, pipeline),
@@ -140,7 +143,8 @@ export async function listStages(deps: PipelinesDeps, pipelineId: string): Promi
 export async function createStage(deps: PipelinesDeps, call: Call, input: CreateStageInput): Promise<Stage> {
   checkNewStageCategory(input.category);
   const siblings = await deps.pipelines.ofPipeline(input.pipeline_id);
-  if (siblings.length === 0) throw ValidationError.field('body.pipeline_id', `no pipeline ${input.pipeline_id}`);
+  if (siblings.length === 0)
+    throw ValidationError.field('body.pipeline_id', `no pipeline ${input.pipeline_id}`, { fieldCode: 'unknown_reference' });
   if (!showsWholePipeline(siblings)) throw stagesInFlux();
   const now = call.events.now.toISOString();
   const added: Stage = {
@@ -229,6 +233,7 @@ export async function deleteStage(
     if (!target) {
       throw new ConflictError(
         `Stage "${stage.name}" holds ${stage.deal_count} deal(s); pass move_deals_to=<stage id> (another stage of the same pipeline) to move them there and delete the stage`,
+        { code: 'stage.has_deals' },
       );
     }
     await deps.deals.moveAllDeals(stage, target, call);
@@ -255,7 +260,8 @@ async function wholePipeline(deps: PipelinesDeps, pipelineId: string): Promise<S
   return stages;
 }
 
-const stagesInFlux = () => new ConflictError("The pipeline's stages are being changed right now; try again in a moment");
+const stagesInFlux = () =>
+  new ConflictError("The pipeline's stages are being changed right now; try again in a moment", { code: 'concurrent_change' });
 
 function checkStageVersion(stage: Stage, ifMatch: number | undefined): void {
   if (ifMatch !== undefined && ifMatch !== stage.version) throw new VersionMismatchError('stage', stage.id, stage);

@@ -52,7 +52,7 @@ function assigneeCheck(ownerId: string): WriteOp {
     condition: '#status = :active',
     names: { '#status': 'status' },
     values: { ':active': 'active' },
-    onConflict: () => ValidationError.field('body.owner_id', `no active user ${ownerId}`),
+    onConflict: () => ValidationError.field('body.owner_id', `no active user ${ownerId}`, { fieldCode: 'unknown_reference' }),
   };
 }
 
@@ -112,7 +112,10 @@ export class DynamoTaskRepository implements TaskRepository {
     let cursor: string | undefined;
     if (page.cursor !== undefined) {
       const match = CURSOR.exec(page.cursor);
-      if (!match) throw ValidationError.field('query.cursor', 'is not a cursor returned by this list with these filters');
+      if (!match)
+        throw ValidationError.field('query.cursor', 'is not a cursor returned by this list with these filters', {
+          code: 'invalid_cursor',
+        });
       asOf = new Date(Number(match[1]));
       cursor = match[2];
     }

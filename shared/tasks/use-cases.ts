@@ -155,8 +155,10 @@ export interface TaskListRequest extends PageQuery, TaskFilters {
 export async function listTasks(deps: TasksDeps, call: Call, request: TaskListRequest): Promise<Page<TaskView>> {
   const { resource_type, resource_id, ...rest } = request;
   if (resource_type !== undefined || resource_id !== undefined) {
-    if (resource_type === undefined) throw ValidationError.field('query.resource_type', 'is required with resource_id');
-    if (resource_id === undefined) throw ValidationError.field('query.resource_id', 'is required with resource_type');
+    if (resource_type === undefined)
+      throw ValidationError.field('query.resource_type', 'is required with resource_id', { fieldCode: 'required' });
+    if (resource_id === undefined)
+      throw ValidationError.field('query.resource_id', 'is required with resource_type', { fieldCode: 'required' });
     return listRecordTasks(deps, call, { resource_type, resource_id }, rest);
   }
   return list(deps, call, undefined, rest);

@@ -52,7 +52,9 @@ export class CursorCodec {
 }
 
 function invalidCursor(): ValidationError {
-  return ValidationError.field('query.cursor', 'is not a cursor returned by this list with these filters');
+  return ValidationError.field('query.cursor', 'is not a cursor returned by this list with these filters', {
+    code: 'invalid_cursor',
+  });
 }
 
 /** A short, stable fingerprint of everything that shapes a list query. */

@@ -44,7 +44,9 @@ export function recordOwnerCheck(ref: RecordRef, ownerId: string): WriteOp {
     values: { ':owner': ownerId },
     onConflict: (current) =>
       current
-        ? new ConflictError(`${ref.resource_type} ${ref.resource_id} changed owner meanwhile; try again`)
+        ? new ConflictError(`${ref.resource_type} ${ref.resource_id} changed owner meanwhile; try again`, {
+            code: 'concurrent_change',
+          })
         : new NotFoundError(ref.resource_type, ref.resource_id),
   };
 }

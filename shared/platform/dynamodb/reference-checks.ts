@@ -14,7 +14,7 @@ export function activeUserCheck(userId: string, field = 'body.owner_id'): WriteO
     condition: '#status = :active',
     names: { '#status': 'status' },
     values: { ':active': 'active' },
-    onConflict: () => ValidationError.field(field, `no active user ${userId}`),
+    onConflict: () => ValidationError.field(field, `no active user ${userId}`, { fieldCode: 'unknown_reference' }),
   };
 }
 

@@ -1,29 +1,43 @@
 import * as z from 'zod/mini';
 import type { AnyRoute } from './contract.ts';
+import { FIELD_PROBLEM_CODES, type ErrorCodeEntry } from '#shared/kernel/error-codes.ts';
+import { problemType } from './problem.ts';
 
 // The OpenAPI 3.1 document, generated from the route contracts (zod → JSON Schema 2020-12,
 // which OpenAPI 3.1 uses as is).
 
-const problemSchema = {
-  type: 'object',
-  required: ['type', 'title', 'status', 'detail'],
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    instance: { type: 'string' },
-    errors: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['field', 'message'],
-        properties: { field: { type: 'string' }, message: { type: 'string' } },
+/** The Problem component: RFC 9457 fields plus `code`, one of the catalogued codes. */
+function problemSchema(codes: readonly ErrorCodeEntry[]) {
+  return {
+    type: 'object',
+    required: ['type', 'code', 'title', 'status', 'detail'],
+    properties: {
+      type: { type: 'string', format: 'uri', description: `${problemType('<code>')}: one URI per code` },
+      code: {
+        type: 'string',
+        enum: codes.map((c) => c.code),
+        description: 'Stable and machine-readable: branch on it, never on `detail` (docs/error-codes.md)',
       },
+      title: { type: 'string' },
+      status: { type: 'integer' },
+      detail: { type: 'string' },
+      instance: { type: 'string' },
+      errors: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['field', 'message', 'code'],
+          properties: {
+            field: { type: 'string' },
+            message: { type: 'string' },
+            code: { type: 'string', enum: Object.keys(FIELD_PROBLEM_CODES) },
+          },
+        },
+      },
+      current: {},
     },
-    current: {},
-  },
-} as const;
+  };
+}
 
 function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
@@ -35,7 +49,12 @@ const problemRef = (description: string) => ({
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 });
 
-export function openApiDocument(routes: readonly AnyRoute[], info: { title: string; version: string }): Record<string, unknown> {
+/** The document for `routes`; `errorCodes` (the registry in shared/families.ts) is the enum of Problem.code. */
+export function openApiDocument(
+  routes: readonly AnyRoute[],
+  info: { title: string; version: string },
+  errorCodes: readonly ErrorCodeEntry[],
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const parameters: unknown[] = [];
@@ -98,7 +117,7 @@ export function openApiDocument(routes: readonly AnyRoute[], info: { title: stri
     info,
     paths,
     components: {
-      schemas: { Problem: problemSchema },
+      schemas: { Problem: problemSchema(errorCodes) },
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
     },
   };

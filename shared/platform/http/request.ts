@@ -34,16 +34,30 @@ export function header(headers: Record<string, string | undefined> | undefined, 
 export function parsePart<S extends z.ZodMiniType>(part: 'params' | 'query' | 'body', schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw new ValidationError(result.error.issues.map((issue) => toFieldProblem(part, issue)));
+  throw new ValidationError(result.error.issues.map((issue) => toFieldProblem(part, issue, value)));
 }
 
-function toFieldProblem(part: string, issue: z.core.$ZodIssue): FieldProblem {
+function toFieldProblem(part: string, issue: z.core.$ZodIssue, value: unknown): FieldProblem {
   const path = issue.path.map(String);
   // An unknown key reports its names in `keys`: name the field itself, not its parent.
   if (issue.code === 'unrecognized_keys') {
-    return { field: [part, ...path, issue.keys.join(',')].join('.'), message: 'is not a known field' };
+    return { field: [part, ...path, issue.keys.join(',')].join('.'), message: 'is not a known field', code: 'unknown_field' };
   }
-  return { field: [part, ...path].join('.'), message: issue.message };
+  const field = [part, ...path].join('.');
+  // zod issues do not carry the input: a wrong type where the value is absent is a missing field.
+  if (issue.code === 'invalid_type' && valueAt(value, issue.path) === undefined) {
+    return { field, message: issue.message, code: 'required' };
+  }
+  return { field, message: issue.message };
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let at = value;
+  for (const key of path) {
+    if (typeof at !== 'object' || at === null) return undefined;
+    at = (at as Record<PropertyKey, unknown>)[key];
+  }
+  return at;
 }
 
 /** If-Match: a record version as a number, or undefined; quotes and W/ are tolerated. */
