@@ -73,7 +73,7 @@ describe('people and organisations', () => {
     const jane = await createContact(deps, as(repA), { last_name: 'Doe' });
     const notOrg = await rejection(createContact(deps, as(repA), { last_name: 'X', contact_id: jane.id }));
     expect((notOrg as ValidationError).problems).toEqual([
-      { field: 'body.contact_id', message: `contact ${jane.id} is a person, not an organisation` },
+      { field: 'body.contact_id', message: `contact ${jane.id} is a person, not an organisation`, code: 'invalid' },
     ]);
     const nothing = await rejection(createContact(deps, as(repA), { last_name: 'X', contact_id: newId() }));
     expect((nothing as ValidationError).problems[0]!.field).toBe('body.contact_id');

@@ -388,13 +388,13 @@ describe('customFieldFilter', () => {
   });
 
   it.each([
-    ['Size', '3', /is not a custom field/],
-    ['Budget', 'lots', /must be a number/],
-    ['Tier', 'Platinum', /one of "Gold"/],
-    ['Colours', 'Pink', /one of "Red"/],
-    ['Office', 'Paris', /cannot be filtered on|not filterable/],
-    ['Title', ' ', /give a value/],
-  ] as const)('refuses %s=%s', (name, raw, message) => {
+    ['Size', '3', /is not a custom field/, 'unknown_field'],
+    ['Budget', 'lots', /must be a number/, undefined],
+    ['Tier', 'Platinum', /one of "Gold"/, undefined],
+    ['Colours', 'Pink', /one of "Red"/, undefined],
+    ['Office', 'Paris', /cannot be filtered on|not filterable/, undefined],
+    ['Title', ' ', /give a value/, undefined],
+  ] as const)('refuses %s=%s', (name, raw, message, code) => {
     let error: unknown;
     try {
       customFieldFilter(DEFINITIONS, name, raw);
@@ -403,7 +403,7 @@ describe('customFieldFilter', () => {
     }
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).problems).toEqual([
-      { field: `query.custom_fields[${name}]`, message: expect.stringMatching(message) },
+      { field: `query.custom_fields[${name}]`, message: expect.stringMatching(message), code },
     ]);
   });
 

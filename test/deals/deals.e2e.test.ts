@@ -71,7 +71,7 @@ describe('deals', () => {
     });
     expect(res.status).toBe(422);
     const bad = await api('POST', '/deals', { token: as('rep1'), body: { name: 'X', valeu: 1 } });
-    expect(bad.body.errors).toEqual([{ field: 'body.valeu', message: 'is not a known field' }]);
+    expect(bad.body.errors).toEqual([{ field: 'body.valeu', message: 'is not a known field', code: 'unknown_field' }]);
     const stage = await api('POST', '/deals', { token: as('rep1'), body: { name: 'X', stage_id: '01ARZ3NDEKTSV4RRFFQ69G5FAV' } });
     expect(stage.status).toBe(422);
     expect(stage.body.errors[0].field).toBe('body.stage_id');
@@ -83,7 +83,9 @@ describe('deals', () => {
     const deal = await newDeal('rep1');
     const lost = await api('PATCH', `/deals/${deal.id}`, { token: as('rep1'), body: { stage_id: stages.Lost!.id } });
     expect(lost.status).toBe(422);
-    expect(lost.body.errors).toEqual([{ field: 'body.loss_reason_id', message: expect.stringContaining('lost stage') }]);
+    expect(lost.body.errors).toEqual([
+      { field: 'body.loss_reason_id', message: expect.stringContaining('lost stage'), code: 'invalid' },
+    ]);
     const unq = await api('PATCH', `/deals/${deal.id}`, { token: as('rep1'), body: { stage_id: stages.Unqualified!.id } });
     expect(unq.body.errors[0].field).toBe('body.unqualified_reason_id');
     const unknownReason = await api('PATCH', `/deals/${deal.id}`, {

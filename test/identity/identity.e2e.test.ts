@@ -74,7 +74,8 @@ describe('users', () => {
       body: { name: 'X', email: 'x@example.com', role: 'user', reports_to: users.rep2!.user_id },
     });
     expect(bad.status).toBe(422);
-    expect(bad.body.errors).toEqual([{ field: 'body.reports_to', message: 'must be a manager or an admin' }]);
+    expect(bad.body.code).toBe('user.manager_not_eligible');
+    expect(bad.body.errors).toEqual([{ field: 'body.reports_to', message: 'must be a manager or an admin', code: 'invalid' }]);
   });
 
   it('publishes user.created on the bus through the outbox, for the directory sync', async () => {

@@ -35,7 +35,9 @@ describe('checkAssignee (F8.4)', () => {
 
   it('refuses anyone else with 403 naming the rule, worded for owners or assignees', () => {
     expect(() => checkAssignee(rep, 'rep2', 'lead')).toThrow(
-      new ForbiddenError('You may not make user rep2 the owner: users assign leads to themselves only'),
+      new ForbiddenError('You may not make user rep2 the owner: users assign leads to themselves only', {
+        code: 'owner_not_assignable',
+      }),
     );
     expect(() => checkAssignee(manager, 'rep2', 'task', { as: 'assignee' })).toThrow(
       'You may not assign a task to user rep2: managers assign tasks to themselves and their direct reports',

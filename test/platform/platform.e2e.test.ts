@@ -55,7 +55,12 @@ describe('platform over HTTP', () => {
     const res = await api('GET', '/no/such/thing');
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expect(res.body).toMatchObject({ status: 404, title: 'Not Found' });
+    expect(res.body).toMatchObject({
+      status: 404,
+      title: 'Not Found',
+      code: 'route_not_found',
+      type: 'tag:open-sell-crm,2026:problem:route_not_found',
+    });
   });
 
   it('answers CORS preflight', async () => {

@@ -141,7 +141,9 @@ describe('creating and assigning tasks (F8.4)', () => {
     expect((await createTask(deps, call('admin'), { content: 'x', owner_id: ids.solo })).owner_id).toBe(ids.solo);
     for (const owner of [ids.gone, newId()]) {
       const error = await rejection(createTask(deps, call('admin'), { content: 'x', owner_id: owner }));
-      expect((error as ValidationError).problems).toEqual([{ field: 'body.owner_id', message: `no active user ${owner}` }]);
+      expect((error as ValidationError).problems).toEqual([
+        { field: 'body.owner_id', message: `no active user ${owner}`, code: 'unknown_reference' },
+      ]);
     }
   });
 

@@ -138,7 +138,7 @@ describe('tasks', () => {
     });
     expect(after.status).toBe(422);
     expect(after.body.errors).toEqual([
-      { field: 'body.remind_at', message: expect.stringContaining('must not be after due_date') },
+      { field: 'body.remind_at', message: expect.stringContaining('must not be after due_date'), code: 'invalid' },
     ]);
     const both = await api('POST', '/tasks', {
       token: as('rep1'),
@@ -147,7 +147,7 @@ describe('tasks', () => {
     expect(both.status).toBe(422);
     expect(both.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.remind_at', 'body.reminder']);
     const undated = await api('POST', '/tasks', { token: as('rep1'), body: { content: 'x', reminder: '5m' } });
-    expect(undated.body.errors).toEqual([{ field: 'body.reminder', message: 'needs a due_date' }]);
+    expect(undated.body.errors).toEqual([{ field: 'body.reminder', message: 'needs a due_date', code: 'invalid' }]);
     const noOffset = await api('POST', '/tasks', { token: as('rep1'), body: { content: 'x', due_date: '2098-01-10T09:00:00' } });
     expect(noOffset.body.errors[0].field).toBe('body.due_date');
   });
