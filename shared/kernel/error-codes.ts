@@ -2,7 +2,8 @@
 // Each family declares the codes it throws with defineErrorCodes() in its own errors.ts and
 // adds its catalogue to ErrorCatalogues below (a module augmentation), so the type checker
 // refuses a code no catalogue lists and a code thrown with the wrong status. The runtime list
-// (docs, OpenAPI) is concatenated in shared/families.ts; a test keeps the two in step.
+// (docs, OpenAPI) is concatenated in shared/families.ts; test/infra/error-codes.test.ts keeps
+// the two in step. A new code: add it to the family's errors.ts, throw it, `npm run docs`.
 
 /** The HTTP statuses a problem answer may carry. */
 export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 422 | 500;
