@@ -123,7 +123,7 @@ export function httpHandler(bindings: RouteBinding[], options: HttpHandlerOption
       const problem = toProblem(error);
       metrics.addMetric(problem.status >= 500 ? 'ServerErrors' : 'ClientErrors', MetricUnit.Count, 1);
       if (problem.status >= 500) logger.error('request failed', { error: error as Error, routeKey: event.routeKey });
-      else logger.info('request refused', { status: problem.status, detail: problem.detail });
+      else logger.info('request refused', { status: problem.status, code: problem.code, detail: problem.detail });
       return {
         statusCode: problem.status,
         headers: { ...base, 'content-type': PROBLEM_CONTENT_TYPE },
