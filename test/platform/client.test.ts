@@ -236,7 +236,13 @@ describe('routeClient: the answer', () => {
     answerWith(403, { message: 'Forbidden' });
     const json = await call(getNoteRoute, { params: { id: ID } });
     expect(json).toMatchObject({ ok: false, status: 403 });
-    expect(json.body).toEqual({ type: 'about:blank', title: 'Forbidden', status: 403, detail: 'Forbidden', message: 'Forbidden' });
+    expect(json.body).toEqual({
+      type: 'about:blank',
+      title: 'Forbidden',
+      status: 403,
+      detail: 'Forbidden',
+      message: 'Forbidden',
+    });
     answerWith(502, '<html>Bad Gateway</html>', { 'content-type': 'text/html' });
     const html = await call(getNoteRoute, { params: { id: ID } });
     expect(html.body).toEqual({ type: 'about:blank', title: 'Bad Gateway', status: 502, detail: '<html>Bad Gateway</html>' });
