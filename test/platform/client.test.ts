@@ -5,7 +5,7 @@ import type * as z from 'zod/mini';
 import { startLocalHttp } from '#infra/local/http-server.ts';
 import { getCustomFieldRoute } from '#shared/custom-fields/routes.ts';
 import type { createDealInput, dealViewSchema } from '#shared/deals/domain.ts';
-import { createDealRoute, listDealsRoute } from '#shared/deals/routes.ts';
+import { listDealsRoute, type createDealRoute } from '#shared/deals/routes.ts';
 import { allRoutes } from '#shared/families.ts';
 import { listLeadsRoute } from '#shared/leads/routes.ts';
 import type { noteViewSchema } from '#shared/notes/domain.ts';
