@@ -28,7 +28,7 @@ export type RouteInput<R extends AnyRoute> = Part<'params', PartInput<NonNullabl
   Part<'query', PartInput<NonNullable<R['query']>>> &
   Part<'body', PartInput<NonNullable<R['body']>>> & { readonly headers?: Readonly<Record<string, string>> };
 
-/** The parsed JSON of a 2xx answer (`z.output` of the response schema); `undefined` for 204 routes. */
+/** The parsed JSON of a 2xx answer, typed `z.output` of the response schema; `undefined` for routes without one (the 204s). */
 export type ResponseBody<R extends AnyRoute> = PartOutput<NonNullable<R['response']>>;
 type PartOutput<S> = S extends z.ZodMiniType ? (unknown extends z.output<S> ? undefined : z.output<S>) : undefined;
 
@@ -168,10 +168,10 @@ async function readAnswer<R extends AnyRoute>(response: Response): Promise<Route
       throw new UnexpectedAnswerError(`A ${status} answer was not valid JSON`, status, text);
     }
   }
-  return { ok: false, status, headers, body: toProblem(status, response.statusText, text, isJson) };
+  return { ok: false, status, headers, body: problemOf(status, response.statusText, text, isJson) };
 }
 
-function toProblem(status: number, statusText: string, text: string, isJson: boolean): Problem {
+function problemOf(status: number, statusText: string, text: string, isJson: boolean): Problem {
   let json: unknown;
   if (isJson) {
     try {
