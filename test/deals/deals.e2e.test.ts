@@ -1,10 +1,36 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import type * as z from 'zod/mini';
 import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
-import { useTestCloud } from '#test/helpers/local-cloud.ts';
+import { createContactRoute } from '#shared/contacts/routes.ts';
+import { createCustomFieldRoute, deleteCustomFieldRoute, updateCustomFieldRoute } from '#shared/custom-fields/routes.ts';
+import type { createDealInput, updateDealInput } from '#shared/deals/domain.ts';
+import {
+  associateContactRoute,
+  createDealRoute,
+  dealStageChangesRoute,
+  dealSummaryRoute,
+  deleteDealRoute,
+  dissociateContactRoute,
+  getDealRoute,
+  listAssociatedContactsRoute,
+  listDealsRoute,
+  updateDealRoute,
+} from '#shared/deals/routes.ts';
+import { getSelfRoute } from '#shared/identity/routes.ts';
+import {
+  createStageRoute,
+  deleteStageRoute,
+  getStageRoute,
+  listPipelinesRoute,
+  listStagesRoute,
+  namedListRouteSets,
+} from '#shared/pipelines/routes.ts';
+import type { ResponseBody } from '#shared/platform/http/client.ts';
+import { bodyOf, expectStatus, useTestCloud } from '#test/helpers/local-cloud.ts';
 
 // Deals over HTTP against the local cloud (DynamoDB Local, outbox, bus), as the seeded users.
 
-const { api, users, as } = useTestCloud({
+const { api, call, users, as } = useTestCloud({
   extraRules: [
     {
       name: 'test-deals',
@@ -19,23 +45,22 @@ let stages: Record<string, { id: string; category: string }>;
 let lossReasonId: string;
 let unqualifiedReasonId: string;
 
+const reasonsRoute = (kind: string) => namedListRouteSets.find((set) => set.kind === kind)!.list;
+
 beforeAll(async () => {
-  const pipelines = await api('GET', '/pipelines', { token: as('rep1') });
-  pipelineId = pipelines.body.items[0].id;
-  const stageList = await api('GET', `/stages?pipeline_id=${pipelineId}`, { token: as('rep1') });
-  stages = Object.fromEntries(stageList.body.items.map((s: { name: string; id: string; category: string }) => [s.name, s]));
-  lossReasonId = (await api('GET', '/loss_reasons', { token: as('rep1') })).body.items[0].id;
-  unqualifiedReasonId = (await api('GET', '/deal_unqualified_reasons', { token: as('rep1') })).body.items[0].id;
+  const pipelines = bodyOf(await call(listPipelinesRoute, { as: 'rep1' }));
+  pipelineId = pipelines.items[0]!.id;
+  const stageList = bodyOf(await call(listStagesRoute, { as: 'rep1', query: { pipeline_id: pipelineId } }));
+  stages = Object.fromEntries(stageList.items.map((s) => [s.name, s]));
+  lossReasonId = bodyOf(await call(reasonsRoute('loss_reason'), { as: 'rep1' })).items[0]!.id;
+  unqualifiedReasonId = bodyOf(await call(reasonsRoute('deal_unqualified_reason'), { as: 'rep1' })).items[0]!.id;
 });
 
-const newDeal = async (who: string, body: Record<string, unknown> = {}) => {
-  const res = await api('POST', '/deals', {
-    token: as(who),
-    body: { name: `Deal ${Math.random().toString(36).slice(2)}`, ...body },
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body;
-};
+const newDeal = async (who: string, body: Partial<z.input<typeof createDealInput>> = {}) =>
+  bodyOf(await call(createDealRoute, { as: who, body: { name: `Deal ${Math.random().toString(36).slice(2)}`, ...body } }), 201);
+
+const ids = (page: { items: { id: string }[] }) => page.items.map((d) => d.id);
+const values = (page: { items: { value: string }[] }) => page.items.map((d) => d.value);
 
 describe('deals', () => {
   it('creates a deal in the first active stage of the default pipeline, owned by the caller, in the account currency', async () => {
@@ -55,73 +80,64 @@ describe('deals', () => {
   });
 
   it('keeps values exact: 0.10 + 0.20 is 0.30 on the board', async () => {
-    const { body: team } = await api('GET', '/users/self', { token: as('solo') });
+    const team = bodyOf(await call(getSelfRoute, { as: 'solo' }));
     await newDeal('solo', { value: 0.1, stage_id: stages.Quote!.id });
     await newDeal('solo', { value: '0.2', stage_id: stages.Quote!.id });
-    const summary = await api('GET', `/deals/summary?pipeline_id=${pipelineId}&owner_id=${team.id}`, { token: as('solo') });
-    expect(summary.status).toBe(200);
-    const quote = summary.body.stages.find((s: { stage_id: string }) => s.stage_id === stages.Quote!.id);
+    const summary = await call(dealSummaryRoute, { as: 'solo', query: { pipeline_id: pipelineId, owner_id: team.id } });
+    expectStatus(summary, 200);
+    const quote = summary.body.stages.find((s) => s.stage_id === stages.Quote!.id);
     expect(quote).toMatchObject({ count: 2, values: [{ currency: 'USD', value: '0.30' }] });
   });
 
   it('refuses a bad value, an unknown stage and an unknown field, naming each', async () => {
-    const res = await api('POST', '/deals', {
-      token: as('rep1'),
+    const res = await call(createDealRoute, {
+      as: 'rep1',
       body: { name: 'X', value: '12.345', stage_id: '01ARZ3NDEKTSV4RRFFQ69G5FAV' },
     });
     expect(res.status).toBe(422);
+    // An unknown field is off the contract on purpose: the raw client.
     const bad = await api('POST', '/deals', { token: as('rep1'), body: { name: 'X', valeu: 1 } });
     expect(bad.body.errors).toEqual([{ field: 'body.valeu', message: 'is not a known field', code: 'unknown_field' }]);
-    const stage = await api('POST', '/deals', { token: as('rep1'), body: { name: 'X', stage_id: '01ARZ3NDEKTSV4RRFFQ69G5FAV' } });
-    expect(stage.status).toBe(422);
-    expect(stage.body.errors[0].field).toBe('body.stage_id');
-    const value = await api('POST', '/deals', { token: as('rep1'), body: { name: 'X', value: 'lots' } });
-    expect(value.body.errors[0].field).toBe('body.value');
+    const stage = await call(createDealRoute, { as: 'rep1', body: { name: 'X', stage_id: '01ARZ3NDEKTSV4RRFFQ69G5FAV' } });
+    expectStatus(stage, 422);
+    expect(stage.body.errors?.[0]?.field).toBe('body.stage_id');
+    const value = await call(createDealRoute, { as: 'rep1', body: { name: 'X', value: 'lots' } });
+    expectStatus(value, 422);
+    expect(value.body.errors?.[0]?.field).toBe('body.value');
   });
 
   it('needs a loss reason to move into Lost and an unqualified reason for Unqualified', async () => {
     const deal = await newDeal('rep1');
-    const lost = await api('PATCH', `/deals/${deal.id}`, { token: as('rep1'), body: { stage_id: stages.Lost!.id } });
-    expect(lost.status).toBe(422);
+    const patch = (body: z.input<typeof updateDealInput>) => call(updateDealRoute, { as: 'rep1', params: { id: deal.id }, body });
+    const lost = await patch({ stage_id: stages.Lost!.id });
+    expectStatus(lost, 422);
     expect(lost.body.errors).toEqual([
       { field: 'body.loss_reason_id', message: expect.stringContaining('lost stage'), code: 'invalid' },
     ]);
-    const unq = await api('PATCH', `/deals/${deal.id}`, { token: as('rep1'), body: { stage_id: stages.Unqualified!.id } });
-    expect(unq.body.errors[0].field).toBe('body.unqualified_reason_id');
-    const unknownReason = await api('PATCH', `/deals/${deal.id}`, {
-      token: as('rep1'),
-      body: { stage_id: stages.Lost!.id, loss_reason_id: '01ARZ3NDEKTSV4RRFFQ69G5FAV' },
-    });
-    expect(unknownReason.status).toBe(422);
-    expect(unknownReason.body.errors[0].field).toBe('body.loss_reason_id');
-    const ok = await api('PATCH', `/deals/${deal.id}`, {
-      token: as('rep1'),
-      body: { stage_id: stages.Lost!.id, loss_reason_id: lossReasonId },
-    });
+    const unq = await patch({ stage_id: stages.Unqualified!.id });
+    expectStatus(unq, 422);
+    expect(unq.body.errors?.[0]?.field).toBe('body.unqualified_reason_id');
+    const unknownReason = await patch({ stage_id: stages.Lost!.id, loss_reason_id: '01ARZ3NDEKTSV4RRFFQ69G5FAV' });
+    expectStatus(unknownReason, 422);
+    expect(unknownReason.body.errors?.[0]?.field).toBe('body.loss_reason_id');
+    const ok = await patch({ stage_id: stages.Lost!.id, loss_reason_id: lossReasonId });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ stage_id: stages.Lost!.id, loss_reason_id: lossReasonId });
-    const back = await api('PATCH', `/deals/${deal.id}`, { token: as('rep1'), body: { stage_id: stages.Qualified!.id } });
-    expect(back.body.loss_reason_id).toBeNull();
-    const unqualified = await api('PATCH', `/deals/${deal.id}`, {
-      token: as('rep1'),
-      body: { stage_id: stages.Unqualified!.id, unqualified_reason_id: unqualifiedReasonId },
-    });
+    const back = await patch({ stage_id: stages.Qualified!.id });
+    expect(bodyOf(back).loss_reason_id).toBeNull();
+    const unqualified = await patch({ stage_id: stages.Unqualified!.id, unqualified_reason_id: unqualifiedReasonId });
     expect(unqualified.status).toBe(200);
   });
 
   it('keeps the stage history (entered, left, by whom) and publishes deal.stage_changed with from and to', async () => {
     const deal = await newDeal('rep2');
-    await api('PATCH', `/deals/${deal.id}`, { token: as('rep2'), body: { stage_id: stages.Qualified!.id } });
-    await api('PATCH', `/deals/${deal.id}`, { token: as('manager'), body: { stage_id: stages.Quote!.id } });
-    const history = await api('GET', `/deals/${deal.id}/stage_changes`, { token: as('rep2') });
-    expect(history.body.items.map((h: { stage_id: string }) => h.stage_id)).toEqual([
-      stages.Incoming!.id,
-      stages.Qualified!.id,
-      stages.Quote!.id,
-    ]);
-    expect(history.body.items[0]).toMatchObject({ entered_by_id: users.rep2!.user_id, left_by_id: users.rep2!.user_id });
-    expect(history.body.items[1]).toMatchObject({ left_by_id: users.manager!.user_id });
-    expect(history.body.items[2]).toMatchObject({ entered_by_id: users.manager!.user_id, left_at: null });
+    await call(updateDealRoute, { as: 'rep2', params: { id: deal.id }, body: { stage_id: stages.Qualified!.id } });
+    await call(updateDealRoute, { as: 'manager', params: { id: deal.id }, body: { stage_id: stages.Quote!.id } });
+    const history = bodyOf(await call(dealStageChangesRoute, { as: 'rep2', params: { id: deal.id } }));
+    expect(history.items.map((h) => h.stage_id)).toEqual([stages.Incoming!.id, stages.Qualified!.id, stages.Quote!.id]);
+    expect(history.items[0]).toMatchObject({ entered_by_id: users.rep2!.user_id, left_by_id: users.rep2!.user_id });
+    expect(history.items[1]).toMatchObject({ left_by_id: users.manager!.user_id });
+    expect(history.items[2]).toMatchObject({ entered_by_id: users.manager!.user_id, left_at: null });
     const deadline = Date.now() + 2_000;
     const moved = () =>
       busEvents.filter((e) => e['detail-type'] === 'deal.stage_changed' && (e.detail as any).metadata.resource_id === deal.id);
@@ -134,90 +150,114 @@ describe('deals', () => {
   it("answers 404 for someone else's deal, and lets a manager see and move a report's deal", async () => {
     const mine = await newDeal('rep1');
     const theirs = await newDeal('solo');
-    expect((await api('GET', `/deals/${theirs.id}`, { token: as('rep1') })).status).toBe(404);
-    expect((await api('PATCH', `/deals/${theirs.id}`, { token: as('rep1'), body: { hot: true } })).status).toBe(404);
-    expect((await api('DELETE', `/deals/${theirs.id}`, { token: as('manager') })).status).toBe(404);
-    expect((await api('GET', `/deals/${mine.id}`, { token: as('manager') })).status).toBe(200);
-    expect((await api('PATCH', `/deals/${mine.id}`, { token: as('manager'), body: { hot: true } })).status).toBe(200);
-    expect((await api('GET', `/deals/${theirs.id}`, { token: as('admin') })).status).toBe(200);
+    expect((await call(getDealRoute, { as: 'rep1', params: { id: theirs.id } })).status).toBe(404);
+    expect((await call(updateDealRoute, { as: 'rep1', params: { id: theirs.id }, body: { hot: true } })).status).toBe(404);
+    expect((await call(deleteDealRoute, { as: 'manager', params: { id: theirs.id } })).status).toBe(404);
+    expect((await call(getDealRoute, { as: 'manager', params: { id: mine.id } })).status).toBe(200);
+    expect((await call(updateDealRoute, { as: 'manager', params: { id: mine.id }, body: { hot: true } })).status).toBe(200);
+    expect((await call(getDealRoute, { as: 'admin', params: { id: theirs.id } })).status).toBe(200);
   });
 
   it('lists only what the caller may see: own for a rep, own + reports for a manager', async () => {
-    const rep1 = await api('GET', '/deals?limit=100', { token: as('rep1') });
-    expect(new Set(rep1.body.items.map((d: { owner_id: string }) => d.owner_id))).toEqual(new Set([users.rep1!.user_id]));
-    const manager = await api('GET', '/deals?limit=100', { token: as('manager') });
-    const owners = new Set(manager.body.items.map((d: { owner_id: string }) => d.owner_id));
+    const rep1 = bodyOf(await call(listDealsRoute, { as: 'rep1', query: { limit: 100 } }));
+    expect(new Set(rep1.items.map((d) => d.owner_id))).toEqual(new Set([users.rep1!.user_id]));
+    const manager = bodyOf(await call(listDealsRoute, { as: 'manager', query: { limit: 100 } }));
+    const owners = new Set(manager.items.map((d) => d.owner_id));
     expect(owners.has(users.solo!.user_id)).toBe(false);
     expect(owners.has(users.rep1!.user_id) && owners.has(users.rep2!.user_id)).toBe(true);
-    const outside = await api('GET', `/deals?owner_id=${users.solo!.user_id}`, { token: as('manager') });
-    expect(outside.body.items).toEqual([]);
+    const outside = bodyOf(await call(listDealsRoute, { as: 'manager', query: { owner_id: users.solo!.user_id } }));
+    expect(outside.items).toEqual([]);
   });
 
   it('follows the assignment rule on owner changes (F8.4)', async () => {
     const deal = await newDeal('rep1');
-    const toPeer = await api('PATCH', `/deals/${deal.id}`, { token: as('rep1'), body: { owner_id: users.rep2!.user_id } });
+    const toPeer = await call(updateDealRoute, {
+      as: 'rep1',
+      params: { id: deal.id },
+      body: { owner_id: users.rep2!.user_id },
+    });
     expect(toPeer.status).toBe(403);
-    const create = await api('POST', '/deals', { token: as('rep1'), body: { name: 'Not mine', owner_id: users.solo!.user_id } });
+    const create = await call(createDealRoute, { as: 'rep1', body: { name: 'Not mine', owner_id: users.solo!.user_id } });
     expect(create.status).toBe(403);
-    const byManager = await api('PATCH', `/deals/${deal.id}`, { token: as('manager'), body: { owner_id: users.rep2!.user_id } });
-    expect(byManager.status).toBe(200);
+    const byManager = await call(updateDealRoute, {
+      as: 'manager',
+      params: { id: deal.id },
+      body: { owner_id: users.rep2!.user_id },
+    });
+    expectStatus(byManager, 200);
     expect(byManager.body.owner_id).toBe(users.rep2!.user_id);
-    expect((await api('GET', `/deals/${deal.id}`, { token: as('rep1') })).status).toBe(404);
-    const outside = await api('PATCH', `/deals/${deal.id}`, { token: as('manager'), body: { owner_id: users.solo!.user_id } });
+    expect((await call(getDealRoute, { as: 'rep1', params: { id: deal.id } })).status).toBe(404);
+    const outside = await call(updateDealRoute, {
+      as: 'manager',
+      params: { id: deal.id },
+      body: { owner_id: users.solo!.user_id },
+    });
     expect(outside.status).toBe(403);
   });
 
   it('filters by stage, hot, value range and tags, and pages with a cursor', async () => {
     const tag = `t${Date.now()}`;
     for (const value of ['10', '20', '30', '40']) await newDeal('rep2', { value, tags: [tag], hot: value !== '40' });
-    const hot = await api('GET', `/deals?tags=${tag}&hot=true&value_from=15&value_to=35`, { token: as('rep2') });
-    expect(hot.body.items.map((d: { value: string }) => d.value).sort()).toEqual(['20.00', '30.00']);
+    const hot = bodyOf(
+      await call(listDealsRoute, { as: 'rep2', query: { tags: tag, hot: 'true', value_from: '15', value_to: '35' } }),
+    );
+    expect(values(hot).sort()).toEqual(['20.00', '30.00']);
     const pages: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: any = await api('GET', `/deals?tags=${tag}&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
-        token: as('rep2'),
-      });
-      pages.push(...page.body.items.map((d: { value: string }) => d.value));
-      cursor = page.body.next_cursor;
+      const page: ResponseBody<typeof listDealsRoute> = bodyOf(
+        await call(listDealsRoute, { as: 'rep2', query: { tags: tag, limit: 1, cursor: cursor ?? undefined } }),
+      );
+      pages.push(...values(page));
+      cursor = page.next_cursor;
     } while (cursor);
     expect(pages.sort()).toEqual(['10.00', '20.00', '30.00', '40.00']);
-    const sorted = await api('GET', `/deals?tags=${tag}&sort_by=value&sort_order=desc`, { token: as('rep2') });
-    expect(sorted.body.items.map((d: { value: string }) => d.value)).toEqual(['40.00', '30.00', '20.00', '10.00']);
-    const byStage = await api('GET', `/deals?stage_id=${stages.Incoming!.id}&tags=${tag}`, { token: as('manager') });
-    expect(byStage.body.items).toHaveLength(4);
-    const typo = await api('GET', '/deals?stage=1', { token: as('rep2') });
-    expect(typo.status).toBe(422);
-    expect(typo.body.errors[0].field).toBe('query.stage');
+    const sorted = bodyOf(await call(listDealsRoute, { as: 'rep2', query: { tags: tag, sort_by: 'value', sort_order: 'desc' } }));
+    expect(values(sorted)).toEqual(['40.00', '30.00', '20.00', '10.00']);
+    const byStage = bodyOf(await call(listDealsRoute, { as: 'manager', query: { stage_id: stages.Incoming!.id, tags: tag } }));
+    expect(byStage.items).toHaveLength(4);
+    const typo = await call(listDealsRoute, { as: 'rep2', query: { stage: '1' } });
+    expectStatus(typo, 422);
+    expect(typo.body.errors?.[0]?.field).toBe('query.stage');
   });
 
   it('gives exactly one success to 50 concurrent PATCHes with the same If-Match, and loses no update', async () => {
     const deal = await newDeal('rep1');
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        api('PATCH', `/deals/${deal.id}`, { token: as('rep1'), body: { name: `Writer ${i}` }, headers: { 'if-match': '"1"' } }),
+        call(updateDealRoute, {
+          as: 'rep1',
+          params: { id: deal.id },
+          body: { name: `Writer ${i}` },
+          headers: { 'if-match': '"1"' },
+        }),
       ),
     );
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 412)).toHaveLength(49);
-    const winner = results.find((r) => r.status === 200)!.body;
-    const stored = await api('GET', `/deals/${deal.id}`, { token: as('rep1') });
+    const winner = bodyOf(
+      results.find((r) => r.status === 200)!,
+      200,
+    );
+    const stored = await call(getDealRoute, { as: 'rep1', params: { id: deal.id } });
     expect(stored.body).toMatchObject({ name: winner.name, version: 2 });
-    expect(results.find((r) => r.status === 412)!.body.current).toMatchObject({ id: deal.id });
+    const loser = results.find((r) => r.status === 412)!;
+    expectStatus(loser, 412);
+    expect(loser.body.current).toMatchObject({ id: deal.id });
   });
 
   it('merges concurrent PATCHes without If-Match: every change lands', async () => {
     const deal = await newDeal('rep1');
-    const fields = [
+    const fields: z.input<typeof updateDealInput>[] = [
       { hot: true },
       { estimated_close_date: '2027-01-31' },
       { customized_win_likelihood: 40 },
       { tags: ['merged'] },
     ];
-    const results = await Promise.all(fields.map((body) => api('PATCH', `/deals/${deal.id}`, { token: as('rep1'), body })));
+    const results = await Promise.all(fields.map((body) => call(updateDealRoute, { as: 'rep1', params: { id: deal.id }, body })));
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
-    const stored = await api('GET', `/deals/${deal.id}`, { token: as('rep1') });
+    const stored = await call(getDealRoute, { as: 'rep1', params: { id: deal.id } });
     expect(stored.body).toMatchObject({
       hot: true,
       estimated_close_date: '2027-01-31',
@@ -229,124 +269,124 @@ describe('deals', () => {
 
   it('replays a POST with the same Idempotency-Key and refuses the key with another body', async () => {
     const key = `deal-${Date.now()}`;
-    const first = await api('POST', '/deals', { token: as('rep1'), body: { name: 'Once' }, headers: { 'idempotency-key': key } });
-    const again = await api('POST', '/deals', { token: as('rep1'), body: { name: 'Once' }, headers: { 'idempotency-key': key } });
-    expect(again.body.id).toBe(first.body.id);
-    const other = await api('POST', '/deals', {
-      token: as('rep1'),
-      body: { name: 'Twice' },
-      headers: { 'idempotency-key': key },
-    });
+    const headers = { 'idempotency-key': key };
+    const first = await call(createDealRoute, { as: 'rep1', body: { name: 'Once' }, headers });
+    const again = await call(createDealRoute, { as: 'rep1', body: { name: 'Once' }, headers });
+    expect(bodyOf(again).id).toBe(bodyOf(first).id);
+    const other = await call(createDealRoute, { as: 'rep1', body: { name: 'Twice' }, headers });
     expect(other.status).toBe(422);
   });
 
   it('links associated contacts with a role, once, and only contacts that exist', async () => {
-    const primary = (await api('POST', '/contacts', { token: as('rep1'), body: { last_name: 'Primary' } })).body.id;
-    const contact = (await api('POST', '/contacts', { token: as('rep1'), body: { last_name: 'Associated' } })).body.id;
-    const ghost = await api('POST', '/deals', {
-      token: as('rep1'),
+    const primary = bodyOf(await call(createContactRoute, { as: 'rep1', body: { last_name: 'Primary' } })).id;
+    const contact = bodyOf(await call(createContactRoute, { as: 'rep1', body: { last_name: 'Associated' } })).id;
+    const ghost = await call(createDealRoute, {
+      as: 'rep1',
       body: { name: 'Ghost', contact_id: '01ARZ3NDEKTSV4RRFFQ69G5FA1' },
     });
-    expect(ghost.status).toBe(422);
-    expect(ghost.body.errors[0].field).toBe('body.contact_id');
-    const notAnOrg = await api('POST', '/deals', { token: as('rep1'), body: { name: 'Org?', organization_id: primary } });
-    expect(notAnOrg.body.errors[0].field).toBe('body.organization_id');
+    expectStatus(ghost, 422);
+    expect(ghost.body.errors?.[0]?.field).toBe('body.contact_id');
+    const notAnOrg = await call(createDealRoute, { as: 'rep1', body: { name: 'Org?', organization_id: primary } });
+    expectStatus(notAnOrg, 422);
+    expect(notAnOrg.body.errors?.[0]?.field).toBe('body.organization_id');
     const deal = await newDeal('rep1', { contact_id: primary });
-    const missing = await api('POST', `/deals/${deal.id}/associated_contacts`, {
-      token: as('rep1'),
-      body: { contact_id: '01ARZ3NDEKTSV4RRFFQ69G5FA2' },
-    });
+    const associate = (body: { contact_id: string; role?: string }) =>
+      call(associateContactRoute, { as: 'rep1', params: { id: deal.id }, body });
+    const missing = await associate({ contact_id: '01ARZ3NDEKTSV4RRFFQ69G5FA2' });
     expect(missing.status).toBe(422);
-    const linked = await api('POST', `/deals/${deal.id}/associated_contacts`, {
-      token: as('rep1'),
-      body: { contact_id: contact, role: 'decision maker' },
-    });
+    const linked = await associate({ contact_id: contact, role: 'decision maker' });
     expect(linked.status).toBe(201);
-    expect(
-      (await api('POST', `/deals/${deal.id}/associated_contacts`, { token: as('rep1'), body: { contact_id: contact } })).status,
-    ).toBe(409);
-    const list = await api('GET', `/deals/${deal.id}/associated_contacts`, { token: as('rep1') });
-    expect(list.body.items).toEqual([expect.objectContaining({ contact_id: contact, role: 'decision maker' })]);
-    const byContact = await api('GET', `/deals?contact_id=${contact}`, { token: as('rep1') });
-    expect(byContact.body.items.map((d: { id: string }) => d.id)).toEqual([deal.id]);
-    const byPrimary = await api('GET', `/deals?contact_id=${primary}`, { token: as('rep1') });
-    expect(byPrimary.body.items.map((d: { id: string }) => d.id)).toEqual([deal.id]);
-    expect((await api('GET', `/deals?contact_id=${contact}`, { token: as('solo') })).body.items).toEqual([]);
-    expect((await api('DELETE', `/deals/${deal.id}/associated_contacts/${contact}`, { token: as('rep1') })).status).toBe(204);
-    expect((await api('GET', `/deals/${deal.id}/associated_contacts`, { token: as('rep1') })).body.items).toEqual([]);
+    expect((await associate({ contact_id: contact })).status).toBe(409);
+    const list = bodyOf(await call(listAssociatedContactsRoute, { as: 'rep1', params: { id: deal.id } }));
+    expect(list.items).toEqual([expect.objectContaining({ contact_id: contact, role: 'decision maker' })]);
+    const byContact = bodyOf(await call(listDealsRoute, { as: 'rep1', query: { contact_id: contact } }));
+    expect(ids(byContact)).toEqual([deal.id]);
+    const byPrimary = bodyOf(await call(listDealsRoute, { as: 'rep1', query: { contact_id: primary } }));
+    expect(ids(byPrimary)).toEqual([deal.id]);
+    expect(bodyOf(await call(listDealsRoute, { as: 'solo', query: { contact_id: contact } })).items).toEqual([]);
+    expect((await call(dissociateContactRoute, { as: 'rep1', params: { id: deal.id, contact_id: contact } })).status).toBe(204);
+    expect(bodyOf(await call(listAssociatedContactsRoute, { as: 'rep1', params: { id: deal.id } })).items).toEqual([]);
   });
 
   it('deletes a deal and takes it off the board', async () => {
-    const before = await api('GET', `/deals/summary?pipeline_id=${pipelineId}`, { token: as('admin') });
+    const before = await call(dealSummaryRoute, { as: 'admin', query: { pipeline_id: pipelineId } });
     const deal = await newDeal('admin', { value: '99', stage_id: stages.Closure!.id });
-    expect((await api('DELETE', `/deals/${deal.id}`, { token: as('admin') })).status).toBe(204);
-    expect((await api('GET', `/deals/${deal.id}`, { token: as('admin') })).status).toBe(404);
-    const after = await api('GET', `/deals/summary?pipeline_id=${pipelineId}`, { token: as('admin') });
+    expect((await call(deleteDealRoute, { as: 'admin', params: { id: deal.id } })).status).toBe(204);
+    expect((await call(getDealRoute, { as: 'admin', params: { id: deal.id } })).status).toBe(404);
+    const after = await call(dealSummaryRoute, { as: 'admin', query: { pipeline_id: pipelineId } });
     expect(after.body).toEqual(before.body);
   });
 
   it('needs move_deals_to to delete a stage that holds deals, and moves them with their history', async () => {
-    const added = await api('POST', '/stages', {
-      token: as('admin'),
+    const added = await call(createStageRoute, {
+      as: 'admin',
       body: { pipeline_id: pipelineId, name: `Temp ${Date.now()}`, likelihood: 30 },
     });
-    expect(added.status).toBe(201);
+    expectStatus(added, 201);
     const deal = await newDeal('rep1', { stage_id: added.body.id });
-    const refused = await api('DELETE', `/stages/${added.body.id}`, { token: as('admin') });
+    const refused = await call(deleteStageRoute, { as: 'admin', params: { id: added.body.id } });
     expect(refused.status).toBe(409);
-    const moved = await api('DELETE', `/stages/${added.body.id}?move_deals_to=${stages.Qualified!.id}`, { token: as('admin') });
+    const moved = await call(deleteStageRoute, {
+      as: 'admin',
+      params: { id: added.body.id },
+      query: { move_deals_to: stages.Qualified!.id },
+    });
     expect(moved.status).toBe(204);
-    const after = await api('GET', `/deals/${deal.id}`, { token: as('rep1') });
-    expect(after.body.stage_id).toBe(stages.Qualified!.id);
-    const history = await api('GET', `/deals/${deal.id}/stage_changes`, { token: as('rep1') });
-    expect(history.body.items.map((h: { stage_id: string }) => h.stage_id)).toEqual([added.body.id, stages.Qualified!.id]);
-    expect((await api('GET', `/stages/${added.body.id}`, { token: as('admin') })).status).toBe(404);
+    const after = bodyOf(await call(getDealRoute, { as: 'rep1', params: { id: deal.id } }));
+    expect(after.stage_id).toBe(stages.Qualified!.id);
+    const history = bodyOf(await call(dealStageChangesRoute, { as: 'rep1', params: { id: deal.id } }));
+    expect(history.items.map((h) => h.stage_id)).toEqual([added.body.id, stages.Qualified!.id]);
+    expect((await call(getStageRoute, { as: 'admin', params: { id: added.body.id } })).status).toBe(404);
   });
 
   it('validates custom fields on deal writes, names the bad field, filters on them, and follows renames and deletes', async () => {
-    const segment = await api('POST', '/custom_fields/deals', {
-      token: as('admin'),
+    const deals = { resource_type: 'deals' } as const;
+    const segment = await call(createCustomFieldRoute, {
+      as: 'admin',
+      params: deals,
       body: { name: `Segment ${Date.now()}`, type: 'list', choices: ['SMB', 'Mid-market', 'Enterprise'], filterable: true },
     });
-    expect(segment.status).toBe(201);
-    const budget = await api('POST', '/custom_fields/deals', {
-      token: as('admin'),
-      body: { name: `Budget ${Date.now()}`, type: 'number', filterable: false },
-    });
-    const bad = await api('POST', '/deals', {
-      token: as('rep1'),
-      body: { name: 'CF', custom_fields: { [segment.body.name]: 'Huge', [budget.body.name]: 'lots', Nope: 1 } },
-    });
-    expect(bad.status).toBe(422);
-    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(
-      [`body.custom_fields.${segment.body.name}`, `body.custom_fields.${budget.body.name}`, 'body.custom_fields.Nope'].sort(),
+    expectStatus(segment, 201);
+    const budget = bodyOf(
+      await call(createCustomFieldRoute, {
+        as: 'admin',
+        params: deals,
+        body: { name: `Budget ${Date.now()}`, type: 'number', filterable: false },
+      }),
     );
-    const deal = await newDeal('rep1', { custom_fields: { [segment.body.name]: 'SMB', [budget.body.name]: 5000 } });
-    expect(deal.custom_fields).toEqual({ [segment.body.name]: 'SMB', [budget.body.name]: 5000 });
-    const filtered = await api('GET', `/deals?${encodeURIComponent(`custom_fields[${segment.body.name}]`)}=SMB`, {
-      token: as('rep1'),
+    const bad = await call(createDealRoute, {
+      as: 'rep1',
+      body: { name: 'CF', custom_fields: { [segment.body.name]: 'Huge', [budget.name]: 'lots', Nope: 1 } },
     });
-    expect(filtered.body.items.map((d: { id: string }) => d.id)).toEqual([deal.id]);
-    const notFilterable = await api('GET', `/deals?${encodeURIComponent(`custom_fields[${budget.body.name}]`)}=5000`, {
-      token: as('rep1'),
-    });
+    expectStatus(bad, 422);
+    expect(bad.body.errors?.map((e) => e.field).sort()).toEqual(
+      [`body.custom_fields.${segment.body.name}`, `body.custom_fields.${budget.name}`, 'body.custom_fields.Nope'].sort(),
+    );
+    const deal = await newDeal('rep1', { custom_fields: { [segment.body.name]: 'SMB', [budget.name]: 5000 } });
+    expect(deal.custom_fields).toEqual({ [segment.body.name]: 'SMB', [budget.name]: 5000 });
+    const filtered = bodyOf(await call(listDealsRoute, { as: 'rep1', query: { custom_fields: { [segment.body.name]: 'SMB' } } }));
+    expect(ids(filtered)).toEqual([deal.id]);
+    const notFilterable = await call(listDealsRoute, { as: 'rep1', query: { custom_fields: { [budget.name]: '5000' } } });
     expect(notFilterable.status).toBe(422);
-    const typeChange = await api('PATCH', `/custom_fields/deals/${segment.body.id}`, {
-      token: as('admin'),
+    const field = (id: string) => ({ ...deals, id });
+    const typeChange = await call(updateCustomFieldRoute, {
+      as: 'admin',
+      params: field(segment.body.id),
       body: { type: 'string' },
     });
     expect(typeChange.status).toBe(409);
-    const renamed = await api('PATCH', `/custom_fields/deals/${segment.body.id}`, {
-      token: as('admin'),
+    const renamed = await call(updateCustomFieldRoute, {
+      as: 'admin',
+      params: field(segment.body.id),
       body: { name: `Tier ${Date.now()}` },
     });
-    expect(renamed.status).toBe(200);
-    expect((await api('GET', `/deals/${deal.id}`, { token: as('rep1') })).body.custom_fields).toEqual({
+    expectStatus(renamed, 200);
+    expect(bodyOf(await call(getDealRoute, { as: 'rep1', params: { id: deal.id } })).custom_fields).toEqual({
       [renamed.body.name]: 'SMB',
-      [budget.body.name]: 5000,
+      [budget.name]: 5000,
     });
-    expect((await api('DELETE', `/custom_fields/deals/${budget.body.id}`, { token: as('admin') })).status).toBe(204);
-    expect((await api('GET', `/deals/${deal.id}`, { token: as('rep1') })).body.custom_fields).toEqual({
+    expect((await call(deleteCustomFieldRoute, { as: 'admin', params: field(budget.id) })).status).toBe(204);
+    expect(bodyOf(await call(getDealRoute, { as: 'rep1', params: { id: deal.id } })).custom_fields).toEqual({
       [renamed.body.name]: 'SMB',
     });
   });

@@ -1,7 +1,16 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { loadConfig } from '#infra/config/load.ts';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '#infra/local/cloud.ts';
 import { seedLocalData, type DevUser } from '#infra/local/seed.ts';
+import type { AnyRoute } from '#shared/platform/http/contract.ts';
+import {
+  routeClient,
+  type ResponseBody,
+  type RouteAnswer,
+  type RouteFailure,
+  type RouteInput,
+  type RouteSuccess,
+} from '#shared/platform/http/client.ts';
 
 /** The local cloud as `npm start` runs it, in memory on free ports, seeded. */
 export async function startTestCloud(options: Partial<LocalCloudOptions> = {}): Promise<{ cloud: LocalCloud; users: DevUser[] }> {
@@ -27,7 +36,10 @@ export interface ApiAnswer<T = unknown> {
   body: T;
 }
 
-/** A small client for the API: JSON in, JSON (or problem+json) out. */
+/**
+ * A raw client for the API: JSON in, JSON (or problem+json) out, untyped. For requests no
+ * contract describes: bad JSON, bad tokens, unknown paths, fields the contract refuses.
+ */
 export function apiClient(baseUrl: string) {
   return async function call<T = any>(
     method: string,
@@ -51,9 +63,47 @@ export function apiClient(baseUrl: string) {
   };
 }
 
+/** What `session.call` takes: the route's typed input, plus who calls (a seeded user) or a raw token. */
+export type SessionCallInput<R extends AnyRoute> = RouteInput<R> & {
+  /** A seeded user by the part of their e-mail before "@"; no token when neither this nor `token` is given. */
+  readonly as?: string;
+  readonly token?: string;
+};
+
+/** Calls a route through the typed client (`#shared/platform/http/client.ts`) as a seeded user. */
+export type SessionCall = <R extends AnyRoute>(route: R, input: SessionCallInput<R>) => Promise<RouteAnswer<R>>;
+
+type SuccessStatus = 200 | 201 | 202 | 203 | 204 | 206;
+/** The answer `expectStatus` leaves: a success for a 2xx literal, a problem for any other. */
+export type AnswerWith<R extends AnyRoute, S extends number> = number extends S
+  ? RouteAnswer<R>
+  : S extends SuccessStatus
+    ? RouteSuccess<R>
+    : RouteFailure;
+
+/**
+ * Expects the answer's status (the body is the message when it differs) and narrows the
+ * answer's type: a 2xx status leaves a typed success, any other a problem.
+ */
+export function expectStatus<R extends AnyRoute, S extends number>(
+  answer: RouteAnswer<R>,
+  status: S,
+): asserts answer is AnswerWith<R, S> {
+  expect(answer.status, JSON.stringify(answer.body)).toBe(status);
+}
+
+/** The body of a success: expects a 2xx answer (or exactly `status`), the problem as the message if not. */
+export function bodyOf<R extends AnyRoute>(answer: RouteAnswer<R>, status?: number): ResponseBody<R> {
+  if (status !== undefined) expectStatus(answer, status);
+  expect(answer.ok, `${answer.status} ${JSON.stringify(answer.body)}`).toBe(true);
+  return answer.body as ResponseBody<R>;
+}
+
 export interface TestCloudSession {
-  /** The API as any user; delegates to the client made once the cloud is up. */
+  /** The API as any user, untyped; delegates to the client made once the cloud is up. */
   api: ReturnType<typeof apiClient>;
+  /** The API through the route contracts: `call(route, { as: 'rep1', params, query, body, headers })`. */
+  call: SessionCall;
   /** Seeded users by the part of their e-mail before "@": admin, manager, rep1, rep2, solo. */
   users: Record<string, DevUser>;
   as(who: string): string;
@@ -79,8 +129,17 @@ export function useTestCloud(options: Partial<LocalCloudOptions> = {}): TestClou
     if (!client) throw new Error('the local cloud is not up yet: call the API inside a test or hook');
     return client(method, path, callOptions);
   }) as ReturnType<typeof apiClient>;
+  const call: SessionCall = (route, { as: who, token, ...input }) => {
+    if (!cloud) throw new Error('the local cloud is not up yet: call the API inside a test or hook');
+    const bearer = token ?? (who === undefined ? undefined : users[who]?.token);
+    if (who !== undefined && bearer === undefined) throw new Error(`no seeded user "${who}"`);
+    // `input` is the route's input without `as` and `token`, which TypeScript cannot see through the rest.
+    const callRoute = routeClient({ baseUrl: cloud.url, token: bearer }) as (r: AnyRoute, i: unknown) => Promise<never>;
+    return callRoute(route, input);
+  };
   return {
     api,
+    call,
     users,
     as: (who) => users[who]!.token,
     id: (who) => users[who]!.user_id,

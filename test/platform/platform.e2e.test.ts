@@ -3,6 +3,8 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { domainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import { dynamoDocumentClient } from '#shared/platform/dynamodb/client.ts';
+import { routeClient, type CallRoute } from '#shared/platform/http/client.ts';
+import { healthRoute, openApiRoute } from '#shared/platform/http/platform-routes.ts';
 import { CursorCodec } from '#shared/platform/dynamodb/cursor.ts';
 import { Table } from '#shared/platform/dynamodb/table.ts';
 import type { LocalCloud } from '#infra/local/cloud.ts';
@@ -11,6 +13,7 @@ import { apiClient, startTestCloud } from '#test/helpers/local-cloud.ts';
 
 let cloud: LocalCloud;
 let api: ReturnType<typeof apiClient>;
+let call: CallRoute;
 const received: { at: number; event: BusEvent }[] = [];
 
 beforeAll(async () => {
@@ -26,6 +29,7 @@ beforeAll(async () => {
     ],
   }));
   api = apiClient(cloud.url);
+  call = routeClient({ baseUrl: cloud.url });
 });
 
 afterAll(async () => {
@@ -34,7 +38,7 @@ afterAll(async () => {
 
 describe('platform over HTTP', () => {
   it('answers /health without a token', async () => {
-    const res = await api('GET', '/health');
+    const res = await call(healthRoute);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'ok' });
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
@@ -42,13 +46,14 @@ describe('platform over HTTP', () => {
   });
 
   it('serves a valid OpenAPI 3.1 document without a token', async () => {
-    const res = await api<Record<string, any>>('GET', '/openapi.json');
+    const res = await call(openApiRoute);
     expect(res.status).toBe(200);
-    expect(res.body.openapi).toBe('3.1.0');
-    const result = await new Validator().validate(res.body);
+    const doc = res.body as Record<string, any>;
+    expect(doc.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(doc);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
-    expect(Object.keys(res.body.paths)).toContain('/health');
+    expect(Object.keys(doc.paths)).toContain('/health');
   });
 
   it('answers an unknown route with a problem+json 404', async () => {
