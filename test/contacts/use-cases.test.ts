@@ -12,6 +12,7 @@ import type { Call, PageQuery } from '#shared/kernel/ports.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#shared/kernel/errors.ts';
 import { fakeCall, makeUser, principalOf, testId } from '#test/helpers/fakes.ts';
 import { makeCustomField } from '#test/custom-fields/fakes.ts';
+import { InMemoryStore } from '#test/helpers/in-memory-store.ts';
 import { InMemoryContactRepository, makeContact } from './fakes.ts';
 
 const MANAGER = makeUser(testId(2), { role: 'manager' });
@@ -28,7 +29,9 @@ const as = {
 };
 
 function setup() {
-  const contacts = new InMemoryContactRepository().seed(
+  // Owners and fields the contacts point at: the repository checks them.
+  const store = new InMemoryStore().seed({ users: [MANAGER, REP, PEER], customFields: [TIER] });
+  const contacts = new InMemoryContactRepository(store).seed(
     makeContact(ORG, { is_organization: true, name: 'Acme', owner_id: REP.id }),
     makeContact(PERSON, { owner_id: REP.id, contact_id: ORG }),
   );
