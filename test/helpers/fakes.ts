@@ -298,13 +298,18 @@ export const USERS = {
   peer: makeUser(testId(4)),
 };
 
-/** Calls as each of USERS (the manager sees the rep's records), at `now`, ids from a fresh sequence. */
-export const callAs = {
-  admin: (now?: string | Date | Clock) => fakeCall(principalOf(USERS.admin), now),
-  manager: (now?: string | Date | Clock) => fakeCall(principalOf(USERS.manager, [USERS.rep.id]), now),
-  rep: (now?: string | Date | Clock) => fakeCall(principalOf(USERS.rep), now),
-  peer: (now?: string | Date | Clock) => fakeCall(principalOf(USERS.peer), now),
-};
+/**
+ * Calls as each of USERS (the manager has the rep as direct report), at `now`, all drawing
+ * ids from one sequence: records made by several calls of a test never share an id.
+ */
+export function callsAs(now: string | Date | Clock = TEST_NOW, newId = idSequence()) {
+  return {
+    admin: () => fakeCall(principalOf(USERS.admin), now, newId),
+    manager: () => fakeCall(principalOf(USERS.manager, [USERS.rep.id]), now, newId),
+    rep: () => fakeCall(principalOf(USERS.rep), now, newId),
+    peer: () => fakeCall(principalOf(USERS.peer), now, newId),
+  };
+}
 
 /** The error a call fails with (the test fails if it succeeds). */
 export async function rejection(promise: Promise<unknown>): Promise<unknown> {

@@ -37,6 +37,8 @@ export class InMemoryConversionWriter implements ConversionWriter {
    * what DynamoDB's 100 writes leave after the records and events.
    */
   room = Infinity;
+  /** Runs before the conversion's checks: lets a test interleave a concurrent change. */
+  beforeWrite: (() => void) | undefined;
   constructor(store: InMemoryStore) {
     this.store = store;
   }
@@ -44,6 +46,7 @@ export class InMemoryConversionWriter implements ConversionWriter {
   async convert(plan: ConversionPlan, events: DomainEvent[]): Promise<{ notes: Note[]; tasks: Task[] }> {
     const notes = [...plan.notes];
     const tasks = [...plan.tasks];
+    this.beforeWrite?.();
     this.store.transact(() => {
       applyContactCreates(this.store, ...plan.contacts.map((contact) => ({ contact, refs: contactRefsOf(contact) })));
       if (plan.deal) {
