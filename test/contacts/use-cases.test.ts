@@ -9,8 +9,8 @@ import {
   type ContactsDeps,
 } from '#shared/contacts/use-cases.ts';
 import type { Call, PageQuery } from '#shared/kernel/ports.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#shared/kernel/errors.ts';
-import { fakeCall, makeUser, principalOf, testId } from '#test/helpers/fakes.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '#shared/kernel/errors.ts';
+import { fakeCall, fieldsOf, makeUser, principalOf, rejection, testId } from '#test/helpers/fakes.ts';
 import { makeCustomField } from '#test/custom-fields/fakes.ts';
 import { InMemoryStore } from '#test/helpers/in-memory-store.ts';
 import { InMemoryContactRepository, makeContact } from './fakes.ts';
@@ -48,18 +48,6 @@ function setup() {
   };
   return { contacts, deps, dealCalls };
 }
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected the call to fail'),
-    (error: unknown) => error,
-  );
-}
-const fieldsOf = async (promise: Promise<unknown>) => {
-  const error = await rejection(promise);
-  expect(error).toBeInstanceOf(ValidationError);
-  return (error as ValidationError).problems.map((p) => p.field);
-};
 
 describe('createContact', () => {
   it('creates a person in an organisation, named from first and last name, with contact.created', async () => {

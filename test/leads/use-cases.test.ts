@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createLead, deleteLead, getLead, listLeads, updateLead, type LeadsDeps } from '#shared/leads/use-cases.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
 import { leadAsConverted } from '#shared/leads/domain.ts';
-import { TEST_CORRELATION_ID, TEST_NOW, fakeCall, makeUser, principalOf, testId } from '#test/helpers/fakes.ts';
+import { TEST_CORRELATION_ID, TEST_NOW, fakeCall, makeUser, principalOf, rejection, testId } from '#test/helpers/fakes.ts';
 import { catalogOf, makeCustomField } from '#test/custom-fields/fakes.ts';
 import { InMemoryStore } from '#test/helpers/in-memory-store.ts';
 import { makeEntry } from '#test/pipelines/fakes.ts';
@@ -37,13 +37,6 @@ function setup(...seeded: Parameters<InMemoryLeadRepository['seed']>) {
   const leads = new InMemoryLeadRepository(store).seed(...seeded);
   const deps: LeadsDeps = { leads, customFields: catalogOf(store) };
   return { leads, deps };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected the call to fail'),
-    (error: unknown) => error,
-  );
 }
 
 const repLead = (overrides = {}) => makeLead(testId(100), { owner_id: REP.id, creator_id: REP.id, ...overrides });
