@@ -1,49 +1,87 @@
-import type { ContactDealStages, ContactListQuery, ContactReferences, ContactRepository } from '#shared/contacts/ports.ts';
+import type {
+  AddressFilter,
+  ContactDealStages,
+  ContactListQuery,
+  ContactReferences,
+  ContactRepository,
+} from '#shared/contacts/ports.ts';
 import type { LeadListQuery, LeadReferences, LeadRepository } from '#shared/leads/ports.ts';
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
-import { EMPTY_ADDRESS } from '#shared/contacts/details.ts';
+import { addressFilterValue, EMPTY_ADDRESS, type Address } from '#shared/contacts/details.ts';
 import type { Contact } from '#shared/contacts/domain.ts';
-import { ConflictError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import { valueCountChanges } from '#shared/custom-fields/domain.ts';
+import { ConflictError, VersionMismatchError } from '#shared/kernel/errors.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import type { Lead } from '#shared/leads/domain.ts';
+import {
+  collected,
+  copy,
+  InMemoryStore,
+  OffsetCursors,
+  paginate,
+  passesCustomFieldFilters,
+} from '#test/helpers/in-memory-store.ts';
 
-// In-memory fakes of the lead and contact repositories. Writes check what the DynamoDB
-// adapters check inside their transactions (version, a person's organisation, an
-// organisation's people) before changing anything; references to users, sources and reasons
-// are the adapters' (integration tests). Lists filter on owners and the indexed filters
-// only, newest first, and record what they were asked; records go in and out as copies.
+// In-memory fakes of the lead and contact repositories, on the shared store. Writes check what
+// the DynamoDB adapters (shared/leads/dynamodb.ts, shared/contacts/dynamodb.ts) check inside
+// their transactions: the version, the owner an active user, the source and the unqualified
+// reason existing, a person's organisation being one, an organisation having no people left;
+// and they move custom field value counts. Lists filter like the adapters' plans, newest or
+// oldest first, and record what they were asked; records go in and out as copies.
 
-const copy = <T>(value: T): T => structuredClone(value);
-
-/** Index-order pages over `all` (ids sort by creation), cursor = the last id returned. */
-function pageOf<T extends { id: string }>(all: T[], order: 'asc' | 'desc', page: PageQuery): Page<T> {
-  const sorted = [...all].sort((a, b) => (order === 'asc' ? a.id.localeCompare(b.id) : b.id.localeCompare(a.id)));
-  const start = page.cursor ? sorted.findIndex((r) => r.id === page.cursor) + 1 : 0;
-  const items = sorted.slice(start, start + page.limit);
-  const more = start + page.limit < sorted.length;
-  return { items: items.map(copy), next_cursor: more ? items.at(-1)!.id : null };
+/** The filters lists of leads and contacts share. */
+function passesCommonFilters(
+  record: Lead | Contact,
+  query: { source_id?: string | undefined; address?: AddressFilter | undefined; tags?: readonly string[] | undefined },
+): boolean {
+  const address = Object.entries(query.address ?? {}) as [keyof Address, string][];
+  return (
+    (query.source_id === undefined || record.source_id === query.source_id) &&
+    address.every(([part, value]) => addressFilterValue(record.address[part]) === value) &&
+    (query.tags ?? []).every((t) => record.tags.includes(t))
+  );
 }
 
-class OffsetCursors {
-  offsetCursor(shape: unknown, offset: number): string {
-    return JSON.stringify({ shape, offset });
+// ---- Leads ----
+
+function checkLeadReferences(store: InMemoryStore, refs: LeadReferences, before: LeadReferences | null): void {
+  if (!before || before.owner_id !== refs.owner_id) store.requireActiveUser(refs.owner_id);
+  if (refs.source_id && refs.source_id !== before?.source_id) store.requireNamedEntry('source', refs.source_id, 'body.source_id');
+  if (refs.unqualified_reason_id && refs.unqualified_reason_id !== before?.unqualified_reason_id) {
+    store.requireNamedEntry('lead_unqualified_reason', refs.unqualified_reason_id, 'body.unqualified_reason_id');
   }
-  readOffsetCursor(shape: unknown, cursor: string | undefined): number {
-    if (!cursor) return 0;
-    const parsed = JSON.parse(cursor) as { shape: unknown; offset: number };
-    if (JSON.stringify(parsed.shape) !== JSON.stringify(shape)) throw ValidationError.field('query.cursor', 'not this list');
-    return parsed.offset;
+}
+
+/**
+ * leadConvertOps on the store, for a caller's transaction: the lead replaced by `after` only
+ * while the store holds `before` (VersionMismatchError otherwise), its value counts moved.
+ */
+export function applyLeadReplace(store: InMemoryStore, before: Lead, after: Lead): void {
+  const current = store.leads.get(before.id);
+  if (!current || current.version !== before.version) {
+    throw new VersionMismatchError('lead', before.id, current ? copy(current) : null);
   }
+  store.leads.set(after.id, copy(after));
+  store.moveValueCounts(valueCountChanges(before.custom_fields, after.custom_fields));
 }
 
 export class InMemoryLeadRepository extends OffsetCursors implements LeadRepository {
-  readonly leads = new Map<string, Lead>();
+  readonly store: InMemoryStore;
   readonly events: DomainEvent[] = [];
   readonly writes: { op: 'create' | 'update' | 'delete'; refs?: LeadReferences }[] = [];
   readonly queries: LeadListQuery[] = [];
+  constructor(store = new InMemoryStore()) {
+    super();
+    this.store = store;
+  }
+
+  /** The leads as stored, by id. */
+  get leads(): Map<string, Lead> {
+    return this.store.leads;
+  }
 
   seed(...leads: Lead[]): this {
-    for (const lead of leads) this.leads.set(lead.id, copy(lead));
+    this.store.seed({ leads });
     return this;
   }
 
@@ -53,24 +91,38 @@ export class InMemoryLeadRepository extends OffsetCursors implements LeadReposit
   }
 
   async create(lead: Lead, refs: LeadReferences, events: DomainEvent[]): Promise<void> {
-    if (this.leads.has(lead.id)) throw new ConflictError(`lead ${lead.id} exists`);
-    this.leads.set(lead.id, copy(lead));
+    this.store.transact(() => {
+      if (this.leads.has(lead.id)) throw new ConflictError(`lead ${lead.id} exists`);
+      this.leads.set(lead.id, copy(lead));
+      checkLeadReferences(this.store, refs, null);
+      this.store.moveValueCounts(valueCountChanges({}, lead.custom_fields));
+    });
     this.writes.push({ op: 'create', refs: copy(refs) });
     this.events.push(...copy(events));
   }
 
   async update(before: Lead, after: Lead, refs: LeadReferences, events: DomainEvent[]): Promise<void> {
-    const current = this.leads.get(before.id);
-    if (!current || current.version !== before.version) throw new VersionMismatchError('lead', before.id, current ?? null);
-    this.leads.set(after.id, copy(after));
+    this.store.transact(() => {
+      applyLeadReplace(this.store, before, after);
+      checkLeadReferences(this.store, refs, {
+        owner_id: before.owner_id,
+        source_id: before.source_id,
+        unqualified_reason_id: before.unqualified_reason_id,
+      });
+    });
     this.writes.push({ op: 'update', refs: copy(refs) });
     this.events.push(...copy(events));
   }
 
   async delete(lead: Lead, events: DomainEvent[]): Promise<void> {
-    const current = this.leads.get(lead.id);
-    if (!current || current.version !== lead.version) throw new VersionMismatchError('lead', lead.id, current ?? null);
-    this.leads.delete(lead.id);
+    this.store.transact(() => {
+      const current = this.leads.get(lead.id);
+      if (!current || current.version !== lead.version) {
+        throw new VersionMismatchError('lead', lead.id, current ? copy(current) : null);
+      }
+      this.leads.delete(lead.id);
+      this.store.moveValueCounts(valueCountChanges(lead.custom_fields, {}));
+    });
     this.writes.push({ op: 'delete' });
     this.events.push(...copy(events));
   }
@@ -80,29 +132,72 @@ export class InMemoryLeadRepository extends OffsetCursors implements LeadReposit
     return [...this.leads.values()].filter(
       (l) =>
         (query.owners === 'all' || query.owners.includes(l.owner_id)) &&
-        (query.status === undefined || l.status === query.status),
+        (query.status === undefined || l.status === query.status) &&
+        passesCommonFilters(l, query) &&
+        passesCustomFieldFilters(l.custom_fields, query.custom_fields),
     );
   }
 
   async list(query: LeadListQuery, page: PageQuery): Promise<Page<Lead>> {
-    return pageOf(this.#matches(query), query.order, page);
+    return paginate(this.#matches(query), page, { order: query.order });
   }
 
   async collect(query: LeadListQuery, max: number): Promise<{ items: Lead[]; truncated: boolean }> {
-    const all = this.#matches(query);
-    return { items: all.slice(0, max).map(copy), truncated: all.length > max };
+    return collected(paginate(this.#matches(query), { limit: Infinity }, { order: query.order }).items, max);
   }
 }
 
+// ---- Contacts ----
+
+function checkContactReferences(
+  store: InMemoryStore,
+  refs: ContactReferences,
+  before: ContactReferences | null,
+  createdTogether: ReadonlySet<string> = new Set(),
+): void {
+  if (!before || before.owner_id !== refs.owner_id) store.requireActiveUser(refs.owner_id);
+  if (refs.source_id && refs.source_id !== before?.source_id) store.requireNamedEntry('source', refs.source_id, 'body.source_id');
+  if (refs.contact_id && refs.contact_id !== before?.contact_id && !createdTogether.has(refs.contact_id)) {
+    store.requireOrganization(refs.contact_id, 'body.contact_id');
+  }
+}
+
+/**
+ * contactCreateOps on the store, for a caller's transaction: each contact with its reference
+ * checks (an organisation created in the same call is not checked) and value counts.
+ */
+export function applyContactCreates(
+  store: InMemoryStore,
+  ...contacts: readonly { contact: Contact; refs: ContactReferences }[]
+): void {
+  const created = new Set(contacts.filter((c) => c.contact.is_organization).map((c) => c.contact.id));
+  for (const { contact } of contacts) {
+    if (store.contacts.has(contact.id)) throw new ConflictError(`contact ${contact.id} exists`);
+    store.contacts.set(contact.id, copy(contact));
+  }
+  for (const { refs } of contacts) checkContactReferences(store, refs, null, created);
+  for (const { contact } of contacts) store.moveValueCounts(valueCountChanges({}, contact.custom_fields));
+}
+
 export class InMemoryContactRepository extends OffsetCursors implements ContactRepository {
-  readonly contacts = new Map<string, Contact>();
+  readonly store: InMemoryStore;
   readonly events: DomainEvent[] = [];
   readonly writes: { op: 'create' | 'update' | 'delete'; refs?: ContactReferences }[] = [];
+  readonly queries: ContactListQuery[] = [];
   /** Conflicts to simulate: each update first meets this many concurrent changes. */
   concurrentChanges = 0;
+  constructor(store = new InMemoryStore()) {
+    super();
+    this.store = store;
+  }
+
+  /** The contacts as stored, by id. */
+  get contacts(): Map<string, Contact> {
+    return this.store.contacts;
+  }
 
   seed(...contacts: Contact[]): this {
-    for (const contact of contacts) this.contacts.set(contact.id, copy(contact));
+    this.store.seed({ contacts });
     return this;
   }
 
@@ -111,16 +206,8 @@ export class InMemoryContactRepository extends OffsetCursors implements ContactR
     return contact && copy(contact);
   }
 
-  #checkOrganization(refs: ContactReferences): void {
-    if (refs.contact_id && this.contacts.get(refs.contact_id)?.is_organization !== true) {
-      throw ValidationError.field('body.contact_id', `no organisation contact ${refs.contact_id}`);
-    }
-  }
-
   async create(contact: Contact, refs: ContactReferences, events: DomainEvent[]): Promise<void> {
-    if (this.contacts.has(contact.id)) throw new ConflictError(`contact ${contact.id} exists`);
-    this.#checkOrganization(refs);
-    this.contacts.set(contact.id, copy(contact));
+    this.store.transact(() => applyContactCreates(this.store, { contact, refs }));
     this.writes.push({ op: 'create', refs: copy(refs) });
     this.events.push(...copy(events));
   }
@@ -132,43 +219,61 @@ export class InMemoryContactRepository extends OffsetCursors implements ContactR
       current.version += 1;
       current.title = `changed meanwhile ${current.version}`;
     }
-    if (!current || current.version !== before.version) {
-      throw new VersionMismatchError('contact', before.id, current ? copy(current) : null);
-    }
-    if (refs.contact_id !== before.contact_id) this.#checkOrganization(refs);
-    this.contacts.set(after.id, copy(after));
+    this.store.transact(() => {
+      if (!current || current.version !== before.version) {
+        throw new VersionMismatchError('contact', before.id, current ? copy(current) : null);
+      }
+      this.contacts.set(after.id, copy(after));
+      checkContactReferences(this.store, refs, {
+        owner_id: before.owner_id,
+        source_id: before.source_id,
+        contact_id: before.contact_id,
+      });
+      this.store.moveValueCounts(valueCountChanges(before.custom_fields, after.custom_fields));
+    });
     this.writes.push({ op: 'update', refs: copy(refs) });
     this.events.push(...copy(events));
   }
 
   async delete(contact: Contact, events: DomainEvent[]): Promise<void> {
-    const current = this.contacts.get(contact.id);
-    if (!current || current.version !== contact.version) {
-      throw new VersionMismatchError('contact', contact.id, current ?? null);
-    }
-    if ([...this.contacts.values()].some((c) => c.contact_id === contact.id)) {
-      throw new ConflictError(`Organisation ${contact.id} still has people`);
-    }
-    this.contacts.delete(contact.id);
+    this.store.transact(() => {
+      const current = this.contacts.get(contact.id);
+      if (!current || current.version !== contact.version) {
+        throw new VersionMismatchError('contact', contact.id, current ? copy(current) : null);
+      }
+      this.contacts.delete(contact.id);
+      this.store.moveValueCounts(valueCountChanges(contact.custom_fields, {}));
+      const people = [...this.contacts.values()].filter((c) => c.contact_id === contact.id).length;
+      if (contact.is_organization && people > 0) {
+        throw new ConflictError(
+          `Organisation ${contact.id} still has ${people} people: move them to another organisation or delete them first`,
+        );
+      }
+    });
     this.writes.push({ op: 'delete' });
     this.events.push(...copy(events));
   }
 
   #matches(query: ContactListQuery): Contact[] {
+    this.queries.push(copy(query));
     return [...this.contacts.values()].filter(
       (c) =>
         (query.owners === 'all' || query.owners.includes(c.owner_id)) &&
-        (query.contact_id === undefined || c.contact_id === query.contact_id),
+        (query.contact_id === undefined || c.contact_id === query.contact_id) &&
+        (query.is_organization === undefined || c.is_organization === query.is_organization) &&
+        (query.prospect_status === undefined || c.prospect_status === query.prospect_status) &&
+        (query.customer_status === undefined || c.customer_status === query.customer_status) &&
+        passesCommonFilters(c, query) &&
+        passesCustomFieldFilters(c.custom_fields, query.custom_fields),
     );
   }
 
   async list(query: ContactListQuery, page: PageQuery): Promise<Page<Contact>> {
-    return pageOf(this.#matches(query), query.order, page);
+    return paginate(this.#matches(query), page, { order: query.order });
   }
 
   async collect(query: ContactListQuery, max: number): Promise<{ items: Contact[]; truncated: boolean }> {
-    const all = this.#matches(query);
-    return { items: all.slice(0, max).map(copy), truncated: all.length > max };
+    return collected(paginate(this.#matches(query), { limit: Infinity }, { order: query.order }).items, max);
   }
 }
 

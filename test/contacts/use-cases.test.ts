@@ -9,9 +9,10 @@ import {
   type ContactsDeps,
 } from '#shared/contacts/use-cases.ts';
 import type { Call, PageQuery } from '#shared/kernel/ports.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#shared/kernel/errors.ts';
-import { fakeCall, makeUser, principalOf, testId } from '#test/helpers/fakes.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '#shared/kernel/errors.ts';
+import { fakeCall, fieldsOf, makeUser, principalOf, rejection, testId } from '#test/helpers/fakes.ts';
 import { makeCustomField } from '#test/custom-fields/fakes.ts';
+import { InMemoryStore } from '#test/helpers/in-memory-store.ts';
 import { InMemoryContactRepository, makeContact } from './fakes.ts';
 
 const MANAGER = makeUser(testId(2), { role: 'manager' });
@@ -28,7 +29,9 @@ const as = {
 };
 
 function setup() {
-  const contacts = new InMemoryContactRepository().seed(
+  // Owners and fields the contacts point at: the repository checks them.
+  const store = new InMemoryStore().seed({ users: [MANAGER, REP, PEER], customFields: [TIER] });
+  const contacts = new InMemoryContactRepository(store).seed(
     makeContact(ORG, { is_organization: true, name: 'Acme', owner_id: REP.id }),
     makeContact(PERSON, { owner_id: REP.id, contact_id: ORG }),
   );
@@ -45,18 +48,6 @@ function setup() {
   };
   return { contacts, deps, dealCalls };
 }
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected the call to fail'),
-    (error: unknown) => error,
-  );
-}
-const fieldsOf = async (promise: Promise<unknown>) => {
-  const error = await rejection(promise);
-  expect(error).toBeInstanceOf(ValidationError);
-  return (error as ValidationError).problems.map((p) => p.field);
-};
 
 describe('createContact', () => {
   it('creates a person in an organisation, named from first and last name, with contact.created', async () => {

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { Account } from '#shared/identity/account.ts';
 import { ConflictError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
@@ -5,56 +6,22 @@ import type { Principal } from '#shared/kernel/principal.ts';
 import type { Team, User } from '#shared/identity/domain.ts';
 import type { AccountRepository, ReportingLink, TeamRepository, UserListQuery, UserRepository } from '#shared/identity/ports.ts';
 import { callContext, type Call, type Clock, type Page, type PageQuery } from '#shared/kernel/ports.ts';
+import { copy, InMemoryStore, paginate } from './in-memory-store.ts';
 
-// In-memory fakes of the identity ports. Each write checks everything the DynamoDB adapter
-// checks inside its transaction (shared/identity/dynamodb.ts) before it
-// changes anything, so a refused write leaves the store as it was. Records go in and out as
-// copies: a use case holding a read keeps a stale `before`, exactly as with the real table.
+// In-memory fakes of the identity ports, on the shared store. Each write checks everything the
+// DynamoDB adapter checks inside its transaction (shared/identity/dynamodb.ts), inside
+// store.transact, so a refused write leaves the store as it was.
 
-const copy = <T>(value: T): T => structuredClone(value);
 const isActiveAdmin = (u: User) => u.role === 'admin' && u.status === 'active';
 const isActiveManager = (u: User | undefined) => !!u && (u.role === 'manager' || u.role === 'admin') && u.status === 'active';
 
-function paginate<T extends { id: string }>(all: T[], query: PageQuery): Page<T> {
-  const sorted = all.sort((a, b) => a.id.localeCompare(b.id));
-  const start = query.cursor ? sorted.findIndex((x) => x.id > query.cursor!) : 0;
-  const items = start < 0 ? [] : sorted.slice(start, start + query.limit);
-  const last = items.at(-1);
-  const more = last !== undefined && sorted.indexOf(last) < sorted.length - 1;
-  return { items: items.map(copy), next_cursor: more ? last.id : null };
-}
-
-/** The users and teams both repositories share, as the real ones share the table. */
-export class IdentityStore {
-  readonly users = new Map<string, User>();
-  readonly teams = new Map<string, Team>();
-
-  /** Puts records as given, bypassing every rule (test set-up). */
-  seed({ users = [], teams = [] }: { users?: User[]; teams?: Team[] }): this {
-    for (const team of teams) this.teams.set(team.id, copy(team));
-    for (const user of users) this.users.set(user.id, copy(user));
-    return this;
-  }
-
-  user(id: string): User | undefined {
-    const user = this.users.get(id);
-    return user && copy(user);
-  }
-
-  team(id: string): Team | undefined {
-    const team = this.teams.get(id);
-    return team && copy(team);
-  }
-
-  activeAdminCount(): number {
-    return [...this.users.values()].filter(isActiveAdmin).length;
-  }
-}
+/** The shared store, under the name the identity tests know it by. */
+export { InMemoryStore as IdentityStore };
 
 export class InMemoryUserRepository implements UserRepository {
-  readonly store: IdentityStore;
+  readonly store: InMemoryStore;
   readonly events: DomainEvent[] = [];
-  constructor(store = new IdentityStore()) {
+  constructor(store = new InMemoryStore()) {
     this.store = store;
   }
 
@@ -89,40 +56,46 @@ export class InMemoryUserRepository implements UserRepository {
   }
 
   async create(user: User, events: DomainEvent[]): Promise<void> {
-    if (this.store.users.has(user.id)) throw new ConflictError(`user ${user.id} already exists`);
-    if ([...this.store.users.values()].some((u) => u.email === user.email))
-      throw new ConflictError(`A user with e-mail ${user.email} already exists`);
-    if (user.team_id) this.#requireTeam(user.team_id);
-    if (user.reports_to && !isActiveManager(this.store.users.get(user.reports_to))) {
-      throw ValidationError.field('body.reports_to', 'must be an active manager or admin');
-    }
-    this.store.users.set(user.id, copy(user));
-    if (user.team_id) this.store.teams.get(user.team_id)!.member_count += 1;
+    this.store.transact(() => {
+      const { users, teams } = this.store;
+      if (users.has(user.id)) throw new ConflictError(`user ${user.id} already exists`);
+      if ([...users.values()].some((u) => u.email === user.email))
+        throw new ConflictError(`A user with e-mail ${user.email} already exists`);
+      if (user.team_id) this.#requireTeam(user.team_id);
+      if (user.reports_to && !isActiveManager(users.get(user.reports_to))) {
+        throw ValidationError.field('body.reports_to', 'must be an active manager or admin');
+      }
+      users.set(user.id, copy(user));
+      if (user.team_id) teams.get(user.team_id)!.member_count += 1;
+    });
     this.events.push(...copy(events));
   }
 
   async update(change: { before: User; after: User; chain: ReportingLink[] }, events: DomainEvent[]): Promise<void> {
     const { before, after, chain } = change;
-    const current = this.store.users.get(before.id);
-    if (!current || current.version !== before.version) {
-      throw new VersionMismatchError('user', before.id, current ? copy(current) : null);
-    }
-    const teamChanged = before.team_id !== after.team_id;
-    if (teamChanged && before.team_id) this.#requireTeam(before.team_id);
-    if (teamChanged && after.team_id) this.#requireTeam(after.team_id);
-    chain.forEach((link, index) => {
-      const stored = this.store.users.get(link.id);
-      if (!stored || stored.reports_to !== link.reports_to || (index === 0 && !isActiveManager(stored))) {
-        throw new ConflictError('The reporting line changed while you were editing it; try again');
+    this.store.transact(() => {
+      const { users, teams } = this.store;
+      const current = users.get(before.id);
+      if (!current || current.version !== before.version) {
+        throw new VersionMismatchError('user', before.id, current ? copy(current) : null);
       }
+      const teamChanged = before.team_id !== after.team_id;
+      if (teamChanged && before.team_id) this.#requireTeam(before.team_id);
+      if (teamChanged && after.team_id) this.#requireTeam(after.team_id);
+      chain.forEach((link, index) => {
+        const stored = users.get(link.id);
+        if (!stored || stored.reports_to !== link.reports_to || (index === 0 && !isActiveManager(stored))) {
+          throw new ConflictError('The reporting line changed while you were editing it; try again');
+        }
+      });
+      const adminDelta = Number(isActiveAdmin(after)) - Number(isActiveAdmin(before));
+      if (adminDelta < 0 && this.store.activeAdminCount() <= 1) {
+        throw new ConflictError('This is the last active admin: make another user admin first');
+      }
+      users.set(after.id, copy(after));
+      if (teamChanged && before.team_id) teams.get(before.team_id)!.member_count -= 1;
+      if (teamChanged && after.team_id) teams.get(after.team_id)!.member_count += 1;
     });
-    const adminDelta = Number(isActiveAdmin(after)) - Number(isActiveAdmin(before));
-    if (adminDelta < 0 && this.store.activeAdminCount() <= 1) {
-      throw new ConflictError('This is the last active admin: make another user admin first');
-    }
-    this.store.users.set(after.id, copy(after));
-    if (teamChanged && before.team_id) this.store.teams.get(before.team_id)!.member_count -= 1;
-    if (teamChanged && after.team_id) this.store.teams.get(after.team_id)!.member_count += 1;
     this.events.push(...copy(events));
   }
 
@@ -132,9 +105,9 @@ export class InMemoryUserRepository implements UserRepository {
 }
 
 export class InMemoryTeamRepository implements TeamRepository {
-  readonly store: IdentityStore;
+  readonly store: InMemoryStore;
   readonly events: DomainEvent[] = [];
-  constructor(store = new IdentityStore()) {
+  constructor(store = new InMemoryStore()) {
     this.store = store;
   }
 
@@ -155,66 +128,82 @@ export class InMemoryTeamRepository implements TeamRepository {
   }
 
   async create(team: Team, events: DomainEvent[]): Promise<void> {
-    if (this.store.teams.has(team.id)) throw new ConflictError(`team ${team.id} already exists`);
-    this.store.teams.set(team.id, copy(team));
+    this.store.transact(() => {
+      if (this.store.teams.has(team.id)) throw new ConflictError(`team ${team.id} already exists`);
+      this.store.teams.set(team.id, copy(team));
+    });
     this.events.push(...copy(events));
   }
 
   /** Like the adapter: sets name, updated_at and version only; member_count moves with users. */
   async update(before: Team, after: Team, events: DomainEvent[]): Promise<void> {
-    const current = this.store.teams.get(before.id);
-    if (!current || current.version !== before.version) {
-      throw new VersionMismatchError('team', before.id, current ? copy(current) : null);
-    }
-    Object.assign(current, { name: after.name, updated_at: after.updated_at, version: after.version });
+    this.store.transact(() => {
+      const current = this.store.teams.get(before.id);
+      if (!current || current.version !== before.version) {
+        throw new VersionMismatchError('team', before.id, current ? copy(current) : null);
+      }
+      Object.assign(current, { name: after.name, updated_at: after.updated_at, version: after.version });
+    });
     this.events.push(...copy(events));
   }
 
   async delete(team: Team, events: DomainEvent[], move?: { to: Team; members: User[]; now: string }): Promise<void> {
     const moved = move?.members ?? [];
-    const current = this.store.teams.get(team.id);
-    if (!current || current.member_count !== moved.length) {
-      throw new ConflictError(
-        move ? `Team ${team.name} gained or lost members meanwhile; try again` : `Team ${team.name} has members; move them first`,
-      );
-    }
-    for (const member of moved) {
-      if (this.store.users.get(member.id)?.version !== member.version)
-        throw new ConflictError(`User ${member.id} changed meanwhile; try again`);
-    }
-    if (move && !this.store.teams.has(move.to.id)) throw ValidationError.field('query.move_members_to', `no team ${move.to.id}`);
-    this.store.teams.delete(team.id);
-    if (move) {
-      for (const member of moved) {
-        this.store.users.set(member.id, {
-          ...copy(member),
-          team_id: move.to.id,
-          updated_at: move.now,
-          version: member.version + 1,
-        });
+    this.store.transact(() => {
+      const { users, teams } = this.store;
+      const current = teams.get(team.id);
+      if (!current || current.member_count !== moved.length) {
+        throw new ConflictError(
+          move
+            ? `Team ${team.name} gained or lost members meanwhile; try again`
+            : `Team ${team.name} has members; move them first`,
+        );
       }
-      this.store.teams.get(move.to.id)!.member_count += moved.length;
-    }
+      for (const member of moved) {
+        if (users.get(member.id)?.version !== member.version)
+          throw new ConflictError(`User ${member.id} changed meanwhile; try again`);
+      }
+      if (move && !teams.has(move.to.id)) throw ValidationError.field('query.move_members_to', `no team ${move.to.id}`);
+      teams.delete(team.id);
+      if (move) {
+        for (const member of moved) {
+          users.set(member.id, { ...copy(member), team_id: move.to.id, updated_at: move.now, version: member.version + 1 });
+        }
+        teams.get(move.to.id)!.member_count += moved.length;
+      }
+    });
     this.events.push(...copy(events));
   }
 }
 
 export class InMemoryAccountRepository implements AccountRepository {
-  stored: Account | undefined;
+  readonly store: InMemoryStore;
   readonly events: DomainEvent[] = [];
-  constructor(initial?: Account) {
-    this.stored = initial && copy(initial);
+  constructor(initial?: Account, store = new InMemoryStore()) {
+    this.store = store;
+    if (initial) store.account = copy(initial);
+  }
+
+  /** The account as stored (undefined until saved); a test may set it (a change made elsewhere). */
+  get stored(): Account | undefined {
+    return this.store.account;
+  }
+  set stored(account: Account | undefined) {
+    this.store.account = account;
   }
 
   async get(): Promise<Account | undefined> {
-    return this.stored && copy(this.stored);
+    return this.store.account && copy(this.store.account);
   }
 
   /** No expected version: create, refused if someone saved first. Otherwise a versioned replace. */
   async save(after: Account, expectedVersion: number | undefined, events: DomainEvent[]): Promise<void> {
-    const ok = expectedVersion === undefined ? this.stored === undefined : this.stored?.version === expectedVersion;
-    if (!ok) throw new VersionMismatchError('account', 'self', this.stored ? copy(this.stored) : null);
-    this.stored = copy(after);
+    this.store.transact(() => {
+      const stored = this.store.account;
+      const ok = expectedVersion === undefined ? stored === undefined : stored?.version === expectedVersion;
+      if (!ok) throw new VersionMismatchError('account', 'self', stored ? copy(stored) : null);
+      this.store.account = copy(after);
+    });
     this.events.push(...copy(events));
   }
 }
@@ -295,3 +284,47 @@ export function makeTeam(id: string, overrides: Partial<Team> = {}): Team {
 export function principalOf(user: Pick<User, 'id' | 'email' | 'role'>, direct_reports: string[] = []): Principal {
   return { user_id: user.id, email: user.email, role: user.role, direct_reports };
 }
+
+// ---- The people and calls of use-case tests ----
+
+/**
+ * The four people a use-case test needs: an admin, a manager, the manager's direct report
+ * (the rep) and a peer outside that team. Seed them in the store: owners must be active users.
+ */
+export const USERS = {
+  admin: makeUser(testId(1), { role: 'admin' }),
+  manager: makeUser(testId(2), { role: 'manager' }),
+  rep: makeUser(testId(3), { reports_to: testId(2) }),
+  peer: makeUser(testId(4)),
+};
+
+/**
+ * Calls as each of USERS (the manager has the rep as direct report), at `now`, all drawing
+ * ids from one sequence: records made by several calls of a test never share an id.
+ */
+export function callsAs(now: string | Date | Clock = TEST_NOW, newId = idSequence()) {
+  return {
+    admin: () => fakeCall(principalOf(USERS.admin), now, newId),
+    manager: () => fakeCall(principalOf(USERS.manager, [USERS.rep.id]), now, newId),
+    rep: () => fakeCall(principalOf(USERS.rep), now, newId),
+    peer: () => fakeCall(principalOf(USERS.peer), now, newId),
+  };
+}
+
+/** The error a call fails with (the test fails if it succeeds). */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => expect.unreachable('expected the call to fail'),
+    (error: unknown) => error,
+  );
+}
+
+/** The fields a ValidationError names (the test fails on any other outcome). */
+export async function fieldsOf(promise: Promise<unknown>): Promise<string[]> {
+  const error = await rejection(promise);
+  expect(error).toBeInstanceOf(ValidationError);
+  return (error as ValidationError).problems.map((p) => p.field);
+}
+
+/** The types of events, in order. */
+export const eventTypes = (events: readonly DomainEvent[]): string[] => events.map((e) => e.metadata.event_type);

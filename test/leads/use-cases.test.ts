@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createLead, deleteLead, getLead, listLeads, updateLead, type LeadsDeps } from '#shared/leads/use-cases.ts';
-import type { CustomFieldDefinition } from '#shared/custom-fields/domain.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
 import { leadAsConverted } from '#shared/leads/domain.ts';
-import { TEST_CORRELATION_ID, TEST_NOW, fakeCall, makeUser, principalOf, testId } from '#test/helpers/fakes.ts';
-import { makeCustomField } from '#test/custom-fields/fakes.ts';
+import { TEST_CORRELATION_ID, TEST_NOW, fakeCall, makeUser, principalOf, rejection, testId } from '#test/helpers/fakes.ts';
+import { catalogOf, makeCustomField } from '#test/custom-fields/fakes.ts';
+import { InMemoryStore } from '#test/helpers/in-memory-store.ts';
+import { makeEntry } from '#test/pipelines/fakes.ts';
 import { InMemoryLeadRepository, makeLead } from '#test/contacts/fakes.ts';
 
 const ADMIN = makeUser(testId(1), { role: 'admin' });
@@ -27,17 +28,15 @@ const as = {
 };
 
 function setup(...seeded: Parameters<InMemoryLeadRepository['seed']>) {
-  const leads = new InMemoryLeadRepository().seed(...seeded);
-  const definitions: CustomFieldDefinition[] = [SEGMENT, SCORE];
-  const deps: LeadsDeps = { leads, customFields: { definitions: async () => definitions } };
+  // Owners, the reason and the fields the leads point at: the repository checks them.
+  const store = new InMemoryStore().seed({
+    users: [ADMIN, MANAGER, REP, PEER],
+    customFields: [SEGMENT, SCORE],
+    namedEntries: { lead_unqualified_reason: [makeEntry(testId(9), 'No budget')] },
+  });
+  const leads = new InMemoryLeadRepository(store).seed(...seeded);
+  const deps: LeadsDeps = { leads, customFields: catalogOf(store) };
   return { leads, deps };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected the call to fail'),
-    (error: unknown) => error,
-  );
 }
 
 const repLead = (overrides = {}) => makeLead(testId(100), { owner_id: REP.id, creator_id: REP.id, ...overrides });

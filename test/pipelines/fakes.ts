@@ -5,67 +5,24 @@ import { NAMED_LIST_LABELS, type NamedEntry, type NamedListKind } from '#shared/
 import type { DealMover, NamedListRepository, PipelineRepository, StageChange } from '#shared/pipelines/ports.ts';
 import type { Call, Page, PageQuery } from '#shared/kernel/ports.ts';
 import { testId } from '#test/helpers/fakes.ts';
+import { copy, InMemoryStore, paginate } from '#test/helpers/in-memory-store.ts';
 
-// In-memory fakes of the pipelines module's ports. Each write checks everything the DynamoDB
-// adapter checks inside its transaction (shared/pipelines/dynamodb.ts)
-// before it changes anything, so a refused write leaves the store as it was. Records go in and
-// out as copies: a use case holding a read keeps a stale `before`, as with the real table.
-
-const copy = <T>(value: T): T => structuredClone(value);
-
-function paginate<T extends { id: string }>(all: T[], query: PageQuery): Page<T> {
-  const sorted = all.sort((a, b) => a.id.localeCompare(b.id));
-  const start = query.cursor ? sorted.findIndex((x) => x.id > query.cursor!) : 0;
-  const items = start < 0 ? [] : sorted.slice(start, start + query.limit);
-  const last = items.at(-1);
-  const more = last !== undefined && sorted.indexOf(last) < sorted.length - 1;
-  return { items: items.map(copy), next_cursor: more ? last.id : null };
-}
+// In-memory fakes of the pipelines module's ports, on the shared store. Each write checks
+// everything the DynamoDB adapter checks inside its transaction
+// (shared/pipelines/dynamodb.ts), inside store.transact, so a refused write leaves the store
+// as it was.
 
 const stagesChanged = () => new ConflictError("The pipeline's stages changed meanwhile; reload them and try again");
 
-/** Pipelines and stages as the table holds them. */
-export class PipelineStore {
-  readonly pipelines = new Map<string, Pipeline>();
-  readonly stages = new Map<string, Stage>();
-
-  /** Puts records as given, bypassing every rule (test set-up). */
-  seed({ pipelines = [], stages = [] }: { pipelines?: Pipeline[]; stages?: Stage[] }): this {
-    for (const pipeline of pipelines) this.pipelines.set(pipeline.id, copy(pipeline));
-    for (const stage of stages) this.stages.set(stage.id, copy(stage));
-    return this;
-  }
-
-  stage(id: string): Stage | undefined {
-    const stage = this.stages.get(id);
-    return stage && copy(stage);
-  }
-
-  pipeline(id: string): Pipeline | undefined {
-    const pipeline = this.pipelines.get(id);
-    return pipeline && copy(pipeline);
-  }
-
-  /** A pipeline's stages in position order, as [name, position] pairs: easy to assert on. */
-  order(pipelineId: string): [string, number][] {
-    return inPipelineOrder([...this.stages.values()].filter((s) => s.pipeline_id === pipelineId)).map((s) => [
-      s.name,
-      s.position,
-    ]);
-  }
-
-  /** A deal arriving in a stage (what a deal write does to the stage, in its transaction). */
-  addDeals(stageId: string, n: number): void {
-    this.stages.get(stageId)!.deal_count += n;
-  }
-}
+/** The shared store, under the name the pipelines tests know it by. */
+export { InMemoryStore as PipelineStore };
 
 export class InMemoryPipelineRepository implements PipelineRepository {
-  readonly store: PipelineStore;
+  readonly store: InMemoryStore;
   readonly events: DomainEvent[] = [];
   /** Runs inside each write before its checks: lets a test interleave a concurrent change. */
   beforeWrite: (() => void) | undefined;
-  constructor(store = new PipelineStore()) {
+  constructor(store = new InMemoryStore()) {
     this.store = store;
   }
 
@@ -90,82 +47,88 @@ export class InMemoryPipelineRepository implements PipelineRepository {
   }
 
   async createPipeline(pipeline: Pipeline, stages: Stage[], events: DomainEvent[]): Promise<void> {
-    this.beforeWrite?.();
-    if (this.store.pipelines.has(pipeline.id)) throw new ConflictError(`pipeline ${pipeline.id} already exists`);
-    this.#requireFreeName(pipeline.name);
-    for (const stage of stages) if (this.store.stages.has(stage.id)) throw new ConflictError(`stage ${stage.id} exists`);
-    this.store.pipelines.set(pipeline.id, copy(pipeline));
-    for (const stage of stages) this.store.stages.set(stage.id, copy(stage));
-    this.events.push(...copy(events));
+    this.#write(events, () => {
+      if (this.store.pipelines.has(pipeline.id)) throw new ConflictError(`pipeline ${pipeline.id} already exists`);
+      this.#requireFreeName(pipeline.name);
+      for (const stage of stages) if (this.store.stages.has(stage.id)) throw new ConflictError(`stage ${stage.id} exists`);
+      this.store.pipelines.set(pipeline.id, copy(pipeline));
+      for (const stage of stages) this.store.stages.set(stage.id, copy(stage));
+    });
   }
 
   async renamePipeline(before: Pipeline, after: Pipeline, events: DomainEvent[]): Promise<void> {
-    this.beforeWrite?.();
-    const current = this.store.pipelines.get(before.id);
-    if (!current) throw new NotFoundError('pipeline', before.id);
-    if (current.version !== before.version) throw new VersionMismatchError('pipeline', before.id, copy(current));
-    if (nameKey(before.name) !== nameKey(after.name)) this.#requireFreeName(after.name);
-    Object.assign(current, { name: after.name, updated_at: after.updated_at, version: after.version });
-    this.events.push(...copy(events));
+    this.#write(events, () => {
+      const current = this.store.pipelines.get(before.id);
+      if (!current) throw new NotFoundError('pipeline', before.id);
+      if (current.version !== before.version) throw new VersionMismatchError('pipeline', before.id, copy(current));
+      if (nameKey(before.name) !== nameKey(after.name)) this.#requireFreeName(after.name);
+      Object.assign(current, { name: after.name, updated_at: after.updated_at, version: after.version });
+    });
   }
 
   async deletePipeline(pipeline: Pipeline, stages: Stage[], events: DomainEvent[]): Promise<void> {
-    this.beforeWrite?.();
-    const current = this.store.pipelines.get(pipeline.id);
-    if (!current) throw new NotFoundError('pipeline', pipeline.id);
-    if (current.version !== pipeline.version) throw new VersionMismatchError('pipeline', pipeline.id, copy(current));
-    for (const stage of stages) {
-      const stored = this.store.stages.get(stage.id);
-      if (stored && stored.deal_count > 0) {
-        throw new ConflictError(
-          `Pipeline "${pipeline.name}" received deals meanwhile (stage "${stage.name}" holds ${stored.deal_count}); move them first`,
-        );
+    this.#write(events, () => {
+      const current = this.store.pipelines.get(pipeline.id);
+      if (!current) throw new NotFoundError('pipeline', pipeline.id);
+      if (current.version !== pipeline.version) throw new VersionMismatchError('pipeline', pipeline.id, copy(current));
+      for (const stage of stages) {
+        const stored = this.store.stages.get(stage.id);
+        if (stored && stored.deal_count > 0) {
+          throw new ConflictError(
+            `Pipeline "${pipeline.name}" received deals meanwhile (stage "${stage.name}" holds ${stored.deal_count}); move them first`,
+          );
+        }
+        if (!stored || stored.version !== stage.version) throw stagesChanged();
       }
-      if (!stored || stored.version !== stage.version) throw stagesChanged();
-    }
-    if (this.store.pipelines.size <= 1) {
-      throw new ConflictError(`Pipeline "${pipeline.name}" is the only pipeline; create another one before deleting it`);
-    }
-    this.store.pipelines.delete(pipeline.id);
-    for (const stage of stages) this.store.stages.delete(stage.id);
-    this.events.push(...copy(events));
+      if (this.store.pipelines.size <= 1) {
+        throw new ConflictError(`Pipeline "${pipeline.name}" is the only pipeline; create another one before deleting it`);
+      }
+      this.store.pipelines.delete(pipeline.id);
+      for (const stage of stages) this.store.stages.delete(stage.id);
+    });
   }
 
   async createStage(stage: Stage, moved: StageChange[], events: DomainEvent[]): Promise<void> {
-    this.beforeWrite?.();
-    if (!this.store.pipelines.has(stage.pipeline_id)) {
-      throw ValidationError.field('body.pipeline_id', `no pipeline ${stage.pipeline_id}`);
-    }
-    if (this.store.stages.has(stage.id)) throw new ConflictError(`stage ${stage.id} already exists`);
-    this.#checkMoved(moved);
-    this.store.stages.set(stage.id, copy(stage));
-    this.#applyMoved(moved);
-    this.events.push(...copy(events));
+    this.#write(events, () => {
+      if (!this.store.pipelines.has(stage.pipeline_id)) {
+        throw ValidationError.field('body.pipeline_id', `no pipeline ${stage.pipeline_id}`);
+      }
+      if (this.store.stages.has(stage.id)) throw new ConflictError(`stage ${stage.id} already exists`);
+      this.#checkMoved(moved);
+      this.store.stages.set(stage.id, copy(stage));
+      this.#applyMoved(moved);
+    });
   }
 
   async updateStage(change: StageChange, moved: StageChange[], events: DomainEvent[]): Promise<void> {
-    this.beforeWrite?.();
-    const current = this.store.stages.get(change.before.id);
-    if (!current) throw new NotFoundError('stage', change.before.id);
-    if (current.version !== change.before.version) throw new VersionMismatchError('stage', current.id, copy(current));
-    this.#checkMoved(moved);
-    this.#applyMoved([change, ...moved]);
-    this.events.push(...copy(events));
+    this.#write(events, () => {
+      const current = this.store.stages.get(change.before.id);
+      if (!current) throw new NotFoundError('stage', change.before.id);
+      if (current.version !== change.before.version) throw new VersionMismatchError('stage', current.id, copy(current));
+      this.#checkMoved(moved);
+      this.#applyMoved([change, ...moved]);
+    });
   }
 
   async deleteStage(stage: Stage, moved: StageChange[], events: DomainEvent[]): Promise<void> {
+    this.#write(events, () => {
+      const current = this.store.stages.get(stage.id);
+      if (!current) throw new NotFoundError('stage', stage.id);
+      if (current.deal_count > 0) {
+        throw new ConflictError(
+          `Stage "${stage.name}" received ${current.deal_count} deal(s) meanwhile; pass move_deals_to=<stage id> to move them and try again`,
+        );
+      }
+      if (current.version !== stage.version) throw new VersionMismatchError('stage', stage.id, copy(current));
+      this.#checkMoved(moved);
+      this.store.stages.delete(stage.id);
+      this.#applyMoved(moved);
+    });
+  }
+
+  #write(events: DomainEvent[], write: () => void): void {
     this.beforeWrite?.();
-    const current = this.store.stages.get(stage.id);
-    if (!current) throw new NotFoundError('stage', stage.id);
-    if (current.deal_count > 0) {
-      throw new ConflictError(
-        `Stage "${stage.name}" received ${current.deal_count} deal(s) meanwhile; pass move_deals_to=<stage id> to move them and try again`,
-      );
-    }
-    if (current.version !== stage.version) throw new VersionMismatchError('stage', stage.id, copy(current));
-    this.#checkMoved(moved);
-    this.store.stages.delete(stage.id);
-    this.#applyMoved(moved);
+    this.store.transact(write);
     this.events.push(...copy(events));
   }
 
@@ -197,61 +160,65 @@ export class InMemoryPipelineRepository implements PipelineRepository {
 }
 
 export class InMemoryNamedListRepository implements NamedListRepository {
-  readonly lists = new Map<NamedListKind, Map<string, NamedEntry>>();
+  readonly store: InMemoryStore;
   readonly events: DomainEvent[] = [];
+  constructor(store = new InMemoryStore()) {
+    this.store = store;
+  }
 
   seed(kind: NamedListKind, entries: NamedEntry[]): this {
-    for (const entry of entries) this.#list(kind).set(entry.id, copy(entry));
+    this.store.seed({ namedEntries: { [kind]: entries } });
     return this;
   }
 
   names(kind: NamedListKind): string[] {
-    return [...this.#list(kind).values()].sort((a, b) => a.id.localeCompare(b.id)).map((e) => e.name);
+    return [...this.store.namedList(kind).values()].sort((a, b) => a.id.localeCompare(b.id)).map((e) => e.name);
   }
 
   async get(kind: NamedListKind, id: string): Promise<NamedEntry | undefined> {
-    const entry = this.#list(kind).get(id);
+    const entry = this.store.namedList(kind).get(id);
     return entry && copy(entry);
   }
 
   async list(kind: NamedListKind, query: PageQuery): Promise<Page<NamedEntry>> {
-    return paginate([...this.#list(kind).values()], query);
+    return paginate([...this.store.namedList(kind).values()], query);
   }
 
   async create(kind: NamedListKind, entries: NamedEntry[], events: DomainEvent[]): Promise<void> {
-    for (const entry of entries) {
-      if (this.#list(kind).has(entry.id)) throw new ConflictError(`${kind} ${entry.id} already exists`);
-      this.#requireFreeName(kind, entry.name);
-    }
-    for (const entry of entries) this.#list(kind).set(entry.id, copy(entry));
+    this.store.transact(() => {
+      const list = this.store.namedList(kind);
+      for (const entry of entries) {
+        if (list.has(entry.id)) throw new ConflictError(`${kind} ${entry.id} already exists`);
+        this.#requireFreeName(kind, entry.name);
+        list.set(entry.id, copy(entry));
+      }
+    });
     this.events.push(...copy(events));
   }
 
   async update(kind: NamedListKind, before: NamedEntry, after: NamedEntry, events: DomainEvent[]): Promise<void> {
-    const current = this.#list(kind).get(before.id);
-    if (!current) throw new NotFoundError(NAMED_LIST_LABELS[kind], before.id);
-    if (current.version !== before.version) throw new VersionMismatchError(NAMED_LIST_LABELS[kind], before.id, copy(current));
-    if (nameKey(before.name) !== nameKey(after.name)) this.#requireFreeName(kind, after.name);
-    this.#list(kind).set(after.id, copy(after));
+    this.store.transact(() => {
+      const current = this.store.namedList(kind).get(before.id);
+      if (!current) throw new NotFoundError(NAMED_LIST_LABELS[kind], before.id);
+      if (current.version !== before.version) throw new VersionMismatchError(NAMED_LIST_LABELS[kind], before.id, copy(current));
+      if (nameKey(before.name) !== nameKey(after.name)) this.#requireFreeName(kind, after.name);
+      this.store.namedList(kind).set(after.id, copy(after));
+    });
     this.events.push(...copy(events));
   }
 
   async delete(kind: NamedListKind, entry: NamedEntry, events: DomainEvent[]): Promise<void> {
-    const current = this.#list(kind).get(entry.id);
-    if (!current) throw new NotFoundError(NAMED_LIST_LABELS[kind], entry.id);
-    if (current.version !== entry.version) throw new VersionMismatchError(NAMED_LIST_LABELS[kind], entry.id, copy(current));
-    this.#list(kind).delete(entry.id);
+    this.store.transact(() => {
+      const current = this.store.namedList(kind).get(entry.id);
+      if (!current) throw new NotFoundError(NAMED_LIST_LABELS[kind], entry.id);
+      if (current.version !== entry.version) throw new VersionMismatchError(NAMED_LIST_LABELS[kind], entry.id, copy(current));
+      this.store.namedList(kind).delete(entry.id);
+    });
     this.events.push(...copy(events));
   }
 
-  #list(kind: NamedListKind): Map<string, NamedEntry> {
-    let list = this.lists.get(kind);
-    if (!list) this.lists.set(kind, (list = new Map()));
-    return list;
-  }
-
   #requireFreeName(kind: NamedListKind, name: string): void {
-    if ([...this.#list(kind).values()].some((e) => nameKey(e.name) === nameKey(name))) {
+    if ([...this.store.namedList(kind).values()].some((e) => nameKey(e.name) === nameKey(name))) {
       throw new ConflictError(`A ${NAMED_LIST_LABELS[kind]} named "${name}" already exists`);
     }
   }
@@ -262,10 +229,10 @@ export class InMemoryNamedListRepository implements NamedListRepository {
  * each call. `afterMove` runs once the deals moved (e.g. a deal arriving just then).
  */
 export class FakeDealMover implements DealMover {
-  readonly store: PipelineStore;
+  readonly store: InMemoryStore;
   readonly calls: { from: string; to: string; actor: string }[] = [];
   afterMove: (() => void) | undefined;
-  constructor(store: PipelineStore) {
+  constructor(store: InMemoryStore) {
     this.store = store;
   }
 
