@@ -4,16 +4,16 @@ import {
   createDeal,
   dealMover,
   dealStageChanges,
-  dealSummary,
   deleteDeal,
   dissociateContact,
   getDeal,
   listAssociatedContacts,
   listDeals,
-  MAX_SORTED_DEALS,
   updateDeal,
 } from '#shared/deals/use-cases.ts';
 import type { Deal } from '#shared/deals/domain.ts';
+import { dealSummary } from '#shared/deals/board.ts';
+import { MAX_SORTED_RECORDS } from '#shared/kernel/sorted-lists.ts';
 import { ConflictError, ForbiddenError, NotFoundError, VersionMismatchError } from '#shared/kernel/errors.ts';
 import {
   TEST_CORRELATION_ID,
@@ -502,8 +502,8 @@ describe('listDeals', () => {
     expect(byName.items.map((d) => d.name)).toEqual(['charlie', 'bravo', 'Alpha']);
   });
 
-  it(`refuses to sort more than ${MAX_SORTED_DEALS} deals in memory, naming sort_by, and lists them by creation`, async () => {
-    const deals = Array.from({ length: MAX_SORTED_DEALS + 1 }, (_, i) =>
+  it(`refuses to sort more than ${MAX_SORTED_RECORDS} deals in memory, naming sort_by, and lists them by creation`, async () => {
+    const deals = Array.from({ length: MAX_SORTED_RECORDS + 1 }, (_, i) =>
       makeDeal(testId(1000 + i), QUALIFIED, { owner_id: REP.id }),
     );
     const { deps, as } = setup(...deals);
