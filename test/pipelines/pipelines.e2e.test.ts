@@ -5,7 +5,7 @@ import { loadConfig } from '#infra/config/load.ts';
 import { TABLE_NAME, type LocalCloud } from '#infra/local/cloud.ts';
 import type { DevUser } from '#infra/local/seed.ts';
 import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
-import { stageKey } from '#shared/platform/dynamodb/keys.ts';
+import { stageKey } from '#shared/pipelines/dynamodb.ts';
 import { apiClient, startTestCloud } from '#test/helpers/local-cloud.ts';
 
 // Pipelines, stages, reasons and sources over HTTP, as a client and an admin use them.
