@@ -63,6 +63,11 @@ export function tableKeys<P extends Parts>(name: string, sk: string): KeyBuilder
   return builder([parted('table', name)], (...parts: P) => ({ pk: join(name, parts), sk }));
 }
 
+/** The one table partition `name`, holding several items, each with its own sort key. */
+export function tablePartition(name: string): KeyBuilder<[], string> {
+  return builder([exactly('table', name)], () => name);
+}
+
 /** Table partitions "<name>#<parts...>" holding several items, each with its own sort key. */
 export function tablePartitions<P extends Parts>(name: string): KeyBuilder<P, string> {
   return builder([parted('table', name)], (...parts: P) => join(name, parts));
