@@ -7,7 +7,7 @@ import type { DomainEvent } from '#shared/kernel/events.ts';
 import { indexKeys, indexPartitions, tableKeys } from '#shared/platform/dynamodb/partitions.ts';
 import { INDEX, indexAttributes } from '#shared/platform/dynamodb/table-spec.ts';
 import { fromItem, type Item, type WriteOp } from '#shared/platform/dynamodb/table.ts';
-import { stale, VersionedRepository, type VersionedKind } from '#shared/platform/dynamodb/versioned.ts';
+import { recordPage, stale, VersionedRepository, type VersionedKind } from '#shared/platform/dynamodb/versioned.ts';
 
 // Custom field definitions on the single table. One name per resource type (ignoring case)
 // is a uniqueness item written in the same transaction as the definition. value_count is
@@ -49,14 +49,8 @@ export class DynamoCustomFieldRepository
     return isLive(item) ? definitionOf(item) : undefined;
   }
 
-  async list(resourceType: CustomFieldResource, query: PageQuery): Promise<Page<CustomFieldDefinition>> {
-    const page = await this.table.page({
-      partitions: [customFieldIndex.byResource(resourceType)],
-      limit: query.limit,
-      cursor: query.cursor,
-      order: 'asc',
-    });
-    return { items: page.items.map(definitionOf), next_cursor: page.next_cursor };
+  list(resourceType: CustomFieldResource, query: PageQuery): Promise<Page<CustomFieldDefinition>> {
+    return recordPage(this.table, customFieldIndex.byResource(resourceType), query, definitionOf);
   }
 
   async listAll(resourceType: CustomFieldResource): Promise<CustomFieldDefinition[]> {

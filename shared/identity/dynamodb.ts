@@ -16,6 +16,7 @@ import {
 import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
 import { fromItem, type Item, type ItemKeys, type Table, type WriteOp } from '#shared/platform/dynamodb/table.ts';
 import {
+  recordPage,
   stale,
   versionedRename,
   versionedReplace,
@@ -96,14 +97,8 @@ export class DynamoUserRepository extends VersionedRepository<User> implements U
       names['#status'] = 'status';
       values[':status'] = query.status;
     }
-    const page = await this.table.page({
-      partitions: [partition],
-      limit: query.limit,
-      cursor: query.cursor,
-      order: 'asc',
-      ...(conditions.length ? { filter: { expression: conditions.join(' AND '), names, values } } : {}),
-    });
-    return { items: page.items.map((i) => fromItem<User>(i)), next_cursor: page.next_cursor };
+    const filter = conditions.length ? { expression: conditions.join(' AND '), names, values } : undefined;
+    return recordPage(this.table, partition, query, fromItem<User>, filter ? { filter } : {});
   }
 
   async directReportIds(managerId: string): Promise<string[]> {
@@ -211,14 +206,8 @@ function adminCount(delta: number): WriteOp {
 export class DynamoTeamRepository extends VersionedRepository<Team> implements TeamRepository {
   protected readonly kind = TEAM;
 
-  async list(query: PageQuery): Promise<Page<Team>> {
-    const page = await this.table.page({
-      partitions: [teamIndex.all()],
-      limit: query.limit,
-      cursor: query.cursor,
-      order: 'asc',
-    });
-    return { items: page.items.map((i) => fromItem<Team>(i)), next_cursor: page.next_cursor };
+  list(query: PageQuery): Promise<Page<Team>> {
+    return recordPage(this.table, teamIndex.all(), query, fromItem<Team>);
   }
 
   async members(teamId: string, limit: number): Promise<User[]> {

@@ -4,11 +4,12 @@ import type { DomainEvent } from '#shared/kernel/events.ts';
 import { moveNote, type Note } from './domain.ts';
 import type { RecordRef } from '#shared/kernel/related-records.ts';
 import { recordPartitions } from '#shared/platform/dynamodb/keys.ts';
-import { indexKeys, indexPartitions, tableKeys, type IndexPartition } from '#shared/platform/dynamodb/partitions.ts';
+import { indexKeys, indexPartitions, tableKeys } from '#shared/platform/dynamodb/partitions.ts';
 import { recordOwnerCheck } from '#shared/platform/dynamodb/record-owners.ts';
 import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
 import { fromItem, type Item, type ItemKeys, type WriteOp } from '#shared/platform/dynamodb/table.ts';
 import {
+  recordPage,
   versionedDelete,
   versionedReplace,
   VersionedRepository,
@@ -57,21 +58,16 @@ export class DynamoNoteRepository extends VersionedRepository<Note> implements N
     await this.table.write([versionedDelete(NOTE, note)], events);
   }
 
-  async ofRecord(ref: RecordRef, page: PageQuery): Promise<Page<Note>> {
-    return this.#page(noteIndex.byRecord(ref), page);
+  ofRecord(ref: RecordRef, page: PageQuery): Promise<Page<Note>> {
+    return recordPage(this.table, noteIndex.byRecord(ref), page, fromItem<Note>, { order: 'desc' });
   }
 
-  async byCreator(creatorId: string, page: PageQuery): Promise<Page<Note>> {
-    return this.#page(noteIndex.byCreator(creatorId), page);
+  byCreator(creatorId: string, page: PageQuery): Promise<Page<Note>> {
+    return recordPage(this.table, noteIndex.byCreator(creatorId), page, fromItem<Note>, { order: 'desc' });
   }
 
   async notesOf(ref: RecordRef, limit: number): Promise<{ items: Note[]; truncated: boolean }> {
     const result = await this.table.collect({ partitions: [noteIndex.byRecord(ref)], order: 'asc' }, limit);
     return { items: result.items.map((i) => fromItem<Note>(i)), truncated: result.truncated };
-  }
-
-  async #page(partition: IndexPartition, page: PageQuery): Promise<Page<Note>> {
-    const result = await this.table.page({ partitions: [partition], limit: page.limit, cursor: page.cursor, order: 'desc' });
-    return { items: result.items.map((i) => fromItem<Note>(i)), next_cursor: result.next_cursor };
   }
 }

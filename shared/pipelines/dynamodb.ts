@@ -16,6 +16,7 @@ import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
 import type { Item, Table, WriteOp } from '#shared/platform/dynamodb/table.ts';
 import {
   getRecord,
+  recordPage,
   staleOrGone,
   versionedDelete,
   versionedRename,
@@ -132,14 +133,8 @@ export class DynamoPipelineRepository extends VersionedRepository<Stage> impleme
     return getRecord(this.table, PIPELINE, id);
   }
 
-  async listPipelines(query: PageQuery): Promise<Page<Pipeline>> {
-    const page = await this.table.page({
-      partitions: [pipelineIndex.pipelines()],
-      limit: query.limit,
-      cursor: query.cursor,
-      order: 'asc',
-    });
-    return { items: page.items.map(toPipeline), next_cursor: page.next_cursor };
+  listPipelines(query: PageQuery): Promise<Page<Pipeline>> {
+    return recordPage(this.table, pipelineIndex.pipelines(), query, toPipeline);
   }
 
   async pipelineCount(): Promise<number> {
@@ -285,14 +280,8 @@ export class DynamoNamedListRepository implements NamedListRepository {
     return getRecord(this.#table, entryKind(kind), id);
   }
 
-  async list(kind: NamedListKind, query: PageQuery): Promise<Page<NamedEntry>> {
-    const page = await this.#table.page({
-      partitions: [pipelineIndex.entries(kind)],
-      limit: query.limit,
-      cursor: query.cursor,
-      order: 'asc',
-    });
-    return { items: page.items.map(toEntry), next_cursor: page.next_cursor };
+  list(kind: NamedListKind, query: PageQuery): Promise<Page<NamedEntry>> {
+    return recordPage(this.#table, pipelineIndex.entries(kind), query, toEntry);
   }
 
   async create(kind: NamedListKind, entries: NamedEntry[], events: DomainEvent[]): Promise<void> {

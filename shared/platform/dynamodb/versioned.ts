@@ -1,7 +1,16 @@
 import { NotFoundError, VersionMismatchError, type DomainError } from '#shared/kernel/errors.ts';
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
 import type { SortableRepository } from '#shared/kernel/sorted-lists.ts';
-import { fromItem, type Item, type ItemKeys, type Key, type PageRequest, type Table, type WriteOp } from './table.ts';
+import {
+  fromItem,
+  type Item,
+  type ItemKeys,
+  type Key,
+  type PageRequest,
+  type PartitionQuery,
+  type Table,
+  type WriteOp,
+} from './table.ts';
 
 // The CRUD every repository of versioned records repeats: read one by id, replace or delete it
 // only while the table holds the version the caller read, and say which error a failed
@@ -84,6 +93,24 @@ export function versionedRename<T>(
 export async function getRecord<T>(table: Table, kind: VersionedKind<T>, id: string): Promise<T | undefined> {
   const item = await table.get(kind.key(id));
   return item ? readRecord(kind, item) : undefined;
+}
+
+/** One page of one partition, as records: in key order (oldest first) unless `order` says otherwise. */
+export async function recordPage<T>(
+  table: Table,
+  partition: PartitionQuery,
+  query: PageQuery,
+  read: (item: Item) => T,
+  options: { order?: 'asc' | 'desc'; filter?: PageRequest['filter'] } = {},
+): Promise<Page<T>> {
+  const page = await table.page({
+    partitions: [partition],
+    limit: query.limit,
+    cursor: query.cursor,
+    order: options.order ?? 'asc',
+    ...(options.filter ? { filter: options.filter } : {}),
+  });
+  return { items: page.items.map((item) => read(item)), next_cursor: page.next_cursor };
 }
 
 /** A repository of one kind of versioned record: the table, and `get` by id. */
