@@ -170,7 +170,8 @@ export class DynamoContactRepository extends ListedRepository<ContactListQuery, 
 
   async delete(contact: Contact, events: DomainEvent[]): Promise<void> {
     // The partition holds the contact, its search terms and an organisation's people count.
-    const children = (await this.table.partition(contactKey(contact.id).pk)).filter((i) => i.sk !== 'contact');
+    const key = contactKey(contact.id);
+    const children = (await this.table.partition(key.pk)).filter((i) => i.sk !== key.sk);
     const counter = children.find((i) => i.sk === organizationPeopleKey(contact.id).sk);
     const ops: WriteOp[] = [
       versionedDelete(CONTACT, contact),

@@ -227,7 +227,8 @@ export class DynamoDealRepository extends ListedRepository<DealListQuery, Deal> 
   }
 
   async delete(deal: Deal, events: DomainEvent[]): Promise<void> {
-    const children = (await this.table.partition(dealKey(deal.id).pk)).filter((i) => i.sk !== 'deal');
+    const key = dealKey(deal.id);
+    const children = (await this.table.partition(key.pk)).filter((i) => i.sk !== key.sk);
     const fixed: WriteOp[] = [
       versionedDelete(DEAL, deal),
       stageCount(deal.stage_id, deal.pipeline_id, -1),
@@ -321,9 +322,14 @@ export class DynamoDealRepository extends ListedRepository<DealListQuery, Deal> 
     const owners = query.owners === 'all' ? null : [...query.owners];
     const stageId = query.stage_id;
     const filter = new ListFilter();
+    const related = query.contact_id
+      ? dealIndex.byContact(query.contact_id)
+      : query.organization_id
+        ? dealIndex.byOrganization(query.organization_id)
+        : null;
     let partitions: PartitionQuery[];
-    if (query.contact_id || query.organization_id) {
-      partitions = [query.contact_id ? dealIndex.byContact(query.contact_id) : dealIndex.byOrganization(query.organization_id!)];
+    if (related) {
+      partitions = [related];
       if (owners) filter.in('owner_id', owners);
       filter.eq('stage_id', stageId);
     } else if (stageId) {

@@ -124,7 +124,8 @@ export class DynamoLeadRepository extends ListedRepository<LeadListQuery, Lead> 
 
   async delete(lead: Lead, events: DomainEvent[]): Promise<void> {
     // The partition holds the lead and its search terms (at most MAX_SEARCH_TERMS).
-    const children = (await this.table.partition(leadKey(lead.id).pk)).filter((i) => i.sk !== 'lead');
+    const key = leadKey(lead.id);
+    const children = (await this.table.partition(key.pk)).filter((i) => i.sk !== key.sk);
     await this.table.write(
       [
         versionedDelete(LEAD, lead),

@@ -111,12 +111,12 @@ export function indexKeys(sortKey: string, ...partitions: (IndexPartition | null
 /** Every KeyPattern reachable from builders, objects of builders and arrays of them. */
 export function keyPatternsOf(...groups: unknown[]): KeyPattern[] {
   const found = new Set<KeyPattern>();
+  const seen = new Set<object>();
   const visit = (value: unknown): void => {
     if (typeof value === 'function' && 'patterns' in value) {
       for (const pattern of (value as KeyBuilder<[], unknown>).patterns) found.add(pattern);
-    } else if (Array.isArray(value)) {
-      value.forEach(visit);
-    } else if (value !== null && typeof value === 'object') {
+    } else if (value !== null && typeof value === 'object' && !seen.has(value)) {
+      seen.add(value);
       Object.values(value).forEach(visit);
     }
   };
