@@ -1,26 +1,26 @@
 import type { ContactListQuery, ContactReferences, ContactRepository } from './ports.ts';
-import type { Page, PageQuery } from '#shared/kernel/ports.ts';
 import type { Contact } from './domain.ts';
 import { addressFilterValue, type Address } from './details.ts';
 import { valueCountChanges } from '#shared/custom-fields/domain.ts';
-import { ConflictError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import { ConflictError, ValidationError } from '#shared/kernel/errors.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { searchTerms } from '#shared/search/domain.ts';
 import { customFieldCountOps } from '#shared/custom-fields/dynamodb.ts';
-import { contactKey, organizationPeopleKey } from '#shared/platform/dynamodb/keys.ts';
+import { recordKey } from '#shared/platform/dynamodb/keys.ts';
 import { ListFilter } from '#shared/platform/dynamodb/list-filters.ts';
+import { indexKeys, indexPartition, indexPartitions } from '#shared/platform/dynamodb/partitions.ts';
 import { activeUserCheck, withoutDuplicateChecks } from '#shared/platform/dynamodb/reference-checks.ts';
 import { namedEntryCheck } from '#shared/pipelines/dynamodb.ts';
 import { searchIndexOps, type Searchable } from '#shared/search/index-terms.ts';
+import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
+import type { Item, ItemKeys, PartitionQuery, WriteOp } from '#shared/platform/dynamodb/table.ts';
 import {
-  fromItem,
-  type Item,
-  type ItemKeys,
-  type PageRequest,
-  type PartitionQuery,
-  type Table,
-  type WriteOp,
-} from '#shared/platform/dynamodb/table.ts';
+  ListedRepository,
+  versionedDelete,
+  versionedReplace,
+  type ListPlan,
+  type VersionedKind,
+} from '#shared/platform/dynamodb/versioned.ts';
 
 /** Address parts as lists filter them (normalised, see addressFilterValue): internal attributes. */
 export function addressFilterAttributes(address: Address): Record<string, string> {
@@ -32,24 +32,33 @@ export function addressFilterAttributes(address: Address): Record<string, string
   return attributes;
 }
 
-// Contacts on the single table. A contact's partition holds the contact, its search terms and,
-// for an organisation, the count of its people (kept by the people's writes, in their
-// transactions, so that an organisation with people is never deleted from under them).
-// Indexes: gsi1 by owner, gsi2 all, gsi3 the people of an organisation; newest first (ULIDs).
+// Contacts on the single table. A contact's partition ("contact#<id>", recordKey) holds the
+// contact, its search terms and, for an organisation, the count of its people (kept by the
+// people's writes, in their transactions, so that an organisation with people is never
+// deleted from under them). Lists read the partitions of contactIndex.
 
-function contactKeys(contact: Contact): ItemKeys {
-  return {
-    ...contactKey(contact.id),
-    gsi1pk: `contact#${contact.owner_id}`,
-    gsi1sk: contact.id,
-    gsi2pk: 'contact',
-    gsi2sk: contact.id,
-    ...(contact.contact_id ? { gsi3pk: `contact_org#${contact.contact_id}`, gsi3sk: contact.id } : {}),
-  };
-}
+const contactKey = (id: string) => recordKey('contact', id);
+const CONTACT: VersionedKind<Contact> = { name: 'contact', key: contactKey };
+
+/** How many people belong to an organisation contact: an item in its partition, moved by people's writes. */
+export const organizationPeopleKey = (organizationId: string) => ({ pk: contactKey(organizationId).pk, sk: 'people' });
+
+/** The partitions contact lists read, newest first (ULIDs). */
+export const contactIndex = {
+  byOwner: indexPartitions<[ownerId: string]>(INDEX.owner, 'contact'),
+  all: indexPartition(INDEX.all, 'contact'),
+  /** The people of an organisation. */
+  byOrganization: indexPartitions<[organizationId: string]>(INDEX.relation, 'contact_org'),
+};
 
 function contactItem(contact: Contact): Item & ItemKeys {
-  return { ...contactKeys(contact), kind: 'contact', ...contact, ...addressFilterAttributes(contact.address) };
+  const keys = indexKeys(
+    contact.id,
+    contactIndex.byOwner(contact.owner_id),
+    contactIndex.all(),
+    contact.contact_id ? contactIndex.byOrganization(contact.contact_id) : null,
+  );
+  return { ...contactKey(contact.id), ...keys, kind: 'contact', ...contact, ...addressFilterAttributes(contact.address) };
 }
 
 /** A contact is found by its name (an organisation's, or a person's first and last) and e-mail. */
@@ -140,30 +149,17 @@ export function contactCreateOps(...contacts: readonly { contact: Contact; refs:
   ]);
 }
 
-export class DynamoContactRepository implements ContactRepository {
-  readonly #table: Table;
-  constructor(table: Table) {
-    this.#table = table;
-  }
-
-  async get(id: string): Promise<Contact | undefined> {
-    const item = await this.#table.get(contactKey(id));
-    return item ? fromItem<Contact>(item) : undefined;
-  }
+export class DynamoContactRepository extends ListedRepository<ContactListQuery, Contact> implements ContactRepository {
+  protected readonly kind = CONTACT;
 
   async create(contact: Contact, refs: ContactReferences, events: DomainEvent[]): Promise<void> {
-    await this.#table.write(contactCreateOps({ contact, refs }), events);
+    await this.table.write(contactCreateOps({ contact, refs }), events);
   }
 
   async update(before: Contact, after: Contact, refs: ContactReferences, events: DomainEvent[]): Promise<void> {
-    await this.#table.write(
+    await this.table.write(
       [
-        {
-          type: 'replace',
-          item: contactItem(after),
-          expectedVersion: before.version,
-          onConflict: (current) => new VersionMismatchError('contact', before.id, current ? fromItem(current) : null),
-        },
+        versionedReplace(CONTACT, before, contactItem(after)),
         ...referenceChecks(refs, refsOf(before), new Set()),
         ...peopleCountOps([{ from: before.contact_id, to: after.contact_id }]),
         ...customFieldCountOps(valueCountChanges(before.custom_fields, after.custom_fields)),
@@ -175,15 +171,11 @@ export class DynamoContactRepository implements ContactRepository {
 
   async delete(contact: Contact, events: DomainEvent[]): Promise<void> {
     // The partition holds the contact, its search terms and an organisation's people count.
-    const children = (await this.#table.partition(contactKey(contact.id).pk)).filter((i) => i.sk !== 'contact');
+    const key = contactKey(contact.id);
+    const children = (await this.table.partition(key.pk)).filter((i) => i.sk !== key.sk);
     const counter = children.find((i) => i.sk === organizationPeopleKey(contact.id).sk);
     const ops: WriteOp[] = [
-      {
-        type: 'delete',
-        key: contactKey(contact.id),
-        expectedVersion: contact.version,
-        onConflict: (current) => new VersionMismatchError('contact', contact.id, current ? fromItem(current) : null),
-      },
+      versionedDelete(CONTACT, contact),
       ...peopleCountOps([{ from: contact.contact_id, to: null }]),
       ...customFieldCountOps(valueCountChanges(contact.custom_fields, {})),
       ...children
@@ -193,25 +185,30 @@ export class DynamoContactRepository implements ContactRepository {
     // An organisation goes only while no person belongs to it: a person joining meanwhile
     // moves the count, and this write fails.
     if (contact.is_organization) ops.push(noPeopleLeft(contact.id, counter !== undefined));
-    await this.#table.write(ops, events);
+    await this.table.write(ops, events);
   }
 
-  async list(query: ContactListQuery, page: PageQuery): Promise<Page<Contact>> {
-    const result = await this.#table.page({ ...plan(query), limit: page.limit, cursor: page.cursor });
-    return { items: result.items.map((i) => fromItem<Contact>(i)), next_cursor: result.next_cursor };
-  }
-
-  async collect(query: ContactListQuery, max: number): Promise<{ items: Contact[]; truncated: boolean }> {
-    const result = await this.#table.collect(plan(query), max);
-    return { items: result.items.map((i) => fromItem<Contact>(i)), truncated: result.truncated };
-  }
-
-  offsetCursor(shape: unknown, offset: number): string {
-    return this.#table.offsetCursor(shape, offset);
-  }
-
-  readOffsetCursor(shape: unknown, cursor: string | undefined): number {
-    return this.#table.readOffsetCursor(shape, cursor);
+  /** Which partitions to read (an organisation's people, or per owner in scope) and what to filter. */
+  protected plan(query: ContactListQuery): ListPlan {
+    const owners = query.owners === 'all' ? null : [...query.owners];
+    const filter = new ListFilter();
+    let partitions: PartitionQuery[];
+    if (query.contact_id) {
+      partitions = [contactIndex.byOrganization(query.contact_id)];
+      if (owners) filter.in('owner_id', owners);
+    } else {
+      partitions = owners ? owners.map((o) => contactIndex.byOwner(o)) : [contactIndex.all()];
+    }
+    const built = filter
+      .eq('is_organization', query.is_organization)
+      .eq('source_id', query.source_id)
+      .eq('prospect_status', query.prospect_status)
+      .eq('customer_status', query.customer_status)
+      .eqEach('_address_', query.address)
+      .containsAll('tags', query.tags)
+      .mapEntries('custom_fields', query.custom_fields)
+      .build();
+    return { partitions, order: query.order, ...(built ? { filter: built } : {}) };
   }
 }
 
@@ -237,29 +234,4 @@ function noPeopleLeft(organizationId: string, counted: boolean): WriteOp {
         values: { ':none': 0 },
         onConflict,
       };
-}
-
-/** Which partitions to read (an organisation's people, or per owner in scope) and what to filter. */
-function plan(query: ContactListQuery): Omit<PageRequest, 'limit' | 'cursor'> {
-  const owners = query.owners === 'all' ? null : [...query.owners];
-  const filter = new ListFilter();
-  let partitions: PartitionQuery[];
-  if (query.contact_id) {
-    partitions = [{ index: 'gsi3', pk: `contact_org#${query.contact_id}` }];
-    if (owners) filter.in('owner_id', owners);
-  } else {
-    partitions = owners
-      ? owners.map((o) => ({ index: 'gsi1' as const, pk: `contact#${o}` }))
-      : [{ index: 'gsi2', pk: 'contact' }];
-  }
-  const built = filter
-    .eq('is_organization', query.is_organization)
-    .eq('source_id', query.source_id)
-    .eq('prospect_status', query.prospect_status)
-    .eq('customer_status', query.customer_status)
-    .eqEach('_address_', query.address)
-    .containsAll('tags', query.tags)
-    .mapEntries('custom_fields', query.custom_fields)
-    .build();
-  return { partitions, order: query.order, ...(built ? { filter: built } : {}) };
 }

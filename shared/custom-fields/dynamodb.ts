@@ -2,10 +2,12 @@ import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import type { CustomFieldReader, CustomFieldRepository, CustomFieldUpdate } from './ports.ts';
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
 import type { CustomFieldDefinition, CustomFieldFilter, CustomFieldResource } from './domain.ts';
-import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '#shared/kernel/errors.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
-import { customFieldKey, customFieldKeys, customFieldNameKey } from '#shared/platform/dynamodb/keys.ts';
-import { fromItem, type Item, type Table, type WriteOp } from '#shared/platform/dynamodb/table.ts';
+import { indexKeys, indexPartitions, tableKeys } from '#shared/platform/dynamodb/partitions.ts';
+import { INDEX, indexAttributes } from '#shared/platform/dynamodb/table-spec.ts';
+import { fromItem, type Item, type WriteOp } from '#shared/platform/dynamodb/table.ts';
+import { recordPage, stale, VersionedRepository, type VersionedKind } from '#shared/platform/dynamodb/versioned.ts';
 
 // Custom field definitions on the single table. One name per resource type (ignoring case)
 // is a uniqueness item written in the same transaction as the definition. value_count is
@@ -20,28 +22,35 @@ const KIND = 'custom_field';
 /** Definitions read per query when loading them all (the catalog's cold read). */
 const LOAD_PAGE = 100;
 
+/** Definitions: "custom_field#<id>" / "custom_field". */
+export const customFieldKey = tableKeys<[id: string]>(KIND, KIND);
+/** One name per resource type, ignoring case: a claim item "custom_field_name#<resource>#<name>". */
+const nameClaimKey = tableKeys<[resource: CustomFieldResource, name: string]>(`${KIND}_name`, 'unique');
+const customFieldNameKey = (resource: CustomFieldResource, name: string) => nameClaimKey(resource, name.trim().toLowerCase());
+/** The family's items beside the definitions (customFieldKey). */
+export const customFieldKeys = { nameClaim: nameClaimKey };
+
+/** The live definitions of one resource type (a deleted one leaves it). */
+export const customFieldIndex = { byResource: indexPartitions<[resource: CustomFieldResource]>(INDEX.all, KIND) };
+
 const isLive = (item: Item | undefined): item is Item => item !== undefined && item.deleted_at === undefined;
 const definitionOf = (item: Item): CustomFieldDefinition => fromItem<CustomFieldDefinition>(item);
+const CUSTOM_FIELD: VersionedKind<CustomFieldDefinition> = { name: 'custom field', key: customFieldKey, read: definitionOf };
 
-export class DynamoCustomFieldRepository implements CustomFieldRepository, CustomFieldReader {
-  readonly #table: Table;
-  constructor(table: Table) {
-    this.#table = table;
-  }
+export class DynamoCustomFieldRepository
+  extends VersionedRepository<CustomFieldDefinition>
+  implements CustomFieldRepository, CustomFieldReader
+{
+  protected readonly kind = CUSTOM_FIELD;
 
-  async get(id: string): Promise<CustomFieldDefinition | undefined> {
-    const item = await this.#table.get(customFieldKey(id));
+  /** Live definitions only: a deleted one is a tombstone. */
+  override async get(id: string): Promise<CustomFieldDefinition | undefined> {
+    const item = await this.table.get(customFieldKey(id));
     return isLive(item) ? definitionOf(item) : undefined;
   }
 
-  async list(resourceType: CustomFieldResource, query: PageQuery): Promise<Page<CustomFieldDefinition>> {
-    const page = await this.#table.page({
-      partitions: [{ index: 'gsi2', pk: `${KIND}#${resourceType}` }],
-      limit: query.limit,
-      cursor: query.cursor,
-      order: 'asc',
-    });
-    return { items: page.items.map(definitionOf), next_cursor: page.next_cursor };
+  list(resourceType: CustomFieldResource, query: PageQuery): Promise<Page<CustomFieldDefinition>> {
+    return recordPage(this.table, customFieldIndex.byResource(resourceType), query, definitionOf);
   }
 
   async listAll(resourceType: CustomFieldResource): Promise<CustomFieldDefinition[]> {
@@ -56,10 +65,11 @@ export class DynamoCustomFieldRepository implements CustomFieldRepository, Custo
   }
 
   async create(definition: CustomFieldDefinition, events: DomainEvent[]): Promise<void> {
-    await this.#table.write(
-      [{ type: 'create', item: { ...customFieldKeys(definition), kind: KIND, ...definition } }, nameClaim(definition)],
-      events,
-    );
+    const keys = {
+      ...customFieldKey(definition.id),
+      ...indexKeys(definition.id, customFieldIndex.byResource(definition.resource_type)),
+    };
+    await this.table.write([{ type: 'create', item: { ...keys, kind: KIND, ...definition } }, nameClaim(definition)], events);
   }
 
   async update(change: CustomFieldUpdate, events: DomainEvent[]): Promise<void> {
@@ -89,9 +99,7 @@ export class DynamoCustomFieldRepository implements CustomFieldRepository, Custo
         values,
         onConflict: (current) => {
           if (!isLive(current)) return new NotFoundError('custom field', before.id);
-          if (current.version !== before.version) {
-            return new VersionMismatchError('custom field', before.id, definitionOf(current));
-          }
+          if (current.version !== before.version) return stale(CUSTOM_FIELD, before.id)(current);
           return new ConflictError(
             `${before.name} holds values in ${String(current.value_count)} record(s) now: its type cannot change and its choices cannot be removed; clear them first`,
             { code: 'custom_field.has_values' },
@@ -102,7 +110,7 @@ export class DynamoCustomFieldRepository implements CustomFieldRepository, Custo
     if (customFieldNameKey(before.resource_type, before.name).pk !== customFieldNameKey(after.resource_type, after.name).pk) {
       ops.push(nameClaim(after), nameRelease(before));
     }
-    await this.#table.write(ops, events);
+    await this.table.write(ops, events);
   }
 
   async delete(definition: CustomFieldDefinition, expectedVersion: number | undefined, events: DomainEvent[]): Promise<void> {
@@ -113,20 +121,19 @@ export class DynamoCustomFieldRepository implements CustomFieldRepository, Custo
       condition += ' AND #version = :expected';
       values[':expected'] = expectedVersion;
     }
-    await this.#table.write(
+    const listed = indexAttributes(customFieldIndex.byResource(definition.resource_type).index);
+    await this.table.write(
       [
         {
           type: 'update',
           key: customFieldKey(definition.id),
           // Out of the list index; kept for the counts of values records still hold.
-          update: 'SET deleted_at = :now REMOVE gsi2pk, gsi2sk',
+          update: `SET deleted_at = :now REMOVE ${listed.partitionKey}, ${listed.sortKey}`,
           condition,
           ...(expectedVersion !== undefined ? { names: { '#version': 'version' } } : {}),
           values,
           onConflict: (current) =>
-            isLive(current)
-              ? new VersionMismatchError('custom field', definition.id, definitionOf(current))
-              : new NotFoundError('custom field', definition.id),
+            isLive(current) ? stale(CUSTOM_FIELD, definition.id)(current) : new NotFoundError('custom field', definition.id),
         },
         nameRelease(definition),
       ],

@@ -1,60 +1,71 @@
 import type { DealListQuery, DealReferences, DealRepository, StageStat } from './ports.ts';
-import type { Page } from '#shared/kernel/ports.ts';
 import { valueCountChanges } from '#shared/custom-fields/domain.ts';
 import type { AssociatedContact, Deal, StageChange } from './domain.ts';
-import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import { dealReferences } from './use-cases.ts';
+import { ConflictError, NotFoundError, ValidationError } from '#shared/kernel/errors.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { toMinor } from '#shared/kernel/money.ts';
 import { customFieldCountOps } from '#shared/custom-fields/dynamodb.ts';
+import { namedEntryCheck, stageKey } from '#shared/pipelines/dynamodb.ts';
 import { searchIndexOps, type Searchable } from '#shared/search/index-terms.ts';
 import { searchTerms } from '#shared/search/domain.ts';
-import { contactKey, dealKey, namedEntryKey, stageKey, userKey } from '#shared/platform/dynamodb/keys.ts';
+import { recordKey } from '#shared/platform/dynamodb/keys.ts';
+import { ListFilter } from '#shared/platform/dynamodb/list-filters.ts';
+import { indexKeys, indexPartition, indexPartitions, tablePartitions } from '#shared/platform/dynamodb/partitions.ts';
+import { activeUserCheck, recordExistsCheck } from '#shared/platform/dynamodb/reference-checks.ts';
+import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
+import { fromItem, type Item, type ItemKeys, type PartitionQuery, type WriteOp } from '#shared/platform/dynamodb/table.ts';
 import {
-  fromItem,
-  type Item,
-  type ItemKeys,
-  type PageRequest,
-  type PartitionQuery,
-  type Table,
-  type WriteOp,
-} from '#shared/platform/dynamodb/table.ts';
+  ListedRepository,
+  versionedDelete,
+  versionedReplace,
+  type ListPlan,
+  type VersionedKind,
+} from '#shared/platform/dynamodb/versioned.ts';
 
-// Deals on the single table. A deal's partition holds the deal, its stage history and its
-// associated contacts. Its indexes: gsi1 by owner, gsi2 all, gsi3 by stage, gsi4 by stage and
-// owner, gsi5 by contact (primary, and association links carrying the deal's owner), gsi6 by
-// organisation. The board's counters live in one partition per pipeline, one item per
-// (stage, owner, currency), kept in the same transaction as every deal write.
+// Deals on the single table. A deal's partition ("deal#<id>", recordKey) holds the deal, its
+// stays in stages, its associated contacts and its search terms. Lists read the partitions of
+// dealIndex. The board's counters live in one partition per pipeline, one item per (stage,
+// owner, currency), kept in the same transaction as every deal write.
+
+const dealKey = (id: string) => recordKey('deal', id);
+const DEAL: VersionedKind<Deal> = { name: 'deal', key: dealKey };
+
+/** The partitions deal lists read, each sorted by deal id (a ULID: newest first is reverse order). */
+export const dealIndex = {
+  byOwner: indexPartitions<[ownerId: string]>(INDEX.owner, 'deal'),
+  all: indexPartition(INDEX.all, 'deal'),
+  byStage: indexPartitions<[stageId: string]>(INDEX.relation, 'deal_stage'),
+  byStageOwner: indexPartitions<[stageId: string, ownerId: string]>(INDEX.relationOwner, 'deal_stage'),
+  /** By primary contact, and by associated contact (links, carrying the deal's owner). */
+  byContact: indexPartitions<[contactId: string]>(INDEX.secondRelation, 'deal_contact'),
+  byOrganization: indexPartitions<[organizationId: string]>(INDEX.thirdRelation, 'deal_org'),
+};
+
+/** The board's counters of a pipeline: "deal_stats#<pipeline>", one item per (stage, owner, currency). */
+export const dealStatsPartition = tablePartitions<[pipelineId: string]>('deal_stats');
 
 /** A stay in a stage, keyed by when it began: the open one is found from the deal alone. */
 const stageChangeSk = (deal: Pick<Deal, 'last_stage_change_at' | 'stage_id'>) =>
   `stage_change#${deal.last_stage_change_at}#${deal.stage_id}`;
 const linkSk = (contactId: string) => `contact#${contactId}`;
-const statsPk = (pipelineId: string) => `deal_stats#${pipelineId}`;
-const statsSk = (s: { stage_id: string; owner_id: string; currency: string }) => `${s.stage_id}#${s.owner_id}#${s.currency}`;
 
-function dealKeys(deal: Deal): ItemKeys {
-  return {
-    ...dealKey(deal.id),
-    gsi1pk: `deal#${deal.owner_id}`,
-    gsi1sk: deal.id,
-    gsi2pk: 'deal',
-    gsi2sk: deal.id,
-    gsi3pk: `deal_stage#${deal.stage_id}`,
-    gsi3sk: deal.id,
-    gsi4pk: `deal_stage#${deal.stage_id}#${deal.owner_id}`,
-    gsi4sk: deal.id,
-    ...(deal.contact_id ? { gsi5pk: `deal_contact#${deal.contact_id}`, gsi5sk: deal.id } : {}),
-    ...(deal.organization_id ? { gsi6pk: `deal_org#${deal.organization_id}`, gsi6sk: deal.id } : {}),
-  };
+function dealItem(deal: Deal): Item & ItemKeys {
+  const keys = indexKeys(
+    deal.id,
+    dealIndex.byOwner(deal.owner_id),
+    dealIndex.all(),
+    dealIndex.byStage(deal.stage_id),
+    dealIndex.byStageOwner(deal.stage_id, deal.owner_id),
+    deal.contact_id ? dealIndex.byContact(deal.contact_id) : null,
+    deal.organization_id ? dealIndex.byOrganization(deal.organization_id) : null,
+  );
+  return { ...dealKey(deal.id), ...keys, kind: 'deal', ...deal, _value_minor: toMinor(deal.value) };
 }
 
 /** A deal is found by its name (F1.6). */
 function searchable(deal: Deal): Searchable {
   return { kind: 'deal', id: deal.id, name: deal.name, email: null, owner_id: deal.owner_id, terms: searchTerms([deal.name]) };
-}
-
-function dealItem(deal: Deal): Item & ItemKeys {
-  return { ...dealKeys(deal), kind: 'deal', ...deal, _value_minor: toMinor(deal.value) };
 }
 
 function stayItem(deal: Deal, id: string): Item & ItemKeys {
@@ -78,10 +89,11 @@ function linkItem(link: AssociatedContact, ownerId: string): Item & ItemKeys {
     kind: 'deal_contact',
     ...link,
     owner_id: ownerId,
-    gsi5pk: `deal_contact#${link.contact_id}`,
-    gsi5sk: link.deal_id,
+    ...indexKeys(link.deal_id, dealIndex.byContact(link.contact_id)),
   };
 }
+
+// --- counters: deals per stage, and the board's ---------------------------------------------
 
 function stageCount(stageId: string, pipelineId: string, delta: number): WriteOp {
   return {
@@ -98,10 +110,12 @@ function stageCount(stageId: string, pipelineId: string, delta: number): WriteOp
   };
 }
 
+const statsSk = (s: { stage_id: string; owner_id: string; currency: string }) => `${s.stage_id}#${s.owner_id}#${s.currency}`;
+
 function statsOp(deal: Deal, count: number, minor: number): WriteOp {
   return {
     type: 'update',
-    key: { pk: statsPk(deal.pipeline_id), sk: statsSk(deal) },
+    key: { pk: dealStatsPartition(deal.pipeline_id), sk: statsSk(deal) },
     update: 'SET stage_id = :s, owner_id = :o, currency = :c ADD #count :n, value_minor :v',
     names: { '#count': 'count' },
     values: { ':s': deal.stage_id, ':o': deal.owner_id, ':c': deal.currency, ':n': count, ':v': minor },
@@ -120,56 +134,41 @@ function statsOps(before: Deal | null, after: Deal | null): WriteOp[] {
   ];
 }
 
-function contactExists(contactId: string, field: string): WriteOp {
+// --- reference checks -------------------------------------------------------------------------
+
+/** The organisation is a contact that is an organisation. */
+function organizationCheck(organizationId: string): WriteOp {
   return {
     type: 'check',
-    key: contactKey(contactId),
-    condition: 'attribute_exists(pk)',
-    onConflict: () => ValidationError.field(field, `no contact ${contactId}`, { fieldCode: 'unknown_reference' }),
+    key: recordKey('contact', organizationId),
+    condition: 'is_organization = :yes',
+    values: { ':yes': true },
+    onConflict: () =>
+      ValidationError.field('body.organization_id', `no organisation contact ${organizationId}`, {
+        fieldCode: 'unknown_reference',
+      }),
   };
 }
 
+const NAMED_REFERENCES = [
+  ['source_id', 'source'],
+  ['loss_reason_id', 'loss_reason'],
+  ['unqualified_reason_id', 'deal_unqualified_reason'],
+] as const;
+
+/** What the deal points at exists when the write lands: only references new or changed since `before`. */
 function referenceChecks(refs: DealReferences, before: DealReferences | null): WriteOp[] {
   const ops: WriteOp[] = [];
-  if (!before || before.owner_id !== refs.owner_id) {
-    ops.push({
-      type: 'check',
-      key: userKey(refs.owner_id),
-      condition: '#status = :active',
-      names: { '#status': 'status' },
-      values: { ':active': 'active' },
-      onConflict: () =>
-        ValidationError.field('body.owner_id', `no active user ${refs.owner_id}`, { fieldCode: 'unknown_reference' }),
-    });
+  if (!before || before.owner_id !== refs.owner_id) ops.push(activeUserCheck(refs.owner_id));
+  if (refs.contact_id && refs.contact_id !== before?.contact_id) {
+    ops.push(recordExistsCheck('contact', refs.contact_id, 'body.contact_id'));
   }
-  if (refs.contact_id && before?.contact_id !== refs.contact_id) ops.push(contactExists(refs.contact_id, 'body.contact_id'));
-  if (refs.organization_id && before?.organization_id !== refs.organization_id) {
-    ops.push({
-      type: 'check',
-      key: contactKey(refs.organization_id),
-      condition: 'is_organization = :yes',
-      values: { ':yes': true },
-      onConflict: () =>
-        ValidationError.field('body.organization_id', `no organisation contact ${refs.organization_id}`, {
-          fieldCode: 'unknown_reference',
-        }),
-    });
+  if (refs.organization_id && refs.organization_id !== before?.organization_id) {
+    ops.push(organizationCheck(refs.organization_id));
   }
-  const lists = [
-    ['source_id', 'source'],
-    ['loss_reason_id', 'loss_reason'],
-    ['unqualified_reason_id', 'deal_unqualified_reason'],
-  ] as const;
-  for (const [field, kind] of lists) {
+  for (const [field, kind] of NAMED_REFERENCES) {
     const id = refs[field];
-    if (!id || before?.[field] === id) continue;
-    ops.push({
-      type: 'check',
-      key: namedEntryKey(kind, id),
-      condition: 'attribute_exists(pk)',
-      onConflict: () =>
-        ValidationError.field(`body.${field}`, `no ${kind.replaceAll('_', ' ')} ${id}`, { fieldCode: 'unknown_reference' }),
-    });
+    if (id && id !== before?.[field]) ops.push(namedEntryCheck(kind, id, `body.${field}`));
   }
   return ops;
 }
@@ -191,19 +190,11 @@ export function dealCreateOps(deal: Deal, refs: DealReferences, stayId: string):
   ];
 }
 
-export class DynamoDealRepository implements DealRepository {
-  readonly #table: Table;
-  constructor(table: Table) {
-    this.#table = table;
-  }
-
-  async get(id: string): Promise<Deal | undefined> {
-    const item = await this.#table.get(dealKey(id));
-    return item ? fromItem<Deal>(item) : undefined;
-  }
+export class DynamoDealRepository extends ListedRepository<DealListQuery, Deal> implements DealRepository {
+  protected readonly kind = DEAL;
 
   async create(deal: Deal, refs: DealReferences, events: DomainEvent[]): Promise<void> {
-    await this.#table.write(dealCreateOps(deal, refs, events[0]?.metadata.event_id ?? deal.id), events);
+    await this.table.write(dealCreateOps(deal, refs, events[0]?.metadata.event_id ?? deal.id), events);
   }
 
   async update(before: Deal, after: Deal, refs: DealReferences, events: DomainEvent[]): Promise<void> {
@@ -229,24 +220,12 @@ export class DynamoDealRepository implements DealRepository {
       for (const link of await this.associatedContacts(before.id))
         ops.push({ type: 'put', item: linkItem(link, after.owner_id) });
     }
-    await this.#table.write(
+    await this.table.write(
       [
-        {
-          type: 'replace',
-          item: dealItem(after),
-          expectedVersion: before.version,
-          onConflict: (current) => new VersionMismatchError('deal', before.id, current ? fromItem(current) : null),
-        },
+        versionedReplace(DEAL, before, dealItem(after)),
         ...ops,
         ...statsOps(before, after),
-        ...referenceChecks(refs, {
-          owner_id: before.owner_id,
-          contact_id: before.contact_id,
-          organization_id: before.organization_id,
-          source_id: before.source_id,
-          loss_reason_id: before.loss_reason_id,
-          unqualified_reason_id: before.unqualified_reason_id,
-        }),
+        ...referenceChecks(refs, dealReferences(before)),
         ...customFieldCountOps(valueCountChanges(before.custom_fields, after.custom_fields)),
         ...searchIndexOps(searchable(before), searchable(after)),
       ],
@@ -255,14 +234,10 @@ export class DynamoDealRepository implements DealRepository {
   }
 
   async delete(deal: Deal, events: DomainEvent[]): Promise<void> {
-    const children = (await this.#table.partition(dealKey(deal.id).pk)).filter((i) => i.sk !== 'deal');
+    const key = dealKey(deal.id);
+    const children = (await this.table.partition(key.pk)).filter((i) => i.sk !== key.sk);
     const fixed: WriteOp[] = [
-      {
-        type: 'delete',
-        key: dealKey(deal.id),
-        expectedVersion: deal.version,
-        onConflict: (current) => new VersionMismatchError('deal', deal.id, current ? fromItem(current) : null),
-      },
+      versionedDelete(DEAL, deal),
       stageCount(deal.stage_id, deal.pipeline_id, -1),
       ...statsOps(deal, null),
       ...customFieldCountOps(valueCountChanges(deal.custom_fields, {})),
@@ -273,42 +248,24 @@ export class DynamoDealRepository implements DealRepository {
     const history = children.filter((i) => i.kind !== 'deal_contact' && i.kind !== 'search_term');
     const room = 100 - fixed.length - events.length;
     const inline = [...links, ...history].slice(0, room);
-    await this.#table.write(
+    await this.table.write(
       [...fixed, ...inline.map((i): WriteOp => ({ type: 'delete', key: { pk: String(i.pk), sk: String(i.sk) } }))],
       events,
     );
     for (const rest of [...links, ...history].slice(room)) {
-      await this.#table.write([{ type: 'delete', key: { pk: String(rest.pk), sk: String(rest.sk) } }]);
+      await this.table.write([{ type: 'delete', key: { pk: String(rest.pk), sk: String(rest.sk) } }]);
     }
   }
 
-  async list(query: DealListQuery, page: { limit: number; cursor?: string | undefined }): Promise<Page<Deal>> {
-    const result = await this.#table.page({ ...this.#plan(query), limit: page.limit, cursor: page.cursor });
-    return { items: await this.#resolve(result.items), next_cursor: result.next_cursor };
-  }
-
-  async collect(query: DealListQuery, max: number): Promise<{ items: Deal[]; truncated: boolean }> {
-    const result = await this.#table.collect(this.#plan(query), max);
-    return { items: await this.#resolve(result.items), truncated: result.truncated };
-  }
-
-  offsetCursor(shape: unknown, offset: number): string {
-    return this.#table.offsetCursor(shape, offset);
-  }
-
-  readOffsetCursor(shape: unknown, cursor: string | undefined): number {
-    return this.#table.readOffsetCursor(shape, cursor);
-  }
-
   async stageChanges(dealId: string): Promise<StageChange[]> {
-    const items = await this.#table.partition(dealKey(dealId).pk, 'stage_change#');
+    const items = await this.table.partition(dealKey(dealId).pk, 'stage_change#');
     return items
       .map((i) => fromItem<StageChange>(i))
       .sort((a, b) => (a.entered_at < b.entered_at ? -1 : a.entered_at > b.entered_at ? 1 : 0));
   }
 
   async associatedContacts(dealId: string): Promise<AssociatedContact[]> {
-    const items = await this.#table.partition(dealKey(dealId).pk, 'contact#');
+    const items = await this.table.partition(dealKey(dealId).pk, 'contact#');
     return items.map((i) => {
       const { owner_id: _owner, ...link } = fromItem<AssociatedContact & { owner_id: string }>(i);
       return link;
@@ -316,7 +273,7 @@ export class DynamoDealRepository implements DealRepository {
   }
 
   async associate(deal: Deal, link: AssociatedContact, events: DomainEvent[]): Promise<void> {
-    await this.#table.write(
+    await this.table.write(
       [
         {
           type: 'create',
@@ -326,7 +283,7 @@ export class DynamoDealRepository implements DealRepository {
               code: 'deal.contact_already_associated',
             }),
         },
-        contactExists(link.contact_id, 'body.contact_id'),
+        recordExistsCheck('contact', link.contact_id, 'body.contact_id'),
         {
           type: 'check',
           key: dealKey(deal.id),
@@ -340,7 +297,7 @@ export class DynamoDealRepository implements DealRepository {
   }
 
   async dissociate(deal: Deal, contactId: string, events: DomainEvent[]): Promise<void> {
-    await this.#table.write(
+    await this.table.write(
       [
         {
           type: 'delete',
@@ -353,7 +310,7 @@ export class DynamoDealRepository implements DealRepository {
   }
 
   async stageStats(pipelineId: string): Promise<StageStat[]> {
-    const items = await this.#table.partition(statsPk(pipelineId));
+    const items = await this.table.partition(dealStatsPartition(pipelineId));
     return items
       .map((i) => ({
         stage_id: String(i.stage_id),
@@ -366,82 +323,47 @@ export class DynamoDealRepository implements DealRepository {
   }
 
   async idsInStage(stageId: string, limit: number): Promise<string[]> {
-    const page = await this.#table.page({ partitions: [{ index: 'gsi3', pk: `deal_stage#${stageId}` }], limit, order: 'asc' });
+    const page = await this.table.page({ partitions: [dealIndex.byStage(stageId)], limit, order: 'asc' });
     return page.items.map((i) => String(i.id));
   }
 
-  /** Which partitions to read and what to filter, from the scope and the filters. */
-  #plan(query: DealListQuery): Omit<PageRequest, 'limit' | 'cursor'> {
-    const all = query.owners === 'all';
-    const owners = all ? [] : [...query.owners];
+  /** Which partitions to read (by contact, organisation or stage when asked; per owner in scope) and what to filter. */
+  protected plan(query: DealListQuery): ListPlan {
+    const owners = query.owners === 'all' ? null : [...query.owners];
+    const stageId = query.stage_id;
+    const filter = new ListFilter();
+    const related = query.contact_id
+      ? dealIndex.byContact(query.contact_id)
+      : query.organization_id
+        ? dealIndex.byOrganization(query.organization_id)
+        : null;
     let partitions: PartitionQuery[];
-    const filters: string[] = [];
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const eq = (field: string, value: unknown) => {
-      names[`#${field}`] = field;
-      values[`:${field}`] = value;
-      filters.push(`#${field} = :${field}`);
-    };
-    const ownerIn = () => {
-      names['#owner_id'] = 'owner_id';
-      filters.push(`#owner_id IN (${owners.map((o, i) => ((values[`:owner${i}`] = o), `:owner${i}`)).join(', ')})`);
-    };
-    if (query.contact_id) {
-      partitions = [{ index: 'gsi5', pk: `deal_contact#${query.contact_id}` }];
-      if (!all) ownerIn();
-      if (query.stage_id) eq('stage_id', query.stage_id);
-    } else if (query.organization_id) {
-      partitions = [{ index: 'gsi6', pk: `deal_org#${query.organization_id}` }];
-      if (!all) ownerIn();
-      if (query.stage_id) eq('stage_id', query.stage_id);
-    } else if (query.stage_id) {
-      partitions = all
-        ? [{ index: 'gsi3', pk: `deal_stage#${query.stage_id}` }]
-        : owners.map((o) => ({ index: 'gsi4' as const, pk: `deal_stage#${query.stage_id}#${o}` }));
+    if (related) {
+      partitions = [related];
+      if (owners) filter.in('owner_id', owners);
+      filter.eq('stage_id', stageId);
+    } else if (stageId) {
+      partitions = owners ? owners.map((o) => dealIndex.byStageOwner(stageId, o)) : [dealIndex.byStage(stageId)];
     } else {
-      partitions = all ? [{ index: 'gsi2', pk: 'deal' }] : owners.map((o) => ({ index: 'gsi1' as const, pk: `deal#${o}` }));
+      partitions = owners ? owners.map((o) => dealIndex.byOwner(o)) : [dealIndex.all()];
     }
-    if (query.pipeline_id && !query.stage_id) eq('pipeline_id', query.pipeline_id);
-    if (query.hot !== undefined) eq('hot', query.hot);
-    if (query.source_id) eq('source_id', query.source_id);
-    if (query.organization_id && query.contact_id) eq('organization_id', query.organization_id);
-    const range = (field: string, from: unknown, to: unknown) => {
-      if (from === undefined && to === undefined) return;
-      names[`#${field}`] = field;
-      if (from !== undefined) {
-        values[`:${field}_from`] = from;
-        filters.push(`#${field} >= :${field}_from`);
-      }
-      if (to !== undefined) {
-        values[`:${field}_to`] = to;
-        filters.push(`#${field} <= :${field}_to`);
-      }
-    };
-    range('estimated_close_date', query.estimated_close_date_from, query.estimated_close_date_to);
-    range('_value_minor', query.value_from_minor, query.value_to_minor);
-    query.tags?.forEach((tag, i) => {
-      names['#tags'] = 'tags';
-      values[`:tag${i}`] = tag;
-      filters.push(`contains(#tags, :tag${i})`);
-    });
-    query.custom_fields?.forEach((f, i) => {
-      names['#cf'] = 'custom_fields';
-      names[`#cf${i}`] = f.fieldId;
-      values[`:cf${i}`] = f.value;
-      filters.push(f.operator === 'contains' ? `contains(#cf.#cf${i}, :cf${i})` : `#cf.#cf${i} = :cf${i}`);
-    });
-    return {
-      partitions,
-      order: query.order,
-      ...(filters.length > 0 ? { filter: { expression: filters.join(' AND '), names, values } } : {}),
-    };
+    const built = filter
+      .eq('pipeline_id', stageId ? undefined : query.pipeline_id)
+      .eq('hot', query.hot)
+      .eq('source_id', query.source_id)
+      .eq('organization_id', query.contact_id ? query.organization_id : undefined)
+      .range('estimated_close_date', query.estimated_close_date_from, query.estimated_close_date_to)
+      .range('_value_minor', query.value_from_minor, query.value_to_minor)
+      .containsAll('tags', query.tags)
+      .mapEntries('custom_fields', query.custom_fields)
+      .build();
+    return { partitions, order: query.order, ...(built ? { filter: built } : {}) };
   }
 
-  /** Association links found through gsi5 stand for their deals: read those in one batch. */
-  async #resolve(items: Item[]): Promise<Deal[]> {
+  /** Association links found by contact stand for their deals: read those in one batch. */
+  protected override async records(items: Item[]): Promise<Deal[]> {
     const linked = items.filter((i) => i.kind === 'deal_contact').map((i) => dealKey(String(i.deal_id)));
-    const fetched = new Map((await this.#table.getMany(linked)).map((i) => [String(i.id), fromItem<Deal>(i)]));
+    const fetched = new Map((await this.table.getMany(linked)).map((i) => [String(i.id), fromItem<Deal>(i)]));
     return items.flatMap((i) => {
       if (i.kind === 'deal') return [fromItem<Deal>(i)];
       const deal = fetched.get(String(i.deal_id));

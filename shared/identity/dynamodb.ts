@@ -1,45 +1,89 @@
 import type { Account } from './account.ts';
-import { ConflictError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import { ConflictError, ValidationError } from '#shared/kernel/errors.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import type { Team, User } from './domain.ts';
 import type { AccountRepository, ReportingLink, TeamRepository, UserListQuery, UserRepository } from './ports.ts';
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
-import { accountKey, teamKey, teamKeys, userEmailKey, userKey, userKeys, userStatsKey } from '#shared/platform/dynamodb/keys.ts';
-import { fromItem, type Item, type Table, type WriteOp } from '#shared/platform/dynamodb/table.ts';
+import { userKey } from '#shared/platform/dynamodb/keys.ts';
+import {
+  indexKeys,
+  indexPartition,
+  indexPartitions,
+  tableKey,
+  tableKeys,
+  type IndexPartition,
+} from '#shared/platform/dynamodb/partitions.ts';
+import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
+import { fromItem, type Item, type ItemKeys, type Table, type WriteOp } from '#shared/platform/dynamodb/table.ts';
+import {
+  recordPage,
+  stale,
+  versionedRename,
+  versionedReplace,
+  VersionedRepository,
+  type VersionedKind,
+} from '#shared/platform/dynamodb/versioned.ts';
 
 // Users, teams and the account on the single table. Invariants that must hold under
 // concurrency (unique e-mail, team member counts, at least one active admin, no reporting
 // loop) are conditions inside the same transaction as the change.
 
+/** Users ("user#<id>" / "user", userKey): every index sorts by id. */
+const USER: VersionedKind<User> = { name: 'user', key: userKey };
+/** Teams: "team#<id>" / "team". */
+export const teamKey = tableKeys<[id: string]>('team', 'team');
+const TEAM: VersionedKind<Team> = { name: 'team', key: teamKey };
+/** The account: one item. */
+export const accountKey = tableKey('account', 'account');
+const ACCOUNT: VersionedKind<Account> = { name: 'account', key: accountKey };
+
+/** Items that are not records: one user per e-mail, and the active admin counter. */
+export const userClaimKeys = {
+  email: tableKeys<[email: string]>('user_email', 'unique'),
+  stats: tableKey('stats#users', 'stats'),
+};
+
+/** The partitions users are listed by: all, by manager, by team. */
+export const userIndex = {
+  all: indexPartition(INDEX.all, 'user'),
+  byManager: indexPartitions<[managerId: string]>(INDEX.relation, 'reports_to'),
+  byTeam: indexPartitions<[teamId: string]>(INDEX.secondRelation, 'team'),
+};
+
+/** The partition teams are listed by. */
+export const teamIndex = { all: indexPartition(INDEX.all, 'team') };
+
+function userItem(user: User): Item & ItemKeys {
+  const keys = indexKeys(
+    user.id,
+    userIndex.all(),
+    user.reports_to ? userIndex.byManager(user.reports_to) : null,
+    user.team_id ? userIndex.byTeam(user.team_id) : null,
+  );
+  return { ...userKey(user.id), ...keys, kind: 'user', ...user };
+}
+
 const isActiveAdmin = (u: User) => u.role === 'admin' && u.status === 'active';
 
-export class DynamoUserRepository implements UserRepository {
-  readonly #table: Table;
-  constructor(table: Table) {
-    this.#table = table;
-  }
-
-  async get(id: string): Promise<User | undefined> {
-    const item = await this.#table.get(userKey(id));
-    return item ? fromItem<User>(item) : undefined;
-  }
+export class DynamoUserRepository extends VersionedRepository<User> implements UserRepository {
+  protected readonly kind = USER;
 
   async findIdByEmail(email: string): Promise<string | undefined> {
-    const item = await this.#table.get(userEmailKey(email));
+    const item = await this.table.get(userClaimKeys.email(email));
     return item?.user_id as string | undefined;
   }
 
   async activeAdminCount(): Promise<number> {
-    const item = await this.#table.get(userStatsKey);
+    const item = await this.table.get(userClaimKeys.stats());
     return Number(item?.active_admins ?? 0);
   }
 
   async list(query: UserListQuery): Promise<Page<User>> {
-    const partition = query.team_id
-      ? { index: 'gsi5' as const, pk: `team#${query.team_id}` }
+    const partition: IndexPartition = query.team_id
+      ? userIndex.byTeam(query.team_id)
       : query.reports_to
-        ? { index: 'gsi3' as const, pk: `reports_to#${query.reports_to}` }
-        : { index: 'gsi2' as const, pk: 'user' };
+        ? userIndex.byManager(query.reports_to)
+        : userIndex.all();
     const conditions: string[] = [];
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
@@ -53,22 +97,16 @@ export class DynamoUserRepository implements UserRepository {
       names['#status'] = 'status';
       values[':status'] = query.status;
     }
-    const page = await this.#table.page({
-      partitions: [partition],
-      limit: query.limit,
-      cursor: query.cursor,
-      order: 'asc',
-      ...(conditions.length ? { filter: { expression: conditions.join(' AND '), names, values } } : {}),
-    });
-    return { items: page.items.map((i) => fromItem<User>(i)), next_cursor: page.next_cursor };
+    const filter = conditions.length ? { expression: conditions.join(' AND '), names, values } : undefined;
+    return recordPage(this.table, partition, query, fromItem<User>, filter ? { filter } : {});
   }
 
   async directReportIds(managerId: string): Promise<string[]> {
     const ids: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.#table.page({
-        partitions: [{ index: 'gsi3', pk: `reports_to#${managerId}` }],
+      const page = await this.table.page({
+        partitions: [userIndex.byManager(managerId)],
         limit: 100,
         cursor,
         order: 'asc',
@@ -81,29 +119,22 @@ export class DynamoUserRepository implements UserRepository {
 
   async create(user: User, events: DomainEvent[]): Promise<void> {
     const ops: WriteOp[] = [
-      { type: 'create', item: { ...userKeys(user), kind: 'user', ...user } },
+      { type: 'create', item: userItem(user) },
       {
         type: 'create',
-        item: { ...userEmailKey(user.email), kind: 'unique', user_id: user.id },
+        item: { ...userClaimKeys.email(user.email), kind: 'unique', user_id: user.id },
         onConflict: () => new ConflictError(`A user with e-mail ${user.email} already exists`, { code: 'user.email_taken' }),
       },
     ];
     if (user.team_id) ops.push(this.#teamMembers(user.team_id, +1));
     if (user.reports_to) ops.push(managerCheck(user.reports_to));
     if (isActiveAdmin(user)) ops.push(adminCount(+1));
-    await this.#table.write(ops, events);
+    await this.table.write(ops, events);
   }
 
   async update(change: { before: User; after: User; chain: ReportingLink[] }, events: DomainEvent[]): Promise<void> {
     const { before, after } = change;
-    const ops: WriteOp[] = [
-      {
-        type: 'replace',
-        item: { ...userKeys(after), kind: 'user', ...after },
-        expectedVersion: before.version,
-        onConflict: (current) => new VersionMismatchError('user', before.id, current ? fromItem(current) : null),
-      },
-    ];
+    const ops: WriteOp[] = [versionedReplace(USER, before, userItem(after))];
     if (before.team_id !== after.team_id) {
       if (before.team_id) ops.push(this.#teamMembers(before.team_id, -1));
       if (after.team_id) ops.push(this.#teamMembers(after.team_id, +1));
@@ -111,7 +142,7 @@ export class DynamoUserRepository implements UserRepository {
     change.chain.forEach((link, index) => ops.push(reportingLinkCheck(link, index === 0)));
     const delta = Number(isActiveAdmin(after)) - Number(isActiveAdmin(before));
     if (delta !== 0) ops.push(adminCount(delta));
-    await this.#table.write(ops, events);
+    await this.table.write(ops, events);
   }
 
   #teamMembers(teamId: string, delta: number): WriteOp {
@@ -163,10 +194,10 @@ function reportingLinkCheck(link: ReportingLink, isManager: boolean): WriteOp {
 
 function adminCount(delta: number): WriteOp {
   return delta > 0
-    ? { type: 'update', key: userStatsKey, update: 'ADD active_admins :delta', values: { ':delta': delta } }
+    ? { type: 'update', key: userClaimKeys.stats(), update: 'ADD active_admins :delta', values: { ':delta': delta } }
     : {
         type: 'update',
-        key: userStatsKey,
+        key: userClaimKeys.stats(),
         update: 'ADD active_admins :delta',
         condition: 'active_admins > :one',
         values: { ':delta': delta, ':one': 1 },
@@ -175,52 +206,26 @@ function adminCount(delta: number): WriteOp {
       };
 }
 
-export class DynamoTeamRepository implements TeamRepository {
-  readonly #table: Table;
-  constructor(table: Table) {
-    this.#table = table;
-  }
+export class DynamoTeamRepository extends VersionedRepository<Team> implements TeamRepository {
+  protected readonly kind = TEAM;
 
-  async get(id: string): Promise<Team | undefined> {
-    const item = await this.#table.get(teamKey(id));
-    return item ? fromItem<Team>(item) : undefined;
-  }
-
-  async list(query: PageQuery): Promise<Page<Team>> {
-    const page = await this.#table.page({
-      partitions: [{ index: 'gsi2', pk: 'team' }],
-      limit: query.limit,
-      cursor: query.cursor,
-      order: 'asc',
-    });
-    return { items: page.items.map((i) => fromItem<Team>(i)), next_cursor: page.next_cursor };
+  list(query: PageQuery): Promise<Page<Team>> {
+    return recordPage(this.table, teamIndex.all(), query, fromItem<Team>);
   }
 
   async members(teamId: string, limit: number): Promise<User[]> {
-    const page = await this.#table.page({ partitions: [{ index: 'gsi5', pk: `team#${teamId}` }], limit, order: 'asc' });
+    const page = await this.table.page({ partitions: [userIndex.byTeam(teamId)], limit, order: 'asc' });
     return page.items.map((i) => fromItem<User>(i));
   }
 
   async create(team: Team, events: DomainEvent[]): Promise<void> {
-    await this.#table.write([{ type: 'create', item: { ...teamKeys(team), kind: 'team', ...team } }], events);
+    const item = { ...teamKey(team.id), ...indexKeys(team.id, teamIndex.all()), kind: 'team', ...team };
+    await this.table.write([{ type: 'create', item }], events);
   }
 
   async update(before: Team, after: Team, events: DomainEvent[]): Promise<void> {
     // member_count moves with user writes, so the rename must not overwrite it.
-    await this.#table.write(
-      [
-        {
-          type: 'update',
-          key: teamKey(before.id),
-          update: 'SET #name = :name, updated_at = :now, version = :next',
-          condition: 'version = :expected',
-          names: { '#name': 'name' },
-          values: { ':name': after.name, ':now': after.updated_at, ':next': after.version, ':expected': before.version },
-          onConflict: (current) => new VersionMismatchError('team', before.id, current ? fromItem(current) : null),
-        },
-      ],
-      events,
-    );
+    await this.table.write([versionedRename(TEAM, before, after)], events);
   }
 
   async delete(team: Team, events: DomainEvent[], move?: { to: Team; members: User[]; now: string }): Promise<void> {
@@ -244,12 +249,14 @@ export class DynamoTeamRepository implements TeamRepository {
     if (move) {
       for (const member of moved) {
         const after: User = { ...member, team_id: move.to.id, updated_at: move.now, version: member.version + 1 };
-        ops.push({
-          type: 'replace',
-          item: { ...userKeys(after), kind: 'user', ...after },
-          expectedVersion: member.version,
-          onConflict: () => new ConflictError(`User ${member.id} changed meanwhile; try again`, { code: 'concurrent_change' }),
-        });
+        ops.push(
+          versionedReplace(
+            USER,
+            member,
+            userItem(after),
+            () => new ConflictError(`User ${member.id} changed meanwhile; try again`, { code: 'concurrent_change' }),
+          ),
+        );
       }
       ops.push({
         type: 'update',
@@ -261,7 +268,7 @@ export class DynamoTeamRepository implements TeamRepository {
           ValidationError.field('query.move_members_to', `no team ${move.to.id}`, { fieldCode: 'unknown_reference' }),
       });
     }
-    await this.#table.write(ops, events);
+    await this.table.write(ops, events);
   }
 }
 
@@ -272,14 +279,13 @@ export class DynamoAccountRepository implements AccountRepository {
   }
 
   async get(): Promise<Account | undefined> {
-    const item: Item | undefined = await this.#table.get(accountKey);
+    const item: Item | undefined = await this.#table.get(accountKey());
     return item ? fromItem<Account>(item) : undefined;
   }
 
   async save(after: Account, expectedVersion: number | undefined, events: DomainEvent[]): Promise<void> {
-    const item = { ...accountKey, kind: 'account', ...after };
-    const conflict = (current: Item | undefined) =>
-      new VersionMismatchError('account', 'self', current ? fromItem(current) : null);
+    const item = { ...accountKey(), kind: 'account', ...after };
+    const conflict = stale(ACCOUNT, 'self');
     await this.#table.write(
       [
         expectedVersion === undefined

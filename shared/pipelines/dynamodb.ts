@@ -1,21 +1,28 @@
-import { ConflictError, NotFoundError, ValidationError, VersionMismatchError, type DomainError } from '#shared/kernel/errors.ts';
+import { ConflictError, ValidationError, type DomainError } from '#shared/kernel/errors.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { inPipelineOrder, nameKey, type Pipeline, type Stage } from './domain.ts';
-import { NAMED_LIST_LABELS, type NamedEntry, type NamedListKind } from './reasons.ts';
+import { NAMED_LIST_KINDS, NAMED_LIST_LABELS, type NamedEntry, type NamedListKind } from './reasons.ts';
 import type { NamedListRepository, PipelineRepository, StageChange } from './ports.ts';
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
 import {
-  namedEntryKey,
-  namedEntryKeys,
-  namedEntryNameKey,
-  pipelineKey,
-  pipelineKeys,
-  pipelineNameKey,
-  pipelineStatsKey,
-  stageKey,
-  stageKeys,
-} from '#shared/platform/dynamodb/keys.ts';
+  choosing,
+  indexKeys,
+  indexPartition,
+  indexPartitions,
+  tableKey,
+  tableKeys,
+} from '#shared/platform/dynamodb/partitions.ts';
+import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
 import type { Item, Table, WriteOp } from '#shared/platform/dynamodb/table.ts';
+import {
+  getRecord,
+  recordPage,
+  staleOrGone,
+  versionedDelete,
+  versionedRename,
+  VersionedRepository,
+  type VersionedKind,
+} from '#shared/platform/dynamodb/versioned.ts';
 
 // Pipelines, stages, reasons and sources on the single table. What must hold under
 // concurrency is a condition in the same transaction as the change:
@@ -59,95 +66,107 @@ function toNamed(item: Item): Pipeline & NamedEntry {
 const toPipeline: (item: Item) => Pipeline = toNamed;
 const toEntry: (item: Item) => NamedEntry = toNamed;
 
+/** Stages: "stage#<id>" / "stage". Deal writes move their `deal_count` (see deals). */
+export const stageKey = tableKeys<[id: string]>('stage', 'stage');
+/** Reasons and sources: "<kind>#<id>" / "<kind>". */
+export const namedEntryKey = choosing(NAMED_LIST_KINDS, (kind) => tableKeys<[id: string]>(kind, kind));
+
+/** The family's other items: pipelines, name claims (one per name, ignoring case), the pipeline counter. */
+export const pipelineKeys = {
+  pipeline: tableKeys<[id: string]>('pipeline', 'pipeline'),
+  /** Called with nameKey(name). */
+  pipelineName: tableKeys<[name: string]>('pipeline_name', 'unique'),
+  /** Called with nameKey(name). */
+  entryName: choosing(NAMED_LIST_KINDS, (kind) => tableKeys<[name: string]>(`${kind}_name`, 'unique')),
+  /** How many pipelines exist: the last one is never deleted, and seeding reads it in one GetItem. */
+  pipelineStats: tableKey('stats#pipelines', 'stats'),
+};
+
+/** Lists: all pipelines, a pipeline's stages (one partition, read whole), each list of reasons or sources. */
+export const pipelineIndex = {
+  pipelines: indexPartition(INDEX.all, 'pipeline'),
+  stages: indexPartitions<[pipelineId: string]>(INDEX.relation, 'pipeline_stages'),
+  entries: choosing(NAMED_LIST_KINDS, (kind) => indexPartition(INDEX.all, kind)),
+};
+
+const PIPELINE: VersionedKind<Pipeline> = { name: 'pipeline', key: pipelineKeys.pipeline, read: toPipeline };
+const STAGE: VersionedKind<Stage> = { name: 'stage', key: stageKey, read: toStage };
+const entryKind = (kind: NamedListKind): VersionedKind<NamedEntry> => ({
+  name: NAMED_LIST_LABELS[kind],
+  key: (id) => namedEntryKey(kind, id),
+  read: toEntry,
+});
+
+const pipelineNameKey = (name: string) => pipelineKeys.pipelineName(nameKey(name));
+const entryNameKey = (kind: NamedListKind, name: string) => pipelineKeys.entryName(kind, nameKey(name));
+
+const pipelineItem = (pipeline: Pipeline) => ({
+  ...pipelineKeys.pipeline(pipeline.id),
+  ...indexKeys(pipeline.id, pipelineIndex.pipelines()),
+  kind: 'pipeline',
+  ...pipeline,
+});
+const stageItem = (stage: Stage) => ({
+  ...stageKey(stage.id),
+  ...indexKeys(stage.id, pipelineIndex.stages(stage.pipeline_id)),
+  kind: 'stage',
+  ...stage,
+});
+
 const stagesChanged = () =>
   new ConflictError("The pipeline's stages changed meanwhile; reload them and try again", { code: 'concurrent_change' });
 
-export class DynamoPipelineRepository implements PipelineRepository {
-  readonly #table: Table;
-  constructor(table: Table) {
-    this.#table = table;
-  }
-
-  async get(id: string): Promise<Stage | undefined> {
-    const item = await this.#table.get(stageKey(id));
-    return item ? toStage(item) : undefined;
-  }
+/** Stages by id (`get`) and by pipeline, and the pipelines themselves. */
+export class DynamoPipelineRepository extends VersionedRepository<Stage> implements PipelineRepository {
+  protected readonly kind = STAGE;
 
   /** One Query: a pipeline has at most MAX_ACTIVE_STAGES + 3 stages. */
   async ofPipeline(pipelineId: string): Promise<Stage[]> {
-    const page = await this.#table.page({
-      partitions: [{ index: 'gsi3', pk: `pipeline_stages#${pipelineId}` }],
+    const page = await this.table.page({
+      partitions: [pipelineIndex.stages(pipelineId)],
       limit: STAGES_READ_LIMIT,
       order: 'asc',
     });
     return inPipelineOrder(page.items.map(toStage));
   }
 
-  async getPipeline(id: string): Promise<Pipeline | undefined> {
-    const item = await this.#table.get(pipelineKey(id));
-    return item ? toPipeline(item) : undefined;
+  getPipeline(id: string): Promise<Pipeline | undefined> {
+    return getRecord(this.table, PIPELINE, id);
   }
 
-  async listPipelines(query: PageQuery): Promise<Page<Pipeline>> {
-    const page = await this.#table.page({
-      partitions: [{ index: 'gsi2', pk: 'pipeline' }],
-      limit: query.limit,
-      cursor: query.cursor,
-      order: 'asc',
-    });
-    return { items: page.items.map(toPipeline), next_cursor: page.next_cursor };
+  listPipelines(query: PageQuery): Promise<Page<Pipeline>> {
+    return recordPage(this.table, pipelineIndex.pipelines(), query, toPipeline);
   }
 
   async pipelineCount(): Promise<number> {
-    const item = await this.#table.get(pipelineStatsKey);
+    const item = await this.table.get(pipelineKeys.pipelineStats());
     return Number(item?.pipelines ?? 0);
   }
 
   async createPipeline(pipeline: Pipeline, stages: Stage[], events: DomainEvent[]): Promise<void> {
-    await this.#table.write(
+    await this.table.write(
       [
-        { type: 'create', item: { ...pipelineKeys(pipeline), kind: 'pipeline', ...pipeline } },
+        { type: 'create', item: pipelineItem(pipeline) },
         pipelineNameItem(pipeline),
-        ...stages.map((stage): WriteOp => ({ type: 'create', item: { ...stageKeys(stage), kind: 'stage', ...stage } })),
-        { type: 'update', key: pipelineStatsKey, update: 'ADD pipelines :one', values: { ':one': 1 } },
+        ...stages.map((stage): WriteOp => ({ type: 'create', item: stageItem(stage) })),
+        { type: 'update', key: pipelineKeys.pipelineStats(), update: 'ADD pipelines :one', values: { ':one': 1 } },
       ],
       events,
     );
   }
 
   async renamePipeline(before: Pipeline, after: Pipeline, events: DomainEvent[]): Promise<void> {
-    const ops: WriteOp[] = [
-      {
-        type: 'update',
-        key: pipelineKey(before.id),
-        update: 'SET #name = :name, updated_at = :now, version = :next',
-        condition: 'version = :expected',
-        names: { '#name': 'name' },
-        values: { ':name': after.name, ':now': after.updated_at, ':next': after.version, ':expected': before.version },
-        onConflict: (current) =>
-          current
-            ? new VersionMismatchError('pipeline', before.id, toPipeline(current))
-            : new NotFoundError('pipeline', before.id),
-      },
-    ];
+    const ops: WriteOp[] = [versionedRename(PIPELINE, before, after, staleOrGone(PIPELINE, before.id))];
     if (nameKey(before.name) !== nameKey(after.name)) {
       ops.push({ type: 'delete', key: pipelineNameKey(before.name) }, pipelineNameItem(after));
     }
-    await this.#table.write(ops, events);
+    await this.table.write(ops, events);
   }
 
   async deletePipeline(pipeline: Pipeline, stages: Stage[], events: DomainEvent[]): Promise<void> {
-    await this.#table.write(
+    await this.table.write(
       [
-        {
-          type: 'delete',
-          key: pipelineKey(pipeline.id),
-          expectedVersion: pipeline.version,
-          onConflict: (current) =>
-            current
-              ? new VersionMismatchError('pipeline', pipeline.id, toPipeline(current))
-              : new NotFoundError('pipeline', pipeline.id),
-        },
+        versionedDelete(PIPELINE, pipeline, staleOrGone(PIPELINE, pipeline.id)),
         { type: 'delete', key: pipelineNameKey(pipeline.name) },
         ...stages.map((stage): WriteOp => ({
           type: 'delete',
@@ -164,7 +183,7 @@ export class DynamoPipelineRepository implements PipelineRepository {
         })),
         {
           type: 'update',
-          key: pipelineStatsKey,
+          key: pipelineKeys.pipelineStats(),
           update: 'ADD pipelines :minus',
           condition: 'pipelines > :one',
           values: { ':minus': -1, ':one': 1 },
@@ -179,16 +198,16 @@ export class DynamoPipelineRepository implements PipelineRepository {
   }
 
   async createStage(stage: Stage, moved: StageChange[], events: DomainEvent[]): Promise<void> {
-    await this.#table.write(
+    await this.table.write(
       [
         {
           type: 'check',
-          key: pipelineKey(stage.pipeline_id),
+          key: pipelineKeys.pipeline(stage.pipeline_id),
           condition: 'attribute_exists(pk)',
           onConflict: () =>
             ValidationError.field('body.pipeline_id', `no pipeline ${stage.pipeline_id}`, { fieldCode: 'unknown_reference' }),
         },
-        { type: 'create', item: { ...stageKeys(stage), kind: 'stage', ...stage } },
+        { type: 'create', item: stageItem(stage) },
         ...moved.map((change) => stageUpdate(change, stagesChanged)),
       ],
       events,
@@ -196,20 +215,14 @@ export class DynamoPipelineRepository implements PipelineRepository {
   }
 
   async updateStage(change: StageChange, moved: StageChange[], events: DomainEvent[]): Promise<void> {
-    const id = change.before.id;
-    await this.#table.write(
-      [
-        stageUpdate(change, (current) =>
-          current ? new VersionMismatchError('stage', id, toStage(current)) : new NotFoundError('stage', id),
-        ),
-        ...moved.map((c) => stageUpdate(c, stagesChanged)),
-      ],
+    await this.table.write(
+      [stageUpdate(change, staleOrGone(STAGE, change.before.id)), ...moved.map((c) => stageUpdate(c, stagesChanged))],
       events,
     );
   }
 
   async deleteStage(stage: Stage, moved: StageChange[], events: DomainEvent[]): Promise<void> {
-    await this.#table.write(
+    await this.table.write(
       [
         {
           type: 'delete',
@@ -217,15 +230,14 @@ export class DynamoPipelineRepository implements PipelineRepository {
           condition: 'version = :version AND deal_count = :zero',
           values: { ':version': stage.version, ':zero': 0 },
           onConflict: (current) => {
-            if (!current) return new NotFoundError('stage', stage.id);
-            const deals = Number(current.deal_count ?? 0);
+            const deals = Number(current?.deal_count ?? 0);
             if (deals > 0) {
               return new ConflictError(
                 `Stage "${stage.name}" received ${deals} deal(s) meanwhile; pass move_deals_to=<stage id> to move them and try again`,
                 { code: 'stage.has_deals' },
               );
             }
-            return new VersionMismatchError('stage', stage.id, toStage(current));
+            return staleOrGone(STAGE, stage.id)(current);
           },
         },
         ...moved.map((c) => stageUpdate(c, stagesChanged)),
@@ -270,25 +282,21 @@ export class DynamoNamedListRepository implements NamedListRepository {
     this.#table = table;
   }
 
-  async get(kind: NamedListKind, id: string): Promise<NamedEntry | undefined> {
-    const item = await this.#table.get(namedEntryKey(kind, id));
-    return item ? toEntry(item) : undefined;
+  get(kind: NamedListKind, id: string): Promise<NamedEntry | undefined> {
+    return getRecord(this.#table, entryKind(kind), id);
   }
 
-  async list(kind: NamedListKind, query: PageQuery): Promise<Page<NamedEntry>> {
-    const page = await this.#table.page({
-      partitions: [{ index: 'gsi2', pk: kind }],
-      limit: query.limit,
-      cursor: query.cursor,
-      order: 'asc',
-    });
-    return { items: page.items.map(toEntry), next_cursor: page.next_cursor };
+  list(kind: NamedListKind, query: PageQuery): Promise<Page<NamedEntry>> {
+    return recordPage(this.#table, pipelineIndex.entries(kind), query, toEntry);
   }
 
   async create(kind: NamedListKind, entries: NamedEntry[], events: DomainEvent[]): Promise<void> {
     await this.#table.write(
       entries.flatMap((entry): WriteOp[] => [
-        { type: 'create', item: { ...namedEntryKeys(kind, entry), kind, ...entry } },
+        {
+          type: 'create',
+          item: { ...namedEntryKey(kind, entry.id), ...indexKeys(entry.id, pipelineIndex.entries(kind)), kind, ...entry },
+        },
         nameItem(kind, entry),
       ]),
       events,
@@ -296,40 +304,18 @@ export class DynamoNamedListRepository implements NamedListRepository {
   }
 
   async update(kind: NamedListKind, before: NamedEntry, after: NamedEntry, events: DomainEvent[]): Promise<void> {
-    const ops: WriteOp[] = [
-      {
-        type: 'update',
-        key: namedEntryKey(kind, before.id),
-        update: 'SET #name = :name, updated_at = :now, version = :next',
-        condition: 'version = :expected',
-        names: { '#name': 'name' },
-        values: { ':name': after.name, ':now': after.updated_at, ':next': after.version, ':expected': before.version },
-        onConflict: (current) =>
-          current
-            ? new VersionMismatchError(NAMED_LIST_LABELS[kind], before.id, toEntry(current))
-            : new NotFoundError(NAMED_LIST_LABELS[kind], before.id),
-      },
-    ];
+    const entries = entryKind(kind);
+    const ops: WriteOp[] = [versionedRename(entries, before, after, staleOrGone(entries, before.id))];
     if (nameKey(before.name) !== nameKey(after.name)) {
-      ops.push({ type: 'delete', key: namedEntryNameKey(kind, before.name) }, nameItem(kind, after));
+      ops.push({ type: 'delete', key: entryNameKey(kind, before.name) }, nameItem(kind, after));
     }
     await this.#table.write(ops, events);
   }
 
   async delete(kind: NamedListKind, entry: NamedEntry, events: DomainEvent[]): Promise<void> {
+    const entries = entryKind(kind);
     await this.#table.write(
-      [
-        {
-          type: 'delete',
-          key: namedEntryKey(kind, entry.id),
-          expectedVersion: entry.version,
-          onConflict: (current) =>
-            current
-              ? new VersionMismatchError(NAMED_LIST_LABELS[kind], entry.id, toEntry(current))
-              : new NotFoundError(NAMED_LIST_LABELS[kind], entry.id),
-        },
-        { type: 'delete', key: namedEntryNameKey(kind, entry.name) },
-      ],
+      [versionedDelete(entries, entry, staleOrGone(entries, entry.id)), { type: 'delete', key: entryNameKey(kind, entry.name) }],
       events,
     );
   }
@@ -338,7 +324,7 @@ export class DynamoNamedListRepository implements NamedListRepository {
 function nameItem(kind: NamedListKind, entry: NamedEntry): WriteOp {
   return {
     type: 'create',
-    item: { ...namedEntryNameKey(kind, entry.name), kind: 'unique', entry_id: entry.id },
+    item: { ...entryNameKey(kind, entry.name), kind: 'unique', entry_id: entry.id },
     onConflict: () =>
       new ConflictError(`A ${NAMED_LIST_LABELS[kind]} named "${entry.name}" already exists`, { code: 'named_list.name_taken' }),
   };

@@ -1,11 +1,10 @@
 import type { SearchIndex, SearchIndexQuery } from './ports.ts';
 import { SEARCH_KINDS, type SearchHit } from './domain.ts';
-import { hitOf, SEARCH_ALL_PARTITION, searchOwnerPartition, searchSortKeyPrefix } from './index-terms.ts';
+import { hitOf, searchIndex, searchSortKeyPrefix } from './index-terms.ts';
 import type { PageRequest, PartitionQuery, Table } from '#shared/platform/dynamodb/table.ts';
 
-// Search over the index items of search-index.ts: one Query per owner in scope on gsi1
-// (begins_with on the term key), or one Query on gsi2 for admins, merged in key order by
-// Table.page. No cursor: a typeahead asks again with more letters instead of paging.
+// Search over the index items of index-terms.ts: one Query per owner in scope (begins_with on
+// the term key), or one Query of every item for admins, merged in key order by Table.page. No cursor: a typeahead asks again with more letters instead of paging.
 
 export class DynamoSearchIndex implements SearchIndex {
   readonly #table: Table;
@@ -19,8 +18,8 @@ export class DynamoSearchIndex implements SearchIndex {
     const skBeginsWith = searchSortKeyPrefix(query.prefix);
     const partitions: PartitionQuery[] =
       query.owners === 'all'
-        ? [{ index: 'gsi2', pk: SEARCH_ALL_PARTITION, skBeginsWith }]
-        : [...new Set(query.owners)].map((owner) => ({ index: 'gsi1', pk: searchOwnerPartition(owner), skBeginsWith }));
+        ? [{ ...searchIndex.all(), skBeginsWith }]
+        : [...new Set(query.owners)].map((owner) => ({ ...searchIndex.byOwner(owner), skBeginsWith }));
     const request: PageRequest = { partitions, limit: query.limit, order: 'asc' };
     // A filter only when it removes something: it saves the transfer, not the read.
     const kinds = SEARCH_KINDS.filter((kind) => query.kinds.includes(kind));

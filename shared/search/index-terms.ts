@@ -1,9 +1,12 @@
 import type { SearchHit, SearchKind } from './domain.ts';
+import { recordKey } from '#shared/platform/dynamodb/keys.ts';
+import { indexKeys, indexPartition, indexPartitions } from '#shared/platform/dynamodb/partitions.ts';
+import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
 import type { Item, ItemKeys, Key, WriteOp } from '#shared/platform/dynamodb/table.ts';
 
 // The search index on the single table: one small item per (record, term), in the record's own
-// partition, projected into gsi1 ("search#<owner>": one query per owner in scope) and gsi2
-// ("search": admins). Record writes call `searchIndexOps` inside their transaction, so the
+// partition (recordKey), projected into the partitions of searchIndex: one per owner ("one
+// query per owner in scope") and one for admins. Record writes call `searchIndexOps` inside their transaction, so the
 // index never disagrees with the records.
 //
 // Index sort key: "<term key>#<kind>#<id>", where the term key is the term with its spaces
@@ -20,14 +23,21 @@ export interface Searchable extends SearchHit {
 
 /** The kind attribute of index items. */
 export const SEARCH_TERM_KIND = 'search_term';
-/** gsi2: every index item (admins). */
-export const SEARCH_ALL_PARTITION = 'search';
-/** gsi1: the index items of one owner's records. */
-export const searchOwnerPartition = (ownerId: string): string => `search#${ownerId}`;
+/** The partitions searches read, sorted by term key (see above). */
+export const searchIndex = {
+  /** The index items of one owner's records: "search#<owner>". */
+  byOwner: indexPartitions<[ownerId: string]>(INDEX.owner, 'search'),
+  /** Every index item (admins). */
+  all: indexPartition(INDEX.all, 'search'),
+};
+/** The partition key of every index item (searchIndex.all). */
+export const SEARCH_ALL_PARTITION = searchIndex.all().pk;
+/** The partition key of one owner's index items (searchIndex.byOwner). */
+export const searchOwnerPartition = (ownerId: string): string => searchIndex.byOwner(ownerId).pk;
 /** What index sort keys matching `prefix` (normalised) begin with. */
 export const searchSortKeyPrefix = (prefix: string): string => prefix.replaceAll(' ', '-');
 
-const recordPk = (record: Pick<Searchable, 'kind' | 'id'>) => `${record.kind}#${record.id}`;
+const recordPk = (record: Pick<Searchable, 'kind' | 'id'>) => recordKey(record.kind, record.id).pk;
 const termKey = (record: Pick<Searchable, 'kind' | 'id'>, term: string): Key => ({
   pk: recordPk(record),
   sk: `search#${term}`,
@@ -44,10 +54,7 @@ function termItem(record: Searchable, term: string): Item & ItemKeys {
     name: record.name,
     email: record.email ?? null,
     owner_id: record.owner_id,
-    gsi1pk: searchOwnerPartition(record.owner_id),
-    gsi1sk: sortKey,
-    gsi2pk: SEARCH_ALL_PARTITION,
-    gsi2sk: sortKey,
+    ...indexKeys(sortKey, searchIndex.byOwner(record.owner_id), searchIndex.all()),
   };
 }
 

@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DynamoContactRepository } from '#shared/contacts/dynamodb.ts';
+import { DynamoContactRepository, organizationPeopleKey } from '#shared/contacts/dynamodb.ts';
 import { DynamoCustomFieldRepository } from '#shared/custom-fields/dynamodb.ts';
 import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
-import { organizationPeopleKey } from '#shared/platform/dynamodb/keys.ts';
 import type { Table } from '#shared/platform/dynamodb/table.ts';
 import { createContact, deleteContact, listContacts, updateContact, type ContactsDeps } from '#shared/contacts/use-cases.ts';
 import { createCustomField, CustomFieldCatalog } from '#shared/custom-fields/use-cases.ts';

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { contactCreateOps, DynamoContactRepository } from '#shared/contacts/dynamodb.ts';
-import { DynamoCustomFieldRepository } from '#shared/custom-fields/dynamodb.ts';
+import { contactCreateOps, DynamoContactRepository, organizationPeopleKey } from '#shared/contacts/dynamodb.ts';
+import { customFieldKey, DynamoCustomFieldRepository } from '#shared/custom-fields/dynamodb.ts';
 import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
-import { customFieldKey, leadKey, organizationPeopleKey } from '#shared/platform/dynamodb/keys.ts';
+import { recordKey } from '#shared/platform/dynamodb/keys.ts';
 import { DynamoLeadRepository, leadConvertOps } from '#shared/leads/dynamodb.ts';
 import { DynamoNamedListRepository } from '#shared/pipelines/dynamodb.ts';
 import { withoutDuplicateChecks } from '#shared/platform/dynamodb/reference-checks.ts';
@@ -225,6 +225,6 @@ describe('conversion writes', () => {
     );
     expect(error).toBeInstanceOf(VersionMismatchError);
     expect(await contacts.get(again.id)).toBeUndefined();
-    expect(await table.get(leadKey(lead.id))).toMatchObject({ status: 'converted' });
+    expect(await table.get(recordKey('lead', lead.id))).toMatchObject({ status: 'converted' });
   });
 });

@@ -17,8 +17,7 @@ import {
 } from '#shared/pipelines/use-cases.ts';
 import { createEntry, deleteEntry, renameEntry } from '#shared/pipelines/reason-use-cases.ts';
 import { seedSalesDefaults } from '#shared/pipelines/sales-defaults.ts';
-import { DynamoNamedListRepository, DynamoPipelineRepository } from '#shared/pipelines/dynamodb.ts';
-import { stageKey } from '#shared/platform/dynamodb/keys.ts';
+import { DynamoNamedListRepository, DynamoPipelineRepository, stageKey } from '#shared/pipelines/dynamodb.ts';
 import type { Table } from '#shared/platform/dynamodb/table.ts';
 import { CountingMeter, testTableClient, useTestTable } from '#test/helpers/table.ts';
 

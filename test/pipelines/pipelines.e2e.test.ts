@@ -17,7 +17,7 @@ import {
   updatePipelineRoute,
   updateStageRoute,
 } from '#shared/pipelines/routes.ts';
-import { stageKey } from '#shared/platform/dynamodb/keys.ts';
+import { stageKey } from '#shared/pipelines/dynamodb.ts';
 import { bodyOf, expectStatus, useTestCloud } from '#test/helpers/local-cloud.ts';
 
 // Pipelines, stages, reasons and sources over HTTP, as a client and an admin use them.

@@ -1,6 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDealRepository } from '#shared/deals/dynamodb.ts';
-import { userKey, stageKey } from '#shared/platform/dynamodb/keys.ts';
+import { userKey } from '#shared/platform/dynamodb/keys.ts';
+import { stageKey } from '#shared/pipelines/dynamodb.ts';
 import { searchIndexOps, type Searchable } from '#shared/search/index-terms.ts';
 import { DynamoSearchIndex } from '#shared/search/dynamodb.ts';
 import type { Table } from '#shared/platform/dynamodb/table.ts';

@@ -1,7 +1,7 @@
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import type { PageRequest } from './table.ts';
 
-// The FilterExpression of a list (leads, contacts) built one condition at a time: whatever
+// The FilterExpression of a list (leads, contacts, deals) built one condition at a time: whatever
 // no index key serves is filtered on the partitions the list reads, page by page.
 
 /** One entry of a map attribute compared to a value (custom fields, by field id). */
@@ -41,6 +41,13 @@ export class ListFilter {
   /** attribute is one of values (an owner in the caller's scope). */
   in(attribute: string, values: readonly NativeAttributeValue[]): this {
     this.#conditions.push(`${this.#name(attribute)} IN (${values.map((v) => this.#value(v)).join(', ')})`);
+    return this;
+  }
+
+  /** from <= attribute <= to, for each bound given (dates, amounts in minor units). */
+  range(attribute: string, from: NativeAttributeValue | undefined, to: NativeAttributeValue | undefined): this {
+    if (from !== undefined) this.#conditions.push(`${this.#name(attribute)} >= ${this.#value(from)}`);
+    if (to !== undefined) this.#conditions.push(`${this.#name(attribute)} <= ${this.#value(to)}`);
     return this;
   }
 

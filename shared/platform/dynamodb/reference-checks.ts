@@ -1,5 +1,6 @@
 import { ValidationError } from '#shared/kernel/errors.ts';
-import { userKey } from './keys.ts';
+import type { RelatedRecordType } from '#shared/kernel/related-records.ts';
+import { recordKey, userKey } from './keys.ts';
 import type { Key, WriteOp } from './table.ts';
 
 // Checks a record write makes inside its transaction on the records it points at, so that a
@@ -15,6 +16,16 @@ export function activeUserCheck(userId: string, field = 'body.owner_id'): WriteO
     names: { '#status': 'status' },
     values: { ':active': 'active' },
     onConflict: () => ValidationError.field(field, `no active user ${userId}`, { fieldCode: 'unknown_reference' }),
+  };
+}
+
+/** A lead, contact or deal exists (a deal's contact, an associated contact). */
+export function recordExistsCheck(type: RelatedRecordType, id: string, field: string): WriteOp {
+  return {
+    type: 'check',
+    key: recordKey(type, id),
+    condition: 'attribute_exists(pk)',
+    onConflict: () => ValidationError.field(field, `no ${type} ${id}`, { fieldCode: 'unknown_reference' }),
   };
 }
 

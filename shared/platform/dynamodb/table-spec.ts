@@ -2,8 +2,9 @@
 // (infra/local/dynamodb-local.ts) both build the table from this object, so the keys and
 // indexes cannot drift between AWS and a laptop.
 //
-// Overloaded, sparse GSIs: each record kind decides what it projects into which index
-// (shared/platform/dynamodb/keys.ts). Their roles, fixed for every kind:
+// Overloaded, sparse GSIs: each record kind decides what it projects into which index, in
+// its family's dynamodb.ts (an index object naming its partitions; see partitions.ts). Their
+// roles, fixed for every kind (INDEX names them):
 //   gsi1  scope "own":    pk "<collection>#<owner_id>"            sk list order (ULID, due time...)
 //   gsi2  scope "all":    pk "<collection>"                        sk list order
 //   gsi3  relation:       pk "<relation>#<parent_id>"              sk list order
@@ -37,6 +38,29 @@ export const tableSpec = {
 } as const;
 
 export type IndexName = (typeof tableSpec.globalSecondaryIndexes)[number]['indexName'];
+
+/** The GSIs by role (see the header): family code names an index by what it is for. */
+export const INDEX = {
+  /** Scope "own": a collection per owner. */
+  owner: 'gsi1',
+  /** Scope "all": the whole collection (admins). */
+  all: 'gsi2',
+  /** A relation: the children of a parent. */
+  relation: 'gsi3',
+  /** A relation per owner: the children of a parent that one owner holds. */
+  relationOwner: 'gsi4',
+  /** A kind's second relation. */
+  secondRelation: 'gsi5',
+  /** A kind's third relation. */
+  thirdRelation: 'gsi6',
+} as const satisfies Record<string, IndexName>;
+
+/** The key attributes of one index (e.g. gsi3: gsi3pk, gsi3sk). */
+export function indexAttributes(index: IndexName): { partitionKey: string; sortKey: string } {
+  const spec = tableSpec.globalSecondaryIndexes.find((i) => i.indexName === index);
+  if (!spec) throw new Error(`no index ${index}`);
+  return { partitionKey: spec.partitionKey, sortKey: spec.sortKey };
+}
 
 /** Every key attribute (table and indexes): stripped from items before they leave the adapter. */
 export const KEY_ATTRIBUTES: readonly string[] = [

@@ -11,8 +11,9 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import type { DomainError } from '#shared/kernel/errors.ts';
-import { KEY_ATTRIBUTES, OUTBOX_KIND, OUTBOX_TTL_SECONDS, tableSpec, type IndexName } from './table-spec.ts';
+import { indexAttributes, KEY_ATTRIBUTES, OUTBOX_KIND, OUTBOX_TTL_SECONDS, tableSpec, type IndexName } from './table-spec.ts';
 import { bindQuery, type CursorCodec, type CursorState, type Position } from './cursor.ts';
+import { tableKeys, tablePartition } from './partitions.ts';
 
 // The repository base: every change is one TransactWriteItems holding the records' writes
 // (conditional on `version`) and the outbox items of their domain events. Reads are GetItem
@@ -226,7 +227,7 @@ export class Table {
       }),
     );
 
-    const sortKey = (p: PartitionQuery) => (p.index ? `${p.index}sk` : tableSpec.sortKey);
+    const sortKey = (p: PartitionQuery) => (p.index ? indexAttributes(p.index).sortKey : tableSpec.sortKey);
     const merged = reads
       .flatMap((read) => read.items.map((item) => ({ read, item, key: String(item[sortKey(read.partition)]) })))
       .sort((a, b) => (order === 'desc' ? cmp(b.key, a.key) : cmp(a.key, b.key)))
@@ -287,8 +288,9 @@ export class Table {
     order: 'asc' | 'desc',
     position: Record<string, unknown> | null,
   ): Promise<{ items: Item[]; lastKey: Record<string, unknown> | undefined }> {
-    const pkName = partition.index ? `${partition.index}pk` : tableSpec.partitionKey;
-    const skName = partition.index ? `${partition.index}sk` : tableSpec.sortKey;
+    const { partitionKey: pkName, sortKey: skName } = partition.index
+      ? indexAttributes(partition.index)
+      : { partitionKey: tableSpec.partitionKey, sortKey: tableSpec.sortKey };
     const names: Record<string, string> = { '#pk': pkName, ...request.filter?.names };
     const values: Record<string, NativeAttributeValue> = { ':pk': partition.pk, ...request.filter?.values };
     let condition = '#pk = :pk';
@@ -391,14 +393,18 @@ export class Table {
   }
 }
 
+/** Outbox items: "event#<event id>" / "event". */
+export const outboxKey = tableKeys<[eventId: string]>('event', 'event');
+/** Powertools idempotency records (platform/http/idempotency.ts): one partition, sorted by key hash. */
+export const idempotencyPartition = tablePartition('idempotency');
+
 /**
  * The outbox item of an event. The envelope is kept as JSON text: it reaches the bus byte for
  * byte as written, whatever DynamoDB does to empty maps, sets or number precision.
  */
 export function outboxItem(event: DomainEvent, nowSeconds: number): Item & ItemKeys {
   return {
-    pk: `event#${event.metadata.event_id}`,
-    sk: 'event',
+    ...outboxKey(event.metadata.event_id),
     [tableSpec.kindAttribute]: OUTBOX_KIND,
     event_type: event.metadata.event_type,
     event: JSON.stringify(event),
@@ -432,8 +438,9 @@ function partitionId(p: PartitionQuery): string {
 function keyOf(item: Item, partition: PartitionQuery): Record<string, unknown> {
   const key: Record<string, unknown> = { pk: item.pk, sk: item.sk };
   if (partition.index) {
-    key[`${partition.index}pk`] = item[`${partition.index}pk`];
-    key[`${partition.index}sk`] = item[`${partition.index}sk`];
+    const { partitionKey, sortKey } = indexAttributes(partition.index);
+    key[partitionKey] = item[partitionKey];
+    key[sortKey] = item[sortKey];
   }
   return key;
 }

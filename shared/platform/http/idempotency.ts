@@ -3,6 +3,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { Context } from 'aws-lambda';
 import { dynamoDocumentClient } from '#shared/platform/dynamodb/client.ts';
 import { tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
+import { idempotencyPartition } from '#shared/platform/dynamodb/table.ts';
 
 // Idempotency-Key on POST (X4), with Powertools idempotency on the CRM's own table: the
 // first answer is stored for 24 h and returned for a repeat; the same key with another body
@@ -21,7 +22,7 @@ function persistenceLayer(): DynamoDBPersistenceLayer {
     tableName: requiredEnv('TABLE_NAME'),
     keyAttr: tableSpec.partitionKey,
     sortKeyAttr: tableSpec.sortKey,
-    staticPkValue: 'idempotency',
+    staticPkValue: idempotencyPartition(),
     expiryAttr: tableSpec.timeToLiveAttribute,
     awsSdkV3Client: dynamoDocumentClient(),
   });
