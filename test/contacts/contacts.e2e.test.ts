@@ -87,7 +87,7 @@ describe('contacts', () => {
     expect(past.body).toMatchObject({ customer_status: 'past', version: 2 });
     const noLast = await call(createContactRoute, { as: 'rep1', body: { first_name: 'Only' } });
     expectStatus(noLast, 422);
-    expect(noLast.body.errors).toEqual([{ field: 'body.last_name', message: 'a person needs a last name' }]);
+    expect(noLast.body.errors).toEqual([{ field: 'body.last_name', message: 'a person needs a last name', code: 'invalid' }]);
   });
 
   it("answers 404 for another rep's contact and its deals", async () => {

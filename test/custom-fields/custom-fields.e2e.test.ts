@@ -110,7 +110,7 @@ describe('custom field definitions', () => {
     });
     expectStatus(tooMany, 422);
     expect(tooMany.headers.get('content-type')).toBe('application/problem+json');
-    expect(tooMany.body.errors).toEqual([{ field: 'body.choices', message: 'at most 500 choices' }]);
+    expect(tooMany.body.errors).toEqual([{ field: 'body.choices', message: 'at most 500 choices', code: 'invalid' }]);
     const enough = await create('deals', {
       name: unique('Big'),
       type: 'list',

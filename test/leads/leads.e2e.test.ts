@@ -80,7 +80,9 @@ describe('leads', () => {
   it('needs a last name or an organization name, and never accepts converted as a status', async () => {
     const nameless = await call(createLeadRoute, { as: 'rep1', body: { first_name: 'Jane' } });
     expectStatus(nameless, 422);
-    expect(nameless.body.errors).toEqual([{ field: 'body.last_name', message: expect.stringContaining('organization name') }]);
+    expect(nameless.body.errors).toEqual([
+      { field: 'body.last_name', message: expect.stringContaining('organization name'), code: 'invalid' },
+    ]);
     expect((await call(createLeadRoute, { as: 'rep1', body: { organization_name: 'Acme' } })).status).toBe(201);
     // `converted` is not a status the contract takes: the raw client.
     const converted = await api('POST', '/leads', { token: as('rep1'), body: { last_name: 'X', status: 'converted' } });
@@ -92,7 +94,7 @@ describe('leads', () => {
     const lead = await newLead('rep1');
     const none = await patchLead('rep1', lead.id, { status: 'unqualified' });
     expectStatus(none, 422);
-    expect(none.body.errors).toEqual([{ field: 'body.unqualified_reason_id', message: expect.any(String) }]);
+    expect(none.body.errors).toEqual([{ field: 'body.unqualified_reason_id', message: expect.any(String), code: 'invalid' }]);
     const unknown = await patchLead('rep1', lead.id, {
       status: 'unqualified',
       unqualified_reason_id: '01ARZ3NDEKTSV4RRFFQ69G5FAV',
