@@ -2,7 +2,7 @@ import { defineErrorCodes } from '#shared/kernel/error-codes.ts';
 
 // The codes custom fields answer with (docs/error-codes.md lists them all).
 
-export const customFieldErrorCodes = defineErrorCodes('custom-fields', {
+export const customFieldErrorCodes = /* @__PURE__ */ defineErrorCodes('custom-fields', {
   'custom_field.not_found': {
     status: 404,
     title: 'Custom field not found',

@@ -2,7 +2,7 @@ import { defineErrorCodes } from '#shared/kernel/error-codes.ts';
 
 // The codes deals answer with (docs/error-codes.md lists them all).
 
-export const dealErrorCodes = defineErrorCodes('deals', {
+export const dealErrorCodes = /* @__PURE__ */ defineErrorCodes('deals', {
   'deal.not_found': { status: 404, title: 'Deal not found', description: 'No deal has this id, or you may not see it.' },
   'associated_contact.not_found': {
     status: 404,

@@ -2,7 +2,7 @@ import { defineErrorCodes } from '#shared/kernel/error-codes.ts';
 
 // The codes users, teams and the account answer with (docs/error-codes.md lists them all).
 
-export const identityErrorCodes = defineErrorCodes('identity', {
+export const identityErrorCodes = /* @__PURE__ */ defineErrorCodes('identity', {
   'user.not_found': { status: 404, title: 'User not found', description: 'No user has this id.' },
   'team.not_found': { status: 404, title: 'Team not found', description: 'No team has this id.' },
   'user.not_provisioned': {

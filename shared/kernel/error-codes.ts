@@ -60,7 +60,10 @@ export function checkErrorCode(code: string): string {
   return code;
 }
 
-/** Declares a family's codes; throws a TypeError at load time on a badly formed code. */
+/**
+ * Declares a family's codes; throws a TypeError at load time on a badly formed code. Calls are
+ * marked pure so bundles drop the catalogues they do not read (only docs and OpenAPI do).
+ */
 export function defineErrorCodes<const C extends Readonly<Record<string, ErrorCodeSpec>>>(
   family: string,
   codes: C,
@@ -100,7 +103,7 @@ export const FIELD_PROBLEM_CODES = {
 export type FieldProblemCode = keyof typeof FIELD_PROBLEM_CODES;
 
 /** The codes every family may throw: the defaults of the kernel's error classes and cross-family rules. */
-export const kernelErrorCodes = defineErrorCodes('kernel', {
+export const kernelErrorCodes = /* @__PURE__ */ defineErrorCodes('kernel', {
   validation_failed: {
     status: 422,
     title: 'Invalid fields',

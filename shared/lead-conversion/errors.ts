@@ -2,7 +2,7 @@ import { defineErrorCodes } from '#shared/kernel/error-codes.ts';
 
 // The codes lead conversion answers with (docs/error-codes.md lists them all).
 
-export const leadConversionErrorCodes = defineErrorCodes('lead-conversion', {
+export const leadConversionErrorCodes = /* @__PURE__ */ defineErrorCodes('lead-conversion', {
   'lead_conversion.organization_required': {
     status: 422,
     title: 'Organisation required',

@@ -2,7 +2,7 @@ import { defineErrorCodes } from '#shared/kernel/error-codes.ts';
 
 // The codes leads answer with (docs/error-codes.md lists them all).
 
-export const leadErrorCodes = defineErrorCodes('leads', {
+export const leadErrorCodes = /* @__PURE__ */ defineErrorCodes('leads', {
   'lead.not_found': { status: 404, title: 'Lead not found', description: 'No lead has this id, or you may not see it.' },
   'lead.already_converted': {
     status: 409,

@@ -2,7 +2,7 @@ import { defineErrorCodes } from '#shared/kernel/error-codes.ts';
 
 // The codes notes answer with (docs/error-codes.md lists them all).
 
-export const noteErrorCodes = defineErrorCodes('notes', {
+export const noteErrorCodes = /* @__PURE__ */ defineErrorCodes('notes', {
   'note.not_found': { status: 404, title: 'Note not found', description: 'No note has this id, or you may not see it.' },
   'note.change_forbidden': {
     status: 403,

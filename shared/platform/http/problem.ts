@@ -44,7 +44,7 @@ export function problemType(code: string): string {
 }
 
 /** The codes the HTTP plumbing answers with itself. */
-export const platformErrorCodes = defineErrorCodes('platform', {
+export const platformErrorCodes = /* @__PURE__ */ defineErrorCodes('platform', {
   malformed_request: {
     status: 400,
     title: 'Malformed request',
