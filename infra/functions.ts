@@ -2,13 +2,56 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { REPO_ROOT } from '#infra/build/bundle.ts';
 import { allRoutes } from '#shared/families.ts';
+import { RUNTIME_ENV } from '#shared/platform/runtime-env.ts';
+import type { CrmConfig } from '#infra/config/schema.ts';
 import { builtinRules } from '#infra/rules.ts';
 
-// The function registry: every Lambda of the CRM, once. The stacks create one CrmFunction
-// per entry, the bench bundles each of them, the local cloud may list them. HTTP families
-// come from the route contracts, so adding a route to a new family adds its Lambda.
+// The function registry: every Lambda of the CRM, once, with what it needs. The stacks create
+// one CrmFunction per entry and grant exactly its needs; the local cloud and the test helpers
+// build each function's environment from the same needs (functionEnvironment below), so a
+// variable or grant missing here is missing on a laptop too. HTTP families come from the
+// route contracts, so adding a route to a new family asks for its needs here.
 
 export type FunctionKind = 'http' | 'stream' | 'event' | 'scheduled' | 'deploy';
+
+export type TableAccess = 'read' | 'readWrite';
+
+/** The Cognito admin actions a function may be granted on the CRM's user pool. */
+export type UserPoolAction =
+  | 'cognito-idp:AdminCreateUser'
+  | 'cognito-idp:AdminGetUser'
+  | 'cognito-idp:AdminAddUserToGroup'
+  | 'cognito-idp:AdminRemoveUserFromGroup'
+  | 'cognito-idp:AdminDisableUser'
+  | 'cognito-idp:AdminEnableUser'
+  | 'cognito-idp:AdminUserGlobalSignOut';
+
+/** Values of the deployment config a function reads from its environment. */
+export type ConfigVariable = 'accountDefaults' | 'corsAllowOrigins' | 'firstAdmin' | 'defaultPipeline';
+
+/**
+ * What a function may touch. Each need is one or more environment variables and the IAM
+ * grants that go with them; a function gets nothing it does not declare.
+ */
+export interface FunctionNeeds {
+  /** TABLE_NAME, and item access to the table and each of its indexes (never Scan). */
+  readonly table?: TableAccess;
+  /**
+   * CURSOR_SECRET, the HMAC key of list cursors: any code that pages a list through
+   * `Table.page` signs a cursor once a page is full, even a cursor it keeps to itself.
+   */
+  readonly cursorSecret?: true;
+  /** EVENT_BUS_NAME, and events:PutEvents on the CRM bus. */
+  readonly bus?: true;
+  /** USER_POOL_ID, and these admin actions on the CRM's user pool only. */
+  readonly userPool?: readonly UserPoolAction[];
+  /** SCHEDULE_GROUP_NAME, create/delete of schedules in that group, and PassRole on the target role. */
+  readonly scheduleGroup?: true;
+  /** SES_CONFIGURATION_SET and SENDER_ADDRESS, and sending from that address through that set only. */
+  readonly mailer?: true;
+  /** Values of the deployment config. */
+  readonly config?: readonly ConfigVariable[];
+}
 
 export interface FunctionSpec {
   /** Kebab-case; also the Powertools service name and the suffix of the function's name. */
@@ -21,6 +64,7 @@ export interface FunctionSpec {
   readonly timeoutSeconds: number;
   /** MB; CPU scales with it, and 1024 MB keeps cold starts short. */
   readonly memorySize?: number;
+  readonly needs: FunctionNeeds;
 }
 
 /** The family serving API Gateway's $default route (problem+json 404 for unknown paths). */
@@ -28,13 +72,37 @@ export const DEFAULT_ROUTE_FAMILY = 'platform';
 
 export const httpFamilies: readonly string[] = [...new Set(allRoutes.map((route) => route.family))].sort();
 
-export const httpFunctions: readonly FunctionSpec[] = httpFamilies.map((family) => ({
-  name: family,
-  kind: 'http',
-  entry: `functions/http/${family}.ts`,
-  description: `CRM HTTP API: ${family} routes`,
-  timeoutSeconds: 10,
-}));
+// Every HTTP function answers CORS itself (API Gateway only answers the preflight).
+const CRUD: FunctionNeeds = { table: 'readWrite', cursorSecret: true, config: ['corsAllowOrigins'] };
+
+/** Per family; a family missing here fails synth, so a new one is given its needs on purpose. */
+const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
+  // Public routes only (/health, /openapi.json, $default): no table, no key.
+  platform: { config: ['corsAllowOrigins'] },
+  // GETs only; Table.page still signs the next cursor of a full page, which search drops.
+  search: { table: 'read', cursorSecret: true, config: ['corsAllowOrigins'] },
+  identity: { ...CRUD, config: ['corsAllowOrigins', 'accountDefaults'] },
+  contacts: CRUD,
+  'custom-fields': CRUD,
+  deals: CRUD,
+  leads: CRUD,
+  notes: CRUD,
+  pipelines: CRUD,
+  tasks: CRUD,
+};
+
+export const httpFunctions: readonly FunctionSpec[] = httpFamilies.map((family) => {
+  const needs = HTTP_NEEDS[family];
+  if (!needs) throw new Error(`HTTP family "${family}" has no needs in infra/functions.ts (HTTP_NEEDS): declare what it may touch`);
+  return {
+    name: family,
+    kind: 'http',
+    entry: `functions/http/${family}.ts`,
+    description: `CRM HTTP API: ${family} routes`,
+    timeoutSeconds: 10,
+    needs,
+  };
+});
 
 export const outboxPublisher: FunctionSpec = {
   name: 'outbox-publisher',
@@ -42,16 +110,49 @@ export const outboxPublisher: FunctionSpec = {
   entry: 'functions/streams/outbox-publisher.ts',
   description: 'CRM table stream (new outbox items) to the EventBridge bus',
   timeoutSeconds: 30,
+  // The stream's read grants come with its event source mapping (stateless stack).
+  needs: { bus: true },
 };
 
-/** Targets of the built-in bus rules (infra/rules.ts). */
-export const eventFunctions: readonly FunctionSpec[] = [...new Set(builtinRules.map((rule) => rule.target))].map((name) => ({
-  name,
-  kind: 'event',
-  entry: `functions/events/${name}.ts`,
-  description: `CRM bus consumer: ${builtinRules.find((r) => r.target === name)?.description ?? name}`,
-  timeoutSeconds: 30,
-}));
+const ruleDescription = (target: string) => builtinRules.find((r) => r.target === target)?.description ?? target;
+
+/** Targets of the built-in bus rules (infra/rules.ts); each rule's target must be listed here. */
+export const eventFunctions: readonly FunctionSpec[] = [
+  {
+    name: 'user-directory-sync',
+    kind: 'event',
+    entry: 'functions/events/user-directory-sync.ts',
+    description: `CRM bus consumer: ${ruleDescription('user-directory-sync')}`,
+    timeoutSeconds: 30,
+    // Cognito only: the event carries the user, so the table is never read.
+    needs: {
+      userPool: [
+        'cognito-idp:AdminCreateUser',
+        'cognito-idp:AdminAddUserToGroup',
+        'cognito-idp:AdminRemoveUserFromGroup',
+        'cognito-idp:AdminDisableUser',
+        'cognito-idp:AdminEnableUser',
+        'cognito-idp:AdminUserGlobalSignOut',
+      ],
+    },
+  },
+  {
+    name: 'contact-status',
+    kind: 'event',
+    entry: 'functions/events/contact-status.ts',
+    description: `CRM bus consumer: ${ruleDescription('contact-status')}`,
+    timeoutSeconds: 30,
+    // Reads the contact, its deals (paged: past 100 deals a cursor is signed) and their
+    // stages; writes the contact and its contact.updated event.
+    needs: { table: 'readWrite', cursorSecret: true },
+  },
+];
+
+for (const rule of builtinRules) {
+  if (!eventFunctions.some((spec) => spec.name === rule.target)) {
+    throw new Error(`bus rule "${rule.name}" targets "${rule.target}", which infra/functions.ts (eventFunctions) does not list`);
+  }
+}
 
 /** Runs after each deploy (a CDK trigger): what a fresh company needs, such as its first admin. */
 export const bootstrapFunction: FunctionSpec = {
@@ -60,6 +161,9 @@ export const bootstrapFunction: FunctionSpec = {
   entry: 'functions/deploy/bootstrap.ts',
   description: 'CRM bootstrap after deploy: the first admin (and, later, the default pipeline)',
   timeoutSeconds: 60,
+  // Writes users and the sales defaults; "is this list empty?" pages it (a cursor is signed
+  // once a list holds two entries).
+  needs: { table: 'readWrite', cursorSecret: true, config: ['firstAdmin', 'defaultPipeline'] },
 };
 
 export const functionSpecs: readonly FunctionSpec[] = [...httpFunctions, outboxPublisher, ...eventFunctions, bootstrapFunction];
@@ -75,4 +179,94 @@ export function functionSpec(name: string): FunctionSpec {
   const spec = functionSpecs.find((s) => s.name === name);
   if (!spec) throw new Error(`no function named "${name}" in infra/functions.ts`);
   return spec;
+}
+
+// --- environment -------------------------------------------------------------------------
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+/**
+ * The value of each variable a need gives: CDK tokens at synth (the stateless stack), local
+ * names and endpoints on a laptop (the local cloud, the test helpers).
+ */
+export interface EnvironmentValues {
+  readonly tableName: string;
+  readonly cursorSecret: string;
+  readonly eventBusName: string;
+  readonly userPoolId: string;
+  readonly scheduleGroupName: string;
+  readonly sesConfigurationSet: string;
+  readonly senderAddress: string;
+  /** Comma-separated browser origins, or "*". */
+  readonly corsAllowOrigins: string;
+  readonly config: CrmConfig;
+  readonly logLevel: LogLevel;
+}
+
+/** A variable a function declares; `optional` says why the function still works without it. */
+export interface DeclaredVariable {
+  readonly name: string;
+  readonly optional?: string;
+  readonly value: (values: EnvironmentValues, spec: FunctionSpec) => string;
+}
+
+// Every function's: settings of Node and Powertools, each with a default that still works.
+const BASE_VARIABLES: readonly DeclaredVariable[] = [
+  { name: 'NODE_OPTIONS', optional: 'source-mapped stack traces only', value: () => '--enable-source-maps' },
+  {
+    name: 'POWERTOOLS_SERVICE_NAME',
+    optional: 'logs and metrics are then labelled "crm"',
+    value: (_, spec) => spec.name,
+  },
+  // Lambda's JSON log level must agree, or Lambda drops what Powertools writes.
+  { name: 'POWERTOOLS_LOG_LEVEL', optional: 'Powertools logs at INFO', value: (values) => values.logLevel },
+];
+
+const CONFIG_VARIABLES: Readonly<Record<ConfigVariable, DeclaredVariable>> = {
+  accountDefaults: {
+    name: RUNTIME_ENV.accountDefaults,
+    value: (values) => JSON.stringify(values.config.account),
+  },
+  corsAllowOrigins: {
+    name: RUNTIME_ENV.corsAllowOrigins,
+    optional: 'any origin ("*"), which is safe for an API that takes bearer tokens and no cookies',
+    value: (values) => values.corsAllowOrigins,
+  },
+  firstAdmin: { name: RUNTIME_ENV.firstAdmin, value: (values) => JSON.stringify(values.config.first_admin) },
+  defaultPipeline: {
+    name: RUNTIME_ENV.defaultPipeline,
+    value: (values) => JSON.stringify(values.config.default_pipeline),
+  },
+};
+
+/** Every variable the function declares, in a stable order: the base ones, then its needs'. */
+export function declaredVariables(spec: FunctionSpec): DeclaredVariable[] {
+  const { needs } = spec;
+  const variables: DeclaredVariable[] = [...BASE_VARIABLES];
+  if (needs.table) variables.push({ name: RUNTIME_ENV.tableName, value: (v) => v.tableName });
+  if (needs.cursorSecret) variables.push({ name: RUNTIME_ENV.cursorSecret, value: (v) => v.cursorSecret });
+  if (needs.bus) variables.push({ name: RUNTIME_ENV.eventBusName, value: (v) => v.eventBusName });
+  if (needs.userPool) variables.push({ name: RUNTIME_ENV.userPoolId, value: (v) => v.userPoolId });
+  if (needs.scheduleGroup) variables.push({ name: RUNTIME_ENV.scheduleGroupName, value: (v) => v.scheduleGroupName });
+  if (needs.mailer) {
+    variables.push(
+      { name: RUNTIME_ENV.sesConfigurationSet, value: (v) => v.sesConfigurationSet },
+      { name: RUNTIME_ENV.senderAddress, value: (v) => v.senderAddress },
+    );
+  }
+  for (const name of needs.config ?? []) variables.push(CONFIG_VARIABLES[name]);
+  return variables;
+}
+
+/**
+ * The function's whole environment, as CDK sets it in AWS and the local cloud in its worker:
+ * exactly the variables `declaredVariables` lists, valued from `values`.
+ */
+export function functionEnvironment(spec: FunctionSpec, values: EnvironmentValues): Record<string, string> {
+  return Object.fromEntries(declaredVariables(spec).map((variable) => [variable.name, variable.value(values, spec)]));
+}
+
+/** Every variable some function declares (what no function may take from anywhere else). */
+export function registryVariableNames(): Set<string> {
+  return new Set(functionSpecs.flatMap((spec) => declaredVariables(spec).map((v) => v.name)));
 }

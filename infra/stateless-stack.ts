@@ -10,12 +10,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { outboxStreamFilter } from '#shared/platform/dynamodb/table-spec.ts';
-import { RUNTIME_ENV } from '#shared/platform/runtime-env.ts';
 import { routeKey, type AnyRoute } from '#shared/platform/http/contract.ts';
 import { allRoutes } from '#shared/families.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
-import { CrmFunction } from '#infra/constructs/crm-function.ts';
-import { bootstrapFunction, DEFAULT_ROUTE_FAMILY, eventFunctions, httpFunctions, outboxPublisher } from '#infra/functions.ts';
+import { CrmFunction, type CrmResources } from '#infra/constructs/crm-function.ts';
+import {
+  bootstrapFunction,
+  DEFAULT_ROUTE_FAMILY,
+  eventFunctions,
+  functionSpecs,
+  httpFunctions,
+  outboxPublisher,
+  type FunctionSpec,
+} from '#infra/functions.ts';
 import { busRules } from '#infra/rules.ts';
 import { acknowledge } from '#infra/nag.ts';
 import type { StatefulStack } from '#infra/stateful-stack.ts';
@@ -33,6 +40,12 @@ export interface StatelessStackProps extends StackProps {
   readonly corsAllowOrigins?: readonly string[];
 }
 
+/**
+ * Public routes (no token: /health, /openapi.json, $default) are throttled per route well below
+ * the stage default, so a scanner or a loop costs cents, not the month's budget.
+ */
+export const PUBLIC_ROUTE_THROTTLE = { rateLimit: 5, burstLimit: 10 } as const;
+
 /** Request headers the API reads (X4 idempotency, If-Match versions, correlation ids). */
 const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-correlation-id'];
 const CORS_EXPOSE_HEADERS = ['etag', 'location', 'x-correlation-id'];
@@ -46,6 +59,9 @@ export class StatelessStack extends Stack {
   readonly routes: ReadonlyMap<string, apigwv2.HttpRoute>;
   readonly eventFunctions: ReadonlyMap<string, CrmFunction>;
   readonly busRules: ReadonlyMap<string, events.Rule>;
+  /** Every function of the registry, by name. */
+  readonly functions: ReadonlyMap<string, CrmFunction>;
+  readonly bootstrapFunction: CrmFunction;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -54,27 +70,28 @@ export class StatelessStack extends Stack {
     const functionDefaults = { stage: config.stage, logRetentionDays: config.log_retention_days };
 
     // --- functions -------------------------------------------------------------------------
-    const functions = new Map<string, CrmFunction>();
-    for (const spec of httpFunctions) {
-      const fn = new CrmFunction(this, pascal(`${spec.name}-function`), {
-        ...functionDefaults,
-        spec,
-        environment: {
-          [RUNTIME_ENV.corsAllowOrigins]: origins.join(','),
-          [RUNTIME_ENV.accountDefaults]: JSON.stringify(config.account),
-        },
-      });
-      // HTTP functions write the change and its outbox events in one transaction: they need
-      // the table, never the bus.
-      fn.bindTable(stateful.table, 'readWrite').bindCursorSecret(stateful.cursorSecret);
-      functions.set(spec.name, fn);
+    // One per registry entry; each gets the variables and grants its needs declare, on these.
+    const resources: CrmResources = {
+      table: stateful.table,
+      bus: stateful.bus,
+      cursorSecret: stateful.cursorSecret,
+      userPool: stateful.userPool,
+      scheduleGroupName: stateful.scheduleGroupName,
+      configurationSet: stateful.configurationSet,
+      config,
+      corsAllowOrigins: origins,
+    };
+    const all = new Map<string, CrmFunction>();
+    for (const spec of functionSpecs) {
+      all.set(spec.name, new CrmFunction(this, pascal(`${spec.name}-function`), { ...functionDefaults, spec, resources }));
     }
-    this.httpFunctions = functions;
-    const defaultFunction = functions.get(DEFAULT_ROUTE_FAMILY);
+    this.functions = all;
+    const pick = (spec: FunctionSpec) => all.get(spec.name)!;
+    this.httpFunctions = new Map(httpFunctions.map((spec) => [spec.name, pick(spec)]));
+    const defaultFunction = this.httpFunctions.get(DEFAULT_ROUTE_FAMILY);
     if (!defaultFunction) throw new Error(`no route has family "${DEFAULT_ROUTE_FAMILY}", which serves the $default route`);
 
-    this.outboxPublisher = new CrmFunction(this, 'OutboxPublisherFunction', { ...functionDefaults, spec: outboxPublisher });
-    this.outboxPublisher.bindBus(stateful.bus);
+    this.outboxPublisher = pick(outboxPublisher);
     this.outboxPublisher.addEventSource(
       new DynamoEventSource(stateful.table, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
@@ -99,26 +116,7 @@ export class StatelessStack extends Stack {
     });
 
     // --- bus consumers -----------------------------------------------------------------------
-    // What each consumer may touch, beside reading the table; nothing else gets these grants.
-    const consumerGrants: Record<string, (fn: CrmFunction) => void> = {
-      'user-directory-sync': (fn) =>
-        fn.bindUserPool(
-          stateful.userPool,
-          'cognito-idp:AdminCreateUser',
-          'cognito-idp:AdminAddUserToGroup',
-          'cognito-idp:AdminRemoveUserFromGroup',
-          'cognito-idp:AdminDisableUser',
-          'cognito-idp:AdminEnableUser',
-          'cognito-idp:AdminUserGlobalSignOut',
-        ),
-    };
-    const consumers = new Map<string, CrmFunction>();
-    for (const spec of eventFunctions) {
-      const fn = new CrmFunction(this, pascal(`${spec.name}-function`), { ...functionDefaults, spec });
-      fn.bindTable(stateful.table, 'readWrite');
-      consumerGrants[spec.name]?.(fn);
-      consumers.set(spec.name, fn);
-    }
+    const consumers = new Map(eventFunctions.map((spec) => [spec.name, pick(spec)]));
     this.eventFunctions = consumers;
     // Bus rules' failed deliveries: a queue in this stack, since its policy names the rules
     // (a queue in the stateful stack would make the two stacks depend on each other).
@@ -152,18 +150,14 @@ export class StatelessStack extends Stack {
     // --- bootstrap after each deploy ---------------------------------------------------------
     // Invites the first admin from the config when the company has none; runs once the bus
     // rules and the publisher exist, so its user.created reaches the directory sync.
-    const bootstrap = new CrmFunction(this, 'BootstrapFunction', {
-      ...functionDefaults,
-      spec: bootstrapFunction,
-      environment: {
-        [RUNTIME_ENV.firstAdmin]: JSON.stringify(config.first_admin),
-        [RUNTIME_ENV.defaultPipeline]: JSON.stringify(config.default_pipeline),
-      },
-    });
-    bootstrap.bindTable(stateful.table, 'readWrite');
+    const bootstrap = pick(bootstrapFunction);
+    this.bootstrapFunction = bootstrap;
     const run = new CustomResource(this, 'Bootstrap', {
       serviceToken: bootstrap.functionArn,
       resourceType: 'Custom::CrmBootstrap',
+      // CloudFormation's default is an hour: a bootstrap that crashes or times out (Lambda
+      // retries async invocations twice) would hold the stack that long before rolling back.
+      serviceTimeout: Duration.minutes(5),
       // A new value re-runs it: the config's first admin, or new bootstrap code.
       properties: {
         firstAdmin: config.first_admin,
@@ -263,7 +257,7 @@ export class StatelessStack extends Stack {
     acknowledgePublicRoute(defaultRoute, undefined);
     routes.set('$default', defaultRoute);
     for (const contract of allRoutes) {
-      const fn = functions.get(contract.family);
+      const fn = this.httpFunctions.get(contract.family);
       if (!fn) throw new Error(`route ${contract.id} names family "${contract.family}", which has no function`);
       const route = new apigwv2.HttpRoute(this, `Route-${contract.id}`, {
         httpApi: this.httpApi,
@@ -275,6 +269,18 @@ export class StatelessStack extends Stack {
       routes.set(routeKey(contract), route);
     }
     this.routes = routes;
+
+    // Route-level throttles of the public routes (the L2 stage has no route settings). The
+    // stage names the routes by key, so CloudFormation must create them first.
+    const publicRoutes = ['$default', ...allRoutes.filter((c) => c.access === 'public').map((c) => routeKey(c))];
+    const cfnStage = this.stage.node.defaultChild as apigwv2.CfnStage;
+    cfnStage.routeSettings = Object.fromEntries(
+      publicRoutes.map((key) => [
+        key,
+        { ThrottlingRateLimit: PUBLIC_ROUTE_THROTTLE.rateLimit, ThrottlingBurstLimit: PUBLIC_ROUTE_THROTTLE.burstLimit },
+      ]),
+    );
+    for (const key of publicRoutes) this.stage.node.addDependency(routes.get(key)!);
 
     // --- outputs -----------------------------------------------------------------------------
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the CRM API' });

@@ -10,14 +10,23 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
-import { RUNTIME_ENV } from '#shared/platform/runtime-env.ts';
 import { bundleFunction, REPO_ROOT } from '#infra/build/bundle.ts';
-import { entryPath, type FunctionSpec } from '#infra/functions.ts';
+import type { CrmConfig } from '#infra/config/schema.ts';
+import {
+  entryPath,
+  functionEnvironment,
+  type EnvironmentValues,
+  type FunctionNeeds,
+  type FunctionSpec,
+  type LogLevel,
+  type TableAccess,
+} from '#infra/functions.ts';
 import { acknowledge, wildcardResourceFinding } from '#infra/nag.ts';
 
 // Every CRM Lambda is a CrmFunction: the runtime, architecture, bundling, tracing, logging and
-// environment defaults live here once, and each function gets exactly the permissions its
-// bind* calls give it (no AWS managed policy, no wildcard it does not need).
+// environment defaults live here once. Its environment and permissions both come from its
+// registry entry's needs (infra/functions.ts), applied here and nowhere else: no AWS managed
+// policy, no wildcard it does not need, no variable it does not declare.
 
 export const CRM_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
@@ -26,7 +35,21 @@ const LOG_RETENTION_DAYS = new Set(
   Object.values(logs.RetentionDays).filter((days): days is number => typeof days === 'number' && days > 0),
 );
 
-export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+/** The deployed resources a function's needs refer to (FunctionNeeds in infra/functions.ts). */
+export interface CrmResources {
+  readonly table: dynamodb.ITable;
+  readonly bus: events.IEventBus;
+  readonly cursorSecret: secretsmanager.ISecret;
+  readonly userPool: cognito.IUserPool;
+  /** The plain name the stateful stack gave the group, so policies name it literally. */
+  readonly scheduleGroupName: string;
+  /** The role Scheduler assumes to invoke reminder targets; required by `scheduleGroup`. */
+  readonly schedulerTargetRole?: iam.IRole;
+  readonly configurationSet: ses.IConfigurationSet;
+  readonly config: CrmConfig;
+  /** Browser origins allowed by CORS ("*" for any). */
+  readonly corsAllowOrigins: readonly string[];
+}
 
 export interface CrmFunctionProps {
   readonly spec: FunctionSpec;
@@ -35,10 +58,9 @@ export interface CrmFunctionProps {
   /** From the config's `log_retention_days`. */
   readonly logRetentionDays: number;
   readonly logLevel?: LogLevel;
-  readonly environment?: Record<string, string>;
+  /** What the spec's needs are granted on, and their variables valued from. */
+  readonly resources: CrmResources;
 }
-
-export type TableAccess = 'read' | 'readWrite';
 
 // Request paths never scan (ENGINEERING.md): the grants leave Scan out, so a Scan that slips
 // in fails loudly in AWS instead of reading the whole table. Transactions need no actions of
@@ -111,16 +133,12 @@ export class CrmFunction extends lambda.Function {
       applicationLogLevelV2: lambda.ApplicationLogLevel[logLevel],
       systemLogLevelV2: lambda.SystemLogLevel.INFO,
       tracing: lambda.Tracing.ACTIVE,
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: spec.name,
-        POWERTOOLS_LOG_LEVEL: logLevel,
-        ...props.environment,
-      },
+      environment: functionEnvironment(spec, environmentValues(props.resources, logLevel)),
     });
     this.spec = spec;
     this.executionRole = role;
     this.functionLogGroup = logGroup;
+    this.#grantNeeds(spec.needs, props.resources);
 
     acknowledge(role, {
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -129,12 +147,26 @@ export class CrmFunction extends lambda.Function {
     });
   }
 
-  /**
-   * TABLE_NAME, and item-level access to the table and to each index of the table spec, named
-   * one by one (no ".../index/*" wildcard), without Scan.
-   */
-  bindTable(table: dynamodb.ITable, access: TableAccess): this {
-    this.addEnvironment(RUNTIME_ENV.tableName, table.tableName);
+  /** The grants of each need; their variables are already set (functionEnvironment). */
+  #grantNeeds(needs: FunctionNeeds, resources: CrmResources): void {
+    if (needs.table) this.#grantTable(resources.table, needs.table);
+    // cursorSecret: a CloudFormation dynamic reference, resolved at deploy time, so the
+    // function needs no secretsmanager:GetSecretValue and makes no call at cold start. The
+    // price: the value shows in the function's configuration to whoever may read it
+    // (lambda:GetFunctionConfiguration), and a new key takes a redeploy.
+    if (needs.bus) resources.bus.grantPutEventsTo(this);
+    if (needs.userPool && needs.userPool.length > 0) resources.userPool.grant(this, ...needs.userPool);
+    if (needs.scheduleGroup) {
+      if (!resources.schedulerTargetRole) {
+        throw new Error(`function "${this.spec.name}" needs the schedule group, but no scheduler target role was given`);
+      }
+      this.#grantScheduleGroup(resources.scheduleGroupName, resources.schedulerTargetRole);
+    }
+    if (needs.mailer) this.#grantMailer(resources.configurationSet, resources.config.email.sender_address);
+  }
+
+  /** Item-level access to the table and to each index of the table spec, named one by one (no ".../index/*"), without Scan. */
+  #grantTable(table: dynamodb.ITable, access: TableAccess): void {
     this.addToRolePolicy(
       new iam.PolicyStatement({
         actions: [...TABLE_READ_ACTIONS, ...(access === 'readWrite' ? TABLE_WRITE_ACTIONS : [])],
@@ -144,55 +176,33 @@ export class CrmFunction extends lambda.Function {
         ],
       }),
     );
-    return this;
-  }
-
-  /** EVENT_BUS_NAME, and PutEvents on that bus only. */
-  bindBus(bus: events.IEventBus): this {
-    this.addEnvironment(RUNTIME_ENV.eventBusName, bus.eventBusName);
-    bus.grantPutEventsTo(this);
-    return this;
   }
 
   /**
-   * CURSOR_SECRET as a CloudFormation dynamic reference: CloudFormation resolves it at deploy
-   * time, so the function needs no secretsmanager:GetSecretValue and makes no call at cold
-   * start. The price: the value shows in the function's configuration to whoever may read it
-   * (lambda:GetFunctionConfiguration), and a new key takes a redeploy. For an HMAC key of
-   * opaque list cursors (no user data, no credentials) that trade is right.
+   * Create/delete of the schedules in the group (reminder names are made per task or
+   * appointment, hence "<group>/*"), and passing the role Scheduler assumes to invoke the
+   * target, to Scheduler only.
    */
-  bindCursorSecret(secret: secretsmanager.ISecret): this {
-    this.addEnvironment(RUNTIME_ENV.cursorSecret, secret.secretValue.unsafeUnwrap());
-    return this;
-  }
-
-  /**
-   * SCHEDULE_GROUP_NAME, create/delete of the schedules in that group (reminder names are
-   * made per task or appointment, hence "<group>/*"), and passing the role Scheduler assumes
-   * to invoke the target. `groupName` is the plain name the stateful stack gave the group, so
-   * the policy (and its cdk-nag acknowledgment) names it literally.
-   */
-  bindScheduleGroup(groupName: string, targetRole: iam.IRole): this {
+  #grantScheduleGroup(groupName: string, targetRole: iam.IRole): void {
     const schedules = Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${groupName}/*` });
-    this.addEnvironment(RUNTIME_ENV.scheduleGroupName, groupName);
     this.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], resources: [schedules] }),
     );
-    targetRole.grantPassRole(this.executionRole);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [targetRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
     acknowledge(this.executionRole, {
       id: wildcardResourceFinding(this, schedules),
       reason: `Reminder schedules are created and deleted by name inside the one schedule group "${groupName}"; their names are not known at deploy time.`,
     });
-    return this;
   }
 
-  /**
-   * SES_CONFIGURATION_SET and SENDER_ADDRESS, and sending from that address (or its verified
-   * domain) through that configuration set only.
-   */
-  bindMailer(configurationSet: ses.IConfigurationSet, senderAddress: string): this {
-    this.addEnvironment(RUNTIME_ENV.sesConfigurationSet, configurationSet.configurationSetName);
-    this.addEnvironment(RUNTIME_ENV.senderAddress, senderAddress);
+  /** Sending from that address (or its verified domain) through that configuration set only. */
+  #grantMailer(configurationSet: ses.IConfigurationSet, senderAddress: string): void {
     const stack = Stack.of(this);
     const domain = senderAddress.slice(senderAddress.lastIndexOf('@') + 1);
     this.addToRolePolicy(
@@ -205,13 +215,34 @@ export class CrmFunction extends lambda.Function {
         ],
       }),
     );
-    return this;
   }
+}
 
-  /** USER_POOL_ID, and the given admin actions on that pool only. */
-  bindUserPool(userPool: cognito.IUserPool, ...actions: string[]): this {
-    this.addEnvironment(RUNTIME_ENV.userPoolId, userPool.userPoolId);
-    if (actions.length > 0) userPool.grant(this, ...actions);
-    return this;
-  }
+/**
+ * The deployed values of the variables, as CDK tokens. Getters: a value is read (and its
+ * cross-stack reference made) only for a function that declares its variable.
+ */
+function environmentValues(resources: CrmResources, logLevel: LogLevel): EnvironmentValues {
+  return {
+    get tableName() {
+      return resources.table.tableName;
+    },
+    get cursorSecret() {
+      return resources.cursorSecret.secretValue.unsafeUnwrap();
+    },
+    get eventBusName() {
+      return resources.bus.eventBusName;
+    },
+    get userPoolId() {
+      return resources.userPool.userPoolId;
+    },
+    scheduleGroupName: resources.scheduleGroupName,
+    get sesConfigurationSet() {
+      return resources.configurationSet.configurationSetName;
+    },
+    senderAddress: resources.config.email.sender_address,
+    corsAllowOrigins: resources.corsAllowOrigins.join(','),
+    config: resources.config,
+    logLevel,
+  };
 }

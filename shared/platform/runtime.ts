@@ -10,11 +10,16 @@ import { RUNTIME_ENV, requireEnv } from './runtime-env.ts';
 
 let table: Table | undefined;
 
+/**
+ * The CRM table: TABLE_NAME is read now (every use needs it), CURSOR_SECRET only when a list
+ * first signs or checks a cursor, so a function that pages no list needs no key (and one that
+ * does but was not given it fails that list with "CURSOR_SECRET is not set", not its init).
+ */
 export function crmTable(): Table {
   table ??= new Table({
     client: dynamoDocumentClient(),
     name: requireEnv(RUNTIME_ENV.tableName),
-    cursors: new CursorCodec(requireEnv(RUNTIME_ENV.cursorSecret)),
+    cursors: new CursorCodec(() => requireEnv(RUNTIME_ENV.cursorSecret)),
   });
   return table;
 }

@@ -2,39 +2,54 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CrmFunction } from '#infra/constructs/crm-function.ts';
-import { outboxPublisher } from '#infra/functions.ts';
+import { CrmFunction, type CrmResources } from '#infra/constructs/crm-function.ts';
+import { outboxPublisher, type FunctionNeeds } from '#infra/functions.ts';
 import { tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
-import { synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
+import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
 
-// The bind helpers that the stacks do not use yet (scheduler, mailer, user pool, read-only
-// table), on probe functions added to the real app: same entry as the publisher, so CDK's
-// asset cache bundles it once.
+// The needs that the registry gives no function yet (scheduler, mailer) and the ones it gives
+// in one combination only, on probe functions added to the real app: same entry as the
+// publisher, so CDK's asset cache bundles it once.
 
 let crm: SynthesizedCrmApp;
 let template: Template;
 
 beforeAll(() => {
   crm = synthCrmApp(undefined, ({ stateful, stateless }) => {
-    const probe = (name: string) =>
-      new CrmFunction(stateless, `Probe-${name}`, {
-        spec: { ...outboxPublisher, name: `probe-${name}` },
-        stage: 'dev',
-        logRetentionDays: 30,
-      });
     const schedulerTarget = new iam.Role(stateless, 'ProbeSchedulerTarget', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
     });
-    probe('scheduler').bindScheduleGroup(stateful.scheduleGroupName, schedulerTarget);
-    probe('mailer').bindMailer(stateful.configurationSet, 'crm@example.com');
-    probe('users').bindUserPool(stateful.userPool, 'cognito-idp:AdminCreateUser', 'cognito-idp:AdminDisableUser');
-    probe('reader').bindTable(stateful.table, 'read');
+    const resources: CrmResources = {
+      table: stateful.table,
+      bus: stateful.bus,
+      cursorSecret: stateful.cursorSecret,
+      userPool: stateful.userPool,
+      scheduleGroupName: stateful.scheduleGroupName,
+      schedulerTargetRole: schedulerTarget,
+      configurationSet: stateful.configurationSet,
+      config: shippedConfig(),
+      corsAllowOrigins: ['*'],
+    };
+    const probe = (name: string, needs: FunctionNeeds) =>
+      new CrmFunction(stateless, `Probe-${name}`, {
+        spec: { ...outboxPublisher, name: `probe-${name}`, needs },
+        stage: 'dev',
+        logRetentionDays: 30,
+        resources,
+      });
+    probe('scheduler', { scheduleGroup: true });
+    probe('mailer', { mailer: true });
+    probe('users', { userPool: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminDisableUser'] });
+    probe('reader', { table: 'read' });
+    probe('nothing', {});
   });
   template = crm.statelessTemplate;
 });
 afterAll(() => crm?.dispose());
 
-function probe(name: string): { env: Record<string, unknown>; statements: { Action: string | string[]; Resource: unknown }[] } {
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+function probe(name: string): { env: Record<string, unknown>; statements: Statement[] } {
   const functions = template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: `crm-dev-probe-${name}` } });
   const fn = Object.values(functions)[0]!;
   const roleId = fn.Properties.Role['Fn::GetAtt'][0];
@@ -44,9 +59,12 @@ function probe(name: string): { env: Record<string, unknown>; statements: { Acti
   return { env: fn.Properties.Environment.Variables, statements: policy.Properties.PolicyDocument.Statement };
 }
 
+/** The variables every function has (Node and Powertools settings). */
+const BASE = ['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME'];
+
 const actions = (statements: { Action: string | string[] }[]) => statements.flatMap((s) => [s.Action].flat());
 
-describe('CrmFunction bind helpers', () => {
+describe('CrmFunction needs', () => {
   it('add no unacknowledged cdk-nag finding', () => {
     const open = new AwsSolutionsChecks()
       .validateScope(crm.app)
@@ -54,17 +72,21 @@ describe('CrmFunction bind helpers', () => {
     expect(open).toEqual([]);
   });
 
-  it('bindScheduleGroup: the group name, schedules of that group only, and PassRole on the target role', () => {
+  it('scheduleGroup: the group name, schedules of that group only, and PassRole on the target role to Scheduler only', () => {
     const { env, statements } = probe('scheduler');
+    expect(Object.keys(env).sort()).toEqual([...BASE, 'SCHEDULE_GROUP_NAME'].sort());
     expect(env.SCHEDULE_GROUP_NAME).toBe('crm-dev');
     const schedules = statements.find((s) => actions([s]).includes('scheduler:CreateSchedule'))!;
     expect(actions([schedules]).sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']);
     expect(JSON.stringify(schedules.Resource)).toContain(':schedule/crm-dev/*');
-    expect(actions(statements)).toContain('iam:PassRole');
+    const passRole = statements.find((s) => actions([s]).includes('iam:PassRole'))!;
+    expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+    expect(JSON.stringify(passRole.Resource)).toContain('ProbeSchedulerTarget');
   });
 
-  it('bindMailer: sends only from the sender address (or its domain) through the configuration set', () => {
+  it('mailer: sends only from the configured sender address (or its domain) through the configuration set', () => {
     const { env, statements } = probe('mailer');
+    expect(Object.keys(env).sort()).toEqual([...BASE, 'SENDER_ADDRESS', 'SES_CONFIGURATION_SET'].sort());
     expect(env.SENDER_ADDRESS).toBe('crm@example.com');
     expect(env.SES_CONFIGURATION_SET).toBeDefined();
     const send = statements.find((s) => actions([s]).includes('ses:SendEmail'))!;
@@ -75,15 +97,17 @@ describe('CrmFunction bind helpers', () => {
     expect(resources).not.toContain('"*"');
   });
 
-  it('bindUserPool: the pool id and the given actions on that pool', () => {
+  it('userPool: the pool id and exactly the given actions on that pool', () => {
     const { env, statements } = probe('users');
-    expect(env.USER_POOL_ID).toBeDefined();
-    expect(actions(statements)).toEqual(expect.arrayContaining(['cognito-idp:AdminCreateUser', 'cognito-idp:AdminDisableUser']));
+    expect(Object.keys(env).sort()).toEqual([...BASE, 'USER_POOL_ID'].sort());
+    const cognito = statements.filter((s) => actions([s]).some((a) => a.startsWith('cognito-idp:')));
+    expect(actions(cognito).sort()).toEqual(['cognito-idp:AdminCreateUser', 'cognito-idp:AdminDisableUser']);
+    for (const s of cognito) expect(JSON.stringify(s.Resource)).toContain('UserPool');
   });
 
-  it('bindTable read: reads the table and each index by name, writes nothing', () => {
+  it('table read: reads the table and each index by name, writes nothing', () => {
     const { env, statements } = probe('reader');
-    expect(env.TABLE_NAME).toBeDefined();
+    expect(Object.keys(env).sort()).toEqual([...BASE, 'TABLE_NAME'].sort());
     const table = statements.find((s) => actions([s]).includes('dynamodb:Query'))!;
     expect(actions([table]).sort()).toEqual([
       'dynamodb:BatchGetItem',
@@ -94,5 +118,13 @@ describe('CrmFunction bind helpers', () => {
     const resources = JSON.stringify(table.Resource);
     for (const index of tableSpec.globalSecondaryIndexes) expect(resources).toContain(`/index/${index.indexName}`);
     expect(resources).not.toContain('/index/*');
+  });
+
+  it('no needs: only the base variables, and only the log and X-Ray grants', () => {
+    const { env, statements } = probe('nothing');
+    expect(Object.keys(env).sort()).toEqual(BASE);
+    expect(actions(statements).sort()).toEqual(
+      ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
+    );
   });
 });

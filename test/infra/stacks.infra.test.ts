@@ -7,7 +7,8 @@ import { outboxStreamFilter, tableSpec } from '#shared/platform/dynamodb/table-s
 import { routeKey } from '#shared/platform/http/contract.ts';
 import { allRoutes } from '#shared/families.ts';
 import { ROLES } from '#shared/kernel/roles.ts';
-import { functionSpecs, httpFamilies } from '#infra/functions.ts';
+import { declaredVariables, functionSpecs, httpFamilies } from '#infra/functions.ts';
+import { PUBLIC_ROUTE_THROTTLE } from '#infra/stateless-stack.ts';
 import { busRules } from '#infra/rules.ts';
 import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
 
@@ -43,6 +44,19 @@ function policyStatements(template: Template, functionName: string): { Action: s
 }
 
 const actionsOf = (statements: { Action: string | string[] }[]) => statements.flatMap((s) => [s.Action].flat());
+
+const TABLE_READ = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'];
+const TABLE_WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+const LOGS_AND_XRAY = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+/** The item actions on the table, sorted (the stream's reads are not item actions). */
+const tableActions = (actions: string[]) =>
+  actions.filter((a) => a.startsWith('dynamodb:') && !/Stream|Records|ShardIterator/.test(a)).sort();
+
+function functionResource(functionName: string): Resources[string] {
+  const fn = Object.values(resourcesOf(stateless, 'AWS::Lambda::Function')).find((f) => f.Properties.FunctionName === functionName);
+  expect(fn, functionName).toBeDefined();
+  return fn!;
+}
 
 describe('stateful stack', () => {
   it('builds the single table from the table spec', () => {
@@ -227,20 +241,56 @@ describe('stateless stack: functions', () => {
     expect(assets.size).toBe(functionSpecs.length);
   });
 
-  it('lets HTTP functions use the table (no Scan) and the cursor key, but not the bus', () => {
-    for (const family of httpFamilies) {
-      const name = `crm-dev-${family}`;
-      const fn = Object.values(resourcesOf(stateless, 'AWS::Lambda::Function')).find((f) => f.Properties.FunctionName === name)!;
-      const variables = fn.Properties.Environment.Variables;
+  it("gives every function exactly the variables its registry entry declares, no more, no fewer", () => {
+    for (const spec of functionSpecs) {
+      const variables = functionResource(`crm-dev-${spec.name}`).Properties.Environment.Variables as Record<string, unknown>;
+      expect(Object.keys(variables).sort(), spec.name).toEqual(declaredVariables(spec).map((v) => v.name).sort());
+    }
+  });
+
+  it('lets the CRUD families read and write the table (no Scan) with the cursor key, but not the bus', () => {
+    const crud = functionSpecs.filter((spec) => spec.kind === 'http' && spec.needs.table === 'readWrite');
+    expect(crud.map((spec) => spec.name).sort()).toEqual(httpFamilies.filter((f) => f !== 'platform' && f !== 'search'));
+    for (const spec of crud) {
+      const name = `crm-dev-${spec.name}`;
+      const variables = functionResource(name).Properties.Environment.Variables;
       expect(variables.TABLE_NAME).toBeDefined();
       expect(JSON.stringify(variables.CURSOR_SECRET)).toContain('{{resolve:secretsmanager:');
       expect(variables.EVENT_BUS_NAME).toBeUndefined();
       const actions = actionsOf(policyStatements(stateless, name));
-      expect(actions).toEqual(
-        expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
-      );
-      expect(actions).not.toContain('dynamodb:Scan');
+      expect(tableActions(actions)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
       expect(actions.some((a) => a.startsWith('events:'))).toBe(false);
+    }
+  });
+
+  it('gives the platform function (public routes only) no table, no cursor key, nothing but logs and X-Ray', () => {
+    const fn = functionResource('crm-dev-platform');
+    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual([
+      'CORS_ALLOW_ORIGINS',
+      'NODE_OPTIONS',
+      'POWERTOOLS_LOG_LEVEL',
+      'POWERTOOLS_SERVICE_NAME',
+    ]);
+    expect(JSON.stringify(fn.Properties.Environment)).not.toContain('secretsmanager');
+    expect(actionsOf(policyStatements(stateless, 'crm-dev-platform')).sort()).toEqual(LOGS_AND_XRAY);
+  });
+
+  it('lets search only read the table, each index by name', () => {
+    const statements = policyStatements(stateless, 'crm-dev-search');
+    expect(tableActions(actionsOf(statements))).toEqual([...TABLE_READ].sort());
+    const table = statements.find((s) => actionsOf([s]).includes('dynamodb:Query'))!;
+    for (const index of tableSpec.globalSecondaryIndexes) expect(JSON.stringify(table.Resource)).toContain(`/index/${index.indexName}`);
+  });
+
+  it('gives the consumers and the bootstrap only what they use', () => {
+    const directory = policyStatements(stateless, 'crm-dev-user-directory-sync');
+    expect(actionsOf(directory).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+    expect(functionResource('crm-dev-user-directory-sync').Properties.Environment.Variables.TABLE_NAME).toBeUndefined();
+    for (const name of ['crm-dev-contact-status', 'crm-dev-bootstrap']) {
+      const actions = actionsOf(policyStatements(stateless, name));
+      expect(tableActions(actions), name).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
+      expect(actions.filter((a) => !a.startsWith('dynamodb:') && !LOGS_AND_XRAY.includes(a)), name).toEqual([]);
+      expect(JSON.stringify(functionResource(name).Properties.Environment.Variables.CURSOR_SECRET)).toContain('{{resolve:');
     }
   });
 });
@@ -344,6 +394,26 @@ describe('stateless stack: HTTP API', () => {
     });
   });
 
+  it('throttles each public route ($default, /health, /openapi.json) well below the stage, after creating it', () => {
+    const stages = Object.entries(stateless.findResources('AWS::ApiGatewayV2::Stage'));
+    expect(stages).toHaveLength(1);
+    const [stageId, stage] = stages[0]!;
+    const publicKeys = ['$default', ...allRoutes.filter((c) => c.access === 'public').map((c) => routeKey(c))];
+    expect(publicKeys).toEqual(expect.arrayContaining(['GET /health', 'GET /openapi.json']));
+    expect(Object.keys(stage.Properties.RouteSettings).sort()).toEqual([...publicKeys].sort());
+    for (const key of publicKeys) {
+      expect(stage.Properties.RouteSettings[key]).toEqual({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
+    }
+    expect(PUBLIC_ROUTE_THROTTLE).toEqual({ rateLimit: 5, burstLimit: 10 });
+    // CloudFormation refuses route settings for a route that does not exist yet.
+    const routes = resourcesOf(stateless, 'AWS::ApiGatewayV2::Route');
+    const publicRouteIds = Object.entries(routes)
+      .filter(([, r]) => publicKeys.includes(r.Properties.RouteKey))
+      .map(([id]) => id);
+    expect(publicRouteIds).toHaveLength(publicKeys.length);
+    expect(stateless.toJSON().Resources[stageId].DependsOn).toEqual(expect.arrayContaining(publicRouteIds));
+  });
+
   it('gives each function one invoke permission for the whole API', () => {
     const permissions = Object.values(resourcesOf(stateless, 'AWS::Lambda::Permission')).filter(
       (p) => p.Properties.Principal === 'apigateway.amazonaws.com',
@@ -405,5 +475,7 @@ describe('bootstrap after deploy', () => {
     expect(runs).toHaveLength(1);
     expect(runs[0]!.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': [fn![0], 'Arn'] });
     expect(runs[0]!.Properties.firstAdmin).toEqual(shippedConfig().first_admin);
+    // Not CloudFormation's default hour when the bootstrap cannot answer.
+    expect(runs[0]!.Properties.ServiceTimeout).toBe('300');
   });
 });

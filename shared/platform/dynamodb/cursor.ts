@@ -15,10 +15,21 @@ export interface CursorState {
 }
 
 export class CursorCodec {
-  readonly #key: Buffer;
-  constructor(secret: string) {
-    if (secret.length < 16) throw new Error('cursor secret must be at least 16 characters');
-    this.#key = Buffer.from(secret);
+  #key: Buffer | undefined;
+  readonly #secret: () => string;
+
+  /**
+   * `secret` is the HMAC key (at least 16 characters), or a function that answers it on the
+   * first encode or decode: a function that never pages a list then never needs the key, and
+   * one that does but lacks it fails that request, naming what is missing, instead of its init.
+   */
+  constructor(secret: string | (() => string)) {
+    if (typeof secret === 'string') {
+      this.#key = keyOf(secret);
+      this.#secret = () => secret;
+    } else {
+      this.#secret = secret;
+    }
   }
 
   encode(state: CursorState): string {
@@ -41,6 +52,7 @@ export class CursorCodec {
   }
 
   #sign(body: string): string {
+    this.#key ??= keyOf(this.#secret());
     return createHmac('sha256', this.#key).update(body).digest('base64url');
   }
 
@@ -49,6 +61,11 @@ export class CursorCodec {
     const given = Buffer.from(signature);
     return expected.length === given.length && timingSafeEqual(expected, given);
   }
+}
+
+function keyOf(secret: string): Buffer {
+  if (secret.length < 16) throw new Error('cursor secret must be at least 16 characters');
+  return Buffer.from(secret);
 }
 
 function invalidCursor(): ValidationError {
