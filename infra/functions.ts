@@ -81,11 +81,13 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   platform: { config: ['corsAllowOrigins'] },
   // GETs only; Table.page still signs the next cursor of a full page, which search drops.
   search: { table: 'read', cursorSecret: true, config: ['corsAllowOrigins'] },
+  // The account's defaults: identity shows them; a new deal (also one converted from a lead)
+  // takes their currency.
   identity: { ...CRUD, config: ['corsAllowOrigins', 'accountDefaults'] },
+  deals: { ...CRUD, config: ['corsAllowOrigins', 'accountDefaults'] },
+  leads: { ...CRUD, config: ['corsAllowOrigins', 'accountDefaults'] },
   contacts: CRUD,
   'custom-fields': CRUD,
-  deals: CRUD,
-  leads: CRUD,
   notes: CRUD,
   pipelines: CRUD,
   tasks: CRUD,
@@ -238,6 +240,9 @@ const CONFIG_VARIABLES: Readonly<Record<ConfigVariable, DeclaredVariable>> = {
     value: (values) => JSON.stringify(values.config.default_pipeline),
   },
 };
+
+/** The variables of every function, whatever its needs. */
+export const BASE_VARIABLE_NAMES: readonly string[] = BASE_VARIABLES.map((v) => v.name);
 
 /** Every variable the function declares, in a stable order: the base ones, then its needs'. */
 export function declaredVariables(spec: FunctionSpec): DeclaredVariable[] {

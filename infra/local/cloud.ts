@@ -1,29 +1,43 @@
 import { rmSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { APIGatewayProxyResultV2, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import sesLocalModule from 'aws-ses-v2-local';
 import { outboxStreamFilter } from '#shared/platform/dynamodb/table-spec.ts';
-import { RUNTIME_ENV } from '#shared/platform/runtime-env.ts';
 import { allRoutes } from '#shared/families.ts';
 import type { CrmConfig } from '../config/schema.ts';
+import { DEFAULT_ROUTE_FAMILY, functionSpecs, outboxPublisher } from '../functions.ts';
 import { busRules } from '../rules.ts';
-import { DevAuth } from './dev-auth.ts';
+import { startLocalCognito, type LocalCognito } from './cognito.ts';
+import { DevAuth, LOCAL_USER_POOL_ID } from './dev-auth.ts';
+import {
+  LOCAL_BUS_NAME,
+  LOCAL_CURSOR_SECRET,
+  LOCAL_TABLE_NAME,
+  localEnvironmentValues,
+  localFunctionEnvironment,
+  localFunctionName,
+  operatorEnvironment,
+  type LocalEndpoints,
+  type LocalFunctionSettings,
+} from './environment.ts';
 import { ensureTable, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
 import { LocalEventBus, serveLocalBus, type LocalRule } from './eventbridge/local-bus.ts';
 import type { EventPattern } from './eventbridge/pattern-matcher.ts';
-import { startLocalHttp, type HttpLambda } from './http-server.ts';
+import { startLocalHttp } from './http-server.ts';
+import { LocalFunction, LocalFunctions } from './local-function.ts';
 import { freePort } from './ports.ts';
 import { startLocalScheduler, type LocalScheduler } from './scheduler.ts';
 import { StreamPoller } from './stream-poller.ts';
 
 // The whole local cloud in one process: DynamoDB Local (a Java child process), the HTTP API,
-// the stream → publisher → bus pipeline and SES. `npm start` and the e2e tests both use it.
+// the stream → publisher → bus pipeline, SES, Scheduler and Cognito's admin calls. Each
+// function of the registry runs in its own worker thread with only its own environment
+// (local-function.ts), built from the same registry entry as in AWS. `npm start` and the e2e
+// tests both use it.
 
-const ROOT = resolve(import.meta.dirname, '../..');
-export const TABLE_NAME = 'crm';
-export const BUS_NAME = 'crm';
+export const TABLE_NAME = LOCAL_TABLE_NAME;
+export const BUS_NAME = LOCAL_BUS_NAME;
 
 export interface LocalCloudOptions {
   config: CrmConfig;
@@ -38,6 +52,8 @@ export interface LocalCloudOptions {
   extraRules?: LocalRule[];
   /** Runs once when the table was just created (seed users, the default pipeline...). */
   onFreshTable?: (cloud: LocalCloud) => Promise<void>;
+  /** Log level and strictness of every function (a developer's settings, not the deployment's). */
+  functionSettings?: LocalFunctionSettings;
   log?: (line: string) => void;
 }
 
@@ -49,6 +65,9 @@ export interface LocalCloud {
   auth: DevAuth;
   bus: LocalEventBus;
   scheduler: LocalScheduler;
+  cognito: LocalCognito;
+  /** The registry's functions, each in its own worker. */
+  functions: LocalFunctions;
   tableCreated: boolean;
   stop(): Promise<void>;
 }
@@ -89,43 +108,75 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       await closeServer(busServer.server);
     });
 
-    // Scheduler targets are Lambdas named crm-<stage>-<name>: locally functions/scheduled/<name>.ts.
+    const cognito = await startLocalCognito({
+      userPoolId: LOCAL_USER_POOL_ID,
+      ...(dataDir ? { file: join(dataDir, 'cognito-users.json') } : {}),
+      log,
+    });
+    stops.push(() => cognito.stop());
+
+    // Scheduler targets are Lambdas named crm-<stage>-<name>: the registry's functions.
+    let functions: LocalFunctions | undefined;
     const scheduler: LocalScheduler = await startLocalScheduler({
       ...(dataDir ? { file: join(dataDir, 'schedules.json') } : {}),
       region: options.config.region,
       invoke: async (targetArn, input) => {
         const prefix = `function:crm-${options.config.stage}-`;
         const name = targetArn.includes(prefix) ? targetArn.slice(targetArn.indexOf(prefix) + prefix.length) : undefined;
-        if (!name) throw new Error(`no local function for schedule target ${targetArn}`);
-        const target = await loadModuleHandler<(event: unknown) => Promise<unknown>>(`scheduled/${name}.ts`);
-        await target(input);
+        if (!name || !functions?.has(name)) throw new Error(`no local function for schedule target ${targetArn}`);
+        await functions.get(name).invoke(input);
       },
       onDeadLetter: (letter) => log(`scheduler: ${letter.scheduleArn} dead-lettered`),
       onError: (error) => log(`scheduler: ${error.message}`),
     });
     stops.push(() => scheduler.stop());
 
-    setRuntimeEnv({
-      dynamo: dynamo.endpoint,
-      bus: busServer.endpoint,
+    const endpoints: LocalEndpoints = {
+      dynamodb: dynamo.endpoint,
+      eventbridge: busServer.endpoint,
       ses: sesUrl,
       scheduler: scheduler.endpoint,
-      config: options.config,
+      cognito: cognito.endpoint,
+    };
+    const values = localEnvironmentValues(options.config, {
+      cursorSecret: process.env.CURSOR_SECRET ?? LOCAL_CURSOR_SECRET,
+      logLevel: options.functionSettings?.logLevel ?? 'WARN',
     });
+    // Functions: each with exactly its registry environment, in its own sandbox.
+    functions = new LocalFunctions(
+      functionSpecs.map(
+        (spec) =>
+          new LocalFunction({
+            spec,
+            functionName: localFunctionName(options.config, spec),
+            env: localFunctionEnvironment(spec, {
+              config: options.config,
+              endpoints,
+              values,
+              ...(options.functionSettings ? { settings: options.functionSettings } : {}),
+            }),
+            region: options.config.region,
+          }),
+      ),
+    );
+    const localFunctions = functions;
+    stops.push(() => localFunctions.stop());
+    // This process is no function: it seeds and (in tests) reads the table as an operator.
+    Object.assign(process.env, operatorEnvironment({ config: options.config, endpoints, values }));
 
     for (const rule of busRules(options.config)) {
-      const target = await loadModuleHandler<(event: unknown) => Promise<unknown>>(`events/${rule.target}.ts`);
-      bus.addRule({ name: rule.name, pattern: rule.pattern, target });
+      bus.addRule({ name: rule.name, pattern: rule.pattern, target: functions.get(rule.target).handler });
     }
     for (const rule of options.extraRules ?? []) bus.addRule(rule);
 
-    const publish =
-      await loadModuleHandler<(e: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>>('streams/outbox-publisher.ts');
+    // The publisher is always busy: warm it now, so the first event is not late by a cold start.
+    const publisher = functions.get(outboxPublisher.name);
+    await publisher.start();
     const poller = new StreamPoller({
       endpoint: dynamo.endpoint,
       streamArn: table.streamArn,
       filter: outboxStreamFilter as unknown as EventPattern,
-      handler: publish,
+      handler: (event: DynamoDBStreamEvent) => publisher.invoke<DynamoDBBatchResponse>(event),
       ...(dataDir ? { checkpointFile: join(dataDir, 'stream-checkpoint.json') } : {}),
       onError: (error) => log(`stream: ${error.message}`),
     });
@@ -133,16 +184,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     stops.push(() => poller.stop());
 
     const auth = dataDir ? DevAuth.fromFile(join(dataDir, 'dev-jwt-key.json')) : DevAuth.ephemeral();
-    const handlers = new Map<string, Promise<HttpLambda>>();
     const http = await startLocalHttp({
       routes: allRoutes,
       verifier: auth.verifier,
-      defaultFamily: 'platform',
+      defaultFamily: DEFAULT_ROUTE_FAMILY,
+      corsAllowOrigins: values.corsAllowOrigins,
       port: options.port ?? 0,
-      loadHandler: (family) => {
-        if (!handlers.has(family)) handlers.set(family, loadModuleHandler<HttpLambda>(`http/${family}.ts`));
-        return handlers.get(family)!;
-      },
+      invoke: (family, event) => localFunctions.get(family).invoke<APIGatewayProxyResultV2>(event),
     });
     stops.push(() => closeServer(http.server));
 
@@ -154,6 +202,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       auth,
       bus,
       scheduler,
+      cognito,
+      functions,
       tableCreated: table.created,
       stop,
     };
@@ -163,35 +213,6 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     await stop();
     throw error;
   }
-}
-
-/** The variables CrmFunction sets in AWS, pointed at the local services. */
-function setRuntimeEnv(local: { dynamo: string; bus: string; ses: string; scheduler: string; config: CrmConfig }): void {
-  const env: Record<string, string> = {
-    AWS_REGION: local.config.region,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: local.dynamo,
-    AWS_ENDPOINT_URL_EVENTBRIDGE: local.bus,
-    AWS_ENDPOINT_URL_SES: local.ses,
-    AWS_ENDPOINT_URL_SCHEDULER: local.scheduler,
-    [RUNTIME_ENV.tableName]: TABLE_NAME,
-    [RUNTIME_ENV.eventBusName]: BUS_NAME,
-    [RUNTIME_ENV.cursorSecret]: process.env.CURSOR_SECRET ?? 'local-cursor-secret-not-for-production',
-    [RUNTIME_ENV.accountDefaults]: JSON.stringify(local.config.account),
-    [RUNTIME_ENV.senderAddress]: local.config.email.sender_address,
-    POWERTOOLS_SERVICE_NAME: 'crm-local',
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_IDEMPOTENCY_DISABLED: 'false',
-  };
-  Object.assign(process.env, env);
-}
-
-async function loadModuleHandler<T>(entry: string): Promise<T> {
-  const module = (await import(pathToFileURL(join(ROOT, 'functions', entry)).href)) as { handler?: T };
-  if (!module.handler) throw new Error(`functions/${entry} exports no handler`);
-  return module.handler;
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { routeKey, type AnyRoute } from '#shared/platform/http/contract.ts';
 import { corsHeaders, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, SECURITY_HEADERS } from '#shared/platform/http/headers.ts';
 import type { ErrorCode, ProblemStatus } from '#shared/kernel/error-codes.ts';
@@ -10,16 +10,16 @@ import type { HttpEvent } from '#shared/platform/http/request.ts';
 import type { DevVerifier } from './dev-auth.ts';
 
 // API Gateway (HTTP API) on a laptop: matches the route contracts, checks the bearer token as
-// the JWT authorizer does, and calls the same handler modules with the same v2 event shape.
+// the JWT authorizer does, and invokes the family's function with the same v2 event shape.
 // Unknown paths go to the platform function, as the $default route does in AWS.
-
-export type HttpLambda = (event: HttpEvent, context: Context) => Promise<APIGatewayProxyResultV2>;
 
 export interface LocalHttpOptions {
   routes: readonly AnyRoute[];
-  /** Loads the handler of a function family (functions/http/<family>.ts). */
-  loadHandler: (family: string) => Promise<HttpLambda>;
+  /** Invokes the function of a family (functions/http/<family>.ts in its own sandbox) with one event. */
+  invoke: (family: string, event: HttpEvent) => Promise<APIGatewayProxyResultV2>;
   verifier: DevVerifier;
+  /** What API Gateway's CORS configuration allows, for the preflights it answers itself ("*" or a comma-separated list). */
+  corsAllowOrigins?: string;
   /** The family that answers unmatched requests ($default). */
   defaultFamily: string;
   port?: number;
@@ -62,7 +62,7 @@ export async function startLocalHttp(options: LocalHttpOptions): Promise<{ url: 
     if (method === 'OPTIONS') {
       // API Gateway answers CORS preflight itself when CORS is configured.
       res.writeHead(204, {
-        ...corsHeaders(headers.origin, process.env.CORS_ALLOW_ORIGINS ?? '*'),
+        ...corsHeaders(headers.origin, options.corsAllowOrigins ?? '*'),
         'access-control-allow-methods': CORS_ALLOW_METHODS.join(','),
         'access-control-allow-headers': CORS_ALLOW_HEADERS.join(','),
         'access-control-max-age': '600',
@@ -133,9 +133,7 @@ export async function startLocalHttp(options: LocalHttpOptions): Promise<{ url: 
       isBase64Encoded: false,
     };
     const family = match?.route.family ?? options.defaultFamily;
-    const handler = await options.loadHandler(family);
-    const result = await handler(event, lambdaContext(family));
-    writeResult(res, result);
+    writeResult(res, await options.invoke(family, event));
   }
 
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
@@ -143,7 +141,7 @@ export async function startLocalHttp(options: LocalHttpOptions): Promise<{ url: 
 }
 
 /** The HTTP API JWT authorizer passes claims as strings; arrays become "[a b]". */
-function authorizerClaims(payload: Record<string, unknown>): Record<string, string> {
+export function authorizerClaims(payload: Record<string, unknown>): Record<string, string> {
   const claims: Record<string, string> = {};
   for (const [key, value] of Object.entries(payload)) {
     claims[key] = Array.isArray(value) ? `[${value.join(' ')}]` : String(value);
@@ -176,24 +174,6 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
     req.on('end', () => resolve(size > max ? null : Buffer.concat(chunks)));
     req.on('error', reject);
   });
-}
-
-function lambdaContext(family: string): Context {
-  const deadline = Date.now() + 29_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: `crm-${family}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:crm-${family}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/crm-${family}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2): void {

@@ -4,16 +4,22 @@ import { DynamoCustomFieldRepository } from './dynamodb.ts';
 import { crmTable } from '#shared/platform/runtime.ts';
 
 // The custom fields module's adapters, built once per container. Every handler that reads or
-// writes records with custom fields (deals, later leads and contacts) takes the catalog from
-// here: one cache per container, invalidated by the custom field use cases of the same
-// container (on a laptop, every family shares one process, so changes show at once).
+// writes records with custom fields (deals, leads and contacts) takes the catalog from here:
+// one cache per container, invalidated by the custom field use cases of the same container;
+// another function's copy catches up within the TTL (CUSTOM_FIELD_CACHE_TTL_MS), in AWS and
+// in the local cloud alike. Tests that change a field and use it at once through another
+// function set the local-only CRM_CUSTOM_FIELD_CACHE_TTL_MS (unset in AWS).
 
 let adapters: { customFields: DynamoCustomFieldRepository; catalog: CustomFieldCatalog } | undefined;
 
 export function customFieldAdapters(): { customFields: DynamoCustomFieldRepository; catalog: CustomFieldCatalog } {
   if (!adapters) {
     const customFields = new DynamoCustomFieldRepository(crmTable());
-    adapters = { customFields, catalog: new CustomFieldCatalog(customFields, { clock: systemClock }) };
+    const ttl = process.env.CRM_CUSTOM_FIELD_CACHE_TTL_MS;
+    adapters = {
+      customFields,
+      catalog: new CustomFieldCatalog(customFields, { clock: systemClock, ...(ttl ? { ttlMs: Number(ttl) } : {}) }),
+    };
   }
   return adapters;
 }

@@ -1,6 +1,6 @@
 import { systemClock } from '#shared/kernel/ports.ts';
 import { crmTable } from '#shared/platform/runtime.ts';
-import { RUNTIME_ENV } from '#shared/platform/runtime-env.ts';
+import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
 import type { Account } from './account.ts';
 import { DynamoAccountRepository, DynamoTeamRepository, DynamoUserRepository } from './dynamodb.ts';
 import { principalResolver } from './principals.ts';
@@ -30,9 +30,12 @@ export function identityAdapters() {
   return identity;
 }
 
-/** The account as the deployment config sets it, before any admin change. */
+/**
+ * The account as the deployment config sets it, before any admin change. Throws when
+ * CRM_ACCOUNT_DEFAULTS is not set: a function without it would show another company's defaults.
+ */
 export function accountDefaults(): Omit<Account, 'updated_at' | 'version'> {
-  const raw = JSON.parse(process.env[RUNTIME_ENV.accountDefaults] ?? '{}') as Record<string, string | undefined>;
+  const raw = JSON.parse(requireEnv(RUNTIME_ENV.accountDefaults)) as Record<string, string | undefined>;
   return {
     name: raw.company_name ?? 'My company',
     currency: raw.currency ?? 'USD',

@@ -12,16 +12,22 @@ import {
   type RouteSuccess,
 } from '#shared/platform/http/client.ts';
 
-/** The local cloud as `npm start` runs it, in memory on free ports, seeded. */
+/**
+ * The local cloud as `npm start` runs it, in memory on free ports, seeded. Its functions run
+ * in their own workers with their registry environment; this file's process gets only the
+ * operator's (the table, for tests that read or write items directly).
+ */
 export async function startTestCloud(options: Partial<LocalCloudOptions> = {}): Promise<{ cloud: LocalCloud; users: DevUser[] }> {
-  process.env.CRM_VALIDATE_RESPONSES = 'true';
-  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
   const config = loadConfig();
   let users: DevUser[] = [];
   const cloud = await startLocalCloud({
     config,
     port: 0,
     sesPort: 0,
+    // Every 2xx body checked against its contract; only errors logged. Custom fields changed
+    // through their function show at once in the others (AWS: within 30 s), which the
+    // record families' tests rely on.
+    functionSettings: { logLevel: 'ERROR', validateResponses: true, customFieldCacheTtlMs: 0 },
     ...options,
     onFreshTable: async (c) => {
       users = (await seedLocalData(c, config)).users;

@@ -56,7 +56,7 @@ beforeAll(async () => {
         return { sub: 'user-1', email: 'rep@example.com', 'custom:role': 'user' };
       },
     },
-    loadHandler: async () => async (event) => {
+    invoke: async (_family, event) => {
       seen.push(event);
       return answers.shift() ?? { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{}' };
     },

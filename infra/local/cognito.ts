@@ -1,0 +1,170 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+
+// The Cognito admin calls the directory sync makes, on Cognito's JSON wire protocol
+// (X-Amz-Target: AWSCognitoIdentityProviderService.<Action>), so the function's real SDK
+// client (endpoint from AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER) runs unchanged on a
+// laptop. Users, groups and the enabled flag are kept (in a JSON file when one is given);
+// sign-in is not served: local tokens come from `npm run token`.
+//
+// Served: AdminCreateUser, AdminGetUser, AdminAddUserToGroup, AdminRemoveUserFromGroup,
+// AdminDisableUser, AdminEnableUser, AdminUserGlobalSignOut. Errors are Cognito's
+// (UsernameExistsException, UserNotFoundException, ResourceNotFoundException).
+
+export interface LocalCognitoUser {
+  username: string;
+  attributes: Record<string, string>;
+  groups: string[];
+  enabled: boolean;
+  createdAt: string;
+}
+
+export interface LocalCognitoCall {
+  action: string;
+  input: Record<string, unknown>;
+}
+
+export interface LocalCognito {
+  endpoint: string;
+  userPoolId: string;
+  /** Every call served, in order (tests). */
+  readonly calls: readonly LocalCognitoCall[];
+  users(): LocalCognitoUser[];
+  stop(): Promise<void>;
+}
+
+export interface LocalCognitoOptions {
+  userPoolId: string;
+  /** Where users are kept between runs; none keeps them in memory. */
+  file?: string;
+  port?: number;
+  /** One line per change (the invitation says how to get a local token). */
+  log?: (line: string) => void;
+}
+
+class CognitoError extends Error {
+  readonly type: string;
+  constructor(type: string, message: string) {
+    super(message);
+    this.type = type;
+  }
+}
+
+export async function startLocalCognito(options: LocalCognitoOptions): Promise<LocalCognito> {
+  const users = new Map<string, LocalCognitoUser>();
+  if (options.file && existsSync(options.file)) {
+    for (const user of JSON.parse(readFileSync(options.file, 'utf8')) as LocalCognitoUser[]) users.set(user.username, user);
+  }
+  const calls: LocalCognitoCall[] = [];
+  const log = options.log ?? (() => undefined);
+
+  const save = () => {
+    if (!options.file) return;
+    mkdirSync(dirname(options.file), { recursive: true });
+    writeFileSync(`${options.file}.tmp`, JSON.stringify([...users.values()], null, 2));
+    renameSync(`${options.file}.tmp`, options.file);
+  };
+  const userOf = (input: Record<string, unknown>): LocalCognitoUser => {
+    const user = users.get(String(input.Username ?? ''));
+    if (!user) throw new CognitoError('UserNotFoundException', 'User does not exist.');
+    return user;
+  };
+  const view = (user: LocalCognitoUser) => ({
+    Username: user.username,
+    Attributes: Object.entries(user.attributes).map(([Name, Value]) => ({ Name, Value })),
+    UserCreateDate: Date.parse(user.createdAt) / 1000,
+    UserLastModifiedDate: Date.parse(user.createdAt) / 1000,
+    Enabled: user.enabled,
+    UserStatus: 'FORCE_CHANGE_PASSWORD',
+  });
+
+  const actions: Record<string, (input: Record<string, unknown>) => unknown> = {
+    AdminCreateUser(input) {
+      const username = String(input.Username ?? '');
+      if (!username) throw new CognitoError('InvalidParameterException', 'Username is required');
+      if (users.has(username)) throw new CognitoError('UsernameExistsException', 'An account with the given email already exists.');
+      const attributes = Object.fromEntries(
+        ((input.UserAttributes ?? []) as { Name: string; Value: string }[]).map((a) => [a.Name, a.Value]),
+      );
+      const user: LocalCognitoUser = { username, attributes, groups: [], enabled: true, createdAt: new Date().toISOString() };
+      users.set(username, user);
+      log(`cognito: invited ${username}; get a local token with \`npm run token -- ${username}\``);
+      return { User: view(user) };
+    },
+    AdminGetUser(input) {
+      const user = userOf(input);
+      const { Attributes, ...rest } = view(user);
+      return { ...rest, UserAttributes: Attributes };
+    },
+    AdminAddUserToGroup(input) {
+      const user = userOf(input);
+      const group = String(input.GroupName ?? '');
+      if (!user.groups.includes(group)) user.groups.push(group);
+      log(`cognito: ${user.username} is in group ${group}`);
+      return {};
+    },
+    AdminRemoveUserFromGroup(input) {
+      const user = userOf(input);
+      user.groups = user.groups.filter((g) => g !== input.GroupName);
+      return {};
+    },
+    AdminDisableUser(input) {
+      userOf(input).enabled = false;
+      log(`cognito: ${String(input.Username)} disabled`);
+      return {};
+    },
+    AdminEnableUser(input) {
+      userOf(input).enabled = true;
+      log(`cognito: ${String(input.Username)} enabled`);
+      return {};
+    },
+    AdminUserGlobalSignOut(input) {
+      userOf(input);
+      return {};
+    },
+  };
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const reply = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify(body));
+      };
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const action = target.replace(/^AWSCognitoIdentityProviderService\./, '');
+      try {
+        const serve = actions[action];
+        if (!target.startsWith('AWSCognitoIdentityProviderService.') || !serve) {
+          throw new CognitoError('UnknownOperationException', `${target || 'this request'} is not served locally`);
+        }
+        const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+        calls.push({ action, input });
+        if (input.UserPoolId !== options.userPoolId) {
+          throw new CognitoError('ResourceNotFoundException', `User pool ${String(input.UserPoolId)} does not exist.`);
+        }
+        const out = serve(input);
+        save();
+        reply(200, out);
+      } catch (error) {
+        if (error instanceof CognitoError) reply(400, { __type: error.type, message: error.message });
+        else reply(500, { __type: 'InternalErrorException', message: (error as Error).message });
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    userPoolId: options.userPoolId,
+    calls,
+    users: () => [...users.values()],
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
