@@ -95,7 +95,8 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
 
 export const httpFunctions: readonly FunctionSpec[] = httpFamilies.map((family) => {
   const needs = HTTP_NEEDS[family];
-  if (!needs) throw new Error(`HTTP family "${family}" has no needs in infra/functions.ts (HTTP_NEEDS): declare what it may touch`);
+  if (!needs)
+    throw new Error(`HTTP family "${family}" has no needs in infra/functions.ts (HTTP_NEEDS): declare what it may touch`);
   return {
     name: family,
     kind: 'http',

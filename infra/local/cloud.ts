@@ -115,15 +115,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stops.push(() => cognito.stop());
 
-    // Scheduler targets are Lambdas named crm-<stage>-<name>: the registry's functions.
-    let functions: LocalFunctions | undefined;
+    // Scheduler targets are Lambdas named crm-<stage>-<name>: the registry's functions (made
+    // below, once the scheduler's endpoint is known; it fires nothing before then).
     const scheduler: LocalScheduler = await startLocalScheduler({
       ...(dataDir ? { file: join(dataDir, 'schedules.json') } : {}),
       region: options.config.region,
       invoke: async (targetArn, input) => {
         const prefix = `function:crm-${options.config.stage}-`;
         const name = targetArn.includes(prefix) ? targetArn.slice(targetArn.indexOf(prefix) + prefix.length) : undefined;
-        if (!name || !functions?.has(name)) throw new Error(`no local function for schedule target ${targetArn}`);
+        if (!name || !functions.has(name)) throw new Error(`no local function for schedule target ${targetArn}`);
         await functions.get(name).invoke(input);
       },
       onDeadLetter: (letter) => log(`scheduler: ${letter.scheduleArn} dead-lettered`),
@@ -143,7 +143,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       logLevel: options.functionSettings?.logLevel ?? 'WARN',
     });
     // Functions: each with exactly its registry environment, in its own sandbox.
-    functions = new LocalFunctions(
+    const functions = new LocalFunctions(
       functionSpecs.map(
         (spec) =>
           new LocalFunction({
@@ -159,8 +159,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           }),
       ),
     );
-    const localFunctions = functions;
-    stops.push(() => localFunctions.stop());
+    // Stopped after the bus has delivered what it holds (stops run last pushed first).
+    stops.push(() => functions.stop());
+    stops.push(() => bus.idle());
     // This process is no function: it seeds and (in tests) reads the table as an operator.
     Object.assign(process.env, operatorEnvironment({ config: options.config, endpoints, values }));
 
@@ -190,7 +191,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       defaultFamily: DEFAULT_ROUTE_FAMILY,
       corsAllowOrigins: values.corsAllowOrigins,
       port: options.port ?? 0,
-      invoke: (family, event) => localFunctions.get(family).invoke<APIGatewayProxyResultV2>(event),
+      invoke: (family, event) => functions.get(family).invoke<APIGatewayProxyResultV2>(event),
     });
     stops.push(() => closeServer(http.server));
 

@@ -84,7 +84,8 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     AdminCreateUser(input) {
       const username = String(input.Username ?? '');
       if (!username) throw new CognitoError('InvalidParameterException', 'Username is required');
-      if (users.has(username)) throw new CognitoError('UsernameExistsException', 'An account with the given email already exists.');
+      if (users.has(username))
+        throw new CognitoError('UsernameExistsException', 'An account with the given email already exists.');
       const attributes = Object.fromEntries(
         ((input.UserAttributes ?? []) as { Name: string; Value: string }[]).map((a) => [a.Name, a.Value]),
       );

@@ -100,44 +100,72 @@ export async function startLocalHttp(options: LocalHttpOptions): Promise<{ url: 
       }
     }
 
-    const now = new Date();
-    const query = url.searchParams;
-    const event: HttpEvent = {
-      version: '2.0',
-      routeKey: match ? routeKey(match.route) : '$default',
-      rawPath: url.pathname,
-      rawQueryString: url.search.slice(1),
+    const event = apiGatewayEvent({
+      method,
+      url,
       headers,
-      ...(query.size > 0 ? { queryStringParameters: joinRepeated(query) } : {}),
-      ...(match && Object.keys(match.params).length > 0 ? { pathParameters: match.params } : {}),
-      requestContext: {
-        accountId: '000000000000',
-        apiId: 'local',
-        domainName: headers.host ?? 'localhost',
-        domainPrefix: 'localhost',
-        http: {
-          method,
-          path: url.pathname,
-          protocol: 'HTTP/1.1',
-          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-          userAgent: headers['user-agent'] ?? '',
-        },
-        requestId: randomUUID(),
-        routeKey: match ? routeKey(match.route) : '$default',
-        stage: '$default',
-        time: now.toUTCString(),
-        timeEpoch: now.getTime(),
-        authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: claims ?? {}, scopes: [] } },
-      },
       ...(body.length > 0 ? { body: body.toString('utf8') } : {}),
-      isBase64Encoded: false,
-    };
+      ...(match ? { route: match.route, params: match.params } : {}),
+      ...(claims ? { claims } : {}),
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    });
     const family = match?.route.family ?? options.defaultFamily;
     writeResult(res, await options.invoke(family, event));
   }
 
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/** What API Gateway knows of a request once it has matched a route (or not: $default) and checked the token. */
+export interface GatewayRequest {
+  readonly method: string;
+  readonly url: URL;
+  /** Lower-case names. */
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+  readonly route?: AnyRoute;
+  readonly params?: Record<string, string>;
+  /** The JWT authorizer's claims (see `authorizerClaims`); none on public routes. */
+  readonly claims?: Record<string, string>;
+  readonly sourceIp?: string;
+}
+
+/** The payload format 2.0 event API Gateway hands the integration for a request. */
+export function apiGatewayEvent(request: GatewayRequest): HttpEvent {
+  const now = new Date();
+  const { url, headers, route, params } = request;
+  const key = route ? routeKey(route) : '$default';
+  return {
+    version: '2.0',
+    routeKey: key,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(url.searchParams.size > 0 ? { queryStringParameters: joinRepeated(url.searchParams) } : {}),
+    ...(params && Object.keys(params).length > 0 ? { pathParameters: params } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: request.method,
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: request.sourceIp ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: key,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: request.claims ?? {}, scopes: [] } },
+    },
+    ...(request.body !== undefined ? { body: request.body } : {}),
+    isBase64Encoded: false,
+  };
 }
 
 /** The HTTP API JWT authorizer passes claims as strings; arrays become "[a b]". */

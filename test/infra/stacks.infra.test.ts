@@ -53,7 +53,9 @@ const tableActions = (actions: string[]) =>
   actions.filter((a) => a.startsWith('dynamodb:') && !/Stream|Records|ShardIterator/.test(a)).sort();
 
 function functionResource(functionName: string): Resources[string] {
-  const fn = Object.values(resourcesOf(stateless, 'AWS::Lambda::Function')).find((f) => f.Properties.FunctionName === functionName);
+  const fn = Object.values(resourcesOf(stateless, 'AWS::Lambda::Function')).find(
+    (f) => f.Properties.FunctionName === functionName,
+  );
   expect(fn, functionName).toBeDefined();
   return fn!;
 }
@@ -241,10 +243,14 @@ describe('stateless stack: functions', () => {
     expect(assets.size).toBe(functionSpecs.length);
   });
 
-  it("gives every function exactly the variables its registry entry declares, no more, no fewer", () => {
+  it('gives every function exactly the variables its registry entry declares, no more, no fewer', () => {
     for (const spec of functionSpecs) {
       const variables = functionResource(`crm-dev-${spec.name}`).Properties.Environment.Variables as Record<string, unknown>;
-      expect(Object.keys(variables).sort(), spec.name).toEqual(declaredVariables(spec).map((v) => v.name).sort());
+      expect(Object.keys(variables).sort(), spec.name).toEqual(
+        declaredVariables(spec)
+          .map((v) => v.name)
+          .sort(),
+      );
     }
   });
 
@@ -279,7 +285,8 @@ describe('stateless stack: functions', () => {
     const statements = policyStatements(stateless, 'crm-dev-search');
     expect(tableActions(actionsOf(statements))).toEqual([...TABLE_READ].sort());
     const table = statements.find((s) => actionsOf([s]).includes('dynamodb:Query'))!;
-    for (const index of tableSpec.globalSecondaryIndexes) expect(JSON.stringify(table.Resource)).toContain(`/index/${index.indexName}`);
+    for (const index of tableSpec.globalSecondaryIndexes)
+      expect(JSON.stringify(table.Resource)).toContain(`/index/${index.indexName}`);
   });
 
   it('gives the consumers and the bootstrap only what they use', () => {
@@ -289,7 +296,10 @@ describe('stateless stack: functions', () => {
     for (const name of ['crm-dev-contact-status', 'crm-dev-bootstrap']) {
       const actions = actionsOf(policyStatements(stateless, name));
       expect(tableActions(actions), name).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
-      expect(actions.filter((a) => !a.startsWith('dynamodb:') && !LOGS_AND_XRAY.includes(a)), name).toEqual([]);
+      expect(
+        actions.filter((a) => !a.startsWith('dynamodb:') && !LOGS_AND_XRAY.includes(a)),
+        name,
+      ).toEqual([]);
       expect(JSON.stringify(functionResource(name).Properties.Environment.Variables.CURSOR_SECRET)).toContain('{{resolve:');
     }
   });

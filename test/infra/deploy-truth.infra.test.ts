@@ -1,0 +1,535 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { CloudFormationCustomResourceEvent, DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { declaredVariables, type FunctionSpec } from '#infra/functions.ts';
+import { startLocalCognito, type LocalCognito } from '#infra/local/cognito.ts';
+import { DevAuth } from '#infra/local/dev-auth.ts';
+import { ensureTable, localClient, startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
+import { endpointVariables, lambdaRuntimeVariables, LOCAL_CREDENTIALS, type LocalEndpoints } from '#infra/local/environment.ts';
+import { apiGatewayEvent, authorizerClaims } from '#infra/local/http-server.ts';
+import { freePort } from '#infra/local/ports.ts';
+import { allRoutes } from '#shared/families.ts';
+import { DynamoContactRepository } from '#shared/contacts/dynamodb.ts';
+import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
+import type { DomainEvent } from '#shared/kernel/events.ts';
+import type { AnyRoute } from '#shared/platform/http/contract.ts';
+import { routeKey } from '#shared/platform/http/contract.ts';
+import { CursorCodec } from '#shared/platform/dynamodb/cursor.ts';
+import { Table } from '#shared/platform/dynamodb/table.ts';
+import { OUTBOX_KIND, tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
+import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
+import {
+  RESOLVED_SECRET,
+  startBundle,
+  synthesizedFunctions,
+  type BundleProcess,
+  type SynthesizedFunction,
+} from './lambda-bundles.ts';
+
+// What `cdk deploy` would run, run: every function's synthesized bundle (cdk.out/asset.*)
+// in a fresh Node process with exactly the environment its template gives it (deploy-time
+// values resolved) plus the local endpoints and credentials. HTTP functions answer real
+// reads and writes on DynamoDB Local as the first admin, the consumers handle real events
+// taken from the outbox, the bootstrap answers CloudFormation on a local response URL. Then
+// each variable a function declares is dropped in turn (in memory, from the parsed template)
+// and the function must fail, naming it: a variable missing in AWS is missing here.
+
+const config = shippedConfig();
+const STAGE = config.stage;
+
+let crm: SynthesizedCrmApp;
+let functions: SynthesizedFunction[];
+let dynamo: DynamoDbLocal;
+let table: Table;
+let endpoints: LocalEndpoints;
+let cognito: LocalCognito;
+let cfn: { url: string; server: Server; answers: Record<string, any>[] };
+let bus: { url: string; server: Server; entries: Record<string, any>[] };
+let adminClaims: Record<string, string>;
+/** Records the probes make, shared by the probes that come after (ids of contacts, leads...). */
+const made: { contactId?: string; busyContactId?: string } = {};
+
+beforeAll(async () => {
+  crm = synthCrmApp(config);
+  functions = synthesizedFunctions(crm, STAGE, config.region);
+  dynamo = await startDynamoDbLocal({ port: await freePort() });
+  const tableName = functionNamed('bootstrap').variables.TABLE_NAME!;
+  await ensureTable(dynamo.endpoint, tableName);
+  table = new Table({
+    client: DynamoDBDocumentClient.from(localClient(dynamo.endpoint)),
+    name: tableName,
+    cursors: new CursorCodec(RESOLVED_SECRET),
+  });
+  cfn = await responseUrlServer();
+  bus = await eventBridgeStub(functionNamed('outbox-publisher').variables.EVENT_BUS_NAME!);
+  cognito = await startLocalCognito({ userPoolId: functionNamed('user-directory-sync').variables.USER_POOL_ID! });
+  endpoints = { dynamodb: dynamo.endpoint, eventbridge: bus.url, cognito: cognito.endpoint };
+}, 180_000);
+
+afterAll(async () => {
+  await cognito?.stop();
+  for (const server of [cfn?.server, bus?.server]) await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  await dynamo?.stop();
+  crm?.dispose();
+});
+
+function functionNamed(name: string): SynthesizedFunction {
+  const fn = functions.find((f) => f.spec.name === name);
+  if (!fn) throw new Error(`no synthesized function ${name}`);
+  return fn;
+}
+
+/** The template's variables (minus `drop`), Lambda's own, the local endpoints and credentials: nothing else. */
+function environmentOf(fn: SynthesizedFunction, drop?: string): Record<string, string> {
+  const variables = { ...fn.variables };
+  if (drop) delete variables[drop];
+  return {
+    ...lambdaRuntimeVariables(fn.functionName, config.region, fn.spec.memorySize ?? 1024),
+    ...LOCAL_CREDENTIALS,
+    ...endpointVariables(endpoints),
+    ...variables,
+  };
+}
+
+// --- probes: what each function is asked, and what it must answer -------------------------
+
+/** One fresh process of one bundle, and what went wrong in it. */
+class Probe {
+  /** Invocations that failed: errors, 5xx answers, FAILED to CloudFormation, batch item failures. */
+  readonly failures: string[] = [];
+  /** Answers that came back but were not what they should be. */
+  readonly problems: string[] = [];
+  readonly process: BundleProcess;
+
+  constructor(process: BundleProcess) {
+    this.process = process;
+    if (process.initError) this.failures.push(`init: ${process.initError.name}: ${process.initError.message}`);
+  }
+
+  async invoke(event: unknown): Promise<unknown> {
+    const answer = await this.process.invoke(event);
+    if (answer.type === 'error') {
+      this.failures.push(`${answer.error.name}: ${answer.error.message}`);
+      return undefined;
+    }
+    return answer.value;
+  }
+
+  check(ok: boolean, what: string): void {
+    if (!ok) this.problems.push(what);
+  }
+
+  /** An API Gateway v2 request to a route of the contracts (or $default), as the first admin. */
+  async http(
+    key: string,
+    options: { params?: Record<string, string>; query?: Record<string, string>; body?: unknown } = {},
+  ): Promise<{ status: number; body: any }> {
+    const route = key === '$default' ? undefined : routeNamed(key);
+    const path = route
+      ? route.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(options.params?.[name] ?? ''))
+      : '/no-such-path';
+    const url = new URL(`http://api.local${path}`);
+    for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.set(name, value);
+    const event = apiGatewayEvent({
+      method: route?.method ?? 'GET',
+      url,
+      headers: { host: 'api.local', 'content-type': 'application/json' },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      ...(route ? { route, params: options.params ?? {} } : {}),
+      ...(route && route.access !== 'public' ? { claims: adminClaims } : {}),
+    });
+    const result = (await this.invoke(event)) as { statusCode: number; body?: string } | undefined;
+    if (!result) return { status: 0, body: undefined };
+    const body = result.body ? JSON.parse(result.body) : undefined;
+    if (result.statusCode >= 500) this.failures.push(`${key}: ${result.statusCode} ${result.body ?? ''}`);
+    return { status: result.statusCode, body };
+  }
+
+  /** Expects a status; answers the body. */
+  async expectHttp(key: string, status: number, options: Parameters<Probe['http']>[1] = {}): Promise<any> {
+    const answer = await this.http(key, options);
+    this.check(answer.status === status, `${key}: expected ${status}, got ${answer.status} ${JSON.stringify(answer.body)}`);
+    return answer.body;
+  }
+}
+
+function routeNamed(key: string): AnyRoute {
+  const route = allRoutes.find((r) => routeKey(r) === key);
+  if (!route) throw new Error(`no route ${key}`);
+  return route;
+}
+
+let unique = 0;
+const next = () => `${Date.now().toString(36)}${unique++}`;
+
+/** A list whose key must check the cursor: a forged one is refused (422), which needs CURSOR_SECRET. */
+const refusesForgedCursor = (p: Probe, key: string, params?: Record<string, string>, cursor = 'forged.cursor') =>
+  p.expectHttp(key, 422, { query: { cursor }, ...(params ? { params } : {}) });
+
+/** Per HTTP family: a real read (and, where the family writes, a write) that uses each of its variables. */
+const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
+  platform: async (p) => {
+    const health = await p.expectHttp('GET /health', 200);
+    p.check(health?.status === 'ok', 'GET /health says ok');
+    await p.expectHttp('GET /openapi.json', 200);
+    await p.expectHttp('$default', 404);
+  },
+  identity: async (p) => {
+    const account = await p.expectHttp('GET /account', 200);
+    p.check(account?.name === config.account.company_name, `the account has the configured name (${account?.name})`);
+    await p.expectHttp('GET /users/self', 200);
+    await p.expectHttp('POST /users', 201, { body: { name: 'Probe User', email: `probe-${next()}@example.com`, role: 'user' } });
+    await refusesForgedCursor(p, 'GET /users');
+  },
+  contacts: async (p) => {
+    const contact = await p.expectHttp('POST /contacts', 201, { body: { last_name: `Probe ${next()}` } });
+    made.contactId ??= contact?.id;
+    await p.expectHttp('GET /contacts', 200);
+    await refusesForgedCursor(p, 'GET /contacts');
+  },
+  'custom-fields': async (p) => {
+    const params = { resource_type: 'contacts' };
+    await p.expectHttp('POST /custom_fields/{resource_type}', 201, { params, body: { name: `Probe ${next()}`, type: 'string' } });
+    await p.expectHttp('GET /custom_fields/{resource_type}', 200, { params });
+    await refusesForgedCursor(p, 'GET /custom_fields/{resource_type}', params);
+  },
+  deals: async (p) => {
+    const deal = await p.expectHttp('POST /deals', 201, { body: { name: `Probe ${next()}`, contact_id: made.contactId } });
+    p.check(deal?.currency === config.account.currency, `a new deal takes the account's currency (${deal?.currency})`);
+    await refusesForgedCursor(p, 'GET /deals');
+  },
+  leads: async (p) => {
+    const lead = await p.expectHttp('POST /leads', 201, { body: { last_name: `Probe ${next()}` } });
+    const conversion = await p.expectHttp('POST /leads/{id}/convert', 200, {
+      params: { id: lead?.id ?? 'none' },
+      body: { deal: { name: `Probe deal ${next()}` } },
+    });
+    p.check(conversion?.deal?.currency === config.account.currency, "a converted lead's deal takes the account's currency");
+    await refusesForgedCursor(p, 'GET /leads');
+  },
+  notes: async (p) => {
+    const target = { resource_type: 'contact', resource_id: made.contactId };
+    await p.expectHttp('POST /notes', 201, { body: { content: 'Probe note', ...target } });
+    await refusesForgedCursor(p, 'GET /notes');
+  },
+  tasks: async (p) => {
+    await p.expectHttp('POST /tasks', 201, { body: { content: 'Probe task' } });
+    // Tasks carry the instant "overdue" was judged at before the table's cursor.
+    await refusesForgedCursor(p, 'GET /tasks', undefined, `${Date.now()}~forged.cursor`);
+  },
+  pipelines: async (p) => {
+    const pipelines = await p.expectHttp('GET /pipelines', 200);
+    p.check(pipelines?.items?.[0]?.name === config.default_pipeline.name, 'the bootstrap made the default pipeline');
+    await refusesForgedCursor(p, 'GET /loss_reasons');
+  },
+  search: async (p) => {
+    // More hits than the limit: the page signs a next cursor (which search then drops).
+    const hits = await p.expectHttp('GET /search', 200, { query: { q: 'probe', limit: '1' } });
+    p.check(hits?.items?.length === 1, `search finds the probe records (${JSON.stringify(hits)})`);
+  },
+};
+
+/** The outbox events written so far (what the stream carries), oldest first. */
+async function outboxEvents(): Promise<{ item: Record<string, unknown>; event: DomainEvent }[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await table.client.send(new ScanCommand({ TableName: table.name, ExclusiveStartKey: start }));
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items
+    .filter((item) => item[tableSpec.kindAttribute] === OUTBOX_KIND)
+    .map((item) => ({ item, event: JSON.parse(String(item.event)) as DomainEvent }))
+    .sort((a, b) => a.event.metadata.occurred_at.localeCompare(b.event.metadata.occurred_at));
+}
+
+async function lastEvent(type: string, where: (event: DomainEvent) => boolean = () => true) {
+  const found = (await outboxEvents()).filter((e) => e.event.metadata.event_type === type && where(e.event)).at(-1);
+  if (!found) throw new Error(`no ${type} event in the outbox`);
+  return found;
+}
+
+/** EventBridge's envelope around a domain event, as a rule target receives it. */
+const envelope = (event: DomainEvent): EventBridgeEvent<string, DomainEvent> => ({
+  version: '0',
+  id: `probe-${next()}`,
+  'detail-type': event.metadata.event_type,
+  source: 'crm',
+  account: '123456789012',
+  time: event.metadata.occurred_at,
+  region: config.region,
+  resources: [],
+  detail: event,
+});
+
+let requestNumber = 0;
+const customResourceEvent = (RequestType: 'Create' | 'Update' | 'Delete') =>
+  ({
+    RequestType,
+    ResponseURL: `${cfn.url}/answer`,
+    StackId: `arn:aws:cloudformation:${config.region}:123456789012:stack/crm-${STAGE}-stateless/x`,
+    RequestId: `request-${++requestNumber}`,
+    LogicalResourceId: 'Bootstrap',
+    ResourceType: 'Custom::CrmBootstrap',
+    ServiceToken: `arn:aws:lambda:${config.region}:123456789012:function:crm-${STAGE}-bootstrap`,
+    ResourceProperties: { ServiceToken: 'x' },
+    ...(RequestType === 'Create' ? {} : { PhysicalResourceId: 'crm-bootstrap', OldResourceProperties: {} }),
+  }) as CloudFormationCustomResourceEvent;
+
+/** Per non-HTTP function: real events, and the effect each must have. */
+const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
+  bootstrap: async (p) => {
+    for (const type of ['Create', 'Update', 'Delete'] as const) {
+      const event = customResourceEvent(type);
+      await p.invoke(event);
+      const answer = cfn.answers.find((a) => a.RequestId === event.RequestId);
+      p.check(answer !== undefined, `${type}: CloudFormation got an answer`);
+      if (answer && answer.Status !== 'SUCCESS') p.failures.push(`${type}: ${answer.Status} ${answer.Reason}`);
+    }
+  },
+  'outbox-publisher': async (p) => {
+    const { item, event } = await lastEvent('contact.created');
+    const before = bus.entries.length;
+    const streamEvent: DynamoDBStreamEvent = {
+      Records: [
+        {
+          eventID: '1',
+          eventName: 'INSERT',
+          eventSource: 'aws:dynamodb',
+          awsRegion: config.region,
+          dynamodb: {
+            Keys: marshall({
+              [tableSpec.partitionKey]: item[tableSpec.partitionKey],
+              [tableSpec.sortKey]: item[tableSpec.sortKey],
+            }) as never,
+            NewImage: marshall(item, { removeUndefinedValues: true }) as never,
+            SequenceNumber: '100',
+            StreamViewType: 'NEW_AND_OLD_IMAGES',
+          },
+        },
+      ],
+    };
+    const out = (await p.invoke(streamEvent)) as { batchItemFailures?: unknown[] } | undefined;
+    if (out?.batchItemFailures?.length) p.failures.push(`batch item failures: ${JSON.stringify(out.batchItemFailures)}`);
+    const put = bus.entries.slice(before);
+    p.check(
+      put.some((e) => e.Source === 'crm' && JSON.parse(e.Detail).metadata.event_id === event.metadata.event_id),
+      `the bus got the event (${JSON.stringify(put)})`,
+    );
+  },
+  'contact-status': async (p) => {
+    // The contact with more deals than a page: its deals are paged (a cursor is signed).
+    const { event } = await lastEvent(
+      'deal.created',
+      (e) => (e.data as { contact_id?: string }).contact_id === made.busyContactId,
+    );
+    await p.invoke(envelope(event));
+    const contact = await new DynamoContactRepository(table).get(made.busyContactId!);
+    p.check(contact?.prospect_status === 'current', `the contact became a current prospect (${JSON.stringify(contact)})`);
+  },
+  'user-directory-sync': async (p) => {
+    const { event } = await lastEvent('user.created');
+    const email = (event.data as { email: string }).email;
+    const before = cognito.calls.length;
+    await p.invoke(envelope(event));
+    const calls = cognito.calls.slice(before);
+    p.check(
+      calls.some((c) => c.action === 'AdminCreateUser' && c.input.Username === email),
+      `Cognito got the invitation of ${email} (${JSON.stringify(calls)})`,
+    );
+  },
+};
+
+async function runProbe(fn: SynthesizedFunction, drop?: string): Promise<Probe> {
+  const probe = new Probe(await startBundle(fn, environmentOf(fn, drop)));
+  try {
+    const run = HTTP_PROBES[fn.spec.name] ?? EVENT_PROBES[fn.spec.name];
+    if (!run) throw new Error(`no probe for function ${fn.spec.name}: add one to deploy-truth.infra.test.ts`);
+    await run(probe);
+  } finally {
+    await probe.process.close();
+  }
+  return probe;
+}
+
+const expectHealthy = (probe: Probe) => {
+  expect(probe.failures, probe.process.logs()).toEqual([]);
+  expect(probe.problems, probe.process.logs()).toEqual([]);
+};
+
+// Order matters: the bootstrap makes the admin the HTTP probes act as; the records they make
+// are what the consumers and the publisher are then given.
+const HTTP_ORDER = [
+  'platform',
+  'identity',
+  'pipelines',
+  'contacts',
+  'custom-fields',
+  'deals',
+  'leads',
+  'notes',
+  'tasks',
+  'search',
+];
+
+describe('every synthesized bundle, with its template environment', () => {
+  it('lists a probe for every function of the template, and nothing else', () => {
+    expect(functions.map((f) => f.spec.name).sort()).toEqual([...Object.keys(HTTP_PROBES), ...Object.keys(EVENT_PROBES)].sort());
+    expect([...HTTP_ORDER].sort()).toEqual(Object.keys(HTTP_PROBES).sort());
+  });
+
+  it('bootstrap: answers SUCCESS to Create, Update and Delete on the response URL', async () => {
+    const probe = await runProbe(functionNamed('bootstrap'));
+    expectHealthy(probe);
+    expect(cfn.answers.map((a) => a.Status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
+    expect(cfn.answers[0]!.Data).toMatchObject({ first_admin: 'invited', pipeline: 'created' });
+    expect(cfn.answers[1]!.Data).toMatchObject({ first_admin: 'already_present', pipeline: 'already_present' });
+    expect(cfn.answers[2]!.Data).toEqual({});
+    const adminId = await new DynamoUserRepository(table).findIdByEmail(config.first_admin.email);
+    expect(adminId).toBeDefined();
+    const auth = DevAuth.ephemeral();
+    adminClaims = authorizerClaims(
+      await auth.verifier.verify(auth.token({ sub: adminId!, email: config.first_admin.email, role: 'admin' })),
+    );
+  });
+
+  for (const family of HTTP_ORDER) {
+    it(`${family}: answers its routes as the first admin, reading and writing DynamoDB Local`, async () => {
+      expectHealthy(await runProbe(functionNamed(family)));
+    });
+  }
+
+  it('deals: a contact with more deals than a page (for the consumer below)', async () => {
+    const probe = new Probe(await startBundle(functionNamed('deals'), environmentOf(functionNamed('deals'))));
+    const contact = await runProbe(functionNamed('contacts'));
+    expectHealthy(contact);
+    try {
+      made.busyContactId = (await outboxEvents())
+        .filter((e) => e.event.metadata.event_type === 'contact.created')
+        .at(-1)!.event.metadata.resource_id;
+      for (let i = 0; i < 101; i++) {
+        await probe.expectHttp('POST /deals', 201, { body: { name: `Busy ${i}`, contact_id: made.busyContactId } });
+      }
+    } finally {
+      await probe.process.close();
+    }
+    expectHealthy(probe);
+  });
+
+  for (const name of ['outbox-publisher', 'contact-status', 'user-directory-sync']) {
+    it(`${name}: handles a real event from the outbox`, async () => {
+      expectHealthy(await runProbe(functionNamed(name)));
+    });
+  }
+});
+
+/**
+ * Where today's handler falls back to a default instead of failing at init (the consumer
+ * rewrite is to require these): asserted as they are, so that fixing one fails here and
+ * removes its entry. "silent": the function succeeds without its effect; a RegExp: the
+ * failure it meets instead of naming the variable.
+ */
+const KNOWN_FALLBACKS: Record<string, Record<string, 'silent' | RegExp>> = {
+  // Falls back to the local stand-in directory: users are never invited.
+  'user-directory-sync': { USER_POOL_ID: 'silent' },
+  // Falls back to the bus name "crm", which EventBridge refuses.
+  'outbox-publisher': { EVENT_BUS_NAME: /Event bus crm does not exist/ },
+};
+
+/** Required variables: declared and not optional. */
+function requiredVariables(spec: FunctionSpec): string[] {
+  return declaredVariables(spec)
+    .filter((v) => v.optional === undefined)
+    .map((v) => v.name);
+}
+
+describe('dropping any one variable a function declares', () => {
+  it('declares nothing the template lacks, and marks what is optional with a reason', () => {
+    for (const fn of functions) {
+      expect(Object.keys(fn.variables).sort(), fn.spec.name).toEqual(
+        declaredVariables(fn.spec)
+          .map((v) => v.name)
+          .sort(),
+      );
+      for (const variable of declaredVariables(fn.spec))
+        if (variable.optional !== undefined) expect(variable.optional).not.toBe('');
+    }
+  });
+
+  for (const spec of ['bootstrap', ...HTTP_ORDER, 'outbox-publisher', 'contact-status', 'user-directory-sync']) {
+    it(`${spec}: fails clearly without each of its required variables`, async () => {
+      const fn = functionNamed(spec);
+      const required = requiredVariables(fn.spec);
+      for (const variable of required) {
+        const probe = await runProbe(fn, variable);
+        const evidence = [...probe.failures, probe.process.logs()].join('\n');
+        const fallback = KNOWN_FALLBACKS[spec]?.[variable];
+        if (fallback === 'silent') {
+          expect(probe.failures, `${spec} without ${variable} fails now: remove it from KNOWN_FALLBACKS`).toEqual([]);
+          expect(probe.problems.length, `${spec} without ${variable} has no effect`).toBeGreaterThan(0);
+          continue;
+        }
+        expect(probe.failures.length, `${spec} without ${variable} did not fail:\n${probe.problems.join('\n')}`).toBeGreaterThan(
+          0,
+        );
+        if (fallback) {
+          expect(evidence, `${spec} without ${variable} names it now: remove it from KNOWN_FALLBACKS`).not.toContain(variable);
+          expect(evidence).toMatch(fallback);
+          continue;
+        }
+        expect(evidence, `${spec} without ${variable}: the failure does not name it`).toContain(variable);
+      }
+    });
+  }
+});
+
+// --- local stand-ins of what CloudFormation and EventBridge answer -----------------------
+
+/** The pre-signed S3 URL CloudFormation gives a custom resource: records each PUT answer. */
+async function responseUrlServer(): Promise<{ url: string; server: Server; answers: Record<string, any>[] }> {
+  const answers: Record<string, any>[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      answers.push({ method: req.method, ...JSON.parse(body) });
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, answers };
+}
+
+/** PutEvents on EventBridge's JSON protocol, for one bus only: another name is refused as AWS does. */
+async function eventBridgeStub(busName: string): Promise<{ url: string; server: Server; entries: Record<string, any>[] }> {
+  const entries: Record<string, any>[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const input = JSON.parse(body) as { Entries: Record<string, any>[] };
+      const wrong = input.Entries.find((e) => e.EventBusName !== busName);
+      res.setHeader('content-type', 'application/x-amz-json-1.1');
+      if (wrong) {
+        res.statusCode = 400;
+        res.end(
+          JSON.stringify({ __type: 'ResourceNotFoundException', message: `Event bus ${wrong.EventBusName} does not exist.` }),
+        );
+        return;
+      }
+      entries.push(...input.Entries);
+      res.end(
+        JSON.stringify({
+          FailedEntryCount: 0,
+          Entries: input.Entries.map((_, i) => ({ EventId: `event-${entries.length + i}` })),
+        }),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, entries };
+}
