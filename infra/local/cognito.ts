@@ -103,7 +103,6 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       const user = userOf(input);
       const group = String(input.GroupName ?? '');
       if (!user.groups.includes(group)) user.groups.push(group);
-      log(`cognito: ${user.username} is in group ${group}`);
       return {};
     },
     AdminRemoveUserFromGroup(input) {

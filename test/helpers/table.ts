@@ -1,6 +1,9 @@
 import { inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { loadConfig } from '#infra/config/load.ts';
+import { functionSpec, type FunctionNeeds, type FunctionSpec } from '#infra/functions.ts';
 import { ensureTable } from '#infra/local/dynamodb-local.ts';
+import { localEnvironmentValues, localFunctionEnvironment, RUNTIME_VARIABLE_NAMES } from '#infra/local/environment.ts';
 import { Table, type RequestMeter } from '#shared/platform/dynamodb/table.ts';
 import { CursorCodec } from '#shared/platform/dynamodb/cursor.ts';
 import { dynamoDocumentClient } from '#shared/platform/dynamodb/client.ts';
@@ -8,23 +11,36 @@ import { dynamoDocumentClient } from '#shared/platform/dynamodb/client.ts';
 export const TEST_CURSOR_SECRET = 'test-cursor-secret-0123456789';
 
 /**
- * A fresh table for this test file in the shared DynamoDB Local, with the runtime variables
- * the handlers read pointed at it. Call before importing handler modules.
+ * What integration tests do in their own process: act as the record families' functions at
+ * once (write records, run their use cases and adapters), so they get those functions' needs.
  */
-export async function useTestTable(): Promise<{ tableName: string; endpoint: string; streamArn: string }> {
+const IN_PROCESS_NEEDS: FunctionNeeds = { table: 'readWrite', cursorSecret: true, config: ['accountDefaults'] };
+
+/**
+ * A fresh table for this test file in the shared DynamoDB Local, and this process's
+ * environment set as a function's would be, from the registry (infra/functions.ts) plus the
+ * local endpoint and credentials: `as` names the function (a test that imports its handler
+ * module); without it, the record families' needs. Every other runtime variable is removed,
+ * so a test needing one its function does not declare fails as the function would in AWS.
+ * Call before importing handler modules.
+ */
+export async function useTestTable(
+  options: { as?: string } = {},
+): Promise<{ tableName: string; endpoint: string; streamArn: string }> {
   const endpoint = inject('dynamoEndpoint');
   const tableName = `crm-test-${randomBytes(4).toString('hex')}`;
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-    TABLE_NAME: tableName,
-    CURSOR_SECRET: TEST_CURSOR_SECRET,
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-    CRM_VALIDATE_RESPONSES: 'true',
+  const config = loadConfig();
+  const spec: FunctionSpec = options.as
+    ? functionSpec(options.as)
+    : { name: 'test', kind: 'http', entry: '', description: 'integration tests', timeoutSeconds: 20, needs: IN_PROCESS_NEEDS };
+  const env = localFunctionEnvironment(spec, {
+    config,
+    endpoints: { dynamodb: endpoint },
+    values: localEnvironmentValues(config, { tableName, cursorSecret: TEST_CURSOR_SECRET, logLevel: 'ERROR' }),
+    settings: { validateResponses: true },
   });
+  for (const name of RUNTIME_VARIABLE_NAMES) delete process.env[name];
+  Object.assign(process.env, env);
   const { streamArn } = await ensureTable(endpoint, tableName);
   return { tableName, endpoint, streamArn };
 }
