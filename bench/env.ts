@@ -1,6 +1,6 @@
 import { RUNTIME_ENV } from '#shared/platform/runtime-env.ts';
 
-// The environment a CRM Lambda sees (CrmFunction in AWS, setRuntimeEnv in infra/local/cloud.ts),
+// One environment for every CRM Lambda of the bench (the union of what infra/functions.ts gives each),
 // with fake credentials and no endpoint unless one is given. Used for the init children and
 // for the in-process handlers of the request and overhead stages.
 
