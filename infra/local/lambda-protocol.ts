@@ -11,6 +11,8 @@ export interface WorkerData {
   readonly region: string;
   readonly accountId: string;
   readonly memorySize: number;
+  /** file: URLs of modules imported before the handler, in the sandbox (hooks such as a local policy check). */
+  readonly preload: readonly string[];
 }
 
 export interface SerializedError {

@@ -24,6 +24,7 @@ function serialize(error: unknown): { name: string; message: string; stack?: str
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 async function init(): Promise<Handler> {
+  for (const url of data.preload) await import(url);
   const module = (await import(data.entryUrl)) as { handler?: unknown };
   if (typeof module.handler !== 'function') throw new Error(`${data.entry} exports no function named "handler"`);
   return module.handler as Handler;

@@ -24,6 +24,8 @@ export interface LocalFunctionOptions {
   readonly env: Record<string, string>;
   readonly region: string;
   readonly accountId?: string;
+  /** Modules (file: URLs) the sandbox imports before the handler: hooks that must run inside it. */
+  readonly preload?: readonly string[];
 }
 
 /** An invocation error: the handler's error (or the init error) with its name and message kept. */
@@ -102,6 +104,7 @@ export class LocalFunction {
       region: options.region,
       accountId: options.accountId ?? '000000000000',
       memorySize: options.spec.memorySize ?? 1024,
+      preload: options.preload ?? [],
     };
     const worker = new Worker(WORKER_URL, {
       workerData: data,

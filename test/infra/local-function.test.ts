@@ -15,8 +15,14 @@ const spec: FunctionSpec = {
 };
 
 const started: LocalFunction[] = [];
-function probe(env: Record<string, string> = { PROBE_SETTING: 'on' }): LocalFunction {
-  const fn = new LocalFunction({ spec, functionName: 'crm-test-probe', env, region: 'eu-west-1' });
+function probe(env: Record<string, string> = { PROBE_SETTING: 'on' }, preload?: string[]): LocalFunction {
+  const fn = new LocalFunction({
+    spec,
+    functionName: 'crm-test-probe',
+    env,
+    region: 'eu-west-1',
+    ...(preload ? { preload } : {}),
+  });
   started.push(fn);
   return fn;
 }
@@ -79,6 +85,12 @@ describe('LocalFunction', () => {
     await fn.invoke({ action: 'env' });
     await expect(fn.invoke({ action: 'crash' })).rejects.toThrow('crm-test-probe: the runtime exited (code 3)');
     expect((await fn.invoke<Answer>({ action: 'env' })).invocations).toBe(1);
+  });
+
+  it('imports the preload modules inside the sandbox before the handler', async () => {
+    const hook = new URL('./fixtures/probe-preload.ts', import.meta.url).href;
+    const answer = await probe({ PROBE_SETTING: 'on' }, [hook]).invoke<Answer>({ action: 'env' });
+    expect(answer.env.PROBE_PRELOADED).toBe('yes');
   });
 
   it('refuses invocations once stopped', async () => {
