@@ -27,6 +27,18 @@ describe('OpenAPI responses', () => {
     }
   });
 
+  it('states the default order of every sortable list', () => {
+    const sortable = operations.filter((o) => ['listDeals', 'listLeads', 'listContacts'].includes(o.operationId));
+    expect(sortable).toHaveLength(3);
+    for (const o of sortable) {
+      const parameters = (o as unknown as { parameters: { name: string; schema: { description?: string } }[] }).parameters;
+      expect(parameters.find((p) => p.name === 'sort_order')?.schema.description, o.operationId).toMatch(/desc .* by default/);
+      expect(parameters.find((p) => p.name === 'sort_by')?.schema.description, o.operationId).toMatch(
+        /created_at \(the default\)/,
+      );
+    }
+  });
+
   it('lists no 409 for reads, which never conflict', () => {
     for (const o of operations.filter((o) => o.method === 'get')) expect(o.responses['409'], o.operationId).toBeUndefined();
   });
