@@ -42,7 +42,7 @@ import {
 const ACCOUNT = '000000000000';
 const REGION = 'eu-west-1';
 const SCOPE = { accountId: ACCOUNT, region: REGION };
-const credentials = { accessKeyId: 'local-contacts', secretAccessKey: 'local' };
+const credentials = { accessKeyId: 'localContacts', secretAccessKey: 'local' };
 
 let server: Server;
 let endpoint: string;
@@ -273,7 +273,7 @@ describe('the other services', () => {
     method,
     url,
     headers: {
-      authorization: `AWS4-HMAC-SHA256 Credential=local-x/20260101/${REGION}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+      authorization: `AWS4-HMAC-SHA256 Credential=localX/20260101/${REGION}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
       ...(target ? { 'x-amz-target': target } : {}),
     },
     body: Buffer.from(body),
@@ -331,7 +331,7 @@ describe('the other services', () => {
 
   it('reads the access key, region and service of the signature', async () => {
     const request = await wire(() => new EventBridgeClient(clientConfig()).send(new PutEventsCommand({ Entries: [] })));
-    expect(signedCredential(request)).toMatchObject({ accessKeyId: 'local-contacts', region: REGION, service: 'events' });
+    expect(signedCredential(request)).toMatchObject({ accessKeyId: 'localContacts', region: REGION, service: 'events' });
     expect(signedCredential({ url: '/', headers: {} })).toBeUndefined();
   });
 });

@@ -18,24 +18,29 @@ import type { FunctionPolicy } from './template-policies.ts';
 // A loopback proxy in front of one local AWS endpoint (DynamoDB Local, the local bus, the
 // Scheduler emulator, SES local...) that enforces each function's IAM policy, so a missing grant
 // fails on a laptop with the error AWS would give. The caller's identity is the access key id
-// of its SigV4 signature: function `<name>` signs with `local-<name>` (functionAccessKeyId).
+// of its SigV4 signature: each function signs with its own key (functionAccessKeyId).
 // Allowed requests go upstream byte for byte and the answer streams back; denied ones get the
 // service's AccessDenied answer. Request bodies are read whole first, because the resources
 // are in them (a DynamoDB request's TableName).
 
-/** The access key id a function's worker signs with: `local-<registry name>`. */
-export function functionAccessKeyId(functionName: string): string {
-  return `${FUNCTION_KEY_PREFIX}${functionName}`;
+/**
+ * The access key id function `name` signs with: "local" and its name in PascalCase, e.g.
+ * "localOutboxPublisher". Letters and digits only, because DynamoDB Local refuses any other
+ * access key id (UnrecognizedClientException) even without a gate in front of it.
+ */
+export function functionAccessKeyId(name: string): string {
+  return `local${name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('')}`;
 }
-
-export const FUNCTION_KEY_PREFIX = 'local-';
 
 /**
  * The local cloud's own key (table creation, seeding, test fixtures): requests signed with it
  * pass unchecked. Every other key that names no function is refused as AWS refuses an unknown
- * key, so an unassigned credential cannot slip through.
+ * key, so an unassigned credential cannot slip through. (No function's key is all lower case.)
  */
-export const LOCAL_ADMIN_ACCESS_KEY_ID = 'local-admin';
+export const LOCAL_ADMIN_ACCESS_KEY_ID = 'localadmin';
 
 export interface IamGateOptions {
   /** The service this gate fronts; requests signed for another are refused (a misrouted endpoint). */
@@ -75,6 +80,9 @@ export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
   const upstream = new URL(options.upstream);
   const agent = new Agent({ keepAlive: true });
   const admins = new Set(options.adminAccessKeyIds ?? [LOCAL_ADMIN_ACCESS_KEY_ID]);
+  const keys = [...options.policies.keys()].map(functionAccessKeyId);
+  const clash = keys.find((key, i) => keys.indexOf(key) !== i || admins.has(key));
+  if (clash) throw new Error(`two identities share the access key id ${clash}: rename a function`);
   const refusal = options.onRefusal ?? ((message: string) => console.error(`[iam-gate ${options.service}] ${message}`));
 
   const server = createServer((req, res) => {
@@ -101,10 +109,7 @@ export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
     }
     if (admins.has(credential.accessKeyId)) return forward(req, body, res);
 
-    const name = credential.accessKeyId.startsWith(FUNCTION_KEY_PREFIX)
-      ? credential.accessKeyId.slice(FUNCTION_KEY_PREFIX.length)
-      : undefined;
-    const policy = name === undefined ? undefined : options.policies.get(name);
+    const policy = [...options.policies.values()].find((p) => functionAccessKeyId(p.name) === credential.accessKeyId);
     if (!policy) {
       refusal(`access key ${credential.accessKeyId} names no function and is no admin key: refused`);
       return answer(

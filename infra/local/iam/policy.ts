@@ -96,33 +96,33 @@ const STRING_OPERATORS = new Set([
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
  */
 export function checkStatement(statement: Statement, supportedKeys: readonly string[] = SUPPORTED_CONDITION_KEYS): void {
-  const where = statement.Sid ? `statement "${statement.Sid}"` : 'a statement';
+  const where = statement.Sid ? `statement "${statement.Sid}": ` : '';
   const raw = statement as unknown as Record<string, unknown>;
   if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny') {
-    throw new UnsupportedPolicyError(`${where}: Effect must be "Allow" or "Deny", got ${JSON.stringify(raw.Effect)}`);
+    throw new UnsupportedPolicyError(`${where}Effect must be "Allow" or "Deny", got ${JSON.stringify(raw.Effect)}`);
   }
   if ('Principal' in raw || 'NotPrincipal' in raw) {
-    throw new UnsupportedPolicyError(`${where}: Principal/NotPrincipal belong to resource policies, not identity policies`);
+    throw new UnsupportedPolicyError(`${where}Principal/NotPrincipal belong to resource policies, not identity policies`);
   }
   if ((statement.Action === undefined) === (statement.NotAction === undefined)) {
-    throw new UnsupportedPolicyError(`${where}: exactly one of Action and NotAction is required`);
+    throw new UnsupportedPolicyError(`${where}exactly one of Action and NotAction is required`);
   }
   if ((statement.Resource === undefined) === (statement.NotResource === undefined)) {
-    throw new UnsupportedPolicyError(`${where}: exactly one of Resource and NotResource is required`);
+    throw new UnsupportedPolicyError(`${where}exactly one of Resource and NotResource is required`);
   }
   for (const action of list(statement.Action ?? statement.NotAction)) {
     if (typeof action !== 'string' || (action !== '*' && !/^[a-z0-9-]+:[A-Za-z0-9*?]+$/i.test(action))) {
       throw new UnsupportedPolicyError(
-        `${where}: ${JSON.stringify(action)} is not an action ("service:Action", wildcards allowed)`,
+        `${where}${JSON.stringify(action)} is not an action ("service:Action", wildcards allowed)`,
       );
     }
   }
   for (const resource of list(statement.Resource ?? statement.NotResource)) {
     if (typeof resource !== 'string') {
-      throw new UnsupportedPolicyError(`${where}: resource ${JSON.stringify(resource)} is not a string (unresolved intrinsic?)`);
+      throw new UnsupportedPolicyError(`${where}resource ${JSON.stringify(resource)} is not a string (unresolved intrinsic?)`);
     }
     if (/\$\{(?![*?$]\})/.test(resource)) {
-      throw new UnsupportedPolicyError(`${where}: policy variables (${resource}) are not evaluated locally`);
+      throw new UnsupportedPolicyError(`${where}policy variables (${resource}) are not evaluated locally`);
     }
   }
   const known = new Set(supportedKeys.map((k) => k.toLowerCase()));
@@ -130,18 +130,18 @@ export function checkStatement(statement: Statement, supportedKeys: readonly str
     const { base } = parseOperator(operator);
     if (!STRING_OPERATORS.has(base) && base !== 'Null') {
       throw new UnsupportedPolicyError(
-        `${where}: condition operator ${operator} is not evaluated locally (supported: ${[...STRING_OPERATORS, 'Null'].join(', ')}, with IfExists, ForAllValues:, ForAnyValue:)`,
+        `${where}condition operator ${operator} is not evaluated locally (supported: ${[...STRING_OPERATORS, 'Null'].join(', ')}, with IfExists, ForAllValues:, ForAnyValue:)`,
       );
     }
     for (const [key, values] of Object.entries(keys)) {
       if (!known.has(key.toLowerCase())) {
         throw new UnsupportedPolicyError(
-          `${where}: condition key ${key} is not in the local request context (supported: ${supportedKeys.join(', ')})`,
+          `${where}condition key ${key} is not in the local request context (supported: ${supportedKeys.join(', ')})`,
         );
       }
       for (const value of list(values)) {
         if (typeof value === 'string' && /\$\{(?![*?$]\})/.test(value)) {
-          throw new UnsupportedPolicyError(`${where}: policy variables (${value}) are not evaluated locally`);
+          throw new UnsupportedPolicyError(`${where}policy variables (${value}) are not evaluated locally`);
         }
       }
     }
