@@ -1,6 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CfnElement } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import sesLocalModule from 'aws-ses-v2-local';
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
@@ -19,6 +22,8 @@ import {
   ListStreamsCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SendEmailCommand, SendRawEmailCommand, SESClient } from '@aws-sdk/client-ses';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -45,6 +50,7 @@ import {
   type TemplateResourceRef,
 } from '#infra/local/iam/template-policies.ts';
 import { freePort } from '#infra/local/ports.ts';
+import { startLocalScheduler, type LocalScheduler } from '#infra/local/scheduler.ts';
 import { CognitoUserDirectory } from '#shared/identity/cognito.ts';
 import { EVENT_SOURCE, type DomainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
@@ -58,8 +64,13 @@ import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts
 
 // Least privilege on a laptop: every function's policy is read from the synthesized templates,
 // and its SDK calls, signed with its own access key, go through IAM gates in front of the real
-// DynamoDB Local and local bus. Cognito and SQS have no local emulator yet: a recording
-// loopback server stands behind their gates, so only the gate's decision is under test there.
+// DynamoDB Local, local bus, Scheduler emulator and SES local. Cognito and SQS have no local
+// emulator yet: a recording loopback server stands behind their gates, so only the gate's
+// decision is under test there.
+//
+// The stacks do not call bindScheduleGroup or bindMailer yet (no function schedules reminders
+// or sends mail today), so the synthesis binds them on "tasks" and "identity" through those
+// same CrmFunction methods: their grants are then exactly what the stacks will deploy.
 
 const ACCOUNT = '000000000000';
 const config = shippedConfig();
@@ -84,13 +95,26 @@ let busServer: Server;
 const delivered: BusEvent[] = [];
 let standIn: Server;
 const standInCalls: string[] = [];
-const gates: Record<'dynamodb' | 'events' | 'cognito-idp' | 'sqs', IamGate> = {} as never;
+const gates: Record<'dynamodb' | 'events' | 'cognito-idp' | 'sqs' | 'scheduler' | 'ses', IamGate> = {} as never;
 let userPoolId: string;
 let queueName: string;
+let reminderRoleArn: string;
+let scheduler: LocalScheduler;
+let ses: Server;
+const SCHEDULER_FUNCTION = 'tasks';
+const MAILER_FUNCTION = 'identity';
+const GROUP = `crm-${config.stage}`;
 const refusals: string[] = [];
 
 beforeAll(async () => {
-  crm = synthCrmApp(config);
+  let reminderRole: iam.Role | undefined;
+  crm = synthCrmApp(config, ({ stateful, stateless }) => {
+    reminderRole = new iam.Role(stateless, 'ProbeReminderTargetRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+    });
+    stateless.httpFunctions.get(SCHEDULER_FUNCTION)!.bindScheduleGroup(stateful.scheduleGroupName, reminderRole);
+    stateless.httpFunctions.get(MAILER_FUNCTION)!.bindMailer(stateful.configurationSet, config.email.sender_address);
+  });
   templates = templatesFromCloudAssembly(crm.outdir);
   dynamo = await startDynamoDbLocal({ port: await freePort() });
   streamArn = (await ensureTable(dynamo.endpoint, TABLE_NAME)).streamArn;
@@ -100,6 +124,11 @@ beforeAll(async () => {
   policies = new Map(functionPolicies(options));
   userPoolId = resolver.ref(crm.stateful.stackName, logicalIdOf(crm.stateful.stackName, 'AWS::Cognito::UserPool'));
   queueName = resolver.physicalName(crm.stateful.stackName, logicalIdOf(crm.stateful.stackName, 'AWS::SQS::Queue'));
+  reminderRoleArn = resolver.getAtt(
+    crm.stateless.stackName,
+    crm.stateless.getLogicalId(reminderRole!.node.defaultChild as CfnElement),
+    'Arn',
+  );
 
   bus = new LocalEventBus({ region: REGION });
   bus.addRule({ name: 'all', pattern: { source: [EVENT_SOURCE] }, target: async (event) => void delivered.push(event) });
@@ -122,13 +151,25 @@ beforeAll(async () => {
   gates.events = await startIamGate({ ...common, service: 'events', upstream: served.endpoint });
   gates['cognito-idp'] = await startIamGate({ ...common, service: 'cognito-idp', upstream: standInUrl });
   gates.sqs = await startIamGate({ ...common, service: 'sqs', upstream: standInUrl });
+
+  scheduler = await startLocalScheduler({ region: REGION, tickIntervalMs: 0, invoke: async () => undefined });
+  gates.scheduler = await startIamGate({ ...common, service: 'scheduler', upstream: scheduler.endpoint });
+  // CommonJS default export: under Node's ESM loader the function sits on `.default` (as in cloud.ts).
+  const sesLocal = ((sesLocalModule as unknown as { default?: typeof sesLocalModule }).default ??
+    sesLocalModule) as unknown as (c: { host: string; port: number }) => Promise<Server>;
+  const sesPort = await freePort();
+  ses = await sesLocal({ host: '127.0.0.1', port: sesPort });
+  gates.ses = await startIamGate({ ...common, service: 'ses', upstream: `http://127.0.0.1:${sesPort}` });
 });
 
 afterAll(async () => {
   for (const client of clients.values()) client.destroy();
   adminStreams?.destroy();
+  adminScheduler?.destroy();
   await Promise.all(Object.values(gates).map((gate) => gate?.stop()));
   await new Promise<void>((resolve) => (standIn ? standIn.close(() => resolve()) : resolve()));
+  await scheduler?.stop();
+  await new Promise<void>((resolve) => (ses ? (ses.closeAllConnections(), ses.close(() => resolve())) : resolve()));
   await bus?.idle();
   await new Promise<void>((resolve) => (busServer ? busServer.close(() => resolve()) : resolve()));
   await dynamo?.stop();
@@ -148,9 +189,14 @@ function client<T extends { destroy(): void }>(kind: string, fn: string, make: (
   const key = `${kind}/${fn}`;
   if (!clients.has(key)) {
     const credentials = { accessKeyId: functionAccessKeyId(fn), secretAccessKey: 'local' };
-    const endpoint = { dynamodb: gates.dynamodb, streams: gates.dynamodb, events: gates.events, cognito: gates['cognito-idp'] }[
-      kind
-    ]!.endpoint;
+    const endpoint = {
+      dynamodb: gates.dynamodb,
+      streams: gates.dynamodb,
+      events: gates.events,
+      cognito: gates['cognito-idp'],
+      scheduler: gates.scheduler,
+      ses: gates.ses,
+    }[kind]!.endpoint;
     clients.set(key, make({ endpoint, region: REGION, credentials, maxAttempts: 1 }));
   }
   return clients.get(key) as T;
@@ -159,6 +205,15 @@ const doc = (fn: string) => client('dynamodb', fn, (c) => DynamoDBDocumentClient
 const streams = (fn: string) => client('streams', fn, (c) => new DynamoDBStreamsClient(c));
 const events = (fn: string) => client('events', fn, (c) => new EventBridgeClient(c));
 const cognito = (fn: string) => client('cognito', fn, (c) => new CognitoIdentityProviderClient(c));
+const schedules = (fn: string) => client('scheduler', fn, (c) => new SchedulerClient(c));
+const mailer = (fn: string) => client('ses', fn, (c) => new SESClient(c));
+let adminScheduler: SchedulerClient | undefined;
+const adminSchedules = () =>
+  (adminScheduler ??= new SchedulerClient({
+    endpoint: scheduler.endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  }));
 /** Straight to DynamoDB Local, to set up what a probe needs (shard ids, iterators). */
 let adminStreams: DynamoDBStreamsClient | undefined;
 const admin = () =>
@@ -196,9 +251,19 @@ interface Probe {
   /** What IAM checks for the call, as the template would name it. */
   readonly needs: readonly (readonly [action: string, resource: string])[];
   readonly call: (fn: string) => Promise<unknown>;
-  /** The error name the SDK gives a denial (SQS names Query error codes). */
+  /** The error name the SDK gives a denial (SQS and SES v1 name Query error codes). */
   readonly deniedAs?: string;
+  /** The denial's message, when the service words it its own way. */
+  readonly denial?: (principal: string, action: string, resource: string) => string;
 }
+
+/** SES v1 words its denials its own way. */
+const sesDenial = (principal: string, action: string, resource: string) =>
+  `User \`${principal}' is not authorized to perform \`${action}' on resource \`${resource}'`;
+
+/** IAM's wording (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html). */
+const iamDenial = (principal: string, action: string, resource: string) =>
+  `User: ${principal} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`;
 
 let sequence = 0;
 const freshKey = () => ({ pk: `PROBE#${++sequence}`, sk: 'PROBE' });
@@ -353,12 +418,101 @@ const probes: Probe[] = [
     needs: [[`sqs:${operation}`, '<queue>']],
     call: (fn) => sqs(fn, operation, { QueueUrl: `http://127.0.0.1/${ACCOUNT}/${queueName}`, MessageBody: '{}' }),
     deniedAs: 'AccessDenied',
+    denial: (principal, action, resource) => iamDenial(principal, action.toLowerCase(), resource),
   })),
   {
     name: 'SQS GetQueueUrl',
     needs: [['sqs:GetQueueUrl', '<queue>']],
     call: (fn) => sqs(fn, 'GetQueueUrl', { QueueName: queueName }),
     deniedAs: 'AccessDenied',
+    denial: (principal, action, resource) => iamDenial(principal, action.toLowerCase(), resource),
+  },
+  {
+    name: 'CreateSchedule',
+    needs: [
+      ['scheduler:CreateSchedule', '<schedules>'],
+      ['iam:PassRole', '<reminder role>'],
+    ],
+    call: async (fn) => {
+      await schedules(fn).send(
+        new CreateScheduleCommand({
+          Name: 'probe',
+          GroupName: GROUP,
+          ScheduleExpression: 'at(2099-01-01T00:00:00)',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          Target: { Arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:crm-${config.stage}-reminder`, RoleArn: reminderRoleArn },
+        }),
+      );
+      expect(scheduler.schedules().map((s) => s.arn)).toContain(`arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${GROUP}/probe`);
+      await adminSchedules().send(new DeleteScheduleCommand({ Name: 'probe', GroupName: GROUP }));
+    },
+  },
+  {
+    name: 'DeleteSchedule',
+    needs: [['scheduler:DeleteSchedule', '<schedules>']],
+    call: (fn) =>
+      schedules(fn)
+        .send(new DeleteScheduleCommand({ Name: 'probe', GroupName: GROUP }))
+        .catch((error: Error) => {
+          // Authorized, and answered by the emulator: there is no such schedule.
+          if (error.name !== 'ResourceNotFoundException') throw error;
+        }),
+  },
+  {
+    name: 'SES SendEmail',
+    needs: [
+      ['ses:SendEmail', `arn:aws:ses:${REGION}:${ACCOUNT}:identity/${config.email.sender_address}`],
+      ['ses:SendEmail', `arn:aws:ses:${REGION}:${ACCOUNT}:configuration-set/${GROUP}`],
+    ],
+    call: (fn) =>
+      mailer(fn).send(
+        new SendEmailCommand({
+          Source: config.email.sender_address,
+          Destination: { ToAddresses: ['ada@example.org'] },
+          Message: { Subject: { Data: 'probe' }, Body: { Text: { Data: 'probe' } } },
+          ConfigurationSetName: GROUP,
+        }),
+      ),
+    deniedAs: 'AccessDenied',
+    denial: sesDenial,
+  },
+  {
+    name: 'SES SendRawEmail',
+    needs: [
+      ['ses:SendRawEmail', `arn:aws:ses:${REGION}:${ACCOUNT}:identity/${config.email.sender_address}`],
+      ['ses:SendRawEmail', `arn:aws:ses:${REGION}:${ACCOUNT}:configuration-set/${GROUP}`],
+    ],
+    call: (fn) =>
+      mailer(fn).send(
+        new SendRawEmailCommand({
+          RawMessage: {
+            Data: Buffer.from(`From: ${config.email.sender_address}\r\nTo: ada@example.org\r\nSubject: probe\r\n\r\nprobe`),
+          },
+          ConfigurationSetName: GROUP,
+        }),
+      ),
+    deniedAs: 'AccessDenied',
+    denial: sesDenial,
+  },
+  {
+    // Sent as the domain's identity, which AWS checks when the address is not verified itself.
+    name: 'SES SendEmail as the domain identity',
+    needs: [
+      ['ses:SendEmail', `arn:aws:ses:${REGION}:${ACCOUNT}:identity/${config.email.sender_address.split('@')[1]}`],
+      ['ses:SendEmail', `arn:aws:ses:${REGION}:${ACCOUNT}:configuration-set/${GROUP}`],
+    ],
+    call: (fn) =>
+      mailer(fn).send(
+        new SendEmailCommand({
+          Source: config.email.sender_address,
+          SourceArn: `arn:aws:ses:${REGION}:${ACCOUNT}:identity/${config.email.sender_address.split('@')[1]}`,
+          Destination: { ToAddresses: ['ada@example.org'] },
+          Message: { Subject: { Data: 'probe' }, Body: { Text: { Data: 'probe' } } },
+          ConfigurationSetName: GROUP,
+        }),
+      ),
+    deniedAs: 'AccessDenied',
+    denial: sesDenial,
   },
 ];
 
@@ -368,6 +522,9 @@ function needsOf(probe: Probe): [string, string][] {
     '<stream>': `${TABLE}/stream/${streamArn.slice(streamArn.lastIndexOf('/') + 1)}`,
     '<pool>': `arn:aws:cognito-idp:${REGION}:${ACCOUNT}:userpool/${userPoolId}`,
     '<queue>': `arn:aws:sqs:${REGION}:${ACCOUNT}:${queueName}`,
+    // A schedule of the reminder group (the grant is on ".../schedule/<group>/*").
+    '<schedules>': `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${GROUP}/probe`,
+    '<reminder role>': reminderRoleArn,
   };
   return probe.needs.map(([action, resource]) => [action, resources[resource] ?? resource]);
 }
@@ -407,9 +564,6 @@ function granted(statements: readonly Statement[], action: string, resource: str
   );
 }
 
-const expectedDenial = (policy: FunctionPolicy, action: string, resource: string) =>
-  `User: ${policy.principalArn} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`;
-
 /** Runs the probe as `fn` and answers a mismatch with what the oracle expects, or undefined. */
 async function check(fn: string, probe: Probe, statements: readonly Statement[]): Promise<string | undefined> {
   const policy = policies.get(fn)!;
@@ -420,11 +574,7 @@ async function check(fn: string, probe: Probe, statements: readonly Statement[])
   } catch (error) {
     const { name, message } = error as Error;
     if (!missing) return `${fn} ${probe.name}: granted, but failed with ${name}: ${message}`;
-    const expected = expectedDenial(
-      policy,
-      missing[0].toLowerCase().startsWith('sqs:') ? missing[0].toLowerCase() : missing[0],
-      missing[1],
-    );
+    const expected = (probe.denial ?? iamDenial)(policy.principalArn, missing[0], missing[1]);
     if (name !== (probe.deniedAs ?? 'AccessDeniedException') || message !== expected) {
       return `${fn} ${probe.name}: expected AccessDenied "${expected}", got ${name}: ${message}`;
     }
@@ -486,6 +636,27 @@ describe('the gate, with the real SDK clients', () => {
     expect((await doc(fn).send(new GetCommand({ TableName: TABLE_NAME, Key: key }))).Item).toEqual({ ...key, n: 1 });
   });
 
+  it('forwards requests and answers byte for byte', async () => {
+    const fn = [...policies.values()].find((p) => granted(p.statements, 'dynamodb:GetItem', TABLE))!.name;
+    const key = freshKey();
+    await doc(fn).send(new PutCommand({ TableName: TABLE_NAME, Item: { ...key, blob: 'x'.repeat(300_000) } }));
+    const request = {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.GetItem',
+        authorization: `AWS4-HMAC-SHA256 Credential=${functionAccessKeyId(fn)}/20260101/${REGION}/dynamodb/aws4_request, SignedHeaders=host, Signature=0`,
+      },
+      body: JSON.stringify({ TableName: TABLE_NAME, Key: { pk: { S: key.pk }, sk: { S: key.sk } } }),
+    };
+    const direct = await fetch(dynamo.endpoint, request);
+    const gated = await fetch(gates.dynamodb.endpoint, request);
+    expect([gated.status, gated.headers.get('content-type')]).toEqual([direct.status, direct.headers.get('content-type')]);
+    const [expected, received] = await Promise.all([direct.text(), gated.text()]);
+    expect(received.length).toBeGreaterThan(300_000);
+    expect(received).toBe(expected);
+  });
+
   it('lets the admin key through, and refuses unknown keys, unmapped operations and misrouted services loudly', async () => {
     const as = (accessKeyId: string) =>
       new DynamoDBClient({
@@ -533,7 +704,7 @@ describe('removing any one grant fails', () => {
   // endpoint serves them: the only grants that no local call can exercise.
   const UNEXERCISED = /^(logs|xray):/;
 
-  for (const fn of ['contacts', 'outbox-publisher', 'user-directory-sync']) {
+  for (const fn of ['outbox-publisher', 'user-directory-sync', SCHEDULER_FUNCTION, MAILER_FUNCTION]) {
     it(`${fn}: dropping a statement, or one action or resource of it, denies the calls it covered`, async () => {
       const original = policies.get(fn)!;
       const covered = probes.filter((p) => needsOf(p).every(([a, r]) => granted(original.statements, a, r)));
