@@ -657,6 +657,31 @@ describe('the gate, with the real SDK clients', () => {
     expect(received).toBe(expected);
   });
 
+  it('evaluates conditions on the caller, and answers an explicit deny as AWS words it', async () => {
+    const contacts = policies.get('contacts')!;
+    const denyGetItemTo = (roleArn: string): Statement => ({
+      Effect: 'Deny',
+      Action: 'dynamodb:GetItem',
+      Resource: '*',
+      Condition: { ArnEquals: { 'aws:PrincipalArn': roleArn }, StringEquals: { 'aws:PrincipalType': 'AssumedRole' } },
+    });
+    const get = () => doc('contacts').send(new GetCommand({ TableName: TABLE_NAME, Key: freshKey() }));
+    try {
+      policies.set('contacts', {
+        ...contacts,
+        statements: [...contacts.statements, denyGetItemTo(policies.get('deals')!.roleArn)],
+      });
+      await expect(get()).resolves.toBeDefined();
+      policies.set('contacts', { ...contacts, statements: [...contacts.statements, denyGetItemTo(contacts.roleArn)] });
+      await expect(get()).rejects.toMatchObject({
+        name: 'AccessDeniedException',
+        message: `User: ${contacts.principalArn} is not authorized to perform: dynamodb:GetItem on resource: ${TABLE} with an explicit deny in an identity-based policy`,
+      });
+    } finally {
+      policies.set('contacts', contacts);
+    }
+  });
+
   it('lets the admin key through, and refuses unknown keys, unmapped operations and misrouted services loudly', async () => {
     const as = (accessKeyId: string) =>
       new DynamoDBClient({

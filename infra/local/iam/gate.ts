@@ -127,8 +127,14 @@ export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
       refusal(`${policy.name}: ${message}`);
       return answer(res, errorAnswer(options.service, protocol, 'UnmappedOperation', message));
     }
+    // Who calls: a Lambda function's role session (the global keys AWS sets for it).
+    const principal = {
+      'aws:PrincipalArn': policy.roleArn,
+      'aws:PrincipalAccount': options.scope.accountId,
+      'aws:PrincipalType': 'AssumedRole',
+    };
     for (const access of described.accesses) {
-      const decision = evaluate(policy.statements, access);
+      const decision = evaluate(policy.statements, { ...access, context: { ...principal, ...access.context } });
       if (decision.effect !== 'allow') {
         options.onDecision?.({ function: policy.name, request: described, denied: { access, decision } });
         return answer(res, accessDenied(described, policy.principalArn, access, decision.effect));

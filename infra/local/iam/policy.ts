@@ -73,7 +73,7 @@ export const SUPPORTED_CONDITION_KEYS: readonly string[] = [
   'events:detail-type',
 ];
 
-const STRING_OPERATORS = new Set([
+const SUPPORTED_OPERATORS = new Set([
   'StringEquals',
   'StringNotEquals',
   'StringEqualsIgnoreCase',
@@ -128,9 +128,9 @@ export function checkStatement(statement: Statement, supportedKeys: readonly str
   const known = new Set(supportedKeys.map((k) => k.toLowerCase()));
   for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
     const { base } = parseOperator(operator);
-    if (!STRING_OPERATORS.has(base) && base !== 'Null') {
+    if (!SUPPORTED_OPERATORS.has(base) && base !== 'Null') {
       throw new UnsupportedPolicyError(
-        `${where}condition operator ${operator} is not evaluated locally (supported: ${[...STRING_OPERATORS, 'Null'].join(', ')}, with IfExists, ForAllValues:, ForAnyValue:)`,
+        `${where}condition operator ${operator} is not evaluated locally (supported: ${[...SUPPORTED_OPERATORS, 'Null'].join(', ')}, with IfExists, ForAllValues:, ForAnyValue:)`,
       );
     }
     for (const [key, values] of Object.entries(keys)) {
