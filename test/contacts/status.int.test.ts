@@ -23,7 +23,7 @@ import { useTestTable } from '#test/helpers/table.ts';
 // contacts on DynamoDB Local: statuses recomputed from every deal of the contact. The runtime
 // adapters read the environment when first called; the handler module, when imported.
 
-type Handler = (event: EventBridgeEvent<string, DomainEvent>) => Promise<void>;
+type Handler = (event: EventBridgeEvent<string, DomainEvent>) => Promise<unknown>;
 let handler: Handler;
 let rep: Principal;
 let stages: Record<string, string>;
