@@ -5,7 +5,7 @@ import * as z from 'zod/mini';
 import { domainEvent, type DomainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import { dynamoDocumentClient } from '#shared/platform/dynamodb/client.ts';
-import { MalformedEventError } from '#shared/platform/consumers/envelope.ts';
+import { MalformedEventError } from '#shared/platform/consumers/errors.ts';
 import { eventHandler, scheduledHandler, type BusEvent } from '#shared/platform/consumers/events.ts';
 import {
   consumedMarkerKey,

@@ -10,7 +10,7 @@ import type {
 } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { logger } from '#shared/platform/observability.ts';
-import { issuesOf, MalformedEventError } from './envelope.ts';
+import { issuesOf, MalformedEventError } from './errors.ts';
 import { endInvocation, startInvocation } from './invocation.ts';
 
 // The entry shape of consumers that get batches: DynamoDB stream batches (streamHandler) and

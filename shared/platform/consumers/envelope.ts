@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import type { DomainEvent } from '#shared/kernel/events.ts';
+import { issuesOf, MalformedEventError } from './errors.ts';
 
 // The typed parse of a domain event envelope (shared/kernel/events.ts) as a consumer gets it.
 // The envelope is checked field by field; `data` by the consumer's own schema when it gives
@@ -39,16 +40,6 @@ export function envelopeSchema(data?: DataSchema) {
   });
 }
 
-/** A delivery that is not a domain event envelope; `issues` name the fields, never their values. */
-export class MalformedEventError extends Error {
-  override readonly name = 'MalformedEventError';
-  readonly issues: readonly string[];
-  constructor(message: string, issues: readonly string[]) {
-    super(issues.length > 0 ? `${message}: ${issues.join('; ')}` : message);
-    this.issues = issues;
-  }
-}
-
 /**
  * Parses `detail` (what EventBridge hands a rule target as `event.detail`) as a domain event.
  * @throws MalformedEventError naming each bad field (`metadata.event_id: ...`).
@@ -60,9 +51,4 @@ export function parseEnvelope<S extends DataSchema | undefined>(
   const result = schema.safeParse(detail);
   if (!result.success) throw new MalformedEventError('not a domain event envelope', issuesOf(result.error));
   return result.data as unknown as DomainEvent<DataOf<S>>;
-}
-
-/** "path: message" for each issue of a zod error. */
-export function issuesOf(error: z.core.$ZodError): string[] {
-  return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
 }

@@ -4,7 +4,8 @@ import type { DomainEvent } from '#shared/kernel/events.ts';
 import { dynamoDocumentClient } from '#shared/platform/dynamodb/client.ts';
 import { logger } from '#shared/platform/observability.ts';
 import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
-import { envelopeSchema, issuesOf, MalformedEventError, parseEnvelope, type DataOf, type DataSchema } from './envelope.ts';
+import { envelopeSchema, parseEnvelope, type DataOf, type DataSchema } from './envelope.ts';
+import { issuesOf, MalformedEventError } from './errors.ts';
 import { endInvocation, startInvocation, type Counts } from './invocation.ts';
 import { MarkerStore, runOnce, type OnceOutcome } from './markers.ts';
 
