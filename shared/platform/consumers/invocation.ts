@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { logger, metrics } from '#shared/platform/observability.ts';
+import { consumerMetrics as metrics, logger } from '#shared/platform/observability.ts';
 
 // What every consumer invocation does around its work: fresh logger keys naming the consumer
 // (and the Lambda context when there is one: the local cloud and tests may call without),
