@@ -177,6 +177,10 @@ describe('eventHandler dedupe on event_id', () => {
     expect(Number(marker!.lease_until) - before).toBeLessThan(21_000);
   });
 
+  it('refuses, when it is made, a consumer name that cannot sit in a marker key', () => {
+    expect(() => eventHandler({ name: 'Contact Status', markers }, async () => undefined)).toThrow(/kebab-case/);
+  });
+
   it('runs every delivery when dedupe is off', async () => {
     let runs = 0;
     const handler = eventHandler({ name: 'no-dedupe', dedupe: false }, async () => void runs++);

@@ -7,7 +7,7 @@ import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
 import { envelopeSchema, parseEnvelope, type DataOf, type DataSchema } from './envelope.ts';
 import { issuesOf, MalformedEventError } from './errors.ts';
 import { endInvocation, startInvocation, type Counts } from './invocation.ts';
-import { MarkerStore, runOnce, type OnceOutcome } from './markers.ts';
+import { checkConsumerName, MarkerStore, runOnce, type OnceOutcome } from './markers.ts';
 
 // The entry shape of consumers that get one delivery per invocation, as httpHandler is for
 // HTTP: EventBridge rule targets (eventHandler) and EventBridge Scheduler targets
@@ -65,6 +65,7 @@ export function eventHandler<S extends DataSchema | undefined = undefined>(
   options: EventHandlerOptions<S>,
   run: (event: DomainEvent<DataOf<S>>, delivery: EventDelivery) => Promise<unknown>,
 ): (busEvent: BusEvent, context?: Context) => Promise<ConsumerOutcome> {
+  checkConsumerName(options.name);
   const schema = envelopeSchema(options.data);
   const markers = options.dedupe === false ? undefined : (options.markers ?? tableMarkers());
   return async (busEvent, context) => {
@@ -119,6 +120,7 @@ export function scheduledHandler<S extends z.ZodMiniType>(
   options: ScheduledHandlerOptions<S>,
   run: (payload: z.output<S>, context: Context | undefined) => Promise<unknown>,
 ): (input: unknown, context?: Context) => Promise<ConsumerOutcome> {
+  checkConsumerName(options.name);
   const markers = options.deliveryId ? (options.markers ?? tableMarkers()) : undefined;
   return async (input, context) => {
     const counts = startInvocation(options.name, context);

@@ -37,6 +37,15 @@ export const MARKER_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 const CONSUMER_NAME = /^[a-z0-9][a-z0-9-]*$/;
 
+/**
+ * Checks a consumer's name (part of its markers' keys): kebab-case, as function names are.
+ * @throws Error naming the bad name.
+ */
+export function checkConsumerName(name: string): string {
+  if (!CONSUMER_NAME.test(name)) throw new Error(`consumer name "${name}" must be kebab-case`);
+  return name;
+}
+
 /** What a claim found. */
 export type Claim =
   | { readonly state: 'claimed'; readonly token: string }
@@ -71,7 +80,7 @@ export class MarkerStore {
    * `note` is stored on the marker for whoever reads the table (e.g. the event type).
    */
   async claim(consumer: string, deliveryId: string, leaseMs: number, note: Record<string, string> = {}): Promise<Claim> {
-    if (!CONSUMER_NAME.test(consumer)) throw new Error(`consumer name "${consumer}" must be kebab-case`);
+    checkConsumerName(consumer);
     if (deliveryId === '') throw new Error('a delivery id must not be empty');
     const now = this.#now();
     const token = randomUUID();
