@@ -11,7 +11,15 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import type { DomainError } from '#shared/kernel/errors.ts';
-import { INDEX, indexAttributes, KEY_ATTRIBUTES, OUTBOX_KIND, OUTBOX_TTL_SECONDS, tableSpec, type IndexName } from './table-spec.ts';
+import {
+  INDEX,
+  indexAttributes,
+  KEY_ATTRIBUTES,
+  OUTBOX_KIND,
+  OUTBOX_TTL_SECONDS,
+  tableSpec,
+  type IndexName,
+} from './table-spec.ts';
 import { bindQuery, type CursorCodec, type CursorState, type Position } from './cursor.ts';
 import { indexKeys, indexPartitions, tableKeys, tablePartition } from './partitions.ts';
 
