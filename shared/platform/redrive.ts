@@ -148,6 +148,36 @@ function eventOf(item: Item): DomainEvent {
   return JSON.parse(item.event as string) as DomainEvent;
 }
 
+/** How far before a stream batch's first arrival its events may have occurred (the request's own time). */
+const STREAM_MARGIN_MS = 5 * 60_000;
+
+/**
+ * What a message of an on-failure queue or DLQ points at: the event of a Lambda asynchronous
+ * invocation record (`requestPayload` is the bus event) or of an EventBridge rule DLQ message
+ * (the bus event itself); or, for an event source mapping's stream batch record
+ * (`DDBStreamBatchInfo`), the window its events occurred in. Undefined for anything else.
+ */
+export function failureRecordTarget(body: string): { eventId: string } | { from: Date; to: Date } | undefined {
+  let record: {
+    requestPayload?: { detail?: { metadata?: { event_id?: unknown } } };
+    detail?: { metadata?: { event_id?: unknown } };
+    DDBStreamBatchInfo?: { approximateArrivalOfFirstRecord?: string; approximateArrivalOfLastRecord?: string };
+  };
+  try {
+    record = JSON.parse(body) as typeof record;
+  } catch {
+    return undefined;
+  }
+  if (typeof record !== 'object' || record === null) return undefined;
+  const eventId = (record.requestPayload?.detail ?? record.detail)?.metadata?.event_id;
+  if (typeof eventId === 'string' && eventId !== '') return { eventId };
+  const batch = record.DDBStreamBatchInfo;
+  const first = Date.parse(batch?.approximateArrivalOfFirstRecord ?? '');
+  const last = Date.parse(batch?.approximateArrivalOfLastRecord ?? '');
+  if (Number.isNaN(first) || Number.isNaN(last)) return undefined;
+  return { from: new Date(first - STREAM_MARGIN_MS), to: new Date(last) };
+}
+
 const isoDate = z
   .string()
   .check(z.refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO 8601 date-time, e.g. 2026-12-01T00:00:00Z'));

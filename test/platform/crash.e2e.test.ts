@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '#infra/build/bundle.ts';
@@ -24,7 +24,7 @@ import { startTestCloud } from '#test/helpers/local-cloud.ts';
 // a restart on the same data, and then every committed change's consumer effect (the deal's
 // contact becomes a customer, through outbox → stream → bus → contact-status) happens, and
 // happens once. Then the other half of the promise: a consumer that throws gets the event in
-// its on-failure queue, and `npm run redrive` replays it.
+// its on-failure queue, and `npm run redrive` replays it (from the queue, by id, by window).
 
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
@@ -281,17 +281,33 @@ describe('a consumer that throws', () => {
       const updatesBefore = (await contactUpdates(dataDir)).get(contact.id);
 
       healthy = true;
-      const replay = await redrive(dataDir, ['--event-id', eventId]);
+      const queue = 'crm-won-deal-mailer-on-failure';
+      const listed = await redrive(dataDir, ['--queue', queue, '--dry-run']);
+      expect(listed.code, listed.output).toBe(0);
+      expect(JSON.parse(listed.stdout)).toMatchObject({ messages: 1, deleted: 0, redrives: [{ found: 1, published: 0 }] });
+      expect(await queueDepth(cloud, queue)).toBe(1);
+      expect(effects.size).toBe(0);
+
+      const replay = await redrive(dataDir, ['--queue', queue]);
       expect(replay.code, replay.output).toBe(0);
-      expect(JSON.parse(replay.stdout)).toMatchObject({ found: 1, published: 1, failed_event_ids: [], missing_event_ids: [] });
+      expect(JSON.parse(replay.stdout)).toMatchObject({
+        messages: 1,
+        deleted: 1,
+        unreadable_message_ids: [],
+        redrives: [{ found: 1, published: 1, failed_event_ids: [], missing_event_ids: [] }],
+      });
+      expect(await queueDepth(cloud, queue)).toBe(0);
       await until('the redriven event to reach the consumer', async () => (effects.get(eventId) ? true : undefined), 10_000);
+      const byId = await redrive(dataDir, ['--event-id', eventId]);
+      expect(byId.code, byId.output).toBe(0);
+      expect(JSON.parse(byId.stdout)).toMatchObject({ found: 1, published: 1 });
 
       // A window replays everything since the deal was created: each consumer sees its events
       // again, and no effect happens twice (contact-status recomputes; the mailer dedupes).
       const window = await redrive(dataDir, ['--from', began.toISOString(), '--to', new Date().toISOString()]);
       expect(window.code, window.output).toBe(0);
       expect(JSON.parse(window.stdout).published).toBeGreaterThanOrEqual(4);
-      await until('the window to reach the consumer', async () => (deliveries.length >= 5 ? true : undefined), 10_000);
+      await until('the window to reach the consumer', async () => (deliveries.length >= 6 ? true : undefined), 10_000);
       await cloud.bus.idle();
       expect([...effects]).toEqual([[eventId, 1]]);
       const after = await ok<Contact>(call(getContactRoute, { params: { id: contact.id } }));
@@ -300,19 +316,32 @@ describe('a consumer that throws', () => {
     } finally {
       await cloud.stop();
     }
-  });
+  }, 120_000);
 });
 
-/** The first message of an on-failure queue, read with the real SQS client. */
+/** The first message of an on-failure queue, read (and left visible) with the real SQS client. */
 async function onFailureRecord(cloud: LocalCloud, queue: string): Promise<OnFailureRecord> {
   const sqs = localSqsClient(cloud.sqs.endpoint, cloud.sqs.region);
   const QueueUrl = await cloud.sqs.queueUrl(queue);
   const body = await until(`a message in ${queue}`, async () => {
-    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 1 }));
+    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 1, VisibilityTimeout: 0 }));
     return out.Messages?.[0]?.Body;
   });
   sqs.destroy();
   return JSON.parse(body) as OnFailureRecord;
+}
+
+/** Messages in a queue, visible or not (GetQueueAttributes). */
+async function queueDepth(cloud: LocalCloud, queue: string): Promise<number> {
+  const sqs = localSqsClient(cloud.sqs.endpoint, cloud.sqs.region);
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: await cloud.sqs.queueUrl(queue),
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  sqs.destroy();
+  return Number(out.Attributes?.ApproximateNumberOfMessages) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible);
 }
 
 /** `npm run redrive -- --local ...` against the local cloud of `dataDir`, in its own process. */

@@ -7,6 +7,7 @@ import { newId } from '#shared/kernel/ids.ts';
 import { EventBridgePublisher } from '#shared/platform/eventbridge.ts';
 import type { Table } from '#shared/platform/dynamodb/table.ts';
 import {
+  failureRecordTarget,
   MAX_REDRIVE_DAYS,
   parseRedrivePayload,
   redriveOutbox,
@@ -147,5 +148,25 @@ describe('redrive', () => {
     expect(report).toMatchObject({ found: 1, published: 1 });
     expect(receivedIds()).toEqual([events[3]!.metadata.event_id]);
     await expect(handler({ from: '2026-03-01' })).rejects.toThrow(RedriveRequestError);
+  });
+
+  it('reads what an on-failure or DLQ message points at: an event, or the window of a stream batch', () => {
+    const event = { id: 'bus-id', detail: events[0] };
+    expect(failureRecordTarget(JSON.stringify({ version: '1.0', requestPayload: event }))).toEqual({
+      eventId: events[0]!.metadata.event_id,
+    });
+    expect(failureRecordTarget(JSON.stringify(event))).toEqual({ eventId: events[0]!.metadata.event_id });
+    expect(
+      failureRecordTarget(
+        JSON.stringify({
+          DDBStreamBatchInfo: {
+            approximateArrivalOfFirstRecord: '2026-03-01T10:05:00.000Z',
+            approximateArrivalOfLastRecord: '2026-03-01T10:06:00.000Z',
+          },
+        }),
+      ),
+    ).toEqual({ from: new Date('2026-03-01T10:00:00.000Z'), to: new Date('2026-03-01T10:06:00.000Z') });
+    for (const body of ['not json', 'null', '{}', JSON.stringify({ requestPayload: { detail: {} } })])
+      expect(failureRecordTarget(body)).toBeUndefined();
   });
 });
