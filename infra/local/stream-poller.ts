@@ -57,6 +57,7 @@ export interface StreamFailureRecord {
 
 const MAX_RETRY_DELAY_MS = 2_000;
 
+/** Lambda's DynamoDB event source mapping for one stream and one handler (see the header). */
 export class StreamPoller {
   readonly #client: DynamoDBStreamsClient;
   readonly #options: StreamPollerOptions;

@@ -78,6 +78,7 @@ type PutResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string
 /** Attempts at parking an event in its on-failure queue before it is left for the next start. */
 const PARK_ATTEMPTS = 5;
 
+/** EventBridge for one process: PutEvents in (see serveLocalBus), rule targets invoked with retries. */
 export class LocalEventBus {
   readonly #rules: LocalRule[] = [];
   readonly #inFlight = new Set<Promise<void>>();
@@ -100,7 +101,11 @@ export class LocalEventBus {
     if (options.dataDir) {
       this.#log = new PendingLog<BusEvent>(join(options.dataDir, 'bus-pending.jsonl'));
       for (const { event, rules } of this.#log.pending()) {
-        for (const rule of rules) this.#waiting.set(rule, [...(this.#waiting.get(rule) ?? []), event]);
+        for (const rule of rules) {
+          const owed = this.#waiting.get(rule) ?? [];
+          owed.push(event);
+          this.#waiting.set(rule, owed);
+        }
       }
     }
     for (const rule of options.rules ?? []) this.addRule(rule);
