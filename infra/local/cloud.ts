@@ -15,6 +15,8 @@ import { LocalEventBus, serveLocalBus, type LocalRule } from './eventbridge/loca
 import type { EventPattern } from './eventbridge/pattern-matcher.ts';
 import { startLocalHttp, type HttpLambda } from './http-server.ts';
 import { freePort } from './ports.ts';
+import { writeLocalEndpoints } from './endpoints.ts';
+import { startLocalSqs, type LocalSqs } from './sqs.ts';
 import { startLocalScheduler, type LocalScheduler } from './scheduler.ts';
 import { StreamPoller } from './stream-poller.ts';
 
@@ -49,6 +51,8 @@ export interface LocalCloud {
   auth: DevAuth;
   bus: LocalEventBus;
   scheduler: LocalScheduler;
+  /** The SQS stand-in holding the on-failure queues. */
+  sqs: LocalSqs;
   tableCreated: boolean;
   stop(): Promise<void>;
 }
@@ -82,10 +86,18 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     stops.push(() => closeServer(ses));
     const sesUrl = `http://127.0.0.1:${sesPort}`;
 
-    const bus = new LocalEventBus({ region: options.config.region });
+    // Durable delivery: the bus's pending log and the on-failure queues live in the data folder.
+    const sqs = await startLocalSqs({ region: options.config.region, ...(dataDir ? { dataDir } : {}) });
+    stops.push(() => sqs.stop());
+    const bus = new LocalEventBus({
+      region: options.config.region,
+      name: BUS_NAME,
+      onFailure: sqs,
+      ...(dataDir ? { dataDir } : {}),
+    });
     const busServer = await serveLocalBus(bus);
     stops.push(async () => {
-      await bus.idle();
+      await bus.close();
       await closeServer(busServer.server);
     });
 
@@ -127,6 +139,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       filter: outboxStreamFilter as unknown as EventPattern,
       handler: publish,
       ...(dataDir ? { checkpointFile: join(dataDir, 'stream-checkpoint.json') } : {}),
+      onFailure: (record) => sqs.send(`${TABLE_NAME}-outbox-publisher-on-failure`, JSON.stringify(record)),
       onError: (error) => log(`stream: ${error.message}`),
     });
     poller.start();
@@ -154,9 +167,23 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       auth,
       bus,
       scheduler,
+      sqs,
       tableCreated: table.created,
       stop,
     };
+    // For tools in another process (npm run redrive -- --local): the ports change at each start.
+    if (dataDir) {
+      writeLocalEndpoints(dataDir, {
+        http: http.url,
+        dynamodb: dynamo.endpoint,
+        eventbridge: busServer.endpoint,
+        sqs: sqs.endpoint,
+        region: options.config.region,
+        table: TABLE_NAME,
+        bus: BUS_NAME,
+        pid: process.pid,
+      });
+    }
     if (table.created && options.onFreshTable) await options.onFreshTable(cloud);
     return cloud;
   } catch (error) {
