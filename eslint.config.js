@@ -39,6 +39,12 @@ export default tseslint.config(
     rules: { 'crm/layers': 'error', 'crm/slice-files': 'error' },
   },
   {
+    // Lambda code logs through the Powertools logger (shared/platform/observability.ts): JSON
+    // lines with the invocation's keys, at a level set per function.
+    files: ['shared/**/*.ts', 'functions/**/*.ts'],
+    rules: { 'no-console': 'error' },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },

@@ -12,7 +12,8 @@ import { builtinRules } from '#infra/rules.ts';
 // variable or grant missing here is missing on a laptop too. HTTP families come from the
 // route contracts, so adding a route to a new family asks for its needs here.
 
-export type FunctionKind = 'http' | 'stream' | 'event' | 'scheduled' | 'deploy';
+/** `ops`: invoked by an operator only (no event source). */
+export type FunctionKind = 'http' | 'stream' | 'event' | 'scheduled' | 'deploy' | 'ops';
 
 export type TableAccess = 'read' | 'readWrite';
 
@@ -127,8 +128,10 @@ export const eventFunctions: readonly FunctionSpec[] = [
     entry: 'functions/events/user-directory-sync.ts',
     description: `CRM bus consumer: ${ruleDescription('user-directory-sync')}`,
     timeoutSeconds: 30,
-    // Cognito only: the event carries the user, so the table is never read.
+    // Cognito, and the table for the markers of the events it handled (dedupe on event_id):
+    // the event carries the user, so no record is read.
     needs: {
+      table: 'readWrite',
       userPool: [
         'cognito-idp:AdminCreateUser',
         'cognito-idp:AdminAddUserToGroup',
@@ -169,7 +172,28 @@ export const bootstrapFunction: FunctionSpec = {
   needs: { table: 'readWrite', cursorSecret: true, config: ['firstAdmin', 'defaultPipeline'] },
 };
 
-export const functionSpecs: readonly FunctionSpec[] = [...httpFunctions, outboxPublisher, ...eventFunctions, bootstrapFunction];
+/**
+ * Republishes outbox events to the bus, by id or time window, for an operator (README
+ * "Operating"): `aws lambda invoke --function-name crm-<stage>-redrive --payload ...`.
+ */
+export const redriveFunction: FunctionSpec = {
+  name: 'redrive',
+  kind: 'ops',
+  entry: 'functions/ops/redrive.ts',
+  description: 'CRM redrive: republishes outbox events from the table to the bus (operators only)',
+  // A week of outbox at most; Lambda's own limit is 15 minutes.
+  timeoutSeconds: 300,
+  // Reads outbox items by id and by day (an index), never writes them.
+  needs: { table: 'read', bus: true },
+};
+
+export const functionSpecs: readonly FunctionSpec[] = [
+  ...httpFunctions,
+  outboxPublisher,
+  ...eventFunctions,
+  bootstrapFunction,
+  redriveFunction,
+];
 
 /** Fails synth early, naming the missing file, instead of an esbuild error deep in CDK. */
 export function entryPath(spec: FunctionSpec): string {

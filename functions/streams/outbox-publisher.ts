@@ -1,13 +1,12 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { outboxPublisherHandler } from '#shared/platform/dynamodb/outbox-stream.ts';
 import { EventBridgePublisher } from '#shared/platform/eventbridge.ts';
-import { publishOutboxRecords } from '#shared/platform/dynamodb/outbox-stream.ts';
+import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
 
-// Table stream (filtered to new outbox items) → EventBridge bus "crm".
+// Table stream (filtered to new outbox items) → the EventBridge bus; partial batch responses.
 const publisher = new EventBridgePublisher({
   client: new EventBridgeClient({}),
-  busName: process.env.EVENT_BUS_NAME ?? 'crm',
+  busName: requireEnv(RUNTIME_ENV.eventBusName),
 });
 
-export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> =>
-  publishOutboxRecords(event.Records, publisher);
+export const handler = outboxPublisherHandler(publisher);

@@ -72,6 +72,8 @@ export class CrmFunction extends lambda.Function {
   readonly spec: FunctionSpec;
   readonly executionRole: iam.Role;
   readonly functionLogGroup: logs.LogGroup;
+  readonly #resources: CrmResources;
+  readonly #logLevel: LogLevel;
 
   constructor(scope: Construct, id: string, props: CrmFunctionProps) {
     const { spec, stage } = props;
@@ -138,6 +140,8 @@ export class CrmFunction extends lambda.Function {
     this.spec = spec;
     this.executionRole = role;
     this.functionLogGroup = logGroup;
+    this.#resources = props.resources;
+    this.#logLevel = logLevel;
     this.#grantNeeds(spec.needs, props.resources);
 
     acknowledge(role, {
@@ -145,6 +149,19 @@ export class CrmFunction extends lambda.Function {
       reason:
         'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (Resource must be *).',
     });
+  }
+
+  /**
+   * Needs beyond the registry entry's, with their variables and grants: for probes in tests.
+   * A deployed function declares all of its needs in infra/functions.ts (the deploy-truth
+   * test compares each template's variables with the registry).
+   */
+  addNeeds(needs: FunctionNeeds, resources: Partial<CrmResources> = {}): this {
+    const all = { ...this.#resources, ...resources };
+    const extra = functionEnvironment({ ...this.spec, needs }, environmentValues(all, this.#logLevel));
+    for (const [name, value] of Object.entries(extra)) this.addEnvironment(name, value);
+    this.#grantNeeds(needs, all);
+    return this;
   }
 
   /** The grants of each need; their variables are already set (functionEnvironment). */

@@ -18,7 +18,7 @@ import {
   localFunctionEnvironment,
   localFunctionName,
   operatorEnvironment,
-  type LocalEndpoints,
+  type ServiceEndpoints,
   type LocalFunctionSettings,
 } from './environment.ts';
 import { ensureTable, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
@@ -27,6 +27,8 @@ import type { EventPattern } from './eventbridge/pattern-matcher.ts';
 import { startLocalHttp } from './http-server.ts';
 import { LocalFunction, LocalFunctions } from './local-function.ts';
 import { freePort } from './ports.ts';
+import { writeLocalEndpoints } from './endpoints.ts';
+import { startLocalSqs, type LocalSqs } from './sqs.ts';
 import { startLocalScheduler, type LocalScheduler } from './scheduler.ts';
 import { StreamPoller } from './stream-poller.ts';
 
@@ -66,6 +68,8 @@ export interface LocalCloud {
   bus: LocalEventBus;
   scheduler: LocalScheduler;
   cognito: LocalCognito;
+  /** The SQS stand-in holding the on-failure queues. */
+  sqs: LocalSqs;
   /** The registry's functions, each in its own worker. */
   functions: LocalFunctions;
   tableCreated: boolean;
@@ -101,10 +105,18 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     stops.push(() => closeServer(ses));
     const sesUrl = `http://127.0.0.1:${sesPort}`;
 
-    const bus = new LocalEventBus({ region: options.config.region });
+    // Durable delivery: the bus's pending log and the on-failure queues live in the data folder.
+    const sqs = await startLocalSqs({ region: options.config.region, ...(dataDir ? { dataDir } : {}) });
+    stops.push(() => sqs.stop());
+    const bus = new LocalEventBus({
+      region: options.config.region,
+      name: BUS_NAME,
+      onFailure: sqs,
+      ...(dataDir ? { dataDir } : {}),
+    });
     const busServer = await serveLocalBus(bus);
     stops.push(async () => {
-      await bus.idle();
+      await bus.close();
       await closeServer(busServer.server);
     });
 
@@ -131,12 +143,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stops.push(() => scheduler.stop());
 
-    const endpoints: LocalEndpoints = {
+    const endpoints: ServiceEndpoints = {
       dynamodb: dynamo.endpoint,
       eventbridge: busServer.endpoint,
       ses: sesUrl,
       scheduler: scheduler.endpoint,
       cognito: cognito.endpoint,
+      sqs: sqs.endpoint,
     };
     const values = localEnvironmentValues(options.config, {
       cursorSecret: process.env.CURSOR_SECRET ?? LOCAL_CURSOR_SECRET,
@@ -179,6 +192,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       filter: outboxStreamFilter as unknown as EventPattern,
       handler: (event: DynamoDBStreamEvent) => publisher.invoke<DynamoDBBatchResponse>(event),
       ...(dataDir ? { checkpointFile: join(dataDir, 'stream-checkpoint.json') } : {}),
+      onFailure: (record) => sqs.send(`${TABLE_NAME}-outbox-publisher-on-failure`, JSON.stringify(record)),
       onError: (error) => log(`stream: ${error.message}`),
     });
     poller.start();
@@ -204,10 +218,24 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       bus,
       scheduler,
       cognito,
+      sqs,
       functions,
       tableCreated: table.created,
       stop,
     };
+    // For tools in another process (npm run redrive -- --local): the ports change at each start.
+    if (dataDir) {
+      writeLocalEndpoints(dataDir, {
+        http: http.url,
+        dynamodb: dynamo.endpoint,
+        eventbridge: busServer.endpoint,
+        sqs: sqs.endpoint,
+        region: options.config.region,
+        table: TABLE_NAME,
+        bus: BUS_NAME,
+        pid: process.pid,
+      });
+    }
     if (table.created && options.onFreshTable) await options.onFreshTable(cloud);
     return cloud;
   } catch (error) {

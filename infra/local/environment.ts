@@ -22,12 +22,13 @@ export const LOCAL_ACCOUNT_ID = '000000000000';
 export const LOCAL_CURSOR_SECRET = 'local-cursor-secret-not-for-production';
 
 /** Where each AWS service the functions call answers on the laptop (the SDK's AWS_ENDPOINT_URL_<SERVICE>). */
-export interface LocalEndpoints {
+export interface ServiceEndpoints {
   readonly dynamodb: string;
   readonly eventbridge?: string;
   readonly ses?: string;
   readonly scheduler?: string;
   readonly cognito?: string;
+  readonly sqs?: string;
 }
 
 /** Settings of a developer's machine, not of the deployment: how loud, how strict. */
@@ -77,9 +78,9 @@ export function lambdaRuntimeVariables(functionName: string, region: string, mem
 }
 
 /** The SDK reads these before any other credential source; the local services accept anything. */
-export const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } as const;
+export const LOCAL_CREDENTIAL_VARIABLES = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } as const;
 
-export function endpointVariables(endpoints: LocalEndpoints): Record<string, string> {
+export function endpointVariables(endpoints: ServiceEndpoints): Record<string, string> {
   const entries: [string, string | undefined][] = [
     ['AWS_ENDPOINT_URL_DYNAMODB', endpoints.dynamodb],
     ['AWS_ENDPOINT_URL_EVENTBRIDGE', endpoints.eventbridge],
@@ -87,6 +88,7 @@ export function endpointVariables(endpoints: LocalEndpoints): Record<string, str
     ['AWS_ENDPOINT_URL_SESV2', endpoints.ses],
     ['AWS_ENDPOINT_URL_SCHEDULER', endpoints.scheduler],
     ['AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER', endpoints.cognito],
+    ['AWS_ENDPOINT_URL_SQS', endpoints.sqs],
   ];
   return Object.fromEntries(entries.filter((e): e is [string, string] => e[1] !== undefined));
 }
@@ -104,7 +106,7 @@ function settingVariables(settings: LocalFunctionSettings): Record<string, strin
 
 export interface LocalFunctionEnvironmentOptions {
   readonly config: CrmConfig;
-  readonly endpoints: LocalEndpoints;
+  readonly endpoints: ServiceEndpoints;
   readonly values?: EnvironmentValues;
   readonly settings?: LocalFunctionSettings;
 }
@@ -116,7 +118,7 @@ export function localFunctionEnvironment(spec: FunctionSpec, options: LocalFunct
   const functionName = localFunctionName(options.config, spec);
   return {
     ...lambdaRuntimeVariables(functionName, options.config.region, spec.memorySize ?? 1024),
-    ...LOCAL_CREDENTIALS,
+    ...LOCAL_CREDENTIAL_VARIABLES,
     ...endpointVariables(options.endpoints),
     ...settingVariables(settings),
     ...functionEnvironment(spec, values),
@@ -135,7 +137,7 @@ export function localFunctionName(config: Pick<CrmConfig, 'stage'>, spec: Pick<F
  */
 export function operatorEnvironment(options: {
   config: CrmConfig;
-  endpoints: LocalEndpoints;
+  endpoints: ServiceEndpoints;
   values: EnvironmentValues;
   needs?: FunctionNeeds;
 }): Record<string, string> {
@@ -152,7 +154,7 @@ export function operatorEnvironment(options: {
   );
   return {
     AWS_REGION: options.config.region,
-    ...LOCAL_CREDENTIALS,
+    ...LOCAL_CREDENTIAL_VARIABLES,
     ...endpointVariables(options.endpoints),
     ...Object.fromEntries(variables),
   };

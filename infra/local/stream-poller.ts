@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import {
   DescribeStreamCommand,
@@ -11,25 +12,57 @@ import { matchesPattern, type EventPattern } from './eventbridge/pattern-matcher
 
 // Stands in for Lambda's event source mapping on the table stream: polls DynamoDB Local's
 // stream, applies the same filter pattern, hands batches to the real handler in Lambda's
-// event shape, retries from the first failed record, and checkpoints per shard in the data
-// folder so a restart neither loses nor replays events.
+// event shape and checkpoints per shard in the data folder. A record's position is saved
+// only once the handler's answer for it is known: on a partial batch failure the records
+// before the first failed one are checkpointed and the rest is sent again (as Lambda does
+// with ReportBatchItemFailures), so a crash at any point replays, and never skips, a record.
+// After `maxAttempts` the failed records are parked in the on-failure destination (Lambda's
+// pointer record, in the local SQS) and the shard moves on; if parking fails, nothing moves.
 
 export interface StreamPollerOptions {
   endpoint: string;
   streamArn: string;
   filter: EventPattern;
+  /** The publisher: a plain async function (in-process, or a proxy to a worker). */
   handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
   /** Where shard positions are kept; none keeps them in memory. */
   checkpointFile?: string;
   intervalMs?: number;
   batchSize?: number;
+  /** Handler calls per batch before its failed records are parked (the stack's ESM: 1 + 10 retries). */
   maxAttempts?: number;
+  /** Wait before the first retry, doubled for each next one up to 2 s (ms). */
+  retryDelayMs?: number;
+  /** The on-failure destination; none: records that exhaust their attempts are skipped with onError. */
+  onFailure?: (record: StreamFailureRecord) => Promise<void>;
   onError?: (error: Error) => void;
 }
 
+/** Lambda's on-failure record for a stream batch: where the records are, not the records. */
+export interface StreamFailureRecord {
+  version: '1.0';
+  timestamp: string;
+  requestContext: { requestId: string; functionArn: string; condition: 'RetryAttemptsExhausted'; approximateInvokeCount: number };
+  responseContext: { statusCode: 200; executedVersion: '$LATEST'; functionError: 'Unhandled' | 'BatchItemFailures' };
+  DDBStreamBatchInfo: {
+    shardId: string;
+    startSequenceNumber: string;
+    endSequenceNumber: string;
+    approximateArrivalOfFirstRecord: string;
+    approximateArrivalOfLastRecord: string;
+    batchSize: number;
+    streamArn: string;
+  };
+}
+
+const MAX_RETRY_DELAY_MS = 2_000;
+
+/** Lambda's DynamoDB event source mapping for one stream and one handler (see the header). */
 export class StreamPoller {
   readonly #client: DynamoDBStreamsClient;
   readonly #options: StreamPollerOptions;
+  readonly #shards = new Set<string>();
+  /** Per shard: the next iterator; null once the shard is closed and read; absent: get one from the checkpoint. */
   readonly #iterators = new Map<string, string | null>();
   #checkpoints: Record<string, string> = {};
   #timer: NodeJS.Timeout | undefined;
@@ -69,11 +102,18 @@ export class StreamPoller {
     this.#client.destroy();
   }
 
-  /** One pass over every shard; answers how many records were handed to the handler. */
+  /** The saved position of each shard: the sequence number of the last record handled. */
+  checkpoints(): Readonly<Record<string, string>> {
+    return { ...this.#checkpoints };
+  }
+
+  /** One pass over every shard; answers how many records the handler accepted. */
   async poll(): Promise<number> {
     await this.#refreshShards();
     let delivered = 0;
-    for (const [shardId, iterator] of this.#iterators) {
+    for (const shardId of this.#shards) {
+      if (this.#stopped) break;
+      const iterator = this.#iterators.has(shardId) ? this.#iterators.get(shardId) : await this.#iteratorFromCheckpoint(shardId);
       if (!iterator) continue;
       const out = await this.#client.send(
         new GetRecordsCommand({ ShardIterator: iterator, Limit: this.#options.batchSize ?? 100 }),
@@ -83,57 +123,123 @@ export class StreamPoller {
       if (records.length === 0) continue;
       const wanted = records.filter((r) => matchesPattern(this.#options.filter, r));
       if (wanted.length > 0) {
-        await this.#deliver(wanted);
-        delivered += wanted.length;
+        const handled = await this.#deliver(shardId, wanted);
+        delivered += handled.accepted;
+        if (!handled.done) {
+          // Read again from the checkpoint on the next pass.
+          this.#iterators.delete(shardId);
+          continue;
+        }
       }
       this.#checkpoint(shardId, records.at(-1)?.dynamodb?.SequenceNumber);
     }
     return delivered;
   }
 
-  async #deliver(records: DynamoDBRecord[]): Promise<void> {
+  /**
+   * Hands `records` to the handler until it accepts them all, checkpointing the accepted
+   * prefix after each answer. `done`: the batch is handled (accepted or parked); false when
+   * it must be read again (parking failed, or the poller stopped between attempts).
+   */
+  async #deliver(shardId: string, records: DynamoDBRecord[]): Promise<{ done: boolean; accepted: number }> {
     let batch = records;
-    const attempts = this.#options.maxAttempts ?? 3;
-    for (let attempt = 1; batch.length > 0; attempt++) {
+    let accepted = 0;
+    const attempts = this.#options.maxAttempts ?? 11;
+    for (let attempt = 1; ; attempt++) {
       let failedFrom: string | undefined;
+      let functionError: StreamFailureRecord['responseContext']['functionError'] = 'BatchItemFailures';
       try {
         const out = await this.#options.handler({ Records: batch });
-        failedFrom = out?.batchItemFailures?.[0]?.itemIdentifier;
+        // Lambda resumes from the lowest sequence number reported.
+        const failed = new Set((out?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+        if (failed.size > 0)
+          failedFrom = batch.find((r) => failed.has(r.dynamodb?.SequenceNumber ?? ''))?.dynamodb?.SequenceNumber ?? '';
       } catch (error) {
-        failedFrom = batch[0]?.dynamodb?.SequenceNumber;
+        failedFrom = batch[0]?.dynamodb?.SequenceNumber ?? '';
+        functionError = 'Unhandled';
         this.#options.onError?.(error as Error);
       }
-      if (failedFrom === undefined) return;
-      const index = batch.findIndex((r) => r.dynamodb?.SequenceNumber === failedFrom);
-      batch = batch.slice(Math.max(index, 0));
-      if (attempt >= attempts) {
-        // Lambda would send these to the on-failure destination; locally we say so loudly.
-        this.#options.onError?.(new Error(`stream records from ${failedFrom} failed ${attempts} times and were skipped`));
-        return;
+      if (failedFrom === undefined) return { done: true, accepted: accepted + batch.length };
+      // An identifier that names no record of the batch fails the whole batch, as in Lambda.
+      const index = Math.max(
+        batch.findIndex((r) => r.dynamodb?.SequenceNumber === failedFrom),
+        0,
+      );
+      if (index > 0) {
+        this.#checkpoint(shardId, batch[index - 1]!.dynamodb?.SequenceNumber);
+        accepted += index;
       }
-      await new Promise((r) => setTimeout(r, 100 * attempt));
+      batch = batch.slice(index);
+      if (attempt >= attempts) return { done: await this.#park(shardId, batch, attempt, functionError), accepted };
+      if (this.#stopped) return { done: false, accepted };
+      await sleep(Math.min((this.#options.retryDelayMs ?? 100) * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS));
     }
   }
 
+  /** Sends the failed records' pointer to the on-failure destination; true when the shard may move on. */
+  async #park(
+    shardId: string,
+    batch: DynamoDBRecord[],
+    attempts: number,
+    functionError: StreamFailureRecord['responseContext']['functionError'],
+  ): Promise<boolean> {
+    const first = batch[0]?.dynamodb;
+    const last = batch.at(-1)?.dynamodb;
+    const what = `stream records ${first?.SequenceNumber}..${last?.SequenceNumber} failed ${attempts} times`;
+    if (!this.#options.onFailure) {
+      this.#options.onError?.(new Error(`${what} and were skipped`));
+      return true;
+    }
+    const arrival = (seconds: number | undefined) => new Date((seconds ?? 0) * 1000).toISOString();
+    try {
+      await this.#options.onFailure({
+        version: '1.0',
+        timestamp: new Date().toISOString(),
+        requestContext: {
+          requestId: randomUUID(),
+          functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:outbox-publisher',
+          condition: 'RetryAttemptsExhausted',
+          approximateInvokeCount: attempts,
+        },
+        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError },
+        DDBStreamBatchInfo: {
+          shardId,
+          startSequenceNumber: first?.SequenceNumber ?? '',
+          endSequenceNumber: last?.SequenceNumber ?? '',
+          approximateArrivalOfFirstRecord: arrival(first?.ApproximateCreationDateTime),
+          approximateArrivalOfLastRecord: arrival(last?.ApproximateCreationDateTime),
+          batchSize: batch.length,
+          streamArn: this.#options.streamArn,
+        },
+      });
+    } catch (error) {
+      this.#options.onError?.(new Error(`${what}; parking them failed: ${(error as Error).message}`));
+      return false;
+    }
+    this.#options.onError?.(new Error(`${what} and were sent to the on-failure destination`));
+    return true;
+  }
+
   async #refreshShards(): Promise<void> {
-    if (Date.now() - this.#lastDescribe < 2_000 && this.#iterators.size > 0) return;
+    if (Date.now() - this.#lastDescribe < 2_000 && this.#shards.size > 0) return;
     this.#lastDescribe = Date.now();
     const out = await this.#client.send(new DescribeStreamCommand({ StreamArn: this.#options.streamArn }));
-    for (const shard of out.StreamDescription?.Shards ?? []) {
-      const shardId = shard.ShardId;
-      if (!shardId || this.#iterators.has(shardId)) continue;
-      const after = this.#checkpoints[shardId];
-      const it = await this.#client.send(
-        new GetShardIteratorCommand({
-          StreamArn: this.#options.streamArn,
-          ShardId: shardId,
-          ...(after
-            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
-            : { ShardIteratorType: 'TRIM_HORIZON' }),
-        }),
-      );
-      this.#iterators.set(shardId, it.ShardIterator ?? null);
-    }
+    for (const shard of out.StreamDescription?.Shards ?? []) if (shard.ShardId) this.#shards.add(shard.ShardId);
+  }
+
+  async #iteratorFromCheckpoint(shardId: string): Promise<string | null> {
+    const after = this.#checkpoints[shardId];
+    const it = await this.#client.send(
+      new GetShardIteratorCommand({
+        StreamArn: this.#options.streamArn,
+        ShardId: shardId,
+        ...(after
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
+          : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
+    this.#iterators.set(shardId, it.ShardIterator ?? null);
+    return it.ShardIterator ?? null;
   }
 
   #checkpoint(shardId: string, sequence: string | undefined): void {
@@ -141,6 +247,7 @@ export class StreamPoller {
     this.#checkpoints[shardId] = sequence;
     const file = this.#options.checkpointFile;
     if (!file) return;
+    // Write then rename: a kill leaves the old file or the new one, never half of one.
     writeFileSync(`${file}.tmp`, JSON.stringify(this.#checkpoints));
     renameSync(`${file}.tmp`, file);
   }
@@ -167,4 +274,8 @@ export class StreamPoller {
       },
     };
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -4,7 +4,7 @@ import { contactSchema, createContactInput, CUSTOMER_STATUSES, PROSPECT_STATUSES
 import { dealSchema } from '#shared/deals/domain.ts';
 import { idSchema } from '#shared/kernel/schema.ts';
 import { ALL_ROLES, route } from '#shared/platform/http/contract.ts';
-import { idParams, pageOf, pageQueryFields, queryBoolean } from '#shared/platform/http/schemas.ts';
+import { idParams, pageOf, pageQueryFields, queryBoolean, sortQueryFields } from '#shared/platform/http/schemas.ts';
 import { addressQueryFields, listQueryWithCustomFields } from '#shared/platform/http/list-query.ts';
 
 // Contacts (F3.2): people and organisations; every role works its own, visibility decides
@@ -31,8 +31,7 @@ export const listContactsRoute = route({
     customer_status: z.optional(z.enum(CUSTOMER_STATUSES)),
     ...addressQueryFields,
     tags: z.optional(z.string().check(z.maxLength(1000))),
-    sort_by: z.optional(z.enum(CONTACT_SORT_FIELDS)),
-    sort_order: z.optional(z.enum(['asc', 'desc'])),
+    ...sortQueryFields(CONTACT_SORT_FIELDS),
   }),
   response: pageOf(contactSchema),
   status: 200,

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { charLength } from '#shared/kernel/chars.ts';
 import { ValidationError, type FieldProblem } from '#shared/kernel/errors.ts';
 import { notEmpty, text } from '#shared/kernel/schema.ts';
 
@@ -275,7 +276,7 @@ export function parseNumber(raw: unknown): { value: number } | { problem: string
 }
 
 function parseUrl(raw: string): string | undefined {
-  if (raw.length > MAX_URL_LENGTH) return undefined;
+  if (charLength(raw) > MAX_URL_LENGTH) return undefined;
   try {
     const url = new URL(raw);
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' ? raw : undefined;
@@ -285,7 +286,7 @@ function parseUrl(raw: string): string | undefined {
 }
 
 function isPhone(raw: string): boolean {
-  if (raw.length > MAX_PHONE_LENGTH || !PHONE.test(raw)) return false;
+  if (charLength(raw) > MAX_PHONE_LENGTH || !PHONE.test(raw)) return false;
   const main = raw.replace(/\s*(?:ext\.?|x|#)\s*\d{1,6}$/i, '');
   const digits = main.replace(/\D/g, '').length;
   return digits >= 3 && digits <= 15;
@@ -308,7 +309,7 @@ function coerceAddress(raw: unknown): Coerced | { partProblems: FieldProblem[]; 
       continue;
     }
     const trimmed = value.trim();
-    if (trimmed.length > MAX_STRING_LENGTH) {
+    if (charLength(trimmed) > MAX_STRING_LENGTH) {
       partProblems.push({ field: part, message: `must be at most ${MAX_STRING_LENGTH} characters` });
     } else if (trimmed !== '') {
       address[part as keyof CustomFieldAddress] = trimmed;
@@ -325,12 +326,14 @@ function coerce(definition: CustomFieldDefinition, raw: unknown): Coerced | { pa
       const t = textOf(raw, 'a single line of text');
       if (!('text' in t)) return t;
       if (/[\r\n]/.test(t.text)) return problem('must be a single line (use a text field for paragraphs)');
-      return t.text.length > MAX_STRING_LENGTH ? problem(`must be at most ${MAX_STRING_LENGTH} characters`) : { value: t.text };
+      return charLength(t.text) > MAX_STRING_LENGTH
+        ? problem(`must be at most ${MAX_STRING_LENGTH} characters`)
+        : { value: t.text };
     }
     case 'text': {
       const t = textOf(raw, 'text');
       if (!('text' in t)) return t;
-      return t.text.length > MAX_TEXT_LENGTH ? problem(`must be at most ${MAX_TEXT_LENGTH} characters`) : { value: t.text };
+      return charLength(t.text) > MAX_TEXT_LENGTH ? problem(`must be at most ${MAX_TEXT_LENGTH} characters`) : { value: t.text };
     }
     case 'bool':
       if (typeof raw === 'boolean') return { value: raw };
@@ -382,7 +385,7 @@ function coerce(definition: CustomFieldDefinition, raw: unknown): Coerced | { pa
     case 'email': {
       const t = textOf(raw, 'an e-mail address');
       if (!('text' in t)) return t;
-      return t.text.length <= MAX_EMAIL_LENGTH && z.regexes.email.test(t.text)
+      return charLength(t.text) <= MAX_EMAIL_LENGTH && z.regexes.email.test(t.text)
         ? { value: t.text.toLowerCase() }
         : problem(`must be an e-mail address, got ${JSON.stringify(t.text)}`);
     }

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { currencySchema } from '#shared/identity/account.ts';
 import { customFieldValuesSchema } from '#shared/custom-fields/domain.ts';
+import { AMOUNT_RULE } from '#shared/kernel/money.ts';
 import { ValidationError, type FieldProblem } from '#shared/kernel/errors.ts';
 import type { Stage } from '#shared/pipelines/domain.ts';
 import { STAGE_CATEGORIES } from '#shared/pipelines/defaults.ts';
@@ -75,7 +76,7 @@ export const dateSchema = z
   .string()
   .check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD'), z.refine(isRealDate, 'is not a calendar date'));
 
-const amount = z.union([z.number(), z.string()]);
+const amount = z.union([z.number(), z.string()]).check(z.describe(`A deal value: ${AMOUNT_RULE}.`));
 const tags = z.array(text(100)).check(z.maxLength(50, 'at most 50 tags'));
 
 const dealFields = {

@@ -12,7 +12,7 @@ import {
 } from './domain.ts';
 import { idSchema } from '#shared/kernel/schema.ts';
 import { ALL_ROLES, route } from '#shared/platform/http/contract.ts';
-import { idParams, itemsOf, pageOf, pageQueryFields, queryBoolean } from '#shared/platform/http/schemas.ts';
+import { idParams, itemsOf, pageOf, pageQueryFields, queryBoolean, sortQueryFields } from '#shared/platform/http/schemas.ts';
 import { listQueryWithCustomFields } from '#shared/platform/http/list-query.ts';
 
 // Deals (F4.1–F4.4): every role works its own deals; visibility decides the rest.
@@ -34,8 +34,7 @@ const listFields = {
   value_from: z.optional(z.string()),
   value_to: z.optional(z.string()),
   tags: z.optional(z.string().check(z.maxLength(1000))),
-  sort_by: z.optional(z.enum(DEAL_SORT_FIELDS)),
-  sort_order: z.optional(z.enum(['asc', 'desc'])),
+  ...sortQueryFields(DEAL_SORT_FIELDS),
 };
 
 /** Named fields, plus custom_fields[<name>] filters; any other key is refused by name. */

@@ -25,7 +25,19 @@ export function isTimeZone(tz: string): boolean {
   }
 }
 
-export const currencySchema = z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as "EUR"'));
+/**
+ * ISO 4217 currency codes in use, as the runtime's ICU (CLDR) knows them: the list is kept by
+ * Unicode, not by us, and "ZZZ" is not on it.
+ */
+export const CURRENCY_CODES: readonly string[] = Intl.supportedValuesOf('currency');
+const currencyCodes = new Set(CURRENCY_CODES);
+const CURRENCY_RULE = 'must be an ISO 4217 currency code in use, such as "EUR"';
+
+export const currencySchema = z.string().check(
+  z.regex(/^[A-Z]{3}$/, { message: CURRENCY_RULE, abort: true }),
+  z.refine((code: string) => currencyCodes.has(code), CURRENCY_RULE),
+  z.describe('An ISO 4217 currency code in use (upper case), such as "EUR"'),
+);
 
 export const updateAccountInput = z
   .strictObject({

@@ -8,6 +8,7 @@ import {
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Role } from '#shared/kernel/roles.ts';
+import { logger } from '#shared/platform/observability.ts';
 import type { User } from './domain.ts';
 import type { UserDirectory } from './ports.ts';
 
@@ -87,6 +88,7 @@ export class LocalUserDirectory implements UserDirectory {
   }
   #say(line: string): void {
     this.log.push(line);
-    if (process.env.POWERTOOLS_LOG_LEVEL !== 'ERROR') console.log(`[directory] ${line}`);
+    // At WARN, the local cloud's default level: the developer must see how to sign in.
+    logger.warn(`local directory: ${line}`);
   }
 }

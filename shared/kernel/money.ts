@@ -6,13 +6,17 @@ import { ValidationError } from './errors.ts';
 
 const DECIMAL = /^(\d{1,13})(?:\.(\d{1,2}))?$/;
 
+/** The rule of an amount, as refusals and the API documents state it. */
+export const AMOUNT_RULE =
+  'an amount ≥ 0 with at most 13 digits before the decimal point and 2 after (at most 9999999999999.99), as a JSON number or a string, e.g. 1250.50 or "1250.50"';
+
 /** A JSON number or string → the canonical decimal string ("1200.5" → "1200.50"). */
 export function parseAmount(input: unknown, field: string): string {
   const text =
     typeof input === 'number' && Number.isFinite(input) ? String(input) : typeof input === 'string' ? input.trim() : '';
   const match = DECIMAL.exec(text);
   if (!match) {
-    throw ValidationError.field(field, 'must be an amount ≥ 0 with at most 2 decimal places, e.g. 1250.50 or "1250.50"');
+    throw ValidationError.field(field, `must be ${AMOUNT_RULE}`);
   }
   const units = String(Number(match[1]));
   const cents = (match[2] ?? '').padEnd(2, '0');

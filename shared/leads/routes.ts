@@ -3,7 +3,7 @@ import { LEAD_SORT_FIELDS } from './use-cases.ts';
 import { createLeadInput, LEAD_STATUSES, leadSchema, updateLeadInput } from './domain.ts';
 import { idSchema } from '#shared/kernel/schema.ts';
 import { ALL_ROLES, route } from '#shared/platform/http/contract.ts';
-import { idParams, pageOf, pageQueryFields } from '#shared/platform/http/schemas.ts';
+import { idParams, pageOf, pageQueryFields, sortQueryFields } from '#shared/platform/http/schemas.ts';
 import { addressQueryFields, listQueryWithCustomFields } from '#shared/platform/http/list-query.ts';
 
 // Leads (F3.1): every role works its own leads; visibility decides the rest.
@@ -25,8 +25,7 @@ export const listLeadsRoute = route({
     source_id: z.optional(idSchema),
     ...addressQueryFields,
     tags: z.optional(z.string().check(z.maxLength(1000))),
-    sort_by: z.optional(z.enum(LEAD_SORT_FIELDS)),
-    sort_order: z.optional(z.enum(['asc', 'desc'])),
+    ...sortQueryFields(LEAD_SORT_FIELDS),
   }),
   response: pageOf(leadSchema),
   status: 200,

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { charLength, firstChars } from '#shared/kernel/chars.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
 import { recordRefFields, relatedRecordTypeSchema, type RecordRef } from '#shared/kernel/related-records.ts';
 import { notEmpty } from '#shared/kernel/schema.ts';
@@ -63,19 +64,14 @@ export interface NoteEventData extends Note {
   content_truncated: boolean;
 }
 
-function excerpt(text: string): string {
-  if (text.length <= NOTE_EVENT_CONTENT_MAX) return text;
-  const cut = text.slice(0, NOTE_EVENT_CONTENT_MAX);
-  // Never end on half of a surrogate pair.
-  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
-}
+const excerpt = (text: string): string => firstChars(text, NOTE_EVENT_CONTENT_MAX);
 
 /** A note as its events carry it: the text cut to NOTE_EVENT_CONTENT_MAX characters. */
 export function noteEventData(note: Note): NoteEventData {
-  return { ...note, content: excerpt(note.content), content_truncated: note.content.length > NOTE_EVENT_CONTENT_MAX };
+  return { ...note, content: excerpt(note.content), content_truncated: charLength(note.content) > NOTE_EVENT_CONTENT_MAX };
 }
 
 /** The `previous` of note.updated: the text as it was (cut as above). */
 export function notePrevious(before: Note): Partial<NoteEventData> {
-  return { content: excerpt(before.content), content_truncated: before.content.length > NOTE_EVENT_CONTENT_MAX };
+  return { content: excerpt(before.content), content_truncated: charLength(before.content) > NOTE_EVENT_CONTENT_MAX };
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { charLength, firstChars } from '#shared/kernel/chars.ts';
 import { ValidationError, type FieldProblem } from '#shared/kernel/errors.ts';
 
 // Search terms (F1.6): what a record can be found by when someone types part of it. Case- and
@@ -31,20 +32,26 @@ const FOLDABLE = new RegExp(`[${Object.keys(FOLDS).join('')}]`, 'gu');
 
 /**
  * Lower case, accents and other marks removed, letters without a decomposition folded
- * (ß → ss, ø → o, ł → l), apostrophes dropped, and every other run of non-letters and
- * non-digits made a single space. E-mail addresses go through the same rule, so
+ * (ß → ss, ø → o, ł → l), apostrophes dropped, and every other run of characters that are
+ * not letters, digits or pictographs (emoji and other symbols, \p{So}, with the joiners
+ * of emoji sequences) made a single space. E-mail addresses go through the same rule, so
  * "zoe.muller@x.com" is stored and typed as "zoe muller x com"; so do hyphenated names:
- * "Jean-Luc" is found by "jean luc" and "luc".
+ * "Jean-Luc" is found by "jean luc" and "luc"; "🛶 Kayaks" by "🛶" and "kay".
+ *
+ * A text with none of those (a name saved as "!!!" or "++") keeps its own characters, lower
+ * case and with runs of white space made one: whatever can be saved can be found.
  */
 export function normalizeSearchText(text: string): string {
-  return text
+  const words = text
     .toLowerCase()
     .replace(APOSTROPHES, '')
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
     .replace(FOLDABLE, (c) => FOLDS[c] ?? c)
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .replace(/(?<!\p{So})\u200D|\u200D(?!\p{So})/gu, ' ')
+    .replace(/[^\p{L}\p{N}\p{So}\u200D]+/gu, ' ')
     .trim();
+  return words || text.toLowerCase().normalize('NFKC').replace(/\s+/gu, ' ').trim();
 }
 
 /** At most this many terms per record: each is one item written with the record. */
@@ -53,10 +60,7 @@ export const MAX_SEARCH_TERMS = 8;
 export const MAX_SEARCH_TERM_LENGTH = 60;
 
 /** Cut by characters (code points), never inside a surrogate pair; no trailing space. */
-function clip(text: string): string {
-  const chars = Array.from(text);
-  return chars.length <= MAX_SEARCH_TERM_LENGTH ? text : chars.slice(0, MAX_SEARCH_TERM_LENGTH).join('').trimEnd();
-}
+const clip = (text: string): string => firstChars(text, MAX_SEARCH_TERM_LENGTH).trimEnd();
 
 /**
  * The terms of a record: each name whole (so "zoe mu" matches "Zoë Müller"), each e-mail
@@ -103,8 +107,8 @@ export function parseSearchQuery(
 ): { prefix: string; kinds: SearchKind[] } {
   const problems: FieldProblem[] = [];
   const prefix = normalizeSearchText(input.q);
-  if (!prefix) problems.push({ field: fields.q, message: 'must contain a letter or a digit' });
-  else if (Array.from(prefix).length > MAX_SEARCH_TERM_LENGTH) {
+  if (!prefix) problems.push({ field: fields.q, message: 'must not be blank' });
+  else if (charLength(prefix) > MAX_SEARCH_TERM_LENGTH) {
     problems.push({
       field: fields.q,
       message: `must be at most ${MAX_SEARCH_TERM_LENGTH} characters, spaces and punctuation aside`,

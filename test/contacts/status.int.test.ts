@@ -23,7 +23,7 @@ import { useTestTable } from '#test/helpers/table.ts';
 // contacts on DynamoDB Local: statuses recomputed from every deal of the contact. The runtime
 // adapters read the environment when first called; the handler module, when imported.
 
-type Handler = (event: EventBridgeEvent<string, DomainEvent>) => Promise<void>;
+type Handler = (event: EventBridgeEvent<string, DomainEvent>) => Promise<unknown>;
 let handler: Handler;
 let rep: Principal;
 let stages: Record<string, string>;
@@ -91,8 +91,14 @@ describe('contact-status consumer', () => {
     await handler(envelope(dealEvent('deal.stage_changed', { ...won }, { stage_id: deal.stage_id })));
     expect(await contact(c.id)).toMatchObject({ prospect_status: 'none', customer_status: 'current', version: 3 });
 
-    // Redelivered: same answer, no write.
+    // Another event about the same deal: same answer, no write.
     await handler(envelope(dealEvent('deal.stage_changed', { ...won }, { stage_id: deal.stage_id })));
+    expect((await contact(c.id)).version).toBe(3);
+
+    // The same event delivered again (EventBridge is at least once, or a redrive): skipped on its event_id.
+    const created = dealEvent('deal.created', { ...deal });
+    expect(await handler(envelope(created))).toBe('processed');
+    expect(await handler(envelope(created))).toBe('duplicate');
     expect((await contact(c.id)).version).toBe(3);
   });
 

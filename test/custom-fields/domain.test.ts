@@ -136,6 +136,27 @@ describe('definitionProblems', () => {
   });
 });
 
+// Limits count characters (code points), as OpenAPI's maxLength and the zod schemas do:
+// "𠮷" (U+20BB7) is one character, though two UTF-16 units.
+const WIDE = '𠮷';
+
+describe('validateCustomFieldInput: lengths in characters, not UTF-16 units', () => {
+  it('string, text and address parts take as many wide characters as narrow ones', () => {
+    stores('Title', WIDE.repeat(255), WIDE.repeat(255));
+    refuses('Title', WIDE.repeat(256), /at most 255 characters/);
+    stores('Notes', WIDE.repeat(65_535), WIDE.repeat(65_535));
+    refuses('Notes', WIDE.repeat(65_536), /at most 65535/);
+    stores('Office', { city: WIDE.repeat(255) }, { city: WIDE.repeat(255) });
+    expect(one('Office', { city: WIDE.repeat(256) }).problems[0]!.message).toMatch(/at most 255 characters/);
+  });
+
+  it('URLs and e-mail addresses are measured the same way', () => {
+    const host = 'https://例え.jp/';
+    stores('Website', host + WIDE.repeat(2048 - host.length), host + WIDE.repeat(2048 - host.length));
+    refuses('Website', host + WIDE.repeat(2049 - host.length), /at most 2048 characters/);
+  });
+});
+
 describe('validateCustomFieldInput: each type', () => {
   it('string: one trimmed line of at most 255 characters', () => {
     stores('Title', '  CFO ', 'CFO');

@@ -71,6 +71,12 @@ describe('placeInStage', () => {
 });
 
 describe('deal inputs', () => {
+  it('take ISO 4217 currencies in use, not any three capitals', () => {
+    expect(createDealInput.safeParse({ name: 'A', currency: 'EUR' }).success).toBe(true);
+    expect(createDealInput.safeParse({ name: 'A', currency: 'ZZZ' }).success).toBe(false);
+    expect(updateDealInput.safeParse({ currency: 'XYZ' }).success).toBe(false);
+  });
+
   it('needs a name to create and at least one field to change', () => {
     expect(createDealInput.safeParse({}).success).toBe(false);
     expect(createDealInput.safeParse({ name: 'A' }).success).toBe(true);

@@ -141,9 +141,12 @@ describe('updateAccountInput', () => {
     expect(failedPaths(updateAccountInput.safeParse(patch))).toEqual(paths);
   });
 
-  it('names the expected currency format', () => {
-    const result = updateAccountInput.safeParse({ currency: 'eur' });
-    expect(result.error!.issues[0]!.message).toBe('must be an ISO 4217 code such as "EUR"');
+  it('takes ISO 4217 codes in use only, naming the rule', () => {
+    for (const code of ['eur', 'ZZZ', 'EURO']) {
+      const result = updateAccountInput.safeParse({ currency: code });
+      expect(result.error!.issues[0]!.message, code).toBe('must be an ISO 4217 currency code in use, such as "EUR"');
+    }
+    for (const code of ['EUR', 'USD', 'JPY', 'CHF']) expect(updateAccountInput.safeParse({ currency: code }).success).toBe(true);
   });
 
   it('needs at least one field and refuses unknown keys', () => {

@@ -8,7 +8,12 @@ import { declaredVariables, type FunctionSpec } from '#infra/functions.ts';
 import { startLocalCognito, type LocalCognito } from '#infra/local/cognito.ts';
 import { DevAuth } from '#infra/local/dev-auth.ts';
 import { ensureTable, localClient, startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
-import { endpointVariables, lambdaRuntimeVariables, LOCAL_CREDENTIALS, type LocalEndpoints } from '#infra/local/environment.ts';
+import {
+  endpointVariables,
+  lambdaRuntimeVariables,
+  LOCAL_CREDENTIAL_VARIABLES,
+  type ServiceEndpoints,
+} from '#infra/local/environment.ts';
 import { apiGatewayEvent, authorizerClaims } from '#infra/local/http-server.ts';
 import { freePort } from '#infra/local/ports.ts';
 import { allRoutes } from '#shared/families.ts';
@@ -44,7 +49,7 @@ let crm: SynthesizedCrmApp;
 let functions: SynthesizedFunction[];
 let dynamo: DynamoDbLocal;
 let table: Table;
-let endpoints: LocalEndpoints;
+let endpoints: ServiceEndpoints;
 let cognito: LocalCognito;
 let cfn: { url: string; server: Server; answers: Record<string, any>[] };
 let bus: { url: string; server: Server; entries: Record<string, any>[] };
@@ -88,7 +93,7 @@ function environmentOf(fn: SynthesizedFunction, drop?: string): Record<string, s
   if (drop) delete variables[drop];
   return {
     ...lambdaRuntimeVariables(fn.functionName, config.region, fn.spec.memorySize ?? 1024),
-    ...LOCAL_CREDENTIALS,
+    ...LOCAL_CREDENTIAL_VARIABLES,
     ...endpointVariables(endpoints),
     ...variables,
   };

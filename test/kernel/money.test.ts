@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fromMinor, parseAmount, toMinor } from '#shared/kernel/money.ts';
+import * as z from 'zod/mini';
+import { createDealInput } from '#shared/deals/domain.ts';
+import { AMOUNT_RULE, fromMinor, parseAmount, toMinor } from '#shared/kernel/money.ts';
 
 describe('amounts', () => {
   it.each([
@@ -21,6 +23,17 @@ describe('amounts', () => {
       );
     },
   );
+
+  it('states the cap in the refusal and in the document: 13 digits before the point, 2 after', () => {
+    expect(() => parseAmount('10000000000000', 'body.value')).toThrowError(
+      expect.objectContaining({
+        problems: [expect.objectContaining({ message: expect.stringContaining('at most 13 digits before the decimal point') })],
+      }),
+    );
+    expect(AMOUNT_RULE).toContain('9999999999999.99');
+    const document = JSON.stringify(z.toJSONSchema(createDealInput, { io: 'input', unrepresentable: 'any' }));
+    expect(document).toContain('at most 13 digits before the decimal point');
+  });
 
   it('adds in minor units without float error', () => {
     expect(fromMinor(toMinor('0.10') + toMinor('0.20'))).toBe('0.30');

@@ -93,10 +93,10 @@ describe('note events', () => {
     expect(notePrevious(long)).toEqual({ content: 'y'.repeat(NOTE_EVENT_CONTENT_MAX), content_truncated: true });
   });
 
-  it('never end an excerpt on half of a character outside the BMP', () => {
+  it('cut an excerpt after NOTE_EVENT_CONTENT_MAX characters, a character outside the BMP counting one', () => {
     const text = `${'a'.repeat(NOTE_EVENT_CONTENT_MAX - 1)}😀tail`;
     const data = noteEventData(note({ content: text }));
-    expect(data.content).toBe('a'.repeat(NOTE_EVENT_CONTENT_MAX - 1));
+    expect(data.content).toBe(`${'a'.repeat(NOTE_EVENT_CONTENT_MAX - 1)}😀`);
     expect(data.content_truncated).toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { domainEvent, type DomainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import { EventBridgePublisher } from '#shared/platform/eventbridge.ts';
-import { publishOutboxRecords } from '#shared/platform/dynamodb/outbox-stream.ts';
+import { outboxPublisherHandler } from '#shared/platform/dynamodb/outbox-stream.ts';
 import { outboxItem } from '#shared/platform/dynamodb/table.ts';
 import { LocalEventBus, serveLocalBus, type BusEvent } from '#infra/local/eventbridge/local-bus.ts';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -72,26 +72,29 @@ describe('outbox publisher', () => {
     expect(first).toMatchObject({ source: 'crm', 'detail-type': 'thing.created', detail: events[0] });
   });
 
-  it('reads only new outbox items from a stream batch and reports the records it could not publish', async () => {
+  it('reads only new outbox items from a stream batch, publishes them together, and reports the records it could not publish', async () => {
     received.length = 0;
     const [a, b] = [event(100), event(101)];
+    const calls: string[][] = [];
     const refusing = {
-      publish: async (list: DomainEvent[]) => ({
-        failedEventIds: list.map((e) => e.metadata.event_id).filter((id) => id === b.metadata.event_id),
-      }),
+      publish: async (list: DomainEvent[]) => {
+        calls.push(list.map((e) => e.metadata.event_id));
+        return { failedEventIds: list.map((e) => e.metadata.event_id).filter((id) => id === b.metadata.event_id) };
+      },
     };
     const now = Math.floor(Date.now() / 1000);
-    const out = await publishOutboxRecords(
-      [
+    const out = await outboxPublisherHandler(refusing)({
+      Records: [
         record({ pk: 'deal#1', sk: 'deal', kind: 'deal' }, '1'),
         record(outboxItem(a, now), '2'),
         record(outboxItem(b, now), '3'),
         record(outboxItem(event(102), now), '4', 'MODIFY'),
       ],
-      refusing,
-    );
+    });
     expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: '3' }] });
-    const published = await publishOutboxRecords([record(outboxItem(a, now), '5')], publisher);
+    // One PutEvents for the batch's two outbox events, not one per record.
+    expect(calls).toEqual([[a.metadata.event_id, b.metadata.event_id]]);
+    const published = await outboxPublisherHandler(publisher)({ Records: [record(outboxItem(a, now), '5')] });
     await bus.idle();
     expect(published.batchItemFailures).toEqual([]);
     expect(received.map((e) => (e.detail as DomainEvent).metadata.event_id)).toEqual([a.metadata.event_id]);

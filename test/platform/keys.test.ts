@@ -12,6 +12,7 @@ import * as notes from '#shared/notes/dynamodb.ts';
 import type { Note } from '#shared/notes/domain.ts';
 import * as pipelines from '#shared/pipelines/dynamodb.ts';
 import type { Pipeline, Stage } from '#shared/pipelines/domain.ts';
+import * as consumerMarkers from '#shared/platform/consumers/markers.ts';
 import { CursorCodec } from '#shared/platform/dynamodb/cursor.ts';
 import * as platformKeys from '#shared/platform/dynamodb/keys.ts';
 import {
@@ -44,6 +45,7 @@ import { makeTeam, makeUser, testId } from '#test/helpers/fakes.ts';
 const MODULES = {
   platformKeys,
   table,
+  consumerMarkers,
   identity,
   pipelines,
   customFields,
@@ -103,6 +105,7 @@ describe('partition keys across kinds', () => {
       'table: deal#…',
       'table: event#…',
       'table: idempotency',
+      'table: consumed#…',
       'table: stats#users',
       'table: deal_stats#…',
       `${INDEX.relation}: deal_stage#…`,
@@ -163,6 +166,13 @@ const client = {
           for (const key of request.Keys) record('table', key.pk);
         }
         return { Responses: {} };
+      case 'PutCommand':
+        recordItem(input.Item as Record<string, unknown>);
+        return {};
+      case 'UpdateCommand':
+      case 'DeleteCommand':
+        record('table', (input.Key as Record<string, unknown>).pk);
+        return {};
       case 'TransactWriteCommand':
         for (const op of input.TransactItems as Record<string, { Item?: Record<string, unknown>; Key?: { pk: string } }>[]) {
           const write = Object.values(op)[0]!;
@@ -416,6 +426,15 @@ async function exercise(): Promise<void> {
     },
     [event(4, 'deal.created')],
   );
+
+  const markers = new consumerMarkers.MarkerStore({
+    client: client as unknown as DynamoDBDocumentClient,
+    tableName: 'keys-test',
+  });
+  const claim = await markers.claim('contact-status', id(60), 1_000);
+  const token = claim.state === 'claimed' ? claim.token : 'unclaimed';
+  await markers.complete('contact-status', id(60), token);
+  await markers.release('contact-status', id(60), token);
 
   const owners = new DynamoRecordOwners(db);
   await owners.ownerOf('deal', D1);

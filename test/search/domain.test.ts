@@ -48,12 +48,22 @@ describe('normalizeSearchText', () => {
     expect(normalizeSearchText('zoe.mu')).toBe('zoe mu');
   });
 
-  it('keeps letters of other scripts and digits, and nothing else', () => {
+  it('keeps letters of other scripts, digits and pictographs (emoji sequences whole), and nothing else', () => {
     expect(normalizeSearchText('東京 Ltd')).toBe('東京 ltd');
     // Cyrillic й loses its breve as ё would its diaeresis: stored and typed text alike.
     expect(normalizeSearchText('Дмитрий Ёлкин')).toBe('дмитрии елкин');
-    expect(normalizeSearchText('Deal ² 🚀 #42')).toBe('deal 2 42');
-    expect(normalizeSearchText('🚀 — !')).toBe('');
+    expect(normalizeSearchText('Deal ² 🚀 #42')).toBe('deal 2 🚀 42');
+    expect(normalizeSearchText('🚀 — !')).toBe('🚀');
+    expect(normalizeSearchText('🛶')).toBe('🛶');
+    // A family emoji is three pictographs joined by U+200D: kept as one word.
+    expect(normalizeSearchText('👩\u200d👩\u200d👧 Co')).toBe('👩\u200d👩\u200d👧 co');
+    expect(normalizeSearchText('a \u200d b')).toBe('a b');
+  });
+
+  it('keeps a text with no letter, digit or pictograph as it was typed, so it can still be found', () => {
+    expect(normalizeSearchText('!!!')).toBe('!!!');
+    expect(normalizeSearchText('  ++   -- ')).toBe('++ --');
+    expect(normalizeSearchText('   ')).toBe('');
   });
 
   it('reads text typed with combining marks like text typed precomposed', () => {
@@ -70,8 +80,9 @@ describe('searchTerms', () => {
     expect(searchTerms(['Zoë Müller'], ['Zoe@Example.com'])).toEqual(['zoe muller', 'zoe example com', 'muller']);
   });
 
-  it('skips empty, null and punctuation-only names and addresses, and repeats', () => {
-    expect(searchTerms([null, undefined, '', '  ', '—', 'Acme', 'ACME'], [null, '', 'acme'])).toEqual(['acme']);
+  it('skips empty, null and blank names and addresses, and repeats; punctuation alone is kept as typed', () => {
+    expect(searchTerms([null, undefined, '', '  ', 'Acme', 'ACME'], [null, '', 'acme'])).toEqual(['acme']);
+    expect(searchTerms(['—', '🛶'])).toEqual(['—', '🛶']);
     expect(searchTerms([])).toEqual([]);
   });
 
@@ -133,9 +144,14 @@ describe('parseSearchQuery', () => {
     throw new Error('accepted');
   };
 
-  it('refuses a text with no letter or digit, naming query.q', () => {
-    expect(problems({ q: '' })).toEqual([{ field: 'query.q', message: expect.stringContaining('letter or a digit') }]);
-    expect(problems({ q: ' -- ' })[0]!.field).toBe('query.q');
+  it('refuses only a blank text, naming query.q', () => {
+    expect(problems({ q: '' })).toEqual([{ field: 'query.q', message: 'must not be blank' }]);
+    expect(problems({ q: ' \t ' })[0]!.field).toBe('query.q');
+  });
+
+  it('takes any text that is not blank: pictographs, and punctuation alone, as it was saved', () => {
+    expect(parseSearchQuery({ q: '🛶' }, fields).prefix).toBe('🛶');
+    expect(parseSearchQuery({ q: ' -- ' }, fields).prefix).toBe('--');
   });
 
   it(`refuses a text over ${MAX_SEARCH_TERM_LENGTH} characters once normalised, and takes one at the limit`, () => {
@@ -158,7 +174,7 @@ describe('parseSearchQuery', () => {
   });
 
   it('reports both fields at once', () => {
-    expect(problems({ q: '!', types: 'x' }).map((p) => p.field)).toEqual(['query.q', 'query.types']);
+    expect(problems({ q: ' ', types: 'x' }).map((p) => p.field)).toEqual(['query.q', 'query.types']);
   });
 });
 

@@ -35,6 +35,18 @@ async function search(who: string, query: SearchQuery): Promise<Hit[]> {
 const kindsAndIds = (hits: Hit[]) => hits.map((h) => `${h.kind}:${h.id}`);
 
 describe('search over leads and contacts', () => {
+  it('finds whatever a record was saved with: an organisation named with an emoji, a deal named with punctuation alone', async () => {
+    const canoe = await newContact('rep1', { is_organization: true, name: '🛶' });
+    const kayaks = await newContact('rep1', { is_organization: true, name: `🛶 Fjord kayaks ${Date.now()}` });
+    const bang = await newDeal('rep1', '!!!');
+    const hits = await search('rep1', { q: '🛶' });
+    expect(kindsAndIds(hits)).toEqual(expect.arrayContaining([`contact:${canoe.id}`, `contact:${kayaks.id}`]));
+    expect(kindsAndIds(await search('rep1', { q: 'fjord kay' }))).toContain(`contact:${kayaks.id}`);
+    expect(kindsAndIds(await search('rep1', { q: '!!!' }))).toContain(`deal:${bang.id}`);
+    // Someone else's records stay out of reach, pictographs or not.
+    expect(kindsAndIds(await search('rep2', { q: '🛶' }))).not.toContain(`contact:${canoe.id}`);
+  });
+
   it('finds a lead by first name, last name, organisation and e-mail, once, accent-insensitively', async () => {
     const lead = await newLead('rep1', {
       first_name: 'Élodie',

@@ -1,28 +1,67 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { matchesPattern, type EventPattern } from './pattern-matcher.ts';
+import { PendingLog } from './pending-log.ts';
 
 // The in-process EventBridge: it answers PutEvents on the wire (the publisher's real SDK
 // client points at it through AWS_ENDPOINT_URL_EVENTBRIDGE), wraps each entry in a real
 // EventBridge envelope, matches it against the rules with the same pattern syntax, and
-// invokes the targets asynchronously with retries, as EventBridge does.
+// invokes the targets asynchronously with retries, as EventBridge and Lambda's asynchronous
+// invocation do. With a data folder it delivers at least once across crashes: an accepted
+// event is on disk before PutEvents answers, and undelivered (event, rule) pairs are
+// delivered again after a restart (see pending-log.ts). A target that still fails after its
+// attempts has the event parked in its on-failure queue, as Lambda's on-failure destination.
 
 export type BusEvent = EventBridgeEvent<string, unknown>;
 
 export interface LocalRule {
   name: string;
   pattern: EventPattern;
+  /** The target: a plain async function (in-process, or a proxy to a worker). Throwing fails the attempt. */
   target: (event: BusEvent) => Promise<unknown>;
-  /** Attempts per delivery before the event is dead-lettered (EventBridge retries up to 185). */
+  /** Attempts per delivery before the event goes to the on-failure queue (Lambda async: 1 + 2 retries). */
   maxAttempts?: number;
+  /** The target's on-failure queue (SQS queue name); default `<bus>-<rule>-on-failure`. */
+  onFailureQueue?: string;
 }
 
+/** A delivery that exhausted its attempts. */
 export interface DeadLetter {
   rule: string;
   event: BusEvent;
   error: string;
+  /** The SQS queue it was parked in, when the bus has one. */
+  queue?: string;
+}
+
+/**
+ * What lands in a target's on-failure queue: the record Lambda sends to an asynchronous
+ * invocation's on-failure destination, with the bus event as `requestPayload`.
+ */
+export interface OnFailureRecord {
+  version: '1.0';
+  timestamp: string;
+  requestContext: { requestId: string; functionArn: string; condition: 'RetriesExhausted'; approximateInvokeCount: number };
+  requestPayload: BusEvent;
+  responseContext: { statusCode: 200; executedVersion: '$LATEST'; functionError: 'Unhandled' };
+  responsePayload: { errorType: string; errorMessage: string };
+}
+
+export interface LocalEventBusOptions {
+  rules?: LocalRule[];
+  region?: string;
+  /** The bus name (on-failure queue names start with it). Default "crm". */
+  name?: string;
+  /** Wait before the first retry, doubled for each next one (ms). */
+  retryDelayMs?: number;
+  /** Keeps the pending log in `<dataDir>/bus-pending.jsonl`; none keeps deliveries in memory only. */
+  dataDir?: string;
+  /** Sends a message to an SQS queue (the local SQS); none: exhausted deliveries are only logged. */
+  onFailure?: { send(queue: string, body: string): Promise<void> };
+  log?: (line: string) => void;
 }
 
 interface PutEventsEntry {
@@ -34,29 +73,60 @@ interface PutEventsEntry {
   Resources?: string[];
 }
 
+type PutResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
+
+/** Attempts at parking an event in its on-failure queue before it is left for the next start. */
+const PARK_ATTEMPTS = 5;
+
+/** EventBridge for one process: PutEvents in (see serveLocalBus), rule targets invoked with retries. */
 export class LocalEventBus {
-  readonly #rules: LocalRule[];
-  readonly #pending = new Set<Promise<void>>();
+  readonly #rules: LocalRule[] = [];
+  readonly #inFlight = new Set<Promise<void>>();
+  /** Recovered (event, rule) pairs whose rule is not registered yet. */
+  readonly #waiting = new Map<string, BusEvent[]>();
   readonly deadLetters: DeadLetter[] = [];
   readonly #region: string;
+  readonly #name: string;
   readonly #retryDelayMs: number;
+  readonly #log: PendingLog<BusEvent> | undefined;
+  readonly #onFailure: LocalEventBusOptions['onFailure'];
+  readonly #say: (line: string) => void;
 
-  constructor(options: { rules?: LocalRule[]; region?: string; retryDelayMs?: number } = {}) {
-    this.#rules = [...(options.rules ?? [])];
+  constructor(options: LocalEventBusOptions = {}) {
     this.#region = options.region ?? 'us-east-1';
+    this.#name = options.name ?? 'crm';
     this.#retryDelayMs = options.retryDelayMs ?? 100;
+    this.#onFailure = options.onFailure;
+    this.#say = options.log ?? ((line) => console.error(line));
+    if (options.dataDir) {
+      this.#log = new PendingLog<BusEvent>(join(options.dataDir, 'bus-pending.jsonl'));
+      for (const { event, rules } of this.#log.pending()) {
+        for (const rule of rules) {
+          const owed = this.#waiting.get(rule) ?? [];
+          owed.push(event);
+          this.#waiting.set(rule, owed);
+        }
+      }
+    }
+    for (const rule of options.rules ?? []) this.addRule(rule);
   }
 
+  /** Adds a rule; events a crash left undelivered to a rule of that name are delivered now. */
   addRule(rule: LocalRule): void {
     this.#rules.push(rule);
+    const owed = this.#waiting.get(rule.name) ?? [];
+    this.#waiting.delete(rule.name);
+    for (const event of owed) this.#start(rule, event);
   }
 
-  /** Accepts entries as PutEvents does; delivery happens after the answer. */
-  put(entries: PutEventsEntry[]): {
-    FailedEntryCount: number;
-    Entries: ({ EventId: string } | { ErrorCode: string; ErrorMessage: string })[];
-  } {
-    const results = entries.map((entry) => {
+  /**
+   * Accepts entries as PutEvents does: each valid entry gets an event id and, with a data
+   * folder, is on disk when this returns; delivery happens after the answer.
+   * @throws Error when the pending log cannot be written (nothing was accepted).
+   */
+  put(entries: PutEventsEntry[]): { FailedEntryCount: number; Entries: PutResult[] } {
+    const accepted: { event: BusEvent; rules: LocalRule[] }[] = [];
+    const results = entries.map((entry): PutResult => {
       if (!entry.Source || !entry.DetailType || !entry.Detail) {
         return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Source, DetailType and Detail are required' };
       }
@@ -77,23 +147,28 @@ export class LocalEventBus {
         resources: entry.Resources ?? [],
         detail,
       };
-      this.#route(event);
+      accepted.push({ event, rules: this.#rules.filter((rule) => matchesPattern(rule.pattern, event)) });
       return { EventId: event.id };
     });
+    this.#log?.accept(accepted.map(({ event, rules }) => ({ event, rules: rules.map((r) => r.name) })));
+    for (const { event, rules } of accepted) for (const rule of rules) this.#start(rule, event);
     return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
   }
 
   /** Resolves when every delivery started so far has finished (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
 
-  #route(event: BusEvent): void {
-    for (const rule of this.#rules) {
-      if (!matchesPattern(rule.pattern, event)) continue;
-      const delivery = this.#deliver(rule, event).finally(() => this.#pending.delete(delivery));
-      this.#pending.add(delivery);
-    }
+  /** Waits for the deliveries under way, then closes the pending log. */
+  async close(): Promise<void> {
+    await this.idle();
+    this.#log?.close();
+  }
+
+  #start(rule: LocalRule, event: BusEvent): void {
+    const delivery = this.#deliver(rule, event).finally(() => this.#inFlight.delete(delivery));
+    this.#inFlight.add(delivery);
   }
 
   async #deliver(rule: LocalRule, event: BusEvent): Promise<void> {
@@ -101,17 +176,64 @@ export class LocalEventBus {
     for (let attempt = 1; ; attempt++) {
       try {
         await rule.target(structuredClone(event));
+        this.#log?.done(event.id, rule.name, 'delivered');
         return;
       } catch (error) {
         if (attempt >= attempts) {
-          this.deadLetters.push({ rule: rule.name, event, error: (error as Error).message });
-          console.error(`[bus] rule ${rule.name}: ${event['detail-type']} dead-lettered: ${(error as Error).message}`);
+          await this.#park(rule, event, error as Error, attempts);
           return;
         }
-        await new Promise((r) => setTimeout(r, this.#retryDelayMs * attempt));
+        await sleep(this.#retryDelayMs * 2 ** (attempt - 1));
       }
     }
   }
+
+  /** The on-failure destination: the target's queue, then the pair is done. */
+  async #park(rule: LocalRule, event: BusEvent, error: Error, attempts: number): Promise<void> {
+    const queue = rule.onFailureQueue ?? `${this.#name}-${rule.name}-on-failure`;
+    const letter: DeadLetter = { rule: rule.name, event, error: error.message };
+    if (!this.#onFailure) {
+      this.deadLetters.push(letter);
+      this.#say(`[bus] rule ${rule.name}: ${event['detail-type']} failed ${attempts} times: ${error.message}`);
+      this.#log?.done(event.id, rule.name, 'dead-lettered');
+      return;
+    }
+    const record: OnFailureRecord = {
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      requestContext: {
+        requestId: randomUUID(),
+        functionArn: `arn:aws:lambda:${this.#region}:000000000000:function:${rule.name}`,
+        condition: 'RetriesExhausted',
+        approximateInvokeCount: attempts,
+      },
+      requestPayload: event,
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      responsePayload: { errorType: error.name, errorMessage: error.message },
+    };
+    for (let attempt = 1; attempt <= PARK_ATTEMPTS; attempt++) {
+      try {
+        await this.#onFailure.send(queue, JSON.stringify(record));
+        this.deadLetters.push({ ...letter, queue });
+        this.#say(
+          `[bus] rule ${rule.name}: ${event['detail-type']} failed ${attempts} times, sent to ${queue}: ${error.message}`,
+        );
+        this.#log?.done(event.id, rule.name, 'on-failure');
+        return;
+      } catch (sendError) {
+        if (attempt === PARK_ATTEMPTS) {
+          // Still pending in the log: delivered again on the next start.
+          this.#say(`[bus] rule ${rule.name}: could not park ${event.id} in ${queue}: ${(sendError as Error).message}`);
+          return;
+        }
+        await sleep(this.#retryDelayMs * 2 ** (attempt - 1));
+      }
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function toIsoSeconds(time: number | string | undefined): string {
@@ -141,11 +263,18 @@ export async function serveLocalBus(bus: LocalEventBus, port = 0): Promise<{ end
         );
         return;
       }
+      let input: { Entries?: PutEventsEntry[] };
       try {
-        const input = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { Entries?: PutEventsEntry[] };
-        reply(200, bus.put(input.Entries ?? []));
+        input = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { Entries?: PutEventsEntry[] };
       } catch (error) {
         reply(400, { __type: 'ValidationException', message: (error as Error).message }, 'ValidationException');
+        return;
+      }
+      try {
+        reply(200, bus.put(input.Entries ?? []));
+      } catch (error) {
+        // The pending log could not be written: nothing was accepted, and the SDK retries a 500.
+        reply(500, { __type: 'InternalException', message: (error as Error).message }, 'InternalException');
       }
     });
   });

@@ -1,26 +1,76 @@
-import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import { setImmediate } from 'node:timers';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent, Context } from 'aws-lambda';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import type { EventPublisher } from '#shared/kernel/ports.ts';
+import { streamHandler } from '#shared/platform/consumers/batches.ts';
 import { OUTBOX_KIND, tableSpec } from './table-spec.ts';
 
+// The outbox publisher: table stream (new outbox items) → the bus. Each record is published on
+// its own outcome, so a stream batch answers exactly the records whose event could not be put;
+// Lambda retries from the earliest of them, so later ones may be delivered again, which
+// consumers absorb by deduplicating on event_id.
+
 /**
- * Publishes the outbox items of a stream batch. A record whose event could not be put is
- * reported as a batch item failure: Lambda retries from the earliest failed record, so later
- * ones may be delivered again, which consumers absorb by deduplicating on event_id.
+ * The domain event a stream record carries when it is a new outbox item; undefined for any
+ * other record (the stream filter lets few through, but the image decides).
+ * @throws SyntaxError when an outbox item's envelope is not JSON (a bug: the record fails).
  */
-export async function publishOutboxRecords(records: DynamoDBRecord[], publisher: EventPublisher): Promise<DynamoDBBatchResponse> {
-  const events: { event: DomainEvent; sequence: string }[] = [];
-  for (const record of records) {
-    const image = record.dynamodb?.NewImage;
-    if (record.eventName !== 'INSERT' || !image) continue;
-    // Only the kind and the envelope's JSON text are read: nothing else of the image matters.
-    if (image[tableSpec.kindAttribute]?.S !== OUTBOX_KIND || image.event?.S === undefined) continue;
-    events.push({ event: JSON.parse(image.event.S) as DomainEvent, sequence: record.dynamodb?.SequenceNumber ?? '' });
-  }
-  if (events.length === 0) return { batchItemFailures: [] };
-  const { failedEventIds } = await publisher.publish(events.map((e) => e.event));
-  const failed = new Set(failedEventIds);
-  return {
-    batchItemFailures: events.filter((e) => failed.has(e.event.metadata.event_id)).map((e) => ({ itemIdentifier: e.sequence })),
+export function outboxEventOf(record: DynamoDBRecord): DomainEvent | undefined {
+  const image = record.dynamodb?.NewImage;
+  if (record.eventName !== 'INSERT' || !image) return undefined;
+  // Only the kind and the envelope's JSON text are read: nothing else of the image matters.
+  if (image[tableSpec.kindAttribute]?.S !== OUTBOX_KIND || image.event?.S === undefined) return undefined;
+  return JSON.parse(image.event.S) as DomainEvent;
+}
+
+/** The event's id, type and correlation id, to name a record in the logs. */
+export function outboxLogKeys(record: DynamoDBRecord): Record<string, unknown> {
+  const metadata = outboxEventOf(record)?.metadata;
+  return metadata
+    ? { event_id: metadata.event_id, event_type: metadata.event_type, correlation_id: metadata.correlation_id }
+    : {};
+}
+
+/** An outbox event the bus refused, after the publisher's own retries. */
+export class EventNotPublishedError extends Error {
+  override readonly name = 'EventNotPublishedError';
+}
+
+/**
+ * A record handler publishing the record's outbox event. Records handed over together (a
+ * stream batch run in parallel) share PutEvents calls: events are gathered until the current
+ * turn of the event loop ends, then published at once (the publisher splits them by 10), and
+ * each record settles with its own event's outcome.
+ */
+export function outboxRecordPublisher(publisher: EventPublisher): (record: DynamoDBRecord) => Promise<void> {
+  let gathered: { event: DomainEvent; settle: (error?: Error) => void }[] = [];
+  const flush = (): void => {
+    const batch = gathered;
+    gathered = [];
+    publisher.publish(batch.map((g) => g.event)).then(
+      ({ failedEventIds }) => {
+        const failed = new Set(failedEventIds);
+        for (const { event, settle } of batch) {
+          const id = event.metadata.event_id;
+          settle(failed.has(id) ? new EventNotPublishedError(`the bus refused event ${id}`) : undefined);
+        }
+      },
+      (error: Error) => batch.forEach(({ settle }) => settle(error)),
+    );
   };
+  return async (record) => {
+    const event = outboxEventOf(record);
+    if (!event) return;
+    await new Promise<void>((resolve, reject) => {
+      gathered.push({ event, settle: (error) => (error ? reject(error) : resolve()) });
+      if (gathered.length === 1) setImmediate(flush);
+    });
+  };
+}
+
+/** The Lambda handler of the table stream, publishing through `publisher`. */
+export function outboxPublisherHandler(
+  publisher: EventPublisher,
+): (event: DynamoDBStreamEvent, context?: Context) => Promise<DynamoDBBatchResponse> {
+  return streamHandler({ name: 'outbox-publisher', parallel: true, logKeys: outboxLogKeys }, outboxRecordPublisher(publisher));
 }

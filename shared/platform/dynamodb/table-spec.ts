@@ -71,8 +71,12 @@ export const KEY_ATTRIBUTES: readonly string[] = [
 
 /** Outbox event items: the only stream records the publisher sees. */
 export const OUTBOX_KIND = 'event';
-/** How long an outbox item stays after publishing could have happened (stream keeps 24 h). */
-export const OUTBOX_TTL_SECONDS = 2 * 24 * 60 * 60;
+/**
+ * How long an outbox item stays in the table (seconds from its write): the stream keeps a
+ * record 24 h, but `npm run redrive` republishes from the table, so a week of events stays
+ * replayable after a consumer bug or an on-failure queue is found late.
+ */
+export const OUTBOX_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 /**
  * Lambda event-source filter for the table stream: new outbox items only. The local stream

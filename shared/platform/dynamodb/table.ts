@@ -11,9 +11,17 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import type { DomainError } from '#shared/kernel/errors.ts';
-import { indexAttributes, KEY_ATTRIBUTES, OUTBOX_KIND, OUTBOX_TTL_SECONDS, tableSpec, type IndexName } from './table-spec.ts';
+import {
+  INDEX,
+  indexAttributes,
+  KEY_ATTRIBUTES,
+  OUTBOX_KIND,
+  OUTBOX_TTL_SECONDS,
+  tableSpec,
+  type IndexName,
+} from './table-spec.ts';
 import { bindQuery, type CursorCodec, type CursorState, type Position } from './cursor.ts';
-import { tableKeys, tablePartition } from './partitions.ts';
+import { indexKeys, indexPartitions, tableKeys, tablePartition } from './partitions.ts';
 
 // The repository base: every change is one TransactWriteItems holding the records' writes
 // (conditional on `version`) and the outbox items of their domain events. Reads are GetItem
@@ -395,6 +403,13 @@ export class Table {
 
 /** Outbox items: "event#<event id>" / "event". */
 export const outboxKey = tableKeys<[eventId: string]>('event', 'event');
+/**
+ * Outbox items by the UTC day their event occurred ("event#2026-12-01" in the "all" index),
+ * sorted by `outboxTimeKey`: what `npm run redrive -- --from --to` reads.
+ */
+export const outboxByDay = indexPartitions<[day: string]>(INDEX.all, 'event');
+/** An outbox item's sort key in `outboxByDay`: the event's occurred_at (ISO), "#", its id. */
+export const outboxTimeKey = (event: DomainEvent): string => `${event.metadata.occurred_at}#${event.metadata.event_id}`;
 /** Powertools idempotency records (platform/http/idempotency.ts): one partition, sorted by key hash. */
 export const idempotencyPartition = tablePartition('idempotency');
 
@@ -405,6 +420,7 @@ export const idempotencyPartition = tablePartition('idempotency');
 export function outboxItem(event: DomainEvent, nowSeconds: number): Item & ItemKeys {
   return {
     ...outboxKey(event.metadata.event_id),
+    ...indexKeys(outboxTimeKey(event), outboxByDay(event.metadata.occurred_at.slice(0, 10))),
     [tableSpec.kindAttribute]: OUTBOX_KIND,
     event_type: event.metadata.event_type,
     event: JSON.stringify(event),

@@ -97,6 +97,9 @@ export function openApiDocument(
       responses['403'] = problemRef('Your role may not do this');
     }
     if (r.params) responses['404'] = problemRef('Not found, or not visible to you');
+    // Every write may meet the data in another state than the caller assumed: a duplicate, a
+    // record in use, a change that landed meanwhile, an Idempotency-Key still being served.
+    if (r.method !== 'GET') responses['409'] = problemRef('Conflicts with the state of the data; `code` says how');
     if (r.conditional) responses['412'] = problemRef('If-Match names an old version; `current` holds the record');
     const operation: Record<string, unknown> = {
       operationId: r.id,

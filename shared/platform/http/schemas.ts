@@ -25,3 +25,18 @@ export const queryBoolean = z.pipe(
   z.enum(['true', 'false']),
   z.transform((v: 'true' | 'false') => v === 'true'),
 );
+
+/**
+ * `sort_by` and `sort_order` of a sortable list: `created_at` newest first unless asked
+ * otherwise, stated in the OpenAPI document so clients need not guess.
+ */
+export function sortQueryFields<const F extends readonly [string, ...string[]]>(fields: F) {
+  return {
+    sort_by: z.optional(
+      z
+        .enum(fields)
+        .check(z.describe(`The field to order by; created_at (the default) reads an index, the others sort in memory.`)),
+    ),
+    sort_order: z.optional(z.enum(['asc', 'desc']).check(z.describe('asc or desc; desc (newest or largest first) by default.'))),
+  };
+}
