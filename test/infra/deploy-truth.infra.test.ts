@@ -20,6 +20,7 @@ import { allRoutes } from '#shared/families.ts';
 import { DynamoContactRepository } from '#shared/contacts/dynamodb.ts';
 import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
+import { newId } from '#shared/kernel/ids.ts';
 import type { AnyRoute } from '#shared/platform/http/contract.ts';
 import { routeKey } from '#shared/platform/http/contract.ts';
 import { CursorCodec } from '#shared/platform/dynamodb/cursor.ts';
@@ -258,6 +259,12 @@ async function lastEvent(type: string, where: (event: DomainEvent) => boolean = 
   return found;
 }
 
+/**
+ * The event again under a new event_id, as a later event about the same records would come:
+ * the consumers skip an event_id they handled, and every probe run must do the work.
+ */
+const anew = (event: DomainEvent): DomainEvent => ({ ...event, metadata: { ...event.metadata, event_id: newId() } });
+
 /** EventBridge's envelope around a domain event, as a rule target receives it. */
 const envelope = (event: DomainEvent): EventBridgeEvent<string, DomainEvent> => ({
   version: '0',
@@ -332,15 +339,26 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       'deal.created',
       (e) => (e.data as { contact_id?: string }).contact_id === made.busyContactId,
     );
-    await p.invoke(envelope(event));
+    await p.invoke(envelope(anew(event)));
     const contact = await new DynamoContactRepository(table).get(made.busyContactId!);
     p.check(contact?.prospect_status === 'current', `the contact became a current prospect (${JSON.stringify(contact)})`);
+  },
+  redrive: async (p) => {
+    const { event } = await lastEvent('deal.created');
+    const before = bus.entries.length;
+    const report = (await p.invoke({ event_ids: [event.metadata.event_id] })) as
+      { found?: number; published?: number } | undefined;
+    p.check(report?.found === 1 && report.published === 1, `the redrive republished the event (${JSON.stringify(report)})`);
+    p.check(
+      bus.entries.slice(before).some((e) => JSON.parse(e.Detail).metadata.event_id === event.metadata.event_id),
+      'the bus got the event again',
+    );
   },
   'user-directory-sync': async (p) => {
     const { event } = await lastEvent('user.created');
     const email = (event.data as { email: string }).email;
     const before = cognito.calls.length;
-    await p.invoke(envelope(event));
+    await p.invoke(envelope(anew(event)));
     const calls = cognito.calls.slice(before);
     p.check(
       calls.some((c) => c.action === 'AdminCreateUser' && c.input.Username === email),
@@ -425,7 +443,7 @@ describe('every synthesized bundle, with its template environment', () => {
     expectHealthy(probe);
   });
 
-  for (const name of ['outbox-publisher', 'contact-status', 'user-directory-sync']) {
+  for (const name of ['outbox-publisher', 'contact-status', 'user-directory-sync', 'redrive']) {
     it(`${name}: handles a real event from the outbox`, async () => {
       expectHealthy(await runProbe(functionNamed(name)));
     });
@@ -441,8 +459,6 @@ describe('every synthesized bundle, with its template environment', () => {
 const KNOWN_FALLBACKS: Record<string, Record<string, 'silent' | RegExp>> = {
   // Falls back to the local stand-in directory: users are never invited.
   'user-directory-sync': { USER_POOL_ID: 'silent' },
-  // Falls back to the bus name "crm", which EventBridge refuses.
-  'outbox-publisher': { EVENT_BUS_NAME: /Event bus crm does not exist/ },
 };
 
 /** Required variables: declared and not optional. */
@@ -465,7 +481,7 @@ describe('dropping any one variable a function declares', () => {
     }
   });
 
-  for (const spec of ['bootstrap', ...HTTP_ORDER, 'outbox-publisher', 'contact-status', 'user-directory-sync']) {
+  for (const spec of ['bootstrap', ...HTTP_ORDER, 'outbox-publisher', 'contact-status', 'user-directory-sync', 'redrive']) {
     it(`${spec}: fails clearly without each of its required variables`, async () => {
       const fn = functionNamed(spec);
       const required = requiredVariables(fn.spec);

@@ -281,6 +281,12 @@ describe('stateless stack: functions', () => {
     expect(actionsOf(policyStatements(stateless, 'crm-dev-platform')).sort()).toEqual(LOGS_AND_XRAY);
   });
 
+  it('lets the redrive only read the table, and put events on the bus', () => {
+    const actions = actionsOf(policyStatements(stateless, 'crm-dev-redrive'));
+    expect(tableActions(actions)).toEqual([...TABLE_READ].sort());
+    expect(actions).toContain('events:PutEvents');
+  });
+
   it('lets search only read the table, each index by name', () => {
     const statements = policyStatements(stateless, 'crm-dev-search');
     expect(tableActions(actionsOf(statements))).toEqual([...TABLE_READ].sort());
@@ -290,9 +296,11 @@ describe('stateless stack: functions', () => {
   });
 
   it('gives the consumers and the bootstrap only what they use', () => {
-    const directory = policyStatements(stateless, 'crm-dev-user-directory-sync');
-    expect(actionsOf(directory).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
-    expect(functionResource('crm-dev-user-directory-sync').Properties.Environment.Variables.TABLE_NAME).toBeUndefined();
+    // The directory sync reads no record (the event carries the user) but keeps its dedupe
+    // markers in the table; it never gets the cursor key.
+    const directory = actionsOf(policyStatements(stateless, 'crm-dev-user-directory-sync'));
+    expect(tableActions(directory)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
+    expect(functionResource('crm-dev-user-directory-sync').Properties.Environment.Variables.CURSOR_SECRET).toBeUndefined();
     for (const name of ['crm-dev-contact-status', 'crm-dev-bootstrap']) {
       const actions = actionsOf(policyStatements(stateless, name));
       expect(tableActions(actions), name).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
