@@ -2,6 +2,7 @@ import { App, Tags, type AppProps } from 'aws-cdk-lib';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '#infra/config/load.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
 import { addNagChecks } from '#infra/nag.ts';
+import { MonitoringStack } from '#infra/monitoring-stack.ts';
 import { StatefulStack } from '#infra/stateful-stack.ts';
 import { StatelessStack } from '#infra/stateless-stack.ts';
 
@@ -13,6 +14,7 @@ export interface CrmApp {
   readonly app: App;
   readonly stateful: StatefulStack;
   readonly stateless: StatelessStack;
+  readonly monitoring: MonitoringStack;
 }
 
 export function createCrmApp(config: CrmConfig, appProps: AppProps = {}): CrmApp {
@@ -34,10 +36,20 @@ export function defineCrmApp(app: App, config: CrmConfig): CrmApp {
     description: `CRM (${config.stage}): HTTP API and Lambda functions`,
   });
   stateless.addStackDependency(stateful, 'the functions and the API use the table, bus, user pool, cursor key and DLQ');
+  // Last: its alarms are read from what the other two stacks hold.
+  const monitoring = new MonitoringStack(app, `crm-${config.stage}-monitoring`, {
+    env,
+    config,
+    stateful,
+    stateless,
+    description: `CRM (${config.stage}): alarms, their e-mail topic, the dashboard and the cost budget`,
+  });
+  monitoring.addStackDependency(stateful, 'alarms watch the dead-letter queue and the bus');
+  monitoring.addStackDependency(stateless, 'alarms watch the functions, the API, the bus rules and their queue');
   Tags.of(app).add('app', 'crm');
   Tags.of(app).add('crm:stage', config.stage);
   addNagChecks(app);
-  return { app, stateful, stateless };
+  return { app, stateful, stateless, monitoring };
 }
 
 /** The config file: context `crmConfig`, else $CRM_CONFIG, else infra/config/crm.config.json. */

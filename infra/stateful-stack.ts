@@ -175,7 +175,7 @@ export class StatefulStack extends Stack {
     acknowledge(this.cursorSecret, {
       id: 'AwsSolutions-SMG4',
       reason:
-        'An HMAC key for short-lived list cursors, not a credential: rotating it only invalidates cursors in flight, so it is rotated by redeploying a new value when needed.',
+        'Not rotated: no rotation function exists. The key only signs list cursors (no credential, no user data), and a cursor names positions inside partitions the server recomputes for the caller, so a leaked key cannot widen what anyone reads. Rotating by hand takes a new secret value plus a change to every function using it, since CloudFormation re-resolves the dynamic reference only when the function resource changes; cursors in flight then get 422 invalid_cursor.',
     });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -187,7 +187,7 @@ export class StatefulStack extends Stack {
     acknowledge(this.deadLetterQueue, {
       id: 'AwsSolutions-SQS3',
       reason:
-        'This queue is the dead-letter queue itself (on-failure destination of the stream mapping and of async invocations); a DLQ of a DLQ would only move the problem.',
+        "This queue is a dead-letter queue: the on-failure destination of the outbox publisher's stream mapping, which sends it a pointer to each batch that failed every retry or outlived the stream's 24 h. A DLQ of a DLQ would only move the problem; its depth is alarmed (crm-<stage>-monitoring).",
     });
   }
 }

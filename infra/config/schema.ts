@@ -112,6 +112,15 @@ export const crmConfigSchema = z.strictObject({
     name: z.string().trim().min(1).max(200),
     email: z.email(),
   }),
+  /** Where operators hear about trouble (infra/monitoring-stack.ts). */
+  alarms: z.strictObject({
+    email: z.email().describe('Receives every alarm and budget notification; AWS first mails it a link to confirm'),
+    monthly_budget_usd: z
+      .number()
+      .positive()
+      .max(1_000_000)
+      .describe("The AWS account's monthly cost, in USD, above which the budget alerts (actual or forecast)"),
+  }),
   automation_rules: z.array(automationRuleSchema).default([]),
   log_retention_days: z.number().int().positive().default(30),
 });

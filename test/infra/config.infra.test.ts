@@ -52,6 +52,15 @@ describe('deployment config', () => {
     );
   });
 
+  it('needs an alarm address and a positive monthly budget, naming the field', () => {
+    const config = structuredClone(shippedConfig()) as any;
+    config.alarms = { email: 'ops at example', monthly_budget_usd: 0 };
+    expect(() => parseConfig(config, 'crm.config.json')).toThrowError(/crm\.config\.json: alarms\.email: /);
+    expect(() => parseConfig(config, 'crm.config.json')).toThrowError(/crm\.config\.json: alarms\.monthly_budget_usd: /);
+    delete config.alarms;
+    expect(() => parseConfig(config, 'crm.config.json')).toThrowError(/crm\.config\.json: alarms: /);
+  });
+
   it('ships the JSON schema generated from the zod schema', () => {
     const committed: unknown = JSON.parse(readFileSync(CONFIG_JSON_SCHEMA_PATH, 'utf8'));
     expect(committed, 'run `npm run config:schema`').toEqual(JSON.parse(renderConfigJsonSchema()));
