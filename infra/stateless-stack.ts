@@ -6,6 +6,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -59,6 +60,8 @@ export class StatelessStack extends Stack {
   readonly routes: ReadonlyMap<string, apigwv2.HttpRoute>;
   readonly eventFunctions: ReadonlyMap<string, CrmFunction>;
   readonly busRules: ReadonlyMap<string, events.Rule>;
+  /** Each bus consumer's on-failure destination, by function name. */
+  readonly onFailureQueues: ReadonlyMap<string, sqs.Queue>;
   /** Every function of the registry, by name. */
   readonly functions: ReadonlyMap<string, CrmFunction>;
   readonly bootstrapFunction: CrmFunction;
@@ -118,6 +121,25 @@ export class StatelessStack extends Stack {
     // --- bus consumers -----------------------------------------------------------------------
     const consumers = new Map(eventFunctions.map((spec) => [spec.name, pick(spec)]));
     this.eventFunctions = consumers;
+    // What a consumer still fails after Lambda's async retries goes to its own queue (the
+    // rule's DLQ below only catches events EventBridge could not hand to Lambda at all):
+    // `npm run redrive -- --queue <name>` replays it, and the monitoring stack alarms on depth.
+    const onFailureQueues = new Map<string, sqs.Queue>();
+    for (const [name, fn] of consumers) {
+      const queue = new sqs.Queue(this, pascal(`${name}-on-failure-queue`), {
+        queueName: `crm-${config.stage}-${name}-on-failure`,
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      acknowledge(queue, {
+        id: 'AwsSolutions-SQS3',
+        reason: `This queue is the on-failure destination of ${name}'s asynchronous invocations; a DLQ of a DLQ would only move the problem.`,
+      });
+      fn.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(queue) });
+      onFailureQueues.set(name, queue);
+    }
+    this.onFailureQueues = onFailureQueues;
     // Bus rules' failed deliveries: a queue in this stack, since its policy names the rules
     // (a queue in the stateful stack would make the two stacks depend on each other).
     const ruleDlq = new sqs.Queue(this, 'BusRulesDeadLetterQueue', {
