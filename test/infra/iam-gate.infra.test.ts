@@ -725,9 +725,10 @@ describe('the gate, with the real SDK clients', () => {
 });
 
 describe('removing any one grant fails', () => {
-  // logs:* and xray:* are called by the Lambda runtime, not the function's code, and no local
-  // endpoint serves them: the only grants that no local call can exercise.
-  const UNEXERCISED = /^(logs|xray):/;
+  // logs:* and xray:* are called by the Lambda runtime, and sqs:* by the Lambda service when it
+  // sends a failed async invocation to the on-failure destination (with the function's role),
+  // never by the function's code: the only grants that no local call of the function exercises.
+  const UNEXERCISED = /^(logs|xray|sqs):/;
 
   for (const fn of ['outbox-publisher', 'user-directory-sync', SCHEDULER_FUNCTION, MAILER_FUNCTION]) {
     it(`${fn}: dropping a statement, or one action or resource of it, denies the calls it covered`, async () => {

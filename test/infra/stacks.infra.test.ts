@@ -60,6 +60,10 @@ function functionResource(functionName: string): Resources[string] {
   return fn!;
 }
 
+/** What an SqsDestination grants the function's role on its queue. */
+const ON_FAILURE_SEND = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
+const pascalCase = (name: string) => name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+
 describe('stateful stack', () => {
   it('builds the single table from the table spec', () => {
     stateful.resourceCountIs('AWS::DynamoDB::Table', 1);
@@ -295,6 +299,19 @@ describe('stateless stack: functions', () => {
       expect(JSON.stringify(table.Resource)).toContain(`/index/${index.indexName}`);
   });
 
+  it("sends what a bus consumer still fails after Lambda's async retries to its own on-failure queue", () => {
+    for (const name of ['user-directory-sync', 'contact-status']) {
+      stateless.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: Match.objectLike({ Ref: Match.stringLikeRegexp(`^${pascalCase(name)}Function`) }),
+        MaximumRetryAttempts: 2,
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${pascalCase(name)}OnFailureQueue`), 'Arn'] } },
+        },
+      });
+      stateless.hasResourceProperties('AWS::SQS::Queue', { QueueName: `crm-dev-${name}-on-failure` });
+    }
+  });
+
   it('gives the consumers and the bootstrap only what they use', () => {
     // The directory sync reads no record (the event carries the user) but keeps its dedupe
     // markers in the table; it never gets the cursor key.
@@ -304,10 +321,9 @@ describe('stateless stack: functions', () => {
     for (const name of ['crm-dev-contact-status', 'crm-dev-bootstrap']) {
       const actions = actionsOf(policyStatements(stateless, name));
       expect(tableActions(actions), name).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
-      expect(
-        actions.filter((a) => !a.startsWith('dynamodb:') && !LOGS_AND_XRAY.includes(a)),
-        name,
-      ).toEqual([]);
+      // A bus consumer may also send to its own on-failure queue (Lambda sends with its role).
+      const onFailure = name === 'crm-dev-contact-status' ? ON_FAILURE_SEND : [];
+      expect(actions.filter((a) => !a.startsWith('dynamodb:') && !LOGS_AND_XRAY.includes(a)).sort(), name).toEqual(onFailure);
       expect(JSON.stringify(functionResource(name).Properties.Environment.Variables.CURSOR_SECRET)).toContain('{{resolve:');
     }
   });
