@@ -80,6 +80,7 @@ export function lambdaRuntimeVariables(functionName: string, region: string, mem
 /** The SDK reads these before any other credential source; the local services accept anything. */
 export const LOCAL_CREDENTIAL_VARIABLES = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } as const;
 
+/** The SDK's AWS_ENDPOINT_URL_<SERVICE> variables for the services given (SES v1 and v2 share one). */
 export function endpointVariables(endpoints: ServiceEndpoints): Record<string, string> {
   const entries: [string, string | undefined][] = [
     ['AWS_ENDPOINT_URL_DYNAMODB', endpoints.dynamodb],

@@ -180,6 +180,7 @@ export class LocalFunctions {
     for (const fn of functions) this.#functions.set(fn.spec.name, fn);
   }
 
+  /** @throws Error naming the registry's functions when `name` is none of them. */
   get(name: string): LocalFunction {
     const fn = this.#functions.get(name);
     if (!fn) throw new Error(`no local function "${name}": infra/functions.ts lists ${[...this.#functions.keys()].join(', ')}`);
@@ -194,6 +195,7 @@ export class LocalFunctions {
     return [...this.#functions.values()];
   }
 
+  /** Ends every sandbox; what was running fails, and later invocations are refused. */
   async stop(): Promise<void> {
     await Promise.all(this.all().map((fn) => fn.stop()));
   }
