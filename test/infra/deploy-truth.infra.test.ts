@@ -70,7 +70,7 @@ beforeAll(async () => {
     cursors: new CursorCodec(RESOLVED_SECRET),
   });
   cfn = await responseUrlServer();
-  bus = await eventBridgeStub(functionNamed('outbox-publisher').variables.EVENT_BUS_NAME!);
+  bus = await recordingEventBridge(functionNamed('outbox-publisher').variables.EVENT_BUS_NAME!);
   cognito = await startLocalCognito({ userPoolId: functionNamed('user-directory-sync').variables.USER_POOL_ID! });
   endpoints = { dynamodb: dynamo.endpoint, eventbridge: bus.url, cognito: cognito.endpoint };
 }, 180_000);
@@ -526,7 +526,7 @@ async function responseUrlServer(): Promise<{ url: string; server: Server; answe
 }
 
 /** PutEvents on EventBridge's JSON protocol, for one bus only: another name is refused as AWS does. */
-async function eventBridgeStub(busName: string): Promise<{ url: string; server: Server; entries: Record<string, any>[] }> {
+async function recordingEventBridge(busName: string): Promise<{ url: string; server: Server; entries: Record<string, any>[] }> {
   const entries: Record<string, any>[] = [];
   const server = createServer((req, res) => {
     let body = '';
