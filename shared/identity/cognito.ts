@@ -8,7 +8,6 @@ import {
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Role } from '#shared/kernel/roles.ts';
-import { logger } from '#shared/platform/observability.ts';
 import type { User } from './domain.ts';
 import type { UserDirectory } from './ports.ts';
 
@@ -68,27 +67,5 @@ export class CognitoUserDirectory implements UserDirectory {
 
   async #addToGroup(email: string, role: Role): Promise<void> {
     await this.#client.send(new AdminAddUserToGroupCommand({ UserPoolId: this.#userPoolId, Username: email, GroupName: role }));
-  }
-}
-
-/**
- * On a laptop there is no Cognito: dev tokens are minted from the CRM's own records
- * (`npm run token -- EMAIL`), so the directory only says what it would have done.
- */
-export class LocalUserDirectory implements UserDirectory {
-  readonly log: string[] = [];
-  async invite(user: Pick<User, 'id' | 'email' | 'name' | 'role'>): Promise<void> {
-    this.#say(`invite ${user.email} as ${user.role}: get a token with \`npm run token -- ${user.email}\``);
-  }
-  async setRole(_userId: string, email: string, role: Role): Promise<void> {
-    this.#say(`${email} is now in group ${role}`);
-  }
-  async setEnabled(_userId: string, email: string, enabled: boolean): Promise<void> {
-    this.#say(`${email} ${enabled ? 'enabled' : 'disabled'}`);
-  }
-  #say(line: string): void {
-    this.log.push(line);
-    // At WARN, the local cloud's default level: the developer must see how to sign in.
-    logger.warn(`local directory: ${line}`);
   }
 }

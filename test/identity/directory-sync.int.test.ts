@@ -1,5 +1,6 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalCognito, type LocalCognito } from '#infra/local/cognito.ts';
 import { domainEvent, type DomainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import type { User } from '#shared/identity/domain.ts';
@@ -7,16 +8,27 @@ import { MalformedEventError } from '#shared/platform/consumers/errors.ts';
 import { capturingOutput, rejection } from '#test/helpers/captured-output.ts';
 import { useTestTable } from '#test/helpers/table.ts';
 
-// The user-directory-sync Lambda as the bus calls it, with no user pool (the local stand-in)
-// and its dedupe markers on DynamoDB Local. The handler module reads its environment when
-// imported, so it is imported after useTestTable.
+// The user-directory-sync Lambda as the bus calls it: the real Cognito client against the local
+// cloud's Cognito stand-in, and its dedupe markers on DynamoDB Local. The handler module reads
+// its environment when imported, so it is imported after both are set.
 
 type Handler = (event: EventBridgeEvent<string, DomainEvent>) => Promise<unknown>;
 let handler: Handler;
 
+let cognito: LocalCognito;
+
 beforeAll(async () => {
   await useTestTable();
+  cognito = await startLocalCognito({ userPoolId: 'us-east-1_crmTest01' });
+  process.env.USER_POOL_ID = 'us-east-1_crmTest01';
+  process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER = cognito.endpoint;
   ({ handler } = (await import('#functions/events/user-directory-sync.ts')) as unknown as { handler: Handler });
+});
+
+afterAll(async () => {
+  await cognito?.stop();
+  delete process.env.USER_POOL_ID;
+  delete process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER;
 });
 
 const user = (): User => ({
@@ -51,6 +63,9 @@ describe('user-directory-sync consumer', () => {
     const created = domainEvent(ctx, 'user.created', { resource_type: 'user', resource_id: u.id }, u);
     expect(await handler(delivered(created))).toBe('processed');
     expect(await handler(delivered(created))).toBe('duplicate');
+    // The effect happened once, in the (stand-in) user pool.
+    expect(cognito.users().filter((x) => x.username === u.email)).toHaveLength(1);
+    expect(cognito.calls.filter((c) => c.action === 'AdminCreateUser' && JSON.stringify(c).includes(u.email))).toHaveLength(1);
   });
 
   it('refuses a user event whose data it cannot read, before touching the directory', async () => {

@@ -456,10 +456,7 @@ describe('every synthesized bundle, with its template environment', () => {
  * removes its entry. "silent": the function succeeds without its effect; a RegExp: the
  * failure it meets instead of naming the variable.
  */
-const KNOWN_FALLBACKS: Record<string, Record<string, 'silent' | RegExp>> = {
-  // Falls back to the local stand-in directory: users are never invited.
-  'user-directory-sync': { USER_POOL_ID: 'silent' },
-};
+const KNOWN_FALLBACKS: Record<string, Record<string, 'silent' | RegExp>> = {};
 
 /** Required variables: declared and not optional. */
 function requiredVariables(spec: FunctionSpec): string[] {
