@@ -9,7 +9,7 @@ import { callContext, systemClock, type Call } from '#shared/kernel/ports.ts';
 import { ConflictError, type ValidationError } from '#shared/kernel/errors.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
-import { makeUser } from '#test/helpers/fakes.ts';
+import { makeUser, rejection } from '#test/helpers/fakes.ts';
 import { CountingMeter, testTableClient, useTestTable } from '#test/helpers/table.ts';
 
 // The contact adapter against DynamoDB Local: a person's organisation checked in the write,
@@ -47,12 +47,6 @@ beforeAll(async () => {
   };
 });
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected the call to fail'),
-    (error: unknown) => error,
-  );
-}
 const people = async (orgId: string) => Number((await table.get(organizationPeopleKey(orgId)))?.people ?? 0);
 const org = (name: string, who = repA) => createContact(deps, as(who), { is_organization: true, name });
 const ids = (page: { items: { id: string }[] }) => page.items.map((i) => i.id);

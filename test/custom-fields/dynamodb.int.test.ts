@@ -20,6 +20,7 @@ import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } f
 import { newId } from '#shared/kernel/ids.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
 import { CountingMeter, testTableClient, useTestTable } from '#test/helpers/table.ts';
+import { rejection } from '#test/helpers/fakes.ts';
 
 // The custom field adapter against DynamoDB Local: unique names under concurrency, value counts
 // moved inside a record's transaction, and the guards that keep values and definitions honest.
@@ -62,13 +63,6 @@ async function writeRecord(
   await table.write(ops);
 }
 const collection = newId();
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected the call to fail'),
-    (error: unknown) => error,
-  );
-}
 
 describe('definitions on the table', () => {
   it('creates, reads and lists definitions of one resource type, keys stripped', async () => {

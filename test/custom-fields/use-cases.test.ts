@@ -12,7 +12,16 @@ import {
 import type { CustomFieldReader } from '#shared/custom-fields/ports.ts';
 import { presentCustomFields, type CustomFieldDefinition } from '#shared/custom-fields/domain.ts';
 import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
-import { FixedClock, TEST_CORRELATION_ID, TEST_NOW, fakeCall, makeUser, principalOf, testId } from '#test/helpers/fakes.ts';
+import {
+  FixedClock,
+  TEST_CORRELATION_ID,
+  TEST_NOW,
+  fakeCall,
+  makeUser,
+  principalOf,
+  testId,
+  rejection,
+} from '#test/helpers/fakes.ts';
 import { InMemoryCustomFieldRepository, RecordingInvalidator, makeCustomField } from './fakes.ts';
 
 const ADMIN = testId(1);
@@ -33,13 +42,6 @@ const budget = (overrides: Partial<CustomFieldDefinition> = {}) =>
   makeCustomField(BUDGET, { name: 'Budget', type: 'number', ...overrides });
 const tier = (overrides: Partial<CustomFieldDefinition> = {}) =>
   makeCustomField(TIER, { name: 'Tier', type: 'list', choices: ['Gold', 'Silver'], ...overrides });
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected the call to fail'),
-    (error: unknown) => error,
-  );
-}
 
 describe('createCustomField', () => {
   it('creates the definition (value_count 0, version 1) with a custom_field.created event, and invalidates the catalog', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { getAccount, updateAccount, type AccountDeps } from '#shared/identity/account-use-cases.ts';
 import type { Account } from '#shared/identity/account.ts';
 import { VersionMismatchError } from '#shared/kernel/errors.ts';
-import { InMemoryAccountRepository, TEST_CORRELATION_ID, TEST_NOW, fakeCall, testId } from '#test/helpers/fakes.ts';
+import { InMemoryAccountRepository, TEST_CORRELATION_ID, TEST_NOW, fakeCall, testId, rejection } from '#test/helpers/fakes.ts';
 
 const ADMIN = testId(1);
 const DEFAULTS: AccountDeps['defaults'] = {
@@ -21,13 +21,6 @@ function setup(stored?: Account) {
     deps: { account, defaults: DEFAULTS },
     call: fakeCall({ user_id: ADMIN, email: 'admin@example.com', role: 'admin', direct_reports: [] }),
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected the call to fail'),
-    (error: unknown) => error,
-  );
 }
 
 describe('getAccount', () => {

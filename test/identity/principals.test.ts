@@ -3,7 +3,7 @@ import { principalResolver, REPORTS_TTL_MS } from '#shared/identity/principals.t
 import { ForbiddenError } from '#shared/kernel/errors.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
 import type { User } from '#shared/identity/domain.ts';
-import { FixedClock, IdentityStore, InMemoryUserRepository, makeUser, testId } from '#test/helpers/fakes.ts';
+import { FixedClock, IdentityStore, InMemoryUserRepository, makeUser, testId, rejection } from '#test/helpers/fakes.ts';
 
 const ADMIN = testId(1);
 const MANAGER = testId(2);
@@ -36,13 +36,6 @@ const claim = (user_id: string, role: Principal['role'] = 'admin'): Principal =>
   role,
   direct_reports: [testId(99)],
 });
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected the call to fail'),
-    (error: unknown) => error,
-  );
-}
 
 describe('principalResolver', () => {
   it('takes role and e-mail from the CRM record, not from the claim', async () => {

@@ -13,6 +13,7 @@ import {
   makeUser,
   principalOf,
   testId,
+  rejection,
 } from '#test/helpers/fakes.ts';
 
 const ADMIN = testId(1);
@@ -36,13 +37,6 @@ function setup(teams: Team[] = [], users: User[] = []) {
 /** `n` members of `teamId`, ids from 100 up. */
 function members(teamId: string, n: number): User[] {
   return Array.from({ length: n }, (_, i) => makeUser(testId(100 + i), { team_id: teamId }));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected the call to fail'),
-    (error: unknown) => error,
-  );
 }
 
 describe('createTeam', () => {

@@ -14,6 +14,7 @@ import {
   makeUser,
   principalOf,
   testId,
+  rejection,
 } from '#test/helpers/fakes.ts';
 
 const ADMIN = testId(1);
@@ -29,13 +30,6 @@ function setup(users: User[] = [], teams = [makeTeam(TEAM_1), makeTeam(TEAM_2)])
   const store = new IdentityStore().seed({ users: [admin, ...users], teams });
   const repo = new InMemoryUserRepository(store);
   return { store, repo, deps: { users: repo }, call: fakeCall(principalOf(admin)) };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected the call to fail'),
-    (error: unknown) => error,
-  );
 }
 
 async function validationFields(promise: Promise<unknown>): Promise<string[]> {

@@ -15,7 +15,7 @@ import { domainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import { leadAsConverted, type Lead } from '#shared/leads/domain.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
-import { makeUser } from '#test/helpers/fakes.ts';
+import { makeUser, rejection } from '#test/helpers/fakes.ts';
 import { makeContact } from '#test/contacts/fakes.ts';
 import { CountingMeter, testTableClient, useTestTable } from '#test/helpers/table.ts';
 
@@ -64,12 +64,6 @@ beforeAll(async () => {
   deps = { leads, customFields: catalog };
 });
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected the call to fail'),
-    (error: unknown) => error,
-  );
-}
 const fieldOf = async (promise: Promise<unknown>) => {
   const error = await rejection(promise);
   expect(error).toBeInstanceOf(ValidationError);

@@ -26,6 +26,7 @@ import { NOTE_EVENT_CONTENT_MAX, type Note } from '#shared/notes/domain.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
 import type { RelatedRecordType } from '#shared/kernel/related-records.ts';
 import { CountingMeter, testTableClient, useTestTable } from '#test/helpers/table.ts';
+import { rejection } from '#test/helpers/fakes.ts';
 
 // Notes against DynamoDB Local, through the use cases: visibility through the record's owner
 // (one GetItem), the record re-checked inside the write, lists as single Queries, and the
@@ -71,13 +72,6 @@ async function setOwner(ref: { resource_type: RelatedRecordType; resource_id: st
       values: { ':o': ids[owner] },
     },
   ]);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected the call to fail'),
-    (error: unknown) => error,
-  );
 }
 
 /** The adapter, remembering the events it was asked to write (to find their outbox items). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { addEntries, createEntry, deleteEntry, getEntry, listEntries, renameEntry } from '#shared/pipelines/reason-use-cases.ts';
 import { ConflictError, NotFoundError, VersionMismatchError } from '#shared/kernel/errors.ts';
 import type { NamedEntry } from '#shared/pipelines/reasons.ts';
-import { TEST_CORRELATION_ID, TEST_NOW, fakeCall, makeUser, principalOf, testId } from '#test/helpers/fakes.ts';
+import { TEST_CORRELATION_ID, TEST_NOW, fakeCall, makeUser, principalOf, testId, rejection } from '#test/helpers/fakes.ts';
 import { InMemoryNamedListRepository, makeEntry } from './fakes.ts';
 
 const ADMIN = testId(1);
@@ -15,13 +15,6 @@ function setup() {
     .seed('loss_reason', [makeEntry(PRICE, 'Price'), makeEntry(TIMING, 'Timing')])
     .seed('source', [makeEntry(testId(30), 'Website')]);
   return { namedLists, deps: { namedLists }, call: fakeCall(principalOf(makeUser(ADMIN, { role: 'admin' }))) };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected the call to fail'),
-    (error: unknown) => error,
-  );
 }
 
 describe('createEntry', () => {

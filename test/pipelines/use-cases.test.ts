@@ -13,7 +13,7 @@ import {
 } from '#shared/pipelines/use-cases.ts';
 import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
 import type { Pipeline, Stage } from '#shared/pipelines/domain.ts';
-import { TEST_CORRELATION_ID, TEST_NOW, fakeCall, makeUser, principalOf, testId } from '#test/helpers/fakes.ts';
+import { TEST_CORRELATION_ID, TEST_NOW, fakeCall, makeUser, principalOf, testId, rejection } from '#test/helpers/fakes.ts';
 import { FakeDealMover, InMemoryPipelineRepository, PipelineStore, makeStage, pipelineWithStages } from './fakes.ts';
 
 const ADMIN = testId(1);
@@ -38,13 +38,6 @@ function setup() {
 }
 
 const S = (n: number) => testId(n);
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected the call to fail'),
-    (error: unknown) => error,
-  );
-}
 
 function problemFields(error: unknown): string[] {
   expect(error).toBeInstanceOf(ValidationError);

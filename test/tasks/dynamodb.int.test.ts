@@ -22,6 +22,7 @@ import type { Principal } from '#shared/kernel/principal.ts';
 import type { RelatedRecordType } from '#shared/kernel/related-records.ts';
 import type { Task } from '#shared/tasks/domain.ts';
 import { CountingMeter, testTableClient, useTestTable } from '#test/helpers/table.ts';
+import { rejection } from '#test/helpers/fakes.ts';
 
 // Tasks against DynamoDB Local, through the use cases with a fixed clock: assignment (F8.4),
 // overdue as a key range (F8.3), the list order, record links, events, and the move writes
@@ -80,13 +81,6 @@ async function record(type: RelatedRecordType, owner: Who) {
   const id = newId();
   await table.write([{ type: 'put', item: { ...recordKey(type, id), kind: type, id, owner_id: ids[owner], version: 1 } }]);
   return { resource_type: type, resource_id: id };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected the call to fail'),
-    (error: unknown) => error,
-  );
 }
 
 const eventsFor = (taskId: string) => repo.events.filter((e) => e.metadata.resource_id === taskId);
