@@ -20,7 +20,7 @@ import { ownersToQuery, scopeOf } from '#shared/kernel/visibility.ts';
 import type { ContactDeals, ContactListQuery, ContactReferences, ContactRepository } from './ports.ts';
 import { addressFilterOf } from '#shared/leads/use-cases.ts';
 import { checkAssignee, visibleOwned } from '#shared/kernel/ownership.ts';
-import { storedCustomFields, withCustomFieldNames } from '#shared/custom-fields/use-cases.ts';
+import { fieldNamesOf, filteredFieldNames, storedCustomFields, withCustomFieldNames } from '#shared/custom-fields/use-cases.ts';
 import type { Call, Page, PageQuery } from '#shared/kernel/ports.ts';
 import { sortedPage, textKey } from '#shared/kernel/sorted-lists.ts';
 import { checkIfMatch, updateVersioned } from '#shared/kernel/versioned-update.ts';
@@ -31,7 +31,7 @@ import { checkIfMatch, updateVersioned } from '#shared/kernel/versioned-update.t
 
 export interface ContactsDeps {
   contacts: ContactRepository;
-  customFields: { definitions(resource: 'contact'): Promise<CustomFieldDefinition[]> };
+  customFields: { definitions(resource: 'contact', naming?: Iterable<string>): Promise<CustomFieldDefinition[]> };
   deals: ContactDeals;
 }
 
@@ -68,7 +68,7 @@ export async function createContact(deps: ContactsDeps, call: Call, input: Creat
   const owner = input.owner_id ?? call.principal.user_id;
   checkAssignee(call.principal, owner, 'contact');
   const now = call.events.now.toISOString();
-  const definitions = await deps.customFields.definitions('contact');
+  const definitions = await deps.customFields.definitions('contact', fieldNamesOf(input.custom_fields));
   const contact = newContact(
     {
       ...input,
@@ -116,7 +116,7 @@ async function applyPatch(deps: ContactsDeps, call: Call, before: Contact, patch
     });
   }
   if (problems.length > 0) throw new ValidationError(problems);
-  const definitions = await deps.customFields.definitions('contact');
+  const definitions = await deps.customFields.definitions('contact', fieldNamesOf(patch.custom_fields));
   const {
     custom_fields,
     tags,
@@ -182,7 +182,7 @@ export interface ContactListRequest {
 
 export async function listContacts(deps: ContactsDeps, call: Call, request: ContactListRequest): Promise<Page<ContactView>> {
   const owners = ownersToQuery(scopeOf(call.principal), request.owner_id);
-  const definitions = await deps.customFields.definitions('contact');
+  const definitions = await deps.customFields.definitions('contact', filteredFieldNames(request.raw));
   const filters = parseCustomFieldFilters(definitions, request.raw);
   if (owners !== 'all' && owners.length === 0) return { items: [], next_cursor: null };
   const sortBy = request.sort_by ?? 'created_at';

@@ -27,8 +27,10 @@ export const CUSTOM_FIELD_CACHE_TTL_MS = 30_000;
 /**
  * The definitions of each resource type, cached per container for a short TTL: record reads
  * and writes need them on every call, and a warm container then costs no request. Concurrent
- * callers share one load. Changes made through this container's use cases invalidate at once;
- * changes made elsewhere show within the TTL.
+ * callers share one load. Changes made through this container's use cases invalidate at once.
+ * A change made through another function (another container) shows within the TTL, and at
+ * once for a call that names a field the cached copy does not know: that call reloads once
+ * (one Query), so a field is usable everywhere as soon as it is created or renamed.
  */
 export class CustomFieldCatalog {
   readonly #reader: CustomFieldReader;
@@ -45,15 +47,24 @@ export class CustomFieldCatalog {
     this.#ttlMs = options.ttlMs ?? CUSTOM_FIELD_CACHE_TTL_MS;
   }
 
-  /** Oldest first. The array is the caller's own; the definitions in it are shared and frozen. */
-  async definitions(resourceType: CustomFieldResource): Promise<CustomFieldDefinition[]> {
-    return [...(await this.#load(resourceType))];
+  /**
+   * Oldest first. The array is the caller's own; the definitions in it are shared and frozen.
+   * `naming`: the field names the call uses (a write's custom_fields keys, a list's filters);
+   * one the cached copy lacks makes this call read the definitions again, once.
+   */
+  async definitions(resourceType: CustomFieldResource, naming: Iterable<string> = []): Promise<CustomFieldDefinition[]> {
+    const cached = this.#entries.get(resourceType);
+    const definitions = await this.#load(resourceType);
+    const known = new Set(definitions.map((d) => d.name.trim().toLowerCase()));
+    const unknown = [...naming].some((name) => !known.has(name.trim().toLowerCase()));
+    if (!unknown || cached === undefined || this.#entries.get(resourceType) !== cached) return [...definitions];
+    return [...(await this.#load(resourceType, true))];
   }
 
-  #load(resourceType: CustomFieldResource): Promise<readonly CustomFieldDefinition[]> {
+  #load(resourceType: CustomFieldResource, fresh = false): Promise<readonly CustomFieldDefinition[]> {
     const now = this.#clock.now().getTime();
     const cached = this.#entries.get(resourceType);
-    if (cached && now - cached.loadedAt < this.#ttlMs) return cached.definitions;
+    if (!fresh && cached && now - cached.loadedAt < this.#ttlMs) return cached.definitions;
     const definitions = this.#reader.listAll(resourceType).then((list) => Object.freeze(list.map(freeze)));
     const entry = { loadedAt: now, definitions };
     this.#entries.set(resourceType, entry);
@@ -201,6 +212,14 @@ export async function deleteCustomField(
 }
 
 // --- what record families (leads, contacts, deals) share about custom field values (F6.2) ---
+
+/** The field names a write's custom_fields object uses (its keys), for CustomFieldCatalog.definitions. */
+export const fieldNamesOf = (customFields: unknown): string[] =>
+  customFields && typeof customFields === 'object' ? Object.keys(customFields) : [];
+
+/** The field names a list's query filters on (`custom_fields[<name>]=...`), for CustomFieldCatalog.definitions. */
+export const filteredFieldNames = (query: Record<string, unknown>): string[] =>
+  Object.keys(query).flatMap((key) => /^custom_fields\[(.+)\]$/.exec(key)?.[1] ?? []);
 
 /** A record as the API shows it: its custom field values keyed by field name, deleted fields hidden. */
 export function withCustomFieldNames<T extends { custom_fields: StoredCustomFields }>(

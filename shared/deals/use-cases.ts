@@ -18,7 +18,7 @@ import { ownersToQuery, scopeOf } from '#shared/kernel/visibility.ts';
 import type { DealListQuery, DealReferences, DealRepository } from './ports.ts';
 import type { DealMover, StageReader } from '#shared/pipelines/ports.ts';
 import { checkAssignee, visibleOwned } from '#shared/kernel/ownership.ts';
-import { storedCustomFields, withCustomFieldNames } from '#shared/custom-fields/use-cases.ts';
+import { fieldNamesOf, filteredFieldNames, storedCustomFields, withCustomFieldNames } from '#shared/custom-fields/use-cases.ts';
 import type { Call, Page } from '#shared/kernel/ports.ts';
 import { sortedPage } from '#shared/kernel/sorted-lists.ts';
 import { checkIfMatch, updateVersioned } from '#shared/kernel/versioned-update.ts';
@@ -29,7 +29,7 @@ import { checkIfMatch, updateVersioned } from '#shared/kernel/versioned-update.t
 export interface DealsDeps {
   deals: DealRepository;
   stages: StageReader;
-  customFields: { definitions(resource: 'deal'): Promise<CustomFieldDefinition[]> };
+  customFields: { definitions(resource: 'deal', naming?: Iterable<string>): Promise<CustomFieldDefinition[]> };
   /** The oldest pipeline: where a deal goes when the request names none. */
   defaultPipelineId(): Promise<string | undefined>;
   /** The account's currency: a deal's when the request names none. */
@@ -103,7 +103,7 @@ export async function buildDeal(deps: DealsDeps, call: Call, input: CreateDealIn
   checkAssignee(call.principal, owner, 'deal');
   const stage = await resolveStage(deps, input);
   const now = call.events.now.toISOString();
-  const definitions = await deps.customFields.definitions('deal');
+  const definitions = await deps.customFields.definitions('deal', fieldNamesOf(input.custom_fields));
   const draft: Deal = {
     id: call.events.newId(),
     name: input.name,
@@ -165,7 +165,7 @@ export async function updateDeal(
 
 async function applyPatch(deps: DealsDeps, call: Call, before: Deal, patch: UpdateDealInput): Promise<DealView> {
   const now = call.events.now.toISOString();
-  const definitions = await deps.customFields.definitions('deal');
+  const definitions = await deps.customFields.definitions('deal', fieldNamesOf(patch.custom_fields));
   let after: Deal = { ...before };
   const { value, custom_fields, tags, stage_id, pipeline_id, ...plain } = patch;
   for (const [key, v] of Object.entries(plain)) if (v !== undefined) (after as unknown as Record<string, unknown>)[key] = v;
@@ -243,7 +243,7 @@ export interface DealListRequest {
 
 export async function listDeals(deps: DealsDeps, call: Call, request: DealListRequest): Promise<Page<DealView>> {
   const owners = ownersToQuery(scopeOf(call.principal), request.owner_id);
-  const definitions = await deps.customFields.definitions('deal');
+  const definitions = await deps.customFields.definitions('deal', filteredFieldNames(request.raw));
   const present = (deal: Deal): DealView => withCustomFieldNames(definitions, deal);
   if (owners !== 'all' && owners.length === 0) return { items: [], next_cursor: null };
   const sortBy = request.sort_by ?? 'created_at';

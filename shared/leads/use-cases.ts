@@ -16,7 +16,7 @@ import { ownersToQuery, scopeOf } from '#shared/kernel/visibility.ts';
 import type { AddressFilter } from '#shared/contacts/ports.ts';
 import type { LeadListQuery, LeadReferences, LeadRepository } from './ports.ts';
 import { checkAssignee, visibleOwned } from '#shared/kernel/ownership.ts';
-import { storedCustomFields, withCustomFieldNames } from '#shared/custom-fields/use-cases.ts';
+import { fieldNamesOf, filteredFieldNames, storedCustomFields, withCustomFieldNames } from '#shared/custom-fields/use-cases.ts';
 import type { Call, Page } from '#shared/kernel/ports.ts';
 import { sortedPage, textKey } from '#shared/kernel/sorted-lists.ts';
 import { checkIfMatch, updateVersioned } from '#shared/kernel/versioned-update.ts';
@@ -26,7 +26,7 @@ import { checkIfMatch, updateVersioned } from '#shared/kernel/versioned-update.t
 
 export interface LeadsDeps {
   leads: LeadRepository;
-  customFields: { definitions(resource: 'lead'): Promise<CustomFieldDefinition[]> };
+  customFields: { definitions(resource: 'lead', naming?: Iterable<string>): Promise<CustomFieldDefinition[]> };
 }
 
 export const LEAD_SORT_FIELDS = ['created_at', 'updated_at', 'first_name', 'last_name', 'organization_name', 'status'] as const;
@@ -58,7 +58,7 @@ export async function createLead(deps: LeadsDeps, call: Call, input: CreateLeadI
   const owner = input.owner_id ?? call.principal.user_id;
   checkAssignee(call.principal, owner, 'lead');
   const now = call.events.now.toISOString();
-  const definitions = await deps.customFields.definitions('lead');
+  const definitions = await deps.customFields.definitions('lead', fieldNamesOf(input.custom_fields));
   const lead = checkLead({
     id: call.events.newId(),
     first_name: input.first_name ?? null,
@@ -115,7 +115,7 @@ export async function updateLead(
 }
 
 async function applyPatch(deps: LeadsDeps, call: Call, before: Lead, patch: UpdateLeadInput): Promise<LeadView> {
-  const definitions = await deps.customFields.definitions('lead');
+  const definitions = await deps.customFields.definitions('lead', fieldNamesOf(patch.custom_fields));
   const { custom_fields, tags, address, ...plain } = patch;
   const merged: Lead = { ...before };
   for (const [key, v] of Object.entries(plain)) if (v !== undefined) (merged as unknown as Record<string, unknown>)[key] = v;
@@ -183,7 +183,7 @@ export function addressFilterOf(request: Partial<Record<keyof AddressFilter, str
 
 export async function listLeads(deps: LeadsDeps, call: Call, request: LeadListRequest): Promise<Page<LeadView>> {
   const owners = ownersToQuery(scopeOf(call.principal), request.owner_id);
-  const definitions = await deps.customFields.definitions('lead');
+  const definitions = await deps.customFields.definitions('lead', filteredFieldNames(request.raw));
   const filters = parseCustomFieldFilters(definitions, request.raw);
   if (owners !== 'all' && owners.length === 0) return { items: [], next_cursor: null };
   const sortBy = request.sort_by ?? 'created_at';

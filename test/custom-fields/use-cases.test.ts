@@ -309,6 +309,19 @@ describe('CustomFieldCatalog', () => {
     expect(repo.listAllCalls).toEqual(['deal', 'deal']);
   });
 
+  it('reads again, once, for a call naming a field its copy does not know (created through another function)', async () => {
+    const { repo, catalog } = catalogSetup(budget());
+    await catalog.definitions('deal');
+    repo.seed(tier());
+    // Known names (any case) cost nothing; an unknown one reloads and finds the new field.
+    expect((await catalog.definitions('deal', ['budget'])).map((d) => d.name)).toEqual(['Budget']);
+    expect((await catalog.definitions('deal', ['Tier'])).map((d) => d.name)).toEqual(['Budget', 'Tier']);
+    expect(repo.listAllCalls).toEqual(['deal', 'deal']);
+    // A name that exists nowhere reloads once per call, never more: bounded, and then refused by validation.
+    await catalog.definitions('deal', ['Nope', 'Neither']);
+    expect(repo.listAllCalls).toEqual(['deal', 'deal', 'deal']);
+  });
+
   it('is invalidated by the use cases of its container: create, update and delete show at once', async () => {
     const { repo, catalog } = catalogSetup(budget());
     const deps: CustomFieldsDeps = { customFields: repo, catalog };
