@@ -2,6 +2,7 @@ import { rmSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { APIGatewayProxyResultV2, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import sesLocalModule from 'aws-ses-v2-local';
 import { outboxStreamFilter } from '#shared/platform/dynamodb/table-spec.ts';
 import { allRoutes } from '#shared/families.ts';
@@ -11,9 +12,8 @@ import { busRules } from '../rules.ts';
 import { startLocalCognito, type LocalCognito } from './cognito.ts';
 import { DevAuth, LOCAL_USER_POOL_ID } from './dev-auth.ts';
 import {
-  LOCAL_BUS_NAME,
+  LOCAL_ACCOUNT_ID,
   LOCAL_CURSOR_SECRET,
-  LOCAL_TABLE_NAME,
   localEnvironmentValues,
   localFunctionEnvironment,
   localFunctionName,
@@ -26,7 +26,11 @@ import { LocalEventBus, serveLocalBus, type LocalRule } from './eventbridge/loca
 import type { EventPattern } from './eventbridge/pattern-matcher.ts';
 import { startLocalHttp } from './http-server.ts';
 import { LocalFunction, LocalFunctions } from './local-function.ts';
+import { functionAccessKeyId, type GateDecision } from './iam/gate.ts';
+import { startLocalGates, type LocalGates } from './iam/local-gates.ts';
+import { functionPolicies, type FunctionPolicy } from './iam/template-policies.ts';
 import { freePort } from './ports.ts';
+import { synthesizedTemplates, templateResourceNames, type TemplateResourceNames } from './synthesized-app.ts';
 import { writeLocalEndpoints } from './endpoints.ts';
 import { startLocalSqs, type LocalSqs } from './sqs.ts';
 import { startLocalScheduler, type LocalScheduler } from './scheduler.ts';
@@ -35,11 +39,11 @@ import { StreamPoller } from './stream-poller.ts';
 // The whole local cloud in one process: DynamoDB Local (a Java child process), the HTTP API,
 // the stream → publisher → bus pipeline, SES, Scheduler and Cognito's admin calls. Each
 // function of the registry runs in its own worker thread with only its own environment
-// (local-function.ts), built from the same registry entry as in AWS. `npm start` and the e2e
-// tests both use it.
-
-export const TABLE_NAME = LOCAL_TABLE_NAME;
-export const BUS_NAME = LOCAL_BUS_NAME;
+// (local-function.ts), built from the same registry entry as in AWS. Least privilege holds too:
+// the app is synthesized (synthesized-app.ts), each function signs with its own access key, and
+// every local AWS endpoint a function reaches is an IAM gate (iam/local-gates.ts) that checks
+// the call against that function's synthesized policy and answers AccessDenied as AWS does.
+// Resources are named as the templates name them. `npm start` and the e2e tests both use it.
 
 export interface LocalCloudOptions {
   config: CrmConfig;
@@ -56,13 +60,31 @@ export interface LocalCloudOptions {
   onFreshTable?: (cloud: LocalCloud) => Promise<void>;
   /** Log level and strictness of every function (a developer's settings, not the deployment's). */
   functionSettings?: LocalFunctionSettings;
+  /** Every IAM gate decision (tests); refusals are also logged. */
+  onIamDecision?: (decision: GateDecision) => void;
   log?: (line: string) => void;
+}
+
+/** The local IAM: what the gates check each function's calls against. */
+export interface LocalIam {
+  /** Each function's policy by registry name, read per request: replacing an entry applies at once (tests). */
+  readonly policies: Map<string, FunctionPolicy>;
+  /** The real services behind the gates (the functions never see these). */
+  readonly upstreams: ServiceEndpoints;
+  /** The gates, as the functions' AWS_ENDPOINT_URL_* variables name them. */
+  readonly endpoints: ServiceEndpoints;
+  /** How the templates were obtained: synthesized now or from the cache, and how long it took (ms). */
+  readonly synthesis: { readonly cached: boolean; readonly millis: number };
 }
 
 export interface LocalCloud {
   url: string;
   sesUrl: string;
+  /** DynamoDB Local itself, ungated (fixtures and tools with any key). */
   dynamoEndpoint: string;
+  /** The table, bus, schedule group... named as the synthesized templates name them. */
+  names: TemplateResourceNames;
+  iam: LocalIam;
   dataDir: string | undefined;
   auth: DevAuth;
   bus: LocalEventBus;
@@ -89,13 +111,34 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   };
 
   try {
-    const dynamo: DynamoDbLocal = await startDynamoDbLocal({
+    // The JVM boots while the app synthesizes (a child process: the two overlap).
+    const dynamoStarting = startDynamoDbLocal({
       port: await freePort(),
       ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
     });
-    stops.push(() => dynamo.stop());
-    const table = await ensureTable(dynamo.endpoint, TABLE_NAME);
-    log(`DynamoDB Local on ${dynamo.endpoint}${table.created ? ' (table created)' : ''}`);
+    dynamoStarting.catch(() => undefined);
+    stops.push(async () => (await dynamoStarting).stop());
+    const synthesis = await synthesizedTemplates(options.config);
+    log(`IAM policies and resource names from the synthesized app (${synthesis.cached ? 'cached' : 'synthesized'}, ${synthesis.millis} ms)`);
+    const scope = { accountId: LOCAL_ACCOUNT_ID, region: options.config.region };
+    // A user pool's id is the service's choice, not the template's: the local one is fixed.
+    const templateOptions = {
+      ...scope,
+      templates: synthesis.templates,
+      physicalName: (resource: { type: string }) =>
+        resource.type === 'AWS::Cognito::UserPool' ? LOCAL_USER_POOL_ID : undefined,
+    };
+    const names = templateResourceNames(templateOptions);
+    const dynamo: DynamoDbLocal = await dynamoStarting;
+    const table = await ensureTable(dynamo.endpoint, names.tableName);
+    log(`DynamoDB Local on ${dynamo.endpoint}${table.created ? ` (table ${names.tableName} created)` : ''}`);
+    const policies = new Map(
+      functionPolicies({
+        ...templateOptions,
+        stage: options.config.stage,
+        streamLabel: table.streamArn.slice(table.streamArn.lastIndexOf('/') + 1),
+      }),
+    );
 
     const sesPort = options.sesPort || (await freePort());
     // CommonJS default export: under Node's ESM loader the function sits on `.default`.
@@ -110,7 +153,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     stops.push(() => sqs.stop());
     const bus = new LocalEventBus({
       region: options.config.region,
-      name: BUS_NAME,
+      name: names.eventBusName,
       onFailure: sqs,
       ...(dataDir ? { dataDir } : {}),
     });
@@ -143,7 +186,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stops.push(() => scheduler.stop());
 
-    const endpoints: ServiceEndpoints = {
+    const upstreams: ServiceEndpoints = {
       dynamodb: dynamo.endpoint,
       eventbridge: busServer.endpoint,
       ses: sesUrl,
@@ -151,7 +194,23 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       cognito: cognito.endpoint,
       sqs: sqs.endpoint,
     };
+    // Functions (and this process, with the admin key) reach every service through its gate.
+    const gates: LocalGates = await startLocalGates({
+      upstreams,
+      scope,
+      policies,
+      onDecision: (decision) => {
+        options.onIamDecision?.(decision);
+        if (decision.denied) {
+          log(`iam: ${decision.function} denied ${decision.denied.access.action} on ${decision.denied.access.resource}`);
+        }
+      },
+      onRefusal: (message) => log(`iam: ${message}`),
+    });
+    stops.push(() => gates.stop());
+    const endpoints = gates.endpoints;
     const values = localEnvironmentValues(options.config, {
+      ...names,
       cursorSecret: process.env.CURSOR_SECRET ?? LOCAL_CURSOR_SECRET,
       logLevel: options.functionSettings?.logLevel ?? 'WARN',
     });
@@ -186,13 +245,24 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     // The publisher is always busy: warm it now, so the first event is not late by a cold start.
     const publisher = functions.get(outboxPublisher.name);
     await publisher.start();
+    // The event source mapping reads the stream, and parks what fails in its on-failure queue,
+    // with its function's role (as in AWS): it signs with the publisher's key at the gates.
+    const publisherCredentials = { accessKeyId: functionAccessKeyId(outboxPublisher.name), secretAccessKey: 'local' };
+    await sqs.queueUrl(names.streamOnFailureQueue); // the stack creates it in AWS
+    const mappingSqs = new SQSClient({ endpoint: endpoints.sqs, region: options.config.region, credentials: publisherCredentials });
+    stops.push(async () => mappingSqs.destroy());
     const poller = new StreamPoller({
-      endpoint: dynamo.endpoint,
+      endpoint: endpoints.dynamodb,
+      region: options.config.region,
+      credentials: publisherCredentials,
       streamArn: table.streamArn,
       filter: outboxStreamFilter as unknown as EventPattern,
       handler: (event: DynamoDBStreamEvent) => publisher.invoke<DynamoDBBatchResponse>(event),
       ...(dataDir ? { checkpointFile: join(dataDir, 'stream-checkpoint.json') } : {}),
-      onFailure: (record) => sqs.send(`${TABLE_NAME}-outbox-publisher-on-failure`, JSON.stringify(record)),
+      onFailure: async (record) => {
+        const { QueueUrl } = await mappingSqs.send(new GetQueueUrlCommand({ QueueName: names.streamOnFailureQueue }));
+        await mappingSqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(record) }));
+      },
       onError: (error) => log(`stream: ${error.message}`),
     });
     poller.start();
@@ -213,6 +283,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       url: http.url,
       sesUrl,
       dynamoEndpoint: dynamo.endpoint,
+      names,
+      iam: { policies, upstreams, endpoints, synthesis: { cached: synthesis.cached, millis: synthesis.millis } },
       dataDir,
       auth,
       bus,
@@ -231,8 +303,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         eventbridge: busServer.endpoint,
         sqs: sqs.endpoint,
         region: options.config.region,
-        table: TABLE_NAME,
-        bus: BUS_NAME,
+        table: names.tableName,
+        bus: names.eventBusName,
         pid: process.pid,
       });
     }

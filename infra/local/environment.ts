@@ -9,14 +9,19 @@ import {
   type LogLevel,
 } from '../functions.ts';
 import { LOCAL_USER_POOL_ID } from './dev-auth.ts';
+import { functionAccessKeyId, LOCAL_ADMIN_ACCESS_KEY_ID } from './iam/gate.ts';
 
 // A function's environment on a laptop: what CDK gives it in AWS (functionEnvironment, from
 // the same registry entry), valued with local names, plus what Lambda itself sets, the local
-// endpoints and fake credentials. Nothing else: a variable the registry does not declare is
-// missing here exactly as it is in AWS.
+// endpoints and the function's own credentials (its access key is its identity at the IAM
+// gates). Nothing else: a variable the registry does not declare is missing here exactly as it
+// is in AWS.
 
-export const LOCAL_TABLE_NAME = 'crm';
-export const LOCAL_BUS_NAME = 'crm';
+/**
+ * Names for code that runs no synthesized app (the integration tests' tables). The local cloud
+ * names its resources as the templates do (synthesized-app.ts: templateResourceNames).
+ */
+const UNSYNTHESIZED_NAME = 'crm';
 export const LOCAL_ACCOUNT_ID = '000000000000';
 /** Not a secret: signs the cursors of a local table only. $CURSOR_SECRET replaces it. */
 export const LOCAL_CURSOR_SECRET = 'local-cursor-secret-not-for-production';
@@ -45,18 +50,29 @@ export interface LocalFunctionSettings {
   readonly customFieldCacheTtlMs?: number;
 }
 
-/** The local value of each variable a need gives (compare the CDK tokens in crm-function.ts). */
+/** The resources' names, as the synthesized templates give them (templateResourceNames). */
+export interface LocalResourceNames {
+  readonly tableName: string;
+  readonly eventBusName: string;
+  readonly scheduleGroupName: string;
+  readonly sesConfigurationSet: string;
+}
+
+/**
+ * The local value of each variable a need gives (compare the CDK tokens in crm-function.ts).
+ * Names not given are "crm": only code that synthesizes nothing may rely on that.
+ */
 export function localEnvironmentValues(
   config: CrmConfig,
-  options: { tableName?: string; cursorSecret?: string; logLevel?: LogLevel } = {},
+  options: Partial<LocalResourceNames> & { cursorSecret?: string; logLevel?: LogLevel } = {},
 ): EnvironmentValues {
   return {
-    tableName: options.tableName ?? LOCAL_TABLE_NAME,
+    tableName: options.tableName ?? UNSYNTHESIZED_NAME,
     cursorSecret: options.cursorSecret ?? LOCAL_CURSOR_SECRET,
-    eventBusName: LOCAL_BUS_NAME,
+    eventBusName: options.eventBusName ?? UNSYNTHESIZED_NAME,
     userPoolId: LOCAL_USER_POOL_ID,
-    scheduleGroupName: `crm-${config.stage}`,
-    sesConfigurationSet: `crm-${config.stage}`,
+    scheduleGroupName: options.scheduleGroupName ?? UNSYNTHESIZED_NAME,
+    sesConfigurationSet: options.sesConfigurationSet ?? UNSYNTHESIZED_NAME,
     senderAddress: config.email.sender_address,
     corsAllowOrigins: '*',
     config,
@@ -79,6 +95,14 @@ export function lambdaRuntimeVariables(functionName: string, region: string, mem
 
 /** The SDK reads these before any other credential source; the local services accept anything. */
 export const LOCAL_CREDENTIAL_VARIABLES = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } as const;
+
+/** A function's credentials: its own access key id (functionAccessKeyId), checked against its policy at the gates. */
+export function functionCredentialVariables(name: string): Record<string, string> {
+  return { AWS_ACCESS_KEY_ID: functionAccessKeyId(name), AWS_SECRET_ACCESS_KEY: 'local' };
+}
+
+/** The local cloud's own credentials (setup, seeding, test fixtures): the gates let them through unchecked. */
+export const ADMIN_CREDENTIAL_VARIABLES = { AWS_ACCESS_KEY_ID: LOCAL_ADMIN_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: 'local' } as const;
 
 /** The SDK's AWS_ENDPOINT_URL_<SERVICE> variables for the services given (SES v1 and v2 share one). */
 export function endpointVariables(endpoints: ServiceEndpoints): Record<string, string> {
@@ -112,14 +136,14 @@ export interface LocalFunctionEnvironmentOptions {
   readonly settings?: LocalFunctionSettings;
 }
 
-/** The function's whole environment on the laptop: registry variables, Lambda's, endpoints, credentials, settings. */
+/** The function's whole environment on the laptop: registry variables, Lambda's, endpoints, its credentials, settings. */
 export function localFunctionEnvironment(spec: FunctionSpec, options: LocalFunctionEnvironmentOptions): Record<string, string> {
   const settings = options.settings ?? {};
   const values = options.values ?? localEnvironmentValues(options.config, { logLevel: settings.logLevel });
   const functionName = localFunctionName(options.config, spec);
   return {
     ...lambdaRuntimeVariables(functionName, options.config.region, spec.memorySize ?? 1024),
-    ...LOCAL_CREDENTIAL_VARIABLES,
+    ...functionCredentialVariables(spec.name),
     ...endpointVariables(options.endpoints),
     ...settingVariables(settings),
     ...functionEnvironment(spec, values),
@@ -133,7 +157,8 @@ export function localFunctionName(config: Pick<CrmConfig, 'stage'>, spec: Pick<F
 
 /**
  * The environment of code that is no function but reaches into the table as an operator
- * would with admin credentials: the local seed, and tests that read or write items directly.
+ * would with admin credentials (the gates' unchecked key): the local seed, and tests that read
+ * or write items directly.
  * Functions never see it; they run in workers with their own.
  */
 export function operatorEnvironment(options: {
@@ -155,7 +180,7 @@ export function operatorEnvironment(options: {
   );
   return {
     AWS_REGION: options.config.region,
-    ...LOCAL_CREDENTIAL_VARIABLES,
+    ...ADMIN_CREDENTIAL_VARIABLES,
     ...endpointVariables(options.endpoints),
     ...Object.fromEntries(variables),
   };

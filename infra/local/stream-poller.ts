@@ -21,6 +21,13 @@ import { matchesPattern, type EventPattern } from './eventbridge/pattern-matcher
 
 export interface StreamPollerOptions {
   endpoint: string;
+  /**
+   * Whom the stream is read as: in AWS the mapping reads with its function's role, so the local
+   * cloud passes the function's own key (the IAM gate checks it). Default: unchecked local ones.
+   */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** The region requests are signed for (default us-east-1). */
+  region?: string;
   streamArn: string;
   filter: EventPattern;
   /** The publisher: a plain async function (in-process, or a proxy to a worker). */
@@ -74,8 +81,8 @@ export class StreamPoller {
     this.#options = options;
     this.#client = new DynamoDBStreamsClient({
       endpoint: options.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      region: options.region ?? 'us-east-1',
+      credentials: options.credentials ?? { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     if (options.checkpointFile && existsSync(options.checkpointFile)) {
       this.#checkpoints = JSON.parse(readFileSync(options.checkpointFile, 'utf8')) as Record<string, string>;

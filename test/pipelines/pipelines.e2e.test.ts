@@ -2,7 +2,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#infra/config/load.ts';
-import { TABLE_NAME } from '#infra/local/cloud.ts';
 import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
 import {
   createPipelineRoute,
@@ -59,7 +58,7 @@ afterAll(() => {
 const dealsArrive = (stageId: string, count: number) =>
   dynamo.send(
     new UpdateCommand({
-      TableName: TABLE_NAME,
+      TableName: session.cloud.names.tableName,
       Key: stageKey(stageId),
       UpdateExpression: 'ADD deal_count :n',
       ExpressionAttributeValues: { ':n': count },

@@ -264,7 +264,7 @@ describe('a consumer that throws', () => {
       const deal = await ok<{ id: string }>(call(createDealRoute, { body: { name: 'Redrive', contact_id: contact.id } }));
       await ok(call(updateDealRoute, { params: { id: deal.id }, body: { stage_id: stages.Won! } }));
 
-      const record = await onFailureRecord(cloud, 'crm-won-deal-mailer-on-failure');
+      const record = await onFailureRecord(cloud, `${cloud.names.eventBusName}-won-deal-mailer-on-failure`);
       expect(record).toMatchObject({
         requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 3 },
         requestPayload: { 'detail-type': 'deal.stage_changed', detail: { metadata: { resource_id: deal.id } } },
@@ -281,7 +281,7 @@ describe('a consumer that throws', () => {
       const updatesBefore = (await contactUpdates(dataDir)).get(contact.id);
 
       healthy = true;
-      const queue = 'crm-won-deal-mailer-on-failure';
+      const queue = `${cloud.names.eventBusName}-won-deal-mailer-on-failure`;
       const listed = await redrive(dataDir, ['--queue', queue, '--dry-run']);
       expect(listed.code, listed.output).toBe(0);
       expect(JSON.parse(listed.stdout)).toMatchObject({ messages: 1, deleted: 0, redrives: [{ found: 1, published: 0 }] });

@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { REPO_ROOT } from '../build/bundle.ts';
+import type { CrmConfig } from '../config/schema.ts';
+import {
+  templatesFromCloudAssembly,
+  TemplateResolver,
+  type CfnTemplate,
+  type TemplateResolverOptions,
+} from './iam/template-policies.ts';
+
+// The CRM app as CDK synthesizes it for `cdk deploy`, read by the local cloud: the IAM policy
+// of each function and the names of the resources (table, bus, schedule group, SES
+// configuration set, queues) come from these templates, so a laptop cannot drift from AWS.
+// Synthesis runs in-process with bundling skipped (the templates' policies and names do not
+// depend on the bundles): about 3 s. The templates are cached by a hash of everything
+// synthesis reads from the repository and of the config, so a restart with no change in
+// infra/, shared/, functions/, cdk.json, package-lock.json or the config costs a file read.
+
+/** Every stack's template by stack name, and how they were obtained. */
+export interface SynthesizedTemplates {
+  readonly templates: Readonly<Record<string, CfnTemplate>>;
+  /** The cache key (sha-256 of the inputs, hex). */
+  readonly key: string;
+  readonly cached: boolean;
+  /** Wall time spent, ms (hashing plus synthesis or the cache read). */
+  readonly millis: number;
+}
+
+export interface SynthesizeOptions {
+  /** Where templates are cached; default <os tmpdir>/crm-local-synth. `false` never caches. */
+  readonly cacheDir?: string | false;
+}
+
+/** Folders and files whose content shapes the templates (stacks, registry, route contracts, CDK version). */
+const SYNTH_INPUTS = ['infra', 'shared', 'functions', 'cdk.json', 'package-lock.json'];
+
+/**
+ * The synthesized templates of the app for `config`, from the cache when its inputs are
+ * unchanged. Throws whatever synthesis throws (a config CDK refuses, a cdk-nag finding).
+ */
+export async function synthesizedTemplates(config: CrmConfig, options: SynthesizeOptions = {}): Promise<SynthesizedTemplates> {
+  const started = Date.now();
+  const key = synthInputsHash(config);
+  const cacheDir = options.cacheDir === undefined ? join(tmpdir(), 'crm-local-synth') : options.cacheDir;
+  const cacheFile = cacheDir ? join(cacheDir, `${key}.json`) : undefined;
+  if (cacheFile && existsSync(cacheFile)) {
+    try {
+      const templates = JSON.parse(readFileSync(cacheFile, 'utf8')) as Record<string, CfnTemplate>;
+      return { templates, key, cached: true, millis: Date.now() - started };
+    } catch {
+      // A torn or foreign file: synthesize again and overwrite it.
+    }
+  }
+  const templates = await synthesize(config);
+  if (cacheDir && cacheFile) {
+    mkdirSync(cacheDir, { recursive: true });
+    const temporary = `${cacheFile}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify(templates));
+    renameSync(temporary, cacheFile);
+  }
+  return { templates, key, cached: false, millis: Date.now() - started };
+}
+
+async function synthesize(config: CrmConfig): Promise<Record<string, CfnTemplate>> {
+  // Loaded only on a cache miss: aws-cdk-lib alone takes most of a second to import.
+  const { createCrmApp } = await import('../app.ts');
+  const context = (JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> })
+    .context;
+  const outdir = mkdtempSync(join(tmpdir(), 'crm-local-synth-'));
+  try {
+    // An empty list of bundling stacks: CDK skips every asset's bundling (what `cdk synth
+    // --exclusively` with no stack does), which only changes asset hashes and paths.
+    const crm = createCrmApp(config, { context: { ...context, 'aws:cdk:bundling-stacks': [] }, outdir });
+    crm.app.synth();
+    return templatesFromCloudAssembly(outdir);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** sha-256 over the config and every file under SYNTH_INPUTS (path and content). */
+export function synthInputsHash(config: CrmConfig): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify(config));
+  const visit = (path: string) => {
+    if (!existsSync(path)) return;
+    if (statSync(path).isDirectory()) {
+      for (const entry of readdirSync(path).sort()) {
+        if (entry === 'node_modules' || entry.startsWith('.')) continue;
+        visit(join(path, entry));
+      }
+      return;
+    }
+    hash.update(`\0${relative(REPO_ROOT, path)}\0`);
+    hash.update(readFileSync(path));
+  };
+  for (const input of SYNTH_INPUTS) visit(join(REPO_ROOT, input));
+  return hash.digest('hex');
+}
+
+/** The names the templates give the resources the functions reach, as the local cloud must name them. */
+export interface TemplateResourceNames {
+  readonly tableName: string;
+  readonly eventBusName: string;
+  readonly scheduleGroupName: string;
+  readonly sesConfigurationSet: string;
+  /** The on-failure destination of the table stream's event source mapping (an SQS queue name). */
+  readonly streamOnFailureQueue: string;
+}
+
+/**
+ * Reads the physical names of the app's single table, bus, schedule group and SES
+ * configuration set, and the stream mapping's on-failure queue, from the templates.
+ * Throws when a template holds none or several of one of them.
+ */
+export function templateResourceNames(options: TemplateResolverOptions): TemplateResourceNames {
+  const resolver = new TemplateResolver(options);
+  const only = (type: string): { stackName: string; logicalId: string } => {
+    const found = Object.entries(options.templates).flatMap(([stackName, template]) =>
+      Object.entries(template.Resources ?? {})
+        .filter(([, resource]) => resource.Type === type)
+        .map(([logicalId]) => ({ stackName, logicalId })),
+    );
+    if (found.length !== 1) throw new Error(`the templates hold ${found.length} resources of type ${type}, not one`);
+    return found[0]!;
+  };
+  const name = (type: string) => {
+    const { stackName, logicalId } = only(type);
+    return resolver.physicalName(stackName, logicalId);
+  };
+  const mapping = only('AWS::Lambda::EventSourceMapping');
+  const mappingProperties = resolver.resource(mapping.stackName, mapping.logicalId).Properties ?? {};
+  const destination = (mappingProperties.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure
+    ?.Destination;
+  if (destination === undefined) throw new Error(`the event source mapping ${mapping.logicalId} has no on-failure destination`);
+  const queueArn = resolver.resolveString(destination, mapping.stackName, `${mapping.logicalId} on-failure destination`);
+  return {
+    tableName: name('AWS::DynamoDB::Table'),
+    eventBusName: name('AWS::Events::EventBus'),
+    scheduleGroupName: name('AWS::Scheduler::ScheduleGroup'),
+    sesConfigurationSet: name('AWS::SES::ConfigurationSet'),
+    streamOnFailureQueue: queueArn.slice(queueArn.lastIndexOf(':') + 1),
+  };
+}
