@@ -116,20 +116,27 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       port: await freePort(),
       ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
     });
+    // A failed start (no Java) is reported once, by the await below (not as unhandled meanwhile).
     dynamoStarting.catch(() => undefined);
-    stops.push(async () => (await dynamoStarting).stop());
+    stops.push(() =>
+      dynamoStarting.then(
+        (dynamo) => dynamo.stop(),
+        () => undefined,
+      ),
+    );
     const synthesis = await synthesizedTemplates(options.config);
-    log(`IAM policies and resource names from the synthesized app (${synthesis.cached ? 'cached' : 'synthesized'}, ${synthesis.millis} ms)`);
     const scope = { accountId: LOCAL_ACCOUNT_ID, region: options.config.region };
     // A user pool's id is the service's choice, not the template's: the local one is fixed.
     const templateOptions = {
       ...scope,
       templates: synthesis.templates,
-      physicalName: (resource: { type: string }) =>
-        resource.type === 'AWS::Cognito::UserPool' ? LOCAL_USER_POOL_ID : undefined,
+      physicalName: (resource: { type: string }) => (resource.type === 'AWS::Cognito::UserPool' ? LOCAL_USER_POOL_ID : undefined),
     };
     const names = templateResourceNames(templateOptions);
     const dynamo: DynamoDbLocal = await dynamoStarting;
+    log(
+      `IAM policies and names from the synthesized app (${synthesis.cached ? 'cached' : 'synthesized'}, ${synthesis.millis} ms)`,
+    );
     const table = await ensureTable(dynamo.endpoint, names.tableName);
     log(`DynamoDB Local on ${dynamo.endpoint}${table.created ? ` (table ${names.tableName} created)` : ''}`);
     const policies = new Map(
@@ -151,10 +158,18 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     // Durable delivery: the bus's pending log and the on-failure queues live in the data folder.
     const sqs = await startLocalSqs({ region: options.config.region, ...(dataDir ? { dataDir } : {}) });
     stops.push(() => sqs.stop());
+    // Lambda sends a failed async invocation to its destination with the function's role, and
+    // so does the local bus for the registry's consumers (tests' own rules park as admin).
+    const senders = new Map<string, string>();
     const bus = new LocalEventBus({
       region: options.config.region,
       name: names.eventBusName,
-      onFailure: sqs,
+      onFailure: {
+        send: (queue, body) => {
+          const sender = senders.get(queue);
+          return sender ? queueSender.send(sender, queue, body) : sqs.send(queue, body);
+        },
+      },
       ...(dataDir ? { dataDir } : {}),
     });
     const busServer = await serveLocalBus(bus);
@@ -209,6 +224,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stops.push(() => gates.stop());
     const endpoints = gates.endpoints;
+    const queueSender = functionQueueSender(endpoints.sqs!, options.config.region);
+    stops.push(async () => queueSender.destroy());
     const values = localEnvironmentValues(options.config, {
       ...names,
       cursorSecret: process.env.CURSOR_SECRET ?? LOCAL_CURSOR_SECRET,
@@ -238,7 +255,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     Object.assign(process.env, operatorEnvironment({ config: options.config, endpoints, values }));
 
     for (const rule of busRules(options.config)) {
-      bus.addRule({ name: rule.name, pattern: rule.pattern, target: functions.get(rule.target).handler });
+      const target = functions.get(rule.target);
+      const onFailureQueue = names.asyncOnFailureQueues[target.functionName];
+      if (!onFailureQueue) throw new Error(`the templates give ${target.functionName} no on-failure destination`);
+      await sqs.queueUrl(onFailureQueue); // the stack creates it in AWS
+      senders.set(onFailureQueue, rule.target);
+      bus.addRule({ name: rule.name, pattern: rule.pattern, target: target.handler, onFailureQueue });
     }
     for (const rule of options.extraRules ?? []) bus.addRule(rule);
 
@@ -247,22 +269,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     await publisher.start();
     // The event source mapping reads the stream, and parks what fails in its on-failure queue,
     // with its function's role (as in AWS): it signs with the publisher's key at the gates.
-    const publisherCredentials = { accessKeyId: functionAccessKeyId(outboxPublisher.name), secretAccessKey: 'local' };
     await sqs.queueUrl(names.streamOnFailureQueue); // the stack creates it in AWS
-    const mappingSqs = new SQSClient({ endpoint: endpoints.sqs, region: options.config.region, credentials: publisherCredentials });
-    stops.push(async () => mappingSqs.destroy());
     const poller = new StreamPoller({
       endpoint: endpoints.dynamodb,
       region: options.config.region,
-      credentials: publisherCredentials,
+      credentials: functionCredentials(outboxPublisher.name),
       streamArn: table.streamArn,
       filter: outboxStreamFilter as unknown as EventPattern,
       handler: (event: DynamoDBStreamEvent) => publisher.invoke<DynamoDBBatchResponse>(event),
       ...(dataDir ? { checkpointFile: join(dataDir, 'stream-checkpoint.json') } : {}),
-      onFailure: async (record) => {
-        const { QueueUrl } = await mappingSqs.send(new GetQueueUrlCommand({ QueueName: names.streamOnFailureQueue }));
-        await mappingSqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(record) }));
-      },
+      onFailure: (record) => queueSender.send(outboxPublisher.name, names.streamOnFailureQueue, JSON.stringify(record)),
       onError: (error) => log(`stream: ${error.message}`),
     });
     poller.start();
@@ -314,6 +330,31 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     await stop();
     throw error;
   }
+}
+
+function functionCredentials(name: string): { accessKeyId: string; secretAccessKey: string } {
+  return { accessKeyId: functionAccessKeyId(name), secretAccessKey: 'local' };
+}
+
+/** Sends to an SQS queue as a function (its key, through the SQS gate), as Lambda's destinations do. */
+function functionQueueSender(gatedEndpoint: string, region: string) {
+  const clients = new Map<string, SQSClient>();
+  const client = (name: string) => {
+    let found = clients.get(name);
+    if (!found)
+      clients.set(name, (found = new SQSClient({ endpoint: gatedEndpoint, region, credentials: functionCredentials(name) })));
+    return found;
+  };
+  return {
+    async send(functionName: string, queue: string, body: string): Promise<void> {
+      const sqs = client(functionName);
+      const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queue }));
+      await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body }));
+    },
+    destroy(): void {
+      for (const c of clients.values()) c.destroy();
+    },
+  };
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -102,7 +102,10 @@ export function functionCredentialVariables(name: string): Record<string, string
 }
 
 /** The local cloud's own credentials (setup, seeding, test fixtures): the gates let them through unchecked. */
-export const ADMIN_CREDENTIAL_VARIABLES = { AWS_ACCESS_KEY_ID: LOCAL_ADMIN_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: 'local' } as const;
+export const ADMIN_CREDENTIAL_VARIABLES = {
+  AWS_ACCESS_KEY_ID: LOCAL_ADMIN_ACCESS_KEY_ID,
+  AWS_SECRET_ACCESS_KEY: 'local',
+} as const;
 
 /** The SDK's AWS_ENDPOINT_URL_<SERVICE> variables for the services given (SES v1 and v2 share one). */
 export function endpointVariables(endpoints: ServiceEndpoints): Record<string, string> {

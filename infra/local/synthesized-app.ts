@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { REPO_ROOT } from '../build/bundle.ts';
@@ -109,6 +119,8 @@ export interface TemplateResourceNames {
   readonly sesConfigurationSet: string;
   /** The on-failure destination of the table stream's event source mapping (an SQS queue name). */
   readonly streamOnFailureQueue: string;
+  /** Each bus consumer's async on-failure destination (SQS queue name), by deployed function name. */
+  readonly asyncOnFailureQueues: Readonly<Record<string, string>>;
 }
 
 /**
@@ -137,11 +149,29 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
     ?.Destination;
   if (destination === undefined) throw new Error(`the event source mapping ${mapping.logicalId} has no on-failure destination`);
   const queueArn = resolver.resolveString(destination, mapping.stackName, `${mapping.logicalId} on-failure destination`);
+  const asyncOnFailureQueues: Record<string, string> = {};
+  for (const [stackName, template] of Object.entries(options.templates)) {
+    for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+      if (resource.Type !== 'AWS::Lambda::EventInvokeConfig') continue;
+      const properties = resource.Properties ?? {};
+      const target = (properties.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure
+        ?.Destination;
+      if (target === undefined) continue;
+      const functionName = resolver.resolveString(properties.FunctionName, stackName, `${logicalId}.FunctionName`);
+      asyncOnFailureQueues[functionName] = queueName(resolver.resolveString(target, stackName, `${logicalId} on-failure`));
+    }
+  }
   return {
     tableName: name('AWS::DynamoDB::Table'),
     eventBusName: name('AWS::Events::EventBus'),
     scheduleGroupName: name('AWS::Scheduler::ScheduleGroup'),
     sesConfigurationSet: name('AWS::SES::ConfigurationSet'),
-    streamOnFailureQueue: queueArn.slice(queueArn.lastIndexOf(':') + 1),
+    streamOnFailureQueue: queueName(queueArn),
+    asyncOnFailureQueues,
   };
+}
+
+function queueName(queueArn: string): string {
+  if (!queueArn.startsWith('arn:') || !queueArn.includes(':sqs:')) throw new Error(`${queueArn} is not an SQS queue ARN`);
+  return queueArn.slice(queueArn.lastIndexOf(':') + 1);
 }

@@ -77,7 +77,11 @@ describe('platform over HTTP', () => {
 
 describe('event backbone', () => {
   it('delivers an event written through the outbox to a rule target within 2 s, in an EventBridge envelope', async () => {
-    const table = new Table({ client: dynamoDocumentClient(), name: cloud.names.tableName, cursors: new CursorCodec('x'.repeat(16)) });
+    const table = new Table({
+      client: dynamoDocumentClient(),
+      name: cloud.names.tableName,
+      cursors: new CursorCodec('x'.repeat(16)),
+    });
     const id = newId();
     const event = domainEvent(
       { actor_id: 'u1', correlation_id: 'c1', now: new Date(), newId: () => newId() },

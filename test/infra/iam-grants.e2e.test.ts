@@ -1,0 +1,331 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { CloudFormationCustomResourceEvent, EventBridgeEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { functionSpecs } from '#infra/functions.ts';
+import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
+import { functionAccessKeyId, LOCAL_ADMIN_ACCESS_KEY_ID, type GateDecision } from '#infra/local/iam/gate.ts';
+import type { FunctionPolicy } from '#infra/local/iam/template-policies.ts';
+import { domainEvent, EVENT_SOURCE, type DomainEvent } from '#shared/kernel/events.ts';
+import { newId } from '#shared/kernel/ids.ts';
+import { CursorCodec } from '#shared/platform/dynamodb/cursor.ts';
+import { Table } from '#shared/platform/dynamodb/table.ts';
+import { OUTBOX_KIND, tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
+import { useTestCloud } from '#test/helpers/local-cloud.ts';
+
+// Least privilege on the local cloud: each function signs with its own key, every local AWS
+// endpoint is an IAM gate holding the function's synthesized policy. A call outside the policy
+// is refused with AWS's AccessDenied; and every grant of every function is needed: dropping any
+// one statement from a policy (in memory, the gates read it per request) makes that function's
+// sample fail with AccessDenied, unless the statement is listed below as not exercised locally.
+
+const decisions: GateDecision[] = [];
+const delivered: BusEvent[] = [];
+const session = useTestCloud({
+  onIamDecision: (decision) => decisions.push(decision),
+  extraRules: [
+    {
+      name: 'test-iam-probe',
+      pattern: { source: [EVENT_SOURCE], 'detail-type': ['iam.probe'] },
+      target: async (e) => void delivered.push(e),
+    },
+  ],
+});
+
+let cfn: { url: string; server: Server; answers: Record<string, unknown>[] };
+let admin: DynamoDBDocumentClient;
+
+beforeAll(async () => {
+  cfn = await responseUrlServer();
+  admin = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: session.cloud.dynamoEndpoint,
+      region: session.cloud.sqs.region,
+      credentials: { accessKeyId: LOCAL_ADMIN_ACCESS_KEY_ID, secretAccessKey: 'local' },
+    }),
+  );
+  // Records the consumers' samples are about.
+  const contact = await session.api('POST', '/contacts', { token: session.as('admin'), body: { last_name: 'Iam' } });
+  expect(contact.status).toBe(201);
+  const deal = await session.api('POST', '/deals', {
+    token: session.as('admin'),
+    body: { name: 'Iam deal', contact_id: contact.body.id },
+  });
+  expect(deal.status).toBe(201);
+});
+
+afterAll(async () => {
+  admin?.destroy();
+  await new Promise((resolve) => cfn?.server.close(resolve));
+});
+
+/** A client of a gated service signed as function `name` (or with any key). */
+function dynamoAs(accessKeyId: string): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: session.cloud.iam.endpoints.dynamodb,
+      region: session.cloud.sqs.region,
+      credentials: { accessKeyId, secretAccessKey: 'local' },
+      maxAttempts: 1,
+    }),
+  );
+}
+
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: Error) => error,
+  );
+
+describe('a function calls AWS with its own policy', () => {
+  it('platform: its routes answer; a table read signed as platform is refused with AccessDenied', async () => {
+    await SAMPLES.platform!();
+    const platform = dynamoAs(functionAccessKeyId('platform'));
+    const error = await rejection(
+      platform.send(new GetCommand({ TableName: session.cloud.names.tableName, Key: { pk: 'x', sk: 'y' } })),
+    );
+    platform.destroy();
+    expect(error?.name).toBe('AccessDeniedException');
+    expect(error?.message).toMatch(
+      /^User: arn:aws:sts::\d{12}:assumed-role\/[^/]+\/crm-\w+-platform is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:[\w-]+:\d{12}:table\/crm-\w+ because no identity-based policy allows the dynamodb:GetItem action$/,
+    );
+  });
+
+  it('search: its route answers and a read signed as search passes; a write is refused with AccessDenied', async () => {
+    await SAMPLES.search!();
+    const search = dynamoAs(functionAccessKeyId('search'));
+    const TableName = session.cloud.names.tableName;
+    await expect(search.send(new GetCommand({ TableName, Key: { pk: 'x', sk: 'y' } }))).resolves.toBeDefined();
+    const error = await rejection(search.send(new PutCommand({ TableName, Item: { pk: 'iam', sk: 'probe' } })));
+    search.destroy();
+    expect(error?.name).toBe('AccessDeniedException');
+    expect(error?.message).toContain('dynamodb:PutItem');
+  });
+
+  it('the cloud itself signs with the admin key, which passes unchecked; a key that names no function is refused', async () => {
+    const own = dynamoAs(LOCAL_ADMIN_ACCESS_KEY_ID);
+    await own.send(new PutCommand({ TableName: session.cloud.names.tableName, Item: { pk: 'iam', sk: 'admin' } }));
+    own.destroy();
+    const stranger = dynamoAs('localStranger');
+    const error = await rejection(
+      stranger.send(new GetCommand({ TableName: session.cloud.names.tableName, Key: { pk: 'x', sk: 'y' } })),
+    );
+    stranger.destroy();
+    expect(error?.name).toBe('UnrecognizedClientException');
+  });
+});
+
+// ---- Samples: one real use of each function, through its own event source ------------------
+
+/** An API call as the admin that must answer 2xx. */
+const http = (path: string) => async () => {
+  const answer = await session.api('GET', path, { token: session.as('admin') });
+  if (answer.status >= 300) throw new Error(`GET ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+};
+
+async function outboxEvent(type: string): Promise<DomainEvent> {
+  const events: DomainEvent[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await admin.send(new ScanCommand({ TableName: session.cloud.names.tableName, ExclusiveStartKey: start }));
+    for (const item of out.Items ?? []) {
+      if (item[tableSpec.kindAttribute] === OUTBOX_KIND) events.push(JSON.parse(String(item.event)) as DomainEvent);
+    }
+    start = out.LastEvaluatedKey;
+  } while (start);
+  const found = events.filter((e) => e.metadata.event_type === type).at(-1);
+  if (!found) throw new Error(`no ${type} event in the outbox`);
+  return found;
+}
+
+/** EventBridge's envelope around the event under a new event_id (consumers skip one they handled). */
+const envelope = (event: DomainEvent): EventBridgeEvent<string, DomainEvent> => ({
+  version: '0',
+  id: newId(),
+  'detail-type': event.metadata.event_type,
+  source: EVENT_SOURCE,
+  account: '000000000000',
+  time: event.metadata.occurred_at,
+  region: session.cloud.sqs.region,
+  resources: [],
+  detail: { ...event, metadata: { ...event.metadata, event_id: newId() } },
+});
+
+const invoke = <R = unknown>(name: string, event: unknown) => session.cloud.functions.get(name).invoke<R>(event);
+
+async function until<T>(what: string, check: () => T | undefined, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Per function: its sample, which throws unless the function did its work. */
+const SAMPLES: Record<string, () => Promise<void>> = {
+  platform: async () => {
+    await http('/health')();
+    await http('/openapi.json')();
+  },
+  identity: http('/users/self'),
+  pipelines: http('/pipelines'),
+  contacts: http('/contacts'),
+  'custom-fields': http('/custom_fields/contacts'),
+  deals: http('/deals'),
+  leads: http('/leads'),
+  notes: http('/notes'),
+  tasks: http('/tasks'),
+  search: http('/search?q=iam'),
+  // The stream mapping reads the table's stream as the publisher, which puts the event on the bus.
+  'outbox-publisher': async () => {
+    const table = new Table({
+      client: admin,
+      name: session.cloud.names.tableName,
+      cursors: new CursorCodec('x'.repeat(16)),
+    });
+    const id = newId();
+    const event = domainEvent(
+      { actor_id: 'iam', correlation_id: 'iam', now: new Date(), newId },
+      'iam.probe',
+      { resource_type: 'thing', resource_id: id },
+      { id },
+    );
+    await table.write([{ type: 'create', item: { pk: `thing#${id}`, sk: 'thing', id } }], [event]);
+    await until(
+      'the outbox event reaching the bus',
+      () => delivered.find((e) => (e.detail as DomainEvent).metadata.event_id === event.metadata.event_id),
+      4_000,
+    );
+  },
+  'user-directory-sync': async () => {
+    const event = envelope(await outboxEvent('user.created'));
+    const email = (event.detail.data as { email: string }).email;
+    const before = session.cloud.cognito.calls.length;
+    await invoke('user-directory-sync', event);
+    const calls = session.cloud.cognito.calls.slice(before);
+    if (!calls.some((c) => c.action === 'AdminCreateUser' && c.input.Username === email)) {
+      throw new Error(`Cognito got no invitation of ${email}: ${JSON.stringify(calls)}`);
+    }
+  },
+  'contact-status': async () => {
+    await invoke('contact-status', envelope(await outboxEvent('deal.created')));
+  },
+  bootstrap: async () => {
+    const RequestId = newId();
+    await invoke('bootstrap', customResourceEvent(RequestId));
+    const answer = cfn.answers.find((a) => a.RequestId === RequestId);
+    if (answer?.Status !== 'SUCCESS') throw new Error(`CloudFormation got ${JSON.stringify(answer)}`);
+  },
+  redrive: async () => {
+    const event = await outboxEvent('deal.created');
+    const report = await invoke<{ found?: number; published?: number }>('redrive', { event_ids: [event.metadata.event_id] });
+    if (report?.found !== 1 || report.published !== 1) throw new Error(`redrive reported ${JSON.stringify(report)}`);
+  },
+};
+
+/**
+ * Statements no sample exercises on a laptop, by function and the actions they hold (the whole
+ * statement's action list), each with why. Anything else a policy holds must be exercised.
+ */
+const LOGS = 'logs:CreateLogStream,logs:PutLogEvents';
+const XRAY = 'xray:PutTelemetryRecords,xray:PutTraceSegments';
+const UNEXERCISED: Record<string, string> = {
+  [LOGS]:
+    "Lambda writes the function's logs with its role; no code of ours calls CloudWatch Logs, and nothing local stands in for it",
+  [XRAY]: 'the Lambda runtime uploads the trace segments; no code of ours calls X-Ray, and nothing local stands in for it',
+  [`dynamodb:ListStreams,${XRAY}`]:
+    'outbox-publisher: CDK grants ListStreams with the stream read (grantStreamRead); the event source mapping is given the stream ARN and never lists streams',
+  'sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:SendMessage':
+    "the on-failure queue: used only once a consumer or the publisher has failed every retry (the local bus and stream mapping then send as the function); no sample here fails on purpose (test/platform/crash.e2e.test.ts drives a test rule's queue)",
+};
+
+const actionsOf = (policy: FunctionPolicy, i: number) => [policy.statements[i]!.Action ?? []].flat().sort();
+
+describe('every grant is needed: dropping any one statement of a policy fails its function with AccessDenied', () => {
+  it('has a sample for every function of the registry, and each passes with its whole policy, refused nothing', async () => {
+    expect(Object.keys(SAMPLES).sort()).toEqual(functionSpecs.map((s) => s.name).sort());
+    const before = decisions.length;
+    for (const [name, sample] of Object.entries(SAMPLES))
+      await sample().catch((e: Error) => {
+        throw new Error(`${name}: ${e.message}`);
+      });
+    expect(decisions.slice(before).filter((d) => d.denied)).toEqual([]);
+    // Every function the samples run made at least one call through a gate, as itself.
+    const callers = new Set(decisions.slice(before).map((d) => d.function));
+    expect([...callers].sort()).toEqual(
+      functionSpecs
+        .map((s) => s.name)
+        .filter((n) => n !== 'platform')
+        .sort(),
+    );
+  });
+
+  it('lists as unexercised only statements that some policy holds', () => {
+    const held = new Set(
+      [...session.cloud.iam.policies.values()].flatMap((p) => p.statements.map((_, i) => actionsOf(p, i).join(','))),
+    );
+    for (const actions of Object.keys(UNEXERCISED)) expect(held, actions).toContain(actions);
+  });
+
+  for (const spec of functionSpecs) {
+    it(`${spec.name}: each exercised statement, dropped, fails the sample with AccessDenied on one of its actions`, async () => {
+      const policies = session.cloud.iam.policies;
+      const policy = policies.get(spec.name)!;
+      const exercised = policy.statements.map((_, i) => i).filter((i) => !(actionsOf(policy, i).join(',') in UNEXERCISED));
+      if (spec.name === 'platform') expect(exercised).toEqual([]);
+      else expect(exercised.length).toBeGreaterThan(0);
+      try {
+        for (const i of exercised) {
+          policies.set(spec.name, { ...policy, statements: policy.statements.filter((_, j) => j !== i) });
+          const before = decisions.length;
+          const error = await rejection(SAMPLES[spec.name]!());
+          const denied = decisions.slice(before).filter((d) => d.function === spec.name && d.denied);
+          expect(error, `statement ${i} (${actionsOf(policy, i).join(', ')}) dropped, the sample still passed`).toBeInstanceOf(
+            Error,
+          );
+          expect(
+            denied.map((d) => d.denied!.access.action).filter((a) => actionsOf(policy, i).includes(a)).length,
+          ).toBeGreaterThan(0);
+          policies.set(spec.name, policy);
+          // Back to the whole policy, the function does its work again (the stream mapping catches up).
+          await SAMPLES[spec.name]!();
+        }
+      } finally {
+        policies.set(spec.name, policy);
+      }
+    });
+  }
+});
+
+function customResourceEvent(RequestId: string): CloudFormationCustomResourceEvent {
+  const region = session.cloud.sqs.region;
+  return {
+    RequestType: 'Create',
+    ResponseURL: `${cfn.url}/answer`,
+    StackId: `arn:aws:cloudformation:${region}:000000000000:stack/crm-stateless/x`,
+    RequestId,
+    LogicalResourceId: 'Bootstrap',
+    ResourceType: 'Custom::CrmBootstrap',
+    ServiceToken: `arn:aws:lambda:${region}:000000000000:function:bootstrap`,
+    ResourceProperties: { ServiceToken: 'x' },
+  };
+}
+
+/** CloudFormation's pre-signed response URL: records each answer's body. */
+async function responseUrlServer(): Promise<{ url: string; server: Server; answers: Record<string, unknown>[] }> {
+  const answers: Record<string, unknown>[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      answers.push(JSON.parse(body) as Record<string, unknown>);
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, answers };
+}
