@@ -160,6 +160,22 @@ async function until<T>(what: string, check: () => T | undefined, ms: number): P
   }
 }
 
+/**
+ * A malformed event for a bus consumer fails every attempt, and the bus, as Lambda's async
+ * invocation would, parks it in the consumer's on-failure queue with the consumer's role.
+ */
+async function parksPoison(name: string, detailType: string): Promise<void> {
+  const queue = session.cloud.names.asyncOnFailureQueues[session.cloud.functions.get(name).functionName];
+  const poison = newId();
+  session.cloud.bus.put([{ Source: EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify({ poison }) }]);
+  await until(
+    `the malformed event parked in ${queue}`,
+    () =>
+      session.cloud.bus.deadLetters.find((l) => l.queue === queue && (l.event.detail as { poison?: string }).poison === poison),
+    4_000,
+  );
+}
+
 /** Per function: its sample, which throws unless the function did its work. */
 const SAMPLES: Record<string, () => Promise<void>> = {
   platform: async () => {
@@ -197,6 +213,7 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     );
   },
   'user-directory-sync': async () => {
+    await parksPoison('user-directory-sync', 'user.created');
     const event = envelope(await outboxEvent('user.created'));
     const email = (event.detail.data as { email: string }).email;
     const before = session.cloud.cognito.calls.length;
@@ -207,6 +224,7 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     }
   },
   'contact-status': async () => {
+    await parksPoison('contact-status', 'deal.created');
     await invoke('contact-status', envelope(await outboxEvent('deal.created')));
   },
   bootstrap: async () => {
@@ -223,20 +241,40 @@ const SAMPLES: Record<string, () => Promise<void>> = {
 };
 
 /**
- * Statements no sample exercises on a laptop, by function and the actions they hold (the whole
- * statement's action list), each with why. Anything else a policy holds must be exercised.
+ * Statements no sample exercises on a laptop: which functions' statement (by its whole action
+ * list), and why. Every other statement of every policy must be exercised.
  */
 const LOGS = 'logs:CreateLogStream,logs:PutLogEvents';
 const XRAY = 'xray:PutTelemetryRecords,xray:PutTraceSegments';
-const UNEXERCISED: Record<string, string> = {
-  [LOGS]:
-    "Lambda writes the function's logs with its role; no code of ours calls CloudWatch Logs, and nothing local stands in for it",
-  [XRAY]: 'the Lambda runtime uploads the trace segments; no code of ours calls X-Ray, and nothing local stands in for it',
-  [`dynamodb:ListStreams,${XRAY}`]:
-    'outbox-publisher: CDK grants ListStreams with the stream read (grantStreamRead); the event source mapping is given the stream ARN and never lists streams',
-  'sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:SendMessage':
-    "the on-failure queue: used only once a consumer or the publisher has failed every retry (the local bus and stream mapping then send as the function); no sample here fails on purpose (test/platform/crash.e2e.test.ts drives a test rule's queue)",
-};
+const ALL = functionSpecs.map((s) => s.name);
+const UNEXERCISED: { functions: readonly string[]; actions: string; reason: string }[] = [
+  {
+    functions: ALL,
+    actions: LOGS,
+    reason:
+      "Lambda writes the function's logs with its role; no code of ours calls CloudWatch Logs, and nothing local stands in for it",
+  },
+  {
+    functions: ALL.filter((n) => n !== 'outbox-publisher'),
+    actions: XRAY,
+    reason: 'the Lambda runtime uploads the trace segments; no code of ours calls X-Ray, and nothing local stands in for it',
+  },
+  {
+    functions: ['outbox-publisher'],
+    actions: `dynamodb:ListStreams,${XRAY}`,
+    reason:
+      "X-Ray as above; ListStreams comes with CDK's grantStreamRead, but the event source mapping is given the stream ARN and never lists streams (an unused grant)",
+  },
+  {
+    functions: ['outbox-publisher'],
+    actions: 'sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:SendMessage',
+    reason:
+      'the stream mapping parks a batch in the DLQ (as the publisher) only after 11 failed attempts with back-off, some 15 s: too slow for this test',
+  },
+];
+
+const unexercised = (name: string, actions: string) =>
+  UNEXERCISED.some((u) => u.functions.includes(name) && u.actions === actions);
 
 const actionsOf = (policy: FunctionPolicy, i: number) => [policy.statements[i]!.Action ?? []].flat().sort();
 
@@ -244,10 +282,13 @@ describe('every grant is needed: dropping any one statement of a policy fails it
   it('has a sample for every function of the registry, and each passes with its whole policy, refused nothing', async () => {
     expect(Object.keys(SAMPLES).sort()).toEqual(functionSpecs.map((s) => s.name).sort());
     const before = decisions.length;
-    for (const [name, sample] of Object.entries(SAMPLES))
-      await sample().catch((e: Error) => {
-        throw new Error(`${name}: ${e.message}`);
-      });
+    // The consumers log the malformed events their samples park: kept off the test's output.
+    await capturingOutput(async () => {
+      for (const [name, sample] of Object.entries(SAMPLES))
+        await sample().catch((e: Error) => {
+          throw new Error(`${name}: ${e.message}`);
+        });
+    });
     expect(decisions.slice(before).filter((d) => d.denied)).toEqual([]);
     // Every function the samples run made at least one call through a gate, as itself.
     const callers = new Set(decisions.slice(before).map((d) => d.function));
@@ -259,18 +300,23 @@ describe('every grant is needed: dropping any one statement of a policy fails it
     );
   });
 
-  it('lists as unexercised only statements that some policy holds', () => {
-    const held = new Set(
-      [...session.cloud.iam.policies.values()].flatMap((p) => p.statements.map((_, i) => actionsOf(p, i).join(','))),
-    );
-    for (const actions of Object.keys(UNEXERCISED)) expect(held, actions).toContain(actions);
+  it('lists as unexercised only statements the policies hold', () => {
+    for (const { functions, actions } of UNEXERCISED) {
+      for (const name of functions) {
+        const policy = session.cloud.iam.policies.get(name)!;
+        expect(
+          policy.statements.map((_, i) => actionsOf(policy, i).join(',')),
+          name,
+        ).toContain(actions);
+      }
+    }
   });
 
   for (const spec of functionSpecs) {
     it(`${spec.name}: each exercised statement, dropped, fails the sample with AccessDenied on one of its actions`, async () => {
       const policies = session.cloud.iam.policies;
       const policy = policies.get(spec.name)!;
-      const exercised = policy.statements.map((_, i) => i).filter((i) => !(actionsOf(policy, i).join(',') in UNEXERCISED));
+      const exercised = policy.statements.map((_, i) => i).filter((i) => !unexercised(spec.name, actionsOf(policy, i).join(',')));
       if (spec.name === 'platform') expect(exercised).toEqual([]);
       else expect(exercised.length).toBeGreaterThan(0);
       try {
@@ -288,7 +334,7 @@ describe('every grant is needed: dropping any one statement of a policy fails it
           ).toBeGreaterThan(0);
           policies.set(spec.name, policy);
           // Back to the whole policy, the function does its work again (the stream mapping catches up).
-          await SAMPLES[spec.name]!();
+          await capturingOutput(() => SAMPLES[spec.name]!());
         }
       } finally {
         policies.set(spec.name, policy);
