@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { REPO_ROOT } from '../build/bundle.ts';
 import type { CrmConfig } from '../config/schema.ts';
+import type { LocalResourceNames } from './environment.ts';
 import {
   templatesFromCloudAssembly,
   TemplateResolver,
@@ -112,11 +113,7 @@ export function synthInputsHash(config: CrmConfig): string {
 }
 
 /** The names the templates give the resources the functions reach, as the local cloud must name them. */
-export interface TemplateResourceNames {
-  readonly tableName: string;
-  readonly eventBusName: string;
-  readonly scheduleGroupName: string;
-  readonly sesConfigurationSet: string;
+export interface TemplateResourceNames extends LocalResourceNames {
   /** The on-failure destination of the table stream's event source mapping (an SQS queue name). */
   readonly streamOnFailureQueue: string;
   /** Each bus consumer's async on-failure destination (SQS queue name), by deployed function name. */

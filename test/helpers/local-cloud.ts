@@ -14,8 +14,10 @@ import {
 
 /**
  * The local cloud as `npm start` runs it, in memory on free ports, seeded. Its functions run
- * in their own workers with their registry environment; this file's process gets only the
- * operator's (the table, for tests that read or write items directly).
+ * in their own workers with their registry environment and their own access key, each AWS call
+ * checked against the function's synthesized policy; this file's process gets only the
+ * operator's (the table, through the gates with the admin key, for tests that read or write
+ * items directly).
  */
 export async function startTestCloud(options: Partial<LocalCloudOptions> = {}): Promise<{ cloud: LocalCloud; users: DevUser[] }> {
   const config = loadConfig();
