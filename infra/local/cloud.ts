@@ -60,6 +60,11 @@ export interface LocalCloudOptions {
   onFreshTable?: (cloud: LocalCloud) => Promise<void>;
   /** Log level and strictness of every function (a developer's settings, not the deployment's). */
   functionSettings?: LocalFunctionSettings;
+  /**
+   * How the stream mapping retries a failing batch before parking it in its on-failure queue
+   * (tests); default as the stack's mapping, 11 attempts with back-off.
+   */
+  streamRetries?: { maxAttempts?: number; retryDelayMs?: number };
   /** Every IAM gate decision (tests); refusals are also logged. */
   onIamDecision?: (decision: GateDecision) => void;
   log?: (line: string) => void;
@@ -275,6 +280,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       region: options.config.region,
       credentials: functionCredentials(outboxPublisher.name),
       streamArn: table.streamArn,
+      ...options.streamRetries,
       filter: outboxStreamFilter as unknown as EventPattern,
       handler: (event: DynamoDBStreamEvent) => publisher.invoke<DynamoDBBatchResponse>(event),
       ...(dataDir ? { checkpointFile: join(dataDir, 'stream-checkpoint.json') } : {}),
