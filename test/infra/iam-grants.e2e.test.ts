@@ -296,7 +296,7 @@ const UNEXERCISED: { functions: readonly string[]; actions: string; reason: stri
     functions: ['outbox-publisher'],
     actions: `dynamodb:ListStreams,${XRAY}`,
     reason:
-      "X-Ray as above; ListStreams comes with CDK's grantStreamRead, but the event source mapping is given the stream ARN and never lists streams (an unused grant)",
+      'X-Ray as above; ListStreams is what AWS documents for a stream event source mapping (AWSLambdaDynamoDBExecutionRole, added by CDK with the stream read), but the local mapping is given the stream ARN and never lists streams',
   },
 ];
 
