@@ -71,6 +71,7 @@ export async function synthesizedTemplates(config: CrmConfig, options: Synthesiz
     const temporary = `${cacheFile}.${process.pid}.tmp`;
     writeFileSync(temporary, JSON.stringify(templates));
     renameSync(temporary, cacheFile);
+    pruneCache(cacheDir);
   }
   return { templates, key, cached: false, millis: Date.now() - started };
 }
@@ -89,6 +90,20 @@ async function synthesize(config: CrmConfig): Promise<Record<string, CfnTemplate
     return templatesFromCloudAssembly(outdir);
   } finally {
     rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+const CACHE_MAX_AGE_MS = 7 * 24 * 3600_000;
+
+/** Drops cached templates not written for a week (each edit of the inputs leaves one behind). */
+function pruneCache(cacheDir: string): void {
+  for (const entry of readdirSync(cacheDir)) {
+    const path = join(cacheDir, entry);
+    try {
+      if (Date.now() - statSync(path).mtimeMs > CACHE_MAX_AGE_MS) rmSync(path, { force: true });
+    } catch {
+      // Gone already (another process pruned it).
+    }
   }
 }
 
