@@ -15,6 +15,8 @@ import { DynamoLeadRepository } from '#shared/leads/dynamodb.ts';
 import { listLeads, type LeadListRequest, type LeadsDeps } from '#shared/leads/use-cases.ts';
 import type { Lead } from '#shared/leads/domain.ts';
 import { DynamoNoteRepository } from '#shared/notes/dynamodb.ts';
+import type { Note } from '#shared/notes/domain.ts';
+import type { Task } from '#shared/tasks/domain.ts';
 import { DynamoTaskRepository } from '#shared/tasks/dynamodb.ts';
 import { DynamoNamedListRepository, DynamoPipelineRepository } from '#shared/pipelines/dynamodb.ts';
 import type { Stage } from '#shared/pipelines/domain.ts';
@@ -274,7 +276,7 @@ describe('sorted lists page by keyset', () => {
   it("walks a record's notes and an assignee's tasks (index orders) exactly once under inserts and deletes", async () => {
     const lead = await aLead(solo);
     const ref = { resource_type: 'lead' as const, resource_id: lead.id };
-    const made = [];
+    const made: Note[] = [];
     for (let i = 0; i < 6; i++) {
       const note = makeNote(newId(), ref, { creator_id: solo.id });
       await notes.create(note, solo.id, []);
@@ -293,7 +295,7 @@ describe('sorted lists page by keyset', () => {
     const assignee = makeUser(newId());
     await new DynamoUserRepository(table).create(assignee, []);
     const due = (i: number) => `2031-05-0${i + 1}T09:00:00.000Z`;
-    const taskList = [];
+    const taskList: Task[] = [];
     for (let i = 0; i < 6; i++) {
       const task = makeTask(newId(), { owner_id: assignee.id, creator_id: assignee.id, due_date: due(i) });
       await tasks.create(task, null, []);
@@ -306,8 +308,9 @@ describe('sorted lists page by keyset', () => {
       async () => {
         await tasks.delete(taskList[0]!, []);
         await tasks.delete(taskList[3]!, []);
-        late = makeTask(newId(), { owner_id: assignee.id, creator_id: assignee.id, due_date: due(8) });
-        await tasks.create(late as never, null, []);
+        const task = makeTask(newId(), { owner_id: assignee.id, creator_id: assignee.id, due_date: due(8) });
+        await tasks.create(task, null, []);
+        late = task;
       },
     );
     expect(idsOf(taskPages)).toEqual([taskList[0], taskList[1], taskList[2], taskList[4], taskList[5], late].map((t) => t?.id));
