@@ -102,7 +102,7 @@ export function compileFilter(filter: FilterSpec): Condition {
       expect(')');
       return (item) => {
         const v = of(item);
-        if (typeof v === 'string') return [...Buffer.from(v)].length;
+        if (typeof v === 'string') return [...v].length;
         if (Array.isArray(v)) return v.length;
         if (v instanceof Set) return v.size;
         if (v !== null && typeof v === 'object' && v !== MISSING) return Object.keys(v).length;
