@@ -422,6 +422,11 @@ describe('filtered lists answer no empty page while more match', () => {
     } while (cursor);
     // 55 misses at 20 items a call: two empty pages, then the 5 hits in pages of 2.
     expect(pages).toEqual([0, 0, 2, 2, 1]);
+    // An in-memory sort collects every match within its own budget, or says it could not.
+    const { limit: _limit, ...all } = request;
+    expect(await table.collect(all, 10, { items: 20, rounds: 10 })).toMatchObject({ truncated: true });
+    expect(await table.collect(all, 10, { items: 100, rounds: 10 })).toMatchObject({ truncated: false, items: { length: 5 } });
+    expect(await table.collect(all, 4, { items: 100, rounds: 10 })).toMatchObject({ truncated: true, items: { length: 4 } });
   });
 });
 
