@@ -315,7 +315,8 @@ export class Table {
       }
       if (taken.length >= request.limit) break;
       const needing = reads.filter((r) => r.buffer.length === 0 && r.frontier !== 'done');
-      if (needing.length === 0 || round >= budget.rounds || scanned >= budget.items) break;
+      // Each partition read asks for at least one item: stop before that would pass the budget.
+      if (needing.length === 0 || round >= budget.rounds || (round > 0 && budget.items - scanned < needing.length)) break;
       const wanted = request.limit - taken.length;
       const grow = filtered ? Math.max(wanted, FIRST_FILTERED_READ) * 4 ** round : wanted;
       const size = Math.max(1, Math.min(grow, Math.floor((budget.items - scanned) / needing.length)));
