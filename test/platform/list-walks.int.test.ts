@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoContactRepository } from '#shared/contacts/dynamodb.ts';
-import { listContacts, type ContactsDeps } from '#shared/contacts/use-cases.ts';
+import { listContacts, type ContactListRequest, type ContactsDeps } from '#shared/contacts/use-cases.ts';
 import type { Contact } from '#shared/contacts/domain.ts';
 import { DynamoCustomFieldRepository } from '#shared/custom-fields/dynamodb.ts';
 import { CustomFieldCatalog } from '#shared/custom-fields/use-cases.ts';
@@ -226,11 +226,16 @@ describe('sorted lists page by keyset', () => {
     expect(idsOf(pages)).toEqual(same.map((d) => d.id).reverse());
   });
 
-  for (const [sortBy, valueOf] of [
-    ['last_name', (i: number) => ({ last_name: `Walker ${'abcdefgh'[i]}` })],
+  const letter = (i: number) => 'abcdefgh'[i];
+  const leadSorts: [NonNullable<LeadListRequest['sort_by']>, (i: number) => Partial<Lead>][] = [
+    ['first_name', (i) => ({ first_name: `Walker ${letter(i)}` })],
+    ['last_name', (i) => ({ last_name: `Walker ${letter(i)}` })],
+    ['organization_name', (i) => ({ organization_name: `Walker ${letter(i)}` })],
+    ['updated_at', (i) => ({ updated_at: `2031-03-0${i + 1}T00:00:00.000Z` })],
     ['created_at', () => ({})],
-  ] as const) {
-    it(`walks leads by ${sortBy} and contacts by name exactly once per record under inserts and deletes`, async () => {
+  ];
+  for (const [sortBy, valueOf] of leadSorts) {
+    it(`walks leads by ${sortBy} exactly once per record under inserts and deletes`, async () => {
       const source = newId();
       await new DynamoNamedListRepository(table).create('source', [makeEntry(source, `S ${source}`)], []);
       const made: Lead[] = [];
@@ -256,22 +261,30 @@ describe('sorted lists page by keyset', () => {
     });
   }
 
-  it('walks contacts by name under inserts and deletes', async () => {
-    const made: Contact[] = [];
-    const tag = `walk-${newId()}`;
-    for (let i = 0; i < 6; i++) made.push(await aContact(solo, { name: `Walker ${'abcdefgh'[i]}`, tags: [tag] }));
-    let inserted: Contact | undefined;
-    const pages = await walk(
-      (cursor) =>
-        listContacts(contactDeps, as(solo), { limit: 2, tags: tag, sort_by: 'name', sort_order: 'desc', cursor, raw: {} }),
-      async () => {
-        await contacts.delete(made[5] as Contact, []);
-        await contacts.delete(made[2] as Contact, []);
-        inserted = await aContact(solo, { name: 'Walker 0', tags: [tag] });
-      },
-    );
-    expect(idsOf(pages)).toEqual([made[5], made[4], made[3], made[1], made[0], inserted].map((c) => c?.id));
-  });
+  const contactSorts: [NonNullable<ContactListRequest['sort_by']>, (i: number) => Partial<Contact>][] = [
+    ['name', (i) => ({ name: `Walker ${letter(i)}` })],
+    ['first_name', (i) => ({ first_name: `Walker ${letter(i)}` })],
+    ['last_name', (i) => ({ last_name: `Walker ${letter(i)}` })],
+    ['updated_at', (i) => ({ updated_at: `2031-03-0${i + 1}T00:00:00.000Z` })],
+    ['created_at', () => ({})],
+  ];
+  for (const [sortBy, valueOf] of contactSorts) {
+    it(`walks contacts by ${sortBy} newest or highest first exactly once per record under inserts and deletes`, async () => {
+      const made: Contact[] = [];
+      const tag = `walk-${newId()}`.toLowerCase();
+      for (let i = 0; i < 6; i++) made.push(await aContact(solo, { ...valueOf(i), tags: [tag] }));
+      const pages = await walk(
+        (cursor) =>
+          listContacts(contactDeps, as(solo), { limit: 2, tags: tag, sort_by: sortBy, sort_order: 'desc', cursor, raw: {} }),
+        async () => {
+          await contacts.delete(made[5] as Contact, []); // returned already
+          await contacts.delete(made[2] as Contact, []); // not yet
+          await aContact(solo, { ...valueOf(7), tags: [tag] }); // sorts first: behind the cursor
+        },
+      );
+      expect(idsOf(pages)).toEqual([made[5], made[4], made[3], made[1], made[0]].map((c) => c?.id));
+    });
+  }
 
   it("walks a record's notes and an assignee's tasks (index orders) exactly once under inserts and deletes", async () => {
     const lead = await aLead(solo);
