@@ -401,6 +401,15 @@ describe('filtered lists answer no empty page while more match', () => {
     }
   });
 
+  it('answers no empty page before the end when filtering users by status', async () => {
+    const users = new DynamoUserRepository(table);
+    for (let i = 0; i < 20; i++) await users.create(makeUser(newId()), []);
+    const gone = [makeUser(newId(), { status: 'inactive' }), makeUser(newId(), { status: 'inactive' })];
+    for (const u of gone) await users.create(u, []);
+    const pages = await walk((cursor) => users.list({ limit: 1, status: 'inactive', ...(cursor ? { cursor } : {}) }));
+    expect(pages.map((page) => page.map((u) => u.id))).toEqual([[gone[0]!.id], [gone[1]!.id]]);
+  });
+
   it('answers an empty page with a cursor only when the read budget ran out, and the walk still finds every match', async () => {
     const partition = indexPartitions<[id: string]>(INDEX.owner, 'budget')(newId());
     for (let i = 0; i < 60; i++) {
