@@ -164,12 +164,13 @@ describe('sorted lists page by keyset', () => {
   });
 
   /** Deals whose `field` orders them 0..4, so each sort has a known order. */
+  /** Deals whose field orders them by i (0..7); -1 sorts before them all (created_at: none can). */
   const dealSorts: [DealListRequest['sort_by'] & string, (i: number) => Partial<Deal>][] = [
-    ['name', (i) => ({ name: `Walk ${'abcdefgh'[i]}` })],
-    ['value', (i) => ({ value: `${(i + 1) * 100}.00` })],
-    ['estimated_close_date', (i) => ({ estimated_close_date: `2031-02-0${i + 1}` })],
-    ['updated_at', (i) => ({ updated_at: `2031-03-0${i + 1}T00:00:00.000Z` })],
-    ['last_stage_change_at', (i) => ({ last_stage_change_at: `2031-04-0${i + 1}T00:00:00.000Z` })],
+    ['name', (i) => ({ name: `Walk ${i}` })],
+    ['value', (i) => ({ value: `${(i + 2) * 100}.00` })],
+    ['estimated_close_date', (i) => ({ estimated_close_date: `2031-02-0${i + 2}` })],
+    ['updated_at', (i) => ({ updated_at: `2031-03-0${i + 2}T00:00:00.000Z` })],
+    ['last_stage_change_at', (i) => ({ last_stage_change_at: `2031-04-0${i + 2}T00:00:00.000Z` })],
     ['created_at', () => ({})],
   ];
 
@@ -193,15 +194,16 @@ describe('sorted lists page by keyset', () => {
         const pages = await walk(list, async () => {
           await deals.delete(inOrder[0] as Deal, []); // returned already
           await deals.delete(inOrder[3] as Deal, []); // not yet returned
-          inserted = await aDeal(p.stage, solo, valueOf(7)); // sorts last in asc, first in desc (created_at: newest)
+          // Ahead of the cursor: last in the walk's order (created_at: the newest, last only in asc).
+          inserted = await aDeal(p.stage, solo, valueOf(order === 'asc' ? 7 : -1));
         });
         const seen = idsOf(pages);
         expect(new Set(seen).size).toBe(seen.length);
         const throughout = inOrder.filter((_, i) => i !== 0 && i !== 3).map((d) => d.id);
         expect(seen.filter((id) => id !== inOrder[0]?.id && id !== inserted?.id)).toEqual(throughout);
         expect(seen).not.toContain(inOrder[3]?.id);
-        // Inserted after the cursor's place: found; before it: not.
-        expect(seen.includes(inserted!.id)).toBe(order === 'asc');
+        // Inserted ahead of the cursor's place: found; behind it: not.
+        expect(seen.includes(inserted!.id)).toBe(sortBy !== 'created_at' || order === 'asc');
         expect(pages.slice(0, -1).every((page) => page.length === 2)).toBe(true);
       });
     }
@@ -262,10 +264,10 @@ describe('sorted lists page by keyset', () => {
   }
 
   const contactSorts: [NonNullable<ContactListRequest['sort_by']>, (i: number) => Partial<Contact>][] = [
-    ['name', (i) => ({ name: `Walker ${letter(i)}` })],
-    ['first_name', (i) => ({ first_name: `Walker ${letter(i)}` })],
-    ['last_name', (i) => ({ last_name: `Walker ${letter(i)}` })],
-    ['updated_at', (i) => ({ updated_at: `2031-03-0${i + 1}T00:00:00.000Z` })],
+    ['name', (i) => ({ name: `Walker ${i}` })],
+    ['first_name', (i) => ({ first_name: `Walker ${i}` })],
+    ['last_name', (i) => ({ last_name: `Walker ${i}` })],
+    ['updated_at', (i) => ({ updated_at: `2031-03-0${i + 2}T00:00:00.000Z` })],
     ['created_at', () => ({})],
   ];
   for (const [sortBy, valueOf] of contactSorts) {
@@ -273,16 +275,19 @@ describe('sorted lists page by keyset', () => {
       const made: Contact[] = [];
       const tag = `walk-${newId()}`.toLowerCase();
       for (let i = 0; i < 6; i++) made.push(await aContact(solo, { ...valueOf(i), tags: [tag] }));
+      let inserted: Contact | undefined;
       const pages = await walk(
         (cursor) =>
           listContacts(contactDeps, as(solo), { limit: 2, tags: tag, sort_by: sortBy, sort_order: 'desc', cursor, raw: {} }),
         async () => {
           await contacts.delete(made[5] as Contact, []); // returned already
           await contacts.delete(made[2] as Contact, []); // not yet
-          await aContact(solo, { ...valueOf(7), tags: [tag] }); // sorts first: behind the cursor
+          // Last in this order, ahead of the cursor (created_at: the newest, behind it).
+          inserted = await aContact(solo, { ...valueOf(-1), tags: [tag] });
         },
       );
-      expect(idsOf(pages)).toEqual([made[5], made[4], made[3], made[1], made[0]].map((c) => c?.id));
+      const expected = [made[5], made[4], made[3], made[1], made[0], ...(sortBy === 'created_at' ? [] : [inserted])];
+      expect(idsOf(pages)).toEqual(expected.map((c) => c?.id));
     });
   }
 
