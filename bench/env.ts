@@ -28,6 +28,8 @@ export function lambdaEnv(options: { functionName?: string; dynamoEndpoint?: str
       time_format: '24h',
     }),
     [RUNTIME_ENV.senderAddress]: 'crm@example.com',
+    // Read at import by user-directory-sync (never called: the bench sends it no event).
+    [RUNTIME_ENV.userPoolId]: 'us-east-1_bench',
     POWERTOOLS_SERVICE_NAME: name,
     POWERTOOLS_LOG_LEVEL: 'WARN',
     POWERTOOLS_METRICS_DISABLED: 'true',

@@ -14,6 +14,8 @@ export interface MeteredRequest {
   readonly phase: Phase;
   /** Capacity units DynamoDB reported (all tables of a transaction summed). */
   readonly capacity: number | undefined;
+  /** Items a Query evaluated (its ScannedCount, kept or filtered out); undefined for other operations. */
+  readonly scanned?: number | undefined;
   readonly failed: boolean;
 }
 
@@ -39,10 +41,12 @@ export class RequestMeter {
         const phase: Phase = partitionKeyOf(input) === this.#idempotencyPk ? 'idempotency' : (this.#phase.getStore() ?? 'route');
         try {
           const result = await next(args);
+          const output = result.output as { ConsumedCapacity?: unknown; ScannedCount?: number };
           this.#records.push({
             operation,
             phase,
-            capacity: capacityOf((result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity),
+            capacity: capacityOf(output.ConsumedCapacity),
+            scanned: output.ScannedCount,
             failed: false,
           });
           return result;

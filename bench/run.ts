@@ -7,6 +7,7 @@ import { compareInit, INIT_RATIO_LIMIT, measureInit, type InitComparison, type I
 import { startBenchDatabase } from './local.ts';
 import { measureOverhead, OVERHEAD_LIMIT_MS, type OverheadResult } from './overhead.ts';
 import { countRequests, requestsVerdict, type Bucket, type CaseResult, type PrincipalResult } from './requests.ts';
+import { measureWalks, walksVerdict, type WalkResult } from './walks.ts';
 import { allPass, formatKb, formatMs, formatRatio, formatTable, type Verdict } from './stats.ts';
 import { formatCapacity, summarizeOperations } from './targets.ts';
 
@@ -51,10 +52,12 @@ try {
   const db = await stage('dynamodb local', () => startBenchDatabase());
   let overhead: OverheadResult[];
   let requests: { cases: CaseResult[]; principal: PrincipalResult[] };
+  let walks: WalkResult[];
   try {
     // Before the request meter is attached: its middleware would sit in both paths.
     overhead = await stage('overhead', () => measureOverhead(db.fixture, { iterations, warmup: 50 }));
     requests = await stage('requests', () => countRequests(db.fixture));
+    walks = await stage('walks', () => measureWalks(db.fixture));
   } finally {
     await db.dynamo.stop();
   }
@@ -64,6 +67,7 @@ try {
     moduleInit: allPass(init.map((r) => r.verdict)),
     handlerOverhead: allPass(overhead.map((o) => o.verdict)),
     requestsPerCall: requestsVerdict(requests),
+    filteredWalks: walksVerdict(walks),
   } satisfies Record<string, Verdict>;
 
   const report = [
@@ -72,6 +76,7 @@ try {
     overheadTable(overhead),
     requestsTable(requests.cases),
     principalTable(requests.principal),
+    walksTable(walks),
     summary(verdicts, { bundles: bundles.functions, init, overhead, requests }),
   ].join('\n\n');
   const load = { before: round2(loadBefore), after: round2(loadavg()[0] ?? 0), cpus: cpus().length };
@@ -109,6 +114,7 @@ try {
     init: { baseline: baselineInit, functions: init },
     overhead,
     requests,
+    walks,
     duration_ms: { total: totalMs, ...stageMs },
   };
   const file = join(import.meta.dirname, 'results.json');
@@ -191,6 +197,30 @@ function requestsTable(cases: readonly CaseResult[]): string {
   return section(
     'DynamoDB requests per API call (warm container; verdict on the route’s own requests; CU = capacity units)',
     formatTable(['route', 'caller', 'principal lookup', 'route’s own', 'idempotency', 'target', 'verdict'], rows),
+  );
+}
+
+function walksTable(walks: readonly WalkResult[]): string {
+  const rows = walks.map((w) => [
+    w.label,
+    w.role,
+    String(w.k),
+    String(w.n),
+    String(w.limit),
+    String(w.calls),
+    String(w.emptyPages),
+    String(w.queries),
+    String(w.batchGets),
+    String(w.itemsRead),
+    `${w.maxQueriesPerCall} (≤ ${w.queryBound})`,
+  ]);
+  return section(
+    'Walking a filtered list: GET /deals?pipeline_id=P&sort_order=asc to the end (k matches among n deals in scope, matches last)',
+    formatTable(
+      ['walk', 'caller', 'k', 'n', 'limit', 'calls', 'empty pages', 'Query', 'BatchGet', 'items read', 'max Query per call'],
+      rows,
+      ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
   );
 }
 

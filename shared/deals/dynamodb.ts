@@ -327,19 +327,23 @@ export class DynamoDealRepository extends ListedRepository<DealListQuery, Deal> 
     return page.items.map((i) => String(i.id));
   }
 
-  /** Which partitions to read (by contact, organisation or stage when asked; per owner in scope) and what to filter. */
+  /**
+   * Which partitions to read (by contact, organisation or stage when asked; per owner in scope)
+   * and what to filter. By contact, the partition holds association links too, which carry
+   * only the deal's owner: there DynamoDB filters on scope alone, and the other filters apply
+   * in memory to the deals the links stand for (read in one BatchGetItem per round).
+   */
   protected plan(query: DealListQuery): ListPlan {
     const owners = query.owners === 'all' ? null : [...query.owners];
     const stageId = query.stage_id;
     const filter = new ListFilter();
-    const related = query.contact_id
-      ? dealIndex.byContact(query.contact_id)
-      : query.organization_id
-        ? dealIndex.byOrganization(query.organization_id)
-        : null;
     let partitions: PartitionQuery[];
-    if (related) {
-      partitions = [related];
+    if (query.contact_id) {
+      partitions = [dealIndex.byContact(query.contact_id)];
+      if (owners) filter.in('owner_id', owners);
+      filter.eq('stage_id', stageId);
+    } else if (query.organization_id) {
+      partitions = [dealIndex.byOrganization(query.organization_id)];
       if (owners) filter.in('owner_id', owners);
       filter.eq('stage_id', stageId);
     } else if (stageId) {
@@ -357,17 +361,23 @@ export class DynamoDealRepository extends ListedRepository<DealListQuery, Deal> 
       .containsAll('tags', query.tags)
       .mapEntries('custom_fields', query.custom_fields)
       .build();
+    if (query.contact_id) {
+      const scope = owners ? new ListFilter().in('owner_id', owners).build() : undefined;
+      return {
+        partitions,
+        order: query.order,
+        ...(scope ? { filter: scope } : {}),
+        ...(built ? { match: built } : {}),
+        resolve: (items) => this.#dealsOf(items),
+      };
+    }
     return { partitions, order: query.order, ...(built ? { filter: built } : {}) };
   }
 
-  /** Association links found by contact stand for their deals: read those in one batch. */
-  protected override async records(items: Item[]): Promise<Deal[]> {
+  /** Deals for the items of the by-contact partition: a deal is itself; a link, its deal (undefined once gone). */
+  async #dealsOf(items: Item[]): Promise<(Item | undefined)[]> {
     const linked = items.filter((i) => i.kind === 'deal_contact').map((i) => dealKey(String(i.deal_id)));
-    const fetched = new Map((await this.table.getMany(linked)).map((i) => [String(i.id), fromItem<Deal>(i)]));
-    return items.flatMap((i) => {
-      if (i.kind === 'deal') return [fromItem<Deal>(i)];
-      const deal = fetched.get(String(i.deal_id));
-      return deal ? [deal] : [];
-    });
+    const fetched = new Map((await this.table.getMany(linked)).map((i) => [String(i.id), i]));
+    return items.map((i) => (i.kind === 'deal_contact' ? fetched.get(String(i.deal_id)) : i));
   }
 }

@@ -2,6 +2,7 @@ import type { CustomFieldFilter } from '#shared/custom-fields/domain.ts';
 import type { AssociatedContact, Deal, StageChange } from './domain.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import type { Page } from '#shared/kernel/ports.ts';
+import type { SortPosition } from '#shared/kernel/sorted-lists.ts';
 
 /** References a deal write must find valid when it lands (checked inside the transaction). */
 export interface DealReferences {
@@ -51,8 +52,8 @@ export interface DealRepository {
   list(query: DealListQuery, page: { limit: number; cursor?: string | undefined }): Promise<Page<Deal>>;
   /** Up to `max` matching deals, for orders no index serves. */
   collect(query: DealListQuery, max: number): Promise<{ items: Deal[]; truncated: boolean }>;
-  offsetCursor(shape: unknown, offset: number): string;
-  readOffsetCursor(shape: unknown, cursor: string | undefined): number;
+  keysetCursor(shape: unknown, after: SortPosition): string;
+  readKeysetCursor(shape: unknown, cursor: string | undefined): SortPosition | null;
   stageChanges(dealId: string): Promise<StageChange[]>;
   associatedContacts(dealId: string): Promise<AssociatedContact[]>;
   associate(deal: Deal, link: AssociatedContact, events: DomainEvent[]): Promise<void>;

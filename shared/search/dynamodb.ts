@@ -31,7 +31,8 @@ export class DynamoSearchIndex implements SearchIndex {
         values,
       };
     }
-    const page = await this.#table.page(request);
+    // One read of `limit` items per partition, as a typeahead wants: no further rounds to fill.
+    const page = await this.#table.page(request, { items: query.limit * partitions.length, rounds: 1 });
     return page.items.map(hitOf);
   }
 }

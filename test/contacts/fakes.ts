@@ -17,7 +17,7 @@ import {
   collected,
   copy,
   InMemoryStore,
-  OffsetCursors,
+  KeysetCursors,
   paginate,
   passesCustomFieldFilters,
 } from '#test/helpers/in-memory-store.ts';
@@ -65,7 +65,7 @@ export function applyLeadReplace(store: InMemoryStore, before: Lead, after: Lead
   store.moveValueCounts(valueCountChanges(before.custom_fields, after.custom_fields));
 }
 
-export class InMemoryLeadRepository extends OffsetCursors implements LeadRepository {
+export class InMemoryLeadRepository extends KeysetCursors implements LeadRepository {
   readonly store: InMemoryStore;
   readonly events: DomainEvent[] = [];
   readonly writes: { op: 'create' | 'update' | 'delete'; refs?: LeadReferences }[] = [];
@@ -179,7 +179,7 @@ export function applyContactCreates(
   for (const { contact } of contacts) store.moveValueCounts(valueCountChanges({}, contact.custom_fields));
 }
 
-export class InMemoryContactRepository extends OffsetCursors implements ContactRepository {
+export class InMemoryContactRepository extends KeysetCursors implements ContactRepository {
   readonly store: InMemoryStore;
   readonly events: DomainEvent[] = [];
   readonly writes: { op: 'create' | 'update' | 'delete'; refs?: ContactReferences }[] = [];

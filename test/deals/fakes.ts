@@ -11,7 +11,7 @@ import {
   collected,
   copy,
   InMemoryStore,
-  OffsetCursors,
+  KeysetCursors,
   paginate,
   passesCustomFieldFilters,
 } from '#test/helpers/in-memory-store.ts';
@@ -73,7 +73,7 @@ export function applyDealCreate(store: InMemoryStore, deal: Deal, refs: DealRefe
   store.moveValueCounts(valueCountChanges({}, deal.custom_fields));
 }
 
-export class InMemoryDealRepository extends OffsetCursors implements DealRepository {
+export class InMemoryDealRepository extends KeysetCursors implements DealRepository {
   readonly store: InMemoryStore;
   readonly events: DomainEvent[] = [];
   readonly writes: { op: 'create' | 'update' | 'delete' | 'associate' | 'dissociate'; id: string }[] = [];

@@ -1,3 +1,4 @@
+import type { SortPosition } from '#shared/kernel/sorted-lists.ts';
 import type { Account } from '#shared/identity/account.ts';
 import type { Team, User } from '#shared/identity/domain.ts';
 import type { CustomFieldDefinition, CustomFieldFilter, CustomFieldResource } from '#shared/custom-fields/domain.ts';
@@ -50,18 +51,18 @@ export function collected<T>(all: readonly T[], max: number): { items: T[]; trun
 }
 
 /**
- * Offset cursors bound to a list's shape, as Table.offsetCursor makes them: a cursor from
+ * Keyset cursors bound to a list's shape, as Table.keysetCursor makes them: a cursor from
  * another query is refused (ValidationError naming query.cursor).
  */
-export class OffsetCursors {
-  offsetCursor(shape: unknown, offset: number): string {
-    return JSON.stringify({ shape, offset });
+export class KeysetCursors {
+  keysetCursor(shape: unknown, after: SortPosition): string {
+    return JSON.stringify({ shape, after });
   }
-  readOffsetCursor(shape: unknown, cursor: string | undefined): number {
-    if (!cursor) return 0;
-    const parsed = JSON.parse(cursor) as { shape: unknown; offset: number };
+  readKeysetCursor(shape: unknown, cursor: string | undefined): SortPosition | null {
+    if (!cursor) return null;
+    const parsed = JSON.parse(cursor) as { shape: unknown; after: SortPosition };
     if (JSON.stringify(parsed.shape) !== JSON.stringify(shape)) throw ValidationError.field('query.cursor', 'not this list');
-    return parsed.offset;
+    return parsed.after;
   }
 }
 

@@ -68,7 +68,8 @@ function keyOf(secret: string): Buffer {
   return Buffer.from(secret);
 }
 
-function invalidCursor(): ValidationError {
+/** The 422 for a cursor this list did not make (field query.cursor, code invalid_cursor). */
+export function invalidCursor(): ValidationError {
   return ValidationError.field('query.cursor', 'is not a cursor returned by this list with these filters', {
     code: 'invalid_cursor',
   });

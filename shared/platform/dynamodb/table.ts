@@ -20,7 +20,9 @@ import {
   tableSpec,
   type IndexName,
 } from './table-spec.ts';
-import { bindQuery, type CursorCodec, type CursorState, type Position } from './cursor.ts';
+import { bindQuery, invalidCursor, type CursorCodec, type CursorState, type Position } from './cursor.ts';
+import { compileFilter, type FilterSpec } from './filter-eval.ts';
+import type { SortPosition } from '#shared/kernel/sorted-lists.ts';
 import { indexKeys, indexPartitions, tableKeys, tablePartition } from './partitions.ts';
 
 // The repository base: every change is one TransactWriteItems holding the records' writes
@@ -82,6 +84,23 @@ export interface PartitionQuery {
   skBeginsWith?: string;
 }
 
+/**
+ * What one list call may read: `items` DynamoDB evaluates (ScannedCount, kept or filtered
+ * out, summed over partitions) and `rounds` of Queries (each round reads once every
+ * partition whose read items ran out). A call makes at most `rounds` Queries per partition.
+ */
+export interface ReadBudget {
+  readonly items: number;
+  readonly rounds: number;
+}
+
+/** A page of a list: 1,000 items read, 4 Queries per partition (owner in scope) at most. */
+export const PAGE_BUDGET: ReadBudget = { items: 1000, rounds: 4 };
+/** Collecting the matches of a list sorted in memory: 5,000 items read, 10 Queries per partition at most. */
+export const COLLECT_BUDGET: ReadBudget = { items: 5000, rounds: 10 };
+/** A filtered read asks for at least this many items at first, then four times more each round. */
+const FIRST_FILTERED_READ = 25;
+
 export interface PageRequest {
   /** One partition, or one per owner in the caller's scope (merged in sort-key order). */
   partitions: PartitionQuery[];
@@ -90,8 +109,43 @@ export interface PageRequest {
   /** Newest (highest sort key) first by default. */
   order?: 'asc' | 'desc';
   filter?: { expression: string; names?: Record<string, string>; values?: Record<string, NativeAttributeValue> };
+  /**
+   * Items that stand for others (a deal's association links stand for their deals): reads
+   * what each item stands for, in order (undefined: gone, dropped). Positions stay the read
+   * items'; `match` applies to what this answers.
+   */
+  resolve?: (items: Item[]) => Promise<(Item | undefined)[]>;
+  /** A filter evaluated in memory on the (resolved) items, in FilterExpression syntax. */
+  match?: FilterSpec;
   /** Anything else that shapes the results (filters applied later): binds the cursor to it. */
   shape?: unknown;
+}
+
+interface BufferedItem {
+  /** The read item's sort key in its partition. */
+  key: string;
+  /** The item read (its key is the partition's position). */
+  raw: Item;
+  /** What the list returns for it (the item itself, or what it stands for). */
+  item: Item;
+}
+
+interface PartitionRead {
+  id: string;
+  partition: PartitionQuery;
+  start: Position;
+  /** Where reading goes on: after this key, from the top (null), or nowhere ("done"). */
+  frontier: Position;
+  /** Matches read and not yet returned, in order. */
+  buffer: BufferedItem[];
+  lastTaken: Item | undefined;
+  sortKey: string;
+}
+
+interface QueryOut {
+  items: Item[];
+  lastKey: Record<string, unknown> | undefined;
+  scanned: number;
 }
 
 export interface Page<T> {
@@ -207,87 +261,120 @@ export class Table {
   }
 
   /**
-   * One page of a list. A single partition costs one Query; a fan-out across N owners
-   * costs N Queries (one per partition not yet exhausted) and merges them by sort key.
+   * One page of a list, in sort-key order, merged across its partitions (one per owner in
+   * scope). The cursor keeps each partition's position (the key of the last item returned
+   * from it, or where DynamoDB stopped reading): a keyset, so records inserted or deleted
+   * meanwhile never shift a walk. Filtered lists keep reading until the page is full, the
+   * list ends or `budget` is spent: a page holds fewer than `limit` items (even none) while
+   * more match only when the budget ran out. Unfiltered, a page costs one Query per partition.
    */
-  async page(request: PageRequest): Promise<Page<Item>> {
+  async page(request: PageRequest, budget: ReadBudget = PAGE_BUDGET): Promise<Page<Item>> {
     const order = request.order ?? 'desc';
-    const queryId = bindQuery({ partitions: request.partitions, order, filter: request.filter, shape: request.shape });
+    const queryId = bindQuery({
+      partitions: request.partitions,
+      order,
+      filter: request.filter,
+      match: request.match,
+      shape: request.shape,
+    });
     const start: CursorState = request.cursor
       ? this.#cursors.decode(request.cursor, queryId)
       : { q: queryId, p: Object.fromEntries(request.partitions.map((p) => [partitionId(p), null])) };
+    const match = request.match ? compileFilter(request.match) : undefined;
+    const filtered = request.filter !== undefined || match !== undefined || request.resolve !== undefined;
 
-    const reads = await Promise.all(
-      request.partitions.map(async (partition) => {
-        const id = partitionId(partition);
-        const position = start.p[id];
-        if (position === 'done' || position === undefined) {
-          return {
-            id,
-            partition,
-            items: [] as Item[],
-            exhausted: true,
-            lastKey: undefined as Record<string, unknown> | undefined,
-          };
+    const reads: PartitionRead[] = request.partitions.map((partition) => {
+      const id = partitionId(partition);
+      const position = start.p[id];
+      const at: Position = position === undefined ? 'done' : position;
+      return { id, partition, start: at, frontier: at, buffer: [], lastTaken: undefined, sortKey: sortKeyOf(partition) };
+    });
+    const atOrBefore = (a: string, b: string) => (order === 'asc' ? cmp(a, b) <= 0 : cmp(a, b) >= 0);
+    const taken: Item[] = [];
+    let scanned = 0;
+    for (let round = 0; ; round++) {
+      // Take the next item in order while no partition still unread could hold one before it.
+      while (taken.length < request.limit) {
+        let head: PartitionRead | undefined;
+        for (const read of reads) {
+          const first = read.buffer[0];
+          if (first && (!head || !atOrBefore((head.buffer[0] as BufferedItem).key, first.key))) head = read;
         }
-        const out = await this.#query(partition, request, order, position);
-        return { id, partition, items: out.items, exhausted: out.lastKey === undefined, lastKey: out.lastKey };
-      }),
-    );
-
-    const sortKey = (p: PartitionQuery) => (p.index ? indexAttributes(p.index).sortKey : tableSpec.sortKey);
-    const merged = reads
-      .flatMap((read) => read.items.map((item) => ({ read, item, key: String(item[sortKey(read.partition)]) })))
-      .sort((a, b) => (order === 'desc' ? cmp(b.key, a.key) : cmp(a.key, b.key)))
-      .slice(0, request.limit);
+        const first = head?.buffer[0];
+        if (!head || !first) break;
+        const blocked = reads.some(
+          (r) =>
+            r.buffer.length === 0 &&
+            r.frontier !== 'done' &&
+            (r.frontier === null || !atOrBefore(first.key, String(r.frontier[r.sortKey]))),
+        );
+        if (blocked) break;
+        head.buffer.shift();
+        head.lastTaken = first.raw;
+        taken.push(first.item);
+      }
+      if (taken.length >= request.limit) break;
+      const needing = reads.filter((r) => r.buffer.length === 0 && r.frontier !== 'done');
+      // Each partition read asks for at least one item: stop before that would pass the budget.
+      if (needing.length === 0 || round >= budget.rounds || (round > 0 && budget.items - scanned < needing.length)) break;
+      const wanted = request.limit - taken.length;
+      const grow = filtered ? Math.max(wanted, FIRST_FILTERED_READ) * 4 ** round : wanted;
+      const size = Math.max(1, Math.min(grow, Math.floor((budget.items - scanned) / needing.length)));
+      const outs = await Promise.all(
+        needing.map((r) => this.#query(r.partition, request, order, r.frontier as Record<string, unknown> | null, size)),
+      );
+      const resolved = request.resolve ? await request.resolve(outs.flatMap((o) => o.items)) : undefined;
+      let n = 0;
+      needing.forEach((read, i) => {
+        const out = outs[i] as QueryOut;
+        scanned += out.scanned;
+        for (const raw of out.items) {
+          const item = resolved ? resolved[n++] : raw;
+          if (item && (!match || match(item))) read.buffer.push({ key: String(raw[read.sortKey]), raw, item });
+        }
+        read.frontier = out.lastKey ?? 'done';
+      });
+    }
 
     const next: Record<string, Position> = {};
     let more = false;
     for (const read of reads) {
-      const taken = merged.filter((m) => m.read === read);
-      const allTaken = taken.length === read.items.length;
-      if (read.exhausted && allTaken) {
-        next[read.id] = 'done';
-        continue;
-      }
-      more = true;
-      // All read items were used: go on after what DynamoDB evaluated (a filter may have
-      // dropped items past the last one kept); else after the last item used.
-      const last = taken.at(-1)?.item;
-      if (allTaken && read.lastKey) next[read.id] = read.lastKey;
-      else next[read.id] = last ? keyOf(last, read.partition) : (start.p[read.id] ?? null);
+      // Items read but not returned are read again next time, after the last one returned.
+      const position =
+        read.buffer.length > 0 ? (read.lastTaken ? keyOf(read.lastTaken, read.partition) : read.start) : read.frontier;
+      next[read.id] = position;
+      if (position !== 'done') more = true;
     }
-    return {
-      items: merged.map((m) => m.item),
-      next_cursor: more ? this.#cursors.encode({ q: queryId, p: next }) : null,
-    };
+    return { items: taken, next_cursor: more ? this.#cursors.encode({ q: queryId, p: next }) : null };
   }
 
   /**
-   * Every item of a bounded query, up to `max` (for lists sorted by a field no index
-   * orders): answers `truncated` when there were more, so the caller can refuse honestly.
+   * Every match of a query, up to `max` (for lists sorted by a field no index orders), reading
+   * within `budget`: answers `truncated` when more match or the budget ran out first, so the
+   * caller can refuse honestly.
    */
-  async collect(request: Omit<PageRequest, 'limit' | 'cursor'>, max: number): Promise<{ items: Item[]; truncated: boolean }> {
-    const items: Item[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.page({ ...request, limit: 100, cursor });
-      items.push(...page.items);
-      cursor = page.next_cursor ?? undefined;
-    } while (cursor && items.length <= max);
-    return { items: items.slice(0, max), truncated: items.length > max || cursor !== undefined };
+  async collect(
+    request: Omit<PageRequest, 'limit' | 'cursor'>,
+    max: number,
+    budget: ReadBudget = COLLECT_BUDGET,
+  ): Promise<{ items: Item[]; truncated: boolean }> {
+    const page = await this.page({ ...request, limit: max + 1 }, budget);
+    return { items: page.items.slice(0, max), truncated: page.items.length > max || page.next_cursor !== null };
   }
 
-  /** A cursor for a position in a list sorted in memory, bound to the query's shape. */
-  offsetCursor(shape: unknown, offset: number): string {
-    return this.#cursors.encode({ q: bindQuery(shape), p: { offset: { n: offset } } });
+  /** A cursor for the place just after `after` in a list sorted in memory, bound to the query's shape. */
+  keysetCursor(shape: unknown, after: SortPosition): string {
+    return this.#cursors.encode({ q: bindQuery(shape), p: { after: { k: after.key, id: after.id } } });
   }
 
-  readOffsetCursor(shape: unknown, cursor: string | undefined): number {
-    if (!cursor) return 0;
-    const state = this.#cursors.decode(cursor, bindQuery(shape));
-    const offset = (state.p.offset as { n?: unknown } | undefined)?.n;
-    return typeof offset === 'number' && Number.isInteger(offset) && offset >= 0 ? offset : 0;
+  /** The place a keysetCursor names (null without a cursor); a ValidationError (query.cursor) for another query's. */
+  readKeysetCursor(shape: unknown, cursor: string | undefined): SortPosition | null {
+    if (!cursor) return null;
+    const after = this.#cursors.decode(cursor, bindQuery(shape)).p.after as { k?: unknown; id?: unknown } | undefined;
+    if (!after || typeof after.id !== 'string' || (typeof after.k !== 'string' && typeof after.k !== 'number')) {
+      throw invalidCursor();
+    }
+    return { key: after.k, id: after.id };
   }
 
   async #query(
@@ -295,7 +382,8 @@ export class Table {
     request: PageRequest,
     order: 'asc' | 'desc',
     position: Record<string, unknown> | null,
-  ): Promise<{ items: Item[]; lastKey: Record<string, unknown> | undefined }> {
+    limit: number,
+  ): Promise<QueryOut> {
     const { partitionKey: pkName, sortKey: skName } = partition.index
       ? indexAttributes(partition.index)
       : { partitionKey: tableSpec.partitionKey, sortKey: tableSpec.sortKey };
@@ -318,7 +406,7 @@ export class Table {
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
       ScanIndexForward: order === 'asc',
-      Limit: request.limit,
+      Limit: limit,
       ReturnConsumedCapacity: 'TOTAL',
     };
     if (partition.index) input.IndexName = partition.index;
@@ -326,7 +414,7 @@ export class Table {
     if (position) input.ExclusiveStartKey = position;
     const out = await this.client.send(new QueryCommand(input));
     this.#meter?.count('Query', out.ConsumedCapacity?.CapacityUnits);
-    return { items: out.Items ?? [], lastKey: out.LastEvaluatedKey };
+    return { items: out.Items ?? [], lastKey: out.LastEvaluatedKey, scanned: out.ScannedCount ?? out.Items?.length ?? 0 };
   }
 
   #transactItem(op: WriteOp) {
@@ -449,6 +537,10 @@ export function fromItem<T>(item: Item): T {
 
 function partitionId(p: PartitionQuery): string {
   return `${p.index ?? 'table'}|${p.pk}`;
+}
+
+function sortKeyOf(p: PartitionQuery): string {
+  return p.index ? indexAttributes(p.index).sortKey : tableSpec.sortKey;
 }
 
 function keyOf(item: Item, partition: PartitionQuery): Record<string, unknown> {

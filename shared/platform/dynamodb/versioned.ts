@@ -1,6 +1,6 @@
 import { NotFoundError, VersionMismatchError, type DomainError } from '#shared/kernel/errors.ts';
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
-import type { SortableRepository } from '#shared/kernel/sorted-lists.ts';
+import type { SortableRepository, SortPosition } from '#shared/kernel/sorted-lists.ts';
 import {
   fromItem,
   type Item,
@@ -132,7 +132,7 @@ export type ListPlan = Omit<PageRequest, 'limit' | 'cursor'>;
 
 /**
  * A repository whose lists read index partitions (`plan`): pages, bounded reads of every match
- * for orders no index serves, and offset cursors for those (see kernel/sorted-lists.ts).
+ * for orders no index serves, and keyset cursors for those (see kernel/sorted-lists.ts).
  */
 export abstract class ListedRepository<Q, T> extends VersionedRepository<T> implements SortableRepository<Q, T> {
   /** Which partitions to read and what to filter, from the scope and the filters of `query`. */
@@ -153,11 +153,11 @@ export abstract class ListedRepository<Q, T> extends VersionedRepository<T> impl
     return { items: await this.records(result.items), truncated: result.truncated };
   }
 
-  offsetCursor(shape: unknown, offset: number): string {
-    return this.table.offsetCursor(shape, offset);
+  keysetCursor(shape: unknown, after: SortPosition): string {
+    return this.table.keysetCursor(shape, after);
   }
 
-  readOffsetCursor(shape: unknown, cursor: string | undefined): number {
-    return this.table.readOffsetCursor(shape, cursor);
+  readKeysetCursor(shape: unknown, cursor: string | undefined): SortPosition | null {
+    return this.table.readKeysetCursor(shape, cursor);
   }
 }
