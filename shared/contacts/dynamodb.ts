@@ -2,14 +2,14 @@ import type { ContactListQuery, ContactReferences, ContactRepository } from './p
 import type { Contact } from './domain.ts';
 import { addressFilterValue, type Address } from './details.ts';
 import { valueCountChanges } from '#shared/custom-fields/domain.ts';
-import { ConflictError, ValidationError } from '#shared/kernel/errors.ts';
+import { ConflictError } from '#shared/kernel/errors.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { searchTerms } from '#shared/search/domain.ts';
 import { customFieldCountOps } from '#shared/custom-fields/dynamodb.ts';
 import { recordKey } from '#shared/platform/dynamodb/keys.ts';
 import { ListFilter } from '#shared/platform/dynamodb/list-filters.ts';
 import { indexKeys, indexPartition, indexPartitions } from '#shared/platform/dynamodb/partitions.ts';
-import { activeUserCheck, withoutDuplicateChecks } from '#shared/platform/dynamodb/reference-checks.ts';
+import { activeUserCheck, organizationCheck, withoutDuplicateChecks } from '#shared/platform/dynamodb/reference-checks.ts';
 import { namedEntryCheck } from '#shared/pipelines/dynamodb.ts';
 import { searchIndexOps, type Searchable } from '#shared/search/index-terms.ts';
 import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
@@ -79,22 +79,6 @@ const refsOf = (contact: Contact): ContactReferences => ({
   contact_id: contact.contact_id,
 });
 
-/** The organisation a person names exists and is an organisation, when the write lands. */
-function organizationCheck(organizationId: string): WriteOp {
-  return {
-    type: 'check',
-    key: contactKey(organizationId),
-    condition: 'is_organization = :true',
-    values: { ':true': true },
-    onConflict: (current) =>
-      ValidationError.field(
-        'body.contact_id',
-        current ? `contact ${organizationId} is a person, not an organisation` : `no organisation contact ${organizationId}`,
-        { fieldCode: current ? 'invalid' : 'unknown_reference' },
-      ),
-  };
-}
-
 function peopleCount(organizationId: string, delta: number): WriteOp {
   return {
     type: 'update',
@@ -121,7 +105,7 @@ function referenceChecks(refs: ContactReferences, before: ContactReferences | nu
   if (refs.source_id && refs.source_id !== before?.source_id)
     ops.push(namedEntryCheck('source', refs.source_id, 'body.source_id'));
   if (refs.contact_id && refs.contact_id !== before?.contact_id && !createdTogether.has(refs.contact_id)) {
-    ops.push(organizationCheck(refs.contact_id));
+    ops.push(organizationCheck(refs.contact_id, 'body.contact_id', refs.scope));
   }
   return ops;
 }

@@ -5,6 +5,7 @@ import type { DealView } from '#shared/deals/domain.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import type { Call, Page, PageQuery } from '#shared/kernel/ports.ts';
 import type { SortableRepository } from '#shared/kernel/sorted-lists.ts';
+import type { Scope } from '#shared/kernel/visibility.ts';
 
 /** Filters on address parts (normalised by addressFilterValue); line1 is not filtered on. */
 export type AddressFilter = Partial<Record<Exclude<AddressPart, 'line1'>, string>>;
@@ -15,6 +16,8 @@ export interface ContactReferences {
   source_id: string | null;
   /** A person's organisation: must be an organisation contact. */
   contact_id: string | null;
+  /** Whose organisations contact_id may name (the caller's scope); absent: anyone's. */
+  scope?: Scope | undefined;
 }
 
 export interface ContactListQuery {

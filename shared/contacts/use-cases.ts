@@ -83,7 +83,7 @@ export async function createContact(deps: ContactsDeps, call: Call, input: Creat
     },
     { id: call.events.newId(), creator_id: call.principal.user_id, now },
   );
-  await deps.contacts.create(contact, contactRefsOf(contact), [
+  await deps.contacts.create(contact, { ...contactRefsOf(contact), scope: scopeOf(call.principal) }, [
     domainEvent(call.events, 'contact.created', contactResource(contact), contact),
   ]);
   return present(definitions, contact);
@@ -150,7 +150,7 @@ async function applyPatch(deps: ContactsDeps, call: Call, before: Contact, patch
       }),
     );
   }
-  await deps.contacts.update(before, after, contactRefsOf(after), events);
+  await deps.contacts.update(before, after, { ...contactRefsOf(after), scope: scopeOf(call.principal) }, events);
   return present(definitions, after);
 }
 

@@ -4,6 +4,7 @@ import type { AssociatedContact, Deal, StageChange } from './domain.ts';
 import { dealReferences } from './use-cases.ts';
 import { ConflictError, NotFoundError, ValidationError } from '#shared/kernel/errors.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
+import type { Scope } from '#shared/kernel/visibility.ts';
 import { toMinor } from '#shared/kernel/money.ts';
 import { customFieldCountOps } from '#shared/custom-fields/dynamodb.ts';
 import { namedEntryCheck, stageKey } from '#shared/pipelines/dynamodb.ts';
@@ -12,7 +13,7 @@ import { searchTerms } from '#shared/search/domain.ts';
 import { recordKey } from '#shared/platform/dynamodb/keys.ts';
 import { ListFilter } from '#shared/platform/dynamodb/list-filters.ts';
 import { indexKeys, indexPartition, indexPartitions, tablePartitions } from '#shared/platform/dynamodb/partitions.ts';
-import { activeUserCheck, recordExistsCheck } from '#shared/platform/dynamodb/reference-checks.ts';
+import { activeUserCheck, organizationCheck, recordExistsCheck } from '#shared/platform/dynamodb/reference-checks.ts';
 import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
 import { fromItem, type Item, type ItemKeys, type PartitionQuery, type WriteOp } from '#shared/platform/dynamodb/table.ts';
 import {
@@ -136,20 +137,6 @@ function statsOps(before: Deal | null, after: Deal | null): WriteOp[] {
 
 // --- reference checks -------------------------------------------------------------------------
 
-/** The organisation is a contact that is an organisation. */
-function organizationCheck(organizationId: string): WriteOp {
-  return {
-    type: 'check',
-    key: recordKey('contact', organizationId),
-    condition: 'is_organization = :yes',
-    values: { ':yes': true },
-    onConflict: () =>
-      ValidationError.field('body.organization_id', `no organisation contact ${organizationId}`, {
-        fieldCode: 'unknown_reference',
-      }),
-  };
-}
-
 const NAMED_REFERENCES = [
   ['source_id', 'source'],
   ['loss_reason_id', 'loss_reason'],
@@ -161,10 +148,10 @@ function referenceChecks(refs: DealReferences, before: DealReferences | null): W
   const ops: WriteOp[] = [];
   if (!before || before.owner_id !== refs.owner_id) ops.push(activeUserCheck(refs.owner_id));
   if (refs.contact_id && refs.contact_id !== before?.contact_id) {
-    ops.push(recordExistsCheck('contact', refs.contact_id, 'body.contact_id'));
+    ops.push(recordExistsCheck('contact', refs.contact_id, 'body.contact_id', refs.scope));
   }
   if (refs.organization_id && refs.organization_id !== before?.organization_id) {
-    ops.push(organizationCheck(refs.organization_id));
+    ops.push(organizationCheck(refs.organization_id, 'body.organization_id', refs.scope));
   }
   for (const [field, kind] of NAMED_REFERENCES) {
     const id = refs[field];
@@ -272,7 +259,7 @@ export class DynamoDealRepository extends ListedRepository<DealListQuery, Deal> 
     });
   }
 
-  async associate(deal: Deal, link: AssociatedContact, events: DomainEvent[]): Promise<void> {
+  async associate(deal: Deal, link: AssociatedContact, events: DomainEvent[], scope?: Scope): Promise<void> {
     await this.table.write(
       [
         {
@@ -283,7 +270,7 @@ export class DynamoDealRepository extends ListedRepository<DealListQuery, Deal> 
               code: 'deal.contact_already_associated',
             }),
         },
-        recordExistsCheck('contact', link.contact_id, 'body.contact_id'),
+        recordExistsCheck('contact', link.contact_id, 'body.contact_id', scope),
         {
           type: 'check',
           key: dealKey(deal.id),

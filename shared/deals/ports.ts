@@ -2,6 +2,7 @@ import type { CustomFieldFilter } from '#shared/custom-fields/domain.ts';
 import type { AssociatedContact, Deal, StageChange } from './domain.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import type { Page } from '#shared/kernel/ports.ts';
+import type { Scope } from '#shared/kernel/visibility.ts';
 
 /** References a deal write must find valid when it lands (checked inside the transaction). */
 export interface DealReferences {
@@ -12,6 +13,8 @@ export interface DealReferences {
   source_id: string | null;
   loss_reason_id: string | null;
   unqualified_reason_id: string | null;
+  /** Whose contacts contact_id and organization_id may name (the caller's scope); absent: anyone's. */
+  scope?: Scope | undefined;
 }
 
 export interface DealListQuery {
@@ -55,7 +58,8 @@ export interface DealRepository {
   readOffsetCursor(shape: unknown, cursor: string | undefined): number;
   stageChanges(dealId: string): Promise<StageChange[]>;
   associatedContacts(dealId: string): Promise<AssociatedContact[]>;
-  associate(deal: Deal, link: AssociatedContact, events: DomainEvent[]): Promise<void>;
+  /** Links a contact that exists and lies in `scope` (else 422 unknown_reference, alike). */
+  associate(deal: Deal, link: AssociatedContact, events: DomainEvent[], scope?: Scope): Promise<void>;
   dissociate(deal: Deal, contactId: string, events: DomainEvent[]): Promise<void>;
   /** The board's counters of a pipeline: one read whatever the number of deals. */
   stageStats(pipelineId: string): Promise<StageStat[]>;
