@@ -2,7 +2,7 @@ import type { Contact, ProspectStatus, CustomerStatus } from './domain.ts';
 import type { AddressPart } from './details.ts';
 import type { CustomFieldFilter } from '#shared/custom-fields/domain.ts';
 import type { DealView } from '#shared/deals/domain.ts';
-import type { DomainEvent } from '#shared/kernel/events.ts';
+import type { DomainEvent, EventContext } from '#shared/kernel/events.ts';
 import type { Call, Page, PageQuery } from '#shared/kernel/ports.ts';
 import type { SortableRepository } from '#shared/kernel/sorted-lists.ts';
 import type { Scope } from '#shared/kernel/visibility.ts';
@@ -45,7 +45,11 @@ export interface ContactRepository extends SortableRepository<ContactListQuery, 
   /** VersionMismatchError when `before` is stale; ValidationError naming a bad reference. */
   update(before: Contact, after: Contact, refs: ContactReferences, events: DomainEvent[]): Promise<void>;
   /** ConflictError for an organisation that still has people. */
-  delete(contact: Contact, events: DomainEvent[]): Promise<void>;
+  /**
+   * The contact, and what it does to what points at it (README "What deleting a record does to
+   * what points at it"): their events beside `events`, made with `ctx`.
+   */
+  delete(contact: Contact, events: DomainEvent[], ctx?: EventContext): Promise<void>;
 }
 
 /** The deals of a contact (primary or associated) the caller may see: the deals module's list. */

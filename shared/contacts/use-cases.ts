@@ -157,7 +157,11 @@ async function applyPatch(deps: ContactsDeps, call: Call, before: Contact, patch
 export async function deleteContact(deps: ContactsDeps, call: Call, id: string, ifMatch?: number): Promise<void> {
   const contact = await visibleContact(deps, call, id, true);
   await checkIfMatch('contact', id, contact, ifMatch, (r) => view(deps, r));
-  await deps.contacts.delete(contact, [domainEvent(call.events, 'contact.deleted', contactResource(contact), contact)]);
+  await deps.contacts.delete(
+    contact,
+    [domainEvent(call.events, 'contact.deleted', contactResource(contact), contact)],
+    call.events,
+  );
 }
 
 export interface ContactListRequest {

@@ -3,7 +3,7 @@ import { valueCountChanges } from '#shared/custom-fields/domain.ts';
 import type { AssociatedContact, Deal, StageChange } from './domain.ts';
 import { dealReferences } from './use-cases.ts';
 import { ConflictError, NotFoundError, ValidationError } from '#shared/kernel/errors.ts';
-import type { DomainEvent } from '#shared/kernel/events.ts';
+import { changedFields, domainEvent, type DomainEvent, type EventContext } from '#shared/kernel/events.ts';
 import type { Scope } from '#shared/kernel/visibility.ts';
 import { toMinor } from '#shared/kernel/money.ts';
 import { customFieldCountOps } from '#shared/custom-fields/dynamodb.ts';
@@ -13,9 +13,27 @@ import { searchTerms } from '#shared/search/domain.ts';
 import { recordKey } from '#shared/platform/dynamodb/keys.ts';
 import { ListFilter } from '#shared/platform/dynamodb/list-filters.ts';
 import { indexKeys, indexPartition, indexPartitions, tablePartitions } from '#shared/platform/dynamodb/partitions.ts';
-import { activeUserCheck, organizationCheck, recordExistsCheck } from '#shared/platform/dynamodb/reference-checks.ts';
+import {
+  activeUserCheck,
+  backReferenceDetachments,
+  cascadeContext,
+  DeleteCascade,
+  GATHER_MAX,
+  organizationCheck,
+  recordExistsCheck,
+  type Detachment,
+} from '#shared/platform/dynamodb/reference-checks.ts';
+import { noteDetachments } from '#shared/notes/dynamodb.ts';
+import { taskDetachments } from '#shared/tasks/dynamodb.ts';
 import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
-import { fromItem, type Item, type ItemKeys, type PartitionQuery, type WriteOp } from '#shared/platform/dynamodb/table.ts';
+import {
+  fromItem,
+  type Item,
+  type ItemKeys,
+  type PartitionQuery,
+  type Table,
+  type WriteOp,
+} from '#shared/platform/dynamodb/table.ts';
 import {
   ListedRepository,
   versionedDelete,
@@ -177,6 +195,53 @@ export function dealCreateOps(deal: Deal, refs: DealReferences, stayId: string):
   ];
 }
 
+/**
+ * What deleting contact `contactId` does to deals (README "What deleting a record does to what
+ * points at it"): a deal naming it as its contact or organisation is kept with that reference
+ * cleared (deal.updated), an association with it is removed (deal.contact_dissociated). Up to
+ * GATHER_MAX deals of each kind a call.
+ */
+export async function dealDetachments(table: Table, contactId: string, ctx: EventContext): Promise<Detachment[]> {
+  const [byContact, byOrganization] = await Promise.all([
+    table.collect({ partitions: [dealIndex.byContact(contactId)], order: 'asc' }, GATHER_MAX),
+    table.collect({ partitions: [dealIndex.byOrganization(contactId)], order: 'asc' }, GATHER_MAX),
+  ]);
+  const deals = new Map<string, Deal>();
+  const out: Detachment[] = [];
+  for (const item of [...byContact.items, ...byOrganization.items]) {
+    if (item.kind === 'deal') deals.set(String(item.id), fromItem<Deal>(item));
+    if (item.kind !== 'deal_contact') continue;
+    const { deal_id, owner_id } = item as { deal_id: string; owner_id: string };
+    out.push({
+      key: `deal_contact#${deal_id}`,
+      ops: [{ type: 'remove', key: { pk: dealKey(deal_id).pk, sk: linkSk(contactId) } }],
+      event: domainEvent(
+        ctx,
+        'deal.contact_dissociated',
+        { resource_type: 'deal', resource_id: deal_id },
+        { deal_id, contact_id: contactId, owner_id },
+      ),
+    });
+  }
+  for (const before of deals.values()) {
+    const after: Deal = {
+      ...before,
+      contact_id: before.contact_id === contactId ? null : before.contact_id,
+      organization_id: before.organization_id === contactId ? null : before.organization_id,
+      updated_at: ctx.now.toISOString(),
+      version: before.version + 1,
+    };
+    out.push({
+      key: `deal#${before.id}`,
+      ops: [versionedReplace(DEAL, before, dealItem(after))],
+      event: domainEvent(ctx, 'deal.updated', { resource_type: 'deal', resource_id: after.id }, after, {
+        previous: changedFields(before, after),
+      }),
+    });
+  }
+  return out;
+}
+
 export class DynamoDealRepository extends ListedRepository<DealListQuery, Deal> implements DealRepository {
   protected readonly kind = DEAL;
 
@@ -220,28 +285,42 @@ export class DynamoDealRepository extends ListedRepository<DealListQuery, Deal> 
     );
   }
 
-  async delete(deal: Deal, events: DomainEvent[]): Promise<void> {
+  async delete(deal: Deal, events: DomainEvent[], ctx: EventContext = cascadeContext(events)): Promise<void> {
     const key = dealKey(deal.id);
     const children = (await this.table.partition(key.pk)).filter((i) => i.sk !== key.sk);
-    const fixed: WriteOp[] = [
+    // Its notes and tasks go with it; a lead converted into it keeps no id of it.
+    const cascade = new DeleteCascade(this.table, async () => {
+      const ref = { resource_type: 'deal', resource_id: deal.id } as const;
+      const found = await Promise.all([
+        noteDetachments(this.table, ref, ctx),
+        taskDetachments(this.table, ref, ctx),
+        backReferenceDetachments(this.table, children, ctx),
+      ]);
+      return found.flat();
+    });
+    // Links and search terms first (they index the deal elsewhere); history after, in later
+    // writes if the transaction is full: without the deal item they are unreachable anyway.
+    const isIndexed = (i: Item) => i.kind === 'deal_contact' || i.kind === 'search_term' || i.kind === 'back_reference';
+    const links = children.filter(isIndexed);
+    const history = children.filter((i) => !isIndexed(i));
+    const own: WriteOp[] = [
       versionedDelete(DEAL, deal),
       stageCount(deal.stage_id, deal.pipeline_id, -1),
       ...statsOps(deal, null),
       ...customFieldCountOps(valueCountChanges(deal.custom_fields, {})),
     ];
-    // Links and search terms first (they index the deal elsewhere); history after, in later
-    // writes if the transaction is full: without the deal item they are unreachable anyway.
-    const links = children.filter((i) => i.kind === 'deal_contact' || i.kind === 'search_term');
-    const history = children.filter((i) => i.kind !== 'deal_contact' && i.kind !== 'search_term');
-    const room = 100 - fixed.length - events.length;
+    const followers = await cascade.fitting(100 - own.length - events.length - links.length);
+    const fixed = [...own, ...followers.ops];
+    const room = 100 - fixed.length - events.length - followers.events.length;
     const inline = [...links, ...history].slice(0, room);
     await this.table.write(
       [...fixed, ...inline.map((i): WriteOp => ({ type: 'delete', key: { pk: String(i.pk), sk: String(i.sk) } }))],
-      events,
+      [...events, ...followers.events],
     );
     for (const rest of [...links, ...history].slice(room)) {
       await this.table.write([{ type: 'delete', key: { pk: String(rest.pk), sk: String(rest.sk) } }]);
     }
+    await cascade.sweep();
   }
 
   async stageChanges(dealId: string): Promise<StageChange[]> {

@@ -1,6 +1,6 @@
 import type { CustomFieldFilter } from '#shared/custom-fields/domain.ts';
 import type { AssociatedContact, Deal, StageChange } from './domain.ts';
-import type { DomainEvent } from '#shared/kernel/events.ts';
+import type { DomainEvent, EventContext } from '#shared/kernel/events.ts';
 import type { Page } from '#shared/kernel/ports.ts';
 import type { Scope } from '#shared/kernel/visibility.ts';
 
@@ -50,7 +50,8 @@ export interface DealRepository {
   create(deal: Deal, refs: DealReferences, events: DomainEvent[]): Promise<void>;
   /** One transaction: the deal, its stage history, stage and board counters, field counts. */
   update(before: Deal, after: Deal, refs: DealReferences, events: DomainEvent[]): Promise<void>;
-  delete(deal: Deal, events: DomainEvent[]): Promise<void>;
+  /** The deal with its history and links, its notes and tasks (their events beside `events`, made with `ctx`). */
+  delete(deal: Deal, events: DomainEvent[], ctx?: EventContext): Promise<void>;
   list(query: DealListQuery, page: { limit: number; cursor?: string | undefined }): Promise<Page<Deal>>;
   /** Up to `max` matching deals, for orders no index serves. */
   collect(query: DealListQuery, max: number): Promise<{ items: Deal[]; truncated: boolean }>;

@@ -215,9 +215,11 @@ export async function deleteDeal(deps: DealsDeps, call: Call, id: string, ifMatc
   await checkIfMatch('deal', id, deal, ifMatch, (r) => view(deps, r));
   // Associated contacts go with the deal: the event names them, so that their statuses follow.
   const associated = (await deps.deals.associatedContacts(id)).map((a) => a.contact_id);
-  await deps.deals.delete(deal, [
-    domainEvent(call.events, 'deal.deleted', dealResource(deal), { ...deal, associated_contact_ids: associated }),
-  ]);
+  await deps.deals.delete(
+    deal,
+    [domainEvent(call.events, 'deal.deleted', dealResource(deal), { ...deal, associated_contact_ids: associated })],
+    call.events,
+  );
 }
 
 export interface DealListRequest {

@@ -1,8 +1,10 @@
-import { ValidationError } from '#shared/kernel/errors.ts';
+import { ConflictError, ValidationError } from '#shared/kernel/errors.ts';
+import { newId } from '#shared/kernel/ids.ts';
 import type { RelatedRecordType } from '#shared/kernel/related-records.ts';
 import { inScope, type Scope } from '#shared/kernel/visibility.ts';
 import { recordKey, userKey } from './keys.ts';
-import type { Key, WriteOp } from './table.ts';
+import { domainEvent, type DomainEvent, type EventContext } from '#shared/kernel/events.ts';
+import { fromItem, type Item, type ItemKeys, type Key, type Table, type WriteOp } from './table.ts';
 
 // Checks a record write makes inside its transaction on the records it points at, so that a
 // reference is valid when the write lands, not merely when it was read. A failed check names
@@ -116,4 +118,186 @@ export function withoutDuplicateChecks(ops: readonly WriteOp[]): WriteOp[] {
     if (!sameCheck) throw new Error(`a transaction touches ${pk} / ${sk} twice (${earlier.type}, then ${op.type})`);
   }
   return out;
+}
+
+// --- what a delete does to the records pointing at the deleted one ---------------------------
+
+/** DynamoDB's limit on the writes of one transaction (events are writes too: outbox items). */
+const TRANSACTION_LIMIT = 100;
+
+/**
+ * What deleting a record does to ONE record that points at it (clears the reference, removes a
+ * link, deletes a note): its writes, conditional on what was read, and the event saying so.
+ * `key` names it, so that a record is handled once however often it is read.
+ */
+export interface Detachment {
+  key: string;
+  ops: WriteOp[];
+  event: DomainEvent;
+}
+
+/**
+ * The context of a delete's own events, for the events of what it cascades to: the same actor,
+ * correlation and time (now, without events).
+ */
+export function cascadeContext(events: readonly DomainEvent[]): EventContext {
+  const first = events[0]?.metadata;
+  return {
+    actor_id: first?.actor_id ?? 'system',
+    correlation_id: first?.correlation_id ?? newId(),
+    now: first ? new Date(first.occurred_at) : new Date(),
+    newId: () => newId(),
+  };
+}
+
+/** How many pointing records one `gather` reads at most (DeleteCascade reads again for more). */
+export const GATHER_MAX = 500;
+
+/** The same as a write: ops and events. */
+const sizeOf = (ds: readonly Detachment[]) => ds.reduce((n, d) => n + d.ops.length + 1, 0);
+
+/**
+ * A delete's cascade (README "What deleting a record does to what points at it"). `gather`
+ * reads what points at the record now (indexes, the record's own partition), up to a bound per
+ * call. Before the delete, `fitting(room)` writes what does not fit beside the delete's own
+ * writes in transactions of their own (the record still exists then, so an interrupted delete
+ * is simply repeated) and answers the rest, for the delete's transaction. After it, `sweep()`
+ * handles what a concurrent write linked between the read and the delete (it read the record
+ * as existing); a write after the delete fails its reference check instead.
+ */
+export class DeleteCascade {
+  readonly #table: Table;
+  readonly #gather: () => Promise<Detachment[]>;
+  readonly #handled = new Set<string>();
+
+  constructor(table: Table, gather: () => Promise<Detachment[]>) {
+    this.#table = table;
+    this.#gather = gather;
+  }
+
+  /** Writes detachments until the rest fit in `room` writes; answers that rest (ops and events). */
+  async fitting(room: number): Promise<{ ops: WriteOp[]; events: DomainEvent[] }> {
+    room = Math.max(0, room);
+    for (;;) {
+      const found = await this.#fresh();
+      if (sizeOf(found) <= room) return { ops: found.flatMap((d) => d.ops), events: found.map((d) => d.event) };
+      await this.#writeAll(found);
+    }
+  }
+
+  /** After the delete: detaches what still points at the record (nothing, unless a write raced it). */
+  async sweep(): Promise<void> {
+    for (let found = await this.#fresh(); found.length > 0; found = await this.#fresh()) await this.#writeAll(found);
+  }
+
+  async #fresh(): Promise<Detachment[]> {
+    const found = (await this.#gather()).filter((d) => !this.#handled.has(d.key));
+    for (const d of found) this.#handled.add(d.key);
+    return found;
+  }
+
+  async #writeAll(detachments: readonly Detachment[]): Promise<void> {
+    let chunk: Detachment[] = [];
+    for (const d of detachments) {
+      if (sizeOf(chunk) + d.ops.length + 1 > TRANSACTION_LIMIT) {
+        await this.#write(chunk);
+        chunk = [];
+      }
+      chunk.push(d);
+    }
+    if (chunk.length > 0) await this.#write(chunk);
+  }
+
+  #write(chunk: readonly Detachment[]): Promise<void> {
+    return this.#table.write(
+      chunk.flatMap((d) => d.ops),
+      chunk.map((d) => d.event),
+    );
+  }
+}
+
+/**
+ * An item in the partition of record `targetPk` saying that another record points at it
+ * through `field`, where no index finds that record by the reference (a converted lead's
+ * converted_contact_id): what backReferenceDetachments reads when the target is deleted.
+ */
+export function backReferenceItem(
+  targetPk: string,
+  targetId: string,
+  from: { resource_type: string; resource_id: string; key: Key },
+  field: string,
+): Item & ItemKeys {
+  return {
+    pk: targetPk,
+    sk: `referrer#${from.resource_type}#${from.resource_id}#${field}`,
+    kind: 'back_reference',
+    target_id: targetId,
+    resource_type: from.resource_type,
+    resource_id: from.resource_id,
+    ref_pk: from.key.pk,
+    ref_sk: from.key.sk,
+    field,
+  };
+}
+
+/**
+ * Clears the references that the back-reference items among `children` (the deleted record's
+ * partition) name: each versioned record gets the field null, a new version and updated_at,
+ * and a `<resource_type>.updated` event with the field's previous value.
+ */
+export async function backReferenceDetachments(
+  table: Table,
+  children: readonly Item[],
+  ctx: EventContext,
+): Promise<Detachment[]> {
+  const byRecord = new Map<string, Item[]>();
+  for (const item of children.filter((i) => i.kind === 'back_reference')) {
+    const id = `${String(item.ref_pk)}|${String(item.ref_sk)}`;
+    byRecord.set(id, [...(byRecord.get(id) ?? []), item]);
+  }
+  if (byRecord.size === 0) return [];
+  const refs = [...byRecord.values()];
+  const current = new Map(
+    (await table.getMany(refs.map(([r]) => ({ pk: String(r!.ref_pk), sk: String(r!.ref_sk) })))).map((i) => [
+      `${String(i.pk)}|${String(i.sk)}`,
+      i,
+    ]),
+  );
+  return refs.flatMap((group) => {
+    const first = group[0]!;
+    const item = current.get(`${String(first.ref_pk)}|${String(first.ref_sk)}`);
+    const fields = group.filter((r) => item?.[String(r.field)] === r.target_id);
+    if (!item || fields.length === 0) return [];
+    const before = fromItem<Record<string, unknown> & { version: number }>(item);
+    const now = ctx.now.toISOString();
+    const previous: Record<string, unknown> = {};
+    const after: Record<string, unknown> = { ...before, updated_at: now, version: before.version + 1 };
+    const names: Record<string, string> = {};
+    const sets = fields.map((r, i) => {
+      previous[String(r.field)] = r.target_id;
+      after[String(r.field)] = null;
+      names[`#f${i}`] = String(r.field);
+      return `#f${i} = :null`;
+    });
+    const op: WriteOp = {
+      type: 'update',
+      key: { pk: String(first.ref_pk), sk: String(first.ref_sk) },
+      update: `SET ${sets.join(', ')}, updated_at = :now, version = :next`,
+      condition: 'version = :v',
+      names,
+      values: { ':null': null, ':now': now, ':next': before.version + 1, ':v': before.version },
+      onConflict: () =>
+        new ConflictError(`${String(first.resource_type)} ${String(first.resource_id)} changed meanwhile; try again`, {
+          code: 'concurrent_change',
+        }),
+    };
+    const resource = { resource_type: String(first.resource_type), resource_id: String(first.resource_id) };
+    return [
+      {
+        key: `${resource.resource_type}#${resource.resource_id}`,
+        ops: [op],
+        event: domainEvent(ctx, `${resource.resource_type}.updated`, resource, after, { previous }),
+      },
+    ];
+  });
 }
