@@ -9,8 +9,8 @@
  * - `cleared`: the referring record stays, the field becomes null (its `.updated` event);
  * - `cascade`: the referring record is deleted with the target (its `.deleted` event);
  * - `refused`: the delete answers 409 while such references exist (the answer says how many);
- * - `kept`: the reference stays: the target is never deleted (disabled, or a tombstone that still
- *   reads), or, for stage history only, the stay keeps the id of a stage deleted since.
+ * - `kept`: the reference stays: the target is never deleted (users are disabled) or is a tombstone
+ *   reads hide (custom fields); where the table says "a known gap", the id of a deleted target.
  */
 export type OnDelete = 'cleared' | 'cascade' | 'refused' | 'kept';
 
@@ -141,7 +141,7 @@ export const MODEL_REFERENCES: readonly ModelReference[] = [
       reference: `${record}.${field}`,
       target: field === 'source_id' ? 'source' : field === 'loss_reason_id' ? 'loss reason' : 'unqualified reason',
       on_delete: 'kept',
-      how: 'the entry is kept as a tombstone: it leaves its list and cannot be chosen again, and GET by id still reads it (deleted_at set)',
+      how: 'the record keeps the id, as in Sell (its history stays readable); GET by id then answers 404 (a known gap)',
     })),
   ),
   ...(['deal', 'contact', 'lead'] as const).map((record): ModelReference => ({
