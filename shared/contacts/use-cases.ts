@@ -14,7 +14,7 @@ import type { CustomFieldDefinition } from '#shared/custom-fields/domain.ts';
 import { parseCustomFieldFilters } from '#shared/custom-fields/domain.ts';
 import type { DealView } from '#shared/deals/domain.ts';
 import { normalizeTags } from '#shared/deals/domain.ts';
-import { ValidationError } from '#shared/kernel/errors.ts';
+import { ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
 import { changedFields, domainEvent, type DomainEvent } from '#shared/kernel/events.ts';
 import { ownersToQuery, scopeOf } from '#shared/kernel/visibility.ts';
 import type { ContactDeals, ContactListQuery, ContactReferences, ContactRepository } from './ports.ts';
@@ -154,14 +154,23 @@ async function applyPatch(deps: ContactsDeps, call: Call, before: Contact, patch
   return present(definitions, after);
 }
 
+/**
+ * Deletes the contact and does what that does to what points at it (the repository's delete).
+ * Without If-Match, a change meanwhile (the contact-status consumer follows its deals) is not
+ * the caller's conflict: the delete reads the contact again, up to three times.
+ */
 export async function deleteContact(deps: ContactsDeps, call: Call, id: string, ifMatch?: number): Promise<void> {
-  const contact = await visibleContact(deps, call, id, true);
-  await checkIfMatch('contact', id, contact, ifMatch, (r) => view(deps, r));
-  await deps.contacts.delete(
-    contact,
-    [domainEvent(call.events, 'contact.deleted', contactResource(contact), contact)],
-    call.events,
-  );
+  for (let attempt = 1; ; attempt++) {
+    const contact = await visibleContact(deps, call, id, true);
+    await checkIfMatch('contact', id, contact, ifMatch, (r) => view(deps, r));
+    try {
+      const event = domainEvent(call.events, 'contact.deleted', contactResource(contact), contact);
+      await deps.contacts.delete(contact, [event], call.events);
+      return;
+    } catch (error) {
+      if (ifMatch !== undefined || !(error instanceof VersionMismatchError) || attempt >= 3) throw error;
+    }
+  }
 }
 
 export interface ContactListRequest {

@@ -180,3 +180,101 @@ describe('a reference to a record the caller cannot see answers as a missing one
     expect(manager.status).toBe(422);
   });
 });
+
+// What deleting a record does to what points at it (issue 10, item 4; README table "What
+// deleting a record does to what points at it"): no read answers an id its owner gets 404 for.
+
+const get = (who: string, path: string) => api('GET', path, { token: as(who) });
+const del = (who: string, path: string) => api('DELETE', path, { token: as(who) });
+
+async function deleted(who: string, path: string): Promise<void> {
+  const answer = await del(who, path);
+  expect(answer.status, JSON.stringify(answer.body)).toBe(204);
+}
+
+describe('deleting a record', () => {
+  it("the instance: deleting a deal's contact keeps the deal, unlinked, and lists it no more under the contact", async () => {
+    const p = (await created('rep1', '/contacts', { last_name: `P ${suffix()}` })).id;
+    const deal = (await created('rep1', '/deals', { name: `Linked ${suffix()}`, contact_id: p })).id;
+    await deleted('rep1', `/contacts/${p}`);
+    const after = await get('rep1', `/deals/${deal}`);
+    expect(after.status).toBe(200);
+    expect(after.body).toMatchObject({ contact_id: null, version: 2 });
+    expect((await get('rep1', `/deals?contact_id=${p}`)).body).toMatchObject({ items: [] });
+  });
+
+  it("clears a deal's organisation, and removes the deal's association with a deleted contact", async () => {
+    const org = (await created('rep1', '/contacts', { is_organization: true, name: `Org ${suffix()}` })).id;
+    const other = (await created('rep1', '/contacts', { last_name: `Assoc ${suffix()}` })).id;
+    const deal = (await created('rep1', '/deals', { name: `Org deal ${suffix()}`, organization_id: org })).id;
+    expect((await post(`/deals/${deal}/associated_contacts`, { contact_id: other })).status).toBe(201);
+    await deleted('rep1', `/contacts/${org}`);
+    await deleted('rep1', `/contacts/${other}`);
+    expect((await get('rep1', `/deals/${deal}`)).body).toMatchObject({ organization_id: null });
+    expect((await get('rep1', `/deals?organization_id=${org}`)).body).toMatchObject({ items: [] });
+    expect((await get('rep1', `/deals/${deal}/associated_contacts`)).body).toMatchObject({ items: [] });
+    expect((await get('rep1', `/deals?contact_id=${other}`)).body).toMatchObject({ items: [] });
+  });
+
+  it("detaches an organisation's people", async () => {
+    const org = (await created('rep1', '/contacts', { is_organization: true, name: `Org ${suffix()}` })).id;
+    const person = (await created('rep1', '/contacts', { last_name: `Member ${suffix()}`, contact_id: org })).id;
+    await deleted('rep1', `/contacts/${org}`);
+    expect((await get('rep1', `/contacts/${person}`)).body).toMatchObject({ contact_id: null });
+  });
+
+  it.each([
+    ['lead', '/leads', { last_name: 'Gone' }],
+    ['contact', '/contacts', { last_name: 'Gone' }],
+    ['deal', '/deals', { name: 'Gone' }],
+  ] as const)('deletes the notes and tasks of a deleted %s', async (type, path, body) => {
+    const record = (await created('rep1', path, body)).id;
+    const note = (await created('rep1', '/notes', { resource_type: type, resource_id: record, content: 'x' })).id;
+    const task = (await created('rep1', '/tasks', { content: 'x', resource_type: type, resource_id: record })).id;
+    await deleted('rep1', `${path}/${record}`);
+    expect((await get('rep1', `/notes/${note}`)).status).toBe(404);
+    expect((await get('rep1', `/tasks/${task}`)).status).toBe(404);
+    expect((await get('rep1', '/notes')).body.items.map((n: { id: string }) => n.id)).not.toContain(note);
+  });
+
+  it('clears the ids a converted lead keeps of the contact, organisation and deal it became', async () => {
+    const lead = (await created('rep1', '/leads', { last_name: `Conv ${suffix()}`, organization_name: `Conv Org ${suffix()}` }))
+      .id;
+    const converted = await post(`/leads/${lead}/convert`, { deal: { name: `Conv deal ${suffix()}` } });
+    expect(converted.status, JSON.stringify(converted.body)).toBe(200);
+    const { contact, organization, deal } = converted.body as Record<string, { id: string }>;
+    await deleted('rep1', `/deals/${deal!.id}`);
+    expect((await get('rep1', `/leads/${lead}`)).body).toMatchObject({
+      converted_deal_id: null,
+      converted_contact_id: contact!.id,
+    });
+    await deleted('rep1', `/contacts/${contact!.id}`);
+    await deleted('rep1', `/contacts/${organization!.id}`);
+    expect((await get('rep1', `/leads/${lead}`)).body).toMatchObject({
+      converted_contact_id: null,
+      converted_organization_id: null,
+      converted_deal_id: null,
+    });
+  });
+
+  it('unlinks more deals than one transaction holds', async () => {
+    const p = (await created('rep1', '/contacts', { last_name: `Popular ${suffix()}` })).id;
+    const deals = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => created('rep1', '/deals', { name: `Many ${i} ${suffix()}`, contact_id: p })),
+    );
+    await deleted('rep1', `/contacts/${p}`);
+    expect((await get('rep1', `/deals?contact_id=${p}`)).body).toMatchObject({ items: [] });
+    for (const { id: deal } of deals) expect((await get('rep1', `/deals/${deal}`)).body).toMatchObject({ contact_id: null });
+  });
+
+  it('refuses to delete a stage or pipeline that holds deals, with 409 and a stable code', async () => {
+    const pipeline = (await created('admin', '/pipelines', { name: `Held ${suffix()}` })).id;
+    const deal = (await created('rep1', '/deals', { name: `Held ${suffix()}`, pipeline_id: pipeline })) as unknown as {
+      stage_id: string;
+    };
+    const stage = await del('admin', `/stages/${deal.stage_id}`);
+    expect([stage.status, (stage.body as { code: string }).code]).toEqual([409, 'stage.has_deals']);
+    const whole = await del('admin', `/pipelines/${pipeline}`);
+    expect([whole.status, (whole.body as { code: string }).code]).toEqual([409, 'pipeline.has_deals']);
+  });
+});
