@@ -19,7 +19,7 @@ import { bodyOf, expectStatus, useTestCloud } from '#test/helpers/local-cloud.ts
 // Contacts over HTTP against the local cloud: people and organisations, their deals, and
 // statuses that follow the deals through the bus (the contact-status consumer).
 
-const { call } = useTestCloud();
+const { call, id } = useTestCloud();
 let stages: Record<string, string>;
 let lossReasonId: string;
 
@@ -58,7 +58,8 @@ describe('contacts', () => {
     expect(org).toMatchObject({ is_organization: true, first_name: null, contact_id: null, prospect_status: 'none' });
     const jane = await person('rep1', { first_name: 'Jane', last_name: 'Doe', contact_id: org.id, title: 'CTO' });
     expect(jane).toMatchObject({ is_organization: false, name: 'Jane Doe', contact_id: org.id, customer_status: 'none' });
-    const joe = await person('rep2', { contact_id: org.id });
+    // rep2 may not name rep1's organisation (issue 10); their manager may, for rep2.
+    const joe = await person('manager', { contact_id: org.id, owner_id: id('rep2') });
     const all = bodyOf(await call(listContactsRoute, { as: 'manager', query: { contact_id: org.id } }));
     expect(ids(all)).toEqual([joe.id, jane.id]);
     const own = bodyOf(await call(listContactsRoute, { as: 'rep1', query: { contact_id: org.id } }));
