@@ -9,8 +9,9 @@
  * - `cleared`: the referring record stays, the field becomes null (its `.updated` event);
  * - `cascade`: the referring record is deleted with the target (its `.deleted` event);
  * - `refused`: the delete answers 409 while such references exist (the answer says how many);
- * - `kept`: the reference stays: the target is never deleted (users are disabled) or is a tombstone
- *   reads hide (custom fields); where the table says "a known gap", the id of a deleted target.
+ * - `kept`: the reference stays: the target is never deleted (users are disabled) or is kept as a
+ *   tombstone (reasons and sources read by id; custom fields are hidden from reads); where the
+ *   table says "a known gap", the id of a deleted target.
  */
 export type OnDelete = 'cleared' | 'cascade' | 'refused' | 'kept';
 
@@ -141,7 +142,7 @@ export const MODEL_REFERENCES: readonly ModelReference[] = [
       reference: `${record}.${field}`,
       target: field === 'source_id' ? 'source' : field === 'loss_reason_id' ? 'loss reason' : 'unqualified reason',
       on_delete: 'kept',
-      how: 'the record keeps the id, as in Sell (its history stays readable); GET by id then answers 404 (a known gap)',
+      how: 'the entry is kept as a tombstone: out of its list, never chosen again, its name free; records keep the id, which still reads (deleted_at set)',
     })),
   ),
   ...(['deal', 'contact', 'lead'] as const).map((record): ModelReference => ({

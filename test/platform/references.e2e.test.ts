@@ -278,3 +278,18 @@ describe('deleting a record', () => {
     expect([whole.status, (whole.body as { code: string }).code]).toEqual([409, 'pipeline.has_deals']);
   });
 });
+
+describe('deleting a reason or source', () => {
+  it('keeps it as a tombstone that records naming it still read, and that no write may choose again', async () => {
+    const source = (await created('admin', '/sources', { name: `Fair ${suffix()}` })).id;
+    const deal = (await created('rep1', '/deals', { name: `Sourced ${suffix()}`, source_id: source })).id;
+    await deleted('admin', `/sources/${source}`);
+    expect((await get('rep1', `/deals/${deal}`)).body).toMatchObject({ source_id: source });
+    expect((await get('rep1', `/sources/${source}`)).body).toMatchObject({ id: source, deleted_at: expect.any(String) });
+    const listed = (await get('rep1', '/sources?limit=100')).body as { items: { id: string }[] };
+    expect(listed.items.map((s) => s.id)).not.toContain(source);
+    const again = await post('/deals', { name: `Again ${suffix()}`, source_id: source });
+    expect(shapeOf(again, source)).toEqual(shapeOf(await post('/deals', { name: 'x', source_id: MISSING }), MISSING));
+    expect(again.status).toBe(422);
+  });
+});
