@@ -172,6 +172,14 @@ describe('a reference to a record the caller cannot see answers as a missing one
     expect(JSON.stringify(person.body)).toContain('is a person, not an organisation');
   });
 
+  it('a lead converts into a visible existing organisation, with a deal naming it too', async () => {
+    const org = (await created('rep1', '/contacts', { is_organization: true, name: `Existing ${suffix()}` })).id;
+    const lead = (await created('rep1', '/leads', { last_name: `Into org ${suffix()}` })).id;
+    const converted = await post(`/leads/${lead}/convert`, { organization_id: org, deal: { name: `With org ${suffix()}` } });
+    expect(converted.status, JSON.stringify(converted.body)).toBe(200);
+    expect(converted.body).toMatchObject({ contact: { contact_id: org }, deal: { organization_id: org } });
+  });
+
   it("a manager links their reports' records, an admin anyone's", async () => {
     await created('manager', '/deals', { name: `Mgr ${suffix()}`, contact_id: rep2Person, organization_id: rep2Org });
     await created('admin', '/deals', { name: `Adm ${suffix()}`, contact_id: rep2Person, organization_id: rep2Org });
