@@ -8,7 +8,7 @@ import {
   type Detachment,
 } from '#shared/platform/dynamodb/reference-checks.ts';
 import type { Table, WriteOp } from '#shared/platform/dynamodb/table.ts';
-import type { ValidationError } from '#shared/kernel/errors.ts';
+import { ConflictError, type ValidationError } from '#shared/kernel/errors.ts';
 
 // The reference checks a write makes against the caller's scope, and the delete cascade's
 // batching, without a table: what they build and in which transactions they write.
@@ -81,6 +81,22 @@ describe('DeleteCascade', () => {
     expect(rest.ops).toEqual([]);
     await cascade.sweep();
     expect(writes).toHaveLength(3);
+  });
+
+  it('reads again, after the delete, a record that changed meanwhile, and gives up after three rounds', async () => {
+    let attempts = 0;
+    const flaky = {
+      write: async () => {
+        if (attempts++ === 0) throw new ConflictError('changed meanwhile', { code: 'concurrent_change' });
+      },
+    } as unknown as Table;
+    const sweeping = new DeleteCascade(flaky, async () => (attempts < 2 ? [detachment(4)] : []));
+    await sweeping.sweep();
+    expect(attempts).toBe(2);
+    const broken = {
+      write: async () => Promise.reject(new ConflictError('always', { code: 'concurrent_change' })),
+    } as unknown as Table;
+    await expect(new DeleteCascade(broken, async () => [detachment(5)]).sweep()).rejects.toBeInstanceOf(ConflictError);
   });
 
   it('sweeps what a concurrent write linked before the delete landed', async () => {

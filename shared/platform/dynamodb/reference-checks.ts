@@ -1,4 +1,4 @@
-import { ConflictError, ValidationError } from '#shared/kernel/errors.ts';
+import { ConflictError, DomainError, ValidationError } from '#shared/kernel/errors.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import type { RelatedRecordType } from '#shared/kernel/related-records.ts';
 import { inScope, type Scope } from '#shared/kernel/visibility.ts';
@@ -185,9 +185,22 @@ export class DeleteCascade {
     }
   }
 
-  /** After the delete: detaches what still points at the record (nothing, unless a write raced it). */
+  /**
+   * After the delete: detaches what still points at the record (nothing, unless a write raced
+   * it). A record changed meanwhile (its write conflicts) is read again, up to three rounds: the
+   * delete has landed, so its caller should not see a conflict it cannot resolve by retrying.
+   */
   async sweep(): Promise<void> {
-    for (let found = await this.#fresh(); found.length > 0; found = await this.#fresh()) await this.#writeAll(found);
+    for (let round = 1; ; round++) {
+      const found = await this.#fresh();
+      if (found.length === 0) return;
+      try {
+        await this.#writeAll(found);
+      } catch (error) {
+        if (round >= 3 || !(error instanceof DomainError)) throw error;
+        for (const d of found) this.#handled.delete(d.key);
+      }
+    }
   }
 
   async #fresh(): Promise<Detachment[]> {
