@@ -287,6 +287,24 @@ describe('references, checked inside the transaction', () => {
   });
 });
 
+describe('a contact deleted while a deal is linked to it', () => {
+  it('never leaves a deal naming a deleted contact, whichever lands first', async () => {
+    for (let round = 0; round < 5; round++) {
+      const contact = { ...makeContact(newId(), { last_name: `Racer ${round}` }), owner_id: repA.id };
+      await contacts.create(contact, { owner_id: repA.id, source_id: null, contact_id: null }, []);
+      const [linked, deleted] = await Promise.allSettled([
+        createDeal(deps, as(repA), { name: `Race ${round}`, contact_id: contact.id }),
+        contacts.delete(contact, []),
+      ]);
+      expect(deleted.status).toBe('fulfilled');
+      // Linked before the delete: unlinked by it (or by its sweep); after it: refused.
+      if (linked.status === 'fulfilled') expect(await deals.get(linked.value.id)).toMatchObject({ contact_id: null });
+      const left = await deals.list({ owners: 'all', contact_id: contact.id, order: 'desc' }, { limit: 10 });
+      expect(left.items).toEqual([]);
+    }
+  });
+});
+
 describe('associated contacts', () => {
   it('links a contact once, if it exists and the deal kept its owner, and unlinks it', async () => {
     const p = await newPipeline();
