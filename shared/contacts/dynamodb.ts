@@ -2,18 +2,36 @@ import type { ContactListQuery, ContactReferences, ContactRepository } from './p
 import type { Contact } from './domain.ts';
 import { addressFilterValue, type Address } from './details.ts';
 import { valueCountChanges } from '#shared/custom-fields/domain.ts';
-import { ConflictError, ValidationError } from '#shared/kernel/errors.ts';
-import type { DomainEvent } from '#shared/kernel/events.ts';
+import { domainEvent, type DomainEvent, type EventContext } from '#shared/kernel/events.ts';
 import { searchTerms } from '#shared/search/domain.ts';
 import { customFieldCountOps } from '#shared/custom-fields/dynamodb.ts';
 import { recordKey } from '#shared/platform/dynamodb/keys.ts';
 import { ListFilter } from '#shared/platform/dynamodb/list-filters.ts';
 import { indexKeys, indexPartition, indexPartitions } from '#shared/platform/dynamodb/partitions.ts';
-import { activeUserCheck, withoutDuplicateChecks } from '#shared/platform/dynamodb/reference-checks.ts';
+import {
+  activeUserCheck,
+  backReferenceDetachments,
+  cascadeContext,
+  DeleteCascade,
+  GATHER_MAX,
+  organizationCheck,
+  withoutDuplicateChecks,
+  type Detachment,
+} from '#shared/platform/dynamodb/reference-checks.ts';
+import { dealDetachments } from '#shared/deals/dynamodb.ts';
+import { noteDetachments } from '#shared/notes/dynamodb.ts';
+import { taskDetachments } from '#shared/tasks/dynamodb.ts';
 import { namedEntryCheck } from '#shared/pipelines/dynamodb.ts';
 import { searchIndexOps, type Searchable } from '#shared/search/index-terms.ts';
 import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
-import type { Item, ItemKeys, PartitionQuery, WriteOp } from '#shared/platform/dynamodb/table.ts';
+import {
+  fromItem,
+  type Item,
+  type ItemKeys,
+  type PartitionQuery,
+  type Table,
+  type WriteOp,
+} from '#shared/platform/dynamodb/table.ts';
 import {
   ListedRepository,
   versionedDelete,
@@ -79,22 +97,6 @@ const refsOf = (contact: Contact): ContactReferences => ({
   contact_id: contact.contact_id,
 });
 
-/** The organisation a person names exists and is an organisation, when the write lands. */
-function organizationCheck(organizationId: string): WriteOp {
-  return {
-    type: 'check',
-    key: contactKey(organizationId),
-    condition: 'is_organization = :true',
-    values: { ':true': true },
-    onConflict: (current) =>
-      ValidationError.field(
-        'body.contact_id',
-        current ? `contact ${organizationId} is a person, not an organisation` : `no organisation contact ${organizationId}`,
-        { fieldCode: current ? 'invalid' : 'unknown_reference' },
-      ),
-  };
-}
-
 function peopleCount(organizationId: string, delta: number): WriteOp {
   return {
     type: 'update',
@@ -121,7 +123,7 @@ function referenceChecks(refs: ContactReferences, before: ContactReferences | nu
   if (refs.source_id && refs.source_id !== before?.source_id)
     ops.push(namedEntryCheck('source', refs.source_id, 'body.source_id'));
   if (refs.contact_id && refs.contact_id !== before?.contact_id && !createdTogether.has(refs.contact_id)) {
-    ops.push(organizationCheck(refs.contact_id));
+    ops.push(organizationCheck(refs.contact_id, 'body.contact_id', refs.scope));
   }
   return ops;
 }
@@ -169,23 +171,37 @@ export class DynamoContactRepository extends ListedRepository<ContactListQuery, 
     );
   }
 
-  async delete(contact: Contact, events: DomainEvent[]): Promise<void> {
-    // The partition holds the contact, its search terms and an organisation's people count.
+  /**
+   * The contact with its partition, and what it does to what points at it (README "What
+   * deleting a record does to what points at it"): deals keep going without it, its people
+   * leave the organisation, its notes and tasks go with it, a lead converted into it keeps no id
+   * of it. Each of those writes has its event beside `events`.
+   */
+  async delete(contact: Contact, events: DomainEvent[], ctx: EventContext = cascadeContext(events)): Promise<void> {
+    // The partition holds the contact, its search terms, an organisation's people count and
+    // the back-references of leads converted into it.
     const key = contactKey(contact.id);
     const children = (await this.table.partition(key.pk)).filter((i) => i.sk !== key.sk);
-    const counter = children.find((i) => i.sk === organizationPeopleKey(contact.id).sk);
-    const ops: WriteOp[] = [
+    const own: WriteOp[] = [
       versionedDelete(CONTACT, contact),
       ...peopleCountOps([{ from: contact.contact_id, to: null }]),
       ...customFieldCountOps(valueCountChanges(contact.custom_fields, {})),
-      ...children
-        .filter((i) => i !== counter)
-        .map((i): WriteOp => ({ type: 'remove', key: { pk: String(i.pk), sk: String(i.sk) } })),
+      ...children.map((i): WriteOp => ({ type: 'remove', key: { pk: String(i.pk), sk: String(i.sk) } })),
     ];
-    // An organisation goes only while no person belongs to it: a person joining meanwhile
-    // moves the count, and this write fails.
-    if (contact.is_organization) ops.push(noPeopleLeft(contact.id, counter !== undefined));
-    await this.table.write(ops, events);
+    const cascade = new DeleteCascade(this.table, async () => {
+      const ref = { resource_type: 'contact', resource_id: contact.id } as const;
+      const found = await Promise.all([
+        dealDetachments(this.table, contact.id, ctx),
+        contact.is_organization ? peopleDetachments(this.table, contact.id, ctx) : [],
+        noteDetachments(this.table, ref, ctx),
+        taskDetachments(this.table, ref, ctx),
+        backReferenceDetachments(this.table, children, ctx),
+      ]);
+      return found.flat();
+    });
+    const rest = await cascade.fitting(100 - own.length - events.length);
+    await this.table.write([...own, ...rest.ops], [...events, ...rest.events]);
+    await cascade.sweep();
   }
 
   /** Which partitions to read (an organisation's people, or per owner in scope) and what to filter. */
@@ -212,26 +228,18 @@ export class DynamoContactRepository extends ListedRepository<ContactListQuery, 
   }
 }
 
-/** The people count is zero (deleted with the organisation), or was never written. */
-function noPeopleLeft(organizationId: string, counted: boolean): WriteOp {
-  const onConflict = (current: Item | undefined) =>
-    new ConflictError(
-      `Organisation ${organizationId} still has ${String(current?.people ?? 'some')} people: move them to another organisation or delete them first`,
-      { code: 'contact.organization_has_people' },
-    );
-  return counted
-    ? {
-        type: 'delete',
-        key: organizationPeopleKey(organizationId),
-        condition: 'people = :none',
-        values: { ':none': 0 },
-        onConflict,
-      }
-    : {
-        type: 'check',
-        key: organizationPeopleKey(organizationId),
-        condition: 'attribute_not_exists(pk) OR people = :none',
-        values: { ':none': 0 },
-        onConflict,
-      };
+/** Deleting an organisation detaches its people (contact_id cleared, contact.updated each). */
+async function peopleDetachments(table: Table, organizationId: string, ctx: EventContext): Promise<Detachment[]> {
+  const { items } = await table.collect({ partitions: [contactIndex.byOrganization(organizationId)], order: 'asc' }, GATHER_MAX);
+  return items.map((item) => {
+    const before = fromItem<Contact>(item);
+    const after: Contact = { ...before, contact_id: null, updated_at: ctx.now.toISOString(), version: before.version + 1 };
+    return {
+      key: `contact#${before.id}`,
+      ops: [versionedReplace(CONTACT, before, contactItem(after))],
+      event: domainEvent(ctx, 'contact.updated', { resource_type: 'contact', resource_id: after.id }, after, {
+        previous: { contact_id: before.contact_id },
+      }),
+    };
+  });
 }

@@ -2,9 +2,10 @@ import type { Contact, ProspectStatus, CustomerStatus } from './domain.ts';
 import type { AddressPart } from './details.ts';
 import type { CustomFieldFilter } from '#shared/custom-fields/domain.ts';
 import type { DealView } from '#shared/deals/domain.ts';
-import type { DomainEvent } from '#shared/kernel/events.ts';
+import type { DomainEvent, EventContext } from '#shared/kernel/events.ts';
 import type { Call, Page, PageQuery } from '#shared/kernel/ports.ts';
 import type { SortableRepository } from '#shared/kernel/sorted-lists.ts';
+import type { Scope } from '#shared/kernel/visibility.ts';
 
 /** Filters on address parts (normalised by addressFilterValue); line1 is not filtered on. */
 export type AddressFilter = Partial<Record<Exclude<AddressPart, 'line1'>, string>>;
@@ -15,6 +16,8 @@ export interface ContactReferences {
   source_id: string | null;
   /** A person's organisation: must be an organisation contact. */
   contact_id: string | null;
+  /** Whose organisations contact_id may name (the caller's scope); absent: anyone's. */
+  scope?: Scope | undefined;
 }
 
 export interface ContactListQuery {
@@ -42,7 +45,11 @@ export interface ContactRepository extends SortableRepository<ContactListQuery, 
   /** VersionMismatchError when `before` is stale; ValidationError naming a bad reference. */
   update(before: Contact, after: Contact, refs: ContactReferences, events: DomainEvent[]): Promise<void>;
   /** ConflictError for an organisation that still has people. */
-  delete(contact: Contact, events: DomainEvent[]): Promise<void>;
+  /**
+   * The contact, and what it does to what points at it (README "What deleting a record does to
+   * what points at it"): their events beside `events`, made with `ctx`.
+   */
+  delete(contact: Contact, events: DomainEvent[], ctx?: EventContext): Promise<void>;
 }
 
 /** The deals of a contact (primary or associated) the caller may see: the deals module's list. */

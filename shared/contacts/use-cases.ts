@@ -14,7 +14,7 @@ import type { CustomFieldDefinition } from '#shared/custom-fields/domain.ts';
 import { parseCustomFieldFilters } from '#shared/custom-fields/domain.ts';
 import type { DealView } from '#shared/deals/domain.ts';
 import { normalizeTags } from '#shared/deals/domain.ts';
-import { ValidationError } from '#shared/kernel/errors.ts';
+import { ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
 import { changedFields, domainEvent, type DomainEvent } from '#shared/kernel/events.ts';
 import { ownersToQuery, scopeOf } from '#shared/kernel/visibility.ts';
 import type { ContactDeals, ContactListQuery, ContactReferences, ContactRepository } from './ports.ts';
@@ -83,7 +83,7 @@ export async function createContact(deps: ContactsDeps, call: Call, input: Creat
     },
     { id: call.events.newId(), creator_id: call.principal.user_id, now },
   );
-  await deps.contacts.create(contact, contactRefsOf(contact), [
+  await deps.contacts.create(contact, { ...contactRefsOf(contact), scope: scopeOf(call.principal) }, [
     domainEvent(call.events, 'contact.created', contactResource(contact), contact),
   ]);
   return present(definitions, contact);
@@ -150,14 +150,27 @@ async function applyPatch(deps: ContactsDeps, call: Call, before: Contact, patch
       }),
     );
   }
-  await deps.contacts.update(before, after, contactRefsOf(after), events);
+  await deps.contacts.update(before, after, { ...contactRefsOf(after), scope: scopeOf(call.principal) }, events);
   return present(definitions, after);
 }
 
+/**
+ * Deletes the contact and does what that does to what points at it (the repository's delete).
+ * Without If-Match, a change meanwhile (the contact-status consumer follows its deals) is not
+ * the caller's conflict: the delete reads the contact again, up to three times.
+ */
 export async function deleteContact(deps: ContactsDeps, call: Call, id: string, ifMatch?: number): Promise<void> {
-  const contact = await visibleContact(deps, call, id, true);
-  await checkIfMatch('contact', id, contact, ifMatch, (r) => view(deps, r));
-  await deps.contacts.delete(contact, [domainEvent(call.events, 'contact.deleted', contactResource(contact), contact)]);
+  for (let attempt = 1; ; attempt++) {
+    const contact = await visibleContact(deps, call, id, true);
+    await checkIfMatch('contact', id, contact, ifMatch, (r) => view(deps, r));
+    try {
+      const event = domainEvent(call.events, 'contact.deleted', contactResource(contact), contact);
+      await deps.contacts.delete(contact, [event], call.events);
+      return;
+    } catch (error) {
+      if (ifMatch !== undefined || !(error instanceof VersionMismatchError) || attempt >= 3) throw error;
+    }
+  }
 }
 
 export interface ContactListRequest {

@@ -3,7 +3,8 @@ import { valueCountChanges } from '#shared/custom-fields/domain.ts';
 import type { AssociatedContact, Deal, StageChange } from './domain.ts';
 import { dealReferences } from './use-cases.ts';
 import { ConflictError, NotFoundError, ValidationError } from '#shared/kernel/errors.ts';
-import type { DomainEvent } from '#shared/kernel/events.ts';
+import { changedFields, domainEvent, type DomainEvent, type EventContext } from '#shared/kernel/events.ts';
+import type { Scope } from '#shared/kernel/visibility.ts';
 import { toMinor } from '#shared/kernel/money.ts';
 import { customFieldCountOps } from '#shared/custom-fields/dynamodb.ts';
 import { namedEntryCheck, stageKey } from '#shared/pipelines/dynamodb.ts';
@@ -12,9 +13,27 @@ import { searchTerms } from '#shared/search/domain.ts';
 import { recordKey } from '#shared/platform/dynamodb/keys.ts';
 import { ListFilter } from '#shared/platform/dynamodb/list-filters.ts';
 import { indexKeys, indexPartition, indexPartitions, tablePartitions } from '#shared/platform/dynamodb/partitions.ts';
-import { activeUserCheck, recordExistsCheck } from '#shared/platform/dynamodb/reference-checks.ts';
+import {
+  activeUserCheck,
+  backReferenceDetachments,
+  cascadeContext,
+  DeleteCascade,
+  GATHER_MAX,
+  organizationCheck,
+  recordExistsCheck,
+  type Detachment,
+} from '#shared/platform/dynamodb/reference-checks.ts';
+import { noteDetachments } from '#shared/notes/dynamodb.ts';
+import { taskDetachments } from '#shared/tasks/dynamodb.ts';
 import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
-import { fromItem, type Item, type ItemKeys, type PartitionQuery, type WriteOp } from '#shared/platform/dynamodb/table.ts';
+import {
+  fromItem,
+  type Item,
+  type ItemKeys,
+  type PartitionQuery,
+  type Table,
+  type WriteOp,
+} from '#shared/platform/dynamodb/table.ts';
 import {
   ListedRepository,
   versionedDelete,
@@ -136,20 +155,6 @@ function statsOps(before: Deal | null, after: Deal | null): WriteOp[] {
 
 // --- reference checks -------------------------------------------------------------------------
 
-/** The organisation is a contact that is an organisation. */
-function organizationCheck(organizationId: string): WriteOp {
-  return {
-    type: 'check',
-    key: recordKey('contact', organizationId),
-    condition: 'is_organization = :yes',
-    values: { ':yes': true },
-    onConflict: () =>
-      ValidationError.field('body.organization_id', `no organisation contact ${organizationId}`, {
-        fieldCode: 'unknown_reference',
-      }),
-  };
-}
-
 const NAMED_REFERENCES = [
   ['source_id', 'source'],
   ['loss_reason_id', 'loss_reason'],
@@ -161,10 +166,10 @@ function referenceChecks(refs: DealReferences, before: DealReferences | null): W
   const ops: WriteOp[] = [];
   if (!before || before.owner_id !== refs.owner_id) ops.push(activeUserCheck(refs.owner_id));
   if (refs.contact_id && refs.contact_id !== before?.contact_id) {
-    ops.push(recordExistsCheck('contact', refs.contact_id, 'body.contact_id'));
+    ops.push(recordExistsCheck('contact', refs.contact_id, 'body.contact_id', refs.scope));
   }
   if (refs.organization_id && refs.organization_id !== before?.organization_id) {
-    ops.push(organizationCheck(refs.organization_id));
+    ops.push(organizationCheck(refs.organization_id, 'body.organization_id', refs.scope));
   }
   for (const [field, kind] of NAMED_REFERENCES) {
     const id = refs[field];
@@ -188,6 +193,53 @@ export function dealCreateOps(deal: Deal, refs: DealReferences, stayId: string):
     ...customFieldCountOps(valueCountChanges({}, deal.custom_fields)),
     ...searchIndexOps(null, searchable(deal)),
   ];
+}
+
+/**
+ * What deleting contact `contactId` does to deals (README "What deleting a record does to what
+ * points at it"): a deal naming it as its contact or organisation is kept with that reference
+ * cleared (deal.updated), an association with it is removed (deal.contact_dissociated). Up to
+ * GATHER_MAX deals of each kind a call.
+ */
+export async function dealDetachments(table: Table, contactId: string, ctx: EventContext): Promise<Detachment[]> {
+  const [byContact, byOrganization] = await Promise.all([
+    table.collect({ partitions: [dealIndex.byContact(contactId)], order: 'asc' }, GATHER_MAX),
+    table.collect({ partitions: [dealIndex.byOrganization(contactId)], order: 'asc' }, GATHER_MAX),
+  ]);
+  const deals = new Map<string, Deal>();
+  const out: Detachment[] = [];
+  for (const item of [...byContact.items, ...byOrganization.items]) {
+    if (item.kind === 'deal') deals.set(String(item.id), fromItem<Deal>(item));
+    if (item.kind !== 'deal_contact') continue;
+    const { deal_id, owner_id } = item as { deal_id: string; owner_id: string };
+    out.push({
+      key: `deal_contact#${deal_id}`,
+      ops: [{ type: 'remove', key: { pk: dealKey(deal_id).pk, sk: linkSk(contactId) } }],
+      event: domainEvent(
+        ctx,
+        'deal.contact_dissociated',
+        { resource_type: 'deal', resource_id: deal_id },
+        { deal_id, contact_id: contactId, owner_id },
+      ),
+    });
+  }
+  for (const before of deals.values()) {
+    const after: Deal = {
+      ...before,
+      contact_id: before.contact_id === contactId ? null : before.contact_id,
+      organization_id: before.organization_id === contactId ? null : before.organization_id,
+      updated_at: ctx.now.toISOString(),
+      version: before.version + 1,
+    };
+    out.push({
+      key: `deal#${before.id}`,
+      ops: [versionedReplace(DEAL, before, dealItem(after))],
+      event: domainEvent(ctx, 'deal.updated', { resource_type: 'deal', resource_id: after.id }, after, {
+        previous: changedFields(before, after),
+      }),
+    });
+  }
+  return out;
 }
 
 export class DynamoDealRepository extends ListedRepository<DealListQuery, Deal> implements DealRepository {
@@ -233,28 +285,42 @@ export class DynamoDealRepository extends ListedRepository<DealListQuery, Deal> 
     );
   }
 
-  async delete(deal: Deal, events: DomainEvent[]): Promise<void> {
+  async delete(deal: Deal, events: DomainEvent[], ctx: EventContext = cascadeContext(events)): Promise<void> {
     const key = dealKey(deal.id);
     const children = (await this.table.partition(key.pk)).filter((i) => i.sk !== key.sk);
-    const fixed: WriteOp[] = [
+    // Its notes and tasks go with it; a lead converted into it keeps no id of it.
+    const cascade = new DeleteCascade(this.table, async () => {
+      const ref = { resource_type: 'deal', resource_id: deal.id } as const;
+      const found = await Promise.all([
+        noteDetachments(this.table, ref, ctx),
+        taskDetachments(this.table, ref, ctx),
+        backReferenceDetachments(this.table, children, ctx),
+      ]);
+      return found.flat();
+    });
+    // Links and search terms first (they index the deal elsewhere); history after, in later
+    // writes if the transaction is full: without the deal item they are unreachable anyway.
+    const isIndexed = (i: Item) => i.kind === 'deal_contact' || i.kind === 'search_term' || i.kind === 'back_reference';
+    const links = children.filter(isIndexed);
+    const history = children.filter((i) => !isIndexed(i));
+    const own: WriteOp[] = [
       versionedDelete(DEAL, deal),
       stageCount(deal.stage_id, deal.pipeline_id, -1),
       ...statsOps(deal, null),
       ...customFieldCountOps(valueCountChanges(deal.custom_fields, {})),
     ];
-    // Links and search terms first (they index the deal elsewhere); history after, in later
-    // writes if the transaction is full: without the deal item they are unreachable anyway.
-    const links = children.filter((i) => i.kind === 'deal_contact' || i.kind === 'search_term');
-    const history = children.filter((i) => i.kind !== 'deal_contact' && i.kind !== 'search_term');
-    const room = 100 - fixed.length - events.length;
+    const followers = await cascade.fitting(100 - own.length - events.length - links.length);
+    const fixed = [...own, ...followers.ops];
+    const room = 100 - fixed.length - events.length - followers.events.length;
     const inline = [...links, ...history].slice(0, room);
     await this.table.write(
       [...fixed, ...inline.map((i): WriteOp => ({ type: 'delete', key: { pk: String(i.pk), sk: String(i.sk) } }))],
-      events,
+      [...events, ...followers.events],
     );
     for (const rest of [...links, ...history].slice(room)) {
       await this.table.write([{ type: 'delete', key: { pk: String(rest.pk), sk: String(rest.sk) } }]);
     }
+    await cascade.sweep();
   }
 
   async stageChanges(dealId: string): Promise<StageChange[]> {
@@ -272,7 +338,7 @@ export class DynamoDealRepository extends ListedRepository<DealListQuery, Deal> 
     });
   }
 
-  async associate(deal: Deal, link: AssociatedContact, events: DomainEvent[]): Promise<void> {
+  async associate(deal: Deal, link: AssociatedContact, events: DomainEvent[], scope?: Scope): Promise<void> {
     await this.table.write(
       [
         {
@@ -283,7 +349,7 @@ export class DynamoDealRepository extends ListedRepository<DealListQuery, Deal> 
               code: 'deal.contact_already_associated',
             }),
         },
-        recordExistsCheck('contact', link.contact_id, 'body.contact_id'),
+        recordExistsCheck('contact', link.contact_id, 'body.contact_id', scope),
         {
           type: 'check',
           key: dealKey(deal.id),

@@ -1,8 +1,9 @@
 import type { CustomFieldFilter } from '#shared/custom-fields/domain.ts';
 import type { AssociatedContact, Deal, StageChange } from './domain.ts';
-import type { DomainEvent } from '#shared/kernel/events.ts';
+import type { DomainEvent, EventContext } from '#shared/kernel/events.ts';
 import type { Page } from '#shared/kernel/ports.ts';
 import type { SortPosition } from '#shared/kernel/sorted-lists.ts';
+import type { Scope } from '#shared/kernel/visibility.ts';
 
 /** References a deal write must find valid when it lands (checked inside the transaction). */
 export interface DealReferences {
@@ -13,6 +14,8 @@ export interface DealReferences {
   source_id: string | null;
   loss_reason_id: string | null;
   unqualified_reason_id: string | null;
+  /** Whose contacts contact_id and organization_id may name (the caller's scope); absent: anyone's. */
+  scope?: Scope | undefined;
 }
 
 export interface DealListQuery {
@@ -48,7 +51,8 @@ export interface DealRepository {
   create(deal: Deal, refs: DealReferences, events: DomainEvent[]): Promise<void>;
   /** One transaction: the deal, its stage history, stage and board counters, field counts. */
   update(before: Deal, after: Deal, refs: DealReferences, events: DomainEvent[]): Promise<void>;
-  delete(deal: Deal, events: DomainEvent[]): Promise<void>;
+  /** The deal with its history and links, its notes and tasks (their events beside `events`, made with `ctx`). */
+  delete(deal: Deal, events: DomainEvent[], ctx?: EventContext): Promise<void>;
   list(query: DealListQuery, page: { limit: number; cursor?: string | undefined }): Promise<Page<Deal>>;
   /** Up to `max` matching deals, for orders no index serves. */
   collect(query: DealListQuery, max: number): Promise<{ items: Deal[]; truncated: boolean }>;
@@ -56,7 +60,8 @@ export interface DealRepository {
   readKeysetCursor(shape: unknown, cursor: string | undefined): SortPosition | null;
   stageChanges(dealId: string): Promise<StageChange[]>;
   associatedContacts(dealId: string): Promise<AssociatedContact[]>;
-  associate(deal: Deal, link: AssociatedContact, events: DomainEvent[]): Promise<void>;
+  /** Links a contact that exists and lies in `scope` (else 422 unknown_reference, alike). */
+  associate(deal: Deal, link: AssociatedContact, events: DomainEvent[], scope?: Scope): Promise<void>;
   dissociate(deal: Deal, contactId: string, events: DomainEvent[]): Promise<void>;
   /** The board's counters of a pipeline: one read whatever the number of deals. */
   stageStats(pipelineId: string): Promise<StageStat[]>;

@@ -139,7 +139,7 @@ export const dealCreatedEvent = (call: Call, deal: Deal): DomainEvent =>
 
 export async function createDeal(deps: DealsDeps, call: Call, input: CreateDealInput): Promise<DealView> {
   const deal = await buildDeal(deps, call, input);
-  await deps.deals.create(deal, refsOf(deal), [dealCreatedEvent(call, deal)]);
+  await deps.deals.create(deal, { ...refsOf(deal), scope: scopeOf(call.principal) }, [dealCreatedEvent(call, deal)]);
   return view(deps, deal);
 }
 
@@ -206,7 +206,7 @@ async function applyPatch(deps: DealsDeps, call: Call, before: Deal, patch: Upda
       domainEvent(call.events, 'deal.owner_changed', dealResource(after), after, { previous: { owner_id: before.owner_id } }),
     );
   }
-  await deps.deals.update(before, after, refsOf(after), events);
+  await deps.deals.update(before, after, { ...refsOf(after), scope: scopeOf(call.principal) }, events);
   return withCustomFieldNames(definitions, after);
 }
 
@@ -215,9 +215,11 @@ export async function deleteDeal(deps: DealsDeps, call: Call, id: string, ifMatc
   await checkIfMatch('deal', id, deal, ifMatch, (r) => view(deps, r));
   // Associated contacts go with the deal: the event names them, so that their statuses follow.
   const associated = (await deps.deals.associatedContacts(id)).map((a) => a.contact_id);
-  await deps.deals.delete(deal, [
-    domainEvent(call.events, 'deal.deleted', dealResource(deal), { ...deal, associated_contact_ids: associated }),
-  ]);
+  await deps.deals.delete(
+    deal,
+    [domainEvent(call.events, 'deal.deleted', dealResource(deal), { ...deal, associated_contact_ids: associated })],
+    call.events,
+  );
 }
 
 export interface DealListRequest {
@@ -302,9 +304,12 @@ export async function associateContact(
     role: input.role ?? null,
     created_at: call.events.now.toISOString(),
   };
-  await deps.deals.associate(deal, link, [
-    domainEvent(call.events, 'deal.contact_associated', dealResource(deal), { ...link, owner_id: deal.owner_id }),
-  ]);
+  await deps.deals.associate(
+    deal,
+    link,
+    [domainEvent(call.events, 'deal.contact_associated', dealResource(deal), { ...link, owner_id: deal.owner_id })],
+    scopeOf(call.principal),
+  );
   return link;
 }
 

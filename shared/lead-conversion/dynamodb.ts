@@ -29,7 +29,9 @@ export class DynamoConversionWriter implements ConversionWriter {
   async convert(plan: ConversionPlan, events: DomainEvent[]): Promise<{ notes: Note[]; tasks: Task[] }> {
     const core = withoutDuplicateChecks([
       ...(plan.contacts.length > 0
-        ? contactCreateOps(...plan.contacts.map((contact) => ({ contact, refs: contactRefsOf(contact) })))
+        ? contactCreateOps(
+            ...plan.contacts.map((contact) => ({ contact, refs: { ...contactRefsOf(contact), scope: plan.scope } })),
+          )
         : []),
       ...(plan.deal
         ? dealCreateOps(
@@ -57,6 +59,7 @@ export class DynamoConversionWriter implements ConversionWriter {
     const created = new Set(plan.contacts.map((c) => c.id));
     return {
       ...refs,
+      scope: plan.scope,
       contact_id: refs.contact_id && created.has(refs.contact_id) ? null : refs.contact_id,
       organization_id: refs.organization_id && created.has(refs.organization_id) ? null : refs.organization_id,
     };

@@ -7,7 +7,7 @@ import { leadAsConverted, type Lead } from '#shared/leads/domain.ts';
 import type { Note } from '#shared/notes/domain.ts';
 import type { RecordRef } from '#shared/kernel/related-records.ts';
 import type { Task } from '#shared/tasks/domain.ts';
-import { canSee } from '#shared/kernel/visibility.ts';
+import { canSee, scopeOf, type Scope } from '#shared/kernel/visibility.ts';
 import type { ContactRepository } from '#shared/contacts/ports.ts';
 import { buildDeal, dealCreatedEvent, type DealsDeps } from '#shared/deals/use-cases.ts';
 import type { LeadRepository } from '#shared/leads/ports.ts';
@@ -31,6 +31,8 @@ export interface ConversionPlan {
   notes: Note[];
   tasks: Task[];
   to: RecordRef;
+  /** The caller's: the existing organisation a conversion names must lie in it when the write lands. */
+  scope: Scope;
 }
 
 export interface ConversionWriter {
@@ -134,7 +136,10 @@ export async function convertLead(
       previous: { status: lead.status },
     }),
   ];
-  const rest = await deps.writer.convert({ before: lead, after, contacts: created, deal, notes, tasks, to }, events);
+  const rest = await deps.writer.convert(
+    { before: lead, after, contacts: created, deal, notes, tasks, to, scope: scopeOf(call.principal) },
+    events,
+  );
   if (rest.notes.length > 0 || rest.tasks.length > 0) await deps.writer.moveRest(rest, to, now);
   return { lead: after, contact, organization, deal };
 }

@@ -1,6 +1,6 @@
 import type { LeadListQuery, LeadReferences, LeadRepository } from './ports.ts';
 import { valueCountChanges } from '#shared/custom-fields/domain.ts';
-import type { DomainEvent } from '#shared/kernel/events.ts';
+import type { DomainEvent, EventContext } from '#shared/kernel/events.ts';
 import { leadDisplayName, type Lead, type LeadStatus } from './domain.ts';
 import { searchTerms } from '#shared/search/domain.ts';
 import { customFieldCountOps } from '#shared/custom-fields/dynamodb.ts';
@@ -8,11 +8,19 @@ import { recordKey } from '#shared/platform/dynamodb/keys.ts';
 import { ListFilter } from '#shared/platform/dynamodb/list-filters.ts';
 import { addressFilterAttributes } from '#shared/contacts/dynamodb.ts';
 import { indexKeys, indexPartition, indexPartitions } from '#shared/platform/dynamodb/partitions.ts';
-import { activeUserCheck } from '#shared/platform/dynamodb/reference-checks.ts';
+import {
+  activeUserCheck,
+  backReferenceItem,
+  cascadeContext,
+  DeleteCascade,
+  type Detachment,
+} from '#shared/platform/dynamodb/reference-checks.ts';
+import { noteDetachments } from '#shared/notes/dynamodb.ts';
+import { taskDetachments } from '#shared/tasks/dynamodb.ts';
 import { namedEntryCheck } from '#shared/pipelines/dynamodb.ts';
 import { searchIndexOps, type Searchable } from '#shared/search/index-terms.ts';
 import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
-import type { Item, ItemKeys, PartitionQuery, WriteOp } from '#shared/platform/dynamodb/table.ts';
+import type { Item, ItemKeys, PartitionQuery, Table, WriteOp } from '#shared/platform/dynamodb/table.ts';
 import {
   ListedRepository,
   versionedDelete,
@@ -88,11 +96,30 @@ const refsOf = (lead: Lead): LeadReferences => ({
  * the caller's (Table.write's second argument).
  */
 export function leadConvertOps(before: Lead, after: Lead): WriteOp[] {
+  const from = { resource_type: 'lead', resource_id: after.id, key: leadKey(after.id) };
+  const targets = [
+    ['contact', 'converted_contact_id'],
+    ['contact', 'converted_organization_id'],
+    ['deal', 'converted_deal_id'],
+  ] as const;
   return [
     versionedReplace(LEAD, before, leadItem(after)),
+    // No index finds a lead by what it became: the records it became name it, so that deleting
+    // one clears the lead's reference to it (backReferenceDetachments).
+    ...targets.flatMap(([type, field]): WriteOp[] => {
+      const id = after[field];
+      return id ? [{ type: 'put', item: backReferenceItem(recordKey(type, id).pk, id, from, field) }] : [];
+    }),
     ...customFieldCountOps(valueCountChanges(before.custom_fields, after.custom_fields)),
     ...searchIndexOps(searchable(before), searchable(after)),
   ];
+}
+
+/** A lead's notes and tasks: they go with it. */
+async function leadFollowers(table: Table, leadId: string, ctx: EventContext): Promise<Detachment[]> {
+  const ref = { resource_type: 'lead', resource_id: leadId } as const;
+  const [notes, tasks] = await Promise.all([noteDetachments(table, ref, ctx), taskDetachments(table, ref, ctx)]);
+  return [...notes, ...tasks];
 }
 
 export class DynamoLeadRepository extends ListedRepository<LeadListQuery, Lead> implements LeadRepository {
@@ -122,18 +149,20 @@ export class DynamoLeadRepository extends ListedRepository<LeadListQuery, Lead> 
     );
   }
 
-  async delete(lead: Lead, events: DomainEvent[]): Promise<void> {
+  /** The lead, its search terms, and its notes and tasks (README "What deleting a record does to what points at it"). */
+  async delete(lead: Lead, events: DomainEvent[], ctx: EventContext = cascadeContext(events)): Promise<void> {
     // The partition holds the lead and its search terms (at most MAX_SEARCH_TERMS).
     const key = leadKey(lead.id);
     const children = (await this.table.partition(key.pk)).filter((i) => i.sk !== key.sk);
-    await this.table.write(
-      [
-        versionedDelete(LEAD, lead),
-        ...customFieldCountOps(valueCountChanges(lead.custom_fields, {})),
-        ...children.map((i): WriteOp => ({ type: 'remove', key: { pk: String(i.pk), sk: String(i.sk) } })),
-      ],
-      events,
-    );
+    const own: WriteOp[] = [
+      versionedDelete(LEAD, lead),
+      ...customFieldCountOps(valueCountChanges(lead.custom_fields, {})),
+      ...children.map((i): WriteOp => ({ type: 'remove', key: { pk: String(i.pk), sk: String(i.sk) } })),
+    ];
+    const cascade = new DeleteCascade(this.table, () => leadFollowers(this.table, lead.id, ctx));
+    const rest = await cascade.fitting(100 - own.length - events.length);
+    await this.table.write([...own, ...rest.ops], [...events, ...rest.events]);
+    await cascade.sweep();
   }
 
   /** Which partitions to read (by status when asked, per owner in scope) and what to filter. */

@@ -1,5 +1,5 @@
 import type { CustomFieldFilter } from '#shared/custom-fields/domain.ts';
-import type { DomainEvent } from '#shared/kernel/events.ts';
+import type { DomainEvent, EventContext } from '#shared/kernel/events.ts';
 import type { Lead, LeadStatus } from './domain.ts';
 import type { AddressFilter } from '#shared/contacts/ports.ts';
 import type { SortableRepository } from '#shared/kernel/sorted-lists.ts';
@@ -30,5 +30,6 @@ export interface LeadRepository extends SortableRepository<LeadListQuery, Lead> 
   create(lead: Lead, refs: LeadReferences, events: DomainEvent[]): Promise<void>;
   /** VersionMismatchError when `before` is stale; ValidationError naming a bad reference. */
   update(before: Lead, after: Lead, refs: LeadReferences, events: DomainEvent[]): Promise<void>;
-  delete(lead: Lead, events: DomainEvent[]): Promise<void>;
+  /** The lead, with its notes and tasks (their events beside `events`, made with `ctx`). */
+  delete(lead: Lead, events: DomainEvent[], ctx?: EventContext): Promise<void>;
 }

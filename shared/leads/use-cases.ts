@@ -151,7 +151,7 @@ export async function deleteLead(deps: LeadsDeps, call: Call, id: string, ifMatc
   const lead = await visibleLead(deps, call, id, true);
   await checkIfMatch('lead', id, lead, ifMatch, (r) => view(deps, r));
   assertNotConverted(lead);
-  await deps.leads.delete(lead, [domainEvent(call.events, 'lead.deleted', leadResource(lead), lead)]);
+  await deps.leads.delete(lead, [domainEvent(call.events, 'lead.deleted', leadResource(lead), lead)], call.events);
 }
 
 export interface LeadListRequest {

@@ -1,13 +1,14 @@
 import type { NoteRepository } from './ports.ts';
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
-import type { DomainEvent } from '#shared/kernel/events.ts';
-import { moveNote, type Note } from './domain.ts';
+import { domainEvent, type DomainEvent, type EventContext } from '#shared/kernel/events.ts';
+import { moveNote, noteEventData, type Note } from './domain.ts';
+import { GATHER_MAX, type Detachment } from '#shared/platform/dynamodb/reference-checks.ts';
 import type { RecordRef } from '#shared/kernel/related-records.ts';
 import { recordPartitions } from '#shared/platform/dynamodb/keys.ts';
 import { indexKeys, indexPartitions, tableKeys } from '#shared/platform/dynamodb/partitions.ts';
 import { recordOwnerCheck } from '#shared/platform/dynamodb/record-owners.ts';
 import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
-import { fromItem, type Item, type ItemKeys, type WriteOp } from '#shared/platform/dynamodb/table.ts';
+import { fromItem, type Item, type ItemKeys, type Table, type WriteOp } from '#shared/platform/dynamodb/table.ts';
 import {
   recordPage,
   versionedDelete,
@@ -41,6 +42,22 @@ function noteItem(note: Note): Item & ItemKeys {
  */
 export function noteMoveOps(note: Note, to: RecordRef, at?: string): WriteOp[] {
   return [versionedReplace(NOTE, note, noteItem(moveNote(note, to, at)))];
+}
+
+/**
+ * Deleting a lead, contact or deal deletes its notes (README "What deleting a record does to
+ * what points at it"): up to GATHER_MAX of them a call, each with its note.deleted event.
+ */
+export async function noteDetachments(table: Table, ref: RecordRef, ctx: EventContext): Promise<Detachment[]> {
+  const { items } = await table.collect({ partitions: [noteIndex.byRecord(ref)], order: 'asc' }, GATHER_MAX);
+  return items.map((item) => {
+    const note = fromItem<Note>(item);
+    return {
+      key: `note#${note.id}`,
+      ops: [versionedDelete(NOTE, note)],
+      event: domainEvent(ctx, 'note.deleted', { resource_type: 'note', resource_id: note.id }, noteEventData(note)),
+    };
+  });
 }
 
 export class DynamoNoteRepository extends VersionedRepository<Note> implements NoteRepository {

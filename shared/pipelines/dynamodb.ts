@@ -1,4 +1,4 @@
-import { ConflictError, ValidationError, type DomainError } from '#shared/kernel/errors.ts';
+import { ConflictError, NotFoundError, ValidationError, type DomainError } from '#shared/kernel/errors.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { inPipelineOrder, nameKey, type Pipeline, type Stage } from './domain.ts';
 import { NAMED_LIST_KINDS, NAMED_LIST_LABELS, type NamedEntry, type NamedListKind } from './reasons.ts';
@@ -12,7 +12,7 @@ import {
   tableKey,
   tableKeys,
 } from '#shared/platform/dynamodb/partitions.ts';
-import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
+import { INDEX, indexAttributes } from '#shared/platform/dynamodb/table-spec.ts';
 import type { Item, Table, WriteOp } from '#shared/platform/dynamodb/table.ts';
 import {
   getRecord,
@@ -64,7 +64,11 @@ function toNamed(item: Item): Pipeline & NamedEntry {
 }
 
 const toPipeline: (item: Item) => Pipeline = toNamed;
-const toEntry: (item: Item) => NamedEntry = toNamed;
+/** An entry, with deleted_at once it is a tombstone. */
+const toEntry = (item: Item): NamedEntry => ({
+  ...toNamed(item),
+  ...(item.deleted_at === undefined ? {} : { deleted_at: String(item.deleted_at) }),
+});
 
 /** Stages: "stage#<id>" / "stage". Deal writes move their `deal_count` (see deals). */
 export const stageKey = tableKeys<[id: string]>('stage', 'stage');
@@ -312,10 +316,30 @@ export class DynamoNamedListRepository implements NamedListRepository {
     await this.#table.write(ops, events);
   }
 
+  /**
+   * Keeps the entry as a tombstone (README "What deleting a record does to what points at
+   * it"): deleted_at set, out of its list's index, its name free again; deals, contacts and
+   * leads that name it keep the id, which still reads. NotFoundError if already deleted.
+   */
   async delete(kind: NamedListKind, entry: NamedEntry, events: DomainEvent[]): Promise<void> {
     const entries = entryKind(kind);
+    const now = events[0]?.metadata.occurred_at ?? new Date().toISOString();
+    const listed = indexAttributes(INDEX.all);
     await this.#table.write(
-      [versionedDelete(entries, entry, staleOrGone(entries, entry.id)), { type: 'delete', key: entryNameKey(kind, entry.name) }],
+      [
+        {
+          type: 'update',
+          key: namedEntryKey(kind, entry.id),
+          update: `SET deleted_at = :now, updated_at = :now, version = :next REMOVE ${listed.partitionKey}, ${listed.sortKey}`,
+          condition: 'version = :expected AND attribute_not_exists(deleted_at)',
+          values: { ':now': now, ':next': entry.version + 1, ':expected': entry.version },
+          onConflict: (current) =>
+            current && current.deleted_at === undefined
+              ? staleOrGone(entries, entry.id)(current)
+              : new NotFoundError(NAMED_LIST_LABELS[kind], entry.id),
+        },
+        { type: 'delete', key: entryNameKey(kind, entry.name) },
+      ],
       events,
     );
   }
@@ -335,7 +359,8 @@ export function namedEntryCheck(kind: NamedListKind, id: string, field: string):
   return {
     type: 'check',
     key: namedEntryKey(kind, id),
-    condition: 'attribute_exists(pk)',
+    // A deleted entry (a tombstone) cannot be chosen again; records that named it keep it.
+    condition: 'attribute_exists(pk) AND attribute_not_exists(deleted_at)',
     onConflict: () => ValidationError.field(field, `no ${NAMED_LIST_LABELS[kind]} ${id}`, { fieldCode: 'unknown_reference' }),
   };
 }

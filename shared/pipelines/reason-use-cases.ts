@@ -13,9 +13,17 @@ export interface NamedListsDeps {
   namedLists: NamedListRepository;
 }
 
+/** An entry by id, a deleted one too (deleted_at set): records that named it keep its id. */
 export async function getEntry(deps: NamedListsDeps, kind: NamedListKind, id: string): Promise<NamedEntry> {
   const entry = await deps.namedLists.get(kind, id);
   if (!entry) throw new NotFoundError(NAMED_LIST_LABELS[kind], id);
+  return entry;
+}
+
+/** An entry that may still change: a deleted one is not found. */
+async function liveEntry(deps: NamedListsDeps, kind: NamedListKind, id: string): Promise<NamedEntry> {
+  const entry = await getEntry(deps, kind, id);
+  if (entry.deleted_at !== undefined) throw new NotFoundError(NAMED_LIST_LABELS[kind], id);
   return entry;
 }
 
@@ -68,7 +76,7 @@ export async function renameEntry(
   input: { name: string },
   ifMatch?: number,
 ): Promise<NamedEntry> {
-  const before = await getEntry(deps, kind, id);
+  const before = await liveEntry(deps, kind, id);
   checkVersion(kind, before, ifMatch);
   if (before.name === input.name) return before;
   const after: NamedEntry = {
@@ -92,7 +100,7 @@ export async function deleteEntry(
   id: string,
   ifMatch?: number,
 ): Promise<void> {
-  const entry = await getEntry(deps, kind, id);
+  const entry = await liveEntry(deps, kind, id);
   checkVersion(kind, entry, ifMatch);
   await deps.namedLists.delete(kind, entry, [entryEvent(call, kind, 'deleted', entry)]);
 }

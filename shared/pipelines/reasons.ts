@@ -14,6 +14,11 @@ export const namedEntrySchema = z.object({
   created_at: z.string(),
   updated_at: z.string(),
   version: z.int(),
+  /**
+   * Set once the entry is deleted: it is then out of its list and cannot be chosen again, but
+   * records that named it keep its id, and GET by id still reads it.
+   */
+  deleted_at: z.optional(z.string()),
 });
 export type NamedEntry = z.output<typeof namedEntrySchema>;
 

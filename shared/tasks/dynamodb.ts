@@ -1,15 +1,22 @@
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
 import type { TaskListQuery, TaskRecordLink, TaskRepository } from './ports.ts';
 import { ValidationError } from '#shared/kernel/errors.ts';
-import type { DomainEvent } from '#shared/kernel/events.ts';
+import { domainEvent, type DomainEvent, type EventContext } from '#shared/kernel/events.ts';
 import type { RecordRef } from '#shared/kernel/related-records.ts';
 import { moveTask, taskOrderKey, taskOrderRange, type Task } from './domain.ts';
 import { recordPartitions } from '#shared/platform/dynamodb/keys.ts';
 import { indexKeys, indexPartition, indexPartitions, tableKeys } from '#shared/platform/dynamodb/partitions.ts';
 import { recordOwnerCheck } from '#shared/platform/dynamodb/record-owners.ts';
-import { activeUserCheck } from '#shared/platform/dynamodb/reference-checks.ts';
+import { activeUserCheck, GATHER_MAX, type Detachment } from '#shared/platform/dynamodb/reference-checks.ts';
 import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
-import { fromItem, type Item, type ItemKeys, type PartitionQuery, type WriteOp } from '#shared/platform/dynamodb/table.ts';
+import {
+  fromItem,
+  type Item,
+  type ItemKeys,
+  type PartitionQuery,
+  type Table,
+  type WriteOp,
+} from '#shared/platform/dynamodb/table.ts';
 import {
   versionedDelete,
   versionedReplace,
@@ -55,6 +62,22 @@ function taskItem(task: Task): Item & ItemKeys {
  */
 export function taskMoveOps(task: Task, to: RecordRef, at?: string): WriteOp[] {
   return [versionedReplace(TASK, task, taskItem(moveTask(task, to, at)))];
+}
+
+/**
+ * Deleting a lead, contact or deal deletes its tasks, as Sell does (README "What deleting a
+ * record does to what points at it"): up to GATHER_MAX a call, each with its task.deleted event.
+ */
+export async function taskDetachments(table: Table, ref: RecordRef, ctx: EventContext): Promise<Detachment[]> {
+  const { items } = await table.collect({ partitions: [taskIndex.byRecord(ref)], order: 'asc' }, GATHER_MAX);
+  return items.map((item) => {
+    const task = fromItem<Task>(item);
+    return {
+      key: `task#${task.id}`,
+      ops: [versionedDelete(TASK, task)],
+      event: domainEvent(ctx, 'task.deleted', { resource_type: 'task', resource_id: task.id }, task),
+    };
+  });
 }
 
 /** A list cursor: the instant the first page judged "overdue" at, then the table's cursor. */

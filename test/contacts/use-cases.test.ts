@@ -70,7 +70,11 @@ describe('createContact', () => {
       custom_fields: { Tier: 'Gold' },
       version: 1,
     });
-    expect(contacts.writes.at(-1)).toEqual({ op: 'create', refs: { owner_id: REP.id, source_id: null, contact_id: ORG } });
+    // The organisation must lie in the caller's scope when the write lands.
+    expect(contacts.writes.at(-1)).toEqual({
+      op: 'create',
+      refs: { owner_id: REP.id, source_id: null, contact_id: ORG, scope: { kind: 'owners', owner_ids: [REP.id] } },
+    });
     expect(contacts.events.map((e) => e.metadata.event_type)).toEqual(['contact.created']);
   });
 

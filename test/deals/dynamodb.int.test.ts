@@ -194,8 +194,9 @@ describe('deal writes', () => {
     const before = await valueCount(priority.id);
     meter.reset();
     await deals.delete(deal, []);
-    // The deal's partition (to find its children), then one write.
-    expect(operations()).toEqual(['Query', 'TransactWriteItems']);
+    // The deal's partition (to find its children) and its notes and tasks, one write, then the
+    // notes and tasks again (what a concurrent write added before the delete).
+    expect(operations()).toEqual(['Query', 'Query', 'Query', 'TransactWriteItems', 'Query', 'Query']);
     expect(await deals.get(deal.id)).toBeUndefined();
     expect(await deals.stageChanges(deal.id)).toEqual([]);
     expect(await deals.associatedContacts(deal.id)).toEqual([]);
@@ -283,6 +284,24 @@ describe('references, checked inside the transaction', () => {
     const elsewhere = { ...renamed, contact_id: newId(), version: 3 };
     expect(await fieldsOf(deals.update(renamed, elsewhere, dealReferences(elsewhere), []))).toEqual(['body.contact_id']);
     expect((await deals.get(deal.id))!.version).toBe(2);
+  });
+});
+
+describe('a contact deleted while a deal is linked to it', () => {
+  it('never leaves a deal naming a deleted contact, whichever lands first', async () => {
+    for (let round = 0; round < 5; round++) {
+      const contact = { ...makeContact(newId(), { last_name: `Racer ${round}` }), owner_id: repA.id };
+      await contacts.create(contact, { owner_id: repA.id, source_id: null, contact_id: null }, []);
+      const [linked, deleted] = await Promise.allSettled([
+        createDeal(deps, as(repA), { name: `Race ${round}`, contact_id: contact.id }),
+        contacts.delete(contact, []),
+      ]);
+      expect(deleted.status).toBe('fulfilled');
+      // Linked before the delete: unlinked by it (or by its sweep); after it: refused.
+      if (linked.status === 'fulfilled') expect(await deals.get(linked.value.id)).toMatchObject({ contact_id: null });
+      const left = await deals.list({ owners: 'all', contact_id: contact.id, order: 'desc' }, { limit: 10 });
+      expect(left.items).toEqual([]);
+    }
   });
 });
 

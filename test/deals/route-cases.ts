@@ -7,9 +7,12 @@ import type { Fixtures, RouteCase } from '#test/helpers/route-case-types.ts';
 const dealOf = async (f: Fixtures, owner: DevUser) =>
   f.asAdmin<{ id: string }>('POST', '/deals', { name: `Matrix ${f.unique()}`, owner_id: owner.user_id });
 
-/** A contact the admin owns: linking it needs only the deal's visibility. */
-const contactId = async (f: Fixtures) =>
-  (await f.asAdmin<{ id: string }>('POST', '/contacts', { last_name: `Linked ${f.unique()}` })).id;
+/**
+ * A contact of the deal's owner: whoever sees the deal sees it too, so linking it turns on the
+ * deal's visibility alone (a contact the caller cannot see is refused as a missing one).
+ */
+const contactId = async (f: Fixtures, owner: DevUser) =>
+  (await f.asAdmin<{ id: string }>('POST', '/contacts', { last_name: `Linked ${f.unique()}`, owner_id: owner.user_id })).id;
 
 export const dealCases: Record<string, RouteCase> = {
   listDeals: { kind: 'unowned', call: async () => ({ path: '/deals?limit=5' }) },
@@ -36,14 +39,14 @@ export const dealCases: Record<string, RouteCase> = {
     kind: 'owned',
     call: async (f, owner) => ({
       path: `/deals/${(await dealOf(f, owner)).id}/associated_contacts`,
-      body: { contact_id: await contactId(f), role: 'influencer' },
+      body: { contact_id: await contactId(f, owner), role: 'influencer' },
     }),
   },
   dissociateDealContact: {
     kind: 'owned',
     call: async (f, owner) => {
       const deal = await dealOf(f, owner);
-      const contact = await contactId(f);
+      const contact = await contactId(f, owner);
       await f.asAdmin('POST', `/deals/${deal.id}/associated_contacts`, { contact_id: contact });
       return { path: `/deals/${deal.id}/associated_contacts/${contact}` };
     },

@@ -274,7 +274,8 @@ export class InMemoryStore {
 
   /** namedEntryCheck: the entry exists in its list. */
   requireNamedEntry(kind: NamedListKind, id: string, field: string): void {
-    if (!this.namedList(kind).has(id)) throw ValidationError.field(field, `no ${NAMED_LIST_LABELS[kind]} ${id}`);
+    if (this.namedList(kind).get(id)?.deleted_at !== undefined || !this.namedList(kind).has(id))
+      throw ValidationError.field(field, `no ${NAMED_LIST_LABELS[kind]} ${id}`);
   }
 
   /** The contact exists (person or organisation). */

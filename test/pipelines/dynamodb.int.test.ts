@@ -324,7 +324,10 @@ describe('reasons and sources on the table', () => {
       ConflictError,
     );
     await deleteEntry(deps, call(), 'loss_reason', renamed.id, 2);
-    expect(await namedLists.get('loss_reason', renamed.id)).toBeUndefined();
+    // A tombstone: it still reads by id (records keep naming it), out of its list, not chosen again.
+    expect(await namedLists.get('loss_reason', renamed.id)).toMatchObject({ version: 3, deleted_at: expect.any(String) });
+    expect((await namedLists.list('loss_reason', { limit: 100 })).items.map((e) => e.id)).not.toContain(renamed.id);
+    await expect(deleteEntry(deps, call(), 'loss_reason', renamed.id)).rejects.toBeInstanceOf(NotFoundError);
     await createEntry(deps, call(), 'loss_reason', { name: renamed.name });
     expect(await outboxHas('loss_reason.deleted', renamed.id)).toBe(true);
   });

@@ -172,7 +172,9 @@ export class InMemoryNamedListRepository implements NamedListRepository {
   }
 
   names(kind: NamedListKind): string[] {
-    return [...this.store.namedList(kind).values()].sort((a, b) => a.id.localeCompare(b.id)).map((e) => e.name);
+    return this.#live(kind)
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map((e) => e.name);
   }
 
   async get(kind: NamedListKind, id: string): Promise<NamedEntry | undefined> {
@@ -181,7 +183,7 @@ export class InMemoryNamedListRepository implements NamedListRepository {
   }
 
   async list(kind: NamedListKind, query: PageQuery): Promise<Page<NamedEntry>> {
-    return paginate([...this.store.namedList(kind).values()], query);
+    return paginate(this.#live(kind), query);
   }
 
   async create(kind: NamedListKind, entries: NamedEntry[], events: DomainEvent[]): Promise<void> {
@@ -210,15 +212,21 @@ export class InMemoryNamedListRepository implements NamedListRepository {
   async delete(kind: NamedListKind, entry: NamedEntry, events: DomainEvent[]): Promise<void> {
     this.store.transact(() => {
       const current = this.store.namedList(kind).get(entry.id);
-      if (!current) throw new NotFoundError(NAMED_LIST_LABELS[kind], entry.id);
+      if (!current || current.deleted_at !== undefined) throw new NotFoundError(NAMED_LIST_LABELS[kind], entry.id);
       if (current.version !== entry.version) throw new VersionMismatchError(NAMED_LIST_LABELS[kind], entry.id, copy(current));
-      this.store.namedList(kind).delete(entry.id);
+      // A tombstone, as the table keeps it.
+      const at = events[0]?.metadata.occurred_at ?? new Date().toISOString();
+      this.store.namedList(kind).set(entry.id, { ...current, deleted_at: at, updated_at: at, version: current.version + 1 });
     });
     this.events.push(...copy(events));
   }
 
+  #live(kind: NamedListKind): NamedEntry[] {
+    return [...this.store.namedList(kind).values()].filter((e) => e.deleted_at === undefined);
+  }
+
   #requireFreeName(kind: NamedListKind, name: string): void {
-    if ([...this.store.namedList(kind).values()].some((e) => nameKey(e.name) === nameKey(name))) {
+    if (this.#live(kind).some((e) => nameKey(e.name) === nameKey(name))) {
       throw new ConflictError(`A ${NAMED_LIST_LABELS[kind]} named "${name}" already exists`);
     }
   }

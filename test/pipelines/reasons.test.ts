@@ -130,7 +130,10 @@ describe('deleteEntry', () => {
   it('deletes with a <kind>.deleted event carrying the entry; its name is free again', async () => {
     const { namedLists, deps, call } = setup();
     await deleteEntry(deps, call, 'loss_reason', PRICE, 1);
-    expect(await namedLists.get('loss_reason', PRICE)).toBeUndefined();
+    // Kept as a tombstone: still read by id, out of the list, changed no more.
+    expect(await getEntry(deps, 'loss_reason', PRICE)).toMatchObject({ deleted_at: expect.any(String), version: 2 });
+    expect((await listEntries(deps, 'loss_reason', { limit: 10 })).items.map((e) => e.id)).not.toContain(PRICE);
+    await expect(renameEntry(deps, call, 'loss_reason', PRICE, { name: 'Cost' })).rejects.toBeInstanceOf(NotFoundError);
     expect(namedLists.events).toEqual([
       {
         metadata: expect.objectContaining({ event_type: 'loss_reason.deleted', resource_id: PRICE }),

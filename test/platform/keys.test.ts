@@ -423,6 +423,7 @@ async function exercise(): Promise<void> {
       notes: [note],
       tasks: [task],
       to: { resource_type: 'contact', resource_id: C1 },
+      scope: { kind: 'all' },
     },
     [event(4, 'deal.created')],
   );
