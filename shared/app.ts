@@ -1,3 +1,4 @@
+import { refreshCustomFieldCatalog } from '#shared/custom-fields/runtime.ts';
 import { identityAdapters } from '#shared/identity/runtime.ts';
 import { httpHandler as platformHttpHandler, type RouteBinding } from '#shared/platform/http/handler.ts';
 
@@ -9,8 +10,15 @@ export { implement, reply, type RouteBinding } from '#shared/platform/http/handl
 /**
  * The HTTP handler of an authenticated family: the platform stack (role check, validation,
  * problem+json, idempotency) with the caller resolved from the CRM's user record on every call
- * (1 GetItem: role, reporting line, disabled) and `req.call` built for the use cases.
+ * (1 GetItem: role, reporting line, disabled) and `req.call` built for the use cases. Beside
+ * that read, in parallel, a function that caches custom field definitions checks them against
+ * the catalog's versions (1 GetItem), so a change made through another function shows at once.
  */
 export function httpHandler(bindings: RouteBinding[]) {
-  return platformHttpHandler(bindings, { resolvePrincipal: (claimed) => identityAdapters().principals.resolve(claimed) });
+  return platformHttpHandler(bindings, {
+    resolvePrincipal: async (claimed) => {
+      const [principal] = await Promise.all([identityAdapters().principals.resolve(claimed), refreshCustomFieldCatalog()]);
+      return principal;
+    },
+  });
 }

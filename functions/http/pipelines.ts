@@ -8,8 +8,8 @@ import {
   getPipeline,
   getStage,
   listPipelines,
-  listStages,
   renamePipeline,
+  stagePage,
   updateStage,
 } from '#shared/pipelines/use-cases.ts';
 import { createEntry, deleteEntry, getEntry, listEntries, renameEntry } from '#shared/pipelines/reason-use-cases.ts';
@@ -38,10 +38,7 @@ export const handler = httpHandler([
   implement(routes.deletePipelineRoute, async (req) => {
     await deletePipeline(deps, req.call, req.params.id, req.ifMatch);
   }),
-  implement(routes.listStagesRoute, async (req) => ({
-    items: await listStages(deps, req.query.pipeline_id),
-    next_cursor: null,
-  })),
+  implement(routes.listStagesRoute, (req) => stagePage(deps, req.query)),
   implement(routes.getStageRoute, (req) => getStage(deps, req.params.id)),
   implement(routes.createStageRoute, (req) => createStage(deps, req.call, req.body)),
   implement(routes.updateStageRoute, (req) => updateStage(deps, req.call, req.params.id, req.body, req.ifMatch)),

@@ -42,12 +42,6 @@ export interface LocalFunctionSettings {
   readonly logLevel?: LogLevel;
   /** Check every 2xx body against its route's response schema (CRM_VALIDATE_RESPONSES, tests). */
   readonly validateResponses?: boolean;
-  /**
-   * How long a function trusts its copy of the custom field definitions (AWS: 30 s, so a
-   * field changed through one function shows in another within that). Tests that change a
-   * field and use it at once elsewhere set 0 (CRM_CUSTOM_FIELD_CACHE_TTL_MS).
-   */
-  readonly customFieldCacheTtlMs?: number;
 }
 
 /** The resources' names, as the synthesized templates give them (templateResourceNames). */
@@ -126,9 +120,6 @@ function settingVariables(settings: LocalFunctionSettings): Record<string, strin
     // EMF metrics would print a JSON blob per request on a terminal nobody ships to CloudWatch.
     POWERTOOLS_METRICS_DISABLED: 'true',
     ...(settings.validateResponses ? { CRM_VALIDATE_RESPONSES: 'true' } : {}),
-    ...(settings.customFieldCacheTtlMs !== undefined
-      ? { CRM_CUSTOM_FIELD_CACHE_TTL_MS: String(settings.customFieldCacheTtlMs) }
-      : {}),
   };
 }
 

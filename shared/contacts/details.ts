@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { normalizeSearchText } from '#shared/search/domain.ts';
 import { text } from '#shared/kernel/schema.ts';
+import { tagsSchema } from '#shared/kernel/tags.ts';
 
 // What leads and contacts share (F3.1, F3.2, X6): e-mail, phones, website, industry, postal
 // addresses and tags, with Sell's names. Sell accepts phone numbers and websites as typed
@@ -66,8 +67,6 @@ export const emailSchema = z
   .check(z.trim(), z.maxLength(254), z.regex(z.regexes.email, 'must be an e-mail address, e.g. jane@example.com'));
 export const phoneSchema = text(50);
 export const websiteSchema = text(2048);
-
-export const tagsSchema = z.array(text(100)).check(z.maxLength(50, 'at most 50 tags'));
 
 /** The contact details fields of a request, each optional and nullable (null clears it). */
 export const contactDetailFields = {

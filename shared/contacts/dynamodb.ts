@@ -6,7 +6,7 @@ import { domainEvent, type DomainEvent, type EventContext } from '#shared/kernel
 import { searchTerms } from '#shared/search/domain.ts';
 import { customFieldCountOps } from '#shared/custom-fields/dynamodb.ts';
 import { recordKey } from '#shared/platform/dynamodb/keys.ts';
-import { ListFilter } from '#shared/platform/dynamodb/list-filters.ts';
+import { ListFilter, tagFilterAttributes } from '#shared/platform/dynamodb/list-filters.ts';
 import { indexKeys, indexPartition, indexPartitions } from '#shared/platform/dynamodb/partitions.ts';
 import {
   activeUserCheck,
@@ -76,7 +76,14 @@ function contactItem(contact: Contact): Item & ItemKeys {
     contactIndex.all(),
     contact.contact_id ? contactIndex.byOrganization(contact.contact_id) : null,
   );
-  return { ...contactKey(contact.id), ...keys, kind: 'contact', ...contact, ...addressFilterAttributes(contact.address) };
+  return {
+    ...contactKey(contact.id),
+    ...keys,
+    kind: 'contact',
+    ...contact,
+    ...addressFilterAttributes(contact.address),
+    ...tagFilterAttributes(contact.tags),
+  };
 }
 
 /** A contact is found by its name (an organisation's, or a person's first and last) and e-mail. */
@@ -221,7 +228,7 @@ export class DynamoContactRepository extends ListedRepository<ContactListQuery, 
       .eq('prospect_status', query.prospect_status)
       .eq('customer_status', query.customer_status)
       .eqEach('_address_', query.address)
-      .containsAll('tags', query.tags)
+      .tagged(query.tags)
       .mapEntries('custom_fields', query.custom_fields)
       .build();
     return { partitions, order: query.order, ...(built ? { filter: built } : {}) };

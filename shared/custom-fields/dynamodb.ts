@@ -1,10 +1,15 @@
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import type { CustomFieldReader, CustomFieldRepository, CustomFieldUpdate } from './ports.ts';
+import type { CatalogVersions, CustomFieldReader, CustomFieldRepository, CustomFieldUpdate } from './ports.ts';
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
-import type { CustomFieldDefinition, CustomFieldFilter, CustomFieldResource } from './domain.ts';
+import {
+  CUSTOM_FIELD_RESOURCES,
+  type CustomFieldDefinition,
+  type CustomFieldFilter,
+  type CustomFieldResource,
+} from './domain.ts';
 import { ConflictError, NotFoundError, ValidationError } from '#shared/kernel/errors.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
-import { indexKeys, indexPartitions, tableKeys } from '#shared/platform/dynamodb/partitions.ts';
+import { indexKeys, indexPartitions, tableKey, tableKeys } from '#shared/platform/dynamodb/partitions.ts';
 import { INDEX, indexAttributes } from '#shared/platform/dynamodb/table-spec.ts';
 import { fromItem, type Item, type WriteOp } from '#shared/platform/dynamodb/table.ts';
 import { recordPage, stale, VersionedRepository, type VersionedKind } from '#shared/platform/dynamodb/versioned.ts';
@@ -27,8 +32,25 @@ export const customFieldKey = tableKeys<[id: string]>(KIND, KIND);
 /** One name per resource type, ignoring case: a claim item "custom_field_name#<resource>#<name>". */
 const nameClaimKey = tableKeys<[resource: CustomFieldResource, name: string]>(`${KIND}_name`, 'unique');
 const customFieldNameKey = (resource: CustomFieldResource, name: string) => nameClaimKey(resource, name.trim().toLowerCase());
+/**
+ * The catalog's versions: one item, a counter per resource type (CatalogVersions), moved by
+ * every definition write in its transaction. Containers read it at the start of each request
+ * (beside the caller's user record) to know whether their cached definitions still hold.
+ */
+const catalogKey = tableKey('custom_field_catalog', 'versions');
 /** The family's items beside the definitions (customFieldKey). */
-export const customFieldKeys = { nameClaim: nameClaimKey };
+export const customFieldKeys = { nameClaim: nameClaimKey, catalog: catalogKey };
+
+/** A definition write's companion in its transaction: the resource type's catalog version moves on. */
+function catalogChange(resourceType: CustomFieldResource): WriteOp {
+  return {
+    type: 'update',
+    key: catalogKey(),
+    update: 'ADD #resource :one',
+    names: { '#resource': resourceType },
+    values: { ':one': 1 },
+  };
+}
 
 /** The live definitions of one resource type (a deleted one leaves it). */
 export const customFieldIndex = { byResource: indexPartitions<[resource: CustomFieldResource]>(INDEX.all, KIND) };
@@ -64,12 +86,27 @@ export class DynamoCustomFieldRepository
     return all;
   }
 
+  async catalogVersions(): Promise<CatalogVersions> {
+    const item = await this.table.get(catalogKey(), { consistent: true });
+    return Object.fromEntries(CUSTOM_FIELD_RESOURCES.map((r) => [r, Number(item?.[r] ?? 0)])) as Record<
+      CustomFieldResource,
+      number
+    >;
+  }
+
   async create(definition: CustomFieldDefinition, events: DomainEvent[]): Promise<void> {
     const keys = {
       ...customFieldKey(definition.id),
       ...indexKeys(definition.id, customFieldIndex.byResource(definition.resource_type)),
     };
-    await this.table.write([{ type: 'create', item: { ...keys, kind: KIND, ...definition } }, nameClaim(definition)], events);
+    await this.table.write(
+      [
+        { type: 'create', item: { ...keys, kind: KIND, ...definition } },
+        nameClaim(definition),
+        catalogChange(definition.resource_type),
+      ],
+      events,
+    );
   }
 
   async update(change: CustomFieldUpdate, events: DomainEvent[]): Promise<void> {
@@ -110,6 +147,7 @@ export class DynamoCustomFieldRepository
     if (customFieldNameKey(before.resource_type, before.name).pk !== customFieldNameKey(after.resource_type, after.name).pk) {
       ops.push(nameClaim(after), nameRelease(before));
     }
+    ops.push(catalogChange(before.resource_type));
     await this.table.write(ops, events);
   }
 
@@ -136,6 +174,7 @@ export class DynamoCustomFieldRepository
             isLive(current) ? stale(CUSTOM_FIELD, definition.id)(current) : new NotFoundError('custom field', definition.id),
         },
         nameRelease(definition),
+        catalogChange(definition.resource_type),
       ],
       events,
     );

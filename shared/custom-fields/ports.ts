@@ -7,9 +7,17 @@ import type { Page, PageQuery } from '#shared/kernel/ports.ts';
 // takes a CustomFieldReader; they move value counts inside their own transactions (the
 // DynamoDB adapter's customFieldCountOps).
 
+/**
+ * The version of each resource type's definitions: a counter every create, update and delete
+ * moves in its own transaction (0 before the first). Equal versions mean equal definitions.
+ */
+export type CatalogVersions = Readonly<Record<CustomFieldResource, number>>;
+
 export interface CustomFieldReader {
   /** Every live definition of a resource type, oldest first. */
   listAll(resourceType: CustomFieldResource): Promise<CustomFieldDefinition[]>;
+  /** The current versions of every resource type's definitions (one strongly consistent read). */
+  catalogVersions(): Promise<CatalogVersions>;
 }
 
 export interface CustomFieldUpdate {

@@ -14,32 +14,47 @@ import {
 } from './domain.ts';
 import { ConflictError, NotFoundError, ValidationError } from '#shared/kernel/errors.ts';
 import { changedFields, domainEvent } from '#shared/kernel/events.ts';
-import type { CustomFieldReader, CustomFieldRepository } from './ports.ts';
+import type { CatalogVersions, CustomFieldReader, CustomFieldRepository } from './ports.ts';
 import { systemClock, type Call, type Clock, type Page, type PageQuery } from '#shared/kernel/ports.ts';
 import { checkIfMatch } from '#shared/kernel/versioned-update.ts';
 
 // Custom field definitions (F6.1): everyone reads them, admins change them (the route
 // contracts enforce the role). Record modules read definitions through CustomFieldCatalog.
 
-/** How long a container trusts its copy of the definitions (another container's change shows within it). */
+/**
+ * How long a container trusts its copy of the definitions without checking it: the bound for
+ * callers that never call CustomFieldCatalog.refresh (HTTP functions refresh on every request).
+ */
 export const CUSTOM_FIELD_CACHE_TTL_MS = 30_000;
 
+interface CatalogEntry {
+  /** When the copy was loaded, or last found current by refresh. */
+  checkedAt: number;
+  /** The catalog version the copy is at least as new as (the last refresh's), if known. */
+  version: number | undefined;
+  definitions: Promise<readonly CustomFieldDefinition[]>;
+}
+
 /**
- * The definitions of each resource type, cached per container for a short TTL: record reads
- * and writes need them on every call, and a warm container then costs no request. Concurrent
- * callers share one load. Changes made through this container's use cases invalidate at once.
- * A change made through another function (another container) shows within the TTL, and at
- * once for a call that names a field the cached copy does not know: that call reloads once
- * (one Query), so a field is usable everywhere as soon as it is created or renamed.
+ * The definitions of each resource type, cached per container: record reads and writes need
+ * them on every call. Concurrent callers share one load; changes made through this container's
+ * use cases invalidate at once. Changes made through another function (another container) are
+ * seen through `refresh`, which the HTTP functions call at the start of every request, beside
+ * the read of the caller's user record (so it adds a request but no round trip): one read of
+ * the catalog's versions, which every definition write moves in its transaction; a copy whose
+ * version differs is dropped and loaded again (one Query). A caller that never refreshes sees
+ * another container's change within CUSTOM_FIELD_CACHE_TTL_MS, and at once for a call that
+ * names a field its copy does not know (that call reloads once).
  */
 export class CustomFieldCatalog {
   readonly #reader: CustomFieldReader;
   readonly #clock: Clock;
   readonly #ttlMs: number;
-  readonly #entries = new Map<
-    CustomFieldResource,
-    { loadedAt: number; definitions: Promise<readonly CustomFieldDefinition[]> }
-  >();
+  readonly #entries = new Map<CustomFieldResource, CatalogEntry>();
+  /** The versions the last refresh read: what a copy loaded after it is at least as new as. */
+  #observed: CatalogVersions | undefined;
+  /** Whether this container reads definitions at all (else refresh costs nothing). */
+  #inUse = false;
 
   constructor(reader: CustomFieldReader, options: { clock?: Clock; ttlMs?: number } = {}) {
     this.#reader = reader;
@@ -48,11 +63,36 @@ export class CustomFieldCatalog {
   }
 
   /**
+   * Checks the cached copies against the catalog's versions (one strongly consistent read):
+   * a copy that is behind, or whose version is unknown, is dropped; a current one is trusted
+   * anew. Does nothing (no request) until this container has read definitions. Never throws:
+   * when the read fails every copy is dropped, and the next definitions() loads afresh.
+   */
+  async refresh(): Promise<void> {
+    if (!this.#inUse) return;
+    const now = this.#clock.now().getTime();
+    let versions: CatalogVersions;
+    try {
+      versions = await this.#reader.catalogVersions();
+    } catch {
+      this.#observed = undefined;
+      this.#entries.clear();
+      return;
+    }
+    this.#observed = versions;
+    for (const [resourceType, entry] of this.#entries) {
+      if (entry.version === versions[resourceType]) entry.checkedAt = now;
+      else this.#entries.delete(resourceType);
+    }
+  }
+
+  /**
    * Oldest first. The array is the caller's own; the definitions in it are shared and frozen.
    * `naming`: the field names the call uses (a write's custom_fields keys, a list's filters);
    * one the cached copy lacks makes this call read the definitions again, once.
    */
   async definitions(resourceType: CustomFieldResource, naming: Iterable<string> = []): Promise<CustomFieldDefinition[]> {
+    this.#inUse = true;
     const cached = this.#entries.get(resourceType);
     const definitions = await this.#load(resourceType);
     const known = new Set(definitions.map((d) => d.name.trim().toLowerCase()));
@@ -64,9 +104,9 @@ export class CustomFieldCatalog {
   #load(resourceType: CustomFieldResource, fresh = false): Promise<readonly CustomFieldDefinition[]> {
     const now = this.#clock.now().getTime();
     const cached = this.#entries.get(resourceType);
-    if (!fresh && cached && now - cached.loadedAt < this.#ttlMs) return cached.definitions;
+    if (!fresh && cached && now - cached.checkedAt < this.#ttlMs) return cached.definitions;
     const definitions = this.#reader.listAll(resourceType).then((list) => Object.freeze(list.map(freeze)));
-    const entry = { loadedAt: now, definitions };
+    const entry: CatalogEntry = { checkedAt: now, version: this.#observed?.[resourceType], definitions };
     this.#entries.set(resourceType, entry);
     // A failed load is not cached: the next call tries again.
     definitions.catch(() => {

@@ -6,6 +6,7 @@ import { ValidationError, type FieldProblem } from '#shared/kernel/errors.ts';
 import type { Stage } from '#shared/pipelines/domain.ts';
 import { STAGE_CATEGORIES } from '#shared/pipelines/defaults.ts';
 import { idSchema, notEmpty, text } from '#shared/kernel/schema.ts';
+import { tagsSchema } from '#shared/kernel/tags.ts';
 
 // Deals (F4.1–F4.4) with Zendesk Sell's field names and meanings.
 
@@ -77,7 +78,6 @@ export const dateSchema = z
   .check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD'), z.refine(isRealDate, 'is not a calendar date'));
 
 const amount = z.union([z.number(), z.string()]).check(z.describe(`A deal value: ${AMOUNT_RULE}.`));
-const tags = z.array(text(100)).check(z.maxLength(50, 'at most 50 tags'));
 
 const dealFields = {
   name: text(255),
@@ -94,7 +94,7 @@ const dealFields = {
   source_id: z.nullable(idSchema),
   loss_reason_id: z.nullable(idSchema),
   unqualified_reason_id: z.nullable(idSchema),
-  tags,
+  tags: tagsSchema,
   custom_fields: z.record(z.string(), z.unknown()),
   added_at: z.iso.datetime({ offset: true }),
 };
@@ -140,9 +140,8 @@ export function placeInStage(deal: Deal, stage: Stage, moved: { at: string; by: 
   return placed;
 }
 
-export function normalizeTags(tags: readonly string[]): string[] {
-  return [...new Set(tags.map((t) => t.trim()).filter(Boolean))];
-}
+/** Trimmed, blanks dropped, one per tag ignoring case (see shared/kernel/tags.ts). */
+export { normalizeTags } from '#shared/kernel/tags.ts';
 
 /**
  * The board's column headers (F1.2, F4.3): count and value of deals per stage of a pipeline,

@@ -11,7 +11,7 @@ import { namedEntryCheck, stageKey } from '#shared/pipelines/dynamodb.ts';
 import { searchIndexOps, type Searchable } from '#shared/search/index-terms.ts';
 import { searchTerms } from '#shared/search/domain.ts';
 import { recordKey } from '#shared/platform/dynamodb/keys.ts';
-import { ListFilter } from '#shared/platform/dynamodb/list-filters.ts';
+import { ListFilter, tagFilterAttributes } from '#shared/platform/dynamodb/list-filters.ts';
 import { indexKeys, indexPartition, indexPartitions, tablePartitions } from '#shared/platform/dynamodb/partitions.ts';
 import {
   activeUserCheck,
@@ -79,7 +79,14 @@ function dealItem(deal: Deal): Item & ItemKeys {
     deal.contact_id ? dealIndex.byContact(deal.contact_id) : null,
     deal.organization_id ? dealIndex.byOrganization(deal.organization_id) : null,
   );
-  return { ...dealKey(deal.id), ...keys, kind: 'deal', ...deal, _value_minor: toMinor(deal.value) };
+  return {
+    ...dealKey(deal.id),
+    ...keys,
+    kind: 'deal',
+    ...deal,
+    _value_minor: toMinor(deal.value),
+    ...tagFilterAttributes(deal.tags),
+  };
 }
 
 /** A deal is found by its name (F1.6). */
@@ -424,7 +431,7 @@ export class DynamoDealRepository extends ListedRepository<DealListQuery, Deal> 
       .eq('organization_id', query.contact_id ? query.organization_id : undefined)
       .range('estimated_close_date', query.estimated_close_date_from, query.estimated_close_date_to)
       .range('_value_minor', query.value_from_minor, query.value_to_minor)
-      .containsAll('tags', query.tags)
+      .tagged(query.tags)
       .mapEntries('custom_fields', query.custom_fields)
       .build();
     if (query.contact_id) {

@@ -5,7 +5,7 @@ import { leadDisplayName, type Lead, type LeadStatus } from './domain.ts';
 import { searchTerms } from '#shared/search/domain.ts';
 import { customFieldCountOps } from '#shared/custom-fields/dynamodb.ts';
 import { recordKey } from '#shared/platform/dynamodb/keys.ts';
-import { ListFilter } from '#shared/platform/dynamodb/list-filters.ts';
+import { ListFilter, tagFilterAttributes } from '#shared/platform/dynamodb/list-filters.ts';
 import { addressFilterAttributes } from '#shared/contacts/dynamodb.ts';
 import { indexKeys, indexPartition, indexPartitions } from '#shared/platform/dynamodb/partitions.ts';
 import {
@@ -51,7 +51,14 @@ function leadItem(lead: Lead): Item & ItemKeys {
     leadIndex.byStatus(lead.status),
     leadIndex.byStatusOwner(lead.status, lead.owner_id),
   );
-  return { ...leadKey(lead.id), ...keys, kind: 'lead', ...lead, ...addressFilterAttributes(lead.address) };
+  return {
+    ...leadKey(lead.id),
+    ...keys,
+    kind: 'lead',
+    ...lead,
+    ...addressFilterAttributes(lead.address),
+    ...tagFilterAttributes(lead.tags),
+  };
 }
 
 /**
@@ -178,7 +185,7 @@ export class DynamoLeadRepository extends ListedRepository<LeadListQuery, Lead> 
     const filter = new ListFilter()
       .eq('source_id', query.source_id)
       .eqEach('_address_', query.address)
-      .containsAll('tags', query.tags)
+      .tagged(query.tags)
       .mapEntries('custom_fields', query.custom_fields)
       .build();
     return { partitions, order: query.order, ...(filter ? { filter } : {}) };

@@ -89,10 +89,19 @@ export const listStagesRoute = route({
   method: 'GET',
   path: '/stages',
   family,
-  summary: "List a pipeline's stages",
+  summary: "List stages: one pipeline's, or every pipeline's",
   access: ALL_ROLES,
-  query: z.strictObject({ pipeline_id: idSchema }),
-  /** Every stage of the pipeline in position order: one page, next_cursor always null. */
+  query: z.strictObject({
+    pipeline_id: z.optional(
+      idSchema.check(
+        z.describe(
+          "The pipeline whose stages to list, in position order, in one page. Without it: every pipeline's stages, by pipeline (as GET /pipelines orders them) then position, the whole stages of at most 10 pipelines per page.",
+        ),
+      ),
+    ),
+    cursor: pageQueryFields.cursor,
+  }),
+  /** With pipeline_id: one page, next_cursor null. Without: pages of whole pipelines (see stagePage). */
   response: pageOf(stageSchema),
   status: 200,
   tags: ['stages'],

@@ -139,6 +139,32 @@ export async function listStages(deps: PipelinesDeps, pipelineId: string): Promi
   return stages;
 }
 
+/** How many pipelines' stages one page of `GET /stages` (no pipeline_id) holds: at most 430 stages. */
+export const STAGE_PAGE_PIPELINES = 10;
+
+/**
+ * `GET /stages`: one pipeline's stages in position order (NotFoundError if it does not exist),
+ * or, without `pipeline_id`, every stage everyone may see (all of them), by pipeline (oldest
+ * first, as GET /pipelines lists them) then position. A page holds the whole stage lists of at
+ * most STAGE_PAGE_PIPELINES pipelines, so a pipeline is never split across pages: one Query
+ * for the page of pipelines, then one per pipeline in parallel (at most 11 requests per page).
+ * A cursor with `pipeline_id` is refused (that answer is always one page).
+ */
+export async function stagePage(
+  deps: PipelinesDeps,
+  query: { pipeline_id?: string | undefined; cursor?: string | undefined },
+): Promise<Page<Stage>> {
+  if (query.pipeline_id !== undefined) {
+    if (query.cursor !== undefined) {
+      throw ValidationError.field('query.cursor', "is only for listing every pipeline's stages (without pipeline_id)");
+    }
+    return { items: await listStages(deps, query.pipeline_id), next_cursor: null };
+  }
+  const pipelines = await deps.pipelines.listPipelines({ limit: STAGE_PAGE_PIPELINES, cursor: query.cursor });
+  const stages = await Promise.all(pipelines.items.map((pipeline) => deps.pipelines.ofPipeline(pipeline.id)));
+  return { items: stages.flat(), next_cursor: pipelines.next_cursor };
+}
+
 /** Adds an active stage among the active ones; the stages after it move down one. */
 export async function createStage(deps: PipelinesDeps, call: Call, input: CreateStageInput): Promise<Stage> {
   checkNewStageCategory(input.category);

@@ -1,3 +1,4 @@
+import { tagKey } from '#shared/kernel/tags.ts';
 import type {
   AddressFilter,
   ContactDealStages,
@@ -38,7 +39,7 @@ function passesCommonFilters(
   return (
     (query.source_id === undefined || record.source_id === query.source_id) &&
     address.every(([part, value]) => addressFilterValue(record.address[part]) === value) &&
-    (query.tags ?? []).every((t) => record.tags.includes(t))
+    (query.tags ?? []).every((t) => record.tags.some((held) => tagKey(held) === tagKey(t)))
   );
 }
 

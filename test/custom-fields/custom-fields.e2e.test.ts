@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
 import type * as z from 'zod/mini';
+import { createContactRoute, getContactRoute, listContactsRoute } from '#shared/contacts/routes.ts';
 import type { createCustomFieldInput } from '#shared/custom-fields/domain.ts';
+import { createDealRoute, getDealRoute, listDealsRoute } from '#shared/deals/routes.ts';
+import { createLeadRoute, getLeadRoute, listLeadsRoute } from '#shared/leads/routes.ts';
 import { customFieldCountOps } from '#shared/custom-fields/dynamodb.ts';
 import {
   createCustomFieldRoute,
@@ -34,6 +37,11 @@ type Resource = 'leads' | 'contacts' | 'deals';
 const create = (resource_type: Resource, body: z.input<typeof createCustomFieldInput>, headers: Record<string, string> = {}) =>
   call(createCustomFieldRoute, { as: 'admin', params: { resource_type }, body, headers });
 const field = (resource_type: Resource, id: string) => ({ resource_type, id });
+/** The body of an answer with `status`, untyped (the body is the message when the status differs). */
+function answered(status: number, answer: { status: number; body: unknown }): any {
+  expect(answer.status, JSON.stringify(answer.body)).toBe(status);
+  return answer.body;
+}
 
 describe('custom field definitions', () => {
   it('lets an admin create a field of every type, and every role read them', async () => {
@@ -198,6 +206,50 @@ describe('custom field definitions', () => {
     expect((await create('leads', { name, type: 'number' })).status).toBe(201);
     expect((await call(deleteCustomFieldRoute, { as: 'admin', params })).status).toBe(404);
   });
+
+  it.each([
+    {
+      resource: 'deals' as const,
+      create: async (custom_fields: Record<string, string>) =>
+        answered(201, await call(createDealRoute, { as: 'rep1', body: { name: unique('Deal'), custom_fields } })),
+      read: async (id: string) => answered(200, await call(getDealRoute, { as: 'rep1', params: { id } })),
+      list: async () => answered(200, await call(listDealsRoute, { as: 'rep1', query: { limit: 100 } })),
+    },
+    {
+      resource: 'leads' as const,
+      create: async (custom_fields: Record<string, string>) =>
+        answered(201, await call(createLeadRoute, { as: 'rep1', body: { last_name: unique('Lead'), custom_fields } })),
+      read: async (id: string) => answered(200, await call(getLeadRoute, { as: 'rep1', params: { id } })),
+      list: async () => answered(200, await call(listLeadsRoute, { as: 'rep1', query: { limit: 100 } })),
+    },
+    {
+      resource: 'contacts' as const,
+      create: async (custom_fields: Record<string, string>) =>
+        answered(
+          201,
+          await call(createContactRoute, { as: 'rep1', body: { is_organization: true, name: unique('Org'), custom_fields } }),
+        ),
+      read: async (id: string) => answered(200, await call(getContactRoute, { as: 'rep1', params: { id } })),
+      list: async () => answered(200, await call(listContactsRoute, { as: 'rep1', query: { limit: 100 } })),
+    },
+  ])(
+    "shows a rename or delete made through the custom fields function at once in the $resource function's reads",
+    async ({ resource, create: createRecord, read, list }) => {
+      const made = bodyOf(await create(resource, { name: unique('Region'), type: 'string' }), 201);
+      const record = await createRecord({ [made.name]: 'North' });
+      const fieldsOfRead = async () => (await read(record.id)).custom_fields;
+      const fieldsOfList = async () => (await list()).items.find((r: { id: string }) => r.id === record.id).custom_fields;
+      // The record's function has the definitions cached now.
+      expect(await fieldsOfRead()).toEqual({ [made.name]: 'North' });
+      const renamed = unique('Area');
+      bodyOf(await call(updateCustomFieldRoute, { as: 'admin', params: field(resource, made.id), body: { name: renamed } }), 200);
+      expect(await fieldsOfRead()).toEqual({ [renamed]: 'North' });
+      expect(await fieldsOfList()).toEqual({ [renamed]: 'North' });
+      expectStatus(await call(deleteCustomFieldRoute, { as: 'admin', params: field(resource, made.id) }), 204);
+      expect(await fieldsOfRead()).toEqual({});
+      expect(await fieldsOfList()).toEqual({});
+    },
+  );
 
   it('replays a POST with the same Idempotency-Key', async () => {
     const key = `key-${unique('k')}`;

@@ -75,6 +75,23 @@ describe('definitions on the table', () => {
     expect((await repo.listAll('lead')).find((d) => d.id === created.id)).toBeUndefined();
   });
 
+  it("moves the resource type's catalog version in every definition write's transaction, and reads it in one GetItem", async () => {
+    const before = await repo.catalogVersions();
+    const created = await createCustomField(deps, call(), 'contact', { name: unique('Versioned'), type: 'string' });
+    await updateCustomField(deps, call(), 'contact', created.id, { name: unique('Renamed') });
+    await deleteCustomField(deps, call(), 'contact', created.id);
+    meter.reset();
+    expect(await repo.catalogVersions()).toEqual({ ...before, contact: before.contact + 3 });
+    expect(meter.calls.map((c) => c.operation)).toEqual(['GetItem']);
+    // A refused write moves nothing.
+    const taken = await createCustomField(deps, call(), 'lead', { name: unique('Taken'), type: 'string' });
+    const after = await repo.catalogVersions();
+    expect(await rejection(createCustomField(deps, call(), 'lead', { name: taken.name, type: 'string' }))).toBeInstanceOf(
+      ConflictError,
+    );
+    expect(await repo.catalogVersions()).toEqual(after);
+  });
+
   it('pages through the definitions in creation order', async () => {
     const names = [unique('P1'), unique('P2'), unique('P3')];
     for (const name of names) await createCustomField(deps, call(), 'lead', { name, type: 'string' });

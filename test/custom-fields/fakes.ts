@@ -1,4 +1,4 @@
-import type { CustomFieldRepository, CustomFieldUpdate } from '#shared/custom-fields/ports.ts';
+import type { CatalogVersions, CustomFieldRepository, CustomFieldUpdate } from '#shared/custom-fields/ports.ts';
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
 import type { CustomFieldDefinition, CustomFieldResource } from '#shared/custom-fields/domain.ts';
 import { ConflictError, NotFoundError, VersionMismatchError } from '#shared/kernel/errors.ts';
@@ -15,6 +15,10 @@ export class InMemoryCustomFieldRepository implements CustomFieldRepository {
   readonly events: DomainEvent[] = [];
   /** Calls of listAll, per resource type (what a cache should save). */
   readonly listAllCalls: CustomFieldResource[] = [];
+  /** The catalog's versions, moved by every write (and by seed, a change made elsewhere). */
+  readonly versions: Record<CustomFieldResource, number> = { lead: 0, contact: 0, deal: 0 };
+  /** How many times catalogVersions was read. */
+  versionReads = 0;
   constructor(store = new InMemoryStore()) {
     this.store = store;
   }
@@ -32,6 +36,7 @@ export class InMemoryCustomFieldRepository implements CustomFieldRepository {
   /** Puts definitions as given, bypassing every rule (test set-up). */
   seed(...definitions: CustomFieldDefinition[]): this {
     this.store.seed({ customFields: definitions });
+    for (const d of definitions) this.versions[d.resource_type] += 1;
     return this;
   }
 
@@ -54,6 +59,11 @@ export class InMemoryCustomFieldRepository implements CustomFieldRepository {
     return this.store.liveCustomFields(resourceType);
   }
 
+  async catalogVersions(): Promise<CatalogVersions> {
+    this.versionReads += 1;
+    return { ...this.versions };
+  }
+
   async create(definition: CustomFieldDefinition, events: DomainEvent[]): Promise<void> {
     this.store.transact(() => {
       if (this.fields.has(definition.id)) throw new ConflictError(`custom field ${definition.id} already exists`);
@@ -65,6 +75,7 @@ export class InMemoryCustomFieldRepository implements CustomFieldRepository {
       this.fields.set(definition.id, { definition: copy(definition), deleted: false });
       this.names.set(nameKey(definition), definition.id);
     });
+    this.versions[definition.resource_type] += 1;
     this.events.push(...copy(events));
   }
 
@@ -96,6 +107,7 @@ export class InMemoryCustomFieldRepository implements CustomFieldRepository {
         this.names.set(nameKey(after), after.id);
       }
     });
+    this.versions[before.resource_type] += 1;
     this.events.push(...copy(events));
   }
 
@@ -109,6 +121,7 @@ export class InMemoryCustomFieldRepository implements CustomFieldRepository {
       entry.deleted = true;
       this.names.delete(nameKey(entry.definition));
     });
+    this.versions[definition.resource_type] += 1;
     this.events.push(...copy(events));
   }
 }

@@ -340,6 +340,48 @@ describe('CustomFieldCatalog', () => {
     expect(repo.listAllCalls).toEqual(['deal', 'lead', 'deal', 'deal', 'deal']);
   });
 
+  it('refresh: drops a copy another container made stale, at once, and trusts a current one past the TTL', async () => {
+    const { repo, clock, catalog } = catalogSetup(
+      budget(),
+      makeCustomField(LEAD_SOURCE, { resource_type: 'lead', name: 'Source' }),
+    );
+    // A container that never read definitions checks nothing.
+    await catalog.refresh();
+    expect(repo.versionReads).toBe(0);
+    await catalog.definitions('deal');
+    // A copy loaded before any refresh has no known version: the first refresh drops it.
+    await catalog.refresh();
+    await catalog.definitions('deal');
+    await catalog.definitions('lead');
+    expect(repo.listAllCalls).toEqual(['deal', 'deal', 'lead']);
+    // Current copies stay, however old: a refresh found them current.
+    clock.advance(CUSTOM_FIELD_CACHE_TTL_MS * 3);
+    await catalog.refresh();
+    expect((await catalog.definitions('deal')).map((d) => d.name)).toEqual(['Budget']);
+    expect(repo.listAllCalls).toEqual(['deal', 'deal', 'lead']);
+    // Renamed through another function (another container): the next request sees it, and
+    // only the resource type that changed is loaded again.
+    repo.seed(budget({ name: 'Spend', version: 2 }));
+    await catalog.refresh();
+    expect((await catalog.definitions('deal')).map((d) => d.name)).toEqual(['Spend']);
+    await catalog.definitions('lead');
+    expect(repo.listAllCalls).toEqual(['deal', 'deal', 'lead', 'deal']);
+    expect(repo.versionReads).toBe(3);
+  });
+
+  it('refresh: a failed read of the versions drops every copy, and the request goes on', async () => {
+    const { repo, catalog } = catalogSetup(budget());
+    await catalog.definitions('deal');
+    const failing = Object.assign(repo, {
+      catalogVersions: async () => {
+        throw new Error('throttled');
+      },
+    });
+    await expect(catalog.refresh()).resolves.toBeUndefined();
+    expect((await catalog.definitions('deal')).map((d) => d.name)).toEqual(['Budget']);
+    expect(failing.listAllCalls).toEqual(['deal', 'deal']);
+  });
+
   it('shares one load among concurrent callers', async () => {
     const { repo, catalog } = catalogSetup(budget());
     await Promise.all([catalog.definitions('deal'), catalog.definitions('deal'), catalog.definitions('deal')]);
@@ -349,6 +391,7 @@ describe('CustomFieldCatalog', () => {
   it('does not keep a failed load', async () => {
     let calls = 0;
     const flaky: CustomFieldReader = {
+      catalogVersions: async () => ({ lead: 0, contact: 0, deal: 0 }),
       listAll: async () => {
         calls += 1;
         if (calls === 1) throw new Error('throttled');

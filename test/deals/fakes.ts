@@ -1,4 +1,5 @@
 import type { DealListQuery, DealReferences, DealRepository, StageStat } from '#shared/deals/ports.ts';
+import { tagKey } from '#shared/kernel/tags.ts';
 import type { DealsDeps } from '#shared/deals/use-cases.ts';
 import type { AssociatedContact, Deal, StageChange } from '#shared/deals/domain.ts';
 import { valueCountChanges } from '#shared/custom-fields/domain.ts';
@@ -232,7 +233,7 @@ export class InMemoryDealRepository extends KeysetCursors implements DealReposit
         (query.source_id === undefined || d.source_id === query.source_id) &&
         within(d.estimated_close_date, query.estimated_close_date_from, query.estimated_close_date_to) &&
         within(toMinor(d.value), query.value_from_minor, query.value_to_minor) &&
-        (query.tags ?? []).every((t) => d.tags.includes(t)) &&
+        (query.tags ?? []).every((t) => d.tags.some((held) => tagKey(held) === tagKey(t))) &&
         passesCustomFieldFilters(d.custom_fields, query.custom_fields),
     );
   }

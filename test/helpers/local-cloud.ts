@@ -26,10 +26,8 @@ export async function startTestCloud(options: Partial<LocalCloudOptions> = {}): 
     config,
     port: 0,
     sesPort: 0,
-    // Every 2xx body checked against its contract; only errors logged. Custom fields changed
-    // through their function show at once in the others (AWS: within 30 s), which the
-    // record families' tests rely on.
-    functionSettings: { logLevel: 'ERROR', validateResponses: true, customFieldCacheTtlMs: 0 },
+    // Every 2xx body checked against its contract; only errors logged.
+    functionSettings: { logLevel: 'ERROR', validateResponses: true },
     ...options,
     onFreshTable: async (c) => {
       users = (await seedLocalData(c, config)).users;

@@ -13,12 +13,15 @@ import {
   deleteStage,
   listStages,
   renamePipeline,
+  STAGE_PAGE_PIPELINES,
+  stagePage,
   updateStage,
 } from '#shared/pipelines/use-cases.ts';
 import { createEntry, deleteEntry, renameEntry } from '#shared/pipelines/reason-use-cases.ts';
 import { seedSalesDefaults } from '#shared/pipelines/sales-defaults.ts';
 import { DynamoNamedListRepository, DynamoPipelineRepository, stageKey } from '#shared/pipelines/dynamodb.ts';
 import type { Table } from '#shared/platform/dynamodb/table.ts';
+import { fieldsOf } from '#test/helpers/fakes.ts';
 import { CountingMeter, testTableClient, useTestTable } from '#test/helpers/table.ts';
 
 // The invariants the pipeline use cases rely on, under real concurrency against DynamoDB Local.
@@ -132,6 +135,45 @@ describe('pipelines and stages on the table', () => {
     const stages = await listStages(deps, id);
     expect(meter.calls.map((c) => c.operation)).toEqual(['Query']);
     expect(stages.map((s) => s.name)).toEqual(['Quote', 'Incoming', 'Qualified', 'Won', 'Lost', 'Unqualified']);
+  });
+
+  it("lists every pipeline's stages without pipeline_id: by pipeline then position, whole pipelines a page, at most 11 Queries a page", async () => {
+    for (let i = 0; i <= STAGE_PAGE_PIPELINES; i++) await newPipeline(i % 2 ? ['One'] : ['One', 'Two']);
+    const expected: Stage[] = [];
+    let pipelineCursor: string | undefined;
+    do {
+      const page = await pipelines.listPipelines({ limit: 100, cursor: pipelineCursor });
+      for (const p of page.items) expected.push(...(await listStages(deps, p.id)));
+      pipelineCursor = page.next_cursor ?? undefined;
+    } while (pipelineCursor);
+
+    const seen: Stage[] = [];
+    const pages: Stage[][] = [];
+    let cursor: string | undefined;
+    do {
+      meter.reset();
+      const page = await stagePage(deps, { cursor });
+      const operations = meter.calls.map((c) => c.operation);
+      expect(operations.every((o) => o === 'Query')).toBe(true);
+      expect(operations.length).toBeLessThanOrEqual(1 + STAGE_PAGE_PIPELINES);
+      pages.push(page.items);
+      seen.push(...page.items);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    expect(pages.length).toBeGreaterThan(1);
+    expect(seen.map((s) => s.id)).toEqual(expected.map((s) => s.id));
+    // No pipeline is split across two pages.
+    const pipelineIds = pages.map((page) => new Set(page.map((s) => s.pipeline_id)));
+    for (let i = 1; i < pipelineIds.length; i++) {
+      expect([...pipelineIds[i]!].some((id) => pipelineIds[i - 1]!.has(id))).toBe(false);
+    }
+  });
+
+  it('refuses a cursor with pipeline_id, whose stages are always one page', async () => {
+    const { id } = await newPipeline();
+    const page = await stagePage(deps, { pipeline_id: id });
+    expect(page.next_cursor).toBeNull();
+    expect(await fieldsOf(stagePage(deps, { pipeline_id: id, cursor: 'x' }))).toEqual(['query.cursor']);
   });
 
   it('gives one name to one pipeline when five creations race, whatever the case', async () => {

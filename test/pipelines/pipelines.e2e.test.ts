@@ -270,11 +270,39 @@ describe('stages', () => {
     expect((await call(getStageRoute, { as: 'rep1', params })).body).toMatchObject({ deal_count: 3 });
   });
 
-  it('names bad input: a missing pipeline_id filter, an unknown pipeline, a likelihood over 100', async () => {
-    // The contract requires pipeline_id: leaving it out takes the raw client.
-    const missing = await api('GET', '/stages', { token: as('rep1') });
-    expect(missing.status).toBe(422);
-    expect(missing.body.errors[0].field).toBe('query.pipeline_id');
+  it("lists every pipeline's stages without pipeline_id, by pipeline (as GET /pipelines orders them) then position", async () => {
+    const added = await newPipeline([
+      { name: 'First', likelihood: 20 },
+      { name: 'Second', likelihood: 40 },
+    ]);
+    const order = (await stagesOf(added.id)).map((s) => s.id);
+    await call(updateStageRoute, { as: 'admin', params: { id: order[1]! }, body: { position: 1 } });
+    const stages: { id: string; pipeline_id: string; name: string }[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = bodyOf(await call(listStagesRoute, { as: 'rep1', query: { cursor } }), 200);
+      stages.push(...page.items);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    const pipelines = bodyOf(await call(listPipelinesRoute, { as: 'rep1', query: { limit: 100 } }), 200).items;
+    const expected: string[] = [];
+    for (const p of pipelines) expected.push(...(await stagesOf(p.id, 'rep1')).map((s) => s.id));
+    expect(stages.map((s) => s.id)).toEqual(expected);
+    expect(stages.filter((s) => s.pipeline_id === added.id).map((s) => s.name)).toEqual([
+      'Second',
+      'First',
+      'Won',
+      'Lost',
+      'Unqualified',
+    ]);
+  });
+
+  it('names bad input: a cursor beside pipeline_id, an unknown pipeline, a likelihood over 100', async () => {
+    const cursorWithPipeline = await api('GET', `/stages?pipeline_id=01ARZ3NDEKTSV4RRFFQ69G5FAV&cursor=x`, {
+      token: as('rep1'),
+    });
+    expect(cursorWithPipeline.status).toBe(422);
+    expect(cursorWithPipeline.body.errors[0].field).toBe('query.cursor');
     const unknown = await call(createStageRoute, {
       as: 'admin',
       body: { pipeline_id: '01ARZ3NDEKTSV4RRFFQ69G5FAV', name: 'X', likelihood: 10 },

@@ -1,5 +1,6 @@
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import type { PageRequest } from './table.ts';
+import { tagKey } from '#shared/kernel/tags.ts';
 
 // The FilterExpression of a list (leads, contacts, deals) built one condition at a time: whatever
 // no index key serves is filtered on the partitions the list reads, page by page.
@@ -10,6 +11,14 @@ export interface MapEntryFilter {
   /** "contains" when the entry is a list that must hold the value; "eq" otherwise. */
   operator: 'eq' | 'contains';
   value: NativeAttributeValue;
+}
+
+/** The internal attribute holding a record's tags as they match (tagKey): lists filter on it. */
+const TAG_KEYS = '_tag_keys';
+
+/** The internal attributes a record with tags is stored with, for ListFilter.tagged. */
+export function tagFilterAttributes(tags: readonly string[]): { [TAG_KEYS]: string[] } {
+  return { [TAG_KEYS]: [...new Set(tags.map(tagKey))] };
 }
 
 export class ListFilter {
@@ -51,9 +60,17 @@ export class ListFilter {
     return this;
   }
 
-  /** A list attribute holding every one of the values (tags). */
-  containsAll(attribute: string, values: readonly NativeAttributeValue[] | undefined): this {
-    for (const value of values ?? []) this.#conditions.push(`contains(${this.#name(attribute)}, ${this.#value(value)})`);
+  /**
+   * Records carrying every one of `tags`, ignoring case: on TAG_KEYS (see tagFilterAttributes);
+   * a record written before that attribute existed is matched on `tags` as written.
+   */
+  tagged(tags: readonly string[] | undefined): this {
+    for (const tag of tags ?? []) {
+      const keys = this.#name(TAG_KEYS);
+      this.#conditions.push(
+        `(contains(${keys}, ${this.#value(tagKey(tag))}) OR (attribute_not_exists(${keys}) AND contains(${this.#name('tags')}, ${this.#value(tag)})))`,
+      );
+    }
     return this;
   }
 
