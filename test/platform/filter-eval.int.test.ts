@@ -60,7 +60,7 @@ const listFilters: [string, ListFilter][] = [
   ['in', new ListFilter().in('owner_id', ['u1', 'u3'])],
   ['range numbers', new ListFilter().range('n', 0, 10)],
   ['range dates', new ListFilter().range('d', '2031-02-01', undefined)],
-  ['contains all', new ListFilter().containsAll('tags', ['vip', 'fjord'])],
+  ['tagged', new ListFilter().tagged(['VIP', 'fjord'])],
   ['map entries', new ListFilter().mapEntries('custom_fields', [{ fieldId: 'f1', operator: 'eq', value: 'High' }])],
   ['map entry lists', new ListFilter().mapEntries('custom_fields', [{ fieldId: 'f2', operator: 'contains', value: 'y' }])],
   ['several', new ListFilter().in('owner_id', ['u1', 'u2']).eq('hot', true).range('n', 5, undefined)],

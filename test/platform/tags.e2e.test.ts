@@ -1,7 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TABLE_NAME } from '#infra/local/cloud.ts';
 import { createContactRoute, listContactsRoute, updateContactRoute } from '#shared/contacts/routes.ts';
 import { createDealRoute, listDealsRoute, updateDealRoute } from '#shared/deals/routes.ts';
 import { createLeadRoute, listLeadsRoute, updateLeadRoute } from '#shared/leads/routes.ts';
@@ -103,7 +102,7 @@ describe.each(kinds)('tags of a $type', (kind) => {
     // What such a record looks like: no _tag_keys.
     await dynamo.send(
       new UpdateCommand({
-        TableName: TABLE_NAME,
+        TableName: session.cloud.names.tableName,
         Key: recordKey(kind.type, record.id),
         UpdateExpression: 'REMOVE #k',
         ExpressionAttributeNames: { '#k': '_tag_keys' },
