@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, expect } from 'vitest';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LOCAL_ADMIN_ACCESS_KEY_ID } from '#infra/local/iam/gate.ts';
 import { loadConfig } from '#infra/config/load.ts';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '#infra/local/cloud.ts';
 import { seedLocalData, type DevUser } from '#infra/local/seed.ts';
@@ -115,12 +118,19 @@ export interface TestCloudSession {
   as(who: string): string;
   id(who: string): string;
   readonly cloud: LocalCloud;
+  /**
+   * A document client on DynamoDB Local itself (no IAM gate, the cloud's own key), for tests
+   * that shape stored items the API cannot (items written before a change, a raced write).
+   * Made on first use, destroyed with the cloud.
+   */
+  table(): DynamoDBDocumentClient;
 }
 
 /** A test file's local cloud: started before its tests, stopped after them. */
 export function useTestCloud(options: Partial<LocalCloudOptions> = {}): TestCloudSession {
   let cloud: LocalCloud | undefined;
   let client: ReturnType<typeof apiClient> | undefined;
+  let tableClient: DynamoDBDocumentClient | undefined;
   const users: Record<string, DevUser> = {};
   beforeAll(async () => {
     const started = await startTestCloud(options);
@@ -129,6 +139,7 @@ export function useTestCloud(options: Partial<LocalCloudOptions> = {}): TestClou
     for (const user of started.users) users[user.email.split('@')[0]!] = user;
   });
   afterAll(async () => {
+    tableClient?.destroy();
     await cloud?.stop();
   });
   const api = ((method, path, callOptions) => {
@@ -143,9 +154,21 @@ export function useTestCloud(options: Partial<LocalCloudOptions> = {}): TestClou
     const callRoute = routeClient({ baseUrl: cloud.url, token: bearer }) as (r: AnyRoute, i: unknown) => Promise<never>;
     return callRoute(route, input);
   };
+  const table = (): DynamoDBDocumentClient => {
+    if (!cloud) throw new Error('the local cloud is not up yet: use the table inside a test or hook');
+    tableClient ??= DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: cloud.dynamoEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: LOCAL_ADMIN_ACCESS_KEY_ID, secretAccessKey: 'local' },
+      }),
+    );
+    return tableClient;
+  };
   return {
     api,
     call,
+    table,
     users,
     as: (who) => users[who]!.token,
     id: (who) => users[who]!.user_id,

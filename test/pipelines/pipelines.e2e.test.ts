@@ -1,6 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '#infra/config/load.ts';
 import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
 import {
@@ -34,29 +33,13 @@ const session = useTestCloud({
   ],
 });
 const { api, call, users, as } = session;
-let dynamo: DynamoDBDocumentClient;
 let n = 0;
 const unique = () => `${Date.now().toString(36)}${n++}`;
 const busEvents: BusEvent[] = [];
 
-// After the session's own beforeAll: the cloud is up.
-beforeAll(() => {
-  dynamo = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: session.cloud.dynamoEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-  );
-});
-
-afterAll(() => {
-  dynamo?.destroy();
-});
-
 /** What a deal write does to its stage (the deals API is another module's). */
 const dealsArrive = (stageId: string, count: number) =>
-  dynamo.send(
+  session.table().send(
     new UpdateCommand({
       TableName: session.cloud.names.tableName,
       Key: stageKey(stageId),

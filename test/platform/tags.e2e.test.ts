@@ -1,6 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { createContactRoute, listContactsRoute, updateContactRoute } from '#shared/contacts/routes.ts';
 import { createDealRoute, listDealsRoute, updateDealRoute } from '#shared/deals/routes.ts';
 import { createLeadRoute, listLeadsRoute, updateLeadRoute } from '#shared/leads/routes.ts';
@@ -14,23 +13,8 @@ import { bodyOf, useTestCloud } from '#test/helpers/local-cloud.ts';
 
 const session = useTestCloud();
 const { call } = session;
-let dynamo: DynamoDBDocumentClient;
 let n = 0;
 const unique = () => `${Date.now().toString(36)}${n++}`;
-
-beforeAll(() => {
-  dynamo = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: session.cloud.dynamoEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-  );
-});
-
-afterAll(() => {
-  dynamo?.destroy();
-});
 
 /** An answer, untyped: the three record types' bodies differ. */
 interface Answer {
@@ -100,7 +84,7 @@ describe.each(kinds)('tags of a $type', (kind) => {
     const tag = `Legacy-${unique()}`;
     const record = expectBody(await kind.create([tag]), 201);
     // What such a record looks like: no _tag_keys.
-    await dynamo.send(
+    await session.table().send(
       new UpdateCommand({
         TableName: session.cloud.names.tableName,
         Key: recordKey(kind.type, record.id),
