@@ -3,8 +3,8 @@
 export const RUNTIME_ENV = {
   tableName: 'TABLE_NAME',
   eventBusName: 'EVENT_BUS_NAME',
-  /** HMAC key of list cursors. */
-  cursorSecret: 'CURSOR_SECRET',
+  /** ARN of the Secrets Manager secret holding the HMAC key of list cursors (read at run time). */
+  cursorSecret: 'CURSOR_SECRET_ID',
   corsAllowOrigins: 'CORS_ALLOW_ORIGINS',
   /** JSON of the account defaults from the deployment config (company name, currency...). */
   accountDefaults: 'CRM_ACCOUNT_DEFAULTS',

@@ -214,7 +214,7 @@ export class Table {
     const order = request.order ?? 'desc';
     const queryId = bindQuery({ partitions: request.partitions, order, filter: request.filter, shape: request.shape });
     const start: CursorState = request.cursor
-      ? this.#cursors.decode(request.cursor, queryId)
+      ? await this.#decode(request.cursor, queryId)
       : { q: queryId, p: Object.fromEntries(request.partitions.map((p) => [partitionId(p), null])) };
 
     const reads = await Promise.all(
@@ -259,8 +259,24 @@ export class Table {
     }
     return {
       items: merged.map((m) => m.item),
-      next_cursor: more ? this.#cursors.encode({ q: queryId, p: next }) : null,
+      next_cursor: more ? await this.#encode({ q: queryId, p: next }) : null,
     };
+  }
+
+  async #encode(state: CursorState): Promise<string> {
+    await this.#cursors.ready();
+    return this.#cursors.encode(state);
+  }
+
+  /** A cursor that fails to verify is tried once more with fresh keys (a rotation another container saw first). */
+  async #decode(cursor: string, queryId: string): Promise<CursorState> {
+    await this.#cursors.ready();
+    try {
+      return this.#cursors.decode(cursor, queryId);
+    } catch (error) {
+      if (!(await this.#cursors.refresh())) throw error;
+      return this.#cursors.decode(cursor, queryId);
+    }
   }
 
   /**
@@ -268,6 +284,9 @@ export class Table {
    * orders): answers `truncated` when there were more, so the caller can refuse honestly.
    */
   async collect(request: Omit<PageRequest, 'limit' | 'cursor'>, max: number): Promise<{ items: Item[]; truncated: boolean }> {
+    // What is collected is sorted in memory and paged by offset cursors (offsetCursor,
+    // readOffsetCursor), which are synchronous: their keys are loaded here.
+    await this.#cursors.ready();
     const items: Item[] = [];
     let cursor: string | undefined;
     do {
