@@ -9,8 +9,8 @@ import { dirname } from 'node:path';
 // laptop. Users, groups and the enabled flag are kept (in a JSON file when one is given);
 // sign-in is not served: local tokens come from `npm run token`.
 //
-// Served: AdminCreateUser, AdminGetUser, AdminAddUserToGroup, AdminRemoveUserFromGroup,
-// AdminDisableUser, AdminEnableUser, AdminUserGlobalSignOut. Errors are Cognito's
+// Served: AdminCreateUser, AdminGetUser, AdminListGroupsForUser, AdminAddUserToGroup,
+// AdminRemoveUserFromGroup, AdminDisableUser, AdminEnableUser, AdminUserGlobalSignOut. Errors are Cognito's
 // (UsernameExistsException, UserNotFoundException, ResourceNotFoundException).
 
 export interface LocalCognitoUser {
@@ -98,6 +98,13 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       const user = userOf(input);
       const { Attributes, ...rest } = view(user);
       return { ...rest, UserAttributes: Attributes };
+    },
+    AdminListGroupsForUser(input) {
+      const user = userOf(input);
+      // One page: a CRM user is in one role group (Cognito pages at 60).
+      return {
+        Groups: user.groups.map((GroupName) => ({ GroupName, UserPoolId: options.userPoolId })),
+      };
     },
     AdminAddUserToGroup(input) {
       const user = userOf(input);
