@@ -16,6 +16,8 @@ import {
 } from '#infra/local/environment.ts';
 import { apiGatewayEvent, authorizerClaims } from '#infra/local/http-server.ts';
 import { freePort } from '#infra/local/ports.ts';
+import { ensureLocalSecret, startLocalSecretsManager, type LocalSecretsManager } from '#infra/local/secrets-manager.ts';
+import { secretNameOf } from '#infra/local/iam/arns.ts';
 import { allRoutes } from '#shared/families.ts';
 import { DynamoContactRepository } from '#shared/contacts/dynamodb.ts';
 import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
@@ -28,6 +30,7 @@ import { Table } from '#shared/platform/dynamodb/table.ts';
 import { OUTBOX_KIND, tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
 import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
 import {
+  RESOLVED_ACCOUNT,
   RESOLVED_SECRET,
   startBundle,
   synthesizedFunctions,
@@ -52,6 +55,7 @@ let dynamo: DynamoDbLocal;
 let table: Table;
 let endpoints: ServiceEndpoints;
 let cognito: LocalCognito;
+let secrets: LocalSecretsManager;
 let cfn: { url: string; server: Server; answers: Record<string, any>[] };
 let bus: { url: string; server: Server; entries: Record<string, any>[] };
 let adminClaims: Record<string, string>;
@@ -72,11 +76,21 @@ beforeAll(async () => {
   cfn = await responseUrlServer();
   bus = await recordingEventBridge(functionNamed('outbox-publisher').variables.EVENT_BUS_NAME!);
   cognito = await startLocalCognito({ userPoolId: functionNamed('user-directory-sync').variables.USER_POOL_ID! });
-  endpoints = { dynamodb: dynamo.endpoint, eventbridge: bus.url, cognito: cognito.endpoint };
+  // The cursor key secret, at the ARN the templates give.
+  secrets = await startLocalSecretsManager({ scope: { accountId: RESOLVED_ACCOUNT, region: config.region } });
+  const secretId = functionNamed('bootstrap').variables.CURSOR_SECRET_ID!;
+  await ensureLocalSecret({
+    endpoint: secrets.endpoint,
+    region: config.region,
+    name: secretNameOf(secretId),
+    value: RESOLVED_SECRET,
+  });
+  endpoints = { dynamodb: dynamo.endpoint, eventbridge: bus.url, cognito: cognito.endpoint, secretsmanager: secrets.endpoint };
 }, 180_000);
 
 afterAll(async () => {
   await cognito?.stop();
+  await secrets?.stop();
   for (const server of [cfn?.server, bus?.server]) await new Promise((r) => (server ? server.close(r) : r(undefined)));
   await dynamo?.stop();
   crm?.dispose();
@@ -171,7 +185,7 @@ function routeNamed(key: string): AnyRoute {
 let unique = 0;
 const next = () => `${Date.now().toString(36)}${unique++}`;
 
-/** A list whose key must check the cursor: a forged one is refused (422), which needs CURSOR_SECRET. */
+/** A list whose key must check the cursor: a forged one is refused (422), which needs the key (CURSOR_SECRET_ID). */
 const refusesForgedCursor = (p: Probe, key: string, params?: Record<string, string>, cursor = 'forged.cursor') =>
   p.expectHttp(key, 422, { query: { cursor }, ...(params ? { params } : {}) });
 
@@ -294,6 +308,38 @@ const customResourceEvent = (RequestType: 'Create' | 'Update' | 'Delete') =>
 
 /** Per non-HTTP function: real events, and the effect each must have. */
 const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
+  'cursor-key-rotation': async (p) => {
+    // Secrets Manager's four steps, as RotateSecret announces a new version first.
+    const { SecretsManagerClient, GetSecretValueCommand, PutSecretValueCommand } =
+      await import('@aws-sdk/client-secrets-manager');
+    const client = new SecretsManagerClient({
+      endpoint: secrets.endpoint,
+      region: config.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const SecretId = functionNamed('cursor-key-rotation').variables.CURSOR_SECRET_ID!;
+    const before = (await client.send(new GetSecretValueCommand({ SecretId }))).SecretString;
+    const token = `probe-${next()}`;
+    await client.send(
+      new PutSecretValueCommand({
+        SecretId,
+        ClientRequestToken: token,
+        SecretString: 'p'.repeat(64),
+        VersionStages: ['AWSPENDING'],
+      }),
+    );
+    // A pending version with a value: createSecret keeps it, finishSecret makes it current.
+    for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) {
+      await p.invoke({ SecretId, ClientRequestToken: token, Step });
+    }
+    const after = await client.send(new GetSecretValueCommand({ SecretId }));
+    const previous = await client.send(new GetSecretValueCommand({ SecretId, VersionStage: 'AWSPREVIOUS' }));
+    p.check(after.VersionId === token, `the new version is AWSCURRENT (${after.VersionId})`);
+    p.check(previous.SecretString === before, 'the old key is AWSPREVIOUS');
+    // Put the probes' key back, as the table client here signs with it.
+    await client.send(new PutSecretValueCommand({ SecretId, SecretString: RESOLVED_SECRET }));
+    client.destroy();
+  },
   bootstrap: async (p) => {
     for (const type of ['Create', 'Update', 'Delete'] as const) {
       const event = customResourceEvent(type);
@@ -409,8 +455,15 @@ describe('every synthesized bundle, with its template environment', () => {
     const probe = await runProbe(functionNamed('bootstrap'));
     expectHealthy(probe);
     expect(cfn.answers.map((a) => a.Status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
-    expect(cfn.answers[0]!.Data).toMatchObject({ first_admin: 'invited', pipeline: 'created' });
-    expect(cfn.answers[1]!.Data).toMatchObject({ first_admin: 'already_present', pipeline: 'already_present' });
+    expect(cfn.answers[0]!.Data).toMatchObject({ first_admin: 'invited', first_admin_sign_in: 'invited', pipeline: 'created' });
+    expect(cfn.answers[1]!.Data).toMatchObject({
+      first_admin: 'already_present',
+      first_admin_sign_in: 'ok',
+      pipeline: 'already_present',
+    });
+    // The first admin's Cognito user, made by the bootstrap itself, in the admin group.
+    const admin = cognito.users().find((u) => u.username === config.first_admin.email);
+    expect(admin?.groups).toEqual(['admin']);
     expect(cfn.answers[2]!.Data).toEqual({});
     const adminId = await new DynamoUserRepository(table).findIdByEmail(config.first_admin.email);
     expect(adminId).toBeDefined();
@@ -448,6 +501,10 @@ describe('every synthesized bundle, with its template environment', () => {
       expectHealthy(await runProbe(functionNamed(name)));
     });
   }
+
+  it('cursor-key-rotation: runs the four rotation steps on the secret the stateful template names', async () => {
+    expectHealthy(await runProbe(functionNamed('cursor-key-rotation')));
+  });
 });
 
 /**
@@ -478,7 +535,15 @@ describe('dropping any one variable a function declares', () => {
     }
   });
 
-  for (const spec of ['bootstrap', ...HTTP_ORDER, 'outbox-publisher', 'contact-status', 'user-directory-sync', 'redrive']) {
+  for (const spec of [
+    'bootstrap',
+    ...HTTP_ORDER,
+    'outbox-publisher',
+    'contact-status',
+    'user-directory-sync',
+    'redrive',
+    'cursor-key-rotation',
+  ]) {
     it(`${spec}: fails clearly without each of its required variables`, async () => {
       const fn = functionNamed(spec);
       const required = requiredVariables(fn.spec);
