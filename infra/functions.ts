@@ -32,7 +32,7 @@ export type UserPoolAction =
   | 'cognito-idp:AdminUserGlobalSignOut';
 
 /** Values of the deployment config a function reads from its environment. */
-export type ConfigVariable = 'accountDefaults' | 'corsAllowOrigins' | 'firstAdmin' | 'defaultPipeline';
+export type ConfigVariable = 'accountDefaults' | 'corsAllowOrigins' | 'firstAdmin' | 'defaultPipeline' | 'adminMfaRequired';
 
 /**
  * What a function may touch. Each need is one or more environment variables and the IAM
@@ -79,20 +79,27 @@ export const DEFAULT_ROUTE_FAMILY = 'platform';
 
 export const httpFamilies: readonly string[] = [...new Set(allRoutes.map((route) => route.family))].sort();
 
-// Every HTTP function answers CORS itself (API Gateway only answers the preflight).
-const CRUD: FunctionNeeds = { table: 'readWrite', cursorSecret: 'read', config: ['corsAllowOrigins'] };
+// Every HTTP function answers CORS itself (API Gateway only answers the preflight). Every one
+// that resolves a caller may check an admin's MFA in Cognito (config auth.admin_mfa_required).
+const MFA_CHECK: Pick<FunctionNeeds, 'userPool'> = { userPool: ['cognito-idp:AdminGetUser'] };
+const CRUD: FunctionNeeds = {
+  table: 'readWrite',
+  cursorSecret: 'read',
+  ...MFA_CHECK,
+  config: ['corsAllowOrigins', 'adminMfaRequired'],
+};
 
 /** Per family; a family missing here fails synth, so a new one is given its needs on purpose. */
 const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   // Public routes only (/health, /openapi.json, $default): no table, no key.
   platform: { config: ['corsAllowOrigins'] },
   // GETs only; Table.page still signs the next cursor of a full page, which search drops.
-  search: { table: 'read', cursorSecret: 'read', config: ['corsAllowOrigins'] },
+  search: { table: 'read', cursorSecret: 'read', ...MFA_CHECK, config: ['corsAllowOrigins', 'adminMfaRequired'] },
   // The account's defaults: identity shows them; a new deal (also one converted from a lead)
   // takes their currency.
-  identity: { ...CRUD, config: ['corsAllowOrigins', 'accountDefaults'] },
-  deals: { ...CRUD, config: ['corsAllowOrigins', 'accountDefaults'] },
-  leads: { ...CRUD, config: ['corsAllowOrigins', 'accountDefaults'] },
+  identity: { ...CRUD, config: ['corsAllowOrigins', 'adminMfaRequired', 'accountDefaults'] },
+  deals: { ...CRUD, config: ['corsAllowOrigins', 'adminMfaRequired', 'accountDefaults'] },
+  leads: { ...CRUD, config: ['corsAllowOrigins', 'adminMfaRequired', 'accountDefaults'] },
   contacts: CRUD,
   'custom-fields': CRUD,
   notes: CRUD,
@@ -298,6 +305,10 @@ const CONFIG_VARIABLES: Readonly<Record<ConfigVariable, DeclaredVariable>> = {
   defaultPipeline: {
     name: RUNTIME_ENV.defaultPipeline,
     value: (values) => JSON.stringify(values.config.default_pipeline),
+  },
+  adminMfaRequired: {
+    name: RUNTIME_ENV.adminMfaRequired,
+    value: (values) => String(values.config.auth.admin_mfa_required),
   },
 };
 

@@ -155,8 +155,14 @@ export const crmConfigSchema = z.strictObject({
         .describe(
           'Each refresh gives a new refresh token and invalidates the old one (after a 10 s grace period); clients refresh with GetTokensFromRefreshToken',
         ),
+      admin_mfa_required: z
+        .boolean()
+        .default(true)
+        .describe(
+          'The API refuses admins (403 user.mfa_required) until they have activated an authenticator app (TOTP) in Cognito, after which Cognito asks for it at every sign-in; managers and users may still choose MFA',
+        ),
     })
-    .default({ refresh_token_validity_days: 7, refresh_token_rotation: true }),
+    .default({ refresh_token_validity_days: 7, refresh_token_rotation: true, admin_mfa_required: true }),
   default_pipeline: pipelineConfigSchema,
   reminders: z.strictObject({
     task_presets: z.array(z.enum(REMINDER_PRESET_NAMES as [string, ...string[]])).min(1),

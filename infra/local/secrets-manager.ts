@@ -145,9 +145,7 @@ export async function startLocalSecretsManager(options: LocalSecretsManagerOptio
       const secret = secretOf(input);
       const stage = typeof input.VersionStage === 'string' ? input.VersionStage : undefined;
       const versionId = typeof input.VersionId === 'string' ? input.VersionId : undefined;
-      const found = versionId
-        ? ([versionId, secret.versions[versionId]] as const)
-        : versionWith(secret, stage ?? CURRENT);
+      const found = versionId ? ([versionId, secret.versions[versionId]] as const) : versionWith(secret, stage ?? CURRENT);
       const version = found?.[1];
       if (!found || !version || version.value === undefined || (stage && !version.stages.includes(stage))) {
         throw new SecretsManagerError(
@@ -209,7 +207,8 @@ export async function startLocalSecretsManager(options: LocalSecretsManagerOptio
       const removeFrom = typeof input.RemoveFromVersionId === 'string' ? input.RemoveFromVersionId : undefined;
       const holder = versionWith(secret, stage)?.[0];
       if (moveTo) {
-        if (!secret.versions[moveTo]) throw new SecretsManagerError('InvalidParameterException', `Version ${moveTo} does not exist.`);
+        if (!secret.versions[moveTo])
+          throw new SecretsManagerError('InvalidParameterException', `Version ${moveTo} does not exist.`);
         // AWS refuses to take a label off a version the caller did not name.
         if (holder && holder !== moveTo && holder !== removeFrom) {
           throw new SecretsManagerError(
@@ -229,7 +228,10 @@ export async function startLocalSecretsManager(options: LocalSecretsManagerOptio
       if (!options.rotate) throw new SecretsManagerError('InvalidRequestException', 'No rotation Lambda is configured locally.');
       const pending = versionWith(secret, PENDING);
       if (pending && !pending[1].stages.includes(CURRENT)) {
-        throw new SecretsManagerError('InvalidRequestException', 'A previous rotation isn’t complete. That rotation will be reattempted.');
+        throw new SecretsManagerError(
+          'InvalidRequestException',
+          'A previous rotation isn’t complete. That rotation will be reattempted.',
+        );
       }
       const token = String(input.ClientRequestToken ?? randomUUID());
       // The service announces the new version (AWSPENDING, no value) before the first step.

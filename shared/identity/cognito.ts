@@ -10,9 +10,11 @@ import {
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { AdminSignInDirectory, AdminSignInRepair } from '#shared/bootstrap/ports.ts';
+import type { Clock } from '#shared/kernel/ports.ts';
 import type { Role } from '#shared/kernel/roles.ts';
 import type { User } from './domain.ts';
 import type { UserDirectory } from './ports.ts';
+import type { MfaStatus } from './principals.ts';
 
 // Cognito as the sign-in directory. Users sign in with their e-mail; the CRM user id rides
 // along as custom:user_id, so tokens name the CRM record directly. Cognito e-mails the
@@ -105,5 +107,43 @@ export class CognitoUserDirectory implements UserDirectory, AdminSignInDirectory
 
   async #addToGroup(email: string, role: Role): Promise<void> {
     await this.#client.send(new AdminAddUserToGroupCommand({ UserPoolId: this.#userPoolId, Username: email, GroupName: role }));
+  }
+}
+
+/** How long a container trusts what Cognito said about a user's MFA. */
+export const MFA_STATUS_TTL_MS = 60_000;
+
+/**
+ * MFA status from Cognito (AdminGetUser: TOTP in UserMFASettingList), cached per user for
+ * `ttlMs`, so an admin's requests cost one Cognito call a minute, not one each. An unknown
+ * user has no MFA.
+ */
+export class CognitoMfaStatus implements MfaStatus {
+  readonly #client: CognitoIdentityProviderClient;
+  readonly #userPoolId: string;
+  readonly #clock: Clock;
+  readonly #ttlMs: number;
+  readonly #cache = new Map<string, { at: number; mfa: boolean }>();
+
+  constructor(options: { client: CognitoIdentityProviderClient; userPoolId: string; clock: Clock; ttlMs?: number }) {
+    this.#client = options.client;
+    this.#userPoolId = options.userPoolId;
+    this.#clock = options.clock;
+    this.#ttlMs = options.ttlMs ?? MFA_STATUS_TTL_MS;
+  }
+
+  async hasMfa(email: string): Promise<boolean> {
+    const now = this.#clock.now().getTime();
+    const cached = this.#cache.get(email);
+    if (cached && now - cached.at < this.#ttlMs) return cached.mfa;
+    let mfa = false;
+    try {
+      const user = await this.#client.send(new AdminGetUserCommand({ UserPoolId: this.#userPoolId, Username: email }));
+      mfa = (user.UserMFASettingList ?? []).includes('SOFTWARE_TOKEN_MFA');
+    } catch (error) {
+      if ((error as Error).name !== 'UserNotFoundException') throw error;
+    }
+    this.#cache.set(email, { at: now, mfa });
+    return mfa;
   }
 }

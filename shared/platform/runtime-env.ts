@@ -12,6 +12,8 @@ export const RUNTIME_ENV = {
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   senderAddress: 'SENDER_ADDRESS',
   userPoolId: 'USER_POOL_ID',
+  /** "true" when admins must have activated MFA (TOTP) in Cognito to use the API (config auth.admin_mfa_required). */
+  adminMfaRequired: 'CRM_ADMIN_MFA_REQUIRED',
   /** JSON {name, email} of the admin the bootstrap invites on a fresh deployment. */
   firstAdmin: 'CRM_FIRST_ADMIN',
   /** JSON of the config's default_pipeline, which the bootstrap creates on a fresh deployment. */

@@ -21,7 +21,11 @@ export const TEST_CURSOR_SECRET = 'test-cursor-secret-0123456789';
  * What integration tests do in their own process: act as the record families' functions at
  * once (write records, run their use cases and adapters), so they get those functions' needs.
  */
-const IN_PROCESS_NEEDS: FunctionNeeds = { table: 'readWrite', cursorSecret: 'read', config: ['accountDefaults'] };
+const IN_PROCESS_NEEDS: FunctionNeeds = {
+  table: 'readWrite',
+  cursorSecret: 'read',
+  config: ['accountDefaults', 'adminMfaRequired'],
+};
 
 /** This test file's Secrets Manager stand-in, holding the cursor key (TEST_CURSOR_SECRET). */
 let secretsManager: LocalSecretsManager | undefined;

@@ -104,6 +104,11 @@ describe('day-one settings', () => {
     });
   });
 
+  it('takes admin_mfa_required as a boolean only', () => {
+    expect(() => parse((c) => (c.auth = { admin_mfa_required: 'yes' }))).toThrowError(/auth\.admin_mfa_required: /);
+    expect(parse((c) => (c.auth = { admin_mfa_required: false })).auth.admin_mfa_required).toBe(false);
+  });
+
   it('takes a refresh token lifetime of 1 day to 10 years', () => {
     expect(() => parse((c) => (c.auth = { refresh_token_validity_days: 0 }))).toThrowError(/auth\.refresh_token_validity_days: /);
     expect(() => parse((c) => (c.auth = { refresh_token_validity_days: 1.5 }))).toThrowError(
@@ -112,17 +117,18 @@ describe('day-one settings', () => {
     expect(parse((c) => (c.auth = { refresh_token_validity_days: 1 })).auth).toEqual({
       refresh_token_validity_days: 1,
       refresh_token_rotation: true,
+      admin_mfa_required: true,
     });
   });
 
-  it('defaults what an older config file lacks: any origin, 7-day refresh tokens with rotation, Cognito mail through SES', () => {
+  it('defaults what an older config file lacks: any origin, 7-day refresh tokens with rotation, MFA for admins, Cognito mail through SES', () => {
     const config = parse((c) => {
       delete c.api;
       delete c.auth;
       delete c.email.cognito_sends_with_ses;
     });
     expect(config.api).toEqual({ cors_allow_origins: ['*'] });
-    expect(config.auth).toEqual({ refresh_token_validity_days: 7, refresh_token_rotation: true });
+    expect(config.auth).toEqual({ refresh_token_validity_days: 7, refresh_token_rotation: true, admin_mfa_required: true });
     expect(config.email.cognito_sends_with_ses).toBe(true);
   });
 });

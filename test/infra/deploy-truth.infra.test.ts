@@ -46,7 +46,8 @@ import {
 // each variable a function declares is dropped in turn (in memory, from the parsed template)
 // and the function must fail, naming it: a variable missing in AWS is missing here.
 
-const config = shippedConfig();
+// As a production config would: admins must have MFA (the shipped laptop config turns it off).
+const config = { ...shippedConfig(), auth: { ...shippedConfig().auth, admin_mfa_required: true } };
 const STAGE = config.stage;
 
 let crm: SynthesizedCrmApp;
@@ -95,6 +96,25 @@ afterAll(async () => {
   await dynamo?.stop();
   crm?.dispose();
 });
+
+/** Activates (or removes) the first admin's TOTP in the local Cognito, as enrolling an app would. */
+async function setAdminMfa(enabled: boolean): Promise<void> {
+  const { AdminSetUserMFAPreferenceCommand, CognitoIdentityProviderClient } =
+    await import('@aws-sdk/client-cognito-identity-provider');
+  const client = new CognitoIdentityProviderClient({
+    endpoint: cognito.endpoint,
+    region: config.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await client.send(
+    new AdminSetUserMFAPreferenceCommand({
+      UserPoolId: cognito.userPoolId,
+      Username: config.first_admin.email,
+      SoftwareTokenMfaSettings: { Enabled: enabled },
+    }),
+  );
+  client.destroy();
+}
 
 function functionNamed(name: string): SynthesizedFunction {
   const fn = functions.find((f) => f.spec.name === name);
@@ -467,10 +487,25 @@ describe('every synthesized bundle, with its template environment', () => {
     expect(cfn.answers[2]!.Data).toEqual({});
     const adminId = await new DynamoUserRepository(table).findIdByEmail(config.first_admin.email);
     expect(adminId).toBeDefined();
+    // The first admin activates an authenticator app, as MFA for admins requires.
+    await setAdminMfa(true);
     const auth = DevAuth.ephemeral();
     adminClaims = authorizerClaims(
       await auth.verifier.verify(auth.token({ sub: adminId!, email: config.first_admin.email, role: 'admin' })),
     );
+  });
+
+  it('identity: refuses the first admin (403 user.mfa_required) while they have no MFA in Cognito', async () => {
+    await setAdminMfa(false);
+    const probe = new Probe(await startBundle(functionNamed('identity'), environmentOf(functionNamed('identity'))));
+    try {
+      const refused = await probe.http('GET /users/self');
+      expect([refused.status, refused.body?.code]).toEqual([403, 'user.mfa_required']);
+    } finally {
+      await probe.process.close();
+      await setAdminMfa(true);
+    }
+    expectHealthy(probe);
   });
 
   for (const family of HTTP_ORDER) {

@@ -385,6 +385,21 @@ describe('stateless stack: functions', () => {
     }
   });
 
+  it('lets every function that resolves a caller check an admin’s MFA in Cognito, as the config says', () => {
+    const callers = functionSpecs.filter((spec) => spec.kind === 'http' && spec.name !== 'platform');
+    expect(callers.length).toBe(httpFamilies.length - 1);
+    for (const spec of callers) {
+      const name = `crm-dev-${spec.name}`;
+      const variables = functionResource(name).Properties.Environment.Variables;
+      expect(variables.CRM_ADMIN_MFA_REQUIRED, name).toBe(String(shippedConfig().auth.admin_mfa_required));
+      expect(variables.USER_POOL_ID).toBeDefined();
+      const cognito = policyStatements(stateless, name).filter((st) => actionsOf([st]).some((a) => a.startsWith('cognito-idp:')));
+      expect(cognito.map((st) => st.Action)).toEqual(['cognito-idp:AdminGetUser']);
+      // The pool's ARN (a stateful output), nothing wider.
+      expect(JSON.stringify(cognito[0]!.Resource)).toMatch(/Fn::GetStackOutput.*UserPool/);
+    }
+  });
+
   it('gives the platform function (public routes only) no table, no cursor key, nothing but logs and X-Ray', () => {
     const fn = functionResource('crm-dev-platform');
     expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual([
