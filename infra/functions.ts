@@ -12,8 +12,11 @@ import { builtinRules } from '#infra/rules.ts';
 // variable or grant missing here is missing on a laptop too. HTTP families come from the
 // route contracts, so adding a route to a new family asks for its needs here.
 
-/** `ops`: invoked by an operator only (no event source). */
-export type FunctionKind = 'http' | 'stream' | 'event' | 'scheduled' | 'deploy' | 'ops';
+/**
+ * `ops`: invoked by an operator only (no event source). `rotation`: invoked by Secrets Manager
+ * on a secret's rotation schedule; it lives in the stateful stack, beside its secret.
+ */
+export type FunctionKind = 'http' | 'stream' | 'event' | 'scheduled' | 'deploy' | 'ops' | 'rotation';
 
 export type TableAccess = 'read' | 'readWrite';
 
@@ -21,6 +24,7 @@ export type TableAccess = 'read' | 'readWrite';
 export type UserPoolAction =
   | 'cognito-idp:AdminCreateUser'
   | 'cognito-idp:AdminGetUser'
+  | 'cognito-idp:AdminListGroupsForUser'
   | 'cognito-idp:AdminAddUserToGroup'
   | 'cognito-idp:AdminRemoveUserFromGroup'
   | 'cognito-idp:AdminDisableUser'
@@ -28,7 +32,7 @@ export type UserPoolAction =
   | 'cognito-idp:AdminUserGlobalSignOut';
 
 /** Values of the deployment config a function reads from its environment. */
-export type ConfigVariable = 'accountDefaults' | 'corsAllowOrigins' | 'firstAdmin' | 'defaultPipeline';
+export type ConfigVariable = 'accountDefaults' | 'corsAllowOrigins' | 'firstAdmin' | 'defaultPipeline' | 'adminMfaRequired';
 
 /**
  * What a function may touch. Each need is one or more environment variables and the IAM
@@ -38,14 +42,21 @@ export interface FunctionNeeds {
   /** TABLE_NAME, and item access to the table and each of its indexes (never Scan). */
   readonly table?: TableAccess;
   /**
-   * CURSOR_SECRET, the HMAC key of list cursors: any code that pages a list through
-   * `Table.page` signs a cursor once a page is full, even a cursor it keeps to itself.
+   * CURSOR_SECRET_ID, the ARN of the secret holding the HMAC key of list cursors, read at run
+   * time. `read`: secretsmanager:GetSecretValue on that secret only; any code that pages a list
+   * through `Table.page` signs a cursor once a page is full, even a cursor it keeps to itself.
+   * `rotate`: what Secrets Manager's rotation protocol takes on that secret (its rotation Lambda).
    */
-  readonly cursorSecret?: true;
+  readonly cursorSecret?: 'read' | 'rotate';
   /** EVENT_BUS_NAME, and events:PutEvents on the CRM bus. */
   readonly bus?: true;
   /** USER_POOL_ID, and these admin actions on the CRM's user pool only. */
   readonly userPool?: readonly UserPoolAction[];
+  /**
+   * USER_POOL_ID, and cognito-idp:AdminGetUser on the pool only when the config requires MFA
+   * of admins (auth.admin_mfa_required): the caller's MFA is checked then, and never otherwise.
+   */
+  readonly mfaCheck?: true;
   /** SCHEDULE_GROUP_NAME, create/delete of schedules in that group, and PassRole on the target role. */
   readonly scheduleGroup?: true;
   /** SES_CONFIGURATION_SET and SENDER_ADDRESS, and sending from that address through that set only. */
@@ -73,20 +84,27 @@ export const DEFAULT_ROUTE_FAMILY = 'platform';
 
 export const httpFamilies: readonly string[] = [...new Set(allRoutes.map((route) => route.family))].sort();
 
-// Every HTTP function answers CORS itself (API Gateway only answers the preflight).
-const CRUD: FunctionNeeds = { table: 'readWrite', cursorSecret: true, config: ['corsAllowOrigins'] };
+// Every HTTP function answers CORS itself (API Gateway only answers the preflight). Every one
+// that resolves a caller may check an admin's MFA in Cognito (config auth.admin_mfa_required).
+const MFA_CHECK: Pick<FunctionNeeds, 'mfaCheck'> = { mfaCheck: true };
+const CRUD: FunctionNeeds = {
+  table: 'readWrite',
+  cursorSecret: 'read',
+  ...MFA_CHECK,
+  config: ['corsAllowOrigins', 'adminMfaRequired'],
+};
 
 /** Per family; a family missing here fails synth, so a new one is given its needs on purpose. */
 const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   // Public routes only (/health, /openapi.json, $default): no table, no key.
   platform: { config: ['corsAllowOrigins'] },
   // GETs only; Table.page still signs the next cursor of a full page, which search drops.
-  search: { table: 'read', cursorSecret: true, config: ['corsAllowOrigins'] },
+  search: { table: 'read', cursorSecret: 'read', ...MFA_CHECK, config: ['corsAllowOrigins', 'adminMfaRequired'] },
   // The account's defaults: identity shows them; a new deal (also one converted from a lead)
   // takes their currency.
-  identity: { ...CRUD, config: ['corsAllowOrigins', 'accountDefaults'] },
-  deals: { ...CRUD, config: ['corsAllowOrigins', 'accountDefaults'] },
-  leads: { ...CRUD, config: ['corsAllowOrigins', 'accountDefaults'] },
+  identity: { ...CRUD, config: ['corsAllowOrigins', 'adminMfaRequired', 'accountDefaults'] },
+  deals: { ...CRUD, config: ['corsAllowOrigins', 'adminMfaRequired', 'accountDefaults'] },
+  leads: { ...CRUD, config: ['corsAllowOrigins', 'adminMfaRequired', 'accountDefaults'] },
   contacts: CRUD,
   'custom-fields': CRUD,
   notes: CRUD,
@@ -150,7 +168,7 @@ export const eventFunctions: readonly FunctionSpec[] = [
     timeoutSeconds: 30,
     // Reads the contact, its deals (paged: past 100 deals a cursor is signed) and their
     // stages; writes the contact and its contact.updated event.
-    needs: { table: 'readWrite', cursorSecret: true },
+    needs: { table: 'readWrite', cursorSecret: 'read' },
   },
 ];
 
@@ -168,8 +186,35 @@ export const bootstrapFunction: FunctionSpec = {
   description: 'CRM bootstrap after deploy: the first admin (and, later, the default pipeline)',
   timeoutSeconds: 60,
   // Writes users and the sales defaults; "is this list empty?" pages it (a cursor is signed
-  // once a list holds two entries).
-  needs: { table: 'readWrite', cursorSecret: true, config: ['firstAdmin', 'defaultPipeline'] },
+  // once a list holds two entries). Checks the first admin's Cognito user and repairs it
+  // (invites it if missing, enables it, puts it back in the admin group), so a lost invitation
+  // or a new user pool never locks the company out.
+  needs: {
+    table: 'readWrite',
+    cursorSecret: 'read',
+    userPool: [
+      'cognito-idp:AdminGetUser',
+      'cognito-idp:AdminCreateUser',
+      'cognito-idp:AdminListGroupsForUser',
+      'cognito-idp:AdminAddUserToGroup',
+      'cognito-idp:AdminEnableUser',
+    ],
+    config: ['firstAdmin', 'defaultPipeline'],
+  },
+};
+
+/**
+ * Rotates the cursor key every 30 days (Secrets Manager's schedule): a new random key becomes
+ * AWSCURRENT and the old one AWSPREVIOUS, still accepted until the next rotation.
+ */
+export const cursorKeyRotationFunction: FunctionSpec = {
+  name: 'cursor-key-rotation',
+  kind: 'rotation',
+  entry: 'functions/secrets/cursor-key-rotation.ts',
+  description: 'CRM cursor key rotation (Secrets Manager rotation Lambda)',
+  timeoutSeconds: 30,
+  memorySize: 256,
+  needs: { cursorSecret: 'rotate' },
 };
 
 /**
@@ -193,6 +238,7 @@ export const functionSpecs: readonly FunctionSpec[] = [
   ...eventFunctions,
   bootstrapFunction,
   redriveFunction,
+  cursorKeyRotationFunction,
 ];
 
 /** Fails synth early, naming the missing file, instead of an esbuild error deep in CDK. */
@@ -218,6 +264,7 @@ export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
  */
 export interface EnvironmentValues {
   readonly tableName: string;
+  /** The cursor key secret's ARN (never its value). */
   readonly cursorSecret: string;
   readonly eventBusName: string;
   readonly userPoolId: string;
@@ -264,6 +311,10 @@ const CONFIG_VARIABLES: Readonly<Record<ConfigVariable, DeclaredVariable>> = {
     name: RUNTIME_ENV.defaultPipeline,
     value: (values) => JSON.stringify(values.config.default_pipeline),
   },
+  adminMfaRequired: {
+    name: RUNTIME_ENV.adminMfaRequired,
+    value: (values) => String(values.config.auth.admin_mfa_required),
+  },
 };
 
 /** The variables of every function, whatever its needs. */
@@ -276,7 +327,7 @@ export function declaredVariables(spec: FunctionSpec): DeclaredVariable[] {
   if (needs.table) variables.push({ name: RUNTIME_ENV.tableName, value: (v) => v.tableName });
   if (needs.cursorSecret) variables.push({ name: RUNTIME_ENV.cursorSecret, value: (v) => v.cursorSecret });
   if (needs.bus) variables.push({ name: RUNTIME_ENV.eventBusName, value: (v) => v.eventBusName });
-  if (needs.userPool) variables.push({ name: RUNTIME_ENV.userPoolId, value: (v) => v.userPoolId });
+  if (needs.userPool || needs.mfaCheck) variables.push({ name: RUNTIME_ENV.userPoolId, value: (v) => v.userPoolId });
   if (needs.scheduleGroup) variables.push({ name: RUNTIME_ENV.scheduleGroupName, value: (v) => v.scheduleGroupName });
   if (needs.mailer) {
     variables.push(

@@ -157,7 +157,8 @@ export class MonitoringStack extends Stack {
       });
     }
 
-    const functions = crmFunctions([stateless]);
+    // Both stacks: the cursor key rotation function lives beside its secret.
+    const functions = crmFunctions([stateful, stateless]);
     for (const fn of functions) {
       const label = functionLabel(fn);
       // Errors >= 1 in 5 min: HTTP handlers turn every expected failure into a problem

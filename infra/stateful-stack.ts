@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
@@ -11,6 +12,8 @@ import { tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
 import { EVENT_SOURCE } from '#shared/kernel/events.ts';
 import { ROLES, type Role } from '#shared/kernel/roles.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
+import { CrmFunction } from '#infra/constructs/crm-function.ts';
+import { cursorKeyRotationFunction } from '#infra/functions.ts';
 import { acknowledge } from '#infra/nag.ts';
 
 // What holds data or identity: the table, the bus and its archive, the schedule group, the
@@ -20,6 +23,29 @@ import { acknowledge } from '#infra/nag.ts';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: CrmConfig;
+}
+
+/** Days between two rotations of the cursor key; a cursor stays valid across one rotation. */
+export const CURSOR_KEY_ROTATION_DAYS = 30;
+
+/** A refresh with rotation may reuse the old refresh token this long (a retried request). */
+export const REFRESH_TOKEN_ROTATION_GRACE = Duration.seconds(10);
+
+/**
+ * The invitation Cognito mails when an admin invites a user: the app's URL, the user name and
+ * the temporary password ({username} and {####} are Cognito's placeholders, both required).
+ */
+export function invitationMessage(config: Pick<CrmConfig, 'account' | 'app_url'>): { subject: string; body: string } {
+  const company = config.account.company_name;
+  return {
+    subject: `Your invitation to the ${company} CRM`,
+    body: [
+      `Hello,`,
+      `you are invited to the ${company} CRM: <a href="${config.app_url}">${config.app_url}</a>`,
+      `Sign in there with your e-mail address {username} and this temporary password: {####}`,
+      `It is valid for 3 days; you then choose your own password.`,
+    ].join('<br><br>'),
+  };
 }
 
 /** Cognito group precedence: the lowest number wins when a user is in several groups. */
@@ -37,6 +63,11 @@ export class StatefulStack extends Stack {
   readonly userPoolClient: cognito.UserPoolClient;
   readonly userPoolGroups: Record<Role, cognito.UserPoolGroup>;
   readonly cursorSecret: secretsmanager.Secret;
+  /** Rotates the cursor key on its schedule (beside the secret: cdk-nag SMG4 looks in this stack). */
+  readonly cursorKeyRotation: CrmFunction;
+  readonly cursorSecretRotation: secretsmanager.CfnRotationSchedule;
+  /** The sender's SES domain identity with Easy DKIM, when the config names a domain. */
+  readonly emailDomainIdentity: ses.EmailIdentity | undefined;
   readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -91,7 +122,42 @@ export class StatefulStack extends Stack {
       tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
     });
 
+    // The sender's domain, with Easy DKIM: SES mails the 3 CNAME records to publish (outputs).
+    const { email } = props.config;
+    this.emailDomainIdentity = email.domain
+      ? new ses.EmailIdentity(this, 'EmailDomainIdentity', {
+          identity: ses.Identity.domain(email.domain),
+          configurationSet: this.configurationSet,
+          dkimSigning: true,
+        })
+      : undefined;
+    if (this.emailDomainIdentity) {
+      this.emailDomainIdentity.dkimRecords.forEach((record, i) => {
+        new CfnOutput(this, `DkimRecord${i + 1}`, {
+          value: `${record.name} CNAME ${record.value}`,
+          description: `DNS record ${i + 1} of 3 that verifies ${email.domain} for SES (Easy DKIM)`,
+        });
+      });
+    }
+    // Cognito's mail through SES from the configured sender: no 50-a-day cap, the company's
+    // address, and an invitation that links to the app (Cognito's default sender may not
+    // customise it). The identity must be verified first (README "Deploying for real").
+    const invitation = invitationMessage(props.config);
+    const cognitoMail = email.cognito_sends_with_ses
+      ? {
+          email: cognito.UserPoolEmail.withSES({
+            fromEmail: email.sender_address,
+            ...(email.sender_name ? { fromName: email.sender_name } : {}),
+            configurationSetName: this.configurationSet.configurationSetName,
+            sesRegion: props.config.region,
+            ...(email.domain ? { sesVerifiedDomain: email.domain } : {}),
+          }),
+          userInvitation: { emailSubject: invitation.subject, emailBody: invitation.body },
+        }
+      : {};
+
     this.userPool = new cognito.UserPool(this, 'UserPool', {
+      ...cognitoMail,
       userPoolName: `${name}-users`,
       // Admins invite users (F7); nobody signs up on their own.
       selfSignUpEnabled: false,
@@ -164,19 +230,50 @@ export class StatefulStack extends Stack {
       enableTokenRevocation: true,
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
-      refreshTokenValidity: Duration.days(30),
+      refreshTokenValidity: Duration.days(props.config.auth.refresh_token_validity_days),
+      // Rotation: each refresh answers a new refresh token and retires the old one, so a stolen
+      // refresh token dies at the owner's next refresh. Clients then refresh with
+      // GetTokensFromRefreshToken (CDK leaves out ALLOW_REFRESH_TOKEN_AUTH).
+      ...(props.config.auth.refresh_token_rotation ? { refreshTokenRotationGracePeriod: REFRESH_TOKEN_ROTATION_GRACE } : {}),
     });
+    if (this.emailDomainIdentity && email.cognito_sends_with_ses) this.userPool.node.addDependency(this.emailDomainIdentity);
 
     this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
       secretName: `${name}/cursor-hmac-key`,
       description: 'HMAC key that signs the opaque list cursors of the CRM API',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
-    acknowledge(this.cursorSecret, {
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'Not rotated: no rotation function exists. The key only signs list cursors (no credential, no user data), and a cursor names positions inside partitions the server recomputes for the caller, so a leaked key cannot widen what anyone reads. Rotating by hand takes a new secret value plus a change to every function using it, since CloudFormation re-resolves the dynamic reference only when the function resource changes; cursors in flight then get 422 invalid_cursor.',
+    // Rotated by a function of the registry, in this stack beside the secret. No CDK
+    // RotationSchedule: it would grant the function secretsmanager:GetRandomPassword on "*";
+    // the function's own grants (infra/functions.ts) are all it gets.
+    this.cursorKeyRotation = new CrmFunction(this, 'CursorKeyRotationFunction', {
+      spec: cursorKeyRotationFunction,
+      stage,
+      logRetentionDays: props.config.log_retention_days,
+      resources: {
+        table: this.table,
+        bus: this.bus,
+        cursorSecret: this.cursorSecret,
+        userPool: this.userPool,
+        scheduleGroupName: this.scheduleGroupName,
+        configurationSet: this.configurationSet,
+        config: props.config,
+        corsAllowOrigins: props.config.api.cors_allow_origins,
+      },
     });
+    this.cursorKeyRotation.addPermission('SecretsManagerInvoke', {
+      principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),
+      sourceAccount: this.account,
+    });
+    this.cursorSecretRotation = new secretsmanager.CfnRotationSchedule(this, 'CursorSecretRotation', {
+      secretId: this.cursorSecret.secretArn,
+      rotationLambdaArn: this.cursorKeyRotation.functionArn,
+      rotationRules: { automaticallyAfterDays: CURSOR_KEY_ROTATION_DAYS },
+      // The first rotation comes on schedule, not at each template change.
+      rotateImmediatelyOnUpdate: false,
+    });
+    // The function's children include its invoke permission, which Secrets Manager needs first.
+    this.cursorSecretRotation.node.addDependency(this.cursorKeyRotation);
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       queueName: `${name}-dlq`,

@@ -35,8 +35,8 @@ export interface StatelessStackProps extends StackProps {
   readonly config: CrmConfig;
   readonly stateful: StatefulStack;
   /**
-   * Browser origins allowed by CORS. The API takes bearer tokens, never cookies, so "*" lets no
-   * other site act as a signed-in user; a deployment may still narrow it.
+   * Browser origins allowed by CORS; by default the config's `api.cors_allow_origins`. The API
+   * takes bearer tokens, never cookies, so "*" lets no other site act as a signed-in user.
    */
   readonly corsAllowOrigins?: readonly string[];
 }
@@ -69,7 +69,7 @@ export class StatelessStack extends Stack {
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     const { config, stateful } = props;
-    const origins = [...(props.corsAllowOrigins ?? ['*'])];
+    const origins = [...(props.corsAllowOrigins ?? config.api.cors_allow_origins)];
     const functionDefaults = { stage: config.stage, logRetentionDays: config.log_retention_days };
 
     // --- functions -------------------------------------------------------------------------
@@ -85,7 +85,8 @@ export class StatelessStack extends Stack {
       corsAllowOrigins: origins,
     };
     const all = new Map<string, CrmFunction>();
-    for (const spec of functionSpecs) {
+    // A rotation function lives beside its secret, in the stateful stack.
+    for (const spec of functionSpecs.filter((s) => s.kind !== 'rotation')) {
       all.set(spec.name, new CrmFunction(this, pascal(`${spec.name}-function`), { ...functionDefaults, spec, resources }));
     }
     this.functions = all;

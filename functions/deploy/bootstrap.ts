@@ -1,8 +1,10 @@
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { runtimeClock, runtimeIds } from '#shared/platform/runtime.ts';
 import { identityAdapters } from '#shared/identity/runtime.ts';
 import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
-import { bootstrapCompany } from '#shared/bootstrap/use-cases.ts';
+import { bootstrapCompany, repairFirstAdminSignIn } from '#shared/bootstrap/use-cases.ts';
+import { CognitoUserDirectory } from '#shared/identity/cognito.ts';
 import { seedSalesDefaults, type SalesDefaultsConfig } from '#shared/pipelines/sales-defaults.ts';
 import { pipelineAdapters } from '#shared/pipelines/runtime.ts';
 import { callContext } from '#shared/kernel/ports.ts';
@@ -12,7 +14,9 @@ import type { Principal } from '#shared/kernel/principal.ts';
 // itself (no provider framework, so no extra Lambda with a managed policy): invites the first
 // admin from the config when the company has none (the invitation goes out through
 // user.created → Cognito), and creates the default pipeline, reasons and sources when there
-// are none. Every step is idempotent.
+// are none. Then it checks the first admin's Cognito user itself and repairs it (invites it
+// if missing, enables it, restores its admin group; never touches its password), so a lost
+// invitation or a new user pool cannot lock the company out. Every step is idempotent.
 
 const SYSTEM: Principal = { user_id: 'system', email: '', role: 'admin', direct_reports: [] };
 
@@ -20,9 +24,14 @@ export async function bootstrap(): Promise<Record<string, string>> {
   const firstAdmin = JSON.parse(requireEnv(RUNTIME_ENV.firstAdmin)) as { name: string; email: string };
   const defaultPipeline = JSON.parse(requireEnv(RUNTIME_ENV.defaultPipeline)) as SalesDefaultsConfig['default_pipeline'];
   const call = callContext(SYSTEM, 'bootstrap', runtimeClock, runtimeIds);
+  const directory = new CognitoUserDirectory({
+    client: new CognitoIdentityProviderClient({}),
+    userPoolId: requireEnv(RUNTIME_ENV.userPoolId),
+  });
   const admin = await bootstrapCompany(identityAdapters(), call, { first_admin: firstAdmin });
+  const signIn = await repairFirstAdminSignIn({ users: identityAdapters().users, directory }, { first_admin: firstAdmin });
   const sales = await seedSalesDefaults(pipelineAdapters(), call, { default_pipeline: defaultPipeline });
-  return { ...admin, ...sales };
+  return { ...admin, ...signIn, ...sales };
 }
 
 export const handler = async (event: CloudFormationCustomResourceEvent): Promise<void> => {

@@ -94,10 +94,75 @@ export const crmConfigSchema = z.strictObject({
     time_format: z.enum(['12h', '24h']),
     logo_url: z.url({ protocol: /^https$/ }).optional(),
   }),
-  email: z.strictObject({
-    sender_address: z.email(),
-    sender_name: z.string().min(1).max(100).optional(),
-  }),
+  /** The app users open: Cognito's invitation links to it. */
+  app_url: z
+    .url({ protocol: /^https?$/ })
+    .describe("The CRM app's URL, which the invitation e-mail links to (e.g. https://crm.example.com)"),
+  email: z
+    .strictObject({
+      sender_address: z
+        .email()
+        .describe('Sends every e-mail (Cognito invitations, reminders); verified in SES (README "Deploying for real")'),
+      sender_name: z.string().min(1).max(100).optional(),
+      domain: z
+        .string()
+        .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lowercase domain such as "example.com"')
+        .optional()
+        .describe(
+          "The sender's domain: when set, the stack creates its SES domain identity with Easy DKIM (publish the 3 CNAME records it outputs); when not, the sender address must be verified in SES by hand",
+        ),
+      cognito_sends_with_ses: z
+        .boolean()
+        .default(true)
+        .describe(
+          "Cognito sends its mail (invitations with the app's URL, password resets) through SES from sender_address. The identity must be verified before a deploy with true succeeds; false uses Cognito's default sender (no-reply@verificationemail.com, 50 mails a day, Cognito's own invitation text)",
+        ),
+    })
+    .refine((email) => !email.domain || email.sender_address.toLowerCase().endsWith(`@${email.domain}`), {
+      path: ['sender_address'],
+      message: 'must be an address of email.domain',
+    }),
+  /** The HTTP API. */
+  api: z
+    .strictObject({
+      cors_allow_origins: z
+        .array(
+          z.union([
+            z.literal('*'),
+            z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin such as "https://crm.example.com" (no path, no trailing slash)'),
+          ]),
+        )
+        .min(1)
+        .default(['*'])
+        .describe(
+          'Browser origins allowed by CORS; "*" (the default) is safe for an API that takes bearer tokens and no cookies',
+        ),
+    })
+    .default({ cors_allow_origins: ['*'] }),
+  /** Sign-in tokens (the Cognito app client). */
+  auth: z
+    .strictObject({
+      refresh_token_validity_days: z
+        .number()
+        .int()
+        .min(1)
+        .max(3650)
+        .default(7)
+        .describe('How long a refresh token lets a client get new tokens without signing in again, in days'),
+      refresh_token_rotation: z
+        .boolean()
+        .default(true)
+        .describe(
+          'Each refresh gives a new refresh token and invalidates the old one (after a 10 s grace period); clients refresh with GetTokensFromRefreshToken',
+        ),
+      admin_mfa_required: z
+        .boolean()
+        .default(true)
+        .describe(
+          'The API refuses admins (403 user.mfa_required) until they have activated an authenticator app (TOTP) in Cognito, after which Cognito asks for it at every sign-in; managers and users may still choose MFA',
+        ),
+    })
+    .default({ refresh_token_validity_days: 7, refresh_token_rotation: true, admin_mfa_required: true }),
   default_pipeline: pipelineConfigSchema,
   reminders: z.strictObject({
     task_presets: z.array(z.enum(REMINDER_PRESET_NAMES as [string, ...string[]])).min(1),

@@ -167,12 +167,15 @@ export class CrmFunction extends lambda.Function {
   /** The grants of each need; their variables are already set (functionEnvironment). */
   #grantNeeds(needs: FunctionNeeds, resources: CrmResources): void {
     if (needs.table) this.#grantTable(resources.table, needs.table);
-    // cursorSecret: a CloudFormation dynamic reference, resolved at deploy time, so the
-    // function needs no secretsmanager:GetSecretValue and makes no call at cold start. The
-    // price: the value shows in the function's configuration to whoever may read it
-    // (lambda:GetFunctionConfiguration), and a new key takes a redeploy.
+    // cursorSecret: the function reads the key at run time (CURSOR_SECRET_ID is the ARN, not
+    // the value), so the value never shows in its configuration and a rotation needs no deploy.
+    if (needs.cursorSecret) this.#grantCursorSecret(resources.cursorSecret, needs.cursorSecret);
     if (needs.bus) resources.bus.grantPutEventsTo(this);
-    if (needs.userPool && needs.userPool.length > 0) resources.userPool.grant(this, ...needs.userPool);
+    const poolActions = [
+      ...(needs.userPool ?? []),
+      ...(needs.mfaCheck && resources.config.auth.admin_mfa_required ? ['cognito-idp:AdminGetUser'] : []),
+    ];
+    if (poolActions.length > 0) resources.userPool.grant(this, ...new Set(poolActions));
     if (needs.scheduleGroup) {
       if (!resources.schedulerTargetRole) {
         throw new Error(`function "${this.spec.name}" needs the schedule group, but no scheduler target role was given`);
@@ -180,6 +183,24 @@ export class CrmFunction extends lambda.Function {
       this.#grantScheduleGroup(resources.scheduleGroupName, resources.schedulerTargetRole);
     }
     if (needs.mailer) this.#grantMailer(resources.configurationSet, resources.config.email.sender_address);
+  }
+
+  /**
+   * `read`: GetSecretValue on the one secret (AWSCURRENT and AWSPREVIOUS alike). `rotate`: the
+   * calls of Secrets Manager's rotation protocol on it, and no GetRandomPassword (the rotation
+   * makes its key with node:crypto), so nothing on `*`.
+   */
+  #grantCursorSecret(secret: secretsmanager.ISecret, access: 'read' | 'rotate'): void {
+    const actions =
+      access === 'read'
+        ? ['secretsmanager:GetSecretValue']
+        : [
+            'secretsmanager:DescribeSecret',
+            'secretsmanager:GetSecretValue',
+            'secretsmanager:PutSecretValue',
+            'secretsmanager:UpdateSecretVersionStage',
+          ];
+    this.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [secret.secretArn] }));
   }
 
   /** Item-level access to the table and to each index of the table spec, named one by one (no ".../index/*"), without Scan. */
@@ -245,7 +266,7 @@ function environmentValues(resources: CrmResources, logLevel: LogLevel): Environ
       return resources.table.tableName;
     },
     get cursorSecret() {
-      return resources.cursorSecret.secretValue.unsafeUnwrap();
+      return resources.cursorSecret.secretArn;
     },
     get eventBusName() {
       return resources.bus.eventBusName;

@@ -7,13 +7,13 @@ import sesLocalModule from 'aws-ses-v2-local';
 import { outboxStreamFilter } from '#shared/platform/dynamodb/table-spec.ts';
 import { allRoutes } from '#shared/families.ts';
 import type { CrmConfig } from '../config/schema.ts';
-import { DEFAULT_ROUTE_FAMILY, functionSpecs, outboxPublisher } from '../functions.ts';
+import { cursorKeyRotationFunction, DEFAULT_ROUTE_FAMILY, functionSpecs, outboxPublisher } from '../functions.ts';
 import { busRules } from '../rules.ts';
 import { startLocalCognito, type LocalCognito } from './cognito.ts';
 import { DevAuth, LOCAL_USER_POOL_ID } from './dev-auth.ts';
 import {
+  cursorSecretName,
   LOCAL_ACCOUNT_ID,
-  LOCAL_CURSOR_SECRET,
   localEnvironmentValues,
   localFunctionEnvironment,
   localFunctionName,
@@ -33,6 +33,7 @@ import { freePort } from './ports.ts';
 import { synthesizedTemplates, templateResourceNames, type TemplateResourceNames } from './synthesized-app.ts';
 import { writeLocalEndpoints } from './endpoints.ts';
 import { startLocalSqs, type LocalSqs } from './sqs.ts';
+import { ensureLocalSecret, startLocalSecretsManager, type LocalSecretsManager } from './secrets-manager.ts';
 import { startLocalScheduler, type LocalScheduler } from './scheduler.ts';
 import { StreamPoller } from './stream-poller.ts';
 
@@ -97,6 +98,8 @@ export interface LocalCloud {
   cognito: LocalCognito;
   /** The SQS stand-in holding the on-failure queues. */
   sqs: LocalSqs;
+  /** The Secrets Manager stand-in holding the cursor key (RotateSecret runs the rotation function). */
+  secretsManager: LocalSecretsManager;
   /** The registry's functions, each in its own worker. */
   functions: LocalFunctions;
   tableCreated: boolean;
@@ -206,6 +209,22 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stops.push(() => scheduler.stop());
 
+    // The cursor key, kept with the local data so that cursors survive a restart.
+    const secretsManager = await startLocalSecretsManager({
+      scope: { accountId: LOCAL_ACCOUNT_ID, region: options.config.region },
+      ...(dataDir ? { file: join(dataDir, 'secrets-manager.json') } : {}),
+      rotate: async (event) => {
+        await functions.get(cursorKeyRotationFunction.name).invoke(event);
+      },
+    });
+    stops.push(() => secretsManager.stop());
+    await ensureLocalSecret({
+      endpoint: secretsManager.endpoint,
+      region: options.config.region,
+      name: cursorSecretName(options.config),
+      description: 'HMAC key that signs the opaque list cursors of the CRM API (local)',
+    });
+
     const upstreams: ServiceEndpoints = {
       dynamodb: dynamo.endpoint,
       eventbridge: busServer.endpoint,
@@ -213,6 +232,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       scheduler: scheduler.endpoint,
       cognito: cognito.endpoint,
       sqs: sqs.endpoint,
+      secretsmanager: secretsManager.endpoint,
     };
     // Functions (and this process, with the admin key) reach every service through its gate.
     const gates: LocalGates = await startLocalGates({
@@ -233,7 +253,6 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     stops.push(async () => queueSender.destroy());
     const values = localEnvironmentValues(options.config, {
       ...names,
-      cursorSecret: process.env.CURSOR_SECRET ?? LOCAL_CURSOR_SECRET,
       logLevel: options.functionSettings?.logLevel ?? 'WARN',
     });
     // Functions: each with exactly its registry environment, in its own sandbox.
@@ -313,6 +332,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       scheduler,
       cognito,
       sqs,
+      secretsManager,
       functions,
       tableCreated: table.created,
       stop,

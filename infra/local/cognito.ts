@@ -9,8 +9,10 @@ import { dirname } from 'node:path';
 // laptop. Users, groups and the enabled flag are kept (in a JSON file when one is given);
 // sign-in is not served: local tokens come from `npm run token`.
 //
-// Served: AdminCreateUser, AdminGetUser, AdminAddUserToGroup, AdminRemoveUserFromGroup,
-// AdminDisableUser, AdminEnableUser, AdminUserGlobalSignOut. Errors are Cognito's
+// Served: AdminCreateUser, AdminGetUser, AdminListGroupsForUser, AdminAddUserToGroup,
+// AdminRemoveUserFromGroup, AdminDisableUser, AdminEnableUser, AdminUserGlobalSignOut, and
+// AdminSetUserMFAPreference (TOTP on or off; no authenticator is modelled, so a test or the
+// operator activates a user's TOTP with it as the user would by enrolling an app). Errors are Cognito's
 // (UsernameExistsException, UserNotFoundException, ResourceNotFoundException).
 
 export interface LocalCognitoUser {
@@ -19,6 +21,8 @@ export interface LocalCognitoUser {
   groups: string[];
   enabled: boolean;
   createdAt: string;
+  /** Activated MFA methods (Cognito's UserMFASettingList: "SOFTWARE_TOKEN_MFA" for TOTP). */
+  mfa?: string[];
 }
 
 export interface LocalCognitoCall {
@@ -97,7 +101,28 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     AdminGetUser(input) {
       const user = userOf(input);
       const { Attributes, ...rest } = view(user);
-      return { ...rest, UserAttributes: Attributes };
+      const mfa = user.mfa ?? [];
+      return {
+        ...rest,
+        UserAttributes: Attributes,
+        ...(mfa.length ? { UserMFASettingList: mfa, PreferredMfaSetting: mfa[0] } : {}),
+      };
+    },
+    AdminSetUserMFAPreference(input) {
+      const user = userOf(input);
+      const totp = input.SoftwareTokenMfaSettings as { Enabled?: boolean } | undefined;
+      if (totp?.Enabled !== undefined) {
+        const others = (user.mfa ?? []).filter((m) => m !== 'SOFTWARE_TOKEN_MFA');
+        user.mfa = totp.Enabled ? ['SOFTWARE_TOKEN_MFA', ...others] : others;
+      }
+      return {};
+    },
+    AdminListGroupsForUser(input) {
+      const user = userOf(input);
+      // One page: a CRM user is in one role group (Cognito pages at 60).
+      return {
+        Groups: user.groups.map((GroupName) => ({ GroupName, UserPoolId: options.userPoolId })),
+      };
     },
     AdminAddUserToGroup(input) {
       const user = userOf(input);

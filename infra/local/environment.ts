@@ -9,6 +9,7 @@ import {
   type LogLevel,
 } from '../functions.ts';
 import { LOCAL_USER_POOL_ID } from './dev-auth.ts';
+import { secretArn } from './iam/arns.ts';
 import { functionAccessKeyId, LOCAL_ADMIN_ACCESS_KEY_ID } from './iam/gate.ts';
 
 // A function's environment on a laptop: what CDK gives it in AWS (functionEnvironment, from
@@ -23,8 +24,16 @@ import { functionAccessKeyId, LOCAL_ADMIN_ACCESS_KEY_ID } from './iam/gate.ts';
  */
 const UNSYNTHESIZED_NAME = 'crm';
 export const LOCAL_ACCOUNT_ID = '000000000000';
-/** Not a secret: signs the cursors of a local table only. $CURSOR_SECRET replaces it. */
-export const LOCAL_CURSOR_SECRET = 'local-cursor-secret-not-for-production';
+
+/** The cursor key secret's name, as the stateful stack names it. */
+export function cursorSecretName(config: Pick<CrmConfig, 'stage'>): string {
+  return `crm-${config.stage}/cursor-hmac-key`;
+}
+
+/** The local cursor key secret's ARN (the local Secrets Manager serves it; infra/local/iam/arns.ts). */
+export function localCursorSecretArn(config: Pick<CrmConfig, 'stage' | 'region'>): string {
+  return secretArn({ accountId: LOCAL_ACCOUNT_ID, region: config.region }, cursorSecretName(config));
+}
 
 /** Where each AWS service the functions call answers on the laptop (the SDK's AWS_ENDPOINT_URL_<SERVICE>). */
 export interface ServiceEndpoints {
@@ -34,6 +43,7 @@ export interface ServiceEndpoints {
   readonly scheduler?: string;
   readonly cognito?: string;
   readonly sqs?: string;
+  readonly secretsmanager?: string;
 }
 
 /** Settings of a developer's machine, not of the deployment: how loud, how strict. */
@@ -58,17 +68,18 @@ export interface LocalResourceNames {
  */
 export function localEnvironmentValues(
   config: CrmConfig,
+  /** `cursorSecret`: the ARN of the cursor key secret (default: the local cloud's). */
   options: Partial<LocalResourceNames> & { cursorSecret?: string; logLevel?: LogLevel } = {},
 ): EnvironmentValues {
   return {
     tableName: options.tableName ?? UNSYNTHESIZED_NAME,
-    cursorSecret: options.cursorSecret ?? LOCAL_CURSOR_SECRET,
+    cursorSecret: options.cursorSecret ?? localCursorSecretArn(config),
     eventBusName: options.eventBusName ?? UNSYNTHESIZED_NAME,
     userPoolId: LOCAL_USER_POOL_ID,
     scheduleGroupName: options.scheduleGroupName ?? UNSYNTHESIZED_NAME,
     sesConfigurationSet: options.sesConfigurationSet ?? UNSYNTHESIZED_NAME,
     senderAddress: config.email.sender_address,
-    corsAllowOrigins: '*',
+    corsAllowOrigins: config.api.cors_allow_origins.join(','),
     config,
     logLevel: options.logLevel ?? 'WARN',
   };
@@ -111,6 +122,7 @@ export function endpointVariables(endpoints: ServiceEndpoints): Record<string, s
     ['AWS_ENDPOINT_URL_SCHEDULER', endpoints.scheduler],
     ['AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER', endpoints.cognito],
     ['AWS_ENDPOINT_URL_SQS', endpoints.sqs],
+    ['AWS_ENDPOINT_URL_SECRETS_MANAGER', endpoints.secretsmanager],
   ];
   return Object.fromEntries(entries.filter((e): e is [string, string] => e[1] !== undefined));
 }
@@ -167,7 +179,7 @@ export function operatorEnvironment(options: {
     entry: '',
     description: 'local seed and tests',
     timeoutSeconds: 0,
-    needs: options.needs ?? { table: 'readWrite', cursorSecret: true },
+    needs: options.needs ?? { table: 'readWrite', cursorSecret: 'read' },
   };
   const variables = Object.entries(functionEnvironment(operator, options.values)).filter(
     ([name]) => !BASE_VARIABLE_NAMES.includes(name),

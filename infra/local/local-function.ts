@@ -86,6 +86,13 @@ export class LocalFunction {
     });
   }
 
+  /** Ends the sandbox as Lambda ends an idle one: the next invocation starts cold, its module caches empty. */
+  async recycle(): Promise<void> {
+    const sandbox = this.#sandbox;
+    this.#sandbox = undefined;
+    if (sandbox) await this.#end(sandbox, new Error(`${this.functionName} was recycled`));
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     const sandbox = this.#sandbox;

@@ -189,6 +189,9 @@ export class DynamoContactRepository extends ListedRepository<ContactListQuery, 
     // the back-references of leads converted into it.
     const key = contactKey(contact.id);
     const children = (await this.table.partition(key.pk)).filter((i) => i.sk !== key.sk);
+    // A person joining meanwhile may create the people count after that read: removed anyway.
+    const people = organizationPeopleKey(contact.id);
+    if (contact.is_organization && !children.some((i) => i.sk === people.sk)) children.push(people);
     const own: WriteOp[] = [
       versionedDelete(CONTACT, contact),
       ...peopleCountOps([{ from: contact.contact_id, to: null }]),

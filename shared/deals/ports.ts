@@ -56,8 +56,8 @@ export interface DealRepository {
   list(query: DealListQuery, page: { limit: number; cursor?: string | undefined }): Promise<Page<Deal>>;
   /** Up to `max` matching deals, for orders no index serves. */
   collect(query: DealListQuery, max: number): Promise<{ items: Deal[]; truncated: boolean }>;
-  keysetCursor(shape: unknown, after: SortPosition): string;
-  readKeysetCursor(shape: unknown, cursor: string | undefined): SortPosition | null;
+  keysetCursor(shape: unknown, after: SortPosition): Promise<string>;
+  readKeysetCursor(shape: unknown, cursor: string | undefined): Promise<SortPosition | null>;
   stageChanges(dealId: string): Promise<StageChange[]>;
   associatedContacts(dealId: string): Promise<AssociatedContact[]>;
   /** Links a contact that exists and lies in `scope` (else 422 unknown_reference, alike). */

@@ -11,6 +11,12 @@ export const identityErrorCodes = /* @__PURE__ */ defineErrorCodes('identity', {
     description: 'The token is valid but no CRM user belongs to this login; an admin must invite you.',
   },
   'user.disabled': { status: 403, title: 'User disabled', description: 'Your CRM user is disabled; an admin can enable it.' },
+  'user.mfa_required': {
+    status: 403,
+    title: 'MFA required',
+    description:
+      'Admins must sign in with a second factor (the config requires it): activate an authenticator app (TOTP) for your login, then sign in again.',
+  },
   'user.email_taken': { status: 409, title: 'E-mail taken', description: 'Another user already has this e-mail address.' },
   'user.last_admin': {
     status: 409,

@@ -1,9 +1,11 @@
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { systemClock } from '#shared/kernel/ports.ts';
 import { crmTable } from '#shared/platform/runtime.ts';
 import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
 import type { Account } from './account.ts';
 import { DynamoAccountRepository, DynamoTeamRepository, DynamoUserRepository } from './dynamodb.ts';
-import { principalResolver } from './principals.ts';
+import { CognitoMfaStatus } from './cognito.ts';
+import { principalResolver, type MfaStatus } from './principals.ts';
 
 // Identity's wiring: built lazily once per container. Every authenticated HTTP function resolves
 // its caller through these (see shared/app.ts).
@@ -24,10 +26,26 @@ export function identityAdapters() {
       users,
       teams: new DynamoTeamRepository(crmTable()),
       account: new DynamoAccountRepository(crmTable()),
-      principals: principalResolver(users, systemClock),
+      principals: principalResolver(users, systemClock, undefined, { adminMfa }),
     };
   }
   return identity;
+}
+
+let mfaStatus: MfaStatus | undefined;
+
+/**
+ * The MFA check of admins, when the config requires it (CRM_ADMIN_MFA_REQUIRED): read on an
+ * admin's first request, so a function that serves no admin needs neither it nor USER_POOL_ID.
+ */
+function adminMfa(): MfaStatus | undefined {
+  if (requireEnv(RUNTIME_ENV.adminMfaRequired) !== 'true') return undefined;
+  mfaStatus ??= new CognitoMfaStatus({
+    client: new CognitoIdentityProviderClient({}),
+    userPoolId: requireEnv(RUNTIME_ENV.userPoolId),
+    clock: systemClock,
+  });
+  return mfaStatus;
 }
 
 /**

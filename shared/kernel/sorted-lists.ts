@@ -20,9 +20,9 @@ export interface SortableRepository<Q, T> {
   /** Up to `max` matching records, for orders no index serves (`truncated`: more match, or too many were read to find them). */
   collect(query: Q, max: number): Promise<{ items: T[]; truncated: boolean }>;
   /** A cursor for the place just after `after`, bound to `shape` (the query and order). */
-  keysetCursor(shape: unknown, after: SortPosition): string;
+  keysetCursor(shape: unknown, after: SortPosition): Promise<string>;
   /** The place a cursor names (null without one); ValidationError naming query.cursor for another query's cursor. */
-  readKeysetCursor(shape: unknown, cursor: string | undefined): SortPosition | null;
+  readKeysetCursor(shape: unknown, cursor: string | undefined): Promise<SortPosition | null>;
 }
 
 /** Lists sorted by a field no index orders hold at most this many matches in scope. */
@@ -53,7 +53,7 @@ export async function sortedPage<Q, T extends { id: string }>(
   if (request.sortBy === 'created_at') return repo.list(query, request.page);
   const max = request.max ?? MAX_SORTED_RECORDS;
   const shape = { query, sortBy: request.sortBy };
-  const after = repo.readKeysetCursor(shape, request.page.cursor);
+  const after = await repo.readKeysetCursor(shape, request.page.cursor);
   const { items, truncated } = await repo.collect(query, max);
   if (truncated) {
     throw ValidationError.field(
@@ -72,7 +72,7 @@ export async function sortedPage<Q, T extends { id: string }>(
   const more = from >= 0 && from + request.page.limit < keyed.length;
   return {
     items: page.map((k) => k.record),
-    next_cursor: more && last ? repo.keysetCursor(shape, { key: last.key, id: last.record.id }) : null,
+    next_cursor: more && last ? await repo.keysetCursor(shape, { key: last.key, id: last.record.id }) : null,
   };
 }
 

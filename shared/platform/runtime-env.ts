@@ -3,8 +3,8 @@
 export const RUNTIME_ENV = {
   tableName: 'TABLE_NAME',
   eventBusName: 'EVENT_BUS_NAME',
-  /** HMAC key of list cursors. */
-  cursorSecret: 'CURSOR_SECRET',
+  /** ARN of the Secrets Manager secret holding the HMAC key of list cursors (read at run time). */
+  cursorSecret: 'CURSOR_SECRET_ID',
   corsAllowOrigins: 'CORS_ALLOW_ORIGINS',
   /** JSON of the account defaults from the deployment config (company name, currency...). */
   accountDefaults: 'CRM_ACCOUNT_DEFAULTS',
@@ -12,6 +12,8 @@ export const RUNTIME_ENV = {
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   senderAddress: 'SENDER_ADDRESS',
   userPoolId: 'USER_POOL_ID',
+  /** "true" when admins must have activated MFA (TOTP) in Cognito to use the API (config auth.admin_mfa_required). */
+  adminMfaRequired: 'CRM_ADMIN_MFA_REQUIRED',
   /** JSON {name, email} of the admin the bootstrap invites on a fresh deployment. */
   firstAdmin: 'CRM_FIRST_ADMIN',
   /** JSON of the config's default_pipeline, which the bootstrap creates on a fresh deployment. */

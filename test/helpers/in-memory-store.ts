@@ -55,10 +55,10 @@ export function collected<T>(all: readonly T[], max: number): { items: T[]; trun
  * another query is refused (ValidationError naming query.cursor).
  */
 export class KeysetCursors {
-  keysetCursor(shape: unknown, after: SortPosition): string {
+  async keysetCursor(shape: unknown, after: SortPosition): Promise<string> {
     return JSON.stringify({ shape, after });
   }
-  readKeysetCursor(shape: unknown, cursor: string | undefined): SortPosition | null {
+  async readKeysetCursor(shape: unknown, cursor: string | undefined): Promise<SortPosition | null> {
     if (!cursor) return null;
     const parsed = JSON.parse(cursor) as { shape: unknown; after: SortPosition };
     if (JSON.stringify(parsed.shape) !== JSON.stringify(shape)) throw ValidationError.field('query.cursor', 'not this list');

@@ -3,7 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '#infra/config/load.ts';
 import { functionSpec, type FunctionNeeds, type FunctionSpec } from '#infra/functions.ts';
 import { ensureTable } from '#infra/local/dynamodb-local.ts';
-import { localEnvironmentValues, localFunctionEnvironment, RUNTIME_VARIABLE_NAMES } from '#infra/local/environment.ts';
+import {
+  cursorSecretName,
+  LOCAL_ACCOUNT_ID,
+  localEnvironmentValues,
+  localFunctionEnvironment,
+  RUNTIME_VARIABLE_NAMES,
+} from '#infra/local/environment.ts';
+import { ensureLocalSecret, startLocalSecretsManager, type LocalSecretsManager } from '#infra/local/secrets-manager.ts';
 import { Table, type RequestMeter } from '#shared/platform/dynamodb/table.ts';
 import { CursorCodec } from '#shared/platform/dynamodb/cursor.ts';
 import { dynamoDocumentClient } from '#shared/platform/dynamodb/client.ts';
@@ -14,7 +21,14 @@ export const TEST_CURSOR_SECRET = 'test-cursor-secret-0123456789';
  * What integration tests do in their own process: act as the record families' functions at
  * once (write records, run their use cases and adapters), so they get those functions' needs.
  */
-const IN_PROCESS_NEEDS: FunctionNeeds = { table: 'readWrite', cursorSecret: true, config: ['accountDefaults'] };
+const IN_PROCESS_NEEDS: FunctionNeeds = {
+  table: 'readWrite',
+  cursorSecret: 'read',
+  config: ['accountDefaults', 'adminMfaRequired'],
+};
+
+/** This test file's Secrets Manager stand-in, holding the cursor key (TEST_CURSOR_SECRET). */
+let secretsManager: LocalSecretsManager | undefined;
 
 /**
  * A fresh table for this test file in the shared DynamoDB Local, and this process's
@@ -33,10 +47,17 @@ export async function useTestTable(
   const spec: FunctionSpec = options.as
     ? functionSpec(options.as)
     : { name: 'test', kind: 'http', entry: '', description: 'integration tests', timeoutSeconds: 20, needs: IN_PROCESS_NEEDS };
+  secretsManager ??= await startLocalSecretsManager({ scope: { accountId: LOCAL_ACCOUNT_ID, region: config.region } });
+  const secret = await ensureLocalSecret({
+    endpoint: secretsManager.endpoint,
+    region: config.region,
+    name: cursorSecretName(config),
+    value: TEST_CURSOR_SECRET,
+  });
   const env = localFunctionEnvironment(spec, {
     config,
-    endpoints: { dynamodb: endpoint },
-    values: localEnvironmentValues(config, { tableName, cursorSecret: TEST_CURSOR_SECRET, logLevel: 'ERROR' }),
+    endpoints: { dynamodb: endpoint, secretsmanager: secretsManager.endpoint },
+    values: localEnvironmentValues(config, { tableName, cursorSecret: secret.arn, logLevel: 'ERROR' }),
     settings: { validateResponses: true },
   });
   for (const name of RUNTIME_VARIABLE_NAMES) delete process.env[name];

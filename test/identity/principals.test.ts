@@ -127,3 +127,41 @@ describe('principalResolver', () => {
     expect((await resolver.resolve(claim(MANAGER_2))).direct_reports).toEqual([testId(13), USER]);
   });
 });
+
+describe('principalResolver: MFA required for admins', () => {
+  /** What Cognito would say of each e-mail's TOTP, and who was asked. */
+  function mfaOf(enrolled: string[]) {
+    const asked: string[] = [];
+    return { asked, status: { hasMfa: async (email: string) => (asked.push(email), enrolled.includes(email)) } };
+  }
+  function withMfa(enrolled: string[], required = true) {
+    const { store } = setup();
+    const mfa = mfaOf(enrolled);
+    const resolver = principalResolver(new InMemoryUserRepository(store), new FixedClock('2031-03-04T09:00:00.000Z'), undefined, {
+      adminMfa: () => (required ? mfa.status : undefined),
+    });
+    return { resolver, asked: mfa.asked };
+  }
+
+  it('refuses an admin without MFA with 403 user.mfa_required, checking the record’s e-mail (not the token’s)', async () => {
+    const { resolver, asked } = withMfa([]);
+    const error = await rejection(resolver.resolve(claim(ADMIN)));
+    expect(error).toBeInstanceOf(ForbiddenError);
+    expect(error).toMatchObject({ code: 'user.mfa_required' });
+    expect(asked).toEqual(['admin@example.com']);
+  });
+
+  it('lets an admin with MFA through, and never asks about managers and users', async () => {
+    const { resolver, asked } = withMfa(['admin@example.com']);
+    expect((await resolver.resolve(claim(ADMIN))).role).toBe('admin');
+    expect((await resolver.resolve(claim(MANAGER, 'manager'))).role).toBe('manager');
+    expect((await resolver.resolve(claim(USER, 'user'))).role).toBe('user');
+    expect(asked).toEqual(['admin@example.com']);
+  });
+
+  it('asks nothing when the config does not require it', async () => {
+    const { resolver, asked } = withMfa([], false);
+    expect((await resolver.resolve(claim(ADMIN))).role).toBe('admin');
+    expect(asked).toEqual([]);
+  });
+});

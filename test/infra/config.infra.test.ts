@@ -67,6 +67,72 @@ describe('deployment config', () => {
   });
 });
 
+describe('day-one settings', () => {
+  const parse = (change: (config: Record<string, any>) => void) => {
+    const config = structuredClone(shippedConfig()) as any;
+    change(config);
+    return parseConfig(config, 'crm.config.json');
+  };
+
+  it("needs the app's URL (the invitation links to it), over http(s)", () => {
+    expect(() => parse((c) => delete c.app_url)).toThrowError(/crm\.config\.json: app_url: /);
+    expect(() => parse((c) => (c.app_url = 'ftp://crm.example.com'))).toThrowError(/app_url: /);
+    expect(parse((c) => (c.app_url = 'https://crm.acme.example')).app_url).toBe('https://crm.acme.example');
+  });
+
+  it("takes a sender domain only when the sender's address is on it", () => {
+    expect(() => parse((c) => (c.email = { sender_address: 'crm@other.example', domain: 'acme.example' }))).toThrowError(
+      /email\.sender_address: must be an address of email\.domain/,
+    );
+    expect(() => parse((c) => (c.email = { sender_address: 'crm@acme.example', domain: 'Acme Example' }))).toThrowError(
+      /email\.domain: /,
+    );
+    expect(parse((c) => (c.email = { sender_address: 'crm@acme.example', domain: 'acme.example' })).email).toEqual({
+      sender_address: 'crm@acme.example',
+      domain: 'acme.example',
+      cognito_sends_with_ses: true,
+    });
+  });
+
+  it('takes CORS origins as "*" or bare origins, naming a bad one', () => {
+    expect(() => parse((c) => (c.api = { cors_allow_origins: ['https://crm.acme.example/app'] }))).toThrowError(
+      /api\.cors_allow_origins\[0\]: /,
+    );
+    expect(() => parse((c) => (c.api = { cors_allow_origins: [] }))).toThrowError(/api\.cors_allow_origins: /);
+    expect(parse((c) => (c.api = { cors_allow_origins: ['https://a.example', 'http://localhost:5173'] })).api).toEqual({
+      cors_allow_origins: ['https://a.example', 'http://localhost:5173'],
+    });
+  });
+
+  it('takes admin_mfa_required as a boolean only', () => {
+    expect(() => parse((c) => (c.auth = { admin_mfa_required: 'yes' }))).toThrowError(/auth\.admin_mfa_required: /);
+    expect(parse((c) => (c.auth = { admin_mfa_required: false })).auth.admin_mfa_required).toBe(false);
+  });
+
+  it('takes a refresh token lifetime of 1 day to 10 years', () => {
+    expect(() => parse((c) => (c.auth = { refresh_token_validity_days: 0 }))).toThrowError(/auth\.refresh_token_validity_days: /);
+    expect(() => parse((c) => (c.auth = { refresh_token_validity_days: 1.5 }))).toThrowError(
+      /auth\.refresh_token_validity_days: /,
+    );
+    expect(parse((c) => (c.auth = { refresh_token_validity_days: 1 })).auth).toEqual({
+      refresh_token_validity_days: 1,
+      refresh_token_rotation: true,
+      admin_mfa_required: true,
+    });
+  });
+
+  it('defaults what an older config file lacks: any origin, 7-day refresh tokens with rotation, MFA for admins, Cognito mail through SES', () => {
+    const config = parse((c) => {
+      delete c.api;
+      delete c.auth;
+      delete c.email.cognito_sends_with_ses;
+    });
+    expect(config.api).toEqual({ cors_allow_origins: ['*'] });
+    expect(config.auth).toEqual({ refresh_token_validity_days: 7, refresh_token_rotation: true, admin_mfa_required: true });
+    expect(config.email.cognito_sends_with_ses).toBe(true);
+  });
+});
+
 describe('default pipeline rules', () => {
   it('refuses a closed stage with another likelihood, naming the stage', () => {
     const config = structuredClone(shippedConfig()) as any;

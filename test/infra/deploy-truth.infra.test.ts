@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { CloudFormationCustomResourceEvent, DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { declaredVariables, type FunctionSpec } from '#infra/functions.ts';
+import { declaredVariables, functionSpecs, type FunctionSpec } from '#infra/functions.ts';
 import { startLocalCognito, type LocalCognito } from '#infra/local/cognito.ts';
 import { DevAuth } from '#infra/local/dev-auth.ts';
 import { ensureTable, localClient, startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
@@ -16,6 +16,8 @@ import {
 } from '#infra/local/environment.ts';
 import { apiGatewayEvent, authorizerClaims } from '#infra/local/http-server.ts';
 import { freePort } from '#infra/local/ports.ts';
+import { ensureLocalSecret, startLocalSecretsManager, type LocalSecretsManager } from '#infra/local/secrets-manager.ts';
+import { secretNameOf } from '#infra/local/iam/arns.ts';
 import { allRoutes } from '#shared/families.ts';
 import { DynamoContactRepository } from '#shared/contacts/dynamodb.ts';
 import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
@@ -28,6 +30,7 @@ import { Table } from '#shared/platform/dynamodb/table.ts';
 import { OUTBOX_KIND, tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
 import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
 import {
+  RESOLVED_ACCOUNT,
   RESOLVED_SECRET,
   startBundle,
   synthesizedFunctions,
@@ -43,7 +46,8 @@ import {
 // each variable a function declares is dropped in turn (in memory, from the parsed template)
 // and the function must fail, naming it: a variable missing in AWS is missing here.
 
-const config = shippedConfig();
+// As a production config would: admins must have MFA (the shipped laptop config turns it off).
+const config = { ...shippedConfig(), auth: { ...shippedConfig().auth, admin_mfa_required: true } };
 const STAGE = config.stage;
 
 let crm: SynthesizedCrmApp;
@@ -52,6 +56,7 @@ let dynamo: DynamoDbLocal;
 let table: Table;
 let endpoints: ServiceEndpoints;
 let cognito: LocalCognito;
+let secrets: LocalSecretsManager;
 let cfn: { url: string; server: Server; answers: Record<string, any>[] };
 let bus: { url: string; server: Server; entries: Record<string, any>[] };
 let adminClaims: Record<string, string>;
@@ -72,15 +77,44 @@ beforeAll(async () => {
   cfn = await responseUrlServer();
   bus = await recordingEventBridge(functionNamed('outbox-publisher').variables.EVENT_BUS_NAME!);
   cognito = await startLocalCognito({ userPoolId: functionNamed('user-directory-sync').variables.USER_POOL_ID! });
-  endpoints = { dynamodb: dynamo.endpoint, eventbridge: bus.url, cognito: cognito.endpoint };
+  // The cursor key secret, at the ARN the templates give.
+  secrets = await startLocalSecretsManager({ scope: { accountId: RESOLVED_ACCOUNT, region: config.region } });
+  const secretId = functionNamed('bootstrap').variables.CURSOR_SECRET_ID!;
+  await ensureLocalSecret({
+    endpoint: secrets.endpoint,
+    region: config.region,
+    name: secretNameOf(secretId),
+    value: RESOLVED_SECRET,
+  });
+  endpoints = { dynamodb: dynamo.endpoint, eventbridge: bus.url, cognito: cognito.endpoint, secretsmanager: secrets.endpoint };
 }, 180_000);
 
 afterAll(async () => {
   await cognito?.stop();
+  await secrets?.stop();
   for (const server of [cfn?.server, bus?.server]) await new Promise((r) => (server ? server.close(r) : r(undefined)));
   await dynamo?.stop();
   crm?.dispose();
 });
+
+/** Activates (or removes) the first admin's TOTP in the local Cognito, as enrolling an app would. */
+async function setAdminMfa(enabled: boolean): Promise<void> {
+  const { AdminSetUserMFAPreferenceCommand, CognitoIdentityProviderClient } =
+    await import('@aws-sdk/client-cognito-identity-provider');
+  const client = new CognitoIdentityProviderClient({
+    endpoint: cognito.endpoint,
+    region: config.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await client.send(
+    new AdminSetUserMFAPreferenceCommand({
+      UserPoolId: cognito.userPoolId,
+      Username: config.first_admin.email,
+      SoftwareTokenMfaSettings: { Enabled: enabled },
+    }),
+  );
+  client.destroy();
+}
 
 function functionNamed(name: string): SynthesizedFunction {
   const fn = functions.find((f) => f.spec.name === name);
@@ -171,7 +205,7 @@ function routeNamed(key: string): AnyRoute {
 let unique = 0;
 const next = () => `${Date.now().toString(36)}${unique++}`;
 
-/** A list whose key must check the cursor: a forged one is refused (422), which needs CURSOR_SECRET. */
+/** A list whose key must check the cursor: a forged one is refused (422), which needs the key (CURSOR_SECRET_ID). */
 const refusesForgedCursor = (p: Probe, key: string, params?: Record<string, string>, cursor = 'forged.cursor') =>
   p.expectHttp(key, 422, { query: { cursor }, ...(params ? { params } : {}) });
 
@@ -294,6 +328,38 @@ const customResourceEvent = (RequestType: 'Create' | 'Update' | 'Delete') =>
 
 /** Per non-HTTP function: real events, and the effect each must have. */
 const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
+  'cursor-key-rotation': async (p) => {
+    // Secrets Manager's four steps, as RotateSecret announces a new version first.
+    const { SecretsManagerClient, GetSecretValueCommand, PutSecretValueCommand } =
+      await import('@aws-sdk/client-secrets-manager');
+    const client = new SecretsManagerClient({
+      endpoint: secrets.endpoint,
+      region: config.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const SecretId = functionNamed('cursor-key-rotation').variables.CURSOR_SECRET_ID!;
+    const before = (await client.send(new GetSecretValueCommand({ SecretId }))).SecretString;
+    const token = `probe-${next()}`;
+    await client.send(
+      new PutSecretValueCommand({
+        SecretId,
+        ClientRequestToken: token,
+        SecretString: 'p'.repeat(64),
+        VersionStages: ['AWSPENDING'],
+      }),
+    );
+    // A pending version with a value: createSecret keeps it, finishSecret makes it current.
+    for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) {
+      await p.invoke({ SecretId, ClientRequestToken: token, Step });
+    }
+    const after = await client.send(new GetSecretValueCommand({ SecretId }));
+    const previous = await client.send(new GetSecretValueCommand({ SecretId, VersionStage: 'AWSPREVIOUS' }));
+    p.check(after.VersionId === token, `the new version is AWSCURRENT (${after.VersionId})`);
+    p.check(previous.SecretString === before, 'the old key is AWSPREVIOUS');
+    // Put the probes' key back, as the table client here signs with it.
+    await client.send(new PutSecretValueCommand({ SecretId, SecretString: RESOLVED_SECRET }));
+    client.destroy();
+  },
   bootstrap: async (p) => {
     for (const type of ['Create', 'Update', 'Delete'] as const) {
       const event = customResourceEvent(type);
@@ -409,15 +475,57 @@ describe('every synthesized bundle, with its template environment', () => {
     const probe = await runProbe(functionNamed('bootstrap'));
     expectHealthy(probe);
     expect(cfn.answers.map((a) => a.Status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
-    expect(cfn.answers[0]!.Data).toMatchObject({ first_admin: 'invited', pipeline: 'created' });
-    expect(cfn.answers[1]!.Data).toMatchObject({ first_admin: 'already_present', pipeline: 'already_present' });
+    expect(cfn.answers[0]!.Data).toMatchObject({ first_admin: 'invited', first_admin_sign_in: 'invited', pipeline: 'created' });
+    expect(cfn.answers[1]!.Data).toMatchObject({
+      first_admin: 'already_present',
+      first_admin_sign_in: 'ok',
+      pipeline: 'already_present',
+    });
+    // The first admin's Cognito user, made by the bootstrap itself, in the admin group.
+    const admin = cognito.users().find((u) => u.username === config.first_admin.email);
+    expect(admin?.groups).toEqual(['admin']);
     expect(cfn.answers[2]!.Data).toEqual({});
     const adminId = await new DynamoUserRepository(table).findIdByEmail(config.first_admin.email);
     expect(adminId).toBeDefined();
+    // The first admin activates an authenticator app, as MFA for admins requires.
+    await setAdminMfa(true);
     const auth = DevAuth.ephemeral();
     adminClaims = authorizerClaims(
       await auth.verifier.verify(auth.token({ sub: adminId!, email: config.first_admin.email, role: 'admin' })),
     );
+  });
+
+  it('gives every function that resolves a caller AdminGetUser on the pool, and nothing else of Cognito, as MFA is required', () => {
+    const resources = crm.statelessTemplate.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
+    const callers = functionSpecs.filter((spec) => spec.kind === 'http' && spec.name !== 'platform');
+    for (const spec of callers) {
+      const role = Object.values(resources).find(
+        (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === `crm-${STAGE}-${spec.name}`,
+      )!.Properties.Role['Fn::GetAtt'][0];
+      const statements = Object.values(resources)
+        .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: any) => x.Ref === role))
+        .flatMap((r) => r.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+      const cognito = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('cognito-idp:')));
+      expect(
+        cognito.map((st) => st.Action),
+        spec.name,
+      ).toEqual(['cognito-idp:AdminGetUser']);
+      // The pool's ARN (a stateful output), nothing wider.
+      expect(JSON.stringify(cognito[0]!.Resource)).toMatch(/Fn::GetStackOutput.*UserPool/);
+    }
+  });
+
+  it('identity: refuses the first admin (403 user.mfa_required) while they have no MFA in Cognito', async () => {
+    await setAdminMfa(false);
+    const probe = new Probe(await startBundle(functionNamed('identity'), environmentOf(functionNamed('identity'))));
+    try {
+      const refused = await probe.http('GET /users/self');
+      expect([refused.status, refused.body?.code]).toEqual([403, 'user.mfa_required']);
+    } finally {
+      await probe.process.close();
+      await setAdminMfa(true);
+    }
+    expectHealthy(probe);
   });
 
   for (const family of HTTP_ORDER) {
@@ -448,6 +556,10 @@ describe('every synthesized bundle, with its template environment', () => {
       expectHealthy(await runProbe(functionNamed(name)));
     });
   }
+
+  it('cursor-key-rotation: runs the four rotation steps on the secret the stateful template names', async () => {
+    expectHealthy(await runProbe(functionNamed('cursor-key-rotation')));
+  });
 });
 
 /**
@@ -478,7 +590,15 @@ describe('dropping any one variable a function declares', () => {
     }
   });
 
-  for (const spec of ['bootstrap', ...HTTP_ORDER, 'outbox-publisher', 'contact-status', 'user-directory-sync', 'redrive']) {
+  for (const spec of [
+    'bootstrap',
+    ...HTTP_ORDER,
+    'outbox-publisher',
+    'contact-status',
+    'user-directory-sync',
+    'redrive',
+    'cursor-key-rotation',
+  ]) {
     it(`${spec}: fails clearly without each of its required variables`, async () => {
       const fn = functionNamed(spec);
       const required = requiredVariables(fn.spec);

@@ -9,6 +9,8 @@ import {
   AdminCreateUserCommand,
   AdminDisableUserCommand,
   AdminEnableUserCommand,
+  AdminGetUserCommand,
+  AdminListGroupsForUserCommand,
   AdminRemoveUserFromGroupCommand,
   AdminUserGlobalSignOutCommand,
   CognitoIdentityProviderClient,
@@ -24,6 +26,13 @@ import {
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SendEmailCommand, SendRawEmailCommand, SESClient } from '@aws-sdk/client-ses';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -50,6 +59,8 @@ import {
   type TemplateResourceRef,
 } from '#infra/local/iam/template-policies.ts';
 import { freePort } from '#infra/local/ports.ts';
+import { cursorSecretName } from '#infra/local/environment.ts';
+import { ensureLocalSecret, startLocalSecretsManager, type LocalSecretsManager } from '#infra/local/secrets-manager.ts';
 import { startLocalScheduler, type LocalScheduler } from '#infra/local/scheduler.ts';
 import { CognitoUserDirectory } from '#shared/identity/cognito.ts';
 import { EVENT_SOURCE, type DomainEvent } from '#shared/kernel/events.ts';
@@ -64,9 +75,9 @@ import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts
 
 // Least privilege on a laptop: every function's policy is read from the synthesized templates,
 // and its SDK calls, signed with its own access key, go through IAM gates in front of the real
-// DynamoDB Local, local bus, Scheduler emulator and SES local. Cognito and SQS have no local
-// emulator yet: a recording loopback server stands behind their gates, so only the gate's
-// decision is under test there.
+// DynamoDB Local, local bus, Scheduler emulator, SES local and the local Secrets Manager.
+// Cognito and SQS have no local emulator yet: a recording loopback server stands behind their
+// gates, so only the gate's decision is under test there.
 //
 // No registry function needs the schedule group or the mailer yet (no function schedules reminders
 // or sends mail today), so the synthesis adds those needs to "tasks" and "identity" through
@@ -95,7 +106,11 @@ let busServer: Server;
 const delivered: BusEvent[] = [];
 let standIn: Server;
 const standInCalls: string[] = [];
-const gates: Record<'dynamodb' | 'events' | 'cognito-idp' | 'sqs' | 'scheduler' | 'ses', IamGate> = {} as never;
+const gates: Record<'dynamodb' | 'events' | 'cognito-idp' | 'sqs' | 'scheduler' | 'ses' | 'secretsmanager', IamGate> =
+  {} as never;
+/** The local Secrets Manager behind its gate, holding the cursor key at the ARN the templates resolve to. */
+let secrets: LocalSecretsManager;
+let cursorSecretArn: string;
 let userPoolId: string;
 let queueName: string;
 let reminderRoleArn: string;
@@ -160,6 +175,9 @@ beforeAll(async () => {
   const sesPort = await freePort();
   ses = await sesLocal({ host: '127.0.0.1', port: sesPort });
   gates.ses = await startIamGate({ ...common, service: 'ses', upstream: `http://127.0.0.1:${sesPort}` });
+  secrets = await startLocalSecretsManager({ scope: { accountId: ACCOUNT, region: REGION } });
+  cursorSecretArn = (await ensureLocalSecret({ endpoint: secrets.endpoint, region: REGION, name: cursorSecretName(config) })).arn;
+  gates.secretsmanager = await startIamGate({ ...common, service: 'secretsmanager', upstream: secrets.endpoint });
 });
 
 afterAll(async () => {
@@ -169,6 +187,7 @@ afterAll(async () => {
   await Promise.all(Object.values(gates).map((gate) => gate?.stop()));
   await new Promise<void>((resolve) => (standIn ? standIn.close(() => resolve()) : resolve()));
   await scheduler?.stop();
+  await secrets?.stop();
   await new Promise<void>((resolve) => (ses ? (ses.closeAllConnections(), ses.close(() => resolve())) : resolve()));
   await bus?.idle();
   await new Promise<void>((resolve) => (busServer ? busServer.close(() => resolve()) : resolve()));
@@ -196,6 +215,7 @@ function client<T extends { destroy(): void }>(kind: string, fn: string, make: (
       cognito: gates['cognito-idp'],
       scheduler: gates.scheduler,
       ses: gates.ses,
+      secretsmanager: gates.secretsmanager,
     }[kind]!.endpoint;
     clients.set(key, make({ endpoint, region: REGION, credentials, maxAttempts: 1 }));
   }
@@ -207,6 +227,18 @@ const events = (fn: string) => client('events', fn, (c) => new EventBridgeClient
 const cognito = (fn: string) => client('cognito', fn, (c) => new CognitoIdentityProviderClient(c));
 const schedules = (fn: string) => client('scheduler', fn, (c) => new SchedulerClient(c));
 const mailer = (fn: string) => client('ses', fn, (c) => new SESClient(c));
+const secretsOf = (fn: string) => client('secretsmanager', fn, (c) => new SecretsManagerClient(c));
+/** The cursor key's version labelled AWSCURRENT, read past the gate. */
+async function currentVersionId(): Promise<string> {
+  const admin = new SecretsManagerClient({
+    endpoint: secrets.endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+  const { VersionIdsToStages } = await admin.send(new DescribeSecretCommand({ SecretId: cursorSecretArn }));
+  admin.destroy();
+  return Object.entries(VersionIdsToStages!).find(([, stages]) => stages.includes('AWSCURRENT'))![0];
+}
 let adminScheduler: SchedulerClient | undefined;
 const adminSchedules = () =>
   (adminScheduler ??= new SchedulerClient({
@@ -396,6 +428,8 @@ const probes: Probe[] = [
   ...(
     [
       ['AdminCreateUser', () => new AdminCreateUserCommand({ UserPoolId: userPoolId, Username: 'a@example.com' })],
+      ['AdminGetUser', () => new AdminGetUserCommand({ UserPoolId: userPoolId, Username: 'a@example.com' })],
+      ['AdminListGroupsForUser', () => new AdminListGroupsForUserCommand({ UserPoolId: userPoolId, Username: 'a@example.com' })],
       [
         'AdminAddUserToGroup',
         () => new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: 'a@example.com', GroupName: 'user' }),
@@ -426,6 +460,39 @@ const probes: Probe[] = [
     call: (fn) => sqs(fn, 'GetQueueUrl', { QueueName: queueName }),
     deniedAs: 'AccessDenied',
     denial: (principal, action, resource) => iamDenial(principal, action.toLowerCase(), resource),
+  },
+  // The cursor key: read by every function that pages a list, rotated by its rotation function.
+  {
+    name: 'Secrets Manager GetSecretValue',
+    needs: [['secretsmanager:GetSecretValue', '<secret>']],
+    call: (fn) => secretsOf(fn).send(new GetSecretValueCommand({ SecretId: cursorSecretArn })),
+  },
+  {
+    name: 'Secrets Manager DescribeSecret',
+    needs: [['secretsmanager:DescribeSecret', '<secret>']],
+    call: (fn) => secretsOf(fn).send(new DescribeSecretCommand({ SecretId: cursorSecretArn })),
+  },
+  {
+    name: 'Secrets Manager PutSecretValue',
+    needs: [['secretsmanager:PutSecretValue', '<secret>']],
+    // A version under a label of its own: the key in use stays AWSCURRENT.
+    call: (fn) =>
+      secretsOf(fn).send(
+        new PutSecretValueCommand({ SecretId: cursorSecretArn, SecretString: 'p'.repeat(64), VersionStages: ['PROBE'] }),
+      ),
+  },
+  {
+    name: 'Secrets Manager UpdateSecretVersionStage',
+    needs: [['secretsmanager:UpdateSecretVersionStage', '<secret>']],
+    // Takes a label the version does not have off it: authorized, and a no-op.
+    call: async (fn) =>
+      secretsOf(fn).send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: cursorSecretArn,
+          VersionStage: 'NO-SUCH-LABEL',
+          RemoveFromVersionId: await currentVersionId(),
+        }),
+      ),
   },
   {
     name: 'CreateSchedule',
@@ -525,6 +592,7 @@ function needsOf(probe: Probe): [string, string][] {
     // A schedule of the reminder group (the grant is on ".../schedule/<group>/*").
     '<schedules>': `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${GROUP}/probe`,
     '<reminder role>': reminderRoleArn,
+    '<secret>': cursorSecretArn,
   };
   return probe.needs.map(([action, resource]) => [action, resources[resource] ?? resource]);
 }

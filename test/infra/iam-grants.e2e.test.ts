@@ -1,11 +1,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeSecretCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudFormationCustomResourceEvent, EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functionSpecs } from '#infra/functions.ts';
+import { loadConfig } from '#infra/config/load.ts';
+import { cursorSecretName } from '#infra/local/environment.ts';
 import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
 import { functionAccessKeyId, LOCAL_ADMIN_ACCESS_KEY_ID, type GateDecision } from '#infra/local/iam/gate.ts';
 import type { FunctionPolicy } from '#infra/local/iam/template-policies.ts';
@@ -214,7 +222,7 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     await http('/health')();
     await http('/openapi.json')();
   },
-  identity: http('/users/self'),
+  identity: http('/users'),
   pipelines: http('/pipelines'),
   contacts: http('/contacts'),
   'custom-fields': http('/custom_fields/contacts'),
@@ -265,6 +273,31 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     await invoke('bootstrap', customResourceEvent(RequestId));
     const answer = cfn.answers.find((a) => a.RequestId === RequestId);
     if (answer?.Status !== 'SUCCESS') throw new Error(`CloudFormation got ${JSON.stringify(answer)}`);
+  },
+  // Secrets Manager (the stand-in, called as an operator) drives the rotation function through its four steps.
+  'cursor-key-rotation': async () => {
+    const client = new SecretsManagerClient({
+      endpoint: session.cloud.secretsManager.endpoint,
+      region: session.cloud.sqs.region,
+      credentials: { accessKeyId: LOCAL_ADMIN_ACCESS_KEY_ID, secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    const SecretId = cursorSecretName(loadConfig());
+    try {
+      // A rotation refused a grant left its version pending: cleared as an operator would, or
+      // Secrets Manager refuses the next RotateSecret.
+      const { VersionIdsToStages = {} } = await client.send(new DescribeSecretCommand({ SecretId }));
+      for (const [version, stages] of Object.entries(VersionIdsToStages)) {
+        if (stages.includes('AWSPENDING') && !stages.includes('AWSCURRENT')) {
+          await client.send(
+            new UpdateSecretVersionStageCommand({ SecretId, VersionStage: 'AWSPENDING', RemoveFromVersionId: version }),
+          );
+        }
+      }
+      await client.send(new RotateSecretCommand({ SecretId }));
+    } finally {
+      client.destroy();
+    }
   },
   redrive: async () => {
     const event = await outboxEvent('deal.created');
@@ -349,6 +382,9 @@ describe('every grant is needed: dropping any one statement of a policy fails it
       try {
         for (const i of exercised) {
           policies.set(spec.name, { ...policy, statements: policy.statements.filter((_, j) => j !== i) });
+          // The cursor key is cached for minutes: a cold start reads it again.
+          if (actionsOf(policy, i).some((a) => a.startsWith('secretsmanager:')))
+            await session.cloud.functions.get(spec.name).recycle();
           const before = decisions.length;
           // The function logs the refusal as an error: kept off the test's output.
           const { result: error } = await capturingOutput(() => rejection(SAMPLES[spec.name]!()));

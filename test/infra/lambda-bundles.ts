@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { BUNDLE_ENTRY_FILE } from '#infra/build/bundle.ts';
 import { functionSpecs, type FunctionSpec } from '#infra/functions.ts';
+import { secretArn } from '#infra/local/iam/arns.ts';
 import type { SynthesizedCrmApp } from './crm-app.ts';
 
 // Each synthesized Lambda as AWS would run it: its bundle from cdk.out, and the environment
@@ -26,11 +27,20 @@ export interface SynthesizedFunction {
 /** What a resolved secret looks like: the stateful stack generates 64 characters. */
 export const RESOLVED_SECRET = 'resolved-secret-'.padEnd(64, '0');
 
-/** Every function of the stateless template, one per registry entry, with its variables resolved. */
+/** The account resolved ARNs name (and the local stand-ins serve). */
+export const RESOLVED_ACCOUNT = '123456789012';
+
+/**
+ * Every function of both templates (a rotation function lives in the stateful one), one per
+ * registry entry, with its variables resolved.
+ */
 export function synthesizedFunctions(crm: SynthesizedCrmApp, stage: string, region: string): SynthesizedFunction[] {
   const stateless = crm.statelessTemplate.toJSON() as Json;
   const stateful = crm.statefulTemplate.toJSON() as Json;
-  return Object.entries(stateless.Resources as Record<string, Json>)
+  return [
+    ...Object.entries(stateless.Resources as Record<string, Json>),
+    ...Object.entries(stateful.Resources as Record<string, Json>),
+  ]
     .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
     .map(([logicalId, resource]) => {
       const functionName = resource.Properties.FunctionName as string;
@@ -49,8 +59,8 @@ export function synthesizedFunctions(crm: SynthesizedCrmApp, stage: string, regi
 
 /**
  * A template value as CloudFormation would give it at deploy time: Fn::GetStackOutput is
- * followed into the stateful template, a Ref becomes the resource's name (or a plausible id),
- * Fn::Join joins, and a Secrets Manager dynamic reference becomes a secret. Anything else
+ * followed into the stateful template, a Ref becomes the resource's name (or a plausible id,
+ * or a secret's ARN), Fn::Join joins, and a Secrets Manager dynamic reference becomes a secret. Anything else
  * throws, so a new kind of value is noticed here rather than passed on as an object.
  */
 export function resolveValue(value: unknown, context: { stateful: Json; region: string }): string {
@@ -80,7 +90,8 @@ export function resolveValue(value: unknown, context: { stateful: Json; region: 
       case 'AWS::Cognito::UserPool':
         return `${context.region}_Pool${String(node.Ref).slice(0, 6)}`;
       case 'AWS::SecretsManager::Secret':
-        return `arn:aws:secretsmanager:${context.region}:123456789012:secret:${String(node.Ref)}-AbCdEf`;
+        // The local form of a secret's ARN (a fixed suffix), so the local Secrets Manager serves it.
+        return secretArn({ accountId: RESOLVED_ACCOUNT, region: context.region }, props.Name as string);
     }
     throw new Error(`cannot resolve a Ref to a ${String(resource.Type)}`);
   }

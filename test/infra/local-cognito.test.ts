@@ -85,3 +85,27 @@ describe('local Cognito admin calls', () => {
     }
   });
 });
+
+describe('admin MFA status from Cognito', () => {
+  it('is TOTP in AdminGetUser, cached per user for a minute, and false for an unknown user', async () => {
+    const { AdminSetUserMFAPreferenceCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+    const { CognitoMfaStatus, MFA_STATUS_TTL_MS } = await import('#shared/identity/cognito.ts');
+    let now = 0;
+    const status = new CognitoMfaStatus({ client, userPoolId: POOL, clock: { now: () => new Date(now) } });
+    const email = 'mfa-admin@example.com';
+    await new CognitoUserDirectory({ client, userPoolId: POOL }).invite({ id: 'u-mfa', email, name: 'Mia', role: 'admin' });
+    expect(await status.hasMfa(email)).toBe(false);
+    await client.send(
+      new AdminSetUserMFAPreferenceCommand({ UserPoolId: POOL, Username: email, SoftwareTokenMfaSettings: { Enabled: true } }),
+    );
+    const asked = () => cognito.calls.filter((c) => c.action === 'AdminGetUser' && c.input.Username === email).length;
+    const before = asked();
+    // Cached: the activation shows once the entry is a minute old.
+    expect(await status.hasMfa(email)).toBe(false);
+    expect(asked()).toBe(before);
+    now += MFA_STATUS_TTL_MS;
+    expect(await status.hasMfa(email)).toBe(true);
+    expect(asked()).toBe(before + 1);
+    expect(await status.hasMfa('nobody@example.com')).toBe(false);
+  });
+});

@@ -7,7 +7,8 @@ import { outboxStreamFilter, tableSpec } from '#shared/platform/dynamodb/table-s
 import { routeKey } from '#shared/platform/http/contract.ts';
 import { allRoutes } from '#shared/families.ts';
 import { ROLES } from '#shared/kernel/roles.ts';
-import { declaredVariables, functionSpecs, httpFamilies } from '#infra/functions.ts';
+import { cursorKeyRotationFunction, declaredVariables, functionSpecs, httpFamilies } from '#infra/functions.ts';
+import { CURSOR_KEY_ROTATION_DAYS, invitationMessage } from '#infra/stateful-stack.ts';
 import { PUBLIC_ROUTE_THROTTLE } from '#infra/stateless-stack.ts';
 import { busRules } from '#infra/rules.ts';
 import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
@@ -52,8 +53,11 @@ const LOGS_AND_XRAY = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTel
 const tableActions = (actions: string[]) =>
   actions.filter((a) => a.startsWith('dynamodb:') && !/Stream|Records|ShardIterator/.test(a)).sort();
 
-function functionResource(functionName: string): Resources[string] {
-  const fn = Object.values(resourcesOf(stateless, 'AWS::Lambda::Function')).find(
+/** The registry's functions in the stateless stack (a rotation function lives beside its secret). */
+const statelessSpecs = () => functionSpecs.filter((spec) => spec.kind !== 'rotation');
+
+function functionResource(functionName: string, template: Template = stateless): Resources[string] {
+  const fn = Object.values(resourcesOf(template, 'AWS::Lambda::Function')).find(
     (f) => f.Properties.FunctionName === functionName,
   );
   expect(fn, functionName).toBeDefined();
@@ -169,6 +173,89 @@ describe('stateful stack', () => {
     });
   });
 
+  it('rotates the cursor key every 30 days with the registry rotation function, which may touch that secret only', () => {
+    const secretId = Object.keys(resourcesOf(stateful, 'AWS::SecretsManager::Secret'))[0]!;
+    const fn = Object.entries(resourcesOf(stateful, 'AWS::Lambda::Function')).find(
+      ([, f]) => f.Properties.FunctionName === `crm-dev-${cursorKeyRotationFunction.name}`,
+    );
+    expect(fn).toBeDefined();
+    const schedules = Object.values(resourcesOf(stateful, 'AWS::SecretsManager::RotationSchedule'));
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0]!.Properties).toEqual({
+      SecretId: { Ref: secretId },
+      RotationLambdaARN: { 'Fn::GetAtt': [fn![0], 'Arn'] },
+      RotationRules: { AutomaticallyAfterDays: CURSOR_KEY_ROTATION_DAYS },
+      RotateImmediatelyOnUpdate: false,
+    });
+    // Secrets Manager may invoke it, from this account only.
+    stateful.hasResourceProperties('AWS::Lambda::Permission', {
+      FunctionName: { 'Fn::GetAtt': [fn![0], 'Arn'] },
+      Principal: 'secretsmanager.amazonaws.com',
+      SourceAccount: { Ref: 'AWS::AccountId' },
+    });
+    // The rotation protocol on the one secret; nothing on "*" but X-Ray (no GetRandomPassword).
+    const statements = policyStatements(stateful, `crm-dev-${cursorKeyRotationFunction.name}`);
+    const secretStatements = statements.filter((st) => actionsOf([st]).some((a) => a.startsWith('secretsmanager:')));
+    expect(secretStatements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: [
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecretVersionStage',
+        ],
+        Resource: { Ref: secretId },
+      },
+    ]);
+    expect(
+      actionsOf(statements)
+        .filter((a) => !a.startsWith('secretsmanager:'))
+        .sort(),
+    ).toEqual(LOGS_AND_XRAY);
+    expect(
+      functionResource(`crm-dev-${cursorKeyRotationFunction.name}`, stateful).Properties.Environment.Variables.CURSOR_SECRET_ID,
+    ).toEqual({
+      Ref: secretId,
+    });
+  });
+
+  it('sends Cognito mail through SES from the configured sender, with the app URL in the invitation', () => {
+    const config = shippedConfig();
+    const setId = Object.keys(resourcesOf(stateful, 'AWS::SES::ConfigurationSet'))[0]!;
+    const pool = Object.values(resourcesOf(stateful, 'AWS::Cognito::UserPool'))[0]!.Properties;
+    expect(pool.EmailConfiguration).toEqual({
+      EmailSendingAccount: 'DEVELOPER',
+      From: `${config.email.sender_name} <${config.email.sender_address}>`,
+      SourceArn: {
+        'Fn::Join': [
+          '',
+          [`arn:aws:ses:${config.region}:`, { Ref: 'AWS::AccountId' }, `:identity/${config.email.sender_address}`],
+        ],
+      },
+      ConfigurationSet: { Ref: setId },
+    });
+    const invitation = pool.AdminCreateUserConfig.InviteMessageTemplate;
+    expect(invitation.EmailMessage).toContain(config.app_url);
+    expect(invitation.EmailMessage).toContain('{username}');
+    expect(invitation.EmailMessage).toContain('{####}');
+    expect(invitation.EmailSubject).toBe(invitationMessage(config).subject);
+    // No domain in the shipped config: no domain identity to create.
+    stateful.resourceCountIs('AWS::SES::EmailIdentity', 0);
+  });
+
+  it('takes the refresh token lifetime and rotation from the config', () => {
+    const { auth } = shippedConfig();
+    stateful.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      RefreshTokenValidity: auth.refresh_token_validity_days * 24 * 60,
+      TokenValidityUnits: Match.objectLike({ RefreshToken: 'minutes' }),
+      RefreshTokenRotation: { Feature: 'ENABLED', RetryGracePeriodSeconds: 10 },
+    });
+    // With rotation, clients refresh through GetTokensFromRefreshToken, not the old flow.
+    const client = Object.values(resourcesOf(stateful, 'AWS::Cognito::UserPoolClient'))[0]!.Properties;
+    expect(client.ExplicitAuthFlows).not.toContain('ALLOW_REFRESH_TOKEN_AUTH');
+  });
+
   it('has an encrypted DLQ that refuses requests without TLS', () => {
     stateful.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, QueueName: 'crm-dev-dlq' });
     stateful.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -181,16 +268,33 @@ describe('stateful stack', () => {
   });
 });
 
+/**
+ * The function reads the cursor key at run time: CURSOR_SECRET_ID is the secret's ARN (a
+ * cross-stack reference, never the value), and GetSecretValue is granted on that secret only.
+ */
+function expectCursorSecretRead(functionName: string): void {
+  const variable = JSON.stringify(functionResource(functionName).Properties.Environment.Variables.CURSOR_SECRET_ID);
+  expect(variable, functionName).toContain('Fn::GetStackOutput');
+  expect(variable).not.toContain('resolve:secretsmanager');
+  const secretStatements = policyStatements(stateless, functionName).filter((st) =>
+    actionsOf([st]).some((a) => a.startsWith('secretsmanager:')),
+  );
+  expect(secretStatements, functionName).toHaveLength(1);
+  expect(secretStatements[0]!.Action).toBe('secretsmanager:GetSecretValue');
+  // The same value as the variable: the ARN of the one secret.
+  expect(JSON.stringify(secretStatements[0]!.Resource)).toBe(variable);
+}
+
 describe('stateless stack: functions', () => {
   it('has one function per registry entry, every one nodejs24.x on arm64 with tracing and source maps', () => {
     const functions = Object.values(resourcesOf(stateless, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(functionSpecs.length);
-    for (const fn of functions) {
+    expect(functions).toHaveLength(statelessSpecs().length);
+    for (const fn of [...functions, ...Object.values(resourcesOf(stateful, 'AWS::Lambda::Function'))]) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        MemorySize: 1024,
+        MemorySize: functionSpecs.find((spec) => `crm-dev-${spec.name}` === fn.Properties.FunctionName)?.memorySize ?? 1024,
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
         Environment: {
@@ -199,11 +303,15 @@ describe('stateless stack: functions', () => {
       });
     }
     const names = functions.map((fn) => fn.Properties.FunctionName).sort();
-    expect(names).toEqual(functionSpecs.map((spec) => `crm-dev-${spec.name}`).sort());
+    expect(names).toEqual(
+      statelessSpecs()
+        .map((spec) => `crm-dev-${spec.name}`)
+        .sort(),
+    );
   });
 
   it('gives each function its own log group with the configured retention', () => {
-    for (const spec of functionSpecs) {
+    for (const spec of statelessSpecs()) {
       stateless.hasResourceProperties('AWS::Logs::LogGroup', {
         LogGroupName: `/aws/lambda/crm-dev-${spec.name}`,
         RetentionInDays: 30,
@@ -244,12 +352,16 @@ describe('stateless stack: functions', () => {
       assets.add(key);
     }
     // Two functions sharing a bundle would mean CDK's asset cache mixed up their entries.
-    expect(assets.size).toBe(functionSpecs.length);
+    expect(assets.size).toBe(statelessSpecs().length);
   });
 
   it('gives every function exactly the variables its registry entry declares, no more, no fewer', () => {
     for (const spec of functionSpecs) {
-      const variables = functionResource(`crm-dev-${spec.name}`).Properties.Environment.Variables as Record<string, unknown>;
+      const template = spec.kind === 'rotation' ? stateful : stateless;
+      const variables = functionResource(`crm-dev-${spec.name}`, template).Properties.Environment.Variables as Record<
+        string,
+        unknown
+      >;
       expect(Object.keys(variables).sort(), spec.name).toEqual(
         declaredVariables(spec)
           .map((v) => v.name)
@@ -265,11 +377,27 @@ describe('stateless stack: functions', () => {
       const name = `crm-dev-${spec.name}`;
       const variables = functionResource(name).Properties.Environment.Variables;
       expect(variables.TABLE_NAME).toBeDefined();
-      expect(JSON.stringify(variables.CURSOR_SECRET)).toContain('{{resolve:secretsmanager:');
+      expectCursorSecretRead(name);
       expect(variables.EVENT_BUS_NAME).toBeUndefined();
       const actions = actionsOf(policyStatements(stateless, name));
       expect(tableActions(actions)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
       expect(actions.some((a) => a.startsWith('events:'))).toBe(false);
+    }
+  });
+
+  it('lets every function that resolves a caller check an admin’s MFA in Cognito only when the config requires MFA', () => {
+    // The shipped (laptop) config does not: no Cognito grant at all. With MFA required, the
+    // deploy-truth test asserts AdminGetUser on the pool, and runs the check.
+    expect(shippedConfig().auth.admin_mfa_required).toBe(false);
+    const callers = functionSpecs.filter((spec) => spec.kind === 'http' && spec.name !== 'platform');
+    expect(callers.length).toBe(httpFamilies.length - 1);
+    for (const spec of callers) {
+      const name = `crm-dev-${spec.name}`;
+      const variables = functionResource(name).Properties.Environment.Variables;
+      expect(variables.CRM_ADMIN_MFA_REQUIRED, name).toBe(String(shippedConfig().auth.admin_mfa_required));
+      expect(variables.USER_POOL_ID).toBeDefined();
+      const cognito = policyStatements(stateless, name).filter((st) => actionsOf([st]).some((a) => a.startsWith('cognito-idp:')));
+      expect(cognito, name).toEqual([]);
     }
   });
 
@@ -297,6 +425,7 @@ describe('stateless stack: functions', () => {
     const table = statements.find((s) => actionsOf([s]).includes('dynamodb:Query'))!;
     for (const index of tableSpec.globalSecondaryIndexes)
       expect(JSON.stringify(table.Resource)).toContain(`/index/${index.indexName}`);
+    expectCursorSecretRead('crm-dev-search');
   });
 
   it("sends what a bus consumer still fails after Lambda's async retries to its own on-failure queue", () => {
@@ -317,14 +446,30 @@ describe('stateless stack: functions', () => {
     // markers in the table; it never gets the cursor key.
     const directory = actionsOf(policyStatements(stateless, 'crm-dev-user-directory-sync'));
     expect(tableActions(directory)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
-    expect(functionResource('crm-dev-user-directory-sync').Properties.Environment.Variables.CURSOR_SECRET).toBeUndefined();
+    expect(functionResource('crm-dev-user-directory-sync').Properties.Environment.Variables.CURSOR_SECRET_ID).toBeUndefined();
+    expect(
+      actionsOf(policyStatements(stateless, 'crm-dev-user-directory-sync')).some((a) => a.startsWith('secretsmanager:')),
+    ).toBe(false);
+    // The bootstrap checks and repairs the first admin's Cognito user (no password calls).
+    const BOOTSTRAP_COGNITO = [
+      'cognito-idp:AdminAddUserToGroup',
+      'cognito-idp:AdminCreateUser',
+      'cognito-idp:AdminEnableUser',
+      'cognito-idp:AdminGetUser',
+      'cognito-idp:AdminListGroupsForUser',
+    ];
     for (const name of ['crm-dev-contact-status', 'crm-dev-bootstrap']) {
       const actions = actionsOf(policyStatements(stateless, name));
       expect(tableActions(actions), name).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
       // A bus consumer may also send to its own on-failure queue (Lambda sends with its role).
-      const onFailure = name === 'crm-dev-contact-status' ? ON_FAILURE_SEND : [];
-      expect(actions.filter((a) => !a.startsWith('dynamodb:') && !LOGS_AND_XRAY.includes(a)).sort(), name).toEqual(onFailure);
-      expect(JSON.stringify(functionResource(name).Properties.Environment.Variables.CURSOR_SECRET)).toContain('{{resolve:');
+      const others = name === 'crm-dev-contact-status' ? ON_FAILURE_SEND : BOOTSTRAP_COGNITO;
+      expect(
+        actions
+          .filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('secretsmanager:') && !LOGS_AND_XRAY.includes(a))
+          .sort(),
+        name,
+      ).toEqual(others);
+      expectCursorSecretRead(name);
     }
   });
 });

@@ -16,6 +16,7 @@ export const GATED_SERVICES: Readonly<Record<keyof ServiceEndpoints, AwsService>
   scheduler: 'scheduler',
   cognito: 'cognito-idp',
   sqs: 'sqs',
+  secretsmanager: 'secretsmanager',
 };
 
 export interface LocalGates {

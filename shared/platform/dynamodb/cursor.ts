@@ -14,27 +14,58 @@ export interface CursorState {
   p: Record<string, Position>;
 }
 
+/** The keys cursors are signed with: `current` signs, `current` and `previous` verify. */
+export interface CursorKeys {
+  readonly current: string;
+  /** The key before the last rotation, accepted while cursors it signed are still about. */
+  readonly previous?: string;
+}
+
+/**
+ * Where the keys come from at run time (Secrets Manager: cursor-keys.ts). `load` answers the
+ * keys, from its cache unless `refresh` asks for the newest.
+ */
+export interface CursorKeySource {
+  load(options?: { refresh?: boolean }): Promise<CursorKeys>;
+}
+
 export class CursorCodec {
-  #key: Buffer | undefined;
-  readonly #secret: () => string;
+  #keys: { current: Buffer; all: Buffer[] } | undefined;
+  readonly #source: CursorKeySource | undefined;
 
   /**
-   * `secret` is the HMAC key (at least 16 characters), or a function that answers it on the
-   * first encode or decode: a function that never pages a list then never needs the key, and
-   * one that does but lacks it fails that request, naming what is missing, instead of its init.
+   * Fixed keys (a string is the current key alone; tests and tools), or a source read on
+   * `ready()`: a function that never pages a list then never reads the key, and one that does
+   * but lacks it fails that request, naming what is missing, instead of its init. Keys have at
+   * least 16 characters.
    */
-  constructor(secret: string | (() => string)) {
-    if (typeof secret === 'string') {
-      this.#key = keyOf(secret);
-      this.#secret = () => secret;
-    } else {
-      this.#secret = secret;
-    }
+  constructor(keys: string | CursorKeys | CursorKeySource) {
+    if (typeof keys === 'string') this.#keys = keyring({ current: keys });
+    else if ('load' in keys) this.#source = keys;
+    else this.#keys = keyring(keys);
   }
 
+  /** Loads the keys (cached by the source); call before `encode` or `decode`. */
+  async ready(): Promise<void> {
+    if (this.#source) this.#keys = keyring(await this.#source.load());
+  }
+
+  /**
+   * Reloads the keys past the source's cache, after a cursor failed to verify: another
+   * container may have signed it with a key rotated in since this one last loaded. Answers
+   * whether the keys changed (so a retry can succeed).
+   */
+  async refresh(): Promise<boolean> {
+    if (!this.#source) return false;
+    const before = this.#keys?.all.map((k) => k.toString('base64')).join();
+    this.#keys = keyring(await this.#source.load({ refresh: true }));
+    return this.#keys.all.map((k) => k.toString('base64')).join() !== before;
+  }
+
+  /** Signs with the current key. */
   encode(state: CursorState): string {
     const body = Buffer.from(JSON.stringify(state)).toString('base64url');
-    return `${body}.${this.#sign(body)}`;
+    return `${body}.${sign(this.#loaded().current, body)}`;
   }
 
   /** Throws a 422 naming `query.cursor` when the cursor is forged, corrupt or from another query. */
@@ -51,16 +82,28 @@ export class CursorCodec {
     return state;
   }
 
-  #sign(body: string): string {
-    this.#key ??= keyOf(this.#secret());
-    return createHmac('sha256', this.#key).update(body).digest('base64url');
+  #loaded(): { current: Buffer; all: Buffer[] } {
+    if (!this.#keys) throw new Error('cursor keys are not loaded: await CursorCodec.ready() first');
+    return this.#keys;
   }
 
+  /** Signed by any key still accepted (the current one, or the one before a rotation). */
   #verify(body: string, signature: string): boolean {
-    const expected = Buffer.from(this.#sign(body));
     const given = Buffer.from(signature);
-    return expected.length === given.length && timingSafeEqual(expected, given);
+    return this.#loaded().all.some((key) => {
+      const expected = Buffer.from(sign(key, body));
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    });
   }
+}
+
+function sign(key: Buffer, body: string): string {
+  return createHmac('sha256', key).update(body).digest('base64url');
+}
+
+function keyring(keys: CursorKeys): { current: Buffer; all: Buffer[] } {
+  const current = keyOf(keys.current);
+  return { current, all: keys.previous ? [current, keyOf(keys.previous)] : [current] };
 }
 
 function keyOf(secret: string): Buffer {

@@ -277,8 +277,11 @@ export class Table {
       match: request.match,
       shape: request.shape,
     });
+    // Every page may sign a cursor: the keys are loaded (cached) up front, so a function that
+    // lists without its secret grant fails on its first list, not on its first long one.
+    await this.#cursors.ready();
     const start: CursorState = request.cursor
-      ? this.#cursors.decode(request.cursor, queryId)
+      ? await this.#decode(request.cursor, queryId)
       : { q: queryId, p: Object.fromEntries(request.partitions.map((p) => [partitionId(p), null])) };
     const match = request.match ? compileFilter(request.match) : undefined;
     const filtered = request.filter !== undefined || match !== undefined || request.resolve !== undefined;
@@ -345,7 +348,7 @@ export class Table {
       next[read.id] = position;
       if (position !== 'done') more = true;
     }
-    return { items: taken, next_cursor: more ? this.#cursors.encode({ q: queryId, p: next }) : null };
+    return { items: taken, next_cursor: more ? await this.#encode({ q: queryId, p: next }) : null };
   }
 
   /**
@@ -363,18 +366,34 @@ export class Table {
   }
 
   /** A cursor for the place just after `after` in a list sorted in memory, bound to the query's shape. */
-  keysetCursor(shape: unknown, after: SortPosition): string {
-    return this.#cursors.encode({ q: bindQuery(shape), p: { after: { k: after.key, id: after.id } } });
+  async keysetCursor(shape: unknown, after: SortPosition): Promise<string> {
+    return this.#encode({ q: bindQuery(shape), p: { after: { k: after.key, id: after.id } } });
   }
 
   /** The place a keysetCursor names (null without a cursor); a ValidationError (query.cursor) for another query's. */
-  readKeysetCursor(shape: unknown, cursor: string | undefined): SortPosition | null {
+  async readKeysetCursor(shape: unknown, cursor: string | undefined): Promise<SortPosition | null> {
     if (!cursor) return null;
-    const after = this.#cursors.decode(cursor, bindQuery(shape)).p.after as { k?: unknown; id?: unknown } | undefined;
+    const after = (await this.#decode(cursor, bindQuery(shape))).p.after as { k?: unknown; id?: unknown } | undefined;
     if (!after || typeof after.id !== 'string' || (typeof after.k !== 'string' && typeof after.k !== 'number')) {
       throw invalidCursor();
     }
     return { key: after.k, id: after.id };
+  }
+
+  async #encode(state: CursorState): Promise<string> {
+    await this.#cursors.ready();
+    return this.#cursors.encode(state);
+  }
+
+  /** A cursor that fails to verify is tried once more with fresh keys (a rotation another container saw first). */
+  async #decode(cursor: string, queryId: string): Promise<CursorState> {
+    await this.#cursors.ready();
+    try {
+      return this.#cursors.decode(cursor, queryId);
+    } catch (error) {
+      if (!(await this.#cursors.refresh())) throw error;
+      return this.#cursors.decode(cursor, queryId);
+    }
   }
 
   async #query(

@@ -153,11 +153,11 @@ export abstract class ListedRepository<Q, T> extends VersionedRepository<T> impl
     return { items: await this.records(result.items), truncated: result.truncated };
   }
 
-  keysetCursor(shape: unknown, after: SortPosition): string {
+  keysetCursor(shape: unknown, after: SortPosition): Promise<string> {
     return this.table.keysetCursor(shape, after);
   }
 
-  readKeysetCursor(shape: unknown, cursor: string | undefined): SortPosition | null {
+  readKeysetCursor(shape: unknown, cursor: string | undefined): Promise<SortPosition | null> {
     return this.table.readKeysetCursor(shape, cursor);
   }
 }
