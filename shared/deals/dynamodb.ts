@@ -126,7 +126,8 @@ function stageCount(stageId: string, pipelineId: string, delta: number): WriteOp
     type: 'update',
     key: stageKey(stageId),
     update: 'ADD deal_count :d',
-    condition: 'attribute_exists(pk) AND pipeline_id = :p',
+    // A deleted stage (a tombstone) takes no deal: as unknown.
+    condition: 'attribute_exists(pk) AND attribute_not_exists(deleted_at) AND pipeline_id = :p',
     values: { ':d': delta, ':p': pipelineId },
     onConflict: () =>
       ValidationError.field('body.stage_id', `no stage ${stageId} in pipeline ${pipelineId}`, {

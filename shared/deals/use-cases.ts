@@ -13,7 +13,7 @@ import {
 import { ConflictError, ValidationError } from '#shared/kernel/errors.ts';
 import { changedFields, domainEvent, type DomainEvent } from '#shared/kernel/events.ts';
 import { parseAmount, toMinor } from '#shared/kernel/money.ts';
-import type { Stage } from '#shared/pipelines/domain.ts';
+import { isDeleted, type Stage } from '#shared/pipelines/domain.ts';
 import { ownersToQuery, scopeOf } from '#shared/kernel/visibility.ts';
 import type { DealListQuery, DealReferences, DealRepository } from './ports.ts';
 import type { DealMover, StageReader } from '#shared/pipelines/ports.ts';
@@ -67,7 +67,9 @@ async function resolveStage(
 ): Promise<Stage> {
   if (input.stage_id) {
     const stage = await deps.stages.get(input.stage_id);
-    if (!stage) throw ValidationError.field('body.stage_id', `no stage ${input.stage_id}`, { fieldCode: 'unknown_reference' });
+    // A deleted stage (a tombstone, still read by id) is never chosen again: as unknown.
+    if (!stage || isDeleted(stage))
+      throw ValidationError.field('body.stage_id', `no stage ${input.stage_id}`, { fieldCode: 'unknown_reference' });
     if (input.pipeline_id && input.pipeline_id !== stage.pipeline_id) {
       throw ValidationError.field('body.pipeline_id', `stage ${stage.id} belongs to pipeline ${stage.pipeline_id}`, {
         code: 'deal.stage_not_in_pipeline',

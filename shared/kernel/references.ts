@@ -10,8 +10,8 @@
  * - `cascade`: the referring record is deleted with the target (its `.deleted` event);
  * - `refused`: the delete answers 409 while such references exist (the answer says how many);
  * - `kept`: the reference stays: the target is never deleted (users are disabled) or is kept as a
- *   tombstone (reasons and sources read by id; custom fields are hidden from reads); where the
- *   table says "a known gap", the id of a deleted target.
+ *   tombstone (pipelines, stages, reasons and sources read by id, with deleted_at; custom fields
+ *   are hidden from reads).
  */
 export type OnDelete = 'cleared' | 'cascade' | 'refused' | 'kept';
 
@@ -112,19 +112,19 @@ export const MODEL_REFERENCES: readonly ModelReference[] = [
     reference: 'stage.pipeline_id',
     target: 'pipeline',
     on_delete: 'cascade',
-    how: "the pipeline's stages go with it, in its transaction (refused while they hold deals)",
+    how: "the pipeline's stages are deleted with it (kept as tombstones, as it is), in its transaction (refused while they hold deals)",
   },
   {
     reference: 'stage_change.stage_id',
     target: 'stage',
     on_delete: 'kept',
-    how: 'refused while the stage holds deals; a deal that left it keeps the stay in its history, whose stage_id then answers 404 (a known gap)',
+    how: "tombstone (refused while it holds deals): out of its pipeline's list and the board, never chosen again; a deal that left it keeps the stay in its history, whose stage_id still reads (deleted_at set)",
   },
   {
     reference: 'stage_change.pipeline_id',
     target: 'pipeline',
     on_delete: 'kept',
-    how: 'refused while the pipeline holds deals; a deal that left it keeps the stay in its history, whose pipeline_id then answers 404 (a known gap)',
+    how: 'tombstone, with its stages (refused while it holds deals): out of the lists, never chosen again, its name free; a deal that left it keeps the stay in its history, whose pipeline_id still reads (deleted_at set)',
   },
   {
     reference: 'user.team_id',

@@ -13,6 +13,10 @@ export const pipelineSchema = z.object({
   created_at: z.string(),
   updated_at: z.string(),
   version: z.int(),
+  /** Set once deleted (a tombstone): out of the lists, never chosen again; deals' stage history keeps its id. */
+  deleted_at: z.optional(
+    z.string().check(z.describe('When the pipeline was deleted; absent while it exists. A deleted pipeline is in no list.')),
+  ),
 });
 export type Pipeline = z.output<typeof pipelineSchema>;
 
@@ -30,8 +34,20 @@ export const stageSchema = z.object({
   created_at: z.string(),
   updated_at: z.string(),
   version: z.int(),
+  /**
+   * Set once deleted (a tombstone, as its pipeline's deletion leaves it too): out of the lists
+   * and the board, never chosen for a deal again; deals' stage history keeps its id.
+   */
+  deleted_at: z.optional(
+    z.string().check(z.describe('When the stage was deleted; absent while it exists. A deleted stage is in no list.')),
+  ),
 });
 export type Stage = z.output<typeof stageSchema>;
+
+/** Whether a pipeline or stage is a tombstone (deleted, still read by id). */
+export function isDeleted(record: { deleted_at?: string | undefined }): boolean {
+  return record.deleted_at !== undefined;
+}
 
 export function isClosed(category: StageCategory): boolean {
   return category !== 'active';

@@ -12,13 +12,12 @@ import {
   tableKey,
   tableKeys,
 } from '#shared/platform/dynamodb/partitions.ts';
-import { INDEX, indexAttributes } from '#shared/platform/dynamodb/table-spec.ts';
-import type { Item, Table, WriteOp } from '#shared/platform/dynamodb/table.ts';
+import { INDEX, indexAttributes, type IndexName } from '#shared/platform/dynamodb/table-spec.ts';
+import type { Item, Key, Table, WriteOp } from '#shared/platform/dynamodb/table.ts';
 import {
   getRecord,
   recordPage,
   staleOrGone,
-  versionedDelete,
   versionedRename,
   VersionedRepository,
   type VersionedKind,
@@ -33,6 +32,8 @@ import {
 // - names are unique (a pipeline's among pipelines, an entry's within its list) through
 //   uniqueness items; the last pipeline stays (a counter conditioned on > 1).
 // Stage and pipeline changes SET only their own fields: `deal_count` moves with the deals.
+// A deleted stage or pipeline stays as a tombstone (deleted_at set, out of its list index, a
+// pipeline's name free again): deals' stage history keeps naming it, and it still reads by id.
 
 const STAGES_READ_LIMIT = 100;
 
@@ -49,8 +50,12 @@ function toStage(item: Item): Stage {
     created_at: String(item.created_at),
     updated_at: String(item.updated_at),
     version: Number(item.version),
+    ...deletedAt(item),
   };
 }
+
+const deletedAt = (item: Item): { deleted_at?: string } =>
+  item.deleted_at === undefined ? {} : { deleted_at: String(item.deleted_at) };
 
 /** Pipelines and reason or source entries share one shape: a named, versioned record. */
 function toNamed(item: Item): Pipeline & NamedEntry {
@@ -63,12 +68,9 @@ function toNamed(item: Item): Pipeline & NamedEntry {
   };
 }
 
-const toPipeline: (item: Item) => Pipeline = toNamed;
-/** An entry, with deleted_at once it is a tombstone. */
-const toEntry = (item: Item): NamedEntry => ({
-  ...toNamed(item),
-  ...(item.deleted_at === undefined ? {} : { deleted_at: String(item.deleted_at) }),
-});
+/** A pipeline or an entry, with deleted_at once it is a tombstone. */
+const toEntry = (item: Item): Pipeline & NamedEntry => ({ ...toNamed(item), ...deletedAt(item) });
+const toPipeline: (item: Item) => Pipeline = toEntry;
 
 /** Stages: "stage#<id>" / "stage". Deal writes move their `deal_count` (see deals). */
 export const stageKey = tableKeys<[id: string]>('stage', 'stage');
@@ -117,6 +119,52 @@ const stageItem = (stage: Stage) => ({
   ...stage,
 });
 
+/** A failed condition on a record that must still be live: a tombstone is not found. */
+const liveOrGone =
+  <T>(kind: VersionedKind<T>, id: string) =>
+  (current: Item | undefined): DomainError =>
+    current && current.deleted_at === undefined ? staleOrGone(kind, id)(current) : new NotFoundError(kind.name, id);
+
+/**
+ * Turns a stage or pipeline into its tombstone while it is at the version read (and, for a
+ * stage, holds no deal): deleted_at set, a new version, out of the index that lists it.
+ */
+function tombstone(
+  key: Key,
+  record: { version: number },
+  listedIn: IndexName,
+  now: string,
+  options: { emptyStage: boolean; onConflict: (current: Item | undefined) => DomainError },
+): WriteOp {
+  const listed = indexAttributes(listedIn);
+  return {
+    type: 'update',
+    key,
+    update: `SET deleted_at = :now, updated_at = :now, version = :next REMOVE ${listed.partitionKey}, ${listed.sortKey}`,
+    condition: `version = :expected AND attribute_not_exists(deleted_at)${options.emptyStage ? ' AND deal_count = :zero' : ''}`,
+    values: {
+      ':now': now,
+      ':next': record.version + 1,
+      ':expected': record.version,
+      ...(options.emptyStage ? { ':zero': 0 } : {}),
+    },
+    onConflict: options.onConflict,
+  };
+}
+
+/** A rename while the record is at the version read and not a tombstone (else not found). */
+function liveRename<T>(
+  kind: VersionedKind<T>,
+  before: { id: string; version: number },
+  after: { name: string; updated_at: string; version: number },
+): WriteOp {
+  const op = versionedRename(kind, before, after, liveOrGone(kind, before.id));
+  return op.type === 'update' ? { ...op, condition: `${op.condition} AND attribute_not_exists(deleted_at)` } : op;
+}
+
+/** When a delete happens: its first event's time (the tombstones and the events agree). */
+const deletedAtOf = (events: readonly DomainEvent[]) => events[0]?.metadata.occurred_at ?? new Date().toISOString();
+
 const stagesChanged = () =>
   new ConflictError("The pipeline's stages changed meanwhile; reload them and try again", { code: 'concurrent_change' });
 
@@ -160,31 +208,35 @@ export class DynamoPipelineRepository extends VersionedRepository<Stage> impleme
   }
 
   async renamePipeline(before: Pipeline, after: Pipeline, events: DomainEvent[]): Promise<void> {
-    const ops: WriteOp[] = [versionedRename(PIPELINE, before, after, staleOrGone(PIPELINE, before.id))];
+    const ops: WriteOp[] = [liveRename(PIPELINE, before, after)];
     if (nameKey(before.name) !== nameKey(after.name)) {
       ops.push({ type: 'delete', key: pipelineNameKey(before.name) }, pipelineNameItem(after));
     }
     await this.table.write(ops, events);
   }
 
+  /** Tombstones the pipeline and its stages; frees the pipeline's name. */
   async deletePipeline(pipeline: Pipeline, stages: Stage[], events: DomainEvent[]): Promise<void> {
+    const now = deletedAtOf(events);
     await this.table.write(
       [
-        versionedDelete(PIPELINE, pipeline, staleOrGone(PIPELINE, pipeline.id)),
+        tombstone(pipelineKeys.pipeline(pipeline.id), pipeline, INDEX.all, now, {
+          emptyStage: false,
+          onConflict: liveOrGone(PIPELINE, pipeline.id),
+        }),
         { type: 'delete', key: pipelineNameKey(pipeline.name) },
-        ...stages.map((stage): WriteOp => ({
-          type: 'delete',
-          key: stageKey(stage.id),
-          condition: 'version = :version AND deal_count = :zero',
-          values: { ':version': stage.version, ':zero': 0 },
-          onConflict: (current) =>
-            current && Number(current.deal_count) > 0
-              ? new ConflictError(
-                  `Pipeline "${pipeline.name}" received deals meanwhile (stage "${stage.name}" holds ${Number(current.deal_count)}); move them first`,
-                  { code: 'pipeline.has_deals' },
-                )
-              : stagesChanged(),
-        })),
+        ...stages.map((stage): WriteOp =>
+          tombstone(stageKey(stage.id), stage, INDEX.relation, now, {
+            emptyStage: true,
+            onConflict: (current) =>
+              current && Number(current.deal_count) > 0
+                ? new ConflictError(
+                    `Pipeline "${pipeline.name}" received deals meanwhile (stage "${stage.name}" holds ${Number(current.deal_count)}); move them first`,
+                    { code: 'pipeline.has_deals' },
+                  )
+                : stagesChanged(),
+          }),
+        ),
         {
           type: 'update',
           key: pipelineKeys.pipelineStats(),
@@ -207,7 +259,7 @@ export class DynamoPipelineRepository extends VersionedRepository<Stage> impleme
         {
           type: 'check',
           key: pipelineKeys.pipeline(stage.pipeline_id),
-          condition: 'attribute_exists(pk)',
+          condition: 'attribute_exists(pk) AND attribute_not_exists(deleted_at)',
           onConflict: () =>
             ValidationError.field('body.pipeline_id', `no pipeline ${stage.pipeline_id}`, { fieldCode: 'unknown_reference' }),
         },
@@ -220,19 +272,17 @@ export class DynamoPipelineRepository extends VersionedRepository<Stage> impleme
 
   async updateStage(change: StageChange, moved: StageChange[], events: DomainEvent[]): Promise<void> {
     await this.table.write(
-      [stageUpdate(change, staleOrGone(STAGE, change.before.id)), ...moved.map((c) => stageUpdate(c, stagesChanged))],
+      [stageUpdate(change, liveOrGone(STAGE, change.before.id)), ...moved.map((c) => stageUpdate(c, stagesChanged))],
       events,
     );
   }
 
+  /** Tombstones the stage (out of its pipeline's list) and renumbers the others. */
   async deleteStage(stage: Stage, moved: StageChange[], events: DomainEvent[]): Promise<void> {
     await this.table.write(
       [
-        {
-          type: 'delete',
-          key: stageKey(stage.id),
-          condition: 'version = :version AND deal_count = :zero',
-          values: { ':version': stage.version, ':zero': 0 },
+        tombstone(stageKey(stage.id), stage, INDEX.relation, deletedAtOf(events), {
+          emptyStage: true,
           onConflict: (current) => {
             const deals = Number(current?.deal_count ?? 0);
             if (deals > 0) {
@@ -241,9 +291,9 @@ export class DynamoPipelineRepository extends VersionedRepository<Stage> impleme
                 { code: 'stage.has_deals' },
               );
             }
-            return staleOrGone(STAGE, stage.id)(current);
+            return liveOrGone(STAGE, stage.id)(current);
           },
-        },
+        }),
         ...moved.map((c) => stageUpdate(c, stagesChanged)),
       ],
       events,
@@ -266,7 +316,7 @@ function stageUpdate(change: StageChange, onConflict: (current: Item | undefined
     type: 'update',
     key: stageKey(before.id),
     update: 'SET #name = :name, likelihood = :likelihood, #position = :position, updated_at = :now, version = :next',
-    condition: 'version = :expected',
+    condition: 'version = :expected AND attribute_not_exists(deleted_at)',
     names: { '#name': 'name', '#position': 'position' },
     values: {
       ':name': after.name,
@@ -309,7 +359,7 @@ export class DynamoNamedListRepository implements NamedListRepository {
 
   async update(kind: NamedListKind, before: NamedEntry, after: NamedEntry, events: DomainEvent[]): Promise<void> {
     const entries = entryKind(kind);
-    const ops: WriteOp[] = [versionedRename(entries, before, after, staleOrGone(entries, before.id))];
+    const ops: WriteOp[] = [liveRename(entries, before, after)];
     if (nameKey(before.name) !== nameKey(after.name)) {
       ops.push({ type: 'delete', key: entryNameKey(kind, before.name) }, nameItem(kind, after));
     }
@@ -323,7 +373,7 @@ export class DynamoNamedListRepository implements NamedListRepository {
    */
   async delete(kind: NamedListKind, entry: NamedEntry, events: DomainEvent[]): Promise<void> {
     const entries = entryKind(kind);
-    const now = events[0]?.metadata.occurred_at ?? new Date().toISOString();
+    const now = deletedAtOf(events);
     const listed = indexAttributes(INDEX.all);
     await this.#table.write(
       [
@@ -333,10 +383,7 @@ export class DynamoNamedListRepository implements NamedListRepository {
           update: `SET deleted_at = :now, updated_at = :now, version = :next REMOVE ${listed.partitionKey}, ${listed.sortKey}`,
           condition: 'version = :expected AND attribute_not_exists(deleted_at)',
           values: { ':now': now, ':next': entry.version + 1, ':expected': entry.version },
-          onConflict: (current) =>
-            current && current.deleted_at === undefined
-              ? staleOrGone(entries, entry.id)(current)
-              : new NotFoundError(NAMED_LIST_LABELS[kind], entry.id),
+          onConflict: liveOrGone(entries, entry.id),
         },
         { type: 'delete', key: entryNameKey(kind, entry.name) },
       ],

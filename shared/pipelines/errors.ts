@@ -3,8 +3,16 @@ import { defineErrorCodes } from '#shared/kernel/error-codes.ts';
 // The codes pipelines, stages, reasons and sources answer with (docs/error-codes.md lists them all).
 
 export const pipelineErrorCodes = /* @__PURE__ */ defineErrorCodes('pipelines', {
-  'pipeline.not_found': { status: 404, title: 'Pipeline not found', description: 'No pipeline has this id.' },
-  'stage.not_found': { status: 404, title: 'Stage not found', description: 'No stage has this id.' },
+  'pipeline.not_found': {
+    status: 404,
+    title: 'Pipeline not found',
+    description: 'No pipeline has this id (a deleted one still reads, with deleted_at, but cannot change).',
+  },
+  'stage.not_found': {
+    status: 404,
+    title: 'Stage not found',
+    description: 'No stage has this id (a deleted one still reads, with deleted_at, but cannot change).',
+  },
   'loss_reason.not_found': { status: 404, title: 'Loss reason not found', description: 'No loss reason has this id.' },
   'deal_unqualified_reason.not_found': {
     status: 404,

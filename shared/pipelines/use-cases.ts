@@ -7,6 +7,7 @@ import {
   checkPipelineStages,
   dealCountOf,
   insertActiveStage,
+  isDeleted,
   moveActiveStage,
   newPipelineStages,
   renumber,
@@ -25,6 +26,8 @@ import { checkIfMatch } from '#shared/kernel/versioned-update.ts';
 // them (route contracts enforce the role). Positions are renumbered 1..n on every insert, move
 // and delete, in the same transaction as the change, each stage conditioned on the version read:
 // two concurrent reorders cannot leave two stages at one position.
+// A deleted pipeline or stage is a tombstone (deleted_at set): it still reads by id, since
+// deals' stage history names it, but it is out of every list and cannot change or be chosen.
 
 export interface PipelinesDeps {
   pipelines: PipelineRepository;
@@ -36,9 +39,17 @@ export interface StageDeletionDeps extends PipelinesDeps {
 
 // ---- Pipelines ----
 
+/** A pipeline by id, a deleted one too (deleted_at set): deals' stage history names it. */
 export async function getPipeline(deps: PipelinesDeps, id: string): Promise<Pipeline> {
   const pipeline = await deps.pipelines.getPipeline(id);
   if (!pipeline) throw new NotFoundError('pipeline', id);
+  return pipeline;
+}
+
+/** A pipeline that may still change: a deleted one is not found. */
+async function livePipeline(deps: PipelinesDeps, id: string): Promise<Pipeline> {
+  const pipeline = await getPipeline(deps, id);
+  if (isDeleted(pipeline)) throw new NotFoundError('pipeline', id);
   return pipeline;
 }
 
@@ -89,7 +100,7 @@ export async function renamePipeline(
   input: { name: string },
   ifMatch?: number,
 ): Promise<Pipeline> {
-  const before = await getPipeline(deps, id);
+  const before = await livePipeline(deps, id);
   await checkIfMatch('pipeline', id, before, ifMatch);
   if (before.name === input.name) return before;
   const after: Pipeline = { ...before, name: input.name, updated_at: call.events.now.toISOString(), version: before.version + 1 };
@@ -101,9 +112,12 @@ export async function renamePipeline(
   return after;
 }
 
-/** Only an empty pipeline goes, with its stages; never the company's last one. */
+/**
+ * Only an empty pipeline goes, with its stages (all kept as tombstones, the name freed); never
+ * the company's last one.
+ */
 export async function deletePipeline(deps: PipelinesDeps, call: Call, id: string, ifMatch?: number): Promise<void> {
-  const pipeline = await getPipeline(deps, id);
+  const pipeline = await livePipeline(deps, id);
   await checkIfMatch('pipeline', id, pipeline, ifMatch);
   const stages = await wholePipeline(deps, id);
   const deals = dealCountOf(stages);
@@ -126,17 +140,30 @@ export async function deletePipeline(deps: PipelinesDeps, call: Call, id: string
 
 // ---- Stages ----
 
+/** A stage by id, a deleted one too (deleted_at set): deals' stage history names it. */
 export async function getStage(deps: PipelinesDeps, id: string): Promise<Stage> {
   const stage = await deps.pipelines.get(id);
   if (!stage) throw new NotFoundError('stage', id);
   return stage;
 }
 
-/** The stages of a pipeline in position order; a pipeline always has at least four. */
+/** A stage that may still change: a deleted one is not found. */
+async function liveStage(deps: PipelinesDeps, id: string): Promise<Stage> {
+  const stage = await getStage(deps, id);
+  if (isDeleted(stage)) throw new NotFoundError('stage', id);
+  return stage;
+}
+
+/**
+ * The stages of a pipeline in position order; a pipeline always has at least four. A deleted
+ * pipeline (which still reads by id) lists none; NotFoundError for an unknown one.
+ */
 export async function listStages(deps: PipelinesDeps, pipelineId: string): Promise<Stage[]> {
   const stages = await deps.pipelines.ofPipeline(pipelineId);
-  if (stages.length === 0) throw new NotFoundError('pipeline', pipelineId);
-  return stages;
+  if (stages.length > 0) return stages;
+  const pipeline = await deps.pipelines.getPipeline(pipelineId);
+  if (!pipeline || !isDeleted(pipeline)) throw new NotFoundError('pipeline', pipelineId);
+  return [];
 }
 
 /** How many pipelines' stages one page of `GET /stages` (no pipeline_id) holds: at most 430 stages. */
@@ -210,7 +237,7 @@ export async function updateStage(
   patch: UpdateStageInput,
   ifMatch?: number,
 ): Promise<Stage> {
-  const before = await getStage(deps, id);
+  const before = await liveStage(deps, id);
   checkStageVersion(before, ifMatch);
   if (patch.likelihood !== undefined) checkLikelihoodChange(before, patch.likelihood);
   const changed: Stage = { ...before };
@@ -240,7 +267,7 @@ export async function updateStage(
 }
 
 /**
- * Deletes an active stage (F5.2). One holding deals needs `moveDealsTo`, another stage of the
+ * Deletes an active stage (F5.2), keeping it as a tombstone. One holding deals needs `moveDealsTo`, another stage of the
  * same pipeline (F5.3): its deals move there first, and the stage goes only if no deal arrived
  * meanwhile (the delete is conditioned on deal_count = 0).
  */
@@ -250,7 +277,7 @@ export async function deleteStage(
   id: string,
   options: { moveDealsTo?: string | undefined; ifMatch?: number | undefined } = {},
 ): Promise<void> {
-  const stage = await getStage(deps, id);
+  const stage = await liveStage(deps, id);
   checkStageVersion(stage, options.ifMatch);
   checkDeletable(stage);
   const siblings = withCurrent(await wholePipeline(deps, stage.pipeline_id), stage);

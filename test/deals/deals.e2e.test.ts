@@ -18,8 +18,11 @@ import {
 } from '#shared/deals/routes.ts';
 import { getSelfRoute } from '#shared/identity/routes.ts';
 import {
+  createPipelineRoute,
   createStageRoute,
+  deletePipelineRoute,
   deleteStageRoute,
+  getPipelineRoute,
   getStageRoute,
   listPipelinesRoute,
   listStagesRoute,
@@ -336,7 +339,106 @@ describe('deals', () => {
     expect(after.stage_id).toBe(stages.Qualified!.id);
     const history = bodyOf(await call(dealStageChangesRoute, { as: 'rep1', params: { id: deal.id } }));
     expect(history.items.map((h) => h.stage_id)).toEqual([added.body.id, stages.Qualified!.id]);
-    expect((await call(getStageRoute, { as: 'admin', params: { id: added.body.id } })).status).toBe(404);
+    // The history's stage still reads, as deleted.
+    expect(bodyOf(await call(getStageRoute, { as: 'rep1', params: { id: added.body.id } }), 200)).toMatchObject({
+      id: added.body.id,
+      deleted_at: expect.any(String),
+    });
+  });
+
+  it("keeps the stages and pipelines a deal's history names after they are deleted: read by id (deleted_at), never chosen again", async () => {
+    const name = `Tomb ${Math.random().toString(36).slice(2)}`;
+    const created = await call(createPipelineRoute, {
+      as: 'admin',
+      body: {
+        name,
+        stages: [
+          { name: 'S', likelihood: 10 },
+          { name: 'T', likelihood: 20 },
+        ],
+      },
+    });
+    const pipeline = bodyOf(created, 201);
+    const [s, t] = bodyOf(await call(listStagesRoute, { as: 'rep1', query: { pipeline_id: pipeline.id } }), 200).items;
+    const deal = await newDeal('rep1', { stage_id: s!.id });
+    expectStatus(await call(updateDealRoute, { as: 'rep1', params: { id: deal.id }, body: { stage_id: t!.id } }), 200);
+    expectStatus(await call(deleteStageRoute, { as: 'admin', params: { id: s!.id } }), 204);
+
+    // The history still names S, and S still reads (deleted); its list and the board omit it.
+    const historyOf = async () =>
+      bodyOf(await call(dealStageChangesRoute, { as: 'rep1', params: { id: deal.id } }), 200).items.map((h) => [
+        h.pipeline_id,
+        h.stage_id,
+      ]);
+    expect(await historyOf()).toEqual([
+      [pipeline.id, s!.id],
+      [pipeline.id, t!.id],
+    ]);
+    expect(bodyOf(await call(getStageRoute, { as: 'rep1', params: { id: s!.id } }), 200)).toMatchObject({
+      id: s!.id,
+      name: 'S',
+      deal_count: 0,
+      deleted_at: expect.any(String),
+    });
+    const listed = bodyOf(await call(listStagesRoute, { as: 'rep1', query: { pipeline_id: pipeline.id } }), 200).items;
+    expect(listed.map((x) => [x.name, x.position])).toEqual([
+      ['T', 1],
+      ['Won', 2],
+      ['Lost', 3],
+      ['Unqualified', 4],
+    ]);
+    const board = bodyOf(await call(dealSummaryRoute, { as: 'rep1', query: { pipeline_id: pipeline.id } }), 200);
+    expect(board.stages.map((x) => x.stage_id)).not.toContain(s!.id);
+
+    // Never chosen again: the same 422 as an id that never existed.
+    const UNKNOWN = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
+    const refusal = async (res: { status: number; body: any }, id: string) => {
+      expect(res.status).toBe(422);
+      return { code: res.body.code, errors: JSON.parse(JSON.stringify(res.body.errors).replaceAll(id, '<id>')) };
+    };
+    const unknownStage = await refusal(
+      await call(createDealRoute, { as: 'rep1', body: { name: 'X', stage_id: UNKNOWN } }),
+      UNKNOWN,
+    );
+    expect(unknownStage.errors).toEqual([{ field: 'body.stage_id', message: 'no stage <id>', code: 'unknown_reference' }]);
+    expect(await refusal(await call(createDealRoute, { as: 'rep1', body: { name: 'X', stage_id: s!.id } }), s!.id)).toEqual(
+      unknownStage,
+    );
+    const move = await call(updateDealRoute, { as: 'rep1', params: { id: deal.id }, body: { stage_id: s!.id } });
+    expect(await refusal(move, s!.id)).toEqual(unknownStage);
+    // Its name is free for a new stage.
+    expectStatus(
+      await call(createStageRoute, { as: 'admin', body: { pipeline_id: pipeline.id, name: 'S', likelihood: 5 } }),
+      201,
+    );
+
+    // The pipeline, once its deal moved out: deleted, still read by id, out of the lists, its name free.
+    const out = await call(updateDealRoute, { as: 'rep1', params: { id: deal.id }, body: { pipeline_id: pipelineId } });
+    expectStatus(out, 200);
+    expectStatus(await call(deletePipelineRoute, { as: 'admin', params: { id: pipeline.id } }), 204);
+    expect((await historyOf()).map(([p]) => p)).toEqual([pipeline.id, pipeline.id, pipelineId]);
+    expect(bodyOf(await call(getPipelineRoute, { as: 'rep1', params: { id: pipeline.id } }), 200)).toMatchObject({
+      id: pipeline.id,
+      name,
+      deleted_at: expect.any(String),
+    });
+    expect(bodyOf(await call(getStageRoute, { as: 'rep1', params: { id: t!.id } }), 200)).toMatchObject({
+      deleted_at: expect.any(String),
+    });
+    const pipelines = bodyOf(await call(listPipelinesRoute, { as: 'rep1', query: { limit: 100 } }), 200).items;
+    expect(pipelines.map((p) => p.id)).not.toContain(pipeline.id);
+    expect(bodyOf(await call(listStagesRoute, { as: 'rep1', query: { pipeline_id: pipeline.id } }), 200).items).toEqual([]);
+    const unknownPipeline = await refusal(
+      await call(createDealRoute, { as: 'rep1', body: { name: 'X', pipeline_id: UNKNOWN } }),
+      UNKNOWN,
+    );
+    expect(
+      await refusal(await call(createDealRoute, { as: 'rep1', body: { name: 'X', pipeline_id: pipeline.id } }), pipeline.id),
+    ).toEqual(unknownPipeline);
+    expect(await refusal(await call(createDealRoute, { as: 'rep1', body: { name: 'X', stage_id: t!.id } }), t!.id)).toEqual(
+      unknownStage,
+    );
+    expectStatus(await call(createPipelineRoute, { as: 'admin', body: { name } }), 201);
   });
 
   it('validates custom fields on deal writes, names the bad field, filters on them, and follows renames and deletes', async () => {

@@ -248,6 +248,20 @@ describe('references, checked inside the transaction', () => {
     expect(await board(p)).toEqual([]);
   });
 
+  it('refuses a deleted stage (a tombstone) in the write itself, even when the read saw it live: create and move', async () => {
+    const p = await newPipeline();
+    const deal = await created(aDeal(p.stage('Qualified')));
+    await pipelines.deleteStage(p.stage('Proposal'), [], []);
+    const fresh = aDeal(p.stage('Proposal'));
+    expect(await fieldsOf(deals.create(fresh, dealReferences(fresh), []))).toEqual(['body.stage_id']);
+    expect(await deals.get(fresh.id)).toBeUndefined();
+    const moved = { ...deal, stage_id: p.stage('Proposal').id, version: 2 };
+    expect(await fieldsOf(deals.update(deal, moved, dealReferences(moved), []))).toEqual(['body.stage_id']);
+    expect(await deals.get(deal.id)).toMatchObject({ stage_id: p.stage('Qualified').id, version: 1 });
+    expect(await pipelines.get(p.stage('Proposal').id)).toMatchObject({ deal_count: 0, deleted_at: expect.any(String) });
+    expect(await dealCount(p.stage('Qualified'))).toBe(1);
+  });
+
   it('accepts every reference when it holds', async () => {
     const p = await newPipeline();
     const deal = await created(

@@ -37,10 +37,10 @@ const refsOf = (deal: Deal): DealReferences => ({
   unqualified_reason_id: deal.unqualified_reason_id,
 });
 
-/** The stage item's ADD deal_count, conditional on the stage being in that pipeline. */
+/** The stage item's ADD deal_count, conditional on the stage being in that pipeline (and not deleted). */
 function moveStageCount(store: InMemoryStore, stageId: string, pipelineId: string, delta: number): void {
   const stage = store.stages.get(stageId);
-  if (!stage || stage.pipeline_id !== pipelineId) {
+  if (!stage || stage.deleted_at !== undefined || stage.pipeline_id !== pipelineId) {
     throw ValidationError.field('body.stage_id', `no stage ${stageId} in pipeline ${pipelineId}`);
   }
   stage.deal_count += delta;

@@ -14,7 +14,7 @@ import {
 import type { Deal } from '#shared/deals/domain.ts';
 import { dealSummary } from '#shared/deals/board.ts';
 import { MAX_SORTED_RECORDS } from '#shared/kernel/sorted-lists.ts';
-import { ConflictError, ForbiddenError, NotFoundError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
 import {
   TEST_CORRELATION_ID,
   TEST_NOW,
@@ -158,6 +158,41 @@ describe('createDeal', () => {
     expect(deals.events).toEqual([]);
     expect(store.deals.size).toBe(0);
     expect(store.stage(QUALIFIED.id)!.deal_count).toBe(0);
+  });
+
+  it('never places a deal in a deleted stage or pipeline (tombstones): the same 422 as an unknown id', async () => {
+    const { store, deps, deals, as } = setup(repDeal());
+    store.stages.get(PROPOSAL.id)!.deleted_at = CREATED;
+    store.pipelines.get(OTHER.pipeline.id)!.deleted_at = CREATED;
+    for (const s of OTHER.stages) store.stages.get(s.id)!.deleted_at = CREATED;
+    const problemOf = async (promise: Promise<unknown>) => {
+      const error = await rejection(promise);
+      expect(error).toBeInstanceOf(ValidationError);
+      return (error as ValidationError).problems;
+    };
+    const unknown = (field: string, id: string) => [
+      { field, message: expect.stringMatching(new RegExp(`^no \\w+ ${id}$`)), code: 'unknown_reference' },
+    ];
+    expect(await problemOf(createDeal(deps, as.rep(), { name: 'X', stage_id: testId(99) }))).toEqual(
+      unknown('body.stage_id', testId(99)),
+    );
+    expect(await problemOf(createDeal(deps, as.rep(), { name: 'X', stage_id: PROPOSAL.id }))).toEqual(
+      unknown('body.stage_id', PROPOSAL.id),
+    );
+    expect(await problemOf(createDeal(deps, as.rep(), { name: 'X', stage_id: INTRO.id }))).toEqual(
+      unknown('body.stage_id', INTRO.id),
+    );
+    expect(await problemOf(createDeal(deps, as.rep(), { name: 'X', pipeline_id: OTHER.pipeline.id }))).toEqual(
+      unknown('body.pipeline_id', OTHER.pipeline.id),
+    );
+    expect(await problemOf(updateDeal(deps, as.rep(), DEAL, { stage_id: PROPOSAL.id }))).toEqual(
+      unknown('body.stage_id', PROPOSAL.id),
+    );
+    expect(await problemOf(updateDeal(deps, as.rep(), DEAL, { pipeline_id: OTHER.pipeline.id }))).toEqual(
+      unknown('body.pipeline_id', OTHER.pipeline.id),
+    );
+    expect(deals.events).toEqual([]);
+    expect(store.deals.get(DEAL)).toMatchObject({ stage_id: QUALIFIED.id, version: 1 });
   });
 
   it('follows the assignment rule (F8.4): a rep assigns to themself only, a manager to a report, an admin to anyone', async () => {

@@ -204,12 +204,11 @@ export class InMemoryStore {
     return stage && copy(stage);
   }
 
-  /** A pipeline's stages in position order, as [name, position] pairs: easy to assert on. */
+  /** A pipeline's stages (not deleted) in position order, as [name, position] pairs: easy to assert on. */
   order(pipelineId: string): [string, number][] {
-    return inPipelineOrder([...this.stages.values()].filter((s) => s.pipeline_id === pipelineId)).map((s) => [
-      s.name,
-      s.position,
-    ]);
+    return inPipelineOrder(
+      [...this.stages.values()].filter((s) => s.pipeline_id === pipelineId && s.deleted_at === undefined),
+    ).map((s) => [s.name, s.position]);
   }
 
   /** A deal arriving in a stage (only what a deal write does to the stage item). */

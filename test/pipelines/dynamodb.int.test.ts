@@ -291,7 +291,7 @@ describe('deleting stages and pipelines while deals arrive', () => {
     await dealArrives(from.id, 2); // back to 3 for the mover
     lateArrival = false;
     await deleteStage({ pipelines, deals: mover }, call(), from.id, { moveDealsTo: to.id });
-    expect(await pipelines.get(from.id)).toBeUndefined();
+    expect(await pipelines.get(from.id)).toMatchObject({ deal_count: 0, deleted_at: expect.any(String) });
     const after = await pipelines.ofPipeline(id);
     expectWellFormed(after);
     expect(after.find((s) => s.id === to.id)).toMatchObject({ position: 2, deal_count: 6 });
@@ -305,12 +305,16 @@ describe('deleting stages and pipelines while deals arrive', () => {
     await expect(deleteStage(deps, call(), stages.at(-1)!.id)).rejects.toBeInstanceOf(ConflictError);
   });
 
-  it('deletes an empty pipeline and all its stages; refuses one a deal reached meanwhile', async () => {
+  it('deletes an empty pipeline and all its stages (as tombstones); refuses one a deal reached meanwhile', async () => {
     const empty = await newPipeline();
     await deletePipeline(deps, call(), empty.id);
-    expect(await pipelines.getPipeline(empty.id)).toBeUndefined();
+    const deletedAt = (await pipelines.getPipeline(empty.id))!.deleted_at;
+    expect(deletedAt).toEqual(expect.any(String));
     expect(await pipelines.ofPipeline(empty.id)).toEqual([]);
-    for (const stage of empty.stages) expect(await pipelines.get(stage.id)).toBeUndefined();
+    for (const stage of empty.stages) {
+      expect(await pipelines.get(stage.id)).toMatchObject({ version: 2, deleted_at: deletedAt });
+    }
+    expect(await outboxHas('pipeline.deleted', empty.id)).toBe(true);
 
     const busy = await newPipeline();
     const pipeline = (await pipelines.getPipeline(busy.id))!;
@@ -320,6 +324,35 @@ describe('deleting stages and pipelines while deals arrive', () => {
     expect(await pipelines.getPipeline(busy.id)).toBeDefined();
     expect(await pipelines.ofPipeline(busy.id)).toHaveLength(6);
     await expect(deletePipeline(deps, call(), busy.id)).rejects.toThrow(/holds 1 deal\(s\)/);
+  });
+
+  it('keeps a deleted stage or pipeline as a tombstone: out of its list, never written again, the name free', async () => {
+    const { id, stages } = await newPipeline();
+    const gone = stages[1]!;
+    await deleteStage(deps, call(), gone.id);
+    const tomb = (await pipelines.get(gone.id))!;
+    expect(tomb).toMatchObject({ version: 2, deleted_at: expect.any(String) });
+    expect((await pipelines.ofPipeline(id)).map((s) => s.id)).not.toContain(gone.id);
+    // A change planned on the live read loses to the delete: not found, not a version conflict.
+    await expect(
+      pipelines.updateStage({ before: tomb, after: { ...tomb, name: 'Back', version: 3 } }, [], []),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    await expect(pipelines.deleteStage(tomb, [], [])).rejects.toBeInstanceOf(NotFoundError);
+
+    const pipeline = (await pipelines.getPipeline(id))!;
+    const rest = await pipelines.ofPipeline(id);
+    await deletePipeline(deps, call(), id);
+    expect((await pipelines.listPipelines({ limit: 100 })).items.map((p) => p.id)).not.toContain(id);
+    const deleted = (await pipelines.getPipeline(id))!;
+    await expect(pipelines.deletePipeline(deleted, [], [])).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      pipelines.renamePipeline(deleted, { ...deleted, name: unique('Back'), version: deleted.version + 1 }, []),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    // A stage added on a read from before the delete is refused by the write itself.
+    const late = { ...rest[0]!, id: newId(), name: 'Late', version: 1 };
+    expect(await fieldsOf(pipelines.createStage(late, [], []))).toEqual(['body.pipeline_id']);
+    // The name is free again, whatever its case.
+    expect((await createPipeline(deps, call(), { name: pipeline.name.toUpperCase() })).name).toBe(pipeline.name.toUpperCase());
   });
 
   it('refuses a pipeline delete when a stage was added meanwhile (no orphaned stage)', async () => {

@@ -12,6 +12,9 @@ import { copy, InMemoryStore, paginate } from '#test/helpers/in-memory-store.ts'
 // (shared/pipelines/dynamodb.ts), inside store.transact, so a refused write leaves the store
 // as it was.
 
+/** When a delete happens: its first event's time, as the adapter stamps its tombstones. */
+const deletedAt = (events: readonly DomainEvent[]) => events[0]?.metadata.occurred_at ?? new Date().toISOString();
+
 const stagesChanged = () => new ConflictError("The pipeline's stages changed meanwhile; reload them and try again");
 
 /** The shared store, under the name the pipelines tests know it by. */
@@ -30,8 +33,11 @@ export class InMemoryPipelineRepository implements PipelineRepository {
     return this.store.stage(id);
   }
 
+  /** Live stages only: a tombstone is out of its pipeline's list index. */
   async ofPipeline(pipelineId: string): Promise<Stage[]> {
-    return inPipelineOrder([...this.store.stages.values()].filter((s) => s.pipeline_id === pipelineId)).map(copy);
+    return inPipelineOrder(
+      [...this.store.stages.values()].filter((s) => s.pipeline_id === pipelineId && s.deleted_at === undefined),
+    ).map(copy);
   }
 
   async getPipeline(id: string): Promise<Pipeline | undefined> {
@@ -39,11 +45,11 @@ export class InMemoryPipelineRepository implements PipelineRepository {
   }
 
   async listPipelines(query: PageQuery): Promise<Page<Pipeline>> {
-    return paginate([...this.store.pipelines.values()], query);
+    return paginate(this.#livePipelines(), query);
   }
 
   async pipelineCount(): Promise<number> {
-    return this.store.pipelines.size;
+    return this.#livePipelines().length;
   }
 
   async createPipeline(pipeline: Pipeline, stages: Stage[], events: DomainEvent[]): Promise<void> {
@@ -59,7 +65,7 @@ export class InMemoryPipelineRepository implements PipelineRepository {
   async renamePipeline(before: Pipeline, after: Pipeline, events: DomainEvent[]): Promise<void> {
     this.#write(events, () => {
       const current = this.store.pipelines.get(before.id);
-      if (!current) throw new NotFoundError('pipeline', before.id);
+      if (!current || current.deleted_at !== undefined) throw new NotFoundError('pipeline', before.id);
       if (current.version !== before.version) throw new VersionMismatchError('pipeline', before.id, copy(current));
       if (nameKey(before.name) !== nameKey(after.name)) this.#requireFreeName(after.name);
       Object.assign(current, { name: after.name, updated_at: after.updated_at, version: after.version });
@@ -69,7 +75,7 @@ export class InMemoryPipelineRepository implements PipelineRepository {
   async deletePipeline(pipeline: Pipeline, stages: Stage[], events: DomainEvent[]): Promise<void> {
     this.#write(events, () => {
       const current = this.store.pipelines.get(pipeline.id);
-      if (!current) throw new NotFoundError('pipeline', pipeline.id);
+      if (!current || current.deleted_at !== undefined) throw new NotFoundError('pipeline', pipeline.id);
       if (current.version !== pipeline.version) throw new VersionMismatchError('pipeline', pipeline.id, copy(current));
       for (const stage of stages) {
         const stored = this.store.stages.get(stage.id);
@@ -78,19 +84,25 @@ export class InMemoryPipelineRepository implements PipelineRepository {
             `Pipeline "${pipeline.name}" received deals meanwhile (stage "${stage.name}" holds ${stored.deal_count}); move them first`,
           );
         }
-        if (!stored || stored.version !== stage.version) throw stagesChanged();
+        if (!stored || stored.deleted_at !== undefined || stored.version !== stage.version) throw stagesChanged();
       }
-      if (this.store.pipelines.size <= 1) {
+      if (this.#livePipelines().length <= 1) {
         throw new ConflictError(`Pipeline "${pipeline.name}" is the only pipeline; create another one before deleting it`);
       }
-      this.store.pipelines.delete(pipeline.id);
-      for (const stage of stages) this.store.stages.delete(stage.id);
+      // Tombstones, as the table keeps them.
+      const at = deletedAt(events);
+      this.store.pipelines.set(pipeline.id, { ...current, deleted_at: at, updated_at: at, version: current.version + 1 });
+      for (const stage of stages) {
+        const stored = this.store.stages.get(stage.id)!;
+        this.store.stages.set(stage.id, { ...stored, deleted_at: at, updated_at: at, version: stored.version + 1 });
+      }
     });
   }
 
   async createStage(stage: Stage, moved: StageChange[], events: DomainEvent[]): Promise<void> {
     this.#write(events, () => {
-      if (!this.store.pipelines.has(stage.pipeline_id)) {
+      const pipeline = this.store.pipelines.get(stage.pipeline_id);
+      if (!pipeline || pipeline.deleted_at !== undefined) {
         throw ValidationError.field('body.pipeline_id', `no pipeline ${stage.pipeline_id}`);
       }
       if (this.store.stages.has(stage.id)) throw new ConflictError(`stage ${stage.id} already exists`);
@@ -103,7 +115,7 @@ export class InMemoryPipelineRepository implements PipelineRepository {
   async updateStage(change: StageChange, moved: StageChange[], events: DomainEvent[]): Promise<void> {
     this.#write(events, () => {
       const current = this.store.stages.get(change.before.id);
-      if (!current) throw new NotFoundError('stage', change.before.id);
+      if (!current || current.deleted_at !== undefined) throw new NotFoundError('stage', change.before.id);
       if (current.version !== change.before.version) throw new VersionMismatchError('stage', current.id, copy(current));
       this.#checkMoved(moved);
       this.#applyMoved([change, ...moved]);
@@ -113,7 +125,7 @@ export class InMemoryPipelineRepository implements PipelineRepository {
   async deleteStage(stage: Stage, moved: StageChange[], events: DomainEvent[]): Promise<void> {
     this.#write(events, () => {
       const current = this.store.stages.get(stage.id);
-      if (!current) throw new NotFoundError('stage', stage.id);
+      if (!current || current.deleted_at !== undefined) throw new NotFoundError('stage', stage.id);
       if (current.deal_count > 0) {
         throw new ConflictError(
           `Stage "${stage.name}" received ${current.deal_count} deal(s) meanwhile; pass move_deals_to=<stage id> to move them and try again`,
@@ -121,7 +133,9 @@ export class InMemoryPipelineRepository implements PipelineRepository {
       }
       if (current.version !== stage.version) throw new VersionMismatchError('stage', stage.id, copy(current));
       this.#checkMoved(moved);
-      this.store.stages.delete(stage.id);
+      // A tombstone, as the table keeps it.
+      const at = deletedAt(events);
+      this.store.stages.set(stage.id, { ...current, deleted_at: at, updated_at: at, version: current.version + 1 });
       this.#applyMoved(moved);
     });
   }
@@ -132,8 +146,12 @@ export class InMemoryPipelineRepository implements PipelineRepository {
     this.events.push(...copy(events));
   }
 
+  #livePipelines(): Pipeline[] {
+    return [...this.store.pipelines.values()].filter((p) => p.deleted_at === undefined);
+  }
+
   #requireFreeName(name: string): void {
-    if ([...this.store.pipelines.values()].some((p) => nameKey(p.name) === nameKey(name))) {
+    if (this.#livePipelines().some((p) => nameKey(p.name) === nameKey(name))) {
       throw new ConflictError(`A pipeline named "${name}" already exists`);
     }
   }
@@ -215,7 +233,7 @@ export class InMemoryNamedListRepository implements NamedListRepository {
       if (!current || current.deleted_at !== undefined) throw new NotFoundError(NAMED_LIST_LABELS[kind], entry.id);
       if (current.version !== entry.version) throw new VersionMismatchError(NAMED_LIST_LABELS[kind], entry.id, copy(current));
       // A tombstone, as the table keeps it.
-      const at = events[0]?.metadata.occurred_at ?? new Date().toISOString();
+      const at = deletedAt(events);
       this.store.namedList(kind).set(entry.id, { ...current, deleted_at: at, updated_at: at, version: current.version + 1 });
     });
     this.events.push(...copy(events));

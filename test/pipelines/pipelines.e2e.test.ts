@@ -140,7 +140,7 @@ describe('pipelines', () => {
     expect(stale.body.current).toMatchObject({ version: 2 });
   });
 
-  it('refuses to delete a pipeline holding deals, and deletes an empty one with its stages', async () => {
+  it('refuses to delete a pipeline holding deals, and deletes an empty one with its stages (kept as tombstones)', async () => {
     const pipeline = await newPipeline();
     const params = { id: pipeline.id };
     const [incoming] = await stagesOf(pipeline.id);
@@ -150,9 +150,23 @@ describe('pipelines', () => {
     expect(busy.body.detail).toMatch(/holds 2 deal\(s\)/);
     await dealsArrive(incoming!.id, -2);
     expect((await call(deletePipelineRoute, { as: 'admin', params })).status).toBe(204);
-    expect((await call(getPipelineRoute, { as: 'admin', params })).status).toBe(404);
-    expect((await call(getStageRoute, { as: 'admin', params: { id: incoming!.id } })).status).toBe(404);
-    expect((await call(listStagesRoute, { as: 'admin', query: { pipeline_id: pipeline.id } })).status).toBe(404);
+    // Deals' stage history may name them: they still read by id, as deleted, and are out of the lists.
+    const deleted = bodyOf(await call(getPipelineRoute, { as: 'rep1', params }), 200);
+    expect(deleted).toMatchObject({ id: pipeline.id, version: 2, deleted_at: expect.any(String) });
+    expect(bodyOf(await call(getStageRoute, { as: 'rep1', params: { id: incoming!.id } }), 200)).toMatchObject({
+      deleted_at: deleted.deleted_at,
+    });
+    expect(await stagesOf(pipeline.id)).toEqual([]);
+    const listed = bodyOf(await call(listPipelinesRoute, { as: 'rep1', query: { limit: 100 } }), 200).items;
+    expect(listed.map((p) => p.id)).not.toContain(pipeline.id);
+    // Never changed again, and its name is free.
+    expect((await call(deletePipelineRoute, { as: 'admin', params })).status).toBe(404);
+    expect((await call(updatePipelineRoute, { as: 'admin', params, body: { name: `Back ${unique()}` } })).status).toBe(404);
+    expect((await call(deleteStageRoute, { as: 'admin', params: { id: incoming!.id } })).status).toBe(404);
+    const again = await call(createStageRoute, { as: 'admin', body: { pipeline_id: pipeline.id, name: 'X', likelihood: 10 } });
+    expectStatus(again, 422);
+    expect(again.body.errors?.[0]).toMatchObject({ field: 'body.pipeline_id', code: 'unknown_reference' });
+    expectStatus(await call(createPipelineRoute, { as: 'admin', body: { name: pipeline.name } }), 201);
   });
 
   it('replays a POST with the same Idempotency-Key', async () => {

@@ -171,14 +171,35 @@ describe('deletePipeline', () => {
   it('deletes an empty pipeline with its stages: pipeline.deleted and one stage.deleted each', async () => {
     const { store, pipelines, deps, call } = setup();
     await deletePipeline(deps, call, OTHER, 1);
-    expect(store.pipeline(OTHER)).toBeUndefined();
-    expect([...store.stages.values()].filter((s) => s.pipeline_id === OTHER)).toEqual([]);
+    expect(store.order(OTHER)).toEqual([]);
     expect(pipelines.events.map((e) => [e.metadata.event_type, e.metadata.resource_id])).toEqual([
       ['pipeline.deleted', OTHER],
       ['stage.deleted', S(201)],
       ['stage.deleted', S(202)],
       ['stage.deleted', S(203)],
       ['stage.deleted', S(204)],
+    ]);
+  });
+
+  it('keeps the pipeline and its stages as tombstones: read by id with deleted_at, out of every list', async () => {
+    const { deps, call } = setup();
+    await deletePipeline(deps, call, OTHER, 1);
+    expect(await getPipeline(deps, OTHER)).toMatchObject({ id: OTHER, name: 'Partners', deleted_at: TEST_NOW, version: 2 });
+    expect(await getStage(deps, S(201))).toMatchObject({ pipeline_id: OTHER, deleted_at: TEST_NOW, version: 2 });
+    expect((await listPipelines(deps, { limit: 10 })).items.map((p) => p.id)).toEqual([SALES]);
+    expect(await listStages(deps, OTHER)).toEqual([]);
+    expect(await deps.pipelines.pipelineCount()).toBe(1);
+  });
+
+  it('frees the name, and never lets the deleted pipeline change or take a stage again', async () => {
+    const { deps, call } = setup();
+    await deletePipeline(deps, call, OTHER);
+    expect(await createPipeline(deps, call, { name: 'partners' })).toMatchObject({ name: 'partners' });
+    await expect(deletePipeline(deps, call, OTHER)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(renamePipeline(deps, call, OTHER, { name: 'Back' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(updateStage(deps, call, S(201), { name: 'Back' })).rejects.toBeInstanceOf(NotFoundError);
+    expect(problemFields(await rejection(createStage(deps, call, { pipeline_id: OTHER, name: 'X', likelihood: 1 })))).toEqual([
+      'body.pipeline_id',
     ]);
   });
 
@@ -453,7 +474,7 @@ describe('deleteStage', () => {
     store.addDeals(S(102), 3);
     await deleteStage(deps, call, S(102), { moveDealsTo: S(103) });
     expect(deals.calls).toEqual([{ from: S(102), to: S(103), actor: ADMIN }]);
-    expect(store.stage(S(102))).toBeUndefined();
+    expect(store.stage(S(102))).toMatchObject({ deleted_at: TEST_NOW, deal_count: 0 });
     expect(store.stage(S(103))).toMatchObject({ deal_count: 3, position: 2 });
     expect(pipelines.events[0]).toMatchObject({ metadata: { event_type: 'stage.deleted' }, data: { id: S(102), deal_count: 0 } });
   });
@@ -512,6 +533,22 @@ describe('deleteStage', () => {
     const stale = makeStage(S(101), SALES, { name: 'Incoming', position: 1, version: 1 });
     store.seed({ stages: [{ ...stale, version: 2 }] });
     await deleteStage(deps, call, S(101), { ifMatch: 2 });
-    expect(store.stage(S(101))).toBeUndefined();
+    expect(store.stage(S(101))).toMatchObject({ deleted_at: TEST_NOW, version: 3 });
+  });
+
+  it('keeps the stage as a tombstone: read by id with deleted_at, out of the list, never changed or chosen again', async () => {
+    const { deps, call } = setup();
+    await deleteStage(deps, call, S(101), { ifMatch: 1 });
+    expect(await getStage(deps, S(101))).toMatchObject({ id: S(101), name: 'Incoming', deleted_at: TEST_NOW, version: 2 });
+    expect((await listStages(deps, SALES)).map((s) => s.id)).not.toContain(S(101));
+    await expect(deleteStage(deps, call, S(101))).rejects.toBeInstanceOf(NotFoundError);
+    await expect(updateStage(deps, call, S(101), { name: 'Back' })).rejects.toBeInstanceOf(NotFoundError);
+    expect(problemFields(await rejection(deleteStage(deps, call, S(102), { moveDealsTo: S(101) })))).toEqual([
+      'query.move_deals_to',
+    ]);
+    // Its name is free: stage names were never unique, and a new stage may take it.
+    expect(await createStage(deps, call, { pipeline_id: SALES, name: 'Incoming', likelihood: 5 })).toMatchObject({
+      name: 'Incoming',
+    });
   });
 });
