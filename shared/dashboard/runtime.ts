@@ -1,0 +1,30 @@
+import { dealAdapters } from '#shared/deals/runtime.ts';
+import { outcomeReadAdapters } from '#shared/outcomes/runtime.ts';
+import { taskAdapters } from '#shared/tasks/runtime.ts';
+import type { RecentActivitiesForPrincipal, UpcomingAppointmentsForPrincipal } from './ports.ts';
+import type { DashboardDeps } from './use-cases.ts';
+
+// The dashboard's adapters, built once per container.
+
+/** Until the activity feed (shared/activities/) is wired in here, the panel says it is not there. */
+export const noActivityFeed: RecentActivitiesForPrincipal = {
+  recent: async () => ({ available: false, explanation: 'The activity feed is not part of this deployment yet.', items: [] }),
+};
+
+/** Appointments come with their own issue; until then the panel is empty. */
+export const noAppointments: UpcomingAppointmentsForPrincipal = {
+  upcoming: async () => ({ items: [] }),
+};
+
+let deps: DashboardDeps | undefined;
+
+export function dashboardAdapters(): DashboardDeps {
+  deps ??= {
+    deals: dealAdapters(),
+    outcomes: outcomeReadAdapters(),
+    tasks: taskAdapters(),
+    activities: noActivityFeed,
+    appointments: noAppointments,
+  };
+  return deps;
+}
