@@ -10,7 +10,7 @@ import {
   type BucketDelta,
   type OutcomeFact,
 } from '#shared/outcomes/domain.ts';
-import { ValidationError } from '#shared/kernel/errors.ts';
+import type { ValidationError } from '#shared/kernel/errors.ts';
 
 // The bucket arithmetic of F1.3: what a deal contributes, the deltas of an event, and why
 // their sum does not depend on the order events are applied in.
