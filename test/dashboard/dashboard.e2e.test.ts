@@ -138,10 +138,10 @@ describe('GET /dashboard', () => {
 
   it('refuses a window over a year or backwards, naming the field', async () => {
     const long = await call(outcomeWindowRoute, { as: 'rep1', query: { from: '2024-01-01', to: '2026-01-01' } });
-    expectStatus(long, 400);
+    expectStatus(long, 422);
     expect(long.body.errors?.[0]?.field).toBe('query.from');
     const backwards = await call(dashboardRoute, { as: 'rep1', query: { from: '2026-02-01', to: '2026-01-01' } });
-    expectStatus(backwards, 400);
+    expectStatus(backwards, 422);
     expect(backwards.body.errors?.[0]?.field).toBe('query.from');
   });
 });
