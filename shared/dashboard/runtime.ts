@@ -1,4 +1,6 @@
-import { dealAdapters } from '#shared/deals/runtime.ts';
+import { DynamoDealRepository } from '#shared/deals/dynamodb.ts';
+import { pipelineAdapters } from '#shared/pipelines/runtime.ts';
+import { crmTable } from '#shared/platform/runtime.ts';
 import { outcomeReadAdapters } from '#shared/outcomes/runtime.ts';
 import { taskAdapters } from '#shared/tasks/runtime.ts';
 import type { RecentActivitiesForPrincipal, UpcomingAppointmentsForPrincipal } from './ports.ts';
@@ -19,9 +21,18 @@ export const noAppointments: UpcomingAppointmentsForPrincipal = {
 let deps: DashboardDeps | undefined;
 
 export function dashboardAdapters(): DashboardDeps {
+  // The deals' board without the rest of the deals module: no custom field catalog is loaded,
+  // so no request pays its version check (shared/app.ts).
+  const pipelines = pipelineAdapters().pipelines;
+  const outcomes = outcomeReadAdapters();
   deps ??= {
-    deals: dealAdapters(),
-    outcomes: outcomeReadAdapters(),
+    deals: {
+      deals: new DynamoDealRepository(crmTable()),
+      stages: pipelines,
+      defaultPipelineId: async () => (await pipelines.listPipelines({ limit: 1 })).items[0]?.id,
+      teamMemberIds: outcomes.teamMemberIds,
+    },
+    outcomes,
     tasks: taskAdapters(),
     activities: noActivityFeed,
     appointments: noAppointments,

@@ -1,5 +1,4 @@
-import { accountDefaults } from '#shared/identity/runtime.ts';
-import { dealAdapters } from '#shared/deals/runtime.ts';
+import { accountDefaults, identityAdapters } from '#shared/identity/runtime.ts';
 import { crmTable } from '#shared/platform/runtime.ts';
 import { DynamoOutcomeDirectory, DynamoOutcomeStore } from './dynamodb.ts';
 import type { OutcomeConsumerDeps, OutcomeReadDeps } from './use-cases.ts';
@@ -26,7 +25,8 @@ export function outcomeReadAdapters(): OutcomeReadDeps {
   reader ??= {
     store: new DynamoOutcomeStore(crmTable()),
     timeZone: accountDefaults().timezone,
-    teamMemberIds: (teamId) => dealAdapters().teamMemberIds(teamId),
+    teamMemberIds: async (teamId) =>
+      (await identityAdapters().users.list({ team_id: teamId, limit: 100 })).items.map((u) => u.id),
   };
   return reader;
 }
