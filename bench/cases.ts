@@ -130,6 +130,25 @@ export const requestCases: readonly RequestCase[] = [
     request: (c) => ({ query: { pipeline_id: c.fixture.pipelineId } }),
   },
 
+  // The dashboard (route's own requests; the activity feed will add its own): a rep and an
+  // admin read one scope of each panel, a manager one outcome scope per owner in scope.
+  { route: 'GET /dashboard', label: 'GET /dashboard (rep)', as: rep, target: { kind: 'dashboard', max: 5 } },
+  {
+    route: 'GET /dashboard',
+    label: 'GET /dashboard (manager, 2 reports)',
+    as: manager,
+    target: { kind: 'dashboard', max: 4 + 3 },
+  },
+  { route: 'GET /dashboard', label: 'GET /dashboard (admin)', as: admin, target: { kind: 'dashboard', max: 5 } },
+  { route: 'GET /stats/outcomes', label: 'GET /stats/outcomes (rep, 30 days)', as: rep, target: list },
+  {
+    route: 'GET /stats/outcomes',
+    label: 'GET /stats/outcomes (admin, a year)',
+    as: admin,
+    target: { kind: 'list', owners: 3 },
+    request: () => ({ query: { from: '2025-12-02', to: '2026-12-01' } }),
+  },
+
   // Leads, contacts, tasks, search.
   { route: 'GET /leads/{id}', as: rep, target: get, request: (c) => ({ params: { id: c.fixture.leads.rep1[0]!.id } }) },
   { route: 'GET /leads', label: 'GET /leads (rep)', as: rep, target: list },

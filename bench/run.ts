@@ -8,6 +8,8 @@ import { startBenchDatabase } from './local.ts';
 import { measureOverhead, OVERHEAD_LIMIT_MS, type OverheadResult } from './overhead.ts';
 import { countRequests, requestsVerdict, type Bucket, type CaseResult, type PrincipalResult } from './requests.ts';
 import { measureWalks, walksVerdict, type WalkResult } from './walks.ts';
+import { DASHBOARD_SCALES, measureDashboardScale, type DashboardScaleResult } from './dashboard.ts';
+import { LAG_TARGET_MS, measureOutcomeLag, type LagResult } from './outcome-lag.ts';
 import { allPass, formatKb, formatMs, formatRatio, formatTable, type Verdict } from './stats.ts';
 import { formatCapacity, summarizeOperations } from './targets.ts';
 
@@ -53,14 +55,18 @@ try {
   let overhead: OverheadResult[];
   let requests: { cases: CaseResult[]; principal: PrincipalResult[] };
   let walks: WalkResult[];
+  let dashboard: DashboardScaleResult;
   try {
     // Before the request meter is attached: its middleware would sit in both paths.
     overhead = await stage('overhead', () => measureOverhead(db.fixture, { iterations, warmup: 50 }));
     requests = await stage('requests', () => countRequests(db.fixture));
     walks = await stage('walks', () => measureWalks(db.fixture));
+    // Last: it grows the table to 10⁴ deals.
+    dashboard = await stage('dashboard at scale', () => measureDashboardScale(db.fixture));
   } finally {
     await db.dynamo.stop();
   }
+  const lag = await stage('outcome lag (local cloud)', () => measureOutcomeLag());
 
   const verdicts = {
     bundleSize: allPass(bundles.functions.map((b) => b.verdict)),
@@ -68,6 +74,8 @@ try {
     handlerOverhead: allPass(overhead.map((o) => o.verdict)),
     requestsPerCall: requestsVerdict(requests),
     filteredWalks: walksVerdict(walks),
+    dashboardAtScale: dashboard.verdict,
+    outcomeLag: lag.verdict,
   } satisfies Record<string, Verdict>;
 
   const report = [
@@ -77,6 +85,8 @@ try {
     requestsTable(requests.cases),
     principalTable(requests.principal),
     walksTable(walks),
+    dashboardTable(dashboard),
+    lagTable(lag),
     summary(verdicts, { bundles: bundles.functions, init, overhead, requests }),
   ].join('\n\n');
   const load = { before: round2(loadBefore), after: round2(loadavg()[0] ?? 0), cpus: cpus().length };
@@ -115,6 +125,8 @@ try {
     overhead,
     requests,
     walks,
+    dashboard,
+    outcome_lag: lag,
     duration_ms: { total: totalMs, ...stageMs },
   };
   const file = join(import.meta.dirname, 'results.json');
@@ -220,6 +232,32 @@ function walksTable(walks: readonly WalkResult[]): string {
       ['walk', 'caller', 'k', 'n', 'limit', 'calls', 'empty pages', 'Query', 'BatchGet', 'items read', 'max Query per call'],
       rows,
       ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+  );
+}
+
+function dashboardTable(result: DashboardScaleResult): string {
+  const rows = result.rows.map((r) => [
+    r.role,
+    String(r.deals),
+    summarizeOperations(r.principal),
+    summarizeOperations(r.operations),
+    String(r.operations.length),
+    formatCapacity(r.capacity),
+  ]);
+  return section(
+    `GET /dashboard at ${DASHBOARD_SCALES.join(' and ')} deals (warm; the route's own requests must not change with the deals): ${result.verdict}`,
+    formatTable(['caller', 'deals', 'principal lookup', 'route’s own', 'requests', 'CU'], rows, ['left', 'right']),
+  );
+}
+
+function lagTable(lag: LagResult): string {
+  return section(
+    `Lag from a deal write (API answer) to its outcome counters, local cloud (target p90 ≤ ${LAG_TARGET_MS} ms)`,
+    formatTable(
+      ['samples', 'p50', 'p90', 'max', 'verdict'],
+      [[String(lag.samples), formatMs(lag.p50Ms, 1), formatMs(lag.p90Ms, 1), formatMs(lag.maxMs, 1), lag.verdict]],
+      ['right', 'right', 'right', 'right'],
     ),
   );
 }

@@ -110,6 +110,9 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   notes: CRUD,
   pipelines: CRUD,
   tasks: CRUD,
+  // GETs only: the board counters, outcome buckets and task list; the outcome days are
+  // counted in the account defaults' time zone. Task pages sign their next cursor.
+  dashboard: { table: 'read', cursorSecret: true, config: ['corsAllowOrigins', 'accountDefaults'] },
 };
 
 export const httpFunctions: readonly FunctionSpec[] = httpFamilies.map((family) => {
@@ -169,6 +172,16 @@ export const eventFunctions: readonly FunctionSpec[] = [
     // Reads the contact, its deals (paged: past 100 deals a cursor is signed) and their
     // stages; writes the contact and its contact.updated event.
     needs: { table: 'readWrite', cursorSecret: 'read' },
+  },
+  {
+    name: 'deal-outcomes',
+    kind: 'event',
+    entry: 'functions/events/deal-outcomes.ts',
+    description: `CRM bus consumer: ${ruleDescription('deal-outcomes')}`,
+    timeoutSeconds: 30,
+    // Reads stages (category) and users (team); writes bucket counters and its markers. Days
+    // are counted in the account defaults' time zone.
+    needs: { table: 'readWrite', config: ['accountDefaults'] },
   },
 ];
 

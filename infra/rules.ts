@@ -1,6 +1,7 @@
 import { CONTACT_STATUS_EVENTS } from '#shared/contacts/status.ts';
 import { USER_DIRECTORY_EVENTS } from '#shared/identity/directory-sync.ts';
 import { EVENT_SOURCE } from '#shared/kernel/events.ts';
+import { OUTCOME_EVENTS } from '#shared/outcomes/use-cases.ts';
 import type { CrmConfig } from './config/schema.ts';
 import type { EventPattern } from './local/eventbridge/pattern-matcher.ts';
 
@@ -30,6 +31,13 @@ export const builtinRules: readonly BusRule[] = [
     description: "Keeps contacts' prospect and customer statuses in step with their deals",
     pattern: { source: [EVENT_SOURCE], 'detail-type': [...CONTACT_STATUS_EVENTS] },
     target: 'contact-status',
+  },
+  {
+    // A read model: no "replay-name" filter, so replaying the archive rebuilds the buckets.
+    name: 'deal-outcomes',
+    description: 'Keeps the won, lost and unqualified counters (daily and monthly buckets) in step with deals and leads',
+    pattern: { source: [EVENT_SOURCE], 'detail-type': [...OUTCOME_EVENTS] },
+    target: 'deal-outcomes',
   },
 ];
 

@@ -23,6 +23,8 @@ import { DynamoContactRepository } from '#shared/contacts/dynamodb.ts';
 import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
+import { dayOf } from '#shared/outcomes/domain.ts';
+import { outcomeBuckets } from '#shared/outcomes/dynamodb.ts';
 import type { AnyRoute } from '#shared/platform/http/contract.ts';
 import { routeKey } from '#shared/platform/http/contract.ts';
 import { CursorCodec } from '#shared/platform/dynamodb/cursor.ts';
@@ -270,6 +272,12 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     const hits = await p.expectHttp('GET /search', 200, { query: { q: 'probe', limit: '1' } });
     p.check(hits?.items?.length === 1, `search finds the probe records (${JSON.stringify(hits)})`);
   },
+  dashboard: async (p) => {
+    // The task list inside signs a cursor once a page is full; the window reads the buckets.
+    const dashboard = await p.expectHttp('GET /dashboard', 200);
+    p.check(dashboard?.pipeline?.stages?.length > 0, `the dashboard shows the default pipeline (${JSON.stringify(dashboard)})`);
+    await p.expectHttp('GET /stats/outcomes', 200, { query: { from: '2026-01-01', to: '2026-12-31' } });
+  },
 };
 
 /** The outbox events written so far (what the stream carries), oldest first. */
@@ -420,6 +428,15 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       'the bus got the event again',
     );
   },
+  'deal-outcomes': async (p) => {
+    // A lead made unqualified: reads the owner (team), writes the buckets and the marker.
+    const { event } = await lastEvent('lead.created');
+    const unqualified = anew({ ...event, data: { ...event.data, status: 'unqualified' } });
+    await p.invoke(envelope(unqualified));
+    const day = dayOf(unqualified.metadata.occurred_at, config.account.time_zone);
+    const bucket = await table.get({ pk: outcomeBuckets('company'), sk: `day#${day}` });
+    p.check(Number(bucket?.c_leads_unqualified) >= 1, `the company's bucket counts the lead (${JSON.stringify(bucket)})`);
+  },
   'user-directory-sync': async (p) => {
     const { event } = await lastEvent('user.created');
     const email = (event.data as { email: string }).email;
@@ -463,6 +480,7 @@ const HTTP_ORDER = [
   'notes',
   'tasks',
   'search',
+  'dashboard',
 ];
 
 describe('every synthesized bundle, with its template environment', () => {

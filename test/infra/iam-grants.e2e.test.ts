@@ -11,6 +11,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudFormationCustomResourceEvent, EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '#infra/config/load.ts';
 import { functionSpecs } from '#infra/functions.ts';
 import { loadConfig } from '#infra/config/load.ts';
 import { cursorSecretName } from '#infra/local/environment.ts';
@@ -19,6 +20,8 @@ import { functionAccessKeyId, LOCAL_ADMIN_ACCESS_KEY_ID, type GateDecision } fro
 import type { FunctionPolicy } from '#infra/local/iam/template-policies.ts';
 import { domainEvent, EVENT_SOURCE, type DomainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
+import { dayOf } from '#shared/outcomes/domain.ts';
+import { outcomeBuckets } from '#shared/outcomes/dynamodb.ts';
 import { CursorCodec } from '#shared/platform/dynamodb/cursor.ts';
 import { Table } from '#shared/platform/dynamodb/table.ts';
 import { OUTBOX_KIND, tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
@@ -231,6 +234,10 @@ const SAMPLES: Record<string, () => Promise<void>> = {
   notes: http('/notes'),
   tasks: http('/tasks'),
   search: http('/search?q=iam'),
+  dashboard: async () => {
+    await http('/dashboard')();
+    await http('/stats/outcomes?from=2026-01-01&to=2026-12-31')();
+  },
   // The stream mapping reads the table's stream as the publisher, which puts the event on the bus.
   'outbox-publisher': async () => {
     const table = new Table({
@@ -267,6 +274,24 @@ const SAMPLES: Record<string, () => Promise<void>> = {
   'contact-status': async () => {
     await parksPoison('contact-status', 'deal.created');
     await invoke('contact-status', envelope(await outboxEvent('deal.created')));
+  },
+  // A lead made unqualified: the owner's team read, the buckets and the marker written.
+  'deal-outcomes': async () => {
+    await parksPoison('deal-outcomes', 'deal.created');
+    const owner = (await outboxEvent('user.created')).data as { id: string };
+    const lead = domainEvent(
+      { actor_id: 'iam', correlation_id: 'iam', now: new Date(), newId },
+      'lead.created',
+      { resource_type: 'lead', resource_id: newId() },
+      { owner_id: owner.id, status: 'unqualified' },
+    );
+    await invoke('deal-outcomes', envelope(lead));
+    const Key = {
+      pk: outcomeBuckets(`user#${owner.id}`),
+      sk: `day#${dayOf(lead.metadata.occurred_at, loadConfig().account.time_zone)}`,
+    };
+    const bucket = await admin.send(new GetCommand({ TableName: session.cloud.names.tableName, Key }));
+    if (!bucket.Item) throw new Error(`no outcome bucket ${JSON.stringify(Key)}`);
   },
   bootstrap: async () => {
     const RequestId = newId();

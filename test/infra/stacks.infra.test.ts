@@ -372,7 +372,9 @@ describe('stateless stack: functions', () => {
 
   it('lets the CRUD families read and write the table (no Scan) with the cursor key, but not the bus', () => {
     const crud = functionSpecs.filter((spec) => spec.kind === 'http' && spec.needs.table === 'readWrite');
-    expect(crud.map((spec) => spec.name).sort()).toEqual(httpFamilies.filter((f) => f !== 'platform' && f !== 'search'));
+    expect(crud.map((spec) => spec.name).sort()).toEqual(
+      httpFamilies.filter((f) => f !== 'platform' && f !== 'search' && f !== 'dashboard'),
+    );
     for (const spec of crud) {
       const name = `crm-dev-${spec.name}`;
       const variables = functionResource(name).Properties.Environment.Variables;
@@ -417,6 +419,10 @@ describe('stateless stack: functions', () => {
     const actions = actionsOf(policyStatements(stateless, 'crm-dev-redrive'));
     expect(tableActions(actions)).toEqual([...TABLE_READ].sort());
     expect(actions).toContain('events:PutEvents');
+  });
+
+  it('lets the dashboard only read the table', () => {
+    expect(tableActions(actionsOf(policyStatements(stateless, 'crm-dev-dashboard')))).toEqual([...TABLE_READ].sort());
   });
 
   it('lets search only read the table, each index by name', () => {

@@ -9,6 +9,7 @@ import type { DomainEvent } from '#shared/kernel/events.ts';
 import { DynamoConversionWriter } from '#shared/lead-conversion/dynamodb.ts';
 import * as leads from '#shared/leads/dynamodb.ts';
 import * as notes from '#shared/notes/dynamodb.ts';
+import * as outcomes from '#shared/outcomes/dynamodb.ts';
 import type { Note } from '#shared/notes/domain.ts';
 import * as pipelines from '#shared/pipelines/dynamodb.ts';
 import type { Pipeline, Stage } from '#shared/pipelines/domain.ts';
@@ -54,6 +55,7 @@ const MODULES = {
   contacts,
   notes,
   tasks,
+  outcomes,
   searchTerms,
   searchIndex,
 };

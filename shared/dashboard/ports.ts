@@ -1,0 +1,15 @@
+import type { Call } from '#shared/kernel/ports.ts';
+import type { ActivityPanel, AppointmentPanel } from './domain.ts';
+
+/**
+ * The latest activity entries the principal may see (F1.4), newest first: the activity feed's
+ * use case answers this once it is wired in (shared/activities/).
+ */
+export interface RecentActivitiesForPrincipal {
+  recent(call: Call, limit: number): Promise<ActivityPanel>;
+}
+
+/** The principal's upcoming appointments (the appointments issue answers this). */
+export interface UpcomingAppointmentsForPrincipal {
+  upcoming(call: Call, limit: number): Promise<AppointmentPanel>;
+}

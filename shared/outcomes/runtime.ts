@@ -1,0 +1,32 @@
+import { accountDefaults, identityAdapters } from '#shared/identity/runtime.ts';
+import { crmTable } from '#shared/platform/runtime.ts';
+import { DynamoOutcomeDirectory, DynamoOutcomeStore } from './dynamodb.ts';
+import type { OutcomeConsumerDeps, OutcomeReadDeps } from './use-cases.ts';
+
+// The outcome window's adapters, built once per container. Days are counted in the company's
+// time zone from the deployment config (account defaults), fixed at deploy: an admin's later
+// change of the account's time zone does not move counted days.
+
+let consumer: OutcomeConsumerDeps | undefined;
+let reader: OutcomeReadDeps | undefined;
+
+/** The bus consumer's adapters (deal-outcomes). */
+export function outcomeConsumerAdapters(): OutcomeConsumerDeps {
+  consumer ??= {
+    store: new DynamoOutcomeStore(crmTable()),
+    directory: new DynamoOutcomeDirectory(crmTable()),
+    timeZone: accountDefaults().timezone,
+  };
+  return consumer;
+}
+
+/** The read side's adapters (GET /stats/outcomes, the dashboard). */
+export function outcomeReadAdapters(): OutcomeReadDeps {
+  reader ??= {
+    store: new DynamoOutcomeStore(crmTable()),
+    timeZone: accountDefaults().timezone,
+    teamMemberIds: async (teamId) =>
+      (await identityAdapters().users.list({ team_id: teamId, limit: 100 })).items.map((u) => u.id),
+  };
+  return reader;
+}
