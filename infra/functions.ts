@@ -112,7 +112,12 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   tasks: CRUD,
   // GETs only: the board counters, outcome buckets and task list; the outcome days are
   // counted in the account defaults' time zone. Task pages sign their next cursor.
-  dashboard: { table: 'read', cursorSecret: true, config: ['corsAllowOrigins', 'accountDefaults'] },
+  dashboard: {
+    table: 'read',
+    cursorSecret: 'read',
+    ...MFA_CHECK,
+    config: ['corsAllowOrigins', 'adminMfaRequired', 'accountDefaults'],
+  },
 };
 
 export const httpFunctions: readonly FunctionSpec[] = httpFamilies.map((family) => {

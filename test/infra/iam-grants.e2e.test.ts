@@ -13,7 +13,6 @@ import type { CloudFormationCustomResourceEvent, EventBridgeEvent } from 'aws-la
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#infra/config/load.ts';
 import { functionSpecs } from '#infra/functions.ts';
-import { loadConfig } from '#infra/config/load.ts';
 import { cursorSecretName } from '#infra/local/environment.ts';
 import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
 import { functionAccessKeyId, LOCAL_ADMIN_ACCESS_KEY_ID, type GateDecision } from '#infra/local/iam/gate.ts';
