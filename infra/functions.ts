@@ -91,6 +91,8 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   'custom-fields': CRUD,
   notes: CRUD,
   pipelines: CRUD,
+  // The pull stream: reads outbox items by day (an index); signs no cursor.
+  events: { table: 'read', config: ['corsAllowOrigins'] },
   tasks: CRUD,
 };
 

@@ -9,6 +9,7 @@ import { noteRoutes } from '#shared/notes/routes.ts';
 import { taskRoutes } from '#shared/tasks/routes.ts';
 import { pipelineRoutes } from '#shared/pipelines/routes.ts';
 import { searchRoutes } from '#shared/search/routes.ts';
+import { eventRoutes } from '#shared/events/routes.ts';
 import { platformRoutes } from '#shared/platform/http/platform-routes.ts';
 import { kernelErrorCodes, listErrorCodes, type ErrorCatalogue, type ErrorCodeEntry } from '#shared/kernel/error-codes.ts';
 import { platformErrorCodes } from '#shared/platform/http/problem.ts';
@@ -21,6 +22,7 @@ import { leadConversionErrorCodes } from '#shared/lead-conversion/errors.ts';
 import { contactErrorCodes } from '#shared/contacts/errors.ts';
 import { noteErrorCodes } from '#shared/notes/errors.ts';
 import { taskErrorCodes } from '#shared/tasks/errors.ts';
+import { eventErrorCodes } from '#shared/events/errors.ts';
 
 // Every route of the API. API Gateway, the local server, the OpenAPI document and the
 // authorization matrix test all read this list.
@@ -36,6 +38,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...noteRoutes,
   ...taskRoutes,
   ...searchRoutes,
+  ...eventRoutes,
 ];
 
 // Every error catalogue: the generic codes, then each family's errors.ts. docs/error-codes.md
@@ -52,6 +55,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   contactErrorCodes,
   noteErrorCodes,
   taskErrorCodes,
+  eventErrorCodes,
 ];
 
 /** Every catalogued code, in catalogue order (throws at load when a code is declared twice). */
