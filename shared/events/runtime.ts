@@ -7,6 +7,8 @@ import { crmTable } from '#shared/platform/runtime.ts';
 let deps: EventStreamDeps | undefined;
 
 export function eventStreamAdapters(): EventStreamDeps {
-  deps ??= { outbox: new DynamoOutboxLog(crmTable()) };
+  // Set only by the local cloud's test settings (infra/local/environment.ts); AWS uses the default.
+  const settle = process.env.CRM_EVENT_STREAM_SETTLE_SECONDS;
+  deps ??= { outbox: new DynamoOutboxLog(crmTable()), ...(settle ? { settleSeconds: Number(settle) } : {}) };
   return deps;
 }

@@ -25,6 +25,8 @@ const DAY_MS = 86_400_000;
 
 export interface EventStreamDeps {
   outbox: OutboxLog;
+  /** STREAM_SETTLE_SECONDS but in tests of the local cloud (shorter: nothing local runs long). */
+  settleSeconds?: number;
 }
 
 export interface EventStreamQuery {
@@ -80,7 +82,7 @@ export async function readEventStream(deps: EventStreamDeps, call: Call, query: 
   if (call.principal.role !== 'admin') throw new ForbiddenError('Only admins read the event stream');
   const now = call.events.now.getTime();
   const oldest = new Date(now - STREAM_RETENTION_DAYS * DAY_MS).toISOString();
-  const horizon = new Date(now - STREAM_SETTLE_SECONDS * 1000).toISOString();
+  const horizon = new Date(now - (deps.settleSeconds ?? STREAM_SETTLE_SECONDS) * 1000).toISOString();
   // A bare time sorts before every key of that millisecond ("<time>#<id>"): "after it" includes them.
   const after = query.position === undefined ? oldest : decodePosition(query.position);
   if (after.slice(0, 24) < oldest) {
