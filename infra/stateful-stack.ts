@@ -86,14 +86,14 @@ export class StatefulStack extends Stack {
       description: 'The CRM domain events, one schema per event type and version',
     });
     for (const [schemaName, schema] of eventBridgeJsonSchemas()) {
-      const cfn = new eventschemas.CfnSchema(this, `EventSchema${schemaName.replace(/[^A-Za-z0-9]/g, '')}`, {
+      // RegistryName is the registry's GetAtt: CloudFormation creates the registry first.
+      new eventschemas.CfnSchema(this, `EventSchema${schemaName.replace(/[^A-Za-z0-9]/g, '')}`, {
         registryName: this.schemaRegistry.attrRegistryName,
         schemaName,
         type: 'JSONSchemaDraft4',
         description: String(schema.description),
         content: JSON.stringify(schema),
       });
-      cfn.addDependency(this.schemaRegistry);
     }
 
     // Reminders (task due, appointment start) are one-time schedules in this group.

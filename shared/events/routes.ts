@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ADMIN_ONLY, route } from '#shared/platform/http/contract.ts';
+import { causedBySchema } from './domain.ts';
 import { STREAM_RETENTION_DAYS, STREAM_SETTLE_SECONDS } from './use-cases.ts';
 
 // The pull stream for integrations (X7, F-integrations): admins only, read-only.
@@ -17,6 +18,7 @@ const streamItemSchema = z.object({
   resource_id: z.string(),
   data: z.record(z.string(), z.unknown()),
   previous: z.nullable(z.record(z.string(), z.unknown())),
+  caused_by: z.nullable(causedBySchema),
 });
 
 export const readEventStreamRoute = route({

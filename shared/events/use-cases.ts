@@ -1,4 +1,5 @@
 import { ForbiddenError, GoneError, ValidationError } from '#shared/kernel/errors.ts';
+import type { CausedBy } from '#shared/kernel/events.ts';
 import type { Call } from '#shared/kernel/ports.ts';
 import type { OutboxLog } from './ports.ts';
 
@@ -46,6 +47,8 @@ export interface StreamItem {
   data: Record<string, unknown>;
   /** For updates, the changed fields as they were; null otherwise. */
   previous: Record<string, unknown> | null;
+  /** The event an automation wrote this one for (metadata.caused_by); null for a user's change. */
+  caused_by: CausedBy | null;
 }
 
 export interface EventStreamPage {
@@ -102,6 +105,7 @@ export async function readEventStream(deps: EventStreamDeps, call: Call, query: 
     resource_id: event.metadata.resource_id,
     data: event.data as Record<string, unknown>,
     previous: (event.previous ?? null) as Record<string, unknown> | null,
+    caused_by: event.metadata.caused_by ?? null,
   }));
   return { items, next_position: encodePosition(read.readTo ?? after) };
 }

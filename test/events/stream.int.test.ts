@@ -96,6 +96,7 @@ describe('the event stream', () => {
       resource_id: events[0]!.metadata.resource_id,
       data: { at: '2030-01-01T10:00:00.000Z' },
       previous: { at: 'before' },
+      caused_by: null,
     });
   });
 
