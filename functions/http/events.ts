@@ -7,6 +7,4 @@ import * as routes from '#shared/events/routes.ts';
 
 const deps = eventStreamAdapters();
 
-export const handler = httpHandler([
-  implement(routes.readEventStreamRoute, (req) => readEventStream(deps, req.call, req.query)),
-]);
+export const handler = httpHandler([implement(routes.readEventStreamRoute, (req) => readEventStream(deps, req.call, req.query))]);

@@ -22,13 +22,7 @@ import {
   type LocalFunctionSettings,
 } from './environment.ts';
 import { ensureTable, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
-import {
-  LocalEventBus,
-  serveLocalBus,
-  type LocalRule,
-  type ReplayReport,
-  type ReplayRequest,
-} from './eventbridge/local-bus.ts';
+import { LocalEventBus, serveLocalBus, type LocalRule, type ReplayReport, type ReplayRequest } from './eventbridge/local-bus.ts';
 import type { EventPattern } from './eventbridge/pattern-matcher.ts';
 import { startLocalHttp } from './http-server.ts';
 import { LocalFunction, LocalFunctions } from './local-function.ts';

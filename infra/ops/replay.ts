@@ -1,5 +1,10 @@
 import { parseArgs } from 'node:util';
-import { DescribeArchiveCommand, DescribeReplayCommand, EventBridgeClient, StartReplayCommand } from '@aws-sdk/client-eventbridge';
+import {
+  DescribeArchiveCommand,
+  DescribeReplayCommand,
+  EventBridgeClient,
+  StartReplayCommand,
+} from '@aws-sdk/client-eventbridge';
 import { loadConfig } from '../config/load.ts';
 import { readLocalEndpoints } from '../local/endpoints.ts';
 
@@ -35,7 +40,12 @@ async function main(): Promise<number> {
   const to = new Date(values.to ?? '');
   if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new UsageError('--from and --to must be ISO times');
   if (to < from) throw new UsageError('--to is before --from');
-  const name = values.name ?? `replay-${new Date().toISOString().replace(/[^0-9]/g, '').slice(0, 14)}`;
+  const name =
+    values.name ??
+    `replay-${new Date()
+      .toISOString()
+      .replace(/[^0-9]/g, '')
+      .slice(0, 14)}`;
   let client: EventBridgeClient;
   let source: string;
   let destination: string;
@@ -51,7 +61,9 @@ async function main(): Promise<number> {
   } else {
     const config = !values.archive || !values.region ? loadConfig() : undefined;
     client = new EventBridgeClient({ region: values.region ?? config!.region });
-    const archive = await client.send(new DescribeArchiveCommand({ ArchiveName: values.archive ?? `crm-${config!.stage}-events` }));
+    const archive = await client.send(
+      new DescribeArchiveCommand({ ArchiveName: values.archive ?? `crm-${config!.stage}-events` }),
+    );
     source = archive.ArchiveArn!;
     destination = archive.EventSourceArn!;
   }

@@ -2,7 +2,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { EVENT_SPECS, eventProblems, eventSpecOf } from '#shared/events/domain.ts';
-import { causedBy, causedContext, domainEvent, MAX_CAUSE_DEPTH, type DomainEvent, type EventContext } from '#shared/kernel/events.ts';
+import {
+  causedBy,
+  causedContext,
+  domainEvent,
+  MAX_CAUSE_DEPTH,
+  type DomainEvent,
+  type EventContext,
+} from '#shared/kernel/events.ts';
 import { InvalidEventError, outboxRecordPublisher } from '#shared/platform/dynamodb/outbox-stream.ts';
 import { OUTBOX_KIND } from '#shared/platform/dynamodb/table-spec.ts';
 import { EVENT_SCHEMAS_DIR, renderEventSchemaFiles } from '#infra/docs/write-event-schemas.ts';
@@ -67,13 +74,32 @@ describe('the event catalogue', () => {
 
   it('checks caused_by when an automation sets it', () => {
     const trigger = domainEvent(ctx(), 'deal.created', resource, deal);
-    const caused = domainEvent(causedContext(trigger, 'contact-status', new Date(), () => 'E2'), 'contact.updated', {
-      resource_type: 'contact',
-      resource_id: 'C1',
-    }, makeContact('C1'));
+    const caused = domainEvent(
+      causedContext(trigger, 'contact-status', new Date(), () => 'E2'),
+      'contact.updated',
+      {
+        resource_type: 'contact',
+        resource_id: 'C1',
+      },
+      makeContact('C1'),
+    );
     expect(eventProblems(caused)).toEqual([]);
     caused.metadata.caused_by = { ...caused.metadata.caused_by!, depth: 0 };
     expect(eventProblems(caused)).toEqual([expect.stringMatching(/^metadata\.caused_by\.depth: /)]);
+  });
+
+  it('has a schema for every event type the code names literally', () => {
+    const published = new Set<string>();
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory() ? walk(`${dir}/${entry.name}`) : entry.name.endsWith('.ts') ? [`${dir}/${entry.name}`] : [],
+      );
+    for (const file of walk(new URL('../../shared', import.meta.url).pathname)) {
+      const text = readFileSync(file, 'utf8');
+      for (const match of text.matchAll(/(?:domainEvent|stageEvent)\([^,]+,\s*'([a-z_]+\.[a-z_]+)'/g)) published.add(match[1]!);
+    }
+    expect(published.size).toBeGreaterThan(30);
+    for (const type of published) expect(eventSpecOf(type, 1), type).toBeDefined();
   });
 
   it('declares each type and version once, with a description', () => {
@@ -135,7 +161,12 @@ describe('caused_by', () => {
   it('is absent on a user’s event and one link deeper on each automation’s', () => {
     const root = domainEvent(ctx(), 'deal.created', resource, deal);
     expect(root.metadata).not.toHaveProperty('caused_by');
-    const first = domainEvent(causedContext(root, 'contact-status', new Date(), () => 'E2'), 'contact.updated', resource, {});
+    const first = domainEvent(
+      causedContext(root, 'contact-status', new Date(), () => 'E2'),
+      'contact.updated',
+      resource,
+      {},
+    );
     expect(first.metadata.caused_by).toEqual({
       event_id: root.metadata.event_id,
       root_event_id: root.metadata.event_id,
@@ -150,7 +181,12 @@ describe('caused_by', () => {
   it('stops a chain of automations at MAX_CAUSE_DEPTH', () => {
     let event = domainEvent(ctx(), 'deal.created', resource, deal);
     for (let depth = 1; depth < MAX_CAUSE_DEPTH; depth++) {
-      event = domainEvent(causedContext(event, 'loop', new Date(), () => `E${depth}`), 'deal.updated', resource, deal);
+      event = domainEvent(
+        causedContext(event, 'loop', new Date(), () => `E${depth}`),
+        'deal.updated',
+        resource,
+        deal,
+      );
     }
     expect(event.metadata.caused_by?.depth).toBe(MAX_CAUSE_DEPTH - 1);
     expect(() => causedContext(event, 'loop', new Date(), () => 'X')).toThrow(/refusing to write/);

@@ -54,7 +54,9 @@ async function wholeStream(): Promise<StreamItem[]> {
   const items: StreamItem[] = [];
   let position: string | undefined;
   for (let pages = 0; pages < 100; pages++) {
-    const page = bodyOf(await call(readEventStreamRoute, { as: 'admin', query: { limit: 50, ...(position ? { position } : {}) } }));
+    const page = bodyOf(
+      await call(readEventStreamRoute, { as: 'admin', query: { limit: 50, ...(position ? { position } : {}) } }),
+    );
     items.push(...(page.items as StreamItem[]));
     if (page.items.length === 0) return items;
     position = page.next_position;
@@ -120,7 +122,9 @@ describe('replaying the bus archive', () => {
     const original = readModel.filter((e) => !('replay-name' in e));
     for (const e of original) {
       const id = (e.detail as DomainEvent).metadata.event_id;
-      await table().send(new DeleteCommand({ TableName: session.cloud.names.tableName, Key: consumedMarkerKey('contact-status', id) }));
+      await table().send(
+        new DeleteCommand({ TableName: session.cloud.names.tableName, Key: consumedMarkerKey('contact-status', id) }),
+      );
     }
     await table().send(
       new UpdateCommand({

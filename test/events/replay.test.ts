@@ -104,7 +104,11 @@ describe('the local bus archive', () => {
     sideEffect.length = 0;
     const { endpoint, server } = await serveLocalBus(bus);
     servers.push(server);
-    const client = new EventBridgeClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const client = new EventBridgeClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
     const started = await client.send(
       new StartReplayCommand({
         ReplayName: 'wire-1',

@@ -49,7 +49,11 @@ const read = (now: string, position?: string, limit = 100) =>
   readEventStream(deps, callsAs(now).admin(), { limit, ...(position ? { position } : {}) });
 
 /** Every item from `position` on, following next_position page by page. */
-async function walk(now: string, position: string | undefined, limit: number): Promise<{ items: StreamItem[]; position: string }> {
+async function walk(
+  now: string,
+  position: string | undefined,
+  limit: number,
+): Promise<{ items: StreamItem[]; position: string }> {
   const items: StreamItem[] = [];
   let at = position;
   for (let pages = 0; pages < 50; pages++) {
@@ -83,7 +87,10 @@ describe('the event stream', () => {
       .map((e) => e.metadata.event_id);
     for (const limit of [1, 2, 5, 100]) {
       const { items } = await walk(now, undefined, limit);
-      expect(items.map((i) => i.event_id), `limit ${limit}`).toEqual(expected);
+      expect(
+        items.map((i) => i.event_id),
+        `limit ${limit}`,
+      ).toEqual(expected);
     }
     const first = (await read(now, undefined, 1)).items[0]!;
     expect(first).toEqual({

@@ -91,7 +91,9 @@ describe('the pull stream', () => {
     const policy = Object.values(stateless.findResources('AWS::IAM::Policy') as Resources).find((p) =>
       (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId),
     );
-    const actions = (policy!.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => [s.Action].flat());
+    const actions = (policy!.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) =>
+      [s.Action].flat(),
+    );
     expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
       'dynamodb:BatchGetItem',
       'dynamodb:ConditionCheckItem',

@@ -61,10 +61,7 @@ export class EventNotPublishedError extends Error {
  * turn of the event loop ends, then published at once (the publisher splits them by 10), and
  * each record settles with its own event's outcome.
  */
-export function outboxRecordPublisher(
-  publisher: EventPublisher,
-  check?: EventCheck,
-): (record: DynamoDBRecord) => Promise<void> {
+export function outboxRecordPublisher(publisher: EventPublisher, check?: EventCheck): (record: DynamoDBRecord) => Promise<void> {
   let gathered: { event: DomainEvent; settle: (error?: Error) => void }[] = [];
   const flush = (): void => {
     const batch = gathered;
