@@ -236,6 +236,11 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     const hits = await p.expectHttp('GET /search', 200, { query: { q: 'probe', limit: '1' } });
     p.check(hits?.items?.length === 1, `search finds the probe records (${JSON.stringify(hits)})`);
   },
+  events: async (p) => {
+    // Queries the outbox by day (the table's index); events show up after the settle time.
+    const page = await p.expectHttp('GET /events/stream', 200, { query: { limit: '5' } });
+    p.check(typeof page?.next_position === 'string', `the stream answers a next_position (${JSON.stringify(page)})`);
+  },
 };
 
 /** The outbox events written so far (what the stream carries), oldest first. */
@@ -397,6 +402,7 @@ const HTTP_ORDER = [
   'notes',
   'tasks',
   'search',
+  'events',
 ];
 
 describe('every synthesized bundle, with its template environment', () => {
