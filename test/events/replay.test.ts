@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,8 @@ import { DescribeReplayCommand, EventBridgeClient, StartReplayCommand } from '@a
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalEventBus, serveLocalBus, type BusEvent, type LocalRule } from '#infra/local/eventbridge/local-bus.ts';
 import { busRule } from '#infra/rules.ts';
+import { REPO_ROOT } from '#infra/build/bundle.ts';
+import { writeLocalEndpoints } from '#infra/local/endpoints.ts';
 
 // The local bus's archive and replay, as EventBridge's: every event put is archived (on disk
 // with a data folder), a replay sends a window of them again with `replay-name`, in random
@@ -128,5 +131,38 @@ describe('the local bus archive', () => {
     expect(readModel.map(eventId).sort()).toEqual(['E1', 'E2', 'E3']);
     expect(sideEffect).toEqual([]);
     client.destroy();
+  });
+
+  it('is what `npm run replay -- --local` runs, exiting 0 once the replay completed', async () => {
+    const { readModel, sideEffect, list } = rules();
+    const bus = new LocalEventBus({ rules: list });
+    bus.put(times.map((t, i) => entry(i, t)));
+    await bus.idle();
+    readModel.length = 0;
+    sideEffect.length = 0;
+    const { endpoint, server } = await serveLocalBus(bus);
+    servers.push(server);
+    const dir = tempDir();
+    const local = { http: '', dynamodb: '', sqs: '', table: 'crm', bus: 'crm', pid: process.pid };
+    writeLocalEndpoints(dir, { ...local, eventbridge: endpoint, region: 'us-east-1' });
+    const args = ['infra/ops/replay.ts', '--local', '--data-dir', dir, '--from', times[0]!, '--to', times[1]!, '--name', 'cli-1'];
+    const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, args, { cwd: REPO_ROOT }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    expect(out, out.stderr).toMatchObject({ code: 0 });
+    expect(JSON.parse(out.stdout)).toMatchObject({ replay: 'cli-1', state: 'COMPLETED' });
+    expect(readModel.map(eventId).sort()).toEqual(['E0', 'E1']);
+    expect(sideEffect).toEqual([]);
+    const refused = await new Promise<number>((resolve) =>
+      execFile(
+        process.execPath,
+        ['infra/ops/replay.ts', '--local', '--data-dir', dir, '--from', 'soon'],
+        { cwd: REPO_ROOT },
+        (error) => resolve(Number(error?.code ?? 0)),
+      ),
+    );
+    expect(refused).toBe(2);
   });
 });

@@ -187,6 +187,7 @@ export class LocalEventBus {
    * event is sent again with a top-level `replay-name` (and a new id), matched against the
    * rules' patterns (so rules with `"replay-name": [{"exists": false}]` skip it), in random
    * order by default. Resolves when every delivery it started has finished (or parked).
+   * Replayed deliveries are not in the pending log: a crash mid-replay asks for the replay again.
    */
   async replay(request: ReplayRequest): Promise<ReplayReport> {
     const name = request.name ?? `replay-${Date.now()}`;
