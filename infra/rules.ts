@@ -13,32 +13,50 @@ import type { EventPattern } from './local/eventbridge/pattern-matcher.ts';
 export interface BusRule {
   name: string;
   description: string;
+  /** The event pattern; for a rule with side effects it holds `"replay-name": [{"exists": false}]` (see busRule). */
   pattern: EventPattern;
   /** The target Lambda: functions/events/<target>.ts, "crm-<stage>-<target>" in AWS. */
   target: string;
+  /**
+   * True when the target acts on the world (writes records, calls Cognito, sends mail): it must
+   * not act again when an archive replay sends old events, so its pattern refuses replayed ones.
+   * False for read-model builders, which a replay rebuilds. Required: no rule can forget it.
+   */
+  sideEffects: boolean;
+}
+
+/** Matches only events that are not replays (EventBridge sets `replay-name` on replayed events). */
+export const NOT_REPLAYED = { 'replay-name': [{ exists: false }] } as const satisfies EventPattern;
+
+/** A rule whose pattern refuses replayed events when it has side effects. */
+export function busRule(rule: BusRule): BusRule {
+  return rule.sideEffects ? { ...rule, pattern: { ...rule.pattern, ...NOT_REPLAYED } } : rule;
 }
 
 /** The consumers every deployment has. */
 export const builtinRules: readonly BusRule[] = [
-  {
+  busRule({
     name: 'user-directory-sync',
     description: 'Keeps Cognito (sign-in, groups, enabled) in step with the CRM user records',
     pattern: { source: [EVENT_SOURCE], 'detail-type': [...USER_DIRECTORY_EVENTS] },
     target: 'user-directory-sync',
-  },
-  {
+    sideEffects: true,
+  }),
+  busRule({
     name: 'contact-status',
     description: "Keeps contacts' prospect and customer statuses in step with their deals",
     pattern: { source: [EVENT_SOURCE], 'detail-type': [...CONTACT_STATUS_EVENTS] },
     target: 'contact-status',
-  },
-  {
-    // A read model: no "replay-name" filter, so replaying the archive rebuilds the buckets.
+    sideEffects: true,
+  }),
+  busRule({
+    // A read model: replaying the archive rebuilds the buckets.
     name: 'deal-outcomes',
     description: 'Keeps the won, lost and unqualified counters (daily and monthly buckets) in step with deals and leads',
     pattern: { source: [EVENT_SOURCE], 'detail-type': [...OUTCOME_EVENTS] },
     target: 'deal-outcomes',
-  },
+    sideEffects: false,
+  }),
 ];
 
 export function busRules(_config: CrmConfig): BusRule[] {

@@ -3,6 +3,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
@@ -15,6 +16,7 @@ import type { CrmConfig } from '#infra/config/schema.ts';
 import { CrmFunction } from '#infra/constructs/crm-function.ts';
 import { cursorKeyRotationFunction } from '#infra/functions.ts';
 import { acknowledge } from '#infra/nag.ts';
+import { eventBridgeJsonSchemas } from '#infra/docs/event-schemas.ts';
 
 // What holds data or identity: the table, the bus and its archive, the schedule group, the
 // SES configuration set, the user pool, the cursor key and the DLQ. Kept apart from the
@@ -55,6 +57,8 @@ export class StatefulStack extends Stack {
   readonly table: dynamodb.Table;
   readonly bus: events.EventBus;
   readonly archive: events.Archive;
+  /** The event catalogue (docs/events/), one JSON Schema draft 4 per event type and version. */
+  readonly schemaRegistry: eventschemas.CfnRegistry;
   readonly scheduleGroup: scheduler.ScheduleGroup;
   /** The group's name as a plain string, for policies that name schedules inside it. */
   readonly scheduleGroupName: string;
@@ -99,13 +103,29 @@ export class StatefulStack extends Stack {
     }
 
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: name });
-    // Every CRM event is kept a year: a new consumer, or one that had a bug, replays its history.
+    // Every CRM event is kept (a year by default): a new read model, or a consumer that had a
+    // bug, replays its history (`npm run replay`); rules with side effects ignore replays.
     this.archive = this.bus.archive('Archive', {
       archiveName: `${name}-events`,
       description: 'Every CRM domain event, replayable',
       eventPattern: { source: [EVENT_SOURCE] },
-      retention: Duration.days(365),
+      retention: Duration.days(props.config.event_archive_retention_days),
     });
+    // The event catalogue, for integrators (code bindings, discovery): the same schemas as docs/events/.
+    this.schemaRegistry = new eventschemas.CfnRegistry(this, 'EventSchemaRegistry', {
+      registryName: `${name}-events`,
+      description: 'The CRM domain events, one schema per event type and version',
+    });
+    for (const [schemaName, schema] of eventBridgeJsonSchemas()) {
+      // RegistryName is the registry's GetAtt: CloudFormation creates the registry first.
+      new eventschemas.CfnSchema(this, `EventSchema${schemaName.replace(/[^A-Za-z0-9]/g, '')}`, {
+        registryName: this.schemaRegistry.attrRegistryName,
+        schemaName,
+        type: 'JSONSchemaDraft4',
+        description: String(schema.description),
+        content: JSON.stringify(schema),
+      });
+    }
 
     // Reminders (task due, appointment start) are one-time schedules in this group.
     this.scheduleGroupName = name;

@@ -11,6 +11,7 @@ import { pipelineRoutes } from '#shared/pipelines/routes.ts';
 import { searchRoutes } from '#shared/search/routes.ts';
 import { dashboardRoutes } from '#shared/dashboard/routes.ts';
 import { outcomeRoutes } from '#shared/outcomes/routes.ts';
+import { eventRoutes } from '#shared/events/routes.ts';
 import { platformRoutes } from '#shared/platform/http/platform-routes.ts';
 import { kernelErrorCodes, listErrorCodes, type ErrorCatalogue, type ErrorCodeEntry } from '#shared/kernel/error-codes.ts';
 import { platformErrorCodes } from '#shared/platform/http/problem.ts';
@@ -23,6 +24,7 @@ import { leadConversionErrorCodes } from '#shared/lead-conversion/errors.ts';
 import { contactErrorCodes } from '#shared/contacts/errors.ts';
 import { noteErrorCodes } from '#shared/notes/errors.ts';
 import { taskErrorCodes } from '#shared/tasks/errors.ts';
+import { eventErrorCodes } from '#shared/events/errors.ts';
 
 // Every route of the API. API Gateway, the local server, the OpenAPI document and the
 // authorization matrix test all read this list.
@@ -40,6 +42,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...searchRoutes,
   ...dashboardRoutes,
   ...outcomeRoutes,
+  ...eventRoutes,
 ];
 
 // Every error catalogue: the generic codes, then each family's errors.ts. docs/error-codes.md
@@ -56,6 +59,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   contactErrorCodes,
   noteErrorCodes,
   taskErrorCodes,
+  eventErrorCodes,
 ];
 
 /** Every catalogued code, in catalogue order (throws at load when a code is declared twice). */

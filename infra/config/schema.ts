@@ -188,6 +188,15 @@ export const crmConfigSchema = z.strictObject({
   }),
   automation_rules: z.array(automationRuleSchema).default([]),
   log_retention_days: z.number().int().positive().default(30),
+  event_archive_retention_days: z
+    .number()
+    .int()
+    .min(8)
+    .max(3650)
+    .default(365)
+    .describe(
+      'How long the bus archive keeps every CRM event for `npm run replay` (days); at least 8, longer than the outbox keeps them',
+    ),
 });
 
 export type CrmConfig = z.infer<typeof crmConfigSchema>;

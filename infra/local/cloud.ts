@@ -22,7 +22,7 @@ import {
   type LocalFunctionSettings,
 } from './environment.ts';
 import { ensureTable, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
-import { LocalEventBus, serveLocalBus, type LocalRule } from './eventbridge/local-bus.ts';
+import { LocalEventBus, serveLocalBus, type LocalRule, type ReplayReport, type ReplayRequest } from './eventbridge/local-bus.ts';
 import type { EventPattern } from './eventbridge/pattern-matcher.ts';
 import { startLocalHttp } from './http-server.ts';
 import { LocalFunction, LocalFunctions } from './local-function.ts';
@@ -94,6 +94,11 @@ export interface LocalCloud {
   dataDir: string | undefined;
   auth: DevAuth;
   bus: LocalEventBus;
+  /**
+   * Replays the bus archive's events of a window to the rules (shuffled by default, marked with
+   * `replay-name`); resolves when every delivery is done. `npm run replay` does the same over the wire.
+   */
+  replay(request: ReplayRequest): Promise<ReplayReport>;
   scheduler: LocalScheduler;
   cognito: LocalCognito;
   /** The SQS stand-in holding the on-failure queues. */
@@ -329,6 +334,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       dataDir,
       auth,
       bus,
+      replay: (request) => bus.replay(request),
       scheduler,
       cognito,
       sqs,

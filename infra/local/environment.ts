@@ -52,6 +52,11 @@ export interface LocalFunctionSettings {
   readonly logLevel?: LogLevel;
   /** Check every 2xx body against its route's response schema (CRM_VALIDATE_RESPONSES, tests). */
   readonly validateResponses?: boolean;
+  /**
+   * How old an event must be before GET /events/stream serves it (CRM_EVENT_STREAM_SETTLE_SECONDS;
+   * default and AWS: STREAM_SETTLE_SECONDS). e2e tests shorten it; nothing local runs long.
+   */
+  readonly eventStreamSettleSeconds?: number;
 }
 
 /** The resources' names, as the synthesized templates give them (templateResourceNames). */
@@ -132,6 +137,9 @@ function settingVariables(settings: LocalFunctionSettings): Record<string, strin
     // EMF metrics would print a JSON blob per request on a terminal nobody ships to CloudWatch.
     POWERTOOLS_METRICS_DISABLED: 'true',
     ...(settings.validateResponses ? { CRM_VALIDATE_RESPONSES: 'true' } : {}),
+    ...(settings.eventStreamSettleSeconds !== undefined
+      ? { CRM_EVENT_STREAM_SETTLE_SECONDS: String(settings.eventStreamSettleSeconds) }
+      : {}),
   };
 }
 

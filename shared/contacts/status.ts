@@ -1,5 +1,5 @@
 import { statusesFromDeals, type Contact } from './domain.ts';
-import { changedFields, domainEvent, type DomainEvent, type EventContext } from '#shared/kernel/events.ts';
+import { causedContext, changedFields, domainEvent, type DomainEvent, type EventContext } from '#shared/kernel/events.ts';
 import type { StageCategory } from '#shared/pipelines/defaults.ts';
 import type { ContactDealStages, ContactRepository } from './ports.ts';
 import { contactRefsOf, contactResource } from './use-cases.ts';
@@ -20,6 +20,9 @@ export const CONTACT_STATUS_EVENTS = [
   'deal.contact_associated',
   'deal.contact_dissociated',
 ] as const;
+
+/** The automation named in the caused_by of the events it writes (the consumer's name). */
+export const CONTACT_STATUS_AUTOMATION = 'contact-status';
 
 /** Deals read per contact; beyond it the newest ones decide (a contact with more is rare). */
 export const MAX_DEALS_PER_CONTACT = 500;
@@ -70,12 +73,7 @@ async function refreshOne(deps: ContactStatusDeps, contactId: string, cause: Dom
     const after: Contact = { ...before, ...statusesFromDeals(before, categories) };
     const previous = changedFields(before, after);
     if (Object.keys(previous).length === 0) return 'unchanged';
-    const ctx: EventContext = {
-      actor_id: 'system',
-      correlation_id: cause.metadata.correlation_id,
-      now: deps.clock.now(),
-      newId: deps.newId,
-    };
+    const ctx: EventContext = causedContext(cause, CONTACT_STATUS_AUTOMATION, deps.clock.now(), deps.newId);
     after.updated_at = ctx.now.toISOString();
     after.version = before.version + 1;
     await deps.contacts.update(before, after, contactRefsOf(after), [

@@ -6,7 +6,7 @@
 // the two in step. A new code: add it to the family's errors.ts, throw it, `npm run docs`.
 
 /** The HTTP statuses a problem answer may carry. */
-export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 422 | 500;
+export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 410 | 412 | 413 | 422 | 500;
 
 /** What one code means: its HTTP status, a short human title and a sentence for the docs. */
 export interface ErrorCodeSpec {

@@ -82,6 +82,14 @@ export class UnauthenticatedError extends DomainError {
 }
 
 /** The request conflicts with the state of the data (duplicate, in use, already done). Default code `conflict`. */
+/** What the request names is no longer kept (a stream position past retention): 410. No default code. */
+export class GoneError extends DomainError {
+  override readonly name = 'GoneError';
+  constructor(message: string, options: Required<CodeOption<410>>) {
+    super(message, options.code);
+  }
+}
+
 export class ConflictError extends DomainError {
   override readonly name = 'ConflictError';
   constructor(message: string, options: CodeOption<409> = {}) {

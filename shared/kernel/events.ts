@@ -18,7 +18,27 @@ export interface EventMetadata {
   correlation_id: string;
   resource_type: string;
   resource_id: string;
+  /**
+   * Set when an automation (a bus consumer) wrote this event because of another event; absent
+   * for a change a user's request made (a root event, depth 0). Consumers stop loops on it.
+   */
+  caused_by?: CausedBy;
 }
+
+/** The event that made an automation write (README "Events": caused_by). */
+export interface CausedBy {
+  /** The triggering event's id. */
+  event_id: string;
+  /** The id of the first event of the chain (the user's change); equals event_id at depth 1. */
+  root_event_id: string;
+  /** The automation that wrote: the consumer's name, e.g. "contact-status". */
+  automation: string;
+  /** Links from the root: 1 for an event caused by a user's event, 2 for one caused by that... */
+  depth: number;
+}
+
+/** Deeper chains are a loop between automations: a consumer refuses to write at this depth. */
+export const MAX_CAUSE_DEPTH = 8;
 
 export interface DomainEvent<TData extends object = object> {
   metadata: EventMetadata;
@@ -32,6 +52,34 @@ export interface EventContext {
   correlation_id: string;
   now: Date;
   newId: () => string;
+  /** Copied into every event's metadata: set by automations (see `causedContext`), absent for users. */
+  caused_by?: CausedBy;
+}
+
+/** The caused_by of an event `automation` writes because of `trigger`: one link deeper. */
+export function causedBy(trigger: DomainEvent, automation: string): CausedBy {
+  const parent = trigger.metadata.caused_by;
+  return {
+    event_id: trigger.metadata.event_id,
+    root_event_id: parent?.root_event_id ?? trigger.metadata.event_id,
+    automation,
+    depth: (parent?.depth ?? 0) + 1,
+  };
+}
+
+/**
+ * The event context of an automation reacting to `trigger`: actor "system", the trigger's
+ * correlation id, and caused_by one link deeper.
+ * @throws Error when that would reach MAX_CAUSE_DEPTH (automations writing in a loop).
+ */
+export function causedContext(trigger: DomainEvent, automation: string, now: Date, newId: () => string): EventContext {
+  const caused_by = causedBy(trigger, automation);
+  if (caused_by.depth >= MAX_CAUSE_DEPTH) {
+    throw new Error(
+      `${automation}: event ${trigger.metadata.event_id} is ${caused_by.depth - 1} automation steps from ${caused_by.root_event_id}; refusing to write (a loop?)`,
+    );
+  }
+  return { actor_id: 'system', correlation_id: trigger.metadata.correlation_id, now, newId, caused_by };
 }
 
 export function domainEvent<TData extends object>(
@@ -51,6 +99,7 @@ export function domainEvent<TData extends object>(
       correlation_id: ctx.correlation_id,
       resource_type: resource.resource_type,
       resource_id: resource.resource_id,
+      ...(ctx.caused_by ? { caused_by: { ...ctx.caused_by } } : {}),
     },
     data,
   };

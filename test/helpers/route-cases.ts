@@ -9,6 +9,7 @@ import { identityCases } from '#test/identity/route-cases.ts';
 import { pipelineCases } from '#test/pipelines/route-cases.ts';
 import { searchCases } from '#test/search/route-cases.ts';
 import { dashboardCases } from '#test/dashboard/route-cases.ts';
+import { eventCases } from '#test/events/route-cases.ts';
 import type { RouteCase } from './route-case-types.ts';
 
 export type { Fixtures, Relation, RouteCall, RouteCase } from './route-case-types.ts';
@@ -35,4 +36,5 @@ export const routeCases: Record<string, RouteCase> = {
   ...taskCases,
   ...searchCases,
   ...dashboardCases,
+  ...eventCases,
 };

@@ -278,6 +278,11 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     p.check(dashboard?.pipeline?.stages?.length > 0, `the dashboard shows the default pipeline (${JSON.stringify(dashboard)})`);
     await p.expectHttp('GET /stats/outcomes', 200, { query: { from: '2026-01-01', to: '2026-12-31' } });
   },
+  events: async (p) => {
+    // Queries the outbox by day (the table's index); events show up after the settle time.
+    const page = await p.expectHttp('GET /events/stream', 200, { query: { limit: '5' } });
+    p.check(typeof page?.next_position === 'string', `the stream answers a next_position (${JSON.stringify(page)})`);
+  },
 };
 
 /** The outbox events written so far (what the stream carries), oldest first. */
@@ -481,6 +486,7 @@ const HTTP_ORDER = [
   'tasks',
   'search',
   'dashboard',
+  'events',
 ];
 
 describe('every synthesized bundle, with its template environment', () => {

@@ -18,6 +18,7 @@ import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
 import { functionAccessKeyId, LOCAL_ADMIN_ACCESS_KEY_ID, type GateDecision } from '#infra/local/iam/gate.ts';
 import type { FunctionPolicy } from '#infra/local/iam/template-policies.ts';
 import { domainEvent, EVENT_SOURCE, type DomainEvent } from '#shared/kernel/events.ts';
+import { makeTeam } from '#test/helpers/fakes.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import { dayOf } from '#shared/outcomes/domain.ts';
 import { outcomeBuckets } from '#shared/outcomes/dynamodb.ts';
@@ -42,7 +43,7 @@ const session = useTestCloud({
   extraRules: [
     {
       name: 'test-iam-probe',
-      pattern: { source: [EVENT_SOURCE], 'detail-type': ['iam.probe'] },
+      pattern: { source: [EVENT_SOURCE], 'detail-type': ['team.created'] },
       target: async (e) => void delivered.push(e),
     },
   ],
@@ -237,6 +238,8 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     await http('/dashboard')();
     await http('/stats/outcomes?from=2026-01-01&to=2026-12-31')();
   },
+  // Reads the outbox by day through the index: a week of Queries even when nothing is new.
+  events: http('/events/stream'),
   // The stream mapping reads the table's stream as the publisher, which puts the event on the bus.
   'outbox-publisher': async () => {
     const table = new Table({
@@ -247,9 +250,10 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     const id = newId();
     const event = domainEvent(
       { actor_id: 'iam', correlation_id: 'iam', now: new Date(), newId },
-      'iam.probe',
-      { resource_type: 'thing', resource_id: id },
-      { id },
+      // A catalogued type with a valid record: the publisher refuses anything else (shared/events).
+      'team.created',
+      { resource_type: 'team', resource_id: id },
+      makeTeam(id),
     );
     await table.write([{ type: 'create', item: { pk: `thing#${id}`, sk: 'thing', id } }], [event]);
     await until(

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { domainEvent } from '#shared/kernel/events.ts';
+import { makeTeam } from '#test/helpers/fakes.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import { dynamoDocumentClient } from '#shared/platform/dynamodb/client.ts';
 import { routeClient, type CallRoute } from '#shared/platform/http/client.ts';
@@ -21,7 +22,7 @@ beforeAll(async () => {
     extraRules: [
       {
         name: 'test-things',
-        pattern: { source: ['crm'], 'detail-type': ['thing.created'] },
+        pattern: { source: ['crm'], 'detail-type': ['team.created'] },
         target: async (event) => {
           received.push({ at: Date.now(), event });
         },
@@ -85,9 +86,10 @@ describe('event backbone', () => {
     const id = newId();
     const event = domainEvent(
       { actor_id: 'u1', correlation_id: 'c1', now: new Date(), newId: () => newId() },
-      'thing.created',
-      { resource_type: 'thing', resource_id: id },
-      { id, name: 'Widget' },
+      // A catalogued type with a valid record: the publisher refuses anything else (shared/events).
+      'team.created',
+      { resource_type: 'team', resource_id: id },
+      makeTeam(id),
     );
     const written = Date.now();
     await table.write([{ type: 'create', item: { pk: `thing#${id}`, sk: 'thing', id } }], [event]);
@@ -100,7 +102,7 @@ describe('event backbone', () => {
     }
     const hit = received.find((r) => (r.event.detail as typeof event).metadata.event_id === event.metadata.event_id)!;
     expect(hit.at - written).toBeLessThan(2_000);
-    expect(hit.event).toMatchObject({ version: '0', source: 'crm', 'detail-type': 'thing.created', account: expect.any(String) });
+    expect(hit.event).toMatchObject({ version: '0', source: 'crm', 'detail-type': 'team.created', account: expect.any(String) });
     expect(hit.event.detail).toEqual(event);
     expect(hit.event.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { matchesPattern, type EventPattern } from './pattern-matcher.ts';
+import { LocalArchive } from './archive.ts';
 import { PendingLog } from './pending-log.ts';
 
 // The in-process EventBridge: it answers PutEvents on the wire (the publisher's real SDK
@@ -57,7 +58,10 @@ export interface LocalEventBusOptions {
   name?: string;
   /** Wait before the first retry, doubled for each next one (ms). */
   retryDelayMs?: number;
-  /** Keeps the pending log in `<dataDir>/bus-pending.jsonl`; none keeps deliveries in memory only. */
+  /**
+   * Keeps the pending log in `<dataDir>/bus-pending.jsonl` and the archive in
+   * `<dataDir>/bus-archive.jsonl`; none keeps both in memory only.
+   */
   dataDir?: string;
   /** Sends a message to an SQS queue (the local SQS); none: exhausted deliveries are only logged. */
   onFailure?: { send(queue: string, body: string): Promise<void> };
@@ -75,6 +79,25 @@ interface PutEventsEntry {
 
 type PutResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
 
+/** What to replay from the archive (StartReplay's window: event times, both ends inclusive). */
+export interface ReplayRequest {
+  from: Date;
+  to: Date;
+  /** Set as each replayed event's `replay-name`; default "replay-<time>". */
+  name?: string;
+  /** Deliver in a random order, as AWS replays do (default true); false keeps archive order (tests of order). */
+  shuffle?: boolean;
+}
+
+/** What a replay did once every delivery it started has finished. */
+export interface ReplayReport {
+  name: string;
+  /** Archived events in the window. */
+  events: number;
+  /** (event, rule) deliveries made (rules with side effects refuse replayed events by their pattern). */
+  deliveries: number;
+}
+
 /** Attempts at parking an event in its on-failure queue before it is left for the next start. */
 const PARK_ATTEMPTS = 5;
 
@@ -89,6 +112,8 @@ export class LocalEventBus {
   readonly #name: string;
   readonly #retryDelayMs: number;
   readonly #log: PendingLog<BusEvent> | undefined;
+  readonly #archive: LocalArchive<BusEvent>;
+  readonly #replays = new Map<string, { state: 'RUNNING' | 'COMPLETED' | 'FAILED'; report?: ReplayReport; reason?: string }>();
   readonly #onFailure: LocalEventBusOptions['onFailure'];
   readonly #say: (line: string) => void;
 
@@ -98,6 +123,7 @@ export class LocalEventBus {
     this.#retryDelayMs = options.retryDelayMs ?? 100;
     this.#onFailure = options.onFailure;
     this.#say = options.log ?? ((line) => console.error(line));
+    this.#archive = new LocalArchive<BusEvent>(options.dataDir ? join(options.dataDir, 'bus-archive.jsonl') : undefined);
     if (options.dataDir) {
       this.#log = new PendingLog<BusEvent>(join(options.dataDir, 'bus-pending.jsonl'));
       for (const { event, rules } of this.#log.pending()) {
@@ -150,9 +176,47 @@ export class LocalEventBus {
       accepted.push({ event, rules: this.#rules.filter((rule) => matchesPattern(rule.pattern, event)) });
       return { EventId: event.id };
     });
+    this.#archive.append(accepted.map(({ event }) => event));
     this.#log?.accept(accepted.map(({ event, rules }) => ({ event, rules: rules.map((r) => r.name) })));
     for (const { event, rules } of accepted) for (const rule of rules) this.#start(rule, event);
     return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
+  }
+
+  /**
+   * Replays the archived events of a window to the rules, as an EventBridge replay does: each
+   * event is sent again with a top-level `replay-name` (and a new id), matched against the
+   * rules' patterns (so rules with `"replay-name": [{"exists": false}]` skip it), in random
+   * order by default. Resolves when every delivery it started has finished (or parked).
+   * Replayed deliveries are not in the pending log: a crash mid-replay asks for the replay again.
+   */
+  async replay(request: ReplayRequest): Promise<ReplayReport> {
+    const name = request.name ?? `replay-${Date.now()}`;
+    const events = this.#archive.between(request.from, request.to);
+    if (request.shuffle ?? true) shuffle(events);
+    const deliveries: Promise<void>[] = [];
+    for (const archived of events) {
+      const event: BusEvent = { ...archived, id: randomUUID(), 'replay-name': name } as BusEvent;
+      for (const rule of this.#rules.filter((r) => matchesPattern(r.pattern, event))) {
+        deliveries.push(this.#start(rule, event));
+      }
+    }
+    await Promise.allSettled(deliveries);
+    return { name, events: events.length, deliveries: deliveries.length };
+  }
+
+  /** StartReplay on the wire: starts a replay, answered at once; DescribeReplay tells when it is done. */
+  startReplay(request: ReplayRequest & { name: string }): void {
+    if (this.#replays.get(request.name)?.state === 'RUNNING') throw new Error(`replay ${request.name} is running`);
+    this.#replays.set(request.name, { state: 'RUNNING' });
+    this.replay(request).then(
+      (report) => this.#replays.set(request.name, { state: 'COMPLETED', report }),
+      (error: Error) => this.#replays.set(request.name, { state: 'FAILED', reason: error.message }),
+    );
+  }
+
+  /** A replay's state (undefined when there is none of that name). */
+  replayState(name: string): { state: 'RUNNING' | 'COMPLETED' | 'FAILED'; report?: ReplayReport; reason?: string } | undefined {
+    return this.#replays.get(name);
   }
 
   /** Resolves when every delivery started so far has finished (tests, shutdown). */
@@ -166,9 +230,10 @@ export class LocalEventBus {
     this.#log?.close();
   }
 
-  #start(rule: LocalRule, event: BusEvent): void {
+  #start(rule: LocalRule, event: BusEvent): Promise<void> {
     const delivery = this.#deliver(rule, event).finally(() => this.#inFlight.delete(delivery));
     this.#inFlight.add(delivery);
+    return delivery;
   }
 
   async #deliver(rule: LocalRule, event: BusEvent): Promise<void> {
@@ -232,6 +297,13 @@ export class LocalEventBus {
   }
 }
 
+function shuffle<T>(items: T[]): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -241,7 +313,36 @@ function toIsoSeconds(time: number | string | undefined): string {
   return `${date.toISOString().slice(0, 19)}Z`;
 }
 
-/** Serves the bus on the EventBridge JSON wire protocol (only PutEvents is needed). */
+/** StartReplay and DescribeReplay on the wire (`npm run replay -- --local`); the archive is the bus's own. */
+function replayOperation(bus: LocalEventBus, target: string, input: Record<string, unknown>): Record<string, unknown> {
+  const name = String(input.ReplayName ?? '');
+  if (!/^[.\-_A-Za-z0-9]{1,64}$/.test(name)) throw new Error('ReplayName must be 1 to 64 letters, digits, ".", "-" or "_"');
+  const arn = `arn:aws:events:us-east-1:000000000000:replay/${name}`;
+  if (target === 'AWSEvents.StartReplay') {
+    const from = epochDate(input.EventStartTime);
+    const to = epochDate(input.EventEndTime);
+    if (to < from) throw new Error('EventEndTime is before EventStartTime');
+    bus.startReplay({ name, from, to });
+    return { ReplayArn: arn, State: 'STARTING', ReplayStartTime: Date.now() / 1000 };
+  }
+  const replay = bus.replayState(name);
+  if (!replay) throw new Error(`no replay ${name}`);
+  return {
+    ReplayName: name,
+    ReplayArn: arn,
+    State: replay.state,
+    ...(replay.reason ? { StateReason: replay.reason } : {}),
+    ...(replay.report ? { StateReason: `${replay.report.events} events, ${replay.report.deliveries} deliveries` } : {}),
+  };
+}
+
+function epochDate(value: unknown): Date {
+  const date = typeof value === 'number' ? new Date(value * 1000) : new Date(String(value));
+  if (Number.isNaN(date.getTime())) throw new Error(`not a time: ${String(value)}`);
+  return date;
+}
+
+/** Serves the bus on the EventBridge JSON wire protocol: PutEvents, and StartReplay/DescribeReplay of its archive. */
 export async function serveLocalBus(bus: LocalEventBus, port = 0): Promise<{ endpoint: string; server: Server }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -255,6 +356,14 @@ export async function serveLocalBus(bus: LocalEventBus, port = 0): Promise<{ end
         });
         res.end(JSON.stringify(body));
       };
+      if (target === 'AWSEvents.StartReplay' || target === 'AWSEvents.DescribeReplay') {
+        try {
+          reply(200, replayOperation(bus, target, JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')));
+        } catch (error) {
+          reply(400, { __type: 'ValidationException', message: (error as Error).message }, 'ValidationException');
+        }
+        return;
+      }
       if (target !== 'AWSEvents.PutEvents') {
         reply(
           400,

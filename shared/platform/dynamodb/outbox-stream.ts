@@ -31,6 +31,25 @@ export function outboxLogKeys(record: DynamoDBRecord): Record<string, unknown> {
     : {};
 }
 
+/**
+ * An outbox event its schema rejects (shared/events/domain.ts): never put on the bus. The
+ * record fails, so the stream's retries and then its on-failure queue keep it, and each
+ * attempt logs the problems; the outbox item stays in the table for `npm run redrive` once fixed.
+ */
+export class InvalidEventError extends Error {
+  override readonly name = 'InvalidEventError';
+  readonly problems: readonly string[];
+  constructor(event: DomainEvent, problems: readonly string[]) {
+    super(
+      `event ${event.metadata?.event_id} (${event.metadata?.event_type} v${event.metadata?.event_version}) breaks its schema: ${problems.join('; ')}`,
+    );
+    this.problems = problems;
+  }
+}
+
+/** What an event breaks of its schema, one line per problem; empty when valid. */
+export type EventCheck = (event: DomainEvent) => readonly string[];
+
 /** An outbox event the bus refused, after the publisher's own retries. */
 export class EventNotPublishedError extends Error {
   override readonly name = 'EventNotPublishedError';
@@ -42,7 +61,7 @@ export class EventNotPublishedError extends Error {
  * turn of the event loop ends, then published at once (the publisher splits them by 10), and
  * each record settles with its own event's outcome.
  */
-export function outboxRecordPublisher(publisher: EventPublisher): (record: DynamoDBRecord) => Promise<void> {
+export function outboxRecordPublisher(publisher: EventPublisher, check?: EventCheck): (record: DynamoDBRecord) => Promise<void> {
   let gathered: { event: DomainEvent; settle: (error?: Error) => void }[] = [];
   const flush = (): void => {
     const batch = gathered;
@@ -61,6 +80,8 @@ export function outboxRecordPublisher(publisher: EventPublisher): (record: Dynam
   return async (record) => {
     const event = outboxEventOf(record);
     if (!event) return;
+    const problems = check?.(event) ?? [];
+    if (problems.length > 0) throw new InvalidEventError(event, problems);
     await new Promise<void>((resolve, reject) => {
       gathered.push({ event, settle: (error) => (error ? reject(error) : resolve()) });
       if (gathered.length === 1) setImmediate(flush);
@@ -68,9 +89,16 @@ export function outboxRecordPublisher(publisher: EventPublisher): (record: Dynam
   };
 }
 
-/** The Lambda handler of the table stream, publishing through `publisher`. */
+/**
+ * The Lambda handler of the table stream, publishing through `publisher` the events `check`
+ * finds valid (all, without a check); an invalid event fails its record (InvalidEventError).
+ */
 export function outboxPublisherHandler(
   publisher: EventPublisher,
+  check?: EventCheck,
 ): (event: DynamoDBStreamEvent, context?: Context) => Promise<DynamoDBBatchResponse> {
-  return streamHandler({ name: 'outbox-publisher', parallel: true, logKeys: outboxLogKeys }, outboxRecordPublisher(publisher));
+  return streamHandler(
+    { name: 'outbox-publisher', parallel: true, logKeys: outboxLogKeys },
+    outboxRecordPublisher(publisher, check),
+  );
 }

@@ -147,6 +147,7 @@ export function cascadeContext(events: readonly DomainEvent[]): EventContext {
     correlation_id: first?.correlation_id ?? newId(),
     now: first ? new Date(first.occurred_at) : new Date(),
     newId: () => newId(),
+    ...(first?.caused_by ? { caused_by: first.caused_by } : {}),
   };
 }
 

@@ -34,6 +34,8 @@ export interface RouteContract<
   readonly idempotent?: boolean;
   /** Routes that honour If-Match against the record's version. */
   readonly conditional?: boolean;
+  /** Problem answers beyond those every route may give (OpenAPI responses), by status: what they mean. */
+  readonly problems?: Readonly<Partial<Record<410, string>>>;
   readonly tags?: readonly string[];
 }
 

@@ -101,6 +101,7 @@ export function openApiDocument(
     // record in use, a change that landed meanwhile, an Idempotency-Key still being served.
     if (r.method !== 'GET') responses['409'] = problemRef('Conflicts with the state of the data; `code` says how');
     if (r.conditional) responses['412'] = problemRef('If-Match names an old version; `current` holds the record');
+    for (const [status, meaning] of Object.entries(r.problems ?? {})) responses[status] = problemRef(meaning);
     const operation: Record<string, unknown> = {
       operationId: r.id,
       summary: r.summary,

@@ -1,6 +1,7 @@
 import {
   ConflictError,
   DomainError,
+  GoneError,
   ForbiddenError,
   NotFoundError,
   UnauthenticatedError,
@@ -105,6 +106,7 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
+  410: 'Gone',
   412: 'Precondition Failed',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
@@ -135,6 +137,7 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof ForbiddenError) return answer(403, error.code, error.message);
   if (error instanceof VersionMismatchError) return answer(412, error.code, error.message, { current: error.current });
   if (error instanceof ConflictError) return answer(409, error.code, error.message);
+  if (error instanceof GoneError) return answer(410, error.code, error.message);
   const name = (error as { name?: unknown } | null)?.name;
   // Powertools idempotency: same key with another body, or the first request still running.
   if (name === 'IdempotencyValidationError') {

@@ -1,0 +1,151 @@
+import * as z from 'zod/mini';
+import { contactSchema } from '#shared/contacts/domain.ts';
+import { customFieldSchema } from '#shared/custom-fields/domain.ts';
+import { associatedContactSchema, dealSchema } from '#shared/deals/domain.ts';
+import { accountSchema } from '#shared/identity/account.ts';
+import { teamSchema, userSchema } from '#shared/identity/domain.ts';
+import { leadSchema } from '#shared/leads/domain.ts';
+import { noteSchema } from '#shared/notes/domain.ts';
+import { pipelineSchema, stageSchema } from '#shared/pipelines/domain.ts';
+import { NAMED_LIST_KINDS, namedEntrySchema } from '#shared/pipelines/reasons.ts';
+import { taskSchema } from '#shared/tasks/domain.ts';
+import type { DomainEvent } from '#shared/kernel/events.ts';
+
+// The event catalogue (X7): one zod schema per event type and version, the source of truth for
+// what the bus carries. The outbox publisher refuses an event its schema rejects (it goes to the
+// stream's on-failure queue, logged, never onto the bus); `npm run docs:events` writes each as
+// JSON Schema draft 4 into docs/events/, and CDK publishes those to the EventBridge schema
+// registry. `data` reuses the families' record schemas (objects that keep unknown fields, so a
+// field added to a record is not a breaking change); `previous` is a partial of `data`.
+// A new event: one line below. A breaking change to `data`: a new entry with version + 1.
+
+const nonEmpty = z.string().check(z.minLength(1));
+
+/** metadata.caused_by (kernel/events.ts CausedBy). */
+export const causedBySchema = z.object({
+  event_id: nonEmpty,
+  root_event_id: nonEmpty,
+  automation: nonEmpty,
+  depth: z.int().check(z.minimum(1)),
+});
+
+/** One entry of the catalogue. */
+export interface EventSpec {
+  readonly type: string;
+  readonly version: number;
+  readonly description: string;
+  readonly data: z.ZodMiniObject;
+}
+
+const spec = (type: string, data: z.ZodMiniObject, description: string, version = 1): EventSpec => ({
+  type,
+  version,
+  description,
+  data,
+});
+
+/** `<resource>.created/updated/deleted` carrying the record (after the change; as it was, for deleted). */
+const crud = (resource: string, data: z.ZodMiniObject, label: string): EventSpec[] => [
+  spec(`${resource}.created`, data, `A ${label} was created; data is the new record.`),
+  spec(`${resource}.updated`, data, `A ${label} changed; data is the record after, previous the changed fields before.`),
+  spec(`${resource}.deleted`, data, `A ${label} was deleted; data is the record as it was.`),
+];
+
+const ownerChanged = (resource: string, data: z.ZodMiniObject, label: string): EventSpec =>
+  spec(`${resource}.owner_changed`, data, `A ${label}'s owner changed; previous.owner_id is the old owner.`);
+
+/** Every event type and version the CRM publishes. */
+export const EVENT_SPECS: readonly EventSpec[] = [
+  ...crud('user', userSchema, 'user').filter((s) => s.type !== 'user.deleted'),
+  spec('user.enabled', userSchema, 'A user was enabled (may sign in again).'),
+  spec('user.disabled', userSchema, 'A user was disabled (may no longer sign in).'),
+  spec('user.role_changed', userSchema, "A user's role changed; previous.role is the old role."),
+  ...crud('team', teamSchema, 'team'),
+  spec('account.updated', accountSchema, "The account's settings changed."),
+  ...crud('pipeline', pipelineSchema, 'pipeline'),
+  ...crud('stage', stageSchema, 'pipeline stage'),
+  ...NAMED_LIST_KINDS.flatMap((kind) => crud(kind, namedEntrySchema, kind.replaceAll('_', ' '))),
+  ...crud('custom_field', customFieldSchema, 'custom field definition'),
+  ...crud('lead', leadSchema, 'lead'),
+  ownerChanged('lead', leadSchema, 'lead'),
+  spec('lead.status_changed', leadSchema, "A lead's status changed; previous.status is the old one."),
+  spec('lead.converted', leadSchema, 'A lead was converted into contacts and maybe a deal; data is the lead after.'),
+  ...crud('contact', contactSchema, 'contact'),
+  ownerChanged('contact', contactSchema, 'contact'),
+  spec('deal.created', dealSchema, 'A deal was created; data is the new record.'),
+  spec('deal.updated', dealSchema, 'A deal changed; data is the record after, previous the changed fields before.'),
+  spec(
+    'deal.deleted',
+    z.extend(dealSchema, { associated_contact_ids: z.array(z.string()) }),
+    'A deal was deleted; data is the record as it was, with the ids of its associated contacts.',
+  ),
+  ownerChanged('deal', dealSchema, 'deal'),
+  spec('deal.stage_changed', dealSchema, 'A deal moved to another stage; previous.stage_id is the old one.'),
+  spec(
+    'deal.contact_associated',
+    z.extend(associatedContactSchema, { owner_id: z.string() }),
+    "A contact was associated with a deal; owner_id is the deal's owner.",
+  ),
+  spec(
+    'deal.contact_dissociated',
+    z.object({ deal_id: z.string(), contact_id: z.string(), owner_id: z.string() }),
+    "A contact was dissociated from a deal; owner_id is the deal's owner.",
+  ),
+  ...crud('note', z.extend(noteSchema, { content_truncated: z.boolean() }), 'note').map((s) => ({
+    ...s,
+    description: `${s.description} content holds at most the first 1000 characters (content_truncated says so).`,
+  })),
+  ...crud('task', taskSchema, 'task'),
+  spec('task.assigned', taskSchema, 'A task was given to another user; previous.owner_id is the old owner.'),
+  spec('task.completed', taskSchema, 'A task was marked done (or not done); previous.completed is the old value.'),
+];
+
+/** The catalogue key of a type and version: "deal.created@1". */
+export const eventKey = (type: string, version: number): string => `${type}@${version}`;
+
+const SPECS = new Map(EVENT_SPECS.map((s) => [eventKey(s.type, s.version), s]));
+if (SPECS.size !== EVENT_SPECS.length) throw new Error('an event type and version is declared twice');
+
+/** The envelope schema of one event type and version: metadata (type and version fixed), data, previous. */
+export function envelopeSchemaOf(spec: EventSpec) {
+  return z.looseObject({
+    metadata: z.looseObject({
+      event_id: nonEmpty,
+      event_type: z.literal(spec.type),
+      event_version: z.literal(spec.version),
+      occurred_at: z.iso.datetime(),
+      actor_id: nonEmpty,
+      correlation_id: nonEmpty,
+      resource_type: nonEmpty,
+      resource_id: nonEmpty,
+      caused_by: z.optional(causedBySchema),
+    }),
+    data: spec.data,
+    previous: z.optional(z.partial(spec.data)),
+  });
+}
+
+const envelopes = new Map<string, ReturnType<typeof envelopeSchemaOf>>();
+
+/** The spec of an event type and version, undefined when the catalogue has none. */
+export function eventSpecOf(type: string, version: number): EventSpec | undefined {
+  return SPECS.get(eventKey(type, version));
+}
+
+/**
+ * Why `event` is not a valid event of its type and version: one line per problem
+ * ("data.name: ..."), an empty list when it is valid.
+ */
+export function eventProblems(event: DomainEvent): string[] {
+  const metadata = (event as Partial<DomainEvent> | undefined)?.metadata;
+  const spec = metadata && eventSpecOf(metadata.event_type, metadata.event_version);
+  if (!spec) {
+    return [`no schema for event type ${String(metadata?.event_type)} version ${String(metadata?.event_version)}`];
+  }
+  const key = eventKey(spec.type, spec.version);
+  let schema = envelopes.get(key);
+  if (!schema) envelopes.set(key, (schema = envelopeSchemaOf(spec)));
+  const result = schema.safeParse(event);
+  if (result.success) return [];
+  return result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '$'}: ${issue.message}`);
+}
