@@ -109,8 +109,9 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   'custom-fields': CRUD,
   notes: CRUD,
   pipelines: CRUD,
-  // Admins only: the pull stream over the outbox (no cursor key: its position is the outbox's own key).
-  events: { table: 'read', ...MFA_CHECK, config: ['corsAllowOrigins', 'adminMfaRequired'] },
+  // Admins only: the pull stream over the outbox (its position is the outbox's own key; the
+  // cursor key is for resolving callers, whose direct reports are a paged list).
+  events: { table: 'read', cursorSecret: 'read', ...MFA_CHECK, config: ['corsAllowOrigins', 'adminMfaRequired'] },
   tasks: CRUD,
   // GETs only: the board counters, outcome buckets and task list; the outcome days are
   // counted in the account defaults' time zone. Task pages sign their next cursor.

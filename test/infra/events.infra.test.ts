@@ -79,13 +79,13 @@ describe('rules and replays', () => {
 });
 
 describe('the pull stream', () => {
-  it('runs in a function that only reads the table (no cursor key, no bus)', () => {
+  it('runs in a function that only reads the table (and the cursor key, to resolve a manager caller), no bus', () => {
     const fn = Object.values(stateless.findResources('AWS::Lambda::Function') as Resources).find(
       (f) => f.Properties.FunctionName === 'crm-dev-events',
     );
     const variables = Object.keys(fn!.Properties.Environment.Variables);
     expect(variables).toContain('TABLE_NAME');
-    expect(variables).not.toContain('CURSOR_SECRET');
+    expect(variables).toContain('CURSOR_SECRET_ID');
     expect(variables).not.toContain('EVENT_BUS_NAME');
     const roleId = fn!.Properties.Role['Fn::GetAtt'][0] as string;
     const policy = Object.values(stateless.findResources('AWS::IAM::Policy') as Resources).find((p) =>
