@@ -239,7 +239,13 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     await http('/stats/outcomes?from=2026-01-01&to=2026-12-31')();
   },
   // Reads the outbox by day through the index: a week of Queries even when nothing is new.
-  events: http('/events/stream'),
+  events: async () => {
+    await http('/events/stream')();
+    // A manager is refused (admins only), after their direct reports were read: a paged list.
+    const refused = await session.api('GET', '/events/stream', { token: session.as('manager') });
+    if (refused.status !== 403)
+      throw new Error(`GET /events/stream as a manager: ${refused.status} ${JSON.stringify(refused.body)}`);
+  },
   // The stream mapping reads the table's stream as the publisher, which puts the event on the bus.
   'outbox-publisher': async () => {
     const table = new Table({
