@@ -82,6 +82,8 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   platform: { config: ['corsAllowOrigins'] },
   // GETs only; Table.page still signs the next cursor of a full page, which search drops.
   search: { table: 'read', cursorSecret: true, config: ['corsAllowOrigins'] },
+  // GETs only: the feed, timelines (a record's owner) and team members for team_id.
+  activities: { table: 'read', cursorSecret: true, config: ['corsAllowOrigins'] },
   // The account's defaults: identity shows them; a new deal (also one converted from a lead)
   // takes their currency.
   identity: { ...CRUD, config: ['corsAllowOrigins', 'accountDefaults'] },
@@ -151,6 +153,16 @@ export const eventFunctions: readonly FunctionSpec[] = [
     // Reads the contact, its deals (paged: past 100 deals a cursor is signed) and their
     // stages; writes the contact and its contact.updated event.
     needs: { table: 'readWrite', cursorSecret: true },
+  },
+  {
+    name: 'activity-feed',
+    kind: 'event',
+    entry: 'functions/events/activity-feed.ts',
+    description: `CRM bus consumer: ${ruleDescription('activity-feed')}`,
+    timeoutSeconds: 60,
+    // Reads and writes feed items and reads a record's owner; pages a timeline with raw
+    // Queries (no cursor is signed), so no key. No markers: the entries' own conditions dedupe.
+    needs: { table: 'readWrite' },
   },
 ];
 

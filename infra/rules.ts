@@ -1,3 +1,4 @@
+import { ACTIVITY_EVENTS } from '#shared/activities/domain.ts';
 import { CONTACT_STATUS_EVENTS } from '#shared/contacts/status.ts';
 import { USER_DIRECTORY_EVENTS } from '#shared/identity/directory-sync.ts';
 import { EVENT_SOURCE } from '#shared/kernel/events.ts';
@@ -30,6 +31,13 @@ export const builtinRules: readonly BusRule[] = [
     description: "Keeps contacts' prospect and customer statuses in step with their deals",
     pattern: { source: [EVENT_SOURCE], 'detail-type': [...CONTACT_STATUS_EVENTS] },
     target: 'contact-status',
+  },
+  {
+    // A read model: replayed events are welcome (a replay of the archive rebuilds the feed).
+    name: 'activity-feed',
+    description: 'Writes the activity feed (a read model) from lead, contact, deal, note and task events',
+    pattern: { source: [EVENT_SOURCE], 'detail-type': [...ACTIVITY_EVENTS] },
+    target: 'activity-feed',
   },
 ];
 
