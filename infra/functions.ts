@@ -164,6 +164,17 @@ export const eventFunctions: readonly FunctionSpec[] = [
     // Queries (no cursor is signed), so no key. No markers: the entries' own conditions dedupe.
     needs: { table: 'readWrite' },
   },
+  {
+    name: 'migrate',
+    kind: 'event',
+    entry: 'functions/events/migrate.ts',
+    description: `CRM bus consumer: ${ruleDescription('migrate')}`,
+    // A chunk of a backfill per invocation, then a continuation through the bus.
+    timeoutSeconds: 300,
+    // Reads records, writes read models and the migration markers (and, through the outbox,
+    // its own continuation event); pages with raw Queries, so no cursor key.
+    needs: { table: 'readWrite' },
+  },
 ];
 
 for (const rule of builtinRules) {

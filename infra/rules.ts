@@ -2,6 +2,7 @@ import { ACTIVITY_EVENTS } from '#shared/activities/domain.ts';
 import { CONTACT_STATUS_EVENTS } from '#shared/contacts/status.ts';
 import { USER_DIRECTORY_EVENTS } from '#shared/identity/directory-sync.ts';
 import { EVENT_SOURCE } from '#shared/kernel/events.ts';
+import { MIGRATION_CONTINUE_EVENT } from '#shared/platform/migrations/runner.ts';
 import type { CrmConfig } from './config/schema.ts';
 import type { EventPattern } from './local/eventbridge/pattern-matcher.ts';
 
@@ -38,6 +39,12 @@ export const builtinRules: readonly BusRule[] = [
     description: 'Writes the activity feed (a read model) from lead, contact, deal, note and task events',
     pattern: { source: [EVENT_SOURCE], 'detail-type': [...ACTIVITY_EVENTS] },
     target: 'activity-feed',
+  },
+  {
+    name: 'migrate',
+    description: 'Continues the migrations (backfills of read models) a run paused at its deadline',
+    pattern: { source: [EVENT_SOURCE], 'detail-type': [MIGRATION_CONTINUE_EVENT] },
+    target: 'migrate',
   },
 ];
 

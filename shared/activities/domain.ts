@@ -187,3 +187,31 @@ export function activityOf(event: DomainEvent): ActivityDraft | undefined {
     changes: made.changes,
   };
 }
+
+/** The kinds the backfill walks, in order: each a collection of records. */
+export const BACKFILL_KINDS = ['lead', 'contact', 'deal', 'task'] as const;
+export type BackfillKind = (typeof BACKFILL_KINDS)[number];
+
+/**
+ * The "created" event a record that predates the feed stands in for, derived from the record
+ * alone (id "backfill-<type>-<id>", at its created_at, by its creator), so that running the
+ * backfill again writes byte-identical items.
+ */
+export function backfillEvent(type: ActivityRecordType, record: Record<string, unknown>): DomainEvent {
+  const id = String(record.id);
+  const actor =
+    typeof record.creator_id === 'string' ? record.creator_id : typeof record.owner_id === 'string' ? record.owner_id : 'system';
+  return {
+    metadata: {
+      event_id: `backfill-${type}-${id}`,
+      event_type: `${type}.created`,
+      event_version: 1,
+      occurred_at: String(record.created_at),
+      actor_id: actor,
+      correlation_id: 'backfill',
+      resource_type: type,
+      resource_id: id,
+    },
+    data: record,
+  };
+}

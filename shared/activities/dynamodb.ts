@@ -12,9 +12,13 @@ import {
   type PartitionQuery,
   type Table,
 } from '#shared/platform/dynamodb/table.ts';
-import { taskKey } from '#shared/tasks/dynamodb.ts';
+import { contactIndex } from '#shared/contacts/dynamodb.ts';
+import { dealIndex } from '#shared/deals/dynamodb.ts';
+import { leadIndex } from '#shared/leads/dynamodb.ts';
+import { noteIndex } from '#shared/notes/dynamodb.ts';
+import { taskIndex, taskKey } from '#shared/tasks/dynamodb.ts';
 import type { Activity, ParentRef } from './domain.ts';
-import type { ActivityStore, FeedQuery, ParentState, PutOutcome, RecordStates } from './ports.ts';
+import type { ActivityStore, BackfillSource, FeedQuery, ParentState, PutOutcome, RecordStates } from './ports.ts';
 
 // The feed on the single table. A parent's partition "activity#<type>#<id>" holds its entries
 // (sk "at#<occurred_at>#<event_id>": the record's timeline) and its state (sk "head": owner and
@@ -172,6 +176,25 @@ export class DynamoActivityStore implements ActivityStore {
     return { items: page.items.map((i) => fromItem<Activity>(i)), next_cursor: page.next_cursor };
   }
 
+  async hasCreated(parent: ParentRef, record: { id: string; created_at: string }): Promise<boolean> {
+    const out = await this.#table.client.send(
+      new QueryCommand({
+        TableName: this.#table.name,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        FilterExpression: '#record.#id = :id AND #verb = :created',
+        ExpressionAttributeNames: { '#record': 'record', '#id': 'id', '#verb': 'verb' },
+        ExpressionAttributeValues: {
+          ':pk': activityPartition(parent.type, parent.id),
+          ':prefix': `${ENTRY_PREFIX}${record.created_at}#`,
+          ':id': record.id,
+          ':created': 'created',
+        },
+        ConsistentRead: true,
+      }),
+    );
+    return (out.Items ?? []).length > 0;
+  }
+
   async timeline(parent: ParentRef, page: PageQuery): Promise<Page<Activity>> {
     const result = await this.#table.page({
       partitions: [{ pk: activityPartition(parent.type, parent.id), skBeginsWith: ENTRY_PREFIX }],
@@ -219,5 +242,65 @@ export class DynamoRecordStates implements RecordStates {
     const item = await this.#table.get(key);
     if (!item || typeof item.owner_id !== 'string' || typeof item.version !== 'number') return undefined;
     return { owner_id: item.owner_id, version: item.version };
+  }
+}
+
+const COLLECTIONS = { lead: leadIndex.all, contact: contactIndex.all, deal: dealIndex.all, task: taskIndex.all } as const;
+
+/**
+ * The backfill's records: a kind's "all" collection (gsi2) in key order, a page a Query, and
+ * each lead's, contact's or deal's notes (one Query each, gsi3). Positions are the Query's
+ * LastEvaluatedKey as JSON (the migration's checkpoint; no cursor key needed).
+ */
+export class DynamoBackfillSource implements BackfillSource {
+  readonly #table: Table;
+  constructor(table: Table) {
+    this.#table = table;
+  }
+
+  async page(
+    kind: keyof typeof COLLECTIONS,
+    after: string | null,
+    limit: number,
+  ): Promise<{ records: { record: Record<string, unknown>; notes: Record<string, unknown>[] }[]; next: string | null }> {
+    const partition = COLLECTIONS[kind]();
+    const out = await this.#table.client.send(
+      new QueryCommand({
+        TableName: this.#table.name,
+        IndexName: partition.index,
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': partition.pk },
+        Limit: limit,
+        ...(after ? { ExclusiveStartKey: JSON.parse(after) as Record<string, unknown> } : {}),
+      }),
+    );
+    const records = await Promise.all(
+      (out.Items ?? []).map(async (item) => {
+        const record = fromItem<Record<string, unknown>>(item);
+        const notes = kind === 'task' ? [] : await this.#notesOf(kind, String(record.id));
+        return { record, notes };
+      }),
+    );
+    return { records, next: out.LastEvaluatedKey ? JSON.stringify(out.LastEvaluatedKey) : null };
+  }
+
+  async #notesOf(type: 'lead' | 'contact' | 'deal', id: string): Promise<Record<string, unknown>[]> {
+    const partition = noteIndex.byRecord({ resource_type: type, resource_id: id });
+    const notes: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.#table.client.send(
+        new QueryCommand({
+          TableName: this.#table.name,
+          IndexName: partition.index,
+          KeyConditionExpression: 'gsi3pk = :pk',
+          ExpressionAttributeValues: { ':pk': partition.pk },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      notes.push(...(out.Items ?? []).map((i) => fromItem<Record<string, unknown>>(i)));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return notes;
   }
 }

@@ -45,6 +45,8 @@ export interface ActivityStore {
   ): Promise<{ moved: number; next?: Record<string, unknown> }>;
   /** A page of the feed, newest first: one Query per owner (one for "all"), within Table.page's budget. */
   list(query: FeedQuery): Promise<Page<Activity>>;
+  /** Whether the parent holds a "created" entry for this record at this time (any event id). */
+  hasCreated(parent: ParentRef, record: { id: string; created_at: string }): Promise<boolean>;
   /** A parent's entries, newest first: one Query. */
   timeline(parent: ParentRef, page: PageQuery): Promise<Page<Activity>>;
 }
@@ -52,4 +54,17 @@ export interface ActivityStore {
 /** The current owner and version of a lead, contact, deal or task, read from the record itself. */
 export interface RecordStates {
   stateOf(parent: ParentRef): Promise<ParentState | undefined>;
+}
+
+/** Existing records for the backfill: a bounded page of one kind's collection at a time. */
+export interface BackfillSource {
+  /**
+   * Up to `limit` records of `kind` after `after` (a position this source gave), each with
+   * the notes of a lead, contact or deal.
+   */
+  page(
+    kind: 'lead' | 'contact' | 'deal' | 'task',
+    after: string | null,
+    limit: number,
+  ): Promise<{ records: { record: Record<string, unknown>; notes: Record<string, unknown>[] }[]; next: string | null }>;
 }

@@ -6,6 +6,8 @@ import type { RecordRef } from '#shared/kernel/related-records.ts';
 import { ownersToQuery, scopeOf } from '#shared/kernel/visibility.ts';
 import {
   activityOf,
+  backfillEvent,
+  BACKFILL_KINDS,
   changesOwner,
   parentOf,
   parentStateOf,
@@ -15,7 +17,7 @@ import {
   type ActivityVerb,
   type ParentRef,
 } from './domain.ts';
-import type { ActivityStore, RecordStates } from './ports.ts';
+import type { ActivityStore, BackfillSource, RecordStates } from './ports.ts';
 
 // The activity feed (F1.4): written by a bus consumer (recordActivity), read by GET /activities
 // (the caller's scope), GET /{leads|contacts|deals}/{id}/activities (a record's timeline) and
@@ -157,4 +159,37 @@ export async function listRecordActivities(
 ): Promise<Page<Activity>> {
   await visibleRecordOwner(deps.records, call.principal, ref);
   return deps.store.timeline({ type: ref.resource_type, id: ref.resource_id }, page);
+}
+
+/** Records the backfill reads per chunk (each with its notes). */
+export const BACKFILL_PAGE = 25;
+
+/**
+ * One chunk of the feed's backfill (the "activity feed" migration): a "created" entry for each
+ * of up to BACKFILL_PAGE existing records of one kind, and for their notes, through the same
+ * writes the consumer makes, so the items are those a replay would make. A record whose
+ * creation the consumer already recorded (an entry at its created_at) is left alone.
+ * @param checkpoint null to start; else what the previous chunk answered
+ * @returns the next checkpoint, or null when every kind is done
+ */
+export async function backfillStep(
+  deps: Pick<ActivitiesDeps, 'store' | 'states'>,
+  source: BackfillSource,
+  checkpoint: string | null,
+): Promise<string | null> {
+  const at = checkpoint ? (JSON.parse(checkpoint) as { kind: number; after: string | null }) : { kind: 0, after: null };
+  const kind = BACKFILL_KINDS[at.kind];
+  if (kind === undefined) return null;
+  const page = await source.page(kind, at.after, BACKFILL_PAGE);
+  for (const { record, notes } of page.records) {
+    for (const [type, data] of [[kind, record] as const, ...notes.map((n) => ['note', n] as const)]) {
+      const event = backfillEvent(type, data);
+      const parent = parentOf(event);
+      if (!parent || typeof data.created_at !== 'string') continue;
+      if (await deps.store.hasCreated(parent, { id: String(data.id), created_at: data.created_at })) continue;
+      await recordActivity(deps, event);
+    }
+  }
+  const next = page.next !== null ? { kind: at.kind, after: page.next } : { kind: at.kind + 1, after: null };
+  return next.kind >= BACKFILL_KINDS.length ? null : JSON.stringify(next);
 }
