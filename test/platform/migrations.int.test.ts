@@ -148,7 +148,7 @@ describe('the migration runner', () => {
   });
 
   it('stops at the first migration not complete: later ones wait for it', async () => {
-    let clock = 9_000_000;
+    const clock = 9_000_000;
     const store = new DynamoMigrationStore(table, () => clock);
     await client().send(
       new PutCommand({
