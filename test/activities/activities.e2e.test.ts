@@ -59,7 +59,7 @@ describe('the activity feed', () => {
       await call(createLeadRoute, { as: 'rep1', body: { last_name: 'Feedman', organization_name: 'Feed Ltd' } }),
       201,
     );
-    const contact = bodyOf(await call(createContactRoute, { as: 'rep1', body: { name: 'Carla Feed' } }), 201);
+    const contact = bodyOf(await call(createContactRoute, { as: 'rep1', body: { first_name: 'Carla', last_name: 'Feed' } }), 201);
     const deal = bodyOf(await call(createDealRoute, { as: 'rep1', body: { name: 'Feed deal' } }), 201);
     await call(createNoteRoute, { as: 'rep1', body: { content: 'Wants a quote', resource_type: 'deal', resource_id: deal.id } });
     const task = bodyOf(
