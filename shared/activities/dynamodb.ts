@@ -70,7 +70,7 @@ export class DynamoActivityStore implements ActivityStore {
     return item ? { owner_id: String(item.owner_id), version: Number(item.version) } : undefined;
   }
 
-  async advanceHead(parent: ParentRef, state: ParentState): Promise<{ ownerChanged: boolean }> {
+  async advanceHead(parent: ParentRef, state: ParentState): Promise<{ ownerChanged: boolean; head: ParentState }> {
     try {
       const out = await this.#table.client.send(
         new UpdateCommand({
@@ -80,13 +80,16 @@ export class DynamoActivityStore implements ActivityStore {
           ConditionExpression: 'attribute_not_exists(#pk) OR #version < :version',
           ExpressionAttributeNames: { '#owner': 'owner_id', '#version': 'version', '#kind': 'kind', '#pk': 'pk' },
           ExpressionAttributeValues: { ':owner': state.owner_id, ':version': state.version, ':kind': 'activity_head' },
-          ReturnValues: 'ALL_OLD',
+          ReturnValues: 'UPDATED_OLD',
         }),
       );
-      return { ownerChanged: out.Attributes?.owner_id !== state.owner_id };
+      return { ownerChanged: out.Attributes?.owner_id !== state.owner_id, head: state };
     } catch (error) {
-      if (isConditionFailure(error)) return { ownerChanged: false };
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      // A later version is stored: it stands.
+      const head = await this.head(parent);
+      if (!head) throw error;
+      return { ownerChanged: false, head };
     }
   }
 

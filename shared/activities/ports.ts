@@ -25,9 +25,10 @@ export interface ActivityStore {
   head(parent: ParentRef): Promise<ParentState | undefined>;
   /**
    * Sets the parent's state unless it already holds this version or a later one (events come
-   * in any order: the highest version wins). Answers whether the owner changed by it.
+   * in any order: the highest version wins). Answers whether the owner changed by it, and
+   * the state now stored (one UpdateItem).
    */
-  advanceHead(parent: ParentRef, state: ParentState): Promise<{ ownerChanged: boolean }>;
+  advanceHead(parent: ParentRef, state: ParentState): Promise<{ ownerChanged: boolean; head: ParentState }>;
   /**
    * Writes the entry unless one with its event id exists ('duplicate'), provided the parent's
    * state still names `expectedOwner` (null: the feed holds no state for the parent);

@@ -17,7 +17,7 @@ import {
   type ActivityVerb,
   type ParentRef,
 } from './domain.ts';
-import type { ActivityStore, BackfillSource, RecordStates } from './ports.ts';
+import type { ActivityStore, BackfillSource, ParentState, RecordStates } from './ports.ts';
 
 // The activity feed (F1.4): written by a bus consumer (recordActivity), read by GET /activities
 // (the caller's scope), GET /{leads|contacts|deals}/{id}/activities (a record's timeline) and
@@ -52,15 +52,17 @@ export async function recordActivity(deps: Pick<ActivitiesDeps, 'store' | 'state
   if (!parent) return { entry: 'none', moved: 0 };
   const own = parentStateOf(event);
   let rekey = false;
+  let head: ParentState | undefined;
   if (own) {
-    const { ownerChanged } = await deps.store.advanceHead(parent, own);
+    const advanced = await deps.store.advanceHead(parent, own);
+    head = advanced.head;
     // Also after a redelivery (a crash between the head and the rekey) and for the record's
     // creation (entries of its notes may have come first, under no owner).
-    rekey = ownerChanged || changesOwner(event) || event.metadata.event_type.endsWith('.created');
+    rekey = advanced.ownerChanged || changesOwner(event) || event.metadata.event_type.endsWith('.created');
   }
   const draft = activityOf(event);
-  const entry = draft ? await putEntry(deps, parent, draft) : 'none';
-  const moved = rekey ? await rekeyParent(deps.store, parent) : 0;
+  const entry = draft ? await putEntry(deps, parent, draft, head) : 'none';
+  const moved = rekey ? await rekeyParent(deps.store, parent, head) : 0;
   return { entry, moved };
 }
 
@@ -68,9 +70,11 @@ async function putEntry(
   deps: Pick<ActivitiesDeps, 'store' | 'states'>,
   parent: ParentRef,
   draft: ActivityDraft,
+  known?: ParentState,
 ): Promise<'written' | 'duplicate'> {
   for (let attempt = 1; attempt <= PUT_ATTEMPTS; attempt++) {
-    const head = await deps.store.head(parent);
+    // The state just stored saves a read the first time; a retry reads it again.
+    const head = attempt === 1 && known ? known : await deps.store.head(parent);
     // No state yet (a note's event before its record's): the record's owner, if it still exists.
     const owner = head ? head.owner_id : ((await deps.states.stateOf(parent))?.owner_id ?? null);
     const outcome = await deps.store.putEntry({ ...draft, owner_id: owner }, head ? head.owner_id : null);
@@ -84,17 +88,21 @@ async function putEntry(
  * starts over when the state changed meanwhile, so the last writer always leaves the latest owner.
  * @returns how many entries were rewritten
  */
-export async function rekeyParent(store: ActivityStore, parent: ParentRef): Promise<number> {
+export async function rekeyParent(store: ActivityStore, parent: ParentRef, known?: ParentState): Promise<number> {
   let moved = 0;
   for (let round = 0; round < REKEY_ROUNDS; round++) {
-    const head = await store.head(parent);
+    const head = round === 0 && known ? known : await store.head(parent);
     if (!head) return moved;
     let after: Record<string, unknown> | undefined;
+    let movedNow = 0;
     do {
       const page = await store.rekeyPage(parent, head.owner_id, after);
-      moved += page.moved;
+      movedNow += page.moved;
       after = page.next;
     } while (after);
+    moved += movedNow;
+    // Nothing rewritten: nothing of ours can have overwritten a newer owner's rekey.
+    if (movedNow === 0) return moved;
     const now = await store.head(parent);
     if (now?.version === head.version && now.owner_id === head.owner_id) return moved;
   }
