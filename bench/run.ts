@@ -8,6 +8,7 @@ import { startBenchDatabase } from './local.ts';
 import { measureOverhead, OVERHEAD_LIMIT_MS, type OverheadResult } from './overhead.ts';
 import { countRequests, requestsVerdict, type Bucket, type CaseResult, type PrincipalResult } from './requests.ts';
 import { measureWalks, walksVerdict, type WalkResult } from './walks.ts';
+import { FEED_LAG_P90_LIMIT_MS, measureFeedLag, type FeedLagResult } from './feed-lag.ts';
 import { allPass, formatKb, formatMs, formatRatio, formatTable, type Verdict } from './stats.ts';
 import { formatCapacity, summarizeOperations } from './targets.ts';
 
@@ -17,6 +18,7 @@ import { formatCapacity, summarizeOperations } from './targets.ts';
 //   --iterations N   handler and raw invocations for the overhead (default 300)
 //   --strict         exit 1 when a target is missed (default: report only)
 //   --keep           keep the bundles (their folder is printed)
+//   --lag-samples N  writes whose lag to their activity-feed entry is measured (default 50)
 
 const { values: args } = parseArgs({
   options: {
@@ -24,10 +26,12 @@ const { values: args } = parseArgs({
     iterations: { type: 'string', default: '300' },
     strict: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    'lag-samples': { type: 'string', default: '50' },
   },
 });
 const initRuns = positiveInt(args['init-runs'], '--init-runs');
 const iterations = positiveInt(args.iterations, '--iterations');
+const lagSamples = positiveInt(args['lag-samples'], '--lag-samples');
 
 const started = performance.now();
 const loadBefore = loadavg()[0] ?? 0;
@@ -61,6 +65,8 @@ try {
   } finally {
     await db.dynamo.stop();
   }
+  // On a whole local cloud of its own (stream poller, bus, consumer workers).
+  const feedLag = await stage('feed lag', () => measureFeedLag(lagSamples));
 
   const verdicts = {
     bundleSize: allPass(bundles.functions.map((b) => b.verdict)),
@@ -68,6 +74,7 @@ try {
     handlerOverhead: allPass(overhead.map((o) => o.verdict)),
     requestsPerCall: requestsVerdict(requests),
     filteredWalks: walksVerdict(walks),
+    feedLag: feedLag.verdict,
   } satisfies Record<string, Verdict>;
 
   const report = [
@@ -77,6 +84,7 @@ try {
     requestsTable(requests.cases),
     principalTable(requests.principal),
     walksTable(walks),
+    feedLagTable(feedLag),
     summary(verdicts, { bundles: bundles.functions, init, overhead, requests }),
   ].join('\n\n');
   const load = { before: round2(loadBefore), after: round2(loadavg()[0] ?? 0), cpus: cpus().length };
@@ -115,6 +123,7 @@ try {
     overhead,
     requests,
     walks,
+    feed_lag: feedLag,
     duration_ms: { total: totalMs, ...stageMs },
   };
   const file = join(import.meta.dirname, 'results.json');
@@ -220,6 +229,25 @@ function walksTable(walks: readonly WalkResult[]): string {
       ['walk', 'caller', 'k', 'n', 'limit', 'calls', 'empty pages', 'Query', 'BatchGet', 'items read', 'max Query per call'],
       rows,
       ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+  );
+}
+
+function feedLagTable(lag: FeedLagResult): string {
+  return section(
+    `Write to activity-feed entry on the local cloud: POST /deals answered → entry readable (${lag.samples} writes; the local stream poller waits ${lag.streamPollMs} ms between polls)`,
+    formatTable(
+      ['p50', 'p90', 'max', 'target', 'verdict'],
+      [
+        [
+          formatMs(lag.p50Ms, 1),
+          formatMs(lag.p90Ms, 1),
+          formatMs(lag.maxMs, 1),
+          `p90 ≤ ${formatMs(FEED_LAG_P90_LIMIT_MS, 0)}`,
+          lag.verdict,
+        ],
+      ],
+      ['right', 'right', 'right'],
     ),
   );
 }
