@@ -223,6 +223,7 @@ const SAMPLES: Record<string, () => Promise<void>> = {
   notes: http('/notes'),
   tasks: http('/tasks'),
   search: http('/search?q=iam'),
+  activities: http('/activities'),
   // The stream mapping reads the table's stream as the publisher, which puts the event on the bus.
   'outbox-publisher': async () => {
     const table = new Table({
@@ -259,6 +260,16 @@ const SAMPLES: Record<string, () => Promise<void>> = {
   'contact-status': async () => {
     await parksPoison('contact-status', 'deal.created');
     await invoke('contact-status', envelope(await outboxEvent('deal.created')));
+  },
+  'activity-feed': async () => {
+    await parksPoison('activity-feed', 'deal.created');
+    const outcome = await invoke<string>('activity-feed', envelope(await outboxEvent('deal.created')));
+    if (outcome !== 'processed') throw new Error(`the feed consumer answered ${JSON.stringify(outcome)}`);
+  },
+  // A continuation runs the registry's migrations (the feed's backfill), or finds them done.
+  migrate: async () => {
+    await parksPoison('migrate', 'migration.continue');
+    await invoke('migrate', envelope(await outboxEvent('deal.created')));
   },
   bootstrap: async () => {
     const RequestId = newId();
