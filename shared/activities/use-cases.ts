@@ -1,3 +1,4 @@
+import { ValidationError } from '#shared/kernel/errors.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import type { Call, Page, PageQuery } from '#shared/kernel/ports.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
@@ -122,10 +123,14 @@ export interface ActivityListRequest extends PageQuery {
  * GET /activities: entries of the records the caller may see (a rep: their own; a manager:
  * theirs and their direct reports'; an admin: all), newest first. `user_id` and `team_id`
  * narrow to owners inside that scope (outside it: an empty page, never an error).
+ * @throws ValidationError (query.from) when from is after to
  * Cost: one Query per owner queried (rep 1, manager 1 + reports, admin 1; with team_id one per
  * member in scope, plus one to list the team), each bounded by Table.page's budget.
  */
 export async function listActivities(deps: ActivitiesDeps, call: Call, request: ActivityListRequest): Promise<Page<Activity>> {
+  const from = request.from !== undefined ? new Date(request.from).toISOString() : undefined;
+  const to = request.to !== undefined ? new Date(request.to).toISOString() : undefined;
+  if (from !== undefined && to !== undefined && from > to) throw ValidationError.field('query.from', 'must not be after to');
   let owners = ownersToQuery(scopeOf(call.principal), request.user_id);
   if (request.team_id !== undefined) {
     const members = new Set(await deps.teamMemberIds(request.team_id));
@@ -135,8 +140,8 @@ export async function listActivities(deps: ActivitiesDeps, call: Call, request: 
     owners,
     verb: request.kind,
     record_type: request.record_type,
-    from: request.from !== undefined ? new Date(request.from).toISOString() : undefined,
-    to: request.to !== undefined ? new Date(request.to).toISOString() : undefined,
+    from,
+    to,
     limit: request.limit,
     cursor: request.cursor,
   });

@@ -10,7 +10,7 @@ import {
   type ActivitiesDeps,
 } from '#shared/activities/use-cases.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
-import { NotFoundError } from '#shared/kernel/errors.ts';
+import { NotFoundError, ValidationError } from '#shared/kernel/errors.ts';
 import { ensureTable } from '#infra/local/dynamodb-local.ts';
 import { dynamoDocumentClient } from '#shared/platform/dynamodb/client.ts';
 import { recordKey } from '#shared/platform/dynamodb/keys.ts';
@@ -271,6 +271,12 @@ describe('reading the feed', () => {
     expect((await listActivities(deps, manager(), { limit: 100, user_id: 'rep2' })).items).toEqual([]);
     const team = await listActivities(deps, admin(), { limit: 100, team_id: 'team-a' });
     expect(new Set(team.items.map((a) => a.owner_id))).toEqual(new Set(['rep1', 'rep2']));
+
+    const reversed = await rejection(
+      listActivities(deps, admin(), { limit: 5, from: '2031-01-12T00:00:00Z', to: '2031-01-11T00:00:00Z' }),
+    );
+    expect(reversed).toBeInstanceOf(ValidationError);
+    expect((reversed as ValidationError).problems.map((p) => p.field)).toEqual(['query.from']);
 
     const first = await listActivities(deps, admin(), { limit: 2 });
     const second = await listActivities(deps, admin(), { limit: 2, cursor: first.next_cursor ?? undefined });
