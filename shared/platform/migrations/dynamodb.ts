@@ -13,7 +13,6 @@ import { MIGRATION_CONTINUE_EVENT, type MigrationMarker, type MigrationStore } f
 
 export const migrationKey = tableKeys<[id: string]>('migration', 'migration');
 
-
 const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException ||
   (error instanceof TransactionCanceledException &&
