@@ -73,7 +73,21 @@ export const ACTIVITY_EVENTS = [
   'task.created',
   'task.completed',
   'task.assigned',
+  // No entry: they take the record's entries out of every owner's feed (NO_OWNER).
+  'lead.deleted',
+  'contact.deleted',
+  'deal.deleted',
+  'task.deleted',
 ] as const;
+
+/**
+ * The owner a deleted parent's state holds: its entries then sit under no owner (owner_id
+ * null), so only admins, who see everything, still list them.
+ */
+export const NO_OWNER = '~deleted';
+
+/** The owner_id an entry stores for a parent state's owner (null under NO_OWNER). */
+export const entryOwner = (stateOwner: string): string | null => (stateOwner === NO_OWNER ? null : stateOwner);
 
 type Data = Record<string, unknown>;
 
@@ -116,13 +130,16 @@ export function parentOf(event: DomainEvent): ParentRef | undefined {
 
 /**
  * The parent's owner and version when the event is the parent's own (a lead, contact or deal
- * event, or an event of a task on no record): what moves the parent's entries to a new owner.
+ * event, or an event of a task on no record): what moves the parent's entries to a new owner;
+ * NO_OWNER once the parent is deleted.
  */
 export function parentStateOf(event: DomainEvent): { owner_id: string; version: number } | undefined {
   const parent = parentOf(event);
   if (!parent || parent.type !== event.metadata.resource_type || parent.id !== event.metadata.resource_id) return undefined;
   const data = event.data as Data;
   if (typeof data.owner_id !== 'string' || typeof data.version !== 'number') return undefined;
+  // A deletion carries the record's last version: the state after it is one later.
+  if (event.metadata.event_type.endsWith('.deleted')) return { owner_id: NO_OWNER, version: data.version + 1 };
   return { owner_id: data.owner_id, version: data.version };
 }
 

@@ -17,7 +17,7 @@ import { dealIndex } from '#shared/deals/dynamodb.ts';
 import { leadIndex } from '#shared/leads/dynamodb.ts';
 import { noteIndex } from '#shared/notes/dynamodb.ts';
 import { taskIndex, taskKey } from '#shared/tasks/dynamodb.ts';
-import type { Activity, ParentRef } from './domain.ts';
+import { entryOwner, type Activity, type ParentRef } from './domain.ts';
 import type { ActivityStore, BackfillSource, FeedQuery, ParentState, PutOutcome, RecordStates } from './ports.ts';
 
 // The feed on the single table. A parent's partition "activity#<type>#<id>" holds its entries
@@ -147,8 +147,9 @@ export class DynamoActivityStore implements ActivityStore {
         ...(after ? { ExclusiveStartKey: after } : {}),
       }),
     );
-    const stale = (out.Items ?? []).filter((item) => item.owner_id !== owner);
-    const rewrites = stale.map((item) => activityItem({ ...fromItem<Activity>(item), owner_id: owner }));
+    const target = entryOwner(owner);
+    const stale = (out.Items ?? []).filter((item) => (item.owner_id ?? null) !== target);
+    const rewrites = stale.map((item) => activityItem({ ...fromItem<Activity>(item), owner_id: target }));
     for (let i = 0; i < rewrites.length; i += 25) await this.#batchPut(rewrites.slice(i, i + 25));
     return { moved: rewrites.length, ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey } : {}) };
   }

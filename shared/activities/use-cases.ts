@@ -10,6 +10,7 @@ import {
   backfillEvent,
   BACKFILL_KINDS,
   changesOwner,
+  entryOwner,
   parentOf,
   parentStateOf,
   type Activity,
@@ -59,7 +60,11 @@ export async function recordActivity(deps: Pick<ActivitiesDeps, 'store' | 'state
     head = advanced.head;
     // Also after a redelivery (a crash between the head and the rekey) and for the record's
     // creation (entries of its notes may have come first, under no owner).
-    rekey = advanced.ownerChanged || changesOwner(event) || event.metadata.event_type.endsWith('.created');
+    rekey =
+      advanced.ownerChanged ||
+      changesOwner(event) ||
+      event.metadata.event_type.endsWith('.created') ||
+      event.metadata.event_type.endsWith('.deleted');
   }
   const draft = activityOf(event);
   const entry = draft ? await putEntry(deps, parent, draft, head) : 'none';
@@ -77,7 +82,7 @@ async function putEntry(
     // The state just stored saves a read the first time; a retry reads it again.
     const head = attempt === 1 && known ? known : await deps.store.head(parent);
     // No state yet (a note's event before its record's): the record's owner, if it still exists.
-    const owner = head ? head.owner_id : ((await deps.states.stateOf(parent))?.owner_id ?? null);
+    const owner = head ? entryOwner(head.owner_id) : ((await deps.states.stateOf(parent))?.owner_id ?? null);
     const outcome = await deps.store.putEntry({ ...draft, owner_id: owner }, head ? head.owner_id : null);
     if (outcome !== 'owner_moved') return outcome;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activityOf, changesOwner, parentOf, parentStateOf, ACTIVITY_NAME_MAX } from '#shared/activities/domain.ts';
+import { activityOf, changesOwner, parentOf, parentStateOf, ACTIVITY_NAME_MAX, NO_OWNER } from '#shared/activities/domain.ts';
 import { at, deal, event } from './events.ts';
 
 // The mapping event → entry: pure, from the event alone.
@@ -101,6 +101,12 @@ describe('activityOf', () => {
     );
     expect(parentOf(loose)).toEqual({ type: 'task', id: 't2' });
     expect(parentStateOf(loose)).toEqual({ owner_id: 'o', version: 1 });
+  });
+
+  it('gives a deleted record no owner, one version after its last', () => {
+    const gone = event('deal.deleted', { resource_type: 'deal', resource_id: 'd1' }, deal('d1', 'rep', 7));
+    expect(activityOf(gone)).toBeUndefined();
+    expect(parentStateOf(gone)).toEqual({ owner_id: NO_OWNER, version: 8 });
   });
 
   it('makes no entry for events the feed does not show', () => {

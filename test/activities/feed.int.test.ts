@@ -165,6 +165,38 @@ describe('writing the feed', () => {
     expect(theirs.every((a) => a.owner_id === 'rep2')).toBe(true);
   });
 
+  it('takes a deleted record’s entries out of every owner’s feed (admins still list them)', async () => {
+    const ref = { resource_type: 'deal', resource_id: 'gone' };
+    await recordActivity(deps, event('deal.created', ref, deal('gone', 'rep1', 1), { at: at(1) }));
+    await recordActivity(
+      deps,
+      event(
+        'note.created',
+        { resource_type: 'note', resource_id: 'gone-n' },
+        { content: 'x', resource_type: 'deal', resource_id: 'gone' },
+        { at: at(2) },
+      ),
+    );
+    await recordActivity(deps, event('deal.deleted', ref, deal('gone', 'rep1', 1), { at: at(3) }));
+    expect((await listActivities(deps, rep1(), { limit: 100 })).items.filter((a) => a.parent.id === 'gone')).toEqual([]);
+    const all = (await listActivities(deps, admin(), { limit: 100 })).items.filter((a) => a.parent.id === 'gone');
+    expect(all.map((a) => [a.verb, a.owner_id])).toEqual([
+      ['created', null],
+      ['created', null],
+    ]);
+    // A late event of the deleted record stays out too.
+    await recordActivity(
+      deps,
+      event(
+        'note.created',
+        { resource_type: 'note', resource_id: 'gone-late' },
+        { content: 'y', resource_type: 'deal', resource_id: 'gone' },
+        { at: at(2) },
+      ),
+    );
+    expect((await listActivities(deps, rep1(), { limit: 100 })).items.filter((a) => a.parent.id === 'gone')).toEqual([]);
+  });
+
   it('moves a long timeline page by page', async () => {
     const ref = { resource_type: 'deal', resource_id: 'long' };
     await recordActivity(deps, event('deal.created', ref, deal('long', 'rep1', 1), { at: at(0) }));
