@@ -8,7 +8,7 @@ import { startBenchDatabase } from './local.ts';
 import { measureOverhead, OVERHEAD_LIMIT_MS, type OverheadResult } from './overhead.ts';
 import { countRequests, requestsVerdict, type Bucket, type CaseResult, type PrincipalResult } from './requests.ts';
 import { measureWalks, walksVerdict, type WalkResult } from './walks.ts';
-import { FEED_LAG_P90_LIMIT_MS, measureFeedLag, type FeedLagResult } from './feed-lag.ts';
+import { FEED_LAG_P90_LIMIT_MS, measureFeedLagInChild, type FeedLagResult } from './feed-lag.ts';
 import { allPass, formatKb, formatMs, formatRatio, formatTable, type Verdict } from './stats.ts';
 import { formatCapacity, summarizeOperations } from './targets.ts';
 
@@ -66,7 +66,7 @@ try {
     await db.dynamo.stop();
   }
   // On a whole local cloud of its own (stream poller, bus, consumer workers).
-  const feedLag = await stage('feed lag', () => measureFeedLag(lagSamples));
+  const feedLag = await stage('feed lag', () => measureFeedLagInChild(lagSamples));
 
   const verdicts = {
     bundleSize: allPass(bundles.functions.map((b) => b.verdict)),
