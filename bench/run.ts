@@ -10,6 +10,7 @@ import { countRequests, requestsVerdict, type Bucket, type CaseResult, type Prin
 import { measureWalks, walksVerdict, type WalkResult } from './walks.ts';
 import { DASHBOARD_SCALES, measureDashboardScale, type DashboardScaleResult } from './dashboard.ts';
 import { LAG_TARGET_MS, measureOutcomeLag, type LagResult } from './outcome-lag.ts';
+import { FEED_LAG_P90_LIMIT_MS, measureFeedLagInChild, type FeedLagResult } from './feed-lag.ts';
 import { allPass, formatKb, formatMs, formatRatio, formatTable, type Verdict } from './stats.ts';
 import { formatCapacity, summarizeOperations } from './targets.ts';
 
@@ -19,6 +20,7 @@ import { formatCapacity, summarizeOperations } from './targets.ts';
 //   --iterations N   handler and raw invocations for the overhead (default 300)
 //   --strict         exit 1 when a target is missed (default: report only)
 //   --keep           keep the bundles (their folder is printed)
+//   --lag-samples N  writes whose lag to their activity-feed entry is measured (default 50)
 
 const { values: args } = parseArgs({
   options: {
@@ -26,10 +28,12 @@ const { values: args } = parseArgs({
     iterations: { type: 'string', default: '300' },
     strict: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    'lag-samples': { type: 'string', default: '50' },
   },
 });
 const initRuns = positiveInt(args['init-runs'], '--init-runs');
 const iterations = positiveInt(args.iterations, '--iterations');
+const lagSamples = positiveInt(args['lag-samples'], '--lag-samples');
 
 const started = performance.now();
 const loadBefore = loadavg()[0] ?? 0;
@@ -67,6 +71,8 @@ try {
     await db.dynamo.stop();
   }
   const lag = await stage('outcome lag (local cloud)', () => measureOutcomeLag());
+  // On a whole local cloud of its own (stream poller, bus, consumer workers).
+  const feedLag = await stage('feed lag', () => measureFeedLagInChild(lagSamples));
 
   const verdicts = {
     bundleSize: allPass(bundles.functions.map((b) => b.verdict)),
@@ -76,6 +82,7 @@ try {
     filteredWalks: walksVerdict(walks),
     dashboardAtScale: dashboard.verdict,
     outcomeLag: lag.verdict,
+    feedLag: feedLag.verdict,
   } satisfies Record<string, Verdict>;
 
   const report = [
@@ -87,6 +94,7 @@ try {
     walksTable(walks),
     dashboardTable(dashboard),
     lagTable(lag),
+    feedLagTable(feedLag),
     summary(verdicts, { bundles: bundles.functions, init, overhead, requests }),
   ].join('\n\n');
   const load = { before: round2(loadBefore), after: round2(loadavg()[0] ?? 0), cpus: cpus().length };
@@ -127,6 +135,7 @@ try {
     walks,
     dashboard,
     outcome_lag: lag,
+    feed_lag: feedLag,
     duration_ms: { total: totalMs, ...stageMs },
   };
   const file = join(import.meta.dirname, 'results.json');
@@ -258,6 +267,25 @@ function lagTable(lag: LagResult): string {
       ['samples', 'p50', 'p90', 'max', 'verdict'],
       [[String(lag.samples), formatMs(lag.p50Ms, 1), formatMs(lag.p90Ms, 1), formatMs(lag.maxMs, 1), lag.verdict]],
       ['right', 'right', 'right', 'right'],
+    ),
+  );
+}
+
+function feedLagTable(lag: FeedLagResult): string {
+  return section(
+    `Write to activity-feed entry on the local cloud: POST /deals answered → entry readable (${lag.samples} writes; the local stream poller waits ${lag.streamPollMs} ms between polls)`,
+    formatTable(
+      ['p50', 'p90', 'max', 'target', 'verdict'],
+      [
+        [
+          formatMs(lag.p50Ms, 1),
+          formatMs(lag.p90Ms, 1),
+          formatMs(lag.maxMs, 1),
+          `p90 ≤ ${formatMs(FEED_LAG_P90_LIMIT_MS, 0)}`,
+          lag.verdict,
+        ],
+      ],
+      ['right', 'right', 'right'],
     ),
   );
 }

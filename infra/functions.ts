@@ -100,6 +100,8 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   platform: { config: ['corsAllowOrigins'] },
   // GETs only; Table.page still signs the next cursor of a full page, which search drops.
   search: { table: 'read', cursorSecret: 'read', ...MFA_CHECK, config: ['corsAllowOrigins', 'adminMfaRequired'] },
+  // GETs only: the feed, timelines (a record's owner) and team members for team_id.
+  activities: { table: 'read', cursorSecret: 'read', ...MFA_CHECK, config: ['corsAllowOrigins', 'adminMfaRequired'] },
   // The account's defaults: identity shows them; a new deal (also one converted from a lead)
   // takes their currency.
   identity: { ...CRUD, config: ['corsAllowOrigins', 'adminMfaRequired', 'accountDefaults'] },
@@ -190,6 +192,27 @@ export const eventFunctions: readonly FunctionSpec[] = [
     // Reads stages (category) and users (team); writes bucket counters and its markers. Days
     // are counted in the account defaults' time zone.
     needs: { table: 'readWrite', config: ['accountDefaults'] },
+  },
+  {
+    name: 'activity-feed',
+    kind: 'event',
+    entry: 'functions/events/activity-feed.ts',
+    description: `CRM bus consumer: ${ruleDescription('activity-feed')}`,
+    timeoutSeconds: 60,
+    // Reads and writes feed items and reads a record's owner; pages a timeline with raw
+    // Queries (no cursor is signed), so no key. No markers: the entries' own conditions dedupe.
+    needs: { table: 'readWrite' },
+  },
+  {
+    name: 'migrate',
+    kind: 'event',
+    entry: 'functions/events/migrate.ts',
+    description: `CRM bus consumer: ${ruleDescription('migrate')}`,
+    // A chunk of a backfill per invocation, then a continuation through the bus.
+    timeoutSeconds: 300,
+    // Reads records, writes read models and the migration markers (and, through the outbox,
+    // its own continuation event); pages with raw Queries, so no cursor key.
+    needs: { table: 'readWrite' },
   },
 ];
 

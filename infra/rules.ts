@@ -1,7 +1,9 @@
+import { ACTIVITY_EVENTS } from '#shared/activities/domain.ts';
 import { CONTACT_STATUS_EVENTS } from '#shared/contacts/status.ts';
 import { USER_DIRECTORY_EVENTS } from '#shared/identity/directory-sync.ts';
 import { EVENT_SOURCE } from '#shared/kernel/events.ts';
 import { OUTCOME_EVENTS } from '#shared/outcomes/use-cases.ts';
+import { MIGRATION_CONTINUE_EVENT } from '#shared/platform/migrations/runner.ts';
 import type { CrmConfig } from './config/schema.ts';
 import type { EventPattern } from './local/eventbridge/pattern-matcher.ts';
 
@@ -56,6 +58,22 @@ export const builtinRules: readonly BusRule[] = [
     pattern: { source: [EVENT_SOURCE], 'detail-type': [...OUTCOME_EVENTS] },
     target: 'deal-outcomes',
     sideEffects: false,
+  }),
+  busRule({
+    // A read model: replaying the archive rebuilds the feed.
+    name: 'activity-feed',
+    description: 'Writes the activity feed (a read model) from lead, contact, deal, note and task events',
+    pattern: { source: [EVENT_SOURCE], 'detail-type': [...ACTIVITY_EVENTS] },
+    target: 'activity-feed',
+    sideEffects: false,
+  }),
+  busRule({
+    // A replayed continuation must not restart work the markers already finished or hold.
+    name: 'migrate',
+    description: 'Continues the migrations (backfills of read models) a run paused at its deadline',
+    pattern: { source: [EVENT_SOURCE], 'detail-type': [MIGRATION_CONTINUE_EVENT] },
+    target: 'migrate',
+    sideEffects: true,
   }),
 ];
 

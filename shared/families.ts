@@ -12,6 +12,7 @@ import { searchRoutes } from '#shared/search/routes.ts';
 import { dashboardRoutes } from '#shared/dashboard/routes.ts';
 import { outcomeRoutes } from '#shared/outcomes/routes.ts';
 import { eventRoutes } from '#shared/events/routes.ts';
+import { activityRoutes } from '#shared/activities/routes.ts';
 import { platformRoutes } from '#shared/platform/http/platform-routes.ts';
 import { kernelErrorCodes, listErrorCodes, type ErrorCatalogue, type ErrorCodeEntry } from '#shared/kernel/error-codes.ts';
 import { platformErrorCodes } from '#shared/platform/http/problem.ts';
@@ -43,6 +44,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...dashboardRoutes,
   ...outcomeRoutes,
   ...eventRoutes,
+  ...activityRoutes,
 ];
 
 // Every error catalogue: the generic codes, then each family's errors.ts. docs/error-codes.md

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { runRegisteredMigrations } from '#shared/bootstrap/runtime.ts';
 import { loadConfig, ConfigError } from '../config/load.ts';
 import { JavaMissingError } from './dynamodb-local.ts';
 import { startLocalCloud } from './cloud.ts';
@@ -25,6 +26,10 @@ async function main(): Promise<void> {
     },
   });
   const report = seeded ?? (await seedLocalData(cloud, config, { tokensOnly: true }));
+  // The migrations the deploy bootstrap runs (backfills of read models), to the end.
+  for (const m of await runRegisteredMigrations({ holder: `npm-start-${process.pid}`, leaseMs: 10 * 60_000 })) {
+    console.log(`  migration ${m.id}: ${m.outcome}`);
+  }
 
   console.log(`
 CRM local cloud is up (data in ${cloud.dataDir})

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { activitySchema } from '#shared/activities/domain.ts';
 import { dealBoardSchema } from '#shared/deals/domain.ts';
 import { outcomeSummarySchema } from '#shared/outcomes/domain.ts';
 import { taskViewSchema } from '#shared/tasks/domain.ts';
@@ -12,14 +13,9 @@ export const DASHBOARD_ACTIVITIES = 20;
 /** Upcoming appointments the dashboard shows at most. */
 export const DASHBOARD_APPOINTMENTS = 10;
 
-/**
- * The activity panel: the latest entries of the caller's feed (F1.4), newest first. While no
- * feed is wired in, `available` is false, `items` empty and `explanation` says why.
- */
+/** The activity panel: the latest entries of the caller's feed (F1.4, GET /activities), newest first. */
 export const activityPanelSchema = z.object({
-  available: z.boolean(),
-  explanation: z.nullable(z.string()),
-  items: z.array(z.record(z.string(), z.unknown())),
+  items: z.array(activitySchema),
 });
 export type ActivityPanel = z.output<typeof activityPanelSchema>;
 

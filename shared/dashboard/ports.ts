@@ -1,10 +1,7 @@
 import type { Call } from '#shared/kernel/ports.ts';
 import type { ActivityPanel, AppointmentPanel } from './domain.ts';
 
-/**
- * The latest activity entries the principal may see (F1.4), newest first: the activity feed's
- * use case answers this once it is wired in (shared/activities/).
- */
+/** The latest activity entries the principal may see (F1.4), newest first: the activity feed's (shared/activities/). */
 export interface RecentActivitiesForPrincipal {
   recent(call: Call, limit: number): Promise<ActivityPanel>;
 }

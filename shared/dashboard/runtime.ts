@@ -1,3 +1,5 @@
+import { recentActivities, type ActivitiesDeps } from '#shared/activities/use-cases.ts';
+import { activityAdapters } from '#shared/activities/runtime.ts';
 import { DynamoDealRepository } from '#shared/deals/dynamodb.ts';
 import { pipelineAdapters } from '#shared/pipelines/runtime.ts';
 import { crmTable } from '#shared/platform/runtime.ts';
@@ -8,10 +10,10 @@ import type { DashboardDeps } from './use-cases.ts';
 
 // The dashboard's adapters, built once per container.
 
-/** Until the activity feed (shared/activities/) is wired in here, the panel says it is not there. */
-export const noActivityFeed: RecentActivitiesForPrincipal = {
-  recent: async () => ({ available: false, explanation: 'The activity feed is not part of this deployment yet.', items: [] }),
-};
+/** The activity feed's latest entries in the caller's scope (a rep: 1 Query; a manager: 1 + direct reports). */
+export function feedActivities(store: ActivitiesDeps['store']): RecentActivitiesForPrincipal {
+  return { recent: async (call, limit) => ({ items: await recentActivities({ store }, call.principal, { limit }) }) };
+}
 
 /** Appointments come with their own issue; until then the panel is empty. */
 export const noAppointments: UpcomingAppointmentsForPrincipal = {
@@ -34,7 +36,7 @@ export function dashboardAdapters(): DashboardDeps {
     },
     outcomes,
     tasks: taskAdapters(),
-    activities: noActivityFeed,
+    activities: feedActivities(activityAdapters().store),
     appointments: noAppointments,
   };
   return deps;

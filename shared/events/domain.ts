@@ -96,6 +96,11 @@ export const EVENT_SPECS: readonly EventSpec[] = [
     description: `${s.description} content holds at most the first 1000 characters (content_truncated says so).`,
   })),
   ...crud('task', taskSchema, 'task'),
+  spec(
+    'migration.continue',
+    z.object({ migration_id: nonEmpty }),
+    'Internal: a migration paused at its deadline asks the migrate function to go on (shared/platform/migrations).',
+  ),
   spec('task.assigned', taskSchema, 'A task was given to another user; previous.owner_id is the old owner.'),
   spec('task.completed', taskSchema, 'A task was marked done (or not done); previous.completed is the old value.'),
 ];

@@ -12,8 +12,7 @@ import { bodyOf, expectStatus, useTestCloud } from '#test/helpers/local-cloud.ts
 // The dashboard over the whole local cloud (API, outbox stream, bus, the deal-outcomes
 // consumer): a rep's walk from a lead to a won deal shows on their dashboard and their
 // manager's, step by step, on the admin's too, and never on another rep's. The bus is
-// asynchronous: each step is awaited with a generous timeout, not timed. (The activity panel's
-// assertions come with the activity feed.)
+// asynchronous: each step is awaited with a generous timeout, not timed.
 
 const { call } = useTestCloud();
 const WHO = ['rep1', 'manager', 'rep2', 'admin'] as const;
@@ -58,7 +57,9 @@ describe('GET /dashboard', () => {
     ) as Record<Who, Snapshot>;
     const empty = await dashboardOf('rep1');
     expect(empty.appointments).toEqual({ items: [] });
-    expect(empty.activities.available).toBe(false);
+    // A rep's panel holds only entries of records they own.
+    const rep1Id = bodyOf(await call(createLeadRoute, { as: 'rep1', body: { last_name: 'Owner probe' } }), 201).owner_id;
+    expect(empty.activities.items.every((a) => a.owner_id === rep1Id)).toBe(true);
     expect(empty.outcomes.time_zone).toBeTruthy();
 
     // A lead, converted with a deal: the deal shows in the first stage (its board counters).
@@ -127,6 +128,25 @@ describe('GET /dashboard', () => {
         leadsUnqualified: was.leadsUnqualified + 1,
       });
     }
+    // The activity panel (the feed, through the bus): every step, for the rep, their manager
+    // and the admin; none of it for another rep.
+    const steps = [
+      [lead.id, 'created'],
+      [deal.id, 'created'],
+      [overdue.id, 'created'],
+      [overdue.id, 'completed'],
+      [cold.id, 'created'],
+      [cold.id, 'status_changed'],
+      [deal.id, 'stage_changed'],
+    ];
+    const walk = new Set(steps.map(([id]) => id));
+    const seen = (d: Dashboard) => d.activities.items.filter((a) => walk.has(a.record.id)).map((a) => [a.record.id, a.verb]);
+    for (const who of ['rep1', 'manager', 'admin'] as const) {
+      const dashboard = await eventually(who, (d) => seen(d).length >= steps.length);
+      expect(seen(dashboard), who).toEqual(expect.arrayContaining(steps));
+    }
+    expect(seen(await dashboardOf('rep2'))).toEqual([]);
+
     // The rep's own window says the same as the dashboard, and another rep sees none of it.
     const window = bodyOf(await call(outcomeWindowRoute, { as: 'rep1', query: {} }));
     expect(window.won.count).toBe(before.rep1.wonCount + 1);

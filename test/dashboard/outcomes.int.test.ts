@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { noActivityFeed, noAppointments } from '#shared/dashboard/runtime.ts';
+import { feedActivities, noAppointments } from '#shared/dashboard/runtime.ts';
+import { DynamoActivityStore } from '#shared/activities/dynamodb.ts';
 import { composeDashboard, type DashboardDeps } from '#shared/dashboard/use-cases.ts';
 import { DynamoDealRepository } from '#shared/deals/dynamodb.ts';
 import type { Deal } from '#shared/deals/domain.ts';
@@ -270,7 +271,7 @@ describe('the dashboard’s DynamoDB requests', () => {
       deals: dealsDeps,
       outcomes: reader,
       tasks: { tasks, records: new DynamoRecordOwners(table) },
-      activities: noActivityFeed,
+      activities: feedActivities(new DynamoActivityStore(table)),
       appointments: noAppointments,
     };
     await createTask(deps.tasks, at(repA, '2026-11-01T10:00:00Z'), { content: 'Call back', due_date: '2026-11-02T10:00:00Z' });
@@ -283,24 +284,24 @@ describe('the dashboard’s DynamoDB requests', () => {
     return { dashboard, operations: meter.take().map((r) => r.operation) };
   };
 
-  it('costs a rep 5 requests (the activity feed adds its own), overdue tasks first and flagged', async () => {
+  it('costs a rep 6 requests, overdue tasks first and flagged', async () => {
     const { dashboard, operations } = await requests(at(repA, '2026-12-01T12:00:00Z'));
-    expect(operations).toHaveLength(5);
+    expect(operations).toHaveLength(6);
     expect(dashboard.tasks.items.map((t) => [t.content, t.overdue])).toEqual([
       ['Call back', true],
       ['Send offer', false],
     ]);
     expect(dashboard.pipeline?.stages.map((s) => s.count)).toEqual([0, 0, 0]);
-    expect(dashboard.activities).toEqual({ available: false, explanation: expect.any(String), items: [] });
+    expect(dashboard.activities).toEqual({ items: [] });
     expect(dashboard.appointments).toEqual({ items: [] });
     expect(dashboard.outcomes.from).toBe('2026-11-02');
   });
 
-  it('costs a manager 4 + 1 per owner in scope, an admin 5', async () => {
+  it('costs a manager 4 + 2 per owner in scope (outcome buckets and feed), an admin 6', async () => {
     const managerCall = await requests(at(manager, '2026-12-01T12:00:00Z'));
-    expect(managerCall.operations).toHaveLength(4 + 4);
+    expect(managerCall.operations).toHaveLength(4 + 2 * 4);
     const adminCall = await requests(at(admin, '2026-12-01T12:00:00Z'));
-    expect(adminCall.operations).toHaveLength(5);
+    expect(adminCall.operations).toHaveLength(6);
     expect(adminCall.dashboard.pipeline?.stages.find((s) => s.category === 'won')?.count).toBe(1);
   });
 

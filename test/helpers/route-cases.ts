@@ -10,6 +10,7 @@ import { pipelineCases } from '#test/pipelines/route-cases.ts';
 import { searchCases } from '#test/search/route-cases.ts';
 import { dashboardCases } from '#test/dashboard/route-cases.ts';
 import { eventCases } from '#test/events/route-cases.ts';
+import { activityCases } from '#test/activities/route-cases.ts';
 import type { RouteCase } from './route-case-types.ts';
 
 export type { Fixtures, Relation, RouteCall, RouteCase } from './route-case-types.ts';
@@ -37,4 +38,5 @@ export const routeCases: Record<string, RouteCase> = {
   ...searchCases,
   ...dashboardCases,
   ...eventCases,
+  ...activityCases,
 };

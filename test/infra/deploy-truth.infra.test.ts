@@ -30,6 +30,8 @@ import { routeKey } from '#shared/platform/http/contract.ts';
 import { CursorCodec } from '#shared/platform/dynamodb/cursor.ts';
 import { Table } from '#shared/platform/dynamodb/table.ts';
 import { OUTBOX_KIND, tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
+import { migrationKey } from '#shared/platform/migrations/dynamodb.ts';
+import { MIGRATION_CONTINUE_EVENT } from '#shared/platform/migrations/runner.ts';
 import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
 import {
   RESOLVED_ACCOUNT,
@@ -283,6 +285,11 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     const page = await p.expectHttp('GET /events/stream', 200, { query: { limit: '5' } });
     p.check(typeof page?.next_position === 'string', `the stream answers a next_position (${JSON.stringify(page)})`);
   },
+  activities: async (p) => {
+    await p.expectHttp('GET /activities', 200);
+    await p.expectHttp('GET /contacts/{id}/activities', 200, { params: { id: made.contactId ?? 'none' } });
+    await refusesForgedCursor(p, 'GET /activities');
+  },
 };
 
 /** The outbox events written so far (what the stream carries), oldest first. */
@@ -422,6 +429,23 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     const contact = await new DynamoContactRepository(table).get(made.busyContactId!);
     p.check(contact?.prospect_status === 'current', `the contact became a current prospect (${JSON.stringify(contact)})`);
   },
+  'activity-feed': async (p) => {
+    const { event } = await lastEvent('contact.created');
+    const fresh = anew(event);
+    await p.invoke(envelope(fresh));
+    const entries = await table.partition(`activity#contact#${event.metadata.resource_id}`, 'at#');
+    p.check(
+      entries.some((e) => e.event_id === fresh.metadata.event_id),
+      `the feed got the contact's creation (${JSON.stringify(entries)})`,
+    );
+  },
+  migrate: async (p) => {
+    const continuation = anew({ ...(await lastEvent('contact.created')).event });
+    continuation.metadata = { ...continuation.metadata, event_type: MIGRATION_CONTINUE_EVENT, resource_type: 'migration' };
+    await p.invoke(envelope(continuation));
+    const marker = await table.get(migrationKey('2026-12-activity-feed'));
+    p.check(marker?.status === 'done', `the bootstrap ran the feed's backfill to the end (${JSON.stringify(marker)})`);
+  },
   redrive: async (p) => {
     const { event } = await lastEvent('deal.created');
     const before = bus.entries.length;
@@ -487,6 +511,7 @@ const HTTP_ORDER = [
   'search',
   'dashboard',
   'events',
+  'activities',
 ];
 
 describe('every synthesized bundle, with its template environment', () => {
@@ -575,7 +600,7 @@ describe('every synthesized bundle, with its template environment', () => {
     expectHealthy(probe);
   });
 
-  for (const name of ['outbox-publisher', 'contact-status', 'user-directory-sync', 'redrive']) {
+  for (const name of ['outbox-publisher', 'contact-status', 'user-directory-sync', 'activity-feed', 'migrate', 'redrive']) {
     it(`${name}: handles a real event from the outbox`, async () => {
       expectHealthy(await runProbe(functionNamed(name)));
     });
@@ -622,6 +647,8 @@ describe('dropping any one variable a function declares', () => {
     'user-directory-sync',
     'redrive',
     'cursor-key-rotation',
+    'activity-feed',
+    'migrate',
   ]) {
     it(`${spec}: fails clearly without each of its required variables`, async () => {
       const fn = functionNamed(spec);

@@ -246,6 +246,7 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     if (refused.status !== 403)
       throw new Error(`GET /events/stream as a manager: ${refused.status} ${JSON.stringify(refused.body)}`);
   },
+  activities: http('/activities'),
   // The stream mapping reads the table's stream as the publisher, which puts the event on the bus.
   'outbox-publisher': async () => {
     const table = new Table({
@@ -301,6 +302,16 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     };
     const bucket = await admin.send(new GetCommand({ TableName: session.cloud.names.tableName, Key }));
     if (!bucket.Item) throw new Error(`no outcome bucket ${JSON.stringify(Key)}`);
+  },
+  'activity-feed': async () => {
+    await parksPoison('activity-feed', 'deal.created');
+    const outcome = await invoke<string>('activity-feed', envelope(await outboxEvent('deal.created')));
+    if (outcome !== 'processed') throw new Error(`the feed consumer answered ${JSON.stringify(outcome)}`);
+  },
+  // A continuation runs the registry's migrations (the feed's backfill), or finds them done.
+  migrate: async () => {
+    await parksPoison('migrate', 'migration.continue');
+    await invoke('migrate', envelope(await outboxEvent('deal.created')));
   },
   bootstrap: async () => {
     const RequestId = newId();

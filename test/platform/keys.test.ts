@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as activities from '#shared/activities/dynamodb.ts';
 import * as contacts from '#shared/contacts/dynamodb.ts';
+import * as migrations from '#shared/platform/migrations/dynamodb.ts';
 import * as customFields from '#shared/custom-fields/dynamodb.ts';
 import * as deals from '#shared/deals/dynamodb.ts';
 import type { Deal } from '#shared/deals/domain.ts';
@@ -58,6 +60,8 @@ const MODULES = {
   outcomes,
   searchTerms,
   searchIndex,
+  activities,
+  migrations,
 };
 const declared = keyPatternsOf(...Object.values(MODULES));
 
