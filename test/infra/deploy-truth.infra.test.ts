@@ -65,7 +65,7 @@ let cfn: { url: string; server: Server; answers: Record<string, any>[] };
 let bus: { url: string; server: Server; entries: Record<string, any>[] };
 let adminClaims: Record<string, string>;
 /** Records the probes make, shared by the probes that come after (ids of contacts, leads...). */
-const made: { contactId?: string; busyContactId?: string } = {};
+const made: { contactId?: string; busyContactId?: string; manager?: { id: string; email: string } } = {};
 
 beforeAll(async () => {
   crm = synthCrmApp(config);
@@ -169,7 +169,13 @@ class Probe {
   /** An API Gateway v2 request to a route of the contracts (or $default), as the first admin. */
   async http(
     key: string,
-    options: { params?: Record<string, string>; query?: Record<string, string>; body?: unknown } = {},
+    options: {
+      params?: Record<string, string>;
+      query?: Record<string, string>;
+      body?: unknown;
+      /** The caller's authorizer claims (default the first admin's). */
+      claims?: Record<string, string>;
+    } = {},
   ): Promise<{ status: number; body: any }> {
     const route = key === '$default' ? undefined : routeNamed(key);
     const path = route
@@ -183,7 +189,7 @@ class Probe {
       headers: { host: 'api.local', 'content-type': 'application/json' },
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       ...(route ? { route, params: options.params ?? {} } : {}),
-      ...(route && route.access !== 'public' ? { claims: adminClaims } : {}),
+      ...(route && route.access !== 'public' ? { claims: options.claims ?? adminClaims } : {}),
     });
     const result = (await this.invoke(event)) as { statusCode: number; body?: string } | undefined;
     if (!result) return { status: 0, body: undefined };
@@ -226,6 +232,9 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     p.check(account?.name === config.account.company_name, `the account has the configured name (${account?.name})`);
     await p.expectHttp('GET /users/self', 200);
     await p.expectHttp('POST /users', 201, { body: { name: 'Probe User', email: `probe-${next()}@example.com`, role: 'user' } });
+    const email = `probe-manager-${next()}@example.com`;
+    const manager = await p.expectHttp('POST /users', 201, { body: { name: 'Probe Manager', email, role: 'manager' } });
+    if (manager?.id) made.manager ??= { id: manager.id, email };
     await refusesForgedCursor(p, 'GET /users');
   },
   contacts: async (p) => {
@@ -284,6 +293,13 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     // Queries the outbox by day (the table's index); events show up after the settle time.
     const page = await p.expectHttp('GET /events/stream', 200, { query: { limit: '5' } });
     p.check(typeof page?.next_position === 'string', `the stream answers a next_position (${JSON.stringify(page)})`);
+    // A manager is refused, once their direct reports are read (a paged list: the cursor key).
+    const auth = DevAuth.ephemeral();
+    const manager = made.manager!;
+    const claims = authorizerClaims(
+      await auth.verifier.verify(auth.token({ sub: manager.id, email: manager.email, role: 'manager' })),
+    );
+    await p.expectHttp('GET /events/stream', 403, { claims });
   },
   activities: async (p) => {
     await p.expectHttp('GET /activities', 200);
