@@ -22,22 +22,50 @@ export const noAppointments: UpcomingAppointmentsForPrincipal = {
 
 let deps: DashboardDeps | undefined;
 
+/** How long a container trusts the default (oldest) pipeline's id: it changes only when that pipeline is deleted. */
+export const DEFAULT_PIPELINE_TTL_MS = 60_000;
+
+/**
+ * The default pipeline's id, kept `ttlMs` (ms) by the container: a warm dashboard then skips
+ * its Query. `forget` drops it (its pipeline was deleted meanwhile: composeDashboard asks again).
+ */
+export function cachedDefaultPipeline(
+  read: () => Promise<string | undefined>,
+  ttlMs = DEFAULT_PIPELINE_TTL_MS,
+  now: () => number = Date.now,
+): { get: () => Promise<string | undefined>; forget: () => void } {
+  let cached: { id: string | undefined; at: number } | undefined;
+  return {
+    get: async () => {
+      if (cached && now() - cached.at < ttlMs) return cached.id;
+      const id = await read();
+      cached = { id, at: now() };
+      return id;
+    },
+    forget: () => {
+      cached = undefined;
+    },
+  };
+}
+
 export function dashboardAdapters(): DashboardDeps {
   // The deals' board without the rest of the deals module: no custom field catalog is loaded,
   // so no request pays its version check (shared/app.ts).
   const pipelines = pipelineAdapters().pipelines;
   const outcomes = outcomeReadAdapters();
+  const defaultPipeline = cachedDefaultPipeline(async () => (await pipelines.listPipelines({ limit: 1 })).items[0]?.id);
   deps ??= {
     deals: {
       deals: new DynamoDealRepository(crmTable()),
       stages: pipelines,
-      defaultPipelineId: async () => (await pipelines.listPipelines({ limit: 1 })).items[0]?.id,
+      defaultPipelineId: defaultPipeline.get,
       teamMemberIds: outcomes.teamMemberIds,
     },
     outcomes,
     tasks: taskAdapters(),
     activities: feedActivities(activityAdapters().store),
     appointments: noAppointments,
+    forgetDefaultPipeline: defaultPipeline.forget,
   };
   return deps;
 }

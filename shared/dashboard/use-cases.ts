@@ -1,5 +1,6 @@
 import { dealSummary } from '#shared/deals/board.ts';
 import type { DealsDeps } from '#shared/deals/use-cases.ts';
+import { NotFoundError } from '#shared/kernel/errors.ts';
 import type { Call } from '#shared/kernel/ports.ts';
 import { outcomeWindow, type OutcomeReadDeps, type OutcomeRequest } from '#shared/outcomes/use-cases.ts';
 import { listTasks, type TasksDeps } from '#shared/tasks/use-cases.ts';
@@ -16,6 +17,8 @@ export interface DashboardDeps {
   tasks: TasksDeps;
   activities: RecentActivitiesForPrincipal;
   appointments: UpcomingAppointmentsForPrincipal;
+  /** Drops a cached default pipeline id (that pipeline was deleted meanwhile); absent when none is cached. */
+  forgetDefaultPipeline?: () => void;
 }
 
 export interface DashboardRequest extends OutcomeRequest {
@@ -26,16 +29,27 @@ export interface DashboardRequest extends OutcomeRequest {
  * Every panel in the caller's scope. `user_id` and `team_id` narrow the pipeline and outcome
  * panels (as GET /deals/summary and GET /stats/outcomes do); tasks and appointments are the
  * caller's own. DynamoDB requests, beside the caller's lookup: the default pipeline (1, none
- * when `pipeline_id` is given), its stages (1), the board counters (1), the outcome window (1
+ * when `pipeline_id` is given or the container knows it), its stages (1), the board counters (1), the outcome window (1
  * per scope and range: 1 for a rep's default window), the open tasks (1 per owner: 1), the
  * activity feed (its own); a team narrowing adds 1 (the members) per panel.
  */
 export async function composeDashboard(deps: DashboardDeps, call: Call, request: DashboardRequest): Promise<Dashboard> {
   const { pipeline_id, ...window } = request;
+  const summary = (id: string) =>
+    dealSummary(deps.deals as DealsDeps, call, { pipeline_id: id, owner_id: request.user_id, team_id: request.team_id });
   const pipeline = async () => {
-    const id = pipeline_id ?? (await deps.deals.defaultPipelineId());
+    if (pipeline_id) return summary(pipeline_id);
+    const id = await deps.deals.defaultPipelineId();
     if (!id) return null;
-    return dealSummary(deps.deals as DealsDeps, call, { pipeline_id: id, owner_id: request.user_id, team_id: request.team_id });
+    try {
+      return await summary(id);
+    } catch (error) {
+      // The cached default was deleted meanwhile: ask again, once.
+      if (!(error instanceof NotFoundError) || !deps.forgetDefaultPipeline) throw error;
+      deps.forgetDefaultPipeline();
+      const fresh = await deps.deals.defaultPipelineId();
+      return fresh ? summary(fresh) : null;
+    }
   };
   const tasks = async () => {
     const page = await listTasks(deps.tasks, call, {

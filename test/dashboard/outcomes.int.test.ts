@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { feedActivities, noAppointments } from '#shared/dashboard/runtime.ts';
+import { cachedDefaultPipeline, feedActivities, noAppointments } from '#shared/dashboard/runtime.ts';
 import { DynamoActivityStore } from '#shared/activities/dynamodb.ts';
 import { composeDashboard, type DashboardDeps } from '#shared/dashboard/use-cases.ts';
 import { DynamoDealRepository } from '#shared/deals/dynamodb.ts';
@@ -278,9 +278,9 @@ describe('the dashboard’s DynamoDB requests', () => {
     await createTask(deps.tasks, at(repA, '2026-11-01T10:00:00Z'), { content: 'Send offer', due_date: '2027-01-02T10:00:00Z' });
   });
 
-  const requests = async (call: Call, request = {}) => {
+  const requests = async (call: Call, request = {}, using: DashboardDeps = deps) => {
     meter.take();
-    const dashboard = await composeDashboard(deps, call, request);
+    const dashboard = await composeDashboard(using, call, request);
     return { dashboard, operations: meter.take().map((r) => r.operation) };
   };
 
@@ -295,6 +295,33 @@ describe('the dashboard’s DynamoDB requests', () => {
     expect(dashboard.activities).toEqual({ items: [] });
     expect(dashboard.appointments).toEqual({ items: [] });
     expect(dashboard.outcomes.from).toBe('2026-11-02');
+  });
+
+  it('costs a rep 5 requests once the container knows the default pipeline, and asks again when it is gone', async () => {
+    const cache = cachedDefaultPipeline(dealsDeps.defaultPipelineId);
+    const warm: DashboardDeps = {
+      ...deps,
+      deals: { ...deps.deals, defaultPipelineId: cache.get },
+      forgetDefaultPipeline: cache.forget,
+    };
+    const cold = await requests(at(repA, '2026-12-01T12:00:00Z'), {}, warm);
+    const again = await requests(at(repA, '2026-12-01T12:00:00Z'), {}, warm);
+    expect([cold.operations.length, again.operations.length]).toEqual([6, 5]);
+    expect(again.dashboard.pipeline?.pipeline_id).toBe(cold.dashboard.pipeline?.pipeline_id);
+    // A default the container still holds, deleted meanwhile: the board of the oldest live one.
+    const stale = cachedDefaultPipeline(async () => 'deleted-pipeline');
+    await stale.get();
+    let reads = 0;
+    const gone: DashboardDeps = {
+      ...deps,
+      deals: {
+        ...deps.deals,
+        defaultPipelineId: async () => (reads++ === 0 ? stale.get() : dealsDeps.defaultPipelineId()),
+      },
+      forgetDefaultPipeline: stale.forget,
+    };
+    const answered = await requests(at(repA, '2026-12-01T12:00:00Z'), {}, gone);
+    expect(answered.dashboard.pipeline?.pipeline_id).toBe(cold.dashboard.pipeline?.pipeline_id);
   });
 
   it('costs a manager 4 + 2 per owner in scope (outcome buckets and feed), an admin 6', async () => {
