@@ -5,6 +5,8 @@ import { allRoutes } from '#shared/families.ts';
 import { RUNTIME_ENV } from '#shared/platform/runtime-env.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
 import { builtinRules } from '#infra/rules.ts';
+import { AUTOMATIONS_TARGET } from '#infra/automations.ts';
+import { automationSummaries } from '#shared/automations/domain.ts';
 
 // The function registry: every Lambda of the CRM, once, with what it needs. The stacks create
 // one CrmFunction per entry and grant exactly its needs; the local cloud and the test helpers
@@ -28,7 +30,7 @@ export type UserPoolAction =
   | 'cognito-idp:AdminUserGlobalSignOut';
 
 /** Values of the deployment config a function reads from its environment. */
-export type ConfigVariable = 'accountDefaults' | 'corsAllowOrigins' | 'firstAdmin' | 'defaultPipeline';
+export type ConfigVariable = 'accountDefaults' | 'corsAllowOrigins' | 'firstAdmin' | 'defaultPipeline' | 'automations';
 
 /**
  * What a function may touch. Each need is one or more environment variables and the IAM
@@ -93,6 +95,8 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   pipelines: CRUD,
   // The pull stream: reads outbox items by day (an index); signs no cursor.
   events: { table: 'read', config: ['corsAllowOrigins'] },
+  // GET /automations: the configured actions (config) and their runs (a read model in the table).
+  automations: { table: 'read', config: ['corsAllowOrigins', 'automations'] },
   tasks: CRUD,
 };
 
@@ -153,6 +157,18 @@ export const eventFunctions: readonly FunctionSpec[] = [
     // Reads the contact, its deals (paged: past 100 deals a cursor is signed) and their
     // stages; writes the contact and its contact.updated event.
     needs: { table: 'readWrite', cursorSecret: true },
+  },
+  {
+    name: AUTOMATIONS_TARGET,
+    kind: 'event',
+    entry: 'functions/events/automations.ts',
+    description: "CRM bus consumer: runs the admins' automated actions (one rule per action, input {action, event})",
+    timeoutSeconds: 30,
+    // Through the families' use-cases: creates tasks, sets custom fields (deals, leads,
+    // contacts), reads users, teams and custom field definitions; writes its markers and its
+    // read model. The rule carries the action, so no config but the account's time zone and
+    // currency (the deals' adapters read them).
+    needs: { table: 'readWrite', cursorSecret: true, config: ['accountDefaults'] },
   },
 ];
 
@@ -265,6 +281,11 @@ const CONFIG_VARIABLES: Readonly<Record<ConfigVariable, DeclaredVariable>> = {
   defaultPipeline: {
     name: RUNTIME_ENV.defaultPipeline,
     value: (values) => JSON.stringify(values.config.default_pipeline),
+  },
+  automations: {
+    name: RUNTIME_ENV.automations,
+    // What GET /automations lists; the rules carry the actions themselves.
+    value: (values) => JSON.stringify(automationSummaries(values.config.automations)),
   },
 };
 

@@ -10,6 +10,7 @@ import { taskRoutes } from '#shared/tasks/routes.ts';
 import { pipelineRoutes } from '#shared/pipelines/routes.ts';
 import { searchRoutes } from '#shared/search/routes.ts';
 import { eventRoutes } from '#shared/events/routes.ts';
+import { automationRoutes } from '#shared/automations/routes.ts';
 import { platformRoutes } from '#shared/platform/http/platform-routes.ts';
 import { kernelErrorCodes, listErrorCodes, type ErrorCatalogue, type ErrorCodeEntry } from '#shared/kernel/error-codes.ts';
 import { platformErrorCodes } from '#shared/platform/http/problem.ts';
@@ -39,6 +40,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...taskRoutes,
   ...searchRoutes,
   ...eventRoutes,
+  ...automationRoutes,
 ];
 
 // Every error catalogue: the generic codes, then each family's errors.ts. docs/error-codes.md

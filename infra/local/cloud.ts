@@ -22,13 +22,7 @@ import {
   type LocalFunctionSettings,
 } from './environment.ts';
 import { ensureTable, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
-import {
-  LocalEventBus,
-  serveLocalBus,
-  type LocalRule,
-  type ReplayReport,
-  type ReplayRequest,
-} from './eventbridge/local-bus.ts';
+import { LocalEventBus, serveLocalBus, type LocalRule, type ReplayReport, type ReplayRequest } from './eventbridge/local-bus.ts';
 import type { EventPattern } from './eventbridge/pattern-matcher.ts';
 import { startLocalHttp } from './http-server.ts';
 import { LocalFunction, LocalFunctions } from './local-function.ts';
@@ -276,7 +270,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       if (!onFailureQueue) throw new Error(`the templates give ${target.functionName} no on-failure destination`);
       await sqs.queueUrl(onFailureQueue); // the stack creates it in AWS
       senders.set(onFailureQueue, rule.target);
-      bus.addRule({ name: rule.name, pattern: rule.pattern, target: target.handler, onFailureQueue });
+      bus.addRule({
+        name: rule.name,
+        pattern: rule.pattern,
+        target: target.handler,
+        onFailureQueue,
+        ...(rule.input ? { input: rule.input } : {}),
+      });
     }
     for (const rule of options.extraRules ?? []) bus.addRule(rule);
 

@@ -41,6 +41,8 @@ function toStage(item: Item): Stage {
   return {
     id: String(item.id),
     pipeline_id: String(item.pipeline_id),
+    ...(item.key === undefined ? {} : { key: String(item.key) }),
+    ...(item.pipeline_key === undefined ? {} : { pipeline_key: String(item.pipeline_key) }),
     name: String(item.name),
     category: item.category as Stage['category'],
     position: Number(item.position),
@@ -63,7 +65,10 @@ function toNamed(item: Item): Pipeline & NamedEntry {
   };
 }
 
-const toPipeline: (item: Item) => Pipeline = toNamed;
+const toPipeline = (item: Item): Pipeline => ({
+  ...toNamed(item),
+  ...(item.key === undefined ? {} : { key: String(item.key) }),
+});
 /** An entry, with deleted_at once it is a tombstone. */
 const toEntry = (item: Item): NamedEntry => ({
   ...toNamed(item),

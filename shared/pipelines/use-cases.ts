@@ -10,7 +10,10 @@ import {
   moveActiveStage,
   newPipelineStages,
   renumber,
+  keyFromName,
   showsWholePipeline,
+  stageKeys,
+  uniqueKey,
   withoutStage,
   type Pipeline,
   type Stage,
@@ -58,13 +61,18 @@ export async function createPipelineWithStages(
   name: string,
   plans: readonly StagePlan[],
   field: string,
+  key?: string,
 ): Promise<Pipeline> {
   checkPipelineStages(plans, field);
   const now = call.events.now.toISOString();
-  const pipeline: Pipeline = { id: call.events.newId(), name, created_at: now, updated_at: now, version: 1 };
+  const pipelineKey = key ?? uniqueKey(keyFromName(name), await pipelineKeys(deps));
+  const keys = stageKeys(plans);
+  const pipeline: Pipeline = { id: call.events.newId(), key: pipelineKey, name, created_at: now, updated_at: now, version: 1 };
   const stages: Stage[] = plans.map((plan, index) => ({
     id: call.events.newId(),
     pipeline_id: pipeline.id,
+    key: keys[index]!,
+    pipeline_key: pipelineKey,
     name: plan.name,
     category: plan.category,
     position: index + 1,
@@ -80,6 +88,18 @@ export async function createPipelineWithStages(
   ];
   await deps.pipelines.createPipeline(pipeline, stages, events);
   return pipeline;
+}
+
+/** The keys pipelines have now (a new pipeline's key from its name must differ). */
+async function pipelineKeys(deps: PipelinesDeps): Promise<Set<string>> {
+  const keys = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const page = await deps.pipelines.listPipelines({ limit: 100, cursor });
+    for (const pipeline of page.items) if (pipeline.key) keys.add(pipeline.key);
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  return keys;
 }
 
 export async function renamePipeline(
@@ -173,9 +193,12 @@ export async function createStage(deps: PipelinesDeps, call: Call, input: Create
     throw ValidationError.field('body.pipeline_id', `no pipeline ${input.pipeline_id}`, { fieldCode: 'unknown_reference' });
   if (!showsWholePipeline(siblings)) throw stagesInFlux();
   const now = call.events.now.toISOString();
+  const pipelineKey = siblings[0]?.pipeline_key;
   const added: Stage = {
     id: call.events.newId(),
     pipeline_id: input.pipeline_id,
+    key: uniqueKey(keyFromName(input.name), new Set(siblings.flatMap((s) => (s.key ? [s.key] : [])))),
+    ...(pipelineKey ? { pipeline_key: pipelineKey } : {}),
     name: input.name,
     category: 'active',
     position: 0,
