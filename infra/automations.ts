@@ -25,7 +25,7 @@ import type { EventPattern } from './local/eventbridge/pattern-matcher.ts';
 // time), custom fields by name (their ids too), comparisons of money strings.
 
 /** The function every automation rule targets (infra/functions.ts). */
-export const AUTOMATIONS_TARGET = 'automations';
+export const AUTOMATIONS_TARGET = 'automated-actions';
 
 /** EventBridge's default quota on an event pattern, in characters (adjustable up to 4096). */
 export const EVENT_PATTERN_MAX_CHARS = 2048;

@@ -161,7 +161,7 @@ export const eventFunctions: readonly FunctionSpec[] = [
   {
     name: AUTOMATIONS_TARGET,
     kind: 'event',
-    entry: 'functions/events/automations.ts',
+    entry: 'functions/events/automated-actions.ts',
     description: "CRM bus consumer: runs the admins' automated actions (one rule per action, input {action, event})",
     timeoutSeconds: 30,
     // Through the families' use-cases: creates tasks, sets custom fields (deals, leads,
@@ -212,6 +212,12 @@ export const functionSpecs: readonly FunctionSpec[] = [
   bootstrapFunction,
   redriveFunction,
 ];
+
+// A name is a function's identity (its role, log group, `functionSpec`): two specs of one name
+// would silently share one.
+for (const [i, spec] of functionSpecs.entries()) {
+  if (functionSpecs.findIndex((s) => s.name === spec.name) !== i) throw new Error(`two functions are named "${spec.name}"`);
+}
 
 /** Fails synth early, naming the missing file, instead of an esbuild error deep in CDK. */
 export function entryPath(spec: FunctionSpec): string {

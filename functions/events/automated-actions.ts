@@ -18,7 +18,7 @@ const input = z.object({ action: configuredActionSchema, event: envelopeSchema()
 
 export const handler = scheduledHandler(
   {
-    name: 'automations',
+    name: 'automated-actions',
     payload: input,
     deliveryId: ({ action, event }) => `${event.metadata.event_id}:${action.name}`,
     logKeys: ({ action, event }) => ({
