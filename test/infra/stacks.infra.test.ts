@@ -261,7 +261,7 @@ describe('stateless stack: functions', () => {
   it('lets the CRUD families read and write the table (no Scan) with the cursor key, but not the bus', () => {
     const crud = functionSpecs.filter((spec) => spec.kind === 'http' && spec.needs.table === 'readWrite');
     expect(crud.map((spec) => spec.name).sort()).toEqual(
-      httpFamilies.filter((f) => f !== 'platform' && f !== 'search' && f !== 'events'),
+      httpFamilies.filter((f) => f !== 'platform' && f !== 'search' && f !== 'events' && f !== 'automations'),
     );
     for (const spec of crud) {
       const name = `crm-dev-${spec.name}`;
