@@ -472,7 +472,7 @@ describe('every synthesized bundle, with its template environment', () => {
     expectHealthy(probe);
   });
 
-  for (const name of ['outbox-publisher', 'contact-status', 'user-directory-sync', 'redrive']) {
+  for (const name of ['outbox-publisher', 'contact-status', 'user-directory-sync', 'redrive', 'automated-actions']) {
     it(`${name}: handles a real event from the outbox`, async () => {
       expectHealthy(await runProbe(functionNamed(name)));
     });
