@@ -7,10 +7,10 @@ import { scheduledHandler } from '#shared/platform/consumers/events.ts';
 import { logger } from '#shared/platform/observability.ts';
 
 // Bus rule target of every automated action (infra/automations.ts): the rule's input
-// transformer hands `{action, event}`. Deliveries are deduped per (event, action) with a
-// marker (one event reaches several actions, each through its own rule); the use-case makes
-// the effect itself idempotent too (ids derived from the pair), and records each run for
-// GET /automations.
+// transformer hands `{action, event}`. No delivery marker: the effect is its own (every id it
+// writes derives from the event and the action, so a second delivery's write collides with
+// the first in the same transaction; see shared/automations/use-cases.ts), which saves the
+// marker's two requests on the way to the effect. Each run is recorded for GET /automations.
 
 const deps = automationAdapters();
 
@@ -20,7 +20,6 @@ export const handler = scheduledHandler(
   {
     name: 'automated-actions',
     payload: input,
-    deliveryId: ({ action, event }) => `${event.metadata.event_id}:${action.name}`,
     logKeys: ({ action, event }) => ({
       automation_action: action.name,
       event_id: event.metadata.event_id,

@@ -15,6 +15,7 @@ import type { AutomationDeps } from './use-cases.ts';
 // The automations module's wiring, built once per container.
 
 let deps: AutomationDeps | undefined;
+let zone: { timezone: string; until: number } | undefined;
 
 /** What the automations function runs with: the families' own adapters, and the run store. */
 export function automationAdapters(): AutomationDeps {
@@ -42,7 +43,14 @@ export function automationAdapters(): AutomationDeps {
       const definitions = await customFieldAdapters().catalog.definitions(resource);
       return new Map(definitions.map((d) => [d.name, d.id]));
     },
-    timeZone: async () => (await getAccount({ account: identity.account, defaults: accountDefaults() })).timezone,
+    timeZone: async () => {
+      // The account changes rarely: read at most once a minute per container.
+      if (!zone || zone.until < Date.now()) {
+        const timezone = (await getAccount({ account: identity.account, defaults: accountDefaults() })).timezone;
+        zone = { timezone, until: Date.now() + 60_000 };
+      }
+      return zone.timezone;
+    },
     outboxHas: (eventId) => outboxHas(table, eventId),
     runs: new DynamoAutomationRunStore(table),
     clock: systemClock,

@@ -26,11 +26,11 @@ import type { AutomationSummary } from './domain.ts';
 
 // Running one configured action on one event (the automations function), and GET /automations.
 // Safe to run:
-// - one effect per (event, action): the function claims a marker keyed by event id and action
-//   before running (redeliveries wait or do nothing), and every id the effect writes (the
-//   task's, its events') is derived from (event id, action), so a second run that slips past
-//   the marker (the first died after its write) collides with the first write in the same
-//   transaction and is found to be a duplicate;
+// - one effect per (event, action): every id the effect writes (the task's, its events') is
+//   derived from (event id, action), so a second run of the pair — a redelivery, a redrive, a
+//   concurrent copy — collides with the first write in its own transaction (the outbox keeps
+//   the first run's events for a week even if the task was deleted since) and is recorded as a
+//   duplicate; a field already set writes nothing;
 // - events the effect writes carry caused_by (this action, one link deeper); an event this
 //   action wrote never triggers it again, and a chain of more than MAX_CHAIN_DEPTH links stops;
 // - setting a field to the value it holds writes nothing and emits nothing (the families'
@@ -185,8 +185,11 @@ async function decideAndAct(
   if (spec.type === 'create_task') {
     const ownerId = String(record.owner_id ?? '');
     const assignee = await resolveAssignee(deps, spec.assignee, ownerId);
-    const taskId = effectIds(event, action.name)();
-    if (await deps.tasks.tasks.get(taskId)) return run('duplicate', { effect_id: taskId });
+    // No read first: a second run's write collides with the first's (the same ids). The task
+    // takes the first id drawn, its task.created event the second.
+    const predicted = effectIds(event, action.name);
+    const taskId = predicted();
+    const taskEventId = predicted();
     const due = spec.due_in ? dueDate(new Date(event.metadata.occurred_at), spec.due_in, await deps.timeZone()) : undefined;
     try {
       await createTask(deps.tasks, call, {
@@ -197,8 +200,10 @@ async function decideAndAct(
         ...(due ? { due_date: due } : {}),
       });
     } catch (error) {
-      // Another run of this (event, action) wrote the task meanwhile: the same id collided.
-      if (await deps.tasks.tasks.get(taskId)) return run('duplicate', { effect_id: taskId });
+      // Another run of this (event, action) wrote the task (maybe deleted since): its ids collided.
+      if ((await deps.tasks.tasks.get(taskId)) || (await deps.outboxHas(taskEventId))) {
+        return run('duplicate', { effect_id: taskId });
+      }
       throw error;
     }
     return run('done', { effect_id: taskId });

@@ -1,19 +1,17 @@
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '#infra/config/load.ts';
 import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
 import { listAutomationsRoute } from '#shared/automations/routes.ts';
 import { createDealRoute, updateDealRoute } from '#shared/deals/routes.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
-import { consumedMarkerKey } from '#shared/platform/consumers/markers.ts';
 import { listPipelinesRoute, listStagesRoute } from '#shared/pipelines/routes.ts';
-import { listTasksRoute } from '#shared/tasks/routes.ts';
+import { deleteTaskRoute, listTasksRoute } from '#shared/tasks/routes.ts';
 import { bodyOf, useTestCloud } from '#test/helpers/local-cloud.ts';
 
 // A config automation on the whole local cloud: "deal moved to Quote → task 'Send the quote'
 // for the owner, due in 2 days" creates exactly one task, also when the bus delivers the event
-// twice (one after the other, and at once), and an archive replay creates no task again even
-// once the dedupe markers are gone. GET /automations shows the runs to admins only.
+// twice (one after the other, and at once), and an archive replay creates no task again, even
+// once the task was deleted. GET /automations shows the runs to admins only.
 
 const QUOTE_AUTOMATION = {
   name: 'quote-follow-up',
@@ -103,18 +101,15 @@ describe('a config automation on the local cloud', () => {
     }
   });
 
-  it('creates no task again when the bus archive is replayed, even once the markers are gone', async () => {
+  it('creates no task again when the bus archive is replayed, even once the task is deleted', async () => {
     const from = new Date(Date.now() - 1000);
     const { deal, event } = await dealMovedToQuote();
     const to = new Date(Date.now() + 1000);
     await session.cloud.bus.idle();
     const eventId = (event.detail as DomainEvent).metadata.event_id;
-    await session.table().send(
-      new DeleteCommand({
-        TableName: session.cloud.names.tableName,
-        Key: consumedMarkerKey('automated-actions', `${eventId}:send-quote`),
-      }),
-    );
+    // The owner deletes the task: a replay reaching the automation must not make it again.
+    const [task] = await tasksOf(deal.id);
+    expect((await call(deleteTaskRoute, { as: 'admin', params: { id: task!.id } })).status).toBe(204);
     const runsBefore = bodyOf(await call(listAutomationsRoute, { as: 'admin' })).items[0]!.runs;
     stageChanges.length = 0;
     const report = await session.cloud.replay({ from, to });
@@ -122,8 +117,8 @@ describe('a config automation on the local cloud', () => {
     // The replay reached rules without side effects...
     expect(stageChanges.some((e) => (e.detail as DomainEvent).metadata.event_id === eventId)).toBe(true);
     await session.cloud.bus.idle();
-    // ...and not the automation: no second task, no run.
-    expect(await tasksOf(deal.id)).toHaveLength(1);
+    // ...and not the automation (its rule refuses replays): no task again, no run.
+    expect(await tasksOf(deal.id)).toEqual([]);
     expect(bodyOf(await call(listAutomationsRoute, { as: 'admin' })).items[0]!.runs).toBe(runsBefore);
   });
 });

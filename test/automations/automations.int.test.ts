@@ -20,10 +20,11 @@ import { seedSalesDefaults } from '#shared/pipelines/sales-defaults.ts';
 import { crmTable, runtimeClock, runtimeIds } from '#shared/platform/runtime.ts';
 import { outboxKey } from '#shared/platform/dynamodb/table.ts';
 import { taskAdapters } from '#shared/tasks/runtime.ts';
+import { deleteTask } from '#shared/tasks/use-cases.ts';
 import { useTestTable } from '#test/helpers/table.ts';
 
 // The automations function over the real families on DynamoDB Local: one effect per (event,
-// action) when the same event comes twice (one after the other, at once, and past the marker),
+// action) when the same event comes twice (one after the other, at once, after a delete),
 // caused_by on what it writes, no self-trigger, chains stopped, a field set to its value
 // emitting nothing, and the runs GET /automations lists.
 
@@ -96,17 +97,19 @@ describe('automations function', () => {
   it('creates one task when the same event comes twice, one after the other and at once', async () => {
     const deal = await dealInQuote();
     const input = { action: action(QUOTE), event: movedToQuote(deal) };
-    expect(await handler(input)).toBe('processed');
-    expect(await handler(input)).toBe('duplicate');
+    await handler(input);
+    await handler(input);
     await Promise.all([handler(input), handler(input)]);
     const tasks = await tasksOf(deal);
     expect(tasks).toHaveLength(1);
+    const runs = (await new DynamoAutomationRunStore(crmTable()).runsOf(['quote-follow-up-1'])).get('quote-follow-up-1')!;
+    expect(runs).toMatchObject({ runs: 4, failures: 0, last_failure: null });
     expect(tasks[0]).toMatchObject({ content: 'Send the quote', owner_id: rep.user_id, creator_id: 'system' });
     // Due two days after the event, in the account's time zone (Etc/UTC in the shipped config).
     expect(Date.parse(tasks[0]!.due_date!) - Date.parse(input.event.metadata.occurred_at)).toBe(2 * 24 * 3600 * 1000);
   });
 
-  it('creates one task even when a second run gets past the marker (the ids collide in the write)', async () => {
+  it('creates one task when run twice (the ids collide in the write), and none again once the task is deleted', async () => {
     const deal = await dealInQuote();
     const input: AutomationInput = { action: action(QUOTE, 1), event: movedToQuote(deal) };
     const first = await runAutomation(automationAdapters(), input);
@@ -114,6 +117,10 @@ describe('automations function', () => {
     expect([first.outcome, second.outcome]).toEqual(['done', 'duplicate']);
     const tasks = await tasksOf(deal);
     expect(tasks.map((t) => [t.content, t.owner_id])).toEqual([['Check the quote', managerId]]);
+    // The owner deletes the task; a late redelivery finds the first run's event in the outbox.
+    await deleteTask(taskAdapters(), system(), tasks[0]!.id);
+    expect((await runAutomation(automationAdapters(), input)).outcome).toBe('duplicate');
+    expect(await tasksOf(deal)).toEqual([]);
     // The task's id and its event's are derived from (event, action); the event says who wrote it and why.
     const ids = effectIds(input.event, input.action.name);
     expect(first.effect_id).toBe(ids());
