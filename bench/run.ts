@@ -10,11 +10,13 @@ import { countRequests, requestsVerdict, type Bucket, type CaseResult, type Prin
 import { measureWalks, walksVerdict, type WalkResult } from './walks.ts';
 import { allPass, formatKb, formatMs, formatRatio, formatTable, type Verdict } from './stats.ts';
 import { formatCapacity, summarizeOperations } from './targets.ts';
+import { AUTOMATION_LAG_P90_LIMIT_MS, automationLagTable, measureAutomationLag } from './automation-lag.ts';
 
 // npm run bench: the performance targets of ENGINEERING.md, measured in one run, as ratios
 // where the machine matters. Prints a table per metric and writes bench/results.json.
 //   --init-runs N    fresh processes per bundle for module init (default 15)
 //   --iterations N   handler and raw invocations for the overhead (default 300)
+//   --lag-runs N     deal moves for the automation lag on the local cloud (default 30)
 //   --strict         exit 1 when a target is missed (default: report only)
 //   --keep           keep the bundles (their folder is printed)
 
@@ -22,12 +24,14 @@ const { values: args } = parseArgs({
   options: {
     'init-runs': { type: 'string', default: '15' },
     iterations: { type: 'string', default: '300' },
+    'lag-runs': { type: 'string', default: '30' },
     strict: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
 });
 const initRuns = positiveInt(args['init-runs'], '--init-runs');
 const iterations = positiveInt(args.iterations, '--iterations');
+const lagRuns = positiveInt(args['lag-runs'], '--lag-runs');
 
 const started = performance.now();
 const loadBefore = loadavg()[0] ?? 0;
@@ -61,6 +65,8 @@ try {
   } finally {
     await db.dynamo.stop();
   }
+  // The whole local cloud (its own DynamoDB Local), once the database above is stopped.
+  const automationLag = await stage('automation lag', () => measureAutomationLag(lagRuns));
 
   const verdicts = {
     bundleSize: allPass(bundles.functions.map((b) => b.verdict)),
@@ -68,6 +74,7 @@ try {
     handlerOverhead: allPass(overhead.map((o) => o.verdict)),
     requestsPerCall: requestsVerdict(requests),
     filteredWalks: walksVerdict(walks),
+    automationLag: automationLag.verdict,
   } satisfies Record<string, Verdict>;
 
   const report = [
@@ -77,6 +84,7 @@ try {
     requestsTable(requests.cases),
     principalTable(requests.principal),
     walksTable(walks),
+    automationLagTable(automationLag),
     summary(verdicts, { bundles: bundles.functions, init, overhead, requests }),
   ].join('\n\n');
   const load = { before: round2(loadBefore), after: round2(loadavg()[0] ?? 0), cpus: cpus().length };
@@ -97,13 +105,14 @@ try {
       cpus: cpus().length,
       cpu: cpus()[0]?.model ?? 'unknown',
     },
-    options: { init_runs: initRuns, iterations },
+    options: { init_runs: initRuns, iterations, lag_runs: lagRuns },
     verdicts,
     targets: {
       bundle_initial_max_bytes: INITIAL_LIMIT_BYTES,
       bundle_total_max_bytes: TOTAL_LIMIT_BYTES,
       init_ratio_max: INIT_RATIO_LIMIT,
       handler_overhead_max_ms: OVERHEAD_LIMIT_MS,
+      automation_lag_p90_max_ms: AUTOMATION_LAG_P90_LIMIT_MS,
     },
     // Without the paths of the bundles, gone once the run ends (unless --keep).
     bundles: [...bundles.functions, bundles.baseline].map(({ file, ...b }) => ({
@@ -115,6 +124,7 @@ try {
     overhead,
     requests,
     walks,
+    automation_lag: automationLag,
     duration_ms: { total: totalMs, ...stageMs },
   };
   const file = join(import.meta.dirname, 'results.json');
