@@ -8,6 +8,7 @@ import { dealCases } from '#test/deals/route-cases.ts';
 import { identityCases } from '#test/identity/route-cases.ts';
 import { pipelineCases } from '#test/pipelines/route-cases.ts';
 import { searchCases } from '#test/search/route-cases.ts';
+import { automationCases } from '#test/automations/route-cases.ts';
 import type { RouteCase } from './route-case-types.ts';
 
 export type { Fixtures, Relation, RouteCall, RouteCase } from './route-case-types.ts';
@@ -33,4 +34,5 @@ export const routeCases: Record<string, RouteCase> = {
   ...noteCases,
   ...taskCases,
   ...searchCases,
+  ...automationCases,
 };
