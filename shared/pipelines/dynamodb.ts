@@ -87,6 +87,8 @@ export const pipelineKeys = {
   pipelineName: tableKeys<[name: string]>('pipeline_name', 'unique'),
   /** Called with nameKey(name). */
   entryName: choosing(NAMED_LIST_KINDS, (kind) => tableKeys<[name: string]>(`${kind}_name`, 'unique')),
+  /** A pipeline's immutable key, unique for good (never deleted). */
+  pipelineKey: tableKeys<[key: string]>('pipeline_key', 'unique'),
   /** How many pipelines exist: the last one is never deleted, and seeding reads it in one GetItem. */
   pipelineStats: tableKey('stats#pipelines', 'stats'),
 };
@@ -157,6 +159,7 @@ export class DynamoPipelineRepository extends VersionedRepository<Stage> impleme
       [
         { type: 'create', item: pipelineItem(pipeline) },
         pipelineNameItem(pipeline),
+        ...(pipeline.key ? [pipelineKeyItem(pipeline.key, pipeline.id)] : []),
         ...stages.map((stage): WriteOp => ({ type: 'create', item: stageItem(stage) })),
         { type: 'update', key: pipelineKeys.pipelineStats(), update: 'ADD pipelines :one', values: { ':one': 1 } },
       ],
@@ -261,6 +264,15 @@ function pipelineNameItem(pipeline: Pipeline): WriteOp {
     type: 'create',
     item: { ...pipelineNameKey(pipeline.name), kind: 'unique', pipeline_id: pipeline.id },
     onConflict: () => new ConflictError(`A pipeline named "${pipeline.name}" already exists`, { code: 'pipeline.name_taken' }),
+  };
+}
+
+/** A pipeline's key, claimed for good (kept when the pipeline goes: automations may still name it). */
+function pipelineKeyItem(key: string, pipelineId: string): WriteOp {
+  return {
+    type: 'create',
+    item: { ...pipelineKeys.pipelineKey(key), kind: 'unique', pipeline_id: pipelineId },
+    onConflict: () => new ConflictError(`The pipeline key "${key}" is taken`, { code: 'pipeline.key_taken' }),
   };
 }
 

@@ -29,6 +29,9 @@ import { checkIfMatch } from '#shared/kernel/versioned-update.ts';
 // and delete, in the same transaction as the change, each stage conditioned on the version read:
 // two concurrent reorders cannot leave two stages at one position.
 
+/** Suffixes tried for a pipeline key derived from a name ("sales", "sales-2"...). */
+const MAX_KEY_ATTEMPTS = 20;
+
 export interface PipelinesDeps {
   pipelines: PipelineRepository;
 }
@@ -64,42 +67,45 @@ export async function createPipelineWithStages(
   key?: string,
 ): Promise<Pipeline> {
   checkPipelineStages(plans, field);
-  const now = call.events.now.toISOString();
-  const pipelineKey = key ?? uniqueKey(keyFromName(name), await pipelineKeys(deps));
-  const keys = stageKeys(plans);
-  const pipeline: Pipeline = { id: call.events.newId(), key: pipelineKey, name, created_at: now, updated_at: now, version: 1 };
-  const stages: Stage[] = plans.map((plan, index) => ({
-    id: call.events.newId(),
-    pipeline_id: pipeline.id,
-    key: keys[index]!,
-    pipeline_key: pipelineKey,
-    name: plan.name,
-    category: plan.category,
-    position: index + 1,
-    likelihood: plan.likelihood,
-    deal_count: 0,
-    created_at: now,
-    updated_at: now,
-    version: 1,
-  }));
-  const events: DomainEvent[] = [
-    domainEvent(call.events, 'pipeline.created', { resource_type: 'pipeline', resource_id: pipeline.id }, pipeline),
-    ...stages.map((stage) => stageEvent(call, 'stage.created', stage)),
-  ];
-  await deps.pipelines.createPipeline(pipeline, stages, events);
-  return pipeline;
-}
+  // A key from the name is made unique by trying the next suffix when the write finds it taken
+  // (no read first: keys collide only for names that differ in punctuation or accents).
+  const taken = new Set<string>();
+  for (let attempt = 1; ; attempt++) {
+    const pipelineKey = key ?? uniqueKey(keyFromName(name), taken);
+    try {
+      return await writePipeline(pipelineKey);
+    } catch (error) {
+      const keyTaken = error instanceof ConflictError && error.code === 'pipeline.key_taken';
+      if (!keyTaken || key !== undefined || attempt >= MAX_KEY_ATTEMPTS) throw error;
+      taken.add(pipelineKey);
+    }
+  }
 
-/** The keys pipelines have now (a new pipeline's key from its name must differ). */
-async function pipelineKeys(deps: PipelinesDeps): Promise<Set<string>> {
-  const keys = new Set<string>();
-  let cursor: string | undefined;
-  do {
-    const page = await deps.pipelines.listPipelines({ limit: 100, cursor });
-    for (const pipeline of page.items) if (pipeline.key) keys.add(pipeline.key);
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor);
-  return keys;
+  async function writePipeline(pipelineKey: string): Promise<Pipeline> {
+    const now = call.events.now.toISOString();
+    const keys = stageKeys(plans);
+    const pipeline: Pipeline = { id: call.events.newId(), key: pipelineKey, name, created_at: now, updated_at: now, version: 1 };
+    const stages: Stage[] = plans.map((plan, index) => ({
+      id: call.events.newId(),
+      pipeline_id: pipeline.id,
+      key: keys[index]!,
+      pipeline_key: pipelineKey,
+      name: plan.name,
+      category: plan.category,
+      position: index + 1,
+      likelihood: plan.likelihood,
+      deal_count: 0,
+      created_at: now,
+      updated_at: now,
+      version: 1,
+    }));
+    const events: DomainEvent[] = [
+      domainEvent(call.events, 'pipeline.created', { resource_type: 'pipeline', resource_id: pipeline.id }, pipeline),
+      ...stages.map((stage) => stageEvent(call, 'stage.created', stage)),
+    ];
+    await deps.pipelines.createPipeline(pipeline, stages, events);
+    return pipeline;
+  }
 }
 
 export async function renamePipeline(
