@@ -10,6 +10,8 @@ import type { Deal } from '#shared/deals/domain.ts';
 import { dealAdapters } from '#shared/deals/runtime.ts';
 import { createDeal, getDeal } from '#shared/deals/use-cases.ts';
 import { identityAdapters } from '#shared/identity/runtime.ts';
+import { leadAdapters } from '#shared/leads/runtime.ts';
+import { createLead, getLead } from '#shared/leads/use-cases.ts';
 import { createUser } from '#shared/identity/use-cases.ts';
 import { domainEvent, type CausedBy, type DomainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
@@ -57,6 +59,7 @@ beforeAll(async () => {
   const stages = await pipelineAdapters().pipelines.ofPipeline(pipeline.id);
   quoteStageId = stages.find((s) => s.key === 'quote')!.id;
   await createCustomField(customFieldAdapters(), system(), 'deal', { name: 'Quoted', type: 'bool' });
+  await createCustomField(customFieldAdapters(), system(), 'lead', { name: 'Origin', type: 'string' });
   ({ handler } = (await import('#functions/events/automated-actions.ts')) as { handler: Handler });
 });
 
@@ -150,6 +153,23 @@ describe('automations function', () => {
     const again = await runAutomation(automationAdapters(), { ...input, event: movedToQuote(deal) });
     expect(again.outcome).toBe('no_change');
     expect((await getDeal(dealAdapters(), asRep(), deal.id)).version).toBe(deal.version + 1);
+  });
+
+  it("sets a lead's custom field on lead.created, and records an unknown field as a failure", async () => {
+    const lead = await createLead(leadAdapters(), asRep(), { last_name: `Lead ${newId()}` });
+    const created = domainEvent(asRep().events, 'lead.created', { resource_type: 'lead', resource_id: lead.id }, lead);
+    const tagLead = action({
+      name: 'tag-leads',
+      trigger: { event: 'lead.created' },
+      filters: [{ field: 'owner', op: 'equals', value: rep.email }],
+      actions: [{ type: 'set_field', field: 'Origin', value: 'automation' }],
+    });
+    expect((await runAutomation(automationAdapters(), { action: tagLead, event: created })).outcome).toBe('done');
+    expect((await getLead(leadAdapters(), asRep(), lead.id)).custom_fields).toEqual({ Origin: 'automation' });
+    const typo = { ...tagLead, name: 'typo', action: { type: 'set_field' as const, field: 'Orgin', value: 'x' } };
+    const failed = await runAutomation(automationAdapters(), { action: typo, event: created });
+    expect(failed.outcome).toBe('failed');
+    expect(failed.message).toMatch(/Orgin/);
   });
 
   it('never triggers itself, and stops a chain deeper than 3 links', async () => {
