@@ -5,6 +5,7 @@ import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
 import { bootstrapCompany } from '#shared/bootstrap/use-cases.ts';
 import { seedSalesDefaults, type SalesDefaultsConfig } from '#shared/pipelines/sales-defaults.ts';
 import { pipelineAdapters } from '#shared/pipelines/runtime.ts';
+import { backfillKeys } from '#shared/pipelines/use-cases.ts';
 import { callContext } from '#shared/kernel/ports.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
 
@@ -22,7 +23,9 @@ export async function bootstrap(): Promise<Record<string, string>> {
   const call = callContext(SYSTEM, 'bootstrap', runtimeClock, runtimeIds);
   const admin = await bootstrapCompany(identityAdapters(), call, { first_admin: firstAdmin });
   const sales = await seedSalesDefaults(pipelineAdapters(), call, { default_pipeline: defaultPipeline });
-  return { ...admin, ...sales };
+  // Pipelines made before keys existed get theirs, so that automations can name them.
+  const keyed = await backfillKeys(pipelineAdapters(), { ...defaultPipeline });
+  return { ...admin, ...sales, pipelines_keyed: String(keyed) };
 }
 
 export const handler = async (event: CloudFormationCustomResourceEvent): Promise<void> => {

@@ -167,6 +167,38 @@ export class DynamoPipelineRepository extends VersionedRepository<Stage> impleme
     );
   }
 
+  async assignKeys(pipeline: Pipeline, key: string | undefined, stages: readonly { stage: Stage; key: string }[]): Promise<void> {
+    const pipelineKey = key ?? pipeline.key!;
+    // Only while still without a key, and still there (an update would create a gone item).
+    const unkeyed = 'attribute_exists(pk) AND attribute_not_exists(#key)';
+    const changed = () => new ConflictError('The pipeline changed meanwhile; run again', { code: 'concurrent_change' });
+    await this.table.write([
+      ...(key
+        ? [
+            pipelineKeyItem(key, pipeline.id),
+            {
+              type: 'update' as const,
+              key: pipelineKeys.pipeline(pipeline.id),
+              update: 'SET #key = :key',
+              condition: unkeyed,
+              names: { '#key': 'key' },
+              values: { ':key': key },
+              onConflict: changed,
+            },
+          ]
+        : []),
+      ...stages.map(({ stage, key: stageKey_ }): WriteOp => ({
+        type: 'update',
+        key: stageKey(stage.id),
+        update: 'SET #key = :key, pipeline_key = :pipeline',
+        condition: unkeyed,
+        names: { '#key': 'key' },
+        values: { ':key': stageKey_, ':pipeline': pipelineKey },
+        onConflict: changed,
+      })),
+    ]);
+  }
+
   async renamePipeline(before: Pipeline, after: Pipeline, events: DomainEvent[]): Promise<void> {
     const ops: WriteOp[] = [versionedRename(PIPELINE, before, after, staleOrGone(PIPELINE, before.id))];
     if (nameKey(before.name) !== nameKey(after.name)) {

@@ -108,6 +108,56 @@ export async function createPipelineWithStages(
   }
 }
 
+/**
+ * Keys for pipelines and stages made before keys existed (each deploy's bootstrap runs it):
+ * the default pipeline (found by the config's name) takes the config's keys, the others keys
+ * from their names; stages keep any key they have. No events: a key is new, nothing changed.
+ * @returns how many pipelines it gave keys.
+ */
+export async function backfillKeys(
+  deps: PipelinesDeps,
+  defaults?: { name: string; key?: string | undefined; stages: readonly { name: string; key?: string | undefined }[] },
+): Promise<number> {
+  const pipelines: Pipeline[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.pipelines.listPipelines({ limit: 100, cursor });
+    pipelines.push(...page.items);
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  const taken = new Set(pipelines.flatMap((p) => (p.key ? [p.key] : [])));
+  let changed = 0;
+  for (const pipeline of pipelines) {
+    const stages = await deps.pipelines.ofPipeline(pipeline.id);
+    if (pipeline.key && stages.every((s) => s.key && s.pipeline_key)) continue;
+    const isDefault = defaults !== undefined && pipeline.name === defaults.name;
+    const stageTaken = new Set(stages.flatMap((s) => (s.key ? [s.key] : [])));
+    const assigned = stages
+      .filter((s) => !s.key || !s.pipeline_key)
+      .map((stage) => {
+        const configured = isDefault ? defaults.stages.find((c) => c.name === stage.name)?.key : undefined;
+        const key =
+          stage.key ?? (configured && !stageTaken.has(configured) ? configured : uniqueKey(keyFromName(stage.name), stageTaken));
+        stageTaken.add(key);
+        return { stage, key };
+      });
+    for (let attempt = 1; ; attempt++) {
+      const wanted = pipeline.key ? undefined : (isDefault && defaults.key) || uniqueKey(keyFromName(pipeline.name), taken);
+      try {
+        await deps.pipelines.assignKeys(pipeline, wanted, assigned);
+        break;
+      } catch (error) {
+        const keyTaken = error instanceof ConflictError && error.code === 'pipeline.key_taken';
+        if (!keyTaken || wanted === undefined || attempt >= MAX_KEY_ATTEMPTS) throw error;
+        taken.add(wanted);
+        if (isDefault) defaults.key = undefined;
+      }
+    }
+    changed++;
+  }
+  return changed;
+}
+
 export async function renamePipeline(
   deps: PipelinesDeps,
   call: Call,

@@ -3,9 +3,11 @@ import { ConflictError } from '#shared/kernel/errors.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import { callContext, systemClock, type Call } from '#shared/kernel/ports.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
-import { DynamoPipelineRepository } from '#shared/pipelines/dynamodb.ts';
+import { DynamoPipelineRepository, pipelineKeys, stageKey } from '#shared/pipelines/dynamodb.ts';
+import type { WriteOp } from '#shared/platform/dynamodb/table.ts';
 import { keyFromName } from '#shared/pipelines/domain.ts';
 import {
+  backfillKeys,
   createPipeline,
   createPipelineWithStages,
   createStage,
@@ -22,9 +24,10 @@ const system: Principal = { user_id: 'system', email: '', role: 'admin', direct_
 const call = (): Call => callContext(system, 'test', systemClock, () => newId());
 let deps: { pipelines: DynamoPipelineRepository; deals: { moveAllDeals: () => Promise<number> } };
 const tag = Date.now().toString(36);
+let tableName: string;
 
 beforeAll(async () => {
-  const { tableName } = await useTestTable();
+  ({ tableName } = await useTestTable());
   deps = { pipelines: new DynamoPipelineRepository(testTableClient(tableName)), deals: { moveAllDeals: async () => 0 } };
 });
 
@@ -66,6 +69,37 @@ describe('pipeline and stage keys', () => {
     expect([stage.key, stage.pipeline_key]).toEqual(['incoming-2', pipeline.key]);
     const moved = await updateStage(deps, call(), stage.id, { name: 'Warm' });
     expect(moved.key).toBe('incoming-2');
+  });
+});
+
+describe('backfilling keys', () => {
+  it("gives pipelines and stages made before keys theirs (the default pipeline the config's), once", async () => {
+    const name = `Old default ${tag}`;
+    const pipeline = await createPipeline(deps, call(), { name, stages: [{ name: 'Proposal', likelihood: 40 }] });
+    // As such a pipeline was stored before keys: no key on it, its stages, nor a claim.
+    const raw = testTableClient(tableName);
+    await raw.write([
+      { type: 'remove', key: pipelineKeys.pipelineKey(pipeline.key!) },
+      { type: 'update', key: pipelineKeys.pipeline(pipeline.id), update: 'REMOVE #key', names: { '#key': 'key' } },
+      ...(await deps.pipelines.ofPipeline(pipeline.id)).map((stage): WriteOp => ({
+        type: 'update',
+        key: stageKey(stage.id),
+        update: 'REMOVE #key, pipeline_key',
+        names: { '#key': 'key' },
+      })),
+    ]);
+    expect((await deps.pipelines.getPipeline(pipeline.id))!.key).toBeUndefined();
+
+    const defaults = { name, key: `default-${tag}`, stages: [{ name: 'Proposal', key: 'offer' }] };
+    expect(await backfillKeys(deps, defaults)).toBeGreaterThanOrEqual(1);
+    expect((await deps.pipelines.getPipeline(pipeline.id))!.key).toBe(`default-${tag}`);
+    expect((await deps.pipelines.ofPipeline(pipeline.id)).map((s) => [s.name, s.key, s.pipeline_key])).toEqual([
+      ['Proposal', 'offer', `default-${tag}`],
+      ['Won', 'won', `default-${tag}`],
+      ['Lost', 'lost', `default-${tag}`],
+      ['Unqualified', 'unqualified', `default-${tag}`],
+    ]);
+    expect(await backfillKeys(deps, defaults)).toBe(0);
   });
 });
 
