@@ -13,11 +13,13 @@ import { LAG_TARGET_MS, measureOutcomeLag, type LagResult } from './outcome-lag.
 import { FEED_LAG_P90_LIMIT_MS, measureFeedLagInChild, type FeedLagResult } from './feed-lag.ts';
 import { allPass, formatKb, formatMs, formatRatio, formatTable, type Verdict } from './stats.ts';
 import { formatCapacity, summarizeOperations } from './targets.ts';
+import { AUTOMATION_LAG_P90_LIMIT_MS, automationLagTable, measureAutomationLag } from './automation-lag.ts';
 
 // npm run bench: the performance targets of ENGINEERING.md, measured in one run, as ratios
 // where the machine matters. Prints a table per metric and writes bench/results.json.
 //   --init-runs N    fresh processes per bundle for module init (default 15)
 //   --iterations N   handler and raw invocations for the overhead (default 300)
+//   --lag-runs N     deal moves for the automation lag on the local cloud (default 30)
 //   --strict         exit 1 when a target is missed (default: report only)
 //   --keep           keep the bundles (their folder is printed)
 //   --lag-samples N  writes whose lag to their activity-feed entry is measured (default 50)
@@ -26,6 +28,7 @@ const { values: args } = parseArgs({
   options: {
     'init-runs': { type: 'string', default: '15' },
     iterations: { type: 'string', default: '300' },
+    'lag-runs': { type: 'string', default: '30' },
     strict: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'lag-samples': { type: 'string', default: '50' },
@@ -34,6 +37,7 @@ const { values: args } = parseArgs({
 const initRuns = positiveInt(args['init-runs'], '--init-runs');
 const iterations = positiveInt(args.iterations, '--iterations');
 const lagSamples = positiveInt(args['lag-samples'], '--lag-samples');
+const lagRuns = positiveInt(args['lag-runs'], '--lag-runs');
 
 const started = performance.now();
 const loadBefore = loadavg()[0] ?? 0;
@@ -73,6 +77,8 @@ try {
   const lag = await stage('outcome lag (local cloud)', () => measureOutcomeLag());
   // On a whole local cloud of its own (stream poller, bus, consumer workers).
   const feedLag = await stage('feed lag', () => measureFeedLagInChild(lagSamples));
+  // The whole local cloud (its own DynamoDB Local), once the database above is stopped.
+  const automationLag = await stage('automation lag', () => measureAutomationLag(lagRuns));
 
   const verdicts = {
     bundleSize: allPass(bundles.functions.map((b) => b.verdict)),
@@ -83,6 +89,7 @@ try {
     dashboardAtScale: dashboard.verdict,
     outcomeLag: lag.verdict,
     feedLag: feedLag.verdict,
+    automationLag: automationLag.verdict,
   } satisfies Record<string, Verdict>;
 
   const report = [
@@ -95,6 +102,7 @@ try {
     dashboardTable(dashboard),
     lagTable(lag),
     feedLagTable(feedLag),
+    automationLagTable(automationLag),
     summary(verdicts, { bundles: bundles.functions, init, overhead, requests }),
   ].join('\n\n');
   const load = { before: round2(loadBefore), after: round2(loadavg()[0] ?? 0), cpus: cpus().length };
@@ -115,13 +123,14 @@ try {
       cpus: cpus().length,
       cpu: cpus()[0]?.model ?? 'unknown',
     },
-    options: { init_runs: initRuns, iterations },
+    options: { init_runs: initRuns, iterations, lag_runs: lagRuns },
     verdicts,
     targets: {
       bundle_initial_max_bytes: INITIAL_LIMIT_BYTES,
       bundle_total_max_bytes: TOTAL_LIMIT_BYTES,
       init_ratio_max: INIT_RATIO_LIMIT,
       handler_overhead_max_ms: OVERHEAD_LIMIT_MS,
+      automation_lag_p90_max_ms: AUTOMATION_LAG_P90_LIMIT_MS,
     },
     // Without the paths of the bundles, gone once the run ends (unless --keep).
     bundles: [...bundles.functions, bundles.baseline].map(({ file, ...b }) => ({
@@ -136,6 +145,7 @@ try {
     dashboard,
     outcome_lag: lag,
     feed_lag: feedLag,
+    automation_lag: automationLag,
     duration_ms: { total: totalMs, ...stageMs },
   };
   const file = join(import.meta.dirname, 'results.json');

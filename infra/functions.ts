@@ -5,6 +5,8 @@ import { allRoutes } from '#shared/families.ts';
 import { RUNTIME_ENV } from '#shared/platform/runtime-env.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
 import { builtinRules } from '#infra/rules.ts';
+import { AUTOMATIONS_TARGET } from '#infra/automations.ts';
+import { automationSummaries } from '#shared/automations/domain.ts';
 
 // The function registry: every Lambda of the CRM, once, with what it needs. The stacks create
 // one CrmFunction per entry and grant exactly its needs; the local cloud and the test helpers
@@ -32,7 +34,8 @@ export type UserPoolAction =
   | 'cognito-idp:AdminUserGlobalSignOut';
 
 /** Values of the deployment config a function reads from its environment. */
-export type ConfigVariable = 'accountDefaults' | 'corsAllowOrigins' | 'firstAdmin' | 'defaultPipeline' | 'adminMfaRequired';
+export type ConfigVariable =
+  'accountDefaults' | 'corsAllowOrigins' | 'firstAdmin' | 'defaultPipeline' | 'adminMfaRequired' | 'automations';
 
 /**
  * What a function may touch. Each need is one or more environment variables and the IAM
@@ -114,6 +117,14 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   // Admins only: the pull stream over the outbox (its position is the outbox's own key; the
   // cursor key is for resolving callers, whose direct reports are a paged list).
   events: { table: 'read', cursorSecret: 'read', ...MFA_CHECK, config: ['corsAllowOrigins', 'adminMfaRequired'] },
+  // Admins only: GET /automations, the configured actions (config) and their runs (a read
+  // model in the table); the cursor key and MFA check as for every caller-facing function.
+  automations: {
+    table: 'read',
+    cursorSecret: 'read',
+    ...MFA_CHECK,
+    config: ['corsAllowOrigins', 'adminMfaRequired', 'automations'],
+  },
   tasks: CRUD,
   // GETs only: the board counters, outcome buckets and task list; the outcome days are
   // counted in the account defaults' time zone. Task pages sign their next cursor.
@@ -214,6 +225,18 @@ export const eventFunctions: readonly FunctionSpec[] = [
     // its own continuation event); pages with raw Queries, so no cursor key.
     needs: { table: 'readWrite' },
   },
+  {
+    name: AUTOMATIONS_TARGET,
+    kind: 'event',
+    entry: 'functions/events/automated-actions.ts',
+    description: "CRM bus consumer: runs the admins' automated actions (one rule per action, input {action, event})",
+    timeoutSeconds: 30,
+    // Through the families' use-cases: creates tasks, sets custom fields (deals, leads,
+    // contacts), reads users, teams and custom field definitions; writes its markers and its
+    // read model. The rule carries the action, so no config but the account's time zone and
+    // currency (the deals' adapters read them).
+    needs: { table: 'readWrite', cursorSecret: 'read', config: ['accountDefaults'] },
+  },
 ];
 
 for (const rule of builtinRules) {
@@ -284,6 +307,12 @@ export const functionSpecs: readonly FunctionSpec[] = [
   redriveFunction,
   cursorKeyRotationFunction,
 ];
+
+// A name is a function's identity (its role, log group, `functionSpec`): two specs of one name
+// would silently share one.
+for (const [i, spec] of functionSpecs.entries()) {
+  if (functionSpecs.findIndex((s) => s.name === spec.name) !== i) throw new Error(`two functions are named "${spec.name}"`);
+}
 
 /** Fails synth early, naming the missing file, instead of an esbuild error deep in CDK. */
 export function entryPath(spec: FunctionSpec): string {
@@ -358,6 +387,11 @@ const CONFIG_VARIABLES: Readonly<Record<ConfigVariable, DeclaredVariable>> = {
   adminMfaRequired: {
     name: RUNTIME_ENV.adminMfaRequired,
     value: (values) => String(values.config.auth.admin_mfa_required),
+  },
+  automations: {
+    name: RUNTIME_ENV.automations,
+    // What GET /automations lists; the rules carry the actions themselves.
+    value: (values) => JSON.stringify(automationSummaries(values.config.automations)),
   },
 };
 

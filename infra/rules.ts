@@ -6,9 +6,11 @@ import { OUTCOME_EVENTS } from '#shared/outcomes/use-cases.ts';
 import { MIGRATION_CONTINUE_EVENT } from '#shared/platform/migrations/runner.ts';
 import type { CrmConfig } from './config/schema.ts';
 import type { EventPattern } from './local/eventbridge/pattern-matcher.ts';
+import type { InputTransformer } from './local/eventbridge/input-transformer.ts';
+import { automationRules } from './automations.ts';
 
 // Rules on the "crm" bus: the built-in consumers and, from the deployment config, the
-// admins' automated actions (F10, a later issue). The stateless stack makes one EventBridge
+// admins' automated actions (F10, infra/automations.ts). The stateless stack makes one EventBridge
 // rule per entry; the local bus matches the same patterns with the local matcher and calls
 // the same handler modules.
 
@@ -25,6 +27,8 @@ export interface BusRule {
    * False for read-model builders, which a replay rebuilds. Required: no rule can forget it.
    */
   sideEffects: boolean;
+  /** What the target gets instead of the event (automations: `{action, event}`); the local bus applies it too. */
+  input?: InputTransformer;
 }
 
 /** Matches only events that are not replays (EventBridge sets `replay-name` on replayed events). */
@@ -77,6 +81,12 @@ export const builtinRules: readonly BusRule[] = [
   }),
 ];
 
-export function busRules(_config: CrmConfig): BusRule[] {
-  return [...builtinRules];
+/** The built-in rules, then one per configured automated action (infra/automations.ts). */
+export function busRules(config: CrmConfig): BusRule[] {
+  return [
+    ...builtinRules,
+    ...automationRules(config).map(({ name, description, pattern, target, sideEffects, input }) =>
+      busRule({ name, description, pattern, target, sideEffects, input }),
+    ),
+  ];
 }

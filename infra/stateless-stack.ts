@@ -157,16 +157,18 @@ export class StatelessStack extends Stack {
     for (const rule of busRules(config)) {
       const target = consumers.get(rule.target);
       if (!target) throw new Error(`bus rule ${rule.name} targets ${rule.target}, which infra/functions.ts does not list`);
-      rules.set(
-        rule.name,
-        new events.Rule(this, pascal(`${rule.name}-rule`), {
-          eventBus: stateful.bus,
-          description: rule.description,
-          eventPattern: toCdkPattern(rule.pattern),
-          // Async delivery is at least once; what still fails after the retries is kept.
-          targets: [new LambdaFunction(target, { deadLetterQueue: ruleDlq, retryAttempts: 8, maxEventAge: Duration.hours(6) })],
-        }),
-      );
+      const busRule = new events.Rule(this, pascal(`${rule.name}-rule`), {
+        eventBus: stateful.bus,
+        description: rule.description,
+        eventPattern: toCdkPattern(rule.pattern),
+        // Async delivery is at least once; what still fails after the retries is kept.
+        targets: [new LambdaFunction(target, { deadLetterQueue: ruleDlq, retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+      });
+      // The transformer exactly as declared (the local bus applies the same one).
+      if (rule.input) {
+        (busRule.node.defaultChild as events.CfnRule).addPropertyOverride('Targets.0.InputTransformer', rule.input);
+      }
+      rules.set(rule.name, busRule);
     }
     this.busRules = rules;
 

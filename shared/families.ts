@@ -13,6 +13,7 @@ import { dashboardRoutes } from '#shared/dashboard/routes.ts';
 import { outcomeRoutes } from '#shared/outcomes/routes.ts';
 import { eventRoutes } from '#shared/events/routes.ts';
 import { activityRoutes } from '#shared/activities/routes.ts';
+import { automationRoutes } from '#shared/automations/routes.ts';
 import { platformRoutes } from '#shared/platform/http/platform-routes.ts';
 import { kernelErrorCodes, listErrorCodes, type ErrorCatalogue, type ErrorCodeEntry } from '#shared/kernel/error-codes.ts';
 import { platformErrorCodes } from '#shared/platform/http/problem.ts';
@@ -45,6 +46,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...outcomeRoutes,
   ...eventRoutes,
   ...activityRoutes,
+  ...automationRoutes,
 ];
 
 // Every error catalogue: the generic codes, then each family's errors.ts. docs/error-codes.md

@@ -8,6 +8,7 @@ import { bootstrapCompany, repairFirstAdminSignIn } from '#shared/bootstrap/use-
 import { CognitoUserDirectory } from '#shared/identity/cognito.ts';
 import { seedSalesDefaults, type SalesDefaultsConfig } from '#shared/pipelines/sales-defaults.ts';
 import { pipelineAdapters } from '#shared/pipelines/runtime.ts';
+import { backfillKeys } from '#shared/pipelines/use-cases.ts';
 import { callContext } from '#shared/kernel/ports.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
 
@@ -38,6 +39,8 @@ export async function bootstrap(context?: Context): Promise<Record<string, strin
   const admin = await bootstrapCompany(identityAdapters(), call, { first_admin: firstAdmin });
   const signIn = await repairFirstAdminSignIn({ users: identityAdapters().users, directory }, { first_admin: firstAdmin });
   const sales = await seedSalesDefaults(pipelineAdapters(), call, { default_pipeline: defaultPipeline });
+  // Pipelines made before keys existed get theirs, so that automations can name them.
+  const keyed = await backfillKeys(pipelineAdapters(), { ...defaultPipeline });
   const remaining = context?.getRemainingTimeInMillis();
   const reports = await runRegisteredMigrations({
     holder: context?.awsRequestId ?? `bootstrap-${runtimeIds()}`,
@@ -45,7 +48,7 @@ export async function bootstrap(context?: Context): Promise<Record<string, strin
     deadline: remaining !== undefined ? Date.now() + remaining - MIGRATION_MARGIN_MS : undefined,
   });
   const migrations = reports.map((r) => `${r.id}:${r.outcome}`).join(',');
-  return { ...admin, ...signIn, ...sales, migrations };
+  return { ...admin, ...signIn, ...sales, pipelines_keyed: String(keyed), migrations };
 }
 
 export const handler = async (event: CloudFormationCustomResourceEvent, context?: Context): Promise<void> => {

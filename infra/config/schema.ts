@@ -2,6 +2,9 @@ import * as z from 'zod';
 import { STAGE_CATEGORIES, CLOSED_CATEGORIES } from '#shared/pipelines/defaults.ts';
 import { CLOSED_STAGE_LIKELIHOOD, MAX_ACTIVE_STAGES } from '#shared/pipelines/domain.ts';
 import { REMINDER_PRESET_NAMES } from '#shared/tasks/reminders.ts';
+import { automationSchema } from '#shared/automations/domain.ts';
+import { stageKeys } from '#shared/pipelines/domain.ts';
+import { automationProblems } from '../automations.ts';
 
 // The deployment's config: one file, validated here at `cdk synth` and at `npm start`, and
 // exported as JSON Schema (infra/config/crm.config.schema.json) for editors.
@@ -15,7 +18,13 @@ const isTimeZone = (tz: string): boolean => {
   }
 };
 
+const keySchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and dashes, at most 64')
+  .describe('Immutable: automations name it; default: from the name ("Quote" → "quote")');
+
 export const stageConfigSchema = z.strictObject({
+  key: keySchema.optional(),
   name: z.string().trim().min(1).max(100),
   category: z.enum(STAGE_CATEGORIES),
   likelihood: z.number().int().min(0).max(100).describe('Default win likelihood, percent'),
@@ -23,6 +32,7 @@ export const stageConfigSchema = z.strictObject({
 
 export const pipelineConfigSchema = z
   .strictObject({
+    key: keySchema.optional(),
     name: z.string().trim().min(1).max(100),
     stages: z.array(stageConfigSchema).min(4),
   })
@@ -50,154 +60,145 @@ export const pipelineConfigSchema = z
         });
       }
     });
+    const keys = stageKeys(pipeline.stages);
+    keys.forEach((key, i) => {
+      if (keys.indexOf(key) !== i) ctx.addIssue({ code: 'custom', path: ['stages', i, 'key'], message: `key "${key}" is taken` });
+    });
     const active = pipeline.stages.filter((s) => s.category === 'active').length;
     if (active > MAX_ACTIVE_STAGES) {
       ctx.addIssue({ code: 'custom', path: ['stages'], message: `at most ${MAX_ACTIVE_STAGES} active stages, has ${active}` });
     }
   });
 
-/** An automated action (F10): a trigger event, an optional EventBridge pattern on its detail, actions. */
-export const automationRuleSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and dashes'),
-  description: z.string().max(500).optional(),
-  enabled: z.boolean().default(true),
-  on: z.string().regex(/^[a-z_]+\.[a-z_]+$/, 'an event type such as "deal.created"'),
-  /** Extra EventBridge pattern conditions on the event's detail (the envelope). */
-  filter: z.record(z.string(), z.unknown()).optional(),
-  actions: z
-    .array(
-      z.discriminatedUnion('type', [
-        z.strictObject({
-          type: z.literal('create_task'),
-          content: z.string().min(1).max(2000),
-          assignee: z.union([z.literal('record_owner'), z.string().min(1)]).default('record_owner'),
-          due_in_minutes: z.number().int().min(0).optional(),
-        }),
-        z.strictObject({
-          type: z.literal('set_custom_field'),
-          field: z.string().min(1),
-          value: z.union([z.string(), z.number(), z.boolean(), z.null()]),
-        }),
-      ]),
-    )
-    .min(1),
-});
-
-export const crmConfigSchema = z.strictObject({
-  $schema: z.string().optional(),
-  stage: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'lowercase letters, digits and dashes, at most 16'),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as "eu-west-1"'),
-  account: z.strictObject({
-    company_name: z.string().trim().min(1).max(200),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "EUR"'),
-    time_zone: z.string().refine(isTimeZone, 'an IANA time zone such as "Europe/Paris"'),
-    time_format: z.enum(['12h', '24h']),
-    logo_url: z.url({ protocol: /^https$/ }).optional(),
-  }),
-  /** The app users open: Cognito's invitation links to it. */
-  app_url: z
-    .url({ protocol: /^https?$/ })
-    .describe("The CRM app's URL, which the invitation e-mail links to (e.g. https://crm.example.com)"),
-  email: z
-    .strictObject({
-      sender_address: z
-        .email()
-        .describe('Sends every e-mail (Cognito invitations, reminders); verified in SES (README "Deploying for real")'),
-      sender_name: z.string().min(1).max(100).optional(),
-      domain: z
-        .string()
-        .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lowercase domain such as "example.com"')
-        .optional()
-        .describe(
-          "The sender's domain: when set, the stack creates its SES domain identity with Easy DKIM (publish the 3 CNAME records it outputs); when not, the sender address must be verified in SES by hand",
-        ),
-      cognito_sends_with_ses: z
-        .boolean()
-        .default(true)
-        .describe(
-          "Cognito sends its mail (invitations with the app's URL, password resets) through SES from sender_address. The identity must be verified before a deploy with true succeeds; false uses Cognito's default sender (no-reply@verificationemail.com, 50 mails a day, Cognito's own invitation text)",
-        ),
-    })
-    .refine((email) => !email.domain || email.sender_address.toLowerCase().endsWith(`@${email.domain}`), {
-      path: ['sender_address'],
-      message: 'must be an address of email.domain',
+export const crmConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    stage: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'lowercase letters, digits and dashes, at most 16'),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as "eu-west-1"'),
+    account: z.strictObject({
+      company_name: z.string().trim().min(1).max(200),
+      currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "EUR"'),
+      time_zone: z.string().refine(isTimeZone, 'an IANA time zone such as "Europe/Paris"'),
+      time_format: z.enum(['12h', '24h']),
+      logo_url: z.url({ protocol: /^https$/ }).optional(),
     }),
-  /** The HTTP API. */
-  api: z
-    .strictObject({
-      cors_allow_origins: z
-        .array(
-          z.union([
-            z.literal('*'),
-            z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin such as "https://crm.example.com" (no path, no trailing slash)'),
-          ]),
-        )
-        .min(1)
-        .default(['*'])
-        .describe(
-          'Browser origins allowed by CORS; "*" (the default) is safe for an API that takes bearer tokens and no cookies',
-        ),
-    })
-    .default({ cors_allow_origins: ['*'] }),
-  /** Sign-in tokens (the Cognito app client). */
-  auth: z
-    .strictObject({
-      refresh_token_validity_days: z
+    /** The app users open: Cognito's invitation links to it. */
+    app_url: z
+      .url({ protocol: /^https?$/ })
+      .describe("The CRM app's URL, which the invitation e-mail links to (e.g. https://crm.example.com)"),
+    email: z
+      .strictObject({
+        sender_address: z
+          .email()
+          .describe('Sends every e-mail (Cognito invitations, reminders); verified in SES (README "Deploying for real")'),
+        sender_name: z.string().min(1).max(100).optional(),
+        domain: z
+          .string()
+          .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lowercase domain such as "example.com"')
+          .optional()
+          .describe(
+            "The sender's domain: when set, the stack creates its SES domain identity with Easy DKIM (publish the 3 CNAME records it outputs); when not, the sender address must be verified in SES by hand",
+          ),
+        cognito_sends_with_ses: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Cognito sends its mail (invitations with the app's URL, password resets) through SES from sender_address. The identity must be verified before a deploy with true succeeds; false uses Cognito's default sender (no-reply@verificationemail.com, 50 mails a day, Cognito's own invitation text)",
+          ),
+      })
+      .refine((email) => !email.domain || email.sender_address.toLowerCase().endsWith(`@${email.domain}`), {
+        path: ['sender_address'],
+        message: 'must be an address of email.domain',
+      }),
+    /** The HTTP API. */
+    api: z
+      .strictObject({
+        cors_allow_origins: z
+          .array(
+            z.union([
+              z.literal('*'),
+              z
+                .string()
+                .regex(/^https?:\/\/[^/\s]+$/, 'an origin such as "https://crm.example.com" (no path, no trailing slash)'),
+            ]),
+          )
+          .min(1)
+          .default(['*'])
+          .describe(
+            'Browser origins allowed by CORS; "*" (the default) is safe for an API that takes bearer tokens and no cookies',
+          ),
+      })
+      .default({ cors_allow_origins: ['*'] }),
+    /** Sign-in tokens (the Cognito app client). */
+    auth: z
+      .strictObject({
+        refresh_token_validity_days: z
+          .number()
+          .int()
+          .min(1)
+          .max(3650)
+          .default(7)
+          .describe('How long a refresh token lets a client get new tokens without signing in again, in days'),
+        refresh_token_rotation: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Each refresh gives a new refresh token and invalidates the old one (after a 10 s grace period); clients refresh with GetTokensFromRefreshToken',
+          ),
+        admin_mfa_required: z
+          .boolean()
+          .default(true)
+          .describe(
+            'The API refuses admins (403 user.mfa_required) until they have activated an authenticator app (TOTP) in Cognito, after which Cognito asks for it at every sign-in; managers and users may still choose MFA',
+          ),
+      })
+      .default({ refresh_token_validity_days: 7, refresh_token_rotation: true, admin_mfa_required: true }),
+    default_pipeline: pipelineConfigSchema,
+    reminders: z.strictObject({
+      task_presets: z.array(z.enum(REMINDER_PRESET_NAMES as [string, ...string[]])).min(1),
+      appointment_default_offset_minutes: z
         .number()
         .int()
-        .min(1)
-        .max(3650)
-        .default(7)
-        .describe('How long a refresh token lets a client get new tokens without signing in again, in days'),
-      refresh_token_rotation: z
-        .boolean()
-        .default(true)
-        .describe(
-          'Each refresh gives a new refresh token and invalidates the old one (after a 10 s grace period); clients refresh with GetTokensFromRefreshToken',
-        ),
-      admin_mfa_required: z
-        .boolean()
-        .default(true)
-        .describe(
-          'The API refuses admins (403 user.mfa_required) until they have activated an authenticator app (TOTP) in Cognito, after which Cognito asks for it at every sign-in; managers and users may still choose MFA',
-        ),
-    })
-    .default({ refresh_token_validity_days: 7, refresh_token_rotation: true, admin_mfa_required: true }),
-  default_pipeline: pipelineConfigSchema,
-  reminders: z.strictObject({
-    task_presets: z.array(z.enum(REMINDER_PRESET_NAMES as [string, ...string[]])).min(1),
-    appointment_default_offset_minutes: z
+        .min(0)
+        .max(7 * 24 * 60),
+    }),
+    /** Invited on the first deploy, when the company has no active admin yet. */
+    first_admin: z.strictObject({
+      name: z.string().trim().min(1).max(200),
+      email: z.email(),
+    }),
+    /** Where operators hear about trouble (infra/monitoring-stack.ts). */
+    alarms: z.strictObject({
+      email: z.email().describe('Receives every alarm and budget notification; AWS first mails it a link to confirm'),
+      monthly_budget_usd: z
+        .number()
+        .positive()
+        .max(1_000_000)
+        .describe("The AWS account's monthly cost, in USD, above which the budget alerts (actual or forecast)"),
+    }),
+    /** Automated actions (README "Automated actions"): each action is its own EventBridge rule. */
+    automations: z.array(automationSchema).default([]),
+    max_automation_rules: z
       .number()
       .int()
       .min(0)
-      .max(7 * 24 * 60),
-  }),
-  /** Invited on the first deploy, when the company has no active admin yet. */
-  first_admin: z.strictObject({
-    name: z.string().trim().min(1).max(200),
-    email: z.email(),
-  }),
-  /** Where operators hear about trouble (infra/monitoring-stack.ts). */
-  alarms: z.strictObject({
-    email: z.email().describe('Receives every alarm and budget notification; AWS first mails it a link to confirm'),
-    monthly_budget_usd: z
+      .max(250)
+      .default(100)
+      .describe('Synth refuses more automation rules than this (EventBridge allows 300 rules per bus by default)'),
+    log_retention_days: z.number().int().positive().default(30),
+    event_archive_retention_days: z
       .number()
-      .positive()
-      .max(1_000_000)
-      .describe("The AWS account's monthly cost, in USD, above which the budget alerts (actual or forecast)"),
-  }),
-  automation_rules: z.array(automationRuleSchema).default([]),
-  log_retention_days: z.number().int().positive().default(30),
-  event_archive_retention_days: z
-    .number()
-    .int()
-    .min(8)
-    .max(3650)
-    .default(365)
-    .describe(
-      'How long the bus archive keeps every CRM event for `npm run replay` (days); at least 8, longer than the outbox keeps them',
-    ),
-});
+      .int()
+      .min(8)
+      .max(3650)
+      .default(365)
+      .describe(
+        'How long the bus archive keeps every CRM event for `npm run replay` (days); at least 8, longer than the outbox keeps them',
+      ),
+  })
+  // What the automations name must exist in what config knows (infra/automations.ts).
+  .superRefine((config, ctx) => {
+    for (const problem of automationProblems(config)) ctx.addIssue({ code: 'custom', ...problem });
+  });
 
 export type CrmConfig = z.infer<typeof crmConfigSchema>;
-export type AutomationRule = z.infer<typeof automationRuleSchema>;

@@ -289,7 +289,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       if (!onFailureQueue) throw new Error(`the templates give ${target.functionName} no on-failure destination`);
       await sqs.queueUrl(onFailureQueue); // the stack creates it in AWS
       senders.set(onFailureQueue, rule.target);
-      bus.addRule({ name: rule.name, pattern: rule.pattern, target: target.handler, onFailureQueue });
+      bus.addRule({
+        name: rule.name,
+        pattern: rule.pattern,
+        target: target.handler,
+        onFailureQueue,
+        ...(rule.input ? { input: rule.input } : {}),
+      });
     }
     for (const rule of options.extraRules ?? []) bus.addRule(rule);
 

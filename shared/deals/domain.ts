@@ -26,6 +26,9 @@ export const dealSchema = z.object({
   organization_id: z.nullable(z.string()),
   pipeline_id: z.string(),
   stage_id: z.string(),
+  /** The pipeline's and stage's immutable keys (absent for stages older than keys): events carry them. */
+  pipeline_key: z.optional(z.string()),
+  stage_key: z.optional(z.string()),
   hot: z.boolean(),
   estimated_close_date: z.nullable(z.string()),
   customized_win_likelihood: z.nullable(z.int()),
@@ -120,6 +123,10 @@ export const associateContactInput = z.strictObject({
  */
 export function placeInStage(deal: Deal, stage: Stage, moved: { at: string; by: string } | null): Deal {
   const placed: Deal = { ...deal, pipeline_id: stage.pipeline_id, stage_id: stage.id };
+  delete placed.pipeline_key;
+  delete placed.stage_key;
+  if (stage.pipeline_key) placed.pipeline_key = stage.pipeline_key;
+  if (stage.key) placed.stage_key = stage.key;
   if (moved) {
     placed.last_stage_change_at = moved.at;
     placed.last_stage_change_by_id = moved.by;

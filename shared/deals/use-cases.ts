@@ -198,6 +198,8 @@ async function applyPatch(deps: DealsDeps, call: Call, before: Deal, patch: Upda
         previous: {
           stage_id: before.stage_id,
           pipeline_id: before.pipeline_id,
+          ...(before.stage_key ? { stage_key: before.stage_key } : {}),
+          ...(before.pipeline_key ? { pipeline_key: before.pipeline_key } : {}),
           last_stage_change_at: before.last_stage_change_at,
         },
       }),

@@ -80,7 +80,11 @@ export const EVENT_SPECS: readonly EventSpec[] = [
     'A deal was deleted; data is the record as it was, with the ids of its associated contacts.',
   ),
   ownerChanged('deal', dealSchema, 'deal'),
-  spec('deal.stage_changed', dealSchema, 'A deal moved to another stage; previous.stage_id is the old one.'),
+  spec(
+    'deal.stage_changed',
+    dealSchema,
+    'A deal moved to another stage; previous.stage_id (and stage_key, pipeline_key: the immutable keys automations name) is the old one.',
+  ),
   spec(
     'deal.contact_associated',
     z.extend(associatedContactSchema, { owner_id: z.string() }),

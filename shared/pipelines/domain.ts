@@ -9,6 +9,8 @@ export { STAGE_CATEGORIES, CLOSED_CATEGORIES, type StageCategory };
 
 export const pipelineSchema = z.object({
   id: z.string(),
+  /** Immutable (kept on rename): how config and automations name it; absent on pipelines older than keys. */
+  key: z.optional(z.string()),
   name: z.string(),
   created_at: z.string(),
   updated_at: z.string(),
@@ -23,6 +25,10 @@ export type Pipeline = z.output<typeof pipelineSchema>;
 export const stageSchema = z.object({
   id: z.string(),
   pipeline_id: z.string(),
+  /** Immutable, unique in its pipeline (kept on rename); absent on stages older than keys. */
+  key: z.optional(z.string()),
+  /** Its pipeline's key, so that one stage read gives both (deal events carry them). */
+  pipeline_key: z.optional(z.string()),
   name: z.string(),
   category: z.enum(STAGE_CATEGORIES),
   /** Order within the pipeline, from 1; closed stages always come after the active ones. */
@@ -110,6 +116,8 @@ export type UpdateStageInput = z.output<typeof updateStageInput>;
 
 /** A stage as planned, before it has ids and times. */
 export interface StagePlan {
+  /** From config for seeded stages; derived from the name otherwise. */
+  key?: string | undefined;
   name: string;
   category: StageCategory;
   likelihood: number;
@@ -286,4 +294,42 @@ export function dealCountOf(stages: readonly Stage[]): number {
 /** Names compare without case or surrounding spaces ("Price" and " price" are one name). */
 export function nameKey(name: string): string {
   return name.trim().toLowerCase();
+}
+
+// ---- Keys ----
+
+/** The longest key derived from a name (config may set keys up to 64 characters). */
+export const KEY_MAX = 48;
+
+/**
+ * A key from a name: lower case, accents dropped, runs of other characters as one dash
+ * ("Quote / Proposal" → "quote-proposal"); "x" when nothing is left.
+ */
+export function keyFromName(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, KEY_MAX)
+    .replace(/-+$/, '');
+  return slug === '' ? 'x' : slug;
+}
+
+/** `wanted`, or `wanted-2`, `wanted-3`... : the first not in `taken`. */
+export function uniqueKey(wanted: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(wanted)) return wanted;
+  for (let n = 2; ; n++) if (!taken.has(`${wanted}-${n}`)) return `${wanted}-${n}`;
+}
+
+/** Keys for a new pipeline's stages: each plan's own key, or one from its name, unique among them. */
+export function stageKeys(plans: readonly Pick<StagePlan, 'key' | 'name'>[]): string[] {
+  const taken = new Set<string>(plans.flatMap((p) => (p.key ? [p.key] : [])));
+  return plans.map((plan) => {
+    if (plan.key) return plan.key;
+    const key = uniqueKey(keyFromName(plan.name), taken);
+    taken.add(key);
+    return key;
+  });
 }

@@ -42,6 +42,8 @@ function toStage(item: Item): Stage {
   return {
     id: String(item.id),
     pipeline_id: String(item.pipeline_id),
+    ...(item.key === undefined ? {} : { key: String(item.key) }),
+    ...(item.pipeline_key === undefined ? {} : { pipeline_key: String(item.pipeline_key) }),
     name: String(item.name),
     category: item.category as Stage['category'],
     position: Number(item.position),
@@ -68,9 +70,13 @@ function toNamed(item: Item): Pipeline & NamedEntry {
   };
 }
 
-/** A pipeline or an entry, with deleted_at once it is a tombstone. */
-const toEntry = (item: Item): Pipeline & NamedEntry => ({ ...toNamed(item), ...deletedAt(item) });
-const toPipeline: (item: Item) => Pipeline = toEntry;
+/** An entry, with deleted_at once it is a tombstone. */
+const toEntry = (item: Item): NamedEntry => ({ ...toNamed(item), ...deletedAt(item) });
+/** A pipeline: an entry with its immutable key (none before keys existed, until the bootstrap gives it one). */
+const toPipeline = (item: Item): Pipeline => ({
+  ...toEntry(item),
+  ...(item.key === undefined ? {} : { key: String(item.key) }),
+});
 
 /** Stages: "stage#<id>" / "stage". Deal writes move their `deal_count` (see deals). */
 export const stageKey = tableKeys<[id: string]>('stage', 'stage');
@@ -84,6 +90,8 @@ export const pipelineKeys = {
   pipelineName: tableKeys<[name: string]>('pipeline_name', 'unique'),
   /** Called with nameKey(name). */
   entryName: choosing(NAMED_LIST_KINDS, (kind) => tableKeys<[name: string]>(`${kind}_name`, 'unique')),
+  /** A pipeline's immutable key, unique for good (never deleted). */
+  pipelineKey: tableKeys<[key: string]>('pipeline_key', 'unique'),
   /** How many pipelines exist: the last one is never deleted, and seeding reads it in one GetItem. */
   pipelineStats: tableKey('stats#pipelines', 'stats'),
 };
@@ -200,11 +208,44 @@ export class DynamoPipelineRepository extends VersionedRepository<Stage> impleme
       [
         { type: 'create', item: pipelineItem(pipeline) },
         pipelineNameItem(pipeline),
+        ...(pipeline.key ? [pipelineKeyItem(pipeline.key, pipeline.id)] : []),
         ...stages.map((stage): WriteOp => ({ type: 'create', item: stageItem(stage) })),
         { type: 'update', key: pipelineKeys.pipelineStats(), update: 'ADD pipelines :one', values: { ':one': 1 } },
       ],
       events,
     );
+  }
+
+  async assignKeys(pipeline: Pipeline, key: string | undefined, stages: readonly { stage: Stage; key: string }[]): Promise<void> {
+    const pipelineKey = key ?? pipeline.key!;
+    // Only while still without a key, and still there (an update would create a gone item).
+    const unkeyed = 'attribute_exists(pk) AND attribute_not_exists(#key)';
+    const changed = () => new ConflictError('The pipeline changed meanwhile; run again', { code: 'concurrent_change' });
+    await this.table.write([
+      ...(key
+        ? [
+            pipelineKeyItem(key, pipeline.id),
+            {
+              type: 'update' as const,
+              key: pipelineKeys.pipeline(pipeline.id),
+              update: 'SET #key = :key',
+              condition: unkeyed,
+              names: { '#key': 'key' },
+              values: { ':key': key },
+              onConflict: changed,
+            },
+          ]
+        : []),
+      ...stages.map(({ stage, key: stageKey_ }): WriteOp => ({
+        type: 'update',
+        key: stageKey(stage.id),
+        update: 'SET #key = :key, pipeline_key = :pipeline',
+        condition: unkeyed,
+        names: { '#key': 'key' },
+        values: { ':key': stageKey_, ':pipeline': pipelineKey },
+        onConflict: changed,
+      })),
+    ]);
   }
 
   async renamePipeline(before: Pipeline, after: Pipeline, events: DomainEvent[]): Promise<void> {
@@ -306,6 +347,15 @@ function pipelineNameItem(pipeline: Pipeline): WriteOp {
     type: 'create',
     item: { ...pipelineNameKey(pipeline.name), kind: 'unique', pipeline_id: pipeline.id },
     onConflict: () => new ConflictError(`A pipeline named "${pipeline.name}" already exists`, { code: 'pipeline.name_taken' }),
+  };
+}
+
+/** A pipeline's key, claimed for good (kept when the pipeline goes: automations may still name it). */
+function pipelineKeyItem(key: string, pipelineId: string): WriteOp {
+  return {
+    type: 'create',
+    item: { ...pipelineKeys.pipelineKey(key), kind: 'unique', pipeline_id: pipelineId },
+    onConflict: () => new ConflictError(`The pipeline key "${key}" is taken`, { code: 'pipeline.key_taken' }),
   };
 }
 

@@ -26,6 +26,11 @@ export const pipelineErrorCodes = /* @__PURE__ */ defineErrorCodes('pipelines', 
   },
   'source.not_found': { status: 404, title: 'Source not found', description: 'No source has this id.' },
   'pipeline.name_taken': { status: 409, title: 'Pipeline name taken', description: 'Another pipeline has this name.' },
+  'pipeline.key_taken': {
+    status: 409,
+    title: 'Pipeline key taken',
+    description: 'Another pipeline, now or before, had this key (the config names its default pipeline by key).',
+  },
   'pipeline.has_deals': {
     status: 409,
     title: 'Pipeline has deals',

@@ -33,6 +33,12 @@ export interface PipelineRepository extends StageReader {
   listPipelines(query: PageQuery): Promise<Page<Pipeline>>;
   /** How many pipelines the company has (a counter kept by the writes: one read). */
   pipelineCount(): Promise<number>;
+  /**
+   * Gives a pipeline made before keys existed its key (`key`, claimed for good; undefined when
+   * it has one) and these stages theirs, each only while it still has none, in one write.
+   * ConflictError (pipeline.key_taken) when another pipeline had the key.
+   */
+  assignKeys(pipeline: Pipeline, key: string | undefined, stages: readonly { stage: Stage; key: string }[]): Promise<void>;
   /** Writes the pipeline and its stages together; ConflictError if the name is taken. */
   createPipeline(pipeline: Pipeline, stages: Stage[], events: DomainEvent[]): Promise<void>;
   /** VersionMismatchError if `before` is stale; ConflictError if the new name is taken. */

@@ -14,7 +14,8 @@ import type { Call } from '#shared/kernel/ports.ts';
 export type SalesDefaultsDeps = PipelinesDeps & NamedListsDeps;
 
 export interface SalesDefaultsConfig {
-  default_pipeline: { name: string; stages: readonly StagePlan[] };
+  /** `key`: the pipeline's (default: from its name); stages may carry theirs. */
+  default_pipeline: { name: string; key?: string | undefined; stages: readonly StagePlan[] };
 }
 
 export type SeedOutcome = 'created' | 'already_present';
@@ -39,7 +40,7 @@ async function seedPipeline(
   config: SalesDefaultsConfig['default_pipeline'],
 ): Promise<SeedOutcome> {
   if ((await deps.pipelines.pipelineCount()) > 0) return 'already_present';
-  return onceOnly(() => createPipelineWithStages(deps, call, config.name, config.stages, 'default_pipeline.stages'));
+  return onceOnly(() => createPipelineWithStages(deps, call, config.name, config.stages, 'default_pipeline.stages', config.key));
 }
 
 async function seedList(deps: NamedListsDeps, call: Call, kind: NamedListKind): Promise<SeedOutcome> {

@@ -11,7 +11,10 @@ import {
   moveActiveStage,
   newPipelineStages,
   renumber,
+  keyFromName,
   showsWholePipeline,
+  stageKeys,
+  uniqueKey,
   withoutStage,
   type Pipeline,
   type Stage,
@@ -28,6 +31,9 @@ import { checkIfMatch } from '#shared/kernel/versioned-update.ts';
 // two concurrent reorders cannot leave two stages at one position.
 // A deleted pipeline or stage is a tombstone (deleted_at set): it still reads by id, since
 // deals' stage history names it, but it is out of every list and cannot change or be chosen.
+
+/** Suffixes tried for a pipeline key derived from a name ("sales", "sales-2"...). */
+const MAX_KEY_ATTEMPTS = 20;
 
 export interface PipelinesDeps {
   pipelines: PipelineRepository;
@@ -69,28 +75,98 @@ export async function createPipelineWithStages(
   name: string,
   plans: readonly StagePlan[],
   field: string,
+  key?: string,
 ): Promise<Pipeline> {
   checkPipelineStages(plans, field);
-  const now = call.events.now.toISOString();
-  const pipeline: Pipeline = { id: call.events.newId(), name, created_at: now, updated_at: now, version: 1 };
-  const stages: Stage[] = plans.map((plan, index) => ({
-    id: call.events.newId(),
-    pipeline_id: pipeline.id,
-    name: plan.name,
-    category: plan.category,
-    position: index + 1,
-    likelihood: plan.likelihood,
-    deal_count: 0,
-    created_at: now,
-    updated_at: now,
-    version: 1,
-  }));
-  const events: DomainEvent[] = [
-    domainEvent(call.events, 'pipeline.created', { resource_type: 'pipeline', resource_id: pipeline.id }, pipeline),
-    ...stages.map((stage) => stageEvent(call, 'stage.created', stage)),
-  ];
-  await deps.pipelines.createPipeline(pipeline, stages, events);
-  return pipeline;
+  // A key from the name is made unique by trying the next suffix when the write finds it taken
+  // (no read first: keys collide only for names that differ in punctuation or accents).
+  const taken = new Set<string>();
+  for (let attempt = 1; ; attempt++) {
+    const pipelineKey = key ?? uniqueKey(keyFromName(name), taken);
+    try {
+      return await writePipeline(pipelineKey);
+    } catch (error) {
+      const keyTaken = error instanceof ConflictError && error.code === 'pipeline.key_taken';
+      if (!keyTaken || key !== undefined || attempt >= MAX_KEY_ATTEMPTS) throw error;
+      taken.add(pipelineKey);
+    }
+  }
+
+  async function writePipeline(pipelineKey: string): Promise<Pipeline> {
+    const now = call.events.now.toISOString();
+    const keys = stageKeys(plans);
+    const pipeline: Pipeline = { id: call.events.newId(), key: pipelineKey, name, created_at: now, updated_at: now, version: 1 };
+    const stages: Stage[] = plans.map((plan, index) => ({
+      id: call.events.newId(),
+      pipeline_id: pipeline.id,
+      key: keys[index]!,
+      pipeline_key: pipelineKey,
+      name: plan.name,
+      category: plan.category,
+      position: index + 1,
+      likelihood: plan.likelihood,
+      deal_count: 0,
+      created_at: now,
+      updated_at: now,
+      version: 1,
+    }));
+    const events: DomainEvent[] = [
+      domainEvent(call.events, 'pipeline.created', { resource_type: 'pipeline', resource_id: pipeline.id }, pipeline),
+      ...stages.map((stage) => stageEvent(call, 'stage.created', stage)),
+    ];
+    await deps.pipelines.createPipeline(pipeline, stages, events);
+    return pipeline;
+  }
+}
+
+/**
+ * Keys for pipelines and stages made before keys existed (each deploy's bootstrap runs it):
+ * the default pipeline (found by the config's name) takes the config's keys, the others keys
+ * from their names; stages keep any key they have. No events: a key is new, nothing changed.
+ * @returns how many pipelines it gave keys.
+ */
+export async function backfillKeys(
+  deps: PipelinesDeps,
+  defaults?: { name: string; key?: string | undefined; stages: readonly { name: string; key?: string | undefined }[] },
+): Promise<number> {
+  const pipelines: Pipeline[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.pipelines.listPipelines({ limit: 100, cursor });
+    pipelines.push(...page.items);
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  const taken = new Set(pipelines.flatMap((p) => (p.key ? [p.key] : [])));
+  let changed = 0;
+  for (const pipeline of pipelines) {
+    const stages = await deps.pipelines.ofPipeline(pipeline.id);
+    if (pipeline.key && stages.every((s) => s.key && s.pipeline_key)) continue;
+    const isDefault = defaults !== undefined && pipeline.name === defaults.name;
+    const stageTaken = new Set(stages.flatMap((s) => (s.key ? [s.key] : [])));
+    const assigned = stages
+      .filter((s) => !s.key || !s.pipeline_key)
+      .map((stage) => {
+        const configured = isDefault ? defaults.stages.find((c) => c.name === stage.name)?.key : undefined;
+        const key =
+          stage.key ?? (configured && !stageTaken.has(configured) ? configured : uniqueKey(keyFromName(stage.name), stageTaken));
+        stageTaken.add(key);
+        return { stage, key };
+      });
+    for (let attempt = 1; ; attempt++) {
+      const wanted = pipeline.key ? undefined : (isDefault && defaults.key) || uniqueKey(keyFromName(pipeline.name), taken);
+      try {
+        await deps.pipelines.assignKeys(pipeline, wanted, assigned);
+        break;
+      } catch (error) {
+        const keyTaken = error instanceof ConflictError && error.code === 'pipeline.key_taken';
+        if (!keyTaken || wanted === undefined || attempt >= MAX_KEY_ATTEMPTS) throw error;
+        taken.add(wanted);
+        if (isDefault) defaults.key = undefined;
+      }
+    }
+    changed++;
+  }
+  return changed;
 }
 
 export async function renamePipeline(
@@ -200,9 +276,12 @@ export async function createStage(deps: PipelinesDeps, call: Call, input: Create
     throw ValidationError.field('body.pipeline_id', `no pipeline ${input.pipeline_id}`, { fieldCode: 'unknown_reference' });
   if (!showsWholePipeline(siblings)) throw stagesInFlux();
   const now = call.events.now.toISOString();
+  const pipelineKey = siblings[0]?.pipeline_key;
   const added: Stage = {
     id: call.events.newId(),
     pipeline_id: input.pipeline_id,
+    key: uniqueKey(keyFromName(input.name), new Set(siblings.flatMap((s) => (s.key ? [s.key] : [])))),
+    ...(pipelineKey ? { pipeline_key: pipelineKey } : {}),
     name: input.name,
     category: 'active',
     position: 0,

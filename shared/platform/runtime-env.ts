@@ -18,6 +18,8 @@ export const RUNTIME_ENV = {
   firstAdmin: 'CRM_FIRST_ADMIN',
   /** JSON of the config's default_pipeline, which the bootstrap creates on a fresh deployment. */
   defaultPipeline: 'CRM_DEFAULT_PIPELINE',
+  /** JSON list of the configured automated actions (AutomationSummary), which GET /automations lists. */
+  automations: 'CRM_AUTOMATIONS',
 } as const;
 
 export function requireEnv(name: string): string {

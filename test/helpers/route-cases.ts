@@ -11,6 +11,7 @@ import { searchCases } from '#test/search/route-cases.ts';
 import { dashboardCases } from '#test/dashboard/route-cases.ts';
 import { eventCases } from '#test/events/route-cases.ts';
 import { activityCases } from '#test/activities/route-cases.ts';
+import { automationCases } from '#test/automations/route-cases.ts';
 import type { RouteCase } from './route-case-types.ts';
 
 export type { Fixtures, Relation, RouteCall, RouteCase } from './route-case-types.ts';
@@ -39,4 +40,5 @@ export const routeCases: Record<string, RouteCase> = {
   ...dashboardCases,
   ...eventCases,
   ...activityCases,
+  ...automationCases,
 };

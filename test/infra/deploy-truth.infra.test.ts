@@ -20,6 +20,8 @@ import { ensureLocalSecret, startLocalSecretsManager, type LocalSecretsManager }
 import { secretNameOf } from '#infra/local/iam/arns.ts';
 import { allRoutes } from '#shared/families.ts';
 import { DynamoContactRepository } from '#shared/contacts/dynamodb.ts';
+import { configuredActions, type Automation } from '#shared/automations/domain.ts';
+import { DynamoTaskRepository } from '#shared/tasks/dynamodb.ts';
 import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
@@ -268,6 +270,10 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     await p.expectHttp('POST /notes', 201, { body: { content: 'Probe note', ...target } });
     await refusesForgedCursor(p, 'GET /notes');
   },
+  automations: async (p) => {
+    const listed = await p.expectHttp('GET /automations', 200);
+    p.check(Array.isArray(listed?.items), `GET /automations lists the configured actions (${JSON.stringify(listed)})`);
+  },
   tasks: async (p) => {
     await p.expectHttp('POST /tasks', 201, { body: { content: 'Probe task' } });
     // Tasks carry the instant "overdue" was judged at before the table's cursor.
@@ -482,6 +488,28 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     const bucket = await table.get({ pk: outcomeBuckets('company'), sk: `day#${day}` });
     p.check(Number(bucket?.c_leads_unqualified) >= 1, `the company's bucket counts the lead (${JSON.stringify(bucket)})`);
   },
+  'automated-actions': async (p) => {
+    // The rule hands the action itself (its input transformer): the shipped config needs none.
+    const { event } = await lastEvent('deal.created');
+    const [action] = configuredActions([
+      {
+        name: 'probe',
+        trigger: { event: 'deal.created' },
+        filters: [],
+        actions: [{ type: 'create_task', content: 'Probe task', assignee: 'owner', due_in: '1d' }],
+      } as Automation,
+    ]);
+    const fresh = anew(event);
+    await p.invoke({ action, event: fresh });
+    const tasks = await new DynamoTaskRepository(table).tasksOf(
+      { resource_type: 'deal', resource_id: fresh.metadata.resource_id },
+      50,
+    );
+    p.check(
+      tasks.items.some((t) => t.content === 'Probe task' && t.due_date !== null),
+      `the action created its task (${JSON.stringify(tasks.items)})`,
+    );
+  },
   'user-directory-sync': async (p) => {
     const { event } = await lastEvent('user.created');
     const email = (event.data as { email: string }).email;
@@ -528,6 +556,7 @@ const HTTP_ORDER = [
   'dashboard',
   'events',
   'activities',
+  'automations',
 ];
 
 describe('every synthesized bundle, with its template environment', () => {
@@ -616,7 +645,15 @@ describe('every synthesized bundle, with its template environment', () => {
     expectHealthy(probe);
   });
 
-  for (const name of ['outbox-publisher', 'contact-status', 'user-directory-sync', 'activity-feed', 'migrate', 'redrive']) {
+  for (const name of [
+    'outbox-publisher',
+    'contact-status',
+    'user-directory-sync',
+    'activity-feed',
+    'migrate',
+    'redrive',
+    'automated-actions',
+  ]) {
     it(`${name}: handles a real event from the outbox`, async () => {
       expectHealthy(await runProbe(functionNamed(name)));
     });

@@ -11,7 +11,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudFormationCustomResourceEvent, EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '#infra/config/load.ts';
+import { loadConfig, parseConfig } from '#infra/config/load.ts';
 import { functionSpecs } from '#infra/functions.ts';
 import { cursorSecretName } from '#infra/local/environment.ts';
 import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
@@ -20,6 +20,7 @@ import type { FunctionPolicy } from '#infra/local/iam/template-policies.ts';
 import { domainEvent, EVENT_SOURCE, type DomainEvent } from '#shared/kernel/events.ts';
 import { makeTeam } from '#test/helpers/fakes.ts';
 import { newId } from '#shared/kernel/ids.ts';
+import { configuredActions, type Automation } from '#shared/automations/domain.ts';
 import { dayOf } from '#shared/outcomes/domain.ts';
 import { outcomeBuckets } from '#shared/outcomes/dynamodb.ts';
 import { CursorCodec } from '#shared/platform/dynamodb/cursor.ts';
@@ -36,7 +37,15 @@ import { useTestCloud } from '#test/helpers/local-cloud.ts';
 
 const decisions: GateDecision[] = [];
 const delivered: BusEvent[] = [];
+// One automation, so that a rule targets the automated-actions function (its on-failure queue).
+const IAM_AUTOMATION = {
+  name: 'iam-poison',
+  trigger: { event: 'deal.created' },
+  filters: [{ field: 'name', op: 'equals', value: 'Iam automation' }],
+  actions: [{ type: 'create_task', content: 'Never made', assignee: 'owner', due_in: '1d' }],
+};
 const session = useTestCloud({
+  config: parseConfig({ ...loadConfig(), automations: [IAM_AUTOMATION] }),
   onIamDecision: (decision) => decisions.push(decision),
   // A batch the publisher fails is parked after 2 attempts, not 11 with back-off (15 s).
   streamRetries: { maxAttempts: 2, retryDelayMs: 20 },
@@ -219,6 +228,9 @@ async function parksPoisonRecord(): Promise<void> {
   }
 }
 
+/** The team the automated action's sample filters on (made once, the admin in it). */
+let probeTeam: string | undefined;
+
 /** Per function: its sample, which throws unless the function did its work. */
 const SAMPLES: Record<string, () => Promise<void>> = {
   platform: async () => {
@@ -247,6 +259,13 @@ const SAMPLES: Record<string, () => Promise<void>> = {
       throw new Error(`GET /events/stream as a manager: ${refused.status} ${JSON.stringify(refused.body)}`);
   },
   activities: http('/activities'),
+  automations: async () => {
+    await http('/automations')();
+    // A manager is refused (admins only), after their direct reports were read: a paged list.
+    const refused = await session.api('GET', '/automations', { token: session.as('manager') });
+    if (refused.status !== 403)
+      throw new Error(`GET /automations as a manager: ${refused.status} ${JSON.stringify(refused.body)}`);
+  },
   // The stream mapping reads the table's stream as the publisher, which puts the event on the bus.
   'outbox-publisher': async () => {
     const table = new Table({
@@ -307,6 +326,48 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     await parksPoison('activity-feed', 'deal.created');
     const outcome = await invoke<string>('activity-feed', envelope(await outboxEvent('deal.created')));
     if (outcome !== 'processed') throw new Error(`the feed consumer answered ${JSON.stringify(outcome)}`);
+  },
+  // An action handed by its rule: a task for the deal's owner, through the tasks use-case.
+  'automated-actions': async () => {
+    const content = `IAM probe ${newId()}`;
+    // A team filter: the function pages the teams to find it by name (the cursor key).
+    const admin = session.id('admin');
+    probeTeam ??= await (async () => {
+      const name = `IAM team ${newId()}`;
+      const team = await session.api('POST', '/teams', { token: session.as('admin'), body: { name } });
+      if (team.status !== 201) throw new Error(`POST /teams: ${team.status} ${JSON.stringify(team.body)}`);
+      const id = (team.body as { id: string }).id;
+      const joined = await session.api('PATCH', `/users/${admin}`, { token: session.as('admin'), body: { team_id: id } });
+      if (joined.status !== 200) throw new Error(`PATCH /users: ${joined.status} ${JSON.stringify(joined.body)}`);
+      return name;
+    })();
+    const [action] = configuredActions([
+      {
+        name: 'iam-probe',
+        trigger: { event: 'deal.created' },
+        filters: [{ field: 'team', op: 'equals', value: probeTeam }],
+        actions: [{ type: 'create_task', content, assignee: 'owner', due_in: '1d' }],
+      } as Automation,
+    ]);
+    // A malformed event through the configured rule is parked in the function's on-failure queue.
+    const queue = session.cloud.names.asyncOnFailureQueues[session.cloud.functions.get('automated-actions').functionName];
+    const poison = newId();
+    session.cloud.bus.put([
+      { Source: EVENT_SOURCE, DetailType: 'deal.created', Detail: JSON.stringify({ poison, data: { name: 'Iam automation' } }) },
+    ]);
+    await until(
+      `the malformed event parked in ${queue}`,
+      () => session.cloud.bus.deadLetters.find((l) => l.queue === queue && JSON.stringify(l.event).includes(poison)),
+      4_000,
+    );
+    const event = await outboxEvent('deal.created');
+    const fresh = { ...event, metadata: { ...event.metadata, event_id: newId() } };
+    await invoke('automated-actions', { action, event: fresh });
+    const tasks = await session.api('GET', `/tasks?resource_type=deal&resource_id=${fresh.metadata.resource_id}&limit=100`, {
+      token: session.as('admin'),
+    });
+    const items = (tasks.body as { items?: { content: string }[] }).items ?? [];
+    if (!items.some((t) => t.content === content)) throw new Error(`the action made no task: ${JSON.stringify(tasks.body)}`);
   },
   // A continuation runs the registry's migrations (the feed's backfill), or finds them done.
   migrate: async () => {

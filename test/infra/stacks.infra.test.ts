@@ -373,7 +373,7 @@ describe('stateless stack: functions', () => {
   it('lets the CRUD families read and write the table (no Scan) with the cursor key, but not the bus', () => {
     const crud = functionSpecs.filter((spec) => spec.kind === 'http' && spec.needs.table === 'readWrite');
     expect(crud.map((spec) => spec.name).sort()).toEqual(
-      httpFamilies.filter((f) => !['platform', 'search', 'dashboard', 'events', 'activities'].includes(f)),
+      httpFamilies.filter((f) => !['platform', 'search', 'dashboard', 'events', 'activities', 'automations'].includes(f)),
     );
     for (const spec of crud) {
       const name = `crm-dev-${spec.name}`;

@@ -52,6 +52,17 @@ export class InMemoryPipelineRepository implements PipelineRepository {
     return this.#livePipelines().length;
   }
 
+  async assignKeys(pipeline: Pipeline, key: string | undefined, stages: readonly { stage: Stage; key: string }[]): Promise<void> {
+    this.#write([], () => {
+      const stored = this.store.pipelines.get(pipeline.id);
+      if (stored && key) this.store.pipelines.set(pipeline.id, { ...stored, key });
+      for (const { stage, key: stageKey } of stages) {
+        const current = this.store.stages.get(stage.id);
+        if (current) this.store.stages.set(stage.id, { ...current, key: stageKey, pipeline_key: key ?? pipeline.key! });
+      }
+    });
+  }
+
   async createPipeline(pipeline: Pipeline, stages: Stage[], events: DomainEvent[]): Promise<void> {
     this.#write(events, () => {
       if (this.store.pipelines.has(pipeline.id)) throw new ConflictError(`pipeline ${pipeline.id} already exists`);

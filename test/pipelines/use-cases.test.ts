@@ -49,15 +49,24 @@ describe('createPipeline', () => {
     const pipelines = new InMemoryPipelineRepository();
     const call = fakeCall(principalOf(makeUser(ADMIN, { role: 'admin' })));
     const pipeline = await createPipeline({ pipelines }, call, { name: 'Enterprise' });
-    const expected: Pipeline = { id: gen(1), name: 'Enterprise', created_at: TEST_NOW, updated_at: TEST_NOW, version: 1 };
+    const expected: Pipeline = {
+      id: gen(1),
+      key: 'enterprise',
+      name: 'Enterprise',
+      created_at: TEST_NOW,
+      updated_at: TEST_NOW,
+      version: 1,
+    };
     expect(pipeline).toEqual(expected);
     expect(await pipelines.getPipeline(gen(1))).toEqual(expected);
     const stages = await pipelines.ofPipeline(gen(1));
-    expect(stages.map((s) => [s.name, s.category, s.position, s.likelihood, s.deal_count, s.version])).toEqual([
-      ['Incoming', 'active', 1, 10, 0, 1],
-      ['Won', 'won', 2, 100, 0, 1],
-      ['Lost', 'lost', 3, 0, 0, 1],
-      ['Unqualified', 'unqualified', 4, 0, 0, 1],
+    expect(
+      stages.map((s) => [s.name, s.key, s.pipeline_key, s.category, s.position, s.likelihood, s.deal_count, s.version]),
+    ).toEqual([
+      ['Incoming', 'incoming', 'enterprise', 'active', 1, 10, 0, 1],
+      ['Won', 'won', 'enterprise', 'won', 2, 100, 0, 1],
+      ['Lost', 'lost', 'enterprise', 'lost', 3, 0, 0, 1],
+      ['Unqualified', 'unqualified', 'enterprise', 'unqualified', 4, 0, 0, 1],
     ]);
     expect(pipelines.events[0]).toEqual({
       metadata: {
@@ -270,6 +279,7 @@ describe('createStage', () => {
     const expected: Stage = {
       id: gen(1),
       pipeline_id: SALES,
+      key: 'closure',
       name: 'Closure',
       category: 'active',
       position: 4,

@@ -16,6 +16,7 @@ import type { Note } from '#shared/notes/domain.ts';
 import * as pipelines from '#shared/pipelines/dynamodb.ts';
 import type { Pipeline, Stage } from '#shared/pipelines/domain.ts';
 import * as consumerMarkers from '#shared/platform/consumers/markers.ts';
+import * as automations from '#shared/automations/dynamodb.ts';
 import { CursorCodec } from '#shared/platform/dynamodb/cursor.ts';
 import * as platformKeys from '#shared/platform/dynamodb/keys.ts';
 import {
@@ -49,6 +50,7 @@ const MODULES = {
   platformKeys,
   table,
   consumerMarkers,
+  automations,
   identity,
   pipelines,
   customFields,

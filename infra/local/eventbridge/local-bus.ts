@@ -6,6 +6,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { matchesPattern, type EventPattern } from './pattern-matcher.ts';
 import { LocalArchive } from './archive.ts';
 import { PendingLog } from './pending-log.ts';
+import { applyInputTransformer, type InputTransformer } from './input-transformer.ts';
 
 // The in-process EventBridge: it answers PutEvents on the wire (the publisher's real SDK
 // client points at it through AWS_ENDPOINT_URL_EVENTBRIDGE), wraps each entry in a real
@@ -27,6 +28,8 @@ export interface LocalRule {
   maxAttempts?: number;
   /** The target's on-failure queue (SQS queue name); default `<bus>-<rule>-on-failure`. */
   onFailureQueue?: string;
+  /** The target's InputTransformer: the target then gets what it builds instead of the event. */
+  input?: InputTransformer;
 }
 
 /** A delivery that exhausted its attempts. */
@@ -230,6 +233,10 @@ export class LocalEventBus {
     this.#log?.close();
   }
 
+  #ruleArn(name: string): string {
+    return `arn:aws:events:${this.#region}:000000000000:rule/${this.#name}/${name}`;
+  }
+
   #start(rule: LocalRule, event: BusEvent): Promise<void> {
     const delivery = this.#deliver(rule, event).finally(() => this.#inFlight.delete(delivery));
     this.#inFlight.add(delivery);
@@ -240,7 +247,11 @@ export class LocalEventBus {
     const attempts = rule.maxAttempts ?? 3;
     for (let attempt = 1; ; attempt++) {
       try {
-        await rule.target(structuredClone(event));
+        // A transformed input is whatever the template builds (typed as the event for the target's sake).
+        const input = rule.input
+          ? (applyInputTransformer(rule.input, event, { name: rule.name, arn: this.#ruleArn(rule.name) }) as BusEvent)
+          : structuredClone(event);
+        await rule.target(input);
         this.#log?.done(event.id, rule.name, 'delivered');
         return;
       } catch (error) {
