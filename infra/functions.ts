@@ -219,8 +219,9 @@ export const eventFunctions: readonly FunctionSpec[] = [
     kind: 'event',
     entry: 'functions/events/migrate.ts',
     description: `CRM bus consumer: ${ruleDescription('migrate')}`,
-    // A chunk of a backfill per invocation, then a continuation through the bus.
-    timeoutSeconds: 300,
+    // A chunk of a backfill per invocation, then a continuation through the bus (it writes
+    // events, so it stays within the pull stream's settle time: test/infra/events.infra.test.ts).
+    timeoutSeconds: 60,
     // Reads records, writes read models and the migration markers (and, through the outbox,
     // its own continuation event); pages with raw Queries, so no cursor key.
     needs: { table: 'readWrite' },

@@ -705,7 +705,9 @@ describe('the gate, with the real SDK clients', () => {
   });
 
   it('forwards requests and answers byte for byte', async () => {
-    const fn = [...policies.values()].find((p) => granted(p.statements, 'dynamodb:GetItem', TABLE))!.name;
+    const fn = [...policies.values()].find(
+      (p) => granted(p.statements, 'dynamodb:GetItem', TABLE) && granted(p.statements, 'dynamodb:PutItem', TABLE),
+    )!.name;
     const key = freshKey();
     await doc(fn).send(new PutCommand({ TableName: TABLE_NAME, Item: { ...key, blob: 'x'.repeat(300_000) } }));
     const request = {
