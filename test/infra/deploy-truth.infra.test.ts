@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { CloudFormationCustomResourceEvent, DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +58,8 @@ let crm: SynthesizedCrmApp;
 let functions: SynthesizedFunction[];
 let dynamo: DynamoDbLocal;
 let table: Table;
+/** The migration whose run needs the account defaults (its id in the registry). */
+const OUTCOME_BACKFILL = '2026-12-outcome-counters';
 let endpoints: ServiceEndpoints;
 let cognito: LocalCognito;
 let secrets: LocalSecretsManager;
@@ -381,6 +383,8 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     client.destroy();
   },
   bootstrap: async (p) => {
+    // The outcome counters' backfill runs again (it reads the account's time zone).
+    await table.client.send(new DeleteCommand({ TableName: table.name, Key: migrationKey(OUTCOME_BACKFILL) }));
     for (const type of ['Create', 'Update', 'Delete'] as const) {
       const event = customResourceEvent(type);
       await p.invoke(event);
@@ -440,11 +444,14 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     );
   },
   migrate: async (p) => {
+    await table.client.send(new DeleteCommand({ TableName: table.name, Key: migrationKey(OUTCOME_BACKFILL) }));
     const continuation = anew({ ...(await lastEvent('contact.created')).event });
     continuation.metadata = { ...continuation.metadata, event_type: MIGRATION_CONTINUE_EVENT, resource_type: 'migration' };
     await p.invoke(envelope(continuation));
     const marker = await table.get(migrationKey('2026-12-activity-feed'));
     p.check(marker?.status === 'done', `the bootstrap ran the feed's backfill to the end (${JSON.stringify(marker)})`);
+    const outcomes = await table.get(migrationKey(OUTCOME_BACKFILL));
+    p.check(outcomes?.status === 'done', `the run did the outcome counters' backfill (${JSON.stringify(outcomes)})`);
   },
   redrive: async (p) => {
     const { event } = await lastEvent('deal.created');
