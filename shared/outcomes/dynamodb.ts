@@ -97,9 +97,9 @@ export class DynamoOutcomeStore implements OutcomeStore {
   }
 
   /**
-   * One bucket's write: an ADD, or, where the delta takes something away, the bucket as read
-   * (consistent) with the attributes it brings to 0 removed (conditional on their values) or
-   * the whole item deleted when it would hold no contribution (conditional on `records`).
+   * One bucket's write: an ADD; or, where the delta takes something away, the same conditional
+   * on the attributes it touches being as read (consistent), the ones it brings to 0 removed,
+   * or the whole item deleted when it would hold no contribution (conditional on `records`).
    */
   async #bucketWrite(delta: BucketDelta): Promise<TransactItem> {
     const TableName = this.#table.name;
@@ -127,11 +127,15 @@ export class DynamoOutcomeStore implements OutcomeStore {
     const conditions: string[] = [];
     Object.entries(delta.add).forEach(([name, d], i) => {
       names[`#a${i}`] = name;
-      if (after(name) === 0) {
-        removes.push(`#a${i}`);
+      // A write that takes away must know its results exactly (to remove what reaches 0), so
+      // it holds only if what it touches is still as read; another writer's change retries it.
+      if (subtracts && current[name] === undefined) conditions.push(`attribute_not_exists(#a${i})`);
+      else if (subtracts) {
         conditions.push(`#a${i} = :was${i}`);
         values[`:was${i}`] = current[name];
-      } else {
+      }
+      if (after(name) === 0) removes.push(`#a${i}`);
+      else {
         adds.push(`#a${i} :a${i}`);
         values[`:a${i}`] = d;
       }
