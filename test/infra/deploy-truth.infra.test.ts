@@ -60,6 +60,8 @@ let dynamo: DynamoDbLocal;
 let table: Table;
 /** The migration whose run needs the account defaults (its id in the registry). */
 const OUTCOME_BACKFILL = '2026-12-outcome-counters';
+/** The version the deal-outcomes probe gives its lead, higher each run. */
+let probeLeadVersion = 1000;
 let endpoints: ServiceEndpoints;
 let cognito: LocalCognito;
 let secrets: LocalSecretsManager;
@@ -465,9 +467,10 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     );
   },
   'deal-outcomes': async (p) => {
-    // A lead made unqualified: reads the owner (team), writes the buckets and the marker.
+    // A lead made unqualified: reads the owner (team), writes the buckets and the lead's head
+    // (at a version of its own each run, so every probe applies it rather than skipping it).
     const { event } = await lastEvent('lead.created');
-    const unqualified = anew({ ...event, data: { ...event.data, status: 'unqualified' } });
+    const unqualified = anew({ ...event, data: { ...event.data, status: 'unqualified', version: ++probeLeadVersion } });
     await p.invoke(envelope(unqualified));
     const day = dayOf(unqualified.metadata.occurred_at, config.account.time_zone);
     const bucket = await table.get({ pk: outcomeBuckets('company'), sk: `day#${day}` });
