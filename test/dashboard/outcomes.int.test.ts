@@ -293,7 +293,43 @@ describe('the outcome buckets, fed with the deal use cases’ events', () => {
   });
 });
 
-describe('buckets emptied concurrently', () => {
+describe('leads and emptied buckets', () => {
+  it('counts a lead while unqualified, on the day it was made so, whatever order its events come in', async () => {
+    const id = newId();
+    const lead = (status: string, version: number, day: string, type = 'lead.status_changed') =>
+      domainEvent(
+        { actor_id: repC.id, correlation_id: 'test', now: new Date(`${day}T10:00:00Z`), newId },
+        type,
+        { resource_type: 'lead', resource_id: id },
+        { id, owner_id: repC.id, status, version },
+      ) as DomainEvent<Record<string, unknown>>;
+    const events = [
+      lead('unqualified', 1, '2026-10-01', 'lead.created'),
+      lead('working', 2, '2026-10-05'),
+      lead('unqualified', 3, '2026-10-09'),
+    ];
+    const october = async () =>
+      (await outcomeWindow(reader, at(repC, '2026-12-31T12:00:00Z'), { from: '2026-10-01', to: '2026-10-31' })).leads_unqualified;
+    const days = async () =>
+      (await dump()).filter((i) => String(i.pk) === `outcomes#user#${repC.id}` && String(i.sk).startsWith('day#2026-10'));
+    for (const event of events.slice(0, 2)) await recordOutcomes(consumer, event);
+    expect(await october()).toEqual({ count: 0 });
+    await recordOutcomes(consumer, events[2]!);
+    expect(await october()).toEqual({ count: 1 });
+    const inOrder = await days();
+    expect(inOrder.map((i) => i.sk)).toEqual(['day#2026-10-09']);
+    // Replayed newest first: the older events are skipped, the same items result.
+    await wipe();
+    for (const event of [...events].reverse()) await recordOutcomes(consumer, event);
+    expect(await days()).toEqual(inOrder);
+    // Deleted: it leaves the day, and no later event brings it back.
+    await recordOutcomes(consumer, lead('unqualified', 3, '2026-10-12', 'lead.deleted'));
+    await recordOutcomes(consumer, lead('unqualified', 4, '2026-10-13'));
+    expect(await october()).toEqual({ count: 0 });
+    // The other tests' read model, as the events build it.
+    for (const event of captured) await recordOutcomes(consumer, event as DomainEvent<Record<string, unknown>>);
+  });
+
   it('leaves no item behind when two deals won on one day are deleted at once', async () => {
     const from = captured.length;
     for (const name of ['Twin one', 'Twin two'])
