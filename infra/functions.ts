@@ -200,7 +200,7 @@ export const eventFunctions: readonly FunctionSpec[] = [
     entry: 'functions/events/deal-outcomes.ts',
     description: `CRM bus consumer: ${ruleDescription('deal-outcomes')}`,
     timeoutSeconds: 30,
-    // Reads stages (category) and users (team); writes bucket counters and its markers. Days
+    // Reads stages (category) and users (team); writes bucket counters and record heads. Days
     // are counted in the account defaults' time zone.
     needs: { table: 'readWrite', config: ['accountDefaults'] },
   },
@@ -223,8 +223,9 @@ export const eventFunctions: readonly FunctionSpec[] = [
     // events, so it stays within the pull stream's settle time: test/infra/events.infra.test.ts).
     timeoutSeconds: 60,
     // Reads records, writes read models and the migration markers (and, through the outbox,
-    // its own continuation event); pages with raw Queries, so no cursor key.
-    needs: { table: 'readWrite' },
+    // its own continuation event); pages with raw Queries, so no cursor key. The outcome
+    // counters' backfill counts days in the account defaults' time zone.
+    needs: { table: 'readWrite', config: ['accountDefaults'] },
   },
   {
     name: AUTOMATIONS_TARGET,
@@ -267,7 +268,8 @@ export const bootstrapFunction: FunctionSpec = {
       'cognito-idp:AdminAddUserToGroup',
       'cognito-idp:AdminEnableUser',
     ],
-    config: ['firstAdmin', 'defaultPipeline'],
+    // Runs the migrations: the outcome counters' backfill counts days in the account's time zone.
+    config: ['firstAdmin', 'defaultPipeline', 'accountDefaults'],
   },
 };
 

@@ -4,9 +4,9 @@ import { outcomeConsumerAdapters } from '#shared/outcomes/runtime.ts';
 import { recordOutcomes } from '#shared/outcomes/use-cases.ts';
 
 // Bus rule target: deal and lead events → the won/lost/unqualified buckets (F1.3). A read
-// model: its rule accepts replayed events. Exactly once per event_id comes from the store's
-// own marker, written in the same transaction as the counters (the generic consumer marker
-// is off: it holds write times, and it is not atomic with the ADDs).
+// model: its rule accepts replayed events. Idempotent through the record's head (the version
+// applied, written in the same transaction as the counters), so the generic consumer marker
+// is off (it holds write times).
 const deps = outcomeConsumerAdapters();
 
 export const handler = eventHandler({ name: 'deal-outcomes', dedupe: false }, async (event) => {

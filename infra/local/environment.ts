@@ -187,7 +187,8 @@ export function operatorEnvironment(options: {
     entry: '',
     description: 'local seed and tests',
     timeoutSeconds: 0,
-    needs: options.needs ?? { table: 'readWrite', cursorSecret: 'read' },
+    // accountDefaults: `npm start` runs the migrations, whose outcome backfill counts days in the account's zone.
+    needs: options.needs ?? { table: 'readWrite', cursorSecret: 'read', config: ['accountDefaults'] },
   };
   const variables = Object.entries(functionEnvironment(operator, options.values)).filter(
     ([name]) => !BASE_VARIABLE_NAMES.includes(name),

@@ -6,22 +6,25 @@ import { fromMinor, toMinor } from '#shared/kernel/money.ts';
 
 // Won, lost and unqualified in a window (F1.3): a read model of counters in daily buckets with
 // monthly roll-ups, per owner, per team and for the company, kept by the deal-outcomes bus
-// consumer. Everything here is pure: what a record contributes to the buckets, the deltas an
-// event makes, and how a window splits into day and month ranges.
+// consumer. Everything here is pure: what a record contributes to the buckets, the deltas a
+// change of contribution makes, and how a window splits into day and month ranges.
+//
+// The counters are state-based: each deal and lead has a head (the record's version last
+// applied and what it contributes now), and the buckets hold the sum of every head's
+// contribution. A record's contribution is a function of the record at one version alone, so
+// applying the highest version seen (and nothing older) ends in the same counters whatever
+// order events arrive in, and the backfill applies existing records through the same path.
 //
 // A deal contributes while it sits in a closed stage (won, lost, unqualified): one count and
 // its value, in its currency, on the day it entered that stage (last_stage_change_at, in the
-// company's time zone), to its current owner's buckets. An event's deltas are "what the deal
-// contributes after, minus what it contributed before", both read from the event alone (data,
-// and data overlaid with previous). Summed over a deal's events these telescope to what it
-// contributes now, in any order: so each bucket update is an ADD that commutes, and replaying
-// the events in any order ends in the same counters. A deal moved back out of won (or deleted)
-// is therefore taken out of the day it was counted in; a won deal given to another owner moves
-// with it (its buckets follow the owner, as visibility does, F1.1).
+// company's time zone), to its current owner's buckets. A deal moved back out of won (or
+// deleted) is therefore taken out of the day it was counted in; a won deal given to another
+// owner moves with it (its buckets follow the owner, as visibility does, F1.1).
 //
-// Leads have no status-change time, so "leads unqualified" counts unqualifications as they
-// happen: a lead made unqualified (or created so) adds one on that day to its owner at the
-// time; requalifying it later does not take it out (the event happened).
+// A lead contributes while it is unqualified: one count on the day it was made so (the
+// status event that made it unqualified), to its owner at that event. Leads keep no
+// status-change time, so the backfill counts an existing unqualified lead on the day of its
+// last change (updated_at).
 
 /** What the window answers, per kind. */
 export const OUTCOME_KINDS = ['won', 'lost', 'unqualified', 'leads_unqualified'] as const;
@@ -78,9 +81,12 @@ export function dealFact(deal: DealOutcomeFields, category: string | undefined, 
   };
 }
 
-/** A lead unqualification on the day it happened (`at`), or null when `became` is false. */
-export function leadFact(lead: { owner_id: string }, became: boolean, at: string, timeZone: string): OutcomeFact | null {
-  if (!became) return null;
+/**
+ * What a lead contributes: while unqualified, one count on the day of `at` (the instant it was
+ * made unqualified) to `owner_id`; else null.
+ */
+export function leadFact(lead: { owner_id: string; status: unknown }, at: string, timeZone: string): OutcomeFact | null {
+  if (lead.status !== 'unqualified') return null;
   return {
     kind: 'leads_unqualified',
     owner_id: lead.owner_id,
@@ -110,37 +116,75 @@ export const countAttribute = (kind: OutcomeKind, currency: string) =>
   kind === 'leads_unqualified' ? 'c_leads_unqualified' : `c_${kind}_${currency}`;
 export const valueAttribute = (kind: OutcomeKind, currency: string) => `v_${kind}_${currency}`;
 
+/** The count of contributions a bucket item holds (every kind and currency): 0 means it is empty. */
+export const RECORDS_ATTRIBUTE = 'records';
+
+/** A fact with the bucket scopes (scopeKey) it is counted in, fixed when it is applied. */
+export interface OutcomeContribution extends OutcomeFact {
+  readonly scopes: readonly string[];
+}
+
+/** A fact counted in its owner's, the owner's team's (`team`, if any) and the company's buckets. */
+export function contributionOf(fact: OutcomeFact, team: string | null): OutcomeContribution {
+  const scopes: BucketScope[] = [
+    { kind: 'user', id: fact.owner_id },
+    ...(team ? [{ kind: 'team' as const, id: team }] : []),
+    { kind: 'company' },
+  ];
+  return { ...fact, scopes: scopes.map(scopeKey) };
+}
+
+/** A record's head: its version last applied, whether it was deleted, what it counts now. */
+export interface OutcomeHead {
+  readonly version: number;
+  /** A tombstone: the record is gone, and no version applies any more. */
+  readonly deleted: boolean;
+  readonly contribution: OutcomeContribution | null;
+}
+
+/** A record as one event (or the backfill) shows it at one version. */
+export interface OutcomeState {
+  readonly type: 'deal' | 'lead';
+  readonly id: string;
+  readonly version: number;
+  readonly deleted: boolean;
+  /** What it contributes at that version (null: nothing, and always null when deleted). */
+  readonly fact: OutcomeFact | null;
+}
+
 /**
- * The ADDs an event makes: `after` minus `before`, on the daily and monthly buckets of every
- * scope, merged per item (a transaction may not touch one item twice), zeros dropped. Empty
- * when the event changes no contribution (most deal updates).
- * @param teamOf the team of an owner, for that owner's team bucket (null: no team).
+ * Whether `state` replaces `head`: a first state does; nothing replaces a tombstone; a
+ * deletion replaces any live head; otherwise only a higher version (a lower or equal one is a
+ * redelivery, a replay, or an older event arriving late).
  */
-export function bucketDeltas(
-  before: OutcomeFact | null,
-  after: OutcomeFact | null,
-  teamOf: (ownerId: string) => string | null,
-): BucketDelta[] {
+export function supersedes(head: OutcomeHead | undefined, state: Pick<OutcomeState, 'version' | 'deleted'>): boolean {
+  if (!head) return true;
+  if (head.deleted) return false;
+  return state.deleted || state.version > head.version;
+}
+
+/**
+ * The ADDs that replace `before` by `after` in the buckets: `after` minus `before` on the
+ * daily and monthly buckets of each one's scopes, merged per item (a transaction may not touch
+ * one item twice), zeros dropped. Each item's RECORDS_ATTRIBUTE moves with the counts. Empty
+ * when the contribution does not change (most deal updates).
+ */
+export function bucketDeltas(before: OutcomeContribution | null, after: OutcomeContribution | null): BucketDelta[] {
   const items = new Map<string, { scope: string; period: string; add: Record<string, number> }>();
-  const apply = (fact: OutcomeFact, sign: 1 | -1) => {
-    const team = teamOf(fact.owner_id);
-    const scopes: BucketScope[] = [
-      { kind: 'user', id: fact.owner_id },
-      ...(team ? [{ kind: 'team' as const, id: team }] : []),
-      { kind: 'company' },
-    ];
-    for (const scope of scopes) {
+  const apply = (fact: OutcomeContribution, sign: 1 | -1) => {
+    for (const scope of fact.scopes) {
       for (const period of [`day#${fact.day}`, `month#${fact.day.slice(0, 7)}`]) {
-        const key = `${scopeKey(scope)}|${period}`;
-        const item = items.get(key) ?? { scope: scopeKey(scope), period, add: {} };
+        const key = `${scope}|${period}`;
+        const item = items.get(key) ?? { scope, period, add: {} };
         items.set(key, item);
         const add = (name: string, delta: number) => (item.add[name] = (item.add[name] ?? 0) + delta);
         add(countAttribute(fact.kind, fact.currency), sign * fact.count);
+        add(RECORDS_ATTRIBUTE, sign * fact.count);
         if (fact.kind !== 'leads_unqualified') add(valueAttribute(fact.kind, fact.currency), sign * fact.value_minor);
       }
     }
   };
-  if (before && after && sameFact(before, after)) return [];
+  if (before && after && sameContribution(before, after)) return [];
   if (before) apply(before, -1);
   if (after) apply(after, 1);
   const out: BucketDelta[] = [];
@@ -151,13 +195,14 @@ export function bucketDeltas(
   return out.sort((a, b) => `${a.scope}|${a.period}`.localeCompare(`${b.scope}|${b.period}`));
 }
 
-const sameFact = (a: OutcomeFact, b: OutcomeFact) =>
+const sameContribution = (a: OutcomeContribution, b: OutcomeContribution) =>
   a.kind === b.kind &&
   a.owner_id === b.owner_id &&
   a.day === b.day &&
   a.currency === b.currency &&
   a.count === b.count &&
-  a.value_minor === b.value_minor;
+  a.value_minor === b.value_minor &&
+  a.scopes.join('|') === b.scopes.join('|');
 
 // --- windows -----------------------------------------------------------------------------
 

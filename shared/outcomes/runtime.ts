@@ -1,7 +1,8 @@
 import { accountDefaults, identityAdapters } from '#shared/identity/runtime.ts';
 import { crmTable } from '#shared/platform/runtime.ts';
-import { DynamoOutcomeDirectory, DynamoOutcomeStore } from './dynamodb.ts';
-import type { OutcomeConsumerDeps, OutcomeReadDeps } from './use-cases.ts';
+import type { Migration } from '#shared/platform/migrations/runner.ts';
+import { DynamoOutcomeDirectory, DynamoOutcomeSource, DynamoOutcomeStore } from './dynamodb.ts';
+import { backfillOutcomesStep, type OutcomeConsumerDeps, type OutcomeReadDeps } from './use-cases.ts';
 
 // The outcome window's adapters, built once per container. Days are counted in the company's
 // time zone from the deployment config (account defaults), fixed at deploy: an admin's later
@@ -29,4 +30,17 @@ export function outcomeReadAdapters(): OutcomeReadDeps {
       (await identityAdapters().users.list({ team_id: teamId, limit: 100 })).items.map((u) => u.id),
   };
   return reader;
+}
+
+/**
+ * The migration that gives a live deployment's counters their starting state: every existing
+ * deal and lead applied at its version, as the consumer applies events (exact and idempotent).
+ */
+export function outcomeCountersBackfill(): Migration {
+  const source = new DynamoOutcomeSource(crmTable());
+  return {
+    id: '2026-12-outcome-counters',
+    description: 'Won, lost and unqualified counters: every existing deal and lead counted at its current version',
+    step: (checkpoint) => backfillOutcomesStep(outcomeConsumerAdapters(), source, checkpoint),
+  };
 }

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { cachedDefaultPipeline, feedActivities, noAppointments } from '#shared/dashboard/runtime.ts';
 import { DynamoActivityStore } from '#shared/activities/dynamodb.ts';
 import { composeDashboard, type DashboardDeps } from '#shared/dashboard/use-cases.ts';
@@ -13,13 +13,27 @@ import { domainEvent, type DomainEvent, type EventContext } from '#shared/kernel
 import { newId } from '#shared/kernel/ids.ts';
 import { callContext, type Call } from '#shared/kernel/ports.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
+import { migrations } from '#shared/bootstrap/runtime.ts';
+import { leadIndex } from '#shared/leads/dynamodb.ts';
 import {
   DynamoOutcomeDirectory,
+  DynamoOutcomeSource,
   DynamoOutcomeStore,
   OUTCOME_BUCKET_KIND,
-  OUTCOME_MARKER_KIND,
+  OUTCOME_HEAD_KIND,
 } from '#shared/outcomes/dynamodb.ts';
-import { outcomeWindow, recordOutcomes, type OutcomeConsumerDeps, type OutcomeReadDeps } from '#shared/outcomes/use-cases.ts';
+import type { OutcomeSource } from '#shared/outcomes/ports.ts';
+import {
+  backfillOutcomesStep,
+  outcomeWindow,
+  recordOutcomes,
+  type OutcomeConsumerDeps,
+  type OutcomeReadDeps,
+} from '#shared/outcomes/use-cases.ts';
+import { recordKey } from '#shared/platform/dynamodb/keys.ts';
+import { indexKeys } from '#shared/platform/dynamodb/partitions.ts';
+import { DynamoMigrationStore } from '#shared/platform/migrations/dynamodb.ts';
+import { runMigrations } from '#shared/platform/migrations/runner.ts';
 import type { Stage } from '#shared/pipelines/domain.ts';
 import { DynamoNamedListRepository, DynamoPipelineRepository } from '#shared/pipelines/dynamodb.ts';
 import { CursorCodec } from '#shared/platform/dynamodb/cursor.ts';
@@ -34,7 +48,8 @@ import { RequestMeter } from '../../bench/meter.ts';
 
 // The outcome buckets on DynamoDB Local, fed with the events the deal use cases really emit:
 // exactly once per event (the same event twice, out of order, won → reopened → won on another
-// day), the same items whatever the order, and the dashboard's DynamoDB requests per role.
+// day), the same items whatever the order; the backfill of existing records, exact beside the
+// events handled while it runs; and the dashboard's DynamoDB requests per role.
 
 const TZ = 'Etc/UTC';
 const meter = new RequestMeter({ idempotencyPk: 'idempotency' });
@@ -52,6 +67,8 @@ const repA = makeUser(newId(), { reports_to: manager.id, team_id: TEAM });
 const repB = makeUser(newId(), { reports_to: manager.id, team_id: TEAM });
 const repC = makeUser(newId(), { reports_to: manager.id });
 const LOSS = newId();
+/** A lead made unqualified on 2026-06-01 (version 2): stored, and its status event captured. */
+const LEAD = newId();
 
 const principal = (u: typeof repA): Principal => ({
   user_id: u.id,
@@ -77,7 +94,7 @@ class CapturingDeals extends DynamoDealRepository {
   }
 }
 
-/** Every outcome item of the table (buckets and markers), sorted: the read model's full dump. */
+/** Every outcome item of the table (buckets and heads), sorted: the read model's full dump. */
 async function dump(): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
@@ -87,7 +104,7 @@ async function dump(): Promise<Record<string, unknown>[]> {
         TableName: tableName,
         FilterExpression: '#k IN (:b, :m)',
         ExpressionAttributeNames: { '#k': 'kind' },
-        ExpressionAttributeValues: { ':b': OUTCOME_BUCKET_KIND, ':m': OUTCOME_MARKER_KIND },
+        ExpressionAttributeValues: { ':b': OUTCOME_BUCKET_KIND, ':m': OUTCOME_HEAD_KIND },
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );
@@ -97,7 +114,7 @@ async function dump(): Promise<Record<string, unknown>[]> {
   return items.sort((a, b) => `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`));
 }
 
-/** Deletes the read model (buckets and markers), as a rebuild does before replaying. */
+/** Deletes the read model (buckets and heads), as a rebuild does before replaying. */
 async function wipe(): Promise<void> {
   for (const item of await dump())
     await table.client.send(
@@ -153,10 +170,10 @@ beforeAll(async () => {
   reader = { store, timeZone: TZ, teamMemberIds };
 });
 
-describe('the outcome buckets, fed with the deal use cases’ events', () => {
-  let dealId: string;
-  let lostId: string;
+let dealId: string;
+let lostId: string;
 
+describe('the outcome buckets, fed with the deal use cases’ events', () => {
   beforeAll(async () => {
     const deal = await createDeal(dealsDeps, at(repA, '2026-03-01T10:00:00Z'), {
       name: 'Big one',
@@ -186,12 +203,26 @@ describe('the outcome buckets, fed with the deal use cases’ events', () => {
     });
     expect(kept.id).toBeTruthy();
     await deleteDeal(dealsDeps, at(repA, '2026-05-03T10:00:00Z'), lostId);
+    const lead = { id: LEAD, last_name: 'Nope', owner_id: repA.id, status: 'unqualified', version: 2 };
+    await table.client.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          ...recordKey('lead', LEAD),
+          ...indexKeys(LEAD, leadIndex.all()),
+          kind: 'lead',
+          ...lead,
+          created_at: '2026-05-20T08:00:00.000Z',
+          updated_at: '2026-06-01T08:00:00.000Z',
+        },
+      }),
+    );
     captured.push(
       domainEvent(
         { actor_id: repA.id, correlation_id: 'test', now: new Date('2026-06-01T08:00:00Z'), newId },
         'lead.status_changed',
-        { resource_type: 'lead', resource_id: newId() },
-        { owner_id: repA.id, status: 'unqualified' },
+        { resource_type: 'lead', resource_id: LEAD },
+        lead,
         { previous: { status: 'working' } },
       ),
     );
@@ -259,6 +290,141 @@ describe('the outcome buckets, fed with the deal use cases’ events', () => {
     await Promise.all(captured.map((event) => recordOutcomes(consumer, event as DomainEvent<Record<string, unknown>>)));
     await Promise.all(captured.map((event) => recordOutcomes(consumer, event as DomainEvent<Record<string, unknown>>)));
     expect(await dump()).toEqual(original);
+  });
+});
+
+describe('leads and emptied buckets', () => {
+  it('counts a lead while unqualified, on the day it was made so, whatever order its events come in', async () => {
+    const id = newId();
+    const lead = (status: string, version: number, day: string, type = 'lead.status_changed') =>
+      domainEvent(
+        { actor_id: repC.id, correlation_id: 'test', now: new Date(`${day}T10:00:00Z`), newId },
+        type,
+        { resource_type: 'lead', resource_id: id },
+        { id, owner_id: repC.id, status, version },
+      ) as DomainEvent<Record<string, unknown>>;
+    const events = [
+      lead('unqualified', 1, '2026-10-01', 'lead.created'),
+      lead('working', 2, '2026-10-05'),
+      lead('unqualified', 3, '2026-10-09'),
+    ];
+    const october = async () =>
+      (await outcomeWindow(reader, at(repC, '2026-12-31T12:00:00Z'), { from: '2026-10-01', to: '2026-10-31' })).leads_unqualified;
+    const days = async () =>
+      (await dump()).filter((i) => String(i.pk) === `outcomes#user#${repC.id}` && String(i.sk).startsWith('day#2026-10'));
+    for (const event of events.slice(0, 2)) await recordOutcomes(consumer, event);
+    expect(await october()).toEqual({ count: 0 });
+    await recordOutcomes(consumer, events[2]!);
+    expect(await october()).toEqual({ count: 1 });
+    const inOrder = await days();
+    expect(inOrder.map((i) => i.sk)).toEqual(['day#2026-10-09']);
+    // Replayed newest first: the older events are skipped, the same items result.
+    await wipe();
+    for (const event of [...events].reverse()) await recordOutcomes(consumer, event);
+    expect(await days()).toEqual(inOrder);
+    // Deleted: it leaves the day, and no later event brings it back.
+    await recordOutcomes(consumer, lead('unqualified', 3, '2026-10-12', 'lead.deleted'));
+    await recordOutcomes(consumer, lead('unqualified', 4, '2026-10-13'));
+    expect(await october()).toEqual({ count: 0 });
+    // The other tests' read model, as the events build it.
+    for (const event of captured) await recordOutcomes(consumer, event as DomainEvent<Record<string, unknown>>);
+  });
+
+  it('leaves no item behind when two deals won on one day are deleted at once', async () => {
+    const from = captured.length;
+    for (const name of ['Twin one', 'Twin two'])
+      await createDeal(dealsDeps, at(repC, '2026-09-05T10:00:00Z'), { name, value: '10', stage_id: stage('Won').id });
+    const made = captured.slice(from);
+    await Promise.all(made.map((e) => recordOutcomes(consumer, e as DomainEvent<Record<string, unknown>>)));
+    const september = (items: Record<string, unknown>[]) => items.filter((i) => String(i.sk).includes('2026-09'));
+    // repC has no team: their buckets and the company’s, a day and a month each.
+    expect(september(await dump())).toHaveLength(2 * 2);
+    const ids = made.map((e) => e.metadata.resource_id);
+    await Promise.all(ids.map((id) => deleteDeal(dealsDeps, at(repC, '2026-09-06T10:00:00Z'), id)));
+    await Promise.all(
+      captured.slice(from + made.length).map((e) => recordOutcomes(consumer, e as DomainEvent<Record<string, unknown>>)),
+    );
+    expect(september(await dump())).toEqual([]);
+  });
+});
+
+describe('the counters’ backfill (a migration)', () => {
+  const BACKFILL = '2026-12-outcome-counters';
+  const windowNow = (range: { from: string; to: string } = year) =>
+    outcomeWindow(reader, at(admin, '2026-12-31T12:00:00Z'), range);
+  /** Every chunk of the backfill, from the start, through the consumer's own step. */
+  async function backfill(source: OutcomeSource = new DynamoOutcomeSource(table)): Promise<void> {
+    let checkpoint: string | null = null;
+    do checkpoint = await backfillOutcomesStep(consumer, source, checkpoint);
+    while (checkpoint !== null);
+  }
+  /** A dump without the deleted deal's tombstone: the backfill sees no deleted record. */
+  const withoutTombstones = (items: Record<string, unknown>[]) => items.filter((i) => i.deleted !== true);
+  const handleNewEvents = async (from: number) => {
+    for (const event of captured.slice(from)) await recordOutcomes(consumer, event as DomainEvent<Record<string, unknown>>);
+  };
+
+  it('is registered after the feed’s backfill, and counts existing won and lost deals and unqualified leads once, as the events did', async () => {
+    expect(migrations().map((m) => m.id)).toEqual(['2026-12-activity-feed', BACKFILL]);
+    const fromEvents = await dump();
+    await wipe();
+    const registered = migrations().filter((m) => m.id === BACKFILL);
+    const store = new DynamoMigrationStore(table);
+    expect(await runMigrations(store, registered, { holder: 'test', leaseMs: 60_000 })).toEqual([
+      { id: BACKFILL, outcome: 'done', chunks: 2 },
+    ]);
+    const company = await windowNow();
+    expect(company.won).toEqual({ count: 1, values: [{ currency: 'EUR', count: 1, value: '1500.00' }] });
+    expect(company.lost).toEqual({ count: 1, values: [{ currency: 'EUR', count: 1, value: '30.00' }] });
+    expect(company.leads_unqualified).toEqual({ count: 1 });
+    expect(await dump()).toEqual(withoutTombstones(fromEvents));
+    // The events delivered again change nothing (each is at or below its record's head) but
+    // add the deleted deals' tombstones, which the backfill could not see.
+    const backfilled = await dump();
+    await handleNewEvents(0);
+    expect(withoutTombstones(await dump())).toEqual(backfilled);
+  });
+
+  it('changes no item when run twice', async () => {
+    const once = await dump();
+    await backfill();
+    expect(await dump()).toEqual(once);
+  });
+
+  it('counts a deal changed while it runs once: an event handled before its step, another after it', async () => {
+    await wipe();
+    const real = new DynamoOutcomeSource(table);
+    // The deals' page is read, then the deal is reopened and its event handled before the
+    // backfill applies the (now stale) won deal it read.
+    const racing: OutcomeSource = {
+      page: async (type, after, limit) => {
+        const page = await real.page(type, after, limit);
+        if (type === 'deal') {
+          const from = captured.length;
+          await updateDeal(dealsDeps, at(repB, '2026-07-01T10:00:00Z'), dealId, { stage_id: stage('Qualified').id });
+          await handleNewEvents(from);
+        }
+        return page;
+      },
+    };
+    await backfill(racing);
+    expect((await windowNow()).won.count).toBe(0);
+    // Won again after the backfill's step: counted on that day, once.
+    const from = captured.length;
+    await updateDeal(dealsDeps, at(repB, '2026-08-03T10:00:00Z'), dealId, { stage_id: stage('Won').id });
+    await handleNewEvents(from);
+    const august = await windowNow({ from: '2026-08-01', to: '2026-08-31' });
+    expect(august.won).toEqual({ count: 1, values: [{ currency: 'EUR', count: 1, value: '1500.00' }] });
+    expect((await windowNow()).won.count).toBe(1);
+    // Exact: the same items as replaying every event (in any order) builds, and a second
+    // backfill and every event delivered again change none.
+    const built = await dump();
+    await backfill();
+    await handleNewEvents(0);
+    expect(withoutTombstones(await dump())).toEqual(built);
+    await wipe();
+    for (const event of shuffled(captured, 3)) await recordOutcomes(consumer, event as DomainEvent<Record<string, unknown>>);
+    expect(withoutTombstones(await dump())).toEqual(built);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   bucketDeltas,
+  contributionOf,
   dayOf,
   dealFact,
   leadFact,
@@ -8,7 +9,9 @@ import {
   resolveWindow,
   summarize,
   type BucketDelta,
+  type OutcomeContribution,
   type OutcomeFact,
+  supersedes,
 } from '#shared/outcomes/domain.ts';
 import type { ValidationError } from '#shared/kernel/errors.ts';
 
@@ -28,6 +31,10 @@ const deal = (
 });
 const noTeam = () => null;
 const team = (o: string) => (o === 'u1' ? 't1' : 't2');
+
+/** A fact counted in the buckets of `teamOf`'s team of its owner. */
+const counted = (fact: OutcomeFact | null, teamOf: (o: string) => string | null): OutcomeContribution | null =>
+  fact && contributionOf(fact, teamOf(fact.owner_id));
 
 /** Applies deltas to a map of items, as DynamoDB's ADD would. */
 function applyAll(deltas: readonly BucketDelta[][]): Map<string, Record<string, number>> {
@@ -74,7 +81,7 @@ describe('bucketDeltas', () => {
   const won = dealFact(deal(), 'won', TZ) as OutcomeFact;
 
   it('adds a won deal to its owner, team and company, daily and monthly', () => {
-    const deltas = bucketDeltas(null, won, team);
+    const deltas = bucketDeltas(null, counted(won, team));
     expect(deltas.map((d) => `${d.scope}|${d.period}`)).toEqual([
       'company|day#2026-03-10',
       'company|month#2026-03',
@@ -83,55 +90,81 @@ describe('bucketDeltas', () => {
       'user#u1|day#2026-03-10',
       'user#u1|month#2026-03',
     ]);
-    for (const d of deltas) expect(d.add).toEqual({ c_won_EUR: 1, v_won_EUR: 10050 });
+    for (const d of deltas) expect(d.add).toEqual({ c_won_EUR: 1, v_won_EUR: 10050, records: 1 });
   });
 
   it('leaves out the team bucket for an owner without a team', () => {
-    expect(bucketDeltas(null, won, noTeam).map((d) => d.scope)).not.toContain('team#t1');
+    expect(bucketDeltas(null, counted(won, noTeam)).map((d) => d.scope)).not.toContain('team#t1');
   });
 
   it('takes a reopened deal out of the day it was won, not the day it reopened', () => {
-    const deltas = bucketDeltas(won, null, noTeam);
+    const deltas = bucketDeltas(counted(won, noTeam), null);
     expect(deltas.find((d) => d.scope === 'user#u1' && d.period === 'day#2026-03-10')?.add).toEqual({
       c_won_EUR: -1,
       v_won_EUR: -10050,
+      records: -1,
     });
   });
 
   it('moves only the value when a won deal changes value (one update per item)', () => {
     const more = dealFact(deal({ value: '200' }), 'won', TZ);
-    const deltas = bucketDeltas(won, more, noTeam);
+    const deltas = bucketDeltas(counted(won, noTeam), counted(more, noTeam));
     expect(deltas).toHaveLength(4);
     for (const d of deltas) expect(d.add).toEqual({ v_won_EUR: 9950 });
   });
 
   it('moves a won deal to its new owner, on the same day', () => {
     const moved = dealFact(deal({ owner_id: 'u2' }), 'won', TZ);
-    const items = applyAll([bucketDeltas(won, moved, team)]);
-    expect(items.get('user#u1|day#2026-03-10')).toEqual({ c_won_EUR: -1, v_won_EUR: -10050 });
-    expect(items.get('user#u2|day#2026-03-10')).toEqual({ c_won_EUR: 1, v_won_EUR: 10050 });
+    const items = applyAll([bucketDeltas(counted(won, team), counted(moved, team))]);
+    expect(items.get('user#u1|day#2026-03-10')).toEqual({ c_won_EUR: -1, v_won_EUR: -10050, records: -1 });
+    expect(items.get('user#u2|day#2026-03-10')).toEqual({ c_won_EUR: 1, v_won_EUR: 10050, records: 1 });
     expect(items.has('company|day#2026-03-10')).toBe(false);
   });
 
   it('makes no delta when nothing counted changes', () => {
-    expect(bucketDeltas(won, { ...won }, team)).toEqual([]);
-    expect(bucketDeltas(null, null, team)).toEqual([]);
+    expect(bucketDeltas(counted(won, team), counted({ ...won }, team))).toEqual([]);
+    expect(bucketDeltas(null, null)).toEqual([]);
   });
 
   it('telescopes: won, reopened, won on another day, in any order, leaves only the last win', () => {
     const reWon = dealFact(deal({ last_stage_change_at: '2026-04-02T09:00:00.000Z' }), 'won', TZ) as OutcomeFact;
-    const events = [bucketDeltas(null, won, team), bucketDeltas(won, null, team), bucketDeltas(null, reWon, team)];
+    const events = [
+      bucketDeltas(null, counted(won, team)),
+      bucketDeltas(counted(won, team), null),
+      bucketDeltas(null, counted(reWon, team)),
+    ];
     const inOrder = applyAll(events);
     const reversed = applyAll([...events].reverse());
     expect(reversed).toEqual(inOrder);
-    expect(inOrder.get('user#u1|day#2026-03-10')).toEqual({ c_won_EUR: 0, v_won_EUR: 0 });
-    expect(inOrder.get('user#u1|month#2026-04')).toEqual({ c_won_EUR: 1, v_won_EUR: 10050 });
+    expect(inOrder.get('user#u1|day#2026-03-10')).toEqual({ c_won_EUR: 0, v_won_EUR: 0, records: 0 });
+    expect(inOrder.get('user#u1|month#2026-04')).toEqual({ c_won_EUR: 1, v_won_EUR: 10050, records: 1 });
   });
 
-  it('counts lead unqualifications without value', () => {
-    const fact = leadFact({ owner_id: 'u1' }, true, '2026-03-10T08:00:00.000Z', TZ);
-    expect(bucketDeltas(null, fact, noTeam)[0]?.add).toEqual({ c_leads_unqualified: 1 });
-    expect(leadFact({ owner_id: 'u1' }, false, '2026-03-10T08:00:00.000Z', TZ)).toBeNull();
+  it('counts an unqualified lead without value, on the day it was made so; other statuses count nothing', () => {
+    const fact = leadFact({ owner_id: 'u1', status: 'unqualified' }, '2026-03-10T08:00:00.000Z', TZ);
+    expect(fact?.day).toBe('2026-03-10');
+    expect(bucketDeltas(null, counted(fact, noTeam))[0]?.add).toEqual({ c_leads_unqualified: 1, records: 1 });
+    expect(leadFact({ owner_id: 'u1', status: 'working' }, '2026-03-10T08:00:00.000Z', TZ)).toBeNull();
+  });
+
+  it('takes a contribution out of the team buckets it leaves, the other buckets unchanged', () => {
+    expect(bucketDeltas(counted(won, team), counted(won, noTeam)).map((d) => d.scope)).toEqual(['team#t1', 'team#t1']);
+  });
+});
+
+describe('supersedes', () => {
+  const head = { version: 3, deleted: false, contribution: null };
+  it('takes a first state, a higher version, and a deletion; never an older or equal version', () => {
+    expect(supersedes(undefined, { version: 1, deleted: false })).toBe(true);
+    expect(supersedes(head, { version: 4, deleted: false })).toBe(true);
+    expect(supersedes(head, { version: 3, deleted: false })).toBe(false);
+    expect(supersedes(head, { version: 2, deleted: false })).toBe(false);
+    expect(supersedes(head, { version: 3, deleted: true })).toBe(true);
+  });
+  it('keeps a tombstone against every later state', () => {
+    const tombstone = { version: 3, deleted: true, contribution: null };
+    expect(supersedes(tombstone, { version: 9, deleted: false })).toBe(false);
+    expect(supersedes(tombstone, { version: 3, deleted: true })).toBe(false);
   });
 });
 

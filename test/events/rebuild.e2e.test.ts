@@ -4,7 +4,7 @@ import { createDealRoute, deleteDealRoute, updateDealRoute } from '#shared/deals
 import { convertLeadRoute } from '#shared/lead-conversion/routes.ts';
 import { createLeadRoute, deleteLeadRoute, updateLeadRoute } from '#shared/leads/routes.ts';
 import { createNoteRoute } from '#shared/notes/routes.ts';
-import { OUTCOME_BUCKET_KIND, OUTCOME_MARKER_KIND } from '#shared/outcomes/dynamodb.ts';
+import { OUTCOME_BUCKET_KIND, OUTCOME_HEAD_KIND } from '#shared/outcomes/dynamodb.ts';
 import { listPipelinesRoute, listStagesRoute, namedListRouteSets } from '#shared/pipelines/routes.ts';
 import { tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
 import { createTaskRoute, updateTaskRoute } from '#shared/tasks/routes.ts';
@@ -19,8 +19,8 @@ import { bodyOf, expectStatus, useTestCloud } from '#test/helpers/local-cloud.ts
 const session = useTestCloud({ functionSettings: { logLevel: 'ERROR' } });
 const { call, table } = session;
 
-/** Every item kind the read-model consumers write (the feed's entries and heads, the buckets and their markers). */
-const READ_MODEL_KINDS = new Set(['activity', 'activity_head', OUTCOME_BUCKET_KIND, OUTCOME_MARKER_KIND]);
+/** Every item kind the read-model consumers write (the feed's entries and heads, the buckets and the records' heads). */
+const READ_MODEL_KINDS = new Set(['activity', 'activity_head', OUTCOME_BUCKET_KIND, OUTCOME_HEAD_KIND]);
 
 type Item = Record<string, unknown>;
 const keyOf = (item: Item) => `${String(item[tableSpec.partitionKey])}|${String(item[tableSpec.sortKey])}`;

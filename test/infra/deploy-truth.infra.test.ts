@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { CloudFormationCustomResourceEvent, DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,10 @@ let crm: SynthesizedCrmApp;
 let functions: SynthesizedFunction[];
 let dynamo: DynamoDbLocal;
 let table: Table;
+/** The migration whose run needs the account defaults (its id in the registry). */
+const OUTCOME_BACKFILL = '2026-12-outcome-counters';
+/** The version the deal-outcomes probe gives its lead, higher each run. */
+let probeLeadVersion = 1000;
 let endpoints: ServiceEndpoints;
 let cognito: LocalCognito;
 let secrets: LocalSecretsManager;
@@ -403,6 +407,8 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     client.destroy();
   },
   bootstrap: async (p) => {
+    // The outcome counters' backfill runs again (it reads the account's time zone).
+    await table.client.send(new DeleteCommand({ TableName: table.name, Key: migrationKey(OUTCOME_BACKFILL) }));
     for (const type of ['Create', 'Update', 'Delete'] as const) {
       const event = customResourceEvent(type);
       await p.invoke(event);
@@ -462,11 +468,14 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     );
   },
   migrate: async (p) => {
+    await table.client.send(new DeleteCommand({ TableName: table.name, Key: migrationKey(OUTCOME_BACKFILL) }));
     const continuation = anew({ ...(await lastEvent('contact.created')).event });
     continuation.metadata = { ...continuation.metadata, event_type: MIGRATION_CONTINUE_EVENT, resource_type: 'migration' };
     await p.invoke(envelope(continuation));
     const marker = await table.get(migrationKey('2026-12-activity-feed'));
     p.check(marker?.status === 'done', `the bootstrap ran the feed's backfill to the end (${JSON.stringify(marker)})`);
+    const outcomes = await table.get(migrationKey(OUTCOME_BACKFILL));
+    p.check(outcomes?.status === 'done', `the run did the outcome counters' backfill (${JSON.stringify(outcomes)})`);
   },
   redrive: async (p) => {
     const { event } = await lastEvent('deal.created');
@@ -480,9 +489,10 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     );
   },
   'deal-outcomes': async (p) => {
-    // A lead made unqualified: reads the owner (team), writes the buckets and the marker.
+    // A lead made unqualified: reads the owner (team), writes the buckets and the lead's head
+    // (at a version of its own each run, so every probe applies it rather than skipping it).
     const { event } = await lastEvent('lead.created');
-    const unqualified = anew({ ...event, data: { ...event.data, status: 'unqualified' } });
+    const unqualified = anew({ ...event, data: { ...event.data, status: 'unqualified', version: ++probeLeadVersion } });
     await p.invoke(envelope(unqualified));
     const day = dayOf(unqualified.metadata.occurred_at, config.account.time_zone);
     const bucket = await table.get({ pk: outcomeBuckets('company'), sk: `day#${day}` });

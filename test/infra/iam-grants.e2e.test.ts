@@ -308,11 +308,12 @@ const SAMPLES: Record<string, () => Promise<void>> = {
   'deal-outcomes': async () => {
     await parksPoison('deal-outcomes', 'deal.created');
     const owner = (await outboxEvent('user.created')).data as { id: string };
+    const leadId = newId();
     const lead = domainEvent(
       { actor_id: 'iam', correlation_id: 'iam', now: new Date(), newId },
       'lead.created',
-      { resource_type: 'lead', resource_id: newId() },
-      { owner_id: owner.id, status: 'unqualified' },
+      { resource_type: 'lead', resource_id: leadId },
+      { id: leadId, owner_id: owner.id, status: 'unqualified', version: 1 },
     );
     await invoke('deal-outcomes', envelope(lead));
     const Key = {
