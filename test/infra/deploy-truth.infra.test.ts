@@ -225,6 +225,19 @@ const next = () => `${Date.now().toString(36)}${unique++}`;
 const refusesForgedCursor = (p: Probe, key: string, params?: Record<string, string>, cursor = 'forged.cursor') =>
   p.expectHttp(key, 422, { query: { cursor }, ...(params ? { params } : {}) });
 
+/**
+ * An admins-only route refuses a manager (403) once their direct reports are read: a paged
+ * list, so the function's cursor key (CURSOR_SECRET_ID) is used. The identity probe made the manager.
+ */
+async function refusedToManager(p: Probe, key: string): Promise<void> {
+  const auth = DevAuth.ephemeral();
+  const manager = made.manager!;
+  const claims = authorizerClaims(
+    await auth.verifier.verify(auth.token({ sub: manager.id, email: manager.email, role: 'manager' })),
+  );
+  await p.expectHttp(key, 403, { claims });
+}
+
 /** Per HTTP family: a real read (and, where the family writes, a write) that uses each of its variables. */
 const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
   platform: async (p) => {
@@ -277,6 +290,7 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
   automations: async (p) => {
     const listed = await p.expectHttp('GET /automations', 200);
     p.check(Array.isArray(listed?.items), `GET /automations lists the configured actions (${JSON.stringify(listed)})`);
+    await refusedToManager(p, 'GET /automations');
   },
   tasks: async (p) => {
     await p.expectHttp('POST /tasks', 201, { body: { content: 'Probe task' } });
@@ -303,13 +317,7 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     // Queries the outbox by day (the table's index); events show up after the settle time.
     const page = await p.expectHttp('GET /events/stream', 200, { query: { limit: '5' } });
     p.check(typeof page?.next_position === 'string', `the stream answers a next_position (${JSON.stringify(page)})`);
-    // A manager is refused, once their direct reports are read (a paged list: the cursor key).
-    const auth = DevAuth.ephemeral();
-    const manager = made.manager!;
-    const claims = authorizerClaims(
-      await auth.verifier.verify(auth.token({ sub: manager.id, email: manager.email, role: 'manager' })),
-    );
-    await p.expectHttp('GET /events/stream', 403, { claims });
+    await refusedToManager(p, 'GET /events/stream');
   },
   activities: async (p) => {
     await p.expectHttp('GET /activities', 200);
