@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { lambdaEnv } from './env.ts';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, parseConfig } from '#infra/config/load.ts';
 import { startLocalCloud } from '#infra/local/cloud.ts';
@@ -134,8 +138,27 @@ export function automationLagTable(result: AutomationLagResult): string {
   ].join('\n');
 }
 
+/**
+ * The same in a child process: the local cloud seeds through the process's own adapters, which
+ * in the bench process already point at the (stopped) bench database.
+ */
+export async function measureAutomationLagInChild(runs = 30): Promise<AutomationLagResult> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !BENCH_VARIABLES.has(name)));
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [fileURLToPath(import.meta.url), '--runs', String(runs), '--json'],
+    {
+      env,
+      maxBuffer: 1 << 20,
+    },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as AutomationLagResult;
+}
+
+const BENCH_VARIABLES = new Set(Object.keys(lambdaEnv({ dynamoEndpoint: 'x', secretsManagerEndpoint: 'x' })));
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const at = process.argv.indexOf('--runs');
   const result = await measureAutomationLag(at > 0 ? Number(process.argv[at + 1]) : 30);
-  console.log(automationLagTable(result));
+  console.log(process.argv.includes('--json') ? JSON.stringify(result) : automationLagTable(result));
 }

@@ -6,8 +6,12 @@ import { RUNTIME_ENV } from '#shared/platform/runtime-env.ts';
 
 export const BENCH_TABLE = 'crm';
 export const BENCH_REGION = 'us-east-1';
+/** The cursor key's secret (the bench database's Secrets Manager stand-in holds it). */
+export const BENCH_CURSOR_SECRET = 'crm-bench/cursor-hmac-key';
 
-export function lambdaEnv(options: { functionName?: string; dynamoEndpoint?: string } = {}): Record<string, string> {
+export function lambdaEnv(
+  options: { functionName?: string; dynamoEndpoint?: string; secretsManagerEndpoint?: string } = {},
+): Record<string, string> {
   const name = options.functionName ?? 'bench';
   return {
     AWS_REGION: BENCH_REGION,
@@ -20,7 +24,9 @@ export function lambdaEnv(options: { functionName?: string; dynamoEndpoint?: str
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
     [RUNTIME_ENV.tableName]: BENCH_TABLE,
     [RUNTIME_ENV.eventBusName]: 'crm',
-    [RUNTIME_ENV.cursorSecret]: 'bench-cursor-secret-not-for-production',
+    [RUNTIME_ENV.cursorSecret]: BENCH_CURSOR_SECRET,
+    [RUNTIME_ENV.adminMfaRequired]: 'false',
+    [RUNTIME_ENV.automations]: '[]',
     [RUNTIME_ENV.accountDefaults]: JSON.stringify({
       company_name: 'Bench Inc.',
       currency: 'USD',
@@ -35,5 +41,6 @@ export function lambdaEnv(options: { functionName?: string; dynamoEndpoint?: str
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_IDEMPOTENCY_DISABLED: 'false',
     ...(options.dynamoEndpoint ? { AWS_ENDPOINT_URL_DYNAMODB: options.dynamoEndpoint } : {}),
+    ...(options.secretsManagerEndpoint ? { AWS_ENDPOINT_URL_SECRETS_MANAGER: options.secretsManagerEndpoint } : {}),
   };
 }

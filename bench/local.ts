@@ -22,7 +22,8 @@ import type { LeadView } from '#shared/leads/domain.ts';
 import type { ContactView } from '#shared/contacts/domain.ts';
 import { ensureTable, startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { freePort } from '#infra/local/ports.ts';
-import { BENCH_TABLE, lambdaEnv } from './env.ts';
+import { ensureLocalSecret, startLocalSecretsManager, type LocalSecretsManager } from '#infra/local/secrets-manager.ts';
+import { BENCH_CURSOR_SECRET, BENCH_REGION, BENCH_TABLE, lambdaEnv } from './env.ts';
 import type { Caller } from './events.ts';
 
 // DynamoDB Local in memory with the table of the spec, the process environment of a Lambda
@@ -31,6 +32,8 @@ import type { Caller } from './events.ts';
 
 export interface BenchDatabase {
   readonly dynamo: DynamoDbLocal;
+  /** Holds the cursor key the handlers read at run time, as in AWS. */
+  readonly secrets: LocalSecretsManager;
   readonly fixture: Fixture;
 }
 
@@ -53,12 +56,18 @@ const SYSTEM = { user_id: 'system', email: '', role: 'admin' as const, direct_re
 
 export async function startBenchDatabase(): Promise<BenchDatabase> {
   const dynamo = await startDynamoDbLocal({ port: await freePort() });
+  const secrets = await startLocalSecretsManager({ scope: { accountId: '000000000000', region: BENCH_REGION } });
   try {
     await ensureTable(dynamo.endpoint, BENCH_TABLE);
+    await ensureLocalSecret({ endpoint: secrets.endpoint, region: BENCH_REGION, name: BENCH_CURSOR_SECRET });
     // Before any handler module loads: they read it at import (logger) or on first use (table).
-    Object.assign(process.env, lambdaEnv({ functionName: 'bench', dynamoEndpoint: dynamo.endpoint }));
-    return { dynamo, fixture: await seed() };
+    Object.assign(
+      process.env,
+      lambdaEnv({ functionName: 'bench', dynamoEndpoint: dynamo.endpoint, secretsManagerEndpoint: secrets.endpoint }),
+    );
+    return { dynamo, secrets, fixture: await seed() };
   } catch (error) {
+    await secrets.stop();
     await dynamo.stop();
     throw error;
   }

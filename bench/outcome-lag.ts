@@ -37,7 +37,7 @@ export async function measureOutcomeLag(samples = 30): Promise<LagResult> {
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as LagResult;
 }
 
-const BENCH_VARIABLES = new Set(Object.keys(lambdaEnv({ dynamoEndpoint: 'x' })));
+const BENCH_VARIABLES = new Set(Object.keys(lambdaEnv({ dynamoEndpoint: 'x', secretsManagerEndpoint: 'x' })));
 
 /**
  * On a fresh local cloud: a rep creates `samples` deals straight into the won stage, one after
