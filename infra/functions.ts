@@ -35,7 +35,13 @@ export type UserPoolAction =
 
 /** Values of the deployment config a function reads from its environment. */
 export type ConfigVariable =
-  'accountDefaults' | 'corsAllowOrigins' | 'firstAdmin' | 'defaultPipeline' | 'adminMfaRequired' | 'automations';
+  | 'accountDefaults'
+  | 'corsAllowOrigins'
+  | 'firstAdmin'
+  | 'defaultPipeline'
+  | 'adminMfaRequired'
+  | 'automations'
+  | 'notificationDefaults';
 
 /**
  * What a function may touch. Each need is one or more environment variables and the IAM
@@ -126,6 +132,9 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
     config: ['corsAllowOrigins', 'adminMfaRequired', 'automations'],
   },
   tasks: CRUD,
+  // The caller's own inbox and settings: reads and writes its items, its count and its
+  // settings; pages sign their next cursor; settings show the config's default channels.
+  notifications: { ...CRUD, config: ['corsAllowOrigins', 'adminMfaRequired', 'notificationDefaults'] },
   // GETs only: the board counters, outcome buckets and task list; the outcome days are
   // counted in the account defaults' time zone. Task pages sign their next cursor.
   dashboard: {
@@ -226,6 +235,18 @@ export const eventFunctions: readonly FunctionSpec[] = [
     // its own continuation event); pages with raw Queries, so no cursor key. The outcome
     // counters' backfill counts days in the account defaults' time zone.
     needs: { table: 'readWrite', config: ['accountDefaults'] },
+  },
+  {
+    // Not "notifications": that is the HTTP family's function.
+    name: 'notification-delivery',
+    kind: 'event',
+    entry: 'functions/events/notifications.ts',
+    description: `CRM bus consumer: ${ruleDescription('notification-delivery')}`,
+    timeoutSeconds: 30,
+    // Reads the recipient's settings and the record's current owner; writes the inbox item,
+    // its count, its marker and pending e-mails in one transaction. No cursor is signed (no
+    // paged list); the config's default channels.
+    needs: { table: 'readWrite', config: ['notificationDefaults'] },
   },
   {
     name: AUTOMATIONS_TARGET,
@@ -395,6 +416,10 @@ const CONFIG_VARIABLES: Readonly<Record<ConfigVariable, DeclaredVariable>> = {
     name: RUNTIME_ENV.automations,
     // What GET /automations lists; the rules carry the actions themselves.
     value: (values) => JSON.stringify(automationSummaries(values.config.automations)),
+  },
+  notificationDefaults: {
+    name: RUNTIME_ENV.notificationDefaults,
+    value: (values) => JSON.stringify(values.config.notifications.defaults),
   },
 };
 

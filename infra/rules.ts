@@ -3,6 +3,7 @@ import { CONTACT_STATUS_EVENTS } from '#shared/contacts/status.ts';
 import { USER_DIRECTORY_EVENTS } from '#shared/identity/directory-sync.ts';
 import { EVENT_SOURCE } from '#shared/kernel/events.ts';
 import { OUTCOME_EVENTS } from '#shared/outcomes/use-cases.ts';
+import { NOTIFICATION_EVENTS } from '#shared/notifications/domain.ts';
 import { MIGRATION_CONTINUE_EVENT } from '#shared/platform/migrations/runner.ts';
 import type { CrmConfig } from './config/schema.ts';
 import type { EventPattern } from './local/eventbridge/pattern-matcher.ts';
@@ -70,6 +71,14 @@ export const builtinRules: readonly BusRule[] = [
     pattern: { source: [EVENT_SOURCE], 'detail-type': [...ACTIVITY_EVENTS] },
     target: 'activity-feed',
     sideEffects: false,
+  }),
+  busRule({
+    // Notifying is a side effect: a replay must not notify again.
+    name: 'notification-delivery',
+    description: 'Tells the new owner of a lead, deal or task about its assignment (web inbox, pending e-mail)',
+    pattern: { source: [EVENT_SOURCE], 'detail-type': [...NOTIFICATION_EVENTS] },
+    target: 'notification-delivery',
+    sideEffects: true,
   }),
   busRule({
     // A replayed continuation must not restart work the markers already finished or hold.

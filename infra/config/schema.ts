@@ -3,6 +3,7 @@ import { STAGE_CATEGORIES, CLOSED_CATEGORIES } from '#shared/pipelines/defaults.
 import { CLOSED_STAGE_LIKELIHOOD, MAX_ACTIVE_STAGES } from '#shared/pipelines/domain.ts';
 import { REMINDER_PRESET_NAMES } from '#shared/tasks/reminders.ts';
 import { automationSchema } from '#shared/automations/domain.ts';
+import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS } from '#shared/notifications/domain.ts';
 import { stageKeys } from '#shared/pipelines/domain.ts';
 import { automationProblems } from '../automations.ts';
 
@@ -178,6 +179,17 @@ export const crmConfigSchema = z
     }),
     /** Automated actions (README "Automated actions"): each action is its own EventBridge rule. */
     automations: z.array(automationSchema).default([]),
+    /** Notifications (README "Notifications"). */
+    notifications: z
+      .strictObject({
+        defaults: z
+          .partialRecord(z.enum(NOTIFICATION_KINDS), z.enum(NOTIFICATION_CHANNELS))
+          .default({})
+          .describe(
+            "Each kind's channel (web, email, both, off) for users who never chose; kinds not named keep the built-in one",
+          ),
+      })
+      .default({ defaults: {} }),
     max_automation_rules: z
       .number()
       .int()

@@ -20,6 +20,8 @@ export const RUNTIME_ENV = {
   defaultPipeline: 'CRM_DEFAULT_PIPELINE',
   /** JSON list of the configured automated actions (AutomationSummary), which GET /automations lists. */
   automations: 'CRM_AUTOMATIONS',
+  /** JSON of the config's notifications.defaults: a channel per notification kind. */
+  notificationDefaults: 'CRM_NOTIFICATION_DEFAULTS',
 } as const;
 
 export function requireEnv(name: string): string {

@@ -12,6 +12,7 @@ import { dashboardCases } from '#test/dashboard/route-cases.ts';
 import { eventCases } from '#test/events/route-cases.ts';
 import { activityCases } from '#test/activities/route-cases.ts';
 import { automationCases } from '#test/automations/route-cases.ts';
+import { notificationCases } from '#test/notifications/route-cases.ts';
 import type { RouteCase } from './route-case-types.ts';
 
 export type { Fixtures, Relation, RouteCall, RouteCase } from './route-case-types.ts';
@@ -41,4 +42,5 @@ export const routeCases: Record<string, RouteCase> = {
   ...eventCases,
   ...activityCases,
   ...automationCases,
+  ...notificationCases,
 };

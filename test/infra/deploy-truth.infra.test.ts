@@ -324,6 +324,16 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     await p.expectHttp('GET /contacts/{id}/activities', 200, { params: { id: made.contactId ?? 'none' } });
     await refusesForgedCursor(p, 'GET /activities');
   },
+  notifications: async (p) => {
+    // Settings show the config's defaults (CRM_NOTIFICATION_DEFAULTS); the inbox pages sign cursors.
+    const settings = await p.expectHttp('GET /notification_settings', 200);
+    p.check(settings?.items?.length > 0, `the settings list every kind (${JSON.stringify(settings)})`);
+    await p.expectHttp('PUT /notification_settings', 200, { body: { channels: { lead_assigned: 'both' } } });
+    const inbox = await p.expectHttp('GET /notifications', 200);
+    p.check(typeof inbox?.unread_count === 'number', `the inbox answers its unread count (${JSON.stringify(inbox)})`);
+    await p.expectHttp('POST /notifications/read_all', 200);
+    await refusesForgedCursor(p, 'GET /notifications');
+  },
 };
 
 /** The outbox events written so far (what the stream carries), oldest first. */
@@ -528,6 +538,24 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       `the action created its task (${JSON.stringify(tasks.items)})`,
     );
   },
+  'notification-delivery': async (p) => {
+    // A lead made for the first admin by someone else: the admin's inbox gets it (and the
+    // e-mail is recorded as pending: the admin chose "both" in the notifications probe).
+    const { event } = await lastEvent('lead.created');
+    const fresh = anew(event);
+    fresh.metadata = { ...fresh.metadata, actor_id: 'probe-actor' };
+    await p.invoke(envelope(fresh));
+    const owner = (event.data as { owner_id: string }).owner_id;
+    const inbox = await table.partition(`notification#${owner}`);
+    p.check(
+      inbox.some((i) => String(i.sk).startsWith('n#') && (i.body as { actor_id?: string }).actor_id === 'probe-actor'),
+      `the owner's inbox got the lead (${JSON.stringify(inbox)})`,
+    );
+    p.check(
+      inbox.some((i) => i.sk === `email#${fresh.metadata.event_id}` && i.status === 'pending'),
+      'the e-mail is recorded as pending',
+    );
+  },
   'user-directory-sync': async (p) => {
     const { event } = await lastEvent('user.created');
     const email = (event.data as { email: string }).email;
@@ -575,6 +603,7 @@ const HTTP_ORDER = [
   'events',
   'activities',
   'automations',
+  'notifications',
 ];
 
 describe('every synthesized bundle, with its template environment', () => {
@@ -671,6 +700,7 @@ describe('every synthesized bundle, with its template environment', () => {
     'migrate',
     'redrive',
     'automated-actions',
+    'notification-delivery',
   ]) {
     it(`${name}: handles a real event from the outbox`, async () => {
       expectHealthy(await runProbe(functionNamed(name)));
@@ -720,6 +750,7 @@ describe('dropping any one variable a function declares', () => {
     'cursor-key-rotation',
     'activity-feed',
     'migrate',
+    'notification-delivery',
   ]) {
     it(`${spec}: fails clearly without each of its required variables`, async () => {
       const fn = functionNamed(spec);

@@ -259,6 +259,10 @@ const SAMPLES: Record<string, () => Promise<void>> = {
       throw new Error(`GET /events/stream as a manager: ${refused.status} ${JSON.stringify(refused.body)}`);
   },
   activities: http('/activities'),
+  notifications: async () => {
+    await http('/notifications?unread=true')();
+    await http('/notification_settings')();
+  },
   automations: async () => {
     await http('/automations')();
     // A manager is refused (admins only), after their direct reports were read: a paged list.
@@ -327,6 +331,17 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     await parksPoison('activity-feed', 'deal.created');
     const outcome = await invoke<string>('activity-feed', envelope(await outboxEvent('deal.created')));
     if (outcome !== 'processed') throw new Error(`the feed consumer answered ${JSON.stringify(outcome)}`);
+  },
+  // A deal made for the admin by another user: the admin's inbox gets it, through the HTTP API.
+  'notification-delivery': async () => {
+    await parksPoison('notification-delivery', 'deal.created');
+    const event = await outboxEvent('deal.created');
+    const fresh = { ...event, metadata: { ...event.metadata, event_id: newId(), actor_id: 'iam' } };
+    const outcome = await invoke<string>('notification-delivery', envelope(fresh));
+    if (outcome !== 'processed') throw new Error(`the notifications consumer answered ${JSON.stringify(outcome)}`);
+    const inbox = await session.api('GET', '/notifications', { token: session.as('admin') });
+    const items = (inbox.body as { items?: { actor_id: string }[] }).items ?? [];
+    if (!items.some((n) => n.actor_id === 'iam')) throw new Error(`no notification: ${JSON.stringify(inbox.body)}`);
   },
   // An action handed by its rule: a task for the deal's owner, through the tasks use-case.
   'automated-actions': async () => {

@@ -10,7 +10,7 @@ import { ROLES } from '#shared/kernel/roles.ts';
 import { cursorKeyRotationFunction, declaredVariables, functionSpecs, httpFamilies } from '#infra/functions.ts';
 import { CURSOR_KEY_ROTATION_DAYS, invitationMessage } from '#infra/stateful-stack.ts';
 import { PUBLIC_ROUTE_THROTTLE } from '#infra/stateless-stack.ts';
-import { busRules } from '#infra/rules.ts';
+import { builtinRules, busRules } from '#infra/rules.ts';
 import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
@@ -477,6 +477,23 @@ describe('stateless stack: functions', () => {
       ).toEqual(others);
       expectCursorSecretRead(name);
     }
+    // Notifications: the table (items, counts, markers, pending e-mails) and its on-failure
+    // queue; no cursor key (no paged list), no bus, no mail yet (e-mails are recorded as pending).
+    const notifier = 'crm-dev-notification-delivery';
+    const notifying = actionsOf(policyStatements(stateless, notifier));
+    expect(tableActions(notifying)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
+    expect(notifying.filter((a) => !a.startsWith('dynamodb:') && !LOGS_AND_XRAY.includes(a)).sort(), notifier).toEqual(
+      ON_FAILURE_SEND,
+    );
+    expect(functionResource(notifier).Properties.Environment.Variables.CURSOR_SECRET_ID).toBeUndefined();
+    expect(JSON.parse(functionResource(notifier).Properties.Environment.Variables.CRM_NOTIFICATION_DEFAULTS)).toEqual(
+      shippedConfig().notifications.defaults,
+    );
+    // Notifying is a side effect: its rule refuses archive replays.
+    const rule = Object.values(resourcesOf(stateless, 'AWS::Events::Rule')).find(
+      (r) => r.Properties.Description === builtinRules.find((b) => b.target === 'notification-delivery')!.description,
+    );
+    expect(rule?.Properties.EventPattern['replay-name']).toEqual([{ exists: false }]);
   });
 });
 

@@ -1,0 +1,14 @@
+import { notify } from '#shared/notifications/use-cases.ts';
+import { notificationAdapters } from '#shared/notifications/runtime.ts';
+import { eventHandler } from '#shared/platform/consumers/events.ts';
+import { logger } from '#shared/platform/observability.ts';
+
+// Bus rule target: assignments of leads, deals and tasks → the new owner's notifications. No
+// consumer markers: the store's own per-recipient marker, written in the item's transaction,
+// dedupes exactly. Its rule refuses replayed events (notifying is a side effect).
+const deps = notificationAdapters();
+
+export const handler = eventHandler({ name: 'notification-delivery', dedupe: false }, async (event) => {
+  const outcome = await notify(deps, event);
+  logger.debug('notification', { outcome });
+});

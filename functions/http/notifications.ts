@@ -1,0 +1,23 @@
+import { httpHandler, implement } from '#shared/app.ts';
+import { notificationAdapters } from '#shared/notifications/runtime.ts';
+import * as routes from '#shared/notifications/routes.ts';
+import {
+  changeNotification,
+  getNotificationSettings,
+  listNotifications,
+  putNotificationSettings,
+  readAllNotifications,
+} from '#shared/notifications/use-cases.ts';
+
+// The caller's notifications and channel settings: parse (done by the contract), call the use case, reply.
+
+const deps = notificationAdapters();
+
+export const handler = httpHandler([
+  implement(routes.listNotificationsRoute, (req) => listNotifications(deps, req.call, req.query)),
+  implement(routes.readAllNotificationsRoute, (req) => readAllNotifications(deps, req.call)),
+  implement(routes.readNotificationRoute, (req) => changeNotification(deps, req.call, req.params.id, 'read')),
+  implement(routes.archiveNotificationRoute, (req) => changeNotification(deps, req.call, req.params.id, 'archive')),
+  implement(routes.getNotificationSettingsRoute, (req) => getNotificationSettings(deps, req.call)),
+  implement(routes.putNotificationSettingsRoute, (req) => putNotificationSettings(deps, req.call, req.body.channels)),
+]);

@@ -1,0 +1,210 @@
+import * as z from 'zod/mini';
+import type { DomainEvent } from '#shared/kernel/events.ts';
+import { firstChars } from '#shared/kernel/chars.ts';
+
+// Notifications (F2.1, F2.3): predefined kinds a user is told about, each on the channels the
+// user chose (web inbox, email, both, or off). A notification is derived from its event alone,
+// and events of one kind by one actor for one recipient within one window are grouped into one
+// inbox item with a count (a manager reassigning 30 leads makes one item, not 30).
+
+/**
+ * Every predefined kind (F2.1). Only the `*_assigned` kinds have a producer yet; the others are
+ * settings with no producer until reminders, imports, exports and capture forms emit events.
+ */
+export const NOTIFICATION_KINDS = [
+  'lead_assigned',
+  'deal_assigned',
+  'task_assigned',
+  'task_reminder',
+  'appointment_reminder',
+  'import_finished',
+  'export_finished',
+  'capture_form_lead',
+] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** The kinds some event produces today (the others are listed in settings, never produced yet). */
+export const PRODUCED_KINDS: readonly NotificationKind[] = ['lead_assigned', 'deal_assigned', 'task_assigned'];
+
+export const NOTIFICATION_CHANNELS = ['web', 'email', 'both', 'off'] as const;
+export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+
+/** Each kind's channel when neither the config nor the user says otherwise. */
+export const BUILT_IN_DEFAULTS: Readonly<Record<NotificationKind, NotificationChannel>> = {
+  lead_assigned: 'both',
+  deal_assigned: 'both',
+  task_assigned: 'web',
+  task_reminder: 'both',
+  appointment_reminder: 'both',
+  import_finished: 'web',
+  export_finished: 'web',
+  capture_form_lead: 'web',
+};
+
+/** Defaults of a deployment: the built-in ones, overridden kind by kind by the config's. */
+export function effectiveDefaults(
+  config: Partial<Record<NotificationKind, NotificationChannel>>,
+): Record<NotificationKind, NotificationChannel> {
+  return { ...BUILT_IN_DEFAULTS, ...config };
+}
+
+export const wantsWeb = (c: NotificationChannel): boolean => c === 'web' || c === 'both';
+export const wantsEmail = (c: NotificationChannel): boolean => c === 'email' || c === 'both';
+
+/** One kind's setting as GET/PUT /notification_settings show it. */
+export const notificationSettingSchema = z.object({
+  kind: z.enum(NOTIFICATION_KINDS),
+  channel: z.enum(NOTIFICATION_CHANNELS),
+  /** True when the user never chose: the deployment's default applies. */
+  is_default: z.boolean(),
+  /** False for a kind nothing produces yet (reminders, imports, exports, capture forms). */
+  produced: z.boolean(),
+});
+export type NotificationSetting = z.output<typeof notificationSettingSchema>;
+
+/** The user's choices only (kinds absent follow the default). */
+export type UserChannels = Partial<Record<NotificationKind, NotificationChannel>>;
+
+/** Every kind's setting for a user, in NOTIFICATION_KINDS order. */
+export function settingsOf(chosen: UserChannels, defaults: Record<NotificationKind, NotificationChannel>): NotificationSetting[] {
+  return NOTIFICATION_KINDS.map((kind) => ({
+    kind,
+    channel: chosen[kind] ?? defaults[kind],
+    is_default: chosen[kind] === undefined,
+    produced: PRODUCED_KINDS.includes(kind),
+  }));
+}
+
+export const NOTIFIED_RECORD_TYPES = ['lead', 'deal', 'task'] as const;
+export type NotifiedRecordType = (typeof NOTIFIED_RECORD_TYPES)[number];
+
+/** A grouped item names at most this many of its records (the newest); `count` counts them all. */
+export const MAX_ITEM_RECORDS = 10;
+
+/** Grouping window: events of one kind by one actor for one recipient within it make one item. */
+export const GROUP_WINDOW_MS = 10 * 60 * 1000;
+
+const recordRefSchema = z.object({ type: z.enum(NOTIFIED_RECORD_TYPES), id: z.string(), name: z.nullable(z.string()) });
+export type NotifiedRecord = z.output<typeof recordRefSchema>;
+
+/** An inbox item as stored and as the API shows it. */
+export const notificationSchema = z.object({
+  /** "<window start, ms, 13 digits>.<kind>.<actor id>": sorts by time; the grouping key itself. */
+  id: z.string(),
+  kind: z.enum(NOTIFICATION_KINDS),
+  /** Who caused it (the user who assigned). */
+  actor_id: z.string(),
+  /** Events grouped into the item (each counted once). */
+  count: z.number(),
+  /**
+   * The first MAX_ITEM_RECORDS records grouped in, in delivery order (`count` counts them all);
+   * a record given back and forth within the window may show twice.
+   */
+  records: z.array(recordRefSchema),
+  /** ISO date-times: the earliest event grouped in, and the event grouped in last. */
+  first_at: z.string(),
+  last_at: z.string(),
+  read_at: z.nullable(z.string()),
+  archived_at: z.nullable(z.string()),
+});
+export type Notification = z.output<typeof notificationSchema>;
+
+/** What one event tells one user, before grouping. */
+export interface NotificationDraft {
+  recipient_id: string;
+  kind: NotificationKind;
+  actor_id: string;
+  event_id: string;
+  occurred_at: string;
+  record: NotifiedRecord;
+}
+
+/** The events the notifications consumer reads (its bus rule's detail-types). */
+export const NOTIFICATION_EVENTS = [
+  'lead.created',
+  'lead.owner_changed',
+  'deal.created',
+  'deal.owner_changed',
+  'task.created',
+  'task.assigned',
+] as const;
+
+const KIND_OF: Record<NotifiedRecordType, NotificationKind> = {
+  lead: 'lead_assigned',
+  deal: 'deal_assigned',
+  task: 'task_assigned',
+};
+
+type Data = Record<string, unknown>;
+
+function nameOf(type: NotifiedRecordType, data: Data): string | null {
+  if (type === 'lead') {
+    const person = [data.first_name, data.last_name].filter((p) => typeof p === 'string' && p !== '').join(' ');
+    return person || (typeof data.organization_name === 'string' ? data.organization_name : null);
+  }
+  if (type === 'task') return typeof data.content === 'string' ? firstChars(data.content, 200) : null;
+  return typeof data.name === 'string' ? data.name : null;
+}
+
+/**
+ * The notification an event makes, from the event alone: a lead, deal or task created with
+ * someone else as owner, or given to a new owner, tells that owner, unless they did it
+ * themselves. Undefined for any other event.
+ */
+export function notificationOf(event: DomainEvent): NotificationDraft | undefined {
+  const { metadata } = event;
+  const type = metadata.resource_type;
+  if (type !== 'lead' && type !== 'deal' && type !== 'task') return undefined;
+  const verb = metadata.event_type.slice(type.length + 1);
+  const assigning = verb === 'created' || verb === 'owner_changed' || (type === 'task' && verb === 'assigned');
+  if (!assigning) return undefined;
+  const data = event.data as Data;
+  const owner = data.owner_id;
+  if (typeof owner !== 'string' || owner === metadata.actor_id) return undefined;
+  if (verb !== 'created' && (event.previous as Data | undefined)?.owner_id === owner) return undefined;
+  return {
+    recipient_id: owner,
+    kind: KIND_OF[type],
+    actor_id: metadata.actor_id,
+    event_id: metadata.event_id,
+    occurred_at: metadata.occurred_at,
+    record: { type, id: metadata.resource_id, name: nameOf(type, data) },
+  };
+}
+
+/**
+ * The inbox item a draft groups into: "<window start>.<kind>.<actor>", the window being the
+ * fixed GROUP_WINDOW_MS slot of the event's time. Fixed slots (not a sliding window) keep it a
+ * function of the event alone, so redeliveries and any delivery order land in the same item;
+ * a burst across a slot boundary makes two items.
+ */
+export function groupIdOf(draft: Pick<NotificationDraft, 'kind' | 'actor_id' | 'occurred_at'>): string {
+  const start = Math.floor(Date.parse(draft.occurred_at) / GROUP_WINDOW_MS) * GROUP_WINDOW_MS;
+  return `${String(start).padStart(13, '0')}.${draft.kind}.${draft.actor_id}`;
+}
+
+/**
+ * The item after one more event (the draft) is grouped in: counted once more, its record added
+ * while there is room, the times moved; unread again and back in the inbox.
+ * @param current the item as stored, or undefined for the group's first event
+ */
+export function groupedItem(current: Notification | undefined, draft: NotificationDraft): Notification {
+  const known = current?.records ?? [];
+  const records = known.some((r) => r.id === draft.record.id && r.type === draft.record.type) ? known : [...known, draft.record];
+  const earlier = (a: string, b: string) => (a < b ? a : b);
+  return {
+    id: groupIdOf(draft),
+    kind: draft.kind,
+    actor_id: draft.actor_id,
+    count: (current?.count ?? 0) + 1,
+    records: records.slice(0, MAX_ITEM_RECORDS),
+    first_at: current ? earlier(current.first_at, draft.occurred_at) : draft.occurred_at,
+    last_at: draft.occurred_at,
+    read_at: null,
+    archived_at: null,
+  };
+}
+
+/** Whether the item counts in the unread count: neither read nor archived. */
+export const isUnread = (n: Pick<Notification, 'read_at' | 'archived_at'>): boolean =>
+  n.read_at === null && n.archived_at === null;

@@ -1,0 +1,347 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { Page, PageQuery } from '#shared/kernel/ports.ts';
+import { recordKey } from '#shared/platform/dynamodb/keys.ts';
+import { indexKeys, indexPartition, indexPartitions, tablePartitions } from '#shared/platform/dynamodb/partitions.ts';
+import { INDEX, tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
+import type { Item, Key, Table } from '#shared/platform/dynamodb/table.ts';
+import { taskKey } from '#shared/tasks/dynamodb.ts';
+import {
+  groupedItem,
+  groupIdOf,
+  isUnread,
+  MAX_ITEM_RECORDS,
+  NOTIFICATION_CHANNELS,
+  NOTIFICATION_KINDS,
+  type Notification,
+  type NotificationChannel,
+  type NotificationDraft,
+  type NotifiedRecordType,
+  type UserChannels,
+} from './domain.ts';
+import type { CurrentOwners, DeliverOutcome, NotificationStore } from './ports.ts';
+
+// A user's inbox is one partition "notification#<user>": items (sk "n#<id>", ids sort by
+// time), the unread count (sk "unread"), the user's channel choices (sk "settings"), the
+// event ids delivered (sk "event#<event_id>", expiring) and pending e-mails (sk
+// "email#<event_id>"). An item is projected into the inbox list (gsi2) until archived and into
+// the unread list (gsi1) while unread, so both lists are Queries with no filter. Every write to
+// an item bumps its `_version`; a delivery puts the item on the condition that its version is
+// the one it read, in the same transaction as the count's change and the event's marker, so
+// the count stays exact under concurrent deliveries, reads and archives.
+
+/** A user's inbox partition. */
+export const notificationPartition = tablePartitions<[userId: string]>('notification');
+
+/** The lists an item projects into. */
+export const notificationIndex = {
+  /** Unread items of a user (sparse: only while unread). */
+  unread: indexPartitions<[userId: string]>(INDEX.owner, 'notification_unread'),
+  /** Items of a user not archived (sparse: gone once archived). */
+  inbox: indexPartitions<[userId: string]>(INDEX.all, 'notification_inbox'),
+  /** E-mails waiting for the sender (a later issue: SES), oldest first. */
+  pendingEmail: indexPartition(INDEX.relation, 'notification_email_pending'),
+};
+
+const ITEM_PREFIX = 'n#';
+const COUNT_SK = 'unread';
+const SETTINGS_SK = 'settings';
+/** Markers outlive any redelivery: EventBridge retries for a day, a redrive reads a week. */
+const MARKER_TTL_SECONDS = 35 * 24 * 3600;
+const DELIVER_ATTEMPTS = 30;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const itemKey = (userId: string, id: string): Key => ({ pk: notificationPartition(userId), sk: `${ITEM_PREFIX}${id}` });
+const countKey = (userId: string): Key => ({ pk: notificationPartition(userId), sk: COUNT_SK });
+const settingsKey = (userId: string): Key => ({ pk: notificationPartition(userId), sk: SETTINGS_SK });
+
+/** The stored item of a notification (the notification under `body`: its `kind` is not the item's). */
+export function notificationItem(userId: string, n: Notification, version: number): Item {
+  return {
+    ...itemKey(userId, n.id),
+    ...indexKeys(
+      n.id,
+      isUnread(n) ? notificationIndex.unread(userId) : null,
+      n.archived_at === null ? notificationIndex.inbox(userId) : null,
+    ),
+    [tableSpec.kindAttribute]: 'notification',
+    _version: version,
+    body: n,
+  };
+}
+
+const bodyOf = (item: Item): Notification => item.body as Notification;
+
+const reasonsOf = (error: unknown): (string | undefined)[] | undefined =>
+  error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []).map((r) => r.Code) : undefined;
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+export class DynamoNotificationStore implements NotificationStore {
+  readonly #table: Table;
+  constructor(table: Table) {
+    this.#table = table;
+  }
+
+  async deliver(draft: NotificationDraft, channels: { web: boolean; email: boolean }): Promise<DeliverOutcome> {
+    const userId = draft.recipient_id;
+    const id = groupIdOf(draft);
+    const marker: TransactItem = {
+      Put: {
+        TableName: this.#table.name,
+        Item: {
+          pk: notificationPartition(userId),
+          sk: `event#${draft.event_id}`,
+          [tableSpec.kindAttribute]: 'notification_marker',
+          [tableSpec.timeToLiveAttribute]: Math.floor(Date.now() / 1000) + MARKER_TTL_SECONDS,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+    const email: TransactItem[] = channels.email ? [this.#pendingEmail(draft, id)] : [];
+    // First guess: the group's item exists, unread, with room for a record (a burst's common case).
+    let plan: 'append' | 'count' | 'read' = 'append';
+    for (let attempt = 1; attempt <= DELIVER_ATTEMPTS; attempt++) {
+      const item = channels.web ? await this.#itemWrites(userId, id, draft, plan) : [];
+      try {
+        await this.#table.client.send(new TransactWriteCommand({ TransactItems: [marker, ...item, ...email] }));
+        return 'written';
+      } catch (error) {
+        const reasons = reasonsOf(error);
+        if (!reasons) throw error;
+        if (reasons[0] === 'ConditionalCheckFailed') return 'duplicate';
+        if (!reasons.some((r) => r === 'ConditionalCheckFailed' || r === 'TransactionConflict')) throw error;
+        // The guess was wrong (no item, read, full) or another write won: read the item next time.
+        if (reasons[1] === 'ConditionalCheckFailed') plan = 'read';
+        await sleep(Math.random() * 10 * Math.min(attempt, 8));
+      }
+    }
+    throw new Error(`notification ${id} for ${userId}: kept changing under ${DELIVER_ATTEMPTS} deliveries`);
+  }
+
+  /**
+   * The item's part of a delivery. 'append' and 'count' update an unread item in place (no
+   * read: concurrent deliveries to one group do not race a read), adding the record while the
+   * item names fewer than MAX_ITEM_RECORDS; 'read' reads the item and puts the next state on
+   * the condition that its version is unchanged, counting it unread again when it was not.
+   */
+  async #itemWrites(
+    userId: string,
+    id: string,
+    draft: NotificationDraft,
+    plan: 'append' | 'count' | 'read',
+  ): Promise<TransactItem[]> {
+    const update = (append: boolean): TransactItem => ({
+      Update: {
+        TableName: this.#table.name,
+        Key: itemKey(userId, id),
+        UpdateExpression: `ADD #body.#count :one, #v :one SET #body.#last = :at${append ? ', #body.#records = list_append(#body.#records, :record)' : ''}`,
+        ConditionExpression: `attribute_exists(gsi1pk)${append ? ' AND size(#body.#records) < :max' : ''}`,
+        ExpressionAttributeNames: {
+          '#body': 'body',
+          '#count': 'count',
+          '#v': '_version',
+          '#last': 'last_at',
+          ...(append ? { '#records': 'records' } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':at': draft.occurred_at,
+          ...(append ? { ':record': [draft.record], ':max': MAX_ITEM_RECORDS } : {}),
+        },
+      },
+    });
+    if (plan !== 'read') return [update(plan === 'append')];
+    const stored = await this.#table.get(itemKey(userId, id));
+    const current = stored ? bodyOf(stored) : undefined;
+    if (current && isUnread(current)) return [update(current.records.length < MAX_ITEM_RECORDS)];
+    const version = stored ? Number(stored._version) : 0;
+    return [
+      {
+        Put: {
+          TableName: this.#table.name,
+          Item: notificationItem(userId, groupedItem(current, draft), version + 1),
+          ...(stored
+            ? {
+                ConditionExpression: '#v = :v',
+                ExpressionAttributeNames: { '#v': '_version' },
+                ExpressionAttributeValues: { ':v': version },
+              }
+            : { ConditionExpression: 'attribute_not_exists(pk)' }),
+        },
+      },
+      this.#count(userId, 1),
+    ];
+  }
+
+  #pendingEmail(draft: NotificationDraft, id: string): TransactItem {
+    const userId = draft.recipient_id;
+    return {
+      Put: {
+        TableName: this.#table.name,
+        Item: {
+          pk: notificationPartition(userId),
+          sk: `email#${draft.event_id}`,
+          ...indexKeys(`${draft.occurred_at}#${userId}#${draft.event_id}`, notificationIndex.pendingEmail()),
+          [tableSpec.kindAttribute]: 'notification_email',
+          status: 'pending',
+          recipient_id: userId,
+          notification_id: id,
+          notification_kind: draft.kind,
+          actor_id: draft.actor_id,
+          record: draft.record,
+          occurred_at: draft.occurred_at,
+        },
+      },
+    };
+  }
+
+  #count(userId: string, delta: number): TransactItem {
+    return {
+      Update: {
+        TableName: this.#table.name,
+        Key: countKey(userId),
+        UpdateExpression: 'ADD #n :d SET #kind = :kind',
+        ExpressionAttributeNames: { '#n': 'unread', '#kind': tableSpec.kindAttribute },
+        ExpressionAttributeValues: { ':d': delta, ':kind': 'notification_count' },
+      },
+    };
+  }
+
+  async list(userId: string, query: PageQuery & { unread?: boolean | undefined }): Promise<Page<Notification>> {
+    const partition = query.unread ? notificationIndex.unread(userId) : notificationIndex.inbox(userId);
+    const page = await this.#table.page({ partitions: [partition], limit: query.limit, cursor: query.cursor, order: 'desc' });
+    return { items: page.items.map(bodyOf), next_cursor: page.next_cursor };
+  }
+
+  async unreadCount(userId: string): Promise<number> {
+    const item = await this.#table.get(countKey(userId));
+    return item ? Number(item.unread) : 0;
+  }
+
+  async update(userId: string, id: string, change: 'read' | 'archive', at: string): Promise<boolean> {
+    for (let attempt = 1; attempt <= DELIVER_ATTEMPTS; attempt++) {
+      const stored = await this.#table.get(itemKey(userId, id));
+      if (!stored) return false;
+      const current = bodyOf(stored);
+      const next: Notification = {
+        ...current,
+        read_at: current.read_at ?? at,
+        archived_at: change === 'archive' ? (current.archived_at ?? at) : current.archived_at,
+      };
+      if (next.read_at === current.read_at && next.archived_at === current.archived_at) return true;
+      const version = Number(stored._version);
+      const writes: TransactItem[] = [
+        {
+          Put: {
+            TableName: this.#table.name,
+            Item: notificationItem(userId, next, version + 1),
+            ConditionExpression: '#v = :v',
+            ExpressionAttributeNames: { '#v': '_version' },
+            ExpressionAttributeValues: { ':v': version },
+          },
+        },
+      ];
+      if (isUnread(current)) writes.push(this.#count(userId, -1));
+      try {
+        await this.#table.client.send(new TransactWriteCommand({ TransactItems: writes }));
+        return true;
+      } catch (error) {
+        if (!reasonsOf(error)) throw error;
+      }
+    }
+    throw new Error(`notification ${id} for ${userId}: kept changing`);
+  }
+
+  async readSome(userId: string, max: number, at: string): Promise<{ marked: number; more: boolean }> {
+    const partition = notificationIndex.unread(userId);
+    const out = await this.#table.client.send(
+      new QueryCommand({
+        TableName: this.#table.name,
+        IndexName: partition.index,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': partition.pk },
+        ScanIndexForward: false,
+        Limit: max + 1,
+      }),
+    );
+    const found = out.Items ?? [];
+    let keys = found.slice(0, max).map((i) => ({ pk: String(i.pk), sk: String(i.sk) }));
+    // The index lags the table: an item it still lists may have been read meanwhile. Such
+    // items fail their condition and are dropped, and the rest go again.
+    while (keys.length > 0) {
+      const writes: TransactItem[] = keys.map((Key) => ({
+        Update: {
+          TableName: this.#table.name,
+          Key,
+          UpdateExpression: 'SET #body.#read = :at ADD #v :one REMOVE gsi1pk, gsi1sk',
+          ConditionExpression: 'attribute_exists(gsi1pk)',
+          ExpressionAttributeNames: { '#body': 'body', '#read': 'read_at', '#v': '_version' },
+          ExpressionAttributeValues: { ':at': at, ':one': 1 },
+        },
+      }));
+      writes.push(this.#count(userId, -keys.length));
+      try {
+        await this.#table.client.send(new TransactWriteCommand({ TransactItems: writes }));
+        break;
+      } catch (error) {
+        const reasons = reasonsOf(error);
+        if (!reasons) throw error;
+        const failed = new Set(reasons.flatMap((r, i) => (r === 'ConditionalCheckFailed' ? [i] : [])));
+        if (failed.size === 0 && !reasons.includes('TransactionConflict')) throw error;
+        keys = keys.filter((_, i) => !failed.has(i));
+      }
+    }
+    return { marked: keys.length, more: found.length > max || out.LastEvaluatedKey !== undefined };
+  }
+
+  async channels(userId: string): Promise<UserChannels> {
+    const item = await this.#table.get(settingsKey(userId));
+    return item ? channelsOf(item) : {};
+  }
+
+  async setChannels(userId: string, chosen: UserChannels): Promise<UserChannels> {
+    const entries = Object.entries(chosen);
+    if (entries.length === 0) return this.channels(userId);
+    const names: Record<string, string> = { '#kind': tableSpec.kindAttribute };
+    const values: Record<string, string> = { ':kind': 'notification_settings' };
+    entries.forEach(([kind, channel], i) => {
+      names[`#k${i}`] = kind;
+      values[`:c${i}`] = channel;
+    });
+    const out = await this.#table.client.send(
+      new UpdateCommand({
+        TableName: this.#table.name,
+        Key: settingsKey(userId),
+        UpdateExpression: `SET #kind = :kind, ${entries.map((_, i) => `#k${i} = :c${i}`).join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return channelsOf(out.Attributes ?? {});
+  }
+}
+
+function channelsOf(item: Item): UserChannels {
+  const chosen: UserChannels = {};
+  for (const kind of NOTIFICATION_KINDS) {
+    const value = item[kind];
+    if (NOTIFICATION_CHANNELS.includes(value as NotificationChannel)) chosen[kind] = value as NotificationChannel;
+  }
+  return chosen;
+}
+
+/** Reads a lead's, deal's or task's current owner from the record (one GetItem). */
+export class DynamoCurrentOwners implements CurrentOwners {
+  readonly #table: Table;
+  constructor(table: Table) {
+    this.#table = table;
+  }
+
+  async ownerOf(type: NotifiedRecordType, id: string): Promise<string | undefined> {
+    const item = await this.#table.get(type === 'task' ? taskKey(id) : recordKey(type, id));
+    return typeof item?.owner_id === 'string' ? item.owner_id : undefined;
+  }
+}

@@ -1,0 +1,36 @@
+import type { Page, PageQuery } from '#shared/kernel/ports.ts';
+import type { Notification, NotificationDraft, NotifiedRecordType, UserChannels } from './domain.ts';
+
+/** The outcome of delivering one event to one recipient. */
+export type DeliverOutcome = 'written' | 'duplicate';
+
+/** One user's inbox: its items, their unread count and the event ids delivered to it. */
+export interface NotificationStore {
+  /**
+   * Groups the draft into its item (web) and/or records its email as pending (email), unless
+   * the draft's event was delivered to this recipient before ('duplicate'). The item, its
+   * unread count and the event's marker are written in one transaction, conditional on the
+   * item being as read, and retried when a concurrent delivery changed it.
+   */
+  deliver(draft: NotificationDraft, channels: { web: boolean; email: boolean }): Promise<DeliverOutcome>;
+  /** The recipient's items newest first (not archived; `unread`: only unread), one Query. */
+  list(userId: string, query: PageQuery & { unread?: boolean | undefined }): Promise<Page<Notification>>;
+  /** The recipient's unread count (one GetItem). */
+  unreadCount(userId: string): Promise<number>;
+  /** Marks one item read (or archived, which also reads it); false when the user has no such item. */
+  update(userId: string, id: string, change: 'read' | 'archive', at: string): Promise<boolean>;
+  /**
+   * Marks up to `max` of the newest unread items read in one transaction.
+   * @returns how many were marked, and whether unread items remain
+   */
+  readSome(userId: string, max: number, at: string): Promise<{ marked: number; more: boolean }>;
+  /** The user's own choices per kind (empty when they never chose). */
+  channels(userId: string): Promise<UserChannels>;
+  /** Stores the user's choices (merged into the ones stored). */
+  setChannels(userId: string, chosen: UserChannels): Promise<UserChannels>;
+}
+
+/** Who owns a lead, deal or task now (undefined: no such record). */
+export interface CurrentOwners {
+  ownerOf(type: NotifiedRecordType, id: string): Promise<string | undefined>;
+}

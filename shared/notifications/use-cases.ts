@@ -1,0 +1,99 @@
+import type { DomainEvent } from '#shared/kernel/events.ts';
+import type { Call, Clock, Page, PageQuery } from '#shared/kernel/ports.ts';
+import {
+  notificationOf,
+  settingsOf,
+  wantsEmail,
+  wantsWeb,
+  type Notification,
+  type NotificationChannel,
+  type NotificationKind,
+  type NotificationSetting,
+  type UserChannels,
+} from './domain.ts';
+import type { CurrentOwners, NotificationStore } from './ports.ts';
+
+// Notifications: written by a bus consumer (notify), read and marked by their recipient only.
+// Nobody reads another user's inbox, whatever their role: every route acts on the caller's own.
+
+export interface NotificationDeps {
+  store: NotificationStore;
+  owners: CurrentOwners;
+  /** The deployment's defaults per kind (config notifications.defaults over the built-in ones). */
+  defaults: Record<NotificationKind, NotificationChannel>;
+  clock: Clock;
+}
+
+export type NotifyOutcome = 'none' | 'off' | 'not_visible' | 'written' | 'duplicate';
+
+/**
+ * Consumes one event: tells the record's new owner, on the channels they chose for the kind,
+ * provided they still own the record (an assignment undone before delivery tells nobody, and
+ * no one learns of a record they may not see). Idempotent per (recipient, event_id).
+ * @throws when DynamoDB fails (the bus retries)
+ */
+export async function notify(deps: Omit<NotificationDeps, 'clock'>, event: DomainEvent): Promise<NotifyOutcome> {
+  const draft = notificationOf(event);
+  if (!draft) return 'none';
+  const chosen = await deps.store.channels(draft.recipient_id);
+  const channel = chosen[draft.kind] ?? deps.defaults[draft.kind];
+  if (channel === 'off') return 'off';
+  if ((await deps.owners.ownerOf(draft.record.type, draft.record.id)) !== draft.recipient_id) return 'not_visible';
+  return deps.store.deliver(draft, { web: wantsWeb(channel), email: wantsEmail(channel) });
+}
+
+/** GET /notifications: the caller's items, newest first, with their unread count. */
+export async function listNotifications(
+  deps: NotificationDeps,
+  call: Call,
+  query: PageQuery & { unread?: boolean | undefined },
+): Promise<Page<Notification> & { unread_count: number }> {
+  const userId = call.principal.user_id;
+  const [page, unread_count] = await Promise.all([deps.store.list(userId, query), deps.store.unreadCount(userId)]);
+  return { ...page, unread_count };
+}
+
+/**
+ * POST /notifications/{id}/read and /archive: idempotent; an id naming none of the caller's
+ * items changes nothing (the answer is the same, so nothing about other inboxes shows).
+ */
+export async function changeNotification(
+  deps: NotificationDeps,
+  call: Call,
+  id: string,
+  change: 'read' | 'archive',
+): Promise<{ unread_count: number }> {
+  const userId = call.principal.user_id;
+  await deps.store.update(userId, id, change, deps.clock.now().toISOString());
+  return { unread_count: await deps.store.unreadCount(userId) };
+}
+
+/** Items POST /notifications/read_all marks per call (one transaction: DynamoDB takes 100 writes). */
+export const READ_ALL_MAX = 99;
+
+/**
+ * POST /notifications/read_all: marks the newest READ_ALL_MAX unread items read; `more` says
+ * unread items remain (the client calls again). Bounded so one call is one transaction.
+ */
+export async function readAllNotifications(
+  deps: NotificationDeps,
+  call: Call,
+): Promise<{ marked: number; more: boolean; unread_count: number }> {
+  const userId = call.principal.user_id;
+  const done = await deps.store.readSome(userId, READ_ALL_MAX, deps.clock.now().toISOString());
+  return { ...done, unread_count: await deps.store.unreadCount(userId) };
+}
+
+/** GET /notification_settings: every kind with the caller's channel. */
+export async function getNotificationSettings(deps: NotificationDeps, call: Call): Promise<{ items: NotificationSetting[] }> {
+  return { items: settingsOf(await deps.store.channels(call.principal.user_id), deps.defaults) };
+}
+
+/** PUT /notification_settings: sets the kinds given (the others keep their channel). */
+export async function putNotificationSettings(
+  deps: NotificationDeps,
+  call: Call,
+  chosen: UserChannels,
+): Promise<{ items: NotificationSetting[] }> {
+  return { items: settingsOf(await deps.store.setChannels(call.principal.user_id, chosen), deps.defaults) };
+}
