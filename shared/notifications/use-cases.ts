@@ -49,7 +49,10 @@ export async function listNotifications(
   query: PageQuery & { unread?: boolean | undefined },
 ): Promise<Page<Notification> & { unread_count: number }> {
   const userId = call.principal.user_id;
-  const [page, unread_count] = await Promise.all([deps.store.list(userId, query), deps.store.unreadCount(userId)]);
+  // The count is read after the page (a consistent read), never beside it: an item the page
+  // shows was committed with its count change, so the count already includes it.
+  const page = await deps.store.list(userId, query);
+  const unread_count = await deps.store.unreadCount(userId);
   return { ...page, unread_count };
 }
 
