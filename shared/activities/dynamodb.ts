@@ -267,25 +267,15 @@ export class DynamoBackfillSource implements BackfillSource {
     after: string | null,
     limit: number,
   ): Promise<{ records: { record: Record<string, unknown>; notes: Record<string, unknown>[] }[]; next: string | null }> {
-    const partition = COLLECTIONS[kind]();
-    const out = await this.#table.client.send(
-      new QueryCommand({
-        TableName: this.#table.name,
-        IndexName: partition.index,
-        KeyConditionExpression: 'gsi2pk = :pk',
-        ExpressionAttributeValues: { ':pk': partition.pk },
-        Limit: limit,
-        ...(after ? { ExclusiveStartKey: JSON.parse(after) as Record<string, unknown> } : {}),
-      }),
-    );
+    const chunk = await this.#table.chunk(COLLECTIONS[kind](), after, limit);
     const records = await Promise.all(
-      (out.Items ?? []).map(async (item) => {
+      chunk.items.map(async (item) => {
         const record = fromItem<Record<string, unknown>>(item);
         const notes = kind === 'task' ? [] : await this.#notesOf(kind, String(record.id));
         return { record, notes };
       }),
     );
-    return { records, next: out.LastEvaluatedKey ? JSON.stringify(out.LastEvaluatedKey) : null };
+    return { records, next: chunk.next };
   }
 
   async #notesOf(type: 'lead' | 'contact' | 'deal', id: string): Promise<Record<string, unknown>[]> {

@@ -222,20 +222,7 @@ export class DynamoOutcomeSource implements OutcomeSource {
     after: string | null,
     limit: number,
   ): Promise<{ records: Record<string, unknown>[]; next: string | null }> {
-    const partition = COLLECTIONS[type]();
-    const out = await this.#table.client.send(
-      new QueryCommand({
-        TableName: this.#table.name,
-        IndexName: partition.index,
-        KeyConditionExpression: 'gsi2pk = :pk',
-        ExpressionAttributeValues: { ':pk': partition.pk },
-        Limit: limit,
-        ...(after ? { ExclusiveStartKey: JSON.parse(after) as Record<string, unknown> } : {}),
-      }),
-    );
-    return {
-      records: (out.Items ?? []).map((item) => fromItem<Record<string, unknown>>(item)),
-      next: out.LastEvaluatedKey ? JSON.stringify(out.LastEvaluatedKey) : null,
-    };
+    const chunk = await this.#table.chunk(COLLECTIONS[type](), after, limit);
+    return { records: chunk.items.map((item) => fromItem<Record<string, unknown>>(item)), next: chunk.next };
   }
 }

@@ -365,6 +365,27 @@ export class Table {
     return { items: page.items.slice(0, max), truncated: page.items.length > max || page.next_cursor !== null };
   }
 
+  /**
+   * One Query of a whole partition in key order, for a migration's backfill: `after` is the
+   * checkpoint the last chunk answered as `next` (DynamoDB's LastEvaluatedKey as JSON, null to
+   * start), kept in the migration's own marker item, so it is not signed and needs no cursor key.
+   */
+  async chunk(partition: PartitionQuery, after: string | null, limit: number): Promise<{ items: Item[]; next: string | null }> {
+    const { partitionKey } = partition.index ? indexAttributes(partition.index) : { partitionKey: tableSpec.partitionKey };
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.name,
+        ...(partition.index ? { IndexName: partition.index } : {}),
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': partitionKey },
+        ExpressionAttributeValues: { ':pk': partition.pk },
+        Limit: limit,
+        ...(after ? { ExclusiveStartKey: JSON.parse(after) as Record<string, NativeAttributeValue> } : {}),
+      }),
+    );
+    return { items: out.Items ?? [], next: out.LastEvaluatedKey ? JSON.stringify(out.LastEvaluatedKey) : null };
+  }
+
   /** A cursor for the place just after `after` in a list sorted in memory, bound to the query's shape. */
   async keysetCursor(shape: unknown, after: SortPosition): Promise<string> {
     return this.#encode({ q: bindQuery(shape), p: { after: { k: after.key, id: after.id } } });
