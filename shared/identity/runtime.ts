@@ -1,10 +1,8 @@
-import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { systemClock } from '#shared/kernel/ports.ts';
 import { crmTable } from '#shared/platform/runtime.ts';
 import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
 import type { Account } from './account.ts';
 import { DynamoAccountRepository, DynamoTeamRepository, DynamoUserRepository } from './dynamodb.ts';
-import { CognitoMfaStatus } from './cognito.ts';
 import { principalResolver, type MfaStatus } from './principals.ts';
 
 // Identity's wiring: built lazily once per container. Every authenticated HTTP function resolves
@@ -40,11 +38,16 @@ let mfaStatus: MfaStatus | undefined;
  */
 function adminMfa(): MfaStatus | undefined {
   if (requireEnv(RUNTIME_ENV.adminMfaRequired) !== 'true') return undefined;
-  mfaStatus ??= new CognitoMfaStatus({
-    client: new CognitoIdentityProviderClient({}),
-    userPoolId: requireEnv(RUNTIME_ENV.userPoolId),
-    clock: systemClock,
-  });
+  if (!mfaStatus) {
+    const userPoolId = requireEnv(RUNTIME_ENV.userPoolId);
+    // The Cognito SDK is imported on an admin's first request, not at init: deployments that
+    // do not require admin MFA never load it (a split chunk of the bundle).
+    const loaded = Promise.all([import('@aws-sdk/client-cognito-identity-provider'), import('./cognito.ts')]).then(
+      ([sdk, cognito]) =>
+        new cognito.CognitoMfaStatus({ client: new sdk.CognitoIdentityProviderClient({}), userPoolId, clock: systemClock }),
+    );
+    mfaStatus = { hasMfa: async (email) => (await loaded).hasMfa(email) };
+  }
   return mfaStatus;
 }
 

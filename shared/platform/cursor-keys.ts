@@ -1,4 +1,4 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Clock } from '#shared/kernel/ports.ts';
 import type { CursorKeys, CursorKeySource } from '#shared/platform/dynamodb/cursor.ts';
 
@@ -14,7 +14,8 @@ export const CURSOR_KEYS_TTL_MS = 5 * 60_000;
 export const CURSOR_KEYS_MIN_REFRESH_MS = 30_000;
 
 export interface SecretsManagerCursorKeysOptions {
-  client: () => SecretsManagerClient;
+  /** Called on each read; may build the client lazily (the SDK module is loaded on first use). */
+  client: () => SecretsManagerClient | Promise<SecretsManagerClient>;
   /** The secret's ARN or name; a function, so a missing variable fails the first list, not the init. */
   secretId: () => string;
   clock: Clock;
@@ -30,9 +31,10 @@ export function secretsManagerCursorKeys(options: SecretsManagerCursorKeysOption
 
   const read = async (): Promise<CursorKeys> => {
     const secretId = options.secretId();
+    const client = await options.client();
     const [current, previous] = await Promise.all([
-      stage(options.client(), secretId, 'AWSCURRENT'),
-      stage(options.client(), secretId, 'AWSPREVIOUS'),
+      stage(client, secretId, 'AWSCURRENT'),
+      stage(client, secretId, 'AWSPREVIOUS'),
     ]);
     if (current === undefined) throw new Error(`secret ${secretId} has no AWSCURRENT value`);
     return previous === undefined ? { current } : { current, previous };
@@ -57,6 +59,8 @@ export function secretsManagerCursorKeys(options: SecretsManagerCursorKeysOption
 
 /** The version's string, or undefined when the secret has none with that label (AWSPREVIOUS before the first rotation). */
 async function stage(client: SecretsManagerClient, secretId: string, versionStage: string): Promise<string | undefined> {
+  // Loaded on the first read, not at init: calls that page no list never load it (a split chunk).
+  const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
   try {
     const out = await client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: versionStage }));
     return out.SecretString;

@@ -1,4 +1,4 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { newId } from '#shared/kernel/ids.ts';
 import { systemClock } from '#shared/kernel/ports.ts';
 import { dynamoDocumentClient } from '#shared/platform/dynamodb/client.ts';
@@ -11,7 +11,7 @@ import { RUNTIME_ENV, requireEnv } from './runtime-env.ts';
 // environment, and shared by every handler of the container.
 
 let table: Table | undefined;
-let secretsManager: SecretsManagerClient | undefined;
+let secretsManager: Promise<SecretsManagerClient> | undefined;
 
 /**
  * The CRM table: TABLE_NAME is read now (every use needs it), CURSOR_SECRET_ID only when a
@@ -25,7 +25,9 @@ export function crmTable(): Table {
     name: requireEnv(RUNTIME_ENV.tableName),
     cursors: new CursorCodec(
       secretsManagerCursorKeys({
-        client: () => (secretsManager ??= new SecretsManagerClient({})),
+        // The SDK client is imported on the first list, not at init (a split chunk).
+        client: () =>
+          (secretsManager ??= import('@aws-sdk/client-secrets-manager').then((sdk) => new sdk.SecretsManagerClient({}))),
         secretId: () => requireEnv(RUNTIME_ENV.cursorSecret),
         clock: systemClock,
       }),
