@@ -16,7 +16,7 @@ import { atMost, formatMs, formatTable, percentile, type Verdict } from './stats
 // issue's target: p90 ≤ 100 ms): a deal moved to Quote by PATCH /deals/{id}, then the task
 // "Send the quote" the config automation makes for its owner. Each sample runs from the
 // PATCH's answer (the write committed) to the first read that finds the task; the path in
-// between is the table stream (polled every 50 ms, as the local poller does), the outbox
+// between is the table stream (polled every 25 ms while idle, as the local poller does), the outbox
 // publisher, the bus and its rule (pattern + input transformer), and the automated-actions
 // function's own writes. The reads poll the table every 2 ms.
 //   node bench/automation-lag.ts [--runs N]

@@ -34,6 +34,11 @@ export interface StreamPollerOptions {
   handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
   /** Where shard positions are kept; none keeps them in memory. */
   checkpointFile?: string;
+  /**
+   * Wait between passes that found nothing (ms, default 25). A pass that delivered records is
+   * followed at once by the next, as Lambda's poller does while a shard has records. Lambda
+   * itself polls about 4 times a second; locally the wait is the floor of every event's lag.
+   */
   intervalMs?: number;
   batchSize?: number;
   /** Handler calls per batch before its failed records are parked (the stack's ESM: 1 + 10 retries). */
@@ -92,12 +97,13 @@ export class StreamPoller {
   start(): void {
     const loop = async () => {
       if (this.#stopped) return;
+      let delivered = 0;
       this.#running = this.poll().then(
-        () => undefined,
+        (count) => void (delivered = count),
         (error: Error) => this.#options.onError?.(error),
       );
       await this.#running;
-      if (!this.#stopped) this.#timer = setTimeout(loop, this.#options.intervalMs ?? 50);
+      if (!this.#stopped) this.#timer = setTimeout(loop, delivered > 0 ? 0 : (this.#options.intervalMs ?? 25));
     };
     void loop();
   }
