@@ -6,7 +6,7 @@ import { OUTCOME_EVENTS } from '#shared/outcomes/use-cases.ts';
 import { NOTIFICATION_EVENTS } from '#shared/notifications/domain.ts';
 import { MIGRATION_CONTINUE_EVENT } from '#shared/platform/migrations/runner.ts';
 import type { CrmConfig } from './config/schema.ts';
-import type { EventPattern } from './local/eventbridge/pattern-matcher.ts';
+import type { EventPattern } from '#shared/kernel/event-patterns.ts';
 import type { InputTransformer } from './local/eventbridge/input-transformer.ts';
 import { automationRules } from './automations.ts';
 

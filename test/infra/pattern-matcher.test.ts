@@ -5,7 +5,7 @@ import {
   matchesPattern,
   validatePattern,
   type EventPattern,
-} from '#infra/local/eventbridge/pattern-matcher.ts';
+} from '#shared/kernel/event-patterns.ts';
 
 // Shared conformance vectors from AWS's documentation, cross-checked against event-ruler.
 const CASES_URL = new URL('../../../shared/eventbridge-pattern-cases.json', import.meta.url);
