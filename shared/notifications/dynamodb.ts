@@ -7,6 +7,7 @@ import { INDEX, tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
 import type { Item, Key, Table } from '#shared/platform/dynamodb/table.ts';
 import { taskKey } from '#shared/tasks/dynamodb.ts';
 import {
+  deliveryKeyOf,
   groupedItem,
   groupIdOf,
   isUnread,
@@ -23,8 +24,8 @@ import type { CurrentOwners, DeliverOutcome, NotificationStore } from './ports.t
 
 // A user's inbox is one partition "notification#<user>": items (sk "n#<id>", ids sort by
 // time), the unread count (sk "unread"), the user's channel choices (sk "settings"), the
-// event ids delivered (sk "event#<event_id>", expiring) and pending e-mails (sk
-// "email#<event_id>"). An item is projected into the inbox list (gsi2) until archived and into
+// deliveries made (sk "event#<event_id>", expiring; "event#<event_id>#rule#<rule id>" for a
+// rule's match) and pending e-mails (sk "email#" and the same key). An item is projected into the inbox list (gsi2) until archived and into
 // the unread list (gsi1) while unread, so both lists are Queries with no filter. Every write to
 // an item bumps its `_version`; a delivery puts the item on the condition that its version is
 // the one it read, in the same transaction as the count's change and the event's marker, so
@@ -92,7 +93,7 @@ export class DynamoNotificationStore implements NotificationStore {
         TableName: this.#table.name,
         Item: {
           pk: notificationPartition(userId),
-          sk: `event#${draft.event_id}`,
+          sk: `event#${deliveryKeyOf(draft)}`,
           [tableSpec.kindAttribute]: 'notification_marker',
           [tableSpec.timeToLiveAttribute]: Math.floor(Date.now() / 1000) + MARKER_TTL_SECONDS,
         },
@@ -182,13 +183,14 @@ export class DynamoNotificationStore implements NotificationStore {
         TableName: this.#table.name,
         Item: {
           pk: notificationPartition(userId),
-          sk: `email#${draft.event_id}`,
-          ...indexKeys(`${draft.occurred_at}#${userId}#${draft.event_id}`, notificationIndex.pendingEmail()),
+          sk: `email#${deliveryKeyOf(draft)}`,
+          ...indexKeys(`${draft.occurred_at}#${userId}#${deliveryKeyOf(draft)}`, notificationIndex.pendingEmail()),
           [tableSpec.kindAttribute]: 'notification_email',
           status: 'pending',
           recipient_id: userId,
           notification_id: id,
           notification_kind: draft.kind,
+          ...(draft.rule ? { rule: draft.rule } : {}),
           actor_id: draft.actor_id,
           record: draft.record,
           occurred_at: draft.occurred_at,

@@ -13,7 +13,9 @@ const unreadCount = z.int().check(z.describe("The caller's unread items (neither
 
 /** A notification's id: "<window start ms>.<kind>.<actor id>". */
 const notificationParams = z.strictObject({
-  id: z.string().check(z.regex(/^\d{13}\.[a-z_]{1,40}\.[A-Za-z0-9_-]{1,64}$/, 'must be a notification id')),
+  id: z
+    .string()
+    .check(z.regex(/^\d{13}\.[a-z_]{1,40}\.[A-Za-z0-9_-]{1,64}(\.[A-Za-z0-9_-]{1,64})?$/, 'must be a notification id')),
 });
 
 export const listNotificationsRoute = route({
