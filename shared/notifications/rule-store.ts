@@ -24,6 +24,7 @@ export const notificationRuleIndex = {
 };
 
 const RULE_PREFIX = 'rule#';
+const CREATE_ATTEMPTS = 10;
 const ruleKey = (userId: string, id: string): Key => ({ pk: notificationRulePartition(userId), sk: `${RULE_PREFIX}${id}` });
 const countKey = (userId: string): Key => ({ pk: notificationRulePartition(userId), sk: 'count' });
 
@@ -74,33 +75,36 @@ export class DynamoNotificationRuleStore implements NotificationRuleStore {
   }
 
   async create(userId: string, rule: NotificationRule, max: number): Promise<void> {
-    try {
-      await this.#table.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.#table.name,
-                Key: countKey(userId),
-                UpdateExpression: 'ADD #n :one SET #kind = :kind',
-                ConditionExpression: 'attribute_not_exists(#n) OR #n < :max',
-                ExpressionAttributeNames: { '#n': 'rules', '#kind': tableSpec.kindAttribute },
-                ExpressionAttributeValues: { ':one': 1, ':max': max, ':kind': 'notification_rule_count' },
-              },
-            },
-            {
-              Put: { TableName: this.#table.name, Item: ruleItem(userId, rule), ConditionExpression: 'attribute_not_exists(pk)' },
-            },
-          ],
-        }),
-      );
-    } catch (error) {
-      if (cancelled(error)?.[0] === 'ConditionalCheckFailed') {
-        throw ValidationError.field('body', `a user holds at most ${max} notification rules; delete one first`, {
-          code: 'notification_rule.limit_reached',
-        });
+    const writes = new TransactWriteCommand({
+      TransactItems: [
+        {
+          Update: {
+            TableName: this.#table.name,
+            Key: countKey(userId),
+            UpdateExpression: 'ADD #n :one SET #kind = :kind',
+            ConditionExpression: 'attribute_not_exists(#n) OR #n < :max',
+            ExpressionAttributeNames: { '#n': 'rules', '#kind': tableSpec.kindAttribute },
+            ExpressionAttributeValues: { ':one': 1, ':max': max, ':kind': 'notification_rule_count' },
+          },
+        },
+        { Put: { TableName: this.#table.name, Item: ruleItem(userId, rule), ConditionExpression: 'attribute_not_exists(pk)' } },
+      ],
+    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#table.client.send(writes);
+        return;
+      } catch (error) {
+        const reasons = cancelled(error);
+        if (reasons?.[0] === 'ConditionalCheckFailed') {
+          throw ValidationError.field('body', `a user holds at most ${max} notification rules; delete one first`, {
+            code: 'notification_rule.limit_reached',
+          });
+        }
+        // Concurrent creates of one user race on the count: try again, a few times.
+        if (!reasons?.includes('TransactionConflict') || attempt >= CREATE_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
       }
-      throw error;
     }
   }
 
