@@ -22,7 +22,9 @@ export const handler = httpHandler([
   implement(routes.readNotificationRoute, (req) => changeNotification(deps, req.call, req.params.id, 'read')),
   implement(routes.archiveNotificationRoute, (req) => changeNotification(deps, req.call, req.params.id, 'archive')),
   implement(routes.getNotificationSettingsRoute, (req) => getNotificationSettings(deps, req.call)),
-  implement(routes.putNotificationSettingsRoute, (req) => putNotificationSettings(deps, req.call, req.body.channels)),
+  implement(routes.putNotificationSettingsRoute, (req) =>
+    putNotificationSettings(deps, req.call, req.body.channels, req.body.push),
+  ),
   implement(ruleRoutes.listNotificationRulesRoute, (req) => listRules(rules, req.call)),
   implement(ruleRoutes.createNotificationRuleRoute, (req) => createRule(rules, req.call, req.body)),
   implement(ruleRoutes.getNotificationRuleRoute, (req) => getRule(rules, req.call, req.params.id)),

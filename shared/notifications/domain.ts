@@ -48,6 +48,12 @@ export function effectiveDefaults(
   return { ...BUILT_IN_DEFAULTS, ...config };
 }
 
+/**
+ * Mobile push, chosen per kind beside the channel: accepted and stored, but not configured yet
+ * (it waits for a mobile app), so every delivery asking for it is logged and counted instead.
+ */
+export const NOT_CONFIGURED_SETTINGS_CHANNELS = ['push'] as const;
+
 export const wantsWeb = (c: NotificationChannel): boolean => c === 'web' || c === 'both';
 export const wantsEmail = (c: NotificationChannel): boolean => c === 'email' || c === 'both';
 
@@ -59,19 +65,29 @@ export const notificationSettingSchema = z.object({
   is_default: z.boolean(),
   /** False for a kind nothing produces yet (reminders, imports, exports, capture forms). */
   produced: z.boolean(),
+  /** Mobile push wanted too (default false); not configured yet: see the answer's not_configured. */
+  push: z.boolean(),
 });
 export type NotificationSetting = z.output<typeof notificationSettingSchema>;
 
 /** The user's choices only (kinds absent follow the default). */
 export type UserChannels = Partial<Record<NotificationKind, NotificationChannel>>;
 
+/** The user's push choices per kind (absent: no push). */
+export type UserPush = Partial<Record<NotificationKind, boolean>>;
+
 /** Every kind's setting for a user, in NOTIFICATION_KINDS order. */
-export function settingsOf(chosen: UserChannels, defaults: Record<NotificationKind, NotificationChannel>): NotificationSetting[] {
+export function settingsOf(
+  chosen: UserChannels,
+  defaults: Record<NotificationKind, NotificationChannel>,
+  push: UserPush = {},
+): NotificationSetting[] {
   return NOTIFICATION_KINDS.map((kind) => ({
     kind,
     channel: chosen[kind] ?? defaults[kind],
     is_default: chosen[kind] === undefined,
     produced: PRODUCED_KINDS.includes(kind),
+    push: push[kind] === true,
   }));
 }
 

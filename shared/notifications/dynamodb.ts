@@ -19,6 +19,7 @@ import {
   type NotificationDraft,
   type NotifiedRecordType,
   type UserChannels,
+  type UserPush,
 } from './domain.ts';
 import type { CurrentOwners, DeliverOutcome, NotificationStore } from './ports.ts';
 
@@ -304,10 +305,25 @@ export class DynamoNotificationStore implements NotificationStore {
   }
 
   async setChannels(userId: string, chosen: UserChannels): Promise<UserChannels> {
-    const entries = Object.entries(chosen);
-    if (entries.length === 0) return this.channels(userId);
+    return (await this.setSettings(userId, { channels: chosen, push: {} })).channels;
+  }
+
+  async settings(userId: string): Promise<{ channels: UserChannels; push: UserPush }> {
+    const item = await this.#table.get(settingsKey(userId));
+    return item ? { channels: channelsOf(item), push: pushOf(item) } : { channels: {}, push: {} };
+  }
+
+  async setSettings(
+    userId: string,
+    change: { channels: UserChannels; push: UserPush },
+  ): Promise<{ channels: UserChannels; push: UserPush }> {
+    const entries: [string, unknown][] = [
+      ...Object.entries(change.channels),
+      ...Object.entries(change.push).map(([kind, on]) => [`${PUSH_PREFIX}${kind}`, on] as [string, unknown]),
+    ];
+    if (entries.length === 0) return this.settings(userId);
     const names: Record<string, string> = { '#kind': tableSpec.kindAttribute };
-    const values: Record<string, string> = { ':kind': 'notification_settings' };
+    const values: Record<string, unknown> = { ':kind': 'notification_settings' };
     entries.forEach(([kind, channel], i) => {
       names[`#k${i}`] = kind;
       values[`:c${i}`] = channel;
@@ -322,8 +338,18 @@ export class DynamoNotificationStore implements NotificationStore {
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return channelsOf(out.Attributes ?? {});
+    return { channels: channelsOf(out.Attributes ?? {}), push: pushOf(out.Attributes ?? {}) };
   }
+}
+
+/** Push choices sit beside the channels in the settings item, as "push:<kind>" booleans. */
+const PUSH_PREFIX = 'push:';
+
+function pushOf(item: Item): UserPush {
+  const push: UserPush = {};
+  for (const kind of NOTIFICATION_KINDS)
+    if (typeof item[`${PUSH_PREFIX}${kind}`] === 'boolean') push[kind] = item[`${PUSH_PREFIX}${kind}`] as boolean;
+  return push;
 }
 
 function channelsOf(item: Item): UserChannels {

@@ -4,10 +4,9 @@ import type { Call } from '#shared/kernel/ports.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
 import { canSee } from '#shared/kernel/visibility.ts';
 import { nameOf, type NotificationDraft } from './domain.ts';
-import type { DeliverOutcome, NotificationStore } from './ports.ts';
+import type { DeliverOutcome, NotificationStore, UnconfiguredChannels } from './ports.ts';
 import {
   MAX_RULES_PER_USER,
-  NOT_CONFIGURED_CHANNELS,
   RULE_EVENTS,
   RULE_RESOURCES,
   envelopeOf,
@@ -20,7 +19,6 @@ import {
   usesTeams,
   viewOf,
   type NotificationRule,
-  type RuleChannel,
   type RuleInput,
   type RuleResource,
   type RuleView,
@@ -66,11 +64,6 @@ export interface RuleEvaluationReads {
   teamOf(userId: string): Promise<string | null | undefined>;
   /** Custom field ids by name for one resource type. */
   customFieldIds(resource: RuleResource): Promise<Map<string, string>>;
-}
-
-/** Told about every delivery asking for a channel that delivers nothing yet (logged and counted). */
-export interface UnconfiguredChannels {
-  report(channel: RuleChannel, draft: NotificationDraft): void;
 }
 
 export interface RuleDeps {
@@ -234,7 +227,7 @@ export async function notifyRuleOwners(deps: RuleEvaluationDeps, event: DomainEv
       occurred_at: metadata.occurred_at,
       record: { type: resource, id: recordId, name: nameOf(resource, current ?? filtered) },
     };
-    for (const channel of rule.channels) if (NOT_CONFIGURED_CHANNELS.includes(channel)) deps.unconfigured.report(channel, draft);
+    if (rule.channels.includes('push')) deps.unconfigured.report('push', draft);
     const channels = { web: rule.channels.includes('web'), email: rule.channels.includes('email') };
     if (!channels.web && !channels.email) {
       outcomes.push({ rule_id: rule.id, outcome: 'not_configured' });

@@ -11,11 +11,31 @@ import { effectiveDefaults } from './domain.ts';
 import { DynamoCurrentOwners, DynamoNotificationStore } from './dynamodb.ts';
 import { DynamoNotificationRuleStore } from './rule-store.ts';
 import type { RuleEvaluationDeps } from './rule-use-cases.ts';
+import type { UnconfiguredChannels } from './ports.ts';
 import type { NotificationDeps } from './use-cases.ts';
 
 // The notifications' wiring, built once per container.
 
 let deps: NotificationDeps | undefined;
+
+/** The metric counting deliveries that asked for a channel not configured (push). */
+export const CHANNEL_NOT_CONFIGURED_METRIC = 'NotificationChannelNotConfigured';
+
+/** Push is not configured: each delivery asking for it logs a warning and counts the metric. */
+const unconfigured: UnconfiguredChannels = {
+  report: (channel, draft) => {
+    logger.warn('notification channel not configured: nothing sent on it', {
+      channel,
+      kind: draft.kind,
+      rule_id: draft.rule?.id,
+      recipient_id: draft.recipient_id,
+      event_id: draft.event_id,
+    });
+    // Added and flushed in one step (see consumerMetrics).
+    consumerMetrics.addMetric(CHANNEL_NOT_CONFIGURED_METRIC, MetricUnit.Count, 1);
+    consumerMetrics.publishStoredMetrics();
+  },
+};
 
 /** The inbox store, record owners and the deployment's defaults (CRM_NOTIFICATION_DEFAULTS). */
 export function notificationAdapters(): NotificationDeps {
@@ -25,15 +45,13 @@ export function notificationAdapters(): NotificationDeps {
     store: new DynamoNotificationStore(table),
     owners: new DynamoCurrentOwners(table),
     defaults: effectiveDefaults(JSON.parse(requireEnv(RUNTIME_ENV.notificationDefaults)) as object),
+    unconfigured,
     clock: systemClock,
   };
   return deps;
 }
 
 let ruleDeps: RuleEvaluationDeps | undefined;
-
-/** The metric counting deliveries that asked for a channel not configured (push). */
-export const CHANNEL_NOT_CONFIGURED_METRIC = 'NotificationChannelNotConfigured';
 
 /** Users' notification rules, and what their evaluation reads (nothing cached but the adapters). */
 export function notificationRuleAdapters(): RuleEvaluationDeps {
@@ -57,20 +75,7 @@ export function notificationRuleAdapters(): RuleEvaluationDeps {
         return new Map(definitions.map((d) => [d.name, d.id]));
       },
     },
-    unconfigured: {
-      report: (channel, draft) => {
-        logger.warn('notification channel not configured: nothing sent on it', {
-          channel,
-          kind: draft.kind,
-          rule_id: draft.rule?.id,
-          recipient_id: draft.recipient_id,
-          event_id: draft.event_id,
-        });
-        // Added and flushed in one step (see consumerMetrics).
-        consumerMetrics.addMetric(CHANNEL_NOT_CONFIGURED_METRIC, MetricUnit.Count, 1);
-        consumerMetrics.publishStoredMetrics();
-      },
-    },
+    unconfigured,
   };
   return ruleDeps;
 }

@@ -23,6 +23,7 @@ let table: Table;
 let rules: DynamoNotificationRuleStore;
 let deps: NotificationDeps;
 let seq = 0;
+const reported: string[] = [];
 
 beforeAll(async () => {
   const { tableName } = await useTestTable({ as: 'notification-delivery' });
@@ -32,6 +33,7 @@ beforeAll(async () => {
     store: new DynamoNotificationStore(table),
     owners: new DynamoCurrentOwners(table),
     defaults: effectiveDefaults({}),
+    unconfigured: { report: (channel, draft) => void reported.push(`${channel}:${draft.recipient_id}`) },
     clock: new FixedClock('2031-03-04T12:00:00.000Z'),
   };
 });
