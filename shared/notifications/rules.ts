@@ -10,7 +10,7 @@ import {
 } from '#shared/automations/domain.ts';
 import { EVENT_SOURCE, type DomainEvent } from '#shared/kernel/events.ts';
 import type { FieldProblem } from '#shared/kernel/errors.ts';
-import { matchesPattern, type EventPattern } from '#shared/kernel/event-patterns.ts';
+import { InvalidEventPatternError, matchesPattern, type EventPattern } from '#shared/kernel/event-patterns.ts';
 import { idSchema, text } from '#shared/kernel/schema.ts';
 
 // Custom notifications (F2.2): a user's own rules, "tell me when a deal of team X moves stage".
@@ -151,6 +151,15 @@ export function ruleProblems(rule: RuleInput): (FieldProblem & { rule: 'invalid_
       });
     }
   });
+  if (problems.length === 0) {
+    // Every rule must compile to a pattern the matcher takes: the consumer must never throw on one.
+    try {
+      matchesPattern(rulePattern(rule), {});
+    } catch (error) {
+      if (!(error instanceof InvalidEventPatternError)) throw error;
+      problems.push({ field: 'body.filters', code: 'invalid', rule: 'invalid_filter', message: error.message });
+    }
+  }
   return problems;
 }
 
