@@ -33,7 +33,8 @@ export type NotifyOutcome = 'none' | 'off' | 'not_visible' | 'written' | 'duplic
 /**
  * Consumes one event: tells the record's new owner, on the channels they chose for the kind,
  * provided they still own the record (an assignment undone before delivery tells nobody, and
- * no one learns of a record they may not see). Idempotent per (recipient, event_id).
+ * no one learns of a record they may not see). Idempotent per (recipient, event_id). Push
+ * (a per-kind flag, not configured yet) is reported through `unconfigured`, never dropped silently.
  * @throws when DynamoDB fails (the bus retries)
  */
 export async function notify(deps: Omit<NotificationDeps, 'clock'>, event: DomainEvent): Promise<NotifyOutcome> {
