@@ -1,20 +1,18 @@
 import * as z from 'zod/mini';
-import { contactSchema } from '#shared/contacts/domain.ts';
-import { dealSchema } from '#shared/deals/domain.ts';
-import { leadSchema } from '#shared/leads/domain.ts';
 import {
   AUTOMATION_SUMMARIES_MAX_CHARS,
   automationSummaries,
   configuredActions,
+  filterPatternCondition,
+  filterProblem,
+  filterValues,
   type Automation,
-  type AutomationFilter,
-  type AutomationResource,
   type ConfiguredAction,
 } from '#shared/automations/domain.ts';
 import { EVENT_SOURCE } from '#shared/kernel/events.ts';
 import { keyFromName, stageKeys } from '#shared/pipelines/domain.ts';
 import { inputTransformerProblems, type InputTransformer } from './local/eventbridge/input-transformer.ts';
-import type { EventPattern } from './local/eventbridge/pattern-matcher.ts';
+import type { EventPattern } from '#shared/kernel/event-patterns.ts';
 
 // The admins' automated actions as EventBridge rules (README "Automated actions"): one rule
 // per action, target the automations function, input `{action, event}` through an input
@@ -53,15 +51,6 @@ export interface AutomationBusRule {
   action: string;
 }
 
-const RECORD_SCHEMAS: Record<AutomationResource, z.ZodMiniObject> = {
-  deal: dealSchema,
-  lead: leadSchema,
-  contact: contactSchema,
-};
-/** Filter fields every resource has beside its record fields. */
-const SPECIAL_FIELDS = ['owner', 'team'];
-const DEAL_FIELDS = ['pipeline', 'stage'];
-
 /** The rule name of an action: "automation-<action>". */
 export const automationRuleName = (action: string) => `automation-${action}`;
 
@@ -75,56 +64,13 @@ export function automationInput(action: ConfiguredAction): InputTransformer {
   return { InputPathsMap: { event: '$.detail' }, InputTemplate: `{"action": ${literal}, "event": <event>}` };
 }
 
-type Kind = 'string' | 'boolean' | 'integer' | 'other';
-
-/** What a record field holds, from its zod schema (nullable and optional unwrapped). */
-function kindOf(schema: z.ZodMiniType | undefined): Kind {
-  let def = (schema as { _zod?: { def: { type: string; innerType?: unknown; format?: string } } } | undefined)?._zod?.def;
-  while (def && (def.type === 'nullable' || def.type === 'optional')) {
-    def = (def.innerType as { _zod: { def: typeof def } })._zod.def;
-  }
-  if (!def) return 'other';
-  if (def.type === 'string') return 'string';
-  if (def.type === 'boolean') return 'boolean';
-  if (def.type === 'number' && (def.format === 'safeint' || def.format === 'int32')) return 'integer';
-  return 'other';
-}
-
-const fieldsOf = (resource: AutomationResource) => RECORD_SCHEMAS[resource].shape as Record<string, z.ZodMiniType>;
-
-const list = (filter: AutomationFilter) =>
-  filter.value === undefined ? [] : Array.isArray(filter.value) ? filter.value : [filter.value];
-
-/** The pattern condition of one filter on `data`, or undefined when a pattern cannot hold it. */
-function filterCondition(action: ConfiguredAction, filter: AutomationFilter): [string, unknown[]] | undefined {
-  const { field, op } = filter;
-  if (field === 'stage' || field === 'pipeline') {
-    if (op !== 'equals' && op !== 'one_of') return undefined;
-    return [`${field}_key`, list(filter)];
-  }
-  if (SPECIAL_FIELDS.includes(field) || field.startsWith('custom:')) return undefined;
-  const kind = kindOf(fieldsOf(action.resource)[field]);
-  const values = list(filter);
-  if ((op === 'equals' || op === 'one_of') && (kind === 'string' || kind === 'boolean')) {
-    return values.every((v) => v === null || typeof v === kind) ? [field, values] : undefined;
-  }
-  if ((op === 'equals' || op === 'one_of') && kind === 'integer') {
-    return values.every((v) => v === null || typeof v === 'number') ? [field, values] : undefined;
-  }
-  if (op === 'empty' && kind === 'string') return [field, [null, '']];
-  if ((op === 'greater_than' || op === 'less_than') && kind === 'integer' && typeof values[0] === 'number') {
-    return [field, [{ numeric: [op === 'greater_than' ? '>' : '<', values[0]] }]];
-  }
-  return undefined;
-}
-
 /** The event pattern of one action (before the replay guard busRule adds). */
 export function automationPattern(action: ConfiguredAction): EventPattern {
   const data: Record<string, unknown[]> = {};
   if (action.trigger.stage !== undefined) data.stage_key = [action.trigger.stage];
   if (action.trigger.pipeline !== undefined) data.pipeline_key = [action.trigger.pipeline];
   for (const filter of action.filters) {
-    const condition = filterCondition(action, filter);
+    const condition = filterPatternCondition(action.resource, filter);
     // Two filters on one field: the pattern keeps the first, the function checks both.
     if (condition && !(condition[0] in data)) data[condition[0]] = condition[1];
   }
@@ -206,31 +152,13 @@ export function automationProblems(config: AutomationsConfig): ConfigProblem[] {
     }
     if (trigger.stage !== undefined) checkKeys(at('trigger', 'stage'), label, 'stage', [trigger.stage], trigger.pipeline);
     if (trigger.pipeline !== undefined) checkKeys(at('trigger', 'pipeline'), label, 'pipeline', [trigger.pipeline], undefined);
-    const fields = fieldsOf(resource);
     automation.filters.forEach((filter, f) => {
       const path = at('filters', f);
-      const values = list(filter);
-      const known =
-        SPECIAL_FIELDS.includes(filter.field) ||
-        (resource === 'deal' && DEAL_FIELDS.includes(filter.field)) ||
-        (filter.field.startsWith('custom:') && filter.field.length > 'custom:'.length) ||
-        (filter.field in fields && filter.field !== 'custom_fields');
-      if (!known) {
-        problems.push({
-          path: [...path, 'field'],
-          message: `${label}: a ${resource} has no field "${filter.field}" (owner, team, ${resource === 'deal' ? 'pipeline, stage, ' : ''}custom:<name>, or one of: ${Object.keys(fields).join(', ')})`,
-        });
-        return;
-      }
-      const wantsValue = filter.op !== 'empty' && filter.op !== 'not_empty';
-      if (!wantsValue && filter.value !== undefined) {
-        problems.push({ path: [...path, 'value'], message: `${label}: "${filter.op}" takes no value` });
-      } else if (wantsValue && filter.value === undefined) {
-        problems.push({ path: [...path, 'value'], message: `${label}: "${filter.op}" needs a value` });
-      } else if (filter.op === 'equals' && Array.isArray(filter.value)) {
-        problems.push({ path: [...path, 'value'], message: `${label}: "equals" takes one value; use "one_of" for a list` });
-      } else if ((filter.op === 'greater_than' || filter.op === 'less_than') && typeof filter.value !== 'number') {
-        problems.push({ path: [...path, 'value'], message: `${label}: "${filter.op}" compares with a number` });
+      const values = filterValues(filter);
+      const problem = filterProblem(resource, filter);
+      if (problem) {
+        problems.push({ path: [...path, problem.at], message: `${label}: ${problem.message}` });
+        if (problem.at === 'field') return;
       }
       if (filter.field === 'owner') {
         values.forEach((v) => {

@@ -4,9 +4,10 @@ import { USER_DIRECTORY_EVENTS } from '#shared/identity/directory-sync.ts';
 import { EVENT_SOURCE } from '#shared/kernel/events.ts';
 import { OUTCOME_EVENTS } from '#shared/outcomes/use-cases.ts';
 import { NOTIFICATION_EVENTS } from '#shared/notifications/domain.ts';
+import { RULE_EVENTS } from '#shared/notifications/rules.ts';
 import { MIGRATION_CONTINUE_EVENT } from '#shared/platform/migrations/runner.ts';
 import type { CrmConfig } from './config/schema.ts';
-import type { EventPattern } from './local/eventbridge/pattern-matcher.ts';
+import type { EventPattern } from '#shared/kernel/event-patterns.ts';
 import type { InputTransformer } from './local/eventbridge/input-transformer.ts';
 import { automationRules } from './automations.ts';
 
@@ -75,8 +76,9 @@ export const builtinRules: readonly BusRule[] = [
   busRule({
     // Notifying is a side effect: a replay must not notify again.
     name: 'notification-delivery',
-    description: 'Tells the new owner of a lead, deal or task about its assignment (web inbox, pending e-mail)',
-    pattern: { source: [EVENT_SOURCE], 'detail-type': [...NOTIFICATION_EVENTS] },
+    description:
+      'Tells the new owner of a lead, deal or task about its assignment, and users about events their notification rules match (web inbox, pending e-mail)',
+    pattern: { source: [EVENT_SOURCE], 'detail-type': [...new Set([...NOTIFICATION_EVENTS, ...RULE_EVENTS])] },
     target: 'notification-delivery',
     sideEffects: true,
   }),

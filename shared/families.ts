@@ -28,6 +28,8 @@ import { contactErrorCodes } from '#shared/contacts/errors.ts';
 import { noteErrorCodes } from '#shared/notes/errors.ts';
 import { taskErrorCodes } from '#shared/tasks/errors.ts';
 import { eventErrorCodes } from '#shared/events/errors.ts';
+import { notificationErrorCodes } from '#shared/notifications/errors.ts';
+import { notificationRuleRoutes } from '#shared/notifications/rule-routes.ts';
 
 // Every route of the API. API Gateway, the local server, the OpenAPI document and the
 // authorization matrix test all read this list.
@@ -49,6 +51,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...activityRoutes,
   ...automationRoutes,
   ...notificationRoutes,
+  ...notificationRuleRoutes,
 ];
 
 // Every error catalogue: the generic codes, then each family's errors.ts. docs/error-codes.md
@@ -66,6 +69,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   noteErrorCodes,
   taskErrorCodes,
   eventErrorCodes,
+  notificationErrorCodes,
 ];
 
 /** Every catalogued code, in catalogue order (throws at load when a code is declared twice). */

@@ -1,14 +1,19 @@
 import { notify } from '#shared/notifications/use-cases.ts';
-import { notificationAdapters } from '#shared/notifications/runtime.ts';
+import { notifyRuleOwners } from '#shared/notifications/rule-use-cases.ts';
+import { notificationAdapters, notificationRuleAdapters } from '#shared/notifications/runtime.ts';
 import { eventHandler } from '#shared/platform/consumers/events.ts';
 import { logger } from '#shared/platform/observability.ts';
 
-// Bus rule target: assignments of leads, deals and tasks → the new owner's notifications. No
-// consumer markers: the store's own per-recipient marker, written in the item's transaction,
-// dedupes exactly. Its rule refuses replayed events (notifying is a side effect).
+// Bus rule target: assignments of leads, deals and tasks → the new owner's notifications; and
+// every user's notification rules (F2.2) on lead, contact, deal and task events → the rules'
+// owners who may see the record. No consumer markers: the store's own per-recipient marker
+// (per event, and per rule for a rule's match), written in the item's transaction, dedupes
+// exactly. Its rule refuses replayed events (notifying is a side effect).
 const deps = notificationAdapters();
+const ruleDeps = notificationRuleAdapters();
 
 export const handler = eventHandler({ name: 'notification-delivery', dedupe: false }, async (event) => {
   const outcome = await notify(deps, event);
-  logger.debug('notification', { outcome });
+  const rules = await notifyRuleOwners(ruleDeps, event);
+  logger.debug('notification', { outcome, rules });
 });

@@ -43,6 +43,12 @@ export const EXTRA_SLICE_FILES = {
   deals: { 'board.ts': 'use-cases', 'mover.ts': 'runtime' },
   tasks: { 'reminders.ts': 'domain' },
   search: { 'index-terms.ts': 'adapter' },
+  notifications: {
+    'rules.ts': 'domain',
+    'rule-use-cases.ts': 'use-cases',
+    'rule-store.ts': 'adapter',
+    'rule-routes.ts': 'routes',
+  },
 };
 
 const COMPOSITION_FILES = new Set(['shared/app.ts', 'shared/families.ts']);

@@ -23,7 +23,7 @@ import {
 } from './environment.ts';
 import { ensureTable, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
 import { LocalEventBus, serveLocalBus, type LocalRule, type ReplayReport, type ReplayRequest } from './eventbridge/local-bus.ts';
-import type { EventPattern } from './eventbridge/pattern-matcher.ts';
+import type { EventPattern } from '#shared/kernel/event-patterns.ts';
 import { startLocalHttp } from './http-server.ts';
 import { LocalFunction, LocalFunctions } from './local-function.ts';
 import { functionAccessKeyId, type GateDecision } from './iam/gate.ts';

@@ -8,7 +8,7 @@ import {
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { matchesPattern, type EventPattern } from './eventbridge/pattern-matcher.ts';
+import { matchesPattern, type EventPattern } from '#shared/kernel/event-patterns.ts';
 
 // Stands in for Lambda's event source mapping on the table stream: polls DynamoDB Local's
 // stream, applies the same filter pattern, hands batches to the real handler in Lambda's

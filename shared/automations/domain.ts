@@ -1,4 +1,7 @@
 import * as z from 'zod/mini';
+import { contactSchema } from '#shared/contacts/domain.ts';
+import { dealSchema } from '#shared/deals/domain.ts';
+import { leadSchema } from '#shared/leads/domain.ts';
 
 // Automated actions from the deployment config (F10.1–F10.3): a trigger event, filters on the
 // record, and actions. Each action becomes its own EventBridge rule (infra/automations.ts),
@@ -167,8 +170,10 @@ function fieldValue(filter: AutomationFilter, record: Record<string, unknown>, c
   return record[field];
 }
 
-const valuesOf = (filter: AutomationFilter): readonly unknown[] =>
+/** A filter's values as a list (none for `empty`). */
+export const filterValues = (filter: AutomationFilter): readonly unknown[] =>
   filter.value === undefined ? [] : Array.isArray(filter.value) ? filter.value : [filter.value];
+const valuesOf = filterValues;
 
 /** The ids a filter's e-mails or team names stand for (owner, team); other fields: the values. */
 function expected(filter: AutomationFilter, ctx: FilterContext): unknown[] {
@@ -210,6 +215,96 @@ export function passesFilter(filter: AutomationFilter, record: Record<string, un
 /** The first filter the record fails (its index), or -1 when it passes them all. */
 export function failedFilter(filters: readonly AutomationFilter[], record: Record<string, unknown>, ctx: FilterContext): number {
   return filters.findIndex((filter) => !passesFilter(filter, record, ctx));
+}
+
+// ---- Filters as event patterns (automation rules, users' notification rules) ---------------
+
+const RECORD_SCHEMAS: Record<AutomationResource, z.ZodMiniObject> = {
+  deal: dealSchema,
+  lead: leadSchema,
+  contact: contactSchema,
+};
+/** Filter fields every resource has beside its record fields. */
+const SPECIAL_FIELDS = ['owner', 'team'];
+const DEAL_FIELDS = ['pipeline', 'stage'];
+
+type Kind = 'string' | 'boolean' | 'integer' | 'other';
+
+/** What a record field holds, from its zod schema (nullable and optional unwrapped). */
+function kindOf(schema: z.ZodMiniType | undefined): Kind {
+  let def = (schema as { _zod?: { def: { type: string; innerType?: unknown; format?: string } } } | undefined)?._zod?.def;
+  while (def && (def.type === 'nullable' || def.type === 'optional')) {
+    def = (def.innerType as { _zod: { def: typeof def } })._zod.def;
+  }
+  if (!def) return 'other';
+  if (def.type === 'string') return 'string';
+  if (def.type === 'boolean') return 'boolean';
+  if (def.type === 'number' && (def.format === 'safeint' || def.format === 'int32')) return 'integer';
+  return 'other';
+}
+
+/** The record fields (API names) of a resource, by its schema. */
+export const recordFieldsOf = (resource: AutomationResource): Record<string, z.ZodMiniType> =>
+  RECORD_SCHEMAS[resource].shape as Record<string, z.ZodMiniType>;
+
+/**
+ * The event-pattern condition of one filter on the record (`detail.data`): `[field, values]`,
+ * or undefined when a pattern cannot hold it (owner and team, custom fields, money strings,
+ * `not_empty`): the consumer then checks it with passesFilter alone.
+ */
+export function filterPatternCondition(resource: AutomationResource, filter: AutomationFilter): [string, unknown[]] | undefined {
+  const { field, op } = filter;
+  if (field === 'stage' || field === 'pipeline') {
+    if (op !== 'equals' && op !== 'one_of') return undefined;
+    return [`${field}_key`, [...filterValues(filter)]];
+  }
+  if (SPECIAL_FIELDS.includes(field) || field.startsWith('custom:')) return undefined;
+  const kind = kindOf(recordFieldsOf(resource)[field]);
+  const values = [...filterValues(filter)];
+  if ((op === 'equals' || op === 'one_of') && (kind === 'string' || kind === 'boolean')) {
+    return values.every((v) => v === null || typeof v === kind) ? [field, values] : undefined;
+  }
+  if ((op === 'equals' || op === 'one_of') && kind === 'integer') {
+    return values.every((v) => v === null || typeof v === 'number') ? [field, values] : undefined;
+  }
+  if (op === 'empty' && kind === 'string') return [field, [null, '']];
+  if ((op === 'greater_than' || op === 'less_than') && kind === 'integer' && typeof values[0] === 'number') {
+    return [field, [{ numeric: [op === 'greater_than' ? '>' : '<', values[0]] }]];
+  }
+  return undefined;
+}
+
+/**
+ * What is wrong with one filter on a resource, whoever wrote it (config or API): an unknown
+ * field (`at: 'field'`), or a value the operator cannot take (`at: 'value'`); undefined when
+ * it is well formed. How users, teams, stages and pipelines are named is the caller's check.
+ */
+export function filterProblem(
+  resource: AutomationResource,
+  filter: AutomationFilter,
+): { at: 'field' | 'value'; code: 'unknown_field' | 'invalid_value'; message: string } | undefined {
+  const fields = recordFieldsOf(resource);
+  const known =
+    SPECIAL_FIELDS.includes(filter.field) ||
+    (resource === 'deal' && DEAL_FIELDS.includes(filter.field)) ||
+    (filter.field.startsWith('custom:') && filter.field.length > 'custom:'.length) ||
+    (filter.field in fields && filter.field !== 'custom_fields');
+  if (!known) {
+    return {
+      at: 'field',
+      code: 'unknown_field',
+      message: `a ${resource} has no field "${filter.field}" (owner, team, ${resource === 'deal' ? 'pipeline, stage, ' : ''}custom:<name>, or one of: ${Object.keys(fields).join(', ')})`,
+    };
+  }
+  const value = (message: string) => ({ at: 'value' as const, code: 'invalid_value' as const, message });
+  const wantsValue = filter.op !== 'empty' && filter.op !== 'not_empty';
+  if (!wantsValue && filter.value !== undefined) return value(`"${filter.op}" takes no value`);
+  if (wantsValue && filter.value === undefined) return value(`"${filter.op}" needs a value`);
+  if (filter.op === 'equals' && Array.isArray(filter.value)) return value('"equals" takes one value; use "one_of" for a list');
+  if ((filter.op === 'greater_than' || filter.op === 'less_than') && typeof filter.value !== 'number') {
+    return value(`"${filter.op}" compares with a number`);
+  }
+  return undefined;
 }
 
 // ---- Due offsets ----------------------------------------------------------------------------

@@ -48,6 +48,12 @@ export function effectiveDefaults(
   return { ...BUILT_IN_DEFAULTS, ...config };
 }
 
+/**
+ * Mobile push, chosen per kind beside the channel: accepted and stored, but not configured yet
+ * (it waits for a mobile app), so every delivery asking for it is logged and counted instead.
+ */
+export const NOT_CONFIGURED_SETTINGS_CHANNELS = ['push'] as const;
+
 export const wantsWeb = (c: NotificationChannel): boolean => c === 'web' || c === 'both';
 export const wantsEmail = (c: NotificationChannel): boolean => c === 'email' || c === 'both';
 
@@ -59,23 +65,37 @@ export const notificationSettingSchema = z.object({
   is_default: z.boolean(),
   /** False for a kind nothing produces yet (reminders, imports, exports, capture forms). */
   produced: z.boolean(),
+  /** Mobile push wanted too (default false); not configured yet: see the answer's not_configured. */
+  push: z.boolean(),
 });
 export type NotificationSetting = z.output<typeof notificationSettingSchema>;
 
 /** The user's choices only (kinds absent follow the default). */
 export type UserChannels = Partial<Record<NotificationKind, NotificationChannel>>;
 
+/** The user's push choices per kind (absent: no push). */
+export type UserPush = Partial<Record<NotificationKind, boolean>>;
+
 /** Every kind's setting for a user, in NOTIFICATION_KINDS order. */
-export function settingsOf(chosen: UserChannels, defaults: Record<NotificationKind, NotificationChannel>): NotificationSetting[] {
+export function settingsOf(
+  chosen: UserChannels,
+  defaults: Record<NotificationKind, NotificationChannel>,
+  push: UserPush = {},
+): NotificationSetting[] {
   return NOTIFICATION_KINDS.map((kind) => ({
     kind,
     channel: chosen[kind] ?? defaults[kind],
     is_default: chosen[kind] === undefined,
     produced: PRODUCED_KINDS.includes(kind),
+    push: push[kind] === true,
   }));
 }
 
-export const NOTIFIED_RECORD_TYPES = ['lead', 'deal', 'task'] as const;
+/** What an inbox item may be: a predefined kind, or a match of one of the user's rules (F2.2). */
+export const INBOX_KINDS = [...NOTIFICATION_KINDS, 'rule_matched'] as const;
+export type InboxKind = (typeof INBOX_KINDS)[number];
+
+export const NOTIFIED_RECORD_TYPES = ['lead', 'deal', 'task', 'contact'] as const;
 export type NotifiedRecordType = (typeof NOTIFIED_RECORD_TYPES)[number];
 
 /** A grouped item names at most this many of its records (the newest); `count` counts them all. */
@@ -87,11 +107,20 @@ export const GROUP_WINDOW_MS = 10 * 60 * 1000;
 const recordRefSchema = z.object({ type: z.enum(NOTIFIED_RECORD_TYPES), id: z.string(), name: z.nullable(z.string()) });
 export type NotifiedRecord = z.output<typeof recordRefSchema>;
 
+/** The rule a rule_matched item is about (its name as it was when the item was written). */
+const ruleRefSchema = z.object({ id: z.string(), name: z.string() });
+export type RuleRef = z.output<typeof ruleRefSchema>;
+
 /** An inbox item as stored and as the API shows it. */
 export const notificationSchema = z.object({
-  /** "<window start, ms, 13 digits>.<kind>.<actor id>": sorts by time; the grouping key itself. */
+  /**
+   * "<window start, ms, 13 digits>.<kind>.<actor id>" (rule_matched: then ".<rule id>"): sorts
+   * by time; the grouping key itself.
+   */
   id: z.string(),
-  kind: z.enum(NOTIFICATION_KINDS),
+  kind: z.enum(INBOX_KINDS),
+  /** rule_matched only: the user's rule that matched. */
+  rule: z.optional(ruleRefSchema),
   /** Who caused it (the user who assigned). */
   actor_id: z.string(),
   /** Events grouped into the item (each counted once). */
@@ -112,7 +141,9 @@ export type Notification = z.output<typeof notificationSchema>;
 /** What one event tells one user, before grouping. */
 export interface NotificationDraft {
   recipient_id: string;
-  kind: NotificationKind;
+  kind: InboxKind;
+  /** rule_matched only: the rule (one item group and one delivery marker per rule). */
+  rule?: RuleRef;
   actor_id: string;
   event_id: string;
   occurred_at: string;
@@ -129,7 +160,7 @@ export const NOTIFICATION_EVENTS = [
   'task.assigned',
 ] as const;
 
-const KIND_OF: Record<NotifiedRecordType, NotificationKind> = {
+const KIND_OF: Record<'lead' | 'deal' | 'task', NotificationKind> = {
   lead: 'lead_assigned',
   deal: 'deal_assigned',
   task: 'task_assigned',
@@ -137,7 +168,8 @@ const KIND_OF: Record<NotifiedRecordType, NotificationKind> = {
 
 type Data = Record<string, unknown>;
 
-function nameOf(type: NotifiedRecordType, data: Data): string | null {
+/** A record's display name from its data (a lead's person or organisation, a task's content...). */
+export function nameOf(type: NotifiedRecordType, data: Data): string | null {
   if (type === 'lead') {
     const person = [data.first_name, data.last_name].filter((p) => typeof p === 'string' && p !== '').join(' ');
     return person || (typeof data.organization_name === 'string' ? data.organization_name : null);
@@ -151,7 +183,7 @@ function nameOf(type: NotifiedRecordType, data: Data): string | null {
  * someone else as owner, or given to a new owner, tells that owner, unless they did it
  * themselves. Undefined for any other event.
  */
-export function notificationOf(event: DomainEvent): NotificationDraft | undefined {
+export function notificationOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
   const { metadata } = event;
   const type = metadata.resource_type;
   if (type !== 'lead' && type !== 'deal' && type !== 'task') return undefined;
@@ -178,10 +210,17 @@ export function notificationOf(event: DomainEvent): NotificationDraft | undefine
  * function of the event alone, so redeliveries and any delivery order land in the same item;
  * a burst across a slot boundary makes two items.
  */
-export function groupIdOf(draft: Pick<NotificationDraft, 'kind' | 'actor_id' | 'occurred_at'>): string {
+export function groupIdOf(draft: Pick<NotificationDraft, 'kind' | 'actor_id' | 'occurred_at' | 'rule'>): string {
   const start = Math.floor(Date.parse(draft.occurred_at) / GROUP_WINDOW_MS) * GROUP_WINDOW_MS;
-  return `${String(start).padStart(13, '0')}.${draft.kind}.${draft.actor_id}`;
+  return `${String(start).padStart(13, '0')}.${draft.kind}.${draft.actor_id}${draft.rule ? `.${draft.rule.id}` : ''}`;
 }
+
+/**
+ * What a delivery is deduplicated on, per recipient: the event, and for a rule's match the
+ * rule too, so an assignee with a rule on the same event gets both, each once.
+ */
+export const deliveryKeyOf = (draft: Pick<NotificationDraft, 'event_id' | 'rule'>): string =>
+  draft.rule ? `${draft.event_id}#rule#${draft.rule.id}` : draft.event_id;
 
 /**
  * The item after one more event (the draft) is grouped in: counted once more, its record added
@@ -195,6 +234,7 @@ export function groupedItem(current: Notification | undefined, draft: Notificati
   return {
     id: groupIdOf(draft),
     kind: draft.kind,
+    ...(draft.rule ? { rule: draft.rule } : {}),
     actor_id: draft.actor_id,
     count: (current?.count ?? 0) + 1,
     records: records.slice(0, MAX_ITEM_RECORDS),

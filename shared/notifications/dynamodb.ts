@@ -7,6 +7,7 @@ import { INDEX, tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
 import type { Item, Key, Table } from '#shared/platform/dynamodb/table.ts';
 import { taskKey } from '#shared/tasks/dynamodb.ts';
 import {
+  deliveryKeyOf,
   groupedItem,
   groupIdOf,
   isUnread,
@@ -18,13 +19,14 @@ import {
   type NotificationDraft,
   type NotifiedRecordType,
   type UserChannels,
+  type UserPush,
 } from './domain.ts';
 import type { CurrentOwners, DeliverOutcome, NotificationStore } from './ports.ts';
 
 // A user's inbox is one partition "notification#<user>": items (sk "n#<id>", ids sort by
 // time), the unread count (sk "unread"), the user's channel choices (sk "settings"), the
-// event ids delivered (sk "event#<event_id>", expiring) and pending e-mails (sk
-// "email#<event_id>"). An item is projected into the inbox list (gsi2) until archived and into
+// deliveries made (sk "event#<event_id>", expiring; "event#<event_id>#rule#<rule id>" for a
+// rule's match) and pending e-mails (sk "email#" and the same key). An item is projected into the inbox list (gsi2) until archived and into
 // the unread list (gsi1) while unread, so both lists are Queries with no filter. Every write to
 // an item bumps its `_version`; a delivery puts the item on the condition that its version is
 // the one it read, in the same transaction as the count's change and the event's marker, so
@@ -92,7 +94,7 @@ export class DynamoNotificationStore implements NotificationStore {
         TableName: this.#table.name,
         Item: {
           pk: notificationPartition(userId),
-          sk: `event#${draft.event_id}`,
+          sk: `event#${deliveryKeyOf(draft)}`,
           [tableSpec.kindAttribute]: 'notification_marker',
           [tableSpec.timeToLiveAttribute]: Math.floor(Date.now() / 1000) + MARKER_TTL_SECONDS,
         },
@@ -182,13 +184,14 @@ export class DynamoNotificationStore implements NotificationStore {
         TableName: this.#table.name,
         Item: {
           pk: notificationPartition(userId),
-          sk: `email#${draft.event_id}`,
-          ...indexKeys(`${draft.occurred_at}#${userId}#${draft.event_id}`, notificationIndex.pendingEmail()),
+          sk: `email#${deliveryKeyOf(draft)}`,
+          ...indexKeys(`${draft.occurred_at}#${userId}#${deliveryKeyOf(draft)}`, notificationIndex.pendingEmail()),
           [tableSpec.kindAttribute]: 'notification_email',
           status: 'pending',
           recipient_id: userId,
           notification_id: id,
           notification_kind: draft.kind,
+          ...(draft.rule ? { rule: draft.rule } : {}),
           actor_id: draft.actor_id,
           record: draft.record,
           occurred_at: draft.occurred_at,
@@ -302,10 +305,25 @@ export class DynamoNotificationStore implements NotificationStore {
   }
 
   async setChannels(userId: string, chosen: UserChannels): Promise<UserChannels> {
-    const entries = Object.entries(chosen);
-    if (entries.length === 0) return this.channels(userId);
+    return (await this.setSettings(userId, { channels: chosen, push: {} })).channels;
+  }
+
+  async settings(userId: string): Promise<{ channels: UserChannels; push: UserPush }> {
+    const item = await this.#table.get(settingsKey(userId));
+    return item ? { channels: channelsOf(item), push: pushOf(item) } : { channels: {}, push: {} };
+  }
+
+  async setSettings(
+    userId: string,
+    change: { channels: UserChannels; push: UserPush },
+  ): Promise<{ channels: UserChannels; push: UserPush }> {
+    const entries: [string, unknown][] = [
+      ...Object.entries(change.channels),
+      ...Object.entries(change.push).map(([kind, on]) => [`${PUSH_PREFIX}${kind}`, on] as [string, unknown]),
+    ];
+    if (entries.length === 0) return this.settings(userId);
     const names: Record<string, string> = { '#kind': tableSpec.kindAttribute };
-    const values: Record<string, string> = { ':kind': 'notification_settings' };
+    const values: Record<string, unknown> = { ':kind': 'notification_settings' };
     entries.forEach(([kind, channel], i) => {
       names[`#k${i}`] = kind;
       values[`:c${i}`] = channel;
@@ -320,8 +338,18 @@ export class DynamoNotificationStore implements NotificationStore {
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return channelsOf(out.Attributes ?? {});
+    return { channels: channelsOf(out.Attributes ?? {}), push: pushOf(out.Attributes ?? {}) };
   }
+}
+
+/** Push choices sit beside the channels in the settings item, as "push:<kind>" booleans. */
+const PUSH_PREFIX = 'push:';
+
+function pushOf(item: Item): UserPush {
+  const push: UserPush = {};
+  for (const kind of NOTIFICATION_KINDS)
+    if (typeof item[`${PUSH_PREFIX}${kind}`] === 'boolean') push[kind] = item[`${PUSH_PREFIX}${kind}`] as boolean;
+  return push;
 }
 
 function channelsOf(item: Item): UserChannels {

@@ -1,5 +1,5 @@
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
-import type { Notification, NotificationDraft, NotifiedRecordType, UserChannels } from './domain.ts';
+import type { Notification, NotificationDraft, NotifiedRecordType, UserChannels, UserPush } from './domain.ts';
 
 /** The outcome of delivering one event to one recipient. */
 export type DeliverOutcome = 'written' | 'duplicate';
@@ -28,6 +28,18 @@ export interface NotificationStore {
   channels(userId: string): Promise<UserChannels>;
   /** Stores the user's choices (merged into the ones stored). */
   setChannels(userId: string, chosen: UserChannels): Promise<UserChannels>;
+  /** The user's channel and push choices (one GetItem of the settings). */
+  settings(userId: string): Promise<{ channels: UserChannels; push: UserPush }>;
+  /** Stores channel and push choices (merged into the ones stored) in one write. */
+  setSettings(
+    userId: string,
+    change: { channels: UserChannels; push: UserPush },
+  ): Promise<{ channels: UserChannels; push: UserPush }>;
+}
+
+/** Told about every delivery asking for a channel that delivers nothing yet (push): logged and counted. */
+export interface UnconfiguredChannels {
+  report(channel: 'push', draft: NotificationDraft): void;
 }
 
 /** Who owns a lead, deal or task now (undefined: no such record). */

@@ -1,7 +1,13 @@
 import * as z from 'zod/mini';
 import { ALL_ROLES, route } from '#shared/platform/http/contract.ts';
 import { pageQueryFields, queryBoolean } from '#shared/platform/http/schemas.ts';
-import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS, notificationSchema, notificationSettingSchema } from './domain.ts';
+import {
+  NOT_CONFIGURED_SETTINGS_CHANNELS,
+  NOTIFICATION_CHANNELS,
+  NOTIFICATION_KINDS,
+  notificationSchema,
+  notificationSettingSchema,
+} from './domain.ts';
 
 // The caller's own notifications (F2.3) and channel settings (F2.1): every role, and nobody
 // reads or changes another user's (no route takes a user id).
@@ -13,7 +19,9 @@ const unreadCount = z.int().check(z.describe("The caller's unread items (neither
 
 /** A notification's id: "<window start ms>.<kind>.<actor id>". */
 const notificationParams = z.strictObject({
-  id: z.string().check(z.regex(/^\d{13}\.[a-z_]{1,40}\.[A-Za-z0-9_-]{1,64}$/, 'must be a notification id')),
+  id: z
+    .string()
+    .check(z.regex(/^\d{13}\.[a-z_]{1,40}\.[A-Za-z0-9_-]{1,64}(\.[A-Za-z0-9_-]{1,64})?$/, 'must be a notification id')),
 });
 
 export const listNotificationsRoute = route({
@@ -70,14 +78,23 @@ export const readAllNotificationsRoute = route({
   tags,
 });
 
-const settingsResponse = z.object({ items: z.array(notificationSettingSchema) });
+const settingsResponse = z.object({
+  items: z.array(notificationSettingSchema),
+  not_configured: z
+    .array(z.enum(NOT_CONFIGURED_SETTINGS_CHANNELS))
+    .check(
+      z.describe(
+        'Channels accepted and stored that deliver nothing yet (push: mobile push waits for a mobile app); each delivery asking for one is logged and counted',
+      ),
+    ),
+});
 
 export const getNotificationSettingsRoute = route({
   id: 'getNotificationSettings',
   method: 'GET',
   path: '/notification_settings',
   family,
-  summary: "The caller's channel per notification kind (web, email, both or off)",
+  summary: "The caller's channel per notification kind (web, email, both or off), and whether they want push too",
   access: ALL_ROLES,
   response: settingsResponse,
   status: 200,
@@ -89,10 +106,12 @@ export const putNotificationSettingsRoute = route({
   method: 'PUT',
   path: '/notification_settings',
   family,
-  summary: "Set the caller's channel for the kinds given (the others keep theirs)",
+  summary: "Set the caller's channel, and push, for the kinds given (the others keep theirs)",
   access: ALL_ROLES,
   body: z.strictObject({
-    channels: z.partialRecord(z.enum(NOTIFICATION_KINDS), z.enum(NOTIFICATION_CHANNELS)),
+    channels: z._default(z.partialRecord(z.enum(NOTIFICATION_KINDS), z.enum(NOTIFICATION_CHANNELS)), {}),
+    /** Push per kind: stored, reported as not configured (never silently dropped). */
+    push: z._default(z.partialRecord(z.enum(NOTIFICATION_KINDS), z.boolean()), {}),
   }),
   response: settingsResponse,
   status: 200,

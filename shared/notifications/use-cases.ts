@@ -10,8 +10,10 @@ import {
   type NotificationKind,
   type NotificationSetting,
   type UserChannels,
+  type UserPush,
+  NOT_CONFIGURED_SETTINGS_CHANNELS,
 } from './domain.ts';
-import type { CurrentOwners, NotificationStore } from './ports.ts';
+import type { CurrentOwners, NotificationStore, UnconfiguredChannels } from './ports.ts';
 
 // Notifications: written by a bus consumer (notify), read and marked by their recipient only.
 // Nobody reads another user's inbox, whatever their role: every route acts on the caller's own.
@@ -21,6 +23,8 @@ export interface NotificationDeps {
   owners: CurrentOwners;
   /** The deployment's defaults per kind (config notifications.defaults over the built-in ones). */
   defaults: Record<NotificationKind, NotificationChannel>;
+  /** Where deliveries asking for push (not configured yet) are reported. */
+  unconfigured: UnconfiguredChannels;
   clock: Clock;
 }
 
@@ -29,16 +33,20 @@ export type NotifyOutcome = 'none' | 'off' | 'not_visible' | 'written' | 'duplic
 /**
  * Consumes one event: tells the record's new owner, on the channels they chose for the kind,
  * provided they still own the record (an assignment undone before delivery tells nobody, and
- * no one learns of a record they may not see). Idempotent per (recipient, event_id).
+ * no one learns of a record they may not see). Idempotent per (recipient, event_id). Push
+ * (a per-kind flag, not configured yet) is reported through `unconfigured`, never dropped silently.
  * @throws when DynamoDB fails (the bus retries)
  */
 export async function notify(deps: Omit<NotificationDeps, 'clock'>, event: DomainEvent): Promise<NotifyOutcome> {
   const draft = notificationOf(event);
   if (!draft) return 'none';
-  const chosen = await deps.store.channels(draft.recipient_id);
-  const channel = chosen[draft.kind] ?? deps.defaults[draft.kind];
-  if (channel === 'off') return 'off';
+  const chosen = await deps.store.settings(draft.recipient_id);
+  const channel = chosen.channels[draft.kind] ?? deps.defaults[draft.kind];
+  const push = chosen.push[draft.kind] === true;
+  if (channel === 'off' && !push) return 'off';
   if ((await deps.owners.ownerOf(draft.record.type, draft.record.id)) !== draft.recipient_id) return 'not_visible';
+  if (push) deps.unconfigured.report('push', draft);
+  if (channel === 'off') return 'off';
   return deps.store.deliver(draft, { web: wantsWeb(channel), email: wantsEmail(channel) });
 }
 
@@ -87,9 +95,16 @@ export async function readAllNotifications(
   return { ...done, unread_count: await deps.store.unreadCount(userId) };
 }
 
-/** GET /notification_settings: every kind with the caller's channel. */
-export async function getNotificationSettings(deps: NotificationDeps, call: Call): Promise<{ items: NotificationSetting[] }> {
-  return { items: settingsOf(await deps.store.channels(call.principal.user_id), deps.defaults) };
+/** The settings' answer: every kind, and the channels that deliver nothing yet. */
+export interface SettingsView {
+  items: NotificationSetting[];
+  not_configured: (typeof NOT_CONFIGURED_SETTINGS_CHANNELS)[number][];
+}
+
+/** GET /notification_settings: every kind with the caller's channel and push choice. */
+export async function getNotificationSettings(deps: NotificationDeps, call: Call): Promise<SettingsView> {
+  const { channels, push } = await deps.store.settings(call.principal.user_id);
+  return { items: settingsOf(channels, deps.defaults, push), not_configured: [...NOT_CONFIGURED_SETTINGS_CHANNELS] };
 }
 
 /** PUT /notification_settings: sets the kinds given (the others keep their channel). */
@@ -97,6 +112,11 @@ export async function putNotificationSettings(
   deps: NotificationDeps,
   call: Call,
   chosen: UserChannels,
-): Promise<{ items: NotificationSetting[] }> {
-  return { items: settingsOf(await deps.store.setChannels(call.principal.user_id, chosen), deps.defaults) };
+  push: UserPush = {},
+): Promise<SettingsView> {
+  const stored = await deps.store.setSettings(call.principal.user_id, { channels: chosen, push });
+  return {
+    items: settingsOf(stored.channels, deps.defaults, stored.push),
+    not_configured: [...NOT_CONFIGURED_SETTINGS_CHANNELS],
+  };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '#infra/config/load.ts';
 import { automationInput, automationPattern, automationRules } from '#infra/automations.ts';
 import { applyInputTransformer, inputTransformerProblems } from '#infra/local/eventbridge/input-transformer.ts';
-import { matchesPattern } from '#infra/local/eventbridge/pattern-matcher.ts';
+import { matchesPattern } from '#shared/kernel/event-patterns.ts';
 import { busRule } from '#infra/rules.ts';
 import { configuredActions, type Automation } from '#shared/automations/domain.ts';
 import { shippedConfig } from '#test/infra/crm-app.ts';

@@ -6,7 +6,9 @@ import type { apiClient } from './local-cloud.ts';
 //
 // `owned` routes act on a record that has an owner: the matrix calls them against the
 // caller's own record, a direct report's, and someone else's, and expects 404 where the
-// visibility policy says the caller may not see it.
+// visibility policy says the caller may not see it. `personal` routes act on something each
+// user holds for themself alone (notification rules): the matrix calls them against the
+// caller's own and someone else's, and expects 404 on someone else's whatever the role.
 
 export type Relation = 'own' | 'report' | 'other';
 
@@ -27,4 +29,5 @@ export interface RouteCall {
 export type RouteCase =
   | { kind: 'public'; call: (f: Fixtures) => Promise<RouteCall> }
   | { kind: 'unowned'; call: (f: Fixtures) => Promise<RouteCall> }
-  | { kind: 'owned'; call: (f: Fixtures, owner: DevUser) => Promise<RouteCall> };
+  | { kind: 'owned'; call: (f: Fixtures, owner: DevUser) => Promise<RouteCall> }
+  | { kind: 'personal'; call: (f: Fixtures, holder: DevUser) => Promise<RouteCall> };

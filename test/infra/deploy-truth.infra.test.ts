@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DeleteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { CloudFormationCustomResourceEvent, DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +25,7 @@ import { DynamoTaskRepository } from '#shared/tasks/dynamodb.ts';
 import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
+import { ruleItem } from '#shared/notifications/rule-store.ts';
 import { dayOf } from '#shared/outcomes/domain.ts';
 import { outcomeBuckets } from '#shared/outcomes/dynamodb.ts';
 import type { AnyRoute } from '#shared/platform/http/contract.ts';
@@ -333,6 +334,15 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     p.check(typeof inbox?.unread_count === 'number', `the inbox answers its unread count (${JSON.stringify(inbox)})`);
     await p.expectHttp('POST /notifications/read_all', 200);
     await refusesForgedCursor(p, 'GET /notifications');
+    // Notification rules: the caller's own, through the rules' store (their count and index).
+    const rule = await p.expectHttp('POST /notification_rules', 201, {
+      body: { name: 'Probe rule', resource: 'deal', triggers: ['stage_changed'], channels: ['web', 'push'] },
+    });
+    p.check(rule?.not_configured?.[0] === 'push', `push is reported as not configured (${JSON.stringify(rule)})`);
+    await p.expectHttp('GET /notification_rules', 200);
+    await p.expectHttp('PATCH /notification_rules/{id}', 200, { params: { id: rule?.id }, body: { name: 'Probe rule 2' } });
+    await p.expectHttp('GET /notification_rules/{id}', 200, { params: { id: rule?.id } });
+    await p.expectHttp('DELETE /notification_rules/{id}', 204, { params: { id: rule?.id } });
   },
 };
 
@@ -554,6 +564,19 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     p.check(
       inbox.some((i) => i.sk === `email#${fresh.metadata.event_id}` && i.status === 'pending'),
       'the e-mail is recorded as pending',
+    );
+    // A notification rule of the owner on leads created: its match is delivered too (the rules'
+    // index Query, the owner's user record and reports read under the function's grants).
+    const rule = { id: newId(), name: 'Probe rule', resource: 'lead' as const, filters: [], triggers: ['created' as const] };
+    const stamp = { channels: ['web' as const], created_at: fresh.metadata.occurred_at, updated_at: fresh.metadata.occurred_at };
+    await table.client.send(new PutCommand({ TableName: table.name, Item: ruleItem(owner, { ...rule, ...stamp, version: 1 }) }));
+    const again = anew(event);
+    again.metadata = { ...again.metadata, actor_id: 'probe-actor' };
+    await p.invoke(envelope(again));
+    const after = await table.partition(`notification#${owner}`);
+    p.check(
+      after.some((i) => (i.body as { rule?: { id: string } } | undefined)?.rule?.id === rule.id),
+      `the owner's rule matched (${JSON.stringify(after)})`,
     );
   },
   'user-directory-sync': async (p) => {

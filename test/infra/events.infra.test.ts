@@ -5,7 +5,7 @@ import { functionSpecs } from '#infra/functions.ts';
 import { busRules, busRule, NOT_REPLAYED } from '#infra/rules.ts';
 import { eventBridgeJsonSchemas, eventSchemaName } from '#infra/docs/event-schemas.ts';
 import { STREAM_SETTLE_SECONDS } from '#shared/events/use-cases.ts';
-import { matchesPattern } from '#infra/local/eventbridge/pattern-matcher.ts';
+import { matchesPattern } from '#shared/kernel/event-patterns.ts';
 import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
 
 // The event stream as a product in the templates: the archive's retention from the config, the

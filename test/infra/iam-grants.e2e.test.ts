@@ -228,6 +228,11 @@ async function parksPoisonRecord(): Promise<void> {
   }
 }
 
+/** The admin's notification rule the notifications samples make (on deals created). */
+const PROBE_RULE = { name: 'IAM probe', resource: 'deal', triggers: ['created'], channels: ['web'] };
+/** The rule kept for the consumer's sample (made once). */
+let keptRule: string | undefined;
+
 /** The team the automated action's sample filters on (made once, the admin in it). */
 let probeTeam: string | undefined;
 
@@ -262,6 +267,13 @@ const SAMPLES: Record<string, () => Promise<void>> = {
   notifications: async () => {
     await http('/notifications?unread=true')();
     await http('/notification_settings')();
+    // A rule made and deleted: the rules' count and resource index, in transactions.
+    const made = await session.api('POST', '/notification_rules', { token: session.as('admin'), body: PROBE_RULE });
+    if (made.status !== 201) throw new Error(`POST /notification_rules: ${made.status} ${JSON.stringify(made.body)}`);
+    await http('/notification_rules')();
+    const id = (made.body as { id: string }).id;
+    const gone = await session.api('DELETE', `/notification_rules/${id}`, { token: session.as('admin') });
+    if (gone.status !== 204) throw new Error(`DELETE /notification_rules: ${gone.status} ${JSON.stringify(gone.body)}`);
   },
   automations: async () => {
     await http('/automations')();
@@ -337,11 +349,19 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     await parksPoison('notification-delivery', 'deal.created');
     const event = await outboxEvent('deal.created');
     const fresh = { ...event, metadata: { ...event.metadata, event_id: newId(), actor_id: 'iam' } };
+    // The admin's rule on deals created matches too: the rules' index, the admin's user record.
+    keptRule ??= await (async () => {
+      const made = await session.api('POST', '/notification_rules', { token: session.as('admin'), body: PROBE_RULE });
+      if (made.status !== 201) throw new Error(`POST /notification_rules: ${made.status} ${JSON.stringify(made.body)}`);
+      return (made.body as { id: string }).id;
+    })();
     const outcome = await invoke<string>('notification-delivery', envelope(fresh));
     if (outcome !== 'processed') throw new Error(`the notifications consumer answered ${JSON.stringify(outcome)}`);
     const inbox = await session.api('GET', '/notifications', { token: session.as('admin') });
-    const items = (inbox.body as { items?: { actor_id: string }[] }).items ?? [];
-    if (!items.some((n) => n.actor_id === 'iam')) throw new Error(`no notification: ${JSON.stringify(inbox.body)}`);
+    const items = (inbox.body as { items?: { actor_id: string; rule?: { id: string } }[] }).items ?? [];
+    if (!items.some((n) => n.actor_id === 'iam' && !n.rule)) throw new Error(`no notification: ${JSON.stringify(inbox.body)}`);
+    if (!items.some((n) => n.actor_id === 'iam' && n.rule?.id === keptRule))
+      throw new Error(`no rule_matched notification: ${JSON.stringify(inbox.body)}`);
   },
   // An action handed by its rule: a task for the deal's owner, through the tasks use-case.
   'automated-actions': async () => {

@@ -1,11 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  InvalidEventPatternError,
-  matchesPattern,
-  validatePattern,
-  type EventPattern,
-} from '#infra/local/eventbridge/pattern-matcher.ts';
+import { InvalidEventPatternError, matchesPattern, validatePattern, type EventPattern } from '#shared/kernel/event-patterns.ts';
 
 // Shared conformance vectors from AWS's documentation, cross-checked against event-ruler.
 const CASES_URL = new URL('../../../shared/eventbridge-pattern-cases.json', import.meta.url);

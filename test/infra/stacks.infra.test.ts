@@ -11,6 +11,7 @@ import { cursorKeyRotationFunction, declaredVariables, functionSpecs, httpFamili
 import { CURSOR_KEY_ROTATION_DAYS, invitationMessage } from '#infra/stateful-stack.ts';
 import { PUBLIC_ROUTE_THROTTLE } from '#infra/stateless-stack.ts';
 import { builtinRules, busRules } from '#infra/rules.ts';
+import { RULE_EVENTS } from '#shared/notifications/rules.ts';
 import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
@@ -494,6 +495,8 @@ describe('stateless stack: functions', () => {
       (r) => r.Properties.Description === builtinRules.find((b) => b.target === 'notification-delivery')!.description,
     );
     expect(rule?.Properties.EventPattern['replay-name']).toEqual([{ exists: false }]);
+    // Users' notification rules read every event type a rule may match.
+    expect(rule?.Properties.EventPattern['detail-type']).toEqual(expect.arrayContaining([...RULE_EVENTS]));
   });
 });
 

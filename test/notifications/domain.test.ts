@@ -99,14 +99,16 @@ describe('grouping', () => {
 describe('settings', () => {
   it('lists every kind: the user choice, else the config default, else the built-in one; says which kinds have no producer', () => {
     const defaults = effectiveDefaults({ task_assigned: 'off' });
-    const settings = settingsOf({ lead_assigned: 'email' }, defaults);
+    const settings = settingsOf({ lead_assigned: 'email' }, defaults, { deal_assigned: true });
     expect(settings.map((s) => s.kind)).toEqual([...NOTIFICATION_KINDS]);
     expect(settings.find((s) => s.kind === 'lead_assigned')).toEqual({
       kind: 'lead_assigned',
       channel: 'email',
       is_default: false,
       produced: true,
+      push: false,
     });
+    expect(settings.find((s) => s.kind === 'deal_assigned')?.push).toBe(true);
     expect(settings.find((s) => s.kind === 'task_assigned')?.channel).toBe('off');
     expect(settings.find((s) => s.kind === 'deal_assigned')?.channel).toBe(BUILT_IN_DEFAULTS.deal_assigned);
     expect(settings.filter((s) => !s.produced).map((s) => s.kind)).toEqual([

@@ -5,7 +5,9 @@ import { effectiveDefaults } from '#shared/notifications/domain.ts';
 import { DynamoCurrentOwners, DynamoNotificationStore, notificationPartition } from '#shared/notifications/dynamodb.ts';
 import {
   changeNotification,
+  getNotificationSettings,
   listNotifications,
+  putNotificationSettings,
   notify,
   readAllNotifications,
   READ_ALL_MAX,
@@ -25,6 +27,7 @@ import { event } from '#test/activities/events.ts';
 let table: Table;
 let deps: NotificationDeps;
 let seq = 0;
+const reported: string[] = [];
 
 beforeAll(async () => {
   const { tableName } = await useTestTable({ as: 'notification-delivery' });
@@ -33,6 +36,7 @@ beforeAll(async () => {
     store: new DynamoNotificationStore(table),
     owners: new DynamoCurrentOwners(table),
     defaults: effectiveDefaults({ task_assigned: 'off' }),
+    unconfigured: { report: (channel, draft) => void reported.push(`${channel}:${draft.recipient_id}`) },
     clock: new FixedClock('2031-03-04T12:00:00.000Z'),
   };
 });
@@ -104,6 +108,20 @@ describe('delivery', () => {
     expect(await notify(deps, task)).toBe('off');
     const page = await inbox(rep);
     expect(page).toMatchObject({ items: [], unread_count: 0 });
+  });
+
+  it('stores push per kind beside the channel, and reports each delivery asking for it (push is not configured)', async () => {
+    const rep = user();
+    const settings = await putNotificationSettings(deps, call(rep), { lead_assigned: 'off' }, { lead_assigned: true });
+    expect(settings.not_configured).toEqual(['push']);
+    expect(settings.items.find((i) => i.kind === 'lead_assigned')).toMatchObject({ channel: 'off', push: true });
+    expect((await getNotificationSettings(deps, call(rep))).items.find((i) => i.kind === 'deal_assigned')).toMatchObject({
+      push: false,
+    });
+    // Channel off, push on: nothing in the inbox, but the push asked for is reported, never dropped silently.
+    expect(await notify(deps, await assignment(`L-${rep}`, rep, 1))).toBe('off');
+    expect(reported).toContain(`push:${rep}`);
+    expect(await inbox(rep)).toMatchObject({ items: [], unread_count: 0 });
   });
 
   it('records the e-mail as pending for a user who chose email', async () => {

@@ -80,7 +80,7 @@ describe('authorization matrix', () => {
       const kind = routeCases[route.id]?.kind;
       // Only a manager has direct reports: the others get the own and other rows.
       const owned: Relation[] = caller.name === 'manager' ? ['own', 'report', 'other'] : ['own', 'other'];
-      const relations: (Relation | null)[] = kind === 'owned' ? owned : [null];
+      const relations: (Relation | null)[] = kind === 'owned' ? owned : kind === 'personal' ? ['own', 'other'] : [null];
       return relations.map((relation) => ({ route, caller, relation }));
     }),
   );
@@ -93,7 +93,7 @@ describe('authorization matrix', () => {
     const spec = routeCases[route.id]!;
     let call;
     let owner: DevUser | undefined;
-    if (spec.kind === 'owned') {
+    if (spec.kind === 'owned' || spec.kind === 'personal') {
       owner = ownerFor(fixtures, caller.name, relation!);
       if (!owner) throw new Error(`no ${relation} record owner for ${caller.name}`);
       call = await spec.call(fixtures, owner);
@@ -103,7 +103,8 @@ describe('authorization matrix', () => {
     const res = await fixtures.api(route.method, call.path, { token: fixtures.users[caller.name].token, body: call.body });
     let expected: number;
     if (route.access !== 'public' && !route.access.includes(caller.role)) expected = 403;
-    else if (owner && !canSee(principalOf(fixtures, caller.name), owner.user_id)) expected = 404;
+    else if (owner && spec.kind === 'personal' && owner.user_id !== fixtures.users[caller.name].user_id) expected = 404;
+    else if (owner && spec.kind === 'owned' && !canSee(principalOf(fixtures, caller.name), owner.user_id)) expected = 404;
     else expected = route.status;
     expect({ status: res.status, body: res.status === expected ? 'as expected' : res.body }).toEqual({
       status: expected,

@@ -12,6 +12,7 @@ import { DynamoConversionWriter } from '#shared/lead-conversion/dynamodb.ts';
 import * as leads from '#shared/leads/dynamodb.ts';
 import * as notes from '#shared/notes/dynamodb.ts';
 import * as notifications from '#shared/notifications/dynamodb.ts';
+import * as notificationRules from '#shared/notifications/rule-store.ts';
 import * as outcomes from '#shared/outcomes/dynamodb.ts';
 import type { Note } from '#shared/notes/domain.ts';
 import * as pipelines from '#shared/pipelines/dynamodb.ts';
@@ -65,6 +66,7 @@ const MODULES = {
   searchIndex,
   activities,
   notifications,
+  notificationRules,
   migrations,
 };
 const declared = keyPatternsOf(...Object.values(MODULES));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { EventPattern } from '#infra/local/eventbridge/pattern-matcher.ts';
+import type { EventPattern } from '#shared/kernel/event-patterns.ts';
 import { StreamPoller, type StreamFailureRecord } from '#infra/local/stream-poller.ts';
 import { domainEvent, type DomainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';

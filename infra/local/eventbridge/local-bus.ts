@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { matchesPattern, type EventPattern } from './pattern-matcher.ts';
+import { matchesPattern, type EventPattern } from '#shared/kernel/event-patterns.ts';
 import { LocalArchive } from './archive.ts';
 import { PendingLog } from './pending-log.ts';
 import { applyInputTransformer, type InputTransformer } from './input-transformer.ts';

@@ -1,5 +1,6 @@
-// EventBridge event-pattern matching for the local bus, and validation of the patterns in
-// admins' automation rules. The semantics follow aws/event-ruler, the engine EventBridge runs:
+// EventBridge event-pattern matching: the local bus's, the notifications consumer's (users'
+// notification rules compile to patterns), and validation of the patterns in admins'
+// automation rules. Pure, so the kernel holds it and every layer may use it. The semantics follow aws/event-ruler, the engine EventBridge runs:
 // the event is flattened into (dotted name, leaf value, array positions) fields and each rule
 // branch looks for one field per pattern key, keeping array positions consistent.
 // No dependencies: the local cloud runs it in-process and the config loader runs it before deploy.
