@@ -1,4 +1,7 @@
 import { httpHandler, implement } from '#shared/app.ts';
+import { issueLiveTicket } from '#shared/live/use-cases.ts';
+import { createLiveTicketRoute } from '#shared/live/routes.ts';
+import { liveTicketAdapters, liveUpdateAdapters } from '#shared/live/runtime.ts';
 import { notificationAdapters } from '#shared/notifications/runtime.ts';
 import * as routes from '#shared/notifications/routes.ts';
 import {
@@ -9,9 +12,13 @@ import {
   readAllNotifications,
 } from '#shared/notifications/use-cases.ts';
 
-// The caller's notifications and channel settings: parse (done by the contract), call the use case, reply.
+// The caller's notifications and channel settings, and tickets for their live connection:
+// parse (done by the contract), call the use case, reply. Reads and archives push the new
+// unread count to the caller's open connections (their other tabs).
 
-const deps = notificationAdapters();
+const inbox = notificationAdapters();
+const deps = { ...inbox, live: liveUpdateAdapters(inbox.store) };
+const tickets = liveTicketAdapters();
 
 export const handler = httpHandler([
   implement(routes.listNotificationsRoute, (req) => listNotifications(deps, req.call, req.query)),
@@ -20,4 +27,5 @@ export const handler = httpHandler([
   implement(routes.archiveNotificationRoute, (req) => changeNotification(deps, req.call, req.params.id, 'archive')),
   implement(routes.getNotificationSettingsRoute, (req) => getNotificationSettings(deps, req.call)),
   implement(routes.putNotificationSettingsRoute, (req) => putNotificationSettings(deps, req.call, req.body.channels)),
+  implement(createLiveTicketRoute, (req) => issueLiveTicket(tickets, req.call)),
 ]);
