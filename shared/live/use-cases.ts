@@ -96,9 +96,9 @@ export function liveUpdates(deps: LiveUpdateDeps): LiveUpdates {
   return {
     notificationWritten: (userId, id) =>
       push(userId, async () => {
-        const item = await deps.inbox.get(userId, id);
-        // The count is read after the item (a consistent read): it already includes the item.
-        return item && { type: 'notification', item, unread_count: await deps.inbox.unreadCount(userId) };
+        // Both read after the commit (consistent reads): the count includes the item.
+        const [item, unreadCount] = await Promise.all([deps.inbox.get(userId, id), deps.inbox.unreadCount(userId)]);
+        return item && { type: 'notification', item, unread_count: unreadCount };
       }),
     unreadCountChanged: (userId, unreadCount) => push(userId, async () => ({ type: 'unread_count', unread_count: unreadCount })),
   };
