@@ -261,10 +261,11 @@ export async function startLocalWebSocketApi(options: LocalWebSocketOptions): Pr
       case 'GET':
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(
+          // The wire names are lower camel case (the SDK maps them to ConnectedAt...).
           JSON.stringify({
-            ConnectedAt: new Date(connection.connectedAt).toISOString(),
-            Identity: { SourceIp: connection.identity.sourceIp, UserAgent: connection.identity.userAgent },
-            LastActiveAt: new Date(connection.lastActiveAt).toISOString(),
+            connectedAt: new Date(connection.connectedAt).toISOString(),
+            identity: { sourceIp: connection.identity.sourceIp, userAgent: connection.identity.userAgent },
+            lastActiveAt: new Date(connection.lastActiveAt).toISOString(),
           }),
         );
         return;
