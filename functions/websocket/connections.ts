@@ -25,6 +25,8 @@ export const handler = async (event: LiveRouteEvent): Promise<APIGatewayProxyRes
       await openLiveConnection(deps, userId, connectionId);
       return { statusCode: 200 };
     case '$disconnect':
+      // Without a user (never seen: API Gateway passes the context), the item expires with its
+      // TTL, and a push before then gets GoneException and deletes it.
       if (userId) await closeLiveConnection(deps, userId, connectionId);
       return { statusCode: 200 };
     default:
