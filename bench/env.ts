@@ -34,6 +34,9 @@ export function lambdaEnv(
       time_format: '24h',
     }),
     [RUNTIME_ENV.senderAddress]: 'crm@example.com',
+    // The notifications' default channels (the config's: none) and the live WebSocket stage.
+    [RUNTIME_ENV.notificationDefaults]: '{}',
+    [RUNTIME_ENV.liveCallbackUrl]: 'https://bench.execute-api.us-east-1.amazonaws.com/live',
     // Read at import by user-directory-sync (never called: the bench sends it no event).
     [RUNTIME_ENV.userPoolId]: 'us-east-1_bench',
     POWERTOOLS_SERVICE_NAME: name,

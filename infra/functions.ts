@@ -17,8 +17,9 @@ import { automationSummaries } from '#shared/automations/domain.ts';
 /**
  * `ops`: invoked by an operator only (no event source). `rotation`: invoked by Secrets Manager
  * on a secret's rotation schedule; it lives in the stateful stack, beside its secret.
+ * `websocket`: invoked synchronously by the WebSocket API (its authorizer and routes).
  */
-export type FunctionKind = 'http' | 'stream' | 'event' | 'scheduled' | 'deploy' | 'ops' | 'rotation';
+export type FunctionKind = 'http' | 'stream' | 'event' | 'scheduled' | 'deploy' | 'ops' | 'rotation' | 'websocket';
 
 export type TableAccess = 'read' | 'readWrite';
 
@@ -70,6 +71,11 @@ export interface FunctionNeeds {
   readonly scheduleGroup?: true;
   /** SES_CONFIGURATION_SET and SENDER_ADDRESS, and sending from that address through that set only. */
   readonly mailer?: true;
+  /**
+   * LIVE_CALLBACK_URL, the WebSocket stage's management endpoint, and
+   * execute-api:ManageConnections for POST /@connections/* on that stage only (PostToConnection).
+   */
+  readonly live?: true;
   /** Values of the deployment config. */
   readonly config?: readonly ConfigVariable[];
 }
@@ -134,7 +140,9 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   tasks: CRUD,
   // The caller's own inbox and settings: reads and writes its items, its count and its
   // settings; pages sign their next cursor; settings show the config's default channels.
-  notifications: { ...CRUD, config: ['corsAllowOrigins', 'adminMfaRequired', 'notificationDefaults'] },
+  // Tickets for the live WebSocket are items of the table; a read or archive pushes the new
+  // unread count to the caller's open connections (live).
+  notifications: { ...CRUD, live: true, config: ['corsAllowOrigins', 'adminMfaRequired', 'notificationDefaults'] },
   // GETs only: the board counters, outcome buckets and task list; the outcome days are
   // counted in the account defaults' time zone. Task pages sign their next cursor.
   dashboard: {
@@ -245,8 +253,9 @@ export const eventFunctions: readonly FunctionSpec[] = [
     timeoutSeconds: 30,
     // Reads the recipient's settings and the record's current owner; writes the inbox item,
     // its count, its marker and pending e-mails in one transaction. No cursor is signed (no
-    // paged list); the config's default channels.
-    needs: { table: 'readWrite', config: ['notificationDefaults'] },
+    // paged list); the config's default channels. Pushes a written item to the recipient's
+    // open WebSocket connections (reads them, deletes the gone ones).
+    needs: { table: 'readWrite', live: true, config: ['notificationDefaults'] },
   },
   {
     name: AUTOMATIONS_TARGET,
@@ -323,8 +332,32 @@ export const redriveFunction: FunctionSpec = {
   needs: { table: 'read', bus: true },
 };
 
+/** The live notifications WebSocket API's functions (infra/stateless-stack.ts). */
+export const liveAuthorizerFunction: FunctionSpec = {
+  name: 'live-authorizer',
+  kind: 'websocket',
+  entry: 'functions/websocket/authorizer.ts',
+  description: 'CRM live notifications: the WebSocket $connect authorizer (single-use tickets)',
+  timeoutSeconds: 10,
+  // Redeems a ticket: one conditional DeleteItem.
+  needs: { table: 'readWrite' },
+};
+
+export const liveConnectionsFunction: FunctionSpec = {
+  name: 'live-connections',
+  kind: 'websocket',
+  entry: 'functions/websocket/connections.ts',
+  description: 'CRM live notifications: the WebSocket $connect, $disconnect and $default (ping) routes',
+  timeoutSeconds: 10,
+  // Puts and deletes the user's connection items.
+  needs: { table: 'readWrite' },
+};
+
+export const websocketFunctions: readonly FunctionSpec[] = [liveAuthorizerFunction, liveConnectionsFunction];
+
 export const functionSpecs: readonly FunctionSpec[] = [
   ...httpFunctions,
+  ...websocketFunctions,
   outboxPublisher,
   ...eventFunctions,
   bootstrapFunction,
@@ -370,6 +403,8 @@ export interface EnvironmentValues {
   readonly senderAddress: string;
   /** Comma-separated browser origins, or "*". */
   readonly corsAllowOrigins: string;
+  /** The WebSocket stage's management endpoint (its callback URL). */
+  readonly liveCallbackUrl: string;
   readonly config: CrmConfig;
   readonly logLevel: LogLevel;
 }
@@ -441,6 +476,7 @@ export function declaredVariables(spec: FunctionSpec): DeclaredVariable[] {
       { name: RUNTIME_ENV.senderAddress, value: (v) => v.senderAddress },
     );
   }
+  if (needs.live) variables.push({ name: RUNTIME_ENV.liveCallbackUrl, value: (v) => v.liveCallbackUrl });
   for (const name of needs.config ?? []) variables.push(CONFIG_VARIABLES[name]);
   return variables;
 }

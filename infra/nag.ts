@@ -66,6 +66,8 @@ const SYNCHRONOUS_OR_VISIBLE: Partial<Record<FunctionKind, string>> = {
   ops: "Invoked only by an operator, synchronously (aws lambda invoke, RequestResponse): its answer is the redrive report, and a failure is the operator's error on screen, not an event to keep.",
   deploy:
     "Invoked asynchronously by CloudFormation for custom-resource requests only: a request still failing after Lambda's retries fails the deploy itself (a FAILED answer, or none until the service timeout), so whoever deploys sees it, and a queued CloudFormation request could not be replayed once the stack has rolled back.",
+  websocket:
+    "Invoked only synchronously, by the live notifications WebSocket API (its $connect authorizer and its routes): a failure is the client's refused or closed connection, and the client reconnects and refetches the inbox; there is no event to keep.",
   rotation:
     'Invoked by Secrets Manager, once per rotation step, with nothing but the secret and the version: a failed step leaves the new key AWSPENDING (unused) and the keys in use unchanged; Secrets Manager marks the rotation failed (RotationFailed in CloudTrail) and tries again, so there is no event worth keeping.',
 };

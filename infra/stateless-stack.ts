@@ -1,7 +1,8 @@
 import { CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as events from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -13,6 +14,7 @@ import type { Construct } from 'constructs';
 import { outboxStreamFilter } from '#shared/platform/dynamodb/table-spec.ts';
 import { routeKey, type AnyRoute } from '#shared/platform/http/contract.ts';
 import { allRoutes } from '#shared/families.ts';
+import { LIVE_TICKET_PARAMETER } from '#shared/live/domain.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
 import { CrmFunction, type CrmResources } from '#infra/constructs/crm-function.ts';
 import {
@@ -21,6 +23,8 @@ import {
   eventFunctions,
   functionSpecs,
   httpFunctions,
+  liveAuthorizerFunction,
+  liveConnectionsFunction,
   outboxPublisher,
   type FunctionSpec,
 } from '#infra/functions.ts';
@@ -47,6 +51,9 @@ export interface StatelessStackProps extends StackProps {
  */
 export const PUBLIC_ROUTE_THROTTLE = { rateLimit: 5, burstLimit: 10 } as const;
 
+/** The live notifications WebSocket API's stage: wss://<api>.execute-api.<region>.amazonaws.com/live. */
+export const LIVE_STAGE_NAME = 'live';
+
 /** Request headers the API reads (X4 idempotency, If-Match versions, correlation ids). */
 const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-correlation-id'];
 const CORS_EXPOSE_HEADERS = ['etag', 'location', 'x-correlation-id'];
@@ -65,6 +72,9 @@ export class StatelessStack extends Stack {
   /** Every function of the registry, by name. */
   readonly functions: ReadonlyMap<string, CrmFunction>;
   readonly bootstrapFunction: CrmFunction;
+  /** The live notifications WebSocket API (README "Live notifications"). */
+  readonly webSocketApi: apigwv2.WebSocketApi;
+  readonly webSocketStage: apigwv2.WebSocketStage;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -72,9 +82,49 @@ export class StatelessStack extends Stack {
     const origins = [...(props.corsAllowOrigins ?? config.api.cors_allow_origins)];
     const functionDefaults = { stage: config.stage, logRetentionDays: config.log_retention_days };
 
+    // --- live notifications WebSocket API (its routes come with the functions below) --------
+    // Made first: the functions that push are given its stage's management endpoint.
+    this.webSocketApi = new apigwv2.WebSocketApi(this, 'LiveWebSocketApi', {
+      apiName: `crm-${config.stage}-live`,
+      description: `Live notifications of the CRM of ${config.account.company_name}`,
+      // The body's "action" picks no route: $default answers the only message, the ping.
+      routeSelectionExpression: '$request.body.action',
+    });
+    const liveAccessLogs = new logs.LogGroup(this, 'LiveAccessLogs', {
+      retention: config.log_retention_days as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.webSocketStage = new apigwv2.WebSocketStage(this, 'LiveStage', {
+      webSocketApi: this.webSocketApi,
+      stageName: LIVE_STAGE_NAME,
+      autoDeploy: true,
+      throttle: { rateLimit: 50, burstLimit: 100 },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(liveAccessLogs),
+        // Never the query string: it holds the (single-use) ticket.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            routeKey: '$context.routeKey',
+            eventType: '$context.eventType',
+            connectionId: '$context.connectionId',
+            status: '$context.status',
+            error: '$context.error.message',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            userId: '$context.authorizer.principalId',
+          }),
+        ),
+      },
+    });
+
     // --- functions -------------------------------------------------------------------------
     // One per registry entry; each gets the variables and grants its needs declare, on these.
     const resources: CrmResources = {
+      webSocketStage: this.webSocketStage,
       table: stateful.table,
       bus: stateful.bus,
       cursorSecret: stateful.cursorSecret,
@@ -171,6 +221,35 @@ export class StatelessStack extends Stack {
       rules.set(rule.name, busRule);
     }
     this.busRules = rules;
+
+    // --- live notifications WebSocket routes ---------------------------------------------------
+    // $connect only with a ticket (the authorizer redeems it; API Gateway answers 401 without
+    // the parameter); $disconnect and $default follow on an authorized connection (API Gateway
+    // authorizes a WebSocket at $connect only). $default answers the ping through its route
+    // response.
+    const liveConnections = pick(liveConnectionsFunction);
+    const liveRoutes = {
+      connect: this.webSocketApi.addRoute('$connect', {
+        integration: new WebSocketLambdaIntegration('LiveConnectIntegration', liveConnections),
+        authorizer: new WebSocketLambdaAuthorizer('LiveTicketAuthorizer', pick(liveAuthorizerFunction), {
+          authorizerName: 'live-ticket',
+          identitySource: [`route.request.querystring.${LIVE_TICKET_PARAMETER}`],
+        }),
+      }),
+      disconnect: this.webSocketApi.addRoute('$disconnect', {
+        integration: new WebSocketLambdaIntegration('LiveDisconnectIntegration', liveConnections),
+      }),
+      default: this.webSocketApi.addRoute('$default', {
+        integration: new WebSocketLambdaIntegration('LiveDefaultIntegration', liveConnections),
+        returnResponse: true,
+      }),
+    };
+    for (const [name, route] of Object.entries({ disconnect: liveRoutes.disconnect, default: liveRoutes.default })) {
+      acknowledge(route, {
+        id: 'AwsSolutions-APIG4',
+        reason: `$${name} runs on a connection its $connect authorizer accepted (a single-use ticket): API Gateway authorizes a WebSocket connection at $connect only, and no other route takes an authorizer.`,
+      });
+    }
 
     // --- bootstrap after each deploy ---------------------------------------------------------
     // Invites the first admin from the config when the company has none; runs once the bus
@@ -309,6 +388,10 @@ export class StatelessStack extends Stack {
 
     // --- outputs -----------------------------------------------------------------------------
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the CRM API' });
+    new CfnOutput(this, 'LiveWebSocketUrl', {
+      value: this.webSocketStage.url,
+      description: 'WebSocket URL of live notifications (open with ?ticket= from POST /notifications/live_ticket)',
+    });
     new CfnOutput(this, 'UserPoolId', { value: stateful.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: stateful.userPoolClient.userPoolClientId });
     new CfnOutput(this, 'TableName', { value: stateful.table.tableName });

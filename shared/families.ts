@@ -15,6 +15,7 @@ import { eventRoutes } from '#shared/events/routes.ts';
 import { activityRoutes } from '#shared/activities/routes.ts';
 import { automationRoutes } from '#shared/automations/routes.ts';
 import { notificationRoutes } from '#shared/notifications/routes.ts';
+import { liveRoutes } from '#shared/live/routes.ts';
 import { platformRoutes } from '#shared/platform/http/platform-routes.ts';
 import { kernelErrorCodes, listErrorCodes, type ErrorCatalogue, type ErrorCodeEntry } from '#shared/kernel/error-codes.ts';
 import { platformErrorCodes } from '#shared/platform/http/problem.ts';
@@ -52,6 +53,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...automationRoutes,
   ...notificationRoutes,
   ...notificationRuleRoutes,
+  ...liveRoutes,
 ];
 
 // Every error catalogue: the generic codes, then each family's errors.ts. docs/error-codes.md

@@ -1,6 +1,7 @@
 import { notify } from '#shared/notifications/use-cases.ts';
 import { notifyRuleOwners } from '#shared/notifications/rule-use-cases.ts';
 import { notificationAdapters, notificationRuleAdapters } from '#shared/notifications/runtime.ts';
+import { liveUpdateAdapters } from '#shared/live/runtime.ts';
 import { eventHandler } from '#shared/platform/consumers/events.ts';
 import { logger } from '#shared/platform/observability.ts';
 
@@ -8,8 +9,10 @@ import { logger } from '#shared/platform/observability.ts';
 // every user's notification rules (F2.2) on lead, contact, deal and task events → the rules'
 // owners who may see the record. No consumer markers: the store's own per-recipient marker
 // (per event, and per rule for a rule's match), written in the item's transaction, dedupes
-// exactly. Its rule refuses replayed events (notifying is a side effect).
-const deps = notificationAdapters();
+// exactly. Its rule refuses replayed events (notifying is a side effect). A written web item
+// of a predefined kind is pushed to the recipient's open WebSocket connections (shared/live).
+const inbox = notificationAdapters();
+const deps = { ...inbox, live: liveUpdateAdapters(inbox.store) };
 const ruleDeps = notificationRuleAdapters();
 
 export const handler = eventHandler({ name: 'notification-delivery', dedupe: false }, async (event) => {

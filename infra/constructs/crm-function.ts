@@ -1,5 +1,6 @@
 import { dirname, relative } from 'node:path';
-import { AssetHashType, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, AssetHashType, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -46,6 +47,8 @@ export interface CrmResources {
   /** The role Scheduler assumes to invoke reminder targets; required by `scheduleGroup`. */
   readonly schedulerTargetRole?: iam.IRole;
   readonly configurationSet: ses.IConfigurationSet;
+  /** The live notifications WebSocket API's stage; required by `live`. */
+  readonly webSocketStage?: apigwv2.IWebSocketStage;
   readonly config: CrmConfig;
   /** Browser origins allowed by CORS ("*" for any). */
   readonly corsAllowOrigins: readonly string[];
@@ -183,6 +186,25 @@ export class CrmFunction extends lambda.Function {
       this.#grantScheduleGroup(resources.scheduleGroupName, resources.schedulerTargetRole);
     }
     if (needs.mailer) this.#grantMailer(resources.configurationSet, resources.config.email.sender_address);
+    if (needs.live) this.#grantLive(liveStage(this.spec, resources));
+  }
+
+  /**
+   * PostToConnection on the WebSocket stage's connections only: POST /@connections/{id} (no
+   * GET or DELETE: a gone connection is dropped from the table, not asked about).
+   */
+  #grantLive(stage: apigwv2.IWebSocketStage): void {
+    const connections = Stack.of(this).formatArn({
+      service: 'execute-api',
+      resource: stage.api.apiId,
+      resourceName: `${stage.stageName}/POST/@connections/*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: [connections] }));
+    acknowledge(this.executionRole, {
+      id: wildcardResourceFinding(this, connections),
+      reason: `PostToConnection names a connection id API Gateway makes at connect time; the grant covers POST on the connections of the one live WebSocket stage "${stage.stageName}".`,
+    });
   }
 
   /**
@@ -280,7 +302,17 @@ function environmentValues(resources: CrmResources, logLevel: LogLevel): Environ
     },
     senderAddress: resources.config.email.sender_address,
     corsAllowOrigins: resources.corsAllowOrigins.join(','),
+    get liveCallbackUrl() {
+      return liveStage(undefined, resources).callbackUrl;
+    },
     config: resources.config,
     logLevel,
   };
+}
+
+function liveStage(spec: FunctionSpec | undefined, resources: CrmResources): apigwv2.IWebSocketStage {
+  if (!resources.webSocketStage) {
+    throw new Error(`function "${spec?.name ?? '?'}" needs live delivery, but no WebSocket stage was given`);
+  }
+  return resources.webSocketStage;
 }

@@ -49,6 +49,7 @@ export const EXTRA_SLICE_FILES = {
     'rule-store.ts': 'adapter',
     'rule-routes.ts': 'routes',
   },
+  live: { 'apigateway.ts': 'adapter' },
 };
 
 const COMPOSITION_FILES = new Set(['shared/app.ts', 'shared/families.ts']);

@@ -7,7 +7,15 @@ import sesLocalModule from 'aws-ses-v2-local';
 import { outboxStreamFilter } from '#shared/platform/dynamodb/table-spec.ts';
 import { allRoutes } from '#shared/families.ts';
 import type { CrmConfig } from '../config/schema.ts';
-import { cursorKeyRotationFunction, DEFAULT_ROUTE_FAMILY, functionSpecs, outboxPublisher } from '../functions.ts';
+import { LIVE_TICKET_PARAMETER } from '#shared/live/domain.ts';
+import {
+  cursorKeyRotationFunction,
+  DEFAULT_ROUTE_FAMILY,
+  functionSpecs,
+  liveAuthorizerFunction,
+  liveConnectionsFunction,
+  outboxPublisher,
+} from '../functions.ts';
 import { busRules } from '../rules.ts';
 import { startLocalCognito, type LocalCognito } from './cognito.ts';
 import { DevAuth, LOCAL_USER_POOL_ID } from './dev-auth.ts';
@@ -36,6 +44,7 @@ import { startLocalSqs, type LocalSqs } from './sqs.ts';
 import { ensureLocalSecret, startLocalSecretsManager, type LocalSecretsManager } from './secrets-manager.ts';
 import { startLocalScheduler, type LocalScheduler } from './scheduler.ts';
 import { StreamPoller } from './stream-poller.ts';
+import { startLocalWebSocketApi, type LocalWebSocketApi } from './websocket.ts';
 
 // The whole local cloud in one process: DynamoDB Local (a Java child process), the HTTP API,
 // the stream → publisher → bus pipeline, SES, Scheduler and Cognito's admin calls. Each
@@ -55,6 +64,8 @@ export interface LocalCloudOptions {
   /** HTTP port; 0 picks a free one. */
   port?: number;
   sesPort?: number;
+  /** The live notifications WebSocket API's port; 0 picks a free one. */
+  webSocketPort?: number;
   /** Extra rules on the local bus (tests attach their own targets). */
   extraRules?: LocalRule[];
   /** Runs once when the table was just created (seed users, the default pipeline...). */
@@ -85,6 +96,9 @@ export interface LocalIam {
 
 export interface LocalCloud {
   url: string;
+  /** The live notifications WebSocket API: ws://127.0.0.1:<port>/<stage> (open with ?ticket=). */
+  webSocketUrl: string;
+  webSocket: LocalWebSocketApi;
   sesUrl: string;
   /** DynamoDB Local itself, ungated (fixtures and tools with any key). */
   dynamoEndpoint: string;
@@ -230,6 +244,21 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       description: 'HMAC key that signs the opaque list cursors of the CRM API (local)',
     });
 
+    // The live notifications WebSocket API: its authorizer and routes are the registry's
+    // functions (made below, once the gates are up; nothing connects before then).
+    const webSocket = await startLocalWebSocketApi({
+      region: options.config.region,
+      accountId: LOCAL_ACCOUNT_ID,
+      apiId: names.liveWebSocket.apiId,
+      stage: names.liveWebSocket.stageName,
+      identityQueryParameter: LIVE_TICKET_PARAMETER,
+      authorize: (event) => functions.get(liveAuthorizerFunction.name).invoke(event),
+      route: (_, event) => functions.get(liveConnectionsFunction.name).invoke<APIGatewayProxyResultV2>(event),
+      port: options.webSocketPort ?? 0,
+      log,
+    });
+    stops.push(() => webSocket.stop());
+
     const upstreams: ServiceEndpoints = {
       dynamodb: dynamo.endpoint,
       eventbridge: busServer.endpoint,
@@ -238,6 +267,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       cognito: cognito.endpoint,
       sqs: sqs.endpoint,
       secretsmanager: secretsManager.endpoint,
+      apigatewaymanagement: webSocket.managementEndpoint,
     };
     // Functions (and this process, with the admin key) reach every service through its gate.
     const gates: LocalGates = await startLocalGates({
@@ -259,6 +289,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const values = localEnvironmentValues(options.config, {
       ...names,
       logLevel: options.functionSettings?.logLevel ?? 'WARN',
+      // The management API behind its gate, naming the API and stage as AWS's host and path do.
+      liveCallbackUrl: `${endpoints.apigatewaymanagement}/${names.liveWebSocket.apiId}/${names.liveWebSocket.stageName}`,
     });
     // Functions: each with exactly its registry environment, in its own sandbox.
     const functions = new LocalFunctions(
@@ -280,6 +312,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     // Stopped after the bus has delivered what it holds (stops run last pushed first).
     stops.push(() => functions.stop());
     stops.push(() => bus.idle());
+    // Closed before the functions stop, so that each open connection's $disconnect runs.
+    stops.push(() => webSocket.stop());
     // This process is no function: it seeds and (in tests) reads the table as an operator.
     Object.assign(process.env, operatorEnvironment({ config: options.config, endpoints, values }));
 
@@ -333,6 +367,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     const cloud: LocalCloud = {
       url: http.url,
+      webSocketUrl: webSocket.url,
+      webSocket,
       sesUrl,
       dynamoEndpoint: dynamo.endpoint,
       names,
@@ -353,6 +389,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     if (dataDir) {
       writeLocalEndpoints(dataDir, {
         http: http.url,
+        websocket: webSocket.url,
         dynamodb: dynamo.endpoint,
         eventbridge: busServer.endpoint,
         sqs: sqs.endpoint,

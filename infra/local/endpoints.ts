@@ -8,6 +8,8 @@ import { join } from 'node:path';
 /** The local cloud's services, as SDK endpoints, and the resource names it uses. */
 export interface LocalEndpoints {
   http: string;
+  /** The live notifications WebSocket API (ws://...); absent in files of older versions. */
+  websocket?: string;
   dynamodb: string;
   eventbridge: string;
   sqs: string;

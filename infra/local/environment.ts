@@ -24,6 +24,8 @@ import { functionAccessKeyId, LOCAL_ADMIN_ACCESS_KEY_ID } from './iam/gate.ts';
  */
 const UNSYNTHESIZED_NAME = 'crm';
 export const LOCAL_ACCOUNT_ID = '000000000000';
+/** LIVE_CALLBACK_URL where no local WebSocket API runs (integration tests): nothing answers there. */
+const NO_LIVE_CALLBACK_URL = 'http://127.0.0.1:9/no-websocket-api/live';
 
 /** The cursor key secret's name, as the stateful stack names it. */
 export function cursorSecretName(config: Pick<CrmConfig, 'stage'>): string {
@@ -44,6 +46,11 @@ export interface ServiceEndpoints {
   readonly cognito?: string;
   readonly sqs?: string;
   readonly secretsmanager?: string;
+  /**
+   * The WebSocket management API (PostToConnection). No AWS_ENDPOINT_URL_* names it: functions
+   * reach it through LIVE_CALLBACK_URL, this endpoint followed by "/<api id>/<stage>".
+   */
+  readonly apigatewaymanagement?: string;
 }
 
 /** Settings of a developer's machine, not of the deployment: how loud, how strict. */
@@ -74,7 +81,8 @@ export interface LocalResourceNames {
 export function localEnvironmentValues(
   config: CrmConfig,
   /** `cursorSecret`: the ARN of the cursor key secret (default: the local cloud's). */
-  options: Partial<LocalResourceNames> & { cursorSecret?: string; logLevel?: LogLevel } = {},
+  /** `liveCallbackUrl`: the local WebSocket management endpoint (default: none, unreachable). */
+  options: Partial<LocalResourceNames> & { cursorSecret?: string; logLevel?: LogLevel; liveCallbackUrl?: string } = {},
 ): EnvironmentValues {
   return {
     tableName: options.tableName ?? UNSYNTHESIZED_NAME,
@@ -85,6 +93,7 @@ export function localEnvironmentValues(
     sesConfigurationSet: options.sesConfigurationSet ?? UNSYNTHESIZED_NAME,
     senderAddress: config.email.sender_address,
     corsAllowOrigins: config.api.cors_allow_origins.join(','),
+    liveCallbackUrl: options.liveCallbackUrl ?? NO_LIVE_CALLBACK_URL,
     config,
     logLevel: options.logLevel ?? 'WARN',
   };

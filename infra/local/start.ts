@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     fresh: values.fresh,
     port: Number(process.env.PORT ?? 3000),
     sesPort: Number(process.env.SES_PORT ?? 8005),
+    webSocketPort: Number(process.env.WS_PORT ?? 3001),
     log: (line) => console.log(`  ${line}`),
     onFreshTable: async (c) => {
       seeded = await seedLocalData(c, config);
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
   console.log(`
 CRM local cloud is up (data in ${cloud.dataDir})
   API          ${cloud.url}        (GET /health, GET /openapi.json)
+  Live         ${cloud.webSocketUrl}  (WebSocket: ?ticket= from POST /notifications/live_ticket; ping every <9 min)
   Sent mail    ${cloud.sesUrl}     (every email the CRM sends, SES v1/v2 API)
   Dev users    ${report.file}  (tokens valid 30 days; \`npm run token -- EMAIL\` makes a new one)
 ${report.users.map((u) => `    ${u.role.padEnd(8)} ${u.email.padEnd(28)} ${u.token}`).join('\n')}

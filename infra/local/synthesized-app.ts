@@ -133,6 +133,8 @@ export interface TemplateResourceNames extends LocalResourceNames {
   readonly streamOnFailureQueue: string;
   /** Each bus consumer's async on-failure destination (SQS queue name), by deployed function name. */
   readonly asyncOnFailureQueues: Readonly<Record<string, string>>;
+  /** The live notifications WebSocket API: its id (as the policies name it) and its stage. */
+  readonly liveWebSocket: { readonly apiId: string; readonly stageName: string };
 }
 
 /**
@@ -173,7 +175,24 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
       asyncOnFailureQueues[functionName] = queueName(resolver.resolveString(target, stackName, `${logicalId} on-failure`));
     }
   }
+  const webSockets = Object.entries(options.templates).flatMap(([stackName, template]) =>
+    Object.entries(template.Resources ?? {})
+      .filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api' && r.Properties?.ProtocolType === 'WEBSOCKET')
+      .map(([logicalId]) => ({ stackName, logicalId })),
+  );
+  if (webSockets.length !== 1) throw new Error(`the templates hold ${webSockets.length} WebSocket APIs, not one`);
+  const webSocket = webSockets[0]!;
+  const liveApiId = resolver.ref(webSocket.stackName, webSocket.logicalId);
+  const stages = Object.values(resolver.template(webSocket.stackName).Resources ?? {}).filter(
+    (r) =>
+      r.Type === 'AWS::ApiGatewayV2::Stage' &&
+      resolver.resolve(r.Properties?.ApiId, webSocket.stackName) === liveApiId &&
+      r.Properties?.StageName !== undefined,
+  );
+  if (stages.length !== 1) throw new Error(`the WebSocket API ${webSocket.logicalId} has ${stages.length} stages, not one`);
+  const liveStage = resolver.resolveString(stages[0]!.Properties!.StageName, webSocket.stackName, 'the WebSocket stage name');
   return {
+    liveWebSocket: { apiId: liveApiId, stageName: liveStage },
     tableName: name('AWS::DynamoDB::Table'),
     eventBusName: name('AWS::Events::EventBus'),
     scheduleGroupName: name('AWS::Scheduler::ScheduleGroup'),

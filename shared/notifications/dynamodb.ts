@@ -218,6 +218,11 @@ export class DynamoNotificationStore implements NotificationStore {
     return { items: page.items.map(bodyOf), next_cursor: page.next_cursor };
   }
 
+  async get(userId: string, id: string): Promise<Notification | undefined> {
+    const item = await this.#table.get(itemKey(userId, id));
+    return item ? bodyOf(item) : undefined;
+  }
+
   async unreadCount(userId: string): Promise<number> {
     const item = await this.#table.get(countKey(userId));
     return item ? Number(item.unread) : 0;

@@ -15,6 +15,8 @@ export interface NotificationStore {
   deliver(draft: NotificationDraft, channels: { web: boolean; email: boolean }): Promise<DeliverOutcome>;
   /** The recipient's items newest first (not archived; `unread`: only unread), one Query. */
   list(userId: string, query: PageQuery & { unread?: boolean | undefined }): Promise<Page<Notification>>;
+  /** One of the recipient's items (one GetItem); undefined when there is none of that id. */
+  get(userId: string, id: string): Promise<Notification | undefined>;
   /** The recipient's unread count (one GetItem). */
   unreadCount(userId: string): Promise<number>;
   /** Marks one item read (or archived, which also reads it); false when the user has no such item. */
@@ -45,4 +47,15 @@ export interface UnconfiguredChannels {
 /** Who owns a lead, deal or task now (undefined: no such record). */
 export interface CurrentOwners {
   ownerOf(type: NotifiedRecordType, id: string): Promise<string | undefined>;
+}
+
+/**
+ * The recipient's open clients (live delivery, shared/live), told after the inbox commit.
+ * Best effort: never throws (the inbox is the source of truth; clients refetch on reconnect).
+ */
+export interface LiveUpdates {
+  /** Item `id` was written or grouped into: pushes it with the unread count. */
+  notificationWritten(userId: string, id: string): Promise<void>;
+  /** The unread count is now `unreadCount` (read, read all, archive). */
+  unreadCountChanged(userId: string, unreadCount: number): Promise<void>;
 }

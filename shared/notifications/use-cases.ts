@@ -1,6 +1,7 @@
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import type { Call, Clock, Page, PageQuery } from '#shared/kernel/ports.ts';
 import {
+  groupIdOf,
   notificationOf,
   settingsOf,
   wantsEmail,
@@ -13,7 +14,7 @@ import {
   type UserPush,
   NOT_CONFIGURED_SETTINGS_CHANNELS,
 } from './domain.ts';
-import type { CurrentOwners, NotificationStore, UnconfiguredChannels } from './ports.ts';
+import type { CurrentOwners, LiveUpdates, NotificationStore, UnconfiguredChannels } from './ports.ts';
 
 // Notifications: written by a bus consumer (notify), read and marked by their recipient only.
 // Nobody reads another user's inbox, whatever their role: every route acts on the caller's own.
@@ -26,6 +27,8 @@ export interface NotificationDeps {
   /** Where deliveries asking for push (not configured yet) are reported. */
   unconfigured: UnconfiguredChannels;
   clock: Clock;
+  /** The recipient's open clients (functions with the WebSocket management grant); none: no push. */
+  live?: LiveUpdates;
 }
 
 export type NotifyOutcome = 'none' | 'off' | 'not_visible' | 'written' | 'duplicate';
@@ -47,7 +50,12 @@ export async function notify(deps: Omit<NotificationDeps, 'clock'>, event: Domai
   if ((await deps.owners.ownerOf(draft.record.type, draft.record.id)) !== draft.recipient_id) return 'not_visible';
   if (push) deps.unconfigured.report('push', draft);
   if (channel === 'off') return 'off';
-  return deps.store.deliver(draft, { web: wantsWeb(channel), email: wantsEmail(channel) });
+  const web = wantsWeb(channel);
+  const outcome = await deps.store.deliver(draft, { web, email: wantsEmail(channel) });
+  // Best effort, after the commit: the inbox is the source of truth (a client refetches it on
+  // reconnect), and a redelivery would find the item written and push nothing.
+  if (outcome === 'written' && web) await deps.live?.notificationWritten(draft.recipient_id, groupIdOf(draft));
+  return outcome;
 }
 
 /** GET /notifications: the caller's items, newest first, with their unread count. */
@@ -75,8 +83,11 @@ export async function changeNotification(
   change: 'read' | 'archive',
 ): Promise<{ unread_count: number }> {
   const userId = call.principal.user_id;
-  await deps.store.update(userId, id, change, deps.clock.now().toISOString());
-  return { unread_count: await deps.store.unreadCount(userId) };
+  const changed = await deps.store.update(userId, id, change, deps.clock.now().toISOString());
+  const unread_count = await deps.store.unreadCount(userId);
+  // The caller's other tabs show the new count (best effort; never throws).
+  if (changed) await deps.live?.unreadCountChanged(userId, unread_count);
+  return { unread_count };
 }
 
 /** Items POST /notifications/read_all marks per call (one transaction: DynamoDB takes 100 writes). */
@@ -92,7 +103,9 @@ export async function readAllNotifications(
 ): Promise<{ marked: number; more: boolean; unread_count: number }> {
   const userId = call.principal.user_id;
   const done = await deps.store.readSome(userId, READ_ALL_MAX, deps.clock.now().toISOString());
-  return { ...done, unread_count: await deps.store.unreadCount(userId) };
+  const unread_count = await deps.store.unreadCount(userId);
+  if (done.marked > 0) await deps.live?.unreadCountChanged(userId, unread_count);
+  return { ...done, unread_count };
 }
 
 /** The settings' answer: every kind, and the channels that deliver nothing yet. */

@@ -22,6 +22,8 @@ export const RUNTIME_ENV = {
   automations: 'CRM_AUTOMATIONS',
   /** JSON of the config's notifications.defaults: a channel per notification kind. */
   notificationDefaults: 'CRM_NOTIFICATION_DEFAULTS',
+  /** The WebSocket stage's management endpoint (PostToConnection), https://<api>.execute-api.<region>.amazonaws.com/<stage>. */
+  liveCallbackUrl: 'LIVE_CALLBACK_URL',
 } as const;
 
 export function requireEnv(name: string): string {

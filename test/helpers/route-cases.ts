@@ -13,6 +13,7 @@ import { eventCases } from '#test/events/route-cases.ts';
 import { activityCases } from '#test/activities/route-cases.ts';
 import { automationCases } from '#test/automations/route-cases.ts';
 import { notificationCases } from '#test/notifications/route-cases.ts';
+import { liveCases } from '#test/live/route-cases.ts';
 import type { RouteCase } from './route-case-types.ts';
 
 export type { Fixtures, Relation, RouteCall, RouteCase } from './route-case-types.ts';
@@ -43,4 +44,5 @@ export const routeCases: Record<string, RouteCase> = {
   ...activityCases,
   ...automationCases,
   ...notificationCases,
+  ...liveCases,
 };

@@ -35,6 +35,8 @@ import { Table } from '#shared/platform/dynamodb/table.ts';
 import { OUTBOX_KIND, tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
 import { migrationKey } from '#shared/platform/migrations/dynamodb.ts';
 import { MIGRATION_CONTINUE_EVENT } from '#shared/platform/migrations/runner.ts';
+import { newTicket, ticketHash } from '#shared/live/domain.ts';
+import { DynamoLiveTickets, liveConnectionsPartition } from '#shared/live/dynamodb.ts';
 import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
 import {
   RESOLVED_ACCOUNT,
@@ -343,6 +345,9 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     await p.expectHttp('PATCH /notification_rules/{id}', 200, { params: { id: rule?.id }, body: { name: 'Probe rule 2' } });
     await p.expectHttp('GET /notification_rules/{id}', 200, { params: { id: rule?.id } });
     await p.expectHttp('DELETE /notification_rules/{id}', 204, { params: { id: rule?.id } });
+    // A live ticket is stored (hashed) for the caller.
+    const ticket = await p.expectHttp('POST /notifications/live_ticket', 200);
+    p.check(/^[\w-]{43}$/.test(ticket?.ticket ?? ''), `a ticket is issued (${JSON.stringify(ticket)})`);
   },
 };
 
@@ -579,6 +584,34 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       `the owner's rule matched (${JSON.stringify(after)})`,
     );
   },
+  // The WebSocket $connect authorizer: a stored ticket is redeemed once, for its user.
+  'live-authorizer': async (p) => {
+    const ticket = newTicket();
+    await new DynamoLiveTickets(table).issue(ticketHash(ticket), 'probe-live-user', new Date(Date.now() + 30_000));
+    const event = liveEvent('$connect', 'CONNECT', `probe${next()}=`, { ticket });
+    const allowed = (await p.invoke(event)) as { context?: { user_id?: string }; policyDocument?: { Statement?: any[] } };
+    p.check(
+      allowed?.context?.user_id === 'probe-live-user' && allowed.policyDocument?.Statement?.[0]?.Effect === 'Allow',
+      `the ticket's user is allowed (${JSON.stringify(allowed)})`,
+    );
+    const again = await p.process.invoke(event);
+    p.check(
+      again.type === 'error' && again.error.message === 'Unauthorized',
+      `a second use is refused (${JSON.stringify(again)})`,
+    );
+  },
+  // The WebSocket routes: $connect stores the connection, $default answers the ping, $disconnect deletes it.
+  'live-connections': async (p) => {
+    const id = `probe${next()}=`;
+    const stored = async () =>
+      (await table.partition(liveConnectionsPartition('probe-live-user'))).some((i) => i.connection_id === id);
+    const connected = (await p.invoke(liveEvent('$connect', 'CONNECT', id))) as { statusCode?: number } | undefined;
+    p.check(connected?.statusCode === 200 && (await stored()), `$connect stored the connection (${JSON.stringify(connected)})`);
+    const pong = (await p.invoke({ ...liveEvent('$default', 'MESSAGE', id), body: '{"action":"ping"}' })) as { body?: string };
+    p.check(pong?.body === '{"type":"pong"}', `$default answers the ping (${JSON.stringify(pong)})`);
+    await p.invoke(liveEvent('$disconnect', 'DISCONNECT', id));
+    p.check(!(await stored()), '$disconnect deleted the connection');
+  },
   'user-directory-sync': async (p) => {
     const { event } = await lastEvent('user.created');
     const email = (event.data as { email: string }).email;
@@ -591,6 +624,31 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     );
   },
 };
+
+/** An event of the live WebSocket API (the authorizer's when `query` holds a ticket), for user probe-live-user. */
+function liveEvent(routeKey: string, eventType: string, connectionId: string, query?: Record<string, string>) {
+  const requestContext = {
+    routeKey,
+    eventType,
+    connectionId,
+    stage: 'live',
+    apiId: 'a1b2c3d4e5',
+    requestId: next(),
+    connectedAt: Date.now(),
+    requestTimeEpoch: Date.now(),
+    identity: { sourceIp: '127.0.0.1' },
+    ...(query ? {} : { authorizer: { user_id: 'probe-live-user', principalId: 'probe-live-user' } }),
+  };
+  return query
+    ? {
+        type: 'REQUEST',
+        methodArn: `arn:aws:execute-api:${config.region}:${RESOLVED_ACCOUNT}:a1b2c3d4e5/live/$connect`,
+        headers: {},
+        queryStringParameters: query,
+        requestContext,
+      }
+    : { requestContext, isBase64Encoded: false };
+}
 
 async function runProbe(fn: SynthesizedFunction, drop?: string): Promise<Probe> {
   const probe = new Probe(await startBundle(fn, environmentOf(fn, drop)));
@@ -730,6 +788,12 @@ describe('every synthesized bundle, with its template environment', () => {
     });
   }
 
+  for (const name of ['live-authorizer', 'live-connections']) {
+    it(`${name}: answers the live WebSocket API's events, reading and writing DynamoDB Local`, async () => {
+      expectHealthy(await runProbe(functionNamed(name)));
+    });
+  }
+
   it('cursor-key-rotation: runs the four rotation steps on the secret the stateful template names', async () => {
     expectHealthy(await runProbe(functionNamed('cursor-key-rotation')));
   });
@@ -774,6 +838,8 @@ describe('dropping any one variable a function declares', () => {
     'activity-feed',
     'migrate',
     'notification-delivery',
+    'live-authorizer',
+    'live-connections',
   ]) {
     it(`${spec}: fails clearly without each of its required variables`, async () => {
       const fn = functionNamed(spec);

@@ -28,6 +28,11 @@ import { Table } from '#shared/platform/dynamodb/table.ts';
 import { OUTBOX_KIND, tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
 import { capturingOutput, rejection } from '#test/helpers/captured-output.ts';
 import { useTestCloud } from '#test/helpers/local-cloud.ts';
+import { liveConnectionsPartition } from '#shared/live/dynamodb.ts';
+import { groupIdOf } from '#shared/notifications/domain.ts';
+import { DynamoNotificationStore } from '#shared/notifications/dynamodb.ts';
+import { openLive, type LiveClient } from '#test/live/live-client.ts';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 
 // Least privilege on the local cloud: each function signs with its own key, every local AWS
 // endpoint is an IAM gate holding the function's synthesized policy. A call outside the policy
@@ -232,6 +237,34 @@ async function parksPoisonRecord(): Promise<void> {
 const PROBE_RULE = { name: 'IAM probe', resource: 'deal', triggers: ['created'], channels: ['web'] };
 /** The rule kept for the consumer's sample (made once). */
 let keptRule: string | undefined;
+/** The admin's live socket, opened with a ticket from the HTTP API (the WebSocket API's functions run). */
+async function adminLive(): Promise<LiveClient> {
+  const ticket = await session.api('POST', '/notifications/live_ticket', { token: session.as('admin') });
+  if (ticket.status !== 200) throw new Error(`POST /notifications/live_ticket: ${ticket.status} ${JSON.stringify(ticket.body)}`);
+  return openLive(session.cloud.webSocketUrl, (ticket.body as { ticket: string }).ticket);
+}
+
+/** Runs `body` with the admin's live socket open, and closes it after. */
+async function withAdminLive(body: (live: LiveClient) => Promise<void>): Promise<void> {
+  const live = await adminLive();
+  try {
+    await body(live);
+  } finally {
+    await live.close();
+  }
+}
+
+/** The admin's connection ids in the table. */
+async function adminConnections(): Promise<string[]> {
+  const out = await admin.send(
+    new QueryCommand({
+      TableName: session.cloud.names.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': liveConnectionsPartition(session.id('admin')) },
+    }),
+  );
+  return (out.Items ?? []).map((item) => String(item.connection_id));
+}
 
 /** The team the automated action's sample filters on (made once, the admin in it). */
 let probeTeam: string | undefined;
@@ -264,6 +297,7 @@ const SAMPLES: Record<string, () => Promise<void>> = {
       throw new Error(`GET /events/stream as a manager: ${refused.status} ${JSON.stringify(refused.body)}`);
   },
   activities: http('/activities'),
+  // Reading an unread item pushes the new count to the reader's open socket (management API).
   notifications: async () => {
     await http('/notifications?unread=true')();
     await http('/notification_settings')();
@@ -274,7 +308,42 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     const id = (made.body as { id: string }).id;
     const gone = await session.api('DELETE', `/notification_rules/${id}`, { token: session.as('admin') });
     if (gone.status !== 204) throw new Error(`DELETE /notification_rules: ${gone.status} ${JSON.stringify(gone.body)}`);
+    const draft = {
+      recipient_id: session.id('admin'),
+      kind: 'deal_assigned' as const,
+      actor_id: `iam${newId()}`,
+      event_id: newId(),
+      occurred_at: new Date().toISOString(),
+      record: { type: 'deal' as const, id: newId(), name: 'Iam' },
+    };
+    const store = new DynamoNotificationStore(
+      new Table({ client: admin, name: session.cloud.names.tableName, cursors: new CursorCodec('x'.repeat(16)) }),
+    );
+    await store.deliver(draft, { web: true, email: false });
+    await withAdminLive(async (live) => {
+      const read = await session.api('POST', `/notifications/${groupIdOf(draft)}/read`, { token: session.as('admin') });
+      if (read.status !== 200) throw new Error(`POST read: ${read.status} ${JSON.stringify(read.body)}`);
+      await live.next((m) => m.type === 'unread_count', 3_000);
+    });
   },
+  // The $connect authorizer redeems the ticket (a conditional delete).
+  'live-authorizer': () => withAdminLive(async () => undefined),
+  // $connect stores the connection, $default answers the ping, $disconnect deletes it.
+  'live-connections': async () => {
+    let opened: string[] = [];
+    await withAdminLive(async (live) => {
+      live.send({ action: 'ping' });
+      await live.next((m) => m.type === 'pong', 3_000);
+      opened = (await adminConnections()).filter((c) => session.cloud.webSocket.connections.has(c));
+      if (opened.length === 0) throw new Error('$connect stored no connection');
+    });
+    const deadline = Date.now() + 3_000;
+    while ((await adminConnections()).some((c) => opened.includes(c))) {
+      if (Date.now() > deadline) throw new Error('$disconnect left its connection in the table');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  },
+
   automations: async () => {
     await http('/automations')();
     // A manager is refused (admins only), after their direct reports were read: a paged list.
@@ -344,24 +413,29 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     const outcome = await invoke<string>('activity-feed', envelope(await outboxEvent('deal.created')));
     if (outcome !== 'processed') throw new Error(`the feed consumer answered ${JSON.stringify(outcome)}`);
   },
-  // A deal made for the admin by another user: the admin's inbox gets it, through the HTTP API.
+  // A deal made for the admin by another user: the admin's inbox gets it, through the HTTP API,
+  // and the admin's open socket is told (the management API).
   'notification-delivery': async () => {
     await parksPoison('notification-delivery', 'deal.created');
     const event = await outboxEvent('deal.created');
-    const fresh = { ...event, metadata: { ...event.metadata, event_id: newId(), actor_id: 'iam' } };
     // The admin's rule on deals created matches too: the rules' index, the admin's user record.
     keptRule ??= await (async () => {
       const made = await session.api('POST', '/notification_rules', { token: session.as('admin'), body: PROBE_RULE });
       if (made.status !== 201) throw new Error(`POST /notification_rules: ${made.status} ${JSON.stringify(made.body)}`);
       return (made.body as { id: string }).id;
     })();
-    const outcome = await invoke<string>('notification-delivery', envelope(fresh));
-    if (outcome !== 'processed') throw new Error(`the notifications consumer answered ${JSON.stringify(outcome)}`);
-    const inbox = await session.api('GET', '/notifications', { token: session.as('admin') });
-    const items = (inbox.body as { items?: { actor_id: string; rule?: { id: string } }[] }).items ?? [];
-    if (!items.some((n) => n.actor_id === 'iam' && !n.rule)) throw new Error(`no notification: ${JSON.stringify(inbox.body)}`);
-    if (!items.some((n) => n.actor_id === 'iam' && n.rule?.id === keptRule))
-      throw new Error(`no rule_matched notification: ${JSON.stringify(inbox.body)}`);
+    const actor = `iam${newId()}`;
+    const fresh = { ...event, metadata: { ...event.metadata, event_id: newId(), actor_id: actor } };
+    await withAdminLive(async (live) => {
+      const outcome = await invoke<string>('notification-delivery', envelope(fresh));
+      if (outcome !== 'processed') throw new Error(`the notifications consumer answered ${JSON.stringify(outcome)}`);
+      const inbox = await session.api('GET', '/notifications', { token: session.as('admin') });
+      const items = (inbox.body as { items?: { actor_id: string; rule?: { id: string } }[] }).items ?? [];
+      if (!items.some((n) => n.actor_id === actor && !n.rule)) throw new Error(`no notification: ${JSON.stringify(inbox.body)}`);
+      if (!items.some((n) => n.actor_id === actor && n.rule?.id === keptRule))
+        throw new Error(`no rule_matched notification: ${JSON.stringify(inbox.body)}`);
+      await live.next((m) => m.type === 'notification' && m.item.actor_id === actor, 3_000);
+    });
   },
   // An action handed by its rule: a task for the deal's owner, through the tasks use-case.
   'automated-actions': async () => {

@@ -34,7 +34,7 @@ describe('the synthesized app, for the local cloud', () => {
     expect(synthInputsHash({ ...config })).toBe(synthInputsHash(config));
   });
 
-  it('names the local resources as the templates do: crm-<stage>, and the on-failure queues of the stack', async () => {
+  it('names the local resources as the templates do: crm-<stage>, the on-failure queues of the stack and the WebSocket API', async () => {
     const { templates } = await synthesizedTemplates(config, { cacheDir });
     const names = templateResourceNames({ templates, accountId: '000000000000', region: config.region });
     const name = `crm-${config.stage}`;
@@ -47,6 +47,8 @@ describe('the synthesized app, for the local cloud', () => {
       asyncOnFailureQueues: Object.fromEntries(
         eventFunctions.map((spec) => [`${name}-${spec.name}`, `${name}-${spec.name}-on-failure`]),
       ),
+      // An API id as API Gateway makes them (10 lower-case letters and digits), and its stage.
+      liveWebSocket: { apiId: expect.stringMatching(/^[a-z0-9]{10}$/), stageName: 'live' },
     });
   });
 });

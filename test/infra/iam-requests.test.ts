@@ -17,6 +17,12 @@ import { EventBridgeClient, PutEventsCommand, PutRuleCommand } from '@aws-sdk/cl
 import { CreateScheduleCommand, DeleteScheduleCommand, GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SendEmailCommand, SendRawEmailCommand, SESClient } from '@aws-sdk/client-ses';
 import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  GetConnectionCommand,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import {
   BatchGetCommand,
   BatchWriteCommand,
   DynamoDBDocumentClient,
@@ -315,6 +321,28 @@ describe('the other services', () => {
     }
   });
 
+  it('the WebSocket management API (its endpoint naming API and stage) needs ManageConnections on the method and connection', async () => {
+    const client = new ApiGatewayManagementApiClient({ ...clientConfig(), endpoint: `${endpoint}/abc123def0/live` });
+    const connection = 'L0SM9cOFvHcCIhw=';
+    const post = await accesses('execute-api', () =>
+      client.send(new PostToConnectionCommand({ ConnectionId: connection, Data: new TextEncoder().encode('{}') })),
+    );
+    expect(post.operation).toBe('PostToConnection');
+    expect(pairs(post.accesses)).toEqual([
+      `execute-api:ManageConnections arn:aws:execute-api:${REGION}:${ACCOUNT}:abc123def0/live/POST/@connections/${connection}`,
+    ]);
+    const get = await accesses('execute-api', () => client.send(new GetConnectionCommand({ ConnectionId: connection })));
+    expect(pairs(get.accesses)[0]).toContain('/live/GET/@connections/');
+    const del = await accesses('execute-api', () => client.send(new DeleteConnectionCommand({ ConnectionId: connection })));
+    expect([del.operation, pairs(del.accesses)[0]]).toEqual([
+      'DeleteConnection',
+      expect.stringContaining('/live/DELETE/@connections/'),
+    ]);
+    const elsewhere: WireRequest = { method: 'POST', url: '/abc123def0/live/other', headers: {}, body: Buffer.alloc(0) };
+    expect(() => describeRequest('execute-api', elsewhere, SCOPE)).toThrow(UnsupportedRequestError);
+    client.destroy();
+  });
+
   it('SES v2 SendEmail names the sending identity and the configuration set', () => {
     const body = JSON.stringify({
       FromEmailAddress: 'crm@example.com',
@@ -412,6 +440,22 @@ describe('error answers, as the SDK clients read them', () => {
     const error = await thrown(answer, () => new SchedulerClient(clientConfig()).send(new GetScheduleCommand({ Name: 'a' })));
     expect([error.name, error.$metadata.httpStatusCode]).toEqual(['AccessDeniedException', 403]);
     expect(error.message).toContain('scheduler:CreateSchedule on resource: arn:s');
+  });
+
+  it('the WebSocket management API (REST JSON): 403 AccessDeniedException with the action and connection', async () => {
+    const resource = `arn:aws:execute-api:${REGION}:${ACCOUNT}:abc123def0/live/POST/@connections/c1=`;
+    const answer = accessDenied(
+      { service: 'execute-api', protocol: 'rest-json' },
+      principal,
+      access('execute-api:ManageConnections', resource),
+      'implicit-deny',
+    );
+    const client = new ApiGatewayManagementApiClient({ ...clientConfig(), endpoint: `${endpoint}/abc123def0/live` });
+    const error = await thrown(answer, () =>
+      client.send(new PostToConnectionCommand({ ConnectionId: 'c1=', Data: new TextEncoder().encode('{}') })),
+    );
+    expect([error.name, error.$metadata.httpStatusCode]).toEqual(['AccessDeniedException', 403]);
+    expect(error.message).toContain(`execute-api:ManageConnections on resource: ${resource}`);
   });
 
   it('SES v1 (Query): 403 AccessDenied in an ErrorResponse, with SES’s message', async () => {

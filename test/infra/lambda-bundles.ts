@@ -50,7 +50,7 @@ export function synthesizedFunctions(crm: SynthesizedCrmApp, stage: string, regi
       const variables = Object.fromEntries(
         Object.entries((resource.Properties.Environment?.Variables ?? {}) as Record<string, unknown>).map(([name, value]) => [
           name,
-          resolveValue(value, { stateful, region }),
+          resolveValue(value, { stateful, stateless, region }),
         ]),
       );
       return { spec, logicalId, functionName, assetDir, bundle: join(assetDir, BUNDLE_ENTRY_FILE), variables };
@@ -63,7 +63,7 @@ export function synthesizedFunctions(crm: SynthesizedCrmApp, stage: string, regi
  * or a secret's ARN), Fn::Join joins, and a Secrets Manager dynamic reference becomes a secret. Anything else
  * throws, so a new kind of value is noticed here rather than passed on as an object.
  */
-export function resolveValue(value: unknown, context: { stateful: Json; region: string }): string {
+export function resolveValue(value: unknown, context: { stateful: Json; stateless?: Json; region: string }): string {
   if (typeof value === 'string') return value.replace(/\{\{resolve:secretsmanager:[^}]*\}\}/g, RESOLVED_SECRET);
   const node = value as Json;
   if (node['Fn::Join']) {
@@ -76,8 +76,12 @@ export function resolveValue(value: unknown, context: { stateful: Json; region: 
     if (!output) throw new Error(`the stateful stack has no output ${OutputName}`);
     return resolveValue(output.Value, context);
   }
+  if (node.Ref === 'AWS::Region') return context.region;
+  if (node.Ref === 'AWS::URLSuffix') return 'amazonaws.com';
   if (node.Ref) {
-    const resource = (context.stateful.Resources as Json)[node.Ref as string];
+    const resource =
+      (context.stateful.Resources as Json)[node.Ref as string] ??
+      (context.stateless?.Resources as Json | undefined)?.[node.Ref as string];
     if (!resource) throw new Error(`no resource ${String(node.Ref)} to resolve`);
     const props = resource.Properties as Json;
     switch (resource.Type) {
@@ -89,6 +93,8 @@ export function resolveValue(value: unknown, context: { stateful: Json; region: 
         return props.Name as string;
       case 'AWS::Cognito::UserPool':
         return `${context.region}_Pool${String(node.Ref).slice(0, 6)}`;
+      case 'AWS::ApiGatewayV2::Api':
+        return 'a1b2c3d4e5';
       case 'AWS::SecretsManager::Secret':
         // The local form of a secret's ARN (a fixed suffix), so the local Secrets Manager serves it.
         return secretArn({ accountId: RESOLVED_ACCOUNT, region: context.region }, props.Name as string);

@@ -65,6 +65,21 @@ function functionResource(functionName: string, template: Template = stateless):
   return fn!;
 }
 
+/** The logical id of the API of `protocol` (one HTTP API, one WebSocket API). */
+function apiId(protocol: 'HTTP' | 'WEBSOCKET'): string {
+  const found = Object.entries(resourcesOf(stateless, 'AWS::ApiGatewayV2::Api')).filter(
+    ([, api]) => api.Properties.ProtocolType === protocol,
+  );
+  expect(found, protocol).toHaveLength(1);
+  return found[0]![0];
+}
+
+/** The resources of `type` that belong to the API of `protocol` (their ApiId). */
+function ofApi(type: string, protocol: 'HTTP' | 'WEBSOCKET'): Resources {
+  const id = apiId(protocol);
+  return Object.fromEntries(Object.entries(resourcesOf(stateless, type)).filter(([, r]) => r.Properties.ApiId?.Ref === id));
+}
+
 /** What an SqsDestination grants the function's role on its queue. */
 const ON_FAILURE_SEND = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
 const pascalCase = (name: string) => name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
@@ -478,13 +493,14 @@ describe('stateless stack: functions', () => {
       ).toEqual(others);
       expectCursorSecretRead(name);
     }
-    // Notifications: the table (items, counts, markers, pending e-mails) and its on-failure
-    // queue; no cursor key (no paged list), no bus, no mail yet (e-mails are recorded as pending).
+    // Notifications: the table (items, counts, markers, pending e-mails), its on-failure queue
+    // and pushes to the live connections; no cursor key (no paged list), no bus, no mail yet
+    // (e-mails are recorded as pending).
     const notifier = 'crm-dev-notification-delivery';
     const notifying = actionsOf(policyStatements(stateless, notifier));
     expect(tableActions(notifying)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
     expect(notifying.filter((a) => !a.startsWith('dynamodb:') && !LOGS_AND_XRAY.includes(a)).sort(), notifier).toEqual(
-      ON_FAILURE_SEND,
+      ['execute-api:ManageConnections', ...ON_FAILURE_SEND].sort(),
     );
     expect(functionResource(notifier).Properties.Environment.Variables.CURSOR_SECRET_ID).toBeUndefined();
     expect(JSON.parse(functionResource(notifier).Properties.Environment.Variables.CRM_NOTIFICATION_DEFAULTS)).toEqual(
@@ -553,7 +569,7 @@ describe('stateless stack: HTTP API', () => {
   });
 
   it('has a Cognito JWT authorizer with the app client as audience', () => {
-    stateless.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    expect(Object.keys(ofApi('AWS::ApiGatewayV2::Authorizer', 'HTTP'))).toHaveLength(1);
     stateless.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
@@ -569,7 +585,7 @@ describe('stateless stack: HTTP API', () => {
   });
 
   it('has one route per contract (JWT unless public) plus $default to the platform function', () => {
-    const routes = Object.values(resourcesOf(stateless, 'AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
+    const routes = Object.values(ofApi('AWS::ApiGatewayV2::Route', 'HTTP')).map((r) => r.Properties);
     expect(routes).toHaveLength(allRoutes.length + 1);
     for (const contract of allRoutes) {
       const route = routes.find((r) => r.RouteKey === routeKey(contract));
@@ -600,7 +616,7 @@ describe('stateless stack: HTTP API', () => {
   });
 
   it('throttles each public route ($default, /health, /openapi.json) well below the stage, after creating it', () => {
-    const stages = Object.entries(stateless.findResources('AWS::ApiGatewayV2::Stage'));
+    const stages = Object.entries(ofApi('AWS::ApiGatewayV2::Stage', 'HTTP'));
     expect(stages).toHaveLength(1);
     const [stageId, stage] = stages[0]!;
     const publicKeys = ['$default', ...allRoutes.filter((c) => c.access === 'public').map((c) => routeKey(c))];
@@ -611,7 +627,7 @@ describe('stateless stack: HTTP API', () => {
     }
     expect(PUBLIC_ROUTE_THROTTLE).toEqual({ rateLimit: 5, burstLimit: 10 });
     // CloudFormation refuses route settings for a route that does not exist yet.
-    const routes = resourcesOf(stateless, 'AWS::ApiGatewayV2::Route');
+    const routes = ofApi('AWS::ApiGatewayV2::Route', 'HTTP');
     const publicRouteIds = Object.entries(routes)
       .filter(([, r]) => publicKeys.includes(r.Properties.RouteKey))
       .map(([id]) => id);
@@ -621,7 +637,8 @@ describe('stateless stack: HTTP API', () => {
 
   it('gives each function one invoke permission for the whole API', () => {
     const permissions = Object.values(resourcesOf(stateless, 'AWS::Lambda::Permission')).filter(
-      (p) => p.Properties.Principal === 'apigateway.amazonaws.com',
+      (p) =>
+        p.Properties.Principal === 'apigateway.amazonaws.com' && JSON.stringify(p.Properties.SourceArn).includes(apiId('HTTP')),
     );
     expect(permissions).toHaveLength(httpFamilies.length);
   });
@@ -629,6 +646,85 @@ describe('stateless stack: HTTP API', () => {
   it('outputs the API URL, user pool, client, table and bus', () => {
     const outputs = Object.keys(stateless.findOutputs('*'));
     expect(outputs).toEqual(expect.arrayContaining(['ApiUrl', 'UserPoolId', 'UserPoolClientId', 'TableName', 'EventBusName']));
+  });
+});
+
+describe('stateless stack: live notifications WebSocket API', () => {
+  const route = (key: string) => {
+    const found = Object.values(ofApi('AWS::ApiGatewayV2::Route', 'WEBSOCKET')).find((r) => r.Properties.RouteKey === key);
+    expect(found, key).toBeDefined();
+    return found!.Properties;
+  };
+  const targetFunction = (key: string) => {
+    const integrationId = (route(key).Target['Fn::Join'][1][1] as { Ref: string }).Ref;
+    return JSON.stringify(ofApi('AWS::ApiGatewayV2::Integration', 'WEBSOCKET')[integrationId]!.Properties.IntegrationUri);
+  };
+
+  it('has $connect behind a REQUEST authorizer reading the ticket query parameter, $disconnect and $default (with its response)', () => {
+    expect(
+      Object.values(ofApi('AWS::ApiGatewayV2::Route', 'WEBSOCKET'))
+        .map((r) => r.Properties.RouteKey)
+        .sort(),
+    ).toEqual(['$connect', '$default', '$disconnect']);
+    const authorizers = Object.entries(ofApi('AWS::ApiGatewayV2::Authorizer', 'WEBSOCKET'));
+    expect(authorizers).toHaveLength(1);
+    const [authorizerId, authorizer] = authorizers[0]!;
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      IdentitySource: ['route.request.querystring.ticket'],
+    });
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toMatch(/LiveAuthorizerFunction/);
+    expect(route('$connect')).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
+    for (const key of ['$connect', '$disconnect', '$default'])
+      expect(targetFunction(key), key).toMatch(/LiveConnectionsFunction/);
+    const responses = Object.values(ofApi('AWS::ApiGatewayV2::RouteResponse', 'WEBSOCKET'));
+    expect(responses.map((r) => r.Properties.RouteResponseKey)).toEqual(['$default']);
+  });
+
+  it('throttles and access-logs its stage, never logging the query string (the ticket)', () => {
+    const stages = Object.values(ofApi('AWS::ApiGatewayV2::Stage', 'WEBSOCKET'));
+    expect(stages).toHaveLength(1);
+    const stage = stages[0]!.Properties;
+    expect(stage).toMatchObject({ StageName: 'live', AutoDeploy: true });
+    expect(stage.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    expect(stage.AccessLogSettings.Format).toContain('$context.connectionId');
+    expect(stage.AccessLogSettings.Format).not.toMatch(/querystring|ticket/i);
+  });
+
+  it('lets the live functions only read and write the table', () => {
+    for (const name of ['crm-dev-live-authorizer', 'crm-dev-live-connections']) {
+      const actions = actionsOf(policyStatements(stateless, name));
+      expect(actions.filter((a) => !LOGS_AND_XRAY.includes(a)).sort(), name).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
+      expect(Object.keys(functionResource(name).Properties.Environment.Variables), name).not.toContain('LIVE_CALLBACK_URL');
+    }
+  });
+
+  it('lets only the notification functions post to connections, on POST /@connections/* of its stage, with its callback URL', () => {
+    const wsApi = apiId('WEBSOCKET');
+    const posting = statelessSpecs()
+      .filter((spec) => actionsOf(policyStatements(stateless, `crm-dev-${spec.name}`)).includes('execute-api:ManageConnections'))
+      .map((spec) => spec.name)
+      .sort();
+    expect(posting).toEqual(['notification-delivery', 'notifications']);
+    for (const name of posting) {
+      const statement = policyStatements(stateless, `crm-dev-${name}`).find((s) =>
+        [s.Action].flat().includes('execute-api:ManageConnections'),
+      )!;
+      expect([statement.Action].flat()).toEqual(['execute-api:ManageConnections']);
+      expect(statement.Resource).toEqual({
+        'Fn::Join': [
+          '',
+          ['arn:aws:execute-api:eu-west-1:', { Ref: 'AWS::AccountId' }, ':', { Ref: wsApi }, '/live/POST/@connections/*'],
+        ],
+      });
+      const url = JSON.stringify(functionResource(`crm-dev-${name}`).Properties.Environment.Variables.LIVE_CALLBACK_URL);
+      expect(url).toContain(wsApi);
+      expect(url).toContain('/live');
+    }
+  });
+
+  it('outputs the WebSocket URL', () => {
+    expect(Object.keys(stateless.findOutputs('*'))).toContain('LiveWebSocketUrl');
   });
 });
 

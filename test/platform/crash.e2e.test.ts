@@ -44,7 +44,7 @@ function start(dataDir: string, args: string[] = []): { child: ChildProcess; url
   const child = spawn(process.execPath, ['infra/local/start.ts', ...args], {
     cwd: REPO_ROOT,
     detached: true,
-    env: { ...process.env, CRM_DATA_DIR: dataDir, PORT: '0', SES_PORT: '0', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    env: { ...process.env, CRM_DATA_DIR: dataDir, PORT: '0', SES_PORT: '0', WS_PORT: '0', POWERTOOLS_LOG_LEVEL: 'ERROR' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

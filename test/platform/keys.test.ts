@@ -37,6 +37,7 @@ import * as table from '#shared/platform/dynamodb/table.ts';
 import * as searchIndex from '#shared/search/dynamodb.ts';
 import * as searchTerms from '#shared/search/index-terms.ts';
 import * as tasks from '#shared/tasks/dynamodb.ts';
+import * as live from '#shared/live/dynamodb.ts';
 import type { Task } from '#shared/tasks/domain.ts';
 import { makeContact, makeLead } from '#test/contacts/fakes.ts';
 import { makeCustomField } from '#test/custom-fields/fakes.ts';
@@ -67,6 +68,7 @@ const MODULES = {
   activities,
   notifications,
   notificationRules,
+  live,
   migrations,
 };
 const declared = keyPatternsOf(...Object.values(MODULES));

@@ -17,7 +17,7 @@ function start(
 ): { child: ChildProcess; output: () => string; url: Promise<string> } {
   const child = spawn(process.execPath, ['infra/local/start.ts', ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, CRM_DATA_DIR: dataDir, PORT: '0', SES_PORT: '0', POWERTOOLS_LOG_LEVEL: 'ERROR', ...env },
+    env: { ...process.env, CRM_DATA_DIR: dataDir, PORT: '0', SES_PORT: '0', WS_PORT: '0', POWERTOOLS_LOG_LEVEL: 'ERROR', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -53,10 +53,11 @@ async function interrupt(child: ChildProcess): Promise<number | null> {
 describe('npm start', () => {
   let firstUsers: { email: string; user_id: string; token: string }[] = [];
 
-  it('prints the API, the mail viewer and the dev users, serves them, and stops everything on Ctrl-C', async () => {
+  it('prints the API, the live WebSocket, the mail viewer and the dev users, serves them, and stops everything on Ctrl-C', async () => {
     const run = start(['--fresh']);
     const url = await run.url;
     expect(run.output()).toMatch(/Sent mail\s+http:\/\/127\.0\.0\.1:[1-9]\d*/);
+    expect(run.output()).toMatch(/Live\s+ws:\/\/127\.0\.0\.1:[1-9]\d*\/live\s/);
     expect(run.output()).toContain(join(dataDir, 'dev-users.json'));
     expect((await fetch(`${url}/health`)).status).toBe(200);
     firstUsers = JSON.parse(readFileSync(join(dataDir, 'dev-users.json'), 'utf8'));

@@ -17,6 +17,7 @@ export const GATED_SERVICES: Readonly<Record<keyof ServiceEndpoints, AwsService>
   cognito: 'cognito-idp',
   sqs: 'sqs',
   secretsmanager: 'secretsmanager',
+  apigatewaymanagement: 'execute-api',
 };
 
 export interface LocalGates {

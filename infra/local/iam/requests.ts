@@ -11,10 +11,11 @@ import type { RequestContext } from './policy.ts';
 // (DynamoDB: list_amazondynamodb.html, EventBridge: list_amazoneventbridge.html, Scheduler:
 // list_amazoneventbridgescheduler.html, SES: list_amazonses.html and list_amazonsimpleemailservicev2.html,
 // SQS: list_amazonsqs.html, Secrets Manager: list_awssecretsmanager.html, Cognito user pools:
-// list_amazoncognitouserpools.html).
+// list_amazoncognitouserpools.html, API Gateway's WebSocket management API:
+// list_amazonapigatewaymanagement.html and apigateway-websocket-control-access-iam.html).
 
 /** The services a gate can stand in front of, by their SigV4 signing name. */
-export type AwsService = 'dynamodb' | 'events' | 'scheduler' | 'ses' | 'sqs' | 'secretsmanager' | 'cognito-idp';
+export type AwsService = 'dynamodb' | 'events' | 'scheduler' | 'ses' | 'sqs' | 'secretsmanager' | 'cognito-idp' | 'execute-api';
 
 export const AWS_SERVICES: readonly AwsService[] = [
   'dynamodb',
@@ -24,6 +25,7 @@ export const AWS_SERVICES: readonly AwsService[] = [
   'sqs',
   'secretsmanager',
   'cognito-idp',
+  'execute-api',
 ];
 
 /** The wire protocol a request came in: it decides the shape of an error answer. */
@@ -99,6 +101,7 @@ export function protocolOf(service: AwsService, request: Pick<WireRequest, 'head
     case 'cognito-idp':
       return 'json-1.1';
     case 'scheduler':
+    case 'execute-api':
       return 'rest-json';
     case 'ses':
       return new URL(request.url, 'http://local').pathname.startsWith('/v2/') ? 'rest-json' : 'query';
@@ -178,7 +181,41 @@ export function describeRequest(service: AwsService, request: WireRequest, scope
         { action: `cognito-idp:${operation}`, resource: arn(local, 'cognito-idp', `userpool/${poolId}`), context: {} },
       ]);
     }
+    case 'execute-api':
+      return managementRequest(request, local, described, refuse);
   }
+}
+
+const MANAGEMENT_OPERATIONS: Readonly<Record<string, string>> = {
+  POST: 'PostToConnection',
+  GET: 'GetConnection',
+  DELETE: 'DeleteConnection',
+};
+
+/**
+ * The WebSocket management API, whose local endpoint names the API in its path:
+ * "/<api id>/<stage>/@connections/<connection id>" (in AWS the host names the API). Every
+ * operation is execute-api:ManageConnections on
+ * arn:aws:execute-api:<region>:<account>:<api id>/<stage>/<METHOD>/@connections/<connection id>.
+ */
+function managementRequest(request: WireRequest, scope: AwsScope, described: Described, refuse: Refuse): DescribedRequest {
+  const path = new URL(request.url, 'http://local').pathname;
+  const match = /^\/([A-Za-z0-9]+)\/([A-Za-z0-9_-]+)\/@connections\/([^/]+)$/.exec(path);
+  if (!match) return refuse(`execute-api ${request.method} ${path} is no management API call`);
+  const operation = MANAGEMENT_OPERATIONS[request.method];
+  if (!operation) return refuse(`execute-api ${request.method} on a connection has no mapping`);
+  const [, apiId, stage, connectionId] = match;
+  return described(operation, [
+    {
+      action: 'execute-api:ManageConnections',
+      resource: arn(
+        scope,
+        'execute-api',
+        `${apiId}/${stage}/${request.method}/@connections/${decodeURIComponent(connectionId!)}`,
+      ),
+      context: {},
+    },
+  ]);
 }
 
 /** Keys every request carries: the region and TLS, as a Lambda function's calls have in AWS. */

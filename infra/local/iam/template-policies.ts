@@ -127,6 +127,8 @@ export class TemplateResolver {
       return this.resolveString(properties[rule.nameProperty], stackName, `${logicalId}.${rule.nameProperty}`);
     }
     if (resource.Type === 'AWS::Cognito::UserPool') return `${this.#scope.region}_${shortHash(`${stackName}/${logicalId}`, 9)}`;
+    // API Gateway's ids: 10 lower-case letters and digits.
+    if (resource.Type === 'AWS::ApiGatewayV2::Api') return apiId(`${stackName}/${logicalId}`);
     // CloudFormation's generated names: stack name, logical id, a random suffix (here none).
     return `${stackName}-${logicalId}`.slice(0, 64);
   }
@@ -288,6 +290,13 @@ function typeRules(scope: AwsScope, streamLabel: string | undefined): Readonly<R
       attributes: { Arn: (name) => a('scheduler', `schedule-group/${name}`) },
     },
     'AWS::SES::ConfigurationSet': { nameProperty: 'Name', ref: (name) => name, attributes: {} },
+    'AWS::ApiGatewayV2::Api': {
+      ref: (id) => id,
+      attributes: {
+        ApiId: (id) => id,
+        ApiEndpoint: (id) => `https://${id}.execute-api.${scope.region}.amazonaws.com`,
+      },
+    },
     'AWS::IAM::Role': {
       nameProperty: 'RoleName',
       ref: (name) => name,
@@ -313,6 +322,10 @@ function typeRules(scope: AwsScope, streamLabel: string | undefined): Readonly<R
 
 function queueUrl(scope: AwsScope, name: string): string {
   return `https://sqs.${scope.region}.amazonaws.com/${scope.accountId}/${name}`;
+}
+
+function apiId(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 10);
 }
 
 function shortHash(text: string, length: number): string {
