@@ -43,6 +43,8 @@ export const EXTRA_SLICE_FILES = {
   deals: { 'board.ts': 'use-cases', 'mover.ts': 'runtime' },
   tasks: { 'reminders.ts': 'domain' },
   search: { 'index-terms.ts': 'adapter' },
+  notifications: { 'email.ts': 'domain', 'email-jobs.ts': 'adapter' },
+  mail: { 'ses.ts': 'adapter' },
 };
 
 const COMPOSITION_FILES = new Set(['shared/app.ts', 'shared/families.ts']);

@@ -22,6 +22,8 @@ export const RUNTIME_ENV = {
   automations: 'CRM_AUTOMATIONS',
   /** JSON of the config's notifications.defaults: a channel per notification kind. */
   notificationDefaults: 'CRM_NOTIFICATION_DEFAULTS',
+  /** JSON {app_url, sender_name?}: what outgoing mail links to and signs with (shared/mail/runtime.ts). */
+  mailSettings: 'CRM_MAIL_SETTINGS',
 } as const;
 
 export function requireEnv(name: string): string {
