@@ -3,6 +3,7 @@ import { PutSuppressedDestinationCommand, SESv2Client } from '@aws-sdk/client-se
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createLeadRoute, updateLeadRoute } from '#shared/leads/routes.ts';
 import { putNotificationSettingsRoute } from '#shared/notifications/routes.ts';
+import { updateSelfRoute } from '#shared/identity/routes.ts';
 import { notificationPartition } from '#shared/notifications/dynamodb.ts';
 import { crmTable } from '#shared/platform/runtime.ts';
 import { LOCAL_ADMIN_ACCESS_KEY_ID } from '#infra/local/iam/gate.ts';
@@ -62,8 +63,15 @@ async function assignLead(to: string, lastName: string): Promise<string> {
 }
 
 describe('e-mail alerts on the local cloud', () => {
-  it('mails rep1 exactly one alert, with the link and the company name; an archive replay mails nothing more', async () => {
+  it('mails rep1 exactly one alert, with the link, the company name and rep1’s time zone; an archive replay mails nothing more', async () => {
     bodyOf(await call(putNotificationSettingsRoute, { as: 'rep1', body: { channels: { lead_assigned: 'email' } } }), 200);
+    // rep1's own zone (PATCH /users/self); a zone that is not IANA is refused, naming the field.
+    const refused = await call(updateSelfRoute, { as: 'rep1', body: { time_zone: 'Mars/Olympus' } });
+    expect(refused.status).toBe(422);
+    expect(JSON.stringify(refused.body)).toContain('time_zone');
+    expect(bodyOf(await call(updateSelfRoute, { as: 'rep1', body: { time_zone: 'Asia/Tokyo' } }), 200).time_zone).toBe(
+      'Asia/Tokyo',
+    );
     const from = new Date(Date.now() - 1000);
     const leadId = await assignLead('rep1', 'Mailed <Lead>');
 
@@ -77,6 +85,7 @@ describe('e-mail alerts on the local cloud', () => {
     expect(alert!.from).toContain('crm@example.com');
     expect(alert!.body.text).toContain(`https://crm.example.com/leads/${leadId}`);
     expect(alert!.body.text).toContain('Acme Corp');
+    expect(alert!.body.text).toMatch(/\d\d:\d\d GMT\+9\)/); // Tokyo time
     expect(alert!.body.html).toContain(`href="https://crm.example.com/leads/${leadId}"`);
     expect(alert!.body.html).toContain('Mailed &lt;Lead&gt;');
     expect(alert!.body.html).not.toContain('<Lead>');
