@@ -176,7 +176,7 @@ export class StatelessStack extends Stack {
       retentionPeriod: Duration.days(14),
     });
     acknowledge(this.mailDeadLetterQueue, {
-      id: 'AwsSolutions-SQS3',
+      id: 'Serverless-SQSRedrivePolicy',
       reason: 'This queue is the dead-letter queue of the mail queue; a DLQ of a DLQ would only move the problem.',
     });
     this.mailQueue = new sqs.Queue(this, 'MailQueue', {
