@@ -27,6 +27,8 @@ import { CursorCodec } from '#shared/platform/dynamodb/cursor.ts';
 import { Table } from '#shared/platform/dynamodb/table.ts';
 import { OUTBOX_KIND, tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
 import { capturingOutput, rejection } from '#test/helpers/captured-output.ts';
+import { DynamoNotificationStore, notificationPartition } from '#shared/notifications/dynamodb.ts';
+import { crmTable } from '#shared/platform/runtime.ts';
 import { useTestCloud } from '#test/helpers/local-cloud.ts';
 
 // Least privilege on the local cloud: each function signs with its own key, every local AWS
@@ -342,6 +344,32 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     const inbox = await session.api('GET', '/notifications', { token: session.as('admin') });
     const items = (inbox.body as { items?: { actor_id: string }[] }).items ?? [];
     if (!items.some((n) => n.actor_id === 'iam')) throw new Error(`no notification: ${JSON.stringify(inbox.body)}`);
+  },
+  // An alert for the admin, written as the notifications consumer writes it: its request goes
+  // outbox → bus → mail queue, where the mail-sender's event source (its role) receives it,
+  // and the mail-sender reads the quota and the suppression list, sends, and records it sent.
+  'mail-sender': async () => {
+    const eventId = newId();
+    const adminId = session.id('admin');
+    const table = crmTable();
+    await new DynamoNotificationStore(table).deliver(
+      {
+        recipient_id: adminId,
+        kind: 'lead_assigned',
+        actor_id: 'iam',
+        event_id: eventId,
+        occurred_at: new Date().toISOString(),
+        record: { type: 'lead', id: `L${eventId}`, name: 'Iam lead' },
+      },
+      { web: false, email: true },
+    );
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const items = await table.partition(notificationPartition(adminId), 'email#');
+      if (items.some((i) => i.event_id === eventId && i.status === 'sent')) return;
+      if (Date.now() > deadline) throw new Error(`the alert of ${eventId} was not sent within 15 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   },
   // An action handed by its rule: a task for the deal's owner, through the tasks use-case.
   'automated-actions': async () => {
