@@ -101,6 +101,8 @@ export interface LocalCloud {
   ses: LocalSes;
   /** Resolves when the mail-sender's pollers hold no batch (the mail queue's event source). */
   mailIdle(): Promise<void>;
+  /** Mail requests the bus rule has put on the mail queue since start (tests: a replay puts none). */
+  mailRequestsQueued(): number;
   /** DynamoDB Local itself, ungated (fixtures and tools with any key). */
   dynamoEndpoint: string;
   /** The table, bus, schedule group... named as the synthesized templates name them. */
@@ -308,14 +310,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     Object.assign(process.env, operatorEnvironment({ config: options.config, endpoints, values }));
 
     const mailQueueUrl = await ensureMappedQueue(sqs.client, names.mailQueue, scope);
+    let mailRequestsQueued = 0;
     for (const rule of busRules(options.config)) {
       if (rule.via === 'queue') {
         // EventBridge's SQS target: the whole event as the message body (the queue's policy lets the rule send).
         bus.addRule({
           name: rule.name,
           pattern: rule.pattern,
-          target: (event) =>
-            sqs.client.send(new SendMessageCommand({ QueueUrl: mailQueueUrl, MessageBody: JSON.stringify(event) })),
+          target: async (event) => {
+            await sqs.client.send(new SendMessageCommand({ QueueUrl: mailQueueUrl, MessageBody: JSON.stringify(event) }));
+            mailRequestsQueued++;
+          },
           onFailureQueue: `crm-${options.config.stage}-bus-rules-dlq`,
         });
         continue;
@@ -389,6 +394,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       sesUrl,
       ses,
       mailIdle: () => mailPoller.idle(),
+      mailRequestsQueued: () => mailRequestsQueued,
       dynamoEndpoint: dynamo.endpoint,
       names,
       iam: { policies, upstreams, endpoints, synthesis: { cached: synthesis.cached, millis: synthesis.millis } },
