@@ -15,11 +15,12 @@ import { automationSummaries } from '#shared/automations/domain.ts';
 // route contracts, so adding a route to a new family asks for its needs here.
 
 /**
+ * `queue`: consumes an SQS queue of the stateless stack (event source mapping).
  * `ops`: invoked by an operator only (no event source). `rotation`: invoked by Secrets Manager
  * on a secret's rotation schedule; it lives in the stateful stack, beside its secret.
  * `websocket`: invoked synchronously by the WebSocket API (its authorizer and routes).
  */
-export type FunctionKind = 'http' | 'stream' | 'event' | 'scheduled' | 'deploy' | 'ops' | 'rotation' | 'websocket';
+export type FunctionKind = 'http' | 'stream' | 'event' | 'queue' | 'scheduled' | 'deploy' | 'ops' | 'rotation' | 'websocket';
 
 export type TableAccess = 'read' | 'readWrite';
 
@@ -42,7 +43,8 @@ export type ConfigVariable =
   | 'defaultPipeline'
   | 'adminMfaRequired'
   | 'automations'
-  | 'notificationDefaults';
+  | 'notificationDefaults'
+  | 'mailSettings';
 
 /**
  * What a function may touch. Each need is one or more environment variables and the IAM
@@ -69,7 +71,11 @@ export interface FunctionNeeds {
   readonly mfaCheck?: true;
   /** SCHEDULE_GROUP_NAME, create/delete of schedules in that group, and PassRole on the target role. */
   readonly scheduleGroup?: true;
-  /** SES_CONFIGURATION_SET and SENDER_ADDRESS, and sending from that address through that set only. */
+  /**
+   * SES_CONFIGURATION_SET and SENDER_ADDRESS, and sending from that address through that set
+   * only; plus reading the account's sending quota and suppression list (GetAccount,
+   * GetSuppressedDestination: no resource-level permissions), which pace and guard the sends.
+   */
   readonly mailer?: true;
   /**
    * LIVE_CALLBACK_URL, the WebSocket stage's management endpoint, and
@@ -272,10 +278,28 @@ export const eventFunctions: readonly FunctionSpec[] = [
 ];
 
 for (const rule of builtinRules) {
+  if (rule.via === 'queue') continue; // checked below, once the queue consumers are listed
   if (!eventFunctions.some((spec) => spec.name === rule.target)) {
     throw new Error(`bus rule "${rule.name}" targets "${rule.target}", which infra/functions.ts (eventFunctions) does not list`);
   }
 }
+
+/**
+ * The one outgoing mail path: consumes the mail queue (crm-<stage>-mail), which a bus rule fills
+ * with the outbox's mail requests (infra/rules.ts), and sends each through SES at the account's
+ * rate. Its event source bounds it to MAIL_SENDER_CONCURRENCY workers (stateless stack).
+ */
+export const mailSenderFunction: FunctionSpec = {
+  name: 'mail-sender',
+  kind: 'queue',
+  entry: 'functions/queues/mail-sender.ts',
+  description: 'CRM mail queue consumer: sends every outgoing mail through SES, paced to the sending rate',
+  // Below the queue's visibility timeout (MAIL_QUEUE_VISIBILITY_SECONDS); a batch of 10 paced at 1/s fits.
+  timeoutSeconds: 30,
+  // Claims and settles alerts' pending e-mails and reads the recipient, the actor and the
+  // account (its name, logo, zone) in the table; SES to send; the app's URL for links.
+  needs: { table: 'readWrite', mailer: true, config: ['accountDefaults', 'mailSettings'] },
+};
 
 /** Runs after each deploy (a CDK trigger): what a fresh company needs, such as its first admin. */
 export const bootstrapFunction: FunctionSpec = {
@@ -354,12 +378,18 @@ export const liveConnectionsFunction: FunctionSpec = {
 };
 
 export const websocketFunctions: readonly FunctionSpec[] = [liveAuthorizerFunction, liveConnectionsFunction];
+for (const rule of builtinRules.filter((r) => r.via === 'queue')) {
+  if (rule.target !== mailSenderFunction.name) {
+    throw new Error(`bus rule "${rule.name}" targets the queue of "${rule.target}", which consumes no queue`);
+  }
+}
 
 export const functionSpecs: readonly FunctionSpec[] = [
   ...httpFunctions,
   ...websocketFunctions,
   outboxPublisher,
   ...eventFunctions,
+  mailSenderFunction,
   bootstrapFunction,
   redriveFunction,
   cursorKeyRotationFunction,
@@ -455,6 +485,15 @@ const CONFIG_VARIABLES: Readonly<Record<ConfigVariable, DeclaredVariable>> = {
   notificationDefaults: {
     name: RUNTIME_ENV.notificationDefaults,
     value: (values) => JSON.stringify(values.config.notifications.defaults),
+  },
+  mailSettings: {
+    name: RUNTIME_ENV.mailSettings,
+    // The mail's links and sender name (shared/mail/runtime.ts MailSettings).
+    value: (values) =>
+      JSON.stringify({
+        app_url: values.config.app_url,
+        ...(values.config.email.sender_name ? { sender_name: values.config.email.sender_name } : {}),
+      }),
   },
 };
 

@@ -63,6 +63,8 @@ const SYNCHRONOUS_OR_VISIBLE: Partial<Record<FunctionKind, string>> = {
   http: "Invoked only synchronously, by API Gateway: a DeadLetterConfig applies to asynchronous invocations, which this function never receives; a failed request is the caller's 5xx and counts in the Errors and API 5xx-rate alarms.",
   stream:
     "Invoked synchronously by its event source mapping (the table stream), never asynchronously: batches that fail every retry go to the mapping's on-failure destination (checked by Serverless-LambdaEventSourceMappingDestination), which a DeadLetterConfig would not see.",
+  queue:
+    "Invoked synchronously by its SQS event source mapping, never asynchronously: a message that fails its receives goes to the queue's own dead-letter queue (its redrive policy), which the monitoring stack alarms on; a DeadLetterConfig would not see it.",
   ops: "Invoked only by an operator, synchronously (aws lambda invoke, RequestResponse): its answer is the redrive report, and a failure is the operator's error on screen, not an event to keep.",
   deploy:
     "Invoked asynchronously by CloudFormation for custom-resource requests only: a request still failing after Lambda's retries fails the deploy itself (a FAILED answer, or none until the service timeout), so whoever deploys sees it, and a queued CloudFormation request could not be replayed once the stack has rolled back.",

@@ -6,6 +6,7 @@ import { OUTCOME_EVENTS } from '#shared/outcomes/use-cases.ts';
 import { NOTIFICATION_EVENTS } from '#shared/notifications/domain.ts';
 import { RULE_EVENTS } from '#shared/notifications/rules.ts';
 import { MIGRATION_CONTINUE_EVENT } from '#shared/platform/migrations/runner.ts';
+import { MAIL_REQUESTED_EVENT } from '#shared/mail/domain.ts';
 import type { CrmConfig } from './config/schema.ts';
 import type { EventPattern } from '#shared/kernel/event-patterns.ts';
 import type { InputTransformer } from './local/eventbridge/input-transformer.ts';
@@ -23,6 +24,11 @@ export interface BusRule {
   pattern: EventPattern;
   /** The target Lambda: functions/events/<target>.ts, "crm-<stage>-<target>" in AWS. */
   target: string;
+  /**
+   * "queue": the rule targets the SQS queue the `target` function consumes (the mail queue),
+   * not the function: the queue paces the work and keeps what waits.
+   */
+  via?: 'queue';
   /**
    * True when the target acts on the world (writes records, calls Cognito, sends mail): it must
    * not act again when an archive replay sends old events, so its pattern refuses replayed ones.
@@ -80,6 +86,15 @@ export const builtinRules: readonly BusRule[] = [
       'Tells the new owner of a lead, deal or task about its assignment, and users about events their notification rules match (web inbox, pending e-mail)',
     pattern: { source: [EVENT_SOURCE], 'detail-type': [...new Set([...NOTIFICATION_EVENTS, ...RULE_EVENTS])] },
     target: 'notification-delivery',
+    sideEffects: true,
+  }),
+  busRule({
+    // Mail is the side effect above all: a replayed request must never mail again.
+    name: 'mail-requests',
+    description: 'Puts every outgoing mail request (alerts now) on the mail queue, which the mail-sender drains at the SES rate',
+    pattern: { source: [EVENT_SOURCE], 'detail-type': [MAIL_REQUESTED_EVENT] },
+    target: 'mail-sender',
+    via: 'queue',
     sideEffects: true,
   }),
   busRule({

@@ -4,9 +4,9 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as events from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -22,6 +22,7 @@ import {
   DEFAULT_ROUTE_FAMILY,
   eventFunctions,
   functionSpecs,
+  mailSenderFunction,
   httpFunctions,
   liveAuthorizerFunction,
   liveConnectionsFunction,
@@ -29,6 +30,7 @@ import {
   type FunctionSpec,
 } from '#infra/functions.ts';
 import { busRules } from '#infra/rules.ts';
+import { MAIL_SENDER_CONCURRENCY } from '#shared/mail/domain.ts';
 import { acknowledge } from '#infra/nag.ts';
 import type { StatefulStack } from '#infra/stateful-stack.ts';
 
@@ -53,6 +55,12 @@ export const PUBLIC_ROUTE_THROTTLE = { rateLimit: 5, burstLimit: 10 } as const;
 
 /** The live notifications WebSocket API's stage: wss://<api>.execute-api.<region>.amazonaws.com/live. */
 export const LIVE_STAGE_NAME = 'live';
+/** Seconds a mail request is hidden once received: well above the mail-sender's timeout. */
+export const MAIL_QUEUE_VISIBILITY_SECONDS = 180;
+/** Receives of a mail request before its DLQ keeps it (throttled sends come back this often). */
+export const MAIL_QUEUE_MAX_RECEIVES = 10;
+/** Seconds a new mail request waits on the queue: a burst of assignments lands in one grouped alert. */
+export const MAIL_QUEUE_DELAY_SECONDS = 5;
 
 /** Request headers the API reads (X4 idempotency, If-Match versions, correlation ids). */
 const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-correlation-id'];
@@ -69,6 +77,9 @@ export class StatelessStack extends Stack {
   readonly busRules: ReadonlyMap<string, events.Rule>;
   /** Each bus consumer's on-failure destination, by function name. */
   readonly onFailureQueues: ReadonlyMap<string, sqs.Queue>;
+  /** The one outgoing mail queue (crm-<stage>-mail), drained by the mail-sender, and its DLQ. */
+  readonly mailQueue: sqs.Queue;
+  readonly mailDeadLetterQueue: sqs.Queue;
   /** Every function of the registry, by name. */
   readonly functions: ReadonlyMap<string, CrmFunction>;
   readonly bootstrapFunction: CrmFunction;
@@ -203,16 +214,58 @@ export class StatelessStack extends Stack {
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is the dead-letter queue of the bus rule targets; a DLQ of a DLQ would only move the problem.',
     });
+    // --- the mail queue -------------------------------------------------------------------------
+    // Every outgoing mail: a bus rule puts the outbox's requests here, the mail-sender sends them
+    // at the SES rate (at most MAIL_SENDER_CONCURRENCY workers, each paced); what fails every
+    // receive waits in the DLQ (alarmed by the monitoring stack) for `npm run redrive`.
+    this.mailDeadLetterQueue = new sqs.Queue(this, 'MailDeadLetterQueue', {
+      queueName: `crm-${config.stage}-mail-dlq`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.mailDeadLetterQueue, {
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: 'This queue is the dead-letter queue of the mail queue; a DLQ of a DLQ would only move the problem.',
+    });
+    this.mailQueue = new sqs.Queue(this, 'MailQueue', {
+      queueName: `crm-${config.stage}-mail`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+      deliveryDelay: Duration.seconds(MAIL_QUEUE_DELAY_SECONDS),
+      visibilityTimeout: Duration.seconds(MAIL_QUEUE_VISIBILITY_SECONDS),
+      deadLetterQueue: { queue: this.mailDeadLetterQueue, maxReceiveCount: MAIL_QUEUE_MAX_RECEIVES },
+    });
+    const mailSender = pick(mailSenderFunction);
+    mailSender.addEventSource(
+      new SqsEventSource(this.mailQueue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(0),
+        maxConcurrency: MAIL_SENDER_CONCURRENCY,
+        reportBatchItemFailures: true,
+      }),
+    );
+    for (const mapping of mailSender.node.children.filter((c) => c instanceof lambda.EventSourceMapping)) {
+      acknowledge(mapping, {
+        id: 'Serverless-LambdaEventSourceMappingDestination',
+        reason:
+          "SQS event source mappings take no on-failure destination: a message failing its receives moves to the queue's own dead-letter queue (its redrive policy), which the monitoring stack alarms on.",
+      });
+    }
+
     const rules = new Map<string, events.Rule>();
     for (const rule of busRules(config)) {
-      const target = consumers.get(rule.target);
-      if (!target) throw new Error(`bus rule ${rule.name} targets ${rule.target}, which infra/functions.ts does not list`);
+      const target = rule.via === 'queue' ? undefined : consumers.get(rule.target);
+      if (!target && rule.via !== 'queue')
+        throw new Error(`bus rule ${rule.name} targets ${rule.target}, which infra/functions.ts does not list`);
+      // Async delivery is at least once; what still fails after the retries is kept.
+      const delivery = { deadLetterQueue: ruleDlq, retryAttempts: 8, maxEventAge: Duration.hours(6) };
       const busRule = new events.Rule(this, pascal(`${rule.name}-rule`), {
         eventBus: stateful.bus,
         description: rule.description,
         eventPattern: toCdkPattern(rule.pattern),
-        // Async delivery is at least once; what still fails after the retries is kept.
-        targets: [new LambdaFunction(target, { deadLetterQueue: ruleDlq, retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+        targets: [target ? new LambdaFunction(target, delivery) : new SqsQueue(this.mailQueue, delivery)],
       });
       // The transformer exactly as declared (the local bus applies the same one).
       if (rule.input) {

@@ -1,7 +1,7 @@
 import { accountDefaults, identityAdapters } from '#shared/identity/runtime.ts';
 import { getAccount, updateAccount } from '#shared/identity/account-use-cases.ts';
 import { createTeam, deleteTeam, getTeam, listTeams, renameTeam } from '#shared/identity/teams.ts';
-import { createUser, getUser, listUsers, setUserStatus, updateUser } from '#shared/identity/use-cases.ts';
+import { createUser, getUser, listUsers, setUserStatus, updateSelf, updateUser } from '#shared/identity/use-cases.ts';
 import { httpHandler, implement } from '#shared/app.ts';
 import * as routes from '#shared/identity/routes.ts';
 
@@ -16,6 +16,7 @@ export const handler = httpHandler([
     ...(await getUser(deps, req.principal.user_id)),
     direct_reports: [...req.principal.direct_reports],
   })),
+  implement(routes.updateSelfRoute, (req) => updateSelf(deps, req.call, req.body, req.ifMatch)),
   implement(routes.getUserRoute, (req) => getUser(deps, req.params.id)),
   implement(routes.createUserRoute, (req) => createUser(deps, req.call, req.body)),
   implement(routes.updateUserRoute, async (req) => {

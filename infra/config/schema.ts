@@ -79,7 +79,11 @@ export const crmConfigSchema = z
     account: z.strictObject({
       company_name: z.string().trim().min(1).max(200),
       currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "EUR"'),
-      time_zone: z.string().refine(isTimeZone, 'an IANA time zone such as "Europe/Paris"'),
+      time_zone: z
+        .string()
+        .refine(isTimeZone, 'an IANA time zone such as "Europe/Paris"')
+        .default('UTC')
+        .describe("The account's time zone, each user's until they choose their own (mail dates, due days, dashboard days)"),
       time_format: z.enum(['12h', '24h']),
       logo_url: z.url({ protocol: /^https$/ }).optional(),
     }),

@@ -275,6 +275,15 @@ export class CrmFunction extends lambda.Function {
         ],
       }),
     );
+    // The sender paces itself to the account's MaxSendRate and skips suppressed addresses.
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['ses:GetAccount', 'ses:GetSuppressedDestination'], resources: ['*'] }),
+    );
+    acknowledge(this.executionRole, {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'SES GetAccount (the sending quota) and GetSuppressedDestination (the account-level suppression list) support no resource-level permissions.',
+    });
   }
 }
 

@@ -48,8 +48,11 @@ export const EXTRA_SLICE_FILES = {
     'rule-use-cases.ts': 'use-cases',
     'rule-store.ts': 'adapter',
     'rule-routes.ts': 'routes',
+    'email.ts': 'domain',
+    'email-jobs.ts': 'adapter',
   },
   live: { 'apigateway.ts': 'adapter' },
+  mail: { 'ses.ts': 'adapter' },
 };
 
 const COMPOSITION_FILES = new Set(['shared/app.ts', 'shared/families.ts']);

@@ -2,7 +2,14 @@ import { rmSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { APIGatewayProxyResultV2, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SendMessageCommand,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import sesLocalModule from 'aws-ses-v2-local';
 import { outboxStreamFilter } from '#shared/platform/dynamodb/table-spec.ts';
 import { allRoutes } from '#shared/families.ts';
@@ -43,6 +50,9 @@ import { writeLocalEndpoints } from './endpoints.ts';
 import { startLocalSqs, type LocalSqs } from './sqs.ts';
 import { ensureLocalSecret, startLocalSecretsManager, type LocalSecretsManager } from './secrets-manager.ts';
 import { startLocalScheduler, type LocalScheduler } from './scheduler.ts';
+import { startLocalSes, type LocalSes } from './ses.ts';
+import { SqsPoller } from './sqs-poller.ts';
+import type { LocalQueueMapping } from './synthesized-app.ts';
 import { StreamPoller } from './stream-poller.ts';
 import { startLocalWebSocketApi, type LocalWebSocketApi } from './websocket.ts';
 
@@ -99,7 +109,14 @@ export interface LocalCloud {
   /** The live notifications WebSocket API: ws://127.0.0.1:<port>/<stage> (open with ?ticket=). */
   webSocketUrl: string;
   webSocket: LocalWebSocketApi;
+  /** The SES front (infra/local/ses.ts): the SDK endpoint, and the mail viewer's GET /store. */
   sesUrl: string;
+  /** The SES front: the account's MaxSendRate (settable) and sends so far. */
+  ses: LocalSes;
+  /** Resolves when the mail-sender's pollers hold no batch (the mail queue's event source). */
+  mailIdle(): Promise<void>;
+  /** Mail requests the bus rule has put on the mail queue since start (tests: a replay puts none). */
+  mailRequestsQueued(): number;
   /** DynamoDB Local itself, ungated (fixtures and tools with any key). */
   dynamoEndpoint: string;
   /** The table, bus, schedule group... named as the synthesized templates name them. */
@@ -174,13 +191,22 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       }),
     );
 
-    const sesPort = options.sesPort || (await freePort());
+    const sesPort = options.sesPort ?? 0;
     // CommonJS default export: under Node's ESM loader the function sits on `.default`.
     const sesLocal = ((sesLocalModule as unknown as { default?: typeof sesLocalModule }).default ??
       sesLocalModule) as unknown as (c: { host: string; port: number }) => Promise<Server>;
-    const ses: Server = await sesLocal({ host: '127.0.0.1', port: sesPort });
-    stops.push(() => closeServer(ses));
-    const sesUrl = `http://127.0.0.1:${sesPort}`;
+    // The mail viewer (aws-ses-v2-local) behind our SES front, which serves what it does not
+    // emulate (GetAccount's quota, the suppression list) and forwards the rest.
+    const viewerPort = await freePort();
+    const viewer: Server = await sesLocal({ host: '127.0.0.1', port: viewerPort });
+    stops.push(() => closeServer(viewer));
+    const ses = await startLocalSes({
+      upstream: `http://127.0.0.1:${viewerPort}`,
+      port: sesPort,
+      ...(dataDir ? { file: join(dataDir, 'ses-suppression-list.json') } : {}),
+    });
+    stops.push(() => ses.stop());
+    const sesUrl = ses.endpoint;
 
     // Durable delivery: the bus's pending log and the on-failure queues live in the data folder.
     const sqs = await startLocalSqs({ region: options.config.region, ...(dataDir ? { dataDir } : {}) });
@@ -317,7 +343,22 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     // This process is no function: it seeds and (in tests) reads the table as an operator.
     Object.assign(process.env, operatorEnvironment({ config: options.config, endpoints, values }));
 
+    const mailQueueUrl = await ensureMappedQueue(sqs.client, names.mailQueue, scope);
+    let mailRequestsQueued = 0;
     for (const rule of busRules(options.config)) {
+      if (rule.via === 'queue') {
+        // EventBridge's SQS target: the whole event as the message body (the queue's policy lets the rule send).
+        bus.addRule({
+          name: rule.name,
+          pattern: rule.pattern,
+          target: async (event) => {
+            await sqs.client.send(new SendMessageCommand({ QueueUrl: mailQueueUrl, MessageBody: JSON.stringify(event) }));
+            mailRequestsQueued++;
+          },
+          onFailureQueue: `crm-${options.config.stage}-bus-rules-dlq`,
+        });
+        continue;
+      }
       const target = functions.get(rule.target);
       const onFailureQueue = names.asyncOnFailureQueues[target.functionName];
       if (!onFailureQueue) throw new Error(`the templates give ${target.functionName} no on-failure destination`);
@@ -332,6 +373,23 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       });
     }
     for (const rule of options.extraRules ?? []) bus.addRule(rule);
+
+    // The mail queue's event source mapping: the mail-sender's workers, with its own role.
+    const mailSender = functions.all().find((fn) => fn.functionName === names.mailQueue.functionName)?.spec.name;
+    if (!mailSender) throw new Error(`no local function is named ${names.mailQueue.functionName}`);
+    const mailPoller = new SqsPoller({
+      endpoint: endpoints.sqs!,
+      region: options.config.region,
+      credentials: functionCredentials(mailSender),
+      queueUrl: mailQueueUrl,
+      queueArn: queueArnOf(scope, names.mailQueue.queueName),
+      batchSize: names.mailQueue.batchSize,
+      concurrency: names.mailQueue.maximumConcurrency,
+      handler: (event) => functions.get(mailSender).invoke(event),
+      onError: (error) => log(`mail queue: ${error.message}`),
+    });
+    mailPoller.start();
+    stops.push(() => mailPoller.stop());
 
     // The publisher is always busy: warm it now, so the first event is not late by a cold start.
     const publisher = functions.get(outboxPublisher.name);
@@ -370,6 +428,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       webSocketUrl: webSocket.url,
       webSocket,
       sesUrl,
+      ses,
+      mailIdle: () => mailPoller.idle(),
+      mailRequestsQueued: () => mailRequestsQueued,
       dynamoEndpoint: dynamo.endpoint,
       names,
       iam: { policies, upstreams, endpoints, synthesis: { cached: synthesis.cached, millis: synthesis.millis } },
@@ -430,6 +491,35 @@ function functionQueueSender(gatedEndpoint: string, region: string) {
       for (const c of clients.values()) c.destroy();
     },
   };
+}
+
+const queueArnOf = (scope: { accountId: string; region: string }, name: string) =>
+  `arn:aws:sqs:${scope.region}:${scope.accountId}:${name}`;
+
+/** Creates a queue and its DLQ as the template configures them (delay, visibility, redrive); its URL. */
+async function ensureMappedQueue(
+  client: SQSClient,
+  queue: LocalQueueMapping,
+  scope: { accountId: string; region: string },
+): Promise<string> {
+  const dlq = await client.send(new CreateQueueCommand({ QueueName: queue.deadLetterQueueName }));
+  const dlqArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] })))
+    .Attributes?.QueueArn;
+  const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: queue.queueName }));
+  await client.send(
+    new SetQueueAttributesCommand({
+      QueueUrl,
+      Attributes: {
+        DelaySeconds: String(queue.delaySeconds),
+        VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqArn ?? queueArnOf(scope, queue.deadLetterQueueName),
+          maxReceiveCount: queue.maxReceiveCount,
+        }),
+      },
+    }),
+  );
+  return QueueUrl!;
 }
 
 function closeServer(server: Server): Promise<void> {

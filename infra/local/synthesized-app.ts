@@ -135,6 +135,21 @@ export interface TemplateResourceNames extends LocalResourceNames {
   readonly asyncOnFailureQueues: Readonly<Record<string, string>>;
   /** The live notifications WebSocket API: its id (as the policies name it) and its stage. */
   readonly liveWebSocket: { readonly apiId: string; readonly stageName: string };
+  /** The mail queue as the stack makes it, and how its event source mapping drains it. */
+  readonly mailQueue: LocalQueueMapping;
+}
+
+/** An SQS queue with a Lambda event source mapping, as the templates configure both. */
+export interface LocalQueueMapping {
+  readonly queueName: string;
+  readonly deadLetterQueueName: string;
+  readonly maxReceiveCount: number;
+  readonly delaySeconds: number;
+  readonly visibilityTimeoutSeconds: number;
+  /** The deployed name of the function the mapping invokes. */
+  readonly functionName: string;
+  readonly batchSize: number;
+  readonly maximumConcurrency: number;
 }
 
 /**
@@ -157,7 +172,19 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
     const { stackName, logicalId } = only(type);
     return resolver.physicalName(stackName, logicalId);
   };
-  const mapping = only('AWS::Lambda::EventSourceMapping');
+  const mappings = Object.entries(options.templates).flatMap(([stackName, template]) =>
+    Object.entries(template.Resources ?? {})
+      .filter(([, resource]) => resource.Type === 'AWS::Lambda::EventSourceMapping')
+      .map(([logicalId, resource]) => ({ stackName, logicalId, properties: resource.Properties ?? {} })),
+  );
+  // The table stream's mapping has a starting position; an SQS queue's has none.
+  const streams = mappings.filter((m) => m.properties.StartingPosition !== undefined);
+  const queues = mappings.filter((m) => m.properties.StartingPosition === undefined);
+  if (streams.length !== 1 || queues.length !== 1) {
+    throw new Error(`the templates hold ${streams.length} stream and ${queues.length} queue event source mappings, not one each`);
+  }
+  const mapping = streams[0]!;
+  const mailQueue = queueMapping(resolver, queues[0]!);
   const mappingProperties = resolver.resource(mapping.stackName, mapping.logicalId).Properties ?? {};
   const destination = (mappingProperties.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure
     ?.Destination;
@@ -199,6 +226,35 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
     sesConfigurationSet: name('AWS::SES::ConfigurationSet'),
     streamOnFailureQueue: queueName(queueArn),
     asyncOnFailureQueues,
+    mailQueue,
+  };
+}
+
+function queueMapping(
+  resolver: TemplateResolver,
+  mapping: { stackName: string; logicalId: string; properties: Record<string, unknown> },
+): LocalQueueMapping {
+  const { stackName, logicalId, properties } = mapping;
+  const queueArn = resolver.resolveString(properties.EventSourceArn, stackName, `${logicalId}.EventSourceArn`);
+  const name = queueName(queueArn);
+  const queue = Object.entries(resolver.template(stackName).Resources ?? {}).find(
+    ([id, r]) => r.Type === 'AWS::SQS::Queue' && resolver.physicalName(stackName, id) === name,
+  );
+  if (!queue) throw new Error(`the queue ${name} of ${logicalId} is not in stack ${stackName}`);
+  const q = queue[1].Properties ?? {};
+  const redrive = q.RedrivePolicy as { deadLetterTargetArn?: unknown; maxReceiveCount?: number } | undefined;
+  if (!redrive?.deadLetterTargetArn) throw new Error(`the queue ${name} has no dead-letter queue`);
+  return {
+    queueName: name,
+    deadLetterQueueName: queueName(resolver.resolveString(redrive.deadLetterTargetArn, stackName, `${name} DLQ`)),
+    maxReceiveCount: Number(redrive.maxReceiveCount),
+    delaySeconds: Number(q.DelaySeconds ?? 0),
+    visibilityTimeoutSeconds: Number(q.VisibilityTimeout ?? 30),
+    functionName: resolver.resolveString(properties.FunctionName, stackName, `${logicalId}.FunctionName`),
+    batchSize: Number(properties.BatchSize ?? 10),
+    maximumConcurrency: Number(
+      (properties.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ?? 1,
+    ),
   };
 }
 

@@ -45,14 +45,14 @@ export interface AutomationDeps {
   leads: LeadsDeps;
   contacts: ContactsDeps;
   users: {
-    get(id: string): Promise<{ id: string; reports_to: string | null } | undefined>;
+    get(id: string): Promise<{ id: string; reports_to: string | null; time_zone?: string | null } | undefined>;
     findIdByEmail(email: string): Promise<string | undefined>;
   };
   /** Member ids of the team of this name; undefined when there is none. */
   teamMemberIds(teamName: string): Promise<string[] | undefined>;
   /** Custom field ids by name for one kind of record. */
   customFieldIds(resource: AutomationResource): Promise<Map<string, string>>;
-  /** Where days of due offsets are counted (the account's time zone). */
+  /** Where days of due offsets are counted for an assignee with no zone of their own (the account's). */
   timeZone(): Promise<string>;
   /** Whether an event of this id was written (the outbox keeps it for a week). */
   outboxHas(eventId: string): Promise<boolean>;
@@ -190,7 +190,9 @@ async function decideAndAct(
     const predicted = effectIds(event, action.name);
     const taskId = predicted();
     const taskEventId = predicted();
-    const due = spec.due_in ? dueDate(new Date(event.metadata.occurred_at), spec.due_in, await deps.timeZone()) : undefined;
+    // Days count in the assignee's zone ("2d" lands at the same wall-clock time, DST or not).
+    const zone = spec.due_in ? ((await deps.users.get(assignee))?.time_zone ?? (await deps.timeZone())) : undefined;
+    const due = spec.due_in && zone ? dueDate(new Date(event.metadata.occurred_at), spec.due_in, zone) : undefined;
     try {
       await createTask(deps.tasks, call, {
         content: spec.content,

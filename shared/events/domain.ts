@@ -5,6 +5,7 @@ import { associatedContactSchema, dealSchema } from '#shared/deals/domain.ts';
 import { accountSchema } from '#shared/identity/account.ts';
 import { teamSchema, userSchema } from '#shared/identity/domain.ts';
 import { leadSchema } from '#shared/leads/domain.ts';
+import { MAIL_REQUESTED_EVENT, mailRequestSchema } from '#shared/mail/domain.ts';
 import { noteSchema } from '#shared/notes/domain.ts';
 import { pipelineSchema, stageSchema } from '#shared/pipelines/domain.ts';
 import { NAMED_LIST_KINDS, namedEntrySchema } from '#shared/pipelines/reasons.ts';
@@ -104,6 +105,11 @@ export const EVENT_SPECS: readonly EventSpec[] = [
     'migration.continue',
     z.object({ migration_id: nonEmpty }),
     'Internal: a migration paused at its deadline asks the migrate function to go on (shared/platform/migrations).',
+  ),
+  spec(
+    MAIL_REQUESTED_EVENT,
+    mailRequestSchema,
+    'Internal: a mail to send (an alert: a pending e-mail of a notification), written with it; a bus rule puts it on the mail queue (shared/mail).',
   ),
   spec('task.assigned', taskSchema, 'A task was given to another user; previous.owner_id is the old owner.'),
   spec('task.completed', taskSchema, 'A task was marked done (or not done); previous.completed is the old value.'),

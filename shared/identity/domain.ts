@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ROLES, type Role } from '#shared/kernel/roles.ts';
 import { idSchema, notEmpty, text } from '#shared/kernel/schema.ts';
+import { isTimeZone } from './account.ts';
 
 // Users and teams (X3), with Sell's field names where Sell has them.
 
@@ -16,11 +17,21 @@ export const userSchema = z.object({
   status: z.enum(USER_STATUSES),
   reports_to: z.nullable(z.string()),
   team_id: z.nullable(z.string()),
+  /** The user's IANA time zone (mail dates, automations' due days); null or absent: the account's. */
+  time_zone: z.optional(z.nullable(z.string())),
   created_at: z.string(),
   updated_at: z.string(),
   version: z.int(),
 });
 export type User = z.output<typeof userSchema>;
+
+/** An IANA time zone the runtime knows, such as "Europe/Paris". */
+export const timeZoneSchema = z
+  .string()
+  .check(
+    z.refine(isTimeZone, 'must be an IANA time zone such as "Europe/Paris"'),
+    z.describe('An IANA time zone such as "Europe/Paris"; null: the account\'s'),
+  );
 
 export const teamSchema = z.object({
   id: z.string(),
@@ -41,6 +52,7 @@ export const createUserInput = z.strictObject({
   role: z.enum(ROLES),
   reports_to: z.optional(z.nullable(idSchema)),
   team_id: z.optional(z.nullable(idSchema)),
+  time_zone: z.optional(z.nullable(timeZoneSchema)),
 });
 
 export const updateUserInput = z
@@ -49,8 +61,13 @@ export const updateUserInput = z
     role: z.optional(z.enum(ROLES)),
     reports_to: z.optional(z.nullable(idSchema)),
     team_id: z.optional(z.nullable(idSchema)),
+    time_zone: z.optional(z.nullable(timeZoneSchema)),
   })
   .check(notEmpty);
+
+/** PATCH /users/self: what every user may change of their own. */
+export const updateSelfInput = z.strictObject({ time_zone: z.nullable(timeZoneSchema) });
+export type UpdateSelfInput = z.output<typeof updateSelfInput>;
 
 export type CreateUserInput = z.output<typeof createUserInput>;
 export type UpdateUserInput = z.output<typeof updateUserInput>;

@@ -1,7 +1,7 @@
 import { accountSchema, updateAccountInput } from './account.ts';
 import { ROLES } from '#shared/kernel/roles.ts';
 import * as z from 'zod/mini';
-import { createUserInput, teamInput, teamSchema, updateUserInput, userSchema, USER_STATUSES } from './domain.ts';
+import { createUserInput, teamInput, teamSchema, updateSelfInput, updateUserInput, userSchema, USER_STATUSES } from './domain.ts';
 import { idSchema } from '#shared/kernel/schema.ts';
 import { ADMIN_ONLY, ALL_ROLES, route } from '#shared/platform/http/contract.ts';
 import { idParams, pageOf, pageQueryFields } from '#shared/platform/http/schemas.ts';
@@ -38,6 +38,20 @@ export const getSelfRoute = route({
   access: ALL_ROLES,
   response: z.extend(userSchema, { direct_reports: z.array(z.string()) }),
   status: 200,
+  tags: ['users'],
+});
+
+export const updateSelfRoute = route({
+  id: 'updateSelf',
+  method: 'PATCH',
+  path: '/users/self',
+  family,
+  summary: 'Change your own settings (your time zone)',
+  access: ALL_ROLES,
+  body: updateSelfInput,
+  response: userSchema,
+  status: 200,
+  conditional: true,
   tags: ['users'],
 });
 
@@ -208,6 +222,7 @@ export const updateAccountRoute = route({
 export const identityRoutes = [
   listUsersRoute,
   getSelfRoute,
+  updateSelfRoute,
   getUserRoute,
   createUserRoute,
   updateUserRoute,

@@ -3,7 +3,7 @@ import { changedFields, domainEvent } from '#shared/kernel/events.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
 import { canManage, formsCycle, normalizeEmail, type User, type UserStatus } from './domain.ts';
 import type { ReportingLink, UserListQuery, UserRepository } from './ports.ts';
-import type { CreateUserInput, UpdateUserInput } from './domain.ts';
+import type { CreateUserInput, UpdateSelfInput, UpdateUserInput } from './domain.ts';
 import type { Call, Page } from '#shared/kernel/ports.ts';
 import { VersionMismatchError } from '#shared/kernel/errors.ts';
 
@@ -43,6 +43,7 @@ export async function createUser(deps: UsersDeps, call: Call, input: CreateUserI
     status: 'active',
     reports_to: reportsTo,
     team_id: input.team_id ?? null,
+    time_zone: input.time_zone ?? null,
     created_at: now,
     updated_at: now,
     version: 1,
@@ -73,12 +74,20 @@ export async function updateUser(
     }
   }
   if (patch.team_id !== undefined) after.team_id = patch.team_id;
+  if (patch.time_zone !== undefined) after.time_zone = patch.time_zone;
   let chain: ReportingLink[] = [];
   if (patch.reports_to !== undefined && patch.reports_to !== before.reports_to) {
     after.reports_to = patch.reports_to;
     if (patch.reports_to !== null) chain = await reportingChain(deps, id, patch.reports_to);
   }
   return save(deps, call, before, after, chain, 'user.updated');
+}
+
+/** PATCH /users/self: the caller changes their own time zone (null: the account's). */
+export async function updateSelf(deps: UsersDeps, call: Call, patch: UpdateSelfInput, ifMatch?: number): Promise<User> {
+  const before = await getUser(deps, call.principal.user_id);
+  checkVersion(before, ifMatch);
+  return save(deps, call, before, { ...before, time_zone: patch.time_zone }, [], 'user.updated');
 }
 
 export async function setUserStatus(

@@ -4,7 +4,10 @@ import type { Page, PageQuery } from '#shared/kernel/ports.ts';
 import { recordKey } from '#shared/platform/dynamodb/keys.ts';
 import { indexKeys, indexPartition, indexPartitions, tablePartitions } from '#shared/platform/dynamodb/partitions.ts';
 import { INDEX, tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
-import type { Item, Key, Table } from '#shared/platform/dynamodb/table.ts';
+import { outboxItem, type Item, type Key, type Table } from '#shared/platform/dynamodb/table.ts';
+import type { DomainEvent } from '#shared/kernel/events.ts';
+import { newId } from '#shared/kernel/ids.ts';
+import { MAIL_REQUESTED_EVENT, mailKey, type MailRequest } from '#shared/mail/domain.ts';
 import { taskKey } from '#shared/tasks/dynamodb.ts';
 import {
   deliveryKeyOf,
@@ -26,7 +29,8 @@ import type { CurrentOwners, DeliverOutcome, NotificationStore } from './ports.t
 // A user's inbox is one partition "notification#<user>": items (sk "n#<id>", ids sort by
 // time), the unread count (sk "unread"), the user's channel choices (sk "settings"), the
 // deliveries made (sk "event#<event_id>", expiring; "event#<event_id>#rule#<rule id>" for a
-// rule's match) and pending e-mails (sk "email#" and the same key). An item is projected into the inbox list (gsi2) until archived and into
+// rule's match) and e-mails (sk "email#<group id>#<delivery key>", pending until the
+// mail-sender settles them). An item is projected into the inbox list (gsi2) until archived and into
 // the unread list (gsi1) while unread, so both lists are Queries with no filter. Every write to
 // an item bumps its `_version`; a delivery puts the item on the condition that its version is
 // the one it read, in the same transaction as the count's change and the event's marker, so
@@ -41,7 +45,7 @@ export const notificationIndex = {
   unread: indexPartitions<[userId: string]>(INDEX.owner, 'notification_unread'),
   /** Items of a user not archived (sparse: gone once archived). */
   inbox: indexPartitions<[userId: string]>(INDEX.all, 'notification_inbox'),
-  /** E-mails waiting for the sender (a later issue: SES), oldest first. */
+  /** E-mails waiting for the mail-sender, oldest first (a sent or suppressed one leaves it). */
   pendingEmail: indexPartition(INDEX.relation, 'notification_email_pending'),
 };
 
@@ -51,6 +55,36 @@ const SETTINGS_SK = 'settings';
 /** Markers outlive any redelivery: EventBridge retries for a day, a redrive reads a week. */
 const MARKER_TTL_SECONDS = 35 * 24 * 3600;
 const DELIVER_ATTEMPTS = 30;
+
+/** A pending e-mail of a group (alert jobs query a group's by the "email#<group id>#" prefix). */
+export const pendingEmailKey = (userId: string, groupId: string, eventId: string): Key => ({
+  pk: notificationPartition(userId),
+  sk: `${PENDING_EMAIL_PREFIX}${groupId}#${eventId}`,
+});
+export const PENDING_EMAIL_PREFIX = 'email#';
+
+/** The internal event asking the mail queue for the alert of a group (shared/mail). */
+export function mailRequestedEvent(draft: NotificationDraft, groupId: string): DomainEvent<MailRequest> {
+  const data: MailRequest = {
+    type: 'notification_alert',
+    recipient_id: draft.recipient_id,
+    ref: groupId,
+    event_id: draft.event_id,
+  };
+  return {
+    metadata: {
+      event_id: newId(),
+      event_type: MAIL_REQUESTED_EVENT,
+      event_version: 1,
+      occurred_at: new Date().toISOString(),
+      actor_id: 'system',
+      correlation_id: draft.event_id,
+      resource_type: 'mail',
+      resource_id: mailKey(data),
+    },
+    data,
+  };
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -101,7 +135,7 @@ export class DynamoNotificationStore implements NotificationStore {
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
-    const email: TransactItem[] = channels.email ? [this.#pendingEmail(draft, id)] : [];
+    const email: TransactItem[] = channels.email ? this.#pendingEmail(draft, id) : [];
     // First guess: the group's item exists, unread, with room for a record (a burst's common case).
     let plan: 'append' | 'count' | 'read' = 'append';
     for (let attempt = 1; attempt <= DELIVER_ATTEMPTS; attempt++) {
@@ -177,27 +211,35 @@ export class DynamoNotificationStore implements NotificationStore {
     ];
   }
 
-  #pendingEmail(draft: NotificationDraft, id: string): TransactItem {
+  /**
+   * The pending e-mail (sk "email#<group id>#<event id>": the mail-sender claims a group's
+   * pending ones together, so a burst makes one mail) and, in the same transaction, the
+   * outbox event that puts its request on the mail queue: committed together or not at all.
+   */
+  #pendingEmail(draft: NotificationDraft, id: string): TransactItem[] {
     const userId = draft.recipient_id;
-    return {
-      Put: {
-        TableName: this.#table.name,
-        Item: {
-          pk: notificationPartition(userId),
-          sk: `email#${deliveryKeyOf(draft)}`,
-          ...indexKeys(`${draft.occurred_at}#${userId}#${deliveryKeyOf(draft)}`, notificationIndex.pendingEmail()),
-          [tableSpec.kindAttribute]: 'notification_email',
-          status: 'pending',
-          recipient_id: userId,
-          notification_id: id,
-          notification_kind: draft.kind,
-          ...(draft.rule ? { rule: draft.rule } : {}),
-          actor_id: draft.actor_id,
-          record: draft.record,
-          occurred_at: draft.occurred_at,
+    return [
+      {
+        Put: {
+          TableName: this.#table.name,
+          Item: {
+            ...pendingEmailKey(userId, id, deliveryKeyOf(draft)),
+            ...indexKeys(`${draft.occurred_at}#${userId}#${deliveryKeyOf(draft)}`, notificationIndex.pendingEmail()),
+            [tableSpec.kindAttribute]: 'notification_email',
+            status: 'pending',
+            recipient_id: userId,
+            notification_id: id,
+            notification_kind: draft.kind,
+            ...(draft.rule ? { rule: draft.rule } : {}),
+            actor_id: draft.actor_id,
+            event_id: draft.event_id,
+            record: draft.record,
+            occurred_at: draft.occurred_at,
+          },
         },
       },
-    };
+      { Put: { TableName: this.#table.name, Item: outboxItem(mailRequestedEvent(draft, id), Math.floor(Date.now() / 1000)) } },
+    ];
   }
 
   #count(userId: string, delta: number): TransactItem {

@@ -24,6 +24,8 @@ export const RUNTIME_ENV = {
   notificationDefaults: 'CRM_NOTIFICATION_DEFAULTS',
   /** The WebSocket stage's management endpoint (PostToConnection), https://<api>.execute-api.<region>.amazonaws.com/<stage>. */
   liveCallbackUrl: 'LIVE_CALLBACK_URL',
+  /** JSON {app_url, sender_name?}: what outgoing mail links to and signs with (shared/mail/runtime.ts). */
+  mailSettings: 'CRM_MAIL_SETTINGS',
 } as const;
 
 export function requireEnv(name: string): string {

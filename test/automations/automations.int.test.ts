@@ -112,6 +112,28 @@ describe('automations function', () => {
     expect(Date.parse(tasks[0]!.due_date!) - Date.parse(input.event.metadata.occurred_at)).toBe(2 * 24 * 3600 * 1000);
   });
 
+  it("counts a due offset's days in the assignee's own time zone, across a DST change", async () => {
+    const paris = await createUser(identityAdapters(), system(), {
+      name: 'Pia Paris',
+      email: `pia-${newId()}@example.com`,
+      role: 'user',
+      time_zone: 'Europe/Paris',
+    });
+    const deal = (await createDeal(dealAdapters(), system(), {
+      name: `Deal ${newId()}`,
+      stage_id: quoteStageId,
+      owner_id: paris.id,
+    })) as Deal;
+    const event = movedToQuote(deal);
+    // Friday 28 March 2031, 10:00 in Paris (CET, UTC+1); summer time starts on Sunday the 30th.
+    event.metadata.occurred_at = '2031-03-28T09:00:00.000Z';
+    const outcome = await runAutomation(automationAdapters(), { action: action(QUOTE), event });
+    expect(outcome.outcome).toBe('done');
+    const [task] = await tasksOf(deal);
+    // Sunday 10:00 in Paris is CEST (UTC+2): 08:00Z, 47 hours later; in the account's zone (UTC) it would be 48.
+    expect(task!.due_date).toBe('2031-03-30T08:00:00.000Z');
+  });
+
   it('creates one task when run twice (the ids collide in the write), and none again once the task is deleted', async () => {
     const deal = await dealInQuote();
     const input: AutomationInput = { action: action(QUOTE, 1), event: movedToQuote(deal) };

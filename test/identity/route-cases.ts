@@ -9,6 +9,7 @@ const freshTeam = async (f: Fixtures) => f.asAdmin<{ id: string }>('POST', '/tea
 export const identityCases: Record<string, RouteCase> = {
   listUsers: { kind: 'unowned', call: async () => ({ path: '/users?limit=5' }) },
   getSelf: { kind: 'unowned', call: async () => ({ path: '/users/self' }) },
+  updateSelf: { kind: 'unowned', call: async () => ({ path: '/users/self', body: { time_zone: 'Europe/Paris' } }) },
   getUser: { kind: 'unowned', call: async (f) => ({ path: `/users/${f.users.solo.user_id}` }) },
   createUser: {
     kind: 'unowned',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createUser, getUser, listUsers, selfOf, setUserStatus, updateUser } from '#shared/identity/use-cases.ts';
+import { createUser, getUser, listUsers, selfOf, setUserStatus, updateSelf, updateUser } from '#shared/identity/use-cases.ts';
+import { createUserInput, updateSelfInput, updateUserInput } from '#shared/identity/domain.ts';
 import type { ReportingLink } from '#shared/identity/ports.ts';
 import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
@@ -51,6 +52,7 @@ describe('createUser', () => {
       status: 'active',
       reports_to: null,
       team_id: null,
+      time_zone: null,
       created_at: TEST_NOW,
       updated_at: TEST_NOW,
       version: 1,
@@ -438,5 +440,40 @@ describe('reads', () => {
     expect(first.items.map((u) => u.id)).toEqual([USER]);
     const second = await listUsers(deps, { limit: 1, role: 'user', cursor: first.next_cursor! });
     expect(second).toEqual({ items: [makeUser(testId(5))], next_cursor: null });
+  });
+});
+
+describe('time zones', () => {
+  it('gives a new user no zone of their own (the account’s) unless one is given', async () => {
+    const { deps, call } = setup();
+    const plain = await createUser(deps, call, { name: 'A', email: 'a@example.com', role: 'user' });
+    const tokyo = await createUser(deps, call, { name: 'B', email: 'b@example.com', role: 'user', time_zone: 'Asia/Tokyo' });
+    expect([plain.time_zone, tokyo.time_zone]).toEqual([null, 'Asia/Tokyo']);
+  });
+
+  it('lets an admin set a user’s zone, and every user their own (PATCH /users/self), with user.updated', async () => {
+    const { repo, deps, call } = setup([makeUser(USER)]);
+    const byAdmin = await updateUser(deps, call, USER, { time_zone: 'Europe/Paris' });
+    expect(byAdmin.time_zone).toBe('Europe/Paris');
+    const self = fakeCall(principalOf(makeUser(USER)));
+    const mine = await updateSelf(deps, self, { time_zone: 'America/New_York' }, byAdmin.version);
+    expect(mine).toMatchObject({ time_zone: 'America/New_York', version: byAdmin.version + 1 });
+    expect(repo.events.at(-1)).toMatchObject({
+      metadata: { event_type: 'user.updated', actor_id: USER },
+      previous: { time_zone: 'Europe/Paris' },
+    });
+    expect((await updateSelf(deps, self, { time_zone: null })).time_zone).toBeNull();
+  });
+
+  it('refuses a zone that is not IANA, naming the field', () => {
+    for (const schema of [updateSelfInput, updateUserInput]) {
+      const parsed = schema.safeParse({ time_zone: 'Mars/Olympus' });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error!.issues.map((i) => i.path.join('.'))).toEqual(['time_zone']);
+    }
+    expect(createUserInput.safeParse({ name: 'A', email: 'a@example.com', role: 'user', time_zone: 'UTC+2' }).success).toBe(
+      false,
+    );
+    expect(updateSelfInput.safeParse({ time_zone: 'Asia/Kolkata' }).success).toBe(true);
   });
 });

@@ -18,6 +18,10 @@ import { apiGatewayEvent, authorizerClaims } from '#infra/local/http-server.ts';
 import { freePort } from '#infra/local/ports.ts';
 import { ensureLocalSecret, startLocalSecretsManager, type LocalSecretsManager } from '#infra/local/secrets-manager.ts';
 import { secretNameOf } from '#infra/local/iam/arns.ts';
+import { startLocalSes, type LocalSes } from '#infra/local/ses.ts';
+import sesLocalModule from 'aws-ses-v2-local';
+import { DynamoNotificationStore } from '#shared/notifications/dynamodb.ts';
+import { MAIL_REQUESTED_EVENT, type MailRequest } from '#shared/mail/domain.ts';
 import { allRoutes } from '#shared/families.ts';
 import { DynamoContactRepository } from '#shared/contacts/dynamodb.ts';
 import { configuredActions, type Automation } from '#shared/automations/domain.ts';
@@ -70,6 +74,8 @@ let probeLeadVersion = 1000;
 let endpoints: ServiceEndpoints;
 let cognito: LocalCognito;
 let secrets: LocalSecretsManager;
+let ses: LocalSes;
+let sesViewer: Server;
 let cfn: { url: string; server: Server; answers: Record<string, any>[] };
 let bus: { url: string; server: Server; entries: Record<string, any>[] };
 let adminClaims: Record<string, string>;
@@ -99,12 +105,27 @@ beforeAll(async () => {
     name: secretNameOf(secretId),
     value: RESOLVED_SECRET,
   });
-  endpoints = { dynamodb: dynamo.endpoint, eventbridge: bus.url, cognito: cognito.endpoint, secretsmanager: secrets.endpoint };
+  // SES: the mail viewer behind the local SES front (GetAccount, the suppression list), as the local cloud runs them.
+  const viewerPort = await freePort();
+  const sesLocal = ((sesLocalModule as unknown as { default?: typeof sesLocalModule }).default ??
+    sesLocalModule) as unknown as (c: { host: string; port: number }) => Promise<Server>;
+  sesViewer = await sesLocal({ host: '127.0.0.1', port: viewerPort });
+  ses = await startLocalSes({ upstream: `http://127.0.0.1:${viewerPort}` });
+  endpoints = {
+    dynamodb: dynamo.endpoint,
+    eventbridge: bus.url,
+    cognito: cognito.endpoint,
+    secretsmanager: secrets.endpoint,
+    ses: ses.endpoint,
+  };
 }, 180_000);
 
 afterAll(async () => {
   await cognito?.stop();
   await secrets?.stop();
+  await ses?.stop();
+  sesViewer?.closeAllConnections();
+  await new Promise((r) => (sesViewer ? sesViewer.close(r) : r(undefined)));
   for (const server of [cfn?.server, bus?.server]) await new Promise((r) => (server ? server.close(r) : r(undefined)));
   await dynamo?.stop();
   crm?.dispose();
@@ -567,8 +588,16 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       `the owner's inbox got the lead (${JSON.stringify(inbox)})`,
     );
     p.check(
-      inbox.some((i) => i.sk === `email#${fresh.metadata.event_id}` && i.status === 'pending'),
+      inbox.some((i) => String(i.sk).startsWith('email#') && i.event_id === fresh.metadata.event_id && i.status === 'pending'),
       'the e-mail is recorded as pending',
+    );
+    p.check(
+      (await outboxEvents()).some(
+        (e) =>
+          e.event.metadata.event_type === MAIL_REQUESTED_EVENT &&
+          (e.event.data as MailRequest).event_id === fresh.metadata.event_id,
+      ),
+      'the mail request is in the outbox, written with the pending e-mail',
     );
     // A notification rule of the owner on leads created: its match is delivered too (the rules'
     // index Query, the owner's user record and reports read under the function's grants).
@@ -611,6 +640,55 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     p.check(pong?.body === '{"type":"pong"}', `$default answers the ping (${JSON.stringify(pong)})`);
     await p.invoke(liveEvent('$disconnect', 'DISCONNECT', id));
     p.check(!(await stored()), '$disconnect deleted the connection');
+  },
+  'mail-sender': async (p) => {
+    // A fresh pending alert for the first admin (as the notifications consumer writes it),
+    // then its mail request from the outbox, as the queue hands it over (an SQS record).
+    const users = new DynamoUserRepository(table);
+    const adminId = (await users.findIdByEmail(config.first_admin.email))!;
+    const eventId = newId();
+    await new DynamoNotificationStore(table).deliver(
+      {
+        recipient_id: adminId,
+        kind: 'lead_assigned',
+        actor_id: 'probe-actor',
+        event_id: eventId,
+        occurred_at: new Date().toISOString(),
+        record: { type: 'lead', id: `L${eventId}`, name: `Probe lead ${eventId}` },
+      },
+      { web: false, email: true },
+    );
+    const { event } = await lastEvent(MAIL_REQUESTED_EVENT, (e) => (e.data as MailRequest).event_id === eventId);
+    const answer = (await p.invoke({
+      Records: [
+        {
+          messageId: `probe-${next()}`,
+          receiptHandle: 'probe',
+          body: JSON.stringify(envelope(event)),
+          attributes: { ApproximateReceiveCount: '1' },
+          messageAttributes: {},
+          md5OfBody: '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: `arn:aws:sqs:${config.region}:${RESOLVED_ACCOUNT}:crm-${STAGE}-mail`,
+          awsRegion: config.region,
+        },
+      ],
+    })) as { batchItemFailures?: unknown[] } | undefined;
+    if (answer?.batchItemFailures?.length) p.failures.push(`batch item failures: ${JSON.stringify(answer.batchItemFailures)}`);
+    const stored = (await (await fetch(`${ses.endpoint}/store`)).json()) as {
+      emails: { body: { text?: string }; destination: { to: string[] } }[];
+    };
+    p.check(
+      stored.emails.some(
+        (m) => (m.body.text ?? '').includes(`Probe lead ${eventId}`) && m.destination.to.includes(config.first_admin.email),
+      ),
+      `the alert reached the mail viewer (${stored.emails.length} mails)`,
+    );
+    const items = await table.partition(`notification#${adminId}`, 'email#');
+    p.check(
+      items.some((i) => i.event_id === eventId && i.status === 'sent'),
+      'the pending e-mail is recorded as sent',
+    );
   },
   'user-directory-sync': async (p) => {
     const { event } = await lastEvent('user.created');
@@ -782,6 +860,7 @@ describe('every synthesized bundle, with its template environment', () => {
     'redrive',
     'automated-actions',
     'notification-delivery',
+    'mail-sender',
   ]) {
     it(`${name}: handles a real event from the outbox`, async () => {
       expectHealthy(await runProbe(functionNamed(name)));
@@ -840,6 +919,7 @@ describe('dropping any one variable a function declares', () => {
     'notification-delivery',
     'live-authorizer',
     'live-connections',
+    'mail-sender',
   ]) {
     it(`${spec}: fails clearly without each of its required variables`, async () => {
       const fn = functionNamed(spec);

@@ -1,3 +1,5 @@
+import { MAIL_QUEUE_DELAY_SECONDS, MAIL_QUEUE_MAX_RECEIVES, MAIL_QUEUE_VISIBILITY_SECONDS } from '#infra/stateless-stack.ts';
+import { MAIL_SENDER_CONCURRENCY } from '#shared/mail/domain.ts';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +36,7 @@ describe('the synthesized app, for the local cloud', () => {
     expect(synthInputsHash({ ...config })).toBe(synthInputsHash(config));
   });
 
-  it('names the local resources as the templates do: crm-<stage>, the on-failure queues of the stack and the WebSocket API', async () => {
+  it('names the local resources as the templates do: crm-<stage>, the on-failure queues and the mail queue of the stack, and the WebSocket API', async () => {
     const { templates } = await synthesizedTemplates(config, { cacheDir });
     const names = templateResourceNames({ templates, accountId: '000000000000', region: config.region });
     const name = `crm-${config.stage}`;
@@ -49,6 +51,17 @@ describe('the synthesized app, for the local cloud', () => {
       ),
       // An API id as API Gateway makes them (10 lower-case letters and digits), and its stage.
       liveWebSocket: { apiId: expect.stringMatching(/^[a-z0-9]{10}$/), stageName: 'live' },
+      // As the stack makes it and its event source drains it (the local cloud does the same).
+      mailQueue: {
+        queueName: `${name}-mail`,
+        deadLetterQueueName: `${name}-mail-dlq`,
+        maxReceiveCount: MAIL_QUEUE_MAX_RECEIVES,
+        delaySeconds: MAIL_QUEUE_DELAY_SECONDS,
+        visibilityTimeoutSeconds: MAIL_QUEUE_VISIBILITY_SECONDS,
+        functionName: `${name}-mail-sender`,
+        batchSize: 10,
+        maximumConcurrency: MAIL_SENDER_CONCURRENCY,
+      },
     });
   });
 });

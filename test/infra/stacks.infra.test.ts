@@ -7,9 +7,21 @@ import { outboxStreamFilter, tableSpec } from '#shared/platform/dynamodb/table-s
 import { routeKey } from '#shared/platform/http/contract.ts';
 import { allRoutes } from '#shared/families.ts';
 import { ROLES } from '#shared/kernel/roles.ts';
-import { cursorKeyRotationFunction, declaredVariables, functionSpecs, httpFamilies } from '#infra/functions.ts';
+import {
+  cursorKeyRotationFunction,
+  declaredVariables,
+  functionSpecs,
+  httpFamilies,
+  mailSenderFunction,
+} from '#infra/functions.ts';
 import { CURSOR_KEY_ROTATION_DAYS, invitationMessage } from '#infra/stateful-stack.ts';
-import { PUBLIC_ROUTE_THROTTLE } from '#infra/stateless-stack.ts';
+import {
+  MAIL_QUEUE_DELAY_SECONDS,
+  MAIL_QUEUE_MAX_RECEIVES,
+  MAIL_QUEUE_VISIBILITY_SECONDS,
+  PUBLIC_ROUTE_THROTTLE,
+} from '#infra/stateless-stack.ts';
+import { MAIL_SENDER_CONCURRENCY } from '#shared/mail/domain.ts';
 import { builtinRules, busRules } from '#infra/rules.ts';
 import { RULE_EVENTS } from '#shared/notifications/rules.ts';
 import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
@@ -343,8 +355,14 @@ describe('stateless stack: functions', () => {
 
   // cdk-nag 3 acknowledges "IAM5[Resource::*]" per role, whatever the action: this keeps the
   // acknowledged wildcard to the actions that have no resource-level permissions.
-  it('grants Resource "*" only for actions that cannot be scoped (X-Ray writes, ListStreams)', () => {
-    const unscopable = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dynamodb:ListStreams']);
+  it('grants Resource "*" only for actions that cannot be scoped (X-Ray writes, ListStreams, SES quota and suppression reads)', () => {
+    const unscopable = new Set([
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'dynamodb:ListStreams',
+      'ses:GetAccount',
+      'ses:GetSuppressedDestination',
+    ]);
     for (const policy of Object.values(resourcesOf(stateless, 'AWS::IAM::Policy'))) {
       for (const statement of policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]) {
         if (![statement.Resource].flat().includes('*')) continue;
@@ -518,7 +536,8 @@ describe('stateless stack: functions', () => {
 
 describe('stateless stack: outbox publisher', () => {
   it('reads the table stream through the outbox filter, with item failures, bisection, retries and a DLQ', () => {
-    stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    // Two mappings: this one and the mail queue's (below).
+    stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: Match.stringLikeRegexp('^OutboxPublisherFunction') },
       EventSourceArn: Match.objectLike({ 'Fn::GetStackOutput': Match.objectLike({ StackName: 'crm-dev-stateful' }) }),
@@ -725,6 +744,66 @@ describe('stateless stack: live notifications WebSocket API', () => {
 
   it('outputs the WebSocket URL', () => {
     expect(Object.keys(stateless.findOutputs('*'))).toContain('LiveWebSocketUrl');
+  });
+});
+
+describe('mail queue', () => {
+  it('is one encrypted queue with a delivery delay, a visibility timeout above the sender’s and a DLQ after its receives', () => {
+    const queues = resourcesOf(stateless, 'AWS::SQS::Queue');
+    const mail = Object.values(queues).find((q) => q.Properties.QueueName === 'crm-dev-mail');
+    const dlq = Object.entries(queues).find(([, q]) => q.Properties.QueueName === 'crm-dev-mail-dlq');
+    expect(mail).toBeDefined();
+    expect(dlq).toBeDefined();
+    expect(mail!.Properties).toMatchObject({
+      DelaySeconds: MAIL_QUEUE_DELAY_SECONDS,
+      VisibilityTimeout: MAIL_QUEUE_VISIBILITY_SECONDS,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq![0], 'Arn'] }, maxReceiveCount: MAIL_QUEUE_MAX_RECEIVES },
+    });
+    expect(MAIL_QUEUE_VISIBILITY_SECONDS).toBeGreaterThan(mailSenderFunction.timeoutSeconds * 2);
+  });
+
+  it('is drained by the mail-sender only, at most MAIL_SENDER_CONCURRENCY at once, with partial batch failures', () => {
+    const mappings = Object.values(resourcesOf(stateless, 'AWS::Lambda::EventSourceMapping')).filter(
+      (m) => m.Properties.StartingPosition === undefined,
+    );
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]!.Properties).toMatchObject({
+      FunctionName: { Ref: expect.stringMatching(/^MailSenderFunction/) },
+      ScalingConfig: { MaximumConcurrency: MAIL_SENDER_CONCURRENCY },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+    });
+  });
+
+  it('is filled by the mail-requests rule, which refuses replayed events, and by nothing else', () => {
+    const rule = Object.values(resourcesOf(stateless, 'AWS::Events::Rule')).find((r) =>
+      JSON.stringify(r.Properties.EventPattern['detail-type']).includes('mail.requested'),
+    );
+    expect(rule!.Properties.EventPattern['replay-name']).toEqual([{ exists: false }]);
+    expect(JSON.stringify(rule!.Properties.Targets[0].Arn)).toContain('MailQueue');
+    const policies = Object.values(resourcesOf(stateless, 'AWS::SQS::QueuePolicy')).filter((p) =>
+      JSON.stringify(p.Properties.Queues).includes('"MailQueue'),
+    );
+    const senders = policies
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Principal?: { Service?: string } }[])
+      .filter((s) => actionsOf([s]).includes('sqs:SendMessage'));
+    expect(senders.map((s) => s.Principal?.Service)).toEqual(['events.amazonaws.com']);
+  });
+
+  it('lets the mail-sender send only from the sender through the configuration set, and read the quota and suppression list', () => {
+    const statements = policyStatements(stateless, 'crm-dev-mail-sender');
+    const ses = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('ses:')));
+    expect(
+      actionsOf(ses)
+        .filter((a) => a.startsWith('ses:'))
+        .sort(),
+    ).toEqual(['ses:GetAccount', 'ses:GetSuppressedDestination', 'ses:SendEmail', 'ses:SendRawEmail']);
+    const send = ses.find((s) => actionsOf([s]).includes('ses:SendEmail'))!;
+    expect(JSON.stringify(send.Resource)).toContain('identity/crm@example.com');
+    expect(JSON.stringify(send.Resource)).toContain('configuration-set/');
+    const functionSpec = functionSpecs.find((f) => f.name === 'mail-sender')!;
+    expect(functionSpec.needs).toEqual({ table: 'readWrite', mailer: true, config: ['accountDefaults', 'mailSettings'] });
   });
 });
 

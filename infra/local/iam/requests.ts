@@ -372,7 +372,19 @@ function sesV1Request(request: WireRequest, scope: AwsScope, described: Describe
 
 function sesV2Request(request: WireRequest, scope: AwsScope, described: Described, refuse: Refuse): DescribedRequest {
   const path = new URL(request.url, 'http://local').pathname;
-  if (request.method.toUpperCase() !== 'POST' || path !== '/v2/email/outbound-emails') {
+  const method = request.method.toUpperCase();
+  // Account-level reads and the suppression list: no resource-level permissions (Resource "*").
+  const anyResource = (operation: string) => described(operation, [{ action: `ses:${operation}`, resource: '*', context: {} }]);
+  if (method === 'GET' && path === '/v2/email/account') return anyResource('GetAccount');
+  if (path === '/v2/email/suppression/addresses') {
+    if (method === 'PUT') return anyResource('PutSuppressedDestination');
+    if (method === 'GET') return anyResource('ListSuppressedDestinations');
+  }
+  if (path.startsWith('/v2/email/suppression/addresses/')) {
+    if (method === 'GET') return anyResource('GetSuppressedDestination');
+    if (method === 'DELETE') return anyResource('DeleteSuppressedDestination');
+  }
+  if (method !== 'POST' || path !== '/v2/email/outbound-emails') {
     return refuse(`SES v2 ${request.method} ${path} has no mapping`);
   }
   const body = jsonBody(request, refuse);

@@ -1,0 +1,110 @@
+import type { NotificationKind, NotifiedRecord, NotifiedRecordType } from './domain.ts';
+
+// The e-mail alert of a notification (F2.1): subject, plain text and HTML from the
+// notification (kind, actor, records), the company's name and logo, a link into the app, and
+// the time in the recipient's zone. Pure: the mail-sender's alert job (email-jobs.ts) reads
+// what it needs and sends what this returns. Every value is escaped in the HTML.
+
+/** What an alert says. */
+export interface AlertContent {
+  kind: NotificationKind;
+  /** Assignments in the mail (a group's pending e-mails: > 1 makes one grouped mail). */
+  count: number;
+  /** The records named (at most a few; `count` may be larger). */
+  records: readonly NotifiedRecord[];
+  /** When the (last) assignment happened, ISO 8601. */
+  at: string;
+  actor_name: string;
+  recipient: { name: string; time_zone: string; time_format: '12h' | '24h' };
+  company: { name: string; logo_url?: string | null | undefined };
+  /** The app's base URL (config app_url). */
+  app_url: string;
+}
+
+const NOUN: Record<NotifiedRecordType, [string, string]> = {
+  lead: ['lead', 'leads'],
+  contact: ['contact', 'contacts'],
+  deal: ['deal', 'deals'],
+  task: ['task', 'tasks'],
+};
+
+const PATH: Record<NotifiedRecordType, string> = { lead: 'leads', contact: 'contacts', deal: 'deals', task: 'tasks' };
+
+const TYPE_OF: Partial<Record<NotificationKind, NotifiedRecordType>> = {
+  lead_assigned: 'lead',
+  deal_assigned: 'deal',
+  task_assigned: 'task',
+};
+
+/** Escapes text for HTML element content and double-quoted attributes. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** A link to the record in the app, or to the inbox for a group. */
+export function alertLink(appUrl: string, records: readonly NotifiedRecord[], count: number): string {
+  const base = appUrl.replace(/\/+$/, '');
+  const only = count === 1 ? records[0] : undefined;
+  return only ? `${base}/${PATH[only.type]}/${encodeURIComponent(only.id)}` : `${base}/notifications`;
+}
+
+/** `at` as the recipient reads it: "Tue, 1 Dec 2026, 09:30 CET" in their zone and clock. */
+export function localTime(at: string, timeZone: string, timeFormat: '12h' | '24h'): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: timeFormat === '12h',
+    timeZoneName: 'short',
+  }).format(new Date(at));
+}
+
+const recordLabel = (r: NotifiedRecord): string => r.name ?? `(unnamed ${r.type})`;
+
+/** The alert's subject, plain text and HTML. */
+export function alertMail(content: AlertContent): { subject: string; text: string; html: string } {
+  const type = TYPE_OF[content.kind] ?? content.records[0]?.type ?? 'lead';
+  const [one, many] = NOUN[type];
+  const grouped = content.count > 1;
+  const first = content.records[0];
+  const subject = grouped
+    ? `${content.actor_name} assigned you ${content.count} ${many}`
+    : `${content.actor_name} assigned you the ${one} ${first ? recordLabel(first) : ''}`.trimEnd();
+  const when = localTime(content.at, content.recipient.time_zone, content.recipient.time_format);
+  const link = alertLink(content.app_url, content.records, content.count);
+  const more = content.count - content.records.length;
+  const listed = grouped ? content.records.map(recordLabel) : [];
+
+  const text = [
+    `Hello ${content.recipient.name},`,
+    '',
+    `${subject} (${when}).`,
+    ...(listed.length ? ['', ...listed.map((l) => `- ${l}`), ...(more > 0 ? [`- and ${more} more`] : [])] : []),
+    '',
+    `Open in ${content.company.name} CRM: ${link}`,
+    '',
+    `-- ${content.company.name}`,
+  ].join('\n');
+
+  const e = escapeHtml;
+  const logo = content.company.logo_url
+    ? `<img src="${e(content.company.logo_url)}" alt="${e(content.company.name)}" style="max-height:48px"><br>`
+    : '';
+  const items = listed.length
+    ? `<ul>${listed.map((l) => `<li>${e(l)}</li>`).join('')}${more > 0 ? `<li>and ${more} more</li>` : ''}</ul>`
+    : '';
+  const html = [
+    '<!doctype html><html><body style="font-family:sans-serif">',
+    `${logo}<p>Hello ${e(content.recipient.name)},</p>`,
+    `<p>${e(subject)} (${e(when)}).</p>`,
+    items,
+    `<p><a href="${e(link)}">Open in ${e(content.company.name)} CRM</a></p>`,
+    `<p style="color:#888">${e(content.company.name)}</p>`,
+    '</body></html>',
+  ].join('');
+  return { subject, text, html };
+}
