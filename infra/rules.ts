@@ -4,6 +4,7 @@ import { USER_DIRECTORY_EVENTS } from '#shared/identity/directory-sync.ts';
 import { EVENT_SOURCE } from '#shared/kernel/events.ts';
 import { OUTCOME_EVENTS } from '#shared/outcomes/use-cases.ts';
 import { NOTIFICATION_EVENTS } from '#shared/notifications/domain.ts';
+import { REMINDER_SYNC_EVENTS } from '#shared/reminders/domain.ts';
 import { MIGRATION_CONTINUE_EVENT } from '#shared/platform/migrations/runner.ts';
 import type { CrmConfig } from './config/schema.ts';
 import type { EventPattern } from './local/eventbridge/pattern-matcher.ts';
@@ -75,10 +76,21 @@ export const builtinRules: readonly BusRule[] = [
   busRule({
     // Notifying is a side effect: a replay must not notify again.
     name: 'notification-delivery',
-    description: 'Tells the new owner of a lead, deal or task about its assignment (web inbox, pending e-mail)',
+    description: "Tells the new owner of a lead, deal or task about its assignment, and a task's assignee of its reminder (web inbox, pending e-mail)",
     pattern: { source: [EVENT_SOURCE], 'detail-type': [...NOTIFICATION_EVENTS] },
     target: 'notification-delivery',
     sideEffects: true,
+  }),
+  busRule({
+    // Schedules are a view of the tasks: idempotent by name, decided from the task as it is now
+    // (never from the event), and a past reminder is armed only by a change under an hour old,
+    // whose reminder_due event id the outbox has seen. So a replay re-arms what is missing and
+    // sends nothing twice: it may run.
+    name: 'reminder-sync',
+    description: "Keeps each task's reminder schedule (EventBridge Scheduler) in step with the task",
+    pattern: { source: [EVENT_SOURCE], 'detail-type': [...REMINDER_SYNC_EVENTS] },
+    target: 'reminder-sync',
+    sideEffects: false,
   }),
   busRule({
     // A replayed continuation must not restart work the markers already finished or hold.

@@ -1,8 +1,9 @@
-import { CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -20,6 +21,7 @@ import {
   DEFAULT_ROUTE_FAMILY,
   eventFunctions,
   functionSpecs,
+  scheduledFunctions,
   httpFunctions,
   outboxPublisher,
   type FunctionSpec,
@@ -65,12 +67,46 @@ export class StatelessStack extends Stack {
   /** Every function of the registry, by name. */
   readonly functions: ReadonlyMap<string, CrmFunction>;
   readonly bootstrapFunction: CrmFunction;
+  /** The role EventBridge Scheduler assumes to invoke the reminders function and to use its DLQ. */
+  readonly schedulerTargetRole: iam.Role;
+  /** Reminders Scheduler could not deliver (after its retry policy); alarmed on like every DLQ. */
+  readonly reminderDeadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     const { config, stateful } = props;
     const origins = [...(props.corsAllowOrigins ?? config.api.cors_allow_origins)];
     const functionDefaults = { stage: config.stage, logRetentionDays: config.log_retention_days };
+
+    // --- reminders' Scheduler target ----------------------------------------------------------
+    // Schedules name the reminders function, this role and this DLQ (shared/platform/scheduler.ts);
+    // the role may invoke that one function and send to that one queue, and only Scheduler of
+    // this account may assume it. The target's ARN is its fixed name: no function depends on it.
+    const reminderTarget = scheduledFunctions.find((spec) => spec.name === 'reminders');
+    if (!reminderTarget) throw new Error('infra/functions.ts lists no "reminders" function (the reminder schedules\' target)');
+    const reminderTargetArn = this.formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: `crm-${config.stage}-${reminderTarget.name}`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.schedulerTargetRole = new iam.Role(this, 'SchedulerTargetRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description: `Assumed by EventBridge Scheduler to invoke crm-${config.stage}-${reminderTarget.name}`,
+    });
+    this.reminderDeadLetterQueue = new sqs.Queue(this, 'ReminderDeadLetterQueue', {
+      queueName: `crm-${config.stage}-reminders-dlq`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.reminderDeadLetterQueue, {
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the reminder schedules; a DLQ of a DLQ would only move the problem.',
+    });
+    this.reminderDeadLetterQueue.grantSendMessages(this.schedulerTargetRole);
 
     // --- functions -------------------------------------------------------------------------
     // One per registry entry; each gets the variables and grants its needs declare, on these.
@@ -80,6 +116,9 @@ export class StatelessStack extends Stack {
       cursorSecret: stateful.cursorSecret,
       userPool: stateful.userPool,
       scheduleGroupName: stateful.scheduleGroupName,
+      schedulerTargetRole: this.schedulerTargetRole,
+      reminderTargetArn,
+      reminderDeadLetterQueue: this.reminderDeadLetterQueue,
       configurationSet: stateful.configurationSet,
       config,
       corsAllowOrigins: origins,
@@ -119,6 +158,9 @@ export class StatelessStack extends Stack {
         'Reading the table stream: dynamodb:ListStreams supports no resource-level permissions; X-Ray writes (PutTraceSegments, PutTelemetryRecords) neither.',
     });
 
+    // Scheduler's invocations of the reminders function (the target's only caller).
+    for (const spec of scheduledFunctions) pick(spec).grantInvoke(this.schedulerTargetRole);
+
     // --- bus consumers -----------------------------------------------------------------------
     const consumers = new Map(eventFunctions.map((spec) => [spec.name, pick(spec)]));
     this.eventFunctions = consumers;
@@ -126,7 +168,9 @@ export class StatelessStack extends Stack {
     // rule's DLQ below only catches events EventBridge could not hand to Lambda at all):
     // `npm run redrive -- --queue <name>` replays it, and the monitoring stack alarms on depth.
     const onFailureQueues = new Map<string, sqs.Queue>();
-    for (const [name, fn] of consumers) {
+    // Scheduler invokes its targets asynchronously too: the same destination.
+    const asyncTargets = new Map([...consumers, ...scheduledFunctions.map((spec) => [spec.name, pick(spec)] as const)]);
+    for (const [name, fn] of asyncTargets) {
       const queue = new sqs.Queue(this, pascal(`${name}-on-failure-queue`), {
         queueName: `crm-${config.stage}-${name}-on-failure`,
         encryption: sqs.QueueEncryption.SQS_MANAGED,

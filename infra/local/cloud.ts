@@ -6,6 +6,7 @@ import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/clie
 import sesLocalModule from 'aws-ses-v2-local';
 import { outboxStreamFilter } from '#shared/platform/dynamodb/table-spec.ts';
 import { allRoutes } from '#shared/families.ts';
+import type { Clock } from '#shared/kernel/ports.ts';
 import type { CrmConfig } from '../config/schema.ts';
 import { cursorKeyRotationFunction, DEFAULT_ROUTE_FAMILY, functionSpecs, outboxPublisher } from '../functions.ts';
 import { busRules } from '../rules.ts';
@@ -66,6 +67,11 @@ export interface LocalCloudOptions {
    * (tests); default as the stack's mapping, 11 attempts with back-off.
    */
   streamRetries?: { maxAttempts?: number; retryDelayMs?: number };
+  /**
+   * The local Scheduler's clock (tests move it to fire reminders); default the real one, on
+   * which it fires within its tick (250 ms) of a reminder's time.
+   */
+  schedulerClock?: Clock;
   /** Every IAM gate decision (tests); refusals are also logged. */
   onIamDecision?: (decision: GateDecision) => void;
   log?: (line: string) => void;
@@ -202,6 +208,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     // below, once the scheduler's endpoint is known; it fires nothing before then).
     const scheduler: LocalScheduler = await startLocalScheduler({
       ...(dataDir ? { file: join(dataDir, 'schedules.json') } : {}),
+      ...(options.schedulerClock ? { clock: options.schedulerClock } : {}),
       region: options.config.region,
       invoke: async (targetArn, input) => {
         const prefix = `function:crm-${options.config.stage}-`;
