@@ -76,7 +76,8 @@ export const builtinRules: readonly BusRule[] = [
   busRule({
     // Notifying is a side effect: a replay must not notify again.
     name: 'notification-delivery',
-    description: "Tells the new owner of a lead, deal or task about its assignment, and a task's assignee of its reminder (web inbox, pending e-mail)",
+    description:
+      "Tells the new owner of a lead, deal or task about its assignment, and a task's assignee of its reminder (web inbox, pending e-mail)",
     pattern: { source: [EVENT_SOURCE], 'detail-type': [...NOTIFICATION_EVENTS] },
     target: 'notification-delivery',
     sideEffects: true,

@@ -111,7 +111,9 @@ export function reminderEventId(kind: ReminderKind, recordId: string, remindAt: 
     time = CROCKFORD[rest % 32]! + time;
     rest = Math.floor(rest / 32);
   }
-  const hash = createHash('sha256').update(scheduleNameOf(kind, recordId, remindAt)).digest();
+  const hash = createHash('sha256')
+    .update(scheduleNameOf(kind, recordId, remindAt))
+    .digest();
   let random = '';
   for (let i = 0; i < 16; i++) random += CROCKFORD[hash[i]! % 32]!;
   return time + random;

@@ -79,9 +79,7 @@ export interface ReminderFireDeps {
 }
 
 export type FireOutcome =
-  | { outcome: 'sent'; event_id: string }
-  | { outcome: 'duplicate'; event_id: string }
-  | { outcome: 'stale'; reason: string };
+  { outcome: 'sent'; event_id: string } | { outcome: 'duplicate'; event_id: string } | { outcome: 'stale'; reason: string };
 
 /**
  * A reminder's schedule fired: re-reads the record and drops the reminder when it is stale

@@ -59,7 +59,14 @@ class MemoryTasks implements ReminderRecords {
     const task = this.tasks.get(id);
     await new Promise((resolve) => setTimeout(resolve, this.latency()));
     if (!task) return undefined;
-    return { kind: 'task', record_id: id, remind_at: task.remind_at, open: !task.completed, recipient_id: task.owner_id, data: { ...task } };
+    return {
+      kind: 'task',
+      record_id: id,
+      remind_at: task.remind_at,
+      open: !task.completed,
+      recipient_id: task.owner_id,
+      data: { ...task },
+    };
   }
 }
 
@@ -129,12 +136,23 @@ function changeOf(event: ReturnType<typeof taskEvent>): ReminderChange {
   return change;
 }
 
-const scheduleNames = () => emulator.schedules().map((s) => s.name).sort();
-const reminded = () => outbox.events.map((e) => `${e.metadata.event_type} ${e.metadata.resource_id} ${(e.data as TaskState).owner_id}`);
+const scheduleNames = () =>
+  emulator
+    .schedules()
+    .map((s) => s.name)
+    .sort();
+const reminded = () =>
+  outbox.events.map((e) => `${e.metadata.event_type} ${e.metadata.resource_id} ${(e.data as TaskState).owner_id}`);
 
 describe('a task reminder on the clock', () => {
   it('a task due at 10:00 with reminder 15m notifies at 09:45, not before', async () => {
-    const task: TaskState = { id: 'T1', remind_at: minutesBefore('2031-03-04T10:00:00Z', 15), completed: false, owner_id: 'U1', version: 1 };
+    const task: TaskState = {
+      id: 'T1',
+      remind_at: minutesBefore('2031-03-04T10:00:00Z', 15),
+      completed: false,
+      owner_id: 'U1',
+      version: 1,
+    };
     tasks.tasks.set(task.id, task);
     await sync(changeOf(taskEvent('task.created', task)));
     expect(scheduleNames()).toEqual([reminderScheduleName('task', 'T1', new Date('2031-03-04T09:45:00Z'))]);
@@ -268,7 +286,13 @@ describe('the backfill', () => {
 });
 
 describe('the decisions', () => {
-  const open: RecordReminder = { kind: 'task', record_id: 'T1', remind_at: '2031-03-04T09:45:00Z', open: true, recipient_id: 'U1' };
+  const open: RecordReminder = {
+    kind: 'task',
+    record_id: 'T1',
+    remind_at: '2031-03-04T09:45:00Z',
+    open: true,
+    recipient_id: 'U1',
+  };
   const change = (over: Partial<ReminderChange>): ReminderChange => ({
     kind: 'task',
     record_id: 'T1',
@@ -284,7 +308,9 @@ describe('the decisions', () => {
     expect(wantedReminder({ ...open, open: false }, change({}), now)).toBeNull();
     expect(wantedReminder(undefined, change({}), now)).toBeNull();
     const later = new Date('2031-03-04T10:00:00Z');
-    expect(wantedReminder(open, change({ set: open.remind_at!, occurred_at: '2031-03-04T09:59:00Z' }), later)).toBe(open.remind_at);
+    expect(wantedReminder(open, change({ set: open.remind_at!, occurred_at: '2031-03-04T09:59:00Z' }), later)).toBe(
+      open.remind_at,
+    );
     expect(wantedReminder(open, change({ set: null, occurred_at: '2031-03-04T09:59:00Z' }), later)).toBeNull();
     expect(wantedReminder(open, change({ set: open.remind_at!, occurred_at: '2031-03-04T08:30:00Z' }), later)).toBeNull();
   });
@@ -352,7 +378,13 @@ describe('randomized: any order of events ends with the schedules the tasks want
       const roll = rand();
       // A few tasks at a time, so changes to one task overlap its deliveries.
       if (live.length === 0 || (roll < 0.25 && live.length < 4)) {
-        const task: TaskState = { id: `T${++ids}`, remind_at: pick(TIMES), completed: false, owner_id: pick(['U1', 'U2']), version: 1 };
+        const task: TaskState = {
+          id: `T${++ids}`,
+          remind_at: pick(TIMES),
+          completed: false,
+          owner_id: pick(['U1', 'U2']),
+          version: 1,
+        };
         tasks.tasks.set(task.id, task);
         pending.push(taskEvent('task.created', task));
       } else {
