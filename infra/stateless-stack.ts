@@ -158,8 +158,14 @@ export class StatelessStack extends Stack {
         'Reading the table stream: dynamodb:ListStreams supports no resource-level permissions; X-Ray writes (PutTraceSegments, PutTelemetryRecords) neither.',
     });
 
-    // Scheduler's invocations of the reminders function (the target's only caller).
-    for (const spec of scheduledFunctions) pick(spec).grantInvoke(this.schedulerTargetRole);
+    // Scheduler's invocations of the reminders function (the target's only caller), unqualified
+    // as schedules name it: no "<arn>:*" for versions and aliases.
+    this.schedulerTargetRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: scheduledFunctions.map((spec) => pick(spec).functionArn),
+      }),
+    );
 
     // --- bus consumers -----------------------------------------------------------------------
     const consumers = new Map(eventFunctions.map((spec) => [spec.name, pick(spec)]));
