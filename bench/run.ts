@@ -14,6 +14,7 @@ import { FEED_LAG_P90_LIMIT_MS, measureFeedLagInChild, type FeedLagResult } from
 import { allPass, formatKb, formatMs, formatRatio, formatTable, type Verdict } from './stats.ts';
 import { formatCapacity, summarizeOperations } from './targets.ts';
 import { AUTOMATION_LAG_P90_LIMIT_MS, automationLagTable, measureAutomationLagInChild } from './automation-lag.ts';
+import { measureReminderLagInChild, REMINDER_LAG_LIMIT_MS, reminderLagTable } from './reminder-lag.ts';
 
 // npm run bench: the performance targets of ENGINEERING.md, measured in one run, as ratios
 // where the machine matters. Prints a table per metric and writes bench/results.json.
@@ -23,6 +24,7 @@ import { AUTOMATION_LAG_P90_LIMIT_MS, automationLagTable, measureAutomationLagIn
 //   --strict         exit 1 when a target is missed (default: report only)
 //   --keep           keep the bundles (their folder is printed)
 //   --lag-samples N  writes whose lag to their activity-feed entry is measured (default 50)
+//   --reminders N    reminders whose lateness is measured on the real clock (default 15)
 
 const { values: args } = parseArgs({
   options: {
@@ -32,12 +34,14 @@ const { values: args } = parseArgs({
     strict: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'lag-samples': { type: 'string', default: '50' },
+    reminders: { type: 'string', default: '15' },
   },
 });
 const initRuns = positiveInt(args['init-runs'], '--init-runs');
 const iterations = positiveInt(args.iterations, '--iterations');
 const lagSamples = positiveInt(args['lag-samples'], '--lag-samples');
 const lagRuns = positiveInt(args['lag-runs'], '--lag-runs');
+const reminderRuns = positiveInt(args.reminders, '--reminders');
 
 const started = performance.now();
 const loadBefore = loadavg()[0] ?? 0;
@@ -80,6 +84,8 @@ try {
   const feedLag = await stage('feed lag', () => measureFeedLagInChild(lagSamples));
   // The whole local cloud (its own DynamoDB Local), once the database above is stopped.
   const automationLag = await stage('automation lag', () => measureAutomationLagInChild(lagRuns));
+  // Real time: a reminder a second, each from its remind_at to the rep's inbox.
+  const reminderLag = await stage('reminder lag', () => measureReminderLagInChild(reminderRuns));
 
   const verdicts = {
     bundleSize: allPass(bundles.functions.map((b) => b.verdict)),
@@ -91,6 +97,7 @@ try {
     outcomeLag: lag.verdict,
     feedLag: feedLag.verdict,
     automationLag: automationLag.verdict,
+    reminderLag: reminderLag.verdict,
   } satisfies Record<string, Verdict>;
 
   const report = [
@@ -104,6 +111,7 @@ try {
     lagTable(lag),
     feedLagTable(feedLag),
     automationLagTable(automationLag),
+    reminderLagTable(reminderLag),
     summary(verdicts, { bundles: bundles.functions, init, overhead, requests }),
   ].join('\n\n');
   const load = { before: round2(loadBefore), after: round2(loadavg()[0] ?? 0), cpus: cpus().length };
@@ -124,7 +132,7 @@ try {
       cpus: cpus().length,
       cpu: cpus()[0]?.model ?? 'unknown',
     },
-    options: { init_runs: initRuns, iterations, lag_runs: lagRuns },
+    options: { init_runs: initRuns, iterations, lag_runs: lagRuns, reminders: reminderRuns },
     verdicts,
     targets: {
       bundle_initial_max_bytes: INITIAL_LIMIT_BYTES,
@@ -132,6 +140,7 @@ try {
       init_ratio_max: INIT_RATIO_LIMIT,
       handler_overhead_max_ms: OVERHEAD_LIMIT_MS,
       automation_lag_p90_max_ms: AUTOMATION_LAG_P90_LIMIT_MS,
+      reminder_lag_max_ms: REMINDER_LAG_LIMIT_MS,
     },
     // Without the paths of the bundles, gone once the run ends (unless --keep).
     bundles: [...bundles.functions, bundles.baseline].map(({ file, ...b }) => ({
@@ -147,6 +156,7 @@ try {
     outcome_lag: lag,
     feed_lag: feedLag,
     automation_lag: automationLag,
+    reminder_lag: reminderLag,
     duration_ms: { total: totalMs, ...stageMs },
   };
   const file = join(import.meta.dirname, 'results.json');
