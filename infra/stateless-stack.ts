@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, Lazy, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -81,15 +81,11 @@ export class StatelessStack extends Stack {
     // --- reminders' Scheduler target ----------------------------------------------------------
     // Schedules name the reminders function, this role and this DLQ (shared/platform/scheduler.ts);
     // the role may invoke that one function and send to that one queue, and only Scheduler of
-    // this account may assume it. The target's ARN is its fixed name: no function depends on it.
+    // this account may assume it.
     const reminderTarget = scheduledFunctions.find((spec) => spec.name === 'reminders');
     if (!reminderTarget) throw new Error('infra/functions.ts lists no "reminders" function (the reminder schedules\' target)');
-    const reminderTargetArn = this.formatArn({
-      service: 'lambda',
-      resource: 'function',
-      resourceName: `crm-${config.stage}-${reminderTarget.name}`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    // The function itself is made below with the others: its ARN is read when the template is.
+    const reminderTargetArn = Lazy.string({ produce: () => all.get(reminderTarget.name)!.functionArn });
     this.schedulerTargetRole = new iam.Role(this, 'SchedulerTargetRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },

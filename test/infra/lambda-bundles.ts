@@ -50,7 +50,7 @@ export function synthesizedFunctions(crm: SynthesizedCrmApp, stage: string, regi
       const variables = Object.fromEntries(
         Object.entries((resource.Properties.Environment?.Variables ?? {}) as Record<string, unknown>).map(([name, value]) => [
           name,
-          resolveValue(value, { stateful, region }),
+          resolveValue(value, { stateful, region, own: stateless }),
         ]),
       );
       return { spec, logicalId, functionName, assetDir, bundle: join(assetDir, BUNDLE_ENTRY_FILE), variables };
@@ -63,9 +63,22 @@ export function synthesizedFunctions(crm: SynthesizedCrmApp, stage: string, regi
  * or a secret's ARN), Fn::Join joins, and a Secrets Manager dynamic reference becomes a secret. Anything else
  * throws, so a new kind of value is noticed here rather than passed on as an object.
  */
-export function resolveValue(value: unknown, context: { stateful: Json; region: string }): string {
+export function resolveValue(value: unknown, context: { stateful: Json; region: string; own?: Json | undefined }): string {
   if (typeof value === 'string') return value.replace(/\{\{resolve:secretsmanager:[^}]*\}\}/g, RESOLVED_SECRET);
   const node = value as Json;
+  // The ARN of a resource of the function's own (stateless) template: reminder schedules name
+  // the reminders function, the role Scheduler assumes and the reminders' DLQ.
+  if (node['Fn::GetAtt'] && context.own) {
+    const [id, attribute] = node['Fn::GetAtt'] as [string, string];
+    const resource = (context.own.Resources as Json)[id];
+    if (resource && attribute === 'Arn') {
+      const props = resource.Properties as Json;
+      const at = `${context.region}:${RESOLVED_ACCOUNT}`;
+      if (resource.Type === 'AWS::Lambda::Function') return `arn:aws:lambda:${at}:function:${String(props.FunctionName)}`;
+      if (resource.Type === 'AWS::SQS::Queue') return `arn:aws:sqs:${at}:${String(props.QueueName)}`;
+      if (resource.Type === 'AWS::IAM::Role') return `arn:aws:iam::${RESOLVED_ACCOUNT}:role/crm-stateless-${id}`;
+    }
+  }
   if (node['Fn::Join']) {
     const [separator, parts] = node['Fn::Join'] as [string, unknown[]];
     return resolveValue(parts.map((part) => resolveValue(part, context)).join(separator), context);

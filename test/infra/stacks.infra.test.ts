@@ -528,7 +528,7 @@ describe('stateless stack: reminders', () => {
     const variables = functionResource(sync).Properties.Environment.Variables;
     expect(variables.SCHEDULE_GROUP_NAME).toBe('crm-dev');
     expect(variables.SCHEDULER_ROLE_ARN).toEqual({ 'Fn::GetAtt': [targetRoleId(), 'Arn'] });
-    expect(JSON.stringify(variables.REMINDER_TARGET_ARN)).toContain(':function:crm-dev-reminders');
+    expect(JSON.stringify(variables.REMINDER_TARGET_ARN)).toMatch(/^\{"Fn::GetAtt":\["RemindersFunction[0-9A-F]+","Arn"\]\}$/);
     expect(JSON.stringify(variables.REMINDER_DLQ_ARN)).toMatch(/ReminderDeadLetterQueue/);
     // Schedules are a view of the tasks, decided from the task as it is: a replay may run.
     const rule = Object.values(resourcesOf(stateless, 'AWS::Events::Rule')).find(
