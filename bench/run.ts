@@ -15,6 +15,7 @@ import { allPass, formatKb, formatMs, formatRatio, formatTable, type Verdict } f
 import { formatCapacity, summarizeOperations } from './targets.ts';
 import { AUTOMATION_LAG_P90_LIMIT_MS, automationLagTable, measureAutomationLagInChild } from './automation-lag.ts';
 import { LIVE_LAG_P90_LIMIT_MS, liveLagTable, measureLiveLagInChild } from './live-lag.ts';
+import { measureReminderLagInChild, REMINDER_LAG_LIMIT_MS, reminderLagTable } from './reminder-lag.ts';
 
 // npm run bench: the performance targets of ENGINEERING.md, measured in one run, as ratios
 // where the machine matters. Prints a table per metric and writes bench/results.json.
@@ -25,6 +26,7 @@ import { LIVE_LAG_P90_LIMIT_MS, liveLagTable, measureLiveLagInChild } from './li
 //   --keep           keep the bundles (their folder is printed)
 //   --lag-samples N  writes whose lag to their activity-feed entry is measured (default 50)
 //   --live-samples N assignments whose lag to their WebSocket push is measured (default 30)
+//   --reminders N    reminders whose lateness is measured on the real clock (default 15)
 
 const { values: args } = parseArgs({
   options: {
@@ -35,6 +37,7 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     'lag-samples': { type: 'string', default: '50' },
     'live-samples': { type: 'string', default: '30' },
+    reminders: { type: 'string', default: '15' },
   },
 });
 const initRuns = positiveInt(args['init-runs'], '--init-runs');
@@ -42,6 +45,7 @@ const iterations = positiveInt(args.iterations, '--iterations');
 const lagSamples = positiveInt(args['lag-samples'], '--lag-samples');
 const lagRuns = positiveInt(args['lag-runs'], '--lag-runs');
 const liveSamples = positiveInt(args['live-samples'], '--live-samples');
+const reminderRuns = positiveInt(args.reminders, '--reminders');
 
 const started = performance.now();
 const loadBefore = loadavg()[0] ?? 0;
@@ -86,6 +90,8 @@ try {
   const automationLag = await stage('automation lag', () => measureAutomationLagInChild(lagRuns));
   // A local cloud of its own again: a manager's assignment → rep1's open WebSocket.
   const liveLag = await stage('live push lag', () => measureLiveLagInChild(liveSamples));
+  // Real time: a reminder a second, each from its remind_at to the rep's inbox.
+  const reminderLag = await stage('reminder lag', () => measureReminderLagInChild(reminderRuns));
 
   const verdicts = {
     bundleSize: allPass(bundles.functions.map((b) => b.verdict)),
@@ -98,6 +104,7 @@ try {
     feedLag: feedLag.verdict,
     automationLag: automationLag.verdict,
     livePushLag: liveLag.verdict,
+    reminderLag: reminderLag.verdict,
   } satisfies Record<string, Verdict>;
 
   const report = [
@@ -112,6 +119,7 @@ try {
     feedLagTable(feedLag),
     automationLagTable(automationLag),
     liveLagTable(liveLag),
+    reminderLagTable(reminderLag),
     summary(verdicts, { bundles: bundles.functions, init, overhead, requests }),
   ].join('\n\n');
   const load = { before: round2(loadBefore), after: round2(loadavg()[0] ?? 0), cpus: cpus().length };
@@ -132,7 +140,7 @@ try {
       cpus: cpus().length,
       cpu: cpus()[0]?.model ?? 'unknown',
     },
-    options: { init_runs: initRuns, iterations, lag_runs: lagRuns, live_samples: liveSamples },
+    options: { init_runs: initRuns, iterations, lag_runs: lagRuns, live_samples: liveSamples, reminders: reminderRuns },
     verdicts,
     targets: {
       bundle_initial_max_bytes: INITIAL_LIMIT_BYTES,
@@ -141,6 +149,7 @@ try {
       handler_overhead_max_ms: OVERHEAD_LIMIT_MS,
       automation_lag_p90_max_ms: AUTOMATION_LAG_P90_LIMIT_MS,
       live_push_lag_p90_max_ms: LIVE_LAG_P90_LIMIT_MS,
+      reminder_lag_max_ms: REMINDER_LAG_LIMIT_MS,
     },
     // Without the paths of the bundles, gone once the run ends (unless --keep).
     bundles: [...bundles.functions, bundles.baseline].map(({ file, ...b }) => ({
@@ -157,6 +166,7 @@ try {
     feed_lag: feedLag,
     automation_lag: automationLag,
     live_push_lag: liveLag,
+    reminder_lag: reminderLag,
     duration_ms: { total: totalMs, ...stageMs },
   };
   const file = join(import.meta.dirname, 'results.json');

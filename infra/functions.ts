@@ -69,7 +69,11 @@ export interface FunctionNeeds {
    * of admins (auth.admin_mfa_required): the caller's MFA is checked then, and never otherwise.
    */
   readonly mfaCheck?: true;
-  /** SCHEDULE_GROUP_NAME, create/delete of schedules in that group, and PassRole on the target role. */
+  /**
+   * SCHEDULE_GROUP_NAME, REMINDER_TARGET_ARN, SCHEDULER_ROLE_ARN and REMINDER_DLQ_ARN (what a
+   * reminder schedule names), create/delete of schedules in that group, and PassRole of the
+   * target role to Scheduler.
+   */
   readonly scheduleGroup?: true;
   /**
    * SES_CONFIGURATION_SET and SENDER_ADDRESS, and sending from that address through that set
@@ -247,8 +251,9 @@ export const eventFunctions: readonly FunctionSpec[] = [
     timeoutSeconds: 60,
     // Reads records, writes read models and the migration markers (and, through the outbox,
     // its own continuation event); pages with raw Queries, so no cursor key. The outcome
-    // counters' backfill counts days in the account defaults' time zone.
-    needs: { table: 'readWrite', config: ['accountDefaults'] },
+    // counters' backfill counts days in the account defaults' time zone; the task reminders'
+    // backfill creates schedules.
+    needs: { table: 'readWrite', config: ['accountDefaults'], scheduleGroup: true },
   },
   {
     // Not "notifications": that is the HTTP family's function.
@@ -262,6 +267,15 @@ export const eventFunctions: readonly FunctionSpec[] = [
     // paged list); the config's default channels. Pushes a written item to the recipient's
     // open WebSocket connections (reads them, deletes the gone ones).
     needs: { table: 'readWrite', live: true, config: ['notificationDefaults'] },
+  },
+  {
+    name: 'reminder-sync',
+    kind: 'event',
+    entry: 'functions/events/reminder-sync.ts',
+    description: `CRM bus consumer: ${ruleDescription('reminder-sync')}`,
+    timeoutSeconds: 30,
+    // Reads the task (consistently) and creates and deletes its reminder schedules; no markers.
+    needs: { table: 'read', scheduleGroup: true },
   },
   {
     name: AUTOMATIONS_TARGET,
@@ -300,6 +314,19 @@ export const mailSenderFunction: FunctionSpec = {
   // account (its name, logo, zone) in the table; SES to send; the app's URL for links.
   needs: { table: 'readWrite', mailer: true, config: ['accountDefaults', 'mailSettings'] },
 };
+/** EventBridge Scheduler targets: invoked by one-time schedules in the schedule group. */
+export const scheduledFunctions: readonly FunctionSpec[] = [
+  {
+    name: 'reminders',
+    kind: 'scheduled',
+    entry: 'functions/scheduled/reminders.ts',
+    description: 'CRM reminders: a reminder schedule fired (task.reminder_due, then notifications)',
+    // Writes an event: timeout + 30 s stays within the pull stream's settle time.
+    timeoutSeconds: 30,
+    // Reads the record; writes the reminder_due event through the outbox.
+    needs: { table: 'readWrite' },
+  },
+];
 
 /** Runs after each deploy (a CDK trigger): what a fresh company needs, such as its first admin. */
 export const bootstrapFunction: FunctionSpec = {
@@ -322,8 +349,10 @@ export const bootstrapFunction: FunctionSpec = {
       'cognito-idp:AdminAddUserToGroup',
       'cognito-idp:AdminEnableUser',
     ],
-    // Runs the migrations: the outcome counters' backfill counts days in the account's time zone.
+    // Runs the migrations: the outcome counters' backfill counts days in the account's time
+    // zone; the task reminders' backfill creates schedules.
     config: ['firstAdmin', 'defaultPipeline', 'accountDefaults'],
+    scheduleGroup: true,
   },
 };
 
@@ -390,6 +419,7 @@ export const functionSpecs: readonly FunctionSpec[] = [
   outboxPublisher,
   ...eventFunctions,
   mailSenderFunction,
+  ...scheduledFunctions,
   bootstrapFunction,
   redriveFunction,
   cursorKeyRotationFunction,
@@ -429,6 +459,10 @@ export interface EnvironmentValues {
   readonly eventBusName: string;
   readonly userPoolId: string;
   readonly scheduleGroupName: string;
+  /** What a reminder schedule names: its target (the reminders function), the role Scheduler assumes, its DLQ. */
+  readonly reminderTargetArn: string;
+  readonly schedulerRoleArn: string;
+  readonly reminderDeadLetterQueueArn: string;
   readonly sesConfigurationSet: string;
   readonly senderAddress: string;
   /** Comma-separated browser origins, or "*". */
@@ -508,7 +542,14 @@ export function declaredVariables(spec: FunctionSpec): DeclaredVariable[] {
   if (needs.cursorSecret) variables.push({ name: RUNTIME_ENV.cursorSecret, value: (v) => v.cursorSecret });
   if (needs.bus) variables.push({ name: RUNTIME_ENV.eventBusName, value: (v) => v.eventBusName });
   if (needs.userPool || needs.mfaCheck) variables.push({ name: RUNTIME_ENV.userPoolId, value: (v) => v.userPoolId });
-  if (needs.scheduleGroup) variables.push({ name: RUNTIME_ENV.scheduleGroupName, value: (v) => v.scheduleGroupName });
+  if (needs.scheduleGroup) {
+    variables.push(
+      { name: RUNTIME_ENV.scheduleGroupName, value: (v) => v.scheduleGroupName },
+      { name: RUNTIME_ENV.reminderTargetArn, value: (v) => v.reminderTargetArn },
+      { name: RUNTIME_ENV.schedulerRoleArn, value: (v) => v.schedulerRoleArn },
+      { name: RUNTIME_ENV.reminderDeadLetterQueueArn, value: (v) => v.reminderDeadLetterQueueArn },
+    );
+  }
   if (needs.mailer) {
     variables.push(
       { name: RUNTIME_ENV.sesConfigurationSet, value: (v) => v.sesConfigurationSet },

@@ -5,6 +5,7 @@ import { EVENT_SOURCE } from '#shared/kernel/events.ts';
 import { OUTCOME_EVENTS } from '#shared/outcomes/use-cases.ts';
 import { NOTIFICATION_EVENTS } from '#shared/notifications/domain.ts';
 import { RULE_EVENTS } from '#shared/notifications/rules.ts';
+import { REMINDER_SYNC_EVENTS } from '#shared/reminders/domain.ts';
 import { MIGRATION_CONTINUE_EVENT } from '#shared/platform/migrations/runner.ts';
 import { MAIL_REQUESTED_EVENT } from '#shared/mail/domain.ts';
 import type { CrmConfig } from './config/schema.ts';
@@ -83,7 +84,7 @@ export const builtinRules: readonly BusRule[] = [
     // Notifying is a side effect: a replay must not notify again.
     name: 'notification-delivery',
     description:
-      'Tells the new owner of a lead, deal or task about its assignment, and users about events their notification rules match (web inbox, pending e-mail)',
+      "Tells the new owner of a lead, deal or task about its assignment, a task's assignee of its reminder, and users about events their notification rules match (web inbox, pending e-mail)",
     pattern: { source: [EVENT_SOURCE], 'detail-type': [...new Set([...NOTIFICATION_EVENTS, ...RULE_EVENTS])] },
     target: 'notification-delivery',
     sideEffects: true,
@@ -96,6 +97,17 @@ export const builtinRules: readonly BusRule[] = [
     target: 'mail-sender',
     via: 'queue',
     sideEffects: true,
+  }),
+  busRule({
+    // Schedules are a view of the tasks: idempotent by name, decided from the task as it is now
+    // (never from the event), and a past reminder is armed only by a change under an hour old,
+    // whose reminder_due event id the outbox has seen. So a replay re-arms what is missing and
+    // sends nothing twice: it may run.
+    name: 'reminder-sync',
+    description: "Keeps each task's reminder schedule (EventBridge Scheduler) in step with the task",
+    pattern: { source: [EVENT_SOURCE], 'detail-type': [...REMINDER_SYNC_EVENTS] },
+    target: 'reminder-sync',
+    sideEffects: false,
   }),
   busRule({
     // A replayed continuation must not restart work the markers already finished or hold.

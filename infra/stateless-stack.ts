@@ -1,9 +1,10 @@
-import { CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, Lazy, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -23,6 +24,7 @@ import {
   eventFunctions,
   functionSpecs,
   mailSenderFunction,
+  scheduledFunctions,
   httpFunctions,
   liveAuthorizerFunction,
   liveConnectionsFunction,
@@ -86,6 +88,10 @@ export class StatelessStack extends Stack {
   /** The live notifications WebSocket API (README "Live notifications"). */
   readonly webSocketApi: apigwv2.WebSocketApi;
   readonly webSocketStage: apigwv2.WebSocketStage;
+  /** The role EventBridge Scheduler assumes to invoke the reminders function and to use its DLQ. */
+  readonly schedulerTargetRole: iam.Role;
+  /** Reminders Scheduler could not deliver (after its retry policy); alarmed on like every DLQ. */
+  readonly reminderDeadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -131,6 +137,31 @@ export class StatelessStack extends Stack {
         ),
       },
     });
+    // --- reminders' Scheduler target ----------------------------------------------------------
+    // Schedules name the reminders function, this role and this DLQ (shared/platform/scheduler.ts);
+    // the role may invoke that one function and send to that one queue, and only Scheduler of
+    // this account may assume it.
+    const reminderTarget = scheduledFunctions.find((spec) => spec.name === 'reminders');
+    if (!reminderTarget) throw new Error('infra/functions.ts lists no "reminders" function (the reminder schedules\' target)');
+    // The function itself is made below with the others: its ARN is read when the template is.
+    const reminderTargetArn = Lazy.string({ produce: () => all.get(reminderTarget.name)!.functionArn });
+    this.schedulerTargetRole = new iam.Role(this, 'SchedulerTargetRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description: `Assumed by EventBridge Scheduler to invoke crm-${config.stage}-${reminderTarget.name}`,
+    });
+    this.reminderDeadLetterQueue = new sqs.Queue(this, 'ReminderDeadLetterQueue', {
+      queueName: `crm-${config.stage}-reminders-dlq`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.reminderDeadLetterQueue, {
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the reminder schedules; a DLQ of a DLQ would only move the problem.',
+    });
+    this.reminderDeadLetterQueue.grantSendMessages(this.schedulerTargetRole);
 
     // --- functions -------------------------------------------------------------------------
     // One per registry entry; each gets the variables and grants its needs declare, on these.
@@ -141,6 +172,9 @@ export class StatelessStack extends Stack {
       cursorSecret: stateful.cursorSecret,
       userPool: stateful.userPool,
       scheduleGroupName: stateful.scheduleGroupName,
+      schedulerTargetRole: this.schedulerTargetRole,
+      reminderTargetArn,
+      reminderDeadLetterQueue: this.reminderDeadLetterQueue,
       configurationSet: stateful.configurationSet,
       config,
       corsAllowOrigins: origins,
@@ -180,6 +214,15 @@ export class StatelessStack extends Stack {
         'Reading the table stream: dynamodb:ListStreams supports no resource-level permissions; X-Ray writes (PutTraceSegments, PutTelemetryRecords) neither.',
     });
 
+    // Scheduler's invocations of the reminders function (the target's only caller), unqualified
+    // as schedules name it: no "<arn>:*" for versions and aliases.
+    this.schedulerTargetRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: scheduledFunctions.map((spec) => pick(spec).functionArn),
+      }),
+    );
+
     // --- bus consumers -----------------------------------------------------------------------
     const consumers = new Map(eventFunctions.map((spec) => [spec.name, pick(spec)]));
     this.eventFunctions = consumers;
@@ -187,7 +230,9 @@ export class StatelessStack extends Stack {
     // rule's DLQ below only catches events EventBridge could not hand to Lambda at all):
     // `npm run redrive -- --queue <name>` replays it, and the monitoring stack alarms on depth.
     const onFailureQueues = new Map<string, sqs.Queue>();
-    for (const [name, fn] of consumers) {
+    // Scheduler invokes its targets asynchronously too: the same destination.
+    const asyncTargets = new Map([...consumers, ...scheduledFunctions.map((spec) => [spec.name, pick(spec)] as const)]);
+    for (const [name, fn] of asyncTargets) {
       const queue = new sqs.Queue(this, pascal(`${name}-on-failure-queue`), {
         queueName: `crm-${config.stage}-${name}-on-failure`,
         encryption: sqs.QueueEncryption.SQS_MANAGED,

@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as ses from 'aws-cdk-lib/aws-ses';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
 import { bundleFunction, REPO_ROOT } from '#infra/build/bundle.ts';
@@ -46,6 +47,10 @@ export interface CrmResources {
   readonly scheduleGroupName: string;
   /** The role Scheduler assumes to invoke reminder targets; required by `scheduleGroup`. */
   readonly schedulerTargetRole?: iam.IRole;
+  /** What reminder schedules invoke (the reminders function's ARN); required by `scheduleGroup`. */
+  readonly reminderTargetArn?: string;
+  /** Where Scheduler parks a reminder it could not deliver; required by `scheduleGroup`. */
+  readonly reminderDeadLetterQueue?: sqs.IQueue;
   readonly configurationSet: ses.IConfigurationSet;
   /** The live notifications WebSocket API's stage; required by `live`. */
   readonly webSocketStage?: apigwv2.IWebSocketStage;
@@ -306,6 +311,15 @@ function environmentValues(resources: CrmResources, logLevel: LogLevel): Environ
       return resources.userPool.userPoolId;
     },
     scheduleGroupName: resources.scheduleGroupName,
+    get reminderTargetArn() {
+      return required(resources.reminderTargetArn, 'reminderTargetArn');
+    },
+    get schedulerRoleArn() {
+      return required(resources.schedulerTargetRole, 'schedulerTargetRole').roleArn;
+    },
+    get reminderDeadLetterQueueArn() {
+      return required(resources.reminderDeadLetterQueue, 'reminderDeadLetterQueue').queueArn;
+    },
     get sesConfigurationSet() {
       return resources.configurationSet.configurationSetName;
     },
@@ -324,4 +338,9 @@ function liveStage(spec: FunctionSpec | undefined, resources: CrmResources): api
     throw new Error(`function "${spec?.name ?? '?'}" needs live delivery, but no WebSocket stage was given`);
   }
   return resources.webSocketStage;
+}
+
+function required<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new Error(`a function needs the schedule group, but no ${name} was given in its resources`);
+  return value;
 }

@@ -13,6 +13,7 @@ import {
 import sesLocalModule from 'aws-ses-v2-local';
 import { outboxStreamFilter } from '#shared/platform/dynamodb/table-spec.ts';
 import { allRoutes } from '#shared/families.ts';
+import type { Clock } from '#shared/kernel/ports.ts';
 import type { CrmConfig } from '../config/schema.ts';
 import { LIVE_TICKET_PARAMETER } from '#shared/live/domain.ts';
 import {
@@ -87,6 +88,11 @@ export interface LocalCloudOptions {
    * (tests); default as the stack's mapping, 11 attempts with back-off.
    */
   streamRetries?: { maxAttempts?: number; retryDelayMs?: number };
+  /**
+   * The local Scheduler's clock (tests move it to fire reminders); default the real one, on
+   * which it fires within its tick (250 ms) of a reminder's time.
+   */
+  schedulerClock?: Clock;
   /** Every IAM gate decision (tests); refusals are also logged. */
   onIamDecision?: (decision: GateDecision) => void;
   log?: (line: string) => void;
@@ -242,6 +248,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     // below, once the scheduler's endpoint is known; it fires nothing before then).
     const scheduler: LocalScheduler = await startLocalScheduler({
       ...(dataDir ? { file: join(dataDir, 'schedules.json') } : {}),
+      ...(options.schedulerClock ? { clock: options.schedulerClock } : {}),
       region: options.config.region,
       invoke: async (targetArn, input) => {
         const prefix = `function:crm-${options.config.stage}-`;

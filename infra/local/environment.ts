@@ -71,6 +71,10 @@ export interface LocalResourceNames {
   readonly tableName: string;
   readonly eventBusName: string;
   readonly scheduleGroupName: string;
+  /** What reminder schedules name: the reminders function, the role Scheduler assumes, the DLQ (ARNs). */
+  readonly reminderTargetArn: string;
+  readonly schedulerRoleArn: string;
+  readonly reminderDeadLetterQueueArn: string;
   readonly sesConfigurationSet: string;
 }
 
@@ -90,6 +94,11 @@ export function localEnvironmentValues(
     eventBusName: options.eventBusName ?? UNSYNTHESIZED_NAME,
     userPoolId: LOCAL_USER_POOL_ID,
     scheduleGroupName: options.scheduleGroupName ?? UNSYNTHESIZED_NAME,
+    reminderTargetArn:
+      options.reminderTargetArn ?? `arn:aws:lambda:${config.region}:${LOCAL_ACCOUNT_ID}:function:crm-${config.stage}-reminders`,
+    schedulerRoleArn: options.schedulerRoleArn ?? `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${UNSYNTHESIZED_NAME}-scheduler`,
+    reminderDeadLetterQueueArn:
+      options.reminderDeadLetterQueueArn ?? `arn:aws:sqs:${config.region}:${LOCAL_ACCOUNT_ID}:crm-${config.stage}-reminders-dlq`,
     sesConfigurationSet: options.sesConfigurationSet ?? UNSYNTHESIZED_NAME,
     senderAddress: config.email.sender_address,
     corsAllowOrigins: config.api.cors_allow_origins.join(','),
@@ -196,8 +205,9 @@ export function operatorEnvironment(options: {
     entry: '',
     description: 'local seed and tests',
     timeoutSeconds: 0,
-    // accountDefaults: `npm start` runs the migrations, whose outcome backfill counts days in the account's zone.
-    needs: options.needs ?? { table: 'readWrite', cursorSecret: 'read', config: ['accountDefaults'] },
+    // accountDefaults: `npm start` runs the migrations, whose outcome backfill counts days in the
+    // account's zone; scheduleGroup: the task reminders' backfill creates schedules.
+    needs: options.needs ?? { table: 'readWrite', cursorSecret: 'read', config: ['accountDefaults'], scheduleGroup: true },
   };
   const variables = Object.entries(functionEnvironment(operator, options.values)).filter(
     ([name]) => !BASE_VARIABLE_NAMES.includes(name),

@@ -165,8 +165,21 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
     server.listen(options.port ?? 0, '127.0.0.1', resolve);
   });
   const port = (server.address() as AddressInfo).port;
+  // The background timer wakes at the next schedule's time (at most `interval` ahead, so a
+  // moved injectable clock is seen too): on the real clock a reminder fires within
+  // milliseconds of its second, not up to a whole interval late.
   const interval = options.tickIntervalMs ?? 250;
-  const timer = interval > 0 ? setInterval(() => core.backgroundTick(), interval).unref() : undefined;
+  const clock = options.clock ?? systemClock;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const arm = () => {
+    if (stopped || interval <= 0) return;
+    clearTimeout(timer);
+    const wait = Math.min(interval, Math.max(0, core.nextDue() - clock.now().getTime()));
+    timer = setTimeout(() => void core.backgroundTick().finally(arm), wait).unref();
+  };
+  core.onChange = arm;
+  arm();
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
@@ -174,7 +187,8 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
     schedules: () => core.views(),
     deadLetters: () => core.deadLetters,
     stop: async () => {
-      clearInterval(timer);
+      stopped = true;
+      clearTimeout(timer);
       await closeServer(server);
       await core.idle();
     },
@@ -250,6 +264,7 @@ class SchedulerCore {
     };
     this.#schedules.set(scheduleKey(group, name), schedule);
     this.#save();
+    this.onChange?.();
     return { ScheduleArn: schedule.Arn };
   }
 
@@ -300,12 +315,24 @@ class SchedulerCore {
     return run;
   }
 
-  backgroundTick(): void {
+  /** Called when a schedule is created (the timer re-arms for it). */
+  onChange: (() => void) | undefined;
+
+  async backgroundTick(): Promise<void> {
     if (this.#busy) return;
     this.#busy = true;
-    this.tick()
+    await this.tick()
       .catch((error: unknown) => this.#options.onError?.(error instanceof Error ? error : new Error(String(error))))
       .finally(() => (this.#busy = false));
+  }
+
+  /** Epoch ms of the next attempt due (a first attempt or a retry); Infinity when none. */
+  nextDue(): number {
+    let next = Number.POSITIVE_INFINITY;
+    for (const s of this.#schedules.values()) {
+      if (s.State === 'ENABLED' && !s.delivery.completed) next = Math.min(next, s.delivery.nextAttemptAt ?? s.delivery.fireAt);
+    }
+    return next;
   }
 
   async idle(): Promise<void> {

@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { RUNTIME_ENV } from '#shared/platform/runtime-env.ts';
 import { REPO_ROOT } from '../build/bundle.ts';
 import type { CrmConfig } from '../config/schema.ts';
 import type { LocalResourceNames } from './environment.ts';
@@ -220,6 +221,7 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
   const liveStage = resolver.resolveString(stages[0]!.Properties!.StageName, webSocket.stackName, 'the WebSocket stage name');
   return {
     liveWebSocket: { apiId: liveApiId, stageName: liveStage },
+    ...reminderTargetNames(resolver, options.templates),
     tableName: name('AWS::DynamoDB::Table'),
     eventBusName: name('AWS::Events::EventBus'),
     scheduleGroupName: name('AWS::Scheduler::ScheduleGroup'),
@@ -256,6 +258,30 @@ function queueMapping(
       (properties.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ?? 1,
     ),
   };
+}
+
+/**
+ * What reminder schedules name, as the templates give them to the functions that create
+ * schedules: their REMINDER_TARGET_ARN, SCHEDULER_ROLE_ARN and REMINDER_DLQ_ARN variables.
+ */
+function reminderTargetNames(
+  resolver: TemplateResolver,
+  templates: Readonly<Record<string, CfnTemplate>>,
+): Pick<TemplateResourceNames, 'reminderTargetArn' | 'schedulerRoleArn' | 'reminderDeadLetterQueueArn'> {
+  for (const [stackName, template] of Object.entries(templates)) {
+    for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+      if (resource.Type !== 'AWS::Lambda::Function') continue;
+      const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
+      if (!variables || variables[RUNTIME_ENV.reminderTargetArn] === undefined) continue;
+      const value = (name: string) => resolver.resolveString(variables[name], stackName, `${logicalId} ${name}`);
+      return {
+        reminderTargetArn: value(RUNTIME_ENV.reminderTargetArn),
+        schedulerRoleArn: value(RUNTIME_ENV.schedulerRoleArn),
+        reminderDeadLetterQueueArn: value(RUNTIME_ENV.reminderDeadLetterQueueArn),
+      };
+    }
+  }
+  throw new Error(`no function of the templates creates reminder schedules (${RUNTIME_ENV.reminderTargetArn})`);
 }
 
 function queueName(queueArn: string): string {

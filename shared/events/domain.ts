@@ -113,6 +113,11 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   ),
   spec('task.assigned', taskSchema, 'A task was given to another user; previous.owner_id is the old owner.'),
   spec('task.completed', taskSchema, 'A task was marked done (or not done); previous.completed is the old value.'),
+  spec(
+    'task.reminder_due',
+    taskSchema,
+    "A task's reminder came due (its schedule fired and the task still wants it); data is the task then. Actor: system.",
+  ),
 ];
 
 /** The catalogue key of a type and version: "deal.created@1". */

@@ -8,8 +8,8 @@ import { firstChars } from '#shared/kernel/chars.ts';
 // inbox item with a count (a manager reassigning 30 leads makes one item, not 30).
 
 /**
- * Every predefined kind (F2.1). Only the `*_assigned` kinds have a producer yet; the others are
- * settings with no producer until reminders, imports, exports and capture forms emit events.
+ * Every predefined kind (F2.1). The `*_assigned` kinds and task reminders have a producer; the
+ * others are settings with no producer until appointments, imports, exports and capture forms emit events.
  */
 export const NOTIFICATION_KINDS = [
   'lead_assigned',
@@ -24,7 +24,7 @@ export const NOTIFICATION_KINDS = [
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** The kinds some event produces today (the others are listed in settings, never produced yet). */
-export const PRODUCED_KINDS: readonly NotificationKind[] = ['lead_assigned', 'deal_assigned', 'task_assigned'];
+export const PRODUCED_KINDS: readonly NotificationKind[] = ['lead_assigned', 'deal_assigned', 'task_assigned', 'task_reminder'];
 
 export const NOTIFICATION_CHANNELS = ['web', 'email', 'both', 'off'] as const;
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
@@ -158,6 +158,7 @@ export const NOTIFICATION_EVENTS = [
   'deal.owner_changed',
   'task.created',
   'task.assigned',
+  'task.reminder_due',
 ] as const;
 
 const KIND_OF: Record<'lead' | 'deal' | 'task', NotificationKind> = {
@@ -181,13 +182,14 @@ export function nameOf(type: NotifiedRecordType, data: Data): string | null {
 /**
  * The notification an event makes, from the event alone: a lead, deal or task created with
  * someone else as owner, or given to a new owner, tells that owner, unless they did it
- * themselves. Undefined for any other event.
+ * themselves; a task's reminder_due tells the task's assignee. Undefined for any other event.
  */
 export function notificationOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
   const { metadata } = event;
   const type = metadata.resource_type;
   if (type !== 'lead' && type !== 'deal' && type !== 'task') return undefined;
   const verb = metadata.event_type.slice(type.length + 1);
+  if (type === 'task' && verb === 'reminder_due') return reminderOf(event);
   const assigning = verb === 'created' || verb === 'owner_changed' || (type === 'task' && verb === 'assigned');
   if (!assigning) return undefined;
   const data = event.data as Data;
@@ -201,6 +203,20 @@ export function notificationOf(event: DomainEvent): (NotificationDraft & { kind:
     event_id: metadata.event_id,
     occurred_at: metadata.occurred_at,
     record: { type, id: metadata.resource_id, name: nameOf(type, data) },
+  };
+}
+
+/** A task's reminder came due (shared/reminders): its assignee as the event carries it is told. */
+function reminderOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
+  const data = event.data as Data;
+  if (typeof data.owner_id !== 'string') return undefined;
+  return {
+    recipient_id: data.owner_id,
+    kind: 'task_reminder',
+    actor_id: event.metadata.actor_id,
+    event_id: event.metadata.event_id,
+    occurred_at: event.metadata.occurred_at,
+    record: { type: 'task', id: event.metadata.resource_id, name: nameOf('task', data) },
   };
 }
 

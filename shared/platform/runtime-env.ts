@@ -9,6 +9,12 @@ export const RUNTIME_ENV = {
   /** JSON of the account defaults from the deployment config (company name, currency...). */
   accountDefaults: 'CRM_ACCOUNT_DEFAULTS',
   scheduleGroupName: 'SCHEDULE_GROUP_NAME',
+  /** ARN of the Lambda reminder schedules invoke (the Scheduler target). */
+  reminderTargetArn: 'REMINDER_TARGET_ARN',
+  /** ARN of the role Scheduler assumes to invoke that target and to send to its dead-letter queue. */
+  schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
+  /** ARN of the SQS queue a reminder goes to when every attempt failed. */
+  reminderDeadLetterQueueArn: 'REMINDER_DLQ_ARN',
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   senderAddress: 'SENDER_ADDRESS',
   userPoolId: 'USER_POOL_ID',

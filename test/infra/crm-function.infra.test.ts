@@ -26,6 +26,8 @@ beforeAll(() => {
       userPool: stateful.userPool,
       scheduleGroupName: stateful.scheduleGroupName,
       schedulerTargetRole: schedulerTarget,
+      reminderTargetArn: 'arn:aws:lambda:eu-west-1:123456789012:function:probe-target',
+      reminderDeadLetterQueue: stateless.reminderDeadLetterQueue,
       configurationSet: stateful.configurationSet,
       config: shippedConfig(),
       corsAllowOrigins: ['*'],
@@ -74,8 +76,14 @@ describe('CrmFunction needs', () => {
 
   it('scheduleGroup: the group name, schedules of that group only, and PassRole on the target role to Scheduler only', () => {
     const { env, statements } = probe('scheduler');
-    expect(Object.keys(env).sort()).toEqual([...BASE, 'SCHEDULE_GROUP_NAME'].sort());
+    expect(Object.keys(env).sort()).toEqual(
+      [...BASE, 'SCHEDULE_GROUP_NAME', 'REMINDER_TARGET_ARN', 'SCHEDULER_ROLE_ARN', 'REMINDER_DLQ_ARN'].sort(),
+    );
     expect(env.SCHEDULE_GROUP_NAME).toBe('crm-dev');
+    // What each schedule names: its target, the role Scheduler assumes, its dead-letter queue.
+    expect(env.REMINDER_TARGET_ARN).toBe('arn:aws:lambda:eu-west-1:123456789012:function:probe-target');
+    expect(JSON.stringify(env.SCHEDULER_ROLE_ARN)).toContain('ProbeSchedulerTarget');
+    expect(JSON.stringify(env.REMINDER_DLQ_ARN)).toContain('ReminderDeadLetterQueue');
     const schedules = statements.find((s) => actions([s]).includes('scheduler:CreateSchedule'))!;
     expect(actions([schedules]).sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']);
     expect(JSON.stringify(schedules.Resource)).toContain(':schedule/crm-dev/*');

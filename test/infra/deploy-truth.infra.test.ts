@@ -22,6 +22,9 @@ import { startLocalSes, type LocalSes } from '#infra/local/ses.ts';
 import sesLocalModule from 'aws-ses-v2-local';
 import { DynamoNotificationStore } from '#shared/notifications/dynamodb.ts';
 import { MAIL_REQUESTED_EVENT, type MailRequest } from '#shared/mail/domain.ts';
+import { startLocalScheduler, type LocalScheduler } from '#infra/local/scheduler.ts';
+import { reminderScheduleName } from '#shared/kernel/reminder-scheduler.ts';
+import type { Task } from '#shared/tasks/domain.ts';
 import { allRoutes } from '#shared/families.ts';
 import { DynamoContactRepository } from '#shared/contacts/dynamodb.ts';
 import { configuredActions, type Automation } from '#shared/automations/domain.ts';
@@ -69,6 +72,8 @@ let dynamo: DynamoDbLocal;
 let table: Table;
 /** The migration whose run needs the account defaults (its id in the registry). */
 const OUTCOME_BACKFILL = '2026-12-outcome-counters';
+/** The migration that creates reminder schedules (SCHEDULE_GROUP_NAME and the target's ARNs). */
+const REMINDERS_BACKFILL = '2026-12-task-reminders';
 /** The version the deal-outcomes probe gives its lead, higher each run. */
 let probeLeadVersion = 1000;
 let endpoints: ServiceEndpoints;
@@ -76,6 +81,9 @@ let cognito: LocalCognito;
 let secrets: LocalSecretsManager;
 let ses: LocalSes;
 let sesViewer: Server;
+let scheduler: LocalScheduler;
+/** What the reminders' target was invoked with (the local Scheduler fires nothing here: no tick). */
+let fired: { targetArn: string; input: unknown }[];
 let cfn: { url: string; server: Server; answers: Record<string, any>[] };
 let bus: { url: string; server: Server; entries: Record<string, any>[] };
 let adminClaims: Record<string, string>;
@@ -111,12 +119,18 @@ beforeAll(async () => {
     sesLocalModule) as unknown as (c: { host: string; port: number }) => Promise<Server>;
   sesViewer = await sesLocal({ host: '127.0.0.1', port: viewerPort });
   ses = await startLocalSes({ upstream: `http://127.0.0.1:${viewerPort}` });
+  fired = [];
+  scheduler = await startLocalScheduler({
+    tickIntervalMs: 0,
+    invoke: async (targetArn, input) => void fired.push({ targetArn, input }),
+  });
   endpoints = {
     dynamodb: dynamo.endpoint,
     eventbridge: bus.url,
     cognito: cognito.endpoint,
     secretsmanager: secrets.endpoint,
     ses: ses.endpoint,
+    scheduler: scheduler.endpoint,
   };
 }, 180_000);
 
@@ -126,6 +140,7 @@ afterAll(async () => {
   await ses?.stop();
   sesViewer?.closeAllConnections();
   await new Promise((r) => (sesViewer ? sesViewer.close(r) : r(undefined)));
+  await scheduler?.stop();
   for (const server of [cfn?.server, bus?.server]) await new Promise((r) => (server ? server.close(r) : r(undefined)));
   await dynamo?.stop();
   crm?.dispose();
@@ -399,6 +414,46 @@ async function lastEvent(type: string, where: (event: DomainEvent) => boolean = 
  */
 const anew = (event: DomainEvent): DomainEvent => ({ ...event, metadata: { ...event.metadata, event_id: newId() } });
 
+/** A task of the first admin's, due in two days with a reminder an hour before (no event written). */
+async function reminderTask(): Promise<Task> {
+  const owner = (await new DynamoUserRepository(table).findIdByEmail(config.first_admin.email))!;
+  const now = new Date().toISOString();
+  const due = new Date(Date.now() + 2 * 24 * 3600_000);
+  const task: Task = {
+    id: newId(),
+    content: 'Probe reminder',
+    due_date: due.toISOString(),
+    owner_id: owner,
+    creator_id: owner,
+    resource_type: null,
+    resource_id: null,
+    completed: false,
+    completed_at: null,
+    remind_at: new Date(due.getTime() - 3600_000).toISOString(),
+    reminder: '1h',
+    created_at: now,
+    updated_at: now,
+    version: 1,
+  };
+  await new DynamoTaskRepository(table).create(task, null, []);
+  return task;
+}
+
+/** The task.created event of a task. */
+const taskEvent = (task: Task): DomainEvent => ({
+  metadata: {
+    event_id: newId(),
+    event_type: 'task.created',
+    event_version: 1,
+    occurred_at: task.created_at,
+    actor_id: task.owner_id,
+    correlation_id: newId(),
+    resource_type: 'task',
+    resource_id: task.id,
+  },
+  data: task,
+});
+
 /** EventBridge's envelope around a domain event, as a rule target receives it. */
 const envelope = (event: DomainEvent): EventBridgeEvent<string, DomainEvent> => ({
   version: '0',
@@ -461,8 +516,10 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     client.destroy();
   },
   bootstrap: async (p) => {
-    // The outcome counters' backfill runs again (it reads the account's time zone).
+    // The outcome counters' backfill runs again (it reads the account's time zone), and the
+    // reminders' (it creates schedules).
     await table.client.send(new DeleteCommand({ TableName: table.name, Key: migrationKey(OUTCOME_BACKFILL) }));
+    await table.client.send(new DeleteCommand({ TableName: table.name, Key: migrationKey(REMINDERS_BACKFILL) }));
     for (const type of ['Create', 'Update', 'Delete'] as const) {
       const event = customResourceEvent(type);
       await p.invoke(event);
@@ -523,6 +580,7 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
   },
   migrate: async (p) => {
     await table.client.send(new DeleteCommand({ TableName: table.name, Key: migrationKey(OUTCOME_BACKFILL) }));
+    await table.client.send(new DeleteCommand({ TableName: table.name, Key: migrationKey(REMINDERS_BACKFILL) }));
     const continuation = anew({ ...(await lastEvent('contact.created')).event });
     continuation.metadata = { ...continuation.metadata, event_type: MIGRATION_CONTINUE_EVENT, resource_type: 'migration' };
     await p.invoke(envelope(continuation));
@@ -530,6 +588,33 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     p.check(marker?.status === 'done', `the bootstrap ran the feed's backfill to the end (${JSON.stringify(marker)})`);
     const outcomes = await table.get(migrationKey(OUTCOME_BACKFILL));
     p.check(outcomes?.status === 'done', `the run did the outcome counters' backfill (${JSON.stringify(outcomes)})`);
+    const reminders = await table.get(migrationKey(REMINDERS_BACKFILL));
+    p.check(reminders?.status === 'done', `the run did the reminders' backfill (${JSON.stringify(reminders)})`);
+  },
+  'reminder-sync': async (p) => {
+    // A task with a reminder to come: its creation arms one schedule, named by the template's
+    // group, invoking the template's target with the template's role and DLQ.
+    const task = await reminderTask();
+    await p.invoke(envelope(taskEvent(task)));
+    const schedule = scheduler
+      .schedules()
+      .find((s) => s.name === reminderScheduleName('task', task.id, new Date(task.remind_at!)));
+    const variables = functionNamed('reminder-sync').variables;
+    p.check(
+      schedule !== undefined &&
+        schedule.groupName === variables.SCHEDULE_GROUP_NAME &&
+        schedule.targetArn === variables.REMINDER_TARGET_ARN &&
+        schedule.targetArn.endsWith(`:function:${functionNamed('reminders').functionName}`),
+      `the task's reminder is scheduled in the group, for the reminders function (${JSON.stringify(schedule)})`,
+    );
+  },
+  reminders: async (p) => {
+    const task = await reminderTask();
+    await p.invoke({ kind: 'task', record_id: task.id, remind_at: task.remind_at });
+    const due = (await outboxEvents()).find(
+      (e) => e.event.metadata.event_type === 'task.reminder_due' && e.event.metadata.resource_id === task.id,
+    );
+    p.check(due !== undefined, `the reminder wrote its task.reminder_due event`);
   },
   redrive: async (p) => {
     const { event } = await lastEvent('deal.created');
@@ -861,6 +946,8 @@ describe('every synthesized bundle, with its template environment', () => {
     'automated-actions',
     'notification-delivery',
     'mail-sender',
+    'reminder-sync',
+    'reminders',
   ]) {
     it(`${name}: handles a real event from the outbox`, async () => {
       expectHealthy(await runProbe(functionNamed(name)));
@@ -920,6 +1007,8 @@ describe('dropping any one variable a function declares', () => {
     'live-authorizer',
     'live-connections',
     'mail-sender',
+    'reminder-sync',
+    'reminders',
   ]) {
     it(`${spec}: fails clearly without each of its required variables`, async () => {
       const fn = functionNamed(spec);

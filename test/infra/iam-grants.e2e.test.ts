@@ -8,7 +8,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudFormationCustomResourceEvent, EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '#infra/config/load.ts';
@@ -20,6 +20,8 @@ import type { FunctionPolicy } from '#infra/local/iam/template-policies.ts';
 import { domainEvent, EVENT_SOURCE, type DomainEvent } from '#shared/kernel/events.ts';
 import { makeTeam } from '#test/helpers/fakes.ts';
 import { newId } from '#shared/kernel/ids.ts';
+import { reminderScheduleName } from '#shared/kernel/reminder-scheduler.ts';
+import { migrationKey } from '#shared/platform/migrations/dynamodb.ts';
 import { configuredActions, type Automation } from '#shared/automations/domain.ts';
 import { dayOf } from '#shared/outcomes/domain.ts';
 import { outcomeBuckets } from '#shared/outcomes/dynamodb.ts';
@@ -150,6 +152,13 @@ const http = (path: string) => async () => {
 };
 
 async function outboxEvent(type: string): Promise<DomainEvent> {
+  // The publisher's poison items (below) hold no domain event.
+  const found = (await outboxEvents()).filter((e) => e.metadata?.event_type === type).at(-1);
+  if (!found) throw new Error(`no ${type} event in the outbox`);
+  return found;
+}
+
+async function outboxEvents(): Promise<DomainEvent[]> {
   const events: DomainEvent[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -159,10 +168,25 @@ async function outboxEvent(type: string): Promise<DomainEvent> {
     }
     start = out.LastEvaluatedKey;
   } while (start);
-  // The publisher's poison items (below) hold no domain event.
-  const found = events.filter((e) => e.metadata?.event_type === type).at(-1);
-  if (!found) throw new Error(`no ${type} event in the outbox`);
-  return found;
+  return events;
+}
+
+const inDays = (days: number) => new Date(Date.now() + days * 24 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** A new task of the admin's, due in two days with a reminder an hour before. */
+async function reminderTask(): Promise<{ id: string; remind_at: string }> {
+  const task = await session.api('POST', '/tasks', {
+    token: session.as('admin'),
+    body: { content: `IAM reminder ${newId()}`, due_date: inDays(2), reminder: '1h' },
+  });
+  if (task.status !== 201) throw new Error(`POST /tasks: ${task.status} ${JSON.stringify(task.body)}`);
+  return task.body as { id: string; remind_at: string };
+}
+
+/** The reminders' backfill runs again at the next migrations run, and finds a task to schedule. */
+async function rerunReminderBackfill(): Promise<void> {
+  await reminderTask();
+  await admin.send(new DeleteCommand({ TableName: session.cloud.names.tableName, Key: migrationKey('2026-12-task-reminders') }));
 }
 
 /** EventBridge's envelope around the event under a new event_id (consumers skip one they handled). */
@@ -506,12 +530,19 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     const items = (tasks.body as { items?: { content: string }[] }).items ?? [];
     if (!items.some((t) => t.content === content)) throw new Error(`the action made no task: ${JSON.stringify(tasks.body)}`);
   },
-  // A continuation runs the registry's migrations (the feed's backfill), or finds them done.
+  // A continuation runs the registry's migrations; the reminders' backfill again each time
+  // (its marker dropped), which schedules the probe task's reminder.
   migrate: async () => {
     await parksPoison('migrate', 'migration.continue');
+    await rerunReminderBackfill();
     await invoke('migrate', envelope(await outboxEvent('deal.created')));
+    const marker = await admin.send(
+      new GetCommand({ TableName: session.cloud.names.tableName, Key: migrationKey('2026-12-task-reminders') }),
+    );
+    if (marker.Item?.status !== 'done') throw new Error(`the reminders' backfill did not finish: ${JSON.stringify(marker.Item)}`);
   },
   bootstrap: async () => {
+    await rerunReminderBackfill();
     const RequestId = newId();
     await invoke('bootstrap', customResourceEvent(RequestId));
     const answer = cfn.answers.find((a) => a.RequestId === RequestId);
@@ -542,6 +573,35 @@ const SAMPLES: Record<string, () => Promise<void>> = {
       client.destroy();
     }
   },
+  // A task with a reminder, then moved: the sync creates the new schedule and deletes the old.
+  'reminder-sync': async () => {
+    await parksPoison('reminder-sync', 'task.created');
+    const task = await reminderTask();
+    const moved = await session.api('PATCH', `/tasks/${task.id}`, {
+      token: session.as('admin'),
+      body: { due_date: inDays(3) },
+    });
+    if (moved.status !== 200) throw new Error(`PATCH /tasks: ${moved.status} ${JSON.stringify(moved.body)}`);
+    const events = await outboxEvents();
+    for (const event of events.filter((e) => e.metadata?.resource_id === task.id)) {
+      await invoke('reminder-sync', envelope(event));
+    }
+    const names = session.cloud.scheduler.schedules().map((s) => s.name);
+    const at = (moved.body as { remind_at: string }).remind_at;
+    if (!names.includes(reminderScheduleName('task', task.id, new Date(at))))
+      throw new Error(`no schedule for ${task.id} at ${at}: ${JSON.stringify(names)}`);
+    if (names.includes(reminderScheduleName('task', task.id, new Date(task.remind_at))))
+      throw new Error(`the schedule for ${task.id} at ${task.remind_at} is still there`);
+  },
+  // The Scheduler target: the probe task's reminder writes its task.reminder_due event.
+  reminders: async () => {
+    const task = await reminderTask();
+    await invoke('reminders', { kind: 'task', record_id: task.id, remind_at: task.remind_at });
+    const due = (await outboxEvents()).find(
+      (e) => e.metadata?.event_type === 'task.reminder_due' && e.metadata.resource_id === task.id,
+    );
+    if (!due) throw new Error(`no task.reminder_due for ${task.id}`);
+  },
   redrive: async () => {
     const event = await outboxEvent('deal.created');
     const report = await invoke<{ found?: number; published?: number }>('redrive', { event_ids: [event.metadata.event_id] });
@@ -569,6 +629,12 @@ const UNEXERCISED: { functions: readonly string[]; actions: string; reason: stri
     functions: ALL.filter((n) => n !== 'outbox-publisher' && n !== 'mail-sender'),
     actions: XRAY,
     reason: 'the Lambda runtime uploads the trace segments; no code of ours calls X-Ray, and nothing local stands in for it',
+  },
+  {
+    functions: ['reminders'],
+    actions: 'sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:SendMessage',
+    reason:
+      "Lambda sends a Scheduler invocation that failed its async retries to the function's on-failure queue; the local Scheduler calls the function directly and keeps its own retries and dead letters instead",
   },
   {
     functions: ['outbox-publisher'],

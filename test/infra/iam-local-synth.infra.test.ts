@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { synthesizedTemplates, synthInputsHash, templateResourceNames } from '#infra/local/synthesized-app.ts';
-import { eventFunctions } from '#infra/functions.ts';
+import { eventFunctions, scheduledFunctions } from '#infra/functions.ts';
 import { shippedConfig } from './crm-app.ts';
 
 // The local cloud reads its IAM policies and resource names from the app as CDK synthesizes it,
@@ -47,7 +47,13 @@ describe('the synthesized app, for the local cloud', () => {
       sesConfigurationSet: name,
       streamOnFailureQueue: `${name}-dlq`,
       asyncOnFailureQueues: Object.fromEntries(
-        eventFunctions.map((spec) => [`${name}-${spec.name}`, `${name}-${spec.name}-on-failure`]),
+        [...eventFunctions, ...scheduledFunctions].map((spec) => [`${name}-${spec.name}`, `${name}-${spec.name}-on-failure`]),
+      ),
+      // What reminder schedules name, as the reminder sync's variables give them.
+      reminderTargetArn: `arn:aws:lambda:${config.region}:000000000000:function:${name}-reminders`,
+      reminderDeadLetterQueueArn: `arn:aws:sqs:${config.region}:000000000000:${name}-reminders-dlq`,
+      schedulerRoleArn: expect.stringMatching(
+        new RegExp(`^arn:aws:iam::000000000000:role/${name}-stateless-SchedulerTargetRole`),
       ),
       // An API id as API Gateway makes them (10 lower-case letters and digits), and its stage.
       liveWebSocket: { apiId: expect.stringMatching(/^[a-z0-9]{10}$/), stageName: 'live' },

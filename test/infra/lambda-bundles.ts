@@ -66,6 +66,19 @@ export function synthesizedFunctions(crm: SynthesizedCrmApp, stage: string, regi
 export function resolveValue(value: unknown, context: { stateful: Json; stateless?: Json; region: string }): string {
   if (typeof value === 'string') return value.replace(/\{\{resolve:secretsmanager:[^}]*\}\}/g, RESOLVED_SECRET);
   const node = value as Json;
+  // The ARN of a resource of the function's own (stateless) template: reminder schedules name
+  // the reminders function, the role Scheduler assumes and the reminders' DLQ.
+  if (node['Fn::GetAtt'] && context.stateless) {
+    const [id, attribute] = node['Fn::GetAtt'] as [string, string];
+    const resource = (context.stateless.Resources as Json)[id];
+    if (resource && attribute === 'Arn') {
+      const props = resource.Properties as Json;
+      const at = `${context.region}:${RESOLVED_ACCOUNT}`;
+      if (resource.Type === 'AWS::Lambda::Function') return `arn:aws:lambda:${at}:function:${String(props.FunctionName)}`;
+      if (resource.Type === 'AWS::SQS::Queue') return `arn:aws:sqs:${at}:${String(props.QueueName)}`;
+      if (resource.Type === 'AWS::IAM::Role') return `arn:aws:iam::${RESOLVED_ACCOUNT}:role/crm-stateless-${id}`;
+    }
+  }
   if (node['Fn::Join']) {
     const [separator, parts] = node['Fn::Join'] as [string, unknown[]];
     return resolveValue(parts.map((part) => resolveValue(part, context)).join(separator), context);

@@ -469,7 +469,7 @@ describe('stateless stack: functions', () => {
   });
 
   it("sends what a bus consumer still fails after Lambda's async retries to its own on-failure queue", () => {
-    for (const name of ['user-directory-sync', 'contact-status']) {
+    for (const name of ['user-directory-sync', 'contact-status', 'reminder-sync', 'reminders']) {
       stateless.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: Match.objectLike({ Ref: Match.stringLikeRegexp(`^${pascalCase(name)}Function`) }),
         MaximumRetryAttempts: 2,
@@ -501,8 +501,9 @@ describe('stateless stack: functions', () => {
     for (const name of ['crm-dev-contact-status', 'crm-dev-bootstrap']) {
       const actions = actionsOf(policyStatements(stateless, name));
       expect(tableActions(actions), name).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
-      // A bus consumer may also send to its own on-failure queue (Lambda sends with its role).
-      const others = name === 'crm-dev-contact-status' ? ON_FAILURE_SEND : BOOTSTRAP_COGNITO;
+      // A bus consumer may also send to its own on-failure queue (Lambda sends with its role);
+      // the bootstrap's migrations give existing tasks their reminder schedules.
+      const others = name === 'crm-dev-contact-status' ? ON_FAILURE_SEND : [...BOOTSTRAP_COGNITO, ...SCHEDULE_ACTIONS].sort();
       expect(
         actions
           .filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('secretsmanager:') && !LOGS_AND_XRAY.includes(a))
@@ -531,6 +532,82 @@ describe('stateless stack: functions', () => {
     expect(rule?.Properties.EventPattern['replay-name']).toEqual([{ exists: false }]);
     // Users' notification rules read every event type a rule may match.
     expect(rule?.Properties.EventPattern['detail-type']).toEqual(expect.arrayContaining([...RULE_EVENTS]));
+  });
+});
+
+const SCHEDULE_ACTIONS = ['iam:PassRole', 'scheduler:CreateSchedule', 'scheduler:DeleteSchedule'];
+
+describe('stateless stack: reminders', () => {
+  const targetRoleId = () => {
+    const roles = Object.entries(resourcesOf(stateless, 'AWS::IAM::Role')).filter(([, r]) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
+    );
+    expect(roles).toHaveLength(1);
+    return roles[0]![0];
+  };
+
+  it('keeps schedules in step from task events: create/delete in the group only, PassRole of the target role to Scheduler only', () => {
+    const sync = 'crm-dev-reminder-sync';
+    const statements = policyStatements(stateless, sync);
+    const actions = actionsOf(statements);
+    expect(tableActions(actions)).toEqual([...TABLE_READ].sort());
+    expect(
+      actions.filter((a) => !a.startsWith('dynamodb:') && !LOGS_AND_XRAY.includes(a) && !a.startsWith('sqs:')).sort(),
+    ).toEqual(SCHEDULE_ACTIONS);
+    const schedules = statements.find((st) => actionsOf([st]).includes('scheduler:CreateSchedule'))!;
+    expect(JSON.stringify(schedules.Resource)).toContain(':schedule/crm-dev/*');
+    const pass = statements.find((st) => actionsOf([st]).includes('iam:PassRole')) as unknown as {
+      Resource: unknown;
+      Condition: unknown;
+    };
+    expect(pass.Resource).toEqual({ 'Fn::GetAtt': [targetRoleId(), 'Arn'] });
+    expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+    const variables = functionResource(sync).Properties.Environment.Variables;
+    expect(variables.SCHEDULE_GROUP_NAME).toBe('crm-dev');
+    expect(variables.SCHEDULER_ROLE_ARN).toEqual({ 'Fn::GetAtt': [targetRoleId(), 'Arn'] });
+    expect(JSON.stringify(variables.REMINDER_TARGET_ARN)).toMatch(/^\{"Fn::GetAtt":\["RemindersFunction[0-9A-F]+","Arn"\]\}$/);
+    expect(JSON.stringify(variables.REMINDER_DLQ_ARN)).toMatch(/ReminderDeadLetterQueue/);
+    // Schedules are a view of the tasks, decided from the task as it is: a replay may run.
+    const rule = Object.values(resourcesOf(stateless, 'AWS::Events::Rule')).find(
+      (r) => r.Properties.Description === builtinRules.find((b) => b.target === 'reminder-sync')!.description,
+    );
+    expect(rule?.Properties.EventPattern).toEqual({
+      source: ['crm'],
+      'detail-type': ['task.created', 'task.updated', 'task.deleted'],
+    });
+  });
+
+  it('lets Scheduler of this account only invoke the reminders function and send to the reminders DLQ', () => {
+    const roleId = targetRoleId();
+    const role = resourcesOf(stateless, 'AWS::IAM::Role')[roleId]!;
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ]);
+    const policies = Object.values(resourcesOf(stateless, 'AWS::IAM::Policy')).filter((p) =>
+      (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId),
+    );
+    expect(policies).toHaveLength(1);
+    const statements = policies[0]!.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
+    expect(actionsOf(statements).sort()).toEqual([
+      'lambda:InvokeFunction',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
+    ]);
+    const invoke = statements.find((st) => actionsOf([st]).includes('lambda:InvokeFunction'))!;
+    expect(JSON.stringify(invoke.Resource)).toMatch(/^\{"Fn::GetAtt":\["RemindersFunction[0-9A-F]+","Arn"\]\}$/);
+    stateless.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'crm-dev-reminders-dlq', SqsManagedSseEnabled: true });
+  });
+
+  it('runs the reminders target with the table (record, outbox) and nothing else', () => {
+    const actions = actionsOf(policyStatements(stateless, 'crm-dev-reminders'));
+    expect(tableActions(actions)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
+    expect(actions.filter((a) => !a.startsWith('dynamodb:') && !LOGS_AND_XRAY.includes(a)).sort()).toEqual(ON_FAILURE_SEND);
   });
 });
 

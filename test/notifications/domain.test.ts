@@ -48,6 +48,16 @@ describe('notificationOf', () => {
     ).toBe('rep2');
   });
 
+  it("tells a task's assignee its reminder came due, whoever set it", () => {
+    const due = event('task.reminder_due', ref('task', 'T1'), { content: 'Call Ada', owner_id: 'rep1' }, { actor: 'system' });
+    expect(notificationOf(due)).toMatchObject({
+      recipient_id: 'rep1',
+      kind: 'task_reminder',
+      actor_id: 'system',
+      record: { type: 'task', id: 'T1', name: 'Call Ada' },
+    });
+  });
+
   it('tells nobody of what they did themselves, nor of other events', () => {
     expect(notificationOf(event('lead.created', ref('lead', 'L1'), lead('L1', 'rep1'), { actor: 'rep1' }))).toBeUndefined();
     expect(notificationOf(event('lead.owner_changed', ref('lead', 'L1'), lead('L1', 'rep1'), { actor: 'rep1' }))).toBeUndefined();
@@ -112,7 +122,6 @@ describe('settings', () => {
     expect(settings.find((s) => s.kind === 'task_assigned')?.channel).toBe('off');
     expect(settings.find((s) => s.kind === 'deal_assigned')?.channel).toBe(BUILT_IN_DEFAULTS.deal_assigned);
     expect(settings.filter((s) => !s.produced).map((s) => s.kind)).toEqual([
-      'task_reminder',
       'appointment_reminder',
       'import_finished',
       'export_finished',
