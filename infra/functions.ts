@@ -132,6 +132,8 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
     config: ['corsAllowOrigins', 'adminMfaRequired', 'automations'],
   },
   tasks: CRUD,
+  // Appointments, their calendar entries and the owners of linked records and attendee leads/contacts.
+  appointments: CRUD,
   // The caller's own inbox and settings: reads and writes its items, its count and its
   // settings; pages sign their next cursor; settings show the config's default channels.
   notifications: { ...CRUD, config: ['corsAllowOrigins', 'adminMfaRequired', 'notificationDefaults'] },

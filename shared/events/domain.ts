@@ -9,6 +9,7 @@ import { noteSchema } from '#shared/notes/domain.ts';
 import { pipelineSchema, stageSchema } from '#shared/pipelines/domain.ts';
 import { NAMED_LIST_KINDS, namedEntrySchema } from '#shared/pipelines/reasons.ts';
 import { taskSchema } from '#shared/tasks/domain.ts';
+import { appointmentSchema } from '#shared/appointments/domain.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 
 // The event catalogue (X7): one zod schema per event type and version, the source of truth for
@@ -107,6 +108,10 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   ),
   spec('task.assigned', taskSchema, 'A task was given to another user; previous.owner_id is the old owner.'),
   spec('task.completed', taskSchema, 'A task was marked done (or not done); previous.completed is the old value.'),
+  ...crud('appointment', appointmentSchema, 'appointment').map((s) => ({
+    ...s,
+    description: `${s.description} remind_at is when its reminder fires; sequence rises with every change of time, location or attendees.`,
+  })),
 ];
 
 /** The catalogue key of a type and version: "deal.created@1". */
