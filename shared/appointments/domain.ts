@@ -294,6 +294,11 @@ export function moveAppointment(appointment: Appointment, to: RecordRef, at?: st
   };
 }
 
+/** The appointment no longer linked to a record (its record was deleted): a new version. */
+export function unlinkAppointment(appointment: Appointment, at: string): Appointment {
+  return { ...appointment, resource_type: null, resource_id: null, updated_at: at, version: appointment.version + 1 };
+}
+
 // --- list order -------------------------------------------------------------------------------
 
 const utc = (iso: string): string => new Date(iso).toISOString();

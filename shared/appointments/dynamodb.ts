@@ -1,14 +1,22 @@
-import type { DomainEvent } from '#shared/kernel/events.ts';
+import { domainEvent, type DomainEvent, type EventContext } from '#shared/kernel/events.ts';
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
 import type { RecordRef } from '#shared/kernel/related-records.ts';
-import { appointmentOrderKey, moveAppointment, participants, type Appointment } from './domain.ts';
+import { appointmentOrderKey, moveAppointment, participants, unlinkAppointment, type Appointment } from './domain.ts';
 import type { AppointmentListQuery, AppointmentRecordLink, AppointmentRepository } from './ports.ts';
 import { recordPartitions } from '#shared/platform/dynamodb/keys.ts';
 import { indexKeys, indexPartition, indexPartitions, tableKeys } from '#shared/platform/dynamodb/partitions.ts';
 import { recordOwnerCheck } from '#shared/platform/dynamodb/record-owners.ts';
-import { activeUserCheck } from '#shared/platform/dynamodb/reference-checks.ts';
+import { activeUserCheck, GATHER_MAX, type Detachment } from '#shared/platform/dynamodb/reference-checks.ts';
 import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
-import { fromItem, type Item, type ItemKeys, type Key, type PageRequest, type WriteOp } from '#shared/platform/dynamodb/table.ts';
+import {
+  fromItem,
+  type Item,
+  type ItemKeys,
+  type Key,
+  type PageRequest,
+  type Table,
+  type WriteOp,
+} from '#shared/platform/dynamodb/table.ts';
 import {
   versionedDelete,
   versionedReplace,
@@ -83,6 +91,26 @@ function replaceOps(before: Appointment, after: Appointment): WriteOp[] {
  */
 export function appointmentMoveOps(appointment: Appointment, to: RecordRef, at?: string): WriteOp[] {
   return replaceOps(appointment, moveAppointment(appointment, to, at));
+}
+
+/**
+ * Deleting a lead, contact or deal unlinks its appointments (they stay in their participants'
+ * calendars; README "What deleting a record does to what points at it"): up to GATHER_MAX a
+ * call, each with its appointment.updated event.
+ */
+export async function appointmentDetachments(table: Table, ref: RecordRef, ctx: EventContext): Promise<Detachment[]> {
+  const { items } = await table.collect({ partitions: [appointmentIndex.byRecord(ref)], order: 'asc' }, GATHER_MAX);
+  return items.map((item) => {
+    const before = fromItem<Appointment>(item);
+    const after = unlinkAppointment(before, ctx.now.toISOString());
+    return {
+      key: `appointment#${before.id}`,
+      ops: replaceOps(before, after),
+      event: domainEvent(ctx, 'appointment.updated', { resource_type: 'appointment', resource_id: before.id }, after, {
+        previous: { resource_type: before.resource_type, resource_id: before.resource_id, updated_at: before.updated_at },
+      }),
+    };
+  });
 }
 
 export class DynamoAppointmentRepository extends VersionedRepository<Appointment> implements AppointmentRepository {

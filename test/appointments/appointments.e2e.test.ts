@@ -8,7 +8,7 @@ import {
   listContactAppointmentsRoute,
   updateAppointmentRoute,
 } from '#shared/appointments/routes.ts';
-import { createContactRoute } from '#shared/contacts/routes.ts';
+import { createContactRoute, deleteContactRoute } from '#shared/contacts/routes.ts';
 import { dashboardRoute } from '#shared/dashboard/routes.ts';
 import { convertLeadRoute } from '#shared/lead-conversion/routes.ts';
 import { createLeadRoute } from '#shared/leads/routes.ts';
@@ -96,6 +96,12 @@ describe('appointments', () => {
       record: { type: 'appointment', name: 'Demo with Calendar' },
       parent: { type: 'contact', id: contact.id },
     });
+
+    // Deleting the contact unlinks the appointment, which stays in its participants' calendars.
+    expectStatus(await call(deleteContactRoute, { as: 'rep1', params: { id: contact.id } }), 204);
+    const unlinked = bodyOf(await call(getAppointmentRoute, { as: 'rep2', params: { id: made.id } }));
+    expect(unlinked).toMatchObject({ resource_type: null, resource_id: null, sequence: 1, version: moved.version + 1 });
+    expect(await names('rep2', { attendee_id: id('rep2') })).toEqual([made.id]);
   });
 
   it('follow a converted lead to its contact and show on the dashboard’s upcoming panel', async () => {
