@@ -192,7 +192,9 @@ function plan(query: AppointmentListQuery): Omit<PageRequest, 'limit' | 'cursor'
   if (users.length === 0) return null;
   const partitions = users.map((u) => ({ ...appointmentIndex.calendar(u), skBetween }));
   if (users.length === 1) return { partitions };
-  // Keep an entry only when no user listed before its own is among these calendars.
+  // Keep an entry only when no user listed before its own is among these calendars. One term
+  // per calendar: a manager's scope (themself and direct reports) stays far below the 4 KB limit
+  // of an expression (~120 calendars).
   const values: Record<string, string> = {};
   const terms = users.map((u, i) => ((values[`:u${i}`] = u), `NOT contains(#before, :u${i})`));
   return { partitions, filter: { expression: terms.join(' AND '), names: { '#before': '_before' }, values } };
