@@ -35,6 +35,8 @@ const manager = (f: Fixture) => f.users.manager;
 const rep = (f: Fixture) => f.users.rep1;
 
 const firstUsersPage = { query: { limit: '2' } };
+/** The week the fixture's appointments fall in (bench/local.ts). */
+const appointmentWeek = { start_from: '2030-01-07T00:00:00Z', start_to: '2030-01-13T23:59:59Z' };
 
 export const requestCases: readonly RequestCase[] = [
   { route: 'GET /users/self', as: manager, target: get },
@@ -132,15 +134,16 @@ export const requestCases: readonly RequestCase[] = [
 
   // The dashboard (route's own requests, warm: the container knows the default pipeline): a rep
   // and an admin read one scope of each panel, a manager one outcome scope and one feed
-  // partition per owner in scope (3 + 2 per owner).
-  { route: 'GET /dashboard', label: 'GET /dashboard (rep)', as: rep, target: { kind: 'dashboard', max: 5 } },
+  // partition per owner in scope (4 + 2 per owner); the upcoming appointments are the caller's
+  // own calendar (1 Query).
+  { route: 'GET /dashboard', label: 'GET /dashboard (rep)', as: rep, target: { kind: 'dashboard', max: 6 } },
   {
     route: 'GET /dashboard',
     label: 'GET /dashboard (manager, 2 reports)',
     as: manager,
-    target: { kind: 'dashboard', max: 3 + 2 * 3 },
+    target: { kind: 'dashboard', max: 4 + 2 * 3 },
   },
-  { route: 'GET /dashboard', label: 'GET /dashboard (admin)', as: admin, target: { kind: 'dashboard', max: 5 } },
+  { route: 'GET /dashboard', label: 'GET /dashboard (admin)', as: admin, target: { kind: 'dashboard', max: 6 } },
   { route: 'GET /stats/outcomes', label: 'GET /stats/outcomes (rep, 30 days)', as: rep, target: list },
   {
     route: 'GET /stats/outcomes',
@@ -201,6 +204,78 @@ export const requestCases: readonly RequestCase[] = [
     as: rep,
     target: write,
     request: (c) => ({ body: { content: `Follow up ${c.n}`, due_date: '2030-01-01T09:00:00Z', reminder: '1h' } }),
+  },
+  // Appointments: a calendar page is 1 Query per calendar in scope (a manager's lists each
+  // appointment once, however many of the team take part); a record's adds its owner's GetItem.
+  {
+    route: 'GET /appointments',
+    label: 'GET /appointments (rep)',
+    as: rep,
+    target: list,
+    request: () => ({ query: appointmentWeek }),
+  },
+  {
+    route: 'GET /appointments',
+    label: 'GET /appointments (manager, 3 calendars)',
+    as: manager,
+    target: { kind: 'list', owners: 3 },
+    request: () => ({ query: appointmentWeek }),
+  },
+  {
+    route: 'GET /appointments',
+    label: 'GET /appointments (admin)',
+    as: admin,
+    target: list,
+    request: () => ({ query: appointmentWeek }),
+  },
+  {
+    route: 'GET /appointments',
+    label: 'GET /appointments?attendee_id (manager)',
+    as: manager,
+    target: list,
+    request: (c) => ({ query: { ...appointmentWeek, attendee_id: c.fixture.users.rep2.id } }),
+  },
+  {
+    route: 'GET /appointments',
+    label: 'GET /appointments (rep, page 2)',
+    as: rep,
+    target: list,
+    request: async (c) => {
+      const query = { ...appointmentWeek, limit: '3' };
+      const first = (await c.call('GET /appointments', c.fixture.users.rep1, { query })) as { next_cursor: string | null };
+      if (!first.next_cursor) throw new Error('GET /appointments: the fixture holds too few appointments for a second page');
+      return { query: { ...query, cursor: first.next_cursor } };
+    },
+  },
+  {
+    route: 'GET /contacts/{id}/appointments',
+    label: 'GET /contacts/{id}/appointments (rep)',
+    as: rep,
+    target: { kind: 'dashboard', max: 2 },
+    request: (c) => ({ params: { id: c.fixture.contacts.rep1[0]!.id } }),
+  },
+  {
+    route: 'GET /appointments/{id}',
+    as: rep,
+    target: get,
+    request: (c) => ({ params: { id: c.fixture.appointments.rep1[0]!.id } }),
+  },
+  {
+    route: 'POST /appointments',
+    label: 'POST /appointments (user attendee, contact)',
+    as: rep,
+    target: write,
+    request: (c) => ({
+      body: {
+        name: `Visit ${c.n}`,
+        start_at: '2030-01-07T09:00:00Z',
+        end_at: '2030-01-07T10:00:00Z',
+        attendees: [{ type: 'user', id: c.fixture.users.rep2.id }],
+        resource_type: 'contact',
+        resource_id: c.fixture.contacts.rep1[0]!.id,
+        reminder: '15m',
+      },
+    }),
   },
   { route: 'GET /search', label: 'GET /search (rep)', as: rep, target: list, request: () => ({ query: { q: 'carl' } }) },
   {

@@ -18,6 +18,9 @@ import { createTask } from '#shared/tasks/use-cases.ts';
 import { leadAdapters } from '#shared/leads/runtime.ts';
 import { contactAdapters } from '#shared/contacts/runtime.ts';
 import { taskAdapters } from '#shared/tasks/runtime.ts';
+import { appointmentAdapters } from '#shared/appointments/runtime.ts';
+import { createAppointment } from '#shared/appointments/use-cases.ts';
+import type { Appointment } from '#shared/appointments/domain.ts';
 import type { LeadView } from '#shared/leads/domain.ts';
 import type { ContactView } from '#shared/contacts/domain.ts';
 import { ensureTable, startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
@@ -48,7 +51,11 @@ export interface Fixture {
   readonly deals: { rep1: DealView[]; rep2: DealView[]; solo: DealView[] };
   readonly leads: { rep1: LeadView[] };
   readonly contacts: { rep1: ContactView[] };
+  /** APPOINTMENTS_PER_OWNER appointments of each rep in the week of 2030-01-07, every other one attended by the next rep. */
+  readonly appointments: { rep1: Appointment[] };
 }
+
+export const APPOINTMENTS_PER_OWNER = 10;
 
 export const DEALS_PER_OWNER = 30;
 
@@ -135,6 +142,23 @@ async function seed(): Promise<Fixture> {
       }
     }
   }
+  const appointments: Appointment[] = [];
+  const reps = [rep1, rep2, solo];
+  for (const [r, owner] of reps.entries()) {
+    for (let i = 0; i < APPOINTMENTS_PER_OWNER; i++) {
+      const start = Date.UTC(2030, 0, 7 + (i % 7), 8 + r, i);
+      const other = reps[(r + 1) % reps.length]!;
+      const made = await createAppointment(appointmentAdapters(), call, {
+        name: `${owner.name} visit ${i}`,
+        start_at: new Date(start).toISOString(),
+        end_at: new Date(start + 3_600_000).toISOString(),
+        owner_id: owner.id,
+        attendees: i % 2 === 0 ? [{ type: 'user', id: other.id }] : [],
+        ...(owner === rep1 ? { resource_type: 'contact' as const, resource_id: contacts[i]!.id } : {}),
+      });
+      if (owner === rep1) appointments.push(made);
+    }
+  }
   return {
     users: { admin, manager, rep1, rep2, solo },
     teams: { east, west },
@@ -143,6 +167,7 @@ async function seed(): Promise<Fixture> {
     deals,
     leads: { rep1: leads },
     contacts: { rep1: contacts },
+    appointments: { rep1: appointments },
   };
 }
 

@@ -8,6 +8,7 @@ import { startBenchDatabase } from './local.ts';
 import { measureOverhead, OVERHEAD_LIMIT_MS, type OverheadResult } from './overhead.ts';
 import { countRequests, requestsVerdict, type Bucket, type CaseResult, type PrincipalResult } from './requests.ts';
 import { measureWalks, walksVerdict, type WalkResult } from './walks.ts';
+import { appointmentWalksVerdict, measureAppointmentWalks, type AppointmentWalkResult } from './appointment-walks.ts';
 import { DASHBOARD_SCALES, measureDashboardScale, type DashboardScaleResult } from './dashboard.ts';
 import { LAG_TARGET_MS, measureOutcomeLag, type LagResult } from './outcome-lag.ts';
 import { FEED_LAG_P90_LIMIT_MS, measureFeedLagInChild, type FeedLagResult } from './feed-lag.ts';
@@ -71,12 +72,14 @@ try {
   let overhead: OverheadResult[];
   let requests: { cases: CaseResult[]; principal: PrincipalResult[] };
   let walks: WalkResult[];
+  let appointmentWalks: AppointmentWalkResult[];
   let dashboard: DashboardScaleResult;
   try {
     // Before the request meter is attached: its middleware would sit in both paths.
     overhead = await stage('overhead', () => measureOverhead(db.fixture, { iterations, warmup: 50 }));
     requests = await stage('requests', () => countRequests(db.fixture));
     walks = await stage('walks', () => measureWalks(db.fixture));
+    appointmentWalks = await stage('appointment lists', () => measureAppointmentWalks(db.fixture));
     // Last: it grows the table to 10⁴ deals.
     dashboard = await stage('dashboard at scale', () => measureDashboardScale(db.fixture));
   } finally {
@@ -99,6 +102,7 @@ try {
     handlerOverhead: allPass(overhead.map((o) => o.verdict)),
     requestsPerCall: requestsVerdict(requests),
     filteredWalks: walksVerdict(walks),
+    appointmentLists: appointmentWalksVerdict(appointmentWalks),
     dashboardAtScale: dashboard.verdict,
     outcomeLag: lag.verdict,
     feedLag: feedLag.verdict,
@@ -114,6 +118,7 @@ try {
     requestsTable(requests.cases),
     principalTable(requests.principal),
     walksTable(walks),
+    appointmentWalksTable(appointmentWalks),
     dashboardTable(dashboard),
     lagTable(lag),
     feedLagTable(feedLag),
@@ -161,6 +166,7 @@ try {
     overhead,
     requests,
     walks,
+    appointment_walks: appointmentWalks,
     dashboard,
     outcome_lag: lag,
     feed_lag: feedLag,
@@ -273,6 +279,34 @@ function walksTable(walks: readonly WalkResult[]): string {
       rows,
       ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     ),
+  );
+}
+
+function appointmentWalksTable(walks: readonly AppointmentWalkResult[]): string {
+  const rows = walks.map((w) => [
+    w.label,
+    w.role,
+    String(w.items),
+    String(w.limit),
+    String(w.calls),
+    String(w.queries),
+    String(w.itemsRead),
+    `${w.maxQueriesPerCall} (≤ ${w.queryBound})`,
+    w.distinct ? 'yes' : 'NO',
+  ]);
+  return section(
+    'Walking appointment lists: GET /appointments?start_from&start_to (a month of 400 appointments of two reps, half shared) to the end',
+    formatTable(['walk', 'caller', 'items', 'limit', 'calls', 'Query', 'items read', 'max Query per call', 'each once'], rows, [
+      'left',
+      'left',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+    ]),
   );
 }
 

@@ -148,6 +148,8 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
     config: ['corsAllowOrigins', 'adminMfaRequired', 'automations'],
   },
   tasks: CRUD,
+  // Appointments, their calendar entries and the owners of linked records and attendee leads/contacts.
+  appointments: CRUD,
   // The caller's own inbox and settings: reads and writes its items, its count and its
   // settings; pages sign their next cursor; settings show the config's default channels.
   // Tickets for the live WebSocket are items of the table; a read or archive pushes the new

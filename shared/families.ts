@@ -7,6 +7,7 @@ import { convertLeadRoute } from '#shared/lead-conversion/routes.ts';
 import { leadRoutes } from '#shared/leads/routes.ts';
 import { noteRoutes } from '#shared/notes/routes.ts';
 import { taskRoutes } from '#shared/tasks/routes.ts';
+import { appointmentRoutes } from '#shared/appointments/routes.ts';
 import { pipelineRoutes } from '#shared/pipelines/routes.ts';
 import { searchRoutes } from '#shared/search/routes.ts';
 import { dashboardRoutes } from '#shared/dashboard/routes.ts';
@@ -28,6 +29,7 @@ import { leadConversionErrorCodes } from '#shared/lead-conversion/errors.ts';
 import { contactErrorCodes } from '#shared/contacts/errors.ts';
 import { noteErrorCodes } from '#shared/notes/errors.ts';
 import { taskErrorCodes } from '#shared/tasks/errors.ts';
+import { appointmentErrorCodes } from '#shared/appointments/errors.ts';
 import { eventErrorCodes } from '#shared/events/errors.ts';
 import { notificationErrorCodes } from '#shared/notifications/errors.ts';
 import { notificationRuleRoutes } from '#shared/notifications/rule-routes.ts';
@@ -45,6 +47,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...contactRoutes,
   ...noteRoutes,
   ...taskRoutes,
+  ...appointmentRoutes,
   ...searchRoutes,
   ...dashboardRoutes,
   ...outcomeRoutes,
@@ -70,6 +73,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   contactErrorCodes,
   noteErrorCodes,
   taskErrorCodes,
+  appointmentErrorCodes,
   eventErrorCodes,
   notificationErrorCodes,
 ];

@@ -2,21 +2,22 @@ import * as z from 'zod/mini';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { firstChars } from '#shared/kernel/chars.ts';
 
-// The activity feed (F1.4): one entry per event someone caused on a lead, contact, deal, note
-// or task. An entry is derived from its event alone (never from the clock or the order events
+// The activity feed (F1.4): one entry per event someone caused on a lead, contact, deal, note,
+// task or appointment. An entry is derived from its event alone (never from the clock or the order events
 // arrive in), so a redelivery or a replay of the archive in any order writes the same item.
 // Who may see an entry is decided by its "parent": the lead, contact or deal it happened on
-// (a note's or task's record), or the task itself for a task on no record. The parent's
+// (a note's, task's or appointment's record), or the task or appointment itself when it is on
+// no record. The parent's
 // current owner is the entry's `owner_id`, kept up to date when the parent changes owner.
 
 export const ACTIVITY_VERBS = ['created', 'completed', 'status_changed', 'stage_changed', 'owner_changed'] as const;
 export type ActivityVerb = (typeof ACTIVITY_VERBS)[number];
 
-export const ACTIVITY_RECORD_TYPES = ['lead', 'contact', 'deal', 'note', 'task'] as const;
+export const ACTIVITY_RECORD_TYPES = ['lead', 'contact', 'deal', 'note', 'task', 'appointment'] as const;
 export type ActivityRecordType = (typeof ACTIVITY_RECORD_TYPES)[number];
 
-/** Whose visibility an entry follows: a lead, contact or deal, or a task on no record. */
-export const PARENT_TYPES = ['lead', 'contact', 'deal', 'task'] as const;
+/** Whose visibility an entry follows: a lead, contact or deal, or a task or appointment on no record. */
+export const PARENT_TYPES = ['lead', 'contact', 'deal', 'task', 'appointment'] as const;
 export type ParentType = (typeof PARENT_TYPES)[number];
 
 export interface ParentRef {
@@ -73,11 +74,15 @@ export const ACTIVITY_EVENTS = [
   'task.created',
   'task.completed',
   'task.assigned',
+  'appointment.created',
+  // An entry only when it changes the owner (that of an appointment on no record moves its entries).
+  'appointment.updated',
   // No entry: they take the record's entries out of every owner's feed (NO_OWNER).
   'lead.deleted',
   'contact.deleted',
   'deal.deleted',
   'task.deleted',
+  'appointment.deleted',
 ] as const;
 
 /**
@@ -102,6 +107,7 @@ export function recordName(type: ActivityRecordType, data: Data): string | null 
     }
     case 'contact':
     case 'deal':
+    case 'appointment':
       return str(data.name);
     case 'note':
     case 'task':
@@ -112,18 +118,19 @@ export function recordName(type: ActivityRecordType, data: Data): string | null 
 const isParentType = (v: unknown): v is 'lead' | 'contact' | 'deal' => v === 'lead' || v === 'contact' || v === 'deal';
 
 /**
- * The parent of the event's record: itself for a lead, contact or deal; a note's or task's
- * record; a task on no record is its own parent. Undefined for a kind the feed does not follow.
+ * The parent of the event's record: itself for a lead, contact or deal; a note's, task's or
+ * appointment's record; a task or appointment on no record is its own parent. Undefined for a
+ * kind the feed does not follow.
  */
 export function parentOf(event: DomainEvent): ParentRef | undefined {
   const { resource_type, resource_id } = event.metadata;
   const data = event.data as Data;
   if (isParentType(resource_type)) return { type: resource_type, id: resource_id };
-  if (resource_type === 'note' || resource_type === 'task') {
+  if (resource_type === 'note' || resource_type === 'task' || resource_type === 'appointment') {
     if (isParentType(data.resource_type) && typeof data.resource_id === 'string') {
       return { type: data.resource_type, id: data.resource_id };
     }
-    return resource_type === 'task' ? { type: 'task', id: resource_id } : undefined;
+    return resource_type === 'note' ? undefined : { type: resource_type, id: resource_id };
   }
   return undefined;
 }
@@ -161,6 +168,7 @@ function verbAndChanges(event: DomainEvent): { verb: ActivityVerb; changes: Acti
     case 'deal.created':
     case 'note.created':
     case 'task.created':
+    case 'appointment.created':
       return { verb: 'created', changes: [] };
     case 'task.completed':
       return { verb: 'completed', changes: [] };
@@ -177,6 +185,8 @@ function verbAndChanges(event: DomainEvent): { verb: ActivityVerb; changes: Acti
     case 'deal.owner_changed':
     case 'task.assigned':
       return { verb: 'owner_changed', changes: [change('owner_id')] };
+    case 'appointment.updated':
+      return 'owner_id' in previous ? { verb: 'owner_changed', changes: [change('owner_id')] } : undefined;
     default:
       return undefined;
   }

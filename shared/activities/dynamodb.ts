@@ -17,6 +17,7 @@ import { dealIndex } from '#shared/deals/dynamodb.ts';
 import { leadIndex } from '#shared/leads/dynamodb.ts';
 import { noteIndex } from '#shared/notes/dynamodb.ts';
 import { taskIndex, taskKey } from '#shared/tasks/dynamodb.ts';
+import { appointmentKey } from '#shared/appointments/dynamodb.ts';
 import { entryOwner, type Activity, type ParentRef } from './domain.ts';
 import type { ActivityStore, BackfillSource, FeedQuery, ParentState, PutOutcome, RecordStates } from './ports.ts';
 
@@ -242,7 +243,12 @@ export class DynamoRecordStates implements RecordStates {
   }
 
   async stateOf(parent: ParentRef): Promise<ParentState | undefined> {
-    const key = parent.type === 'task' ? taskKey(parent.id) : recordKey(parent.type, parent.id);
+    const key =
+      parent.type === 'task'
+        ? taskKey(parent.id)
+        : parent.type === 'appointment'
+          ? appointmentKey(parent.id)
+          : recordKey(parent.type, parent.id);
     const item = await this.#table.get(key);
     if (!item || typeof item.owner_id !== 'string' || typeof item.version !== 'number') return undefined;
     return { owner_id: item.owner_id, version: item.version };

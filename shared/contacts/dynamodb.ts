@@ -21,6 +21,7 @@ import {
 import { dealDetachments } from '#shared/deals/dynamodb.ts';
 import { noteDetachments } from '#shared/notes/dynamodb.ts';
 import { taskDetachments } from '#shared/tasks/dynamodb.ts';
+import { appointmentDetachments } from '#shared/appointments/dynamodb.ts';
 import { namedEntryCheck } from '#shared/pipelines/dynamodb.ts';
 import { searchIndexOps, type Searchable } from '#shared/search/index-terms.ts';
 import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
@@ -205,6 +206,7 @@ export class DynamoContactRepository extends ListedRepository<ContactListQuery, 
         contact.is_organization ? peopleDetachments(this.table, contact.id, ctx) : [],
         noteDetachments(this.table, ref, ctx),
         taskDetachments(this.table, ref, ctx),
+        appointmentDetachments(this.table, ref, ctx),
         backReferenceDetachments(this.table, children, ctx),
       ]);
       return found.flat();

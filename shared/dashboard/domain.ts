@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { activitySchema } from '#shared/activities/domain.ts';
+import { appointmentSchema } from '#shared/appointments/domain.ts';
 import { dealBoardSchema } from '#shared/deals/domain.ts';
 import { outcomeSummarySchema } from '#shared/outcomes/domain.ts';
 import { taskViewSchema } from '#shared/tasks/domain.ts';
@@ -19,9 +20,10 @@ export const activityPanelSchema = z.object({
 });
 export type ActivityPanel = z.output<typeof activityPanelSchema>;
 
-/** An upcoming appointment (the appointments issue fills it; empty until then). */
+/** The caller's next appointments (owned or attended), from now on in start order; `more` when there are further ones. */
 export const appointmentPanelSchema = z.object({
-  items: z.array(z.record(z.string(), z.unknown())),
+  items: z.array(appointmentSchema),
+  more: z.boolean(),
 });
 export type AppointmentPanel = z.output<typeof appointmentPanelSchema>;
 

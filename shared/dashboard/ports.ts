@@ -6,7 +6,7 @@ export interface RecentActivitiesForPrincipal {
   recent(call: Call, limit: number): Promise<ActivityPanel>;
 }
 
-/** The principal's upcoming appointments (the appointments issue answers this). */
+/** The principal's upcoming appointments: their own calendar from now on (shared/appointments/). */
 export interface UpcomingAppointmentsForPrincipal {
   upcoming(call: Call, limit: number): Promise<AppointmentPanel>;
 }

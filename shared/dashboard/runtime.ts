@@ -5,6 +5,8 @@ import { pipelineAdapters } from '#shared/pipelines/runtime.ts';
 import { crmTable } from '#shared/platform/runtime.ts';
 import { outcomeReadAdapters } from '#shared/outcomes/runtime.ts';
 import { taskAdapters } from '#shared/tasks/runtime.ts';
+import { appointmentAdapters } from '#shared/appointments/runtime.ts';
+import { upcomingAppointments, type AppointmentsDeps } from '#shared/appointments/use-cases.ts';
 import type { RecentActivitiesForPrincipal, UpcomingAppointmentsForPrincipal } from './ports.ts';
 import type { DashboardDeps } from './use-cases.ts';
 
@@ -15,10 +17,10 @@ export function feedActivities(store: ActivitiesDeps['store']): RecentActivities
   return { recent: async (call, limit) => ({ items: await recentActivities({ store }, call.principal, { limit }) }) };
 }
 
-/** Appointments come with their own issue; until then the panel is empty. */
-export const noAppointments: UpcomingAppointmentsForPrincipal = {
-  upcoming: async () => ({ items: [] }),
-};
+/** The caller's next appointments from their calendar (1 Query). */
+export function calendarAppointments(deps: AppointmentsDeps): UpcomingAppointmentsForPrincipal {
+  return { upcoming: (call, limit) => upcomingAppointments(deps, call, limit) };
+}
 
 let deps: DashboardDeps | undefined;
 
@@ -64,7 +66,7 @@ export function dashboardAdapters(): DashboardDeps {
     outcomes,
     tasks: taskAdapters(),
     activities: feedActivities(activityAdapters().store),
-    appointments: noAppointments,
+    appointments: calendarAppointments(appointmentAdapters()),
     forgetDefaultPipeline: defaultPipeline.forget,
   };
   return deps;

@@ -31,7 +31,7 @@ export interface DashboardRequest extends OutcomeRequest {
  * caller's own. DynamoDB requests, beside the caller's lookup: the default pipeline (1, none
  * when `pipeline_id` is given or the container knows it), its stages (1), the board counters (1), the outcome window (1
  * per scope and range: 1 for a rep's default window), the open tasks (1 per owner: 1), the
- * activity feed (its own); a team narrowing adds 1 (the members) per panel.
+ * upcoming appointments (1: the caller's calendar), the activity feed (its own); a team narrowing adds 1 (the members) per panel.
  */
 export async function composeDashboard(deps: DashboardDeps, call: Call, request: DashboardRequest): Promise<Dashboard> {
   const { pipeline_id, ...window } = request;

@@ -25,6 +25,7 @@ import {
 } from '#shared/platform/dynamodb/reference-checks.ts';
 import { noteDetachments } from '#shared/notes/dynamodb.ts';
 import { taskDetachments } from '#shared/tasks/dynamodb.ts';
+import { appointmentDetachments } from '#shared/appointments/dynamodb.ts';
 import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
 import {
   fromItem,
@@ -302,6 +303,7 @@ export class DynamoDealRepository extends ListedRepository<DealListQuery, Deal> 
       const found = await Promise.all([
         noteDetachments(this.table, ref, ctx),
         taskDetachments(this.table, ref, ctx),
+        appointmentDetachments(this.table, ref, ctx),
         backReferenceDetachments(this.table, children, ctx),
       ]);
       return found.flat();

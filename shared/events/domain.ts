@@ -10,6 +10,7 @@ import { noteSchema } from '#shared/notes/domain.ts';
 import { pipelineSchema, stageSchema } from '#shared/pipelines/domain.ts';
 import { NAMED_LIST_KINDS, namedEntrySchema } from '#shared/pipelines/reasons.ts';
 import { taskSchema } from '#shared/tasks/domain.ts';
+import { appointmentSchema } from '#shared/appointments/domain.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 
 // The event catalogue (X7): one zod schema per event type and version, the source of truth for
@@ -118,6 +119,10 @@ export const EVENT_SPECS: readonly EventSpec[] = [
     taskSchema,
     "A task's reminder came due (its schedule fired and the task still wants it); data is the task then. Actor: system.",
   ),
+  ...crud('appointment', appointmentSchema, 'appointment').map((s) => ({
+    ...s,
+    description: `${s.description} remind_at is when its reminder fires; sequence rises with every change of time, location or attendees.`,
+  })),
 ];
 
 /** The catalogue key of a type and version: "deal.created@1". */

@@ -73,6 +73,12 @@ export const MODEL_REFERENCES: readonly ModelReference[] = [
     how: `the record's tasks go with it; task.deleted, ${SAME_WRITE}`,
   },
   {
+    reference: 'appointment.resource_id',
+    target: 'lead, contact or deal',
+    on_delete: 'cleared',
+    how: `the appointment stays in its participants' calendars, unlinked; appointment.updated, ${SAME_WRITE}`,
+  },
+  {
     reference: 'lead.converted_contact_id',
     target: 'contact',
     on_delete: 'cleared',
@@ -164,6 +170,8 @@ export const MODEL_REFERENCES: readonly ModelReference[] = [
     'note.creator_id',
     'task.owner_id',
     'task.creator_id',
+    'appointment.owner_id',
+    'appointment.creator_id',
     'user.reports_to',
   ].map((reference): ModelReference => ({ reference, target: 'user', on_delete: 'kept', how: USER_KEPT })),
 ];

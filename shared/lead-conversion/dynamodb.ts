@@ -1,11 +1,10 @@
-import type { ConversionPlan, ConversionWriter } from './use-cases.ts';
+import type { ConversionPlan, ConversionWriter, Followers } from './use-cases.ts';
+import { appointmentMoveOps } from '#shared/appointments/dynamodb.ts';
 import { contactRefsOf } from '#shared/contacts/use-cases.ts';
 import { dealReferences } from '#shared/deals/use-cases.ts';
 import { VersionMismatchError } from '#shared/kernel/errors.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
-import type { Note } from '#shared/notes/domain.ts';
 import type { RecordRef } from '#shared/kernel/related-records.ts';
-import type { Task } from '#shared/tasks/domain.ts';
 import { contactCreateOps } from '#shared/contacts/dynamodb.ts';
 import { dealCreateOps } from '#shared/deals/dynamodb.ts';
 import { leadConvertOps } from '#shared/leads/dynamodb.ts';
@@ -26,7 +25,7 @@ export class DynamoConversionWriter implements ConversionWriter {
     this.#table = table;
   }
 
-  async convert(plan: ConversionPlan, events: DomainEvent[]): Promise<{ notes: Note[]; tasks: Task[] }> {
+  async convert(plan: ConversionPlan, events: DomainEvent[]): Promise<Followers> {
     const core = withoutDuplicateChecks([
       ...(plan.contacts.length > 0
         ? contactCreateOps(
@@ -46,11 +45,19 @@ export class DynamoConversionWriter implements ConversionWriter {
     const moves: WriteOp[] = [];
     const notes = [...plan.notes];
     const tasks = [...plan.tasks];
+    const appointments = [...plan.appointments];
     const at = plan.after.converted_at ?? undefined;
     while (moves.length < room && notes.length > 0) moves.push(...noteMoveOps(notes.shift()!, plan.to, at));
     while (moves.length < room && tasks.length > 0) moves.push(...taskMoveOps(tasks.shift()!, plan.to, at));
+    // An appointment moves with its calendar entries: several writes, all or none of them here.
+    while (appointments.length > 0) {
+      const ops = appointmentMoveOps(appointments[0]!, plan.to, at);
+      if (moves.length + ops.length > room) break;
+      moves.push(...ops);
+      appointments.shift();
+    }
     await this.#table.write([...core, ...moves], events);
-    return { notes, tasks };
+    return { notes, tasks, appointments };
   }
 
   /** The deal's contacts made by this same write are not checked: they are created in it. */
@@ -65,7 +72,7 @@ export class DynamoConversionWriter implements ConversionWriter {
     };
   }
 
-  async moveRest(rest: { notes: Note[]; tasks: Task[] }, to: RecordRef, at: string): Promise<void> {
+  async moveRest(rest: Followers, to: RecordRef, at: string): Promise<void> {
     const ops = [...rest.notes.flatMap((n) => noteMoveOps(n, to, at)), ...rest.tasks.flatMap((t) => taskMoveOps(t, to, at))];
     for (let i = 0; i < ops.length; i += MOVE_CHUNK) {
       const chunk = ops.slice(i, i + MOVE_CHUNK);
@@ -74,11 +81,15 @@ export class DynamoConversionWriter implements ConversionWriter {
       } catch (error) {
         if (!(error instanceof VersionMismatchError)) throw error;
         // One of them changed meanwhile: move the others one by one.
-        for (const op of chunk)
-          await this.#table.write([op]).catch((e: unknown) => {
-            if (!(e instanceof VersionMismatchError)) throw e;
-          });
+        for (const op of chunk) await this.#table.write([op]).catch(skipChanged);
       }
     }
+    // An appointment moves with its calendar entries, in one write; changed meanwhile: skipped.
+    for (const appointment of rest.appointments)
+      await this.#table.write(appointmentMoveOps(appointment, to, at)).catch(skipChanged);
   }
 }
+
+const skipChanged = (error: unknown) => {
+  if (!(error instanceof VersionMismatchError)) throw error;
+};

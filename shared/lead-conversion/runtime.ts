@@ -2,13 +2,14 @@ import type { ConversionDeps } from './use-cases.ts';
 import { DynamoConversionWriter } from './dynamodb.ts';
 import { DynamoNoteRepository } from '#shared/notes/dynamodb.ts';
 import { DynamoTaskRepository } from '#shared/tasks/dynamodb.ts';
+import { DynamoAppointmentRepository } from '#shared/appointments/dynamodb.ts';
 import { contactAdapters } from '#shared/contacts/runtime.ts';
 import { customFieldAdapters } from '#shared/custom-fields/runtime.ts';
 import { dealAdapters } from '#shared/deals/runtime.ts';
 import { leadAdapters } from '#shared/leads/runtime.ts';
 import { crmTable } from '#shared/platform/runtime.ts';
 
-// Lead conversion touches leads, contacts, deals, notes and tasks: their adapters, once.
+// Lead conversion touches leads, contacts, deals, notes, tasks and appointments: their adapters, once.
 
 let deps: ConversionDeps | undefined;
 
@@ -20,6 +21,7 @@ export function conversionAdapters(): ConversionDeps {
     customFields: customFieldAdapters().catalog,
     notes: new DynamoNoteRepository(crmTable()),
     tasks: new DynamoTaskRepository(crmTable()),
+    appointments: new DynamoAppointmentRepository(crmTable()),
     writer: new DynamoConversionWriter(crmTable()),
   };
   return deps;

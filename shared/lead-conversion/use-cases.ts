@@ -7,6 +7,7 @@ import { leadAsConverted, type Lead } from '#shared/leads/domain.ts';
 import type { Note } from '#shared/notes/domain.ts';
 import type { RecordRef } from '#shared/kernel/related-records.ts';
 import type { Task } from '#shared/tasks/domain.ts';
+import type { Appointment } from '#shared/appointments/domain.ts';
 import { canSee, scopeOf, type Scope } from '#shared/kernel/visibility.ts';
 import type { ContactRepository } from '#shared/contacts/ports.ts';
 import { buildDeal, dealCreatedEvent, type DealsDeps } from '#shared/deals/use-cases.ts';
@@ -17,7 +18,7 @@ import type { Call } from '#shared/kernel/ports.ts';
 
 // Lead conversion (F3.3): the lead becomes a person contact (and, if asked, their organisation
 // contact) and optionally a deal, in ONE transaction with the lead marked converted: either all
-// of it exists, or nothing changed. Its notes and tasks move to the new contact in the same
+// of it exists, or nothing changed. Its notes, tasks and appointments move to the new contact in the same
 // transaction when they fit; the rest move right after (each move is idempotent).
 
 export type { ConvertLeadInput };
@@ -30,16 +31,24 @@ export interface ConversionPlan {
   deal: Deal | null;
   notes: Note[];
   tasks: Task[];
+  appointments: Appointment[];
   to: RecordRef;
   /** The caller's: the existing organisation a conversion names must lie in it when the write lands. */
   scope: Scope;
 }
 
+/** What follows a lead to its contact: its notes, tasks and appointments. */
+export interface Followers {
+  notes: Note[];
+  tasks: Task[];
+  appointments: Appointment[];
+}
+
 export interface ConversionWriter {
-  /** The conversion's one transaction, with as many note/task moves as fit; answers the rest. */
-  convert(plan: ConversionPlan, events: DomainEvent[]): Promise<{ notes: Note[]; tasks: Task[] }>;
-  /** Moves left-over notes and tasks; a record changed meanwhile is skipped (it moved or was edited). */
-  moveRest(rest: { notes: Note[]; tasks: Task[] }, to: RecordRef, at: string): Promise<void>;
+  /** The conversion's one transaction, with as many note/task/appointment moves as fit; answers the rest. */
+  convert(plan: ConversionPlan, events: DomainEvent[]): Promise<Followers>;
+  /** Moves left-over notes, tasks and appointments; a record changed meanwhile is skipped (it moved or was edited). */
+  moveRest(rest: Followers, to: RecordRef, at: string): Promise<void>;
 }
 
 export interface ConversionDeps {
@@ -49,10 +58,11 @@ export interface ConversionDeps {
   customFields: { definitions(resource: 'lead' | 'contact'): Promise<CustomFieldDefinition[]> };
   notes: { notesOf(ref: RecordRef, limit: number): Promise<{ items: Note[]; truncated: boolean }> };
   tasks: { tasksOf(ref: RecordRef, limit: number): Promise<{ items: Task[]; truncated: boolean }> };
+  appointments: { appointmentsOf(ref: RecordRef, limit: number): Promise<{ items: Appointment[]; truncated: boolean }> };
   writer: ConversionWriter;
 }
 
-/** Notes and tasks that follow a lead: all of them, up to a bound no real lead reaches. */
+/** Notes, tasks and appointments that follow a lead: all of them, up to a bound no real lead reaches. */
 const MAX_FOLLOWERS = 2_000;
 
 export interface ConversionResult {
@@ -127,6 +137,7 @@ export async function convertLead(
   const to: RecordRef = { resource_type: 'contact', resource_id: contact.id };
   const notes = (await deps.notes.notesOf(from, MAX_FOLLOWERS)).items;
   const tasks = (await deps.tasks.tasksOf(from, MAX_FOLLOWERS)).items;
+  const appointments = (await deps.appointments.appointmentsOf(from, MAX_FOLLOWERS)).items;
   const created = [organization && !input.organization_id ? organization : null, person].filter((c): c is Contact => c !== null);
 
   const events: DomainEvent[] = [
@@ -137,10 +148,10 @@ export async function convertLead(
     }),
   ];
   const rest = await deps.writer.convert(
-    { before: lead, after, contacts: created, deal, notes, tasks, to, scope: scopeOf(call.principal) },
+    { before: lead, after, contacts: created, deal, notes, tasks, appointments, to, scope: scopeOf(call.principal) },
     events,
   );
-  if (rest.notes.length > 0 || rest.tasks.length > 0) await deps.writer.moveRest(rest, to, now);
+  if (rest.notes.length > 0 || rest.tasks.length > 0 || rest.appointments.length > 0) await deps.writer.moveRest(rest, to, now);
   return { lead: after, contact, organization, deal };
 }
 

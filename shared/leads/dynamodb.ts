@@ -17,6 +17,7 @@ import {
 } from '#shared/platform/dynamodb/reference-checks.ts';
 import { noteDetachments } from '#shared/notes/dynamodb.ts';
 import { taskDetachments } from '#shared/tasks/dynamodb.ts';
+import { appointmentDetachments } from '#shared/appointments/dynamodb.ts';
 import { namedEntryCheck } from '#shared/pipelines/dynamodb.ts';
 import { searchIndexOps, type Searchable } from '#shared/search/index-terms.ts';
 import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
@@ -122,11 +123,15 @@ export function leadConvertOps(before: Lead, after: Lead): WriteOp[] {
   ];
 }
 
-/** A lead's notes and tasks: they go with it. */
+/** A lead's notes and tasks: they go with it; its appointments are unlinked. */
 async function leadFollowers(table: Table, leadId: string, ctx: EventContext): Promise<Detachment[]> {
   const ref = { resource_type: 'lead', resource_id: leadId } as const;
-  const [notes, tasks] = await Promise.all([noteDetachments(table, ref, ctx), taskDetachments(table, ref, ctx)]);
-  return [...notes, ...tasks];
+  const [notes, tasks, appointments] = await Promise.all([
+    noteDetachments(table, ref, ctx),
+    taskDetachments(table, ref, ctx),
+    appointmentDetachments(table, ref, ctx),
+  ]);
+  return [...notes, ...tasks, ...appointments];
 }
 
 export class DynamoLeadRepository extends ListedRepository<LeadListQuery, Lead> implements LeadRepository {

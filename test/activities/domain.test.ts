@@ -103,6 +103,37 @@ describe('activityOf', () => {
     expect(parentStateOf(loose)).toEqual({ owner_id: 'o', version: 1 });
   });
 
+  it('follows an appointment: created under its record (or itself), an owner change, nothing for other changes', () => {
+    const linked = event(
+      'appointment.created',
+      { resource_type: 'appointment', resource_id: 'a1' },
+      { name: 'Demo', owner_id: 'o', version: 1, resource_type: 'contact', resource_id: 'c1' },
+    );
+    expect(activityOf(linked)).toMatchObject({
+      verb: 'created',
+      record: { type: 'appointment', id: 'a1', name: 'Demo' },
+      parent: { type: 'contact', id: 'c1' },
+    });
+    expect(parentStateOf(linked)).toBeUndefined();
+    const loose = { name: 'Solo', owner_id: 'b', version: 2, resource_type: null, resource_id: null };
+    const moved = event('appointment.updated', { resource_type: 'appointment', resource_id: 'a2' }, loose, {
+      previous: { owner_id: 'a' },
+    });
+    expect(activityOf(moved)).toMatchObject({
+      verb: 'owner_changed',
+      parent: { type: 'appointment', id: 'a2' },
+      changes: [{ field: 'owner_id', from: 'a', to: 'b' }],
+    });
+    expect(parentStateOf(moved)).toEqual({ owner_id: 'b', version: 2 });
+    const renamed = event('appointment.updated', { resource_type: 'appointment', resource_id: 'a2' }, loose, {
+      previous: { name: 'Old' },
+    });
+    expect(activityOf(renamed)).toBeUndefined();
+    const gone = event('appointment.deleted', { resource_type: 'appointment', resource_id: 'a2' }, loose);
+    expect(activityOf(gone)).toBeUndefined();
+    expect(parentStateOf(gone)).toEqual({ owner_id: NO_OWNER, version: 3 });
+  });
+
   it('gives a deleted record no owner, one version after its last', () => {
     const gone = event('deal.deleted', { resource_type: 'deal', resource_id: 'd1' }, deal('d1', 'rep', 7));
     expect(activityOf(gone)).toBeUndefined();

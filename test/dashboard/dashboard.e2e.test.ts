@@ -56,7 +56,7 @@ describe('GET /dashboard', () => {
       await Promise.all(WHO.map(async (w) => [w, snapshot(await dashboardOf(w))] as const)),
     ) as Record<Who, Snapshot>;
     const empty = await dashboardOf('rep1');
-    expect(empty.appointments).toEqual({ items: [] });
+    expect(empty.appointments).toEqual({ items: [], more: false });
     // A rep's panel holds only entries of records they own.
     const rep1Id = bodyOf(await call(createLeadRoute, { as: 'rep1', body: { last_name: 'Owner probe' } }), 201).owner_id;
     expect(empty.activities.items.every((a) => a.owner_id === rep1Id)).toBe(true);

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { cachedDefaultPipeline, feedActivities, noAppointments } from '#shared/dashboard/runtime.ts';
+import { cachedDefaultPipeline, calendarAppointments, feedActivities } from '#shared/dashboard/runtime.ts';
+import { DynamoAppointmentRepository } from '#shared/appointments/dynamodb.ts';
+import { createAppointment, type AppointmentsDeps } from '#shared/appointments/use-cases.ts';
 import { DynamoActivityStore } from '#shared/activities/dynamodb.ts';
 import { composeDashboard, type DashboardDeps } from '#shared/dashboard/use-cases.ts';
 import { DynamoDealRepository } from '#shared/deals/dynamodb.ts';
@@ -433,15 +435,22 @@ describe('the dashboard’s DynamoDB requests', () => {
 
   beforeAll(async () => {
     const tasks = new DynamoTaskRepository(table);
+    const appointments: AppointmentsDeps = {
+      appointments: new DynamoAppointmentRepository(table),
+      records: new DynamoRecordOwners(table),
+    };
     deps = {
       deals: dealsDeps,
       outcomes: reader,
       tasks: { tasks, records: new DynamoRecordOwners(table) },
       activities: feedActivities(new DynamoActivityStore(table)),
-      appointments: noAppointments,
+      appointments: calendarAppointments(appointments),
     };
     await createTask(deps.tasks, at(repA, '2026-11-01T10:00:00Z'), { content: 'Call back', due_date: '2026-11-02T10:00:00Z' });
     await createTask(deps.tasks, at(repA, '2026-11-01T10:00:00Z'), { content: 'Send offer', due_date: '2027-01-02T10:00:00Z' });
+    const slot = (day: string) => ({ start_at: `${day}T10:00:00Z`, end_at: `${day}T11:00:00Z` });
+    await createAppointment(appointments, at(repA, '2026-11-01T10:00:00Z'), { name: 'Past demo', ...slot('2026-11-20') });
+    await createAppointment(appointments, at(repA, '2026-11-01T10:00:00Z'), { name: 'Demo', ...slot('2026-12-03') });
   });
 
   const requests = async (call: Call, request = {}, using: DashboardDeps = deps) => {
@@ -450,20 +459,21 @@ describe('the dashboard’s DynamoDB requests', () => {
     return { dashboard, operations: meter.take().map((r) => r.operation) };
   };
 
-  it('costs a rep 6 requests, overdue tasks first and flagged', async () => {
+  it('costs a rep 7 requests, overdue tasks first and flagged, the next appointments', async () => {
     const { dashboard, operations } = await requests(at(repA, '2026-12-01T12:00:00Z'));
-    expect(operations).toHaveLength(6);
+    expect(operations).toHaveLength(7);
     expect(dashboard.tasks.items.map((t) => [t.content, t.overdue])).toEqual([
       ['Call back', true],
       ['Send offer', false],
     ]);
     expect(dashboard.pipeline?.stages.map((s) => s.count)).toEqual([0, 0, 0]);
     expect(dashboard.activities).toEqual({ items: [] });
-    expect(dashboard.appointments).toEqual({ items: [] });
+    expect(dashboard.appointments.items.map((a) => a.name)).toEqual(['Demo']);
+    expect(dashboard.appointments.more).toBe(false);
     expect(dashboard.outcomes.from).toBe('2026-11-02');
   });
 
-  it('costs a rep 5 requests once the container knows the default pipeline, and asks again when it is gone', async () => {
+  it('costs a rep 6 requests once the container knows the default pipeline, and asks again when it is gone', async () => {
     const cache = cachedDefaultPipeline(dealsDeps.defaultPipelineId);
     const warm: DashboardDeps = {
       ...deps,
@@ -472,7 +482,7 @@ describe('the dashboard’s DynamoDB requests', () => {
     };
     const cold = await requests(at(repA, '2026-12-01T12:00:00Z'), {}, warm);
     const again = await requests(at(repA, '2026-12-01T12:00:00Z'), {}, warm);
-    expect([cold.operations.length, again.operations.length]).toEqual([6, 5]);
+    expect([cold.operations.length, again.operations.length]).toEqual([7, 6]);
     expect(again.dashboard.pipeline?.pipeline_id).toBe(cold.dashboard.pipeline?.pipeline_id);
     // A default the container still holds, deleted meanwhile: the board of the oldest live one.
     const stale = cachedDefaultPipeline(async () => 'deleted-pipeline');
@@ -490,11 +500,11 @@ describe('the dashboard’s DynamoDB requests', () => {
     expect(answered.dashboard.pipeline?.pipeline_id).toBe(cold.dashboard.pipeline?.pipeline_id);
   });
 
-  it('costs a manager 4 + 2 per owner in scope (outcome buckets and feed), an admin 6', async () => {
+  it('costs a manager 5 + 2 per owner in scope (outcome buckets and feed), an admin 7', async () => {
     const managerCall = await requests(at(manager, '2026-12-01T12:00:00Z'));
-    expect(managerCall.operations).toHaveLength(4 + 2 * 4);
+    expect(managerCall.operations).toHaveLength(5 + 2 * 4);
     const adminCall = await requests(at(admin, '2026-12-01T12:00:00Z'));
-    expect(adminCall.operations).toHaveLength(6);
+    expect(adminCall.operations).toHaveLength(7);
     expect(adminCall.dashboard.pipeline?.stages.find((s) => s.category === 'won')?.count).toBe(1);
   });
 

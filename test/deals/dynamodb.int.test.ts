@@ -194,9 +194,10 @@ describe('deal writes', () => {
     const before = await valueCount(priority.id);
     meter.reset();
     await deals.delete(deal, []);
-    // The deal's partition (to find its children) and its notes and tasks, one write, then the
-    // notes and tasks again (what a concurrent write added before the delete).
-    expect(operations()).toEqual(['Query', 'Query', 'Query', 'TransactWriteItems', 'Query', 'Query']);
+    // The deal's partition (to find its children) and its notes, tasks and appointments, one
+    // write, then the notes, tasks and appointments again (what a concurrent write added before
+    // the delete).
+    expect(operations()).toEqual(['Query', 'Query', 'Query', 'Query', 'TransactWriteItems', 'Query', 'Query', 'Query']);
     expect(await deals.get(deal.id)).toBeUndefined();
     expect(await deals.stageChanges(deal.id)).toEqual([]);
     expect(await deals.associatedContacts(deal.id)).toEqual([]);

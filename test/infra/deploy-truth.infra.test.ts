@@ -336,6 +336,20 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     // Tasks carry the instant "overdue" was judged at before the table's cursor.
     await refusesForgedCursor(p, 'GET /tasks', undefined, `${Date.now()}~forged.cursor`);
   },
+  appointments: async (p) => {
+    const start = '2031-01-01T09:00:00Z';
+    const body = {
+      name: 'Probe appointment',
+      start_at: start,
+      end_at: start,
+      resource_type: 'contact',
+      resource_id: made.contactId,
+    };
+    const appointment = await p.expectHttp('POST /appointments', 201, { body });
+    await p.expectHttp('GET /contacts/{id}/appointments', 200, { params: { id: made.contactId ?? 'none' } });
+    await p.expectHttp('GET /appointments/{id}', 200, { params: { id: appointment?.id ?? 'none' } });
+    await refusesForgedCursor(p, 'GET /appointments');
+  },
   pipelines: async (p) => {
     const pipelines = await p.expectHttp('GET /pipelines', 200);
     p.check(pipelines?.items?.[0]?.name === config.default_pipeline.name, 'the bootstrap made the default pipeline');
@@ -842,6 +856,7 @@ const HTTP_ORDER = [
   'leads',
   'notes',
   'tasks',
+  'appointments',
   'search',
   'dashboard',
   'events',

@@ -308,6 +308,7 @@ const SAMPLES: Record<string, () => Promise<void>> = {
   leads: http('/leads'),
   notes: http('/notes'),
   tasks: http('/tasks'),
+  appointments: http('/appointments'),
   search: http('/search?q=iam'),
   dashboard: async () => {
     await http('/dashboard')();

@@ -12,6 +12,7 @@ import { noteSchema } from '#shared/notes/domain.ts';
 import { pipelineSchema, stageSchema } from '#shared/pipelines/domain.ts';
 import { namedEntrySchema } from '#shared/pipelines/reasons.ts';
 import { taskViewSchema } from '#shared/tasks/domain.ts';
+import { appointmentSchema } from '#shared/appointments/domain.ts';
 
 // The README's table "What deleting a record does to what points at it" is MODEL_REFERENCES
 // (shared/kernel/references.ts), row for row, and that list names every field of a stored
@@ -30,6 +31,7 @@ const RECORDS = {
   lead: leadSchema,
   note: noteSchema,
   task: taskViewSchema,
+  appointment: appointmentSchema,
   pipeline: pipelineSchema,
   stage: stageSchema,
   user: userSchema,

@@ -1,11 +1,9 @@
 import { contactRefsOf } from '#shared/contacts/use-cases.ts';
 import { dealReferences } from '#shared/deals/use-cases.ts';
-import type { ConversionDeps, ConversionPlan, ConversionWriter } from '#shared/lead-conversion/use-cases.ts';
+import type { ConversionDeps, ConversionPlan, ConversionWriter, Followers } from '#shared/lead-conversion/use-cases.ts';
 import { VersionMismatchError } from '#shared/kernel/errors.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import type { RecordRef } from '#shared/kernel/related-records.ts';
-import type { Note } from '#shared/notes/domain.ts';
-import type { Task } from '#shared/tasks/domain.ts';
 import { copy, type InMemoryStore } from '#test/helpers/in-memory-store.ts';
 import { catalogOf } from '#test/custom-fields/fakes.ts';
 import {
@@ -43,7 +41,7 @@ export class InMemoryConversionWriter implements ConversionWriter {
     this.store = store;
   }
 
-  async convert(plan: ConversionPlan, events: DomainEvent[]): Promise<{ notes: Note[]; tasks: Task[] }> {
+  async convert(plan: ConversionPlan, events: DomainEvent[]): Promise<Followers> {
     const notes = [...plan.notes];
     const tasks = [...plan.tasks];
     this.beforeWrite?.();
@@ -73,10 +71,12 @@ export class InMemoryConversionWriter implements ConversionWriter {
       }
     });
     this.events.push(...copy(events));
-    return { notes, tasks };
+    // Appointments have no in-memory fake: their moves are tested against DynamoDB Local
+    // (test/appointments/appointments.int.test.ts); none are planned here.
+    return { notes, tasks, appointments: [...plan.appointments] };
   }
 
-  async moveRest(rest: { notes: Note[]; tasks: Task[] }, to: RecordRef, at: string): Promise<void> {
+  async moveRest(rest: Followers, to: RecordRef, at: string): Promise<void> {
     this.laterMoves.push({ notes: rest.notes.map((n) => n.id), tasks: rest.tasks.map((t) => t.id) });
     const moves = [
       ...rest.notes.map((n) => () => applyNoteMove(this.store, n, to, at)),
@@ -107,6 +107,7 @@ export function conversionDeps(store: InMemoryStore): ConversionDeps & {
     customFields: catalogOf(store),
     notes: new InMemoryNoteRepository(store),
     tasks: new InMemoryTaskRepository(store),
+    appointments: { appointmentsOf: async () => ({ items: [], truncated: false }) },
     writer: new InMemoryConversionWriter(store),
   };
 }

@@ -102,3 +102,35 @@ describe('lead conversion, one transaction', () => {
     await expect(convertLead(deps, call(), lead.id, {})).rejects.toMatchObject({ name: 'ConflictError' });
   });
 });
+
+describe('appointments follow the lead (F3.3)', () => {
+  it('moves every appointment of the lead to the contact, in its attendees’ calendars too, also those past the transaction', async () => {
+    const call = () => callContext(principal, 'test', systemClock, () => newId());
+    const { leadAdapters } = await import('#shared/leads/runtime.ts');
+    const { appointmentAdapters } = await import('#shared/appointments/runtime.ts');
+    const { createAppointment, listAppointments } = await import('#shared/appointments/use-cases.ts');
+    const appointments = appointmentAdapters();
+    const lead = await createLead(leadAdapters(), call(), { first_name: 'Ada', last_name: 'Calendar' });
+    const from = { resource_type: 'lead' as const, resource_id: lead.id };
+    // 50 appointments of 2 writes each (the appointment and its owner's entry) do not all fit
+    // in the conversion's transaction: the rest move right after it.
+    const made: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      const start = new Date(Date.UTC(2031, 0, 1 + i, 9)).toISOString();
+      made.push(
+        (await createAppointment(appointments, call(), { name: `Visit ${i}`, start_at: start, end_at: start, ...from })).id,
+      );
+    }
+    expect((await appointments.appointments.appointmentsOf(from, 100)).items).toHaveLength(50);
+
+    const done = await convertLead(deps, call(), lead.id, {});
+    const to = { resource_type: 'contact' as const, resource_id: done.contact.id };
+    expect((await appointments.appointments.appointmentsOf(from, 100)).items).toEqual([]);
+    const moved = (await appointments.appointments.appointmentsOf(to, 100)).items;
+    expect(moved.map((a) => a.id).sort()).toEqual([...made].sort());
+    expect(moved.every((a) => a.version === 2 && a.updated_at === done.lead.converted_at)).toBe(true);
+    // The calendar entries are the moved copies.
+    const calendar = await listAppointments(appointments, call(), { attendee_id: principal.user_id, limit: 100 });
+    expect(calendar.items.filter((a) => made.includes(a.id)).every((a) => a.resource_id === done.contact.id)).toBe(true);
+  });
+});

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as activities from '#shared/activities/dynamodb.ts';
+import * as appointments from '#shared/appointments/dynamodb.ts';
+import type { Appointment } from '#shared/appointments/domain.ts';
 import * as contacts from '#shared/contacts/dynamodb.ts';
 import * as migrations from '#shared/platform/migrations/dynamodb.ts';
 import * as customFields from '#shared/custom-fields/dynamodb.ts';
@@ -62,6 +64,7 @@ const MODULES = {
   contacts,
   notes,
   tasks,
+  appointments,
   outcomes,
   searchTerms,
   searchIndex,
@@ -424,6 +427,42 @@ async function exercise(): Promise<void> {
     await taskRepo.list({ owners, record: { resource_type: 'deal', resource_id: D1 }, filter: {}, now }, { limit: 5 });
   }
 
+  const appointment: Appointment = {
+    id: id(70),
+    name: 'Demo',
+    description: null,
+    location: null,
+    start_at: AT,
+    end_at: AT,
+    all_day: false,
+    start_date: null,
+    end_date: null,
+    time_zone: 'UTC',
+    owner_id: U1,
+    creator_id: U1,
+    attendees: [{ type: 'user', id: U2, email: null, name: null, status: 'needs_action' }],
+    resource_type: 'deal',
+    resource_id: D1,
+    reminder: null,
+    remind_at: null,
+    sequence: 0,
+    created_at: AT,
+    updated_at: AT,
+    version: 1,
+  };
+  const appointmentRepo = new appointments.DynamoAppointmentRepository(db);
+  await appointmentRepo.create(appointment, { ref: { resource_type: 'deal', resource_id: D1 }, ownerId: U1 }, []);
+  await appointmentRepo.get(appointment.id);
+  await appointmentRepo.update(appointment, { ...appointment, attendees: [], version: 2 }, null, []);
+  await appointmentRepo.delete(appointment, []);
+  await appointmentRepo.appointmentsOf({ resource_type: 'lead', resource_id: L1 }, 5);
+  for (const source of [
+    { kind: 'all' as const },
+    { kind: 'calendars' as const, users: [U1, U2] },
+    { kind: 'record' as const, record: { resource_type: 'deal' as const, resource_id: D1 } },
+  ])
+    await appointmentRepo.list({ source, range: ['0', '~'] }, { limit: 5 });
+
   const search = new searchIndex.DynamoSearchIndex(db);
   await search.find({ owners: 'all', prefix: 'big', kinds: ['deal'], limit: 5 });
   await search.find({ owners: [U1], prefix: 'big', kinds: ['deal'], limit: 5 });
@@ -436,6 +475,7 @@ async function exercise(): Promise<void> {
       deal: { ...deal, custom_fields: {} },
       notes: [note],
       tasks: [task],
+      appointments: [appointment],
       to: { resource_type: 'contact', resource_id: C1 },
       scope: { kind: 'all' },
     },
