@@ -77,10 +77,11 @@ export interface FunctionNeeds {
   readonly scheduleGroup?: true;
   /**
    * SES_CONFIGURATION_SET and SENDER_ADDRESS, and sending from that address through that set
-   * only; plus reading the account's sending quota and suppression list (GetAccount,
-   * GetSuppressedDestination: no resource-level permissions), which pace and guard the sends.
+   * only; `paced` (the mail-sender) adds reading the account's sending quota and suppression
+   * list (GetAccount, GetSuppressedDestination: no resource-level permissions), which pace and
+   * guard the sends.
    */
-  readonly mailer?: true;
+  readonly mailer?: true | 'paced';
   /**
    * LIVE_CALLBACK_URL, the WebSocket stage's management endpoint, and
    * execute-api:ManageConnections for POST /@connections/* on that stage only (PostToConnection).
@@ -314,7 +315,7 @@ export const mailSenderFunction: FunctionSpec = {
   timeoutSeconds: 30,
   // Claims and settles alerts' pending e-mails and reads the recipient, the actor and the
   // account (its name, logo, zone) in the table; SES to send; the app's URL for links.
-  needs: { table: 'readWrite', mailer: true, config: ['accountDefaults', 'mailSettings'] },
+  needs: { table: 'readWrite', mailer: 'paced', config: ['accountDefaults', 'mailSettings'] },
 };
 /** EventBridge Scheduler targets: invoked by one-time schedules in the schedule group. */
 export const scheduledFunctions: readonly FunctionSpec[] = [

@@ -190,7 +190,8 @@ export class CrmFunction extends lambda.Function {
       }
       this.#grantScheduleGroup(resources.scheduleGroupName, resources.schedulerTargetRole);
     }
-    if (needs.mailer) this.#grantMailer(resources.configurationSet, resources.config.email.sender_address);
+    if (needs.mailer)
+      this.#grantMailer(resources.configurationSet, resources.config.email.sender_address, needs.mailer === 'paced');
     if (needs.live) this.#grantLive(liveStage(this.spec, resources));
   }
 
@@ -267,7 +268,7 @@ export class CrmFunction extends lambda.Function {
   }
 
   /** Sending from that address (or its verified domain) through that configuration set only. */
-  #grantMailer(configurationSet: ses.IConfigurationSet, senderAddress: string): void {
+  #grantMailer(configurationSet: ses.IConfigurationSet, senderAddress: string, paced: boolean): void {
     const stack = Stack.of(this);
     const domain = senderAddress.slice(senderAddress.lastIndexOf('@') + 1);
     this.addToRolePolicy(
@@ -280,7 +281,8 @@ export class CrmFunction extends lambda.Function {
         ],
       }),
     );
-    // The sender paces itself to the account's MaxSendRate and skips suppressed addresses.
+    if (!paced) return;
+    // The mail-sender paces itself to the account's MaxSendRate and skips suppressed addresses.
     this.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['ses:GetAccount', 'ses:GetSuppressedDestination'], resources: ['*'] }),
     );

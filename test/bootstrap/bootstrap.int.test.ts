@@ -29,6 +29,12 @@ beforeAll(async () => {
   cognito = await startLocalCognito({ userPoolId: POOL });
   useCognito(cognito);
   process.env.CRM_FIRST_ADMIN = JSON.stringify({ name: 'First Admin', email: FIRST });
+  // The reminders' backfill (a migration the bootstrap runs) names the schedule group and its
+  // target, as the bootstrap's CDK definition gives them; with no tasks it schedules nothing.
+  process.env.SCHEDULE_GROUP_NAME = 'crm-test';
+  process.env.REMINDER_TARGET_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:crm-test-reminders';
+  process.env.SCHEDULER_ROLE_ARN = 'arn:aws:iam::123456789012:role/crm-test-scheduler';
+  process.env.REMINDER_DLQ_ARN = 'arn:aws:sqs:eu-west-1:123456789012:crm-test-reminders-dlq';
   process.env.CRM_DEFAULT_PIPELINE = JSON.stringify((await import('#infra/config/load.ts')).loadConfig().default_pipeline);
   server = createServer((req, res) => {
     let body = '';

@@ -880,7 +880,7 @@ describe('mail queue', () => {
     expect(JSON.stringify(send.Resource)).toContain('identity/crm@example.com');
     expect(JSON.stringify(send.Resource)).toContain('configuration-set/');
     const functionSpec = functionSpecs.find((f) => f.name === 'mail-sender')!;
-    expect(functionSpec.needs).toEqual({ table: 'readWrite', mailer: true, config: ['accountDefaults', 'mailSettings'] });
+    expect(functionSpec.needs).toEqual({ table: 'readWrite', mailer: 'paced', config: ['accountDefaults', 'mailSettings'] });
   });
 });
 
