@@ -1,0 +1,131 @@
+import { Badge, Card, Grid, Group, List, Loader, Select, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useNavigate, useSearch } from '@tanstack/react-router';
+import { api, unwrap } from '../api/client.ts';
+import { dateTime, moneyList } from '../format.ts';
+import { usePipelines } from '../queries.ts';
+import { ActivityList } from '../ui/Activity.tsx';
+import { ProblemAlert } from '../ui/ProblemAlert.tsx';
+
+/** F1: pipeline summary (pick the pipeline), activity, my tasks, and the last 30 days' outcomes. */
+export function Dashboard() {
+  const { pipeline } = useSearch({ from: '/app/' });
+  const navigate = useNavigate({ from: '/' });
+  const pipelines = usePipelines().data?.items ?? [];
+  const dashboard = useQuery({
+    queryKey: ['dashboard', pipeline],
+    queryFn: async () => unwrap(await api().GET('/dashboard', { params: { query: pipeline ? { pipeline_id: pipeline } : {} } })),
+  });
+  const d = dashboard.data;
+
+  return (
+    <Stack>
+      <Title order={1} size="h2">
+        Dashboard
+      </Title>
+      <ProblemAlert error={dashboard.error} />
+      {!d ? (
+        <Loader aria-label="Loading" />
+      ) : (
+        <>
+          <SimpleGrid cols={{ base: 1, sm: 3 }} aria-label="Last 30 days" data-testid="outcomes">
+            {(
+              [
+                ['Won', d.outcomes.won, 'green'],
+                ['Lost', d.outcomes.lost, 'red'],
+                ['Unqualified', d.outcomes.unqualified, 'gray'],
+              ] as const
+            ).map(([label, o, color]) => (
+              <Card withBorder key={label} data-testid={`outcome-${label.toLowerCase()}`}>
+                <Text size="sm" c="dimmed">
+                  {label}, last 30 days
+                </Text>
+                <Group gap="xs">
+                  <Text fz={28} fw={700} c={color} data-testid="count">
+                    {o.count}
+                  </Text>
+                  <Text size="sm">{moneyList(o.values)}</Text>
+                </Group>
+              </Card>
+            ))}
+          </SimpleGrid>
+          <Grid>
+            <Grid.Col span={{ base: 12, md: 4 }}>
+              <Card withBorder>
+                <Stack>
+                  <Title order={2} size="h4">
+                    Pipeline
+                  </Title>
+                  <Select
+                    label="Pipeline"
+                    data={pipelines.map((p) => ({ value: p.id, label: p.name }))}
+                    value={pipeline ?? d.pipeline?.pipeline_id ?? null}
+                    onChange={(v) => void navigate({ search: { pipeline: v ?? undefined } })}
+                    allowDeselect={false}
+                  />
+                  {d.pipeline ? (
+                    <Table aria-label="Deals by stage">
+                      <Table.Thead>
+                        <Table.Tr>
+                          <Table.Th>Stage</Table.Th>
+                          <Table.Th>Deals</Table.Th>
+                          <Table.Th>Value</Table.Th>
+                        </Table.Tr>
+                      </Table.Thead>
+                      <Table.Tbody>
+                        {d.pipeline.stages.map((s) => (
+                          <Table.Tr key={s.stage_id}>
+                            <Table.Td>{s.name}</Table.Td>
+                            <Table.Td>{s.count}</Table.Td>
+                            <Table.Td>{moneyList(s.values)}</Table.Td>
+                          </Table.Tr>
+                        ))}
+                      </Table.Tbody>
+                    </Table>
+                  ) : (
+                    <Text c="dimmed">No pipeline yet.</Text>
+                  )}
+                </Stack>
+              </Card>
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, md: 5 }}>
+              <Card withBorder>
+                <Title order={2} size="h4" mb="sm">
+                  Activity
+                </Title>
+                <ActivityList items={d.activities.items} />
+              </Card>
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, md: 3 }}>
+              <Card withBorder>
+                <Title order={2} size="h4" mb="sm">
+                  My tasks
+                </Title>
+                {d.tasks.items.length === 0 ? <Text c="dimmed">Nothing due.</Text> : null}
+                <List spacing="xs" listStyleType="none" aria-label="My tasks">
+                  {d.tasks.items.map((t) => (
+                    <List.Item key={t.id}>
+                      <Text size="sm" c={t.overdue ? 'red.9' : undefined}>
+                        {t.content}
+                      </Text>
+                      <Group gap={4}>
+                        {t.overdue ? (
+                          <Badge color="red" size="xs">
+                            overdue
+                          </Badge>
+                        ) : null}
+                        <Text size="xs" c="dimmed">
+                          {dateTime(t.due_date)}
+                        </Text>
+                      </Group>
+                    </List.Item>
+                  ))}
+                </List>
+              </Card>
+            </Grid.Col>
+          </Grid>
+        </>
+      )}
+    </Stack>
+  );
+}
