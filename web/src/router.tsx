@@ -2,7 +2,6 @@ import { createRootRouteWithContext, createRoute, createRouter, lazyRouteCompone
 import type { QueryClient } from '@tanstack/react-query';
 import { session } from './auth.ts';
 import { Shell } from './ui/Shell.tsx';
-import { SignIn } from './pages/SignIn.tsx';
 
 // Code-based routes; every page but sign-in loads on first visit (its own chunk), so the initial
 // JavaScript is the shell. List filters and sorting live in the URL (validated search params).
@@ -13,7 +12,7 @@ const signInRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/signin',
   validateSearch: (s: Record<string, unknown>) => ({ next: typeof s.next === 'string' ? s.next : undefined }),
-  component: SignIn,
+  component: lazyRouteComponent(() => import('./pages/SignIn.tsx'), 'SignIn'),
 });
 
 const appRoute = createRoute({

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { AnchorLink } from '../ui/AnchorLink.tsx';
-import { Badge, Button, Card, Group, Loader, Modal, ScrollArea, Select, Stack, Text, Title } from '@mantine/core';
+import { Badge, Button, Card, Group, Loader, Modal, ScrollArea, Select, Stack, Text, Title, UnstyledButton } from '@mantine/core';
 import { DndContext, PointerSensor, KeyboardSensor, useDraggable, useDroppable, useSensor, useSensors, type DragEndEvent } from '@dnd-kit/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
@@ -112,8 +112,8 @@ function Column({ stage, deals }: { stage: Stage; deals: Deal[] }) {
     <Card
       ref={setNodeRef}
       withBorder
-      w={240}
-      miw={240}
+      miw={150}
+      style={{ flex: '1 1 0' }}
       bg={isOver ? 'blue.0' : 'gray.0'}
       data-stage={stage.name}
       aria-label={`Stage ${stage.name}`}
@@ -140,7 +140,9 @@ function Column({ stage, deals }: { stage: Stage; deals: Deal[] }) {
 }
 
 function DealCard({ deal }: { deal: Deal }) {
-  const { attributes, listeners, setNodeRef, transform, isDragging } = useDraggable({ id: deal.id });
+  const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, isDragging } = useDraggable({ id: deal.id });
+  // The pointer drags the whole card; the keyboard lifts it from its handle (space, arrows, space),
+  // so the card itself is no button around the deal's link.
   return (
     <Card
       ref={setNodeRef}
@@ -154,12 +156,15 @@ function DealCard({ deal }: { deal: Deal }) {
         touchAction: 'none',
       }}
       {...listeners}
-      {...attributes}
-      aria-roledescription="Draggable deal"
     >
-      <AnchorLink to="/deals/$id" params={{ id: deal.id }} size="sm" fw={600}>
-        {deal.name}
-      </AnchorLink>
+      <Group justify="space-between" wrap="nowrap" gap={4}>
+        <AnchorLink to="/deals/$id" params={{ id: deal.id }} size="sm" fw={600}>
+          {deal.name}
+        </AnchorLink>
+        <UnstyledButton ref={setActivatorNodeRef} {...attributes} aria-label={`Move ${deal.name}`} fz="sm" px={4}>
+          ⠿
+        </UnstyledButton>
+      </Group>
       <Text size="xs">{money(deal.value, deal.currency)}</Text>
     </Card>
   );

@@ -95,7 +95,7 @@ function ConvertDialog({ id, name, organization, onClose }: { id: string; name: 
   return (
     <Modal opened onClose={onClose} title="Convert this lead">
       <Stack>
-        <Alert color="orange" title="This cannot be undone">
+        <Alert color="red" title="This cannot be undone">
           Converting makes {name} a contact{withOrg ? ' with an organization' : ''}
           {withDeal ? ' and opens a deal' : ''}. The lead stays converted and read-only for good: there is no way back to a lead.
         </Alert>
@@ -107,7 +107,7 @@ function ConvertDialog({ id, name, organization, onClose }: { id: string; name: 
           <Button variant="default" onClick={onClose}>
             Cancel
           </Button>
-          <Button color="orange" loading={convert.isPending} onClick={() => convert.mutate()}>
+          <Button color="red" loading={convert.isPending} onClick={() => convert.mutate()}>
             Convert for good
           </Button>
         </Group>

@@ -58,6 +58,7 @@ export function Shell() {
               component={Link}
               to={n.to}
               label={n.label}
+              variant="filled"
               active={n.to === '/' ? path === '/' : path.startsWith(n.to)}
             />
           ))}
