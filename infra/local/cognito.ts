@@ -102,7 +102,11 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
   const refreshTokens = new Map<string, string>();
   const issue = (user: LocalCognitoUser, signIn: LocalSignIn, refreshToken?: string) => {
     const ttl = signIn.ttlSeconds ?? 3600;
-    const claims = { sub: user.attributes['custom:user_id'] ?? user.username, email: user.username, role: user.groups[0] ?? 'user' };
+    const claims = {
+      sub: user.attributes['custom:user_id'] ?? user.username,
+      email: user.username,
+      role: user.groups[0] ?? 'user',
+    };
     const token = signIn.token(claims, ttl);
     return {
       AuthenticationResult: {
@@ -120,7 +124,8 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     InitiateAuth(input) {
       const signIn = options.signIn;
       if (!signIn) throw new CognitoError('UnknownOperationException', 'sign-in is not served by this stand-in');
-      if (input.ClientId !== signIn.clientId) throw new CognitoError('ResourceNotFoundException', 'User pool client does not exist.');
+      if (input.ClientId !== signIn.clientId)
+        throw new CognitoError('ResourceNotFoundException', 'User pool client does not exist.');
       const parameters = (input.AuthParameters ?? {}) as Record<string, string>;
       if (input.AuthFlow === 'USER_PASSWORD_AUTH') {
         const name = String(parameters.USERNAME ?? '');

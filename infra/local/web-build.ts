@@ -31,7 +31,12 @@ export function ensureWebBuild(log: (line: string) => void = () => undefined): b
   if (!webBuildStale()) return false;
   log('building the web app (vite build)...');
   const vite = join(dirname(createRequire(join(WEB_DIR, 'package.json')).resolve('vite/package.json')), 'bin', 'vite.js');
-  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: WEB_DIR, stdio: 'inherit' });
+  // NODE_ENV=production whatever the caller runs under (vitest sets "test", which would bundle React's dev build).
+  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+    cwd: WEB_DIR,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   if (result.status !== 0) throw new Error(`vite build failed (exit ${result.status ?? result.signal})`);
   return true;
 }

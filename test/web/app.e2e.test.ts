@@ -119,7 +119,8 @@ describe('the web app', () => {
     const t0 = Date.now();
     await page.goto(`${base}/`);
     await page.getByTestId('outcome-won').waitFor();
-    metrics.dashboardTimeToDataMs = Date.now() - t0;
+    // The first call of each function starts its worker (a cold start): recorded, not judged.
+    metrics.dashboardTimeToDataColdMs = Date.now() - t0;
     expect(await outcome('won')).toBe('0');
     expect(await outcome('lost')).toBe('0');
     await audit('dashboard-before');
@@ -179,6 +180,11 @@ describe('the web app', () => {
       )
       .toEqual(['1', '1']);
     await audit('dashboard-after');
+    // Warm: a full page load of the dashboard, from navigation to the numbers on screen.
+    const t1 = Date.now();
+    await page.goto(`${base}/`);
+    await page.getByTestId('outcome-won').getByTestId('count').waitFor();
+    metrics.dashboardTimeToDataWarmMs = Date.now() - t1;
 
     // The other pages, each audited.
     await page.getByRole('link', { name: 'Contacts' }).click();

@@ -68,7 +68,13 @@ async function initiateAuth(flow: string, parameters: Record<string, string>): P
     body: JSON.stringify({ AuthFlow: flow, ClientId: clientId, AuthParameters: parameters }),
   });
   const body = (await response.json()) as AuthResult & { __type?: string; message?: string };
-  if (!response.ok) throw new SignInError(String(body.__type ?? 'Error').split('#').pop() ?? 'Error', body.message ?? '');
+  if (!response.ok)
+    throw new SignInError(
+      String(body.__type ?? 'Error')
+        .split('#')
+        .pop() ?? 'Error',
+      body.message ?? '',
+    );
   return body;
 }
 
@@ -77,9 +83,17 @@ export async function signIn(email: string, password: string): Promise<Session> 
   const result = await initiateAuth('USER_PASSWORD_AUTH', { USERNAME: email, PASSWORD: password });
   const auth = result.AuthenticationResult;
   if (!auth?.RefreshToken) {
-    throw new SignInError(result.ChallengeName ?? 'ChallengeRequired', `Cognito asks for ${result.ChallengeName ?? 'a challenge'}`);
+    throw new SignInError(
+      result.ChallengeName ?? 'ChallengeRequired',
+      `Cognito asks for ${result.ChallengeName ?? 'a challenge'}`,
+    );
   }
-  const session = { email, idToken: auth.IdToken, refreshToken: auth.RefreshToken, expiresAt: Date.now() + auth.ExpiresIn * 1000 };
+  const session = {
+    email,
+    idToken: auth.IdToken,
+    refreshToken: auth.RefreshToken,
+    expiresAt: Date.now() + auth.ExpiresIn * 1000,
+  };
   store(session);
   return session;
 }

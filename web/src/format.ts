@@ -20,7 +20,12 @@ export function dateTime(iso: string | null | undefined): string {
 }
 
 /** A person's or organization's display name from nullable parts. */
-export function personName(r: { first_name?: string | null; last_name?: string | null; organization_name?: string | null; name?: string | null }): string {
+export function personName(r: {
+  first_name?: string | null;
+  last_name?: string | null;
+  organization_name?: string | null;
+  name?: string | null;
+}): string {
   const person = [r.first_name, r.last_name].filter(Boolean).join(' ');
   return person || r.name || r.organization_name || '(no name)';
 }

@@ -46,7 +46,9 @@ const leadsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/leads',
   validateSearch: (s: Record<string, unknown>): LeadSearch => ({
-    status: ['new', 'working', 'unqualified', 'converted'].includes(String(s.status)) ? (s.status as LeadSearch['status']) : undefined,
+    status: ['new', 'working', 'unqualified', 'converted'].includes(String(s.status))
+      ? (s.status as LeadSearch['status'])
+      : undefined,
     owner: str(s.owner),
     tag: str(s.tag),
     city: str(s.city),
@@ -74,7 +76,9 @@ const dealRoute = createRoute({
 const contactsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/contacts',
-  validateSearch: (s: Record<string, unknown>) => ({ kind: s.kind === 'person' || s.kind === 'organization' ? s.kind : undefined }),
+  validateSearch: (s: Record<string, unknown>) => ({
+    kind: s.kind === 'person' || s.kind === 'organization' ? s.kind : undefined,
+  }),
   component: lazyRouteComponent(() => import('./pages/Contacts.tsx'), 'Contacts'),
 });
 const contactRoute = createRoute({

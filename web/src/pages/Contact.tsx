@@ -11,7 +11,10 @@ import { customRows, Details, Timeline } from '../ui/Timeline.tsx';
 export function Contact() {
   const { id } = useParams({ from: '/app/contacts/$id' });
   const userName = useUserName();
-  const contact = useQuery({ queryKey: ['contacts', id], queryFn: async () => unwrap(await api().GET('/contacts/{id}', { params: { path: { id } } })) });
+  const contact = useQuery({
+    queryKey: ['contacts', id],
+    queryFn: async () => unwrap(await api().GET('/contacts/{id}', { params: { path: { id } } })),
+  });
   const c = contact.data;
   if (contact.error) return <ProblemAlert error={contact.error} />;
   if (!c) return <Loader aria-label="Loading" />;

@@ -13,7 +13,10 @@ export function Deal() {
   const userName = useUserName();
   const path = { params: { path: { id } } };
   const deal = useQuery({ queryKey: ['deals', id], queryFn: async () => unwrap(await api().GET('/deals/{id}', path)) });
-  const history = useQuery({ queryKey: ['deals', id, 'stages'], queryFn: async () => unwrap(await api().GET('/deals/{id}/stage_changes', path)) });
+  const history = useQuery({
+    queryKey: ['deals', id, 'stages'],
+    queryFn: async () => unwrap(await api().GET('/deals/{id}/stage_changes', path)),
+  });
   const stages = useStages(deal.data?.pipeline_id).data?.items ?? [];
   const stageName = (sid: string | null | undefined) => stages.find((s) => s.id === sid)?.name ?? sid ?? '—';
   const d = deal.data;

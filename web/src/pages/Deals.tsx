@@ -1,7 +1,16 @@
 import { useMemo, useState } from 'react';
 import { AnchorLink } from '../ui/AnchorLink.tsx';
 import { Badge, Button, Card, Group, Loader, Modal, ScrollArea, Select, Stack, Text, Title, UnstyledButton } from '@mantine/core';
-import { DndContext, PointerSensor, KeyboardSensor, useDraggable, useDroppable, useSensor, useSensors, type DragEndEvent } from '@dnd-kit/core';
+import {
+  DndContext,
+  PointerSensor,
+  KeyboardSensor,
+  useDraggable,
+  useDroppable,
+  useSensor,
+  useSensors,
+  type DragEndEvent,
+} from '@dnd-kit/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { api, unwrap } from '../api/client.ts';
@@ -182,7 +191,11 @@ function ReasonDialog(props: {
   const reasons = useReasons(lost ? '/loss_reasons' : '/deal_unqualified_reasons').data?.items ?? [];
   const [reason, setReason] = useState<string | null>(null);
   return (
-    <Modal opened onClose={props.onCancel} title={lost ? `Why was “${props.deal.name}” lost?` : `Why is “${props.deal.name}” unqualified?`}>
+    <Modal
+      opened
+      onClose={props.onCancel}
+      title={lost ? `Why was “${props.deal.name}” lost?` : `Why is “${props.deal.name}” unqualified?`}
+    >
       <Stack>
         <Select
           label={lost ? 'Loss reason' : 'Unqualified reason'}

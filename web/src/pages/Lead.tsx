@@ -13,7 +13,10 @@ export function Lead() {
   const { id } = useParams({ from: '/app/leads/$id' });
   const userName = useUserName();
   const [converting, setConverting] = useState(false);
-  const lead = useQuery({ queryKey: ['lead', id], queryFn: async () => unwrap(await api().GET('/leads/{id}', { params: { path: { id } } })) });
+  const lead = useQuery({
+    queryKey: ['lead', id],
+    queryFn: async () => unwrap(await api().GET('/leads/{id}', { params: { path: { id } } })),
+  });
   const l = lead.data;
   if (lead.error) return <ProblemAlert error={lead.error} />;
   if (!l) return <Loader aria-label="Loading" />;
@@ -52,26 +55,53 @@ export function Lead() {
                 ['City', l.address.city],
                 ['Country', l.address.country],
                 ['Owner', userName(l.owner_id)],
-                ['Tags', l.tags.length ? l.tags.map((t) => <Badge key={t} mr={4} size="sm">{t}</Badge>) : null],
+                [
+                  'Tags',
+                  l.tags.length
+                    ? l.tags.map((t) => (
+                        <Badge key={t} mr={4} size="sm">
+                          {t}
+                        </Badge>
+                      ))
+                    : null,
+                ],
                 ['Created', dateTime(l.created_at)],
               ]}
             />
             <Title order={3} size="h5" mt="md" mb="xs">
               Custom fields
             </Title>
-            {Object.keys(l.custom_fields).length ? <Details rows={customRows(l.custom_fields)} /> : <Text c="dimmed" size="sm">None set.</Text>}
+            {Object.keys(l.custom_fields).length ? (
+              <Details rows={customRows(l.custom_fields)} />
+            ) : (
+              <Text c="dimmed" size="sm">
+                None set.
+              </Text>
+            )}
           </Card>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 7 }}>
           <Timeline type="lead" id={id} />
         </Grid.Col>
       </Grid>
-      {converting ? <ConvertDialog id={id} name={personName(l)} organization={l.organization_name} onClose={() => setConverting(false)} /> : null}
+      {converting ? (
+        <ConvertDialog id={id} name={personName(l)} organization={l.organization_name} onClose={() => setConverting(false)} />
+      ) : null}
     </Stack>
   );
 }
 
-function ConvertDialog({ id, name, organization, onClose }: { id: string; name: string; organization: string | null; onClose: () => void }) {
+function ConvertDialog({
+  id,
+  name,
+  organization,
+  onClose,
+}: {
+  id: string;
+  name: string;
+  organization: string | null;
+  onClose: () => void;
+}) {
   const [withDeal, setWithDeal] = useState(true);
   const [dealName, setDealName] = useState(organization ?? name);
   const [withOrg, setWithOrg] = useState(Boolean(organization));
@@ -99,7 +129,12 @@ function ConvertDialog({ id, name, organization, onClose }: { id: string; name: 
           Converting makes {name} a contact{withOrg ? ' with an organization' : ''}
           {withDeal ? ' and opens a deal' : ''}. The lead stays converted and read-only for good: there is no way back to a lead.
         </Alert>
-        <Checkbox label="Also create the organization" checked={withOrg} disabled={!organization} onChange={(e) => setWithOrg(e.currentTarget.checked)} />
+        <Checkbox
+          label="Also create the organization"
+          checked={withOrg}
+          disabled={!organization}
+          onChange={(e) => setWithOrg(e.currentTarget.checked)}
+        />
         <Checkbox label="Open a deal" checked={withDeal} onChange={(e) => setWithDeal(e.currentTarget.checked)} />
         {withDeal ? <TextInput label="Deal name" value={dealName} onChange={(e) => setDealName(e.currentTarget.value)} /> : null}
         <ProblemAlert error={convert.error} />

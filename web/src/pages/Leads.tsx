@@ -64,8 +64,18 @@ export function Leads() {
           onChange={(v) => set({ owner: v ?? undefined })}
         />
         <TextInput label="Tag" defaultValue={search.tag ?? ''} onBlur={(e) => set({ tag: e.currentTarget.value || undefined })} />
-        <TextInput label="City" defaultValue={search.city ?? ''} onBlur={(e) => set({ city: e.currentTarget.value || undefined })} />
-        <Select label="Sort by" data={SORTS} value={search.sort ?? 'created_at'} onChange={(v) => set({ sort: (v ?? undefined) as LeadSearch['sort'] })} allowDeselect={false} />
+        <TextInput
+          label="City"
+          defaultValue={search.city ?? ''}
+          onBlur={(e) => set({ city: e.currentTarget.value || undefined })}
+        />
+        <Select
+          label="Sort by"
+          data={SORTS}
+          value={search.sort ?? 'created_at'}
+          onChange={(v) => set({ sort: (v ?? undefined) as LeadSearch['sort'] })}
+          allowDeselect={false}
+        />
         <Select
           label="Order"
           data={[
@@ -96,7 +106,9 @@ export function Leads() {
               <Table.Tr key={l.id}>
                 <Table.Td>
                   <AnchorLink to="/leads/$id" params={{ id: l.id }}>
-                    {personName({ first_name: l.first_name, last_name: l.last_name }) === '(no name)' ? personName(l) : personName({ first_name: l.first_name, last_name: l.last_name })}
+                    {personName({ first_name: l.first_name, last_name: l.last_name }) === '(no name)'
+                      ? personName(l)
+                      : personName({ first_name: l.first_name, last_name: l.last_name })}
                   </AnchorLink>
                 </Table.Td>
                 <Table.Td>{l.organization_name ?? '—'}</Table.Td>

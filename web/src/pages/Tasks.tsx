@@ -16,7 +16,9 @@ export function Tasks() {
     queryKey: ['tasks', self?.id, Boolean(done)],
     enabled: Boolean(self),
     queryFn: async () =>
-      unwrap(await api().GET('/tasks', { params: { query: { owner_id: self!.id, completed: done ? 'true' : 'false', limit: 100 } } })),
+      unwrap(
+        await api().GET('/tasks', { params: { query: { owner_id: self!.id, completed: done ? 'true' : 'false', limit: 100 } } }),
+      ),
   });
   const complete = useMutation({
     mutationFn: async ({ id, completed }: { id: string; completed: boolean }) =>
@@ -24,7 +26,8 @@ export function Tasks() {
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['tasks'] }),
   });
   const now = Date.now();
-  const overdue = (t: { due_date: string | null; completed: boolean }) => !t.completed && t.due_date !== null && Date.parse(t.due_date) < now;
+  const overdue = (t: { due_date: string | null; completed: boolean }) =>
+    !t.completed && t.due_date !== null && Date.parse(t.due_date) < now;
   const items = [...(tasks.data?.items ?? [])].sort(
     (a, b) => Number(overdue(b)) - Number(overdue(a)) || (a.due_date ?? '9999').localeCompare(b.due_date ?? '9999'),
   );
@@ -34,7 +37,11 @@ export function Tasks() {
         <Title order={1} size="h2">
           My tasks
         </Title>
-        <Switch label="Show completed" checked={Boolean(done)} onChange={(e) => void navigate({ search: { done: e.currentTarget.checked || undefined } })} />
+        <Switch
+          label="Show completed"
+          checked={Boolean(done)}
+          onChange={(e) => void navigate({ search: { done: e.currentTarget.checked || undefined } })}
+        />
       </Group>
       <ProblemAlert error={tasks.error ?? complete.error} />
       {tasks.isPending ? <Loader aria-label="Loading" /> : null}
@@ -44,7 +51,11 @@ export function Tasks() {
           {items.map((t) => (
             <Table.Tr key={t.id}>
               <Table.Td w={40}>
-                <Checkbox aria-label={`Done: ${t.content}`} checked={t.completed} onChange={(e) => complete.mutate({ id: t.id, completed: e.currentTarget.checked })} />
+                <Checkbox
+                  aria-label={`Done: ${t.content}`}
+                  checked={t.completed}
+                  onChange={(e) => complete.mutate({ id: t.id, completed: e.currentTarget.checked })}
+                />
               </Table.Td>
               <Table.Td>
                 <Text size="sm" c={overdue(t) ? 'red.9' : undefined}>

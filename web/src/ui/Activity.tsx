@@ -31,7 +31,11 @@ export function ActivityList({ items }: { items: readonly ActivityItem[] }) {
         <List.Item key={a.id}>
           <Text size="sm">
             {userName(a.actor_id)} {a.verb.replace('_', ' ')} {a.record.type}{' '}
-            <RecordLink type={a.record.type === 'note' || a.record.type === 'task' ? a.parent.type : a.record.type} id={a.record.type === 'note' || a.record.type === 'task' ? a.parent.id : a.record.id} name={a.record.name} />
+            <RecordLink
+              type={a.record.type === 'note' || a.record.type === 'task' ? a.parent.type : a.record.type}
+              id={a.record.type === 'note' || a.record.type === 'task' ? a.parent.id : a.record.id}
+              name={a.record.name}
+            />
             {a.changes.length ? ` (${a.changes.map((c) => `${c.field}: ${c.from ?? '—'} → ${c.to ?? '—'}`).join(', ')})` : ''}
           </Text>
           <Text size="xs" c="dimmed">

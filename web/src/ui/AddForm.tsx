@@ -18,7 +18,8 @@ export default function AddForm({ kind, onClose }: { kind: AddKind; onClose: () 
   const pipelines = usePipelines().data?.items ?? [];
   const pipelineId = fields.pipeline_id ?? pipelines[0]?.id;
   const stages = useStages(kind === 'deal' ? pipelineId : undefined).data?.items ?? [];
-  const set = (name: string) => (e: React.ChangeEvent<HTMLInputElement>) => setFields({ ...fields, [name]: e.currentTarget.value });
+  const set = (name: string) => (e: React.ChangeEvent<HTMLInputElement>) =>
+    setFields({ ...fields, [name]: e.currentTarget.value });
   const f = (name: string) => fields[name] ?? '';
 
   const create = useMutation({
@@ -44,7 +45,12 @@ export default function AddForm({ kind, onClose }: { kind: AddKind; onClose: () 
             await c.POST('/contacts', {
               body: isOrg
                 ? { is_organization: true, name: blank(f('name')), email: blank(f('email')) }
-                : { is_organization: false, first_name: blank(f('first_name')), last_name: blank(f('last_name')), email: blank(f('email')) },
+                : {
+                    is_organization: false,
+                    first_name: blank(f('first_name')),
+                    last_name: blank(f('last_name')),
+                    email: blank(f('email')),
+                  },
             }),
           );
           return { to: '/contacts/$id', id: contact.id } as const;

@@ -50,7 +50,14 @@ export function Timeline({ type, id }: { type: RecordType; id: string }) {
           }}
         >
           <Group align="flex-end">
-            <Textarea label="New note" value={text} onChange={(e) => setText(e.currentTarget.value)} style={{ flex: 1 }} autosize minRows={1} />
+            <Textarea
+              label="New note"
+              value={text}
+              onChange={(e) => setText(e.currentTarget.value)}
+              style={{ flex: 1 }}
+              autosize
+              minRows={1}
+            />
             <Button type="submit" disabled={!text.trim()} loading={addNote.isPending}>
               Add note
             </Button>
@@ -117,5 +124,8 @@ export function Details({ rows }: { rows: readonly [string, React.ReactNode][] }
 
 /** A record's custom field values as rows ("budget: 1200"). */
 export function customRows(values: Record<string, unknown> | undefined): [string, React.ReactNode][] {
-  return Object.entries(values ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)]);
+  return Object.entries(values ?? {}).map(([k, v]) => [
+    k,
+    Array.isArray(v) ? v.join(', ') : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v),
+  ]);
 }
