@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     },
   });
   report = seeded ?? (await seedLocalData(cloud, config, { tokensOnly: true }));
+  localPassword(dataDir, password); // kept again when --fresh emptied the folder
   // The migrations the deploy bootstrap runs (backfills of read models), to the end.
   for (const m of await runRegisteredMigrations({ holder: `npm-start-${process.pid}`, leaseMs: 10 * 60_000 })) {
     console.log(`  migration ${m.id}: ${m.outcome}`);
