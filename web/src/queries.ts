@@ -49,3 +49,21 @@ export function useReasons(kind: '/loss_reasons' | '/deal_unqualified_reasons') 
     staleTime: 60_000,
   });
 }
+
+/** Every pipeline's stages (first page: a few pipelines of a few stages), to name a stage by id. */
+export function useAllStages() {
+  return useQuery({
+    queryKey: ['stages', 'all'],
+    queryFn: async () => unwrap(await api().GET('/stages', { params: { query: {} } })),
+    staleTime: 60_000,
+  });
+}
+
+export function useTeams(enabled: boolean) {
+  return useQuery({
+    queryKey: ['teams'],
+    enabled,
+    queryFn: async () => unwrap(await api().GET('/teams', { params: { query: { limit: 100 } } })),
+    staleTime: 60_000,
+  });
+}

@@ -29,7 +29,7 @@ const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 const dashboardRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/',
-  validateSearch: (s: Record<string, unknown>) => ({ pipeline: str(s.pipeline) }),
+  validateSearch: (s: Record<string, unknown>) => ({ pipeline: str(s.pipeline), user: str(s.user), team: str(s.team) }),
   component: lazyRouteComponent(() => import('./pages/Dashboard.tsx'), 'Dashboard'),
 });
 

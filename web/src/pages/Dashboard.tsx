@@ -3,26 +3,63 @@ import { useQuery } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { api, unwrap } from '../api/client.ts';
 import { dateTime, moneyList } from '../format.ts';
-import { usePipelines } from '../queries.ts';
+import { usePipelines, useSelf, useTeams, useUsers } from '../queries.ts';
 import { ActivityList } from '../ui/Activity.tsx';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
 
 /** F1: pipeline summary (pick the pipeline), activity, my tasks, and the last 30 days' outcomes. */
 export function Dashboard() {
-  const { pipeline } = useSearch({ from: '/app/' });
+  const search = useSearch({ from: '/app/' });
+  const { pipeline, user, team } = search;
   const navigate = useNavigate({ from: '/' });
   const pipelines = usePipelines().data?.items ?? [];
+  // Managers and admins may narrow the dashboard to a user or a team (the API checks who they see).
+  const narrows = ['admin', 'manager'].includes(useSelf().data?.role ?? 'user');
+  const users = useUsers().data?.items ?? [];
+  const teams = useTeams(narrows).data?.items ?? [];
   const dashboard = useQuery({
-    queryKey: ['dashboard', pipeline],
-    queryFn: async () => unwrap(await api().GET('/dashboard', { params: { query: pipeline ? { pipeline_id: pipeline } : {} } })),
+    queryKey: ['dashboard', pipeline, user, team],
+    queryFn: async () =>
+      unwrap(
+        await api().GET('/dashboard', {
+          params: {
+            query: {
+              ...(pipeline ? { pipeline_id: pipeline } : {}),
+              ...(user ? { user_id: user } : {}),
+              ...(team ? { team_id: team } : {}),
+            },
+          },
+        }),
+      ),
   });
+  const scope = user ? `user:${user}` : team ? `team:${team}` : 'all';
   const d = dashboard.data;
 
   return (
     <Stack>
-      <Title order={1} size="h2">
-        Dashboard
-      </Title>
+      <Group justify="space-between">
+        <Title order={1} size="h2">
+          Dashboard
+        </Title>
+        {narrows ? (
+          <Select
+            aria-label="Whose numbers"
+            value={scope}
+            allowDeselect={false}
+            data={[
+              { value: 'all', label: 'Everyone I see' },
+              { group: 'Teams', items: teams.map((t) => ({ value: `team:${t.id}`, label: t.name })) },
+              { group: 'Users', items: users.map((u) => ({ value: `user:${u.id}`, label: u.name })) },
+            ]}
+            onChange={(v) => {
+              const [kind, id] = (v ?? 'all').split(':');
+              void navigate({
+                search: (s) => ({ ...s, user: kind === 'user' ? id : undefined, team: kind === 'team' ? id : undefined }),
+              });
+            }}
+          />
+        ) : null}
+      </Group>
       <ProblemAlert error={dashboard.error} />
       {!d ? (
         <Loader aria-label="Loading" />
@@ -60,7 +97,7 @@ export function Dashboard() {
                     label="Pipeline"
                     data={pipelines.map((p) => ({ value: p.id, label: p.name }))}
                     value={pipeline ?? d.pipeline?.pipeline_id ?? null}
-                    onChange={(v) => void navigate({ search: { pipeline: v ?? undefined } })}
+                    onChange={(v) => void navigate({ search: (s) => ({ ...s, pipeline: v ?? undefined }) })}
                     allowDeselect={false}
                   />
                   {d.pipeline ? (

@@ -2,7 +2,7 @@ import { List, Text } from '@mantine/core';
 import { AnchorLink } from './AnchorLink.tsx';
 import type { paths } from '../api/schema.gen.ts';
 import { dateTime } from '../format.ts';
-import { useUserName } from '../queries.ts';
+import { useAllStages, useUserName } from '../queries.ts';
 
 /** One activity item as the API returns it (GET /activities and its per-record forms). */
 export type ActivityItem = paths['/activities']['get']['responses'][200]['content']['application/json']['items'][number];
@@ -24,6 +24,15 @@ function RecordLink({ type, id, name }: { type: string; id: string; name: string
 /** A feed of activity: who did what to which record, newest first. */
 export function ActivityList({ items }: { items: readonly ActivityItem[] }) {
   const userName = useUserName();
+  const stages = useAllStages().data?.items ?? [];
+  // Changes carry ids; show names where the app knows them.
+  const shown = (field: string, value: string | null) => {
+    if (value === null) return '—';
+    if (field === 'stage_id') return stages.find((s) => s.id === value)?.name ?? value;
+    if (field === 'owner_id') return userName(value);
+    return value;
+  };
+  const label = (field: string) => (field === 'stage_id' ? 'stage' : field === 'owner_id' ? 'owner' : field.replace(/_/g, ' '));
   if (items.length === 0) return <Text c="dimmed">No activity yet.</Text>;
   return (
     <List spacing="xs" listStyleType="none" aria-label="Activity">
@@ -36,7 +45,9 @@ export function ActivityList({ items }: { items: readonly ActivityItem[] }) {
               id={a.record.type === 'note' || a.record.type === 'task' ? a.parent.id : a.record.id}
               name={a.record.name}
             />
-            {a.changes.length ? ` (${a.changes.map((c) => `${c.field}: ${c.from ?? '—'} → ${c.to ?? '—'}`).join(', ')})` : ''}
+            {a.changes.length
+              ? ` (${a.changes.map((c) => `${label(c.field)}: ${shown(c.field, c.from)} → ${shown(c.field, c.to)}`).join(', ')})`
+              : ''}
           </Text>
           <Text size="xs" c="dimmed">
             {dateTime(a.occurred_at)}
