@@ -193,6 +193,18 @@ describe('the web app', () => {
     await page.getByRole('link', { name: 'Grace Hopper' }).click();
     await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
     await audit('contact');
+    // A note from the universal Add, linked to the contact by typeahead (GET /search).
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('menuitem', { name: 'Note' }).click();
+    await page
+      .getByRole('dialog')
+      .getByLabel(/^About/)
+      .fill('Grace');
+    await page.getByRole('option', { name: 'Grace Hopper (contact)' }).click({ timeout: 15_000 });
+    await page.getByRole('dialog').getByLabel('Note', { exact: true }).fill('Met at the conference');
+    await audit('add-note');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Met at the conference').waitFor();
     await page.getByRole('link', { name: 'Leads' }).click();
     await page.getByRole('table', { name: 'Leads' }).waitFor();
     await audit('leads');

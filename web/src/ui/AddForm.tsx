@@ -1,11 +1,12 @@
 import { useState } from 'react';
-import { Button, Checkbox, Group, Modal, Select, Stack, TextInput } from '@mantine/core';
+import { Button, Checkbox, Group, Modal, Select, Stack, Textarea, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { api, unwrap } from '../api/client.ts';
 import { usePipelines, useStages } from '../queries.ts';
 import { ProblemAlert } from './ProblemAlert.tsx';
 import type { AddKind } from './Shell.tsx';
+import { RecordPicker, type PickedRecord } from './RecordPicker.tsx';
 
 const blank = (v: string) => (v.trim() === '' ? null : v.trim());
 
@@ -13,6 +14,7 @@ const blank = (v: string) => (v.trim() === '' ? null : v.trim());
 export default function AddForm({ kind, onClose }: { kind: AddKind; onClose: () => void }) {
   const [fields, setFields] = useState<Record<string, string>>({});
   const [isOrg, setIsOrg] = useState(false);
+  const [record, setRecord] = useState<PickedRecord | null>(null);
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const pipelines = usePipelines().data?.items ?? [];
@@ -71,10 +73,20 @@ export default function AddForm({ kind, onClose }: { kind: AddKind; onClose: () 
         case 'task': {
           unwrap(
             await c.POST('/tasks', {
-              body: { content: f('content'), due_date: f('due') ? new Date(f('due')).toISOString() : null },
+              body: {
+                content: f('content'),
+                due_date: f('due') ? new Date(f('due')).toISOString() : null,
+                ...(record ? { resource_type: record.type, resource_id: record.id } : {}),
+              },
             }),
           );
           return { to: '/tasks' } as const;
+        }
+        case 'note': {
+          if (!record) throw new Error('Pick the record the note is about');
+          unwrap(await c.POST('/notes', { body: { content: f('content'), resource_type: record.type, resource_id: record.id } }));
+          const to = ({ lead: '/leads/$id', contact: '/contacts/$id', deal: '/deals/$id' } as const)[record.type];
+          return { to, id: record.id } as const;
         }
       }
     },
@@ -86,7 +98,9 @@ export default function AddForm({ kind, onClose }: { kind: AddKind; onClose: () 
     },
   });
 
-  const title = { lead: 'Add a lead', contact: 'Add a contact', deal: 'Add a deal', task: 'Add a task' }[kind];
+  const title = { lead: 'Add a lead', contact: 'Add a contact', deal: 'Add a deal', task: 'Add a task', note: 'Add a note' }[
+    kind
+  ];
   return (
     <Modal opened onClose={onClose} title={title}>
       <form
@@ -144,6 +158,19 @@ export default function AddForm({ kind, onClose }: { kind: AddKind; onClose: () 
             <>
               <TextInput label="What to do" value={f('content')} onChange={set('content')} />
               <TextInput label="Due" type="datetime-local" value={f('due')} onChange={set('due')} />
+              <RecordPicker label="About (optional)" onChange={setRecord} />
+            </>
+          ) : null}
+          {kind === 'note' ? (
+            <>
+              <RecordPicker label="About" required onChange={setRecord} />
+              <Textarea
+                label="Note"
+                value={f('content')}
+                onChange={(e) => setFields({ ...fields, content: e.currentTarget.value })}
+                autosize
+                minRows={3}
+              />
             </>
           ) : null}
           <ProblemAlert error={create.error} />

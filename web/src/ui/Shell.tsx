@@ -8,7 +8,7 @@ import { useSelf } from '../queries.ts';
 const AddForm = lazy(() => import('./AddForm.tsx'));
 
 /** What the universal Add button creates. */
-export type AddKind = 'lead' | 'contact' | 'deal' | 'task';
+export type AddKind = 'lead' | 'contact' | 'deal' | 'task' | 'note';
 
 const NAV = [
   { to: '/', label: 'Dashboard' },
@@ -41,7 +41,7 @@ export function Shell() {
               <Button aria-label="Add">+ Add</Button>
             </Menu.Target>
             <Menu.Dropdown>
-              {(['lead', 'contact', 'deal', 'task'] as const).map((k) => (
+              {(['lead', 'contact', 'deal', 'task', 'note'] as const).map((k) => (
                 <Menu.Item key={k} onClick={() => setAdding(k)}>
                   {k[0]!.toUpperCase() + k.slice(1)}
                 </Menu.Item>
