@@ -216,5 +216,11 @@ describe('the web app', () => {
     await page.getByText('Call Grace back').waitFor();
     await expect.poll(() => page.getByText('overdue').count()).toBeGreaterThan(0);
     await audit('tasks');
+
+    // Signing out ends the session: the app asks to sign in again.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to the CRM' }).waitFor();
+    await page.goto(`${base}/deals`);
+    await page.getByRole('heading', { name: 'Sign in to the CRM' }).waitFor();
   }, 120_000);
 });

@@ -1,8 +1,8 @@
 import { AppShell, Burger, Button, Group, Menu, NavLink, Stack, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { Link, Outlet, useNavigate, useRouterState } from '@tanstack/react-router';
-import { lazy, Suspense, useState } from 'react';
-import { signOut } from '../auth.ts';
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { onSessionChange, session, signOut } from '../auth.ts';
 import { useSelf } from '../queries.ts';
 
 const AddForm = lazy(() => import('./AddForm.tsx'));
@@ -25,6 +25,14 @@ export function Shell() {
   const path = useRouterState({ select: (s) => s.location.pathname });
   const self = useSelf().data;
   const navigate = useNavigate();
+  // A refused token (401) or a failed refresh ends the session: back to sign-in, then here again.
+  useEffect(
+    () =>
+      onSessionChange(() => {
+        if (!session()) void navigate({ to: '/signin', search: { next: window.location.pathname + window.location.search } });
+      }),
+    [navigate],
+  );
 
   return (
     <AppShell navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }} header={{ height: 56 }} padding="md">
@@ -65,14 +73,7 @@ export function Shell() {
         </Stack>
         <Stack gap={4}>
           <Text size="sm">{self ? `${self.name} (${self.role})` : ''}</Text>
-          <Button
-            variant="subtle"
-            size="xs"
-            onClick={() => {
-              signOut();
-              void navigate({ to: '/signin', search: { next: undefined } });
-            }}
-          >
+          <Button variant="subtle" size="xs" onClick={() => signOut()}>
             Sign out
           </Button>
         </Stack>
