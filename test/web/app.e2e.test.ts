@@ -179,6 +179,13 @@ describe('the web app', () => {
         { timeout: 20_000, interval: 500 },
       )
       .toEqual(['1', '1']);
+    // The feed filtered by kind: only stage changes (GET /activities?kind=stage_changed, kept in the URL).
+    await page.getByRole('combobox', { name: 'Kind' }).click();
+    await page.getByRole('option', { name: 'Stage changed' }).click();
+    const feed = page.getByRole('list', { name: 'Activity' });
+    await expect.poll(() => feed.textContent()).toContain('stage changed deal Navy Labs (stage: Incoming → Won)');
+    expect(await feed.textContent()).not.toContain('created lead');
+    expect(new URL(page.url()).searchParams.get('kind')).toBe('stage_changed');
     await audit('dashboard-after');
     // Warm: a full page load of the dashboard, from navigation to the numbers on screen.
     const t1 = Date.now();

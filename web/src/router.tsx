@@ -24,12 +24,21 @@ const appRoute = createRoute({
   component: Shell,
 });
 
+/** The activity feed's verbs (GET /activities?kind=). */
+export type ActivityKind = 'created' | 'completed' | 'status_changed' | 'stage_changed' | 'owner_changed';
+
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
 const dashboardRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/',
-  validateSearch: (s: Record<string, unknown>) => ({ pipeline: str(s.pipeline), user: str(s.user), team: str(s.team) }),
+  validateSearch: (s: Record<string, unknown>) => ({
+    pipeline: str(s.pipeline),
+    user: str(s.user),
+    team: str(s.team),
+    kind: str(s.kind) as ActivityKind | undefined,
+    actor: str(s.actor),
+  }),
   component: lazyRouteComponent(() => import('./pages/Dashboard.tsx'), 'Dashboard'),
 });
 

@@ -6,11 +6,20 @@ import { dateTime, moneyList } from '../format.ts';
 import { usePipelines, useSelf, useTeams, useUsers } from '../queries.ts';
 import { ActivityList } from '../ui/Activity.tsx';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
+import type { ActivityKind } from '../router.tsx';
+
+const KINDS = [
+  { value: 'created', label: 'Created' },
+  { value: 'completed', label: 'Completed' },
+  { value: 'status_changed', label: 'Status changed' },
+  { value: 'stage_changed', label: 'Stage changed' },
+  { value: 'owner_changed', label: 'Owner changed' },
+];
 
 /** F1: pipeline summary (pick the pipeline), activity, my tasks, and the last 30 days' outcomes. */
 export function Dashboard() {
   const search = useSearch({ from: '/app/' });
-  const { pipeline, user, team } = search;
+  const { pipeline, user, team, kind, actor } = search;
   const navigate = useNavigate({ from: '/' });
   const pipelines = usePipelines().data?.items ?? [];
   // Managers and admins may narrow the dashboard to a user or a team (the API checks who they see).
@@ -29,6 +38,17 @@ export function Dashboard() {
               ...(team ? { team_id: team } : {}),
             },
           },
+        }),
+      ),
+  });
+  // The feed's filters (kind of change, who made it) read GET /activities; unfiltered, the dashboard's own panel.
+  const filtered = useQuery({
+    queryKey: ['activities', kind, actor],
+    enabled: Boolean(kind || actor),
+    queryFn: async () =>
+      unwrap(
+        await api().GET('/activities', {
+          params: { query: { limit: 20, ...(kind ? { kind } : {}), ...(actor ? { user_id: actor } : {}) } },
         }),
       ),
   });
@@ -130,7 +150,34 @@ export function Dashboard() {
                 <Title order={2} size="h4" mb="sm">
                   Activity
                 </Title>
-                <ActivityList items={d.activities.items} />
+                <Group grow mb="sm">
+                  <Select
+                    label="Kind"
+                    clearable
+                    data={KINDS}
+                    value={kind ?? null}
+                    onChange={(v) =>
+                      void navigate({ search: (s) => ({ ...s, kind: (v ?? undefined) as ActivityKind | undefined }) })
+                    }
+                  />
+                  <Select
+                    label="By"
+                    clearable
+                    data={users.map((u) => ({ value: u.id, label: u.name }))}
+                    value={actor ?? null}
+                    onChange={(v) => void navigate({ search: (s) => ({ ...s, actor: v ?? undefined }) })}
+                  />
+                </Group>
+                <ProblemAlert error={filtered.error} />
+                {kind || actor ? (
+                  filtered.data ? (
+                    <ActivityList items={filtered.data.items} />
+                  ) : (
+                    <Loader size="sm" aria-label="Loading" />
+                  )
+                ) : (
+                  <ActivityList items={d.activities.items} />
+                )}
               </Card>
             </Grid.Col>
             <Grid.Col span={{ base: 12, md: 3 }}>
