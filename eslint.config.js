@@ -7,7 +7,20 @@ import { layersPlugin } from './infra/lint/layers.js';
 // infra/lint/layers.js for the rules and the file names a slice may hold.
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tools/', 'cdk.out/', '.crm/', 'coverage/', 'bench/results.json'] },
+  {
+    ignores: [
+      'node_modules/',
+      '.tools/',
+      'cdk.out/',
+      '.crm/',
+      'coverage/',
+      'bench/results.json',
+      'web/dist/',
+      'web/node_modules/',
+      'web/src/api/schema.gen.ts',
+      'test-output/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

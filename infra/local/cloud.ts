@@ -26,7 +26,9 @@ import {
 } from '../functions.ts';
 import { busRules } from '../rules.ts';
 import { startLocalCognito, type LocalCognito } from './cognito.ts';
-import { DevAuth, LOCAL_USER_POOL_ID } from './dev-auth.ts';
+import { DevAuth, LOCAL_CLIENT_ID, LOCAL_USER_POOL_ID } from './dev-auth.ts';
+import { startWebGateway } from './web-gateway.ts';
+import type { Role } from '#shared/kernel/roles.ts';
 import {
   cursorSecretName,
   LOCAL_ACCOUNT_ID,
@@ -95,6 +97,11 @@ export interface LocalCloudOptions {
   schedulerClock?: Clock;
   /** Every IAM gate decision (tests); refusals are also logged. */
   onIamDecision?: (decision: GateDecision) => void;
+  /**
+   * Serve the web app (web-gateway.ts) and let Cognito's stand-in sign users in with one local
+   * password; `devUsers` are offered on the sign-in page.
+   */
+  web?: { distDir: string; port?: number; password: string; devUsers?: () => { email: string; role: string }[] };
   log?: (line: string) => void;
 }
 
@@ -138,6 +145,8 @@ export interface LocalCloud {
   replay(request: ReplayRequest): Promise<ReplayReport>;
   scheduler: LocalScheduler;
   cognito: LocalCognito;
+  /** The web app's URL (its /api/* is the API) when `web` was asked for. */
+  webUrl?: string;
   /** The SQS stand-in holding the on-failure queues. */
   sqs: LocalSqs;
   /** The Secrets Manager stand-in holding the cursor key (RotateSecret runs the rotation function). */
@@ -237,8 +246,19 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       await closeServer(busServer.server);
     });
 
+    const auth = dataDir ? DevAuth.fromFile(join(dataDir, 'dev-jwt-key.json')) : DevAuth.ephemeral();
+    const web = options.web;
     const cognito = await startLocalCognito({
       userPoolId: LOCAL_USER_POOL_ID,
+      ...(web
+        ? {
+            signIn: {
+              clientId: LOCAL_CLIENT_ID,
+              password: web.password,
+              token: (u, ttlSeconds) => auth.token({ sub: u.sub, email: u.email, role: u.role as Role }, { ttlSeconds }),
+            },
+          }
+        : {}),
       ...(dataDir ? { file: join(dataDir, 'cognito-users.json') } : {}),
       log,
     });
@@ -419,7 +439,6 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     poller.start();
     stops.push(() => poller.stop());
 
-    const auth = dataDir ? DevAuth.fromFile(join(dataDir, 'dev-jwt-key.json')) : DevAuth.ephemeral();
     const http = await startLocalHttp({
       routes: allRoutes,
       verifier: auth.verifier,
@@ -429,11 +448,27 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       invoke: (family, event) => functions.get(family).invoke<APIGatewayProxyResultV2>(event),
     });
     stops.push(() => closeServer(http.server));
+    const gateway = web
+      ? await startWebGateway({
+          distDir: web.distDir,
+          apiUrl: http.url,
+          port: web.port ?? 0,
+          runtimeConfig: {
+            apiUrl: '/api',
+            cognito: { endpoint: cognito.endpoint, clientId: LOCAL_CLIENT_ID },
+            get devUsers() {
+              return web.devUsers?.() ?? [];
+            },
+          },
+        })
+      : undefined;
+    if (gateway) stops.push(() => closeServer(gateway.server));
 
     const cloud: LocalCloud = {
       url: http.url,
       webSocketUrl: webSocket.url,
       webSocket,
+      ...(gateway ? { webUrl: gateway.url } : {}),
       sesUrl,
       ses,
       mailIdle: () => mailPoller.idle(),

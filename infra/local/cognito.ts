@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,8 +7,10 @@ import { dirname } from 'node:path';
 // The Cognito admin calls the directory sync makes, on Cognito's JSON wire protocol
 // (X-Amz-Target: AWSCognitoIdentityProviderService.<Action>), so the function's real SDK
 // client (endpoint from AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER) runs unchanged on a
-// laptop. Users, groups and the enabled flag are kept (in a JSON file when one is given);
-// sign-in is not served: local tokens come from `npm run token`.
+// laptop. Users, groups and the enabled flag are kept (in a JSON file when one is given).
+// Sign-in (InitiateAuth USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH, what the web app calls from
+// the browser, with CORS as Cognito answers it) is served when `signIn` is given: every enabled
+// user has the one local password, and the ID token is a dev token (dev-auth.ts).
 //
 // Served: AdminCreateUser, AdminGetUser, AdminListGroupsForUser, AdminAddUserToGroup,
 // AdminRemoveUserFromGroup, AdminDisableUser, AdminEnableUser, AdminUserGlobalSignOut, and
@@ -39,8 +42,20 @@ export interface LocalCognito {
   stop(): Promise<void>;
 }
 
+/** Local sign-in: one password for every user, tokens minted by the dev key. */
+export interface LocalSignIn {
+  /** The app client the browser names (ClientId); others are refused as Cognito does. */
+  clientId: string;
+  password: string;
+  /** A Cognito-shaped ID token for the user (`custom:user_id`, email, role group) valid `ttlSeconds`. */
+  token: (user: { sub: string; email: string; role: string }, ttlSeconds: number) => string;
+  /** ID token lifetime (Cognito's default is one hour). */
+  ttlSeconds?: number;
+}
+
 export interface LocalCognitoOptions {
   userPoolId: string;
+  signIn?: LocalSignIn;
   /** Where users are kept between runs; none keeps them in memory. */
   file?: string;
   port?: number;
@@ -84,7 +99,52 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     UserStatus: 'FORCE_CHANGE_PASSWORD',
   });
 
+  const refreshTokens = new Map<string, string>();
+  const issue = (user: LocalCognitoUser, signIn: LocalSignIn, refreshToken?: string) => {
+    const ttl = signIn.ttlSeconds ?? 3600;
+    const claims = {
+      sub: user.attributes['custom:user_id'] ?? user.username,
+      email: user.username,
+      role: user.groups[0] ?? 'user',
+    };
+    const token = signIn.token(claims, ttl);
+    return {
+      AuthenticationResult: {
+        IdToken: token,
+        AccessToken: token,
+        ExpiresIn: ttl,
+        TokenType: 'Bearer',
+        ...(refreshToken ? { RefreshToken: refreshToken } : {}),
+      },
+      ChallengeParameters: {},
+    };
+  };
+
   const actions: Record<string, (input: Record<string, unknown>) => unknown> = {
+    InitiateAuth(input) {
+      const signIn = options.signIn;
+      if (!signIn) throw new CognitoError('UnknownOperationException', 'sign-in is not served by this stand-in');
+      if (input.ClientId !== signIn.clientId)
+        throw new CognitoError('ResourceNotFoundException', 'User pool client does not exist.');
+      const parameters = (input.AuthParameters ?? {}) as Record<string, string>;
+      if (input.AuthFlow === 'USER_PASSWORD_AUTH') {
+        const name = String(parameters.USERNAME ?? '');
+        const user = users.get(name) ?? users.get(name.toLowerCase());
+        if (!user || parameters.PASSWORD !== signIn.password) {
+          throw new CognitoError('NotAuthorizedException', 'Incorrect username or password.');
+        }
+        if (!user.enabled) throw new CognitoError('NotAuthorizedException', 'User is disabled.');
+        const refreshToken = randomUUID();
+        refreshTokens.set(refreshToken, user.username);
+        return issue(user, signIn, refreshToken);
+      }
+      if (input.AuthFlow === 'REFRESH_TOKEN_AUTH' || input.AuthFlow === 'REFRESH_TOKEN') {
+        const user = users.get(refreshTokens.get(String(parameters.REFRESH_TOKEN ?? '')) ?? '');
+        if (!user?.enabled) throw new CognitoError('NotAuthorizedException', 'Invalid Refresh Token');
+        return issue(user, signIn);
+      }
+      throw new CognitoError('InvalidParameterException', `AuthFlow ${String(input.AuthFlow)} is not served locally`);
+    },
     AdminCreateUser(input) {
       const username = String(input.Username ?? '');
       if (!username) throw new CognitoError('InvalidParameterException', 'Username is required');
@@ -155,8 +215,20 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      // Cognito answers browsers' CORS requests (the web app signs in from its own origin).
+      const cors = {
+        'access-control-allow-origin': String(req.headers.origin ?? '*'),
+        'access-control-allow-headers': 'content-type,x-amz-target,x-amz-user-agent,authorization',
+        'access-control-allow-methods': 'POST',
+        'access-control-max-age': '600',
+      };
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, cors);
+        res.end();
+        return;
+      }
       const reply = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...cors });
         res.end(JSON.stringify(body));
       };
       const target = String(req.headers['x-amz-target'] ?? '');
@@ -167,12 +239,13 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
           throw new CognitoError('UnknownOperationException', `${target || 'this request'} is not served locally`);
         }
         const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-        calls.push({ action, input });
-        if (input.UserPoolId !== options.userPoolId) {
+        calls.push({ action, input: action === 'InitiateAuth' ? { ...input, AuthParameters: '(redacted)' } : input });
+        // InitiateAuth names the app client, not the pool.
+        if (action !== 'InitiateAuth' && input.UserPoolId !== options.userPoolId) {
           throw new CognitoError('ResourceNotFoundException', `User pool ${String(input.UserPoolId)} does not exist.`);
         }
         const out = serve(input);
-        save();
+        if (action !== 'InitiateAuth') save();
         reply(200, out);
       } catch (error) {
         if (error instanceof CognitoError) reply(400, { __type: error.type, message: error.message });

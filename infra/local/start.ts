@@ -4,17 +4,29 @@ import { loadConfig, ConfigError } from '../config/load.ts';
 import { JavaMissingError } from './dynamodb-local.ts';
 import { startLocalCloud } from './cloud.ts';
 import { seedLocalData, type SeedReport } from './seed.ts';
+import { ensureWebBuild, WEB_DIST } from './web-build.ts';
+import { localPassword } from './dev-password.ts';
 
 // `npm start`: the local cloud with data kept in .crm/ (CRM_DATA_DIR moves it; --fresh
 // begins empty). Ctrl-C stops everything, DynamoDB Local's JVM included.
 
 const { values } = parseArgs({ options: { fresh: { type: 'boolean', default: false } }, allowPositionals: false });
 
+let report: SeedReport | undefined;
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const dataDir = process.env.CRM_DATA_DIR ?? '.crm';
   let seeded: SeedReport | undefined;
+  ensureWebBuild((line) => console.log(`  ${line}`));
+  const password = localPassword(dataDir);
   const cloud = await startLocalCloud({
+    web: {
+      distDir: WEB_DIST,
+      port: Number(process.env.WEB_PORT ?? 3080),
+      password,
+      devUsers: () => (seeded?.users ?? report?.users ?? []).map((u) => ({ email: u.email, role: u.role })),
+    },
     config,
     dataDir,
     fresh: values.fresh,
@@ -26,7 +38,8 @@ async function main(): Promise<void> {
       seeded = await seedLocalData(c, config);
     },
   });
-  const report = seeded ?? (await seedLocalData(cloud, config, { tokensOnly: true }));
+  report = seeded ?? (await seedLocalData(cloud, config, { tokensOnly: true }));
+  localPassword(dataDir, password); // kept again when --fresh emptied the folder
   // The migrations the deploy bootstrap runs (backfills of read models), to the end.
   for (const m of await runRegisteredMigrations({ holder: `npm-start-${process.pid}`, leaseMs: 10 * 60_000 })) {
     console.log(`  migration ${m.id}: ${m.outcome}`);
@@ -34,7 +47,8 @@ async function main(): Promise<void> {
 
   console.log(`
 CRM local cloud is up (data in ${cloud.dataDir})
-  API          ${cloud.url}        (GET /health, GET /openapi.json)
+  Web app      ${cloud.webUrl}        (sign in as a user below with the local password: ${password})
+  API          ${cloud.url}        (GET /health, GET /openapi.json; also ${cloud.webUrl}/api/...)
   Live         ${cloud.webSocketUrl}  (WebSocket: ?ticket= from POST /notifications/live_ticket; ping every <9 min)
   Sent mail    ${cloud.sesUrl}     (every email the CRM sends, SES v1/v2 API)
   Dev users    ${report.file}  (tokens valid 30 days; \`npm run token -- EMAIL\` makes a new one)

@@ -1,0 +1,110 @@
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+
+// The web app's CloudFront on a laptop: the built app (web/dist) with the SPA rewrite the
+// distribution's CloudFront Function does (a path without a file extension is /index.html),
+// /config.json naming the API and Cognito endpoints, and /api/* forwarded to the local HTTP API
+// with the prefix removed (the API keeps its routes at the root, as API Gateway serves them).
+// Same origin for app and API: no CORS between them.
+
+export interface WebGatewayOptions {
+  /** The built app (index.html and assets/). */
+  distDir: string;
+  /** The local HTTP API's URL, e.g. http://127.0.0.1:3000. */
+  apiUrl: string;
+  /** What the app reads from /config.json (see web/src/config.ts); `apiUrl` there is "/api". */
+  runtimeConfig: Record<string, unknown>;
+  port?: number;
+}
+
+/** The CloudFront Function's rule: paths whose last segment has no extension serve /index.html. */
+export function spaRewrite(path: string): string {
+  const last = path.split('/').pop() ?? '';
+  return last.includes('.') ? path : '/index.html';
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/** The response headers policy of the distribution (security headers; Mantine sets inline styles). */
+function appHeaders(connect: string[]): Record<string, string> {
+  return {
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'strict-origin-when-cross-origin',
+    'content-security-policy': [
+      "default-src 'self'",
+      `connect-src 'self' ${connect.join(' ')}`.trim(),
+      "style-src 'self' 'unsafe-inline'",
+      "img-src 'self' data:",
+      "frame-ancestors 'none'",
+    ].join('; '),
+  };
+}
+
+export async function startWebGateway(options: WebGatewayOptions): Promise<{ url: string; server: Server }> {
+  const api = new URL(options.apiUrl);
+  const root = normalize(options.distDir);
+  const connect = Object.values((options.runtimeConfig.cognito ?? {}) as Record<string, unknown>)
+    .filter((v): v is string => typeof v === 'string' && /^https?:\/\//.test(v))
+    .map((v) => new URL(v).origin);
+  const headers = appHeaders(connect);
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
+      const upstream = httpRequest(
+        {
+          host: api.hostname,
+          port: api.port,
+          method: req.method,
+          path: (url.pathname.slice(4) || '/') + url.search,
+          headers: { ...req.headers, host: api.host },
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on('error', () => {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end('the local API is not answering');
+      });
+      req.pipe(upstream);
+      return;
+    }
+    if (url.pathname === '/config.json') {
+      res.writeHead(200, { ...headers, 'content-type': 'application/json', 'cache-control': 'no-cache' });
+      res.end(JSON.stringify(options.runtimeConfig));
+      return;
+    }
+    const path = spaRewrite(decodeURIComponent(url.pathname));
+    const file = normalize(join(root, path));
+    if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, { ...headers, 'content-type': 'text/plain' });
+      res.end('Not found');
+      return;
+    }
+    // index.html is revalidated at each load; hashed assets never change.
+    const cache = path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+    res.writeHead(200, {
+      ...headers,
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': cache,
+    });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}

@@ -1,0 +1,70 @@
+import { Loader, SegmentedControl, Stack, Table, Title } from '@mantine/core';
+import { AnchorLink } from '../ui/AnchorLink.tsx';
+import { useQuery } from '@tanstack/react-query';
+import { useNavigate, useSearch } from '@tanstack/react-router';
+import { api, unwrap } from '../api/client.ts';
+import { dateTime, personName } from '../format.ts';
+import { useUserName } from '../queries.ts';
+import { ProblemAlert } from '../ui/ProblemAlert.tsx';
+
+/** F3: people and organizations, the kind filter kept in the URL. */
+export function Contacts() {
+  const { kind } = useSearch({ from: '/app/contacts' });
+  const navigate = useNavigate({ from: '/contacts' });
+  const userName = useUserName();
+  const contacts = useQuery({
+    queryKey: ['contacts', kind],
+    queryFn: async () =>
+      unwrap(
+        await api().GET('/contacts', {
+          params: { query: { limit: 100, ...(kind ? { is_organization: kind === 'organization' ? 'true' : 'false' } : {}) } },
+        }),
+      ),
+  });
+  return (
+    <Stack>
+      <Title order={1} size="h2">
+        Contacts
+      </Title>
+      <SegmentedControl
+        aria-label="Kind"
+        w={360}
+        data={[
+          { value: 'all', label: 'All' },
+          { value: 'person', label: 'People' },
+          { value: 'organization', label: 'Organizations' },
+        ]}
+        value={kind ?? 'all'}
+        onChange={(v) => void navigate({ search: { kind: v === 'all' ? undefined : (v as 'person' | 'organization') } })}
+      />
+      <ProblemAlert error={contacts.error} />
+      {contacts.isPending ? <Loader aria-label="Loading" /> : null}
+      <Table striped aria-label="Contacts">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Name</Table.Th>
+            <Table.Th>Kind</Table.Th>
+            <Table.Th>Email</Table.Th>
+            <Table.Th>Owner</Table.Th>
+            <Table.Th>Created</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {contacts.data?.items.map((c) => (
+            <Table.Tr key={c.id}>
+              <Table.Td>
+                <AnchorLink to="/contacts/$id" params={{ id: c.id }}>
+                  {personName(c)}
+                </AnchorLink>
+              </Table.Td>
+              <Table.Td>{c.is_organization ? 'Organization' : 'Person'}</Table.Td>
+              <Table.Td>{c.email ?? '—'}</Table.Td>
+              <Table.Td>{userName(c.owner_id)}</Table.Td>
+              <Table.Td>{dateTime(c.created_at)}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Stack>
+  );
+}

@@ -1,0 +1,219 @@
+import { useMemo, useState } from 'react';
+import { AnchorLink } from '../ui/AnchorLink.tsx';
+import { Badge, Button, Card, Group, Loader, Modal, ScrollArea, Select, Stack, Text, Title, UnstyledButton } from '@mantine/core';
+import {
+  DndContext,
+  PointerSensor,
+  KeyboardSensor,
+  useDraggable,
+  useDroppable,
+  useSensor,
+  useSensors,
+  type DragEndEvent,
+} from '@dnd-kit/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useNavigate, useSearch } from '@tanstack/react-router';
+import { api, unwrap } from '../api/client.ts';
+import type { paths } from '../api/schema.gen.ts';
+import { money, moneyList } from '../format.ts';
+import { usePipelines, useReasons, useStages } from '../queries.ts';
+import { ProblemAlert } from '../ui/ProblemAlert.tsx';
+
+type Deal = paths['/deals']['get']['responses'][200]['content']['application/json']['items'][number];
+type Stage = paths['/stages']['get']['responses'][200]['content']['application/json']['items'][number];
+
+/** F4: one column per stage of the chosen pipeline; drag a deal to move it (lost and unqualified ask why). */
+export function Deals() {
+  const { pipeline } = useSearch({ from: '/app/deals' });
+  const navigate = useNavigate({ from: '/deals' });
+  const pipelines = usePipelines().data?.items ?? [];
+  const pipelineId = pipeline ?? pipelines[0]?.id;
+  const stages = useStages(pipelineId).data?.items ?? [];
+  const queryClient = useQueryClient();
+  const deals = useQuery({
+    queryKey: ['deals', 'board', pipelineId],
+    enabled: Boolean(pipelineId),
+    queryFn: async () => unwrap(await api().GET('/deals', { params: { query: { pipeline_id: pipelineId!, limit: 100 } } })),
+  });
+  const [asking, setAsking] = useState<{ deal: Deal; stage: Stage } | null>(null);
+  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 6 } }), useSensor(KeyboardSensor));
+
+  const move = useMutation({
+    mutationFn: async ({ deal, stage, reason }: { deal: Deal; stage: Stage; reason?: string }) =>
+      unwrap(
+        await api().PATCH('/deals/{id}', {
+          params: { path: { id: deal.id } },
+          body: {
+            stage_id: stage.id,
+            ...(stage.category === 'lost' ? { loss_reason_id: reason ?? null } : {}),
+            ...(stage.category === 'unqualified' ? { unqualified_reason_id: reason ?? null } : {}),
+          },
+        }),
+      ),
+    onSuccess: async () => {
+      setAsking(null);
+      await queryClient.invalidateQueries({ queryKey: ['deals'] });
+      await queryClient.invalidateQueries({ queryKey: ['dashboard'] });
+    },
+  });
+
+  const byStage = useMemo(() => {
+    const map = new Map<string, Deal[]>();
+    for (const d of deals.data?.items ?? []) map.set(d.stage_id, [...(map.get(d.stage_id) ?? []), d]);
+    return map;
+  }, [deals.data]);
+
+  function onDragEnd(event: DragEndEvent) {
+    const deal = (deals.data?.items ?? []).find((d) => d.id === event.active.id);
+    const stage = stages.find((s) => s.id === event.over?.id);
+    if (!deal || !stage || deal.stage_id === stage.id) return;
+    if (stage.category === 'lost' || stage.category === 'unqualified') setAsking({ deal, stage });
+    else move.mutate({ deal, stage });
+  }
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={1} size="h2">
+          Deals
+        </Title>
+        <Select
+          aria-label="Pipeline"
+          data={pipelines.map((p) => ({ value: p.id, label: p.name }))}
+          value={pipelineId ?? null}
+          onChange={(v) => void navigate({ search: { pipeline: v ?? undefined } })}
+          allowDeselect={false}
+        />
+      </Group>
+      <ProblemAlert error={deals.error ?? (asking ? null : move.error)} />
+      {deals.isPending ? <Loader aria-label="Loading" /> : null}
+      <DndContext sensors={sensors} onDragEnd={onDragEnd}>
+        <ScrollArea>
+          <Group align="flex-start" wrap="nowrap" gap="sm" pb="md">
+            {stages.map((s) => (
+              <Column key={s.id} stage={s} deals={byStage.get(s.id) ?? []} />
+            ))}
+          </Group>
+        </ScrollArea>
+      </DndContext>
+      {asking ? (
+        <ReasonDialog
+          stage={asking.stage}
+          deal={asking.deal}
+          error={move.error}
+          pending={move.isPending}
+          onCancel={() => {
+            move.reset();
+            setAsking(null);
+          }}
+          onConfirm={(reason) => move.mutate({ ...asking, reason })}
+        />
+      ) : null}
+    </Stack>
+  );
+}
+
+function Column({ stage, deals }: { stage: Stage; deals: Deal[] }) {
+  const { setNodeRef, isOver } = useDroppable({ id: stage.id });
+  const totals = new Map<string, number>();
+  for (const d of deals) if (d.value !== null) totals.set(d.currency, (totals.get(d.currency) ?? 0) + Number(d.value));
+  return (
+    <Card
+      ref={setNodeRef}
+      withBorder
+      miw={150}
+      style={{ flex: '1 1 0' }}
+      bg={isOver ? 'blue.0' : 'gray.0'}
+      data-stage={stage.name}
+      aria-label={`Stage ${stage.name}`}
+      component="section"
+    >
+      <Group justify="space-between" mb="xs">
+        <Title order={2} size="h5">
+          {stage.name}
+        </Title>
+        <Badge variant="light" color={stage.category === 'won' ? 'green' : stage.category === 'lost' ? 'red' : 'blue'}>
+          {deals.length}
+        </Badge>
+      </Group>
+      <Text size="xs" c="dimmed" mb="xs">
+        {moneyList([...totals].map(([currency, v]) => ({ currency, value: v.toFixed(2) })))}
+      </Text>
+      <Stack gap="xs" mih={80}>
+        {deals.map((d) => (
+          <DealCard key={d.id} deal={d} />
+        ))}
+      </Stack>
+    </Card>
+  );
+}
+
+function DealCard({ deal }: { deal: Deal }) {
+  const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, isDragging } = useDraggable({ id: deal.id });
+  // The pointer drags the whole card; the keyboard lifts it from its handle (space, arrows, space),
+  // so the card itself is no button around the deal's link.
+  return (
+    <Card
+      ref={setNodeRef}
+      withBorder
+      p="xs"
+      data-deal={deal.name}
+      style={{
+        transform: transform ? `translate(${transform.x}px, ${transform.y}px)` : undefined,
+        zIndex: isDragging ? 10 : undefined,
+        cursor: 'grab',
+        touchAction: 'none',
+      }}
+      {...listeners}
+    >
+      <Group justify="space-between" wrap="nowrap" gap={4}>
+        <AnchorLink to="/deals/$id" params={{ id: deal.id }} size="sm" fw={600}>
+          {deal.name}
+        </AnchorLink>
+        <UnstyledButton ref={setActivatorNodeRef} {...attributes} aria-label={`Move ${deal.name}`} fz="sm" px={4}>
+          ⠿
+        </UnstyledButton>
+      </Group>
+      <Text size="xs">{money(deal.value, deal.currency)}</Text>
+    </Card>
+  );
+}
+
+function ReasonDialog(props: {
+  stage: Stage;
+  deal: Deal;
+  error: unknown;
+  pending: boolean;
+  onCancel: () => void;
+  onConfirm: (reason: string) => void;
+}) {
+  const lost = props.stage.category === 'lost';
+  const reasons = useReasons(lost ? '/loss_reasons' : '/deal_unqualified_reasons').data?.items ?? [];
+  const [reason, setReason] = useState<string | null>(null);
+  return (
+    <Modal
+      opened
+      onClose={props.onCancel}
+      title={lost ? `Why was “${props.deal.name}” lost?` : `Why is “${props.deal.name}” unqualified?`}
+    >
+      <Stack>
+        <Select
+          label={lost ? 'Loss reason' : 'Unqualified reason'}
+          data={reasons.map((r) => ({ value: r.id, label: r.name }))}
+          value={reason}
+          onChange={setReason}
+          required
+        />
+        <ProblemAlert error={props.error} />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={props.onCancel}>
+            Cancel
+          </Button>
+          <Button disabled={!reason} loading={props.pending} onClick={() => reason && props.onConfirm(reason)}>
+            Move to {props.stage.name}
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}

@@ -1,0 +1,66 @@
+import { useState } from 'react';
+import { Alert, Button, Center, Paper, PasswordInput, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useNavigate, useSearch } from '@tanstack/react-router';
+import { signIn, SignInError } from '../auth.ts';
+import { config } from '../config.ts';
+
+/** Email and password against the Cognito user pool; locally the seeded users are offered in a list. */
+export function SignIn() {
+  const navigate = useNavigate();
+  const { next } = useSearch({ from: '/signin' });
+  const devUsers = config().devUsers ?? [];
+  const [email, setEmail] = useState(devUsers[0]?.email ?? '');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<SignInError | Error | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: React.FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await signIn(email.trim(), password);
+      await navigate({ to: next && next.startsWith('/') && !next.startsWith('/signin') ? next : '/' });
+    } catch (e) {
+      setError(e as Error);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Center mih="100vh" component="main">
+      <Paper withBorder p="xl" w={380} component="form" onSubmit={submit}>
+        <Stack>
+          <Title order={1} size="h3">
+            Sign in to the CRM
+          </Title>
+          {devUsers.length > 0 ? (
+            <Select
+              label="Seeded user (local cloud)"
+              data={devUsers.map((u) => ({ value: u.email, label: `${u.email} (${u.role})` }))}
+              value={email}
+              onChange={(v) => setEmail(v ?? '')}
+              allowDeselect={false}
+            />
+          ) : null}
+          <TextInput label="Email" type="email" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} />
+          <PasswordInput label="Password" required value={password} onChange={(e) => setPassword(e.currentTarget.value)} />
+          {devUsers.length > 0 ? (
+            <Text size="sm" c="dimmed">
+              The local password is printed by <code>npm start</code>.
+            </Text>
+          ) : null}
+          {error ? (
+            <Alert color="red" role="alert" title="Sign-in refused">
+              {error instanceof SignInError ? <code>{error.type}</code> : null} {error.message}
+            </Alert>
+          ) : null}
+          <Button type="submit" loading={busy}>
+            Sign in
+          </Button>
+        </Stack>
+      </Paper>
+    </Center>
+  );
+}

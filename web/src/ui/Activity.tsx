@@ -1,0 +1,59 @@
+import { List, Text } from '@mantine/core';
+import { AnchorLink } from './AnchorLink.tsx';
+import type { paths } from '../api/schema.gen.ts';
+import { dateTime } from '../format.ts';
+import { useAllStages, useUserName } from '../queries.ts';
+
+/** One activity item as the API returns it (GET /activities and its per-record forms). */
+export type ActivityItem = paths['/activities']['get']['responses'][200]['content']['application/json']['items'][number];
+
+const LINKS = { lead: '/leads/$id', contact: '/contacts/$id', deal: '/deals/$id' } as const;
+
+function RecordLink({ type, id, name }: { type: string; id: string; name: string | null }) {
+  const to = LINKS[type as keyof typeof LINKS];
+  const label = name ?? `${type} ${id.slice(-6)}`;
+  return to ? (
+    <AnchorLink to={to} params={{ id }}>
+      {label}
+    </AnchorLink>
+  ) : (
+    <span>{label}</span>
+  );
+}
+
+/** A feed of activity: who did what to which record, newest first. */
+export function ActivityList({ items }: { items: readonly ActivityItem[] }) {
+  const userName = useUserName();
+  const stages = useAllStages().data?.items ?? [];
+  // Changes carry ids; show names where the app knows them.
+  const shown = (field: string, value: string | null) => {
+    if (value === null) return '—';
+    if (field === 'stage_id') return stages.find((s) => s.id === value)?.name ?? value;
+    if (field === 'owner_id') return userName(value);
+    return value;
+  };
+  const label = (field: string) => (field === 'stage_id' ? 'stage' : field === 'owner_id' ? 'owner' : field.replace(/_/g, ' '));
+  if (items.length === 0) return <Text c="dimmed">No activity yet.</Text>;
+  return (
+    <List spacing="xs" listStyleType="none" aria-label="Activity">
+      {items.map((a) => (
+        <List.Item key={a.id}>
+          <Text size="sm">
+            {userName(a.actor_id)} {a.verb.replace('_', ' ')} {a.record.type}{' '}
+            <RecordLink
+              type={a.record.type === 'note' || a.record.type === 'task' ? a.parent.type : a.record.type}
+              id={a.record.type === 'note' || a.record.type === 'task' ? a.parent.id : a.record.id}
+              name={a.record.name}
+            />
+            {a.changes.length
+              ? ` (${a.changes.map((c) => `${label(c.field)}: ${shown(c.field, c.from)} → ${shown(c.field, c.to)}`).join(', ')})`
+              : ''}
+          </Text>
+          <Text size="xs" c="dimmed">
+            {dateTime(a.occurred_at)}
+          </Text>
+        </List.Item>
+      ))}
+    </List>
+  );
+}

@@ -1,0 +1,189 @@
+import { useState } from 'react';
+import { Button, Checkbox, Group, Modal, Select, Stack, Textarea, TextInput } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
+import { api, unwrap } from '../api/client.ts';
+import { usePipelines, useStages } from '../queries.ts';
+import { ProblemAlert } from './ProblemAlert.tsx';
+import type { AddKind } from './Shell.tsx';
+import { RecordPicker, type PickedRecord } from './RecordPicker.tsx';
+
+const blank = (v: string) => (v.trim() === '' ? null : v.trim());
+
+/** The universal Add dialog: one small form per kind; opens the new record when it is made. */
+export default function AddForm({ kind, onClose }: { kind: AddKind; onClose: () => void }) {
+  const [fields, setFields] = useState<Record<string, string>>({});
+  const [isOrg, setIsOrg] = useState(false);
+  const [record, setRecord] = useState<PickedRecord | null>(null);
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const pipelines = usePipelines().data?.items ?? [];
+  const pipelineId = fields.pipeline_id ?? pipelines[0]?.id;
+  const stages = useStages(kind === 'deal' ? pipelineId : undefined).data?.items ?? [];
+  const set = (name: string) => (e: React.ChangeEvent<HTMLInputElement>) =>
+    setFields({ ...fields, [name]: e.currentTarget.value });
+  const f = (name: string) => fields[name] ?? '';
+
+  const create = useMutation({
+    mutationFn: async () => {
+      const c = api();
+      switch (kind) {
+        case 'lead': {
+          const lead = unwrap(
+            await c.POST('/leads', {
+              body: {
+                first_name: blank(f('first_name')),
+                last_name: blank(f('last_name')),
+                organization_name: blank(f('organization_name')),
+                email: blank(f('email')),
+                phone: blank(f('phone')),
+              },
+            }),
+          );
+          return { to: '/leads/$id', id: lead.id } as const;
+        }
+        case 'contact': {
+          const contact = unwrap(
+            await c.POST('/contacts', {
+              body: isOrg
+                ? { is_organization: true, name: blank(f('name')), email: blank(f('email')) }
+                : {
+                    is_organization: false,
+                    first_name: blank(f('first_name')),
+                    last_name: blank(f('last_name')),
+                    email: blank(f('email')),
+                  },
+            }),
+          );
+          return { to: '/contacts/$id', id: contact.id } as const;
+        }
+        case 'deal': {
+          const deal = unwrap(
+            await c.POST('/deals', {
+              body: {
+                name: f('name'),
+                ...(f('value') ? { value: f('value') } : {}),
+                ...(pipelineId ? { pipeline_id: pipelineId } : {}),
+                ...(f('stage_id') ? { stage_id: f('stage_id') } : {}),
+              },
+            }),
+          );
+          return { to: '/deals/$id', id: deal.id } as const;
+        }
+        case 'task': {
+          unwrap(
+            await c.POST('/tasks', {
+              body: {
+                content: f('content'),
+                due_date: f('due') ? new Date(f('due')).toISOString() : null,
+                ...(record ? { resource_type: record.type, resource_id: record.id } : {}),
+              },
+            }),
+          );
+          return { to: '/tasks' } as const;
+        }
+        case 'note': {
+          if (!record) throw new Error('Pick the record the note is about');
+          unwrap(await c.POST('/notes', { body: { content: f('content'), resource_type: record.type, resource_id: record.id } }));
+          const to = ({ lead: '/leads/$id', contact: '/contacts/$id', deal: '/deals/$id' } as const)[record.type];
+          return { to, id: record.id } as const;
+        }
+      }
+    },
+    onSuccess: async (target) => {
+      await queryClient.invalidateQueries();
+      onClose();
+      if (target.to === '/tasks') await navigate({ to: '/tasks', search: { done: undefined } });
+      else await navigate({ to: target.to, params: { id: target.id } });
+    },
+  });
+
+  const title = { lead: 'Add a lead', contact: 'Add a contact', deal: 'Add a deal', task: 'Add a task', note: 'Add a note' }[
+    kind
+  ];
+  return (
+    <Modal opened onClose={onClose} title={title}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          create.mutate();
+        }}
+      >
+        <Stack>
+          {kind === 'lead' ? (
+            <>
+              <TextInput label="First name" value={f('first_name')} onChange={set('first_name')} />
+              <TextInput label="Last name" value={f('last_name')} onChange={set('last_name')} />
+              <TextInput label="Organization" value={f('organization_name')} onChange={set('organization_name')} />
+              <TextInput label="Email" value={f('email')} onChange={set('email')} />
+              <TextInput label="Phone" value={f('phone')} onChange={set('phone')} />
+            </>
+          ) : null}
+          {kind === 'contact' ? (
+            <>
+              <Checkbox label="An organization" checked={isOrg} onChange={(e) => setIsOrg(e.currentTarget.checked)} />
+              {isOrg ? (
+                <TextInput label="Name" value={f('name')} onChange={set('name')} />
+              ) : (
+                <>
+                  <TextInput label="First name" value={f('first_name')} onChange={set('first_name')} />
+                  <TextInput label="Last name" value={f('last_name')} onChange={set('last_name')} />
+                </>
+              )}
+              <TextInput label="Email" value={f('email')} onChange={set('email')} />
+            </>
+          ) : null}
+          {kind === 'deal' ? (
+            <>
+              <TextInput label="Name" value={f('name')} onChange={set('name')} />
+              <TextInput label="Value" inputMode="decimal" value={f('value')} onChange={set('value')} />
+              <Select
+                label="Pipeline"
+                data={pipelines.map((p) => ({ value: p.id, label: p.name }))}
+                value={pipelineId ?? null}
+                onChange={(v) => setFields({ ...fields, pipeline_id: v ?? '', stage_id: '' })}
+                allowDeselect={false}
+              />
+              <Select
+                label="Stage"
+                placeholder="The pipeline's first stage"
+                data={stages.filter((s) => s.category === 'active').map((s) => ({ value: s.id, label: s.name }))}
+                value={f('stage_id') || null}
+                onChange={(v) => setFields({ ...fields, stage_id: v ?? '' })}
+                clearable
+              />
+            </>
+          ) : null}
+          {kind === 'task' ? (
+            <>
+              <TextInput label="What to do" value={f('content')} onChange={set('content')} />
+              <TextInput label="Due" type="datetime-local" value={f('due')} onChange={set('due')} />
+              <RecordPicker label="About (optional)" onChange={setRecord} />
+            </>
+          ) : null}
+          {kind === 'note' ? (
+            <>
+              <RecordPicker label="About" required onChange={setRecord} />
+              <Textarea
+                label="Note"
+                value={f('content')}
+                onChange={(e) => setFields({ ...fields, content: e.currentTarget.value })}
+                autosize
+                minRows={3}
+              />
+            </>
+          ) : null}
+          <ProblemAlert error={create.error} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={create.isPending}>
+              Save
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
