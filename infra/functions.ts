@@ -70,9 +70,17 @@ export interface FunctionNeeds {
   readonly scheduleGroup?: true;
   /** SES_CONFIGURATION_SET and SENDER_ADDRESS, and sending from that address through that set only. */
   readonly mailer?: true;
+  /**
+   * FILES_BUCKET_NAME, and s3:GetObject, s3:PutObject and s3:DeleteObject on the files bucket's
+   * FILE_PREFIXES only (presigning an upload or a download needs the action it presigns).
+   */
+  readonly files?: true;
   /** Values of the deployment config. */
   readonly config?: readonly ConfigVariable[];
 }
+
+/** The key prefixes of the files bucket functions may touch: fresh uploads, then checked documents. */
+export const FILE_PREFIXES = ['uploads/', 'documents/'] as const;
 
 export interface FunctionSpec {
   /** Kebab-case; also the Powertools service name and the suffix of the function's name. */
@@ -143,6 +151,8 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
     ...MFA_CHECK,
     config: ['corsAllowOrigins', 'adminMfaRequired', 'accountDefaults'],
   },
+  // Documents: their records in the table, and presigned uploads and downloads in the files bucket.
+  documents: { ...CRUD, files: true },
 };
 
 export const httpFunctions: readonly FunctionSpec[] = httpFamilies.map((family) => {
@@ -260,6 +270,17 @@ export const eventFunctions: readonly FunctionSpec[] = [
     // currency (the deals' adapters read them).
     needs: { table: 'readWrite', cursorSecret: 'read', config: ['accountDefaults'] },
   },
+  {
+    name: 'document-check',
+    kind: 'event',
+    entry: 'functions/events/document-check.ts',
+    description: `Default bus consumer (S3 Object Created): ${ruleDescription('document-check')}`,
+    // Reads a file's size and first bytes, copies an accepted one, writes the document and its
+    // event (timeout + 30 s within the pull stream's settle time).
+    timeoutSeconds: 60,
+    // The document (get, conditional replace, its event through the outbox); no list, no key.
+    needs: { table: 'readWrite', files: true },
+  },
 ];
 
 for (const rule of builtinRules) {
@@ -368,6 +389,7 @@ export interface EnvironmentValues {
   readonly scheduleGroupName: string;
   readonly sesConfigurationSet: string;
   readonly senderAddress: string;
+  readonly filesBucketName: string;
   /** Comma-separated browser origins, or "*". */
   readonly corsAllowOrigins: string;
   readonly config: CrmConfig;
@@ -441,6 +463,7 @@ export function declaredVariables(spec: FunctionSpec): DeclaredVariable[] {
       { name: RUNTIME_ENV.senderAddress, value: (v) => v.senderAddress },
     );
   }
+  if (needs.files) variables.push({ name: RUNTIME_ENV.filesBucket, value: (v) => v.filesBucketName });
   for (const name of needs.config ?? []) variables.push(CONFIG_VARIABLES[name]);
   return variables;
 }

@@ -24,7 +24,7 @@ import {
   outboxPublisher,
   type FunctionSpec,
 } from '#infra/functions.ts';
-import { busRules } from '#infra/rules.ts';
+import { busRules, ruleEventPattern } from '#infra/rules.ts';
 import { acknowledge } from '#infra/nag.ts';
 import type { StatefulStack } from '#infra/stateful-stack.ts';
 
@@ -81,6 +81,7 @@ export class StatelessStack extends Stack {
       userPool: stateful.userPool,
       scheduleGroupName: stateful.scheduleGroupName,
       configurationSet: stateful.configurationSet,
+      filesBucketName: stateful.filesBucketName,
       config,
       corsAllowOrigins: origins,
     };
@@ -158,9 +159,10 @@ export class StatelessStack extends Stack {
       const target = consumers.get(rule.target);
       if (!target) throw new Error(`bus rule ${rule.name} targets ${rule.target}, which infra/functions.ts does not list`);
       const busRule = new events.Rule(this, pascal(`${rule.name}-rule`), {
-        eventBus: stateful.bus,
+        // AWS services (S3) publish to the account's default bus only.
+        ...(rule.bus === 'default' ? {} : { eventBus: stateful.bus }),
         description: rule.description,
-        eventPattern: toCdkPattern(rule.pattern),
+        eventPattern: toCdkPattern(ruleEventPattern(rule, { filesBucketName: stateful.filesBucketName })),
         // Async delivery is at least once; what still fails after the retries is kept.
         targets: [new LambdaFunction(target, { deadLetterQueue: ruleDlq, retryAttempts: 8, maxEventAge: Duration.hours(6) })],
       });

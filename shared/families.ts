@@ -7,6 +7,7 @@ import { convertLeadRoute } from '#shared/lead-conversion/routes.ts';
 import { leadRoutes } from '#shared/leads/routes.ts';
 import { noteRoutes } from '#shared/notes/routes.ts';
 import { taskRoutes } from '#shared/tasks/routes.ts';
+import { documentRoutes } from '#shared/documents/routes.ts';
 import { pipelineRoutes } from '#shared/pipelines/routes.ts';
 import { searchRoutes } from '#shared/search/routes.ts';
 import { dashboardRoutes } from '#shared/dashboard/routes.ts';
@@ -27,6 +28,7 @@ import { leadConversionErrorCodes } from '#shared/lead-conversion/errors.ts';
 import { contactErrorCodes } from '#shared/contacts/errors.ts';
 import { noteErrorCodes } from '#shared/notes/errors.ts';
 import { taskErrorCodes } from '#shared/tasks/errors.ts';
+import { documentErrorCodes } from '#shared/documents/errors.ts';
 import { eventErrorCodes } from '#shared/events/errors.ts';
 
 // Every route of the API. API Gateway, the local server, the OpenAPI document and the
@@ -42,6 +44,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...contactRoutes,
   ...noteRoutes,
   ...taskRoutes,
+  ...documentRoutes,
   ...searchRoutes,
   ...dashboardRoutes,
   ...outcomeRoutes,
@@ -65,6 +68,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   contactErrorCodes,
   noteErrorCodes,
   taskErrorCodes,
+  documentErrorCodes,
   eventErrorCodes,
 ];
 

@@ -14,6 +14,7 @@ import { bundleFunction, REPO_ROOT } from '#infra/build/bundle.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
 import {
   entryPath,
+  FILE_PREFIXES,
   functionEnvironment,
   type EnvironmentValues,
   type FunctionNeeds,
@@ -46,6 +47,11 @@ export interface CrmResources {
   /** The role Scheduler assumes to invoke reminder targets; required by `scheduleGroup`. */
   readonly schedulerTargetRole?: iam.IRole;
   readonly configurationSet: ses.IConfigurationSet;
+  /**
+   * The files bucket's name as the stateful stack sets it (a plain string of the stage and
+   * pseudo parameters, so policies name it literally); required by `files`.
+   */
+  readonly filesBucketName?: string;
   readonly config: CrmConfig;
   /** Browser origins allowed by CORS ("*" for any). */
   readonly corsAllowOrigins: readonly string[];
@@ -183,6 +189,25 @@ export class CrmFunction extends lambda.Function {
       this.#grantScheduleGroup(resources.scheduleGroupName, resources.schedulerTargetRole);
     }
     if (needs.mailer) this.#grantMailer(resources.configurationSet, resources.config.email.sender_address);
+    if (needs.files) {
+      if (!resources.filesBucketName) throw new Error(`function "${this.spec.name}" needs the files bucket, but none was given`);
+      this.#grantFiles(resources.filesBucketName);
+    }
+  }
+
+  /** Object reads, writes and deletes under FILE_PREFIXES only: no listing, no bucket settings. */
+  #grantFiles(bucketName: string): void {
+    const partition = Stack.of(this).partition;
+    const objects = FILE_PREFIXES.map((prefix) => `arn:${partition}:s3:::${bucketName}/${prefix}*`);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: objects }),
+    );
+    for (const resource of objects) {
+      acknowledge(this.executionRole, {
+        id: wildcardResourceFinding(this, resource),
+        reason: `Files are named by document id under ${FILE_PREFIXES.join(' and ')} (not known at deploy time); no other key of the bucket is reachable.`,
+      });
+    }
   }
 
   /**
@@ -279,6 +304,10 @@ function environmentValues(resources: CrmResources, logLevel: LogLevel): Environ
       return resources.configurationSet.configurationSetName;
     },
     senderAddress: resources.config.email.sender_address,
+    get filesBucketName() {
+      if (!resources.filesBucketName) throw new Error('FILES_BUCKET_NAME: no files bucket was given');
+      return resources.filesBucketName;
+    },
     corsAllowOrigins: resources.corsAllowOrigins.join(','),
     config: resources.config,
     logLevel,

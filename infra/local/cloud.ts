@@ -33,6 +33,7 @@ import { freePort } from './ports.ts';
 import { synthesizedTemplates, templateResourceNames, type TemplateResourceNames } from './synthesized-app.ts';
 import { writeLocalEndpoints } from './endpoints.ts';
 import { startLocalSqs, type LocalSqs } from './sqs.ts';
+import { ensureLocalBucket, localS3Client, objectCreatedNotifier } from './s3.ts';
 import { ensureLocalSecret, startLocalSecretsManager, type LocalSecretsManager } from './secrets-manager.ts';
 import { startLocalScheduler, type LocalScheduler } from './scheduler.ts';
 import { StreamPoller } from './stream-poller.ts';
@@ -238,7 +239,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       cognito: cognito.endpoint,
       sqs: sqs.endpoint,
       secretsmanager: secretsManager.endpoint,
+      // fauxqs serves S3 on the SQS port.
+      s3: sqs.endpoint,
     };
+    const s3 = localS3Client(sqs.endpoint, options.config.region);
+    stops.push(async () => s3.destroy());
+    await ensureLocalBucket(s3, names.filesBucketName);
     // Functions (and this process, with the admin key) reach every service through its gate.
     const gates: LocalGates = await startLocalGates({
       upstreams,
@@ -251,8 +257,18 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         }
       },
       onRefusal: (message) => log(`iam: ${message}`),
+      // The files bucket's EventBridge notifications: Object Created on the (one) local bus.
+      onForwarded: (service, request) => {
+        if (service === 's3') notifyObjectCreated(request);
+      },
     });
     stops.push(() => gates.stop());
+    const notifyObjectCreated = objectCreatedNotifier({
+      client: s3,
+      buckets: new Set([names.filesBucketName]),
+      put: (entries) => bus.put(entries),
+      onError: (error) => log(`s3 events: ${error.message}`),
+    });
     const endpoints = gates.endpoints;
     const queueSender = functionQueueSender(endpoints.sqs!, options.config.region);
     stops.push(async () => queueSender.destroy());

@@ -44,6 +44,7 @@ export interface ServiceEndpoints {
   readonly cognito?: string;
   readonly sqs?: string;
   readonly secretsmanager?: string;
+  readonly s3?: string;
 }
 
 /** Settings of a developer's machine, not of the deployment: how loud, how strict. */
@@ -65,6 +66,7 @@ export interface LocalResourceNames {
   readonly eventBusName: string;
   readonly scheduleGroupName: string;
   readonly sesConfigurationSet: string;
+  readonly filesBucketName: string;
 }
 
 /**
@@ -84,6 +86,7 @@ export function localEnvironmentValues(
     scheduleGroupName: options.scheduleGroupName ?? UNSYNTHESIZED_NAME,
     sesConfigurationSet: options.sesConfigurationSet ?? UNSYNTHESIZED_NAME,
     senderAddress: config.email.sender_address,
+    filesBucketName: options.filesBucketName ?? UNSYNTHESIZED_NAME,
     corsAllowOrigins: config.api.cors_allow_origins.join(','),
     config,
     logLevel: options.logLevel ?? 'WARN',
@@ -128,6 +131,7 @@ export function endpointVariables(endpoints: ServiceEndpoints): Record<string, s
     ['AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER', endpoints.cognito],
     ['AWS_ENDPOINT_URL_SQS', endpoints.sqs],
     ['AWS_ENDPOINT_URL_SECRETS_MANAGER', endpoints.secretsmanager],
+    ['AWS_ENDPOINT_URL_S3', endpoints.s3],
   ];
   return Object.fromEntries(entries.filter((e): e is [string, string] => e[1] !== undefined));
 }

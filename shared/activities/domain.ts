@@ -12,7 +12,7 @@ import { firstChars } from '#shared/kernel/chars.ts';
 export const ACTIVITY_VERBS = ['created', 'completed', 'status_changed', 'stage_changed', 'owner_changed'] as const;
 export type ActivityVerb = (typeof ACTIVITY_VERBS)[number];
 
-export const ACTIVITY_RECORD_TYPES = ['lead', 'contact', 'deal', 'note', 'task'] as const;
+export const ACTIVITY_RECORD_TYPES = ['lead', 'contact', 'deal', 'note', 'task', 'document'] as const;
 export type ActivityRecordType = (typeof ACTIVITY_RECORD_TYPES)[number];
 
 /** Whose visibility an entry follows: a lead, contact or deal, or a task on no record. */
@@ -73,6 +73,8 @@ export const ACTIVITY_EVENTS = [
   'task.created',
   'task.completed',
   'task.assigned',
+  // A document's entry comes once its upload passed the check (F3.4).
+  'document.available',
   // No entry: they take the record's entries out of every owner's feed (NO_OWNER).
   'lead.deleted',
   'contact.deleted',
@@ -106,6 +108,8 @@ export function recordName(type: ActivityRecordType, data: Data): string | null 
     case 'note':
     case 'task':
       return typeof data.content === 'string' ? firstChars(data.content, ACTIVITY_NAME_MAX) : null;
+    case 'document':
+      return typeof data.filename === 'string' ? firstChars(data.filename, ACTIVITY_NAME_MAX) : null;
   }
 }
 
@@ -119,7 +123,7 @@ export function parentOf(event: DomainEvent): ParentRef | undefined {
   const { resource_type, resource_id } = event.metadata;
   const data = event.data as Data;
   if (isParentType(resource_type)) return { type: resource_type, id: resource_id };
-  if (resource_type === 'note' || resource_type === 'task') {
+  if (resource_type === 'note' || resource_type === 'task' || resource_type === 'document') {
     if (isParentType(data.resource_type) && typeof data.resource_id === 'string') {
       return { type: data.resource_type, id: data.resource_id };
     }
@@ -161,6 +165,7 @@ function verbAndChanges(event: DomainEvent): { verb: ActivityVerb; changes: Acti
     case 'deal.created':
     case 'note.created':
     case 'task.created':
+    case 'document.available':
       return { verb: 'created', changes: [] };
     case 'task.completed':
       return { verb: 'completed', changes: [] };

@@ -2,6 +2,7 @@ import type { ConversionDeps } from './use-cases.ts';
 import { DynamoConversionWriter } from './dynamodb.ts';
 import { DynamoNoteRepository } from '#shared/notes/dynamodb.ts';
 import { DynamoTaskRepository } from '#shared/tasks/dynamodb.ts';
+import { DynamoDocumentRepository } from '#shared/documents/dynamodb.ts';
 import { contactAdapters } from '#shared/contacts/runtime.ts';
 import { customFieldAdapters } from '#shared/custom-fields/runtime.ts';
 import { dealAdapters } from '#shared/deals/runtime.ts';
@@ -20,6 +21,7 @@ export function conversionAdapters(): ConversionDeps {
     customFields: customFieldAdapters().catalog,
     notes: new DynamoNoteRepository(crmTable()),
     tasks: new DynamoTaskRepository(crmTable()),
+    documents: new DynamoDocumentRepository(crmTable()),
     writer: new DynamoConversionWriter(crmTable()),
   };
   return deps;

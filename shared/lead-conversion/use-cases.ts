@@ -49,6 +49,8 @@ export interface ConversionDeps {
   customFields: { definitions(resource: 'lead' | 'contact'): Promise<CustomFieldDefinition[]> };
   notes: { notesOf(ref: RecordRef, limit: number): Promise<{ items: Note[]; truncated: boolean }> };
   tasks: { tasksOf(ref: RecordRef, limit: number): Promise<{ items: Task[]; truncated: boolean }> };
+  /** Re-points every document of `from` to `to` (after the conversion's transaction). */
+  documents: { moveAll(from: RecordRef, to: RecordRef, at: string): Promise<void> };
   writer: ConversionWriter;
 }
 
@@ -141,6 +143,7 @@ export async function convertLead(
     events,
   );
   if (rest.notes.length > 0 || rest.tasks.length > 0) await deps.writer.moveRest(rest, to, now);
+  await deps.documents.moveAll(from, to, now);
   return { lead: after, contact, organization, deal };
 }
 

@@ -22,6 +22,8 @@ export const RUNTIME_ENV = {
   automations: 'CRM_AUTOMATIONS',
   /** JSON of the config's notifications.defaults: a channel per notification kind. */
   notificationDefaults: 'CRM_NOTIFICATION_DEFAULTS',
+  /** The files bucket (documents; uploads land under uploads/, checked files live under documents/). */
+  filesBucket: 'FILES_BUCKET_NAME',
 } as const;
 
 export function requireEnv(name: string): string {

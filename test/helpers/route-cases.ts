@@ -4,6 +4,7 @@ import { conversionCases } from '#test/lead-conversion/route-cases.ts';
 import { leadCases } from '#test/leads/route-cases.ts';
 import { noteCases } from '#test/notes/route-cases.ts';
 import { taskCases } from '#test/tasks/route-cases.ts';
+import { documentCases } from '#test/documents/route-cases.ts';
 import { dealCases } from '#test/deals/route-cases.ts';
 import { identityCases } from '#test/identity/route-cases.ts';
 import { pipelineCases } from '#test/pipelines/route-cases.ts';
@@ -37,6 +38,7 @@ export const routeCases: Record<string, RouteCase> = {
   ...contactCases,
   ...noteCases,
   ...taskCases,
+  ...documentCases,
   ...searchCases,
   ...dashboardCases,
   ...eventCases,

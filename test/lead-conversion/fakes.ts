@@ -107,6 +107,8 @@ export function conversionDeps(store: InMemoryStore): ConversionDeps & {
     customFields: catalogOf(store),
     notes: new InMemoryNoteRepository(store),
     tasks: new InMemoryTaskRepository(store),
+    // Documents move in their own writes after the conversion (tested in test/documents/).
+    documents: { moveAll: async () => undefined },
     writer: new InMemoryConversionWriter(store),
   };
 }

@@ -1,6 +1,6 @@
 import type { ServiceEndpoints } from '../environment.ts';
 import type { AwsScope } from './arns.ts';
-import { startIamGate, type GateDecision, type IamGate } from './gate.ts';
+import { startIamGate, type ForwardedRequest, type GateDecision, type IamGate } from './gate.ts';
 import type { AwsService } from './requests.ts';
 import type { FunctionPolicy } from './template-policies.ts';
 
@@ -17,6 +17,7 @@ export const GATED_SERVICES: Readonly<Record<keyof ServiceEndpoints, AwsService>
   cognito: 'cognito-idp',
   sqs: 'sqs',
   secretsmanager: 'secretsmanager',
+  s3: 's3',
 };
 
 export interface LocalGates {
@@ -34,6 +35,8 @@ export interface LocalGatesOptions {
   readonly policies: ReadonlyMap<string, FunctionPolicy>;
   readonly onDecision?: (decision: GateDecision) => void;
   readonly onRefusal?: (message: string) => void;
+  /** Each request a gate let through, once the service answered (the S3 gate's PUTs raise Object Created locally). */
+  readonly onForwarded?: (service: AwsService, request: ForwardedRequest) => void;
 }
 
 /** Starts one gate per upstream given; on failure, stops those already started. */
@@ -56,6 +59,7 @@ export async function startLocalGates(options: LocalGatesOptions): Promise<Local
         policies: options.policies,
         ...(options.onDecision ? { onDecision: options.onDecision } : {}),
         ...(options.onRefusal ? { onRefusal: options.onRefusal } : {}),
+        ...(options.onForwarded ? { onForwarded: (request: ForwardedRequest) => options.onForwarded!(service, request) } : {}),
       });
       gates.set(key, gate);
       endpoints[key] = gate.endpoint;
