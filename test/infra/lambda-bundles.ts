@@ -77,6 +77,10 @@ export function resolveValue(value: unknown, context: { stateful: Json; region: 
     return resolveValue(output.Value, context);
   }
   if (node.Ref) {
+    // Pseudo parameters (the files bucket's name carries the account and region).
+    if (node.Ref === 'AWS::AccountId') return RESOLVED_ACCOUNT;
+    if (node.Ref === 'AWS::Region') return context.region;
+    if (node.Ref === 'AWS::Partition') return 'aws';
     const resource = (context.stateful.Resources as Json)[node.Ref as string];
     if (!resource) throw new Error(`no resource ${String(node.Ref)} to resolve`);
     const props = resource.Properties as Json;
