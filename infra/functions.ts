@@ -82,6 +82,15 @@ export interface FunctionNeeds {
 /** The key prefixes of the files bucket functions may touch: fresh uploads, then checked documents. */
 export const FILE_PREFIXES = ['uploads/', 'documents/'] as const;
 
+/**
+ * The browser origins that may PUT and GET files with presigned URLs (the bucket's CORS rule;
+ * locally, the S3 gate's): the web app's (app_url) and the API's explicit CORS origins ("*" is
+ * not carried over: a bucket names its origins).
+ */
+export function filesCorsOrigins(config: Pick<CrmConfig, 'app_url' | 'api'>): string[] {
+  return [...new Set([new URL(config.app_url).origin, ...config.api.cors_allow_origins.filter((o) => o !== '*')])];
+}
+
 export interface FunctionSpec {
   /** Kebab-case; also the Powertools service name and the suffix of the function's name. */
   readonly name: string;

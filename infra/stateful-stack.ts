@@ -15,7 +15,7 @@ import { EVENT_SOURCE } from '#shared/kernel/events.ts';
 import { ROLES, type Role } from '#shared/kernel/roles.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
 import { CrmFunction } from '#infra/constructs/crm-function.ts';
-import { cursorKeyRotationFunction } from '#infra/functions.ts';
+import { cursorKeyRotationFunction, filesCorsOrigins } from '#infra/functions.ts';
 import { acknowledge } from '#infra/nag.ts';
 import { eventBridgeJsonSchemas } from '#infra/docs/event-schemas.ts';
 
@@ -53,14 +53,6 @@ export function invitationMessage(config: Pick<CrmConfig, 'account' | 'app_url'>
 
 /** Days an upload that was never checked (its document stays pending) is kept before S3 expires it. */
 export const ABANDONED_UPLOAD_DAYS = 1;
-
-/**
- * The browser origins that may PUT and GET files with presigned URLs: the web app's (app_url)
- * and the API's explicit CORS origins ("*" is not carried over: a bucket names its origins).
- */
-export function filesCorsOrigins(config: Pick<CrmConfig, 'app_url' | 'api'>): string[] {
-  return [...new Set([new URL(config.app_url).origin, ...config.api.cors_allow_origins.filter((o) => o !== '*')])];
-}
 
 /** Cognito group precedence: the lowest number wins when a user is in several groups. */
 const GROUP_PRECEDENCE: Record<Role, number> = { admin: 0, manager: 10, user: 20 };

@@ -7,7 +7,13 @@ import sesLocalModule from 'aws-ses-v2-local';
 import { outboxStreamFilter } from '#shared/platform/dynamodb/table-spec.ts';
 import { allRoutes } from '#shared/families.ts';
 import type { CrmConfig } from '../config/schema.ts';
-import { cursorKeyRotationFunction, DEFAULT_ROUTE_FAMILY, functionSpecs, outboxPublisher } from '../functions.ts';
+import {
+  cursorKeyRotationFunction,
+  DEFAULT_ROUTE_FAMILY,
+  filesCorsOrigins,
+  functionSpecs,
+  outboxPublisher,
+} from '../functions.ts';
 import { busRules } from '../rules.ts';
 import { startLocalCognito, type LocalCognito } from './cognito.ts';
 import { DevAuth, LOCAL_USER_POOL_ID } from './dev-auth.ts';
@@ -257,6 +263,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         }
       },
       onRefusal: (message) => log(`iam: ${message}`),
+      s3CorsOrigins: filesCorsOrigins(options.config),
       // The files bucket's EventBridge notifications: Object Created on the (one) local bus.
       onForwarded: (service, request) => {
         if (service === 's3') notifyObjectCreated(request);

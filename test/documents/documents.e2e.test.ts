@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
 import { localS3Client } from '#infra/local/s3.ts';
+import { loadConfig } from '#infra/config/load.ts';
+import { filesCorsOrigins } from '#infra/functions.ts';
+import { listContactActivitiesRoute } from '#shared/activities/routes.ts';
 import { createContactRoute } from '#shared/contacts/routes.ts';
 import {
   createDocumentRoute,
@@ -115,6 +118,44 @@ describe('documents on S3', () => {
       .filter((e) => (e.detail as { metadata: { resource_id: string } }).metadata.resource_id === created.document.id)
       .map((e) => e['detail-type']);
     expect(types).toEqual(expect.arrayContaining(['document.created', 'document.available']));
+
+    // The contact's timeline shows the document once available (the activity-feed consumer).
+    const deadline = Date.now() + 5_000;
+    let entries: { record: { type: string; id: string; name: string | null }; verb: string }[] = [];
+    while (Date.now() < deadline) {
+      entries = bodyOf(await call(listContactActivitiesRoute, { as: 'rep1', params: { id: contact.id }, query: {} }), 200).items;
+      if (entries.some((e) => e.record.type === 'document')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(entries.filter((e) => e.record.type === 'document')).toEqual([
+      expect.objectContaining({ verb: 'created', record: { type: 'document', id: created.document.id, name: 'Quote été.pdf' } }),
+    ]);
+  });
+
+  it("answers the web app's CORS preflight and PUT as the bucket's CORS rule does", async () => {
+    const origin = filesCorsOrigins(loadConfig())[0]!;
+    const contact = await newContact('rep1');
+    const created = await addDocument(
+      'rep1',
+      { resource_type: 'contact', resource_id: contact.id },
+      { filename: 'cors.txt', content_type: 'text/plain', size: 4 },
+    );
+    const preflight = await fetch(created.upload.url, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+    });
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('PUT');
+    const put = await fetch(created.upload.url, {
+      method: 'PUT',
+      headers: { origin, 'content-type': 'text/plain' },
+      body: 'cors',
+    });
+    expect(put.status).toBe(200);
+    expect(put.headers.get('access-control-allow-origin')).toBe(origin);
+    const stranger = await fetch(created.upload.url, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('an expired presigned URL is refused by the S3 gate, as by S3', async () => {

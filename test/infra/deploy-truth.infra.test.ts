@@ -320,6 +320,7 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       if (keep) made.uploadedDocumentId = created.document.id;
       else await p.expectHttp('DELETE /documents/{id}', 204, { params: { id: created.document.id } });
     }
+    await refusesForgedCursor(p, 'GET /contacts/{id}/documents', { id: made.contactId! });
   },
   automations: async (p) => {
     const listed = await p.expectHttp('GET /automations', 200);

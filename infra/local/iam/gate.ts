@@ -63,6 +63,11 @@ export interface IamGateOptions {
   readonly onForwarded?: (request: ForwardedRequest) => void;
   /** The clock presigned URLs expire by (tests); default Date.now. */
   readonly now?: () => number;
+  /**
+   * Browser origins the service answers CORS for (the files bucket's CORS rule: S3 answers
+   * preflights itself, unsigned; the emulator does not).
+   */
+  readonly corsOrigins?: readonly string[];
 }
 
 /** A request the gate let through, with the service's answer status. */
@@ -108,6 +113,20 @@ export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const origin = req.headers.origin;
+    if (origin && options.corsOrigins?.includes(origin)) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('vary', 'Origin');
+      res.setHeader('access-control-expose-headers', 'etag');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(200, {
+          'access-control-allow-methods': 'GET, PUT',
+          'access-control-allow-headers': 'content-type, content-length',
+          'access-control-max-age': '3600',
+        });
+        return void res.end();
+      }
+    }
     const body = await readBody(req);
     const wire = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body };
     const protocol = protocolOf(options.service, wire);

@@ -35,6 +35,8 @@ export interface LocalGatesOptions {
   readonly policies: ReadonlyMap<string, FunctionPolicy>;
   readonly onDecision?: (decision: GateDecision) => void;
   readonly onRefusal?: (message: string) => void;
+  /** Browser origins the S3 gate answers CORS for (the files bucket's CORS rule). */
+  readonly s3CorsOrigins?: readonly string[];
   /** Each request a gate let through, once the service answered (the S3 gate's PUTs raise Object Created locally). */
   readonly onForwarded?: (service: AwsService, request: ForwardedRequest) => void;
 }
@@ -59,6 +61,7 @@ export async function startLocalGates(options: LocalGatesOptions): Promise<Local
         policies: options.policies,
         ...(options.onDecision ? { onDecision: options.onDecision } : {}),
         ...(options.onRefusal ? { onRefusal: options.onRefusal } : {}),
+        ...(service === 's3' && options.s3CorsOrigins ? { corsOrigins: options.s3CorsOrigins } : {}),
         ...(options.onForwarded ? { onForwarded: (request: ForwardedRequest) => options.onForwarded!(service, request) } : {}),
       });
       gates.set(key, gate);
