@@ -14,7 +14,7 @@ import {
   functionSpecs,
   outboxPublisher,
 } from '../functions.ts';
-import { busRules } from '../rules.ts';
+import { busRules, ruleEventPattern } from '../rules.ts';
 import { startLocalCognito, type LocalCognito } from './cognito.ts';
 import { DevAuth, LOCAL_USER_POOL_ID } from './dev-auth.ts';
 import {
@@ -314,7 +314,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       senders.set(onFailureQueue, rule.target);
       bus.addRule({
         name: rule.name,
-        pattern: rule.pattern,
+        // One local bus stands for both the CRM bus and the default bus (S3's events).
+        pattern: ruleEventPattern(rule, { filesBucketName: names.filesBucketName }),
         target: target.handler,
         onFailureQueue,
         ...(rule.input ? { input: rule.input } : {}),

@@ -190,10 +190,15 @@ async function until<T>(what: string, check: () => T | undefined, ms: number): P
  * A malformed event for a bus consumer fails every attempt, and the bus, as Lambda's async
  * invocation would, parks it in the consumer's on-failure queue with the consumer's role.
  */
-async function parksPoison(name: string, detailType: string): Promise<void> {
+async function parksPoison(
+  name: string,
+  detailType: string,
+  /** The rest of the event (an S3 event for the upload check); the poison id is added to its detail. */
+  entry: { Source: string; Detail: Record<string, unknown> } = { Source: EVENT_SOURCE, Detail: {} },
+): Promise<void> {
   const queue = session.cloud.names.asyncOnFailureQueues[session.cloud.functions.get(name).functionName];
   const poison = newId();
-  session.cloud.bus.put([{ Source: EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify({ poison }) }]);
+  session.cloud.bus.put([{ Source: entry.Source, DetailType: detailType, Detail: JSON.stringify({ ...entry.Detail, poison }) }]);
   await until(
     `the malformed event parked in ${queue}`,
     () =>
@@ -231,7 +236,7 @@ async function parksPoisonRecord(): Promise<void> {
 }
 
 /** A pending document on a fresh contact of the admin's, with its presigned upload. */
-async function pendingDocument(bytes: Buffer): Promise<{ document: { id: string }; upload: { url: string } }> {
+async function pendingDocument(bytes: Buffer): Promise<{ contactId: string; document: { id: string }; upload: { url: string } }> {
   const token = session.as('admin');
   const contact = await session.api('POST', '/contacts', { token, body: { last_name: `IAM ${newId()}` } });
   if (contact.status !== 201) throw new Error(`POST /contacts: ${contact.status} ${JSON.stringify(contact.body)}`);
@@ -244,7 +249,7 @@ async function pendingDocument(bytes: Buffer): Promise<{ document: { id: string 
   };
   const created = await session.api('POST', '/documents', { token, body });
   if (created.status !== 201) throw new Error(`POST /documents: ${created.status} ${JSON.stringify(created.body)}`);
-  return created.body as { document: { id: string }; upload: { url: string } };
+  return { contactId: body.resource_id, ...(created.body as { document: { id: string }; upload: { url: string } }) };
 }
 
 async function documentStatus(id: string): Promise<{ status: string; download: { url: string } | null }> {
@@ -286,12 +291,20 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     const get = await fetch(view.download.url);
     const text = await get.text();
     if (get.status !== 200 || text !== bytes.toString()) throw new Error(`GET the download URL: ${get.status} ${text}`);
+    // A full page signs its next cursor (the cursor key).
+    await http(`/contacts/${created.contactId}/documents?limit=1`)();
     const deleted = await session.api('DELETE', `/documents/${created.document.id}`, { token: session.as('admin') });
     if (deleted.status !== 204) throw new Error(`DELETE /documents: ${deleted.status} ${JSON.stringify(deleted.body)}`);
   },
   // S3's Object Created for an upload put straight into the emulator (no event of its own):
   // the check reads and moves it as itself.
   'document-check': async () => {
+    // A key that does not decode fails every attempt: parked with the function's role.
+    const bucket = { name: session.cloud.names.filesBucketName };
+    await parksPoison('document-check', 'Object Created', {
+      Source: 'aws.s3',
+      Detail: { bucket, object: { key: `uploads/%E0%A4%A${newId()}` } },
+    });
     const bytes = Buffer.from(`IAM ${newId()}`);
     const created = await pendingDocument(bytes);
     const key = `uploads/${created.document.id}`;
