@@ -303,7 +303,7 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     const bucket = { name: session.cloud.names.filesBucketName };
     await parksPoison('document-check', 'Object Created', {
       Source: 'aws.s3',
-      Detail: { bucket, object: { key: `uploads/%E0%A4%A${newId()}` } },
+      Detail: { bucket, object: { key: `uploads/%ZZ${newId()}` } },
     });
     const bytes = Buffer.from(`IAM ${newId()}`);
     const created = await pendingDocument(bytes);
