@@ -277,6 +277,28 @@ export const requestCases: readonly RequestCase[] = [
       },
     }),
   },
+  // A record's documents: the record's owner (visibility), then one Query of its partition.
+  {
+    route: 'GET /contacts/{id}/documents',
+    label: 'GET /contacts/{id}/documents (≤ 1 GetItem + 1 Query)',
+    as: rep,
+    target: { kind: 'dashboard', max: 2 },
+    request: (c) => ({ params: { id: c.fixture.contacts.rep1[0]!.id } }),
+  },
+  {
+    route: 'POST /documents',
+    as: rep,
+    target: write,
+    request: (c) => ({
+      body: {
+        resource_type: 'contact',
+        resource_id: c.fixture.contacts.rep1[0]!.id,
+        filename: `quote-${c.n}.pdf`,
+        content_type: 'application/pdf',
+        size: 1024,
+      },
+    }),
+  },
   { route: 'GET /search', label: 'GET /search (rep)', as: rep, target: list, request: () => ({ query: { q: 'carl' } }) },
   {
     route: 'GET /search',

@@ -39,6 +39,8 @@ export function lambdaEnv(
     [RUNTIME_ENV.liveCallbackUrl]: 'https://bench.execute-api.us-east-1.amazonaws.com/live',
     // Read at import by user-directory-sync (never called: the bench sends it no event).
     [RUNTIME_ENV.userPoolId]: 'us-east-1_bench',
+    // Documents presign URLs without calling S3; the bench never uploads.
+    [RUNTIME_ENV.filesBucket]: 'crm-bench-files',
     POWERTOOLS_SERVICE_NAME: name,
     POWERTOOLS_LOG_LEVEL: 'WARN',
     POWERTOOLS_METRICS_DISABLED: 'true',

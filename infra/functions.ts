@@ -87,8 +87,25 @@ export interface FunctionNeeds {
    * execute-api:ManageConnections for POST /@connections/* on that stage only (PostToConnection).
    */
   readonly live?: true;
+  /**
+   * FILES_BUCKET_NAME, and s3:GetObject, s3:PutObject and s3:DeleteObject on the files bucket's
+   * FILE_PREFIXES only (presigning an upload or a download needs the action it presigns).
+   */
+  readonly files?: true;
   /** Values of the deployment config. */
   readonly config?: readonly ConfigVariable[];
+}
+
+/** The key prefixes of the files bucket functions may touch: fresh uploads, then checked documents. */
+export const FILE_PREFIXES = ['uploads/', 'documents/'] as const;
+
+/**
+ * The browser origins that may PUT and GET files with presigned URLs (the bucket's CORS rule;
+ * locally, the S3 gate's): the web app's (app_url) and the API's explicit CORS origins ("*" is
+ * not carried over: a bucket names its origins).
+ */
+export function filesCorsOrigins(config: Pick<CrmConfig, 'app_url' | 'api'>): string[] {
+  return [...new Set([new URL(config.app_url).origin, ...config.api.cors_allow_origins.filter((o) => o !== '*')])];
 }
 
 export interface FunctionSpec {
@@ -164,6 +181,8 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
     ...MFA_CHECK,
     config: ['corsAllowOrigins', 'adminMfaRequired', 'accountDefaults'],
   },
+  // Documents: their records in the table, and presigned uploads and downloads in the files bucket.
+  documents: { ...CRUD, files: true },
 };
 
 export const httpFunctions: readonly FunctionSpec[] = httpFamilies.map((family) => {
@@ -291,6 +310,17 @@ export const eventFunctions: readonly FunctionSpec[] = [
     // read model. The rule carries the action, so no config but the account's time zone and
     // currency (the deals' adapters read them).
     needs: { table: 'readWrite', cursorSecret: 'read', config: ['accountDefaults'] },
+  },
+  {
+    name: 'document-check',
+    kind: 'event',
+    entry: 'functions/events/document-check.ts',
+    description: `Default bus consumer (S3 Object Created): ${ruleDescription('document-check')}`,
+    // Reads a file's size and first bytes, copies an accepted one, writes the document and its
+    // event (timeout + 30 s within the pull stream's settle time).
+    timeoutSeconds: 60,
+    // The document (get, conditional replace, its event through the outbox); no list, no key.
+    needs: { table: 'readWrite', files: true },
   },
 ];
 
@@ -468,6 +498,7 @@ export interface EnvironmentValues {
   readonly reminderDeadLetterQueueArn: string;
   readonly sesConfigurationSet: string;
   readonly senderAddress: string;
+  readonly filesBucketName: string;
   /** Comma-separated browser origins, or "*". */
   readonly corsAllowOrigins: string;
   /** The WebSocket stage's management endpoint (its callback URL). */
@@ -560,6 +591,7 @@ export function declaredVariables(spec: FunctionSpec): DeclaredVariable[] {
     );
   }
   if (needs.live) variables.push({ name: RUNTIME_ENV.liveCallbackUrl, value: (v) => v.liveCallbackUrl });
+  if (needs.files) variables.push({ name: RUNTIME_ENV.filesBucket, value: (v) => v.filesBucketName });
   for (const name of needs.config ?? []) variables.push(CONFIG_VARIABLES[name]);
   return variables;
 }

@@ -38,7 +38,26 @@ export interface BusRule {
   sideEffects: boolean;
   /** What the target gets instead of the event (automations: `{action, event}`); the local bus applies it too. */
   input?: InputTransformer;
+  /**
+   * `default`: a rule on the account's default bus, where AWS services publish (S3's Object
+   * Created); the local cloud has one bus for both. Unset: the CRM bus.
+   */
+  bus?: 'default';
+  /** The pattern also matches `detail.bucket.name` against the files bucket's name (known at deploy). */
+  filesBucketEvents?: true;
 }
+
+/** The rule's pattern with the deployed names it asks for (the files bucket's). */
+export function ruleEventPattern(rule: BusRule, names: { filesBucketName: string }): EventPattern {
+  if (!rule.filesBucketEvents) return rule.pattern;
+  const detail = (rule.pattern.detail ?? {}) as Record<string, unknown>;
+  return { ...rule.pattern, detail: { ...detail, bucket: { name: [names.filesBucketName] } } } as EventPattern;
+}
+
+/** What S3 sends to EventBridge when an object is created (PutObject, CopyObject, CompleteMultipartUpload...). */
+export const S3_OBJECT_CREATED = { source: 'aws.s3', detailType: 'Object Created' } as const;
+/** Where presigned uploads land; the upload check's rule matches only these keys. */
+export const UPLOAD_PREFIX = 'uploads/';
 
 /** Matches only events that are not replays (EventBridge sets `replay-name` on replayed events). */
 export const NOT_REPLAYED = { 'replay-name': [{ exists: false }] } as const satisfies EventPattern;
@@ -108,6 +127,21 @@ export const builtinRules: readonly BusRule[] = [
     pattern: { source: [EVENT_SOURCE], 'detail-type': [...REMINDER_SYNC_EVENTS] },
     target: 'reminder-sync',
     sideEffects: false,
+  }),
+  busRule({
+    // Deletes what breaks the limits: a side effect (S3 events are not archived anyway).
+    name: 'document-check',
+    description:
+      'Checks each upload (real size, sniffed type) and makes its document available, or deletes it and rejects the document',
+    pattern: {
+      source: [S3_OBJECT_CREATED.source],
+      'detail-type': [S3_OBJECT_CREATED.detailType],
+      detail: { object: { key: [{ prefix: UPLOAD_PREFIX }] } },
+    },
+    target: 'document-check',
+    sideEffects: true,
+    bus: 'default',
+    filesBucketEvents: true,
   }),
   busRule({
     // A replayed continuation must not restart work the markers already finished or hold.

@@ -1,9 +1,10 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
@@ -14,7 +15,7 @@ import { EVENT_SOURCE } from '#shared/kernel/events.ts';
 import { ROLES, type Role } from '#shared/kernel/roles.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
 import { CrmFunction } from '#infra/constructs/crm-function.ts';
-import { cursorKeyRotationFunction } from '#infra/functions.ts';
+import { cursorKeyRotationFunction, filesCorsOrigins } from '#infra/functions.ts';
 import { acknowledge } from '#infra/nag.ts';
 import { eventBridgeJsonSchemas } from '#infra/docs/event-schemas.ts';
 
@@ -50,6 +51,9 @@ export function invitationMessage(config: Pick<CrmConfig, 'account' | 'app_url'>
   };
 }
 
+/** Days an upload that was never checked (its document stays pending) is kept before S3 expires it. */
+export const ABANDONED_UPLOAD_DAYS = 1;
+
 /** Cognito group precedence: the lowest number wins when a user is in several groups. */
 const GROUP_PRECEDENCE: Record<Role, number> = { admin: 0, manager: 10, user: 20 };
 
@@ -73,6 +77,13 @@ export class StatefulStack extends Stack {
   /** The sender's SES domain identity with Easy DKIM, when the config names a domain. */
   readonly emailDomainIdentity: ses.EmailIdentity | undefined;
   readonly deadLetterQueue: sqs.Queue;
+  /**
+   * Files (documents): private, encrypted, TLS only. Uploads land under uploads/ through
+   * presigned PUTs; the check moves accepted ones to documents/ (infra/functions.ts FILE_PREFIXES).
+   */
+  readonly filesBucket: s3.Bucket;
+  /** Its name as a plain string (stage, account and region): policies and rules name it literally. */
+  readonly filesBucketName: string;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -294,6 +305,49 @@ export class StatefulStack extends Stack {
     });
     // The function's children include its invoke permission, which Secrets Manager needs first.
     this.cursorSecretRotation.node.addDependency(this.cursorKeyRotation);
+
+    // Versioning off: deleting a document, or a rejected upload, must remove its bytes for good
+    // (a kept noncurrent version would outlive the user's delete). Backups are the table's.
+    // Bucket names are global: the account and region make this one unique.
+    this.filesBucketName = `${name}-files-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+    this.filesBucket = new s3.Bucket(this, 'FilesBucket', {
+      bucketName: this.filesBucketName,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: false,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          id: 'abandoned-uploads',
+          prefix: 'uploads/',
+          expiration: Duration.days(ABANDONED_UPLOAD_DAYS),
+        },
+        { id: 'incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      cors: [
+        {
+          allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET],
+          allowedOrigins: filesCorsOrigins(props.config),
+          allowedHeaders: ['content-type', 'content-length'],
+          exposedHeaders: ['etag'],
+          maxAge: 3600,
+        },
+      ],
+    });
+    // Object Created events go to the default bus (S3 publishes there), where the upload check's
+    // rule picks those under uploads/ (infra/rules.ts). Set on the bucket itself: CDK's
+    // eventBridgeEnabled would add a custom-resource Lambda for it.
+    (this.filesBucket.node.defaultChild as s3.CfnBucket).addPropertyOverride(
+      'NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled',
+      true,
+    );
+    acknowledge(this.filesBucket, {
+      id: 'AwsSolutions-S1',
+      reason:
+        'No server access logs: every upload and download is a presigned URL minted by a CRM function after its visibility check (logged there, with the caller), and the Object Created events of uploads reach the bus; a log bucket would add a second bucket to guard for little more.',
+    });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       queueName: `${name}-dlq`,

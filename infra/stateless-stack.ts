@@ -31,7 +31,7 @@ import {
   outboxPublisher,
   type FunctionSpec,
 } from '#infra/functions.ts';
-import { busRules } from '#infra/rules.ts';
+import { busRules, ruleEventPattern } from '#infra/rules.ts';
 import { MAIL_SENDER_CONCURRENCY } from '#shared/mail/domain.ts';
 import { acknowledge } from '#infra/nag.ts';
 import type { StatefulStack } from '#infra/stateful-stack.ts';
@@ -176,6 +176,7 @@ export class StatelessStack extends Stack {
       reminderTargetArn,
       reminderDeadLetterQueue: this.reminderDeadLetterQueue,
       configurationSet: stateful.configurationSet,
+      filesBucketName: stateful.filesBucketName,
       config,
       corsAllowOrigins: origins,
     };
@@ -307,9 +308,10 @@ export class StatelessStack extends Stack {
       // Async delivery is at least once; what still fails after the retries is kept.
       const delivery = { deadLetterQueue: ruleDlq, retryAttempts: 8, maxEventAge: Duration.hours(6) };
       const busRule = new events.Rule(this, pascal(`${rule.name}-rule`), {
-        eventBus: stateful.bus,
+        // AWS services (S3) publish to the account's default bus only.
+        ...(rule.bus === 'default' ? {} : { eventBus: stateful.bus }),
         description: rule.description,
-        eventPattern: toCdkPattern(rule.pattern),
+        eventPattern: toCdkPattern(ruleEventPattern(rule, { filesBucketName: stateful.filesBucketName })),
         targets: [target ? new LambdaFunction(target, delivery) : new SqsQueue(this.mailQueue, delivery)],
       });
       // The transformer exactly as declared (the local bus applies the same one).

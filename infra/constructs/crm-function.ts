@@ -16,6 +16,7 @@ import { bundleFunction, REPO_ROOT } from '#infra/build/bundle.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
 import {
   entryPath,
+  FILE_PREFIXES,
   functionEnvironment,
   type EnvironmentValues,
   type FunctionNeeds,
@@ -54,6 +55,11 @@ export interface CrmResources {
   readonly configurationSet: ses.IConfigurationSet;
   /** The live notifications WebSocket API's stage; required by `live`. */
   readonly webSocketStage?: apigwv2.IWebSocketStage;
+  /**
+   * The files bucket's name as the stateful stack sets it (a plain string of the stage and
+   * pseudo parameters, so policies name it literally); required by `files`.
+   */
+  readonly filesBucketName?: string;
   readonly config: CrmConfig;
   /** Browser origins allowed by CORS ("*" for any). */
   readonly corsAllowOrigins: readonly string[];
@@ -193,6 +199,10 @@ export class CrmFunction extends lambda.Function {
     if (needs.mailer)
       this.#grantMailer(resources.configurationSet, resources.config.email.sender_address, needs.mailer === 'paced');
     if (needs.live) this.#grantLive(liveStage(this.spec, resources));
+    if (needs.files) {
+      if (!resources.filesBucketName) throw new Error(`function "${this.spec.name}" needs the files bucket, but none was given`);
+      this.#grantFiles(resources.filesBucketName);
+    }
   }
 
   /**
@@ -211,6 +221,21 @@ export class CrmFunction extends lambda.Function {
       id: wildcardResourceFinding(this, connections),
       reason: `PostToConnection names a connection id API Gateway makes at connect time; the grant covers POST on the connections of the one live WebSocket stage "${stage.stageName}".`,
     });
+  }
+
+  /** Object reads, writes and deletes under FILE_PREFIXES only: no listing, no bucket settings. */
+  #grantFiles(bucketName: string): void {
+    const partition = Stack.of(this).partition;
+    const objects = FILE_PREFIXES.map((prefix) => `arn:${partition}:s3:::${bucketName}/${prefix}*`);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: objects }),
+    );
+    for (const resource of objects) {
+      acknowledge(this.executionRole, {
+        id: wildcardResourceFinding(this, resource),
+        reason: `Files are named by document id under ${FILE_PREFIXES.join(' and ')} (not known at deploy time); no other key of the bucket is reachable.`,
+      });
+    }
   }
 
   /**
@@ -326,6 +351,10 @@ function environmentValues(resources: CrmResources, logLevel: LogLevel): Environ
       return resources.configurationSet.configurationSetName;
     },
     senderAddress: resources.config.email.sender_address,
+    get filesBucketName() {
+      if (!resources.filesBucketName) throw new Error('FILES_BUCKET_NAME: no files bucket was given');
+      return resources.filesBucketName;
+    },
     corsAllowOrigins: resources.corsAllowOrigins.join(','),
     get liveCallbackUrl() {
       return liveStage(undefined, resources).callbackUrl;

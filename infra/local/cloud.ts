@@ -19,12 +19,13 @@ import { LIVE_TICKET_PARAMETER } from '#shared/live/domain.ts';
 import {
   cursorKeyRotationFunction,
   DEFAULT_ROUTE_FAMILY,
+  filesCorsOrigins,
   functionSpecs,
   liveAuthorizerFunction,
   liveConnectionsFunction,
   outboxPublisher,
 } from '../functions.ts';
-import { busRules } from '../rules.ts';
+import { busRules, ruleEventPattern } from '../rules.ts';
 import { startLocalCognito, type LocalCognito } from './cognito.ts';
 import { DevAuth, LOCAL_CLIENT_ID, LOCAL_USER_POOL_ID } from './dev-auth.ts';
 import { startWebGateway } from './web-gateway.ts';
@@ -51,6 +52,7 @@ import { freePort } from './ports.ts';
 import { synthesizedTemplates, templateResourceNames, type TemplateResourceNames } from './synthesized-app.ts';
 import { writeLocalEndpoints } from './endpoints.ts';
 import { startLocalSqs, type LocalSqs } from './sqs.ts';
+import { ensureLocalBucket, localS3Client, objectCreatedNotifier } from './s3.ts';
 import { ensureLocalSecret, startLocalSecretsManager, type LocalSecretsManager } from './secrets-manager.ts';
 import { startLocalScheduler, type LocalScheduler } from './scheduler.ts';
 import { startLocalSes, type LocalSes } from './ses.ts';
@@ -321,7 +323,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       sqs: sqs.endpoint,
       secretsmanager: secretsManager.endpoint,
       apigatewaymanagement: webSocket.managementEndpoint,
+      // fauxqs serves S3 on the SQS port.
+      s3: sqs.endpoint,
     };
+    const s3 = localS3Client(sqs.endpoint, options.config.region);
+    stops.push(async () => s3.destroy());
+    await ensureLocalBucket(s3, names.filesBucketName);
     // Functions (and this process, with the admin key) reach every service through its gate.
     const gates: LocalGates = await startLocalGates({
       upstreams,
@@ -334,8 +341,19 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         }
       },
       onRefusal: (message) => log(`iam: ${message}`),
+      s3CorsOrigins: filesCorsOrigins(options.config),
+      // The files bucket's EventBridge notifications: Object Created on the (one) local bus.
+      onForwarded: (service, request) => {
+        if (service === 's3') notifyObjectCreated(request);
+      },
     });
     stops.push(() => gates.stop());
+    const notifyObjectCreated = objectCreatedNotifier({
+      client: s3,
+      buckets: new Set([names.filesBucketName]),
+      put: (entries) => bus.put(entries),
+      onError: (error) => log(`s3 events: ${error.message}`),
+    });
     const endpoints = gates.endpoints;
     const queueSender = functionQueueSender(endpoints.sqs!, options.config.region);
     stops.push(async () => queueSender.destroy());
@@ -393,7 +411,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       senders.set(onFailureQueue, rule.target);
       bus.addRule({
         name: rule.name,
-        pattern: rule.pattern,
+        // One local bus stands for both the CRM bus and the default bus (S3's events).
+        pattern: ruleEventPattern(rule, { filesBucketName: names.filesBucketName }),
         target: target.handler,
         onFailureQueue,
         ...(rule.input ? { input: rule.input } : {}),

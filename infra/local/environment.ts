@@ -51,6 +51,7 @@ export interface ServiceEndpoints {
    * reach it through LIVE_CALLBACK_URL, this endpoint followed by "/<api id>/<stage>".
    */
   readonly apigatewaymanagement?: string;
+  readonly s3?: string;
 }
 
 /** Settings of a developer's machine, not of the deployment: how loud, how strict. */
@@ -76,6 +77,7 @@ export interface LocalResourceNames {
   readonly schedulerRoleArn: string;
   readonly reminderDeadLetterQueueArn: string;
   readonly sesConfigurationSet: string;
+  readonly filesBucketName: string;
 }
 
 /**
@@ -101,6 +103,7 @@ export function localEnvironmentValues(
       options.reminderDeadLetterQueueArn ?? `arn:aws:sqs:${config.region}:${LOCAL_ACCOUNT_ID}:crm-${config.stage}-reminders-dlq`,
     sesConfigurationSet: options.sesConfigurationSet ?? UNSYNTHESIZED_NAME,
     senderAddress: config.email.sender_address,
+    filesBucketName: options.filesBucketName ?? UNSYNTHESIZED_NAME,
     corsAllowOrigins: config.api.cors_allow_origins.join(','),
     liveCallbackUrl: options.liveCallbackUrl ?? NO_LIVE_CALLBACK_URL,
     config,
@@ -146,6 +149,7 @@ export function endpointVariables(endpoints: ServiceEndpoints): Record<string, s
     ['AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER', endpoints.cognito],
     ['AWS_ENDPOINT_URL_SQS', endpoints.sqs],
     ['AWS_ENDPOINT_URL_SECRETS_MANAGER', endpoints.secretsmanager],
+    ['AWS_ENDPOINT_URL_S3', endpoints.s3],
   ];
   return Object.fromEntries(entries.filter((e): e is [string, string] => e[1] !== undefined));
 }

@@ -5,9 +5,10 @@ import { startFauxqs } from 'fauxqs';
 // The local SQS: fauxqs (an SQS/SNS/S3 emulator from npm speaking the JSON and query
 // protocols the AWS SDK uses), kept in SQLite under the data folder so on-failure queues
 // survive a restart. Our own code talks to it only through the real @aws-sdk/client-sqs.
+// The same server is the local S3 (infra/local/s3.ts); its objects are files under <data>/s3/.
 
 export interface LocalSqs {
-  /** http://127.0.0.1:<port>: AWS_ENDPOINT_URL_SQS for SDK clients. */
+  /** http://127.0.0.1:<port>: AWS_ENDPOINT_URL_SQS for SDK clients (and, behind its gate, S3's). */
   endpoint: string;
   region: string;
   /** A real SQS client pointed at the emulator. */
@@ -37,7 +38,7 @@ export async function startLocalSqs(options: { dataDir?: string; region: string;
     logger: false,
     host: 'localhost',
     defaultRegion: options.region,
-    ...(options.dataDir ? { dataDir: join(options.dataDir, 'sqs') } : {}),
+    ...(options.dataDir ? { dataDir: join(options.dataDir, 'sqs'), s3StorageDir: join(options.dataDir, 's3') } : {}),
   });
   const endpoint = `http://127.0.0.1:${server.port}`;
   const client = localSqsClient(endpoint, options.region);

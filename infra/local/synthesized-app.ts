@@ -226,6 +226,7 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
     eventBusName: name('AWS::Events::EventBus'),
     scheduleGroupName: name('AWS::Scheduler::ScheduleGroup'),
     sesConfigurationSet: name('AWS::SES::ConfigurationSet'),
+    filesBucketName: name('AWS::S3::Bucket'),
     streamOnFailureQueue: queueName(queueArn),
     asyncOnFailureQueues,
     mailQueue,

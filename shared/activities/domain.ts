@@ -13,7 +13,7 @@ import { firstChars } from '#shared/kernel/chars.ts';
 export const ACTIVITY_VERBS = ['created', 'completed', 'status_changed', 'stage_changed', 'owner_changed'] as const;
 export type ActivityVerb = (typeof ACTIVITY_VERBS)[number];
 
-export const ACTIVITY_RECORD_TYPES = ['lead', 'contact', 'deal', 'note', 'task', 'appointment'] as const;
+export const ACTIVITY_RECORD_TYPES = ['lead', 'contact', 'deal', 'note', 'task', 'appointment', 'document'] as const;
 export type ActivityRecordType = (typeof ACTIVITY_RECORD_TYPES)[number];
 
 /** Whose visibility an entry follows: a lead, contact or deal, or a task or appointment on no record. */
@@ -77,6 +77,8 @@ export const ACTIVITY_EVENTS = [
   'appointment.created',
   // An entry only when it changes the owner (that of an appointment on no record moves its entries).
   'appointment.updated',
+  // A document's entry comes once its upload passed the check (F3.4).
+  'document.available',
   // No entry: they take the record's entries out of every owner's feed (NO_OWNER).
   'lead.deleted',
   'contact.deleted',
@@ -112,6 +114,8 @@ export function recordName(type: ActivityRecordType, data: Data): string | null 
     case 'note':
     case 'task':
       return typeof data.content === 'string' ? firstChars(data.content, ACTIVITY_NAME_MAX) : null;
+    case 'document':
+      return typeof data.filename === 'string' ? firstChars(data.filename, ACTIVITY_NAME_MAX) : null;
   }
 }
 
@@ -126,11 +130,12 @@ export function parentOf(event: DomainEvent): ParentRef | undefined {
   const { resource_type, resource_id } = event.metadata;
   const data = event.data as Data;
   if (isParentType(resource_type)) return { type: resource_type, id: resource_id };
-  if (resource_type === 'note' || resource_type === 'task' || resource_type === 'appointment') {
+  if (resource_type === 'note' || resource_type === 'task' || resource_type === 'appointment' || resource_type === 'document') {
     if (isParentType(data.resource_type) && typeof data.resource_id === 'string') {
       return { type: data.resource_type, id: data.resource_id };
     }
-    return resource_type === 'note' ? undefined : { type: resource_type, id: resource_id };
+    // A task or appointment on no record is its own parent; a note or document always has one.
+    return resource_type === 'task' || resource_type === 'appointment' ? { type: resource_type, id: resource_id } : undefined;
   }
   return undefined;
 }
@@ -169,6 +174,7 @@ function verbAndChanges(event: DomainEvent): { verb: ActivityVerb; changes: Acti
     case 'note.created':
     case 'task.created':
     case 'appointment.created':
+    case 'document.available':
       return { verb: 'created', changes: [] };
     case 'task.completed':
       return { verb: 'completed', changes: [] };

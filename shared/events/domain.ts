@@ -11,6 +11,7 @@ import { pipelineSchema, stageSchema } from '#shared/pipelines/domain.ts';
 import { NAMED_LIST_KINDS, namedEntrySchema } from '#shared/pipelines/reasons.ts';
 import { taskSchema } from '#shared/tasks/domain.ts';
 import { appointmentSchema } from '#shared/appointments/domain.ts';
+import { documentSchema } from '#shared/documents/domain.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 
 // The event catalogue (X7): one zod schema per event type and version, the source of truth for
@@ -102,6 +103,14 @@ export const EVENT_SPECS: readonly EventSpec[] = [
     description: `${s.description} content holds at most the first 1000 characters (content_truncated says so).`,
   })),
   ...crud('task', taskSchema, 'task'),
+  spec('document.created', documentSchema, 'A document was added to a record (pending: its upload is not checked yet).'),
+  spec('document.available', documentSchema, "A document's upload passed the check (size, type): it can be downloaded."),
+  spec(
+    'document.rejected',
+    documentSchema,
+    "A document's upload broke the limits (rejection_reason says which): the file was deleted.",
+  ),
+  spec('document.deleted', documentSchema, 'A document and its file were deleted; data is the record as it was.'),
   spec(
     'migration.continue',
     z.object({ migration_id: nonEmpty }),

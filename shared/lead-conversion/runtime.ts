@@ -3,6 +3,7 @@ import { DynamoConversionWriter } from './dynamodb.ts';
 import { DynamoNoteRepository } from '#shared/notes/dynamodb.ts';
 import { DynamoTaskRepository } from '#shared/tasks/dynamodb.ts';
 import { DynamoAppointmentRepository } from '#shared/appointments/dynamodb.ts';
+import { DynamoDocumentRepository } from '#shared/documents/dynamodb.ts';
 import { contactAdapters } from '#shared/contacts/runtime.ts';
 import { customFieldAdapters } from '#shared/custom-fields/runtime.ts';
 import { dealAdapters } from '#shared/deals/runtime.ts';
@@ -22,6 +23,7 @@ export function conversionAdapters(): ConversionDeps {
     notes: new DynamoNoteRepository(crmTable()),
     tasks: new DynamoTaskRepository(crmTable()),
     appointments: new DynamoAppointmentRepository(crmTable()),
+    documents: new DynamoDocumentRepository(crmTable()),
     writer: new DynamoConversionWriter(crmTable()),
   };
   return deps;

@@ -59,6 +59,8 @@ export interface ConversionDeps {
   notes: { notesOf(ref: RecordRef, limit: number): Promise<{ items: Note[]; truncated: boolean }> };
   tasks: { tasksOf(ref: RecordRef, limit: number): Promise<{ items: Task[]; truncated: boolean }> };
   appointments: { appointmentsOf(ref: RecordRef, limit: number): Promise<{ items: Appointment[]; truncated: boolean }> };
+  /** Re-points every document of `from` to `to` (after the conversion's transaction). */
+  documents: { moveAll(from: RecordRef, to: RecordRef, at: string): Promise<void> };
   writer: ConversionWriter;
 }
 
@@ -152,6 +154,7 @@ export async function convertLead(
     events,
   );
   if (rest.notes.length > 0 || rest.tasks.length > 0 || rest.appointments.length > 0) await deps.writer.moveRest(rest, to, now);
+  await deps.documents.moveAll(from, to, now);
   return { lead: after, contact, organization, deal };
 }
 

@@ -32,6 +32,8 @@ export const RUNTIME_ENV = {
   liveCallbackUrl: 'LIVE_CALLBACK_URL',
   /** JSON {app_url, sender_name?}: what outgoing mail links to and signs with (shared/mail/runtime.ts). */
   mailSettings: 'CRM_MAIL_SETTINGS',
+  /** The files bucket (documents; uploads land under uploads/, checked files live under documents/). */
+  filesBucket: 'FILES_BUCKET_NAME',
 } as const;
 
 export function requireEnv(name: string): string {

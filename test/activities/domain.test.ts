@@ -23,6 +23,26 @@ describe('activityOf', () => {
     });
   });
 
+  it("makes a document's entry once its upload passed the check, under its record, named by its file", () => {
+    const data = {
+      id: 'doc1',
+      resource_type: 'contact',
+      resource_id: 'c1',
+      filename: 'Quote.pdf',
+      status: 'available',
+      version: 2,
+    };
+    const available = event('document.available', { resource_type: 'document', resource_id: 'doc1' }, data);
+    expect(activityOf(available)).toMatchObject({
+      verb: 'created',
+      record: { type: 'document', id: 'doc1', name: 'Quote.pdf' },
+      parent: { type: 'contact', id: 'c1' },
+    });
+    // Pending or rejected uploads make none.
+    expect(activityOf(event('document.created', { resource_type: 'document', resource_id: 'doc1' }, data))).toBeUndefined();
+    expect(activityOf(event('document.rejected', { resource_type: 'document', resource_id: 'doc1' }, data))).toBeUndefined();
+  });
+
   it('names a lead by person, else by organisation', () => {
     const person = event(
       'lead.created',

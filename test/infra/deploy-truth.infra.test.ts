@@ -6,6 +6,8 @@ import type { CloudFormationCustomResourceEvent, DynamoDBStreamEvent, EventBridg
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declaredVariables, functionSpecs, type FunctionSpec } from '#infra/functions.ts';
 import { startLocalCognito, type LocalCognito } from '#infra/local/cognito.ts';
+import { startLocalSqs, type LocalSqs } from '#infra/local/sqs.ts';
+import { ensureLocalBucket, localS3Client, objectCreatedEntry } from '#infra/local/s3.ts';
 import { DevAuth } from '#infra/local/dev-auth.ts';
 import { ensureTable, localClient, startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import {
@@ -84,11 +86,19 @@ let sesViewer: Server;
 let scheduler: LocalScheduler;
 /** What the reminders' target was invoked with (the local Scheduler fires nothing here: no tick). */
 let fired: { targetArn: string; input: unknown }[];
+/** fauxqs as the files bucket's S3 (no gate: the probes check variables, the IAM test grants). */
+let s3: LocalSqs;
 let cfn: { url: string; server: Server; answers: Record<string, any>[] };
 let bus: { url: string; server: Server; entries: Record<string, any>[] };
 let adminClaims: Record<string, string>;
 /** Records the probes make, shared by the probes that come after (ids of contacts, leads...). */
-const made: { contactId?: string; busyContactId?: string; manager?: { id: string; email: string } } = {};
+const made: {
+  contactId?: string;
+  busyContactId?: string;
+  manager?: { id: string; email: string };
+  /** Uploaded by the documents probe, checked by the document-check probe. */
+  uploadedDocumentId?: string;
+} = {};
 
 beforeAll(async () => {
   crm = synthCrmApp(config);
@@ -124,6 +134,10 @@ beforeAll(async () => {
     tickIntervalMs: 0,
     invoke: async (targetArn, input) => void fired.push({ targetArn, input }),
   });
+  s3 = await startLocalSqs({ region: config.region });
+  const s3Admin = localS3Client(s3.endpoint, config.region);
+  await ensureLocalBucket(s3Admin, functionNamed('documents').variables.FILES_BUCKET_NAME!);
+  s3Admin.destroy();
   endpoints = {
     dynamodb: dynamo.endpoint,
     eventbridge: bus.url,
@@ -131,6 +145,7 @@ beforeAll(async () => {
     secretsmanager: secrets.endpoint,
     ses: ses.endpoint,
     scheduler: scheduler.endpoint,
+    s3: s3.endpoint,
   };
 }, 180_000);
 
@@ -141,6 +156,7 @@ afterAll(async () => {
   sesViewer?.closeAllConnections();
   await new Promise((r) => (sesViewer ? sesViewer.close(r) : r(undefined)));
   await scheduler?.stop();
+  await s3?.stop();
   for (const server of [cfn?.server, bus?.server]) await new Promise((r) => (server ? server.close(r) : r(undefined)));
   await dynamo?.stop();
   crm?.dispose();
@@ -325,6 +341,21 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     const target = { resource_type: 'contact', resource_id: made.contactId };
     await p.expectHttp('POST /notes', 201, { body: { content: 'Probe note', ...target } });
     await refusesForgedCursor(p, 'GET /notes');
+  },
+  // A presigned PUT (to the bucket the template names), then a delete that removes the object.
+  documents: async (p) => {
+    const target = { resource_type: 'contact', resource_id: made.contactId };
+    const file = { filename: 'probe.txt', content_type: 'text/plain', size: 5 };
+    for (const keep of [false, true]) {
+      const created = await p.expectHttp('POST /documents', 201, { body: { ...target, ...file } });
+      // Without a variable the POST fails (recorded); nothing to upload then.
+      if (!created?.upload) break;
+      const put = await fetch(created.upload.url, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'probe' });
+      p.check(put.status === 200, `the upload URL takes the file (${put.status})`);
+      if (keep) made.uploadedDocumentId = created.document.id;
+      else await p.expectHttp('DELETE /documents/{id}', 204, { params: { id: created.document.id } });
+    }
+    await refusesForgedCursor(p, 'GET /contacts/{id}/documents', { id: made.contactId! });
   },
   automations: async (p) => {
     const listed = await p.expectHttp('GET /automations', 200);
@@ -673,6 +704,24 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       `the action created its task (${JSON.stringify(tasks.items)})`,
     );
   },
+  // S3's Object Created for the upload the documents probe left: the document becomes available.
+  'document-check': async (p) => {
+    const id = made.uploadedDocumentId!;
+    const bucket = functionNamed('document-check').variables.FILES_BUCKET_NAME!;
+    const entry = objectCreatedEntry({ bucket, key: `uploads/${id}`, size: 5, etag: 'x', reason: 'PutObject' });
+    const outcome = await p.invoke({
+      version: '0',
+      id: newId(),
+      'detail-type': entry.DetailType,
+      source: entry.Source,
+      account: RESOLVED_ACCOUNT,
+      time: new Date().toISOString(),
+      region: config.region,
+      resources: entry.Resources,
+      detail: JSON.parse(entry.Detail!),
+    });
+    p.check(outcome === 'available', `the upload check made the document available (${JSON.stringify(outcome)})`);
+  },
   'notification-delivery': async (p) => {
     // A lead made for the first admin by someone else: the admin's inbox gets it (and the
     // e-mail is recorded as pending: the admin chose "both" in the notifications probe).
@@ -855,6 +904,7 @@ const HTTP_ORDER = [
   'deals',
   'leads',
   'notes',
+  'documents',
   'tasks',
   'appointments',
   'search',
@@ -960,6 +1010,7 @@ describe('every synthesized bundle, with its template environment', () => {
     'redrive',
     'automated-actions',
     'notification-delivery',
+    'document-check',
     'mail-sender',
     'reminder-sync',
     'reminders',
@@ -1019,6 +1070,7 @@ describe('dropping any one variable a function declares', () => {
     'activity-feed',
     'migrate',
     'notification-delivery',
+    'document-check',
     'live-authorizer',
     'live-connections',
     'mail-sender',

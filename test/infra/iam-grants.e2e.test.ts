@@ -8,6 +8,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudFormationCustomResourceEvent, EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import { cursorSecretName } from '#infra/local/environment.ts';
 import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
 import { functionAccessKeyId, LOCAL_ADMIN_ACCESS_KEY_ID, type GateDecision } from '#infra/local/iam/gate.ts';
 import type { FunctionPolicy } from '#infra/local/iam/template-policies.ts';
+import { localS3Client, objectCreatedEntry } from '#infra/local/s3.ts';
 import { domainEvent, EVENT_SOURCE, type DomainEvent } from '#shared/kernel/events.ts';
 import { makeTeam } from '#test/helpers/fakes.ts';
 import { newId } from '#shared/kernel/ids.ts';
@@ -218,10 +220,15 @@ async function until<T>(what: string, check: () => T | undefined, ms: number): P
  * A malformed event for a bus consumer fails every attempt, and the bus, as Lambda's async
  * invocation would, parks it in the consumer's on-failure queue with the consumer's role.
  */
-async function parksPoison(name: string, detailType: string): Promise<void> {
+async function parksPoison(
+  name: string,
+  detailType: string,
+  /** The rest of the event (an S3 event for the upload check); the poison id is added to its detail. */
+  entry: { Source: string; Detail: Record<string, unknown> } = { Source: EVENT_SOURCE, Detail: {} },
+): Promise<void> {
   const queue = session.cloud.names.asyncOnFailureQueues[session.cloud.functions.get(name).functionName];
   const poison = newId();
-  session.cloud.bus.put([{ Source: EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify({ poison }) }]);
+  session.cloud.bus.put([{ Source: entry.Source, DetailType: detailType, Detail: JSON.stringify({ ...entry.Detail, poison }) }]);
   await until(
     `the malformed event parked in ${queue}`,
     () =>
@@ -291,6 +298,30 @@ async function adminConnections(): Promise<string[]> {
   return (out.Items ?? []).map((item) => String(item.connection_id));
 }
 
+/** A pending document on a fresh contact of the admin's, with its presigned upload. */
+async function pendingDocument(bytes: Buffer): Promise<{ contactId: string; document: { id: string }; upload: { url: string } }> {
+  const token = session.as('admin');
+  const contact = await session.api('POST', '/contacts', { token, body: { last_name: `IAM ${newId()}` } });
+  if (contact.status !== 201) throw new Error(`POST /contacts: ${contact.status} ${JSON.stringify(contact.body)}`);
+  const body = {
+    resource_type: 'contact',
+    resource_id: (contact.body as { id: string }).id,
+    filename: 'iam.txt',
+    content_type: 'text/plain',
+    size: bytes.length,
+  };
+  const created = await session.api('POST', '/documents', { token, body });
+  if (created.status !== 201) throw new Error(`POST /documents: ${created.status} ${JSON.stringify(created.body)}`);
+  return { contactId: body.resource_id, ...(created.body as { document: { id: string }; upload: { url: string } }) };
+}
+
+async function documentStatus(id: string): Promise<{ status: string; download: { url: string } | null }> {
+  const res = await session.api('GET', `/documents/${id}`, { token: session.as('admin') });
+  if (res.status !== 200) throw new Error(`GET /documents/${id}: ${res.status} ${JSON.stringify(res.body)}`);
+  const body = res.body as { document: { status: string }; download: { url: string } | null };
+  return { status: body.document.status, download: body.download };
+}
+
 /** The team the automated action's sample filters on (made once, the admin in it). */
 let probeTeam: string | undefined;
 
@@ -307,6 +338,69 @@ const SAMPLES: Record<string, () => Promise<void>> = {
   deals: http('/deals'),
   leads: http('/leads'),
   notes: http('/notes'),
+  // The presigned PUT and GET carry the documents function's key: S3 (its gate) authorizes
+  // them against that function's policy; DELETE removes the object itself.
+  documents: async () => {
+    const bytes = Buffer.from(`IAM ${newId()}`);
+    const created = await pendingDocument(bytes);
+    const put = await fetch(created.upload.url, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: bytes });
+    if (put.status !== 200) throw new Error(`PUT to the upload URL: ${put.status} ${await put.text()}`);
+    let view = await documentStatus(created.document.id);
+    for (const deadline = Date.now() + 8_000; view.status === 'pending' && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      view = await documentStatus(created.document.id);
+    }
+    if (view.status !== 'available' || !view.download) throw new Error(`the document is ${JSON.stringify(view)}`);
+    const get = await fetch(view.download.url);
+    const text = await get.text();
+    if (get.status !== 200 || text !== bytes.toString()) throw new Error(`GET the download URL: ${get.status} ${text}`);
+    // A full page signs its next cursor (the cursor key).
+    await http(`/contacts/${created.contactId}/documents?limit=1`)();
+    const deleted = await session.api('DELETE', `/documents/${created.document.id}`, { token: session.as('admin') });
+    if (deleted.status !== 204) throw new Error(`DELETE /documents: ${deleted.status} ${JSON.stringify(deleted.body)}`);
+  },
+  // S3's Object Created for an upload put straight into the emulator (no event of its own):
+  // the check reads and moves it as itself.
+  'document-check': async () => {
+    // A key that does not decode fails every attempt: parked with the function's role.
+    const bucket = { name: session.cloud.names.filesBucketName };
+    await parksPoison('document-check', 'Object Created', {
+      Source: 'aws.s3',
+      Detail: { bucket, object: { key: `uploads/%ZZ${newId()}` } },
+    });
+    const bytes = Buffer.from(`IAM ${newId()}`);
+    const created = await pendingDocument(bytes);
+    const key = `uploads/${created.document.id}`;
+    const s3 = localS3Client(session.cloud.iam.upstreams.s3!, session.cloud.sqs.region);
+    try {
+      await s3.send(
+        new PutObjectCommand({ Bucket: session.cloud.names.filesBucketName, Key: key, Body: bytes, ContentType: 'text/plain' }),
+      );
+    } finally {
+      s3.destroy();
+    }
+    const event = {
+      version: '0',
+      id: newId(),
+      'detail-type': 'Object Created',
+      source: 'aws.s3',
+      account: '000000000000',
+      time: new Date().toISOString(),
+      region: session.cloud.sqs.region,
+      resources: [],
+      detail: JSON.parse(
+        objectCreatedEntry({
+          bucket: session.cloud.names.filesBucketName,
+          key,
+          size: bytes.length,
+          etag: 'x',
+          reason: 'PutObject',
+        }).Detail!,
+      ),
+    };
+    const outcome = await invoke<string>('document-check', event);
+    if (outcome !== 'available') throw new Error(`the upload check answered ${JSON.stringify(outcome)}`);
+  },
   tasks: http('/tasks'),
   appointments: http('/appointments'),
   search: http('/search?q=iam'),

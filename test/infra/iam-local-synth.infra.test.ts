@@ -45,6 +45,8 @@ describe('the synthesized app, for the local cloud', () => {
       eventBusName: name,
       scheduleGroupName: name,
       sesConfigurationSet: name,
+      // Bucket names are global: the account and region are in it.
+      filesBucketName: `${name}-files-000000000000-${config.region}`,
       streamOnFailureQueue: `${name}-dlq`,
       asyncOnFailureQueues: Object.fromEntries(
         [...eventFunctions, ...scheduledFunctions].map((spec) => [`${name}-${spec.name}`, `${name}-${spec.name}-on-failure`]),

@@ -32,7 +32,16 @@ import {
   TransactGetCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { accessDenied, errorAnswer, type ErrorAnswer } from '#infra/local/iam/gate.ts';
+import { accessDenied, errorAnswer, presignExpired, type ErrorAnswer } from '#infra/local/iam/gate.ts';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
   describeRequest,
   signedCredential,
@@ -363,6 +372,75 @@ describe('the other services', () => {
     expect(signedCredential({ url: '/', headers: {} })).toBeUndefined();
   });
 });
+
+describe('S3 requests (path-style object operations, presigned URLs included)', () => {
+  const OBJECT = 'arn:aws:s3:::crm-dev-files/uploads/01ARZ3NDEKTSV4RRFFQ69G5FAV';
+  const s3 = () => new S3Client({ ...clientConfig(), forcePathStyle: true });
+  const Key = 'uploads/01ARZ3NDEKTSV4RRFFQ69G5FAV';
+  const Bucket = 'crm-dev-files';
+
+  it('reads, writes, copies and deletes objects as GetObject, PutObject and DeleteObject on the object ARN', async () => {
+    expect(pairs((await accesses('s3', () => s3().send(new HeadObjectCommand({ Bucket, Key })))).accesses)).toEqual([
+      `s3:GetObject ${OBJECT}`,
+    ]);
+    expect(
+      pairs((await accesses('s3', () => s3().send(new GetObjectCommand({ Bucket, Key, Range: 'bytes=0-9' })))).accesses),
+    ).toEqual([`s3:GetObject ${OBJECT}`]);
+    expect(pairs((await accesses('s3', () => s3().send(new PutObjectCommand({ Bucket, Key, Body: 'x' })))).accesses)).toEqual([
+      `s3:PutObject ${OBJECT}`,
+    ]);
+    expect(pairs((await accesses('s3', () => s3().send(new DeleteObjectCommand({ Bucket, Key })))).accesses)).toEqual([
+      `s3:DeleteObject ${OBJECT}`,
+    ]);
+    const copy = await accesses('s3', () =>
+      s3().send(new CopyObjectCommand({ Bucket, Key: 'documents/a b', CopySource: `${Bucket}/${Key}` })),
+    );
+    expect(copy.operation).toBe('CopyObject');
+    expect(pairs(copy.accesses)).toEqual([`s3:GetObject ${OBJECT}`, 's3:PutObject arn:aws:s3:::crm-dev-files/documents/a b']);
+  });
+
+  it('a presigned URL is authorized as its signer, for the action it presigns; bucket operations are not mapped', async () => {
+    const url = await getSignedUrl(s3(), new PutObjectCommand({ Bucket, Key, ContentType: 'text/plain' }), { expiresIn: 60 });
+    const request = { method: 'PUT', url: url.slice(endpoint.length), headers: {}, body: Buffer.alloc(0) };
+    expect(signedCredential(request)).toMatchObject({ accessKeyId: 'localContacts', service: 's3' });
+    expect(pairs([...describeRequest('s3', request, SCOPE).accesses])).toEqual([`s3:PutObject ${OBJECT}`]);
+    expect(() => describeRequest('s3', { ...request, url: '/crm-dev-files?list-type=2' }, SCOPE)).toThrow(
+      UnsupportedRequestError,
+    );
+  });
+
+  it('a presigned URL expires X-Amz-Expires seconds after its X-Amz-Date', () => {
+    const url = '/b/k?X-Amz-Date=20260101T000000Z&X-Amz-Expires=300&X-Amz-Signature=x';
+    expect(presignExpired(url, Date.UTC(2026, 0, 1, 0, 5, 0))).toBeUndefined();
+    expect(presignExpired(url, Date.UTC(2026, 0, 1, 0, 5, 1))).toBe('2026-01-01T00:05:00.000Z');
+    expect(presignExpired('/b/k', Date.now())).toBeUndefined();
+  });
+
+  it('AccessDenied in S3’s XML error document, as the S3 client reads it', async () => {
+    const answer = accessDenied(
+      { service: 's3', protocol: 'rest-xml' },
+      'arn:aws:sts::0:assumed-role/r/f',
+      access('s3:GetObject', OBJECT),
+      'implicit-deny',
+    );
+    const error = await (async () => {
+      reply = answer;
+      try {
+        await s3().send(new GetObjectCommand({ Bucket, Key }));
+      } catch (e) {
+        return e as Error & { $metadata: { httpStatusCode: number } };
+      } finally {
+        reply = undefined;
+      }
+      throw new Error('the call did not fail');
+    })();
+    expect(error.name).toBe('AccessDenied');
+    expect(error.$metadata.httpStatusCode).toBe(403);
+    expect(error.message).toContain('is not authorized to perform: s3:GetObject on resource: ' + OBJECT);
+  });
+});
+
+const access = (action: string, resource: string): Access => ({ action, resource, context: {} });
 
 describe('error answers, as the SDK clients read them', () => {
   const principal = `arn:aws:sts::${ACCOUNT}:assumed-role/crm-dev-stateless-SearchRole/crm-dev-search`;

@@ -92,6 +92,10 @@ export function resolveValue(value: unknown, context: { stateful: Json; stateles
   if (node.Ref === 'AWS::Region') return context.region;
   if (node.Ref === 'AWS::URLSuffix') return 'amazonaws.com';
   if (node.Ref) {
+    // Pseudo parameters (the files bucket's name carries the account and region).
+    if (node.Ref === 'AWS::AccountId') return RESOLVED_ACCOUNT;
+    if (node.Ref === 'AWS::Region') return context.region;
+    if (node.Ref === 'AWS::Partition') return 'aws';
     const resource =
       (context.stateful.Resources as Json)[node.Ref as string] ??
       (context.stateless?.Resources as Json | undefined)?.[node.Ref as string];

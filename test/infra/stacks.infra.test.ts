@@ -14,7 +14,7 @@ import {
   httpFamilies,
   mailSenderFunction,
 } from '#infra/functions.ts';
-import { CURSOR_KEY_ROTATION_DAYS, invitationMessage } from '#infra/stateful-stack.ts';
+import { ABANDONED_UPLOAD_DAYS, CURSOR_KEY_ROTATION_DAYS, invitationMessage } from '#infra/stateful-stack.ts';
 import {
   MAIL_QUEUE_DELAY_SECONDS,
   MAIL_QUEUE_MAX_RECEIVES,
@@ -22,7 +22,7 @@ import {
   PUBLIC_ROUTE_THROTTLE,
 } from '#infra/stateless-stack.ts';
 import { MAIL_SENDER_CONCURRENCY } from '#shared/mail/domain.ts';
-import { builtinRules, busRules } from '#infra/rules.ts';
+import { builtinRules, busRules, ruleEventPattern } from '#infra/rules.ts';
 import { RULE_EVENTS } from '#shared/notifications/rules.ts';
 import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
 
@@ -884,15 +884,76 @@ describe('mail queue', () => {
   });
 });
 
+function filesBucket(): Resources[string] {
+  const buckets = Object.values(resourcesOf(stateful, 'AWS::S3::Bucket'));
+  expect(buckets).toHaveLength(1);
+  return buckets[0]!;
+}
+
+describe('files bucket', () => {
+  it('is private, encrypted, unversioned, TLS only, and sends its events to EventBridge', () => {
+    const bucket = filesBucket().Properties;
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe(
+      'AES256',
+    );
+    expect(bucket.VersioningConfiguration).toBeUndefined();
+    expect(bucket.NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
+    const policy = Object.values(resourcesOf(stateful, 'AWS::S3::BucketPolicy'))[0]!.Properties.PolicyDocument.Statement;
+    expect(policy).toEqual([
+      expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    ]);
+  });
+
+  it('expires abandoned uploads and incomplete multipart uploads, and lets the web app PUT and GET', () => {
+    const bucket = filesBucket().Properties;
+    expect(bucket.LifecycleConfiguration.Rules).toEqual([
+      { Id: 'abandoned-uploads', Prefix: 'uploads/', ExpirationInDays: ABANDONED_UPLOAD_DAYS, Status: 'Enabled' },
+      { Id: 'incomplete-multipart-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
+    ]);
+    expect(bucket.CorsConfiguration.CorsRules).toEqual([
+      expect.objectContaining({
+        AllowedMethods: ['PUT', 'GET'],
+        AllowedOrigins: [new URL(shippedConfig().app_url).origin],
+      }),
+    ]);
+  });
+
+  it('lets the documents functions touch objects under uploads/ and documents/ only', () => {
+    for (const name of ['crm-dev-documents', 'crm-dev-document-check']) {
+      const s3 = policyStatements(stateless, name).filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:')));
+      expect(actionsOf(s3).sort(), name).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+      const resources = JSON.stringify(s3.map((s) => s.Resource));
+      expect(resources).toContain('/uploads/*');
+      expect(resources).toContain('/documents/*');
+      expect(resources).toContain('crm-dev-files-');
+    }
+    const others = statelessSpecs().filter((spec) => !spec.needs.files);
+    for (const spec of others) {
+      expect(
+        actionsOf(policyStatements(stateless, `crm-dev-${spec.name}`)).filter((a) => a.startsWith('s3:')),
+        spec.name,
+      ).toEqual([]);
+    }
+  });
+});
+
 describe('bus consumers', () => {
-  it('makes one EventBridge rule per bus rule, on the crm bus, with the same pattern and a DLQ', () => {
+  it('makes one EventBridge rule per bus rule, on the crm bus (S3 events: the default bus), with the same pattern and a DLQ', () => {
     const rules = Object.values(resourcesOf(stateless, 'AWS::Events::Rule'));
     const expected = busRules(shippedConfig());
     expect(rules).toHaveLength(expected.length);
+    const bucketName = filesBucket().Properties.BucketName;
     for (const rule of expected) {
       const found = rules.find((r) => r.Properties.Description === rule.description);
       expect(found, rule.name).toBeDefined();
-      expect(found!.Properties.EventPattern).toEqual(rule.pattern);
+      expect(found!.Properties.EventPattern).toEqual(ruleEventPattern(rule, { filesBucketName: bucketName }));
+      expect(found!.Properties.EventBusName === undefined, rule.name).toBe(rule.bus === 'default');
       expect(found!.Properties.Targets[0].DeadLetterConfig.Arn).toBeDefined();
       expect(found!.Properties.Targets[0].RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 });
     }

@@ -108,6 +108,8 @@ export function conversionDeps(store: InMemoryStore): ConversionDeps & {
     notes: new InMemoryNoteRepository(store),
     tasks: new InMemoryTaskRepository(store),
     appointments: { appointmentsOf: async () => ({ items: [], truncated: false }) },
+    // Documents move in their own writes after the conversion (tested in test/documents/).
+    documents: { moveAll: async () => undefined },
     writer: new InMemoryConversionWriter(store),
   };
 }

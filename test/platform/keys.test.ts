@@ -13,6 +13,7 @@ import type { DomainEvent } from '#shared/kernel/events.ts';
 import { DynamoConversionWriter } from '#shared/lead-conversion/dynamodb.ts';
 import * as leads from '#shared/leads/dynamodb.ts';
 import * as notes from '#shared/notes/dynamodb.ts';
+import * as documents from '#shared/documents/dynamodb.ts';
 import * as notifications from '#shared/notifications/dynamodb.ts';
 import * as notificationRules from '#shared/notifications/rule-store.ts';
 import * as outcomes from '#shared/outcomes/dynamodb.ts';
@@ -63,6 +64,7 @@ const MODULES = {
   leads,
   contacts,
   notes,
+  documents,
   tasks,
   appointments,
   outcomes,

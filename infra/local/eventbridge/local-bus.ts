@@ -71,7 +71,7 @@ export interface LocalEventBusOptions {
   log?: (line: string) => void;
 }
 
-interface PutEventsEntry {
+export interface PutEventsEntry {
   Source?: string;
   DetailType?: string;
   Detail?: string;

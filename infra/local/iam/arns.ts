@@ -40,3 +40,8 @@ export function secretNameOf(secretId: string): string {
 export function assumedRoleArn(scope: AwsScope, roleName: string, sessionName: string): string {
   return arn(scope, 'sts', `assumed-role/${roleName}/${sessionName}`);
 }
+
+/** A bucket's ARN, or an object's with `key`: `arn:aws:s3:::<bucket>[/<key>]` (no region, no account). */
+export function s3Arn(scope: Pick<AwsScope, 'partition'>, bucket: string, key?: string): string {
+  return `arn:${scope.partition ?? 'aws'}:s3:::${bucket}${key === undefined ? '' : `/${key}`}`;
+}

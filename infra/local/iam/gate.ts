@@ -59,6 +59,25 @@ export interface IamGateOptions {
   readonly onDecision?: (decision: GateDecision) => void;
   /** Requests refused for want of a mapping or of a known key; default writes to stderr. */
   readonly onRefusal?: (message: string) => void;
+  /** Each request let through, once the service answered it (its status). */
+  readonly onForwarded?: (request: ForwardedRequest) => void;
+  /** The clock presigned URLs expire by (tests); default Date.now. */
+  readonly now?: () => number;
+  /**
+   * Browser origins the service answers CORS for (the files bucket's CORS rule: S3 answers
+   * preflights itself, unsigned; the emulator does not).
+   */
+  readonly corsOrigins?: readonly string[];
+}
+
+/** A request the gate let through, with the service's answer status. */
+export interface ForwardedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly status: number;
+  /** The access key id it was signed with. */
+  readonly accessKeyId: string;
 }
 
 export interface GateDecision {
@@ -94,6 +113,20 @@ export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const origin = req.headers.origin;
+    if (origin && options.corsOrigins?.includes(origin)) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('vary', 'Origin');
+      res.setHeader('access-control-expose-headers', 'etag');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(200, {
+          'access-control-allow-methods': 'GET, PUT',
+          'access-control-allow-headers': 'content-type, content-length',
+          'access-control-max-age': '3600',
+        });
+        return void res.end();
+      }
+    }
     const body = await readBody(req);
     const wire = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body };
     const protocol = protocolOf(options.service, wire);
@@ -107,7 +140,13 @@ export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
       refusal(message);
       return answer(res, errorAnswer(options.service, protocol, 'InvalidSignatureException', message));
     }
-    if (admins.has(credential.accessKeyId)) return forward(req, body, res);
+    // A presigned URL past its X-Amz-Expires is refused before anything else, as AWS does.
+    const expired = presignExpired(wire.url, options.now?.() ?? Date.now());
+    if (expired) {
+      refusal(`${req.method} ${new URL(wire.url, 'http://local').pathname}: presigned URL expired at ${expired}`);
+      return answer(res, errorAnswer(options.service, protocol, 'AccessDenied', 'Request has expired'));
+    }
+    if (admins.has(credential.accessKeyId)) return forward(req, body, res, credential.accessKeyId);
 
     const policy = [...options.policies.values()].find((p) => functionAccessKeyId(p.name) === credential.accessKeyId);
     if (!policy) {
@@ -141,10 +180,10 @@ export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
       }
     }
     options.onDecision?.({ function: policy.name, request: described });
-    forward(req, body, res);
+    forward(req, body, res, credential.accessKeyId);
   }
 
-  function forward(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
+  function forward(req: IncomingMessage, body: Buffer, res: ServerResponse, accessKeyId: string): void {
     const out = httpRequest(
       {
         protocol: upstream.protocol,
@@ -158,6 +197,12 @@ export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
       (upstreamRes) => {
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, upstreamRes.rawHeaders);
         upstreamRes.pipe(res);
+        if (options.onForwarded) {
+          const status = upstreamRes.statusCode ?? 502;
+          const forwarded = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, status, accessKeyId };
+          // After the answer is sent: a PUT is visible to a GET by then.
+          res.once('finish', () => options.onForwarded!(forwarded));
+        }
       },
     );
     out.on('error', (error) => {
@@ -181,6 +226,20 @@ export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
         agent.destroy();
       }),
   };
+}
+
+/**
+ * When a presigned URL (X-Amz-Date + X-Amz-Expires in its query) expired before `now` (ms):
+ * the ISO instant it expired; undefined for an unexpired or unsigned-by-query request.
+ */
+export function presignExpired(url: string, now: number): string | undefined {
+  const query = new URL(url, 'http://local').searchParams;
+  const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(query.get('X-Amz-Date') ?? '');
+  const expires = Number(query.get('X-Amz-Expires'));
+  if (!date || !Number.isFinite(expires) || expires <= 0) return undefined;
+  const [, y, mo, d, h, mi, se] = date.map(Number) as [number, number, number, number, number, number, number];
+  const end = Date.UTC(y, mo - 1, d, h, mi, se) + expires * 1000;
+  return now > end ? new Date(end).toISOString() : undefined;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -277,6 +336,15 @@ export function errorAnswer(service: AwsService, protocol: WireProtocol, kind: E
         status: kind === 'UnmappedOperation' ? 400 : 403,
         headers: { 'content-type': 'application/json', 'x-amzn-errortype': jsonType, 'x-amzn-requestid': requestId },
         body: JSON.stringify({ Message: message }),
+      };
+    case 'rest-xml':
+      // S3's error document; S3 says AccessDenied for a missing signature or unknown key too.
+      return {
+        status: kind === 'UnmappedOperation' ? 400 : 403,
+        headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId },
+        body:
+          `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${kind === 'UnmappedOperation' ? 'UnmappedOperation' : kind === 'UnrecognizedClient' ? 'InvalidAccessKeyId' : kind === 'InvalidSignatureException' ? 'SignatureDoesNotMatch' : 'AccessDenied'}</Code>` +
+          `<Message>${escapeXml(message)}</Message><RequestId>${requestId}</RequestId></Error>`,
       };
     case 'query': {
       const namespace =

@@ -1,6 +1,6 @@
 import type { ServiceEndpoints } from '../environment.ts';
 import type { AwsScope } from './arns.ts';
-import { startIamGate, type GateDecision, type IamGate } from './gate.ts';
+import { startIamGate, type ForwardedRequest, type GateDecision, type IamGate } from './gate.ts';
 import type { AwsService } from './requests.ts';
 import type { FunctionPolicy } from './template-policies.ts';
 
@@ -18,6 +18,7 @@ export const GATED_SERVICES: Readonly<Record<keyof ServiceEndpoints, AwsService>
   sqs: 'sqs',
   secretsmanager: 'secretsmanager',
   apigatewaymanagement: 'execute-api',
+  s3: 's3',
 };
 
 export interface LocalGates {
@@ -35,6 +36,10 @@ export interface LocalGatesOptions {
   readonly policies: ReadonlyMap<string, FunctionPolicy>;
   readonly onDecision?: (decision: GateDecision) => void;
   readonly onRefusal?: (message: string) => void;
+  /** Browser origins the S3 gate answers CORS for (the files bucket's CORS rule). */
+  readonly s3CorsOrigins?: readonly string[];
+  /** Each request a gate let through, once the service answered (the S3 gate's PUTs raise Object Created locally). */
+  readonly onForwarded?: (service: AwsService, request: ForwardedRequest) => void;
 }
 
 /** Starts one gate per upstream given; on failure, stops those already started. */
@@ -57,6 +62,8 @@ export async function startLocalGates(options: LocalGatesOptions): Promise<Local
         policies: options.policies,
         ...(options.onDecision ? { onDecision: options.onDecision } : {}),
         ...(options.onRefusal ? { onRefusal: options.onRefusal } : {}),
+        ...(service === 's3' && options.s3CorsOrigins ? { corsOrigins: options.s3CorsOrigins } : {}),
+        ...(options.onForwarded ? { onForwarded: (request: ForwardedRequest) => options.onForwarded!(service, request) } : {}),
       });
       gates.set(key, gate);
       endpoints[key] = gate.endpoint;

@@ -1,4 +1,4 @@
-import { arn, secretArn, secretNameOf, type AwsScope } from './arns.ts';
+import { arn, s3Arn, secretArn, secretNameOf, type AwsScope } from './arns.ts';
 import type { RequestContext } from './policy.ts';
 
 // What an AWS SDK request asks IAM for: from the bytes on the wire (signature, target header,
@@ -15,7 +15,8 @@ import type { RequestContext } from './policy.ts';
 // list_amazonapigatewaymanagement.html and apigateway-websocket-control-access-iam.html).
 
 /** The services a gate can stand in front of, by their SigV4 signing name. */
-export type AwsService = 'dynamodb' | 'events' | 'scheduler' | 'ses' | 'sqs' | 'secretsmanager' | 'cognito-idp' | 'execute-api';
+export type AwsService =
+  'dynamodb' | 'events' | 'scheduler' | 'ses' | 'sqs' | 'secretsmanager' | 'cognito-idp' | 'execute-api' | 's3';
 
 export const AWS_SERVICES: readonly AwsService[] = [
   'dynamodb',
@@ -26,10 +27,11 @@ export const AWS_SERVICES: readonly AwsService[] = [
   'secretsmanager',
   'cognito-idp',
   'execute-api',
+  's3',
 ];
 
 /** The wire protocol a request came in: it decides the shape of an error answer. */
-export type WireProtocol = 'json-1.0' | 'json-1.1' | 'rest-json' | 'query';
+export type WireProtocol = 'json-1.0' | 'json-1.1' | 'rest-json' | 'query' | 'rest-xml';
 
 /** An HTTP request as received: method, path with query string, headers (lower-case names), body. */
 export interface WireRequest {
@@ -105,6 +107,8 @@ export function protocolOf(service: AwsService, request: Pick<WireRequest, 'head
       return 'rest-json';
     case 'ses':
       return new URL(request.url, 'http://local').pathname.startsWith('/v2/') ? 'rest-json' : 'query';
+    case 's3':
+      return 'rest-xml';
   }
 }
 
@@ -171,6 +175,8 @@ export function describeRequest(service: AwsService, request: WireRequest, scope
         },
       ]);
     }
+    case 's3':
+      return s3Request(request, local, described, refuse);
     case 'cognito-idp': {
       const { operation, body } = jsonTarget(request, refuse, ['AWSCognitoIdentityProviderService']);
       if (!operation.startsWith('Admin') && !COGNITO_POOL_OPERATIONS.has(operation)) {
@@ -472,6 +478,40 @@ function sqsRequest(
   const name =
     new URL(url, 'http://local').pathname.split('/').filter(Boolean).at(-1) ?? refuse(`SQS ${operation}: bad QueueUrl ${url}`);
   return described(operation, [{ action, resource: queueArn(name), context: {} }]);
+}
+
+// ---- S3 (REST XML, path-style: /<bucket>/<key>) -------------------------------------------------
+
+/**
+ * Object operations only (what functions and their presigned URLs do): GET/HEAD → GetObject,
+ * PUT (and multipart POSTs) → PutObject (a copy also reads its source), DELETE → DeleteObject
+ * (AbortMultipartUpload with an uploadId). Bucket-level operations have no mapping.
+ */
+function s3Request(request: WireRequest, scope: AwsScope, described: Described, refuse: Refuse): DescribedRequest {
+  const url = new URL(request.url, 'http://local');
+  const [bucket, ...rest] = url.pathname.split('/').slice(1);
+  const key = rest.map((part) => decodeURIComponent(part)).join('/');
+  if (!bucket || !key) return refuse(`S3 ${request.method} ${url.pathname}: bucket operations have no mapping`);
+  const object = { action: '', resource: s3Arn(scope, bucket, key), context: {} };
+  const method = request.method.toUpperCase();
+  if (method === 'GET' || method === 'HEAD') return described('GetObject', [{ ...object, action: 's3:GetObject' }]);
+  if (method === 'DELETE') {
+    return url.searchParams.has('uploadId')
+      ? described('AbortMultipartUpload', [{ ...object, action: 's3:AbortMultipartUpload' }])
+      : described('DeleteObject', [{ ...object, action: 's3:DeleteObject' }]);
+  }
+  if (method === 'PUT' || method === 'POST') {
+    const copySource = header(request.headers, 'x-amz-copy-source');
+    if (!copySource) return described('PutObject', [{ ...object, action: 's3:PutObject' }]);
+    const source = decodeURIComponent(copySource.replace(/^\//, '').split('?')[0]!);
+    const slash = source.indexOf('/');
+    if (slash <= 0) return refuse(`S3 CopyObject: bad x-amz-copy-source ${copySource}`);
+    return described('CopyObject', [
+      { action: 's3:GetObject', resource: s3Arn(scope, source.slice(0, slash), source.slice(slash + 1)), context: {} },
+      { ...object, action: 's3:PutObject' },
+    ]);
+  }
+  return refuse(`S3 ${method} has no mapping`);
 }
 
 // ---- Secrets Manager and Cognito -----------------------------------------------------------------

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { functionSpecs } from '#infra/functions.ts';
-import { arn, assumedRoleArn, secretArn, type AwsScope } from './arns.ts';
+import { arn, assumedRoleArn, s3Arn, secretArn, type AwsScope } from './arns.ts';
 import { checkStatement, UnsupportedPolicyError, type Statement } from './policy.ts';
 
 // Each function's IAM policy as CloudFormation would deploy it, read from the synthesized
@@ -311,6 +311,12 @@ function typeRules(scope: AwsScope, streamLabel: string | undefined): Readonly<R
       nameProperty: 'FunctionName',
       ref: (name) => name,
       attributes: { Arn: (name) => a('lambda', `function:${name}`) },
+    },
+    // Bucket ARNs carry neither region nor account.
+    'AWS::S3::Bucket': {
+      nameProperty: 'BucketName',
+      ref: (name) => name,
+      attributes: { Arn: (name) => s3Arn(scope, name), DomainName: (name) => `${name}.s3.amazonaws.com` },
     },
     'AWS::Logs::LogGroup': {
       nameProperty: 'LogGroupName',
