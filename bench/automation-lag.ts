@@ -1,8 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { lambdaEnv } from './env.ts';
-import { pathToFileURL } from 'node:url';
 import { loadConfig, parseConfig } from '#infra/config/load.ts';
 import { startLocalCloud } from '#infra/local/cloud.ts';
 import { seedLocalData } from '#infra/local/seed.ts';
@@ -10,7 +5,8 @@ import { createDealRoute, updateDealRoute } from '#shared/deals/routes.ts';
 import { routeClient } from '#shared/platform/http/client.ts';
 import { listPipelinesRoute, listStagesRoute } from '#shared/pipelines/routes.ts';
 import { taskAdapters } from '#shared/tasks/runtime.ts';
-import { atMost, formatMs, formatTable, percentile, type Verdict } from './stats.ts';
+import { lagMain, lagRow, lagTable, measureInChild } from './lag.ts';
+import { atMost, formatMs, percentile, type Verdict } from './stats.ts';
 
 // The lag from a write to the automated action's effect, on the whole local cloud (the
 // issue's target: p90 ≤ 100 ms): a deal moved to Quote by PATCH /deals/{id}, then the task
@@ -19,7 +15,7 @@ import { atMost, formatMs, formatTable, percentile, type Verdict } from './stats
 // between is the table stream (polled every 25 ms while idle, as the local poller does), the outbox
 // publisher, the bus and its rule (pattern + input transformer), and the automated-actions
 // function's own writes. The reads poll the table every 2 ms.
-//   node bench/automation-lag.ts [--runs N]
+//   node bench/automation-lag.ts [--samples N]
 
 export const AUTOMATION_LAG_P90_LIMIT_MS = 100;
 
@@ -111,54 +107,23 @@ export async function measureAutomationLag(runs = 30): Promise<AutomationLagResu
 }
 
 export function automationLagTable(result: AutomationLagResult): string {
-  return [
+  return lagTable(
     `Automation lag on the local cloud: PATCH /deals/{id} to Quote → the automation's task readable (${result.runs} moves)`,
-    formatTable(
-      ['', 'p50', 'p90', 'max', 'target', 'verdict'],
-      [
-        [
-          'write → stage change on the bus',
-          formatMs(percentile(result.toBusMs, 50), 1),
-          formatMs(percentile(result.toBusMs, 90), 1),
-          formatMs(Math.max(...result.toBusMs), 1),
-          '',
-          '',
-        ],
-        [
-          "write → the automation's task",
-          formatMs(result.p50Ms, 1),
-          formatMs(result.p90Ms, 1),
-          formatMs(result.maxMs, 1),
-          `p90 ≤ ${formatMs(AUTOMATION_LAG_P90_LIMIT_MS, 0)}`,
-          result.verdict,
-        ],
-      ],
-      ['left', 'right', 'right', 'right'],
-    ),
-  ].join('\n');
-}
-
-/**
- * The same in a child process: the local cloud seeds through the process's own adapters, which
- * in the bench process already point at the (stopped) bench database.
- */
-export async function measureAutomationLagInChild(runs = 30): Promise<AutomationLagResult> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !BENCH_VARIABLES.has(name)));
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [fileURLToPath(import.meta.url), '--runs', String(runs), '--json'],
-    {
-      env,
-      maxBuffer: 1 << 20,
-    },
+    [
+      lagRow('write → stage change on the bus', result.toBusMs),
+      lagRow(
+        "write → the automation's task",
+        result.samplesMs,
+        `p90 ≤ ${formatMs(AUTOMATION_LAG_P90_LIMIT_MS, 0)}`,
+        result.verdict,
+      ),
+    ],
   );
-  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as AutomationLagResult;
 }
 
-const BENCH_VARIABLES = new Set(Object.keys(lambdaEnv({ dynamoEndpoint: 'x', secretsManagerEndpoint: 'x' })));
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const at = process.argv.indexOf('--runs');
-  const result = await measureAutomationLag(at > 0 ? Number(process.argv[at + 1]) : 30);
-  console.log(process.argv.includes('--json') ? JSON.stringify(result) : automationLagTable(result));
+/** measureAutomationLag in a fresh process (see bench/lag.ts). */
+export function measureAutomationLagInChild(runs = 30): Promise<AutomationLagResult> {
+  return measureInChild(import.meta.url, runs);
 }
+
+if (import.meta.main) await lagMain(30, measureAutomationLag, automationLagTable);

@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { QueryCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { RUNTIME_ENV } from '#shared/platform/runtime-env.ts';
 import { loadConfig } from '#infra/config/load.ts';
 import { startLocalCloud } from '#infra/local/cloud.ts';
 import { localClient } from '#infra/local/dynamodb-local.ts';
 import { seedLocalData, type DevUser } from '#infra/local/seed.ts';
-import { atMost, percentile, type Verdict } from './stats.ts';
+import { lagMain, lagRow, lagTable, measureInChild } from './lag.ts';
+import { atMost, formatMs, percentile, type Verdict } from './stats.ts';
 
 // The lag from a write to its activity-feed entry on the local cloud: a rep creates a deal
 // over HTTP; the clock runs from the 201 (the write, and its outbox item, are committed) until
@@ -108,28 +105,16 @@ export async function measureFeedLag(samples = 50): Promise<FeedLagResult> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const RESULT_MARK = 'FEED_LAG_RESULT ';
-
-/** measureFeedLag in a fresh Node process (with none of this process's AWS or CRM variables). */
-export async function measureFeedLagInChild(samples: number): Promise<FeedLagResult> {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(AWS_|POWERTOOLS_)/.test(k) && !RUNTIME_VARIABLES.has(k)),
+export function feedLagTable(lag: FeedLagResult): string {
+  return lagTable(
+    `Write to activity-feed entry on the local cloud: POST /deals answered → entry readable (${lag.samples} writes; the local stream poller waits ${lag.streamPollMs} ms between polls)`,
+    [lagRow('write → feed entry', lag.lagsMs, `p90 ≤ ${formatMs(FEED_LAG_P90_LIMIT_MS, 0)}`, lag.verdict)],
   );
-  const { stdout } = await promisify(execFile)(process.execPath, [fileURLToPath(import.meta.url), '--samples', String(samples)], {
-    env,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARK));
-  if (!line) throw new Error(`the feed-lag child printed no result:\n${stdout}`);
-  return JSON.parse(line.slice(RESULT_MARK.length)) as FeedLagResult;
 }
 
-const RUNTIME_VARIABLES = new Set<string>(Object.values(RUNTIME_ENV));
-
-if (import.meta.main) {
-  const at = process.argv.indexOf('--samples');
-  const result = await measureFeedLag(at > 0 ? Number(process.argv[at + 1]) : 50);
-  const { lagsMs, ...summary } = result;
-  console.log(JSON.stringify(summary, null, 2));
-  console.log(`${RESULT_MARK}${JSON.stringify({ ...summary, lagsMs })}`);
+/** measureFeedLag in a fresh process (see bench/lag.ts). */
+export function measureFeedLagInChild(samples: number): Promise<FeedLagResult> {
+  return measureInChild(import.meta.url, samples);
 }
+
+if (import.meta.main) await lagMain(50, measureFeedLag, feedLagTable);

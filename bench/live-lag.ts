@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { RUNTIME_ENV } from '#shared/platform/runtime-env.ts';
 import type { LiveMessage } from '#shared/live/domain.ts';
 import { loadConfig } from '#infra/config/load.ts';
 import { startLocalCloud } from '#infra/local/cloud.ts';
 import { seedLocalData, type DevUser } from '#infra/local/seed.ts';
 import { WebSocket } from 'ws';
-import { atMost, formatMs, formatTable, percentile, type Verdict } from './stats.ts';
+import { lagMain, lagRow, lagTable, measureInChild } from './lag.ts';
+import { atMost, formatMs, percentile, type Verdict } from './stats.ts';
 
 // The lag from a write to its live push on the local cloud: rep1 holds a WebSocket open (a
 // ticket from POST /notifications/live_ticket); a manager gives rep1 a lead (PATCH
@@ -131,47 +128,18 @@ export async function measureLiveLag(samples = 30): Promise<LiveLagResult> {
 }
 
 export function liveLagTable(lag: LiveLagResult): string {
-  const row = (what: string, values: readonly number[], target: string, verdict: string) => [
-    what,
-    formatMs(percentile(values, 50), 1),
-    formatMs(percentile(values, 90), 1),
-    formatMs(Math.max(...values), 1),
-    target,
-    verdict,
-  ];
-  return [
+  return lagTable(
     `Write to live push on the local cloud: PATCH /leads/{id} (owner rep1) answered → rep1's WebSocket receives the notification (${lag.samples} assignments)`,
-    formatTable(
-      ['', 'p50', 'p90', 'max', 'target', 'verdict'],
-      [
-        row('write → owner change on the bus', lag.toBusMs, '', ''),
-        row('write → WebSocket push', lag.lagsMs, `p90 ≤ ${formatMs(LIVE_LAG_P90_LIMIT_MS, 0)}`, lag.verdict),
-      ],
-      ['left', 'right', 'right', 'right'],
-    ),
-  ].join('\n');
-}
-
-const RESULT_MARK = 'LIVE_LAG_RESULT ';
-const RUNTIME_VARIABLES = new Set<string>(Object.values(RUNTIME_ENV));
-
-/** measureLiveLag in a fresh Node process (with none of this process's AWS or CRM variables). */
-export async function measureLiveLagInChild(samples: number): Promise<LiveLagResult> {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(AWS_|POWERTOOLS_)/.test(k) && !RUNTIME_VARIABLES.has(k)),
+    [
+      lagRow('write → owner change on the bus', lag.toBusMs),
+      lagRow('write → WebSocket push', lag.lagsMs, `p90 ≤ ${formatMs(LIVE_LAG_P90_LIMIT_MS, 0)}`, lag.verdict),
+    ],
   );
-  const { stdout } = await promisify(execFile)(process.execPath, [fileURLToPath(import.meta.url), '--samples', String(samples)], {
-    env,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARK));
-  if (!line) throw new Error(`the live-lag child printed no result:\n${stdout}`);
-  return JSON.parse(line.slice(RESULT_MARK.length)) as LiveLagResult;
 }
 
-if (import.meta.main) {
-  const at = process.argv.indexOf('--samples');
-  const result = await measureLiveLag(at > 0 ? Number(process.argv[at + 1]) : 30);
-  console.log(liveLagTable(result));
-  console.log(`${RESULT_MARK}${JSON.stringify(result)}`);
+/** measureLiveLag in a fresh process (see bench/lag.ts). */
+export function measureLiveLagInChild(samples: number): Promise<LiveLagResult> {
+  return measureInChild(import.meta.url, samples);
 }
+
+if (import.meta.main) await lagMain(30, measureLiveLag, liveLagTable);

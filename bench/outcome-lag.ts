@@ -1,6 +1,3 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { loadConfig } from '#infra/config/load.ts';
@@ -8,36 +5,36 @@ import { startLocalCloud } from '#infra/local/cloud.ts';
 import { seedLocalData } from '#infra/local/seed.ts';
 import { countAttribute, dayOf } from '#shared/outcomes/domain.ts';
 import { outcomeBuckets } from '#shared/outcomes/dynamodb.ts';
-import { lambdaEnv } from './env.ts';
-import { percentile, type Verdict } from './stats.ts';
+import { lagMain, lagRow, lagTable, measureInChild } from './lag.ts';
+import { formatMs, percentile, type Verdict } from './stats.ts';
 
 // The lag from a deal write to its outcome counters on the whole local cloud (outbox stream →
 // bus → deal-outcomes consumer), p50 and p90. Run as a child process by the bench.
-
-const run = promisify(execFile);
+//   node bench/outcome-lag.ts [--samples N]
 
 export interface LagResult {
   readonly samples: number;
   readonly p50Ms: number;
   readonly p90Ms: number;
   readonly maxMs: number;
+  /** Every sample (ms). */
+  readonly lagsMs: number[];
   /** Target: p90 ≤ 100 ms (issue 11). */
   readonly verdict: Verdict;
 }
 
 export const LAG_TARGET_MS = 100;
 
-/**
- * Runs the measurement below in a child process: the local cloud seeds through the process's
- * own adapters, which in the bench process already point at the bench database.
- */
-export async function measureOutcomeLag(samples = 30): Promise<LagResult> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !BENCH_VARIABLES.has(name)));
-  const { stdout } = await run(process.execPath, [fileURLToPath(import.meta.url), String(samples)], { env, maxBuffer: 1 << 20 });
-  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as LagResult;
+/** The measurement below in a fresh process (see bench/lag.ts). */
+export function measureOutcomeLag(samples = 30): Promise<LagResult> {
+  return measureInChild(import.meta.url, samples);
 }
 
-const BENCH_VARIABLES = new Set(Object.keys(lambdaEnv({ dynamoEndpoint: 'x', secretsManagerEndpoint: 'x' })));
+export function outcomeLagTable(lag: LagResult): string {
+  return lagTable(`Lag from a deal write (API answer) to its outcome counters, local cloud (${lag.samples} won deals)`, [
+    lagRow('write → counted', lag.lagsMs, `p90 ≤ ${formatMs(LAG_TARGET_MS, 0)}`, lag.verdict),
+  ]);
+}
 
 /**
  * On a fresh local cloud: a rep creates `samples` deals straight into the won stage, one after
@@ -107,6 +104,7 @@ async function lagInThisProcess(samples: number): Promise<LagResult> {
       p50Ms: percentile(lags, 50),
       p90Ms: p90,
       maxMs: Math.max(...lags),
+      lagsMs: lags.map((l) => Math.round(l * 10) / 10),
       verdict: p90 <= LAG_TARGET_MS ? 'PASS' : 'FAIL',
     };
   } finally {
@@ -115,7 +113,4 @@ async function lagInThisProcess(samples: number): Promise<LagResult> {
   }
 }
 
-if (import.meta.main) {
-  process.stdout.write(`${JSON.stringify(await lagInThisProcess(Number(process.argv[2] ?? 30)))}\n`);
-  process.exit(0);
-}
+if (import.meta.main) await lagMain(30, lagInThisProcess, outcomeLagTable);

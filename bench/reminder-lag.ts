@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadConfig } from '#infra/config/load.ts';
 import { startLocalCloud } from '#infra/local/cloud.ts';
 import { seedLocalData } from '#infra/local/seed.ts';
 import { listNotificationsRoute } from '#shared/notifications/routes.ts';
 import { routeClient } from '#shared/platform/http/client.ts';
 import { createTaskRoute } from '#shared/tasks/routes.ts';
-import { lambdaEnv } from './env.ts';
-import { atMost, formatMs, formatTable, percentile, type Verdict } from './stats.ts';
+import { lagMain, lagRow, lagTable, measureInChild } from './lag.ts';
+import { atMost, formatMs, percentile, type Verdict } from './stats.ts';
 
 // How late reminders land under `npm start`'s real clock (issue 13: ≤ 1 s locally): tasks are
 // made with remind_at a few whole seconds ahead, one a second; the reminder-sync consumer
@@ -16,7 +13,7 @@ import { atMost, formatMs, formatTable, percentile, type Verdict } from './stats
 // reminders function, whose task.reminder_due goes through the outbox, the stream and the bus
 // to the notifications consumer. Measured from each remind_at (wall clock) to the event on the
 // bus and to the rep's inbox counting it (GET /notifications polled every 20 ms).
-//   node bench/reminder-lag.ts [--runs N]
+//   node bench/reminder-lag.ts [--samples N]
 
 export const REMINDER_LAG_LIMIT_MS = 1000;
 
@@ -110,50 +107,23 @@ export async function measureReminderLag(runs = 15): Promise<ReminderLagResult> 
 }
 
 export function reminderLagTable(result: ReminderLagResult): string {
-  const row = (label: string, values: number[], target: string, verdict: string) => [
-    label,
-    formatMs(percentile(values, 50), 1),
-    formatMs(percentile(values, 90), 1),
-    formatMs(Math.max(...values), 1),
-    target,
-    verdict,
-  ];
-  return [
+  return lagTable(
     `Reminder lateness on the local cloud, real clock: remind_at → delivered (${result.runs} reminders, one a second)`,
-    formatTable(
-      ['', 'p50', 'p90', 'max', 'target', 'verdict'],
-      [
-        row('remind_at → task.reminder_due on the bus', result.toBusMs, '', ''),
-        row(
-          "remind_at → counted in the rep's inbox",
-          result.toInboxMs,
-          `max ≤ ${formatMs(REMINDER_LAG_LIMIT_MS, 0)}`,
-          result.verdict,
-        ),
-      ],
-      ['left', 'right', 'right', 'right'],
-    ),
-  ].join('\n');
-}
-
-/** The same in a child process, as the other local-cloud lags (the bench's own variables dropped). */
-export async function measureReminderLagInChild(runs = 15): Promise<ReminderLagResult> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !BENCH_VARIABLES.has(name)));
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [fileURLToPath(import.meta.url), '--runs', String(runs), '--json'],
-    {
-      env,
-      maxBuffer: 1 << 20,
-    },
+    [
+      lagRow('remind_at → task.reminder_due on the bus', result.toBusMs),
+      lagRow(
+        "remind_at → counted in the rep's inbox",
+        result.toInboxMs,
+        `max ≤ ${formatMs(REMINDER_LAG_LIMIT_MS, 0)}`,
+        result.verdict,
+      ),
+    ],
   );
-  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as ReminderLagResult;
 }
 
-const BENCH_VARIABLES = new Set(Object.keys(lambdaEnv({ dynamoEndpoint: 'x', secretsManagerEndpoint: 'x' })));
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const at = process.argv.indexOf('--runs');
-  const result = await measureReminderLag(at > 0 ? Number(process.argv[at + 1]) : 15);
-  console.log(process.argv.includes('--json') ? JSON.stringify(result) : reminderLagTable(result));
+/** measureReminderLag in a fresh process (see bench/lag.ts). */
+export function measureReminderLagInChild(runs = 15): Promise<ReminderLagResult> {
+  return measureInChild(import.meta.url, runs);
 }
+
+if (import.meta.main) await lagMain(15, measureReminderLag, reminderLagTable);

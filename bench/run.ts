@@ -10,8 +10,8 @@ import { countRequests, requestsVerdict, type Bucket, type CaseResult, type Prin
 import { measureWalks, walksVerdict, type WalkResult } from './walks.ts';
 import { appointmentWalksVerdict, measureAppointmentWalks, type AppointmentWalkResult } from './appointment-walks.ts';
 import { DASHBOARD_SCALES, measureDashboardScale, type DashboardScaleResult } from './dashboard.ts';
-import { LAG_TARGET_MS, measureOutcomeLag, type LagResult } from './outcome-lag.ts';
-import { FEED_LAG_P90_LIMIT_MS, measureFeedLagInChild, type FeedLagResult } from './feed-lag.ts';
+import { measureOutcomeLag, outcomeLagTable } from './outcome-lag.ts';
+import { feedLagTable, measureFeedLagInChild } from './feed-lag.ts';
 import { allPass, formatKb, formatMs, formatRatio, formatTable, type Verdict } from './stats.ts';
 import { formatCapacity, summarizeOperations } from './targets.ts';
 import { AUTOMATION_LAG_P90_LIMIT_MS, automationLagTable, measureAutomationLagInChild } from './automation-lag.ts';
@@ -120,7 +120,7 @@ try {
     walksTable(walks),
     appointmentWalksTable(appointmentWalks),
     dashboardTable(dashboard),
-    lagTable(lag),
+    outcomeLagTable(lag),
     feedLagTable(feedLag),
     automationLagTable(automationLag),
     liveLagTable(liveLag),
@@ -322,36 +322,6 @@ function dashboardTable(result: DashboardScaleResult): string {
   return section(
     `GET /dashboard at ${DASHBOARD_SCALES.join(' and ')} deals (warm; the route's own requests must not change with the deals): ${result.verdict}`,
     formatTable(['caller', 'deals', 'principal lookup', 'route’s own', 'requests', 'CU'], rows, ['left', 'right']),
-  );
-}
-
-function lagTable(lag: LagResult): string {
-  return section(
-    `Lag from a deal write (API answer) to its outcome counters, local cloud (target p90 ≤ ${LAG_TARGET_MS} ms)`,
-    formatTable(
-      ['samples', 'p50', 'p90', 'max', 'verdict'],
-      [[String(lag.samples), formatMs(lag.p50Ms, 1), formatMs(lag.p90Ms, 1), formatMs(lag.maxMs, 1), lag.verdict]],
-      ['right', 'right', 'right', 'right'],
-    ),
-  );
-}
-
-function feedLagTable(lag: FeedLagResult): string {
-  return section(
-    `Write to activity-feed entry on the local cloud: POST /deals answered → entry readable (${lag.samples} writes; the local stream poller waits ${lag.streamPollMs} ms between polls)`,
-    formatTable(
-      ['p50', 'p90', 'max', 'target', 'verdict'],
-      [
-        [
-          formatMs(lag.p50Ms, 1),
-          formatMs(lag.p90Ms, 1),
-          formatMs(lag.maxMs, 1),
-          `p90 ≤ ${formatMs(FEED_LAG_P90_LIMIT_MS, 0)}`,
-          lag.verdict,
-        ],
-      ],
-      ['right', 'right', 'right'],
-    ),
   );
 }
 
