@@ -81,7 +81,7 @@ export async function startLocalHttp(options: LocalHttpOptions): Promise<{ url: 
       if (c.route.method !== method) continue;
       const m = c.regex.exec(url.pathname);
       if (!m) continue;
-      match = { route: c.route, params: Object.fromEntries(c.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? '')])) };
+      match = { route: c.route, params: Object.fromEntries(c.names.map((n, i) => [n, decodePathPart(m[i + 1] ?? '')])) };
       break;
     }
 
@@ -115,6 +115,18 @@ export async function startLocalHttp(options: LocalHttpOptions): Promise<{ url: 
 
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/**
+ * A path parameter as the integration sees it: percent-decoded, or as sent when its encoding is
+ * malformed ("%ZZ"), so the handler's own validation answers (a 4xx), never a crash here.
+ */
+function decodePathPart(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 /** What API Gateway knows of a request once it has matched a route (or not: $default) and checked the token. */
