@@ -50,7 +50,12 @@ export function objectCreatedReason(
 /** bucket and key of a path-style object URL. */
 function objectOf(url: string): { bucket: string; key: string } | undefined {
   const [bucket, ...rest] = new URL(url, 'http://local').pathname.split('/').slice(1);
-  const key = rest.map((part) => decodeURIComponent(part)).join('/');
+  let key: string;
+  try {
+    key = rest.map((part) => decodeURIComponent(part)).join('/');
+  } catch {
+    return undefined; // a malformed escape names no object
+  }
   return bucket && key ? { bucket, key } : undefined;
 }
 

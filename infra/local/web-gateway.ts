@@ -89,7 +89,16 @@ export async function startWebGateway(options: WebGatewayOptions): Promise<{ url
       res.end(JSON.stringify(options.runtimeConfig));
       return;
     }
-    const path = spaRewrite(decodeURIComponent(url.pathname));
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(url.pathname);
+    } catch {
+      // A malformed escape ("/%ZZ") is the client's fault; thrown here it would stop npm start.
+      res.writeHead(400, { ...headers, 'content-type': 'text/plain' });
+      res.end('malformed path');
+      return;
+    }
+    const path = spaRewrite(decoded);
     const file = normalize(join(root, path));
     if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404, { ...headers, 'content-type': 'text/plain' });

@@ -61,6 +61,9 @@ describe('the local web gateway', () => {
     expect(asset.headers.get('cache-control')).toContain('immutable');
     expect((await fetch(`${gateway.url}/assets/missing.js`)).status).toBe(404);
     expect((await fetch(`${gateway.url}/assets/..%2f..%2fcrm-web-secret.txt`)).status).toBe(404);
+    // A malformed escape is refused, and the gateway keeps serving.
+    expect((await fetch(`${gateway.url}/leads/%ZZ`)).status).toBe(400);
+    expect((await fetch(`${gateway.url}/leads`)).status).toBe(200);
   });
 
   it('serves the runtime config', async () => {
