@@ -10,10 +10,11 @@ import { logger } from '#shared/platform/observability.ts';
 // owners who may see the record. No consumer markers: the store's own per-recipient marker
 // (per event, and per rule for a rule's match), written in the item's transaction, dedupes
 // exactly. Its rule refuses replayed events (notifying is a side effect). A written web item
-// of a predefined kind is pushed to the recipient's open WebSocket connections (shared/live).
+// (of a predefined kind or a rule's match) is pushed to the recipient's open WebSocket
+// connections (shared/live).
 const inbox = notificationAdapters();
 const deps = { ...inbox, live: liveUpdateAdapters(inbox.store) };
-const ruleDeps = notificationRuleAdapters();
+const ruleDeps = { ...notificationRuleAdapters(), live: deps.live };
 
 export const handler = eventHandler({ name: 'notification-delivery', dedupe: false }, async (event) => {
   const outcome = await notify(deps, event);

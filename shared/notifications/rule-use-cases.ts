@@ -3,8 +3,8 @@ import type { DomainEvent } from '#shared/kernel/events.ts';
 import type { Call } from '#shared/kernel/ports.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
 import { canSee } from '#shared/kernel/visibility.ts';
-import { nameOf, type NotificationDraft } from './domain.ts';
-import type { DeliverOutcome, NotificationStore, UnconfiguredChannels } from './ports.ts';
+import { groupIdOf, nameOf, type NotificationDraft } from './domain.ts';
+import type { DeliverOutcome, LiveUpdates, NotificationStore, UnconfiguredChannels } from './ports.ts';
 import {
   MAX_RULES_PER_USER,
   RULE_EVENTS,
@@ -74,6 +74,8 @@ export interface RuleEvaluationDeps extends RuleDeps {
   store: Pick<NotificationStore, 'deliver'>;
   reads: RuleEvaluationReads;
   unconfigured: UnconfiguredChannels;
+  /** The rule owners' open clients (the consumer has the WebSocket grant); none: no push. */
+  live?: LiveUpdates;
 }
 
 const notFound = (id: string) => new NotFoundError('notification rule', id, { code: 'notification_rule.not_found' });
@@ -233,7 +235,10 @@ export async function notifyRuleOwners(deps: RuleEvaluationDeps, event: DomainEv
       outcomes.push({ rule_id: rule.id, outcome: 'not_configured' });
       continue;
     }
-    outcomes.push({ rule_id: rule.id, outcome: await deps.store.deliver(draft, channels) });
+    const outcome = await deps.store.deliver(draft, channels);
+    // After the commit, as for the predefined kinds: a redelivery finds the item and pushes nothing.
+    if (outcome === 'written' && channels.web) await deps.live?.notificationWritten(user_id, groupIdOf(draft));
+    outcomes.push({ rule_id: rule.id, outcome });
   }
   return outcomes;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NotificationDraft } from '#shared/notifications/domain.ts';
+import { groupIdOf, type NotificationDraft } from '#shared/notifications/domain.ts';
 import {
   createRule,
   notifyRuleOwners,
@@ -227,6 +227,22 @@ describe('notifyRuleOwners', () => {
       record: { type: 'deal', id: 'D1', name: 'Big deal' },
     });
     expect((await notifyRuleOwners(g.deps, e)).map((o) => o.outcome)).toEqual(['duplicate', 'duplicate']);
+  });
+
+  it('pushes each written web item to its owner live, once: not again on redelivery, not for e-mail only', async () => {
+    const web = { user_id: rep.id, rule: rule({ id: testId(4, 'R') }) };
+    const emailOnly = { user_id: manager.id, rule: rule({ id: testId(5, 'R'), channels: ['email'] }) };
+    const f = fakes([web, emailOnly], { D1: deal(rep.id) }, principals);
+    const pushed: string[] = [];
+    f.deps.live = {
+      notificationWritten: async (userId, id) => void pushed.push(`${userId}:${id}`),
+      unreadCountChanged: async () => undefined,
+    };
+    const e = moved(rep.id);
+    expect((await notifyRuleOwners(f.deps, e)).map((o) => o.outcome)).toEqual(['written', 'written']);
+    expect(pushed).toEqual([`${rep.id}:${groupIdOf(f.delivered[0]!)}`]);
+    await notifyRuleOwners(f.deps, e);
+    expect(pushed).toHaveLength(1);
   });
 
   it('decides visibility on the record as it is now: given away since, it tells nobody', async () => {
