@@ -31,6 +31,8 @@ interface PendingEmail {
   status: 'pending' | 'sending' | 'sent' | 'suppressed' | 'no_recipient';
   event_id: string;
   notification_kind: NotificationKind;
+  /** A rule's match: the rule, as the inbox item holds it. */
+  rule?: { id: string; name: string };
   actor_id: string;
   record: NotifiedRecord;
   occurred_at: string;
@@ -108,6 +110,7 @@ export class AlertMailJob implements MailJob {
         .at(-1) ?? own.occurred_at;
     const content = alertMail({
       kind: first.notification_kind,
+      rule: first.rule,
       count: records.length,
       records: records.slice(0, MAX_ITEM_RECORDS),
       at,

@@ -1,4 +1,4 @@
-import type { NotificationKind, NotifiedRecord, NotifiedRecordType } from './domain.ts';
+import type { InboxKind, NotifiedRecord, NotifiedRecordType } from './domain.ts';
 
 // The e-mail alert of a notification (F2.1): subject, plain text and HTML from the
 // notification (kind, actor, records), the company's name and logo, a link into the app, and
@@ -7,7 +7,9 @@ import type { NotificationKind, NotifiedRecord, NotifiedRecordType } from './dom
 
 /** What an alert says. */
 export interface AlertContent {
-  kind: NotificationKind;
+  kind: InboxKind;
+  /** The matching rule of a rule_matched alert (F2.2): its name heads the mail. */
+  rule?: { name: string } | undefined;
   /** Assignments in the mail (a group's pending e-mails: > 1 makes one grouped mail). */
   count: number;
   /** The records named (at most a few; `count` may be larger). */
@@ -30,7 +32,7 @@ const NOUN: Record<NotifiedRecordType, [string, string]> = {
 
 const PATH: Record<NotifiedRecordType, string> = { lead: 'leads', contact: 'contacts', deal: 'deals', task: 'tasks' };
 
-const TYPE_OF: Partial<Record<NotificationKind, NotifiedRecordType>> = {
+const TYPE_OF: Partial<Record<InboxKind, NotifiedRecordType>> = {
   lead_assigned: 'lead',
   deal_assigned: 'deal',
   task_assigned: 'task',
@@ -65,15 +67,43 @@ export function localTime(at: string, timeZone: string, timeFormat: '12h' | '24h
 
 const recordLabel = (r: NotifiedRecord): string => r.name ?? `(unnamed ${r.type})`;
 
-/** The alert's subject, plain text and HTML. */
-export function alertMail(content: AlertContent): { subject: string; text: string; html: string } {
+/**
+ * What the alert says happened, per kind: an assignment names who made it, a reminder the
+ * record, a rule's match the rule; several records (a group) are counted.
+ */
+function subjectOf(content: AlertContent): string {
   const type = TYPE_OF[content.kind] ?? content.records[0]?.type ?? 'lead';
   const [one, many] = NOUN[type];
-  const grouped = content.count > 1;
   const first = content.records[0];
-  const subject = grouped
-    ? `${content.actor_name} assigned you ${content.count} ${many}`
-    : `${content.actor_name} assigned you the ${one} ${first ? recordLabel(first) : ''}`.trimEnd();
+  const label = first ? recordLabel(first) : '';
+  const n = content.count;
+  switch (content.kind) {
+    case 'lead_assigned':
+    case 'deal_assigned':
+    case 'task_assigned':
+      return n > 1
+        ? `${content.actor_name} assigned you ${n} ${many}`
+        : `${content.actor_name} assigned you the ${one} ${label}`.trimEnd();
+    case 'task_reminder':
+    case 'appointment_reminder':
+      return n > 1 ? `Reminder: ${n} ${many}` : `Reminder: ${label}`.trimEnd();
+    case 'capture_form_lead':
+      return n > 1 ? `${n} new leads from your capture forms` : `New lead from a capture form: ${label}`.trimEnd();
+    case 'import_finished':
+      return n > 1 ? `${n} imports finished` : 'Your import has finished';
+    case 'export_finished':
+      return n > 1 ? `${n} exports are ready` : 'Your export is ready';
+    case 'rule_matched': {
+      const rule = content.rule ? `"${content.rule.name}"` : 'A notification rule';
+      return n > 1 ? `${rule} matched ${n} ${many}` : `${rule} matched the ${one} ${label}`.trimEnd();
+    }
+  }
+}
+
+/** The alert's subject, plain text and HTML. */
+export function alertMail(content: AlertContent): { subject: string; text: string; html: string } {
+  const grouped = content.count > 1;
+  const subject = subjectOf(content);
   const when = localTime(content.at, content.recipient.time_zone, content.recipient.time_format);
   const link = alertLink(content.app_url, content.records, content.count);
   const more = content.count - content.records.length;

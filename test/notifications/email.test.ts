@@ -44,6 +44,23 @@ describe('alertMail', () => {
     expect(alertLink('https://crm.example.com', records, 3)).toBe('https://crm.example.com/notifications');
   });
 
+  it('says what happened per kind: a reminder is no assignment, a rule match names its rule', () => {
+    const task = [{ type: 'task' as const, id: 'T1', name: 'Call Ann' }];
+    expect(alertMail({ ...base, kind: 'task_reminder', records: task }).subject).toBe('Reminder: Call Ann');
+    expect(alertMail({ ...base, kind: 'task_reminder', count: 3, records: task }).subject).toBe('Reminder: 3 tasks');
+    const deal = [{ type: 'deal' as const, id: 'D1', name: 'Big deal' }];
+    expect(alertMail({ ...base, kind: 'rule_matched', rule: { name: 'Deals to quote' }, records: deal }).subject).toBe(
+      '"Deals to quote" matched the deal Big deal',
+    );
+    expect(alertMail({ ...base, kind: 'capture_form_lead' }).subject).toBe(
+      'New lead from a capture form: Ann <b>Bold</b> & "Co"',
+    );
+    expect(alertMail({ ...base, kind: 'import_finished' }).subject).toBe('Your import has finished');
+    for (const kind of ['task_reminder', 'rule_matched', 'capture_form_lead', 'import_finished', 'export_finished'] as const) {
+      expect(alertMail({ ...base, kind }).subject, kind).not.toContain('assigned');
+    }
+  });
+
   it("shows the time in the recipient's zone and clock, DST included", () => {
     expect(localTime('2026-07-01T08:30:00.000Z', 'Europe/Paris', '24h')).toMatch(/1 Jul 2026.*10:30.*CEST/);
     expect(localTime('2026-12-01T08:30:00.000Z', 'Europe/Paris', '24h')).toMatch(/1 Dec 2026.*09:30.*CET/);
