@@ -57,6 +57,23 @@ async function outcome(kind: 'won' | 'lost'): Promise<string> {
   return (await page.getByTestId(`outcome-${kind}`).getByTestId('count').textContent()) ?? '';
 }
 
+/** As the seeded manager, through the API: a new lead, then given to rep1 (a lead_assigned notification). */
+async function assignLeadToRep1(lastName: string): Promise<void> {
+  const manager = users.find((u) => u.email === 'manager@example.com')!;
+  const rep1 = users.find((u) => u.email === 'rep1@example.com')!;
+  const call = async (method: string, path: string, body: unknown) => {
+    const response = await fetch(`${cloud.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${manager.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as { id: string };
+  };
+  const lead = await call('POST', '/leads', { last_name: lastName });
+  await call('PATCH', `/leads/${lead.id}`, { owner_id: rep1.user_id });
+}
+
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
   mkdirSync(OUT, { recursive: true });
@@ -124,6 +141,33 @@ describe('the web app', () => {
     expect(await outcome('won')).toBe('0');
     expect(await outcome('lost')).toBe('0');
     await audit('dashboard-before');
+
+    // A manager gives rep1 a lead through the API: the bell's count rises live, without a reload.
+    const bell = page.getByTestId('bell');
+    await bell.waitFor();
+    const unreadBefore = Number(await bell.getAttribute('data-unread'));
+    await page.evaluate(() => ((globalThis as unknown as { marker: string }).marker = 'same page'));
+    await assignLeadToRep1('Lovelace');
+    await expect.poll(() => bell.getAttribute('data-unread'), { timeout: 20_000 }).toBe(String(unreadBefore + 1));
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe('same page');
+    expect(await bell.getAttribute('aria-label')).toBe(`Notifications, ${unreadBefore + 1} unread`);
+    // The inbox: the item names who and what; read it, then archive it.
+    await bell.click();
+    const inbox = page.getByRole('table', { name: 'Notifications' });
+    await expect.poll(() => inbox.textContent()).toContain('Manager');
+    expect(await inbox.textContent()).toContain('Lovelace');
+    await audit('notifications');
+    await inbox.getByRole('button', { name: 'Mark read' }).first().click();
+    await expect.poll(() => bell.getAttribute('data-unread')).toBe(String(unreadBefore));
+    await assignLeadToRep1('Babbage');
+    await expect.poll(() => inbox.textContent(), { timeout: 20_000 }).toContain('Babbage');
+    await page.getByRole('button', { name: 'Mark all read' }).click();
+    await expect.poll(() => bell.getAttribute('data-unread')).toBe('0');
+    const rows = await inbox.getByRole('row').count();
+    await inbox.getByRole('button', { name: 'Archive' }).first().click();
+    await expect.poll(() => inbox.getByRole('row').count()).toBe(rows - 1);
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await page.getByTestId('outcome-won').waitFor();
 
     // Add a lead through the universal Add menu.
     await page.getByRole('button', { name: 'Add', exact: true }).click();

@@ -102,9 +102,25 @@ const tasksRoute = createRoute({
   component: lazyRouteComponent(() => import('./pages/Tasks.tsx'), 'Tasks'),
 });
 
+const notificationsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/notifications',
+  component: lazyRouteComponent(() => import('./pages/Notifications.tsx'), 'Notifications'),
+});
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
-  appRoute.addChildren([dashboardRoute, leadsRoute, leadRoute, dealsRoute, dealRoute, contactsRoute, contactRoute, tasksRoute]),
+  appRoute.addChildren([
+    dashboardRoute,
+    leadsRoute,
+    leadRoute,
+    dealsRoute,
+    dealRoute,
+    contactsRoute,
+    contactRoute,
+    tasksRoute,
+    notificationsRoute,
+  ]),
 ]);
 
 export const router = createRouter({ routeTree, context: { queryClient: undefined! }, defaultPreload: 'intent' });
