@@ -6,18 +6,7 @@ import { UNREAD_KEY, type Notification } from '../notifications/live.ts';
 import { useUserName } from '../queries.ts';
 import { AnchorLink } from '../ui/AnchorLink.tsx';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
-
-const KIND_LABELS: Record<Notification['kind'], string> = {
-  lead_assigned: 'assigned you',
-  deal_assigned: 'assigned you',
-  task_assigned: 'assigned you',
-  task_reminder: 'Reminder:',
-  appointment_reminder: 'Reminder:',
-  import_finished: 'Import finished',
-  export_finished: 'Export finished',
-  capture_form_lead: 'New lead from a form:',
-  rule_matched: 'Your rule matched:',
-};
+import { useTranslation } from 'react-i18next';
 
 function RecordLink({ record }: { record: Notification['records'][number] }) {
   const name = record.name ?? record.id;
@@ -50,6 +39,7 @@ function RecordLink({ record }: { record: Notification['records'][number] }) {
 export function Notifications() {
   const queryClient = useQueryClient();
   const userName = useUserName();
+  const { t } = useTranslation();
   const inbox = useQuery({
     queryKey: ['notifications', 'inbox'],
     queryFn: async () => unwrap(await api().GET('/notifications', { params: { query: { limit: 100 } } })),
@@ -82,7 +72,7 @@ export function Notifications() {
     <Stack>
       <Group justify="space-between">
         <Title order={1} size="h2">
-          Notifications
+          {t('notifications.heading')}
         </Title>
         <Button
           variant="light"
@@ -90,34 +80,34 @@ export function Notifications() {
           loading={readAll.isPending}
           disabled={!inbox.data || inbox.data.unread_count === 0}
         >
-          Mark all read
+          {t('notifications.readAll')}
         </Button>
       </Group>
       <ProblemAlert error={inbox.error ?? change.error ?? readAll.error} />
-      {inbox.isPending ? <Loader aria-label="Loading" /> : null}
-      {inbox.data && items.length === 0 ? <Text c="dimmed">No notifications.</Text> : null}
+      {inbox.isPending ? <Loader aria-label={t('common.loading')} /> : null}
+      {inbox.data && items.length === 0 ? <Text c="dimmed">{t('notifications.none')}</Text> : null}
       {items.length ? (
-        <Table aria-label="Notifications">
+        <Table aria-label={t('notifications.heading')}>
           <Table.Tbody>
             {items.map((n) => (
               <Table.Tr key={n.id} data-unread={n.read_at === null || undefined}>
                 <Table.Td w={80}>
                   {n.read_at === null ? (
                     <Badge size="sm" color="blue">
-                      new
+                      {t('notifications.new')}
                     </Badge>
                   ) : null}
                 </Table.Td>
                 <Table.Td>
                   <Text size="sm" fw={n.read_at === null ? 700 : undefined}>
-                    {n.kind.endsWith('_assigned') ? `${userName(n.actor_id)} ${KIND_LABELS[n.kind]} ` : `${KIND_LABELS[n.kind]} `}
+                    {t(`notifications.kinds.${n.kind}`, { who: userName(n.actor_id) })}{' '}
                     {n.records.map((r, i) => (
                       <span key={r.type + r.id + i}>
                         {i ? ', ' : ''}
                         <RecordLink record={r} />
                       </span>
                     ))}
-                    {n.count > n.records.length ? ` (+${n.count - n.records.length})` : ''}
+                    {n.count > n.records.length ? t('notifications.more', { count: n.count - n.records.length }) : ''}
                     {n.rule ? ` (${n.rule.name})` : ''}
                   </Text>
                 </Table.Td>
@@ -128,11 +118,11 @@ export function Notifications() {
                   <Group gap="xs" justify="flex-end">
                     {n.read_at === null ? (
                       <Button size="xs" variant="subtle" onClick={() => change.mutate({ id: n.id, verb: 'read' })}>
-                        Mark read
+                        {t('notifications.read')}
                       </Button>
                     ) : null}
                     <Button size="xs" variant="subtle" color="gray" onClick={() => change.mutate({ id: n.id, verb: 'archive' })}>
-                      Archive
+                      {t('notifications.archive')}
                     </Button>
                   </Group>
                 </Table.Td>
