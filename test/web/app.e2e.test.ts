@@ -57,21 +57,23 @@ async function outcome(kind: 'won' | 'lost'): Promise<string> {
   return (await page.getByTestId(`outcome-${kind}`).getByTestId('count').textContent()) ?? '';
 }
 
+/** One call to the API as a seeded user (by e-mail); throws on a refusal. */
+async function asUser(email: string, method: string, path: string, body: unknown): Promise<{ id: string }> {
+  const user = users.find((u) => u.email === email)!;
+  const response = await fetch(`${cloud.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as { id: string };
+}
+
 /** As the seeded manager, through the API: a new lead, then given to rep1 (a lead_assigned notification). */
 async function assignLeadToRep1(lastName: string): Promise<void> {
-  const manager = users.find((u) => u.email === 'manager@example.com')!;
   const rep1 = users.find((u) => u.email === 'rep1@example.com')!;
-  const call = async (method: string, path: string, body: unknown) => {
-    const response = await fetch(`${cloud.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${manager.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    return (await response.json()) as { id: string };
-  };
-  const lead = await call('POST', '/leads', { last_name: lastName });
-  await call('PATCH', `/leads/${lead.id}`, { owner_id: rep1.user_id });
+  const lead = await asUser('manager@example.com', 'POST', '/leads', { last_name: lastName });
+  await asUser('manager@example.com', 'PATCH', `/leads/${lead.id}`, { owner_id: rep1.user_id });
 }
 
 beforeAll(async () => {
@@ -95,6 +97,11 @@ beforeAll(async () => {
   });
   // bypassCSP lets axe-core's script in; the app itself runs under the gateway's CSP.
   page = await (await browser.newContext({ bypassCSP: true, viewport: { width: 1400, height: 900 } })).newPage();
+  // A page's uncaught errors and console errors, in the test's output (a blank page says why).
+  page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') console.error(`page console: ${message.text()}`);
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -286,10 +293,48 @@ describe('the web app', () => {
     await page.getByRole('option', { name: 'English' }).click();
     await page.getByRole('heading', { name: 'My tasks' }).waitFor();
 
+    // The calendar: this week's appointments and tasks; dragging over a free slot opens the form.
+    const due = new Date();
+    due.setHours(15, 0, 0, 0);
+    await asUser('rep1@example.com', 'POST', '/tasks', { content: 'Send the quote', due_date: due.toISOString() });
+    await page.getByRole('link', { name: 'Calendar' }).click();
+    await page.locator('.fc-timeGridWeek-view').waitFor();
+    await page.locator('.fc-event', { hasText: 'Task: Send the quote' }).waitFor();
+    const ten = page.locator('td.fc-timegrid-slot-lane[data-time="10:00:00"]');
+    await ten.scrollIntoViewIfNeeded();
+    const column = await page.locator('td.fc-timegrid-col.fc-day-today').boundingBox();
+    const from = await ten.boundingBox();
+    const to = await page.locator('td.fc-timegrid-slot-lane[data-time="10:30:00"]').boundingBox();
+    if (!column || !from || !to) throw new Error('cannot see the week grid');
+    await page.mouse.move(column.x + column.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(column.x + column.width / 2, to.y + to.height / 2, { steps: 10 });
+    await page.mouse.up();
+    const form = page.getByRole('dialog', { name: 'New appointment' });
+    await expect.poll(() => form.getByLabel('Start', { exact: true }).inputValue()).toMatch(/T10:00$/);
+    expect(await form.getByLabel('End', { exact: true }).inputValue()).toMatch(/T11:00$/);
+    await form.getByLabel(/^Name/).fill('Demo with Grace');
+    await form.getByLabel('Attendees', { exact: true }).click();
+    await page.getByRole('option', { name: 'Ravi Rep' }).click();
+    await form.getByLabel(/^Name/).click();
+    await audit('calendar-new');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.waitFor({ state: 'detached' });
+    await page.locator('.fc-event', { hasText: 'Demo with Grace' }).click();
+    const details = page.getByRole('dialog', { name: 'Demo with Grace' });
+    await expect.poll(() => details.getByRole('list', { name: 'Attendees' }).textContent()).toContain('Ravi Rep');
+    expect(await details.textContent()).toContain('not answered');
+    await audit('calendar-appointment');
+    await details.getByRole('button', { name: 'Close' }).click();
+    await audit('calendar-week');
+    await page.getByRole('button', { name: 'month' }).click();
+    await page.locator('.fc-dayGridMonth-view .fc-event', { hasText: 'Demo with Grace' }).waitFor();
+    await audit('calendar-month');
+
     // Signing out ends the session: the app asks to sign in again.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to the CRM' }).waitFor();
     await page.goto(`${base}/deals`);
     await page.getByRole('heading', { name: 'Sign in to the CRM' }).waitFor();
-  }, 120_000);
+  }, 240_000);
 });

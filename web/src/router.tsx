@@ -108,6 +108,12 @@ const notificationsRoute = createRoute({
   component: lazyRouteComponent(() => import('./pages/Notifications.tsx'), 'Notifications'),
 });
 
+const calendarRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/calendar',
+  component: lazyRouteComponent(() => import('./pages/Calendar.tsx'), 'Calendar'),
+});
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
   appRoute.addChildren([
@@ -120,6 +126,7 @@ const routeTree = rootRoute.addChildren([
     contactRoute,
     tasksRoute,
     notificationsRoute,
+    calendarRoute,
   ]),
 ]);
 

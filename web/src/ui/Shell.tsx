@@ -24,6 +24,7 @@ const NAV = [
   { to: '/contacts', label: 'nav.contacts' },
   { to: '/deals', label: 'nav.deals' },
   { to: '/tasks', label: 'nav.tasks' },
+  { to: '/calendar', label: 'nav.calendar' },
 ] as const;
 
 /** The signed-in frame: left sidebar, the universal Add menu, the page. */
