@@ -76,7 +76,7 @@ export default tseslint.config(
           'jsx-attributes': {
             include: ['^(label|title|placeholder|aria-label|description|alt|nothingFoundMessage|error|confirmLabel)$'],
           },
-          words: { exclude: ['[0-9!-/:-@[-`{-~\\s—–…·•→×⠿]+', '[A-Z_-]+'] },
+          words: { exclude: ['[0-9!-/:-@[-`{-~\\s—–…·•→↑↓×⠿]+', '[A-Z_-]+'] },
         },
       ],
     },

@@ -331,10 +331,50 @@ describe('the web app', () => {
     await page.locator('.fc-dayGridMonth-view .fc-event', { hasText: 'Demo with Grace' }).waitFor();
     await audit('calendar-month');
 
+    // Settings as a rep: only their own notification channels (the admin tabs are not there).
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const channels = page.getByRole('table', { name: 'Notifications' });
+    await channels.waitFor();
+    expect(await page.getByRole('tab').allTextContents()).toEqual(['Notifications']);
+    await channels.getByRole('combobox', { name: 'Channel for A task assigned to me' }).click();
+    await page.getByRole('option', { name: 'By email', exact: true }).click();
+    // Shown once the API answered (the select shows the stored setting), then still so after a reload.
+    await expect
+      .poll(() => channels.getByRole('combobox', { name: 'Channel for A task assigned to me' }).inputValue())
+      .toBe('By email');
+    await page.reload();
+    await expect
+      .poll(() => channels.getByRole('combobox', { name: 'Channel for A task assigned to me' }).inputValue())
+      .toBe('By email');
+    await audit('settings-rep');
+
     // Signing out ends the session: the app asks to sign in again.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to the CRM' }).waitFor();
     await page.goto(`${base}/deals`);
     await page.getByRole('heading', { name: 'Sign in to the CRM' }).waitFor();
+
+    // Settings as an admin: custom fields, the pipeline's stages, the automated actions.
+    await page.getByRole('textbox', { name: /^Email/ }).fill('admin@example.com');
+    await page.locator('input[type=password]').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('[data-deal="Navy Labs"]').waitFor();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('tab', { name: 'Custom fields' }).click();
+    await page.getByRole('textbox', { name: 'New field' }).fill('Budget');
+    await page.getByRole('combobox', { name: 'Type' }).click();
+    await page.getByRole('option', { name: 'Number', exact: true }).click();
+    await page.getByRole('button', { name: 'Add field' }).click();
+    await page.getByRole('table', { name: 'Custom fields' }).getByRole('cell', { name: 'Budget' }).waitFor();
+    await audit('settings-fields');
+    await page.getByRole('tab', { name: 'Pipelines' }).click();
+    const incoming = page.getByRole('textbox', { name: 'Name of stage Incoming' });
+    await incoming.fill('Inbound');
+    await page.locator('tr[data-stage="Incoming"]').getByRole('button', { name: 'Rename' }).click();
+    await page.getByRole('textbox', { name: 'Name of stage Inbound' }).waitFor();
+    await audit('settings-pipelines');
+    await page.getByRole('tab', { name: 'Automated actions' }).click();
+    await page.getByText('read-only').waitFor();
+    await audit('settings-automations');
   }, 240_000);
 });

@@ -114,6 +114,12 @@ const calendarRoute = createRoute({
   component: lazyRouteComponent(() => import('./pages/Calendar.tsx'), 'Calendar'),
 });
 
+const settingsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/settings',
+  component: lazyRouteComponent(() => import('./pages/Settings.tsx'), 'Settings'),
+});
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
   appRoute.addChildren([
@@ -127,6 +133,7 @@ const routeTree = rootRoute.addChildren([
     tasksRoute,
     notificationsRoute,
     calendarRoute,
+    settingsRoute,
   ]),
 ]);
 

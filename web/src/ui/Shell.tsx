@@ -25,6 +25,7 @@ const NAV = [
   { to: '/deals', label: 'nav.deals' },
   { to: '/tasks', label: 'nav.tasks' },
   { to: '/calendar', label: 'nav.calendar' },
+  { to: '/settings', label: 'nav.settings' },
 ] as const;
 
 /** The signed-in frame: left sidebar, the universal Add menu, the page. */
