@@ -335,7 +335,7 @@ describe('the web app', () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     const channels = page.getByRole('table', { name: 'Notifications' });
     await channels.waitFor();
-    expect(await page.getByRole('tab').allTextContents()).toEqual(['Notifications']);
+    expect(await page.getByRole('tab').allTextContents()).toEqual(['Notifications', 'My notification rules']);
     await channels.getByRole('combobox', { name: 'Channel for A task assigned to me' }).click();
     await page.getByRole('option', { name: 'By email', exact: true }).click();
     // Shown once the API answered (the select shows the stored setting), then still so after a reload.
@@ -347,6 +347,18 @@ describe('the web app', () => {
       .poll(() => channels.getByRole('combobox', { name: 'Channel for A task assigned to me' }).inputValue())
       .toBe('By email');
     await audit('settings-rep');
+    // A rule of their own: tell me in the app when a deal changes stage.
+    await page.getByRole('tab', { name: 'My notification rules' }).click();
+    await page.getByRole('textbox', { name: 'Rule name' }).fill('Deals on the move');
+    // The pills field's wrapper takes the pointer: click through to the input.
+    await page.getByRole('combobox', { name: 'When' }).click({ force: true });
+    await page.getByRole('option', { name: 'stage changed' }).click();
+    await page.getByRole('textbox', { name: 'Rule name' }).click();
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    const rules = page.getByRole('table', { name: 'My notification rules' });
+    await expect.poll(() => rules.textContent()).toContain('Deals on the move');
+    expect(await rules.textContent()).toContain('In the app');
+    await audit('settings-rules');
 
     // Signing out ends the session: the app asks to sign in again.
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -230,8 +230,22 @@ export const ca: Catalog<typeof en> = {
   },
   settings: {
     heading: 'Configuració',
+    noRules: 'Encara no hi ha regles: afegeix-ne una per saber què passa als registres que segueixes.',
+    ruleName: 'Nom de la regla',
+    when: 'Quan',
+    addRule: 'Afegeix la regla',
+    delete: 'Suprimeix',
+    triggers: {
+      created: 'creat',
+      task_added: 'tasca afegida',
+      stage_changed: "canvi d'etapa",
+      status_changed: "canvi d'estat",
+      owner_changed: 'canvi de propietari',
+    },
+    ruleChannels: { web: "A l'aplicació", email: 'Per correu', push: 'Push (encara no es lliura)' },
     tabs: {
       notifications: 'Notificacions',
+      rules: 'Les meves regles de notificació',
       fields: 'Camps personalitzats',
       pipelines: 'Embuts',
       automations: 'Accions automàtiques',

@@ -1,5 +1,19 @@
 import { useState } from 'react';
-import { ActionIcon, Badge, Button, Group, Loader, Select, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
+import {
+  ActionIcon,
+  Badge,
+  Button,
+  Group,
+  Loader,
+  MultiSelect,
+  Select,
+  Stack,
+  Table,
+  Tabs,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client.ts';
@@ -30,6 +44,9 @@ const FIELD_TYPES: readonly FieldType[] = [
   'address',
   'url',
 ];
+const RULE_RESOURCES = ['lead', 'contact', 'deal'] as const;
+const RULE_TRIGGERS = ['created', 'task_added', 'stage_changed', 'status_changed', 'owner_changed'] as const;
+const RULE_CHANNELS = ['web', 'email', 'push'] as const;
 const WITH_CHOICES: readonly FieldType[] = ['list', 'multi_select_list'];
 
 /** The settings page: tabs by role. */
@@ -44,12 +61,16 @@ export function Settings() {
       <Tabs defaultValue="notifications" keepMounted={false}>
         <Tabs.List>
           <Tabs.Tab value="notifications">{t('settings.tabs.notifications')}</Tabs.Tab>
+          <Tabs.Tab value="rules">{t('settings.tabs.rules')}</Tabs.Tab>
           {admin ? <Tabs.Tab value="fields">{t('settings.tabs.fields')}</Tabs.Tab> : null}
           {admin ? <Tabs.Tab value="pipelines">{t('settings.tabs.pipelines')}</Tabs.Tab> : null}
           {admin ? <Tabs.Tab value="automations">{t('settings.tabs.automations')}</Tabs.Tab> : null}
         </Tabs.List>
         <Tabs.Panel value="notifications" pt="md">
           <NotificationSettings />
+        </Tabs.Panel>
+        <Tabs.Panel value="rules" pt="md">
+          <Rules />
         </Tabs.Panel>
         {admin ? (
           <>
@@ -331,6 +352,102 @@ function Automations() {
           ))}
         </Table.Tbody>
       </Table>
+    </Stack>
+  );
+}
+
+/** The caller's own notification rules (F2.2): list, add (record type, triggers, channels), delete. */
+function Rules() {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const [name, setName] = useState('');
+  const [resource, setResource] = useState<(typeof RULE_RESOURCES)[number]>('deal');
+  const [triggers, setTriggers] = useState<string[]>([]);
+  const [channels, setChannels] = useState<string[]>(['web']);
+  const rules = useQuery({
+    queryKey: ['notification_rules'],
+    queryFn: async () => unwrap(await api().GET('/notification_rules')),
+  });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['notification_rules'] });
+  const create = useMutation({
+    mutationFn: async () =>
+      unwrap(
+        await api().POST('/notification_rules', {
+          body: {
+            name: name.trim(),
+            resource,
+            filters: [],
+            triggers: triggers as (typeof RULE_TRIGGERS)[number][],
+            channels: channels as (typeof RULE_CHANNELS)[number][],
+          },
+        }),
+      ),
+    onSuccess: async () => {
+      setName('');
+      setTriggers([]);
+      await refresh();
+    },
+  });
+  const remove = useMutation({
+    mutationFn: async (id: string) => unwrap(await api().DELETE('/notification_rules/{id}', { params: { path: { id } } })),
+    onSuccess: refresh,
+  });
+  return (
+    <Stack>
+      <ProblemAlert error={rules.error ?? remove.error} />
+      {rules.data?.items.length === 0 ? <Text c="dimmed">{t('settings.noRules')}</Text> : null}
+      <Table aria-label={t('settings.tabs.rules')}>
+        <Table.Tbody>
+          {rules.data?.items.map((r) => (
+            <Table.Tr key={r.id}>
+              <Table.Td>{r.name}</Table.Td>
+              <Table.Td>{t(`activity.types.${r.resource}`)}</Table.Td>
+              <Table.Td>{r.triggers.map((tr) => t(`settings.triggers.${tr}`)).join(', ')}</Table.Td>
+              <Table.Td>{r.channels.map((c) => t(`settings.ruleChannels.${c}`)).join(', ')}</Table.Td>
+              <Table.Td w={100}>
+                <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(r.id)}>
+                  {t('settings.delete')}
+                </Button>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          create.mutate();
+        }}
+      >
+        <Group align="flex-end">
+          <TextInput label={t('settings.ruleName')} value={name} onChange={(e) => setName(e.currentTarget.value)} />
+          <Select
+            label={t('settings.resource')}
+            data={RULE_RESOURCES.map((r) => ({ value: r, label: t(`activity.types.${r}`) }))}
+            value={resource}
+            onChange={(v) => v && setResource(v as (typeof RULE_RESOURCES)[number])}
+            allowDeselect={false}
+          />
+          <MultiSelect
+            label={t('settings.when')}
+            data={RULE_TRIGGERS.map((tr) => ({ value: tr, label: t(`settings.triggers.${tr}`) }))}
+            value={triggers}
+            onChange={setTriggers}
+            miw={220}
+          />
+          <MultiSelect
+            label={t('settings.channel')}
+            data={RULE_CHANNELS.map((c) => ({ value: c, label: t(`settings.ruleChannels.${c}`) }))}
+            value={channels}
+            onChange={setChannels}
+            miw={180}
+          />
+          <Button type="submit" disabled={!name.trim() || !triggers.length || !channels.length} loading={create.isPending}>
+            {t('settings.addRule')}
+          </Button>
+        </Group>
+      </form>
+      <ProblemAlert error={create.error} />
     </Stack>
   );
 }
