@@ -1,6 +1,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+import i18next from 'eslint-plugin-i18next';
+
 import { layersPlugin } from './infra/lint/layers.js';
 
 // Layer boundaries (README "Layout") are lint errors, so they cannot erode quietly: see
@@ -60,5 +62,23 @@ export default tseslint.config(
   {
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  {
+    // Every string the web app shows goes through i18next (web/src/i18n/): text in JSX and the
+    // attributes a person reads or hears are refused as literals.
+    files: ['web/src/**/*.tsx'],
+    plugins: { i18next },
+    rules: {
+      'i18next/no-literal-string': [
+        'error',
+        {
+          mode: 'jsx-only',
+          'jsx-attributes': {
+            include: ['^(label|title|placeholder|aria-label|description|alt|nothingFoundMessage|error|confirmLabel)$'],
+          },
+          words: { exclude: ['[0-9!-/:-@[-`{-~\\s—–…·•→↑↓×⠿]+', '[A-Z_-]+'] },
+        },
+      ],
+    },
   },
 );

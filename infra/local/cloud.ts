@@ -474,6 +474,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           port: web.port ?? 0,
           runtimeConfig: {
             apiUrl: '/api',
+            webSocketUrl: webSocket.url,
             cognito: { endpoint: cognito.endpoint, clientId: LOCAL_CLIENT_ID },
             get devUsers() {
               return web.devUsers?.() ?? [];

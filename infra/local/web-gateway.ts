@@ -14,7 +14,10 @@ export interface WebGatewayOptions {
   distDir: string;
   /** The local HTTP API's URL, e.g. http://127.0.0.1:3000. */
   apiUrl: string;
-  /** What the app reads from /config.json (see web/src/config.ts); `apiUrl` there is "/api". */
+  /**
+   * What the app reads from /config.json (see web/src/config.ts); `apiUrl` there is "/api". The
+   * origins of its other endpoints (`webSocketUrl`, `cognito.endpoint`) join the CSP's connect-src.
+   */
   runtimeConfig: Record<string, unknown>;
   port?: number;
 }
@@ -56,8 +59,11 @@ function appHeaders(connect: string[]): Record<string, string> {
 export async function startWebGateway(options: WebGatewayOptions): Promise<{ url: string; server: Server }> {
   const api = new URL(options.apiUrl);
   const root = normalize(options.distDir);
-  const connect = Object.values((options.runtimeConfig.cognito ?? {}) as Record<string, unknown>)
-    .filter((v): v is string => typeof v === 'string' && /^https?:\/\//.test(v))
+  const connect = [
+    options.runtimeConfig.webSocketUrl,
+    ...Object.values((options.runtimeConfig.cognito ?? {}) as Record<string, unknown>),
+  ]
+    .filter((v): v is string => typeof v === 'string' && /^(https?|wss?):\/\//.test(v))
     .map((v) => new URL(v).origin);
   const headers = appHeaders(connect);
 

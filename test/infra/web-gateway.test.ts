@@ -31,7 +31,11 @@ beforeAll(async () => {
   gateway = await startWebGateway({
     distDir: dist,
     apiUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
-    runtimeConfig: { apiUrl: '/api', cognito: { endpoint: 'http://127.0.0.1:9999', clientId: 'c' } },
+    runtimeConfig: {
+      apiUrl: '/api',
+      webSocketUrl: 'ws://127.0.0.1:8888/local',
+      cognito: { endpoint: 'http://127.0.0.1:9999', clientId: 'c' },
+    },
   });
 });
 
@@ -54,7 +58,10 @@ describe('the local web gateway', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<title>app</title>');
     expect(page.headers.get('cache-control')).toBe('no-cache');
-    expect(page.headers.get('content-security-policy')).toContain("connect-src 'self' http://127.0.0.1:9999");
+    // The page may reach the API (same origin), the live WebSocket API and Cognito, nothing else.
+    expect(page.headers.get('content-security-policy')).toContain(
+      "connect-src 'self' ws://127.0.0.1:8888 http://127.0.0.1:9999;",
+    );
     expect(page.headers.get('x-frame-options')).toBe('DENY');
     const asset = await fetch(`${gateway.url}/assets/index-abc.js`);
     expect(asset.headers.get('content-type')).toContain('text/javascript');
@@ -69,6 +76,7 @@ describe('the local web gateway', () => {
   it('serves the runtime config', async () => {
     expect(await (await fetch(`${gateway.url}/config.json`)).json()).toEqual({
       apiUrl: '/api',
+      webSocketUrl: 'ws://127.0.0.1:8888/local',
       cognito: { endpoint: 'http://127.0.0.1:9999', clientId: 'c' },
     });
   });

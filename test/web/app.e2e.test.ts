@@ -57,6 +57,25 @@ async function outcome(kind: 'won' | 'lost'): Promise<string> {
   return (await page.getByTestId(`outcome-${kind}`).getByTestId('count').textContent()) ?? '';
 }
 
+/** One call to the API as a seeded user (by e-mail); throws on a refusal. */
+async function asUser(email: string, method: string, path: string, body: unknown): Promise<{ id: string }> {
+  const user = users.find((u) => u.email === email)!;
+  const response = await fetch(`${cloud.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as { id: string };
+}
+
+/** As the seeded manager, through the API: a new lead, then given to rep1 (a lead_assigned notification). */
+async function assignLeadToRep1(lastName: string): Promise<void> {
+  const rep1 = users.find((u) => u.email === 'rep1@example.com')!;
+  const lead = await asUser('manager@example.com', 'POST', '/leads', { last_name: lastName });
+  await asUser('manager@example.com', 'PATCH', `/leads/${lead.id}`, { owner_id: rep1.user_id });
+}
+
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
   mkdirSync(OUT, { recursive: true });
@@ -78,6 +97,11 @@ beforeAll(async () => {
   });
   // bypassCSP lets axe-core's script in; the app itself runs under the gateway's CSP.
   page = await (await browser.newContext({ bypassCSP: true, viewport: { width: 1400, height: 900 } })).newPage();
+  // A page's uncaught errors and console errors, in the test's output (a blank page says why).
+  page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') console.error(`page console: ${message.text()}`);
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -124,6 +148,33 @@ describe('the web app', () => {
     expect(await outcome('won')).toBe('0');
     expect(await outcome('lost')).toBe('0');
     await audit('dashboard-before');
+
+    // A manager gives rep1 a lead through the API: the bell's count rises live, without a reload.
+    const bell = page.getByTestId('bell');
+    await bell.waitFor();
+    const unreadBefore = Number(await bell.getAttribute('data-unread'));
+    await page.evaluate(() => ((globalThis as unknown as { marker: string }).marker = 'same page'));
+    await assignLeadToRep1('Lovelace');
+    await expect.poll(() => bell.getAttribute('data-unread'), { timeout: 20_000 }).toBe(String(unreadBefore + 1));
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe('same page');
+    expect(await bell.getAttribute('aria-label')).toBe(`Notifications, ${unreadBefore + 1} unread`);
+    // The inbox: the item names who and what; read it, then archive it.
+    await bell.click();
+    const inbox = page.getByRole('table', { name: 'Notifications' });
+    await expect.poll(() => inbox.textContent()).toContain('Manager');
+    expect(await inbox.textContent()).toContain('Lovelace');
+    await audit('notifications');
+    await inbox.getByRole('button', { name: 'Mark read' }).first().click();
+    await expect.poll(() => bell.getAttribute('data-unread')).toBe(String(unreadBefore));
+    await assignLeadToRep1('Babbage');
+    await expect.poll(() => inbox.textContent(), { timeout: 20_000 }).toContain('Babbage');
+    await page.getByRole('button', { name: 'Mark all read' }).click();
+    await expect.poll(() => bell.getAttribute('data-unread')).toBe('0');
+    const rows = await inbox.getByRole('row').count();
+    await inbox.getByRole('button', { name: 'Archive' }).first().click();
+    await expect.poll(() => inbox.getByRole('row').count()).toBe(rows - 1);
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await page.getByTestId('outcome-won').waitFor();
 
     // Add a lead through the universal Add menu.
     await page.getByRole('button', { name: 'Add', exact: true }).click();
@@ -195,9 +246,11 @@ describe('the web app', () => {
 
     // The other pages, each audited.
     await page.getByRole('link', { name: 'Contacts' }).click();
-    await page.getByRole('link', { name: 'Grace Hopper' }).waitFor();
+    // The dashboard's feed names Grace Hopper too: look in the contacts table only.
+    const graceContact = page.getByRole('table', { name: 'Contacts' }).getByRole('link', { name: 'Grace Hopper' });
+    await graceContact.waitFor();
     await audit('contacts');
-    await page.getByRole('link', { name: 'Grace Hopper' }).click();
+    await graceContact.click();
     await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
     await audit('contact');
     // A note from the universal Add, linked to the contact by typeahead (GET /search).
@@ -224,10 +277,116 @@ describe('the web app', () => {
     await expect.poll(() => page.getByText('overdue').count()).toBeGreaterThan(0);
     await audit('tasks');
 
+    // Catalan: the picker switches every string, and dates follow the language (Intl).
+    const dueEnglish = await page.getByRole('table', { name: 'Tasks' }).textContent();
+    await page.getByRole('combobox', { name: 'Language' }).click();
+    await page.getByRole('option', { name: 'Català' }).click();
+    await page.getByRole('heading', { name: 'Les meves tasques' }).waitFor();
+    expect(await page.locator('html').getAttribute('lang')).toBe('ca');
+    await page.getByRole('link', { name: 'Tauler' }).waitFor();
+    const dueCatalan = await page.getByRole('table', { name: 'Tasques' }).textContent();
+    expect(dueCatalan).toContain('endarrerida');
+    expect(dueCatalan).toMatch(/1 de gen\.? 2020/);
+    expect(dueEnglish).toContain('Jan 1, 2020');
+    await audit('tasks-ca');
+    await page.getByRole('combobox', { name: 'Idioma' }).click();
+    await page.getByRole('option', { name: 'English' }).click();
+    await page.getByRole('heading', { name: 'My tasks' }).waitFor();
+
+    // The calendar: this week's appointments and tasks; dragging over a free slot opens the form.
+    const due = new Date();
+    due.setHours(15, 0, 0, 0);
+    await asUser('rep1@example.com', 'POST', '/tasks', { content: 'Send the quote', due_date: due.toISOString() });
+    await page.getByRole('link', { name: 'Calendar' }).click();
+    await page.locator('.fc-timeGridWeek-view').waitFor();
+    await page.locator('.fc-event', { hasText: 'Task: Send the quote' }).waitFor();
+    const ten = page.locator('td.fc-timegrid-slot-lane[data-time="10:00:00"]');
+    await ten.scrollIntoViewIfNeeded();
+    const column = await page.locator('td.fc-timegrid-col.fc-day-today').boundingBox();
+    const from = await ten.boundingBox();
+    const to = await page.locator('td.fc-timegrid-slot-lane[data-time="10:30:00"]').boundingBox();
+    if (!column || !from || !to) throw new Error('cannot see the week grid');
+    await page.mouse.move(column.x + column.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(column.x + column.width / 2, to.y + to.height / 2, { steps: 10 });
+    await page.mouse.up();
+    const form = page.getByRole('dialog', { name: 'New appointment' });
+    await expect.poll(() => form.getByLabel('Start', { exact: true }).inputValue()).toMatch(/T10:00$/);
+    expect(await form.getByLabel('End', { exact: true }).inputValue()).toMatch(/T11:00$/);
+    await form.getByLabel(/^Name/).fill('Demo with Grace');
+    await form.getByLabel('Attendees', { exact: true }).click();
+    await page.getByRole('option', { name: 'Ravi Rep' }).click();
+    await form.getByLabel(/^Name/).click();
+    await audit('calendar-new');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.waitFor({ state: 'detached' });
+    await page.locator('.fc-event', { hasText: 'Demo with Grace' }).click();
+    const details = page.getByRole('dialog', { name: 'Demo with Grace' });
+    await expect.poll(() => details.getByRole('list', { name: 'Attendees' }).textContent()).toContain('Ravi Rep');
+    expect(await details.textContent()).toContain('not answered');
+    await audit('calendar-appointment');
+    await details.getByRole('button', { name: 'Close' }).click();
+    await audit('calendar-week');
+    await page.getByRole('button', { name: 'month' }).click();
+    await page.locator('.fc-dayGridMonth-view .fc-event', { hasText: 'Demo with Grace' }).waitFor();
+    await audit('calendar-month');
+
+    // Settings as a rep: only their own notification channels (the admin tabs are not there).
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const channels = page.getByRole('table', { name: 'Notifications' });
+    await channels.waitFor();
+    expect(await page.getByRole('tab').allTextContents()).toEqual(['Notifications', 'My notification rules']);
+    await channels.getByRole('combobox', { name: 'Channel for A task assigned to me' }).click();
+    await page.getByRole('option', { name: 'By email', exact: true }).click();
+    // Shown once the API answered (the select shows the stored setting), then still so after a reload.
+    await expect
+      .poll(() => channels.getByRole('combobox', { name: 'Channel for A task assigned to me' }).inputValue())
+      .toBe('By email');
+    await page.reload();
+    await expect
+      .poll(() => channels.getByRole('combobox', { name: 'Channel for A task assigned to me' }).inputValue())
+      .toBe('By email');
+    await audit('settings-rep');
+    // A rule of their own: tell me in the app when a deal changes stage.
+    await page.getByRole('tab', { name: 'My notification rules' }).click();
+    await page.getByRole('textbox', { name: 'Rule name' }).fill('Deals on the move');
+    // The pills field's wrapper takes the pointer: click through to the input.
+    await page.getByRole('combobox', { name: 'When' }).click({ force: true });
+    await page.getByRole('option', { name: 'stage changed' }).click();
+    await page.getByRole('textbox', { name: 'Rule name' }).click();
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    const rules = page.getByRole('table', { name: 'My notification rules' });
+    await expect.poll(() => rules.textContent()).toContain('Deals on the move');
+    expect(await rules.textContent()).toContain('In the app');
+    await audit('settings-rules');
+
     // Signing out ends the session: the app asks to sign in again.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to the CRM' }).waitFor();
     await page.goto(`${base}/deals`);
     await page.getByRole('heading', { name: 'Sign in to the CRM' }).waitFor();
-  }, 120_000);
+
+    // Settings as an admin: custom fields, the pipeline's stages, the automated actions.
+    await page.getByRole('textbox', { name: /^Email/ }).fill('admin@example.com');
+    await page.locator('input[type=password]').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('[data-deal="Navy Labs"]').waitFor();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('tab', { name: 'Custom fields' }).click();
+    await page.getByRole('textbox', { name: 'New field' }).fill('Budget');
+    await page.getByRole('combobox', { name: 'Type' }).click();
+    await page.getByRole('option', { name: 'Number', exact: true }).click();
+    await page.getByRole('button', { name: 'Add field' }).click();
+    await page.getByRole('table', { name: 'Custom fields' }).getByRole('cell', { name: 'Budget' }).waitFor();
+    await audit('settings-fields');
+    await page.getByRole('tab', { name: 'Pipelines' }).click();
+    const incoming = page.getByRole('textbox', { name: 'Name of stage Incoming' });
+    await incoming.fill('Inbound');
+    await page.locator('tr[data-stage="Incoming"]').getByRole('button', { name: 'Rename' }).click();
+    await page.getByRole('textbox', { name: 'Name of stage Inbound' }).waitFor();
+    await audit('settings-pipelines');
+    await page.getByRole('tab', { name: 'Automated actions' }).click();
+    await page.getByText('read-only').waitFor();
+    await audit('settings-automations');
+  }, 240_000);
 });

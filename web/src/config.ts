@@ -5,6 +5,8 @@
 export interface RuntimeConfig {
   /** The API's base URL: "/api" on the same origin (the gateway or CloudFront forwards it). */
   apiUrl: string;
+  /** The live notifications WebSocket API (wss://<api>.execute-api.<region>.amazonaws.com/<stage>; the stand-in locally). */
+  webSocketUrl?: string;
   cognito: {
     /** Cognito's endpoint: https://cognito-idp.<region>.amazonaws.com/ in AWS, the stand-in locally. */
     endpoint: string;

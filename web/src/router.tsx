@@ -102,9 +102,39 @@ const tasksRoute = createRoute({
   component: lazyRouteComponent(() => import('./pages/Tasks.tsx'), 'Tasks'),
 });
 
+const notificationsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/notifications',
+  component: lazyRouteComponent(() => import('./pages/Notifications.tsx'), 'Notifications'),
+});
+
+const calendarRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/calendar',
+  component: lazyRouteComponent(() => import('./pages/Calendar.tsx'), 'Calendar'),
+});
+
+const settingsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/settings',
+  component: lazyRouteComponent(() => import('./pages/Settings.tsx'), 'Settings'),
+});
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
-  appRoute.addChildren([dashboardRoute, leadsRoute, leadRoute, dealsRoute, dealRoute, contactsRoute, contactRoute, tasksRoute]),
+  appRoute.addChildren([
+    dashboardRoute,
+    leadsRoute,
+    leadRoute,
+    dealsRoute,
+    dealRoute,
+    contactsRoute,
+    contactRoute,
+    tasksRoute,
+    notificationsRoute,
+    calendarRoute,
+    settingsRoute,
+  ]),
 ]);
 
 export const router = createRouter({ routeTree, context: { queryClient: undefined! }, defaultPreload: 'intent' });

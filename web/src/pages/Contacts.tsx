@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { api, unwrap } from '../api/client.ts';
 import { dateTime, personName } from '../format.ts';
+import { useTranslation } from 'react-i18next';
 import { useUserName } from '../queries.ts';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
 
@@ -12,6 +13,7 @@ export function Contacts() {
   const { kind } = useSearch({ from: '/app/contacts' });
   const navigate = useNavigate({ from: '/contacts' });
   const userName = useUserName();
+  const { t } = useTranslation();
   const contacts = useQuery({
     queryKey: ['contacts', kind],
     queryFn: async () =>
@@ -24,29 +26,29 @@ export function Contacts() {
   return (
     <Stack>
       <Title order={1} size="h2">
-        Contacts
+        {t('nav.contacts')}
       </Title>
       <SegmentedControl
-        aria-label="Kind"
+        aria-label={t('contacts.kind')}
         w={360}
         data={[
-          { value: 'all', label: 'All' },
-          { value: 'person', label: 'People' },
-          { value: 'organization', label: 'Organizations' },
+          { value: 'all', label: t('contacts.all') },
+          { value: 'person', label: t('contacts.people') },
+          { value: 'organization', label: t('contacts.organizations') },
         ]}
         value={kind ?? 'all'}
         onChange={(v) => void navigate({ search: { kind: v === 'all' ? undefined : (v as 'person' | 'organization') } })}
       />
       <ProblemAlert error={contacts.error} />
-      {contacts.isPending ? <Loader aria-label="Loading" /> : null}
-      <Table striped aria-label="Contacts">
+      {contacts.isPending ? <Loader aria-label={t('common.loading')} /> : null}
+      <Table striped aria-label={t('nav.contacts')}>
         <Table.Thead>
           <Table.Tr>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Kind</Table.Th>
-            <Table.Th>Email</Table.Th>
-            <Table.Th>Owner</Table.Th>
-            <Table.Th>Created</Table.Th>
+            <Table.Th>{t('fields.name')}</Table.Th>
+            <Table.Th>{t('contacts.kind')}</Table.Th>
+            <Table.Th>{t('fields.email')}</Table.Th>
+            <Table.Th>{t('fields.owner')}</Table.Th>
+            <Table.Th>{t('fields.created')}</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -57,7 +59,7 @@ export function Contacts() {
                   {personName(c)}
                 </AnchorLink>
               </Table.Td>
-              <Table.Td>{c.is_organization ? 'Organization' : 'Person'}</Table.Td>
+              <Table.Td>{c.is_organization ? t('contacts.organization') : t('contacts.person')}</Table.Td>
               <Table.Td>{c.email ?? '—'}</Table.Td>
               <Table.Td>{userName(c.owner_id)}</Table.Td>
               <Table.Td>{dateTime(c.created_at)}</Table.Td>

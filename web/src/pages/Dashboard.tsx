@@ -2,25 +2,27 @@ import { Badge, Card, Grid, Group, List, Loader, Select, SimpleGrid, Stack, Tabl
 import { useQuery } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { api, unwrap } from '../api/client.ts';
-import { dateTime, moneyList } from '../format.ts';
+import { dateTime, moneyList, number } from '../format.ts';
 import { usePipelines, useSelf, useTeams, useUsers } from '../queries.ts';
 import { ActivityList } from '../ui/Activity.tsx';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
 import type { ActivityKind } from '../router.tsx';
+import { useTranslation } from 'react-i18next';
 
-const KINDS = [
-  { value: 'created', label: 'Created' },
-  { value: 'completed', label: 'Completed' },
-  { value: 'status_changed', label: 'Status changed' },
-  { value: 'stage_changed', label: 'Stage changed' },
-  { value: 'owner_changed', label: 'Owner changed' },
-];
+/** The last 30 days' outcome cards: the dashboard's key and the count's color. */
+const OUTCOMES = [
+  ['won', 'green'],
+  ['lost', 'red'],
+  ['unqualified', 'gray'],
+] as const;
+const KINDS = ['created', 'completed', 'status_changed', 'stage_changed', 'owner_changed'] as const;
 
 /** F1: pipeline summary (pick the pipeline), activity, my tasks, and the last 30 days' outcomes. */
 export function Dashboard() {
   const search = useSearch({ from: '/app/' });
   const { pipeline, user, team, kind, actor } = search;
   const navigate = useNavigate({ from: '/' });
+  const { t } = useTranslation();
   const pipelines = usePipelines().data?.items ?? [];
   // Managers and admins may narrow the dashboard to a user or a team (the API checks who they see).
   const narrows = ['admin', 'manager'].includes(useSelf().data?.role ?? 'user');
@@ -59,17 +61,17 @@ export function Dashboard() {
     <Stack>
       <Group justify="space-between">
         <Title order={1} size="h2">
-          Dashboard
+          {t('nav.dashboard')}
         </Title>
         {narrows ? (
           <Select
-            aria-label="Whose numbers"
+            aria-label={t('dashboard.whose')}
             value={scope}
             allowDeselect={false}
             data={[
-              { value: 'all', label: 'Everyone I see' },
-              { group: 'Teams', items: teams.map((t) => ({ value: `team:${t.id}`, label: t.name })) },
-              { group: 'Users', items: users.map((u) => ({ value: `user:${u.id}`, label: u.name })) },
+              { value: 'all', label: t('dashboard.everyone') },
+              { group: t('dashboard.teams'), items: teams.map((t) => ({ value: `team:${t.id}`, label: t.name })) },
+              { group: t('dashboard.users'), items: users.map((u) => ({ value: `user:${u.id}`, label: u.name })) },
             ]}
             onChange={(v) => {
               const [kind, id] = (v ?? 'all').split(':');
@@ -82,20 +84,14 @@ export function Dashboard() {
       </Group>
       <ProblemAlert error={dashboard.error} />
       {!d ? (
-        <Loader aria-label="Loading" />
+        <Loader aria-label={t('common.loading')} />
       ) : (
         <>
-          <SimpleGrid cols={{ base: 1, sm: 3 }} aria-label="Last 30 days" data-testid="outcomes">
-            {(
-              [
-                ['Won', d.outcomes.won, 'green'],
-                ['Lost', d.outcomes.lost, 'red'],
-                ['Unqualified', d.outcomes.unqualified, 'gray'],
-              ] as const
-            ).map(([label, o, color]) => (
-              <Card withBorder key={label} data-testid={`outcome-${label.toLowerCase()}`}>
+          <SimpleGrid cols={{ base: 1, sm: 3 }} aria-label={t('dashboard.last30')} data-testid="outcomes">
+            {OUTCOMES.map(([label, color]) => [label, d.outcomes[label], color] as const).map(([label, o, color]) => (
+              <Card withBorder key={label} data-testid={`outcome-${label}`}>
                 <Text size="sm" c="dimmed">
-                  {label}, last 30 days
+                  {t(`dashboard.outcome.${label}`)}
                 </Text>
                 <Group gap="xs">
                   <Text fz={28} fw={700} c={color} data-testid="count">
@@ -111,36 +107,36 @@ export function Dashboard() {
               <Card withBorder>
                 <Stack>
                   <Title order={2} size="h4">
-                    Pipeline
+                    {t('fields.pipeline')}
                   </Title>
                   <Select
-                    label="Pipeline"
+                    label={t('fields.pipeline')}
                     data={pipelines.map((p) => ({ value: p.id, label: p.name }))}
                     value={pipeline ?? d.pipeline?.pipeline_id ?? null}
                     onChange={(v) => void navigate({ search: (s) => ({ ...s, pipeline: v ?? undefined }) })}
                     allowDeselect={false}
                   />
                   {d.pipeline ? (
-                    <Table aria-label="Deals by stage">
+                    <Table aria-label={t('dashboard.dealsByStage')}>
                       <Table.Thead>
                         <Table.Tr>
-                          <Table.Th>Stage</Table.Th>
-                          <Table.Th>Deals</Table.Th>
-                          <Table.Th>Value</Table.Th>
+                          <Table.Th>{t('fields.stage')}</Table.Th>
+                          <Table.Th>{t('nav.deals')}</Table.Th>
+                          <Table.Th>{t('fields.value')}</Table.Th>
                         </Table.Tr>
                       </Table.Thead>
                       <Table.Tbody>
                         {d.pipeline.stages.map((s) => (
                           <Table.Tr key={s.stage_id}>
                             <Table.Td>{s.name}</Table.Td>
-                            <Table.Td>{s.count}</Table.Td>
+                            <Table.Td>{number(s.count)}</Table.Td>
                             <Table.Td>{moneyList(s.values)}</Table.Td>
                           </Table.Tr>
                         ))}
                       </Table.Tbody>
                     </Table>
                   ) : (
-                    <Text c="dimmed">No pipeline yet.</Text>
+                    <Text c="dimmed">{t('dashboard.noPipeline')}</Text>
                   )}
                 </Stack>
               </Card>
@@ -148,20 +144,20 @@ export function Dashboard() {
             <Grid.Col span={{ base: 12, md: 5 }}>
               <Card withBorder>
                 <Title order={2} size="h4" mb="sm">
-                  Activity
+                  {t('activity.heading')}
                 </Title>
                 <Group grow mb="sm">
                   <Select
-                    label="Kind"
+                    label={t('dashboard.kind')}
                     clearable
-                    data={KINDS}
+                    data={KINDS.map((k) => ({ value: k, label: t(`dashboard.kinds.${k}`) }))}
                     value={kind ?? null}
                     onChange={(v) =>
                       void navigate({ search: (s) => ({ ...s, kind: (v ?? undefined) as ActivityKind | undefined }) })
                     }
                   />
                   <Select
-                    label="By"
+                    label={t('dashboard.by')}
                     clearable
                     data={users.map((u) => ({ value: u.id, label: u.name }))}
                     value={actor ?? null}
@@ -173,7 +169,7 @@ export function Dashboard() {
                   filtered.data ? (
                     <ActivityList items={filtered.data.items} />
                   ) : (
-                    <Loader size="sm" aria-label="Loading" />
+                    <Loader size="sm" aria-label={t('common.loading')} />
                   )
                 ) : (
                   <ActivityList items={d.activities.items} />
@@ -183,23 +179,23 @@ export function Dashboard() {
             <Grid.Col span={{ base: 12, md: 3 }}>
               <Card withBorder>
                 <Title order={2} size="h4" mb="sm">
-                  My tasks
+                  {t('tasks.mine')}
                 </Title>
-                {d.tasks.items.length === 0 ? <Text c="dimmed">Nothing due.</Text> : null}
-                <List spacing="xs" listStyleType="none" aria-label="My tasks">
-                  {d.tasks.items.map((t) => (
-                    <List.Item key={t.id}>
-                      <Text size="sm" c={t.overdue ? 'red.9' : undefined}>
-                        {t.content}
+                {d.tasks.items.length === 0 ? <Text c="dimmed">{t('dashboard.nothingDue')}</Text> : null}
+                <List spacing="xs" listStyleType="none" aria-label={t('tasks.mine')}>
+                  {d.tasks.items.map((task) => (
+                    <List.Item key={task.id}>
+                      <Text size="sm" c={task.overdue ? 'red.9' : undefined}>
+                        {task.content}
                       </Text>
                       <Group gap={4}>
-                        {t.overdue ? (
+                        {task.overdue ? (
                           <Badge color="red" size="xs">
-                            overdue
+                            {t('tasks.overdue')}
                           </Badge>
                         ) : null}
                         <Text size="xs" c="dimmed">
-                          {dateTime(t.due_date)}
+                          {dateTime(task.due_date)}
                         </Text>
                       </Group>
                     </List.Item>

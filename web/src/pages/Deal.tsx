@@ -2,7 +2,8 @@ import { Badge, Card, Grid, Group, Loader, Stack, Table, Text, Title } from '@ma
 import { useQuery } from '@tanstack/react-query';
 import { useParams } from '@tanstack/react-router';
 import { api, unwrap } from '../api/client.ts';
-import { dateTime, money } from '../format.ts';
+import { dateTime, money, percent } from '../format.ts';
+import { useTranslation } from 'react-i18next';
 import { useStages, useUserName } from '../queries.ts';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
 import { customRows, Details, Timeline } from '../ui/Timeline.tsx';
@@ -11,6 +12,7 @@ import { customRows, Details, Timeline } from '../ui/Timeline.tsx';
 export function Deal() {
   const { id } = useParams({ from: '/app/deals/$id' });
   const userName = useUserName();
+  const { t } = useTranslation();
   const path = { params: { path: { id } } };
   const deal = useQuery({ queryKey: ['deals', id], queryFn: async () => unwrap(await api().GET('/deals/{id}', path)) });
   const history = useQuery({
@@ -21,7 +23,7 @@ export function Deal() {
   const stageName = (sid: string | null | undefined) => stages.find((s) => s.id === sid)?.name ?? sid ?? '—';
   const d = deal.data;
   if (deal.error) return <ProblemAlert error={deal.error} />;
-  if (!d) return <Loader aria-label="Loading" />;
+  if (!d) return <Loader aria-label={t('common.loading')} />;
   return (
     <Stack>
       <Group>
@@ -29,40 +31,40 @@ export function Deal() {
           {d.name}
         </Title>
         <Badge variant="light">{stageName(d.stage_id)}</Badge>
-        {d.hot ? <Badge color="red">hot</Badge> : null}
+        {d.hot ? <Badge color="red">{t('deals.hot')}</Badge> : null}
       </Group>
       <Grid>
         <Grid.Col span={{ base: 12, md: 5 }}>
           <Stack>
             <Card withBorder>
               <Title order={2} size="h4" mb="sm">
-                Details
+                {t('record.details')}
               </Title>
               <Details
                 rows={[
-                  ['Value', money(d.value, d.currency)],
-                  ['Likelihood', d.customized_win_likelihood !== null ? `${d.customized_win_likelihood}%` : null],
-                  ['Owner', userName(d.owner_id)],
-                  ['Estimated close', d.estimated_close_date],
-                  ['Tags', d.tags.join(', ')],
+                  [t('fields.value'), money(d.value, d.currency)],
+                  [t('deals.likelihood'), d.customized_win_likelihood !== null ? percent(d.customized_win_likelihood) : null],
+                  [t('fields.owner'), userName(d.owner_id)],
+                  [t('deals.estimatedClose'), d.estimated_close_date],
+                  [t('fields.tags'), d.tags.join(', ')],
                   ...customRows(d.custom_fields),
                 ]}
               />
             </Card>
             <Card withBorder>
               <Title order={2} size="h4" mb="sm">
-                Stage history
+                {t('deals.stageHistory')}
               </Title>
               <ProblemAlert error={history.error} />
-              <Table aria-label="Stage history">
+              <Table aria-label={t('deals.stageHistory')}>
                 <Table.Tbody>
                   {history.data?.items.map((h) => (
                     <Table.Tr key={h.id}>
                       <Table.Td>{stageName(h.stage_id)}</Table.Td>
                       <Table.Td>
                         <Text size="xs">
-                          {dateTime(h.entered_at)} by {userName(h.entered_by_id)}
-                          {h.left_at ? `, left ${dateTime(h.left_at)}` : ''}
+                          {t('deals.enteredBy', { when: dateTime(h.entered_at), who: userName(h.entered_by_id) })}
+                          {h.left_at ? t('deals.left', { when: dateTime(h.left_at) }) : ''}
                         </Text>
                       </Table.Td>
                     </Table.Tr>

@@ -17,6 +17,7 @@ import { api, unwrap } from '../api/client.ts';
 import type { paths } from '../api/schema.gen.ts';
 import { money, moneyList } from '../format.ts';
 import { usePipelines, useReasons, useStages } from '../queries.ts';
+import { useTranslation } from 'react-i18next';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
 
 type Deal = paths['/deals']['get']['responses'][200]['content']['application/json']['items'][number];
@@ -26,6 +27,7 @@ type Stage = paths['/stages']['get']['responses'][200]['content']['application/j
 export function Deals() {
   const { pipeline } = useSearch({ from: '/app/deals' });
   const navigate = useNavigate({ from: '/deals' });
+  const { t } = useTranslation();
   const pipelines = usePipelines().data?.items ?? [];
   const pipelineId = pipeline ?? pipelines[0]?.id;
   const stages = useStages(pipelineId).data?.items ?? [];
@@ -75,10 +77,10 @@ export function Deals() {
     <Stack>
       <Group justify="space-between">
         <Title order={1} size="h2">
-          Deals
+          {t('nav.deals')}
         </Title>
         <Select
-          aria-label="Pipeline"
+          aria-label={t('fields.pipeline')}
           data={pipelines.map((p) => ({ value: p.id, label: p.name }))}
           value={pipelineId ?? null}
           onChange={(v) => void navigate({ search: { pipeline: v ?? undefined } })}
@@ -86,7 +88,7 @@ export function Deals() {
         />
       </Group>
       <ProblemAlert error={deals.error ?? (asking ? null : move.error)} />
-      {deals.isPending ? <Loader aria-label="Loading" /> : null}
+      {deals.isPending ? <Loader aria-label={t('common.loading')} /> : null}
       <DndContext sensors={sensors} onDragEnd={onDragEnd}>
         <ScrollArea>
           <Group align="flex-start" wrap="nowrap" gap="sm" pb="md">
@@ -115,6 +117,7 @@ export function Deals() {
 
 function Column({ stage, deals }: { stage: Stage; deals: Deal[] }) {
   const { setNodeRef, isOver } = useDroppable({ id: stage.id });
+  const { t } = useTranslation();
   const totals = new Map<string, number>();
   for (const d of deals) if (d.value !== null) totals.set(d.currency, (totals.get(d.currency) ?? 0) + Number(d.value));
   return (
@@ -125,7 +128,7 @@ function Column({ stage, deals }: { stage: Stage; deals: Deal[] }) {
       style={{ flex: '1 1 0' }}
       bg={isOver ? 'blue.0' : 'gray.0'}
       data-stage={stage.name}
-      aria-label={`Stage ${stage.name}`}
+      aria-label={t('deals.stage', { name: stage.name })}
       component="section"
     >
       <Group justify="space-between" mb="xs">
@@ -150,6 +153,7 @@ function Column({ stage, deals }: { stage: Stage; deals: Deal[] }) {
 
 function DealCard({ deal }: { deal: Deal }) {
   const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, isDragging } = useDraggable({ id: deal.id });
+  const { t } = useTranslation();
   // The pointer drags the whole card; the keyboard lifts it from its handle (space, arrows, space),
   // so the card itself is no button around the deal's link.
   return (
@@ -170,7 +174,13 @@ function DealCard({ deal }: { deal: Deal }) {
         <AnchorLink to="/deals/$id" params={{ id: deal.id }} size="sm" fw={600}>
           {deal.name}
         </AnchorLink>
-        <UnstyledButton ref={setActivatorNodeRef} {...attributes} aria-label={`Move ${deal.name}`} fz="sm" px={4}>
+        <UnstyledButton
+          ref={setActivatorNodeRef}
+          {...attributes}
+          aria-label={t('deals.move', { name: deal.name })}
+          fz="sm"
+          px={4}
+        >
           ⠿
         </UnstyledButton>
       </Group>
@@ -190,15 +200,16 @@ function ReasonDialog(props: {
   const lost = props.stage.category === 'lost';
   const reasons = useReasons(lost ? '/loss_reasons' : '/deal_unqualified_reasons').data?.items ?? [];
   const [reason, setReason] = useState<string | null>(null);
+  const { t } = useTranslation();
   return (
     <Modal
       opened
       onClose={props.onCancel}
-      title={lost ? `Why was “${props.deal.name}” lost?` : `Why is “${props.deal.name}” unqualified?`}
+      title={lost ? t('deals.whyLost', { name: props.deal.name }) : t('deals.whyUnqualified', { name: props.deal.name })}
     >
       <Stack>
         <Select
-          label={lost ? 'Loss reason' : 'Unqualified reason'}
+          label={lost ? t('deals.lossReason') : t('deals.unqualifiedReason')}
           data={reasons.map((r) => ({ value: r.id, label: r.name }))}
           value={reason}
           onChange={setReason}
@@ -207,10 +218,10 @@ function ReasonDialog(props: {
         <ProblemAlert error={props.error} />
         <Group justify="flex-end">
           <Button variant="default" onClick={props.onCancel}>
-            Cancel
+            {t('common.cancel')}
           </Button>
           <Button disabled={!reason} loading={props.pending} onClick={() => reason && props.onConfirm(reason)}>
-            Move to {props.stage.name}
+            {t('deals.moveTo', { name: props.stage.name })}
           </Button>
         </Group>
       </Stack>

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams } from '@tanstack/react-router';
 import { api, unwrap } from '../api/client.ts';
 import { dateTime, personName } from '../format.ts';
+import { useTranslation } from 'react-i18next';
 import { useUserName } from '../queries.ts';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
 import { customRows, Details, Timeline } from '../ui/Timeline.tsx';
@@ -12,6 +13,7 @@ import { customRows, Details, Timeline } from '../ui/Timeline.tsx';
 export function Lead() {
   const { id } = useParams({ from: '/app/leads/$id' });
   const userName = useUserName();
+  const { t } = useTranslation();
   const [converting, setConverting] = useState(false);
   const lead = useQuery({
     queryKey: ['lead', id],
@@ -19,7 +21,7 @@ export function Lead() {
   });
   const l = lead.data;
   if (lead.error) return <ProblemAlert error={lead.error} />;
-  if (!l) return <Loader aria-label="Loading" />;
+  if (!l) return <Loader aria-label={t('common.loading')} />;
 
   return (
     <Stack>
@@ -28,54 +30,54 @@ export function Lead() {
           <Title order={1} size="h2">
             {personName(l)}
           </Title>
-          <Badge variant="light">{l.status}</Badge>
+          <Badge variant="light">{t(`leads.statuses.${l.status}`)}</Badge>
         </Group>
-        {l.status !== 'converted' ? <Button onClick={() => setConverting(true)}>Convert…</Button> : null}
+        {l.status !== 'converted' ? <Button onClick={() => setConverting(true)}>{t('lead.convert')}</Button> : null}
       </Group>
       {l.status === 'converted' ? (
-        <Alert color="blue" title="Converted">
-          Converted on {dateTime(l.converted_at)}; the lead is kept read-only.
+        <Alert color="blue" title={t('lead.converted')}>
+          {t('lead.convertedOn', { when: dateTime(l.converted_at) })}
         </Alert>
       ) : null}
       <Grid>
         <Grid.Col span={{ base: 12, md: 5 }}>
           <Card withBorder>
             <Title order={2} size="h4" mb="sm">
-              Details
+              {t('record.details')}
             </Title>
             <Details
               rows={[
-                ['Organization', l.organization_name],
-                ['Title', l.title],
-                ['Email', l.email],
-                ['Phone', l.phone],
-                ['Mobile', l.mobile],
-                ['Website', l.website],
-                ['Industry', l.industry],
-                ['City', l.address.city],
-                ['Country', l.address.country],
-                ['Owner', userName(l.owner_id)],
+                [t('fields.organization'), l.organization_name],
+                [t('contacts.title'), l.title],
+                [t('fields.email'), l.email],
+                [t('fields.phone'), l.phone],
+                [t('lead.mobile'), l.mobile],
+                [t('contacts.website'), l.website],
+                [t('lead.industry'), l.industry],
+                [t('fields.city'), l.address.city],
+                [t('lead.country'), l.address.country],
+                [t('fields.owner'), userName(l.owner_id)],
                 [
-                  'Tags',
+                  t('fields.tags'),
                   l.tags.length
-                    ? l.tags.map((t) => (
-                        <Badge key={t} mr={4} size="sm">
-                          {t}
+                    ? l.tags.map((tag) => (
+                        <Badge key={tag} mr={4} size="sm">
+                          {tag}
                         </Badge>
                       ))
                     : null,
                 ],
-                ['Created', dateTime(l.created_at)],
+                [t('fields.created'), dateTime(l.created_at)],
               ]}
             />
             <Title order={3} size="h5" mt="md" mb="xs">
-              Custom fields
+              {t('record.customFields')}
             </Title>
             {Object.keys(l.custom_fields).length ? (
               <Details rows={customRows(l.custom_fields)} />
             ) : (
               <Text c="dimmed" size="sm">
-                None set.
+                {t('record.noneSet')}
               </Text>
             )}
           </Card>
@@ -107,6 +109,7 @@ function ConvertDialog({
   const [withOrg, setWithOrg] = useState(Boolean(organization));
   const queryClient = useQueryClient();
   const navigate = useNavigate();
+  const { t } = useTranslation();
   const convert = useMutation({
     mutationFn: async () =>
       unwrap(
@@ -123,27 +126,31 @@ function ConvertDialog({
     },
   });
   return (
-    <Modal opened onClose={onClose} title="Convert this lead">
+    <Modal opened onClose={onClose} title={t('lead.convertTitle')}>
       <Stack>
-        <Alert color="red" title="This cannot be undone">
-          Converting makes {name} a contact{withOrg ? ' with an organization' : ''}
-          {withDeal ? ' and opens a deal' : ''}. The lead stays converted and read-only for good: there is no way back to a lead.
+        <Alert color="red" title={t('lead.cannotUndo')}>
+          {t(
+            withOrg ? (withDeal ? 'lead.convertsOrgDeal' : 'lead.convertsOrg') : withDeal ? 'lead.convertsDeal' : 'lead.converts',
+            { name },
+          )}
         </Alert>
         <Checkbox
-          label="Also create the organization"
+          label={t('lead.alsoOrganization')}
           checked={withOrg}
           disabled={!organization}
           onChange={(e) => setWithOrg(e.currentTarget.checked)}
         />
-        <Checkbox label="Open a deal" checked={withDeal} onChange={(e) => setWithDeal(e.currentTarget.checked)} />
-        {withDeal ? <TextInput label="Deal name" value={dealName} onChange={(e) => setDealName(e.currentTarget.value)} /> : null}
+        <Checkbox label={t('lead.openDeal')} checked={withDeal} onChange={(e) => setWithDeal(e.currentTarget.checked)} />
+        {withDeal ? (
+          <TextInput label={t('lead.dealName')} value={dealName} onChange={(e) => setDealName(e.currentTarget.value)} />
+        ) : null}
         <ProblemAlert error={convert.error} />
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
-            Cancel
+            {t('common.cancel')}
           </Button>
           <Button color="red" loading={convert.isPending} onClick={() => convert.mutate()}>
-            Convert for good
+            {t('lead.convertForGood')}
           </Button>
         </Group>
       </Stack>

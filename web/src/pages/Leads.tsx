@@ -7,20 +7,17 @@ import { dateTime, personName } from '../format.ts';
 import { useUserName, useUsers } from '../queries.ts';
 import type { LeadSearch } from '../router.tsx';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
+import { useTranslation } from 'react-i18next';
 
-const SORTS = [
-  { value: 'created_at', label: 'Created' },
-  { value: 'updated_at', label: 'Updated' },
-  { value: 'last_name', label: 'Last name' },
-  { value: 'organization_name', label: 'Organization' },
-  { value: 'status', label: 'Status' },
-];
+const SORTS = ['created_at', 'updated_at', 'last_name', 'organization_name', 'status'] as const;
+const STATUSES = ['new', 'working', 'unqualified', 'converted'] as const;
 
 /** F3: leads with filters and sort kept in the URL (shareable, survives reloads). */
 export function Leads() {
   const search = useSearch({ from: '/app/leads' });
   const navigate = useNavigate({ from: '/leads' });
   const userName = useUserName();
+  const { t } = useTranslation();
   const users = useUsers().data?.items ?? [];
   const set = (patch: Partial<LeadSearch>) => void navigate({ search: (s) => ({ ...s, ...patch }) });
   const leads = useQuery({
@@ -46,41 +43,45 @@ export function Leads() {
   return (
     <Stack>
       <Title order={1} size="h2">
-        Leads
+        {t('nav.leads')}
       </Title>
-      <Group align="flex-end" role="search" aria-label="Filter leads">
+      <Group align="flex-end" role="search" aria-label={t('leads.filter')}>
         <Select
-          label="Status"
+          label={t('fields.status')}
           clearable
-          data={['new', 'working', 'unqualified', 'converted']}
+          data={STATUSES.map((s) => ({ value: s, label: t(`leads.statuses.${s}`) }))}
           value={search.status ?? null}
           onChange={(v) => set({ status: (v ?? undefined) as LeadSearch['status'] })}
         />
         <Select
-          label="Owner"
+          label={t('fields.owner')}
           clearable
           data={users.map((u) => ({ value: u.id, label: u.name }))}
           value={search.owner ?? null}
           onChange={(v) => set({ owner: v ?? undefined })}
         />
-        <TextInput label="Tag" defaultValue={search.tag ?? ''} onBlur={(e) => set({ tag: e.currentTarget.value || undefined })} />
         <TextInput
-          label="City"
+          label={t('leads.tag')}
+          defaultValue={search.tag ?? ''}
+          onBlur={(e) => set({ tag: e.currentTarget.value || undefined })}
+        />
+        <TextInput
+          label={t('fields.city')}
           defaultValue={search.city ?? ''}
           onBlur={(e) => set({ city: e.currentTarget.value || undefined })}
         />
         <Select
-          label="Sort by"
-          data={SORTS}
+          label={t('leads.sortBy')}
+          data={SORTS.map((s) => ({ value: s, label: t(`leads.sorts.${s}`) }))}
           value={search.sort ?? 'created_at'}
           onChange={(v) => set({ sort: (v ?? undefined) as LeadSearch['sort'] })}
           allowDeselect={false}
         />
         <Select
-          label="Order"
+          label={t('leads.order')}
           data={[
-            { value: 'desc', label: 'Descending' },
-            { value: 'asc', label: 'Ascending' },
+            { value: 'desc', label: t('leads.descending') },
+            { value: 'asc', label: t('leads.ascending') },
           ]}
           value={search.order ?? 'desc'}
           onChange={(v) => set({ order: (v ?? undefined) as LeadSearch['order'] })}
@@ -88,17 +89,17 @@ export function Leads() {
         />
       </Group>
       <ProblemAlert error={leads.error} />
-      {leads.isPending ? <Loader aria-label="Loading" /> : null}
+      {leads.isPending ? <Loader aria-label={t('common.loading')} /> : null}
       {leads.data ? (
-        <Table striped aria-label="Leads">
+        <Table striped aria-label={t('nav.leads')}>
           <Table.Thead>
             <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Organization</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>Owner</Table.Th>
-              <Table.Th>Tags</Table.Th>
-              <Table.Th>Created</Table.Th>
+              <Table.Th>{t('fields.name')}</Table.Th>
+              <Table.Th>{t('fields.organization')}</Table.Th>
+              <Table.Th>{t('fields.status')}</Table.Th>
+              <Table.Th>{t('fields.owner')}</Table.Th>
+              <Table.Th>{t('fields.tags')}</Table.Th>
+              <Table.Th>{t('fields.created')}</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -106,14 +107,12 @@ export function Leads() {
               <Table.Tr key={l.id}>
                 <Table.Td>
                   <AnchorLink to="/leads/$id" params={{ id: l.id }}>
-                    {personName({ first_name: l.first_name, last_name: l.last_name }) === '(no name)'
-                      ? personName(l)
-                      : personName({ first_name: l.first_name, last_name: l.last_name })}
+                    {personName(l)}
                   </AnchorLink>
                 </Table.Td>
                 <Table.Td>{l.organization_name ?? '—'}</Table.Td>
                 <Table.Td>
-                  <Badge variant="light">{l.status}</Badge>
+                  <Badge variant="light">{t(`leads.statuses.${l.status}`)}</Badge>
                 </Table.Td>
                 <Table.Td>{userName(l.owner_id)}</Table.Td>
                 <Table.Td>{l.tags.join(', ')}</Table.Td>
@@ -123,7 +122,7 @@ export function Leads() {
           </Table.Tbody>
         </Table>
       ) : null}
-      {leads.data?.items.length === 0 ? <Text c="dimmed">No leads match.</Text> : null}
+      {leads.data?.items.length === 0 ? <Text c="dimmed">{t('leads.none')}</Text> : null}
     </Stack>
   );
 }

@@ -2,11 +2,14 @@ import { useState } from 'react';
 import { Alert, Button, Center, Paper, PasswordInput, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { signIn, SignInError } from '../auth.ts';
+import { Trans, useTranslation } from 'react-i18next';
 import { config } from '../config.ts';
+import { LanguagePicker } from '../ui/LanguagePicker.tsx';
 
 /** Email and password against the Cognito user pool; locally the seeded users are offered in a list. */
 export function SignIn() {
   const navigate = useNavigate();
+  const { t } = useTranslation();
   const { next } = useSearch({ from: '/signin' });
   const devUsers = config().devUsers ?? [];
   const [email, setEmail] = useState(devUsers[0]?.email ?? '');
@@ -33,31 +36,43 @@ export function SignIn() {
       <Paper withBorder p="xl" w={380} component="form" onSubmit={submit}>
         <Stack>
           <Title order={1} size="h3">
-            Sign in to the CRM
+            {t('signIn.heading')}
           </Title>
+          <LanguagePicker />
           {devUsers.length > 0 ? (
             <Select
-              label="Seeded user (local cloud)"
+              label={t('signIn.seededUser')}
               data={devUsers.map((u) => ({ value: u.email, label: `${u.email} (${u.role})` }))}
               value={email}
               onChange={(v) => setEmail(v ?? '')}
               allowDeselect={false}
             />
           ) : null}
-          <TextInput label="Email" type="email" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} />
-          <PasswordInput label="Password" required value={password} onChange={(e) => setPassword(e.currentTarget.value)} />
+          <TextInput
+            label={t('fields.email')}
+            type="email"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.currentTarget.value)}
+          />
+          <PasswordInput
+            label={t('signIn.password')}
+            required
+            value={password}
+            onChange={(e) => setPassword(e.currentTarget.value)}
+          />
           {devUsers.length > 0 ? (
             <Text size="sm" c="dimmed">
-              The local password is printed by <code>npm start</code>.
+              <Trans i18nKey="signIn.localPassword" components={{ code: <code /> }} />
             </Text>
           ) : null}
           {error ? (
-            <Alert color="red" role="alert" title="Sign-in refused">
+            <Alert color="red" role="alert" title={t('signIn.refused')}>
               {error instanceof SignInError ? <code>{error.type}</code> : null} {error.message}
             </Alert>
           ) : null}
           <Button type="submit" loading={busy}>
-            Sign in
+            {t('signIn.submit')}
           </Button>
         </Stack>
       </Paper>

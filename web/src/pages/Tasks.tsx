@@ -5,12 +5,14 @@ import { api, unwrap } from '../api/client.ts';
 import { dateTime } from '../format.ts';
 import { useSelf } from '../queries.ts';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
+import { useTranslation } from 'react-i18next';
 
 /** F8: my tasks, overdue first (then by due date); tick one to complete it. */
 export function Tasks() {
   const { done } = useSearch({ from: '/app/tasks' });
   const navigate = useNavigate({ from: '/tasks' });
   const self = useSelf().data;
+  const { t } = useTranslation();
   const queryClient = useQueryClient();
   const tasks = useQuery({
     queryKey: ['tasks', self?.id, Boolean(done)],
@@ -35,41 +37,41 @@ export function Tasks() {
     <Stack>
       <Group justify="space-between">
         <Title order={1} size="h2">
-          My tasks
+          {t('tasks.mine')}
         </Title>
         <Switch
-          label="Show completed"
+          label={t('tasks.showCompleted')}
           checked={Boolean(done)}
           onChange={(e) => void navigate({ search: { done: e.currentTarget.checked || undefined } })}
         />
       </Group>
       <ProblemAlert error={tasks.error ?? complete.error} />
-      {tasks.isPending ? <Loader aria-label="Loading" /> : null}
-      {items.length === 0 && tasks.data ? <Text c="dimmed">No tasks.</Text> : null}
-      <Table aria-label="Tasks">
+      {tasks.isPending ? <Loader aria-label={t('common.loading')} /> : null}
+      {items.length === 0 && tasks.data ? <Text c="dimmed">{t('tasks.none')}</Text> : null}
+      <Table aria-label={t('nav.tasks')}>
         <Table.Tbody>
-          {items.map((t) => (
-            <Table.Tr key={t.id}>
+          {items.map((task) => (
+            <Table.Tr key={task.id}>
               <Table.Td w={40}>
                 <Checkbox
-                  aria-label={`Done: ${t.content}`}
-                  checked={t.completed}
-                  onChange={(e) => complete.mutate({ id: t.id, completed: e.currentTarget.checked })}
+                  aria-label={t('tasks.doneLabel', { what: task.content })}
+                  checked={task.completed}
+                  onChange={(e) => complete.mutate({ id: task.id, completed: e.currentTarget.checked })}
                 />
               </Table.Td>
               <Table.Td>
-                <Text size="sm" c={overdue(t) ? 'red.9' : undefined}>
-                  {t.content}
+                <Text size="sm" c={overdue(task) ? 'red.9' : undefined}>
+                  {task.content}
                 </Text>
               </Table.Td>
               <Table.Td>
-                {overdue(t) ? (
+                {overdue(task) ? (
                   <Badge color="red" size="sm" mr="xs">
-                    overdue
+                    {t('tasks.overdue')}
                   </Badge>
                 ) : null}
                 <Text span size="sm">
-                  {dateTime(t.due_date)}
+                  {dateTime(task.due_date)}
                 </Text>
               </Table.Td>
             </Table.Tr>

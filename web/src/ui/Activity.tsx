@@ -2,6 +2,7 @@ import { List, Text } from '@mantine/core';
 import { AnchorLink } from './AnchorLink.tsx';
 import type { paths } from '../api/schema.gen.ts';
 import { dateTime } from '../format.ts';
+import { useTranslation } from 'react-i18next';
 import { useAllStages, useUserName } from '../queries.ts';
 
 /** One activity item as the API returns it (GET /activities and its per-record forms). */
@@ -25,6 +26,7 @@ function RecordLink({ type, id, name }: { type: string; id: string; name: string
 export function ActivityList({ items }: { items: readonly ActivityItem[] }) {
   const userName = useUserName();
   const stages = useAllStages().data?.items ?? [];
+  const { t } = useTranslation();
   // Changes carry ids; show names where the app knows them.
   const shown = (field: string, value: string | null) => {
     if (value === null) return '—';
@@ -32,14 +34,18 @@ export function ActivityList({ items }: { items: readonly ActivityItem[] }) {
     if (field === 'owner_id') return userName(value);
     return value;
   };
-  const label = (field: string) => (field === 'stage_id' ? 'stage' : field === 'owner_id' ? 'owner' : field.replace(/_/g, ' '));
-  if (items.length === 0) return <Text c="dimmed">No activity yet.</Text>;
+  const label = (field: string) => t(`activity.fields.${field}`, { defaultValue: field.replace(/_/g, ' ') });
+  if (items.length === 0) return <Text c="dimmed">{t('activity.none')}</Text>;
   return (
-    <List spacing="xs" listStyleType="none" aria-label="Activity">
+    <List spacing="xs" listStyleType="none" aria-label={t('activity.heading')}>
       {items.map((a) => (
         <List.Item key={a.id}>
           <Text size="sm">
-            {userName(a.actor_id)} {a.verb.replace('_', ' ')} {a.record.type}{' '}
+            {t('activity.line', {
+              who: userName(a.actor_id),
+              verb: t(`activity.verbs.${a.verb}`, { defaultValue: a.verb.replace('_', ' ') }),
+              type: t(`activity.types.${a.record.type}`, { defaultValue: a.record.type }),
+            })}{' '}
             <RecordLink
               type={a.record.type === 'note' || a.record.type === 'task' ? a.parent.type : a.record.type}
               id={a.record.type === 'note' || a.record.type === 'task' ? a.parent.id : a.record.id}

@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { api, unwrap } from '../api/client.ts';
 import { usePipelines, useStages } from '../queries.ts';
+import { useTranslation } from 'react-i18next';
 import { ProblemAlert } from './ProblemAlert.tsx';
 import type { AddKind } from './Shell.tsx';
 import { RecordPicker, type PickedRecord } from './RecordPicker.tsx';
@@ -17,6 +18,7 @@ export default function AddForm({ kind, onClose }: { kind: AddKind; onClose: () 
   const [record, setRecord] = useState<PickedRecord | null>(null);
   const queryClient = useQueryClient();
   const navigate = useNavigate();
+  const { t } = useTranslation();
   const pipelines = usePipelines().data?.items ?? [];
   const pipelineId = fields.pipeline_id ?? pipelines[0]?.id;
   const stages = useStages(kind === 'deal' ? pipelineId : undefined).data?.items ?? [];
@@ -83,7 +85,7 @@ export default function AddForm({ kind, onClose }: { kind: AddKind; onClose: () 
           return { to: '/tasks' } as const;
         }
         case 'note': {
-          if (!record) throw new Error('Pick the record the note is about');
+          if (!record) throw new Error(t('add.pickRecord'));
           unwrap(await c.POST('/notes', { body: { content: f('content'), resource_type: record.type, resource_id: record.id } }));
           const to = ({ lead: '/leads/$id', contact: '/contacts/$id', deal: '/deals/$id' } as const)[record.type];
           return { to, id: record.id } as const;
@@ -98,9 +100,7 @@ export default function AddForm({ kind, onClose }: { kind: AddKind; onClose: () 
     },
   });
 
-  const title = { lead: 'Add a lead', contact: 'Add a contact', deal: 'Add a deal', task: 'Add a task', note: 'Add a note' }[
-    kind
-  ];
+  const title = t(`add.titles.${kind}`);
   return (
     <Modal opened onClose={onClose} title={title}>
       <form
@@ -112,41 +112,41 @@ export default function AddForm({ kind, onClose }: { kind: AddKind; onClose: () 
         <Stack>
           {kind === 'lead' ? (
             <>
-              <TextInput label="First name" value={f('first_name')} onChange={set('first_name')} />
-              <TextInput label="Last name" value={f('last_name')} onChange={set('last_name')} />
-              <TextInput label="Organization" value={f('organization_name')} onChange={set('organization_name')} />
-              <TextInput label="Email" value={f('email')} onChange={set('email')} />
-              <TextInput label="Phone" value={f('phone')} onChange={set('phone')} />
+              <TextInput label={t('fields.firstName')} value={f('first_name')} onChange={set('first_name')} />
+              <TextInput label={t('fields.lastName')} value={f('last_name')} onChange={set('last_name')} />
+              <TextInput label={t('fields.organization')} value={f('organization_name')} onChange={set('organization_name')} />
+              <TextInput label={t('fields.email')} value={f('email')} onChange={set('email')} />
+              <TextInput label={t('fields.phone')} value={f('phone')} onChange={set('phone')} />
             </>
           ) : null}
           {kind === 'contact' ? (
             <>
-              <Checkbox label="An organization" checked={isOrg} onChange={(e) => setIsOrg(e.currentTarget.checked)} />
+              <Checkbox label={t('add.isOrganization')} checked={isOrg} onChange={(e) => setIsOrg(e.currentTarget.checked)} />
               {isOrg ? (
-                <TextInput label="Name" value={f('name')} onChange={set('name')} />
+                <TextInput label={t('fields.name')} value={f('name')} onChange={set('name')} />
               ) : (
                 <>
-                  <TextInput label="First name" value={f('first_name')} onChange={set('first_name')} />
-                  <TextInput label="Last name" value={f('last_name')} onChange={set('last_name')} />
+                  <TextInput label={t('fields.firstName')} value={f('first_name')} onChange={set('first_name')} />
+                  <TextInput label={t('fields.lastName')} value={f('last_name')} onChange={set('last_name')} />
                 </>
               )}
-              <TextInput label="Email" value={f('email')} onChange={set('email')} />
+              <TextInput label={t('fields.email')} value={f('email')} onChange={set('email')} />
             </>
           ) : null}
           {kind === 'deal' ? (
             <>
-              <TextInput label="Name" value={f('name')} onChange={set('name')} />
-              <TextInput label="Value" inputMode="decimal" value={f('value')} onChange={set('value')} />
+              <TextInput label={t('fields.name')} value={f('name')} onChange={set('name')} />
+              <TextInput label={t('fields.value')} inputMode="decimal" value={f('value')} onChange={set('value')} />
               <Select
-                label="Pipeline"
+                label={t('fields.pipeline')}
                 data={pipelines.map((p) => ({ value: p.id, label: p.name }))}
                 value={pipelineId ?? null}
                 onChange={(v) => setFields({ ...fields, pipeline_id: v ?? '', stage_id: '' })}
                 allowDeselect={false}
               />
               <Select
-                label="Stage"
-                placeholder="The pipeline's first stage"
+                label={t('fields.stage')}
+                placeholder={t('add.firstStage')}
                 data={stages.filter((s) => s.category === 'active').map((s) => ({ value: s.id, label: s.name }))}
                 value={f('stage_id') || null}
                 onChange={(v) => setFields({ ...fields, stage_id: v ?? '' })}
@@ -156,16 +156,16 @@ export default function AddForm({ kind, onClose }: { kind: AddKind; onClose: () 
           ) : null}
           {kind === 'task' ? (
             <>
-              <TextInput label="What to do" value={f('content')} onChange={set('content')} />
-              <TextInput label="Due" type="datetime-local" value={f('due')} onChange={set('due')} />
-              <RecordPicker label="About (optional)" onChange={setRecord} />
+              <TextInput label={t('add.whatToDo')} value={f('content')} onChange={set('content')} />
+              <TextInput label={t('add.due')} type="datetime-local" value={f('due')} onChange={set('due')} />
+              <RecordPicker label={t('add.aboutOptional')} onChange={setRecord} />
             </>
           ) : null}
           {kind === 'note' ? (
             <>
-              <RecordPicker label="About" required onChange={setRecord} />
+              <RecordPicker label={t('add.about')} required onChange={setRecord} />
               <Textarea
-                label="Note"
+                label={t('add.note')}
                 value={f('content')}
                 onChange={(e) => setFields({ ...fields, content: e.currentTarget.value })}
                 autosize
@@ -176,10 +176,10 @@ export default function AddForm({ kind, onClose }: { kind: AddKind; onClose: () 
           <ProblemAlert error={create.error} />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
-              Cancel
+              {t('common.cancel')}
             </Button>
             <Button type="submit" loading={create.isPending}>
-              Save
+              {t('common.save')}
             </Button>
           </Group>
         </Stack>

@@ -1,12 +1,14 @@
 import { Alert, List } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client.ts';
 
 /** An error as the API said it: its stable code, its detail, and each refused field by name. */
 export function ProblemAlert({ error }: { error: unknown }) {
+  const { t } = useTranslation();
   if (!error) return null;
   if (!(error instanceof ApiError)) {
     return (
-      <Alert color="red" title="Something went wrong" role="alert">
+      <Alert color="red" title={t('common.wrong')} role="alert">
         {(error as Error).message ?? String(error)}
       </Alert>
     );

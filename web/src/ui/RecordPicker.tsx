@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Select } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client.ts';
 
 /** A picked record: the `resource_type` and `resource_id` notes and tasks link to. */
@@ -13,6 +14,7 @@ export interface PickedRecord {
 /** Typeahead over GET /search (leads, contacts, deals by name or email) to link a record (F1.6). */
 export function RecordPicker(props: { label: string; required?: boolean; onChange: (record: PickedRecord | null) => void }) {
   const [text, setText] = useState('');
+  const { t } = useTranslation();
   const [value, setValue] = useState<string | null>(null);
   const [q] = useDebouncedValue(text.trim(), 200);
   const results = useQuery({
@@ -27,12 +29,15 @@ export function RecordPicker(props: { label: string; required?: boolean; onChang
       required={props.required}
       searchable
       clearable
-      placeholder="Type a name or email"
+      placeholder={t('picker.placeholder')}
       searchValue={text}
       onSearchChange={setText}
       filter={({ options }) => options}
-      nothingFoundMessage={q.length >= 2 && !results.isFetching ? 'Nothing found' : undefined}
-      data={items.map((r) => ({ value: `${r.kind}:${r.id}`, label: `${r.name} (${r.kind})` }))}
+      nothingFoundMessage={q.length >= 2 && !results.isFetching ? t('picker.nothing') : undefined}
+      data={items.map((r) => ({
+        value: `${r.kind}:${r.id}`,
+        label: t('picker.option', { name: r.name, kind: t(`activity.types.${r.kind}`, { defaultValue: r.kind }) }),
+      }))}
       value={value}
       onChange={(v) => {
         setValue(v);

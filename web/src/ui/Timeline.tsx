@@ -3,6 +3,7 @@ import { Badge, Button, Card, Group, Stack, Text, Textarea, Title } from '@manti
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client.ts';
 import { dateTime } from '../format.ts';
+import { useTranslation } from 'react-i18next';
 import { useUserName } from '../queries.ts';
 import { ActivityList } from './Activity.tsx';
 import { ProblemAlert } from './ProblemAlert.tsx';
@@ -14,6 +15,7 @@ const PLURAL = { lead: 'leads', contact: 'contacts', deal: 'deals' } as const;
 export function Timeline({ type, id }: { type: RecordType; id: string }) {
   const base = `/${PLURAL[type]}/{id}` as const;
   const userName = useUserName();
+  const { t } = useTranslation();
   const queryClient = useQueryClient();
   const [text, setText] = useState('');
   const params = { params: { path: { id } } };
@@ -41,7 +43,7 @@ export function Timeline({ type, id }: { type: RecordType; id: string }) {
     <Stack>
       <Card withBorder>
         <Title order={2} size="h4" mb="sm">
-          Notes
+          {t('timeline.notes')}
         </Title>
         <form
           onSubmit={(e) => {
@@ -51,7 +53,7 @@ export function Timeline({ type, id }: { type: RecordType; id: string }) {
         >
           <Group align="flex-end">
             <Textarea
-              label="New note"
+              label={t('timeline.newNote')}
               value={text}
               onChange={(e) => setText(e.currentTarget.value)}
               style={{ flex: 1 }}
@@ -59,7 +61,7 @@ export function Timeline({ type, id }: { type: RecordType; id: string }) {
               minRows={1}
             />
             <Button type="submit" disabled={!text.trim()} loading={addNote.isPending}>
-              Add note
+              {t('timeline.addNote')}
             </Button>
           </Group>
         </form>
@@ -79,25 +81,25 @@ export function Timeline({ type, id }: { type: RecordType; id: string }) {
       </Card>
       <Card withBorder>
         <Title order={2} size="h4" mb="sm">
-          Tasks
+          {t('nav.tasks')}
         </Title>
         <ProblemAlert error={tasks.error} />
-        {tasks.data?.items.length === 0 ? <Text c="dimmed">No tasks.</Text> : null}
-        {tasks.data?.items.map((t) => (
-          <Group key={t.id} gap="xs">
-            <Text size="sm" td={t.completed ? 'line-through' : undefined}>
-              {t.content}
+        {tasks.data?.items.length === 0 ? <Text c="dimmed">{t('tasks.none')}</Text> : null}
+        {tasks.data?.items.map((task) => (
+          <Group key={task.id} gap="xs">
+            <Text size="sm" td={task.completed ? 'line-through' : undefined}>
+              {task.content}
             </Text>
-            {t.completed ? <Badge size="xs">done</Badge> : null}
+            {task.completed ? <Badge size="xs">{t('tasks.done')}</Badge> : null}
             <Text size="xs" c="dimmed">
-              {dateTime(t.due_date)}
+              {dateTime(task.due_date)}
             </Text>
           </Group>
         ))}
       </Card>
       <Card withBorder>
         <Title order={2} size="h4" mb="sm">
-          Activity
+          {t('activity.heading')}
         </Title>
         <ProblemAlert error={activity.error} />
         {activity.data ? <ActivityList items={activity.data.items} /> : null}
