@@ -58,7 +58,7 @@ export const getFormRoute = route({
 
 export const updateFormRoute = route({
   id: 'updateCaptureForm',
-  method: 'PUT',
+  method: 'PATCH',
   path: '/capture_forms/{id}',
   family,
   summary: 'Change a lead capture form',
