@@ -32,6 +32,12 @@ function formItem(form: CaptureForm): Item & ItemKeys {
   return { ...captureFormKey(form.id), ...indexKeys(form.id, captureFormIndex.all()), kind: 'capture_form', ...form };
 }
 
+function statsFrom(item: Item | undefined): FormStats {
+  const rejected = {} as Record<RejectionReason, number>;
+  for (const reason of REJECTION_REASONS) rejected[reason] = Number(item?.[`rejected_${reason}`] ?? 0);
+  return { accepted: Number(item?.accepted ?? 0), rejected };
+}
+
 export class DynamoCaptureFormRepository extends VersionedRepository<CaptureForm> implements CaptureFormRepository {
   protected readonly kind = FORM;
 
@@ -52,10 +58,13 @@ export class DynamoCaptureFormRepository extends VersionedRepository<CaptureForm
   }
 
   async stats(id: string): Promise<FormStats> {
-    const item = await this.table.get(captureFormStatsKey(id), { consistent: false });
-    const rejected = {} as Record<RejectionReason, number>;
-    for (const reason of REJECTION_REASONS) rejected[reason] = Number(item?.[`rejected_${reason}`] ?? 0);
-    return { accepted: Number(item?.accepted ?? 0), rejected };
+    return statsFrom(await this.table.get(captureFormStatsKey(id), { consistent: false }));
+  }
+
+  async statsOf(ids: readonly string[]): Promise<Map<string, FormStats>> {
+    const items = await this.table.getMany(ids.map((id) => captureFormStatsKey(id)));
+    const byPk = new Map(items.map((item) => [String(item.pk), item]));
+    return new Map(ids.map((id) => [id, statsFrom(byPk.get(captureFormStatsKey(id).pk))]));
   }
 
   async countAccepted(id: string): Promise<void> {

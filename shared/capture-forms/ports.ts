@@ -11,6 +11,8 @@ export interface CaptureFormRepository {
   update(before: CaptureForm, after: CaptureForm, events: DomainEvent[]): Promise<void>;
   delete(form: CaptureForm, events: DomainEvent[]): Promise<void>;
   stats(id: string): Promise<FormStats>;
+  /** The counters of several forms at once (one batch read), by form id. */
+  statsOf(ids: readonly string[]): Promise<Map<string, FormStats>>;
   countAccepted(id: string): Promise<void>;
   countRejected(id: string, reason: RejectionReason): Promise<void>;
   /** The form's next round-robin turn (1, 2, 3...): an atomic counter. */

@@ -101,7 +101,8 @@ export async function getForm(deps: CaptureFormsDeps, id: string): Promise<Captu
 
 export async function listForms(deps: CaptureFormsDeps, query: PageQuery): Promise<Page<CaptureFormView>> {
   const page = await deps.forms.list(query);
-  return { items: await Promise.all(page.items.map((f) => view(deps, f))), next_cursor: page.next_cursor };
+  const stats = await deps.forms.statsOf(page.items.map((f) => f.id));
+  return { items: page.items.map((f) => ({ ...f, stats: stats.get(f.id)! })), next_cursor: page.next_cursor };
 }
 
 export async function updateForm(
