@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { listLeadActivitiesRoute } from '#shared/activities/routes.ts';
 import { createFormRoute, embedFormRoute, getFormRoute, updateFormRoute } from '#shared/capture-forms/routes.ts';
 import { createTeamRoute, updateUserRoute } from '#shared/identity/routes.ts';
 import { listLeadsRoute } from '#shared/leads/routes.ts';
@@ -87,6 +88,13 @@ describe('lead capture forms on the local cloud', () => {
       return inbox.items.find((n) => n.kind === 'capture_form_lead' && n.records.some((r) => r.id === lead!.id));
     });
     expect(item).toMatchObject({ actor_id: `capture_form:${form.id}`, records: [{ type: 'lead', id: lead!.id, name: human }] });
+
+    // The lead's timeline: created, by the form.
+    const entry = await until('the lead created entry in its timeline', async () => {
+      const entries = bodyOf(await call(listLeadActivitiesRoute, { as: 'rep1', params: { id: lead!.id }, query: {} }), 200).items;
+      return entries.find((e) => e.verb === 'created' && e.record.type === 'lead');
+    });
+    expect(entry).toMatchObject({ actor_id: `capture_form:${form.id}`, record: { id: lead!.id } });
 
     const stats = bodyOf(await call(getFormRoute, { as: 'admin', params: { id: form.id } }), 200).stats;
     expect(stats).toEqual({
