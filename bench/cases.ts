@@ -38,6 +38,15 @@ const firstUsersPage = { query: { limit: '2' } };
 /** The week the fixture's appointments fall in (bench/local.ts). */
 const appointmentWeek = { start_from: '2030-01-07T00:00:00Z', start_to: '2030-01-13T23:59:59Z' };
 
+/** A capture form owned by rep1 that takes a submission at once (no minimum fill time). */
+const captureForm = (c: CaseContext) => ({
+  name: `Bench form ${c.n}`,
+  fields: [{ name: 'name', label: 'Name', type: 'text', required: true, maps_to: { lead_field: 'last_name' } }],
+  owner: { type: 'user', user_id: c.fixture.users.rep1.id },
+  thank_you: { type: 'message', message: 'Thanks' },
+  min_fill_seconds: 0,
+});
+
 export const requestCases: readonly RequestCase[] = [
   { route: 'GET /users/self', as: manager, target: get },
   { route: 'GET /users/{id}', as: manager, target: get, request: (c) => ({ params: { id: c.fixture.users.rep1.id } }) },
@@ -298,6 +307,31 @@ export const requestCases: readonly RequestCase[] = [
         size: 1024,
       },
     }),
+  },
+  // Capture forms: a page of forms and their counters (one batch read); a public submission
+  // reads the form, counts the address, creates the lead (one transaction) and counts it.
+  {
+    route: 'GET /capture_forms',
+    label: 'GET /capture_forms (1 Query + 1 BatchGetItem)',
+    as: admin,
+    target: { kind: 'dashboard', max: 2 },
+    request: async (c) => {
+      await c.call('POST /capture_forms', c.fixture.users.admin, { body: captureForm(c) });
+      return { query: { limit: '25' } };
+    },
+  },
+  {
+    route: 'POST /forms/{id}/submissions',
+    label: 'POST /forms/{id}/submissions (≤ 1 GetItem + 2 UpdateItem + the lead: ≤ 2 reads + 1 TransactWriteItems)',
+    as: admin,
+    target: { kind: 'dashboard', max: 6 },
+    request: async (c) => {
+      const form = (await c.call('POST /capture_forms', c.fixture.users.admin, { body: captureForm(c) })) as { id: string };
+      const embed = (await c.call('GET /forms/{id}/embed', c.fixture.users.admin, { params: { id: form.id } })) as {
+        form_token: string;
+      };
+      return { params: { id: form.id }, body: { form_token: embed.form_token, values: { name: `Bench lead ${c.n}` } } };
+    },
   },
   { route: 'GET /search', label: 'GET /search (rep)', as: rep, target: list, request: () => ({ query: { q: 'carl' } }) },
   {

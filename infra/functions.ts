@@ -183,6 +183,9 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   },
   // Documents: their records in the table, and presigned uploads and downloads in the files bucket.
   documents: { ...CRUD, files: true },
+  // Capture forms: the admins' CRUD, and the public embed and submission, which creates the
+  // lead and signs form tokens with a key derived from the cursor secret.
+  'capture-forms': CRUD,
 };
 
 export const httpFunctions: readonly FunctionSpec[] = httpFamilies.map((family) => {

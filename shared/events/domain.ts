@@ -12,6 +12,7 @@ import { NAMED_LIST_KINDS, namedEntrySchema } from '#shared/pipelines/reasons.ts
 import { taskSchema } from '#shared/tasks/domain.ts';
 import { appointmentSchema } from '#shared/appointments/domain.ts';
 import { documentSchema } from '#shared/documents/domain.ts';
+import { captureFormSchema } from '#shared/capture-forms/domain.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 
 // The event catalogue (X7): one zod schema per event type and version, the source of truth for
@@ -110,6 +111,7 @@ export const EVENT_SPECS: readonly EventSpec[] = [
     documentSchema,
     "A document's upload broke the limits (rejection_reason says which): the file was deleted.",
   ),
+  ...crud('capture_form', captureFormSchema, 'lead capture form'),
   spec('document.deleted', documentSchema, 'A document and its file were deleted; data is the record as it was.'),
   spec(
     'migration.continue',

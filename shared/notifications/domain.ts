@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { firstChars } from '#shared/kernel/chars.ts';
+import { formIdOfActor } from '#shared/capture-forms/domain.ts';
 
 // Notifications (F2.1, F2.3): predefined kinds a user is told about, each on the channels the
 // user chose (web inbox, email, both, or off). A notification is derived from its event alone,
@@ -8,8 +9,8 @@ import { firstChars } from '#shared/kernel/chars.ts';
 // inbox item with a count (a manager reassigning 30 leads makes one item, not 30).
 
 /**
- * Every predefined kind (F2.1). The `*_assigned` kinds and task reminders have a producer; the
- * others are settings with no producer until appointments, imports, exports and capture forms emit events.
+ * Every predefined kind (F2.1). The `*_assigned` kinds, task reminders and capture form leads have
+ * a producer; the others are settings with no producer until appointments, imports and exports emit events.
  */
 export const NOTIFICATION_KINDS = [
   'lead_assigned',
@@ -24,7 +25,13 @@ export const NOTIFICATION_KINDS = [
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** The kinds some event produces today (the others are listed in settings, never produced yet). */
-export const PRODUCED_KINDS: readonly NotificationKind[] = ['lead_assigned', 'deal_assigned', 'task_assigned', 'task_reminder'];
+export const PRODUCED_KINDS: readonly NotificationKind[] = [
+  'lead_assigned',
+  'deal_assigned',
+  'task_assigned',
+  'task_reminder',
+  'capture_form_lead',
+];
 
 export const NOTIFICATION_CHANNELS = ['web', 'email', 'both', 'off'] as const;
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
@@ -63,7 +70,7 @@ export const notificationSettingSchema = z.object({
   channel: z.enum(NOTIFICATION_CHANNELS),
   /** True when the user never chose: the deployment's default applies. */
   is_default: z.boolean(),
-  /** False for a kind nothing produces yet (reminders, imports, exports, capture forms). */
+  /** False for a kind nothing produces yet (appointment reminders, imports, exports). */
   produced: z.boolean(),
   /** Mobile push wanted too (default false); not configured yet: see the answer's not_configured. */
   push: z.boolean(),
@@ -182,7 +189,8 @@ export function nameOf(type: NotifiedRecordType, data: Data): string | null {
 /**
  * The notification an event makes, from the event alone: a lead, deal or task created with
  * someone else as owner, or given to a new owner, tells that owner, unless they did it
- * themselves; a task's reminder_due tells the task's assignee. Undefined for any other event.
+ * themselves; a lead a capture form created (its actor is the form) tells its owner as
+ * capture_form_lead; a task's reminder_due tells the task's assignee. Undefined for any other event.
  */
 export function notificationOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
   const { metadata } = event;
@@ -196,9 +204,10 @@ export function notificationOf(event: DomainEvent): (NotificationDraft & { kind:
   const owner = data.owner_id;
   if (typeof owner !== 'string' || owner === metadata.actor_id) return undefined;
   if (verb !== 'created' && (event.previous as Data | undefined)?.owner_id === owner) return undefined;
+  const fromForm = type === 'lead' && verb === 'created' && formIdOfActor(metadata.actor_id) !== undefined;
   return {
     recipient_id: owner,
-    kind: KIND_OF[type],
+    kind: fromForm ? 'capture_form_lead' : KIND_OF[type],
     actor_id: metadata.actor_id,
     event_id: metadata.event_id,
     occurred_at: metadata.occurred_at,

@@ -68,7 +68,13 @@ export function apiClient(baseUrl: string) {
           : {}),
     });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+    // JSON answers parsed; others (a form's embed script) as the text they are.
+    const json = /json/.test(response.headers.get('content-type') ?? 'application/json');
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (text ? (json ? JSON.parse(text) : text) : undefined) as T,
+    };
   };
 }
 

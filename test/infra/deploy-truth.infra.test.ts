@@ -357,6 +357,28 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     }
     await refusesForgedCursor(p, 'GET /contacts/{id}/documents', { id: made.contactId! });
   },
+  // A form owned by the first admin; its embed signs a token with the cursor secret's key and
+  // its submission (public: no claims) creates a lead and counts it.
+  'capture-forms': async (p) => {
+    const form = await p.expectHttp('POST /capture_forms', 201, {
+      body: {
+        name: `Probe form ${next()}`,
+        fields: [{ name: 'name', label: 'Name', type: 'text', required: true, maps_to: { lead_field: 'last_name' } }],
+        owner: { type: 'user', user_id: adminClaims.sub },
+        thank_you: { type: 'message', message: 'Thanks' },
+        min_fill_seconds: 0,
+      },
+    });
+    const embed = await p.expectHttp('GET /forms/{id}/embed', 200, { params: { id: form?.id ?? 'none' } });
+    await p.expectHttp('POST /forms/{id}/submissions', 201, {
+      params: { id: form?.id ?? 'none' },
+      body: { form_token: embed?.form_token, values: { name: `Probe ${next()}` } },
+    });
+    const read = await p.expectHttp('GET /capture_forms/{id}', 200, { params: { id: form?.id ?? 'none' } });
+    p.check(read?.stats?.accepted === 1, `the form counted its submission (${JSON.stringify(read?.stats)})`);
+    await refusesForgedCursor(p, 'GET /capture_forms');
+    await refusedToManager(p, 'GET /capture_forms');
+  },
   automations: async (p) => {
     const listed = await p.expectHttp('GET /automations', 200);
     p.check(Array.isArray(listed?.items), `GET /automations lists the configured actions (${JSON.stringify(listed)})`);
@@ -905,6 +927,7 @@ const HTTP_ORDER = [
   'leads',
   'notes',
   'documents',
+  'capture-forms',
   'tasks',
   'appointments',
   'search',

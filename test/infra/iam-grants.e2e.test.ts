@@ -401,6 +401,34 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     const outcome = await invoke<string>('document-check', event);
     if (outcome !== 'available') throw new Error(`the upload check answered ${JSON.stringify(outcome)}`);
   },
+  // Admins' CRUD, then the public embed (the cursor secret signs its token) and submission
+  // (creates a lead, counts it); a manager is refused after their reports are read.
+  'capture-forms': async () => {
+    const token = session.as('admin');
+    const form = await session.api('POST', '/capture_forms', {
+      token,
+      body: {
+        name: `IAM form ${newId()}`,
+        fields: [{ name: 'name', label: 'Name', type: 'text', required: true, maps_to: { lead_field: 'last_name' } }],
+        owner: { type: 'user', user_id: session.id('admin') },
+        thank_you: { type: 'message', message: 'Thanks' },
+        min_fill_seconds: 0,
+      },
+    });
+    if (form.status !== 201) throw new Error(`POST /capture_forms: ${form.status} ${JSON.stringify(form.body)}`);
+    const id = (form.body as { id: string }).id;
+    const embed = await session.api('GET', `/forms/${id}/embed`);
+    if (embed.status !== 200) throw new Error(`GET /forms/${id}/embed: ${embed.status} ${JSON.stringify(embed.body)}`);
+    const sent = await session.api('POST', `/forms/${id}/submissions`, {
+      body: { form_token: (embed.body as { form_token: string }).form_token, values: { name: `IAM ${newId()}` } },
+    });
+    if (sent.status !== 201) throw new Error(`POST /forms/${id}/submissions: ${sent.status} ${JSON.stringify(sent.body)}`);
+    await http(`/capture_forms/${id}`)();
+    await http('/capture_forms?limit=1')();
+    const refused = await session.api('GET', '/capture_forms', { token: session.as('manager') });
+    if (refused.status !== 403)
+      throw new Error(`GET /capture_forms as a manager: ${refused.status} ${JSON.stringify(refused.body)}`);
+  },
   tasks: http('/tasks'),
   appointments: http('/appointments'),
   search: http('/search?q=iam'),

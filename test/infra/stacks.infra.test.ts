@@ -711,12 +711,20 @@ describe('stateless stack: HTTP API', () => {
     });
   });
 
-  it('throttles each public route ($default, /health, /openapi.json) well below the stage, after creating it', () => {
+  it("throttles each public route ($default, /health, /openapi.json, the capture forms' embed and submission) well below the stage, after creating it", () => {
     const stages = Object.entries(ofApi('AWS::ApiGatewayV2::Stage', 'HTTP'));
     expect(stages).toHaveLength(1);
     const [stageId, stage] = stages[0]!;
     const publicKeys = ['$default', ...allRoutes.filter((c) => c.access === 'public').map((c) => routeKey(c))];
-    expect(publicKeys).toEqual(expect.arrayContaining(['GET /health', 'GET /openapi.json']));
+    expect(publicKeys).toEqual(
+      expect.arrayContaining([
+        'GET /health',
+        'GET /openapi.json',
+        'GET /forms/{id}/embed',
+        'GET /forms/{id}/embed.js',
+        'POST /forms/{id}/submissions',
+      ]),
+    );
     expect(Object.keys(stage.Properties.RouteSettings).sort()).toEqual([...publicKeys].sort());
     for (const key of publicKeys) {
       expect(stage.Properties.RouteSettings[key]).toEqual({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });

@@ -31,6 +31,21 @@ describe('notificationOf', () => {
     });
   });
 
+  it('tells the owner of a lead a capture form created as capture_form_lead, not lead_assigned', () => {
+    expect(
+      notificationOf(event('lead.created', ref('lead', 'L1'), lead('L1', 'rep1'), { actor: 'capture_form:F1' })),
+    ).toMatchObject({ recipient_id: 'rep1', kind: 'capture_form_lead', actor_id: 'capture_form:F1', record: { id: 'L1' } });
+    // Only the creation is the form's: a later change by an actor named so is an assignment as usual.
+    expect(
+      notificationOf(
+        event('lead.owner_changed', ref('lead', 'L1'), lead('L1', 'rep1'), {
+          actor: 'capture_form:F1',
+          previous: { owner_id: 'rep2' },
+        }),
+      )?.kind,
+    ).toBe('lead_assigned');
+  });
+
   it('tells the owner of a record created for them by another user, for leads, deals and tasks', () => {
     expect(notificationOf(event('lead.created', ref('lead', 'L1'), lead('L1', 'rep1'), { actor: 'mgr' }))?.kind).toBe(
       'lead_assigned',
@@ -125,7 +140,6 @@ describe('settings', () => {
       'appointment_reminder',
       'import_finished',
       'export_finished',
-      'capture_form_lead',
     ]);
   });
 });

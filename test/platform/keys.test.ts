@@ -14,6 +14,7 @@ import { DynamoConversionWriter } from '#shared/lead-conversion/dynamodb.ts';
 import * as leads from '#shared/leads/dynamodb.ts';
 import * as notes from '#shared/notes/dynamodb.ts';
 import * as documents from '#shared/documents/dynamodb.ts';
+import * as captureForms from '#shared/capture-forms/dynamodb.ts';
 import * as notifications from '#shared/notifications/dynamodb.ts';
 import * as notificationRules from '#shared/notifications/rule-store.ts';
 import * as outcomes from '#shared/outcomes/dynamodb.ts';
@@ -65,6 +66,7 @@ const MODULES = {
   contacts,
   notes,
   documents,
+  captureForms,
   tasks,
   appointments,
   outcomes,

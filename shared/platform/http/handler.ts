@@ -160,6 +160,8 @@ function shape(
   const headers: Record<string, string> = { ...base, ...out.headers };
   if (status === 204 || out.body === undefined) return { statusCode: status, headers };
   if (validate && route.response && status < 300) route.response.parse(out.body);
+  // A reply naming its own content type (a script, markup) is sent as the text it is.
+  if (out.headers?.['content-type'] && typeof out.body === 'string') return { statusCode: status, headers, body: out.body };
   const record = out.body as { id?: unknown; version?: unknown } | null;
   if (record && typeof record.version === 'number') headers.etag = `"${record.version}"`;
   if (status === 201 && record && typeof record.id === 'string') headers.location = `${event.rawPath}/${record.id}`;

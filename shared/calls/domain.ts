@@ -1,0 +1,194 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import * as z from 'zod/mini';
+
+// Calls and text messages (F2.4) with Zendesk Sell's fields, logged by hand or from a voice
+// provider: Amazon Connect's contact events, or a Twilio-compatible webhook. Numbers are kept
+// in E.164, so a number typed "(415) 555-0100" on a contact matches "+14155550100" on a call.
+// This file holds the pure parts: normalisation, the webhook signature, and what a provider's
+// event says about a call.
+
+/**
+ * A number in E.164 ("+14155550100"), or null when it is no possible phone number. Numbers
+ * written without a country code are read in `defaultCountry` (the account's country).
+ */
+export function normalizePhone(raw: string | null | undefined, defaultCountry?: string): string | null {
+  if (!raw) return null;
+  const parsed = parsePhoneNumberFromString(raw, defaultCountry as CountryCode | undefined);
+  return parsed?.isPossible() ? parsed.number : null;
+}
+
+/** The E.164 numbers of a lead or contact (phone and mobile), without repeats. */
+export function recordPhones(record: { phone?: string | null; mobile?: string | null }, defaultCountry?: string): string[] {
+  const numbers = [normalizePhone(record.phone, defaultCountry), normalizePhone(record.mobile, defaultCountry)];
+  return [...new Set(numbers.filter((n): n is string => n !== null))];
+}
+
+// --- Twilio-compatible webhooks -------------------------------------------------------------
+
+/**
+ * Twilio's request signature (X-Twilio-Signature): base64 of HMAC-SHA1, keyed with the auth
+ * token, over the full URL Twilio called followed by each POST parameter's name and value,
+ * names sorted (code-unit order, as Twilio's own libraries sort).
+ */
+export function twilioSignature(authToken: string, url: string, params: Record<string, string>): string {
+  const data = Object.keys(params)
+    .sort()
+    .reduce((acc, name) => acc + name + params[name], url);
+  return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
+}
+
+/** Whether the header is the request's signature (constant-time); false when absent. */
+export function verifyTwilioSignature(
+  authToken: string,
+  url: string,
+  params: Record<string, string>,
+  header: string | undefined,
+): boolean {
+  if (!header) return false;
+  const expected = Buffer.from(twilioSignature(authToken, url, params));
+  const given = Buffer.from(header);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+/** What a Twilio-style webhook tells: a call's status callback or an incoming message. */
+export type ProviderActivity =
+  | {
+      kind: 'call';
+      external_id: string;
+      phone_number: string | null;
+      incoming: boolean;
+      missed: boolean;
+      duration: number;
+      recording_url: string | null;
+      made_at: string;
+    }
+  | { kind: 'text'; external_id: string; phone_number: string | null; incoming: boolean; content: string; sent_at: string };
+
+/**
+ * A Twilio-style webhook's form parameters as a call (CallSid: a status callback; the customer
+ * is From on an inbound call, To on an outbound one) or a text (MessageSid, Body). Undefined
+ * for a call not finished yet (only final statuses are logged) or parameters of neither kind.
+ */
+export function twilioActivity(params: Record<string, string>, now: Date, defaultCountry?: string): ProviderActivity | undefined {
+  const incoming = !(params.Direction ?? 'inbound').startsWith('outbound');
+  const customer = incoming ? params.From : params.To;
+  if (params.MessageSid && params.Body !== undefined) {
+    return {
+      kind: 'text',
+      external_id: params.MessageSid,
+      phone_number: normalizePhone(customer, defaultCountry),
+      incoming,
+      content: params.Body,
+      sent_at: now.toISOString(),
+    };
+  }
+  if (!params.CallSid) return undefined;
+  const status = params.CallStatus ?? '';
+  if (!['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(status)) return undefined;
+  const duration = Number.parseInt(params.CallDuration ?? '0', 10);
+  return {
+    kind: 'call',
+    external_id: params.CallSid,
+    phone_number: normalizePhone(customer, defaultCountry),
+    incoming,
+    missed: status !== 'completed',
+    duration: Number.isFinite(duration) && duration > 0 ? duration : 0,
+    recording_url: params.RecordingUrl?.startsWith('https://') ? params.RecordingUrl : null,
+    made_at: now.toISOString(),
+  };
+}
+
+// --- Amazon Connect contact events ----------------------------------------------------------
+
+/** The parts of an "Amazon Connect Contact Event" (source aws.connect) a call is made from. */
+export const connectContactEventSchema = z.object({
+  'detail-type': z.literal('Amazon Connect Contact Event'),
+  source: z.literal('aws.connect'),
+  detail: z.object({
+    eventType: z.string(),
+    contactId: z.string(),
+    channel: z.string(),
+    instanceArn: z.string(),
+    initiationMethod: z.string(),
+    initiationTimestamp: z.optional(z.string()),
+    disconnectTimestamp: z.optional(z.string()),
+    agentInfo: z.optional(z.object({ connectedToAgentTimestamp: z.optional(z.string()) })),
+  }),
+});
+export type ConnectContactEvent = z.output<typeof connectContactEventSchema>;
+
+/** What DescribeContact adds: the customer's number (contact events carry none). */
+export interface ConnectContactDetails {
+  customerNumber: string | null;
+  initiationTimestamp?: string | undefined;
+  disconnectTimestamp?: string | undefined;
+  connectedToAgentTimestamp?: string | undefined;
+}
+
+/** The contact id and instance of a DISCONNECTED voice contact: the one event a call is logged from. */
+export function connectCallToDescribe(event: ConnectContactEvent): { contactId: string; instanceId: string } | undefined {
+  const { detail } = event;
+  if (detail.eventType !== 'DISCONNECTED' || detail.channel.toUpperCase() !== 'VOICE') return undefined;
+  // arn:aws:connect:<region>:<account>:instance/<instance id>
+  const instanceId = detail.instanceArn.split('/').at(-1);
+  return instanceId ? { contactId: detail.contactId, instanceId } : undefined;
+}
+
+/**
+ * A finished Connect voice contact as a call: inbound unless Connect placed it (OUTBOUND,
+ * CALLBACK, API); missed when no agent ever took it; its duration from initiation to
+ * disconnection, in whole seconds.
+ */
+export function connectCall(
+  event: ConnectContactEvent,
+  contact: ConnectContactDetails,
+  defaultCountry?: string,
+): ProviderActivity {
+  const { detail } = event;
+  const initiated = contact.initiationTimestamp ?? detail.initiationTimestamp;
+  const disconnected = contact.disconnectTimestamp ?? detail.disconnectTimestamp;
+  const seconds = initiated && disconnected ? Math.round((Date.parse(disconnected) - Date.parse(initiated)) / 1000) : 0;
+  const answered = contact.connectedToAgentTimestamp ?? detail.agentInfo?.connectedToAgentTimestamp;
+  return {
+    kind: 'call',
+    external_id: detail.contactId,
+    phone_number: normalizePhone(contact.customerNumber, defaultCountry),
+    incoming: ['INBOUND', 'TRANSFER', 'QUEUE_TRANSFER'].includes(detail.initiationMethod),
+    missed: answered === undefined,
+    duration: Number.isFinite(seconds) && seconds > 0 ? seconds : 0,
+    recording_url: null,
+    made_at: new Date(initiated ?? disconnected ?? Date.now()).toISOString(),
+  };
+}
+
+// --- calls as Sell shows them ---------------------------------------------------------------
+
+export const CALL_RESOURCE_TYPES = ['lead', 'contact'] as const;
+export const CALL_SOURCES = ['manual', 'connect', 'twilio'] as const;
+
+/** A call with Sell's fields (calls: user_id, phone_number, duration in seconds, incoming, missed...). */
+export const callSchema = z.object({
+  id: z.string(),
+  /** The user who made or took it (the matched record's owner for a provider's call); null while unmatched. */
+  user_id: z.nullable(z.string()),
+  /** E.164. */
+  phone_number: z.nullable(z.string()),
+  duration: z.int(),
+  incoming: z.boolean(),
+  missed: z.boolean(),
+  outcome_id: z.nullable(z.string()),
+  summary: z.nullable(z.string()),
+  recording_url: z.nullable(z.string()),
+  resource_type: z.nullable(z.enum(CALL_RESOURCE_TYPES)),
+  resource_id: z.nullable(z.string()),
+  associated_deal_ids: z.array(z.string()),
+  made_at: z.string(),
+  /** The call's id in the provider (Connect's contact id, Twilio's CallSid). */
+  external_id: z.nullable(z.string()),
+  source: z.enum(CALL_SOURCES),
+  created_at: z.string(),
+  updated_at: z.string(),
+  version: z.int(),
+});
+export type CallRecord = z.output<typeof callSchema>;
