@@ -218,10 +218,10 @@ async function until<T>(what: string, check: () => T | undefined, ms: number): P
  * A malformed event for a bus consumer fails every attempt, and the bus, as Lambda's async
  * invocation would, parks it in the consumer's on-failure queue with the consumer's role.
  */
-async function parksPoison(name: string, detailType: string): Promise<void> {
+async function parksPoison(name: string, detailType: string, source: string = EVENT_SOURCE): Promise<void> {
   const queue = session.cloud.names.asyncOnFailureQueues[session.cloud.functions.get(name).functionName];
   const poison = newId();
-  session.cloud.bus.put([{ Source: EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify({ poison }) }]);
+  session.cloud.bus.put([{ Source: source, DetailType: detailType, Detail: JSON.stringify({ poison }) }]);
   await until(
     `the malformed event parked in ${queue}`,
     () =>
@@ -291,6 +291,16 @@ async function adminConnections(): Promise<string[]> {
   return (out.Items ?? []).map((item) => String(item.connection_id));
 }
 
+/** A message the admin sends to an address no record has (POST /emails); its id. */
+async function sentByAdmin(): Promise<string> {
+  const sent = await session.api('POST', '/emails', {
+    token: session.as('admin'),
+    body: { to: [`iam-${newId().toLowerCase()}@exemple.example`], subject: 'Iam', text: 'Iam' },
+  });
+  if (sent.status !== 201) throw new Error(`POST /emails: ${sent.status} ${JSON.stringify(sent.body)}`);
+  return (sent.body as { id: string }).id;
+}
+
 /** The team the automated action's sample filters on (made once, the admin in it). */
 let probeTeam: string | undefined;
 
@@ -351,6 +361,37 @@ const SAMPLES: Record<string, () => Promise<void>> = {
       if (read.status !== 200) throw new Error(`POST read: ${read.status} ${JSON.stringify(read.body)}`);
       await live.next((m) => m.type === 'unread_count', 3_000);
     });
+  },
+  // Sending reads the suppression list (SES) and the address book, writes the message, its
+  // events and its mail request; the folder is a page (the cursor key).
+  emails: async () => {
+    await sentByAdmin();
+    await http('/emails?folder=sent')();
+  },
+  // An SES open of a message the admin sent: counted once, through the table; a malformed
+  // SES event is parked in the consumer's on-failure queue.
+  'email-events': async () => {
+    await parksPoison('email-events', 'Email Opened', 'aws.ses');
+    const id = await sentByAdmin();
+    const event = {
+      version: '0',
+      id: newId(),
+      'detail-type': 'Email Opened',
+      source: 'aws.ses',
+      account: '000000000000',
+      time: new Date().toISOString(),
+      region: session.cloud.sqs.region,
+      resources: [],
+      detail: {
+        eventType: 'Open',
+        mail: { messageId: 'iam', tags: { crm_message_id: [id] } },
+        open: { timestamp: new Date().toISOString(), userAgent: 'Mail/1.0', ipAddress: '192.0.2.1' },
+      },
+    };
+    await invoke('email-events', event);
+    const read = await session.api('GET', `/emails/${id}`, { token: session.as('admin') });
+    if ((read.body as { opened_count?: number }).opened_count !== 1)
+      throw new Error(`open not counted: ${JSON.stringify(read.body)}`);
   },
   // The $connect authorizer redeems the ticket (a conditional delete).
   'live-authorizer': () => withAdminLive(async () => undefined),
