@@ -178,11 +178,15 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
     const links: string[] = [];
     let html = simple?.Body?.Html?.Data;
     if (html !== undefined) {
-      // Links SES rewrites: absolute http(s) hrefs.
-      html = html.replace(/href=(["'])(https?:\/\/[^"']+)\1/gi, (_, quote: string, url: string) => {
-        links.push(url);
-        return `href=${quote}${endpoint}/t/click/${token}/${links.length - 1}${quote}`;
-      });
+      // Links SES rewrites: absolute http(s) hrefs of anchors not marked ses:no-track.
+      html = html.replace(/<a\b[^>]*>/gi, (tag) =>
+        /\bses:no-track\b/i.test(tag)
+          ? tag
+          : tag.replace(/href=(["'])(https?:\/\/[^"']+)\1/i, (_, quote: string, url: string) => {
+              links.push(url);
+              return `href=${quote}${endpoint}/t/click/${token}/${links.length - 1}${quote}`;
+            }),
+      );
       const pixel = `<img alt="" src="${endpoint}/t/open/${token}" width="1" height="1" style="display:none;width:1px;height:1px;border:0" />`;
       html = /<\/body>/i.test(html) ? html.replace(/<\/body>/i, `${pixel}</body>`) : `${html}${pixel}`;
     }

@@ -120,7 +120,12 @@ describe('the local SES front, as SES with a tracked configuration set', () => {
         Content: {
           Simple: {
             Subject: { Data: 'Tracked' },
-            Body: { Html: { Data: '<body><a href="https://x.example/a?b=1">x</a></body>' }, Text: { Data: 'x' } },
+            Body: {
+              Html: {
+                Data: '<body><a href="https://x.example/a?b=1">x</a><a ses:no-track href="https://x.example/keep">k</a></body>',
+              },
+              Text: { Data: 'x' },
+            },
           },
         },
       }),
@@ -129,6 +134,9 @@ describe('the local SES front, as SES with a tracked configuration set', () => {
     const sent = front.tracked.get(out.MessageId!)!;
     expect(sent.html).toContain(`${front.endpoint}/t/open/${sent.token}`);
     expect(sent.html).toContain(`href="${front.endpoint}/t/click/${sent.token}/0"`);
+    // A link marked ses:no-track is left alone, as SES does.
+    expect(sent.html).toContain('<a ses:no-track href="https://x.example/keep">');
+    expect(sent.links).toEqual(['https://x.example/a?b=1']);
     const stored = (await (await fetch(`${front.endpoint}/store`)).json()) as {
       emails: { subject: string; body: { html?: string } }[];
     };
