@@ -163,13 +163,9 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   notifications: { ...CRUD, live: true, config: ['corsAllowOrigins', 'adminMfaRequired', 'notificationDefaults'] },
   // Users' own mail: writes messages, their events and mail requests (the mail-sender sends);
   // matches addresses through the search index; refuses recipients on the SES suppression
-  // list; creates leads and contacts (add_sender: their custom fields, the account's defaults);
+  // list; creates leads and contacts (add_sender, through their use cases: custom fields);
   // the sending and inbound domains.
-  emails: {
-    ...CRUD,
-    suppressionList: true,
-    config: ['corsAllowOrigins', 'adminMfaRequired', 'accountDefaults', 'mailSettings'],
-  },
+  emails: { ...CRUD, suppressionList: true, config: ['corsAllowOrigins', 'adminMfaRequired', 'mailSettings'] },
   // GETs only: the board counters, outcome buckets and task list; the outcome days are
   // counted in the account defaults' time zone. Task pages sign their next cursor.
   dashboard: {
