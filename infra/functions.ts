@@ -83,6 +83,11 @@ export interface FunctionNeeds {
    */
   readonly mailer?: true | 'paced';
   /**
+   * Reading the account's SES suppression list (GetSuppressedDestination, no resource-level
+   * permissions) without sending: POST /emails refuses suppressed recipients with a 422.
+   */
+  readonly suppressionList?: true;
+  /**
    * LIVE_CALLBACK_URL, the WebSocket stage's management endpoint, and
    * execute-api:ManageConnections for POST /@connections/* on that stage only (PostToConnection).
    */
@@ -173,6 +178,11 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   // Tickets for the live WebSocket are items of the table; a read or archive pushes the new
   // unread count to the caller's open connections (live).
   notifications: { ...CRUD, live: true, config: ['corsAllowOrigins', 'adminMfaRequired', 'notificationDefaults'] },
+  // Users' own mail: writes messages, their events and mail requests (the mail-sender sends);
+  // matches addresses through the search index; refuses recipients on the SES suppression
+  // list; creates leads and contacts (add_sender, through their use cases: custom fields);
+  // the sending and inbound domains.
+  emails: { ...CRUD, suppressionList: true, config: ['corsAllowOrigins', 'adminMfaRequired', 'mailSettings'] },
   // GETs only: the board counters, outcome buckets and task list; the outcome days are
   // counted in the account defaults' time zone. Task pages sign their next cursor.
   dashboard: {
@@ -292,6 +302,15 @@ export const eventFunctions: readonly FunctionSpec[] = [
     // paged list); the config's default channels. Pushes a written item to the recipient's
     // open WebSocket connections (reads them, deletes the gone ones).
     needs: { table: 'readWrite', live: true, config: ['notificationDefaults'] },
+  },
+  {
+    name: 'email-events',
+    kind: 'event',
+    entry: 'functions/events/email-events.ts',
+    description: `CRM bus consumer: ${ruleDescription('email-events')}`,
+    timeoutSeconds: 30,
+    // Reads and writes messages, address marks and its per-event markers (one transaction).
+    needs: { table: 'readWrite' },
   },
   {
     name: 'reminder-sync',
@@ -564,9 +583,22 @@ const CONFIG_VARIABLES: Readonly<Record<ConfigVariable, DeclaredVariable>> = {
       JSON.stringify({
         app_url: values.config.app_url,
         ...(values.config.email.sender_name ? { sender_name: values.config.email.sender_name } : {}),
+        ...mailDomains(values.config.email),
       }),
   },
 };
+
+/**
+ * The domain users send from (email.domain, else the sender address's) and the SES receiving
+ * domain of Reply-To tokens ("in." before it).
+ */
+export function mailDomains(email: { sender_address: string; domain?: string | undefined }): {
+  mail_domain: string;
+  inbound_domain: string;
+} {
+  const domain = (email.domain ?? email.sender_address.slice(email.sender_address.lastIndexOf('@') + 1)).toLowerCase();
+  return { mail_domain: domain, inbound_domain: `in.${domain}` };
+}
 
 /** The variables of every function, whatever its needs. */
 export const BASE_VARIABLE_NAMES: readonly string[] = BASE_VARIABLES.map((v) => v.name);

@@ -8,6 +8,7 @@ import { RULE_EVENTS } from '#shared/notifications/rules.ts';
 import { REMINDER_SYNC_EVENTS } from '#shared/reminders/domain.ts';
 import { MIGRATION_CONTINUE_EVENT } from '#shared/platform/migrations/runner.ts';
 import { MAIL_REQUESTED_EVENT } from '#shared/mail/domain.ts';
+import { SES_EVENT_DETAIL_TYPES, SES_EVENT_SOURCE } from '#shared/emails/domain.ts';
 import type { CrmConfig } from './config/schema.ts';
 import type { EventPattern } from '#shared/kernel/event-patterns.ts';
 import type { InputTransformer } from './local/eventbridge/input-transformer.ts';
@@ -111,10 +112,20 @@ export const builtinRules: readonly BusRule[] = [
   busRule({
     // Mail is the side effect above all: a replayed request must never mail again.
     name: 'mail-requests',
-    description: 'Puts every outgoing mail request (alerts now) on the mail queue, which the mail-sender drains at the SES rate',
+    description:
+      "Puts every outgoing mail request (alerts, users' own mail) on the mail queue, which the mail-sender drains at the SES rate",
     pattern: { source: [EVENT_SOURCE], 'detail-type': [MAIL_REQUESTED_EVENT] },
     target: 'mail-sender',
     via: 'queue',
+    sideEffects: true,
+  }),
+  busRule({
+    // Counts are deduped per SES event id only while its marker lives (7 days): no replays.
+    name: 'email-events',
+    description:
+      "Keeps sent mail's delivery, opens and clicks, and marks bounced and complaining addresses, from the SES configuration set's events",
+    pattern: { source: [SES_EVENT_SOURCE], 'detail-type': [...SES_EVENT_DETAIL_TYPES] },
+    target: 'email-events',
     sideEffects: true,
   }),
   busRule({

@@ -2,6 +2,7 @@ import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -151,6 +152,43 @@ export class StatefulStack extends Stack {
       sendingEnabled: true,
       suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
       tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
+    });
+    // Delivery, bounces, complaints, opens and clicks of every mail sent through the set
+    // (F9.1, F9.4): SES publishes them to the default bus only, so a rule there forwards this
+    // set's events to the CRM bus, where the email-events consumer's rule (infra/rules.ts) takes them.
+    // Open and click tracking is on for every set with such a destination (SES's own tracking domain).
+    const defaultBus = events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    this.configurationSet.addEventDestination('EventBridge', {
+      configurationSetEventDestinationName: 'crm-bus',
+      destination: ses.EventDestination.eventBus(defaultBus),
+      events: [
+        ses.EmailSendingEvent.SEND,
+        ses.EmailSendingEvent.DELIVERY,
+        ses.EmailSendingEvent.BOUNCE,
+        ses.EmailSendingEvent.COMPLAINT,
+        ses.EmailSendingEvent.REJECT,
+        ses.EmailSendingEvent.DELIVERY_DELAY,
+        ses.EmailSendingEvent.OPEN,
+        ses.EmailSendingEvent.CLICK,
+      ],
+    });
+    // What the forwarding could not deliver waits in its own queue (alarmed with the others).
+    const sesEventsDlq = new sqs.Queue(this, 'SesEventsDeadLetterQueue', {
+      queueName: `${name}-ses-events-dlq`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(sesEventsDlq, {
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is the dead-letter queue of the rule forwarding SES events to the CRM bus; a DLQ of a DLQ would only move the problem.',
+    });
+    new events.Rule(this, 'SesEventsToCrmBus', {
+      eventBus: defaultBus,
+      description: `Forwards the SES events of configuration set ${name} to the CRM bus`,
+      eventPattern: { source: ['aws.ses'], detail: { mail: { tags: { 'ses:configuration-set': [name] } } } },
+      targets: [new targets.EventBus(this.bus, { deadLetterQueue: sesEventsDlq })],
     });
 
     // The sender's domain, with Easy DKIM: SES mails the 3 CNAME records to publish (outputs).

@@ -19,6 +19,8 @@ import { activityRoutes } from '#shared/activities/routes.ts';
 import { automationRoutes } from '#shared/automations/routes.ts';
 import { notificationRoutes } from '#shared/notifications/routes.ts';
 import { liveRoutes } from '#shared/live/routes.ts';
+import { emailRoutes } from '#shared/emails/routes.ts';
+import { emailErrorCodes } from '#shared/emails/errors.ts';
 import { platformRoutes } from '#shared/platform/http/platform-routes.ts';
 import { kernelErrorCodes, listErrorCodes, type ErrorCatalogue, type ErrorCodeEntry } from '#shared/kernel/error-codes.ts';
 import { platformErrorCodes } from '#shared/platform/http/problem.ts';
@@ -63,6 +65,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...notificationRoutes,
   ...notificationRuleRoutes,
   ...liveRoutes,
+  ...emailRoutes,
 ];
 
 // Every error catalogue: the generic codes, then each family's errors.ts. docs/error-codes.md
@@ -84,6 +87,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   captureFormErrorCodes,
   eventErrorCodes,
   notificationErrorCodes,
+  emailErrorCodes,
 ];
 
 /** Every catalogued code, in catalogue order (throws at load when a code is declared twice). */

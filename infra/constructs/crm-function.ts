@@ -198,11 +198,21 @@ export class CrmFunction extends lambda.Function {
     }
     if (needs.mailer)
       this.#grantMailer(resources.configurationSet, resources.config.email.sender_address, needs.mailer === 'paced');
+    if (needs.suppressionList) this.#grantSuppressionRead();
     if (needs.live) this.#grantLive(liveStage(this.spec, resources));
     if (needs.files) {
       if (!resources.filesBucketName) throw new Error(`function "${this.spec.name}" needs the files bucket, but none was given`);
       this.#grantFiles(resources.filesBucketName);
     }
+  }
+
+  /** Reading the account-level SES suppression list, which supports no resource-level permissions. */
+  #grantSuppressionRead(): void {
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:GetSuppressedDestination'], resources: ['*'] }));
+    acknowledge(this.executionRole, {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'SES GetSuppressedDestination (the account-level suppression list) supports no resource-level permissions.',
+    });
   }
 
   /**

@@ -213,13 +213,23 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const sesLocal = ((sesLocalModule as unknown as { default?: typeof sesLocalModule }).default ??
       sesLocalModule) as unknown as (c: { host: string; port: number }) => Promise<Server>;
     // The mail viewer (aws-ses-v2-local) behind our SES front, which serves what it does not
-    // emulate (GetAccount's quota, the suppression list) and forwards the rest.
+    // emulate (GetAccount's quota, the suppression list, tracking, SES events) and forwards the rest.
     const viewerPort = await freePort();
     const viewer: Server = await sesLocal({ host: '127.0.0.1', port: viewerPort });
     stops.push(() => closeServer(viewer));
+    // SES publishes the configuration set's events to the default bus, whose rule forwards them
+    // to the CRM bus (stateful stack): locally they go straight onto the one local bus.
+    const sesEvents: { bus?: LocalEventBus } = {};
     const ses = await startLocalSes({
       upstream: `http://127.0.0.1:${viewerPort}`,
       port: sesPort,
+      trackedConfigurationSets: [names.sesConfigurationSet],
+      publish: (entries) => {
+        if (!sesEvents.bus) throw new Error('SES events before the local bus is up');
+        sesEvents.bus.put(entries);
+      },
+      region: options.config.region,
+      accountId: LOCAL_ACCOUNT_ID,
       ...(dataDir ? { file: join(dataDir, 'ses-suppression-list.json') } : {}),
     });
     stops.push(() => ses.stop());
@@ -242,6 +252,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       },
       ...(dataDir ? { dataDir } : {}),
     });
+    sesEvents.bus = bus;
     const busServer = await serveLocalBus(bus);
     stops.push(async () => {
       await bus.close();

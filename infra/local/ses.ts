@@ -1,3 +1,4 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,8 +9,13 @@ import { dirname } from 'node:path';
 // wire protocol, so the functions' real @aws-sdk/client-sesv2 runs unchanged, and forwards
 // everything else to the emulator. Served here: GetAccount (the sending quota the mail-sender
 // paces itself to) and the account-level suppression list (Put/Get/Delete/List
-// SuppressedDestination[s]). Kept small on purpose: the e-mail issue adds tracking and SES
-// events (Send, Delivery, Open...) here, where every send already passes.
+// SuppressedDestination[s]). And what SES does to a v2 SendEmail before the mail leaves: its
+// own MessageId, the suppression list (a suppressed recipient gets no mail and a Bounce event,
+// subtype OnAccountSuppressionList), the mailbox simulator's bounce@ and complaint@ addresses,
+// and, for configuration sets with tracking, the open pixel and link rewriting through this
+// server's /t/open and /t/click (a GET is an open or click; a HEAD, as scanners send, is none).
+// Each step publishes its `aws.ses` event (Send, Delivery, Bounce, Complaint, Open, Click) in
+// the shape a configuration set's EventBridge destination gives it.
 
 /** One address on the account's suppression list. */
 export interface LocalSuppression {
@@ -29,7 +35,31 @@ export interface LocalSesOptions {
   /** Where the suppression list is kept between runs (JSON); none keeps it in memory. */
   file?: string;
   port?: number;
+  /**
+   * Configuration sets with an EventBridge event destination and open/click tracking (the
+   * stack's one): their sends are tracked and their events published. Others are only sent.
+   */
+  trackedConfigurationSets?: readonly string[];
+  /** Puts SES events on the bus (the local bus stands for default bus + forwarding rule). */
+  publish?: (entries: PutEventsEntry[]) => void;
+  region?: string;
+  accountId?: string;
 }
+
+/** An entry of EventBridge PutEvents, as the local bus takes it. */
+export interface PutEventsEntry {
+  Source: string;
+  DetailType: string;
+  Detail: string;
+  Resources?: string[];
+  Time?: string;
+}
+
+/** SES's mailbox simulator (docs "Using the mailbox simulator"). */
+export const SIMULATOR = {
+  bounce: 'bounce@simulator.amazonses.com',
+  complaint: 'complaint@simulator.amazonses.com',
+} as const;
 
 export interface LocalSes {
   /** The SDK endpoint (AWS_ENDPOINT_URL_SES and _SESV2); also serves the viewer's GET /store. */
@@ -38,10 +68,47 @@ export interface LocalSes {
   maxSendRate: number;
   /** Sends forwarded to the emulator since start (v1 and v2). */
   readonly sends: number;
+  /** The tracked sends since start, by SES MessageId: what went to the viewer (tests). */
+  readonly tracked: ReadonlyMap<string, TrackedSend>;
   stop(): Promise<void>;
 }
 
 const SUPPRESSION_PATH = '/v2/email/suppression/addresses';
+
+/** A v2 send of a tracked configuration set, as its events name it. */
+export interface TrackedSend {
+  messageId: string;
+  configurationSet: string;
+  /** SES's event `mail` object (headers, tags...). */
+  mail: Record<string, unknown>;
+  /** The links of the HTML body, by index (what /t/click/<token>/<n> redirects to). */
+  links: string[];
+  /** The HTML as sent (pixel and rewritten links). */
+  html: string | undefined;
+  token: string;
+}
+
+interface SendEmailBody {
+  FromEmailAddress?: string;
+  Destination?: { ToAddresses?: string[]; CcAddresses?: string[]; BccAddresses?: string[] };
+  ReplyToAddresses?: string[];
+  ConfigurationSetName?: string;
+  EmailTags?: { Name: string; Value: string }[];
+  Content?: {
+    Simple?: {
+      Subject?: { Data?: string };
+      Body?: { Text?: { Data?: string }; Html?: { Data?: string } };
+      Headers?: { Name: string; Value: string }[];
+    };
+  };
+}
+
+const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+/** A MessageId as SES forms them: "0100…-<uuid>-000000" (opaque to the CRM). */
+const sesMessageId = (now: number) => `0100${now.toString(16).padStart(12, '0')}-${randomUUID()}-000000`;
+
+const bareAddress = (value: string) => (/<([^>]+)>/.exec(value)?.[1] ?? value).trim();
 
 /** Starts the front on 127.0.0.1; the suppression list in `file` (if any) is loaded first. */
 export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes> {
@@ -58,6 +125,186 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
   };
   let sent24h = 0;
   const state = { maxSendRate: options.maxSendRate ?? 14, sends: 0 };
+  const region = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? '000000000000';
+  const trackedSets = new Set(options.trackedConfigurationSets ?? []);
+  const tracked = new Map<string, TrackedSend>();
+  const byToken = new Map<string, TrackedSend>();
+  let endpoint = '';
+
+  const publish = (send: TrackedSend, detailType: string, eventType: string, part: string, body: Record<string, unknown>) => {
+    options.publish?.([
+      {
+        Source: 'aws.ses',
+        DetailType: detailType,
+        Resources: [`arn:aws:ses:${region}:${accountId}:configuration-set/${send.configurationSet}`],
+        Detail: JSON.stringify({ eventType, mail: send.mail, [part]: body }),
+        Time: new Date().toISOString(),
+      },
+    ]);
+  };
+
+  /** SES's handling of a v2 SendEmail of a tracked set: the body to forward, and what to publish once it is accepted. */
+  const prepareSend = (input: SendEmailBody, setName: string) => {
+    const now = Date.now();
+    const messageId = sesMessageId(now);
+    const simple = input.Content?.Simple;
+    const from = input.FromEmailAddress ?? '';
+    const to = input.Destination?.ToAddresses ?? [];
+    const cc = input.Destination?.CcAddresses ?? [];
+    const recipients = [...to, ...cc, ...(input.Destination?.BccAddresses ?? [])].map(bareAddress);
+    const domain = bareAddress(from).slice(bareAddress(from).lastIndexOf('@') + 1);
+    const subject = simple?.Subject?.Data ?? '';
+    const headerMessageId = `<${messageId}@${region === 'us-east-1' ? 'email' : region}.amazonses.com>`;
+    const headers = [
+      { name: 'From', value: from },
+      ...(input.ReplyToAddresses?.length ? [{ name: 'Reply-To', value: input.ReplyToAddresses.join(', ') }] : []),
+      { name: 'To', value: to.join(', ') },
+      ...(cc.length ? [{ name: 'Cc', value: cc.join(', ') }] : []),
+      { name: 'Subject', value: subject },
+      { name: 'Message-ID', value: headerMessageId },
+      ...(simple?.Headers ?? []).map((h) => ({ name: h.Name, value: h.Value })),
+      { name: 'MIME-Version', value: '1.0' },
+    ];
+    const tags: Record<string, string[]> = {
+      'ses:configuration-set': [setName],
+      'ses:source-ip': ['127.0.0.1'],
+      'ses:from-domain': [domain],
+      'ses:caller-identity': ['local'],
+      'ses:outgoing-ip': ['127.0.0.1'],
+    };
+    for (const tag of input.EmailTags ?? []) tags[tag.Name] = [tag.Value];
+    const token = randomBytes(12).toString('hex');
+    const links: string[] = [];
+    let html = simple?.Body?.Html?.Data;
+    if (html !== undefined) {
+      // Links SES rewrites: absolute http(s) hrefs of anchors not marked ses:no-track.
+      html = html.replace(/<a\b[^>]*>/gi, (tag) =>
+        /\bses:no-track\b/i.test(tag)
+          ? tag
+          : tag.replace(/href=(["'])(https?:\/\/[^"']+)\1/i, (_, quote: string, url: string) => {
+              links.push(url);
+              return `href=${quote}${endpoint}/t/click/${token}/${links.length - 1}${quote}`;
+            }),
+      );
+      const pixel = `<img alt="" src="${endpoint}/t/open/${token}" width="1" height="1" style="display:none;width:1px;height:1px;border:0" />`;
+      html = /<\/body>/i.test(html) ? html.replace(/<\/body>/i, `${pixel}</body>`) : `${html}${pixel}`;
+    }
+    const send: TrackedSend = {
+      messageId,
+      configurationSet: setName,
+      token,
+      links,
+      html,
+      mail: {
+        timestamp: new Date(now).toISOString(),
+        source: from,
+        sourceArn: `arn:aws:ses:${region}:${accountId}:identity/${domain}`,
+        sendingAccountId: accountId,
+        messageId,
+        destination: recipients,
+        headersTruncated: false,
+        headers,
+        commonHeaders: {
+          from: [from],
+          ...(input.ReplyToAddresses?.length ? { replyTo: input.ReplyToAddresses } : {}),
+          to,
+          ...(cc.length ? { cc } : {}),
+          messageId: headerMessageId,
+          subject,
+        },
+        tags,
+      },
+    };
+    const forwarded: SendEmailBody =
+      html === undefined || !simple
+        ? input
+        : {
+            ...input,
+            Content: {
+              ...input.Content,
+              Simple: { ...simple, Body: { ...simple.Body, Html: { ...simple.Body?.Html, Data: html } } },
+            },
+          };
+    const afterAccepted = () => {
+      tracked.set(messageId, send);
+      byToken.set(token, send);
+      publish(send, 'Email Sent', 'Send', 'send', {});
+      const at = () => new Date().toISOString();
+      const suppressedNow = recipients.filter((r) => suppressed.has(r.toLowerCase()));
+      const bounced = recipients.filter((r) => r.toLowerCase() === SIMULATOR.bounce);
+      const delivered = recipients.filter((r) => !suppressedNow.includes(r) && !bounced.includes(r));
+      if (delivered.length > 0) {
+        publish(send, 'Email Delivered', 'Delivery', 'delivery', {
+          timestamp: at(),
+          processingTimeMillis: 250,
+          recipients: delivered,
+          smtpResponse: '250 2.6.0 Message received',
+          reportingMTA: 'a8-local.smtp-out.amazonses.com',
+        });
+      }
+      const bounce = (list: string[], subType: string) =>
+        publish(send, 'Email Bounced', 'Bounce', 'bounce', {
+          feedbackId: `${randomUUID()}-000000`,
+          bounceType: 'Permanent',
+          bounceSubType: subType,
+          bouncedRecipients: list.map((emailAddress) => ({
+            emailAddress,
+            action: 'failed',
+            status: '5.1.1',
+            diagnosticCode:
+              subType === 'General'
+                ? 'smtp; 550 5.1.1 user unknown'
+                : 'Amazon SES did not send the message to this address because it is on the suppression list for your account.',
+          })),
+          timestamp: at(),
+          reportingMTA: 'dns; amazonses.com',
+        });
+      if (suppressedNow.length > 0) bounce(suppressedNow, 'OnAccountSuppressionList');
+      if (bounced.length > 0) bounce(bounced, 'General');
+      const complained = recipients.filter((r) => r.toLowerCase() === SIMULATOR.complaint);
+      if (complained.length > 0) {
+        publish(send, 'Email Complaint Received', 'Complaint', 'complaint', {
+          feedbackId: `${randomUUID()}-000000`,
+          complaintSubType: null,
+          complainedRecipients: complained.map((emailAddress) => ({ emailAddress })),
+          timestamp: at(),
+          userAgent: 'Amazon SES Mailbox Simulator',
+          complaintFeedbackType: 'abuse',
+          arrivalDate: at(),
+        });
+      }
+    };
+    return { body: Buffer.from(JSON.stringify(forwarded)), messageId, afterAccepted };
+  };
+
+  /** /t/open/<token> and /t/click/<token>/<n>: the pixel and the redirect; a GET publishes Open or Click. */
+  const track = (req: IncomingMessage, res: ServerResponse, path: string, method: string): boolean => {
+    const match = /^\/t\/(open|click)\/([0-9a-f]+)(?:\/(\d+))?$/.exec(path);
+    if (!match) return false;
+    const send = byToken.get(match[2]!);
+    const link = match[1] === 'click' && send ? send.links[Number(match[3])] : undefined;
+    if (!send || (match[1] === 'click' && link === undefined)) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('unknown tracking link');
+      return true;
+    }
+    const seen = {
+      ipAddress: req.socket.remoteAddress ?? '127.0.0.1',
+      timestamp: new Date().toISOString(),
+      userAgent: req.headers['user-agent'] ?? '',
+    };
+    if (match[1] === 'open') {
+      if (method === 'GET') publish(send, 'Email Opened', 'Open', 'open', seen);
+      res.writeHead(200, { 'content-type': 'image/gif', 'cache-control': 'no-store', 'content-length': PIXEL.length });
+      res.end(method === 'HEAD' ? undefined : PIXEL);
+      return true;
+    }
+    if (method === 'GET') publish(send, 'Email Clicked', 'Click', 'click', { ...seen, link, linkTags: {} });
+    res.writeHead(302, { location: link! });
+    res.end();
+    return true;
+  };
 
   const json = (res: ServerResponse, status: number, body: unknown, errorType?: string) => {
     res.writeHead(status, {
@@ -74,6 +321,7 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
     const path = url.pathname;
     const method = (req.method ?? 'GET').toUpperCase();
     void readBody(req).then((body) => {
+      if ((method === 'GET' || method === 'HEAD') && path.startsWith('/t/') && track(req, res, path, method)) return;
       if (method === 'GET' && path === '/v2/email/account') {
         return json(res, 200, {
           DedicatedIpAutoWarmupEnabled: false,
@@ -114,19 +362,32 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
           return json(res, 200, {});
         }
       }
-      const sending =
-        (method === 'POST' && path === '/v2/email/outbound-emails') ||
-        (method === 'POST' && path === '/' && /Action=Send(Raw)?Email/.test(body.toString('utf8')));
-      return forward(options.upstream, req, body, res, (status) => {
-        if (sending && status < 300) {
-          state.sends++;
-          sent24h++;
-        }
-      });
+      const v2Send = method === 'POST' && path === '/v2/email/outbound-emails';
+      const sending = v2Send || (method === 'POST' && path === '/' && /Action=Send(Raw)?Email/.test(body.toString('utf8')));
+      const input = v2Send ? (JSON.parse(body.toString('utf8') || '{}') as SendEmailBody) : undefined;
+      const prepared =
+        input?.ConfigurationSetName && trackedSets.has(input.ConfigurationSetName)
+          ? prepareSend(input, input.ConfigurationSetName)
+          : undefined;
+      return forward(
+        options.upstream,
+        req,
+        prepared?.body ?? body,
+        res,
+        (status) => {
+          if (sending && status < 300) {
+            state.sends++;
+            sent24h++;
+            prepared?.afterAccepted();
+          }
+        },
+        // SES's own MessageId, not the viewer's.
+        prepared ? (status) => (status < 300 ? { MessageId: prepared.messageId } : undefined) : undefined,
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     endpoint,
     get maxSendRate() {
@@ -138,6 +399,7 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
     get sends() {
       return state.sends;
     },
+    tracked,
     stop: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -162,6 +424,8 @@ function forward(
   body: Buffer,
   res: ServerResponse,
   onStatus: (status: number) => void,
+  /** A JSON answer to give instead of the emulator's (undefined: the emulator's as it is). */
+  replace?: (status: number) => unknown,
 ): void {
   const target = new URL(req.url ?? '/', upstream);
   const out = httpRequest(
@@ -170,6 +434,13 @@ function forward(
     (answer) => {
       const status = answer.statusCode ?? 502;
       onStatus(status);
+      const replacement = replace?.(status);
+      if (replacement !== undefined) {
+        answer.resume();
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(replacement));
+        return;
+      }
       res.writeHead(status, answer.headers);
       answer.pipe(res);
     },

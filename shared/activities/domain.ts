@@ -10,10 +10,18 @@ import { firstChars } from '#shared/kernel/chars.ts';
 // no record. The parent's
 // current owner is the entry's `owner_id`, kept up to date when the parent changes owner.
 
-export const ACTIVITY_VERBS = ['created', 'completed', 'status_changed', 'stage_changed', 'owner_changed'] as const;
+export const ACTIVITY_VERBS = [
+  'created',
+  'completed',
+  'status_changed',
+  'stage_changed',
+  'owner_changed',
+  'emailed',
+  'email_received',
+] as const;
 export type ActivityVerb = (typeof ACTIVITY_VERBS)[number];
 
-export const ACTIVITY_RECORD_TYPES = ['lead', 'contact', 'deal', 'note', 'task', 'appointment', 'document'] as const;
+export const ACTIVITY_RECORD_TYPES = ['lead', 'contact', 'deal', 'note', 'task', 'appointment', 'document', 'email'] as const;
 export type ActivityRecordType = (typeof ACTIVITY_RECORD_TYPES)[number];
 
 /** Whose visibility an entry follows: a lead, contact or deal, or a task or appointment on no record. */
@@ -75,6 +83,8 @@ export const ACTIVITY_EVENTS = [
   'task.completed',
   'task.assigned',
   'appointment.created',
+  // One per record a message is logged on (an e-mail has no parent of its own).
+  'email.logged',
   // An entry only when it changes the owner (that of an appointment on no record moves its entries).
   'appointment.updated',
   // A document's entry comes once its upload passed the check (F3.4).
@@ -116,6 +126,8 @@ export function recordName(type: ActivityRecordType, data: Data): string | null 
       return typeof data.content === 'string' ? firstChars(data.content, ACTIVITY_NAME_MAX) : null;
     case 'document':
       return typeof data.filename === 'string' ? firstChars(data.filename, ACTIVITY_NAME_MAX) : null;
+    case 'email':
+      return typeof data.subject === 'string' ? firstChars(data.subject, ACTIVITY_NAME_MAX) : null;
   }
 }
 
@@ -136,6 +148,10 @@ export function parentOf(event: DomainEvent): ParentRef | undefined {
     }
     // A task or appointment on no record is its own parent; a note or document always has one.
     return resource_type === 'task' || resource_type === 'appointment' ? { type: resource_type, id: resource_id } : undefined;
+  }
+  // email.logged names the record it was logged on.
+  if (resource_type === 'email' && isParentType(data.resource_type) && typeof data.resource_id === 'string') {
+    return { type: data.resource_type, id: data.resource_id };
   }
   return undefined;
 }
@@ -178,6 +194,8 @@ function verbAndChanges(event: DomainEvent): { verb: ActivityVerb; changes: Acti
       return { verb: 'created', changes: [] };
     case 'task.completed':
       return { verb: 'completed', changes: [] };
+    case 'email.logged':
+      return { verb: data.direction === 'inbound' ? 'email_received' : 'emailed', changes: [] };
     case 'lead.status_changed':
       return { verb: 'status_changed', changes: [change('status')] };
     case 'contact.updated': {

@@ -13,6 +13,8 @@ import { taskSchema } from '#shared/tasks/domain.ts';
 import { appointmentSchema } from '#shared/appointments/domain.ts';
 import { documentSchema } from '#shared/documents/domain.ts';
 import { captureFormSchema } from '#shared/capture-forms/domain.ts';
+import { emailSchema } from '#shared/emails/domain.ts';
+import { relatedRecordTypeSchema } from '#shared/kernel/related-records.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 
 // The event catalogue (X7): one zod schema per event type and version, the source of truth for
@@ -121,7 +123,7 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   spec(
     MAIL_REQUESTED_EVENT,
     mailRequestSchema,
-    'Internal: a mail to send (an alert: a pending e-mail of a notification), written with it; a bus rule puts it on the mail queue (shared/mail).',
+    "Internal: a mail to send (an alert: a pending e-mail of a notification; a user's own message), written with it; a bus rule puts it on the mail queue (shared/mail).",
   ),
   spec('task.assigned', taskSchema, 'A task was given to another user; previous.owner_id is the old owner.'),
   spec('task.completed', taskSchema, 'A task was marked done (or not done); previous.completed is the old value.'),
@@ -129,6 +131,15 @@ export const EVENT_SPECS: readonly EventSpec[] = [
     'task.reminder_due',
     taskSchema,
     "A task's reminder came due (its schedule fired and the task still wants it); data is the task then. Actor: system.",
+  ),
+  ...crud('email', emailSchema, "e-mail message (a user's mailbox)").map((s) => ({
+    ...s,
+    description: `${s.description} text and html hold at most the first 1000 characters.`,
+  })),
+  spec(
+    'email.logged',
+    z.extend(emailSchema, { resource_type: relatedRecordTypeSchema, resource_id: z.string() }),
+    'An e-mail message was logged on a lead, contact or deal (resource_type, resource_id): one event per record; text and html hold at most the first 1000 characters.',
   ),
   ...crud('appointment', appointmentSchema, 'appointment').map((s) => ({
     ...s,

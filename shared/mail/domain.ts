@@ -10,8 +10,11 @@ export const MAIL_REQUESTED_EVENT = 'mail.requested';
 
 /** What the queue carries: the event's `data`. */
 export const mailRequestSchema = z.object({
-  /** The job that composes it: "notification_alert" (shared/notifications/email.ts). */
-  type: z.enum(['notification_alert']),
+  /**
+   * The job that composes it: "notification_alert" (shared/notifications/email.ts), or
+   * "user_email", a message a user sent from the CRM (shared/emails/mail-job.ts).
+   */
+  type: z.enum(['notification_alert', 'user_email']),
   /** The user it is for. */
   recipient_id: z.string().check(z.minLength(1)),
   /** The job's own reference: for an alert, the notification (group) id. */
@@ -25,11 +28,23 @@ export type MailRequest = z.output<typeof mailRequestSchema>;
 export const mailKey = (request: Pick<MailRequest, 'type' | 'recipient_id' | 'ref'>): string =>
   `${request.type}:${request.recipient_id}:${request.ref}`;
 
-/** One composed message: plain text and HTML, to one address. */
+/** One composed message: plain text and/or HTML, to one address or (a user's mail) several. */
 export interface OutgoingMail {
+  /** The first recipient: the one the suppression list is checked for (a user's mail was checked when sent). */
   to: string;
+  /** More recipients (a user's mail): To after `to`, then Cc and Bcc. */
+  moreTo?: string[];
+  cc?: string[];
+  bcc?: string[];
+  /** The sender when not the deployment's own: a user's address on its domain, with their name. */
+  from?: { address: string; name: string | null };
+  replyTo?: string;
+  /** Headers SES lets a sender set (In-Reply-To, References). */
+  headers?: Record<string, string>;
   subject: string;
+  /** Empty: no text part. */
   text: string;
+  /** Empty: no HTML part. */
   html: string;
   /** SES EmailTags (letters, digits, `_` and `-` only): crm_message_id and the mail's type. */
   tags: Record<string, string>;

@@ -4,6 +4,7 @@ import { DynamoAccountRepository, DynamoUserRepository } from '#shared/identity/
 import { accountDefaults } from '#shared/identity/runtime.ts';
 import { systemClock } from '#shared/kernel/ports.ts';
 import { AlertMailJob } from '#shared/notifications/email-jobs.ts';
+import { UserEmailJob } from '#shared/emails/mail-job.ts';
 import { logger } from '#shared/platform/observability.ts';
 import { crmTable } from '#shared/platform/runtime.ts';
 import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
@@ -20,6 +21,10 @@ let deps: MailSenderDeps | undefined;
 export interface MailSettings {
   app_url: string;
   sender_name?: string | undefined;
+  /** The domain users send their own mail from (infra/functions.ts mailDomains). */
+  mail_domain: string;
+  /** The SES receiving domain of users' Reply-To tokens. */
+  inbound_domain: string;
 }
 
 export function mailSenderAdapters(): MailSenderDeps {
@@ -42,6 +47,7 @@ export function mailSenderAdapters(): MailSenderDeps {
         { user: (id) => users.get(id), account: () => getAccount({ account, defaults }) },
         settings.app_url,
       ),
+      user_email: new UserEmailJob(table, requireEnv('AWS_REGION'), { user: (id) => users.get(id) }),
     },
     pacer: new SendPacer(Date.now, (ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     concurrency: MAIL_SENDER_CONCURRENCY,

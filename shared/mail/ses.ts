@@ -63,17 +63,28 @@ export class SesMailTransport implements MailTransport {
 
   async send(mail: OutgoingMail): Promise<string> {
     const { senderAddress, senderName, configurationSet, client } = this.#options;
+    const from = mail.from ?? { address: senderAddress, name: senderName ?? null };
+    const headers = Object.entries(mail.headers ?? {}).map(([Name, Value]) => ({ Name, Value }));
     try {
       const out = await client.send(
         new SendEmailCommand({
-          FromEmailAddress: senderName ? `"${senderName.replace(/["\\]/g, '')}" <${senderAddress}>` : senderAddress,
-          Destination: { ToAddresses: [mail.to] },
+          FromEmailAddress: from.name ? `"${from.name.replace(/["\\\r\n]/g, '')}" <${from.address}>` : from.address,
+          Destination: {
+            ToAddresses: [mail.to, ...(mail.moreTo ?? [])],
+            ...(mail.cc?.length ? { CcAddresses: mail.cc } : {}),
+            ...(mail.bcc?.length ? { BccAddresses: mail.bcc } : {}),
+          },
+          ...(mail.replyTo ? { ReplyToAddresses: [mail.replyTo] } : {}),
           ConfigurationSetName: configurationSet,
           EmailTags: Object.entries(mail.tags).map(([Name, Value]) => ({ Name, Value })),
           Content: {
             Simple: {
               Subject: { Data: mail.subject, Charset: 'UTF-8' },
-              Body: { Text: { Data: mail.text, Charset: 'UTF-8' }, Html: { Data: mail.html, Charset: 'UTF-8' } },
+              Body: {
+                ...(mail.text ? { Text: { Data: mail.text, Charset: 'UTF-8' } } : {}),
+                ...(mail.html ? { Html: { Data: mail.html, Charset: 'UTF-8' } } : {}),
+              },
+              ...(headers.length > 0 ? { Headers: headers } : {}),
             },
           },
         }),

@@ -132,7 +132,8 @@ export function alertMail(content: AlertContent): { subject: string; text: strin
     `${logo}<p>Hello ${e(content.recipient.name)},</p>`,
     `<p>${e(subject)} (${e(when)}).</p>`,
     items,
-    `<p><a href="${e(link)}">Open in ${e(content.company.name)} CRM</a></p>`,
+    // The configuration set tracks clicks (users' own mail); SES leaves a ses:no-track link alone.
+    `<p><a ses:no-track href="${e(link)}">Open in ${e(content.company.name)} CRM</a></p>`,
     `<p style="color:#888">${e(content.company.name)}</p>`,
     '</body></html>',
   ].join('');

@@ -5,6 +5,27 @@ import { at, deal, event } from './events.ts';
 // The mapping event → entry: pure, from the event alone.
 
 describe('activityOf', () => {
+  it('makes an "emailed" entry on the record an e-mail was logged on, named by its subject', () => {
+    const e = event(
+      'email.logged',
+      { resource_type: 'email', resource_id: 'm1' },
+      { id: 'm1', subject: 'Pressupost', direction: 'outbound', resource_type: 'contact', resource_id: 'c1' },
+      { actor: 'rep', at: at(1) },
+    );
+    expect(activityOf(e)).toMatchObject({
+      verb: 'emailed',
+      record: { type: 'email', id: 'm1', name: 'Pressupost' },
+      parent: { type: 'contact', id: 'c1' },
+    });
+    const inbound = event(
+      'email.logged',
+      { resource_type: 'email', resource_id: 'm2' },
+      { subject: 'Re', direction: 'inbound', resource_type: 'lead', resource_id: 'l1' },
+    );
+    expect(activityOf(inbound)).toMatchObject({ verb: 'email_received', parent: { type: 'lead', id: 'l1' } });
+    expect(parentOf(event('email.created', { resource_type: 'email', resource_id: 'm3' }, { subject: 'x' }))).toBeUndefined();
+  });
+
   it('makes a "created" entry for a new deal, naming it as it was', () => {
     const e = event('deal.created', { resource_type: 'deal', resource_id: 'd1' }, deal('d1', 'rep', 1), {
       actor: 'rep',

@@ -17,6 +17,7 @@ import { activityCases } from '#test/activities/route-cases.ts';
 import { automationCases } from '#test/automations/route-cases.ts';
 import { notificationCases } from '#test/notifications/route-cases.ts';
 import { liveCases } from '#test/live/route-cases.ts';
+import { emailCases } from '#test/emails/route-cases.ts';
 import type { RouteCase } from './route-case-types.ts';
 
 export type { Fixtures, Relation, RouteCall, RouteCase } from './route-case-types.ts';
@@ -51,4 +52,5 @@ export const routeCases: Record<string, RouteCase> = {
   ...automationCases,
   ...notificationCases,
   ...liveCases,
+  ...emailCases,
 };

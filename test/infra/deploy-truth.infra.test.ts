@@ -23,6 +23,7 @@ import { secretNameOf } from '#infra/local/iam/arns.ts';
 import { startLocalSes, type LocalSes } from '#infra/local/ses.ts';
 import sesLocalModule from 'aws-ses-v2-local';
 import { DynamoNotificationStore } from '#shared/notifications/dynamodb.ts';
+import { emailKey } from '#shared/emails/dynamodb.ts';
 import { MAIL_REQUESTED_EVENT, type MailRequest } from '#shared/mail/domain.ts';
 import { startLocalScheduler, type LocalScheduler } from '#infra/local/scheduler.ts';
 import { reminderScheduleName } from '#shared/kernel/reminder-scheduler.ts';
@@ -98,6 +99,7 @@ const made: {
   manager?: { id: string; email: string };
   /** Uploaded by the documents probe, checked by the document-check probe. */
   uploadedDocumentId?: string;
+  emailId?: string;
 } = {};
 
 beforeAll(async () => {
@@ -452,6 +454,26 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     const ticket = await p.expectHttp('POST /notifications/live_ticket', 200);
     p.check(/^[\w-]{43}$/.test(ticket?.ticket ?? ''), `a ticket is issued (${JSON.stringify(ticket)})`);
   },
+  emails: async (p) => {
+    // Sends from the caller's address on the config's domain (CRM_MAIL_SETTINGS), checking the
+    // suppression list (SES) and the address book (search index); files it in Sent.
+    const sent = await p.expectHttp('POST /emails', 201, {
+      body: { to: [`probe-${next()}@exemple.example`], subject: 'Probe', html: '<p>Probe</p>' },
+    });
+    p.check(/@in\./.test(sent?.reply_to ?? ''), `replies go to the inbound domain (${JSON.stringify(sent)})`);
+    made.emailId = sent?.id;
+    const folder = await p.expectHttp('GET /emails', 200, { query: { folder: 'sent' } });
+    p.check(
+      folder?.items?.some((e: { id: string }) => e.id === sent?.id),
+      'the message is in Sent',
+    );
+    await refusesForgedCursor(p, 'GET /emails');
+    await p.expectHttp('GET /emails/{id}', 200, { params: { id: sent?.id } });
+    await p.expectHttp('POST /emails/{id}/archive', 200, { params: { id: sent?.id } });
+    await p.expectHttp('POST /emails/{id}/unarchive', 200, { params: { id: sent?.id } });
+    const other = await p.expectHttp('POST /emails', 201, { body: { to: ['gone@exemple.example'], subject: 'x', text: 'x' } });
+    await p.expectHttp('DELETE /emails/{id}', 204, { params: { id: other?.id } });
+  },
 };
 
 /** The outbox events written so far (what the stream carries), oldest first. */
@@ -634,6 +656,27 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     await p.invoke(envelope(anew(event)));
     const contact = await new DynamoContactRepository(table).get(made.busyContactId!);
     p.check(contact?.prospect_status === 'current', `the contact became a current prospect (${JSON.stringify(contact)})`);
+  },
+  'email-events': async (p) => {
+    // An SES open of the message the emails probe sent, as the bus delivers it.
+    const id = made.emailId!;
+    await p.invoke({
+      version: '0',
+      id: `probe-${next()}`,
+      'detail-type': 'Email Opened',
+      source: 'aws.ses',
+      account: RESOLVED_ACCOUNT,
+      time: new Date().toISOString(),
+      region: config.region,
+      resources: [],
+      detail: {
+        eventType: 'Open',
+        mail: { messageId: 'probe', tags: { crm_message_id: [id] } },
+        open: { timestamp: new Date().toISOString(), userAgent: 'Mail/1.0', ipAddress: '192.0.2.1' },
+      },
+    });
+    const item = await table.get(emailKey(id));
+    p.check(Number(item?.opened_count) >= 1, `the open is counted (${JSON.stringify(item)})`);
   },
   'activity-feed': async (p) => {
     const { event } = await lastEvent('contact.created');
@@ -936,6 +979,7 @@ const HTTP_ORDER = [
   'activities',
   'automations',
   'notifications',
+  'emails',
 ];
 
 describe('every synthesized bundle, with its template environment', () => {
@@ -1037,6 +1081,7 @@ describe('every synthesized bundle, with its template environment', () => {
     'mail-sender',
     'reminder-sync',
     'reminders',
+    'email-events',
   ]) {
     it(`${name}: handles a real event from the outbox`, async () => {
       expectHealthy(await runProbe(functionNamed(name)));
@@ -1099,6 +1144,7 @@ describe('dropping any one variable a function declares', () => {
     'mail-sender',
     'reminder-sync',
     'reminders',
+    'email-events',
   ]) {
     it(`${spec}: fails clearly without each of its required variables`, async () => {
       const fn = functionNamed(spec);

@@ -322,6 +322,16 @@ async function documentStatus(id: string): Promise<{ status: string; download: {
   return { status: body.document.status, download: body.download };
 }
 
+/** A message the admin sends to an address no record has (POST /emails); its id. */
+async function sentByAdmin(): Promise<string> {
+  const sent = await session.api('POST', '/emails', {
+    token: session.as('admin'),
+    body: { to: [`iam-${newId().toLowerCase()}@exemple.example`], subject: 'Iam', text: 'Iam' },
+  });
+  if (sent.status !== 201) throw new Error(`POST /emails: ${sent.status} ${JSON.stringify(sent.body)}`);
+  return (sent.body as { id: string }).id;
+}
+
 /** The team the automated action's sample filters on (made once, the admin in it). */
 let probeTeam: string | undefined;
 
@@ -473,6 +483,37 @@ const SAMPLES: Record<string, () => Promise<void>> = {
       if (read.status !== 200) throw new Error(`POST read: ${read.status} ${JSON.stringify(read.body)}`);
       await live.next((m) => m.type === 'unread_count', 3_000);
     });
+  },
+  // Sending reads the suppression list (SES) and the address book, writes the message, its
+  // events and its mail request; the folder is a page (the cursor key).
+  emails: async () => {
+    await sentByAdmin();
+    await http('/emails?folder=sent')();
+  },
+  // An SES open of a message the admin sent: counted once, through the table; a malformed
+  // SES event is parked in the consumer's on-failure queue.
+  'email-events': async () => {
+    await parksPoison('email-events', 'Email Opened', { Source: 'aws.ses', Detail: {} });
+    const id = await sentByAdmin();
+    const event = {
+      version: '0',
+      id: newId(),
+      'detail-type': 'Email Opened',
+      source: 'aws.ses',
+      account: '000000000000',
+      time: new Date().toISOString(),
+      region: session.cloud.sqs.region,
+      resources: [],
+      detail: {
+        eventType: 'Open',
+        mail: { messageId: 'iam', tags: { crm_message_id: [id] } },
+        open: { timestamp: new Date().toISOString(), userAgent: 'Mail/1.0', ipAddress: '192.0.2.1' },
+      },
+    };
+    await invoke('email-events', event);
+    const read = await session.api('GET', `/emails/${id}`, { token: session.as('admin') });
+    if ((read.body as { opened_count?: number }).opened_count !== 1)
+      throw new Error(`open not counted: ${JSON.stringify(read.body)}`);
   },
   // The $connect authorizer redeems the ticket (a conditional delete).
   'live-authorizer': () => withAdminLive(async () => undefined),
@@ -748,8 +789,9 @@ const UNEXERCISED: { functions: readonly string[]; actions: string; reason: stri
   },
   {
     // The mail-sender's X-Ray actions share a statement (Resource "*") with SES GetAccount and
-    // GetSuppressedDestination, which its sample exercises.
-    functions: ALL.filter((n) => n !== 'outbox-publisher' && n !== 'mail-sender'),
+    // GetSuppressedDestination, the emails function's with GetSuppressedDestination, which
+    // their samples exercise.
+    functions: ALL.filter((n) => n !== 'outbox-publisher' && n !== 'mail-sender' && n !== 'emails'),
     actions: XRAY,
     reason: 'the Lambda runtime uploads the trace segments; no code of ours calls X-Ray, and nothing local stands in for it',
   },

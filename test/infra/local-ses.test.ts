@@ -82,3 +82,136 @@ describe('the local SES front', () => {
     expect((await client.send(new GetAccountCommand({}))).SendQuota?.SentLast24Hours).toBe(1);
   });
 });
+
+describe('the local SES front, as SES with a tracked configuration set', () => {
+  let front: LocalSes;
+  let sesClient: SESv2Client;
+  const published: { DetailType: string; Detail: string; Resources?: string[] }[] = [];
+  const events = (type: string) =>
+    published.filter((e) => e.DetailType === type).map((e) => JSON.parse(e.Detail) as Record<string, any>);
+
+  beforeAll(async () => {
+    const upstream = `http://127.0.0.1:${(viewer.address() as { port: number }).port}`;
+    front = await startLocalSes({
+      upstream,
+      trackedConfigurationSets: ['crm-dev'],
+      publish: (entries) => void published.push(...entries),
+      region: 'eu-west-1',
+      accountId: '123456789012',
+    });
+    sesClient = new SESv2Client({
+      endpoint: front.endpoint,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+  });
+  afterAll(async () => {
+    sesClient?.destroy();
+    await front?.stop();
+  });
+
+  it('gives its own MessageId, adds the pixel, rewrites links and publishes Send and Delivery in SES’s shape', async () => {
+    const out = await sesClient.send(
+      new SendEmailCommand({
+        FromEmailAddress: '"Rep One" <rep1@example.com>',
+        Destination: { ToAddresses: ['anna@exemple.example'] },
+        ConfigurationSetName: 'crm-dev',
+        EmailTags: [{ Name: 'crm_message_id', Value: 'E1' }],
+        Content: {
+          Simple: {
+            Subject: { Data: 'Tracked' },
+            Body: {
+              Html: {
+                Data: '<body><a href="https://x.example/a?b=1">x</a><a ses:no-track href="https://x.example/keep">k</a></body>',
+              },
+              Text: { Data: 'x' },
+            },
+          },
+        },
+      }),
+    );
+    expect(out.MessageId).toMatch(/^0100[0-9a-f]{12}-[0-9a-f-]{36}-000000$/);
+    const sent = front.tracked.get(out.MessageId!)!;
+    expect(sent.html).toContain(`${front.endpoint}/t/open/${sent.token}`);
+    expect(sent.html).toContain(`href="${front.endpoint}/t/click/${sent.token}/0"`);
+    // A link marked ses:no-track is left alone, as SES does.
+    expect(sent.html).toContain('<a ses:no-track href="https://x.example/keep">');
+    expect(sent.links).toEqual(['https://x.example/a?b=1']);
+    const stored = (await (await fetch(`${front.endpoint}/store`)).json()) as {
+      emails: { subject: string; body: { html?: string } }[];
+    };
+    expect(stored.emails.find((e) => e.subject === 'Tracked')?.body.html).toBe(sent.html);
+    const [send] = events('Email Sent');
+    expect(send).toMatchObject({
+      eventType: 'Send',
+      mail: {
+        messageId: out.MessageId,
+        destination: ['anna@exemple.example'],
+        tags: { 'ses:configuration-set': ['crm-dev'], crm_message_id: ['E1'] },
+        commonHeaders: { subject: 'Tracked', messageId: `<${out.MessageId}@eu-west-1.amazonses.com>` },
+      },
+    });
+    expect(published[0]!.Resources).toEqual(['arn:aws:ses:eu-west-1:123456789012:configuration-set/crm-dev']);
+    expect(events('Email Delivered')[0]).toMatchObject({
+      eventType: 'Delivery',
+      delivery: { recipients: ['anna@exemple.example'] },
+    });
+
+    // A HEAD (scanner prefetch) is no open; each GET is one; a click redirects to the link.
+    const pixel = `${front.endpoint}/t/open/${sent.token}`;
+    expect((await fetch(pixel, { method: 'HEAD' })).status).toBe(200);
+    expect(events('Email Opened')).toHaveLength(0);
+    const gif = await fetch(pixel, { headers: { 'user-agent': 'Mail/1.0' } });
+    expect(gif.headers.get('content-type')).toBe('image/gif');
+    expect(events('Email Opened')[0]).toMatchObject({ eventType: 'Open', open: { userAgent: 'Mail/1.0' } });
+    const click = await fetch(`${front.endpoint}/t/click/${sent.token}/0`, { redirect: 'manual' });
+    expect(click.headers.get('location')).toBe('https://x.example/a?b=1');
+    expect(events('Email Clicked')[0]).toMatchObject({ eventType: 'Click', click: { link: 'https://x.example/a?b=1' } });
+    expect((await fetch(`${front.endpoint}/t/click/${sent.token}/9`, { redirect: 'manual' })).status).toBe(404);
+  });
+
+  it('bounces suppressed recipients and the simulator’s bounce address; the simulator’s complaint address complains', async () => {
+    await sesClient.send(new PutSuppressedDestinationCommand({ EmailAddress: 'gone@exemple.example', Reason: 'BOUNCE' }));
+    published.length = 0;
+    await sesClient.send(
+      new SendEmailCommand({
+        FromEmailAddress: 'rep1@example.com',
+        Destination: {
+          ToAddresses: ['Gone@exemple.example', 'ok@exemple.example'],
+          CcAddresses: ['bounce@simulator.amazonses.com', 'complaint@simulator.amazonses.com'],
+        },
+        ConfigurationSetName: 'crm-dev',
+        Content: { Simple: { Subject: { Data: 'Mixed' }, Body: { Text: { Data: 'x' } } } },
+      }),
+    );
+    const bounces = events('Email Bounced').map((e) => [
+      e.bounce.bounceSubType,
+      e.bounce.bouncedRecipients.map((r: any) => r.emailAddress),
+    ]);
+    expect(bounces).toEqual([
+      ['OnAccountSuppressionList', ['Gone@exemple.example']],
+      ['General', ['bounce@simulator.amazonses.com']],
+    ]);
+    expect(events('Email Delivered')[0]!.delivery.recipients).toEqual([
+      'ok@exemple.example',
+      'complaint@simulator.amazonses.com',
+    ]);
+    expect(events('Email Complaint Received')[0]).toMatchObject({
+      complaint: { complainedRecipients: [{ emailAddress: 'complaint@simulator.amazonses.com' }] },
+    });
+  });
+
+  it('publishes nothing and tracks nothing for a configuration set without tracking', async () => {
+    published.length = 0;
+    const out = await sesClient.send(
+      new SendEmailCommand({
+        FromEmailAddress: 'rep1@example.com',
+        Destination: { ToAddresses: ['x@exemple.example'] },
+        ConfigurationSetName: 'other',
+        Content: { Simple: { Subject: { Data: 'Plain' }, Body: { Html: { Data: '<a href="https://x.example">x</a>' } } } },
+      }),
+    );
+    expect(front.tracked.has(out.MessageId!)).toBe(false);
+    expect(published).toHaveLength(0);
+  });
+});

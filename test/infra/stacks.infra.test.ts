@@ -272,6 +272,29 @@ describe('stateful stack', () => {
     stateful.resourceCountIs('AWS::SES::EmailIdentity', 0);
   });
 
+  it("publishes the configuration set's events to the default bus, and forwards that set's events to the CRM bus with a DLQ", () => {
+    const setId = Object.keys(resourcesOf(stateful, 'AWS::SES::ConfigurationSet'))[0]!;
+    const destinations = Object.values(resourcesOf(stateful, 'AWS::SES::ConfigurationSetEventDestination'));
+    expect(destinations).toHaveLength(1);
+    const destination = destinations[0]!.Properties;
+    expect(destination.ConfigurationSetName).toEqual({ Ref: setId });
+    expect(destination.EventDestination.Enabled).toBe(true);
+    expect([...destination.EventDestination.MatchingEventTypes].sort()).toEqual(
+      ['bounce', 'click', 'complaint', 'delivery', 'deliveryDelay', 'open', 'reject', 'send'].sort(),
+    );
+    expect(JSON.stringify(destination.EventDestination.EventBridgeDestination)).toContain('event-bus/default');
+    const forward = Object.values(resourcesOf(stateful, 'AWS::Events::Rule')).find((r) =>
+      JSON.stringify(r.Properties.EventPattern).includes('aws.ses'),
+    )!;
+    expect(forward.Properties.EventBusName).toBe('default');
+    expect(forward.Properties.EventPattern).toEqual({
+      source: ['aws.ses'],
+      detail: { mail: { tags: { 'ses:configuration-set': ['crm-dev'] } } },
+    });
+    expect(JSON.stringify(forward.Properties.Targets[0].Arn)).toContain('Bus');
+    expect(forward.Properties.Targets[0].DeadLetterConfig.Arn).toBeDefined();
+  });
+
   it('takes the refresh token lifetime and rotation from the config', () => {
     const { auth } = shippedConfig();
     stateful.hasResourceProperties('AWS::Cognito::UserPoolClient', {
@@ -948,6 +971,18 @@ describe('files bucket', () => {
         spec.name,
       ).toEqual([]);
     }
+  });
+});
+
+describe("users' e-mail", () => {
+  it('lets the emails function read the suppression list and send nothing; email-events gets the SES events', () => {
+    const ses = policyStatements(stateless, 'crm-dev-emails').filter((s) => actionsOf([s]).some((a) => a.startsWith('ses:')));
+    expect(actionsOf(ses).filter((a) => a.startsWith('ses:'))).toEqual(['ses:GetSuppressedDestination']);
+    const rule = Object.values(resourcesOf(stateless, 'AWS::Events::Rule')).find(
+      (r) => r.Properties.Description === builtinRules.find((b) => b.target === 'email-events')!.description,
+    )!;
+    expect(rule.Properties.EventPattern.source).toEqual(['aws.ses']);
+    expect(JSON.stringify(rule.Properties.Targets[0].Arn)).toContain('EmailEvents');
   });
 });
 

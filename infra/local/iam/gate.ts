@@ -173,7 +173,15 @@ export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
       'aws:PrincipalType': 'AssumedRole',
     };
     for (const access of described.accesses) {
-      const decision = evaluate(policy.statements, { ...access, context: { ...principal, ...access.context } });
+      let decision = evaluate(policy.statements, { ...access, context: { ...principal, ...access.context } });
+      if (decision.effect !== 'allow' && access.orResource) {
+        const other = evaluate(policy.statements, {
+          ...access,
+          resource: access.orResource,
+          context: { ...principal, ...access.context },
+        });
+        if (other.effect === 'allow') decision = other;
+      }
       if (decision.effect !== 'allow') {
         options.onDecision?.({ function: policy.name, request: described, denied: { access, decision } });
         return answer(res, accessDenied(described, policy.principalArn, access, decision.effect));

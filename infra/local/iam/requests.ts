@@ -48,6 +48,11 @@ export interface Access {
   readonly context: RequestContext;
   /** How the service's AccessDenied message names the resource, when not by its ARN (a secret's id as given). */
   readonly named?: string;
+  /**
+   * Another resource whose grant also allows it: SES authorizes a send by the identity it
+   * resolves for the sender, the address when verified, else its domain. Locally either counts.
+   */
+  readonly orResource?: string;
 }
 
 export interface DescribedRequest {
@@ -420,7 +425,17 @@ function sesAccesses(
   configurationSet: string | null | undefined,
 ): Access[] {
   const address = /<([^>]+)>/.exec(from)?.[1] ?? from.trim();
-  const accesses: Access[] = [{ action, resource: identityArn ?? arn(scope, 'ses', `identity/${address}`), context: {} }];
+  const domain = address.slice(address.lastIndexOf('@') + 1);
+  const accesses: Access[] = [
+    identityArn
+      ? { action, resource: identityArn, context: {} }
+      : {
+          action,
+          resource: arn(scope, 'ses', `identity/${address}`),
+          orResource: arn(scope, 'ses', `identity/${domain}`),
+          context: {},
+        },
+  ];
   if (configurationSet)
     accesses.push({ action, resource: arn(scope, 'ses', `configuration-set/${configurationSet}`), context: {} });
   return accesses;

@@ -1,0 +1,20 @@
+import { emailAdapters } from '#shared/emails/runtime.ts';
+import { addSender, deleteEmail, getEmail, listEmails, sendEmail, setArchived } from '#shared/emails/use-cases.ts';
+import { httpHandler, implement } from '#shared/app.ts';
+import * as routes from '#shared/emails/routes.ts';
+
+// Users' own e-mail: parse (done by the contract), call the use case, reply.
+
+const deps = emailAdapters();
+
+export const handler = httpHandler([
+  implement(routes.sendEmailRoute, (req) => sendEmail(deps, req.call, req.body)),
+  implement(routes.listEmailsRoute, (req) => listEmails(deps, req.call, req.query)),
+  implement(routes.getEmailRoute, (req) => getEmail(deps, req.call, req.params.id)),
+  implement(routes.archiveEmailRoute, (req) => setArchived(deps, req.call, req.params.id, true, req.ifMatch)),
+  implement(routes.unarchiveEmailRoute, (req) => setArchived(deps, req.call, req.params.id, false, req.ifMatch)),
+  implement(routes.deleteEmailRoute, async (req) => {
+    await deleteEmail(deps, req.call, req.params.id, req.ifMatch);
+  }),
+  implement(routes.addEmailSenderRoute, (req) => addSender(deps, req.call, req.params.id, req.body)),
+]);

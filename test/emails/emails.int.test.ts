@@ -1,0 +1,302 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { contactAdapters } from '#shared/contacts/runtime.ts';
+import { createContact } from '#shared/contacts/use-cases.ts';
+import type { Email } from '#shared/emails/domain.ts';
+import { DynamoAddressBook, DynamoEmailRepository } from '#shared/emails/dynamodb.ts';
+import {
+  addSender,
+  applySesEvent,
+  deleteEmail,
+  getEmail,
+  listEmails,
+  sendEmail,
+  setArchived,
+  type EmailsDeps,
+} from '#shared/emails/use-cases.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '#shared/kernel/errors.ts';
+import type { DomainEvent } from '#shared/kernel/events.ts';
+import { newId } from '#shared/kernel/ids.ts';
+import { callContext, systemClock } from '#shared/kernel/ports.ts';
+import type { Principal } from '#shared/kernel/principal.ts';
+import { leadAdapters } from '#shared/leads/runtime.ts';
+import { createLead, getLead } from '#shared/leads/use-cases.ts';
+import { getContact } from '#shared/contacts/use-cases.ts';
+import { DynamoRecordOwners } from '#shared/platform/dynamodb/record-owners.ts';
+import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
+import { makeUser, rejection } from '#test/helpers/fakes.ts';
+import type { Table } from '#shared/platform/dynamodb/table.ts';
+
+import { testTableClient, useTestTable } from '#test/helpers/table.ts';
+
+// Users' mail against DynamoDB Local, through the use cases: matching leads and contacts by
+// address (search index, case-insensitive), the suppression refusals, the SES events applied
+// once per event id, folders, visibility, and add_sender on a received message written as the
+// inbound path (issue 14 item 3) will write it.
+
+let table: Table;
+let deps: EmailsDeps;
+let emails: CapturingEmails;
+const suppressed = new Map<string, string>();
+
+const ids = { admin: newId(), manager: newId(), rep1: newId(), rep2: newId() };
+type Who = keyof typeof ids;
+const principal = (who: Who): Principal => ({
+  user_id: ids[who],
+  email: `${who}@example.com`,
+  role: who === 'admin' ? 'admin' : who === 'manager' ? 'manager' : 'user',
+  direct_reports: who === 'manager' ? [ids.rep1, ids.rep2] : [],
+});
+const call = (who: Who) => callContext(principal(who), 'test', systemClock, () => newId());
+
+class CapturingEmails extends DynamoEmailRepository {
+  events: DomainEvent[] = [];
+  override async create(email: Email, token: string | null, events: DomainEvent[]): Promise<void> {
+    await super.create(email, token, events);
+    this.events.push(...events);
+  }
+  override async update(before: Email, after: Email, events: DomainEvent[]): Promise<void> {
+    await super.update(before, after, events);
+    this.events.push(...events);
+  }
+}
+
+beforeAll(async () => {
+  const { tableName } = await useTestTable();
+  table = testTableClient(tableName);
+  emails = new CapturingEmails(table);
+  const users = new DynamoUserRepository(table);
+  for (const who of Object.keys(ids) as Who[]) {
+    await users.create(makeUser(ids[who], { role: principal(who).role, email: `${who}@example.com` }), []);
+  }
+  deps = {
+    emails,
+    records: new DynamoRecordOwners(table),
+    addressBook: new DynamoAddressBook(table),
+    suppression: { reason: async (address) => suppressed.get(address) },
+    mailboxes: {
+      user: async (id) => {
+        const who = (Object.keys(ids) as Who[]).find((w) => ids[w] === id);
+        return who
+          ? { id, name: `${who[0]!.toUpperCase()}${who.slice(1)} Person`, email: `${who}@example.com`, status: 'active' }
+          : undefined;
+      },
+    },
+    senderRecords: {
+      createLead: async (c, input) => (await createLead(leadAdapters(), c, input)).id,
+      createContact: async (c, input) => (await createContact(contactAdapters(), c, input)).id,
+    },
+    domains: { sending: 'example.com', inbound: 'in.example.com' },
+    newToken: () => newId().toLowerCase(),
+  };
+});
+
+const sent = (who: Who, input: Parameters<typeof sendEmail>[2]) => sendEmail(deps, call(who), input);
+
+/** A received message in `who`'s mailbox, as the inbound path will write it. */
+async function received(who: Who, from: { address: string; name: string | null }, folder: Email['folder'] = 'unverified') {
+  const id = newId();
+  const now = new Date().toISOString();
+  const email: Email = {
+    id,
+    owner_id: ids[who],
+    direction: 'inbound',
+    folder,
+    archived: false,
+    from,
+    to: [{ address: `${who}@example.com`, name: null }],
+    cc: [],
+    bcc: [],
+    reply_to: null,
+    subject: `From ${from.address}`,
+    text: 'Hola',
+    html: null,
+    thread_id: id,
+    message_id: `<${id}@mail.exemple.example>`,
+    header_message_id: `<${id}@mail.exemple.example>`,
+    provider_message_id: null,
+    in_reply_to: null,
+    references: [],
+    records: [],
+    status: 'received',
+    opened_count: 0,
+    first_opened_at: null,
+    last_opened_at: null,
+    click_count: 0,
+    automated_count: 0,
+    created_at: now,
+    sent_at: null,
+    updated_at: now,
+    version: 1,
+  };
+  await new DynamoEmailRepository(table).create(email, null, []);
+  return email;
+}
+
+const sesEvent = (id: string, email: Email, eventType: string, part: Record<string, unknown>) => ({
+  id,
+  time: '2026-12-01T10:00:00Z',
+  detail: { eventType, mail: { messageId: 'ses-1', tags: { crm_message_id: [email.id] } }, ...part },
+});
+
+describe('sending', () => {
+  it('logs the message on every lead and contact with a recipient address (any case) and on the linked record; files it in Sent; queues it', async () => {
+    const unique = newId().toLowerCase();
+    const lead = await createLead(leadAdapters(), call('rep1'), {
+      last_name: 'Vila',
+      email: `Marta.${unique}@Fusteria-Vila.example`,
+    });
+    const contact = await createContact(contactAdapters(), call('rep2'), {
+      last_name: 'Vila',
+      email: `marta.${unique}@fusteria-vila.EXAMPLE`,
+    });
+    const other = await createLead(leadAdapters(), call('rep1'), { last_name: 'Linked' });
+    emails.events = [];
+    const email = await sent('rep1', {
+      to: [`marta.${unique}@fusteria-vila.example`],
+      bcc: ['someone@else.example'],
+      subject: 'Pressupost',
+      text: 'Hola',
+      resource_type: 'lead',
+      resource_id: other.id,
+    });
+    expect(new Set(email.records.map((r) => `${r.resource_type}:${r.resource_id}`))).toEqual(
+      new Set([`lead:${other.id}`, `lead:${lead.id}`, `contact:${contact.id}`]),
+    );
+    expect(email).toMatchObject({ folder: 'sent', status: 'queued', from: { address: 'rep1@example.com', name: 'Rep1 Person' } });
+    expect(email.message_id).toBe(`<${email.id.toLowerCase()}@example.com>`);
+    expect(email.reply_to).toMatch(/^reply\+[a-z0-9]+@in\.example\.com$/);
+    expect(emails.events.map((e) => e.metadata.event_type).sort()).toEqual([
+      'email.created',
+      'email.logged',
+      'email.logged',
+      'email.logged',
+      'mail.requested',
+    ]);
+    const request = emails.events.find((e) => e.metadata.event_type === 'mail.requested')!;
+    expect(request.data).toMatchObject({ type: 'user_email', recipient_id: ids.rep1, ref: email.id });
+    const page = await listEmails(deps, call('rep1'), { folder: 'sent', limit: 50 });
+    expect(page.items.map((e) => e.id)).toContain(email.id);
+    expect((await listEmails(deps, call('rep2'), { folder: 'sent', limit: 50 })).items.map((e) => e.id)).not.toContain(email.id);
+  });
+
+  it('refuses a recipient on the suppression list or marked bounced, naming the field; a linked record out of sight is not found', async () => {
+    suppressed.set('listed@exemple.example', 'COMPLAINT');
+    const error = await rejection(
+      sent('rep1', { to: ['ok@exemple.example'], cc: ['x@exemple.example', 'Listed@Exemple.example'], subject: 's', text: 't' }),
+    );
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).code).toBe('email.recipient_suppressed');
+    expect((error as ValidationError).problems.map((p) => p.field)).toEqual(['body.cc[1]']);
+
+    const first = await sent('rep1', { to: ['bouncy@exemple.example'], subject: 's', text: 't' });
+    const bounce = { bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: 'Bouncy@exemple.example' }] } };
+    expect(await applySesEvent(emails, sesEvent(newId(), first, 'Bounce', bounce))).toBe('applied');
+    expect((await getEmail(deps, call('rep1'), first.id)).status).toBe('bounced');
+    const again = await rejection(sent('rep2', { to: ['BOUNCY@exemple.example'], subject: 's', text: 't' }));
+    expect((again as ValidationError).problems.map((p) => p.field)).toEqual(['body.to[0]']);
+
+    const hidden = await createLead(leadAdapters(), call('rep2'), { last_name: 'Hidden' });
+    expect(
+      await rejection(
+        sent('rep1', { to: ['a@exemple.example'], subject: 's', text: 't', resource_type: 'lead', resource_id: hidden.id }),
+      ),
+    ).toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('SES events', () => {
+  it('counts each open once per SES event id, keeps first and last open, counts clicks, and flags scanners', async () => {
+    const email = await sent('rep1', { to: ['opens@exemple.example'], subject: 's', html: '<p>x</p>' });
+    const open = (at: string, userAgent = 'Mozilla/5.0') => ({ open: { timestamp: at, userAgent } });
+    const first = newId();
+    expect(await applySesEvent(emails, sesEvent(first, email, 'Open', open('2026-12-01T10:05:00Z')))).toBe('applied');
+    expect(await applySesEvent(emails, sesEvent(first, email, 'Open', open('2026-12-01T10:05:00Z')))).toBe('duplicate');
+    await applySesEvent(emails, sesEvent(newId(), email, 'Open', open('2026-12-01T10:01:00Z')));
+    await applySesEvent(
+      emails,
+      sesEvent(newId(), email, 'Open', open('2026-12-01T10:02:00Z', 'Mozilla/5.0 (compatible; Mimecast)')),
+    );
+    await applySesEvent(
+      emails,
+      sesEvent(newId(), email, 'Click', { click: { timestamp: '2026-12-01T10:06:00Z', link: 'https://x' } }),
+    );
+    const after = await getEmail(deps, call('rep1'), email.id);
+    expect(after).toMatchObject({
+      opened_count: 2,
+      first_opened_at: '2026-12-01T10:01:00Z',
+      last_opened_at: '2026-12-01T10:05:00Z',
+      click_count: 1,
+      automated_count: 1,
+    });
+  });
+
+  it('applies concurrent events to one message without losing any', async () => {
+    const email = await sent('rep1', { to: ['busy@exemple.example'], subject: 's', html: '<p>x</p>' });
+    await Promise.all(
+      Array.from({ length: 4 }, () =>
+        applySesEvent(emails, sesEvent(newId(), email, 'Open', { open: { timestamp: '2026-12-01T10:00:00Z' } })),
+      ),
+    );
+    expect((await getEmail(deps, call('rep1'), email.id)).opened_count).toBe(4);
+  });
+});
+
+describe('folders and visibility', () => {
+  it('lets the owner archive, unarchive and delete; a manager sees mail on a report’s record but files nothing; others see nothing', async () => {
+    const contact = await createContact(contactAdapters(), call('rep1'), {
+      last_name: 'Folders',
+      email: `f-${newId().toLowerCase()}@exemple.example`,
+    });
+    const email = await sent('rep1', { to: [contact.email!], subject: 'Folders', text: 't' });
+    expect((await getEmail(deps, call('manager'), email.id)).id).toBe(email.id);
+    expect(await rejection(getEmail(deps, call('rep2'), email.id))).toBeInstanceOf(NotFoundError);
+    expect(await rejection(setArchived(deps, call('manager'), email.id, true))).toBeInstanceOf(ForbiddenError);
+    const archived = await setArchived(deps, call('rep1'), email.id, true);
+    expect((await listEmails(deps, call('rep1'), { folder: 'archived', limit: 50 })).items.map((e) => e.id)).toContain(email.id);
+    expect((await listEmails(deps, call('rep1'), { folder: 'sent', limit: 50 })).items.map((e) => e.id)).not.toContain(email.id);
+    await setArchived(deps, call('rep1'), email.id, false, archived.version);
+    expect((await listEmails(deps, call('rep1'), { folder: 'sent', limit: 50 })).items.map((e) => e.id)).toContain(email.id);
+    await deleteEmail(deps, call('rep1'), email.id);
+    expect(await rejection(getEmail(deps, call('rep1'), email.id))).toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('add_sender', () => {
+  it('creates a contact named from the header and moves every message from that address (any case) to the inbox, logged on it', async () => {
+    const address = `nuria-${newId().toLowerCase()}@exemple.example`;
+    const one = await received('rep1', { address, name: 'Núria Ferrer i Solà' });
+    const two = await received('rep1', { address: address.toUpperCase(), name: null });
+    const otherSender = await received('rep1', { address: 'other@exemple.example', name: 'Other' });
+    const notMine = await received('rep2', { address, name: 'Núria' });
+    expect((await listEmails(deps, call('rep1'), { folder: 'unverified', limit: 50 })).items.map((e) => e.id)).toEqual(
+      expect.arrayContaining([one.id, two.id, otherSender.id]),
+    );
+    emails.events = [];
+    const result = await addSender(deps, call('rep1'), one.id, { as: 'contact' });
+    expect(result).toMatchObject({ resource_type: 'contact', refiled: 2 });
+    const contact = await getContact(contactAdapters(), call('rep1'), result.resource_id);
+    expect(contact).toMatchObject({ first_name: 'Núria Ferrer i', last_name: 'Solà', email: address, owner_id: ids.rep1 });
+    const inbox = (await listEmails(deps, call('rep1'), { folder: 'inbox', limit: 50 })).items;
+    expect(inbox.map((e) => e.id)).toEqual(expect.arrayContaining([one.id, two.id]));
+    expect(inbox.find((e) => e.id === one.id)!.records).toEqual([{ resource_type: 'contact', resource_id: result.resource_id }]);
+    const unverified = (await listEmails(deps, call('rep1'), { folder: 'unverified', limit: 50 })).items.map((e) => e.id);
+    expect(unverified).toContain(otherSender.id);
+    expect(unverified).not.toContain(one.id);
+    expect(emails.events.filter((e) => e.metadata.event_type === 'email.logged')).toHaveLength(2);
+    // rep2's mailbox is rep2's: nothing of it moved.
+    expect((await getEmail(deps, call('rep2'), notMine.id)).folder).toBe('unverified');
+  });
+
+  it('creates a lead, refuses a sent message (422) and another user’s message (404)', async () => {
+    const email = await received('rep1', { address: `lead-${newId().toLowerCase()}@exemple.example`, name: 'Pere Roca' });
+    expect(await rejection(addSender(deps, call('rep2'), email.id, { as: 'lead' }))).toBeInstanceOf(NotFoundError);
+    const result = await addSender(deps, call('rep1'), email.id, { as: 'lead' });
+    expect(await getLead(leadAdapters(), call('rep1'), result.resource_id)).toMatchObject({
+      first_name: 'Pere',
+      last_name: 'Roca',
+    });
+    const own = await sent('rep1', { to: ['x@exemple.example'], subject: 's', text: 't' });
+    const refused = await rejection(addSender(deps, call('rep1'), own.id, { as: 'lead' }));
+    expect((refused as ValidationError).code).toBe('email.not_inbound');
+  });
+});
