@@ -277,7 +277,7 @@ export const eventFunctions: readonly FunctionSpec[] = [
     entry: 'functions/events/reminder-sync.ts',
     description: `CRM bus consumer: ${ruleDescription('reminder-sync')}`,
     timeoutSeconds: 30,
-    // Reads the task (consistently) and creates and deletes its reminder schedules; no markers.
+    // Reads the task or appointment (consistently) and creates and deletes its reminder schedules; no markers.
     needs: { table: 'read', scheduleGroup: true },
   },
   {
@@ -323,7 +323,7 @@ export const scheduledFunctions: readonly FunctionSpec[] = [
     name: 'reminders',
     kind: 'scheduled',
     entry: 'functions/scheduled/reminders.ts',
-    description: 'CRM reminders: a reminder schedule fired (task.reminder_due, then notifications)',
+    description: 'CRM reminders: a reminder schedule fired (task.reminder_due or appointment.reminder_due, then notifications)',
     // Writes an event: timeout + 30 s stays within the pull stream's settle time.
     timeoutSeconds: 30,
     // Reads the record; writes the reminder_due event through the outbox.
