@@ -151,6 +151,10 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   tasks: CRUD,
   // Appointments, their calendar entries and the owners of linked records and attendee leads/contacts.
   appointments: CRUD,
+  // The caller's feed (its token's hash and lookup item) and external calendars; the public
+  // feed route reads the token's user, their calendar entries and tasks; GET /calendar merges
+  // them with the stored external events. Never fetches a URL (the refresh function does).
+  calendar: CRUD,
   // The caller's own inbox and settings: reads and writes its items, its count and its
   // settings; pages sign their next cursor; settings show the config's default channels.
   // Tickets for the live WebSocket are items of the table; a read or archive pushes the new

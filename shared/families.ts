@@ -8,6 +8,7 @@ import { leadRoutes } from '#shared/leads/routes.ts';
 import { noteRoutes } from '#shared/notes/routes.ts';
 import { taskRoutes } from '#shared/tasks/routes.ts';
 import { appointmentRoutes } from '#shared/appointments/routes.ts';
+import { calendarRoutes } from '#shared/calendar/routes.ts';
 import { pipelineRoutes } from '#shared/pipelines/routes.ts';
 import { searchRoutes } from '#shared/search/routes.ts';
 import { dashboardRoutes } from '#shared/dashboard/routes.ts';
@@ -30,6 +31,7 @@ import { contactErrorCodes } from '#shared/contacts/errors.ts';
 import { noteErrorCodes } from '#shared/notes/errors.ts';
 import { taskErrorCodes } from '#shared/tasks/errors.ts';
 import { appointmentErrorCodes } from '#shared/appointments/errors.ts';
+import { calendarErrorCodes } from '#shared/calendar/errors.ts';
 import { eventErrorCodes } from '#shared/events/errors.ts';
 import { notificationErrorCodes } from '#shared/notifications/errors.ts';
 import { notificationRuleRoutes } from '#shared/notifications/rule-routes.ts';
@@ -48,6 +50,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...noteRoutes,
   ...taskRoutes,
   ...appointmentRoutes,
+  ...calendarRoutes,
   ...searchRoutes,
   ...dashboardRoutes,
   ...outcomeRoutes,
@@ -74,6 +77,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   noteErrorCodes,
   taskErrorCodes,
   appointmentErrorCodes,
+  calendarErrorCodes,
   eventErrorCodes,
   notificationErrorCodes,
 ];

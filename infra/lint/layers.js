@@ -53,6 +53,7 @@ export const EXTRA_SLICE_FILES = {
   },
   live: { 'apigateway.ts': 'adapter' },
   mail: { 'ses.ts': 'adapter' },
+  calendar: { 'ics.ts': 'domain', 'safe-fetch.ts': 'adapter' },
 };
 
 const COMPOSITION_FILES = new Set(['shared/app.ts', 'shared/families.ts']);
