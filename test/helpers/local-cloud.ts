@@ -68,7 +68,13 @@ export function apiClient(baseUrl: string) {
           : {}),
     });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+    // JSON answers parsed; a text one (a calendar feed) as it came.
+    const json = (response.headers.get('content-type') ?? '').includes('json');
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (text ? (json ? JSON.parse(text) : text) : undefined) as T,
+    };
   };
 }
 

@@ -15,6 +15,7 @@ import { activityCases } from '#test/activities/route-cases.ts';
 import { automationCases } from '#test/automations/route-cases.ts';
 import { notificationCases } from '#test/notifications/route-cases.ts';
 import { liveCases } from '#test/live/route-cases.ts';
+import { calendarCases } from '#test/calendar/route-cases.ts';
 import type { RouteCase } from './route-case-types.ts';
 
 export type { Fixtures, Relation, RouteCall, RouteCase } from './route-case-types.ts';
@@ -40,6 +41,7 @@ export const routeCases: Record<string, RouteCase> = {
   ...noteCases,
   ...taskCases,
   ...appointmentCases,
+  ...calendarCases,
   ...searchCases,
   ...dashboardCases,
   ...eventCases,
