@@ -333,7 +333,26 @@ export const scheduledFunctions: readonly FunctionSpec[] = [
     // Reads the record; writes the reminder_due event through the outbox.
     needs: { table: 'readWrite' },
   },
+  {
+    name: 'external-calendars',
+    kind: 'scheduled',
+    entry: 'functions/scheduled/external-calendars.ts',
+    description: "CRM calendars: refreshes users' external ICS calendars (a recurring schedule, hourly)",
+    // Up to 10 s a feed, four at a time; writes no events.
+    timeoutSeconds: 300,
+    // Walks the calendars (raw Queries, no cursor), stores each one's events and outcome. Reads
+    // the users' URLs over the internet (https, public addresses only: shared/calendar/safe-fetch.ts).
+    needs: { table: 'readWrite' },
+  },
 ];
+
+/** The recurring schedule of the external calendars' refresh (the stateless stack; locally, a timer). */
+export const EXTERNAL_CALENDARS_SCHEDULE = {
+  target: 'external-calendars',
+  rate: 'rate(1 hour)',
+  everyMs: 3_600_000,
+  input: { refresh: 'external_calendars' },
+} as const;
 
 /** Runs after each deploy (a CDK trigger): what a fresh company needs, such as its first admin. */
 export const bootstrapFunction: FunctionSpec = {
