@@ -173,6 +173,10 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   tasks: CRUD,
   // Appointments, their calendar entries and the owners of linked records and attendee leads/contacts.
   appointments: CRUD,
+  // The caller's feed (its token's hash and lookup item) and external calendars; the public
+  // feed route reads the token's user, their calendar entries and tasks; GET /calendar merges
+  // them with the stored external events. Never fetches a URL (the refresh function does).
+  calendar: CRUD,
   // The caller's own inbox and settings: reads and writes its items, its count and its
   // settings; pages sign their next cursor; settings show the config's default channels.
   // Tickets for the live WebSocket are items of the table; a read or archive pushes the new
@@ -318,7 +322,7 @@ export const eventFunctions: readonly FunctionSpec[] = [
     entry: 'functions/events/reminder-sync.ts',
     description: `CRM bus consumer: ${ruleDescription('reminder-sync')}`,
     timeoutSeconds: 30,
-    // Reads the task (consistently) and creates and deletes its reminder schedules; no markers.
+    // Reads the task or appointment (consistently) and creates and deletes its reminder schedules; no markers.
     needs: { table: 'read', scheduleGroup: true },
   },
   {
@@ -375,13 +379,32 @@ export const scheduledFunctions: readonly FunctionSpec[] = [
     name: 'reminders',
     kind: 'scheduled',
     entry: 'functions/scheduled/reminders.ts',
-    description: 'CRM reminders: a reminder schedule fired (task.reminder_due, then notifications)',
+    description: 'CRM reminders: a reminder schedule fired (task.reminder_due or appointment.reminder_due, then notifications)',
     // Writes an event: timeout + 30 s stays within the pull stream's settle time.
     timeoutSeconds: 30,
     // Reads the record; writes the reminder_due event through the outbox.
     needs: { table: 'readWrite' },
   },
+  {
+    name: 'external-calendars',
+    kind: 'scheduled',
+    entry: 'functions/scheduled/external-calendars.ts',
+    description: "CRM calendars: refreshes users' external ICS calendars (a recurring schedule, hourly)",
+    // Up to 10 s a feed, four at a time; writes no events.
+    timeoutSeconds: 300,
+    // Walks the calendars (raw Queries, no cursor), stores each one's events and outcome. Reads
+    // the users' URLs over the internet (https, public addresses only: shared/calendar/safe-fetch.ts).
+    needs: { table: 'readWrite' },
+  },
 ];
+
+/** The recurring schedule of the external calendars' refresh (the stateless stack; locally, a timer). */
+export const EXTERNAL_CALENDARS_SCHEDULE = {
+  target: 'external-calendars',
+  rate: 'rate(1 hour)',
+  everyMs: 3_600_000,
+  input: { refresh: 'external_calendars' },
+} as const;
 
 /** Runs after each deploy (a CDK trigger): what a fresh company needs, such as its first admin. */
 export const bootstrapFunction: FunctionSpec = {

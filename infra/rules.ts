@@ -104,7 +104,7 @@ export const builtinRules: readonly BusRule[] = [
     // Notifying is a side effect: a replay must not notify again.
     name: 'notification-delivery',
     description:
-      "Tells the new owner of a lead, deal or task about its assignment, a task's assignee of its reminder, and users about events their notification rules match (web inbox, pending e-mail)",
+      "Tells the new owner of a lead, deal or task about its assignment, a task's assignee and an appointment's owner and attending users of its reminder, and users about events their notification rules match (web inbox, pending e-mail)",
     pattern: { source: [EVENT_SOURCE], 'detail-type': [...new Set([...NOTIFICATION_EVENTS, ...RULE_EVENTS])] },
     target: 'notification-delivery',
     sideEffects: true,
@@ -129,12 +129,12 @@ export const builtinRules: readonly BusRule[] = [
     sideEffects: true,
   }),
   busRule({
-    // Schedules are a view of the tasks: idempotent by name, decided from the task as it is now
+    // Schedules are a view of the tasks and appointments: idempotent by name, decided from the record as it is now
     // (never from the event), and a past reminder is armed only by a change under an hour old,
     // whose reminder_due event id the outbox has seen. So a replay re-arms what is missing and
     // sends nothing twice: it may run.
     name: 'reminder-sync',
-    description: "Keeps each task's reminder schedule (EventBridge Scheduler) in step with the task",
+    description: "Keeps each task's and appointment's reminder schedule (EventBridge Scheduler) in step with the record",
     pattern: { source: [EVENT_SOURCE], 'detail-type': [...REMINDER_SYNC_EVENTS] },
     target: 'reminder-sync',
     sideEffects: false,

@@ -11,6 +11,7 @@ import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambd
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { outboxStreamFilter } from '#shared/platform/dynamodb/table-spec.ts';
 import { routeKey, type AnyRoute } from '#shared/platform/http/contract.ts';
@@ -22,6 +23,7 @@ import {
   bootstrapFunction,
   DEFAULT_ROUTE_FAMILY,
   eventFunctions,
+  EXTERNAL_CALENDARS_SCHEDULE,
   functionSpecs,
   mailSenderFunction,
   scheduledFunctions,
@@ -223,6 +225,24 @@ export class StatelessStack extends Stack {
         resources: scheduledFunctions.map((spec) => pick(spec).functionArn),
       }),
     );
+
+    // The external calendars' refresh: a recurring schedule (default group: the reminders' group
+    // holds one-time schedules only), invoking through the same role, failures to the same DLQ.
+    const refresh = all.get(EXTERNAL_CALENDARS_SCHEDULE.target);
+    if (!refresh) throw new Error(`infra/functions.ts lists no "${EXTERNAL_CALENDARS_SCHEDULE.target}" function`);
+    new CfnSchedule(this, 'ExternalCalendarsSchedule', {
+      name: `crm-${config.stage}-external-calendars`,
+      description: "Refreshes users' external ICS calendars",
+      scheduleExpression: EXTERNAL_CALENDARS_SCHEDULE.rate,
+      flexibleTimeWindow: { mode: 'FLEXIBLE', maximumWindowInMinutes: 15 },
+      target: {
+        arn: refresh.functionArn,
+        roleArn: this.schedulerTargetRole.roleArn,
+        input: JSON.stringify(EXTERNAL_CALENDARS_SCHEDULE.input),
+        retryPolicy: { maximumRetryAttempts: 1, maximumEventAgeInSeconds: 900 },
+        deadLetterConfig: { arn: this.reminderDeadLetterQueue.queueArn },
+      },
+    });
 
     // --- bus consumers -----------------------------------------------------------------------
     const consumers = new Map(eventFunctions.map((spec) => [spec.name, pick(spec)]));

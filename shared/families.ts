@@ -10,6 +10,7 @@ import { taskRoutes } from '#shared/tasks/routes.ts';
 import { appointmentRoutes } from '#shared/appointments/routes.ts';
 import { documentRoutes } from '#shared/documents/routes.ts';
 import { captureFormRoutes } from '#shared/capture-forms/routes.ts';
+import { calendarRoutes } from '#shared/calendar/routes.ts';
 import { pipelineRoutes } from '#shared/pipelines/routes.ts';
 import { searchRoutes } from '#shared/search/routes.ts';
 import { dashboardRoutes } from '#shared/dashboard/routes.ts';
@@ -36,6 +37,7 @@ import { taskErrorCodes } from '#shared/tasks/errors.ts';
 import { appointmentErrorCodes } from '#shared/appointments/errors.ts';
 import { documentErrorCodes } from '#shared/documents/errors.ts';
 import { captureFormErrorCodes } from '#shared/capture-forms/errors.ts';
+import { calendarErrorCodes } from '#shared/calendar/errors.ts';
 import { eventErrorCodes } from '#shared/events/errors.ts';
 import { notificationErrorCodes } from '#shared/notifications/errors.ts';
 import { notificationRuleRoutes } from '#shared/notifications/rule-routes.ts';
@@ -56,6 +58,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...appointmentRoutes,
   ...documentRoutes,
   ...captureFormRoutes,
+  ...calendarRoutes,
   ...searchRoutes,
   ...dashboardRoutes,
   ...outcomeRoutes,
@@ -85,6 +88,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   appointmentErrorCodes,
   documentErrorCodes,
   captureFormErrorCodes,
+  calendarErrorCodes,
   eventErrorCodes,
   notificationErrorCodes,
   emailErrorCodes,

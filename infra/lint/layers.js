@@ -54,6 +54,7 @@ export const EXTRA_SLICE_FILES = {
   },
   live: { 'apigateway.ts': 'adapter' },
   mail: { 'ses.ts': 'adapter' },
+  calendar: { 'ics.ts': 'domain', 'safe-fetch.ts': 'adapter' },
   'capture-forms': { 'embed.ts': 'domain' },
 };
 

@@ -24,6 +24,7 @@ import {
   liveAuthorizerFunction,
   liveConnectionsFunction,
   outboxPublisher,
+  EXTERNAL_CALENDARS_SCHEDULE,
 } from '../functions.ts';
 import { busRules, ruleEventPattern } from '../rules.ts';
 import { startLocalCognito, type LocalCognito } from './cognito.ts';
@@ -447,6 +448,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     mailPoller.start();
     stops.push(() => mailPoller.stop());
+
+    // The external calendars' recurring schedule (rate() in AWS; the local Scheduler runs at()
+    // only): a timer on the real clock invoking the same function with the same input.
+    const refreshTimer = setInterval(() => {
+      functions
+        .get(EXTERNAL_CALENDARS_SCHEDULE.target)
+        .invoke(EXTERNAL_CALENDARS_SCHEDULE.input)
+        .catch((error: Error) => log(`external calendars: ${error.message}`));
+    }, EXTERNAL_CALENDARS_SCHEDULE.everyMs);
+    refreshTimer.unref();
+    stops.push(async () => clearInterval(refreshTimer));
 
     // The publisher is always busy: warm it now, so the first event is not late by a cold start.
     const publisher = functions.get(outboxPublisher.name);

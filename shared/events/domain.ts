@@ -145,6 +145,11 @@ export const EVENT_SPECS: readonly EventSpec[] = [
     ...s,
     description: `${s.description} remind_at is when its reminder fires; sequence rises with every change of time, location or attendees.`,
   })),
+  spec(
+    'appointment.reminder_due',
+    appointmentSchema,
+    "An appointment's reminder came due (its schedule fired and the appointment still wants it); data is the appointment then (its owner and attending users are told). Actor: system.",
+  ),
 ];
 
 /** The catalogue key of a type and version: "deal.created@1". */

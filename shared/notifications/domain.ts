@@ -9,8 +9,8 @@ import { formIdOfActor } from '#shared/capture-forms/domain.ts';
 // inbox item with a count (a manager reassigning 30 leads makes one item, not 30).
 
 /**
- * Every predefined kind (F2.1). The `*_assigned` kinds, task reminders and capture form leads have
- * a producer; the others are settings with no producer until appointments, imports and exports emit events.
+ * Every predefined kind (F2.1). The `*_assigned` kinds, the reminders and capture form leads have
+ * a producer; the others are settings with no producer until imports and exports emit events.
  */
 export const NOTIFICATION_KINDS = [
   'lead_assigned',
@@ -30,6 +30,7 @@ export const PRODUCED_KINDS: readonly NotificationKind[] = [
   'deal_assigned',
   'task_assigned',
   'task_reminder',
+  'appointment_reminder',
   'capture_form_lead',
 ];
 
@@ -70,7 +71,7 @@ export const notificationSettingSchema = z.object({
   channel: z.enum(NOTIFICATION_CHANNELS),
   /** True when the user never chose: the deployment's default applies. */
   is_default: z.boolean(),
-  /** False for a kind nothing produces yet (appointment reminders, imports, exports). */
+  /** False for a kind nothing produces yet (imports, exports). */
   produced: z.boolean(),
   /** Mobile push wanted too (default false); not configured yet: see the answer's not_configured. */
   push: z.boolean(),
@@ -102,7 +103,7 @@ export function settingsOf(
 export const INBOX_KINDS = [...NOTIFICATION_KINDS, 'rule_matched'] as const;
 export type InboxKind = (typeof INBOX_KINDS)[number];
 
-export const NOTIFIED_RECORD_TYPES = ['lead', 'deal', 'task', 'contact'] as const;
+export const NOTIFIED_RECORD_TYPES = ['lead', 'deal', 'task', 'contact', 'appointment'] as const;
 export type NotifiedRecordType = (typeof NOTIFIED_RECORD_TYPES)[number];
 
 /** A grouped item names at most this many of its records (the newest); `count` counts them all. */
@@ -166,6 +167,7 @@ export const NOTIFICATION_EVENTS = [
   'task.created',
   'task.assigned',
   'task.reminder_due',
+  'appointment.reminder_due',
 ] as const;
 
 const KIND_OF: Record<'lead' | 'deal' | 'task', NotificationKind> = {
@@ -184,6 +186,37 @@ export function nameOf(type: NotifiedRecordType, data: Data): string | null {
   }
   if (type === 'task') return typeof data.content === 'string' ? firstChars(data.content, 200) : null;
   return typeof data.name === 'string' ? data.name : null;
+}
+
+/**
+ * Every notification an event makes (one per recipient), from the event alone: an
+ * appointment's reminder_due tells its owner and each attending user (participants, in that
+ * order); any other event makes at most the one notificationOf gives.
+ */
+export function notificationsOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind })[] {
+  const { metadata } = event;
+  if (metadata.resource_type === 'appointment') {
+    if (metadata.event_type !== 'appointment.reminder_due') return [];
+    const data = event.data as Data;
+    return appointmentParticipants(data).map((recipient_id) => ({
+      recipient_id,
+      kind: 'appointment_reminder',
+      actor_id: metadata.actor_id,
+      event_id: metadata.event_id,
+      occurred_at: metadata.occurred_at,
+      record: { type: 'appointment', id: metadata.resource_id, name: nameOf('appointment', data) },
+    }));
+  }
+  const one = notificationOf(event);
+  return one ? [one] : [];
+}
+
+/** An appointment's owner, then its user attendees (distinct), from its data as events carry it. */
+export function appointmentParticipants(data: Data): string[] {
+  const ids: string[] = typeof data.owner_id === 'string' ? [data.owner_id] : [];
+  const attendees = Array.isArray(data.attendees) ? (data.attendees as Data[]) : [];
+  for (const a of attendees) if (a.type === 'user' && typeof a.id === 'string' && !ids.includes(a.id)) ids.push(a.id);
+  return ids;
 }
 
 /**

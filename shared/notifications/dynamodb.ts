@@ -4,11 +4,13 @@ import type { Page, PageQuery } from '#shared/kernel/ports.ts';
 import { recordKey } from '#shared/platform/dynamodb/keys.ts';
 import { indexKeys, indexPartition, indexPartitions, tablePartitions } from '#shared/platform/dynamodb/partitions.ts';
 import { INDEX, tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
-import { outboxItem, type Item, type Key, type Table } from '#shared/platform/dynamodb/table.ts';
+import { fromItem, outboxItem, type Item, type Key, type Table } from '#shared/platform/dynamodb/table.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import { MAIL_REQUESTED_EVENT, mailKey, type MailRequest } from '#shared/mail/domain.ts';
 import { taskKey } from '#shared/tasks/dynamodb.ts';
+import { appointmentKey } from '#shared/appointments/dynamodb.ts';
+import { participants, type Appointment } from '#shared/appointments/domain.ts';
 import {
   deliveryKeyOf,
   groupedItem,
@@ -408,7 +410,7 @@ function channelsOf(item: Item): UserChannels {
   return chosen;
 }
 
-/** Reads a lead's, deal's or task's current owner from the record (one GetItem). */
+/** Reads a record's current owner, or an appointment's participants, from the record (one GetItem). */
 export class DynamoCurrentOwners implements CurrentOwners {
   readonly #table: Table;
   constructor(table: Table) {
@@ -416,7 +418,13 @@ export class DynamoCurrentOwners implements CurrentOwners {
   }
 
   async ownerOf(type: NotifiedRecordType, id: string): Promise<string | undefined> {
-    const item = await this.#table.get(type === 'task' ? taskKey(id) : recordKey(type, id));
+    const key = type === 'task' ? taskKey(id) : type === 'appointment' ? appointmentKey(id) : recordKey(type, id);
+    const item = await this.#table.get(key);
     return typeof item?.owner_id === 'string' ? item.owner_id : undefined;
+  }
+
+  async participantsOf(appointmentId: string): Promise<string[] | undefined> {
+    const item = await this.#table.get(appointmentKey(appointmentId));
+    return item ? participants(fromItem<Appointment>(item)) : undefined;
   }
 }

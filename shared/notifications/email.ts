@@ -28,9 +28,16 @@ const NOUN: Record<NotifiedRecordType, [string, string]> = {
   contact: ['contact', 'contacts'],
   deal: ['deal', 'deals'],
   task: ['task', 'tasks'],
+  appointment: ['appointment', 'appointments'],
 };
 
-const PATH: Record<NotifiedRecordType, string> = { lead: 'leads', contact: 'contacts', deal: 'deals', task: 'tasks' };
+const PATH: Record<NotifiedRecordType, string> = {
+  lead: 'leads',
+  contact: 'contacts',
+  deal: 'deals',
+  task: 'tasks',
+  appointment: 'appointments',
+};
 
 const TYPE_OF: Partial<Record<InboxKind, NotifiedRecordType>> = {
   lead_assigned: 'lead',

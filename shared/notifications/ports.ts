@@ -44,9 +44,12 @@ export interface UnconfiguredChannels {
   report(channel: 'push', draft: NotificationDraft): void;
 }
 
-/** Who owns a lead, deal or task now (undefined: no such record). */
+/** Who owns a record now, and who may be told about it. */
 export interface CurrentOwners {
+  /** The lead's, deal's, task's, contact's or appointment's owner now (undefined: no such record). */
   ownerOf(type: NotifiedRecordType, id: string): Promise<string | undefined>;
+  /** An appointment's owner and user attendees now (undefined: no such appointment). */
+  participantsOf(appointmentId: string): Promise<string[] | undefined>;
 }
 
 /**

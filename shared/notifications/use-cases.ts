@@ -2,12 +2,13 @@ import type { DomainEvent } from '#shared/kernel/events.ts';
 import type { Call, Clock, Page, PageQuery } from '#shared/kernel/ports.ts';
 import {
   groupIdOf,
-  notificationOf,
+  notificationsOf,
   settingsOf,
   wantsEmail,
   wantsWeb,
   type Notification,
   type NotificationChannel,
+  type NotificationDraft,
   type NotificationKind,
   type NotificationSetting,
   type UserChannels,
@@ -34,20 +35,32 @@ export interface NotificationDeps {
 export type NotifyOutcome = 'none' | 'off' | 'not_visible' | 'written' | 'duplicate';
 
 /**
- * Consumes one event: tells the record's new owner, on the channels they chose for the kind,
- * provided they still own the record (an assignment undone before delivery tells nobody, and
- * no one learns of a record they may not see). Idempotent per (recipient, event_id). Push
- * (a per-kind flag, not configured yet) is reported through `unconfigured`, never dropped silently.
+ * Consumes one event: tells each recipient (notificationsOf: a record's new owner, a task's
+ * assignee, an appointment's owner and attending users), on the channels they chose for the
+ * kind, provided they still own the record or attend the appointment (an assignment undone
+ * before delivery tells nobody, and no one learns of a record they may not see). Idempotent per
+ * (recipient, event_id). Push (a per-kind flag, not configured yet) is reported through
+ * `unconfigured`, never dropped silently.
+ * @returns the one recipient's outcome; for several, 'written' when any was written, else the first's
  * @throws when DynamoDB fails (the bus retries)
  */
 export async function notify(deps: Omit<NotificationDeps, 'clock'>, event: DomainEvent): Promise<NotifyOutcome> {
-  const draft = notificationOf(event);
-  if (!draft) return 'none';
+  const drafts = notificationsOf(event);
+  const outcomes: NotifyOutcome[] = [];
+  for (const draft of drafts) outcomes.push(await notifyOne(deps, draft));
+  if (outcomes.length === 0) return 'none';
+  return outcomes.includes('written') ? 'written' : outcomes[0]!;
+}
+
+async function notifyOne(
+  deps: Omit<NotificationDeps, 'clock'>,
+  draft: NotificationDraft & { kind: NotificationKind },
+): Promise<NotifyOutcome> {
   const chosen = await deps.store.settings(draft.recipient_id);
   const channel = chosen.channels[draft.kind] ?? deps.defaults[draft.kind];
   const push = chosen.push[draft.kind] === true;
   if (channel === 'off' && !push) return 'off';
-  if ((await deps.owners.ownerOf(draft.record.type, draft.record.id)) !== draft.recipient_id) return 'not_visible';
+  if (!(await stillConcerned(deps.owners, draft))) return 'not_visible';
   if (push) deps.unconfigured.report('push', draft);
   if (channel === 'off') return 'off';
   const web = wantsWeb(channel);
@@ -56,6 +69,14 @@ export async function notify(deps: Omit<NotificationDeps, 'clock'>, event: Domai
   // reconnect), and a redelivery would find the item written and push nothing.
   if (outcome === 'written' && web) await deps.live?.notificationWritten(draft.recipient_id, groupIdOf(draft));
   return outcome;
+}
+
+/** Whether the recipient still owns the record (or, for an appointment, still takes part in it). */
+async function stillConcerned(owners: CurrentOwners, draft: NotificationDraft): Promise<boolean> {
+  if (draft.record.type === 'appointment') {
+    return (await owners.participantsOf(draft.record.id))?.includes(draft.recipient_id) === true;
+  }
+  return (await owners.ownerOf(draft.record.type, draft.record.id)) === draft.recipient_id;
 }
 
 /** GET /notifications: the caller's items, newest first, with their unread count. */

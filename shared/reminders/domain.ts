@@ -7,7 +7,7 @@ import { reminderScheduleName, type Reminder, type ReminderKind } from '#shared/
 // it fires. Every decision is made from the record as it is now, never from an event's order:
 // events come at least once and in any order, and the record is the one truth.
 
-/** What a reminder's record looks like to reminders: tasks today, appointments next. */
+/** What a reminder's record looks like to reminders: a task or an appointment. */
 export interface RecordReminder {
   kind: ReminderKind;
   record_id: string;
@@ -15,7 +15,10 @@ export interface RecordReminder {
   remind_at: string | null;
   /** False once the reminder means nothing any more (a completed task). */
   open: boolean;
-  /** Who is reminded: the task's assignee (read when the reminder fires, so a reassignment counts). */
+  /**
+   * Who is reminded: the task's assignee, the appointment's owner (its attending users are told
+   * too, from the event's data). Read when the reminder fires, so a reassignment counts.
+   */
   recipient_id: string;
 }
 
@@ -119,8 +122,15 @@ export function reminderEventId(kind: ReminderKind, recordId: string, remindAt: 
   return time + random;
 }
 
-/** The record events the sync consumes: a task's (appointments add theirs: the same shape). */
-export const REMINDER_SYNC_EVENTS = ['task.created', 'task.updated', 'task.deleted'] as const;
+/** The record events the sync consumes: a task's and an appointment's (the same shape). */
+export const REMINDER_SYNC_EVENTS = [
+  'task.created',
+  'task.updated',
+  'task.deleted',
+  'appointment.created',
+  'appointment.updated',
+  'appointment.deleted',
+] as const;
 
 const REMINDER_KINDS: readonly ReminderKind[] = ['task', 'appointment'];
 

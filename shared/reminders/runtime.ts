@@ -3,7 +3,12 @@ import type { Migration } from '#shared/platform/migrations/runner.ts';
 import { crmTable, runtimeClock } from '#shared/platform/runtime.ts';
 import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
 import { EventBridgeReminderScheduler } from '#shared/platform/scheduler.ts';
-import { DynamoReminderEvents, DynamoReminderRecords, DynamoTaskReminderSource } from './dynamodb.ts';
+import {
+  DynamoAppointmentReminderSource,
+  DynamoReminderEvents,
+  DynamoReminderRecords,
+  DynamoTaskReminderSource,
+} from './dynamodb.ts';
 import { backfillRemindersStep, type ReminderFireDeps, type ReminderSyncDeps } from './use-cases.ts';
 
 // Reminders' adapters, built once per container. The Scheduler client finds the local
@@ -43,6 +48,16 @@ export function taskRemindersBackfill(): Migration {
   return {
     id: '2026-12-task-reminders',
     description: 'Reminders: a schedule for every open task whose remind_at is still to come',
+    step: (checkpoint) => backfillRemindersStep({ source, scheduler: reminderScheduler(), clock: runtimeClock }, checkpoint),
+  };
+}
+
+/** The migration that gives existing appointments with a reminder still to come their schedules. */
+export function appointmentRemindersBackfill(): Migration {
+  const source = new DynamoAppointmentReminderSource(crmTable());
+  return {
+    id: '2026-12-appointment-reminders',
+    description: 'Reminders: a schedule for every appointment whose remind_at is still to come',
     step: (checkpoint) => backfillRemindersStep({ source, scheduler: reminderScheduler(), clock: runtimeClock }, checkpoint),
   };
 }

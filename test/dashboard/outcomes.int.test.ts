@@ -367,7 +367,12 @@ describe('the counters’ backfill (a migration)', () => {
   };
 
   it('is registered after the feed’s backfill, and counts existing won and lost deals and unqualified leads once, as the events did', async () => {
-    expect(migrations().map((m) => m.id)).toEqual(['2026-12-activity-feed', BACKFILL, '2026-12-task-reminders']);
+    expect(migrations().map((m) => m.id)).toEqual([
+      '2026-12-activity-feed',
+      BACKFILL,
+      '2026-12-task-reminders',
+      '2026-12-appointment-reminders',
+    ]);
     const fromEvents = await dump();
     await wipe();
     const registered = migrations().filter((m) => m.id === BACKFILL);

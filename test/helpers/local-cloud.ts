@@ -68,7 +68,7 @@ export function apiClient(baseUrl: string) {
           : {}),
     });
     const text = await response.text();
-    // JSON answers parsed; others (a form's embed script) as the text they are.
+    // JSON answers parsed; others (a form's embed script, a calendar feed) as the text they are.
     const json = /json/.test(response.headers.get('content-type') ?? 'application/json');
     return {
       status: response.status,

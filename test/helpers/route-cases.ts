@@ -18,6 +18,7 @@ import { automationCases } from '#test/automations/route-cases.ts';
 import { notificationCases } from '#test/notifications/route-cases.ts';
 import { liveCases } from '#test/live/route-cases.ts';
 import { emailCases } from '#test/emails/route-cases.ts';
+import { calendarCases } from '#test/calendar/route-cases.ts';
 import type { RouteCase } from './route-case-types.ts';
 
 export type { Fixtures, Relation, RouteCall, RouteCase } from './route-case-types.ts';
@@ -45,6 +46,7 @@ export const routeCases: Record<string, RouteCase> = {
   ...appointmentCases,
   ...documentCases,
   ...captureFormCases,
+  ...calendarCases,
   ...searchCases,
   ...dashboardCases,
   ...eventCases,

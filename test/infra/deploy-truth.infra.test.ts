@@ -100,6 +100,7 @@ const made: {
   /** Uploaded by the documents probe, checked by the document-check probe. */
   uploadedDocumentId?: string;
   emailId?: string;
+  externalCalendarId?: string;
 } = {};
 
 beforeAll(async () => {
@@ -254,9 +255,12 @@ class Probe {
       ...(route ? { route, params: options.params ?? {} } : {}),
       ...(route && route.access !== 'public' ? { claims: options.claims ?? adminClaims } : {}),
     });
-    const result = (await this.invoke(event)) as { statusCode: number; body?: string } | undefined;
+    const result = (await this.invoke(event)) as
+      { statusCode: number; body?: string; headers?: Record<string, string> } | undefined;
     if (!result) return { status: 0, body: undefined };
-    const body = result.body ? JSON.parse(result.body) : undefined;
+    // JSON answers parsed; a text one (a calendar feed) as it came.
+    const json = (result.headers?.['content-type'] ?? 'application/json').includes('json');
+    const body = result.body ? (json ? JSON.parse(result.body) : result.body) : undefined;
     if (result.statusCode >= 500) this.failures.push(`${key}: ${result.statusCode} ${result.body ?? ''}`);
     return { status: result.statusCode, body };
   }
@@ -404,6 +408,17 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     await p.expectHttp('GET /contacts/{id}/appointments', 200, { params: { id: made.contactId ?? 'none' } });
     await p.expectHttp('GET /appointments/{id}', 200, { params: { id: appointment?.id ?? 'none' } });
     await refusesForgedCursor(p, 'GET /appointments');
+  },
+  calendar: async (p) => {
+    const feed = await p.expectHttp('POST /calendar_feed', 201);
+    const file = typeof feed?.url === 'string' ? (feed.url as string).split('/').pop()! : 'none.ics';
+    const ics = await p.expectHttp('GET /calendar_feeds/{file}', 200, { params: { file } });
+    p.check(typeof ics === 'string' && ics.startsWith('BEGIN:VCALENDAR'), `the feed is iCalendar (${String(ics).slice(0, 40)})`);
+    const calendar = await p.expectHttp('POST /external_calendars', 201, {
+      body: { name: 'Probe calendar', url: 'https://calendar.example.invalid/probe.ics' },
+    });
+    made.externalCalendarId = calendar?.id;
+    await p.expectHttp('GET /calendar', 200, { query: { from: '2031-01-01T00:00:00Z', to: '2031-01-31T00:00:00Z' } });
   },
   pipelines: async (p) => {
     const pipelines = await p.expectHttp('GET /pipelines', 200);
@@ -718,6 +733,15 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       `the task's reminder is scheduled in the group, for the reminders function (${JSON.stringify(schedule)})`,
     );
   },
+  // The refresh reads the probe's calendar (its host does not resolve: the failure is stored).
+  'external-calendars': async (p) => {
+    await p.invoke({ refresh: 'external_calendars' });
+    const stored = await table.get({ pk: `external_calendar#${made.externalCalendarId ?? 'none'}`, sk: 'external_calendar' });
+    p.check(
+      typeof stored?.last_error === 'string' && stored.last_error.startsWith('dns_failed'),
+      `the refresh stored its outcome (${JSON.stringify(stored)})`,
+    );
+  },
   reminders: async (p) => {
     const task = await reminderTask();
     await p.invoke({ kind: 'task', record_id: task.id, remind_at: task.remind_at });
@@ -973,6 +997,7 @@ const HTTP_ORDER = [
   'capture-forms',
   'tasks',
   'appointments',
+  'calendar',
   'search',
   'dashboard',
   'events',
@@ -1082,6 +1107,7 @@ describe('every synthesized bundle, with its template environment', () => {
     'reminder-sync',
     'reminders',
     'email-events',
+    'external-calendars',
   ]) {
     it(`${name}: handles a real event from the outbox`, async () => {
       expectHealthy(await runProbe(functionNamed(name)));
@@ -1145,6 +1171,7 @@ describe('dropping any one variable a function declares', () => {
     'reminder-sync',
     'reminders',
     'email-events',
+    'external-calendars',
   ]) {
     it(`${spec}: fails clearly without each of its required variables`, async () => {
       const fn = functionNamed(spec);

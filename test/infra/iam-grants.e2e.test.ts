@@ -332,6 +332,19 @@ async function sentByAdmin(): Promise<string> {
   return (sent.body as { id: string }).id;
 }
 
+/** An external calendar of the admin's (made once). */
+let probeCalendar: string | undefined;
+async function externalCalendar(): Promise<string> {
+  if (probeCalendar) return probeCalendar;
+  const made = await session.api('POST', '/external_calendars', {
+    token: session.as('admin'),
+    body: { name: 'IAM probe', url: 'https://calendar.example.invalid/iam.ics' },
+  });
+  if (made.status !== 201) throw new Error(`POST /external_calendars: ${made.status} ${JSON.stringify(made.body)}`);
+  probeCalendar = (made.body as { id: string }).id;
+  return probeCalendar;
+}
+
 /** The team the automated action's sample filters on (made once, the admin in it). */
 let probeTeam: string | undefined;
 
@@ -441,6 +454,16 @@ const SAMPLES: Record<string, () => Promise<void>> = {
   },
   tasks: http('/tasks'),
   appointments: http('/appointments'),
+  // The caller's feed made (its token's lookup item in a transaction) and read on its public
+  // route; an external calendar added; the merged calendar read.
+  calendar: async () => {
+    const made = await session.api('POST', '/calendar_feed', { token: session.as('admin') });
+    if (made.status !== 201) throw new Error(`POST /calendar_feed: ${made.status} ${JSON.stringify(made.body)}`);
+    const feed = await session.api('GET', new URL((made.body as { url: string }).url).pathname);
+    if (feed.status !== 200) throw new Error(`GET the feed: ${feed.status} ${JSON.stringify(feed.body)}`);
+    await externalCalendar();
+    await http('/calendar?from=2031-01-01T00:00:00Z&to=2031-01-31T00:00:00Z')();
+  },
   search: http('/search?q=iam'),
   dashboard: async () => {
     await http('/dashboard')();
@@ -757,6 +780,15 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     if (names.includes(reminderScheduleName('task', task.id, new Date(task.remind_at))))
       throw new Error(`the schedule for ${task.id} at ${task.remind_at} is still there`);
   },
+  // The recurring schedule's target: walks the calendars and stores each one's outcome (the
+  // sample's host does not resolve: the failure is stored).
+  'external-calendars': async () => {
+    const id = await externalCalendar();
+    await invoke('external-calendars', { refresh: 'external_calendars' });
+    const stored = await session.api('GET', `/external_calendars/${id}`, { token: session.as('admin') });
+    const error = (stored.body as { last_error?: string | null }).last_error;
+    if (typeof error !== 'string') throw new Error(`the refresh stored no outcome: ${JSON.stringify(stored.body)}`);
+  },
   // The Scheduler target: the probe task's reminder writes its task.reminder_due event.
   reminders: async () => {
     const task = await reminderTask();
@@ -796,7 +828,7 @@ const UNEXERCISED: { functions: readonly string[]; actions: string; reason: stri
     reason: 'the Lambda runtime uploads the trace segments; no code of ours calls X-Ray, and nothing local stands in for it',
   },
   {
-    functions: ['reminders'],
+    functions: ['reminders', 'external-calendars'],
     actions: 'sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:SendMessage',
     reason:
       "Lambda sends a Scheduler invocation that failed its async retries to the function's on-failure queue; the local Scheduler calls the function directly and keeps its own retries and dead letters instead",

@@ -596,11 +596,18 @@ describe('stateless stack: reminders', () => {
     );
     expect(rule?.Properties.EventPattern).toEqual({
       source: ['crm'],
-      'detail-type': ['task.created', 'task.updated', 'task.deleted'],
+      'detail-type': [
+        'task.created',
+        'task.updated',
+        'task.deleted',
+        'appointment.created',
+        'appointment.updated',
+        'appointment.deleted',
+      ],
     });
   });
 
-  it('lets Scheduler of this account only invoke the reminders function and send to the reminders DLQ', () => {
+  it('lets Scheduler of this account only invoke the reminders and external calendars functions and send to the reminders DLQ', () => {
     const roleId = targetRoleId();
     const role = resourcesOf(stateless, 'AWS::IAM::Role')[roleId]!;
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
@@ -623,12 +630,34 @@ describe('stateless stack: reminders', () => {
       'sqs:SendMessage',
     ]);
     const invoke = statements.find((st) => actionsOf([st]).includes('lambda:InvokeFunction'))!;
-    expect(JSON.stringify(invoke.Resource)).toMatch(/^\{"Fn::GetAtt":\["RemindersFunction[0-9A-F]+","Arn"\]\}$/);
+    const invoked = (invoke.Resource as unknown[]).map((r) => JSON.stringify(r)).sort();
+    expect(invoked).toHaveLength(2);
+    expect(invoked[0]).toMatch(/^\{"Fn::GetAtt":\["ExternalCalendarsFunction[0-9A-F]+","Arn"\]\}$/);
+    expect(invoked[1]).toMatch(/^\{"Fn::GetAtt":\["RemindersFunction[0-9A-F]+","Arn"\]\}$/);
     stateless.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'crm-dev-reminders-dlq', SqsManagedSseEnabled: true });
   });
 
   it('runs the reminders target with the table (record, outbox) and nothing else', () => {
     const actions = actionsOf(policyStatements(stateless, 'crm-dev-reminders'));
+    expect(tableActions(actions)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
+    expect(actions.filter((a) => !a.startsWith('dynamodb:') && !LOGS_AND_XRAY.includes(a)).sort()).toEqual(ON_FAILURE_SEND);
+  });
+});
+
+describe('stateless stack: external calendars', () => {
+  it('refreshes them hourly through a recurring schedule invoking the function with its input, retries and DLQ', () => {
+    const schedules = Object.values(resourcesOf(stateless, 'AWS::Scheduler::Schedule'));
+    expect(schedules).toHaveLength(1);
+    const { Properties: p } = schedules[0]!;
+    expect(p.ScheduleExpression).toBe('rate(1 hour)');
+    expect(JSON.stringify(p.Target.Arn)).toMatch(/^\{"Fn::GetAtt":\["ExternalCalendarsFunction[0-9A-F]+","Arn"\]\}$/);
+    expect(JSON.parse(p.Target.Input)).toEqual({ refresh: 'external_calendars' });
+    expect(p.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 900 });
+    expect(JSON.stringify(p.Target.DeadLetterConfig)).toMatch(/ReminderDeadLetterQueue/);
+  });
+
+  it('runs the refresh with the table and nothing else (its fetches go to the internet, not to AWS)', () => {
+    const actions = actionsOf(policyStatements(stateless, 'crm-dev-external-calendars'));
     expect(tableActions(actions)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
     expect(actions.filter((a) => !a.startsWith('dynamodb:') && !LOGS_AND_XRAY.includes(a)).sort()).toEqual(ON_FAILURE_SEND);
   });

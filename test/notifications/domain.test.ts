@@ -7,6 +7,7 @@ import {
   groupIdOf,
   MAX_ITEM_RECORDS,
   notificationOf,
+  notificationsOf,
   NOTIFICATION_KINDS,
   settingsOf,
   type NotificationDraft,
@@ -84,6 +85,39 @@ describe('notificationOf', () => {
   });
 });
 
+describe('notificationsOf', () => {
+  const appointment = {
+    id: 'A1',
+    name: 'Demo',
+    owner_id: 'rep1',
+    attendees: [
+      { type: 'user', id: 'rep2', email: null, name: null, status: 'accepted' },
+      { type: 'contact', id: 'C1', email: null, name: null, status: 'needs_action' },
+      { type: 'user', id: 'rep1', email: null, name: null, status: 'needs_action' },
+      { type: 'email', id: null, email: 'out@example.com', name: null, status: 'needs_action' },
+    ],
+  };
+
+  it("tells an appointment's owner and each attending user (once each) its reminder came due", () => {
+    const due = event('appointment.reminder_due', ref('appointment', 'A1'), appointment, { actor: 'system' });
+    const drafts = notificationsOf(due);
+    expect(drafts.map((d) => d.recipient_id)).toEqual(['rep1', 'rep2']);
+    for (const d of drafts) {
+      expect(d).toMatchObject({
+        kind: 'appointment_reminder',
+        actor_id: 'system',
+        record: { type: 'appointment', id: 'A1', name: 'Demo' },
+      });
+    }
+  });
+
+  it('makes nothing of other appointment events, and what notificationOf makes of the others', () => {
+    expect(notificationsOf(event('appointment.created', ref('appointment', 'A1'), appointment, { actor: 'mgr' }))).toEqual([]);
+    const due = event('task.reminder_due', ref('task', 'T1'), { content: 'Call Ada', owner_id: 'rep1' }, { actor: 'system' });
+    expect(notificationsOf(due)).toEqual([notificationOf(due)]);
+  });
+});
+
 const draft = (n: number, at: string, extra: Partial<NotificationDraft> = {}): NotificationDraft => ({
   recipient_id: 'rep1',
   kind: 'lead_assigned',
@@ -137,7 +171,6 @@ describe('settings', () => {
     expect(settings.find((s) => s.kind === 'task_assigned')?.channel).toBe('off');
     expect(settings.find((s) => s.kind === 'deal_assigned')?.channel).toBe(BUILT_IN_DEFAULTS.deal_assigned);
     expect(settings.filter((s) => !s.produced).map((s) => s.kind)).toEqual([
-      'appointment_reminder',
       'import_finished',
       'export_finished',
     ]);

@@ -8,7 +8,11 @@ import { DynamoMigrationStore } from '#shared/platform/migrations/dynamodb.ts';
 import { runMigrations } from '#shared/platform/migrations/runner.ts';
 import { crmTable } from '#shared/platform/runtime.ts';
 import { EventBridgeReminderScheduler } from '#shared/platform/scheduler.ts';
-import { taskRemindersBackfill } from '#shared/reminders/runtime.ts';
+import { appointmentRemindersBackfill, taskRemindersBackfill } from '#shared/reminders/runtime.ts';
+import type { Appointment } from '#shared/appointments/domain.ts';
+import { DynamoAppointmentRepository } from '#shared/appointments/dynamodb.ts';
+import { createAppointmentRoute, deleteAppointmentRoute, updateAppointmentRoute } from '#shared/appointments/routes.ts';
+import { putNotificationSettingsRoute } from '#shared/notifications/routes.ts';
 import type { Task } from '#shared/tasks/domain.ts';
 import { DynamoTaskRepository } from '#shared/tasks/dynamodb.ts';
 import { createTaskRoute, deleteTaskRoute, updateTaskRoute } from '#shared/tasks/routes.ts';
@@ -58,6 +62,13 @@ async function remindersOf(who: string): Promise<Notification[]> {
 }
 const reminded = async (who: string, taskId: string) =>
   (await remindersOf(who)).some((n) => n.records.some((r) => r.type === 'task' && r.id === taskId));
+async function appointmentRemindersOf(who: string): Promise<Notification[]> {
+  const inbox = bodyOf(await call(listNotificationsRoute, { as: who, query: { limit: '100' } }), 200);
+  return inbox.items.filter((n) => n.kind === 'appointment_reminder');
+}
+const remindedOf = async (who: string, appointmentId: string) =>
+  (await appointmentRemindersOf(who)).some((n) => n.records.some((r) => r.type === 'appointment' && r.id === appointmentId));
+const appointmentNameAt = (id: string, iso: string) => reminderScheduleName('appointment', id, new Date(iso));
 
 describe('task reminders on the local cloud', () => {
   it('a task due at 10:00 with reminder 15m notifies at 09:45 and not before; moved, completed, deleted and reassigned tasks follow', async () => {
@@ -132,6 +143,70 @@ describe('task reminders on the local cloud', () => {
     staleClient.destroy();
   });
 
+  it('an appointment at 10:00 with reminder 15m tells its owner and attending users at 09:45 and not before; moved and deleted ones follow', async () => {
+    clock.set(new Date().toISOString());
+    // The day after tomorrow (by the real clock): clear of the task test's times.
+    const day = (hhmm: string) => `${new Date(Date.now() + 48 * 3600_000).toISOString().slice(0, 10)}T${hhmm}:00Z`;
+    const at = (start: string, body: Record<string, unknown> = {}) =>
+      call(createAppointmentRoute, {
+        as: 'rep1',
+        body: {
+          name: 'Demo',
+          start_at: start,
+          end_at: new Date(Date.parse(start) + 3600_000).toISOString(),
+          reminder: '15m',
+          ...body,
+        },
+      });
+    // rep2 attends and is told; the manager attends with appointment reminders off.
+    bodyOf(await call(putNotificationSettingsRoute, { as: 'manager', body: { channels: { appointment_reminder: 'off' } } }), 200);
+    const attendees = [
+      { type: 'user', id: id('rep2') },
+      { type: 'user', id: id('manager') },
+      { type: 'email', email: 'guest@example.com' },
+    ];
+    const plain = bodyOf(await at(day('10:00'), { attendees }), 201);
+    const moved = bodyOf(await at(day('10:00'), { name: 'Moved' }), 201);
+    const gone = bodyOf(await at(day('10:00'), { name: 'Gone' }), 201);
+    expect(plain.remind_at).toBe(day('09:45'));
+    await until(
+      'the three schedules',
+      () => [plain, moved, gone].every((a) => scheduleNames().has(appointmentNameAt(a.id, day('09:45')))) || undefined,
+    );
+
+    const end = new Date(Date.parse(day('12:00')) + 3600_000).toISOString();
+    bodyOf(
+      await call(updateAppointmentRoute, { as: 'rep1', params: { id: moved.id }, body: { start_at: day('12:00'), end_at: end } }),
+      200,
+    );
+    expect((await call(deleteAppointmentRoute, { as: 'rep1', params: { id: gone.id } })).status).toBe(204);
+    const expected = [appointmentNameAt(plain.id, day('09:45')), appointmentNameAt(moved.id, day('11:45'))].sort();
+    const mine = (names: Set<string>) => [...names].filter((n) => [plain, moved, gone].some((a) => n.includes(a.id))).sort();
+    await until(
+      'the schedules to follow the appointments',
+      () => JSON.stringify(mine(scheduleNames())) === JSON.stringify(expected) || undefined,
+    );
+
+    clock.set(new Date(Date.parse(day('09:45')) - 1).toISOString());
+    await session.cloud.scheduler.tick();
+    await session.cloud.bus.idle();
+    expect(await remindedOf('rep1', plain.id)).toBe(false);
+
+    clock.set(day('09:45'));
+    expect(await session.cloud.scheduler.tick()).toBeGreaterThanOrEqual(1);
+    await until("the owner's reminder", async () => (await remindedOf('rep1', plain.id)) || undefined);
+    await until("the attending rep's reminder", async () => (await remindedOf('rep2', plain.id)) || undefined);
+    await session.cloud.bus.idle();
+    expect(await remindedOf('manager', plain.id)).toBe(false);
+    expect(await remindedOf('rep1', moved.id)).toBe(false);
+    expect(await remindedOf('rep1', gone.id)).toBe(false);
+
+    clock.set(day('11:45'));
+    expect(await session.cloud.scheduler.tick()).toBeGreaterThanOrEqual(1);
+    await until('the moved reminder at its new time', async () => (await remindedOf('rep1', moved.id)) || undefined);
+    expect(session.cloud.scheduler.deadLetters()).toEqual([]);
+  });
+
   it('the backfill gives existing tasks with a reminder to come their schedules', async () => {
     // Back to the real time: the tasks above have reminders still to come by it.
     clock.set(new Date().toISOString());
@@ -161,5 +236,43 @@ describe('task reminders on the local cloud', () => {
     });
     expect(reports.map((r) => r.outcome)).toEqual(['done']);
     expect(scheduleNames().has(nameAt(old.id, old.remind_at!))).toBe(true);
+  });
+
+  it('the backfill gives existing appointments with a reminder to come their schedules', async () => {
+    clock.set(new Date().toISOString());
+    const now = new Date().toISOString();
+    const old: Appointment = {
+      id: `01BACKAPPT${Date.now().toString(36).toUpperCase().padStart(16, '0')}`.slice(0, 26),
+      name: 'From before appointment reminders',
+      description: null,
+      location: null,
+      start_at: tomorrow('17:00'),
+      end_at: tomorrow('18:00'),
+      all_day: false,
+      start_date: null,
+      end_date: null,
+      time_zone: 'UTC',
+      owner_id: id('rep1'),
+      creator_id: id('rep1'),
+      attendees: [],
+      resource_type: null,
+      resource_id: null,
+      reminder: '1h',
+      remind_at: tomorrow('16:00'),
+      sequence: 0,
+      created_at: now,
+      updated_at: now,
+      version: 1,
+    };
+    // Written without events, as appointments were before their reminders were synced.
+    await new DynamoAppointmentRepository(crmTable()).create(old, null, []);
+    const name = reminderScheduleName('appointment', old.id, new Date(old.remind_at!));
+    expect(scheduleNames().has(name)).toBe(false);
+    const reports = await runMigrations(new DynamoMigrationStore(crmTable()), [appointmentRemindersBackfill()], {
+      holder: 'test',
+      leaseMs: 60_000,
+    });
+    expect(reports.map((r) => r.outcome)).toEqual(['done']);
+    expect(scheduleNames().has(name)).toBe(true);
   });
 });

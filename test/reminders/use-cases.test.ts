@@ -8,6 +8,7 @@ import { startLocalScheduler, type LocalScheduler } from '#infra/local/scheduler
 import {
   reminderChangeOf,
   reminderEventId,
+  reminderOf,
   reminderPayloadSchema,
   staleReason,
   wantedReminder,
@@ -47,17 +48,32 @@ interface TaskState {
   version: number;
 }
 
+/** An appointment as reminders read it: no completion (always open), its owner reminded. */
+interface AppointmentState {
+  id: string;
+  start_at: string;
+  remind_at: string | null;
+  owner_id: string;
+  version: number;
+}
+
 /**
- * Tasks in memory, read as the DynamoDB adapter reads them. The answer takes `latency()` ms to
- * come back, as over a network: by then the task may have changed again.
+ * Tasks and appointments in memory, read as the DynamoDB adapter reads them. The answer takes
+ * `latency()` ms to come back, as over a network: by then the record may have changed again.
  */
 class MemoryTasks implements ReminderRecords {
   readonly tasks = new Map<string, TaskState>();
+  readonly appointments = new Map<string, AppointmentState>();
   latency: () => number = () => 0;
 
-  async current(_kind: 'task' | 'appointment', id: string): Promise<ReminderRecord | undefined> {
-    const task = this.tasks.get(id);
+  async current(kind: 'task' | 'appointment', id: string): Promise<ReminderRecord | undefined> {
+    const task = kind === 'task' ? this.tasks.get(id) : undefined;
+    const appointment = kind === 'appointment' ? this.appointments.get(id) : undefined;
     await new Promise((resolve) => setTimeout(resolve, this.latency()));
+    if (appointment) {
+      const { remind_at, owner_id } = appointment;
+      return { kind, record_id: id, remind_at, open: true, recipient_id: owner_id, data: { ...appointment } };
+    }
     if (!task) return undefined;
     return {
       kind: 'task',
@@ -130,7 +146,16 @@ function taskEvent(type: string, after: TaskState, previous?: Partial<TaskState>
   };
 }
 
-function changeOf(event: ReturnType<typeof taskEvent>): ReminderChange {
+/** The appointment event of a change, as the appointments use cases write it. */
+function appointmentEvent(type: string, after: AppointmentState, previous?: Partial<AppointmentState>) {
+  return {
+    metadata: { event_type: type, resource_type: 'appointment', resource_id: after.id, occurred_at: clock.now().toISOString() },
+    data: { ...after },
+    ...(previous ? { previous } : {}),
+  };
+}
+
+function changeOf(event: ReturnType<typeof taskEvent> | ReturnType<typeof appointmentEvent>): ReminderChange {
   const change = reminderChangeOf(event);
   if (!change) throw new Error('not a task event');
   return change;
@@ -253,6 +278,82 @@ describe('a task reminder on the clock', () => {
   });
 });
 
+describe('an appointment reminder on the clock', () => {
+  const appointment = (over: Partial<AppointmentState> = {}): AppointmentState => ({
+    id: 'A1',
+    start_at: '2031-03-04T10:00:00Z',
+    remind_at: minutesBefore('2031-03-04T10:00:00Z', 15),
+    owner_id: 'U1',
+    version: 1,
+    ...over,
+  });
+  const remindedOf = () => outbox.events.map((e) => `${e.metadata.event_type} ${e.metadata.resource_id}`);
+
+  it('an appointment at 10:00 with reminder 15m notifies at 09:45, not before', async () => {
+    const a = appointment();
+    tasks.appointments.set(a.id, a);
+    await sync(changeOf(appointmentEvent('appointment.created', a)));
+    expect(scheduleNames()).toEqual([reminderScheduleName('appointment', 'A1', new Date('2031-03-04T09:45:00Z'))]);
+
+    clock.set('2031-03-04T09:44:59.999Z');
+    expect(await emulator.tick()).toBe(0);
+    expect(remindedOf()).toEqual([]);
+
+    clock.set('2031-03-04T09:45:00.000Z');
+    expect(await emulator.tick()).toBe(1);
+    expect(remindedOf()).toEqual(['appointment.reminder_due A1']);
+    expect(outbox.events[0]?.data).toMatchObject({ id: 'A1', owner_id: 'U1' });
+    expect(scheduleNames()).toEqual([]);
+  });
+
+  it('moving the appointment moves the reminder; the old time fires nothing', async () => {
+    const a = appointment();
+    tasks.appointments.set(a.id, a);
+    await sync(changeOf(appointmentEvent('appointment.created', a)));
+    const moved = appointment({ start_at: '2031-03-04T14:00:00Z', remind_at: '2031-03-04T13:45:00Z', version: 2 });
+    tasks.appointments.set(a.id, moved);
+    await sync(
+      changeOf(appointmentEvent('appointment.updated', moved, { start_at: a.start_at, remind_at: a.remind_at, version: 1 })),
+    );
+    expect(scheduleNames()).toEqual([reminderScheduleName('appointment', 'A1', new Date('2031-03-04T13:45:00Z'))]);
+
+    clock.set('2031-03-04T09:45:00Z');
+    expect(await emulator.tick()).toBe(0);
+    expect(remindedOf()).toEqual([]);
+    clock.set('2031-03-04T13:45:00Z');
+    expect(await emulator.tick()).toBe(1);
+    expect(remindedOf()).toEqual(['appointment.reminder_due A1']);
+  });
+
+  it('deleting the appointment removes its reminder; a schedule left behind fires nothing', async () => {
+    const a = appointment();
+    tasks.appointments.set(a.id, a);
+    await sync(changeOf(appointmentEvent('appointment.created', a)));
+    tasks.appointments.delete(a.id);
+    await sync(changeOf(appointmentEvent('appointment.deleted', a)));
+    expect(scheduleNames()).toEqual([]);
+
+    // As a lost delete would leave it: the fire-time read finds the appointment gone.
+    await scheduler.schedule(reminderOf('appointment', 'A1', a.remind_at!));
+    clock.set('2031-03-04T09:45:00Z');
+    expect(await emulator.tick()).toBe(1);
+    expect(remindedOf()).toEqual([]);
+  });
+
+  it('dropping the reminder preset cancels it; a task and an appointment of one id keep apart', async () => {
+    const a = appointment({ id: 'X1' });
+    const t: TaskState = { id: 'X1', remind_at: a.remind_at, completed: false, owner_id: 'U2', version: 1 };
+    tasks.appointments.set(a.id, a);
+    tasks.tasks.set(t.id, t);
+    await sync(changeOf(appointmentEvent('appointment.created', a)));
+    await sync(changeOf(taskEvent('task.created', t)));
+    const none = { ...a, remind_at: null, version: 2 };
+    tasks.appointments.set(a.id, none);
+    await sync(changeOf(appointmentEvent('appointment.updated', none, { remind_at: a.remind_at, version: 1 })));
+    expect(scheduleNames()).toEqual([reminderScheduleName('task', 'X1', new Date(t.remind_at!))]);
+  });
+});
+
 describe('the backfill', () => {
   it('schedules the open tasks whose reminder is still to come, and is idempotent', async () => {
     const records: RecordReminder[] = [
@@ -340,7 +441,7 @@ describe('the decisions', () => {
   });
 });
 
-describe('randomized: any order of events ends with the schedules the tasks want', () => {
+describe('randomized: any order of events ends with the schedules the tasks and appointments want', () => {
   /** mulberry32: a seeded generator, so a failure replays. */
   function random(seed: number): () => number {
     let a = seed;
@@ -352,81 +453,128 @@ describe('randomized: any order of events ends with the schedules the tasks want
     };
   }
 
-  it.each([1, 2, 3])('seed %i: 200 creates, moves, completions, reassignments and deletions', async (seed) => {
-    const rand = random(seed);
-    tasks.latency = () => Math.floor(rand() * 10);
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
-    const TIMES = ['2031-03-04T09:00:00Z', '2031-03-04T09:45:00Z', '2031-03-05T10:00:00Z', '2031-03-06T08:15:00Z', null];
-    let ids = 0;
-    const pending: ReturnType<typeof taskEvent>[] = [];
-    const inFlight: Promise<unknown>[] = [];
+  it.each([1, 2, 3])(
+    'seed %i: 200 creates, moves, completions, reassignments and deletions of tasks and appointments',
+    async (seed) => {
+      const rand = random(seed);
+      tasks.latency = () => Math.floor(rand() * 10);
+      const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
+      const TIMES = ['2031-03-04T09:00:00Z', '2031-03-04T09:45:00Z', '2031-03-05T10:00:00Z', '2031-03-06T08:15:00Z', null];
+      let ids = 0;
+      type AnyEvent = ReturnType<typeof taskEvent> | ReturnType<typeof appointmentEvent>;
+      const pending: AnyEvent[] = [];
+      const inFlight: Promise<unknown>[] = [];
 
-    // A sync that saw its task change every round fails, and the bus delivers it again.
-    const retried = async (change: ReminderChange): Promise<void> => {
-      for (;;) {
-        try {
-          await sync(change);
-          return;
-        } catch (error) {
-          if (!String(error).includes('kept changing')) throw error;
+      // A sync that saw its task change every round fails, and the bus delivers it again.
+      const retried = async (change: ReminderChange): Promise<void> => {
+        for (;;) {
+          try {
+            await sync(change);
+            return;
+          } catch (error) {
+            if (!String(error).includes('kept changing')) throw error;
+          }
         }
-      }
-    };
-    const deliver = (event: ReturnType<typeof taskEvent>) => inFlight.push(retried(changeOf(event)));
-    for (let op = 0; op < 200; op++) {
-      const live = [...tasks.tasks.values()];
-      const roll = rand();
-      // A few tasks at a time, so changes to one task overlap its deliveries.
-      if (live.length === 0 || (roll < 0.25 && live.length < 4)) {
-        const task: TaskState = {
-          id: `T${++ids}`,
-          remind_at: pick(TIMES),
-          completed: false,
-          owner_id: pick(['U1', 'U2']),
-          version: 1,
-        };
-        tasks.tasks.set(task.id, task);
-        pending.push(taskEvent('task.created', task));
-      } else {
-        const before = pick(live);
-        if (roll < 0.5) {
-          const after = { ...before, remind_at: pick(TIMES), version: before.version + 1 };
-          tasks.tasks.set(after.id, after);
-          pending.push(taskEvent('task.updated', after, { remind_at: before.remind_at, version: before.version }));
-        } else if (roll < 0.65) {
-          const after = { ...before, completed: !before.completed, version: before.version + 1 };
-          tasks.tasks.set(after.id, after);
-          pending.push(taskEvent('task.updated', after, { completed: before.completed, version: before.version }));
-        } else if (roll < 0.8) {
-          const after = { ...before, owner_id: before.owner_id === 'U1' ? 'U2' : 'U1', version: before.version + 1 };
-          tasks.tasks.set(after.id, after);
-          pending.push(taskEvent('task.updated', after, { owner_id: before.owner_id, version: before.version }));
-        } else if (roll < 0.9) {
-          const after = { ...before, version: before.version + 1 };
-          tasks.tasks.set(after.id, after);
-          pending.push(taskEvent('task.updated', after, { version: before.version }));
+      };
+      const deliver = (event: AnyEvent) => inFlight.push(retried(changeOf(event)));
+      for (let op = 0; op < 200; op++) {
+        const live = [...tasks.tasks.values()];
+        const roll = rand();
+        // Every other operation is an appointment's: created (with or without a reminder),
+        // moved (its start and so its reminder), given another owner, deleted.
+        if (rand() < 0.5) {
+          const appointments = [...tasks.appointments.values()];
+          if (appointments.length === 0 || (roll < 0.25 && appointments.length < 4)) {
+            const remind_at = pick(TIMES);
+            const appointment: AppointmentState = {
+              id: `A${++ids}`,
+              start_at: remind_at ?? TIMES[0]!,
+              remind_at,
+              owner_id: pick(['U1', 'U2']),
+              version: 1,
+            };
+            tasks.appointments.set(appointment.id, appointment);
+            pending.push(appointmentEvent('appointment.created', appointment));
+          } else {
+            const before = pick(appointments);
+            if (roll < 0.6) {
+              const after = { ...before, remind_at: pick(TIMES), version: before.version + 1 };
+              tasks.appointments.set(after.id, after);
+              pending.push(
+                appointmentEvent('appointment.updated', after, {
+                  start_at: before.start_at,
+                  remind_at: before.remind_at,
+                  version: before.version,
+                }),
+              );
+            } else if (roll < 0.8) {
+              const after = { ...before, owner_id: before.owner_id === 'U1' ? 'U2' : 'U1', version: before.version + 1 };
+              tasks.appointments.set(after.id, after);
+              pending.push(
+                appointmentEvent('appointment.updated', after, { owner_id: before.owner_id, version: before.version }),
+              );
+            } else {
+              tasks.appointments.delete(before.id);
+              pending.push(appointmentEvent('appointment.deleted', before));
+            }
+          }
+        } else if (live.length === 0 || (roll < 0.25 && live.length < 4)) {
+          // A few tasks at a time, so changes to one task overlap its deliveries.
+          const task: TaskState = {
+            id: `T${++ids}`,
+            remind_at: pick(TIMES),
+            completed: false,
+            owner_id: pick(['U1', 'U2']),
+            version: 1,
+          };
+          tasks.tasks.set(task.id, task);
+          pending.push(taskEvent('task.created', task));
         } else {
-          tasks.tasks.delete(before.id);
-          pending.push(taskEvent('task.deleted', before));
+          const before = pick(live);
+          if (roll < 0.5) {
+            const after = { ...before, remind_at: pick(TIMES), version: before.version + 1 };
+            tasks.tasks.set(after.id, after);
+            pending.push(taskEvent('task.updated', after, { remind_at: before.remind_at, version: before.version }));
+          } else if (roll < 0.65) {
+            const after = { ...before, completed: !before.completed, version: before.version + 1 };
+            tasks.tasks.set(after.id, after);
+            pending.push(taskEvent('task.updated', after, { completed: before.completed, version: before.version }));
+          } else if (roll < 0.8) {
+            const after = { ...before, owner_id: before.owner_id === 'U1' ? 'U2' : 'U1', version: before.version + 1 };
+            tasks.tasks.set(after.id, after);
+            pending.push(taskEvent('task.updated', after, { owner_id: before.owner_id, version: before.version }));
+          } else if (roll < 0.9) {
+            const after = { ...before, version: before.version + 1 };
+            tasks.tasks.set(after.id, after);
+            pending.push(taskEvent('task.updated', after, { version: before.version }));
+          } else {
+            tasks.tasks.delete(before.id);
+            pending.push(taskEvent('task.deleted', before));
+          }
         }
+        // Deliveries run while later changes are made: out of order, some twice, interleaved.
+        while (pending.length > 0 && rand() < 0.6) {
+          const index = Math.floor(rand() * pending.length);
+          const event = pending[index]!;
+          if (rand() < 0.8) pending.splice(index, 1);
+          deliver(event);
+        }
+        // Let the deliveries in flight read, schedule and cancel between changes.
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 3)));
       }
-      // Deliveries run while later changes are made: out of order, some twice, interleaved.
-      while (pending.length > 0 && rand() < 0.6) {
-        const index = Math.floor(rand() * pending.length);
-        const event = pending[index]!;
-        if (rand() < 0.8) pending.splice(index, 1);
-        deliver(event);
-      }
-      // Let the deliveries in flight read, schedule and cancel between changes.
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 3)));
-    }
-    while (pending.length > 0) deliver(pending.splice(Math.floor(rand() * pending.length), 1)[0]!);
-    await Promise.all(inFlight);
+      while (pending.length > 0) deliver(pending.splice(Math.floor(rand() * pending.length), 1)[0]!);
+      await Promise.all(inFlight);
 
-    const wanted = [...tasks.tasks.values()]
-      .filter((t) => !t.completed && t.remind_at !== null)
-      .map((t) => reminderScheduleName('task', t.id, new Date(t.remind_at!)))
-      .sort();
-    expect(scheduleNames()).toEqual(wanted);
-  });
+      const wanted = [
+        ...[...tasks.tasks.values()]
+          .filter((t) => !t.completed && t.remind_at !== null)
+          .map((t) => reminderScheduleName('task', t.id, new Date(t.remind_at!))),
+        ...[...tasks.appointments.values()]
+          .filter((a) => a.remind_at !== null)
+          .map((a) => reminderScheduleName('appointment', a.id, new Date(a.remind_at!))),
+      ].sort();
+      expect(wanted.some((name) => name.includes('appointment'))).toBe(true);
+      expect(scheduleNames()).toEqual(wanted);
+    },
+  );
 });

@@ -29,6 +29,11 @@ export interface RouteContract<
   readonly body?: TBody;
   /** Absent for 204 replies. */
   readonly response?: TResponse;
+  /**
+   * The success answer's media type when it is not JSON (e.g. "text/calendar"): the
+   * implementation returns the text itself (the response schema is then a string).
+   */
+  readonly mediaType?: string;
   readonly status: 200 | 201 | 202 | 204;
   /** POST routes that honour Idempotency-Key. */
   readonly idempotent?: boolean;

@@ -159,6 +159,9 @@ function shape(
   const status = out.status ?? route.status;
   const headers: Record<string, string> = { ...base, ...out.headers };
   if (status === 204 || out.body === undefined) return { statusCode: status, headers };
+  if (route.mediaType && status < 300 && typeof out.body === 'string') {
+    return { statusCode: status, headers: { 'content-type': route.mediaType, ...headers }, body: out.body };
+  }
   if (validate && route.response && status < 300) route.response.parse(out.body);
   // A reply naming its own content type (a script, markup) is sent as the text it is.
   if (out.headers?.['content-type'] && typeof out.body === 'string') return { statusCode: status, headers, body: out.body };

@@ -87,7 +87,10 @@ export function openApiDocument(
     }
     const responses: Record<string, unknown> = {
       [String(r.status)]: r.response
-        ? { description: 'Success', content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } }
+        ? {
+            description: 'Success',
+            content: { [r.mediaType ?? 'application/json']: { schema: jsonSchema(r.response, 'output') } },
+          }
         : { description: 'Success, no content' },
       '400': problemRef('Malformed request'),
       '422': problemRef('Invalid fields, one entry per field'),
