@@ -3,6 +3,8 @@ import { customFieldRoutes } from '#shared/custom-fields/routes.ts';
 import { dealRoutes } from '#shared/deals/routes.ts';
 import { contactRoutes } from '#shared/contacts/routes.ts';
 import { identityRoutes } from '#shared/identity/routes.ts';
+import { accessTokenRoutes } from '#shared/access-tokens/routes.ts';
+import { accessTokenErrorCodes } from '#shared/access-tokens/errors.ts';
 import { convertLeadRoute } from '#shared/lead-conversion/routes.ts';
 import { leadRoutes } from '#shared/leads/routes.ts';
 import { noteRoutes } from '#shared/notes/routes.ts';
@@ -39,6 +41,7 @@ import { notificationRuleRoutes } from '#shared/notifications/rule-routes.ts';
 export const allRoutes: readonly AnyRoute[] = [
   ...platformRoutes,
   ...identityRoutes,
+  ...accessTokenRoutes,
   ...pipelineRoutes,
   ...customFieldRoutes,
   ...dealRoutes,
@@ -65,6 +68,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   kernelErrorCodes,
   platformErrorCodes,
   identityErrorCodes,
+  accessTokenErrorCodes,
   pipelineErrorCodes,
   customFieldErrorCodes,
   dealErrorCodes,

@@ -21,6 +21,7 @@ import {
   DEFAULT_ROUTE_FAMILY,
   functionSpecs,
   liveAuthorizerFunction,
+  apiAuthorizerFunction,
   liveConnectionsFunction,
   outboxPublisher,
 } from '../functions.ts';
@@ -423,6 +424,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const http = await startLocalHttp({
       routes: allRoutes,
       verifier: auth.verifier,
+      authorize: (event) => functions.get(apiAuthorizerFunction.name).invoke(event),
       defaultFamily: DEFAULT_ROUTE_FAMILY,
       corsAllowOrigins: values.corsAllowOrigins,
       port: options.port ?? 0,
