@@ -162,6 +162,10 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   notifications: { ...CRUD, live: true, config: ['corsAllowOrigins', 'adminMfaRequired', 'notificationDefaults'] },
   // GETs only: the board counters, outcome buckets and task list; the outcome days are
   // counted in the account defaults' time zone. Task pages sign their next cursor.
+  // Sell's Core API v2: translates each call onto the native routes in-process (identity, leads,
+  // contacts, deals, pipelines, notes, tasks, custom fields), so it needs what they need, and
+  // reads Sell ids (one GetItem or BatchGetItem).
+  'sell-facade': { ...CRUD, config: ['corsAllowOrigins', 'adminMfaRequired', 'accountDefaults'] },
   dashboard: {
     table: 'read',
     cursorSecret: 'read',

@@ -4,6 +4,7 @@ import { dealRoutes } from '#shared/deals/routes.ts';
 import { contactRoutes } from '#shared/contacts/routes.ts';
 import { identityRoutes } from '#shared/identity/routes.ts';
 import { accessTokenRoutes } from '#shared/access-tokens/routes.ts';
+import { sellFacadeRoutes } from '#shared/sell-facade/routes.ts';
 import { accessTokenErrorCodes } from '#shared/access-tokens/errors.ts';
 import { convertLeadRoute } from '#shared/lead-conversion/routes.ts';
 import { leadRoutes } from '#shared/leads/routes.ts';
@@ -60,6 +61,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...notificationRoutes,
   ...notificationRuleRoutes,
   ...liveRoutes,
+  ...sellFacadeRoutes,
 ];
 
 // Every error catalogue: the generic codes, then each family's errors.ts. docs/error-codes.md

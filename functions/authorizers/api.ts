@@ -52,8 +52,10 @@ export const handler = async (
     }
     return { isAuthorized: true, context: { via: 'access_token', user_id: owner.user_id, token_id: owner.token_id } };
   }
+  // Outside the try: a missing variable is the function's failure, not the caller's refusal.
+  const jwt = cognito();
   try {
-    return { isAuthorized: true, context: claimsContext(await cognito().verify(token)) };
+    return { isAuthorized: true, context: claimsContext(await jwt.verify(token)) };
   } catch (error) {
     logger.info('bearer token refused', { reason: (error as Error).message });
     return deny;

@@ -41,9 +41,11 @@ interface CompiledRoute {
 
 function compile(route: AnyRoute): CompiledRoute {
   const names: string[] = [];
-  const pattern = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}/g, (_, name: string) => {
-    names.push(name);
-    return '([^/]+)';
+  // "{proxy+}" is API Gateway's greedy variable (one or more segments), passed as "proxy".
+  const pattern = route.path.replace(/\{([^}]+)\}|[.*+?^$()|[\]\\]/g, (token: string, name: string | undefined) => {
+    if (name === undefined) return `\\${token}`;
+    names.push(name.replace(/\+$/, ''));
+    return name.endsWith('+') ? '(.+)' : '([^/]+)';
   });
   return { route, regex: new RegExp(`^${pattern}/?$`), names };
 }

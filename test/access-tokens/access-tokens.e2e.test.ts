@@ -33,14 +33,12 @@ describe('personal access tokens', () => {
     const { createHash } = await import('node:crypto');
     const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
     const item = (
-      await session
-        .table()
-        .send(
-          new GetCommand({
-            TableName: session.cloud.names.tableName,
-            Key: { pk: `access_token#${created.id}`, sk: 'access_token' },
-          }),
-        )
+      await session.table().send(
+        new GetCommand({
+          TableName: session.cloud.names.tableName,
+          Key: { pk: `access_token#${created.id}`, sk: 'access_token' },
+        }),
+      )
     ).Item!;
     expect(item.hash).toBe(createHash('sha256').update(created.token).digest('hex'));
     expect(JSON.stringify(item)).not.toContain(created.token);

@@ -7,6 +7,7 @@ import { taskCases } from '#test/tasks/route-cases.ts';
 import { appointmentCases } from '#test/appointments/route-cases.ts';
 import { dealCases } from '#test/deals/route-cases.ts';
 import { identityCases } from '#test/identity/route-cases.ts';
+import { accessTokenCases } from '#test/access-tokens/route-cases.ts';
 import { pipelineCases } from '#test/pipelines/route-cases.ts';
 import { searchCases } from '#test/search/route-cases.ts';
 import { dashboardCases } from '#test/dashboard/route-cases.ts';
@@ -31,6 +32,7 @@ const platformCases: Record<string, RouteCase> = {
 export const routeCases: Record<string, RouteCase> = {
   ...platformCases,
   ...identityCases,
+  ...accessTokenCases,
   ...pipelineCases,
   ...customFieldCases,
   ...dealCases,

@@ -301,6 +301,19 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     await http('/openapi.json')();
   },
   identity: http('/users'),
+  // A personal access token (made and revoked through identity) authorizes a call: the hash
+  // item's GetItem and the last-use UpdateItem.
+  'api-authorizer': async () => {
+    const made = await session.api('POST', '/access_tokens', { token: session.as('rep1'), body: { name: 'iam' } });
+    if (made.status !== 201) throw new Error(`POST /access_tokens: ${made.status} ${JSON.stringify(made.body)}`);
+    const { id, token } = made.body as { id: string; token: string };
+    const self = await session.api('GET', '/users/self', { token });
+    if (self.status !== 200) throw new Error(`GET /users/self with a token: ${self.status} ${JSON.stringify(self.body)}`);
+    const listed = await session.api('GET', '/access_tokens', { token: session.as('rep1') });
+    const used = (listed.body as { items: { id: string; last_used_at: string | null }[] }).items.find((t) => t.id === id);
+    if (!used?.last_used_at) throw new Error("the token's last use was not recorded");
+    await session.api('DELETE', `/access_tokens/${id}`, { token: session.as('rep1') });
+  },
   pipelines: http('/pipelines'),
   contacts: http('/contacts'),
   'custom-fields': http('/custom_fields/contacts'),
