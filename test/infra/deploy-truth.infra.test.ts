@@ -323,6 +323,22 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     p.check(conversion?.deal?.currency === config.account.currency, "a converted lead's deal takes the account's currency");
     await refusesForgedCursor(p, 'GET /leads');
   },
+  // Sell's /v2 over the native routes, in-process: a lead made and read by its Sell id, the
+  // account (its defaults), a full page (a signed cursor) and a forged cursor (refused, 422).
+  'sell-facade': async (p) => {
+    const lead = await p.expectHttp('POST /v2/{proxy+}', 200, {
+      params: { proxy: 'leads' },
+      body: { data: { last_name: `Probe ${next()}` } },
+    });
+    const id = lead?.data?.id;
+    p.check(typeof id === 'number', `the lead has a Sell id (${JSON.stringify(lead)})`);
+    await p.expectHttp('GET /v2/{proxy+}', 200, { params: { proxy: `leads/${id}` } });
+    const account = await p.expectHttp('GET /v2/{proxy+}', 200, { params: { proxy: 'accounts/self' } });
+    p.check(account?.data?.name === config.account.company_name, `the account has the configured name (${account?.data?.name})`);
+    const page = await p.expectHttp('GET /v2/{proxy+}', 200, { params: { proxy: 'leads' }, query: { per_page: '1' } });
+    p.check(typeof page?.meta?.links?.next_page === 'string', `a full page links the next (${JSON.stringify(page?.meta)})`);
+    await p.expectHttp('GET /v2/{proxy+}', 422, { params: { proxy: 'leads' }, query: { cursor: 'forged.cursor' } });
+  },
   notes: async (p) => {
     const target = { resource_type: 'contact', resource_id: made.contactId };
     await p.expectHttp('POST /notes', 201, { body: { content: 'Probe note', ...target } });
@@ -902,6 +918,7 @@ const HTTP_ORDER = [
   'activities',
   'automations',
   'notifications',
+  'sell-facade',
 ];
 
 describe('every synthesized bundle, with its template environment', () => {

@@ -41,6 +41,8 @@ import * as searchTerms from '#shared/search/index-terms.ts';
 import * as tasks from '#shared/tasks/dynamodb.ts';
 import * as live from '#shared/live/dynamodb.ts';
 import * as accessTokens from '#shared/access-tokens/dynamodb.ts';
+import * as sellIds from '#shared/platform/dynamodb/sell-ids.ts';
+import * as sellFacade from '#shared/sell-facade/dynamodb.ts';
 import type { Task } from '#shared/tasks/domain.ts';
 import { makeContact, makeLead } from '#test/contacts/fakes.ts';
 import { makeCustomField } from '#test/custom-fields/fakes.ts';
@@ -75,6 +77,7 @@ const MODULES = {
   live,
   migrations,
   accessTokens,
+  sellIds,
 };
 const declared = keyPatternsOf(...Object.values(MODULES));
 
@@ -334,6 +337,10 @@ async function exercise(): Promise<void> {
   await tokens.findByHash(pat.hash);
   await tokens.touch(pat.id, new Date(AT));
   await tokens.delete(pat);
+  const numbers = new sellFacade.DynamoSellIds(db);
+  await numbers.idOf('lead', 7);
+  await numbers.numbersOf('lead', [L1]);
+  await sellFacade.sellIdBackfillStep(db, null);
   await account.save({ version: 1 } as never, undefined, []);
 
   const stages = new pipelines.DynamoPipelineRepository(db);

@@ -1,6 +1,6 @@
 import { BatchGetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { tableKeys } from './partitions.ts';
-import type { Item, WriteOp } from './table.ts';
+import type { Item, Table, WriteOp } from './table.ts';
 
 // Sell ids (issue 17 item 2): every record the /v2 facade shows has a numeric id, as Sell's
 // clients expect. A new record takes the next number of its type's sequence (one UpdateItem
@@ -52,12 +52,8 @@ export function sellIdOps(type: SellIdType, n: number, id: string): WriteOp[] {
   ];
 }
 
-/** The table's client and name: what the sequence and the lookups need. */
-export interface SellIdTable {
-  readonly client: { send(command: UpdateCommand | BatchGetCommand): Promise<any> };
-  readonly name: string;
-  get(key: { pk: string; sk: string }): Promise<Item | undefined>;
-}
+/** The table's client, name and reads: what the sequence and the lookups need. */
+export type SellIdTable = Pick<Table, 'client' | 'name' | 'get'>;
 
 /** Takes `count` numbers of `type`'s sequence at once (one UpdateItem ADD); answers the first. */
 export async function allocateSellIds(table: SellIdTable, type: SellIdType, count: number): Promise<number> {
@@ -97,4 +93,9 @@ export async function sellIdsOf(table: SellIdTable, type: SellIdType, ids: reado
     }
   }
   return found;
+}
+
+/** How many writes Table.write adds to `ops` for Sell ids (2 per created record): for callers that fill a transaction to its limit. */
+export function sellIdWriteCount(ops: readonly WriteOp[]): number {
+  return ops.filter((op) => op.type === 'create' && sellTypeOfCreated(op.item) !== undefined).length * 2;
 }
