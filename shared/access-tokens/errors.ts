@@ -3,6 +3,11 @@ import { defineErrorCodes } from '#shared/kernel/error-codes.ts';
 // The codes personal access tokens answer with (docs/error-codes.md lists them all).
 
 export const accessTokenErrorCodes = /* @__PURE__ */ defineErrorCodes('access-tokens', {
+  'access_token.not_found': {
+    status: 404,
+    title: 'Access token not found',
+    description: 'You hold no personal access token with this id (another user’s tokens are never shown).',
+  },
   'access_token.session_required': {
     status: 403,
     title: 'Signed-in session required',
