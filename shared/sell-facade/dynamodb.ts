@@ -75,8 +75,16 @@ export async function sellIdBackfillStep(table: Table, checkpoint: string | null
   return next.source >= SOURCES.length ? null : JSON.stringify(next);
 }
 
+/** Every item of a bounded partition, with raw Queries (the migrate function holds no cursor key). */
 async function all(table: Table, partition: PartitionQuery): Promise<Item[]> {
-  return (await table.collect({ partitions: [partition], order: 'asc' }, 5000)).items;
+  const items: Item[] = [];
+  let after: string | null = null;
+  do {
+    const chunk: { items: Item[]; next: string | null } = await table.chunk(partition, after, 100);
+    items.push(...chunk.items);
+    after = chunk.next;
+  } while (after !== null);
+  return items;
 }
 
 async function numberMissing(table: Table, type: SellIdType, items: readonly Item[]): Promise<void> {
