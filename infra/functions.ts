@@ -19,8 +19,10 @@ import { automationSummaries } from '#shared/automations/domain.ts';
  * `ops`: invoked by an operator only (no event source). `rotation`: invoked by Secrets Manager
  * on a secret's rotation schedule; it lives in the stateful stack, beside its secret.
  * `websocket`: invoked synchronously by the WebSocket API (its authorizer and routes).
+ * `authorizer`: the HTTP API's Lambda authorizer, invoked synchronously by API Gateway.
  */
-export type FunctionKind = 'http' | 'stream' | 'event' | 'queue' | 'scheduled' | 'deploy' | 'ops' | 'rotation' | 'websocket';
+export type FunctionKind =
+  'http' | 'authorizer' | 'stream' | 'event' | 'queue' | 'scheduled' | 'deploy' | 'ops' | 'rotation' | 'websocket';
 
 export type TableAccess = 'read' | 'readWrite';
 
@@ -69,6 +71,8 @@ export interface FunctionNeeds {
    * of admins (auth.admin_mfa_required): the caller's MFA is checked then, and never otherwise.
    */
   readonly mfaCheck?: true;
+  /** USER_POOL_ID and USER_POOL_CLIENT_ID: verifies Cognito tokens (public keys, no grant). */
+  readonly tokenVerifier?: true;
   /**
    * SCHEDULE_GROUP_NAME, REMINDER_TARGET_ARN, SCHEDULER_ROLE_ARN and REMINDER_DLQ_ARN (what a
    * reminder schedule names), create/delete of schedules in that group, and PassRole of the
@@ -189,6 +193,10 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   emails: { ...CRUD, suppressionList: true, config: ['corsAllowOrigins', 'adminMfaRequired', 'mailSettings'] },
   // GETs only: the board counters, outcome buckets and task list; the outcome days are
   // counted in the account defaults' time zone. Task pages sign their next cursor.
+  // Sell's Core API v2: translates each call onto the native routes in-process (identity, leads,
+  // contacts, deals, pipelines, notes, tasks, custom fields), so it needs what they need, and
+  // reads Sell ids (one GetItem or BatchGetItem).
+  'sell-facade': { ...CRUD, config: ['corsAllowOrigins', 'adminMfaRequired', 'accountDefaults'] },
   dashboard: {
     table: 'read',
     cursorSecret: 'read',
@@ -484,6 +492,21 @@ export const liveConnectionsFunction: FunctionSpec = {
   needs: { table: 'readWrite' },
 };
 
+/**
+ * The HTTP API's authorizer: Cognito tokens and personal access tokens (issue 17). API Gateway
+ * caches its answer per Authorization header (API_AUTHORIZER_CACHE_SECONDS).
+ */
+export const apiAuthorizerFunction: FunctionSpec = {
+  name: 'api-authorizer',
+  kind: 'authorizer',
+  entry: 'functions/authorizers/api.ts',
+  description: 'CRM HTTP API authorizer: Cognito tokens and personal access tokens',
+  timeoutSeconds: 10,
+  // Reads a token's hash item (one GetItem) and records its last use (one UpdateItem a minute);
+  // Cognito tokens are checked against the pool's public keys (no grant).
+  needs: { table: 'readWrite', tokenVerifier: true },
+};
+
 export const websocketFunctions: readonly FunctionSpec[] = [liveAuthorizerFunction, liveConnectionsFunction];
 for (const rule of builtinRules.filter((r) => r.via === 'queue')) {
   if (rule.target !== mailSenderFunction.name) {
@@ -493,6 +516,7 @@ for (const rule of builtinRules.filter((r) => r.via === 'queue')) {
 
 export const functionSpecs: readonly FunctionSpec[] = [
   ...httpFunctions,
+  apiAuthorizerFunction,
   ...websocketFunctions,
   outboxPublisher,
   ...eventFunctions,
@@ -536,6 +560,8 @@ export interface EnvironmentValues {
   readonly cursorSecret: string;
   readonly eventBusName: string;
   readonly userPoolId: string;
+  /** The app client whose tokens the API accepts. */
+  readonly userPoolClientId: string;
   readonly scheduleGroupName: string;
   /** What a reminder schedule names: its target (the reminders function), the role Scheduler assumes, its DLQ. */
   readonly reminderTargetArn: string;
@@ -633,7 +659,9 @@ export function declaredVariables(spec: FunctionSpec): DeclaredVariable[] {
   if (needs.table) variables.push({ name: RUNTIME_ENV.tableName, value: (v) => v.tableName });
   if (needs.cursorSecret) variables.push({ name: RUNTIME_ENV.cursorSecret, value: (v) => v.cursorSecret });
   if (needs.bus) variables.push({ name: RUNTIME_ENV.eventBusName, value: (v) => v.eventBusName });
-  if (needs.userPool || needs.mfaCheck) variables.push({ name: RUNTIME_ENV.userPoolId, value: (v) => v.userPoolId });
+  if (needs.userPool || needs.mfaCheck || needs.tokenVerifier)
+    variables.push({ name: RUNTIME_ENV.userPoolId, value: (v) => v.userPoolId });
+  if (needs.tokenVerifier) variables.push({ name: RUNTIME_ENV.userPoolClientId, value: (v) => v.userPoolClientId });
   if (needs.scheduleGroup) {
     variables.push(
       { name: RUNTIME_ENV.scheduleGroupName, value: (v) => v.scheduleGroupName },

@@ -68,6 +68,8 @@ const SYNCHRONOUS_OR_VISIBLE: Partial<Record<FunctionKind, string>> = {
   ops: "Invoked only by an operator, synchronously (aws lambda invoke, RequestResponse): its answer is the redrive report, and a failure is the operator's error on screen, not an event to keep.",
   deploy:
     "Invoked asynchronously by CloudFormation for custom-resource requests only: a request still failing after Lambda's retries fails the deploy itself (a FAILED answer, or none until the service timeout), so whoever deploys sees it, and a queued CloudFormation request could not be replayed once the stack has rolled back.",
+  authorizer:
+    "Invoked only synchronously, by API Gateway, as the HTTP API's authorizer: a failure is the caller's refused request (403, or 500 on an error), counted in the API's 4xx/5xx; there is no event to keep.",
   websocket:
     "Invoked only synchronously, by the live notifications WebSocket API (its $connect authorizer and its routes): a failure is the client's refused or closed connection, and the client reconnects and refetches the inbox; there is no event to keep.",
   rotation:

@@ -2,7 +2,11 @@ import { CfnOutput, CustomResource, Duration, Lazy, RemovalPolicy, Stack, type S
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import {
+  HttpLambdaAuthorizer,
+  HttpLambdaResponseType,
+  WebSocketLambdaAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
@@ -29,6 +33,7 @@ import {
   scheduledFunctions,
   httpFunctions,
   liveAuthorizerFunction,
+  apiAuthorizerFunction,
   liveConnectionsFunction,
   outboxPublisher,
   type FunctionSpec,
@@ -67,13 +72,16 @@ export const MAIL_QUEUE_MAX_RECEIVES = 10;
 export const MAIL_QUEUE_DELAY_SECONDS = 5;
 
 /** Request headers the API reads (X4 idempotency, If-Match versions, correlation ids). */
+/** How long API Gateway keeps an authorizer answer per Authorization header (revocation delay). */
+export const API_AUTHORIZER_CACHE_SECONDS = 60;
+
 const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-correlation-id'];
 const CORS_EXPOSE_HEADERS = ['etag', 'location', 'x-correlation-id'];
 
 export class StatelessStack extends Stack {
   readonly httpApi: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
-  readonly jwtAuthorizer: apigwv2.HttpAuthorizer;
+  readonly apiAuthorizer: HttpLambdaAuthorizer;
   readonly httpFunctions: ReadonlyMap<string, CrmFunction>;
   readonly outboxPublisher: CrmFunction;
   readonly routes: ReadonlyMap<string, apigwv2.HttpRoute>;
@@ -173,6 +181,7 @@ export class StatelessStack extends Stack {
       bus: stateful.bus,
       cursorSecret: stateful.cursorSecret,
       userPool: stateful.userPool,
+      userPoolClientId: stateful.userPoolClient.userPoolClientId,
       scheduleGroupName: stateful.scheduleGroupName,
       schedulerTargetRole: this.schedulerTargetRole,
       reminderTargetArn,
@@ -431,27 +440,23 @@ export class StatelessStack extends Stack {
             integrationLatencyMs: '$context.integrationLatency',
             integrationError: '$context.integrationErrorMessage',
             authorizerError: '$context.authorizer.error',
-            userId: '$context.authorizer.claims.sub',
+            userId: '$context.authorizer.user_id',
           }),
         ),
       },
     });
 
-    // Created with the API rather than on first use by a route, so that it exists (and is
-    // tested) before the first protected route does. Access tokens carry client_id, ID tokens
-    // aud: API Gateway accepts either against the audience.
-    this.jwtAuthorizer = new apigwv2.HttpAuthorizer(this, 'CognitoJwtAuthorizer', {
-      httpApi: this.httpApi,
-      authorizerName: 'cognito-jwt',
-      type: apigwv2.HttpAuthorizerType.JWT,
+    // One Lambda authorizer for Cognito tokens and personal access tokens (issue 17): the JWT
+    // authorizer API Gateway offers cannot accept a token that is not a JWT. Its answer is cached
+    // per Authorization header for API_AUTHORIZER_CACHE_SECONDS: a revoked personal access token
+    // stops working within that time (the user record, read on every call, stays immediate).
+    this.apiAuthorizer = new HttpLambdaAuthorizer('ApiAuthorizer', pick(apiAuthorizerFunction), {
+      authorizerName: 'crm-bearer',
       identitySource: ['$request.header.Authorization'],
-      jwtIssuer: `https://cognito-idp.${this.region}.${this.urlSuffix}/${stateful.userPool.userPoolId}`,
-      jwtAudience: [stateful.userPoolClient.userPoolClientId],
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      resultsCacheTtl: Duration.seconds(API_AUTHORIZER_CACHE_SECONDS),
     });
-    const jwtAuthorizer = this.jwtAuthorizer;
-    const authorizer: apigwv2.IHttpRouteAuthorizer = {
-      bind: () => ({ authorizerId: jwtAuthorizer.authorizerId, authorizationType: 'JWT' }),
-    };
+    const authorizer = this.apiAuthorizer;
 
     const integrations = new Map<CrmFunction, HttpLambdaIntegration>();
     const integrationOf = (fn: CrmFunction): HttpLambdaIntegration => {

@@ -3,6 +3,9 @@ import { customFieldRoutes } from '#shared/custom-fields/routes.ts';
 import { dealRoutes } from '#shared/deals/routes.ts';
 import { contactRoutes } from '#shared/contacts/routes.ts';
 import { identityRoutes } from '#shared/identity/routes.ts';
+import { accessTokenRoutes } from '#shared/access-tokens/routes.ts';
+import { sellFacadeRoutes } from '#shared/sell-facade/routes.ts';
+import { accessTokenErrorCodes } from '#shared/access-tokens/errors.ts';
 import { convertLeadRoute } from '#shared/lead-conversion/routes.ts';
 import { leadRoutes } from '#shared/leads/routes.ts';
 import { noteRoutes } from '#shared/notes/routes.ts';
@@ -47,6 +50,7 @@ import { notificationRuleRoutes } from '#shared/notifications/rule-routes.ts';
 export const allRoutes: readonly AnyRoute[] = [
   ...platformRoutes,
   ...identityRoutes,
+  ...accessTokenRoutes,
   ...pipelineRoutes,
   ...customFieldRoutes,
   ...dealRoutes,
@@ -69,6 +73,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...notificationRuleRoutes,
   ...liveRoutes,
   ...emailRoutes,
+  ...sellFacadeRoutes,
 ];
 
 // Every error catalogue: the generic codes, then each family's errors.ts. docs/error-codes.md
@@ -77,6 +82,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   kernelErrorCodes,
   platformErrorCodes,
   identityErrorCodes,
+  accessTokenErrorCodes,
   pipelineErrorCodes,
   customFieldErrorCodes,
   dealErrorCodes,

@@ -4,13 +4,22 @@ import { createTeam, deleteTeam, getTeam, listTeams, renameTeam } from '#shared/
 import { createUser, getUser, listUsers, setUserStatus, updateSelf, updateUser } from '#shared/identity/use-cases.ts';
 import { httpHandler, implement } from '#shared/app.ts';
 import * as routes from '#shared/identity/routes.ts';
+import { accessTokenAdapters } from '#shared/access-tokens/runtime.ts';
+import { createAccessToken, listAccessTokens, revokeAccessToken } from '#shared/access-tokens/use-cases.ts';
+import * as tokenRoutes from '#shared/access-tokens/routes.ts';
 
 // Users, teams and the account: parse (done by the contract), call the use case, reply.
 
 const deps = identityAdapters();
 const account = { account: deps.account, defaults: accountDefaults() };
+const tokens = accessTokenAdapters();
 
 export const handler = httpHandler([
+  implement(tokenRoutes.createAccessTokenRoute, (req) => createAccessToken(tokens, req.call, req.body)),
+  implement(tokenRoutes.listAccessTokensRoute, async (req) => ({ items: await listAccessTokens(tokens, req.call) })),
+  implement(tokenRoutes.revokeAccessTokenRoute, async (req) => {
+    await revokeAccessToken(tokens, req.call, req.params.id);
+  }),
   implement(routes.listUsersRoute, (req) => listUsers(deps, req.query)),
   implement(routes.getSelfRoute, async (req) => ({
     ...(await getUser(deps, req.principal.user_id)),

@@ -44,6 +44,8 @@ export interface CrmResources {
   readonly bus: events.IEventBus;
   readonly cursorSecret: secretsmanager.ISecret;
   readonly userPool: cognito.IUserPool;
+  /** The app client whose tokens the API accepts; required by `tokenVerifier`. */
+  readonly userPoolClientId?: string;
   /** The plain name the stateful stack gave the group, so policies name it literally. */
   readonly scheduleGroupName: string;
   /** The role Scheduler assumes to invoke reminder targets; required by `scheduleGroup`. */
@@ -346,6 +348,9 @@ function environmentValues(resources: CrmResources, logLevel: LogLevel): Environ
     },
     get userPoolId() {
       return resources.userPool.userPoolId;
+    },
+    get userPoolClientId() {
+      return required(resources.userPoolClientId, 'userPoolClientId');
     },
     scheduleGroupName: resources.scheduleGroupName,
     get reminderTargetArn() {

@@ -22,6 +22,7 @@ import {
   filesCorsOrigins,
   functionSpecs,
   liveAuthorizerFunction,
+  apiAuthorizerFunction,
   liveConnectionsFunction,
   outboxPublisher,
   EXTERNAL_CALENDARS_SCHEDULE,
@@ -484,6 +485,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const http = await startLocalHttp({
       routes: allRoutes,
       verifier: auth.verifier,
+      authorize: (event) => functions.get(apiAuthorizerFunction.name).invoke(event),
       defaultFamily: DEFAULT_ROUTE_FAMILY,
       corsAllowOrigins: values.corsAllowOrigins,
       port: options.port ?? 0,

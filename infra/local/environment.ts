@@ -8,7 +8,7 @@ import {
   type FunctionSpec,
   type LogLevel,
 } from '../functions.ts';
-import { LOCAL_USER_POOL_ID } from './dev-auth.ts';
+import { LOCAL_CLIENT_ID, LOCAL_USER_POOL_ID } from './dev-auth.ts';
 import { secretArn } from './iam/arns.ts';
 import { functionAccessKeyId, LOCAL_ADMIN_ACCESS_KEY_ID } from './iam/gate.ts';
 
@@ -95,6 +95,7 @@ export function localEnvironmentValues(
     cursorSecret: options.cursorSecret ?? localCursorSecretArn(config),
     eventBusName: options.eventBusName ?? UNSYNTHESIZED_NAME,
     userPoolId: LOCAL_USER_POOL_ID,
+    userPoolClientId: LOCAL_CLIENT_ID,
     scheduleGroupName: options.scheduleGroupName ?? UNSYNTHESIZED_NAME,
     reminderTargetArn:
       options.reminderTargetArn ?? `arn:aws:lambda:${config.region}:${LOCAL_ACCOUNT_ID}:function:crm-${config.stage}-reminders`,

@@ -18,6 +18,13 @@ export interface LocalHttpOptions {
   /** Invokes the function of a family (functions/http/<family>.ts in its own sandbox) with one event. */
   invoke: (family: string, event: HttpEvent) => Promise<APIGatewayProxyResultV2>;
   verifier: DevVerifier;
+  /**
+   * Invokes the API's Lambda authorizer (functions/authorizers/api.ts) for a personal access
+   * token (64 hex characters), uncached: a revoked token is refused at once. Cognito tokens are
+   * verified here with the dev key, which the authorizer's worker cannot fetch as it fetches
+   * Cognito's public keys in AWS. Without it, such tokens are refused as JWTs.
+   */
+  authorize?: (event: unknown) => Promise<{ isAuthorized: boolean; context?: Record<string, string> }>;
   /** What API Gateway's CORS configuration allows, for the preflights it answers itself ("*" or a comma-separated list). */
   corsAllowOrigins?: string;
   /** The family that answers unmatched requests ($default). */
@@ -34,9 +41,11 @@ interface CompiledRoute {
 
 function compile(route: AnyRoute): CompiledRoute {
   const names: string[] = [];
-  const pattern = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}/g, (_, name: string) => {
-    names.push(name);
-    return '([^/]+)';
+  // "{proxy+}" is API Gateway's greedy variable (one or more segments), passed as "proxy".
+  const pattern = route.path.replace(/\{([^}]+)\}|[.*+?^$()|[\]\\]/g, (token: string, name: string | undefined) => {
+    if (name === undefined) return `\\${token}`;
+    names.push(name.replace(/\+$/, ''));
+    return name.endsWith('+') ? '(.+)' : '([^/]+)';
   });
   return { route, regex: new RegExp(`^${pattern}/?$`), names };
 }
@@ -86,7 +95,17 @@ export async function startLocalHttp(options: LocalHttpOptions): Promise<{ url: 
     }
 
     let claims: Record<string, string> | undefined;
-    if (match && match.route.access !== 'public') {
+    let lambdaContext: Record<string, string> | undefined;
+    const bearer = /^Bearer\s+([0-9a-f]{64})$/.exec(headers.authorization ?? '')?.[1];
+    if (match && match.route.access !== 'public' && bearer && options.authorize) {
+      // As API Gateway with a Lambda authorizer (simple responses): a refusal is a bare 403.
+      const answer = await options.authorize(authorizerEvent(method, url, headers, match.route));
+      if (!answer.isAuthorized) {
+        send(res, 403, JSON.stringify({ message: 'Forbidden' }), 'application/json');
+        return;
+      }
+      lambdaContext = answer.context ?? {};
+    } else if (match && match.route.access !== 'public') {
       const token = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1];
       try {
         if (!token) throw new Error('missing bearer token');
@@ -107,6 +126,7 @@ export async function startLocalHttp(options: LocalHttpOptions): Promise<{ url: 
       ...(body.length > 0 ? { body: body.toString('utf8') } : {}),
       ...(match ? { route: match.route, params: match.params } : {}),
       ...(claims ? { claims } : {}),
+      ...(lambdaContext ? { lambdaContext } : {}),
       sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
     });
     const family = match?.route.family ?? options.defaultFamily;
@@ -140,6 +160,8 @@ export interface GatewayRequest {
   readonly params?: Record<string, string>;
   /** The JWT authorizer's claims (see `authorizerClaims`); none on public routes. */
   readonly claims?: Record<string, string>;
+  /** The Lambda authorizer's context, when it authorized the request (a personal access token). */
+  readonly lambdaContext?: Record<string, string>;
   readonly sourceIp?: string;
 }
 
@@ -173,10 +195,27 @@ export function apiGatewayEvent(request: GatewayRequest): HttpEvent {
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
-      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: request.claims ?? {}, scopes: [] } },
+      authorizer: request.lambdaContext
+        ? ({ lambda: request.lambdaContext } as unknown as HttpEvent['requestContext']['authorizer'])
+        : { principalId: '', integrationLatency: 0, jwt: { claims: request.claims ?? {}, scopes: [] } },
     },
     ...(request.body !== undefined ? { body: request.body } : {}),
     isBase64Encoded: false,
+  };
+}
+
+/** The REQUEST authorizer's event (payload format 2.0) for a request. */
+function authorizerEvent(method: string, url: URL, headers: Record<string, string>, route: AnyRoute) {
+  return {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${method}${url.pathname}`,
+    identitySource: [headers.authorization ?? ''],
+    routeKey: routeKey(route),
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    requestContext: { http: { method, path: url.pathname }, routeKey: routeKey(route), stage: '$default' },
   };
 }
 

@@ -1,6 +1,7 @@
 import { activityFeedBackfill } from '#shared/activities/runtime.ts';
 import { outcomeCountersBackfill } from '#shared/outcomes/runtime.ts';
 import { appointmentRemindersBackfill, taskRemindersBackfill } from '#shared/reminders/runtime.ts';
+import { sellIdsBackfill } from '#shared/sell-facade/runtime.ts';
 import { DynamoMigrationStore } from '#shared/platform/migrations/dynamodb.ts';
 import { runMigrations, type Migration, type MigrationReport } from '#shared/platform/migrations/runner.ts';
 import { crmTable } from '#shared/platform/runtime.ts';
@@ -11,7 +12,13 @@ import { crmTable } from '#shared/platform/runtime.ts';
 
 /** Every migration, oldest first. */
 export function migrations(): Migration[] {
-  return [activityFeedBackfill(), outcomeCountersBackfill(), taskRemindersBackfill(), appointmentRemindersBackfill()];
+  return [
+    activityFeedBackfill(),
+    outcomeCountersBackfill(),
+    taskRemindersBackfill(),
+    appointmentRemindersBackfill(),
+    sellIdsBackfill(),
+  ];
 }
 
 /**

@@ -59,6 +59,7 @@ export function principalResolver(
         email: user.email,
         role: user.role,
         direct_reports: user.role === 'manager' ? await directReports(user.id) : [],
+        ...(claimed.via ? { via: claimed.via } : {}),
       };
     },
     /** Drops cached reporting lines (after this container changed one). */

@@ -10,4 +10,9 @@ export interface Principal {
   role: Role;
   /** Users whose reports_to is this user (managers see their records). */
   direct_reports: readonly string[];
+  /**
+   * How the caller authenticated when not with a Cognito token: 'access_token' (a personal
+   * access token). Tokens act with their owner's rights but never reach admin-only routes.
+   */
+  via?: 'access_token';
 }

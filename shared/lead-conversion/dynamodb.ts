@@ -1,3 +1,4 @@
+import { sellIdWriteCount } from '#shared/platform/dynamodb/sell-ids.ts';
 import type { ConversionPlan, ConversionWriter, Followers } from './use-cases.ts';
 import { appointmentMoveOps } from '#shared/appointments/dynamodb.ts';
 import { contactRefsOf } from '#shared/contacts/use-cases.ts';
@@ -41,7 +42,8 @@ export class DynamoConversionWriter implements ConversionWriter {
         : []),
       ...leadConvertOps(plan.before, plan.after),
     ]);
-    const room = Math.max(0, TRANSACTION_LIMIT - core.length - events.length);
+    // The records it creates take their Sell id items in the same write.
+    const room = Math.max(0, TRANSACTION_LIMIT - core.length - sellIdWriteCount(core) - events.length);
     const moves: WriteOp[] = [];
     const notes = [...plan.notes];
     const tasks = [...plan.tasks];

@@ -18,6 +18,8 @@ export const RUNTIME_ENV = {
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   senderAddress: 'SENDER_ADDRESS',
   userPoolId: 'USER_POOL_ID',
+  /** The app client whose tokens the API accepts (the Lambda authorizer checks aud/client_id). */
+  userPoolClientId: 'USER_POOL_CLIENT_ID',
   /** "true" when admins must have activated MFA (TOTP) in Cognito to use the API (config auth.admin_mfa_required). */
   adminMfaRequired: 'CRM_ADMIN_MFA_REQUIRED',
   /** JSON {name, email} of the admin the bootstrap invites on a fresh deployment. */

@@ -135,7 +135,8 @@ describe('deal writes', () => {
     const deal = aDeal(p.stage('Qualified'), { value: '150.25', custom_fields: { [priority.id]: 'High' } });
     meter.reset();
     await created(deal);
-    expect(operations()).toEqual(['TransactWriteItems']);
+    // The deal's Sell id (its sequence, one UpdateItem), then the one write.
+    expect(operations()).toEqual(['UpdateItem', 'TransactWriteItems']);
     meter.reset();
     expect(await deals.get(deal.id)).toEqual(deal);
     expect(operations()).toEqual(['GetItem']);

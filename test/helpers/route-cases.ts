@@ -9,6 +9,8 @@ import { documentCases } from '#test/documents/route-cases.ts';
 import { captureFormCases } from '#test/capture-forms/route-cases.ts';
 import { dealCases } from '#test/deals/route-cases.ts';
 import { identityCases } from '#test/identity/route-cases.ts';
+import { accessTokenCases } from '#test/access-tokens/route-cases.ts';
+import { sellFacadeCases } from '#test/sell-facade/route-cases.ts';
 import { pipelineCases } from '#test/pipelines/route-cases.ts';
 import { searchCases } from '#test/search/route-cases.ts';
 import { dashboardCases } from '#test/dashboard/route-cases.ts';
@@ -35,6 +37,8 @@ const platformCases: Record<string, RouteCase> = {
 export const routeCases: Record<string, RouteCase> = {
   ...platformCases,
   ...identityCases,
+  ...accessTokenCases,
+  ...sellFacadeCases,
   ...pipelineCases,
   ...customFieldCases,
   ...dealCases,

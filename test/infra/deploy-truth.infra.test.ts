@@ -47,6 +47,8 @@ import { migrationKey } from '#shared/platform/migrations/dynamodb.ts';
 import { MIGRATION_CONTINUE_EVENT } from '#shared/platform/migrations/runner.ts';
 import { newTicket, ticketHash } from '#shared/live/domain.ts';
 import { DynamoLiveTickets, liveConnectionsPartition } from '#shared/live/dynamodb.ts';
+import { DynamoAccessTokenRepository } from '#shared/access-tokens/dynamodb.ts';
+import { nodeTokenSecrets } from '#shared/access-tokens/runtime.ts';
 import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
 import {
   RESOLVED_ACCOUNT,
@@ -342,6 +344,22 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     });
     p.check(conversion?.deal?.currency === config.account.currency, "a converted lead's deal takes the account's currency");
     await refusesForgedCursor(p, 'GET /leads');
+  },
+  // Sell's /v2 over the native routes, in-process: a lead made and read by its Sell id, the
+  // account (its defaults), a full page (a signed cursor) and a forged cursor (refused, 422).
+  'sell-facade': async (p) => {
+    const lead = await p.expectHttp('POST /v2/{proxy+}', 200, {
+      params: { proxy: 'leads' },
+      body: { data: { last_name: `Probe ${next()}` } },
+    });
+    const id = lead?.data?.id;
+    p.check(typeof id === 'number', `the lead has a Sell id (${JSON.stringify(lead)})`);
+    await p.expectHttp('GET /v2/{proxy+}', 200, { params: { proxy: `leads/${id}` } });
+    const account = await p.expectHttp('GET /v2/{proxy+}', 200, { params: { proxy: 'accounts/self' } });
+    p.check(account?.data?.name === config.account.company_name, `the account has the configured name (${account?.data?.name})`);
+    const page = await p.expectHttp('GET /v2/{proxy+}', 200, { params: { proxy: 'leads' }, query: { per_page: '1' } });
+    p.check(typeof page?.meta?.links?.next_page === 'string', `a full page links the next (${JSON.stringify(page?.meta)})`);
+    await p.expectHttp('GET /v2/{proxy+}', 422, { params: { proxy: 'leads' }, query: { cursor: 'forged.cursor' } });
   },
   notes: async (p) => {
     const target = { resource_type: 'contact', resource_id: made.contactId };
@@ -850,6 +868,43 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       `the owner's rule matched (${JSON.stringify(after)})`,
     );
   },
+  // The HTTP API's authorizer: a stored personal access token authorizes its owner (and its use
+  // is recorded); an unknown one and a malformed Cognito token are refused.
+  'api-authorizer': async (p) => {
+    const secret = nodeTokenSecrets.generate();
+    const tokens = new DynamoAccessTokenRepository(table);
+    const id = newId();
+    await tokens.create({
+      id,
+      user_id: 'probe-pat-user',
+      name: 'probe',
+      prefix: secret.slice(0, 6),
+      created_at: new Date().toISOString(),
+      last_used_at: null,
+      hash: nodeTokenSecrets.hash(secret),
+    });
+    const request = (token: string) => ({
+      version: '2.0',
+      type: 'REQUEST',
+      routeArn: 'arn:aws:execute-api:us-east-1:000000000000:probe/$default/GET/users/self',
+      identitySource: [`Bearer ${token}`],
+      routeKey: 'GET /users/self',
+      rawPath: '/users/self',
+      rawQueryString: '',
+      headers: { authorization: `Bearer ${token}` },
+      requestContext: { http: { method: 'GET', path: '/users/self' }, routeKey: 'GET /users/self', stage: '$default' },
+    });
+    const allowed = (await p.invoke(request(secret))) as { isAuthorized?: boolean; context?: Record<string, string> };
+    p.check(
+      allowed?.isAuthorized === true && allowed.context?.user_id === 'probe-pat-user' && allowed.context.via === 'access_token',
+      `the token's owner is allowed (${JSON.stringify(allowed)})`,
+    );
+    p.check((await tokens.get(id))?.last_used_at != null, 'the use was recorded');
+    const unknown = (await p.invoke(request('0'.repeat(64)))) as { isAuthorized?: boolean };
+    p.check(unknown?.isAuthorized === false, `an unknown token is refused (${JSON.stringify(unknown)})`);
+    const jwt = (await p.invoke(request('not.a.jwt'))) as { isAuthorized?: boolean };
+    p.check(jwt?.isAuthorized === false, `a malformed Cognito token is refused (${JSON.stringify(jwt)})`);
+  },
   // The WebSocket $connect authorizer: a stored ticket is redeemed once, for its user.
   'live-authorizer': async (p) => {
     const ticket = newTicket();
@@ -1005,6 +1060,7 @@ const HTTP_ORDER = [
   'automations',
   'notifications',
   'emails',
+  'sell-facade',
 ];
 
 describe('every synthesized bundle, with its template environment', () => {
@@ -1114,6 +1170,10 @@ describe('every synthesized bundle, with its template environment', () => {
     });
   }
 
+  it("api-authorizer: answers API Gateway's authorizer requests, reading and writing DynamoDB Local", async () => {
+    expectHealthy(await runProbe(functionNamed('api-authorizer')));
+  });
+
   for (const name of ['live-authorizer', 'live-connections']) {
     it(`${name}: answers the live WebSocket API's events, reading and writing DynamoDB Local`, async () => {
       expectHealthy(await runProbe(functionNamed(name)));
@@ -1165,6 +1225,7 @@ describe('dropping any one variable a function declares', () => {
     'migrate',
     'notification-delivery',
     'document-check',
+    'api-authorizer',
     'live-authorizer',
     'live-connections',
     'mail-sender',

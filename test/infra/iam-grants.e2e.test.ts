@@ -355,6 +355,33 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     await http('/openapi.json')();
   },
   identity: http('/users'),
+  // A personal access token (made and revoked through identity) authorizes a call: the hash
+  // item's GetItem and the last-use UpdateItem.
+  // Sell's /v2: a lead made, read, listed and deleted through the native routes it runs in-process
+  // (the sequence's UpdateItem, the Sell id items, their GetItem and BatchGetItem).
+  'sell-facade': async () => {
+    const token = session.as('admin');
+    const made = await session.api('POST', '/v2/leads', { token, body: { data: { last_name: 'Iam' } } });
+    if (made.status !== 200) throw new Error(`POST /v2/leads: ${made.status} ${JSON.stringify(made.body)}`);
+    const id = (made.body as { data: { id: number } }).data.id;
+    for (const path of [`/v2/leads/${id}`, '/v2/leads?per_page=2', '/v2/users/self', '/v2/accounts/self']) {
+      const read = await session.api('GET', path, { token });
+      if (read.status !== 200) throw new Error(`GET ${path}: ${read.status} ${JSON.stringify(read.body)}`);
+    }
+    const gone = await session.api('DELETE', `/v2/leads/${id}`, { token });
+    if (gone.status !== 204) throw new Error(`DELETE /v2/leads: ${gone.status} ${JSON.stringify(gone.body)}`);
+  },
+  'api-authorizer': async () => {
+    const made = await session.api('POST', '/access_tokens', { token: session.as('rep1'), body: { name: 'iam' } });
+    if (made.status !== 201) throw new Error(`POST /access_tokens: ${made.status} ${JSON.stringify(made.body)}`);
+    const { id, token } = made.body as { id: string; token: string };
+    const self = await session.api('GET', '/users/self', { token });
+    if (self.status !== 200) throw new Error(`GET /users/self with a token: ${self.status} ${JSON.stringify(self.body)}`);
+    const listed = await session.api('GET', '/access_tokens', { token: session.as('rep1') });
+    const used = (listed.body as { items: { id: string; last_used_at: string | null }[] }).items.find((t) => t.id === id);
+    if (!used?.last_used_at) throw new Error("the token's last use was not recorded");
+    await session.api('DELETE', `/access_tokens/${id}`, { token: session.as('rep1') });
+  },
   pipelines: http('/pipelines'),
   contacts: http('/contacts'),
   'custom-fields': http('/custom_fields/contacts'),

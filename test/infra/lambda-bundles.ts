@@ -110,6 +110,8 @@ export function resolveValue(value: unknown, context: { stateful: Json; stateles
         return props.Name as string;
       case 'AWS::Cognito::UserPool':
         return `${context.region}_Pool${String(node.Ref).slice(0, 6)}`;
+      case 'AWS::Cognito::UserPoolClient':
+        return `client${String(node.Ref).slice(0, 6).toLowerCase()}`;
       case 'AWS::ApiGatewayV2::Api':
         return 'a1b2c3d4e5';
       case 'AWS::SecretsManager::Secret':

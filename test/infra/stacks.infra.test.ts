@@ -15,6 +15,7 @@ import {
   mailSenderFunction,
 } from '#infra/functions.ts';
 import { ABANDONED_UPLOAD_DAYS, CURSOR_KEY_ROTATION_DAYS, invitationMessage } from '#infra/stateful-stack.ts';
+import { API_AUTHORIZER_CACHE_SECONDS } from '#infra/stateless-stack.ts';
 import {
   MAIL_QUEUE_DELAY_SECONDS,
   MAIL_QUEUE_MAX_RECEIVES,
@@ -716,23 +717,26 @@ describe('stateless stack: HTTP API', () => {
     });
   });
 
-  it('has a Cognito JWT authorizer with the app client as audience', () => {
-    expect(Object.keys(ofApi('AWS::ApiGatewayV2::Authorizer', 'HTTP'))).toHaveLength(1);
-    stateless.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
-      AuthorizerType: 'JWT',
+  it('has one Lambda authorizer (Cognito tokens and personal access tokens), cached per Authorization header', () => {
+    const authorizers = Object.values(ofApi('AWS::ApiGatewayV2::Authorizer', 'HTTP')).map((a) => a.Properties);
+    expect(authorizers).toHaveLength(1);
+    expect(authorizers[0]).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
       IdentitySource: ['$request.header.Authorization'],
-      JwtConfiguration: {
-        Audience: [
-          Match.objectLike({
-            'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('UserPoolWebClient') }),
-          }),
-        ],
-        Issuer: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
-      },
+      AuthorizerResultTtlInSeconds: API_AUTHORIZER_CACHE_SECONDS,
     });
+    expect(JSON.stringify(authorizers[0]!.AuthorizerUri)).toMatch(/ApiAuthorizerFunction/);
+    // It checks Cognito tokens against the app client, and reads and writes only the table.
+    const variables = functionResource('crm-dev-api-authorizer').Properties.Environment.Variables;
+    expect(JSON.stringify(variables.USER_POOL_CLIENT_ID)).toMatch(/UserPoolWebClient/);
+    expect(JSON.stringify(variables.USER_POOL_ID)).toMatch(/UserPool/);
+    const actions = actionsOf(policyStatements(stateless, 'crm-dev-api-authorizer'));
+    expect(actions.filter((a) => !LOGS_AND_XRAY.includes(a)).sort()).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
   });
 
-  it('has one route per contract (JWT unless public) plus $default to the platform function', () => {
+  it('has one route per contract (the Lambda authorizer unless public) plus $default to the platform function', () => {
     const routes = Object.values(ofApi('AWS::ApiGatewayV2::Route', 'HTTP')).map((r) => r.Properties);
     expect(routes).toHaveLength(allRoutes.length + 1);
     for (const contract of allRoutes) {
@@ -741,8 +745,8 @@ describe('stateless stack: HTTP API', () => {
       if (contract.access === 'public') {
         expect(route!.AuthorizationType).toBe('NONE');
       } else {
-        expect(route!.AuthorizationType).toBe('JWT');
-        expect(route!.AuthorizerId).toEqual({ Ref: expect.stringMatching(/^CognitoJwtAuthorizer/) });
+        expect(route!.AuthorizationType).toBe('CUSTOM');
+        expect(route!.AuthorizerId).toEqual({ Ref: expect.stringMatching(/^HttpApiApiAuthorizer|^ApiAuthorizer/) });
       }
     }
     const fallback = routes.find((r) => r.RouteKey === '$default');
@@ -791,12 +795,12 @@ describe('stateless stack: HTTP API', () => {
     expect(stateless.toJSON().Resources[stageId].DependsOn).toEqual(expect.arrayContaining(publicRouteIds));
   });
 
-  it('gives each function one invoke permission for the whole API', () => {
+  it('gives each function (and the authorizer) one invoke permission for the whole API', () => {
     const permissions = Object.values(resourcesOf(stateless, 'AWS::Lambda::Permission')).filter(
       (p) =>
         p.Properties.Principal === 'apigateway.amazonaws.com' && JSON.stringify(p.Properties.SourceArn).includes(apiId('HTTP')),
     );
-    expect(permissions).toHaveLength(httpFamilies.length);
+    expect(permissions).toHaveLength(httpFamilies.length + 1);
   });
 
   it('outputs the API URL, user pool, client, table and bus', () => {

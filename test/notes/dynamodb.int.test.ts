@@ -102,7 +102,8 @@ describe('creating a note', () => {
     const deal = await record('deal', 'rep1');
     meter.reset();
     const note = await createNote(deps, call('rep1'), { content: 'Called, wants a quote', ...deal });
-    expect(meter.calls.map((c) => c.operation)).toEqual(['GetItem', 'TransactWriteItems']);
+    // The owner's read, the note's Sell id (its sequence, one UpdateItem), the write.
+    expect(meter.calls.map((c) => c.operation)).toEqual(['GetItem', 'UpdateItem', 'TransactWriteItems']);
     expect(note).toMatchObject({ ...deal, content: 'Called, wants a quote', creator_id: ids.rep1, version: 1 });
     expect(await repo.get(note.id)).toEqual(note);
     const event = await lastEvent();

@@ -100,7 +100,8 @@ describe('pipelines and stages on the table', () => {
     const before = await pipelines.pipelineCount();
     meter.reset();
     const pipeline = await createPipeline(deps, call(), { name: unique('Fresh') });
-    expect(meter.calls.map((c) => c.operation)).toEqual(['TransactWriteItems']);
+    // The Sell ids of the pipeline and of its stages (one sequence UpdateItem each kind), then the one write.
+    expect(meter.calls.map((c) => c.operation)).toEqual(['UpdateItem', 'UpdateItem', 'TransactWriteItems']);
     expect(await pipelines.pipelineCount()).toBe(before + 1);
     expect(await pipelines.getPipeline(pipeline.id)).toEqual(pipeline);
     const stages = await pipelines.ofPipeline(pipeline.id);

@@ -42,6 +42,9 @@ import * as searchIndex from '#shared/search/dynamodb.ts';
 import * as searchTerms from '#shared/search/index-terms.ts';
 import * as tasks from '#shared/tasks/dynamodb.ts';
 import * as live from '#shared/live/dynamodb.ts';
+import * as accessTokens from '#shared/access-tokens/dynamodb.ts';
+import * as sellIds from '#shared/platform/dynamodb/sell-ids.ts';
+import * as sellFacade from '#shared/sell-facade/dynamodb.ts';
 import type { Task } from '#shared/tasks/domain.ts';
 import { makeContact, makeLead } from '#test/contacts/fakes.ts';
 import { makeCustomField } from '#test/custom-fields/fakes.ts';
@@ -77,6 +80,8 @@ const MODULES = {
   notificationRules,
   live,
   migrations,
+  accessTokens,
+  sellIds,
 };
 const declared = keyPatternsOf(...Object.values(MODULES));
 
@@ -328,6 +333,18 @@ async function exercise(): Promise<void> {
   await teams.delete(team, [], { to: makeTeam(id(50)), members: [user], now: AT });
   const account = new identity.DynamoAccountRepository(db);
   await account.get();
+  const tokens = new accessTokens.DynamoAccessTokenRepository(db);
+  const pat = { id: id(60), user_id: U1, name: 't', prefix: 'abcdef', created_at: AT, last_used_at: null, hash: 'ab'.repeat(32) };
+  await tokens.create(pat);
+  await tokens.listByUser(U1);
+  await tokens.get(pat.id);
+  await tokens.findByHash(pat.hash);
+  await tokens.touch(pat.id, new Date(AT));
+  await tokens.delete(pat);
+  const numbers = new sellFacade.DynamoSellIds(db);
+  await numbers.idOf('lead', 7);
+  await numbers.numbersOf('lead', [L1]);
+  await sellFacade.sellIdBackfillStep(db, null);
   await account.save({ version: 1 } as never, undefined, []);
 
   const stages = new pipelines.DynamoPipelineRepository(db);

@@ -89,7 +89,8 @@ describe('creating and assigning tasks (F8.4)', () => {
   it("assigns a new task to its creator by default, with task.created, and checks the assignee's user in the write", async () => {
     meter.reset();
     const task = await createTask(deps, call('rep1'), { content: 'Call back', due_date: '2026-06-16T09:00:00+02:00' });
-    expect(meter.calls.map((c) => c.operation)).toEqual(['TransactWriteItems']);
+    // The task's Sell id (its sequence, one UpdateItem), then the one write.
+    expect(meter.calls.map((c) => c.operation)).toEqual(['UpdateItem', 'TransactWriteItems']);
     expect(task).toMatchObject({
       owner_id: ids.rep1,
       creator_id: ids.rep1,

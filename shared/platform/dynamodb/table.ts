@@ -24,6 +24,7 @@ import { bindQuery, invalidCursor, type CursorCodec, type CursorState, type Posi
 import { compileFilter, type FilterSpec } from './filter-eval.ts';
 import type { SortPosition } from '#shared/kernel/sorted-lists.ts';
 import { indexKeys, indexPartitions, tableKeys, tablePartition } from './partitions.ts';
+import { allocateSellIds, sellIdOps, sellTypeOfCreated, type SellIdType } from './sell-ids.ts';
 
 // The repository base: every change is one TransactWriteItems holding the records' writes
 // (conditional on `version`) and the outbox items of their domain events. Reads are GetItem
@@ -188,9 +189,14 @@ export class Table {
     return out.Item;
   }
 
-  /** Writes the records and the outbox items of `events` atomically. */
+  /**
+   * Writes the records and the outbox items of `events` atomically. A created record of a kind
+   * the Sell facade shows gets its Sell id in the same transaction (sell-ids.ts): one UpdateItem
+   * ADD per kind created takes the numbers first.
+   */
   async write(ops: WriteOp[], events: DomainEvent[] = []): Promise<void> {
     const now = Math.floor(Date.now() / 1000);
+    ops = await this.#withSellIds(ops);
     const all = [...ops, ...events.map((event): WriteOp => ({ type: 'create', item: outboxItem(event, now) }))];
     if (all.length === 0) return;
     if (all.length > 100) throw new Error(`a transaction holds at most 100 writes, got ${all.length}`);
@@ -213,6 +219,23 @@ export class Table {
         throw conflictFrom(error, all);
       }
     }
+  }
+
+  async #withSellIds(ops: WriteOp[]): Promise<WriteOp[]> {
+    const created = new Map<SellIdType, string[]>();
+    for (const op of ops) {
+      if (op.type !== 'create') continue;
+      const type = sellTypeOfCreated(op.item);
+      if (type) created.set(type, [...(created.get(type) ?? []), String(op.item.id)]);
+    }
+    if (created.size === 0) return ops;
+    const extra: WriteOp[] = [];
+    for (const [type, ids] of created) {
+      const first = await allocateSellIds(this, type, ids.length);
+      this.#meter?.count('UpdateItem');
+      ids.forEach((id, i) => extra.push(...sellIdOps(type, first + i, id)));
+    }
+    return [...ops, ...extra];
   }
 
   /** Reads records by key, 100 a request (keys of missing records are skipped). */

@@ -22,8 +22,21 @@ export function roleFromGroups(groups: string[]): Role {
   return groups.filter(isRole).reduce<Role>((best, g) => (RANK[g] > RANK[best] ? g : best), 'user');
 }
 
+/**
+ * The caller's claims: those of API Gateway's JWT authorizer (`authorizer.jwt.claims`), or the
+ * context of the API's Lambda authorizer (`authorizer.lambda`: the Cognito claims it verified,
+ * or `user_id` and `via: "access_token"` for a personal access token).
+ */
 export function principalFromClaims(event: Pick<HttpEvent, 'requestContext'>): Principal {
-  const claims = event.requestContext.authorizer?.jwt?.claims;
+  const authorizer = event.requestContext.authorizer as
+    { jwt?: { claims?: Record<string, unknown> }; lambda?: Record<string, unknown> } | undefined;
+  const claims = authorizer?.lambda ?? authorizer?.jwt?.claims;
+  if (claims?.via === 'access_token') {
+    if (typeof claims.user_id !== 'string' || claims.user_id === '')
+      throw new UnauthenticatedError('A valid bearer token is required');
+    // The role comes from the user record (resolvePrincipal): a token holds no claims of its own.
+    return { user_id: claims.user_id, email: '', role: 'user', direct_reports: [], via: 'access_token' };
+  }
   // The CRM user id travels as the Cognito attribute custom:user_id (set at invitation).
   const userId = claims?.['custom:user_id'] ?? claims?.sub;
   if (typeof userId !== 'string' || userId === '') throw new UnauthenticatedError('A valid bearer token is required');

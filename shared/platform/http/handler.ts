@@ -136,6 +136,13 @@ export function httpHandler(bindings: RouteBinding[], options: HttpHandlerOption
     if (route.access === 'public') return ANONYMOUS;
     const claimed = principalFromClaims(event);
     const principal = options.resolvePrincipal ? await options.resolvePrincipal(claimed, event) : claimed;
+    // Admin-only routes are where the config's admin MFA matters: a personal access token never
+    // passed a second factor, so it does not reach them (Sell's tokens bypass 2FA; ours do not).
+    if (principal.via === 'access_token' && !route.access.includes('manager') && !route.access.includes('user')) {
+      throw new ForbiddenError('Admin-only routes need a signed-in session, not a personal access token', {
+        code: 'access_token.admin_route',
+      });
+    }
     if (!route.access.includes(principal.role)) {
       throw new ForbiddenError(`Your role (${principal.role}) may not ${route.summary.toLowerCase()}`);
     }

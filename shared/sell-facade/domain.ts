@@ -1,0 +1,304 @@
+// The /v2 facade's vocabulary (issue 17 item 3): Sell's Core API v2 resources as they map onto
+// the native routes, Sell's envelopes and its error shape. Pure: no I/O.
+
+/** The record kinds that carry a Sell id (shared/platform/dynamodb/sell-ids.ts SELL_ID_TYPES). */
+export type SellType =
+  | 'user'
+  | 'pipeline'
+  | 'stage'
+  | 'lead'
+  | 'contact'
+  | 'deal'
+  | 'note'
+  | 'task'
+  | 'loss_reason'
+  | 'deal_unqualified_reason'
+  | 'lead_unqualified_reason'
+  | 'source'
+  | 'custom_field';
+
+/** A Sell resource the product has, and the native routes it translates onto. */
+export interface SellResource {
+  /** Sell's singular name: meta.type of each item. */
+  readonly type: string;
+  /** The kind whose Sell id its `id` is (absent: no id of its own, e.g. the account). */
+  readonly idType?: SellType;
+  /** Native path of the collection, e.g. "/leads". */
+  readonly nativePath: string;
+  /** Which operations Sell offers on it (and the product serves). */
+  readonly ops: readonly ('list' | 'get' | 'create' | 'update' | 'delete')[];
+  /** Reference fields and the kind they name (ids translated both ways). */
+  readonly refs: Readonly<Record<string, SellType>>;
+  /** Whether the native list takes `limit` (else it answers whole pages, sliced here). */
+  readonly paged: boolean;
+  /** Attributes Sell shows that the native record lacks (e.g. a source list's resource type). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+const USER_REFS = {} as const;
+const LEAD_REFS = {
+  owner_id: 'user',
+  creator_id: 'user',
+  source_id: 'source',
+  unqualified_reason_id: 'lead_unqualified_reason',
+  converted_contact_id: 'contact',
+  converted_organization_id: 'contact',
+  converted_deal_id: 'deal',
+} as const;
+const CONTACT_REFS = { owner_id: 'user', creator_id: 'user', contact_id: 'contact', source_id: 'source' } as const;
+const DEAL_REFS = {
+  owner_id: 'user',
+  creator_id: 'user',
+  contact_id: 'contact',
+  organization_id: 'contact',
+  pipeline_id: 'pipeline',
+  stage_id: 'stage',
+  source_id: 'source',
+  loss_reason_id: 'loss_reason',
+  unqualified_reason_id: 'deal_unqualified_reason',
+  last_stage_change_by_id: 'user',
+} as const;
+const CRUD = ['list', 'get', 'create', 'update', 'delete'] as const;
+const NAMED_REFS = { creator_id: 'user' } as const;
+
+/** Sell's resources that this product has, by the name in the path. */
+export const SELL_RESOURCES: Readonly<Record<string, SellResource>> = {
+  users: {
+    type: 'user',
+    idType: 'user',
+    nativePath: '/users',
+    paged: true,
+    ops: ['list', 'get'],
+    refs: { ...USER_REFS, reports_to: 'user' },
+  },
+  leads: { type: 'lead', idType: 'lead', nativePath: '/leads', paged: true, ops: CRUD, refs: LEAD_REFS },
+  contacts: { type: 'contact', idType: 'contact', nativePath: '/contacts', paged: true, ops: CRUD, refs: CONTACT_REFS },
+  deals: { type: 'deal', idType: 'deal', nativePath: '/deals', paged: true, ops: CRUD, refs: DEAL_REFS },
+  pipelines: { type: 'pipeline', idType: 'pipeline', nativePath: '/pipelines', paged: false, ops: ['list'], refs: {} },
+  stages: {
+    type: 'stage',
+    idType: 'stage',
+    nativePath: '/stages',
+    paged: false,
+    ops: ['list'],
+    refs: { pipeline_id: 'pipeline' },
+  },
+  notes: { type: 'note', idType: 'note', nativePath: '/notes', paged: true, ops: CRUD, refs: { creator_id: 'user' } },
+  tasks: {
+    type: 'task',
+    idType: 'task',
+    nativePath: '/tasks',
+    paged: true,
+    ops: CRUD,
+    refs: { creator_id: 'user', owner_id: 'user' },
+  },
+  loss_reasons: {
+    type: 'loss_reason',
+    idType: 'loss_reason',
+    nativePath: '/loss_reasons',
+    paged: true,
+    ops: CRUD,
+    refs: NAMED_REFS,
+  },
+  deal_unqualified_reasons: {
+    type: 'deal_unqualified_reason',
+    idType: 'deal_unqualified_reason',
+    nativePath: '/deal_unqualified_reasons',
+    paged: true,
+    ops: CRUD,
+    refs: NAMED_REFS,
+  },
+  lead_unqualified_reasons: {
+    type: 'lead_unqualified_reason',
+    idType: 'lead_unqualified_reason',
+    nativePath: '/lead_unqualified_reasons',
+    paged: true,
+    ops: ['list'],
+    refs: NAMED_REFS,
+  },
+  // One list of sources here: Sell's lead_sources, deal_sources and legacy sources all read it.
+  sources: { type: 'source', idType: 'source', nativePath: '/sources', paged: true, ops: CRUD, refs: NAMED_REFS },
+  lead_sources: {
+    type: 'lead_source',
+    idType: 'source',
+    nativePath: '/sources',
+    paged: true,
+    ops: CRUD,
+    refs: NAMED_REFS,
+    extra: { resource_type: 'lead' },
+  },
+  deal_sources: {
+    type: 'deal_source',
+    idType: 'source',
+    nativePath: '/sources',
+    paged: true,
+    ops: CRUD,
+    refs: NAMED_REFS,
+    extra: { resource_type: 'deal' },
+  },
+};
+
+/**
+ * Sell resources this product does not have: answered 501 with Sell's error envelope. Other
+ * unknown paths are 404.
+ */
+export const LACKING_RESOURCES: readonly string[] = [
+  'products',
+  'orders',
+  'line_items',
+  'visits',
+  'visit_outcomes',
+  'collaborations',
+  'sequences',
+  'sequence_enrollments',
+  'documents',
+  'calls',
+  'call_outcomes',
+  'text_messages',
+  'lead_statuses',
+  'tags',
+  'lead_conversions',
+];
+
+/** Polymorphic references (notes, tasks): resource_type names the kind of resource_id. */
+export const RESOURCE_TYPES: Readonly<Record<string, SellType>> = { lead: 'lead', contact: 'contact', deal: 'deal' };
+
+/** Fields Sell clients may send back but the product sets itself: dropped from writes. */
+export const READ_ONLY_FIELDS = new Set([
+  'id',
+  'creator_id',
+  'created_at',
+  'updated_at',
+  'version',
+  'organization_id',
+  'last_stage_change_by_id',
+  'last_stage_change_at',
+  'converted_at',
+  'converted_contact_id',
+  'converted_organization_id',
+  'converted_deal_id',
+  'completed_at',
+  'overdue',
+  'dropbox_email',
+  'last_activity_at',
+]);
+
+/** `page` and `per_page` as Sell reads them (1-based page; 25 per page by default, at most 100). */
+export const DEFAULT_PER_PAGE = 25;
+export const MAX_PER_PAGE = 100;
+/**
+ * A page number without the `cursor` of a next_page link walks the list from its start: pages
+ * are counted over the native keyset list, so page N reads (N-1) x per_page records first. The
+ * walk is bounded to this many records before the page; beyond it, follow next_page links
+ * (which carry the position as `cursor`, so each costs one page's reads).
+ */
+export const MAX_SKIPPED_RECORDS = 10_000;
+
+/** `sort_by=field[:asc|:desc]` as the native `sort_by` and `sort_order`. */
+export function parseSort(value: string | undefined): { sort_by: string; sort_order: 'asc' | 'desc' } | undefined {
+  if (!value) return undefined;
+  const [field, order = 'asc'] = value.split(':');
+  if (!field || (order !== 'asc' && order !== 'desc')) return undefined;
+  return { sort_by: field, sort_order: order };
+}
+
+const REASON_PHRASES: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  410: 'Gone',
+  412: 'Precondition Failed',
+  413: 'Payload Too Large',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+};
+
+/** One error of Sell's envelope. */
+export interface SellError {
+  code: string;
+  message: string;
+  details?: string;
+  resource?: string;
+  field?: string;
+}
+
+/** Sell's error envelope (its errors page): `http_status` "422 Unprocessable Entity", `logref` the request id. */
+export function errorEnvelope(status: number, errors: readonly SellError[], logref: string) {
+  return {
+    errors: errors.map((error) => ({
+      error: {
+        ...(error.resource ? { resource: error.resource } : {}),
+        ...(error.field ? { field: error.field } : {}),
+        code: error.code,
+        message: error.message,
+        ...(error.details ? { details: error.details } : {}),
+      },
+      meta: { type: 'error', links: { more_info: 'docs/error-codes.md' } },
+    })),
+    meta: {
+      type: 'errors',
+      http_status: `${status} ${REASON_PHRASES[status] ?? 'Error'}`,
+      logref,
+      links: { more_info: 'docs/sell-facade.md' },
+    },
+  };
+}
+
+/**
+ * A native problem+json (status, code, detail, errors[] of {field, message, code}) as Sell's
+ * errors: one per field problem (a JSON Pointer under the request's data), else one.
+ */
+export function errorsOfProblem(body: unknown, resource: string | undefined): SellError[] {
+  const problem = (body ?? {}) as {
+    code?: unknown;
+    detail?: unknown;
+    title?: unknown;
+    message?: unknown;
+    errors?: { field?: string; message?: string; code?: string }[];
+  };
+  const fields = Array.isArray(problem.errors) ? problem.errors : [];
+  if (fields.length > 0) {
+    return fields.map((f) => ({
+      code: f.code ?? String(problem.code ?? 'invalid'),
+      message: f.message ?? String(problem.detail ?? ''),
+      ...(resource ? { resource } : {}),
+      ...(f.field ? { field: `/${f.field.replace(/^(body|query|params)\./, '').replaceAll('.', '/')}` } : {}),
+    }));
+  }
+  return [
+    {
+      code: String(problem.code ?? 'error'),
+      message: String(problem.detail ?? problem.title ?? problem.message ?? 'The request failed'),
+      ...(resource ? { resource } : {}),
+    },
+  ];
+}
+
+/** Sell's deal value: an integer when whole, else a string with two decimals. */
+export function sellMoney(value: unknown): unknown {
+  if (typeof value !== 'string' || !/^-?\d+(\.\d+)?$/.test(value)) return value;
+  const number = Number(value);
+  return Number.isInteger(number) ? number : number.toFixed(2);
+}
+
+/** Lead statuses: Sell shows labels ("New"), the product keys ("new"). */
+export const sellLeadStatus = (status: unknown) =>
+  typeof status === 'string' ? status.charAt(0).toUpperCase() + status.slice(1) : status;
+export const nativeLeadStatus = (status: unknown) => (typeof status === 'string' ? status.toLowerCase() : status);
+
+/** The collection envelope: items with their meta, and count (this page's) and links. */
+export function collectionEnvelope(
+  type: string,
+  items: readonly Record<string, unknown>[],
+  links: Record<string, string | null>,
+) {
+  return {
+    items: items.map((data) => ({ data, meta: { type } })),
+    meta: { type: 'collection', count: items.length, links },
+  };
+}

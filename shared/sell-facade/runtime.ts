@@ -1,0 +1,24 @@
+import type { Migration } from '#shared/platform/migrations/runner.ts';
+import { crmTable } from '#shared/platform/runtime.ts';
+import { DynamoSellIds, sellIdBackfillStep } from './dynamodb.ts';
+import type { SellIdLookup } from './ports.ts';
+
+// The facade's wiring: Sell id lookups on the table (the native API is wired by its function).
+
+let ids: SellIdLookup | undefined;
+
+export function sellIdAdapters(): SellIdLookup {
+  ids ??= new DynamoSellIds(crmTable());
+  return ids;
+}
+
+/** The migration that numbers records created before Sell ids existed (issue 17 item 2). */
+export function sellIdsBackfill(): Migration {
+  const table = crmTable();
+  return {
+    id: '2026-12-sell-ids',
+    description:
+      'Sell ids: a number for every existing user, pipeline, stage, reason, source, custom field, lead, contact, deal, note and task',
+    step: (checkpoint) => sellIdBackfillStep(table, checkpoint),
+  };
+}

@@ -1,0 +1,465 @@
+import {
+  collectionEnvelope,
+  DEFAULT_PER_PAGE,
+  errorEnvelope,
+  errorsOfProblem,
+  LACKING_RESOURCES,
+  MAX_PER_PAGE,
+  MAX_SKIPPED_RECORDS,
+  nativeLeadStatus,
+  parseSort,
+  READ_ONLY_FIELDS,
+  RESOURCE_TYPES,
+  SELL_RESOURCES,
+  sellLeadStatus,
+  sellMoney,
+  type SellError,
+  type SellResource,
+  type SellType,
+} from './domain.ts';
+import type { Json, NativeAnswer, NativeApi, SellIdLookup } from './ports.ts';
+
+// The /v2 facade: one Sell request in, native route calls (with the caller's own credentials,
+// so every rule, visibility check and event applies) and Sell's envelopes out. Ids are Sell ids
+// both ways; everything else passes through with Sell's names where they differ.
+
+export interface FacadeDeps {
+  readonly native: NativeApi;
+  readonly ids: SellIdLookup;
+}
+
+/** A Sell request: the path after /v2/ (no ".json"), its query, its JSON body, and the base for links. */
+export interface FacadeRequest {
+  readonly method: string;
+  readonly segments: readonly string[];
+  readonly query: Readonly<Record<string, string>>;
+  readonly body: unknown;
+  /** "https://host/v2": what links start with. */
+  readonly base: string;
+}
+
+export interface FacadeAnswer {
+  readonly status: number;
+  /** Absent on 204. */
+  readonly body?: unknown;
+}
+
+/** A refusal in Sell's terms: the status and its errors. */
+export class FacadeError extends Error {
+  readonly status: number;
+  readonly errors: SellError[];
+  constructor(status: number, errors: SellError[]) {
+    super(errors[0]?.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.errors = errors;
+  }
+}
+
+const notFound = (what: string) => new FacadeError(404, [{ code: 'not_found', message: `${what} not found` }]);
+
+function fromNative(answer: NativeAnswer, resource: string | undefined): never {
+  throw new FacadeError(answer.status, errorsOfProblem(answer.body, resource));
+}
+
+/** Serves one Sell request; refusals are FacadeErrors (the caller shapes the envelope). */
+export async function serveSell(deps: FacadeDeps, request: FacadeRequest): Promise<FacadeAnswer> {
+  const [name, second, third, fourth] = request.segments;
+  const method = request.method.toUpperCase();
+  if (!name) throw notFound('Resource');
+  if (name === 'accounts' && second === 'self' && !third && method === 'GET') return account(deps);
+  if (name === 'users' && second === 'self' && !third && method === 'GET') {
+    const answer = await deps.native.call('GET /users/self', {});
+    if (answer.status !== 200) fromNative(answer, 'user');
+    return single('user', (await toSell(deps, SELL_RESOURCES.users!, [answer.body]))[0]!);
+  }
+  if (['lead', 'contact', 'deal'].includes(name) && second === 'custom_fields' && !third && method === 'GET') {
+    return customFields(deps, name, request);
+  }
+  if (name === 'deals' && third === 'associated_contacts') return associatedContacts(deps, method, second, fourth, request);
+  if (LACKING_RESOURCES.includes(name)) {
+    throw new FacadeError(501, [
+      {
+        code: 'not_implemented',
+        message: `This CRM has no ${name}: the resource is not available through its Sell-compatible API`,
+        resource: name,
+      },
+    ]);
+  }
+  const resource = SELL_RESOURCES[name];
+  if (!resource || third !== undefined) throw notFound(`Resource /v2/${request.segments.join('/')}`);
+  if (second === undefined) {
+    if (method === 'GET' && resource.ops.includes('list')) return list(deps, resource, name, request);
+    if (method === 'POST' && resource.ops.includes('create')) return create(deps, resource, request);
+  } else {
+    const n = sellNumber(second);
+    if (method === 'GET' && resource.ops.includes('get')) return getOne(deps, resource, n);
+    if (method === 'PUT' && resource.ops.includes('update')) return update(deps, resource, n, request);
+    if (method === 'DELETE' && resource.ops.includes('delete')) return remove(deps, resource, n);
+  }
+  throw new FacadeError(405, [{ code: 'method_not_allowed', message: `${method} is not offered on /v2/${name}` }]);
+}
+
+function sellNumber(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw notFound(`Record ${raw}`);
+  return n;
+}
+
+const single = (type: string, data: Record<string, unknown>): FacadeAnswer => ({ status: 200, body: { data, meta: { type } } });
+
+async function nativeId(deps: FacadeDeps, resource: SellResource, n: number): Promise<string> {
+  const id = await deps.ids.idOf(resource.idType!, n);
+  if (!id) throw notFound(`${resource.type} ${n}`);
+  return id;
+}
+
+async function getOne(deps: FacadeDeps, resource: SellResource, n: number): Promise<FacadeAnswer> {
+  const id = await nativeId(deps, resource, n);
+  const answer = await deps.native.call(`GET ${resource.nativePath}/{id}`, { params: { id } });
+  if (answer.status !== 200) fromNative(answer, resource.type);
+  return single(resource.type, (await toSell(deps, resource, [answer.body]))[0]!);
+}
+
+function dataOf(body: unknown): Record<string, unknown> {
+  const data = (body as { data?: unknown } | null)?.data;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new FacadeError(422, [{ code: 'invalid_envelope', message: 'The body must be {"data": {...}}', field: '/data' }]);
+  }
+  return data as Record<string, unknown>;
+}
+
+async function create(deps: FacadeDeps, resource: SellResource, request: FacadeRequest): Promise<FacadeAnswer> {
+  const body = await toNative(deps, resource, dataOf(request.body));
+  const answer = await deps.native.call(`POST ${resource.nativePath}`, { body });
+  if (answer.status !== 201 && answer.status !== 200) fromNative(answer, resource.type);
+  return single(resource.type, (await toSell(deps, resource, [answer.body]))[0]!);
+}
+
+async function update(deps: FacadeDeps, resource: SellResource, n: number, request: FacadeRequest): Promise<FacadeAnswer> {
+  const id = await nativeId(deps, resource, n);
+  const body = await toNative(deps, resource, dataOf(request.body));
+  // PUT is Sell's partial update: the native PATCH, without If-Match (last write wins, as in Sell).
+  const answer = await deps.native.call(`PATCH ${resource.nativePath}/{id}`, { params: { id }, body });
+  if (answer.status !== 200) fromNative(answer, resource.type);
+  return single(resource.type, (await toSell(deps, resource, [answer.body]))[0]!);
+}
+
+async function remove(deps: FacadeDeps, resource: SellResource, n: number): Promise<FacadeAnswer> {
+  const id = await nativeId(deps, resource, n);
+  const answer = await deps.native.call(`DELETE ${resource.nativePath}/{id}`, { params: { id } });
+  if (answer.status !== 204) fromNative(answer, resource.type);
+  return { status: 204 };
+}
+
+/** Query parameters the facade reads itself; every other one is a filter for the native list. */
+const PAGING_PARAMS = new Set(['page', 'per_page', 'sort_by', 'ids', 'cursor']);
+
+function positiveInt(raw: string | undefined, fallback: number, field: string, max?: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || (max !== undefined && n > max)) {
+    throw new FacadeError(422, [
+      { code: 'invalid_argument', message: `${field} must be an integer from 1${max ? ` to ${max}` : ''}`, field },
+    ]);
+  }
+  return n;
+}
+
+async function list(deps: FacadeDeps, resource: SellResource, name: string, request: FacadeRequest): Promise<FacadeAnswer> {
+  const { query } = request;
+  const page = positiveInt(query.page, 1, 'page');
+  const perPage = positiveInt(query.per_page, DEFAULT_PER_PAGE, 'per_page', MAX_PER_PAGE);
+  if (query.ids !== undefined) return listByIds(deps, resource, name, query.ids, request);
+  const filters = await nativeFilters(deps, resource, query);
+  const sort = parseSort(query.sort_by);
+  if (query.sort_by !== undefined && !sort) {
+    throw new FacadeError(422, [
+      { code: 'invalid_argument', message: 'sort_by must be field, field:asc or field:desc', field: 'sort_by' },
+    ]);
+  }
+  // Sell's default orders sort by id or updated_at ascending; here, creation order ascending
+  // (an index read: ids follow creation), unless the caller names a sort.
+  if (sort) Object.assign(filters, sort);
+  else if (
+    resource.paged &&
+    resource.nativePath !== '/users' &&
+    !resource.nativePath.endsWith('reasons') &&
+    resource.nativePath !== '/sources'
+  ) {
+    Object.assign(filters, { sort_by: 'created_at', sort_order: 'asc' });
+  }
+  const skip = (page - 1) * perPage;
+  if (query.cursor === undefined && skip > MAX_SKIPPED_RECORDS) {
+    throw new FacadeError(422, [
+      {
+        code: 'page_too_deep',
+        message: `page reaches past ${MAX_SKIPPED_RECORDS} records: follow the next_page links (they carry a cursor) instead`,
+        field: 'page',
+      },
+    ]);
+  }
+  const window = resource.paged
+    ? await pagedWindow(deps, resource, filters, query.cursor ? 0 : skip, perPage, query.cursor)
+    : await wholeWindow(deps, resource, filters, skip, perPage);
+  const items = await toSell(deps, resource, window.items);
+  return { status: 200, body: collectionEnvelope(resource.type, items, links(request, name, page, perPage, window.next)) };
+}
+
+/** Records `skip`..`skip+take` of a native keyset list, and the cursor after them (null: the end). */
+async function pagedWindow(
+  deps: FacadeDeps,
+  resource: SellResource,
+  filters: Record<string, string>,
+  skip: number,
+  take: number,
+  cursor: string | undefined,
+): Promise<{ items: Json[]; next: string | null }> {
+  let position: string | null = cursor ?? null;
+  let skipped = 0;
+  const items: Json[] = [];
+  for (;;) {
+    const need = skipped < skip ? Math.min(MAX_PER_PAGE, skip - skipped) : take - items.length;
+    if (need <= 0) break;
+    const answer = await deps.native.call(`GET ${resource.nativePath}`, {
+      query: { ...filters, limit: String(need), ...(position ? { cursor: position } : {}) },
+    });
+    if (answer.status !== 200) fromNative(answer, resource.type);
+    const got = answer.body.items ?? [];
+    if (skipped < skip) skipped += got.length;
+    else items.push(...got);
+    position = answer.body.next_cursor ?? null;
+    if (!position) break;
+  }
+  return { items, next: position };
+}
+
+/** Lists whose native route answers whole pages (pipelines, stages: small): read all, slice. */
+async function wholeWindow(
+  deps: FacadeDeps,
+  resource: SellResource,
+  filters: Record<string, string>,
+  skip: number,
+  take: number,
+): Promise<{ items: Json[]; next: string | null }> {
+  const { sort_by: _by, sort_order: _order, ...rest } = filters;
+  const all: Json[] = [];
+  let cursor: string | null = null;
+  for (let round = 0; round < 50; round++) {
+    const answer = await deps.native.call(`GET ${resource.nativePath}`, { query: { ...rest, ...(cursor ? { cursor } : {}) } });
+    if (answer.status !== 200) fromNative(answer, resource.type);
+    all.push(...(answer.body.items ?? []));
+    cursor = answer.body.next_cursor ?? null;
+    if (!cursor) break;
+  }
+  const items = all.slice(skip, skip + take);
+  return { items, next: skip + take < all.length ? '' : null };
+}
+
+async function listByIds(
+  deps: FacadeDeps,
+  resource: SellResource,
+  name: string,
+  raw: string,
+  request: FacadeRequest,
+): Promise<FacadeAnswer> {
+  const numbers = raw.split(',').filter(Boolean).map(Number);
+  if (numbers.length > MAX_PER_PAGE || numbers.some((n) => !Number.isSafeInteger(n) || n < 1)) {
+    throw new FacadeError(422, [
+      { code: 'invalid_argument', message: `ids must be up to ${MAX_PER_PAGE} Sell ids`, field: 'ids' },
+    ]);
+  }
+  const found: Json[] = [];
+  for (const n of numbers) {
+    const id = await deps.ids.idOf(resource.idType!, n);
+    if (!id) continue;
+    // Each through the native read: a record the caller may not see is left out, as a missing one.
+    const answer = await deps.native.call(`GET ${resource.nativePath}/{id}`, { params: { id } });
+    if (answer.status === 200) found.push(answer.body);
+    else if (answer.status !== 404 && answer.status !== 403) fromNative(answer, resource.type);
+  }
+  const items = await toSell(deps, resource, found);
+  return { status: 200, body: collectionEnvelope(resource.type, items, links(request, name, 1, MAX_PER_PAGE, null)) };
+}
+
+function links(request: FacadeRequest, name: string, page: number, perPage: number, next: string | null) {
+  const base = `${request.base}/${name}`;
+  const keep = Object.entries(request.query).filter(([k]) => k !== 'page' && k !== 'per_page' && k !== 'cursor');
+  const at = (p: number, cursor?: string) => {
+    const params = new URLSearchParams([...keep, ['page', String(p)], ['per_page', String(perPage)]]);
+    if (cursor) params.set('cursor', cursor);
+    return `${base}?${params.toString()}`;
+  };
+  return {
+    self: at(page, request.query.cursor),
+    first_page: at(1),
+    prev_page: page > 1 ? at(page - 1) : null,
+    next_page: next === null ? null : at(page + 1, next || undefined),
+  };
+}
+
+/** Sell filters as the native list's query: numeric references as record ids, statuses as keys. */
+async function nativeFilters(
+  deps: FacadeDeps,
+  resource: SellResource,
+  query: Readonly<Record<string, string>>,
+): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(query)) {
+    if (PAGING_PARAMS.has(key)) continue;
+    const ref =
+      resource.refs[key] ?? (key === 'resource_id' && query.resource_type ? RESOURCE_TYPES[query.resource_type] : undefined);
+    if (ref) {
+      const id = await deps.ids.idOf(ref, Number(value));
+      // An unknown id matches nothing: the native filter on an id no record has.
+      out[key] = id ?? '00000000000000000000000000';
+    } else if (key === 'status' && resource.type === 'lead') out[key] = String(nativeLeadStatus(value));
+    else out[key] = value;
+  }
+  return out;
+}
+
+/** A Sell write's data as the native body: references as record ids, read-only fields dropped. */
+async function toNative(
+  deps: FacadeDeps,
+  resource: SellResource,
+  data: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (READ_ONLY_FIELDS.has(key) || (resource.extra && key in resource.extra)) continue;
+    const ref =
+      resource.refs[key] ??
+      (key === 'resource_id' && typeof data.resource_type === 'string' ? RESOURCE_TYPES[data.resource_type] : undefined);
+    if (ref && value !== null && value !== undefined) {
+      const id = typeof value === 'number' ? await deps.ids.idOf(ref, value) : undefined;
+      if (!id) {
+        throw new FacadeError(422, [
+          { code: 'not_found', message: `${key} names no ${ref} (a Sell id)`, resource: resource.type, field: `/data/${key}` },
+        ]);
+      }
+      out[key] = id;
+    } else if (key === 'status' && resource.type === 'lead') out[key] = nativeLeadStatus(value);
+    else out[key] = value;
+  }
+  return out;
+}
+
+/** Native records as Sell's data: Sell ids for the record and every reference, Sell's value shapes. */
+export async function toSell(
+  deps: FacadeDeps,
+  resource: SellResource,
+  records: readonly Json[],
+): Promise<Record<string, unknown>[]> {
+  const wanted = new Map<SellType, Set<string>>();
+  const want = (type: SellType, id: unknown) => {
+    if (typeof id !== 'string') return;
+    if (!wanted.has(type)) wanted.set(type, new Set());
+    wanted.get(type)!.add(id);
+  };
+  for (const record of records) {
+    if (resource.idType) want(resource.idType, record.id);
+    for (const [key, type] of Object.entries(resource.refs)) want(type, record[key]);
+    const polymorphic = RESOURCE_TYPES[String(record.resource_type)];
+    if (polymorphic) want(polymorphic, record.resource_id);
+  }
+  const numbers = new Map<SellType, Map<string, number>>();
+  await Promise.all([...wanted].map(async ([type, ids]) => numbers.set(type, await deps.ids.numbersOf(type, [...ids]))));
+  const number = (type: SellType, id: unknown) => (typeof id === 'string' ? (numbers.get(type)?.get(id) ?? null) : null);
+  return records.map((record) => {
+    const { version: _version, ...data } = record as Record<string, unknown>;
+    const out: Record<string, unknown> = { ...data, ...resource.extra };
+    if (resource.idType) out.id = number(resource.idType, record.id);
+    for (const [key, type] of Object.entries(resource.refs)) if (key in record) out[key] = number(type, record[key]);
+    const polymorphic = RESOURCE_TYPES[String(record.resource_type)];
+    if (polymorphic) out.resource_id = number(polymorphic, record.resource_id);
+    if (resource.type === 'lead') out.status = sellLeadStatus(record.status);
+    if (resource.type === 'deal') out.value = sellMoney(record.value);
+    if (resource.type === 'user') out.role = record.role === 'admin' ? 'admin' : 'user';
+    return out;
+  });
+}
+
+async function account(deps: FacadeDeps): Promise<FacadeAnswer> {
+  const answer = await deps.native.call('GET /account', {});
+  if (answer.status !== 200) fromNative(answer, 'account');
+  const { version: _version, time_format, ...rest } = answer.body as Record<string, unknown>;
+  return {
+    status: 200,
+    body: {
+      // One account per deployment: Sell's account id is 1.
+      data: { id: 1, ...rest, time_format: time_format === '12h' ? '12H' : '24H' },
+      meta: { type: 'account' },
+    },
+  };
+}
+
+async function customFields(deps: FacadeDeps, type: string, request: FacadeRequest): Promise<FacadeAnswer> {
+  const answer = await deps.native.call('GET /custom_fields/{resource_type}', { params: { resource_type: type } });
+  if (answer.status !== 200) fromNative(answer, 'custom_field');
+  const records = answer.body.items ?? [];
+  const numbers = await deps.ids.numbersOf(
+    'custom_field',
+    records.map((r) => String(r.id)),
+  );
+  const items = records.map(({ version: _v, ...r }) => ({ ...r, id: numbers.get(String(r.id)) ?? null }));
+  return {
+    status: 200,
+    body: collectionEnvelope('custom_field', items, links(request, `${type}/custom_fields`, 1, MAX_PER_PAGE, null)),
+  };
+}
+
+const ASSOCIATED: SellResource = {
+  type: 'associated_contact',
+  nativePath: '/deals/{id}/associated_contacts',
+  paged: false,
+  ops: ['list', 'create', 'delete'],
+  refs: { contact_id: 'contact', deal_id: 'deal' },
+};
+
+async function associatedContacts(
+  deps: FacadeDeps,
+  method: string,
+  dealNumber: string | undefined,
+  contactNumber: string | undefined,
+  request: FacadeRequest,
+): Promise<FacadeAnswer> {
+  const deal = await nativeId(deps, SELL_RESOURCES.deals!, sellNumber(dealNumber ?? ''));
+  const key = 'GET /deals/{id}/associated_contacts';
+  if (method === 'GET' && contactNumber === undefined) {
+    const answer = await deps.native.call(key, { params: { id: deal } });
+    if (answer.status !== 200) fromNative(answer, 'associated_contact');
+    const items = await toSell(deps, ASSOCIATED, answer.body.items ?? []);
+    return {
+      status: 200,
+      body: collectionEnvelope(
+        'associated_contact',
+        items,
+        links(request, `deals/${dealNumber}/associated_contacts`, 1, MAX_PER_PAGE, null),
+      ),
+    };
+  }
+  if (method === 'POST' && contactNumber === undefined) {
+    const body = await toNative(deps, ASSOCIATED, dataOf(request.body));
+    const answer = await deps.native.call('POST /deals/{id}/associated_contacts', { params: { id: deal }, body });
+    if (answer.status >= 300) fromNative(answer, 'associated_contact');
+    return single('associated_contact', (await toSell(deps, ASSOCIATED, [answer.body]))[0]!);
+  }
+  if (method === 'DELETE' && contactNumber !== undefined) {
+    const contact = await nativeId(deps, SELL_RESOURCES.contacts!, sellNumber(contactNumber));
+    const answer = await deps.native.call('DELETE /deals/{id}/associated_contacts/{contact_id}', {
+      params: { id: deal, contact_id: contact },
+    });
+    if (answer.status !== 204) fromNative(answer, 'associated_contact');
+    return { status: 204 };
+  }
+  throw new FacadeError(405, [{ code: 'method_not_allowed', message: `${method} is not offered on associated_contacts` }]);
+}
+
+/** Any refusal as Sell's envelope (a FacadeError's status and errors; anything else a 500). */
+export function refusal(error: unknown, logref: string): { status: number; body: unknown } {
+  if (error instanceof FacadeError) return { status: error.status, body: errorEnvelope(error.status, error.errors, logref) };
+  return {
+    status: 500,
+    body: errorEnvelope(500, [{ code: 'internal_error', message: 'The request failed; try again (logref names it)' }], logref),
+  };
+}
