@@ -35,6 +35,8 @@ import { documentErrorCodes } from '#shared/documents/errors.ts';
 import { eventErrorCodes } from '#shared/events/errors.ts';
 import { notificationErrorCodes } from '#shared/notifications/errors.ts';
 import { notificationRuleRoutes } from '#shared/notifications/rule-routes.ts';
+import { invitationRoutes } from '#shared/invitations/routes.ts';
+import { invitationErrorCodes } from '#shared/invitations/errors.ts';
 
 // Every route of the API. API Gateway, the local server, the OpenAPI document and the
 // authorization matrix test all read this list.
@@ -60,6 +62,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...notificationRoutes,
   ...notificationRuleRoutes,
   ...liveRoutes,
+  ...invitationRoutes,
 ];
 
 // Every error catalogue: the generic codes, then each family's errors.ts. docs/error-codes.md
@@ -80,6 +83,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   documentErrorCodes,
   eventErrorCodes,
   notificationErrorCodes,
+  invitationErrorCodes,
 ];
 
 /** Every catalogued code, in catalogue order (throws at load when a code is declared twice). */

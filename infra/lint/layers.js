@@ -53,6 +53,7 @@ export const EXTRA_SLICE_FILES = {
   },
   live: { 'apigateway.ts': 'adapter' },
   mail: { 'ses.ts': 'adapter' },
+  invitations: { 'itip.ts': 'domain', 'mime.ts': 'domain', 'mail-job.ts': 'adapter', 'inbound.ts': 'adapter' },
 };
 
 const COMPOSITION_FILES = new Set(['shared/app.ts', 'shared/families.ts']);

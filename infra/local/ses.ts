@@ -8,7 +8,9 @@ import { dirname } from 'node:path';
 // wire protocol, so the functions' real @aws-sdk/client-sesv2 runs unchanged, and forwards
 // everything else to the emulator. Served here: GetAccount (the sending quota the mail-sender
 // paces itself to) and the account-level suppression list (Put/Get/Delete/List
-// SuppressedDestination[s]). Kept small on purpose: the e-mail issue adds tracking and SES
+// SuppressedDestination[s]), and SES inbound's receipt rule (POST /_local/inbound with an .eml
+// stores it in the files bucket under inbound/, whose Object Created event takes the path the
+// deployed one takes). Kept small on purpose: the e-mail issue adds tracking and SES
 // events (Send, Delivery, Open...) here, where every send already passes.
 
 /** One address on the account's suppression list. */
@@ -28,6 +30,11 @@ export interface LocalSesOptions {
   max24HourSend?: number;
   /** Where the suppression list is kept between runs (JSON); none keeps it in memory. */
   file?: string;
+  /**
+   * SES inbound's receipt rule: `POST /_local/inbound` with a message (.eml bytes) stores it
+   * where the rule would (the files bucket under inbound/); answers the object's key.
+   */
+  receive?: (eml: Buffer) => Promise<string>;
   port?: number;
 }
 
@@ -42,6 +49,8 @@ export interface LocalSes {
 }
 
 const SUPPRESSION_PATH = '/v2/email/suppression/addresses';
+/** Local only: a received message, as SES inbound's receipt rule would store it. */
+export const INBOUND_PATH = '/_local/inbound';
 
 /** Starts the front on 127.0.0.1; the suppression list in `file` (if any) is loaded first. */
 export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes> {
@@ -73,7 +82,16 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
     const url = new URL(req.url ?? '/', 'http://local');
     const path = url.pathname;
     const method = (req.method ?? 'GET').toUpperCase();
-    void readBody(req).then((body) => {
+    void readBody(req).then(async (body) => {
+      if (method === 'POST' && path === INBOUND_PATH) {
+        if (!options.receive) return json(res, 404, { message: 'inbound mail is not set up' });
+        if (body.length === 0) return json(res, 400, { message: 'POST the message (.eml bytes) as the body' });
+        try {
+          return json(res, 201, { key: await options.receive(body) });
+        } catch (error) {
+          return json(res, 500, { message: `could not store the message: ${(error as Error).message}` });
+        }
+      }
       if (method === 'GET' && path === '/v2/email/account') {
         return json(res, 200, {
           DedicatedIpAutoWarmupEnabled: false,

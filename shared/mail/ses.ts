@@ -70,12 +70,14 @@ export class SesMailTransport implements MailTransport {
           Destination: { ToAddresses: [mail.to] },
           ConfigurationSetName: configurationSet,
           EmailTags: Object.entries(mail.tags).map(([Name, Value]) => ({ Name, Value })),
-          Content: {
-            Simple: {
-              Subject: { Data: mail.subject, Charset: 'UTF-8' },
-              Body: { Text: { Data: mail.text, Charset: 'UTF-8' }, Html: { Data: mail.html, Charset: 'UTF-8' } },
-            },
-          },
+          Content: mail.raw
+            ? { Raw: { Data: mail.raw } }
+            : {
+                Simple: {
+                  Subject: { Data: mail.subject, Charset: 'UTF-8' },
+                  Body: { Text: { Data: mail.text, Charset: 'UTF-8' }, Html: { Data: mail.html, Charset: 'UTF-8' } },
+                },
+              },
         }),
       );
       if (!out.MessageId) throw new Error('SES SendEmail gave no MessageId');

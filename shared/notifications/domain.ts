@@ -17,6 +17,7 @@ export const NOTIFICATION_KINDS = [
   'task_assigned',
   'task_reminder',
   'appointment_reminder',
+  'appointment_invitation',
   'import_finished',
   'export_finished',
   'capture_form_lead',
@@ -24,7 +25,14 @@ export const NOTIFICATION_KINDS = [
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** The kinds some event produces today (the others are listed in settings, never produced yet). */
-export const PRODUCED_KINDS: readonly NotificationKind[] = ['lead_assigned', 'deal_assigned', 'task_assigned', 'task_reminder'];
+export const PRODUCED_KINDS: readonly NotificationKind[] = [
+  'lead_assigned',
+  'deal_assigned',
+  'task_assigned',
+  'task_reminder',
+  // Only by e-mail: the invitation to an appointment a user attends (shared/invitations).
+  'appointment_invitation',
+];
 
 export const NOTIFICATION_CHANNELS = ['web', 'email', 'both', 'off'] as const;
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
@@ -36,6 +44,7 @@ export const BUILT_IN_DEFAULTS: Readonly<Record<NotificationKind, NotificationCh
   task_assigned: 'web',
   task_reminder: 'both',
   appointment_reminder: 'both',
+  appointment_invitation: 'email',
   import_finished: 'web',
   export_finished: 'web',
   capture_form_lead: 'web',
