@@ -34,6 +34,7 @@ beforeAll(async () => {
     api,
     users,
     unique: () => `${Date.now().toString(36)}${(counter++).toString(36)}`,
+    sesUrl: cloud.sesUrl,
     asAdmin: async (method, path, body) => {
       const res = await api(method, path, { token: users.admin.token, body });
       if (res.status >= 300) throw new Error(`setup ${method} ${path} failed: ${res.status} ${JSON.stringify(res.body)}`);
@@ -158,7 +159,8 @@ describe('token checks on every authenticated route', () => {
   );
 
   it('public routes answer without a token', async () => {
-    for (const route of allRoutes.filter((r) => r.access === 'public')) {
+    // Those with a path parameter (an RSVP link's token) answer their matrix rows, with a real one.
+    for (const route of allRoutes.filter((r) => r.access === 'public' && !r.path.includes('{'))) {
       const res = await fixtures.api(route.method, route.path);
       expect(res.status, route.path).toBe(route.status);
     }

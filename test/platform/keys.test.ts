@@ -41,6 +41,7 @@ import * as searchIndex from '#shared/search/dynamodb.ts';
 import * as searchTerms from '#shared/search/index-terms.ts';
 import * as tasks from '#shared/tasks/dynamodb.ts';
 import * as live from '#shared/live/dynamodb.ts';
+import * as invitations from '#shared/invitations/dynamodb.ts';
 import type { Task } from '#shared/tasks/domain.ts';
 import { makeContact, makeLead } from '#test/contacts/fakes.ts';
 import { makeCustomField } from '#test/custom-fields/fakes.ts';
@@ -75,6 +76,7 @@ const MODULES = {
   notificationRules,
   live,
   migrations,
+  invitations,
 };
 const declared = keyPatternsOf(...Object.values(MODULES));
 
