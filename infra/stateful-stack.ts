@@ -21,7 +21,7 @@ import { eventBridgeJsonSchemas } from '#infra/docs/event-schemas.ts';
 import { INBOUND_PREFIX } from '#shared/invitations/domain.ts';
 
 /** Days received mail stays in the files bucket (it is read on arrival). */
-const INBOUND_MAIL_DAYS = 30;
+export const INBOUND_MAIL_DAYS = 30;
 
 // What holds data or identity: the table, the bus and its archive, the schedule group, the
 // SES configuration set, the user pool, the cursor key and the DLQ. Kept apart from the

@@ -6,7 +6,7 @@ import { DynamoNotificationStore } from '#shared/notifications/dynamodb.ts';
 import { recordKey } from '#shared/platform/dynamodb/keys.ts';
 import { fromItem } from '#shared/platform/dynamodb/table.ts';
 import { crmTable } from '#shared/platform/runtime.ts';
-import { RUNTIME_ENV } from '#shared/platform/runtime-env.ts';
+import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
 import { DynamoInvitationStore } from './dynamodb.ts';
 import type { AttendeeDirectory, InvitationDeps } from './ports.ts';
 
@@ -29,9 +29,9 @@ function attendeeDirectory(): AttendeeDirectory {
   const table = crmTable();
   const users = new DynamoUserRepository(table);
   const settings = new DynamoNotificationStore(table);
-  // Only the invitation consumer reads settings: other functions get no defaults variable.
+  // Read when first needed: only the invitation consumer asks for users' wishes (and has the variable).
   const defaults = () =>
-    effectiveDefaults(JSON.parse(process.env[RUNTIME_ENV.notificationDefaults] ?? '{}') as object).appointment_invitation;
+    effectiveDefaults(JSON.parse(requireEnv(RUNTIME_ENV.notificationDefaults)) as object).appointment_invitation;
   return {
     address: async (a: Attendee) => {
       if (a.type === 'email') return a.email ? { address: a.email, name: a.name } : undefined;

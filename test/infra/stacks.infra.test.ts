@@ -14,7 +14,15 @@ import {
   httpFamilies,
   mailSenderFunction,
 } from '#infra/functions.ts';
-import { ABANDONED_UPLOAD_DAYS, CURSOR_KEY_ROTATION_DAYS, invitationMessage } from '#infra/stateful-stack.ts';
+import { App } from 'aws-cdk-lib';
+import { Template as CdkTemplate } from 'aws-cdk-lib/assertions';
+import {
+  ABANDONED_UPLOAD_DAYS,
+  CURSOR_KEY_ROTATION_DAYS,
+  INBOUND_MAIL_DAYS,
+  invitationMessage,
+  StatefulStack,
+} from '#infra/stateful-stack.ts';
 import {
   MAIL_QUEUE_DELAY_SECONDS,
   MAIL_QUEUE_MAX_RECEIVES,
@@ -915,6 +923,7 @@ describe('files bucket', () => {
     expect(bucket.LifecycleConfiguration.Rules).toEqual([
       { Id: 'abandoned-uploads', Prefix: 'uploads/', ExpirationInDays: ABANDONED_UPLOAD_DAYS, Status: 'Enabled' },
       { Id: 'incomplete-multipart-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
+      { Id: 'inbound-mail', Prefix: 'inbound/', ExpirationInDays: INBOUND_MAIL_DAYS, Status: 'Enabled' },
     ]);
     expect(bucket.CorsConfiguration.CorsRules).toEqual([
       expect.objectContaining({
@@ -933,13 +942,64 @@ describe('files bucket', () => {
       expect(resources).toContain('/documents/*');
       expect(resources).toContain('crm-dev-files-');
     }
-    const others = statelessSpecs().filter((spec) => !spec.needs.files);
+    const others = statelessSpecs().filter((spec) => !spec.needs.files && !spec.needs.inboundMail);
     for (const spec of others) {
       expect(
         actionsOf(policyStatements(stateless, `crm-dev-${spec.name}`)).filter((a) => a.startsWith('s3:')),
         spec.name,
       ).toEqual([]);
     }
+  });
+});
+
+describe('inbound mail (SES receipt rule)', () => {
+  it('lets the inbound-mail function only read what the receipt rule stores under inbound/', () => {
+    const s3 = policyStatements(stateless, 'crm-dev-inbound-mail').filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:')));
+    expect(actionsOf(s3)).toEqual(['s3:GetObject']);
+    expect(JSON.stringify(s3.map((s) => s.Resource))).toMatch(/crm-dev-files-.*\/inbound\/\*/);
+  });
+
+  it('is absent unless the config asks for it', () => {
+    stateful.resourceCountIs('AWS::SES::ReceiptRule', 0);
+    stateful.resourceCountIs('AWS::SES::ReceiptRuleSet', 0);
+  });
+
+  it('adds one rule to the named (active) rule set, storing under inbound/ of the files bucket, which only SES for that rule may write to', () => {
+    const config = shippedConfig();
+    const inbound = { address: 'calendar@in.example.com', rule_set_name: 'company-rules' };
+    const app = new App();
+    const stack = new StatefulStack(app, 'crm-dev-stateful', {
+      env: { account: '123456789012', region: config.region },
+      config: { ...config, email: { ...config.email, inbound } },
+    });
+    const template = CdkTemplate.fromStack(stack);
+    // Never a rule set of ours: the account's active one is kept (SES has one per region).
+    template.resourceCountIs('AWS::SES::ReceiptRuleSet', 0);
+    template.resourceCountIs('AWS::SES::ReceiptRule', 1);
+    template.hasResourceProperties('AWS::SES::ReceiptRule', {
+      RuleSetName: 'company-rules',
+      Rule: {
+        Name: 'crm-dev-inbound',
+        Enabled: true,
+        Recipients: ['calendar@in.example.com'],
+        ScanEnabled: true,
+        TlsPolicy: 'Require',
+        Actions: [{ S3Action: { BucketName: Match.anyValue(), ObjectKeyPrefix: 'inbound/' } }],
+      },
+    });
+    const policy = JSON.stringify(template.findResources('AWS::S3::BucketPolicy'));
+    expect(policy).toContain('ses.amazonaws.com');
+    expect(policy).toContain('receipt-rule-set/company-rules:receipt-rule/crm-dev-inbound');
+    expect(policy).toContain('/inbound/*');
+    const rule = Object.values(template.findResources('AWS::SES::ReceiptRule'))[0] as { DependsOn?: string[] };
+    expect(rule.DependsOn?.some((d) => d.includes('Policy'))).toBe(true);
+    expect(
+      () =>
+        new StatefulStack(new App(), 'other', {
+          env: { account: '123456789012', region: config.region },
+          config: { ...config, email: { ...config.email, inbound: { ...inbound, region: 'us-west-2' } } },
+        }),
+    ).toThrow(/differs from the deployment's region/);
   });
 });
 
