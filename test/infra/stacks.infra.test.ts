@@ -413,9 +413,14 @@ describe('stateless stack: functions', () => {
   });
 
   it('lets the CRUD families read and write the table (no Scan) with the cursor key, but not the bus', () => {
-    const crud = functionSpecs.filter((spec) => spec.kind === 'http' && spec.needs.table === 'readWrite');
+    // invitations: public RSVP routes (below), no caller and no list.
+    const crud = functionSpecs.filter(
+      (spec) => spec.kind === 'http' && spec.needs.table === 'readWrite' && spec.name !== 'invitations',
+    );
     expect(crud.map((spec) => spec.name).sort()).toEqual(
-      httpFamilies.filter((f) => !['platform', 'search', 'dashboard', 'events', 'activities', 'automations'].includes(f)),
+      httpFamilies.filter(
+        (f) => !['platform', 'search', 'dashboard', 'events', 'activities', 'automations', 'invitations'].includes(f),
+      ),
     );
     for (const spec of crud) {
       const name = `crm-dev-${spec.name}`;
@@ -433,8 +438,10 @@ describe('stateless stack: functions', () => {
     // The shipped (laptop) config does not: no Cognito grant at all. With MFA required, the
     // deploy-truth test asserts AdminGetUser on the pool, and runs the check.
     expect(shippedConfig().auth.admin_mfa_required).toBe(false);
-    const callers = functionSpecs.filter((spec) => spec.kind === 'http' && spec.name !== 'platform');
-    expect(callers.length).toBe(httpFamilies.length - 1);
+    const callers = functionSpecs.filter(
+      (spec) => spec.kind === 'http' && spec.name !== 'platform' && spec.name !== 'invitations',
+    );
+    expect(callers.length).toBe(httpFamilies.length - 2);
     for (const spec of callers) {
       const name = `crm-dev-${spec.name}`;
       const variables = functionResource(name).Properties.Environment.Variables;
@@ -443,6 +450,17 @@ describe('stateless stack: functions', () => {
       const cognito = policyStatements(stateless, name).filter((st) => actionsOf([st]).some((a) => a.startsWith('cognito-idp:')));
       expect(cognito, name).toEqual([]);
     }
+  });
+
+  it('gives the invitations function (public RSVP routes only) the table, but no cursor key, no caller check, no bus', () => {
+    expect(allRoutes.filter((r) => r.family === 'invitations').every((r) => r.access === 'public')).toBe(true);
+    const variables = functionResource('crm-dev-invitations').Properties.Environment.Variables;
+    expect(variables.TABLE_NAME).toBeDefined();
+    for (const absent of ['CURSOR_SECRET_ID', 'USER_POOL_ID', 'EVENT_BUS_NAME'])
+      expect(variables[absent], absent).toBeUndefined();
+    const actions = actionsOf(policyStatements(stateless, 'crm-dev-invitations'));
+    expect(tableActions(actions)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
+    expect(actions.filter((a) => /^(secretsmanager|cognito-idp|events|s3|ses):/.test(a))).toEqual([]);
   });
 
   it('gives the platform function (public routes only) no table, no cursor key, nothing but logs and X-Ray', () => {
