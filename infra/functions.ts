@@ -101,6 +101,11 @@ export interface FunctionNeeds {
    * FILE_PREFIXES only (presigning an upload or a download needs the action it presigns).
    */
   readonly files?: true;
+  /**
+   * FILES_BUCKET_NAME, and s3:GetObject on the files bucket's INBOUND_PREFIX only: the mail
+   * SES's receipt rule stored there (read, never written or deleted).
+   */
+  readonly inboundMail?: true;
   /** Values of the deployment config. */
   readonly config?: readonly ConfigVariable[];
 }
@@ -208,6 +213,9 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   // Capture forms: the admins' CRUD, and the public embed and submission, which creates the
   // lead and signs form tokens with a key derived from the cursor secret.
   'capture-forms': CRUD,
+  // Public RSVP routes only (the link's token, no caller, no list): reads the token and the
+  // appointment, writes the answer and its event.
+  invitations: { table: 'readWrite', config: ['corsAllowOrigins'] },
 };
 
 export const httpFunctions: readonly FunctionSpec[] = httpFamilies.map((family) => {
@@ -356,6 +364,29 @@ export const eventFunctions: readonly FunctionSpec[] = [
     // The document (get, conditional replace, its event through the outbox); no list, no key.
     needs: { table: 'readWrite', files: true },
   },
+  {
+    name: 'appointment-invitations',
+    kind: 'event',
+    entry: 'functions/events/appointment-invitations.ts',
+    description: `CRM bus consumer: ${ruleDescription('appointment-invitations')}`,
+    // Writes events (mail requests): timeout + 30 s within the pull stream's settle time.
+    timeoutSeconds: 30,
+    // Reads attendees (users, leads, contacts) and users' notification settings (the config's
+    // defaults when unset); writes each planned mail with its mail request (outbox).
+    needs: { table: 'readWrite', config: ['notificationDefaults'] },
+  },
+  {
+    name: 'inbound-mail',
+    kind: 'event',
+    entry: 'functions/events/inbound-mail.ts',
+    description: `Default bus consumer (S3 Object Created): ${ruleDescription('inbound-mail')}`,
+    // Reads one mail (up to 40 MB), writes answers and their events (timeout + 30 ≤ 90 s).
+    timeoutSeconds: 60,
+    memorySize: 1024,
+    // The received mail under inbound/; appointments, attendees' records and users; the app's
+    // URL (the invitations' UID domain).
+    needs: { table: 'readWrite', inboundMail: true, config: ['mailSettings'] },
+  },
 ];
 
 for (const rule of builtinRules) {
@@ -377,8 +408,9 @@ export const mailSenderFunction: FunctionSpec = {
   description: 'CRM mail queue consumer: sends every outgoing mail through SES, paced to the sending rate',
   // Below the queue's visibility timeout (MAIL_QUEUE_VISIBILITY_SECONDS); a batch of 10 paced at 1/s fits.
   timeoutSeconds: 30,
-  // Claims and settles alerts' pending e-mails and reads the recipient, the actor and the
-  // account (its name, logo, zone) in the table; SES to send; the app's URL for links.
+  // Claims and settles alerts' pending e-mails and planned invitations (minting their RSVP
+  // tokens), and reads the recipient, the actor and the account (its name, logo, zone) in the
+  // table; SES to send (raw MIME for invitations); the app's URL for links.
   needs: { table: 'readWrite', mailer: 'paced', config: ['accountDefaults', 'mailSettings'] },
 };
 /** EventBridge Scheduler targets: invoked by one-time schedules in the schedule group. */
@@ -633,6 +665,8 @@ const CONFIG_VARIABLES: Readonly<Record<ConfigVariable, DeclaredVariable>> = {
         app_url: values.config.app_url,
         ...(values.config.email.sender_name ? { sender_name: values.config.email.sender_name } : {}),
         ...mailDomains(values.config.email),
+        // ORGANIZER of invitations: where calendar REPLYs must come back (SES inbound), else the sender.
+        organizer_address: values.config.email.inbound?.address ?? values.config.email.sender_address,
       }),
   },
 };
@@ -677,7 +711,7 @@ export function declaredVariables(spec: FunctionSpec): DeclaredVariable[] {
     );
   }
   if (needs.live) variables.push({ name: RUNTIME_ENV.liveCallbackUrl, value: (v) => v.liveCallbackUrl });
-  if (needs.files) variables.push({ name: RUNTIME_ENV.filesBucket, value: (v) => v.filesBucketName });
+  if (needs.files || needs.inboundMail) variables.push({ name: RUNTIME_ENV.filesBucket, value: (v) => v.filesBucketName });
   for (const name of needs.config ?? []) variables.push(CONFIG_VARIABLES[name]);
   return variables;
 }

@@ -9,6 +9,7 @@ import { REMINDER_SYNC_EVENTS } from '#shared/reminders/domain.ts';
 import { MIGRATION_CONTINUE_EVENT } from '#shared/platform/migrations/runner.ts';
 import { MAIL_REQUESTED_EVENT } from '#shared/mail/domain.ts';
 import { SES_EVENT_DETAIL_TYPES, SES_EVENT_SOURCE } from '#shared/emails/domain.ts';
+import { INBOUND_PREFIX, INVITATION_EVENTS } from '#shared/invitations/domain.ts';
 import type { CrmConfig } from './config/schema.ts';
 import type { EventPattern } from '#shared/kernel/event-patterns.ts';
 import type { InputTransformer } from './local/eventbridge/input-transformer.ts';
@@ -150,6 +151,29 @@ export const builtinRules: readonly BusRule[] = [
       detail: { object: { key: [{ prefix: UPLOAD_PREFIX }] } },
     },
     target: 'document-check',
+    sideEffects: true,
+    bus: 'default',
+    filesBucketEvents: true,
+  }),
+  busRule({
+    // Mails attendees: a replayed appointment event must not invite again.
+    name: 'appointment-invitations',
+    description: "Plans the invitation mails (REQUEST, update, CANCEL) of each appointment's attendees",
+    pattern: { source: [EVENT_SOURCE], 'detail-type': [...INVITATION_EVENTS] },
+    target: 'appointment-invitations',
+    sideEffects: true,
+  }),
+  busRule({
+    // Records attendees' answers (S3 events are not archived anyway).
+    name: 'inbound-mail',
+    description:
+      'Reads each received mail (SES receipt rule to the files bucket) and dispatches it by content: calendar replies record RSVPs',
+    pattern: {
+      source: [S3_OBJECT_CREATED.source],
+      'detail-type': [S3_OBJECT_CREATED.detailType],
+      detail: { object: { key: [{ prefix: INBOUND_PREFIX }] } },
+    },
+    target: 'inbound-mail',
     sideEffects: true,
     bus: 'default',
     filesBucketEvents: true,

@@ -19,6 +19,10 @@ import { CrmFunction } from '#infra/constructs/crm-function.ts';
 import { cursorKeyRotationFunction, filesCorsOrigins } from '#infra/functions.ts';
 import { acknowledge } from '#infra/nag.ts';
 import { eventBridgeJsonSchemas } from '#infra/docs/event-schemas.ts';
+import { INBOUND_PREFIX } from '#shared/invitations/domain.ts';
+
+/** Days received mail stays in the files bucket (it is read on arrival). */
+export const INBOUND_MAIL_DAYS = 30;
 
 // What holds data or identity: the table, the bus and its archive, the schedule group, the
 // SES configuration set, the user pool, the cursor key and the DLQ. Kept apart from the
@@ -85,6 +89,11 @@ export class StatefulStack extends Stack {
   readonly filesBucket: s3.Bucket;
   /** Its name as a plain string (stage, account and region): policies and rules name it literally. */
   readonly filesBucketName: string;
+  /**
+   * With config email.inbound: our rule in the account's active SES receipt rule set, storing
+   * mail to the inbound address in the files bucket under inbound/ (never a new or replaced set).
+   */
+  readonly inboundReceiptRule: ses.CfnReceiptRule | undefined;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -363,6 +372,8 @@ export class StatefulStack extends Stack {
           expiration: Duration.days(ABANDONED_UPLOAD_DAYS),
         },
         { id: 'incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // Received mail is read once, on arrival (its answers are recorded on the records).
+        { id: 'inbound-mail', prefix: INBOUND_PREFIX, expiration: Duration.days(INBOUND_MAIL_DAYS) },
       ],
       cors: [
         {
@@ -381,6 +392,9 @@ export class StatefulStack extends Stack {
       'NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled',
       true,
     );
+    this.inboundReceiptRule = props.config.email.inbound
+      ? this.#inboundRule(name, props.config.email.inbound, props.config.region)
+      : undefined;
     acknowledge(this.filesBucket, {
       id: 'AwsSolutions-S1',
       reason:
@@ -398,5 +412,48 @@ export class StatefulStack extends Stack {
       reason:
         "This queue is a dead-letter queue: the on-failure destination of the outbox publisher's stream mapping, which sends it a pointer to each batch that failed every retry or outlived the stream's 24 h. A DLQ of a DLQ would only move the problem; its depth is alarmed (crm-<stage>-monitoring).",
     });
+  }
+
+  /**
+   * SES inbound: a rule added to the account's active receipt rule set (SES has one active set
+   * per region, which other mail of the account may use: we never create, replace or activate
+   * one), storing mail for the inbound address under inbound/ of the files bucket, whose Object
+   * Created events reach the inbound-mail function. SES may write only there, for this rule.
+   */
+  #inboundRule(name: string, inbound: NonNullable<CrmConfig['email']['inbound']>, region: string): ses.CfnReceiptRule {
+    if (inbound.region && inbound.region !== region) {
+      throw new Error(
+        `email.inbound.region ${inbound.region} differs from the deployment's region ${region}: the receipt rule writes to the files bucket, which SES needs in its own region`,
+      );
+    }
+    const ruleName = `${name}-inbound`;
+    const policy = this.filesBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'SesInboundMail',
+        principals: [new iam.ServicePrincipal('ses.amazonaws.com')],
+        actions: ['s3:PutObject'],
+        resources: [this.filesBucket.arnForObjects(`${INBOUND_PREFIX}*`)],
+        conditions: {
+          StringEquals: { 'AWS:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: {
+            'AWS:SourceArn': `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:receipt-rule-set/${inbound.rule_set_name}:receipt-rule/${ruleName}`,
+          },
+        },
+      }),
+    );
+    const rule = new ses.CfnReceiptRule(this, 'InboundReceiptRule', {
+      ruleSetName: inbound.rule_set_name,
+      rule: {
+        name: ruleName,
+        enabled: true,
+        recipients: [inbound.address],
+        scanEnabled: true,
+        tlsPolicy: 'Require',
+        actions: [{ s3Action: { bucketName: this.filesBucketName, objectKeyPrefix: INBOUND_PREFIX } }],
+      },
+    });
+    // SES checks that it may write to the bucket when the rule is created.
+    if (policy.policyDependable) rule.node.addDependency(policy.policyDependable);
+    return rule;
   }
 }

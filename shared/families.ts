@@ -44,6 +44,8 @@ import { calendarErrorCodes } from '#shared/calendar/errors.ts';
 import { eventErrorCodes } from '#shared/events/errors.ts';
 import { notificationErrorCodes } from '#shared/notifications/errors.ts';
 import { notificationRuleRoutes } from '#shared/notifications/rule-routes.ts';
+import { invitationRoutes } from '#shared/invitations/routes.ts';
+import { invitationErrorCodes } from '#shared/invitations/errors.ts';
 
 // Every route of the API. API Gateway, the local server, the OpenAPI document and the
 // authorization matrix test all read this list.
@@ -74,6 +76,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...liveRoutes,
   ...emailRoutes,
   ...sellFacadeRoutes,
+  ...invitationRoutes,
 ];
 
 // Every error catalogue: the generic codes, then each family's errors.ts. docs/error-codes.md
@@ -98,6 +101,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   eventErrorCodes,
   notificationErrorCodes,
   emailErrorCodes,
+  invitationErrorCodes,
 ];
 
 /** Every catalogued code, in catalogue order (throws at load when a code is declared twice). */

@@ -110,6 +110,31 @@ export const crmConfigSchema = z
           .describe(
             "Cognito sends its mail (invitations with the app's URL, password resets) through SES from sender_address. The identity must be verified before a deploy with true succeeds; false uses Cognito's default sender (no-reply@verificationemail.com, 50 mails a day, Cognito's own invitation text)",
           ),
+        inbound: z
+          .strictObject({
+            address: z
+              .email()
+              .describe(
+                "Where calendar replies come back: the ORGANIZER of invitations. Its domain's MX record must point at SES inbound in `region` (inbound-smtp.<region>.amazonaws.com)",
+              ),
+            region: z
+              .string()
+              .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as "eu-west-1"')
+              .optional()
+              .describe(
+                "The SES region that receives the mail (receiving exists only in some regions); the deployment's region when not set. Its receipt rule writes to the files bucket, so it must be the bucket's region (the deployment's) for now",
+              ),
+            rule_set_name: z
+              .string()
+              .regex(/^[A-Za-z0-9._-]{1,64}$/, 'an SES receipt rule set name')
+              .describe(
+                "The account's ACTIVE receipt rule set (SES has one active set per region); the stack adds its rule to it and never replaces or activates a set",
+              ),
+          })
+          .optional()
+          .describe(
+            'SES inbound mail (optional): receives calendar replies (iTIP REPLY) to invitations into the files bucket under inbound/',
+          ),
       })
       .refine((email) => !email.domain || email.sender_address.toLowerCase().endsWith(`@${email.domain}`), {
         path: ['sender_address'],

@@ -24,6 +24,7 @@ import {
   type LogLevel,
   type TableAccess,
 } from '#infra/functions.ts';
+import { INBOUND_PREFIX } from '#shared/invitations/domain.ts';
 import { acknowledge, wildcardResourceFinding } from '#infra/nag.ts';
 
 // Every CRM Lambda is a CrmFunction: the runtime, architecture, bundling, tracing, logging and
@@ -206,6 +207,21 @@ export class CrmFunction extends lambda.Function {
       if (!resources.filesBucketName) throw new Error(`function "${this.spec.name}" needs the files bucket, but none was given`);
       this.#grantFiles(resources.filesBucketName);
     }
+    if (needs.inboundMail) {
+      if (!resources.filesBucketName)
+        throw new Error(`function "${this.spec.name}" needs the inbound mail, but no files bucket was given`);
+      this.#grantInboundMail(resources.filesBucketName);
+    }
+  }
+
+  /** Reads of received mail under INBOUND_PREFIX only: no writes, deletes or listing. */
+  #grantInboundMail(bucketName: string): void {
+    const objects = `arn:${Stack.of(this).partition}:s3:::${bucketName}/${INBOUND_PREFIX}*`;
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
+    acknowledge(this.executionRole, {
+      id: wildcardResourceFinding(this, objects),
+      reason: `Received mail is named by SES's message id under ${INBOUND_PREFIX} (not known at deploy time); only reads, and no other key of the bucket.`,
+    });
   }
 
   /** Reading the account-level SES suppression list, which supports no resource-level permissions. */

@@ -56,6 +56,7 @@ export const EXTRA_SLICE_FILES = {
   mail: { 'ses.ts': 'adapter' },
   calendar: { 'ics.ts': 'domain', 'safe-fetch.ts': 'adapter' },
   'capture-forms': { 'embed.ts': 'domain' },
+  invitations: { 'itip.ts': 'domain', 'mime.ts': 'domain', 'mail-job.ts': 'adapter', 'inbound.ts': 'adapter' },
 };
 
 const COMPOSITION_FILES = new Set(['shared/app.ts', 'shared/families.ts']);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { rmSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -55,6 +56,8 @@ import { synthesizedTemplates, templateResourceNames, type TemplateResourceNames
 import { writeLocalEndpoints } from './endpoints.ts';
 import { startLocalSqs, type LocalSqs } from './sqs.ts';
 import { ensureLocalBucket, localS3Client, objectCreatedNotifier } from './s3.ts';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { INBOUND_PREFIX } from '#shared/invitations/domain.ts';
 import { ensureLocalSecret, startLocalSecretsManager, type LocalSecretsManager } from './secrets-manager.ts';
 import { startLocalScheduler, type LocalScheduler } from './scheduler.ts';
 import { startLocalSes, type LocalSes } from './ses.ts';
@@ -220,8 +223,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const viewer: Server = await sesLocal({ host: '127.0.0.1', port: viewerPort });
     stops.push(() => closeServer(viewer));
     // SES publishes the configuration set's events to the default bus, whose rule forwards them
-    // to the CRM bus (stateful stack): locally they go straight onto the one local bus.
+    // to the CRM bus (stateful stack): locally they go straight onto the one local bus. Received
+    // mail goes into the files bucket through the S3 gate (set up below), so its Object Created
+    // event reaches the inbound-mail function as the receipt rule's does in AWS.
     const sesEvents: { bus?: LocalEventBus } = {};
+    const inbound: { receive?: (eml: Buffer) => Promise<string> } = {};
     const ses = await startLocalSes({
       upstream: `http://127.0.0.1:${viewerPort}`,
       port: sesPort,
@@ -232,6 +238,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       },
       region: options.config.region,
       accountId: LOCAL_ACCOUNT_ID,
+      receive: (eml) => {
+        if (!inbound.receive) throw new Error('the local S3 is not up yet');
+        return inbound.receive(eml);
+      },
       ...(dataDir ? { file: join(dataDir, 'ses-suppression-list.json') } : {}),
     });
     stops.push(() => ses.stop());
@@ -368,6 +378,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       onError: (error) => log(`s3 events: ${error.message}`),
     });
     const endpoints = gates.endpoints;
+    const inboundS3 = localS3Client(endpoints.s3!, options.config.region);
+    stops.push(async () => inboundS3.destroy());
+    inbound.receive = async (eml) => {
+      const key = `${INBOUND_PREFIX}${randomUUID()}`;
+      await inboundS3.send(new PutObjectCommand({ Bucket: names.filesBucketName, Key: key, Body: eml }));
+      return key;
+    };
     const queueSender = functionQueueSender(endpoints.sqs!, options.config.region);
     stops.push(async () => queueSender.destroy());
     const values = localEnvironmentValues(options.config, {

@@ -15,7 +15,9 @@ import { dirname } from 'node:path';
 // and, for configuration sets with tracking, the open pixel and link rewriting through this
 // server's /t/open and /t/click (a GET is an open or click; a HEAD, as scanners send, is none).
 // Each step publishes its `aws.ses` event (Send, Delivery, Bounce, Complaint, Open, Click) in
-// the shape a configuration set's EventBridge destination gives it.
+// the shape a configuration set's EventBridge destination gives it. And SES inbound's receipt
+// rule: POST /_local/inbound with an .eml stores it in the files bucket under inbound/, whose
+// Object Created event takes the path the deployed one takes.
 
 /** One address on the account's suppression list. */
 export interface LocalSuppression {
@@ -34,6 +36,11 @@ export interface LocalSesOptions {
   max24HourSend?: number;
   /** Where the suppression list is kept between runs (JSON); none keeps it in memory. */
   file?: string;
+  /**
+   * SES inbound's receipt rule: `POST /_local/inbound` with a message (.eml bytes) stores it
+   * where the rule would (the files bucket under inbound/); answers the object's key.
+   */
+  receive?: (eml: Buffer) => Promise<string>;
   port?: number;
   /**
    * Configuration sets with an EventBridge event destination and open/click tracking (the
@@ -74,6 +81,8 @@ export interface LocalSes {
 }
 
 const SUPPRESSION_PATH = '/v2/email/suppression/addresses';
+/** Local only: a received message, as SES inbound's receipt rule would store it. */
+export const INBOUND_PATH = '/_local/inbound';
 
 /** A v2 send of a tracked configuration set, as its events name it. */
 export interface TrackedSend {
@@ -320,7 +329,16 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
     const url = new URL(req.url ?? '/', 'http://local');
     const path = url.pathname;
     const method = (req.method ?? 'GET').toUpperCase();
-    void readBody(req).then((body) => {
+    void readBody(req).then(async (body) => {
+      if (method === 'POST' && path === INBOUND_PATH) {
+        if (!options.receive) return json(res, 404, { message: 'inbound mail is not set up' });
+        if (body.length === 0) return json(res, 400, { message: 'POST the message (.eml bytes) as the body' });
+        try {
+          return json(res, 201, { key: await options.receive(body) });
+        } catch (error) {
+          return json(res, 500, { message: `could not store the message: ${(error as Error).message}` });
+        }
+      }
       if ((method === 'GET' || method === 'HEAD') && path.startsWith('/t/') && track(req, res, path, method)) return;
       if (method === 'GET' && path === '/v2/email/account') {
         return json(res, 200, {

@@ -70,6 +70,8 @@ export const attendeeSchema = z.object({
   name: z.nullable(z.string()),
   /** RSVP: needs_action until the attendee answers an invitation. */
   status: z.enum(RSVP_STATUSES),
+  /** When the attendee last answered (an RSVP link or an iTIP REPLY); absent until then. */
+  responded_at: z.optional(z.string()),
 });
 export type Attendee = z.output<typeof attendeeSchema>;
 
@@ -248,7 +250,10 @@ export function resolveAttendees(before: readonly Attendee[], input: readonly At
     if (seen.has(key)) problems.push({ field: `body.attendees.${i}`, message: 'is listed twice' });
     seen.add(key);
     const previous = known.get(key);
-    return previous ? { ...attendee, status: previous.status } : attendee;
+    if (!previous) return attendee;
+    return previous.responded_at === undefined
+      ? { ...attendee, status: previous.status }
+      : { ...attendee, status: previous.status, responded_at: previous.responded_at };
   });
   if (problems.length > 0) throw new ValidationError(problems);
   return result;

@@ -150,6 +150,19 @@ export const EVENT_SPECS: readonly EventSpec[] = [
     appointmentSchema,
     "An appointment's reminder came due (its schedule fired and the appointment still wants it); data is the appointment then (its owner and attending users are told). Actor: system.",
   ),
+  spec(
+    'appointment.response_recorded',
+    z.extend(appointmentSchema, {
+      response: z.object({
+        attendee_key: z.string(),
+        response: z.enum(['accepted', 'tentative', 'declined']),
+        channel: z.enum(['link', 'itip_reply']),
+        sequence: z.int(),
+        superseded: z.boolean(),
+      }),
+    }),
+    'An attendee answered an invitation (an RSVP link or an iTIP REPLY); data is the appointment after, with response: who (attendee_key), what, how, and the sequence they answered (superseded: an earlier one). previous.attendees is the list before.',
+  ),
 ];
 
 /** The catalogue key of a type and version: "deal.created@1". */

@@ -11,13 +11,14 @@ export const MAIL_REQUESTED_EVENT = 'mail.requested';
 /** What the queue carries: the event's `data`. */
 export const mailRequestSchema = z.object({
   /**
-   * The job that composes it: "notification_alert" (shared/notifications/email.ts), or
-   * "user_email", a message a user sent from the CRM (shared/emails/mail-job.ts).
+   * The job that composes it: "notification_alert" (shared/notifications/email.ts),
+   * "user_email", a message a user sent from the CRM (shared/emails/mail-job.ts), or
+   * "appointment_invitation" (shared/invitations/mail-job.ts, raw MIME with a calendar part).
    */
-  type: z.enum(['notification_alert', 'user_email']),
-  /** The user it is for. */
+  type: z.enum(['notification_alert', 'user_email', 'appointment_invitation']),
+  /** Whom it is for: a user id; for an invitation, the attendee ("contact#<id>", "email#<address>"...). */
   recipient_id: z.string().check(z.minLength(1)),
-  /** The job's own reference: for an alert, the notification (group) id. */
+  /** The job's own reference: for an alert, the notification (group) id; for an invitation, its item. */
   ref: z.string().check(z.minLength(1)),
   /** The event that asked for it (an alert's pending e-mail is keyed by it). */
   event_id: z.string().check(z.minLength(1)),
@@ -48,6 +49,12 @@ export interface OutgoingMail {
   html: string;
   /** SES EmailTags (letters, digits, `_` and `-` only): crm_message_id and the mail's type. */
   tags: Record<string, string>;
+  /**
+   * The whole message as composed (RFC 5322 bytes: headers, multipart body), sent as SES Raw
+   * content instead of subject, text and html (which then only describe it): invitations,
+   * whose text/calendar part Simple content cannot carry.
+   */
+  raw?: Uint8Array;
 }
 
 /** What happened to one request. */

@@ -3,6 +3,7 @@ import { getAccount } from '#shared/identity/account-use-cases.ts';
 import { DynamoAccountRepository, DynamoUserRepository } from '#shared/identity/dynamodb.ts';
 import { accountDefaults } from '#shared/identity/runtime.ts';
 import { systemClock } from '#shared/kernel/ports.ts';
+import { InvitationMailJob } from '#shared/invitations/mail-job.ts';
 import { AlertMailJob } from '#shared/notifications/email-jobs.ts';
 import { UserEmailJob } from '#shared/emails/mail-job.ts';
 import { logger } from '#shared/platform/observability.ts';
@@ -17,7 +18,10 @@ import type { MailSenderDeps } from './use-cases.ts';
 
 let deps: MailSenderDeps | undefined;
 
-/** The config's mail settings (CRM_MAIL_SETTINGS): the app's URL for links, the sender's name. */
+/**
+ * The config's mail settings (CRM_MAIL_SETTINGS): the app's URL for links, the sender's name,
+ * and the invitations' ORGANIZER address (the inbound calendar address, else the sender).
+ */
 export interface MailSettings {
   app_url: string;
   sender_name?: string | undefined;
@@ -25,6 +29,7 @@ export interface MailSettings {
   mail_domain: string;
   /** The SES receiving domain of users' Reply-To tokens. */
   inbound_domain: string;
+  organizer_address?: string | undefined;
 }
 
 export function mailSenderAdapters(): MailSenderDeps {
@@ -34,11 +39,12 @@ export function mailSenderAdapters(): MailSenderDeps {
   const users = new DynamoUserRepository(table);
   const account = new DynamoAccountRepository(table);
   const defaults = accountDefaults();
+  const senderAddress = requireEnv(RUNTIME_ENV.senderAddress);
   deps = {
     transport: new SesMailTransport({
       client: new SESv2Client({}),
       configurationSet: requireEnv(RUNTIME_ENV.sesConfigurationSet),
-      senderAddress: requireEnv(RUNTIME_ENV.senderAddress),
+      senderAddress,
       senderName: settings.sender_name,
     }),
     jobs: {
@@ -48,6 +54,12 @@ export function mailSenderAdapters(): MailSenderDeps {
         settings.app_url,
       ),
       user_email: new UserEmailJob(table, requireEnv('AWS_REGION'), { user: (id) => users.get(id) }),
+      appointment_invitation: new InvitationMailJob(table, {
+        sender: { address: senderAddress, name: settings.sender_name },
+        organizerAddress: settings.organizer_address ?? senderAddress,
+        appUrl: settings.app_url,
+        account: () => getAccount({ account, defaults }),
+      }),
     },
     pacer: new SendPacer(Date.now, (ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     concurrency: MAIL_SENDER_CONCURRENCY,

@@ -77,16 +77,18 @@ export class SesMailTransport implements MailTransport {
           ...(mail.replyTo ? { ReplyToAddresses: [mail.replyTo] } : {}),
           ConfigurationSetName: configurationSet,
           EmailTags: Object.entries(mail.tags).map(([Name, Value]) => ({ Name, Value })),
-          Content: {
-            Simple: {
-              Subject: { Data: mail.subject, Charset: 'UTF-8' },
-              Body: {
-                ...(mail.text ? { Text: { Data: mail.text, Charset: 'UTF-8' } } : {}),
-                ...(mail.html ? { Html: { Data: mail.html, Charset: 'UTF-8' } } : {}),
+          Content: mail.raw
+            ? { Raw: { Data: mail.raw } }
+            : {
+                Simple: {
+                  Subject: { Data: mail.subject, Charset: 'UTF-8' },
+                  Body: {
+                    ...(mail.text ? { Text: { Data: mail.text, Charset: 'UTF-8' } } : {}),
+                    ...(mail.html ? { Html: { Data: mail.html, Charset: 'UTF-8' } } : {}),
+                  },
+                  ...(headers.length > 0 ? { Headers: headers } : {}),
+                },
               },
-              ...(headers.length > 0 ? { Headers: headers } : {}),
-            },
-          },
         }),
       );
       if (!out.MessageId) throw new Error('SES SendEmail gave no MessageId');

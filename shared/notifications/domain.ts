@@ -18,6 +18,7 @@ export const NOTIFICATION_KINDS = [
   'task_assigned',
   'task_reminder',
   'appointment_reminder',
+  'appointment_invitation',
   'import_finished',
   'export_finished',
   'capture_form_lead',
@@ -32,6 +33,8 @@ export const PRODUCED_KINDS: readonly NotificationKind[] = [
   'task_reminder',
   'appointment_reminder',
   'capture_form_lead',
+  // Only by e-mail: the invitation to an appointment a user attends (shared/invitations).
+  'appointment_invitation',
 ];
 
 export const NOTIFICATION_CHANNELS = ['web', 'email', 'both', 'off'] as const;
@@ -44,6 +47,7 @@ export const BUILT_IN_DEFAULTS: Readonly<Record<NotificationKind, NotificationCh
   task_assigned: 'web',
   task_reminder: 'both',
   appointment_reminder: 'both',
+  appointment_invitation: 'email',
   import_finished: 'web',
   export_finished: 'web',
   capture_form_lead: 'web',

@@ -94,6 +94,9 @@ function subjectOf(content: AlertContent): string {
     case 'task_reminder':
     case 'appointment_reminder':
       return n > 1 ? `Reminder: ${n} ${many}` : `Reminder: ${label}`.trimEnd();
+    case 'appointment_invitation':
+      // Sent as the invitation itself (shared/invitations), never as an alert; named for completeness.
+      return n > 1 ? `${n} invitations` : `Invitation: ${label}`.trimEnd();
     case 'capture_form_lead':
       return n > 1 ? `${n} new leads from your capture forms` : `New lead from a capture form: ${label}`.trimEnd();
     case 'import_finished':

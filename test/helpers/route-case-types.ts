@@ -17,6 +17,8 @@ export interface Fixtures {
   users: Record<'admin' | 'manager' | 'rep1' | 'rep2' | 'solo', DevUser>;
   /** A unique suffix for names and e-mails. */
   unique: () => string;
+  /** The local SES front (the mail viewer's GET /store): RSVP rows read their token from the mail. */
+  sesUrl: string;
   /** Calls the API as the admin (to set up targets). */
   asAdmin: <T = any>(method: string, path: string, body?: unknown) => Promise<T>;
 }

@@ -5,6 +5,7 @@ import { leadCases } from '#test/leads/route-cases.ts';
 import { noteCases } from '#test/notes/route-cases.ts';
 import { taskCases } from '#test/tasks/route-cases.ts';
 import { appointmentCases } from '#test/appointments/route-cases.ts';
+import { invitationCases } from '#test/invitations/route-cases.ts';
 import { documentCases } from '#test/documents/route-cases.ts';
 import { captureFormCases } from '#test/capture-forms/route-cases.ts';
 import { dealCases } from '#test/deals/route-cases.ts';
@@ -59,4 +60,5 @@ export const routeCases: Record<string, RouteCase> = {
   ...notificationCases,
   ...liveCases,
   ...emailCases,
+  ...invitationCases,
 };

@@ -8,6 +8,11 @@ import { declaredVariables, functionSpecs, type FunctionSpec } from '#infra/func
 import { startLocalCognito, type LocalCognito } from '#infra/local/cognito.ts';
 import { startLocalSqs, type LocalSqs } from '#infra/local/sqs.ts';
 import { ensureLocalBucket, localS3Client, objectCreatedEntry } from '#infra/local/s3.ts';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoAppointmentRepository } from '#shared/appointments/dynamodb.ts';
+import { newRsvpToken, rsvpTokenHash } from '#shared/invitations/domain.ts';
+import { invitationPartition, rsvpTokenKey } from '#shared/invitations/dynamodb.ts';
+import { replyMail } from '#test/invitations/reply-mail.ts';
 import { DevAuth } from '#infra/local/dev-auth.ts';
 import { ensureTable, localClient, startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import {
@@ -97,6 +102,8 @@ let adminClaims: Record<string, string>;
 /** Records the probes make, shared by the probes that come after (ids of contacts, leads...). */
 const made: {
   contactId?: string;
+  /** Made by the appointments probe, with an outside guest and the manager as attendees. */
+  appointmentId?: string;
   busyContactId?: string;
   manager?: { id: string; email: string };
   /** Uploaded by the documents probe, checked by the document-check probe. */
@@ -302,7 +309,29 @@ async function refusedToManager(p: Probe, key: string): Promise<void> {
 }
 
 /** Per HTTP family: a real read (and, where the family writes, a write) that uses each of its variables. */
+/** The outside attendee of the probes' appointment. */
+const PROBE_GUEST = 'probe-guest@outside.example';
+
 const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
+  // The public RSVP routes: a token (put as the mail-sender would) read, then answered.
+  invitations: async (p) => {
+    const token = newRsvpToken();
+    await table.write([
+      {
+        type: 'put',
+        item: {
+          ...rsvpTokenKey(rsvpTokenHash(token)),
+          appointment_id: made.appointmentId,
+          attendee_key: `email#${PROBE_GUEST}`,
+          sequence: 0,
+        },
+      },
+    ]);
+    const view = await p.expectHttp('GET /rsvp/{token}', 200, { params: { token } });
+    p.check(view?.response === 'needs_action', `the guest has not answered yet (${JSON.stringify(view)})`);
+    const answered = await p.expectHttp('POST /rsvp/{token}', 200, { params: { token }, body: { response: 'tentative' } });
+    p.check(answered?.response === 'tentative', `the answer is recorded (${JSON.stringify(answered)})`);
+  },
   platform: async (p) => {
     const health = await p.expectHttp('GET /health', 200);
     p.check(health?.status === 'ok', 'GET /health says ok');
@@ -421,8 +450,10 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       end_at: start,
       resource_type: 'contact',
       resource_id: made.contactId,
+      attendees: [{ type: 'email', email: PROBE_GUEST }, ...(made.manager ? [{ type: 'user', id: made.manager.id }] : [])],
     };
     const appointment = await p.expectHttp('POST /appointments', 201, { body });
+    made.appointmentId ??= appointment?.id;
     await p.expectHttp('GET /contacts/{id}/appointments', 200, { params: { id: made.contactId ?? 'none' } });
     await p.expectHttp('GET /appointments/{id}', 200, { params: { id: appointment?.id ?? 'none' } });
     await refusesForgedCursor(p, 'GET /appointments');
@@ -811,6 +842,50 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       `the action created its task (${JSON.stringify(tasks.items)})`,
     );
   },
+  // The probes' appointment.created: a mail planned for the guest (and the manager's wish read).
+  'appointment-invitations': async (p) => {
+    const { event } = await lastEvent('appointment.created', (e) => e.metadata.resource_id === made.appointmentId);
+    await p.invoke(envelope(event));
+    const planned = await table.partition(invitationPartition(made.appointmentId!));
+    p.check(
+      planned.some((i) => i.to_address === PROBE_GUEST && i.method === 'REQUEST' && i.status === 'pending'),
+      `the guest's invitation is planned (${JSON.stringify(planned)})`,
+    );
+  },
+  // A calendar REPLY of the guest stored under inbound/ as SES's receipt rule would: recorded.
+  'inbound-mail': async (p) => {
+    const bucket = functionNamed('inbound-mail').variables.FILES_BUCKET_NAME!;
+    const key = `inbound/probe-${next()}`;
+    const eml = await replyMail({
+      appointmentId: made.appointmentId!,
+      appHost: new URL(config.app_url).hostname,
+      from: PROBE_GUEST,
+      attendee: PROBE_GUEST,
+      response: 'declined',
+    });
+    const client = localS3Client(s3.endpoint, config.region);
+    try {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: eml }));
+    } finally {
+      client.destroy();
+    }
+    const entry = objectCreatedEntry({ bucket, key, size: eml.length, etag: 'x', reason: 'PutObject' });
+    const outcome = await p.invoke({
+      version: '0',
+      id: newId(),
+      'detail-type': entry.DetailType,
+      source: entry.Source,
+      account: RESOLVED_ACCOUNT,
+      time: new Date().toISOString(),
+      region: config.region,
+      resources: entry.Resources,
+      detail: JSON.parse(entry.Detail!),
+    });
+    p.check(outcome === 'itip_reply', `the mail was read as a calendar reply (${JSON.stringify(outcome)})`);
+    const appointment = await new DynamoAppointmentRepository(table).get(made.appointmentId!);
+    const guest = appointment?.attendees.find((a) => a.email === PROBE_GUEST);
+    p.check(guest?.status === 'declined', `the guest's answer is recorded (${JSON.stringify(guest)})`);
+  },
   // S3's Object Created for the upload the documents probe left: the document becomes available.
   'document-check': async (p) => {
     const id = made.uploadedDocumentId!;
@@ -1053,6 +1128,7 @@ const HTTP_ORDER = [
   'tasks',
   'appointments',
   'calendar',
+  'invitations',
   'search',
   'dashboard',
   'events',
@@ -1095,7 +1171,10 @@ describe('every synthesized bundle, with its template environment', () => {
 
   it('gives every function that resolves a caller AdminGetUser on the pool, and nothing else of Cognito, as MFA is required', () => {
     const resources = crm.statelessTemplate.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
-    const callers = functionSpecs.filter((spec) => spec.kind === 'http' && spec.name !== 'platform');
+    // platform and invitations serve public routes only: no caller to resolve.
+    const callers = functionSpecs.filter(
+      (spec) => spec.kind === 'http' && spec.name !== 'platform' && spec.name !== 'invitations',
+    );
     for (const spec of callers) {
       const role = Object.values(resources).find(
         (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === `crm-${STAGE}-${spec.name}`,
@@ -1164,6 +1243,8 @@ describe('every synthesized bundle, with its template environment', () => {
     'reminders',
     'email-events',
     'external-calendars',
+    'appointment-invitations',
+    'inbound-mail',
   ]) {
     it(`${name}: handles a real event from the outbox`, async () => {
       expectHealthy(await runProbe(functionNamed(name)));
@@ -1233,6 +1314,8 @@ describe('dropping any one variable a function declares', () => {
     'reminders',
     'email-events',
     'external-calendars',
+    'appointment-invitations',
+    'inbound-mail',
   ]) {
     it(`${spec}: fails clearly without each of its required variables`, async () => {
       const fn = functionNamed(spec);

@@ -38,6 +38,10 @@ import { liveConnectionsPartition } from '#shared/live/dynamodb.ts';
 import { groupIdOf } from '#shared/notifications/domain.ts';
 import { openLive, type LiveClient } from '#test/live/live-client.ts';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { newRsvpToken, rsvpTokenHash } from '#shared/invitations/domain.ts';
+import { rsvpTokenKey } from '#shared/invitations/dynamodb.ts';
+import { appointmentUid, invitationIcs } from '#shared/invitations/itip.ts';
 
 // Least privilege on the local cloud: each function signs with its own key, every local AWS
 // endpoint is an IAM gate holding the function's synthesized policy. A call outside the policy
@@ -349,6 +353,17 @@ async function externalCalendar(): Promise<string> {
 let probeTeam: string | undefined;
 
 /** Per function: its sample, which throws unless the function did its work. */
+/** A new appointment of the admin's with an outside attendee (its invitation goes out meanwhile). */
+async function invitedAppointment(): Promise<{ id: string; address: string; sequence: number }> {
+  const address = `iam-${newId().toLowerCase()}@outside.example`;
+  const made = await session.api('POST', '/appointments', {
+    token: session.as('admin'),
+    body: { name: 'IAM invitation', start_at: inDays(4), end_at: inDays(5), attendees: [{ type: 'email', email: address }] },
+  });
+  if (made.status !== 201) throw new Error(`POST /appointments: ${made.status} ${JSON.stringify(made.body)}`);
+  return { ...(made.body as { id: string; sequence: number }), address };
+}
+
 const SAMPLES: Record<string, () => Promise<void>> = {
   platform: async () => {
     await http('/health')();
@@ -490,6 +505,102 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     if (feed.status !== 200) throw new Error(`GET the feed: ${feed.status} ${JSON.stringify(feed.body)}`);
     await externalCalendar();
     await http('/calendar?from=2031-01-01T00:00:00Z&to=2031-01-31T00:00:00Z')();
+  },
+  // The public RSVP routes: a token (put as the mail-sender would) read, then answered.
+  invitations: async () => {
+    const appointment = await invitedAppointment();
+    const token = newRsvpToken();
+    await admin.send(
+      new PutCommand({
+        TableName: session.cloud.names.tableName,
+        Item: {
+          ...rsvpTokenKey(rsvpTokenHash(token)),
+          appointment_id: appointment.id,
+          attendee_key: `email#${appointment.address}`,
+          sequence: 0,
+        },
+      }),
+    );
+    const read = await session.api('GET', `/rsvp/${token}`);
+    if (read.status !== 200) throw new Error(`GET /rsvp: ${read.status} ${JSON.stringify(read.body)}`);
+    const answered = await session.api('POST', `/rsvp/${token}`, { body: { response: 'accepted' } });
+    if (answered.status !== 200) throw new Error(`POST /rsvp: ${answered.status} ${JSON.stringify(answered.body)}`);
+  },
+  // An appointment.created event: the attendee's address and the owner's name read, the mail planned.
+  'appointment-invitations': async () => {
+    await parksPoison('appointment-invitations', 'appointment.created');
+    const appointment = await invitedAppointment();
+    const event = (await outboxEvents()).find(
+      (e) => e.metadata?.event_type === 'appointment.created' && e.metadata.resource_id === appointment.id,
+    );
+    if (!event) throw new Error(`no appointment.created for ${appointment.id}`);
+    await invoke('appointment-invitations', envelope(event));
+  },
+  // A calendar REPLY stored under inbound/ (as SES's receipt rule would, with no event of its
+  // own): read as itself, the appointment read and the answer recorded.
+  'inbound-mail': async () => {
+    const bucket = { name: session.cloud.names.filesBucketName };
+    await parksPoison('inbound-mail', 'Object Created', {
+      Source: 'aws.s3',
+      Detail: { bucket, object: { key: `inbound/%ZZ${newId()}` } },
+    });
+    const appointment = await invitedAppointment();
+    const start = new Date(Date.now() + 86_400_000).toISOString();
+    const reply = invitationIcs({
+      method: 'REQUEST',
+      uid: appointmentUid(appointment.id, new URL(loadConfig().app_url).hostname),
+      sequence: 0,
+      stamp: new Date(),
+      summary: 'IAM invitation',
+      description: null,
+      location: null,
+      start,
+      end: start,
+      allDay: false,
+      startDate: null,
+      endDate: null,
+      timeZone: 'UTC',
+      organizer: { name: 'Admin', email: 'crm@example.com' },
+      attendee: { name: null, email: appointment.address, status: 'declined' },
+    }).replace('METHOD:REQUEST', 'METHOD:REPLY');
+    const eml = await new Promise<Buffer>((resolve, reject) =>
+      new MailComposer({
+        from: appointment.address,
+        to: 'crm@example.com',
+        subject: 'Declined',
+        text: 'No',
+        icalEvent: { method: 'REPLY', content: reply },
+      })
+        .compile()
+        .build((e, m) => (e ? reject(e) : resolve(m))),
+    );
+    const key = `inbound/${newId()}`;
+    const s3 = localS3Client(session.cloud.iam.upstreams.s3!, session.cloud.sqs.region);
+    try {
+      await s3.send(new PutObjectCommand({ Bucket: session.cloud.names.filesBucketName, Key: key, Body: eml }));
+    } finally {
+      s3.destroy();
+    }
+    const detail = JSON.parse(
+      objectCreatedEntry({ bucket: session.cloud.names.filesBucketName, key, size: eml.length, etag: 'x', reason: 'PutObject' })
+        .Detail!,
+    );
+    const event = {
+      version: '0',
+      id: newId(),
+      'detail-type': 'Object Created',
+      source: 'aws.s3',
+      account: '000000000000',
+      time: new Date().toISOString(),
+      region: session.cloud.sqs.region,
+      resources: [],
+      detail,
+    };
+    const outcome = await invoke<string>('inbound-mail', event);
+    if (outcome !== 'itip_reply') throw new Error(`the inbound mail answered ${JSON.stringify(outcome)}`);
+    const after = await session.api('GET', `/appointments/${appointment.id}`, { token: session.as('admin') });
+    const status = (after.body as { attendees: { status: string }[] }).attendees[0]?.status;
+    if (status !== 'declined') throw new Error(`the REPLY was not recorded: ${status}`);
   },
   search: http('/search?q=iam'),
   dashboard: async () => {

@@ -14,7 +14,15 @@ import {
   httpFamilies,
   mailSenderFunction,
 } from '#infra/functions.ts';
-import { ABANDONED_UPLOAD_DAYS, CURSOR_KEY_ROTATION_DAYS, invitationMessage } from '#infra/stateful-stack.ts';
+import { App } from 'aws-cdk-lib';
+import { Template as CdkTemplate } from 'aws-cdk-lib/assertions';
+import {
+  ABANDONED_UPLOAD_DAYS,
+  CURSOR_KEY_ROTATION_DAYS,
+  INBOUND_MAIL_DAYS,
+  invitationMessage,
+  StatefulStack,
+} from '#infra/stateful-stack.ts';
 import { API_AUTHORIZER_CACHE_SECONDS } from '#infra/stateless-stack.ts';
 import {
   MAIL_QUEUE_DELAY_SECONDS,
@@ -429,9 +437,14 @@ describe('stateless stack: functions', () => {
   });
 
   it('lets the CRUD families read and write the table (no Scan) with the cursor key, but not the bus', () => {
-    const crud = functionSpecs.filter((spec) => spec.kind === 'http' && spec.needs.table === 'readWrite');
+    // invitations: public RSVP routes (below), no caller and no list.
+    const crud = functionSpecs.filter(
+      (spec) => spec.kind === 'http' && spec.needs.table === 'readWrite' && spec.name !== 'invitations',
+    );
     expect(crud.map((spec) => spec.name).sort()).toEqual(
-      httpFamilies.filter((f) => !['platform', 'search', 'dashboard', 'events', 'activities', 'automations'].includes(f)),
+      httpFamilies.filter(
+        (f) => !['platform', 'search', 'dashboard', 'events', 'activities', 'automations', 'invitations'].includes(f),
+      ),
     );
     for (const spec of crud) {
       const name = `crm-dev-${spec.name}`;
@@ -449,8 +462,10 @@ describe('stateless stack: functions', () => {
     // The shipped (laptop) config does not: no Cognito grant at all. With MFA required, the
     // deploy-truth test asserts AdminGetUser on the pool, and runs the check.
     expect(shippedConfig().auth.admin_mfa_required).toBe(false);
-    const callers = functionSpecs.filter((spec) => spec.kind === 'http' && spec.name !== 'platform');
-    expect(callers.length).toBe(httpFamilies.length - 1);
+    const callers = functionSpecs.filter(
+      (spec) => spec.kind === 'http' && spec.name !== 'platform' && spec.name !== 'invitations',
+    );
+    expect(callers.length).toBe(httpFamilies.length - 2);
     for (const spec of callers) {
       const name = `crm-dev-${spec.name}`;
       const variables = functionResource(name).Properties.Environment.Variables;
@@ -459,6 +474,17 @@ describe('stateless stack: functions', () => {
       const cognito = policyStatements(stateless, name).filter((st) => actionsOf([st]).some((a) => a.startsWith('cognito-idp:')));
       expect(cognito, name).toEqual([]);
     }
+  });
+
+  it('gives the invitations function (public RSVP routes only) the table, but no cursor key, no caller check, no bus', () => {
+    expect(allRoutes.filter((r) => r.family === 'invitations').every((r) => r.access === 'public')).toBe(true);
+    const variables = functionResource('crm-dev-invitations').Properties.Environment.Variables;
+    expect(variables.TABLE_NAME).toBeDefined();
+    for (const absent of ['CURSOR_SECRET_ID', 'USER_POOL_ID', 'EVENT_BUS_NAME'])
+      expect(variables[absent], absent).toBeUndefined();
+    const actions = actionsOf(policyStatements(stateless, 'crm-dev-invitations'));
+    expect(tableActions(actions)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
+    expect(actions.filter((a) => /^(secretsmanager|cognito-idp|events|s3|ses):/.test(a))).toEqual([]);
   });
 
   it('gives the platform function (public routes only) no table, no cursor key, nothing but logs and X-Ray', () => {
@@ -979,6 +1005,7 @@ describe('files bucket', () => {
     expect(bucket.LifecycleConfiguration.Rules).toEqual([
       { Id: 'abandoned-uploads', Prefix: 'uploads/', ExpirationInDays: ABANDONED_UPLOAD_DAYS, Status: 'Enabled' },
       { Id: 'incomplete-multipart-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
+      { Id: 'inbound-mail', Prefix: 'inbound/', ExpirationInDays: INBOUND_MAIL_DAYS, Status: 'Enabled' },
     ]);
     expect(bucket.CorsConfiguration.CorsRules).toEqual([
       expect.objectContaining({
@@ -997,7 +1024,7 @@ describe('files bucket', () => {
       expect(resources).toContain('/documents/*');
       expect(resources).toContain('crm-dev-files-');
     }
-    const others = statelessSpecs().filter((spec) => !spec.needs.files);
+    const others = statelessSpecs().filter((spec) => !spec.needs.files && !spec.needs.inboundMail);
     for (const spec of others) {
       expect(
         actionsOf(policyStatements(stateless, `crm-dev-${spec.name}`)).filter((a) => a.startsWith('s3:')),
@@ -1016,6 +1043,57 @@ describe("users' e-mail", () => {
     )!;
     expect(rule.Properties.EventPattern.source).toEqual(['aws.ses']);
     expect(JSON.stringify(rule.Properties.Targets[0].Arn)).toContain('EmailEvents');
+  });
+});
+
+describe('inbound mail (SES receipt rule)', () => {
+  it('lets the inbound-mail function only read what the receipt rule stores under inbound/', () => {
+    const s3 = policyStatements(stateless, 'crm-dev-inbound-mail').filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:')));
+    expect(actionsOf(s3)).toEqual(['s3:GetObject']);
+    expect(JSON.stringify(s3.map((s) => s.Resource))).toMatch(/crm-dev-files-.*\/inbound\/\*/);
+  });
+
+  it('is absent unless the config asks for it', () => {
+    stateful.resourceCountIs('AWS::SES::ReceiptRule', 0);
+    stateful.resourceCountIs('AWS::SES::ReceiptRuleSet', 0);
+  });
+
+  it('adds one rule to the named (active) rule set, storing under inbound/ of the files bucket, which only SES for that rule may write to', () => {
+    const config = shippedConfig();
+    const inbound = { address: 'calendar@in.example.com', rule_set_name: 'company-rules' };
+    const app = new App();
+    const stack = new StatefulStack(app, 'crm-dev-stateful', {
+      env: { account: '123456789012', region: config.region },
+      config: { ...config, email: { ...config.email, inbound } },
+    });
+    const template = CdkTemplate.fromStack(stack);
+    // Never a rule set of ours: the account's active one is kept (SES has one per region).
+    template.resourceCountIs('AWS::SES::ReceiptRuleSet', 0);
+    template.resourceCountIs('AWS::SES::ReceiptRule', 1);
+    template.hasResourceProperties('AWS::SES::ReceiptRule', {
+      RuleSetName: 'company-rules',
+      Rule: {
+        Name: 'crm-dev-inbound',
+        Enabled: true,
+        Recipients: ['calendar@in.example.com'],
+        ScanEnabled: true,
+        TlsPolicy: 'Require',
+        Actions: [{ S3Action: { BucketName: Match.anyValue(), ObjectKeyPrefix: 'inbound/' } }],
+      },
+    });
+    const policy = JSON.stringify(template.findResources('AWS::S3::BucketPolicy'));
+    expect(policy).toContain('ses.amazonaws.com');
+    expect(policy).toContain('receipt-rule-set/company-rules:receipt-rule/crm-dev-inbound');
+    expect(policy).toContain('/inbound/*');
+    const rule = Object.values(template.findResources('AWS::SES::ReceiptRule'))[0] as { DependsOn?: string[] };
+    expect(rule.DependsOn?.some((d) => d.includes('Policy'))).toBe(true);
+    expect(
+      () =>
+        new StatefulStack(new App(), 'other', {
+          env: { account: '123456789012', region: config.region },
+          config: { ...config, email: { ...config.email, inbound: { ...inbound, region: 'us-west-2' } } },
+        }),
+    ).toThrow(/differs from the deployment's region/);
   });
 });
 

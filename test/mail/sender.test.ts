@@ -70,7 +70,7 @@ function harness(options: { suppressed?: string; sendError?: Error; claimed?: Cl
   };
   const deps: MailSenderDeps = {
     transport,
-    jobs: { notification_alert: job, user_email: job },
+    jobs: { notification_alert: job, user_email: job, appointment_invitation: job },
     pacer: new SendPacer(Date.now, async () => undefined),
     concurrency: 2,
     clock: { now: () => new Date('2026-12-01T09:00:00Z') },

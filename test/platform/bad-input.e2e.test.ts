@@ -34,6 +34,7 @@ beforeAll(async () => {
   token = users.admin.token;
   fixtures = {
     api,
+    sesUrl: cloud.sesUrl,
     users,
     unique: () => `${Date.now().toString(36)}${(counter++).toString(36)}`,
     asAdmin: async (method, path, body) => {

@@ -45,6 +45,7 @@ import * as live from '#shared/live/dynamodb.ts';
 import * as accessTokens from '#shared/access-tokens/dynamodb.ts';
 import * as sellIds from '#shared/platform/dynamodb/sell-ids.ts';
 import * as sellFacade from '#shared/sell-facade/dynamodb.ts';
+import * as invitations from '#shared/invitations/dynamodb.ts';
 import type { Task } from '#shared/tasks/domain.ts';
 import { makeContact, makeLead } from '#test/contacts/fakes.ts';
 import { makeCustomField } from '#test/custom-fields/fakes.ts';
@@ -82,6 +83,7 @@ const MODULES = {
   migrations,
   accessTokens,
   sellIds,
+  invitations,
 };
 const declared = keyPatternsOf(...Object.values(MODULES));
 

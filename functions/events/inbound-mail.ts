@@ -1,0 +1,52 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import type { EventBridgeEvent } from 'aws-lambda';
+import * as z from 'zod/mini';
+import { classifyInbound, INBOUND_PREFIX, readInbound } from '#shared/invitations/inbound.ts';
+import { invitationAdapters } from '#shared/invitations/runtime.ts';
+import { recordItipReply } from '#shared/invitations/use-cases.ts';
+import { logger } from '#shared/platform/observability.ts';
+import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
+import { runtimeClock, runtimeIds } from '#shared/platform/runtime.ts';
+
+// Rule target on the default bus: S3's Object Created for a key under inbound/ of the files
+// bucket (SES's receipt rule stores each received mail there) → the general inbound-mail
+// entry: the mail is parsed and dispatched by content. A calendar REPLY records the attendee's
+// answer; other mail is logged (the e-mail issue links it to records). A redelivery records
+// the same answers again, which changes nothing.
+
+const bucket = requireEnv(RUNTIME_ENV.filesBucket);
+const settings = JSON.parse(requireEnv(RUNTIME_ENV.mailSettings)) as { app_url: string };
+const uidDomain = new URL(settings.app_url).hostname;
+const s3 = new S3Client({});
+
+const objectCreatedDetail = z.looseObject({
+  bucket: z.looseObject({ name: z.string() }),
+  object: z.looseObject({ key: z.string() }),
+});
+
+export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<string> => {
+  const detail = objectCreatedDetail.parse(event.detail);
+  logger.appendKeys({ consumer: 'inbound-mail', bus_event_id: event.id, key: detail.object.key });
+  try {
+    // S3 URL-encodes keys in events (a space as "+").
+    const key = decodeURIComponent(detail.object.key.replace(/\+/g, ' '));
+    if (detail.bucket.name !== bucket || !key.startsWith(INBOUND_PREFIX)) {
+      logger.warn('not an inbound mail', { bucket: detail.bucket.name });
+      return 'not_inbound';
+    }
+    const mail = await classifyInbound(await readInbound(s3, bucket, key));
+    if (mail.kind === 'itip_reply') {
+      const outcomes = await recordItipReply(
+        invitationAdapters(),
+        { actor_id: 'system', correlation_id: event.id, now: runtimeClock.now(), newId: runtimeIds },
+        { from: mail.from, replies: mail.replies, uidDomain },
+      );
+      logger.info('calendar reply', { outcomes, from: mail.from, message_id: mail.message_id });
+      return 'itip_reply';
+    }
+    logger.info('inbound mail not handled yet (ordinary mail)', { from: mail.from, message_id: mail.message_id });
+    return 'other';
+  } finally {
+    logger.resetKeys();
+  }
+};

@@ -1,0 +1,129 @@
+import ical, { ICalAttendeeRole, ICalAttendeeStatus, ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
+import nodeIcal from 'node-ical';
+import type { RsvpStatus } from '#shared/appointments/domain.ts';
+
+// iTIP (RFC 5546) over iMIP (RFC 6047): the VCALENDAR of an invitation (REQUEST), an update
+// (REQUEST, higher SEQUENCE) or a cancellation (CANCEL), built with ical-generator; and the
+// attendee's answer (REPLY), read with node-ical. Never written or parsed by hand.
+
+export type InvitationMethod = 'REQUEST' | 'CANCEL';
+
+/** What one invitation's calendar says: the appointment as of `sequence`, to one attendee. */
+export interface InvitationCalendar {
+  method: InvitationMethod;
+  /** Stable per appointment: "<appointment id>@<domain>". */
+  uid: string;
+  sequence: number;
+  /** DTSTAMP: when this version was sent. */
+  stamp: Date;
+  summary: string;
+  description: string | null;
+  location: string | null;
+  start: string;
+  end: string;
+  allDay: boolean;
+  /** All-day only: the first and last day (inclusive). */
+  startDate: string | null;
+  endDate: string | null;
+  timeZone: string;
+  organizer: { name: string; email: string };
+  attendee: { name: string | null; email: string; status: RsvpStatus };
+}
+
+const PARTSTAT: Record<RsvpStatus, ICalAttendeeStatus> = {
+  needs_action: ICalAttendeeStatus.NEEDSACTION,
+  accepted: ICalAttendeeStatus.ACCEPTED,
+  tentative: ICalAttendeeStatus.TENTATIVE,
+  declined: ICalAttendeeStatus.DECLINED,
+};
+
+/** The UID of an appointment's calendar entries: stable across updates and the cancellation. */
+export const appointmentUid = (appointmentId: string, domain: string): string => `${appointmentId}@${domain}`;
+
+/** The VCALENDAR text (CRLF lines, folded) with METHOD, one VEVENT, ORGANIZER and the attendee with RSVP=TRUE. */
+export function invitationIcs(c: InvitationCalendar): string {
+  const calendar = ical({
+    prodId: { company: 'open-sell-crm', product: 'crm', language: 'EN' },
+    method: ICalCalendarMethod[c.method],
+  });
+  // All-day: DATE values; the day after endDate is DTEND (exclusive, RFC 5545).
+  const day = (d: string) => new Date(`${d}T00:00:00Z`);
+  const nextDay = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000);
+  calendar.createEvent({
+    id: c.uid,
+    sequence: c.sequence,
+    stamp: c.stamp,
+    start: c.allDay && c.startDate ? day(c.startDate) : new Date(c.start),
+    end: c.allDay && c.endDate ? nextDay(c.endDate) : new Date(c.end),
+    allDay: c.allDay,
+    summary: c.summary,
+    ...(c.description ? { description: c.description } : {}),
+    ...(c.location ? { location: c.location } : {}),
+    status: c.method === 'CANCEL' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
+    organizer: { name: c.organizer.name, email: c.organizer.email },
+    attendees: [
+      {
+        email: c.attendee.email,
+        ...(c.attendee.name ? { name: c.attendee.name } : {}),
+        role: ICalAttendeeRole.REQ,
+        status: PARTSTAT[c.attendee.status],
+        rsvp: c.method === 'REQUEST',
+      },
+    ],
+  });
+  return calendar.toString();
+}
+
+/** One attendee's answer in an iTIP REPLY. */
+export interface ItipReply {
+  uid: string;
+  sequence: number;
+  /** The attendee's address (lower case, no "mailto:"). */
+  attendee: string;
+  response: Exclude<RsvpStatus, 'needs_action'>;
+}
+
+const ANSWERS: Record<string, ItipReply['response']> = {
+  ACCEPTED: 'accepted',
+  TENTATIVE: 'tentative',
+  DECLINED: 'declined',
+};
+
+const mailtoOf = (value: unknown): string | undefined => {
+  const raw = typeof value === 'string' ? value : (value as { val?: unknown } | undefined)?.val;
+  return typeof raw === 'string'
+    ? raw
+        .replace(/^mailto:/i, '')
+        .trim()
+        .toLowerCase()
+    : undefined;
+};
+
+/**
+ * The answers of a METHOD:REPLY calendar (one per VEVENT attendee with an ACCEPTED, TENTATIVE
+ * or DECLINED PARTSTAT); empty for any other method or for text that is not iCalendar.
+ */
+export function parseItipReply(text: string): ItipReply[] {
+  if (!/^METHOD:REPLY\s*$/im.test(text)) return [];
+  let parsed: ReturnType<typeof nodeIcal.sync.parseICS>;
+  try {
+    parsed = nodeIcal.sync.parseICS(text);
+  } catch {
+    return [];
+  }
+  const replies: ItipReply[] = [];
+  for (const component of Object.values(parsed)) {
+    if (!component || component.type !== 'VEVENT') continue;
+    const event = component as unknown as { uid?: string; sequence?: string | number; attendee?: unknown };
+    if (!event.uid) continue;
+    const attendees = Array.isArray(event.attendee) ? event.attendee : event.attendee ? [event.attendee] : [];
+    for (const a of attendees) {
+      const params = (a as { params?: Record<string, unknown> }).params ?? {};
+      const response = ANSWERS[String(params.PARTSTAT ?? '').toUpperCase()];
+      const email = mailtoOf(a);
+      if (response && email)
+        replies.push({ uid: event.uid, sequence: Number(event.sequence ?? 0) || 0, attendee: email, response });
+    }
+  }
+  return replies;
+}
