@@ -53,6 +53,7 @@ export const EXTRA_SLICE_FILES = {
   },
   live: { 'apigateway.ts': 'adapter' },
   mail: { 'ses.ts': 'adapter' },
+  imports: { 'csv.ts': 'domain' },
 };
 
 const COMPOSITION_FILES = new Set(['shared/app.ts', 'shared/families.ts']);
