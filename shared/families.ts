@@ -9,6 +9,7 @@ import { noteRoutes } from '#shared/notes/routes.ts';
 import { taskRoutes } from '#shared/tasks/routes.ts';
 import { appointmentRoutes } from '#shared/appointments/routes.ts';
 import { documentRoutes } from '#shared/documents/routes.ts';
+import { importRoutes } from '#shared/imports/routes.ts';
 import { pipelineRoutes } from '#shared/pipelines/routes.ts';
 import { searchRoutes } from '#shared/search/routes.ts';
 import { dashboardRoutes } from '#shared/dashboard/routes.ts';
@@ -32,6 +33,7 @@ import { noteErrorCodes } from '#shared/notes/errors.ts';
 import { taskErrorCodes } from '#shared/tasks/errors.ts';
 import { appointmentErrorCodes } from '#shared/appointments/errors.ts';
 import { documentErrorCodes } from '#shared/documents/errors.ts';
+import { importErrorCodes } from '#shared/imports/errors.ts';
 import { eventErrorCodes } from '#shared/events/errors.ts';
 import { notificationErrorCodes } from '#shared/notifications/errors.ts';
 import { notificationRuleRoutes } from '#shared/notifications/rule-routes.ts';
@@ -51,6 +53,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...taskRoutes,
   ...appointmentRoutes,
   ...documentRoutes,
+  ...importRoutes,
   ...searchRoutes,
   ...dashboardRoutes,
   ...outcomeRoutes,
@@ -78,6 +81,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   taskErrorCodes,
   appointmentErrorCodes,
   documentErrorCodes,
+  importErrorCodes,
   eventErrorCodes,
   notificationErrorCodes,
 ];

@@ -60,6 +60,8 @@ export interface CrmResources {
    * pseudo parameters, so policies name it literally); required by `files`.
    */
   readonly filesBucketName?: string;
+  /** The import queue (batches of CSV rows); required by `importQueue`. */
+  readonly importQueue?: sqs.IQueue;
   readonly config: CrmConfig;
   /** Browser origins allowed by CORS ("*" for any). */
   readonly corsAllowOrigins: readonly string[];
@@ -203,6 +205,7 @@ export class CrmFunction extends lambda.Function {
       if (!resources.filesBucketName) throw new Error(`function "${this.spec.name}" needs the files bucket, but none was given`);
       this.#grantFiles(resources.filesBucketName);
     }
+    if (needs.importQueue) required(resources.importQueue, 'importQueue').grantSendMessages(this);
   }
 
   /**
@@ -354,6 +357,9 @@ function environmentValues(resources: CrmResources, logLevel: LogLevel): Environ
     get filesBucketName() {
       if (!resources.filesBucketName) throw new Error('FILES_BUCKET_NAME: no files bucket was given');
       return resources.filesBucketName;
+    },
+    get importQueueUrl() {
+      return required(resources.importQueue, 'importQueue').queueUrl;
     },
     corsAllowOrigins: resources.corsAllowOrigins.join(','),
     get liveCallbackUrl() {

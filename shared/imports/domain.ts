@@ -241,8 +241,9 @@ export function readRow(
     } else if (!named('last_name')) missing('last_name', 'a person needs a last name');
   }
   if (resource === 'deals' && !named('name')) missing('name', 'a deal needs a name');
-  if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, input, ownerEmail, email: typeof input.email === 'string' ? input.email : undefined };
+  if (errors.length > 0 || !parsed.success) return { ok: false, errors };
+  const checked = parsed.data as Record<string, unknown>;
+  return { ok: true, input: checked, ownerEmail, email: typeof checked.email === 'string' ? checked.email : undefined };
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

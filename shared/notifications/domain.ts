@@ -24,7 +24,13 @@ export const NOTIFICATION_KINDS = [
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** The kinds some event produces today (the others are listed in settings, never produced yet). */
-export const PRODUCED_KINDS: readonly NotificationKind[] = ['lead_assigned', 'deal_assigned', 'task_assigned', 'task_reminder'];
+export const PRODUCED_KINDS: readonly NotificationKind[] = [
+  'lead_assigned',
+  'deal_assigned',
+  'task_assigned',
+  'task_reminder',
+  'import_finished',
+];
 
 export const NOTIFICATION_CHANNELS = ['web', 'email', 'both', 'off'] as const;
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
@@ -95,7 +101,7 @@ export function settingsOf(
 export const INBOX_KINDS = [...NOTIFICATION_KINDS, 'rule_matched'] as const;
 export type InboxKind = (typeof INBOX_KINDS)[number];
 
-export const NOTIFIED_RECORD_TYPES = ['lead', 'deal', 'task', 'contact'] as const;
+export const NOTIFIED_RECORD_TYPES = ['lead', 'deal', 'task', 'contact', 'import'] as const;
 export type NotifiedRecordType = (typeof NOTIFIED_RECORD_TYPES)[number];
 
 /** A grouped item names at most this many of its records (the newest); `count` counts them all. */
@@ -159,6 +165,7 @@ export const NOTIFICATION_EVENTS = [
   'task.created',
   'task.assigned',
   'task.reminder_due',
+  'import.finished',
 ] as const;
 
 const KIND_OF: Record<'lead' | 'deal' | 'task', NotificationKind> = {
@@ -186,6 +193,7 @@ export function nameOf(type: NotifiedRecordType, data: Data): string | null {
  */
 export function notificationOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
   const { metadata } = event;
+  if (metadata.event_type === 'import.finished') return importFinishedOf(event);
   const type = metadata.resource_type;
   if (type !== 'lead' && type !== 'deal' && type !== 'task') return undefined;
   const verb = metadata.event_type.slice(type.length + 1);
@@ -217,6 +225,20 @@ function reminderOf(event: DomainEvent): (NotificationDraft & { kind: Notificati
     event_id: event.metadata.event_id,
     occurred_at: event.metadata.occurred_at,
     record: { type: 'task', id: event.metadata.resource_id, name: nameOf('task', data) },
+  };
+}
+
+/** An import finished (shared/imports): the user who ran it is told, whoever the actor. */
+function importFinishedOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
+  const data = event.data as Data;
+  if (typeof data.creator_id !== 'string') return undefined;
+  return {
+    recipient_id: data.creator_id,
+    kind: 'import_finished',
+    actor_id: event.metadata.actor_id,
+    event_id: event.metadata.event_id,
+    occurred_at: event.metadata.occurred_at,
+    record: { type: 'import', id: event.metadata.resource_id, name: typeof data.filename === 'string' ? data.filename : null },
   };
 }
 

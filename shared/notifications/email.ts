@@ -26,14 +26,22 @@ const NOUN: Record<NotifiedRecordType, [string, string]> = {
   contact: ['contact', 'contacts'],
   deal: ['deal', 'deals'],
   task: ['task', 'tasks'],
+  import: ['import', 'imports'],
 };
 
-const PATH: Record<NotifiedRecordType, string> = { lead: 'leads', contact: 'contacts', deal: 'deals', task: 'tasks' };
+const PATH: Record<NotifiedRecordType, string> = {
+  lead: 'leads',
+  contact: 'contacts',
+  deal: 'deals',
+  task: 'tasks',
+  import: 'imports',
+};
 
 const TYPE_OF: Partial<Record<NotificationKind, NotifiedRecordType>> = {
   lead_assigned: 'lead',
   deal_assigned: 'deal',
   task_assigned: 'task',
+  import_finished: 'import',
 };
 
 /** Escapes text for HTML element content and double-quoted attributes. */
@@ -71,9 +79,14 @@ export function alertMail(content: AlertContent): { subject: string; text: strin
   const [one, many] = NOUN[type];
   const grouped = content.count > 1;
   const first = content.records[0];
-  const subject = grouped
-    ? `${content.actor_name} assigned you ${content.count} ${many}`
-    : `${content.actor_name} assigned you the ${one} ${first ? recordLabel(first) : ''}`.trimEnd();
+  const subject =
+    content.kind === 'import_finished'
+      ? grouped
+        ? `${content.count} of your ${many} finished`
+        : `Your ${one} ${first ? recordLabel(first) : ''} finished`.replace('  ', ' ')
+      : grouped
+        ? `${content.actor_name} assigned you ${content.count} ${many}`
+        : `${content.actor_name} assigned you the ${one} ${first ? recordLabel(first) : ''}`.trimEnd();
   const when = localTime(content.at, content.recipient.time_zone, content.recipient.time_format);
   const link = alertLink(content.app_url, content.records, content.count);
   const more = content.count - content.records.length;
