@@ -13,11 +13,6 @@ export const importErrorCodes = /* @__PURE__ */ defineErrorCodes('imports', {
     title: 'Import file missing',
     description: 'The CSV file has not been uploaded yet: PUT it to the upload URL that POST /imports answered.',
   },
-  'import.not_yours': {
-    status: 403,
-    title: 'Import not yours to start',
-    description: 'Only the user who created an import starts it (its rows are written with their rights).',
-  },
   'import.automations_admin_only': {
     status: 403,
     title: 'Automated actions on imports are for admins',

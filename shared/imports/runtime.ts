@@ -30,7 +30,8 @@ export class SqsImportQueue implements ImportQueue {
   readonly #client: SQSClient;
   readonly #url: string;
   constructor(options: { url: string; client?: SQSClient }) {
-    this.#client = options.client ?? new SQSClient({});
+    // The configured endpoint, not the URL's host: the same in AWS, and the gated one locally.
+    this.#client = options.client ?? new SQSClient({ useQueueUrlAsEndpoint: false });
     this.#url = options.url;
   }
 

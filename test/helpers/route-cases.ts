@@ -6,6 +6,7 @@ import { noteCases } from '#test/notes/route-cases.ts';
 import { taskCases } from '#test/tasks/route-cases.ts';
 import { appointmentCases } from '#test/appointments/route-cases.ts';
 import { documentCases } from '#test/documents/route-cases.ts';
+import { importCases } from '#test/imports/route-cases.ts';
 import { dealCases } from '#test/deals/route-cases.ts';
 import { identityCases } from '#test/identity/route-cases.ts';
 import { pipelineCases } from '#test/pipelines/route-cases.ts';
@@ -42,6 +43,7 @@ export const routeCases: Record<string, RouteCase> = {
   ...taskCases,
   ...appointmentCases,
   ...documentCases,
+  ...importCases,
   ...searchCases,
   ...dashboardCases,
   ...eventCases,
