@@ -17,7 +17,7 @@ export const IMPORT_STATUSES = ['awaiting_upload', 'queued', 'running', 'finishe
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 
 /** Rows per batch message (each row is one transaction; a batch stays well within a worker's timeout). */
-export const BATCH_ROWS = 250;
+export const BATCH_ROWS = 100;
 /** A batch message's rows stay under this many bytes of JSON (SQS takes 256 KiB a message). */
 export const BATCH_MAX_BYTES = 200 * 1024;
 /** The largest file accepted, in bytes (100,000 rows of a wide export fit). */
@@ -300,6 +300,8 @@ export const importSchema = z.object({
   creator_id: z.string(),
   /** Set when started: the mapping used (the file's headers → targets). */
   mapping: z.nullable(columnMappingSchema),
+  /** Set when started: the file's headers in order (a stored map keeps no order). */
+  columns: z.nullable(z.array(z.string())),
   /** Rows whose e-mail matches an existing record update it instead of creating one. */
   match_by_email: z.boolean(),
   /** Whether the admins' automated actions run on the imported records (off by default). */

@@ -34,16 +34,18 @@ export class DynamoImportRepository implements ImportRepository {
 
   async start(
     id: string,
-    settings: Pick<ImportJob, 'mapping' | 'match_by_email' | 'run_automations'>,
+    settings: Pick<ImportJob, 'mapping' | 'columns' | 'match_by_email' | 'run_automations'>,
     at: string,
   ): Promise<boolean> {
     return this.#conditional({
       type: 'update',
       key: importKey(id),
-      update: 'SET #status = :queued, mapping = :mapping, match_by_email = :match, run_automations = :auto, updated_at = :at',
+      update:
+        'SET #status = :queued, mapping = :mapping, #columns = :columns, match_by_email = :match, run_automations = :auto, updated_at = :at',
       condition: '#status = :awaiting',
-      names: { '#status': 'status' },
+      names: { '#status': 'status', '#columns': 'columns' },
       values: {
+        ':columns': settings.columns,
         ':queued': 'queued',
         ':awaiting': 'awaiting_upload',
         ':mapping': settings.mapping,

@@ -11,7 +11,11 @@ export interface ImportRepository {
    * awaiting_upload → queued, with the run's settings; false (nothing written) when the import
    * is no longer awaiting its start.
    */
-  start(id: string, settings: Pick<ImportJob, 'mapping' | 'match_by_email' | 'run_automations'>, at: string): Promise<boolean>;
+  start(
+    id: string,
+    settings: Pick<ImportJob, 'mapping' | 'columns' | 'match_by_email' | 'run_automations'>,
+    at: string,
+  ): Promise<boolean>;
   /** queued → running, with the file's row and batch counts (again with the same counts: no change). */
   planned(id: string, totals: { total_rows: number; batches: number }, at: string): Promise<void>;
   /**

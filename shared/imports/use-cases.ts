@@ -68,6 +68,7 @@ export async function createImport(deps: ImportsDeps, call: Call, input: CreateI
     status: 'awaiting_upload',
     creator_id: call.principal.user_id,
     mapping: null,
+    columns: null,
     match_by_email: false,
     run_automations: false,
     total_rows: null,
@@ -219,7 +220,12 @@ export async function startImport(deps: ImportsDeps, call: Call, id: string, inp
   if (job.status !== 'awaiting_upload') return job;
   const { headers } = await readFile(deps, job);
   const mapping = await mappingFor(deps, job, headers, input.mapping);
-  const settings = { mapping, match_by_email: input.match_by_email ?? false, run_automations: input.run_automations ?? false };
+  const settings = {
+    mapping,
+    columns: headers,
+    match_by_email: input.match_by_email ?? false,
+    run_automations: input.run_automations ?? false,
+  };
   const started = await deps.imports.start(job.id, settings, call.events.now.toISOString());
   if (started) await deps.queue.send([{ type: 'plan', import_id: job.id }]);
   return (await deps.imports.get(job.id)) ?? job;
@@ -242,8 +248,8 @@ export async function planImport(deps: ImportsDeps, events: EventContext, id: st
   for (let i = 0; i < batches.length; i += 10) await deps.queue.send(batches.slice(i, i + 10));
 }
 
-/** The headers as the plan saw them: the mapping's keys, in the file's order. */
-const headersOf = (job: ImportJob): string[] => Object.keys(job.mapping ?? {});
+/** The file's headers, in its order. */
+const headersOf = (job: ImportJob): string[] => job.columns ?? [];
 
 /**
  * A batch message: each row read, its owner resolved, then created (with the row's own ids) or,
@@ -317,7 +323,9 @@ async function importRow(
     await deps.targets.create(job.resource, call, input);
     return 'created';
   } catch (error) {
-    if (error instanceof ConflictError && (await deps.targets.exists(job.resource, recordId))) return 'created';
+    // An earlier delivery still running (a worker past its timeout) may write the row between
+    // the check and the create: the row's own id collides, whatever error the write reports.
+    if (await deps.targets.exists(job.resource, recordId)) return 'created';
     if (!(error instanceof DomainError)) throw error;
     return [{ row, column: null, reason: error.message }];
   }

@@ -25,6 +25,12 @@ export const importCases: Record<string, RouteCase> = {
     call: async () => ({ path: '/imports', body: { resource: 'contacts', filename: 'c.csv', size: 100 } }),
   },
   getImport: { kind: 'owned', call: async (f, owner) => ({ path: `/imports/${(await importOf(f, owner)).id}` }) },
-  dryRunImport: { kind: 'owned', call: async (f, owner) => ({ path: `/imports/${(await importOf(f, owner)).id}/dry_run`, body: {} }) },
-  startImport: { kind: 'owned', call: async (f, owner) => ({ path: `/imports/${(await importOf(f, owner)).id}/start`, body: {} }) },
+  dryRunImport: {
+    kind: 'owned',
+    call: async (f, owner) => ({ path: `/imports/${(await importOf(f, owner)).id}/dry_run`, body: {} }),
+  },
+  startImport: {
+    kind: 'owned',
+    call: async (f, owner) => ({ path: `/imports/${(await importOf(f, owner)).id}/start`, body: {} }),
+  },
 };
