@@ -17,6 +17,7 @@ import { formatCapacity, summarizeOperations } from './targets.ts';
 import { AUTOMATION_LAG_P90_LIMIT_MS, automationLagTable, measureAutomationLagInChild } from './automation-lag.ts';
 import { LIVE_LAG_P90_LIMIT_MS, liveLagTable, measureLiveLagInChild } from './live-lag.ts';
 import { measureReminderLagInChild, REMINDER_LAG_LIMIT_MS, reminderLagTable } from './reminder-lag.ts';
+import { importThroughputTable, measureImportThroughputInChild } from './import-throughput.ts';
 
 // npm run bench: the performance targets of ENGINEERING.md, measured in one run, as ratios
 // where the machine matters. Prints a table per metric and writes bench/results.json.
@@ -28,6 +29,7 @@ import { measureReminderLagInChild, REMINDER_LAG_LIMIT_MS, reminderLagTable } fr
 //   --lag-samples N  writes whose lag to their activity-feed entry is measured (default 50)
 //   --live-samples N assignments whose lag to their WebSocket push is measured (default 30)
 //   --reminders N    reminders whose lateness is measured on the real clock (default 15)
+//   --import-rows N  rows of the CSV import whose throughput is measured (default 100000)
 
 const { values: args } = parseArgs({
   options: {
@@ -39,6 +41,7 @@ const { values: args } = parseArgs({
     'lag-samples': { type: 'string', default: '50' },
     'live-samples': { type: 'string', default: '30' },
     reminders: { type: 'string', default: '15' },
+    'import-rows': { type: 'string', default: '100000' },
   },
 });
 const initRuns = positiveInt(args['init-runs'], '--init-runs');
@@ -47,6 +50,7 @@ const lagSamples = positiveInt(args['lag-samples'], '--lag-samples');
 const lagRuns = positiveInt(args['lag-runs'], '--lag-runs');
 const liveSamples = positiveInt(args['live-samples'], '--live-samples');
 const reminderRuns = positiveInt(args.reminders, '--reminders');
+const importRows = positiveInt(args['import-rows'], '--import-rows');
 
 const started = performance.now();
 const loadBefore = loadavg()[0] ?? 0;
@@ -93,6 +97,7 @@ try {
   const automationLag = await stage('automation lag', () => measureAutomationLagInChild(lagRuns));
   // A local cloud of its own again: a manager's assignment → rep1's open WebSocket.
   const liveLag = await stage('live push lag', () => measureLiveLagInChild(liveSamples));
+  const importThroughput = await stage('import throughput', () => measureImportThroughputInChild(importRows));
   // Real time: a reminder a second, each from its remind_at to the rep's inbox.
   const reminderLag = await stage('reminder lag', () => measureReminderLagInChild(reminderRuns));
 
@@ -124,6 +129,7 @@ try {
     feedLagTable(feedLag),
     automationLagTable(automationLag),
     liveLagTable(liveLag),
+    importThroughputTable(importThroughput),
     reminderLagTable(reminderLag),
     summary(verdicts, { bundles: bundles.functions, init, overhead, requests }),
   ].join('\n\n');
@@ -145,7 +151,14 @@ try {
       cpus: cpus().length,
       cpu: cpus()[0]?.model ?? 'unknown',
     },
-    options: { init_runs: initRuns, iterations, lag_runs: lagRuns, live_samples: liveSamples, reminders: reminderRuns },
+    options: {
+      init_runs: initRuns,
+      iterations,
+      lag_runs: lagRuns,
+      live_samples: liveSamples,
+      reminders: reminderRuns,
+      import_rows: importRows,
+    },
     verdicts,
     targets: {
       bundle_initial_max_bytes: INITIAL_LIMIT_BYTES,
@@ -172,6 +185,7 @@ try {
     feed_lag: feedLag,
     automation_lag: automationLag,
     live_push_lag: liveLag,
+    import_throughput: importThroughput,
     reminder_lag: reminderLag,
     duration_ms: { total: totalMs, ...stageMs },
   };

@@ -106,12 +106,17 @@ export interface FunctionNeeds {
    * SES's receipt rule stored there (read, never written or deleted).
    */
   readonly inboundMail?: true;
+  /**
+   * IMPORT_QUEUE_URL, and sqs:SendMessage on the import queue only (a started import's plan,
+   * then its batches of rows).
+   */
+  readonly importQueue?: true;
   /** Values of the deployment config. */
   readonly config?: readonly ConfigVariable[];
 }
 
-/** The key prefixes of the files bucket functions may touch: fresh uploads, then checked documents. */
-export const FILE_PREFIXES = ['uploads/', 'documents/'] as const;
+/** The key prefixes of the files bucket functions may touch: fresh uploads, checked documents, import files. */
+export const FILE_PREFIXES = ['uploads/', 'documents/', 'imports/'] as const;
 
 /**
  * The browser origins that may PUT and GET files with presigned URLs (the bucket's CORS rule;
@@ -216,6 +221,10 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   // Public RSVP routes only (the link's token, no caller, no list): reads the token and the
   // appointment, writes the answer and its event.
   invitations: { table: 'readWrite', config: ['corsAllowOrigins'] },
+  // Imports: their jobs in the table, the uploaded file and error file in the files bucket
+  // (presigned PUT and GET, the dry run's read), the plan message on the import queue; the
+  // custom field catalog for the mapping, users by e-mail for owners.
+  imports: { ...CRUD, files: true, importQueue: true },
 };
 
 export const httpFunctions: readonly FunctionSpec[] = httpFamilies.map((family) => {
@@ -413,6 +422,27 @@ export const mailSenderFunction: FunctionSpec = {
   // table; SES to send (raw MIME for invitations); the app's URL for links.
   needs: { table: 'readWrite', mailer: 'paced', config: ['accountDefaults', 'mailSettings'] },
 };
+/**
+ * The import queue's consumer (crm-<stage>-imports): splits a started import's file into
+ * batches of rows and writes each batch's records through the families' use cases. Its event
+ * source bounds it to IMPORT_WORKER_CONCURRENCY workers (stateless stack): records of a kind
+ * share index partitions.
+ */
+export const importWorkerFunction: FunctionSpec = {
+  name: 'import-worker',
+  kind: 'queue',
+  entry: 'functions/queues/import-worker.ts',
+  description: 'CRM import queue consumer: writes the rows of CSV imports, a batch at a time',
+  // A batch of 250 rows (one transaction each) or a 100,000-row file's split; events written,
+  // so timeout + 30 s stays within the pull stream's settle time.
+  timeoutSeconds: 60,
+  memorySize: 1024,
+  // Reads the file and writes the error file (files); sends the batches (importQueue); writes
+  // records, their events and the import's counters (table); pages users (a manager's reports)
+  // and search terms (match by e-mail), so the cursor key; a new deal takes the account's currency.
+  needs: { table: 'readWrite', cursorSecret: 'read', files: true, importQueue: true, config: ['accountDefaults'] },
+};
+
 /** EventBridge Scheduler targets: invoked by one-time schedules in the schedule group. */
 export const scheduledFunctions: readonly FunctionSpec[] = [
   {
@@ -553,6 +583,7 @@ export const functionSpecs: readonly FunctionSpec[] = [
   outboxPublisher,
   ...eventFunctions,
   mailSenderFunction,
+  importWorkerFunction,
   ...scheduledFunctions,
   bootstrapFunction,
   redriveFunction,
@@ -602,6 +633,8 @@ export interface EnvironmentValues {
   readonly sesConfigurationSet: string;
   readonly senderAddress: string;
   readonly filesBucketName: string;
+  /** The import queue's URL. */
+  readonly importQueueUrl: string;
   /** Comma-separated browser origins, or "*". */
   readonly corsAllowOrigins: string;
   /** The WebSocket stage's management endpoint (its callback URL). */
@@ -712,6 +745,7 @@ export function declaredVariables(spec: FunctionSpec): DeclaredVariable[] {
   }
   if (needs.live) variables.push({ name: RUNTIME_ENV.liveCallbackUrl, value: (v) => v.liveCallbackUrl });
   if (needs.files || needs.inboundMail) variables.push({ name: RUNTIME_ENV.filesBucket, value: (v) => v.filesBucketName });
+  if (needs.importQueue) variables.push({ name: RUNTIME_ENV.importQueueUrl, value: (v) => v.importQueueUrl });
   for (const name of needs.config ?? []) variables.push(CONFIG_VARIABLES[name]);
   return variables;
 }

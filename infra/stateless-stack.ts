@@ -30,6 +30,7 @@ import {
   EXTERNAL_CALENDARS_SCHEDULE,
   functionSpecs,
   mailSenderFunction,
+  importWorkerFunction,
   scheduledFunctions,
   httpFunctions,
   liveAuthorizerFunction,
@@ -71,6 +72,16 @@ export const MAIL_QUEUE_MAX_RECEIVES = 10;
 /** Seconds a new mail request waits on the queue: a burst of assignments lands in one grouped alert. */
 export const MAIL_QUEUE_DELAY_SECONDS = 5;
 
+/** Seconds an import message is hidden once received: six times the worker's timeout (AWS's advice). */
+export const IMPORT_QUEUE_VISIBILITY_SECONDS = 360;
+/** Receives of an import message before its DLQ keeps it. */
+export const IMPORT_QUEUE_MAX_RECEIVES = 5;
+/**
+ * Import workers at once (the event source's maximum concurrency, Lambda's minimum being 2):
+ * the records of a kind share index partitions, and interactive writes come first.
+ */
+export const IMPORT_WORKER_CONCURRENCY = 2;
+
 /** Request headers the API reads (X4 idempotency, If-Match versions, correlation ids). */
 /** How long API Gateway keeps an authorizer answer per Authorization header (revocation delay). */
 export const API_AUTHORIZER_CACHE_SECONDS = 60;
@@ -92,6 +103,9 @@ export class StatelessStack extends Stack {
   /** The one outgoing mail queue (crm-<stage>-mail), drained by the mail-sender, and its DLQ. */
   readonly mailQueue: sqs.Queue;
   readonly mailDeadLetterQueue: sqs.Queue;
+  /** The import queue (crm-<stage>-imports: a started import's plan and batches of rows) and its DLQ. */
+  readonly importQueue: sqs.Queue;
+  readonly importDeadLetterQueue: sqs.Queue;
   /** Every function of the registry, by name. */
   readonly functions: ReadonlyMap<string, CrmFunction>;
   readonly bootstrapFunction: CrmFunction;
@@ -173,9 +187,33 @@ export class StatelessStack extends Stack {
     });
     this.reminderDeadLetterQueue.grantSendMessages(this.schedulerTargetRole);
 
+    // --- the import queue ------------------------------------------------------------------------
+    // A started import's plan, then its batches of rows; drained by the import-worker (at most
+    // IMPORT_WORKER_CONCURRENCY at once); what fails every receive waits in the DLQ (alarmed by
+    // the monitoring stack); a batch redelivered writes each row at most once.
+    this.importDeadLetterQueue = new sqs.Queue(this, 'ImportDeadLetterQueue', {
+      queueName: `crm-${config.stage}-imports-dlq`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.importDeadLetterQueue, {
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: 'This queue is the dead-letter queue of the import queue; a DLQ of a DLQ would only move the problem.',
+    });
+    this.importQueue = new sqs.Queue(this, 'ImportQueue', {
+      queueName: `crm-${config.stage}-imports`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+      visibilityTimeout: Duration.seconds(IMPORT_QUEUE_VISIBILITY_SECONDS),
+      deadLetterQueue: { queue: this.importDeadLetterQueue, maxReceiveCount: IMPORT_QUEUE_MAX_RECEIVES },
+    });
+
     // --- functions -------------------------------------------------------------------------
     // One per registry entry; each gets the variables and grants its needs declare, on these.
     const resources: CrmResources = {
+      importQueue: this.importQueue,
       webSocketStage: this.webSocketStage,
       table: stateful.table,
       bus: stateful.bus,
@@ -322,6 +360,23 @@ export class StatelessStack extends Stack {
       }),
     );
     for (const mapping of mailSender.node.children.filter((c) => c instanceof lambda.EventSourceMapping)) {
+      acknowledge(mapping, {
+        id: 'Serverless-LambdaEventSourceMappingDestination',
+        reason:
+          "SQS event source mappings take no on-failure destination: a message failing its receives moves to the queue's own dead-letter queue (its redrive policy), which the monitoring stack alarms on.",
+      });
+    }
+
+    const importWorker = pick(importWorkerFunction);
+    importWorker.addEventSource(
+      new SqsEventSource(this.importQueue, {
+        batchSize: 1,
+        maxBatchingWindow: Duration.seconds(0),
+        maxConcurrency: IMPORT_WORKER_CONCURRENCY,
+        reportBatchItemFailures: true,
+      }),
+    );
+    for (const mapping of importWorker.node.children.filter((c) => c instanceof lambda.EventSourceMapping)) {
       acknowledge(mapping, {
         id: 'Serverless-LambdaEventSourceMappingDestination',
         reason:

@@ -14,6 +14,7 @@ import { appointmentRoutes } from '#shared/appointments/routes.ts';
 import { documentRoutes } from '#shared/documents/routes.ts';
 import { captureFormRoutes } from '#shared/capture-forms/routes.ts';
 import { calendarRoutes } from '#shared/calendar/routes.ts';
+import { importRoutes } from '#shared/imports/routes.ts';
 import { pipelineRoutes } from '#shared/pipelines/routes.ts';
 import { searchRoutes } from '#shared/search/routes.ts';
 import { dashboardRoutes } from '#shared/dashboard/routes.ts';
@@ -41,6 +42,7 @@ import { appointmentErrorCodes } from '#shared/appointments/errors.ts';
 import { documentErrorCodes } from '#shared/documents/errors.ts';
 import { captureFormErrorCodes } from '#shared/capture-forms/errors.ts';
 import { calendarErrorCodes } from '#shared/calendar/errors.ts';
+import { importErrorCodes } from '#shared/imports/errors.ts';
 import { eventErrorCodes } from '#shared/events/errors.ts';
 import { notificationErrorCodes } from '#shared/notifications/errors.ts';
 import { notificationRuleRoutes } from '#shared/notifications/rule-routes.ts';
@@ -65,6 +67,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...documentRoutes,
   ...captureFormRoutes,
   ...calendarRoutes,
+  ...importRoutes,
   ...searchRoutes,
   ...dashboardRoutes,
   ...outcomeRoutes,
@@ -98,6 +101,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   documentErrorCodes,
   captureFormErrorCodes,
   calendarErrorCodes,
+  importErrorCodes,
   eventErrorCodes,
   notificationErrorCodes,
   emailErrorCodes,

@@ -63,6 +63,8 @@ export interface CrmResources {
    * pseudo parameters, so policies name it literally); required by `files`.
    */
   readonly filesBucketName?: string;
+  /** The import queue (batches of CSV rows); required by `importQueue`. */
+  readonly importQueue?: sqs.IQueue;
   readonly config: CrmConfig;
   /** Browser origins allowed by CORS ("*" for any). */
   readonly corsAllowOrigins: readonly string[];
@@ -211,6 +213,7 @@ export class CrmFunction extends lambda.Function {
       if (!resources.filesBucketName)
         throw new Error(`function "${this.spec.name}" needs the inbound mail, but no files bucket was given`);
       this.#grantInboundMail(resources.filesBucketName);
+      if (needs.importQueue) required(resources.importQueue, 'importQueue').grantSendMessages(this);
     }
   }
 
@@ -385,6 +388,9 @@ function environmentValues(resources: CrmResources, logLevel: LogLevel): Environ
     get filesBucketName() {
       if (!resources.filesBucketName) throw new Error('FILES_BUCKET_NAME: no files bucket was given');
       return resources.filesBucketName;
+    },
+    get importQueueUrl() {
+      return required(resources.importQueue, 'importQueue').queueUrl;
     },
     corsAllowOrigins: resources.corsAllowOrigins.join(','),
     get liveCallbackUrl() {

@@ -57,6 +57,7 @@ export const EXTRA_SLICE_FILES = {
   calendar: { 'ics.ts': 'domain', 'safe-fetch.ts': 'adapter' },
   'capture-forms': { 'embed.ts': 'domain' },
   invitations: { 'itip.ts': 'domain', 'mime.ts': 'domain', 'mail-job.ts': 'adapter', 'inbound.ts': 'adapter' },
+  imports: { 'csv.ts': 'domain' },
 };
 
 const COMPOSITION_FILES = new Set(['shared/app.ts', 'shared/families.ts']);

@@ -389,6 +389,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     stops.push(async () => queueSender.destroy());
     const values = localEnvironmentValues(options.config, {
       ...names,
+      importQueueUrl: `https://sqs.${options.config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/${names.importQueue.queueName}`,
       logLevel: options.functionSettings?.logLevel ?? 'WARN',
       // The management API behind its gate, naming the API and stage as AWS's host and path do.
       liveCallbackUrl: `${endpoints.apigatewaymanagement}/${names.liveWebSocket.apiId}/${names.liveWebSocket.stageName}`,
@@ -477,6 +478,23 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     }, EXTERNAL_CALENDARS_SCHEDULE.everyMs);
     refreshTimer.unref();
     stops.push(async () => clearInterval(refreshTimer));
+    // The import queue's event source mapping: the import-worker's workers, with its own role.
+    const importQueueUrl = await ensureMappedQueue(sqs.client, names.importQueue, scope);
+    const importWorker = functions.all().find((fn) => fn.functionName === names.importQueue.functionName)?.spec.name;
+    if (!importWorker) throw new Error(`no local function is named ${names.importQueue.functionName}`);
+    const importPoller = new SqsPoller({
+      endpoint: endpoints.sqs!,
+      region: options.config.region,
+      credentials: functionCredentials(importWorker),
+      queueUrl: importQueueUrl,
+      queueArn: queueArnOf(scope, names.importQueue.queueName),
+      batchSize: names.importQueue.batchSize,
+      concurrency: names.importQueue.maximumConcurrency,
+      handler: (event) => functions.get(importWorker).invoke(event),
+      onError: (error) => log(`import queue: ${error.message}`),
+    });
+    importPoller.start();
+    stops.push(() => importPoller.stop());
 
     // The publisher is always busy: warm it now, so the first event is not late by a cold start.
     const publisher = functions.get(outboxPublisher.name);

@@ -88,7 +88,13 @@ export function localEnvironmentValues(
   config: CrmConfig,
   /** `cursorSecret`: the ARN of the cursor key secret (default: the local cloud's). */
   /** `liveCallbackUrl`: the local WebSocket management endpoint (default: none, unreachable). */
-  options: Partial<LocalResourceNames> & { cursorSecret?: string; logLevel?: LogLevel; liveCallbackUrl?: string } = {},
+  /** `importQueueUrl`: the import queue's URL (AWS's form: the SDK sends to the configured, gated endpoint). */
+  options: Partial<LocalResourceNames> & {
+    cursorSecret?: string;
+    logLevel?: LogLevel;
+    liveCallbackUrl?: string;
+    importQueueUrl?: string;
+  } = {},
 ): EnvironmentValues {
   return {
     tableName: options.tableName ?? UNSYNTHESIZED_NAME,
@@ -105,6 +111,8 @@ export function localEnvironmentValues(
     sesConfigurationSet: options.sesConfigurationSet ?? UNSYNTHESIZED_NAME,
     senderAddress: config.email.sender_address,
     filesBucketName: options.filesBucketName ?? UNSYNTHESIZED_NAME,
+    importQueueUrl:
+      options.importQueueUrl ?? `https://sqs.${config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/crm-${config.stage}-imports`,
     corsAllowOrigins: config.api.cors_allow_origins.join(','),
     liveCallbackUrl: options.liveCallbackUrl ?? NO_LIVE_CALLBACK_URL,
     config,

@@ -138,6 +138,8 @@ export interface TemplateResourceNames extends LocalResourceNames {
   readonly liveWebSocket: { readonly apiId: string; readonly stageName: string };
   /** The mail queue as the stack makes it, and how its event source mapping drains it. */
   readonly mailQueue: LocalQueueMapping;
+  /** The import queue (batches of CSV rows), likewise. */
+  readonly importQueue: LocalQueueMapping;
 }
 
 /** An SQS queue with a Lambda event source mapping, as the templates configure both. */
@@ -181,11 +183,18 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
   // The table stream's mapping has a starting position; an SQS queue's has none.
   const streams = mappings.filter((m) => m.properties.StartingPosition !== undefined);
   const queues = mappings.filter((m) => m.properties.StartingPosition === undefined);
-  if (streams.length !== 1 || queues.length !== 1) {
-    throw new Error(`the templates hold ${streams.length} stream and ${queues.length} queue event source mappings, not one each`);
+  if (streams.length !== 1 || queues.length !== 2) {
+    throw new Error(`the templates hold ${streams.length} stream and ${queues.length} queue event source mappings, not 1 and 2`);
   }
   const mapping = streams[0]!;
-  const mailQueue = queueMapping(resolver, queues[0]!);
+  const queueMappings = queues.map((q) => queueMapping(resolver, q));
+  const drainedBy = (suffix: string): LocalQueueMapping => {
+    const found = queueMappings.find((q) => q.functionName.endsWith(suffix));
+    if (!found) throw new Error(`no queue event source mapping invokes a function named *${suffix}`);
+    return found;
+  };
+  const mailQueue = drainedBy('-mail-sender');
+  const importQueue = drainedBy('-import-worker');
   const mappingProperties = resolver.resource(mapping.stackName, mapping.logicalId).Properties ?? {};
   const destination = (mappingProperties.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure
     ?.Destination;
@@ -230,6 +239,7 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
     streamOnFailureQueue: queueName(queueArn),
     asyncOnFailureQueues,
     mailQueue,
+    importQueue,
   };
 }
 

@@ -13,6 +13,7 @@ export type RunOutcome =
   | 'filtered_out'
   /** The event was written by this very action. */
   | 'skipped_self'
+  | 'skipped_import'
   /** The chain of automations behind the event was already MAX_CHAIN_DEPTH long. */
   | 'skipped_depth'
   /** This (event, action) had its effect before (a redelivery). */

@@ -13,10 +13,10 @@ const runSchema = z.object({
   event_id: z.string(),
   event_type: z.string(),
   outcome: z
-    .enum(['done', 'no_change', 'filtered_out', 'skipped_self', 'skipped_depth', 'duplicate', 'failed'])
+    .enum(['done', 'no_change', 'filtered_out', 'skipped_self', 'skipped_import', 'skipped_depth', 'duplicate', 'failed'])
     .check(
       z.describe(
-        `done: the effect happened; no_change: the field already held the value; filtered_out: a filter ruled the record out; skipped_self: the action wrote the event itself; skipped_depth: more than ${MAX_CHAIN_DEPTH} automated actions led to the event; duplicate: a redelivery of an event already acted on; failed: see message`,
+        `done: the effect happened; no_change: the field already held the value; filtered_out: a filter ruled the record out; skipped_self: the action wrote the event itself; skipped_import: a CSV import wrote the record without asking for automated actions; skipped_depth: more than ${MAX_CHAIN_DEPTH} automated actions led to the event; duplicate: a redelivery of an event already acted on; failed: see message`,
       ),
     ),
   at: z.iso.datetime(),

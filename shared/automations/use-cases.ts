@@ -149,6 +149,11 @@ async function decideAndAct(
   if (event.metadata.caused_by?.automation === action.name) {
     return run('skipped_self', { message: 'the event was written by this action' });
   }
+  if (event.metadata.origin?.type === 'import' && !event.metadata.origin.automations) {
+    return run('skipped_import', {
+      message: `written by import ${event.metadata.origin.id}, which did not ask for automated actions`,
+    });
+  }
   const cause = causedBy(event, action.name);
   if (cause.depth > MAX_CHAIN_DEPTH) {
     return run('skipped_depth', {

@@ -15,6 +15,7 @@ import { documentSchema } from '#shared/documents/domain.ts';
 import { captureFormSchema } from '#shared/capture-forms/domain.ts';
 import { emailSchema } from '#shared/emails/domain.ts';
 import { relatedRecordTypeSchema } from '#shared/kernel/related-records.ts';
+import { importSchema } from '#shared/imports/domain.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 
 // The event catalogue (X7): one zod schema per event type and version, the source of truth for
@@ -115,6 +116,12 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   ),
   ...crud('capture_form', captureFormSchema, 'lead capture form'),
   spec('document.deleted', documentSchema, 'A document and its file were deleted; data is the record as it was.'),
+  spec('import.created', importSchema, 'A CSV import was created; its file is awaited at a presigned URL.'),
+  spec(
+    'import.finished',
+    importSchema,
+    'A CSV import wrote all its batches: created, updated and failed count its rows (the error file lists the failed ones).',
+  ),
   spec(
     'migration.continue',
     z.object({ migration_id: nonEmpty }),
@@ -171,6 +178,9 @@ export const eventKey = (type: string, version: number): string => `${type}@${ve
 const SPECS = new Map(EVENT_SPECS.map((s) => [eventKey(s.type, s.version), s]));
 if (SPECS.size !== EVENT_SPECS.length) throw new Error('an event type and version is declared twice');
 
+/** metadata.origin (kernel/events.ts EventOrigin): the import that wrote the record. */
+export const originSchema = z.object({ type: z.literal('import'), id: nonEmpty, automations: z.boolean() });
+
 /** The envelope schema of one event type and version: metadata (type and version fixed), data, previous. */
 export function envelopeSchemaOf(spec: EventSpec) {
   return z.looseObject({
@@ -184,6 +194,7 @@ export function envelopeSchemaOf(spec: EventSpec) {
       resource_type: nonEmpty,
       resource_id: nonEmpty,
       caused_by: z.optional(causedBySchema),
+      origin: z.optional(originSchema),
     }),
     data: spec.data,
     previous: z.optional(z.partial(spec.data)),

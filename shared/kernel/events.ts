@@ -23,6 +23,20 @@ export interface EventMetadata {
    * for a change a user's request made (a root event, depth 0). Consumers stop loops on it.
    */
   caused_by?: CausedBy;
+  /**
+   * Set on the events of records a CSV import wrote: admins' automated actions skip them unless
+   * the import asked for them (`automations`), as other CRMs do.
+   */
+  origin?: EventOrigin;
+}
+
+/** The import an event's change came from. */
+export interface EventOrigin {
+  type: 'import';
+  /** The import's id. */
+  id: string;
+  /** Whether automated actions run on the imported records. */
+  automations: boolean;
 }
 
 /** The event that made an automation write (README "Events": caused_by). */
@@ -54,6 +68,8 @@ export interface EventContext {
   newId: () => string;
   /** Copied into every event's metadata: set by automations (see `causedContext`), absent for users. */
   caused_by?: CausedBy;
+  /** Copied into every event's metadata: set by imports. */
+  origin?: EventOrigin;
 }
 
 /** The caused_by of an event `automation` writes because of `trigger`: one link deeper. */
@@ -100,6 +116,7 @@ export function domainEvent<TData extends object>(
       resource_type: resource.resource_type,
       resource_id: resource.resource_id,
       ...(ctx.caused_by ? { caused_by: { ...ctx.caused_by } } : {}),
+      ...(ctx.origin ? { origin: { ...ctx.origin } } : {}),
     },
     data,
   };

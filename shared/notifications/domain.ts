@@ -35,6 +35,7 @@ export const PRODUCED_KINDS: readonly NotificationKind[] = [
   'capture_form_lead',
   // Only by e-mail: the invitation to an appointment a user attends (shared/invitations).
   'appointment_invitation',
+  'import_finished',
 ];
 
 export const NOTIFICATION_CHANNELS = ['web', 'email', 'both', 'off'] as const;
@@ -107,7 +108,7 @@ export function settingsOf(
 export const INBOX_KINDS = [...NOTIFICATION_KINDS, 'rule_matched'] as const;
 export type InboxKind = (typeof INBOX_KINDS)[number];
 
-export const NOTIFIED_RECORD_TYPES = ['lead', 'deal', 'task', 'contact', 'appointment'] as const;
+export const NOTIFIED_RECORD_TYPES = ['lead', 'deal', 'task', 'contact', 'appointment', 'import'] as const;
 export type NotifiedRecordType = (typeof NOTIFIED_RECORD_TYPES)[number];
 
 /** A grouped item names at most this many of its records (the newest); `count` counts them all. */
@@ -172,6 +173,7 @@ export const NOTIFICATION_EVENTS = [
   'task.assigned',
   'task.reminder_due',
   'appointment.reminder_due',
+  'import.finished',
 ] as const;
 
 const KIND_OF: Record<'lead' | 'deal' | 'task', NotificationKind> = {
@@ -231,6 +233,7 @@ export function appointmentParticipants(data: Data): string[] {
  */
 export function notificationOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
   const { metadata } = event;
+  if (metadata.event_type === 'import.finished') return importFinishedOf(event);
   const type = metadata.resource_type;
   if (type !== 'lead' && type !== 'deal' && type !== 'task') return undefined;
   const verb = metadata.event_type.slice(type.length + 1);
@@ -263,6 +266,20 @@ function reminderOf(event: DomainEvent): (NotificationDraft & { kind: Notificati
     event_id: event.metadata.event_id,
     occurred_at: event.metadata.occurred_at,
     record: { type: 'task', id: event.metadata.resource_id, name: nameOf('task', data) },
+  };
+}
+
+/** An import finished (shared/imports): the user who ran it is told, whoever the actor. */
+function importFinishedOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
+  const data = event.data as Data;
+  if (typeof data.creator_id !== 'string') return undefined;
+  return {
+    recipient_id: data.creator_id,
+    kind: 'import_finished',
+    actor_id: event.metadata.actor_id,
+    event_id: event.metadata.event_id,
+    occurred_at: event.metadata.occurred_at,
+    record: { type: 'import', id: event.metadata.resource_id, name: typeof data.filename === 'string' ? data.filename : null },
   };
 }
 

@@ -1,3 +1,4 @@
+import { importKey } from '#shared/imports/dynamodb.ts';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
@@ -418,6 +419,11 @@ export class DynamoCurrentOwners implements CurrentOwners {
   }
 
   async ownerOf(type: NotifiedRecordType, id: string): Promise<string | undefined> {
+    if (type === 'import') {
+      // An import is its creator's: they alone are told it finished.
+      const job = await this.#table.get(importKey(id));
+      return typeof job?.creator_id === 'string' ? job.creator_id : undefined;
+    }
     const key = type === 'task' ? taskKey(id) : type === 'appointment' ? appointmentKey(id) : recordKey(type, id);
     const item = await this.#table.get(key);
     return typeof item?.owner_id === 'string' ? item.owner_id : undefined;

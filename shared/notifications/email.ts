@@ -29,6 +29,7 @@ const NOUN: Record<NotifiedRecordType, [string, string]> = {
   deal: ['deal', 'deals'],
   task: ['task', 'tasks'],
   appointment: ['appointment', 'appointments'],
+  import: ['import', 'imports'],
 };
 
 const PATH: Record<NotifiedRecordType, string> = {
@@ -37,12 +38,14 @@ const PATH: Record<NotifiedRecordType, string> = {
   deal: 'deals',
   task: 'tasks',
   appointment: 'appointments',
+  import: 'imports',
 };
 
 const TYPE_OF: Partial<Record<InboxKind, NotifiedRecordType>> = {
   lead_assigned: 'lead',
   deal_assigned: 'deal',
   task_assigned: 'task',
+  import_finished: 'import',
 };
 
 /** Escapes text for HTML element content and double-quoted attributes. */
@@ -100,7 +103,7 @@ function subjectOf(content: AlertContent): string {
     case 'capture_form_lead':
       return n > 1 ? `${n} new leads from your capture forms` : `New lead from a capture form: ${label}`.trimEnd();
     case 'import_finished':
-      return n > 1 ? `${n} imports finished` : 'Your import has finished';
+      return n > 1 ? `${n} of your imports finished` : `Your import ${label} finished`.replace('  ', ' ');
     case 'export_finished':
       return n > 1 ? `${n} exports are ready` : 'Your export is ready';
     case 'rule_matched': {

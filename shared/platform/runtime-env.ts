@@ -36,6 +36,8 @@ export const RUNTIME_ENV = {
   mailSettings: 'CRM_MAIL_SETTINGS',
   /** The files bucket (documents; uploads land under uploads/, checked files live under documents/). */
   filesBucket: 'FILES_BUCKET_NAME',
+  /** The import queue's URL (batches of CSV rows; shared/imports). */
+  importQueueUrl: 'IMPORT_QUEUE_URL',
 } as const;
 
 export function requireEnv(name: string): string {

@@ -85,6 +85,30 @@ export class S3FileStore {
     );
   }
 
+  /** The object's bytes as a stream; undefined when there is no such object. */
+  async read(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+    try {
+      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }));
+      return out.Body as AsyncIterable<Uint8Array> | undefined;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Writes a whole (small) object, stored as an attachment of `contentType`. */
+  async put(key: string, body: string, options: { contentType: string; filename: string }): Promise<void> {
+    await this.#client.send(
+      new PutObjectCommand({
+        Bucket: this.#bucket,
+        Key: key,
+        Body: body,
+        ContentType: options.contentType,
+        ContentDisposition: attachmentDisposition(options.filename),
+      }),
+    );
+  }
+
   async delete(key: string): Promise<void> {
     await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: key }));
   }

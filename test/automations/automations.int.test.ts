@@ -213,6 +213,23 @@ describe('automations function', () => {
     expect(task).toBeDefined();
   });
 
+  it('skips records a CSV import wrote, unless the import asked for automated actions', async () => {
+    const deal = await dealInQuote();
+    const own = action(QUOTE);
+    const imported = (automations: boolean) =>
+      domainEvent(
+        { ...asRep().events, origin: { type: 'import', id: 'IMPORT', automations } },
+        'deal.stage_changed',
+        { resource_type: 'deal', resource_id: deal.id },
+        deal,
+      );
+    const skipped = await runAutomation(automationAdapters(), { action: own, event: imported(false) });
+    expect(skipped).toMatchObject({ outcome: 'skipped_import' });
+    expect(await tasksOf(deal)).toEqual([]);
+    const asked = await runAutomation(automationAdapters(), { action: own, event: imported(true) });
+    expect(asked.outcome).toBe('done');
+  });
+
   it('records failures it cannot retry away (an unknown user), and lists runs per action', async () => {
     const deal = await dealInQuote();
     const bad = action({

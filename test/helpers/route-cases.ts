@@ -8,6 +8,7 @@ import { appointmentCases } from '#test/appointments/route-cases.ts';
 import { invitationCases } from '#test/invitations/route-cases.ts';
 import { documentCases } from '#test/documents/route-cases.ts';
 import { captureFormCases } from '#test/capture-forms/route-cases.ts';
+import { importCases } from '#test/imports/route-cases.ts';
 import { dealCases } from '#test/deals/route-cases.ts';
 import { identityCases } from '#test/identity/route-cases.ts';
 import { accessTokenCases } from '#test/access-tokens/route-cases.ts';
@@ -52,6 +53,7 @@ export const routeCases: Record<string, RouteCase> = {
   ...documentCases,
   ...captureFormCases,
   ...calendarCases,
+  ...importCases,
   ...searchCases,
   ...dashboardCases,
   ...eventCases,

@@ -6,6 +6,7 @@ import type { CloudFormationCustomResourceEvent, DynamoDBStreamEvent, EventBridg
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declaredVariables, functionSpecs, type FunctionSpec } from '#infra/functions.ts';
 import { startLocalCognito, type LocalCognito } from '#infra/local/cognito.ts';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startLocalSqs, type LocalSqs } from '#infra/local/sqs.ts';
 import { ensureLocalBucket, localS3Client, objectCreatedEntry } from '#infra/local/s3.ts';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -110,6 +111,8 @@ const made: {
   uploadedDocumentId?: string;
   emailId?: string;
   externalCalendarId?: string;
+  /** Started by the imports probe, run by the import-worker probe. */
+  startedImportId?: string;
 } = {};
 
 beforeAll(async () => {
@@ -431,6 +434,21 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     p.check(read?.stats?.accepted === 1, `the form counted its submission (${JSON.stringify(read?.stats)})`);
     await refusesForgedCursor(p, 'GET /capture_forms');
     await refusedToManager(p, 'GET /capture_forms');
+  },
+  // A presigned PUT of a CSV file, a dry run reading it back, a start queuing the plan on the
+  // import queue the template names.
+  imports: async (p) => {
+    const csv = `Last Name,Email\r\nProbe ${next()},probe${next()}@example.com\r\n`;
+    const created = await p.expectHttp('POST /imports', 201, {
+      body: { resource: 'leads', filename: 'probe.csv', size: csv.length },
+    });
+    if (!created?.upload) return;
+    const put = await fetch(created.upload.url, { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: csv });
+    p.check(put.status === 200, `the upload URL takes the file (${put.status})`);
+    const dry = await p.expectHttp('POST /imports/{id}/dry_run', 200, { params: { id: created.import.id }, body: {} });
+    p.check(dry?.valid_rows === 1, `the dry run reads the file (${JSON.stringify(dry)})`);
+    const started = await p.expectHttp('POST /imports/{id}/start', 202, { params: { id: created.import.id }, body: {} });
+    if (started?.status === 'queued') made.startedImportId = created.import.id;
   },
   automations: async (p) => {
     const listed = await p.expectHttp('GET /automations', 200);
@@ -1008,6 +1026,48 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     await p.invoke(liveEvent('$disconnect', 'DISCONNECT', id));
     p.check(!(await stored()), '$disconnect deleted the connection');
   },
+  // The plan of the import the imports probe started (as the queue hands it over), then the
+  // batch it queued: the lead is written and the import finished.
+  'import-worker': async (p) => {
+    const queueName = `crm-${STAGE}-imports`;
+    const sqs = new SQSClient({
+      endpoint: s3.endpoint,
+      region: config.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    try {
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: queueName }));
+      const record = (body: unknown) => ({
+        messageId: `probe-${next()}`,
+        receiptHandle: 'probe',
+        body: JSON.stringify(body),
+        attributes: { ApproximateReceiveCount: '1' },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: `arn:aws:sqs:${config.region}:${RESOLVED_ACCOUNT}:${queueName}`,
+        awsRegion: config.region,
+      });
+      const id = made.startedImportId ?? 'none';
+      const planned = (await p.invoke({ Records: [record({ type: 'plan', import_id: id })] })) as {
+        batchItemFailures?: unknown[];
+      };
+      if (planned?.batchItemFailures?.length) p.failures.push(`plan failed: ${JSON.stringify(planned.batchItemFailures)}`);
+      const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const batches = (received.Messages ?? [])
+        .map((m) => JSON.parse(m.Body!))
+        .filter((m) => m.type === 'batch' && m.import_id === id);
+      p.check(batches.length === 1, `the plan queued one batch (${JSON.stringify(received.Messages?.map((m) => m.Body))})`);
+      for (const batch of batches) {
+        const answer = (await p.invoke({ Records: [record(batch)] })) as { batchItemFailures?: unknown[] };
+        if (answer?.batchItemFailures?.length) p.failures.push(`batch failed: ${JSON.stringify(answer.batchItemFailures)}`);
+      }
+      const job = await table.get({ pk: `import#${id}`, sk: 'import' });
+      p.check(job?.status === 'finished' && job.created === 1, `the import finished with one lead (${JSON.stringify(job)})`);
+    } finally {
+      sqs.destroy();
+    }
+  },
   'mail-sender': async (p) => {
     // A fresh pending alert for the first admin (as the notifications consumer writes it),
     // then its mail request from the outbox, as the queue hands it over (an SQS record).
@@ -1125,6 +1185,7 @@ const HTTP_ORDER = [
   'notes',
   'documents',
   'capture-forms',
+  'imports',
   'tasks',
   'appointments',
   'calendar',
@@ -1239,6 +1300,7 @@ describe('every synthesized bundle, with its template environment', () => {
     'notification-delivery',
     'document-check',
     'mail-sender',
+    'import-worker',
     'reminder-sync',
     'reminders',
     'email-events',
@@ -1310,6 +1372,7 @@ describe('dropping any one variable a function declares', () => {
     'live-authorizer',
     'live-connections',
     'mail-sender',
+    'import-worker',
     'reminder-sync',
     'reminders',
     'email-events',

@@ -349,6 +349,40 @@ async function externalCalendar(): Promise<string> {
   return probeCalendar;
 }
 
+/** An import of two leads (one without a name) by the admin, uploaded, dry-run and started. */
+async function startedImport(): Promise<{ id: string }> {
+  const token = session.as('admin');
+  const csv = Buffer.from(`Last Name,Email\r\nIAM ${newId()},iam${newId()}@example.com\r\n,nameless@example.com\r\n`);
+  const created = await session.api('POST', '/imports', {
+    token,
+    body: { resource: 'leads', filename: 'iam.csv', size: csv.length },
+  });
+  if (created.status !== 201) throw new Error(`POST /imports: ${created.status} ${JSON.stringify(created.body)}`);
+  const { import: job, upload } = created.body as { import: { id: string }; upload: { url: string } };
+  const put = await fetch(upload.url, { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: csv });
+  if (put.status !== 200) throw new Error(`PUT to the upload URL: ${put.status} ${await put.text()}`);
+  const dry = await session.api('POST', `/imports/${job.id}/dry_run`, { token, body: {} });
+  if (dry.status !== 200) throw new Error(`POST /imports/{id}/dry_run: ${dry.status} ${JSON.stringify(dry.body)}`);
+  const started = await session.api('POST', `/imports/${job.id}/start`, { token, body: {} });
+  if (started.status !== 202) throw new Error(`POST /imports/{id}/start: ${started.status} ${JSON.stringify(started.body)}`);
+  return job;
+}
+
+async function finishedImport(id: string) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const res = await session.api('GET', `/imports/${id}`, { token: session.as('admin') });
+    if (res.status !== 200) throw new Error(`GET /imports/{id}: ${res.status} ${JSON.stringify(res.body)}`);
+    const view = res.body as {
+      import: { status: string; created: number; failed: number };
+      errors_download: { url: string } | null;
+    };
+    if (view.import.status === 'finished') return view;
+    if (Date.now() > deadline) throw new Error(`the import is ${JSON.stringify(view.import)} after 20 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** The team the automated action's sample filters on (made once, the admin in it). */
 let probeTeam: string | undefined;
 
@@ -423,6 +457,23 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     await http(`/contacts/${created.contactId}/documents?limit=1`)();
     const deleted = await session.api('DELETE', `/documents/${created.document.id}`, { token: session.as('admin') });
     if (deleted.status !== 204) throw new Error(`DELETE /documents: ${deleted.status} ${JSON.stringify(deleted.body)}`);
+  },
+  // The presigned PUT of a CSV file and the dry run's read carry the imports function's key;
+  // the start sends the plan to the import queue; the finished import's error file is read
+  // through a presigned GET.
+  imports: async () => {
+    const job = await startedImport();
+    const view = await finishedImport(job.id);
+    const errors = await fetch(view.errors_download!.url);
+    const text = await errors.text();
+    if (errors.status !== 200 || !text.includes('error_reason')) throw new Error(`GET the error file: ${errors.status} ${text}`);
+  },
+  // The plan and batch messages the start queued: the worker reads the file, sends the batches
+  // to its own queue, writes the lead (the leads use case) and the error file, and finishes.
+  'import-worker': async () => {
+    const job = await startedImport();
+    const view = await finishedImport(job.id);
+    if (view.import.created !== 1 || view.import.failed !== 1) throw new Error(`the import ended ${JSON.stringify(view.import)}`);
   },
   // S3's Object Created for an upload put straight into the emulator (no event of its own):
   // the check reads and moves it as itself.
@@ -983,7 +1034,7 @@ const UNEXERCISED: { functions: readonly string[]; actions: string; reason: stri
  * Tests that wait longer than the default: the mail-sender's sample goes through the mail
  * queue (its 5 s delivery delay) and waits up to 15 s for a refused statement to show.
  */
-const SLOW_SAMPLE_TIMEOUTS: Record<string, number> = { 'mail-sender': 240_000 };
+const SLOW_SAMPLE_TIMEOUTS: Record<string, number> = { 'mail-sender': 240_000, imports: 240_000, 'import-worker': 240_000 };
 
 const unexercised = (name: string, actions: string) =>
   UNEXERCISED.some((u) => u.functions.includes(name) && u.actions === actions);

@@ -1,4 +1,11 @@
-import { MAIL_QUEUE_DELAY_SECONDS, MAIL_QUEUE_MAX_RECEIVES, MAIL_QUEUE_VISIBILITY_SECONDS } from '#infra/stateless-stack.ts';
+import {
+  IMPORT_QUEUE_MAX_RECEIVES,
+  IMPORT_QUEUE_VISIBILITY_SECONDS,
+  IMPORT_WORKER_CONCURRENCY,
+  MAIL_QUEUE_DELAY_SECONDS,
+  MAIL_QUEUE_MAX_RECEIVES,
+  MAIL_QUEUE_VISIBILITY_SECONDS,
+} from '#infra/stateless-stack.ts';
 import { MAIL_SENDER_CONCURRENCY } from '#shared/mail/domain.ts';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +43,7 @@ describe('the synthesized app, for the local cloud', () => {
     expect(synthInputsHash({ ...config })).toBe(synthInputsHash(config));
   });
 
-  it('names the local resources as the templates do: crm-<stage>, the on-failure queues and the mail queue of the stack, and the WebSocket API', async () => {
+  it('names the local resources as the templates do: crm-<stage>, the on-failure queues, the mail and import queues of the stack, and the WebSocket API', async () => {
     const { templates } = await synthesizedTemplates(config, { cacheDir });
     const names = templateResourceNames({ templates, accountId: '000000000000', region: config.region });
     const name = `crm-${config.stage}`;
@@ -69,6 +76,16 @@ describe('the synthesized app, for the local cloud', () => {
         functionName: `${name}-mail-sender`,
         batchSize: 10,
         maximumConcurrency: MAIL_SENDER_CONCURRENCY,
+      },
+      importQueue: {
+        queueName: `${name}-imports`,
+        deadLetterQueueName: `${name}-imports-dlq`,
+        maxReceiveCount: IMPORT_QUEUE_MAX_RECEIVES,
+        delaySeconds: 0,
+        visibilityTimeoutSeconds: IMPORT_QUEUE_VISIBILITY_SECONDS,
+        functionName: `${name}-import-worker`,
+        batchSize: 1,
+        maximumConcurrency: IMPORT_WORKER_CONCURRENCY,
       },
     });
   });

@@ -12,6 +12,7 @@ import {
   declaredVariables,
   functionSpecs,
   httpFamilies,
+  importWorkerFunction,
   mailSenderFunction,
 } from '#infra/functions.ts';
 import { App } from 'aws-cdk-lib';
@@ -25,6 +26,9 @@ import {
 } from '#infra/stateful-stack.ts';
 import { API_AUTHORIZER_CACHE_SECONDS } from '#infra/stateless-stack.ts';
 import {
+  IMPORT_QUEUE_MAX_RECEIVES,
+  IMPORT_QUEUE_VISIBILITY_SECONDS,
+  IMPORT_WORKER_CONCURRENCY,
   MAIL_QUEUE_DELAY_SECONDS,
   MAIL_QUEUE_MAX_RECEIVES,
   MAIL_QUEUE_VISIBILITY_SECONDS,
@@ -692,8 +696,8 @@ describe('stateless stack: external calendars', () => {
 
 describe('stateless stack: outbox publisher', () => {
   it('reads the table stream through the outbox filter, with item failures, bisection, retries and a DLQ', () => {
-    // Two mappings: this one and the mail queue's (below).
-    stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    // Three mappings: this one, the mail queue's and the import queue's (below).
+    stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
     stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: Match.stringLikeRegexp('^OutboxPublisherFunction') },
       EventSourceArn: Match.objectLike({ 'Fn::GetStackOutput': Match.objectLike({ StackName: 'crm-dev-stateful' }) }),
@@ -932,7 +936,7 @@ describe('mail queue', () => {
 
   it('is drained by the mail-sender only, at most MAIL_SENDER_CONCURRENCY at once, with partial batch failures', () => {
     const mappings = Object.values(resourcesOf(stateless, 'AWS::Lambda::EventSourceMapping')).filter(
-      (m) => m.Properties.StartingPosition === undefined,
+      (m) => m.Properties.StartingPosition === undefined && JSON.stringify(m.Properties.EventSourceArn).includes('MailQueue'),
     );
     expect(mappings).toHaveLength(1);
     expect(mappings[0]!.Properties).toMatchObject({
@@ -971,6 +975,42 @@ describe('mail queue', () => {
     expect(JSON.stringify(send.Resource)).toContain('configuration-set/');
     const functionSpec = functionSpecs.find((f) => f.name === 'mail-sender')!;
     expect(functionSpec.needs).toEqual({ table: 'readWrite', mailer: 'paced', config: ['accountDefaults', 'mailSettings'] });
+  });
+});
+
+describe('import queue', () => {
+  it('is one encrypted queue, hidden six worker timeouts once received, with a DLQ after its receives', () => {
+    const queues = resourcesOf(stateless, 'AWS::SQS::Queue');
+    const imports = Object.values(queues).find((q) => q.Properties.QueueName === 'crm-dev-imports');
+    const dlq = Object.entries(queues).find(([, q]) => q.Properties.QueueName === 'crm-dev-imports-dlq');
+    expect(imports!.Properties).toMatchObject({
+      VisibilityTimeout: IMPORT_QUEUE_VISIBILITY_SECONDS,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq![0], 'Arn'] }, maxReceiveCount: IMPORT_QUEUE_MAX_RECEIVES },
+    });
+    expect(IMPORT_QUEUE_VISIBILITY_SECONDS).toBe(importWorkerFunction.timeoutSeconds * 6);
+  });
+
+  it('is drained by the import-worker only, one message at a time, at most IMPORT_WORKER_CONCURRENCY at once', () => {
+    const mappings = Object.values(resourcesOf(stateless, 'AWS::Lambda::EventSourceMapping')).filter((m) =>
+      JSON.stringify(m.Properties.EventSourceArn).includes('ImportQueue'),
+    );
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]!.Properties).toMatchObject({
+      FunctionName: { Ref: expect.stringMatching(/^ImportWorkerFunction/) },
+      ScalingConfig: { MaximumConcurrency: IMPORT_WORKER_CONCURRENCY },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 1,
+    });
+  });
+
+  it('takes messages from the imports function and the import-worker only', () => {
+    const senders = statelessSpecs().filter((spec) =>
+      policyStatements(stateless, `crm-dev-${spec.name}`).some(
+        (st) => actionsOf([st]).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes('ImportQueue'),
+      ),
+    );
+    expect(senders.map((spec) => spec.name).sort()).toEqual(['import-worker', 'imports']);
   });
 });
 
@@ -1015,13 +1055,14 @@ describe('files bucket', () => {
     ]);
   });
 
-  it('lets the documents functions touch objects under uploads/ and documents/ only', () => {
-    for (const name of ['crm-dev-documents', 'crm-dev-document-check']) {
+  it('lets the documents and imports functions touch objects under uploads/, documents/ and imports/ only', () => {
+    for (const name of ['crm-dev-documents', 'crm-dev-document-check', 'crm-dev-imports', 'crm-dev-import-worker']) {
       const s3 = policyStatements(stateless, name).filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:')));
       expect(actionsOf(s3).sort(), name).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
       const resources = JSON.stringify(s3.map((s) => s.Resource));
       expect(resources).toContain('/uploads/*');
       expect(resources).toContain('/documents/*');
+      expect(resources).toContain('/imports/*');
       expect(resources).toContain('crm-dev-files-');
     }
     const others = statelessSpecs().filter((spec) => !spec.needs.files && !spec.needs.inboundMail);

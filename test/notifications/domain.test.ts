@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { domainEvent } from '#shared/kernel/events.ts';
 import {
   BUILT_IN_DEFAULTS,
   effectiveDefaults,
@@ -170,6 +171,28 @@ describe('settings', () => {
     expect(settings.find((s) => s.kind === 'deal_assigned')?.push).toBe(true);
     expect(settings.find((s) => s.kind === 'task_assigned')?.channel).toBe('off');
     expect(settings.find((s) => s.kind === 'deal_assigned')?.channel).toBe(BUILT_IN_DEFAULTS.deal_assigned);
-    expect(settings.filter((s) => !s.produced).map((s) => s.kind)).toEqual(['import_finished', 'export_finished']);
+    expect(settings.filter((s) => !s.produced).map((s) => s.kind)).toEqual(['export_finished']);
+  });
+
+  it('tells the user who ran an import that it finished, whoever wrote the event', async () => {
+    const event = domainEvent(
+      {
+        actor_id: 'system',
+        correlation_id: 'c',
+        now: new Date('2026-12-01T10:00:00Z'),
+        newId: () => '01JIMPORTEVENT000000000000',
+      },
+      'import.finished',
+      { resource_type: 'import', resource_id: '01JIMPORT00000000000000000' },
+      { creator_id: 'U1', filename: 'leads.csv' },
+    );
+    expect(notificationOf(event)).toEqual({
+      recipient_id: 'U1',
+      kind: 'import_finished',
+      actor_id: 'system',
+      event_id: '01JIMPORTEVENT000000000000',
+      occurred_at: '2026-12-01T10:00:00.000Z',
+      record: { type: 'import', id: '01JIMPORT00000000000000000', name: 'leads.csv' },
+    });
   });
 });

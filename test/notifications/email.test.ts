@@ -55,7 +55,8 @@ describe('alertMail', () => {
     expect(alertMail({ ...base, kind: 'capture_form_lead' }).subject).toBe(
       'New lead from a capture form: Ann <b>Bold</b> & "Co"',
     );
-    expect(alertMail({ ...base, kind: 'import_finished' }).subject).toBe('Your import has finished');
+    const file = [{ type: 'import' as const, id: 'I1', name: 'leads.csv' }];
+    expect(alertMail({ ...base, kind: 'import_finished', records: file }).subject).toBe('Your import leads.csv finished');
     for (const kind of ['task_reminder', 'rule_matched', 'capture_form_lead', 'import_finished', 'export_finished'] as const) {
       expect(alertMail({ ...base, kind }).subject, kind).not.toContain('assigned');
     }

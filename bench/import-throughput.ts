@@ -1,0 +1,123 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { RUNTIME_ENV } from '#shared/platform/runtime-env.ts';
+import { loadConfig } from '#infra/config/load.ts';
+import { startLocalCloud } from '#infra/local/cloud.ts';
+import { seedLocalData, type DevUser } from '#infra/local/seed.ts';
+import { formatTable } from './stats.ts';
+
+// CSV import throughput on the local cloud (issue 15): the admin uploads a file of N leads
+// (owner rep1, e-mail, tags) through the presigned PUT and starts the import; the clock runs from
+// the start's 202 until GET /imports/{id} says finished. The path: the imports function queues
+// the plan, the import-worker (its event source: the template's maximum concurrency) splits the
+// file into batches on the import queue and writes each row through the leads use case, with its
+// outbox event. Reported as rows per second; no target (the local cloud is one laptop).
+//   node bench/import-throughput.ts [--rows N]   runs this part alone (default 100,000)
+// `npm run bench -- --import-rows N` runs it in a child process, on a local cloud of its own.
+
+const GIVE_UP_MS = 60 * 60 * 1000;
+
+export interface ImportThroughputResult {
+  rows: number;
+  created: number;
+  failed: number;
+  batches: number;
+  /** From the start's answer to the import finished. */
+  seconds: number;
+  rowsPerSecond: number;
+}
+
+function leadsFile(rows: number): Buffer {
+  const lines = ['First Name,Last Name,Email,Owner,Tags'];
+  for (let row = 1; row <= rows; row++) lines.push(`Zoë,Bench ${row},bench${row}@example.com,rep1@example.com,bench`);
+  return Buffer.from(`\uFEFF${lines.join('\r\n')}\r\n`, 'utf8');
+}
+
+export async function measureImportThroughput(rows = 100_000): Promise<ImportThroughputResult> {
+  const config = loadConfig();
+  let users: DevUser[] = [];
+  const cloud = await startLocalCloud({
+    config,
+    port: 0,
+    sesPort: 0,
+    webSocketPort: 0,
+    functionSettings: { logLevel: 'ERROR', validateResponses: false },
+    onFreshTable: async (c) => {
+      users = (await seedLocalData(c, config)).users;
+    },
+  });
+  try {
+    const admin = users.find((u) => u.role === 'admin');
+    if (!admin) throw new Error('no seeded admin');
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, read field by field
+    const api = async (method: string, path: string, body?: unknown): Promise<any> => {
+      const res = await fetch(`${cloud.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
+      return res.json();
+    };
+    const file = leadsFile(rows);
+    const created = await api('POST', '/imports', { resource: 'leads', filename: 'bench.csv', size: file.length });
+    const put = await fetch(created.upload.url, { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: file });
+    if (put.status !== 200) throw new Error(`PUT of the file answered ${put.status}: ${await put.text()}`);
+    await api('POST', `/imports/${created.import.id}/start`, {});
+    const started = performance.now();
+    for (;;) {
+      const { import: job } = await api('GET', `/imports/${created.import.id}`);
+      if (job.status === 'finished') {
+        const seconds = (performance.now() - started) / 1000;
+        return {
+          rows,
+          created: job.created,
+          failed: job.failed,
+          batches: job.batches,
+          seconds: Math.round(seconds * 10) / 10,
+          rowsPerSecond: Math.round(rows / seconds),
+        };
+      }
+      if (performance.now() - started > GIVE_UP_MS) throw new Error(`the import is not finished: ${JSON.stringify(job)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await cloud.stop();
+  }
+}
+
+export function importThroughputTable(result: ImportThroughputResult): string {
+  return [
+    `CSV import on the local cloud: ${result.rows} leads, POST /imports/{id}/start answered → GET /imports/{id} finished`,
+    formatTable(
+      ['rows', 'created', 'failed', 'batches', 'seconds', 'rows/s'],
+      [[result.rows, result.created, result.failed, result.batches, result.seconds, result.rowsPerSecond].map(String)],
+      ['right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+  ].join('\n');
+}
+
+const RESULT_MARK = 'IMPORT_THROUGHPUT_RESULT ';
+const RUNTIME_VARIABLES = new Set<string>(Object.values(RUNTIME_ENV));
+
+/** measureImportThroughput in a fresh Node process (with none of this process's AWS or CRM variables). */
+export async function measureImportThroughputInChild(rows: number): Promise<ImportThroughputResult> {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(AWS_|POWERTOOLS_)/.test(k) && !RUNTIME_VARIABLES.has(k)),
+  );
+  const { stdout } = await promisify(execFile)(process.execPath, [fileURLToPath(import.meta.url), '--rows', String(rows)], {
+    env,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARK));
+  if (!line) throw new Error(`the import-throughput child printed no result:\n${stdout}`);
+  return JSON.parse(line.slice(RESULT_MARK.length)) as ImportThroughputResult;
+}
+
+if (import.meta.main) {
+  const at = process.argv.indexOf('--rows');
+  const result = await measureImportThroughput(at > 0 ? Number(process.argv[at + 1]) : 100_000);
+  console.log(importThroughputTable(result));
+  console.log(`${RESULT_MARK}${JSON.stringify(result)}`);
+}

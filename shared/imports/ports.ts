@@ -1,0 +1,63 @@
+import type { DomainEvent } from '#shared/kernel/events.ts';
+import type { Call } from '#shared/kernel/ports.ts';
+import type { Principal } from '#shared/kernel/principal.ts';
+import type { BatchResult, ImportJob, ImportMessage, ImportResource } from './domain.ts';
+
+/** The import jobs and their batch results. */
+export interface ImportRepository {
+  get(id: string): Promise<ImportJob | undefined>;
+  create(job: ImportJob, events: DomainEvent[]): Promise<void>;
+  /**
+   * awaiting_upload → queued, with the run's settings; false (nothing written) when the import
+   * is no longer awaiting its start.
+   */
+  start(
+    id: string,
+    settings: Pick<ImportJob, 'mapping' | 'columns' | 'match_by_email' | 'run_automations'>,
+    at: string,
+  ): Promise<boolean>;
+  /** queued → running, with the file's row and batch counts (again with the same counts: no change). */
+  planned(id: string, totals: { total_rows: number; batches: number }, at: string): Promise<void>;
+  /**
+   * Records a batch's result and adds its counters (created, updated, failed, batches_done) to
+   * the import, in one transaction, once: false when the batch was recorded before.
+   */
+  recordBatch(id: string, result: BatchResult, at: string): Promise<boolean>;
+  /** Every recorded batch result, in batch order. */
+  batchResults(id: string): Promise<BatchResult[]>;
+  /** running → finished, with the events; false when it was finished before. */
+  finish(id: string, at: string, events: DomainEvent[]): Promise<boolean>;
+}
+
+/** The files bucket, as imports use it. */
+export interface ImportFiles {
+  /** A presigned PUT signing the type and size. */
+  uploadUrl(key: string, options: { contentType: string; size: number; seconds: number }): Promise<string>;
+  /** A presigned GET answering an attachment. */
+  downloadUrl(key: string, options: { filename: string; contentType: string; seconds: number }): Promise<string>;
+  /** The object's bytes as a stream; undefined when there is no such object. */
+  read(key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
+  put(key: string, body: string, options: { contentType: string; filename: string }): Promise<void>;
+}
+
+/** The import queue (batches of rows, bounded concurrency, a DLQ). */
+export interface ImportQueue {
+  send(messages: readonly ImportMessage[]): Promise<void>;
+}
+
+/** The records an import writes, through each family's own use cases (rights and rules included). */
+export interface ImportTargets {
+  /** The names of the resource's custom fields. */
+  customFieldNames(resource: ImportResource): Promise<string[]>;
+  /** The active user with this e-mail (lower case). */
+  userIdByEmail(email: string): Promise<string | undefined>;
+  /** The acting user as a principal (their role, team and reports). */
+  principalOf(userId: string): Promise<Principal>;
+  exists(resource: ImportResource, id: string): Promise<boolean>;
+  /** A record of the resource with this e-mail that the caller may change, if any. */
+  idByEmail(resource: ImportResource, call: Call, email: string): Promise<string | undefined>;
+  /** Creates through the resource's create use case (the record's id is the first id drawn). */
+  create(resource: ImportResource, call: Call, input: Record<string, unknown>): Promise<void>;
+  /** Updates through the resource's update use case. */
+  update(resource: ImportResource, call: Call, id: string, input: Record<string, unknown>): Promise<void>;
+}

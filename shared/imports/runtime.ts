@@ -1,0 +1,89 @@
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { contactAdapters } from '#shared/contacts/runtime.ts';
+import { createContact, updateContact } from '#shared/contacts/use-cases.ts';
+import { customFieldAdapters } from '#shared/custom-fields/runtime.ts';
+import { dealAdapters } from '#shared/deals/runtime.ts';
+import { createDeal, updateDeal } from '#shared/deals/use-cases.ts';
+import { principalResolver } from '#shared/identity/principals.ts';
+import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
+import { leadAdapters } from '#shared/leads/runtime.ts';
+import { createLead, updateLead } from '#shared/leads/use-cases.ts';
+import { systemClock } from '#shared/kernel/ports.ts';
+import { searchAdapters } from '#shared/search/runtime.ts';
+import { searchRecords } from '#shared/search/use-cases.ts';
+import { crmTable, runtimeClock } from '#shared/platform/runtime.ts';
+import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
+import { S3FileStore } from '#shared/platform/s3-files.ts';
+import type { ImportMessage, ImportResource } from './domain.ts';
+import { DynamoImportRepository } from './dynamodb.ts';
+import type { ImportQueue, ImportTargets } from './ports.ts';
+import type { ImportsDeps } from './use-cases.ts';
+
+// The imports module's adapters, built once per container: the table, the files bucket, the
+// import queue (SQS) and the families' own use cases as the records an import writes.
+
+const KIND = { leads: 'lead', contacts: 'contact', deals: 'deal' } as const;
+const CUSTOM_FIELD_RESOURCE = { leads: 'lead', contacts: 'contact', deals: 'deal' } as const;
+
+/** The import queue: messages sent 10 at a time (SQS's batch limit). */
+export class SqsImportQueue implements ImportQueue {
+  readonly #client: SQSClient;
+  readonly #url: string;
+  constructor(options: { url: string; client?: SQSClient }) {
+    // The configured endpoint, not the URL's host: the same in AWS, and the gated one locally.
+    this.#client = options.client ?? new SQSClient({ useQueueUrlAsEndpoint: false });
+    this.#url = options.url;
+  }
+
+  async send(messages: readonly ImportMessage[]): Promise<void> {
+    for (let i = 0; i < messages.length; i += 10) {
+      const entries = messages.slice(i, i + 10).map((m, n) => ({ Id: String(n), MessageBody: JSON.stringify(m) }));
+      const out = await this.#client.send(new SendMessageBatchCommand({ QueueUrl: this.#url, Entries: entries }));
+      if (out.Failed?.length)
+        throw new Error(`the import queue refused ${out.Failed.length} messages: ${out.Failed[0]!.Message}`);
+    }
+  }
+}
+
+function importTargets(): ImportTargets {
+  const users = new DynamoUserRepository(crmTable());
+  const principals = principalResolver(users, systemClock);
+  return {
+    customFieldNames: async (resource) =>
+      (await customFieldAdapters().catalog.definitions(CUSTOM_FIELD_RESOURCE[resource])).map((d) => d.name),
+    userIdByEmail: (email) => users.findIdByEmail(email),
+    principalOf: async (userId) => principals.resolve({ user_id: userId, email: '', role: 'user', direct_reports: [] }),
+    exists: async (resource, id) => {
+      if (resource === 'leads') return (await leadAdapters().leads.get(id)) !== undefined;
+      if (resource === 'contacts') return (await contactAdapters().contacts.get(id)) !== undefined;
+      return (await dealAdapters().deals.get(id)) !== undefined;
+    },
+    idByEmail: async (resource: ImportResource, call, email) => {
+      const { items } = await searchRecords(searchAdapters(), call, { q: email, types: resource, limit: 10 });
+      return items.find((hit) => hit.kind === KIND[resource] && hit.email?.toLowerCase() === email)?.id;
+    },
+    create: async (resource, call, input) => {
+      if (resource === 'leads') await createLead(leadAdapters(), call, input);
+      else if (resource === 'contacts') await createContact(contactAdapters(), call, input);
+      else await createDeal(dealAdapters(), call, input as Parameters<typeof createDeal>[2]);
+    },
+    update: async (resource, call, id, input) => {
+      if (resource === 'leads') await updateLead(leadAdapters(), call, id, input);
+      else if (resource === 'contacts') await updateContact(contactAdapters(), call, id, input);
+      else await updateDeal(dealAdapters(), call, id, input);
+    },
+  };
+}
+
+let deps: ImportsDeps | undefined;
+
+export function importAdapters(): ImportsDeps {
+  deps ??= {
+    imports: new DynamoImportRepository(crmTable()),
+    files: new S3FileStore({ bucket: requireEnv(RUNTIME_ENV.filesBucket) }),
+    queue: new SqsImportQueue({ url: requireEnv(RUNTIME_ENV.importQueueUrl) }),
+    targets: importTargets(),
+    clock: runtimeClock,
+  };
+  return deps;
+}

@@ -1,0 +1,355 @@
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from '#shared/kernel/errors.ts';
+import { domainEvent, type EventContext } from '#shared/kernel/events.ts';
+import type { Call, Clock } from '#shared/kernel/ports.ts';
+import type { Principal } from '#shared/kernel/principal.ts';
+import { canAssignTo, canSee } from '#shared/kernel/visibility.ts';
+import { csvRows, csvText } from './csv.ts';
+import {
+  batchesOf,
+  defaultMapping,
+  DRY_RUN_MAX_ERRORS,
+  importKeys,
+  IMPORT_MAX_ROWS,
+  isComplete,
+  mappingProblems,
+  readRow,
+  rowIds,
+  rowRecordId,
+  type BatchResult,
+  type ColumnMapping,
+  type CreateImportInput,
+  type DryRun,
+  type DryRunInput,
+  type ImportJob,
+  type ImportMessage,
+  type RowError,
+  type RowResult,
+  type StartImportInput,
+} from './domain.ts';
+import type { ImportFiles, ImportQueue, ImportRepository, ImportTargets } from './ports.ts';
+
+// CSV imports: POST /imports answers a presigned PUT for the file; a dry run reads it and
+// answers every row's errors, writing nothing; a start queues a plan message, whose worker
+// splits the file into batch messages (the queue's event source bounds how many run at once);
+// each batch writes its rows through the families' use cases, then records its counters once;
+// the batch that completes the import writes the error file and `import.finished`.
+
+export interface ImportsDeps {
+  imports: ImportRepository;
+  files: ImportFiles;
+  queue: ImportQueue;
+  targets: ImportTargets;
+  clock: Clock;
+  /** Tests only: called after each row a batch wrote (a throw stands for a worker killed there). */
+  afterRow?: (row: number) => void;
+}
+
+/** Seconds the upload URL stays valid. */
+export const IMPORT_UPLOAD_SECONDS = 600;
+/** Seconds the error file's download URL stays valid. */
+export const ERRORS_DOWNLOAD_SECONDS = 300;
+
+const importResource = (job: Pick<ImportJob, 'id'>) => ({ resource_type: 'import', resource_id: job.id });
+const expiresAt = (deps: ImportsDeps, seconds: number) => new Date(deps.clock.now().getTime() + seconds * 1000).toISOString();
+
+async function visibleImport(deps: ImportsDeps, call: Call, id: string): Promise<ImportJob> {
+  const job = await deps.imports.get(id);
+  if (!job || !canSee(call.principal, job.creator_id)) throw new NotFoundError('import', id);
+  return job;
+}
+
+/** POST /imports: a new import awaiting its file, and the presigned PUT for it (text/csv). */
+export async function createImport(deps: ImportsDeps, call: Call, input: CreateImportInput) {
+  const now = call.events.now.toISOString();
+  const job: ImportJob = {
+    id: call.events.newId(),
+    resource: input.resource,
+    filename: input.filename,
+    status: 'awaiting_upload',
+    creator_id: call.principal.user_id,
+    mapping: null,
+    columns: null,
+    match_by_email: false,
+    run_automations: false,
+    total_rows: null,
+    batches: null,
+    batches_done: 0,
+    created: 0,
+    updated: 0,
+    failed: 0,
+    created_at: now,
+    updated_at: now,
+    finished_at: null,
+  };
+  await deps.imports.create(job, [domainEvent(call.events, 'import.created', importResource(job), job)]);
+  const url = await deps.files.uploadUrl(importKeys(job.id).upload, {
+    contentType: 'text/csv',
+    size: input.size,
+    seconds: IMPORT_UPLOAD_SECONDS,
+  });
+  return {
+    import: job,
+    upload: {
+      url,
+      method: 'PUT' as const,
+      headers: { 'content-type': 'text/csv', 'content-length': String(input.size) },
+      expires_at: expiresAt(deps, IMPORT_UPLOAD_SECONDS),
+    },
+  };
+}
+
+/** GET /imports/{id}: the import and its counters; once finished with failed rows, the error file's link. */
+export async function getImport(deps: ImportsDeps, call: Call, id: string) {
+  const job = await visibleImport(deps, call, id);
+  if (job.status !== 'finished' || job.failed === 0) return { import: job, errors_download: null };
+  const url = await deps.files.downloadUrl(importKeys(job.id).errors, {
+    filename: `${job.filename.replace(/\.csv$/i, '')}-errors.csv`,
+    contentType: 'text/csv; charset=utf-8',
+    seconds: ERRORS_DOWNLOAD_SECONDS,
+  });
+  return {
+    import: job,
+    errors_download: { url, method: 'GET' as const, headers: {}, expires_at: expiresAt(deps, ERRORS_DOWNLOAD_SECONDS) },
+  };
+}
+
+/** The file's header and data rows (the whole file: the dry run and the plan read it once). */
+async function readFile(deps: ImportsDeps, job: ImportJob): Promise<{ headers: string[]; rows: string[][] }> {
+  const body = await deps.files.read(importKeys(job.id).upload);
+  if (!body) throw new ConflictError('The import has no file yet: PUT it to the upload URL first', { code: 'import.no_file' });
+  let headers: string[] | undefined;
+  const rows: string[][] = [];
+  try {
+    for await (const record of csvRows(body)) {
+      if (!headers) headers = record.map((h) => h.trim());
+      else rows.push(record);
+      if (rows.length > IMPORT_MAX_ROWS) {
+        throw new ValidationError([{ field: 'file', message: `holds more than ${IMPORT_MAX_ROWS} rows` }]);
+      }
+    }
+  } catch (error) {
+    if (error instanceof DomainError) throw error;
+    throw new ValidationError([{ field: 'file', message: `is not a readable CSV file: ${(error as Error).message}` }]);
+  }
+  if (!headers || headers.length === 0) throw new ValidationError([{ field: 'file', message: 'has no header row' }]);
+  return { headers, rows };
+}
+
+async function mappingFor(
+  deps: ImportsDeps,
+  job: ImportJob,
+  headers: string[],
+  given: ColumnMapping | undefined,
+): Promise<ColumnMapping> {
+  const customFields = await deps.targets.customFieldNames(job.resource);
+  const mapping = { ...defaultMapping(job.resource, headers, customFields), ...given };
+  const unknown = Object.keys(given ?? {}).filter((h) => !headers.includes(h));
+  const problems = [
+    ...mappingProblems(job.resource, mapping, customFields),
+    ...unknown.map((h) => `column "${h}" is not in the file`),
+  ];
+  if (problems.length > 0) throw new ValidationError(problems.map((message) => ({ field: 'body.mapping', message })));
+  return mapping;
+}
+
+/**
+ * A row's owner: the user of the row's owner e-mail (else the importer), whom the importer may
+ * assign records to; an error naming the owner column otherwise.
+ */
+async function ownerOf(
+  deps: ImportsDeps,
+  principal: Principal,
+  email: string | undefined,
+  column: string | null,
+  row: number,
+  cache: Map<string, string | undefined>,
+): Promise<{ owner: string } | { error: RowError }> {
+  if (email === undefined) return { owner: principal.user_id };
+  if (!cache.has(email)) cache.set(email, await deps.targets.userIdByEmail(email));
+  const owner = cache.get(email);
+  if (owner === undefined) return { error: { row, column, reason: `no user has the e-mail ${email}` } };
+  if (!canAssignTo(principal, owner)) return { error: { row, column, reason: `you may not give records to ${email}` } };
+  return { owner };
+}
+
+const ownerColumn = (mapping: ColumnMapping): string | null =>
+  Object.entries(mapping).find(([, target]) => target === 'owner_email')?.[0] ?? null;
+
+/** POST /imports/{id}/dry_run: every row read and checked as the run would, nothing written. */
+export async function dryRunImport(deps: ImportsDeps, call: Call, id: string, input: DryRunInput): Promise<DryRun> {
+  const job = await visibleImport(deps, call, id);
+  const { headers, rows } = await readFile(deps, job);
+  const mapping = await mappingFor(deps, job, headers, input.mapping ?? job.mapping ?? undefined);
+  const owners = new Map<string, string | undefined>();
+  const errors: RowError[] = [];
+  let valid = 0;
+  for (const [i, cells] of rows.entries()) {
+    const row = i + 1;
+    const read = readRow(job.resource, headers, cells, mapping, row);
+    let rowErrors = read.ok ? [] : read.errors;
+    if (read.ok) {
+      const owner = await ownerOf(deps, call.principal, read.ownerEmail, ownerColumn(mapping), row, owners);
+      if ('error' in owner) rowErrors = [owner.error];
+    }
+    if (rowErrors.length === 0) valid++;
+    for (const error of rowErrors) if (errors.length < DRY_RUN_MAX_ERRORS) errors.push(error);
+  }
+  return {
+    total_rows: rows.length,
+    valid_rows: valid,
+    error_count: rows.length - valid,
+    errors,
+    mapping,
+    ignored_columns: headers.filter((h) => mapping[h] === ''),
+  };
+}
+
+/**
+ * POST /imports/{id}/start: fixes the mapping and settings and queues the run; whoever sees the
+ * import may start it, and its rows are written with its creator's rights. Only admins may
+ * ask for automated actions on the imported records. Starting a started import again queues
+ * nothing more and answers it as it is.
+ */
+export async function startImport(deps: ImportsDeps, call: Call, id: string, input: StartImportInput): Promise<ImportJob> {
+  const job = await visibleImport(deps, call, id);
+  if (input.run_automations && call.principal.role !== 'admin') {
+    throw new ForbiddenError('Only admins may run automated actions on imported records', {
+      code: 'import.automations_admin_only',
+    });
+  }
+  if (job.status !== 'awaiting_upload') return job;
+  const { headers } = await readFile(deps, job);
+  const mapping = await mappingFor(deps, job, headers, input.mapping);
+  const settings = {
+    mapping,
+    columns: headers,
+    match_by_email: input.match_by_email ?? false,
+    run_automations: input.run_automations ?? false,
+  };
+  const started = await deps.imports.start(job.id, settings, call.events.now.toISOString());
+  if (started) await deps.queue.send([{ type: 'plan', import_id: job.id }]);
+  return (await deps.imports.get(job.id)) ?? job;
+}
+
+/**
+ * The plan message: splits the file into batch messages and records how many there are, then
+ * queues them. A redelivered plan queues the same batches again; each is imported once.
+ */
+export async function planImport(deps: ImportsDeps, events: EventContext, id: string): Promise<void> {
+  const job = await deps.imports.get(id);
+  if (!job || (job.status !== 'queued' && job.status !== 'running')) return;
+  const { rows } = await readFile(deps, job);
+  const batches = [...batchesOf(job.id, rows)];
+  await deps.imports.planned(job.id, { total_rows: rows.length, batches: batches.length }, events.now.toISOString());
+  if (batches.length === 0) {
+    await finishIfComplete(deps, events, job.id);
+    return;
+  }
+  for (let i = 0; i < batches.length; i += 10) await deps.queue.send(batches.slice(i, i + 10));
+}
+
+/** The file's headers, in its order. */
+const headersOf = (job: ImportJob): string[] => job.columns ?? [];
+
+/**
+ * A batch message: each row read, its owner resolved, then created (with the row's own ids) or,
+ * when matching by e-mail, the matching record updated. A row whose record exists already was
+ * written by an earlier delivery of this batch: it counts as created, once. The counters are
+ * recorded when the whole batch is done, in one transaction, once.
+ */
+export async function importBatch(
+  deps: ImportsDeps,
+  events: EventContext,
+  message: ImportMessage & { type: 'batch' },
+): Promise<BatchResult | undefined> {
+  const job = await deps.imports.get(message.import_id);
+  if (!job || job.status !== 'running' || !job.mapping) return undefined;
+  const principal = await deps.targets.principalOf(job.creator_id);
+  const headers = headersOf(job);
+  const owners = new Map<string, string | undefined>();
+  const result: BatchResult = { batch: message.batch, created: 0, updated: 0, failed: 0, errors: [] };
+  for (const [i, cells] of message.rows.entries()) {
+    const row = message.first_row + i;
+    const outcome = await importRow(deps, events, job, principal, headers, cells, row, owners);
+    if (outcome === 'created' || outcome === 'updated') result[outcome]++;
+    else {
+      result.failed++;
+      for (const error of outcome) result.errors.push({ ...error, cells: [...cells] });
+    }
+    deps.afterRow?.(row);
+  }
+  await deps.imports.recordBatch(job.id, result, events.now.toISOString());
+  await finishIfComplete(deps, events, job.id);
+  return result;
+}
+
+async function importRow(
+  deps: ImportsDeps,
+  events: EventContext,
+  job: ImportJob,
+  principal: Principal,
+  headers: string[],
+  cells: string[],
+  row: number,
+  owners: Map<string, string | undefined>,
+): Promise<Exclude<RowResult, 'failed'> | RowError[]> {
+  const mapping = job.mapping!;
+  const read = readRow(job.resource, headers, cells, mapping, row);
+  if (!read.ok) return read.errors;
+  const owner = await ownerOf(deps, principal, read.ownerEmail, ownerColumn(mapping), row, owners);
+  if ('error' in owner) return [owner.error];
+  const input = { ...read.input, owner_id: owner.owner };
+  const recordId = rowRecordId(job.id, row);
+  const call: Call = {
+    principal,
+    events: {
+      actor_id: principal.user_id,
+      correlation_id: job.id,
+      now: events.now,
+      newId: rowIds(job.id, row),
+      origin: { type: 'import', id: job.id, automations: job.run_automations },
+    },
+  };
+  try {
+    if (await deps.targets.exists(job.resource, recordId)) return 'created';
+    if (job.match_by_email && read.email) {
+      const match = await deps.targets.idByEmail(job.resource, call, read.email);
+      if (match === recordId) return 'created';
+      if (match !== undefined) {
+        await deps.targets.update(job.resource, call, match, read.input);
+        return 'updated';
+      }
+    }
+    await deps.targets.create(job.resource, call, input);
+    return 'created';
+  } catch (error) {
+    // An earlier delivery still running (a worker past its timeout) may write the row between
+    // the check and the create: the row's own id collides, whatever error the write reports.
+    if (await deps.targets.exists(job.resource, recordId)) return 'created';
+    if (!(error instanceof DomainError)) throw error;
+    return [{ row, column: null, reason: error.message }];
+  }
+}
+
+/**
+ * Once every batch is recorded: the error file (the failed rows' cells, then the row number
+ * and the reason; UTF-8 with BOM), then the import finished with `import.finished`, once.
+ */
+export async function finishIfComplete(deps: ImportsDeps, events: EventContext, id: string): Promise<boolean> {
+  const job = await deps.imports.get(id);
+  if (!job || job.status !== 'running' || !isComplete(job)) return false;
+  if (job.failed > 0) {
+    const results = await deps.imports.batchResults(id);
+    const lines = [[...headersOf(job), 'error_row', 'error_column', 'error_reason']];
+    for (const result of results) {
+      for (const e of result.errors) lines.push([...e.cells, String(e.row), e.column ?? '', e.reason]);
+    }
+    await deps.files.put(importKeys(id).errors, csvText(lines, { withBom: true }), {
+      contentType: 'text/csv; charset=utf-8',
+      filename: `${job.filename.replace(/\.csv$/i, '')}-errors.csv`,
+    });
+  }
+  const at = events.now.toISOString();
+  const finished: ImportJob = { ...job, status: 'finished', finished_at: at, updated_at: at };
+  return deps.imports.finish(id, at, [domainEvent(events, 'import.finished', importResource(job), finished)]);
+}

@@ -1,0 +1,308 @@
+import { describe, expect, it } from 'vitest';
+import { ConflictError, ValidationError } from '#shared/kernel/errors.ts';
+import type { DomainEvent, EventContext } from '#shared/kernel/events.ts';
+import type { Call } from '#shared/kernel/ports.ts';
+import type { Principal } from '#shared/kernel/principal.ts';
+import { csvRows, csvText } from '#shared/imports/csv.ts';
+import {
+  importKeys,
+  rowRecordId,
+  type BatchResult,
+  type ImportJob,
+  type ImportMessage,
+  type ImportResource,
+} from '#shared/imports/domain.ts';
+import type { ImportFiles, ImportQueue, ImportRepository, ImportTargets } from '#shared/imports/ports.ts';
+import {
+  createImport,
+  dryRunImport,
+  getImport,
+  importBatch,
+  planImport,
+  startImport,
+  type ImportsDeps,
+} from '#shared/imports/use-cases.ts';
+
+// The import's use cases over in-memory ports: the dry run's exact errors, the batches, the
+// idempotent rows (a worker killed mid-batch, the batch delivered again), the counters, the
+// error file and the finish event.
+
+const admin: Principal = {
+  user_id: '01ADMIN0000000000000000000',
+  role: 'admin',
+  team_id: null,
+  direct_report_ids: [],
+} as unknown as Principal;
+const rep: Principal = {
+  user_id: '01REP00000000000000000000A',
+  role: 'user',
+  team_id: null,
+  direct_report_ids: [],
+} as unknown as Principal;
+const users = new Map([
+  ['admin@example.com', admin.user_id],
+  ['rep@example.com', rep.user_id],
+]);
+
+let counter = 0;
+const newId = () => `01J${String(++counter).padStart(23, '0')}`;
+const ctx = (principal: Principal): EventContext => ({
+  actor_id: principal.user_id,
+  correlation_id: 'c',
+  now: new Date('2026-12-01T10:00:00Z'),
+  newId,
+});
+const callOf = (principal: Principal): Call => ({ principal, events: ctx(principal) });
+
+class Fakes {
+  jobs = new Map<string, ImportJob>();
+  batches = new Map<string, BatchResult>();
+  events: DomainEvent[] = [];
+  objects = new Map<string, string>();
+  queued: ImportMessage[] = [];
+  records = new Map<string, { resource: ImportResource; input: Record<string, unknown>; events: EventContext }>();
+  writes = 0;
+
+  repo: ImportRepository = {
+    get: async (id) => structuredClone(this.jobs.get(id)),
+    create: async (job, events) => {
+      this.jobs.set(job.id, structuredClone(job));
+      this.events.push(...events);
+    },
+    start: async (id, settings, at) => {
+      const job = this.jobs.get(id)!;
+      if (job.status !== 'awaiting_upload') return false;
+      // A stored map keeps no key order (DynamoDB's does not): reversed here.
+      const mapping = settings.mapping && Object.fromEntries(Object.entries(settings.mapping).reverse());
+      Object.assign(job, settings, { mapping, status: 'queued', updated_at: at });
+      return true;
+    },
+    planned: async (id, totals, at) => {
+      Object.assign(this.jobs.get(id)!, totals, { status: 'running', updated_at: at });
+    },
+    recordBatch: async (id, result) => {
+      const key = `${id}#${result.batch}`;
+      if (this.batches.has(key)) return false;
+      this.batches.set(key, structuredClone(result));
+      const job = this.jobs.get(id)!;
+      job.created += result.created;
+      job.updated += result.updated;
+      job.failed += result.failed;
+      job.batches_done += 1;
+      return true;
+    },
+    batchResults: async (id) =>
+      [...this.batches.entries()]
+        .filter(([k]) => k.startsWith(`${id}#`))
+        .map(([, v]) => v)
+        .sort((a, b) => a.batch - b.batch),
+    finish: async (id, at, events) => {
+      const job = this.jobs.get(id)!;
+      if (job.status === 'finished') return false;
+      Object.assign(job, { status: 'finished', finished_at: at });
+      this.events.push(...events);
+      return true;
+    },
+  };
+
+  files: ImportFiles = {
+    uploadUrl: async (key) => `https://files.test/${key}?put`,
+    downloadUrl: async (key) => `https://files.test/${key}?get`,
+    read: async (key) => {
+      const text = this.objects.get(key);
+      if (text === undefined) return undefined;
+      return (async function* () {
+        // Small chunks: a row cut across chunks must still parse.
+        for (let i = 0; i < text.length; i += 1000) yield new TextEncoder().encode(text.slice(i, i + 1000));
+      })();
+    },
+    put: async (key, body) => {
+      this.objects.set(key, body);
+    },
+  };
+
+  queue: ImportQueue = { send: async (messages) => void this.queued.push(...structuredClone(messages)) };
+
+  targets: ImportTargets = {
+    customFieldNames: async (resource) => (resource === 'leads' ? ['Budget'] : []),
+    userIdByEmail: async (email) => users.get(email),
+    principalOf: async (id) => (id === admin.user_id ? admin : rep),
+    exists: async (_, id) => this.records.has(id),
+    idByEmail: async (_, __, email) => [...this.records.entries()].find(([, r]) => r.input.email === email)?.[0],
+    create: async (resource, call, input) => {
+      const id = call.events.newId();
+      if (this.records.has(id)) throw new ConflictError('exists');
+      this.writes++;
+      this.records.set(id, { resource, input, events: call.events });
+    },
+    update: async (_, __, id, input) => {
+      this.writes++;
+      Object.assign(this.records.get(id)!.input, input);
+    },
+  };
+
+  deps(extra: Partial<ImportsDeps> = {}): ImportsDeps {
+    return {
+      imports: this.repo,
+      files: this.files,
+      queue: this.queue,
+      targets: this.targets,
+      clock: { now: () => new Date() },
+      ...extra,
+    };
+  }
+}
+
+/** A leads file of `n` rows; the rows in `bad` have no last name (or an unknown owner for every 2nd of them). */
+function leadsCsv(n: number, bad: Set<number> = new Set()): string {
+  const lines = ['First Name,Last Name,Email,Owner,Budget'];
+  for (let row = 1; row <= n; row++) {
+    if (bad.has(row) && row % 2 === 0) lines.push(`Ana,Müller ${row},ana${row}@example.com,nobody@example.com,10`);
+    else if (bad.has(row)) lines.push(`Ana,,ana${row}@example.com,rep@example.com,10`);
+    else lines.push(`Zoë,"Müller, ${row}",ana${row}@example.com,rep@example.com,10`);
+  }
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+async function uploaded(fakes: Fakes, csv: string, principal = admin) {
+  const { import: job } = await createImport(fakes.deps(), callOf(principal), {
+    resource: 'leads',
+    filename: 'leads.csv',
+    size: csv.length,
+  });
+  fakes.objects.set(importKeys(job.id).upload, csv);
+  return job;
+}
+
+/** Delivers queued messages until none are left; `failing` may throw for a delivery (then it is delivered again). */
+async function drain(fakes: Fakes, deps: ImportsDeps) {
+  while (fakes.queued.length > 0) {
+    const message = fakes.queued.shift()!;
+    try {
+      if (message.type === 'plan') await planImport(deps, ctx(admin), message.import_id);
+      else await importBatch(deps, ctx(admin), message);
+    } catch {
+      fakes.queued.push(message); // SQS hands it out again after the visibility timeout
+    }
+  }
+}
+
+describe('CSV import', () => {
+  const bad = new Set([3, 97, 150, 151, 400, 401, 402, 777, 900, 1000]);
+
+  it('dry-runs a 1,000-row file with 10 bad rows to exactly those 10 errors, writing nothing', async () => {
+    const fakes = new Fakes();
+    const job = await uploaded(fakes, leadsCsv(1000, bad));
+    const dry = await dryRunImport(fakes.deps(), callOf(admin), job.id, {});
+    expect(dry.total_rows).toBe(1000);
+    expect(dry.valid_rows).toBe(990);
+    expect(dry.error_count).toBe(10);
+    expect(dry.errors.map((e) => e.row)).toEqual([...bad].sort((a, b) => a - b));
+    expect(dry.errors.find((e) => e.row === 3)).toEqual({
+      row: 3,
+      column: 'Last Name',
+      reason: 'a lead needs a last name or an organization name',
+    });
+    expect(dry.errors.find((e) => e.row === 150)).toEqual({
+      row: 150,
+      column: 'Owner',
+      reason: 'no user has the e-mail nobody@example.com',
+    });
+    expect(dry.mapping).toEqual({
+      'First Name': 'first_name',
+      'Last Name': 'last_name',
+      Email: 'email',
+      Owner: 'owner_email',
+      Budget: 'custom_fields.Budget',
+    });
+    expect(fakes.writes).toBe(0);
+    expect(fakes.queued).toEqual([]);
+  });
+
+  it('imports 990 of them, reports 10 failed rows in an error file, and finishes once', async () => {
+    const fakes = new Fakes();
+    const job = await uploaded(fakes, leadsCsv(1000, bad));
+    await startImport(fakes.deps(), callOf(admin), job.id, {});
+    await drain(fakes, fakes.deps());
+    const done = fakes.jobs.get(job.id)!;
+    expect(done).toMatchObject({
+      status: 'finished',
+      total_rows: 1000,
+      batches: 10,
+      batches_done: 10,
+      created: 990,
+      updated: 0,
+      failed: 10,
+    });
+    expect(fakes.records.size).toBe(990);
+    const lead = fakes.records.get(rowRecordId(job.id, 1))!;
+    expect(lead.input).toMatchObject({
+      first_name: 'Zoë',
+      last_name: 'Müller, 1',
+      owner_id: rep.user_id,
+      custom_fields: { Budget: '10' },
+    });
+    // Imported records' events say so; automated actions skip them.
+    expect(lead.events.origin).toEqual({ type: 'import', id: job.id, automations: false });
+    expect(fakes.events.filter((e) => e.metadata.event_type === 'import.finished')).toHaveLength(1);
+    const errorFile = fakes.objects.get(importKeys(job.id).errors)!;
+    expect(errorFile.startsWith('\uFEFF')).toBe(true);
+    const rows: string[][] = [];
+    for await (const r of csvRows([errorFile])) rows.push(r);
+    expect(rows[0]).toEqual(['First Name', 'Last Name', 'Email', 'Owner', 'Budget', 'error_row', 'error_column', 'error_reason']);
+    expect(rows.slice(1).map((r) => Number(r[5]))).toEqual([...bad].sort((a, b) => a - b));
+    const view = await getImport(fakes.deps(), callOf(admin), job.id);
+    expect(view.errors_download?.url).toContain(importKeys(job.id).errors);
+  });
+
+  it('resumes a 5,000-row import whose worker dies mid-batch to exactly 5,000 records, none twice', async () => {
+    const fakes = new Fakes();
+    const job = await uploaded(fakes, leadsCsv(5000));
+    await startImport(fakes.deps(), callOf(admin), job.id, {});
+    let kills = 0;
+    const deps = fakes.deps({
+      afterRow: (row) => {
+        // Killed after the 100th row of three batches, once each.
+        if (row % 100 === 40 && kills < 3 && row > 1000 * kills) {
+          kills++;
+          throw new Error('worker killed');
+        }
+      },
+    });
+    await drain(fakes, deps);
+    expect(kills).toBe(3);
+    expect(fakes.records.size).toBe(5000);
+    expect(fakes.writes).toBe(5000);
+    expect(fakes.jobs.get(job.id)).toMatchObject({ status: 'finished', created: 5000, failed: 0, batches_done: 50 });
+  });
+
+  it('updates the record of a matching e-mail when asked, and counts it updated', async () => {
+    const fakes = new Fakes();
+    fakes.records.set('01EXISTING0000000000000000', {
+      resource: 'leads',
+      input: { email: 'ana2@example.com', last_name: 'Old' },
+      events: ctx(admin),
+    });
+    const job = await uploaded(fakes, leadsCsv(3));
+    await startImport(fakes.deps(), callOf(admin), job.id, { match_by_email: true });
+    await drain(fakes, fakes.deps());
+    expect(fakes.jobs.get(job.id)).toMatchObject({ created: 2, updated: 1, failed: 0 });
+    expect(fakes.records.get('01EXISTING0000000000000000')!.input.last_name).toBe('Müller, 2');
+  });
+
+  it('refuses rows a rep may not own, a bad mapping, and automations asked for by a non-admin', async () => {
+    const fakes = new Fakes();
+    const csv = 'Last Name,Owner\r\nA,rep@example.com\r\nB,admin@example.com\r\n';
+    const job = await uploaded(fakes, csv, rep);
+    const dry = await dryRunImport(fakes.deps(), callOf(rep), job.id, {});
+    expect(dry.errors).toEqual([{ row: 2, column: 'Owner', reason: 'you may not give records to admin@example.com' }]);
+    await expect(dryRunImport(fakes.deps(), callOf(rep), job.id, { mapping: { Owner: 'salary' } })).rejects.toThrow(
+      ValidationError,
+    );
+    await expect(startImport(fakes.deps(), callOf(rep), job.id, { run_automations: true })).rejects.toThrow(/Only admins/);
+  });
+
+  it('writes cells that would start a formula as text', () => {
+    expect(csvText([['=1+1', '+x', '-y', '@z', 'plain', 'é']], { withBom: true })).toBe("\uFEFF'=1+1,'+x,'-y,'@z,plain,é\r\n");
+  });
+});
