@@ -13,6 +13,12 @@ import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
 // `{via: "access_token", user_id}`. API Gateway caches an answer per Authorization header for
 // API_AUTHORIZER_CACHE_SECONDS (infra/stateless-stack.ts), so a revoked token stops working
 // within that time; the user record is still read on every call (disabled users at once).
+//
+// A refused token is let through with `{refused: <reason>}` and nothing else: an HTTP API
+// authorizer's `isAuthorized: false` becomes a bare 403, and HTTP APIs cannot change gateway
+// responses, so clients (the web app among them) could not tell "sign in again" from "not
+// allowed". The handler answers 401 unauthenticated for it (principalFromClaims), as for any
+// request without an identity; no route runs without one (public routes have no authorizer).
 
 type Context = Record<string, string>;
 
@@ -36,19 +42,23 @@ function claimsContext(payload: Record<string, unknown>): Context {
   return out;
 }
 
-const deny = { isAuthorized: false, context: {} } as const;
+/** A refusal the handler answers with 401 (see above); `reason` goes to its log, not the caller. */
+const refuse = (reason: string): APIGatewaySimpleAuthorizerWithContextResult<Context> => ({
+  isAuthorized: true,
+  context: { refused: reason },
+});
 
 export const handler = async (
   event: APIGatewayRequestAuthorizerEventV2,
 ): Promise<APIGatewaySimpleAuthorizerWithContextResult<Context>> => {
   const header = event.headers?.authorization ?? event.identitySource?.[0] ?? '';
   const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-  if (!token) return deny;
+  if (!token) return refuse('not_bearer');
   if (isAccessTokenShaped(token)) {
     const owner = await authenticateAccessToken(accessTokenAdapters(), token, new Date());
     if (!owner) {
       logger.info('access token refused');
-      return deny;
+      return refuse('access_token');
     }
     return { isAuthorized: true, context: { via: 'access_token', user_id: owner.user_id, token_id: owner.token_id } };
   }
@@ -58,6 +68,6 @@ export const handler = async (
     return { isAuthorized: true, context: claimsContext(await jwt.verify(token)) };
   } catch (error) {
     logger.info('bearer token refused', { reason: (error as Error).message });
-    return deny;
+    return refuse('jwt');
   }
 };

@@ -98,7 +98,8 @@ export async function startLocalHttp(options: LocalHttpOptions): Promise<{ url: 
     let lambdaContext: Record<string, string> | undefined;
     const bearer = /^Bearer\s+([0-9a-f]{64})$/.exec(headers.authorization ?? '')?.[1];
     if (match && match.route.access !== 'public' && bearer && options.authorize) {
-      // As API Gateway with a Lambda authorizer (simple responses): a refusal is a bare 403.
+      // As API Gateway with a Lambda authorizer (simple responses): `isAuthorized: false` is a
+      // bare 403; ours lets a refused token through marked `refused`, which the handler answers 401.
       const answer = await options.authorize(authorizerEvent(method, url, headers, match.route));
       if (!answer.isAuthorized) {
         send(res, 403, JSON.stringify({ message: 'Forbidden' }), 'application/json');

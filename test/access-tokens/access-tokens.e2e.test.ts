@@ -62,10 +62,12 @@ describe('personal access tokens', () => {
     const created = await newToken('rep1');
     expectStatus(await call(getSelfRoute, { token: created.token }), 200);
     expectStatus(await call(revokeAccessTokenRoute, { as: 'rep1', params: { id: created.id } }), 204);
+    // 401 with the API's problem (not API Gateway's bare 403): the client knows to sign in again.
     const after = await session.api('GET', '/users/self', { token: created.token });
-    expect(after.status).toBe(403);
+    expect(after.status).toBe(401);
+    expect(after.body).toMatchObject({ code: 'unauthenticated' });
     const unknown = await session.api('GET', '/users/self', { token: 'a'.repeat(64) });
-    expect(unknown.status).toBe(403);
+    expect(unknown.status).toBe(401);
   });
 
   it("cannot revoke another user's token (404), nor mint or revoke tokens itself (403)", async () => {

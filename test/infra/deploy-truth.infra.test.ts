@@ -993,10 +993,14 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       `the token's owner is allowed (${JSON.stringify(allowed)})`,
     );
     p.check((await tokens.get(id))?.last_used_at != null, 'the use was recorded');
-    const unknown = (await p.invoke(request('0'.repeat(64)))) as { isAuthorized?: boolean };
-    p.check(unknown?.isAuthorized === false, `an unknown token is refused (${JSON.stringify(unknown)})`);
-    const jwt = (await p.invoke(request('not.a.jwt'))) as { isAuthorized?: boolean };
-    p.check(jwt?.isAuthorized === false, `a malformed Cognito token is refused (${JSON.stringify(jwt)})`);
+    // A refusal passes marked `refused` and with no identity: the handler answers it 401.
+    type Answer = { isAuthorized?: boolean; context?: Record<string, string> };
+    const refused = (a: Answer | undefined) =>
+      a?.context?.refused !== undefined && a.context.user_id === undefined && a.context.sub === undefined;
+    const unknown = (await p.invoke(request('0'.repeat(64)))) as Answer;
+    p.check(refused(unknown), `an unknown token is refused (${JSON.stringify(unknown)})`);
+    const jwt = (await p.invoke(request('not.a.jwt'))) as Answer;
+    p.check(refused(jwt), `a malformed Cognito token is refused (${JSON.stringify(jwt)})`);
   },
   // The WebSocket $connect authorizer: a stored ticket is redeemed once, for its user.
   'live-authorizer': async (p) => {

@@ -31,6 +31,8 @@ export function principalFromClaims(event: Pick<HttpEvent, 'requestContext'>): P
   const authorizer = event.requestContext.authorizer as
     { jwt?: { claims?: Record<string, unknown> }; lambda?: Record<string, unknown> } | undefined;
   const claims = authorizer?.lambda ?? authorizer?.jwt?.claims;
+  // The Lambda authorizer lets a refused token through marked so (functions/authorizers/api.ts).
+  if (claims?.refused !== undefined) throw new UnauthenticatedError('The bearer token was refused');
   if (claims?.via === 'access_token') {
     if (typeof claims.user_id !== 'string' || claims.user_id === '')
       throw new UnauthenticatedError('A valid bearer token is required');
