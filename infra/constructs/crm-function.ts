@@ -213,8 +213,8 @@ export class CrmFunction extends lambda.Function {
       if (!resources.filesBucketName)
         throw new Error(`function "${this.spec.name}" needs the inbound mail, but no files bucket was given`);
       this.#grantInboundMail(resources.filesBucketName);
-      if (needs.importQueue) required(resources.importQueue, 'importQueue').grantSendMessages(this);
     }
+    if (needs.importQueue) required(resources.importQueue, 'importQueue').grantSendMessages(this);
   }
 
   /** Reads of received mail under INBOUND_PREFIX only: no writes, deletes or listing. */

@@ -153,6 +153,16 @@ beforeAll(async () => {
   const s3Admin = localS3Client(s3.endpoint, config.region);
   await ensureLocalBucket(s3Admin, functionNamed('documents').variables.FILES_BUCKET_NAME!);
   s3Admin.destroy();
+  // fauxqs is SQS too: the import queue the imports function sends a started import's plan to.
+  const sqsAdmin = new SQSClient({
+    endpoint: s3.endpoint,
+    region: config.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await sqsAdmin.send(
+    new CreateQueueCommand({ QueueName: functionNamed('imports').variables.IMPORT_QUEUE_URL!.split('/').pop()! }),
+  );
+  sqsAdmin.destroy();
   endpoints = {
     dynamodb: dynamo.endpoint,
     eventbridge: bus.url,
@@ -161,6 +171,7 @@ beforeAll(async () => {
     ses: ses.endpoint,
     scheduler: scheduler.endpoint,
     s3: s3.endpoint,
+    sqs: s3.endpoint,
   };
 }, 180_000);
 
@@ -447,7 +458,11 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     p.check(put.status === 200, `the upload URL takes the file (${put.status})`);
     const dry = await p.expectHttp('POST /imports/{id}/dry_run', 200, { params: { id: created.import.id }, body: {} });
     p.check(dry?.valid_rows === 1, `the dry run reads the file (${JSON.stringify(dry)})`);
-    const started = await p.expectHttp('POST /imports/{id}/start', 202, { params: { id: created.import.id }, body: {} });
+    // Matching by e-mail: the worker then searches (a Table.page, which loads the cursor key).
+    const started = await p.expectHttp('POST /imports/{id}/start', 202, {
+      params: { id: created.import.id },
+      body: { match_by_email: true },
+    });
     if (started?.status === 'queued') made.startedImportId = created.import.id;
   },
   automations: async (p) => {

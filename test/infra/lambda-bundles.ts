@@ -114,6 +114,9 @@ export function resolveValue(value: unknown, context: { stateful: Json; stateles
         return `client${String(node.Ref).slice(0, 6).toLowerCase()}`;
       case 'AWS::ApiGatewayV2::Api':
         return 'a1b2c3d4e5';
+      case 'AWS::SQS::Queue':
+        // A queue's Ref is its URL.
+        return `https://sqs.${context.region}.amazonaws.com/${RESOLVED_ACCOUNT}/${String(props.QueueName)}`;
       case 'AWS::SecretsManager::Secret':
         // The local form of a secret's ARN (a fixed suffix), so the local Secrets Manager serves it.
         return secretArn({ accountId: RESOLVED_ACCOUNT, region: context.region }, props.Name as string);
