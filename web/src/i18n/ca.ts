@@ -309,4 +309,22 @@ export const ca: Catalog<typeof en> = {
       failed: 'fallida',
     },
   },
+  rsvp: {
+    heading: 'Invitació',
+    when: 'Quan',
+    where: 'On',
+    noLocation: 'Sense lloc indicat',
+    invitee: 'Convidat',
+    choose: 'La vostra resposta',
+    notAnswered: 'Encara no heu respost. Premeu un botó per respondre.',
+    answered: 'La vostra resposta: {{answer}} ({{at}}).',
+    answers: { accepted: 'acceptada', tentative: 'potser', declined: 'rebutjada' },
+    buttons: { accepted: 'Accepta', tentative: 'Potser', declined: 'Rebutja' },
+    saved: 'La vostra resposta s’ha desat. L’organitzador la veurà.',
+    supersededTitle: 'La cita ha canviat',
+    superseded:
+      'Aquesta invitació era d’una versió anterior de la cita; el que veieu és l’actual, i la vostra resposta continua comptant.',
+    goneTitle: 'Invitació no vàlida',
+    gone: 'Aquesta invitació ja no és vàlida: potser la cita s’ha cancel·lat o ja no hi esteu convidat.',
+  },
 };

@@ -289,4 +289,22 @@ export const en = {
       failed: 'failed',
     },
   },
+  rsvp: {
+    heading: 'Invitation',
+    when: 'When',
+    where: 'Where',
+    noLocation: 'No place given',
+    invitee: 'Invited',
+    choose: 'Your answer',
+    notAnswered: 'You have not answered yet. Press a button to answer.',
+    answered: 'Your answer: {{answer}} ({{at}}).',
+    answers: { accepted: 'accepted', tentative: 'maybe', declined: 'declined' },
+    buttons: { accepted: 'Accept', tentative: 'Maybe', declined: 'Decline' },
+    saved: 'Your answer is recorded. The organizer will see it.',
+    supersededTitle: 'The appointment has changed',
+    superseded:
+      'This invitation was for an earlier version of the appointment; what you see is the current one, and your answer still counts.',
+    goneTitle: 'Invitation not valid',
+    gone: 'This invitation is no longer valid: the appointment may have been cancelled, or you are no longer invited.',
+  },
 };
