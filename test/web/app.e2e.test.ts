@@ -352,7 +352,7 @@ describe('the web app', () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     const channels = page.getByRole('table', { name: 'Notifications' });
     await channels.waitFor();
-    expect(await page.getByRole('tab').allTextContents()).toEqual(['Notifications', 'My notification rules']);
+    expect(await page.getByRole('tab').allTextContents()).toEqual(['Notifications', 'My notification rules', 'Calendar feed']);
     await channels.getByRole('combobox', { name: 'Channel for A task assigned to me' }).click();
     await page.getByRole('option', { name: 'By email', exact: true }).click();
     // Shown once the API answered (the select shows the stored setting), then still so after a reload.
@@ -376,6 +376,18 @@ describe('the web app', () => {
     await expect.poll(() => rules.textContent()).toContain('Deals on the move');
     expect(await rules.textContent()).toContain('In the app');
     await audit('settings-rules');
+    // The calendar feed: none yet; made, its URL shown once; turned off again.
+    await page.getByRole('tab', { name: 'Calendar feed' }).click();
+    const calendarFeed = page.getByTestId('calendar-feed');
+    await page.getByText('You have no calendar feed.').waitFor();
+    await page.getByRole('button', { name: 'Make a feed address' }).click();
+    expect(await page.getByTestId('calendar-feed-url').textContent()).toMatch(/\/calendar_feeds\/[A-Za-z0-9_-]+\.ics$/);
+    await expect.poll(() => calendarFeed.getAttribute('data-enabled')).toBe('true');
+    await page.getByText('shown only this once').waitFor();
+    await audit('settings-calendar-feed');
+    await page.getByRole('button', { name: 'Turn the feed off' }).click();
+    await expect.poll(() => calendarFeed.getAttribute('data-enabled')).toBe('false');
+    expect(await page.getByTestId('calendar-feed-url').count()).toBe(0);
 
     // Signing out ends the session: the app asks to sign in again.
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -59,7 +59,7 @@ export function Rsvp() {
           <LanguagePicker />
           {view.isPending ? <Text>{t('common.loading')}</Text> : null}
           {gone ? (
-            <Alert color="orange" role="alert" title={t('rsvp.goneTitle')} data-code="rsvp.not_found">
+            <Alert color="red" role="alert" title={t('rsvp.goneTitle')} data-code="rsvp.not_found">
               {t('rsvp.gone')}
             </Alert>
           ) : view.error ? (
@@ -83,7 +83,7 @@ export function Rsvp() {
                 <dd>{data.attendee.name ?? data.attendee.email ?? '—'}</dd>
               </dl>
               {data.superseded ? (
-                <Alert color="yellow" role="status" title={t('rsvp.supersededTitle')} data-testid="rsvp-superseded">
+                <Alert color="blue" role="status" title={t('rsvp.supersededTitle')} data-testid="rsvp-superseded">
                   {t('rsvp.superseded')}
                 </Alert>
               ) : null}
