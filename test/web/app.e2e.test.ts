@@ -26,7 +26,8 @@ let browser: Browser;
 let page: Page;
 const metrics: Record<string, number> = {};
 
-async function audit(name: string): Promise<void> {
+async function audit(name: string, on: Page = page): Promise<void> {
+  const page = on;
   await page.waitForLoadState('networkidle');
   await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
   await page.addScriptTag({ content: axe.source });
@@ -67,6 +68,21 @@ async function asUser(email: string, method: string, path: string, body: unknown
   });
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as { id: string };
+}
+
+/** The RSVP token of the first invitation mail to `address` (from its Accept link), once it is sent. */
+async function rsvpTokenMailedTo(address: string): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { emails } = (await (await fetch(`${cloud.sesUrl}/store`)).json()) as {
+      emails: { destination: { to: string[] }; body: { html?: string } }[];
+    };
+    const mail = emails.find((e) => e.destination.to.some((to) => to.includes(address)));
+    const link = /\/rsvp\/([A-Za-z0-9_-]{43})\?response=accepted/.exec(mail?.body.html ?? '');
+    if (link) return link[1]!;
+    if (Date.now() > deadline) throw new Error(`no invitation mailed to ${address}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** As the seeded manager, through the API: a new lead, then given to rep1 (a lead_assigned notification). */
@@ -114,6 +130,7 @@ describe('the web app', () => {
   it('rewrites extension-less paths to the app, as the CloudFront Function does', () => {
     expect(spaRewrite('/leads/01ABC')).toBe('/index.html');
     expect(spaRewrite('/')).toBe('/index.html');
+    expect(spaRewrite(`/rsvp/${'a'.repeat(43)}`)).toBe('/index.html');
     expect(spaRewrite('/assets/index-1.js')).toBe('/assets/index-1.js');
   });
 
@@ -335,7 +352,7 @@ describe('the web app', () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     const channels = page.getByRole('table', { name: 'Notifications' });
     await channels.waitFor();
-    expect(await page.getByRole('tab').allTextContents()).toEqual(['Notifications', 'My notification rules']);
+    expect(await page.getByRole('tab').allTextContents()).toEqual(['Notifications', 'My notification rules', 'Calendar feed']);
     await channels.getByRole('combobox', { name: 'Channel for A task assigned to me' }).click();
     await page.getByRole('option', { name: 'By email', exact: true }).click();
     // Shown once the API answered (the select shows the stored setting), then still so after a reload.
@@ -359,6 +376,18 @@ describe('the web app', () => {
     await expect.poll(() => rules.textContent()).toContain('Deals on the move');
     expect(await rules.textContent()).toContain('In the app');
     await audit('settings-rules');
+    // The calendar feed: none yet; made, its URL shown once; turned off again.
+    await page.getByRole('tab', { name: 'Calendar feed' }).click();
+    const calendarFeed = page.getByTestId('calendar-feed');
+    await page.getByText('You have no calendar feed.').waitFor();
+    await page.getByRole('button', { name: 'Make a feed address' }).click();
+    expect(await page.getByTestId('calendar-feed-url').textContent()).toMatch(/\/calendar_feeds\/[A-Za-z0-9_-]+\.ics$/);
+    await expect.poll(() => calendarFeed.getAttribute('data-enabled')).toBe('true');
+    await page.getByText('shown only this once').waitFor();
+    await audit('settings-calendar-feed');
+    await page.getByRole('button', { name: 'Turn the feed off' }).click();
+    await expect.poll(() => calendarFeed.getAttribute('data-enabled')).toBe('false');
+    expect(await page.getByTestId('calendar-feed-url').count()).toBe(0);
 
     // Signing out ends the session: the app asks to sign in again.
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -389,4 +418,54 @@ describe('the web app', () => {
     await page.getByText('read-only').waitFor();
     await audit('settings-automations');
   }, 240_000);
+
+  it('opens an RSVP link without sign-in, records nothing on load, and records the pressed answer', async () => {
+    const base = cloud.webUrl!;
+    const guest = `rsvp-${Date.now()}@outside.example`;
+    const start = new Date(Math.floor((Date.now() + 2 * 86_400_000) / 60_000) * 60_000);
+    const made = await asUser('rep1@example.com', 'POST', '/appointments', {
+      name: 'Site visit',
+      location: 'Harbour office',
+      start_at: start.toISOString(),
+      end_at: new Date(start.getTime() + 3_600_000).toISOString(),
+      time_zone: 'Europe/Madrid',
+      attendees: [{ type: 'email', email: guest, name: 'Grace Guest' }],
+    });
+    const token = await rsvpTokenMailedTo(guest);
+    type Attendee = { email?: string; status: string };
+    const guestStatus = async () =>
+      (
+        (await asUser('rep1@example.com', 'GET', `/appointments/${made.id}`, undefined)) as unknown as {
+          attendees: Attendee[];
+        }
+      ).attendees.find((a) => a.email === guest)?.status;
+
+    // A fresh context: no session in storage, as for someone outside the company.
+    const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1000, height: 800 } });
+    const outside = await context.newPage();
+    outside.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+    await outside.goto(`${base}/rsvp/${token}?response=accepted`);
+    await outside.getByRole('heading', { name: 'Site visit' }).waitFor();
+    expect(new URL(outside.url()).pathname).toBe(`/rsvp/${token}`);
+    await outside.getByText('Harbour office').waitFor();
+    await outside.getByText('Grace Guest').waitFor();
+    expect(await outside.getByTestId('rsvp-current').getAttribute('data-response')).toBe('needs_action');
+    // The link's answer is pre-selected, not recorded: loading the page (as a link scanner does) answers nothing.
+    expect(await outside.getByRole('button', { name: 'Accept' }).getAttribute('aria-pressed')).toBe('true');
+    await outside.waitForLoadState('networkidle');
+    expect(await guestStatus()).toBe('needs_action');
+    await audit('rsvp', outside);
+
+    await outside.getByRole('button', { name: 'Accept' }).click();
+    await outside.getByTestId('rsvp-saved').waitFor();
+    expect(await outside.getByTestId('rsvp-current').getAttribute('data-response')).toBe('accepted');
+    expect(await guestStatus()).toBe('accepted');
+    await audit('rsvp-accepted', outside);
+
+    // A token that no mail carried: the invitation is no longer valid.
+    await outside.goto(`${base}/rsvp/${'x'.repeat(43)}`);
+    await outside.getByText('This invitation is no longer valid').waitFor();
+    await audit('rsvp-not-found', outside);
+    await context.close();
+  }, 120_000);
 });

@@ -15,6 +15,18 @@ const signInRoute = createRoute({
   component: lazyRouteComponent(() => import('./pages/SignIn.tsx'), 'SignIn'),
 });
 
+// The public RSVP page an invitation's links open: outside the signed-in shell (no sign-in asked).
+const rsvpRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/rsvp/$token',
+  validateSearch: (s: Record<string, unknown>) => ({
+    response: ['accepted', 'tentative', 'declined'].includes(String(s.response))
+      ? (s.response as 'accepted' | 'tentative' | 'declined')
+      : undefined,
+  }),
+  component: lazyRouteComponent(() => import('./pages/Rsvp.tsx'), 'Rsvp'),
+});
+
 const appRoute = createRoute({
   getParentRoute: () => rootRoute,
   id: 'app',
@@ -122,6 +134,7 @@ const settingsRoute = createRoute({
 
 const routeTree = rootRoute.addChildren([
   signInRoute,
+  rsvpRoute,
   appRoute.addChildren([
     dashboardRoute,
     leadsRoute,

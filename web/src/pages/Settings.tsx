@@ -3,6 +3,8 @@ import {
   ActionIcon,
   Badge,
   Button,
+  Code,
+  CopyButton,
   Group,
   Loader,
   MultiSelect,
@@ -62,12 +64,16 @@ export function Settings() {
         <Tabs.List>
           <Tabs.Tab value="notifications">{t('settings.tabs.notifications')}</Tabs.Tab>
           <Tabs.Tab value="rules">{t('settings.tabs.rules')}</Tabs.Tab>
+          <Tabs.Tab value="calendar">{t('settings.tabs.calendar')}</Tabs.Tab>
           {admin ? <Tabs.Tab value="fields">{t('settings.tabs.fields')}</Tabs.Tab> : null}
           {admin ? <Tabs.Tab value="pipelines">{t('settings.tabs.pipelines')}</Tabs.Tab> : null}
           {admin ? <Tabs.Tab value="automations">{t('settings.tabs.automations')}</Tabs.Tab> : null}
         </Tabs.List>
         <Tabs.Panel value="notifications" pt="md">
           <NotificationSettings />
+        </Tabs.Panel>
+        <Tabs.Panel value="calendar" pt="md">
+          <CalendarFeed />
         </Tabs.Panel>
         <Tabs.Panel value="rules" pt="md">
           <Rules />
@@ -448,6 +454,83 @@ function Rules() {
         </Group>
       </form>
       <ProblemAlert error={create.error} />
+    </Stack>
+  );
+}
+
+/**
+ * The caller's calendar feed (GET/POST/DELETE /calendar_feed): whether one exists, make or rotate
+ * it (the URL is the credential, so the API shows it only in the POST's answer: shown here once,
+ * with a copy button), and turn it off.
+ */
+function CalendarFeed() {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const [url, setUrl] = useState<string | null>(null);
+  const feed = useQuery({
+    queryKey: ['calendar_feed'],
+    queryFn: async () => unwrap(await api().GET('/calendar_feed')),
+  });
+  const rotate = useMutation({
+    mutationFn: async () => unwrap(await api().POST('/calendar_feed')),
+    onSuccess: (made) => {
+      setUrl(made.url);
+      queryClient.setQueryData(['calendar_feed'], {
+        enabled: made.enabled,
+        token_hint: made.token_hint,
+        created_at: made.created_at,
+      });
+    },
+  });
+  const off = useMutation({
+    mutationFn: async () => {
+      const answer = await api().DELETE('/calendar_feed');
+      if (!answer.response.ok) unwrap(answer);
+    },
+    onSuccess: () => {
+      setUrl(null);
+      void queryClient.invalidateQueries({ queryKey: ['calendar_feed'] });
+    },
+  });
+  if (feed.isPending) return <Loader aria-label={t('common.loading')} />;
+  if (feed.error) return <ProblemAlert error={feed.error} />;
+  const view = feed.data;
+  return (
+    <Stack maw={640} data-testid="calendar-feed" data-enabled={view.enabled}>
+      <Text size="sm" c="dimmed">
+        {t('settings.feed.note')}
+      </Text>
+      <Text>
+        {view.enabled
+          ? t('settings.feed.on', { hint: view.token_hint ?? '', at: dateTime(view.created_at) })
+          : t('settings.feed.none')}
+      </Text>
+      {url ? (
+        <Stack gap="xs">
+          <Text fw={600}>{t('settings.feed.shownOnce')}</Text>
+          <Code block data-testid="calendar-feed-url">
+            {url}
+          </Code>
+          <CopyButton value={url}>
+            {({ copied, copy }) => (
+              <Button variant="light" onClick={copy} w="fit-content">
+                {copied ? t('settings.feed.copied') : t('settings.feed.copy')}
+              </Button>
+            )}
+          </CopyButton>
+        </Stack>
+      ) : null}
+      <Group>
+        <Button onClick={() => rotate.mutate()} loading={rotate.isPending}>
+          {view.enabled ? t('settings.feed.rotate') : t('settings.feed.make')}
+        </Button>
+        {view.enabled ? (
+          <Button color="red" variant="outline" onClick={() => off.mutate()} loading={off.isPending}>
+            {t('settings.feed.turnOff')}
+          </Button>
+        ) : null}
+      </Group>
+      <ProblemAlert error={rotate.error ?? off.error} />
     </Stack>
   );
 }
