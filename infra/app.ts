@@ -5,6 +5,7 @@ import { addNagChecks } from '#infra/nag.ts';
 import { MonitoringStack } from '#infra/monitoring-stack.ts';
 import { StatefulStack } from '#infra/stateful-stack.ts';
 import { StatelessStack } from '#infra/stateless-stack.ts';
+import { WebStack } from '#infra/web-stack.ts';
 
 // The CDK app (cdk.json: "node infra/app.ts"). One deployment serves one company: the config
 // file says which stage, region and defaults. No lookups and no account: `cdk synth` runs
@@ -15,6 +16,7 @@ export interface CrmApp {
   readonly stateful: StatefulStack;
   readonly stateless: StatelessStack;
   readonly monitoring: MonitoringStack;
+  readonly web: WebStack;
 }
 
 export function createCrmApp(config: CrmConfig, appProps: AppProps = {}): CrmApp {
@@ -46,10 +48,19 @@ export function defineCrmApp(app: App, config: CrmConfig): CrmApp {
   });
   monitoring.addStackDependency(stateful, 'alarms watch the dead-letter queue and the bus');
   monitoring.addStackDependency(stateless, 'alarms watch the functions, the API, the bus rules and their queue');
+  const web = new WebStack(app, `crm-${config.stage}-web`, {
+    env,
+    config,
+    stateful,
+    stateless,
+    description: `CRM (${config.stage}): the web app (private bucket, CloudFront, config.json)`,
+  });
+  web.addStackDependency(stateful, 'config.json names the user pool, its client and sign-in domain');
+  web.addStackDependency(stateless, 'config.json and the CSP name the HTTP and WebSocket APIs');
   Tags.of(app).add('app', 'crm');
   Tags.of(app).add('crm:stage', config.stage);
   addNagChecks(app);
-  return { app, stateful, stateless, monitoring };
+  return { app, stateful, stateless, monitoring, web };
 }
 
 /** The config file: context `crmConfig`, else $CRM_CONFIG, else infra/config/crm.config.json. */

@@ -57,6 +57,15 @@ export function invitationMessage(config: Pick<CrmConfig, 'account' | 'app_url'>
 }
 
 /** Days an upload that was never checked (its document stays pending) is kept before S3 expires it. */
+/**
+ * The web client's callback and sign-out URLs: the config's `web.callback_urls`, else `app_url`
+ * (the distribution lives in the stateless stack, which depends on this one: its URL cannot be
+ * named here without a cycle).
+ */
+export function webCallbackUrls(config: Pick<CrmConfig, 'app_url' | 'web'>): string[] {
+  return config.web.callback_urls ?? [config.app_url];
+}
+
 export const ABANDONED_UPLOAD_DAYS = 1;
 
 /** Cognito group precedence: the lowest number wins when a user is in several groups. */
@@ -74,6 +83,8 @@ export class StatefulStack extends Stack {
   readonly configurationSet: ses.ConfigurationSet;
   readonly userPool: cognito.UserPool;
   readonly userPoolClient: cognito.UserPoolClient;
+  /** The hosted sign-in domain: https://<prefix>.auth.<region>.amazoncognito.com. */
+  readonly userPoolDomain: cognito.UserPoolDomain;
   readonly userPoolGroups: Record<Role, cognito.UserPoolGroup>;
   readonly cursorSecret: secretsmanager.Secret;
   /** Rotates the cursor key on its schedule (beside the secret: cdk-nag SMG4 looks in this stack). */
@@ -303,7 +314,15 @@ export class StatefulStack extends Stack {
       userPoolClientName: `${name}-web`,
       generateSecret: false,
       authFlows: { userSrp: true },
-      disableOAuth: true,
+      // The hosted sign-in: authorization code only (the browser proves it with PKCE; no
+      // implicit flow, no secret), back to the app's own URLs.
+      oAuth: {
+        flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+        callbackUrls: webCallbackUrls(props.config),
+        logoutUrls: webCallbackUrls(props.config),
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
       accessTokenValidity: Duration.hours(1),
@@ -315,6 +334,10 @@ export class StatefulStack extends Stack {
       ...(props.config.auth.refresh_token_rotation ? { refreshTokenRotationGracePeriod: REFRESH_TOKEN_ROTATION_GRACE } : {}),
     });
     if (this.emailDomainIdentity && email.cognito_sends_with_ses) this.userPool.node.addDependency(this.emailDomainIdentity);
+    // The hosted sign-in pages' domain (the code flow's authorize and token endpoints).
+    this.userPoolDomain = this.userPool.addDomain('HostedSignIn', {
+      cognitoDomain: { domainPrefix: props.config.web.cognito_domain_prefix ?? `${name}-${Aws.ACCOUNT_ID}` },
+    });
 
     this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
       secretName: `${name}/cursor-hmac-key`,

@@ -159,6 +159,26 @@ export const crmConfigSchema = z
           ),
       })
       .default({ cors_allow_origins: ['*'] }),
+    /** The web app's sign-in through Cognito's hosted pages (authorization code with PKCE). */
+    web: z
+      .strictObject({
+        callback_urls: z
+          .array(z.url({ protocol: /^https$|^http$/ }))
+          .min(1)
+          .optional()
+          .describe(
+            "Where Cognito may send the browser back after sign-in and sign-out; by default app_url (point it at the CloudFront distribution's URL or your domain)",
+          ),
+        cognito_domain_prefix: z
+          .string()
+          .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and hyphens (1 to 63)')
+          .refine((v) => !/aws|amazon|cognito/.test(v), 'Cognito refuses prefixes containing aws, amazon or cognito')
+          .optional()
+          .describe(
+            "The hosted sign-in domain's prefix (<prefix>.auth.<region>.amazoncognito.com); by default crm-<stage>-<account id>",
+          ),
+      })
+      .default({}),
     /** Sign-in tokens (the Cognito app client). */
     auth: z
       .strictObject({

@@ -86,9 +86,17 @@ async function synthesize(config: CrmConfig): Promise<Record<string, CfnTemplate
   try {
     // An empty list of bundling stacks: CDK skips every asset's bundling (what `cdk synth
     // --exclusively` with no stack does), which only changes asset hashes and paths.
-    const crm = createCrmApp(config, { context: { ...context, 'aws:cdk:bundling-stacks': [] }, outdir });
+    // The web stack is left out: the local web gateway (web-gateway.ts) stands in for it, and
+    // with no built app to point at, synthesis does not copy web/dist.
+    const { WEB_DIST_CONTEXT } = await import('../constructs/web-hosting.ts');
+    const crm = createCrmApp(config, {
+      context: { ...context, 'aws:cdk:bundling-stacks': [], [WEB_DIST_CONTEXT]: join(outdir, 'no-web-app') },
+      outdir,
+    });
     crm.app.synth();
-    return templatesFromCloudAssembly(outdir);
+    const templates = templatesFromCloudAssembly(outdir);
+    delete templates[crm.web.stackName];
+    return templates;
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

@@ -22,10 +22,31 @@ export interface WebGatewayOptions {
   port?: number;
 }
 
-/** The CloudFront Function's rule: paths whose last segment has no extension serve /index.html. */
+/**
+ * The CloudFront Function's rule: paths whose last segment has no extension serve /index.html.
+ * Its source is the distribution's function too (infra/constructs/web-hosting.ts), so it keeps to
+ * what CloudFront's JavaScript runtime 2.0 runs (no `??`, no imports).
+ */
 export function spaRewrite(path: string): string {
-  const last = path.split('/').pop() ?? '';
+  const last = path.slice(path.lastIndexOf('/') + 1);
   return last.includes('.') ? path : '/index.html';
+}
+
+/** Cache-Control of /assets/* (hashed file names: they never change). */
+export const ASSET_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/** Cache-Control of index.html and config.json: revalidated at each load. */
+export const APP_CACHE_CONTROL = 'no-cache';
+
+/** The app's Content-Security-Policy; `connect` adds the API, WebSocket and Cognito endpoints. */
+export function contentSecurityPolicy(connect: readonly string[]): string {
+  return [
+    "default-src 'self'",
+    `connect-src 'self' ${connect.join(' ')}`.trim(),
+    // Mantine sets inline styles.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "frame-ancestors 'none'",
+  ].join('; ');
 }
 
 const TYPES: Record<string, string> = {
@@ -40,19 +61,13 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** The response headers policy of the distribution (security headers; Mantine sets inline styles). */
+/** The response headers policy of the distribution (security headers). */
 function appHeaders(connect: string[]): Record<string, string> {
   return {
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
     'referrer-policy': 'strict-origin-when-cross-origin',
-    'content-security-policy': [
-      "default-src 'self'",
-      `connect-src 'self' ${connect.join(' ')}`.trim(),
-      "style-src 'self' 'unsafe-inline'",
-      "img-src 'self' data:",
-      "frame-ancestors 'none'",
-    ].join('; '),
+    'content-security-policy': contentSecurityPolicy(connect),
   };
 }
 
@@ -91,7 +106,7 @@ export async function startWebGateway(options: WebGatewayOptions): Promise<{ url
       return;
     }
     if (url.pathname === '/config.json') {
-      res.writeHead(200, { ...headers, 'content-type': 'application/json', 'cache-control': 'no-cache' });
+      res.writeHead(200, { ...headers, 'content-type': 'application/json', 'cache-control': APP_CACHE_CONTROL });
       res.end(JSON.stringify(options.runtimeConfig));
       return;
     }
@@ -112,7 +127,7 @@ export async function startWebGateway(options: WebGatewayOptions): Promise<{ url
       return;
     }
     // index.html is revalidated at each load; hashed assets never change.
-    const cache = path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+    const cache = path.startsWith('/assets/') ? ASSET_CACHE_CONTROL : APP_CACHE_CONTROL;
     res.writeHead(200, {
       ...headers,
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',

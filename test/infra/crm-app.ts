@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createCrmApp, type CrmApp } from '#infra/app.ts';
 import { REPO_ROOT } from '#infra/build/bundle.ts';
+import { WEB_DIST_CONTEXT } from '#infra/constructs/web-hosting.ts';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '#infra/config/load.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
 
@@ -30,7 +31,9 @@ export interface SynthesizedCrmApp extends CrmApp {
 /** `extend` adds constructs to the app before synthesis (probes of a test). */
 export function synthCrmApp(config: CrmConfig = shippedConfig(), extend?: (crm: CrmApp) => void): SynthesizedCrmApp {
   const outdir = mkdtempSync(join(tmpdir(), 'crm-cdk-'));
-  const crm = createCrmApp(config, { context: cdkContext, outdir });
+  // Never the checkout's web/dist (built or not): the web app's upload has its own test
+  // (web-hosting.infra.test.ts), with a fixture.
+  const crm = createCrmApp(config, { context: { ...cdkContext, [WEB_DIST_CONTEXT]: join(outdir, 'no-web-app') }, outdir });
   extend?.(crm);
   crm.app.synth();
   return {
