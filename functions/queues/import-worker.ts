@@ -4,12 +4,18 @@ import { importAdapters } from '#shared/imports/runtime.ts';
 import { importBatch, planImport } from '#shared/imports/use-cases.ts';
 import { sqsHandler } from '#shared/platform/consumers/batches.ts';
 import { logger } from '#shared/platform/observability.ts';
+import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
 
 // The import queue's consumer: a plan message splits a started import's file into batch
 // messages; a batch message writes its rows (each at most once, whatever the redeliveries) and
 // records its counters. A message that fails is reported as a batch item failure: SQS hands it
 // out again after the visibility timeout and, past maxReceiveCount, parks it in the DLQ.
 const deps = importAdapters();
+// What only some rows need (matching by e-mail searches, and Table.page loads the cursor key; a
+// deal takes the account's currency): missing, it fails the function at cold start, not an
+// import halfway through.
+requireEnv(RUNTIME_ENV.cursorSecret);
+requireEnv(RUNTIME_ENV.accountDefaults);
 
 export const handler = sqsHandler({ name: 'import-worker', body: importMessageSchema }, async (message) => {
   const events = { actor_id: 'system', correlation_id: message.import_id, now: deps.clock.now(), newId };

@@ -149,9 +149,11 @@ describe('bad input never answers 500', () => {
           failures.push(`${spoiled.label}: ${answer.status} ${answer.body.slice(0, 200)}`);
         } else if (answer.status >= 400 && answer.status !== 404 && answer.status !== 405) {
           // A problem with a stable code (404/405 may come from routing itself, before any handler).
+          // Our problem's `code`, or in Sell's envelope (the /v2 facade) each error's `error.code`.
           let code: unknown;
           try {
-            code = (JSON.parse(answer.body) as { code?: unknown }).code;
+            const body = JSON.parse(answer.body) as { code?: unknown; errors?: { error?: { code?: unknown } }[] };
+            code = body.code ?? body.errors?.[0]?.error?.code;
           } catch {
             code = undefined;
           }
