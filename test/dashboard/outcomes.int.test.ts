@@ -372,6 +372,7 @@ describe('the counters’ backfill (a migration)', () => {
       BACKFILL,
       '2026-12-task-reminders',
       '2026-12-appointment-reminders',
+      '2026-12-sell-ids',
     ]);
     const fromEvents = await dump();
     await wipe();
