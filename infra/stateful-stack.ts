@@ -16,7 +16,8 @@ import { EVENT_SOURCE } from '#shared/kernel/events.ts';
 import { ROLES, type Role } from '#shared/kernel/roles.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
 import { CrmFunction } from '#infra/constructs/crm-function.ts';
-import { cursorKeyRotationFunction, filesCorsOrigins } from '#infra/functions.ts';
+import { cursorKeyRotationFunction, filesCorsOrigins, functionSpecs } from '#infra/functions.ts';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { acknowledge } from '#infra/nag.ts';
 import { eventBridgeJsonSchemas } from '#infra/docs/event-schemas.ts';
 import { INBOUND_PREFIX } from '#shared/invitations/domain.ts';
@@ -87,6 +88,11 @@ export class StatefulStack extends Stack {
   readonly userPoolDomain: cognito.UserPoolDomain;
   readonly userPoolGroups: Record<Role, cognito.UserPoolGroup>;
   readonly cursorSecret: secretsmanager.Secret;
+  /**
+   * The functions of the other stacks whose log group (/aws/lambda/crm-<stage>-<name>) is made
+   * here: logs are data, and the stateless stack stays under CloudFormation's 500 resources.
+   */
+  readonly functionLogGroups: ReadonlySet<string>;
   /** Rotates the cursor key on its schedule (beside the secret: cdk-nag SMG4 looks in this stack). */
   readonly cursorKeyRotation: CrmFunction;
   readonly cursorSecretRotation: secretsmanager.CfnRotationSchedule;
@@ -338,6 +344,18 @@ export class StatefulStack extends Stack {
     this.userPoolDomain = this.userPool.addDomain('HostedSignIn', {
       cognitoDomain: { domainPrefix: props.config.web.cognito_domain_prefix ?? `${name}-${Aws.ACCOUNT_ID}` },
     });
+
+    const logGroups = new Set<string>();
+    for (const spec of functionSpecs) {
+      if (spec.name === cursorKeyRotationFunction.name) continue; // made with its function below
+      new logs.LogGroup(this, `${spec.name.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase())}Logs`, {
+        logGroupName: `/aws/lambda/crm-${props.config.stage}-${spec.name}`,
+        retention: props.config.log_retention_days as logs.RetentionDays,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      logGroups.add(spec.name);
+    }
+    this.functionLogGroups = logGroups;
 
     this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
       secretName: `${name}/cursor-hmac-key`,

@@ -213,6 +213,7 @@ export class StatelessStack extends Stack {
     // --- functions -------------------------------------------------------------------------
     // One per registry entry; each gets the variables and grants its needs declare, on these.
     const resources: CrmResources = {
+      statefulLogGroups: stateful.functionLogGroups,
       importQueue: this.importQueue,
       webSocketStage: this.webSocketStage,
       table: stateful.table,

@@ -41,6 +41,12 @@ const LOG_RETENTION_DAYS = new Set(
 
 /** The deployed resources a function's needs refer to (FunctionNeeds in infra/functions.ts). */
 export interface CrmResources {
+  /**
+   * Functions whose log group the stateful stack holds (by name: /aws/lambda/<function name>);
+   * the others get theirs beside them. Keeps the stateless stack under CloudFormation's 500
+   * resources, and logs are data: they outlive a redeploy of the code.
+   */
+  readonly statefulLogGroups?: ReadonlySet<string>;
   readonly table: dynamodb.ITable;
   readonly bus: events.IEventBus;
   readonly cursorSecret: secretsmanager.ISecret;
@@ -90,7 +96,7 @@ const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamod
 export class CrmFunction extends lambda.Function {
   readonly spec: FunctionSpec;
   readonly executionRole: iam.Role;
-  readonly functionLogGroup: logs.LogGroup;
+  readonly functionLogGroup: logs.ILogGroup;
   readonly #resources: CrmResources;
   readonly #logLevel: LogLevel;
 
@@ -113,11 +119,13 @@ export class CrmFunction extends lambda.Function {
       description: `Execution role of ${functionName}`,
     });
     // Logs expire by retention; a retained group with a fixed name would block redeploying.
-    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
-      logGroupName: `/aws/lambda/${functionName}`,
-      retention: props.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const logGroup = props.resources.statefulLogGroups?.has(spec.name)
+      ? logs.LogGroup.fromLogGroupName(scope, `${id}Logs`, `/aws/lambda/${functionName}`)
+      : new logs.LogGroup(scope, `${id}Logs`, {
+          logGroupName: `/aws/lambda/${functionName}`,
+          retention: props.logRetentionDays as logs.RetentionDays,
+          removalPolicy: RemovalPolicy.DESTROY,
+        });
     logGroup.grantWrite(role);
 
     super(scope, id, {
@@ -159,6 +167,13 @@ export class CrmFunction extends lambda.Function {
     this.spec = spec;
     this.executionRole = role;
     this.functionLogGroup = logGroup;
+    if (props.resources.statefulLogGroups?.has(spec.name)) {
+      // An imported group's ARN ends in ":*" (its streams), as the owned group's GetAtt does.
+      acknowledge(role, {
+        id: wildcardResourceFinding(this, logGroup.logGroupArn),
+        reason: `Writes to its own log group ${`/aws/lambda/${functionName}`} (kept in the stateful stack) only: ":*" names its log streams, which Lambda creates.`,
+      });
+    }
     this.#resources = props.resources;
     this.#logLevel = logLevel;
     this.#grantNeeds(spec.needs, props.resources);

@@ -138,7 +138,11 @@ beforeAll(async () => {
   resolver = new TemplateResolver(options);
   policies = new Map(functionPolicies(options));
   userPoolId = resolver.ref(crm.stateful.stackName, logicalIdOf(crm.stateful.stackName, 'AWS::Cognito::UserPool'));
-  queueName = resolver.physicalName(crm.stateful.stackName, logicalIdOf(crm.stateful.stackName, 'AWS::SQS::Queue'));
+  // The bus's dead-letter queue (the stateful stack also holds the SES events' own).
+  const dlq = Object.entries(templates[crm.stateful.stackName]?.Resources ?? {}).find(
+    ([id, r]) => r.Type === 'AWS::SQS::Queue' && id.startsWith('DeadLetterQueue'),
+  );
+  queueName = resolver.physicalName(crm.stateful.stackName, dlq![0]);
   reminderRoleArn = resolver.getAtt(
     crm.stateless.stackName,
     crm.stateless.getLogicalId(reminderRole!.node.defaultChild as CfnElement),

@@ -360,7 +360,8 @@ describe('stateless stack: functions', () => {
         Handler: 'index.handler',
         MemorySize: functionSpecs.find((spec) => `crm-dev-${spec.name}` === fn.Properties.FunctionName)?.memorySize ?? 1024,
         TracingConfig: { Mode: 'Active' },
-        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
+        // Its own group: made beside it (a Ref) or, for the stateless stack's, by name in the stateful one.
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: expect.anything() },
         Environment: {
           Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_LOG_LEVEL: 'INFO' }),
         },
@@ -374,13 +375,18 @@ describe('stateless stack: functions', () => {
     );
   });
 
-  it('gives each function its own log group with the configured retention', () => {
+  it('gives each function its own log group with the configured retention, kept in the stateful stack', () => {
     for (const spec of statelessSpecs()) {
-      stateless.hasResourceProperties('AWS::Logs::LogGroup', {
+      stateful.hasResourceProperties('AWS::Logs::LogGroup', {
         LogGroupName: `/aws/lambda/crm-dev-${spec.name}`,
         RetentionInDays: 30,
       });
+      const fn = Object.values(resourcesOf(stateless, 'AWS::Lambda::Function')).find(
+        (f) => f.Properties.FunctionName === `crm-dev-${spec.name}`,
+      )!;
+      expect(JSON.stringify(fn.Properties.LoggingConfig.LogGroup), spec.name).toContain(`/aws/lambda/crm-dev-${spec.name}`);
     }
+    expect(Object.keys(resourcesOf(stateless, 'AWS::Logs::LogGroup')).length).toBeLessThanOrEqual(2); // the two access logs
   });
 
   it('uses no AWS managed policy on any role', () => {
