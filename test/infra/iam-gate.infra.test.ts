@@ -627,12 +627,23 @@ const glob = (pattern: string, flags = '') =>
   );
 
 /** Whether an Allow statement lists the action and the resource (wildcards read as globs). */
+/**
+ * SES authorizes a send from an address against the address's identity or its domain's (the
+ * local gate does the same): either grant covers it.
+ */
+function sesIdentities(action: string, resource: string): string[] {
+  const m = /^(arn:aws:ses:[^:]+:[^:]+:identity\/)[^@/]+@(.+)$/.exec(resource);
+  return action.startsWith('ses:Send') && m ? [resource, `${m[1]}${m[2]}`] : [resource];
+}
+
 function granted(statements: readonly Statement[], action: string, resource: string): boolean {
-  return statements.some(
-    (s) =>
-      s.Effect === 'Allow' &&
-      list(s.Action).some((a) => glob(a, 'i').test(action)) &&
-      list(s.Resource).some((r) => glob(r).test(resource)),
+  return sesIdentities(action, resource).some((candidate) =>
+    statements.some(
+      (s) =>
+        s.Effect === 'Allow' &&
+        list(s.Action).some((a) => glob(a, 'i').test(action)) &&
+        list(s.Resource).some((r) => glob(r).test(candidate)),
+    ),
   );
 }
 
@@ -825,6 +836,9 @@ describe('removing any one grant fails', () => {
           });
         }
         for (const resource of resources) {
+          // An address identity beside its domain's: either alone authorizes the send (above).
+          const m = /^(arn:aws:ses:[^:]+:[^:]+:identity\/)[^@/]+@(.+)$/.exec(resource);
+          if (m && resources.includes(`${m[1]}${m[2]}`)) continue;
           const rest = resources.filter((r) => r !== resource);
           variants.push({
             label: `${resource} of statement ${i}`,
