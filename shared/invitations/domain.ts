@@ -88,6 +88,8 @@ export const rsvpViewSchema = z.object({
     location: z.nullable(z.string()),
     sequence: z.int(),
   }),
+  /** Who invites: the appointment owner's display name, as the invitation mail names them. */
+  organizer: z.object({ name: z.string() }),
   attendee: z.object({ name: z.nullable(z.string()), email: z.nullable(z.string()) }),
   response: z.enum(RSVP_STATUSES),
   responded_at: z.nullable(z.string()),

@@ -21,6 +21,11 @@ import type { AddressedInvitation, InvitationDeps } from './ports.ts';
 /** The event of a recorded answer: the appointment after, and who answered what, how. */
 export const RESPONSE_RECORDED_EVENT = 'appointment.response_recorded';
 
+const ORGANIZER_UNKNOWN = 'The organizer';
+/** The organizer's name as invitation mails and the RSVP page give it: the owner's display name. */
+const organizerName = async (deps: InvitationDeps, appointment: Appointment): Promise<string> =>
+  (await deps.directory.userName(appointment.owner_id)) ?? ORGANIZER_UNKNOWN;
+
 /**
  * Plans the mails an appointment event asks for (domain planInvitations): resolves each
  * attendee's address (leads, contacts and users without one are skipped), keeps only users who
@@ -32,7 +37,7 @@ export async function planAppointmentInvitations(deps: InvitationDeps, event: Do
   const previous = (event as DomainEvent & { previous?: Partial<Appointment> }).previous;
   const planned = planInvitations(event.metadata.event_type, appointment, previous);
   if (planned.length === 0) return 0;
-  const organizer = (await deps.directory.userName(appointment.owner_id)) ?? 'The organizer';
+  const organizer = await organizerName(deps, appointment);
   const mails: AddressedInvitation[] = [];
   for (const p of planned) {
     if (p.attendee.type === 'user' && p.attendee.id && !(await deps.directory.wantsInvitations(p.attendee.id))) continue;
@@ -86,7 +91,7 @@ async function recordAnswer(
   }
 }
 
-const viewOf = (appointment: Appointment, grant: RsvpGrant): RsvpView => {
+const viewOf = (appointment: Appointment, grant: RsvpGrant, organizer: string): RsvpView => {
   const attendee = appointment.attendees.find((a) => attendeeKeyOf(a) === grant.attendee_key) as Attendee;
   return {
     appointment: {
@@ -98,6 +103,7 @@ const viewOf = (appointment: Appointment, grant: RsvpGrant): RsvpView => {
       location: appointment.location,
       sequence: appointment.sequence,
     },
+    organizer: { name: organizer },
     attendee: { name: attendee.name, email: attendee.email },
     response: attendee.status,
     responded_at: attendee.responded_at ?? null,
@@ -119,7 +125,7 @@ async function grantOf(deps: InvitationDeps, token: string): Promise<{ grant: Rs
  */
 export async function rsvpView(deps: InvitationDeps, token: string): Promise<RsvpView> {
   const { grant, appointment } = await grantOf(deps, token);
-  return viewOf(appointment, grant);
+  return viewOf(appointment, grant, await organizerName(deps, appointment));
 }
 
 /**
@@ -130,7 +136,7 @@ export async function rsvpView(deps: InvitationDeps, token: string): Promise<Rsv
 export async function answerByToken(deps: InvitationDeps, ctx: EventContext, token: string, response: Answer): Promise<RsvpView> {
   const { grant } = await grantOf(deps, token);
   const after = await recordAnswer(deps, ctx, grant, response, 'link');
-  return viewOf(after, grant);
+  return viewOf(after, grant, await organizerName(deps, after));
 }
 
 /** What became of one answer of a REPLY. */

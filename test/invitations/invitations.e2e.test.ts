@@ -116,7 +116,12 @@ describe('invitations', () => {
 
     // The accept link of the first mail still answers (its version was superseded, and it says so).
     const view = bodyOf(await call(getRsvpRoute, { params: { token } }), 200);
-    expect(view).toMatchObject({ response: 'needs_action', superseded: true, appointment: { name: 'Quarterly review' } });
+    expect(view).toMatchObject({
+      response: 'needs_action',
+      superseded: true,
+      appointment: { name: 'Quarterly review' },
+      organizer: { name: 'Rita Rep' },
+    });
     const accepted = bodyOf(await call(answerRsvpRoute, { params: { token }, body: { response: 'accepted' } }), 200);
     expect(accepted).toMatchObject({ response: 'accepted', superseded: true });
     const afterLink = bodyOf(await call(getAppointmentRoute, { as: 'rep1', params: { id: made.id } }), 200);

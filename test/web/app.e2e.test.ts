@@ -449,6 +449,7 @@ describe('the web app', () => {
     expect(new URL(outside.url()).pathname).toBe(`/rsvp/${token}`);
     await outside.getByText('Harbour office').waitFor();
     await outside.getByText('Grace Guest').waitFor();
+    expect(await outside.getByTestId('rsvp-organizer').textContent()).toBe('Rita Rep');
     expect(await outside.getByTestId('rsvp-current').getAttribute('data-response')).toBe('needs_action');
     // The link's answer is pre-selected, not recorded: loading the page (as a link scanner does) answers nothing.
     expect(await outside.getByRole('button', { name: 'Accept' }).getAttribute('aria-pressed')).toBe('true');

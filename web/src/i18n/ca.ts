@@ -326,6 +326,7 @@ export const ca: Catalog<typeof en> = {
     when: 'Quan',
     where: 'On',
     noLocation: 'Sense lloc indicat',
+    organizer: 'Organitzador',
     invitee: 'Convidat',
     choose: 'La vostra resposta',
     notAnswered: 'Encara no heu respost. Premeu un botó per respondre.',

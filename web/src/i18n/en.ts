@@ -306,6 +306,7 @@ export const en = {
     when: 'When',
     where: 'Where',
     noLocation: 'No place given',
+    organizer: 'Organizer',
     invitee: 'Invited',
     choose: 'Your answer',
     notAnswered: 'You have not answered yet. Press a button to answer.',

@@ -79,6 +79,8 @@ export function Rsvp() {
                 </dd>
                 <dt>{t('rsvp.where')}</dt>
                 <dd>{data.appointment.location ?? t('rsvp.noLocation')}</dd>
+                <dt>{t('rsvp.organizer')}</dt>
+                <dd data-testid="rsvp-organizer">{data.organizer.name}</dd>
                 <dt>{t('rsvp.invitee')}</dt>
                 <dd>{data.attendee.name ?? data.attendee.email ?? '—'}</dd>
               </dl>
