@@ -6,7 +6,7 @@ import { allRoutes } from '#shared/families.ts';
 import { DevAuth, LOCAL_CLIENT_ID } from '#infra/local/dev-auth.ts';
 import type { LocalCloud } from '#infra/local/cloud.ts';
 import type { DevUser } from '#infra/local/seed.ts';
-import { apiClient, startTestCloud } from '#test/helpers/local-cloud.ts';
+import { startRouteCaseCloud } from '#test/helpers/route-case-fixtures.ts';
 import { routeCases, type Fixtures, type Relation } from '#test/helpers/route-cases.ts';
 
 // The authorization matrix, generated from the route contracts: every route, as each role,
@@ -16,31 +16,9 @@ import { routeCases, type Fixtures, type Relation } from '#test/helpers/route-ca
 
 let cloud: LocalCloud;
 let fixtures: Fixtures;
-let counter = 0;
 
 beforeAll(async () => {
-  const started = await startTestCloud();
-  cloud = started.cloud;
-  const api = apiClient(cloud.url);
-  const byEmail = (email: string) => started.users.find((u) => u.email === email)!;
-  const users = {
-    admin: byEmail('admin@example.com'),
-    manager: byEmail('manager@example.com'),
-    rep1: byEmail('rep1@example.com'),
-    rep2: byEmail('rep2@example.com'),
-    solo: byEmail('solo@example.com'),
-  };
-  fixtures = {
-    api,
-    users,
-    unique: () => `${Date.now().toString(36)}${(counter++).toString(36)}`,
-    sesUrl: cloud.sesUrl,
-    asAdmin: async (method, path, body) => {
-      const res = await api(method, path, { token: users.admin.token, body });
-      if (res.status >= 300) throw new Error(`setup ${method} ${path} failed: ${res.status} ${JSON.stringify(res.body)}`);
-      return res.body;
-    },
-  };
+  ({ cloud, fixtures } = await startRouteCaseCloud());
 });
 
 afterAll(async () => {

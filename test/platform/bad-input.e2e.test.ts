@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allRoutes } from '#shared/families.ts';
 import { routeKey, type AnyRoute } from '#shared/platform/http/contract.ts';
 import type { LocalCloud } from '#infra/local/cloud.ts';
-import { apiClient, startTestCloud } from '#test/helpers/local-cloud.ts';
+import { startRouteCaseCloud } from '#test/helpers/route-case-fixtures.ts';
 import { routeCases } from '#test/helpers/route-cases.ts';
 import type { Fixtures, RouteCall } from '#test/helpers/route-case-types.ts';
 
@@ -17,32 +17,10 @@ import type { Fixtures, RouteCall } from '#test/helpers/route-case-types.ts';
 let cloud: LocalCloud;
 let fixtures: Fixtures;
 let token: string;
-let counter = 0;
 
 beforeAll(async () => {
-  const started = await startTestCloud();
-  cloud = started.cloud;
-  const api = apiClient(cloud.url);
-  const byEmail = (email: string) => started.users.find((u) => u.email === email)!;
-  const users = {
-    admin: byEmail('admin@example.com'),
-    manager: byEmail('manager@example.com'),
-    rep1: byEmail('rep1@example.com'),
-    rep2: byEmail('rep2@example.com'),
-    solo: byEmail('solo@example.com'),
-  };
-  token = users.admin.token;
-  fixtures = {
-    api,
-    sesUrl: cloud.sesUrl,
-    users,
-    unique: () => `${Date.now().toString(36)}${(counter++).toString(36)}`,
-    asAdmin: async (method, path, body) => {
-      const res = await api(method, path, { token: users.admin.token, body });
-      if (res.status >= 300) throw new Error(`setup ${method} ${path} failed: ${res.status} ${JSON.stringify(res.body)}`);
-      return res.body;
-    },
-  };
+  ({ cloud, fixtures } = await startRouteCaseCloud());
+  token = fixtures.users.admin.token;
 });
 
 afterAll(async () => {
