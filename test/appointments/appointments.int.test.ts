@@ -15,14 +15,12 @@ import {
 } from '#shared/appointments/use-cases.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '#shared/kernel/errors.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
-import { newId } from '#shared/kernel/ids.ts';
-import { callContext, type Clock } from '#shared/kernel/ports.ts';
-import type { Principal } from '#shared/kernel/principal.ts';
+import { type Clock } from '#shared/kernel/ports.ts';
 import type { RelatedRecordType } from '#shared/kernel/related-records.ts';
-import { recordKey, userKey } from '#shared/platform/dynamodb/keys.ts';
 import { DynamoRecordOwners } from '#shared/platform/dynamodb/record-owners.ts';
 import type { Table } from '#shared/platform/dynamodb/table.ts';
 import { fieldsOf, rejection } from '#test/helpers/fakes.ts';
+import { putOrgUsers, putOwnedRecord, testOrg, type Who } from '#test/helpers/org.ts';
 import { CountingMeter, testTableClient, useTestTable } from '#test/helpers/table.ts';
 
 // Appointments against DynamoDB Local, through the use cases with a fixed clock: the store
@@ -35,17 +33,11 @@ let deps: AppointmentsDeps;
 let repo: CapturingAppointments;
 const meter = new CountingMeter();
 
-const ids = { admin: newId(), manager: newId(), rep1: newId(), rep2: newId(), solo: newId(), gone: newId() };
-type Who = Exclude<keyof typeof ids, 'gone'>;
-const principal = (who: Who): Principal => ({
-  user_id: ids[who],
-  email: `${who}@example.com`,
-  role: who === 'admin' ? 'admin' : who === 'manager' ? 'manager' : 'user',
-  direct_reports: who === 'manager' ? [ids.rep1, ids.rep2] : [],
-});
+const org = testOrg();
+const { ids } = org;
 const now = new Date('2026-06-15T12:00:00.000Z');
 const clock: Clock = { now: () => now };
-const call = (who: Who) => callContext(principal(who), 'test', clock, () => newId());
+const call = (who: Who) => org.call(who, clock);
 
 class CapturingAppointments extends DynamoAppointmentRepository {
   readonly events: DomainEvent[] = [];
@@ -68,19 +60,10 @@ beforeAll(async () => {
   table = testTableClient(tableName, meter);
   repo = new CapturingAppointments(table);
   deps = { appointments: repo, records: new DynamoRecordOwners(table) };
-  await table.write(
-    Object.entries(ids).map(([who, id]) => ({
-      type: 'put' as const,
-      item: { ...userKey(id), kind: 'user', id, status: who === 'gone' ? 'disabled' : 'active' },
-    })),
-  );
+  await putOrgUsers(table, org);
 });
 
-async function record(type: RelatedRecordType, owner: Who) {
-  const id = newId();
-  await table.write([{ type: 'put', item: { ...recordKey(type, id), kind: type, id, owner_id: ids[owner], version: 1 } }]);
-  return { resource_type: type, resource_id: id };
-}
+const record = (type: RelatedRecordType, owner: Who) => putOwnedRecord(table, type, ids[owner]);
 
 const slot = (start: string, minutes = 60) => ({
   start_at: start,
@@ -323,7 +306,7 @@ describe('lists', () => {
 
   it('gives the dashboard the caller’s next appointments from now on', async () => {
     const later = new Date('2026-09-09T12:00:00Z');
-    const at = callContext(principal('rep1'), 'test', { now: () => later }, () => newId());
+    const at = org.call('rep1', { now: () => later });
     meter.reset();
     const upcoming = await upcomingAppointments(deps, at, 2);
     expect(meter.calls.map((c) => c.operation)).toEqual(['Query']);

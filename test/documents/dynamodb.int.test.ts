@@ -11,13 +11,13 @@ import {
 } from '#shared/documents/use-cases.ts';
 import { ForbiddenError, NotFoundError } from '#shared/kernel/errors.ts';
 import { newId } from '#shared/kernel/ids.ts';
-import { callContext, systemClock } from '#shared/kernel/ports.ts';
-import type { Principal } from '#shared/kernel/principal.ts';
+import { systemClock } from '#shared/kernel/ports.ts';
 import type { RelatedRecordType } from '#shared/kernel/related-records.ts';
 import { recordKey } from '#shared/platform/dynamodb/keys.ts';
 import { DynamoRecordOwners } from '#shared/platform/dynamodb/record-owners.ts';
 import type { Table } from '#shared/platform/dynamodb/table.ts';
 import { rejection } from '#test/helpers/fakes.ts';
+import { putOwnedRecord, testOrg, type Who } from '#test/helpers/org.ts';
 import { CountingMeter, testTableClient, useTestTable } from '#test/helpers/table.ts';
 
 // Documents against DynamoDB Local, through the use cases: visibility through the record's
@@ -54,14 +54,9 @@ let files: MemoryFiles;
 let repo: DynamoDocumentRepository;
 const meter = new CountingMeter();
 
-const ids = { admin: newId(), manager: newId(), rep1: newId(), rep2: newId() };
-const principal = (who: keyof typeof ids): Principal => ({
-  user_id: ids[who],
-  email: `${who}@example.com`,
-  role: who === 'admin' ? 'admin' : who === 'manager' ? 'manager' : 'user',
-  direct_reports: who === 'manager' ? [ids.rep1, ids.rep2] : [],
-});
-const call = (who: keyof typeof ids) => callContext(principal(who), 'test', systemClock, () => newId());
+const org = testOrg();
+const { ids } = org;
+const call = (who: Who) => org.call(who);
 const system = () => ({ actor_id: 'system', correlation_id: 'test', now: new Date(), newId: () => newId() });
 
 beforeAll(async () => {
@@ -72,11 +67,7 @@ beforeAll(async () => {
   deps = { documents: repo, records: new DynamoRecordOwners(table), files, clock: systemClock };
 });
 
-async function record(type: RelatedRecordType, owner: keyof typeof ids) {
-  const id = newId();
-  await table.write([{ type: 'put', item: { ...recordKey(type, id), kind: type, id, owner_id: ids[owner], version: 1 } }]);
-  return { resource_type: type, resource_id: id };
-}
+const record = (type: RelatedRecordType, owner: Who) => putOwnedRecord(table, type, ids[owner]);
 
 const pdf = (size: number) => Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(size - 9, 0x20)]);
 

@@ -12,7 +12,6 @@ import {
   updateNote,
   type NotesDeps,
 } from '#shared/notes/use-cases.ts';
-import { callContext, systemClock } from '#shared/kernel/ports.ts';
 import {
   ConflictError,
   ForbiddenError,
@@ -23,8 +22,8 @@ import {
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import { NOTE_EVENT_CONTENT_MAX, type Note } from '#shared/notes/domain.ts';
-import type { Principal } from '#shared/kernel/principal.ts';
 import type { RelatedRecordType } from '#shared/kernel/related-records.ts';
+import { putOwnedRecord, testOrg, type Who } from '#test/helpers/org.ts';
 import { CountingMeter, testTableClient, useTestTable } from '#test/helpers/table.ts';
 import { rejection } from '#test/helpers/fakes.ts';
 
@@ -37,14 +36,9 @@ let deps: NotesDeps;
 let repo: CapturingNotes;
 const meter = new CountingMeter();
 
-const ids = { admin: newId(), manager: newId(), rep1: newId(), rep2: newId(), solo: newId() };
-const principal = (who: keyof typeof ids): Principal => ({
-  user_id: ids[who],
-  email: `${who}@example.com`,
-  role: who === 'admin' ? 'admin' : who === 'manager' ? 'manager' : 'user',
-  direct_reports: who === 'manager' ? [ids.rep1, ids.rep2] : [],
-});
-const call = (who: keyof typeof ids) => callContext(principal(who), 'test', systemClock, () => newId());
+const org = testOrg();
+const { ids } = org;
+const call = (who: Who) => org.call(who);
 
 beforeAll(async () => {
   const { tableName } = await useTestTable();
@@ -53,17 +47,9 @@ beforeAll(async () => {
   deps = { notes: repo, records: new DynamoRecordOwners(table) };
 });
 
-/** A lead, contact or deal as its module stores it: what matters here is its owner. */
-async function record(
-  type: RelatedRecordType,
-  owner: keyof typeof ids,
-): Promise<{ resource_type: RelatedRecordType; resource_id: string }> {
-  const id = newId();
-  await table.write([{ type: 'put', item: { ...recordKey(type, id), kind: type, id, owner_id: ids[owner], version: 1 } }]);
-  return { resource_type: type, resource_id: id };
-}
+const record = (type: RelatedRecordType, owner: Who) => putOwnedRecord(table, type, ids[owner]);
 
-async function setOwner(ref: { resource_type: RelatedRecordType; resource_id: string }, owner: keyof typeof ids) {
+async function setOwner(ref: { resource_type: RelatedRecordType; resource_id: string }, owner: Who) {
   await table.write([
     {
       type: 'update',

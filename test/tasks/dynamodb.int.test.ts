@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { recordKey, userKey } from '#shared/platform/dynamodb/keys.ts';
+import { recordKey } from '#shared/platform/dynamodb/keys.ts';
 import { DynamoRecordOwners } from '#shared/platform/dynamodb/record-owners.ts';
 import type { Table } from '#shared/platform/dynamodb/table.ts';
 import { DynamoTaskRepository, taskMoveOps } from '#shared/tasks/dynamodb.ts';
-import { callContext, type Clock } from '#shared/kernel/ports.ts';
+import { type Clock } from '#shared/kernel/ports.ts';
 import type { TaskRecordLink } from '#shared/tasks/ports.ts';
 import {
   createTask,
@@ -18,9 +18,9 @@ import {
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
-import type { Principal } from '#shared/kernel/principal.ts';
 import type { RelatedRecordType } from '#shared/kernel/related-records.ts';
 import type { Task } from '#shared/tasks/domain.ts';
+import { putOrgUsers, putOwnedRecord, testOrg, type Who } from '#test/helpers/org.ts';
 import { CountingMeter, testTableClient, useTestTable } from '#test/helpers/table.ts';
 import { rejection } from '#test/helpers/fakes.ts';
 
@@ -33,18 +33,12 @@ let deps: TasksDeps;
 let repo: CapturingTasks;
 const meter = new CountingMeter();
 
-const ids = { admin: newId(), manager: newId(), rep1: newId(), rep2: newId(), solo: newId(), gone: newId() };
-type Who = Exclude<keyof typeof ids, 'gone'>;
-const principal = (who: Who): Principal => ({
-  user_id: ids[who],
-  email: `${who}@example.com`,
-  role: who === 'admin' ? 'admin' : who === 'manager' ? 'manager' : 'user',
-  direct_reports: who === 'manager' ? [ids.rep1, ids.rep2] : [],
-});
+const org = testOrg();
+const { ids } = org;
 
 let now = new Date('2026-06-15T12:00:00.000Z');
 const clock: Clock = { now: () => now };
-const call = (who: Who) => callContext(principal(who), 'test', clock, () => newId());
+const call = (who: Who) => org.call(who, clock);
 
 /** The adapter, remembering the events it was asked to write. */
 class CapturingTasks extends DynamoTaskRepository {
@@ -68,20 +62,10 @@ beforeAll(async () => {
   table = testTableClient(tableName, meter);
   repo = new CapturingTasks(table);
   deps = { tasks: repo, records: new DynamoRecordOwners(table) };
-  // Users as the identity module stores them: assignees must be active.
-  await table.write(
-    Object.entries(ids).map(([who, id]) => ({
-      type: 'put' as const,
-      item: { ...userKey(id), kind: 'user', id, status: who === 'gone' ? 'disabled' : 'active' },
-    })),
-  );
+  await putOrgUsers(table, org);
 });
 
-async function record(type: RelatedRecordType, owner: Who) {
-  const id = newId();
-  await table.write([{ type: 'put', item: { ...recordKey(type, id), kind: type, id, owner_id: ids[owner], version: 1 } }]);
-  return { resource_type: type, resource_id: id };
-}
+const record = (type: RelatedRecordType, owner: Who) => putOwnedRecord(table, type, ids[owner]);
 
 const eventsFor = (taskId: string) => repo.events.filter((e) => e.metadata.resource_id === taskId);
 
