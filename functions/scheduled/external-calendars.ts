@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { externalRefreshAdapters } from '#shared/calendar/runtime.ts';
-import { refreshExternalCalendars } from '#shared/calendar/use-cases.ts';
+import { refreshExternalCalendars } from '#shared/calendar/refresh.ts';
 import { scheduledHandler } from '#shared/platform/consumers/events.ts';
 import { logger } from '#shared/platform/observability.ts';
 

@@ -54,9 +54,15 @@ export const EXTRA_SLICE_FILES = {
   },
   live: { 'apigateway.ts': 'adapter' },
   mail: { 'ses.ts': 'adapter' },
-  calendar: { 'ics.ts': 'domain', 'safe-fetch.ts': 'adapter' },
+  calendar: { 'ics.ts': 'domain', 'external-ics.ts': 'domain', 'refresh.ts': 'use-cases', 'safe-fetch.ts': 'adapter' },
   'capture-forms': { 'embed.ts': 'domain' },
-  invitations: { 'itip.ts': 'domain', 'mime.ts': 'domain', 'mail-job.ts': 'adapter', 'inbound.ts': 'adapter' },
+  invitations: {
+    'itip.ts': 'domain',
+    'itip-reply.ts': 'domain',
+    'mime.ts': 'domain',
+    'mail-job.ts': 'adapter',
+    'inbound.ts': 'adapter',
+  },
   imports: { 'csv.ts': 'domain' },
 };
 

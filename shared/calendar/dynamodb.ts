@@ -8,7 +8,7 @@ import { versionedDelete, versionedReplace, type VersionedKind } from '#shared/p
 import { taskIndex } from '#shared/tasks/dynamodb.ts';
 import type { Task } from '#shared/tasks/domain.ts';
 import type { CalendarFeed, ExternalCalendar, FeedAppointment, FeedTask } from './domain.ts';
-import type { ExternalEvent } from './ics.ts';
+import type { ExternalEvent } from './external-ics.ts';
 import type { CalendarFeeds, CalendarSources, ExternalCalendars } from './ports.ts';
 
 // Calendars on the single table. A user's feed is "calendar_feed#<user>" (the token's hash,

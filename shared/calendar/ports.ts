@@ -1,5 +1,5 @@
 import type { CalendarFeed, ExternalCalendar, FeedAppointment, FeedTask } from './domain.ts';
-import type { ExternalEvent } from './ics.ts';
+import type { ExternalEvent } from './external-ics.ts';
 
 /** Users' feeds: one per user, found by its token's hash. */
 export interface CalendarFeeds {

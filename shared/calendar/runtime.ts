@@ -1,7 +1,8 @@
 import { crmTable, runtimeClock } from '#shared/platform/runtime.ts';
 import { DynamoCalendarFeeds, DynamoCalendarSources, DynamoExternalCalendars } from './dynamodb.ts';
 import { SafeFetcher } from './safe-fetch.ts';
-import type { CalendarDeps, RefreshDeps } from './use-cases.ts';
+import type { RefreshDeps } from './refresh.ts';
+import type { CalendarDeps } from './use-cases.ts';
 
 // Calendars' adapters, built once per container. The refresh reads URLs through SafeFetcher
 // with its production policy only (public https addresses; the test seam is never passed here).

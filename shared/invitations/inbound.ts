@@ -1,6 +1,6 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { parseItipReply, type ItipReply } from './itip.ts';
+import { parseItipReply, type ItipReply } from './itip-reply.ts';
 
 export { INBOUND_PREFIX } from './domain.ts';
 

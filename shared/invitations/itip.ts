@@ -1,10 +1,9 @@
 import ical, { ICalAttendeeRole, ICalAttendeeStatus, ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
-import nodeIcal from 'node-ical';
 import type { RsvpStatus } from '#shared/appointments/domain.ts';
 
 // iTIP (RFC 5546) over iMIP (RFC 6047): the VCALENDAR of an invitation (REQUEST), an update
-// (REQUEST, higher SEQUENCE) or a cancellation (CANCEL), built with ical-generator; and the
-// attendee's answer (REPLY), read with node-ical. Never written or parsed by hand.
+// (REQUEST, higher SEQUENCE) or a cancellation (CANCEL), built with ical-generator (the
+// attendee's answer, REPLY, is read in itip-reply.ts). Never written or parsed by hand.
 
 export type InvitationMethod = 'REQUEST' | 'CANCEL';
 
@@ -72,58 +71,4 @@ export function invitationIcs(c: InvitationCalendar): string {
     ],
   });
   return calendar.toString();
-}
-
-/** One attendee's answer in an iTIP REPLY. */
-export interface ItipReply {
-  uid: string;
-  sequence: number;
-  /** The attendee's address (lower case, no "mailto:"). */
-  attendee: string;
-  response: Exclude<RsvpStatus, 'needs_action'>;
-}
-
-const ANSWERS: Record<string, ItipReply['response']> = {
-  ACCEPTED: 'accepted',
-  TENTATIVE: 'tentative',
-  DECLINED: 'declined',
-};
-
-const mailtoOf = (value: unknown): string | undefined => {
-  const raw = typeof value === 'string' ? value : (value as { val?: unknown } | undefined)?.val;
-  return typeof raw === 'string'
-    ? raw
-        .replace(/^mailto:/i, '')
-        .trim()
-        .toLowerCase()
-    : undefined;
-};
-
-/**
- * The answers of a METHOD:REPLY calendar (one per VEVENT attendee with an ACCEPTED, TENTATIVE
- * or DECLINED PARTSTAT); empty for any other method or for text that is not iCalendar.
- */
-export function parseItipReply(text: string): ItipReply[] {
-  if (!/^METHOD:REPLY\s*$/im.test(text)) return [];
-  let parsed: ReturnType<typeof nodeIcal.sync.parseICS>;
-  try {
-    parsed = nodeIcal.sync.parseICS(text);
-  } catch {
-    return [];
-  }
-  const replies: ItipReply[] = [];
-  for (const component of Object.values(parsed)) {
-    if (!component || component.type !== 'VEVENT') continue;
-    const event = component as unknown as { uid?: string; sequence?: string | number; attendee?: unknown };
-    if (!event.uid) continue;
-    const attendees = Array.isArray(event.attendee) ? event.attendee : event.attendee ? [event.attendee] : [];
-    for (const a of attendees) {
-      const params = (a as { params?: Record<string, unknown> }).params ?? {};
-      const response = ANSWERS[String(params.PARTSTAT ?? '').toUpperCase()];
-      const email = mailtoOf(a);
-      if (response && email)
-        replies.push({ uid: event.uid, sequence: Number(event.sequence ?? 0) || 0, attendee: email, response });
-    }
-  }
-  return replies;
 }

@@ -9,7 +9,6 @@ import type { Table } from '#shared/platform/dynamodb/table.ts';
 import { describeWhen, newRsvpToken, rsvpTokenHash } from './domain.ts';
 import { expiresAt, invitationKeyOfRef, rsvpTokenKey, type InvitationItem } from './dynamodb.ts';
 import { appointmentUid } from './itip.ts';
-import { composeInvitation } from './mime.ts';
 
 // The invitation job of the mail-sender: a request names one planned mail (an item of the
 // appointment's invitation partition). Claiming it (a conditional write) also mints the RSVP
@@ -92,6 +91,8 @@ export class InvitationMailJob implements MailJob {
     const a = item.appointment;
     const account = await this.#settings.account();
     const link = (answer: string) => `${this.#settings.appUrl.replace(/\/+$/, '')}/rsvp/${token ?? ''}?response=${answer}`;
+    // nodemailer's composer loads with the first invitation, not with every alert this sender sends.
+    const { composeInvitation } = await import('./mime.ts');
     const { subject, raw } = await composeInvitation({
       from: { name: this.#settings.sender.name ?? account.name, address: this.#settings.sender.address },
       to: { name: item.to_name, address: item.to_address },

@@ -11,7 +11,7 @@ import {
   type RsvpGrant,
   type RsvpView,
 } from './domain.ts';
-import type { ItipReply } from './itip.ts';
+import type { ItipReply } from './itip-reply.ts';
 import type { AddressedInvitation, InvitationDeps } from './ports.ts';
 
 // Invitations (F7.2): planning the mails of an appointment event, and recording answers from

@@ -21,11 +21,11 @@ import {
   getCalendarFeed,
   getExternalCalendar,
   listExternalCalendars,
-  refreshExternalCalendars,
   rotateCalendarFeed,
   updateExternalCalendar,
   type CalendarDeps,
 } from '#shared/calendar/use-cases.ts';
+import { refreshExternalCalendars } from '#shared/calendar/refresh.ts';
 import { ConflictError, NotFoundError } from '#shared/kernel/errors.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import { callContext, type Clock } from '#shared/kernel/ports.ts';

@@ -12,7 +12,8 @@ import {
   withAnswer,
 } from '#shared/invitations/domain.ts';
 import { classifyInbound } from '#shared/invitations/inbound.ts';
-import { invitationIcs, parseItipReply, type InvitationCalendar } from '#shared/invitations/itip.ts';
+import { invitationIcs, type InvitationCalendar } from '#shared/invitations/itip.ts';
+import { parseItipReply } from '#shared/invitations/itip-reply.ts';
 import { composeInvitation } from '#shared/invitations/mime.ts';
 
 // Invitations' pure parts: the calendar and MIME we send (read back with standard parsers,
