@@ -416,6 +416,7 @@ const REASON_PHRASES: Readonly<Record<number, string>> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   406: 'Not Acceptable',
   409: 'Conflict',
   410: 'Gone',

@@ -78,8 +78,9 @@ export async function serveSell(deps: FacadeDeps, request: FacadeRequest): Promi
     if (answer.status !== 200) fromNative(answer, 'user');
     return single('user', (await toSell(deps, SELL_RESOURCES.users!, [answer.body]))[0]!);
   }
-  if (['lead', 'contact', 'deal'].includes(name) && second === 'custom_fields' && !third && method === 'GET') {
-    return customFields(deps, name, request);
+  if (['lead', 'contact', 'deal'].includes(name) && second === 'custom_fields') {
+    if (!third && method === 'GET') return customFields(deps, name, request);
+    throw new FacadeError(405, [{ code: 'method_not_allowed', message: 'Custom fields are read-only here, as in Sell' }]);
   }
   if (name === 'deals' && third === 'associated_contacts') return associatedContacts(deps, method, second, fourth, request);
   if (LACKING_RESOURCES.includes(name)) {
@@ -186,12 +187,19 @@ function positiveInt(raw: string | undefined, fallback: number, field: string, m
 
 const invalidSort = (message: string) => new FacadeError(422, [{ code: 'invalid_argument', message, field: 'sort_by' }]);
 
-async function list(deps: FacadeDeps, resource: SellResource, name: string, request: FacadeRequest): Promise<FacadeAnswer> {
+/** `page`, `per_page` and `sort_by` of a list request, checked. */
+function pagingOf(request: FacadeRequest) {
   const { query } = request;
   const page = positiveInt(query.page, 1, 'page');
   const perPage = positiveInt(query.per_page, DEFAULT_PER_PAGE, 'per_page', MAX_PER_PAGE);
   const sort = parseSort(query.sort_by);
   if (query.sort_by !== undefined && !sort) throw invalidSort('sort_by must be field, field:asc or field:desc');
+  return { page, perPage, sort };
+}
+
+async function list(deps: FacadeDeps, resource: SellResource, name: string, request: FacadeRequest): Promise<FacadeAnswer> {
+  const { query } = request;
+  const { page, perPage, sort } = pagingOf(request);
   if (!resource.paged) return listWhole(deps, resource, name, request, page, perPage, sort);
   if (query.ids !== undefined) return listByIds(deps, resource, name, query.ids, request);
   const { native: filters, here } = await splitFilters(deps, resource, query);
@@ -279,6 +287,8 @@ async function listWhole(
   page: number,
   perPage: number,
   sort: { sort_by: string; sort_order: 'asc' | 'desc' } | undefined,
+  /** The records, when the caller has read them (custom fields). */
+  given?: Json[],
 ): Promise<FacadeAnswer> {
   const { query } = request;
   const native: Record<string, string> = {};
@@ -293,9 +303,10 @@ async function listWhole(
         native[param] = await nativeValue(deps, resource, key, value, query);
   }
   const records =
-    resource === SELL_RESOURCES.tags
+    given ??
+    (resource === SELL_RESOURCES.tags
       ? ((await tagsOf(deps).list()) as unknown as Json[])
-      : await wholeList(deps, resource, native);
+      : await wholeList(deps, resource, native));
   const all = (await toSell(deps, resource, records)).filter((data) =>
     here.every(([key, value]) => (key === 'ids' ? value.split(',').includes(String(data.id)) : sameValue(data[key], value))),
   );
@@ -406,7 +417,7 @@ async function splitFilters(
   for (const [key, value] of Object.entries(query)) {
     if (PAGING_PARAMS.has(key)) continue;
     const nativeKeyed = resource.customFields && CUSTOM_FIELD_FILTER.test(key) ? key : undefined;
-    const target = !resource.filters ? key : (resource.filters[key] ?? nativeKeyed);
+    const target = !resource.filters ? key : key in resource.filters ? resource.filters[key] : nativeKeyed;
     if (target === undefined) throw unknownFilter(resource, key);
     const wanted = await nativeValue(deps, resource, key, value, query);
     if (target === null) here.push(recordMatch(resource, key, wanted));
@@ -490,7 +501,7 @@ export async function toSell(
   for (const record of shown) {
     if (resource.idType) want(resource.idType, record.id);
     for (const [key, type] of Object.entries(resource.refs)) want(type, record[key]);
-    const polymorphic = RESOURCE_TYPES[String(record.resource_type)];
+    const polymorphic = 'resource_id' in record ? RESOURCE_TYPES[String(record.resource_type)] : undefined;
     if (polymorphic) want(polymorphic, record.resource_id);
   }
   const numbers = new Map<SellType, Map<string, number>>();
@@ -501,7 +512,8 @@ export async function toSell(
     const out: Record<string, unknown> = { ...data, ...resource.extra };
     if (resource.idType) out.id = number(resource.idType, record.id);
     for (const [key, type] of Object.entries(resource.refs)) if (key in record) out[key] = number(type, record[key]);
-    const polymorphic = RESOURCE_TYPES[String(record.resource_type)];
+    // resource_type names the kind of resource_id (notes, tasks); a tag's names what it tags.
+    const polymorphic = 'resource_id' in record ? RESOURCE_TYPES[String(record.resource_type)] : undefined;
     if (polymorphic) out.resource_id = number(polymorphic, record.resource_id);
     if (resource.type === 'lead') out.status = sellLeadStatus(record.status);
     if (resource.type === 'deal') out.value = sellMoney(record.value);
@@ -524,19 +536,22 @@ async function account(deps: FacadeDeps): Promise<FacadeAnswer> {
   };
 }
 
+const CUSTOM_FIELDS: SellResource = {
+  type: 'custom_field',
+  idType: 'custom_field',
+  nativePath: '/custom_fields/{resource_type}',
+  paged: false,
+  ops: ['list'],
+  refs: {},
+  filters: { ids: null, name: null, type: null },
+};
+
+/** GET /v2/{lead|contact|deal}/custom_fields: the native definitions (whose path names the plural). */
 async function customFields(deps: FacadeDeps, type: string, request: FacadeRequest): Promise<FacadeAnswer> {
-  const answer = await deps.native.call('GET /custom_fields/{resource_type}', { params: { resource_type: type } });
+  const answer = await deps.native.call('GET /custom_fields/{resource_type}', { params: { resource_type: `${type}s` } });
   if (answer.status !== 200) fromNative(answer, 'custom_field');
-  const records = answer.body.items ?? [];
-  const numbers = await deps.ids.numbersOf(
-    'custom_field',
-    records.map((r) => String(r.id)),
-  );
-  const items = records.map(({ version: _v, ...r }) => ({ ...r, id: numbers.get(String(r.id)) ?? null }));
-  return {
-    status: 200,
-    body: collectionEnvelope('custom_field', items, links(request, `${type}/custom_fields`, 1, MAX_PER_PAGE, null)),
-  };
+  const { page, perPage, sort } = pagingOf(request);
+  return listWhole(deps, CUSTOM_FIELDS, `${type}/custom_fields`, request, page, perPage, sort, answer.body.items ?? []);
 }
 
 const ASSOCIATED: SellResource = {
