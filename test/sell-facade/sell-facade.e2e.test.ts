@@ -121,7 +121,7 @@ const named = (path: string, who: Who = 'admin'): ResourceCase => ({
   who,
   get: true,
   make: async () => ({ ids: await three(who, `/v2/${path}`, (i) => ({ name: `${path}${suffix}${i}` })), ctx: {} }),
-  update: { data: { name: `${path}${suffix}renamed` }, kept: 'creator_id' },
+  update: { data: { name: `${path}${suffix}renamed` }, kept: 'created_at' },
   filters: (m) => [{ query: `name=${path}${suffix}1`, expect: [m.ids[1]!] }],
   sorts: ['name', 'created_at'],
   defaultOrder: 'asc',
@@ -446,8 +446,13 @@ describe.each(RESOURCES)('/v2/$path', (c) => {
     for (const field of c.sorts) {
       const res = await sell(c.who, 'GET', `${base}?per_page=100&sort_by=${field}:desc`);
       expect(res.status, `${field}: ${JSON.stringify(res.body)}`).toBe(200);
-      const values = res.body.items.map((i: any) => i.data[field]).filter((v: unknown) => v !== null && v !== undefined);
-      const sorted = [...values].sort((a, b) => (typeof a === 'number' ? b - a : String(b).localeCompare(String(a))));
+      // Over the records made here (the native list collates other text its own way).
+      const values = res.body.items
+        .filter((i: any) => m.ids.includes(i.data.id))
+        .map((i: any) => i.data[field])
+        .filter((v: unknown) => v !== null && v !== undefined);
+      const numeric = values.every((v: unknown) => !Number.isNaN(Number(v)));
+      const sorted = [...values].sort((a, b) => (numeric ? Number(b) - Number(a) : String(b).localeCompare(String(a))));
       expect(values, field).toEqual(sorted);
     }
     expectSellError(await sell(c.who, 'GET', `${base}?sort_by=id:sideways`), 422, 'Unprocessable Entity');
