@@ -98,6 +98,8 @@ interface ResourceCase {
   make: () => Promise<Made>;
   /** Whether GET /v2/<path>/{id} is offered. */
   get: boolean;
+  /** Whether writes are admin-only natively (so refused to a personal access token: 403). */
+  adminWrites?: boolean;
   /** PUT's partial update and an attribute it must keep; absent: no PUT, POST, DELETE. */
   update?: { data: Record<string, unknown>; kept: string };
   /** Documented filters: the query, and the made records (by index) it must list exactly. */
@@ -115,13 +117,28 @@ const three = async (who: Who, path: string, data: (i: number) => Record<string,
   for (let i = 0; i < 3; i++) ids.push(await made(who, path, data(i)));
   return ids;
 };
-const named = (path: string, who: Who = 'admin'): ResourceCase => ({
+/**
+ * Reasons and sources: admins' lists. The native API takes admin-only writes from a signed-in
+ * session only, never from a personal access token, so they are made natively here and /v2
+ * answers a token's write with that 403.
+ */
+const named = (path: string, nativePath = `/${path}`): ResourceCase => ({
   path,
   type: path.replace(/s$/, ''),
-  who,
+  who: 'rep1',
   get: true,
-  make: async () => ({ ids: await three(who, `/v2/${path}`, (i) => ({ name: `${path}${suffix}${i}` })), ctx: {} }),
-  update: { data: { name: `${path}${suffix}renamed` }, kept: 'created_at' },
+  adminWrites: true,
+  make: async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await native('admin', 'POST', nativePath, { name: `${path}${suffix}${i}` });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      const found = await sell('rep1', 'GET', `/v2/${path}?name=${path}${suffix}${i}`);
+      expect(found.body.items, JSON.stringify(found.body)).toHaveLength(1);
+      ids.push(found.body.items[0].data.id);
+    }
+    return { ids, ctx: {} };
+  },
   filters: (m) => [{ query: `name=${path}${suffix}1`, expect: [m.ids[1]!] }],
   sorts: ['name', 'created_at'],
   defaultOrder: 'asc',
@@ -258,23 +275,10 @@ const RESOURCES: ResourceCase[] = [
   named('loss_reasons'),
   named('deal_unqualified_reasons'),
   named('sources'),
-  { ...named('lead_sources'), type: 'lead_source' },
-  { ...named('deal_sources'), type: 'deal_source' },
-  {
-    ...named('lead_unqualified_reasons'),
-    get: false,
-    update: undefined,
-    make: async () => {
-      for (let i = 0; i < 2; i++) {
-        const res = await native('admin', 'POST', '/lead_unqualified_reasons', { name: `lur${suffix}${i}` });
-        expect(res.status, JSON.stringify(res.body)).toBe(201);
-      }
-      const listed = await sell('admin', 'GET', `/v2/lead_unqualified_reasons?per_page=100&sort_by=name`);
-      const mine = listed.body.items.filter((i: any) => String(i.data.name).startsWith(`lur${suffix}`));
-      return { ids: mine.map((i: any) => i.data.id), ctx: {} };
-    },
-    filters: (m) => [{ query: `name=lur${suffix}1`, expect: [m.ids[1]!] }],
-  },
+  { ...named('lead_sources', '/sources'), type: 'lead_source' },
+  { ...named('deal_sources', '/sources'), type: 'deal_source' },
+  // Sell offers only GET on this list.
+  { ...named('lead_unqualified_reasons'), get: false, adminWrites: false },
   {
     path: 'tags',
     type: 'tag',
@@ -468,7 +472,19 @@ describe.each(RESOURCES)('/v2/$path', (c) => {
     expectSellError(await sell(c.who, 'GET', `${base}?per_page=101`), 422, 'Unprocessable Entity');
     expectSellError(await sell(c.who, 'GET', `${base}?page=0`), 422, 'Unprocessable Entity');
     expectSellError(await sell(c.who, 'GET', base, undefined, { accept: 'text/csv' }), 406, 'Not Acceptable');
-    if (!c.update) expectSellError(await sell(c.who, 'DELETE', `${base}/${m.ids[0]}`), 405, 'Method Not Allowed');
+    if (c.adminWrites) {
+      for (const [method, path] of [
+        ['POST', base],
+        ['PUT', `${base}/${m.ids[0]}`],
+        ['DELETE', `${base}/${m.ids[0]}`],
+      ] as const) {
+        const refused = await sell('admin', method, path, method === 'DELETE' ? undefined : { data: { name: `x${suffix}` } });
+        expectSellError(refused, 403, 'Forbidden');
+        expect(refused.body.errors[0].error.code).toBe('access_token.admin_route');
+      }
+    } else if (!c.update) {
+      expectSellError(await sell(c.who, 'DELETE', `${base}/${m.ids[0]}`), 405, 'Method Not Allowed');
+    }
   });
 
   it.runIf(c.update)('PUT updates partially, DELETE answers 204, then the record is not found', async () => {
