@@ -487,35 +487,40 @@ describe.each(RESOURCES)('/v2/$path', (c) => {
     }
   });
 
-  it.runIf(c.update)('PUT updates partially, DELETE answers 204, then the record is not found', async () => {
-    const update = c.update!;
-    const id = m.ids[2]!;
-    const before = (await sell(c.who, 'GET', `${base}/${id}`)).body.data;
-    const put = await sell(c.who, 'PUT', `${base}/${id}`, { data: { ...update.data, id: 1, created_at: 'ignored' } });
-    expect(put.status, JSON.stringify(put.body)).toBe(200);
-    expect(put.body.meta).toEqual({ type: c.type });
-    expect(put.body.data).toMatchObject({ ...update.data, id, [update.kept]: before[update.kept] });
-    expect((await sell(c.who, 'GET', `${base}/${id}`)).body.data).toMatchObject(update.data);
-    const deleted = await sell(c.who, 'DELETE', `${base}/${id}`);
-    expect(deleted.status, JSON.stringify(deleted.body)).toBe(204);
-    expect(deleted.body).toBeUndefined();
-    expectSellError(await sell(c.who, 'GET', `${base}/${id}`), 404, 'Not Found');
-    m.ids = m.ids.slice(0, 2);
-  });
+  // Defined only where they apply, so that nothing is skipped.
+  if (c.update) {
+    it('PUT updates partially, DELETE answers 204, then the record is not found', async () => {
+      const update = c.update!;
+      const id = m.ids[2]!;
+      const before = (await sell(c.who, 'GET', `${base}/${id}`)).body.data;
+      const put = await sell(c.who, 'PUT', `${base}/${id}`, { data: { ...update.data, id: 1, created_at: 'ignored' } });
+      expect(put.status, JSON.stringify(put.body)).toBe(200);
+      expect(put.body.meta).toEqual({ type: c.type });
+      expect(put.body.data).toMatchObject({ ...update.data, id, [update.kept]: before[update.kept] });
+      expect((await sell(c.who, 'GET', `${base}/${id}`)).body.data).toMatchObject(update.data);
+      const deleted = await sell(c.who, 'DELETE', `${base}/${id}`);
+      expect(deleted.status, JSON.stringify(deleted.body)).toBe(204);
+      expect(deleted.body).toBeUndefined();
+      expectSellError(await sell(c.who, 'GET', `${base}/${id}`), 404, 'Not Found');
+      m.ids = m.ids.slice(0, 2);
+    });
+  }
 
-  it.runIf(c.visibility)("shows a rep through /v2 exactly what the native API shows them, and not another rep's", async () => {
-    const { nativePath, label } = c.visibility!;
-    const key = (d: any) => `${d.created_at}|${d.updated_at}|${d[label]}`;
-    const viaSell = (await walk('rep1', `${base}?per_page=100`)).map(key).sort();
-    const viaNative = (await walkNative('rep1', nativePath)).map(key).sort();
-    expect(viaSell).toEqual(viaNative);
-    // rep2 made these: rep1 neither lists nor reads them; rep2's manager reads them.
-    const rep1Ids = (await walk('rep1', `${base}?per_page=100`)).map((d) => d.id);
-    for (const id of m.ids) expect(rep1Ids).not.toContain(id);
-    expectSellError(await sell('rep1', 'GET', `${base}/${m.ids[0]}`), 404, 'Not Found');
-    expect((await sell('rep1', 'GET', `${base}?ids=${m.ids.join(',')}`)).body.meta.count).toBe(0);
-    expect((await sell('manager', 'GET', `${base}/${m.ids[0]}`)).status).toBe(200);
-  });
+  if (c.visibility) {
+    it("shows a rep through /v2 exactly what the native API shows them, and not another rep's", async () => {
+      const { nativePath, label } = c.visibility!;
+      const key = (d: any) => `${d.created_at}|${d.updated_at}|${d[label]}`;
+      const viaSell = (await walk('rep1', `${base}?per_page=100`)).map(key).sort();
+      const viaNative = (await walkNative('rep1', nativePath)).map(key).sort();
+      expect(viaSell).toEqual(viaNative);
+      // rep2 made these: rep1 neither lists nor reads them; rep2's manager reads them.
+      const rep1Ids = (await walk('rep1', `${base}?per_page=100`)).map((d) => d.id);
+      for (const id of m.ids) expect(rep1Ids).not.toContain(id);
+      expectSellError(await sell('rep1', 'GET', `${base}/${m.ids[0]}`), 404, 'Not Found');
+      expect((await sell('rep1', 'GET', `${base}?ids=${m.ids.join(',')}`)).body.meta.count).toBe(0);
+      expect((await sell('manager', 'GET', `${base}/${m.ids[0]}`)).status).toBe(200);
+    });
+  }
 });
 
 describe('leads in detail', () => {
