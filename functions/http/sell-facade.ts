@@ -7,7 +7,7 @@ import { logger } from '#shared/platform/observability.ts';
 import { errorEnvelope, errorsOfProblem } from '#shared/sell-facade/domain.ts';
 import type { NativeApi } from '#shared/sell-facade/ports.ts';
 import { sellFacadeRoutes } from '#shared/sell-facade/routes.ts';
-import { sellIdAdapters } from '#shared/sell-facade/runtime.ts';
+import { sellIdAdapters, tagRegistry } from '#shared/sell-facade/runtime.ts';
 import { FacadeError, refusal, serveSell } from '#shared/sell-facade/use-cases.ts';
 import { httpHandler, implement, reply } from '#shared/app.ts';
 import { handler as identity } from './identity.ts';
@@ -37,6 +37,7 @@ const FAMILIES: Readonly<Record<string, Handler>> = {
 };
 const ROUTES = new Map(allRoutes.map((r) => [routeKey(r), r]));
 const ids = sellIdAdapters();
+const tags = tagRegistry();
 
 /** What Sell clients may ask for: JSON (or anything). */
 const ACCEPTABLE = /(^|,)\s*(\*\/\*|application\/\*|application\/json)\s*(;[^,]*)?(?=,|$)/i;
@@ -104,7 +105,7 @@ const inner = httpHandler(
           header(req.event.headers, 'x-forwarded-proto') ??
           (host.startsWith('127.0.0.1') || host.startsWith('localhost') ? 'http' : 'https');
         const answer = await serveSell(
-          { native: nativeApi(req.event, invocation!, requestId), ids },
+          { native: nativeApi(req.event, invocation!, requestId), ids, tags },
           {
             method: req.event.requestContext.http.method,
             segments,

@@ -15,7 +15,8 @@ export type SellType =
   | 'deal_unqualified_reason'
   | 'lead_unqualified_reason'
   | 'source'
-  | 'custom_field';
+  | 'custom_field'
+  | 'tag';
 
 /** A Sell resource the product has, and the native routes it translates onto. */
 export interface SellResource {
@@ -33,6 +34,26 @@ export interface SellResource {
   readonly paged: boolean;
   /** Attributes Sell shows that the native record lacks (e.g. a source list's resource type). */
   readonly extra?: Readonly<Record<string, unknown>>;
+  /**
+   * Sell's documented filters: each names the native list's query parameter(s) it becomes, or
+   * null when the facade applies it itself on each record (the native list lacks it; whole
+   * lists apply every filter here). `custom_fields[<name>]` goes to the native list when
+   * `customFields` is set. Another filter answers 422. Absent: every filter goes to the native list.
+   */
+  readonly filters?: Readonly<Record<string, string | readonly string[] | null>>;
+  /** Whether `custom_fields[<name>]=` filters go to the native list (leads, contacts, deals). */
+  readonly customFields?: boolean;
+  /**
+   * Keyset lists: Sell's sort fields and the native sort_by each becomes (another answers 422);
+   * absent: sort_by goes to the native list as it is. Whole lists sort here on any field.
+   */
+  readonly sorts?: Readonly<Record<string, string>>;
+  /** The order without sort_by, in Sell's syntax ("id:asc"), read through `sorts`. */
+  readonly defaultSort?: string;
+  /** Native query parameters always sent, which a record read by id must match too. */
+  readonly fixedQuery?: Readonly<Record<string, string>>;
+  /** The native record as this resource's (native-id) record, before Sell ids are put in. */
+  readonly present?: (record: Readonly<Record<string, unknown>>) => Record<string, unknown>;
 }
 
 const USER_REFS = {} as const;
@@ -61,20 +82,150 @@ const DEAL_REFS = {
 const CRUD = ['list', 'get', 'create', 'update', 'delete'] as const;
 const NAMED_REFS = { creator_id: 'user' } as const;
 
+const ADDRESS_FILTERS = {
+  'address[city]': 'city',
+  'address[postal_code]': 'postal_code',
+  'address[state]': 'state',
+  'address[country]': 'country',
+} as const;
+const NAMED_FILTERS = { ids: null, name: null, creator_id: null } as const;
+
+/** A converted lead as Sell's lead conversion: one per lead, so the lead's Sell id is the conversion's. */
+function leadConversionOf(lead: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return {
+    id: lead.id,
+    lead_id: lead.id,
+    individual_id: lead.converted_contact_id ?? null,
+    organization_id: lead.converted_organization_id ?? null,
+    deal_id: lead.converted_deal_id ?? null,
+    // The product does not record who converted a lead.
+    creator_id: null,
+    created_at: lead.converted_at ?? null,
+  };
+}
+
 /** Sell's resources that this product has, by the name in the path. */
 export const SELL_RESOURCES: Readonly<Record<string, SellResource>> = {
+  // Whole lists (paged: false) are small: read whole, then filtered, sorted and sliced here.
   users: {
     type: 'user',
     idType: 'user',
     nativePath: '/users',
-    paged: true,
+    paged: false,
     ops: ['list', 'get'],
     refs: { ...USER_REFS, reports_to: 'user' },
+    filters: { ids: null, name: null, email: null, role: null, status: null, confirmed: null, reports_to: null },
   },
-  leads: { type: 'lead', idType: 'lead', nativePath: '/leads', paged: true, ops: CRUD, refs: LEAD_REFS },
-  contacts: { type: 'contact', idType: 'contact', nativePath: '/contacts', paged: true, ops: CRUD, refs: CONTACT_REFS },
-  deals: { type: 'deal', idType: 'deal', nativePath: '/deals', paged: true, ops: CRUD, refs: DEAL_REFS },
-  pipelines: { type: 'pipeline', idType: 'pipeline', nativePath: '/pipelines', paged: false, ops: ['list'], refs: {} },
+  leads: {
+    type: 'lead',
+    idType: 'lead',
+    nativePath: '/leads',
+    paged: true,
+    ops: CRUD,
+    refs: LEAD_REFS,
+    filters: {
+      owner_id: 'owner_id',
+      source_id: 'source_id',
+      status: 'status',
+      tags: 'tags',
+      ...ADDRESS_FILTERS,
+      creator_id: null,
+      first_name: null,
+      last_name: null,
+      organization_name: null,
+      email: null,
+      phone: null,
+      mobile: null,
+    },
+    customFields: true,
+    // Sell's default is updated_at; here id (creation order), which the native list reads from an index.
+    sorts: {
+      id: 'created_at',
+      created_at: 'created_at',
+      updated_at: 'updated_at',
+      first_name: 'first_name',
+      last_name: 'last_name',
+      organization_name: 'organization_name',
+      status: 'status',
+    },
+    defaultSort: 'id:asc',
+  },
+  contacts: {
+    type: 'contact',
+    idType: 'contact',
+    nativePath: '/contacts',
+    paged: true,
+    ops: CRUD,
+    refs: CONTACT_REFS,
+    filters: {
+      owner_id: 'owner_id',
+      contact_id: 'contact_id',
+      is_organization: 'is_organization',
+      source_id: 'source_id',
+      prospect_status: 'prospect_status',
+      customer_status: 'customer_status',
+      tags: 'tags',
+      ...ADDRESS_FILTERS,
+      creator_id: null,
+      name: null,
+      first_name: null,
+      last_name: null,
+      email: null,
+      phone: null,
+      mobile: null,
+    },
+    customFields: true,
+    sorts: {
+      id: 'created_at',
+      created_at: 'created_at',
+      updated_at: 'updated_at',
+      name: 'name',
+      first_name: 'first_name',
+      last_name: 'last_name',
+    },
+    defaultSort: 'id:asc',
+  },
+  deals: {
+    type: 'deal',
+    idType: 'deal',
+    nativePath: '/deals',
+    paged: true,
+    ops: CRUD,
+    refs: DEAL_REFS,
+    filters: {
+      owner_id: 'owner_id',
+      contact_id: 'contact_id',
+      organization_id: 'organization_id',
+      hot: 'hot',
+      source_id: 'source_id',
+      stage_id: 'stage_id',
+      pipeline_id: 'pipeline_id',
+      tags: 'tags',
+      estimated_close_date: ['estimated_close_date_from', 'estimated_close_date_to'],
+      creator_id: null,
+      name: null,
+    },
+    customFields: true,
+    sorts: {
+      id: 'created_at',
+      created_at: 'created_at',
+      updated_at: 'updated_at',
+      value: 'value',
+      name: 'name',
+      estimated_close_date: 'estimated_close_date',
+      last_stage_change_at: 'last_stage_change_at',
+    },
+    defaultSort: 'id:asc',
+  },
+  pipelines: {
+    type: 'pipeline',
+    idType: 'pipeline',
+    nativePath: '/pipelines',
+    paged: false,
+    ops: ['list'],
+    refs: {},
+    filters: { ids: null, name: null, disabled: null },
+  },
   stages: {
     type: 'stage',
     idType: 'stage',
@@ -82,8 +233,19 @@ export const SELL_RESOURCES: Readonly<Record<string, SellResource>> = {
     paged: false,
     ops: ['list'],
     refs: { pipeline_id: 'pipeline' },
+    filters: { ids: null, pipeline_id: 'pipeline_id', name: null, active: null },
   },
-  notes: { type: 'note', idType: 'note', nativePath: '/notes', paged: true, ops: CRUD, refs: { creator_id: 'user' } },
+  // Notes and tasks: the native order (notes by creation, tasks open first by due time); no sort_by.
+  notes: {
+    type: 'note',
+    idType: 'note',
+    nativePath: '/notes',
+    paged: true,
+    ops: CRUD,
+    refs: { creator_id: 'user' },
+    filters: { resource_type: 'resource_type', resource_id: 'resource_id', creator_id: null, q: null },
+    sorts: {},
+  },
   tasks: {
     type: 'task',
     idType: 'task',
@@ -91,50 +253,99 @@ export const SELL_RESOURCES: Readonly<Record<string, SellResource>> = {
     paged: true,
     ops: CRUD,
     refs: { creator_id: 'user', owner_id: 'user' },
+    filters: {
+      owner_id: 'owner_id',
+      completed: 'completed',
+      overdue: 'overdue',
+      resource_type: 'resource_type',
+      resource_id: 'resource_id',
+      creator_id: null,
+      q: null,
+      type: null,
+      remind: null,
+    },
+    sorts: {},
   },
   loss_reasons: {
     type: 'loss_reason',
     idType: 'loss_reason',
     nativePath: '/loss_reasons',
-    paged: true,
+    paged: false,
     ops: CRUD,
     refs: NAMED_REFS,
+    filters: NAMED_FILTERS,
   },
   deal_unqualified_reasons: {
     type: 'deal_unqualified_reason',
     idType: 'deal_unqualified_reason',
     nativePath: '/deal_unqualified_reasons',
-    paged: true,
+    paged: false,
     ops: CRUD,
     refs: NAMED_REFS,
+    filters: NAMED_FILTERS,
   },
   lead_unqualified_reasons: {
     type: 'lead_unqualified_reason',
     idType: 'lead_unqualified_reason',
     nativePath: '/lead_unqualified_reasons',
-    paged: true,
+    paged: false,
     ops: ['list'],
     refs: NAMED_REFS,
+    filters: NAMED_FILTERS,
   },
   // One list of sources here: Sell's lead_sources, deal_sources and legacy sources all read it.
-  sources: { type: 'source', idType: 'source', nativePath: '/sources', paged: true, ops: CRUD, refs: NAMED_REFS },
+  sources: {
+    type: 'source',
+    idType: 'source',
+    nativePath: '/sources',
+    paged: false,
+    ops: CRUD,
+    refs: NAMED_REFS,
+    filters: NAMED_FILTERS,
+  },
   lead_sources: {
     type: 'lead_source',
     idType: 'source',
     nativePath: '/sources',
-    paged: true,
+    paged: false,
     ops: CRUD,
     refs: NAMED_REFS,
     extra: { resource_type: 'lead' },
+    filters: NAMED_FILTERS,
   },
   deal_sources: {
     type: 'deal_source',
     idType: 'source',
     nativePath: '/sources',
-    paged: true,
+    paged: false,
     ops: CRUD,
     refs: NAMED_REFS,
     extra: { resource_type: 'deal' },
+    filters: NAMED_FILTERS,
+  },
+  // Converted leads (GET); POST converts a lead through the native conversion (use-cases.ts).
+  lead_conversions: {
+    type: 'lead_conversion',
+    idType: 'lead',
+    nativePath: '/leads',
+    paged: true,
+    ops: ['list', 'get', 'create'],
+    refs: { lead_id: 'lead', individual_id: 'contact', organization_id: 'contact', deal_id: 'deal' },
+    filters: { lead_id: null, individual_id: null, organization_id: null, deal_id: null },
+    sorts: { id: 'created_at' },
+    defaultSort: 'id:desc',
+    fixedQuery: { status: 'converted' },
+    present: leadConversionOf,
+  },
+  // Sell's tags over the facade's tag registry (use-cases.ts); no native route.
+  tags: {
+    type: 'tag',
+    idType: 'tag',
+    nativePath: '',
+    paged: false,
+    ops: CRUD,
+    refs: NAMED_REFS,
+    filters: { ids: null, name: null, creator_id: null, resource_type: null },
   },
 };
 
@@ -156,8 +367,6 @@ export const LACKING_RESOURCES: readonly string[] = [
   'call_outcomes',
   'text_messages',
   'lead_statuses',
-  'tags',
-  'lead_conversions',
 ];
 
 /** Polymorphic references (notes, tasks): resource_type names the kind of resource_id. */
@@ -207,6 +416,7 @@ const REASON_PHRASES: Readonly<Record<number, string>> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   406: 'Not Acceptable',
   409: 'Conflict',
   410: 'Gone',

@@ -1,5 +1,6 @@
 import { allocateSellIds, recordIdOf, sellIdOps, sellIdsOf, type SellIdType } from '#shared/platform/dynamodb/sell-ids.ts';
-import type { Item, PartitionQuery, Table } from '#shared/platform/dynamodb/table.ts';
+import type { Item, PartitionQuery, Table, WriteOp } from '#shared/platform/dynamodb/table.ts';
+import { ConflictError } from '#shared/kernel/errors.ts';
 import { userIndex } from '#shared/identity/dynamodb.ts';
 import { leadIndex } from '#shared/leads/dynamodb.ts';
 import { contactIndex } from '#shared/contacts/dynamodb.ts';
@@ -8,8 +9,11 @@ import { taskIndex } from '#shared/tasks/dynamodb.ts';
 import { noteIndex } from '#shared/notes/dynamodb.ts';
 import { pipelineIndex } from '#shared/pipelines/dynamodb.ts';
 import { customFieldIndex } from '#shared/custom-fields/dynamodb.ts';
+import { indexKeys, indexPartition, tableKeys } from '#shared/platform/dynamodb/partitions.ts';
+import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
+import { tagKey } from '#shared/kernel/tags.ts';
 import type { SellType } from './domain.ts';
-import type { SellIdLookup } from './ports.ts';
+import type { SellIdLookup, SellTag, TagRegistry } from './ports.ts';
 
 // Sell ids on the table (shared/platform/dynamodb/sell-ids.ts), and the migration that gives
 // records created before them their numbers.
@@ -26,6 +30,89 @@ export class DynamoSellIds implements SellIdLookup {
 
   idOf(type: SellType, n: number): Promise<string | undefined> {
     return recordIdOf(this.#table, type, n);
+  }
+}
+
+/** A tag of the registry: "tag#<id>" / "tag" (its Sell id is given as it is created). */
+export const tagItemKey = tableKeys<[id: string]>('tag', 'tag');
+/** A tag name's claim, one per resource type and name ignoring case: "tag_name#<type>#<key>" / "tag_name". */
+export const tagNameKey = tableKeys<[resourceType: string, key: string]>('tag_name', 'tag_name');
+/** Every tag, oldest first (ids follow creation). */
+export const tagIndex = { all: indexPartition(INDEX.all, 'tag') };
+
+const toTag = (item: Item): SellTag => ({
+  id: String(item.id),
+  name: String(item.name),
+  resource_type: item.resource_type as SellTag['resource_type'],
+  creator_id: String(item.creator_id),
+  created_at: String(item.created_at),
+  updated_at: String(item.updated_at),
+});
+
+const nameClaim = (tag: SellTag): WriteOp => ({
+  type: 'create',
+  item: { ...tagNameKey(tag.resource_type, tagKey(tag.name)), kind: 'tag_name', id: tag.id },
+  onConflict: () => new ConflictError(`the tag name "${tag.name}" is taken`, {}),
+});
+
+/** The tag registry on the table: a tag item (indexed in its collection) and its name's claim, written together. */
+export class DynamoTagRegistry implements TagRegistry {
+  readonly #table: Table;
+  constructor(table: Table) {
+    this.#table = table;
+  }
+
+  async list(): Promise<SellTag[]> {
+    return (await all(this.#table, tagIndex.all())).map(toTag);
+  }
+
+  async get(id: string): Promise<SellTag | undefined> {
+    const item = await this.#table.get(tagItemKey(id));
+    return item ? toTag(item) : undefined;
+  }
+
+  async find(resourceType: SellTag['resource_type'], name: string): Promise<SellTag | undefined> {
+    const claim = await this.#table.get(tagNameKey(resourceType, tagKey(name)));
+    return typeof claim?.id === 'string' ? this.get(claim.id) : undefined;
+  }
+
+  async create(tag: SellTag): Promise<boolean> {
+    return this.#claiming(() =>
+      this.#table.write([
+        { type: 'create', item: { ...tagItemKey(tag.id), ...indexKeys(tag.id, tagIndex.all()), kind: 'tag', ...tag } },
+        nameClaim(tag),
+      ]),
+    );
+  }
+
+  async rename(before: SellTag, after: SellTag): Promise<boolean> {
+    const same = tagKey(before.name) === tagKey(after.name);
+    return this.#claiming(() =>
+      this.#table.write([
+        { type: 'put', item: { ...tagItemKey(after.id), ...indexKeys(after.id, tagIndex.all()), kind: 'tag', ...after } },
+        ...(same
+          ? []
+          : ([{ type: 'remove', key: tagNameKey(before.resource_type, tagKey(before.name)) }, nameClaim(after)] as WriteOp[])),
+      ]),
+    );
+  }
+
+  async remove(tag: SellTag): Promise<void> {
+    await this.#table.write([
+      { type: 'remove', key: tagItemKey(tag.id) },
+      { type: 'remove', key: tagNameKey(tag.resource_type, tagKey(tag.name)) },
+    ]);
+  }
+
+  /** Runs a write that claims a name: false when the claim exists (the transaction is cancelled). */
+  async #claiming(write: () => Promise<void>): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      if (error instanceof ConflictError) return false;
+      throw error;
+    }
   }
 }
 

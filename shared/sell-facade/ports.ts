@@ -28,3 +28,32 @@ export interface SellIdLookup {
   numbersOf(type: SellType, ids: readonly string[]): Promise<Map<string, number>>;
   idOf(type: SellType, n: number): Promise<string | undefined>;
 }
+
+/** A tag of Sell's tags resource: one name per resource type (lead, contact or deal). */
+export interface SellTag {
+  /** The registry's record id (the Sell id is its number, type "tag"). */
+  readonly id: string;
+  readonly name: string;
+  readonly resource_type: 'lead' | 'contact' | 'deal';
+  /** The user id of who registered it. */
+  readonly creator_id: string;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
+/**
+ * The facade's tag registry: records here carry tags as names, and Sell's tags resource lists
+ * them with ids. Names are one per resource type, ignoring case (shared/kernel/tags.ts tagKey).
+ */
+export interface TagRegistry {
+  /** Every tag, oldest first. */
+  list(): Promise<SellTag[]>;
+  get(id: string): Promise<SellTag | undefined>;
+  /** The tag of that type and name (ignoring case), if registered. */
+  find(resourceType: SellTag['resource_type'], name: string): Promise<SellTag | undefined>;
+  /** Registers `tag`; answers false (and writes nothing) when its name is already taken for its type. */
+  create(tag: SellTag): Promise<boolean>;
+  /** Renames `before` to `after.name`; false when the new name is taken. */
+  rename(before: SellTag, after: SellTag): Promise<boolean>;
+  remove(tag: SellTag): Promise<void>;
+}

@@ -1,7 +1,7 @@
 import type { Migration } from '#shared/platform/migrations/runner.ts';
 import { crmTable } from '#shared/platform/runtime.ts';
-import { DynamoSellIds, sellIdBackfillStep } from './dynamodb.ts';
-import type { SellIdLookup } from './ports.ts';
+import { DynamoSellIds, DynamoTagRegistry, sellIdBackfillStep } from './dynamodb.ts';
+import type { SellIdLookup, TagRegistry } from './ports.ts';
 
 // The facade's wiring: Sell id lookups on the table (the native API is wired by its function).
 
@@ -10,6 +10,14 @@ let ids: SellIdLookup | undefined;
 export function sellIdAdapters(): SellIdLookup {
   ids ??= new DynamoSellIds(crmTable());
   return ids;
+}
+
+let tags: TagRegistry | undefined;
+
+/** The facade's tag registry on the table. */
+export function tagRegistry(): TagRegistry {
+  tags ??= new DynamoTagRegistry(crmTable());
+  return tags;
 }
 
 /** The migration that numbers records created before Sell ids existed (issue 17 item 2). */

@@ -17,7 +17,9 @@ import {
   type SellResource,
   type SellType,
 } from './domain.ts';
-import type { Json, NativeAnswer, NativeApi, SellIdLookup } from './ports.ts';
+import { newId } from '#shared/kernel/ids.ts';
+import { normalizeTags } from '#shared/kernel/tags.ts';
+import type { Json, NativeAnswer, NativeApi, SellIdLookup, SellTag, TagRegistry } from './ports.ts';
 
 // The /v2 facade: one Sell request in, native route calls (with the caller's own credentials,
 // so every rule, visibility check and event applies) and Sell's envelopes out. Ids are Sell ids
@@ -26,6 +28,10 @@ import type { Json, NativeAnswer, NativeApi, SellIdLookup } from './ports.ts';
 export interface FacadeDeps {
   readonly native: NativeApi;
   readonly ids: SellIdLookup;
+  /** The tag registry (/v2/tags); optional so that callers serving no tags need not wire it. */
+  readonly tags?: TagRegistry;
+  /** ISO time now (tags' created_at and updated_at). */
+  readonly now?: () => string;
 }
 
 /** A Sell request: the path after /v2/ (no ".json"), its query, its JSON body, and the base for links. */
@@ -72,8 +78,9 @@ export async function serveSell(deps: FacadeDeps, request: FacadeRequest): Promi
     if (answer.status !== 200) fromNative(answer, 'user');
     return single('user', (await toSell(deps, SELL_RESOURCES.users!, [answer.body]))[0]!);
   }
-  if (['lead', 'contact', 'deal'].includes(name) && second === 'custom_fields' && !third && method === 'GET') {
-    return customFields(deps, name, request);
+  if (['lead', 'contact', 'deal'].includes(name) && second === 'custom_fields') {
+    if (!third && method === 'GET') return customFields(deps, name, request);
+    throw new FacadeError(405, [{ code: 'method_not_allowed', message: 'Custom fields are read-only here, as in Sell' }]);
   }
   if (name === 'deals' && third === 'associated_contacts') return associatedContacts(deps, method, second, fourth, request);
   if (LACKING_RESOURCES.includes(name)) {
@@ -87,6 +94,8 @@ export async function serveSell(deps: FacadeDeps, request: FacadeRequest): Promi
   }
   const resource = SELL_RESOURCES[name];
   if (!resource || third !== undefined) throw notFound(`Resource /v2/${request.segments.join('/')}`);
+  if (name === 'tags' && !(method === 'GET' && second === undefined)) return tagCall(deps, method, second, request);
+  if (name === 'lead_conversions' && method === 'POST' && second === undefined) return convertLead(deps, request);
   if (second === undefined) {
     if (method === 'GET' && resource.ops.includes('list')) return list(deps, resource, name, request);
     if (method === 'POST' && resource.ops.includes('create')) return create(deps, resource, request);
@@ -117,8 +126,13 @@ async function getOne(deps: FacadeDeps, resource: SellResource, n: number): Prom
   const id = await nativeId(deps, resource, n);
   const answer = await deps.native.call(`GET ${resource.nativePath}/{id}`, { params: { id } });
   if (answer.status !== 200) fromNative(answer, resource.type);
+  if (!fitsFixedQuery(resource, answer.body)) throw notFound(`${resource.type} ${n}`);
   return single(resource.type, (await toSell(deps, resource, [answer.body]))[0]!);
 }
+
+/** Whether a record read by id belongs to the resource (a lead conversion is a converted lead). */
+const fitsFixedQuery = (resource: SellResource, record: Json) =>
+  Object.entries(resource.fixedQuery ?? {}).every(([key, value]) => String(record[key]) === value);
 
 function dataOf(body: unknown): Record<string, unknown> {
   const data = (body as { data?: unknown } | null)?.data;
@@ -132,6 +146,7 @@ async function create(deps: FacadeDeps, resource: SellResource, request: FacadeR
   const body = await toNative(deps, resource, dataOf(request.body));
   const answer = await deps.native.call(`POST ${resource.nativePath}`, { body });
   if (answer.status !== 201 && answer.status !== 200) fromNative(answer, resource.type);
+  await registerTags(deps, resource, body.tags);
   return single(resource.type, (await toSell(deps, resource, [answer.body]))[0]!);
 }
 
@@ -141,6 +156,7 @@ async function update(deps: FacadeDeps, resource: SellResource, n: number, reque
   // PUT is Sell's partial update: the native PATCH, without If-Match (last write wins, as in Sell).
   const answer = await deps.native.call(`PATCH ${resource.nativePath}/{id}`, { params: { id }, body });
   if (answer.status !== 200) fromNative(answer, resource.type);
+  await registerTags(deps, resource, body.tags);
   return single(resource.type, (await toSell(deps, resource, [answer.body]))[0]!);
 }
 
@@ -151,8 +167,12 @@ async function remove(deps: FacadeDeps, resource: SellResource, n: number): Prom
   return { status: 204 };
 }
 
-/** Query parameters the facade reads itself; every other one is a filter for the native list. */
+/** Query parameters the facade reads itself; every other one is a filter. */
 const PAGING_PARAMS = new Set(['page', 'per_page', 'sort_by', 'ids', 'cursor']);
+const CUSTOM_FIELD_FILTER = /^custom_fields\[[^\]]+\]$/;
+
+/** A keyset list reads at most this many native records per request for filters applied here. */
+export const MAX_SCANNED_RECORDS = 2_000;
 
 function positiveInt(raw: string | undefined, fallback: number, field: string, max?: number): number {
   if (raw === undefined) return fallback;
@@ -165,29 +185,25 @@ function positiveInt(raw: string | undefined, fallback: number, field: string, m
   return n;
 }
 
-async function list(deps: FacadeDeps, resource: SellResource, name: string, request: FacadeRequest): Promise<FacadeAnswer> {
+const invalidSort = (message: string) => new FacadeError(422, [{ code: 'invalid_argument', message, field: 'sort_by' }]);
+
+/** `page`, `per_page` and `sort_by` of a list request, checked. */
+function pagingOf(request: FacadeRequest) {
   const { query } = request;
   const page = positiveInt(query.page, 1, 'page');
   const perPage = positiveInt(query.per_page, DEFAULT_PER_PAGE, 'per_page', MAX_PER_PAGE);
-  if (query.ids !== undefined) return listByIds(deps, resource, name, query.ids, request);
-  const filters = await nativeFilters(deps, resource, query);
   const sort = parseSort(query.sort_by);
-  if (query.sort_by !== undefined && !sort) {
-    throw new FacadeError(422, [
-      { code: 'invalid_argument', message: 'sort_by must be field, field:asc or field:desc', field: 'sort_by' },
-    ]);
-  }
-  // Sell's default orders sort by id or updated_at ascending; here, creation order ascending
-  // (an index read: ids follow creation), unless the caller names a sort.
-  if (sort) Object.assign(filters, sort);
-  else if (
-    resource.paged &&
-    resource.nativePath !== '/users' &&
-    !resource.nativePath.endsWith('reasons') &&
-    resource.nativePath !== '/sources'
-  ) {
-    Object.assign(filters, { sort_by: 'created_at', sort_order: 'asc' });
-  }
+  if (query.sort_by !== undefined && !sort) throw invalidSort('sort_by must be field, field:asc or field:desc');
+  return { page, perPage, sort };
+}
+
+async function list(deps: FacadeDeps, resource: SellResource, name: string, request: FacadeRequest): Promise<FacadeAnswer> {
+  const { query } = request;
+  const { page, perPage, sort } = pagingOf(request);
+  if (!resource.paged) return listWhole(deps, resource, name, request, page, perPage, sort);
+  if (query.ids !== undefined) return listByIds(deps, resource, name, query.ids, request);
+  const { native: filters, here } = await splitFilters(deps, resource, query);
+  Object.assign(filters, resource.fixedQuery, nativeSort(resource, sort ?? parseSort(resource.defaultSort)));
   const skip = (page - 1) * perPage;
   if (query.cursor === undefined && skip > MAX_SKIPPED_RECORDS) {
     throw new FacadeError(422, [
@@ -198,14 +214,29 @@ async function list(deps: FacadeDeps, resource: SellResource, name: string, requ
       },
     ]);
   }
-  const window = resource.paged
-    ? await pagedWindow(deps, resource, filters, query.cursor ? 0 : skip, perPage, query.cursor)
-    : await wholeWindow(deps, resource, filters, skip, perPage);
+  const keep = here.length === 0 ? undefined : (record: Json) => here.every((match) => match(record));
+  const window = await pagedWindow(deps, resource, filters, query.cursor ? 0 : skip, perPage, query.cursor, keep);
   const items = await toSell(deps, resource, window.items);
   return { status: 200, body: collectionEnvelope(resource.type, items, links(request, name, page, perPage, window.next)) };
 }
 
-/** Records `skip`..`skip+take` of a native keyset list, and the cursor after them (null: the end). */
+/** A Sell sort as the native list's sort_by and sort_order (a keyset list sorts natively or not at all). */
+function nativeSort(resource: SellResource, sort: { sort_by: string; sort_order: 'asc' | 'desc' } | undefined) {
+  if (!sort) return {};
+  if (!resource.sorts) return sort;
+  const field = resource.sorts[sort.sort_by];
+  if (!field) {
+    const fields = Object.keys(resource.sorts);
+    throw invalidSort(
+      fields.length === 0
+        ? `${resource.type} lists come in one order here: leave sort_by out`
+        : `sort_by must be one of ${fields.join(', ')}`,
+    );
+  }
+  return { sort_by: field, sort_order: sort.sort_order };
+}
+
+/** Records `skip`..`skip+take` of a native keyset list (those `keep` keeps), and the cursor after them (null: the end). */
 async function pagedWindow(
   deps: FacadeDeps,
   resource: SellResource,
@@ -213,18 +244,32 @@ async function pagedWindow(
   skip: number,
   take: number,
   cursor: string | undefined,
+  keep?: (record: Json) => boolean,
 ): Promise<{ items: Json[]; next: string | null }> {
   let position: string | null = cursor ?? null;
   let skipped = 0;
+  let scanned = 0;
   const items: Json[] = [];
   for (;;) {
+    // Asking for no more than still needed keeps the native cursor exactly after the last record used.
     const need = skipped < skip ? Math.min(MAX_PER_PAGE, skip - skipped) : take - items.length;
     if (need <= 0) break;
+    if (keep && scanned >= MAX_SCANNED_RECORDS) {
+      // A filter applied here that matches few: a short page, and next_page goes on from here.
+      if (skipped < skip) {
+        throw new FacadeError(422, [
+          { code: 'page_too_deep', message: 'follow the next_page links of this filter instead of page numbers', field: 'page' },
+        ]);
+      }
+      break;
+    }
     const answer = await deps.native.call(`GET ${resource.nativePath}`, {
       query: { ...filters, limit: String(need), ...(position ? { cursor: position } : {}) },
     });
     if (answer.status !== 200) fromNative(answer, resource.type);
-    const got = answer.body.items ?? [];
+    const read = answer.body.items ?? [];
+    scanned += read.length;
+    const got = keep ? read.filter(keep) : read;
     if (skipped < skip) skipped += got.length;
     else items.push(...got);
     position = answer.body.next_cursor ?? null;
@@ -233,27 +278,87 @@ async function pagedWindow(
   return { items, next: position };
 }
 
-/** Lists whose native route answers whole pages (pipelines, stages: small): read all, slice. */
-async function wholeWindow(
+/** Small lists (users, pipelines, stages, reasons, sources, tags): read whole, then filtered, sorted, sliced here. */
+async function listWhole(
   deps: FacadeDeps,
   resource: SellResource,
-  filters: Record<string, string>,
-  skip: number,
-  take: number,
-): Promise<{ items: Json[]; next: string | null }> {
-  const { sort_by: _by, sort_order: _order, ...rest } = filters;
+  name: string,
+  request: FacadeRequest,
+  page: number,
+  perPage: number,
+  sort: { sort_by: string; sort_order: 'asc' | 'desc' } | undefined,
+  /** The records, when the caller has read them (custom fields). */
+  given?: Json[],
+): Promise<FacadeAnswer> {
+  const { query } = request;
+  const native: Record<string, string> = {};
+  const here: [string, string][] = [];
+  for (const [key, value] of Object.entries(query)) {
+    if (PAGING_PARAMS.has(key) && key !== 'ids') continue;
+    const target = resource.filters ? resource.filters[key] : null;
+    if (target === undefined) throw unknownFilter(resource, key);
+    if (target === null) here.push([key, value]);
+    else
+      for (const param of typeof target === 'string' ? [target] : target)
+        native[param] = await nativeValue(deps, resource, key, value, query);
+  }
+  const records =
+    given ??
+    (resource === SELL_RESOURCES.tags
+      ? ((await tagsOf(deps).list()) as unknown as Json[])
+      : await wholeList(deps, resource, native));
+  const all = (await toSell(deps, resource, records)).filter((data) =>
+    here.every(([key, value]) => (key === 'ids' ? value.split(',').includes(String(data.id)) : sameValue(data[key], value))),
+  );
+  const order = sort ?? { sort_by: 'id', sort_order: 'asc' };
+  const direction = order.sort_order === 'asc' ? 1 : -1;
+  all.sort((a, b) => direction * compareValues(a[order.sort_by], b[order.sort_by]) || compareValues(a.id, b.id));
+  const skip = (page - 1) * perPage;
+  const items = all.slice(skip, skip + perPage);
+  const next = skip + perPage < all.length ? '' : null;
+  return { status: 200, body: collectionEnvelope(resource.type, items, links(request, name, page, perPage, next)) };
+}
+
+/** Every record of a native list that answers whole pages. */
+async function wholeList(deps: FacadeDeps, resource: SellResource, query: Record<string, string>): Promise<Json[]> {
   const all: Json[] = [];
   let cursor: string | null = null;
   for (let round = 0; round < 50; round++) {
-    const answer = await deps.native.call(`GET ${resource.nativePath}`, { query: { ...rest, ...(cursor ? { cursor } : {}) } });
+    const answer = await deps.native.call(`GET ${resource.nativePath}`, {
+      query: { ...query, ...(cursor ? { cursor } : {}) },
+    });
     if (answer.status !== 200) fromNative(answer, resource.type);
     all.push(...(answer.body.items ?? []));
     cursor = answer.body.next_cursor ?? null;
     if (!cursor) break;
   }
-  const items = all.slice(skip, skip + take);
-  return { items, next: skip + take < all.length ? '' : null };
+  return all;
 }
+
+/** A filter value against a Sell value: numbers and booleans by their text, strings exactly. */
+function sameValue(actual: unknown, wanted: string): boolean {
+  if (actual === null || actual === undefined) return wanted === '' || wanted === 'null';
+  return String(actual) === wanted;
+}
+
+function compareValues(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === null || a === undefined) return 1;
+  if (b === null || b === undefined) return -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a).localeCompare(String(b));
+}
+
+const unknownFilter = (resource: SellResource, key: string) =>
+  new FacadeError(422, [
+    {
+      code: 'invalid_argument',
+      message: `${key} is not a filter of ${resource.type} lists here${
+        resource.filters ? ` (filters: ${Object.keys(resource.filters).join(', ')})` : ''
+      }`,
+      field: key,
+    },
+  ]);
 
 async function listByIds(
   deps: FacadeDeps,
@@ -274,8 +379,9 @@ async function listByIds(
     if (!id) continue;
     // Each through the native read: a record the caller may not see is left out, as a missing one.
     const answer = await deps.native.call(`GET ${resource.nativePath}/{id}`, { params: { id } });
-    if (answer.status === 200) found.push(answer.body);
-    else if (answer.status !== 404 && answer.status !== 403) fromNative(answer, resource.type);
+    if (answer.status === 200) {
+      if (fitsFixedQuery(resource, answer.body)) found.push(answer.body);
+    } else if (answer.status !== 404 && answer.status !== 403) fromNative(answer, resource.type);
   }
   const items = await toSell(deps, resource, found);
   return { status: 200, body: collectionEnvelope(resource.type, items, links(request, name, 1, MAX_PER_PAGE, null)) };
@@ -297,25 +403,60 @@ function links(request: FacadeRequest, name: string, page: number, perPage: numb
   };
 }
 
-/** Sell filters as the native list's query: numeric references as record ids, statuses as keys. */
-async function nativeFilters(
+/**
+ * Sell filters as the native list's query (numeric references as record ids, statuses as keys)
+ * and the matches applied here on each native record (filters the native list lacks).
+ */
+async function splitFilters(
   deps: FacadeDeps,
   resource: SellResource,
   query: Readonly<Record<string, string>>,
-): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
+): Promise<{ native: Record<string, string>; here: ((record: Json) => boolean)[] }> {
+  const native: Record<string, string> = {};
+  const here: ((record: Json) => boolean)[] = [];
   for (const [key, value] of Object.entries(query)) {
     if (PAGING_PARAMS.has(key)) continue;
-    const ref =
-      resource.refs[key] ?? (key === 'resource_id' && query.resource_type ? RESOURCE_TYPES[query.resource_type] : undefined);
-    if (ref) {
-      const id = await deps.ids.idOf(ref, Number(value));
-      // An unknown id matches nothing: the native filter on an id no record has.
-      out[key] = id ?? '00000000000000000000000000';
-    } else if (key === 'status' && resource.type === 'lead') out[key] = String(nativeLeadStatus(value));
-    else out[key] = value;
+    const nativeKeyed = resource.customFields && CUSTOM_FIELD_FILTER.test(key) ? key : undefined;
+    const target = !resource.filters ? key : key in resource.filters ? resource.filters[key] : nativeKeyed;
+    if (target === undefined) throw unknownFilter(resource, key);
+    const wanted = await nativeValue(deps, resource, key, value, query);
+    if (target === null) here.push(recordMatch(resource, key, wanted));
+    else for (const param of typeof target === 'string' ? [target] : target) native[param] = wanted;
   }
-  return out;
+  return { native, here };
+}
+
+/** A filter's value as the native record holds it: a Sell id as the record id, a lead status as its key. */
+async function nativeValue(
+  deps: FacadeDeps,
+  resource: SellResource,
+  key: string,
+  value: string,
+  query: Readonly<Record<string, string>>,
+): Promise<string> {
+  const ref =
+    resource.refs[key] ?? (key === 'resource_id' && query.resource_type ? RESOURCE_TYPES[query.resource_type] : undefined);
+  if (ref) {
+    // An unknown id matches nothing: the native filter on an id no record has.
+    const n = Number(value);
+    return (Number.isSafeInteger(n) && n > 0 ? await deps.ids.idOf(ref, n) : undefined) ?? '00000000000000000000000000';
+  }
+  if (key === 'status' && resource.type === 'lead') return String(nativeLeadStatus(value));
+  return value;
+}
+
+/** A filter the native list lacks, on one native record (after the resource's `present`). */
+function recordMatch(resource: SellResource, key: string, wanted: string): (record: Json) => boolean {
+  const shown = (record: Json) => (resource.present ? resource.present(record) : record);
+  if (key === 'q')
+    return (record) =>
+      String(record.content ?? '')
+        .toLowerCase()
+        .includes(wanted.toLowerCase());
+  // Tasks: floating (on no record) or related.
+  if (key === 'type' && resource.type === 'task') return (record) => (record.resource_type ? 'related' : 'floating') === wanted;
+  if (key === 'remind') return (record) => String(record.remind_at !== null && record.remind_at !== undefined) === wanted;
+  return (record) => sameValue(shown(record)[key], wanted);
 }
 
 /** A Sell write's data as the native body: references as record ids, read-only fields dropped. */
@@ -356,21 +497,23 @@ export async function toSell(
     if (!wanted.has(type)) wanted.set(type, new Set());
     wanted.get(type)!.add(id);
   };
-  for (const record of records) {
+  const shown = resource.present ? records.map(resource.present) : records;
+  for (const record of shown) {
     if (resource.idType) want(resource.idType, record.id);
     for (const [key, type] of Object.entries(resource.refs)) want(type, record[key]);
-    const polymorphic = RESOURCE_TYPES[String(record.resource_type)];
+    const polymorphic = 'resource_id' in record ? RESOURCE_TYPES[String(record.resource_type)] : undefined;
     if (polymorphic) want(polymorphic, record.resource_id);
   }
   const numbers = new Map<SellType, Map<string, number>>();
   await Promise.all([...wanted].map(async ([type, ids]) => numbers.set(type, await deps.ids.numbersOf(type, [...ids]))));
   const number = (type: SellType, id: unknown) => (typeof id === 'string' ? (numbers.get(type)?.get(id) ?? null) : null);
-  return records.map((record) => {
+  return shown.map((record) => {
     const { version: _version, ...data } = record as Record<string, unknown>;
     const out: Record<string, unknown> = { ...data, ...resource.extra };
     if (resource.idType) out.id = number(resource.idType, record.id);
     for (const [key, type] of Object.entries(resource.refs)) if (key in record) out[key] = number(type, record[key]);
-    const polymorphic = RESOURCE_TYPES[String(record.resource_type)];
+    // resource_type names the kind of resource_id (notes, tasks); a tag's names what it tags.
+    const polymorphic = 'resource_id' in record ? RESOURCE_TYPES[String(record.resource_type)] : undefined;
     if (polymorphic) out.resource_id = number(polymorphic, record.resource_id);
     if (resource.type === 'lead') out.status = sellLeadStatus(record.status);
     if (resource.type === 'deal') out.value = sellMoney(record.value);
@@ -393,19 +536,22 @@ async function account(deps: FacadeDeps): Promise<FacadeAnswer> {
   };
 }
 
+const CUSTOM_FIELDS: SellResource = {
+  type: 'custom_field',
+  idType: 'custom_field',
+  nativePath: '/custom_fields/{resource_type}',
+  paged: false,
+  ops: ['list'],
+  refs: {},
+  filters: { ids: null, name: null, type: null },
+};
+
+/** GET /v2/{lead|contact|deal}/custom_fields: the native definitions (whose path names the plural). */
 async function customFields(deps: FacadeDeps, type: string, request: FacadeRequest): Promise<FacadeAnswer> {
-  const answer = await deps.native.call('GET /custom_fields/{resource_type}', { params: { resource_type: type } });
+  const answer = await deps.native.call('GET /custom_fields/{resource_type}', { params: { resource_type: `${type}s` } });
   if (answer.status !== 200) fromNative(answer, 'custom_field');
-  const records = answer.body.items ?? [];
-  const numbers = await deps.ids.numbersOf(
-    'custom_field',
-    records.map((r) => String(r.id)),
-  );
-  const items = records.map(({ version: _v, ...r }) => ({ ...r, id: numbers.get(String(r.id)) ?? null }));
-  return {
-    status: 200,
-    body: collectionEnvelope('custom_field', items, links(request, `${type}/custom_fields`, 1, MAX_PER_PAGE, null)),
-  };
+  const { page, perPage, sort } = pagingOf(request);
+  return listWhole(deps, CUSTOM_FIELDS, `${type}/custom_fields`, request, page, perPage, sort, answer.body.items ?? []);
 }
 
 const ASSOCIATED: SellResource = {
@@ -453,6 +599,126 @@ async function associatedContacts(
     return { status: 204 };
   }
   throw new FacadeError(405, [{ code: 'method_not_allowed', message: `${method} is not offered on associated_contacts` }]);
+}
+
+/** The caller as the native API knows them: their user id and role. */
+async function caller(deps: FacadeDeps): Promise<{ id: string; role: string }> {
+  const answer = await deps.native.call('GET /users/self', {});
+  if (answer.status !== 200) fromNative(answer, 'user');
+  return { id: String(answer.body.id), role: String(answer.body.role) };
+}
+
+/** POST /v2/lead_conversions {"data": {"lead_id": n}}: the native conversion of that lead (its defaults). */
+async function convertLead(deps: FacadeDeps, request: FacadeRequest): Promise<FacadeAnswer> {
+  const data = dataOf(request.body);
+  const resource = SELL_RESOURCES.lead_conversions!;
+  const n = typeof data.lead_id === 'number' ? data.lead_id : NaN;
+  const lead = Number.isSafeInteger(n) && n > 0 ? await deps.ids.idOf('lead', n) : undefined;
+  if (!lead) {
+    throw new FacadeError(422, [
+      { code: 'not_found', message: 'lead_id names no lead (a Sell id)', resource: resource.type, field: '/data/lead_id' },
+    ]);
+  }
+  const answer = await deps.native.call('POST /leads/{id}/convert', { params: { id: lead }, body: {} });
+  if (answer.status !== 200) fromNative(answer, resource.type);
+  const converted = (answer.body as { lead?: Json }).lead ?? {};
+  return single(resource.type, (await toSell(deps, resource, [converted]))[0]!);
+}
+
+function tagsOf(deps: FacadeDeps): TagRegistry {
+  if (!deps.tags) throw new FacadeError(501, [{ code: 'not_implemented', message: 'Tags are not served here', resource: 'tag' }]);
+  return deps.tags;
+}
+
+const TAG_TYPES: readonly SellTag['resource_type'][] = ['lead', 'contact', 'deal'];
+
+/** A tag name as the records take it (shared/kernel/tags.ts): trimmed, 1-100 characters, no comma. */
+function tagName(value: unknown): string {
+  const name = typeof value === 'string' ? value.trim() : '';
+  if (name === '' || name.length > 100 || name.includes(',')) {
+    throw new FacadeError(422, [
+      { code: 'invalid', message: 'name must be 1 to 100 characters without a comma', resource: 'tag', field: '/data/name' },
+    ]);
+  }
+  return name;
+}
+
+const tagTaken = (name: string) =>
+  new FacadeError(422, [
+    { code: 'taken', message: `A tag named "${name}" exists for that resource type`, resource: 'tag', field: '/data/name' },
+  ]);
+
+/**
+ * Sell's tags (GET by id, POST, PUT, DELETE) over the tag registry. Anyone creates; the creator
+ * or an admin renames and deletes. Records keep their tags as names: renaming or deleting a tag
+ * here changes no record.
+ */
+async function tagCall(
+  deps: FacadeDeps,
+  method: string,
+  second: string | undefined,
+  request: FacadeRequest,
+): Promise<FacadeAnswer> {
+  const resource = SELL_RESOURCES.tags!;
+  const now = deps.now?.() ?? new Date().toISOString();
+  const shown = async (tag: SellTag) => single('tag', (await toSell(deps, resource, [tag as unknown as Json]))[0]!);
+  if (second === undefined) {
+    if (method !== 'POST')
+      throw new FacadeError(405, [{ code: 'method_not_allowed', message: `${method} is not offered on /v2/tags` }]);
+    const data = dataOf(request.body);
+    const name = tagName(data.name);
+    const type = data.resource_type as SellTag['resource_type'];
+    if (!TAG_TYPES.includes(type)) {
+      throw new FacadeError(422, [
+        {
+          code: 'invalid',
+          message: 'resource_type must be lead, contact or deal',
+          resource: 'tag',
+          field: '/data/resource_type',
+        },
+      ]);
+    }
+    const me = await caller(deps);
+    const tag: SellTag = { id: newId(), name, resource_type: type, creator_id: me.id, created_at: now, updated_at: now };
+    if (!(await tagsOf(deps).create(tag))) throw tagTaken(name);
+    return shown(tag);
+  }
+  const id = await deps.ids.idOf('tag', sellNumber(second));
+  const tag = id ? await tagsOf(deps).get(id) : undefined;
+  if (!tag) throw notFound(`tag ${second}`);
+  if (method === 'GET') return shown(tag);
+  if (method !== 'PUT' && method !== 'DELETE') {
+    throw new FacadeError(405, [{ code: 'method_not_allowed', message: `${method} is not offered on /v2/tags/{id}` }]);
+  }
+  const me = await caller(deps);
+  if (me.id !== tag.creator_id && me.role !== 'admin') {
+    throw new FacadeError(403, [{ code: 'forbidden', message: 'Only its creator or an admin changes a tag', resource: 'tag' }]);
+  }
+  if (method === 'DELETE') {
+    await tagsOf(deps).remove(tag);
+    return { status: 204 };
+  }
+  const data = dataOf(request.body);
+  if (data.name === undefined) return shown(tag);
+  const renamed: SellTag = { ...tag, name: tagName(data.name), updated_at: now };
+  if (!(await tagsOf(deps).rename(tag, renamed))) throw tagTaken(renamed.name);
+  return shown(renamed);
+}
+
+/** Tags written on a lead, contact or deal through /v2: registered, so /v2/tags lists them. */
+async function registerTags(deps: FacadeDeps, resource: SellResource, tags: unknown): Promise<void> {
+  const type = resource.type as SellTag['resource_type'];
+  if (!TAG_TYPES.includes(type) || !Array.isArray(tags) || !deps.tags) return;
+  const names = normalizeTags(tags.filter((t): t is string => typeof t === 'string'));
+  if (names.length === 0) return;
+  const now = deps.now?.() ?? new Date().toISOString();
+  let me: string | undefined;
+  for (const name of names) {
+    if (await deps.tags.find(type, name)) continue;
+    me ??= (await caller(deps)).id;
+    // Lost to a concurrent registration of the same name: registered all the same.
+    await deps.tags.create({ id: newId(), name, resource_type: type, creator_id: me, created_at: now, updated_at: now });
+  }
 }
 
 /** Any refusal as Sell's envelope (a FacadeError's status and errors; anything else a 500). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorEnvelope, parseSort, sellMoney } from '#shared/sell-facade/domain.ts';
-import type { Json, NativeApi, SellIdLookup } from '#shared/sell-facade/ports.ts';
+import type { Json, NativeApi, SellIdLookup, SellTag, TagRegistry } from '#shared/sell-facade/ports.ts';
 import { FacadeError, serveSell } from '#shared/sell-facade/use-cases.ts';
 
 // The facade's translation with a fake native API: page numbers over a keyset list whose pages
@@ -122,5 +122,199 @@ describe("Sell's value shapes", () => {
       logref: 'req-1',
       links: { more_info: 'docs/sell-facade.md' },
     });
+  });
+});
+
+// A fake native API over a few lists, with every call recorded: notes (a keyset list), sources
+// (whole), converted leads and custom fields.
+const NOTES: Json[] = Array.from({ length: 12 }, (_, i) => ({
+  id: `N${String(i).padStart(2, '0')}`,
+  content: i % 3 === 0 ? `Call back ${i}` : `Other ${i}`,
+  resource_type: 'lead',
+  resource_id: 'L01',
+  creator_id: i % 2 === 0 ? 'U1' : 'U2',
+}));
+const SOURCES: Json[] = ['Web', 'Ads', 'Fair'].map((name, i) => ({ id: `S${i}`, name, creator_id: 'U1' }));
+
+function richNative(calls: { key: string; input: any }[]): NativeApi {
+  return {
+    async call(key, input) {
+      calls.push({ key, input });
+      const query = input.query ?? {};
+      if (key === 'GET /notes') {
+        // At most 3 a call: a filter applied here must still fill its page.
+        const start = query.cursor ? Number(query.cursor) : 0;
+        const items = NOTES.slice(start, start + Math.min(Number(query.limit ?? 25), 3));
+        const next = start + items.length < NOTES.length ? String(start + items.length) : null;
+        return { status: 200, body: { items, next_cursor: next } };
+      }
+      if (key === 'GET /sources') return { status: 200, body: { items: SOURCES, next_cursor: null } };
+      if (key === 'GET /leads') return { status: 200, body: { items: [{ ...LEADS[3], ...converted }], next_cursor: null } };
+      if (key === 'GET /leads/{id}') {
+        const lead = LEADS.find((l) => l.id === input.params?.id);
+        if (!lead) return { status: 404, body: { code: 'not_found', detail: 'no' } };
+        return { status: 200, body: lead.id === 'L03' ? { ...lead, ...converted } : lead };
+      }
+      if (key === 'POST /leads/{id}/convert') return { status: 200, body: { lead: { ...LEADS[3], ...converted } } };
+      if (key === 'GET /custom_fields/{resource_type}') {
+        if (input.params?.resource_type !== 'leads') return { status: 422, body: { code: 'validation_failed' } };
+        return { status: 200, body: { items: [{ id: 'F1', name: 'Region', type: 'string' }] } };
+      }
+      if (key === 'GET /users/self') return { status: 200, body: { id: 'U1', role: 'user' } };
+      return { status: 200, body: { items: [], next_cursor: null } };
+    },
+  };
+}
+const converted = {
+  status: 'converted',
+  converted_at: '2026-11-30T10:00:00Z',
+  converted_contact_id: 'C7',
+  converted_organization_id: null,
+  converted_deal_id: 'D9',
+};
+
+const richIds: SellIdLookup = {
+  async numbersOf(_type, list) {
+    return new Map(list.map((id) => [id, Number(id.replace(/\D/g, '')) + (id.startsWith('U') ? 500 : 100)]));
+  },
+  async idOf(type, n) {
+    const prefix = { lead: 'L', note: 'N', source: 'S', user: 'U', contact: 'C', deal: 'D', tag: 'T' }[type as string];
+    if (!prefix) return undefined;
+    const raw = n - (type === 'user' ? 500 : 100);
+    return type === 'lead' || type === 'note' ? `${prefix}${String(raw).padStart(2, '0')}` : `${prefix}${raw}`;
+  },
+};
+
+class MemoryTags implements TagRegistry {
+  readonly tags = new Map<string, SellTag>();
+  async list() {
+    return [...this.tags.values()];
+  }
+  async get(id: string) {
+    return this.tags.get(id);
+  }
+  async find(type: SellTag['resource_type'], name: string) {
+    return [...this.tags.values()].find((t) => t.resource_type === type && t.name.toLowerCase() === name.toLowerCase());
+  }
+  async create(tag: SellTag) {
+    if (await this.find(tag.resource_type, tag.name)) return false;
+    this.tags.set(tag.id, tag);
+    return true;
+  }
+  async rename(_before: SellTag, after: SellTag) {
+    this.tags.set(after.id, after);
+    return true;
+  }
+  async remove(tag: SellTag) {
+    this.tags.delete(tag.id);
+  }
+}
+
+describe('filters and sorts per resource', () => {
+  it('applies a filter the native list lacks on each record and still fills the page, with a cursor after it', async () => {
+    const calls: { key: string; input: any }[] = [];
+    const deps = { native: richNative(calls), ids: richIds };
+    const answer = (await serveSell(deps, request('notes', { q: 'call back', per_page: '2' }))) as any;
+    expect(answer.body.items.map((i: any) => i.data.content)).toEqual(['Call back 0', 'Call back 3']);
+    // Asked for no more than still needed, so the cursor sits right after the last one used.
+    const next = new URL(answer.body.meta.links.next_page);
+    const rest = (await serveSell(deps, request('notes', Object.fromEntries(next.searchParams)))) as any;
+    expect(rest.body.items.map((i: any) => i.data.content)).toEqual(['Call back 6', 'Call back 9']);
+    // Translated filters go to the native list; Sell ids become record ids.
+    calls.length = 0;
+    await serveSell(deps, request('notes', { resource_type: 'lead', resource_id: '101', creator_id: '502' }));
+    expect(calls[0]!.input.query).toMatchObject({ resource_type: 'lead', resource_id: 'L01' });
+    expect(calls[0]!.input.query).not.toHaveProperty('creator_id');
+    expect(calls[0]!.input.query).not.toHaveProperty('sort_by');
+  });
+
+  it('refuses an unknown filter and sort_by on a list with one order; maps address[city] and id sorts', async () => {
+    const calls: { key: string; input: any }[] = [];
+    const deps = { native: richNative(calls), ids: richIds };
+    await expect(serveSell(deps, request('notes', { sort_by: 'id:desc' }))).rejects.toMatchObject({ status: 422 });
+    await expect(serveSell(deps, request('notes', { colour: 'red' }))).rejects.toMatchObject({ status: 422 });
+    await serveSell(deps, request('leads', { 'address[city]': 'Berlin', 'custom_fields[Region]': 'North', sort_by: 'id:desc' }));
+    expect(calls.at(-1)!.input.query).toMatchObject({
+      city: 'Berlin',
+      'custom_fields[Region]': 'North',
+      sort_by: 'created_at',
+      sort_order: 'desc',
+    });
+  });
+
+  it('reads small lists whole, then filters, sorts and pages them here', async () => {
+    const deps = { native: richNative([]), ids: richIds };
+    const byName = (await serveSell(deps, request('lead_sources', { sort_by: 'name:asc' }))) as any;
+    expect(byName.body.items.map((i: any) => i.data.name)).toEqual(['Ads', 'Fair', 'Web']);
+    expect(byName.body.items[0]).toEqual({
+      data: expect.objectContaining({ id: 101, resource_type: 'lead', creator_id: 501 }),
+      meta: { type: 'lead_source' },
+    });
+    const page2 = (await serveSell(deps, request('sources', { per_page: '2', page: '2' }))) as any;
+    expect(page2.body.items.map((i: any) => i.data.id)).toEqual([102]);
+    expect(page2.body.meta.links.next_page).toBeNull();
+    const filtered = (await serveSell(deps, request('sources', { name: 'Ads', ids: '101,102' }))) as any;
+    expect(filtered.body.items.map((i: any) => i.data.id)).toEqual([101]);
+    const fields = (await serveSell(deps, request('lead/custom_fields'))) as any;
+    expect(fields.body.items).toEqual([
+      { data: expect.objectContaining({ id: 101, name: 'Region' }), meta: { type: 'custom_field' } },
+    ]);
+  });
+});
+
+describe('lead conversions and tags', () => {
+  it('shows converted leads as conversions, by id too, and converts through the native conversion', async () => {
+    const calls: { key: string; input: any }[] = [];
+    const deps = { native: richNative(calls), ids: richIds };
+    const listed = (await serveSell(deps, request('lead_conversions'))) as any;
+    expect(calls[0]!.input.query).toMatchObject({ status: 'converted', sort_by: 'created_at', sort_order: 'desc' });
+    expect(listed.body.items[0]).toEqual({
+      data: {
+        id: 103,
+        lead_id: 103,
+        individual_id: 107,
+        organization_id: null,
+        deal_id: 109,
+        creator_id: null,
+        created_at: '2026-11-30T10:00:00Z',
+      },
+      meta: { type: 'lead_conversion' },
+    });
+    // A lead that is not converted is no conversion.
+    await expect(serveSell(deps, request('lead_conversions/104'))).rejects.toMatchObject({ status: 404 });
+    expect(((await serveSell(deps, request('lead_conversions/103'))) as any).body.data.deal_id).toBe(109);
+    const made = (await serveSell(deps, request('lead_conversions', {}, 'POST', { data: { lead_id: 103 } }))) as any;
+    expect(calls.at(-1)).toMatchObject({ key: 'POST /leads/{id}/convert', input: { params: { id: 'L03' } } });
+    expect(made.body.data.individual_id).toBe(107);
+  });
+
+  it('creates, lists, renames and deletes tags, and registers the tags records are written with', async () => {
+    const tags = new MemoryTags();
+    const deps = { native: richNative([]), ids: richIds, tags, now: () => '2026-12-01T00:00:00Z' };
+    const made = (await serveSell(deps, request('tags', {}, 'POST', { data: { name: 'VIP', resource_type: 'lead' } }))) as any;
+    expect(made.body).toMatchObject({ data: { name: 'VIP', resource_type: 'lead', creator_id: 501 }, meta: { type: 'tag' } });
+    expect(made.body.data).not.toHaveProperty('resource_id');
+    await expect(
+      serveSell(deps, request('tags', {}, 'POST', { data: { name: 'vip', resource_type: 'lead' } })),
+    ).rejects.toMatchObject({
+      status: 422,
+    });
+    await expect(
+      serveSell(deps, request('tags', {}, 'POST', { data: { name: 'a,b', resource_type: 'lead' } })),
+    ).rejects.toMatchObject({
+      status: 422,
+    });
+    // A lead written with tags: the new one registered, the known one ("vip" is "VIP") not again.
+    await serveSell(deps, request('leads', {}, 'POST', { data: { last_name: 'X', tags: ['vip', 'Gold '] } }));
+    expect([...tags.tags.values()].map((t) => `${t.resource_type}:${t.name}`)).toEqual(['lead:VIP', 'lead:Gold']);
+    const id = made.body.data.id as number;
+    const vip = [...tags.tags.keys()][0];
+    const tagIds: SellIdLookup = { ...richIds, idOf: async (type, n) => (type === 'tag' && n === id ? vip : undefined) };
+    const withIds = { ...deps, ids: tagIds };
+    const renamed = (await serveSell(withIds, request(`tags/${id}`, {}, 'PUT', { data: { name: 'Very important' } }))) as any;
+    expect(renamed.body.data).toMatchObject({ id, name: 'Very important', resource_type: 'lead' });
+    expect(((await serveSell(withIds, request('tags', { name: 'Gold' }))) as any).body.meta.count).toBe(1);
+    expect(await serveSell(withIds, request(`tags/${id}`, {}, 'DELETE'))).toEqual({ status: 204 });
+    await expect(serveSell(withIds, request(`tags/${id}`))).rejects.toMatchObject({ status: 404 });
   });
 });

@@ -25,6 +25,8 @@ export const SELL_ID_TYPES = [
   'lead_unqualified_reason',
   'source',
   'custom_field',
+  // The facade's tag registry (shared/sell-facade/dynamodb.ts).
+  'tag',
 ] as const;
 export type SellIdType = (typeof SELL_ID_TYPES)[number];
 
