@@ -58,6 +58,7 @@ export const EXTRA_SLICE_FILES = {
   'capture-forms': { 'embed.ts': 'domain' },
   invitations: { 'itip.ts': 'domain', 'mime.ts': 'domain', 'mail-job.ts': 'adapter', 'inbound.ts': 'adapter' },
   imports: { 'csv.ts': 'domain' },
+  'sell-import': { 'sell-client.ts': 'adapter' },
 };
 
 const COMPOSITION_FILES = new Set(['shared/app.ts', 'shared/families.ts']);
