@@ -117,6 +117,7 @@ class ImportRun {
   readonly #principal: Call['principal'];
   readonly #resolved = new Map<string, string | undefined>();
   readonly #fieldTypes = new Map<string, Map<string, string>>();
+  #allStages: SellRecord[] | undefined;
 
   constructor(deps: SellImportDeps, options: SellImportOptions, principal: Call['principal']) {
     this.#deps = deps;
@@ -251,13 +252,7 @@ class ImportRun {
 
   async #pipeline(record: SellRecord, sellId: number, stages: StepReport): Promise<'imported' | 'unchanged'> {
     if (await this.#deps.ids.idOf('pipeline', sellId)) return 'unchanged';
-    const sellStages: SellRecord[] = [];
-    let url: string | null = `/v2/stages?pipeline_id=${sellId}`;
-    while (url) {
-      const page = await this.#deps.source.page(url);
-      sellStages.push(...page.items);
-      url = page.next;
-    }
+    const sellStages = (await this.#stages()).filter((s) => s.pipeline_id === sellId);
     sellStages.sort((a, b) => Number(a.position ?? 0) - Number(b.position ?? 0));
     const numbers: Record<string, number> = { pipeline: sellId };
     const active: { name: string; likelihood: number }[] = [];
@@ -285,9 +280,27 @@ class ImportRun {
     const name = String(record.name ?? '').trim();
     await this.#deps.targets.create(this.#call(), { kind: 'pipeline', input: { name, stages: active } }, numbers);
     stages.imported += mapped;
-    const maxStage = Math.max(0, ...sellStages.map((s) => (typeof s.id === 'number' ? s.id : 0)));
-    if (maxStage > 0) await this.#deps.ids.advance('stage', maxStage);
     return 'imported';
+  }
+
+  /**
+   * Every Sell stage (one read a run), with the stage sequence moved past them first: a
+   * pipeline here has an Unqualified stage that Sell's may lack, and it takes the next number.
+   */
+  async #stages(): Promise<SellRecord[]> {
+    if (!this.#allStages) {
+      const all: SellRecord[] = [];
+      let url: string | null = '/v2/stages';
+      while (url) {
+        const page = await this.#deps.source.page(url);
+        all.push(...page.items);
+        url = page.next;
+      }
+      const max = Math.max(0, ...all.map((s) => (typeof s.id === 'number' ? s.id : 0)));
+      if (max > 0) await this.#deps.ids.advance('stage', max);
+      this.#allStages = all;
+    }
+    return this.#allStages;
   }
 
   async #namedEntry(list: string, record: SellRecord, sellId: number): Promise<'imported' | 'unchanged'> {
