@@ -85,8 +85,7 @@ export const SELL_IMPORT_STEPS: readonly SellImportStep[] = [
   {
     name: 'lead_conversions',
     kind: 'skip',
-    skip:
-      'Conversion links are not imported: the contacts and deal a conversion made arrive as contacts and deals, and a converted lead as an open (working) lead',
+    skip: 'Conversion links are not imported: the contacts and deal a conversion made arrive as contacts and deals, and a converted lead as an open (working) lead',
   },
   ...['products', 'orders', 'line_items', 'visits', 'visit_outcomes', 'collaborations', 'sequences', 'documents'].map(
     (name): SellImportStep => ({ name, kind: 'skip', skip: `This product has no ${name.replace('_', ' ')}` }),
@@ -157,9 +156,7 @@ export function leadStatusOf(label: unknown): 'new' | 'working' | 'unqualified' 
 }
 
 /** The category here of a Sell stage: active ones as such, closed ones by their name (Won, Lost, Unqualified). */
-export function stageCategoryOf(
-  stage: Readonly<Record<string, unknown>>,
-): 'active' | 'won' | 'lost' | 'unqualified' | undefined {
+export function stageCategoryOf(stage: Readonly<Record<string, unknown>>): 'active' | 'won' | 'lost' | 'unqualified' | undefined {
   const words = `${String(stage.category ?? '')} ${String(stage.name ?? '')}`.toLowerCase();
   if (stage.active !== false && !/\b(won|lost|unqualified)\b/.test(words)) return 'active';
   if (/\bwon\b/.test(words)) return 'won';

@@ -17,7 +17,8 @@ import { createNote } from '#shared/notes/use-cases.ts';
 import type { CreateNoteInput } from '#shared/notes/domain.ts';
 import { nameKey } from '#shared/pipelines/domain.ts';
 import type { NamedListKind } from '#shared/pipelines/reasons.ts';
-import { createEntry, listEntries } from '#shared/pipelines/reason-use-cases.ts';
+import { createEntry } from '#shared/pipelines/reason-use-cases.ts';
+import { pipelineKeys } from '#shared/pipelines/dynamodb.ts';
 import { pipelineAdapters } from '#shared/pipelines/runtime.ts';
 import { createPipeline } from '#shared/pipelines/use-cases.ts';
 import { withAssignedSellIds, type SellIdType } from '#shared/platform/dynamodb/sell-ids.ts';
@@ -80,15 +81,10 @@ export function sellImportTargets(): SellImportTargets {
       const definitions = await customFieldAdapters().catalog.definitions(resource as CustomFieldResource);
       return new Map(definitions.map((d) => [d.name, d.type]));
     },
+    // The list's uniqueness item names the entry (one read; no list, so no cursor key needed).
     namedEntryId: async (list, name) => {
-      let cursor: string | undefined;
-      do {
-        const page = await listEntries(pipelineAdapters(), list as NamedListKind, { limit: 100, cursor });
-        const found = page.items.find((e) => nameKey(e.name) === nameKey(name) && e.deleted_at === undefined);
-        if (found) return found.id;
-        cursor = page.next_cursor ?? undefined;
-      } while (cursor);
-      return undefined;
+      const item = await crmTable().get(pipelineKeys.entryName(list as NamedListKind, nameKey(name)));
+      return typeof item?.entry_id === 'string' ? item.entry_id : undefined;
     },
     associatedContactIds: async (call, dealId) =>
       (await listAssociatedContacts(dealAdapters(), call, dealId)).map((link) => link.contact_id),

@@ -261,7 +261,11 @@ class ImportRun {
       const category = stageCategoryOf(stage);
       const name = String(stage.name ?? '').trim();
       if (typeof stage.id !== 'number' || !category || (category === 'active' && !name)) {
-        skipRecord(stages, typeof stage.id === 'number' ? stage.id : '?', 'the stage is neither open nor won, lost or unqualified');
+        skipRecord(
+          stages,
+          typeof stage.id === 'number' ? stage.id : '?',
+          'the stage is neither open nor won, lost or unqualified',
+        );
         continue;
       }
       const key = category === 'active' ? `stage:active:${name}` : `stage:${category}`;

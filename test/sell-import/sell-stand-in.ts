@@ -158,13 +158,21 @@ export function sellAccount(size: number, emails: { known: [string, string]; unk
     if (i % 2 === 0) {
       const links = [{ contact_id: 4_500_001 + ((i + 1) % size), role: 'Decision maker' }];
       if (i % 4 === 0) links.push({ contact_id: 4_500_001 + ((i + 2) % size), role: 'Champion' });
-      associated_contacts.set(d.id, links.map((l) => ({ ...l, created_at: TS, updated_at: TS })));
+      associated_contacts.set(
+        d.id,
+        links.map((l) => ({ ...l, created_at: TS, updated_at: TS })),
+      );
     }
   });
   const kinds = ['lead', 'contact', 'deal'] as const;
   const targetOf = (i: number) => {
     const kind = kinds[i % 3]!;
-    const id = kind === 'lead' ? leads[i % leads.length]!.id : kind === 'contact' ? contacts[i % contacts.length]!.id : deals[i % dealCount]!.id;
+    const id =
+      kind === 'lead'
+        ? leads[i % leads.length]!.id
+        : kind === 'contact'
+          ? contacts[i % contacts.length]!.id
+          : deals[i % dealCount]!.id;
     return { resource_type: kind, resource_id: id };
   };
   const notes = Array.from({ length: size }, (_, i) => ({
@@ -203,7 +211,15 @@ export function sellAccount(size: number, emails: { known: [string, string]; unk
     custom_fields: {
       lead: [
         { id: 1_100_001, name: 'Budget', type: 'number' },
-        { id: 1_100_002, name: 'Region', type: 'list', choices: [{ id: 1, name: 'EMEA' }, { id: 2, name: 'AMER' }] },
+        {
+          id: 1_100_002,
+          name: 'Region',
+          type: 'list',
+          choices: [
+            { id: 1, name: 'EMEA' },
+            { id: 2, name: 'AMER' },
+          ],
+        },
       ],
       contact: [{ id: 1_100_101, name: 'Tier', type: 'string', for_company: true, for_contact: true }],
       deal: [{ id: 1_100_201, name: 'Channel', type: 'string' }],
@@ -264,7 +280,10 @@ export async function startSellStandIn(account: SellAccount, token: string): Pro
     if (!Number.isInteger(page) || page < 1 || !Number.isInteger(perPage) || perPage < 1 || perPage > 100) {
       return send(res, 422, errorBody(422, 'invalid_argument', 'per_page must be 1 to 100', requestId), requestId);
     }
-    const parts = url.pathname.replace(/\.json$/, '').split('/').filter(Boolean);
+    const parts = url.pathname
+      .replace(/\.json$/, '')
+      .split('/')
+      .filter(Boolean);
     if (parts[0] !== 'v2') return send(res, 404, errorBody(404, 'not_found', 'Not found', requestId), requestId);
     let type: string;
     let all: Record<string, unknown>[];
