@@ -23,7 +23,7 @@ import { sellAccount, startSellStandIn, type SellAccount, type SellStandIn } fro
 // pages) holds every importable record exactly once, each under its Sell id, references
 // translated, events marked as an import's; a second import writes nothing and no event.
 
-const SIZE = 400;
+const SIZE = 550;
 const TOKEN = 'f'.repeat(64);
 const admin = makeUser(newId(), { role: 'admin', email: 'ada@sell-import.test' });
 const rep = makeUser(newId(), { email: 'rita@sell-import.test' });
@@ -86,13 +86,14 @@ let finished: SellImportCheckpoint;
 
 describe('import from Sell', () => {
   it('killed midway and resumed in runs of a few pages, holds every record once under its Sell id', async () => {
-    // The first run dies after its 17th page (the leads' second): that page's records are written, its checkpoint is not.
+    // The first run dies after the leads' second page: that page's records are written, its checkpoint is not.
     const crash = new Error('killed');
     await expect(
       runSellImport(
         deps({
-          afterPage: (pages) => {
-            if (pages === 17) throw crash;
+          afterPage: () => {
+            const last = standIn.requests.at(-1) ?? '';
+            if (last.startsWith('/v2/leads?') && /[?&]page=2(&|$)/.test(last)) throw crash;
           },
         }),
         { id: 'sell-1', actorId: admin.id },
@@ -102,15 +103,20 @@ describe('import from Sell', () => {
     expect(partial.length).toBeGreaterThan(0);
     expect(partial.length).toBeLessThan(SIZE);
 
-    // Resumed as the AWS job runs it: a few pages a run, each run starting at the checkpoint.
+    // Resumed as the AWS job would run it: a few pages a run, each starting at the checkpoint;
+    // Sell throttles once on the way (429 with Retry-After: 1).
     let runs = 0;
     let checkpoint: SellImportCheckpoint;
+    const throttleOnce = (pages: number) => {
+      if (pages === 25) standIn.throttle(2, 1);
+    };
     do {
-      checkpoint = await runSellImport(deps(), { id: 'sell-1', actorId: admin.id, maxPages: 5 });
+      checkpoint = await runSellImport(deps({ afterPage: throttleOnce }), { id: 'sell-1', actorId: admin.id, maxPages: 5 });
       runs++;
     } while (checkpoint.status !== 'finished' && runs < 50);
     expect(checkpoint.status).toBe('finished');
     expect(runs).toBeGreaterThan(2);
+    expect(standIn.throttled).toBe(2);
     finished = checkpoint;
 
     // Exactly once: as many records of each kind as Sell had (notes: less the restricted ones).

@@ -58,6 +58,8 @@ export interface SellStandIn {
   readonly requests: string[];
   /** Answer the next `n` requests 429 with `Retry-After: seconds`. */
   throttle(n: number, seconds: number): void;
+  /** How many 429s it answered. */
+  readonly throttled: number;
   close(): Promise<void>;
 }
 
@@ -260,6 +262,7 @@ function errorBody(status: number, code: string, message: string, requestId: str
 export async function startSellStandIn(account: SellAccount, token: string): Promise<SellStandIn> {
   const requests: string[] = [];
   let throttled = 0;
+  let served429 = 0;
   let retryAfter = 1;
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();
@@ -270,6 +273,7 @@ export async function startSellStandIn(account: SellAccount, token: string): Pro
     }
     if (throttled > 0) {
       throttled--;
+      served429++;
       return send(res, 429, errorBody(429, 'rate_limit_exceeded', 'Too many requests', requestId), requestId, {
         'retry-after': String(retryAfter),
       });
@@ -332,6 +336,9 @@ export async function startSellStandIn(account: SellAccount, token: string): Pro
     throttle(n, seconds) {
       throttled = n;
       retryAfter = seconds;
+    },
+    get throttled() {
+      return served429;
     },
     close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
   };
