@@ -111,6 +111,11 @@ export interface FunctionNeeds {
    * then its batches of rows).
    */
   readonly importQueue?: true;
+  /**
+   * BULK_QUEUE_URL, and sqs:SendMessage on the bulk operations queue only (an operation's plan,
+   * then its batches of records).
+   */
+  readonly bulkQueue?: true;
   /** Values of the deployment config. */
   readonly config?: readonly ConfigVariable[];
 }
@@ -225,6 +230,9 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   // (presigned PUT and GET, the dry run's read), the plan message on the import queue; the
   // custom field catalog for the mapping, users by e-mail for owners.
   imports: { ...CRUD, files: true, importQueue: true },
+  // Bulk operations: their records in the table, the plan message on the bulk queue; a filter's
+  // first page read at once (the list use cases: cursors, custom fields).
+  'bulk-operations': { ...CRUD, bulkQueue: true },
 };
 
 export const httpFunctions: readonly FunctionSpec[] = httpFamilies.map((family) => {
@@ -444,6 +452,26 @@ export const importWorkerFunction: FunctionSpec = {
   needs: { table: 'readWrite', cursorSecret: 'read', files: true, importQueue: true, config: ['accountDefaults'] },
 };
 
+/**
+ * The bulk operations queue's consumer (crm-<stage>-bulk-operations): selects an operation's
+ * records (its filter through the list use cases) and acts on each batch through the
+ * families' use cases with the requester's rights. Its event source bounds it to
+ * BULK_WORKER_CONCURRENCY workers (stateless stack).
+ */
+export const bulkWorkerFunction: FunctionSpec = {
+  name: 'bulk-worker',
+  kind: 'queue',
+  entry: 'functions/queues/bulk-worker.ts',
+  description: 'CRM bulk operations queue consumer: reassigns, tags or deletes records, a batch at a time',
+  // A batch of 50 records (a few transactions each); events written, so timeout + 30 s stays
+  // within the pull stream's settle time.
+  timeoutSeconds: 60,
+  memorySize: 512,
+  // Sends the batches (bulkQueue); reads and writes records, their events and the operation
+  // (table); pages the list use cases for a filter (the cursor key); a manager's reports.
+  needs: { table: 'readWrite', cursorSecret: 'read', bulkQueue: true },
+};
+
 /** EventBridge Scheduler targets: invoked by one-time schedules in the schedule group. */
 export const scheduledFunctions: readonly FunctionSpec[] = [
   {
@@ -585,6 +613,7 @@ export const functionSpecs: readonly FunctionSpec[] = [
   ...eventFunctions,
   mailSenderFunction,
   importWorkerFunction,
+  bulkWorkerFunction,
   ...scheduledFunctions,
   bootstrapFunction,
   redriveFunction,
@@ -636,6 +665,8 @@ export interface EnvironmentValues {
   readonly filesBucketName: string;
   /** The import queue's URL. */
   readonly importQueueUrl: string;
+  /** The bulk operations queue's URL. */
+  readonly bulkQueueUrl: string;
   /** Comma-separated browser origins, or "*". */
   readonly corsAllowOrigins: string;
   /** The WebSocket stage's management endpoint (its callback URL). */
@@ -747,6 +778,7 @@ export function declaredVariables(spec: FunctionSpec): DeclaredVariable[] {
   if (needs.live) variables.push({ name: RUNTIME_ENV.liveCallbackUrl, value: (v) => v.liveCallbackUrl });
   if (needs.files || needs.inboundMail) variables.push({ name: RUNTIME_ENV.filesBucket, value: (v) => v.filesBucketName });
   if (needs.importQueue) variables.push({ name: RUNTIME_ENV.importQueueUrl, value: (v) => v.importQueueUrl });
+  if (needs.bulkQueue) variables.push({ name: RUNTIME_ENV.bulkQueueUrl, value: (v) => v.bulkQueueUrl });
   for (const name of needs.config ?? []) variables.push(CONFIG_VARIABLES[name]);
   return variables;
 }

@@ -31,6 +31,7 @@ import {
   functionSpecs,
   mailSenderFunction,
   importWorkerFunction,
+  bulkWorkerFunction,
   scheduledFunctions,
   httpFunctions,
   liveAuthorizerFunction,
@@ -81,6 +82,10 @@ export const IMPORT_QUEUE_MAX_RECEIVES = 5;
  * the records of a kind share index partitions, and interactive writes come first.
  */
 export const IMPORT_WORKER_CONCURRENCY = 2;
+/** Seconds a bulk operations message is hidden once received: six times the worker's timeout. */
+export const BULK_QUEUE_VISIBILITY_SECONDS = 360;
+/** Bulk workers at once (Lambda's minimum): records of a kind share index partitions. */
+export const BULK_WORKER_CONCURRENCY = 2;
 
 /** Request headers the API reads (X4 idempotency, If-Match versions, correlation ids). */
 /** How long API Gateway keeps an authorizer answer per Authorization header (revocation delay). */
@@ -106,6 +111,9 @@ export class StatelessStack extends Stack {
   /** The import queue (crm-<stage>-imports: a started import's plan and batches of rows) and its DLQ. */
   readonly importQueue: sqs.Queue;
   readonly importDeadLetterQueue: sqs.Queue;
+  /** The bulk operations queue (crm-<stage>-bulk-operations: an operation's plan and batches of records) and its DLQ. */
+  readonly bulkQueue: sqs.Queue;
+  readonly bulkDeadLetterQueue: sqs.Queue;
   /** Every function of the registry, by name. */
   readonly functions: ReadonlyMap<string, CrmFunction>;
   readonly bootstrapFunction: CrmFunction;
@@ -210,11 +218,35 @@ export class StatelessStack extends Stack {
       deadLetterQueue: { queue: this.importDeadLetterQueue, maxReceiveCount: IMPORT_QUEUE_MAX_RECEIVES },
     });
 
+    // --- the bulk operations queue ---------------------------------------------------------------
+    // An operation's plan, then its batches of records; drained by the bulk-worker (at most
+    // BULK_WORKER_CONCURRENCY at once); what fails every receive waits in the DLQ (alarmed by
+    // the monitoring stack); a batch redelivered acts on each record at most once.
+    this.bulkDeadLetterQueue = new sqs.Queue(this, 'BulkDeadLetterQueue', {
+      queueName: `crm-${config.stage}-bulk-operations-dlq`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.bulkDeadLetterQueue, {
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: 'This queue is the dead-letter queue of the bulk operations queue; a DLQ of a DLQ would only move the problem.',
+    });
+    this.bulkQueue = new sqs.Queue(this, 'BulkQueue', {
+      queueName: `crm-${config.stage}-bulk-operations`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+      visibilityTimeout: Duration.seconds(BULK_QUEUE_VISIBILITY_SECONDS),
+      deadLetterQueue: { queue: this.bulkDeadLetterQueue, maxReceiveCount: IMPORT_QUEUE_MAX_RECEIVES },
+    });
+
     // --- functions -------------------------------------------------------------------------
     // One per registry entry; each gets the variables and grants its needs declare, on these.
     const resources: CrmResources = {
       statefulLogGroups: stateful.functionLogGroups,
       importQueue: this.importQueue,
+      bulkQueue: this.bulkQueue,
       webSocketStage: this.webSocketStage,
       table: stateful.table,
       bus: stateful.bus,
@@ -378,6 +410,23 @@ export class StatelessStack extends Stack {
       }),
     );
     for (const mapping of importWorker.node.children.filter((c) => c instanceof lambda.EventSourceMapping)) {
+      acknowledge(mapping, {
+        id: 'Serverless-LambdaEventSourceMappingDestination',
+        reason:
+          "SQS event source mappings take no on-failure destination: a message failing its receives moves to the queue's own dead-letter queue (its redrive policy), which the monitoring stack alarms on.",
+      });
+    }
+
+    const bulkWorker = pick(bulkWorkerFunction);
+    bulkWorker.addEventSource(
+      new SqsEventSource(this.bulkQueue, {
+        batchSize: 1,
+        maxBatchingWindow: Duration.seconds(0),
+        maxConcurrency: BULK_WORKER_CONCURRENCY,
+        reportBatchItemFailures: true,
+      }),
+    );
+    for (const mapping of bulkWorker.node.children.filter((c) => c instanceof lambda.EventSourceMapping)) {
       acknowledge(mapping, {
         id: 'Serverless-LambdaEventSourceMappingDestination',
         reason:

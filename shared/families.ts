@@ -15,6 +15,7 @@ import { documentRoutes } from '#shared/documents/routes.ts';
 import { captureFormRoutes } from '#shared/capture-forms/routes.ts';
 import { calendarRoutes } from '#shared/calendar/routes.ts';
 import { importRoutes } from '#shared/imports/routes.ts';
+import { bulkOperationRoutes } from '#shared/bulk-operations/routes.ts';
 import { pipelineRoutes } from '#shared/pipelines/routes.ts';
 import { searchRoutes } from '#shared/search/routes.ts';
 import { dashboardRoutes } from '#shared/dashboard/routes.ts';
@@ -43,6 +44,7 @@ import { documentErrorCodes } from '#shared/documents/errors.ts';
 import { captureFormErrorCodes } from '#shared/capture-forms/errors.ts';
 import { calendarErrorCodes } from '#shared/calendar/errors.ts';
 import { importErrorCodes } from '#shared/imports/errors.ts';
+import { bulkOperationErrorCodes } from '#shared/bulk-operations/errors.ts';
 import { eventErrorCodes } from '#shared/events/errors.ts';
 import { notificationErrorCodes } from '#shared/notifications/errors.ts';
 import { notificationRuleRoutes } from '#shared/notifications/rule-routes.ts';
@@ -68,6 +70,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...captureFormRoutes,
   ...calendarRoutes,
   ...importRoutes,
+  ...bulkOperationRoutes,
   ...searchRoutes,
   ...dashboardRoutes,
   ...outcomeRoutes,
@@ -102,6 +105,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   captureFormErrorCodes,
   calendarErrorCodes,
   importErrorCodes,
+  bulkOperationErrorCodes,
   eventErrorCodes,
   notificationErrorCodes,
   emailErrorCodes,

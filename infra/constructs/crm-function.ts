@@ -71,6 +71,8 @@ export interface CrmResources {
   readonly filesBucketName?: string;
   /** The import queue (batches of CSV rows); required by `importQueue`. */
   readonly importQueue?: sqs.IQueue;
+  /** The bulk operations queue (batches of records); required by `bulkQueue`. */
+  readonly bulkQueue?: sqs.IQueue;
   readonly config: CrmConfig;
   /** Browser origins allowed by CORS ("*" for any). */
   readonly corsAllowOrigins: readonly string[];
@@ -230,6 +232,7 @@ export class CrmFunction extends lambda.Function {
       this.#grantInboundMail(resources.filesBucketName);
     }
     if (needs.importQueue) required(resources.importQueue, 'importQueue').grantSendMessages(this);
+    if (needs.bulkQueue) required(resources.bulkQueue, 'bulkQueue').grantSendMessages(this);
   }
 
   /** Reads of received mail under INBOUND_PREFIX only: no writes, deletes or listing. */
@@ -406,6 +409,9 @@ function environmentValues(resources: CrmResources, logLevel: LogLevel): Environ
     },
     get importQueueUrl() {
       return required(resources.importQueue, 'importQueue').queueUrl;
+    },
+    get bulkQueueUrl() {
+      return required(resources.bulkQueue, 'bulkQueue').queueUrl;
     },
     corsAllowOrigins: resources.corsAllowOrigins.join(','),
     get liveCallbackUrl() {

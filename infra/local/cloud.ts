@@ -395,6 +395,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const values = localEnvironmentValues(options.config, {
       ...names,
       importQueueUrl: `https://sqs.${options.config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/${names.importQueue.queueName}`,
+      bulkQueueUrl: `https://sqs.${options.config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/${names.bulkQueue.queueName}`,
       logLevel: options.functionSettings?.logLevel ?? 'WARN',
       // The management API behind its gate, naming the API and stage as AWS's host and path do.
       liveCallbackUrl: `${endpoints.apigatewaymanagement}/${names.liveWebSocket.apiId}/${names.liveWebSocket.stageName}`,
@@ -500,6 +501,23 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     importPoller.start();
     stops.push(() => importPoller.stop());
+    // The bulk operations queue's event source mapping: the bulk-worker's, likewise.
+    const bulkQueueUrl = await ensureMappedQueue(sqs.client, names.bulkQueue, scope);
+    const bulkWorker = functions.all().find((fn) => fn.functionName === names.bulkQueue.functionName)?.spec.name;
+    if (!bulkWorker) throw new Error(`no local function is named ${names.bulkQueue.functionName}`);
+    const bulkPoller = new SqsPoller({
+      endpoint: endpoints.sqs!,
+      region: options.config.region,
+      credentials: functionCredentials(bulkWorker),
+      queueUrl: bulkQueueUrl,
+      queueArn: queueArnOf(scope, names.bulkQueue.queueName),
+      batchSize: names.bulkQueue.batchSize,
+      concurrency: names.bulkQueue.maximumConcurrency,
+      handler: (event) => functions.get(bulkWorker).invoke(event),
+      onError: (error) => log(`bulk operations queue: ${error.message}`),
+    });
+    bulkPoller.start();
+    stops.push(() => bulkPoller.stop());
 
     // The publisher is always busy: warm it now, so the first event is not late by a cold start.
     const publisher = functions.get(outboxPublisher.name);

@@ -16,6 +16,7 @@ import { captureFormSchema } from '#shared/capture-forms/domain.ts';
 import { emailSchema } from '#shared/emails/domain.ts';
 import { relatedRecordTypeSchema } from '#shared/kernel/related-records.ts';
 import { importSchema } from '#shared/imports/domain.ts';
+import { bulkOperationSchema } from '#shared/bulk-operations/domain.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 
 // The event catalogue (X7): one zod schema per event type and version, the source of truth for
@@ -123,6 +124,16 @@ export const EVENT_SPECS: readonly EventSpec[] = [
     'A CSV import wrote all its batches: created, updated and failed count its rows (the error file lists the failed ones).',
   ),
   spec(
+    'bulk_operation.created',
+    bulkOperationSchema,
+    "A bulk operation (reassign, add or remove a tag, delete) was asked for; it runs asynchronously with the requester's rights.",
+  ),
+  spec(
+    'bulk_operation.finished',
+    bulkOperationSchema,
+    "A bulk operation acted on all its records: ok, forbidden, not_found and failed count their outcomes (GET /bulk_operations/{id} lists each). The records' own events carry the operation as metadata.origin.",
+  ),
+  spec(
     'migration.continue',
     z.object({ migration_id: nonEmpty }),
     'Internal: a migration paused at its deadline asks the migrate function to go on (shared/platform/migrations).',
@@ -178,8 +189,12 @@ export const eventKey = (type: string, version: number): string => `${type}@${ve
 const SPECS = new Map(EVENT_SPECS.map((s) => [eventKey(s.type, s.version), s]));
 if (SPECS.size !== EVENT_SPECS.length) throw new Error('an event type and version is declared twice');
 
-/** metadata.origin (kernel/events.ts EventOrigin): the import that wrote the record. */
-export const originSchema = z.object({ type: z.literal('import'), id: nonEmpty, automations: z.boolean() });
+/** metadata.origin (kernel/events.ts EventOrigin): the import or bulk operation that wrote the record. */
+export const originSchema = z.object({
+  type: z.enum(['import', 'bulk_operation']),
+  id: nonEmpty,
+  automations: z.boolean(),
+});
 
 /** The envelope schema of one event type and version: metadata (type and version fixed), data, previous. */
 export function envelopeSchemaOf(spec: EventSpec) {

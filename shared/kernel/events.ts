@@ -24,16 +24,17 @@ export interface EventMetadata {
    */
   caused_by?: CausedBy;
   /**
-   * Set on the events of records a CSV import wrote: admins' automated actions skip them unless
-   * the import asked for them (`automations`), as other CRMs do.
+   * Set on the events of records a CSV import or a bulk operation wrote: admins' automated
+   * actions skip an import's unless it asked for them (`automations`), as other CRMs do; the
+   * notifications group a job's alerts into one.
    */
   origin?: EventOrigin;
 }
 
-/** The import an event's change came from. */
+/** The job (a CSV import, a bulk operation) an event's change came from. */
 export interface EventOrigin {
-  type: 'import';
-  /** The import's id. */
+  type: 'import' | 'bulk_operation';
+  /** The job's id. */
   id: string;
   /** Whether automated actions run on the imported records. */
   automations: boolean;
@@ -68,7 +69,7 @@ export interface EventContext {
   newId: () => string;
   /** Copied into every event's metadata: set by automations (see `causedContext`), absent for users. */
   caused_by?: CausedBy;
-  /** Copied into every event's metadata: set by imports. */
+  /** Copied into every event's metadata: set by imports and bulk operations. */
   origin?: EventOrigin;
 }
 

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { firstChars } from '#shared/kernel/chars.ts';
 import { formIdOfActor } from '#shared/capture-forms/domain.ts';
+import { decodeTime } from 'ulid';
 
 // Notifications (F2.1, F2.3): predefined kinds a user is told about, each on the channels the
 // user chose (web inbox, email, both, or off). A notification is derived from its event alone,
@@ -22,6 +23,7 @@ export const NOTIFICATION_KINDS = [
   'import_finished',
   'export_finished',
   'capture_form_lead',
+  'bulk_operation_finished',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -36,6 +38,7 @@ export const PRODUCED_KINDS: readonly NotificationKind[] = [
   // Only by e-mail: the invitation to an appointment a user attends (shared/invitations).
   'appointment_invitation',
   'import_finished',
+  'bulk_operation_finished',
 ];
 
 export const NOTIFICATION_CHANNELS = ['web', 'email', 'both', 'off'] as const;
@@ -52,6 +55,7 @@ export const BUILT_IN_DEFAULTS: Readonly<Record<NotificationKind, NotificationCh
   import_finished: 'web',
   export_finished: 'web',
   capture_form_lead: 'web',
+  bulk_operation_finished: 'web',
 };
 
 /** Defaults of a deployment: the built-in ones, overridden kind by kind by the config's. */
@@ -108,7 +112,7 @@ export function settingsOf(
 export const INBOX_KINDS = [...NOTIFICATION_KINDS, 'rule_matched'] as const;
 export type InboxKind = (typeof INBOX_KINDS)[number];
 
-export const NOTIFIED_RECORD_TYPES = ['lead', 'deal', 'task', 'contact', 'appointment', 'import'] as const;
+export const NOTIFIED_RECORD_TYPES = ['lead', 'deal', 'task', 'contact', 'appointment', 'import', 'bulk_operation'] as const;
 export type NotifiedRecordType = (typeof NOTIFIED_RECORD_TYPES)[number];
 
 /** A grouped item names at most this many of its records (the newest); `count` counts them all. */
@@ -127,8 +131,9 @@ export type RuleRef = z.output<typeof ruleRefSchema>;
 /** An inbox item as stored and as the API shows it. */
 export const notificationSchema = z.object({
   /**
-   * "<window start, ms, 13 digits>.<kind>.<actor id>" (rule_matched: then ".<rule id>"): sorts
-   * by time; the grouping key itself.
+   * "<window start, ms, 13 digits>.<kind>.<actor id>" (rule_matched: then ".<rule id>"; a job's
+   * records: then ".<job type>.<job id>", the window being the job's start): sorts by time; the
+   * grouping key itself.
    */
   id: z.string(),
   kind: z.enum(INBOX_KINDS),
@@ -151,12 +156,24 @@ export const notificationSchema = z.object({
 });
 export type Notification = z.output<typeof notificationSchema>;
 
+/** The job (a CSV import, a bulk operation) whose records' events are grouped per job. */
+export interface NotifiedJob {
+  type: 'import' | 'bulk_operation';
+  id: string;
+}
+
 /** What one event tells one user, before grouping. */
 export interface NotificationDraft {
   recipient_id: string;
   kind: InboxKind;
   /** rule_matched only: the rule (one item group and one delivery marker per rule). */
   rule?: RuleRef;
+  /**
+   * Set when the event's change came from a job (metadata.origin): the job's drafts make one
+   * inbox item per recipient and kind whatever their times, and at most one e-mail, sent when
+   * the job finishes (known failure 6: a bulk reassignment or an import is one alert, not N).
+   */
+  job?: NotifiedJob;
   actor_id: string;
   event_id: string;
   occurred_at: string;
@@ -174,7 +191,14 @@ export const NOTIFICATION_EVENTS = [
   'task.reminder_due',
   'appointment.reminder_due',
   'import.finished',
+  'bulk_operation.finished',
 ] as const;
+
+/** The events that end a job: its recipients' grouped e-mails are sent then. */
+export const JOB_FINISHED_EVENTS: Readonly<Record<string, NotifiedJob['type']>> = {
+  'import.finished': 'import',
+  'bulk_operation.finished': 'bulk_operation',
+};
 
 const KIND_OF: Record<'lead' | 'deal' | 'task', NotificationKind> = {
   lead: 'lead_assigned',
@@ -234,6 +258,7 @@ export function appointmentParticipants(data: Data): string[] {
 export function notificationOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
   const { metadata } = event;
   if (metadata.event_type === 'import.finished') return importFinishedOf(event);
+  if (metadata.event_type === 'bulk_operation.finished') return bulkOperationFinishedOf(event);
   const type = metadata.resource_type;
   if (type !== 'lead' && type !== 'deal' && type !== 'task') return undefined;
   const verb = metadata.event_type.slice(type.length + 1);
@@ -245,6 +270,7 @@ export function notificationOf(event: DomainEvent): (NotificationDraft & { kind:
   if (typeof owner !== 'string' || owner === metadata.actor_id) return undefined;
   if (verb !== 'created' && (event.previous as Data | undefined)?.owner_id === owner) return undefined;
   const fromForm = type === 'lead' && verb === 'created' && formIdOfActor(metadata.actor_id) !== undefined;
+  const origin = metadata.origin;
   return {
     recipient_id: owner,
     kind: fromForm ? 'capture_form_lead' : KIND_OF[type],
@@ -252,6 +278,22 @@ export function notificationOf(event: DomainEvent): (NotificationDraft & { kind:
     event_id: metadata.event_id,
     occurred_at: metadata.occurred_at,
     record: { type, id: metadata.resource_id, name: nameOf(type, data) },
+    ...(origin ? { job: { type: origin.type, id: origin.id } } : {}),
+  };
+}
+
+/** A bulk operation finished (shared/bulk-operations): the user who asked for it is told. */
+function bulkOperationFinishedOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
+  const data = event.data as Data;
+  if (typeof data.requester_id !== 'string') return undefined;
+  const name = typeof data.action === 'string' && typeof data.resource === 'string' ? `${data.action} ${data.resource}` : null;
+  return {
+    recipient_id: data.requester_id,
+    kind: 'bulk_operation_finished',
+    actor_id: event.metadata.actor_id,
+    event_id: event.metadata.event_id,
+    occurred_at: event.metadata.occurred_at,
+    record: { type: 'bulk_operation', id: event.metadata.resource_id, name },
   };
 }
 
@@ -289,9 +331,24 @@ function importFinishedOf(event: DomainEvent): (NotificationDraft & { kind: Noti
  * function of the event alone, so redeliveries and any delivery order land in the same item;
  * a burst across a slot boundary makes two items.
  */
-export function groupIdOf(draft: Pick<NotificationDraft, 'kind' | 'actor_id' | 'occurred_at' | 'rule'>): string {
+export function groupIdOf(draft: Pick<NotificationDraft, 'kind' | 'actor_id' | 'occurred_at' | 'rule' | 'job'>): string {
+  if (draft.job && !draft.rule) {
+    // One item per job: its slot is the job's (its id's time), so a job running for hours
+    // still makes one item, and every delivery of any of its events lands there.
+    const start = Math.floor(jobTime(draft.job.id) / GROUP_WINDOW_MS) * GROUP_WINDOW_MS;
+    return `${String(start).padStart(13, '0')}.${draft.kind}.${draft.actor_id}.${draft.job.type}.${draft.job.id}`;
+  }
   const start = Math.floor(Date.parse(draft.occurred_at) / GROUP_WINDOW_MS) * GROUP_WINDOW_MS;
   return `${String(start).padStart(13, '0')}.${draft.kind}.${draft.actor_id}${draft.rule ? `.${draft.rule.id}` : ''}`;
+}
+
+/** A job's creation time (ms) from its ULID id; a non-ULID id (fixtures) sorts at the epoch. */
+function jobTime(id: string): number {
+  try {
+    return decodeTime(id);
+  } catch {
+    return 0;
+  }
 }
 
 /**

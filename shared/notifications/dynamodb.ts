@@ -1,4 +1,5 @@
 import { importKey } from '#shared/imports/dynamodb.ts';
+import { bulkOperationKey } from '#shared/bulk-operations/dynamodb.ts';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
@@ -23,6 +24,9 @@ import {
   type Notification,
   type NotificationChannel,
   type NotificationDraft,
+  type NotificationKind,
+  type NotifiedJob,
+  type NotifiedRecord,
   type NotifiedRecordType,
   type UserChannels,
   type UserPush,
@@ -58,6 +62,15 @@ const SETTINGS_SK = 'settings';
 /** Markers outlive any redelivery: EventBridge retries for a day, a redrive reads a week. */
 const MARKER_TTL_SECONDS = 35 * 24 * 3600;
 const DELIVER_ATTEMPTS = 30;
+
+/** The partition of a job's e-mail tallies (one item per recipient and kind). */
+const jobPartition = (job: NotifiedJob): string => `notification_job#${job.type}#${job.id}`;
+const jobTallyKey = (job: NotifiedJob, userId: string, kind: string): Key => ({
+  pk: jobPartition(job),
+  sk: `${userId}#${kind}`,
+});
+/** The delivery key of a job's one e-mail (in place of an event id). */
+export const jobDeliveryKey = (job: NotifiedJob): string => `job:${job.type}:${job.id}`;
 
 /** A pending e-mail of a group (alert jobs query a group's by the "email#<group id>#" prefix). */
 export const pendingEmailKey = (userId: string, groupId: string, eventId: string): Key => ({
@@ -138,7 +151,13 @@ export class DynamoNotificationStore implements NotificationStore {
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
-    const email: TransactItem[] = channels.email ? this.#pendingEmail(draft, id) : [];
+    // A job's record: its e-mail waits for the job's end (one per recipient, kind and job,
+    // counted here exactly once with the marker); any other draft: a pending e-mail now.
+    const email: TransactItem[] = !channels.email
+      ? []
+      : draft.job && !draft.rule
+        ? [this.#jobTally(draft, id, draft.job)]
+        : this.#pendingEmail(draft, id);
     // First guess: the group's item exists, unread, with room for a record (a burst's common case).
     let plan: 'append' | 'count' | 'read' = 'append';
     for (let attempt = 1; attempt <= DELIVER_ATTEMPTS; attempt++) {
@@ -243,6 +262,62 @@ export class DynamoNotificationStore implements NotificationStore {
       },
       { Put: { TableName: this.#table.name, Item: outboxItem(mailRequestedEvent(draft, id), Math.floor(Date.now() / 1000)) } },
     ];
+  }
+
+  /**
+   * A job's tally of one recipient's e-mail (partition "notification_job#<type>#<id>", sk
+   * "<recipient>#<kind>"): the records counted, the first one named; read when the job ends.
+   */
+  #jobTally(draft: NotificationDraft, groupId: string, job: NotifiedJob): TransactItem {
+    return {
+      Update: {
+        TableName: this.#table.name,
+        Key: jobTallyKey(job, draft.recipient_id, draft.kind),
+        UpdateExpression:
+          'ADD #count :one SET #kind = :kind, recipient_id = :r, notification_kind = :k, group_id = :g, actor_id = if_not_exists(actor_id, :a), first_record = if_not_exists(first_record, :rec), first_at = if_not_exists(first_at, :at), last_at = :at',
+        ExpressionAttributeNames: { '#count': 'count', '#kind': tableSpec.kindAttribute },
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':kind': 'notification_job_tally',
+          ':r': draft.recipient_id,
+          ':k': draft.kind,
+          ':g': groupId,
+          ':a': draft.actor_id,
+          ':rec': draft.record,
+          ':at': draft.occurred_at,
+        },
+      },
+    };
+  }
+
+  async jobFinished(job: NotifiedJob): Promise<number> {
+    const tallies = await this.#table.partition(jobPartition(job), '');
+    let requested = 0;
+    for (const tally of tallies) {
+      const recipient = String(tally.recipient_id);
+      const groupId = String(tally.group_id);
+      const draft: NotificationDraft = {
+        recipient_id: recipient,
+        kind: tally.notification_kind as NotificationKind,
+        actor_id: String(tally.actor_id),
+        event_id: jobDeliveryKey(job),
+        occurred_at: String(tally.last_at),
+        record: tally.first_record as NotifiedRecord,
+      };
+      const [pending, request] = this.#pendingEmail(draft, groupId);
+      // The job's one e-mail per recipient: its pending item names the count; written once
+      // (a finished event delivered again finds it and asks for nothing more).
+      const put = pending!.Put!;
+      put.Item = { ...put.Item, count: Number(tally.count), first_at: String(tally.first_at) };
+      put.ConditionExpression = 'attribute_not_exists(pk)';
+      try {
+        await this.#table.client.send(new TransactWriteCommand({ TransactItems: [pending!, request!] }));
+        requested++;
+      } catch (error) {
+        if (reasonsOf(error)?.[0] !== 'ConditionalCheckFailed') throw error;
+      }
+    }
+    return requested;
   }
 
   #count(userId: string, delta: number): TransactItem {
@@ -423,6 +498,10 @@ export class DynamoCurrentOwners implements CurrentOwners {
       // An import is its creator's: they alone are told it finished.
       const job = await this.#table.get(importKey(id));
       return typeof job?.creator_id === 'string' ? job.creator_id : undefined;
+    }
+    if (type === 'bulk_operation') {
+      const job = await this.#table.get(bulkOperationKey(id));
+      return typeof job?.requester_id === 'string' ? job.requester_id : undefined;
     }
     const key = type === 'task' ? taskKey(id) : type === 'appointment' ? appointmentKey(id) : recordKey(type, id);
     const item = await this.#table.get(key);

@@ -35,6 +35,8 @@ interface PendingEmail {
   rule?: { id: string; name: string };
   actor_id: string;
   record: NotifiedRecord;
+  /** A job's one e-mail for the recipient (notification dynamodb jobFinished): the records it counts. */
+  count?: number;
   occurred_at: string;
   claim_id?: string;
   claimed_at?: string;
@@ -108,10 +110,12 @@ export class AlertMailJob implements MailJob {
         .map((i) => i.occurred_at)
         .sort()
         .at(-1) ?? own.occurred_at;
+    // A job's e-mail names its first record and counts the rest.
+    const unnamed = claimable.reduce((n, i) => n + Math.max(0, (i.count ?? 1) - 1), 0);
     const content = alertMail({
       kind: first.notification_kind,
       rule: first.rule,
-      count: records.length,
+      count: records.length + unnamed,
       records: records.slice(0, MAX_ITEM_RECORDS),
       at,
       actor_name: actor?.name ?? 'An automation',

@@ -30,6 +30,7 @@ const NOUN: Record<NotifiedRecordType, [string, string]> = {
   task: ['task', 'tasks'],
   appointment: ['appointment', 'appointments'],
   import: ['import', 'imports'],
+  bulk_operation: ['bulk operation', 'bulk operations'],
 };
 
 const PATH: Record<NotifiedRecordType, string> = {
@@ -39,6 +40,7 @@ const PATH: Record<NotifiedRecordType, string> = {
   task: 'tasks',
   appointment: 'appointments',
   import: 'imports',
+  bulk_operation: 'bulk_operations',
 };
 
 const TYPE_OF: Partial<Record<InboxKind, NotifiedRecordType>> = {
@@ -46,6 +48,7 @@ const TYPE_OF: Partial<Record<InboxKind, NotifiedRecordType>> = {
   deal_assigned: 'deal',
   task_assigned: 'task',
   import_finished: 'import',
+  bulk_operation_finished: 'bulk_operation',
 };
 
 /** Escapes text for HTML element content and double-quoted attributes. */
@@ -106,6 +109,8 @@ function subjectOf(content: AlertContent): string {
       return n > 1 ? `${n} of your imports finished` : `Your import ${label} finished`.replace('  ', ' ');
     case 'export_finished':
       return n > 1 ? `${n} exports are ready` : 'Your export is ready';
+    case 'bulk_operation_finished':
+      return n > 1 ? `${n} of your bulk operations finished` : 'Your bulk operation finished';
     case 'rule_matched': {
       const rule = content.rule ? `"${content.rule.name}"` : 'A notification rule';
       return n > 1 ? `${rule} matched ${n} ${many}` : `${rule} matched the ${one} ${label}`.trimEnd();

@@ -1,5 +1,5 @@
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
-import type { Notification, NotificationDraft, NotifiedRecordType, UserChannels, UserPush } from './domain.ts';
+import type { Notification, NotificationDraft, NotifiedJob, NotifiedRecordType, UserChannels, UserPush } from './domain.ts';
 
 /** The outcome of delivering one event to one recipient. */
 export type DeliverOutcome = 'written' | 'duplicate';
@@ -13,6 +13,13 @@ export interface NotificationStore {
    * item being as read, and retried when a concurrent delivery changed it.
    */
   deliver(draft: NotificationDraft, channels: { web: boolean; email: boolean }): Promise<DeliverOutcome>;
+  /**
+   * A job ended: each recipient whose records' drafts wanted e-mail gets one pending e-mail for
+   * the job (the count of records, the first named) and its mail request, each once whatever
+   * the redeliveries; drafts of the job delivered later add to the inbox item only.
+   * @returns how many e-mails were requested now
+   */
+  jobFinished(job: NotifiedJob): Promise<number>;
   /** The recipient's items newest first (not archived; `unread`: only unread), one Query. */
   list(userId: string, query: PageQuery & { unread?: boolean | undefined }): Promise<Page<Notification>>;
   /** One of the recipient's items (one GetItem); undefined when there is none of that id. */

@@ -2,6 +2,7 @@ import type { DomainEvent } from '#shared/kernel/events.ts';
 import type { Call, Clock, Page, PageQuery } from '#shared/kernel/ports.ts';
 import {
   groupIdOf,
+  JOB_FINISHED_EVENTS,
   notificationsOf,
   settingsOf,
   wantsEmail,
@@ -48,6 +49,9 @@ export async function notify(deps: Omit<NotificationDeps, 'clock'>, event: Domai
   const drafts = notificationsOf(event);
   const outcomes: NotifyOutcome[] = [];
   for (const draft of drafts) outcomes.push(await notifyOne(deps, draft));
+  // A job's end sends its records' grouped e-mails (one per recipient), each once.
+  const jobType = JOB_FINISHED_EVENTS[event.metadata.event_type];
+  if (jobType) await deps.store.jobFinished({ type: jobType, id: event.metadata.resource_id });
   if (outcomes.length === 0) return 'none';
   return outcomes.includes('written') ? 'written' : outcomes[0]!;
 }

@@ -38,6 +38,8 @@ export const RUNTIME_ENV = {
   filesBucket: 'FILES_BUCKET_NAME',
   /** The import queue's URL (batches of CSV rows; shared/imports). */
   importQueueUrl: 'IMPORT_QUEUE_URL',
+  /** The bulk operations queue's URL (plans and batches of records; shared/bulk-operations). */
+  bulkQueueUrl: 'BULK_QUEUE_URL',
 } as const;
 
 export function requireEnv(name: string): string {

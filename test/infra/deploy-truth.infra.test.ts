@@ -113,6 +113,8 @@ const made: {
   externalCalendarId?: string;
   /** Started by the imports probe, run by the import-worker probe. */
   startedImportId?: string;
+  /** Asked for by the bulk-operations probe, run by the bulk-worker probe. */
+  bulkOperationId?: string;
 } = {};
 
 beforeAll(async () => {
@@ -464,6 +466,16 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       body: { match_by_email: true },
     });
     if (started?.status === 'queued') made.startedImportId = created.import.id;
+  },
+  // A filter (the leads list use case's first page: the cursor key, custom fields) tagging the
+  // probe's leads; the plan is queued (the bulk queue) and the operation readable.
+  'bulk-operations': async (p) => {
+    const op = await p.expectHttp('POST /bulk_operations', 202, {
+      body: { resource: 'leads', action: 'add_tag', tag: 'probe', filter: { status: 'new' } },
+    });
+    if (op?.status === 'queued') made.bulkOperationId = op.id;
+    const read = await p.expectHttp('GET /bulk_operations/{id}', 200, { params: { id: op?.id ?? 'none' } });
+    p.check(read?.operation?.status === 'queued', `GET reads the operation (${JSON.stringify(read)})`);
   },
   automations: async (p) => {
     const listed = await p.expectHttp('GET /automations', 200);
@@ -1125,6 +1137,54 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       sqs.destroy();
     }
   },
+  // The plan of the operation the bulk-operations probe asked for (its filter paged through the
+  // leads list use case), then each batch it queued: the leads tagged, the operation finished.
+  'bulk-worker': async (p) => {
+    const queueName = `crm-${STAGE}-bulk-operations`;
+    const sqs = new SQSClient({
+      endpoint: s3.endpoint,
+      region: config.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    try {
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: queueName }));
+      const record = (body: unknown) => ({
+        messageId: `probe-${next()}`,
+        receiptHandle: 'probe',
+        body: JSON.stringify(body),
+        attributes: { ApproximateReceiveCount: '1' },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: `arn:aws:sqs:${config.region}:${RESOLVED_ACCOUNT}:${queueName}`,
+        awsRegion: config.region,
+      });
+      const id = made.bulkOperationId ?? 'none';
+      const planned = (await p.invoke({ Records: [record({ type: 'plan', operation_id: id })] })) as {
+        batchItemFailures?: unknown[];
+      };
+      if (planned?.batchItemFailures?.length) p.failures.push(`plan failed: ${JSON.stringify(planned.batchItemFailures)}`);
+      const batches: unknown[] = [];
+      for (let round = 0; round < 5; round++) {
+        const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+        const mine = (received.Messages ?? []).map((m) => JSON.parse(m.Body!)).filter((m) => m.operation_id === id);
+        batches.push(...mine.filter((m) => m.type === 'batch'));
+        if ((received.Messages ?? []).length === 0) break;
+      }
+      p.check(batches.length >= 1, `the plan queued the batches (${batches.length})`);
+      for (const batch of batches) {
+        const answer = (await p.invoke({ Records: [record(batch)] })) as { batchItemFailures?: unknown[] };
+        if (answer?.batchItemFailures?.length) p.failures.push(`batch failed: ${JSON.stringify(answer.batchItemFailures)}`);
+      }
+      const op = await table.get({ pk: `bulk_operation#${id}`, sk: 'bulk_operation' });
+      p.check(
+        op?.status === 'finished' && Number(op.ok) >= 1 && Number(op.failed) === 0,
+        `the operation finished, its leads tagged (${JSON.stringify(op)})`,
+      );
+    } finally {
+      sqs.destroy();
+    }
+  },
   'mail-sender': async (p) => {
     // A fresh pending alert for the first admin (as the notifications consumer writes it),
     // then its mail request from the outbox, as the queue hands it over (an SQS record).
@@ -1243,6 +1303,7 @@ const HTTP_ORDER = [
   'documents',
   'capture-forms',
   'imports',
+  'bulk-operations',
   'tasks',
   'appointments',
   'calendar',
@@ -1358,6 +1419,7 @@ describe('every synthesized bundle, with its template environment', () => {
     'document-check',
     'mail-sender',
     'import-worker',
+    'bulk-worker',
     'reminder-sync',
     'reminders',
     'email-events',
@@ -1430,6 +1492,7 @@ describe('dropping any one variable a function declares', () => {
     'live-connections',
     'mail-sender',
     'import-worker',
+    'bulk-worker',
     'reminder-sync',
     'reminders',
     'email-events',

@@ -368,6 +368,29 @@ async function startedImport(): Promise<{ id: string }> {
   return job;
 }
 
+/** A lead of a fresh tag, then a bulk operation tagging it by that filter, once finished. */
+async function finishedBulkOperation(): Promise<{ status: string; ok: number; failed: number }> {
+  const token = session.as('admin');
+  const mark = `iam${newId().toLowerCase()}`;
+  const lead = await session.api('POST', '/leads', { token, body: { last_name: `IAM ${mark}`, tags: [mark] } });
+  if (lead.status !== 201) throw new Error(`POST /leads: ${lead.status} ${JSON.stringify(lead.body)}`);
+  const created = await session.api('POST', '/bulk_operations', {
+    token,
+    body: { resource: 'leads', action: 'add_tag', tag: 'bulk', filter: { tags: mark } },
+  });
+  if (created.status !== 202) throw new Error(`POST /bulk_operations: ${created.status} ${JSON.stringify(created.body)}`);
+  const id = (created.body as { id: string }).id;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const res = await session.api('GET', `/bulk_operations/${id}`, { token });
+    if (res.status !== 200) throw new Error(`GET /bulk_operations/{id}: ${res.status} ${JSON.stringify(res.body)}`);
+    const op = (res.body as { operation: { status: string; ok: number; failed: number } }).operation;
+    if (op.status === 'finished') return op;
+    if (Date.now() > deadline) throw new Error(`the bulk operation is ${JSON.stringify(op)} after 20 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function finishedImport(id: string) {
   const deadline = Date.now() + 20_000;
   for (;;) {
@@ -474,6 +497,16 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     const job = await startedImport();
     const view = await finishedImport(job.id);
     if (view.import.created !== 1 || view.import.failed !== 1) throw new Error(`the import ended ${JSON.stringify(view.import)}`);
+  },
+  // A lead created, then a bulk operation tagging it by filter: the HTTP function reads the
+  // list's first page and queues the plan; the worker pages the list, queues the batch to its
+  // own queue, updates the lead (the leads use case) and finishes the operation.
+  'bulk-operations': async () => {
+    await finishedBulkOperation();
+  },
+  'bulk-worker': async () => {
+    const op = await finishedBulkOperation();
+    if (op.ok < 1 || op.failed !== 0) throw new Error(`the bulk operation ended ${JSON.stringify(op)}`);
   },
   // S3's Object Created for an upload put straight into the emulator (no event of its own):
   // the check reads and moves it as itself.
@@ -1056,7 +1089,13 @@ const UNEXERCISED: { functions: readonly string[]; actions: string; reason: stri
  * Tests that wait longer than the default: the mail-sender's sample goes through the mail
  * queue (its 5 s delivery delay) and waits up to 15 s for a refused statement to show.
  */
-const SLOW_SAMPLE_TIMEOUTS: Record<string, number> = { 'mail-sender': 240_000, imports: 240_000, 'import-worker': 240_000 };
+const SLOW_SAMPLE_TIMEOUTS: Record<string, number> = {
+  'mail-sender': 240_000,
+  imports: 240_000,
+  'import-worker': 240_000,
+  'bulk-worker': 240_000,
+  'bulk-operations': 240_000,
+};
 
 const unexercised = (name: string, actions: string) =>
   UNEXERCISED.some((u) => u.functions.includes(name) && u.actions === actions);

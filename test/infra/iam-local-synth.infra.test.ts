@@ -2,6 +2,8 @@ import {
   IMPORT_QUEUE_MAX_RECEIVES,
   IMPORT_QUEUE_VISIBILITY_SECONDS,
   IMPORT_WORKER_CONCURRENCY,
+  BULK_QUEUE_VISIBILITY_SECONDS,
+  BULK_WORKER_CONCURRENCY,
   MAIL_QUEUE_DELAY_SECONDS,
   MAIL_QUEUE_MAX_RECEIVES,
   MAIL_QUEUE_VISIBILITY_SECONDS,
@@ -86,6 +88,16 @@ describe('the synthesized app, for the local cloud', () => {
         functionName: `${name}-import-worker`,
         batchSize: 1,
         maximumConcurrency: IMPORT_WORKER_CONCURRENCY,
+      },
+      bulkQueue: {
+        queueName: `${name}-bulk-operations`,
+        deadLetterQueueName: `${name}-bulk-operations-dlq`,
+        maxReceiveCount: IMPORT_QUEUE_MAX_RECEIVES,
+        delaySeconds: 0,
+        visibilityTimeoutSeconds: BULK_QUEUE_VISIBILITY_SECONDS,
+        functionName: `${name}-bulk-worker`,
+        batchSize: 1,
+        maximumConcurrency: BULK_WORKER_CONCURRENCY,
       },
     });
   });

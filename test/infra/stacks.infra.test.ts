@@ -13,6 +13,7 @@ import {
   functionSpecs,
   httpFamilies,
   importWorkerFunction,
+  bulkWorkerFunction,
   mailSenderFunction,
 } from '#infra/functions.ts';
 import { App } from 'aws-cdk-lib';
@@ -29,6 +30,8 @@ import {
   IMPORT_QUEUE_MAX_RECEIVES,
   IMPORT_QUEUE_VISIBILITY_SECONDS,
   IMPORT_WORKER_CONCURRENCY,
+  BULK_QUEUE_VISIBILITY_SECONDS,
+  BULK_WORKER_CONCURRENCY,
   MAIL_QUEUE_DELAY_SECONDS,
   MAIL_QUEUE_MAX_RECEIVES,
   MAIL_QUEUE_VISIBILITY_SECONDS,
@@ -702,8 +705,8 @@ describe('stateless stack: external calendars', () => {
 
 describe('stateless stack: outbox publisher', () => {
   it('reads the table stream through the outbox filter, with item failures, bisection, retries and a DLQ', () => {
-    // Three mappings: this one, the mail queue's and the import queue's (below).
-    stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
+    // Four mappings: this one, the mail queue's, the import queue's and the bulk queue's (below).
+    stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 4);
     stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: Match.stringLikeRegexp('^OutboxPublisherFunction') },
       EventSourceArn: Match.objectLike({ 'Fn::GetStackOutput': Match.objectLike({ StackName: 'crm-dev-stateful' }) }),
@@ -1017,6 +1020,42 @@ describe('import queue', () => {
       ),
     );
     expect(senders.map((spec) => spec.name).sort()).toEqual(['import-worker', 'imports']);
+  });
+});
+
+describe('bulk operations queue', () => {
+  it('is one encrypted queue, hidden six worker timeouts once received, with a DLQ after its receives', () => {
+    const queues = resourcesOf(stateless, 'AWS::SQS::Queue');
+    const bulk = Object.values(queues).find((q) => q.Properties.QueueName === 'crm-dev-bulk-operations');
+    const dlq = Object.entries(queues).find(([, q]) => q.Properties.QueueName === 'crm-dev-bulk-operations-dlq');
+    expect(bulk!.Properties).toMatchObject({
+      VisibilityTimeout: BULK_QUEUE_VISIBILITY_SECONDS,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq![0], 'Arn'] }, maxReceiveCount: IMPORT_QUEUE_MAX_RECEIVES },
+    });
+    expect(BULK_QUEUE_VISIBILITY_SECONDS).toBe(bulkWorkerFunction.timeoutSeconds * 6);
+  });
+
+  it('is drained by the bulk-worker only, one message at a time, at most BULK_WORKER_CONCURRENCY at once', () => {
+    const mappings = Object.values(resourcesOf(stateless, 'AWS::Lambda::EventSourceMapping')).filter((m) =>
+      JSON.stringify(m.Properties.EventSourceArn).includes('BulkQueue'),
+    );
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]!.Properties).toMatchObject({
+      FunctionName: { Ref: expect.stringMatching(/^BulkWorkerFunction/) },
+      ScalingConfig: { MaximumConcurrency: BULK_WORKER_CONCURRENCY },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 1,
+    });
+  });
+
+  it('takes messages from the bulk-operations function and the bulk-worker only', () => {
+    const senders = statelessSpecs().filter((spec) =>
+      policyStatements(stateless, `crm-dev-${spec.name}`).some(
+        (st) => actionsOf([st]).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes('BulkQueue'),
+      ),
+    );
+    expect(senders.map((spec) => spec.name).sort()).toEqual(['bulk-operations', 'bulk-worker']);
   });
 });
 
