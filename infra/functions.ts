@@ -393,8 +393,9 @@ export const eventFunctions: readonly FunctionSpec[] = [
     timeoutSeconds: 60,
     memorySize: 1024,
     // The received mail under inbound/; appointments, attendees' records and users; the app's
-    // URL (the invitations' UID domain).
-    needs: { table: 'readWrite', inboundMail: true, config: ['mailSettings'] },
+    // URL (the invitations' UID domain) and the mail domains (tokens). The cursor key: ordinary
+    // mail is threaded and matched through index queries (the table's pages load the key).
+    needs: { table: 'readWrite', inboundMail: true, cursorSecret: 'read', config: ['mailSettings'] },
   },
 ];
 

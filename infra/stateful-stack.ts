@@ -16,7 +16,7 @@ import { EVENT_SOURCE } from '#shared/kernel/events.ts';
 import { ROLES, type Role } from '#shared/kernel/roles.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
 import { CrmFunction } from '#infra/constructs/crm-function.ts';
-import { cursorKeyRotationFunction, filesCorsOrigins, functionSpecs } from '#infra/functions.ts';
+import { cursorKeyRotationFunction, filesCorsOrigins, functionSpecs, mailDomains } from '#infra/functions.ts';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { acknowledge } from '#infra/nag.ts';
 import { eventBridgeJsonSchemas } from '#infra/docs/event-schemas.ts';
@@ -434,7 +434,7 @@ export class StatefulStack extends Stack {
       true,
     );
     this.inboundReceiptRule = props.config.email.inbound
-      ? this.#inboundRule(name, props.config.email.inbound, props.config.region)
+      ? this.#inboundRule(name, props.config.email, props.config.region)
       : undefined;
     acknowledge(this.filesBucket, {
       id: 'AwsSolutions-S1',
@@ -458,10 +458,12 @@ export class StatefulStack extends Stack {
   /**
    * SES inbound: a rule added to the account's active receipt rule set (SES has one active set
    * per region, which other mail of the account may use: we never create, replace or activate
-   * one), storing mail for the inbound address under inbound/ of the files bucket, whose Object
-   * Created events reach the inbound-mail function. SES may write only there, for this rule.
+   * one), storing mail for the inbound address and the inbound domain (users' Reply-To and
+   * forwarding tokens) under inbound/ of the files bucket, whose Object Created events reach the
+   * inbound-mail function. SES may write only there, for this rule.
    */
-  #inboundRule(name: string, inbound: NonNullable<CrmConfig['email']['inbound']>, region: string): ses.CfnReceiptRule {
+  #inboundRule(name: string, email: CrmConfig['email'], region: string): ses.CfnReceiptRule {
+    const inbound = email.inbound!;
     if (inbound.region && inbound.region !== region) {
       throw new Error(
         `email.inbound.region ${inbound.region} differs from the deployment's region ${region}: the receipt rule writes to the files bucket, which SES needs in its own region`,
@@ -487,7 +489,7 @@ export class StatefulStack extends Stack {
       rule: {
         name: ruleName,
         enabled: true,
-        recipients: [inbound.address],
+        recipients: [...new Set([inbound.address, mailDomains(email).inbound_domain])],
         scanEnabled: true,
         tlsPolicy: 'Require',
         actions: [{ s3Action: { bucketName: this.filesBucketName, objectKeyPrefix: INBOUND_PREFIX } }],

@@ -1,6 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { parseInbound } from '#shared/emails/inbound.ts';
+import { emailAdapters } from '#shared/emails/runtime.ts';
+import { receiveEmail } from '#shared/emails/use-cases.ts';
 import { classifyInbound, INBOUND_PREFIX, readInbound } from '#shared/invitations/inbound.ts';
 import { invitationAdapters } from '#shared/invitations/runtime.ts';
 import { recordItipReply } from '#shared/invitations/use-cases.ts';
@@ -11,8 +14,9 @@ import { runtimeClock, runtimeIds } from '#shared/platform/runtime.ts';
 // Rule target on the default bus: S3's Object Created for a key under inbound/ of the files
 // bucket (SES's receipt rule stores each received mail there) → the general inbound-mail
 // entry: the mail is parsed and dispatched by content. A calendar REPLY records the attendee's
-// answer; other mail is logged (the e-mail issue links it to records). A redelivery records
-// the same answers again, which changes nothing.
+// answer; other mail is logged in the mailbox of the user it is for (a Reply-To token, a
+// forwarding/BCC address), threaded and matched to leads and contacts. A redelivery records
+// the same answers again and logs no message twice.
 
 const bucket = requireEnv(RUNTIME_ENV.filesBucket);
 const settings = JSON.parse(requireEnv(RUNTIME_ENV.mailSettings)) as { app_url: string };
@@ -34,18 +38,21 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
       logger.warn('not an inbound mail', { bucket: detail.bucket.name });
       return 'not_inbound';
     }
-    const mail = await classifyInbound(await readInbound(s3, bucket, key));
+    const raw = await readInbound(s3, bucket, key);
+    const mail = await classifyInbound(raw);
+    const ctx = { actor_id: 'system', correlation_id: event.id, now: runtimeClock.now(), newId: runtimeIds };
     if (mail.kind === 'itip_reply') {
-      const outcomes = await recordItipReply(
-        invitationAdapters(),
-        { actor_id: 'system', correlation_id: event.id, now: runtimeClock.now(), newId: runtimeIds },
-        { from: mail.from, replies: mail.replies, uidDomain },
-      );
+      const outcomes = await recordItipReply(invitationAdapters(), ctx, {
+        from: mail.from,
+        replies: mail.replies,
+        uidDomain,
+      });
       logger.info('calendar reply', { outcomes, from: mail.from, message_id: mail.message_id });
       return 'itip_reply';
     }
-    logger.info('inbound mail not handled yet (ordinary mail)', { from: mail.from, message_id: mail.message_id });
-    return 'other';
+    const outcomes = await receiveEmail(emailAdapters(), ctx, await parseInbound(raw));
+    logger.info('inbound mail', { outcomes, from: mail.from, message_id: mail.message_id });
+    return outcomes.length === 0 ? 'no_mailbox' : outcomes.some((o) => o.outcome === 'logged') ? 'logged' : 'not_logged';
   } finally {
     logger.resetKeys();
   }

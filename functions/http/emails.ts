@@ -1,5 +1,13 @@
 import { emailAdapters } from '#shared/emails/runtime.ts';
-import { addSender, deleteEmail, getEmail, listEmails, sendEmail, setArchived } from '#shared/emails/use-cases.ts';
+import {
+  addSender,
+  deleteEmail,
+  forwardingAddressOf,
+  getEmail,
+  listEmails,
+  sendEmail,
+  setArchived,
+} from '#shared/emails/use-cases.ts';
 import { httpHandler, implement } from '#shared/app.ts';
 import * as routes from '#shared/emails/routes.ts';
 
@@ -17,4 +25,5 @@ export const handler = httpHandler([
     await deleteEmail(deps, req.call, req.params.id, req.ifMatch);
   }),
   implement(routes.addEmailSenderRoute, (req) => addSender(deps, req.call, req.params.id, req.body)),
+  implement(routes.getForwardingAddressRoute, (req) => forwardingAddressOf(deps, req.call)),
 ]);

@@ -133,7 +133,7 @@ export const crmConfigSchema = z
           })
           .optional()
           .describe(
-            'SES inbound mail (optional): receives calendar replies (iTIP REPLY) to invitations into the files bucket under inbound/',
+            "SES inbound mail (optional): receives calendar replies (iTIP REPLY) to invitations, and mail to the inbound domain in.<domain> (replies through users' Reply-To tokens, their forwarding addresses; its MX record must point at SES inbound too), into the files bucket under inbound/",
           ),
       })
       .refine((email) => !email.domain || email.sender_address.toLowerCase().endsWith(`@${email.domain}`), {

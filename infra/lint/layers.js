@@ -43,7 +43,7 @@ export const EXTRA_SLICE_FILES = {
   deals: { 'board.ts': 'use-cases', 'mover.ts': 'runtime' },
   tasks: { 'reminders.ts': 'domain' },
   search: { 'index-terms.ts': 'adapter' },
-  emails: { 'mail-job.ts': 'adapter', 'ses.ts': 'adapter' },
+  emails: { 'mail-job.ts': 'adapter', 'ses.ts': 'adapter', 'inbound.ts': 'adapter' },
   notifications: {
     'rules.ts': 'domain',
     'rule-use-cases.ts': 'use-cases',
@@ -64,6 +64,7 @@ export const EXTRA_SLICE_FILES = {
     'inbound.ts': 'adapter',
   },
   imports: { 'csv.ts': 'domain' },
+  'sell-import': { 'sell-client.ts': 'adapter' },
 };
 
 const COMPOSITION_FILES = new Set(['shared/app.ts', 'shared/families.ts']);

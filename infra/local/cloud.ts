@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { APIGatewayProxyResultV2, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
@@ -228,6 +229,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     // event reaches the inbound-mail function as the receipt rule's does in AWS.
     const sesEvents: { bus?: LocalEventBus } = {};
     const inbound: { receive?: (eml: Buffer) => Promise<string> } = {};
+    // Received mail dropped as .eml files (a temporary folder when the cloud keeps no data).
+    const inboundFolder = dataDir ? join(dataDir, 'inbound-mail') : mkdtempSync(join(tmpdir(), 'crm-inbound-mail-'));
+    if (!dataDir) stops.push(async () => rmSync(inboundFolder, { recursive: true, force: true }));
     const ses = await startLocalSes({
       upstream: `http://127.0.0.1:${viewerPort}`,
       port: sesPort,
@@ -243,6 +247,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         return inbound.receive(eml);
       },
       ...(dataDir ? { file: join(dataDir, 'ses-suppression-list.json') } : {}),
+      inboundFolder,
     });
     stops.push(() => ses.stop());
     const sesUrl = ses.endpoint;

@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 
 // SES on a laptop, in front of aws-ses-v2-local (the mail viewer: sends, templates, GET /store):
 // this small server answers the SES v2 calls the emulator does not know, on the service's REST
@@ -16,8 +17,9 @@ import { dirname } from 'node:path';
 // server's /t/open and /t/click (a GET is an open or click; a HEAD, as scanners send, is none).
 // Each step publishes its `aws.ses` event (Send, Delivery, Bounce, Complaint, Open, Click) in
 // the shape a configuration set's EventBridge destination gives it. And SES inbound's receipt
-// rule: POST /_local/inbound with an .eml stores it in the files bucket under inbound/, whose
-// Object Created event takes the path the deployed one takes.
+// rule: POST /_local/inbound with an .eml, or an .eml dropped in the inbound folder, stores it
+// in the files bucket under inbound/, whose Object Created event takes the path the deployed
+// one takes.
 
 /** One address on the account's suppression list. */
 export interface LocalSuppression {
@@ -41,6 +43,12 @@ export interface LocalSesOptions {
    * where the rule would (the files bucket under inbound/); answers the object's key.
    */
   receive?: (eml: Buffer) => Promise<string>;
+  /**
+   * A folder watched for received mail (with `receive`): each `*.eml` dropped there (settled
+   * for INBOUND_SETTLE_MS) is received as if POSTed, then moved to `done/` (or `failed/`,
+   * beside a `.error.txt`). Created when missing.
+   */
+  inboundFolder?: string;
   port?: number;
   /**
    * Configuration sets with an EventBridge event destination and open/click tracking (the
@@ -77,12 +85,49 @@ export interface LocalSes {
   readonly sends: number;
   /** The tracked sends since start, by SES MessageId: what went to the viewer (tests). */
   readonly tracked: ReadonlyMap<string, TrackedSend>;
+  /** The watched inbound folder, if any. */
+  readonly inboundFolder: string | undefined;
   stop(): Promise<void>;
 }
 
 const SUPPRESSION_PATH = '/v2/email/suppression/addresses';
 /** Local only: a received message, as SES inbound's receipt rule would store it. */
 export const INBOUND_PATH = '/_local/inbound';
+/** How long a dropped .eml must stay unchanged before it is read (a writer may still be writing it). */
+export const INBOUND_SETTLE_MS = 200;
+const INBOUND_POLL_MS = 250;
+
+/**
+ * Watches `folder` for dropped .eml files (polling: fs.watch misses events on some file
+ * systems) and hands each to `receive` once; returns the stop function.
+ */
+function watchInboundFolder(folder: string, receive: (eml: Buffer) => Promise<string>): () => Promise<void> {
+  for (const sub of ['', 'done', 'failed']) mkdirSync(join(folder, sub), { recursive: true });
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  const sweep = async () => {
+    for (const name of (await readdir(folder)).filter((n) => n.endsWith('.eml') && !n.startsWith('.')).sort()) {
+      const path = join(folder, name);
+      const info = await stat(path).catch(() => undefined);
+      if (!info?.isFile() || Date.now() - info.mtimeMs < INBOUND_SETTLE_MS) continue;
+      try {
+        await receive(await readFile(path));
+        await rename(path, join(folder, 'done', name));
+      } catch (error) {
+        await rename(path, join(folder, 'failed', name)).catch(() => undefined);
+        await writeFile(join(folder, 'failed', `${name}.error.txt`), String((error as Error).message)).catch(() => undefined);
+      }
+    }
+  };
+  const timer = setInterval(() => {
+    running = running.then(() => (stopped ? undefined : sweep().catch(() => undefined)));
+  }, INBOUND_POLL_MS);
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await running;
+  };
+}
 
 /** A v2 send of a tracked configuration set, as its events name it. */
 export interface TrackedSend {
@@ -406,6 +451,8 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const stopWatching =
+    options.receive && options.inboundFolder ? watchInboundFolder(options.inboundFolder, options.receive) : async () => {};
   return {
     endpoint,
     get maxSendRate() {
@@ -418,11 +465,14 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
       return state.sends;
     },
     tracked,
-    stop: () =>
-      new Promise((resolve) => {
+    inboundFolder: options.receive ? options.inboundFolder : undefined,
+    stop: async () => {
+      await stopWatching();
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }
 

@@ -289,3 +289,57 @@ export interface AddressMark {
 
 /** A short text for a message (the feed's name for it). */
 export const emailName = (email: Pick<Email, 'subject'>): string => firstChars(email.subject || '(no subject)', 200);
+
+/**
+ * A received message as the inbound path reads it (parsed MIME): what logging needs.
+ * Message ids are in header form ("<id@host>").
+ */
+export interface InboundMessage {
+  /** The Message-ID header, or null when the message has none. */
+  message_id: string | null;
+  from: EmailAddress;
+  to: EmailAddress[];
+  cc: EmailAddress[];
+  /**
+   * Envelope recipients the headers show (Delivered-To, X-Original-To, Received "for <…>"):
+   * a Bcc'd address is named only there.
+   */
+  envelope_to: string[];
+  subject: string;
+  text: string | null;
+  html: string | null;
+  in_reply_to: string | null;
+  references: string[];
+  /** SHA-256 (hex) of the raw bytes: the message's identity when it has no Message-ID. */
+  digest: string;
+}
+
+/** The user's forwarding/BCC address of the inbound domain: "log+<token>@<inbound domain>". */
+export const forwardingAddress = (token: string, inboundDomain: string): string => `log+${token}@${inboundDomain}`;
+
+/** What an address of the inbound domain names: a sent message's Reply-To token, or a user's forwarding token. */
+export type InboundTarget = { kind: 'reply'; token: string } | { kind: 'forward'; token: string };
+
+/** The target an address names, or undefined for an address outside the inbound domain or of another form. */
+export function inboundTargetOf(address: string, inboundDomain: string): InboundTarget | undefined {
+  const match = /^(reply|log)\+([a-z0-9]+)@(.+)$/.exec(normalizeAddress(address));
+  if (!match || match[3] !== inboundDomain.toLowerCase()) return undefined;
+  return { kind: match[1] === 'reply' ? 'reply' : 'forward', token: match[2]! };
+}
+
+/** Every address a received message names, normalised, once each: where its owners are found. */
+export function inboundRecipients(message: InboundMessage): string[] {
+  return [
+    ...new Set(
+      [...message.to, ...message.cc].map((a) => normalizeAddress(a.address)).concat(message.envelope_to.map(normalizeAddress)),
+    ),
+  ];
+}
+
+/**
+ * The ids a received message answers, most specific first: In-Reply-To, then References
+ * from the newest (RFC 5322 §3.6.4 lists the oldest first).
+ */
+export function threadCandidates(message: Pick<InboundMessage, 'in_reply_to' | 'references'>): string[] {
+  return [...new Set([...(message.in_reply_to ? [message.in_reply_to] : []), ...[...message.references].reverse()])];
+}

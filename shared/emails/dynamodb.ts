@@ -1,4 +1,5 @@
 import type { DomainEvent } from '#shared/kernel/events.ts';
+import { createHash } from 'node:crypto';
 import { ConflictError } from '#shared/kernel/errors.ts';
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
 import { indexKeys, indexPartitions, tableKeys } from '#shared/platform/dynamodb/partitions.ts';
@@ -32,6 +33,11 @@ export const addressMarkKey = tableKeys<[address: string]>('mail_address', 'mark
 /** An SES event applied (EventBridge event id), kept as long as the bus may redeliver it. */
 export const sesEventKey = tableKeys<[eventId: string]>('ses_event', 'ses_event');
 const SES_EVENT_TTL_SECONDS = 7 * 24 * 60 * 60;
+/** A received message logged in one mailbox (its Message-ID or digest, hashed): redeliveries log nothing. */
+export const receiptKey = tableKeys<[ownerId: string, receipt: string]>('email_receipt', 'email_receipt');
+/** A user's forwarding token (by user) and its owner (by token). */
+export const forwardingByUserKey = tableKeys<[ownerId: string]>('email_forwarding', 'user');
+export const forwardingByTokenKey = tableKeys<[token: string]>('email_forwarding_token', 'token');
 
 /** The partitions message lists read. */
 export const emailIndex = {
@@ -146,6 +152,66 @@ export class DynamoEmailRepository extends VersionedRepository<Email> implements
       return true;
     } catch (error) {
       if (error instanceof ConflictError && error.code === 'email.ses_event_applied') return false;
+      throw error;
+    }
+  }
+
+  async replyTokenEmail(token: string): Promise<string | undefined> {
+    const item = await this.table.get(replyTokenKey(token));
+    return typeof item?.email_id === 'string' ? item.email_id : undefined;
+  }
+
+  async forwardingOwner(token: string): Promise<string | undefined> {
+    const item = await this.table.get(forwardingByTokenKey(token));
+    return typeof item?.owner_id === 'string' ? item.owner_id : undefined;
+  }
+
+  async forwardingToken(ownerId: string, fresh: string): Promise<string> {
+    const kept = await this.table.get(forwardingByUserKey(ownerId), { consistent: true });
+    if (typeof kept?.token === 'string') return kept.token;
+    try {
+      await this.table.write([
+        { type: 'create', item: { ...forwardingByUserKey(ownerId), kind: 'email_forwarding', token: fresh } },
+        { type: 'create', item: { ...forwardingByTokenKey(fresh), kind: 'email_forwarding_token', owner_id: ownerId } },
+      ]);
+      return fresh;
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      const winner = await this.table.get(forwardingByUserKey(ownerId), { consistent: true });
+      if (typeof winner?.token !== 'string') throw error;
+      return winner.token;
+    }
+  }
+
+  async threadOf(ownerId: string, messageIds: readonly string[]): Promise<Email | undefined> {
+    for (const id of messageIds) {
+      for (const partition of [emailIndex.byMessageId(id), emailIndex.byHeaderMessageId(id)]) {
+        const { items } = await this.table.collect({ partitions: [partition], order: 'asc' }, 20);
+        const found = items.map(readEmail).find((e) => e.owner_id === ownerId);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  }
+
+  async receive(email: Email, receipt: string, events: DomainEvent[]): Promise<boolean> {
+    // Message-IDs may be long (998 characters): the key holds their hash.
+    const hash = createHash('sha256').update(receipt).digest('hex');
+    try {
+      await this.table.write(
+        [
+          {
+            type: 'create',
+            item: { ...receiptKey(email.owner_id, hash), kind: 'email_receipt', email_id: email.id },
+            onConflict: () => new ConflictError('this message was logged before', { code: 'email.received_before' }),
+          },
+          { type: 'create', item: emailItem(email) },
+        ],
+        events,
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConflictError && error.code === 'email.received_before') return false;
       throw error;
     }
   }

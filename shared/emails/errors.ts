@@ -29,6 +29,11 @@ export const emailErrorCodes = /* @__PURE__ */ defineErrorCodes('emails', {
     title: 'SES event applied before',
     description: 'Internal: an SES event the tracking consumer had already applied (never answered by the API).',
   },
+  'email.received_before': {
+    status: 409,
+    title: 'Received message logged before',
+    description: 'Internal: a received message already logged in that mailbox, redelivered (never answered by the API).',
+  },
 });
 
 declare module '#shared/kernel/error-codes.ts' {

@@ -34,6 +34,19 @@ export interface EmailRepository {
    * @throws VersionMismatchError when the message changed meanwhile (the caller reads and tries again)
    */
   applySesEvent(eventId: string, change: { before: Email; after: Email } | undefined, marks: AddressMark[]): Promise<boolean>;
+  /** The message a Reply-To token was given to, if the token is known. */
+  replyTokenEmail(token: string): Promise<string | undefined>;
+  /** The user whose forwarding/BCC address carries this token, if any. */
+  forwardingOwner(token: string): Promise<string | undefined>;
+  /** The user's forwarding token: the one kept, or `fresh` kept now (the first call wins). */
+  forwardingToken(ownerId: string, fresh: string): Promise<string>;
+  /** A message of one mailbox known by one of these Message-IDs (ours or the wire's), the first id found first. */
+  threadOf(ownerId: string, messageIds: readonly string[]): Promise<Email | undefined>;
+  /**
+   * Writes a received message with its events and a marker of (owner, `receiptKey`) in one
+   * transaction. False when that marker exists: the message was logged before (a redelivery).
+   */
+  receive(email: Email, receiptKey: string, events: DomainEvent[]): Promise<boolean>;
 }
 
 /** Leads and contacts by e-mail address (case-insensitive). */

@@ -95,6 +95,19 @@ export const addEmailSenderRoute = route({
   tags,
 });
 
+export const getForwardingAddressRoute = route({
+  id: 'getEmailForwardingAddress',
+  method: 'GET',
+  path: '/emails/forwarding_address',
+  family,
+  summary:
+    "The caller's forwarding/BCC address: mail forwarded or Bcc'd to it is logged in their mailbox and on the matching leads and contacts",
+  access: ALL_ROLES,
+  response: z.object({ address: z.string() }),
+  status: 200,
+  tags,
+});
+
 export const emailRoutes = [
   sendEmailRoute,
   listEmailsRoute,
@@ -103,4 +116,5 @@ export const emailRoutes = [
   unarchiveEmailRoute,
   deleteEmailRoute,
   addEmailSenderRoute,
+  getForwardingAddressRoute,
 ] as const;

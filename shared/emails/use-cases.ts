@@ -1,5 +1,5 @@
 import { ForbiddenError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
-import { domainEvent, type DomainEvent } from '#shared/kernel/events.ts';
+import { domainEvent, type DomainEvent, type EventContext } from '#shared/kernel/events.ts';
 import type { Call, Page, PageQuery } from '#shared/kernel/ports.ts';
 import { visibleRecordOwner, visibleRecords, type RecordOwners } from '#shared/kernel/record-owners.ts';
 import { recordRefKey, type RecordRef } from '#shared/kernel/related-records.ts';
@@ -9,6 +9,10 @@ import {
   crmMessageIdOf,
   emailEventData,
   emailLoggedData,
+  forwardingAddress,
+  inboundRecipients,
+  inboundTargetOf,
+  threadCandidates,
   MAX_LOGGED_RECORDS,
   normalizeAddress,
   replyTokenAddress,
@@ -18,7 +22,9 @@ import {
   type AddressMark,
   type AddSenderInput,
   type Email,
+  type EmailFolder,
   type EmailListFolder,
+  type InboundMessage,
   type SendEmailInput,
   type SesEventDetail,
 } from './domain.ts';
@@ -326,4 +332,110 @@ export async function applySesEvent(
       if (!(error instanceof VersionMismatchError) || attempt >= SES_EVENT_TRIES) throw error;
     }
   }
+}
+
+/** What logging one received message did in one mailbox. */
+export interface ReceiveOutcome {
+  owner_id: string;
+  /** The message logged, or the id it would have had (a redelivery, an inactive user). */
+  email_id: string;
+  folder: EmailFolder;
+  outcome: 'logged' | 'logged_before' | 'inactive_user';
+}
+
+/**
+ * Logs a received message (SES receiving, a local .eml) in the mailbox of every user it is
+ * for: the owner of a sent message whose Reply-To token it is addressed to, and any user whose
+ * forwarding/BCC address it names. In each mailbox it is threaded under the message it
+ * answers (the token's, else the first of In-Reply-To and References, newest first, known by
+ * our Message-ID or the wire's), logged on the leads and contacts of its sender (or, for mail
+ * the user sent and Bcc'd to the CRM, of its recipients), case-insensitively, and filed in
+ * the inbox when the sender matches one, in unverified otherwise (Sent for the user's own
+ * mail). Once per mailbox and Message-ID (or raw digest): redeliveries log nothing.
+ * @returns one outcome per mailbox; none when the message is for no user
+ */
+export async function receiveEmail(deps: EmailsDeps, ctx: EventContext, message: InboundMessage): Promise<ReceiveOutcome[]> {
+  const owners = new Map<string, Email | undefined>();
+  for (const address of inboundRecipients(message)) {
+    const target = inboundTargetOf(address, deps.domains.inbound);
+    if (target?.kind === 'reply') {
+      const id = await deps.emails.replyTokenEmail(target.token);
+      const answered = id ? await deps.emails.get(id) : undefined;
+      if (answered) owners.set(answered.owner_id, answered);
+    } else if (target?.kind === 'forward') {
+      const owner = await deps.emails.forwardingOwner(target.token);
+      if (owner && !owners.has(owner)) owners.set(owner, undefined);
+    }
+  }
+  const inboundDomain = `@${deps.domains.inbound.toLowerCase()}`;
+  const from = normalizeAddress(message.from.address);
+  const outcomes: ReceiveOutcome[] = [];
+  for (const [ownerId, answered] of owners) {
+    const id = ctx.newId();
+    const user = await deps.mailboxes.user(ownerId);
+    if (!user || user.status !== 'active') {
+      outcomes.push({ owner_id: ownerId, email_id: id, folder: 'unverified', outcome: 'inactive_user' });
+      continue;
+    }
+    const own = new Set([normalizeAddress(user.email), userSendingAddress(user.email, deps.domains.sending)]);
+    const outbound = own.has(from);
+    const counterparts = (outbound ? [...message.to, ...message.cc].map((a) => normalizeAddress(a.address)) : [from]).filter(
+      (a) => a !== '' && !own.has(a) && !a.endsWith(inboundDomain),
+    );
+    const matches = counterparts.length > 0 ? await deps.addressBook.matching([...new Set(counterparts)]) : [];
+    const records = new Map<string, RecordRef>();
+    for (const match of matches) {
+      const ref: RecordRef = { resource_type: match.resource_type, resource_id: match.resource_id };
+      if (records.size < MAX_LOGGED_RECORDS) records.set(recordRefKey(ref), ref);
+    }
+    const folder: EmailFolder = outbound ? 'sent' : records.size > 0 ? 'inbox' : 'unverified';
+    const thread = answered ?? (await deps.emails.threadOf(ownerId, threadCandidates(message)));
+    const now = ctx.now.toISOString();
+    const messageId = message.message_id ?? `<${message.digest.slice(0, 32)}@${deps.domains.inbound}>`;
+    const email: Email = {
+      id,
+      owner_id: ownerId,
+      direction: outbound ? 'outbound' : 'inbound',
+      folder,
+      archived: false,
+      from: { address: message.from.address, name: message.from.name },
+      to: message.to,
+      cc: message.cc,
+      bcc: [],
+      reply_to: null,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+      thread_id: thread?.thread_id ?? id,
+      message_id: messageId,
+      header_message_id: message.message_id,
+      provider_message_id: null,
+      in_reply_to: message.in_reply_to,
+      references: message.references,
+      records: [...records.values()],
+      status: outbound ? 'sent' : 'received',
+      opened_count: 0,
+      first_opened_at: null,
+      last_opened_at: null,
+      click_count: 0,
+      automated_count: 0,
+      created_at: now,
+      sent_at: outbound ? now : null,
+      updated_at: now,
+      version: 1,
+    };
+    const events: DomainEvent[] = [
+      domainEvent(ctx, 'email.created', emailResource(email), emailEventData(email)),
+      ...email.records.map((ref) => domainEvent(ctx, 'email.logged', emailResource(email), emailLoggedData(email, ref))),
+    ];
+    const logged = await deps.emails.receive(email, message.message_id ?? message.digest, events);
+    outcomes.push({ owner_id: ownerId, email_id: id, folder, outcome: logged ? 'logged' : 'logged_before' });
+  }
+  return outcomes;
+}
+
+/** GET /emails/forwarding_address: the caller's forwarding/BCC address (the same on every call). */
+export async function forwardingAddressOf(deps: EmailsDeps, call: Call): Promise<{ address: string }> {
+  const token = await deps.emails.forwardingToken(call.principal.user_id, deps.newToken());
+  return { address: forwardingAddress(token, deps.domains.inbound) };
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  forwardingAddress,
+  inboundTargetOf,
   isAutomatedFetch,
   replyTokenAddress,
   replyTokenOf,
@@ -7,6 +9,7 @@ import {
   sesEffect,
   sesHeaderMessageId,
   splitName,
+  threadCandidates,
   userSendingAddress,
 } from '#shared/emails/domain.ts';
 
@@ -24,6 +27,21 @@ describe('addresses', () => {
     expect(address).toBe('reply+abc123@in.example.com');
     expect(replyTokenOf('Reply+ABC123@IN.example.com', 'in.example.com')).toBe('abc123');
     expect(replyTokenOf('reply+abc123@example.com', 'in.example.com')).toBeUndefined();
+  });
+
+  it('reads Reply-To and forwarding tokens of the inbound domain only, in any case', () => {
+    expect(inboundTargetOf('Reply+AB12@In.Example.com', 'in.example.com')).toEqual({ kind: 'reply', token: 'ab12' });
+    expect(inboundTargetOf(forwardingAddress('cd34', 'in.example.com'), 'in.example.com')).toEqual({
+      kind: 'forward',
+      token: 'cd34',
+    });
+    expect(inboundTargetOf('log+cd34@example.com', 'in.example.com')).toBeUndefined();
+    expect(inboundTargetOf('rep1@in.example.com', 'in.example.com')).toBeUndefined();
+  });
+
+  it('threads by In-Reply-To first, then References from the newest', () => {
+    expect(threadCandidates({ in_reply_to: '<c>', references: ['<a>', '<b>', '<c>'] })).toEqual(['<c>', '<b>', '<a>']);
+    expect(threadCandidates({ in_reply_to: null, references: [] })).toEqual([]);
   });
 
   it("gives SES's Message-ID header in the exact form replies quote (us-east-1 says email)", () => {

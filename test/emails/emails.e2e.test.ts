@@ -2,7 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { PutSuppressedDestinationCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { listContactActivitiesRoute } from '#shared/activities/routes.ts';
 import { createContactRoute } from '#shared/contacts/routes.ts';
-import { archiveEmailRoute, getEmailRoute, listEmailsRoute, sendEmailRoute } from '#shared/emails/routes.ts';
+import { writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  addEmailSenderRoute,
+  archiveEmailRoute,
+  getEmailRoute,
+  getForwardingAddressRoute,
+  listEmailsRoute,
+  sendEmailRoute,
+} from '#shared/emails/routes.ts';
+import { getLeadRoute } from '#shared/leads/routes.ts';
+import { INBOUND_PATH } from '#infra/local/ses.ts';
 import type { Email } from '#shared/emails/domain.ts';
 import { LOCAL_ADMIN_ACCESS_KEY_ID } from '#infra/local/iam/gate.ts';
 import { bodyOf, useTestCloud } from '#test/helpers/local-cloud.ts';
@@ -43,6 +54,22 @@ const readEmail = async (id: string, as = 'rep1'): Promise<Email> =>
 
 /** A mail client fetching the pixel (a person opening the mail). */
 const MAIL_CLIENT = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko)';
+
+/** A received message's bytes (CRLF lines). */
+const eml = (headers: Record<string, string>, body: string) =>
+  Buffer.from(
+    [
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      body,
+      '',
+    ].join('\r\n'),
+  );
+
+const folder = async (name: 'inbox' | 'unverified' | 'sent', as = 'rep1'): Promise<Email[]> =>
+  bodyOf(await call(listEmailsRoute, { as, query: { folder: name, limit: 50 } }), 200).items as Email[];
 
 describe("users' own e-mail on the local cloud", () => {
   it('rep1 emails a contact: Sent, the contact’s timeline, the mail viewer; two pixel opens count 2, scanners and HEADs none', async () => {
@@ -168,4 +195,77 @@ describe("users' own e-mail on the local cloud", () => {
     expect(again.status).toBe(422);
     expect(JSON.stringify(again.body)).toContain('body.to[0]');
   }, 60_000);
+
+  it('an .eml reply from the contact lands in rep1’s inbox under the sent mail; an unknown sender’s dropped .eml in unverified, moved by add_sender', async () => {
+    const contact = bodyOf(
+      await call(createContactRoute, { as: 'rep1', body: { last_name: 'Soler', email: 'Jordi@Soler-Vins.example' } }),
+      201,
+    );
+    const sent = bodyOf(
+      await call(sendEmailRoute, {
+        as: 'rep1',
+        body: { to: ['jordi@soler-vins.example'], subject: 'Tast de vins', text: 'Hola Jordi, quedem dijous?' },
+      }),
+      201,
+    ) as Email;
+    const settled = await until('the message sent', async () => {
+      const e = await readEmail(sent.id);
+      return e.header_message_id ? e : undefined;
+    });
+    // The contact's client answers the Reply-To, quoting the wire's Message-ID and our References.
+    const reply = eml(
+      {
+        From: '"Jordi Soler" <JORDI@soler-vins.example>',
+        To: sent.reply_to!,
+        Subject: 'Re: Tast de vins',
+        'Message-ID': '<r1.jordi@soler-vins.example>',
+        'In-Reply-To': settled.header_message_id!,
+        References: `${settled.message_id} ${settled.header_message_id!}`,
+      },
+      'Dijous em va bé.',
+    );
+    const posted = await fetch(`${session.cloud.sesUrl}${INBOUND_PATH}`, { method: 'POST', body: reply });
+    expect(posted.status).toBe(201);
+    const answer = await until('the reply in the inbox', async () =>
+      (await folder('inbox')).find((e) => e.header_message_id === '<r1.jordi@soler-vins.example>'),
+    );
+    expect(answer).toMatchObject({
+      direction: 'inbound',
+      thread_id: sent.thread_id,
+      records: [{ resource_type: 'contact', resource_id: contact.id }],
+      from: { name: 'Jordi Soler' },
+    });
+    // SES delivers it again: still one.
+    expect((await fetch(`${session.cloud.sesUrl}${INBOUND_PATH}`, { method: 'POST', body: reply })).status).toBe(201);
+    await session.cloud.bus.idle();
+    expect((await folder('inbox')).filter((e) => e.header_message_id === '<r1.jordi@soler-vins.example>')).toHaveLength(1);
+
+    // An unknown sender writes to rep1's forwarding address: the .eml is dropped in the watched folder.
+    const { address } = bodyOf(await call(getForwardingAddressRoute, { as: 'rep1' }), 200);
+    const dropped = eml(
+      {
+        From: 'Marina Costa <marina@costa-nova.example>',
+        To: address,
+        Subject: 'Consulta',
+        'Message-ID': '<m1.marina@costa-nova.example>',
+      },
+      'Voldria informació.',
+    );
+    const inboundFolder = session.cloud.ses.inboundFolder!;
+    writeFileSync(join(inboundFolder, '.consulta.tmp'), dropped);
+    renameSync(join(inboundFolder, '.consulta.tmp'), join(inboundFolder, 'consulta.eml'));
+    const unknown = await until('the mail in unverified', async () =>
+      (await folder('unverified')).find((e) => e.header_message_id === '<m1.marina@costa-nova.example>'),
+    );
+    expect(unknown.records).toEqual([]);
+    expect((await folder('unverified', 'rep2')).map((e) => e.id)).not.toContain(unknown.id);
+
+    // "Add as lead": the lead is created from the header, the mail moves to the inbox.
+    const added = bodyOf(await call(addEmailSenderRoute, { as: 'rep1', params: { id: unknown.id }, body: { as: 'lead' } }), 201);
+    expect(added).toMatchObject({ resource_type: 'lead', refiled: 1 });
+    const lead = bodyOf(await call(getLeadRoute, { as: 'rep1', params: { id: added.resource_id } }), 200);
+    expect(lead).toMatchObject({ first_name: 'Marina', last_name: 'Costa', email: 'marina@costa-nova.example' });
+    expect((await folder('inbox')).map((e) => e.id)).toContain(unknown.id);
+    expect((await folder('unverified')).map((e) => e.id)).not.toContain(unknown.id);
+  }, 90_000);
 });

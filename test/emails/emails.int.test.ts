@@ -3,12 +3,15 @@ import { contactAdapters } from '#shared/contacts/runtime.ts';
 import { createContact } from '#shared/contacts/use-cases.ts';
 import type { Email } from '#shared/emails/domain.ts';
 import { DynamoAddressBook, DynamoEmailRepository } from '#shared/emails/dynamodb.ts';
+import { parseInbound } from '#shared/emails/inbound.ts';
 import {
   addSender,
   applySesEvent,
   deleteEmail,
+  forwardingAddressOf,
   getEmail,
   listEmails,
+  receiveEmail,
   sendEmail,
   setArchived,
   type EmailsDeps,
@@ -57,6 +60,11 @@ class CapturingEmails extends DynamoEmailRepository {
   override async update(before: Email, after: Email, events: DomainEvent[]): Promise<void> {
     await super.update(before, after, events);
     this.events.push(...events);
+  }
+  override async receive(email: Email, receipt: string, events: DomainEvent[]): Promise<boolean> {
+    const logged = await super.receive(email, receipt, events);
+    if (logged) this.events.push(...events);
+    return logged;
   }
 }
 
@@ -298,5 +306,143 @@ describe('add_sender', () => {
     const own = await sent('rep1', { to: ['x@exemple.example'], subject: 's', text: 't' });
     const refused = await rejection(addSender(deps, call('rep1'), own.id, { as: 'lead' }));
     expect((refused as ValidationError).code).toBe('email.not_inbound');
+  });
+});
+
+/** A received message's bytes (CRLF lines), headers as given. */
+const eml = (headers: Record<string, string>, body = 'Hola, gràcies.') =>
+  Buffer.from(
+    [
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      body,
+      '',
+    ].join('\r\n'),
+  );
+const system = () => ({ actor_id: 'system', correlation_id: newId(), now: new Date(), newId: () => newId() });
+const receive = async (raw: Buffer) => receiveEmail(deps, system(), await parseInbound(raw));
+const folderIds = async (who: Who, folder: 'inbox' | 'unverified' | 'sent') =>
+  (await listEmails(deps, call(who), { folder, limit: 100 })).items.map((e) => e.id);
+
+describe('receiving (SES inbound, a local .eml)', () => {
+  it('logs a reply to a Reply-To token in the sender’s inbox, threaded, on the contact (any case); a redelivery logs nothing', async () => {
+    const unique = newId().toLowerCase();
+    const contact = await createContact(contactAdapters(), call('rep1'), {
+      last_name: 'Puig',
+      email: `Anna.${unique}@Cellers.example`,
+    });
+    const original = await sent('rep1', { to: [`anna.${unique}@cellers.example`], subject: 'Pressupost', text: 'Bon dia' });
+    const reply = eml({
+      From: `"Anna Puig" <ANNA.${unique}@cellers.example>`,
+      To: original.reply_to!,
+      Subject: 'Re: Pressupost',
+      'Message-ID': `<reply-${unique}@cellers.example>`,
+      // A client that dropped References: the token alone threads it.
+      'In-Reply-To': '<unknown@elsewhere.example>',
+    });
+    emails.events = [];
+    const [outcome, ...more] = await receive(reply);
+    expect(more).toEqual([]);
+    expect(outcome).toMatchObject({ owner_id: ids.rep1, folder: 'inbox', outcome: 'logged' });
+    const logged = await getEmail(deps, call('rep1'), outcome!.email_id);
+    expect(logged).toMatchObject({
+      direction: 'inbound',
+      status: 'received',
+      thread_id: original.thread_id,
+      subject: 'Re: Pressupost',
+      message_id: `<reply-${unique}@cellers.example>`,
+      header_message_id: `<reply-${unique}@cellers.example>`,
+      records: [{ resource_type: 'contact', resource_id: contact.id }],
+      from: { name: 'Anna Puig' },
+    });
+    expect(logged.text).toContain('Hola, gràcies.');
+    expect(emails.events.map((e) => e.metadata.event_type).sort()).toEqual(['email.created', 'email.logged']);
+    expect(emails.events[0]!.metadata.actor_id).toBe('system');
+    expect(await folderIds('rep1', 'inbox')).toContain(logged.id);
+
+    // SES redelivers (the same S3 object, or the message stored twice): nothing new.
+    emails.events = [];
+    expect(await receive(reply)).toEqual([expect.objectContaining({ outcome: 'logged_before' })]);
+    expect(emails.events).toEqual([]);
+    const inbox = await folderIds('rep1', 'inbox');
+    expect(inbox.filter((id) => id === logged.id)).toHaveLength(1);
+    expect(
+      (await listEmails(deps, call('rep1'), { folder: 'inbox', limit: 100 })).items.filter(
+        (e) => e.subject === 'Re: Pressupost' && e.thread_id === original.thread_id,
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('threads mail to the forwarding address by References (our Message-ID, which SES leaves alone); unknown senders go to unverified', async () => {
+    const { address } = await forwardingAddressOf(deps, call('rep1'));
+    expect(address).toMatch(/^log\+[a-z0-9]+@in\.example\.com$/);
+    expect(await forwardingAddressOf(deps, call('rep1'))).toEqual({ address });
+    expect((await forwardingAddressOf(deps, call('rep2'))).address).not.toBe(address);
+    const unique = newId().toLowerCase();
+    const original = await sent('rep1', { to: [`someone.${unique}@exemple.example`], subject: 'Hola', text: 'Hola' });
+    // Forwarded by the user's own mailbox: the forwarding address shows only in the envelope.
+    const [outcome] = await receive(
+      eml({
+        From: `Someone <someone.${unique}@exemple.example>`,
+        To: 'rep1@example.com',
+        'Delivered-To': address,
+        Subject: 'Re: Hola',
+        'Message-ID': `<fwd-${unique}@exemple.example>`,
+        References: `${original.message_id} <ses-id@eu-west-1.amazonses.com>`,
+      }),
+    );
+    expect(outcome).toMatchObject({ owner_id: ids.rep1, folder: 'unverified', outcome: 'logged' });
+    const logged = await getEmail(deps, call('rep1'), outcome!.email_id);
+    expect(logged).toMatchObject({ thread_id: original.thread_id, records: [] });
+    expect(await folderIds('rep1', 'unverified')).toContain(logged.id);
+    // rep2's mailbox got nothing.
+    expect(await folderIds('rep2', 'unverified')).not.toContain(logged.id);
+
+    // "Add as contact" moves it to the inbox.
+    await addSender(deps, call('rep1'), logged.id, { as: 'contact' });
+    expect(await folderIds('rep1', 'inbox')).toContain(logged.id);
+    expect(await folderIds('rep1', 'unverified')).not.toContain(logged.id);
+  });
+
+  it('files mail the user sent from their own client and Bcc’d to the CRM in Sent, logged on its recipients', async () => {
+    const { address } = await forwardingAddressOf(deps, call('rep2'));
+    const unique = newId().toLowerCase();
+    const lead = await createLead(leadAdapters(), call('rep2'), { last_name: 'Roca', email: `pere.${unique}@roca.example` });
+    const [outcome] = await receive(
+      eml({
+        From: 'Rep2 Person <REP2@example.com>',
+        To: `Pere <pere.${unique}@roca.example>`,
+        Received: `from mail.example.com by inbound-smtp.eu-west-1.amazonaws.com with SMTP id x for ${address}; Tue, 01 Dec 2026 10:00:00 +0000`,
+        Subject: 'Proposta',
+      }),
+    );
+    expect(outcome).toMatchObject({ owner_id: ids.rep2, folder: 'sent', outcome: 'logged' });
+    const logged = await getEmail(deps, call('rep2'), outcome!.email_id);
+    expect(logged).toMatchObject({
+      direction: 'outbound',
+      status: 'sent',
+      records: [{ resource_type: 'lead', resource_id: lead.id }],
+    });
+    // No Message-ID: the digest identifies it, so a redelivery is still recognised.
+    expect(logged.header_message_id).toBeNull();
+    expect(
+      await receive(
+        eml({
+          From: 'Rep2 Person <REP2@example.com>',
+          To: `Pere <pere.${unique}@roca.example>`,
+          Received: `from mail.example.com by inbound-smtp.eu-west-1.amazonaws.com with SMTP id x for ${address}; Tue, 01 Dec 2026 10:00:00 +0000`,
+          Subject: 'Proposta',
+        }),
+      ),
+    ).toEqual([expect.objectContaining({ outcome: 'logged_before' })]);
+  });
+
+  it('logs nothing for an unknown token or an address outside the inbound domain', async () => {
+    expect(
+      await receive(eml({ From: 'x@exemple.example', To: 'reply+zzzz@in.example.com, log+zzzz@in.example.com', Subject: 'x' })),
+    ).toEqual([]);
+    expect(await receive(eml({ From: 'x@exemple.example', To: 'rep1@example.com', Subject: 'x' }))).toEqual([]);
   });
 });

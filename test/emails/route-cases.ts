@@ -65,6 +65,7 @@ export const emailCases: Record<string, RouteCase> = {
     call: async (f) => ({ path: '/emails', body: { to: [`matrix-${f.unique()}@exemple.example`], subject: 'Hi', text: 'Hi' } }),
   },
   listEmails: { kind: 'unowned', call: async () => ({ path: '/emails?folder=sent&limit=5' }) },
+  getEmailForwardingAddress: { kind: 'unowned', call: async () => ({ path: '/emails/forwarding_address' }) },
   getEmail: { kind: 'personal', call: async (f, holder) => ({ path: `/emails/${await sentBy(f, holder)}` }) },
   archiveEmail: { kind: 'personal', call: async (f, holder) => ({ path: `/emails/${await sentBy(f, holder)}/archive` }) },
   unarchiveEmail: { kind: 'personal', call: async (f, holder) => ({ path: `/emails/${await sentBy(f, holder)}/unarchive` }) },

@@ -29,7 +29,7 @@ import { secretNameOf } from '#infra/local/iam/arns.ts';
 import { startLocalSes, type LocalSes } from '#infra/local/ses.ts';
 import sesLocalModule from 'aws-ses-v2-local';
 import { DynamoNotificationStore } from '#shared/notifications/dynamodb.ts';
-import { emailKey } from '#shared/emails/dynamodb.ts';
+import { DynamoEmailRepository, emailKey } from '#shared/emails/dynamodb.ts';
 import { MAIL_REQUESTED_EVENT, type MailRequest } from '#shared/mail/domain.ts';
 import { startLocalScheduler, type LocalScheduler } from '#infra/local/scheduler.ts';
 import { reminderScheduleName } from '#shared/kernel/reminder-scheduler.ts';
@@ -570,6 +570,8 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     await p.expectHttp('POST /emails/{id}/unarchive', 200, { params: { id: sent?.id } });
     const other = await p.expectHttp('POST /emails', 201, { body: { to: ['gone@exemple.example'], subject: 'x', text: 'x' } });
     await p.expectHttp('DELETE /emails/{id}', 204, { params: { id: other?.id } });
+    const forwarding = await p.expectHttp('GET /emails/forwarding_address', 200);
+    p.check(/^log\+[a-z0-9]+@in\./.test(forwarding?.address ?? ''), `a forwarding address (${JSON.stringify(forwarding)})`);
   },
 };
 
@@ -918,6 +920,42 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     const appointment = await new DynamoAppointmentRepository(table).get(made.appointmentId!);
     const guest = appointment?.attendees.find((a) => a.email === PROBE_GUEST);
     p.check(guest?.status === 'declined', `the guest's answer is recorded (${JSON.stringify(guest)})`);
+    // Ordinary mail to the first admin's forwarding address: logged in their mailbox.
+    const settings = JSON.parse(functionNamed('inbound-mail').variables.CRM_MAIL_SETTINGS!) as { inbound_domain: string };
+    const adminId = (await new DynamoUserRepository(table).findIdByEmail(config.first_admin.email))!;
+    const token = await new DynamoEmailRepository(table).forwardingToken(adminId, `probe${next()}`);
+    const messageId = `<probe-${next()}@exemple.example>`;
+    const mail = Buffer.from(
+      [
+        `From: Probe <probe-${next()}@exemple.example>`,
+        `To: log+${token}@${settings.inbound_domain}`,
+        'Subject: Probe',
+        `Message-ID: ${messageId}`,
+        '',
+        'Probe',
+        '',
+      ].join('\r\n'),
+    );
+    const mailKey = `inbound/probe-${next()}`;
+    const putter = localS3Client(s3.endpoint, config.region);
+    try {
+      await putter.send(new PutObjectCommand({ Bucket: bucket, Key: mailKey, Body: mail }));
+    } finally {
+      putter.destroy();
+    }
+    const mailEntry = objectCreatedEntry({ bucket, key: mailKey, size: mail.length, etag: 'y', reason: 'PutObject' });
+    const logged = await p.invoke({
+      version: '0',
+      id: newId(),
+      'detail-type': mailEntry.DetailType,
+      source: mailEntry.Source,
+      account: RESOLVED_ACCOUNT,
+      time: new Date().toISOString(),
+      region: config.region,
+      resources: mailEntry.Resources,
+      detail: JSON.parse(mailEntry.Detail!),
+    });
+    p.check(logged === 'logged', `ordinary mail to a forwarding address is logged (${JSON.stringify(logged)})`);
   },
   // S3's Object Created for the upload the documents probe left: the document becomes available.
   'document-check': async (p) => {

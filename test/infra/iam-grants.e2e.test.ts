@@ -588,7 +588,9 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     await invoke('appointment-invitations', envelope(event));
   },
   // A calendar REPLY stored under inbound/ (as SES's receipt rule would, with no event of its
-  // own): read as itself, the appointment read and the answer recorded.
+  // own): read as itself, the appointment read and the answer recorded. Then an ordinary mail
+  // to the admin's forwarding address: threaded (the message indexes), matched (the search
+  // index) and logged with its events.
   'inbound-mail': async () => {
     const bucket = { name: session.cloud.names.filesBucketName };
     await parksPoison('inbound-mail', 'Object Created', {
@@ -625,33 +627,52 @@ const SAMPLES: Record<string, () => Promise<void>> = {
         .compile()
         .build((e, m) => (e ? reject(e) : resolve(m))),
     );
-    const key = `inbound/${newId()}`;
-    const s3 = localS3Client(session.cloud.iam.upstreams.s3!, session.cloud.sqs.region);
-    try {
-      await s3.send(new PutObjectCommand({ Bucket: session.cloud.names.filesBucketName, Key: key, Body: eml }));
-    } finally {
-      s3.destroy();
-    }
-    const detail = JSON.parse(
-      objectCreatedEntry({ bucket: session.cloud.names.filesBucketName, key, size: eml.length, etag: 'x', reason: 'PutObject' })
-        .Detail!,
-    );
-    const event = {
-      version: '0',
-      id: newId(),
-      'detail-type': 'Object Created',
-      source: 'aws.s3',
-      account: '000000000000',
-      time: new Date().toISOString(),
-      region: session.cloud.sqs.region,
-      resources: [],
-      detail,
+    const receive = async (raw: Buffer) => {
+      const key = `inbound/${newId()}`;
+      const s3 = localS3Client(session.cloud.iam.upstreams.s3!, session.cloud.sqs.region);
+      try {
+        await s3.send(new PutObjectCommand({ Bucket: session.cloud.names.filesBucketName, Key: key, Body: raw }));
+      } finally {
+        s3.destroy();
+      }
+      const detail = JSON.parse(
+        objectCreatedEntry({ bucket: session.cloud.names.filesBucketName, key, size: raw.length, etag: 'x', reason: 'PutObject' })
+          .Detail!,
+      );
+      return invoke<string>('inbound-mail', {
+        version: '0',
+        id: newId(),
+        'detail-type': 'Object Created',
+        source: 'aws.s3',
+        account: '000000000000',
+        time: new Date().toISOString(),
+        region: session.cloud.sqs.region,
+        resources: [],
+        detail,
+      });
     };
-    const outcome = await invoke<string>('inbound-mail', event);
+    const outcome = await receive(eml);
     if (outcome !== 'itip_reply') throw new Error(`the inbound mail answered ${JSON.stringify(outcome)}`);
     const after = await session.api('GET', `/appointments/${appointment.id}`, { token: session.as('admin') });
     const status = (after.body as { attendees: { status: string }[] }).attendees[0]?.status;
     if (status !== 'declined') throw new Error(`the REPLY was not recorded: ${status}`);
+
+    const forwarding = await session.api('GET', '/emails/forwarding_address', { token: session.as('admin') });
+    const address = (forwarding.body as { address: string }).address;
+    const mail = await new Promise<Buffer>((resolve, reject) =>
+      new MailComposer({
+        from: `iam-${newId().toLowerCase()}@exemple.example`,
+        to: address,
+        subject: 'Hola',
+        text: 'Hola',
+        messageId: `<iam-${newId().toLowerCase()}@exemple.example>`,
+        references: `<unknown-${newId().toLowerCase()}@exemple.example>`,
+      })
+        .compile()
+        .build((e, m) => (e ? reject(e) : resolve(m))),
+    );
+    const logged = await receive(mail);
+    if (logged !== 'logged') throw new Error(`the ordinary mail answered ${JSON.stringify(logged)}`);
   },
   search: http('/search?q=iam'),
   dashboard: async () => {
@@ -701,6 +722,7 @@ const SAMPLES: Record<string, () => Promise<void>> = {
   emails: async () => {
     await sentByAdmin();
     await http('/emails?folder=sent')();
+    await http('/emails/forwarding_address')();
   },
   // An SES open of a message the admin sent: counted once, through the table; a malformed
   // SES event is parked in the consumer's on-failure queue.

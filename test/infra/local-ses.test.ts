@@ -1,4 +1,7 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   DeleteSuppressedDestinationCommand,
   GetAccountCommand,
@@ -213,5 +216,39 @@ describe('the local SES front, as SES with a tracked configuration set', () => {
     );
     expect(front.tracked.has(out.MessageId!)).toBe(false);
     expect(published).toHaveLength(0);
+  });
+});
+
+describe('inbound folder', () => {
+  it('receives each settled .eml once and moves it to done/, a failing one to failed/ beside its error; other files stay', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ses-inbound-test-'));
+    const received: string[] = [];
+    const front = await startLocalSes({
+      upstream: 'http://127.0.0.1:9',
+      inboundFolder: folder,
+      receive: async (eml) => {
+        const text = eml.toString('utf8');
+        if (text.includes('broken')) throw new Error('the bucket said no');
+        received.push(text);
+        return `inbound/${received.length}`;
+      },
+    });
+    try {
+      expect(front.inboundFolder).toBe(folder);
+      writeFileSync(join(folder, 'a.eml'), 'Subject: a\r\n\r\nA\r\n');
+      writeFileSync(join(folder, 'b.eml'), 'Subject: broken\r\n\r\nB\r\n');
+      writeFileSync(join(folder, 'notes.txt'), 'not mail');
+      const deadline = Date.now() + 10_000;
+      while (!(existsSync(join(folder, 'done', 'a.eml')) && existsSync(join(folder, 'failed', 'b.eml')))) {
+        if (Date.now() > deadline) throw new Error(`not moved: ${readdirSync(folder).join(', ')}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(received).toEqual(['Subject: a\r\n\r\nA\r\n']);
+      expect(readFileSync(join(folder, 'failed', 'b.eml.error.txt'), 'utf8')).toBe('the bucket said no');
+      expect(readdirSync(folder).sort()).toEqual(['done', 'failed', 'notes.txt']);
+    } finally {
+      await front.stop();
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -1122,7 +1122,7 @@ describe('inbound mail (SES receipt rule)', () => {
       Rule: {
         Name: 'crm-dev-inbound',
         Enabled: true,
-        Recipients: ['calendar@in.example.com'],
+        Recipients: ['calendar@in.example.com', 'in.example.com'],
         ScanEnabled: true,
         TlsPolicy: 'Require',
         Actions: [{ S3Action: { BucketName: Match.anyValue(), ObjectKeyPrefix: 'inbound/' } }],

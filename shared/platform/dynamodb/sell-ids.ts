@@ -1,4 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '#shared/kernel/errors.ts';
 import { tableKeys } from './partitions.ts';
 import type { Item, Table, WriteOp } from './table.ts';
 
@@ -49,7 +52,12 @@ export function sellTypeOfCreated(item: Item): SellIdType | undefined {
 /** The two items that tie `n` and the record `id` of `type`, created with the record. */
 export function sellIdOps(type: SellIdType, n: number, id: string): WriteOp[] {
   return [
-    { type: 'create', item: { ...sellNumberKey(type, String(n)), kind: 'sell_id', id, sell_type: type } },
+    {
+      type: 'create',
+      item: { ...sellNumberKey(type, String(n)), kind: 'sell_id', id, sell_type: type },
+      // Only an assigned number (withAssignedSellIds) can be taken: a sequence's never is.
+      onConflict: () => new ConflictError(`Sell id ${n} of a ${type} is taken here`),
+    },
     { type: 'create', item: { ...sellOfKey(type, id), kind: 'sell_id', sell_id: n, sell_type: type } },
   ];
 }
@@ -100,4 +108,46 @@ export async function sellIdsOf(table: SellIdTable, type: SellIdType, ids: reado
 /** How many writes Table.write adds to `ops` for Sell ids (2 per created record): for callers that fill a transaction to its limit. */
 export function sellIdWriteCount(ops: readonly WriteOp[]): number {
   return ops.filter((op) => op.type === 'create' && sellTypeOfCreated(op.item) !== undefined).length * 2;
+}
+
+/**
+ * The number a record being created takes instead of its sequence's next one: (its type, its
+ * item) → a Sell id, or undefined for the next number. Set by an import that keeps Sell's ids.
+ */
+export type SellIdAssigner = (type: SellIdType, item: Item) => number | undefined;
+
+const assigners = new AsyncLocalStorage<SellIdAssigner>();
+
+/**
+ * Runs `work` with `assign` choosing the numbers of the records it creates (the Sell importer:
+ * imported records keep their Sell id). A number already taken fails the create's transaction.
+ */
+export function withAssignedSellIds<T>(assign: SellIdAssigner, work: () => Promise<T>): Promise<T> {
+  return assigners.run(assign, work);
+}
+
+/** The number `assign` (withAssignedSellIds) gives a record being created, if any. */
+export function assignedSellId(type: SellIdType, item: Item): number | undefined {
+  return assigners.getStore()?.(type, item);
+}
+
+/**
+ * Moves `type`'s sequence to at least `atLeast` (one conditional UpdateItem; a sequence past
+ * it stays), so records made after an import take numbers past the imported ones.
+ */
+export async function advanceSellSequence(table: SellIdTable, type: SellIdType, atLeast: number): Promise<void> {
+  try {
+    await table.client.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: sellSequenceKey(type),
+        UpdateExpression: 'SET #last = :n, kind = :kind',
+        ConditionExpression: 'attribute_not_exists(#last) OR #last < :n',
+        ExpressionAttributeNames: { '#last': 'last' },
+        ExpressionAttributeValues: { ':n': atLeast, ':kind': 'sell_seq' },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
 }

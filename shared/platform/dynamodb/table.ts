@@ -24,7 +24,7 @@ import { bindQuery, invalidCursor, type CursorCodec, type CursorState, type Posi
 import { compileFilter, type FilterSpec } from './filter-eval.ts';
 import type { SortPosition } from '#shared/kernel/sorted-lists.ts';
 import { indexKeys, indexPartitions, tableKeys, tablePartition } from './partitions.ts';
-import { allocateSellIds, sellIdOps, sellTypeOfCreated, type SellIdType } from './sell-ids.ts';
+import { allocateSellIds, assignedSellId, sellIdOps, sellTypeOfCreated, type SellIdType } from './sell-ids.ts';
 
 // The repository base: every change is one TransactWriteItems holding the records' writes
 // (conditional on `version`) and the outbox items of their domain events. Reads are GetItem
@@ -223,13 +223,17 @@ export class Table {
 
   async #withSellIds(ops: WriteOp[]): Promise<WriteOp[]> {
     const created = new Map<SellIdType, string[]>();
+    const extra: WriteOp[] = [];
     for (const op of ops) {
       if (op.type !== 'create') continue;
       const type = sellTypeOfCreated(op.item);
-      if (type) created.set(type, [...(created.get(type) ?? []), String(op.item.id)]);
+      if (!type) continue;
+      // An import keeping Sell's ids names the number (withAssignedSellIds).
+      const assigned = assignedSellId(type, op.item);
+      if (assigned !== undefined) extra.push(...sellIdOps(type, assigned, String(op.item.id)));
+      else created.set(type, [...(created.get(type) ?? []), String(op.item.id)]);
     }
-    if (created.size === 0) return ops;
-    const extra: WriteOp[] = [];
+    if (created.size === 0 && extra.length === 0) return ops;
     for (const [type, ids] of created) {
       const first = await allocateSellIds(this, type, ids.length);
       this.#meter?.count('UpdateItem');

@@ -1,0 +1,208 @@
+// The importer from Zendesk Sell's Core API v2 (issue 17 item 4): what it reads, in which order,
+// and how it reports. Pure: no I/O.
+
+/** Sell's rate limit: requests per hour per token (its rate-limits page). */
+export const SELL_REQUESTS_PER_HOUR = 36_000;
+/** Records per page the importer asks for (Sell's maximum). */
+export const SELL_PER_PAGE = 100;
+/** Sell's API base when none is given. */
+export const SELL_BASE_URL = 'https://api.getbase.com';
+/** Example records kept per resource in the report (with their reason). */
+export const REPORT_EXAMPLES = 20;
+
+/** What a step does with each record of its pages (use-cases.ts has one writer per kind). */
+export type StepKind =
+  | 'users'
+  | 'pipelines'
+  | 'named_list'
+  | 'custom_fields'
+  | 'contacts'
+  | 'leads'
+  | 'deals'
+  | 'associated_contacts'
+  | 'notes'
+  | 'tasks'
+  | 'skip';
+
+/** One step of an import: a Sell collection read page by page (or skipped, with the reason). */
+export interface SellImportStep {
+  /** The report's name for it: Sell's resource name, plus the part for split collections. */
+  readonly name: string;
+  readonly kind: StepKind;
+  /** The collection's path and filters under the base ("/v2/leads"); absent for skipped steps. */
+  readonly path?: string;
+  /** For named lists: the kind here; for custom fields: the resource. */
+  readonly target?: string;
+  /** Why the step reads nothing (a resource this product lacks). */
+  readonly skip?: string;
+}
+
+const NO_CALLS =
+  'This product has no calls or text messages API yet: call and text history is not imported (the calls family has no routes)';
+
+/**
+ * Every step, in dependency order: users (mapped to invited users), pipelines with their stages,
+ * reasons and sources, custom field definitions, organisations then people, leads, deals, the
+ * deals' associated contacts, notes and tasks. Resources this product lacks are report lines.
+ */
+export const SELL_IMPORT_STEPS: readonly SellImportStep[] = [
+  { name: 'users', kind: 'users', path: '/v2/users' },
+  { name: 'pipelines', kind: 'pipelines', path: '/v2/pipelines' },
+  { name: 'loss_reasons', kind: 'named_list', path: '/v2/loss_reasons', target: 'loss_reason' },
+  {
+    name: 'deal_unqualified_reasons',
+    kind: 'named_list',
+    path: '/v2/deal_unqualified_reasons',
+    target: 'deal_unqualified_reason',
+  },
+  {
+    name: 'lead_unqualified_reasons',
+    kind: 'named_list',
+    path: '/v2/lead_unqualified_reasons',
+    target: 'lead_unqualified_reason',
+  },
+  { name: 'lead_sources', kind: 'named_list', path: '/v2/lead_sources', target: 'source' },
+  { name: 'deal_sources', kind: 'named_list', path: '/v2/deal_sources', target: 'source' },
+  {
+    name: 'tags',
+    kind: 'skip',
+    skip: 'Tags here are labels on each record, not records: every lead, contact and deal keeps its tags as it is imported',
+  },
+  { name: 'lead_custom_fields', kind: 'custom_fields', path: '/v2/lead/custom_fields', target: 'lead' },
+  { name: 'contact_custom_fields', kind: 'custom_fields', path: '/v2/contact/custom_fields', target: 'contact' },
+  { name: 'deal_custom_fields', kind: 'custom_fields', path: '/v2/deal/custom_fields', target: 'deal' },
+  { name: 'contacts (organizations)', kind: 'contacts', path: '/v2/contacts?is_organization=true' },
+  { name: 'contacts (people)', kind: 'contacts', path: '/v2/contacts?is_organization=false' },
+  { name: 'leads', kind: 'leads', path: '/v2/leads' },
+  { name: 'deals', kind: 'deals', path: '/v2/deals' },
+  // Walks the deals again: each deal's associated contacts are one request.
+  { name: 'associated_contacts', kind: 'associated_contacts', path: '/v2/deals' },
+  { name: 'notes', kind: 'notes', path: '/v2/notes' },
+  { name: 'tasks', kind: 'tasks', path: '/v2/tasks' },
+  { name: 'calls', kind: 'skip', skip: NO_CALLS },
+  { name: 'call_outcomes', kind: 'skip', skip: NO_CALLS },
+  { name: 'text_messages', kind: 'skip', skip: NO_CALLS },
+  {
+    name: 'lead_conversions',
+    kind: 'skip',
+    skip: 'Conversion links are not imported: the contacts and deal a conversion made arrive as contacts and deals, and a converted lead as an open (working) lead',
+  },
+  ...['products', 'orders', 'line_items', 'visits', 'visit_outcomes', 'collaborations', 'sequences', 'documents'].map(
+    (name): SellImportStep => ({ name, kind: 'skip', skip: `This product has no ${name.replace('_', ' ')}` }),
+  ),
+];
+
+/** One resource's counts: written now, found written before, refused (with the reasons). */
+export interface StepReport {
+  imported: number;
+  unchanged: number;
+  skipped: number;
+  /** Count per reason for skipped records. */
+  reasons: Record<string, number>;
+  /** The first few skipped records: their Sell id and reason. */
+  examples: { sell_id: number | string; reason: string }[];
+  /** Why the whole resource was not read. */
+  note?: string;
+}
+
+/** An import's progress: the step and the page to read next, and the report so far. */
+export interface SellImportCheckpoint {
+  readonly id: string;
+  status: 'running' | 'finished';
+  /** Index into SELL_IMPORT_STEPS. */
+  step: number;
+  /** The URL of the next page of the step (null: its first page). */
+  next: string | null;
+  /** Pages read (all steps): what a run's page budget counts. */
+  pages: number;
+  /** Requests made to Sell (pages and per-deal reads). */
+  requests: number;
+  report: Record<string, StepReport>;
+  started_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export const emptyStepReport = (): StepReport => ({ imported: 0, unchanged: 0, skipped: 0, reasons: {}, examples: [] });
+
+/** Counts a skipped record, keeping the first examples. */
+export function skipRecord(report: StepReport, sellId: number | string, reason: string): void {
+  report.skipped++;
+  report.reasons[reason] = (report.reasons[reason] ?? 0) + 1;
+  if (report.examples.length < REPORT_EXAMPLES) report.examples.push({ sell_id: sellId, reason });
+}
+
+/** A new import's checkpoint. */
+export function newCheckpoint(id: string, now: string): SellImportCheckpoint {
+  return {
+    id,
+    status: 'running',
+    step: 0,
+    next: null,
+    pages: 0,
+    requests: 0,
+    report: {},
+    started_at: now,
+    updated_at: now,
+    finished_at: null,
+  };
+}
+
+/** Sell's lead status labels here: New and Working as such; anything else (Converted, custom labels) Working, Unqualified kept. */
+export function leadStatusOf(label: unknown): 'new' | 'working' | 'unqualified' {
+  const status = typeof label === 'string' ? label.trim().toLowerCase() : '';
+  if (status === 'new' || status === 'unqualified') return status;
+  return status === '' ? 'new' : 'working';
+}
+
+/** The category here of a Sell stage: active ones as such, closed ones by their name (Won, Lost, Unqualified). */
+export function stageCategoryOf(stage: Readonly<Record<string, unknown>>): 'active' | 'won' | 'lost' | 'unqualified' | undefined {
+  const words = `${String(stage.category ?? '')} ${String(stage.name ?? '')}`.toLowerCase();
+  if (stage.active !== false && !/\b(won|lost|unqualified)\b/.test(words)) return 'active';
+  if (/\bwon\b/.test(words)) return 'won';
+  if (/\bunqualified\b/.test(words)) return 'unqualified';
+  if (/\blost\b/.test(words)) return 'lost';
+  return undefined;
+}
+
+/** A Sell date ("4/27/2016", Sell's custom date format) as YYYY-MM-DD; other strings unchanged. */
+export function isoDateOf(value: string): string {
+  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value.trim());
+  return m ? `${m[3]}-${m[1]!.padStart(2, '0')}-${m[2]!.padStart(2, '0')}` : value;
+}
+
+/**
+ * A Sell custom field value in this product's shape for a field of `type`: lists' {id, name}
+ * objects as their names, Sell's m/d/yyyy dates as ISO dates, numbers from their strings.
+ */
+export function customFieldValueOf(type: string | undefined, value: unknown): unknown {
+  const name = (v: unknown) => (typeof v === 'object' && v !== null && 'name' in v ? (v as { name: unknown }).name : v);
+  if (value === null || value === undefined) return value;
+  if (type === 'list') return name(value);
+  if (type === 'multi_select_list') return Array.isArray(value) ? value.map(name) : value;
+  if (type === 'date' && typeof value === 'string') return isoDateOf(value);
+  if (type === 'number' && typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) return Number(value);
+  return value;
+}
+
+/** An address as Sell sends it ({line1, city, postal_code, state, country}), null when empty. */
+export function addressOf(value: unknown): Record<string, string | null> | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const a = value as Record<string, unknown>;
+  const part = (k: string) => (typeof a[k] === 'string' && (a[k] as string).trim() !== '' ? (a[k] as string) : null);
+  const out = {
+    line1: part('line1'),
+    city: part('city'),
+    postal_code: part('postal_code'),
+    state: part('state'),
+    country: part('country'),
+  };
+  return Object.values(out).some((v) => v !== null) ? out : null;
+}
+
+/** The fields named, from `data`, leaving out absent ones (null kept: it clears nothing on create). */
+export function pick(data: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (data[f] !== undefined && data[f] !== null && data[f] !== '') out[f] = data[f];
+  return out;
+}

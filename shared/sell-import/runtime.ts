@@ -1,0 +1,107 @@
+import { contactAdapters } from '#shared/contacts/runtime.ts';
+import { createContact } from '#shared/contacts/use-cases.ts';
+import { customFieldAdapters } from '#shared/custom-fields/runtime.ts';
+import { createCustomField } from '#shared/custom-fields/use-cases.ts';
+import type { CreateCustomFieldInput, CustomFieldResource } from '#shared/custom-fields/domain.ts';
+import { dealAdapters } from '#shared/deals/runtime.ts';
+import { associateContact, createDeal, listAssociatedContacts } from '#shared/deals/use-cases.ts';
+import type { CreateDealInput } from '#shared/deals/domain.ts';
+import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
+import { principalResolver } from '#shared/identity/principals.ts';
+import { newId } from '#shared/kernel/ids.ts';
+import { systemClock } from '#shared/kernel/ports.ts';
+import { leadAdapters } from '#shared/leads/runtime.ts';
+import { createLead } from '#shared/leads/use-cases.ts';
+import { noteAdapters } from '#shared/notes/runtime.ts';
+import { createNote } from '#shared/notes/use-cases.ts';
+import type { CreateNoteInput } from '#shared/notes/domain.ts';
+import { nameKey } from '#shared/pipelines/domain.ts';
+import type { NamedListKind } from '#shared/pipelines/reasons.ts';
+import { createEntry } from '#shared/pipelines/reason-use-cases.ts';
+import { pipelineKeys } from '#shared/pipelines/dynamodb.ts';
+import { pipelineAdapters } from '#shared/pipelines/runtime.ts';
+import { createPipeline } from '#shared/pipelines/use-cases.ts';
+import { withAssignedSellIds, type SellIdType } from '#shared/platform/dynamodb/sell-ids.ts';
+import { crmTable, runtimeClock } from '#shared/platform/runtime.ts';
+import { taskAdapters } from '#shared/tasks/runtime.ts';
+import { createTask } from '#shared/tasks/use-cases.ts';
+import type { CreateTaskInput } from '#shared/tasks/domain.ts';
+import { DynamoSellIdMap, DynamoSellImportStore } from './dynamodb.ts';
+import type { ImportWrite, SellImportTargets, SellNumbers, SellSource } from './ports.ts';
+import type { SellImportDeps } from './use-cases.ts';
+
+// The importer's wiring: each write through its family's use case, inside withAssignedSellIds
+// so that the records it creates take their Sell ids.
+
+/** The number of a record being created: by its kind, or for stages by category and name. */
+function assigner(numbers: SellNumbers) {
+  return (type: SellIdType, item: Record<string, unknown>): number | undefined => {
+    if (type !== 'stage') return numbers[type];
+    return item.category === 'active' ? numbers[`stage:active:${String(item.name)}`] : numbers[`stage:${String(item.category)}`];
+  };
+}
+
+async function write(call: Parameters<SellImportTargets['create']>[0], target: ImportWrite): Promise<string> {
+  switch (target.kind) {
+    case 'pipeline':
+      return (await createPipeline(pipelineAdapters(), call, target.input)).id;
+    case 'named_list':
+      return (await createEntry(pipelineAdapters(), call, target.list as NamedListKind, target.input)).id;
+    case 'custom_field':
+      return (
+        await createCustomField(
+          customFieldAdapters(),
+          call,
+          target.resource as CustomFieldResource,
+          target.input as CreateCustomFieldInput,
+        )
+      ).id;
+    case 'contact':
+      return (await createContact(contactAdapters(), call, target.input)).id;
+    case 'lead':
+      return (await createLead(leadAdapters(), call, target.input)).id;
+    case 'deal':
+      return (await createDeal(dealAdapters(), call, target.input as CreateDealInput)).id;
+    case 'note':
+      return (await createNote(noteAdapters(), call, target.input as CreateNoteInput)).id;
+    case 'task':
+      return (await createTask(taskAdapters(), call, target.input as CreateTaskInput)).id;
+  }
+}
+
+/** The families' use cases on this container's table. */
+export function sellImportTargets(): SellImportTargets {
+  const users = new DynamoUserRepository(crmTable());
+  const principals = principalResolver(users, systemClock);
+  return {
+    userIdByEmail: (email) => users.findIdByEmail(email),
+    principalOf: (userId) => principals.resolve({ user_id: userId, email: '', role: 'user', direct_reports: [] }),
+    create: (call, target, numbers) => withAssignedSellIds(assigner(numbers), () => write(call, target)),
+    customFieldTypes: async (resource) => {
+      const definitions = await customFieldAdapters().catalog.definitions(resource as CustomFieldResource);
+      return new Map(definitions.map((d) => [d.name, d.type]));
+    },
+    // The list's uniqueness item names the entry (one read; no list, so no cursor key needed).
+    namedEntryId: async (list, name) => {
+      const item = await crmTable().get(pipelineKeys.entryName(list as NamedListKind, nameKey(name)));
+      return typeof item?.entry_id === 'string' ? item.entry_id : undefined;
+    },
+    associatedContactIds: async (call, dealId) =>
+      (await listAssociatedContacts(dealAdapters(), call, dealId)).map((link) => link.contact_id),
+    associate: async (call, dealId, contactId, role) => {
+      await associateContact(dealAdapters(), call, dealId, { contact_id: contactId, role });
+    },
+  };
+}
+
+/** The importer's adapters for one run reading `source` (a SellClient with the customer's token). */
+export function sellImportAdapters(source: SellSource): SellImportDeps {
+  return {
+    source,
+    store: new DynamoSellImportStore(crmTable()),
+    ids: new DynamoSellIdMap(crmTable()),
+    targets: sellImportTargets(),
+    clock: runtimeClock,
+    newId: () => newId(),
+  };
+}
