@@ -19,8 +19,8 @@ import { runtimeClock, runtimeIds } from '#shared/platform/runtime.ts';
 // the same answers again and logs no message twice.
 
 const bucket = requireEnv(RUNTIME_ENV.filesBucket);
-const settings = JSON.parse(requireEnv(RUNTIME_ENV.mailSettings)) as { app_url: string };
-const uidDomain = new URL(settings.app_url).hostname;
+// Built at cold start: the mail settings (domains of the Reply-To and forwarding tokens) are read now.
+const emails = emailAdapters();
 const s3 = new S3Client({});
 
 const objectCreatedDetail = z.looseObject({
@@ -45,12 +45,11 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
       const outcomes = await recordItipReply(invitationAdapters(), ctx, {
         from: mail.from,
         replies: mail.replies,
-        uidDomain,
       });
       logger.info('calendar reply', { outcomes, from: mail.from, message_id: mail.message_id });
       return 'itip_reply';
     }
-    const outcomes = await receiveEmail(emailAdapters(), ctx, await parseInbound(raw));
+    const outcomes = await receiveEmail(emails, ctx, await parseInbound(raw));
     logger.info('inbound mail', { outcomes, from: mail.from, message_id: mail.message_id });
     return outcomes.length === 0 ? 'no_mailbox' : outcomes.some((o) => o.outcome === 'logged') ? 'logged' : 'not_logged';
   } finally {

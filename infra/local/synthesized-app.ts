@@ -89,9 +89,12 @@ async function synthesize(config: CrmConfig): Promise<Record<string, CfnTemplate
     // The web stack is left out: the local web gateway (web-gateway.ts) stands in for it, and
     // with no built app to point at, synthesis does not copy web/dist.
     const { WEB_DIST_CONTEXT } = await import('../constructs/web-hosting.ts');
+    // Without CDK's built-in CloudFormation validation (10-30 s of CPU in WebAssembly): the
+    // local cloud reads the templates only; `cdk synth` and cfn-validation.infra.test.ts validate them.
     const crm = createCrmApp(config, {
       context: { ...context, 'aws:cdk:bundling-stacks': [], [WEB_DIST_CONTEXT]: join(outdir, 'no-web-app') },
       outdir,
+      builtinCloudFormationValidation: false,
     });
     crm.app.synth();
     const templates = templatesFromCloudAssembly(outdir);

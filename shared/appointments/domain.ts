@@ -18,6 +18,20 @@ import { REMINDER_PRESET_NAMES, REMINDER_PRESETS, type ReminderPreset } from '#s
 // `sequence` counts the changes attendees must hear about (iCalendar SEQUENCE): it starts at 0
 // and rises by one on every change of time, time zone, all-day, location or attendee list.
 
+/**
+ * The UID of an appointment in every calendar object this product writes: invitations (REQUEST,
+ * CANCEL) and feeds alike, so a user who is invited and also subscribes to their feed sees one
+ * event, and an iTIP REPLY names it back (RFC 5545 §3.8.4.7: stable, globally unique; the id
+ * is a ULID, so no host is needed to make it unique).
+ */
+export const appointmentUid = (id: string): string => `appointment-${id}@crm`;
+
+/** The appointment id an iCalendar UID names, if it is one of ours (appointmentUid). */
+export function appointmentIdOfUid(uid: string): string | undefined {
+  const match = /^appointment-([0-9A-Za-z]{1,64})@crm$/.exec(uid.trim());
+  return match?.[1];
+}
+
 export const APPOINTMENT_NAME_MAX = 200;
 export const APPOINTMENT_DESCRIPTION_MAX = 5_000;
 export const APPOINTMENT_LOCATION_MAX = 500;

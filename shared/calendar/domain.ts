@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
+import { appointmentUid } from '#shared/appointments/domain.ts';
 import { ValidationError } from '#shared/kernel/errors.ts';
 import { text } from '#shared/kernel/schema.ts';
 
@@ -84,8 +85,6 @@ export interface CalendarEvent {
   updated_at: string;
 }
 
-/** The UID of an appointment in feeds (and invitations): "appointment-<id>@crm". */
-export const appointmentUid = (id: string): string => `appointment-${id}@crm`;
 /** The UID of a task's due time in feeds: "task-<id>@crm". */
 export const taskUid = (id: string): string => `task-${id}@crm`;
 

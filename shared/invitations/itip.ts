@@ -36,9 +36,6 @@ const PARTSTAT: Record<RsvpStatus, ICalAttendeeStatus> = {
   declined: ICalAttendeeStatus.DECLINED,
 };
 
-/** The UID of an appointment's calendar entries: stable across updates and the cancellation. */
-export const appointmentUid = (appointmentId: string, domain: string): string => `${appointmentId}@${domain}`;
-
 /** The VCALENDAR text (CRLF lines, folded) with METHOD, one VEVENT, ORGANIZER and the attendee with RSVP=TRUE. */
 export function invitationIcs(c: InvitationCalendar): string {
   const calendar = ical({

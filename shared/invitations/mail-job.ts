@@ -8,7 +8,7 @@ import { tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
 import type { Table } from '#shared/platform/dynamodb/table.ts';
 import { describeWhen, newRsvpToken, rsvpTokenHash } from './domain.ts';
 import { expiresAt, invitationKeyOfRef, rsvpTokenKey, type InvitationItem } from './dynamodb.ts';
-import { appointmentUid } from './itip.ts';
+import { appointmentUid } from '#shared/appointments/domain.ts';
 
 // The invitation job of the mail-sender: a request names one planned mail (an item of the
 // appointment's invitation partition). Claiming it (a conditional write) also mints the RSVP
@@ -101,7 +101,7 @@ export class InvitationMailJob implements MailJob {
       links: token ? { accepted: link('accepted'), tentative: link('tentative'), declined: link('declined') } : null,
       calendar: {
         method: item.method,
-        uid: appointmentUid(a.id, new URL(this.#settings.appUrl).hostname),
+        uid: appointmentUid(a.id),
         sequence: a.sequence,
         stamp: now,
         summary: a.name,

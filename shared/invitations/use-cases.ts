@@ -1,4 +1,4 @@
-import type { Appointment, Attendee } from '#shared/appointments/domain.ts';
+import { appointmentIdOfUid, type Appointment, type Attendee } from '#shared/appointments/domain.ts';
 import { NotFoundError, VersionMismatchError } from '#shared/kernel/errors.ts';
 import { domainEvent, type DomainEvent, type EventContext } from '#shared/kernel/events.ts';
 import {
@@ -150,12 +150,12 @@ export type ReplyOutcome = 'recorded' | 'unknown_appointment' | 'not_invited' | 
 export async function recordItipReply(
   deps: InvitationDeps,
   ctx: EventContext,
-  mail: { from: string | undefined; replies: readonly ItipReply[]; uidDomain: string },
+  mail: { from: string | undefined; replies: readonly ItipReply[] },
 ): Promise<ReplyOutcome[]> {
   const outcomes: ReplyOutcome[] = [];
   for (const reply of mail.replies) {
-    const [id, domain] = reply.uid.split('@');
-    const appointment = id && domain === mail.uidDomain ? await deps.appointments.get(id) : undefined;
+    const id = appointmentIdOfUid(reply.uid);
+    const appointment = id ? await deps.appointments.get(id) : undefined;
     if (!appointment) {
       outcomes.push('unknown_appointment');
       continue;

@@ -1,7 +1,8 @@
 import nodeIcal from 'node-ical';
 import { describe, expect, it } from 'vitest';
 import { createAppointmentRoute, updateAppointmentRoute } from '#shared/appointments/routes.ts';
-import { appointmentUid, taskUid } from '#shared/calendar/domain.ts';
+import { appointmentUid } from '#shared/appointments/domain.ts';
+import { taskUid } from '#shared/calendar/domain.ts';
 import {
   calendarRoute,
   createExternalCalendarRoute,

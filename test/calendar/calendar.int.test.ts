@@ -9,7 +9,8 @@ import nodeIcal from 'node-ical';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAppointmentRepository } from '#shared/appointments/dynamodb.ts';
 import type { Appointment } from '#shared/appointments/domain.ts';
-import { appointmentUid, taskUid } from '#shared/calendar/domain.ts';
+import { appointmentUid } from '#shared/appointments/domain.ts';
+import { taskUid } from '#shared/calendar/domain.ts';
 import { DynamoCalendarFeeds, DynamoCalendarSources, DynamoExternalCalendars } from '#shared/calendar/dynamodb.ts';
 import { ExternalFetchError, SafeFetcher } from '#shared/calendar/safe-fetch.ts';
 import {

@@ -28,12 +28,25 @@ export interface SynthesizedCrmApp extends CrmApp {
   readonly dispose: () => void;
 }
 
-/** `extend` adds constructs to the app before synthesis (probes of a test). */
-export function synthCrmApp(config: CrmConfig = shippedConfig(), extend?: (crm: CrmApp) => void): SynthesizedCrmApp {
+/**
+ * `extend` adds constructs to the app before synthesis (probes of a test). `validate` runs
+ * CDK's built-in CloudFormation validation (a rules engine in WebAssembly: some 10-30 s of
+ * CPU per synthesis); off by default, since one test runs it on the shipped config
+ * (cfn-validation.infra.test.ts) and `cdk synth`/`cdk deploy` always run it.
+ */
+export function synthCrmApp(
+  config: CrmConfig = shippedConfig(),
+  extend?: (crm: CrmApp) => void,
+  options: { validate?: boolean } = {},
+): SynthesizedCrmApp {
   const outdir = mkdtempSync(join(tmpdir(), 'crm-cdk-'));
   // Never the checkout's web/dist (built or not): the web app's upload has its own test
   // (web-hosting.infra.test.ts), with a fixture.
-  const crm = createCrmApp(config, { context: { ...cdkContext, [WEB_DIST_CONTEXT]: join(outdir, 'no-web-app') }, outdir });
+  const crm = createCrmApp(config, {
+    context: { ...cdkContext, [WEB_DIST_CONTEXT]: join(outdir, 'no-web-app') },
+    outdir,
+    builtinCloudFormationValidation: options.validate ?? false,
+  });
   extend?.(crm);
   crm.app.synth();
   return {

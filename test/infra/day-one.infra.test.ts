@@ -21,7 +21,11 @@ function templates(change: (config: Record<string, any>) => void): { stateful: T
   const config: CrmConfig = parseConfig(raw);
   const outdir = mkdtempSync(join(tmpdir(), 'crm-day-one-'));
   dirs.push(outdir);
-  const crm = createCrmApp(config, { context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] }, outdir });
+  const crm = createCrmApp(config, {
+    context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] },
+    outdir,
+    builtinCloudFormationValidation: false, // cfn-validation.infra.test.ts runs it
+  });
   return { stateful: Template.fromStack(crm.stateful), stateless: Template.fromStack(crm.stateless) };
 }
 

@@ -905,7 +905,6 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     const key = `inbound/probe-${next()}`;
     const eml = await replyMail({
       appointmentId: made.appointmentId!,
-      appHost: new URL(config.app_url).hostname,
       from: PROBE_GUEST,
       attendee: PROBE_GUEST,
       response: 'declined',

@@ -41,7 +41,8 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { newRsvpToken, rsvpTokenHash } from '#shared/invitations/domain.ts';
 import { rsvpTokenKey } from '#shared/invitations/dynamodb.ts';
-import { appointmentUid, invitationIcs } from '#shared/invitations/itip.ts';
+import { appointmentUid } from '#shared/appointments/domain.ts';
+import { invitationIcs } from '#shared/invitations/itip.ts';
 
 // Least privilege on the local cloud: each function signs with its own key, every local AWS
 // endpoint is an IAM gate holding the function's synthesized policy. A call outside the policy
@@ -634,7 +635,7 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     const start = new Date(Date.now() + 86_400_000).toISOString();
     const reply = invitationIcs({
       method: 'REQUEST',
-      uid: appointmentUid(appointment.id, new URL(loadConfig().app_url).hostname),
+      uid: appointmentUid(appointment.id),
       sequence: 0,
       stamp: new Date(),
       summary: 'IAM invitation',

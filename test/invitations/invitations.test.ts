@@ -14,6 +14,7 @@ import {
 import { classifyInbound } from '#shared/invitations/inbound.ts';
 import { invitationIcs, type InvitationCalendar } from '#shared/invitations/itip.ts';
 import { parseItipReply } from '#shared/invitations/itip-reply.ts';
+import { appointmentIdOfUid, appointmentUid } from '#shared/appointments/domain.ts';
 import { composeInvitation } from '#shared/invitations/mime.ts';
 
 // Invitations' pure parts: the calendar and MIME we send (read back with standard parsers,
@@ -224,6 +225,20 @@ async function eml(from: string, ics: string | null): Promise<Buffer> {
 }
 
 describe('REPLY mail', () => {
+  it('names an appointment by the one UID invitations and feeds share, and no other UID', () => {
+    const id = '01JD0Z9W3M5X8Q7R2T4V6Y8A0B';
+    expect(appointmentIdOfUid(appointmentUid(id))).toBe(id);
+    for (const foreign of [
+      'A1@crm.example.com',
+      `${id}@crm.example.com`,
+      `appointment-${id}@other`,
+      'appointment-@crm',
+      'appointment-a/b@crm',
+    ]) {
+      expect(appointmentIdOfUid(foreign), foreign).toBeUndefined();
+    }
+  });
+
   it('reads the answer, the UID and the sequence of a REPLY', () => {
     expect(parseItipReply(replyIcs('DECLINED'))).toEqual([
       { uid: 'A1@crm.example.com', sequence: 1, attendee: 'eve@outside.test', response: 'declined' },

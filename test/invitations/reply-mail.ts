@@ -1,13 +1,13 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { appointmentUid, invitationIcs } from '#shared/invitations/itip.ts';
+import { appointmentUid } from '#shared/appointments/domain.ts';
+import { invitationIcs } from '#shared/invitations/itip.ts';
 
 /**
  * A calendar client's answer to an invitation: an iTIP REPLY mail (RFC 6047) from `from`
- * about the appointment's UID ("<id>@<app host>"), built with the same libraries as ours.
+ * about the appointment's UID (appointmentUid), built with the same libraries as ours.
  */
 export async function replyMail(options: {
   appointmentId: string;
-  appHost: string;
   from: string;
   attendee: string;
   response: 'accepted' | 'tentative' | 'declined';
@@ -16,7 +16,7 @@ export async function replyMail(options: {
   const start = '2031-01-01T09:00:00Z';
   const ics = invitationIcs({
     method: 'REQUEST',
-    uid: appointmentUid(options.appointmentId, options.appHost),
+    uid: appointmentUid(options.appointmentId),
     sequence: options.sequence ?? 0,
     stamp: new Date(),
     summary: 'Reply',
