@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { createContactInput } from '#shared/contacts/domain.ts';
+import { validateCustomFieldInput, type CustomFieldDefinition } from '#shared/custom-fields/domain.ts';
 import { createDealInput } from '#shared/deals/domain.ts';
 import { createLeadInput } from '#shared/leads/domain.ts';
 
@@ -170,13 +171,35 @@ export type RowOutcome =
 const TRUE = new Set(['1', 'true', 'yes', 'y', 'x']);
 const FALSE = new Set(['0', 'false', 'no', 'n']);
 
+/**
+ * A custom field's cell as the value its type takes: a checkbox from 1/0, yes/no, x...; the
+ * choices of a multi-select list split on `,` or `;`; an address as its first line; anything
+ * else as written (the definition's own check then accepts it or says why not).
+ */
+function customFieldCell(type: CustomFieldDefinition['type'] | undefined, value: string): unknown {
+  if (type === 'bool') {
+    const lower = value.toLowerCase();
+    return TRUE.has(lower) ? true : FALSE.has(lower) ? false : value;
+  }
+  if (type === 'multi_select_list') {
+    return value
+      .split(/[,;]/)
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
+  }
+  if (type === 'address') return { line1: value };
+  return value;
+}
+
 const CREATE_INPUTS = { leads: createLeadInput, contacts: createContactInput, deals: createDealInput } as const;
 
 /**
  * Reads one row (its cells in header order) into the resource's create input, checked with the
  * same schema the API uses, plus the rules between fields the API checks on save (a lead's
- * last or organisation name, a person's last name, an organisation's name). Empty cells are
- * left out. Each problem names the column it comes from.
+ * last or organisation name, a person's last name, an organisation's name). Custom field cells
+ * are checked against their definitions (`customFields`: number, date, choice, checkbox...) as
+ * the create will check them, after reading spreadsheet spellings (see customFieldCell). Empty
+ * cells are left out. Each problem names the column it comes from.
  * @param row the 1-based data row number
  */
 export function readRow(
@@ -185,6 +208,7 @@ export function readRow(
   cells: readonly string[],
   mapping: ColumnMapping,
   row: number,
+  customFields: readonly CustomFieldDefinition[] = [],
 ): RowOutcome {
   const errors: RowError[] = [];
   const input: Record<string, unknown> = {};
@@ -204,8 +228,9 @@ export function readRow(
     if (target === 'owner_email') {
       ownerEmail = value.toLowerCase();
     } else if (target.startsWith('custom_fields.')) {
+      const name = target.slice('custom_fields.'.length);
       const fields = (input.custom_fields ??= {}) as Record<string, unknown>;
-      fields[target.slice('custom_fields.'.length)] = value;
+      fields[name] = customFieldCell(customFields.find((d) => d.name === name)?.type, value);
     } else if (target.startsWith('address.')) {
       const address = (input.address ??= {}) as Record<string, unknown>;
       address[target.slice('address.'.length)] = value;
@@ -228,6 +253,12 @@ export function readRow(
     for (const issue of parsed.error.issues) {
       const field = issue.path[0] === 'custom_fields' ? `custom_fields.${String(issue.path[1])}` : String(issue.path[0] ?? '');
       errors.push({ row, column: columnOf.get(field) ?? null, reason: issue.message });
+    }
+  }
+  if (input.custom_fields !== undefined && customFields.length > 0) {
+    for (const problem of validateCustomFieldInput(customFields, input.custom_fields, {}, 'custom_fields').problems) {
+      const name = problem.field.slice('custom_fields.'.length).split('.')[0]!;
+      errors.push({ row, column: columnOf.get(`custom_fields.${name}`) ?? null, reason: problem.message });
     }
   }
   const named = (field: string) => typeof input[field] === 'string';

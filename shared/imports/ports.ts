@@ -1,6 +1,7 @@
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import type { Call } from '#shared/kernel/ports.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
+import type { CustomFieldDefinition } from '#shared/custom-fields/domain.ts';
 import type { BatchResult, ImportJob, ImportMessage, ImportResource } from './domain.ts';
 
 /** The import jobs and their batch results. */
@@ -47,8 +48,8 @@ export interface ImportQueue {
 
 /** The records an import writes, through each family's own use cases (rights and rules included). */
 export interface ImportTargets {
-  /** The names of the resource's custom fields. */
-  customFieldNames(resource: ImportResource): Promise<string[]>;
+  /** The resource's custom field definitions (names, types, choices). */
+  customFields(resource: ImportResource): Promise<CustomFieldDefinition[]>;
   /** The active user with this e-mail (lower case). */
   userIdByEmail(email: string): Promise<string | undefined>;
   /** The acting user as a principal (their role, team and reports). */

@@ -49,8 +49,7 @@ function importTargets(): ImportTargets {
   const users = new DynamoUserRepository(crmTable());
   const principals = principalResolver(users, systemClock);
   return {
-    customFieldNames: async (resource) =>
-      (await customFieldAdapters().catalog.definitions(CUSTOM_FIELD_RESOURCE[resource])).map((d) => d.name),
+    customFields: (resource) => customFieldAdapters().catalog.definitions(CUSTOM_FIELD_RESOURCE[resource]),
     userIdByEmail: (email) => users.findIdByEmail(email),
     principalOf: async (userId) => principals.resolve({ user_id: userId, email: '', role: 'user', direct_reports: [] }),
     exists: async (resource, id) => {

@@ -27,6 +27,7 @@ import {
   type StartImportInput,
 } from './domain.ts';
 import type { ImportFiles, ImportQueue, ImportRepository, ImportTargets } from './ports.ts';
+import type { CustomFieldDefinition } from '#shared/custom-fields/domain.ts';
 
 // CSV imports: POST /imports answers a presigned PUT for the file; a dry run reads it and
 // answers every row's errors, writing nothing; a start queues a plan message, whose worker
@@ -140,8 +141,9 @@ async function mappingFor(
   job: ImportJob,
   headers: string[],
   given: ColumnMapping | undefined,
+  definitions: readonly CustomFieldDefinition[],
 ): Promise<ColumnMapping> {
-  const customFields = await deps.targets.customFieldNames(job.resource);
+  const customFields = definitions.map((d) => d.name);
   const mapping = { ...defaultMapping(job.resource, headers, customFields), ...given };
   const unknown = Object.keys(given ?? {}).filter((h) => !headers.includes(h));
   const problems = [
@@ -162,11 +164,12 @@ async function ownerOf(
   email: string | undefined,
   column: string | null,
   row: number,
-  cache: Map<string, string | undefined>,
+  cache: Map<string, Promise<string | undefined>>,
 ): Promise<{ owner: string } | { error: RowError }> {
   if (email === undefined) return { owner: principal.user_id };
-  if (!cache.has(email)) cache.set(email, await deps.targets.userIdByEmail(email));
-  const owner = cache.get(email);
+  let lookup = cache.get(email);
+  if (lookup === undefined) cache.set(email, (lookup = deps.targets.userIdByEmail(email)));
+  const owner = await lookup;
   if (owner === undefined) return { error: { row, column, reason: `no user has the e-mail ${email}` } };
   if (!canAssignTo(principal, owner)) return { error: { row, column, reason: `you may not give records to ${email}` } };
   return { owner };
@@ -179,13 +182,14 @@ const ownerColumn = (mapping: ColumnMapping): string | null =>
 export async function dryRunImport(deps: ImportsDeps, call: Call, id: string, input: DryRunInput): Promise<DryRun> {
   const job = await visibleImport(deps, call, id);
   const { headers, rows } = await readFile(deps, job);
-  const mapping = await mappingFor(deps, job, headers, input.mapping ?? job.mapping ?? undefined);
-  const owners = new Map<string, string | undefined>();
+  const definitions = await deps.targets.customFields(job.resource);
+  const mapping = await mappingFor(deps, job, headers, input.mapping ?? job.mapping ?? undefined, definitions);
+  const owners = new Map<string, Promise<string | undefined>>();
   const errors: RowError[] = [];
   let valid = 0;
   for (const [i, cells] of rows.entries()) {
     const row = i + 1;
-    const read = readRow(job.resource, headers, cells, mapping, row);
+    const read = readRow(job.resource, headers, cells, mapping, row, definitions);
     let rowErrors = read.ok ? [] : read.errors;
     if (read.ok) {
       const owner = await ownerOf(deps, call.principal, read.ownerEmail, ownerColumn(mapping), row, owners);
@@ -219,7 +223,8 @@ export async function startImport(deps: ImportsDeps, call: Call, id: string, inp
   }
   if (job.status !== 'awaiting_upload') return job;
   const { headers } = await readFile(deps, job);
-  const mapping = await mappingFor(deps, job, headers, input.mapping);
+  const definitions = await deps.targets.customFields(job.resource);
+  const mapping = await mappingFor(deps, job, headers, input.mapping, definitions);
   const settings = {
     mapping,
     columns: headers,
@@ -252,10 +257,39 @@ export async function planImport(deps: ImportsDeps, events: EventContext, id: st
 const headersOf = (job: ImportJob): string[] => job.columns ?? [];
 
 /**
+ * Rows of a batch written at once. Each row is one transaction on its own items (its ids are
+ * its own), so rows do not contend with each other; the bound keeps a batch's writes to what
+ * the records' shared index partitions take (with IMPORT_WORKER_CONCURRENCY batches at once).
+ */
+export const ROW_CONCURRENCY = 8;
+
+/**
+ * Runs `work` for 0..count-1 with at most `limit` at once; the first error stops new starts
+ * and is thrown once the running ones settle.
+ */
+async function pooled(count: number, limit: number, work: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async () => {
+    while (failure === undefined && next < count) {
+      const index = next++;
+      try {
+        await work(index);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
+  if (failure) throw failure.error;
+}
+
+/**
  * A batch message: each row read, its owner resolved, then created (with the row's own ids) or,
- * when matching by e-mail, the matching record updated. A row whose record exists already was
- * written by an earlier delivery of this batch: it counts as created, once. The counters are
- * recorded when the whole batch is done, in one transaction, once.
+ * when matching by e-mail, the matching record updated; ROW_CONCURRENCY rows at once. A row
+ * whose record exists already was written by an earlier delivery of this batch: it counts as
+ * created, once. The counters are recorded when the whole batch is done, in one transaction,
+ * once; a batch that fails midway records nothing and is handed out again whole.
  */
 export async function importBatch(
   deps: ImportsDeps,
@@ -264,37 +298,50 @@ export async function importBatch(
 ): Promise<BatchResult | undefined> {
   const job = await deps.imports.get(message.import_id);
   if (!job || job.status !== 'running' || !job.mapping) return undefined;
-  const principal = await deps.targets.principalOf(job.creator_id);
-  const headers = headersOf(job);
-  const owners = new Map<string, string | undefined>();
-  const result: BatchResult = { batch: message.batch, created: 0, updated: 0, failed: 0, errors: [] };
-  for (const [i, cells] of message.rows.entries()) {
+  // Read once per batch, not per row: the creator's rights, the custom fields, owners by e-mail.
+  const [principal, definitions] = await Promise.all([
+    deps.targets.principalOf(job.creator_id),
+    deps.targets.customFields(job.resource),
+  ]);
+  const context: BatchContext = { job, principal, headers: headersOf(job), definitions, owners: new Map() };
+  const outcomes: (Exclude<RowResult, 'failed'> | RowError[])[] = new Array(message.rows.length);
+  await pooled(message.rows.length, ROW_CONCURRENCY, async (i) => {
     const row = message.first_row + i;
-    const outcome = await importRow(deps, events, job, principal, headers, cells, row, owners);
+    outcomes[i] = await importRow(deps, events, context, message.rows[i]!, row);
+    deps.afterRow?.(row);
+  });
+  const result: BatchResult = { batch: message.batch, created: 0, updated: 0, failed: 0, errors: [] };
+  outcomes.forEach((outcome, i) => {
     if (outcome === 'created' || outcome === 'updated') result[outcome]++;
     else {
       result.failed++;
-      for (const error of outcome) result.errors.push({ ...error, cells: [...cells] });
+      for (const error of outcome) result.errors.push({ ...error, cells: [...message.rows[i]!] });
     }
-    deps.afterRow?.(row);
-  }
+  });
   await deps.imports.recordBatch(job.id, result, events.now.toISOString());
   await finishIfComplete(deps, events, job.id);
   return result;
 }
 
+/** What every row of a batch shares. */
+interface BatchContext {
+  job: ImportJob;
+  principal: Principal;
+  headers: string[];
+  definitions: readonly CustomFieldDefinition[];
+  /** Owner e-mail → the user id lookup (undefined: no such user), shared by the batch's rows. */
+  owners: Map<string, Promise<string | undefined>>;
+}
+
 async function importRow(
   deps: ImportsDeps,
   events: EventContext,
-  job: ImportJob,
-  principal: Principal,
-  headers: string[],
+  { job, principal, headers, definitions, owners }: BatchContext,
   cells: string[],
   row: number,
-  owners: Map<string, string | undefined>,
 ): Promise<Exclude<RowResult, 'failed'> | RowError[]> {
   const mapping = job.mapping!;
-  const read = readRow(job.resource, headers, cells, mapping, row);
+  const read = readRow(job.resource, headers, cells, mapping, row, definitions);
   if (!read.ok) return read.errors;
   const owner = await ownerOf(deps, principal, read.ownerEmail, ownerColumn(mapping), row, owners);
   if ('error' in owner) return [owner.error];
@@ -311,7 +358,6 @@ async function importRow(
     },
   };
   try {
-    if (await deps.targets.exists(job.resource, recordId)) return 'created';
     if (job.match_by_email && read.email) {
       const match = await deps.targets.idByEmail(job.resource, call, read.email);
       if (match === recordId) return 'created';
@@ -320,11 +366,13 @@ async function importRow(
         return 'updated';
       }
     }
+    // No read first: the create's own condition refuses a row written before (its id is the
+    // row's), and only then is the record looked up. One write per row on the first delivery.
     await deps.targets.create(job.resource, call, input);
     return 'created';
   } catch (error) {
-    // An earlier delivery still running (a worker past its timeout) may write the row between
-    // the check and the create: the row's own id collides, whatever error the write reports.
+    // Written by an earlier delivery (or one still running past its timeout): the row's own id
+    // collides, whatever error the write reports.
     if (await deps.targets.exists(job.resource, recordId)) return 'created';
     if (!(error instanceof DomainError)) throw error;
     return [{ row, column: null, reason: error.message }];

@@ -12,6 +12,7 @@ import {
   type ImportMessage,
   type ImportResource,
 } from '#shared/imports/domain.ts';
+import type { CustomFieldDefinition, CustomFieldType } from '#shared/custom-fields/domain.ts';
 import type { ImportFiles, ImportQueue, ImportRepository, ImportTargets } from '#shared/imports/ports.ts';
 import {
   createImport,
@@ -44,6 +45,19 @@ const users = new Map([
   ['rep@example.com', rep.user_id],
 ]);
 
+const definition = (name: string, type: CustomFieldType, choices: string[] | null = null): CustomFieldDefinition => ({
+  id: `cf-${name}`,
+  resource_type: 'lead',
+  name,
+  type,
+  choices,
+  filterable: false,
+  value_count: 0,
+  created_at: '2026-01-01T00:00:00Z',
+  updated_at: '2026-01-01T00:00:00Z',
+  version: 1,
+});
+
 let counter = 0;
 const newId = () => `01J${String(++counter).padStart(23, '0')}`;
 const ctx = (principal: Principal): EventContext => ({
@@ -58,10 +72,11 @@ class Fakes {
   jobs = new Map<string, ImportJob>();
   batches = new Map<string, BatchResult>();
   events: DomainEvent[] = [];
-  objects = new Map<string, string>();
+  objects = new Map<string, string | Uint8Array>();
   queued: ImportMessage[] = [];
   records = new Map<string, { resource: ImportResource; input: Record<string, unknown>; events: EventContext }>();
   writes = 0;
+  definitions: CustomFieldDefinition[] = [definition('Budget', 'number')];
 
   repo: ImportRepository = {
     get: async (id) => structuredClone(this.jobs.get(id)),
@@ -109,11 +124,12 @@ class Fakes {
     uploadUrl: async (key) => `https://files.test/${key}?put`,
     downloadUrl: async (key) => `https://files.test/${key}?get`,
     read: async (key) => {
-      const text = this.objects.get(key);
-      if (text === undefined) return undefined;
+      const stored = this.objects.get(key);
+      if (stored === undefined) return undefined;
+      const bytes = typeof stored === 'string' ? new TextEncoder().encode(stored) : stored;
       return (async function* () {
-        // Small chunks: a row cut across chunks must still parse.
-        for (let i = 0; i < text.length; i += 1000) yield new TextEncoder().encode(text.slice(i, i + 1000));
+        // Small chunks: a row (or a character) cut across chunks must still parse.
+        for (let i = 0; i < bytes.length; i += 1000) yield bytes.subarray(i, i + 1000);
       })();
     },
     put: async (key, body) => {
@@ -124,7 +140,7 @@ class Fakes {
   queue: ImportQueue = { send: async (messages) => void this.queued.push(...structuredClone(messages)) };
 
   targets: ImportTargets = {
-    customFieldNames: async (resource) => (resource === 'leads' ? ['Budget'] : []),
+    customFields: async (resource) => (resource === 'leads' ? this.definitions : []),
     userIdByEmail: async (email) => users.get(email),
     principalOf: async (id) => (id === admin.user_id ? admin : rep),
     exists: async (_, id) => this.records.has(id),
@@ -164,7 +180,7 @@ function leadsCsv(n: number, bad: Set<number> = new Set()): string {
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
-async function uploaded(fakes: Fakes, csv: string, principal = admin) {
+async function uploaded(fakes: Fakes, csv: string | Uint8Array, principal = admin) {
   const { import: job } = await createImport(fakes.deps(), callOf(principal), {
     resource: 'leads',
     filename: 'leads.csv',
@@ -245,7 +261,7 @@ describe('CSV import', () => {
     // Imported records' events say so; automated actions skip them.
     expect(lead.events.origin).toEqual({ type: 'import', id: job.id, automations: false });
     expect(fakes.events.filter((e) => e.metadata.event_type === 'import.finished')).toHaveLength(1);
-    const errorFile = fakes.objects.get(importKeys(job.id).errors)!;
+    const errorFile = fakes.objects.get(importKeys(job.id).errors) as string;
     expect(errorFile.startsWith('\uFEFF')).toBe(true);
     const rows: string[][] = [];
     for await (const r of csvRows([errorFile])) rows.push(r);
@@ -304,5 +320,85 @@ describe('CSV import', () => {
 
   it('writes cells that would start a formula as text', () => {
     expect(csvText([['=1+1', '+x', '-y', '@z', 'plain', 'é']], { withBom: true })).toBe("\uFEFF'=1+1,'+x,'-y,'@z,plain,é\r\n");
+  });
+
+  // Known failure kind 9: what Excel saves in a Catalan locale (`;`, CRLF, a BOM or Windows-1252).
+  const catalan = [
+    'Nom;Cognoms;Correu;Telèfon;Codi postal;Adreça',
+    'Núria;Ferrer i Solà;nuria@exemple.example;+34 612 345 678;08001;"Carrer Major, 5\r\n2n 1a"',
+    'Jordi;Puig;jordi@exemple.example;+34 600 000 000;17001;Plaça del Vi, 3',
+  ].join('\r\n');
+  const catalanMapping = {
+    Nom: 'first_name',
+    Cognoms: 'last_name',
+    Correu: 'email',
+    Telèfon: 'phone',
+    'Codi postal': 'address.postal_code',
+    Adreça: 'address.line1',
+  };
+  const files: [string, Uint8Array][] = [
+    ['UTF-8 with a BOM', Buffer.from(`\uFEFF${catalan}\r\n`, 'utf8')],
+    ['Windows-1252', Buffer.from(`${catalan}\r\n`, 'latin1')],
+  ];
+  for (const [encoding, bytes] of files) {
+    it(`dry-runs and imports an Excel file (${encoding}, ';'): every column mapped, accents and line breaks intact`, async () => {
+      const fakes = new Fakes();
+      const job = await uploaded(fakes, bytes);
+      const dry = await dryRunImport(fakes.deps(), callOf(admin), job.id, { mapping: catalanMapping });
+      expect(dry).toMatchObject({ total_rows: 2, valid_rows: 2, error_count: 0, errors: [], ignored_columns: [] });
+      expect(Object.keys(dry.mapping)).toEqual(Object.keys(catalanMapping));
+      await startImport(fakes.deps(), callOf(admin), job.id, { mapping: catalanMapping });
+      await drain(fakes, fakes.deps());
+      expect(fakes.records.get(rowRecordId(job.id, 1))!.input).toMatchObject({
+        first_name: 'Núria',
+        last_name: 'Ferrer i Solà',
+        phone: '+34 612 345 678',
+        address: { postal_code: '08001', line1: 'Carrer Major, 5\r\n2n 1a' },
+      });
+      expect(fakes.records.get(rowRecordId(job.id, 2))!.input).toMatchObject({ address: { line1: 'Plaça del Vi, 3' } });
+    });
+  }
+
+  it('dry-runs custom field cells against their types (number, date, choice, checkbox, e-mail), naming row and column', async () => {
+    const fakes = new Fakes();
+    fakes.definitions = [
+      definition('Budget', 'number'),
+      definition('Since', 'date'),
+      definition('Stage', 'list', ['Cold', 'Warm']),
+      definition('Products', 'multi_select_list', ['A', 'B']),
+      definition('VIP', 'bool'),
+      definition('Billing e-mail', 'email'),
+    ];
+    const csv = [
+      'Last Name,Budget,Since,Stage,Products,VIP,Billing e-mail',
+      'Good,12.50,2026-02-28,warm,"A, B",yes,bill@example.com',
+      'Bad,lots,2026-02-30,Hot,C,maybe,not-an-address',
+      'Empty,,,,,,',
+    ].join('\r\n');
+    const job = await uploaded(fakes, csv);
+    const dry = await dryRunImport(fakes.deps(), callOf(admin), job.id, {});
+    expect(dry).toMatchObject({ total_rows: 3, valid_rows: 2, error_count: 1 });
+    expect(dry.errors.map((e) => [e.row, e.column])).toEqual([
+      [2, 'Budget'],
+      [2, 'Since'],
+      [2, 'Stage'],
+      [2, 'Products'],
+      [2, 'VIP'],
+      [2, 'Billing e-mail'],
+    ]);
+    expect(dry.errors[0]!.reason).toMatch(/must be a number/);
+    expect(dry.errors[1]!.reason).toMatch(/real date/);
+    expect(dry.errors[2]!.reason).toMatch(/Cold.*Warm/);
+    await startImport(fakes.deps(), callOf(admin), job.id, {});
+    await drain(fakes, fakes.deps());
+    expect(fakes.jobs.get(job.id)).toMatchObject({ created: 2, failed: 1 });
+    expect(fakes.records.get(rowRecordId(job.id, 1))!.input.custom_fields).toEqual({
+      Budget: '12.50',
+      Since: '2026-02-28',
+      Stage: 'warm',
+      Products: ['A', 'B'],
+      VIP: true,
+      'Billing e-mail': 'bill@example.com',
+    });
   });
 });
