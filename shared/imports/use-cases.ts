@@ -10,6 +10,7 @@ import {
   DRY_RUN_MAX_ERRORS,
   importKeys,
   IMPORT_MAX_ROWS,
+  isAttached,
   isComplete,
   mappingProblems,
   readRow,
@@ -22,6 +23,8 @@ import {
   type DryRunInput,
   type ImportJob,
   type ImportMessage,
+  type ImportResource,
+  type ParentType,
   type RowError,
   type RowResult,
   type StartImportInput,
@@ -175,6 +178,32 @@ async function ownerOf(
   return { owner };
 }
 
+/**
+ * A note's or task's record: the id of the lead, contact or deal with the row's Sell id (one
+ * read per Sell id, shared through `cache`), or an error naming the column.
+ */
+async function parentOf(
+  deps: ImportsDeps,
+  parent: { type: ParentType; sellId: number; column: string | null },
+  row: number,
+  cache: Map<string, Promise<string | undefined>>,
+): Promise<{ id: string } | { error: RowError }> {
+  const key = `${parent.type}#${parent.sellId}`;
+  let lookup = cache.get(key);
+  if (lookup === undefined) cache.set(key, (lookup = deps.targets.recordIdBySellId(parent.type, parent.sellId)));
+  const id = await lookup;
+  if (id === undefined) {
+    return { error: { row, column: parent.column, reason: `no ${parent.type} has the Sell id ${parent.sellId}` } };
+  }
+  return { id };
+}
+
+/** The create input of a row: with its owner (notes have none) and its record (notes and tasks). */
+function createInput(resource: ImportResource, input: Record<string, unknown>, owner: string, parentId?: string) {
+  if (!isAttached(resource)) return { ...input, owner_id: owner };
+  return { ...input, resource_id: parentId, ...(resource === 'tasks' ? { owner_id: owner } : {}) };
+}
+
 const ownerColumn = (mapping: ColumnMapping): string | null =>
   Object.entries(mapping).find(([, target]) => target === 'owner_email')?.[0] ?? null;
 
@@ -185,6 +214,7 @@ export async function dryRunImport(deps: ImportsDeps, call: Call, id: string, in
   const definitions = await deps.targets.customFields(job.resource);
   const mapping = await mappingFor(deps, job, headers, input.mapping ?? job.mapping ?? undefined, definitions);
   const owners = new Map<string, Promise<string | undefined>>();
+  const parents = new Map<string, Promise<string | undefined>>();
   const errors: RowError[] = [];
   let valid = 0;
   for (const [i, cells] of rows.entries()) {
@@ -194,6 +224,10 @@ export async function dryRunImport(deps: ImportsDeps, call: Call, id: string, in
     if (read.ok) {
       const owner = await ownerOf(deps, call.principal, read.ownerEmail, ownerColumn(mapping), row, owners);
       if ('error' in owner) rowErrors = [owner.error];
+      else if (read.parent) {
+        const parent = await parentOf(deps, read.parent, row, parents);
+        if ('error' in parent) rowErrors = [parent.error];
+      }
     }
     if (rowErrors.length === 0) valid++;
     for (const error of rowErrors) if (errors.length < DRY_RUN_MAX_ERRORS) errors.push(error);
@@ -303,7 +337,14 @@ export async function importBatch(
     deps.targets.principalOf(job.creator_id),
     deps.targets.customFields(job.resource),
   ]);
-  const context: BatchContext = { job, principal, headers: headersOf(job), definitions, owners: new Map() };
+  const context: BatchContext = {
+    job,
+    principal,
+    headers: headersOf(job),
+    definitions,
+    owners: new Map(),
+    parents: new Map(),
+  };
   const outcomes: (Exclude<RowResult, 'failed'> | RowError[])[] = new Array(message.rows.length);
   await pooled(message.rows.length, ROW_CONCURRENCY, async (i) => {
     const row = message.first_row + i;
@@ -331,12 +372,14 @@ interface BatchContext {
   definitions: readonly CustomFieldDefinition[];
   /** Owner e-mail → the user id lookup (undefined: no such user), shared by the batch's rows. */
   owners: Map<string, Promise<string | undefined>>;
+  /** "<type>#<Sell id>" → the record id lookup, for notes and tasks. */
+  parents: Map<string, Promise<string | undefined>>;
 }
 
 async function importRow(
   deps: ImportsDeps,
   events: EventContext,
-  { job, principal, headers, definitions, owners }: BatchContext,
+  { job, principal, headers, definitions, owners, parents }: BatchContext,
   cells: string[],
   row: number,
 ): Promise<Exclude<RowResult, 'failed'> | RowError[]> {
@@ -345,7 +388,13 @@ async function importRow(
   if (!read.ok) return read.errors;
   const owner = await ownerOf(deps, principal, read.ownerEmail, ownerColumn(mapping), row, owners);
   if ('error' in owner) return [owner.error];
-  const input = { ...read.input, owner_id: owner.owner };
+  let parentId: string | undefined;
+  if (read.parent) {
+    const parent = await parentOf(deps, read.parent, row, parents);
+    if ('error' in parent) return [parent.error];
+    parentId = parent.id;
+  }
+  const input = createInput(job.resource, read.input, owner.owner, parentId);
   const recordId = rowRecordId(job.id, row);
   const call: Call = {
     principal,

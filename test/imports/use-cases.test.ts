@@ -77,6 +77,8 @@ class Fakes {
   records = new Map<string, { resource: ImportResource; input: Record<string, unknown>; events: EventContext }>();
   writes = 0;
   definitions: CustomFieldDefinition[] = [definition('Budget', 'number')];
+  /** "<type>#<Sell id>" → record id: the records that have a Sell id. */
+  sellIds = new Map<string, string>();
 
   repo: ImportRepository = {
     get: async (id) => structuredClone(this.jobs.get(id)),
@@ -144,6 +146,7 @@ class Fakes {
     userIdByEmail: async (email) => users.get(email),
     principalOf: async (id) => (id === admin.user_id ? admin : rep),
     exists: async (_, id) => this.records.has(id),
+    recordIdBySellId: async (type, sellId) => this.sellIds.get(`${type}#${sellId}`),
     idByEmail: async (_, __, email) => [...this.records.entries()].find(([, r]) => r.input.email === email)?.[0],
     create: async (resource, call, input) => {
       const id = call.events.newId();
@@ -180,9 +183,9 @@ function leadsCsv(n: number, bad: Set<number> = new Set()): string {
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
-async function uploaded(fakes: Fakes, csv: string | Uint8Array, principal = admin) {
+async function uploaded(fakes: Fakes, csv: string | Uint8Array, principal = admin, resource: ImportResource = 'leads') {
   const { import: job } = await createImport(fakes.deps(), callOf(principal), {
-    resource: 'leads',
+    resource,
     filename: 'leads.csv',
     size: csv.length,
   });
@@ -400,5 +403,85 @@ describe('CSV import', () => {
       VIP: true,
       'Billing e-mail': 'bill@example.com',
     });
+  });
+
+  // Issue 17 item 5: a Sell export's notes and tasks, on the records that kept their Sell ids.
+  function sellRecords(fakes: Fakes) {
+    fakes.sellIds.set('lead#1001', '01LEAD000000000000000000001');
+    fakes.sellIds.set('contact#2002', '01CONTACT000000000000000002');
+  }
+
+  it("imports a Sell export's notes onto the leads and contacts of their Sell ids, its headers mapped by themselves", async () => {
+    const fakes = new Fakes();
+    sellRecords(fakes);
+    const csv = [
+      'ID,Resource Type,Resource ID,Content,Created At',
+      '7001,lead,1001,"Called, wants a demo",2026-03-01T10:00:00Z',
+      '7002,contact,2002,Sent the price list,2026-03-02T10:00:00Z',
+      '7003,deal,999,On a deal we do not have,2026-03-03T10:00:00Z',
+      '7004,lead,abc,A bad id,2026-03-04T10:00:00Z',
+    ].join('\r\n');
+    const job = await uploaded(fakes, csv, admin, 'notes');
+    const dry = await dryRunImport(fakes.deps(), callOf(admin), job.id, {});
+    expect(dry.mapping).toEqual({
+      ID: '',
+      'Resource Type': 'resource_type',
+      'Resource ID': 'resource_sell_id',
+      Content: 'content',
+      'Created At': '',
+    });
+    expect(dry).toMatchObject({ total_rows: 4, valid_rows: 2 });
+    expect(dry.errors).toEqual([
+      { row: 3, column: 'Resource ID', reason: 'no deal has the Sell id 999' },
+      { row: 4, column: 'Resource ID', reason: 'must be a Sell id (a whole number), got "abc"' },
+    ]);
+    await startImport(fakes.deps(), callOf(admin), job.id, {});
+    await drain(fakes, fakes.deps());
+    expect(fakes.jobs.get(job.id)).toMatchObject({ status: 'finished', created: 2, failed: 2 });
+    expect(fakes.records.get(rowRecordId(job.id, 1))).toMatchObject({
+      resource: 'notes',
+      input: { content: 'Called, wants a demo', resource_type: 'lead', resource_id: '01LEAD000000000000000000001' },
+    });
+    expect(fakes.records.get(rowRecordId(job.id, 2))!.input).toEqual({
+      content: 'Sent the price list',
+      resource_type: 'contact',
+      resource_id: '01CONTACT000000000000000002',
+    });
+  });
+
+  it("imports a Sell export's tasks with their owner, due date and state; a floating one has no record", async () => {
+    const fakes = new Fakes();
+    sellRecords(fakes);
+    const csv = [
+      'ID,Resource Type,Resource ID,Content,Due Date,Completed,Owner',
+      '8001,lead,1001,Send the demo,2026-03-05T09:30:00Z,0,rep@example.com',
+      '8002,contact,2002,Call back,,1,',
+      '8003,,,A floating task (no record),,0,',
+      '8004,lead,,Its lead not named,,0,',
+      '8005,,1001,Its type not named,,0,',
+    ].join('\r\n');
+    const job = await uploaded(fakes, csv, admin, 'tasks');
+    const dry = await dryRunImport(fakes.deps(), callOf(admin), job.id, {});
+    expect(dry.errors.map((e) => [e.row, e.column])).toEqual([
+      [4, 'Resource ID'],
+      [5, 'Resource Type'],
+    ]);
+    await startImport(fakes.deps(), callOf(admin), job.id, {});
+    await drain(fakes, fakes.deps());
+    expect(fakes.jobs.get(job.id)).toMatchObject({ created: 3, failed: 2 });
+    expect(fakes.records.get(rowRecordId(job.id, 3))!.input).toEqual({
+      content: 'A floating task (no record)',
+      completed: false,
+      owner_id: admin.user_id,
+    });
+    expect(fakes.records.get(rowRecordId(job.id, 1))!.input).toEqual({
+      content: 'Send the demo',
+      due_date: '2026-03-05T09:30:00Z',
+      completed: false,
+      resource_type: 'lead',
+      resource_id: '01LEAD000000000000000000001',
+      owner_id: rep.user_id,
+    });
+    expect(fakes.records.get(rowRecordId(job.id, 2))!.input).toMatchObject({ completed: true, owner_id: admin.user_id });
   });
 });
