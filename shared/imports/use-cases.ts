@@ -291,11 +291,14 @@ export async function planImport(deps: ImportsDeps, events: EventContext, id: st
 const headersOf = (job: ImportJob): string[] => job.columns ?? [];
 
 /**
- * Rows of a batch written at once. Each row is one transaction on its own items (its ids are
- * its own), so rows do not contend with each other; the bound keeps a batch's writes to what
- * the records' shared index partitions take (with IMPORT_WORKER_CONCURRENCY batches at once).
+ * Rows of a batch written at once. Each row is one transaction on its own items, but every
+ * one of them also checks the owner's user item (a reference check), so concurrent rows of one
+ * owner contend for it (TransactionConflict in DynamoDB, a lock wait in DynamoDB Local): the
+ * bound keeps that, and the load on the kind's shared index partitions (with
+ * IMPORT_WORKER_CONCURRENCY batches at once), small. Measured on the local cloud, 8 made
+ * batches fail on lock waits and wait out the queue's visibility timeout.
  */
-export const ROW_CONCURRENCY = 8;
+export const ROW_CONCURRENCY = 4;
 
 /**
  * Runs `work` for 0..count-1 with at most `limit` at once; the first error stops new starts
@@ -396,37 +399,48 @@ async function importRow(
   }
   const input = createInput(job.resource, read.input, owner.owner, parentId);
   const recordId = rowRecordId(job.id, row);
-  const call: Call = {
-    principal,
-    events: {
-      actor_id: principal.user_id,
-      correlation_id: job.id,
-      now: events.now,
-      newId: rowIds(job.id, row),
-      origin: { type: 'import', id: job.id, automations: job.run_automations },
-    },
-  };
-  try {
-    if (job.match_by_email && read.email) {
-      const match = await deps.targets.idByEmail(job.resource, call, read.email);
-      if (match === recordId) return 'created';
-      if (match !== undefined) {
-        await deps.targets.update(job.resource, call, match, read.input);
-        return 'updated';
+  for (let attempt = 1; ; attempt++) {
+    // Each attempt draws the row's ids from the first again: a retry writes the same record.
+    const call: Call = {
+      principal,
+      events: {
+        actor_id: principal.user_id,
+        correlation_id: job.id,
+        now: events.now,
+        newId: rowIds(job.id, row),
+        origin: { type: 'import', id: job.id, automations: job.run_automations },
+      },
+    };
+    try {
+      if (job.match_by_email && read.email) {
+        const match = await deps.targets.idByEmail(job.resource, call, read.email);
+        if (match === recordId) return 'created';
+        if (match !== undefined) {
+          await deps.targets.update(job.resource, call, match, read.input);
+          return 'updated';
+        }
       }
+      // No read first: the create's own condition refuses a row written before (its id is the
+      // row's), and only then is the record looked up. One write per row on the first delivery.
+      await deps.targets.create(job.resource, call, input);
+      return 'created';
+    } catch (error) {
+      // Written by an earlier delivery (or one still running past its timeout), or by the
+      // attempt that failed: the row's own id collides, whatever error the write reports.
+      if (await deps.targets.exists(job.resource, recordId)) return 'created';
+      if (error instanceof DomainError) return [{ row, column: null, reason: error.message }];
+      // A transient failure (throttling, a lock or transaction conflict) is tried again here:
+      // failing the batch would hold all of its rows back for the queue's visibility timeout.
+      if (attempt >= ROW_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, ROW_RETRY_MS * attempt * (1 + Math.random())));
     }
-    // No read first: the create's own condition refuses a row written before (its id is the
-    // row's), and only then is the record looked up. One write per row on the first delivery.
-    await deps.targets.create(job.resource, call, input);
-    return 'created';
-  } catch (error) {
-    // Written by an earlier delivery (or one still running past its timeout): the row's own id
-    // collides, whatever error the write reports.
-    if (await deps.targets.exists(job.resource, recordId)) return 'created';
-    if (!(error instanceof DomainError)) throw error;
-    return [{ row, column: null, reason: error.message }];
   }
 }
+
+/** Attempts at a row's write before its batch fails (and is handed out again). */
+const ROW_ATTEMPTS = 4;
+/** The base wait between a row's attempts, in ms (times the attempt, jittered). */
+const ROW_RETRY_MS = 250;
 
 /**
  * Once every batch is recorded: the error file (the failed rows' cells, then the row number

@@ -484,4 +484,26 @@ describe('CSV import', () => {
     });
     expect(fakes.records.get(rowRecordId(job.id, 2))!.input).toMatchObject({ completed: true, owner_id: admin.user_id });
   });
+
+  it('tries a row again after a transient failure instead of failing its batch (which SQS would hold back)', async () => {
+    const fakes = new Fakes();
+    const job = await uploaded(fakes, leadsCsv(10));
+    await startImport(fakes.deps(), callOf(admin), job.id, {});
+    await planImport(fakes.deps(), ctx(admin), job.id);
+    const batch = fakes.queued.find((m) => m.type === 'batch')!;
+    const create = fakes.targets.create;
+    let failures = 0;
+    fakes.targets.create = async (resource, call, input) => {
+      if (input.last_name === 'Müller, 5' && failures < 2) {
+        failures++;
+        throw new Error('This action timed out because it too long waiting for a lock');
+      }
+      return create(resource, call, input);
+    };
+    const result = await importBatch(fakes.deps(), ctx(admin), batch as ImportMessage & { type: 'batch' });
+    expect(failures).toBe(2);
+    expect(result).toMatchObject({ created: 10, failed: 0 });
+    expect(fakes.records.size).toBe(10);
+    expect(fakes.writes).toBe(10);
+  });
 });
