@@ -69,6 +69,13 @@ export function webCallbackUrls(config: Pick<CrmConfig, 'app_url' | 'web'>): str
 
 export const ABANDONED_UPLOAD_DAYS = 1;
 
+/**
+ * Days an import's files (`imports/`: the uploaded CSV, the error file) are kept: an upload
+ * never started, and a finished import's file, are not kept for good (a 100,000-row import
+ * runs for hours, not days; GET /imports/{id} links the error file only while it is kept).
+ */
+export const IMPORT_FILE_DAYS = 7;
+
 /** Cognito group precedence: the lowest number wins when a user is in several groups. */
 const GROUP_PRECEDENCE: Record<Role, number> = { admin: 0, manager: 10, user: 20 };
 
@@ -412,6 +419,7 @@ export class StatefulStack extends Stack {
           prefix: 'uploads/',
           expiration: Duration.days(ABANDONED_UPLOAD_DAYS),
         },
+        { id: 'import-files', prefix: 'imports/', expiration: Duration.days(IMPORT_FILE_DAYS) },
         { id: 'incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
         // Received mail is read once, on arrival (its answers are recorded on the records).
         { id: 'inbound-mail', prefix: INBOUND_PREFIX, expiration: Duration.days(INBOUND_MAIL_DAYS) },

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { createContactInput } from '#shared/contacts/domain.ts';
+import { validateCustomFieldInput, type CustomFieldDefinition } from '#shared/custom-fields/domain.ts';
 import { createDealInput } from '#shared/deals/domain.ts';
 import { createLeadInput } from '#shared/leads/domain.ts';
+import { createNoteInput } from '#shared/notes/domain.ts';
+import { createTaskInput } from '#shared/tasks/domain.ts';
 
 // CSV imports (X1): a file of leads, contacts or deals, uploaded to S3, its columns mapped to
 // fields (standard ones, custom fields by name, the owner by e-mail), dry-run to per-row
@@ -10,8 +13,15 @@ import { createLeadInput } from '#shared/leads/domain.ts';
 // created record's id is a function of the import and the row (rowIds), so a batch handed out
 // again after a crash finds the records it already wrote instead of writing them twice.
 
-export const IMPORT_RESOURCES = ['leads', 'contacts', 'deals'] as const;
+export const IMPORT_RESOURCES = ['leads', 'contacts', 'deals', 'notes', 'tasks'] as const;
 export type ImportResource = (typeof IMPORT_RESOURCES)[number];
+/** The resources whose rows hang on another record (a Sell export's notes and tasks). */
+export type AttachedResource = Extract<ImportResource, 'notes' | 'tasks'>;
+export const isAttached = (resource: ImportResource): resource is AttachedResource =>
+  resource === 'notes' || resource === 'tasks';
+/** The record types a note or task of a Sell export hangs on, found by their Sell id. */
+export const PARENT_TYPES = ['lead', 'contact', 'deal'] as const;
+export type ParentType = (typeof PARENT_TYPES)[number];
 
 export const IMPORT_STATUSES = ['awaiting_upload', 'queued', 'running', 'finished'] as const;
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
@@ -48,6 +58,9 @@ export const STANDARD_FIELDS: Readonly<Record<ImportResource, readonly string[]>
   leads: ['first_name', 'last_name', 'organization_name', 'status', ...DETAIL_FIELDS, 'owner_email'],
   contacts: ['is_organization', 'name', 'first_name', 'last_name', ...DETAIL_FIELDS, 'owner_email'],
   deals: ['name', 'value', 'currency', 'hot', 'estimated_close_date', 'tags', 'owner_email'],
+  // A Sell export's notes and tasks name their record by type and Sell id (resource_sell_id).
+  notes: ['content', 'resource_type', 'resource_sell_id'],
+  tasks: ['content', 'due_date', 'completed', 'remind_at', 'owner_email', 'resource_type', 'resource_sell_id'],
 };
 
 const normalHeader = (header: string): string =>
@@ -111,6 +124,14 @@ const HEADER_ALIASES: Readonly<Record<string, string>> = {
   'is organization': 'is_organization',
   'is organisation': 'is_organization',
   organization: 'is_organization',
+  // Sell's notes and tasks (the API's field names, as its exports title them).
+  'resource type': 'resource_type',
+  'resource id': 'resource_sell_id',
+  note: 'content',
+  task: 'content',
+  'due date': 'due_date',
+  done: 'completed',
+  'remind at': 'remind_at',
 };
 
 /**
@@ -164,19 +185,55 @@ export type RowError = z.output<typeof rowErrorSchema>;
 
 /** What a row of the file becomes: the create input and the owner's e-mail, or its errors. */
 export type RowOutcome =
-  | { ok: true; input: Record<string, unknown>; ownerEmail: string | undefined; email: string | undefined }
+  | {
+      ok: true;
+      input: Record<string, unknown>;
+      ownerEmail: string | undefined;
+      email: string | undefined;
+      /** A note's or task's record, by type and Sell id, and the column naming the id. */
+      parent?: { type: ParentType; sellId: number; column: string | null };
+    }
   | { ok: false; errors: RowError[] };
 
 const TRUE = new Set(['1', 'true', 'yes', 'y', 'x']);
 const FALSE = new Set(['0', 'false', 'no', 'n']);
 
-const CREATE_INPUTS = { leads: createLeadInput, contacts: createContactInput, deals: createDealInput } as const;
+/**
+ * A custom field's cell as the value its type takes: a checkbox from 1/0, yes/no, x...; the
+ * choices of a multi-select list split on `,` or `;`; an address as its first line; anything
+ * else as written (the definition's own check then accepts it or says why not).
+ */
+function customFieldCell(type: CustomFieldDefinition['type'] | undefined, value: string): unknown {
+  if (type === 'bool') {
+    const lower = value.toLowerCase();
+    return TRUE.has(lower) ? true : FALSE.has(lower) ? false : value;
+  }
+  if (type === 'multi_select_list') {
+    return value
+      .split(/[,;]/)
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
+  }
+  if (type === 'address') return { line1: value };
+  return value;
+}
+
+const CREATE_INPUTS = {
+  leads: createLeadInput,
+  contacts: createContactInput,
+  deals: createDealInput,
+  // The record's id is known once its Sell id is looked up (use cases): checked without it.
+  notes: z.omit(createNoteInput, { resource_id: true }),
+  tasks: z.omit(createTaskInput, { resource_id: true, owner_id: true }),
+} as const;
 
 /**
  * Reads one row (its cells in header order) into the resource's create input, checked with the
  * same schema the API uses, plus the rules between fields the API checks on save (a lead's
- * last or organisation name, a person's last name, an organisation's name). Empty cells are
- * left out. Each problem names the column it comes from.
+ * last or organisation name, a person's last name, an organisation's name). Custom field cells
+ * are checked against their definitions (`customFields`: number, date, choice, checkbox...) as
+ * the create will check them, after reading spreadsheet spellings (see customFieldCell). Empty
+ * cells are left out. Each problem names the column it comes from.
  * @param row the 1-based data row number
  */
 export function readRow(
@@ -185,11 +242,13 @@ export function readRow(
   cells: readonly string[],
   mapping: ColumnMapping,
   row: number,
+  customFields: readonly CustomFieldDefinition[] = [],
 ): RowOutcome {
   const errors: RowError[] = [];
   const input: Record<string, unknown> = {};
   const columnOf = new Map<string, string>();
   let ownerEmail: string | undefined;
+  let sellId: number | undefined;
   if (cells.length !== headers.length) {
     return { ok: false, errors: [{ row, column: null, reason: `has ${cells.length} cells, the header ${headers.length}` }] };
   }
@@ -204,8 +263,9 @@ export function readRow(
     if (target === 'owner_email') {
       ownerEmail = value.toLowerCase();
     } else if (target.startsWith('custom_fields.')) {
+      const name = target.slice('custom_fields.'.length);
       const fields = (input.custom_fields ??= {}) as Record<string, unknown>;
-      fields[target.slice('custom_fields.'.length)] = value;
+      fields[name] = customFieldCell(customFields.find((d) => d.name === name)?.type, value);
     } else if (target.startsWith('address.')) {
       const address = (input.address ??= {}) as Record<string, unknown>;
       address[target.slice('address.'.length)] = value;
@@ -214,7 +274,12 @@ export function readRow(
         .split(/[,;]/)
         .map((t) => t.trim())
         .filter((t) => t !== '');
-    } else if (target === 'hot' || target === 'is_organization') {
+    } else if (target === 'resource_type') {
+      input.resource_type = value.toLowerCase();
+    } else if (target === 'resource_sell_id') {
+      if (/^[1-9]\d{0,15}$/.test(value)) sellId = Number(value);
+      else errors.push({ row, column: header, reason: `must be a Sell id (a whole number), got ${JSON.stringify(value)}` });
+    } else if (target === 'hot' || target === 'is_organization' || target === 'completed') {
       const lower = value.toLowerCase();
       if (TRUE.has(lower)) input[target] = true;
       else if (FALSE.has(lower)) input[target] = false;
@@ -230,6 +295,12 @@ export function readRow(
       errors.push({ row, column: columnOf.get(field) ?? null, reason: issue.message });
     }
   }
+  if (input.custom_fields !== undefined && customFields.length > 0) {
+    for (const problem of validateCustomFieldInput(customFields, input.custom_fields, {}, 'custom_fields').problems) {
+      const name = problem.field.slice('custom_fields.'.length).split('.')[0]!;
+      errors.push({ row, column: columnOf.get(`custom_fields.${name}`) ?? null, reason: problem.message });
+    }
+  }
   const named = (field: string) => typeof input[field] === 'string';
   const missing = (field: string, reason: string) => errors.push({ row, column: columnOf.get(field) ?? null, reason });
   if (resource === 'leads' && !named('last_name') && !named('organization_name')) {
@@ -241,9 +312,33 @@ export function readRow(
     } else if (!named('last_name')) missing('last_name', 'a person needs a last name');
   }
   if (resource === 'deals' && !named('name')) missing('name', 'a deal needs a name');
+  // A note needs its record; a task may have none (Sell's floating task), or both type and id.
+  const attached = isAttached(resource);
+  const floating = resource === 'tasks' && input.resource_type === undefined && sellId === undefined;
+  const badSellId = errors.some((e) => e.column === columnOf.get('resource_sell_id'));
+  if (attached && !floating && sellId === undefined && !badSellId) {
+    missing('resource_sell_id', `a ${resource === 'notes' ? 'note' : 'task'} needs the Sell id of its lead, contact or deal`);
+  }
+  if (attached && !floating && input.resource_type === undefined) {
+    missing('resource_type', 'must name the record type: lead, contact or deal');
+  }
   if (errors.length > 0 || !parsed.success) return { ok: false, errors };
   const checked = parsed.data as Record<string, unknown>;
-  return { ok: true, input: checked, ownerEmail, email: typeof checked.email === 'string' ? checked.email : undefined };
+  return {
+    ok: true,
+    input: checked,
+    ownerEmail,
+    email: typeof checked.email === 'string' ? checked.email : undefined,
+    ...(attached && sellId !== undefined
+      ? {
+          parent: {
+            type: checked.resource_type as ParentType,
+            sellId,
+            column: columnOf.get('resource_sell_id') ?? null,
+          },
+        }
+      : {}),
+  };
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

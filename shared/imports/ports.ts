@@ -1,7 +1,8 @@
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import type { Call } from '#shared/kernel/ports.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
-import type { BatchResult, ImportJob, ImportMessage, ImportResource } from './domain.ts';
+import type { CustomFieldDefinition } from '#shared/custom-fields/domain.ts';
+import type { BatchResult, ImportJob, ImportMessage, ImportResource, ParentType } from './domain.ts';
 
 /** The import jobs and their batch results. */
 export interface ImportRepository {
@@ -47,13 +48,15 @@ export interface ImportQueue {
 
 /** The records an import writes, through each family's own use cases (rights and rules included). */
 export interface ImportTargets {
-  /** The names of the resource's custom fields. */
-  customFieldNames(resource: ImportResource): Promise<string[]>;
+  /** The resource's custom field definitions (names, types, choices). */
+  customFields(resource: ImportResource): Promise<CustomFieldDefinition[]>;
   /** The active user with this e-mail (lower case). */
   userIdByEmail(email: string): Promise<string | undefined>;
   /** The acting user as a principal (their role, team and reports). */
   principalOf(userId: string): Promise<Principal>;
   exists(resource: ImportResource, id: string): Promise<boolean>;
+  /** The id of the record of `type` that has this Sell id (imported from Sell, or numbered here). */
+  recordIdBySellId(type: ParentType, sellId: number): Promise<string | undefined>;
   /** A record of the resource with this e-mail that the caller may change, if any. */
   idByEmail(resource: ImportResource, call: Call, email: string): Promise<string | undefined>;
   /** Creates through the resource's create use case (the record's id is the first id drawn). */

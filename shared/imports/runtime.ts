@@ -7,6 +7,11 @@ import { createDeal, updateDeal } from '#shared/deals/use-cases.ts';
 import { principalResolver } from '#shared/identity/principals.ts';
 import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
 import { leadAdapters } from '#shared/leads/runtime.ts';
+import { noteAdapters } from '#shared/notes/runtime.ts';
+import { createNote } from '#shared/notes/use-cases.ts';
+import { taskAdapters } from '#shared/tasks/runtime.ts';
+import { createTask } from '#shared/tasks/use-cases.ts';
+import { recordIdOf } from '#shared/platform/dynamodb/sell-ids.ts';
 import { createLead, updateLead } from '#shared/leads/use-cases.ts';
 import { systemClock } from '#shared/kernel/ports.ts';
 import { searchAdapters } from '#shared/search/runtime.ts';
@@ -22,7 +27,7 @@ import type { ImportsDeps } from './use-cases.ts';
 // The imports module's adapters, built once per container: the table, the files bucket, the
 // import queue (SQS) and the families' own use cases as the records an import writes.
 
-const KIND = { leads: 'lead', contacts: 'contact', deals: 'deal' } as const;
+const KIND = { leads: 'lead', contacts: 'contact', deals: 'deal', notes: 'note', tasks: 'task' } as const;
 const CUSTOM_FIELD_RESOURCE = { leads: 'lead', contacts: 'contact', deals: 'deal' } as const;
 
 /** The import queue: messages sent 10 at a time (SQS's batch limit). */
@@ -49,15 +54,20 @@ function importTargets(): ImportTargets {
   const users = new DynamoUserRepository(crmTable());
   const principals = principalResolver(users, systemClock);
   return {
-    customFieldNames: async (resource) =>
-      (await customFieldAdapters().catalog.definitions(CUSTOM_FIELD_RESOURCE[resource])).map((d) => d.name),
+    customFields: async (resource) =>
+      resource === 'notes' || resource === 'tasks'
+        ? []
+        : customFieldAdapters().catalog.definitions(CUSTOM_FIELD_RESOURCE[resource]),
     userIdByEmail: (email) => users.findIdByEmail(email),
     principalOf: async (userId) => principals.resolve({ user_id: userId, email: '', role: 'user', direct_reports: [] }),
     exists: async (resource, id) => {
       if (resource === 'leads') return (await leadAdapters().leads.get(id)) !== undefined;
       if (resource === 'contacts') return (await contactAdapters().contacts.get(id)) !== undefined;
+      if (resource === 'notes') return (await noteAdapters().notes.get(id)) !== undefined;
+      if (resource === 'tasks') return (await taskAdapters().tasks.get(id)) !== undefined;
       return (await dealAdapters().deals.get(id)) !== undefined;
     },
+    recordIdBySellId: (type, sellId) => recordIdOf(crmTable(), type, sellId),
     idByEmail: async (resource: ImportResource, call, email) => {
       const { items } = await searchRecords(searchAdapters(), call, { q: email, types: resource, limit: 10 });
       return items.find((hit) => hit.kind === KIND[resource] && hit.email?.toLowerCase() === email)?.id;
@@ -65,12 +75,15 @@ function importTargets(): ImportTargets {
     create: async (resource, call, input) => {
       if (resource === 'leads') await createLead(leadAdapters(), call, input);
       else if (resource === 'contacts') await createContact(contactAdapters(), call, input);
+      else if (resource === 'notes') await createNote(noteAdapters(), call, input as Parameters<typeof createNote>[2]);
+      else if (resource === 'tasks') await createTask(taskAdapters(), call, input as Parameters<typeof createTask>[2]);
       else await createDeal(dealAdapters(), call, input as Parameters<typeof createDeal>[2]);
     },
     update: async (resource, call, id, input) => {
       if (resource === 'leads') await updateLead(leadAdapters(), call, id, input);
       else if (resource === 'contacts') await updateContact(contactAdapters(), call, id, input);
-      else await updateDeal(dealAdapters(), call, id, input);
+      else if (resource === 'deals') await updateDeal(dealAdapters(), call, id, input);
+      else throw new Error(`${resource} are not matched by e-mail`);
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   DRY_RUN_MAX_ERRORS,
   importKeys,
   IMPORT_MAX_ROWS,
+  isAttached,
   isComplete,
   mappingProblems,
   readRow,
@@ -22,11 +23,14 @@ import {
   type DryRunInput,
   type ImportJob,
   type ImportMessage,
+  type ImportResource,
+  type ParentType,
   type RowError,
   type RowResult,
   type StartImportInput,
 } from './domain.ts';
 import type { ImportFiles, ImportQueue, ImportRepository, ImportTargets } from './ports.ts';
+import type { CustomFieldDefinition } from '#shared/custom-fields/domain.ts';
 
 // CSV imports: POST /imports answers a presigned PUT for the file; a dry run reads it and
 // answers every row's errors, writing nothing; a start queues a plan message, whose worker
@@ -140,8 +144,9 @@ async function mappingFor(
   job: ImportJob,
   headers: string[],
   given: ColumnMapping | undefined,
+  definitions: readonly CustomFieldDefinition[],
 ): Promise<ColumnMapping> {
-  const customFields = await deps.targets.customFieldNames(job.resource);
+  const customFields = definitions.map((d) => d.name);
   const mapping = { ...defaultMapping(job.resource, headers, customFields), ...given };
   const unknown = Object.keys(given ?? {}).filter((h) => !headers.includes(h));
   const problems = [
@@ -162,14 +167,41 @@ async function ownerOf(
   email: string | undefined,
   column: string | null,
   row: number,
-  cache: Map<string, string | undefined>,
+  cache: Map<string, Promise<string | undefined>>,
 ): Promise<{ owner: string } | { error: RowError }> {
   if (email === undefined) return { owner: principal.user_id };
-  if (!cache.has(email)) cache.set(email, await deps.targets.userIdByEmail(email));
-  const owner = cache.get(email);
+  let lookup = cache.get(email);
+  if (lookup === undefined) cache.set(email, (lookup = deps.targets.userIdByEmail(email)));
+  const owner = await lookup;
   if (owner === undefined) return { error: { row, column, reason: `no user has the e-mail ${email}` } };
   if (!canAssignTo(principal, owner)) return { error: { row, column, reason: `you may not give records to ${email}` } };
   return { owner };
+}
+
+/**
+ * A note's or task's record: the id of the lead, contact or deal with the row's Sell id (one
+ * read per Sell id, shared through `cache`), or an error naming the column.
+ */
+async function parentOf(
+  deps: ImportsDeps,
+  parent: { type: ParentType; sellId: number; column: string | null },
+  row: number,
+  cache: Map<string, Promise<string | undefined>>,
+): Promise<{ id: string } | { error: RowError }> {
+  const key = `${parent.type}#${parent.sellId}`;
+  let lookup = cache.get(key);
+  if (lookup === undefined) cache.set(key, (lookup = deps.targets.recordIdBySellId(parent.type, parent.sellId)));
+  const id = await lookup;
+  if (id === undefined) {
+    return { error: { row, column: parent.column, reason: `no ${parent.type} has the Sell id ${parent.sellId}` } };
+  }
+  return { id };
+}
+
+/** The create input of a row: with its owner (notes have none) and its record (notes and tasks). */
+function createInput(resource: ImportResource, input: Record<string, unknown>, owner: string, parentId?: string) {
+  if (!isAttached(resource)) return { ...input, owner_id: owner };
+  return { ...input, resource_id: parentId, ...(resource === 'tasks' ? { owner_id: owner } : {}) };
 }
 
 const ownerColumn = (mapping: ColumnMapping): string | null =>
@@ -179,17 +211,23 @@ const ownerColumn = (mapping: ColumnMapping): string | null =>
 export async function dryRunImport(deps: ImportsDeps, call: Call, id: string, input: DryRunInput): Promise<DryRun> {
   const job = await visibleImport(deps, call, id);
   const { headers, rows } = await readFile(deps, job);
-  const mapping = await mappingFor(deps, job, headers, input.mapping ?? job.mapping ?? undefined);
-  const owners = new Map<string, string | undefined>();
+  const definitions = await deps.targets.customFields(job.resource);
+  const mapping = await mappingFor(deps, job, headers, input.mapping ?? job.mapping ?? undefined, definitions);
+  const owners = new Map<string, Promise<string | undefined>>();
+  const parents = new Map<string, Promise<string | undefined>>();
   const errors: RowError[] = [];
   let valid = 0;
   for (const [i, cells] of rows.entries()) {
     const row = i + 1;
-    const read = readRow(job.resource, headers, cells, mapping, row);
+    const read = readRow(job.resource, headers, cells, mapping, row, definitions);
     let rowErrors = read.ok ? [] : read.errors;
     if (read.ok) {
       const owner = await ownerOf(deps, call.principal, read.ownerEmail, ownerColumn(mapping), row, owners);
       if ('error' in owner) rowErrors = [owner.error];
+      else if (read.parent) {
+        const parent = await parentOf(deps, read.parent, row, parents);
+        if ('error' in parent) rowErrors = [parent.error];
+      }
     }
     if (rowErrors.length === 0) valid++;
     for (const error of rowErrors) if (errors.length < DRY_RUN_MAX_ERRORS) errors.push(error);
@@ -219,7 +257,8 @@ export async function startImport(deps: ImportsDeps, call: Call, id: string, inp
   }
   if (job.status !== 'awaiting_upload') return job;
   const { headers } = await readFile(deps, job);
-  const mapping = await mappingFor(deps, job, headers, input.mapping);
+  const definitions = await deps.targets.customFields(job.resource);
+  const mapping = await mappingFor(deps, job, headers, input.mapping, definitions);
   const settings = {
     mapping,
     columns: headers,
@@ -252,10 +291,42 @@ export async function planImport(deps: ImportsDeps, events: EventContext, id: st
 const headersOf = (job: ImportJob): string[] => job.columns ?? [];
 
 /**
+ * Rows of a batch written at once. Each row is one transaction on its own items, but every
+ * one of them also checks the owner's user item (a reference check), so concurrent rows of one
+ * owner contend for it (TransactionConflict in DynamoDB, a lock wait in DynamoDB Local): the
+ * bound keeps that, and the load on the kind's shared index partitions (with
+ * IMPORT_WORKER_CONCURRENCY batches at once), small. Measured on the local cloud, 8 made
+ * batches fail on lock waits and wait out the queue's visibility timeout.
+ */
+export const ROW_CONCURRENCY = 4;
+
+/**
+ * Runs `work` for 0..count-1 with at most `limit` at once; the first error stops new starts
+ * and is thrown once the running ones settle.
+ */
+async function pooled(count: number, limit: number, work: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async () => {
+    while (failure === undefined && next < count) {
+      const index = next++;
+      try {
+        await work(index);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
+  if (failure) throw failure.error;
+}
+
+/**
  * A batch message: each row read, its owner resolved, then created (with the row's own ids) or,
- * when matching by e-mail, the matching record updated. A row whose record exists already was
- * written by an earlier delivery of this batch: it counts as created, once. The counters are
- * recorded when the whole batch is done, in one transaction, once.
+ * when matching by e-mail, the matching record updated; ROW_CONCURRENCY rows at once. A row
+ * whose record exists already was written by an earlier delivery of this batch: it counts as
+ * created, once. The counters are recorded when the whole batch is done, in one transaction,
+ * once; a batch that fails midway records nothing and is handed out again whole.
  */
 export async function importBatch(
   deps: ImportsDeps,
@@ -264,72 +335,112 @@ export async function importBatch(
 ): Promise<BatchResult | undefined> {
   const job = await deps.imports.get(message.import_id);
   if (!job || job.status !== 'running' || !job.mapping) return undefined;
-  const principal = await deps.targets.principalOf(job.creator_id);
-  const headers = headersOf(job);
-  const owners = new Map<string, string | undefined>();
-  const result: BatchResult = { batch: message.batch, created: 0, updated: 0, failed: 0, errors: [] };
-  for (const [i, cells] of message.rows.entries()) {
+  // Read once per batch, not per row: the creator's rights, the custom fields, owners by e-mail.
+  const [principal, definitions] = await Promise.all([
+    deps.targets.principalOf(job.creator_id),
+    deps.targets.customFields(job.resource),
+  ]);
+  const context: BatchContext = {
+    job,
+    principal,
+    headers: headersOf(job),
+    definitions,
+    owners: new Map(),
+    parents: new Map(),
+  };
+  const outcomes: (Exclude<RowResult, 'failed'> | RowError[])[] = new Array(message.rows.length);
+  await pooled(message.rows.length, ROW_CONCURRENCY, async (i) => {
     const row = message.first_row + i;
-    const outcome = await importRow(deps, events, job, principal, headers, cells, row, owners);
+    outcomes[i] = await importRow(deps, events, context, message.rows[i]!, row);
+    deps.afterRow?.(row);
+  });
+  const result: BatchResult = { batch: message.batch, created: 0, updated: 0, failed: 0, errors: [] };
+  outcomes.forEach((outcome, i) => {
     if (outcome === 'created' || outcome === 'updated') result[outcome]++;
     else {
       result.failed++;
-      for (const error of outcome) result.errors.push({ ...error, cells: [...cells] });
+      for (const error of outcome) result.errors.push({ ...error, cells: [...message.rows[i]!] });
     }
-    deps.afterRow?.(row);
-  }
+  });
   await deps.imports.recordBatch(job.id, result, events.now.toISOString());
   await finishIfComplete(deps, events, job.id);
   return result;
 }
 
+/** What every row of a batch shares. */
+interface BatchContext {
+  job: ImportJob;
+  principal: Principal;
+  headers: string[];
+  definitions: readonly CustomFieldDefinition[];
+  /** Owner e-mail → the user id lookup (undefined: no such user), shared by the batch's rows. */
+  owners: Map<string, Promise<string | undefined>>;
+  /** "<type>#<Sell id>" → the record id lookup, for notes and tasks. */
+  parents: Map<string, Promise<string | undefined>>;
+}
+
 async function importRow(
   deps: ImportsDeps,
   events: EventContext,
-  job: ImportJob,
-  principal: Principal,
-  headers: string[],
+  { job, principal, headers, definitions, owners, parents }: BatchContext,
   cells: string[],
   row: number,
-  owners: Map<string, string | undefined>,
 ): Promise<Exclude<RowResult, 'failed'> | RowError[]> {
   const mapping = job.mapping!;
-  const read = readRow(job.resource, headers, cells, mapping, row);
+  const read = readRow(job.resource, headers, cells, mapping, row, definitions);
   if (!read.ok) return read.errors;
   const owner = await ownerOf(deps, principal, read.ownerEmail, ownerColumn(mapping), row, owners);
   if ('error' in owner) return [owner.error];
-  const input = { ...read.input, owner_id: owner.owner };
+  let parentId: string | undefined;
+  if (read.parent) {
+    const parent = await parentOf(deps, read.parent, row, parents);
+    if ('error' in parent) return [parent.error];
+    parentId = parent.id;
+  }
+  const input = createInput(job.resource, read.input, owner.owner, parentId);
   const recordId = rowRecordId(job.id, row);
-  const call: Call = {
-    principal,
-    events: {
-      actor_id: principal.user_id,
-      correlation_id: job.id,
-      now: events.now,
-      newId: rowIds(job.id, row),
-      origin: { type: 'import', id: job.id, automations: job.run_automations },
-    },
-  };
-  try {
-    if (await deps.targets.exists(job.resource, recordId)) return 'created';
-    if (job.match_by_email && read.email) {
-      const match = await deps.targets.idByEmail(job.resource, call, read.email);
-      if (match === recordId) return 'created';
-      if (match !== undefined) {
-        await deps.targets.update(job.resource, call, match, read.input);
-        return 'updated';
+  for (let attempt = 1; ; attempt++) {
+    // Each attempt draws the row's ids from the first again: a retry writes the same record.
+    const call: Call = {
+      principal,
+      events: {
+        actor_id: principal.user_id,
+        correlation_id: job.id,
+        now: events.now,
+        newId: rowIds(job.id, row),
+        origin: { type: 'import', id: job.id, automations: job.run_automations },
+      },
+    };
+    try {
+      if (job.match_by_email && read.email) {
+        const match = await deps.targets.idByEmail(job.resource, call, read.email);
+        if (match === recordId) return 'created';
+        if (match !== undefined) {
+          await deps.targets.update(job.resource, call, match, read.input);
+          return 'updated';
+        }
       }
+      // No read first: the create's own condition refuses a row written before (its id is the
+      // row's), and only then is the record looked up. One write per row on the first delivery.
+      await deps.targets.create(job.resource, call, input);
+      return 'created';
+    } catch (error) {
+      // Written by an earlier delivery (or one still running past its timeout), or by the
+      // attempt that failed: the row's own id collides, whatever error the write reports.
+      if (await deps.targets.exists(job.resource, recordId)) return 'created';
+      if (error instanceof DomainError) return [{ row, column: null, reason: error.message }];
+      // A transient failure (throttling, a lock or transaction conflict) is tried again here:
+      // failing the batch would hold all of its rows back for the queue's visibility timeout.
+      if (attempt >= ROW_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, ROW_RETRY_MS * attempt * (1 + Math.random())));
     }
-    await deps.targets.create(job.resource, call, input);
-    return 'created';
-  } catch (error) {
-    // An earlier delivery still running (a worker past its timeout) may write the row between
-    // the check and the create: the row's own id collides, whatever error the write reports.
-    if (await deps.targets.exists(job.resource, recordId)) return 'created';
-    if (!(error instanceof DomainError)) throw error;
-    return [{ row, column: null, reason: error.message }];
   }
 }
+
+/** Attempts at a row's write before its batch fails (and is handed out again). */
+const ROW_ATTEMPTS = 4;
+/** The base wait between a row's attempts, in ms (times the attempt, jittered). */
+const ROW_RETRY_MS = 250;
 
 /**
  * Once every batch is recorded: the error file (the failed rows' cells, then the row number

@@ -12,6 +12,7 @@ import {
   type ImportMessage,
   type ImportResource,
 } from '#shared/imports/domain.ts';
+import type { CustomFieldDefinition, CustomFieldType } from '#shared/custom-fields/domain.ts';
 import type { ImportFiles, ImportQueue, ImportRepository, ImportTargets } from '#shared/imports/ports.ts';
 import {
   createImport,
@@ -44,6 +45,19 @@ const users = new Map([
   ['rep@example.com', rep.user_id],
 ]);
 
+const definition = (name: string, type: CustomFieldType, choices: string[] | null = null): CustomFieldDefinition => ({
+  id: `cf-${name}`,
+  resource_type: 'lead',
+  name,
+  type,
+  choices,
+  filterable: false,
+  value_count: 0,
+  created_at: '2026-01-01T00:00:00Z',
+  updated_at: '2026-01-01T00:00:00Z',
+  version: 1,
+});
+
 let counter = 0;
 const newId = () => `01J${String(++counter).padStart(23, '0')}`;
 const ctx = (principal: Principal): EventContext => ({
@@ -58,10 +72,13 @@ class Fakes {
   jobs = new Map<string, ImportJob>();
   batches = new Map<string, BatchResult>();
   events: DomainEvent[] = [];
-  objects = new Map<string, string>();
+  objects = new Map<string, string | Uint8Array>();
   queued: ImportMessage[] = [];
   records = new Map<string, { resource: ImportResource; input: Record<string, unknown>; events: EventContext }>();
   writes = 0;
+  definitions: CustomFieldDefinition[] = [definition('Budget', 'number')];
+  /** "<type>#<Sell id>" → record id: the records that have a Sell id. */
+  sellIds = new Map<string, string>();
 
   repo: ImportRepository = {
     get: async (id) => structuredClone(this.jobs.get(id)),
@@ -109,11 +126,12 @@ class Fakes {
     uploadUrl: async (key) => `https://files.test/${key}?put`,
     downloadUrl: async (key) => `https://files.test/${key}?get`,
     read: async (key) => {
-      const text = this.objects.get(key);
-      if (text === undefined) return undefined;
+      const stored = this.objects.get(key);
+      if (stored === undefined) return undefined;
+      const bytes = typeof stored === 'string' ? new TextEncoder().encode(stored) : stored;
       return (async function* () {
-        // Small chunks: a row cut across chunks must still parse.
-        for (let i = 0; i < text.length; i += 1000) yield new TextEncoder().encode(text.slice(i, i + 1000));
+        // Small chunks: a row (or a character) cut across chunks must still parse.
+        for (let i = 0; i < bytes.length; i += 1000) yield bytes.subarray(i, i + 1000);
       })();
     },
     put: async (key, body) => {
@@ -124,10 +142,11 @@ class Fakes {
   queue: ImportQueue = { send: async (messages) => void this.queued.push(...structuredClone(messages)) };
 
   targets: ImportTargets = {
-    customFieldNames: async (resource) => (resource === 'leads' ? ['Budget'] : []),
+    customFields: async (resource) => (resource === 'leads' ? this.definitions : []),
     userIdByEmail: async (email) => users.get(email),
     principalOf: async (id) => (id === admin.user_id ? admin : rep),
     exists: async (_, id) => this.records.has(id),
+    recordIdBySellId: async (type, sellId) => this.sellIds.get(`${type}#${sellId}`),
     idByEmail: async (_, __, email) => [...this.records.entries()].find(([, r]) => r.input.email === email)?.[0],
     create: async (resource, call, input) => {
       const id = call.events.newId();
@@ -164,9 +183,9 @@ function leadsCsv(n: number, bad: Set<number> = new Set()): string {
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
-async function uploaded(fakes: Fakes, csv: string, principal = admin) {
+async function uploaded(fakes: Fakes, csv: string | Uint8Array, principal = admin, resource: ImportResource = 'leads') {
   const { import: job } = await createImport(fakes.deps(), callOf(principal), {
-    resource: 'leads',
+    resource,
     filename: 'leads.csv',
     size: csv.length,
   });
@@ -245,7 +264,7 @@ describe('CSV import', () => {
     // Imported records' events say so; automated actions skip them.
     expect(lead.events.origin).toEqual({ type: 'import', id: job.id, automations: false });
     expect(fakes.events.filter((e) => e.metadata.event_type === 'import.finished')).toHaveLength(1);
-    const errorFile = fakes.objects.get(importKeys(job.id).errors)!;
+    const errorFile = fakes.objects.get(importKeys(job.id).errors) as string;
     expect(errorFile.startsWith('\uFEFF')).toBe(true);
     const rows: string[][] = [];
     for await (const r of csvRows([errorFile])) rows.push(r);
@@ -304,5 +323,187 @@ describe('CSV import', () => {
 
   it('writes cells that would start a formula as text', () => {
     expect(csvText([['=1+1', '+x', '-y', '@z', 'plain', 'é']], { withBom: true })).toBe("\uFEFF'=1+1,'+x,'-y,'@z,plain,é\r\n");
+  });
+
+  // Known failure kind 9: what Excel saves in a Catalan locale (`;`, CRLF, a BOM or Windows-1252).
+  const catalan = [
+    'Nom;Cognoms;Correu;Telèfon;Codi postal;Adreça',
+    'Núria;Ferrer i Solà;nuria@exemple.example;+34 612 345 678;08001;"Carrer Major, 5\r\n2n 1a"',
+    'Jordi;Puig;jordi@exemple.example;+34 600 000 000;17001;Plaça del Vi, 3',
+  ].join('\r\n');
+  const catalanMapping = {
+    Nom: 'first_name',
+    Cognoms: 'last_name',
+    Correu: 'email',
+    Telèfon: 'phone',
+    'Codi postal': 'address.postal_code',
+    Adreça: 'address.line1',
+  };
+  const files: [string, Uint8Array][] = [
+    ['UTF-8 with a BOM', Buffer.from(`\uFEFF${catalan}\r\n`, 'utf8')],
+    ['Windows-1252', Buffer.from(`${catalan}\r\n`, 'latin1')],
+  ];
+  for (const [encoding, bytes] of files) {
+    it(`dry-runs and imports an Excel file (${encoding}, ';'): every column mapped, accents and line breaks intact`, async () => {
+      const fakes = new Fakes();
+      const job = await uploaded(fakes, bytes);
+      const dry = await dryRunImport(fakes.deps(), callOf(admin), job.id, { mapping: catalanMapping });
+      expect(dry).toMatchObject({ total_rows: 2, valid_rows: 2, error_count: 0, errors: [], ignored_columns: [] });
+      expect(Object.keys(dry.mapping)).toEqual(Object.keys(catalanMapping));
+      await startImport(fakes.deps(), callOf(admin), job.id, { mapping: catalanMapping });
+      await drain(fakes, fakes.deps());
+      expect(fakes.records.get(rowRecordId(job.id, 1))!.input).toMatchObject({
+        first_name: 'Núria',
+        last_name: 'Ferrer i Solà',
+        phone: '+34 612 345 678',
+        address: { postal_code: '08001', line1: 'Carrer Major, 5\r\n2n 1a' },
+      });
+      expect(fakes.records.get(rowRecordId(job.id, 2))!.input).toMatchObject({ address: { line1: 'Plaça del Vi, 3' } });
+    });
+  }
+
+  it('dry-runs custom field cells against their types (number, date, choice, checkbox, e-mail), naming row and column', async () => {
+    const fakes = new Fakes();
+    fakes.definitions = [
+      definition('Budget', 'number'),
+      definition('Since', 'date'),
+      definition('Stage', 'list', ['Cold', 'Warm']),
+      definition('Products', 'multi_select_list', ['A', 'B']),
+      definition('VIP', 'bool'),
+      definition('Billing e-mail', 'email'),
+    ];
+    const csv = [
+      'Last Name,Budget,Since,Stage,Products,VIP,Billing e-mail',
+      'Good,12.50,2026-02-28,warm,"A, B",yes,bill@example.com',
+      'Bad,lots,2026-02-30,Hot,C,maybe,not-an-address',
+      'Empty,,,,,,',
+    ].join('\r\n');
+    const job = await uploaded(fakes, csv);
+    const dry = await dryRunImport(fakes.deps(), callOf(admin), job.id, {});
+    expect(dry).toMatchObject({ total_rows: 3, valid_rows: 2, error_count: 1 });
+    expect(dry.errors.map((e) => [e.row, e.column])).toEqual([
+      [2, 'Budget'],
+      [2, 'Since'],
+      [2, 'Stage'],
+      [2, 'Products'],
+      [2, 'VIP'],
+      [2, 'Billing e-mail'],
+    ]);
+    expect(dry.errors[0]!.reason).toMatch(/must be a number/);
+    expect(dry.errors[1]!.reason).toMatch(/real date/);
+    expect(dry.errors[2]!.reason).toMatch(/Cold.*Warm/);
+    await startImport(fakes.deps(), callOf(admin), job.id, {});
+    await drain(fakes, fakes.deps());
+    expect(fakes.jobs.get(job.id)).toMatchObject({ created: 2, failed: 1 });
+    expect(fakes.records.get(rowRecordId(job.id, 1))!.input.custom_fields).toEqual({
+      Budget: '12.50',
+      Since: '2026-02-28',
+      Stage: 'warm',
+      Products: ['A', 'B'],
+      VIP: true,
+      'Billing e-mail': 'bill@example.com',
+    });
+  });
+
+  // Issue 17 item 5: a Sell export's notes and tasks, on the records that kept their Sell ids.
+  function sellRecords(fakes: Fakes) {
+    fakes.sellIds.set('lead#1001', '01LEAD000000000000000000001');
+    fakes.sellIds.set('contact#2002', '01CONTACT000000000000000002');
+  }
+
+  it("imports a Sell export's notes onto the leads and contacts of their Sell ids, its headers mapped by themselves", async () => {
+    const fakes = new Fakes();
+    sellRecords(fakes);
+    const csv = [
+      'ID,Resource Type,Resource ID,Content,Created At',
+      '7001,lead,1001,"Called, wants a demo",2026-03-01T10:00:00Z',
+      '7002,contact,2002,Sent the price list,2026-03-02T10:00:00Z',
+      '7003,deal,999,On a deal we do not have,2026-03-03T10:00:00Z',
+      '7004,lead,abc,A bad id,2026-03-04T10:00:00Z',
+    ].join('\r\n');
+    const job = await uploaded(fakes, csv, admin, 'notes');
+    const dry = await dryRunImport(fakes.deps(), callOf(admin), job.id, {});
+    expect(dry.mapping).toEqual({
+      ID: '',
+      'Resource Type': 'resource_type',
+      'Resource ID': 'resource_sell_id',
+      Content: 'content',
+      'Created At': '',
+    });
+    expect(dry).toMatchObject({ total_rows: 4, valid_rows: 2 });
+    expect(dry.errors).toEqual([
+      { row: 3, column: 'Resource ID', reason: 'no deal has the Sell id 999' },
+      { row: 4, column: 'Resource ID', reason: 'must be a Sell id (a whole number), got "abc"' },
+    ]);
+    await startImport(fakes.deps(), callOf(admin), job.id, {});
+    await drain(fakes, fakes.deps());
+    expect(fakes.jobs.get(job.id)).toMatchObject({ status: 'finished', created: 2, failed: 2 });
+    expect(fakes.records.get(rowRecordId(job.id, 1))).toMatchObject({
+      resource: 'notes',
+      input: { content: 'Called, wants a demo', resource_type: 'lead', resource_id: '01LEAD000000000000000000001' },
+    });
+    expect(fakes.records.get(rowRecordId(job.id, 2))!.input).toEqual({
+      content: 'Sent the price list',
+      resource_type: 'contact',
+      resource_id: '01CONTACT000000000000000002',
+    });
+  });
+
+  it("imports a Sell export's tasks with their owner, due date and state; a floating one has no record", async () => {
+    const fakes = new Fakes();
+    sellRecords(fakes);
+    const csv = [
+      'ID,Resource Type,Resource ID,Content,Due Date,Completed,Owner',
+      '8001,lead,1001,Send the demo,2026-03-05T09:30:00Z,0,rep@example.com',
+      '8002,contact,2002,Call back,,1,',
+      '8003,,,A floating task (no record),,0,',
+      '8004,lead,,Its lead not named,,0,',
+      '8005,,1001,Its type not named,,0,',
+    ].join('\r\n');
+    const job = await uploaded(fakes, csv, admin, 'tasks');
+    const dry = await dryRunImport(fakes.deps(), callOf(admin), job.id, {});
+    expect(dry.errors.map((e) => [e.row, e.column])).toEqual([
+      [4, 'Resource ID'],
+      [5, 'Resource Type'],
+    ]);
+    await startImport(fakes.deps(), callOf(admin), job.id, {});
+    await drain(fakes, fakes.deps());
+    expect(fakes.jobs.get(job.id)).toMatchObject({ created: 3, failed: 2 });
+    expect(fakes.records.get(rowRecordId(job.id, 3))!.input).toEqual({
+      content: 'A floating task (no record)',
+      completed: false,
+      owner_id: admin.user_id,
+    });
+    expect(fakes.records.get(rowRecordId(job.id, 1))!.input).toEqual({
+      content: 'Send the demo',
+      due_date: '2026-03-05T09:30:00Z',
+      completed: false,
+      resource_type: 'lead',
+      resource_id: '01LEAD000000000000000000001',
+      owner_id: rep.user_id,
+    });
+    expect(fakes.records.get(rowRecordId(job.id, 2))!.input).toMatchObject({ completed: true, owner_id: admin.user_id });
+  });
+
+  it('tries a row again after a transient failure instead of failing its batch (which SQS would hold back)', async () => {
+    const fakes = new Fakes();
+    const job = await uploaded(fakes, leadsCsv(10));
+    await startImport(fakes.deps(), callOf(admin), job.id, {});
+    await planImport(fakes.deps(), ctx(admin), job.id);
+    const batch = fakes.queued.find((m) => m.type === 'batch')!;
+    const create = fakes.targets.create;
+    let failures = 0;
+    fakes.targets.create = async (resource, call, input) => {
+      if (input.last_name === 'Müller, 5' && failures < 2) {
+        failures++;
+        throw new Error('This action timed out because it too long waiting for a lock');
+      }
+      return create(resource, call, input);
+    };
+    const result = await importBatch(fakes.deps(), ctx(admin), batch as ImportMessage & { type: 'batch' });
+    expect(failures).toBe(2);
+    expect(result).toMatchObject({ created: 10, failed: 0 });
+    expect(fakes.records.size).toBe(10);
+    expect(fakes.writes).toBe(10);
   });
 });

@@ -20,6 +20,7 @@ import { App } from 'aws-cdk-lib';
 import { Template as CdkTemplate } from 'aws-cdk-lib/assertions';
 import {
   ABANDONED_UPLOAD_DAYS,
+  IMPORT_FILE_DAYS,
   CURSOR_KEY_ROTATION_DAYS,
   INBOUND_MAIL_DAYS,
   invitationMessage,
@@ -1085,10 +1086,11 @@ describe('files bucket', () => {
     ]);
   });
 
-  it('expires abandoned uploads and incomplete multipart uploads, and lets the web app PUT and GET', () => {
+  it('expires abandoned uploads, import files and incomplete multipart uploads, and lets the web app PUT and GET', () => {
     const bucket = filesBucket().Properties;
     expect(bucket.LifecycleConfiguration.Rules).toEqual([
       { Id: 'abandoned-uploads', Prefix: 'uploads/', ExpirationInDays: ABANDONED_UPLOAD_DAYS, Status: 'Enabled' },
+      { Id: 'import-files', Prefix: 'imports/', ExpirationInDays: IMPORT_FILE_DAYS, Status: 'Enabled' },
       { Id: 'incomplete-multipart-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
       { Id: 'inbound-mail', Prefix: 'inbound/', ExpirationInDays: INBOUND_MAIL_DAYS, Status: 'Enabled' },
     ]);
