@@ -312,6 +312,36 @@ export interface InboundMessage {
   references: string[];
   /** SHA-256 (hex) of the raw bytes: the message's identity when it has no Message-ID. */
   digest: string;
+  /** What the receiving service found (SES receiving with scanning on); null: not reported (a local .eml). */
+  verdicts: InboundVerdicts;
+}
+
+/**
+ * SES receiving's verdicts on a message, from the headers it prepends when the receipt rule
+ * scans (X-SES-Spam-Verdict, X-SES-Virus-Verdict: PASS, FAIL, GRAY, PROCESSING_FAILED) and its
+ * Authentication-Results (RFC 8601, authserv-id amazonses.com: dmarc=pass|fail|none...). Each
+ * is lower case, or null when the message carries none.
+ */
+export interface InboundVerdicts {
+  spam: string | null;
+  virus: string | null;
+  dmarc: string | null;
+}
+
+/** Why received mail is not logged at all, or null to log it. */
+export type InboundRefusal = 'virus' | 'spam' | 'spoofed_sender';
+
+/**
+ * Received mail the CRM refuses to log: a virus or spam verdict of FAIL, or a From domain whose
+ * DMARC check failed (someone else's domain: anyone knowing a user's reply token could
+ * otherwise put mail "from" a contact in that user's mailbox). GRAY and PROCESSING_FAILED are
+ * logged: SES itself delivers those.
+ */
+export function inboundRefusal(verdicts: InboundVerdicts): InboundRefusal | null {
+  if (verdicts.virus === 'fail') return 'virus';
+  if (verdicts.spam === 'fail') return 'spam';
+  if (verdicts.dmarc === 'fail') return 'spoofed_sender';
+  return null;
 }
 
 /** The user's forwarding/BCC address of the inbound domain: "log+<token>@<inbound domain>". */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
-import type { EmailAddress, InboundMessage } from './domain.ts';
+import type { EmailAddress, InboundMessage, InboundVerdicts } from './domain.ts';
 
 // Received mail (SES receiving's S3 object, or a local .eml) parsed with mailparser into what
 // logging reads. Envelope recipients come from the headers receiving servers add: a message
@@ -31,6 +31,23 @@ function envelopeRecipients(mail: ParsedMail): string[] {
   return [...new Set(found.map((a) => a.toLowerCase()))];
 }
 
+/** The topmost header of this name (the receiving server prepends its own above any the sender wrote). */
+const topmost = (mail: ParsedMail, name: string): string | null => {
+  const line = mail.headerLines.find((h) => h.key === name)?.line;
+  return line === undefined ? null : line.slice(line.indexOf(':') + 1).trim();
+};
+
+/** SES receiving's verdicts (domain InboundVerdicts): only SES's own Authentication-Results counts. */
+function verdictsOf(mail: ParsedMail): InboundVerdicts {
+  const results = topmost(mail, 'authentication-results');
+  const bySes = results !== null && /^amazonses\.com\s*;/i.test(results);
+  return {
+    spam: topmost(mail, 'x-ses-spam-verdict')?.toLowerCase() ?? null,
+    virus: topmost(mail, 'x-ses-virus-verdict')?.toLowerCase() ?? null,
+    dmarc: bySes ? (/\bdmarc=([a-z]+)/i.exec(results)?.[1]?.toLowerCase() ?? null) : null,
+  };
+}
+
 const ids = (value: string | string[] | undefined): string[] =>
   (Array.isArray(value) ? value : value ? [value] : []).flatMap((v) => v.match(/<[^<>\s]+>/g) ?? []);
 
@@ -49,5 +66,6 @@ export async function parseInbound(raw: Buffer): Promise<InboundMessage> {
     in_reply_to: ids(mail.inReplyTo)[0] ?? null,
     references: ids(mail.references),
     digest: createHash('sha256').update(raw).digest('hex'),
+    verdicts: verdictsOf(mail),
   };
 }

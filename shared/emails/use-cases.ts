@@ -27,6 +27,8 @@ import {
   type InboundMessage,
   type SendEmailInput,
   type SesEventDetail,
+  inboundRefusal,
+  type InboundRefusal,
 } from './domain.ts';
 import type { AddressBook, EmailRepository, Mailboxes, SenderRecords, SuppressionList } from './ports.ts';
 
@@ -340,7 +342,7 @@ export interface ReceiveOutcome {
   /** The message logged, or the id it would have had (a redelivery, an inactive user). */
   email_id: string;
   folder: EmailFolder;
-  outcome: 'logged' | 'logged_before' | 'inactive_user';
+  outcome: 'logged' | 'logged_before' | 'inactive_user' | InboundRefusal;
 }
 
 /**
@@ -351,7 +353,8 @@ export interface ReceiveOutcome {
  * our Message-ID or the wire's), logged on the leads and contacts of its sender (or, for mail
  * the user sent and Bcc'd to the CRM, of its recipients), case-insensitively, and filed in
  * the inbox when the sender matches one, in unverified otherwise (Sent for the user's own
- * mail). Once per mailbox and Message-ID (or raw digest): redeliveries log nothing.
+ * mail). Once per mailbox and Message-ID (or raw digest): redeliveries log nothing. Mail SES
+ * found a virus or spam in, or whose From domain failed DMARC, is logged nowhere (inboundRefusal).
  * @returns one outcome per mailbox; none when the message is for no user
  */
 export async function receiveEmail(deps: EmailsDeps, ctx: EventContext, message: InboundMessage): Promise<ReceiveOutcome[]> {
@@ -370,8 +373,13 @@ export async function receiveEmail(deps: EmailsDeps, ctx: EventContext, message:
   const inboundDomain = `@${deps.domains.inbound.toLowerCase()}`;
   const from = normalizeAddress(message.from.address);
   const outcomes: ReceiveOutcome[] = [];
+  const refusal = inboundRefusal(message.verdicts);
   for (const [ownerId, answered] of owners) {
     const id = ctx.newId();
+    if (refusal) {
+      outcomes.push({ owner_id: ownerId, email_id: id, folder: 'unverified', outcome: refusal });
+      continue;
+    }
     const user = await deps.mailboxes.user(ownerId);
     if (!user || user.status !== 'active') {
       outcomes.push({ owner_id: ownerId, email_id: id, folder: 'unverified', outcome: 'inactive_user' });

@@ -439,6 +439,38 @@ describe('receiving (SES inbound, a local .eml)', () => {
     ).toEqual([expect.objectContaining({ outcome: 'logged_before' })]);
   });
 
+  it('logs nothing SES found a virus or spam in, or whose From domain failed DMARC; other verdicts are logged', async () => {
+    const unique = newId().toLowerCase();
+    await createContact(contactAdapters(), call('rep1'), { last_name: 'Vidal', email: `marc.${unique}@vinyes.example` });
+    const original = await sent('rep1', { to: [`marc.${unique}@vinyes.example`], subject: 'Visita', text: 'Dijous?' });
+    const reply = (n: number, verdicts: Record<string, string>) =>
+      eml({
+        ...verdicts,
+        From: `marc.${unique}@vinyes.example`,
+        To: original.reply_to!,
+        Subject: 'Re: Visita',
+        'Message-ID': `<v${n}-${unique}@vinyes.example>`,
+      });
+    const ses = (dmarc: string) =>
+      `amazonses.com; spf=pass smtp.mailfrom=vinyes.example; dmarc=${dmarc} header.from=vinyes.example`;
+    const outcomeOf = async (raw: Buffer) => (await receive(raw)).map((o) => o.outcome);
+    emails.events = [];
+    expect(await outcomeOf(reply(1, { 'X-SES-Virus-Verdict': 'FAIL', 'X-SES-Spam-Verdict': 'PASS' }))).toEqual(['virus']);
+    expect(await outcomeOf(reply(2, { 'X-SES-Spam-Verdict': 'FAIL', 'X-SES-Virus-Verdict': 'PASS' }))).toEqual(['spam']);
+    expect(await outcomeOf(reply(3, { 'Authentication-Results': ses('fail') }))).toEqual(['spoofed_sender']);
+    expect(emails.events).toEqual([]);
+    // Only the topmost (SES's own) header counts: a sender's forged PASS below it changes nothing,
+    // and a forged Authentication-Results of another server is not SES's.
+    const forged = Buffer.concat([Buffer.from('X-SES-Virus-Verdict: FAIL\r\n'), reply(4, { 'X-SES-Virus-Verdict': 'PASS' })]);
+    expect(await outcomeOf(forged)).toEqual(['virus']);
+    expect(await outcomeOf(reply(5, { 'Authentication-Results': 'mx.attacker.example; dmarc=fail' }))).toEqual(['logged']);
+    expect(
+      await outcomeOf(
+        reply(6, { 'X-SES-Spam-Verdict': 'GRAY', 'X-SES-Virus-Verdict': 'PASS', 'Authentication-Results': ses('none') }),
+      ),
+    ).toEqual(['logged']);
+  });
+
   it('logs nothing for an unknown token or an address outside the inbound domain', async () => {
     expect(
       await receive(eml({ From: 'x@exemple.example', To: 'reply+zzzz@in.example.com, log+zzzz@in.example.com', Subject: 'x' })),
