@@ -71,6 +71,8 @@ export interface CrmResources {
   readonly filesBucketName?: string;
   /** The import queue (batches of CSV rows); required by `importQueue`. */
   readonly importQueue?: sqs.IQueue;
+  /** The export queue (slices of CSV exports); required by `exportQueue`. */
+  readonly exportQueue?: sqs.IQueue;
   readonly config: CrmConfig;
   /** Browser origins allowed by CORS ("*" for any). */
   readonly corsAllowOrigins: readonly string[];
@@ -230,6 +232,7 @@ export class CrmFunction extends lambda.Function {
       this.#grantInboundMail(resources.filesBucketName);
     }
     if (needs.importQueue) required(resources.importQueue, 'importQueue').grantSendMessages(this);
+    if (needs.exportQueue) required(resources.exportQueue, 'exportQueue').grantSendMessages(this);
   }
 
   /** Reads of received mail under INBOUND_PREFIX only: no writes, deletes or listing. */
@@ -406,6 +409,9 @@ function environmentValues(resources: CrmResources, logLevel: LogLevel): Environ
     },
     get importQueueUrl() {
       return required(resources.importQueue, 'importQueue').queueUrl;
+    },
+    get exportQueueUrl() {
+      return required(resources.exportQueue, 'exportQueue').queueUrl;
     },
     corsAllowOrigins: resources.corsAllowOrigins.join(','),
     get liveCallbackUrl() {

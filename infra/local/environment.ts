@@ -89,11 +89,13 @@ export function localEnvironmentValues(
   /** `cursorSecret`: the ARN of the cursor key secret (default: the local cloud's). */
   /** `liveCallbackUrl`: the local WebSocket management endpoint (default: none, unreachable). */
   /** `importQueueUrl`: the import queue's URL (AWS's form: the SDK sends to the configured, gated endpoint). */
+  /** `exportQueueUrl`: the export queue's URL, likewise. */
   options: Partial<LocalResourceNames> & {
     cursorSecret?: string;
     logLevel?: LogLevel;
     liveCallbackUrl?: string;
     importQueueUrl?: string;
+    exportQueueUrl?: string;
   } = {},
 ): EnvironmentValues {
   return {
@@ -113,6 +115,8 @@ export function localEnvironmentValues(
     filesBucketName: options.filesBucketName ?? UNSYNTHESIZED_NAME,
     importQueueUrl:
       options.importQueueUrl ?? `https://sqs.${config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/crm-${config.stage}-imports`,
+    exportQueueUrl:
+      options.exportQueueUrl ?? `https://sqs.${config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/crm-${config.stage}-exports`,
     corsAllowOrigins: config.api.cors_allow_origins.join(','),
     liveCallbackUrl: options.liveCallbackUrl ?? NO_LIVE_CALLBACK_URL,
     config,

@@ -148,6 +148,8 @@ export interface TemplateResourceNames extends LocalResourceNames {
   readonly mailQueue: LocalQueueMapping;
   /** The import queue (batches of CSV rows), likewise. */
   readonly importQueue: LocalQueueMapping;
+  /** The export queue (slices of CSV exports), likewise. */
+  readonly exportQueue: LocalQueueMapping;
 }
 
 /** An SQS queue with a Lambda event source mapping, as the templates configure both. */
@@ -191,8 +193,8 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
   // The table stream's mapping has a starting position; an SQS queue's has none.
   const streams = mappings.filter((m) => m.properties.StartingPosition !== undefined);
   const queues = mappings.filter((m) => m.properties.StartingPosition === undefined);
-  if (streams.length !== 1 || queues.length !== 2) {
-    throw new Error(`the templates hold ${streams.length} stream and ${queues.length} queue event source mappings, not 1 and 2`);
+  if (streams.length !== 1 || queues.length !== 3) {
+    throw new Error(`the templates hold ${streams.length} stream and ${queues.length} queue event source mappings, not 1 and 3`);
   }
   const mapping = streams[0]!;
   const queueMappings = queues.map((q) => queueMapping(resolver, q));
@@ -203,6 +205,7 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
   };
   const mailQueue = drainedBy('-mail-sender');
   const importQueue = drainedBy('-import-worker');
+  const exportQueue = drainedBy('-export-worker');
   const mappingProperties = resolver.resource(mapping.stackName, mapping.logicalId).Properties ?? {};
   const destination = (mappingProperties.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure
     ?.Destination;
@@ -248,6 +251,7 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
     asyncOnFailureQueues,
     mailQueue,
     importQueue,
+    exportQueue,
   };
 }
 

@@ -36,6 +36,7 @@ export const PRODUCED_KINDS: readonly NotificationKind[] = [
   // Only by e-mail: the invitation to an appointment a user attends (shared/invitations).
   'appointment_invitation',
   'import_finished',
+  'export_finished',
 ];
 
 export const NOTIFICATION_CHANNELS = ['web', 'email', 'both', 'off'] as const;
@@ -108,7 +109,7 @@ export function settingsOf(
 export const INBOX_KINDS = [...NOTIFICATION_KINDS, 'rule_matched'] as const;
 export type InboxKind = (typeof INBOX_KINDS)[number];
 
-export const NOTIFIED_RECORD_TYPES = ['lead', 'deal', 'task', 'contact', 'appointment', 'import'] as const;
+export const NOTIFIED_RECORD_TYPES = ['lead', 'deal', 'task', 'contact', 'appointment', 'import', 'export'] as const;
 export type NotifiedRecordType = (typeof NOTIFIED_RECORD_TYPES)[number];
 
 /** A grouped item names at most this many of its records (the newest); `count` counts them all. */
@@ -174,6 +175,7 @@ export const NOTIFICATION_EVENTS = [
   'task.reminder_due',
   'appointment.reminder_due',
   'import.finished',
+  'export.finished',
 ] as const;
 
 const KIND_OF: Record<'lead' | 'deal' | 'task', NotificationKind> = {
@@ -234,6 +236,7 @@ export function appointmentParticipants(data: Data): string[] {
 export function notificationOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
   const { metadata } = event;
   if (metadata.event_type === 'import.finished') return importFinishedOf(event);
+  if (metadata.event_type === 'export.finished') return exportFinishedOf(event);
   const type = metadata.resource_type;
   if (type !== 'lead' && type !== 'deal' && type !== 'task') return undefined;
   const verb = metadata.event_type.slice(type.length + 1);
@@ -280,6 +283,20 @@ function importFinishedOf(event: DomainEvent): (NotificationDraft & { kind: Noti
     event_id: event.metadata.event_id,
     occurred_at: event.metadata.occurred_at,
     record: { type: 'import', id: event.metadata.resource_id, name: typeof data.filename === 'string' ? data.filename : null },
+  };
+}
+
+/** An export was written (shared/exports): the user who asked for it is told. */
+function exportFinishedOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
+  const data = event.data as Data;
+  if (typeof data.creator_id !== 'string') return undefined;
+  return {
+    recipient_id: data.creator_id,
+    kind: 'export_finished',
+    actor_id: event.metadata.actor_id,
+    event_id: event.metadata.event_id,
+    occurred_at: event.metadata.occurred_at,
+    record: { type: 'export', id: event.metadata.resource_id, name: typeof data.filename === 'string' ? data.filename : null },
   };
 }
 

@@ -1,4 +1,5 @@
 import { importKey } from '#shared/imports/dynamodb.ts';
+import { exportKey } from '#shared/exports/dynamodb.ts';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
@@ -422,6 +423,11 @@ export class DynamoCurrentOwners implements CurrentOwners {
     if (type === 'import') {
       // An import is its creator's: they alone are told it finished.
       const job = await this.#table.get(importKey(id));
+      return typeof job?.creator_id === 'string' ? job.creator_id : undefined;
+    }
+    if (type === 'export') {
+      // Likewise an export: its requester alone is told it is ready.
+      const job = await this.#table.get(exportKey(id));
       return typeof job?.creator_id === 'string' ? job.creator_id : undefined;
     }
     const key = type === 'task' ? taskKey(id) : type === 'appointment' ? appointmentKey(id) : recordKey(type, id);

@@ -30,6 +30,7 @@ const NOUN: Record<NotifiedRecordType, [string, string]> = {
   task: ['task', 'tasks'],
   appointment: ['appointment', 'appointments'],
   import: ['import', 'imports'],
+  export: ['export', 'exports'],
 };
 
 const PATH: Record<NotifiedRecordType, string> = {
@@ -39,6 +40,7 @@ const PATH: Record<NotifiedRecordType, string> = {
   task: 'tasks',
   appointment: 'appointments',
   import: 'imports',
+  export: 'exports',
 };
 
 const TYPE_OF: Partial<Record<InboxKind, NotifiedRecordType>> = {
@@ -46,6 +48,7 @@ const TYPE_OF: Partial<Record<InboxKind, NotifiedRecordType>> = {
   deal_assigned: 'deal',
   task_assigned: 'task',
   import_finished: 'import',
+  export_finished: 'export',
 };
 
 /** Escapes text for HTML element content and double-quoted attributes. */

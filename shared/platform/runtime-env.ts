@@ -38,6 +38,8 @@ export const RUNTIME_ENV = {
   filesBucket: 'FILES_BUCKET_NAME',
   /** The import queue's URL (batches of CSV rows; shared/imports). */
   importQueueUrl: 'IMPORT_QUEUE_URL',
+  /** The export queue's URL (a message per slice of a CSV export; shared/exports). */
+  exportQueueUrl: 'EXPORT_QUEUE_URL',
 } as const;
 
 export function requireEnv(name: string): string {
