@@ -9,8 +9,8 @@ import { formIdOfActor } from '#shared/capture-forms/domain.ts';
 // inbox item with a count (a manager reassigning 30 leads makes one item, not 30).
 
 /**
- * Every predefined kind (F2.1). The `*_assigned` kinds, the reminders and capture form leads have
- * a producer; the others are settings with no producer until imports and exports emit events.
+ * Every predefined kind (F2.1); PRODUCED_KINDS says which an event produces (since exports
+ * emit export.finished, all of them).
  */
 export const NOTIFICATION_KINDS = [
   'lead_assigned',
