@@ -9,6 +9,7 @@ import { invitationCases } from '#test/invitations/route-cases.ts';
 import { documentCases } from '#test/documents/route-cases.ts';
 import { captureFormCases } from '#test/capture-forms/route-cases.ts';
 import { importCases } from '#test/imports/route-cases.ts';
+import { exportCases } from '#test/exports/route-cases.ts';
 import { dealCases } from '#test/deals/route-cases.ts';
 import { identityCases } from '#test/identity/route-cases.ts';
 import { accessTokenCases } from '#test/access-tokens/route-cases.ts';
@@ -54,6 +55,7 @@ export const routeCases: Record<string, RouteCase> = {
   ...captureFormCases,
   ...calendarCases,
   ...importCases,
+  ...exportCases,
   ...searchCases,
   ...dashboardCases,
   ...eventCases,
