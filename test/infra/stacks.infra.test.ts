@@ -706,8 +706,8 @@ describe('stateless stack: external calendars', () => {
 
 describe('stateless stack: outbox publisher', () => {
   it('reads the table stream through the outbox filter, with item failures, bisection, retries and a DLQ', () => {
-    // Three mappings: this one, the mail queue's and the import queue's (below).
-    stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
+    // Four mappings: this one, the mail queue's, the import queue's and the export queue's (below).
+    stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 4);
     stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: Match.stringLikeRegexp('^OutboxPublisherFunction') },
       EventSourceArn: Match.objectLike({ 'Fn::GetStackOutput': Match.objectLike({ StackName: 'crm-dev-stateful' }) }),
