@@ -116,12 +116,20 @@ export interface FunctionNeeds {
    * then its batches of records).
    */
   readonly bulkQueue?: true;
+  /**
+   * EXPORT_QUEUE_URL, and sqs:SendMessage on the export queue only (a requested export's first
+   * slice, then each slice's continuation).
+   */
+  readonly exportQueue?: true;
   /** Values of the deployment config. */
   readonly config?: readonly ConfigVariable[];
 }
 
-/** The key prefixes of the files bucket functions may touch: fresh uploads, checked documents, import files. */
-export const FILE_PREFIXES = ['uploads/', 'documents/', 'imports/'] as const;
+/**
+ * The key prefixes of the files bucket functions may touch: fresh uploads, checked documents,
+ * import files, export files (their parts, then the joined file; expired by a lifecycle rule).
+ */
+export const FILE_PREFIXES = ['uploads/', 'documents/', 'imports/', 'exports/'] as const;
 
 /**
  * The browser origins that may PUT and GET files with presigned URLs (the bucket's CORS rule;
@@ -233,6 +241,10 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   // Bulk operations: their records in the table, the plan message on the bulk queue; a filter's
   // first page read at once (the list use cases: cursors, custom fields).
   'bulk-operations': { ...CRUD, bulkQueue: true },
+  // Exports: their jobs in the table, one page of the list to check the filters (the families'
+  // list use cases: custom field catalog, users, cursor key), the first message on the export
+  // queue, the presigned download in the files bucket.
+  exports: { ...CRUD, files: true, exportQueue: true },
 };
 
 export const httpFunctions: readonly FunctionSpec[] = httpFamilies.map((family) => {
@@ -472,6 +484,25 @@ export const bulkWorkerFunction: FunctionSpec = {
   needs: { table: 'readWrite', cursorSecret: 'read', bulkQueue: true },
 };
 
+/**
+ * The export queue's consumer (crm-<stage>-exports): writes a CSV export a slice at a time
+ * (parts of rows under exports/, a checkpoint after each), queues the rest, then joins the
+ * parts into the file and writes export.finished.
+ */
+export const exportWorkerFunction: FunctionSpec = {
+  name: 'export-worker',
+  kind: 'queue',
+  entry: 'functions/queues/export-worker.ts',
+  description: 'CRM export queue consumer: writes CSV exports of lists, a slice at a time',
+  // A slice writes parts for at most 20 s (SLICE_BUDGET_MS), then a part's pages and the join
+  // finish; events written, so timeout + 30 s stays within the pull stream's settle time.
+  timeoutSeconds: 60,
+  memorySize: 1024,
+  // Lists the records as the requester (table, cursor key), writes parts and the file
+  // (files), queues the next slice (exportQueue), writes the job and its events (table).
+  needs: { table: 'readWrite', cursorSecret: 'read', files: true, exportQueue: true },
+};
+
 /** EventBridge Scheduler targets: invoked by one-time schedules in the schedule group. */
 export const scheduledFunctions: readonly FunctionSpec[] = [
   {
@@ -614,6 +645,7 @@ export const functionSpecs: readonly FunctionSpec[] = [
   mailSenderFunction,
   importWorkerFunction,
   bulkWorkerFunction,
+  exportWorkerFunction,
   ...scheduledFunctions,
   bootstrapFunction,
   redriveFunction,
@@ -667,6 +699,8 @@ export interface EnvironmentValues {
   readonly importQueueUrl: string;
   /** The bulk operations queue's URL. */
   readonly bulkQueueUrl: string;
+  /** The export queue's URL. */
+  readonly exportQueueUrl: string;
   /** Comma-separated browser origins, or "*". */
   readonly corsAllowOrigins: string;
   /** The WebSocket stage's management endpoint (its callback URL). */
@@ -779,6 +813,7 @@ export function declaredVariables(spec: FunctionSpec): DeclaredVariable[] {
   if (needs.files || needs.inboundMail) variables.push({ name: RUNTIME_ENV.filesBucket, value: (v) => v.filesBucketName });
   if (needs.importQueue) variables.push({ name: RUNTIME_ENV.importQueueUrl, value: (v) => v.importQueueUrl });
   if (needs.bulkQueue) variables.push({ name: RUNTIME_ENV.bulkQueueUrl, value: (v) => v.bulkQueueUrl });
+  if (needs.exportQueue) variables.push({ name: RUNTIME_ENV.exportQueueUrl, value: (v) => v.exportQueueUrl });
   for (const name of needs.config ?? []) variables.push(CONFIG_VARIABLES[name]);
   return variables;
 }

@@ -1,3 +1,4 @@
+import { EXPORT_RETENTION_DAYS } from '#shared/exports/domain.ts';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -423,6 +424,8 @@ export class StatefulStack extends Stack {
         { id: 'incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
         // Received mail is read once, on arrival (its answers are recorded on the records).
         { id: 'inbound-mail', prefix: INBOUND_PREFIX, expiration: Duration.days(INBOUND_MAIL_DAYS) },
+        // CSV exports are downloaded once, soon after they are written (shared/exports).
+        { id: 'exports', prefix: 'exports/', expiration: Duration.days(EXPORT_RETENTION_DAYS) },
       ],
       cors: [
         {

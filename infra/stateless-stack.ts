@@ -2,6 +2,7 @@ import { CfnOutput, CustomResource, Duration, Lazy, RemovalPolicy, Stack, type S
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { EXPORT_QUEUE_MAX_RECEIVES } from '#shared/exports/domain.ts';
 import {
   HttpLambdaAuthorizer,
   HttpLambdaResponseType,
@@ -32,6 +33,7 @@ import {
   mailSenderFunction,
   importWorkerFunction,
   bulkWorkerFunction,
+  exportWorkerFunction,
   scheduledFunctions,
   httpFunctions,
   liveAuthorizerFunction,
@@ -87,6 +89,11 @@ export const BULK_QUEUE_VISIBILITY_SECONDS = 360;
 /** Bulk workers at once (Lambda's minimum): records of a kind share index partitions. */
 export const BULK_WORKER_CONCURRENCY = 2;
 
+/** Seconds an export message is hidden once received: six times the worker's timeout (AWS's advice). */
+export const EXPORT_QUEUE_VISIBILITY_SECONDS = 360;
+/** Export workers at once (Lambda's minimum maximum concurrency): an export reads the table a page at a time. */
+export const EXPORT_WORKER_CONCURRENCY = 2;
+
 /** Request headers the API reads (X4 idempotency, If-Match versions, correlation ids). */
 /** How long API Gateway keeps an authorizer answer per Authorization header (revocation delay). */
 export const API_AUTHORIZER_CACHE_SECONDS = 60;
@@ -114,6 +121,9 @@ export class StatelessStack extends Stack {
   /** The bulk operations queue (crm-<stage>-bulk-operations: an operation's plan and batches of records) and its DLQ. */
   readonly bulkQueue: sqs.Queue;
   readonly bulkDeadLetterQueue: sqs.Queue;
+  /** The export queue (crm-<stage>-exports: a message per slice of a CSV export) and its DLQ. */
+  readonly exportQueue: sqs.Queue;
+  readonly exportDeadLetterQueue: sqs.Queue;
   /** Every function of the registry, by name. */
   readonly functions: ReadonlyMap<string, CrmFunction>;
   readonly bootstrapFunction: CrmFunction;
@@ -241,12 +251,35 @@ export class StatelessStack extends Stack {
       deadLetterQueue: { queue: this.bulkDeadLetterQueue, maxReceiveCount: IMPORT_QUEUE_MAX_RECEIVES },
     });
 
+    // --- the export queue ------------------------------------------------------------------------
+    // A message per slice of a CSV export, drained by the export-worker; what fails every receive
+    // waits in the DLQ (alarmed by the monitoring stack), and its last receive marks the export failed.
+    this.exportDeadLetterQueue = new sqs.Queue(this, 'ExportDeadLetterQueue', {
+      queueName: `crm-${config.stage}-exports-dlq`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.exportDeadLetterQueue, {
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: 'This queue is the dead-letter queue of the export queue; a DLQ of a DLQ would only move the problem.',
+    });
+    this.exportQueue = new sqs.Queue(this, 'ExportQueue', {
+      queueName: `crm-${config.stage}-exports`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+      visibilityTimeout: Duration.seconds(EXPORT_QUEUE_VISIBILITY_SECONDS),
+      deadLetterQueue: { queue: this.exportDeadLetterQueue, maxReceiveCount: EXPORT_QUEUE_MAX_RECEIVES },
+    });
+
     // --- functions -------------------------------------------------------------------------
     // One per registry entry; each gets the variables and grants its needs declare, on these.
     const resources: CrmResources = {
       statefulLogGroups: stateful.functionLogGroups,
       importQueue: this.importQueue,
       bulkQueue: this.bulkQueue,
+      exportQueue: this.exportQueue,
       webSocketStage: this.webSocketStage,
       table: stateful.table,
       bus: stateful.bus,
@@ -393,6 +426,23 @@ export class StatelessStack extends Stack {
       }),
     );
     for (const mapping of mailSender.node.children.filter((c) => c instanceof lambda.EventSourceMapping)) {
+      acknowledge(mapping, {
+        id: 'Serverless-LambdaEventSourceMappingDestination',
+        reason:
+          "SQS event source mappings take no on-failure destination: a message failing its receives moves to the queue's own dead-letter queue (its redrive policy), which the monitoring stack alarms on.",
+      });
+    }
+
+    const exportWorker = pick(exportWorkerFunction);
+    exportWorker.addEventSource(
+      new SqsEventSource(this.exportQueue, {
+        batchSize: 1,
+        maxBatchingWindow: Duration.seconds(0),
+        maxConcurrency: EXPORT_WORKER_CONCURRENCY,
+        reportBatchItemFailures: true,
+      }),
+    );
+    for (const mapping of exportWorker.node.children.filter((c) => c instanceof lambda.EventSourceMapping)) {
       acknowledge(mapping, {
         id: 'Serverless-LambdaEventSourceMappingDestination',
         reason:

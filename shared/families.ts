@@ -1,13 +1,13 @@
 import type { AnyRoute } from '#shared/platform/http/contract.ts';
 import { customFieldRoutes } from '#shared/custom-fields/routes.ts';
-import { dealRoutes } from '#shared/deals/routes.ts';
-import { contactRoutes } from '#shared/contacts/routes.ts';
+import { dealRoutes, listDealsRoute } from '#shared/deals/routes.ts';
+import { contactRoutes, listContactsRoute } from '#shared/contacts/routes.ts';
 import { identityRoutes } from '#shared/identity/routes.ts';
 import { accessTokenRoutes } from '#shared/access-tokens/routes.ts';
 import { sellFacadeRoutes } from '#shared/sell-facade/routes.ts';
 import { accessTokenErrorCodes } from '#shared/access-tokens/errors.ts';
 import { convertLeadRoute } from '#shared/lead-conversion/routes.ts';
-import { leadRoutes } from '#shared/leads/routes.ts';
+import { leadRoutes, listLeadsRoute } from '#shared/leads/routes.ts';
 import { noteRoutes } from '#shared/notes/routes.ts';
 import { taskRoutes } from '#shared/tasks/routes.ts';
 import { appointmentRoutes } from '#shared/appointments/routes.ts';
@@ -16,6 +16,7 @@ import { captureFormRoutes } from '#shared/capture-forms/routes.ts';
 import { calendarRoutes } from '#shared/calendar/routes.ts';
 import { importRoutes } from '#shared/imports/routes.ts';
 import { bulkOperationRoutes } from '#shared/bulk-operations/routes.ts';
+import { exportRoutes } from '#shared/exports/routes.ts';
 import { pipelineRoutes } from '#shared/pipelines/routes.ts';
 import { searchRoutes } from '#shared/search/routes.ts';
 import { dashboardRoutes } from '#shared/dashboard/routes.ts';
@@ -45,6 +46,7 @@ import { captureFormErrorCodes } from '#shared/capture-forms/errors.ts';
 import { calendarErrorCodes } from '#shared/calendar/errors.ts';
 import { importErrorCodes } from '#shared/imports/errors.ts';
 import { bulkOperationErrorCodes } from '#shared/bulk-operations/errors.ts';
+import { exportErrorCodes } from '#shared/exports/errors.ts';
 import { eventErrorCodes } from '#shared/events/errors.ts';
 import { notificationErrorCodes } from '#shared/notifications/errors.ts';
 import { notificationRuleRoutes } from '#shared/notifications/rule-routes.ts';
@@ -71,6 +73,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...calendarRoutes,
   ...importRoutes,
   ...bulkOperationRoutes,
+  ...exportRoutes,
   ...searchRoutes,
   ...dashboardRoutes,
   ...outcomeRoutes,
@@ -87,6 +90,16 @@ export const allRoutes: readonly AnyRoute[] = [
 
 // Every error catalogue: the generic codes, then each family's errors.ts. docs/error-codes.md
 // and the OpenAPI document read this list; a test checks it holds every shared/*/errors.ts.
+/**
+ * The list query schema of each resource a CSV export reads (shared/exports): an export's
+ * filters are parsed as its list's query string, by the list route itself.
+ */
+export const exportListQueries = {
+  leads: listLeadsRoute.query!,
+  contacts: listContactsRoute.query!,
+  deals: listDealsRoute.query!,
+} as const;
+
 export const errorCatalogues: readonly ErrorCatalogue[] = [
   kernelErrorCodes,
   platformErrorCodes,
@@ -106,6 +119,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   calendarErrorCodes,
   importErrorCodes,
   bulkOperationErrorCodes,
+  exportErrorCodes,
   eventErrorCodes,
   notificationErrorCodes,
   emailErrorCodes,

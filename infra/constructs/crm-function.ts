@@ -73,6 +73,8 @@ export interface CrmResources {
   readonly importQueue?: sqs.IQueue;
   /** The bulk operations queue (batches of records); required by `bulkQueue`. */
   readonly bulkQueue?: sqs.IQueue;
+  /** The export queue (slices of CSV exports); required by `exportQueue`. */
+  readonly exportQueue?: sqs.IQueue;
   readonly config: CrmConfig;
   /** Browser origins allowed by CORS ("*" for any). */
   readonly corsAllowOrigins: readonly string[];
@@ -233,6 +235,7 @@ export class CrmFunction extends lambda.Function {
     }
     if (needs.importQueue) required(resources.importQueue, 'importQueue').grantSendMessages(this);
     if (needs.bulkQueue) required(resources.bulkQueue, 'bulkQueue').grantSendMessages(this);
+    if (needs.exportQueue) required(resources.exportQueue, 'exportQueue').grantSendMessages(this);
   }
 
   /** Reads of received mail under INBOUND_PREFIX only: no writes, deletes or listing. */
@@ -412,6 +415,9 @@ function environmentValues(resources: CrmResources, logLevel: LogLevel): Environ
     },
     get bulkQueueUrl() {
       return required(resources.bulkQueue, 'bulkQueue').queueUrl;
+    },
+    get exportQueueUrl() {
+      return required(resources.exportQueue, 'exportQueue').queueUrl;
     },
     corsAllowOrigins: resources.corsAllowOrigins.join(','),
     get liveCallbackUrl() {

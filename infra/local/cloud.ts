@@ -396,6 +396,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       ...names,
       importQueueUrl: `https://sqs.${options.config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/${names.importQueue.queueName}`,
       bulkQueueUrl: `https://sqs.${options.config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/${names.bulkQueue.queueName}`,
+      exportQueueUrl: `https://sqs.${options.config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/${names.exportQueue.queueName}`,
       logLevel: options.functionSettings?.logLevel ?? 'WARN',
       // The management API behind its gate, naming the API and stage as AWS's host and path do.
       liveCallbackUrl: `${endpoints.apigatewaymanagement}/${names.liveWebSocket.apiId}/${names.liveWebSocket.stageName}`,
@@ -518,6 +519,23 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     bulkPoller.start();
     stops.push(() => bulkPoller.stop());
+    // The export queue's, likewise (the export-worker's workers, with its own role).
+    const exportQueueUrl = await ensureMappedQueue(sqs.client, names.exportQueue, scope);
+    const exportWorker = functions.all().find((fn) => fn.functionName === names.exportQueue.functionName)?.spec.name;
+    if (!exportWorker) throw new Error(`no local function is named ${names.exportQueue.functionName}`);
+    const exportPoller = new SqsPoller({
+      endpoint: endpoints.sqs!,
+      region: options.config.region,
+      credentials: functionCredentials(exportWorker),
+      queueUrl: exportQueueUrl,
+      queueArn: queueArnOf(scope, names.exportQueue.queueName),
+      batchSize: names.exportQueue.batchSize,
+      concurrency: names.exportQueue.maximumConcurrency,
+      handler: (event) => functions.get(exportWorker).invoke(event),
+      onError: (error) => log(`export queue: ${error.message}`),
+    });
+    exportPoller.start();
+    stops.push(() => exportPoller.stop());
 
     // The publisher is always busy: warm it now, so the first event is not late by a cold start.
     const publisher = functions.get(outboxPublisher.name);

@@ -90,12 +90,14 @@ export function localEnvironmentValues(
   /** `liveCallbackUrl`: the local WebSocket management endpoint (default: none, unreachable). */
   /** `importQueueUrl`: the import queue's URL (AWS's form: the SDK sends to the configured, gated endpoint). */
   /** `bulkQueueUrl`: the bulk operations queue's URL, likewise. */
+  /** `exportQueueUrl`: the export queue's URL, likewise. */
   options: Partial<LocalResourceNames> & {
     cursorSecret?: string;
     logLevel?: LogLevel;
     liveCallbackUrl?: string;
     importQueueUrl?: string;
     bulkQueueUrl?: string;
+    exportQueueUrl?: string;
   } = {},
 ): EnvironmentValues {
   return {
@@ -118,6 +120,8 @@ export function localEnvironmentValues(
     bulkQueueUrl:
       options.bulkQueueUrl ??
       `https://sqs.${config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/crm-${config.stage}-bulk-operations`,
+    exportQueueUrl:
+      options.exportQueueUrl ?? `https://sqs.${config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/crm-${config.stage}-exports`,
     corsAllowOrigins: config.api.cors_allow_origins.join(','),
     liveCallbackUrl: options.liveCallbackUrl ?? NO_LIVE_CALLBACK_URL,
     config,

@@ -153,6 +153,8 @@ export interface TemplateResourceNames extends LocalResourceNames {
   readonly importQueue: LocalQueueMapping;
   /** The bulk operations queue (batches of records), likewise. */
   readonly bulkQueue: LocalQueueMapping;
+  /** The export queue (slices of CSV exports), likewise. */
+  readonly exportQueue: LocalQueueMapping;
 }
 
 /** An SQS queue with a Lambda event source mapping, as the templates configure both. */
@@ -209,6 +211,7 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
   const mailQueue = drainedBy('-mail-sender');
   const importQueue = drainedBy('-import-worker');
   const bulkQueue = drainedBy('-bulk-worker');
+  const exportQueue = drainedBy('-export-worker');
   const mappingProperties = resolver.resource(mapping.stackName, mapping.logicalId).Properties ?? {};
   const destination = (mappingProperties.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure
     ?.Destination;
@@ -255,6 +258,7 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
     mailQueue,
     importQueue,
     bulkQueue,
+    exportQueue,
   };
 }
 

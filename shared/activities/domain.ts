@@ -18,14 +18,25 @@ export const ACTIVITY_VERBS = [
   'owner_changed',
   'emailed',
   'email_received',
+  'exported',
 ] as const;
 export type ActivityVerb = (typeof ACTIVITY_VERBS)[number];
 
-export const ACTIVITY_RECORD_TYPES = ['lead', 'contact', 'deal', 'note', 'task', 'appointment', 'document', 'email'] as const;
+export const ACTIVITY_RECORD_TYPES = [
+  'lead',
+  'contact',
+  'deal',
+  'note',
+  'task',
+  'appointment',
+  'document',
+  'email',
+  'export',
+] as const;
 export type ActivityRecordType = (typeof ACTIVITY_RECORD_TYPES)[number];
 
 /** Whose visibility an entry follows: a lead, contact or deal, or a task or appointment on no record. */
-export const PARENT_TYPES = ['lead', 'contact', 'deal', 'task', 'appointment'] as const;
+export const PARENT_TYPES = ['lead', 'contact', 'deal', 'task', 'appointment', 'export'] as const;
 export type ParentType = (typeof PARENT_TYPES)[number];
 
 export interface ParentRef {
@@ -89,6 +100,8 @@ export const ACTIVITY_EVENTS = [
   'appointment.updated',
   // A document's entry comes once its upload passed the check (F3.4).
   'document.available',
+  // A finished CSV export: an entry in its requester's feed (the export is its own parent).
+  'export.finished',
   // No entry: they take the record's entries out of every owner's feed (NO_OWNER).
   'lead.deleted',
   'contact.deleted',
@@ -126,6 +139,8 @@ export function recordName(type: ActivityRecordType, data: Data): string | null 
       return typeof data.content === 'string' ? firstChars(data.content, ACTIVITY_NAME_MAX) : null;
     case 'document':
       return typeof data.filename === 'string' ? firstChars(data.filename, ACTIVITY_NAME_MAX) : null;
+    case 'export':
+      return typeof data.filename === 'string' ? firstChars(data.filename, ACTIVITY_NAME_MAX) : null;
     case 'email':
       return typeof data.subject === 'string' ? firstChars(data.subject, ACTIVITY_NAME_MAX) : null;
   }
@@ -149,6 +164,8 @@ export function parentOf(event: DomainEvent): ParentRef | undefined {
     // A task or appointment on no record is its own parent; a note or document always has one.
     return resource_type === 'task' || resource_type === 'appointment' ? { type: resource_type, id: resource_id } : undefined;
   }
+  // An export is its own parent, owned by its requester (data.owner_id).
+  if (resource_type === 'export') return { type: 'export', id: resource_id };
   // email.logged names the record it was logged on.
   if (resource_type === 'email' && isParentType(data.resource_type) && typeof data.resource_id === 'string') {
     return { type: data.resource_type, id: data.resource_id };
@@ -194,6 +211,8 @@ function verbAndChanges(event: DomainEvent): { verb: ActivityVerb; changes: Acti
       return { verb: 'created', changes: [] };
     case 'task.completed':
       return { verb: 'completed', changes: [] };
+    case 'export.finished':
+      return { verb: 'exported', changes: [] };
     case 'email.logged':
       return { verb: data.direction === 'inbound' ? 'email_received' : 'emailed', changes: [] };
     case 'lead.status_changed':

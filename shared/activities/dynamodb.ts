@@ -243,6 +243,8 @@ export class DynamoRecordStates implements RecordStates {
   }
 
   async stateOf(parent: ParentRef): Promise<ParentState | undefined> {
+    // An export's state comes with its own event (export.finished), never from a record.
+    if (parent.type === 'export') return undefined;
     const key =
       parent.type === 'task'
         ? taskKey(parent.id)

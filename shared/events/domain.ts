@@ -17,6 +17,7 @@ import { emailSchema } from '#shared/emails/domain.ts';
 import { relatedRecordTypeSchema } from '#shared/kernel/related-records.ts';
 import { importSchema } from '#shared/imports/domain.ts';
 import { bulkOperationSchema } from '#shared/bulk-operations/domain.ts';
+import { exportEventSchema } from '#shared/exports/domain.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 
 // The event catalogue (X7): one zod schema per event type and version, the source of truth for
@@ -133,6 +134,17 @@ export const EVENT_SPECS: readonly EventSpec[] = [
     bulkOperationSchema,
     "A bulk operation acted on all its records: ok, forbidden, not_found and failed count their outcomes (GET /bulk_operations/{id} lists each). The records' own events carry the operation as metadata.origin.",
   ),
+  spec(
+    'export.created',
+    exportEventSchema,
+    'A CSV export of a list (resource, filters) was queued; owner_id is the requester, whose visibility it is written within.',
+  ),
+  spec(
+    'export.finished',
+    exportEventSchema,
+    'A CSV export was written (rows counted); GET /exports/{id} answers its download. The requester is notified (export_finished).',
+  ),
+  spec('export.failed', exportEventSchema, 'A CSV export failed; failure_reason says why.'),
   spec(
     'migration.continue',
     z.object({ migration_id: nonEmpty }),

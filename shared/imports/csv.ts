@@ -148,8 +148,19 @@ export async function* csvRows(source: Chunks, detected?: (format: CsvFormat) =>
 /** Characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection list). */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-/** A cell as written: one that would start a formula is prefixed with `'` (shown as text). */
-export const safeCell = (value: string): string => (FORMULA_START.test(value) ? `'${value}` : value);
+/**
+ * A signed number or phone number ("-5", "+34 612 345 678", "+1 (555) 010-2000"): digits with
+ * spaces, dots, dashes and brackets call no function, so it is written as it is (an apostrophe
+ * would turn -5 into text and spoil a phone number on re-import).
+ */
+const SIGNED_NUMBER = /^[+-][\d\s().-]*\d[\d\s().-]*$/;
+
+/**
+ * A cell as written: one that would start a formula is prefixed with `'` (shown as text),
+ * except a signed number or phone number (SIGNED_NUMBER). OWASP's CSV injection advice.
+ */
+export const safeCell = (value: string): string =>
+  FORMULA_START.test(value) && !SIGNED_NUMBER.test(value) ? `'${value}` : value;
 
 /** The byte order mark that opens every file we write. */
 export const BOM = '\uFEFF';

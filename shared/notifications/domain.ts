@@ -10,8 +10,8 @@ import { decodeTime } from 'ulid';
 // inbox item with a count (a manager reassigning 30 leads makes one item, not 30).
 
 /**
- * Every predefined kind (F2.1). The `*_assigned` kinds, the reminders and capture form leads have
- * a producer; the others are settings with no producer until imports and exports emit events.
+ * Every predefined kind (F2.1); PRODUCED_KINDS says which an event produces (since exports
+ * emit export.finished, all of them).
  */
 export const NOTIFICATION_KINDS = [
   'lead_assigned',
@@ -39,6 +39,7 @@ export const PRODUCED_KINDS: readonly NotificationKind[] = [
   'appointment_invitation',
   'import_finished',
   'bulk_operation_finished',
+  'export_finished',
 ];
 
 export const NOTIFICATION_CHANNELS = ['web', 'email', 'both', 'off'] as const;
@@ -112,7 +113,16 @@ export function settingsOf(
 export const INBOX_KINDS = [...NOTIFICATION_KINDS, 'rule_matched'] as const;
 export type InboxKind = (typeof INBOX_KINDS)[number];
 
-export const NOTIFIED_RECORD_TYPES = ['lead', 'deal', 'task', 'contact', 'appointment', 'import', 'bulk_operation'] as const;
+export const NOTIFIED_RECORD_TYPES = [
+  'lead',
+  'deal',
+  'task',
+  'contact',
+  'appointment',
+  'import',
+  'bulk_operation',
+  'export',
+] as const;
 export type NotifiedRecordType = (typeof NOTIFIED_RECORD_TYPES)[number];
 
 /** A grouped item names at most this many of its records (the newest); `count` counts them all. */
@@ -192,6 +202,7 @@ export const NOTIFICATION_EVENTS = [
   'appointment.reminder_due',
   'import.finished',
   'bulk_operation.finished',
+  'export.finished',
 ] as const;
 
 /** The events that end a job: its recipients' grouped e-mails are sent then. */
@@ -259,6 +270,7 @@ export function notificationOf(event: DomainEvent): (NotificationDraft & { kind:
   const { metadata } = event;
   if (metadata.event_type === 'import.finished') return importFinishedOf(event);
   if (metadata.event_type === 'bulk_operation.finished') return bulkOperationFinishedOf(event);
+  if (metadata.event_type === 'export.finished') return exportFinishedOf(event);
   const type = metadata.resource_type;
   if (type !== 'lead' && type !== 'deal' && type !== 'task') return undefined;
   const verb = metadata.event_type.slice(type.length + 1);
@@ -322,6 +334,20 @@ function importFinishedOf(event: DomainEvent): (NotificationDraft & { kind: Noti
     event_id: event.metadata.event_id,
     occurred_at: event.metadata.occurred_at,
     record: { type: 'import', id: event.metadata.resource_id, name: typeof data.filename === 'string' ? data.filename : null },
+  };
+}
+
+/** An export was written (shared/exports): the user who asked for it is told. */
+function exportFinishedOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
+  const data = event.data as Data;
+  if (typeof data.creator_id !== 'string') return undefined;
+  return {
+    recipient_id: data.creator_id,
+    kind: 'export_finished',
+    actor_id: event.metadata.actor_id,
+    event_id: event.metadata.event_id,
+    occurred_at: event.metadata.occurred_at,
+    record: { type: 'export', id: event.metadata.resource_id, name: typeof data.filename === 'string' ? data.filename : null },
   };
 }
 

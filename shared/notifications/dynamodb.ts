@@ -1,5 +1,6 @@
 import { importKey } from '#shared/imports/dynamodb.ts';
 import { bulkOperationKey } from '#shared/bulk-operations/dynamodb.ts';
+import { exportKey } from '#shared/exports/dynamodb.ts';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
@@ -502,6 +503,11 @@ export class DynamoCurrentOwners implements CurrentOwners {
     if (type === 'bulk_operation') {
       const job = await this.#table.get(bulkOperationKey(id));
       return typeof job?.requester_id === 'string' ? job.requester_id : undefined;
+    }
+    if (type === 'export') {
+      // Likewise an export: its requester alone is told it is ready.
+      const job = await this.#table.get(exportKey(id));
+      return typeof job?.creator_id === 'string' ? job.creator_id : undefined;
     }
     const key = type === 'task' ? taskKey(id) : type === 'appointment' ? appointmentKey(id) : recordKey(type, id);
     const item = await this.#table.get(key);

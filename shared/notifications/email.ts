@@ -31,6 +31,7 @@ const NOUN: Record<NotifiedRecordType, [string, string]> = {
   appointment: ['appointment', 'appointments'],
   import: ['import', 'imports'],
   bulk_operation: ['bulk operation', 'bulk operations'],
+  export: ['export', 'exports'],
 };
 
 const PATH: Record<NotifiedRecordType, string> = {
@@ -41,6 +42,7 @@ const PATH: Record<NotifiedRecordType, string> = {
   appointment: 'appointments',
   import: 'imports',
   bulk_operation: 'bulk_operations',
+  export: 'exports',
 };
 
 const TYPE_OF: Partial<Record<InboxKind, NotifiedRecordType>> = {
@@ -49,6 +51,7 @@ const TYPE_OF: Partial<Record<InboxKind, NotifiedRecordType>> = {
   task_assigned: 'task',
   import_finished: 'import',
   bulk_operation_finished: 'bulk_operation',
+  export_finished: 'export',
 };
 
 /** Escapes text for HTML element content and double-quoted attributes. */

@@ -40,6 +40,8 @@ export const RUNTIME_ENV = {
   importQueueUrl: 'IMPORT_QUEUE_URL',
   /** The bulk operations queue's URL (plans and batches of records; shared/bulk-operations). */
   bulkQueueUrl: 'BULK_QUEUE_URL',
+  /** The export queue's URL (a message per slice of a CSV export; shared/exports). */
+  exportQueueUrl: 'EXPORT_QUEUE_URL',
 } as const;
 
 export function requireEnv(name: string): string {

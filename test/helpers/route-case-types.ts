@@ -9,6 +9,8 @@ import type { apiClient } from './local-cloud.ts';
 // visibility policy says the caller may not see it. `personal` routes act on something each
 // user holds for themself alone (notification rules): the matrix calls them against the
 // caller's own and someone else's, and expects 404 on someone else's whatever the role.
+// `created` routes act on something its creator alone may see, and admins (exports): the
+// matrix calls them as `owned` ones, and expects 404 unless the caller is the creator or an admin.
 
 export type Relation = 'own' | 'report' | 'other';
 
@@ -32,4 +34,5 @@ export type RouteCase =
   | { kind: 'public'; call: (f: Fixtures) => Promise<RouteCall> }
   | { kind: 'unowned'; call: (f: Fixtures) => Promise<RouteCall> }
   | { kind: 'owned'; call: (f: Fixtures, owner: DevUser) => Promise<RouteCall> }
-  | { kind: 'personal'; call: (f: Fixtures, holder: DevUser) => Promise<RouteCall> };
+  | { kind: 'personal'; call: (f: Fixtures, holder: DevUser) => Promise<RouteCall> }
+  | { kind: 'created'; call: (f: Fixtures, creator: DevUser) => Promise<RouteCall> };

@@ -10,6 +10,7 @@ import { documentCases } from '#test/documents/route-cases.ts';
 import { captureFormCases } from '#test/capture-forms/route-cases.ts';
 import { importCases } from '#test/imports/route-cases.ts';
 import { bulkOperationCases } from '#test/bulk-operations/route-cases.ts';
+import { exportCases } from '#test/exports/route-cases.ts';
 import { dealCases } from '#test/deals/route-cases.ts';
 import { identityCases } from '#test/identity/route-cases.ts';
 import { accessTokenCases } from '#test/access-tokens/route-cases.ts';
@@ -56,6 +57,7 @@ export const routeCases: Record<string, RouteCase> = {
   ...calendarCases,
   ...importCases,
   ...bulkOperationCases,
+  ...exportCases,
   ...searchCases,
   ...dashboardCases,
   ...eventCases,

@@ -9,7 +9,7 @@ import { startLocalCognito, type LocalCognito } from '#infra/local/cognito.ts';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startLocalSqs, type LocalSqs } from '#infra/local/sqs.ts';
 import { ensureLocalBucket, localS3Client, objectCreatedEntry } from '#infra/local/s3.ts';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoAppointmentRepository } from '#shared/appointments/dynamodb.ts';
 import { newRsvpToken, rsvpTokenHash } from '#shared/invitations/domain.ts';
 import { invitationPartition, rsvpTokenKey } from '#shared/invitations/dynamodb.ts';
@@ -115,6 +115,8 @@ const made: {
   startedImportId?: string;
   /** Asked for by the bulk-operations probe, run by the bulk-worker probe. */
   bulkOperationId?: string;
+  /** Queued by the exports probe, written by the export-worker probe. */
+  queuedExportId?: string;
 } = {};
 
 beforeAll(async () => {
@@ -163,6 +165,9 @@ beforeAll(async () => {
   });
   await sqsAdmin.send(
     new CreateQueueCommand({ QueueName: functionNamed('imports').variables.IMPORT_QUEUE_URL!.split('/').pop()! }),
+  );
+  await sqsAdmin.send(
+    new CreateQueueCommand({ QueueName: functionNamed('exports').variables.EXPORT_QUEUE_URL!.split('/').pop()! }),
   );
   sqsAdmin.destroy();
   endpoints = {
@@ -476,6 +481,14 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     if (op?.status === 'queued') made.bulkOperationId = op.id;
     const read = await p.expectHttp('GET /bulk_operations/{id}', 200, { params: { id: op?.id ?? 'none' } });
     p.check(read?.operation?.status === 'queued', `GET reads the operation (${JSON.stringify(read)})`);
+  },
+  // An export queued on the export queue the template names (after a page of the list read as
+  // the caller, so the cursor key), and its progress read back.
+  exports: async (p) => {
+    const queued = await p.expectHttp('POST /exports', 202, { body: { resource: 'leads', filters: { sort_by: 'last_name' } } });
+    const read = await p.expectHttp('GET /exports/{id}', 200, { params: { id: queued?.id ?? 'none' } });
+    p.check(read?.export?.status === 'queued' && read.download === null, `the export is queued (${JSON.stringify(read)})`);
+    if (queued?.id) made.queuedExportId = queued.id;
   },
   automations: async (p) => {
     const listed = await p.expectHttp('GET /automations', 200);
@@ -1184,6 +1197,39 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       sqs.destroy();
     }
   },
+  // The slice the exports probe queued, as the queue hands it over: the leads listed as the
+  // requester, the file written under exports/ of the bucket the template names, export.finished.
+  'export-worker': async (p) => {
+    const id = made.queuedExportId ?? 'none';
+    const answer = (await p.invoke({
+      Records: [
+        {
+          messageId: `probe-${next()}`,
+          receiptHandle: 'probe',
+          body: JSON.stringify({ export_id: id }),
+          attributes: { ApproximateReceiveCount: '1' },
+          messageAttributes: {},
+          md5OfBody: '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: `arn:aws:sqs:${config.region}:${RESOLVED_ACCOUNT}:crm-${STAGE}-exports`,
+          awsRegion: config.region,
+        },
+      ],
+    })) as { batchItemFailures?: unknown[] };
+    if (answer?.batchItemFailures?.length) p.failures.push(`the slice failed: ${JSON.stringify(answer.batchItemFailures)}`);
+    const job = await table.get({ pk: `export#${id}`, sk: 'export' });
+    p.check(job?.status === 'done' && job.rows >= 1, `the export is done with the leads (${JSON.stringify(job)})`);
+    const files = localS3Client(s3.endpoint, config.region);
+    try {
+      const file = await files.send(
+        new GetObjectCommand({ Bucket: functionNamed('export-worker').variables.FILES_BUCKET_NAME!, Key: `exports/${id}.csv` }),
+      );
+      const bytes = Buffer.from(await file.Body!.transformToByteArray());
+      p.check(bytes.subarray(0, 3).toString('hex') === 'efbbbf', 'the file opens with the BOM');
+    } finally {
+      files.destroy();
+    }
+  },
   'mail-sender': async (p) => {
     // A fresh pending alert for the first admin (as the notifications consumer writes it),
     // then its mail request from the outbox, as the queue hands it over (an SQS record).
@@ -1303,6 +1349,7 @@ const HTTP_ORDER = [
   'capture-forms',
   'imports',
   'bulk-operations',
+  'exports',
   'tasks',
   'appointments',
   'calendar',
@@ -1419,6 +1466,7 @@ describe('every synthesized bundle, with its template environment', () => {
     'mail-sender',
     'import-worker',
     'bulk-worker',
+    'export-worker',
     'reminder-sync',
     'reminders',
     'email-events',
@@ -1492,6 +1540,7 @@ describe('dropping any one variable a function declares', () => {
     'mail-sender',
     'import-worker',
     'bulk-worker',
+    'export-worker',
     'reminder-sync',
     'reminders',
     'email-events',

@@ -407,6 +407,22 @@ async function finishedImport(id: string) {
   }
 }
 
+/** An export of the admin's contacts, asked for and waited on until done. */
+async function finishedExport() {
+  const token = session.as('admin');
+  const created = await session.api('POST', '/exports', { token, body: { resource: 'contacts', filters: { sort_by: 'name' } } });
+  if (created.status !== 202) throw new Error(`POST /exports: ${created.status} ${JSON.stringify(created.body)}`);
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const res = await session.api('GET', `/exports/${created.body.id}`, { token });
+    if (res.status !== 200) throw new Error(`GET /exports/{id}: ${res.status} ${JSON.stringify(res.body)}`);
+    const view = res.body as { export: { status: string; rows: number }; download: { url: string } | null };
+    if (view.export.status === 'done') return view;
+    if (view.export.status === 'failed' || Date.now() > deadline) throw new Error(`the export is ${JSON.stringify(view.export)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** The team the automated action's sample filters on (made once, the admin in it). */
 let probeTeam: string | undefined;
 
@@ -508,6 +524,22 @@ const SAMPLES: Record<string, () => Promise<void>> = {
   'bulk-worker': async () => {
     const op = await finishedBulkOperation();
     if (op.ok < 1 || op.failed !== 0) throw new Error(`the bulk operation ended ${JSON.stringify(op)}`);
+  },
+  // POST /exports reads a page of the list as the caller (the cursor key) and sends the first
+  // slice to the export queue; the file is read through the presigned GET GET /exports/{id} signs.
+  exports: async () => {
+    const view = await finishedExport();
+    const file = await fetch(view.download!.url);
+    const bytes = Buffer.from(await file.arrayBuffer());
+    if (file.status !== 200 || bytes.subarray(0, 3).toString('hex') !== 'efbbbf') {
+      throw new Error(`GET the export's download URL: ${file.status} ${bytes.toString()}`);
+    }
+  },
+  // The slice the POST queued: the worker lists as the requester, writes the part and the
+  // joined file under exports/, deletes the part, and writes export.finished.
+  'export-worker': async () => {
+    const view = await finishedExport();
+    if (view.export.rows < 1) throw new Error(`the export ended ${JSON.stringify(view.export)}`);
   },
   // S3's Object Created for an upload put straight into the emulator (no event of its own):
   // the check reads and moves it as itself.
@@ -1096,6 +1128,8 @@ const SLOW_SAMPLE_TIMEOUTS: Record<string, number> = {
   'import-worker': 240_000,
   'bulk-worker': 240_000,
   'bulk-operations': 240_000,
+  exports: 240_000,
+  'export-worker': 240_000,
 };
 
 const unexercised = (name: string, actions: string) =>

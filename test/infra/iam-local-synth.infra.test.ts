@@ -1,4 +1,7 @@
+import { EXPORT_QUEUE_MAX_RECEIVES } from '#shared/exports/domain.ts';
 import {
+  EXPORT_QUEUE_VISIBILITY_SECONDS,
+  EXPORT_WORKER_CONCURRENCY,
   IMPORT_QUEUE_MAX_RECEIVES,
   IMPORT_QUEUE_VISIBILITY_SECONDS,
   IMPORT_WORKER_CONCURRENCY,
@@ -98,6 +101,16 @@ describe('the synthesized app, for the local cloud', () => {
         functionName: `${name}-bulk-worker`,
         batchSize: 1,
         maximumConcurrency: BULK_WORKER_CONCURRENCY,
+      },
+      exportQueue: {
+        queueName: `${name}-exports`,
+        deadLetterQueueName: `${name}-exports-dlq`,
+        maxReceiveCount: EXPORT_QUEUE_MAX_RECEIVES,
+        delaySeconds: 0,
+        visibilityTimeoutSeconds: EXPORT_QUEUE_VISIBILITY_SECONDS,
+        functionName: `${name}-export-worker`,
+        batchSize: 1,
+        maximumConcurrency: EXPORT_WORKER_CONCURRENCY,
       },
     });
   });

@@ -1,3 +1,4 @@
+import { EXPORT_QUEUE_MAX_RECEIVES, EXPORT_RETENTION_DAYS, SLICE_BUDGET_MS } from '#shared/exports/domain.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileSystem } from 'aws-cdk-lib';
@@ -13,6 +14,7 @@ import {
   functionSpecs,
   httpFamilies,
   importWorkerFunction,
+  exportWorkerFunction,
   bulkWorkerFunction,
   mailSenderFunction,
 } from '#infra/functions.ts';
@@ -31,6 +33,8 @@ import {
   IMPORT_QUEUE_MAX_RECEIVES,
   IMPORT_QUEUE_VISIBILITY_SECONDS,
   IMPORT_WORKER_CONCURRENCY,
+  EXPORT_QUEUE_VISIBILITY_SECONDS,
+  EXPORT_WORKER_CONCURRENCY,
   BULK_QUEUE_VISIBILITY_SECONDS,
   BULK_WORKER_CONCURRENCY,
   MAIL_QUEUE_DELAY_SECONDS,
@@ -706,8 +710,8 @@ describe('stateless stack: external calendars', () => {
 
 describe('stateless stack: outbox publisher', () => {
   it('reads the table stream through the outbox filter, with item failures, bisection, retries and a DLQ', () => {
-    // Four mappings: this one, the mail queue's, the import queue's and the bulk queue's (below).
-    stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 4);
+    // Five mappings: this one, the mail queue's, the import queue's, the bulk queue's and the export queue's (below).
+    stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 5);
     stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: Match.stringLikeRegexp('^OutboxPublisherFunction') },
       EventSourceArn: Match.objectLike({ 'Fn::GetStackOutput': Match.objectLike({ StackName: 'crm-dev-stateful' }) }),
@@ -1060,6 +1064,44 @@ describe('bulk operations queue', () => {
   });
 });
 
+describe('export queue', () => {
+  it('is one encrypted queue, hidden six worker timeouts once received, with a DLQ after its receives', () => {
+    const queues = resourcesOf(stateless, 'AWS::SQS::Queue');
+    const exports = Object.values(queues).find((q) => q.Properties.QueueName === 'crm-dev-exports');
+    const dlq = Object.entries(queues).find(([, q]) => q.Properties.QueueName === 'crm-dev-exports-dlq');
+    expect(exports!.Properties).toMatchObject({
+      VisibilityTimeout: EXPORT_QUEUE_VISIBILITY_SECONDS,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq![0], 'Arn'] }, maxReceiveCount: EXPORT_QUEUE_MAX_RECEIVES },
+    });
+    expect(EXPORT_QUEUE_VISIBILITY_SECONDS).toBe(exportWorkerFunction.timeoutSeconds * 6);
+    // A slice's budget leaves the worker time for its last part and the join.
+    expect(SLICE_BUDGET_MS).toBeLessThanOrEqual((exportWorkerFunction.timeoutSeconds * 1000) / 2);
+  });
+
+  it('is drained by the export-worker only, one message at a time, at most EXPORT_WORKER_CONCURRENCY at once', () => {
+    const mappings = Object.values(resourcesOf(stateless, 'AWS::Lambda::EventSourceMapping')).filter((m) =>
+      JSON.stringify(m.Properties.EventSourceArn).includes('ExportQueue'),
+    );
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]!.Properties).toMatchObject({
+      FunctionName: { Ref: expect.stringMatching(/^ExportWorkerFunction/) },
+      ScalingConfig: { MaximumConcurrency: EXPORT_WORKER_CONCURRENCY },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 1,
+    });
+  });
+
+  it('takes messages from the exports function and the export-worker only', () => {
+    const senders = statelessSpecs().filter((spec) =>
+      policyStatements(stateless, `crm-dev-${spec.name}`).some(
+        (st) => actionsOf([st]).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes('ExportQueue'),
+      ),
+    );
+    expect(senders.map((spec) => spec.name).sort()).toEqual(['export-worker', 'exports']);
+  });
+});
+
 function filesBucket(): Resources[string] {
   const buckets = Object.values(resourcesOf(stateful, 'AWS::S3::Bucket'));
   expect(buckets).toHaveLength(1);
@@ -1093,6 +1135,7 @@ describe('files bucket', () => {
       { Id: 'import-files', Prefix: 'imports/', ExpirationInDays: IMPORT_FILE_DAYS, Status: 'Enabled' },
       { Id: 'incomplete-multipart-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
       { Id: 'inbound-mail', Prefix: 'inbound/', ExpirationInDays: INBOUND_MAIL_DAYS, Status: 'Enabled' },
+      { Id: 'exports', Prefix: 'exports/', ExpirationInDays: EXPORT_RETENTION_DAYS, Status: 'Enabled' },
     ]);
     expect(bucket.CorsConfiguration.CorsRules).toEqual([
       expect.objectContaining({
@@ -1102,14 +1145,22 @@ describe('files bucket', () => {
     ]);
   });
 
-  it('lets the documents and imports functions touch objects under uploads/, documents/ and imports/ only', () => {
-    for (const name of ['crm-dev-documents', 'crm-dev-document-check', 'crm-dev-imports', 'crm-dev-import-worker']) {
+  it('lets the documents, imports and exports functions touch objects under uploads/, documents/, imports/ and exports/ only', () => {
+    for (const name of [
+      'crm-dev-documents',
+      'crm-dev-document-check',
+      'crm-dev-imports',
+      'crm-dev-import-worker',
+      'crm-dev-exports',
+      'crm-dev-export-worker',
+    ]) {
       const s3 = policyStatements(stateless, name).filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:')));
       expect(actionsOf(s3).sort(), name).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
       const resources = JSON.stringify(s3.map((s) => s.Resource));
       expect(resources).toContain('/uploads/*');
       expect(resources).toContain('/documents/*');
       expect(resources).toContain('/imports/*');
+      expect(resources).toContain('/exports/*');
       expect(resources).toContain('crm-dev-files-');
     }
     const others = statelessSpecs().filter((spec) => !spec.needs.files && !spec.needs.inboundMail);

@@ -171,7 +171,7 @@ describe('settings', () => {
     expect(settings.find((s) => s.kind === 'deal_assigned')?.push).toBe(true);
     expect(settings.find((s) => s.kind === 'task_assigned')?.channel).toBe('off');
     expect(settings.find((s) => s.kind === 'deal_assigned')?.channel).toBe(BUILT_IN_DEFAULTS.deal_assigned);
-    expect(settings.filter((s) => !s.produced).map((s) => s.kind)).toEqual(['export_finished']);
+    expect(settings.filter((s) => !s.produced).map((s) => s.kind)).toEqual([]);
   });
 
   it('tells the user who ran an import that it finished, whoever wrote the event', async () => {

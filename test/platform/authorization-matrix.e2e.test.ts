@@ -59,7 +59,8 @@ describe('authorization matrix', () => {
       const kind = routeCases[route.id]?.kind;
       // Only a manager has direct reports: the others get the own and other rows.
       const owned: Relation[] = caller.name === 'manager' ? ['own', 'report', 'other'] : ['own', 'other'];
-      const relations: (Relation | null)[] = kind === 'owned' ? owned : kind === 'personal' ? ['own', 'other'] : [null];
+      const relations: (Relation | null)[] =
+        kind === 'owned' || kind === 'created' ? owned : kind === 'personal' ? ['own', 'other'] : [null];
       return relations.map((relation) => ({ route, caller, relation }));
     }),
   );
@@ -72,7 +73,7 @@ describe('authorization matrix', () => {
     const spec = routeCases[route.id]!;
     let call;
     let owner: DevUser | undefined;
-    if (spec.kind === 'owned' || spec.kind === 'personal') {
+    if (spec.kind === 'owned' || spec.kind === 'personal' || spec.kind === 'created') {
       owner = ownerFor(fixtures, caller.name, relation!);
       if (!owner) throw new Error(`no ${relation} record owner for ${caller.name}`);
       call = await spec.call(fixtures, owner);
@@ -84,6 +85,8 @@ describe('authorization matrix', () => {
     if (route.access !== 'public' && !route.access.includes(caller.role)) expected = 403;
     else if (owner && spec.kind === 'personal' && owner.user_id !== fixtures.users[caller.name].user_id) expected = 404;
     else if (owner && spec.kind === 'owned' && !canSee(principalOf(fixtures, caller.name), owner.user_id)) expected = 404;
+    else if (owner && spec.kind === 'created' && owner.user_id !== fixtures.users[caller.name].user_id && caller.role !== 'admin')
+      expected = 404;
     else expected = route.status;
     expect({ status: res.status, body: res.status === expected ? 'as expected' : res.body }).toEqual({
       status: expected,

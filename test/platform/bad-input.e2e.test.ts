@@ -70,6 +70,7 @@ async function validCall(route: AnyRoute): Promise<RouteCall> {
       return found.call(fixtures);
     case 'owned':
     case 'personal':
+    case 'created':
       return found.call(fixtures, fixtures.users.admin);
   }
 }
