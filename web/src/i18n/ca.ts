@@ -58,6 +58,7 @@ export const ca: Catalog<typeof en> = {
     localPassword: 'La contrasenya local la mostra <code>npm start</code>.',
     refused: 'Inici de sessió rebutjat',
     submit: 'Inicia la sessió',
+    hosted: "Continua a l'inici de sessió de l'empresa",
   },
   dashboard: {
     whose: 'De qui són les xifres',

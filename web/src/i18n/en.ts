@@ -55,6 +55,7 @@ export const en = {
     localPassword: 'The local password is printed by <code>npm start</code>.',
     refused: 'Sign-in refused',
     submit: 'Sign in',
+    hosted: 'Continue to the company sign-in',
   },
   dashboard: {
     whose: 'Whose numbers',

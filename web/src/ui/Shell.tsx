@@ -112,7 +112,7 @@ export function Shell() {
         <Stack gap={4}>
           <Text size="sm">{self ? t('shell.self', { name: self.name, role: t(`roles.${self.role}`) }) : ''}</Text>
           <LanguagePicker />
-          <Button variant="subtle" size="xs" onClick={() => signOut()}>
+          <Button variant="subtle" size="xs" onClick={() => signOut(true)}>
             {t('shell.signOut')}
           </Button>
         </Stack>
