@@ -92,6 +92,27 @@ async function assignLeadToRep1(lastName: string): Promise<void> {
   await asUser('manager@example.com', 'PATCH', `/leads/${lead.id}`, { owner_id: rep1.user_id });
 }
 
+/** Signs `on` in with the local password form as a seeded user; ends away from the sign-in page. */
+async function signInAs(on: Page, email: string): Promise<void> {
+  await on.goto(`${cloud.webUrl}/signin`);
+  await on.getByRole('textbox', { name: /^Email/ }).fill(email);
+  await on.locator('input[type=password]').fill(PASSWORD);
+  await on.getByRole('button', { name: 'Sign in' }).click();
+  await on.waitForURL((url) => !url.pathname.startsWith('/signin'));
+}
+
+/** A page of its own (its own session storage); `touch` makes it a 390×844 touch phone. */
+async function newPage(touch = false): Promise<Page> {
+  const context = await browser.newContext({
+    bypassCSP: true,
+    viewport: touch ? { width: 390, height: 844 } : { width: 1400, height: 900 },
+    ...(touch ? { hasTouch: true, isMobile: true } : {}),
+  });
+  const fresh = await context.newPage();
+  fresh.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  return fresh;
+}
+
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
   mkdirSync(OUT, { recursive: true });
@@ -418,6 +439,77 @@ describe('the web app', () => {
     await page.getByText('read-only').waitFor();
     await audit('settings-automations');
   }, 240_000);
+
+  it('moves deals on the board by keyboard (announced), by the Move menu, and by a long press on a touch screen, where a swipe scrolls', async () => {
+    const base = cloud.webUrl!;
+    await asUser('rep1@example.com', 'POST', '/deals', { name: 'Keyboard Works' });
+    await asUser('rep1@example.com', 'POST', '/deals', { name: 'Menu Works' });
+    await asUser('rep1@example.com', 'POST', '/deals', { name: 'Touch Works' });
+
+    // Keyboard only: focus the handle, Space lifts, the right arrow goes one stage on, Space drops.
+    const desk = await newPage();
+    await signInAs(desk, 'rep1@example.com');
+    await desk.goto(`${base}/deals`);
+    await desk.locator('[data-deal="Keyboard Works"]').waitFor();
+    const first = await desk.locator('section[data-stage]').first().getAttribute('data-stage');
+    expect(await desk.locator(`section[data-stage="${first}"] [data-deal="Keyboard Works"]`).count()).toBe(1);
+    const announced = desk.locator('[id^="DndLiveRegion"]');
+    await desk.getByRole('button', { name: 'Move Keyboard Works', exact: true }).focus();
+    await desk.keyboard.press('Space');
+    await expect.poll(() => announced.textContent()).toContain('Picked up deal Keyboard Works.');
+    await desk.keyboard.press('ArrowRight');
+    await expect.poll(() => announced.textContent()).toContain('Deal Keyboard Works is over stage Won.');
+    await audit('deals-keyboard', desk);
+    await desk.keyboard.press('Space');
+    await desk.locator('section[data-stage="Won"] [data-deal="Keyboard Works"]').waitFor();
+    expect(await announced.textContent()).toContain('Deal Keyboard Works was dropped on stage Won.');
+    expect(await desk.getByRole('dialog').count()).toBe(0);
+
+    // Without dragging at all: the card's "Move to stage…" menu (Lost still asks the reason).
+    await desk.getByRole('button', { name: 'Move Menu Works to stage…' }).click();
+    await audit('deals-move-menu', desk);
+    await desk.getByRole('menuitem', { name: 'Lost' }).click();
+    await desk.getByRole('dialog').getByText('Why was “Menu Works” lost?').waitFor();
+    await desk.getByRole('dialog').getByLabel('Loss reason').click();
+    await desk.getByRole('option').first().click();
+    await desk.getByRole('button', { name: 'Move to Lost' }).click();
+    await desk.locator('section[data-stage="Lost"] [data-deal="Menu Works"]').waitFor();
+    await desk.context().close();
+
+    // A touch phone: real touch events through the DevTools protocol (Playwright has no touch drag).
+    const phone = await newPage(true);
+    await signInAs(phone, 'rep1@example.com');
+    await phone.goto(`${base}/deals`);
+    const card = phone.locator('[data-deal="Touch Works"]');
+    await card.waitFor();
+    const board = phone.getByTestId('board-scroll');
+    const cdp = await phone.context().newCDPSession(phone);
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', x = 0, y = 0) =>
+      cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y }] });
+    const box = (await card.boundingBox())!;
+    const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+    // A swipe across the stages that starts on a card scrolls the board and moves no deal.
+    await touch('touchStart', x, y);
+    for (let i = 1; i <= 10; i++) await touch('touchMove', x - i * 20, y);
+    await touch('touchEnd');
+    await expect.poll(() => board.evaluate((e) => e.scrollLeft)).toBeGreaterThan(50);
+    await audit('deals-touch', phone);
+    expect(await phone.locator(`section[data-stage="${first}"] [data-deal="Touch Works"]`).count()).toBe(1);
+    // A long press lifts the card; dropped on Won it moves there (nothing asked).
+    await board.evaluate((e) => e.scrollTo({ left: 0 }));
+    await expect.poll(() => board.evaluate((e) => e.scrollLeft)).toBe(0);
+    const from = (await card.boundingBox())!;
+    const to = (await phone.locator('section[data-stage="Won"]').boundingBox())!;
+    const [fx, fy] = [from.x + from.width / 2, from.y + from.height / 2];
+    const [tx, ty] = [Math.min(to.x + to.width / 2, 380), to.y + 60];
+    await touch('touchStart', fx, fy);
+    await phone.waitForTimeout(400);
+    for (let i = 1; i <= 15; i++) await touch('touchMove', fx + ((tx - fx) * i) / 15, fy + ((ty - fy) * i) / 15);
+    await touch('touchEnd');
+    await phone.locator('section[data-stage="Won"] [data-deal="Touch Works"]').waitFor();
+    expect(await phone.getByRole('dialog').count()).toBe(0);
+    await phone.context().close();
+  }, 120_000);
 
   it('opens an RSVP link without sign-in, records nothing on load, and records the pressed answer', async () => {
     const base = cloud.webUrl!;

@@ -169,6 +169,17 @@ export const ca: Catalog<typeof en> = {
     unqualifiedReason: 'Motiu de no qualificació',
     moveTo: 'Mou a {{name}}',
   },
+  board: {
+    pickedUp: "S'ha agafat l'oportunitat {{deal}}.",
+    over: "L'oportunitat {{deal}} és sobre l'etapa {{stage}}.",
+    overNothing: "L'oportunitat {{deal}} no és sobre cap etapa.",
+    dropped: "L'oportunitat {{deal}} s'ha deixat a l'etapa {{stage}}.",
+    cancelled: "S'ha cancel·lat el moviment de l'oportunitat {{deal}}.",
+    instructions:
+      "Per moure una oportunitat, premeu Espai a la seva nansa, després les fletxes esquerra i dreta per triar l'etapa, i Espai per deixar-la o Escapada per cancel·lar.",
+    moveMenu: 'Mou {{name}} a l’etapa…',
+    moveMenuLabel: 'Mou a l’etapa',
+  },
   tasks: {
     mine: 'Les meves tasques',
     showCompleted: 'Mostra les completades',

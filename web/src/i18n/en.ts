@@ -155,6 +155,17 @@ export const en = {
     unqualifiedReason: 'Unqualified reason',
     moveTo: 'Move to {{name}}',
   },
+  board: {
+    pickedUp: 'Picked up deal {{deal}}.',
+    over: 'Deal {{deal}} is over stage {{stage}}.',
+    overNothing: 'Deal {{deal}} is over no stage.',
+    dropped: 'Deal {{deal}} was dropped on stage {{stage}}.',
+    cancelled: 'Moving deal {{deal}} was cancelled.',
+    instructions:
+      'To move a deal, press Space on its handle, then the left and right arrow keys to choose a stage, then Space to drop it or Escape to cancel.',
+    moveMenu: 'Move {{name}} to stage…',
+    moveMenuLabel: 'Move to stage',
+  },
   tasks: {
     mine: 'My tasks',
     showCompleted: 'Show completed',
