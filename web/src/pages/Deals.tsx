@@ -56,7 +56,8 @@ export const columnCoordinates: KeyboardCoordinateGetter = (event, { context, cu
     .map((c) => droppableRects.get(c.id))
     .filter((r) => r !== undefined)
     .sort((a, b) => a.left - b.left);
-  const target = direction > 0 ? columns.find((r) => r.left > center) : columns.filter((r) => r.left + r.width < center).at(-1);
+  const target =
+    direction > 0 ? columns.find((r) => r.left > center) : columns.filter((r) => center - r.left - r.width >= 0).at(-1);
   if (!target) return currentCoordinates;
   return { x: target.left + (target.width - collisionRect.width) / 2, y: currentCoordinates.y };
 };
