@@ -435,6 +435,63 @@ describe('the web app', () => {
     await page.locator('tr[data-stage="Incoming"]').getByRole('button', { name: 'Rename' }).click();
     await page.getByRole('textbox', { name: 'Name of stage Inbound' }).waitFor();
     await audit('settings-pipelines');
+    // A second open stage, dragged above the first by its handle; then the first deleted, its deal moved.
+    await asUser('admin@example.com', 'POST', '/deals', { name: 'Stage Mover' });
+    await page.getByRole('textbox', { name: 'New stage' }).fill('Qualified');
+    await page.getByRole('button', { name: 'Add stage' }).click();
+    const stageOrder = () =>
+      page
+        .getByRole('table', { name: 'Stages' })
+        .locator('tr[data-stage]')
+        .evaluateAll((rows) => rows.slice(0, 2).map((r) => r.getAttribute('data-stage')));
+    await expect.poll(stageOrder).toEqual(['Inbound', 'Qualified']);
+    const grip = (await page.getByRole('button', { name: 'Drag stage Qualified' }).boundingBox())!;
+    const above = (await page.locator('tr[data-stage="Inbound"]').boundingBox())!;
+    await page.mouse.move(grip.x + grip.width / 2, grip.y + grip.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(grip.x + grip.width / 2, grip.y - 10, { steps: 5 });
+    await page.mouse.move(grip.x + grip.width / 2, above.y + above.height / 2, { steps: 15 });
+    await page.mouse.up();
+    await expect.poll(stageOrder).toEqual(['Qualified', 'Inbound']);
+    await page.locator('tr[data-stage="Inbound"]').getByRole('button', { name: 'Delete' }).click();
+    const deleteStage = page.getByRole('dialog', { name: 'Delete stage Inbound' });
+    expect(await deleteStage.getByRole('combobox', { name: 'Move its deals to' }).inputValue()).toBe('Qualified');
+    await audit('settings-stage-delete');
+    await deleteStage.getByRole('button', { name: 'Delete and move the deals' }).click();
+    await deleteStage.waitFor({ state: 'detached' });
+    await expect.poll(() => page.locator('tr[data-stage="Inbound"]').count()).toBe(0);
+    await page.getByRole('link', { name: 'Deals' }).click();
+    await page.locator('section[data-stage="Qualified"] [data-deal="Stage Mover"]').waitFor();
+    await page.getByRole('link', { name: 'Settings' }).click();
+
+    // Reasons and sources: a loss reason added, renamed and deleted.
+    await page.getByRole('tab', { name: 'Reasons and sources' }).click();
+    const lossReasons = page.getByRole('table', { name: 'Loss reasons' });
+    await lossReasons.waitFor();
+    await page.getByRole('textbox', { name: 'New entry in Loss reasons' }).fill('Went with a rival');
+    await page.getByRole('textbox', { name: 'New entry in Loss reasons' }).press('Enter');
+    await lossReasons.locator('tr[data-entry="Went with a rival"]').waitFor();
+    await lossReasons.getByRole('textbox', { name: 'Name of Went with a rival' }).fill('Chose a rival');
+    await lossReasons.locator('tr[data-entry="Went with a rival"]').getByRole('button', { name: 'Rename' }).click();
+    await lossReasons.locator('tr[data-entry="Chose a rival"]').waitFor();
+    await audit('settings-lists');
+    await lossReasons.getByRole('button', { name: 'Delete Chose a rival' }).click();
+    await expect.poll(() => lossReasons.locator('tr[data-entry="Chose a rival"]').count()).toBe(0);
+
+    // Users and teams: a team added, a user put in it, a user invited.
+    await page.getByRole('tab', { name: 'Users and teams' }).click();
+    await page.getByRole('textbox', { name: 'New team' }).fill('North');
+    await page.getByRole('button', { name: 'Add team' }).click();
+    await page.locator('tr[data-team="North"]').waitFor();
+    const people = page.getByRole('table', { name: 'Users' });
+    await people.getByRole('combobox', { name: 'Team of Sol Solo' }).click();
+    await page.getByRole('option', { name: 'North' }).click();
+    await expect.poll(() => people.getByRole('combobox', { name: 'Team of Sol Solo' }).inputValue()).toBe('North');
+    await page.getByRole('textbox', { name: /^Name( \*)?$/ }).fill('Nora New');
+    await page.getByRole('textbox', { name: /^Email( \*)?$/ }).fill('nora@example.com');
+    await page.getByRole('button', { name: 'Invite user' }).click();
+    await people.locator('tr[data-user="nora@example.com"]').waitFor();
+    await audit('settings-people');
     await page.getByRole('tab', { name: 'Automated actions' }).click();
     await page.getByText('read-only').waitFor();
     await audit('settings-automations');
