@@ -303,6 +303,23 @@ describe('the web app', () => {
     await audit('add-note');
     await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
     await page.getByText('Met at the conference').waitFor();
+    // An appointment from the universal Add, linked to the contact by typeahead; the calendar shows it.
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('menuitem', { name: 'Appointment' }).click();
+    const addAppointment = page.getByRole('dialog', { name: 'Add an appointment' });
+    const slot = new Date();
+    slot.setHours(17, 0, 0, 0);
+    const local = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await addAppointment.getByLabel(/^Name/).fill('Coffee with Grace');
+    await addAppointment.getByLabel(/^Start/).fill(local(slot));
+    await addAppointment.getByLabel(/^End/).fill(local(new Date(slot.getTime() + 3_600_000)));
+    await addAppointment.getByLabel(/^About/).fill('Grace');
+    await page.getByRole('option', { name: 'Grace Hopper (contact)' }).click({ timeout: 15_000 });
+    await audit('add-appointment');
+    const posted = page.waitForRequest((r) => r.url().endsWith('/api/appointments') && r.method() === 'POST');
+    await addAppointment.getByRole('button', { name: 'Save' }).click();
+    expect((await posted).postDataJSON()).toMatchObject({ name: 'Coffee with Grace', resource_type: 'contact' });
+    await page.locator('.fc-event', { hasText: 'Coffee with Grace' }).waitFor();
     await page.getByRole('link', { name: 'Leads' }).click();
     await page.getByRole('table', { name: 'Leads' }).waitFor();
     await audit('leads');

@@ -16,7 +16,7 @@ const AddForm = lazy(() => import('./AddForm.tsx'));
 
 /** What the universal Add button creates. */
 export type AddKind = (typeof ADD_KINDS)[number];
-const ADD_KINDS = ['lead', 'contact', 'deal', 'task', 'note'] as const;
+const ADD_KINDS = ['lead', 'contact', 'deal', 'task', 'appointment', 'note'] as const;
 
 const NAV = [
   { to: '/', label: 'nav.dashboard' },
