@@ -454,31 +454,32 @@ describe('the web app', () => {
     await audit('settings-pipelines');
     // A second open stage, dragged above the first by its handle; then the first deleted, its deal moved.
     await asUser('admin@example.com', 'POST', '/deals', { name: 'Stage Mover' });
-    await page.getByRole('textbox', { name: 'New stage' }).fill('Qualified');
+    await page.getByRole('textbox', { name: 'New stage' }).fill('Discovery');
     await page.getByRole('button', { name: 'Add stage' }).click();
     const stageOrder = () =>
       page
         .getByRole('table', { name: 'Stages' })
         .locator('tr[data-stage]')
         .evaluateAll((rows) => rows.slice(0, 2).map((r) => r.getAttribute('data-stage')));
-    await expect.poll(stageOrder).toEqual(['Inbound', 'Qualified']);
-    const grip = (await page.getByRole('button', { name: 'Drag stage Qualified' }).boundingBox())!;
+    await page.locator('tr[data-stage="Discovery"]').waitFor();
+    expect(await stageOrder()).toEqual(['Inbound', 'Qualified']);
+    const grip = (await page.getByRole('button', { name: 'Drag stage Discovery' }).boundingBox())!;
     const above = (await page.locator('tr[data-stage="Inbound"]').boundingBox())!;
     await page.mouse.move(grip.x + grip.width / 2, grip.y + grip.height / 2);
     await page.mouse.down();
     await page.mouse.move(grip.x + grip.width / 2, grip.y - 10, { steps: 5 });
     await page.mouse.move(grip.x + grip.width / 2, above.y + above.height / 2, { steps: 15 });
     await page.mouse.up();
-    await expect.poll(stageOrder).toEqual(['Qualified', 'Inbound']);
+    await expect.poll(stageOrder).toEqual(['Discovery', 'Inbound']);
     await page.locator('tr[data-stage="Inbound"]').getByRole('button', { name: 'Delete' }).click();
     const deleteStage = page.getByRole('dialog', { name: 'Delete stage Inbound' });
-    expect(await deleteStage.getByRole('combobox', { name: 'Move its deals to' }).inputValue()).toBe('Qualified');
+    expect(await deleteStage.getByRole('combobox', { name: 'Move its deals to' }).inputValue()).toBe('Discovery');
     await audit('settings-stage-delete');
     await deleteStage.getByRole('button', { name: 'Delete and move the deals' }).click();
     await deleteStage.waitFor({ state: 'detached' });
     await expect.poll(() => page.locator('tr[data-stage="Inbound"]').count()).toBe(0);
     await page.getByRole('link', { name: 'Deals' }).click();
-    await page.locator('section[data-stage="Qualified"] [data-deal="Stage Mover"]').waitFor();
+    await page.locator('section[data-stage="Discovery"] [data-deal="Stage Mover"]').waitFor();
     await page.getByRole('link', { name: 'Settings' }).click();
 
     // Reasons and sources: a loss reason added, renamed and deleted.
@@ -529,10 +530,14 @@ describe('the web app', () => {
     expect(await desk.locator(`section[data-stage="${first}"] [data-deal="Keyboard Works"]`).count()).toBe(1);
     const announced = desk.locator('[id^="DndLiveRegion"]');
     await desk.getByRole('button', { name: 'Move Keyboard Works', exact: true }).focus();
+    // Lifted: announced as over its own stage; then one stage to the right per arrow, up to Won.
     await desk.keyboard.press('Space');
-    await expect.poll(() => announced.textContent()).toContain('Picked up deal Keyboard Works.');
-    await desk.keyboard.press('ArrowRight');
-    await expect.poll(() => announced.textContent()).toContain('Deal Keyboard Works is over stage Won.');
+    await expect.poll(() => announced.textContent()).toContain(`Deal Keyboard Works is over stage ${first}.`);
+    const columns = await desk.locator('section[data-stage]').evaluateAll((s) => s.map((e) => e.getAttribute('data-stage')));
+    for (const stage of columns.slice(1, columns.indexOf('Won') + 1)) {
+      await desk.keyboard.press('ArrowRight');
+      await expect.poll(() => announced.textContent()).toContain(`Deal Keyboard Works is over stage ${stage}.`);
+    }
     await audit('deals-keyboard', desk);
     await desk.keyboard.press('Space');
     await desk.locator('section[data-stage="Won"] [data-deal="Keyboard Works"]').waitFor();
@@ -569,18 +574,20 @@ describe('the web app', () => {
     await expect.poll(() => board.evaluate((e) => e.scrollLeft)).toBeGreaterThan(50);
     await audit('deals-touch', phone);
     expect(await phone.locator(`section[data-stage="${first}"] [data-deal="Touch Works"]`).count()).toBe(1);
-    // A long press lifts the card; dropped on Won it moves there (nothing asked).
+    // A long press lifts the card; dropped on the next stage it moves there.
     await board.evaluate((e) => e.scrollTo({ left: 0 }));
     await expect.poll(() => board.evaluate((e) => e.scrollLeft)).toBe(0);
     const from = (await card.boundingBox())!;
-    const to = (await phone.locator('section[data-stage="Won"]').boundingBox())!;
+    const next = phone.locator('section[data-stage]').nth(1);
+    const nextName = (await next.getAttribute('data-stage'))!;
+    const to = (await next.boundingBox())!;
     const [fx, fy] = [from.x + from.width / 2, from.y + from.height / 2];
     const [tx, ty] = [Math.min(to.x + to.width / 2, 380), to.y + 60];
     await touch('touchStart', fx, fy);
     await phone.waitForTimeout(400);
     for (let i = 1; i <= 15; i++) await touch('touchMove', fx + ((tx - fx) * i) / 15, fy + ((ty - fy) * i) / 15);
     await touch('touchEnd');
-    await phone.locator('section[data-stage="Won"] [data-deal="Touch Works"]').waitFor();
+    await phone.locator(`section[data-stage="${nextName}"] [data-deal="Touch Works"]`).waitFor();
     expect(await phone.getByRole('dialog').count()).toBe(0);
     await phone.context().close();
   }, 120_000);

@@ -361,6 +361,8 @@ export const ca: Catalog<typeof en> = {
     status: 'Estat',
     roleOf: 'Rol de {{name}}',
     teamOf: 'Equip de {{name}}',
+    disable: 'Desactiva',
+    enable: 'Activa',
     disableUser: 'Desactiva {{name}}',
     enableUser: 'Activa {{name}}',
     active: 'Actiu',

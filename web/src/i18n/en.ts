@@ -340,6 +340,8 @@ export const en = {
     status: 'Status',
     roleOf: 'Role of {{name}}',
     teamOf: 'Team of {{name}}',
+    disable: 'Disable',
+    enable: 'Enable',
     disableUser: 'Disable {{name}}',
     enableUser: 'Enable {{name}}',
     active: 'Active',

@@ -24,7 +24,10 @@ import {
   useDroppable,
   useSensor,
   useSensors,
+  closestCenter,
+  rectIntersection,
   type Announcements,
+  type CollisionDetection,
   type DragEndEvent,
   type KeyboardCoordinateGetter,
   type ScreenReaderInstructions,
@@ -46,20 +49,27 @@ type Stage = paths['/stages']['get']['responses'][200]['content']['application/j
  * the previous/next stage's column, keeping the card's height; other keys do nothing.
  */
 export const columnCoordinates: KeyboardCoordinateGetter = (event, { context, currentCoordinates }) => {
-  const { collisionRect, droppableRects, droppableContainers } = context;
+  const { collisionRect } = context;
   const direction = event.code === 'ArrowRight' ? 1 : event.code === 'ArrowLeft' ? -1 : 0;
   if (!direction || !collisionRect) return undefined;
   event.preventDefault();
   const center = collisionRect.left + collisionRect.width / 2;
-  const columns = droppableContainers
-    .getEnabled()
-    .map((c) => droppableRects.get(c.id))
-    .filter((r) => r !== undefined)
+  // The columns as laid out now (viewport coordinates, as the collision rect's).
+  const columns = [...document.querySelectorAll('[data-board-column]')]
+    .map((e) => e.getBoundingClientRect())
     .sort((a, b) => a.left - b.left);
-  const target =
-    direction > 0 ? columns.find((r) => r.left > center) : columns.filter((r) => center - r.left - r.width >= 0).at(-1);
+  const target = direction > 0 ? columns.find((r) => r.left > center) : columns.filter((r) => center - r.right >= 0).at(-1);
   if (!target) return currentCoordinates;
   return { x: target.left + (target.width - collisionRect.width) / 2, y: currentCoordinates.y };
+};
+
+/**
+ * The stage under the card (dnd-kit's default, rect intersection); when none is (a card moved by
+ * the keyboard may sit between columns), the nearest stage by center, so a key press never drops on nothing.
+ */
+const stageUnder: CollisionDetection = (args) => {
+  const hits = rectIntersection(args);
+  return hits.length > 0 ? hits : closestCenter(args);
 };
 
 /** F4: one column per stage of the chosen pipeline; drag a deal to move it (lost and unqualified ask why). */
@@ -156,6 +166,7 @@ export function Deals() {
       {deals.isPending ? <Loader aria-label={t('common.loading')} /> : null}
       <DndContext
         sensors={sensors}
+        collisionDetection={stageUnder}
         onDragEnd={onDragEnd}
         accessibility={{ announcements, screenReaderInstructions: instructions }}
       >
@@ -207,6 +218,7 @@ function Column({
       style={{ flex: '1 1 0' }}
       bg={isOver ? 'blue.0' : 'gray.0'}
       data-stage={stage.name}
+      data-board-column
       aria-label={t('deals.stage', { name: stage.name })}
       component="section"
     >

@@ -105,7 +105,7 @@ export function Pipelines() {
             >
               {t('settings.renamePipeline')}
             </Button>
-            <Button variant="subtle" color="red.9" disabled={pipelines.length < 2} onClick={() => remove.mutate(pipeline.id)}>
+            <Button variant="subtle" color="red" disabled={pipelines.length < 2} onClick={() => remove.mutate(pipeline.id)}>
               {t('settings.deletePipeline')}
             </Button>
           </>
@@ -320,7 +320,7 @@ function StageRow(props: {
             ↓
           </ActionIcon>
           {props.onDelete ? (
-            <Button size="xs" variant="subtle" color="red.9" onClick={props.onDelete}>
+            <Button size="xs" variant="subtle" color="red" onClick={props.onDelete}>
               {t('settings.delete')}
             </Button>
           ) : null}
@@ -361,7 +361,7 @@ function DeleteStage(props: { stage: Stage; others: Stage[]; onClose: () => void
           <Button variant="default" onClick={props.onClose}>
             {t('common.cancel')}
           </Button>
-          <Button color="red.9" loading={remove.isPending} onClick={() => remove.mutate()}>
+          <Button color="red" loading={remove.isPending} onClick={() => remove.mutate()}>
             {t('settings.deleteAndMove')}
           </Button>
         </Group>
@@ -445,7 +445,7 @@ function NamedList({ path }: { path: ListPath }) {
                   <Button
                     size="xs"
                     variant="subtle"
-                    color="red.9"
+                    color="red"
                     aria-label={t('settings.deleteEntry', { name: e.name })}
                     onClick={() => remove.mutate(e.id)}
                   >
@@ -576,18 +576,23 @@ export function UsersAndTeams() {
                   />
                 </Table.Td>
                 <Table.Td>
-                  <Button
-                    size="xs"
-                    variant="subtle"
-                    onClick={() => setStatus.mutate({ id: u.id, enable: u.status !== 'active' })}
-                    aria-label={
-                      u.status === 'active'
-                        ? t('settings.disableUser', { name: u.name })
-                        : t('settings.enableUser', { name: u.name })
-                    }
-                  >
-                    {u.status === 'active' ? t('settings.active') : t('settings.inactive')}
-                  </Button>
+                  <Group gap="xs" wrap="nowrap">
+                    <Badge variant="light" color={u.status === 'active' ? 'green' : 'gray'}>
+                      {u.status === 'active' ? t('settings.active') : t('settings.inactive')}
+                    </Badge>
+                    <Button
+                      size="xs"
+                      variant="subtle"
+                      onClick={() => setStatus.mutate({ id: u.id, enable: u.status !== 'active' })}
+                      aria-label={
+                        u.status === 'active'
+                          ? t('settings.disableUser', { name: u.name })
+                          : t('settings.enableUser', { name: u.name })
+                      }
+                    >
+                      {u.status === 'active' ? t('settings.disable') : t('settings.enable')}
+                    </Button>
+                  </Group>
                 </Table.Td>
               </Table.Tr>
             ))}
@@ -664,7 +669,7 @@ export function UsersAndTeams() {
                     <Button
                       size="xs"
                       variant="subtle"
-                      color="red.9"
+                      color="red"
                       aria-label={t('settings.deleteEntry', { name: tm.name })}
                       onClick={() => deleteTeam.mutate(tm.id)}
                     >
