@@ -577,9 +577,7 @@ export function UsersAndTeams() {
                 </Table.Td>
                 <Table.Td>
                   <Group gap="xs" wrap="nowrap">
-                    <Badge variant="light" color={u.status === 'active' ? 'green' : 'gray'}>
-                      {u.status === 'active' ? t('settings.active') : t('settings.inactive')}
-                    </Badge>
+                    <Text size="sm">{u.status === 'active' ? t('settings.active') : t('settings.inactive')}</Text>
                     <Button
                       size="xs"
                       variant="subtle"
