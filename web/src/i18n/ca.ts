@@ -183,7 +183,7 @@ export const ca: Catalog<typeof en> = {
     dropped: "L'oportunitat {{deal}} s'ha deixat a l'etapa {{stage}}.",
     cancelled: "S'ha cancel·lat el moviment de l'oportunitat {{deal}}.",
     instructions:
-      "Per moure una oportunitat, premeu Espai a la seva nansa, després les fletxes esquerra i dreta per triar l'etapa, i Espai per deixar-la o Escapada per cancel·lar.",
+      "Per moure una oportunitat a una altra etapa, feu servir el seu menú «Mou a l’etapa…». Espai a la seva nansa l'agafa per arrossegar-la; Escapada la deixa on era.",
     moveMenu: 'Mou {{name}} a l’etapa…',
     moveMenuLabel: 'Mou a l’etapa',
   },

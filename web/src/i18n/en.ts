@@ -162,7 +162,7 @@ export const en = {
     dropped: 'Deal {{deal}} was dropped on stage {{stage}}.',
     cancelled: 'Moving deal {{deal}} was cancelled.',
     instructions:
-      'To move a deal, press Space on its handle, then the left and right arrow keys to choose a stage, then Space to drop it or Escape to cancel.',
+      'To move a deal to another stage, use its “Move to stage…” menu. Space on its handle lifts it for dragging; Escape puts it back.',
     moveMenu: 'Move {{name}} to stage…',
     moveMenuLabel: 'Move to stage',
   },
