@@ -18,6 +18,12 @@ import { AUTOMATION_LAG_P90_LIMIT_MS, automationLagTable, measureAutomationLagIn
 import { LIVE_LAG_P90_LIMIT_MS, liveLagTable, measureLiveLagInChild } from './live-lag.ts';
 import { measureReminderLagInChild, REMINDER_LAG_LIMIT_MS, reminderLagTable } from './reminder-lag.ts';
 import { importThroughputTable, measureImportThroughputInChild } from './import-throughput.ts';
+import {
+  DASHBOARD_TIME_TO_DATA_LIMIT_MS,
+  measureWebBudgetsInChild,
+  WEB_INITIAL_JS_LIMIT_BYTES,
+  webBudgetTable,
+} from './web-dashboard.ts';
 
 // npm run bench: the performance targets of ENGINEERING.md, measured in one run, as ratios
 // where the machine matters. Prints a table per metric and writes bench/results.json.
@@ -30,6 +36,7 @@ import { importThroughputTable, measureImportThroughputInChild } from './import-
 //   --live-samples N assignments whose lag to their WebSocket push is measured (default 30)
 //   --reminders N    reminders whose lateness is measured on the real clock (default 15)
 //   --import-rows N  rows of the CSV import whose throughput is measured (default 100000)
+//   --web-loads N    warm dashboard loads in headless Chromium for its time to data (default 10)
 
 const { values: args } = parseArgs({
   options: {
@@ -42,6 +49,7 @@ const { values: args } = parseArgs({
     'live-samples': { type: 'string', default: '30' },
     reminders: { type: 'string', default: '15' },
     'import-rows': { type: 'string', default: '100000' },
+    'web-loads': { type: 'string', default: '10' },
   },
 });
 const initRuns = positiveInt(args['init-runs'], '--init-runs');
@@ -51,6 +59,7 @@ const lagRuns = positiveInt(args['lag-runs'], '--lag-runs');
 const liveSamples = positiveInt(args['live-samples'], '--live-samples');
 const reminderRuns = positiveInt(args.reminders, '--reminders');
 const importRows = positiveInt(args['import-rows'], '--import-rows');
+const webLoads = positiveInt(args['web-loads'], '--web-loads');
 
 const started = performance.now();
 const loadBefore = loadavg()[0] ?? 0;
@@ -97,6 +106,8 @@ try {
   const automationLag = await stage('automation lag', () => measureAutomationLagInChild(lagRuns));
   // A local cloud of its own again: a manager's assignment → rep1's open WebSocket.
   const liveLag = await stage('live push lag', () => measureLiveLagInChild(liveSamples));
+  // The web app in headless Chromium on a local cloud of its own: initial JS and the dashboard's time to data.
+  const web = await stage('web app budgets', () => measureWebBudgetsInChild(webLoads));
   const importThroughput = await stage('import throughput', () => measureImportThroughputInChild(importRows));
   // Real time: a reminder a second, each from its remind_at to the rep's inbox.
   const reminderLag = await stage('reminder lag', () => measureReminderLagInChild(reminderRuns));
@@ -114,6 +125,8 @@ try {
     automationLag: automationLag.verdict,
     livePushLag: liveLag.verdict,
     reminderLag: reminderLag.verdict,
+    webInitialJs: web.verdicts.initialJs,
+    webDashboardTimeToData: web.verdicts.timeToData,
   } satisfies Record<string, Verdict>;
 
   const report = [
@@ -129,6 +142,7 @@ try {
     feedLagTable(feedLag),
     automationLagTable(automationLag),
     liveLagTable(liveLag),
+    webBudgetTable(web),
     importThroughputTable(importThroughput),
     reminderLagTable(reminderLag),
     summary(verdicts, { bundles: bundles.functions, init, overhead, requests }),
@@ -158,6 +172,7 @@ try {
       live_samples: liveSamples,
       reminders: reminderRuns,
       import_rows: importRows,
+      web_loads: webLoads,
     },
     verdicts,
     targets: {
@@ -168,6 +183,8 @@ try {
       automation_lag_p90_max_ms: AUTOMATION_LAG_P90_LIMIT_MS,
       live_push_lag_p90_max_ms: LIVE_LAG_P90_LIMIT_MS,
       reminder_lag_max_ms: REMINDER_LAG_LIMIT_MS,
+      web_initial_js_max_bytes: WEB_INITIAL_JS_LIMIT_BYTES,
+      web_dashboard_time_to_data_p90_max_ms: DASHBOARD_TIME_TO_DATA_LIMIT_MS,
     },
     // Without the paths of the bundles, gone once the run ends (unless --keep).
     bundles: [...bundles.functions, bundles.baseline].map(({ file, ...b }) => ({
@@ -185,6 +202,7 @@ try {
     feed_lag: feedLag,
     automation_lag: automationLag,
     live_push_lag: liveLag,
+    web,
     import_throughput: importThroughput,
     reminder_lag: reminderLag,
     duration_ms: { total: totalMs, ...stageMs },

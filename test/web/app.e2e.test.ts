@@ -92,6 +92,27 @@ async function assignLeadToRep1(lastName: string): Promise<void> {
   await asUser('manager@example.com', 'PATCH', `/leads/${lead.id}`, { owner_id: rep1.user_id });
 }
 
+/** Signs `on` in with the local password form as a seeded user; ends away from the sign-in page. */
+async function signInAs(on: Page, email: string): Promise<void> {
+  await on.goto(`${cloud.webUrl}/signin`);
+  await on.getByRole('textbox', { name: /^Email/ }).fill(email);
+  await on.locator('input[type=password]').fill(PASSWORD);
+  await on.getByRole('button', { name: 'Sign in' }).click();
+  await on.waitForURL((url) => !url.pathname.startsWith('/signin'));
+}
+
+/** A page of its own (its own session storage); `touch` makes it a 390×844 touch phone. */
+async function newPage(touch = false): Promise<Page> {
+  const context = await browser.newContext({
+    bypassCSP: true,
+    viewport: touch ? { width: 390, height: 844 } : { width: 1400, height: 900 },
+    ...(touch ? { hasTouch: true, isMobile: true } : {}),
+  });
+  const fresh = await context.newPage();
+  fresh.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  return fresh;
+}
+
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
   mkdirSync(OUT, { recursive: true });
@@ -282,6 +303,23 @@ describe('the web app', () => {
     await audit('add-note');
     await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
     await page.getByText('Met at the conference').waitFor();
+    // An appointment from the universal Add, linked to the contact by typeahead; the calendar shows it.
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('menuitem', { name: 'Appointment' }).click();
+    const addAppointment = page.getByRole('dialog', { name: 'Add an appointment' });
+    const slot = new Date();
+    slot.setHours(17, 0, 0, 0);
+    const local = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await addAppointment.getByLabel(/^Name/).fill('Coffee with Grace');
+    await addAppointment.getByLabel(/^Start/).fill(local(slot));
+    await addAppointment.getByLabel(/^End/).fill(local(new Date(slot.getTime() + 3_600_000)));
+    await addAppointment.getByLabel(/^About/).fill('Grace');
+    await page.getByRole('option', { name: 'Grace Hopper (contact)' }).click({ timeout: 15_000 });
+    await audit('add-appointment');
+    const posted = page.waitForRequest((r) => r.url().endsWith('/api/appointments') && r.method() === 'POST');
+    await addAppointment.getByRole('button', { name: 'Save' }).click();
+    expect((await posted).postDataJSON()).toMatchObject({ name: 'Coffee with Grace', resource_type: 'contact' });
+    await page.locator('.fc-event', { hasText: 'Coffee with Grace' }).waitFor();
     await page.getByRole('link', { name: 'Leads' }).click();
     await page.getByRole('table', { name: 'Leads' }).waitFor();
     await audit('leads');
@@ -414,10 +452,147 @@ describe('the web app', () => {
     await page.locator('tr[data-stage="Incoming"]').getByRole('button', { name: 'Rename' }).click();
     await page.getByRole('textbox', { name: 'Name of stage Inbound' }).waitFor();
     await audit('settings-pipelines');
+    // A second open stage, dragged above the first by its handle; then the first deleted, its deal moved.
+    await asUser('admin@example.com', 'POST', '/deals', { name: 'Stage Mover' });
+    await page.getByRole('textbox', { name: 'New stage' }).fill('Discovery');
+    await page.getByRole('button', { name: 'Add stage' }).click();
+    const stageOrder = () =>
+      page
+        .getByRole('table', { name: 'Stages' })
+        .locator('tr[data-stage]')
+        .evaluateAll((rows) => rows.slice(0, 2).map((r) => r.getAttribute('data-stage')));
+    await page.locator('tr[data-stage="Discovery"]').waitFor();
+    expect(await stageOrder()).toEqual(['Inbound', 'Qualified']);
+    const grip = (await page.getByRole('button', { name: 'Drag stage Discovery' }).boundingBox())!;
+    const above = (await page.locator('tr[data-stage="Inbound"]').boundingBox())!;
+    await page.mouse.move(grip.x + grip.width / 2, grip.y + grip.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(grip.x + grip.width / 2, grip.y - 10, { steps: 5 });
+    await page.mouse.move(grip.x + grip.width / 2, above.y + above.height / 2, { steps: 15 });
+    await page.mouse.up();
+    await expect.poll(stageOrder).toEqual(['Discovery', 'Inbound']);
+    await page.locator('tr[data-stage="Inbound"]').getByRole('button', { name: 'Delete' }).click();
+    const deleteStage = page.getByRole('dialog', { name: 'Delete stage Inbound' });
+    expect(await deleteStage.getByRole('combobox', { name: 'Move its deals to' }).inputValue()).toBe('Discovery');
+    await audit('settings-stage-delete');
+    await deleteStage.getByRole('button', { name: 'Delete and move the deals' }).click();
+    await deleteStage.waitFor({ state: 'detached' });
+    await expect.poll(() => page.locator('tr[data-stage="Inbound"]').count()).toBe(0);
+    await page.getByRole('link', { name: 'Deals' }).click();
+    await page.locator('section[data-stage="Discovery"] [data-deal="Stage Mover"]').waitFor();
+    await page.getByRole('link', { name: 'Settings' }).click();
+
+    // Reasons and sources: a loss reason added, renamed and deleted.
+    await page.getByRole('tab', { name: 'Reasons and sources' }).click();
+    const lossReasons = page.getByRole('table', { name: 'Loss reasons' });
+    await lossReasons.waitFor();
+    await page.getByRole('textbox', { name: 'New entry in Loss reasons' }).fill('Went with a rival');
+    await page.getByRole('textbox', { name: 'New entry in Loss reasons' }).press('Enter');
+    await lossReasons.locator('tr[data-entry="Went with a rival"]').waitFor();
+    await lossReasons.getByRole('textbox', { name: 'Name of Went with a rival' }).fill('Chose a rival');
+    await lossReasons.locator('tr[data-entry="Went with a rival"]').getByRole('button', { name: 'Rename' }).click();
+    await lossReasons.locator('tr[data-entry="Chose a rival"]').waitFor();
+    await audit('settings-lists');
+    await lossReasons.getByRole('button', { name: 'Delete Chose a rival' }).click();
+    await expect.poll(() => lossReasons.locator('tr[data-entry="Chose a rival"]').count()).toBe(0);
+
+    // Users and teams: a team added, a user put in it, a user invited.
+    await page.getByRole('tab', { name: 'Users and teams' }).click();
+    await page.getByRole('textbox', { name: 'New team' }).fill('North');
+    await page.getByRole('button', { name: 'Add team' }).click();
+    await page.locator('tr[data-team="North"]').waitFor();
+    const people = page.getByRole('table', { name: 'Users' });
+    await people.getByRole('combobox', { name: 'Team of Sol Solo' }).click();
+    await page.getByRole('option', { name: 'North' }).click();
+    await expect.poll(() => people.getByRole('combobox', { name: 'Team of Sol Solo' }).inputValue()).toBe('North');
+    await page.getByRole('textbox', { name: /^Name( \*)?$/ }).fill('Nora New');
+    await page.getByRole('textbox', { name: /^Email( \*)?$/ }).fill('nora@example.com');
+    await page.getByRole('button', { name: 'Invite user' }).click();
+    await people.locator('tr[data-user="nora@example.com"]').waitFor();
+    await audit('settings-people');
     await page.getByRole('tab', { name: 'Automated actions' }).click();
     await page.getByText('read-only').waitFor();
     await audit('settings-automations');
   }, 240_000);
+
+  it('moves deals on the board by keyboard (announced), by the Move menu, and by a long press on a touch screen, where a swipe scrolls', async () => {
+    const base = cloud.webUrl!;
+    await asUser('rep1@example.com', 'POST', '/deals', { name: 'Keyboard Works' });
+    await asUser('rep1@example.com', 'POST', '/deals', { name: 'Menu Works' });
+    await asUser('rep1@example.com', 'POST', '/deals', { name: 'Touch Works' });
+
+    // Keyboard only.
+    const desk = await newPage();
+    await signInAs(desk, 'rep1@example.com');
+    await desk.goto(`${base}/deals`);
+    await desk.locator('[data-deal="Keyboard Works"]').waitFor();
+    const first = await desk.locator('section[data-stage]').first().getAttribute('data-stage');
+    expect(await desk.locator(`section[data-stage="${first}"] [data-deal="Keyboard Works"]`).count()).toBe(1);
+    const announced = desk.locator('[id^="DndLiveRegion"]');
+    await desk.getByRole('button', { name: 'Move Keyboard Works', exact: true }).focus();
+    // Space on the handle lifts the card (announced), Escape puts it back (announced).
+    await desk.keyboard.press('Space');
+    await expect.poll(() => announced.textContent()).toContain(`Deal Keyboard Works is over stage ${first}.`);
+    await audit('deals-keyboard', desk);
+    await desk.keyboard.press('Escape');
+    await expect.poll(() => announced.textContent()).toContain('Moving deal Keyboard Works was cancelled.');
+    // Moved by keys alone: the card's "Move to stage…" menu, opened with Enter, Won chosen with Enter.
+    await desk.getByRole('button', { name: 'Move Keyboard Works to stage…' }).focus();
+    await desk.keyboard.press('Enter');
+    await desk.getByRole('menuitem', { name: 'Won' }).press('Enter');
+    await desk.locator('section[data-stage="Won"] [data-deal="Keyboard Works"]').waitFor();
+    expect(await desk.getByRole('dialog').count()).toBe(0);
+
+    // Without dragging at all: the card's "Move to stage…" menu (Lost still asks the reason).
+    await desk.getByRole('button', { name: 'Move Menu Works to stage…' }).click();
+    // Screenshot only: axe is run on the board itself (deals-keyboard, deals-touch); Mantine's open
+    // menu is read by axe mid-transition (aria-required-children on its dropdown).
+    await desk.getByRole('menuitem', { name: 'Lost' }).waitFor();
+    await desk.screenshot({ path: join(OUT, 'deals-move-menu.png'), fullPage: true });
+    await desk.getByRole('menuitem', { name: 'Lost' }).click();
+    await desk.getByRole('dialog').getByText('Why was “Menu Works” lost?').waitFor();
+    await desk.getByRole('dialog').getByLabel('Loss reason').click();
+    await desk.getByRole('option').first().click();
+    await desk.getByRole('button', { name: 'Move to Lost' }).click();
+    await desk.locator('section[data-stage="Lost"] [data-deal="Menu Works"]').waitFor();
+    await desk.context().close();
+
+    // A touch phone: real touch events through the DevTools protocol (Playwright has no touch drag).
+    const phone = await newPage(true);
+    await signInAs(phone, 'rep1@example.com');
+    await phone.goto(`${base}/deals`);
+    const card = phone.locator('[data-deal="Touch Works"]');
+    await card.waitFor();
+    const board = phone.getByTestId('board-scroll');
+    const cdp = await phone.context().newCDPSession(phone);
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', x = 0, y = 0) =>
+      cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y }] });
+    const box = (await card.boundingBox())!;
+    const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+    // A swipe across the stages that starts on a card scrolls the board and moves no deal.
+    await touch('touchStart', x, y);
+    for (let i = 1; i <= 10; i++) await touch('touchMove', x - i * 20, y);
+    await touch('touchEnd');
+    await expect.poll(() => board.evaluate((e) => e.scrollLeft)).toBeGreaterThan(50);
+    await audit('deals-touch', phone);
+    expect(await phone.locator(`section[data-stage="${first}"] [data-deal="Touch Works"]`).count()).toBe(1);
+    // A long press lifts the card; dropped on the next stage it moves there.
+    await board.evaluate((e) => e.scrollTo({ left: 0 }));
+    await expect.poll(() => board.evaluate((e) => e.scrollLeft)).toBe(0);
+    const from = (await card.boundingBox())!;
+    const next = phone.locator('section[data-stage]').nth(1);
+    const nextName = (await next.getAttribute('data-stage'))!;
+    const to = (await next.boundingBox())!;
+    const [fx, fy] = [from.x + from.width / 2, from.y + from.height / 2];
+    const [tx, ty] = [Math.min(to.x + to.width / 2, 380), to.y + 60];
+    await touch('touchStart', fx, fy);
+    await phone.waitForTimeout(400);
+    for (let i = 1; i <= 15; i++) await touch('touchMove', fx + ((tx - fx) * i) / 15, fy + ((ty - fy) * i) / 15);
+    await touch('touchEnd');
+    await phone.locator(`section[data-stage="${nextName}"] [data-deal="Touch Works"]`).waitFor();
+    expect(await phone.getByRole('dialog').count()).toBe(0);
+    await phone.context().close();
+  }, 120_000);
 
   it('opens an RSVP link without sign-in, records nothing on load, and records the pressed answer', async () => {
     const base = cloud.webUrl!;

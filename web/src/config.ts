@@ -12,6 +12,15 @@ export interface RuntimeConfig {
     endpoint: string;
     /** The user pool's app client (no secret: a public browser client). */
     clientId: string;
+    /**
+     * In AWS: the hosted sign-in domain (https://<prefix>.auth.<region>.amazoncognito.com). When set, sign-in
+     * is its authorization code flow with PKCE (/oauth2/authorize, /oauth2/token, /logout).
+     */
+    domain?: string;
+    /** Where the provider returns the browser; by default the app's origin (Cognito's callback URL is app_url). */
+    redirectUri?: string;
+    /** The scopes asked for; by default "openid email profile" (the app client's). */
+    scopes?: string;
   };
   /** Local only: the seeded users offered on the sign-in page (never set in AWS). */
   devUsers?: { email: string; role: string }[];

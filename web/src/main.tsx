@@ -5,6 +5,7 @@ import { createTheme, MantineProvider, Modal, type CSSVariablesResolver } from '
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { RouterProvider } from '@tanstack/react-router';
 import { loadConfig } from './config.ts';
+import { resumeSession } from './auth.ts';
 import { initI18n } from './i18n/index.ts';
 import { router } from './router.tsx';
 import { ApiError } from './api/client.ts';
@@ -28,7 +29,7 @@ const resolver: CSSVariablesResolver = () => ({
   dark: {},
 });
 
-await Promise.all([loadConfig(), initI18n()]);
+await Promise.all([loadConfig().then(resumeSession), initI18n()]);
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <MantineProvider theme={theme} cssVariablesResolver={resolver}>

@@ -1,15 +1,36 @@
 import { useMemo, useState } from 'react';
 import { AnchorLink } from '../ui/AnchorLink.tsx';
-import { Badge, Button, Card, Group, Loader, Modal, ScrollArea, Select, Stack, Text, Title, UnstyledButton } from '@mantine/core';
+import {
+  Badge,
+  Button,
+  Card,
+  Group,
+  Loader,
+  Menu,
+  Modal,
+  ScrollArea,
+  Select,
+  Stack,
+  Text,
+  Title,
+  UnstyledButton,
+} from '@mantine/core';
 import {
   DndContext,
-  PointerSensor,
   KeyboardSensor,
+  MouseSensor,
+  TouchSensor,
   useDraggable,
   useDroppable,
   useSensor,
   useSensors,
+  closestCenter,
+  rectIntersection,
+  type Announcements,
+  type CollisionDetection,
   type DragEndEvent,
+  type KeyboardCoordinateGetter,
+  type ScreenReaderInstructions,
 } from '@dnd-kit/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
@@ -22,6 +43,34 @@ import { ProblemAlert } from '../ui/ProblemAlert.tsx';
 
 type Deal = paths['/deals']['get']['responses'][200]['content']['application/json']['items'][number];
 type Stage = paths['/stages']['get']['responses'][200]['content']['application/json']['items'][number];
+
+/**
+ * Arrow keys move a lifted card by whole columns (dnd-kit's default is 25 px steps): left/right to
+ * the previous/next stage's column, keeping the card's height; other keys do nothing.
+ */
+export const columnCoordinates: KeyboardCoordinateGetter = (event, { context, currentCoordinates }) => {
+  const { collisionRect } = context;
+  const direction = event.code === 'ArrowRight' ? 1 : event.code === 'ArrowLeft' ? -1 : 0;
+  if (!direction || !collisionRect) return undefined;
+  event.preventDefault();
+  const center = collisionRect.left + collisionRect.width / 2;
+  // The columns as laid out now (viewport coordinates, as the collision rect's).
+  const columns = [...document.querySelectorAll('[data-board-column]')]
+    .map((e) => e.getBoundingClientRect())
+    .sort((a, b) => a.left - b.left);
+  const target = direction > 0 ? columns.find((r) => r.left > center) : columns.filter((r) => center - r.right >= 0).at(-1);
+  if (!target) return currentCoordinates;
+  return { x: target.left + (target.width - collisionRect.width) / 2, y: currentCoordinates.y };
+};
+
+/**
+ * The stage under the card (dnd-kit's default, rect intersection); when none is (a card moved by
+ * the keyboard may sit between columns), the nearest stage by center, so a key press never drops on nothing.
+ */
+const stageUnder: CollisionDetection = (args) => {
+  const hits = rectIntersection(args);
+  return hits.length > 0 ? hits : closestCenter(args);
+};
 
 /** F4: one column per stage of the chosen pipeline; drag a deal to move it (lost and unqualified ask why). */
 export function Deals() {
@@ -38,7 +87,29 @@ export function Deals() {
     queryFn: async () => unwrap(await api().GET('/deals', { params: { query: { pipeline_id: pipelineId!, limit: 100 } } })),
   });
   const [asking, setAsking] = useState<{ deal: Deal; stage: Stage } | null>(null);
-  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 6 } }), useSensor(KeyboardSensor));
+  // A mouse drags after 6 px. A finger drags only after a 250 ms press (moving first scrolls the
+  // board or the page: known failure 11). The keyboard lifts a card from its handle (Space), moves it
+  // by columns (arrows) and drops it (Space), with every step announced.
+  const sensors = useSensors(
+    useSensor(MouseSensor, { activationConstraint: { distance: 6 } }),
+    useSensor(TouchSensor, { activationConstraint: { delay: 250, tolerance: 8 } }),
+    useSensor(KeyboardSensor, { coordinateGetter: columnCoordinates }),
+  );
+  const dealName = (id: string | number) => (deals.data?.items ?? []).find((d) => d.id === id)?.name ?? '';
+  const stageName = (id: string | number | undefined) => stages.find((s) => s.id === id)?.name ?? '';
+  const announcements: Announcements = {
+    onDragStart: ({ active }) => t('board.pickedUp', { deal: dealName(active.id) }),
+    onDragOver: ({ active, over }) =>
+      over
+        ? t('board.over', { deal: dealName(active.id), stage: stageName(over.id) })
+        : t('board.overNothing', { deal: dealName(active.id) }),
+    onDragEnd: ({ active, over }) =>
+      over
+        ? t('board.dropped', { deal: dealName(active.id), stage: stageName(over.id) })
+        : t('board.cancelled', { deal: dealName(active.id) }),
+    onDragCancel: ({ active }) => t('board.cancelled', { deal: dealName(active.id) }),
+  };
+  const instructions: ScreenReaderInstructions = { draggable: t('board.instructions') };
 
   const move = useMutation({
     mutationFn: async ({ deal, stage, reason }: { deal: Deal; stage: Stage; reason?: string }) =>
@@ -65,12 +136,16 @@ export function Deals() {
     return map;
   }, [deals.data]);
 
+  function moveTo(deal: Deal, stage: Stage) {
+    if (deal.stage_id === stage.id) return;
+    if (stage.category === 'lost' || stage.category === 'unqualified') setAsking({ deal, stage });
+    else move.mutate({ deal, stage });
+  }
+
   function onDragEnd(event: DragEndEvent) {
     const deal = (deals.data?.items ?? []).find((d) => d.id === event.active.id);
     const stage = stages.find((s) => s.id === event.over?.id);
-    if (!deal || !stage || deal.stage_id === stage.id) return;
-    if (stage.category === 'lost' || stage.category === 'unqualified') setAsking({ deal, stage });
-    else move.mutate({ deal, stage });
+    if (deal && stage) moveTo(deal, stage);
   }
 
   return (
@@ -89,11 +164,16 @@ export function Deals() {
       </Group>
       <ProblemAlert error={deals.error ?? (asking ? null : move.error)} />
       {deals.isPending ? <Loader aria-label={t('common.loading')} /> : null}
-      <DndContext sensors={sensors} onDragEnd={onDragEnd}>
-        <ScrollArea>
+      <DndContext
+        sensors={sensors}
+        collisionDetection={stageUnder}
+        onDragEnd={onDragEnd}
+        accessibility={{ announcements, screenReaderInstructions: instructions }}
+      >
+        <ScrollArea viewportProps={{ 'data-testid': 'board-scroll' } as React.ComponentProps<'div'>}>
           <Group align="flex-start" wrap="nowrap" gap="sm" pb="md">
             {stages.map((s) => (
-              <Column key={s.id} stage={s} deals={byStage.get(s.id) ?? []} />
+              <Column key={s.id} stage={s} stages={stages} deals={byStage.get(s.id) ?? []} onMove={moveTo} />
             ))}
           </Group>
         </ScrollArea>
@@ -115,7 +195,17 @@ export function Deals() {
   );
 }
 
-function Column({ stage, deals }: { stage: Stage; deals: Deal[] }) {
+function Column({
+  stage,
+  stages,
+  deals,
+  onMove,
+}: {
+  stage: Stage;
+  stages: Stage[];
+  deals: Deal[];
+  onMove: (deal: Deal, stage: Stage) => void;
+}) {
   const { setNodeRef, isOver } = useDroppable({ id: stage.id });
   const { t } = useTranslation();
   const totals = new Map<string, number>();
@@ -128,6 +218,7 @@ function Column({ stage, deals }: { stage: Stage; deals: Deal[] }) {
       style={{ flex: '1 1 0' }}
       bg={isOver ? 'blue.0' : 'gray.0'}
       data-stage={stage.name}
+      data-board-column
       aria-label={t('deals.stage', { name: stage.name })}
       component="section"
     >
@@ -144,18 +235,20 @@ function Column({ stage, deals }: { stage: Stage; deals: Deal[] }) {
       </Text>
       <Stack gap="xs" mih={80}>
         {deals.map((d) => (
-          <DealCard key={d.id} deal={d} />
+          <DealCard key={d.id} deal={d} stages={stages} onMove={onMove} />
         ))}
       </Stack>
     </Card>
   );
 }
 
-function DealCard({ deal }: { deal: Deal }) {
+function DealCard({ deal, stages, onMove }: { deal: Deal; stages: Stage[]; onMove: (deal: Deal, stage: Stage) => void }) {
   const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, isDragging } = useDraggable({ id: deal.id });
   const { t } = useTranslation();
-  // The pointer drags the whole card; the keyboard lifts it from its handle (space, arrows, space),
-  // so the card itself is no button around the deal's link.
+  // The mouse drags the whole card, a finger after a long press; the keyboard lifts it from its
+  // handle (space, arrows, space), so the card itself is no button around the deal's link. The
+  // "Move to stage" menu moves it without dragging at all (WCAG 2.5.7).
+  // touch-action: manipulation (not none) lets a swipe that starts on a card scroll the board.
   return (
     <Card
       ref={setNodeRef}
@@ -166,7 +259,9 @@ function DealCard({ deal }: { deal: Deal }) {
         transform: transform ? `translate(${transform.x}px, ${transform.y}px)` : undefined,
         zIndex: isDragging ? 10 : undefined,
         cursor: 'grab',
-        touchAction: 'none',
+        touchAction: 'manipulation',
+        WebkitTouchCallout: 'none',
+        userSelect: 'none',
       }}
       {...listeners}
     >
@@ -174,15 +269,38 @@ function DealCard({ deal }: { deal: Deal }) {
         <AnchorLink to="/deals/$id" params={{ id: deal.id }} size="sm" fw={600}>
           {deal.name}
         </AnchorLink>
-        <UnstyledButton
-          ref={setActivatorNodeRef}
-          {...attributes}
-          aria-label={t('deals.move', { name: deal.name })}
-          fz="sm"
-          px={4}
-        >
-          ⠿
-        </UnstyledButton>
+        <Group gap={2} wrap="nowrap">
+          <Menu position="bottom-end">
+            <Menu.Target>
+              <UnstyledButton aria-label={t('board.moveMenu', { name: deal.name })} fz="sm" px={4}>
+                <svg width="14" height="14" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true">
+                  <circle cx="5" cy="12" r="2" />
+                  <circle cx="12" cy="12" r="2" />
+                  <circle cx="19" cy="12" r="2" />
+                </svg>
+              </UnstyledButton>
+            </Menu.Target>
+            <Menu.Dropdown>
+              <Menu.Label>{t('board.moveMenuLabel')}</Menu.Label>
+              {stages
+                .filter((s) => s.id !== deal.stage_id)
+                .map((s) => (
+                  <Menu.Item key={s.id} onClick={() => onMove(deal, s)}>
+                    {s.name}
+                  </Menu.Item>
+                ))}
+            </Menu.Dropdown>
+          </Menu>
+          <UnstyledButton
+            ref={setActivatorNodeRef}
+            {...attributes}
+            aria-label={t('deals.move', { name: deal.name })}
+            fz="sm"
+            px={4}
+          >
+            ⠿
+          </UnstyledButton>
+        </Group>
       </Group>
       <Text size="xs">{money(deal.value, deal.currency)}</Text>
     </Card>

@@ -1,6 +1,5 @@
 import { useState } from 'react';
 import {
-  ActionIcon,
   Badge,
   Button,
   Code,
@@ -21,11 +20,13 @@ import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client.ts';
 import type { paths } from '../api/schema.gen.ts';
 import { dateTime, number } from '../format.ts';
-import { usePipelines, useSelf, useStages } from '../queries.ts';
+import { useSelf } from '../queries.ts';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
+import { Pipelines, ReasonsAndSources, UsersAndTeams } from './SettingsAdmin.tsx';
 
 // Settings by role: everyone sets their own notification channels; admins also see custom
-// fields, pipelines' stages and the configured automated actions (read-only: they live in config).
+// fields, pipelines and stages, reasons and sources, users and teams (SettingsAdmin.tsx) and the
+// configured automated actions (read-only: they live in config).
 
 type Channel = 'web' | 'email' | 'both' | 'off';
 const CHANNELS: readonly Channel[] = ['web', 'email', 'both', 'off'];
@@ -67,6 +68,8 @@ export function Settings() {
           <Tabs.Tab value="calendar">{t('settings.tabs.calendar')}</Tabs.Tab>
           {admin ? <Tabs.Tab value="fields">{t('settings.tabs.fields')}</Tabs.Tab> : null}
           {admin ? <Tabs.Tab value="pipelines">{t('settings.tabs.pipelines')}</Tabs.Tab> : null}
+          {admin ? <Tabs.Tab value="lists">{t('settings.tabs.lists')}</Tabs.Tab> : null}
+          {admin ? <Tabs.Tab value="people">{t('settings.tabs.people')}</Tabs.Tab> : null}
           {admin ? <Tabs.Tab value="automations">{t('settings.tabs.automations')}</Tabs.Tab> : null}
         </Tabs.List>
         <Tabs.Panel value="notifications" pt="md">
@@ -84,7 +87,13 @@ export function Settings() {
               <CustomFields />
             </Tabs.Panel>
             <Tabs.Panel value="pipelines" pt="md">
-              <Stages />
+              <Pipelines />
+            </Tabs.Panel>
+            <Tabs.Panel value="lists" pt="md">
+              <ReasonsAndSources />
+            </Tabs.Panel>
+            <Tabs.Panel value="people" pt="md">
+              <UsersAndTeams />
             </Tabs.Panel>
             <Tabs.Panel value="automations" pt="md">
               <Automations />
@@ -240,82 +249,6 @@ function CustomFields() {
         </Group>
       </form>
       <ProblemAlert error={create.error} />
-    </Stack>
-  );
-}
-
-function Stages() {
-  const { t } = useTranslation();
-  const queryClient = useQueryClient();
-  const pipelines = usePipelines().data?.items ?? [];
-  const [picked, setPicked] = useState<string | null>(null);
-  const pipelineId = picked ?? pipelines[0]?.id;
-  const stages = useStages(pipelineId);
-  const [names, setNames] = useState<Record<string, string>>({});
-  const update = useMutation({
-    mutationFn: async ({ id, body }: { id: string; body: { name?: string; position?: number } }) =>
-      unwrap(await api().PATCH('/stages/{id}', { params: { path: { id } }, body })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['stages'] }),
-  });
-  const items = [...(stages.data?.items ?? [])].sort((a, b) => a.position - b.position);
-  return (
-    <Stack>
-      <Select
-        label={t('fields.pipeline')}
-        data={pipelines.map((p) => ({ value: p.id, label: p.name }))}
-        value={pipelineId ?? null}
-        onChange={setPicked}
-        allowDeselect={false}
-        w={240}
-      />
-      <ProblemAlert error={stages.error ?? update.error} />
-      <Table aria-label={t('settings.stages')}>
-        <Table.Tbody>
-          {items.map((s, i) => (
-            <Table.Tr key={s.id} data-stage={s.name}>
-              <Table.Td w={60}>{number(s.position)}</Table.Td>
-              <Table.Td>
-                <TextInput
-                  aria-label={t('settings.stageName', { name: s.name })}
-                  value={names[s.id] ?? s.name}
-                  onChange={(e) => setNames({ ...names, [s.id]: e.currentTarget.value })}
-                />
-              </Table.Td>
-              <Table.Td>
-                <Badge variant="light">{t(`settings.categories.${s.category}`)}</Badge>
-              </Table.Td>
-              <Table.Td w={260}>
-                <Group gap="xs" wrap="nowrap">
-                  <Button
-                    size="xs"
-                    variant="light"
-                    disabled={!names[s.id] || names[s.id] === s.name}
-                    onClick={() => update.mutate({ id: s.id, body: { name: names[s.id]!.trim() } })}
-                  >
-                    {t('settings.rename')}
-                  </Button>
-                  <ActionIcon
-                    variant="subtle"
-                    aria-label={t('settings.moveUp', { name: s.name })}
-                    disabled={i === 0 || s.category !== 'active' || items[i - 1]?.category !== 'active'}
-                    onClick={() => update.mutate({ id: s.id, body: { position: items[i - 1]!.position } })}
-                  >
-                    ↑
-                  </ActionIcon>
-                  <ActionIcon
-                    variant="subtle"
-                    aria-label={t('settings.moveDown', { name: s.name })}
-                    disabled={s.category !== 'active' || items[i + 1]?.category !== 'active'}
-                    onClick={() => update.mutate({ id: s.id, body: { position: items[i + 1]!.position } })}
-                  >
-                    ↓
-                  </ActionIcon>
-                </Group>
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
     </Stack>
   );
 }

@@ -1,13 +1,53 @@
 import { useState } from 'react';
 import { Alert, Button, Center, Paper, PasswordInput, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useNavigate, useSearch } from '@tanstack/react-router';
-import { signIn, SignInError } from '../auth.ts';
+import { hostedSignIn, hostedSignInError, signIn, SignInError, startHostedSignIn } from '../auth.ts';
 import { Trans, useTranslation } from 'react-i18next';
 import { config } from '../config.ts';
 import { LanguagePicker } from '../ui/LanguagePicker.tsx';
 
-/** Email and password against the Cognito user pool; locally the seeded users are offered in a list. */
+/**
+ * In AWS, a button to Cognito's hosted sign-in (code flow with PKCE; a failed return shows here);
+ * locally, email and password against the Cognito stand-in, the seeded users offered in a list.
+ */
 export function SignIn() {
+  return hostedSignIn() ? <HostedSignIn /> : <PasswordSignIn />;
+}
+
+function HostedSignIn() {
+  const { t } = useTranslation();
+  const { next } = useSearch({ from: '/signin' });
+  const [busy, setBusy] = useState(false);
+  const error = hostedSignInError();
+  return (
+    <Center mih="100vh" component="main">
+      <Paper withBorder p="xl" w={380}>
+        <Stack>
+          <Title order={1} size="h3">
+            {t('signIn.heading')}
+          </Title>
+          <LanguagePicker />
+          {error ? (
+            <Alert color="red" role="alert" title={t('signIn.refused')}>
+              <code>{error.type}</code> {error.message}
+            </Alert>
+          ) : null}
+          <Button
+            loading={busy}
+            onClick={() => {
+              setBusy(true);
+              void startHostedSignIn(next);
+            }}
+          >
+            {t('signIn.hosted')}
+          </Button>
+        </Stack>
+      </Paper>
+    </Center>
+  );
+}
+
+function PasswordSignIn() {
   const navigate = useNavigate();
   const { t } = useTranslation();
   const { next } = useSearch({ from: '/signin' });

@@ -11,9 +11,22 @@ import { RecordPicker, type PickedRecord } from './RecordPicker.tsx';
 
 const blank = (v: string) => (v.trim() === '' ? null : v.trim());
 
+/** A local date-time as a datetime-local input shows it ("2027-03-30T12:00"). */
+function localInput(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** An appointment's default slot: the next full hour, one hour long. */
+function nextHour(): Record<string, string> {
+  const start = new Date();
+  start.setHours(start.getHours() + 1, 0, 0, 0);
+  return { start: localInput(start), end: localInput(new Date(start.getTime() + 3_600_000)) };
+}
+
 /** The universal Add dialog: one small form per kind; opens the new record when it is made. */
 export default function AddForm({ kind, onClose }: { kind: AddKind; onClose: () => void }) {
-  const [fields, setFields] = useState<Record<string, string>>({});
+  const [fields, setFields] = useState<Record<string, string>>(() => (kind === 'appointment' ? nextHour() : {}));
   const [isOrg, setIsOrg] = useState(false);
   const [record, setRecord] = useState<PickedRecord | null>(null);
   const queryClient = useQueryClient();
@@ -84,6 +97,21 @@ export default function AddForm({ kind, onClose }: { kind: AddKind; onClose: () 
           );
           return { to: '/tasks' } as const;
         }
+        case 'appointment': {
+          unwrap(
+            await c.POST('/appointments', {
+              body: {
+                name: f('name'),
+                start_at: new Date(f('start')).toISOString(),
+                end_at: new Date(f('end')).toISOString(),
+                time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+                ...(blank(f('location')) ? { location: blank(f('location'))! } : {}),
+                ...(record ? { resource_type: record.type, resource_id: record.id } : {}),
+              },
+            }),
+          );
+          return { to: '/calendar' } as const;
+        }
         case 'note': {
           if (!record) throw new Error(t('add.pickRecord'));
           unwrap(await c.POST('/notes', { body: { content: f('content'), resource_type: record.type, resource_id: record.id } }));
@@ -96,6 +124,7 @@ export default function AddForm({ kind, onClose }: { kind: AddKind; onClose: () 
       await queryClient.invalidateQueries();
       onClose();
       if (target.to === '/tasks') await navigate({ to: '/tasks', search: { done: undefined } });
+      else if (target.to === '/calendar') await navigate({ to: '/calendar' });
       else await navigate({ to: target.to, params: { id: target.id } });
     },
   });
@@ -158,6 +187,15 @@ export default function AddForm({ kind, onClose }: { kind: AddKind; onClose: () 
             <>
               <TextInput label={t('add.whatToDo')} value={f('content')} onChange={set('content')} />
               <TextInput label={t('add.due')} type="datetime-local" value={f('due')} onChange={set('due')} />
+              <RecordPicker label={t('add.aboutOptional')} onChange={setRecord} />
+            </>
+          ) : null}
+          {kind === 'appointment' ? (
+            <>
+              <TextInput label={t('fields.name')} required value={f('name')} onChange={set('name')} />
+              <TextInput label={t('calendar.start')} type="datetime-local" required value={f('start')} onChange={set('start')} />
+              <TextInput label={t('calendar.end')} type="datetime-local" required value={f('end')} onChange={set('end')} />
+              <TextInput label={t('calendar.location')} value={f('location')} onChange={set('location')} />
               <RecordPicker label={t('add.aboutOptional')} onChange={setRecord} />
             </>
           ) : null}

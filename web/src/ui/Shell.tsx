@@ -16,7 +16,7 @@ const AddForm = lazy(() => import('./AddForm.tsx'));
 
 /** What the universal Add button creates. */
 export type AddKind = (typeof ADD_KINDS)[number];
-const ADD_KINDS = ['lead', 'contact', 'deal', 'task', 'note'] as const;
+const ADD_KINDS = ['lead', 'contact', 'deal', 'task', 'appointment', 'note'] as const;
 
 const NAV = [
   { to: '/', label: 'nav.dashboard' },
@@ -112,7 +112,7 @@ export function Shell() {
         <Stack gap={4}>
           <Text size="sm">{self ? t('shell.self', { name: self.name, role: t(`roles.${self.role}`) }) : ''}</Text>
           <LanguagePicker />
-          <Button variant="subtle" size="xs" onClick={() => signOut()}>
+          <Button variant="subtle" size="xs" onClick={() => signOut(true)}>
             {t('shell.signOut')}
           </Button>
         </Stack>
