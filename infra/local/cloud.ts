@@ -358,6 +358,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     stops.push(async () => s3.destroy());
     await ensureLocalBucket(s3, names.filesBucketName);
     // Functions (and this process, with the admin key) reach every service through its gate.
+    let streamWritten = (): void => undefined; // the stream poller, once it runs
     const gates: LocalGates = await startLocalGates({
       upstreams,
       scope,
@@ -373,6 +374,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       // The files bucket's EventBridge notifications: Object Created on the (one) local bus.
       onForwarded: (service, request) => {
         if (service === 's3') notifyObjectCreated(request);
+        // A write reached the table: its stream has a record for the event source mapping.
+        else if (service === 'dynamodb' && request.status === 200 && TABLE_WRITES.test(String(request.headers['x-amz-target'])))
+          streamWritten();
       },
     });
     stops.push(() => gates.stop());
@@ -556,6 +560,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       onError: (error) => log(`stream: ${error.message}`),
     });
     poller.start();
+    streamWritten = () => poller.nudge();
     stops.push(() => poller.stop());
 
     const http = await startLocalHttp({
@@ -655,6 +660,9 @@ function functionQueueSender(gatedEndpoint: string, region: string) {
     },
   };
 }
+
+/** DynamoDB operations that write items (so the table stream gets records). */
+const TABLE_WRITES = /^DynamoDB_20120810\.(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems)$/;
 
 const queueArnOf = (scope: { accountId: string; region: string }, name: string) =>
   `arn:aws:sqs:${scope.region}:${scope.accountId}:${name}`;

@@ -81,6 +81,10 @@ export class StreamPoller {
   #running: Promise<void> | undefined;
   #stopped = false;
   #lastDescribe = 0;
+  /** True while the loop waits out the idle interval (a nudge may cut it short). */
+  #idle = false;
+  /** A nudge came during a pass: the next pass starts at once. */
+  #nudged = false;
 
   constructor(options: StreamPollerOptions) {
     this.#options = options;
@@ -95,17 +99,44 @@ export class StreamPoller {
   }
 
   start(): void {
-    const loop = async () => {
-      if (this.#stopped) return;
-      let delivered = 0;
-      this.#running = this.poll().then(
-        (count) => void (delivered = count),
-        (error: Error) => this.#options.onError?.(error),
-      );
-      await this.#running;
-      if (!this.#stopped) this.#timer = setTimeout(loop, delivered > 0 ? 0 : (this.#options.intervalMs ?? 25));
-    };
-    void loop();
+    void this.#loop();
+  }
+
+  /**
+   * Reads the stream now rather than after the idle wait: the local cloud calls it when a write
+   * reached the table (its IAM gate sees each one), so a change is read within milliseconds
+   * without polling every few. Only the timing changes: a nudge with nothing new reads nothing.
+   */
+  nudge(): void {
+    if (this.#stopped) return;
+    if (!this.#idle) {
+      this.#nudged = true; // a pass is under way: go again right after it
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#idle = false;
+    void this.#loop();
+  }
+
+  async #loop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#nudged = false;
+    let delivered = 0;
+    this.#running = this.poll().then(
+      (count) => void (delivered = count),
+      (error: Error) => this.#options.onError?.(error),
+    );
+    await this.#running;
+    if (this.#stopped) return;
+    const busy = delivered > 0 || this.#nudged;
+    this.#idle = !busy;
+    this.#timer = setTimeout(
+      () => {
+        this.#idle = false;
+        void this.#loop();
+      },
+      busy ? 0 : (this.#options.intervalMs ?? 25),
+    );
   }
 
   async stop(): Promise<void> {

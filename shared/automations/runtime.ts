@@ -16,6 +16,10 @@ import type { AutomationDeps } from './use-cases.ts';
 
 let deps: AutomationDeps | undefined;
 let zone: { timezone: string; until: number } | undefined;
+/** Users' own time zones, as read (null: none), with when each reading expires. */
+const userZones = new Map<string, { zone: string | null | undefined; until: number }>();
+const ZONE_CACHE_MS = 60_000;
+const USER_ZONES_MAX = 1_000;
 
 /** What the automations function runs with: the families' own adapters, and the run store. */
 export function automationAdapters(): AutomationDeps {
@@ -50,6 +54,17 @@ export function automationAdapters(): AutomationDeps {
         zone = { timezone, until: Date.now() + 60_000 };
       }
       return zone.timezone;
+    },
+    userTimeZone: async (userId) => {
+      // Like the account's: a zone changes rarely, and each task an automation makes for its
+      // assignee would otherwise read their user item first (a request on the way to the effect).
+      const cached = userZones.get(userId);
+      if (cached && cached.until >= Date.now()) return cached.zone;
+      const user = await identity.users.get(userId);
+      if (userZones.size >= USER_ZONES_MAX) userZones.clear();
+      const zoneOf = user ? (user.time_zone ?? null) : undefined;
+      userZones.set(userId, { zone: zoneOf, until: Date.now() + ZONE_CACHE_MS });
+      return zoneOf;
     },
     outboxHas: (eventId) => outboxHas(table, eventId),
     runs: new DynamoAutomationRunStore(table),

@@ -54,6 +54,8 @@ export interface AutomationDeps {
   customFieldIds(resource: AutomationResource): Promise<Map<string, string>>;
   /** Where days of due offsets are counted for an assignee with no zone of their own (the account's). */
   timeZone(): Promise<string>;
+  /** A user's own time zone (IANA name), null when they have none; undefined for an unknown user. */
+  userTimeZone(userId: string): Promise<string | null | undefined>;
   /** Whether an event of this id was written (the outbox keeps it for a week). */
   outboxHas(eventId: string): Promise<boolean>;
   runs: AutomationRunStore;
@@ -196,7 +198,7 @@ async function decideAndAct(
     const taskId = predicted();
     const taskEventId = predicted();
     // Days count in the assignee's zone ("2d" lands at the same wall-clock time, DST or not).
-    const zone = spec.due_in ? ((await deps.users.get(assignee))?.time_zone ?? (await deps.timeZone())) : undefined;
+    const zone = spec.due_in ? ((await deps.userTimeZone(assignee)) ?? (await deps.timeZone())) : undefined;
     const due = spec.due_in && zone ? dueDate(new Date(event.metadata.occurred_at), spec.due_in, zone) : undefined;
     try {
       await createTask(deps.tasks, call, {

@@ -154,3 +154,34 @@ describe('stream poller', () => {
     expect(calls).toEqual([setup.ids, setup.ids, setup.ids]);
   });
 });
+
+describe('stream poller timing', () => {
+  it('reads at once when nudged (a write reached the table) instead of after its idle wait; a nudge with nothing new reads nothing', async () => {
+    const setup = await tableWithEvents(0);
+    const seen: { id: string; at: number }[] = [];
+    const p = poller(
+      setup,
+      async ({ Records }) => {
+        for (const r of Records) seen.push({ id: idOf(r), at: performance.now() });
+        return { batchItemFailures: [] };
+      },
+      { intervalMs: 60_000 },
+    );
+    p.start();
+    try {
+      // The first pass finds the shard and nothing in it; the loop then waits a minute.
+      await new Promise((r) => setTimeout(r, 500));
+      p.nudge();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(seen).toEqual([]);
+      const [id] = await setup.write(1);
+      const written = performance.now();
+      p.nudge();
+      for (let waited = 0; seen.length === 0 && waited < 5_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+      expect(seen.map((s) => s.id)).toEqual([id]);
+      expect(seen[0]!.at - written).toBeLessThan(5_000); // not the minute of the idle wait
+    } finally {
+      await p.stop();
+    }
+  });
+});
