@@ -55,6 +55,8 @@ import { newTicket, ticketHash } from '#shared/live/domain.ts';
 import { DynamoLiveTickets, liveConnectionsPartition } from '#shared/live/dynamodb.ts';
 import { DynamoAccessTokenRepository } from '#shared/access-tokens/dynamodb.ts';
 import { nodeTokenSecrets } from '#shared/access-tokens/runtime.ts';
+import { tagKey } from '#shared/kernel/tags.ts';
+import { tagNameKey } from '#shared/sell-facade/dynamodb.ts';
 import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
 import {
   RESOLVED_ACCOUNT,
@@ -754,6 +756,15 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     const contact = await new DynamoContactRepository(table).get(made.busyContactId!);
     p.check(contact?.prospect_status === 'current', `the contact became a current prospect (${JSON.stringify(contact)})`);
   },
+  'tag-registry': async (p) => {
+    // The probes' contact given a new tag natively, as the bus delivers its update.
+    const { event } = await lastEvent('contact.created');
+    const name = `Probe ${newId()}`;
+    const data = { ...(event.data as { tags?: string[] }), tags: [name] };
+    await p.invoke(envelope({ ...anew(event), data }));
+    const claim = await table.get(tagNameKey('contact', tagKey(name)));
+    p.check(claim !== undefined, `the tag "${name}" was registered`);
+  },
   'email-events': async (p) => {
     // An SES open of the message the emails probe sent, as the bus delivers it.
     const id = made.emailId!;
@@ -1326,6 +1337,7 @@ describe('every synthesized bundle, with its template environment', () => {
     'external-calendars',
     'appointment-invitations',
     'inbound-mail',
+    'tag-registry',
   ]) {
     it(`${name}: handles a real event from the outbox`, async () => {
       expectHealthy(await runProbe(functionNamed(name)));
@@ -1398,6 +1410,7 @@ describe('dropping any one variable a function declares', () => {
     'external-calendars',
     'appointment-invitations',
     'inbound-mail',
+    'tag-registry',
   ]) {
     it(`${spec}: fails clearly without each of its required variables`, async () => {
       const fn = functionNamed(spec);
