@@ -41,6 +41,7 @@ import { DynamoTaskRepository } from '#shared/tasks/dynamodb.ts';
 import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
+import { domainEvent } from '#shared/kernel/events.ts';
 import { ruleItem } from '#shared/notifications/rule-store.ts';
 import { dayOf } from '#shared/outcomes/domain.ts';
 import { outcomeBuckets } from '#shared/outcomes/dynamodb.ts';
@@ -757,11 +758,16 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     p.check(contact?.prospect_status === 'current', `the contact became a current prospect (${JSON.stringify(contact)})`);
   },
   'tag-registry': async (p) => {
-    // The probes' contact given a new tag natively, as the bus delivers its update.
-    const { event } = await lastEvent('contact.created');
+    // A contact created natively with a new tag, as the bus delivers its event.
     const name = `Probe ${newId()}`;
-    const data = { ...(event.data as { tags?: string[] }), tags: [name] };
-    await p.invoke(envelope({ ...anew(event), data }));
+    const id = newId();
+    const event = domainEvent(
+      { actor_id: 'system', correlation_id: 'probe', now: new Date(), newId },
+      'contact.created',
+      { resource_type: 'contact', resource_id: id },
+      { id, owner_id: 'probe-owner', tags: [name], version: 1 },
+    );
+    await p.invoke(envelope(event));
     const claim = await table.get(tagNameKey('contact', tagKey(name)));
     p.check(claim !== undefined, `the tag "${name}" was registered`);
   },
