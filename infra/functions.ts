@@ -306,6 +306,16 @@ export const eventFunctions: readonly FunctionSpec[] = [
     needs: { table: 'readWrite', cursorSecret: 'read' },
   },
   {
+    name: 'tag-registry',
+    kind: 'event',
+    entry: 'functions/events/tag-registry.ts',
+    description: `CRM bus consumer: ${ruleDescription('tag-registry')}`,
+    timeoutSeconds: 30,
+    // Reads name claims, writes tags with their Sell ids (the sequence is an UpdateItem) and the
+    // markers of the events it handled. Publishes nothing, reads no page past a cursor.
+    needs: { table: 'readWrite' },
+  },
+  {
     name: 'deal-outcomes',
     kind: 'event',
     entry: 'functions/events/deal-outcomes.ts',

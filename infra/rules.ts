@@ -10,6 +10,7 @@ import { MIGRATION_CONTINUE_EVENT } from '#shared/platform/migrations/runner.ts'
 import { MAIL_REQUESTED_EVENT } from '#shared/mail/domain.ts';
 import { SES_EVENT_DETAIL_TYPES, SES_EVENT_SOURCE } from '#shared/emails/domain.ts';
 import { INBOUND_PREFIX, INVITATION_EVENTS } from '#shared/invitations/domain.ts';
+import { TAG_REGISTRY_EVENTS } from '#shared/sell-facade/domain.ts';
 import type { CrmConfig } from './config/schema.ts';
 import type { EventPattern } from '#shared/kernel/event-patterns.ts';
 import type { InputTransformer } from './local/eventbridge/input-transformer.ts';
@@ -83,6 +84,15 @@ export const builtinRules: readonly BusRule[] = [
     description: "Keeps contacts' prospect and customer statuses in step with their deals",
     pattern: { source: [EVENT_SOURCE], 'detail-type': [...CONTACT_STATUS_EVENTS] },
     target: 'contact-status',
+    sideEffects: true,
+  }),
+  busRule({
+    // Registered tags are records users rename and delete (/v2/tags): a replay must not bring them back.
+    name: 'tag-registry',
+    description: "Registers the tags of leads, contacts and deals written through any API in the /v2 facade's tag registry",
+    // Only records with at least one tag (a wildcard matches no element of an empty list).
+    pattern: { source: [EVENT_SOURCE], 'detail-type': [...TAG_REGISTRY_EVENTS], detail: { data: { tags: [{ wildcard: '*' }] } } },
+    target: 'tag-registry',
     sideEffects: true,
   }),
   busRule({

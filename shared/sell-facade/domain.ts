@@ -512,3 +512,16 @@ export function collectionEnvelope(
     meta: { type: 'collection', count: items.length, links },
   };
 }
+
+/**
+ * The record events whose tags the registry follows (consumer `tag-registry`): every write of a
+ * lead's, contact's or deal's `tags` field is a create or an update, whichever API made it.
+ */
+export const TAG_REGISTRY_EVENTS = [
+  'lead.created',
+  'lead.updated',
+  'contact.created',
+  'contact.updated',
+  'deal.created',
+  'deal.updated',
+] as const;

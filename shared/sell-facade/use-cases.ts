@@ -18,7 +18,7 @@ import {
   type SellType,
 } from './domain.ts';
 import { newId } from '#shared/kernel/ids.ts';
-import { normalizeTags } from '#shared/kernel/tags.ts';
+import { normalizeTags, tagKey } from '#shared/kernel/tags.ts';
 import type { Json, NativeAnswer, NativeApi, SellIdLookup, SellTag, TagRegistry } from './ports.ts';
 
 // The /v2 facade: one Sell request in, native route calls (with the caller's own credentials,
@@ -705,20 +705,76 @@ async function tagCall(
   return shown(renamed);
 }
 
-/** Tags written on a lead, contact or deal through /v2: registered, so /v2/tags lists them. */
+/** Tags written on a lead, contact or deal through /v2: registered at once, so /v2/tags lists them on the next read. */
 async function registerTags(deps: FacadeDeps, resource: SellResource, tags: unknown): Promise<void> {
   const type = resource.type as SellTag['resource_type'];
   if (!TAG_TYPES.includes(type) || !Array.isArray(tags) || !deps.tags) return;
-  const names = normalizeTags(tags.filter((t): t is string => typeof t === 'string'));
+  const names = tags.filter((t): t is string => typeof t === 'string');
   if (names.length === 0) return;
+  const registry = deps.tags;
   const now = deps.now?.() ?? new Date().toISOString();
   let me: string | undefined;
-  for (const name of names) {
-    if (await deps.tags.find(type, name)) continue;
-    me ??= (await caller(deps)).id;
-    // Lost to a concurrent registration of the same name: registered all the same.
-    await deps.tags.create({ id: newId(), name, resource_type: type, creator_id: me, created_at: now, updated_at: now });
+  await registerTagNames(registry, type, names, async () => (me ??= (await caller(deps)).id), now);
+}
+
+/**
+ * Registers each of `names` (normalised: trimmed, one per name ignoring case) not yet claimed
+ * for `type`, created by `creator()` (asked only when one is new) at `now` (ISO).
+ * Idempotent: a name already registered, or lost to a concurrent registration, is left alone.
+ * @returns the names this call registered, as written.
+ */
+export async function registerTagNames(
+  registry: TagRegistry,
+  type: SellTag['resource_type'],
+  names: readonly string[],
+  creator: () => Promise<string>,
+  now: string,
+): Promise<string[]> {
+  const registered: string[] = [];
+  for (const name of normalizeTags(names)) {
+    if (await registry.find(type, name)) continue;
+    const tag: SellTag = {
+      id: newId(),
+      name,
+      resource_type: type,
+      creator_id: await creator(),
+      created_at: now,
+      updated_at: now,
+    };
+    if (await registry.create(tag)) registered.push(name);
   }
+  return registered;
+}
+
+/** What the tag registry's consumer reads of a lead, contact or deal event (a tolerant reader). */
+export interface TaggedRecordEvent {
+  readonly metadata: { readonly event_type: string; readonly actor_id: string; readonly occurred_at: string };
+  readonly data: { readonly owner_id: string; readonly tags: readonly string[] };
+  /** For updates: the changed fields before (`tags` only when the tags changed). */
+  readonly previous?: { readonly tags?: readonly string[] };
+}
+
+/**
+ * The consumer `tag-registry`: registers the tags of a lead, contact or deal written through any
+ * API (native, web app, /v2, imports, automations), so /v2/tags lists every tag in use. The
+ * creator is the event's actor; for "system" (automations, imports' follow-ups) the record's
+ * owner, since Sell's creator_id must name a user. created_at is the event's occurred_at, so a
+ * late delivery dates the tag by its first use. An update registers only the tags it added (a
+ * tag deleted from the registry returns only when a record is given it again). Redelivered
+ * events register nothing new.
+ * @returns the names registered.
+ */
+export async function registerRecordTags(registry: TagRegistry, event: TaggedRecordEvent): Promise<string[]> {
+  const [resource, change] = event.metadata.event_type.split('.');
+  const type = resource as SellTag['resource_type'];
+  if (!TAG_TYPES.includes(type)) return [];
+  let names = event.data.tags;
+  if (change === 'updated') {
+    const before = new Set((event.previous?.tags ?? event.data.tags).map(tagKey));
+    names = names.filter((name) => !before.has(tagKey(name)));
+  }
+  const creator = event.metadata.actor_id === 'system' ? event.data.owner_id : event.metadata.actor_id;
+  return registerTagNames(registry, type, names, () => Promise.resolve(creator), event.metadata.occurred_at);
 }
 
 /** Any refusal as Sell's envelope (a FacadeError's status and errors; anything else a 500). */

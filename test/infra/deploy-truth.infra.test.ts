@@ -41,6 +41,7 @@ import { DynamoTaskRepository } from '#shared/tasks/dynamodb.ts';
 import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
+import { domainEvent } from '#shared/kernel/events.ts';
 import { ruleItem } from '#shared/notifications/rule-store.ts';
 import { dayOf } from '#shared/outcomes/domain.ts';
 import { outcomeBuckets } from '#shared/outcomes/dynamodb.ts';
@@ -55,6 +56,8 @@ import { newTicket, ticketHash } from '#shared/live/domain.ts';
 import { DynamoLiveTickets, liveConnectionsPartition } from '#shared/live/dynamodb.ts';
 import { DynamoAccessTokenRepository } from '#shared/access-tokens/dynamodb.ts';
 import { nodeTokenSecrets } from '#shared/access-tokens/runtime.ts';
+import { tagKey } from '#shared/kernel/tags.ts';
+import { tagNameKey } from '#shared/sell-facade/dynamodb.ts';
 import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
 import {
   RESOLVED_ACCOUNT,
@@ -781,6 +784,20 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     const contact = await new DynamoContactRepository(table).get(made.busyContactId!);
     p.check(contact?.prospect_status === 'current', `the contact became a current prospect (${JSON.stringify(contact)})`);
   },
+  'tag-registry': async (p) => {
+    // A contact created natively with a new tag, as the bus delivers its event.
+    const name = `Probe ${newId()}`;
+    const id = newId();
+    const event = domainEvent(
+      { actor_id: 'system', correlation_id: 'probe', now: new Date(), newId },
+      'contact.created',
+      { resource_type: 'contact', resource_id: id },
+      { id, owner_id: 'probe-owner', tags: [name], version: 1 },
+    );
+    await p.invoke(envelope(event));
+    const claim = await table.get(tagNameKey('contact', tagKey(name)));
+    p.check(claim !== undefined, `the tag "${name}" was registered`);
+  },
   'email-events': async (p) => {
     // An SES open of the message the emails probe sent, as the bus delivers it.
     const id = made.emailId!;
@@ -1473,6 +1490,7 @@ describe('every synthesized bundle, with its template environment', () => {
     'external-calendars',
     'appointment-invitations',
     'inbound-mail',
+    'tag-registry',
   ]) {
     it(`${name}: handles a real event from the outbox`, async () => {
       expectHealthy(await runProbe(functionNamed(name)));
@@ -1547,6 +1565,7 @@ describe('dropping any one variable a function declares', () => {
     'external-calendars',
     'appointment-invitations',
     'inbound-mail',
+    'tag-registry',
   ]) {
     it(`${spec}: fails clearly without each of its required variables`, async () => {
       const fn = functionNamed(spec);

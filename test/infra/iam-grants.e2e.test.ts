@@ -27,6 +27,8 @@ import { migrationKey } from '#shared/platform/migrations/dynamodb.ts';
 import { configuredActions, type Automation } from '#shared/automations/domain.ts';
 import { dayOf } from '#shared/outcomes/domain.ts';
 import { outcomeBuckets } from '#shared/outcomes/dynamodb.ts';
+import { tagKey } from '#shared/kernel/tags.ts';
+import { tagNameKey } from '#shared/sell-facade/dynamodb.ts';
 import { CursorCodec } from '#shared/platform/dynamodb/cursor.ts';
 import { Table } from '#shared/platform/dynamodb/table.ts';
 import { OUTBOX_KIND, tableSpec } from '#shared/platform/dynamodb/table-spec.ts';
@@ -896,6 +898,23 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     };
     const bucket = await admin.send(new GetCommand({ TableName: session.cloud.names.tableName, Key }));
     if (!bucket.Item) throw new Error(`no outcome bucket ${JSON.stringify(Key)}`);
+  },
+  // A lead tagged natively: the name claim read, the tag, its Sell id and the marker written.
+  'tag-registry': async () => {
+    await parksPoison('tag-registry', 'lead.created');
+    const owner = (await outboxEvent('user.created')).data as { id: string };
+    const leadId = newId();
+    const name = `IAM ${newId()}`;
+    const lead = domainEvent(
+      { actor_id: owner.id, correlation_id: 'iam', now: new Date(), newId },
+      'lead.created',
+      { resource_type: 'lead', resource_id: leadId },
+      { id: leadId, owner_id: owner.id, tags: [name], version: 1 },
+    );
+    await invoke('tag-registry', envelope(lead));
+    const Key = tagNameKey('lead', tagKey(name));
+    const claim = await admin.send(new GetCommand({ TableName: session.cloud.names.tableName, Key }));
+    if (!claim.Item) throw new Error(`no tag name claim ${JSON.stringify(Key)}`);
   },
   'activity-feed': async () => {
     await parksPoison('activity-feed', 'deal.created');

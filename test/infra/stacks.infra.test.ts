@@ -603,6 +603,26 @@ describe('stateless stack: functions', () => {
   });
 });
 
+describe('stateless stack: tag registry', () => {
+  it('gives the tag-registry consumer the table and its on-failure queue only, for tagged records and no replays', () => {
+    const name = 'crm-dev-tag-registry';
+    const actions = actionsOf(policyStatements(stateless, name));
+    expect(tableActions(actions)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
+    expect(actions.filter((a) => !a.startsWith('dynamodb:') && !LOGS_AND_XRAY.includes(a)).sort()).toEqual(ON_FAILURE_SEND);
+    expect(functionResource(name).Properties.Environment.Variables.CURSOR_SECRET_ID).toBeUndefined();
+    stateless.hasResourceProperties('AWS::SQS::Queue', { QueueName: `${name}-on-failure` });
+    const rule = Object.values(resourcesOf(stateless, 'AWS::Events::Rule')).find(
+      (r) => r.Properties.Description === builtinRules.find((b) => b.target === 'tag-registry')!.description,
+    );
+    expect(rule?.Properties.EventPattern).toEqual({
+      source: ['crm'],
+      'detail-type': ['lead.created', 'lead.updated', 'contact.created', 'contact.updated', 'deal.created', 'deal.updated'],
+      detail: { data: { tags: [{ wildcard: '*' }] } },
+      'replay-name': [{ exists: false }],
+    });
+  });
+});
+
 const SCHEDULE_ACTIONS = ['iam:PassRole', 'scheduler:CreateSchedule', 'scheduler:DeleteSchedule'];
 
 describe('stateless stack: reminders', () => {
