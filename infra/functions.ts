@@ -111,6 +111,11 @@ export interface FunctionNeeds {
    * then its batches of rows).
    */
   readonly importQueue?: true;
+  /**
+   * VOICE_SECRET_ID, the ARN of the secret holding the voice provider's webhook auth token
+   * (Twilio's), and secretsmanager:GetSecretValue on that secret only.
+   */
+  readonly voiceSecret?: true;
   /** Values of the deployment config. */
   readonly config?: readonly ConfigVariable[];
 }
@@ -225,6 +230,11 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   // (presigned PUT and GET, the dry run's read), the plan message on the import queue; the
   // custom field catalog for the mapping, users by e-mail for owners.
   imports: { ...CRUD, files: true, importQueue: true },
+  // Calls and text messages (F2.4): records' owners, call outcomes.
+  calls: CRUD,
+  // The voice provider's public webhook: its auth token (to check signatures), the phone
+  // index, and calls and texts written with their events. No caller: no MFA check, no cursor.
+  'voice-webhook': { table: 'readWrite', voiceSecret: true, config: ['corsAllowOrigins'] },
 };
 
 export const httpFunctions: readonly FunctionSpec[] = httpFamilies.map((family) => {
@@ -635,6 +645,8 @@ export interface EnvironmentValues {
   readonly filesBucketName: string;
   /** The import queue's URL. */
   readonly importQueueUrl: string;
+  /** The voice provider's auth token secret's ARN (never its value). */
+  readonly voiceSecret: string;
   /** Comma-separated browser origins, or "*". */
   readonly corsAllowOrigins: string;
   /** The WebSocket stage's management endpoint (its callback URL). */
@@ -746,6 +758,7 @@ export function declaredVariables(spec: FunctionSpec): DeclaredVariable[] {
   if (needs.live) variables.push({ name: RUNTIME_ENV.liveCallbackUrl, value: (v) => v.liveCallbackUrl });
   if (needs.files || needs.inboundMail) variables.push({ name: RUNTIME_ENV.filesBucket, value: (v) => v.filesBucketName });
   if (needs.importQueue) variables.push({ name: RUNTIME_ENV.importQueueUrl, value: (v) => v.importQueueUrl });
+  if (needs.voiceSecret) variables.push({ name: RUNTIME_ENV.voiceSecret, value: (v) => v.voiceSecret });
   for (const name of needs.config ?? []) variables.push(CONFIG_VARIABLES[name]);
   return variables;
 }

@@ -22,6 +22,8 @@ export const NOTIFICATION_KINDS = [
   'import_finished',
   'export_finished',
   'capture_form_lead',
+  'incoming_call',
+  'incoming_text',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -36,6 +38,8 @@ export const PRODUCED_KINDS: readonly NotificationKind[] = [
   // Only by e-mail: the invitation to an appointment a user attends (shared/invitations).
   'appointment_invitation',
   'import_finished',
+  'incoming_call',
+  'incoming_text',
 ];
 
 export const NOTIFICATION_CHANNELS = ['web', 'email', 'both', 'off'] as const;
@@ -52,6 +56,8 @@ export const BUILT_IN_DEFAULTS: Readonly<Record<NotificationKind, NotificationCh
   import_finished: 'web',
   export_finished: 'web',
   capture_form_lead: 'web',
+  incoming_call: 'web',
+  incoming_text: 'web',
 };
 
 /** Defaults of a deployment: the built-in ones, overridden kind by kind by the config's. */
@@ -174,6 +180,8 @@ export const NOTIFICATION_EVENTS = [
   'task.reminder_due',
   'appointment.reminder_due',
   'import.finished',
+  'call.created',
+  'text_message.created',
 ] as const;
 
 const KIND_OF: Record<'lead' | 'deal' | 'task', NotificationKind> = {
@@ -234,6 +242,7 @@ export function appointmentParticipants(data: Data): string[] {
 export function notificationOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
   const { metadata } = event;
   if (metadata.event_type === 'import.finished') return importFinishedOf(event);
+  if (metadata.event_type === 'call.created' || metadata.event_type === 'text_message.created') return incomingOf(event);
   const type = metadata.resource_type;
   if (type !== 'lead' && type !== 'deal' && type !== 'task') return undefined;
   const verb = metadata.event_type.slice(type.length + 1);
@@ -266,6 +275,28 @@ function reminderOf(event: DomainEvent): (NotificationDraft & { kind: Notificati
     event_id: event.metadata.event_id,
     occurred_at: event.metadata.occurred_at,
     record: { type: 'task', id: event.metadata.resource_id, name: nameOf('task', data) },
+  };
+}
+
+/**
+ * A call or text a voice provider logged on a lead or contact (shared/calls): an incoming one
+ * tells the call's user (the record's owner), the record being the lead or contact and its
+ * name the caller's number. Calls logged by hand, outgoing or unmatched ones tell nobody.
+ */
+function incomingOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
+  const data = event.data as Data;
+  if (data.incoming !== true || data.source === 'manual' || typeof data.user_id !== 'string') return undefined;
+  if ((data.resource_type !== 'lead' && data.resource_type !== 'contact') || typeof data.resource_id !== 'string') {
+    return undefined;
+  }
+  const number = event.metadata.event_type === 'call.created' ? data.phone_number : data.resource_phone_number;
+  return {
+    recipient_id: data.user_id,
+    kind: event.metadata.event_type === 'call.created' ? 'incoming_call' : 'incoming_text',
+    actor_id: event.metadata.actor_id,
+    event_id: event.metadata.event_id,
+    occurred_at: event.metadata.occurred_at,
+    record: { type: data.resource_type, id: data.resource_id, name: typeof number === 'string' ? number : null },
   };
 }
 

@@ -38,6 +38,8 @@ export const RUNTIME_ENV = {
   filesBucket: 'FILES_BUCKET_NAME',
   /** The import queue's URL (batches of CSV rows; shared/imports). */
   importQueueUrl: 'IMPORT_QUEUE_URL',
+  /** ARN of the secret holding the voice provider's webhook auth token (Twilio's), read at run time. */
+  voiceSecret: 'VOICE_SECRET_ID',
 } as const;
 
 export function requireEnv(name: string): string {

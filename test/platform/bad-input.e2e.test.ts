@@ -35,6 +35,7 @@ beforeAll(async () => {
   fixtures = {
     api,
     sesUrl: cloud.sesUrl,
+    apiUrl: cloud.url,
     users,
     unique: () => `${Date.now().toString(36)}${(counter++).toString(36)}`,
     asAdmin: async (method, path, body) => {

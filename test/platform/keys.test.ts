@@ -363,7 +363,7 @@ async function exercise(): Promise<void> {
   await stages.updateStage({ before: stage, after: { ...stage, version: 2 } }, [], []);
   await stages.deleteStage(stage, [], []);
   const entry = { id: R1, name: 'Price', created_at: AT, updated_at: AT, version: 1 };
-  for (const kind of ['loss_reason', 'deal_unqualified_reason', 'lead_unqualified_reason', 'source'] as const) {
+  for (const kind of ['loss_reason', 'deal_unqualified_reason', 'lead_unqualified_reason', 'source', 'call_outcome'] as const) {
     await lists.create(kind, [entry], []);
     await lists.get(kind, R1);
     await lists.list(kind, { limit: 5 });
