@@ -246,7 +246,8 @@ export class DynamoPhoneIndex implements PhoneIndex {
 
   /** One Query: the leads and contacts with this number, contacts first (a converted lead's contact wins). */
   async match(e164: string): Promise<PhoneMatch[]> {
-    const { items } = await this.table.collect({ partitions: [phoneIndex.byNumber(e164)], order: 'asc' }, 20);
+    // A raw Query (Table.chunk), not a page: the webhook holds no cursor key and signs nothing.
+    const { items } = await this.table.chunk(phoneIndex.byNumber(e164), null, 20);
     const matches = items.map((i) => ({
       resource_type: i.resource_type as CallResourceType,
       resource_id: String(i.resource_id),
