@@ -463,6 +463,6 @@ describe('seedSalesDefaults on a fresh table', () => {
       'Event',
       'Partner',
     ]);
-    expect(Object.values(await seedSalesDefaults(own, call(), config))).toEqual(Array(5).fill('already_present'));
+    expect(Object.values(await seedSalesDefaults(own, call(), config))).toEqual(Array(6).fill('already_present'));
   });
 });
