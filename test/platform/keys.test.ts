@@ -46,6 +46,7 @@ import * as accessTokens from '#shared/access-tokens/dynamodb.ts';
 import * as sellIds from '#shared/platform/dynamodb/sell-ids.ts';
 import * as sellFacade from '#shared/sell-facade/dynamodb.ts';
 import * as invitations from '#shared/invitations/dynamodb.ts';
+import * as calls from '#shared/calls/dynamodb.ts';
 import type { Task } from '#shared/tasks/domain.ts';
 import { makeContact, makeLead } from '#test/contacts/fakes.ts';
 import { makeCustomField } from '#test/custom-fields/fakes.ts';
@@ -84,6 +85,7 @@ const MODULES = {
   accessTokens,
   sellIds,
   invitations,
+  calls,
 };
 const declared = keyPatternsOf(...Object.values(MODULES));
 
