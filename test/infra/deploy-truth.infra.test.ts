@@ -1238,6 +1238,8 @@ const HTTP_ORDER = [
   'deals',
   'leads',
   'notes',
+  'calls',
+  'voice-webhook',
   'documents',
   'capture-forms',
   'imports',
@@ -1287,9 +1289,9 @@ describe('every synthesized bundle, with its template environment', () => {
 
   it('gives every function that resolves a caller AdminGetUser on the pool, and nothing else of Cognito, as MFA is required', () => {
     const resources = crm.statelessTemplate.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
-    // platform and invitations serve public routes only: no caller to resolve.
+    // platform, invitations and voice-webhook serve public routes only: no caller to resolve.
     const callers = functionSpecs.filter(
-      (spec) => spec.kind === 'http' && spec.name !== 'platform' && spec.name !== 'invitations',
+      (spec) => spec.kind === 'http' && !['platform', 'invitations', 'voice-webhook'].includes(spec.name),
     );
     for (const spec of callers) {
       const role = Object.values(resources).find(
