@@ -121,6 +121,11 @@ export interface FunctionNeeds {
    * slice, then each slice's continuation).
    */
   readonly exportQueue?: true;
+  /**
+   * VOICE_SECRET_ID, the ARN of the secret holding the voice provider's webhook auth token
+   * (Twilio's), and secretsmanager:GetSecretValue on that secret only.
+   */
+  readonly voiceSecret?: true;
   /** Values of the deployment config. */
   readonly config?: readonly ConfigVariable[];
 }
@@ -245,6 +250,11 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   // list use cases: custom field catalog, users, cursor key), the first message on the export
   // queue, the presigned download in the files bucket.
   exports: { ...CRUD, files: true, exportQueue: true },
+  // Calls and text messages (F2.4): records' owners, call outcomes.
+  calls: CRUD,
+  // The voice provider's public webhook: its auth token (to check signatures), the phone
+  // index, and calls and texts written with their events. No caller: no MFA check, no cursor.
+  'voice-webhook': { table: 'readWrite', voiceSecret: true, config: ['corsAllowOrigins'] },
 };
 
 export const httpFunctions: readonly FunctionSpec[] = httpFamilies.map((family) => {
@@ -711,6 +721,8 @@ export interface EnvironmentValues {
   readonly bulkQueueUrl: string;
   /** The export queue's URL. */
   readonly exportQueueUrl: string;
+  /** The voice provider's auth token secret's ARN (never its value). */
+  readonly voiceSecret: string;
   /** Comma-separated browser origins, or "*". */
   readonly corsAllowOrigins: string;
   /** The WebSocket stage's management endpoint (its callback URL). */
@@ -824,6 +836,7 @@ export function declaredVariables(spec: FunctionSpec): DeclaredVariable[] {
   if (needs.importQueue) variables.push({ name: RUNTIME_ENV.importQueueUrl, value: (v) => v.importQueueUrl });
   if (needs.bulkQueue) variables.push({ name: RUNTIME_ENV.bulkQueueUrl, value: (v) => v.bulkQueueUrl });
   if (needs.exportQueue) variables.push({ name: RUNTIME_ENV.exportQueueUrl, value: (v) => v.exportQueueUrl });
+  if (needs.voiceSecret) variables.push({ name: RUNTIME_ENV.voiceSecret, value: (v) => v.voiceSecret });
   for (const name of needs.config ?? []) variables.push(CONFIG_VARIABLES[name]);
   return variables;
 }

@@ -96,6 +96,8 @@ export class StatefulStack extends Stack {
   readonly userPoolDomain: cognito.UserPoolDomain;
   readonly userPoolGroups: Record<Role, cognito.UserPoolGroup>;
   readonly cursorSecret: secretsmanager.Secret;
+  /** The voice provider's webhook auth token (Twilio's): an operator puts the real value in. */
+  readonly voiceSecret: secretsmanager.Secret;
   /**
    * The functions of the other stacks whose log group (/aws/lambda/crm-<stage>-<name>) is made
    * here: logs are data, and the stateless stack stays under CloudFormation's 500 resources.
@@ -369,6 +371,15 @@ export class StatefulStack extends Stack {
       secretName: `${name}/cursor-hmac-key`,
       description: 'HMAC key that signs the opaque list cursors of the CRM API',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    this.voiceSecret = new secretsmanager.Secret(this, 'VoiceSecret', {
+      secretName: `${name}/voice-auth-token`,
+      description: "The voice provider's webhook auth token (Twilio's): verifies X-Twilio-Signature",
+      generateSecretString: { passwordLength: 32, excludePunctuation: true },
+    });
+    acknowledge(this.voiceSecret, {
+      id: 'AwsSolutions-SMG4',
+      reason: 'The provider issues this token and rotates it in its own console; an operator then puts the new value here.',
     });
     // Rotated by a function of the registry, in this stack beside the secret. No CDK
     // RotationSchedule: it would grant the function secretsmanager:GetRandomPassword on "*";

@@ -284,6 +284,7 @@ export class StatelessStack extends Stack {
       table: stateful.table,
       bus: stateful.bus,
       cursorSecret: stateful.cursorSecret,
+      voiceSecret: stateful.voiceSecret,
       userPool: stateful.userPool,
       userPoolClientId: stateful.userPoolClient.userPoolClientId,
       scheduleGroupName: stateful.scheduleGroupName,

@@ -52,6 +52,8 @@ import { notificationErrorCodes } from '#shared/notifications/errors.ts';
 import { notificationRuleRoutes } from '#shared/notifications/rule-routes.ts';
 import { invitationRoutes } from '#shared/invitations/routes.ts';
 import { invitationErrorCodes } from '#shared/invitations/errors.ts';
+import { callRoutes, voiceWebhookRoutes } from '#shared/calls/routes.ts';
+import { callErrorCodes } from '#shared/calls/errors.ts';
 
 // Every route of the API. API Gateway, the local server, the OpenAPI document and the
 // authorization matrix test all read this list.
@@ -86,6 +88,8 @@ export const allRoutes: readonly AnyRoute[] = [
   ...emailRoutes,
   ...sellFacadeRoutes,
   ...invitationRoutes,
+  ...callRoutes,
+  ...voiceWebhookRoutes,
 ];
 
 // Every error catalogue: the generic codes, then each family's errors.ts. docs/error-codes.md
@@ -124,6 +128,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   notificationErrorCodes,
   emailErrorCodes,
   invitationErrorCodes,
+  callErrorCodes,
 ];
 
 /** Every catalogued code, in catalogue order (throws at load when a code is declared twice). */

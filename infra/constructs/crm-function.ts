@@ -50,6 +50,8 @@ export interface CrmResources {
   readonly table: dynamodb.ITable;
   readonly bus: events.IEventBus;
   readonly cursorSecret: secretsmanager.ISecret;
+  /** The voice provider's webhook auth token; required by `voiceSecret`. */
+  readonly voiceSecret?: secretsmanager.ISecret;
   readonly userPool: cognito.IUserPool;
   /** The app client whose tokens the API accepts; required by `tokenVerifier`. */
   readonly userPoolClientId?: string;
@@ -208,6 +210,12 @@ export class CrmFunction extends lambda.Function {
     // cursorSecret: the function reads the key at run time (CURSOR_SECRET_ID is the ARN, not
     // the value), so the value never shows in its configuration and a rotation needs no deploy.
     if (needs.cursorSecret) this.#grantCursorSecret(resources.cursorSecret, needs.cursorSecret);
+    if (needs.voiceSecret) {
+      const secret = required(resources.voiceSecret, 'voiceSecret');
+      this.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+      );
+    }
     if (needs.bus) resources.bus.grantPutEventsTo(this);
     const poolActions = [
       ...(needs.userPool ?? []),
@@ -382,6 +390,9 @@ function environmentValues(resources: CrmResources, logLevel: LogLevel): Environ
     },
     get cursorSecret() {
       return resources.cursorSecret.secretArn;
+    },
+    get voiceSecret() {
+      return required(resources.voiceSecret, 'voiceSecret').secretArn;
     },
     get eventBusName() {
       return resources.bus.eventBusName;

@@ -25,6 +25,10 @@ export const STANDARD_SLICE_FILES = {
 
 /** Further files a family needs, by family: the only other names a slice may hold. */
 export const EXTRA_SLICE_FILES = {
+  calls: {
+    'webhook.ts': 'use-cases',
+    'backfill.ts': 'adapter',
+  },
   identity: {
     'account.ts': 'domain',
     'account-use-cases.ts': 'use-cases',

@@ -36,6 +36,8 @@ import { startWebGateway } from './web-gateway.ts';
 import type { Role } from '#shared/kernel/roles.ts';
 import {
   cursorSecretName,
+  voiceSecretName,
+  LOCAL_VOICE_AUTH_TOKEN,
   LOCAL_ACCOUNT_ID,
   localEnvironmentValues,
   localFunctionEnvironment,
@@ -325,6 +327,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       region: options.config.region,
       name: cursorSecretName(options.config),
       description: 'HMAC key that signs the opaque list cursors of the CRM API (local)',
+    });
+    // The voice provider's webhook auth token (a known local value until a developer puts a real one in).
+    await ensureLocalSecret({
+      endpoint: secretsManager.endpoint,
+      region: options.config.region,
+      name: voiceSecretName(options.config),
+      value: LOCAL_VOICE_AUTH_TOKEN,
+      description: "The voice provider's webhook auth token (local)",
     });
 
     // The live notifications WebSocket API: its authorizer and routes are the registry's

@@ -37,6 +37,17 @@ export function localCursorSecretArn(config: Pick<CrmConfig, 'stage' | 'region'>
   return secretArn({ accountId: LOCAL_ACCOUNT_ID, region: config.region }, cursorSecretName(config));
 }
 
+/**
+ * The local voice auth token (a fresh local cloud's secret value; a developer may put their
+ * provider's real one in): local webhooks and tests sign with it.
+ */
+export const LOCAL_VOICE_AUTH_TOKEN = 'local-voice-auth-token';
+
+/** The voice provider's auth token secret's name, as the stateful stack names it. */
+export function voiceSecretName(config: Pick<CrmConfig, 'stage'>): string {
+  return `crm-${config.stage}/voice-auth-token`;
+}
+
 /** Where each AWS service the functions call answers on the laptop (the SDK's AWS_ENDPOINT_URL_<SERVICE>). */
 export interface ServiceEndpoints {
   readonly dynamodb: string;
@@ -93,6 +104,7 @@ export function localEnvironmentValues(
   /** `exportQueueUrl`: the export queue's URL, likewise. */
   options: Partial<LocalResourceNames> & {
     cursorSecret?: string;
+    voiceSecret?: string;
     logLevel?: LogLevel;
     liveCallbackUrl?: string;
     importQueueUrl?: string;
@@ -103,6 +115,8 @@ export function localEnvironmentValues(
   return {
     tableName: options.tableName ?? UNSYNTHESIZED_NAME,
     cursorSecret: options.cursorSecret ?? localCursorSecretArn(config),
+    voiceSecret:
+      options.voiceSecret ?? secretArn({ accountId: LOCAL_ACCOUNT_ID, region: config.region }, voiceSecretName(config)),
     eventBusName: options.eventBusName ?? UNSYNTHESIZED_NAME,
     userPoolId: LOCAL_USER_POOL_ID,
     userPoolClientId: LOCAL_CLIENT_ID,

@@ -176,7 +176,8 @@ export function apiGatewayEvent(request: GatewayRequest): HttpEvent {
     routeKey: key,
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
-    headers,
+    // API Gateway adds X-Forwarded-Proto (the scheme the caller used): here, plain http.
+    headers: { 'x-forwarded-proto': 'http', ...headers },
     ...(url.searchParams.size > 0 ? { queryStringParameters: joinRepeated(url.searchParams) } : {}),
     ...(params && Object.keys(params).length > 0 ? { pathParameters: params } : {}),
     requestContext: {

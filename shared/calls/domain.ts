@@ -1,6 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import * as z from 'zod/mini';
+import type { Principal } from '#shared/kernel/principal.ts';
+import { idSchema, notEmpty } from '#shared/kernel/schema.ts';
+import { canSee } from '#shared/kernel/visibility.ts';
 
 // Calls and text messages (F2.4) with Zendesk Sell's fields, logged by hand or from a voice
 // provider: Amazon Connect's contact events, or a Twilio-compatible webhook. Numbers are kept
@@ -192,3 +195,139 @@ export const callSchema = z.object({
   version: z.int(),
 });
 export type CallRecord = z.output<typeof callSchema>;
+
+/** Sell's `resource_type` of a call or text: a lead or a contact (deals ride in associated_deal_ids). */
+export const callResourceTypeSchema = z.enum(CALL_RESOURCE_TYPES);
+export type CallResourceType = (typeof CALL_RESOURCE_TYPES)[number];
+
+/** A call's or text's linked deals: at most this many. */
+export const ASSOCIATED_DEALS_MAX = 10;
+export const SUMMARY_MAX = 10_000;
+export const TEXT_CONTENT_MAX = 1_600;
+
+/** A number as typed, kept in E.164 (422 when it is no possible number in international form). */
+const phoneInput = z.string().check(
+  z.maxLength(50),
+  z.refine((v) => normalizePhone(v) !== null, 'must be a phone number with its country code, e.g. +14155550100'),
+);
+const recordingUrl = z.string().check(
+  z.maxLength(2_000),
+  z.refine((v) => v.startsWith('https://') && URL.canParse(v), 'must be an https URL'),
+);
+const dealIds = z.array(idSchema).check(z.maxLength(ASSOCIATED_DEALS_MAX));
+const instant = z.iso.datetime({ offset: true });
+
+const callLinkFields = {
+  resource_type: z.optional(z.nullable(callResourceTypeSchema)),
+  resource_id: z.optional(z.nullable(idSchema)),
+  associated_deal_ids: z.optional(dealIds),
+};
+
+/** POST /calls: a call logged by hand, by its user (the caller). */
+export const createCallInput = z.strictObject({
+  phone_number: phoneInput,
+  duration: z.optional(z.int().check(z.minimum(0), z.maximum(86_400))),
+  incoming: z.boolean(),
+  missed: z.optional(z.boolean()),
+  outcome_id: z.optional(z.nullable(idSchema)),
+  summary: z.optional(z.nullable(z.string().check(z.maxLength(SUMMARY_MAX)))),
+  recording_url: z.optional(z.nullable(recordingUrl)),
+  made_at: z.optional(instant),
+  ...callLinkFields,
+});
+export type CreateCallInput = z.output<typeof createCallInput>;
+
+/** PATCH /calls/{id}: the call's notes and links (linking an unmatched call to a lead or contact). */
+export const updateCallInput = z
+  .strictObject({
+    outcome_id: z.optional(z.nullable(idSchema)),
+    summary: z.optional(z.nullable(z.string().check(z.maxLength(SUMMARY_MAX)))),
+    missed: z.optional(z.boolean()),
+    duration: z.optional(z.int().check(z.minimum(0), z.maximum(86_400))),
+    recording_url: z.optional(z.nullable(recordingUrl)),
+    ...callLinkFields,
+  })
+  .check(notEmpty);
+export type UpdateCallInput = z.output<typeof updateCallInput>;
+
+/** A text message with Sell's fields (read-only in Sell; logged here by hand or by a provider). */
+export const textMessageSchema = z.object({
+  id: z.string(),
+  user_id: z.nullable(z.string()),
+  content: z.string(),
+  incoming: z.boolean(),
+  resource_type: z.nullable(z.enum(CALL_RESOURCE_TYPES)),
+  resource_id: z.nullable(z.string()),
+  /** E.164: the lead's or contact's side. */
+  resource_phone_number: z.nullable(z.string()),
+  user_phone_number: z.nullable(z.string()),
+  associated_deal_ids: z.array(z.string()),
+  sent_at: z.string(),
+  external_id: z.nullable(z.string()),
+  source: z.enum(CALL_SOURCES),
+  created_at: z.string(),
+  updated_at: z.string(),
+  version: z.int(),
+});
+export type TextMessage = z.output<typeof textMessageSchema>;
+
+/** POST /text_messages: a text logged by hand. */
+export const createTextMessageInput = z.strictObject({
+  content: z.string().check(z.minLength(1), z.maxLength(TEXT_CONTENT_MAX)),
+  incoming: z.boolean(),
+  resource_phone_number: phoneInput,
+  sent_at: z.optional(instant),
+  ...callLinkFields,
+});
+export type CreateTextMessageInput = z.output<typeof createTextMessageInput>;
+
+/** What a call or text links to: a lead or contact (or nothing: unmatched) and deals. */
+export interface CallLink {
+  resource_type: CallResourceType | null;
+  resource_id: string | null;
+  associated_deal_ids: string[];
+}
+
+/**
+ * A request's link fields read together: resource_type and resource_id come as a pair (both
+ * set, or both null to unlink); `current` is kept for what the request leaves out. Throws
+ * nothing; answers the field to blame when the pair is half given.
+ */
+export function linkOf(
+  input: { resource_type?: CallResourceType | null; resource_id?: string | null; associated_deal_ids?: string[] },
+  current: CallLink,
+): CallLink | { invalid: 'resource_type' | 'resource_id' } {
+  const typeGiven = input.resource_type !== undefined;
+  const idGiven = input.resource_id !== undefined;
+  let resource_type = current.resource_type;
+  let resource_id = current.resource_id;
+  if (typeGiven || idGiven) {
+    if (!typeGiven) return { invalid: 'resource_type' };
+    if (!idGiven) return { invalid: 'resource_id' };
+    if ((input.resource_type === null) !== (input.resource_id === null)) {
+      return { invalid: input.resource_type === null ? 'resource_type' : 'resource_id' };
+    }
+    resource_type = input.resource_type ?? null;
+    resource_id = input.resource_id ?? null;
+  }
+  const deals = input.associated_deal_ids ?? current.associated_deal_ids;
+  return { resource_type, resource_id, associated_deal_ids: [...new Set(deals)] };
+}
+
+/**
+ * Who sees a call or text, given the owner of its lead or contact (undefined: none or unknown)
+ * and which of its deals the caller sees: its user always; anyone who sees the linked record or
+ * one of its deals; an unmatched one with no user (a provider's call from an unknown number)
+ * admins only, who link it.
+ */
+export function canSeeCall(
+  principal: Principal,
+  call: { user_id: string | null },
+  recordOwner: string | undefined,
+  seesADeal: boolean,
+): boolean {
+  if (call.user_id !== null && call.user_id === principal.user_id) return true;
+  if (recordOwner !== undefined && canSee(principal, recordOwner)) return true;
+  if (seesADeal) return true;
+  return call.user_id === null && principal.role === 'admin';
+}

@@ -24,6 +24,7 @@ import { taskDetachments } from '#shared/tasks/dynamodb.ts';
 import { appointmentDetachments } from '#shared/appointments/dynamodb.ts';
 import { namedEntryCheck } from '#shared/pipelines/dynamodb.ts';
 import { searchIndexOps, type Searchable } from '#shared/search/index-terms.ts';
+import { phoneIndexOps, type PhoneIndexed } from '#shared/calls/dynamodb.ts';
 import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
 import {
   fromItem,
@@ -156,8 +157,12 @@ export function contactCreateOps(...contacts: readonly { contact: Contact; refs:
     ...peopleCountOps(contacts.map(({ contact }) => ({ from: null, to: contact.contact_id }))),
     ...customFieldCountOps(counts),
     ...contacts.flatMap(({ contact }) => searchIndexOps(null, searchable(contact))),
+    ...contacts.flatMap(({ contact }) => phoneIndexOps(null, phones(contact))),
   ]);
 }
+
+/** The contact as the phone index reads it (its phone and mobile; shared/calls). */
+const phones = (contact: Contact): PhoneIndexed => ({ ...contact, type: 'contact' });
 
 export class DynamoContactRepository extends ListedRepository<ContactListQuery, Contact> implements ContactRepository {
   protected readonly kind = CONTACT;
@@ -174,6 +179,7 @@ export class DynamoContactRepository extends ListedRepository<ContactListQuery, 
         ...peopleCountOps([{ from: before.contact_id, to: after.contact_id }]),
         ...customFieldCountOps(valueCountChanges(before.custom_fields, after.custom_fields)),
         ...searchIndexOps(searchable(before), searchable(after)),
+        ...phoneIndexOps(phones(before), phones(after)),
       ],
       events,
     );
@@ -186,8 +192,8 @@ export class DynamoContactRepository extends ListedRepository<ContactListQuery, 
    * of it. Each of those writes has its event beside `events`.
    */
   async delete(contact: Contact, events: DomainEvent[], ctx: EventContext = cascadeContext(events)): Promise<void> {
-    // The partition holds the contact, its search terms, an organisation's people count and
-    // the back-references of leads converted into it.
+    // The partition holds the contact, its search terms, its phone index items, an
+    // organisation's people count and the back-references of leads converted into it.
     const key = contactKey(contact.id);
     const children = (await this.table.partition(key.pk)).filter((i) => i.sk !== key.sk);
     // A person joining meanwhile may create the people count after that read: removed anyway.

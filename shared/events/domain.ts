@@ -19,6 +19,7 @@ import { importSchema } from '#shared/imports/domain.ts';
 import { bulkOperationSchema } from '#shared/bulk-operations/domain.ts';
 import { exportEventSchema } from '#shared/exports/domain.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
+import { callSchema, textMessageSchema } from '#shared/calls/domain.ts';
 
 // The event catalogue (X7): one zod schema per event type and version, the source of truth for
 // what the bus carries. The outbox publisher refuses an event its schema rejects (it goes to the
@@ -193,6 +194,18 @@ export const EVENT_SPECS: readonly EventSpec[] = [
     }),
     'An attendee answered an invitation (an RSVP link or an iTIP REPLY); data is the appointment after, with response: who (attendee_key), what, how, and the sequence they answered (superseded: an earlier one). previous.attendees is the list before.',
   ),
+  spec(
+    'call.created',
+    callSchema,
+    "A call was logged, by hand or from a voice provider (source; actor voice:<provider>); user_id null: a provider's call from a number no lead or contact has.",
+  ),
+  spec(
+    'call.updated',
+    callSchema,
+    'A call changed (outcome, summary, links); data is the call after, previous the changed fields before.',
+  ),
+  spec('call.deleted', callSchema, 'A call was deleted; data is the call as it was.'),
+  spec('text_message.created', textMessageSchema, 'A text message was logged, by hand or from a voice provider (source).'),
 ];
 
 /** The catalogue key of a type and version: "deal.created@1". */

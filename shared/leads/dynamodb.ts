@@ -20,6 +20,7 @@ import { taskDetachments } from '#shared/tasks/dynamodb.ts';
 import { appointmentDetachments } from '#shared/appointments/dynamodb.ts';
 import { namedEntryCheck } from '#shared/pipelines/dynamodb.ts';
 import { searchIndexOps, type Searchable } from '#shared/search/index-terms.ts';
+import { phoneIndexOps, type PhoneIndexed } from '#shared/calls/dynamodb.ts';
 import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
 import type { Item, ItemKeys, PartitionQuery, Table, WriteOp } from '#shared/platform/dynamodb/table.ts';
 import {
@@ -120,8 +121,12 @@ export function leadConvertOps(before: Lead, after: Lead): WriteOp[] {
     }),
     ...customFieldCountOps(valueCountChanges(before.custom_fields, after.custom_fields)),
     ...searchIndexOps(searchable(before), searchable(after)),
+    ...phoneIndexOps(phones(before), phones(after)),
   ];
 }
+
+/** The lead as the phone index reads it (its phone and mobile; shared/calls). */
+const phones = (lead: Lead): PhoneIndexed => ({ ...lead, type: 'lead' });
 
 /** A lead's notes and tasks: they go with it; its appointments are unlinked. */
 async function leadFollowers(table: Table, leadId: string, ctx: EventContext): Promise<Detachment[]> {
@@ -144,6 +149,7 @@ export class DynamoLeadRepository extends ListedRepository<LeadListQuery, Lead> 
         ...referenceChecks(refs, null),
         ...customFieldCountOps(valueCountChanges({}, lead.custom_fields)),
         ...searchIndexOps(null, searchable(lead)),
+        ...phoneIndexOps(null, phones(lead)),
       ],
       events,
     );
@@ -156,6 +162,7 @@ export class DynamoLeadRepository extends ListedRepository<LeadListQuery, Lead> 
         ...referenceChecks(refs, refsOf(before)),
         ...customFieldCountOps(valueCountChanges(before.custom_fields, after.custom_fields)),
         ...searchIndexOps(searchable(before), searchable(after)),
+        ...phoneIndexOps(phones(before), phones(after)),
       ],
       events,
     );
@@ -163,7 +170,7 @@ export class DynamoLeadRepository extends ListedRepository<LeadListQuery, Lead> 
 
   /** The lead, its search terms, and its notes and tasks (README "What deleting a record does to what points at it"). */
   async delete(lead: Lead, events: DomainEvent[], ctx: EventContext = cascadeContext(events)): Promise<void> {
-    // The partition holds the lead and its search terms (at most MAX_SEARCH_TERMS).
+    // The partition holds the lead, its search terms (at most MAX_SEARCH_TERMS) and phone index items.
     const key = leadKey(lead.id);
     const children = (await this.table.partition(key.pk)).filter((i) => i.sk !== key.sk);
     const own: WriteOp[] = [

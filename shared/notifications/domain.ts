@@ -24,6 +24,8 @@ export const NOTIFICATION_KINDS = [
   'export_finished',
   'capture_form_lead',
   'bulk_operation_finished',
+  'incoming_call',
+  'incoming_text',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -40,6 +42,8 @@ export const PRODUCED_KINDS: readonly NotificationKind[] = [
   'import_finished',
   'bulk_operation_finished',
   'export_finished',
+  'incoming_call',
+  'incoming_text',
 ];
 
 export const NOTIFICATION_CHANNELS = ['web', 'email', 'both', 'off'] as const;
@@ -57,6 +61,8 @@ export const BUILT_IN_DEFAULTS: Readonly<Record<NotificationKind, NotificationCh
   export_finished: 'web',
   capture_form_lead: 'web',
   bulk_operation_finished: 'web',
+  incoming_call: 'web',
+  incoming_text: 'web',
 };
 
 /** Defaults of a deployment: the built-in ones, overridden kind by kind by the config's. */
@@ -203,6 +209,8 @@ export const NOTIFICATION_EVENTS = [
   'import.finished',
   'bulk_operation.finished',
   'export.finished',
+  'call.created',
+  'text_message.created',
 ] as const;
 
 /** The events that end a job: its recipients' grouped e-mails are sent then. */
@@ -271,6 +279,7 @@ export function notificationOf(event: DomainEvent): (NotificationDraft & { kind:
   if (metadata.event_type === 'import.finished') return importFinishedOf(event);
   if (metadata.event_type === 'bulk_operation.finished') return bulkOperationFinishedOf(event);
   if (metadata.event_type === 'export.finished') return exportFinishedOf(event);
+  if (metadata.event_type === 'call.created' || metadata.event_type === 'text_message.created') return incomingOf(event);
   const type = metadata.resource_type;
   if (type !== 'lead' && type !== 'deal' && type !== 'task') return undefined;
   const verb = metadata.event_type.slice(type.length + 1);
@@ -320,6 +329,28 @@ function reminderOf(event: DomainEvent): (NotificationDraft & { kind: Notificati
     event_id: event.metadata.event_id,
     occurred_at: event.metadata.occurred_at,
     record: { type: 'task', id: event.metadata.resource_id, name: nameOf('task', data) },
+  };
+}
+
+/**
+ * A call or text a voice provider logged on a lead or contact (shared/calls): an incoming one
+ * tells the call's user (the record's owner), the record being the lead or contact and its
+ * name the caller's number. Calls logged by hand, outgoing or unmatched ones tell nobody.
+ */
+function incomingOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
+  const data = event.data as Data;
+  if (data.incoming !== true || data.source === 'manual' || typeof data.user_id !== 'string') return undefined;
+  if ((data.resource_type !== 'lead' && data.resource_type !== 'contact') || typeof data.resource_id !== 'string') {
+    return undefined;
+  }
+  const number = event.metadata.event_type === 'call.created' ? data.phone_number : data.resource_phone_number;
+  return {
+    recipient_id: data.user_id,
+    kind: event.metadata.event_type === 'call.created' ? 'incoming_call' : 'incoming_text',
+    actor_id: event.metadata.actor_id,
+    event_id: event.metadata.event_id,
+    occurred_at: event.metadata.occurred_at,
+    record: { type: data.resource_type, id: data.resource_id, name: typeof number === 'string' ? number : null },
   };
 }
 

@@ -114,6 +114,10 @@ function subjectOf(content: AlertContent): string {
       return n > 1 ? `${n} exports are ready` : 'Your export is ready';
     case 'bulk_operation_finished':
       return n > 1 ? `${n} of your bulk operations finished` : 'Your bulk operation finished';
+    case 'incoming_call':
+      return n > 1 ? `${n} incoming calls` : `Incoming call from ${label}`.trimEnd();
+    case 'incoming_text':
+      return n > 1 ? `${n} incoming text messages` : `Text message from ${label}`.trimEnd();
     case 'rule_matched': {
       const rule = content.rule ? `"${content.rule.name}"` : 'A notification rule';
       return n > 1 ? `${rule} matched ${n} ${many}` : `${rule} matched the ${one} ${label}`.trimEnd();

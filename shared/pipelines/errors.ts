@@ -25,6 +25,7 @@ export const pipelineErrorCodes = /* @__PURE__ */ defineErrorCodes('pipelines', 
     description: 'No lead unqualified reason has this id.',
   },
   'source.not_found': { status: 404, title: 'Source not found', description: 'No source has this id.' },
+  'call_outcome.not_found': { status: 404, title: 'Call outcome not found', description: 'No call outcome has this id.' },
   'pipeline.name_taken': { status: 409, title: 'Pipeline name taken', description: 'Another pipeline has this name.' },
   'pipeline.key_taken': {
     status: 409,

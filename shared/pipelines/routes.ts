@@ -241,6 +241,7 @@ export const namedListRouteSets = [
   namedListRoutes('deal_unqualified_reason', '/deal_unqualified_reasons', 'DealUnqualifiedReasons'),
   namedListRoutes('lead_unqualified_reason', '/lead_unqualified_reasons', 'LeadUnqualifiedReasons'),
   namedListRoutes('source', '/sources', 'Sources'),
+  namedListRoutes('call_outcome', '/call_outcomes', 'CallOutcomes'),
 ] as const;
 
 export const pipelineRoutes = [

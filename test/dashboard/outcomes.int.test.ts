@@ -373,6 +373,7 @@ describe('the counters’ backfill (a migration)', () => {
       '2026-12-task-reminders',
       '2026-12-appointment-reminders',
       '2026-12-sell-ids',
+      '2026-12-phone-index',
     ]);
     const fromEvents = await dump();
     await wipe();

@@ -29,6 +29,7 @@ export async function startRouteCaseCloud(): Promise<{ cloud: LocalCloud; fixtur
     users,
     unique: () => `${Date.now().toString(36)}${(counter++).toString(36)}`,
     sesUrl: cloud.sesUrl,
+    apiUrl: cloud.url,
     asAdmin: async (method, path, body) => {
       const res = await api(method, path, { token: users.admin.token, body });
       if (res.status >= 300) throw new Error(`setup ${method} ${path} failed: ${res.status} ${JSON.stringify(res.body)}`);

@@ -21,6 +21,8 @@ export interface Fixtures {
   unique: () => string;
   /** The local SES front (the mail viewer's GET /store): RSVP rows read their token from the mail. */
   sesUrl: string;
+  /** The API's base URL (signed webhooks sign the URL they call). */
+  apiUrl: string;
   /** Calls the API as the admin (to set up targets). */
   asAdmin: <T = any>(method: string, path: string, body?: unknown) => Promise<T>;
 }
@@ -28,6 +30,9 @@ export interface Fixtures {
 export interface RouteCall {
   path: string;
   body?: unknown;
+  /** A body sent as it is (a form-encoded webhook), with these headers. */
+  rawBody?: string;
+  headers?: Record<string, string>;
 }
 
 export type RouteCase =

@@ -25,6 +25,7 @@ import { notificationCases } from '#test/notifications/route-cases.ts';
 import { liveCases } from '#test/live/route-cases.ts';
 import { emailCases } from '#test/emails/route-cases.ts';
 import { calendarCases } from '#test/calendar/route-cases.ts';
+import { callCases } from '#test/calls/route-cases.ts';
 import type { RouteCase } from './route-case-types.ts';
 
 export type { Fixtures, Relation, RouteCall, RouteCase } from './route-case-types.ts';
@@ -67,4 +68,5 @@ export const routeCases: Record<string, RouteCase> = {
   ...liveCases,
   ...emailCases,
   ...invitationCases,
+  ...callCases,
 };

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { twilioSignature } from '#shared/calls/domain.ts';
 import type { AddressInfo } from 'node:net';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -80,6 +81,9 @@ import {
 const config = { ...shippedConfig(), auth: { ...shippedConfig().auth, admin_mfa_required: true } };
 const STAGE = config.stage;
 
+/** The voice auth token the probes' secret holds. */
+const PROBE_VOICE_TOKEN = 'probe-voice-auth-token';
+
 let crm: SynthesizedCrmApp;
 let functions: SynthesizedFunction[];
 let dynamo: DynamoDbLocal;
@@ -144,6 +148,13 @@ beforeAll(async () => {
     region: config.region,
     name: secretNameOf(secretId),
     value: RESOLVED_SECRET,
+  });
+  // The voice provider's auth token, at the ARN the templates give.
+  await ensureLocalSecret({
+    endpoint: secrets.endpoint,
+    region: config.region,
+    name: secretNameOf(functionNamed('voice-webhook').variables.VOICE_SECRET_ID!),
+    value: PROBE_VOICE_TOKEN,
   });
   // SES: the mail viewer behind the local SES front (GetAccount, the suppression list), as the local cloud runs them.
   const viewerPort = await freePort();
@@ -272,6 +283,9 @@ class Probe {
       body?: unknown;
       /** The caller's authorizer claims (default the first admin's). */
       claims?: Record<string, string>;
+      /** A body sent as it is (a form-encoded webhook), and headers beside the defaults. */
+      rawBody?: string;
+      headers?: Record<string, string>;
     } = {},
   ): Promise<{ status: number; body: any }> {
     const route = key === '$default' ? undefined : routeNamed(key);
@@ -283,8 +297,12 @@ class Probe {
     const event = apiGatewayEvent({
       method: route?.method ?? 'GET',
       url,
-      headers: { host: 'api.local', 'content-type': 'application/json' },
-      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      headers: { host: 'api.local', 'content-type': 'application/json', ...options.headers },
+      ...(options.rawBody !== undefined
+        ? { body: options.rawBody }
+        : options.body === undefined
+          ? {}
+          : { body: JSON.stringify(options.body) }),
       ...(route ? { route, params: options.params ?? {} } : {}),
       ...(route && route.access !== 'public' ? { claims: options.claims ?? adminClaims } : {}),
     });
@@ -413,6 +431,24 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     const page = await p.expectHttp('GET /v2/{proxy+}', 200, { params: { proxy: 'leads' }, query: { per_page: '1' } });
     p.check(typeof page?.meta?.links?.next_page === 'string', `a full page links the next (${JSON.stringify(page?.meta)})`);
     await p.expectHttp('GET /v2/{proxy+}', 422, { params: { proxy: 'leads' }, query: { cursor: 'forged.cursor' } });
+  },
+  calls: async (p) => {
+    const target = { resource_type: 'contact', resource_id: made.contactId };
+    await p.expectHttp('POST /calls', 201, { body: { phone_number: '+14155550100', incoming: true, ...target } });
+    await p.expectHttp('GET /calls', 200, { query: { contact_id: made.contactId ?? 'none' } });
+    await refusesForgedCursor(p, 'GET /calls');
+  },
+  // A status callback signed with the token the secret holds is logged; a wrong signature is refused.
+  'voice-webhook': async (p) => {
+    const params = { CallSid: `CA${next()}`, CallStatus: 'completed', From: '+15005550006', To: '+18005551212' };
+    const rawBody = new URLSearchParams(params).toString();
+    const url = 'http://api.local/webhooks/twilio';
+    const headers = (token: string) => ({
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': twilioSignature(token, url, params),
+    });
+    await p.expectHttp('POST /webhooks/twilio', 403, { rawBody, headers: headers('wrong-token') });
+    await p.expectHttp('POST /webhooks/twilio', 200, { rawBody, headers: headers(PROBE_VOICE_TOKEN) });
   },
   notes: async (p) => {
     const target = { resource_type: 'contact', resource_id: made.contactId };
@@ -1362,6 +1398,8 @@ const HTTP_ORDER = [
   'deals',
   'leads',
   'notes',
+  'calls',
+  'voice-webhook',
   'documents',
   'capture-forms',
   'imports',
@@ -1413,9 +1451,9 @@ describe('every synthesized bundle, with its template environment', () => {
 
   it('gives every function that resolves a caller AdminGetUser on the pool, and nothing else of Cognito, as MFA is required', () => {
     const resources = crm.statelessTemplate.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
-    // platform and invitations serve public routes only: no caller to resolve.
+    // platform, invitations and voice-webhook serve public routes only: no caller to resolve.
     const callers = functionSpecs.filter(
-      (spec) => spec.kind === 'http' && spec.name !== 'platform' && spec.name !== 'invitations',
+      (spec) => spec.kind === 'http' && !['platform', 'invitations', 'voice-webhook'].includes(spec.name),
     );
     for (const spec of callers) {
       const role = Object.values(resources).find(

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { twilioSignature } from '#shared/calls/domain.ts';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -14,7 +15,7 @@ import type { CloudFormationCustomResourceEvent, EventBridgeEvent } from 'aws-la
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '#infra/config/load.ts';
 import { functionSpecs } from '#infra/functions.ts';
-import { cursorSecretName } from '#infra/local/environment.ts';
+import { cursorSecretName, LOCAL_VOICE_AUTH_TOKEN } from '#infra/local/environment.ts';
 import type { BusEvent } from '#infra/local/eventbridge/local-bus.ts';
 import { functionAccessKeyId, LOCAL_ADMIN_ACCESS_KEY_ID, type GateDecision } from '#infra/local/iam/gate.ts';
 import type { FunctionPolicy } from '#infra/local/iam/template-policies.ts';
@@ -479,6 +480,20 @@ const SAMPLES: Record<string, () => Promise<void>> = {
   deals: http('/deals'),
   leads: http('/leads'),
   notes: http('/notes'),
+  calls: http('/calls'),
+  // A signed status callback: the auth token read from its secret, the number looked up in the
+  // phone index, the (unmatched) call written with its event.
+  'voice-webhook': async () => {
+    const params = { CallSid: `CA${newId()}`, CallStatus: 'completed', From: '+15005550006', To: '+18005551212' };
+    const res = await session.api('POST', '/webhooks/twilio', {
+      rawBody: new URLSearchParams(params).toString(),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': twilioSignature(LOCAL_VOICE_AUTH_TOKEN, `${session.cloud.url}/webhooks/twilio`, params),
+      },
+    });
+    if (res.status !== 200) throw new Error(`POST /webhooks/twilio: ${res.status} ${JSON.stringify(res.body)}`);
+  },
   // The presigned PUT and GET carry the documents function's key: S3 (its gate) authorizes
   // them against that function's policy; DELETE removes the object itself.
   documents: async () => {

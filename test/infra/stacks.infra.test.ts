@@ -455,13 +455,14 @@ describe('stateless stack: functions', () => {
   });
 
   it('lets the CRUD families read and write the table (no Scan) with the cursor key, but not the bus', () => {
-    // invitations: public RSVP routes (below), no caller and no list.
+    // invitations and voice-webhook: public routes (below), no caller and no list.
+    const publicOnly = ['invitations', 'voice-webhook'];
     const crud = functionSpecs.filter(
-      (spec) => spec.kind === 'http' && spec.needs.table === 'readWrite' && spec.name !== 'invitations',
+      (spec) => spec.kind === 'http' && spec.needs.table === 'readWrite' && !publicOnly.includes(spec.name),
     );
     expect(crud.map((spec) => spec.name).sort()).toEqual(
       httpFamilies.filter(
-        (f) => !['platform', 'search', 'dashboard', 'events', 'activities', 'automations', 'invitations'].includes(f),
+        (f) => !['platform', 'search', 'dashboard', 'events', 'activities', 'automations', ...publicOnly].includes(f),
       ),
     );
     for (const spec of crud) {
@@ -481,9 +482,9 @@ describe('stateless stack: functions', () => {
     // deploy-truth test asserts AdminGetUser on the pool, and runs the check.
     expect(shippedConfig().auth.admin_mfa_required).toBe(false);
     const callers = functionSpecs.filter(
-      (spec) => spec.kind === 'http' && spec.name !== 'platform' && spec.name !== 'invitations',
+      (spec) => spec.kind === 'http' && !['platform', 'invitations', 'voice-webhook'].includes(spec.name),
     );
-    expect(callers.length).toBe(httpFamilies.length - 2);
+    expect(callers.length).toBe(httpFamilies.length - 3);
     for (const spec of callers) {
       const name = `crm-dev-${spec.name}`;
       const variables = functionResource(name).Properties.Environment.Variables;
@@ -503,6 +504,23 @@ describe('stateless stack: functions', () => {
     const actions = actionsOf(policyStatements(stateless, 'crm-dev-invitations'));
     expect(tableActions(actions)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
     expect(actions.filter((a) => /^(secretsmanager|cognito-idp|events|s3|ses):/.test(a))).toEqual([]);
+  });
+
+  it('gives the voice webhook (public, signed) the table and GetSecretValue on the voice auth token only, no cursor key, no caller check', () => {
+    expect(allRoutes.filter((r) => r.family === 'voice-webhook').every((r) => r.access === 'public')).toBe(true);
+    const variables = functionResource('crm-dev-voice-webhook').Properties.Environment.Variables;
+    for (const absent of ['CURSOR_SECRET_ID', 'USER_POOL_ID', 'EVENT_BUS_NAME'])
+      expect(variables[absent], absent).toBeUndefined();
+    const secret = JSON.stringify(variables.VOICE_SECRET_ID);
+    expect(secret).toContain('Fn::GetStackOutput');
+    const statements = policyStatements(stateless, 'crm-dev-voice-webhook');
+    expect(tableActions(actionsOf(statements))).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
+    const secretStatements = statements.filter((st) => actionsOf([st]).some((a) => a.startsWith('secretsmanager:')));
+    expect(secretStatements).toHaveLength(1);
+    expect(secretStatements[0]!.Action).toBe('secretsmanager:GetSecretValue');
+    expect(JSON.stringify(secretStatements[0]!.Resource)).toBe(secret);
+    expect(secret).not.toBe(JSON.stringify(functionResource('crm-dev-calls').Properties.Environment.Variables.CURSOR_SECRET_ID));
+    expect(actionsOf(statements).filter((a) => /^(cognito-idp|events|s3|ses):/.test(a))).toEqual([]);
   });
 
   it('gives the platform function (public routes only) no table, no cursor key, nothing but logs and X-Ray', () => {

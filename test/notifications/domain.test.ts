@@ -33,6 +33,37 @@ describe('notificationOf', () => {
     });
   });
 
+  it("tells a provider's incoming call or text to the call's user, on the lead or contact it was logged on", () => {
+    const call = {
+      id: 'K1',
+      user_id: 'rep1',
+      phone_number: '+14155550100',
+      incoming: true,
+      source: 'twilio',
+      resource_type: 'contact',
+      resource_id: 'C1',
+    };
+    expect(notificationOf(event('call.created', ref('call', 'K1'), call, { actor: 'voice:twilio' }))).toMatchObject({
+      recipient_id: 'rep1',
+      kind: 'incoming_call',
+      actor_id: 'voice:twilio',
+      record: { type: 'contact', id: 'C1', name: '+14155550100' },
+    });
+    const text = { ...call, phone_number: undefined, resource_phone_number: '+14155550100', resource_type: 'lead' };
+    expect(notificationOf(event('text_message.created', ref('text_message', 'T1'), text))).toMatchObject({
+      kind: 'incoming_text',
+      record: { type: 'lead', id: 'C1', name: '+14155550100' },
+    });
+    // Outgoing, logged by hand, or unmatched (no user, no record): nobody is told.
+    for (const other of [
+      { ...call, incoming: false },
+      { ...call, source: 'manual' },
+      { ...call, user_id: null, resource_type: null, resource_id: null },
+    ]) {
+      expect(notificationOf(event('call.created', ref('call', 'K1'), other))).toBeUndefined();
+    }
+  });
+
   it('tells the owner of a lead a capture form created as capture_form_lead, not lead_assigned', () => {
     expect(
       notificationOf(event('lead.created', ref('lead', 'L1'), lead('L1', 'rep1'), { actor: 'capture_form:F1' })),

@@ -445,7 +445,14 @@ describe('seedSalesDefaults on a fresh table', () => {
       },
     };
     const reports = await Promise.all([seedSalesDefaults(own, call(), config), seedSalesDefaults(own, call(), config)]);
-    for (const key of ['pipeline', 'loss_reasons', 'deal_unqualified_reasons', 'lead_unqualified_reasons', 'sources'] as const) {
+    for (const key of [
+      'pipeline',
+      'loss_reasons',
+      'deal_unqualified_reasons',
+      'lead_unqualified_reasons',
+      'sources',
+      'call_outcomes',
+    ] as const) {
       expect(reports.map((r) => r[key]).sort()).toEqual(['already_present', 'created']);
     }
     expect(await own.pipelines.pipelineCount()).toBe(1);
@@ -456,6 +463,6 @@ describe('seedSalesDefaults on a fresh table', () => {
       'Event',
       'Partner',
     ]);
-    expect(Object.values(await seedSalesDefaults(own, call(), config))).toEqual(Array(5).fill('already_present'));
+    expect(Object.values(await seedSalesDefaults(own, call(), config))).toEqual(Array(6).fill('already_present'));
   });
 });

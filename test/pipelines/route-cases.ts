@@ -50,4 +50,5 @@ export const pipelineCases: Record<string, RouteCase> = {
   ...namedListCases('/deal_unqualified_reasons', 'DealUnqualifiedReasons'),
   ...namedListCases('/lead_unqualified_reasons', 'LeadUnqualifiedReasons'),
   ...namedListCases('/sources', 'Sources'),
+  ...namedListCases('/call_outcomes', 'CallOutcomes'),
 };

@@ -26,6 +26,7 @@ const ALL_CREATED = {
   deal_unqualified_reasons: 'created',
   lead_unqualified_reasons: 'created',
   sources: 'created',
+  call_outcomes: 'created',
 };
 
 function setup() {
@@ -67,6 +68,7 @@ describe('seedSalesDefaults', () => {
       deal_unqualified_reasons: 'already_present',
       lead_unqualified_reasons: 'already_present',
       sources: 'already_present',
+      call_outcomes: 'already_present',
     });
     expect(pipelines.events.length + namedLists.events.length).toBe(events);
     expect(pipelines.store.pipelines.size).toBe(1);

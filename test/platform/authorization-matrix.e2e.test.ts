@@ -80,7 +80,12 @@ describe('authorization matrix', () => {
     } else {
       call = await spec.call(fixtures);
     }
-    const res = await fixtures.api(route.method, call.path, { token: fixtures.users[caller.name].token, body: call.body });
+    const res = await fixtures.api(route.method, call.path, {
+      token: fixtures.users[caller.name].token,
+      body: call.body,
+      ...(call.rawBody !== undefined ? { rawBody: call.rawBody } : {}),
+      ...(call.headers ? { headers: call.headers } : {}),
+    });
     let expected: number;
     if (route.access !== 'public' && !route.access.includes(caller.role)) expected = 403;
     else if (owner && spec.kind === 'personal' && owner.user_id !== fixtures.users[caller.name].user_id) expected = 404;
@@ -153,7 +158,11 @@ describe('token checks on every authenticated route', () => {
           : route.path.includes('{')
             ? await spec.call(fixtures, fixtures.users.admin)
             : { path: route.path };
-      const res = await fixtures.api(route.method, call.path, { body: call.body });
+      const res = await fixtures.api(route.method, call.path, {
+        body: call.body,
+        ...(call.rawBody !== undefined ? { rawBody: call.rawBody } : {}),
+        ...(call.headers ? { headers: call.headers } : {}),
+      });
       expect(res.status, call.path).toBe(route.status);
     }
   });

@@ -46,6 +46,7 @@ import * as accessTokens from '#shared/access-tokens/dynamodb.ts';
 import * as sellIds from '#shared/platform/dynamodb/sell-ids.ts';
 import * as sellFacade from '#shared/sell-facade/dynamodb.ts';
 import * as invitations from '#shared/invitations/dynamodb.ts';
+import * as calls from '#shared/calls/dynamodb.ts';
 import type { Task } from '#shared/tasks/domain.ts';
 import { makeContact, makeLead } from '#test/contacts/fakes.ts';
 import { makeCustomField } from '#test/custom-fields/fakes.ts';
@@ -84,6 +85,7 @@ const MODULES = {
   accessTokens,
   sellIds,
   invitations,
+  calls,
 };
 const declared = keyPatternsOf(...Object.values(MODULES));
 
@@ -363,7 +365,7 @@ async function exercise(): Promise<void> {
   await stages.updateStage({ before: stage, after: { ...stage, version: 2 } }, [], []);
   await stages.deleteStage(stage, [], []);
   const entry = { id: R1, name: 'Price', created_at: AT, updated_at: AT, version: 1 };
-  for (const kind of ['loss_reason', 'deal_unqualified_reason', 'lead_unqualified_reason', 'source'] as const) {
+  for (const kind of ['loss_reason', 'deal_unqualified_reason', 'lead_unqualified_reason', 'source', 'call_outcome'] as const) {
     await lists.create(kind, [entry], []);
     await lists.get(kind, R1);
     await lists.list(kind, { limit: 5 });
