@@ -198,8 +198,8 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
   // The table stream's mapping has a starting position; an SQS queue's has none.
   const streams = mappings.filter((m) => m.properties.StartingPosition !== undefined);
   const queues = mappings.filter((m) => m.properties.StartingPosition === undefined);
-  if (streams.length !== 1 || queues.length !== 3) {
-    throw new Error(`the templates hold ${streams.length} stream and ${queues.length} queue event source mappings, not 1 and 3`);
+  if (streams.length !== 1 || queues.length !== 4) {
+    throw new Error(`the templates hold ${streams.length} stream and ${queues.length} queue event source mappings, not 1 and 4`);
   }
   const mapping = streams[0]!;
   const queueMappings = queues.map((q) => queueMapping(resolver, q));
