@@ -213,7 +213,7 @@ export const ca: Catalog<typeof en> = {
     dropped: "L'oportunitat {{deal}} s'ha deixat a l'etapa {{stage}}.",
     cancelled: "S'ha cancel·lat el moviment de l'oportunitat {{deal}}.",
     instructions:
-      "Per moure una oportunitat a una altra etapa, feu servir el seu menú «Mou a l’etapa…». Espai a la seva nansa l'agafa per arrossegar-la; Escapada la deixa on era.",
+      "Espai a la nansa d'una oportunitat l'agafa; les fletxes esquerra i dreta la mouen a l'etapa anterior o següent; Espai la deixa allà i Escapada la torna on era. El seu menú «Mou a l’etapa…» també la mou.",
     moveMenu: 'Mou {{name}} a l’etapa…',
     moveMenuLabel: 'Mou a l’etapa',
   },

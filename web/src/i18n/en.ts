@@ -192,7 +192,7 @@ export const en = {
     dropped: 'Deal {{deal}} was dropped on stage {{stage}}.',
     cancelled: 'Moving deal {{deal}} was cancelled.',
     instructions:
-      'To move a deal to another stage, use its “Move to stage…” menu. Space on its handle lifts it for dragging; Escape puts it back.',
+      'Space on a deal’s handle lifts it; the left and right arrow keys move it to the previous or next stage; Space drops it there, Escape puts it back. Its “Move to stage…” menu also moves it.',
     moveMenu: 'Move {{name}} to stage…',
     moveMenuLabel: 'Move to stage',
   },

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { AnchorLink } from '../ui/AnchorLink.tsx';
 import {
   Badge,
@@ -29,6 +29,7 @@ import {
   type Announcements,
   type CollisionDetection,
   type DragEndEvent,
+  type DragStartEvent,
   type KeyboardCoordinateGetter,
   type ScreenReaderInstructions,
 } from '@dnd-kit/core';
@@ -44,29 +45,32 @@ import { ProblemAlert } from '../ui/ProblemAlert.tsx';
 type Deal = paths['/deals']['get']['responses'][200]['content']['application/json']['items'][number];
 type Stage = paths['/stages']['get']['responses'][200]['content']['application/json']['items'][number];
 
-/**
- * Arrow keys move a lifted card by whole columns (dnd-kit's default is 25 px steps): left/right to
- * the previous/next stage's column, keeping the card's height; other keys do nothing.
- */
-export const columnCoordinates: KeyboardCoordinateGetter = (event, { context, currentCoordinates }) => {
-  const { collisionRect } = context;
-  const direction = event.code === 'ArrowRight' ? 1 : event.code === 'ArrowLeft' ? -1 : 0;
-  if (!direction || !collisionRect) return undefined;
-  event.preventDefault();
-  const center = collisionRect.left + collisionRect.width / 2;
-  // The columns as laid out now (viewport coordinates, as the collision rect's).
-  const columns = [...document.querySelectorAll('[data-board-column]')]
-    .map((e) => e.getBoundingClientRect())
-    .sort((a, b) => a.left - b.left);
-  const target = direction > 0 ? columns.find((r) => r.left > center) : columns.filter((r) => center - r.right >= 0).at(-1);
-  if (!target) return currentCoordinates;
-  return { x: target.left + (target.width - collisionRect.width) / 2, y: currentCoordinates.y };
-};
+/** The stage a card lifted by the keyboard is over: moved by the arrow keys, not by geometry. */
+type KeyboardLift = { stageId: string };
 
 /**
- * The stage under the card (dnd-kit's default, rect intersection); when none is (a card moved by
- * the keyboard may sit between columns), the nearest stage by center, so a key press never drops on nothing.
+ * Arrow keys move a lifted card by whole stages: left/right to the previous/next stage (updating
+ * `lift`, which the collision detection reads) and the card drawn over that stage's column; other
+ * keys do nothing. Geometry alone cannot say where the card is: dnd-kit keeps the droppable rects
+ * measured at the lift, so the stage is tracked here and the drawing follows it.
  */
+export function columnCoordinates(lift: { current: KeyboardLift | null }, stageIds: () => string[]): KeyboardCoordinateGetter {
+  return (event, { context, currentCoordinates }) => {
+    const direction = event.code === 'ArrowRight' ? 1 : event.code === 'ArrowLeft' ? -1 : 0;
+    const { collisionRect } = context;
+    if (!direction || !collisionRect || !lift.current) return undefined;
+    event.preventDefault();
+    const ids = stageIds();
+    const next = ids[ids.indexOf(lift.current.stageId) + direction];
+    if (next === undefined) return currentCoordinates;
+    lift.current = { stageId: next };
+    const column = document.querySelector(`[data-stage-id="${CSS.escape(next)}"]`)?.getBoundingClientRect();
+    if (!column) return currentCoordinates;
+    return { x: column.left + (column.width - collisionRect.width) / 2, y: currentCoordinates.y };
+  };
+}
+
+/** The stage under a dragged card (dnd-kit's default, rect intersection), else the nearest by center. */
 const stageUnder: CollisionDetection = (args) => {
   const hits = rectIntersection(args);
   return hits.length > 0 ? hits : closestCenter(args);
@@ -87,13 +91,21 @@ export function Deals() {
     queryFn: async () => unwrap(await api().GET('/deals', { params: { query: { pipeline_id: pipelineId!, limit: 100 } } })),
   });
   const [asking, setAsking] = useState<{ deal: Deal; stage: Stage } | null>(null);
+  // Set while a card is lifted by the keyboard: the stage the arrow keys took it to.
+  const lift = useRef<KeyboardLift | null>(null);
+  const stageIds = useRef<string[]>([]);
+  stageIds.current = stages.map((s) => s.id);
+  const [coordinates, collisions] = useMemo(() => {
+    const collisions: CollisionDetection = (args) => (lift.current ? [{ id: lift.current.stageId }] : stageUnder(args));
+    return [columnCoordinates(lift, () => stageIds.current), collisions] as const;
+  }, []);
   // A mouse drags after 6 px. A finger drags only after a 250 ms press (moving first scrolls the
   // board or the page: known failure 11). The keyboard lifts a card from its handle (Space), moves it
   // by columns (arrows) and drops it (Space), with every step announced.
   const sensors = useSensors(
     useSensor(MouseSensor, { activationConstraint: { distance: 6 } }),
     useSensor(TouchSensor, { activationConstraint: { delay: 250, tolerance: 8 } }),
-    useSensor(KeyboardSensor, { coordinateGetter: columnCoordinates }),
+    useSensor(KeyboardSensor, { coordinateGetter: coordinates }),
   );
   const dealName = (id: string | number) => (deals.data?.items ?? []).find((d) => d.id === id)?.name ?? '';
   const stageName = (id: string | number | undefined) => stages.find((s) => s.id === id)?.name ?? '';
@@ -142,6 +154,11 @@ export function Deals() {
     else move.mutate({ deal, stage });
   }
 
+  function onDragStart(event: DragStartEvent) {
+    const deal = (deals.data?.items ?? []).find((d) => d.id === event.active.id);
+    lift.current = deal && event.activatorEvent instanceof KeyboardEvent ? { stageId: deal.stage_id } : null;
+  }
+
   function onDragEnd(event: DragEndEvent) {
     const deal = (deals.data?.items ?? []).find((d) => d.id === event.active.id);
     const stage = stages.find((s) => s.id === event.over?.id);
@@ -166,7 +183,8 @@ export function Deals() {
       {deals.isPending ? <Loader aria-label={t('common.loading')} /> : null}
       <DndContext
         sensors={sensors}
-        collisionDetection={stageUnder}
+        collisionDetection={collisions}
+        onDragStart={onDragStart}
         onDragEnd={onDragEnd}
         accessibility={{ announcements, screenReaderInstructions: instructions }}
       >
@@ -218,7 +236,7 @@ function Column({
       style={{ flex: '1 1 0' }}
       bg={isOver ? 'blue.0' : 'gray.0'}
       data-stage={stage.name}
-      data-board-column
+      data-stage-id={stage.id}
       aria-label={t('deals.stage', { name: stage.name })}
       component="section"
     >

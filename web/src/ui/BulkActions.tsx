@@ -179,7 +179,7 @@ export function BulkToolbar({
       <ProblemAlert error={progress.error} />
       {running ? <Text size="sm">{t('bulk.running')}</Text> : null}
       {finished && op ? (
-        <Alert color={refused.length ? 'yellow' : 'green'} title={t('bulk.finished')} role="status" data-testid="bulk-result">
+        <Alert color={refused.length ? 'red' : 'blue'} title={t('bulk.finished')} role="status" data-testid="bulk-result">
           <Text size="sm">{t('bulk.done', { count: op.ok })}</Text>
           {refused.length ? (
             <List size="sm" mt="xs">
