@@ -583,6 +583,15 @@ describe('the web app', () => {
     await expect.poll(() => announced.textContent()).toContain(`Deal Keyboard Works is over stage ${third}.`);
     await desk.keyboard.press('ArrowLeft');
     await expect.poll(() => announced.textContent()).toContain(`Deal Keyboard Works is over stage ${second}.`);
+    // The lifted card is drawn over the stage it would drop on (once its 250 ms glide ends).
+    const overlay = desk.getByTestId('drag-overlay');
+    const column = (await desk.locator(`section[data-stage="${second}"]`).boundingBox())!;
+    await expect
+      .poll(async () => {
+        const box = (await overlay.boundingBox())!;
+        return box.x + box.width / 2 > column.x && box.x + box.width / 2 < column.x + column.width;
+      })
+      .toBe(true);
     await desk.screenshot({ path: join(OUT, 'deals-keyboard-lifted.png'), fullPage: true });
     await desk.keyboard.press('Space');
     await expect.poll(() => announced.textContent()).toContain(`Deal Keyboard Works was dropped on stage ${second}.`);

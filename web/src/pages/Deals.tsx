@@ -17,6 +17,7 @@ import {
 } from '@mantine/core';
 import {
   DndContext,
+  DragOverlay,
   KeyboardSensor,
   MouseSensor,
   TouchSensor,
@@ -57,16 +58,18 @@ type KeyboardLift = { stageId: string };
 export function columnCoordinates(lift: { current: KeyboardLift | null }, stageIds: () => string[]): KeyboardCoordinateGetter {
   return (event, { context, currentCoordinates }) => {
     const direction = event.code === 'ArrowRight' ? 1 : event.code === 'ArrowLeft' ? -1 : 0;
-    const { collisionRect } = context;
-    if (!direction || !collisionRect || !lift.current) return undefined;
+    if (!direction || !context.collisionRect || !lift.current) return undefined;
     event.preventDefault();
     const ids = stageIds();
-    const next = ids[ids.indexOf(lift.current.stageId) + direction];
+    const from = lift.current.stageId;
+    const next = ids[ids.indexOf(from) + direction];
     if (next === undefined) return currentCoordinates;
     lift.current = { stageId: next };
-    const column = document.querySelector(`[data-stage-id="${CSS.escape(next)}"]`)?.getBoundingClientRect();
-    if (!column) return currentCoordinates;
-    return { x: column.left + (column.width - collisionRect.width) / 2, y: currentCoordinates.y };
+    // Moved by the distance between the two columns: the card keeps its place within a column.
+    const left = (id: string) => document.querySelector(`[data-stage-id="${CSS.escape(id)}"]`)?.getBoundingClientRect().left;
+    const [a, b] = [left(from), left(next)];
+    if (a === undefined || b === undefined) return currentCoordinates;
+    return { x: currentCoordinates.x + b - a, y: currentCoordinates.y };
   };
 }
 
@@ -93,6 +96,8 @@ export function Deals() {
   const [asking, setAsking] = useState<{ deal: Deal; stage: Stage } | null>(null);
   // Set while a card is lifted by the keyboard: the stage the arrow keys took it to.
   const lift = useRef<KeyboardLift | null>(null);
+  // The card being dragged, drawn above the board (its column would clip it).
+  const [dragged, setDragged] = useState<Deal | null>(null);
   const stageIds = useRef<string[]>([]);
   stageIds.current = stages.map((s) => s.id);
   const [coordinates, collisions] = useMemo(() => {
@@ -157,9 +162,11 @@ export function Deals() {
   function onDragStart(event: DragStartEvent) {
     const deal = (deals.data?.items ?? []).find((d) => d.id === event.active.id);
     lift.current = deal && event.activatorEvent instanceof KeyboardEvent ? { stageId: deal.stage_id } : null;
+    setDragged(deal ?? null);
   }
 
   function onDragEnd(event: DragEndEvent) {
+    setDragged(null);
     const deal = (deals.data?.items ?? []).find((d) => d.id === event.active.id);
     const stage = stages.find((s) => s.id === event.over?.id);
     if (deal && stage) moveTo(deal, stage);
@@ -186,6 +193,7 @@ export function Deals() {
         collisionDetection={collisions}
         onDragStart={onDragStart}
         onDragEnd={onDragEnd}
+        onDragCancel={() => setDragged(null)}
         accessibility={{ announcements, screenReaderInstructions: instructions }}
       >
         <ScrollArea viewportProps={{ 'data-testid': 'board-scroll' } as React.ComponentProps<'div'>}>
@@ -195,6 +203,16 @@ export function Deals() {
             ))}
           </Group>
         </ScrollArea>
+        <DragOverlay dropAnimation={null}>
+          {dragged ? (
+            <Card withBorder shadow="md" p="xs" aria-hidden="true" data-testid="drag-overlay" style={{ cursor: 'grabbing' }}>
+              <Text size="sm" fw={600} c="blue.8">
+                {dragged.name}
+              </Text>
+              <Text size="xs">{money(dragged.value, dragged.currency)}</Text>
+            </Card>
+          ) : null}
+        </DragOverlay>
       </DndContext>
       {asking ? (
         <ReasonDialog
@@ -261,7 +279,7 @@ function Column({
 }
 
 function DealCard({ deal, stages, onMove }: { deal: Deal; stages: Stage[]; onMove: (deal: Deal, stage: Stage) => void }) {
-  const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, isDragging } = useDraggable({ id: deal.id });
+  const { attributes, listeners, setNodeRef, setActivatorNodeRef, isDragging } = useDraggable({ id: deal.id });
   const { t } = useTranslation();
   // The mouse drags the whole card, a finger after a long press; the keyboard lifts it from its
   // handle (space, arrows, space), so the card itself is no button around the deal's link. The
@@ -274,8 +292,10 @@ function DealCard({ deal, stages, onMove }: { deal: Deal; stages: Stage[]; onMov
       p="xs"
       data-deal={deal.name}
       style={{
-        transform: transform ? `translate(${transform.x}px, ${transform.y}px)` : undefined,
-        zIndex: isDragging ? 10 : undefined,
+        // While dragged it stays in place, dashed (not faded: its text keeps its contrast); the
+        // overlay follows the pointer or the arrow keys.
+        borderStyle: isDragging ? 'dashed' : undefined,
+        borderColor: isDragging ? 'var(--mantine-color-blue-6)' : undefined,
         cursor: 'grab',
         touchAction: 'manipulation',
         WebkitTouchCallout: 'none',
