@@ -52,8 +52,8 @@ type KeyboardLift = { stageId: string };
 /**
  * Arrow keys move a lifted card by whole stages: left/right to the previous/next stage (updating
  * `lift`, which the collision detection reads) and the card drawn over that stage's column; other
- * keys do nothing. Geometry alone cannot say where the card is: dnd-kit keeps the droppable rects
- * measured at the lift, so the stage is tracked here and the drawing follows it.
+ * keys do nothing. The stage is tracked here, not found from the card's rect: with dnd-kit's own
+ * collision detection a card moved by arrows still dropped on its first stage (the browser test).
  */
 export function columnCoordinates(lift: { current: KeyboardLift | null }, stageIds: () => string[]): KeyboardCoordinateGetter {
   return (event, { context, currentCoordinates }) => {
