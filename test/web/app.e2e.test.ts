@@ -515,6 +515,41 @@ describe('the web app', () => {
     await audit('settings-automations');
   }, 240_000);
 
+  it('lets a manager select two leads and reassign them to a rep in bulk, then shows the result and the changed list', async () => {
+    await asUser('manager@example.com', 'POST', '/leads', { last_name: 'Bulkfirst' });
+    await asUser('manager@example.com', 'POST', '/leads', { last_name: 'Bulksecond' });
+    const desk = await newPage();
+    await signInAs(desk, 'manager@example.com');
+    await desk.goto(`${cloud.webUrl}/leads`);
+    const row = (name: string) => desk.getByRole('row').filter({ hasText: name });
+    await row('Bulkfirst').waitFor();
+    expect(await desk.getByRole('toolbar', { name: 'Bulk actions' }).count()).toBe(0);
+    await desk.getByRole('checkbox', { name: 'Select Bulkfirst', exact: true }).check();
+    await desk.getByRole('checkbox', { name: 'Select Bulksecond', exact: true }).check();
+    const toolbar = desk.getByRole('toolbar', { name: 'Bulk actions' });
+    await toolbar.getByText('2 selected').waitFor();
+    await toolbar.getByRole('button', { name: 'Reassign' }).click();
+    await toolbar.getByLabel('New owner').click();
+    await desk.getByRole('option', { name: 'Rita Rep' }).click();
+    await audit('leads-bulk-toolbar', desk);
+    await toolbar.getByRole('button', { name: 'Apply to 2 records' }).click();
+    const result = desk.getByTestId('bulk-result');
+    await result.getByText('2 done.').waitFor({ timeout: 30_000 });
+    await expect.poll(() => row('Bulkfirst').textContent()).toContain('Rita Rep');
+    await expect.poll(() => row('Bulksecond').textContent()).toContain('Rita Rep');
+    // The selection is cleared with the operation done: the toolbar is gone, the result stays.
+    expect(await toolbar.count()).toBe(0);
+    await audit('leads-bulk-done', desk);
+    // Delete asks first and says it cannot be undone; cancelled, nothing is deleted.
+    await desk.getByRole('checkbox', { name: 'Select Bulkfirst', exact: true }).check();
+    await toolbar.getByRole('button', { name: 'Delete' }).click();
+    await desk.getByRole('dialog').getByText('Deleting removes the selected record for good: this cannot be undone.').waitFor();
+    await desk.screenshot({ path: join(OUT, 'leads-bulk-delete.png'), fullPage: true });
+    await desk.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    expect(await row('Bulkfirst').count()).toBe(1);
+    await desk.context().close();
+  }, 90_000);
+
   it('moves deals on the board by keyboard (announced), by the Move menu, and by a long press on a touch screen, where a swipe scrolls', async () => {
     const base = cloud.webUrl!;
     await asUser('rep1@example.com', 'POST', '/deals', { name: 'Keyboard Works' });
@@ -536,6 +571,32 @@ describe('the web app', () => {
     await audit('deals-keyboard', desk);
     await desk.keyboard.press('Escape');
     await expect.poll(() => announced.textContent()).toContain('Moving deal Keyboard Works was cancelled.');
+    // Space, ArrowRight, Space: moved to the next stage, each step announced; ArrowLeft goes back a stage.
+    const second = (await desk.locator('section[data-stage]').nth(1).getAttribute('data-stage'))!;
+    const third = (await desk.locator('section[data-stage]').nth(2).getAttribute('data-stage'))!;
+    await desk.getByRole('button', { name: 'Move Keyboard Works', exact: true }).focus();
+    await desk.keyboard.press('Space');
+    await expect.poll(() => announced.textContent()).toContain(`Deal Keyboard Works is over stage ${first}.`);
+    await desk.keyboard.press('ArrowRight');
+    await expect.poll(() => announced.textContent()).toContain(`Deal Keyboard Works is over stage ${second}.`);
+    await desk.keyboard.press('ArrowRight');
+    await expect.poll(() => announced.textContent()).toContain(`Deal Keyboard Works is over stage ${third}.`);
+    await desk.keyboard.press('ArrowLeft');
+    await expect.poll(() => announced.textContent()).toContain(`Deal Keyboard Works is over stage ${second}.`);
+    // The lifted card is drawn over the stage it would drop on (once its 250 ms glide ends).
+    const overlay = desk.getByTestId('drag-overlay');
+    const column = (await desk.locator(`section[data-stage="${second}"]`).boundingBox())!;
+    await expect
+      .poll(async () => {
+        const box = (await overlay.boundingBox())!;
+        return box.x + box.width / 2 > column.x && box.x + box.width / 2 < column.x + column.width;
+      })
+      .toBe(true);
+    await desk.screenshot({ path: join(OUT, 'deals-keyboard-lifted.png'), fullPage: true });
+    await desk.keyboard.press('Space');
+    await expect.poll(() => announced.textContent()).toContain(`Deal Keyboard Works was dropped on stage ${second}.`);
+    await desk.locator(`section[data-stage="${second}"] [data-deal="Keyboard Works"]`).waitFor();
+    expect(await desk.getByRole('dialog').count()).toBe(0);
     // Moved by keys alone: the card's "Move to stage…" menu, opened with Enter, Won chosen with Enter.
     await desk.getByRole('button', { name: 'Move Keyboard Works to stage…' }).focus();
     await desk.keyboard.press('Enter');

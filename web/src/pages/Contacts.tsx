@@ -7,6 +7,7 @@ import { dateTime, personName } from '../format.ts';
 import { useTranslation } from 'react-i18next';
 import { useUserName } from '../queries.ts';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
+import { BulkToolbar, useBulkSelection } from '../ui/BulkActions.tsx';
 
 /** F3: people and organizations, the kind filter kept in the URL. */
 export function Contacts() {
@@ -23,6 +24,8 @@ export function Contacts() {
         }),
       ),
   });
+  const items = contacts.data?.items ?? [];
+  const bulk = useBulkSelection(items.map((c) => c.id));
   return (
     <Stack>
       <Title order={1} size="h2">
@@ -39,11 +42,18 @@ export function Contacts() {
         value={kind ?? 'all'}
         onChange={(v) => void navigate({ search: { kind: v === 'all' ? undefined : (v as 'person' | 'organization') } })}
       />
+      <BulkToolbar
+        resource="contacts"
+        selected={bulk.selected}
+        nameOf={(id) => personName(items.find((c) => c.id === id) ?? {})}
+        onFinished={bulk.clear}
+      />
       <ProblemAlert error={contacts.error} />
       {contacts.isPending ? <Loader aria-label={t('common.loading')} /> : null}
       <Table striped aria-label={t('nav.contacts')}>
         <Table.Thead>
           <Table.Tr>
+            <Table.Th w={40}>{bulk.pageBox(t('bulk.selectPage'))}</Table.Th>
             <Table.Th>{t('fields.name')}</Table.Th>
             <Table.Th>{t('contacts.kind')}</Table.Th>
             <Table.Th>{t('fields.email')}</Table.Th>
@@ -54,6 +64,7 @@ export function Contacts() {
         <Table.Tbody>
           {contacts.data?.items.map((c) => (
             <Table.Tr key={c.id}>
+              <Table.Td>{bulk.rowBox(c.id, t('bulk.selectRow', { name: personName(c) }))}</Table.Td>
               <Table.Td>
                 <AnchorLink to="/contacts/$id" params={{ id: c.id }}>
                   {personName(c)}

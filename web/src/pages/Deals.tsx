@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { AnchorLink } from '../ui/AnchorLink.tsx';
 import {
   Badge,
@@ -17,6 +17,7 @@ import {
 } from '@mantine/core';
 import {
   DndContext,
+  DragOverlay,
   KeyboardSensor,
   MouseSensor,
   TouchSensor,
@@ -29,6 +30,7 @@ import {
   type Announcements,
   type CollisionDetection,
   type DragEndEvent,
+  type DragStartEvent,
   type KeyboardCoordinateGetter,
   type ScreenReaderInstructions,
 } from '@dnd-kit/core';
@@ -44,29 +46,34 @@ import { ProblemAlert } from '../ui/ProblemAlert.tsx';
 type Deal = paths['/deals']['get']['responses'][200]['content']['application/json']['items'][number];
 type Stage = paths['/stages']['get']['responses'][200]['content']['application/json']['items'][number];
 
-/**
- * Arrow keys move a lifted card by whole columns (dnd-kit's default is 25 px steps): left/right to
- * the previous/next stage's column, keeping the card's height; other keys do nothing.
- */
-export const columnCoordinates: KeyboardCoordinateGetter = (event, { context, currentCoordinates }) => {
-  const { collisionRect } = context;
-  const direction = event.code === 'ArrowRight' ? 1 : event.code === 'ArrowLeft' ? -1 : 0;
-  if (!direction || !collisionRect) return undefined;
-  event.preventDefault();
-  const center = collisionRect.left + collisionRect.width / 2;
-  // The columns as laid out now (viewport coordinates, as the collision rect's).
-  const columns = [...document.querySelectorAll('[data-board-column]')]
-    .map((e) => e.getBoundingClientRect())
-    .sort((a, b) => a.left - b.left);
-  const target = direction > 0 ? columns.find((r) => r.left > center) : columns.filter((r) => center - r.right >= 0).at(-1);
-  if (!target) return currentCoordinates;
-  return { x: target.left + (target.width - collisionRect.width) / 2, y: currentCoordinates.y };
-};
+/** The stage a card lifted by the keyboard is over: moved by the arrow keys, not by geometry. */
+type KeyboardLift = { stageId: string };
 
 /**
- * The stage under the card (dnd-kit's default, rect intersection); when none is (a card moved by
- * the keyboard may sit between columns), the nearest stage by center, so a key press never drops on nothing.
+ * Arrow keys move a lifted card by whole stages: left/right to the previous/next stage (updating
+ * `lift`, which the collision detection reads) and the card drawn over that stage's column; other
+ * keys do nothing. The stage is tracked here, not found from the card's rect: with dnd-kit's own
+ * collision detection a card moved by arrows still dropped on its first stage (the browser test).
  */
+export function columnCoordinates(lift: { current: KeyboardLift | null }, stageIds: () => string[]): KeyboardCoordinateGetter {
+  return (event, { context, currentCoordinates }) => {
+    const direction = event.code === 'ArrowRight' ? 1 : event.code === 'ArrowLeft' ? -1 : 0;
+    if (!direction || !context.collisionRect || !lift.current) return undefined;
+    event.preventDefault();
+    const ids = stageIds();
+    const from = lift.current.stageId;
+    const next = ids[ids.indexOf(from) + direction];
+    if (next === undefined) return currentCoordinates;
+    lift.current = { stageId: next };
+    // Moved by the distance between the two columns: the card keeps its place within a column.
+    const left = (id: string) => document.querySelector(`[data-stage-id="${CSS.escape(id)}"]`)?.getBoundingClientRect().left;
+    const [a, b] = [left(from), left(next)];
+    if (a === undefined || b === undefined) return currentCoordinates;
+    return { x: currentCoordinates.x + b - a, y: currentCoordinates.y };
+  };
+}
+
+/** The stage under a dragged card (dnd-kit's default, rect intersection), else the nearest by center. */
 const stageUnder: CollisionDetection = (args) => {
   const hits = rectIntersection(args);
   return hits.length > 0 ? hits : closestCenter(args);
@@ -87,13 +94,23 @@ export function Deals() {
     queryFn: async () => unwrap(await api().GET('/deals', { params: { query: { pipeline_id: pipelineId!, limit: 100 } } })),
   });
   const [asking, setAsking] = useState<{ deal: Deal; stage: Stage } | null>(null);
+  // Set while a card is lifted by the keyboard: the stage the arrow keys took it to.
+  const lift = useRef<KeyboardLift | null>(null);
+  // The card being dragged, drawn above the board (its column would clip it).
+  const [dragged, setDragged] = useState<Deal | null>(null);
+  const stageIds = useRef<string[]>([]);
+  stageIds.current = stages.map((s) => s.id);
+  const [coordinates, collisions] = useMemo(() => {
+    const collisions: CollisionDetection = (args) => (lift.current ? [{ id: lift.current.stageId }] : stageUnder(args));
+    return [columnCoordinates(lift, () => stageIds.current), collisions] as const;
+  }, []);
   // A mouse drags after 6 px. A finger drags only after a 250 ms press (moving first scrolls the
   // board or the page: known failure 11). The keyboard lifts a card from its handle (Space), moves it
   // by columns (arrows) and drops it (Space), with every step announced.
   const sensors = useSensors(
     useSensor(MouseSensor, { activationConstraint: { distance: 6 } }),
     useSensor(TouchSensor, { activationConstraint: { delay: 250, tolerance: 8 } }),
-    useSensor(KeyboardSensor, { coordinateGetter: columnCoordinates }),
+    useSensor(KeyboardSensor, { coordinateGetter: coordinates }),
   );
   const dealName = (id: string | number) => (deals.data?.items ?? []).find((d) => d.id === id)?.name ?? '';
   const stageName = (id: string | number | undefined) => stages.find((s) => s.id === id)?.name ?? '';
@@ -142,7 +159,14 @@ export function Deals() {
     else move.mutate({ deal, stage });
   }
 
+  function onDragStart(event: DragStartEvent) {
+    const deal = (deals.data?.items ?? []).find((d) => d.id === event.active.id);
+    lift.current = deal && event.activatorEvent instanceof KeyboardEvent ? { stageId: deal.stage_id } : null;
+    setDragged(deal ?? null);
+  }
+
   function onDragEnd(event: DragEndEvent) {
+    setDragged(null);
     const deal = (deals.data?.items ?? []).find((d) => d.id === event.active.id);
     const stage = stages.find((s) => s.id === event.over?.id);
     if (deal && stage) moveTo(deal, stage);
@@ -166,8 +190,10 @@ export function Deals() {
       {deals.isPending ? <Loader aria-label={t('common.loading')} /> : null}
       <DndContext
         sensors={sensors}
-        collisionDetection={stageUnder}
+        collisionDetection={collisions}
+        onDragStart={onDragStart}
         onDragEnd={onDragEnd}
+        onDragCancel={() => setDragged(null)}
         accessibility={{ announcements, screenReaderInstructions: instructions }}
       >
         <ScrollArea viewportProps={{ 'data-testid': 'board-scroll' } as React.ComponentProps<'div'>}>
@@ -177,6 +203,16 @@ export function Deals() {
             ))}
           </Group>
         </ScrollArea>
+        <DragOverlay dropAnimation={null}>
+          {dragged ? (
+            <Card withBorder shadow="md" p="xs" aria-hidden="true" data-testid="drag-overlay" style={{ cursor: 'grabbing' }}>
+              <Text size="sm" fw={600} c="blue.8">
+                {dragged.name}
+              </Text>
+              <Text size="xs">{money(dragged.value, dragged.currency)}</Text>
+            </Card>
+          ) : null}
+        </DragOverlay>
       </DndContext>
       {asking ? (
         <ReasonDialog
@@ -218,7 +254,7 @@ function Column({
       style={{ flex: '1 1 0' }}
       bg={isOver ? 'blue.0' : 'gray.0'}
       data-stage={stage.name}
-      data-board-column
+      data-stage-id={stage.id}
       aria-label={t('deals.stage', { name: stage.name })}
       component="section"
     >
@@ -243,7 +279,7 @@ function Column({
 }
 
 function DealCard({ deal, stages, onMove }: { deal: Deal; stages: Stage[]; onMove: (deal: Deal, stage: Stage) => void }) {
-  const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, isDragging } = useDraggable({ id: deal.id });
+  const { attributes, listeners, setNodeRef, setActivatorNodeRef, isDragging } = useDraggable({ id: deal.id });
   const { t } = useTranslation();
   // The mouse drags the whole card, a finger after a long press; the keyboard lifts it from its
   // handle (space, arrows, space), so the card itself is no button around the deal's link. The
@@ -256,8 +292,10 @@ function DealCard({ deal, stages, onMove }: { deal: Deal; stages: Stage[]; onMov
       p="xs"
       data-deal={deal.name}
       style={{
-        transform: transform ? `translate(${transform.x}px, ${transform.y}px)` : undefined,
-        zIndex: isDragging ? 10 : undefined,
+        // While dragged it stays in place, dashed (not faded: its text keeps its contrast); the
+        // overlay follows the pointer or the arrow keys.
+        borderStyle: isDragging ? 'dashed' : undefined,
+        borderColor: isDragging ? 'var(--mantine-color-blue-6)' : undefined,
         cursor: 'grab',
         touchAction: 'manipulation',
         WebkitTouchCallout: 'none',

@@ -7,6 +7,7 @@ import { dateTime, personName } from '../format.ts';
 import { useUserName, useUsers } from '../queries.ts';
 import type { LeadSearch } from '../router.tsx';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
+import { BulkToolbar, useBulkSelection } from '../ui/BulkActions.tsx';
 import { useTranslation } from 'react-i18next';
 
 const SORTS = ['created_at', 'updated_at', 'last_name', 'organization_name', 'status'] as const;
@@ -39,6 +40,8 @@ export function Leads() {
         }),
       ),
   });
+  const items = leads.data?.items ?? [];
+  const bulk = useBulkSelection(items.map((l) => l.id));
 
   return (
     <Stack>
@@ -88,12 +91,19 @@ export function Leads() {
           allowDeselect={false}
         />
       </Group>
+      <BulkToolbar
+        resource="leads"
+        selected={bulk.selected}
+        nameOf={(id) => personName(items.find((l) => l.id === id) ?? {})}
+        onFinished={bulk.clear}
+      />
       <ProblemAlert error={leads.error} />
       {leads.isPending ? <Loader aria-label={t('common.loading')} /> : null}
       {leads.data ? (
         <Table striped aria-label={t('nav.leads')}>
           <Table.Thead>
             <Table.Tr>
+              <Table.Th w={40}>{bulk.pageBox(t('bulk.selectPage'))}</Table.Th>
               <Table.Th>{t('fields.name')}</Table.Th>
               <Table.Th>{t('fields.organization')}</Table.Th>
               <Table.Th>{t('fields.status')}</Table.Th>
@@ -105,6 +115,7 @@ export function Leads() {
           <Table.Tbody>
             {leads.data.items.map((l) => (
               <Table.Tr key={l.id}>
+                <Table.Td>{bulk.rowBox(l.id, t('bulk.selectRow', { name: personName(l) }))}</Table.Td>
                 <Table.Td>
                   <AnchorLink to="/leads/$id" params={{ id: l.id }}>
                     {personName(l)}
