@@ -17,7 +17,14 @@ import { EVENT_SOURCE } from '#shared/kernel/events.ts';
 import { ROLES, type Role } from '#shared/kernel/roles.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
 import { CrmFunction } from '#infra/constructs/crm-function.ts';
-import { cursorKeyRotationFunction, filesCorsOrigins, functionSpecs, mailDomains } from '#infra/functions.ts';
+import {
+  cursorKeyRotationFunction,
+  eventFunctions,
+  filesCorsOrigins,
+  functionSpecs,
+  mailDomains,
+  scheduledFunctions,
+} from '#infra/functions.ts';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { acknowledge } from '#infra/nag.ts';
 import { eventBridgeJsonSchemas } from '#infra/docs/event-schemas.ts';
@@ -103,6 +110,13 @@ export class StatefulStack extends Stack {
    * here: logs are data, and the stateless stack stays under CloudFormation's 500 resources.
    */
   readonly functionLogGroups: ReadonlySet<string>;
+  /**
+   * Each asynchronously invoked function's on-failure queue (bus consumers and Scheduler
+   * targets: what still fails after Lambda's retries), by function name. Here, beside the
+   * logs, because what they hold is data (failed events awaiting `npm run redrive`) that a
+   * redeploy of the code must not lose; the stateless stack refers to them by name.
+   */
+  readonly onFailureQueues: ReadonlyMap<string, sqs.Queue>;
   /** Rotates the cursor key on its schedule (beside the secret: cdk-nag SMG4 looks in this stack). */
   readonly cursorKeyRotation: CrmFunction;
   readonly cursorSecretRotation: secretsmanager.CfnRotationSchedule;
@@ -367,6 +381,26 @@ export class StatefulStack extends Stack {
     }
     this.functionLogGroups = logGroups;
 
+    const onFailureQueues = new Map<string, sqs.Queue>();
+    for (const spec of [...eventFunctions, ...scheduledFunctions]) {
+      const queue = new sqs.Queue(
+        this,
+        `${spec.name.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase())}OnFailureQueue`,
+        {
+          queueName: onFailureQueueName(props.config.stage, spec.name),
+          encryption: sqs.QueueEncryption.SQS_MANAGED,
+          enforceSSL: true,
+          retentionPeriod: Duration.days(14),
+        },
+      );
+      acknowledge(queue, {
+        id: 'AwsSolutions-SQS3',
+        reason: `This queue is the on-failure destination of ${spec.name}'s asynchronous invocations; a DLQ of a DLQ would only move the problem.`,
+      });
+      onFailureQueues.set(spec.name, queue);
+    }
+    this.onFailureQueues = onFailureQueues;
+
     this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
       secretName: `${name}/cursor-hmac-key`,
       description: 'HMAC key that signs the opaque list cursors of the CRM API',
@@ -522,3 +556,6 @@ export class StatefulStack extends Stack {
     return rule;
   }
 }
+
+/** The on-failure queue of an asynchronously invoked function: "crm-<stage>-<function>-on-failure". */
+export const onFailureQueueName = (stage: string, functionName: string): string => `crm-${stage}-${functionName}-on-failure`;

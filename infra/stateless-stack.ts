@@ -45,7 +45,7 @@ import {
 import { busRules, ruleEventPattern } from '#infra/rules.ts';
 import { MAIL_SENDER_CONCURRENCY } from '#shared/mail/domain.ts';
 import { acknowledge } from '#infra/nag.ts';
-import type { StatefulStack } from '#infra/stateful-stack.ts';
+import { onFailureQueueName, type StatefulStack } from '#infra/stateful-stack.ts';
 
 // The functions and the HTTP API: everything here can be destroyed and redeployed without
 // losing data. Routes come from the route contracts, one API Gateway route per contract.
@@ -111,7 +111,7 @@ export class StatelessStack extends Stack {
   readonly eventFunctions: ReadonlyMap<string, CrmFunction>;
   readonly busRules: ReadonlyMap<string, events.Rule>;
   /** Each bus consumer's on-failure destination, by function name. */
-  readonly onFailureQueues: ReadonlyMap<string, sqs.Queue>;
+  readonly onFailureQueues: ReadonlyMap<string, sqs.IQueue>;
   /** The one outgoing mail queue (crm-<stage>-mail), drained by the mail-sender, and its DLQ. */
   readonly mailQueue: sqs.Queue;
   readonly mailDeadLetterQueue: sqs.Queue;
@@ -364,19 +364,17 @@ export class StatelessStack extends Stack {
     // What a consumer still fails after Lambda's async retries goes to its own queue (the
     // rule's DLQ below only catches events EventBridge could not hand to Lambda at all):
     // `npm run redrive -- --queue <name>` replays it, and the monitoring stack alarms on depth.
-    const onFailureQueues = new Map<string, sqs.Queue>();
+    // The queues live in the stateful stack (they hold failed events); named here by ARN, so
+    // the stacks share no CloudFormation export.
+    const onFailureQueues = new Map<string, sqs.IQueue>();
     // Scheduler invokes its targets asynchronously too: the same destination.
     const asyncTargets = new Map([...consumers, ...scheduledFunctions.map((spec) => [spec.name, pick(spec)] as const)]);
     for (const [name, fn] of asyncTargets) {
-      const queue = new sqs.Queue(this, pascal(`${name}-on-failure-queue`), {
-        queueName: `crm-${config.stage}-${name}-on-failure`,
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-      });
-      acknowledge(queue, {
-        id: 'AwsSolutions-SQS3',
-        reason: `This queue is the on-failure destination of ${name}'s asynchronous invocations; a DLQ of a DLQ would only move the problem.`,
+      const queueName = onFailureQueueName(config.stage, name);
+      if (!stateful.onFailureQueues.has(name)) throw new Error(`the stateful stack has no on-failure queue for ${name}`);
+      const queue = sqs.Queue.fromQueueAttributes(this, pascal(`${name}-on-failure-queue`), {
+        queueName,
+        queueArn: this.formatArn({ service: 'sqs', resource: queueName }),
       });
       fn.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(queue) });
       onFailureQueues.set(name, queue);

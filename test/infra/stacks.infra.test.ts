@@ -554,17 +554,31 @@ describe('stateless stack: functions', () => {
     expectCursorSecretRead('crm-dev-search');
   });
 
-  it("sends what a bus consumer still fails after Lambda's async retries to its own on-failure queue", () => {
-    for (const name of ['user-directory-sync', 'contact-status', 'reminder-sync', 'reminders']) {
-      stateless.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-        FunctionName: Match.objectLike({ Ref: Match.stringLikeRegexp(`^${pascalCase(name)}Function`) }),
-        MaximumRetryAttempts: 2,
-        DestinationConfig: {
-          OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${pascalCase(name)}OnFailureQueue`), 'Arn'] } },
-        },
+  it("sends what a bus consumer still fails after Lambda's async retries to its own on-failure queue, kept in the stateful stack", () => {
+    for (const name of ['user-directory-sync', 'contact-status', 'reminder-sync', 'reminders', 'tag-registry']) {
+      // The queue holds failed events (data): the stateful stack has it, the stateless names it
+      // by ARN (no export between the stacks).
+      stateful.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: `crm-dev-${name}-on-failure`,
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 86_400,
       });
-      stateless.hasResourceProperties('AWS::SQS::Queue', { QueueName: `crm-dev-${name}-on-failure` });
+      expect(resourcesOf(stateless, 'AWS::SQS::Queue')).not.toContainEqual(
+        expect.objectContaining({ Properties: expect.objectContaining({ QueueName: `crm-dev-${name}-on-failure` }) }),
+      );
+      const invokeConfig = Object.values(resourcesOf(stateless, 'AWS::Lambda::EventInvokeConfig')).find((c) =>
+        JSON.stringify(c.Properties.FunctionName).includes(`${pascalCase(name)}Function`),
+      );
+      expect(invokeConfig?.Properties.MaximumRetryAttempts, name).toBe(2);
+      const destination = JSON.stringify(invokeConfig!.Properties.DestinationConfig.OnFailure.Destination);
+      expect(destination, name).toContain(`:crm-dev-${name}-on-failure`);
+      expect(destination, name).not.toContain('Fn::ImportValue');
     }
+    // Every asynchronously invoked function has its queue, and no queue is left without one.
+    const onFailure = Object.values(resourcesOf(stateful, 'AWS::SQS::Queue'))
+      .map((q) => String(q.Properties.QueueName))
+      .filter((n) => n.endsWith('-on-failure'));
+    expect(onFailure.length).toBe(Object.keys(resourcesOf(stateless, 'AWS::Lambda::EventInvokeConfig')).length);
   });
 
   it('gives the consumers and the bootstrap only what they use', () => {
@@ -628,7 +642,7 @@ describe('stateless stack: tag registry', () => {
     expect(tableActions(actions)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
     expect(actions.filter((a) => !a.startsWith('dynamodb:') && !LOGS_AND_XRAY.includes(a)).sort()).toEqual(ON_FAILURE_SEND);
     expect(functionResource(name).Properties.Environment.Variables.CURSOR_SECRET_ID).toBeUndefined();
-    stateless.hasResourceProperties('AWS::SQS::Queue', { QueueName: `${name}-on-failure` });
+    stateful.hasResourceProperties('AWS::SQS::Queue', { QueueName: `${name}-on-failure` });
     const rule = Object.values(resourcesOf(stateless, 'AWS::Events::Rule')).find(
       (r) => r.Properties.Description === builtinRules.find((b) => b.target === 'tag-registry')!.description,
     );
