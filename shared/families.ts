@@ -48,6 +48,8 @@ import { notificationErrorCodes } from '#shared/notifications/errors.ts';
 import { notificationRuleRoutes } from '#shared/notifications/rule-routes.ts';
 import { invitationRoutes } from '#shared/invitations/routes.ts';
 import { invitationErrorCodes } from '#shared/invitations/errors.ts';
+import { mailboxRoutes } from '#shared/mailboxes/routes.ts';
+import { mailboxErrorCodes } from '#shared/mailboxes/errors.ts';
 
 // Every route of the API. API Gateway, the local server, the OpenAPI document and the
 // authorization matrix test all read this list.
@@ -78,6 +80,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...notificationRuleRoutes,
   ...liveRoutes,
   ...emailRoutes,
+  ...mailboxRoutes,
   ...sellFacadeRoutes,
   ...invitationRoutes,
 ];
@@ -105,6 +108,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   eventErrorCodes,
   notificationErrorCodes,
   emailErrorCodes,
+  mailboxErrorCodes,
   invitationErrorCodes,
 ];
 

@@ -22,6 +22,7 @@ import { automationCases } from '#test/automations/route-cases.ts';
 import { notificationCases } from '#test/notifications/route-cases.ts';
 import { liveCases } from '#test/live/route-cases.ts';
 import { emailCases } from '#test/emails/route-cases.ts';
+import { mailboxCases } from '#test/mailboxes/route-cases.ts';
 import { calendarCases } from '#test/calendar/route-cases.ts';
 import type { RouteCase } from './route-case-types.ts';
 
@@ -62,5 +63,6 @@ export const routeCases: Record<string, RouteCase> = {
   ...notificationCases,
   ...liveCases,
   ...emailCases,
+  ...mailboxCases,
   ...invitationCases,
 };
