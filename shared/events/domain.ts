@@ -16,6 +16,7 @@ import { captureFormSchema } from '#shared/capture-forms/domain.ts';
 import { emailSchema } from '#shared/emails/domain.ts';
 import { relatedRecordTypeSchema } from '#shared/kernel/related-records.ts';
 import { importSchema } from '#shared/imports/domain.ts';
+import { MAILBOX_SYNCED_EVENT, mailboxSyncedSchema } from '#shared/mailboxes/domain.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 
 // The event catalogue (X7): one zod schema per event type and version, the source of truth for
@@ -147,6 +148,11 @@ export const EVENT_SPECS: readonly EventSpec[] = [
     'email.logged',
     z.extend(emailSchema, { resource_type: relatedRecordTypeSchema, resource_id: z.string() }),
     'An e-mail message was logged on a lead, contact or deal (resource_type, resource_id): one event per record; text and html hold at most the first 1000 characters.',
+  ),
+  spec(
+    MAILBOX_SYNCED_EVENT,
+    mailboxSyncedSchema,
+    "A user's connected IMAP mailbox finished its first complete sync (once per mailbox); logged counts the messages that poll logged. Actor: system.",
   ),
   ...crud('appointment', appointmentSchema, 'appointment').map((s) => ({
     ...s,

@@ -73,3 +73,13 @@ export function withCheckpoint(checkpoints: readonly FolderCheckpoint[], next: F
 
 /** The domain event of a mailbox's first complete sync (the user is told once). */
 export const MAILBOX_SYNCED_EVENT = 'mailbox.synced';
+
+/** The data of MAILBOX_SYNCED_EVENT. */
+export const mailboxSyncedSchema = z.object({
+  owner_id: z.string(),
+  host: z.string(),
+  username: z.string(),
+  /** Messages this (first complete) poll logged. */
+  logged: z.int(),
+});
+export type MailboxSynced = z.infer<typeof mailboxSyncedSchema>;

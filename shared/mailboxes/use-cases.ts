@@ -11,6 +11,7 @@ import {
   withCheckpoint,
   type ConnectMailboxInput,
   type Mailbox,
+  type MailboxSynced,
   type StoredMailbox,
 } from './domain.ts';
 import type { CredentialSealer, ImapConnector, MailboxRepository } from './ports.ts';
@@ -142,7 +143,7 @@ export async function pollMailbox(deps: MailboxesDeps, ctx: EventContext, mailbo
   };
   const events = firstSync
     ? [
-        domainEvent(ctx, MAILBOX_SYNCED_EVENT, mailboxResource(mailbox), {
+        domainEvent<MailboxSynced>(ctx, MAILBOX_SYNCED_EVENT, mailboxResource(mailbox), {
           owner_id: mailbox.owner_id,
           host: mailbox.host,
           username: mailbox.username,

@@ -22,6 +22,7 @@ export const NOTIFICATION_KINDS = [
   'import_finished',
   'export_finished',
   'capture_form_lead',
+  'mailbox_synced',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -36,6 +37,8 @@ export const PRODUCED_KINDS: readonly NotificationKind[] = [
   // Only by e-mail: the invitation to an appointment a user attends (shared/invitations).
   'appointment_invitation',
   'import_finished',
+  // A connected mailbox's first complete sync (shared/mailboxes): by e-mail and in the inbox.
+  'mailbox_synced',
 ];
 
 export const NOTIFICATION_CHANNELS = ['web', 'email', 'both', 'off'] as const;
@@ -52,6 +55,7 @@ export const BUILT_IN_DEFAULTS: Readonly<Record<NotificationKind, NotificationCh
   import_finished: 'web',
   export_finished: 'web',
   capture_form_lead: 'web',
+  mailbox_synced: 'both',
 };
 
 /** Defaults of a deployment: the built-in ones, overridden kind by kind by the config's. */
@@ -108,7 +112,7 @@ export function settingsOf(
 export const INBOX_KINDS = [...NOTIFICATION_KINDS, 'rule_matched'] as const;
 export type InboxKind = (typeof INBOX_KINDS)[number];
 
-export const NOTIFIED_RECORD_TYPES = ['lead', 'deal', 'task', 'contact', 'appointment', 'import'] as const;
+export const NOTIFIED_RECORD_TYPES = ['lead', 'deal', 'task', 'contact', 'appointment', 'import', 'mailbox'] as const;
 export type NotifiedRecordType = (typeof NOTIFIED_RECORD_TYPES)[number];
 
 /** A grouped item names at most this many of its records (the newest); `count` counts them all. */
@@ -174,6 +178,7 @@ export const NOTIFICATION_EVENTS = [
   'task.reminder_due',
   'appointment.reminder_due',
   'import.finished',
+  'mailbox.synced',
 ] as const;
 
 const KIND_OF: Record<'lead' | 'deal' | 'task', NotificationKind> = {
@@ -234,6 +239,7 @@ export function appointmentParticipants(data: Data): string[] {
 export function notificationOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
   const { metadata } = event;
   if (metadata.event_type === 'import.finished') return importFinishedOf(event);
+  if (metadata.event_type === 'mailbox.synced') return mailboxSyncedOf(event);
   const type = metadata.resource_type;
   if (type !== 'lead' && type !== 'deal' && type !== 'task') return undefined;
   const verb = metadata.event_type.slice(type.length + 1);
@@ -280,6 +286,21 @@ function importFinishedOf(event: DomainEvent): (NotificationDraft & { kind: Noti
     event_id: event.metadata.event_id,
     occurred_at: event.metadata.occurred_at,
     record: { type: 'import', id: event.metadata.resource_id, name: typeof data.filename === 'string' ? data.filename : null },
+  };
+}
+
+/** A connected mailbox's first complete sync (shared/mailboxes): its owner is told, once. */
+function mailboxSyncedOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
+  const data = event.data as Data;
+  if (typeof data.owner_id !== 'string') return undefined;
+  const name = typeof data.username === 'string' && typeof data.host === 'string' ? `${data.username} (${data.host})` : null;
+  return {
+    recipient_id: data.owner_id,
+    kind: 'mailbox_synced',
+    actor_id: event.metadata.actor_id,
+    event_id: event.metadata.event_id,
+    occurred_at: event.metadata.occurred_at,
+    record: { type: 'mailbox', id: event.metadata.resource_id, name },
   };
 }
 

@@ -1,3 +1,4 @@
+import { mailboxKey } from '#shared/mailboxes/dynamodb.ts';
 import { importKey } from '#shared/imports/dynamodb.ts';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
@@ -423,6 +424,10 @@ export class DynamoCurrentOwners implements CurrentOwners {
       // An import is its creator's: they alone are told it finished.
       const job = await this.#table.get(importKey(id));
       return typeof job?.creator_id === 'string' ? job.creator_id : undefined;
+    }
+    if (type === 'mailbox') {
+      const mailbox = await this.#table.get(mailboxKey(id));
+      return typeof mailbox?.owner_id === 'string' ? mailbox.owner_id : undefined;
     }
     const key = type === 'task' ? taskKey(id) : type === 'appointment' ? appointmentKey(id) : recordKey(type, id);
     const item = await this.#table.get(key);

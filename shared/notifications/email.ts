@@ -30,6 +30,7 @@ const NOUN: Record<NotifiedRecordType, [string, string]> = {
   task: ['task', 'tasks'],
   appointment: ['appointment', 'appointments'],
   import: ['import', 'imports'],
+  mailbox: ['mailbox', 'mailboxes'],
 };
 
 const PATH: Record<NotifiedRecordType, string> = {
@@ -39,6 +40,7 @@ const PATH: Record<NotifiedRecordType, string> = {
   task: 'tasks',
   appointment: 'appointments',
   import: 'imports',
+  mailbox: 'mailboxes',
 };
 
 const TYPE_OF: Partial<Record<InboxKind, NotifiedRecordType>> = {
@@ -46,6 +48,7 @@ const TYPE_OF: Partial<Record<InboxKind, NotifiedRecordType>> = {
   deal_assigned: 'deal',
   task_assigned: 'task',
   import_finished: 'import',
+  mailbox_synced: 'mailbox',
 };
 
 /** Escapes text for HTML element content and double-quoted attributes. */
@@ -104,6 +107,8 @@ function subjectOf(content: AlertContent): string {
       return n > 1 ? `${n} new leads from your capture forms` : `New lead from a capture form: ${label}`.trimEnd();
     case 'import_finished':
       return n > 1 ? `${n} of your imports finished` : `Your import ${label} finished`.replace('  ', ' ');
+    case 'mailbox_synced':
+      return n > 1 ? `${n} of your mailboxes finished their first sync` : `Your mailbox ${label} is synced`.replace('  ', ' ');
     case 'export_finished':
       return n > 1 ? `${n} exports are ready` : 'Your export is ready';
     case 'rule_matched': {
