@@ -847,7 +847,9 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     await p.invoke({ poll: 'mailboxes' });
     const stored = await table.get({ pk: `mailbox#${made.mailboxId ?? 'none'}`, sk: 'mailbox' });
     p.check(
-      typeof stored?.last_error === 'string' && typeof stored.last_polled_at === 'string' && stored.first_synced_at === null,
+      /ECONNREFUSED/.test(String(stored?.last_error)) &&
+        typeof stored?.last_polled_at === 'string' &&
+        stored.first_synced_at === null,
       `the poll opened the password and stored the refused connection (${JSON.stringify(stored)})`,
     );
   },
