@@ -546,7 +546,27 @@ export const scheduledFunctions: readonly FunctionSpec[] = [
     // the users' URLs over the internet (https, public addresses only: shared/calendar/safe-fetch.ts).
     needs: { table: 'readWrite' },
   },
+  {
+    name: 'mailbox-poll',
+    kind: 'scheduled',
+    entry: 'functions/scheduled/mailbox-poll.ts',
+    description: "CRM mailboxes: polls users' connected IMAP mailboxes and logs new mail (a recurring schedule)",
+    // Writes events (logged mail, mailbox.synced): timeout + 30 s stays within the pull stream's settle time.
+    timeoutSeconds: 60,
+    // Reads and writes mailboxes, messages and their markers; opens sealed passwords with a key
+    // derived from the cursor secret; the mail settings name the deployment's domains. Connects
+    // to the users' IMAP servers over the internet.
+    needs: { table: 'readWrite', cursorSecret: 'read', config: ['mailSettings'] },
+  },
 ];
+
+/** The recurring schedule of the connected mailboxes' poll (the stateless stack; locally, a timer). */
+export const MAILBOX_POLL_SCHEDULE = {
+  target: 'mailbox-poll',
+  rate: 'rate(5 minutes)',
+  everyMs: 300_000,
+  input: { poll: 'mailboxes' },
+} as const;
 
 /** The recurring schedule of the external calendars' refresh (the stateless stack; locally, a timer). */
 export const EXTERNAL_CALENDARS_SCHEDULE = {

@@ -29,6 +29,7 @@ import {
   DEFAULT_ROUTE_FAMILY,
   eventFunctions,
   EXTERNAL_CALENDARS_SCHEDULE,
+  MAILBOX_POLL_SCHEDULE,
   functionSpecs,
   mailSenderFunction,
   importWorkerFunction,
@@ -354,6 +355,23 @@ export class StatelessStack extends Stack {
         roleArn: this.schedulerTargetRole.roleArn,
         input: JSON.stringify(EXTERNAL_CALENDARS_SCHEDULE.input),
         retryPolicy: { maximumRetryAttempts: 1, maximumEventAgeInSeconds: 900 },
+        deadLetterConfig: { arn: this.reminderDeadLetterQueue.queueArn },
+      },
+    });
+
+    // The connected mailboxes' poll: the same kind of recurring schedule.
+    const poll = all.get(MAILBOX_POLL_SCHEDULE.target);
+    if (!poll) throw new Error(`infra/functions.ts lists no "${MAILBOX_POLL_SCHEDULE.target}" function`);
+    new CfnSchedule(this, 'MailboxPollSchedule', {
+      name: `crm-${config.stage}-mailbox-poll`,
+      description: "Polls users' connected IMAP mailboxes",
+      scheduleExpression: MAILBOX_POLL_SCHEDULE.rate,
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: poll.functionArn,
+        roleArn: this.schedulerTargetRole.roleArn,
+        input: JSON.stringify(MAILBOX_POLL_SCHEDULE.input),
+        retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 300 },
         deadLetterConfig: { arn: this.reminderDeadLetterQueue.queueArn },
       },
     });

@@ -54,6 +54,8 @@ import { invitationRoutes } from '#shared/invitations/routes.ts';
 import { invitationErrorCodes } from '#shared/invitations/errors.ts';
 import { callRoutes, voiceWebhookRoutes } from '#shared/calls/routes.ts';
 import { callErrorCodes } from '#shared/calls/errors.ts';
+import { mailboxRoutes } from '#shared/mailboxes/routes.ts';
+import { mailboxErrorCodes } from '#shared/mailboxes/errors.ts';
 
 // Every route of the API. API Gateway, the local server, the OpenAPI document and the
 // authorization matrix test all read this list.
@@ -86,6 +88,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...notificationRuleRoutes,
   ...liveRoutes,
   ...emailRoutes,
+  ...mailboxRoutes,
   ...sellFacadeRoutes,
   ...invitationRoutes,
   ...callRoutes,
@@ -127,6 +130,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   eventErrorCodes,
   notificationErrorCodes,
   emailErrorCodes,
+  mailboxErrorCodes,
   invitationErrorCodes,
   callErrorCodes,
 ];

@@ -10,10 +10,14 @@ import {
 } from '#shared/emails/use-cases.ts';
 import { httpHandler, implement } from '#shared/app.ts';
 import * as routes from '#shared/emails/routes.ts';
+import { mailboxAdapters } from '#shared/mailboxes/runtime.ts';
+import { connectMailbox, deleteMailbox, listMailboxes } from '#shared/mailboxes/use-cases.ts';
+import * as mailboxRoutes from '#shared/mailboxes/routes.ts';
 
-// Users' own e-mail: parse (done by the contract), call the use case, reply.
+// Users' own e-mail and connected mailboxes: parse (done by the contract), call the use case, reply.
 
 const deps = emailAdapters();
+const mailboxes = mailboxAdapters();
 
 export const handler = httpHandler([
   implement(routes.sendEmailRoute, (req) => sendEmail(deps, req.call, req.body)),
@@ -26,4 +30,9 @@ export const handler = httpHandler([
   }),
   implement(routes.addEmailSenderRoute, (req) => addSender(deps, req.call, req.params.id, req.body)),
   implement(routes.getForwardingAddressRoute, (req) => forwardingAddressOf(deps, req.call)),
+  implement(mailboxRoutes.connectMailboxRoute, (req) => connectMailbox(mailboxes, req.call, req.body)),
+  implement(mailboxRoutes.listMailboxesRoute, async (req) => ({ items: await listMailboxes(mailboxes, req.call) })),
+  implement(mailboxRoutes.deleteMailboxRoute, async (req) => {
+    await deleteMailbox(mailboxes, req.call, req.params.id);
+  }),
 ]);

@@ -28,6 +28,7 @@ import {
   liveConnectionsFunction,
   outboxPublisher,
   EXTERNAL_CALENDARS_SCHEDULE,
+  MAILBOX_POLL_SCHEDULE,
 } from '../functions.ts';
 import { busRules, ruleEventPattern } from '../rules.ts';
 import { startLocalCognito, type LocalCognito } from './cognito.ts';
@@ -499,6 +500,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     }, EXTERNAL_CALENDARS_SCHEDULE.everyMs);
     refreshTimer.unref();
     stops.push(async () => clearInterval(refreshTimer));
+    const pollTimer = setInterval(() => {
+      functions
+        .get(MAILBOX_POLL_SCHEDULE.target)
+        .invoke(MAILBOX_POLL_SCHEDULE.input)
+        .catch((error: Error) => log(`mailbox poll: ${error.message}`));
+    }, MAILBOX_POLL_SCHEDULE.everyMs);
+    pollTimer.unref();
+    stops.push(async () => clearInterval(pollTimer));
     // The import queue's event source mapping: the import-worker's workers, with its own role.
     const importQueueUrl = await ensureMappedQueue(sqs.client, names.importQueue, scope);
     const importWorker = functions.all().find((fn) => fn.functionName === names.importQueue.functionName)?.spec.name;

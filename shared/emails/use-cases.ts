@@ -370,76 +370,102 @@ export async function receiveEmail(deps: EmailsDeps, ctx: EventContext, message:
       if (owner && !owners.has(owner)) owners.set(owner, undefined);
     }
   }
+  const outcomes: ReceiveOutcome[] = [];
+  for (const [ownerId, answered] of owners) outcomes.push(await logInMailbox(deps, ctx, ownerId, answered, message));
+  return outcomes;
+}
+
+/**
+ * Logs a message fetched from a user's own connected mailbox (IMAP) in that user's CRM
+ * mailbox, exactly as receiveEmail logs it for one user: so a message that also came through
+ * SES receiving is logged once (the same (owner, Message-ID) marker). `mailboxAddresses` are
+ * the connected mailbox's own addresses: mail from them is the user's (Sent).
+ */
+export async function receiveInMailbox(
+  deps: EmailsDeps,
+  ctx: EventContext,
+  ownerId: string,
+  message: InboundMessage,
+  mailboxAddresses: readonly string[] = [],
+): Promise<ReceiveOutcome> {
+  return logInMailbox(deps, ctx, ownerId, undefined, message, mailboxAddresses);
+}
+
+/** receiveEmail for one mailbox: `answered` is the sent message a Reply-To token named. */
+async function logInMailbox(
+  deps: EmailsDeps,
+  ctx: EventContext,
+  ownerId: string,
+  answered: Email | undefined,
+  message: InboundMessage,
+  mailboxAddresses: readonly string[] = [],
+): Promise<ReceiveOutcome> {
   const inboundDomain = `@${deps.domains.inbound.toLowerCase()}`;
   const from = normalizeAddress(message.from.address);
-  const outcomes: ReceiveOutcome[] = [];
+  const id = ctx.newId();
   const refusal = inboundRefusal(message.verdicts);
-  for (const [ownerId, answered] of owners) {
-    const id = ctx.newId();
-    if (refusal) {
-      outcomes.push({ owner_id: ownerId, email_id: id, folder: 'unverified', outcome: refusal });
-      continue;
-    }
-    const user = await deps.mailboxes.user(ownerId);
-    if (!user || user.status !== 'active') {
-      outcomes.push({ owner_id: ownerId, email_id: id, folder: 'unverified', outcome: 'inactive_user' });
-      continue;
-    }
-    const own = new Set([normalizeAddress(user.email), userSendingAddress(user.email, deps.domains.sending)]);
-    const outbound = own.has(from);
-    const counterparts = (outbound ? [...message.to, ...message.cc].map((a) => normalizeAddress(a.address)) : [from]).filter(
-      (a) => a !== '' && !own.has(a) && !a.endsWith(inboundDomain),
-    );
-    const matches = counterparts.length > 0 ? await deps.addressBook.matching([...new Set(counterparts)]) : [];
-    const records = new Map<string, RecordRef>();
-    for (const match of matches) {
-      const ref: RecordRef = { resource_type: match.resource_type, resource_id: match.resource_id };
-      if (records.size < MAX_LOGGED_RECORDS) records.set(recordRefKey(ref), ref);
-    }
-    const folder: EmailFolder = outbound ? 'sent' : records.size > 0 ? 'inbox' : 'unverified';
-    const thread = answered ?? (await deps.emails.threadOf(ownerId, threadCandidates(message)));
-    const now = ctx.now.toISOString();
-    const messageId = message.message_id ?? `<${message.digest.slice(0, 32)}@${deps.domains.inbound}>`;
-    const email: Email = {
-      id,
-      owner_id: ownerId,
-      direction: outbound ? 'outbound' : 'inbound',
-      folder,
-      archived: false,
-      from: { address: message.from.address, name: message.from.name },
-      to: message.to,
-      cc: message.cc,
-      bcc: [],
-      reply_to: null,
-      subject: message.subject,
-      text: message.text,
-      html: message.html,
-      thread_id: thread?.thread_id ?? id,
-      message_id: messageId,
-      header_message_id: message.message_id,
-      provider_message_id: null,
-      in_reply_to: message.in_reply_to,
-      references: message.references,
-      records: [...records.values()],
-      status: outbound ? 'sent' : 'received',
-      opened_count: 0,
-      first_opened_at: null,
-      last_opened_at: null,
-      click_count: 0,
-      automated_count: 0,
-      created_at: now,
-      sent_at: outbound ? now : null,
-      updated_at: now,
-      version: 1,
-    };
-    const events: DomainEvent[] = [
-      domainEvent(ctx, 'email.created', emailResource(email), emailEventData(email)),
-      ...email.records.map((ref) => domainEvent(ctx, 'email.logged', emailResource(email), emailLoggedData(email, ref))),
-    ];
-    const logged = await deps.emails.receive(email, message.message_id ?? message.digest, events);
-    outcomes.push({ owner_id: ownerId, email_id: id, folder, outcome: logged ? 'logged' : 'logged_before' });
+  if (refusal) return { owner_id: ownerId, email_id: id, folder: 'unverified', outcome: refusal };
+  const user = await deps.mailboxes.user(ownerId);
+  if (!user || user.status !== 'active') {
+    return { owner_id: ownerId, email_id: id, folder: 'unverified', outcome: 'inactive_user' };
   }
-  return outcomes;
+  const own = new Set([
+    normalizeAddress(user.email),
+    userSendingAddress(user.email, deps.domains.sending),
+    ...mailboxAddresses.map(normalizeAddress),
+  ]);
+  const outbound = own.has(from);
+  const counterparts = (outbound ? [...message.to, ...message.cc].map((a) => normalizeAddress(a.address)) : [from]).filter(
+    (a) => a !== '' && !own.has(a) && !a.endsWith(inboundDomain),
+  );
+  const matches = counterparts.length > 0 ? await deps.addressBook.matching([...new Set(counterparts)]) : [];
+  const records = new Map<string, RecordRef>();
+  for (const match of matches) {
+    const ref: RecordRef = { resource_type: match.resource_type, resource_id: match.resource_id };
+    if (records.size < MAX_LOGGED_RECORDS) records.set(recordRefKey(ref), ref);
+  }
+  const folder: EmailFolder = outbound ? 'sent' : records.size > 0 ? 'inbox' : 'unverified';
+  const thread = answered ?? (await deps.emails.threadOf(ownerId, threadCandidates(message)));
+  const now = ctx.now.toISOString();
+  const messageId = message.message_id ?? `<${message.digest.slice(0, 32)}@${deps.domains.inbound}>`;
+  const email: Email = {
+    id,
+    owner_id: ownerId,
+    direction: outbound ? 'outbound' : 'inbound',
+    folder,
+    archived: false,
+    from: { address: message.from.address, name: message.from.name },
+    to: message.to,
+    cc: message.cc,
+    bcc: [],
+    reply_to: null,
+    subject: message.subject,
+    text: message.text,
+    html: message.html,
+    thread_id: thread?.thread_id ?? id,
+    message_id: messageId,
+    header_message_id: message.message_id,
+    provider_message_id: null,
+    in_reply_to: message.in_reply_to,
+    references: message.references,
+    records: [...records.values()],
+    status: outbound ? 'sent' : 'received',
+    opened_count: 0,
+    first_opened_at: null,
+    last_opened_at: null,
+    click_count: 0,
+    automated_count: 0,
+    created_at: now,
+    sent_at: outbound ? now : null,
+    updated_at: now,
+    version: 1,
+  };
+  const events: DomainEvent[] = [
+    domainEvent(ctx, 'email.created', emailResource(email), emailEventData(email)),
+    ...email.records.map((ref) => domainEvent(ctx, 'email.logged', emailResource(email), emailLoggedData(email, ref))),
+  ];
+  const logged = await deps.emails.receive(email, message.message_id ?? message.digest, events);
+  return { owner_id: ownerId, email_id: id, folder, outcome: logged ? 'logged' : 'logged_before' };
 }
 
 /** GET /emails/forwarding_address: the caller's forwarding/BCC address (the same on every call). */

@@ -18,6 +18,7 @@ import { relatedRecordTypeSchema } from '#shared/kernel/related-records.ts';
 import { importSchema } from '#shared/imports/domain.ts';
 import { bulkOperationSchema } from '#shared/bulk-operations/domain.ts';
 import { exportEventSchema } from '#shared/exports/domain.ts';
+import { MAILBOX_SYNCED_EVENT, mailboxSyncedSchema } from '#shared/mailboxes/domain.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { callSchema, textMessageSchema } from '#shared/calls/domain.ts';
 
@@ -171,6 +172,11 @@ export const EVENT_SPECS: readonly EventSpec[] = [
     'email.logged',
     z.extend(emailSchema, { resource_type: relatedRecordTypeSchema, resource_id: z.string() }),
     'An e-mail message was logged on a lead, contact or deal (resource_type, resource_id): one event per record; text and html hold at most the first 1000 characters.',
+  ),
+  spec(
+    MAILBOX_SYNCED_EVENT,
+    mailboxSyncedSchema,
+    "A user's connected IMAP mailbox finished its first complete sync (once per mailbox); logged counts the messages that poll logged. Actor: system.",
   ),
   ...crud('appointment', appointmentSchema, 'appointment').map((s) => ({
     ...s,

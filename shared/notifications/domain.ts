@@ -26,6 +26,7 @@ export const NOTIFICATION_KINDS = [
   'bulk_operation_finished',
   'incoming_call',
   'incoming_text',
+  'mailbox_synced',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -44,6 +45,8 @@ export const PRODUCED_KINDS: readonly NotificationKind[] = [
   'export_finished',
   'incoming_call',
   'incoming_text',
+  // A connected mailbox's first complete sync (shared/mailboxes): by e-mail and in the inbox.
+  'mailbox_synced',
 ];
 
 export const NOTIFICATION_CHANNELS = ['web', 'email', 'both', 'off'] as const;
@@ -63,6 +66,7 @@ export const BUILT_IN_DEFAULTS: Readonly<Record<NotificationKind, NotificationCh
   bulk_operation_finished: 'web',
   incoming_call: 'web',
   incoming_text: 'web',
+  mailbox_synced: 'both',
 };
 
 /** Defaults of a deployment: the built-in ones, overridden kind by kind by the config's. */
@@ -128,6 +132,7 @@ export const NOTIFIED_RECORD_TYPES = [
   'import',
   'bulk_operation',
   'export',
+  'mailbox',
 ] as const;
 export type NotifiedRecordType = (typeof NOTIFIED_RECORD_TYPES)[number];
 
@@ -211,6 +216,7 @@ export const NOTIFICATION_EVENTS = [
   'export.finished',
   'call.created',
   'text_message.created',
+  'mailbox.synced',
 ] as const;
 
 /** The events that end a job: its recipients' grouped e-mails are sent then. */
@@ -280,6 +286,7 @@ export function notificationOf(event: DomainEvent): (NotificationDraft & { kind:
   if (metadata.event_type === 'bulk_operation.finished') return bulkOperationFinishedOf(event);
   if (metadata.event_type === 'export.finished') return exportFinishedOf(event);
   if (metadata.event_type === 'call.created' || metadata.event_type === 'text_message.created') return incomingOf(event);
+  if (metadata.event_type === 'mailbox.synced') return mailboxSyncedOf(event);
   const type = metadata.resource_type;
   if (type !== 'lead' && type !== 'deal' && type !== 'task') return undefined;
   const verb = metadata.event_type.slice(type.length + 1);
@@ -379,6 +386,21 @@ function exportFinishedOf(event: DomainEvent): (NotificationDraft & { kind: Noti
     event_id: event.metadata.event_id,
     occurred_at: event.metadata.occurred_at,
     record: { type: 'export', id: event.metadata.resource_id, name: typeof data.filename === 'string' ? data.filename : null },
+  };
+}
+
+/** A connected mailbox's first complete sync (shared/mailboxes): its owner is told, once. */
+function mailboxSyncedOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
+  const data = event.data as Data;
+  if (typeof data.owner_id !== 'string') return undefined;
+  const name = typeof data.username === 'string' && typeof data.host === 'string' ? `${data.username} (${data.host})` : null;
+  return {
+    recipient_id: data.owner_id,
+    kind: 'mailbox_synced',
+    actor_id: event.metadata.actor_id,
+    event_id: event.metadata.event_id,
+    occurred_at: event.metadata.occurred_at,
+    record: { type: 'mailbox', id: event.metadata.resource_id, name },
   };
 }
 

@@ -1,3 +1,4 @@
+import { mailboxKey } from '#shared/mailboxes/dynamodb.ts';
 import { importKey } from '#shared/imports/dynamodb.ts';
 import { bulkOperationKey } from '#shared/bulk-operations/dynamodb.ts';
 import { exportKey } from '#shared/exports/dynamodb.ts';
@@ -508,6 +509,10 @@ export class DynamoCurrentOwners implements CurrentOwners {
       // Likewise an export: its requester alone is told it is ready.
       const job = await this.#table.get(exportKey(id));
       return typeof job?.creator_id === 'string' ? job.creator_id : undefined;
+    }
+    if (type === 'mailbox') {
+      const mailbox = await this.#table.get(mailboxKey(id));
+      return typeof mailbox?.owner_id === 'string' ? mailbox.owner_id : undefined;
     }
     const key = type === 'task' ? taskKey(id) : type === 'appointment' ? appointmentKey(id) : recordKey(type, id);
     const item = await this.#table.get(key);

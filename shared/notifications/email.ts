@@ -32,6 +32,7 @@ const NOUN: Record<NotifiedRecordType, [string, string]> = {
   import: ['import', 'imports'],
   bulk_operation: ['bulk operation', 'bulk operations'],
   export: ['export', 'exports'],
+  mailbox: ['mailbox', 'mailboxes'],
 };
 
 const PATH: Record<NotifiedRecordType, string> = {
@@ -43,6 +44,7 @@ const PATH: Record<NotifiedRecordType, string> = {
   import: 'imports',
   bulk_operation: 'bulk_operations',
   export: 'exports',
+  mailbox: 'mailboxes',
 };
 
 const TYPE_OF: Partial<Record<InboxKind, NotifiedRecordType>> = {
@@ -52,6 +54,7 @@ const TYPE_OF: Partial<Record<InboxKind, NotifiedRecordType>> = {
   import_finished: 'import',
   bulk_operation_finished: 'bulk_operation',
   export_finished: 'export',
+  mailbox_synced: 'mailbox',
 };
 
 /** Escapes text for HTML element content and double-quoted attributes. */
@@ -110,6 +113,8 @@ function subjectOf(content: AlertContent): string {
       return n > 1 ? `${n} new leads from your capture forms` : `New lead from a capture form: ${label}`.trimEnd();
     case 'import_finished':
       return n > 1 ? `${n} of your imports finished` : `Your import ${label} finished`.replace('  ', ' ');
+    case 'mailbox_synced':
+      return n > 1 ? `${n} of your mailboxes finished their first sync` : `Your mailbox ${label} is synced`.replace('  ', ' ');
     case 'export_finished':
       return n > 1 ? `${n} exports are ready` : 'Your export is ready';
     case 'bulk_operation_finished':

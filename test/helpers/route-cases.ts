@@ -24,6 +24,7 @@ import { automationCases } from '#test/automations/route-cases.ts';
 import { notificationCases } from '#test/notifications/route-cases.ts';
 import { liveCases } from '#test/live/route-cases.ts';
 import { emailCases } from '#test/emails/route-cases.ts';
+import { mailboxCases } from '#test/mailboxes/route-cases.ts';
 import { calendarCases } from '#test/calendar/route-cases.ts';
 import { callCases } from '#test/calls/route-cases.ts';
 import type { RouteCase } from './route-case-types.ts';
@@ -67,6 +68,7 @@ export const routeCases: Record<string, RouteCase> = {
   ...notificationCases,
   ...liveCases,
   ...emailCases,
+  ...mailboxCases,
   ...invitationCases,
   ...callCases,
 };

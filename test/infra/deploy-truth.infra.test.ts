@@ -118,6 +118,7 @@ const made: {
   uploadedDocumentId?: string;
   emailId?: string;
   externalCalendarId?: string;
+  mailboxId?: string;
   /** Started by the imports probe, run by the import-worker probe. */
   startedImportId?: string;
   /** Asked for by the bulk-operations probe, run by the bulk-worker probe. */
@@ -636,6 +637,21 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     await p.expectHttp('DELETE /emails/{id}', 204, { params: { id: other?.id } });
     const forwarding = await p.expectHttp('GET /emails/forwarding_address', 200);
     p.check(/^log\+[a-z0-9]+@in\./.test(forwarding?.address ?? ''), `a forwarding address (${JSON.stringify(forwarding)})`);
+    // A mailbox on a loopback port nobody listens on: sealed with the cursor secret's key (Secrets
+    // Manager); the poll probe opens it and stores the refused connection.
+    const mailbox = await p.expectHttp('POST /mailboxes', 201, {
+      body: { host: '127.0.0.1', port: 9, tls: false, username: 'probe', password: 'probe-password' },
+    });
+    made.mailboxId = mailbox?.id;
+    const mailboxes = await p.expectHttp('GET /mailboxes', 200);
+    p.check(
+      mailboxes?.items?.some((m: { id: string; password?: string }) => m.id === mailbox?.id && m.password === undefined),
+      `the mailbox is listed, without its password (${JSON.stringify(mailboxes)})`,
+    );
+    const gone = await p.expectHttp('POST /mailboxes', 201, {
+      body: { host: '127.0.0.1', port: 9, tls: false, username: 'gone', password: 'probe-password' },
+    });
+    await p.expectHttp('DELETE /mailboxes/{id}', 204, { params: { id: gone?.id } });
   },
 };
 
@@ -902,6 +918,17 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     p.check(
       typeof stored?.last_error === 'string' && stored.last_error.startsWith('dns_failed'),
       `the refresh stored its outcome (${JSON.stringify(stored)})`,
+    );
+  },
+  // The poll reads the emails probe's mailbox (its port refuses: the failure is stored).
+  'mailbox-poll': async (p) => {
+    await p.invoke({ poll: 'mailboxes' });
+    const stored = await table.get({ pk: `mailbox#${made.mailboxId ?? 'none'}`, sk: 'mailbox' });
+    p.check(
+      /ECONNREFUSED/.test(String(stored?.last_error)) &&
+        typeof stored?.last_polled_at === 'string' &&
+        stored.first_synced_at === null,
+      `the poll opened the password and stored the refused connection (${JSON.stringify(stored)})`,
     );
   },
   reminders: async (p) => {
@@ -1526,6 +1553,7 @@ describe('every synthesized bundle, with its template environment', () => {
     'reminders',
     'email-events',
     'external-calendars',
+    'mailbox-poll',
     'appointment-invitations',
     'inbound-mail',
     'tag-registry',
@@ -1601,6 +1629,7 @@ describe('dropping any one variable a function declares', () => {
     'reminders',
     'email-events',
     'external-calendars',
+    'mailbox-poll',
     'appointment-invitations',
     'inbound-mail',
     'tag-registry',

@@ -1100,6 +1100,27 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     const error = (stored.body as { last_error?: string | null }).last_error;
     if (typeof error !== 'string') throw new Error(`the refresh stored no outcome: ${JSON.stringify(stored.body)}`);
   },
+  // The recurring poll: opens the sample mailbox's sealed password (the cursor secret's key)
+  // and stores the refused connection (nobody listens on its loopback port).
+  'mailbox-poll': async () => {
+    const created = await session.api('POST', '/mailboxes', {
+      token: session.as('rep1'),
+      body: { host: '127.0.0.1', port: 9, tls: false, username: 'sample', password: 'sample-password' },
+    });
+    if (created.status !== 201) throw new Error(`POST /mailboxes: ${created.status} ${JSON.stringify(created.body)}`);
+    const id = (created.body as { id: string }).id;
+    try {
+      await invoke('mailbox-poll', { poll: 'mailboxes' });
+      const listed = await session.api('GET', '/mailboxes', { token: session.as('rep1') });
+      const mailbox = (listed.body as { items: { id: string; last_error: string | null }[] }).items.find((m) => m.id === id);
+      // The refused connection, not a refused secret read (which would also be stored as last_error).
+      if (!/ECONNREFUSED/.test(mailbox?.last_error ?? ''))
+        throw new Error(`the poll did not reach the server: ${JSON.stringify(mailbox)}`);
+    } finally {
+      // The sample runs once per statement: it leaves no mailbox behind (a user may have 10).
+      await session.api('DELETE', `/mailboxes/${id}`, { token: session.as('rep1') });
+    }
+  },
   // The Scheduler target: the probe task's reminder writes its task.reminder_due event.
   reminders: async () => {
     const task = await reminderTask();
@@ -1139,7 +1160,7 @@ const UNEXERCISED: { functions: readonly string[]; actions: string; reason: stri
     reason: 'the Lambda runtime uploads the trace segments; no code of ours calls X-Ray, and nothing local stands in for it',
   },
   {
-    functions: ['reminders', 'external-calendars'],
+    functions: ['reminders', 'external-calendars', 'mailbox-poll'],
     actions: 'sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:SendMessage',
     reason:
       "Lambda sends a Scheduler invocation that failed its async retries to the function's on-failure queue; the local Scheduler calls the function directly and keeps its own retries and dead letters instead",

@@ -704,7 +704,7 @@ describe('stateless stack: reminders', () => {
     });
   });
 
-  it('lets Scheduler of this account only invoke the reminders and external calendars functions and send to the reminders DLQ', () => {
+  it('lets Scheduler of this account only invoke the reminders, external calendars and mailbox poll functions and send to the reminders DLQ', () => {
     const roleId = targetRoleId();
     const role = resourcesOf(stateless, 'AWS::IAM::Role')[roleId]!;
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
@@ -728,9 +728,10 @@ describe('stateless stack: reminders', () => {
     ]);
     const invoke = statements.find((st) => actionsOf([st]).includes('lambda:InvokeFunction'))!;
     const invoked = (invoke.Resource as unknown[]).map((r) => JSON.stringify(r)).sort();
-    expect(invoked).toHaveLength(2);
+    expect(invoked).toHaveLength(3);
     expect(invoked[0]).toMatch(/^\{"Fn::GetAtt":\["ExternalCalendarsFunction[0-9A-F]+","Arn"\]\}$/);
-    expect(invoked[1]).toMatch(/^\{"Fn::GetAtt":\["RemindersFunction[0-9A-F]+","Arn"\]\}$/);
+    expect(invoked[1]).toMatch(/^\{"Fn::GetAtt":\["MailboxPollFunction[0-9A-F]+","Arn"\]\}$/);
+    expect(invoked[2]).toMatch(/^\{"Fn::GetAtt":\["RemindersFunction[0-9A-F]+","Arn"\]\}$/);
     stateless.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'crm-dev-reminders-dlq', SqsManagedSseEnabled: true });
   });
 
@@ -744,8 +745,9 @@ describe('stateless stack: reminders', () => {
 describe('stateless stack: external calendars', () => {
   it('refreshes them hourly through a recurring schedule invoking the function with its input, retries and DLQ', () => {
     const schedules = Object.values(resourcesOf(stateless, 'AWS::Scheduler::Schedule'));
-    expect(schedules).toHaveLength(1);
-    const { Properties: p } = schedules[0]!;
+    // This one and the mailboxes' poll (below).
+    expect(schedules).toHaveLength(2);
+    const { Properties: p } = schedules.find((s) => s.Properties.Name === 'crm-dev-external-calendars')!;
     expect(p.ScheduleExpression).toBe('rate(1 hour)');
     expect(JSON.stringify(p.Target.Arn)).toMatch(/^\{"Fn::GetAtt":\["ExternalCalendarsFunction[0-9A-F]+","Arn"\]\}$/);
     expect(JSON.parse(p.Target.Input)).toEqual({ refresh: 'external_calendars' });
@@ -757,6 +759,28 @@ describe('stateless stack: external calendars', () => {
     const actions = actionsOf(policyStatements(stateless, 'crm-dev-external-calendars'));
     expect(tableActions(actions)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
     expect(actions.filter((a) => !a.startsWith('dynamodb:') && !LOGS_AND_XRAY.includes(a)).sort()).toEqual(ON_FAILURE_SEND);
+  });
+});
+
+describe('stateless stack: connected mailboxes', () => {
+  it('polls them every 5 minutes through a recurring schedule invoking the function with its input, no retry, a DLQ', () => {
+    const schedules = Object.values(resourcesOf(stateless, 'AWS::Scheduler::Schedule'));
+    const { Properties: p } = schedules.find((s) => s.Properties.Name === 'crm-dev-mailbox-poll')!;
+    expect(p.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(JSON.stringify(p.Target.Arn)).toMatch(/^\{"Fn::GetAtt":\["MailboxPollFunction[0-9A-F]+","Arn"\]\}$/);
+    expect(JSON.parse(p.Target.Input)).toEqual({ poll: 'mailboxes' });
+    // The next firing is the retry: a late poll only overlaps the next one.
+    expect(p.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 });
+    expect(JSON.stringify(p.Target.DeadLetterConfig)).toMatch(/ReminderDeadLetterQueue/);
+  });
+
+  it('runs the poll with the table and the cursor secret (the sealing key) only', () => {
+    const actions = actionsOf(policyStatements(stateless, 'crm-dev-mailbox-poll'));
+    expect(tableActions(actions)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
+    expectCursorSecretRead('crm-dev-mailbox-poll');
+    expect(
+      actions.filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('secretsmanager:') && !LOGS_AND_XRAY.includes(a)).sort(),
+    ).toEqual(ON_FAILURE_SEND);
   });
 });
 

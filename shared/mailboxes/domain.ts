@@ -1,0 +1,85 @@
+import * as z from 'zod/mini';
+
+// Users' own IMAP mailboxes (issue 14 item 4, password login): a user connects one, the CRM
+// keeps its password sealed (never answered, never stored in plaintext) and polls its INBOX and
+// Sent folder, logging each new message through the e-mail family's receiving. Checkpoints are
+// per (folder name, UIDVALIDITY) (RFC 9051 §2.3.1.1): a UIDVALIDITY change starts the folder
+// over, and the Message-ID dedupe of receiving keeps what was logged before from logging twice.
+
+/** Mailboxes one user may connect. */
+export const MAX_MAILBOXES_PER_USER = 10;
+
+/** Messages one poll reads from one folder at most: a big first sync spreads over polls. */
+export const MAX_MESSAGES_PER_FOLDER_POLL = 200;
+
+export const connectMailboxInput = z.strictObject({
+  host: z.string().check(z.trim(), z.minLength(1), z.maxLength(253), z.regex(/^[A-Za-z0-9.-]+$/)),
+  port: z.int().check(z.minimum(1), z.maximum(65535)),
+  /** Implicit TLS (IMAPS, usually port 993); false: plain IMAP (loopback and tests). */
+  tls: z.boolean(),
+  username: z.string().check(z.minLength(1), z.maxLength(320)),
+  password: z.string().check(z.minLength(1), z.maxLength(1024)),
+});
+export type ConnectMailboxInput = z.infer<typeof connectMailboxInput>;
+
+/** A folder's checkpoint: the highest UID logged while the folder had this UIDVALIDITY. */
+export const folderCheckpointSchema = z.object({
+  folder: z.string(),
+  /** UIDVALIDITY as a decimal string (a 32-bit unsigned value). */
+  uidvalidity: z.string(),
+  last_uid: z.int(),
+});
+export type FolderCheckpoint = z.infer<typeof folderCheckpointSchema>;
+
+export const mailboxSchema = z.object({
+  id: z.string(),
+  owner_id: z.string(),
+  host: z.string(),
+  port: z.int(),
+  tls: z.boolean(),
+  username: z.string(),
+  created_at: z.string(),
+  /** When the first complete sync ended (null: not yet). */
+  first_synced_at: z.nullable(z.string()),
+  last_polled_at: z.nullable(z.string()),
+  /** Why the last poll failed (null: it did not). */
+  last_error: z.nullable(z.string()),
+  checkpoints: z.array(folderCheckpointSchema),
+});
+/** A mailbox as answered: never its password. */
+export type Mailbox = z.infer<typeof mailboxSchema>;
+
+/** A mailbox as stored: with its sealed password and a version for conditional writes. */
+export interface StoredMailbox extends Mailbox {
+  readonly sealed_password: string;
+  readonly version: number;
+}
+
+/** The public view of a stored mailbox. */
+export function publicMailbox(m: StoredMailbox): Mailbox {
+  const { sealed_password: _sealed, version: _version, ...rest } = m;
+  return rest;
+}
+
+/** The UID after which to read a folder that now has `uidvalidity` (0: from the start). */
+export function lastUidOf(checkpoints: readonly FolderCheckpoint[], folder: string, uidvalidity: string): number {
+  return checkpoints.find((c) => c.folder === folder && c.uidvalidity === uidvalidity)?.last_uid ?? 0;
+}
+
+/** The checkpoints with `folder`'s replaced by this one (an older UIDVALIDITY's is dropped). */
+export function withCheckpoint(checkpoints: readonly FolderCheckpoint[], next: FolderCheckpoint): FolderCheckpoint[] {
+  return [...checkpoints.filter((c) => c.folder !== next.folder), next];
+}
+
+/** The domain event of a mailbox's first complete sync (the user is told once). */
+export const MAILBOX_SYNCED_EVENT = 'mailbox.synced';
+
+/** The data of MAILBOX_SYNCED_EVENT. */
+export const mailboxSyncedSchema = z.object({
+  owner_id: z.string(),
+  host: z.string(),
+  username: z.string(),
+  /** Messages this (first complete) poll logged. */
+  logged: z.int(),
+});
+export type MailboxSynced = z.infer<typeof mailboxSyncedSchema>;
