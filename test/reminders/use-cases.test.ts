@@ -461,6 +461,8 @@ describe('randomized: any order of events ends with the schedules the tasks and 
       const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
       const TIMES = ['2031-03-04T09:00:00Z', '2031-03-04T09:45:00Z', '2031-03-05T10:00:00Z', '2031-03-06T08:15:00Z', null];
       let ids = 0;
+      /** Appointments created with a reminder: the run must exercise their schedules too. */
+      let appointmentReminders = 0;
       type AnyEvent = ReturnType<typeof taskEvent> | ReturnType<typeof appointmentEvent>;
       const pending: AnyEvent[] = [];
       const inFlight: Promise<unknown>[] = [];
@@ -494,6 +496,7 @@ describe('randomized: any order of events ends with the schedules the tasks and 
               version: 1,
             };
             tasks.appointments.set(appointment.id, appointment);
+            if (remind_at !== null) appointmentReminders++;
             pending.push(appointmentEvent('appointment.created', appointment));
           } else {
             const before = pick(appointments);
@@ -573,7 +576,8 @@ describe('randomized: any order of events ends with the schedules the tasks and 
           .filter((a) => a.remind_at !== null)
           .map((a) => reminderScheduleName('appointment', a.id, new Date(a.remind_at!))),
       ].sort();
-      expect(wanted.some((name) => name.includes('appointment'))).toBe(true);
+      // (Whether one is still wanted at the end depends on how the deliveries interleaved.)
+      expect(appointmentReminders).toBeGreaterThan(0);
       expect(scheduleNames()).toEqual(wanted);
     },
   );
