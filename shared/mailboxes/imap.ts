@@ -1,4 +1,6 @@
+import { lookup } from 'node:dns/promises';
 import { ImapFlow } from 'imapflow';
+import { isPublicAddress, type AddressPolicy } from '#shared/calendar/safe-fetch.ts';
 import { parseInbound } from '#shared/emails/inbound.ts';
 import type { InboundMessage } from '#shared/emails/domain.ts';
 import type { ImapConnector, ImapSession } from './ports.ts';
@@ -55,22 +57,55 @@ class ImapFlowSession implements ImapSession {
   }
 }
 
-export const imapFlowConnector: ImapConnector = {
-  async connect(server) {
-    const client = new ImapFlow({
-      host: server.host,
-      port: server.port,
-      secure: server.tls,
-      auth: { user: server.username, pass: server.password },
-      logger: false,
-      connectionTimeout: TIMEOUT_MS,
-      greetingTimeout: TIMEOUT_MS,
-      socketTimeout: TIMEOUT_MS,
-      // Without TLS, never upgrade silently nor send the password to a server that offers STARTTLS badly.
-      doSTARTTLS: server.tls ? undefined : false,
-    });
-    client.on('error', () => {});
-    await client.connect();
-    return new ImapFlowSession(client);
-  },
-};
+/** Why a connection to a mailbox server was not even tried. */
+export class ImapRefusedError extends Error {
+  override readonly name = 'ImapRefusedError';
+}
+
+export interface ImapConnectorOptions {
+  /**
+   * TESTS ONLY (refused outside vitest, so no deployed function widens its reach): which
+   * addresses may be reached (default: public ones) and whether a password may cross the wire
+   * unencrypted (default: never; tests log in to Dovecot on loopback without TLS).
+   */
+  testSeam?: { policy: AddressPolicy; allowPlaintext: boolean };
+}
+
+/**
+ * Connects to a user's IMAP server as a user would, but only to a public address: the host
+ * name is resolved here, every address it gives must be public (no server-side request
+ * forgery: the instance metadata service, the VPC, loopback), and the connection is pinned
+ * to the checked address (TLS still verifies the certificate against the host name). The
+ * password crosses the wire only encrypted: implicit TLS, or STARTTLS required (RFC 8314
+ * prefers the former; a server without STARTTLS is refused, never logged in to in clear).
+ */
+export function imapConnector(options: ImapConnectorOptions = {}): ImapConnector {
+  if (options.testSeam && process.env.VITEST !== 'true') throw new Error('imapConnector: the test seam is for tests only');
+  const policy = options.testSeam?.policy ?? isPublicAddress;
+  const allowPlaintext = options.testSeam?.allowPlaintext ?? false;
+  return {
+    async connect(server) {
+      const addresses = await lookup(server.host, { all: true, verbatim: true }).catch(() => []);
+      if (addresses.length === 0) throw new ImapRefusedError(`the host ${server.host} does not resolve`);
+      const refused = addresses.find((a) => !policy(a.address));
+      if (refused)
+        throw new ImapRefusedError(`the host ${server.host} resolves to ${refused.address}, which is not a public address`);
+      const client = new ImapFlow({
+        host: addresses[0]!.address,
+        servername: server.host,
+        port: server.port,
+        secure: server.tls,
+        auth: { user: server.username, pass: server.password },
+        logger: false,
+        connectionTimeout: TIMEOUT_MS,
+        greetingTimeout: TIMEOUT_MS,
+        socketTimeout: TIMEOUT_MS,
+        // Without implicit TLS: STARTTLS is required (the login fails rather than go out in clear).
+        doSTARTTLS: server.tls ? undefined : !allowPlaintext,
+      });
+      client.on('error', () => {});
+      await client.connect();
+      return new ImapFlowSession(client);
+    },
+  };
+}

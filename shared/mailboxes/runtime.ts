@@ -4,7 +4,7 @@ import { secretsManagerCursorKeys } from '#shared/platform/cursor-keys.ts';
 import { crmTable } from '#shared/platform/runtime.ts';
 import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
 import { DynamoMailboxRepository } from './dynamodb.ts';
-import { imapFlowConnector } from './imap.ts';
+import { imapConnector } from './imap.ts';
 import { SecretDerivedSealer } from './sealer.ts';
 import type { MailboxesDeps } from './use-cases.ts';
 
@@ -22,7 +22,7 @@ export function mailboxAdapters(): MailboxesDeps {
   deps = {
     mailboxes: new DynamoMailboxRepository(crmTable()),
     sealer: new SecretDerivedSealer(keys),
-    imap: imapFlowConnector,
+    imap: imapConnector(),
     emails: emailAdapters(),
   };
   return deps;

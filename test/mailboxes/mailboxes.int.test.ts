@@ -12,7 +12,7 @@ import { callContext, systemClock } from '#shared/kernel/ports.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
 import { MAILBOX_SYNCED_EVENT, type StoredMailbox } from '#shared/mailboxes/domain.ts';
 import { DynamoMailboxRepository, mailboxKey } from '#shared/mailboxes/dynamodb.ts';
-import { imapFlowConnector } from '#shared/mailboxes/imap.ts';
+import { ImapRefusedError, imapConnector } from '#shared/mailboxes/imap.ts';
 import { SecretDerivedSealer } from '#shared/mailboxes/sealer.ts';
 import {
   connectMailbox,
@@ -93,7 +93,9 @@ beforeAll(async () => {
   deps = {
     mailboxes: new CapturingMailboxes(table),
     sealer: new SecretDerivedSealer({ load: async () => ({ current: 'mailbox-test-secret' }) }),
-    imap: imapFlowConnector,
+    imap: imapConnector({
+      testSeam: { policy: (address) => address === '127.0.0.1' || address === '::1', allowPlaintext: true },
+    }),
     emails,
   };
 }, 60_000);
@@ -128,6 +130,34 @@ describe('connecting a mailbox', () => {
     expect(await stored(mailbox.id)).toMatchObject({ first_synced_at: null, last_error: expect.any(String) });
     expect(synced).toEqual([]);
     await deleteMailbox(deps, call('rep2'), mailbox.id);
+  });
+});
+
+describe('reaching a mailbox server', () => {
+  const server = { port: 993, tls: true, username: 'u', password: 'p' };
+
+  it('connects to public addresses only: loopback, the metadata service and private networks are refused before any login', async () => {
+    for (const host of ['127.0.0.1', 'localhost', '169.254.169.254', '10.0.0.8', '::ffff:127.0.0.1']) {
+      const error = await rejection(imapConnector().connect({ ...server, host }));
+      expect(error, host).toBeInstanceOf(ImapRefusedError);
+      expect((error as Error).message, host).toMatch(/not a public address/);
+    }
+  });
+
+  it('never sends the password in clear: without implicit TLS it requires STARTTLS, which this Dovecot lacks', async () => {
+    const loopbackOnly = imapConnector({
+      testSeam: { policy: (address) => address === '127.0.0.1' || address === '::1', allowPlaintext: false },
+    });
+    const error = await rejection(
+      loopbackOnly.connect({
+        host: dovecot.host,
+        port: dovecot.port,
+        tls: false,
+        username: 'rep1b@mail.example',
+        password: PASSWORD,
+      }),
+    );
+    expect(error).toBeInstanceOf(Error);
   });
 });
 
