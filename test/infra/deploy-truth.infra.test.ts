@@ -184,6 +184,9 @@ beforeAll(async () => {
   await sqsAdmin.send(
     new CreateQueueCommand({ QueueName: functionNamed('exports').variables.EXPORT_QUEUE_URL!.split('/').pop()! }),
   );
+  await sqsAdmin.send(
+    new CreateQueueCommand({ QueueName: functionNamed('bulk-operations').variables.BULK_QUEUE_URL!.split('/').pop()! }),
+  );
   sqsAdmin.destroy();
   endpoints = {
     dynamodb: dynamo.endpoint,

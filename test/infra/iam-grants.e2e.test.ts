@@ -916,7 +916,8 @@ const SAMPLES: Record<string, () => Promise<void>> = {
   },
   // A lead tagged natively: the name claim read, the tag, its Sell id and the marker written.
   'tag-registry': async () => {
-    await parksPoison('tag-registry', 'lead.created');
+    // The rule takes tagged records only: the malformed event carries a tag to be delivered at all.
+    await parksPoison('tag-registry', 'lead.created', { Source: EVENT_SOURCE, Detail: { data: { tags: ['poison'] } } });
     const owner = (await outboxEvent('user.created')).data as { id: string };
     const leadId = newId();
     const name = `IAM ${newId()}`;
@@ -1164,6 +1165,13 @@ const UNEXERCISED: { functions: readonly string[]; actions: string; reason: stri
     actions: 'sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:SendMessage',
     reason:
       "Lambda sends a Scheduler invocation that failed its async retries to the function's on-failure queue; the local Scheduler calls the function directly and keeps its own retries and dead letters instead",
+  },
+  {
+    functions: ['export-worker'],
+    actions:
+      'sqs:ChangeMessageVisibility,sqs:DeleteMessage,sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:ReceiveMessage,sqs:SendMessage',
+    reason:
+      "the sample's export fits one slice, so the worker queues no continuation (SendMessage); the other actions are the event source mapping's, and the local queue poller's receives are not refused when the statement is dropped (the import and bulk workers' same statements are exercised through their SendMessage)",
   },
   {
     functions: ['outbox-publisher'],
