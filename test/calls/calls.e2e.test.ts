@@ -40,7 +40,7 @@ const callsOf = async (who: string, contactId: string) =>
   bodyOf(await call(listCallsRoute, { as: who, query: { contact_id: contactId, limit: '100' } }), 200).items;
 
 describe('calls from a Twilio-compatible webhook on the local cloud', () => {
-  it("logs a signed call and text on the contact with that number and tells its owner; a bad signature writes nothing", async () => {
+  it('logs a signed call and text on the contact with that number and tells its owner; a bad signature writes nothing', async () => {
     const suffix = String(Date.now()).slice(-4);
     const number = `+1415555${suffix}`;
     const contact = bodyOf(
@@ -51,7 +51,14 @@ describe('calls from a Twilio-compatible webhook on the local cloud', () => {
       201,
     );
     const sid = `CA${Date.now()}`;
-    const status = { CallSid: sid, CallStatus: 'completed', Direction: 'inbound', From: number, To: '+18005551212', CallDuration: '42' };
+    const status = {
+      CallSid: sid,
+      CallStatus: 'completed',
+      Direction: 'inbound',
+      From: number,
+      To: '+18005551212',
+      CallDuration: '42',
+    };
 
     // Wrongly signed: refused, nothing logged.
     const forged = await webhook(status, 'not-the-token');

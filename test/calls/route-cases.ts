@@ -23,7 +23,10 @@ async function textOf(f: Fixtures, owner: DevUser): Promise<{ id: string }> {
   return res.body;
 }
 
-const link = (r: { resource_type: string; resource_id: string }) => ({ resource_type: r.resource_type, resource_id: r.resource_id });
+const link = (r: { resource_type: string; resource_id: string }) => ({
+  resource_type: r.resource_type,
+  resource_id: r.resource_id,
+});
 const callBody = () => ({ phone_number: '+14155550100', incoming: true, duration: 30 });
 const textBody = () => ({ content: 'Hello', incoming: false, resource_phone_number: '+14155550100' });
 
