@@ -1101,8 +1101,8 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     const error = (stored.body as { last_error?: string | null }).last_error;
     if (typeof error !== 'string') throw new Error(`the refresh stored no outcome: ${JSON.stringify(stored.body)}`);
   },
-  // The recurring poll: opens the sample mailbox's sealed password (the cursor secret's key)
-  // and stores the refused connection (nobody listens on its loopback port).
+  // The recurring poll: opens the sample mailbox's sealed password (the cursor secret's key),
+  // then refuses to connect to a loopback host (mailbox servers must be public) and stores why.
   'mailbox-poll': async () => {
     const created = await session.api('POST', '/mailboxes', {
       token: session.as('rep1'),
@@ -1114,8 +1114,9 @@ const SAMPLES: Record<string, () => Promise<void>> = {
       await invoke('mailbox-poll', { poll: 'mailboxes' });
       const listed = await session.api('GET', '/mailboxes', { token: session.as('rep1') });
       const mailbox = (listed.body as { items: { id: string; last_error: string | null }[] }).items.find((m) => m.id === id);
-      // The refused connection, not a refused secret read (which would also be stored as last_error).
-      if (!/ECONNREFUSED/.test(mailbox?.last_error ?? ''))
+      // The refused address (checked once the password is open), not a refused secret read
+      // (which would also be stored as last_error).
+      if (!/not a public address/.test(mailbox?.last_error ?? ''))
         throw new Error(`the poll did not reach the server: ${JSON.stringify(mailbox)}`);
     } finally {
       // The sample runs once per statement: it leaves no mailbox behind (a user may have 10).
