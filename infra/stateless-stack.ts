@@ -1,4 +1,4 @@
-import { CfnOutput, CustomResource, Duration, Lazy, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, Lazy, NestedStack, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -44,6 +44,7 @@ import {
   type FunctionSpec,
 } from '#infra/functions.ts';
 import { busRules, ruleEventPattern } from '#infra/rules.ts';
+import { AUTOMATIONS_TARGET } from '#infra/automations.ts';
 import { MAIL_SENDER_CONCURRENCY } from '#shared/mail/domain.ts';
 import { acknowledge } from '#infra/nag.ts';
 import { onFailureQueueName, type StatefulStack } from '#infra/stateful-stack.ts';
@@ -502,13 +503,23 @@ export class StatelessStack extends Stack {
     }
 
     const rules = new Map<string, events.Rule>();
+    // Automated actions (a rule and a Lambda permission each, up to max_automation_rules) go in
+    // a nested stack: its resources count toward its own 500, not this stack's, which the
+    // functions and routes nearly fill.
+    let automations: NestedStack | undefined;
+    const scopeOf = (rule: { target: string }) =>
+      rule.target === AUTOMATIONS_TARGET
+        ? (automations ??= new NestedStack(this, 'Automations', {
+            description: `CRM (${config.stage}): the bus rules of the configured automated actions`,
+          }))
+        : this;
     for (const rule of busRules(config)) {
       const target = rule.via === 'queue' ? undefined : consumers.get(rule.target);
       if (!target && rule.via !== 'queue')
         throw new Error(`bus rule ${rule.name} targets ${rule.target}, which infra/functions.ts does not list`);
       // Async delivery is at least once; what still fails after the retries is kept.
       const delivery = { deadLetterQueue: ruleDlq, retryAttempts: 8, maxEventAge: Duration.hours(6) };
-      const busRule = new events.Rule(this, pascal(`${rule.name}-rule`), {
+      const busRule = new events.Rule(scopeOf(rule), pascal(`${rule.name}-rule`), {
         // AWS services (S3) publish to the account's default bus only.
         ...(rule.bus === 'default' ? {} : { eventBus: stateful.bus }),
         description: rule.description,
