@@ -79,6 +79,7 @@ describe('a fresh deployment', () => {
       '/deal_unqualified_reasons',
       '/lead_unqualified_reasons',
       '/sources',
+      '/call_outcomes',
     ]);
     for (const { list: route } of namedListRouteSets) {
       const res = await call(route, { as: 'rep2' });
