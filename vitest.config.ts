@@ -18,7 +18,9 @@ export default defineConfig({
           name: 'integration',
           include: [INT],
           globalSetup: ['test/helpers/dynamodb-global-setup.ts'],
-          testTimeout: 20_000,
+          // The files share one DynamoDB Local, which runs transactions one at a time: while the
+          // Sell import's and the job grouping's long runs write, a short test waits its turn.
+          testTimeout: 60_000,
           hookTimeout: 60_000,
         },
       },
