@@ -177,7 +177,15 @@ describe('the web app', () => {
     await page.getByRole('heading', { name: 'Leads' }).waitFor();
     expect(new URL(page.url()).search).toBe('?status=new');
 
-    // The dashboard before: nothing won or lost in the last 30 days.
+    // The dashboard before: nothing won or lost in the last 30 days; tomorrow's appointment ahead.
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    tomorrow.setHours(9, 0, 0, 0);
+    await asUser('rep1@example.com', 'POST', '/appointments', {
+      name: 'Pitch at Navy Labs',
+      location: 'Arlington',
+      start_at: tomorrow.toISOString(),
+      end_at: new Date(tomorrow.getTime() + 3_600_000).toISOString(),
+    });
     const t0 = Date.now();
     await page.goto(`${base}/`);
     await page.getByTestId('outcome-won').waitFor();
@@ -185,6 +193,9 @@ describe('the web app', () => {
     metrics.dashboardTimeToDataColdMs = Date.now() - t0;
     expect(await outcome('won')).toBe('0');
     expect(await outcome('lost')).toBe('0');
+    const upcoming = page.getByRole('list', { name: 'Upcoming appointments' });
+    await expect.poll(() => upcoming.textContent()).toContain('Pitch at Navy Labs');
+    expect(await upcoming.textContent()).toContain('Arlington');
     await audit('dashboard-before');
 
     // A manager gives rep1 a lead through the API: the bell's count rises live, without a reload.
@@ -395,11 +406,15 @@ describe('the web app', () => {
     await page.getByRole('option', { name: 'By email', exact: true }).click();
     // Shown once the API answered (the select shows the stored setting), then still so after a reload.
     await expect
-      .poll(() => channels.getByRole('combobox', { name: 'Channel for A task assigned to me' }).inputValue())
+      .poll(() => channels.getByRole('combobox', { name: 'Channel for A task assigned to me' }).inputValue(), {
+        timeout: 20_000,
+      })
       .toBe('By email');
     await page.reload();
     await expect
-      .poll(() => channels.getByRole('combobox', { name: 'Channel for A task assigned to me' }).inputValue())
+      .poll(() => channels.getByRole('combobox', { name: 'Channel for A task assigned to me' }).inputValue(), {
+        timeout: 20_000,
+      })
       .toBe('By email');
     await audit('settings-rep');
     // A rule of their own: tell me in the app when a deal changes stage.
@@ -547,6 +562,41 @@ describe('the web app', () => {
     await desk.screenshot({ path: join(OUT, 'leads-bulk-delete.png'), fullPage: true });
     await desk.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
     expect(await row('Bulkfirst').count()).toBe(1);
+    await desk.context().close();
+  }, 90_000);
+
+  it('lets a manager select a filtered page of contacts and tag them all in bulk, leaving the rest untouched', async () => {
+    const org = await asUser('manager@example.com', 'POST', '/contacts', { is_organization: true, name: 'Bulk Org Alpha' });
+    const person = await asUser('manager@example.com', 'POST', '/contacts', { last_name: 'Bulkperson' });
+    const desk = await newPage();
+    await signInAs(desk, 'manager@example.com');
+    await desk.goto(`${cloud.webUrl}/contacts?kind=organization`);
+    const table = desk.getByRole('table', { name: 'Contacts' });
+    await table.getByRole('link', { name: 'Bulk Org Alpha' }).waitFor();
+    expect(await table.getByRole('link', { name: 'Bulkperson' }).count()).toBe(0);
+    // The header box selects the page the filter shows: every organization, no person.
+    await desk.getByRole('checkbox', { name: 'Select every row on this page' }).check();
+    const rows = await table.getByRole('row').count();
+    const toolbar = desk.getByRole('toolbar', { name: 'Bulk actions' });
+    await toolbar.getByText(`${rows - 1} selected`).waitFor();
+    await toolbar.getByRole('button', { name: 'Add tag' }).click();
+    await toolbar.getByLabel('Tag').fill('partner');
+    await audit('contacts-bulk-toolbar', desk);
+    await toolbar.getByRole('button', { name: `Apply to ${rows - 1} record${rows - 1 === 1 ? '' : 's'}` }).click();
+    await desk
+      .getByTestId('bulk-result')
+      .getByText(`${rows - 1} done.`)
+      .waitFor({ timeout: 30_000 });
+    await audit('contacts-bulk-done', desk);
+    const tags = async (id: string) => {
+      const manager = users.find((u) => u.email === 'manager@example.com')!;
+      const response = await fetch(`${cloud.url}/contacts/${id}`, { headers: { authorization: `Bearer ${manager.token}` } });
+      return ((await response.json()) as { tags: string[] }).tags;
+    };
+    // The list shows the new tag once the operation is done (its rows are fetched again).
+    await expect.poll(() => table.getByRole('row').filter({ hasText: 'Bulk Org Alpha' }).textContent()).toContain('partner');
+    expect(await tags(org.id)).toContain('partner');
+    expect(await tags(person.id)).not.toContain('partner');
     await desk.context().close();
   }, 90_000);
 

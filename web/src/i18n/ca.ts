@@ -90,6 +90,9 @@ export const ca: Catalog<typeof en> = {
       owner_changed: 'Canvi de propietari',
     },
     nothingDue: 'Res pendent.',
+    upcoming: 'Properes cites',
+    noAppointments: 'Cap cita a la vista.',
+    allAppointments: 'Totes les cites',
   },
   activity: {
     heading: 'Activitat',

@@ -76,6 +76,9 @@ export const en = {
       owner_changed: 'Owner changed',
     },
     nothingDue: 'Nothing due.',
+    upcoming: 'Upcoming appointments',
+    noAppointments: 'No appointments ahead.',
+    allAppointments: 'All appointments',
   },
   activity: {
     heading: 'Activity',
