@@ -26,9 +26,38 @@ let browser: Browser;
 let page: Page;
 const metrics: Record<string, number> = {};
 
+/** Requests each page has in flight: a screenshot waits for the app's queries to answer. */
+const inFlight = new WeakMap<Page, Set<unknown>>();
+function trackRequests(on: Page): void {
+  const open = new Set<unknown>();
+  inFlight.set(on, open);
+  on.on('request', (r) => open.add(r));
+  on.on('requestfinished', (r) => open.delete(r));
+  on.on('requestfailed', (r) => open.delete(r));
+}
+
+/**
+ * Waits until the page has had no request in flight for 300 ms (a WebSocket is no request).
+ * Playwright's 'networkidle' load state is no help after the first load: an in-app navigation
+ * loads no document, so it resolves at once and the screenshot would show empty panels.
+ */
+async function settled(on: Page): Promise<void> {
+  const open = inFlight.get(on);
+  if (!open) return on.waitForLoadState('networkidle');
+  let quietSince = Date.now();
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (open.size > 0) quietSince = Date.now();
+    else if (Date.now() - quietSince >= 300) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 async function audit(name: string, on: Page = page): Promise<void> {
   const page = on;
-  await page.waitForLoadState('networkidle');
+  await settled(page);
+  // Loaders gone: every panel shows its data (or says it has none).
+  await page.locator('.mantine-Loader-root').first().waitFor({ state: 'detached', timeout: 20_000 });
   await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
   await page.addScriptTag({ content: axe.source });
   const violations = await page.evaluate(async () => {
@@ -109,6 +138,7 @@ async function newPage(touch = false): Promise<Page> {
     ...(touch ? { hasTouch: true, isMobile: true } : {}),
   });
   const fresh = await context.newPage();
+  trackRequests(fresh);
   fresh.on('pageerror', (error) => console.error(`page error: ${error.message}`));
   return fresh;
 }
@@ -134,6 +164,7 @@ beforeAll(async () => {
   });
   // bypassCSP lets axe-core's script in; the app itself runs under the gateway's CSP.
   page = await (await browser.newContext({ bypassCSP: true, viewport: { width: 1400, height: 900 } })).newPage();
+  trackRequests(page);
   // A page's uncaught errors and console errors, in the test's output (a blank page says why).
   page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
   page.on('console', (message) => {
@@ -729,6 +760,7 @@ describe('the web app', () => {
     // A fresh context: no session in storage, as for someone outside the company.
     const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1000, height: 800 } });
     const outside = await context.newPage();
+    trackRequests(outside);
     outside.on('pageerror', (error) => console.error(`page error: ${error.message}`));
     await outside.goto(`${base}/rsvp/${token}?response=accepted`);
     await outside.getByRole('heading', { name: 'Site visit' }).waitFor();
