@@ -9,6 +9,9 @@ export interface NamedEntry {
   name: string;
 }
 
+/** A save in flight: settles when the API answered. */
+type Saving = Promise<unknown>;
+
 /**
  * A list of named entries an admin adds, renames and deletes (Settings: reasons, sources, teams).
  * Each row's name is edited in place and saved by its Rename button; the form below adds one.
@@ -39,7 +42,7 @@ export function EditableNames({
   addLabel: string;
   /** The `data-*` attribute naming each row by its entry (tests find rows by it). */
   rowAttribute: `data-${string}`;
-  onCreate: (name: string) => Promise<unknown>;
+  onCreate: (name: string) => Saving;
   onRename: (id: string, name: string) => void;
   onDelete: (id: string) => void;
 }) {
