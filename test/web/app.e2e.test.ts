@@ -7,6 +7,7 @@ import type { LocalCloud } from '#infra/local/cloud.ts';
 import type { DevUser } from '#infra/local/seed.ts';
 import { ensureWebBuild, initialJsGzipBytes, WEB_DIST } from '#infra/local/web-build.ts';
 import { spaRewrite } from '#infra/local/web-gateway.ts';
+import { INBOUND_PATH } from '#infra/local/ses.ts';
 import { startTestCloud } from '#test/helpers/local-cloud.ts';
 
 // The web app in a real browser (Debian's chromium through playwright-core) against the whole
@@ -432,7 +433,17 @@ describe('the web app', () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     const channels = page.getByRole('table', { name: 'Notifications' });
     await channels.waitFor();
-    expect(await page.getByRole('tab').allTextContents()).toEqual(['Notifications', 'My notification rules', 'Calendar feed']);
+    expect(await page.getByRole('tab').allTextContents()).toEqual([
+      'Notifications',
+      'My notification rules',
+      'Calendar feed',
+      'Mailboxes',
+    ]);
+    await page.getByRole('tab', { name: 'Mailboxes' }).click();
+    await page.getByText('No mailbox connected.').waitFor();
+    await page.getByRole('textbox', { name: /^IMAP server/ }).waitFor();
+    await audit('settings-mailboxes');
+    await page.getByRole('tab', { name: 'Notifications' }).click();
     await channels.getByRole('combobox', { name: 'Channel for A task assigned to me' }).click();
     await page.getByRole('option', { name: 'By email', exact: true }).click();
     // Shown once the API answered (the select shows the stored setting), then still so after a reload.
@@ -630,6 +641,97 @@ describe('the web app', () => {
     expect(await tags(person.id)).not.toContain('partner');
     await desk.context().close();
   }, 90_000);
+
+  it('lets a rep send mail from the Email page, see its opens counted, and make an unknown sender a lead', async () => {
+    const rep1 = users.find((u) => u.email === 'rep1@example.com')!;
+    await asUser('rep1@example.com', 'POST', '/contacts', {
+      first_name: 'Ada',
+      last_name: 'Byron',
+      email: 'ada@engines.example',
+    });
+    const desk = await newPage();
+    await signInAs(desk, 'rep1@example.com');
+    await desk.getByRole('link', { name: 'Email' }).click();
+    await desk
+      .getByText('No messages here.')
+      .or(desk.getByRole('table', { name: 'Inbox' }))
+      .first()
+      .waitFor();
+    await desk.getByRole('button', { name: 'Compose' }).click();
+    const form = desk.getByRole('dialog', { name: 'New message' });
+    const folderTab = (name: string) => desk.locator('.mantine-SegmentedControl-root').getByText(name, { exact: true });
+    // A tags input: each address becomes a pill on Enter.
+    await form.getByRole('combobox', { name: /^To/ }).fill('ada@engines.example');
+    await form.getByRole('combobox', { name: /^To/ }).press('Enter');
+    await form.getByRole('textbox', { name: 'Subject' }).fill('Engine specifications');
+    await form.getByRole('textbox', { name: /^Message/ }).fill('Dear Ada,\n\nthe specifications are attached.');
+    await audit('email-compose', desk);
+    await form.getByRole('button', { name: 'Send' }).click();
+    await form.waitFor({ state: 'detached' });
+    // Sent: logged, not opened yet; SES's front put the tracking pixel in the HTML it delivered.
+    await folderTab('Sent').click();
+    const sentRow = desk.getByRole('table', { name: 'Sent' }).locator('tr[data-email="Engine specifications"]');
+    await expect.poll(() => sentRow.getByTestId('opens').textContent()).toBe('Not opened yet');
+    const deadline = Date.now() + 30_000;
+    let pixel: string | undefined;
+    while (!pixel && Date.now() < deadline) {
+      const { emails } = (await (await fetch(`${cloud.sesUrl}/store`)).json()) as {
+        emails: { subject: string; body: { html?: string } }[];
+      };
+      const html = emails.find((e) => e.subject === 'Engine specifications')?.body.html ?? '';
+      pixel = /src="([^"]+\/t\/open\/[0-9a-f]+)"/.exec(html)?.[1];
+      if (!pixel) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(pixel, 'the tracking pixel in the delivered mail').toBeDefined();
+    // Ada's mail client shows the message: one open, shown on the next look at the folder.
+    await (
+      await fetch(pixel!, { headers: { 'user-agent': 'Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15 (KHTML, like Gecko)' } })
+    ).arrayBuffer();
+    await expect
+      .poll(async () => {
+        await desk.reload();
+        return sentRow.getByTestId('opens').textContent();
+      })
+      .toMatch(/^Opened once, last /);
+    await audit('email-sent', desk);
+
+    // A stranger writes to rep1's forwarding address: Unverified, until rep1 makes the sender a lead.
+    const forwarding = await fetch(`${cloud.url}/emails/forwarding_address`, {
+      headers: { authorization: `Bearer ${rep1.token}` },
+    });
+    const { address } = (await forwarding.json()) as { address: string };
+    const eml = [
+      'From: Charles Babbage <charles@difference.example>',
+      `To: ${address}`,
+      'Subject: A question about engines',
+      'Message-ID: <q1.charles@difference.example>',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Could we meet next week?',
+      '',
+    ].join('\r\n');
+    expect((await fetch(`${cloud.sesUrl}${INBOUND_PATH}`, { method: 'POST', body: eml })).status).toBe(201);
+    await folderTab('Unverified').click();
+    const unverified = desk.getByRole('table', { name: 'Unverified' });
+    await expect
+      .poll(async () => {
+        await desk.reload();
+        return unverified.locator('tr[data-email="A question about engines"]').count();
+      })
+      .toBe(1);
+    await unverified.getByRole('button', { name: 'A question about engines' }).click();
+    const message = desk.getByRole('dialog', { name: 'A question about engines' });
+    await message.getByTestId('email-body').getByText('Could we meet next week?').waitFor();
+    await audit('email-unverified', desk);
+    await message.getByRole('button', { name: 'Add the sender as a lead' }).click();
+    // The sender is now a lead: the message is logged on it and filed in the inbox.
+    await message.getByRole('link', { name: 'lead' }).waitFor();
+    await message.getByRole('button', { name: 'Close' }).or(message.locator('.mantine-Modal-close')).first().click();
+    await folderTab('Inbox').click();
+    await desk.getByRole('table', { name: 'Inbox' }).locator('tr[data-email="A question about engines"]').waitFor();
+    await desk.context().close();
+  }, 120_000);
 
   it('moves deals on the board by keyboard (announced), by the Move menu, and by a long press on a touch screen, where a swipe scrolls', async () => {
     const base = cloud.webUrl!;

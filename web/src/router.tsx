@@ -120,6 +120,17 @@ const notificationsRoute = createRoute({
   component: lazyRouteComponent(() => import('./pages/Notifications.tsx'), 'Notifications'),
 });
 
+const emailRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/email',
+  validateSearch: (s: Record<string, unknown>) => ({
+    folder: ['unverified', 'sent', 'archived'].includes(String(s.folder))
+      ? (s.folder as 'unverified' | 'sent' | 'archived')
+      : undefined,
+  }),
+  component: lazyRouteComponent(() => import('./pages/Email.tsx'), 'EmailPage'),
+});
+
 const calendarRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/calendar',
@@ -145,6 +156,7 @@ const routeTree = rootRoute.addChildren([
     contactRoute,
     tasksRoute,
     notificationsRoute,
+    emailRoute,
     calendarRoute,
     settingsRoute,
   ]),

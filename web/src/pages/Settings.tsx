@@ -16,6 +16,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Mailboxes } from './SettingsMailboxes.tsx';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client.ts';
 import type { paths } from '../api/schema.gen.ts';
@@ -66,6 +67,7 @@ export function Settings() {
           <Tabs.Tab value="notifications">{t('settings.tabs.notifications')}</Tabs.Tab>
           <Tabs.Tab value="rules">{t('settings.tabs.rules')}</Tabs.Tab>
           <Tabs.Tab value="calendar">{t('settings.tabs.calendar')}</Tabs.Tab>
+          <Tabs.Tab value="mailboxes">{t('settings.tabs.mailboxes')}</Tabs.Tab>
           {admin ? <Tabs.Tab value="fields">{t('settings.tabs.fields')}</Tabs.Tab> : null}
           {admin ? <Tabs.Tab value="pipelines">{t('settings.tabs.pipelines')}</Tabs.Tab> : null}
           {admin ? <Tabs.Tab value="lists">{t('settings.tabs.lists')}</Tabs.Tab> : null}
@@ -77,6 +79,9 @@ export function Settings() {
         </Tabs.Panel>
         <Tabs.Panel value="calendar" pt="md">
           <CalendarFeed />
+        </Tabs.Panel>
+        <Tabs.Panel value="mailboxes" pt="md">
+          <Mailboxes />
         </Tabs.Panel>
         <Tabs.Panel value="rules" pt="md">
           <Rules />

@@ -25,6 +25,7 @@ const NAV = [
   { to: '/deals', label: 'nav.deals' },
   { to: '/tasks', label: 'nav.tasks' },
   { to: '/calendar', label: 'nav.calendar' },
+  { to: '/email', label: 'nav.email' },
   { to: '/settings', label: 'nav.settings' },
 ] as const;
 
