@@ -45,6 +45,7 @@ import {
 import { MAIL_SENDER_CONCURRENCY } from '#shared/mail/domain.ts';
 import { builtinRules, busRules, ruleEventPattern } from '#infra/rules.ts';
 import { RULE_EVENTS } from '#shared/notifications/rules.ts';
+import { CREDENTIAL_PURPOSE } from '#shared/mailboxes/sealer.ts';
 import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
@@ -521,6 +522,44 @@ describe('stateless stack: functions', () => {
     expect(JSON.stringify(secretStatements[0]!.Resource)).toBe(secret);
     expect(secret).not.toBe(JSON.stringify(functionResource('crm-dev-calls').Properties.Environment.Variables.CURSOR_SECRET_ID));
     expect(actionsOf(statements).filter((a) => /^(cognito-idp|events|s3|ses):/.test(a))).toEqual([]);
+  });
+
+  it('keeps a customer-managed KMS key for mailbox credentials (rotated, aliased, retained like the table), usable by their sealers only', () => {
+    stateful.resourceCountIs('AWS::KMS::Key', 1);
+    const [keyId, key] = Object.entries(resourcesOf(stateful, 'AWS::KMS::Key'))[0]!;
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe('Retain');
+    stateful.hasResourceProperties('AWS::KMS::Alias', {
+      AliasName: 'alias/crm-dev/mailbox-credentials',
+      TargetKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+    });
+    // The default key policy: the account administers it, IAM policies grant its use.
+    expect(key.Properties.KeyPolicy.Statement).toHaveLength(1);
+    const kmsStatements = (name: string) =>
+      policyStatements(stateless, `crm-dev-${name}`).filter((st) => actionsOf([st]).some((a) => a.startsWith('kms:')));
+    const expected = { emails: ['kms:GenerateDataKey'], 'mailbox-poll': ['kms:Decrypt', 'kms:GenerateDataKey'] };
+    for (const [name, actions] of Object.entries(expected)) {
+      const statements = kmsStatements(name);
+      expect(statements, name).toHaveLength(1);
+      expect(actionsOf(statements).sort(), name).toEqual(actions);
+      expect(statements[0]).toMatchObject({
+        Condition: { StringEquals: { 'kms:EncryptionContext:purpose': CREDENTIAL_PURPOSE } },
+      });
+      const variable = functionResource(`crm-dev-${name}`).Properties.Environment.Variables.CREDENTIALS_KEY_ARN;
+      expect(JSON.stringify(variable), name).toContain('Fn::GetStackOutput');
+      expect(JSON.stringify(statements[0]!.Resource)).toBe(JSON.stringify(variable));
+    }
+    // No other function touches the key, nor sees its ARN.
+    for (const spec of statelessSpecs().filter((s) => !(s.name in expected))) {
+      expect(
+        actionsOf(policyStatements(stateless, `crm-dev-${spec.name}`)).filter((a) => a.startsWith('kms:')),
+        spec.name,
+      ).toEqual([]);
+      expect(
+        functionResource(`crm-dev-${spec.name}`).Properties.Environment.Variables.CREDENTIALS_KEY_ARN,
+        spec.name,
+      ).toBeUndefined();
+    }
   });
 
   it('gives the platform function (public routes only) no table, no cursor key, nothing but logs and X-Ray', () => {
