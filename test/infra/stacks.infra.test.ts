@@ -813,12 +813,18 @@ describe('stateless stack: connected mailboxes', () => {
     expect(JSON.stringify(p.Target.DeadLetterConfig)).toMatch(/ReminderDeadLetterQueue/);
   });
 
-  it('runs the poll with the table and the cursor secret (the sealing key) only', () => {
+  it('runs the poll with the table, the credentials key (KMS) and the cursor secret (what opens v1 credentials) only', () => {
     const actions = actionsOf(policyStatements(stateless, 'crm-dev-mailbox-poll'));
     expect(tableActions(actions)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
     expectCursorSecretRead('crm-dev-mailbox-poll');
+    expect(actions.filter((a) => a.startsWith('kms:')).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
     expect(
-      actions.filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('secretsmanager:') && !LOGS_AND_XRAY.includes(a)).sort(),
+      actions
+        .filter(
+          (a) =>
+            !a.startsWith('dynamodb:') && !a.startsWith('secretsmanager:') && !a.startsWith('kms:') && !LOGS_AND_XRAY.includes(a),
+        )
+        .sort(),
     ).toEqual(ON_FAILURE_SEND);
   });
 });
