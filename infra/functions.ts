@@ -126,6 +126,12 @@ export interface FunctionNeeds {
    * (Twilio's), and secretsmanager:GetSecretValue on that secret only.
    */
   readonly voiceSecret?: true;
+  /**
+   * CREDENTIALS_KEY_ARN, the KMS key that seals mailbox credentials, and on that key only, for
+   * encryption contexts whose purpose is the credentials' (CREDENTIAL_PURPOSE): `seal`,
+   * kms:GenerateDataKey; `sealAndOpen`, kms:GenerateDataKey and kms:Decrypt.
+   */
+  readonly credentialsKey?: 'seal' | 'sealAndOpen';
   /** Values of the deployment config. */
   readonly config?: readonly ConfigVariable[];
 }
@@ -218,7 +224,13 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   // matches addresses through the search index; refuses recipients on the SES suppression
   // list; creates leads and contacts (add_sender, through their use cases: custom fields);
   // the sending and inbound domains.
-  emails: { ...CRUD, suppressionList: true, config: ['corsAllowOrigins', 'adminMfaRequired', 'mailSettings'] },
+  // Connecting a mailbox seals its password with a KMS data key (opening is the poller's).
+  emails: {
+    ...CRUD,
+    suppressionList: true,
+    credentialsKey: 'seal',
+    config: ['corsAllowOrigins', 'adminMfaRequired', 'mailSettings'],
+  },
   // GETs only: the board counters, outcome buckets and task list; the outcome days are
   // counted in the account defaults' time zone. Task pages sign their next cursor.
   // Sell's Core API v2: translates each call onto the native routes in-process (identity, leads,
@@ -553,10 +565,11 @@ export const scheduledFunctions: readonly FunctionSpec[] = [
     description: "CRM mailboxes: polls users' connected IMAP mailboxes and logs new mail (a recurring schedule)",
     // Writes events (logged mail, mailbox.synced): timeout + 30 s stays within the pull stream's settle time.
     timeoutSeconds: 60,
-    // Reads and writes mailboxes, messages and their markers; opens sealed passwords with a key
-    // derived from the cursor secret; the mail settings name the deployment's domains. Connects
+    // Reads and writes mailboxes, messages and their markers; opens sealed passwords with KMS
+    // (the credentials key) and reseals stale ones, those sealed under a key derived from the
+    // cursor secret (v1) among them; the mail settings name the deployment's domains. Connects
     // to the users' IMAP servers over the internet.
-    needs: { table: 'readWrite', cursorSecret: 'read', config: ['mailSettings'] },
+    needs: { table: 'readWrite', cursorSecret: 'read', credentialsKey: 'sealAndOpen', config: ['mailSettings'] },
   },
 ];
 
@@ -743,6 +756,8 @@ export interface EnvironmentValues {
   readonly exportQueueUrl: string;
   /** The voice provider's auth token secret's ARN (never its value). */
   readonly voiceSecret: string;
+  /** The ARN of the KMS key that seals mailbox credentials. */
+  readonly credentialsKey: string;
   /** Comma-separated browser origins, or "*". */
   readonly corsAllowOrigins: string;
   /** The WebSocket stage's management endpoint (its callback URL). */
@@ -857,6 +872,7 @@ export function declaredVariables(spec: FunctionSpec): DeclaredVariable[] {
   if (needs.bulkQueue) variables.push({ name: RUNTIME_ENV.bulkQueueUrl, value: (v) => v.bulkQueueUrl });
   if (needs.exportQueue) variables.push({ name: RUNTIME_ENV.exportQueueUrl, value: (v) => v.exportQueueUrl });
   if (needs.voiceSecret) variables.push({ name: RUNTIME_ENV.voiceSecret, value: (v) => v.voiceSecret });
+  if (needs.credentialsKey) variables.push({ name: RUNTIME_ENV.credentialsKey, value: (v) => v.credentialsKey });
   for (const name of needs.config ?? []) variables.push(CONFIG_VARIABLES[name]);
   return variables;
 }

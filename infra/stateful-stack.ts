@@ -5,6 +5,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -105,6 +106,11 @@ export class StatefulStack extends Stack {
   readonly cursorSecret: secretsmanager.Secret;
   /** The voice provider's webhook auth token (Twilio's): an operator puts the real value in. */
   readonly voiceSecret: secretsmanager.Secret;
+  /**
+   * Seals mailbox credentials (KMS envelope encryption: shared/mailboxes/sealer.ts). Retained
+   * like the table: without it the sealed credentials in the table (and its backups) never open.
+   */
+  readonly credentialsKey: kms.Key;
   /**
    * The functions of the other stacks whose log group (/aws/lambda/crm-<stage>-<name>) is made
    * here: logs are data, and the stateless stack stays under CloudFormation's 500 resources.
@@ -414,6 +420,14 @@ export class StatefulStack extends Stack {
     acknowledge(this.voiceSecret, {
       id: 'AwsSolutions-SMG4',
       reason: 'The provider issues this token and rotates it in its own console; an operator then puts the new value here.',
+    });
+    // The default key policy only: the account administers the key and IAM policies grant its
+    // use, so each function's role names the actions it needs (infra/constructs/crm-function.ts).
+    this.credentialsKey = new kms.Key(this, 'CredentialsKey', {
+      alias: `alias/${name}/mailbox-credentials`,
+      description: "Seals users' mailbox credentials (IMAP passwords, OAuth refresh tokens): envelope encryption",
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     // Rotated by a function of the registry, in this stack beside the secret. No CDK
     // RotationSchedule: it would grant the function secretsmanager:GetRandomPassword on "*";

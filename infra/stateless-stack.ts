@@ -287,6 +287,7 @@ export class StatelessStack extends Stack {
       bus: stateful.bus,
       cursorSecret: stateful.cursorSecret,
       voiceSecret: stateful.voiceSecret,
+      credentialsKey: stateful.credentialsKey,
       userPool: stateful.userPool,
       userPoolClientId: stateful.userPoolClient.userPoolClientId,
       scheduleGroupName: stateful.scheduleGroupName,

@@ -14,6 +14,8 @@ import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
 // The sealing key's secret: a deployment without it fails here, at init, rather than storing
 // "CURSOR_SECRET_ID is not set" as every mailbox's last_error.
 requireEnv(RUNTIME_ENV.cursorSecret);
+// The KMS key that seals and opens the credentials, likewise.
+requireEnv(RUNTIME_ENV.credentialsKey);
 
 export const handler = scheduledHandler(
   { name: 'mailbox-poll', payload: z.object({ poll: z.literal('mailboxes') }) },

@@ -5,6 +5,7 @@ import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -25,6 +26,7 @@ import {
   type TableAccess,
 } from '#infra/functions.ts';
 import { INBOUND_PREFIX } from '#shared/invitations/domain.ts';
+import { CREDENTIAL_PURPOSE } from '#shared/mailboxes/sealer.ts';
 import { acknowledge, wildcardResourceFinding } from '#infra/nag.ts';
 
 // Every CRM Lambda is a CrmFunction: the runtime, architecture, bundling, tracing, logging and
@@ -52,6 +54,8 @@ export interface CrmResources {
   readonly cursorSecret: secretsmanager.ISecret;
   /** The voice provider's webhook auth token; required by `voiceSecret`. */
   readonly voiceSecret?: secretsmanager.ISecret;
+  /** The KMS key that seals mailbox credentials; required by `credentialsKey`. */
+  readonly credentialsKey?: kms.IKey;
   readonly userPool: cognito.IUserPool;
   /** The app client whose tokens the API accepts; required by `tokenVerifier`. */
   readonly userPoolClientId?: string;
@@ -216,6 +220,8 @@ export class CrmFunction extends lambda.Function {
         new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
       );
     }
+    if (needs.credentialsKey)
+      this.#grantCredentialsKey(required(resources.credentialsKey, 'credentialsKey'), needs.credentialsKey);
     if (needs.bus) resources.bus.grantPutEventsTo(this);
     const poolActions = [
       ...(needs.userPool ?? []),
@@ -244,6 +250,21 @@ export class CrmFunction extends lambda.Function {
     if (needs.importQueue) required(resources.importQueue, 'importQueue').grantSendMessages(this);
     if (needs.bulkQueue) required(resources.bulkQueue, 'bulkQueue').grantSendMessages(this);
     if (needs.exportQueue) required(resources.exportQueue, 'exportQueue').grantSendMessages(this);
+  }
+
+  /**
+   * Data keys of the credentials key only, and only under an encryption context whose purpose
+   * is the mailbox credentials' (the sealer always sends it): the key cannot be used to seal or
+   * open anything else through this role. `seal` generates data keys; `sealAndOpen` also decrypts them.
+   */
+  #grantCredentialsKey(key: kms.IKey, access: 'seal' | 'sealAndOpen'): void {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: access === 'seal' ? ['kms:GenerateDataKey'] : ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [key.keyArn],
+        conditions: { StringEquals: { 'kms:EncryptionContext:purpose': CREDENTIAL_PURPOSE } },
+      }),
+    );
   }
 
   /** Reads of received mail under INBOUND_PREFIX only: no writes, deletes or listing. */
@@ -393,6 +414,9 @@ function environmentValues(resources: CrmResources, logLevel: LogLevel): Environ
     },
     get voiceSecret() {
       return required(resources.voiceSecret, 'voiceSecret').secretArn;
+    },
+    get credentialsKey() {
+      return required(resources.credentialsKey, 'credentialsKey').keyArn;
     },
     get eventBusName() {
       return resources.bus.eventBusName;

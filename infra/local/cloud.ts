@@ -41,6 +41,8 @@ import {
   LOCAL_VOICE_AUTH_TOKEN,
   LOCAL_ACCOUNT_ID,
   localEnvironmentValues,
+  localCredentialsKeyArn,
+  LOCAL_CREDENTIALS_KEY_ID,
   localFunctionEnvironment,
   localFunctionName,
   operatorEnvironment,
@@ -65,6 +67,7 @@ import { INBOUND_PREFIX } from '#shared/invitations/domain.ts';
 import { ensureLocalSecret, startLocalSecretsManager, type LocalSecretsManager } from './secrets-manager.ts';
 import { startLocalScheduler, type LocalScheduler } from './scheduler.ts';
 import { startLocalSes, type LocalSes } from './ses.ts';
+import { startLocalKms } from './kms.ts';
 import { SqsPoller } from './sqs-poller.ts';
 import type { LocalQueueMapping } from './synthesized-app.ts';
 import { StreamPoller } from './stream-poller.ts';
@@ -200,7 +203,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const templateOptions = {
       ...scope,
       templates: synthesis.templates,
-      physicalName: (resource: { type: string }) => (resource.type === 'AWS::Cognito::UserPool' ? LOCAL_USER_POOL_ID : undefined),
+      // Likewise a KMS key's id: the local one is fixed, so its material (the data folder) keeps opening what it sealed.
+      physicalName: (resource: { type: string }) =>
+        resource.type === 'AWS::Cognito::UserPool'
+          ? LOCAL_USER_POOL_ID
+          : resource.type === 'AWS::KMS::Key'
+            ? LOCAL_CREDENTIALS_KEY_ID
+            : undefined,
     };
     const names = templateResourceNames(templateOptions);
     const dynamo: DynamoDbLocal = await dynamoStarting;
@@ -353,6 +362,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stops.push(() => webSocket.stop());
 
+    // The key that seals mailbox credentials; its material is kept with the local data.
+    const kms = await startLocalKms({
+      scope,
+      keys: [{ keyId: LOCAL_CREDENTIALS_KEY_ID }],
+      ...(dataDir ? { file: join(dataDir, 'kms-keys.json') } : {}),
+    });
+    stops.push(() => kms.stop());
+
     const upstreams: ServiceEndpoints = {
       dynamodb: dynamo.endpoint,
       eventbridge: busServer.endpoint,
@@ -364,6 +381,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       apigatewaymanagement: webSocket.managementEndpoint,
       // fauxqs serves S3 on the SQS port.
       s3: sqs.endpoint,
+      kms: kms.endpoint,
     };
     const s3 = localS3Client(sqs.endpoint, options.config.region);
     stops.push(async () => s3.destroy());
@@ -412,6 +430,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       importQueueUrl: `https://sqs.${options.config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/${names.importQueue.queueName}`,
       bulkQueueUrl: `https://sqs.${options.config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/${names.bulkQueue.queueName}`,
       exportQueueUrl: `https://sqs.${options.config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/${names.exportQueue.queueName}`,
+      credentialsKey: localCredentialsKeyArn(options.config),
       logLevel: options.functionSettings?.logLevel ?? 'WARN',
       // The management API behind its gate, naming the API and stage as AWS's host and path do.
       liveCallbackUrl: `${endpoints.apigatewaymanagement}/${names.liveWebSocket.apiId}/${names.liveWebSocket.stageName}`,

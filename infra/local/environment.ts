@@ -9,7 +9,7 @@ import {
   type LogLevel,
 } from '../functions.ts';
 import { LOCAL_CLIENT_ID, LOCAL_USER_POOL_ID } from './dev-auth.ts';
-import { secretArn } from './iam/arns.ts';
+import { arn, secretArn } from './iam/arns.ts';
 import { functionAccessKeyId, LOCAL_ADMIN_ACCESS_KEY_ID } from './iam/gate.ts';
 
 // A function's environment on a laptop: what CDK gives it in AWS (functionEnvironment, from
@@ -48,6 +48,18 @@ export function voiceSecretName(config: Pick<CrmConfig, 'stage'>): string {
   return `crm-${config.stage}/voice-auth-token`;
 }
 
+/**
+ * The id of the local KMS key that seals mailbox credentials (the stateful stack's
+ * CredentialsKey): fixed, so the key material in the local cloud's data folder keeps opening
+ * what it sealed across restarts.
+ */
+export const LOCAL_CREDENTIALS_KEY_ID = '0c0ffee0-c4ed-4000-8000-000000000001';
+
+/** The local credentials key's ARN (the local KMS serves it; infra/local/kms.ts). */
+export function localCredentialsKeyArn(config: Pick<CrmConfig, 'region'>): string {
+  return arn({ accountId: LOCAL_ACCOUNT_ID, region: config.region }, 'kms', `key/${LOCAL_CREDENTIALS_KEY_ID}`);
+}
+
 /** Where each AWS service the functions call answers on the laptop (the SDK's AWS_ENDPOINT_URL_<SERVICE>). */
 export interface ServiceEndpoints {
   readonly dynamodb: string;
@@ -63,6 +75,7 @@ export interface ServiceEndpoints {
    */
   readonly apigatewaymanagement?: string;
   readonly s3?: string;
+  readonly kms?: string;
 }
 
 /** Settings of a developer's machine, not of the deployment: how loud, how strict. */
@@ -105,6 +118,8 @@ export function localEnvironmentValues(
   options: Partial<LocalResourceNames> & {
     cursorSecret?: string;
     voiceSecret?: string;
+    /** The credentials key's ARN (default: the local one, LOCAL_CREDENTIALS_KEY_ID). */
+    credentialsKey?: string;
     logLevel?: LogLevel;
     liveCallbackUrl?: string;
     importQueueUrl?: string;
@@ -117,6 +132,7 @@ export function localEnvironmentValues(
     cursorSecret: options.cursorSecret ?? localCursorSecretArn(config),
     voiceSecret:
       options.voiceSecret ?? secretArn({ accountId: LOCAL_ACCOUNT_ID, region: config.region }, voiceSecretName(config)),
+    credentialsKey: options.credentialsKey ?? localCredentialsKeyArn(config),
     eventBusName: options.eventBusName ?? UNSYNTHESIZED_NAME,
     userPoolId: LOCAL_USER_POOL_ID,
     userPoolClientId: LOCAL_CLIENT_ID,
@@ -182,6 +198,7 @@ export function endpointVariables(endpoints: ServiceEndpoints): Record<string, s
     ['AWS_ENDPOINT_URL_SQS', endpoints.sqs],
     ['AWS_ENDPOINT_URL_SECRETS_MANAGER', endpoints.secretsmanager],
     ['AWS_ENDPOINT_URL_S3', endpoints.s3],
+    ['AWS_ENDPOINT_URL_KMS', endpoints.kms],
   ];
   return Object.fromEntries(entries.filter((e): e is [string, string] => e[1] !== undefined));
 }

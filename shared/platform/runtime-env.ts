@@ -44,6 +44,8 @@ export const RUNTIME_ENV = {
   exportQueueUrl: 'EXPORT_QUEUE_URL',
   /** ARN of the secret holding the voice provider's webhook auth token (Twilio's), read at run time. */
   voiceSecret: 'VOICE_SECRET_ID',
+  /** ARN of the KMS key that seals mailbox credentials (envelope encryption; shared/mailboxes/sealer.ts). */
+  credentialsKey: 'CREDENTIALS_KEY_ARN',
 } as const;
 
 export function requireEnv(name: string): string {

@@ -28,6 +28,7 @@ import { freePort } from '#infra/local/ports.ts';
 import { ensureLocalSecret, startLocalSecretsManager, type LocalSecretsManager } from '#infra/local/secrets-manager.ts';
 import { secretNameOf } from '#infra/local/iam/arns.ts';
 import { startLocalSes, type LocalSes } from '#infra/local/ses.ts';
+import { startLocalKms, type LocalKms } from '#infra/local/kms.ts';
 import sesLocalModule from 'aws-ses-v2-local';
 import { DynamoNotificationStore } from '#shared/notifications/dynamodb.ts';
 import { DynamoEmailRepository, emailKey } from '#shared/emails/dynamodb.ts';
@@ -62,6 +63,7 @@ import { tagNameKey } from '#shared/sell-facade/dynamodb.ts';
 import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
 import {
   RESOLVED_ACCOUNT,
+  RESOLVED_KEY_ID,
   RESOLVED_SECRET,
   startBundle,
   synthesizedFunctions,
@@ -97,6 +99,8 @@ let probeLeadVersion = 1000;
 let endpoints: ServiceEndpoints;
 let cognito: LocalCognito;
 let secrets: LocalSecretsManager;
+/** The credentials key, at the ARN the templates give (no gate: the IAM test checks grants). */
+let kms: LocalKms;
 let ses: LocalSes;
 let sesViewer: Server;
 let scheduler: LocalScheduler;
@@ -157,6 +161,10 @@ beforeAll(async () => {
     name: secretNameOf(functionNamed('voice-webhook').variables.VOICE_SECRET_ID!),
     value: PROBE_VOICE_TOKEN,
   });
+  kms = await startLocalKms({
+    scope: { accountId: RESOLVED_ACCOUNT, region: config.region },
+    keys: [{ keyId: RESOLVED_KEY_ID }],
+  });
   // SES: the mail viewer behind the local SES front (GetAccount, the suppression list), as the local cloud runs them.
   const viewerPort = await freePort();
   const sesLocal = ((sesLocalModule as unknown as { default?: typeof sesLocalModule }).default ??
@@ -197,12 +205,14 @@ beforeAll(async () => {
     scheduler: scheduler.endpoint,
     s3: s3.endpoint,
     sqs: s3.endpoint,
+    kms: kms.endpoint,
   };
 }, 180_000);
 
 afterAll(async () => {
   await cognito?.stop();
   await secrets?.stop();
+  await kms?.stop();
   await ses?.stop();
   sesViewer?.closeAllConnections();
   await new Promise((r) => (sesViewer ? sesViewer.close(r) : r(undefined)));
@@ -640,12 +650,19 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
     await p.expectHttp('DELETE /emails/{id}', 204, { params: { id: other?.id } });
     const forwarding = await p.expectHttp('GET /emails/forwarding_address', 200);
     p.check(/^log\+[a-z0-9]+@in\./.test(forwarding?.address ?? ''), `a forwarding address (${JSON.stringify(forwarding)})`);
-    // A mailbox on a loopback port nobody listens on: sealed with the cursor secret's key (Secrets
-    // Manager); the poll probe opens it and stores the refused connection.
+    // A mailbox on a loopback port nobody listens on: sealed with a data key of the credentials
+    // key (KMS, CREDENTIALS_KEY_ARN); the poll probe opens it and stores the refused connection.
     const mailbox = await p.expectHttp('POST /mailboxes', 201, {
       body: { host: '127.0.0.1', port: 9, tls: false, username: 'probe', password: 'probe-password' },
     });
     made.mailboxId = mailbox?.id;
+    const item = await table.get({ pk: `mailbox#${mailbox?.id ?? 'none'}`, sk: 'mailbox' });
+    p.check(/^v2\./.test(String(item?.sealed_password)), `the password is sealed with a KMS data key (v2)`);
+    const dump = JSON.stringify(await scanAll());
+    p.check(
+      !['probe-password', Buffer.from('probe-password').toString('base64')].some((plain) => dump.includes(plain)),
+      'a scan of the whole table holds no plaintext password',
+    );
     const mailboxes = await p.expectHttp('GET /mailboxes', 200);
     p.check(
       mailboxes?.items?.some((m: { id: string; password?: string }) => m.id === mailbox?.id && m.password === undefined),
@@ -658,8 +675,8 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
   },
 };
 
-/** The outbox events written so far (what the stream carries), oldest first. */
-async function outboxEvents(): Promise<{ item: Record<string, unknown>; event: DomainEvent }[]> {
+/** Every item of the table (a dump, as an operator or a backup would see it). */
+async function scanAll(): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -667,6 +684,12 @@ async function outboxEvents(): Promise<{ item: Record<string, unknown>; event: D
     items.push(...(out.Items ?? []));
     start = out.LastEvaluatedKey;
   } while (start);
+  return items;
+}
+
+/** The outbox events written so far (what the stream carries), oldest first. */
+async function outboxEvents(): Promise<{ item: Record<string, unknown>; event: DomainEvent }[]> {
+  const items = await scanAll();
   return items
     .filter((item) => item[tableSpec.kindAttribute] === OUTBOX_KIND)
     .map((item) => ({ item, event: JSON.parse(String(item.event)) as DomainEvent }))

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeSecretCommand,
+  GetSecretValueCommand,
   RotateSecretCommand,
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
@@ -46,6 +47,8 @@ import { newRsvpToken, rsvpTokenHash } from '#shared/invitations/domain.ts';
 import { rsvpTokenKey } from '#shared/invitations/dynamodb.ts';
 import { appointmentUid } from '#shared/appointments/domain.ts';
 import { invitationIcs } from '#shared/invitations/itip.ts';
+import { mailboxKey } from '#shared/mailboxes/dynamodb.ts';
+import { SecretDerivedSealer } from '#shared/mailboxes/sealer.ts';
 
 // Least privilege on the local cloud: each function signs with its own key, every local AWS
 // endpoint is an IAM gate holding the function's synthesized policy. A call outside the policy
@@ -806,6 +809,13 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     await sentByAdmin();
     await http('/emails?folder=sent')();
     await http('/emails/forwarding_address')();
+    // Connecting a mailbox seals its password with a data key of the credentials key (KMS).
+    const created = await session.api('POST', '/mailboxes', {
+      token: session.as('rep1'),
+      body: { host: '127.0.0.1', port: 9, tls: false, username: 'sample', password: 'sample-password' },
+    });
+    if (created.status !== 201) throw new Error(`POST /mailboxes: ${created.status} ${JSON.stringify(created.body)}`);
+    await session.api('DELETE', `/mailboxes/${(created.body as { id: string }).id}`, { token: session.as('rep1') });
   },
   // An SES open of a message the admin sent: counted once, through the table; a malformed
   // SES event is parked in the consumer's on-failure queue.
@@ -1101,8 +1111,9 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     const error = (stored.body as { last_error?: string | null }).last_error;
     if (typeof error !== 'string') throw new Error(`the refresh stored no outcome: ${JSON.stringify(stored.body)}`);
   },
-  // The recurring poll: opens the sample mailbox's sealed password (the cursor secret's key),
-  // then refuses to connect to a loopback host (mailbox servers must be public) and stores why.
+  // The recurring poll: opens the sample mailbox's password, sealed as before KMS (v1: the cursor
+  // secret's key), reseals it with a KMS data key (v2), then refuses to connect to a loopback
+  // host (mailbox servers must be public) and stores why.
   'mailbox-poll': async () => {
     const created = await session.api('POST', '/mailboxes', {
       token: session.as('rep1'),
@@ -1111,7 +1122,11 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     if (created.status !== 201) throw new Error(`POST /mailboxes: ${created.status} ${JSON.stringify(created.body)}`);
     const id = (created.body as { id: string }).id;
     try {
+      await sealAsV1(id, 'sample-password');
       await invoke('mailbox-poll', { poll: 'mailboxes' });
+      const item = (await admin.send(new GetCommand({ TableName: session.cloud.names.tableName, Key: mailboxKey(id) }))).Item;
+      if (!/^v2\./.test(String(item?.sealed_password)))
+        throw new Error(`the v1 password was not resealed: ${String(item?.sealed_password).slice(0, 3)}`);
       const listed = await session.api('GET', '/mailboxes', { token: session.as('rep1') });
       const mailbox = (listed.body as { items: { id: string; last_error: string | null }[] }).items.find((m) => m.id === id);
       // The refused address (checked once the password is open), not a refused secret read
@@ -1138,6 +1153,27 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     if (report?.found !== 1 || report.published !== 1) throw new Error(`redrive reported ${JSON.stringify(report)}`);
   },
 };
+
+/** Seals the mailbox's stored password as the sealer before KMS did (v1, the cursor secret's current key). */
+async function sealAsV1(id: string, password: string): Promise<void> {
+  const TableName = session.cloud.names.tableName;
+  const item = (await admin.send(new GetCommand({ TableName, Key: mailboxKey(id) }))).Item;
+  const client = new SecretsManagerClient({
+    endpoint: session.cloud.secretsManager.endpoint,
+    region: session.cloud.sqs.region,
+    credentials: { accessKeyId: LOCAL_ADMIN_ACCESS_KEY_ID, secretAccessKey: 'local' },
+  });
+  try {
+    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: cursorSecretName(loadConfig()) }));
+    const sealed = await new SecretDerivedSealer({ load: async () => ({ current: SecretString! }) }).seal(
+      password,
+      `mailbox:${id}:${String(item?.owner_id)}`,
+    );
+    await admin.send(new PutCommand({ TableName, Item: { ...item, sealed_password: sealed } }));
+  } finally {
+    client.destroy();
+  }
+}
 
 /**
  * Statements no sample exercises on a laptop: which functions' statement (by its whole action

@@ -30,6 +30,9 @@ export const RESOLVED_SECRET = 'resolved-secret-'.padEnd(64, '0');
 /** The account resolved ARNs name (and the local stand-ins serve). */
 export const RESOLVED_ACCOUNT = '123456789012';
 
+/** The id a KMS key of the templates resolves to (KMS makes a key's id; the local KMS serves it). */
+export const RESOLVED_KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
+
 /**
  * Every function of both templates (a rotation function lives in the stateful one), one per
  * registry entry, with its variables resolved.
@@ -78,6 +81,13 @@ export function resolveValue(value: unknown, context: { stateful: Json; stateles
       if (resource.Type === 'AWS::SQS::Queue') return `arn:aws:sqs:${at}:${String(props.QueueName)}`;
       if (resource.Type === 'AWS::IAM::Role') return `arn:aws:iam::${RESOLVED_ACCOUNT}:role/crm-stateless-${id}`;
     }
+  }
+  // A key of the stateful stack (the credentials key), through its output.
+  if (node['Fn::GetAtt']) {
+    const [id, attribute] = node['Fn::GetAtt'] as [string, string];
+    const resource = (context.stateful.Resources as Json)[id];
+    if (resource?.Type === 'AWS::KMS::Key' && attribute === 'Arn')
+      return `arn:aws:kms:${context.region}:${RESOLVED_ACCOUNT}:key/${RESOLVED_KEY_ID}`;
   }
   if (node['Fn::Join']) {
     const [separator, parts] = node['Fn::Join'] as [string, unknown[]];

@@ -45,6 +45,7 @@ import {
 import { MAIL_SENDER_CONCURRENCY } from '#shared/mail/domain.ts';
 import { builtinRules, busRules, ruleEventPattern } from '#infra/rules.ts';
 import { RULE_EVENTS } from '#shared/notifications/rules.ts';
+import { CREDENTIAL_PURPOSE } from '#shared/mailboxes/sealer.ts';
 import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
@@ -523,6 +524,44 @@ describe('stateless stack: functions', () => {
     expect(actionsOf(statements).filter((a) => /^(cognito-idp|events|s3|ses):/.test(a))).toEqual([]);
   });
 
+  it('keeps a customer-managed KMS key for mailbox credentials (rotated, aliased, retained like the table), usable by their sealers only', () => {
+    stateful.resourceCountIs('AWS::KMS::Key', 1);
+    const [keyId, key] = Object.entries(resourcesOf(stateful, 'AWS::KMS::Key'))[0]!;
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe('Retain');
+    stateful.hasResourceProperties('AWS::KMS::Alias', {
+      AliasName: 'alias/crm-dev/mailbox-credentials',
+      TargetKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+    });
+    // The default key policy: the account administers it, IAM policies grant its use.
+    expect(key.Properties.KeyPolicy.Statement).toHaveLength(1);
+    const kmsStatements = (name: string) =>
+      policyStatements(stateless, `crm-dev-${name}`).filter((st) => actionsOf([st]).some((a) => a.startsWith('kms:')));
+    const expected = { emails: ['kms:GenerateDataKey'], 'mailbox-poll': ['kms:Decrypt', 'kms:GenerateDataKey'] };
+    for (const [name, actions] of Object.entries(expected)) {
+      const statements = kmsStatements(name);
+      expect(statements, name).toHaveLength(1);
+      expect(actionsOf(statements).sort(), name).toEqual(actions);
+      expect(statements[0]).toMatchObject({
+        Condition: { StringEquals: { 'kms:EncryptionContext:purpose': CREDENTIAL_PURPOSE } },
+      });
+      const variable = functionResource(`crm-dev-${name}`).Properties.Environment.Variables.CREDENTIALS_KEY_ARN;
+      expect(JSON.stringify(variable), name).toContain('Fn::GetStackOutput');
+      expect(JSON.stringify(statements[0]!.Resource)).toBe(JSON.stringify(variable));
+    }
+    // No other function touches the key, nor sees its ARN.
+    for (const spec of statelessSpecs().filter((s) => !(s.name in expected))) {
+      expect(
+        actionsOf(policyStatements(stateless, `crm-dev-${spec.name}`)).filter((a) => a.startsWith('kms:')),
+        spec.name,
+      ).toEqual([]);
+      expect(
+        functionResource(`crm-dev-${spec.name}`).Properties.Environment.Variables.CREDENTIALS_KEY_ARN,
+        spec.name,
+      ).toBeUndefined();
+    }
+  });
+
   it('gives the platform function (public routes only) no table, no cursor key, nothing but logs and X-Ray', () => {
     const fn = functionResource('crm-dev-platform');
     expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual([
@@ -774,12 +813,18 @@ describe('stateless stack: connected mailboxes', () => {
     expect(JSON.stringify(p.Target.DeadLetterConfig)).toMatch(/ReminderDeadLetterQueue/);
   });
 
-  it('runs the poll with the table and the cursor secret (the sealing key) only', () => {
+  it('runs the poll with the table, the credentials key (KMS) and the cursor secret (what opens v1 credentials) only', () => {
     const actions = actionsOf(policyStatements(stateless, 'crm-dev-mailbox-poll'));
     expect(tableActions(actions)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
     expectCursorSecretRead('crm-dev-mailbox-poll');
+    expect(actions.filter((a) => a.startsWith('kms:')).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
     expect(
-      actions.filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('secretsmanager:') && !LOGS_AND_XRAY.includes(a)).sort(),
+      actions
+        .filter(
+          (a) =>
+            !a.startsWith('dynamodb:') && !a.startsWith('secretsmanager:') && !a.startsWith('kms:') && !LOGS_AND_XRAY.includes(a),
+        )
+        .sort(),
     ).toEqual(ON_FAILURE_SEND);
   });
 });

@@ -71,7 +71,11 @@ export const SUPPORTED_CONDITION_KEYS: readonly string[] = [
   'iam:PassedToService',
   'events:source',
   'events:detail-type',
+  'kms:EncryptionContextKeys',
 ];
+
+/** Condition keys named by a prefix: KMS's kms:EncryptionContext:<context key>, whatever the context key. */
+export const SUPPORTED_CONDITION_KEY_PREFIXES: readonly string[] = ['kms:EncryptionContext:'];
 
 const SUPPORTED_OPERATORS = new Set([
   'StringEquals',
@@ -134,7 +138,10 @@ export function checkStatement(statement: Statement, supportedKeys: readonly str
       );
     }
     for (const [key, values] of Object.entries(keys)) {
-      if (!known.has(key.toLowerCase())) {
+      const prefixed =
+        supportedKeys === SUPPORTED_CONDITION_KEYS &&
+        SUPPORTED_CONDITION_KEY_PREFIXES.some((p) => key.toLowerCase().startsWith(p.toLowerCase()));
+      if (!known.has(key.toLowerCase()) && !prefixed) {
         throw new UnsupportedPolicyError(
           `${where}condition key ${key} is not in the local request context (supported: ${supportedKeys.join(', ')})`,
         );

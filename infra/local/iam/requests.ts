@@ -1,5 +1,6 @@
 import { arn, s3Arn, secretArn, secretNameOf, type AwsScope } from './arns.ts';
 import type { RequestContext } from './policy.ts';
+import { localCiphertextKeyId } from '../kms.ts';
 
 // What an AWS SDK request asks IAM for: from the bytes on the wire (signature, target header,
 // path, body) to the (action, resource ARN, condition context) triples AWS authorizes, for the
@@ -16,7 +17,7 @@ import type { RequestContext } from './policy.ts';
 
 /** The services a gate can stand in front of, by their SigV4 signing name. */
 export type AwsService =
-  'dynamodb' | 'events' | 'scheduler' | 'ses' | 'sqs' | 'secretsmanager' | 'cognito-idp' | 'execute-api' | 's3';
+  'dynamodb' | 'events' | 'scheduler' | 'ses' | 'sqs' | 'secretsmanager' | 'cognito-idp' | 'execute-api' | 's3' | 'kms';
 
 export const AWS_SERVICES: readonly AwsService[] = [
   'dynamodb',
@@ -28,6 +29,7 @@ export const AWS_SERVICES: readonly AwsService[] = [
   'cognito-idp',
   'execute-api',
   's3',
+  'kms',
 ];
 
 /** The wire protocol a request came in: it decides the shape of an error answer. */
@@ -106,6 +108,7 @@ export function protocolOf(service: AwsService, request: Pick<WireRequest, 'head
     case 'events':
     case 'secretsmanager':
     case 'cognito-idp':
+    case 'kms':
       return 'json-1.1';
     case 'scheduler':
     case 'execute-api':
@@ -182,6 +185,8 @@ export function describeRequest(service: AwsService, request: WireRequest, scope
     }
     case 's3':
       return s3Request(request, local, described, refuse);
+    case 'kms':
+      return kmsRequest(request, local, described, refuse);
     case 'cognito-idp': {
       const { operation, body } = jsonTarget(request, refuse, ['AWSCognitoIdentityProviderService']);
       if (!operation.startsWith('Admin') && !COGNITO_POOL_OPERATIONS.has(operation)) {
@@ -527,6 +532,45 @@ function s3Request(request: WireRequest, scope: AwsScope, described: Described, 
     ]);
   }
   return refuse(`S3 ${method} has no mapping`);
+}
+
+// ---- KMS (JSON 1.1, TrentService) ------------------------------------------------------------------
+// https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html
+
+const KMS_OPERATIONS = new Set(['GenerateDataKey', 'Encrypt', 'Decrypt', 'DescribeKey']);
+
+/**
+ * The key's ARN and the encryption context's condition keys (kms:EncryptionContext:<key> and
+ * kms:EncryptionContextKeys). Decrypt is authorized on the key the blob names (the local
+ * stand-in's blob format), as KMS does, whatever KeyId says. Keys are named by id or ARN; an
+ * alias has no mapping (policies name keys, and the gate cannot resolve one).
+ */
+function kmsRequest(request: WireRequest, scope: AwsScope, described: Described, refuse: Refuse): DescribedRequest {
+  const { operation, body } = jsonTarget(request, refuse, ['TrentService']);
+  if (!KMS_OPERATIONS.has(operation)) return refuse(`KMS ${operation} has no mapping`);
+  const keyArnOf = (keyId: string): string => {
+    if (keyId.startsWith('alias/') || /^arn:[^:]+:kms:[^:]*:[^:]*:alias\//.test(keyId))
+      return refuse(`KMS ${operation}: the key is named by an alias (${keyId}), which has no mapping`);
+    return keyId.startsWith('arn:') ? keyId : arn(scope, 'kms', `key/${keyId}`);
+  };
+  let keyId: string;
+  if (operation === 'Decrypt') {
+    const blob = Buffer.from(stringField(body, 'CiphertextBlob', refuse), 'base64');
+    keyId = localCiphertextKeyId(blob) ?? refuse('KMS Decrypt: the CiphertextBlob is none of the local key service');
+  } else keyId = stringField(body, 'KeyId', refuse);
+  const context = (body.EncryptionContext ?? {}) as Record<string, unknown>;
+  if (typeof context !== 'object' || Array.isArray(context) || Object.values(context).some((v) => typeof v !== 'string'))
+    return refuse('KMS: EncryptionContext must map strings to strings');
+  return described(operation, [
+    {
+      action: `kms:${operation}`,
+      resource: keyArnOf(keyId),
+      context: {
+        ...Object.fromEntries(Object.entries(context).map(([k, v]) => [`kms:EncryptionContext:${k}`, v as string])),
+        ...(operation === 'DescribeKey' ? {} : { 'kms:EncryptionContextKeys': Object.keys(context) }),
+      },
+    },
+  ]);
 }
 
 // ---- Secrets Manager and Cognito -----------------------------------------------------------------

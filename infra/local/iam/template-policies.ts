@@ -284,6 +284,8 @@ function typeRules(scope: AwsScope, streamLabel: string | undefined): Readonly<R
       ref: (name) => secretArn(scope, name),
       attributes: { Id: (name) => secretArn(scope, name) },
     },
+    // A key's Ref is its id.
+    'AWS::KMS::Key': { ref: (id) => id, attributes: { Arn: (id) => a('kms', `key/${id}`), KeyId: (id) => id } },
     'AWS::Scheduler::ScheduleGroup': {
       nameProperty: 'Name',
       ref: (name) => name,
