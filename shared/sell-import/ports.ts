@@ -46,7 +46,10 @@ export type SellIdKind =
   | 'deal_unqualified_reason'
   | 'lead_unqualified_reason'
   | 'source'
-  | 'custom_field';
+  | 'custom_field'
+  | 'call_outcome'
+  | 'call'
+  | 'text_message';
 
 /** Sell ids on the table: lookups, aliases and the sequences. */
 export interface SellIdMap {
