@@ -291,7 +291,7 @@ describe('the web app', () => {
     await graceContact.click();
     await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
     // The timeline's calls (GET /calls?contact_id=): none logged on her yet.
-    await page.getByRole('heading', { name: 'Calls' }).waitFor();
+    await page.getByRole('heading', { name: 'Calls', exact: true }).waitFor();
     await page.getByText('No calls yet.').waitFor();
     await audit('contact');
     // A note from the universal Add, linked to the contact by typeahead (GET /search).
