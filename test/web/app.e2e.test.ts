@@ -26,9 +26,38 @@ let browser: Browser;
 let page: Page;
 const metrics: Record<string, number> = {};
 
+/** Requests each page has in flight: a screenshot waits for the app's queries to answer. */
+const inFlight = new WeakMap<Page, Set<unknown>>();
+function trackRequests(on: Page): void {
+  const open = new Set<unknown>();
+  inFlight.set(on, open);
+  on.on('request', (r) => open.add(r));
+  on.on('requestfinished', (r) => open.delete(r));
+  on.on('requestfailed', (r) => open.delete(r));
+}
+
+/**
+ * Waits until the page has had no request in flight for 300 ms (a WebSocket is no request).
+ * Playwright's 'networkidle' load state is no help after the first load: an in-app navigation
+ * loads no document, so it resolves at once and the screenshot would show empty panels.
+ */
+async function settled(on: Page): Promise<void> {
+  const open = inFlight.get(on);
+  if (!open) return on.waitForLoadState('networkidle');
+  let quietSince = Date.now();
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (open.size > 0) quietSince = Date.now();
+    else if (Date.now() - quietSince >= 300) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 async function audit(name: string, on: Page = page): Promise<void> {
   const page = on;
-  await page.waitForLoadState('networkidle');
+  await settled(page);
+  // Loaders gone: every panel shows its data (or says it has none).
+  await page.locator('.mantine-Loader-root').first().waitFor({ state: 'detached', timeout: 20_000 });
   await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
   await page.addScriptTag({ content: axe.source });
   const violations = await page.evaluate(async () => {
@@ -109,6 +138,7 @@ async function newPage(touch = false): Promise<Page> {
     ...(touch ? { hasTouch: true, isMobile: true } : {}),
   });
   const fresh = await context.newPage();
+  trackRequests(fresh);
   fresh.on('pageerror', (error) => console.error(`page error: ${error.message}`));
   return fresh;
 }
@@ -134,6 +164,7 @@ beforeAll(async () => {
   });
   // bypassCSP lets axe-core's script in; the app itself runs under the gateway's CSP.
   page = await (await browser.newContext({ bypassCSP: true, viewport: { width: 1400, height: 900 } })).newPage();
+  trackRequests(page);
   // A page's uncaught errors and console errors, in the test's output (a blank page says why).
   page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
   page.on('console', (message) => {
@@ -177,7 +208,15 @@ describe('the web app', () => {
     await page.getByRole('heading', { name: 'Leads' }).waitFor();
     expect(new URL(page.url()).search).toBe('?status=new');
 
-    // The dashboard before: nothing won or lost in the last 30 days.
+    // The dashboard before: nothing won or lost in the last 30 days; tomorrow's appointment ahead.
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    tomorrow.setHours(9, 0, 0, 0);
+    await asUser('rep1@example.com', 'POST', '/appointments', {
+      name: 'Pitch at Navy Labs',
+      location: 'Arlington',
+      start_at: tomorrow.toISOString(),
+      end_at: new Date(tomorrow.getTime() + 3_600_000).toISOString(),
+    });
     const t0 = Date.now();
     await page.goto(`${base}/`);
     await page.getByTestId('outcome-won').waitFor();
@@ -185,6 +224,9 @@ describe('the web app', () => {
     metrics.dashboardTimeToDataColdMs = Date.now() - t0;
     expect(await outcome('won')).toBe('0');
     expect(await outcome('lost')).toBe('0');
+    const upcoming = page.getByRole('list', { name: 'Upcoming appointments' });
+    await expect.poll(() => upcoming.textContent()).toContain('Pitch at Navy Labs');
+    expect(await upcoming.textContent()).toContain('Arlington');
     await audit('dashboard-before');
 
     // A manager gives rep1 a lead through the API: the bell's count rises live, without a reload.
@@ -398,11 +440,15 @@ describe('the web app', () => {
     await page.getByRole('option', { name: 'By email', exact: true }).click();
     // Shown once the API answered (the select shows the stored setting), then still so after a reload.
     await expect
-      .poll(() => channels.getByRole('combobox', { name: 'Channel for A task assigned to me' }).inputValue())
+      .poll(() => channels.getByRole('combobox', { name: 'Channel for A task assigned to me' }).inputValue(), {
+        timeout: 20_000,
+      })
       .toBe('By email');
     await page.reload();
     await expect
-      .poll(() => channels.getByRole('combobox', { name: 'Channel for A task assigned to me' }).inputValue())
+      .poll(() => channels.getByRole('combobox', { name: 'Channel for A task assigned to me' }).inputValue(), {
+        timeout: 20_000,
+      })
       .toBe('By email');
     await audit('settings-rep');
     // A rule of their own: tell me in the app when a deal changes stage.
@@ -553,6 +599,41 @@ describe('the web app', () => {
     await desk.context().close();
   }, 90_000);
 
+  it('lets a manager select a filtered page of contacts and tag them all in bulk, leaving the rest untouched', async () => {
+    const org = await asUser('manager@example.com', 'POST', '/contacts', { is_organization: true, name: 'Bulk Org Alpha' });
+    const person = await asUser('manager@example.com', 'POST', '/contacts', { last_name: 'Bulkperson' });
+    const desk = await newPage();
+    await signInAs(desk, 'manager@example.com');
+    await desk.goto(`${cloud.webUrl}/contacts?kind=organization`);
+    const table = desk.getByRole('table', { name: 'Contacts' });
+    await table.getByRole('link', { name: 'Bulk Org Alpha' }).waitFor();
+    expect(await table.getByRole('link', { name: 'Bulkperson' }).count()).toBe(0);
+    // The header box selects the page the filter shows: every organization, no person.
+    await desk.getByRole('checkbox', { name: 'Select every row on this page' }).check();
+    const rows = await table.getByRole('row').count();
+    const toolbar = desk.getByRole('toolbar', { name: 'Bulk actions' });
+    await toolbar.getByText(`${rows - 1} selected`).waitFor();
+    await toolbar.getByRole('button', { name: 'Add tag' }).click();
+    await toolbar.getByLabel('Tag').fill('partner');
+    await audit('contacts-bulk-toolbar', desk);
+    await toolbar.getByRole('button', { name: `Apply to ${rows - 1} record${rows - 1 === 1 ? '' : 's'}` }).click();
+    await desk
+      .getByTestId('bulk-result')
+      .getByText(`${rows - 1} done.`)
+      .waitFor({ timeout: 30_000 });
+    await audit('contacts-bulk-done', desk);
+    const tags = async (id: string) => {
+      const manager = users.find((u) => u.email === 'manager@example.com')!;
+      const response = await fetch(`${cloud.url}/contacts/${id}`, { headers: { authorization: `Bearer ${manager.token}` } });
+      return ((await response.json()) as { tags: string[] }).tags;
+    };
+    // The list shows the new tag once the operation is done (its rows are fetched again).
+    await expect.poll(() => table.getByRole('row').filter({ hasText: 'Bulk Org Alpha' }).textContent()).toContain('partner');
+    expect(await tags(org.id)).toContain('partner');
+    expect(await tags(person.id)).not.toContain('partner');
+    await desk.context().close();
+  }, 90_000);
+
   it('moves deals on the board by keyboard (announced), by the Move menu, and by a long press on a touch screen, where a swipe scrolls', async () => {
     const base = cloud.webUrl!;
     await asUser('rep1@example.com', 'POST', '/deals', { name: 'Keyboard Works' });
@@ -682,6 +763,7 @@ describe('the web app', () => {
     // A fresh context: no session in storage, as for someone outside the company.
     const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1000, height: 800 } });
     const outside = await context.newPage();
+    trackRequests(outside);
     outside.on('pageerror', (error) => console.error(`page error: ${error.message}`));
     await outside.goto(`${base}/rsvp/${token}?response=accepted`);
     await outside.getByRole('heading', { name: 'Site visit' }).waitFor();

@@ -4,6 +4,7 @@ import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 import { ca } from '../../web/src/i18n/ca.ts';
 import { en } from '../../web/src/i18n/en.ts';
+import { ACTIVITY_RECORD_TYPES, ACTIVITY_VERBS } from '#shared/activities/domain.ts';
 
 // The web app's languages: every English key has its Catalan translation (and no stray ones),
 // with the same {{placeholders}}; every key the components ask for exists; and ESLint's
@@ -40,6 +41,14 @@ describe('the web app’s catalogs', () => {
     expect([...english.keys()].filter((k) => !catalan.has(k))).toEqual([]);
     expect([...catalan.keys()].filter((k) => !english.has(k))).toEqual([]);
     expect([...catalan].filter(([, v]) => v.trim() === '').map(([k]) => k)).toEqual([]);
+  });
+
+  it('names every verb and record type the activity feed can send (the API’s enums, not guessed at)', () => {
+    const lacking = [
+      ...ACTIVITY_VERBS.map((v) => `activity.verbs.${v}`),
+      ...ACTIVITY_RECORD_TYPES.map((t) => `activity.types.${t}`),
+    ].filter((k) => !english.has(k));
+    expect(lacking).toEqual([]);
   });
 
   it('keeps the same placeholders in each translation', () => {

@@ -57,6 +57,12 @@ export function dateTime(iso: string | null | undefined): string {
   }
 }
 
+/** A calendar day ("2026-12-24", an all-day appointment's) in the user's language: no time zone shift. */
+export function day(isoDate: string | null | undefined): string {
+  if (!isoDate) return '—';
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${isoDate}T00:00:00Z`));
+}
+
 /** A person's or organization's display name from nullable parts. */
 export function personName(r: {
   first_name?: string | null;

@@ -58,6 +58,7 @@ export function Contacts() {
             <Table.Th>{t('contacts.kind')}</Table.Th>
             <Table.Th>{t('fields.email')}</Table.Th>
             <Table.Th>{t('fields.owner')}</Table.Th>
+            <Table.Th>{t('fields.tags')}</Table.Th>
             <Table.Th>{t('fields.created')}</Table.Th>
           </Table.Tr>
         </Table.Thead>
@@ -73,6 +74,7 @@ export function Contacts() {
               <Table.Td>{c.is_organization ? t('contacts.organization') : t('contacts.person')}</Table.Td>
               <Table.Td>{c.email ?? '—'}</Table.Td>
               <Table.Td>{userName(c.owner_id)}</Table.Td>
+              <Table.Td>{c.tags.join(', ')}</Table.Td>
               <Table.Td>{dateTime(c.created_at)}</Table.Td>
             </Table.Tr>
           ))}

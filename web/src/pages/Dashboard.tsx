@@ -2,9 +2,10 @@ import { Badge, Card, Grid, Group, List, Loader, Select, SimpleGrid, Stack, Tabl
 import { useQuery } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { api, unwrap } from '../api/client.ts';
-import { dateTime, moneyList, number } from '../format.ts';
+import { day, dateTime, moneyList, number } from '../format.ts';
 import { usePipelines, useSelf, useTeams, useUsers } from '../queries.ts';
 import { ActivityList } from '../ui/Activity.tsx';
+import { AnchorLink } from '../ui/AnchorLink.tsx';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
 import type { ActivityKind } from '../router.tsx';
 import { useTranslation } from 'react-i18next';
@@ -17,7 +18,7 @@ const OUTCOMES = [
 ] as const;
 const KINDS = ['created', 'completed', 'status_changed', 'stage_changed', 'owner_changed'] as const;
 
-/** F1: pipeline summary (pick the pipeline), activity, my tasks, and the last 30 days' outcomes. */
+/** F1: pipeline summary (pick the pipeline), activity, my tasks and upcoming appointments, and the last 30 days' outcomes. */
 export function Dashboard() {
   const search = useSearch({ from: '/app/' });
   const { pipeline, user, team, kind, actor } = search;
@@ -201,6 +202,30 @@ export function Dashboard() {
                     </List.Item>
                   ))}
                 </List>
+              </Card>
+              <Card withBorder mt="md">
+                <Title order={2} size="h4" mb="sm">
+                  {t('dashboard.upcoming')}
+                </Title>
+                {d.appointments.items.length === 0 ? <Text c="dimmed">{t('dashboard.noAppointments')}</Text> : null}
+                <List spacing="xs" listStyleType="none" aria-label={t('dashboard.upcoming')}>
+                  {d.appointments.items.map((a) => (
+                    <List.Item key={a.id}>
+                      <AnchorLink to="/calendar" size="sm">
+                        {a.name}
+                      </AnchorLink>
+                      <Text size="xs" c="dimmed">
+                        {a.all_day ? `${day(a.start_date)} · ${t('calendar.allDay')}` : dateTime(a.start_at)}
+                        {a.location ? ` · ${a.location}` : ''}
+                      </Text>
+                    </List.Item>
+                  ))}
+                </List>
+                {d.appointments.more ? (
+                  <AnchorLink to="/calendar" size="xs">
+                    {t('dashboard.allAppointments')}
+                  </AnchorLink>
+                ) : null}
               </Card>
             </Grid.Col>
           </Grid>

@@ -250,8 +250,10 @@ function Column({
     <Card
       ref={setNodeRef}
       withBorder
-      miw={150}
-      style={{ flex: '1 1 0' }}
+      // Columns keep a readable width (a long deal name wraps, its buttons stay beside it); more
+      // stages than fit scroll sideways, as in Sell, rather than squeezing every column.
+      miw={190}
+      style={{ flex: '1 0 190px' }}
       bg={isOver ? 'blue.0' : 'gray.0'}
       data-stage={stage.name}
       data-stage-id={stage.id}

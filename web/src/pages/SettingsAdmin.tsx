@@ -32,6 +32,7 @@ import type { paths } from '../api/schema.gen.ts';
 import { number } from '../format.ts';
 import { usePipelines, useStages, useTeams, useUsers } from '../queries.ts';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
+import { EditableNames } from '../ui/EditableNames.tsx';
 
 // The admins' settings: pipelines and their stages (add, rename, reorder by drag or by buttons,
 // delete moving the deals elsewhere), reasons and sources, users and teams. Only existing routes.
@@ -396,15 +397,10 @@ function NamedList({ path }: { path: ListPath }) {
     queryKey: ['reasons', path],
     queryFn: async () => unwrap(await api().GET(list, { params: { query: { limit: 100 } } })),
   });
-  const [names, setNames] = useState<Record<string, string>>({});
-  const [fresh, setFresh] = useState('');
   const done = () => queryClient.invalidateQueries({ queryKey: ['reasons', path] });
   const create = useMutation({
-    mutationFn: async () => unwrap(await api().POST(list, { body: { name: fresh.trim() } })),
-    onSuccess: async () => {
-      setFresh('');
-      await done();
-    },
+    mutationFn: async (name: string) => unwrap(await api().POST(list, { body: { name } })),
+    onSuccess: done,
   });
   const update = useMutation({
     mutationFn: async ({ id, name }: { id: string; name: string }) =>
@@ -416,65 +412,19 @@ function NamedList({ path }: { path: ListPath }) {
     onSuccess: done,
   });
   return (
-    <Stack gap="xs">
-      <Title order={2} size="h4">
-        {title}
-      </Title>
-      <ProblemAlert error={entries.error ?? create.error ?? update.error ?? remove.error} />
-      <Table aria-label={title}>
-        <Table.Tbody>
-          {entries.data?.items.map((e) => (
-            <Table.Tr key={e.id} data-entry={e.name}>
-              <Table.Td>
-                <TextInput
-                  aria-label={t('settings.entryName', { name: e.name })}
-                  value={names[e.id] ?? e.name}
-                  onChange={(ev) => setNames({ ...names, [e.id]: ev.currentTarget.value })}
-                />
-              </Table.Td>
-              <Table.Td w={220}>
-                <Group gap="xs" wrap="nowrap">
-                  <Button
-                    size="xs"
-                    variant="light"
-                    disabled={!names[e.id]?.trim() || names[e.id] === e.name}
-                    onClick={() => update.mutate({ id: e.id, name: names[e.id]!.trim() })}
-                  >
-                    {t('settings.rename')}
-                  </Button>
-                  <Button
-                    size="xs"
-                    variant="subtle"
-                    color="red"
-                    aria-label={t('settings.deleteEntry', { name: e.name })}
-                    onClick={() => remove.mutate(e.id)}
-                  >
-                    {t('settings.delete')}
-                  </Button>
-                </Group>
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (fresh.trim()) create.mutate();
-        }}
-      >
-        <Group align="flex-end">
-          <TextInput
-            label={t('settings.newEntry', { list: title })}
-            value={fresh}
-            onChange={(e) => setFresh(e.currentTarget.value)}
-          />
-          <Button type="submit" variant="light" loading={create.isPending}>
-            {t('settings.addEntry')}
-          </Button>
-        </Group>
-      </form>
-    </Stack>
+    <EditableNames
+      title={title}
+      entries={entries.data?.items ?? []}
+      error={entries.error ?? create.error ?? update.error ?? remove.error}
+      creating={create.isPending}
+      rowLabel={(name) => t('settings.entryName', { name })}
+      newLabel={t('settings.newEntry', { list: title })}
+      addLabel={t('settings.addEntry')}
+      rowAttribute="data-entry"
+      onCreate={(name) => create.mutateAsync(name)}
+      onRename={(id, name) => update.mutate({ id, name })}
+      onDelete={(id) => remove.mutate(id)}
+    />
   );
 }
 
@@ -486,8 +436,6 @@ export function UsersAndTeams() {
   const teams = useTeams(true);
   const teamItems = teams.data?.items ?? [];
   const [invite, setInvite] = useState({ name: '', email: '', role: 'user' as Role, team_id: null as string | null });
-  const [team, setTeam] = useState('');
-  const [teamNames, setTeamNames] = useState<Record<string, string>>({});
   const doneUsers = () => queryClient.invalidateQueries({ queryKey: ['users'] });
   const doneTeams = () => queryClient.invalidateQueries({ queryKey: ['teams'] });
   const createUser = useMutation({
@@ -517,11 +465,8 @@ export function UsersAndTeams() {
     onSuccess: doneUsers,
   });
   const createTeam = useMutation({
-    mutationFn: async () => unwrap(await api().POST('/teams', { body: { name: team.trim() } })),
-    onSuccess: async () => {
-      setTeam('');
-      await doneTeams();
-    },
+    mutationFn: async (name: string) => unwrap(await api().POST('/teams', { body: { name } })),
+    onSuccess: doneTeams,
   });
   const renameTeam = useMutation({
     mutationFn: async ({ id, name }: { id: string; name: string }) =>
@@ -638,61 +583,19 @@ export function UsersAndTeams() {
           </Group>
         </form>
       </Stack>
-      <Stack gap="xs">
-        <Title order={2} size="h4">
-          {t('settings.teams')}
-        </Title>
-        <ProblemAlert error={teams.error ?? createTeam.error ?? renameTeam.error ?? deleteTeam.error} />
-        <Table aria-label={t('settings.teams')}>
-          <Table.Tbody>
-            {teamItems.map((tm) => (
-              <Table.Tr key={tm.id} data-team={tm.name}>
-                <Table.Td>
-                  <TextInput
-                    aria-label={t('settings.teamName', { name: tm.name })}
-                    value={teamNames[tm.id] ?? tm.name}
-                    onChange={(e) => setTeamNames({ ...teamNames, [tm.id]: e.currentTarget.value })}
-                  />
-                </Table.Td>
-                <Table.Td w={220}>
-                  <Group gap="xs" wrap="nowrap">
-                    <Button
-                      size="xs"
-                      variant="light"
-                      disabled={!teamNames[tm.id]?.trim() || teamNames[tm.id] === tm.name}
-                      onClick={() => renameTeam.mutate({ id: tm.id, name: teamNames[tm.id]!.trim() })}
-                    >
-                      {t('settings.rename')}
-                    </Button>
-                    <Button
-                      size="xs"
-                      variant="subtle"
-                      color="red"
-                      aria-label={t('settings.deleteEntry', { name: tm.name })}
-                      onClick={() => deleteTeam.mutate(tm.id)}
-                    >
-                      {t('settings.delete')}
-                    </Button>
-                  </Group>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (team.trim()) createTeam.mutate();
-          }}
-        >
-          <Group align="flex-end">
-            <TextInput label={t('settings.newTeam')} value={team} onChange={(e) => setTeam(e.currentTarget.value)} />
-            <Button type="submit" variant="light" loading={createTeam.isPending}>
-              {t('settings.addTeam')}
-            </Button>
-          </Group>
-        </form>
-      </Stack>
+      <EditableNames
+        title={t('settings.teams')}
+        entries={teamItems}
+        error={teams.error ?? createTeam.error ?? renameTeam.error ?? deleteTeam.error}
+        creating={createTeam.isPending}
+        rowLabel={(name) => t('settings.teamName', { name })}
+        newLabel={t('settings.newTeam')}
+        addLabel={t('settings.addTeam')}
+        rowAttribute="data-team"
+        onCreate={(name) => createTeam.mutateAsync(name)}
+        onRename={(id, name) => renameTeam.mutate({ id, name })}
+        onDelete={(id) => deleteTeam.mutate(id)}
+      />
     </Stack>
   );
 }

@@ -24,7 +24,7 @@ function RecordLink({ type, id, name }: { type: string; id: string; name: string
   );
 }
 
-/** A feed of activity: who did what to which record, newest first. */
+/** A feed of activity: who did what to which record, newest first (every verb and record type has its text: test/web/i18n.test.ts). */
 export function ActivityList({ items }: { items: readonly ActivityItem[] }) {
   const userName = useUserName();
   const stages = useAllStages().data?.items ?? [];
@@ -45,8 +45,8 @@ export function ActivityList({ items }: { items: readonly ActivityItem[] }) {
           <Text size="sm">
             {t('activity.line', {
               who: userName(a.actor_id),
-              verb: t(`activity.verbs.${a.verb}`, { defaultValue: a.verb.replace('_', ' ') }),
-              type: t(`activity.types.${a.record.type}`, { defaultValue: a.record.type }),
+              verb: t(`activity.verbs.${a.verb}`),
+              type: t(`activity.types.${a.record.type}`),
             })}{' '}
             <RecordLink
               type={ON_PARENT.has(a.record.type) ? a.parent.type : a.record.type}
