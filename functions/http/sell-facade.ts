@@ -18,6 +18,7 @@ import { handler as pipelines } from './pipelines.ts';
 import { handler as notes } from './notes.ts';
 import { handler as tasks } from './tasks.ts';
 import { handler as customFields } from './custom-fields.ts';
+import { handler as calls } from './calls.ts';
 
 // Sell's Core API v2 under /v2 (issue 17): each call is translated onto the native routes and
 // run in-process by their own handlers, with the caller's authorizer context, so every rule,
@@ -34,6 +35,7 @@ const FAMILIES: Readonly<Record<string, Handler>> = {
   notes: notes as unknown as Handler,
   tasks: tasks as unknown as Handler,
   'custom-fields': customFields as unknown as Handler,
+  calls: calls as unknown as Handler,
 };
 const ROUTES = new Map(allRoutes.map((r) => [routeKey(r), r]));
 const ids = sellIdAdapters();

@@ -3,7 +3,7 @@ import type { DomainEvent } from '#shared/kernel/events.ts';
 import { firstChars } from '#shared/kernel/chars.ts';
 
 // The activity feed (F1.4): one entry per event someone caused on a lead, contact, deal, note,
-// task or appointment. An entry is derived from its event alone (never from the clock or the order events
+// task, appointment, call or text message. An entry is derived from its event alone (never from the clock or the order events
 // arrive in), so a redelivery or a replay of the archive in any order writes the same item.
 // Who may see an entry is decided by its "parent": the lead, contact or deal it happened on
 // (a note's, task's or appointment's record), or the task or appointment itself when it is on
@@ -19,6 +19,11 @@ export const ACTIVITY_VERBS = [
   'emailed',
   'email_received',
   'exported',
+  'called',
+  'call_received',
+  'call_missed',
+  'texted',
+  'text_received',
 ] as const;
 export type ActivityVerb = (typeof ACTIVITY_VERBS)[number];
 
@@ -32,6 +37,8 @@ export const ACTIVITY_RECORD_TYPES = [
   'document',
   'email',
   'export',
+  'call',
+  'text_message',
 ] as const;
 export type ActivityRecordType = (typeof ACTIVITY_RECORD_TYPES)[number];
 
@@ -102,6 +109,11 @@ export const ACTIVITY_EVENTS = [
   'document.available',
   // A finished CSV export: an entry in its requester's feed (the export is its own parent).
   'export.finished',
+  // Calls and texts (F2.4) on their lead or contact (else their first deal); an unmatched one
+  // gets its entry when it is linked to a record (call.updated).
+  'call.created',
+  'call.updated',
+  'text_message.created',
   // No entry: they take the record's entries out of every owner's feed (NO_OWNER).
   'lead.deleted',
   'contact.deleted',
@@ -143,6 +155,13 @@ export function recordName(type: ActivityRecordType, data: Data): string | null 
       return typeof data.filename === 'string' ? firstChars(data.filename, ACTIVITY_NAME_MAX) : null;
     case 'email':
       return typeof data.subject === 'string' ? firstChars(data.subject, ACTIVITY_NAME_MAX) : null;
+    case 'call':
+      // Its summary, else the number called.
+      return typeof data.summary === 'string' && data.summary !== ''
+        ? firstChars(data.summary, ACTIVITY_NAME_MAX)
+        : str(data.phone_number);
+    case 'text_message':
+      return typeof data.content === 'string' ? firstChars(data.content, ACTIVITY_NAME_MAX) : null;
   }
 }
 
@@ -166,6 +185,14 @@ export function parentOf(event: DomainEvent): ParentRef | undefined {
   }
   // An export is its own parent, owned by its requester (data.owner_id).
   if (resource_type === 'export') return { type: 'export', id: resource_id };
+  // A call or text: its lead or contact, else its first deal; none while unmatched.
+  if (resource_type === 'call' || resource_type === 'text_message') {
+    if (isParentType(data.resource_type) && typeof data.resource_id === 'string') {
+      return { type: data.resource_type, id: data.resource_id };
+    }
+    const deals = Array.isArray(data.associated_deal_ids) ? data.associated_deal_ids : [];
+    return typeof deals[0] === 'string' ? { type: 'deal', id: deals[0] } : undefined;
+  }
   // email.logged names the record it was logged on.
   if (resource_type === 'email' && isParentType(data.resource_type) && typeof data.resource_id === 'string') {
     return { type: data.resource_type, id: data.resource_id };
@@ -230,9 +257,27 @@ function verbAndChanges(event: DomainEvent): { verb: ActivityVerb; changes: Acti
       return { verb: 'owner_changed', changes: [change('owner_id')] };
     case 'appointment.updated':
       return 'owner_id' in previous ? { verb: 'owner_changed', changes: [change('owner_id')] } : undefined;
+    case 'call.created':
+      return { verb: callVerb(data), changes: [] };
+    case 'call.updated':
+      // Only the update that links an unmatched call: then it appears on its record.
+      return linksCall(previous, data) ? { verb: callVerb(data), changes: [] } : undefined;
+    case 'text_message.created':
+      return { verb: data.incoming === true ? 'text_received' : 'texted', changes: [] };
     default:
       return undefined;
   }
+}
+
+const callVerb = (call: Data): ActivityVerb =>
+  call.missed === true ? 'call_missed' : call.incoming === true ? 'call_received' : 'called';
+
+/** Whether a call update linked an unmatched call (on no record and no deal before) to a record or deal. */
+function linksCall(previous: Data, data: Data): boolean {
+  const before = { ...data, ...previous };
+  const linked = (call: Data) =>
+    typeof call.resource_id === 'string' || (Array.isArray(call.associated_deal_ids) && call.associated_deal_ids.length > 0);
+  return !linked(before) && linked(data);
 }
 
 /**

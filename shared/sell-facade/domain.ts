@@ -16,6 +16,9 @@ export type SellType =
   | 'lead_unqualified_reason'
   | 'source'
   | 'custom_field'
+  | 'call_outcome'
+  | 'call'
+  | 'text_message'
   | 'tag';
 
 /** A Sell resource the product has, and the native routes it translates onto. */
@@ -54,6 +57,22 @@ export interface SellResource {
   readonly fixedQuery?: Readonly<Record<string, string>>;
   /** The native record as this resource's (native-id) record, before Sell ids are put in. */
   readonly present?: (record: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+  /** Fields holding arrays of references and the kind they name (a call's associated_deal_ids). */
+  readonly listRefs?: Readonly<Record<string, SellType>>;
+  /** Fields the product sets itself on this resource: dropped from writes, like READ_ONLY_FIELDS. */
+  readonly readOnly?: readonly string[];
+  /**
+   * Fields the native update does not take: a PUT may send them back unchanged (they are then
+   * dropped); a different value answers 422.
+   */
+  readonly fixedOnUpdate?: readonly string[];
+  /** The one order the native list comes in ("made_at:desc"): sort_by may name it, and nothing else. */
+  readonly nativeOrder?: string;
+  /**
+   * The native list's query from the translated filters (e.g. resource_type + resource_id as
+   * lead_id); a string is the refusal's message (422).
+   */
+  readonly nativeQuery?: (filters: Readonly<Record<string, string>>) => Record<string, string> | string;
 }
 
 const USER_REFS = {} as const;
@@ -102,6 +121,20 @@ function leadConversionOf(lead: Readonly<Record<string, unknown>>): Record<strin
     creator_id: null,
     created_at: lead.converted_at ?? null,
   };
+}
+
+/**
+ * Sell's call filters as the native list's: resource_type + resource_id (each needs the other)
+ * as lead_id or contact_id; associated_deal_id is already the native deal_id. Without one, the
+ * native list is the caller's own calls.
+ */
+function callsQuery(filters: Readonly<Record<string, string>>): Record<string, string> | string {
+  const { resource_type, resource_id, ...rest } = filters;
+  if (resource_type === undefined && resource_id === undefined) return rest;
+  if (resource_type === undefined || resource_id === undefined) return 'resource_type and resource_id are given together';
+  if (resource_type !== 'lead' && resource_type !== 'contact') return 'resource_type must be lead or contact';
+  if (rest.deal_id !== undefined) return 'associated_deal_id is not combined with resource_type and resource_id';
+  return { ...rest, [`${resource_type}_id`]: resource_id };
 }
 
 /** Sell's resources that this product has, by the name in the path. */
@@ -337,6 +370,51 @@ export const SELL_RESOURCES: Readonly<Record<string, SellResource>> = {
     fixedQuery: { status: 'converted' },
     present: leadConversionOf,
   },
+  // Calls (F2.4): logged by the caller (user_id is the caller's; external_id is a provider's,
+  // set here only by the voice integrations); always newest made_at first, as in Sell.
+  calls: {
+    type: 'call',
+    idType: 'call',
+    nativePath: '/calls',
+    paged: true,
+    ops: CRUD,
+    // associated_deal_id is a filter only: its value a deal's Sell id.
+    refs: { user_id: 'user', outcome_id: 'call_outcome', associated_deal_id: 'deal' },
+    listRefs: { associated_deal_ids: 'deal' },
+    readOnly: ['user_id', 'external_id', 'source'],
+    fixedOnUpdate: ['phone_number', 'incoming', 'made_at'],
+    filters: {
+      resource_type: 'resource_type',
+      resource_id: 'resource_id',
+      associated_deal_id: 'deal_id',
+      user_id: null,
+    },
+    sorts: {},
+    nativeOrder: 'made_at:desc',
+    nativeQuery: callsQuery,
+  },
+  call_outcomes: {
+    type: 'call_outcome',
+    idType: 'call_outcome',
+    nativePath: '/call_outcomes',
+    paged: false,
+    ops: ['list'],
+    refs: NAMED_REFS,
+    filters: NAMED_FILTERS,
+  },
+  // Read-only in Sell; newest first (Sell's default id:desc, the native order).
+  text_messages: {
+    type: 'text_message',
+    idType: 'text_message',
+    nativePath: '/text_messages',
+    paged: true,
+    ops: ['list', 'get'],
+    refs: { user_id: 'user' },
+    listRefs: { associated_deal_ids: 'deal' },
+    filters: { resource_type: 'resource_type', resource_id: 'resource_id' },
+    sorts: {},
+    nativeOrder: 'id:desc',
+  },
   // Sell's tags over the facade's tag registry (use-cases.ts); no native route.
   tags: {
     type: 'tag',
@@ -363,9 +441,6 @@ export const LACKING_RESOURCES: readonly string[] = [
   'sequences',
   'sequence_enrollments',
   'documents',
-  'calls',
-  'call_outcomes',
-  'text_messages',
   'lead_statuses',
 ];
 

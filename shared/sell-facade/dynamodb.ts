@@ -9,6 +9,7 @@ import { taskIndex } from '#shared/tasks/dynamodb.ts';
 import { noteIndex } from '#shared/notes/dynamodb.ts';
 import { pipelineIndex } from '#shared/pipelines/dynamodb.ts';
 import { customFieldIndex } from '#shared/custom-fields/dynamodb.ts';
+import { callIndex, textMessageIndex } from '#shared/calls/dynamodb.ts';
 import { indexKeys, indexPartition, tableKeys } from '#shared/platform/dynamodb/partitions.ts';
 import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
 import { tagKey } from '#shared/kernel/tags.ts';
@@ -160,6 +161,33 @@ export async function sellIdBackfillStep(table: Table, checkpoint: string | null
   }
   const next = chunk.next !== null ? { source: at.source, after: chunk.next } : { source: at.source + 1, after: null };
   return next.source >= SOURCES.length ? null : JSON.stringify(next);
+}
+
+/**
+ * One chunk of the second Sell ids backfill, for the kinds numbered since (calls, texts, call
+ * outcomes): the call outcomes, the calls and texts nobody took (a provider's, unmatched), then
+ * each user's calls and texts. Idempotent like sellIdBackfillStep; answers the next checkpoint,
+ * or null when done.
+ */
+export async function callSellIdBackfillStep(table: Table, checkpoint: string | null): Promise<string | null> {
+  const sources: readonly { type: SellIdType; partition: () => PartitionQuery }[] = [
+    { type: 'call_outcome', partition: () => pipelineIndex.entries('call_outcome') },
+    { type: 'call', partition: () => callIndex.unmatched('none') },
+    { type: 'text_message', partition: () => textMessageIndex.unmatched('none') },
+    { type: 'user', partition: () => userIndex.all() },
+  ];
+  const at = checkpoint ? (JSON.parse(checkpoint) as { source: number; after: string | null }) : { source: 0, after: null };
+  const source = sources[at.source];
+  if (!source) return null;
+  const chunk = await table.chunk(source.partition(), at.after, SELL_ID_BACKFILL_PAGE);
+  if (source.type === 'user') {
+    for (const user of chunk.items) {
+      await numberMissing(table, 'call', await all(table, callIndex.byUser(String(user.id))));
+      await numberMissing(table, 'text_message', await all(table, textMessageIndex.byUser(String(user.id))));
+    }
+  } else await numberMissing(table, source.type, chunk.items);
+  const next = chunk.next !== null ? { source: at.source, after: chunk.next } : { source: at.source + 1, after: null };
+  return next.source >= sources.length ? null : JSON.stringify(next);
 }
 
 /** Every item of a bounded partition, with raw Queries (the migrate function holds no cursor key). */

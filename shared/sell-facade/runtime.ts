@@ -1,6 +1,6 @@
 import type { Migration } from '#shared/platform/migrations/runner.ts';
 import { crmTable } from '#shared/platform/runtime.ts';
-import { DynamoSellIds, DynamoTagRegistry, sellIdBackfillStep } from './dynamodb.ts';
+import { callSellIdBackfillStep, DynamoSellIds, DynamoTagRegistry, sellIdBackfillStep } from './dynamodb.ts';
 import type { SellIdLookup, TagRegistry } from './ports.ts';
 
 // The facade's wiring: Sell id lookups on the table (the native API is wired by its function).
@@ -28,5 +28,15 @@ export function sellIdsBackfill(): Migration {
     description:
       'Sell ids: a number for every existing user, pipeline, stage, reason, source, custom field, lead, contact, deal, note and task',
     step: (checkpoint) => sellIdBackfillStep(table, checkpoint),
+  };
+}
+
+/** The migration that numbers the call outcomes, calls and texts written before they had Sell ids. */
+export function callSellIdsBackfill(): Migration {
+  const table = crmTable();
+  return {
+    id: '2026-12-sell-ids-calls',
+    description: 'Sell ids: a number for every existing call outcome, call and text message',
+    step: (checkpoint) => callSellIdBackfillStep(table, checkpoint),
   };
 }

@@ -153,11 +153,39 @@ async function create(deps: FacadeDeps, resource: SellResource, request: FacadeR
 async function update(deps: FacadeDeps, resource: SellResource, n: number, request: FacadeRequest): Promise<FacadeAnswer> {
   const id = await nativeId(deps, resource, n);
   const body = await toNative(deps, resource, dataOf(request.body));
+  await dropUnchanged(deps, resource, id, body);
   // PUT is Sell's partial update: the native PATCH, without If-Match (last write wins, as in Sell).
   const answer = await deps.native.call(`PATCH ${resource.nativePath}/{id}`, { params: { id }, body });
   if (answer.status !== 200) fromNative(answer, resource.type);
   await registerTags(deps, resource, body.tags);
   return single(resource.type, (await toSell(deps, resource, [answer.body]))[0]!);
+}
+
+/**
+ * Takes out of a PUT's body the fields the native update does not take (resource.fixedOnUpdate)
+ * when they repeat the record's values (instants compared as instants); a change is a 422.
+ */
+async function dropUnchanged(deps: FacadeDeps, resource: SellResource, id: string, body: Record<string, unknown>) {
+  const fixed = (resource.fixedOnUpdate ?? []).filter((key) => key in body);
+  if (fixed.length === 0) return;
+  const answer = await deps.native.call(`GET ${resource.nativePath}/{id}`, { params: { id } });
+  if (answer.status !== 200) fromNative(answer, resource.type);
+  const same = (a: unknown, b: unknown) =>
+    a === b ||
+    (typeof a === 'string' && typeof b === 'string' && Date.parse(a) === Date.parse(b) && !Number.isNaN(Date.parse(a)));
+  for (const key of fixed) {
+    if (!same(body[key], answer.body[key])) {
+      throw new FacadeError(422, [
+        {
+          code: 'read_only',
+          message: `${key} of a ${resource.type} is not changed here`,
+          resource: resource.type,
+          field: `/data/${key}`,
+        },
+      ]);
+    }
+    delete body[key];
+  }
 }
 
 async function remove(deps: FacadeDeps, resource: SellResource, n: number): Promise<FacadeAnswer> {
@@ -202,7 +230,10 @@ async function list(deps: FacadeDeps, resource: SellResource, name: string, requ
   const { page, perPage, sort } = pagingOf(request);
   if (!resource.paged) return listWhole(deps, resource, name, request, page, perPage, sort);
   if (query.ids !== undefined) return listByIds(deps, resource, name, query.ids, request);
-  const { native: filters, here } = await splitFilters(deps, resource, query);
+  const split = await splitFilters(deps, resource, query);
+  const here = split.here;
+  const filters = resource.nativeQuery ? resource.nativeQuery(split.native) : split.native;
+  if (typeof filters === 'string') throw new FacadeError(422, [{ code: 'invalid_argument', message: filters }]);
   Object.assign(filters, resource.fixedQuery, nativeSort(resource, sort ?? parseSort(resource.defaultSort)));
   const skip = (page - 1) * perPage;
   if (query.cursor === undefined && skip > MAX_SKIPPED_RECORDS) {
@@ -223,13 +254,16 @@ async function list(deps: FacadeDeps, resource: SellResource, name: string, requ
 /** A Sell sort as the native list's sort_by and sort_order (a keyset list sorts natively or not at all). */
 function nativeSort(resource: SellResource, sort: { sort_by: string; sort_order: 'asc' | 'desc' } | undefined) {
   if (!sort) return {};
+  if (resource.nativeOrder === `${sort.sort_by}:${sort.sort_order}`) return {};
   if (!resource.sorts) return sort;
   const field = resource.sorts[sort.sort_by];
   if (!field) {
     const fields = Object.keys(resource.sorts);
     throw invalidSort(
       fields.length === 0
-        ? `${resource.type} lists come in one order here: leave sort_by out`
+        ? `${resource.type} lists come in one order here: leave sort_by out${
+            resource.nativeOrder ? ` or give ${resource.nativeOrder}` : ''
+          }`
         : `sort_by must be one of ${fields.join(', ')}`,
     );
   }
@@ -467,22 +501,32 @@ async function toNative(
 ): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data)) {
-    if (READ_ONLY_FIELDS.has(key) || (resource.extra && key in resource.extra)) continue;
+    if (READ_ONLY_FIELDS.has(key) || resource.readOnly?.includes(key) || (resource.extra && key in resource.extra)) continue;
+    const listRef = resource.listRefs?.[key];
+    if (listRef && Array.isArray(value)) {
+      out[key] = await Promise.all(value.map((n) => refId(deps, resource, listRef, n, key)));
+      continue;
+    }
     const ref =
       resource.refs[key] ??
       (key === 'resource_id' && typeof data.resource_type === 'string' ? RESOURCE_TYPES[data.resource_type] : undefined);
     if (ref && value !== null && value !== undefined) {
-      const id = typeof value === 'number' ? await deps.ids.idOf(ref, value) : undefined;
-      if (!id) {
-        throw new FacadeError(422, [
-          { code: 'not_found', message: `${key} names no ${ref} (a Sell id)`, resource: resource.type, field: `/data/${key}` },
-        ]);
-      }
-      out[key] = id;
+      out[key] = await refId(deps, resource, ref, value, key);
     } else if (key === 'status' && resource.type === 'lead') out[key] = nativeLeadStatus(value);
     else out[key] = value;
   }
   return out;
+}
+
+/** The record id a Sell reference names (a 422 naming the field when it names none). */
+async function refId(deps: FacadeDeps, resource: SellResource, ref: SellType, value: unknown, key: string): Promise<string> {
+  const id = typeof value === 'number' ? await deps.ids.idOf(ref, value) : undefined;
+  if (!id) {
+    throw new FacadeError(422, [
+      { code: 'not_found', message: `${key} names no ${ref} (a Sell id)`, resource: resource.type, field: `/data/${key}` },
+    ]);
+  }
+  return id;
 }
 
 /** Native records as Sell's data: Sell ids for the record and every reference, Sell's value shapes. */
@@ -501,6 +545,9 @@ export async function toSell(
   for (const record of shown) {
     if (resource.idType) want(resource.idType, record.id);
     for (const [key, type] of Object.entries(resource.refs)) want(type, record[key]);
+    for (const [key, type] of Object.entries(resource.listRefs ?? {})) {
+      if (Array.isArray(record[key])) for (const id of record[key]) want(type, id);
+    }
     const polymorphic = 'resource_id' in record ? RESOURCE_TYPES[String(record.resource_type)] : undefined;
     if (polymorphic) want(polymorphic, record.resource_id);
   }
@@ -512,6 +559,9 @@ export async function toSell(
     const out: Record<string, unknown> = { ...data, ...resource.extra };
     if (resource.idType) out.id = number(resource.idType, record.id);
     for (const [key, type] of Object.entries(resource.refs)) if (key in record) out[key] = number(type, record[key]);
+    for (const [key, type] of Object.entries(resource.listRefs ?? {})) {
+      if (Array.isArray(record[key])) out[key] = record[key].map((id) => number(type, id)).filter((n) => n !== null);
+    }
     // resource_type names the kind of resource_id (notes, tasks); a tag's names what it tags.
     const polymorphic = 'resource_id' in record ? RESOURCE_TYPES[String(record.resource_type)] : undefined;
     if (polymorphic) out.resource_id = number(polymorphic, record.resource_id);

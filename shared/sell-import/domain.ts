@@ -22,6 +22,8 @@ export type StepKind =
   | 'associated_contacts'
   | 'notes'
   | 'tasks'
+  | 'calls'
+  | 'text_messages'
   | 'skip';
 
 /** One step of an import: a Sell collection read page by page (or skipped, with the reason). */
@@ -37,13 +39,10 @@ export interface SellImportStep {
   readonly skip?: string;
 }
 
-const NO_CALLS =
-  'This product has no calls or text messages API yet: call and text history is not imported (the calls family has no routes)';
-
 /**
  * Every step, in dependency order: users (mapped to invited users), pipelines with their stages,
  * reasons and sources, custom field definitions, organisations then people, leads, deals, the
- * deals' associated contacts, notes and tasks. Resources this product lacks are report lines.
+ * deals' associated contacts, notes and tasks, call outcomes, calls and text messages. Resources this product lacks are report lines.
  */
 export const SELL_IMPORT_STEPS: readonly SellImportStep[] = [
   { name: 'users', kind: 'users', path: '/v2/users' },
@@ -79,9 +78,10 @@ export const SELL_IMPORT_STEPS: readonly SellImportStep[] = [
   { name: 'associated_contacts', kind: 'associated_contacts', path: '/v2/deals' },
   { name: 'notes', kind: 'notes', path: '/v2/notes' },
   { name: 'tasks', kind: 'tasks', path: '/v2/tasks' },
-  { name: 'calls', kind: 'skip', skip: NO_CALLS },
-  { name: 'call_outcomes', kind: 'skip', skip: NO_CALLS },
-  { name: 'text_messages', kind: 'skip', skip: NO_CALLS },
+  // Calls name their outcome, so the outcomes come first (the three keep their places in the list).
+  { name: 'call_outcomes', kind: 'named_list', path: '/v2/call_outcomes', target: 'call_outcome' },
+  { name: 'calls', kind: 'calls', path: '/v2/calls' },
+  { name: 'text_messages', kind: 'text_messages', path: '/v2/text_messages' },
   {
     name: 'lead_conversions',
     kind: 'skip',

@@ -46,7 +46,10 @@ export type SellIdKind =
   | 'deal_unqualified_reason'
   | 'lead_unqualified_reason'
   | 'source'
-  | 'custom_field';
+  | 'custom_field'
+  | 'call_outcome'
+  | 'call'
+  | 'text_message';
 
 /** Sell ids on the table: lookups, aliases and the sequences. */
 export interface SellIdMap {
@@ -72,7 +75,9 @@ export type ImportWrite =
   | { kind: 'pipeline'; input: { name: string; stages: { name: string; likelihood: number }[] } }
   | { kind: 'named_list'; list: string; input: { name: string } }
   | { kind: 'custom_field'; resource: string; input: Record<string, unknown> }
-  | { kind: 'contact' | 'lead' | 'deal' | 'note' | 'task'; input: Record<string, unknown> };
+  | { kind: 'contact' | 'lead' | 'deal' | 'note' | 'task'; input: Record<string, unknown> }
+  /** Logged as made by `user_id` (Sell's user here, else the importing admin), written by the admin. */
+  | { kind: 'call' | 'text_message'; input: Record<string, unknown>; user_id: string };
 
 /** The families' use cases, as the importer calls them. */
 export interface SellImportTargets {

@@ -26,6 +26,9 @@ import { crmTable, runtimeClock } from '#shared/platform/runtime.ts';
 import { taskAdapters } from '#shared/tasks/runtime.ts';
 import { createTask } from '#shared/tasks/use-cases.ts';
 import type { CreateTaskInput } from '#shared/tasks/domain.ts';
+import { callAdapters } from '#shared/calls/runtime.ts';
+import { createCall, createTextMessage } from '#shared/calls/use-cases.ts';
+import type { CreateCallInput, CreateTextMessageInput } from '#shared/calls/domain.ts';
 import { DynamoSellIdMap, DynamoSellImportStore } from './dynamodb.ts';
 import type { ImportWrite, SellImportTargets, SellNumbers, SellSource } from './ports.ts';
 import type { SellImportDeps } from './use-cases.ts';
@@ -66,7 +69,20 @@ async function write(call: Parameters<SellImportTargets['create']>[0], target: I
       return (await createNote(noteAdapters(), call, target.input as CreateNoteInput)).id;
     case 'task':
       return (await createTask(taskAdapters(), call, target.input as CreateTaskInput)).id;
+    case 'call':
+      return (await createCall(callAdapters(), onBehalfOf(call, target.user_id), target.input as CreateCallInput)).id;
+    case 'text_message':
+      return (await createTextMessage(callAdapters(), onBehalfOf(call, target.user_id), target.input as CreateTextMessageInput))
+        .id;
   }
+}
+
+/**
+ * The import's call (the admin's rights, events by the admin) logging a call or text as made
+ * by `userId`: the calls family takes a call's user from the principal's user id.
+ */
+function onBehalfOf(call: Parameters<SellImportTargets['create']>[0], userId: string) {
+  return { ...call, principal: { ...call.principal, user_id: userId } };
 }
 
 /** The families' use cases on this container's table. */

@@ -6,6 +6,7 @@ import { createLeadInput } from '#shared/leads/domain.ts';
 import { createDealInput } from '#shared/deals/domain.ts';
 import { createNoteInput } from '#shared/notes/domain.ts';
 import { createTaskInput } from '#shared/tasks/domain.ts';
+import { createCallInput, createTextMessageInput } from '#shared/calls/domain.ts';
 import { createCustomFieldInput } from '#shared/custom-fields/domain.ts';
 import {
   addressOf,
@@ -185,6 +186,18 @@ class ImportRun {
         return this.#once('note', sellId, async () => ({ kind: 'note', input: await this.#note(record) }));
       case 'tasks':
         return this.#once('task', sellId, async () => ({ kind: 'task', input: await this.#task(record) }));
+      case 'calls':
+        return this.#once('call', sellId, async () => ({
+          kind: 'call',
+          input: await this.#callRecord(record),
+          user_id: await this.#owner(record.user_id),
+        }));
+      case 'text_messages':
+        return this.#once('text_message', sellId, async () => ({
+          kind: 'text_message',
+          input: await this.#textMessage(record),
+          user_id: await this.#owner(record.user_id),
+        }));
       default:
         throw new Skip(`nothing imports ${step.name}`);
     }
@@ -433,6 +446,50 @@ class ImportRun {
     });
   }
 
+  /** A call's or text's lead or contact (Sell's "none" or null: unmatched) and deals. */
+  async #callLinks(record: SellRecord): Promise<Record<string, unknown>> {
+    const type = record.resource_type;
+    const linked = type !== null && type !== undefined && type !== 'none';
+    if (linked && type !== 'lead' && type !== 'contact') throw new Skip(`it belongs to a ${String(type)}, not a lead or contact`);
+    const id = linked ? await this.#ref(type, record.resource_id, 'resource_id') : undefined;
+    const deals: string[] = [];
+    for (const n of Array.isArray(record.associated_deal_ids) ? record.associated_deal_ids : []) {
+      deals.push((await this.#ref('deal', n, 'associated_deal_ids'))!);
+    }
+    return {
+      ...(id ? { resource_type: type, resource_id: id } : {}),
+      ...(deals.length > 0 ? { associated_deal_ids: deals } : {}),
+    };
+  }
+
+  async #callRecord(record: SellRecord): Promise<Record<string, unknown>> {
+    const outcomeId = await this.#ref('call_outcome', record.outcome_id, 'outcome_id');
+    const recording = typeof record.recording_url === 'string' && record.recording_url.startsWith('https://');
+    return parse(createCallInput, {
+      phone_number: record.phone_number === null || record.phone_number === undefined ? undefined : String(record.phone_number),
+      incoming: record.incoming === true,
+      missed: record.missed === true,
+      ...(typeof record.duration === 'number' ? { duration: Math.max(0, Math.round(record.duration)) } : {}),
+      ...pick(record, ['summary', 'made_at']),
+      ...(recording ? { recording_url: record.recording_url } : {}),
+      ...(outcomeId ? { outcome_id: outcomeId } : {}),
+      ...(await this.#callLinks(record)),
+    });
+  }
+
+  async #textMessage(record: SellRecord): Promise<Record<string, unknown>> {
+    return parse(createTextMessageInput, {
+      content: record.content,
+      incoming: record.incoming === true,
+      resource_phone_number:
+        record.resource_phone_number === null || record.resource_phone_number === undefined
+          ? undefined
+          : String(record.resource_phone_number),
+      ...pick(record, ['sent_at']),
+      ...(await this.#callLinks(record)),
+    });
+  }
+
   /** A deal's associated contacts: each link counts in the report (the deal does not). */
   async #associations(dealSellId: number, report: StepReport): Promise<'counted'> {
     const dealId = await this.#deps.ids.idOf('deal', dealSellId);
@@ -475,6 +532,8 @@ const KIND_OF_STEP: Partial<Record<SellImportStep['kind'], SellIdKind>> = {
   notes: 'note',
   tasks: 'task',
   custom_fields: 'custom_field',
+  calls: 'call',
+  text_messages: 'text_message',
 };
 
 /** The input as the family's schema reads it; a Skip naming the first problem otherwise. */

@@ -181,6 +181,57 @@ describe('activityOf', () => {
     expect(parentStateOf(gone)).toEqual({ owner_id: NO_OWNER, version: 8 });
   });
 
+  it('makes a call or text an entry on its lead or contact (else its first deal), by direction; none while unmatched', () => {
+    const call = (extra: Record<string, unknown>) => ({
+      id: 'k1',
+      summary: 'Asked for a quote' as string | null,
+      phone_number: '+14155550100',
+      incoming: false,
+      missed: false,
+      resource_type: 'contact' as string | null,
+      resource_id: 'c1' as string | null,
+      associated_deal_ids: ['d1'],
+      ...extra,
+    });
+    const ref = { resource_type: 'call', resource_id: 'k1' };
+    expect(activityOf(event('call.created', ref, call({}), { actor: 'rep', at: at(2) }))).toMatchObject({
+      verb: 'called',
+      record: { type: 'call', id: 'k1', name: 'Asked for a quote' },
+      parent: { type: 'contact', id: 'c1' },
+      actor_id: 'rep',
+      changes: [],
+    });
+    expect(activityOf(event('call.created', ref, call({ incoming: true, summary: null })))).toMatchObject({
+      verb: 'call_received',
+      record: { name: '+14155550100' },
+    });
+    expect(activityOf(event('call.created', ref, call({ incoming: true, missed: true })))!.verb).toBe('call_missed');
+    const onDeal = call({ resource_type: null, resource_id: null });
+    expect(activityOf(event('call.created', ref, onDeal))!.parent).toEqual({ type: 'deal', id: 'd1' });
+    const unmatched = call({ resource_type: null, resource_id: null, associated_deal_ids: [] });
+    expect(activityOf(event('call.created', ref, unmatched))).toBeUndefined();
+    // Linking an unmatched call makes its entry; other updates make none.
+    const linked = event('call.updated', ref, call({ associated_deal_ids: [] }), {
+      previous: { resource_type: null, resource_id: null },
+    });
+    expect(activityOf(linked)).toMatchObject({ verb: 'called', parent: { type: 'contact', id: 'c1' } });
+    expect(activityOf(event('call.updated', ref, call({}), { previous: { summary: null } }))).toBeUndefined();
+    expect(activityOf(event('call.updated', ref, call({}), { previous: { associated_deal_ids: [] } }))).toBeUndefined();
+    const text = {
+      id: 't1',
+      content: 'On my way',
+      incoming: true,
+      resource_type: 'lead',
+      resource_id: 'l1',
+      associated_deal_ids: [],
+    };
+    expect(activityOf(event('text_message.created', { resource_type: 'text_message', resource_id: 't1' }, text))).toMatchObject({
+      verb: 'text_received',
+      record: { type: 'text_message', id: 't1', name: 'On my way' },
+      parent: { type: 'lead', id: 'l1' },
+    });
+  });
+
   it('makes no entry for events the feed does not show', () => {
     expect(activityOf(event('deal.updated', { resource_type: 'deal', resource_id: 'd1' }, deal('d1', 'o', 2)))).toBeUndefined();
     expect(activityOf(event('pipeline.created', { resource_type: 'pipeline', resource_id: 'p' }, { id: 'p' }))).toBeUndefined();

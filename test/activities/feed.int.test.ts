@@ -327,6 +327,60 @@ describe('reading the feed', () => {
     ).toBeInstanceOf(NotFoundError);
   });
 
+  it('puts a call logged on a contact on its timeline and in its owner’s feed, and a linked unmatched call once linked', async () => {
+    const contact = { resource_type: 'contact', resource_id: 'contact-call' };
+    await putRecord(table, 'contact', 'contact-call', 'rep1', 1);
+    await recordActivity(
+      deps,
+      event('contact.created', contact, { name: 'Caller', owner_id: 'rep1', version: 1 }, { actor: 'rep1', at: at(30) }),
+    );
+    const call = {
+      id: 'call-1',
+      user_id: 'rep2',
+      phone_number: '+14155550100',
+      summary: 'Wants a demo',
+      incoming: true,
+      missed: false,
+      resource_type: 'contact' as string | null,
+      resource_id: 'contact-call' as string | null,
+      associated_deal_ids: [],
+    };
+    await recordActivity(
+      deps,
+      event('call.created', { resource_type: 'call', resource_id: 'call-1' }, call, { actor: 'rep2', at: at(31) }),
+    );
+    const unmatched = { ...call, id: 'call-2', summary: 'Unknown number', resource_type: null, resource_id: null };
+    const ref2 = { resource_type: 'call', resource_id: 'call-2' };
+    await recordActivity(deps, event('call.created', ref2, unmatched, { actor: 'voice:twilio', at: at(32) }));
+    await recordActivity(
+      deps,
+      event(
+        'call.updated',
+        ref2,
+        { ...unmatched, resource_type: 'contact' as string | null, resource_id: 'contact-call' as string | null },
+        {
+          actor: 'boss',
+          at: at(33),
+          previous: { resource_type: null, resource_id: null },
+        },
+      ),
+    );
+    const timeline = await listRecordActivities(deps, rep1(), contact as { resource_type: 'contact'; resource_id: string }, {
+      limit: 10,
+    });
+    expect(timeline.items.map((a) => [a.verb, a.record.type, a.record.name])).toEqual([
+      ['call_received', 'call', 'Unknown number'],
+      ['call_received', 'call', 'Wants a demo'],
+      ['created', 'contact', 'Caller'],
+    ]);
+    const calls = await listActivities(deps, rep1(), { limit: 10, record_type: 'call' });
+    expect(calls.items.map((a) => [a.record.id, a.owner_id])).toEqual([
+      ['call-2', 'rep1'],
+      ['call-1', 'rep1'],
+    ]);
+    expect((await listActivities(deps, rep2(), { limit: 10, record_type: 'call' })).items).toEqual([]);
+  });
+
   it('costs one Query for a rep’s and an admin’s latest activity, one per owner for a manager', async () => {
     meter.reset();
     await recentActivities(deps, principal('rep1'), { limit: 10 });

@@ -104,7 +104,7 @@ interface ResourceCase {
   update?: { data: Record<string, unknown>; kept: string };
   /** Documented filters: the query, and the made records (by index) it must list exactly. */
   filters: (m: Made) => { query: string; expect: number[] }[];
-  /** Sort fields besides id that sort_by takes; null: the list has one order and refuses sort_by. */
+  /** Sort fields besides id that sort_by takes; null: the list has one order and refuses another (id:asc). */
   sorts: string[] | null;
   /** The order without sort_by: id ascending (Sell's lead conversions: descending); null: the native order. */
   defaultOrder: 'asc' | 'desc' | null;
@@ -272,6 +272,80 @@ const RESOURCES: ResourceCase[] = [
     defaultOrder: null,
     visibility: { nativePath: '/tasks', label: 'content' },
   },
+  {
+    path: 'calls',
+    type: 'call',
+    who: 'rep2',
+    get: true,
+    make: async () => {
+      const contact = await made('rep2', '/v2/contacts', { last_name: `CallContact${suffix}` });
+      const deal = await made('rep2', '/v2/deals', { name: `CallDeal${suffix}`, contact_id: contact });
+      const ids = await three('rep2', '/v2/calls', (i) => ({
+        phone_number: `+1415555010${i}`,
+        incoming: i === 0,
+        duration: 60 + i,
+        summary: `Call${suffix}${i}`,
+        resource_type: 'contact',
+        resource_id: contact,
+        associated_deal_ids: i === 1 ? [deal] : [],
+        made_at: `2026-11-0${i + 1}T10:00:00Z`,
+        // Set here by the product: a client's values are ignored.
+        user_id: 1,
+        external_id: `cti-${i}`,
+      }));
+      const first = (await sell('rep2', 'GET', `/v2/calls/${ids[1]}`)).body.data;
+      expect(first).toMatchObject({ associated_deal_ids: [deal], resource_id: contact, external_id: null });
+      expect(first.user_id).toBe((await sell('rep2', 'GET', '/v2/users/self')).body.data.id);
+      return { ids, ctx: { contact, deal } };
+    },
+    update: { data: { summary: `Call${suffix}changed`, missed: true }, kept: 'phone_number' },
+    filters: (m) => [
+      { query: `resource_type=contact&resource_id=${m.ctx.contact}`, expect: m.ids },
+      { query: `associated_deal_id=${m.ctx.deal}`, expect: [m.ids[1]!] },
+    ],
+    sorts: null,
+    // Newest made_at first, always.
+    defaultOrder: 'desc',
+    visibility: { nativePath: '/calls', label: 'summary' },
+  },
+  {
+    path: 'text_messages',
+    type: 'text_message',
+    who: 'rep2',
+    get: true,
+    // Read-only in Sell: logged natively, then found through /v2.
+    make: async () => {
+      const contact = await made('rep2', '/v2/contacts', { last_name: `TextContact${suffix}` });
+      const lead = await leadOf('rep2', 'TextLead');
+      const contactNative = (await walkNative('rep2', '/contacts')).find((c) => c.last_name === `TextContact${suffix}`)!.id;
+      const leadNative = (await walkNative('rep2', '/leads')).find((l) => l.last_name === `TextLead${suffix}`)!.id;
+      for (let i = 0; i < 3; i++) {
+        const res = await native('rep2', 'POST', '/text_messages', {
+          content: `Text${suffix}${i}`,
+          incoming: i === 1,
+          resource_phone_number: `+1415555020${i}`,
+          resource_type: i === 2 ? 'lead' : 'contact',
+          resource_id: i === 2 ? leadNative : contactNative,
+        });
+        expect(res.status, JSON.stringify(res.body)).toBe(201);
+      }
+      const found = [
+        ...(await walk('rep2', `/v2/text_messages?resource_type=contact&resource_id=${contact}`)),
+        ...(await walk('rep2', `/v2/text_messages?resource_type=lead&resource_id=${lead}`)),
+      ];
+      const ids = [0, 1, 2].map((i) => found.find((t) => t.content === `Text${suffix}${i}`)!.id as number);
+      return { ids, ctx: { contact, lead } };
+    },
+    filters: (m) => [
+      { query: `resource_type=contact&resource_id=${m.ctx.contact}`, expect: [m.ids[0]!, m.ids[1]!] },
+      { query: `resource_type=lead&resource_id=${m.ctx.lead}`, expect: [m.ids[2]!] },
+    ],
+    sorts: null,
+    defaultOrder: 'desc',
+    visibility: { nativePath: '/text_messages', label: 'content' },
+  },
+  // Sell offers only GET on this list.
+  { ...named('call_outcomes'), get: false, adminWrites: false },
   named('loss_reasons'),
   named('deal_unqualified_reasons'),
   named('sources'),
@@ -442,7 +516,7 @@ describe.each(RESOURCES)('/v2/$path', (c) => {
     const ascending = [...m.ids].sort((a, b) => a - b);
     if (c.defaultOrder) expect(await order()).toEqual(c.defaultOrder === 'asc' ? ascending : [...ascending].reverse());
     if (c.sorts === null) {
-      expectSellError(await sell(c.who, 'GET', `${base}?sort_by=id:desc`), 422, 'Unprocessable Entity');
+      expectSellError(await sell(c.who, 'GET', `${base}?sort_by=id:asc`), 422, 'Unprocessable Entity');
       return;
     }
     expect(await order('id:desc')).toEqual([...ascending].reverse());

@@ -4,7 +4,11 @@ import { leadIndex } from '#shared/leads/dynamodb.ts';
 import { indexKeys } from '#shared/platform/dynamodb/partitions.ts';
 import { recordIdOf, sellIdsOf } from '#shared/platform/dynamodb/sell-ids.ts';
 import type { Table } from '#shared/platform/dynamodb/table.ts';
-import { sellIdBackfillStep } from '#shared/sell-facade/dynamodb.ts';
+import { callSellIdBackfillStep, sellIdBackfillStep } from '#shared/sell-facade/dynamodb.ts';
+import { callIndex, textMessageIndex } from '#shared/calls/dynamodb.ts';
+import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
+import { namedEntryKey, pipelineIndex } from '#shared/pipelines/dynamodb.ts';
+import { makeUser } from '#test/helpers/fakes.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import { testTableClient, useTestTable } from '#test/helpers/table.ts';
 
@@ -58,5 +62,57 @@ describe('Sell ids', () => {
     const fresh = newId();
     await table.write([{ type: 'create', item: leadItem(fresh) }]);
     expect((await sellIdsOf(table, 'lead', [fresh])).get(fresh)).toBeGreaterThan(first!);
+  });
+
+  it('numbers call outcomes, calls and texts written before they had Sell ids with their own backfill, once', async () => {
+    const user = makeUser(newId());
+    await new DynamoUserRepository(table).create(user, []);
+    const [outcome, mine, nobodys, text] = [newId(), newId(), newId(), newId()];
+    const put = (item: Record<string, unknown>) => table.client.send(new PutCommand({ TableName: table.name, Item: item }));
+    await put({
+      ...namedEntryKey('call_outcome', outcome),
+      ...indexKeys(outcome, pipelineIndex.entries('call_outcome')),
+      kind: 'call_outcome',
+      id: outcome,
+      name: `Outcome ${outcome}`,
+    });
+    const at = '2026-11-30T10:00:00.000Z';
+    await put({
+      pk: `call#${mine}`,
+      sk: 'call',
+      ...indexKeys(`${at}#${mine}`, callIndex.byUser(user.id), callIndex.unmatched(user.id)),
+      kind: 'call',
+      id: mine,
+    });
+    await put({
+      pk: `call#${nobodys}`,
+      sk: 'call',
+      ...indexKeys(`${at}#${nobodys}`, callIndex.unmatched('none')),
+      kind: 'call',
+      id: nobodys,
+    });
+    await put({
+      pk: `text_message#${text}`,
+      sk: 'text_message',
+      ...indexKeys(text, textMessageIndex.byUser(user.id), textMessageIndex.unmatched(user.id)),
+      kind: 'text_message',
+      id: text,
+    });
+    const run = async () => {
+      let checkpoint: string | null = null;
+      do checkpoint = await callSellIdBackfillStep(table, checkpoint);
+      while (checkpoint !== null);
+    };
+    await run();
+    const numbers = async () => [
+      (await sellIdsOf(table, 'call_outcome', [outcome])).get(outcome),
+      ...(await sellIdsOf(table, 'call', [mine, nobodys])).values(),
+      (await sellIdsOf(table, 'text_message', [text])).get(text),
+    ];
+    const first = await numbers();
+    expect(first).toEqual([expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number)]);
+    expect(await recordIdOf(table, 'call', (await sellIdsOf(table, 'call', [mine])).get(mine)!)).toBe(mine);
+    await run();
+    expect(await numbers()).toEqual(first);
   });
 });

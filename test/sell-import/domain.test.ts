@@ -15,13 +15,18 @@ describe('Sell import steps', () => {
     expect(at('deals')).toBeLessThan(at('associated_contacts'));
     expect(at('deals')).toBeLessThan(at('notes'));
     expect(at('leads')).toBeLessThan(at('tasks'));
+    // Calls name their outcome, record and deals; texts their record.
+    expect(at('call_outcomes')).toBeLessThan(at('calls'));
+    expect(at('deals')).toBeLessThan(at('calls'));
+    expect(at('contacts (people)')).toBeLessThan(at('text_messages'));
   });
 
   it('reports every resource it does not read, with the reason', () => {
     const skipped = SELL_IMPORT_STEPS.filter((s) => s.kind === 'skip');
     expect(skipped.map((s) => s.name)).toEqual(
-      expect.arrayContaining(['calls', 'text_messages', 'lead_conversions', 'tags', 'products', 'orders', 'visits']),
+      expect.arrayContaining(['lead_conversions', 'tags', 'products', 'orders', 'visits']),
     );
+    expect(skipped.map((s) => s.name)).not.toContain('calls');
     expect(skipped.every((s) => (s.skip ?? '').length > 10)).toBe(true);
   });
 });

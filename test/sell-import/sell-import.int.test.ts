@@ -178,7 +178,48 @@ describe('import from Sell', () => {
     // The report: skipped records and resources, with the reasons.
     expect(finished.report.users).toMatchObject({ imported: 2, skipped: 1 });
     expect(finished.report.notes!.skipped).toBe(restricted);
-    expect(finished.report.calls!.note).toMatch(/calls/);
+    // Calls and texts: each once under its Sell id, on its record, deals and outcome, as made by
+    // its Sell user (or the admin when that user has none here); the numberless call and the
+    // text on a deal skipped with their reasons.
+    expect((await scan('call')).length).toBe(account.calls.length - 1);
+    expect((await scan('text_message')).length).toBe(account.text_messages.length - 1);
+    expect(finished.report.call_outcomes).toMatchObject({ imported: account.call_outcomes.length, skipped: 0 });
+    expect(finished.report.calls).toMatchObject({ imported: account.calls.length - 1, skipped: 1 });
+    expect(Object.keys(finished.report.calls!.reasons)[0]).toMatch(/phone_number/);
+    expect(finished.report.text_messages).toMatchObject({ imported: account.text_messages.length - 1, skipped: 1 });
+    expect(Object.keys(finished.report.text_messages!.reasons)[0]).toMatch(/deal/);
+    const callIds = await mapped('call', ids(account.calls));
+    const outcomes = await mapped('call_outcome', ids(account.call_outcomes));
+    const callItems = new Map((await scan('call')).map((c) => [c.id as string, c]));
+    for (const sell of account.calls.slice(0, 12)) {
+      const item = callItems.get(callIds.get(sell.id as number)!)!;
+      const linked = sell.resource_type === 'lead' ? leads : sell.resource_type === 'contact' ? contacts : undefined;
+      expect(item).toMatchObject({
+        user_id: sell.user_id === 9_100_002 ? rep.id : admin.id,
+        summary: sell.summary,
+        duration: sell.duration,
+        incoming: sell.incoming,
+        missed: sell.missed,
+        recording_url: sell.recording_url,
+        made_at: new Date(sell.made_at as string).toISOString(),
+        outcome_id: sell.outcome_id === null ? null : outcomes.get(sell.outcome_id as number),
+        resource_type: sell.resource_type,
+        resource_id: linked ? linked.get(sell.resource_id as number) : null,
+        associated_deal_ids: (sell.associated_deal_ids as number[]).map((n) => deals.get(n)),
+        source: 'manual',
+      });
+      expect(item.phone_number).toMatch(/^\+4144555\d{4}$/);
+    }
+    const texts = await mapped('text_message', ids(account.text_messages));
+    const textItems = new Map((await scan('text_message')).map((t) => [t.id as string, t]));
+    const sellText = account.text_messages[1]!;
+    expect(textItems.get(texts.get(sellText.id as number)!)).toMatchObject({
+      content: sellText.content,
+      resource_type: 'contact',
+      resource_id: contacts.get(sellText.resource_id as number),
+      resource_phone_number: '+41795550001',
+    });
+    expect(textItems.get(texts.get(account.text_messages[2]!.id as number)!)).toMatchObject({ resource_type: null });
     expect(finished.report.products!.note).toMatch(/no products/);
     expect(finished.report.lead_conversions!.note).toBeDefined();
     expect(finished.report.stages).toMatchObject({ imported: account.stages.length, skipped: 0 });

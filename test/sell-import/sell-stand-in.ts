@@ -27,6 +27,7 @@ export interface SellAccount {
   associated_contacts: Map<number, Record<string, unknown>[]>;
   notes: Record<string, unknown>[];
   tasks: Record<string, unknown>[];
+  call_outcomes: Record<string, unknown>[];
   calls: Record<string, unknown>[];
   text_messages: Record<string, unknown>[];
   lead_conversions: Record<string, unknown>[];
@@ -47,6 +48,7 @@ const SINGULAR: Record<string, string> = {
   deals: 'deal',
   notes: 'note',
   tasks: 'task',
+  call_outcomes: 'call_outcome',
   calls: 'call',
   text_messages: 'text_message',
   lead_conversions: 'lead_conversion',
@@ -68,7 +70,8 @@ const TS = '2024-05-06T07:08:09Z';
 /**
  * A Sell account of `size` leads (and about as many of each other kind): ids are large and
  * per resource, as Sell's are, owners spread over three Sell users of whom two have a user
- * here (`known`), plus records this product lacks or skips (restricted notes, calls, texts).
+ * here (`known`), plus records this product lacks or skips (restricted notes, a call without
+ * a number, a text on a deal).
  */
 export function sellAccount(size: number, emails: { known: [string, string]; unknown: string }): SellAccount {
   const users = [
@@ -199,6 +202,57 @@ export function sellAccount(size: number, emails: { known: [string, string]; unk
     created_at: TS,
     updated_at: TS,
   }));
+  // Calls on leads and contacts (some also on deals, some unmatched), every tenth without an
+  // outcome, the last without a number (skipped: a call here has one).
+  const callOutcomes = named(6_600_501, ['Interested', 'Call back later']);
+  const calls = Array.from({ length: Math.ceil(size / 5) }, (_, i) => {
+    const kind = i % 3 === 2 ? null : i % 3 === 0 ? 'lead' : 'contact';
+    return {
+      id: 9_200_001 + i,
+      user_id: owner(i),
+      phone_number: i === Math.ceil(size / 5) - 1 ? null : `+41 44 555 ${String(i).padStart(4, '0')}`,
+      duration: 30 + i,
+      incoming: i % 2 === 0,
+      missed: i % 4 === 1,
+      outcome_id: i % 10 === 9 ? null : callOutcomes[i % 2]!.id,
+      summary: `Call ${i}`,
+      recording_url: i % 2 ? `https://recordings.example/${i}.mp3` : null,
+      resource_type: kind,
+      resource_id: kind === 'lead' ? leads[i % leads.length]!.id : kind === 'contact' ? contacts[i % contacts.length]!.id : null,
+      associated_deal_ids: i % 4 === 0 ? [deals[i % dealCount]!.id] : [],
+      made_at: `2024-05-06T07:${String(i % 60).padStart(2, '0')}:00Z`,
+      external_id: null,
+      created_at: TS,
+      updated_at: TS,
+    };
+  });
+  // Texts: on leads, contacts or none; the last on a deal (skipped: texts here are on a lead or contact).
+  const textCount = Math.ceil(size / 10);
+  const texts = Array.from({ length: textCount }, (_, i) => {
+    const kind = i === textCount - 1 ? 'deal' : ['lead', 'contact', 'none'][i % 3]!;
+    const target =
+      kind === 'lead'
+        ? leads[i % leads.length]!.id
+        : kind === 'contact'
+          ? contacts[i % contacts.length]!.id
+          : kind === 'deal'
+            ? deals[0]!.id
+            : null;
+    return {
+      id: 9_300_001 + i,
+      user_id: owner(i),
+      content: `Text ${i}`,
+      incoming: i % 2 === 1,
+      resource_type: kind,
+      resource_id: target,
+      resource_phone_number: `+41 79 555 ${String(i).padStart(4, '0')}`,
+      user_phone_number: '+41 44 999 0000',
+      associated_deal_ids: [],
+      sent_at: TS,
+      created_at: TS,
+      updated_at: TS,
+    };
+  });
   return {
     users,
     pipelines: pipelines.map((p) => ({ ...p, created_at: TS, updated_at: TS })),
@@ -232,8 +286,9 @@ export function sellAccount(size: number, emails: { known: [string, string]; unk
     associated_contacts,
     notes,
     tasks,
-    calls: [{ id: 1, summary: 'a call', made_at: TS }],
-    text_messages: [{ id: 1, content: 'hi', sent_at: TS }],
+    call_outcomes: callOutcomes,
+    calls,
+    text_messages: texts,
     lead_conversions: [{ id: 1, lead_id: leads[3]?.id, created_at: TS }],
   };
 }

@@ -333,6 +333,9 @@ describe('the web app', () => {
     await audit('contacts');
     await graceContact.click();
     await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
+    // The timeline's calls (GET /calls?contact_id=): none logged on her yet.
+    await page.getByRole('heading', { name: 'Calls', exact: true }).waitFor();
+    await page.getByText('No calls yet.').waitFor();
     await audit('contact');
     // A note from the universal Add, linked to the contact by typeahead (GET /search).
     await page.getByRole('button', { name: 'Add', exact: true }).click();

@@ -28,6 +28,10 @@ export const SELL_ID_TYPES = [
   'lead_unqualified_reason',
   'source',
   'custom_field',
+  // Calls (F2.4): their outcomes, calls and text messages.
+  'call_outcome',
+  'call',
+  'text_message',
   // The facade's tag registry (shared/sell-facade/dynamodb.ts).
   'tag',
 ] as const;

@@ -8,6 +8,8 @@ import { useAllStages, useUserName } from '../queries.ts';
 /** One activity item as the API returns it (GET /activities and its per-record forms). */
 export type ActivityItem = paths['/activities']['get']['responses'][200]['content']['application/json']['items'][number];
 
+/** Entries whose record has no page of its own: they link to the lead, contact or deal they are on. */
+const ON_PARENT = new Set(['note', 'task', 'call', 'text_message']);
 const LINKS = { lead: '/leads/$id', contact: '/contacts/$id', deal: '/deals/$id' } as const;
 
 function RecordLink({ type, id, name }: { type: string; id: string; name: string | null }) {
@@ -47,8 +49,8 @@ export function ActivityList({ items }: { items: readonly ActivityItem[] }) {
               type: t(`activity.types.${a.record.type}`),
             })}{' '}
             <RecordLink
-              type={a.record.type === 'note' || a.record.type === 'task' ? a.parent.type : a.record.type}
-              id={a.record.type === 'note' || a.record.type === 'task' ? a.parent.id : a.record.id}
+              type={ON_PARENT.has(a.record.type) ? a.parent.type : a.record.type}
+              id={ON_PARENT.has(a.record.type) ? a.parent.id : a.record.id}
               name={a.record.name}
             />
             {a.changes.length

@@ -11,7 +11,7 @@ import { ProblemAlert } from './ProblemAlert.tsx';
 type RecordType = 'lead' | 'contact' | 'deal';
 const PLURAL = { lead: 'leads', contact: 'contacts', deal: 'deals' } as const;
 
-/** A record's timeline: notes (with a box to add one), tasks, and its activity. */
+/** A record's timeline: notes (with a box to add one), tasks, calls, and its activity. */
 export function Timeline({ type, id }: { type: RecordType; id: string }) {
   const base = `/${PLURAL[type]}/{id}` as const;
   const userName = useUserName();
@@ -26,6 +26,13 @@ export function Timeline({ type, id }: { type: RecordType; id: string }) {
   const tasks = useQuery({
     queryKey: [type, id, 'tasks'],
     queryFn: async () => unwrap(await api().GET(`${base}/tasks` as '/leads/{id}/tasks', params)),
+  });
+  const calls = useQuery({
+    queryKey: [type, id, 'calls'],
+    queryFn: async () => {
+      const query = type === 'lead' ? { lead_id: id } : type === 'contact' ? { contact_id: id } : { deal_id: id };
+      return unwrap(await api().GET('/calls', { params: { query } }));
+    },
   });
   const activity = useQuery({
     queryKey: [type, id, 'activities'],
@@ -96,6 +103,41 @@ export function Timeline({ type, id }: { type: RecordType; id: string }) {
             </Text>
           </Group>
         ))}
+      </Card>
+      <Card withBorder>
+        <Title order={2} size="h4" mb="sm">
+          {t('timeline.calls')}
+        </Title>
+        <ProblemAlert error={calls.error} />
+        {calls.data?.items.length === 0 ? <Text c="dimmed">{t('timeline.noCalls')}</Text> : null}
+        <Stack gap="xs">
+          {calls.data?.items.map((call) => (
+            <div key={call.id}>
+              <Group gap="xs">
+                <Text size="sm">
+                  {t('timeline.callLine', {
+                    direction: t(call.incoming ? 'timeline.incoming' : 'timeline.outgoing'),
+                    number: call.phone_number ?? '—',
+                    minutes: Math.round(call.duration / 6) / 10,
+                  })}
+                </Text>
+                {call.missed ? (
+                  <Badge size="xs" color="red">
+                    {t('timeline.missed')}
+                  </Badge>
+                ) : null}
+              </Group>
+              {call.summary ? (
+                <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
+                  {call.summary}
+                </Text>
+              ) : null}
+              <Text size="xs" c="dimmed">
+                {call.user_id ? userName(call.user_id) : '—'}, {dateTime(call.made_at)}
+              </Text>
+            </div>
+          ))}
+        </Stack>
       </Card>
       <Card withBorder>
         <Title order={2} size="h4" mb="sm">
