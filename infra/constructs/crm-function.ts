@@ -216,6 +216,7 @@ export class CrmFunction extends lambda.Function {
         new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
       );
     }
+    if (needs.connect && resources.config.connect) this.#grantConnect(resources.config.connect.instance_arn);
     if (needs.bus) resources.bus.grantPutEventsTo(this);
     const poolActions = [
       ...(needs.userPool ?? []),
@@ -244,6 +245,17 @@ export class CrmFunction extends lambda.Function {
     if (needs.importQueue) required(resources.importQueue, 'importQueue').grantSendMessages(this);
     if (needs.bulkQueue) required(resources.bulkQueue, 'bulkQueue').grantSendMessages(this);
     if (needs.exportQueue) required(resources.exportQueue, 'exportQueue').grantSendMessages(this);
+  }
+
+  /** DescribeContact on the configured instance's contacts only (contact ids are Connect's, unknown at deploy). */
+  #grantConnect(instanceArn: string): void {
+    const contacts = `${instanceArn}/contact/*`;
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: ['connect:DescribeContact'], resources: [contacts] }));
+    acknowledge(this.executionRole, {
+      id: wildcardResourceFinding(this, contacts),
+      reason:
+        "Contact ids are Connect's (one per call, not known at deploy time); only DescribeContact, and only the configured instance's contacts.",
+    });
   }
 
   /** Reads of received mail under INBOUND_PREFIX only: no writes, deletes or listing. */

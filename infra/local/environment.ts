@@ -63,6 +63,8 @@ export interface ServiceEndpoints {
    */
   readonly apigatewaymanagement?: string;
   readonly s3?: string;
+  /** Amazon Connect's DescribeContact (infra/local/connect.ts). */
+  readonly connect?: string;
 }
 
 /** Settings of a developer's machine, not of the deployment: how loud, how strict. */
@@ -182,6 +184,7 @@ export function endpointVariables(endpoints: ServiceEndpoints): Record<string, s
     ['AWS_ENDPOINT_URL_SQS', endpoints.sqs],
     ['AWS_ENDPOINT_URL_SECRETS_MANAGER', endpoints.secretsmanager],
     ['AWS_ENDPOINT_URL_S3', endpoints.s3],
+    ['AWS_ENDPOINT_URL_CONNECT', endpoints.connect],
   ];
   return Object.fromEntries(entries.filter((e): e is [string, string] => e[1] !== undefined));
 }

@@ -44,6 +44,10 @@ export const RUNTIME_ENV = {
   exportQueueUrl: 'EXPORT_QUEUE_URL',
   /** ARN of the secret holding the voice provider's webhook auth token (Twilio's), read at run time. */
   voiceSecret: 'VOICE_SECRET_ID',
+  /** The Amazon Connect instance whose contacts the connect-calls consumer describes (its id, not its ARN). */
+  connectInstanceId: 'CONNECT_INSTANCE_ID',
+  /** Connect agents (user ids) to CRM users' e-mails: JSON, config connect.agents. */
+  connectAgents: 'CRM_CONNECT_AGENTS',
 } as const;
 
 export function requireEnv(name: string): string {

@@ -19,6 +19,7 @@ export const GATED_SERVICES: Readonly<Record<keyof ServiceEndpoints, AwsService>
   secretsmanager: 'secretsmanager',
   apigatewaymanagement: 'execute-api',
   s3: 's3',
+  connect: 'connect',
 };
 
 export interface LocalGates {
