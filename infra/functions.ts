@@ -4,7 +4,7 @@ import { REPO_ROOT } from '#infra/build/bundle.ts';
 import { allRoutes } from '#shared/families.ts';
 import { RUNTIME_ENV } from '#shared/platform/runtime-env.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
-import { builtinRules } from '#infra/rules.ts';
+import { builtinRules, CONNECT_RULE_DESCRIPTION } from '#infra/rules.ts';
 import { AUTOMATIONS_TARGET } from '#infra/automations.ts';
 import { automationSummaries } from '#shared/automations/domain.ts';
 
@@ -132,6 +132,12 @@ export interface FunctionNeeds {
    * kms:GenerateDataKey; `sealAndOpen`, kms:GenerateDataKey and kms:Decrypt.
    */
   readonly credentialsKey?: 'seal' | 'sealAndOpen';
+  /**
+   * CONNECT_INSTANCE_ID (config connect.instance_arn's id) and CRM_CONNECT_AGENTS (connect.agents),
+   * and connect:DescribeContact on that instance's contacts only (`<instance arn>/contact/*`);
+   * no grant when no instance is configured.
+   */
+  readonly connect?: true;
   /** Values of the deployment config. */
   readonly config?: readonly ConfigVariable[];
 }
@@ -424,6 +430,17 @@ export const eventFunctions: readonly FunctionSpec[] = [
     timeoutSeconds: 60,
     // The document (get, conditional replace, its event through the outbox); no list, no key.
     needs: { table: 'readWrite', files: true },
+  },
+  {
+    name: 'connect-calls',
+    kind: 'event',
+    entry: 'functions/events/connect-calls.ts',
+    description: `Default bus consumer (Amazon Connect Contact Event): ${CONNECT_RULE_DESCRIPTION}`,
+    // One DescribeContact, one phone index Query, one transaction with its event (timeout + 30 ≤ 90 s).
+    timeoutSeconds: 30,
+    // Calls with their claims and events, the phone index, users by e-mail (the agents' map);
+    // no list, no key. DescribeContact on the configured instance's contacts.
+    needs: { table: 'readWrite', connect: true },
   },
   {
     name: 'appointment-invitations',
@@ -839,6 +856,12 @@ export function mailDomains(email: { sender_address: string; domain?: string | u
   return { mail_domain: domain, inbound_domain: `in.${domain}` };
 }
 
+/** The configured Connect instance's id (the last segment of connect.instance_arn), or "" without one. */
+export function connectInstanceIdOf(config: Pick<CrmConfig, 'connect'>): string {
+  const arn = config.connect?.instance_arn;
+  return arn ? arn.slice(arn.lastIndexOf('/') + 1) : '';
+}
+
 /** The variables of every function, whatever its needs. */
 export const BASE_VARIABLE_NAMES: readonly string[] = BASE_VARIABLES.map((v) => v.name);
 
@@ -873,6 +896,13 @@ export function declaredVariables(spec: FunctionSpec): DeclaredVariable[] {
   if (needs.exportQueue) variables.push({ name: RUNTIME_ENV.exportQueueUrl, value: (v) => v.exportQueueUrl });
   if (needs.voiceSecret) variables.push({ name: RUNTIME_ENV.voiceSecret, value: (v) => v.voiceSecret });
   if (needs.credentialsKey) variables.push({ name: RUNTIME_ENV.credentialsKey, value: (v) => v.credentialsKey });
+  if (needs.connect) {
+    variables.push(
+      // Empty without an instance: no rule invokes the function then, and a cold start says so.
+      { name: RUNTIME_ENV.connectInstanceId, value: (v) => connectInstanceIdOf(v.config) },
+      { name: RUNTIME_ENV.connectAgents, value: (v) => JSON.stringify(v.config.connect?.agents ?? {}) },
+    );
+  }
   for (const name of needs.config ?? []) variables.push(CONFIG_VARIABLES[name]);
   return variables;
 }

@@ -9,6 +9,7 @@ import { REMINDER_SYNC_EVENTS } from '#shared/reminders/domain.ts';
 import { MIGRATION_CONTINUE_EVENT } from '#shared/platform/migrations/runner.ts';
 import { MAIL_REQUESTED_EVENT } from '#shared/mail/domain.ts';
 import { SES_EVENT_DETAIL_TYPES, SES_EVENT_SOURCE } from '#shared/emails/domain.ts';
+import { CONNECT_CONTACT_EVENT } from '#shared/calls/domain.ts';
 import { INBOUND_PREFIX, INVITATION_EVENTS } from '#shared/invitations/domain.ts';
 import { TAG_REGISTRY_EVENTS } from '#shared/sell-facade/domain.ts';
 import type { CrmConfig } from './config/schema.ts';
@@ -43,7 +44,7 @@ export interface BusRule {
   input?: InputTransformer;
   /**
    * `default`: a rule on the account's default bus, where AWS services publish (S3's Object
-   * Created); the local cloud has one bus for both. Unset: the CRM bus.
+   * Created, Connect's contact events); the local cloud has one bus for both. Unset: the CRM bus.
    */
   bus?: 'default';
   /** The pattern also matches `detail.bucket.name` against the files bucket's name (known at deploy). */
@@ -198,10 +199,39 @@ export const builtinRules: readonly BusRule[] = [
   }),
 ];
 
-/** The built-in rules, then one per configured automated action (infra/automations.ts). */
+export const CONNECT_RULE_DESCRIPTION =
+  "Logs each finished Amazon Connect voice call of the configured instance (DescribeContact for the customer's number) on the lead or contact with that number";
+
+/**
+ * The rule of Amazon Connect's contact events (config connect.instance_arn; none without it): on
+ * the default bus, where Connect publishes, DISCONNECTED events of that instance only.
+ */
+export function connectRules(config: Pick<CrmConfig, 'connect'>): BusRule[] {
+  const instanceArn = config.connect?.instance_arn;
+  if (!instanceArn) return [];
+  return [
+    busRule({
+      // Logs calls and notifies: a replay must not (and Connect's events are not archived anyway).
+      name: 'connect-calls',
+      description: CONNECT_RULE_DESCRIPTION,
+      pattern: {
+        source: [CONNECT_CONTACT_EVENT.source],
+        'detail-type': [CONNECT_CONTACT_EVENT.detailType],
+        // The channel is checked by the consumer: Connect's data model says VOICE, its samples "Voice".
+        detail: { eventType: ['DISCONNECTED'], instanceArn: [instanceArn] },
+      },
+      target: 'connect-calls',
+      sideEffects: true,
+      bus: 'default',
+    }),
+  ];
+}
+
+/** The built-in rules, Connect's (when configured), then one per configured automated action (infra/automations.ts). */
 export function busRules(config: CrmConfig): BusRule[] {
   return [
     ...builtinRules,
+    ...connectRules(config),
     ...automationRules(config).map(({ name, description, pattern, target, sideEffects, input }) =>
       busRule({ name, description, pattern, target, sideEffects, input }),
     ),

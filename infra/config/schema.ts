@@ -6,6 +6,7 @@ import { automationSchema } from '#shared/automations/domain.ts';
 import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS } from '#shared/notifications/domain.ts';
 import { stageKeys } from '#shared/pipelines/domain.ts';
 import { automationProblems } from '../automations.ts';
+import { CONNECT_INSTANCE_ARN } from '#shared/calls/domain.ts';
 
 // The deployment's config: one file, validated here at `cdk synth` and at `npm start`, and
 // exported as JSON Schema (infra/config/crm.config.schema.json) for editors.
@@ -226,6 +227,27 @@ export const crmConfigSchema = z
         .max(1_000_000)
         .describe("The AWS account's monthly cost, in USD, above which the budget alerts (actual or forecast)"),
     }),
+    /** Amazon Connect (F2.4): calls of the instance logged from its contact events (README "Calls and texts"). */
+    connect: z
+      .strictObject({
+        instance_arn: z
+          .string()
+          .regex(
+            CONNECT_INSTANCE_ARN,
+            'an Amazon Connect instance ARN such as "arn:aws:connect:eu-west-1:111122223333:instance/<instance id>"',
+          )
+          .describe(
+            "The instance whose contact events (on the default bus of its account and region) log calls; it must be in the deployment's region",
+          ),
+        agents: z
+          .record(z.string().regex(/^[0-9a-f-]{36}$/, "a Connect user's id (a UUID)"), z.email())
+          .default({})
+          .describe(
+            "Connect users (their id, as DescribeContact's AgentInfo.Id gives it) to CRM users (their e-mail): the agent who took a call is its user; an agent not listed leaves the call to its lead's or contact's owner",
+          ),
+      })
+      .optional()
+      .describe('Amazon Connect (optional): no instance, no rule and no Connect grant'),
     /** Automated actions (README "Automated actions"): each action is its own EventBridge rule. */
     automations: z.array(automationSchema).default([]),
     /** Notifications (README "Notifications"). */
@@ -260,6 +282,15 @@ export const crmConfigSchema = z
   // What the automations name must exist in what config knows (infra/automations.ts).
   .superRefine((config, ctx) => {
     for (const problem of automationProblems(config)) ctx.addIssue({ code: 'custom', ...problem });
+    // Connect publishes to the default bus of the instance's own region: a rule elsewhere hears nothing.
+    const instanceRegion = config.connect?.instance_arn.split(':')[3];
+    if (instanceRegion !== undefined && instanceRegion !== config.region) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['connect', 'instance_arn'],
+        message: `the instance is in ${instanceRegion}, the deployment in ${config.region}: its events reach only its own region's default bus`,
+      });
+    }
   });
 
 export type CrmConfig = z.infer<typeof crmConfigSchema>;

@@ -222,6 +222,7 @@ export class CrmFunction extends lambda.Function {
     }
     if (needs.credentialsKey)
       this.#grantCredentialsKey(required(resources.credentialsKey, 'credentialsKey'), needs.credentialsKey);
+    if (needs.connect && resources.config.connect) this.#grantConnect(resources.config.connect.instance_arn);
     if (needs.bus) resources.bus.grantPutEventsTo(this);
     const poolActions = [
       ...(needs.userPool ?? []),
@@ -265,6 +266,17 @@ export class CrmFunction extends lambda.Function {
         conditions: { StringEquals: { 'kms:EncryptionContext:purpose': CREDENTIAL_PURPOSE } },
       }),
     );
+  }
+
+  /** DescribeContact on the configured instance's contacts only (contact ids are Connect's, unknown at deploy). */
+  #grantConnect(instanceArn: string): void {
+    const contacts = `${instanceArn}/contact/*`;
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: ['connect:DescribeContact'], resources: [contacts] }));
+    acknowledge(this.executionRole, {
+      id: wildcardResourceFinding(this, contacts),
+      reason:
+        "Contact ids are Connect's (one per call, not known at deploy time); only DescribeContact, and only the configured instance's contacts.",
+    });
   }
 
   /** Reads of received mail under INBOUND_PREFIX only: no writes, deletes or listing. */

@@ -27,6 +27,8 @@ export const STANDARD_SLICE_FILES = {
 export const EXTRA_SLICE_FILES = {
   calls: {
     'webhook.ts': 'use-cases',
+    'connect.ts': 'use-cases',
+    'connect-client.ts': 'adapter',
     'backfill.ts': 'adapter',
   },
   identity: {

@@ -56,6 +56,7 @@ import { startLocalHttp } from './http-server.ts';
 import { LocalFunction, LocalFunctions } from './local-function.ts';
 import { functionAccessKeyId, type GateDecision } from './iam/gate.ts';
 import { startLocalGates, type LocalGates } from './iam/local-gates.ts';
+import { startLocalConnect, type LocalConnect } from './connect.ts';
 import { functionPolicies, type FunctionPolicy } from './iam/template-policies.ts';
 import { freePort } from './ports.ts';
 import { synthesizedTemplates, templateResourceNames, type TemplateResourceNames } from './synthesized-app.ts';
@@ -165,6 +166,8 @@ export interface LocalCloud {
   sqs: LocalSqs;
   /** The Secrets Manager stand-in holding the cursor key (RotateSecret runs the rotation function). */
   secretsManager: LocalSecretsManager;
+  /** Amazon Connect's DescribeContact stand-in: seed the contacts a contact event names. */
+  connect: LocalConnect;
   /** The registry's functions, each in its own worker. */
   functions: LocalFunctions;
   tableCreated: boolean;
@@ -370,6 +373,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stops.push(() => kms.stop());
 
+    // Amazon Connect's DescribeContact, answering the contacts tests seed (connect.seed).
+    const connect = await startLocalConnect();
+    stops.push(() => connect.stop());
     const upstreams: ServiceEndpoints = {
       dynamodb: dynamo.endpoint,
       eventbridge: busServer.endpoint,
@@ -382,6 +388,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       // fauxqs serves S3 on the SQS port.
       s3: sqs.endpoint,
       kms: kms.endpoint,
+      connect: connect.endpoint,
     };
     const s3 = localS3Client(sqs.endpoint, options.config.region);
     stops.push(async () => s3.destroy());
@@ -648,6 +655,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       cognito,
       sqs,
       secretsManager,
+      connect,
       functions,
       tableCreated: table.created,
       stop,

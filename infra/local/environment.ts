@@ -76,6 +76,8 @@ export interface ServiceEndpoints {
   readonly apigatewaymanagement?: string;
   readonly s3?: string;
   readonly kms?: string;
+  /** Amazon Connect's DescribeContact (infra/local/connect.ts). */
+  readonly connect?: string;
 }
 
 /** Settings of a developer's machine, not of the deployment: how loud, how strict. */
@@ -199,6 +201,7 @@ export function endpointVariables(endpoints: ServiceEndpoints): Record<string, s
     ['AWS_ENDPOINT_URL_SECRETS_MANAGER', endpoints.secretsmanager],
     ['AWS_ENDPOINT_URL_S3', endpoints.s3],
     ['AWS_ENDPOINT_URL_KMS', endpoints.kms],
+    ['AWS_ENDPOINT_URL_CONNECT', endpoints.connect],
   ];
   return Object.fromEntries(entries.filter((e): e is [string, string] => e[1] !== undefined));
 }

@@ -104,64 +104,88 @@ export function twilioActivity(params: Record<string, string>, now: Date, defaul
 
 // --- Amazon Connect contact events ----------------------------------------------------------
 
-/** The parts of an "Amazon Connect Contact Event" (source aws.connect) a call is made from. */
-export const connectContactEventSchema = z.object({
-  'detail-type': z.literal('Amazon Connect Contact Event'),
-  source: z.literal('aws.connect'),
-  detail: z.object({
+/** An Amazon Connect instance's ARN: arn:<partition>:connect:<region>:<account>:instance/<instance id>. */
+export const CONNECT_INSTANCE_ARN = /^arn:aws[a-z-]*:connect:[a-z]{2}(-[a-z]+)+-\d:\d{12}:instance\/[0-9a-f-]{36}$/;
+
+/** Where and as what Connect publishes contact events: the account's default bus, in the instance's region. */
+export const CONNECT_CONTACT_EVENT = { source: 'aws.connect', detailType: 'Amazon Connect Contact Event' } as const;
+
+/** The instance id of an instance ARN (its last path segment). */
+export function connectInstanceId(instanceArn: string): string {
+  return instanceArn.slice(instanceArn.lastIndexOf('/') + 1);
+}
+
+/**
+ * The parts of an "Amazon Connect Contact Event" the consumer reads. Loose: Connect adds fields
+ * (and its documented samples spell some, such as AgentInfo, in another case), and
+ * DescribeContact, not the event, is what a call is made from.
+ */
+export const connectContactEventSchema = z.looseObject({
+  'detail-type': z.literal(CONNECT_CONTACT_EVENT.detailType),
+  source: z.literal(CONNECT_CONTACT_EVENT.source),
+  detail: z.looseObject({
     eventType: z.string(),
     contactId: z.string(),
     channel: z.string(),
     instanceArn: z.string(),
-    initiationMethod: z.string(),
-    initiationTimestamp: z.optional(z.string()),
-    disconnectTimestamp: z.optional(z.string()),
-    agentInfo: z.optional(z.object({ connectedToAgentTimestamp: z.optional(z.string()) })),
   }),
 });
 export type ConnectContactEvent = z.output<typeof connectContactEventSchema>;
 
-/** What DescribeContact adds: the customer's number (contact events carry none). */
+/** What DescribeContact tells of a contact (timestamps ISO 8601; the customer's number as Connect has it). */
 export interface ConnectContactDetails {
-  customerNumber: string | null;
+  /** VOICE, CHAT, TASK, EMAIL. */
+  channel: string;
+  /** INBOUND, OUTBOUND, TRANSFER, QUEUE_TRANSFER, CALLBACK, API... */
+  initiationMethod: string;
   initiationTimestamp?: string | undefined;
   disconnectTimestamp?: string | undefined;
+  /** Set once an agent took the contact. */
   connectedToAgentTimestamp?: string | undefined;
+  /** The Connect user (agent) who took it: AgentInfo.Id. */
+  agentId?: string | undefined;
+  /** CustomerEndpoint.Address of a TELEPHONE_NUMBER endpoint. */
+  customerNumber: string | null;
 }
 
 /** The contact id and instance of a DISCONNECTED voice contact: the one event a call is logged from. */
 export function connectCallToDescribe(event: ConnectContactEvent): { contactId: string; instanceId: string } | undefined {
   const { detail } = event;
+  // Connect's data model says VOICE; its documented samples say "Voice".
   if (detail.eventType !== 'DISCONNECTED' || detail.channel.toUpperCase() !== 'VOICE') return undefined;
-  // arn:aws:connect:<region>:<account>:instance/<instance id>
-  const instanceId = detail.instanceArn.split('/').at(-1);
+  const instanceId = connectInstanceId(detail.instanceArn);
   return instanceId ? { contactId: detail.contactId, instanceId } : undefined;
 }
 
+/** Connect's initiation methods of a call the customer placed (the rest: Connect dialled out). */
+const CONNECT_INBOUND: readonly string[] = ['INBOUND', 'TRANSFER', 'QUEUE_TRANSFER'];
+
 /**
- * A finished Connect voice contact as a call: inbound unless Connect placed it (OUTBOUND,
- * CALLBACK, API); missed when no agent ever took it; its duration from initiation to
- * disconnection, in whole seconds.
+ * A finished Connect voice contact, as DescribeContact tells it, as a call: inbound unless
+ * Connect placed it (OUTBOUND, CALLBACK, API...); missed when no agent ever took it; its
+ * duration from initiation to disconnection, in whole seconds; made at its initiation (`now`
+ * when Connect gives no timestamp). Undefined for a contact of another channel.
  */
 export function connectCall(
-  event: ConnectContactEvent,
+  contactId: string,
   contact: ConnectContactDetails,
+  now: Date,
   defaultCountry?: string,
-): ProviderActivity {
-  const { detail } = event;
-  const initiated = contact.initiationTimestamp ?? detail.initiationTimestamp;
-  const disconnected = contact.disconnectTimestamp ?? detail.disconnectTimestamp;
+): ProviderActivity | undefined {
+  if (contact.channel.toUpperCase() !== 'VOICE') return undefined;
+  const initiated = contact.initiationTimestamp;
+  const disconnected = contact.disconnectTimestamp;
   const seconds = initiated && disconnected ? Math.round((Date.parse(disconnected) - Date.parse(initiated)) / 1000) : 0;
-  const answered = contact.connectedToAgentTimestamp ?? detail.agentInfo?.connectedToAgentTimestamp;
+  const madeAt = initiated ?? disconnected;
   return {
     kind: 'call',
-    external_id: detail.contactId,
+    external_id: contactId,
     phone_number: normalizePhone(contact.customerNumber, defaultCountry),
-    incoming: ['INBOUND', 'TRANSFER', 'QUEUE_TRANSFER'].includes(detail.initiationMethod),
-    missed: answered === undefined,
+    incoming: CONNECT_INBOUND.includes(contact.initiationMethod.toUpperCase()),
+    missed: contact.connectedToAgentTimestamp === undefined,
     duration: Number.isFinite(seconds) && seconds > 0 ? seconds : 0,
     recording_url: null,
-    made_at: new Date(initiated ?? disconnected ?? Date.now()).toISOString(),
+    made_at: madeAt && Number.isFinite(Date.parse(madeAt)) ? new Date(madeAt).toISOString() : now.toISOString(),
   };
 }
 

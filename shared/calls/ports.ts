@@ -1,6 +1,6 @@
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
-import type { CallRecord, CallResourceType, TextMessage } from './domain.ts';
+import type { CallRecord, CallResourceType, ConnectContactDetails, TextMessage } from './domain.ts';
 
 /** Which calls (or texts) a list reads: one partition each, newest first. */
 export type CallListQuery =
@@ -51,4 +51,16 @@ export interface PhoneIndex {
 /** Whether a call outcome exists (an entry of the call_outcome list, not deleted). */
 export interface CallOutcomes {
   exists(id: string): Promise<boolean>;
+}
+
+/** Amazon Connect's DescribeContact, for the contacts of one instance. */
+export interface ConnectContacts {
+  /** The contact as Connect tells it; undefined when Connect knows no such contact (ResourceNotFound). */
+  describe(instanceId: string, contactId: string): Promise<ConnectContactDetails | undefined>;
+}
+
+/** Which CRM user a Connect agent (a Connect user's id) is. */
+export interface ConnectAgents {
+  /** The user's id, or undefined when the agent is mapped to nobody (or to no known user). */
+  userOf(agentId: string): Promise<string | undefined>;
 }

@@ -5,6 +5,9 @@ import { DynamoRecordOwners } from '#shared/platform/dynamodb/record-owners.ts';
 import { crmTable } from '#shared/platform/runtime.ts';
 import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
 import { DynamoCallRepository, DynamoPhoneIndex, DynamoTextMessageRepository } from './dynamodb.ts';
+import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
+import { configuredAgents, SdkConnectContacts } from './connect-client.ts';
+import type { ConnectDeps } from './connect.ts';
 import type { CallsDeps, ProviderDeps } from './use-cases.ts';
 
 // The calls module's adapters, built once per container.
@@ -39,6 +42,22 @@ export function providerAdapters(): ProviderDeps {
     phones: new DynamoPhoneIndex(table),
   };
   return provider;
+}
+
+/**
+ * What the Connect consumer logs with: the provider's adapters, DescribeContact, and the agents'
+ * users. Fails at once, naming the variable, without CONNECT_INSTANCE_ID or CRM_CONNECT_AGENTS.
+ */
+export function connectAdapters(): ConnectDeps {
+  const instanceId = requireEnv(RUNTIME_ENV.connectInstanceId);
+  const agents = JSON.parse(requireEnv(RUNTIME_ENV.connectAgents)) as Record<string, string>;
+  const users = new DynamoUserRepository(crmTable());
+  return {
+    ...providerAdapters(),
+    contacts: new SdkConnectContacts(),
+    agents: configuredAgents(agents, (email) => users.findIdByEmail(email)),
+    instanceId,
+  };
 }
 
 let token: { at: number; value: Promise<string> } | undefined;

@@ -300,14 +300,16 @@ export interface LoggedActivity {
 
 /**
  * Logs what a provider reported: the customer's number matched to a lead or contact (contacts
- * first), the call or text on it with its owner as user; unmatched, kept with no user for an
- * admin to link. Idempotent by the provider's id (a second delivery answers the first's record).
+ * first), the call or text on it with its owner as user (or `userId`, when the provider says
+ * which user took it: a Connect agent); unmatched, kept with that user or none, for the user or
+ * an admin to link. Idempotent by the provider's id (a second delivery answers the first's record).
  */
 export async function logProviderActivity(
   deps: ProviderDeps,
   ctx: EventContext,
   source: 'connect' | 'twilio',
   activity: ProviderActivity,
+  userId?: string,
 ): Promise<LoggedActivity> {
   const kind = activity.kind;
   const existing =
@@ -320,7 +322,13 @@ export async function logProviderActivity(
     ? { resource_type: match.resource_type, resource_id: match.resource_id, associated_deal_ids: [] }
     : NO_LINK;
   const now = ctx.now.toISOString();
-  const common = { id: ctx.newId(), user_id: match?.owner_id ?? null, ...link, external_id: activity.external_id, source };
+  const common = {
+    id: ctx.newId(),
+    user_id: userId ?? match?.owner_id ?? null,
+    ...link,
+    external_id: activity.external_id,
+    source,
+  };
   const stamps = { created_at: now, updated_at: now, version: 1 };
   try {
     if (activity.kind === 'call') {

@@ -46,6 +46,10 @@ export const RUNTIME_ENV = {
   voiceSecret: 'VOICE_SECRET_ID',
   /** ARN of the KMS key that seals mailbox credentials (envelope encryption; shared/mailboxes/sealer.ts). */
   credentialsKey: 'CREDENTIALS_KEY_ARN',
+  /** The Amazon Connect instance whose contacts the connect-calls consumer describes (its id, not its ARN). */
+  connectInstanceId: 'CONNECT_INSTANCE_ID',
+  /** Connect agents (user ids) to CRM users' e-mails: JSON, config connect.agents. */
+  connectAgents: 'CRM_CONNECT_AGENTS',
 } as const;
 
 export function requireEnv(name: string): string {

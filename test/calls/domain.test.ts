@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CONNECT_INSTANCE_ARN,
   connectCall,
   connectCallToDescribe,
   connectContactEventSchema,
@@ -9,6 +10,7 @@ import {
   twilioSignature,
   verifyTwilioSignature,
 } from '#shared/calls/domain.ts';
+import { CONNECT_DISCONNECTED_SAMPLE } from './connect-samples.ts';
 
 // Calls' pure parts: E.164 numbers, Twilio's request signature (checked against the worked
 // examples of Twilio's "Validating requests" documentation), and calls from provider events.
@@ -113,54 +115,39 @@ describe('twilioActivity', () => {
 });
 
 describe('Amazon Connect contact events', () => {
-  // The shape of Connect's "Amazon Connect Contact Event" (the contact events data model).
-  const disconnected = {
-    version: '0',
-    id: '9b2d5c3a-1e5f-4c6b-8a3f-3e6c8d3b1f10',
-    'detail-type': 'Amazon Connect Contact Event',
-    source: 'aws.connect',
-    account: '111122223333',
-    time: '2026-12-01T10:05:00Z',
-    region: 'us-east-1',
-    resources: [
-      'arn:aws:connect:us-east-1:111122223333:instance/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111',
-      'arn:aws:connect:us-east-1:111122223333:instance/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111/contact/c1d2e3f4-5678-90ab-cdef-EXAMPLE22222',
-    ],
-    detail: {
-      initiationTimestamp: '2026-12-01T10:00:00.000Z',
-      disconnectTimestamp: '2026-12-01T10:04:30.000Z',
-      contactId: 'c1d2e3f4-5678-90ab-cdef-EXAMPLE22222',
-      channel: 'VOICE',
-      instanceArn: 'arn:aws:connect:us-east-1:111122223333:instance/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111',
-      initiationMethod: 'INBOUND',
-      eventType: 'DISCONNECTED',
-      agentInfo: {
-        agentArn: 'arn:aws:connect:us-east-1:111122223333:instance/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111/agent/x',
-        connectedToAgentTimestamp: '2026-12-01T10:00:20.000Z',
-      },
-      queueInfo: { queueType: 'STANDARD', queueArn: 'arn:aws:connect:us-east-1:111122223333:instance/x/queue/y' },
-    },
-  };
-  const event = connectContactEventSchema.parse(disconnected);
+  // AWS's documented sample of a disconnected voice call, as published.
+  const event = connectContactEventSchema.parse(CONNECT_DISCONNECTED_SAMPLE);
 
-  it('describes a disconnected voice contact only', () => {
+  it("reads AWS's documented sample and describes a disconnected voice contact only", () => {
     expect(connectCallToDescribe(event)).toEqual({
-      contactId: 'c1d2e3f4-5678-90ab-cdef-EXAMPLE22222',
-      instanceId: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111',
+      contactId: '11111111-1111-1111-1111-111111111111',
+      instanceId: '12345678-1234-1234-1234-123456789012',
     });
-    const initiated = connectContactEventSchema.parse({
-      ...disconnected,
-      detail: { ...disconnected.detail, eventType: 'INITIATED' },
+    const detail = CONNECT_DISCONNECTED_SAMPLE.detail;
+    const connected = connectContactEventSchema.parse({
+      ...CONNECT_DISCONNECTED_SAMPLE,
+      detail: { ...detail, eventType: 'CONNECTED_TO_AGENT' },
     });
-    expect(connectCallToDescribe(initiated)).toBeUndefined();
-    const chat = connectContactEventSchema.parse({ ...disconnected, detail: { ...disconnected.detail, channel: 'CHAT' } });
+    expect(connectCallToDescribe(connected)).toBeUndefined();
+    const chat = connectContactEventSchema.parse({ ...CONNECT_DISCONNECTED_SAMPLE, detail: { ...detail, channel: 'CHAT' } });
     expect(connectCallToDescribe(chat)).toBeUndefined();
+    expect(() => connectContactEventSchema.parse({ ...CONNECT_DISCONNECTED_SAMPLE, source: 'aws.s3' })).toThrow();
   });
 
-  it("makes the call from the event and DescribeContact's customer number", () => {
-    expect(connectCall(event, { customerNumber: '+1 (415) 555-0100' })).toEqual({
+  it("makes the call from DescribeContact: direction, duration, the customer's number in E.164, missed without an agent", () => {
+    const now = new Date('2026-12-01T12:00:00Z');
+    const contact = {
+      channel: 'VOICE',
+      initiationMethod: 'INBOUND',
+      initiationTimestamp: '2026-12-01T10:00:00.000Z',
+      disconnectTimestamp: '2026-12-01T10:04:30.000Z',
+      connectedToAgentTimestamp: '2026-12-01T10:00:20.000Z',
+      agentId: 'a1b2c3d4-5678-90ab-cdef-11111EXAMPLE',
+      customerNumber: '+1 (415) 555-0100',
+    };
+    expect(connectCall('c1', contact, now)).toEqual({
       kind: 'call',
-      external_id: 'c1d2e3f4-5678-90ab-cdef-EXAMPLE22222',
+      external_id: 'c1',
       phone_number: '+14155550100',
       incoming: true,
       missed: false,
@@ -168,9 +155,32 @@ describe('Amazon Connect contact events', () => {
       recording_url: null,
       made_at: '2026-12-01T10:00:00.000Z',
     });
-    const { agentInfo: _, ...unanswered } = disconnected.detail;
+    for (const [method, incoming] of [
+      ['OUTBOUND', false],
+      ['CALLBACK', false],
+      ['API', false],
+      ['TRANSFER', true],
+      ['QUEUE_TRANSFER', true],
+    ] as const) {
+      expect(connectCall('c1', { ...contact, initiationMethod: method }, now)?.incoming, method).toBe(incoming);
+    }
+    const { connectedToAgentTimestamp: _, agentId: __, ...unanswered } = contact;
+    expect(connectCall('c2', { ...unanswered, customerNumber: null }, now)).toMatchObject({ missed: true, phone_number: null });
+    expect(connectCall('c3', { ...contact, channel: 'CHAT' }, now)).toBeUndefined();
+    // No timestamps: made now, no duration.
+    expect(connectCall('c4', { channel: 'VOICE', initiationMethod: 'INBOUND', customerNumber: null }, now)).toMatchObject({
+      duration: 0,
+      made_at: now.toISOString(),
+    });
+  });
+
+  it('takes instance ARNs of the configured form only', () => {
     expect(
-      connectCall(connectContactEventSchema.parse({ ...disconnected, detail: unanswered }), { customerNumber: null }),
-    ).toMatchObject({ missed: true, phone_number: null });
+      CONNECT_INSTANCE_ARN.test('arn:aws:connect:eu-west-1:111122223333:instance/12345678-1234-1234-1234-123456789012'),
+    ).toBe(true);
+    expect(CONNECT_INSTANCE_ARN.test('arn:aws:connect:eu-west-1:111122223333:instance/*')).toBe(false);
+    expect(
+      CONNECT_INSTANCE_ARN.test('arn:aws:connect:eu-west-1:111122223333:instance/12345678-1234-1234-1234-123456789012/contact/x'),
+    ).toBe(false);
   });
 });

@@ -9,6 +9,8 @@ import { declaredVariables, functionSpecs, type FunctionSpec } from '#infra/func
 import { startLocalCognito, type LocalCognito } from '#infra/local/cognito.ts';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startLocalSqs, type LocalSqs } from '#infra/local/sqs.ts';
+import { LOCAL_CONNECT_INSTANCE_ID, startLocalConnect, type LocalConnect } from '#infra/local/connect.ts';
+import { describedContact, disconnectedEvent, withLocalConnect } from '#test/calls/connect-samples.ts';
 import { ensureLocalBucket, localS3Client, objectCreatedEntry } from '#infra/local/s3.ts';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoAppointmentRepository } from '#shared/appointments/dynamodb.ts';
@@ -61,6 +63,7 @@ import { nodeTokenSecrets } from '#shared/access-tokens/runtime.ts';
 import { tagKey } from '#shared/kernel/tags.ts';
 import { tagNameKey } from '#shared/sell-facade/dynamodb.ts';
 import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
+import { connectRules } from '#infra/rules.ts';
 import {
   RESOLVED_ACCOUNT,
   RESOLVED_KEY_ID,
@@ -79,8 +82,9 @@ import {
 // each variable a function declares is dropped in turn (in memory, from the parsed template)
 // and the function must fail, naming it: a variable missing in AWS is missing here.
 
-// As a production config would: admins must have MFA (the shipped laptop config turns it off).
-const config = { ...shippedConfig(), auth: { ...shippedConfig().auth, admin_mfa_required: true } };
+// As a production config would: admins must have MFA (the shipped laptop config turns it off),
+// and an Amazon Connect instance is configured (its rule, grant and variables exist).
+const config = withLocalConnect({ ...shippedConfig(), auth: { ...shippedConfig().auth, admin_mfa_required: true } });
 const STAGE = config.stage;
 
 /** The voice auth token the probes' secret holds. */
@@ -108,6 +112,7 @@ let scheduler: LocalScheduler;
 let fired: { targetArn: string; input: unknown }[];
 /** fauxqs as the files bucket's S3 (no gate: the probes check variables, the IAM test grants). */
 let s3: LocalSqs;
+let connect: LocalConnect;
 let cfn: { url: string; server: Server; answers: Record<string, any>[] };
 let bus: { url: string; server: Server; entries: Record<string, any>[] };
 let adminClaims: Record<string, string>;
@@ -176,6 +181,8 @@ beforeAll(async () => {
     tickIntervalMs: 0,
     invoke: async (targetArn, input) => void fired.push({ targetArn, input }),
   });
+  // Amazon Connect's DescribeContact: the contacts the connect-calls probe seeds.
+  connect = await startLocalConnect();
   s3 = await startLocalSqs({ region: config.region });
   const s3Admin = localS3Client(s3.endpoint, config.region);
   await ensureLocalBucket(s3Admin, functionNamed('documents').variables.FILES_BUCKET_NAME!);
@@ -206,6 +213,7 @@ beforeAll(async () => {
     s3: s3.endpoint,
     sqs: s3.endpoint,
     kms: kms.endpoint,
+    connect: connect.endpoint,
   };
 }, 180_000);
 
@@ -218,6 +226,7 @@ afterAll(async () => {
   await new Promise((r) => (sesViewer ? sesViewer.close(r) : r(undefined)));
   await scheduler?.stop();
   await s3?.stop();
+  await connect?.stop();
   for (const server of [cfn?.server, bus?.server]) await new Promise((r) => (server ? server.close(r) : r(undefined)));
   await dynamo?.stop();
   crm?.dispose();
@@ -1019,6 +1028,21 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       `the guest's invitation is planned (${JSON.stringify(planned)})`,
     );
   },
+  // Amazon Connect's contact event of the configured instance: described at the Connect
+  // stand-in (the instance id from CONNECT_INSTANCE_ID), logged as a call, once.
+  'connect-calls': async (p) => {
+    const instanceArn = config.connect!.instance_arn;
+    const contactId = newId();
+    connect.seed(
+      LOCAL_CONNECT_INSTANCE_ID,
+      contactId,
+      describedContact({ instanceArn, contactId, customerNumber: '+15005550007' }),
+    );
+    const event = disconnectedEvent(instanceArn, contactId);
+    const first = await p.invoke(event);
+    p.check(first === 'logged', `the contact event logged a call (${JSON.stringify(first)})`);
+    p.check((await p.invoke(event)) === 'already_logged', 'the redelivered event logged nothing more');
+  },
   // A calendar REPLY of the guest stored under inbound/ as SES's receipt rule would: recorded.
   'inbound-mail': async (p) => {
     const bucket = functionNamed('inbound-mail').variables.FILES_BUCKET_NAME!;
@@ -1526,6 +1550,41 @@ describe('every synthesized bundle, with its template environment', () => {
     }
   });
 
+  it('connect-calls: with an instance configured, a rule on the default bus for its DISCONNECTED contact events (no replays), and DescribeContact on its contacts only', () => {
+    const resources = crm.statelessTemplate.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
+    const rules = Object.values(resources).filter(
+      (r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties.EventPattern ?? {}).includes('aws.connect'),
+    );
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]!.Properties;
+    // The default bus: no EventBusName (the CRM bus's rules name theirs); the local bus matches the same pattern.
+    expect(rule.EventBusName).toBeUndefined();
+    expect(rule.EventPattern).toEqual(connectRules(config)[0]!.pattern);
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.connect'],
+      'detail-type': ['Amazon Connect Contact Event'],
+      detail: { eventType: ['DISCONNECTED'], instanceArn: [config.connect!.instance_arn] },
+      'replay-name': [{ exists: false }],
+    });
+    expect(JSON.stringify(rule.Targets)).toContain('ConnectCallsFunction');
+    const fn = functionNamed('connect-calls');
+    expect(fn.variables.CONNECT_INSTANCE_ID).toBe(LOCAL_CONNECT_INSTANCE_ID);
+    const role = Object.values(resources).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === `crm-${STAGE}-connect-calls`,
+    )!.Properties.Role['Fn::GetAtt'][0];
+    const statements = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: any) => x.Ref === role))
+      .flatMap((r) => r.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    const connectStatements = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('connect:')));
+    expect(connectStatements.map((st) => [st.Action, st.Resource])).toEqual([
+      ['connect:DescribeContact', `${config.connect!.instance_arn}/contact/*`],
+    ]);
+    // No other function may touch Connect.
+    const policies = JSON.stringify(Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy'));
+    expect(policies.match(/"connect:\w+"/g)).toEqual(['"connect:DescribeContact"']);
+    console.log(`stateless stack with a Connect instance: ${Object.keys(resources).length} resources`);
+  });
+
   it('identity: refuses the first admin (403 user.mfa_required) while they have no MFA in Cognito', async () => {
     await setAdminMfa(false);
     const probe = new Probe(await startBundle(functionNamed('identity'), environmentOf(functionNamed('identity'))));
@@ -1584,6 +1643,7 @@ describe('every synthesized bundle, with its template environment', () => {
     'appointment-invitations',
     'inbound-mail',
     'tag-registry',
+    'connect-calls',
   ]) {
     it(`${name}: handles a real event from the outbox`, async () => {
       expectHealthy(await runProbe(functionNamed(name)));
@@ -1660,6 +1720,7 @@ describe('dropping any one variable a function declares', () => {
     'appointment-invitations',
     'inbound-mail',
     'tag-registry',
+    'connect-calls',
   ]) {
     it(`${spec}: fails clearly without each of its required variables`, async () => {
       const fn = functionNamed(spec);

@@ -49,6 +49,8 @@ import { appointmentUid } from '#shared/appointments/domain.ts';
 import { invitationIcs } from '#shared/invitations/itip.ts';
 import { mailboxKey } from '#shared/mailboxes/dynamodb.ts';
 import { SecretDerivedSealer } from '#shared/mailboxes/sealer.ts';
+import { LOCAL_CONNECT_INSTANCE_ID } from '#infra/local/connect.ts';
+import { describedContact, disconnectedEvent, withLocalConnect } from '#test/calls/connect-samples.ts';
 
 // Least privilege on the local cloud: each function signs with its own key, every local AWS
 // endpoint is an IAM gate holding the function's synthesized policy. A call outside the policy
@@ -65,8 +67,10 @@ const IAM_AUTOMATION = {
   filters: [{ field: 'name', op: 'equals', value: 'Iam automation' }],
   actions: [{ type: 'create_task', content: 'Never made', assignee: 'owner', due_in: '1d' }],
 };
+// And an Amazon Connect instance (the local stand-in's), so that its rule and grant exist.
+const CONNECT_CONFIG = withLocalConnect(parseConfig({ ...loadConfig(), automations: [IAM_AUTOMATION] }));
 const session = useTestCloud({
-  config: parseConfig({ ...loadConfig(), automations: [IAM_AUTOMATION] }),
+  config: CONNECT_CONFIG,
   onIamDecision: (decision) => decisions.push(decision),
   // A batch the publisher fails is parked after 2 attempts, not 11 with back-off (15 s).
   streamRetries: { maxAttempts: 2, retryDelayMs: 20 },
@@ -560,6 +564,24 @@ const SAMPLES: Record<string, () => Promise<void>> = {
   'export-worker': async () => {
     const view = await finishedExport();
     if (view.export.rows < 1) throw new Error(`the export ended ${JSON.stringify(view.export)}`);
+  },
+  // Amazon Connect's contact event of the configured instance: DescribeContact at the Connect
+  // stand-in (through its gate: connect:DescribeContact on the instance's contacts), the phone
+  // index, the (unmatched) call with its event; a malformed event is parked with its role.
+  'connect-calls': async () => {
+    const instanceArn = CONNECT_CONFIG.connect!.instance_arn;
+    await parksPoison('connect-calls', 'Amazon Connect Contact Event', {
+      Source: 'aws.connect',
+      Detail: { eventType: 'DISCONNECTED', instanceArn },
+    });
+    const contactId = newId();
+    session.cloud.connect.seed(
+      LOCAL_CONNECT_INSTANCE_ID,
+      contactId,
+      describedContact({ instanceArn, contactId, customerNumber: '+15005550006' }),
+    );
+    const outcome = await invoke<string>('connect-calls', disconnectedEvent(instanceArn, contactId));
+    if (outcome !== 'logged') throw new Error(`the contact event was ${JSON.stringify(outcome)}`);
   },
   // S3's Object Created for an upload put straight into the emulator (no event of its own):
   // the check reads and moves it as itself.

@@ -42,6 +42,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { ConnectClient, DescribeContactCommand } from '@aws-sdk/client-connect';
 import {
   describeRequest,
   signedCredential,
@@ -352,6 +353,20 @@ describe('the other services', () => {
     client.destroy();
   });
 
+  it("Connect's DescribeContact (REST JSON) needs connect:DescribeContact on the contact under its instance", async () => {
+    const client = new ConnectClient(clientConfig());
+    const described = await accesses('connect', () =>
+      client.send(new DescribeContactCommand({ InstanceId: 'i-1', ContactId: 'c-1' })),
+    );
+    expect(described.operation).toBe('DescribeContact');
+    expect(pairs(described.accesses)).toEqual([
+      `connect:DescribeContact arn:aws:connect:${REGION}:${ACCOUNT}:instance/i-1/contact/c-1`,
+    ]);
+    const other: WireRequest = { method: 'POST', url: '/contact/outbound-voice', headers: {}, body: Buffer.alloc(0) };
+    expect(() => describeRequest('connect', other, SCOPE)).toThrow(UnsupportedRequestError);
+    client.destroy();
+  });
+
   it('SES v2 SendEmail names the sending identity and the configuration set', () => {
     const body = JSON.stringify({
       FromEmailAddress: 'crm@example.com',
@@ -359,7 +374,6 @@ describe('the other services', () => {
       Content: { Simple: {} },
     });
     const described = describeRequest('ses', signed('ses', undefined, body, '/v2/email/outbound-emails'), SCOPE);
-    expect(described.protocol).toBe('rest-json');
     expect(pairs([...described.accesses])).toEqual([
       `ses:SendEmail arn:aws:ses:${REGION}:${ACCOUNT}:identity/crm@example.com`,
       `ses:SendEmail arn:aws:ses:${REGION}:${ACCOUNT}:configuration-set/crm-dev`,
@@ -534,6 +548,21 @@ describe('error answers, as the SDK clients read them', () => {
     );
     expect([error.name, error.$metadata.httpStatusCode]).toEqual(['AccessDeniedException', 403]);
     expect(error.message).toContain(`execute-api:ManageConnections on resource: ${resource}`);
+  });
+
+  it('Connect (REST JSON): 403 AccessDeniedException with the action and contact', async () => {
+    const resource = `arn:aws:connect:${REGION}:${ACCOUNT}:instance/i-1/contact/c-1`;
+    const answer = accessDenied(
+      { service: 'connect', protocol: 'rest-json' },
+      principal,
+      access('connect:DescribeContact', resource),
+      'implicit-deny',
+    );
+    const error = await thrown(answer, () =>
+      new ConnectClient(clientConfig()).send(new DescribeContactCommand({ InstanceId: 'i-1', ContactId: 'c-1' })),
+    );
+    expect([error.name, error.$metadata.httpStatusCode]).toEqual(['AccessDeniedException', 403]);
+    expect(error.message).toContain(`connect:DescribeContact on resource: ${resource}`);
   });
 
   it('SES v1 (Query): 403 AccessDenied in an ErrorResponse, with SES’s message', async () => {

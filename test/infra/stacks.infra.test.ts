@@ -43,7 +43,8 @@ import {
   PUBLIC_ROUTE_THROTTLE,
 } from '#infra/stateless-stack.ts';
 import { MAIL_SENDER_CONCURRENCY } from '#shared/mail/domain.ts';
-import { builtinRules, busRules, ruleEventPattern } from '#infra/rules.ts';
+import { builtinRules, busRules, connectRules, ruleEventPattern } from '#infra/rules.ts';
+import { parseConfig } from '#infra/config/load.ts';
 import { RULE_EVENTS } from '#shared/notifications/rules.ts';
 import { CREDENTIAL_PURPOSE } from '#shared/mailboxes/sealer.ts';
 import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts';
@@ -671,6 +672,44 @@ describe('stateless stack: functions', () => {
     expect(rule?.Properties.EventPattern['replay-name']).toEqual([{ exists: false }]);
     // Users' notification rules read every event type a rule may match.
     expect(rule?.Properties.EventPattern['detail-type']).toEqual(expect.arrayContaining([...RULE_EVENTS]));
+  });
+});
+
+describe('stateless stack: Amazon Connect without an instance (the shipped config)', () => {
+  it('has the connect-calls consumer but no rule on any bus and no Connect grant; its cold start fails, naming the variable', () => {
+    expect(shippedConfig().connect).toBeUndefined();
+    expect(connectRules(shippedConfig())).toEqual([]);
+    const rules = Object.values(resourcesOf(stateless, 'AWS::Events::Rule'));
+    expect(rules.filter((r) => JSON.stringify(r.Properties.EventPattern ?? {}).includes('aws.connect'))).toEqual([]);
+    expect(JSON.stringify(rules)).not.toContain('ConnectCallsFunction');
+    const actions = actionsOf(policyStatements(stateless, 'crm-dev-connect-calls'));
+    expect(actions.filter((a) => a.startsWith('connect:'))).toEqual([]);
+    expect(JSON.stringify(resourcesOf(stateless, 'AWS::IAM::Policy'))).not.toContain('connect:');
+    const variables = functionResource('crm-dev-connect-calls').Properties.Environment.Variables as Record<string, string>;
+    expect(variables.CONNECT_INSTANCE_ID).toBe('');
+    expect(variables.CRM_CONNECT_AGENTS).toBe('{}');
+    // What the stateless stack holds (CloudFormation allows 500); with an instance, the rule
+    // and its invoke permission add 2 (deploy-truth.infra.test.ts).
+    console.log(`stateless stack: ${Object.keys(stateless.toJSON().Resources).length} resources`);
+  });
+
+  it('refuses an instance outside the deployment region, or anything but an instance ARN, at synth', () => {
+    const instance = 'arn:aws:connect:us-east-1:111122223333:instance/12345678-1234-1234-1234-123456789012';
+    expect(() => parseConfig({ ...shippedConfig(), connect: { instance_arn: instance } })).toThrow(
+      /connect\.instance_arn: the instance is in us-east-1, the deployment in eu-west-1/,
+    );
+    expect(() =>
+      parseConfig({ ...shippedConfig(), connect: { instance_arn: instance.replace('us-east-1', 'eu-west-1') + '/contact/x' } }),
+    ).toThrow(/connect\.instance_arn: an Amazon Connect instance ARN/);
+    expect(() =>
+      parseConfig({
+        ...shippedConfig(),
+        connect: { instance_arn: instance.replace('us-east-1', 'eu-west-1'), agents: { x: 'a@b.c' } },
+      }),
+    ).toThrow(/connect\.agents/);
+    const ok = parseConfig({ ...shippedConfig(), connect: { instance_arn: instance.replace('us-east-1', 'eu-west-1') } });
+    expect(ok.connect?.agents).toEqual({});
+    expect(connectRules(ok)).toHaveLength(1);
   });
 });
 

@@ -20,6 +20,7 @@ export const GATED_SERVICES: Readonly<Record<keyof ServiceEndpoints, AwsService>
   apigatewaymanagement: 'execute-api',
   s3: 's3',
   kms: 'kms',
+  connect: 'connect',
 };
 
 export interface LocalGates {

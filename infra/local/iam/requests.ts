@@ -17,7 +17,17 @@ import { localCiphertextKeyId } from '../kms.ts';
 
 /** The services a gate can stand in front of, by their SigV4 signing name. */
 export type AwsService =
-  'dynamodb' | 'events' | 'scheduler' | 'ses' | 'sqs' | 'secretsmanager' | 'cognito-idp' | 'execute-api' | 's3' | 'kms';
+  | 'dynamodb'
+  | 'events'
+  | 'scheduler'
+  | 'ses'
+  | 'sqs'
+  | 'secretsmanager'
+  | 'cognito-idp'
+  | 'execute-api'
+  | 's3'
+  | 'kms'
+  | 'connect';
 
 export const AWS_SERVICES: readonly AwsService[] = [
   'dynamodb',
@@ -30,6 +40,7 @@ export const AWS_SERVICES: readonly AwsService[] = [
   'execute-api',
   's3',
   'kms',
+  'connect',
 ];
 
 /** The wire protocol a request came in: it decides the shape of an error answer. */
@@ -112,6 +123,7 @@ export function protocolOf(service: AwsService, request: Pick<WireRequest, 'head
       return 'json-1.1';
     case 'scheduler':
     case 'execute-api':
+    case 'connect':
       return 'rest-json';
     case 'ses':
       return new URL(request.url, 'http://local').pathname.startsWith('/v2/') ? 'rest-json' : 'query';
@@ -199,7 +211,28 @@ export function describeRequest(service: AwsService, request: WireRequest, scope
     }
     case 'execute-api':
       return managementRequest(request, local, described, refuse);
+    case 'connect':
+      return connectRequest(request, local, described, refuse);
   }
+}
+
+// ---- Amazon Connect (REST JSON) -------------------------------------------------------------------
+// DescribeContact only (list_amazonconnect.html): the contact's ARN, under its instance.
+
+function connectRequest(request: WireRequest, scope: AwsScope, described: Described, refuse: Refuse): DescribedRequest {
+  const url = new URL(request.url, 'http://local');
+  const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  if (request.method.toUpperCase() === 'GET' && segments.length === 3 && segments[0] === 'contacts') {
+    const [, instanceId, contactId] = segments as [string, string, string];
+    return described('DescribeContact', [
+      {
+        action: 'connect:DescribeContact',
+        resource: arn(scope, 'connect', `instance/${instanceId}/contact/${contactId}`),
+        context: {},
+      },
+    ]);
+  }
+  return refuse(`Connect ${request.method} ${url.pathname} has no mapping`);
 }
 
 const MANAGEMENT_OPERATIONS: Readonly<Record<string, string>> = {
