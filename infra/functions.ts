@@ -126,6 +126,12 @@ export interface FunctionNeeds {
    * (Twilio's), and secretsmanager:GetSecretValue on that secret only.
    */
   readonly voiceSecret?: true;
+  /**
+   * CRM_MAILBOX_OAUTH, the config's mailbox OAuth providers (no secrets), and
+   * secretsmanager:GetSecretValue on each provider's client secret (client_secret_name) only:
+   * the functions that call the providers' token endpoints.
+   */
+  readonly mailboxOAuth?: true;
   /** Values of the deployment config. */
   readonly config?: readonly ConfigVariable[];
 }
@@ -218,7 +224,13 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   // matches addresses through the search index; refuses recipients on the SES suppression
   // list; creates leads and contacts (add_sender, through their use cases: custom fields);
   // the sending and inbound domains.
-  emails: { ...CRUD, suppressionList: true, config: ['corsAllowOrigins', 'adminMfaRequired', 'mailSettings'] },
+  // mailboxOAuth: POST /mailboxes/oauth/callback exchanges the code with the client secret.
+  emails: {
+    ...CRUD,
+    suppressionList: true,
+    mailboxOAuth: true,
+    config: ['corsAllowOrigins', 'adminMfaRequired', 'mailSettings'],
+  },
   // GETs only: the board counters, outcome buckets and task list; the outcome days are
   // counted in the account defaults' time zone. Task pages sign their next cursor.
   // Sell's Core API v2: translates each call onto the native routes in-process (identity, leads,
@@ -555,8 +567,9 @@ export const scheduledFunctions: readonly FunctionSpec[] = [
     timeoutSeconds: 60,
     // Reads and writes mailboxes, messages and their markers; opens sealed passwords with a key
     // derived from the cursor secret; the mail settings name the deployment's domains. Connects
-    // to the users' IMAP servers over the internet.
-    needs: { table: 'readWrite', cursorSecret: 'read', config: ['mailSettings'] },
+    // to the users' IMAP servers over the internet; refreshes OAuth2 mailboxes' access tokens
+    // at the providers' token endpoints with the client secrets (mailboxOAuth).
+    needs: { table: 'readWrite', cursorSecret: 'read', mailboxOAuth: true, config: ['mailSettings'] },
   },
 ];
 
@@ -813,6 +826,20 @@ const CONFIG_VARIABLES: Readonly<Record<ConfigVariable, DeclaredVariable>> = {
 };
 
 /**
+ * The config's mailbox OAuth providers as the functions read them (shared/mailboxes/runtime.ts):
+ * the web app's return page, and each provider with its client secret's name (never its value).
+ */
+export function mailboxOAuthSettings(config: Pick<CrmConfig, 'app_url' | 'mailbox_oauth'>): {
+  redirect_uri: string;
+  providers: ({ name: string } & CrmConfig['mailbox_oauth'][string])[];
+} {
+  return {
+    redirect_uri: `${config.app_url.replace(/\/+$/, '')}/settings/mailboxes/oauth`,
+    providers: Object.entries(config.mailbox_oauth).map(([name, provider]) => ({ name, ...provider })),
+  };
+}
+
+/**
  * The domain users send from (email.domain, else the sender address's) and the SES receiving
  * domain of Reply-To tokens ("in." before it).
  */
@@ -857,6 +884,8 @@ export function declaredVariables(spec: FunctionSpec): DeclaredVariable[] {
   if (needs.bulkQueue) variables.push({ name: RUNTIME_ENV.bulkQueueUrl, value: (v) => v.bulkQueueUrl });
   if (needs.exportQueue) variables.push({ name: RUNTIME_ENV.exportQueueUrl, value: (v) => v.exportQueueUrl });
   if (needs.voiceSecret) variables.push({ name: RUNTIME_ENV.voiceSecret, value: (v) => v.voiceSecret });
+  if (needs.mailboxOAuth)
+    variables.push({ name: RUNTIME_ENV.mailboxOAuth, value: (v) => JSON.stringify(mailboxOAuthSettings(v.config)) });
   for (const name of needs.config ?? []) variables.push(CONFIG_VARIABLES[name]);
   return variables;
 }

@@ -44,6 +44,11 @@ export const RUNTIME_ENV = {
   exportQueueUrl: 'EXPORT_QUEUE_URL',
   /** ARN of the secret holding the voice provider's webhook auth token (Twilio's), read at run time. */
   voiceSecret: 'VOICE_SECRET_ID',
+  /**
+   * JSON {redirect_uri, providers: [{name, client_id, client_secret_name, endpoints, scope, imap...}]}:
+   * the config's mailbox_oauth (shared/mailboxes/runtime.ts); the client secrets stay in Secrets Manager.
+   */
+  mailboxOAuth: 'CRM_MAILBOX_OAUTH',
 } as const;
 
 export function requireEnv(name: string): string {

@@ -34,6 +34,10 @@ export interface OAuthProvider {
   revokeRefreshTokens(): void;
   /** How many refresh_token grants the token endpoint served. */
   refreshes(): number;
+  /** A fresh access token of `email` issued outside the flow (as to the user's own mail client). */
+  accessTokenFor(email: string): string;
+  /** Every access and refresh token ever issued for `email` (none may be stored in plaintext). */
+  issuedTo(email: string): string[];
   stop(): Promise<void>;
 }
 
@@ -60,9 +64,11 @@ export async function startOAuthProvider(
   const access = new Map<string, string>();
   const refresh = new Map<string, string>();
   let refreshCount = 0;
+  const issued: { email: string; token: string }[] = [];
   const issue = (email: string, withRefresh: boolean) => {
     const accessToken = token();
     access.set(accessToken, email);
+    issued.push({ email, token: accessToken });
     const out: Record<string, unknown> = {
       access_token: accessToken,
       token_type: 'Bearer',
@@ -71,6 +77,7 @@ export async function startOAuthProvider(
     if (withRefresh) {
       const refreshToken = token();
       refresh.set(refreshToken, email);
+      issued.push({ email, token: refreshToken });
       out.refresh_token = refreshToken;
     }
     return out;
@@ -145,6 +152,8 @@ export async function startOAuthProvider(
     expireAccessTokens: () => access.clear(),
     revokeRefreshTokens: () => refresh.clear(),
     refreshes: () => refreshCount,
+    accessTokenFor: (email) => issue(email, false).access_token as string,
+    issuedTo: (email) => issued.filter((i) => i.email === email).map((i) => i.token),
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
