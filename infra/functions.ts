@@ -138,6 +138,12 @@ export interface FunctionNeeds {
    * no grant when no instance is configured.
    */
   readonly connect?: true;
+  /**
+   * CRM_MAILBOX_OAUTH, the config's mailbox OAuth providers (no secrets), and
+   * secretsmanager:GetSecretValue on each provider's client secret (client_secret_name) only:
+   * the functions that call the providers' token endpoints.
+   */
+  readonly mailboxOAuth?: true;
   /** Values of the deployment config. */
   readonly config?: readonly ConfigVariable[];
 }
@@ -230,11 +236,13 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   // matches addresses through the search index; refuses recipients on the SES suppression
   // list; creates leads and contacts (add_sender, through their use cases: custom fields);
   // the sending and inbound domains.
-  // Connecting a mailbox seals its password with a KMS data key (opening is the poller's).
+  // Connecting a mailbox seals its password with a KMS data key (opening is the poller's);
+  // mailboxOAuth: POST /mailboxes/oauth/callback exchanges the code with the client secret.
   emails: {
     ...CRUD,
     suppressionList: true,
     credentialsKey: 'seal',
+    mailboxOAuth: true,
     config: ['corsAllowOrigins', 'adminMfaRequired', 'mailSettings'],
   },
   // GETs only: the board counters, outcome buckets and task list; the outcome days are
@@ -585,8 +593,15 @@ export const scheduledFunctions: readonly FunctionSpec[] = [
     // Reads and writes mailboxes, messages and their markers; opens sealed passwords with KMS
     // (the credentials key) and reseals stale ones, those sealed under a key derived from the
     // cursor secret (v1) among them; the mail settings name the deployment's domains. Connects
-    // to the users' IMAP servers over the internet.
-    needs: { table: 'readWrite', cursorSecret: 'read', credentialsKey: 'sealAndOpen', config: ['mailSettings'] },
+    // to the users' IMAP servers over the internet; refreshes OAuth2 mailboxes' access tokens
+    // at the providers' token endpoints with the client secrets (mailboxOAuth).
+    needs: {
+      table: 'readWrite',
+      cursorSecret: 'read',
+      credentialsKey: 'sealAndOpen',
+      mailboxOAuth: true,
+      config: ['mailSettings'],
+    },
   },
 ];
 
@@ -845,6 +860,20 @@ const CONFIG_VARIABLES: Readonly<Record<ConfigVariable, DeclaredVariable>> = {
 };
 
 /**
+ * The config's mailbox OAuth providers as the functions read them (shared/mailboxes/runtime.ts):
+ * the web app's return page, and each provider with its client secret's name (never its value).
+ */
+export function mailboxOAuthSettings(config: Pick<CrmConfig, 'app_url' | 'mailbox_oauth'>): {
+  redirect_uri: string;
+  providers: ({ name: string } & CrmConfig['mailbox_oauth'][string])[];
+} {
+  return {
+    redirect_uri: `${config.app_url.replace(/\/+$/, '')}/settings/mailboxes/oauth`,
+    providers: Object.entries(config.mailbox_oauth).map(([name, provider]) => ({ name, ...provider })),
+  };
+}
+
+/**
  * The domain users send from (email.domain, else the sender address's) and the SES receiving
  * domain of Reply-To tokens ("in." before it).
  */
@@ -903,6 +932,8 @@ export function declaredVariables(spec: FunctionSpec): DeclaredVariable[] {
       { name: RUNTIME_ENV.connectAgents, value: (v) => JSON.stringify(v.config.connect?.agents ?? {}) },
     );
   }
+  if (needs.mailboxOAuth)
+    variables.push({ name: RUNTIME_ENV.mailboxOAuth, value: (v) => JSON.stringify(mailboxOAuthSettings(v.config)) });
   for (const name of needs.config ?? []) variables.push(CONFIG_VARIABLES[name]);
   return variables;
 }

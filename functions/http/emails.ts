@@ -11,7 +11,13 @@ import {
 import { httpHandler, implement } from '#shared/app.ts';
 import * as routes from '#shared/emails/routes.ts';
 import { mailboxAdapters } from '#shared/mailboxes/runtime.ts';
-import { connectMailbox, deleteMailbox, listMailboxes } from '#shared/mailboxes/use-cases.ts';
+import {
+  connectMailbox,
+  deleteMailbox,
+  finishMailboxOAuth,
+  listMailboxes,
+  startMailboxOAuth,
+} from '#shared/mailboxes/use-cases.ts';
 import * as mailboxRoutes from '#shared/mailboxes/routes.ts';
 
 // Users' own e-mail and connected mailboxes: parse (done by the contract), call the use case, reply.
@@ -35,4 +41,6 @@ export const handler = httpHandler([
   implement(mailboxRoutes.deleteMailboxRoute, async (req) => {
     await deleteMailbox(mailboxes, req.call, req.params.id);
   }),
+  implement(mailboxRoutes.startMailboxOAuthRoute, (req) => startMailboxOAuth(mailboxes, req.call, req.body)),
+  implement(mailboxRoutes.finishMailboxOAuthRoute, (req) => finishMailboxOAuth(mailboxes, req.call, req.body)),
 ]);

@@ -25,6 +25,36 @@ const keySchema = z
   .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and dashes, at most 64')
   .describe('Immutable: automations name it; default: from the name ("Quote" → "quote")');
 
+/** One OAuth2 provider of connected mailboxes (config `mailbox_oauth.<name>`; shared/mailboxes/oauth.ts). */
+export const mailboxOAuthProviderSchema = z.strictObject({
+  client_id: z.string().min(1).max(500).describe("The CRM's OAuth client (a web application client) at the provider"),
+  client_secret_name: z
+    .string()
+    .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a Secrets Manager secret name')
+    .describe(
+      "The Secrets Manager secret (name, in the deployment's account and region) whose SecretString is the client's secret; create it before deploying. Only the functions that call the token endpoint may read it",
+    ),
+  authorization_endpoint: z.url({ protocol: /^https$/ }).describe('e.g. https://accounts.google.com/o/oauth2/v2/auth'),
+  token_endpoint: z.url({ protocol: /^https$/ }).describe('e.g. https://oauth2.googleapis.com/token'),
+  scope: z
+    .string()
+    .min(1)
+    .max(1000)
+    .describe(
+      'Space-separated; IMAP access and `openid email` (Google: "https://mail.google.com/ openid email"; Microsoft: "https://outlook.office.com/IMAP.AccessAsUser.All offline_access openid email")',
+    ),
+  authorization_params: z
+    .record(z.string().regex(/^[a-z_]{1,40}$/), z.string().max(200))
+    .default({})
+    .describe('Extra authorization URL parameters (Google: {"access_type": "offline", "prompt": "consent"} for a refresh token)'),
+  imap_host: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]{1,253}$/, 'a host name')
+    .describe('e.g. imap.gmail.com, outlook.office365.com'),
+  imap_port: z.number().int().min(1).max(65535).default(993),
+  imap_tls: z.boolean().default(true).describe('Implicit TLS; false requires STARTTLS'),
+});
+
 export const stageConfigSchema = z.strictObject({
   key: keySchema.optional(),
   name: z.string().trim().min(1).max(100),
@@ -268,6 +298,15 @@ export const crmConfigSchema = z
       .max(250)
       .default(100)
       .describe('Synth refuses more automation rules than this (EventBridge allows 300 rules per bus by default)'),
+    mailbox_oauth: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'lowercase letters, digits and dashes, at most 40 (e.g. "google")'),
+        mailboxOAuthProviderSchema,
+      )
+      .default({})
+      .describe(
+        "OAuth2 providers users connect their mailboxes with (Gmail and Outlook require it), by name; none: password logins only. Each provider's redirect URI is <app_url>/settings/mailboxes/oauth",
+      ),
     log_retention_days: z.number().int().positive().default(30),
     event_archive_retention_days: z
       .number()

@@ -223,6 +223,7 @@ export class CrmFunction extends lambda.Function {
     if (needs.credentialsKey)
       this.#grantCredentialsKey(required(resources.credentialsKey, 'credentialsKey'), needs.credentialsKey);
     if (needs.connect && resources.config.connect) this.#grantConnect(resources.config.connect.instance_arn);
+    if (needs.mailboxOAuth) this.#grantMailboxOAuthSecrets(Object.values(resources.config.mailbox_oauth));
     if (needs.bus) resources.bus.grantPutEventsTo(this);
     const poolActions = [
       ...(needs.userPool ?? []),
@@ -277,6 +278,23 @@ export class CrmFunction extends lambda.Function {
       reason:
         "Contact ids are Connect's (one per call, not known at deploy time); only DescribeContact, and only the configured instance's contacts.",
     });
+  }
+
+  /**
+   * Reading each mailbox OAuth provider's client secret, named in the config (an operator
+   * creates it; the stacks do not own it). A secret's ARN ends in "-" and six random characters.
+   */
+  #grantMailboxOAuthSecrets(providers: readonly { client_secret_name: string }[]): void {
+    if (providers.length === 0) return;
+    const secrets = providers.map((p) =>
+      Stack.of(this).formatArn({
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName: `${p.client_secret_name}-??????`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secrets }));
   }
 
   /** Reads of received mail under INBOUND_PREFIX only: no writes, deletes or listing. */

@@ -61,7 +61,13 @@ export const EXTRA_SLICE_FILES = {
   live: { 'apigateway.ts': 'adapter' },
   mail: { 'ses.ts': 'adapter' },
   calendar: { 'ics.ts': 'domain', 'external-ics.ts': 'domain', 'refresh.ts': 'use-cases', 'safe-fetch.ts': 'adapter' },
-  mailboxes: { 'sealer.ts': 'adapter', 'imap.ts': 'adapter' },
+  mailboxes: {
+    'sealer.ts': 'adapter',
+    'imap.ts': 'adapter',
+    'oauth.ts': 'domain',
+    'oauth-client.ts': 'adapter',
+    'oauth-store.ts': 'adapter',
+  },
   'capture-forms': { 'embed.ts': 'domain' },
   invitations: {
     'itip.ts': 'domain',

@@ -5,6 +5,8 @@ import * as z from 'zod/mini';
 // Sent folder, logging each new message through the e-mail family's receiving. Checkpoints are
 // per (folder name, UIDVALIDITY) (RFC 9051 §2.3.1.1): a UIDVALIDITY change starts the folder
 // over, and the Message-ID dedupe of receiving keeps what was logged before from logging twice.
+// A mailbox logs in with a password, or with OAuth2 (XOAUTH2, shared/mailboxes/oauth.ts): then
+// the CRM keeps the provider's refresh token and its current access token sealed instead.
 
 /** Mailboxes one user may connect. */
 export const MAX_MAILBOXES_PER_USER = 10;
@@ -31,9 +33,21 @@ export const folderCheckpointSchema = z.object({
 });
 export type FolderCheckpoint = z.infer<typeof folderCheckpointSchema>;
 
+/** How the CRM logs in to a mailbox: a password, or an OAuth2 access token (AUTHENTICATE XOAUTH2). */
+export const MAILBOX_AUTHS = ['password', 'xoauth2'] as const;
+export type MailboxAuth = (typeof MAILBOX_AUTHS)[number];
+
 export const mailboxSchema = z.object({
   id: z.string(),
   owner_id: z.string(),
+  auth: z.enum(MAILBOX_AUTHS),
+  /** The deployment's OAuth provider (config mailbox_oauth) of an xoauth2 mailbox; null for a password. */
+  provider: z.nullable(z.string()),
+  /**
+   * True when the provider no longer honours the CRM's grant (revoked, expired, password
+   * changed): polls skip the mailbox until the user connects it again through the OAuth flow.
+   */
+  needs_reconnect: z.boolean(),
   host: z.string(),
   port: z.int(),
   tls: z.boolean(),
@@ -46,18 +60,30 @@ export const mailboxSchema = z.object({
   last_error: z.nullable(z.string()),
   checkpoints: z.array(folderCheckpointSchema),
 });
-/** A mailbox as answered: never its password. */
+/** A mailbox as answered: never its password or tokens. */
 export type Mailbox = z.infer<typeof mailboxSchema>;
 
-/** A mailbox as stored: with its sealed password and a version for conditional writes. */
+/**
+ * A mailbox as stored: with its sealed credential and a version for conditional writes. A
+ * password mailbox has `sealed_password`; an xoauth2 one `sealed_oauth` (OAuthCredential as JSON).
+ */
 export interface StoredMailbox extends Mailbox {
-  readonly sealed_password: string;
+  readonly sealed_password: string | null;
+  readonly sealed_oauth: string | null;
   readonly version: number;
+}
+
+/** What an xoauth2 mailbox keeps sealed: the refresh token and the cached access token. */
+export interface OAuthCredential {
+  refresh_token: string;
+  access_token: string;
+  /** When the access token stops working (ISO 8601), as the token endpoint's expires_in said. */
+  access_expires_at: string;
 }
 
 /** The public view of a stored mailbox. */
 export function publicMailbox(m: StoredMailbox): Mailbox {
-  const { sealed_password: _sealed, version: _version, ...rest } = m;
+  const { sealed_password: _sealed, sealed_oauth: _oauth, version: _version, ...rest } = m;
   return rest;
 }
 

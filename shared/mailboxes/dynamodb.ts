@@ -82,6 +82,10 @@ function read(item: Item): StoredMailbox {
   return {
     id: m.id,
     owner_id: m.owner_id,
+    // Mailboxes connected before OAuth2 logins existed are password ones.
+    auth: m.auth ?? 'password',
+    provider: m.provider ?? null,
+    needs_reconnect: m.needs_reconnect ?? false,
     host: m.host,
     port: m.port,
     tls: m.tls,
@@ -91,7 +95,8 @@ function read(item: Item): StoredMailbox {
     last_polled_at: m.last_polled_at ?? null,
     last_error: m.last_error ?? null,
     checkpoints: m.checkpoints,
-    sealed_password: m.sealed_password,
+    sealed_password: m.sealed_password ?? null,
+    sealed_oauth: m.sealed_oauth ?? null,
     version: m.version,
   };
 }

@@ -13,6 +13,30 @@ export const mailboxErrorCodes = /* @__PURE__ */ defineErrorCodes('mailboxes', {
     title: 'Too many mailboxes',
     description: 'You have the most mailboxes allowed connected (10): remove one first.',
   },
+  'mailbox_oauth.provider_unknown': {
+    status: 422,
+    title: 'Unknown mailbox provider',
+    description:
+      'The field `provider` names no OAuth provider of this deployment (config `mailbox_oauth`); GET the providers from the settings page.',
+  },
+  'mailbox_oauth.state_invalid': {
+    status: 422,
+    title: 'Mailbox connection expired or not yours',
+    description:
+      'The field `state` names no connection you started in the last 10 minutes, or one already finished (each works once, for the user who started it): start again.',
+  },
+  'mailbox_oauth.code_refused': {
+    status: 422,
+    title: 'Authorization code refused',
+    description:
+      'The provider refused the field `code` (invalid_grant: used, expired or issued for another request): start again.',
+  },
+  'mailbox_oauth.grant_incomplete': {
+    status: 422,
+    title: 'The provider granted too little',
+    description:
+      'The provider answered the field `code` without a refresh token or without the account’s e-mail address (the scopes need offline access, `openid` and `email`).',
+  },
 });
 
 declare module '#shared/kernel/error-codes.ts' {

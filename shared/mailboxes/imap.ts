@@ -5,7 +5,8 @@ import { parseInbound } from '#shared/emails/inbound.ts';
 import type { InboundMessage } from '#shared/emails/domain.ts';
 import type { ImapConnector, ImapSession } from './ports.ts';
 
-// IMAP through imapflow: a password login (AUTHENTICATE PLAIN / LOGIN), each folder opened
+// IMAP through imapflow: a password login (AUTHENTICATE PLAIN / LOGIN) or an OAuth2 one
+// (AUTHENTICATE XOAUTH2 with an access token), each folder opened
 // read-only (EXAMINE: polling never changes \Seen), messages fetched by UID range and parsed
 // with the e-mail family's parser (the same one SES receiving uses).
 
@@ -95,7 +96,11 @@ export function imapConnector(options: ImapConnectorOptions = {}): ImapConnector
         servername: server.host,
         port: server.port,
         secure: server.tls,
-        auth: { user: server.username, pass: server.password },
+        // An access token logs in with AUTHENTICATE XOAUTH2 (OAUTHBEARER when the server offers it).
+        auth:
+          'accessToken' in server
+            ? { user: server.username, accessToken: server.accessToken }
+            : { user: server.username, pass: server.password },
         logger: false,
         connectionTimeout: TIMEOUT_MS,
         greetingTimeout: TIMEOUT_MS,

@@ -1,6 +1,7 @@
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import type { InboundMessage } from '#shared/emails/domain.ts';
 import type { StoredMailbox } from './domain.ts';
+import type { MailboxOAuthProvider, MailboxOAuthSettings, OAuthState, TokenGrant } from './oauth.ts';
 
 export interface MailboxRepository {
   /** @throws ConflictError when the user has MAX_MAILBOXES_PER_USER already (checked by the caller) */
@@ -40,7 +41,38 @@ export interface ImapSession {
   close(): Promise<void>;
 }
 
+/** How to log in: a password (AUTHENTICATE PLAIN / LOGIN) or an OAuth2 access token (AUTHENTICATE XOAUTH2). */
+export type ImapLogin = { password: string } | { accessToken: string };
+
 export interface ImapConnector {
-  /** Logs in with a password. @throws Error when the server refuses or cannot be reached */
-  connect(server: { host: string; port: number; tls: boolean; username: string; password: string }): Promise<ImapSession>;
+  /** Logs in. @throws Error when the server refuses or cannot be reached */
+  connect(server: { host: string; port: number; tls: boolean; username: string } & ImapLogin): Promise<ImapSession>;
+}
+
+/** A deployment's OAuth providers' token endpoints (the client secret is the adapter's business). */
+export interface MailboxOAuthClient {
+  /** The providers and the redirect URI (empty providers: OAuth connections are not configured). */
+  settings(): MailboxOAuthSettings;
+  /**
+   * Exchanges an authorization code (RFC 6749 §4.1.3, with the PKCE verifier).
+   * @throws OAuthGrantRevokedError when the provider answers invalid_grant (a bad, used or expired code)
+   * @throws Error when the endpoint cannot be reached or answers anything else
+   */
+  exchange(provider: MailboxOAuthProvider, code: string, verifier: string, redirectUri: string): Promise<TokenGrant>;
+  /**
+   * A new access token for a refresh token (RFC 6749 §6); the answer may carry a new refresh token.
+   * @throws OAuthGrantRevokedError when the provider answers invalid_grant (the user must connect again)
+   * @throws Error when the endpoint cannot be reached or answers anything else (try again later)
+   */
+  refresh(provider: MailboxOAuthProvider, refreshToken: string): Promise<TokenGrant>;
+}
+
+/** Started OAuth flows, each used once. */
+export interface OAuthStateStore {
+  put(state: OAuthState): Promise<void>;
+  /**
+   * Removes and answers the state if it is `ownerId`'s and not expired at `nowSeconds`; answers
+   * undefined otherwise (unknown, used, expired, or another user's: then it stays for its owner).
+   */
+  take(state: string, ownerId: string, nowSeconds: number): Promise<OAuthState | undefined>;
 }

@@ -7,11 +7,41 @@ import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
 import { DynamoMailboxRepository } from './dynamodb.ts';
 import { imapConnector } from './imap.ts';
 import { KmsEnvelopeSealer, kmsDataKeys, SecretDerivedSealer } from './sealer.ts';
+import type { MailboxOAuthProvider, MailboxOAuthSettings } from './oauth.ts';
+import { httpMailboxOAuthClient } from './oauth-client.ts';
+import { DynamoOAuthStateStore } from './oauth-store.ts';
 import type { MailboxesDeps } from './use-cases.ts';
 
 // Mailboxes' wiring, built once per container (the emails function and the poller).
 
 let deps: MailboxesDeps | undefined;
+
+/** A container trusts a client secret it read this long (a changed secret shows within it). */
+const SECRET_TTL_MS = 5 * 60_000;
+const secrets = new Map<string, { at: number; value: Promise<string> }>();
+
+/** The provider's client secret from Secrets Manager (client_secret_name), cached per container. */
+function clientSecret(provider: MailboxOAuthProvider & { client_secret_name?: string }): Promise<string> {
+  const name = provider.client_secret_name;
+  if (!name) return Promise.reject(new Error(`the provider ${provider.name} names no client secret`));
+  const cached = secrets.get(name);
+  if (cached && Date.now() - cached.at <= SECRET_TTL_MS) return cached.value;
+  const value = (async () => {
+    const sdk = await import('@aws-sdk/client-secrets-manager');
+    const out = await new sdk.SecretsManagerClient({}).send(new sdk.GetSecretValueCommand({ SecretId: name }));
+    if (!out.SecretString) throw new Error(`the secret ${name} has no value`);
+    return out.SecretString;
+  })();
+  // A failed read is not cached: the next call tries again.
+  value.catch(() => secrets.delete(name));
+  secrets.set(name, { at: Date.now(), value });
+  return value;
+}
+
+/** The config's mailbox_oauth as CRM_MAILBOX_OAUTH carries it (infra/functions.ts mailboxOAuthSettings). */
+function oauthSettings(): MailboxOAuthSettings {
+  return JSON.parse(requireEnv(RUNTIME_ENV.mailboxOAuth)) as MailboxOAuthSettings;
+}
 
 /**
  * The mailboxes' adapters. Requires CREDENTIALS_KEY_ARN (the KMS key that seals credentials)
@@ -38,6 +68,8 @@ export function mailboxAdapters(): MailboxesDeps {
     }),
     imap: imapConnector(),
     emails: emailAdapters(),
+    oauth: httpMailboxOAuthClient({ settings: oauthSettings(), clientSecret }),
+    oauthStates: new DynamoOAuthStateStore(crmTable()),
   };
   return deps;
 }

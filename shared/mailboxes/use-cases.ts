@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, VersionMismatchError } from '#shared/kernel/errors.ts';
+import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '#shared/kernel/errors.ts';
 import { domainEvent, type EventContext } from '#shared/kernel/events.ts';
 import type { Call } from '#shared/kernel/ports.ts';
 import { receiveInMailbox, type EmailsDeps, type ReceiveOutcome } from '#shared/emails/use-cases.ts';
@@ -12,9 +12,30 @@ import {
   type ConnectMailboxInput,
   type Mailbox,
   type MailboxSynced,
+  type OAuthCredential,
   type StoredMailbox,
 } from './domain.ts';
-import type { CredentialSealer, ImapConnector, MailboxRepository } from './ports.ts';
+import {
+  ACCESS_TOKEN_MARGIN_SECONDS,
+  authorizationUrl,
+  idTokenAddress,
+  OAUTH_STATE_TTL_SECONDS,
+  OAuthGrantRevokedError,
+  randomToken,
+  type FinishMailboxOAuthInput,
+  type MailboxOAuthProvider,
+  type MailboxOAuthStart,
+  type StartMailboxOAuthInput,
+  type TokenGrant,
+} from './oauth.ts';
+import type {
+  CredentialSealer,
+  ImapConnector,
+  ImapLogin,
+  MailboxOAuthClient,
+  MailboxRepository,
+  OAuthStateStore,
+} from './ports.ts';
 
 export interface MailboxesDeps {
   mailboxes: MailboxRepository;
@@ -22,6 +43,10 @@ export interface MailboxesDeps {
   imap: ImapConnector;
   /** The e-mail family's receiving: every fetched message is logged through it. */
   emails: EmailsDeps;
+  /** OAuth2 connections (absent: the deployment configures no mailbox_oauth provider). */
+  oauth?: MailboxOAuthClient;
+  /** Started OAuth flows (with `oauth`). */
+  oauthStates?: OAuthStateStore;
 }
 
 /** What a password is bound to when sealed: another mailbox's sealed password does not open here. */
@@ -35,15 +60,13 @@ const mailboxResource = (m: Pick<Mailbox, 'id'>) => ({ resource_type: 'mailbox',
  * @throws ConflictError (409) when the caller has MAX_MAILBOXES_PER_USER mailboxes
  */
 export async function connectMailbox(deps: MailboxesDeps, call: Call, input: ConnectMailboxInput): Promise<Mailbox> {
-  const owned = await deps.mailboxes.listByOwner(call.principal.user_id);
-  if (owned.length >= MAX_MAILBOXES_PER_USER) {
-    throw new ConflictError(`you have ${MAX_MAILBOXES_PER_USER} mailboxes connected: remove one first`, {
-      code: 'mailbox.limit_reached',
-    });
-  }
+  refuseOverLimit(await deps.mailboxes.listByOwner(call.principal.user_id));
   const base = {
     id: call.events.newId(),
     owner_id: call.principal.user_id,
+    auth: 'password' as const,
+    provider: null,
+    needs_reconnect: false,
     host: input.host.toLowerCase(),
     port: input.port,
     tls: input.tls,
@@ -57,10 +80,184 @@ export async function connectMailbox(deps: MailboxesDeps, call: Call, input: Con
   const mailbox: StoredMailbox = {
     ...base,
     sealed_password: await deps.sealer.seal(input.password, sealContext(base)),
+    sealed_oauth: null,
     version: 1,
   };
   await deps.mailboxes.create(mailbox);
   return publicMailbox(mailbox);
+}
+
+/** @throws ConflictError (409) when `owned` already has MAX_MAILBOXES_PER_USER mailboxes */
+function refuseOverLimit(owned: readonly StoredMailbox[]): void {
+  if (owned.length >= MAX_MAILBOXES_PER_USER) {
+    throw new ConflictError(`you have ${MAX_MAILBOXES_PER_USER} mailboxes connected: remove one first`, {
+      code: 'mailbox.limit_reached',
+    });
+  }
+}
+
+/** The configured provider called `name`, or undefined (none configured, or not that one). */
+function providerNamed(deps: MailboxesDeps, name: string): MailboxOAuthProvider | undefined {
+  return deps.oauth?.settings().providers.find((p) => p.name === name);
+}
+
+const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+/** The sealed credential of a token grant (a grant without a refresh token keeps `refreshToken`). */
+function credentialOf(grant: TokenGrant, now: Date, refreshToken: string): OAuthCredential {
+  return {
+    refresh_token: grant.refresh_token ?? refreshToken,
+    access_token: grant.access_token,
+    access_expires_at: new Date(now.getTime() + (grant.expires_in ?? 3600) * 1000).toISOString(),
+  };
+}
+
+/**
+ * POST /mailboxes/oauth/start: starts connecting a mailbox with OAuth2. Stores a state bound to
+ * the caller with a PKCE verifier for OAUTH_STATE_TTL_SECONDS, and answers the provider's
+ * authorization URL (authorization code, PKCE S256) to send the browser to.
+ * @throws ValidationError (422 mailbox_oauth.provider_unknown) when the deployment has no such provider
+ * @throws ConflictError (409) when the caller has MAX_MAILBOXES_PER_USER mailboxes
+ */
+export async function startMailboxOAuth(
+  deps: MailboxesDeps,
+  call: Call,
+  input: StartMailboxOAuthInput,
+): Promise<MailboxOAuthStart> {
+  const provider = providerNamed(deps, input.provider);
+  if (!provider || !deps.oauth || !deps.oauthStates) {
+    throw ValidationError.field('provider', `this deployment connects no mailboxes through "${input.provider}"`, {
+      code: 'mailbox_oauth.provider_unknown',
+    });
+  }
+  refuseOverLimit(await deps.mailboxes.listByOwner(call.principal.user_id));
+  const now = call.events.now;
+  const state = {
+    state: randomToken(),
+    owner_id: call.principal.user_id,
+    provider: provider.name,
+    verifier: randomToken(),
+    redirect_uri: deps.oauth.settings().redirect_uri,
+    expires_at: seconds(now) + OAUTH_STATE_TTL_SECONDS,
+  };
+  await deps.oauthStates.put(state);
+  return {
+    authorization_url: authorizationUrl(provider, state),
+    state: state.state,
+    expires_at: new Date(state.expires_at * 1000).toISOString(),
+  };
+}
+
+/**
+ * POST /mailboxes/oauth/callback: finishes what startMailboxOAuth started, as the same user.
+ * Takes the state (once), exchanges the code with the PKCE verifier, and connects the account
+ * the id token names (auth xoauth2, the refresh and access tokens sealed). The same account of
+ * the same provider connected again (e.g. after needs_reconnect) keeps its mailbox and
+ * checkpoints and gets the new tokens.
+ * @throws ValidationError (422) mailbox_oauth.state_invalid (unknown, used, expired or another
+ *   user's state), mailbox_oauth.code_refused (invalid_grant), mailbox_oauth.grant_incomplete
+ *   (no refresh token or no address)
+ * @throws ConflictError (409) when a new mailbox would pass MAX_MAILBOXES_PER_USER
+ */
+export async function finishMailboxOAuth(deps: MailboxesDeps, call: Call, input: FinishMailboxOAuthInput): Promise<Mailbox> {
+  const now = call.events.now;
+  const taken = await deps.oauthStates?.take(input.state, call.principal.user_id, seconds(now));
+  const provider = taken && providerNamed(deps, taken.provider);
+  if (!taken || !provider || !deps.oauth) {
+    throw ValidationError.field('state', 'no mailbox connection of yours is waiting for this state: start again', {
+      code: 'mailbox_oauth.state_invalid',
+    });
+  }
+  let grant: TokenGrant;
+  try {
+    grant = await deps.oauth.exchange(provider, input.code, taken.verifier, taken.redirect_uri);
+  } catch (cause) {
+    if (!(cause instanceof OAuthGrantRevokedError)) throw cause;
+    throw ValidationError.field('code', `${provider.name} refused the authorization code: start again`, {
+      code: 'mailbox_oauth.code_refused',
+    });
+  }
+  const address = idTokenAddress(grant.id_token);
+  if (!address || !grant.refresh_token) {
+    throw ValidationError.field(
+      'code',
+      `${provider.name} answered without ${address ? 'a refresh token' : 'the account’s e-mail address'}`,
+      { code: 'mailbox_oauth.grant_incomplete' },
+    );
+  }
+  const credential = JSON.stringify(credentialOf(grant, now, grant.refresh_token));
+  const owned = await deps.mailboxes.listByOwner(call.principal.user_id);
+  const again = owned.find((m) => m.auth === 'xoauth2' && m.provider === provider.name && m.username === address);
+  if (again) {
+    const after: StoredMailbox = {
+      ...again,
+      sealed_oauth: await deps.sealer.seal(credential, sealContext(again)),
+      needs_reconnect: false,
+      last_error: null,
+      version: again.version + 1,
+    };
+    await deps.mailboxes.save(again, after, []);
+    return publicMailbox(after);
+  }
+  refuseOverLimit(owned);
+  const base = {
+    id: call.events.newId(),
+    owner_id: call.principal.user_id,
+    auth: 'xoauth2' as const,
+    provider: provider.name,
+    needs_reconnect: false,
+    host: provider.imap_host.toLowerCase(),
+    port: provider.imap_port,
+    tls: provider.imap_tls,
+    username: address,
+    created_at: now.toISOString(),
+    first_synced_at: null,
+    last_polled_at: null,
+    last_error: null,
+    checkpoints: [],
+  };
+  const mailbox: StoredMailbox = {
+    ...base,
+    sealed_password: null,
+    sealed_oauth: await deps.sealer.seal(credential, sealContext(base)),
+    version: 1,
+  };
+  await deps.mailboxes.create(mailbox);
+  return publicMailbox(mailbox);
+}
+
+type SealedCredentials = Pick<StoredMailbox, 'sealed_password' | 'sealed_oauth'>;
+
+/**
+ * How to log in to `mailbox` now, and its sealed credentials to store afterwards: the password
+ * (sealed again when its key is stale), or the cached access token, refreshed when it expires
+ * within ACCESS_TOKEN_MARGIN_SECONDS (a rotated refresh token replaces the old one).
+ * @throws OAuthGrantRevokedError when the provider refuses the refresh token
+ */
+async function loginOf(
+  deps: MailboxesDeps,
+  now: Date,
+  mailbox: StoredMailbox,
+): Promise<{ login: ImapLogin; sealed: SealedCredentials }> {
+  const context = sealContext(mailbox);
+  if (mailbox.auth === 'password') {
+    if (mailbox.sealed_password === null) throw new Error('the mailbox has no password');
+    const { plain, stale } = await deps.sealer.open(mailbox.sealed_password, context);
+    const sealed = stale ? await deps.sealer.seal(plain, context) : mailbox.sealed_password;
+    return { login: { password: plain }, sealed: { sealed_password: sealed, sealed_oauth: null } };
+  }
+  const provider = mailbox.provider === null ? undefined : providerNamed(deps, mailbox.provider);
+  if (!provider || !deps.oauth) throw new Error(`this deployment no longer configures the provider ${mailbox.provider}`);
+  if (mailbox.sealed_oauth === null) throw new Error('the mailbox has no OAuth tokens');
+  const { plain, stale } = await deps.sealer.open(mailbox.sealed_oauth, context);
+  let credential = JSON.parse(plain) as OAuthCredential;
+  let changed = stale;
+  if (Date.parse(credential.access_expires_at) - ACCESS_TOKEN_MARGIN_SECONDS * 1000 <= now.getTime()) {
+    credential = credentialOf(await deps.oauth.refresh(provider, credential.refresh_token), now, credential.refresh_token);
+    changed = true;
+  }
+  const sealed = changed ? await deps.sealer.seal(JSON.stringify(credential), context) : mailbox.sealed_oauth;
+  return { login: { accessToken: credential.access_token }, sealed: { sealed_password: null, sealed_oauth: sealed } };
 }
 
 /** GET /mailboxes: the caller's own mailboxes (nobody else's, never a password). */
@@ -78,7 +275,8 @@ export async function deleteMailbox(deps: MailboxesDeps, call: Call, id: string)
 /** What one poll of one mailbox did. */
 export interface PollOutcome {
   mailbox_id: string;
-  outcome: 'polled' | 'failed';
+  /** needs_reconnect: skipped, the provider refused the CRM's grant (the user must connect again). */
+  outcome: 'polled' | 'failed' | 'needs_reconnect';
   logged: number;
   logged_before: number;
   /** True when this poll completed the mailbox's first sync (the user was told). */
@@ -96,14 +294,18 @@ export interface PollOutcome {
  */
 export async function pollMailbox(deps: MailboxesDeps, ctx: EventContext, mailbox: StoredMailbox): Promise<PollOutcome> {
   const outcome: PollOutcome = { mailbox_id: mailbox.id, outcome: 'polled', logged: 0, logged_before: 0, first_sync: false };
+  // Until the user connects it again: no refresh is tried (a revoked grant stays revoked).
+  if (mailbox.needs_reconnect) return { ...outcome, outcome: 'needs_reconnect' };
   let checkpoints = mailbox.checkpoints;
   let complete = true;
-  let sealed = mailbox.sealed_password;
+  let sealed: SealedCredentials = { sealed_password: mailbox.sealed_password, sealed_oauth: mailbox.sealed_oauth };
   let error: string | null = null;
+  let needsReconnect = false;
   try {
-    const { plain, stale } = await deps.sealer.open(mailbox.sealed_password, sealContext(mailbox));
-    if (stale) sealed = await deps.sealer.seal(plain, sealContext(mailbox));
-    const session = await deps.imap.connect({ ...mailbox, password: plain });
+    const { login, sealed: current } = await loginOf(deps, ctx.now, mailbox);
+    sealed = current;
+    const server = { host: mailbox.host, port: mailbox.port, tls: mailbox.tls, username: mailbox.username };
+    const session = await deps.imap.connect({ ...server, ...login });
     try {
       const own = mailbox.username.includes('@') ? [mailbox.username] : [];
       for (const folder of await session.folders()) {
@@ -129,13 +331,19 @@ export async function pollMailbox(deps: MailboxesDeps, ctx: EventContext, mailbo
     error = cause instanceof Error ? cause.message : String(cause);
     outcome.outcome = 'failed';
     outcome.error = error;
+    if (cause instanceof OAuthGrantRevokedError) {
+      needsReconnect = true;
+      error = `${error}: connect the mailbox again`;
+      outcome.error = error;
+    }
   }
   const now = ctx.now.toISOString();
   const firstSync = error === null && complete && mailbox.first_synced_at === null;
   const after: StoredMailbox = {
     ...mailbox,
     checkpoints,
-    sealed_password: sealed,
+    ...sealed,
+    needs_reconnect: needsReconnect,
     last_polled_at: now,
     last_error: error,
     first_synced_at: firstSync ? now : mailbox.first_synced_at,

@@ -50,6 +50,11 @@ export const RUNTIME_ENV = {
   connectInstanceId: 'CONNECT_INSTANCE_ID',
   /** Connect agents (user ids) to CRM users' e-mails: JSON, config connect.agents. */
   connectAgents: 'CRM_CONNECT_AGENTS',
+  /**
+   * JSON {redirect_uri, providers: [{name, client_id, client_secret_name, endpoints, scope, imap...}]}:
+   * the config's mailbox_oauth (shared/mailboxes/runtime.ts); the client secrets stay in Secrets Manager.
+   */
+  mailboxOAuth: 'CRM_MAILBOX_OAUTH',
 } as const;
 
 export function requireEnv(name: string): string {

@@ -37,7 +37,15 @@ export interface RouteCall {
 
 export type RouteCase =
   | { kind: 'public'; call: (f: Fixtures) => Promise<RouteCall> }
-  | { kind: 'unowned'; call: (f: Fixtures) => Promise<RouteCall> }
+  | {
+      kind: 'unowned';
+      call: (f: Fixtures) => Promise<RouteCall>;
+      /**
+       * What every caller the route allows gets, when the local cloud cannot make the call succeed
+       * (an outside provider it does not have): a use case's 4xx still shows authorization let it through.
+       */
+      status?: number;
+    }
   | { kind: 'owned'; call: (f: Fixtures, owner: DevUser) => Promise<RouteCall> }
   | { kind: 'personal'; call: (f: Fixtures, holder: DevUser) => Promise<RouteCall> }
   | { kind: 'created'; call: (f: Fixtures, creator: DevUser) => Promise<RouteCall> };

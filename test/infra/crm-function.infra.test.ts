@@ -12,6 +12,32 @@ import { shippedConfig, synthCrmApp, type SynthesizedCrmApp } from './crm-app.ts
 // in one combination only, on probe functions added to the real app: same entry as the
 // publisher, so CDK's asset cache bundles it once.
 
+/** Two providers, as an admin would configure Gmail and Outlook. */
+const MAILBOX_OAUTH = {
+  google: {
+    client_id: 'crm.apps.googleusercontent.example',
+    client_secret_name: 'crm-dev/mailbox-oauth/google',
+    authorization_endpoint: 'https://accounts.google.com/o/oauth2/v2/auth',
+    token_endpoint: 'https://oauth2.googleapis.com/token',
+    scope: 'https://mail.google.com/ openid email',
+    authorization_params: { access_type: 'offline', prompt: 'consent' },
+    imap_host: 'imap.gmail.com',
+    imap_port: 993,
+    imap_tls: true,
+  },
+  microsoft: {
+    client_id: '00000000-0000-0000-0000-000000000000',
+    client_secret_name: 'crm-dev/mailbox-oauth/microsoft',
+    authorization_endpoint: 'https://login.microsoftonline.com/common/oauth2/v2.0/authorize',
+    token_endpoint: 'https://login.microsoftonline.com/common/oauth2/v2.0/token',
+    scope: 'https://outlook.office.com/IMAP.AccessAsUser.All offline_access openid email',
+    authorization_params: {},
+    imap_host: 'outlook.office365.com',
+    imap_port: 993,
+    imap_tls: true,
+  },
+};
+
 let crm: SynthesizedCrmApp;
 let probes: Stack;
 let template: Template;
@@ -49,6 +75,12 @@ beforeAll(() => {
     probe('users', { userPool: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminDisableUser'] });
     probe('reader', { table: 'read' });
     probe('nothing', {});
+    new CrmFunction(probes, 'Probe-mailbox-oauth', {
+      spec: { ...outboxPublisher, name: 'probe-mailbox-oauth', needs: { mailboxOAuth: true } },
+      stage: 'dev',
+      logRetentionDays: 30,
+      resources: { ...resources, config: { ...shippedConfig(), mailbox_oauth: MAILBOX_OAUTH } },
+    });
   });
   template = Template.fromStack(probes);
 });
@@ -131,6 +163,23 @@ describe('CrmFunction needs', () => {
     const resources = JSON.stringify(table.Resource);
     for (const index of tableSpec.globalSecondaryIndexes) expect(resources).toContain(`/index/${index.indexName}`);
     expect(resources).not.toContain('/index/*');
+  });
+
+  it('mailboxOAuth: the providers without their secrets, and GetSecretValue on exactly their client secrets', () => {
+    const { env, statements } = probe('mailbox-oauth');
+    expect(Object.keys(env).sort()).toEqual([...BASE, 'CRM_MAILBOX_OAUTH'].sort());
+    const settings = JSON.parse(String(env.CRM_MAILBOX_OAUTH));
+    expect(settings.redirect_uri).toBe('https://crm.example.com/settings/mailboxes/oauth');
+    expect(settings.providers.map((p: { name: string; client_secret_name: string }) => [p.name, p.client_secret_name])).toEqual([
+      ['google', 'crm-dev/mailbox-oauth/google'],
+      ['microsoft', 'crm-dev/mailbox-oauth/microsoft'],
+    ]);
+    const secrets = statements.filter((s) => actions([s]).some((a) => a.startsWith('secretsmanager:')));
+    expect(actions(secrets)).toEqual(['secretsmanager:GetSecretValue']);
+    const resources = JSON.stringify(secrets.map((s) => s.Resource));
+    expect(resources).toContain(':secret:crm-dev/mailbox-oauth/google-??????');
+    expect(resources).toContain(':secret:crm-dev/mailbox-oauth/microsoft-??????');
+    expect(resources).not.toContain('*');
   });
 
   it('no needs: only the base variables, and only the log and X-Ray grants', () => {

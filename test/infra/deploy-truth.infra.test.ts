@@ -681,6 +681,9 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       body: { host: '127.0.0.1', port: 9, tls: false, username: 'gone', password: 'probe-password' },
     });
     await p.expectHttp('DELETE /mailboxes/{id}', 204, { params: { id: gone?.id } });
+    // OAuth connections read CRM_MAILBOX_OAUTH: the shipped config configures no provider.
+    const oauth = await p.expectHttp('POST /mailboxes/oauth/start', 422, { body: { provider: 'google' } });
+    p.check(oauth?.code === 'mailbox_oauth.provider_unknown', `no provider configured (${JSON.stringify(oauth)})`);
   },
 };
 

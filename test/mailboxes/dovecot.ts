@@ -5,8 +5,10 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
 // A private Dovecot (Debian's dovecot-imapd) for tests: its own config, users, maildirs and
-// sockets in a temp dir, IMAP without TLS on a free loopback port, passwd-file logins. `.ci/run`
-// installs the package when missing; a machine without it fails here, saying so, never skips.
+// sockets in a temp dir, IMAP without TLS on a free loopback port, passwd-file logins and, when
+// asked, OAuth2 logins (AUTHENTICATE XOAUTH2) through the oauth2 passdb, which checks each bearer
+// token at a token introspection URL (RFC 7662, POST). `.ci/run` installs the package when
+// missing; a machine without it fails here, saying so, never skips.
 
 /** Where Debian puts the binary; DOVECOT_PATH overrides. */
 const DOVECOT = process.env.DOVECOT_PATH ?? '/usr/sbin/dovecot';
@@ -22,6 +24,8 @@ export interface Dovecot {
   port: number;
   /** The temp dir holding config, maildirs and the log. */
   dir: string;
+  /** The server's log so far (login lines name the SASL method: "method=XOAUTH2"). */
+  log(): string;
   /** Stops the server and removes its temp dir. */
   stop(): Promise<void>;
 }
@@ -53,12 +57,18 @@ async function waitForGreeting(port: number, deadline: number, log: () => string
   }
 }
 
+/** OAuth2 logins: Dovecot POSTs each bearer token to this URL; `{active, username}` must name the login user. */
+export interface DovecotOAuth2 {
+  introspectionUrl: string;
+}
+
 /**
- * Starts Dovecot in the foreground (`dovecot -F -c <conf>`) with these users.
+ * Starts Dovecot in the foreground (`dovecot -F -c <conf>`) with these users (password logins),
+ * and with `oauth2` also XOAUTH2 logins of any user whose token the introspection URL accepts.
  * Run as root (CI containers), mail is kept as `nobody`: Dovecot refuses mail access as UID 0.
  * @throws Error when the binary is missing (install dovecot-imapd) or the server does not start in 15 s
  */
-export async function startDovecot(users: DovecotUser[]): Promise<Dovecot> {
+export async function startDovecot(users: DovecotUser[], options: { oauth2?: DovecotOAuth2 } = {}): Promise<Dovecot> {
   if (!existsSync(DOVECOT)) {
     throw new Error(`Dovecot is missing at ${DOVECOT}: install Debian's dovecot-imapd (.ci/run does) or set DOVECOT_PATH`);
   }
@@ -76,6 +86,21 @@ export async function startDovecot(users: DovecotUser[]): Promise<Dovecot> {
   const port = await freePort();
   const passwd = join(dir, 'passwd');
   writeFileSync(passwd, users.map((u) => `${u.username}:{PLAIN}${u.password}`).join('\n') + '\n');
+  const oauth2 = join(dir, 'dovecot-oauth2.conf.ext');
+  if (options.oauth2) {
+    writeFileSync(
+      oauth2,
+      [
+        'introspection_mode = post',
+        `introspection_url = ${options.oauth2.introspectionUrl}`,
+        'force_introspection = yes',
+        'username_attribute = username',
+        'active_attribute = active',
+        'active_value = true',
+        '',
+      ].join('\n'),
+    );
+  }
   const conf = join(dir, 'dovecot.conf');
   writeFileSync(
     conf,
@@ -87,13 +112,15 @@ export async function startDovecot(users: DovecotUser[]): Promise<Dovecot> {
       'listen = 127.0.0.1',
       'ssl = no',
       'disable_plaintext_auth = no',
-      'auth_mechanisms = plain login',
+      // XOAUTH2 only (not OAUTHBEARER): imapflow would prefer OAUTHBEARER, and Gmail's and Outlook's IMAP is XOAUTH2.
+      options.oauth2 ? 'auth_mechanisms = plain login xoauth2' : 'auth_mechanisms = plain login',
       `default_internal_user = ${login}`,
       `default_login_user = ${login}`,
       ...(loginGroup ? [`default_internal_group = ${loginGroup}`] : []),
       `first_valid_uid = ${mailUid}`,
       `first_valid_gid = ${mailGid}`,
       `passdb {\n  driver = passwd-file\n  args = ${passwd}\n}`,
+      ...(options.oauth2 ? [`passdb {\n  driver = oauth2\n  mechanisms = xoauth2\n  args = ${oauth2}\n}`] : []),
       `userdb {\n  driver = static\n  args = uid=${mailUid} gid=${mailGid} home=${home}/%u\n}`,
       'mail_location = maildir:~/Maildir',
       'namespace inbox {\n  inbox = yes\n  mailbox Sent {\n    special_use = \\Sent\n    auto = create\n  }\n}',
@@ -127,6 +154,7 @@ export async function startDovecot(users: DovecotUser[]): Promise<Dovecot> {
     host: '127.0.0.1',
     port,
     dir,
+    log,
     async stop() {
       if (!exited) {
         const done = new Promise((r) => child.once('exit', r));
