@@ -355,8 +355,8 @@ export async function importBatch(
   if (!job || job.status !== 'running' || !job.mapping) return undefined;
   // Read once per batch, not per row: the creator's rights, the custom fields, owners by e-mail.
   const [principal, definitions] = await Promise.all([
-    deps.targets.principalOf(job.creator_id),
-    deps.targets.customFields(job.resource),
+    transiently(() => deps.targets.principalOf(job.creator_id)),
+    transiently(() => deps.targets.customFields(job.resource)),
   ]);
   const context: BatchContext = {
     job,
@@ -375,7 +375,7 @@ export async function importBatch(
   });
   // The batch's owners, once: a row whose owner is not an active user fails alone.
   const owners = [...new Set(ready.flatMap((r) => (r?.owner ? [r.owner] : [])))];
-  const active = owners.length > 0 ? await deps.targets.activeUserIds(owners) : new Set<string>();
+  const active = owners.length > 0 ? await transiently(() => deps.targets.activeUserIds(owners)) : new Set<string>();
   const column = ownerColumn(job.mapping);
   ready.forEach((r, i) => {
     if (!r || r.owner === null || active.has(r.owner)) return;
@@ -384,7 +384,7 @@ export async function importBatch(
     ready[i] = undefined;
   });
   const writes = ready.filter((r) => r !== undefined).length;
-  const firstSellId = writes > 0 ? await deps.targets.reserveSellIds(job.resource, writes) : 0;
+  const firstSellId = writes > 0 ? await transiently(() => deps.targets.reserveSellIds(job.resource, writes)) : 0;
   const sellIds = new Map<number, number>();
   for (const r of ready) if (r) sellIds.set(r.row, firstSellId + sellIds.size);
   await pooled(message.rows.length, ROW_CONCURRENCY, async (i) => {
@@ -401,8 +401,8 @@ export async function importBatch(
       for (const error of outcome) result.errors.push({ ...error, cells: [...message.rows[i]!] });
     }
   });
-  await deps.imports.recordBatch(job.id, result, events.now.toISOString());
-  await finishIfComplete(deps, events, job.id);
+  await transiently(() => deps.imports.recordBatch(job.id, result, events.now.toISOString()));
+  await transiently(() => finishIfComplete(deps, events, job.id));
   return result;
 }
 
@@ -500,6 +500,22 @@ async function writeRow(
 const ROW_ATTEMPTS = 4;
 /** The base wait between a row's attempts, in ms (times the attempt, jittered). */
 const ROW_RETRY_MS = 250;
+
+/**
+ * `work` (a batch's own reads and writes, each safe to repeat) tried again like a row after a
+ * transient failure (throttling, a lock wait): one failing would fail the whole batch, held
+ * back for the queue's visibility timeout. Domain errors are thrown at once.
+ */
+async function transiently<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof DomainError || attempt >= ROW_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, ROW_RETRY_MS * attempt * (1 + Math.random())));
+    }
+  }
+}
 
 /**
  * Once every batch is recorded: the error file (the failed rows' cells, then the row number

@@ -569,4 +569,23 @@ describe('CSV import', () => {
     expect(fakes.records.size).toBe(10);
     expect(fakes.writes).toBe(10);
   });
+
+  it("tries the batch's own reads and writes again after a transient failure (owners, Sell ids, counters)", async () => {
+    const fakes = new Fakes();
+    const job = await uploaded(fakes, leadsCsv(10));
+    await startImport(fakes.deps(), callOf(admin), job.id, {});
+    await planImport(fakes.deps(), ctx(admin), job.id);
+    const batch = fakes.queued.find((m) => m.type === 'batch')!;
+    const lockWait = () => new Error('This action timed out because it too long waiting for a lock');
+    const { activeUserIds, reserveSellIds } = fakes.targets;
+    const { recordBatch } = fakes.repo;
+    const failed = { owners: 0, sellIds: 0, record: 0 };
+    fakes.targets.activeUserIds = async (ids) => (failed.owners++ < 1 ? Promise.reject(lockWait()) : activeUserIds(ids));
+    fakes.targets.reserveSellIds = async (r, n) => (failed.sellIds++ < 2 ? Promise.reject(lockWait()) : reserveSellIds(r, n));
+    fakes.repo.recordBatch = async (id, r, at) => (failed.record++ < 1 ? Promise.reject(lockWait()) : recordBatch(id, r, at));
+    const result = await importBatch(fakes.deps(), ctx(admin), batch as ImportMessage & { type: 'batch' });
+    expect(failed).toEqual({ owners: 2, sellIds: 3, record: 2 });
+    expect(result).toMatchObject({ created: 10, failed: 0 });
+    expect(fakes.jobs.get(job.id)).toMatchObject({ status: 'finished', created: 10 });
+  });
 });
