@@ -294,11 +294,12 @@ const headersOf = (job: ImportJob): string[] => job.columns ?? [];
  * Rows of a batch written at once. Each row is one transaction on its own items only: the
  * batch checks the owners once (their user items would otherwise be in every row's
  * transaction, and concurrent rows of one owner conflict on them: TransactionConflict in
- * DynamoDB, a lock wait in DynamoDB Local) and takes the rows' Sell ids in one counter update.
- * What rows still share is the kind's index partitions (list and search), written by
- * IMPORT_WORKER_CONCURRENCY batches at once: see bench/import-throughput.ts for the measure.
+ * DynamoDB) and takes the rows' Sell ids in one counter update. Kept at 4 for the local cloud:
+ * DynamoDB Local makes a table's transactions wait on one another (its lock, whatever items
+ * they touch), so 8 rows at once only added lock timeouts there, for the consumers each row
+ * fans out to as well (measured with bench/import-throughput.ts).
  */
-export const ROW_CONCURRENCY = 8;
+export const ROW_CONCURRENCY = 4;
 
 /**
  * Runs `work` for 0..count-1 with at most `limit` at once; the first error stops new starts
@@ -343,8 +344,7 @@ interface ReadyRow {
  * The owners are checked when the batch starts, not in each row's transaction: an owner
  * deactivated while the batch runs (seconds) may still receive its remaining rows. That is the
  * race accepted for imports, as for records assigned just before a deactivation: an admin
- * deactivating a user hands their records over afterwards (bulk reassignment), and that
- * reassignment reads the records then, imported ones included.
+ * hands a departing user's records over (bulk reassignment), imported ones with the others.
  */
 export async function importBatch(
   deps: ImportsDeps,
