@@ -13,10 +13,15 @@ import { formatTable } from './stats.ts';
 // the plan, the import-worker (its event source: the template's maximum concurrency) splits the
 // file into batches on the import queue and writes each row through the leads use case, with its
 // outbox event. Reported as rows per second; no target (the local cloud is one laptop).
-//   npm run bench:import -- [--rows N]   runs this part alone (default 100,000; 10,000 for a quick figure)
+//   npm run bench:import -- [--rows N] [--give-up-minutes M] [--progress]
+//   runs this part alone (default 100,000 rows, giving up after 180 minutes; 10,000 for a quick
+//   figure); --progress prints the counters every 30 s on stderr, to extrapolate a long run.
 // `npm run bench -- --import-rows N` runs it in a child process, on a local cloud of its own.
 
-const GIVE_UP_MS = 60 * 60 * 1000;
+/** Minutes after the start before a run is given up (a 100,000-row run on a loaded laptop takes hours). */
+const GIVE_UP_MINUTES = 180;
+/** Milliseconds between progress lines (--progress). */
+const PROGRESS_EVERY_MS = 30_000;
 
 export interface ImportThroughputResult {
   rows: number;
@@ -34,7 +39,11 @@ function leadsFile(rows: number): Buffer {
   return Buffer.from(`\uFEFF${lines.join('\r\n')}\r\n`, 'utf8');
 }
 
-export async function measureImportThroughput(rows = 100_000): Promise<ImportThroughputResult> {
+export async function measureImportThroughput(
+  rows = 100_000,
+  options: { giveUpMinutes?: number; progress?: boolean } = {},
+): Promise<ImportThroughputResult> {
+  const giveUpMs = (options.giveUpMinutes ?? GIVE_UP_MINUTES) * 60_000;
   const config = loadConfig();
   let users: DevUser[] = [];
   const cloud = await startLocalCloud({
@@ -67,6 +76,7 @@ export async function measureImportThroughput(rows = 100_000): Promise<ImportThr
     await api('POST', `/imports/${created.import.id}/start`, {});
     const started = performance.now();
     let misses = 0;
+    let lastProgress = started;
     for (;;) {
       // A status read that fails on a busy machine (a local function past its 10 s) is read again.
       const job = await api('GET', `/imports/${created.import.id}`).then(
@@ -87,7 +97,15 @@ export async function measureImportThroughput(rows = 100_000): Promise<ImportThr
           rowsPerSecond: Math.round(rows / seconds),
         };
       }
-      if (performance.now() - started > GIVE_UP_MS) throw new Error(`the import is not finished: ${JSON.stringify(job)}`);
+      const elapsed = performance.now() - started;
+      if (options.progress && performance.now() - lastProgress >= PROGRESS_EVERY_MS && typeof job.created === 'number') {
+        lastProgress = performance.now();
+        const done = job.created + job.updated + job.failed;
+        console.error(
+          `${Math.round(elapsed / 1000)} s: ${done} of ${rows} rows (${job.batches_done}/${job.batches} batches), ${(done / (elapsed / 1000)).toFixed(1)} rows/s so far`,
+        );
+      }
+      if (elapsed > giveUpMs) throw new Error(`the import is not finished: ${JSON.stringify(job)}`);
       await new Promise((r) => setTimeout(r, 500));
     }
   } finally {
@@ -124,10 +142,18 @@ export async function measureImportThroughputInChild(rows: number): Promise<Impo
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { rows: { type: 'string', default: '100000' } } });
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string', default: '100000' },
+      'give-up-minutes': { type: 'string', default: String(GIVE_UP_MINUTES) },
+      progress: { type: 'boolean', default: false },
+    },
+  });
   const rows = Number(values.rows);
   if (!Number.isInteger(rows) || rows < 1) throw new Error(`--rows must be a positive whole number, got ${values.rows}`);
-  const result = await measureImportThroughput(rows);
+  const giveUpMinutes = Number(values['give-up-minutes']);
+  if (!(giveUpMinutes > 0)) throw new Error(`--give-up-minutes must be a positive number, got ${values['give-up-minutes']}`);
+  const result = await measureImportThroughput(rows, { giveUpMinutes, progress: values.progress });
   console.log(importThroughputTable(result));
   console.log(`${RESULT_MARK}${JSON.stringify(result)}`);
 }

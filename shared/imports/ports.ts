@@ -46,6 +46,14 @@ export interface ImportQueue {
   send(messages: readonly ImportMessage[]): Promise<void>;
 }
 
+/** How a row's record is created (ImportTargets.create). */
+export interface CreateOptions {
+  /** The owner's user id, found active by the batch. */
+  ownerChecked?: string;
+  /** The Sell id the record takes. */
+  sellId?: number;
+}
+
 /** The records an import writes, through each family's own use cases (rights and rules included). */
 export interface ImportTargets {
   /** The resource's custom field definitions (names, types, choices). */
@@ -54,13 +62,28 @@ export interface ImportTargets {
   userIdByEmail(email: string): Promise<string | undefined>;
   /** The acting user as a principal (their role, team and reports). */
   principalOf(userId: string): Promise<Principal>;
+  /**
+   * Those of `ids` that are active users now, read once (consistent reads, 100 a request): a
+   * batch checks its owners here instead of in every row's transaction.
+   */
+  activeUserIds(ids: readonly string[]): Promise<Set<string>>;
+  /**
+   * Takes `count` consecutive Sell ids of the resource's kind at once (one counter update a
+   * batch, not one a row); answers the first. Numbers a failed batch drew stay unused.
+   */
+  reserveSellIds(resource: ImportResource, count: number): Promise<number>;
   exists(resource: ImportResource, id: string): Promise<boolean>;
   /** The id of the record of `type` that has this Sell id (imported from Sell, or numbered here). */
   recordIdBySellId(type: ParentType, sellId: number): Promise<string | undefined>;
   /** A record of the resource with this e-mail that the caller may change, if any. */
   idByEmail(resource: ImportResource, call: Call, email: string): Promise<string | undefined>;
-  /** Creates through the resource's create use case (the record's id is the first id drawn). */
-  create(resource: ImportResource, call: Call, input: Record<string, unknown>): Promise<void>;
+  /**
+   * Creates through the resource's create use case (the record's id is the first id drawn).
+   * `options.ownerChecked`: the batch found this owner active just before (activeUserIds), so
+   * the row's transaction leaves out its check on the owner's user item, which every row of
+   * that owner would contend for. `options.sellId`: the record's Sell id (reserveSellIds).
+   */
+  create(resource: ImportResource, call: Call, input: Record<string, unknown>, options?: CreateOptions): Promise<void>;
   /** Updates through the resource's update use case. */
   update(resource: ImportResource, call: Call, id: string, input: Record<string, unknown>): Promise<void>;
 }

@@ -291,12 +291,13 @@ export async function planImport(deps: ImportsDeps, events: EventContext, id: st
 const headersOf = (job: ImportJob): string[] => job.columns ?? [];
 
 /**
- * Rows of a batch written at once. Each row is one transaction on its own items, but every
- * one of them also checks the owner's user item (a reference check), so concurrent rows of one
- * owner contend for it (TransactionConflict in DynamoDB, a lock wait in DynamoDB Local): the
- * bound keeps that, and the load on the kind's shared index partitions (with
- * IMPORT_WORKER_CONCURRENCY batches at once), small. Measured on the local cloud, 8 made
- * batches fail on lock waits and wait out the queue's visibility timeout.
+ * Rows of a batch written at once. Each row is one transaction on its own items only: the
+ * batch checks the owners once (their user items would otherwise be in every row's
+ * transaction, and concurrent rows of one owner conflict on them: TransactionConflict in
+ * DynamoDB) and takes the rows' Sell ids in one counter update. Kept at 4 for the local cloud:
+ * DynamoDB Local makes a table's transactions wait on one another (its lock, whatever items
+ * they touch), so 8 rows at once only added lock timeouts there, for the consumers each row
+ * fans out to as well (measured with bench/import-throughput.ts).
  */
 export const ROW_CONCURRENCY = 4;
 
@@ -321,12 +322,29 @@ async function pooled(count: number, limit: number, work: (index: number) => Pro
   if (failure) throw failure.error;
 }
 
+/** A row read and resolved, ready to write: its create input, owner and e-mail. */
+interface ReadyRow {
+  row: number;
+  input: Record<string, unknown>;
+  update: Record<string, unknown>;
+  email: string | undefined;
+  /** The record's owner, checked once per batch; null for notes (they have none). */
+  owner: string | null;
+  ownerEmail: string | undefined;
+}
+
 /**
- * A batch message: each row read, its owner resolved, then created (with the row's own ids) or,
- * when matching by e-mail, the matching record updated; ROW_CONCURRENCY rows at once. A row
- * whose record exists already was written by an earlier delivery of this batch: it counts as
- * created, once. The counters are recorded when the whole batch is done, in one transaction,
- * once; a batch that fails midway records nothing and is handed out again whole.
+ * A batch message: each row read and its owner resolved; the batch's distinct owners checked
+ * active in one read; then each row created (with the row's own ids and one of the batch's Sell
+ * ids) or, when matching by e-mail, the matching record updated, ROW_CONCURRENCY rows at once.
+ * A row whose record exists already was written by an earlier delivery of this batch: it
+ * counts as created, once. The counters are recorded when the whole batch is done, in one
+ * transaction, once; a batch that fails midway records nothing and is handed out again whole.
+ *
+ * The owners are checked when the batch starts, not in each row's transaction: an owner
+ * deactivated while the batch runs (seconds) may still receive its remaining rows. That is the
+ * race accepted for imports, as for records assigned just before a deactivation: an admin
+ * hands a departing user's records over (bulk reassignment), imported ones with the others.
  */
 export async function importBatch(
   deps: ImportsDeps,
@@ -337,8 +355,8 @@ export async function importBatch(
   if (!job || job.status !== 'running' || !job.mapping) return undefined;
   // Read once per batch, not per row: the creator's rights, the custom fields, owners by e-mail.
   const [principal, definitions] = await Promise.all([
-    deps.targets.principalOf(job.creator_id),
-    deps.targets.customFields(job.resource),
+    transiently(() => deps.targets.principalOf(job.creator_id)),
+    transiently(() => deps.targets.customFields(job.resource)),
   ]);
   const context: BatchContext = {
     job,
@@ -349,10 +367,31 @@ export async function importBatch(
     parents: new Map(),
   };
   const outcomes: (Exclude<RowResult, 'failed'> | RowError[])[] = new Array(message.rows.length);
+  const ready: (ReadyRow | undefined)[] = new Array(message.rows.length);
   await pooled(message.rows.length, ROW_CONCURRENCY, async (i) => {
-    const row = message.first_row + i;
-    outcomes[i] = await importRow(deps, events, context, message.rows[i]!, row);
-    deps.afterRow?.(row);
+    const prepared = await prepareRow(deps, context, message.rows[i]!, message.first_row + i);
+    if (Array.isArray(prepared)) outcomes[i] = prepared;
+    else ready[i] = prepared;
+  });
+  // The batch's owners, once: a row whose owner is not an active user fails alone.
+  const owners = [...new Set(ready.flatMap((r) => (r?.owner ? [r.owner] : [])))];
+  const active = owners.length > 0 ? await transiently(() => deps.targets.activeUserIds(owners)) : new Set<string>();
+  const column = ownerColumn(job.mapping);
+  ready.forEach((r, i) => {
+    if (!r || r.owner === null || active.has(r.owner)) return;
+    const reason = r.ownerEmail ? `no active user has the e-mail ${r.ownerEmail}` : 'the importer is no longer an active user';
+    outcomes[i] = [{ row: r.row, column: r.ownerEmail ? column : null, reason }];
+    ready[i] = undefined;
+  });
+  const writes = ready.filter((r) => r !== undefined).length;
+  const firstSellId = writes > 0 ? await transiently(() => deps.targets.reserveSellIds(job.resource, writes)) : 0;
+  const sellIds = new Map<number, number>();
+  for (const r of ready) if (r) sellIds.set(r.row, firstSellId + sellIds.size);
+  await pooled(message.rows.length, ROW_CONCURRENCY, async (i) => {
+    const r = ready[i];
+    if (!r) return;
+    outcomes[i] = await writeRow(deps, events, context, r, sellIds.get(r.row)!);
+    deps.afterRow?.(r.row);
   });
   const result: BatchResult = { batch: message.batch, created: 0, updated: 0, failed: 0, errors: [] };
   outcomes.forEach((outcome, i) => {
@@ -362,8 +401,8 @@ export async function importBatch(
       for (const error of outcome) result.errors.push({ ...error, cells: [...message.rows[i]!] });
     }
   });
-  await deps.imports.recordBatch(job.id, result, events.now.toISOString());
-  await finishIfComplete(deps, events, job.id);
+  await transiently(() => deps.imports.recordBatch(job.id, result, events.now.toISOString()));
+  await transiently(() => finishIfComplete(deps, events, job.id));
   return result;
 }
 
@@ -379,13 +418,13 @@ interface BatchContext {
   parents: Map<string, Promise<string | undefined>>;
 }
 
-async function importRow(
+/** A row read, its owner (by e-mail, cached per batch) and record (notes, tasks) resolved; its errors otherwise. */
+async function prepareRow(
   deps: ImportsDeps,
-  events: EventContext,
   { job, principal, headers, definitions, owners, parents }: BatchContext,
   cells: string[],
   row: number,
-): Promise<Exclude<RowResult, 'failed'> | RowError[]> {
+): Promise<ReadyRow | RowError[]> {
   const mapping = job.mapping!;
   const read = readRow(job.resource, headers, cells, mapping, row, definitions);
   if (!read.ok) return read.errors;
@@ -397,7 +436,24 @@ async function importRow(
     if ('error' in parent) return [parent.error];
     parentId = parent.id;
   }
-  const input = createInput(job.resource, read.input, owner.owner, parentId);
+  return {
+    row,
+    input: createInput(job.resource, read.input, owner.owner, parentId),
+    update: read.input,
+    email: read.email,
+    owner: job.resource === 'notes' ? null : owner.owner,
+    ownerEmail: read.ownerEmail,
+  };
+}
+
+async function writeRow(
+  deps: ImportsDeps,
+  events: EventContext,
+  { job, principal }: BatchContext,
+  ready: ReadyRow,
+  sellId: number,
+): Promise<Exclude<RowResult, 'failed'> | RowError[]> {
+  const { row } = ready;
   const recordId = rowRecordId(job.id, row);
   for (let attempt = 1; ; attempt++) {
     // Each attempt draws the row's ids from the first again: a retry writes the same record.
@@ -412,17 +468,20 @@ async function importRow(
       },
     };
     try {
-      if (job.match_by_email && read.email) {
-        const match = await deps.targets.idByEmail(job.resource, call, read.email);
+      if (job.match_by_email && ready.email) {
+        const match = await deps.targets.idByEmail(job.resource, call, ready.email);
         if (match === recordId) return 'created';
         if (match !== undefined) {
-          await deps.targets.update(job.resource, call, match, read.input);
+          await deps.targets.update(job.resource, call, match, ready.update);
           return 'updated';
         }
       }
       // No read first: the create's own condition refuses a row written before (its id is the
       // row's), and only then is the record looked up. One write per row on the first delivery.
-      await deps.targets.create(job.resource, call, input);
+      await deps.targets.create(job.resource, call, ready.input, {
+        ...(ready.owner !== null ? { ownerChecked: ready.owner } : {}),
+        sellId,
+      });
       return 'created';
     } catch (error) {
       // Written by an earlier delivery (or one still running past its timeout), or by the
@@ -441,6 +500,22 @@ async function importRow(
 const ROW_ATTEMPTS = 4;
 /** The base wait between a row's attempts, in ms (times the attempt, jittered). */
 const ROW_RETRY_MS = 250;
+
+/**
+ * `work` (a batch's own reads and writes, each safe to repeat) tried again like a row after a
+ * transient failure (throttling, a lock wait): one failing would fail the whole batch, held
+ * back for the queue's visibility timeout. Domain errors are thrown at once.
+ */
+async function transiently<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof DomainError || attempt >= ROW_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, ROW_RETRY_MS * attempt * (1 + Math.random())));
+    }
+  }
+}
 
 /**
  * Once every batch is recorded: the error file (the failed rows' cells, then the row number

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SendMessageCommand,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { csvRows } from '#shared/imports/csv.ts';
 import { createImportRoute, dryRunImportRoute, getImportRoute, startImportRoute } from '#shared/imports/routes.ts';
 import { listNotificationsRoute } from '#shared/notifications/routes.ts';
@@ -47,6 +53,44 @@ async function finished(who: string, id: string, timeoutMs: number) {
     if (Date.now() > deadline) throw new Error(`import ${id} not finished: ${JSON.stringify(view.import)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/**
+ * A leads file of `n` rows owned by the importer, without tags: what each lead fans out to
+ * (feed, outcomes) stays small, so that the 5,000-row case spends its time on the import.
+ */
+function plainLeadsCsv(n: number, tag: string): string {
+  const lines = ['Last Name,Email'];
+  for (let row = 1; row <= n; row++) lines.push(`Plain ${row},p${row}-${tag}@example.com`);
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** The real SQS behind the gates (what the test itself does to the queue, not a function). */
+function upstreamSqs(): SQSClient {
+  return new SQSClient({
+    endpoint: session.cloud.iam.upstreams.sqs!,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}
+
+/** The leads in the table whose e-mail carries `tag`, counted in the table itself. */
+async function leadsTagged(tag: string): Promise<number> {
+  let count = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await session.table().send(
+      new ScanCommand({
+        TableName: session.cloud.names.tableName,
+        FilterExpression: 'sk = :lead AND contains(email, :tag)',
+        ExpressionAttributeValues: { ':lead': 'lead', ':tag': `-${tag}@` },
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return count;
 }
 
 describe('CSV import', () => {
@@ -96,20 +140,15 @@ describe('CSV import', () => {
     ]);
   }, 500_000);
 
-  // 500 rows (5 batches) here: the local cloud writes about 8 rows a second, each lead fanning
-  // out to the feed, notifications and search; the 5,000-row kill-and-resume case runs against
-  // the use cases in test/imports/use-cases.test.ts, and the bench measures throughput.
+  // Redelivery of every batch while the first copies run (500 rows, 5 batches); the worker
+  // killed midway is the 5,000-row case below.
   it('imports 500 rows exactly once each while every batch is delivered again (a worker died, SQS redelivered)', async () => {
     const ROWS = 500;
     const tag = Math.random().toString(36).slice(2, 10);
     const job = await uploadedImport('admin', leadsCsv(ROWS, new Set(), tag));
     bodyOf(await call(startImportRoute, { as: 'admin', params: { id: job.id }, body: {} }), 202);
     // The plan again: every batch message is queued a second time, while the first copies run.
-    const sqs = new SQSClient({
-      endpoint: session.cloud.iam.upstreams.sqs!,
-      region: 'eu-west-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const sqs = upstreamSqs();
     try {
       const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: session.cloud.names.importQueue.queueName }));
       await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify({ type: 'plan', import_id: job.id }) }));
@@ -128,20 +167,60 @@ describe('CSV import', () => {
       bodyOf(await call(getLeadRoute, { as: 'admin', params: { id: rowRecordId(job.id, row) } }), 200);
     }
     // Every lead of the file, counted in the table itself: all, none twice.
-    let count = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await session.table().send(
-        new ScanCommand({
-          TableName: session.cloud.names.tableName,
-          FilterExpression: 'sk = :lead AND contains(email, :tag)',
-          ExpressionAttributeValues: { ':lead': 'lead', ':tag': `-${tag}@` },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      count += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const count = await leadsTagged(tag);
     expect(count).toBe(ROWS);
   }, 500_000);
+
+  it('resumes a 5,000-row import whose worker is killed midway to exactly 5,000 records, none twice', async () => {
+    const ROWS = 5000;
+    const tag = Math.random().toString(36).slice(2, 10);
+    const sqs = upstreamSqs();
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: session.cloud.names.importQueue.queueName }));
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['VisibilityTimeout'] }));
+    // The killed worker's batches come back after the queue's visibility timeout (six minutes in
+    // the template): shortened here so that the test waits seconds for SQS's redelivery.
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { VisibilityTimeout: '20' } }));
+    try {
+      const job = await uploadedImport('admin', plainLeadsCsv(ROWS, tag));
+      const started = Date.now();
+      bodyOf(await call(startImportRoute, { as: 'admin', params: { id: job.id }, body: {} }), 202);
+      // Killed once a few batches are recorded: the two the pollers hold are mid-run then.
+      let view;
+      do {
+        await new Promise((r) => setTimeout(r, 200));
+        view = bodyOf(await call(getImportRoute, { as: 'admin', params: { id: job.id } }), 200);
+      } while (view.import.batches_done < 3);
+      await session.cloud.functions.get('import-worker').recycle();
+      const killedAt = view.import;
+      expect(killedAt.status).toBe('running');
+      expect(killedAt.batches_done).toBeLessThan(ROWS / 100);
+
+      const done = await finished('admin', job.id, 1_150_000);
+      console.log(
+        `kill-and-resume: ${ROWS} rows in ${Math.round((Date.now() - started) / 1000)} s, killed after ${killedAt.batches_done} batches`,
+      );
+      expect(done.import).toMatchObject({
+        status: 'finished',
+        total_rows: ROWS,
+        created: ROWS,
+        updated: 0,
+        failed: 0,
+        batches: ROWS / 100,
+        batches_done: ROWS / 100,
+      });
+      expect(done.errors_download).toBeNull();
+      expect(await leadsTagged(tag)).toBe(ROWS);
+      for (const row of [1, 2500, ROWS]) {
+        expect(bodyOf(await call(getLeadRoute, { as: 'admin', params: { id: rowRecordId(job.id, row) } }), 200)).toMatchObject({
+          last_name: `Plain ${row}`,
+          owner_id: session.id('admin'),
+        });
+      }
+    } finally {
+      await sqs.send(
+        new SetQueueAttributesCommand({ QueueUrl, Attributes: { VisibilityTimeout: Attributes!.VisibilityTimeout! } }),
+      );
+      sqs.destroy();
+    }
+  }, 1_200_000);
 });

@@ -13,7 +13,7 @@ import {
   type ImportResource,
 } from '#shared/imports/domain.ts';
 import type { CustomFieldDefinition, CustomFieldType } from '#shared/custom-fields/domain.ts';
-import type { ImportFiles, ImportQueue, ImportRepository, ImportTargets } from '#shared/imports/ports.ts';
+import type { CreateOptions, ImportFiles, ImportQueue, ImportRepository, ImportTargets } from '#shared/imports/ports.ts';
 import {
   createImport,
   dryRunImport,
@@ -74,7 +74,17 @@ class Fakes {
   events: DomainEvent[] = [];
   objects = new Map<string, string | Uint8Array>();
   queued: ImportMessage[] = [];
-  records = new Map<string, { resource: ImportResource; input: Record<string, unknown>; events: EventContext }>();
+  records = new Map<
+    string,
+    { resource: ImportResource; input: Record<string, unknown>; events: EventContext; options?: CreateOptions }
+  >();
+  /** Users deactivated (activeUserIds leaves them out). */
+  inactive = new Set<string>();
+  /** Each activeUserIds call's ids. */
+  ownerReads: string[][] = [];
+  /** Each reserveSellIds call's count. */
+  sellIdReservations: number[] = [];
+  nextSellId = 1;
   writes = 0;
   definitions: CustomFieldDefinition[] = [definition('Budget', 'number')];
   /** "<type>#<Sell id>" → record id: the records that have a Sell id. */
@@ -145,14 +155,24 @@ class Fakes {
     customFields: async (resource) => (resource === 'leads' ? this.definitions : []),
     userIdByEmail: async (email) => users.get(email),
     principalOf: async (id) => (id === admin.user_id ? admin : rep),
+    activeUserIds: async (ids) => {
+      this.ownerReads.push([...ids]);
+      return new Set(ids.filter((id) => !this.inactive.has(id)));
+    },
+    reserveSellIds: async (_, count) => {
+      this.sellIdReservations.push(count);
+      const first = this.nextSellId;
+      this.nextSellId += count;
+      return first;
+    },
     exists: async (_, id) => this.records.has(id),
     recordIdBySellId: async (type, sellId) => this.sellIds.get(`${type}#${sellId}`),
     idByEmail: async (_, __, email) => [...this.records.entries()].find(([, r]) => r.input.email === email)?.[0],
-    create: async (resource, call, input) => {
+    create: async (resource, call, input, options) => {
       const id = call.events.newId();
       if (this.records.has(id)) throw new ConflictError('exists');
       this.writes++;
-      this.records.set(id, { resource, input, events: call.events });
+      this.records.set(id, { resource, input, events: call.events, options });
     },
     update: async (_, __, id, input) => {
       this.writes++;
@@ -293,6 +313,49 @@ describe('CSV import', () => {
     expect(fakes.records.size).toBe(5000);
     expect(fakes.writes).toBe(5000);
     expect(fakes.jobs.get(job.id)).toMatchObject({ status: 'finished', created: 5000, failed: 0, batches_done: 50 });
+  });
+
+  it("checks a batch's owners once, not in each row's write, and takes its Sell ids in one reservation", async () => {
+    const fakes = new Fakes();
+    // Rows 1-3 owned by the rep (e-mail), 4-5 by the importer (no owner cell); row 6 by the rep again.
+    const csv =
+      'Last Name,Owner\r\nA,rep@example.com\r\nB,rep@example.com\r\nC,rep@example.com\r\nD,\r\nE,\r\nF,rep@example.com\r\n';
+    const job = await uploaded(fakes, csv);
+    await startImport(fakes.deps(), callOf(admin), job.id, {});
+    await drain(fakes, fakes.deps());
+    expect(fakes.jobs.get(job.id)).toMatchObject({ status: 'finished', created: 6, failed: 0 });
+    expect(fakes.ownerReads).toEqual([[rep.user_id, admin.user_id]]);
+    expect(fakes.sellIdReservations).toEqual([6]);
+    const options = [1, 2, 3, 4, 5, 6].map((row) => fakes.records.get(rowRecordId(job.id, row))!.options);
+    expect(options.map((o) => o?.ownerChecked)).toEqual([rep, rep, rep, admin, admin, rep].map((u) => u.user_id));
+    expect(options.map((o) => o?.sellId)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('fails the rows of an owner deactivated before their batch, each with its row and column, and writes the others', async () => {
+    const fakes = new Fakes();
+    const job = await uploaded(fakes, 'Last Name,Owner\r\nA,rep@example.com\r\nB,admin@example.com\r\nC,rep@example.com\r\n');
+    await startImport(fakes.deps(), callOf(admin), job.id, {});
+    fakes.inactive.add(rep.user_id);
+    await drain(fakes, fakes.deps());
+    expect(fakes.jobs.get(job.id)).toMatchObject({ status: 'finished', created: 1, failed: 2 });
+    expect([...fakes.records.keys()]).toEqual([rowRecordId(job.id, 2)]);
+    expect(fakes.sellIdReservations).toEqual([1]);
+    const [result] = await fakes.repo.batchResults(job.id);
+    expect(result!.errors.map(({ row, column, reason }) => ({ row, column, reason }))).toEqual([
+      { row: 1, column: 'Owner', reason: 'no active user has the e-mail rep@example.com' },
+      { row: 3, column: 'Owner', reason: 'no active user has the e-mail rep@example.com' },
+    ]);
+  });
+
+  it("leaves notes' owner unchecked: a note has none", async () => {
+    const fakes = new Fakes();
+    fakes.sellIds.set('lead#7', '01LEAD000000000000000000001');
+    const job = await uploaded(fakes, 'Resource Type,Resource ID,Content\r\nlead,7,Hello\r\n', admin, 'notes');
+    await startImport(fakes.deps(), callOf(admin), job.id, {});
+    await drain(fakes, fakes.deps());
+    expect(fakes.jobs.get(job.id)).toMatchObject({ status: 'finished', created: 1, failed: 0 });
+    expect(fakes.ownerReads).toEqual([]);
+    expect(fakes.records.get(rowRecordId(job.id, 1))!.options).toEqual({ sellId: 1 });
   });
 
   it('updates the record of a matching e-mail when asked, and counts it updated', async () => {
@@ -505,5 +568,24 @@ describe('CSV import', () => {
     expect(result).toMatchObject({ created: 10, failed: 0 });
     expect(fakes.records.size).toBe(10);
     expect(fakes.writes).toBe(10);
+  });
+
+  it("tries the batch's own reads and writes again after a transient failure (owners, Sell ids, counters)", async () => {
+    const fakes = new Fakes();
+    const job = await uploaded(fakes, leadsCsv(10));
+    await startImport(fakes.deps(), callOf(admin), job.id, {});
+    await planImport(fakes.deps(), ctx(admin), job.id);
+    const batch = fakes.queued.find((m) => m.type === 'batch')!;
+    const lockWait = () => new Error('This action timed out because it too long waiting for a lock');
+    const { activeUserIds, reserveSellIds } = fakes.targets;
+    const { recordBatch } = fakes.repo;
+    const failed = { owners: 0, sellIds: 0, record: 0 };
+    fakes.targets.activeUserIds = async (ids) => (failed.owners++ < 1 ? Promise.reject(lockWait()) : activeUserIds(ids));
+    fakes.targets.reserveSellIds = async (r, n) => (failed.sellIds++ < 2 ? Promise.reject(lockWait()) : reserveSellIds(r, n));
+    fakes.repo.recordBatch = async (id, r, at) => (failed.record++ < 1 ? Promise.reject(lockWait()) : recordBatch(id, r, at));
+    const result = await importBatch(fakes.deps(), ctx(admin), batch as ImportMessage & { type: 'batch' });
+    expect(failed).toEqual({ owners: 2, sellIds: 3, record: 2 });
+    expect(result).toMatchObject({ created: 10, failed: 0 });
+    expect(fakes.jobs.get(job.id)).toMatchObject({ status: 'finished', created: 10 });
   });
 });
