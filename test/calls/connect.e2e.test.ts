@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '#infra/config/load.ts';
 import { LOCAL_CONNECT_INSTANCE_ID } from '#infra/local/connect.ts';
+import { listContactActivitiesRoute } from '#shared/activities/routes.ts';
 import { listCallsRoute } from '#shared/calls/routes.ts';
 import { createContactRoute } from '#shared/contacts/routes.ts';
 import { newId } from '#shared/kernel/ids.ts';
@@ -101,5 +102,17 @@ describe('calls from Amazon Connect contact events on the local cloud', () => {
     expect(notice).toMatchObject({ actor_id: 'voice:connect', records: [{ type: 'contact', id: contact.id, name: number }] });
     await session.cloud.bus.idle();
     expect(await incoming()).toHaveLength(1);
+    // On the contact's timeline (the activity feed), once: an inbound call received.
+    const timeline = async () =>
+      bodyOf(
+        await call(listContactActivitiesRoute, { as: 'rep1', params: { id: contact.id }, query: { limit: 20 } }),
+        200,
+      ).items.filter((a) => a.record.type === 'call');
+    const entries = await until('the call on the contact’s timeline', async () => {
+      const items = await timeline();
+      return items.length > 0 ? items : undefined;
+    });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ verb: 'call_received', parent: { type: 'contact', id: contact.id } });
   });
 });
