@@ -19,13 +19,20 @@ import { ROLES, type Role } from '#shared/kernel/roles.ts';
 import type { CrmConfig } from '#infra/config/schema.ts';
 import { CrmFunction } from '#infra/constructs/crm-function.ts';
 import {
+  bulkWorkerFunction,
   cursorKeyRotationFunction,
   eventFunctions,
+  exportWorkerFunction,
   filesCorsOrigins,
   functionSpecs,
+  importWorkerFunction,
   mailDomains,
+  mailSenderFunction,
   scheduledFunctions,
+  type FunctionSpec,
 } from '#infra/functions.ts';
+import { busRules } from '#infra/rules.ts';
+import { EXPORT_QUEUE_MAX_RECEIVES } from '#shared/exports/domain.ts';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { acknowledge } from '#infra/nag.ts';
 import { eventBridgeJsonSchemas } from '#infra/docs/event-schemas.ts';
@@ -35,7 +42,8 @@ import { INBOUND_PREFIX } from '#shared/invitations/domain.ts';
 export const INBOUND_MAIL_DAYS = 30;
 
 // What holds data or identity: the table, the bus and its archive, the schedule group, the
-// SES configuration set, the user pool, the cursor key and the DLQ. Kept apart from the
+// SES configuration set, the user pool, the cursor key, the files bucket, the log groups and
+// the queues (work in flight, failed events awaiting redrive). Kept apart from the
 // functions and the API so that those can be replaced, or the stack torn down and rebuilt,
 // without touching a byte of the company's data.
 
@@ -85,6 +93,130 @@ export const ABANDONED_UPLOAD_DAYS = 1;
  */
 export const IMPORT_FILE_DAYS = 7;
 
+/**
+ * A work queue's visibility timeout, in multiples of its consumer's timeout (AWS's advice for a
+ * Lambda event source: a message is not handed out again while a worker, retried, may still hold it).
+ */
+export const WORK_QUEUE_VISIBILITY_FACTOR = 6;
+
+/** Seconds a mail request is hidden once received: six times the mail-sender's timeout. */
+export const MAIL_QUEUE_VISIBILITY_SECONDS = WORK_QUEUE_VISIBILITY_FACTOR * mailSenderFunction.timeoutSeconds;
+/** Receives of a mail request before its DLQ keeps it (throttled sends come back this often). */
+export const MAIL_QUEUE_MAX_RECEIVES = 10;
+/** Seconds a new mail request waits on the queue: a burst of assignments lands in one grouped alert. */
+export const MAIL_QUEUE_DELAY_SECONDS = 5;
+/** Seconds an import message is hidden once received: six times the worker's timeout. */
+export const IMPORT_QUEUE_VISIBILITY_SECONDS = WORK_QUEUE_VISIBILITY_FACTOR * importWorkerFunction.timeoutSeconds;
+/** Receives of an import message before its DLQ keeps it. */
+export const IMPORT_QUEUE_MAX_RECEIVES = 5;
+/** Seconds a bulk operations message is hidden once received: six times the worker's timeout. */
+export const BULK_QUEUE_VISIBILITY_SECONDS = WORK_QUEUE_VISIBILITY_FACTOR * bulkWorkerFunction.timeoutSeconds;
+/** Receives of a bulk operations message before its DLQ keeps it. */
+export const BULK_QUEUE_MAX_RECEIVES = 5;
+/** Seconds an export message is hidden once received: six times the worker's timeout. */
+export const EXPORT_QUEUE_VISIBILITY_SECONDS = WORK_QUEUE_VISIBILITY_FACTOR * exportWorkerFunction.timeoutSeconds;
+
+/** How a work queue is made: its name, its one consumer and its redrive. */
+export interface WorkQueueSpec {
+  /** The queue is "crm-<stage>-<name>", its DLQ "crm-<stage>-<name>-dlq". */
+  readonly name: string;
+  /** The one function draining it: the visibility timeout is WORK_QUEUE_VISIBILITY_FACTOR times its timeout. */
+  readonly consumer: FunctionSpec;
+  /** Receives of a message before the DLQ keeps it. */
+  readonly maxReceiveCount: number;
+  /** Seconds each new message waits before a worker may receive it (default 0). */
+  readonly deliveryDelaySeconds?: number;
+  /** What a message is, for the DLQ's cdk-nag acknowledgement ("the mail queue"). */
+  readonly holds: string;
+}
+
+/**
+ * The work queues, each drained by one queue function of the stateless stack (its event source
+ * mapping): keyed as `StatefulStack.workQueues` and the stateless stack name them.
+ */
+export const WORK_QUEUES = {
+  // Every outgoing mail: a bus rule puts the outbox's requests here (its policy below).
+  mail: {
+    name: 'mail',
+    consumer: mailSenderFunction,
+    maxReceiveCount: MAIL_QUEUE_MAX_RECEIVES,
+    deliveryDelaySeconds: MAIL_QUEUE_DELAY_SECONDS,
+    holds: 'the mail queue',
+  },
+  // A started import's plan, then its batches of rows (a batch redelivered writes each row at most once).
+  imports: {
+    name: 'imports',
+    consumer: importWorkerFunction,
+    maxReceiveCount: IMPORT_QUEUE_MAX_RECEIVES,
+    holds: 'the import queue',
+  },
+  // An operation's plan, then its batches of records (a batch redelivered acts on each record at most once).
+  bulk: {
+    name: 'bulk-operations',
+    consumer: bulkWorkerFunction,
+    maxReceiveCount: BULK_QUEUE_MAX_RECEIVES,
+    holds: 'the bulk operations queue',
+  },
+  // A message per slice of a CSV export; its last receive marks the export failed (EXPORT_QUEUE_MAX_RECEIVES).
+  exports: {
+    name: 'exports',
+    consumer: exportWorkerFunction,
+    maxReceiveCount: EXPORT_QUEUE_MAX_RECEIVES,
+    holds: 'the export queue',
+  },
+} as const satisfies Record<string, WorkQueueSpec>;
+export type WorkQueueKey = keyof typeof WORK_QUEUES;
+
+/** A work queue and its dead-letter queue, with the queue's literal name (for ARNs built elsewhere). */
+export interface WorkQueue {
+  readonly spec: WorkQueueSpec;
+  readonly queueName: string;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+}
+
+/** "crm-<stage>-<name>": a work queue's physical name. */
+export const workQueueName = (stage: string, name: string): string => `crm-${stage}-${name}`;
+
+/**
+ * Makes a work queue and its DLQ in `scope`: both SQS-encrypted and TLS-only; the queue keeps a
+ * message 4 days, hides it WORK_QUEUE_VISIBILITY_FACTOR consumer timeouts once received, and
+ * moves it to the DLQ (kept 14 days) after `maxReceiveCount` receives. The monitoring stack
+ * alarms on the DLQ's depth (every queue without a DLQ of its own is one). Construct ids are
+ * "<Name>Queue" and "<Name>DeadLetterQueue".
+ */
+export function workQueue(scope: Construct, stage: string, spec: WorkQueueSpec): WorkQueue {
+  const id = spec.name.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
+  const queueName = workQueueName(stage, spec.name);
+  const deadLetterQueue = new sqs.Queue(scope, `${id}DeadLetterQueue`, {
+    queueName: `${queueName}-dlq`,
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  acknowledge(deadLetterQueue, {
+    id: 'Serverless-SQSRedrivePolicy',
+    reason: `This queue is the dead-letter queue of ${spec.holds}; a DLQ of a DLQ would only move the problem.`,
+  });
+  const queue = new sqs.Queue(scope, `${id}Queue`, {
+    queueName,
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(4),
+    ...(spec.deliveryDelaySeconds ? { deliveryDelay: Duration.seconds(spec.deliveryDelaySeconds) } : {}),
+    visibilityTimeout: Duration.seconds(WORK_QUEUE_VISIBILITY_FACTOR * spec.consumer.timeoutSeconds),
+    deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: spec.maxReceiveCount },
+  });
+  return { spec, queueName, queue, deadLetterQueue };
+}
+
+/**
+ * The physical name of a bus rule that targets a work queue ("crm-<stage>-<rule>"): fixed, so
+ * that the queue's policy (in this stack) can name the rule (in the stateless stack) without a
+ * reference between the stacks.
+ */
+export const queueRuleName = (stage: string, ruleName: string): string => `crm-${stage}-${ruleName}`;
+
 /** Cognito group precedence: the lowest number wins when a user is in several groups. */
 const GROUP_PRECEDENCE: Record<Role, number> = { admin: 0, manager: 10, user: 20 };
 
@@ -129,6 +261,16 @@ export class StatefulStack extends Stack {
   /** The sender's SES domain identity with Easy DKIM, when the config names a domain. */
   readonly emailDomainIdentity: ses.EmailIdentity | undefined;
   readonly deadLetterQueue: sqs.Queue;
+  /**
+   * The work queues (mail, imports, bulk operations, exports) and their DLQs. Here because what
+   * they hold is work in flight that a redeploy of the code must not drop; the stateless stack
+   * names them by ARN (its event source mappings and grants), sharing no export.
+   */
+  readonly workQueues: Readonly<Record<WorkQueueKey, WorkQueue>>;
+  /** Reminders (and recurring schedules) EventBridge Scheduler could not deliver; its target role sends here. */
+  readonly reminderDeadLetterQueue: sqs.Queue;
+  /** The reminder DLQ's literal name ("crm-<stage>-reminders-dlq"). */
+  readonly reminderDeadLetterQueueName: string;
   /**
    * Files (documents): private, encrypted, TLS only. Uploads land under uploads/ through
    * presigned PUTs; the check moves accepted ones to documents/ (infra/functions.ts FILE_PREFIXES).
@@ -406,6 +548,50 @@ export class StatefulStack extends Stack {
       onFailureQueues.set(spec.name, queue);
     }
     this.onFailureQueues = onFailureQueues;
+
+    const workQueues = Object.fromEntries(
+      Object.entries(WORK_QUEUES).map(([key, spec]) => [key, workQueue(this, stage, spec)]),
+    ) as Record<WorkQueueKey, WorkQueue>;
+    for (const { queue, spec } of Object.values(workQueues)) {
+      // The bus rules that put events on this queue (the mail requests): CDK's SqsQueue target
+      // adds no policy to a queue of another stack, so it is here, naming each rule by its fixed
+      // name (its stack, the stateless one, depends on this one: no reference back).
+      const rules = busRules(props.config).filter((rule) => rule.via === 'queue' && rule.target === spec.consumer.name);
+      if (rules.length === 0) continue;
+      queue.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'BusRulesSendMessage',
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['sqs:SendMessage'],
+          resources: [queue.queueArn],
+          conditions: {
+            ArnEquals: {
+              'aws:SourceArn': rules.map((rule) =>
+                this.formatArn({
+                  service: 'events',
+                  resource: 'rule',
+                  resourceName:
+                    rule.bus === 'default' ? queueRuleName(stage, rule.name) : `${name}/${queueRuleName(stage, rule.name)}`,
+                }),
+              ),
+            },
+          },
+        }),
+      );
+    }
+    this.workQueues = workQueues;
+
+    this.reminderDeadLetterQueueName = `${name}-reminders-dlq`;
+    this.reminderDeadLetterQueue = new sqs.Queue(this, 'ReminderDeadLetterQueue', {
+      queueName: this.reminderDeadLetterQueueName,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.reminderDeadLetterQueue, {
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the reminder schedules; a DLQ of a DLQ would only move the problem.',
+    });
 
     this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
       secretName: `${name}/cursor-hmac-key`,

@@ -2,7 +2,6 @@ import { CfnOutput, CustomResource, Duration, Lazy, NestedStack, RemovalPolicy, 
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { EXPORT_QUEUE_MAX_RECEIVES } from '#shared/exports/domain.ts';
 import {
   HttpLambdaAuthorizer,
   HttpLambdaResponseType,
@@ -31,10 +30,6 @@ import {
   EXTERNAL_CALENDARS_SCHEDULE,
   MAILBOX_POLL_SCHEDULE,
   functionSpecs,
-  mailSenderFunction,
-  importWorkerFunction,
-  bulkWorkerFunction,
-  exportWorkerFunction,
   scheduledFunctions,
   httpFunctions,
   liveAuthorizerFunction,
@@ -47,7 +42,7 @@ import { busRules, ruleEventPattern } from '#infra/rules.ts';
 import { AUTOMATIONS_TARGET } from '#infra/automations.ts';
 import { MAIL_SENDER_CONCURRENCY } from '#shared/mail/domain.ts';
 import { acknowledge } from '#infra/nag.ts';
-import { onFailureQueueName, type StatefulStack } from '#infra/stateful-stack.ts';
+import { onFailureQueueName, queueRuleName, WORK_QUEUES, type StatefulStack, type WorkQueueKey } from '#infra/stateful-stack.ts';
 
 // The functions and the HTTP API: everything here can be destroyed and redeployed without
 // losing data. Routes come from the route contracts, one API Gateway route per contract.
@@ -70,29 +65,13 @@ export const PUBLIC_ROUTE_THROTTLE = { rateLimit: 5, burstLimit: 10 } as const;
 
 /** The live notifications WebSocket API's stage: wss://<api>.execute-api.<region>.amazonaws.com/live. */
 export const LIVE_STAGE_NAME = 'live';
-/** Seconds a mail request is hidden once received: well above the mail-sender's timeout. */
-export const MAIL_QUEUE_VISIBILITY_SECONDS = 180;
-/** Receives of a mail request before its DLQ keeps it (throttled sends come back this often). */
-export const MAIL_QUEUE_MAX_RECEIVES = 10;
-/** Seconds a new mail request waits on the queue: a burst of assignments lands in one grouped alert. */
-export const MAIL_QUEUE_DELAY_SECONDS = 5;
-
-/** Seconds an import message is hidden once received: six times the worker's timeout (AWS's advice). */
-export const IMPORT_QUEUE_VISIBILITY_SECONDS = 360;
-/** Receives of an import message before its DLQ keeps it. */
-export const IMPORT_QUEUE_MAX_RECEIVES = 5;
 /**
  * Import workers at once (the event source's maximum concurrency, Lambda's minimum being 2):
  * the records of a kind share index partitions, and interactive writes come first.
  */
 export const IMPORT_WORKER_CONCURRENCY = 2;
-/** Seconds a bulk operations message is hidden once received: six times the worker's timeout. */
-export const BULK_QUEUE_VISIBILITY_SECONDS = 360;
 /** Bulk workers at once (Lambda's minimum): records of a kind share index partitions. */
 export const BULK_WORKER_CONCURRENCY = 2;
-
-/** Seconds an export message is hidden once received: six times the worker's timeout (AWS's advice). */
-export const EXPORT_QUEUE_VISIBILITY_SECONDS = 360;
 /** Export workers at once (Lambda's minimum maximum concurrency): an export reads the table a page at a time. */
 export const EXPORT_WORKER_CONCURRENCY = 2;
 
@@ -114,18 +93,11 @@ export class StatelessStack extends Stack {
   readonly busRules: ReadonlyMap<string, events.Rule>;
   /** Each bus consumer's on-failure destination, by function name. */
   readonly onFailureQueues: ReadonlyMap<string, sqs.IQueue>;
-  /** The one outgoing mail queue (crm-<stage>-mail), drained by the mail-sender, and its DLQ. */
-  readonly mailQueue: sqs.Queue;
-  readonly mailDeadLetterQueue: sqs.Queue;
-  /** The import queue (crm-<stage>-imports: a started import's plan and batches of rows) and its DLQ. */
-  readonly importQueue: sqs.Queue;
-  readonly importDeadLetterQueue: sqs.Queue;
-  /** The bulk operations queue (crm-<stage>-bulk-operations: an operation's plan and batches of records) and its DLQ. */
-  readonly bulkQueue: sqs.Queue;
-  readonly bulkDeadLetterQueue: sqs.Queue;
-  /** The export queue (crm-<stage>-exports: a message per slice of a CSV export) and its DLQ. */
-  readonly exportQueue: sqs.Queue;
-  readonly exportDeadLetterQueue: sqs.Queue;
+  /**
+   * The work queues (mail, imports, bulk operations, exports) as this stack names them: they
+   * live in the stateful stack (StatefulStack.workQueues), each drained by its queue function here.
+   */
+  readonly workQueues: Readonly<Record<WorkQueueKey, sqs.IQueue>>;
   /** Every function of the registry, by name. */
   readonly functions: ReadonlyMap<string, CrmFunction>;
   readonly bootstrapFunction: CrmFunction;
@@ -134,8 +106,8 @@ export class StatelessStack extends Stack {
   readonly webSocketStage: apigwv2.WebSocketStage;
   /** The role EventBridge Scheduler assumes to invoke the reminders function and to use its DLQ. */
   readonly schedulerTargetRole: iam.Role;
-  /** Reminders Scheduler could not deliver (after its retry policy); alarmed on like every DLQ. */
-  readonly reminderDeadLetterQueue: sqs.Queue;
+  /** Reminders Scheduler could not deliver (after its retry policy): the stateful stack's, named by ARN. */
+  readonly reminderDeadLetterQueue: sqs.IQueue;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -195,93 +167,27 @@ export class StatelessStack extends Stack {
       }),
       description: `Assumed by EventBridge Scheduler to invoke crm-${config.stage}-${reminderTarget.name}`,
     });
-    this.reminderDeadLetterQueue = new sqs.Queue(this, 'ReminderDeadLetterQueue', {
-      queueName: `crm-${config.stage}-reminders-dlq`,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(this.reminderDeadLetterQueue, {
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the reminder schedules; a DLQ of a DLQ would only move the problem.',
-    });
+    // A queue of the stateful stack (it holds what Scheduler failed to deliver), named by ARN.
+    this.reminderDeadLetterQueue = this.#statefulQueue('ReminderDeadLetterQueue', stateful.reminderDeadLetterQueueName);
     this.reminderDeadLetterQueue.grantSendMessages(this.schedulerTargetRole);
 
-    // --- the import queue ------------------------------------------------------------------------
-    // A started import's plan, then its batches of rows; drained by the import-worker (at most
-    // IMPORT_WORKER_CONCURRENCY at once); what fails every receive waits in the DLQ (alarmed by
-    // the monitoring stack); a batch redelivered writes each row at most once.
-    this.importDeadLetterQueue = new sqs.Queue(this, 'ImportDeadLetterQueue', {
-      queueName: `crm-${config.stage}-imports-dlq`,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(this.importDeadLetterQueue, {
-      id: 'Serverless-SQSRedrivePolicy',
-      reason: 'This queue is the dead-letter queue of the import queue; a DLQ of a DLQ would only move the problem.',
-    });
-    this.importQueue = new sqs.Queue(this, 'ImportQueue', {
-      queueName: `crm-${config.stage}-imports`,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(4),
-      visibilityTimeout: Duration.seconds(IMPORT_QUEUE_VISIBILITY_SECONDS),
-      deadLetterQueue: { queue: this.importDeadLetterQueue, maxReceiveCount: IMPORT_QUEUE_MAX_RECEIVES },
-    });
-
-    // --- the bulk operations queue ---------------------------------------------------------------
-    // An operation's plan, then its batches of records; drained by the bulk-worker (at most
-    // BULK_WORKER_CONCURRENCY at once); what fails every receive waits in the DLQ (alarmed by
-    // the monitoring stack); a batch redelivered acts on each record at most once.
-    this.bulkDeadLetterQueue = new sqs.Queue(this, 'BulkDeadLetterQueue', {
-      queueName: `crm-${config.stage}-bulk-operations-dlq`,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(this.bulkDeadLetterQueue, {
-      id: 'Serverless-SQSRedrivePolicy',
-      reason: 'This queue is the dead-letter queue of the bulk operations queue; a DLQ of a DLQ would only move the problem.',
-    });
-    this.bulkQueue = new sqs.Queue(this, 'BulkQueue', {
-      queueName: `crm-${config.stage}-bulk-operations`,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(4),
-      visibilityTimeout: Duration.seconds(BULK_QUEUE_VISIBILITY_SECONDS),
-      deadLetterQueue: { queue: this.bulkDeadLetterQueue, maxReceiveCount: IMPORT_QUEUE_MAX_RECEIVES },
-    });
-
-    // --- the export queue ------------------------------------------------------------------------
-    // A message per slice of a CSV export, drained by the export-worker; what fails every receive
-    // waits in the DLQ (alarmed by the monitoring stack), and its last receive marks the export failed.
-    this.exportDeadLetterQueue = new sqs.Queue(this, 'ExportDeadLetterQueue', {
-      queueName: `crm-${config.stage}-exports-dlq`,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(this.exportDeadLetterQueue, {
-      id: 'Serverless-SQSRedrivePolicy',
-      reason: 'This queue is the dead-letter queue of the export queue; a DLQ of a DLQ would only move the problem.',
-    });
-    this.exportQueue = new sqs.Queue(this, 'ExportQueue', {
-      queueName: `crm-${config.stage}-exports`,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(4),
-      visibilityTimeout: Duration.seconds(EXPORT_QUEUE_VISIBILITY_SECONDS),
-      deadLetterQueue: { queue: this.exportDeadLetterQueue, maxReceiveCount: EXPORT_QUEUE_MAX_RECEIVES },
-    });
+    // --- the work queues --------------------------------------------------------------------------
+    // In the stateful stack (messages in flight are data); named here by ARN, so the stacks share
+    // no export: the event source mappings and the functions' grants name them.
+    this.workQueues = Object.fromEntries(
+      (Object.keys(WORK_QUEUES) as WorkQueueKey[]).map((key) => {
+        const made = stateful.workQueues[key];
+        return [key, this.#statefulQueue(pascal(`${made.spec.name}-queue`), made.queueName)];
+      }),
+    ) as Record<WorkQueueKey, sqs.IQueue>;
 
     // --- functions -------------------------------------------------------------------------
     // One per registry entry; each gets the variables and grants its needs declare, on these.
     const resources: CrmResources = {
       statefulLogGroups: stateful.functionLogGroups,
-      importQueue: this.importQueue,
-      bulkQueue: this.bulkQueue,
-      exportQueue: this.exportQueue,
+      importQueue: this.workQueues.imports,
+      bulkQueue: this.workQueues.bulk,
+      exportQueue: this.workQueues.exports,
       webSocketStage: this.webSocketStage,
       table: stateful.table,
       bus: stateful.bus,
@@ -412,95 +318,31 @@ export class StatelessStack extends Stack {
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is the dead-letter queue of the bus rule targets; a DLQ of a DLQ would only move the problem.',
     });
-    // --- the mail queue -------------------------------------------------------------------------
-    // Every outgoing mail: a bus rule puts the outbox's requests here, the mail-sender sends them
-    // at the SES rate (at most MAIL_SENDER_CONCURRENCY workers, each paced); what fails every
-    // receive waits in the DLQ (alarmed by the monitoring stack) for `npm run redrive`.
-    this.mailDeadLetterQueue = new sqs.Queue(this, 'MailDeadLetterQueue', {
-      queueName: `crm-${config.stage}-mail-dlq`,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(this.mailDeadLetterQueue, {
-      id: 'Serverless-SQSRedrivePolicy',
-      reason: 'This queue is the dead-letter queue of the mail queue; a DLQ of a DLQ would only move the problem.',
-    });
-    this.mailQueue = new sqs.Queue(this, 'MailQueue', {
-      queueName: `crm-${config.stage}-mail`,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(4),
-      deliveryDelay: Duration.seconds(MAIL_QUEUE_DELAY_SECONDS),
-      visibilityTimeout: Duration.seconds(MAIL_QUEUE_VISIBILITY_SECONDS),
-      deadLetterQueue: { queue: this.mailDeadLetterQueue, maxReceiveCount: MAIL_QUEUE_MAX_RECEIVES },
-    });
-    const mailSender = pick(mailSenderFunction);
-    mailSender.addEventSource(
-      new SqsEventSource(this.mailQueue, {
-        batchSize: 10,
-        maxBatchingWindow: Duration.seconds(0),
-        maxConcurrency: MAIL_SENDER_CONCURRENCY,
-        reportBatchItemFailures: true,
-      }),
-    );
-    for (const mapping of mailSender.node.children.filter((c) => c instanceof lambda.EventSourceMapping)) {
-      acknowledge(mapping, {
-        id: 'Serverless-LambdaEventSourceMappingDestination',
-        reason:
-          "SQS event source mappings take no on-failure destination: a message failing its receives moves to the queue's own dead-letter queue (its redrive policy), which the monitoring stack alarms on.",
-      });
-    }
-
-    const exportWorker = pick(exportWorkerFunction);
-    exportWorker.addEventSource(
-      new SqsEventSource(this.exportQueue, {
-        batchSize: 1,
-        maxBatchingWindow: Duration.seconds(0),
-        maxConcurrency: EXPORT_WORKER_CONCURRENCY,
-        reportBatchItemFailures: true,
-      }),
-    );
-    for (const mapping of exportWorker.node.children.filter((c) => c instanceof lambda.EventSourceMapping)) {
-      acknowledge(mapping, {
-        id: 'Serverless-LambdaEventSourceMappingDestination',
-        reason:
-          "SQS event source mappings take no on-failure destination: a message failing its receives moves to the queue's own dead-letter queue (its redrive policy), which the monitoring stack alarms on.",
-      });
-    }
-
-    const importWorker = pick(importWorkerFunction);
-    importWorker.addEventSource(
-      new SqsEventSource(this.importQueue, {
-        batchSize: 1,
-        maxBatchingWindow: Duration.seconds(0),
-        maxConcurrency: IMPORT_WORKER_CONCURRENCY,
-        reportBatchItemFailures: true,
-      }),
-    );
-    for (const mapping of importWorker.node.children.filter((c) => c instanceof lambda.EventSourceMapping)) {
-      acknowledge(mapping, {
-        id: 'Serverless-LambdaEventSourceMappingDestination',
-        reason:
-          "SQS event source mappings take no on-failure destination: a message failing its receives moves to the queue's own dead-letter queue (its redrive policy), which the monitoring stack alarms on.",
-      });
-    }
-
-    const bulkWorker = pick(bulkWorkerFunction);
-    bulkWorker.addEventSource(
-      new SqsEventSource(this.bulkQueue, {
-        batchSize: 1,
-        maxBatchingWindow: Duration.seconds(0),
-        maxConcurrency: BULK_WORKER_CONCURRENCY,
-        reportBatchItemFailures: true,
-      }),
-    );
-    for (const mapping of bulkWorker.node.children.filter((c) => c instanceof lambda.EventSourceMapping)) {
-      acknowledge(mapping, {
-        id: 'Serverless-LambdaEventSourceMappingDestination',
-        reason:
-          "SQS event source mappings take no on-failure destination: a message failing its receives moves to the queue's own dead-letter queue (its redrive policy), which the monitoring stack alarms on.",
-      });
+    // --- the work queues' consumers ------------------------------------------------------------
+    // The mail-sender takes batches of 10 at the SES rate (MAIL_SENDER_CONCURRENCY workers, each
+    // paced); the import, bulk and export workers one message (a plan, a batch, a slice) at a time.
+    const drains: Record<WorkQueueKey, { batchSize: number; maxConcurrency: number }> = {
+      mail: { batchSize: 10, maxConcurrency: MAIL_SENDER_CONCURRENCY },
+      imports: { batchSize: 1, maxConcurrency: IMPORT_WORKER_CONCURRENCY },
+      bulk: { batchSize: 1, maxConcurrency: BULK_WORKER_CONCURRENCY },
+      exports: { batchSize: 1, maxConcurrency: EXPORT_WORKER_CONCURRENCY },
+    };
+    for (const key of Object.keys(WORK_QUEUES) as WorkQueueKey[]) {
+      const worker = pick(WORK_QUEUES[key].consumer);
+      worker.addEventSource(
+        new SqsEventSource(this.workQueues[key], {
+          ...drains[key],
+          maxBatchingWindow: Duration.seconds(0),
+          reportBatchItemFailures: true,
+        }),
+      );
+      for (const mapping of worker.node.children.filter((c) => c instanceof lambda.EventSourceMapping)) {
+        acknowledge(mapping, {
+          id: 'Serverless-LambdaEventSourceMappingDestination',
+          reason:
+            "SQS event source mappings take no on-failure destination: a message failing its receives moves to the queue's own dead-letter queue (its redrive policy), which the monitoring stack alarms on.",
+        });
+      }
     }
 
     const rules = new Map<string, events.Rule>();
@@ -514,18 +356,26 @@ export class StatelessStack extends Stack {
             description: `CRM (${config.stage}): the bus rules of the configured automated actions`,
           }))
         : this;
+    // A rule "via" a queue targets the work queue its target function drains.
+    const queueOf = (consumer: string) =>
+      (Object.keys(WORK_QUEUES) as WorkQueueKey[]).find((key) => WORK_QUEUES[key].consumer.name === consumer);
     for (const rule of busRules(config)) {
       const target = rule.via === 'queue' ? undefined : consumers.get(rule.target);
       if (!target && rule.via !== 'queue')
         throw new Error(`bus rule ${rule.name} targets ${rule.target}, which infra/functions.ts does not list`);
+      const queue = rule.via === 'queue' ? queueOf(rule.target) : undefined;
+      if (rule.via === 'queue' && !queue)
+        throw new Error(`bus rule ${rule.name} targets the queue of ${rule.target}, which drains none`);
       // Async delivery is at least once; what still fails after the retries is kept.
       const delivery = { deadLetterQueue: ruleDlq, retryAttempts: 8, maxEventAge: Duration.hours(6) };
       const busRule = new events.Rule(scopeOf(rule), pascal(`${rule.name}-rule`), {
         // AWS services (S3) publish to the account's default bus only.
         ...(rule.bus === 'default' ? {} : { eventBus: stateful.bus }),
+        // A queue's policy (stateful stack) names the rule: a fixed name, not CloudFormation's.
+        ...(queue ? { ruleName: queueRuleName(config.stage, rule.name) } : {}),
         description: rule.description,
         eventPattern: toCdkPattern(ruleEventPattern(rule, { filesBucketName: stateful.filesBucketName })),
-        targets: [target ? new LambdaFunction(target, delivery) : new SqsQueue(this.mailQueue, delivery)],
+        targets: [target ? new LambdaFunction(target, delivery) : new SqsQueue(this.workQueues[queue!], delivery)],
       });
       // The transformer exactly as declared (the local bus applies the same one).
       if (rule.input) {
@@ -705,6 +555,14 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'UserPoolClientId', { value: stateful.userPoolClient.userPoolClientId });
     new CfnOutput(this, 'TableName', { value: stateful.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: stateful.bus.eventBusName });
+  }
+
+  /** A queue of the stateful stack by its literal name: an ARN built here, no cross-stack export. */
+  #statefulQueue(id: string, queueName: string): sqs.IQueue {
+    return sqs.Queue.fromQueueAttributes(this, id, {
+      queueName,
+      queueArn: this.formatArn({ service: 'sqs', resource: queueName }),
+    });
   }
 }
 

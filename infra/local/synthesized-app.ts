@@ -202,7 +202,7 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
     throw new Error(`the templates hold ${streams.length} stream and ${queues.length} queue event source mappings, not 1 and 4`);
   }
   const mapping = streams[0]!;
-  const queueMappings = queues.map((q) => queueMapping(resolver, q));
+  const queueMappings = queues.map((q) => queueMapping(resolver, options.templates, q));
   const drainedBy = (suffix: string): LocalQueueMapping => {
     const found = queueMappings.find((q) => q.functionName.endsWith(suffix));
     if (!found) throw new Error(`no queue event source mapping invokes a function named *${suffix}`);
@@ -264,21 +264,26 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
 
 function queueMapping(
   resolver: TemplateResolver,
+  templates: Readonly<Record<string, CfnTemplate>>,
   mapping: { stackName: string; logicalId: string; properties: Record<string, unknown> },
 ): LocalQueueMapping {
   const { stackName, logicalId, properties } = mapping;
   const queueArn = resolver.resolveString(properties.EventSourceArn, stackName, `${logicalId}.EventSourceArn`);
   const name = queueName(queueArn);
-  const queue = Object.entries(resolver.template(stackName).Resources ?? {}).find(
-    ([id, r]) => r.Type === 'AWS::SQS::Queue' && resolver.physicalName(stackName, id) === name,
+  // The queue may live in another stack than its mapping (the stateful one, named there by ARN).
+  const found = Object.entries(templates).flatMap(([queueStack, template]) =>
+    Object.entries(template.Resources ?? {})
+      .filter(([id, r]) => r.Type === 'AWS::SQS::Queue' && resolver.physicalName(queueStack, id) === name)
+      .map(([, r]) => ({ queueStack, queue: r })),
   );
-  if (!queue) throw new Error(`the queue ${name} of ${logicalId} is not in stack ${stackName}`);
-  const q = queue[1].Properties ?? {};
+  if (found.length !== 1) throw new Error(`the templates hold ${found.length} queues named ${name} (of ${logicalId}), not one`);
+  const { queueStack, queue } = found[0]!;
+  const q = queue.Properties ?? {};
   const redrive = q.RedrivePolicy as { deadLetterTargetArn?: unknown; maxReceiveCount?: number } | undefined;
   if (!redrive?.deadLetterTargetArn) throw new Error(`the queue ${name} has no dead-letter queue`);
   return {
     queueName: name,
-    deadLetterQueueName: queueName(resolver.resolveString(redrive.deadLetterTargetArn, stackName, `${name} DLQ`)),
+    deadLetterQueueName: queueName(resolver.resolveString(redrive.deadLetterTargetArn, queueStack, `${name} DLQ`)),
     maxReceiveCount: Number(redrive.maxReceiveCount),
     delaySeconds: Number(q.DelaySeconds ?? 0),
     visibilityTimeoutSeconds: Number(q.VisibilityTimeout ?? 30),

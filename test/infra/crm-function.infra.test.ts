@@ -43,7 +43,7 @@ let probes: Stack;
 let template: Template;
 
 beforeAll(() => {
-  crm = synthCrmApp(undefined, ({ app, stateful, stateless }) => {
+  crm = synthCrmApp(undefined, ({ app, stateful }) => {
     // The probes get a stack of their own: the stateless stack sits near CloudFormation's 500
     // resources already, and what is checked here is each probe's own policy and environment.
     probes = new Stack(app, 'crm-dev-probes', { env: { region: shippedConfig().region } });
@@ -58,7 +58,7 @@ beforeAll(() => {
       scheduleGroupName: stateful.scheduleGroupName,
       schedulerTargetRole: schedulerTarget,
       reminderTargetArn: 'arn:aws:lambda:eu-west-1:123456789012:function:probe-target',
-      reminderDeadLetterQueue: stateless.reminderDeadLetterQueue,
+      reminderDeadLetterQueue: stateful.reminderDeadLetterQueue,
       configurationSet: stateful.configurationSet,
       config: shippedConfig(),
       corsAllowOrigins: ['*'],

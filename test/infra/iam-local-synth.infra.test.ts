@@ -1,16 +1,15 @@
 import { EXPORT_QUEUE_MAX_RECEIVES } from '#shared/exports/domain.ts';
 import {
   EXPORT_QUEUE_VISIBILITY_SECONDS,
-  EXPORT_WORKER_CONCURRENCY,
   IMPORT_QUEUE_MAX_RECEIVES,
   IMPORT_QUEUE_VISIBILITY_SECONDS,
-  IMPORT_WORKER_CONCURRENCY,
+  BULK_QUEUE_MAX_RECEIVES,
   BULK_QUEUE_VISIBILITY_SECONDS,
-  BULK_WORKER_CONCURRENCY,
   MAIL_QUEUE_DELAY_SECONDS,
   MAIL_QUEUE_MAX_RECEIVES,
   MAIL_QUEUE_VISIBILITY_SECONDS,
-} from '#infra/stateless-stack.ts';
+} from '#infra/stateful-stack.ts';
+import { EXPORT_WORKER_CONCURRENCY, IMPORT_WORKER_CONCURRENCY, BULK_WORKER_CONCURRENCY } from '#infra/stateless-stack.ts';
 import { MAIL_SENDER_CONCURRENCY } from '#shared/mail/domain.ts';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -95,7 +94,7 @@ describe('the synthesized app, for the local cloud', () => {
       bulkQueue: {
         queueName: `${name}-bulk-operations`,
         deadLetterQueueName: `${name}-bulk-operations-dlq`,
-        maxReceiveCount: IMPORT_QUEUE_MAX_RECEIVES,
+        maxReceiveCount: BULK_QUEUE_MAX_RECEIVES,
         delaySeconds: 0,
         visibilityTimeoutSeconds: BULK_QUEUE_VISIBILITY_SECONDS,
         functionName: `${name}-bulk-worker`,

@@ -27,19 +27,20 @@ import {
   INBOUND_MAIL_DAYS,
   invitationMessage,
   StatefulStack,
-} from '#infra/stateful-stack.ts';
-import { API_AUTHORIZER_CACHE_SECONDS } from '#infra/stateless-stack.ts';
-import {
   IMPORT_QUEUE_MAX_RECEIVES,
   IMPORT_QUEUE_VISIBILITY_SECONDS,
-  IMPORT_WORKER_CONCURRENCY,
   EXPORT_QUEUE_VISIBILITY_SECONDS,
-  EXPORT_WORKER_CONCURRENCY,
+  BULK_QUEUE_MAX_RECEIVES,
   BULK_QUEUE_VISIBILITY_SECONDS,
-  BULK_WORKER_CONCURRENCY,
   MAIL_QUEUE_DELAY_SECONDS,
   MAIL_QUEUE_MAX_RECEIVES,
   MAIL_QUEUE_VISIBILITY_SECONDS,
+} from '#infra/stateful-stack.ts';
+import {
+  API_AUTHORIZER_CACHE_SECONDS,
+  IMPORT_WORKER_CONCURRENCY,
+  EXPORT_WORKER_CONCURRENCY,
+  BULK_WORKER_CONCURRENCY,
   PUBLIC_ROUTE_THROTTLE,
 } from '#infra/stateless-stack.ts';
 import { MAIL_SENDER_CONCURRENCY } from '#shared/mail/domain.ts';
@@ -118,6 +119,27 @@ function ofApi(type: string, protocol: 'HTTP' | 'WEBSOCKET'): Resources {
 /** What an SqsDestination grants the function's role on its queue. */
 const ON_FAILURE_SEND = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
 const pascalCase = (name: string) => name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+
+/** CloudFormation's limit of resources per stack. */
+const STACK_RESOURCE_LIMIT = 500;
+
+describe('resource counts', () => {
+  it('keeps the stateless stack 10 resources or more below CloudFormation’s 500 (queues live with the data)', () => {
+    const counts = Object.fromEntries(
+      [crm.stateful, crm.stateless, crm.monitoring].map((stack) => [
+        stack.stackName,
+        Object.keys(CdkTemplate.fromStack(stack).toJSON().Resources).length,
+      ]),
+    );
+    console.log('resources per stack (shipped config):', counts);
+    for (const count of Object.values(counts)) expect(count).toBeLessThan(STACK_RESOURCE_LIMIT);
+    expect(counts['crm-dev-stateless']).toBeLessThanOrEqual(STACK_RESOURCE_LIMIT - 10);
+    // No queue of its own but the bus rules' DLQ, whose policy names the rules.
+    expect(Object.values(resourcesOf(stateless, 'AWS::SQS::Queue')).map((q) => q.Properties.QueueName)).toEqual([
+      'crm-dev-bus-rules-dlq',
+    ]);
+  });
+});
 
 describe('stateful stack', () => {
   it('builds the single table from the table spec', () => {
@@ -764,7 +786,7 @@ describe('stateless stack: reminders', () => {
     expect(variables.SCHEDULE_GROUP_NAME).toBe('crm-dev');
     expect(variables.SCHEDULER_ROLE_ARN).toEqual({ 'Fn::GetAtt': [targetRoleId(), 'Arn'] });
     expect(JSON.stringify(variables.REMINDER_TARGET_ARN)).toMatch(/^\{"Fn::GetAtt":\["RemindersFunction[0-9A-F]+","Arn"\]\}$/);
-    expect(JSON.stringify(variables.REMINDER_DLQ_ARN)).toMatch(/ReminderDeadLetterQueue/);
+    expect(JSON.stringify(variables.REMINDER_DLQ_ARN)).toMatch(/:crm-dev-reminders-dlq"/);
     // Schedules are a view of the tasks, decided from the task as it is: a replay may run.
     const rule = Object.values(resourcesOf(stateless, 'AWS::Events::Rule')).find(
       (r) => r.Properties.Description === builtinRules.find((b) => b.target === 'reminder-sync')!.description,
@@ -810,7 +832,11 @@ describe('stateless stack: reminders', () => {
     expect(invoked[0]).toMatch(/^\{"Fn::GetAtt":\["ExternalCalendarsFunction[0-9A-F]+","Arn"\]\}$/);
     expect(invoked[1]).toMatch(/^\{"Fn::GetAtt":\["MailboxPollFunction[0-9A-F]+","Arn"\]\}$/);
     expect(invoked[2]).toMatch(/^\{"Fn::GetAtt":\["RemindersFunction[0-9A-F]+","Arn"\]\}$/);
-    stateless.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'crm-dev-reminders-dlq', SqsManagedSseEnabled: true });
+    const send = statements.find((st) => actionsOf([st]).includes('sqs:SendMessage'))!;
+    expect(JSON.stringify(send.Resource)).toMatch(/:crm-dev-reminders-dlq"/);
+    // The DLQ holds undelivered reminders: the stateful stack keeps it, the stateless names it by ARN.
+    stateful.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'crm-dev-reminders-dlq', SqsManagedSseEnabled: true });
+    expect(JSON.stringify(resourcesOf(stateless, 'AWS::SQS::Queue'))).not.toContain('reminders-dlq');
   });
 
   it('runs the reminders target with the table (record, outbox) and nothing else', () => {
@@ -830,7 +856,7 @@ describe('stateless stack: external calendars', () => {
     expect(JSON.stringify(p.Target.Arn)).toMatch(/^\{"Fn::GetAtt":\["ExternalCalendarsFunction[0-9A-F]+","Arn"\]\}$/);
     expect(JSON.parse(p.Target.Input)).toEqual({ refresh: 'external_calendars' });
     expect(p.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 900 });
-    expect(JSON.stringify(p.Target.DeadLetterConfig)).toMatch(/ReminderDeadLetterQueue/);
+    expect(JSON.stringify(p.Target.DeadLetterConfig)).toMatch(/:crm-dev-reminders-dlq"/);
   });
 
   it('runs the refresh with the table and nothing else (its fetches go to the internet, not to AWS)', () => {
@@ -849,7 +875,7 @@ describe('stateless stack: connected mailboxes', () => {
     expect(JSON.parse(p.Target.Input)).toEqual({ poll: 'mailboxes' });
     // The next firing is the retry: a late poll only overlaps the next one.
     expect(p.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 });
-    expect(JSON.stringify(p.Target.DeadLetterConfig)).toMatch(/ReminderDeadLetterQueue/);
+    expect(JSON.stringify(p.Target.DeadLetterConfig)).toMatch(/:crm-dev-reminders-dlq"/);
   });
 
   it('runs the poll with the table, the credentials key (KMS) and the cursor secret (what opens v1 credentials) only', () => {
@@ -1094,7 +1120,9 @@ describe('stateless stack: live notifications WebSocket API', () => {
 
 describe('mail queue', () => {
   it('is one encrypted queue with a delivery delay, a visibility timeout above the sender’s and a DLQ after its receives', () => {
-    const queues = resourcesOf(stateless, 'AWS::SQS::Queue');
+    // In the stateful stack: messages in flight are data a redeploy of the code must not drop.
+    expect(JSON.stringify(resourcesOf(stateless, 'AWS::SQS::Queue'))).not.toContain('crm-dev-mail');
+    const queues = resourcesOf(stateful, 'AWS::SQS::Queue');
     const mail = Object.values(queues).find((q) => q.Properties.QueueName === 'crm-dev-mail');
     const dlq = Object.entries(queues).find(([, q]) => q.Properties.QueueName === 'crm-dev-mail-dlq');
     expect(mail).toBeDefined();
@@ -1105,12 +1133,13 @@ describe('mail queue', () => {
       SqsManagedSseEnabled: true,
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq![0], 'Arn'] }, maxReceiveCount: MAIL_QUEUE_MAX_RECEIVES },
     });
-    expect(MAIL_QUEUE_VISIBILITY_SECONDS).toBeGreaterThan(mailSenderFunction.timeoutSeconds * 2);
+    expect(MAIL_QUEUE_VISIBILITY_SECONDS).toBe(mailSenderFunction.timeoutSeconds * 6);
   });
 
   it('is drained by the mail-sender only, at most MAIL_SENDER_CONCURRENCY at once, with partial batch failures', () => {
     const mappings = Object.values(resourcesOf(stateless, 'AWS::Lambda::EventSourceMapping')).filter(
-      (m) => m.Properties.StartingPosition === undefined && JSON.stringify(m.Properties.EventSourceArn).includes('MailQueue'),
+      (m) =>
+        m.Properties.StartingPosition === undefined && JSON.stringify(m.Properties.EventSourceArn).includes(':crm-dev-mail"'),
     );
     expect(mappings).toHaveLength(1);
     expect(mappings[0]!.Properties).toMatchObject({
@@ -1126,14 +1155,54 @@ describe('mail queue', () => {
       JSON.stringify(r.Properties.EventPattern['detail-type']).includes('mail.requested'),
     );
     expect(rule!.Properties.EventPattern['replay-name']).toEqual([{ exists: false }]);
-    expect(JSON.stringify(rule!.Properties.Targets[0].Arn)).toContain('MailQueue');
-    const policies = Object.values(resourcesOf(stateless, 'AWS::SQS::QueuePolicy')).filter((p) =>
-      JSON.stringify(p.Properties.Queues).includes('"MailQueue'),
+    // A fixed name: the queue's policy, in the stateful stack, names the rule without a reference.
+    expect(rule!.Properties.Name).toBe('crm-dev-mail-requests');
+    expect(rule!.Properties.EventBusName).toBeDefined();
+    expect(JSON.stringify(rule!.Properties.Targets[0].Arn)).toMatch(/:crm-dev-mail"/);
+    // CDK adds no policy to a queue of another stack: none here, one in the stateful stack.
+    expect(resourcesOf(stateless, 'AWS::SQS::QueuePolicy')).not.toContainEqual(
+      expect.objectContaining({ Properties: expect.objectContaining({ Queues: [expect.stringMatching(/mail/)] }) }),
     );
-    const senders = policies
-      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Principal?: { Service?: string } }[])
-      .filter((s) => actionsOf([s]).includes('sqs:SendMessage'));
-    expect(senders.map((s) => s.Principal?.Service)).toEqual(['events.amazonaws.com']);
+    const mailId = Object.entries(resourcesOf(stateful, 'AWS::SQS::Queue')).find(
+      ([, q]) => q.Properties.QueueName === 'crm-dev-mail',
+    )![0];
+    const policies = Object.values(resourcesOf(stateful, 'AWS::SQS::QueuePolicy')).filter(
+      (p) => JSON.stringify(p.Properties.Queues) === JSON.stringify([{ Ref: mailId }]),
+    );
+    expect(policies).toHaveLength(1);
+    const allows = (policies[0]!.Properties.PolicyDocument.Statement as Record<string, unknown>[]).filter(
+      (st) => st.Effect === 'Allow',
+    );
+    // Least privilege: EventBridge may send (nothing else), to this queue, for this one rule only.
+    expect(allows).toEqual([
+      {
+        Sid: 'BusRulesSendMessage',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': [mailId, 'Arn'] },
+        Condition: {
+          ArnEquals: {
+            'aws:SourceArn': [
+              {
+                'Fn::Join': ['', ['arn:aws:events:eu-west-1:', { Ref: 'AWS::AccountId' }, ':rule/crm-dev/crm-dev-mail-requests']],
+              },
+            ],
+          },
+        },
+      },
+    ]);
+    // The other work queues take no event from the bus.
+    for (const other of ['crm-dev-imports', 'crm-dev-bulk-operations', 'crm-dev-exports']) {
+      const id = Object.entries(resourcesOf(stateful, 'AWS::SQS::Queue')).find(([, q]) => q.Properties.QueueName === other)![0];
+      const statements = Object.values(resourcesOf(stateful, 'AWS::SQS::QueuePolicy'))
+        .filter((p) => JSON.stringify(p.Properties.Queues) === JSON.stringify([{ Ref: id }]))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as { Effect: string }[]);
+      expect(
+        statements.filter((st) => st.Effect === 'Allow'),
+        other,
+      ).toEqual([]);
+    }
   });
 
   it('lets the mail-sender send only from the sender through the configuration set, and read the quota and suppression list', () => {
@@ -1154,7 +1223,9 @@ describe('mail queue', () => {
 
 describe('import queue', () => {
   it('is one encrypted queue, hidden six worker timeouts once received, with a DLQ after its receives', () => {
-    const queues = resourcesOf(stateless, 'AWS::SQS::Queue');
+    // In the stateful stack: messages in flight are data a redeploy of the code must not drop.
+    expect(JSON.stringify(resourcesOf(stateless, 'AWS::SQS::Queue'))).not.toContain('crm-dev-imports');
+    const queues = resourcesOf(stateful, 'AWS::SQS::Queue');
     const imports = Object.values(queues).find((q) => q.Properties.QueueName === 'crm-dev-imports');
     const dlq = Object.entries(queues).find(([, q]) => q.Properties.QueueName === 'crm-dev-imports-dlq');
     expect(imports!.Properties).toMatchObject({
@@ -1167,7 +1238,7 @@ describe('import queue', () => {
 
   it('is drained by the import-worker only, one message at a time, at most IMPORT_WORKER_CONCURRENCY at once', () => {
     const mappings = Object.values(resourcesOf(stateless, 'AWS::Lambda::EventSourceMapping')).filter((m) =>
-      JSON.stringify(m.Properties.EventSourceArn).includes('ImportQueue'),
+      JSON.stringify(m.Properties.EventSourceArn).includes(':crm-dev-imports"'),
     );
     expect(mappings).toHaveLength(1);
     expect(mappings[0]!.Properties).toMatchObject({
@@ -1181,7 +1252,7 @@ describe('import queue', () => {
   it('takes messages from the imports function and the import-worker only', () => {
     const senders = statelessSpecs().filter((spec) =>
       policyStatements(stateless, `crm-dev-${spec.name}`).some(
-        (st) => actionsOf([st]).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes('ImportQueue'),
+        (st) => actionsOf([st]).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(':crm-dev-imports"'),
       ),
     );
     expect(senders.map((spec) => spec.name).sort()).toEqual(['import-worker', 'imports']);
@@ -1190,20 +1261,22 @@ describe('import queue', () => {
 
 describe('bulk operations queue', () => {
   it('is one encrypted queue, hidden six worker timeouts once received, with a DLQ after its receives', () => {
-    const queues = resourcesOf(stateless, 'AWS::SQS::Queue');
+    // In the stateful stack: messages in flight are data a redeploy of the code must not drop.
+    expect(JSON.stringify(resourcesOf(stateless, 'AWS::SQS::Queue'))).not.toContain('crm-dev-bulk-operations');
+    const queues = resourcesOf(stateful, 'AWS::SQS::Queue');
     const bulk = Object.values(queues).find((q) => q.Properties.QueueName === 'crm-dev-bulk-operations');
     const dlq = Object.entries(queues).find(([, q]) => q.Properties.QueueName === 'crm-dev-bulk-operations-dlq');
     expect(bulk!.Properties).toMatchObject({
       VisibilityTimeout: BULK_QUEUE_VISIBILITY_SECONDS,
       SqsManagedSseEnabled: true,
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq![0], 'Arn'] }, maxReceiveCount: IMPORT_QUEUE_MAX_RECEIVES },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq![0], 'Arn'] }, maxReceiveCount: BULK_QUEUE_MAX_RECEIVES },
     });
     expect(BULK_QUEUE_VISIBILITY_SECONDS).toBe(bulkWorkerFunction.timeoutSeconds * 6);
   });
 
   it('is drained by the bulk-worker only, one message at a time, at most BULK_WORKER_CONCURRENCY at once', () => {
     const mappings = Object.values(resourcesOf(stateless, 'AWS::Lambda::EventSourceMapping')).filter((m) =>
-      JSON.stringify(m.Properties.EventSourceArn).includes('BulkQueue'),
+      JSON.stringify(m.Properties.EventSourceArn).includes(':crm-dev-bulk-operations"'),
     );
     expect(mappings).toHaveLength(1);
     expect(mappings[0]!.Properties).toMatchObject({
@@ -1217,7 +1290,7 @@ describe('bulk operations queue', () => {
   it('takes messages from the bulk-operations function and the bulk-worker only', () => {
     const senders = statelessSpecs().filter((spec) =>
       policyStatements(stateless, `crm-dev-${spec.name}`).some(
-        (st) => actionsOf([st]).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes('BulkQueue'),
+        (st) => actionsOf([st]).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(':crm-dev-bulk-operations"'),
       ),
     );
     expect(senders.map((spec) => spec.name).sort()).toEqual(['bulk-operations', 'bulk-worker']);
@@ -1226,7 +1299,9 @@ describe('bulk operations queue', () => {
 
 describe('export queue', () => {
   it('is one encrypted queue, hidden six worker timeouts once received, with a DLQ after its receives', () => {
-    const queues = resourcesOf(stateless, 'AWS::SQS::Queue');
+    // In the stateful stack: messages in flight are data a redeploy of the code must not drop.
+    expect(JSON.stringify(resourcesOf(stateless, 'AWS::SQS::Queue'))).not.toContain('crm-dev-exports');
+    const queues = resourcesOf(stateful, 'AWS::SQS::Queue');
     const exports = Object.values(queues).find((q) => q.Properties.QueueName === 'crm-dev-exports');
     const dlq = Object.entries(queues).find(([, q]) => q.Properties.QueueName === 'crm-dev-exports-dlq');
     expect(exports!.Properties).toMatchObject({
@@ -1241,7 +1316,7 @@ describe('export queue', () => {
 
   it('is drained by the export-worker only, one message at a time, at most EXPORT_WORKER_CONCURRENCY at once', () => {
     const mappings = Object.values(resourcesOf(stateless, 'AWS::Lambda::EventSourceMapping')).filter((m) =>
-      JSON.stringify(m.Properties.EventSourceArn).includes('ExportQueue'),
+      JSON.stringify(m.Properties.EventSourceArn).includes(':crm-dev-exports"'),
     );
     expect(mappings).toHaveLength(1);
     expect(mappings[0]!.Properties).toMatchObject({
@@ -1255,7 +1330,7 @@ describe('export queue', () => {
   it('takes messages from the exports function and the export-worker only', () => {
     const senders = statelessSpecs().filter((spec) =>
       policyStatements(stateless, `crm-dev-${spec.name}`).some(
-        (st) => actionsOf([st]).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes('ExportQueue'),
+        (st) => actionsOf([st]).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(':crm-dev-exports"'),
       ),
     );
     expect(senders.map((spec) => spec.name).sort()).toEqual(['export-worker', 'exports']);
