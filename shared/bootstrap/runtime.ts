@@ -1,7 +1,7 @@
 import { activityFeedBackfill } from '#shared/activities/runtime.ts';
 import { outcomeCountersBackfill } from '#shared/outcomes/runtime.ts';
 import { appointmentRemindersBackfill, taskRemindersBackfill } from '#shared/reminders/runtime.ts';
-import { sellIdsBackfill } from '#shared/sell-facade/runtime.ts';
+import { sellIdsBackfill, tagRegistryBackfill } from '#shared/sell-facade/runtime.ts';
 import { phoneIndexBackfill } from '#shared/calls/runtime.ts';
 import { DynamoMigrationStore } from '#shared/platform/migrations/dynamodb.ts';
 import { runMigrations, type Migration, type MigrationReport } from '#shared/platform/migrations/runner.ts';
@@ -20,6 +20,7 @@ export function migrations(): Migration[] {
     appointmentRemindersBackfill(),
     sellIdsBackfill(),
     phoneIndexBackfill(),
+    tagRegistryBackfill(),
   ];
 }
 
