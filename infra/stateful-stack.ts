@@ -1,4 +1,5 @@
 import { EXPORT_RETENTION_DAYS } from '#shared/exports/domain.ts';
+import { SELL_IMPORT_QUEUE_MAX_RECEIVES } from '#shared/sell-import/domain.ts';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -87,6 +88,9 @@ export const IMPORT_FILE_DAYS = 7;
 /** Cognito group precedence: the lowest number wins when a user is in several groups. */
 const GROUP_PRECEDENCE: Record<Role, number> = { admin: 0, manager: 10, user: 20 };
 
+/** Seconds a Sell import message is hidden once received: six times the worker's timeout, past a slice's lease. */
+export const SELL_IMPORT_QUEUE_VISIBILITY_SECONDS = 360;
+
 export class StatefulStack extends Stack {
   readonly table: dynamodb.Table;
   readonly bus: events.EventBus;
@@ -123,6 +127,13 @@ export class StatefulStack extends Stack {
   /** The sender's SES domain identity with Easy DKIM, when the config names a domain. */
   readonly emailDomainIdentity: ses.EmailIdentity | undefined;
   readonly deadLetterQueue: sqs.Queue;
+  /**
+   * The Sell import queue (crm-<stage>-sell-imports: a message per slice of a Sell import,
+   * drained by the stateless stack's sell-import-worker) and its DLQ: here, as the stateless
+   * stack is at CloudFormation's 500 resources.
+   */
+  readonly sellImportQueue: sqs.Queue;
+  readonly sellImportDeadLetterQueue: sqs.Queue;
   /**
    * Files (documents): private, encrypted, TLS only. Uploads land under uploads/ through
    * presigned PUTs; the check moves accepted ones to documents/ (infra/functions.ts FILE_PREFIXES).
@@ -496,6 +507,28 @@ export class StatefulStack extends Stack {
       id: 'AwsSolutions-S1',
       reason:
         'No server access logs: every upload and download is a presigned URL minted by a CRM function after its visibility check (logged there, with the caller), and the Object Created events of uploads reach the bus; a log bucket would add a second bucket to guard for little more.',
+    });
+
+    // --- the Sell import queue ---------------------------------------------------------------------
+    // A message per slice of an admin-started Sell import, drained by the sell-import-worker; what
+    // fails every receive waits in the DLQ, and its last receive marks the import failed.
+    this.sellImportDeadLetterQueue = new sqs.Queue(this, 'SellImportDeadLetterQueue', {
+      queueName: `crm-${props.config.stage}-sell-imports-dlq`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.sellImportDeadLetterQueue, {
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: 'This queue is the dead-letter queue of the Sell import queue; a DLQ of a DLQ would only move the problem.',
+    });
+    this.sellImportQueue = new sqs.Queue(this, 'SellImportQueue', {
+      queueName: `crm-${props.config.stage}-sell-imports`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+      visibilityTimeout: Duration.seconds(SELL_IMPORT_QUEUE_VISIBILITY_SECONDS),
+      deadLetterQueue: { queue: this.sellImportDeadLetterQueue, maxReceiveCount: SELL_IMPORT_QUEUE_MAX_RECEIVES },
     });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {

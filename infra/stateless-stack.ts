@@ -35,6 +35,7 @@ import {
   importWorkerFunction,
   bulkWorkerFunction,
   exportWorkerFunction,
+  sellImportWorkerFunction,
   scheduledFunctions,
   httpFunctions,
   liveAuthorizerFunction,
@@ -95,6 +96,9 @@ export const BULK_WORKER_CONCURRENCY = 2;
 export const EXPORT_QUEUE_VISIBILITY_SECONDS = 360;
 /** Export workers at once (Lambda's minimum maximum concurrency): an export reads the table a page at a time. */
 export const EXPORT_WORKER_CONCURRENCY = 2;
+
+/** Sell import workers at once (Lambda's minimum maximum concurrency); one import's slices never overlap (its lease). */
+export const SELL_IMPORT_WORKER_CONCURRENCY = 2;
 
 /** Request headers the API reads (X4 idempotency, If-Match versions, correlation ids). */
 /** How long API Gateway keeps an authorizer answer per Authorization header (revocation delay). */
@@ -282,6 +286,7 @@ export class StatelessStack extends Stack {
       importQueue: this.importQueue,
       bulkQueue: this.bulkQueue,
       exportQueue: this.exportQueue,
+      sellImportQueue: stateful.sellImportQueue,
       webSocketStage: this.webSocketStage,
       table: stateful.table,
       bus: stateful.bus,
@@ -461,6 +466,23 @@ export class StatelessStack extends Stack {
       }),
     );
     for (const mapping of exportWorker.node.children.filter((c) => c instanceof lambda.EventSourceMapping)) {
+      acknowledge(mapping, {
+        id: 'Serverless-LambdaEventSourceMappingDestination',
+        reason:
+          "SQS event source mappings take no on-failure destination: a message failing its receives moves to the queue's own dead-letter queue (its redrive policy), which the monitoring stack alarms on.",
+      });
+    }
+
+    const sellImportWorker = pick(sellImportWorkerFunction);
+    sellImportWorker.addEventSource(
+      new SqsEventSource(stateful.sellImportQueue, {
+        batchSize: 1,
+        maxBatchingWindow: Duration.seconds(0),
+        maxConcurrency: SELL_IMPORT_WORKER_CONCURRENCY,
+        reportBatchItemFailures: true,
+      }),
+    );
+    for (const mapping of sellImportWorker.node.children.filter((c) => c instanceof lambda.EventSourceMapping)) {
       acknowledge(mapping, {
         id: 'Serverless-LambdaEventSourceMappingDestination',
         reason:

@@ -77,6 +77,8 @@ export interface CrmResources {
   readonly bulkQueue?: sqs.IQueue;
   /** The export queue (slices of CSV exports); required by `exportQueue`. */
   readonly exportQueue?: sqs.IQueue;
+  /** The Sell import queue (slices of Sell imports); required by `sellImportQueue`. */
+  readonly sellImportQueue?: sqs.IQueue;
   readonly config: CrmConfig;
   /** Browser origins allowed by CORS ("*" for any). */
   readonly corsAllowOrigins: readonly string[];
@@ -244,6 +246,7 @@ export class CrmFunction extends lambda.Function {
     if (needs.importQueue) required(resources.importQueue, 'importQueue').grantSendMessages(this);
     if (needs.bulkQueue) required(resources.bulkQueue, 'bulkQueue').grantSendMessages(this);
     if (needs.exportQueue) required(resources.exportQueue, 'exportQueue').grantSendMessages(this);
+    if (needs.sellImportQueue) required(resources.sellImportQueue, 'sellImportQueue').grantSendMessages(this);
   }
 
   /** Reads of received mail under INBOUND_PREFIX only: no writes, deletes or listing. */
@@ -429,6 +432,9 @@ function environmentValues(resources: CrmResources, logLevel: LogLevel): Environ
     },
     get exportQueueUrl() {
       return required(resources.exportQueue, 'exportQueue').queueUrl;
+    },
+    get sellImportQueueUrl() {
+      return required(resources.sellImportQueue, 'sellImportQueue').queueUrl;
     },
     corsAllowOrigins: resources.corsAllowOrigins.join(','),
     get liveCallbackUrl() {

@@ -155,6 +155,8 @@ export interface TemplateResourceNames extends LocalResourceNames {
   readonly bulkQueue: LocalQueueMapping;
   /** The export queue (slices of CSV exports), likewise. */
   readonly exportQueue: LocalQueueMapping;
+  /** The Sell import queue (slices of Sell imports), likewise. */
+  readonly sellImportQueue: LocalQueueMapping;
 }
 
 /** An SQS queue with a Lambda event source mapping, as the templates configure both. */
@@ -198,11 +200,11 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
   // The table stream's mapping has a starting position; an SQS queue's has none.
   const streams = mappings.filter((m) => m.properties.StartingPosition !== undefined);
   const queues = mappings.filter((m) => m.properties.StartingPosition === undefined);
-  if (streams.length !== 1 || queues.length !== 4) {
-    throw new Error(`the templates hold ${streams.length} stream and ${queues.length} queue event source mappings, not 1 and 4`);
+  if (streams.length !== 1 || queues.length !== 5) {
+    throw new Error(`the templates hold ${streams.length} stream and ${queues.length} queue event source mappings, not 1 and 5`);
   }
   const mapping = streams[0]!;
-  const queueMappings = queues.map((q) => queueMapping(resolver, q));
+  const queueMappings = queues.map((q) => queueMapping(resolver, Object.keys(options.templates), q));
   const drainedBy = (suffix: string): LocalQueueMapping => {
     const found = queueMappings.find((q) => q.functionName.endsWith(suffix));
     if (!found) throw new Error(`no queue event source mapping invokes a function named *${suffix}`);
@@ -212,6 +214,7 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
   const importQueue = drainedBy('-import-worker');
   const bulkQueue = drainedBy('-bulk-worker');
   const exportQueue = drainedBy('-export-worker');
+  const sellImportQueue = drainedBy('-sell-import-worker');
   const mappingProperties = resolver.resource(mapping.stackName, mapping.logicalId).Properties ?? {};
   const destination = (mappingProperties.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure
     ?.Destination;
@@ -259,26 +262,33 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
     importQueue,
     bulkQueue,
     exportQueue,
+    sellImportQueue,
   };
 }
 
 function queueMapping(
   resolver: TemplateResolver,
+  stackNames: readonly string[],
   mapping: { stackName: string; logicalId: string; properties: Record<string, unknown> },
 ): LocalQueueMapping {
   const { stackName, logicalId, properties } = mapping;
   const queueArn = resolver.resolveString(properties.EventSourceArn, stackName, `${logicalId}.EventSourceArn`);
   const name = queueName(queueArn);
-  const queue = Object.entries(resolver.template(stackName).Resources ?? {}).find(
-    ([id, r]) => r.Type === 'AWS::SQS::Queue' && resolver.physicalName(stackName, id) === name,
-  );
-  if (!queue) throw new Error(`the queue ${name} of ${logicalId} is not in stack ${stackName}`);
-  const q = queue[1].Properties ?? {};
+  // The queue may live in another stack than its mapping (the stateful stack holds work queues too).
+  const found = stackNames
+    .flatMap((stack) =>
+      Object.entries(resolver.template(stack).Resources ?? {})
+        .filter(([id, r]) => r.Type === 'AWS::SQS::Queue' && resolver.physicalName(stack, id) === name)
+        .map(([, r]) => ({ stack, resource: r })),
+    )
+    .at(0);
+  if (!found) throw new Error(`the queue ${name} of ${logicalId} is in no stack`);
+  const q = found.resource.Properties ?? {};
   const redrive = q.RedrivePolicy as { deadLetterTargetArn?: unknown; maxReceiveCount?: number } | undefined;
   if (!redrive?.deadLetterTargetArn) throw new Error(`the queue ${name} has no dead-letter queue`);
   return {
     queueName: name,
-    deadLetterQueueName: queueName(resolver.resolveString(redrive.deadLetterTargetArn, stackName, `${name} DLQ`)),
+    deadLetterQueueName: queueName(resolver.resolveString(redrive.deadLetterTargetArn, found.stack, `${name} DLQ`)),
     maxReceiveCount: Number(redrive.maxReceiveCount),
     delaySeconds: Number(q.DelaySeconds ?? 0),
     visibilityTimeoutSeconds: Number(q.VisibilityTimeout ?? 30),

@@ -271,6 +271,9 @@ export interface SellImportJob extends Omit<SellImportView, 'pages' | 'requests'
 /** The context a job's token is sealed under: a sealed token opens only for its own job. */
 export const sellImportSealContext = (id: string) => `sell_import:${id}`;
 
+/** What a Sell import's events carry: the view (the report without its examples), the admin as owner_id. */
+export const sellImportEventSchema = z.extend(sellImportSchema, { owner_id: z.string(), version: z.int() });
+
 /** The job as the API shows it. */
 export function sellImportView(job: SellImportJob): SellImportView {
   return {

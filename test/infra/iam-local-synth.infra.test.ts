@@ -1,7 +1,10 @@
 import { EXPORT_QUEUE_MAX_RECEIVES } from '#shared/exports/domain.ts';
+import { SELL_IMPORT_QUEUE_MAX_RECEIVES } from '#shared/sell-import/domain.ts';
+import { SELL_IMPORT_QUEUE_VISIBILITY_SECONDS } from '#infra/stateful-stack.ts';
 import {
   EXPORT_QUEUE_VISIBILITY_SECONDS,
   EXPORT_WORKER_CONCURRENCY,
+  SELL_IMPORT_WORKER_CONCURRENCY,
   IMPORT_QUEUE_MAX_RECEIVES,
   IMPORT_QUEUE_VISIBILITY_SECONDS,
   IMPORT_WORKER_CONCURRENCY,
@@ -111,6 +114,16 @@ describe('the synthesized app, for the local cloud', () => {
         functionName: `${name}-export-worker`,
         batchSize: 1,
         maximumConcurrency: EXPORT_WORKER_CONCURRENCY,
+      },
+      sellImportQueue: {
+        queueName: `${name}-sell-imports`,
+        deadLetterQueueName: `${name}-sell-imports-dlq`,
+        maxReceiveCount: SELL_IMPORT_QUEUE_MAX_RECEIVES,
+        delaySeconds: 0,
+        visibilityTimeoutSeconds: SELL_IMPORT_QUEUE_VISIBILITY_SECONDS,
+        functionName: `${name}-sell-import-worker`,
+        batchSize: 1,
+        maximumConcurrency: SELL_IMPORT_WORKER_CONCURRENCY,
       },
     });
   });
