@@ -122,6 +122,11 @@ export interface FunctionNeeds {
    */
   readonly exportQueue?: true;
   /**
+   * SELL_IMPORT_QUEUE_URL, and sqs:SendMessage on the Sell import queue only (a started Sell
+   * import's first slice, then each slice's continuation).
+   */
+  readonly sellImportQueue?: true;
+  /**
    * VOICE_SECRET_ID, the ARN of the secret holding the voice provider's webhook auth token
    * (Twilio's), and secretsmanager:GetSecretValue on that secret only.
    */
@@ -129,9 +134,9 @@ export interface FunctionNeeds {
   /**
    * CREDENTIALS_KEY_ARN, the KMS key that seals mailbox credentials, and on that key only, for
    * encryption contexts whose purpose is the credentials' (CREDENTIAL_PURPOSE): `seal`,
-   * kms:GenerateDataKey; `sealAndOpen`, kms:GenerateDataKey and kms:Decrypt.
+   * kms:GenerateDataKey; `open`, kms:Decrypt; `sealAndOpen`, both.
    */
-  readonly credentialsKey?: 'seal' | 'sealAndOpen';
+  readonly credentialsKey?: 'seal' | 'open' | 'sealAndOpen';
   /**
    * CONNECT_INSTANCE_ID (config connect.instance_arn's id) and CRM_CONNECT_AGENTS (connect.agents),
    * and connect:DescribeContact on that instance's contacts only (`<instance arn>/contact/*`);
@@ -268,7 +273,10 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   // Imports: their jobs in the table, the uploaded file and error file in the files bucket
   // (presigned PUT and GET, the dry run's read), the plan message on the import queue; the
   // custom field catalog for the mapping, users by e-mail for owners.
-  imports: { ...CRUD, files: true, importQueue: true },
+  // The Sell import's routes too: the job in the table, its token sealed with a key derived from
+  // the cursor secret (CRUD reads it), its first message on the Sell import queue.
+  // A started Sell import's token is sealed with a KMS data key (opening it is the worker's).
+  imports: { ...CRUD, files: true, importQueue: true, sellImportQueue: true, credentialsKey: 'seal' },
   // Bulk operations: their records in the table, the plan message on the bulk queue; a filter's
   // first page read at once (the list use cases: cursors, custom fields).
   'bulk-operations': { ...CRUD, bulkQueue: true },
@@ -560,6 +568,26 @@ export const exportWorkerFunction: FunctionSpec = {
   needs: { table: 'readWrite', cursorSecret: 'read', files: true, exportQueue: true },
 };
 
+/**
+ * The Sell import queue's consumer (crm-<stage>-sell-imports): runs an admin-started import from
+ * Zendesk Sell's API a slice at a time under a lease (shared/sell-import/jobs.ts), each slice
+ * queueing the next, then writes sell_import.finished. One worker: Sell's limit is per token.
+ */
+export const sellImportWorkerFunction: FunctionSpec = {
+  name: 'sell-import-worker',
+  kind: 'queue',
+  entry: 'functions/queues/sell-import-worker.ts',
+  description: "CRM Sell import queue consumer: imports a Zendesk Sell account through Sell's API, a slice at a time",
+  // A slice reads pages for SELL_IMPORT_SLICE_MS (30 s), then its last page finishes; events
+  // written, so timeout + 30 s stays within the pull stream's settle time.
+  timeoutSeconds: 60,
+  memorySize: 512,
+  // Opens the sealed token (credentials key), writes records through the families' use cases and
+  // the job's checkpoints and events (table), pages users and lists (cursor key), queues the
+  // next slice (sellImportQueue); a new deal takes the account's currency.
+  needs: { table: 'readWrite', cursorSecret: 'read', credentialsKey: 'open', sellImportQueue: true, config: ['accountDefaults'] },
+};
+
 /** EventBridge Scheduler targets: invoked by one-time schedules in the schedule group. */
 export const scheduledFunctions: readonly FunctionSpec[] = [
   {
@@ -731,6 +759,7 @@ export const functionSpecs: readonly FunctionSpec[] = [
   importWorkerFunction,
   bulkWorkerFunction,
   exportWorkerFunction,
+  sellImportWorkerFunction,
   ...scheduledFunctions,
   bootstrapFunction,
   redriveFunction,
@@ -786,6 +815,8 @@ export interface EnvironmentValues {
   readonly bulkQueueUrl: string;
   /** The export queue's URL. */
   readonly exportQueueUrl: string;
+  /** The Sell import queue's URL. */
+  readonly sellImportQueueUrl: string;
   /** The voice provider's auth token secret's ARN (never its value). */
   readonly voiceSecret: string;
   /** The ARN of the KMS key that seals mailbox credentials. */
@@ -923,6 +954,7 @@ export function declaredVariables(spec: FunctionSpec): DeclaredVariable[] {
   if (needs.importQueue) variables.push({ name: RUNTIME_ENV.importQueueUrl, value: (v) => v.importQueueUrl });
   if (needs.bulkQueue) variables.push({ name: RUNTIME_ENV.bulkQueueUrl, value: (v) => v.bulkQueueUrl });
   if (needs.exportQueue) variables.push({ name: RUNTIME_ENV.exportQueueUrl, value: (v) => v.exportQueueUrl });
+  if (needs.sellImportQueue) variables.push({ name: RUNTIME_ENV.sellImportQueueUrl, value: (v) => v.sellImportQueueUrl });
   if (needs.voiceSecret) variables.push({ name: RUNTIME_ENV.voiceSecret, value: (v) => v.voiceSecret });
   if (needs.credentialsKey) variables.push({ name: RUNTIME_ENV.credentialsKey, value: (v) => v.credentialsKey });
   if (needs.connect) {

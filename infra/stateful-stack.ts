@@ -1,4 +1,5 @@
 import { EXPORT_RETENTION_DAYS } from '#shared/exports/domain.ts';
+import { SELL_IMPORT_QUEUE_MAX_RECEIVES } from '#shared/sell-import/domain.ts';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -23,6 +24,7 @@ import {
   cursorKeyRotationFunction,
   eventFunctions,
   exportWorkerFunction,
+  sellImportWorkerFunction,
   filesCorsOrigins,
   functionSpecs,
   importWorkerFunction,
@@ -115,6 +117,8 @@ export const BULK_QUEUE_VISIBILITY_SECONDS = WORK_QUEUE_VISIBILITY_FACTOR * bulk
 export const BULK_QUEUE_MAX_RECEIVES = 5;
 /** Seconds an export message is hidden once received: six times the worker's timeout. */
 export const EXPORT_QUEUE_VISIBILITY_SECONDS = WORK_QUEUE_VISIBILITY_FACTOR * exportWorkerFunction.timeoutSeconds;
+/** Seconds a Sell import message is hidden once received: past a slice's lease (SELL_IMPORT_LEASE_MS). */
+export const SELL_IMPORT_QUEUE_VISIBILITY_SECONDS = WORK_QUEUE_VISIBILITY_FACTOR * sellImportWorkerFunction.timeoutSeconds;
 
 /** How a work queue is made: its name, its one consumer and its redrive. */
 export interface WorkQueueSpec {
@@ -163,6 +167,13 @@ export const WORK_QUEUES = {
     consumer: exportWorkerFunction,
     maxReceiveCount: EXPORT_QUEUE_MAX_RECEIVES,
     holds: 'the export queue',
+  },
+  // A message per slice of an admin-started Sell import; its last receive marks the import failed.
+  sellImports: {
+    name: 'sell-imports',
+    consumer: sellImportWorkerFunction,
+    maxReceiveCount: SELL_IMPORT_QUEUE_MAX_RECEIVES,
+    holds: 'the Sell import queue',
   },
 } as const satisfies Record<string, WorkQueueSpec>;
 export type WorkQueueKey = keyof typeof WORK_QUEUES;

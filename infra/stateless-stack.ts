@@ -75,6 +75,9 @@ export const BULK_WORKER_CONCURRENCY = 2;
 /** Export workers at once (Lambda's minimum maximum concurrency): an export reads the table a page at a time. */
 export const EXPORT_WORKER_CONCURRENCY = 2;
 
+/** Sell import workers at once (Lambda's minimum maximum concurrency); one import's slices never overlap (its lease). */
+export const SELL_IMPORT_WORKER_CONCURRENCY = 2;
+
 /** Request headers the API reads (X4 idempotency, If-Match versions, correlation ids). */
 /** How long API Gateway keeps an authorizer answer per Authorization header (revocation delay). */
 export const API_AUTHORIZER_CACHE_SECONDS = 60;
@@ -188,6 +191,7 @@ export class StatelessStack extends Stack {
       importQueue: this.workQueues.imports,
       bulkQueue: this.workQueues.bulk,
       exportQueue: this.workQueues.exports,
+      sellImportQueue: this.workQueues.sellImports,
       webSocketStage: this.webSocketStage,
       table: stateful.table,
       bus: stateful.bus,
@@ -326,6 +330,7 @@ export class StatelessStack extends Stack {
       imports: { batchSize: 1, maxConcurrency: IMPORT_WORKER_CONCURRENCY },
       bulk: { batchSize: 1, maxConcurrency: BULK_WORKER_CONCURRENCY },
       exports: { batchSize: 1, maxConcurrency: EXPORT_WORKER_CONCURRENCY },
+      sellImports: { batchSize: 1, maxConcurrency: SELL_IMPORT_WORKER_CONCURRENCY },
     };
     for (const key of Object.keys(WORK_QUEUES) as WorkQueueKey[]) {
       const worker = pick(WORK_QUEUES[key].consumer);

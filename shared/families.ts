@@ -15,6 +15,7 @@ import { documentRoutes } from '#shared/documents/routes.ts';
 import { captureFormRoutes } from '#shared/capture-forms/routes.ts';
 import { calendarRoutes } from '#shared/calendar/routes.ts';
 import { importRoutes } from '#shared/imports/routes.ts';
+import { sellImportRoutes } from '#shared/sell-import/routes.ts';
 import { bulkOperationRoutes } from '#shared/bulk-operations/routes.ts';
 import { exportRoutes } from '#shared/exports/routes.ts';
 import { pipelineRoutes } from '#shared/pipelines/routes.ts';
@@ -76,6 +77,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...captureFormRoutes,
   ...calendarRoutes,
   ...importRoutes,
+  ...sellImportRoutes,
   ...bulkOperationRoutes,
   ...exportRoutes,
   ...searchRoutes,

@@ -81,6 +81,8 @@ export interface CrmResources {
   readonly bulkQueue?: sqs.IQueue;
   /** The export queue (slices of CSV exports); required by `exportQueue`. */
   readonly exportQueue?: sqs.IQueue;
+  /** The Sell import queue (slices of Sell imports); required by `sellImportQueue`. */
+  readonly sellImportQueue?: sqs.IQueue;
   readonly config: CrmConfig;
   /** Browser origins allowed by CORS ("*" for any). */
   readonly corsAllowOrigins: readonly string[];
@@ -252,17 +254,19 @@ export class CrmFunction extends lambda.Function {
     if (needs.importQueue) required(resources.importQueue, 'importQueue').grantSendMessages(this);
     if (needs.bulkQueue) required(resources.bulkQueue, 'bulkQueue').grantSendMessages(this);
     if (needs.exportQueue) required(resources.exportQueue, 'exportQueue').grantSendMessages(this);
+    if (needs.sellImportQueue) required(resources.sellImportQueue, 'sellImportQueue').grantSendMessages(this);
   }
 
   /**
    * Data keys of the credentials key only, and only under an encryption context whose purpose
    * is the mailbox credentials' (the sealer always sends it): the key cannot be used to seal or
-   * open anything else through this role. `seal` generates data keys; `sealAndOpen` also decrypts them.
+   * open anything else through this role. `seal` generates data keys, `open` decrypts them, `sealAndOpen` both.
    */
-  #grantCredentialsKey(key: kms.IKey, access: 'seal' | 'sealAndOpen'): void {
+  #grantCredentialsKey(key: kms.IKey, access: 'seal' | 'open' | 'sealAndOpen'): void {
+    const actions = { seal: ['kms:GenerateDataKey'], open: ['kms:Decrypt'], sealAndOpen: ['kms:GenerateDataKey', 'kms:Decrypt'] };
     this.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: access === 'seal' ? ['kms:GenerateDataKey'] : ['kms:GenerateDataKey', 'kms:Decrypt'],
+        actions: actions[access],
         resources: [key.keyArn],
         conditions: { StringEquals: { 'kms:EncryptionContext:purpose': CREDENTIAL_PURPOSE } },
       }),
@@ -483,6 +487,9 @@ function environmentValues(resources: CrmResources, logLevel: LogLevel): Environ
     },
     get exportQueueUrl() {
       return required(resources.exportQueue, 'exportQueue').queueUrl;
+    },
+    get sellImportQueueUrl() {
+      return required(resources.sellImportQueue, 'sellImportQueue').queueUrl;
     },
     corsAllowOrigins: resources.corsAllowOrigins.join(','),
     get liveCallbackUrl() {

@@ -77,7 +77,7 @@ export const EXTRA_SLICE_FILES = {
     'inbound.ts': 'adapter',
   },
   imports: { 'csv.ts': 'domain' },
-  'sell-import': { 'sell-client.ts': 'adapter' },
+  'sell-import': { 'sell-client.ts': 'adapter', 'jobs.ts': 'use-cases' },
 };
 
 const COMPOSITION_FILES = new Set(['shared/app.ts', 'shared/families.ts']);

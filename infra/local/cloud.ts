@@ -438,6 +438,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       bulkQueueUrl: `https://sqs.${options.config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/${names.bulkQueue.queueName}`,
       exportQueueUrl: `https://sqs.${options.config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/${names.exportQueue.queueName}`,
       credentialsKey: localCredentialsKeyArn(options.config),
+      sellImportQueueUrl: `https://sqs.${options.config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/${names.sellImportQueue.queueName}`,
       logLevel: options.functionSettings?.logLevel ?? 'WARN',
       // The management API behind its gate, naming the API and stage as AWS's host and path do.
       liveCallbackUrl: `${endpoints.apigatewaymanagement}/${names.liveWebSocket.apiId}/${names.liveWebSocket.stageName}`,
@@ -585,6 +586,23 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     exportPoller.start();
     stops.push(() => exportPoller.stop());
+    // The Sell import queue's, likewise (the sell-import-worker's workers, with its own role).
+    const sellImportQueueUrl = await ensureMappedQueue(sqs.client, names.sellImportQueue, scope);
+    const sellImportWorker = functions.all().find((fn) => fn.functionName === names.sellImportQueue.functionName)?.spec.name;
+    if (!sellImportWorker) throw new Error(`no local function is named ${names.sellImportQueue.functionName}`);
+    const sellImportPoller = new SqsPoller({
+      endpoint: endpoints.sqs!,
+      region: options.config.region,
+      credentials: functionCredentials(sellImportWorker),
+      queueUrl: sellImportQueueUrl,
+      queueArn: queueArnOf(scope, names.sellImportQueue.queueName),
+      batchSize: names.sellImportQueue.batchSize,
+      concurrency: names.sellImportQueue.maximumConcurrency,
+      handler: (event) => functions.get(sellImportWorker).invoke(event),
+      onError: (error) => log(`Sell import queue: ${error.message}`),
+    });
+    sellImportPoller.start();
+    stops.push(() => sellImportPoller.stop());
 
     // The publisher is always busy: warm it now, so the first event is not late by a cold start.
     const publisher = functions.get(outboxPublisher.name);

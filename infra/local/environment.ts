@@ -117,6 +117,7 @@ export function localEnvironmentValues(
   /** `importQueueUrl`: the import queue's URL (AWS's form: the SDK sends to the configured, gated endpoint). */
   /** `bulkQueueUrl`: the bulk operations queue's URL, likewise. */
   /** `exportQueueUrl`: the export queue's URL, likewise. */
+  /** `sellImportQueueUrl`: the Sell import queue's URL, likewise. */
   options: Partial<LocalResourceNames> & {
     cursorSecret?: string;
     voiceSecret?: string;
@@ -127,6 +128,7 @@ export function localEnvironmentValues(
     importQueueUrl?: string;
     bulkQueueUrl?: string;
     exportQueueUrl?: string;
+    sellImportQueueUrl?: string;
   } = {},
 ): EnvironmentValues {
   return {
@@ -154,6 +156,9 @@ export function localEnvironmentValues(
       `https://sqs.${config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/crm-${config.stage}-bulk-operations`,
     exportQueueUrl:
       options.exportQueueUrl ?? `https://sqs.${config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/crm-${config.stage}-exports`,
+    sellImportQueueUrl:
+      options.sellImportQueueUrl ??
+      `https://sqs.${config.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/crm-${config.stage}-sell-imports`,
     corsAllowOrigins: config.api.cors_allow_origins.join(','),
     liveCallbackUrl: options.liveCallbackUrl ?? NO_LIVE_CALLBACK_URL,
     config,

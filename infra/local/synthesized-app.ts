@@ -155,6 +155,8 @@ export interface TemplateResourceNames extends LocalResourceNames {
   readonly bulkQueue: LocalQueueMapping;
   /** The export queue (slices of CSV exports), likewise. */
   readonly exportQueue: LocalQueueMapping;
+  /** The Sell import queue (slices of Sell imports), likewise. */
+  readonly sellImportQueue: LocalQueueMapping;
 }
 
 /** An SQS queue with a Lambda event source mapping, as the templates configure both. */
@@ -198,8 +200,8 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
   // The table stream's mapping has a starting position; an SQS queue's has none.
   const streams = mappings.filter((m) => m.properties.StartingPosition !== undefined);
   const queues = mappings.filter((m) => m.properties.StartingPosition === undefined);
-  if (streams.length !== 1 || queues.length !== 4) {
-    throw new Error(`the templates hold ${streams.length} stream and ${queues.length} queue event source mappings, not 1 and 4`);
+  if (streams.length !== 1 || queues.length !== 5) {
+    throw new Error(`the templates hold ${streams.length} stream and ${queues.length} queue event source mappings, not 1 and 5`);
   }
   const mapping = streams[0]!;
   const queueMappings = queues.map((q) => queueMapping(resolver, options.templates, q));
@@ -212,6 +214,7 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
   const importQueue = drainedBy('-import-worker');
   const bulkQueue = drainedBy('-bulk-worker');
   const exportQueue = drainedBy('-export-worker');
+  const sellImportQueue = drainedBy('-sell-import-worker');
   const mappingProperties = resolver.resource(mapping.stackName, mapping.logicalId).Properties ?? {};
   const destination = (mappingProperties.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure
     ?.Destination;
@@ -259,6 +262,7 @@ export function templateResourceNames(options: TemplateResolverOptions): Templat
     importQueue,
     bulkQueue,
     exportQueue,
+    sellImportQueue,
   };
 }
 

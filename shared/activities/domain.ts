@@ -24,6 +24,7 @@ export const ACTIVITY_VERBS = [
   'call_missed',
   'texted',
   'text_received',
+  'imported',
 ] as const;
 export type ActivityVerb = (typeof ACTIVITY_VERBS)[number];
 
@@ -39,11 +40,12 @@ export const ACTIVITY_RECORD_TYPES = [
   'export',
   'call',
   'text_message',
+  'sell_import',
 ] as const;
 export type ActivityRecordType = (typeof ACTIVITY_RECORD_TYPES)[number];
 
 /** Whose visibility an entry follows: a lead, contact or deal, or a task or appointment on no record. */
-export const PARENT_TYPES = ['lead', 'contact', 'deal', 'task', 'appointment', 'export'] as const;
+export const PARENT_TYPES = ['lead', 'contact', 'deal', 'task', 'appointment', 'export', 'sell_import'] as const;
 export type ParentType = (typeof PARENT_TYPES)[number];
 
 export interface ParentRef {
@@ -114,6 +116,8 @@ export const ACTIVITY_EVENTS = [
   'call.created',
   'call.updated',
   'text_message.created',
+  // A finished import from Zendesk Sell: an entry in the admin's feed (the import is its own parent).
+  'sell_import.finished',
   // No entry: they take the record's entries out of every owner's feed (NO_OWNER).
   'lead.deleted',
   'contact.deleted',
@@ -153,6 +157,8 @@ export function recordName(type: ActivityRecordType, data: Data): string | null 
       return typeof data.filename === 'string' ? firstChars(data.filename, ACTIVITY_NAME_MAX) : null;
     case 'export':
       return typeof data.filename === 'string' ? firstChars(data.filename, ACTIVITY_NAME_MAX) : null;
+    case 'sell_import':
+      return 'Zendesk Sell';
     case 'email':
       return typeof data.subject === 'string' ? firstChars(data.subject, ACTIVITY_NAME_MAX) : null;
     case 'call':
@@ -193,6 +199,8 @@ export function parentOf(event: DomainEvent): ParentRef | undefined {
     const deals = Array.isArray(data.associated_deal_ids) ? data.associated_deal_ids : [];
     return typeof deals[0] === 'string' ? { type: 'deal', id: deals[0] } : undefined;
   }
+  // Likewise an import from Sell, owned by the admin who started it (data.owner_id).
+  if (resource_type === 'sell_import') return { type: 'sell_import', id: resource_id };
   // email.logged names the record it was logged on.
   if (resource_type === 'email' && isParentType(data.resource_type) && typeof data.resource_id === 'string') {
     return { type: data.resource_type, id: data.resource_id };
@@ -240,6 +248,8 @@ function verbAndChanges(event: DomainEvent): { verb: ActivityVerb; changes: Acti
       return { verb: 'completed', changes: [] };
     case 'export.finished':
       return { verb: 'exported', changes: [] };
+    case 'sell_import.finished':
+      return { verb: 'imported', changes: [] };
     case 'email.logged':
       return { verb: data.direction === 'inbound' ? 'email_received' : 'emailed', changes: [] };
     case 'lead.status_changed':

@@ -244,7 +244,7 @@ export class DynamoRecordStates implements RecordStates {
 
   async stateOf(parent: ParentRef): Promise<ParentState | undefined> {
     // An export's state comes with its own event (export.finished), never from a record.
-    if (parent.type === 'export') return undefined;
+    if (parent.type === 'export' || parent.type === 'sell_import') return undefined;
     const key =
       parent.type === 'task'
         ? taskKey(parent.id)

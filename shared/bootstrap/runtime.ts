@@ -1,7 +1,7 @@
 import { activityFeedBackfill } from '#shared/activities/runtime.ts';
 import { outcomeCountersBackfill } from '#shared/outcomes/runtime.ts';
 import { appointmentRemindersBackfill, taskRemindersBackfill } from '#shared/reminders/runtime.ts';
-import { callSellIdsBackfill, sellIdsBackfill } from '#shared/sell-facade/runtime.ts';
+import { callSellIdsBackfill, sellIdsBackfill, tagRegistryBackfill } from '#shared/sell-facade/runtime.ts';
 import { phoneIndexBackfill } from '#shared/calls/runtime.ts';
 import { DynamoMigrationStore } from '#shared/platform/migrations/dynamodb.ts';
 import { runMigrations, type Migration, type MigrationReport } from '#shared/platform/migrations/runner.ts';
@@ -21,6 +21,7 @@ export function migrations(): Migration[] {
     sellIdsBackfill(),
     phoneIndexBackfill(),
     callSellIdsBackfill(),
+    tagRegistryBackfill(),
   ];
 }
 

@@ -18,6 +18,7 @@ import { relatedRecordTypeSchema } from '#shared/kernel/related-records.ts';
 import { importSchema } from '#shared/imports/domain.ts';
 import { bulkOperationSchema } from '#shared/bulk-operations/domain.ts';
 import { exportEventSchema } from '#shared/exports/domain.ts';
+import { sellImportEventSchema } from '#shared/sell-import/domain.ts';
 import { MAILBOX_SYNCED_EVENT, mailboxSyncedSchema } from '#shared/mailboxes/domain.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { callSchema, textMessageSchema } from '#shared/calls/domain.ts';
@@ -147,6 +148,22 @@ export const EVENT_SPECS: readonly EventSpec[] = [
     'A CSV export was written (rows counted); GET /exports/{id} answers its download. The requester is notified (export_finished).',
   ),
   spec('export.failed', exportEventSchema, 'A CSV export failed; failure_reason says why.'),
+  spec(
+    'sell_import.created',
+    sellImportEventSchema,
+    "An admin started an import from Zendesk Sell's API (POST /sell_imports); the worker runs it in slices. Never carries the token.",
+  ),
+  spec(
+    'sell_import.finished',
+    sellImportEventSchema,
+    'A Sell import read every resource; report counts what was imported, unchanged and skipped (and why). The admin is notified (import_finished).',
+  ),
+  spec(
+    'sell_import.failed',
+    sellImportEventSchema,
+    'A Sell import failed (Sell refused the token, or every retry failed); failure_reason says why.',
+  ),
+  spec('sell_import.cancelled', sellImportEventSchema, 'An admin cancelled a Sell import; what it had imported stays.'),
   spec(
     'migration.continue',
     z.object({ migration_id: nonEmpty }),

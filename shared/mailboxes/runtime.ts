@@ -10,11 +10,39 @@ import { KmsEnvelopeSealer, kmsDataKeys, SecretDerivedSealer } from './sealer.ts
 import type { MailboxOAuthProvider, MailboxOAuthSettings } from './oauth.ts';
 import { httpMailboxOAuthClient } from './oauth-client.ts';
 import { DynamoOAuthStateStore } from './oauth-store.ts';
+import type { CredentialSealer } from './ports.ts';
 import type { MailboxesDeps } from './use-cases.ts';
 
 // Mailboxes' wiring, built once per container (the emails function and the poller).
 
 let deps: MailboxesDeps | undefined;
+let sealer: CredentialSealer | undefined;
+
+/**
+ * The deployment's credential sealer (mailbox passwords and OAuth tokens, Sell import tokens),
+ * built once per container: KMS envelope encryption under CREDENTIALS_KEY_ARN (required at once:
+ * a function without it fails at init, naming it). Values sealed before KMS (v1, under a key
+ * derived from the cursor secret) still open, as stale, for the poller to seal again.
+ */
+export function credentialSealer(): CredentialSealer {
+  if (sealer) return sealer;
+  const credentialsKey = requireEnv(RUNTIME_ENV.credentialsKey);
+  let kms: Promise<KMSClient> | undefined;
+  sealer = new KmsEnvelopeSealer({
+    dataKeys: kmsDataKeys({
+      keyId: () => credentialsKey,
+      client: () => (kms ??= import('@aws-sdk/client-kms').then((sdk) => new sdk.KMSClient({}))),
+    }),
+    legacy: new SecretDerivedSealer(
+      secretsManagerCursorKeys({
+        client: () => import('@aws-sdk/client-secrets-manager').then((sdk) => new sdk.SecretsManagerClient({})),
+        secretId: () => requireEnv(RUNTIME_ENV.cursorSecret),
+        clock: systemClock,
+      }),
+    ),
+  });
+  return sealer;
+}
 
 /** A container trusts a client secret it read this long (a changed secret shows within it). */
 const SECRET_TTL_MS = 5 * 60_000;
@@ -49,23 +77,9 @@ function oauthSettings(): MailboxOAuthSettings {
  */
 export function mailboxAdapters(): MailboxesDeps {
   if (deps) return deps;
-  const credentialsKey = requireEnv(RUNTIME_ENV.credentialsKey);
-  const keys = secretsManagerCursorKeys({
-    client: () => import('@aws-sdk/client-secrets-manager').then((sdk) => new sdk.SecretsManagerClient({})),
-    secretId: () => requireEnv(RUNTIME_ENV.cursorSecret),
-    clock: systemClock,
-  });
-  let kms: Promise<KMSClient> | undefined;
   deps = {
     mailboxes: new DynamoMailboxRepository(crmTable()),
-    // v2 seals with KMS; v1 values (sealed under the cursor secret) still open, as stale.
-    sealer: new KmsEnvelopeSealer({
-      dataKeys: kmsDataKeys({
-        keyId: () => credentialsKey,
-        client: () => (kms ??= import('@aws-sdk/client-kms').then((sdk) => new sdk.KMSClient({}))),
-      }),
-      legacy: new SecretDerivedSealer(keys),
-    }),
+    sealer: credentialSealer(),
     imap: imapConnector(),
     emails: emailAdapters(),
     oauth: httpMailboxOAuthClient({ settings: oauthSettings(), clientSecret }),

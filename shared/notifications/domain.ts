@@ -133,6 +133,7 @@ export const NOTIFIED_RECORD_TYPES = [
   'bulk_operation',
   'export',
   'mailbox',
+  'sell_import',
 ] as const;
 export type NotifiedRecordType = (typeof NOTIFIED_RECORD_TYPES)[number];
 
@@ -214,6 +215,7 @@ export const NOTIFICATION_EVENTS = [
   'import.finished',
   'bulk_operation.finished',
   'export.finished',
+  'sell_import.finished',
   'call.created',
   'text_message.created',
   'mailbox.synced',
@@ -283,6 +285,7 @@ export function appointmentParticipants(data: Data): string[] {
 export function notificationOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
   const { metadata } = event;
   if (metadata.event_type === 'import.finished') return importFinishedOf(event);
+  if (metadata.event_type === 'sell_import.finished') return sellImportFinishedOf(event);
   if (metadata.event_type === 'bulk_operation.finished') return bulkOperationFinishedOf(event);
   if (metadata.event_type === 'export.finished') return exportFinishedOf(event);
   if (metadata.event_type === 'call.created' || metadata.event_type === 'text_message.created') return incomingOf(event);
@@ -372,6 +375,20 @@ function importFinishedOf(event: DomainEvent): (NotificationDraft & { kind: Noti
     event_id: event.metadata.event_id,
     occurred_at: event.metadata.occurred_at,
     record: { type: 'import', id: event.metadata.resource_id, name: typeof data.filename === 'string' ? data.filename : null },
+  };
+}
+
+/** An import from Zendesk Sell finished (shared/sell-import): the admin who started it is told, as of a CSV import. */
+function sellImportFinishedOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
+  const data = event.data as Data;
+  if (typeof data.creator_id !== 'string') return undefined;
+  return {
+    recipient_id: data.creator_id,
+    kind: 'import_finished',
+    actor_id: event.metadata.actor_id,
+    event_id: event.metadata.event_id,
+    occurred_at: event.metadata.occurred_at,
+    record: { type: 'sell_import', id: event.metadata.resource_id, name: 'from Zendesk Sell' },
   };
 }
 

@@ -2,6 +2,7 @@ import { mailboxKey } from '#shared/mailboxes/dynamodb.ts';
 import { importKey } from '#shared/imports/dynamodb.ts';
 import { bulkOperationKey } from '#shared/bulk-operations/dynamodb.ts';
 import { exportKey } from '#shared/exports/dynamodb.ts';
+import { sellImportKey } from '#shared/sell-import/dynamodb.ts';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
@@ -508,6 +509,11 @@ export class DynamoCurrentOwners implements CurrentOwners {
     if (type === 'export') {
       // Likewise an export: its requester alone is told it is ready.
       const job = await this.#table.get(exportKey(id));
+      return typeof job?.creator_id === 'string' ? job.creator_id : undefined;
+    }
+    if (type === 'sell_import') {
+      // An import from Sell is the admin's who started it.
+      const job = await this.#table.get(sellImportKey(id));
       return typeof job?.creator_id === 'string' ? job.creator_id : undefined;
     }
     if (type === 'mailbox') {

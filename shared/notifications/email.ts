@@ -33,6 +33,7 @@ const NOUN: Record<NotifiedRecordType, [string, string]> = {
   bulk_operation: ['bulk operation', 'bulk operations'],
   export: ['export', 'exports'],
   mailbox: ['mailbox', 'mailboxes'],
+  sell_import: ['import', 'imports'],
 };
 
 const PATH: Record<NotifiedRecordType, string> = {
@@ -45,6 +46,7 @@ const PATH: Record<NotifiedRecordType, string> = {
   bulk_operation: 'bulk_operations',
   export: 'exports',
   mailbox: 'mailboxes',
+  sell_import: 'sell_imports',
 };
 
 const TYPE_OF: Partial<Record<InboxKind, NotifiedRecordType>> = {

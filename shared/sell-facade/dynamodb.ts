@@ -215,3 +215,43 @@ async function numberMissing(table: Table, type: SellIdType, items: readonly Ite
     await table.write(slice.flatMap((id, j) => sellIdOps(type, first + i + j, id)));
   }
 }
+
+/** The records whose tags the tag registry's backfill registers, in order. */
+const TAGGED_SOURCES = [
+  { type: 'lead', partition: () => leadIndex.all() },
+  { type: 'contact', partition: () => contactIndex.all() },
+  { type: 'deal', partition: () => dealIndex.all() },
+] as const;
+
+/** Records per chunk of the tag registry's backfill. */
+export const TAG_BACKFILL_PAGE = 50;
+
+/** A tagged record as the tag backfill reads it: its type, owner (the tags' creator) and tag names. */
+export interface TaggedRecord {
+  readonly type: SellTag['resource_type'];
+  readonly owner_id: string;
+  readonly tags: readonly string[];
+}
+
+/**
+ * One page of the leads, then contacts, then deals from `checkpoint` (null: the start), with
+ * their tags (records without tags left out); `next` is null after the last deals' page.
+ */
+export async function taggedRecordsChunk(
+  table: Table,
+  checkpoint: string | null,
+): Promise<{ records: TaggedRecord[]; next: string | null }> {
+  const at = checkpoint ? (JSON.parse(checkpoint) as { source: number; after: string | null }) : { source: 0, after: null };
+  const source = TAGGED_SOURCES[at.source];
+  if (!source) return { records: [], next: null };
+  const chunk = await table.chunk(source.partition(), at.after, TAG_BACKFILL_PAGE);
+  const records = chunk.items
+    .filter((item) => Array.isArray(item.tags) && item.tags.length > 0)
+    .map((item) => ({
+      type: source.type,
+      owner_id: String(item.owner_id ?? 'system'),
+      tags: (item.tags as unknown[]).map(String),
+    }));
+  const next = chunk.next !== null ? { source: at.source, after: chunk.next } : { source: at.source + 1, after: null };
+  return { records, next: next.source >= TAGGED_SOURCES.length ? null : JSON.stringify(next) };
+}

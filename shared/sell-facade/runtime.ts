@@ -1,7 +1,8 @@
 import type { Migration } from '#shared/platform/migrations/runner.ts';
-import { crmTable } from '#shared/platform/runtime.ts';
-import { callSellIdBackfillStep, DynamoSellIds, DynamoTagRegistry, sellIdBackfillStep } from './dynamodb.ts';
+import { crmTable, runtimeClock } from '#shared/platform/runtime.ts';
+import { callSellIdBackfillStep, DynamoSellIds, DynamoTagRegistry, sellIdBackfillStep, taggedRecordsChunk } from './dynamodb.ts';
 import type { SellIdLookup, TagRegistry } from './ports.ts';
+import { registerTagNames } from './use-cases.ts';
 
 // The facade's wiring: Sell id lookups on the table (the native API is wired by its function).
 
@@ -38,5 +39,27 @@ export function callSellIdsBackfill(): Migration {
     id: '2026-12-sell-ids-calls',
     description: 'Sell ids: a number for every existing call outcome, call and text message',
     step: (checkpoint) => callSellIdBackfillStep(table, checkpoint),
+  };
+}
+
+/**
+ * The migration that registers the tags records carried before the tag registry existed
+ * (the registry's consumer sees only writes that add a tag): a page of leads, contacts or
+ * deals a chunk, each new name registered with the record's owner as its creator. A chunk run
+ * again registers nothing twice (names already registered are left alone).
+ */
+export function tagRegistryBackfill(): Migration {
+  const table = crmTable();
+  return {
+    id: '2026-12-tag-registry',
+    description: 'Tag registry: every tag name existing leads, contacts and deals carry, once per resource type',
+    step: async (checkpoint) => {
+      const { records, next } = await taggedRecordsChunk(table, checkpoint);
+      const now = runtimeClock.now().toISOString();
+      for (const record of records) {
+        await registerTagNames(tagRegistry(), record.type, record.tags, () => Promise.resolve(record.owner_id), now);
+      }
+      return next;
+    },
   };
 }

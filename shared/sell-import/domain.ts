@@ -1,3 +1,5 @@
+import * as z from 'zod/mini';
+
 // The importer from Zendesk Sell's Core API v2 (issue 17 item 4): what it reads, in which order,
 // and how it reports. Pure: no I/O.
 
@@ -206,3 +208,89 @@ export function pick(data: Record<string, unknown>, fields: readonly string[]): 
   for (const f of fields) if (data[f] !== undefined && data[f] !== null && data[f] !== '') out[f] = data[f];
   return out;
 }
+
+// The admin-started import in AWS (POST /sell_imports): a job on the checkpoint's item, run by
+// the sell-import-worker a slice at a time under a lease, each slice re-queueing the next.
+
+/** Milliseconds a worker slice reads pages before it checkpoints and queues the rest (its timeout is 60 s). */
+export const SELL_IMPORT_SLICE_MS = 30_000;
+/**
+ * Milliseconds a slice's lease holds (past the worker's 60 s timeout, below the queue's
+ * visibility timeout): a crashed slice's redelivered message finds the lease expired.
+ */
+export const SELL_IMPORT_LEASE_MS = 90_000;
+/** Receives of a Sell import message before the DLQ keeps it (the last one marks the import failed). */
+export const SELL_IMPORT_QUEUE_MAX_RECEIVES = 5;
+
+export const SELL_IMPORT_STATUSES = ['queued', 'running', 'finished', 'failed', 'cancelled'] as const;
+export type SellImportStatus = (typeof SELL_IMPORT_STATUSES)[number];
+
+/** POST /sell_imports: the customer's Sell access token (Sell's are 64 hex characters; any 16-512 printable taken). */
+export const startSellImportInput = z.object({
+  token: z.string().check(z.regex(/^[\x21-\x7e]{16,512}$/, 'a Sell access token: 16 to 512 printable characters, no spaces')),
+});
+export type StartSellImportInput = z.output<typeof startSellImportInput>;
+
+const stepReportSchema = z.object({
+  imported: z.int(),
+  unchanged: z.int(),
+  skipped: z.int(),
+  reasons: z.record(z.string(), z.int()),
+  examples: z.array(z.object({ sell_id: z.union([z.number(), z.string()]), reason: z.string() })),
+  note: z.optional(z.string()),
+});
+
+/** A Sell import job as the API shows it (never its token). */
+export const sellImportSchema = z.object({
+  id: z.string(),
+  status: z.enum(SELL_IMPORT_STATUSES),
+  /** The admin who started it (creator of the records; owner when Sell's owner has no user here). */
+  creator_id: z.string(),
+  /** Sell's API it reads. */
+  base_url: z.string(),
+  /** Pages read so far (all resources). */
+  pages: z.int(),
+  /** Requests made to Sell so far. */
+  requests: z.int(),
+  /** Per resource: imported, unchanged, skipped with the reasons (so far; complete once finished). */
+  report: z.record(z.string(), stepReportSchema),
+  failure_reason: z.nullable(z.string()),
+  created_at: z.string(),
+  updated_at: z.string(),
+  finished_at: z.nullable(z.string()),
+});
+export type SellImportView = z.output<typeof sellImportSchema>;
+
+/** A job as stored: the view's fields, the sealed token (removed once the job ends) and the checkpoint. */
+export interface SellImportJob extends Omit<SellImportView, 'pages' | 'requests' | 'report'> {
+  /** The Sell token sealed (CredentialSealer) with the context sellImportSealContext(id); null once ended. */
+  sealed_token: string | null;
+  checkpoint: SellImportCheckpoint | null;
+}
+
+/** The context a job's token is sealed under: a sealed token opens only for its own job. */
+export const sellImportSealContext = (id: string) => `sell_import:${id}`;
+
+/** What a Sell import's events carry: the view (the report without its examples), the admin as owner_id. */
+export const sellImportEventSchema = z.extend(sellImportSchema, { owner_id: z.string(), version: z.int() });
+
+/** The job as the API shows it. */
+export function sellImportView(job: SellImportJob): SellImportView {
+  return {
+    id: job.id,
+    status: job.status,
+    creator_id: job.creator_id,
+    base_url: job.base_url,
+    pages: job.checkpoint?.pages ?? 0,
+    requests: job.checkpoint?.requests ?? 0,
+    report: job.checkpoint?.report ?? {},
+    failure_reason: job.failure_reason,
+    created_at: job.created_at,
+    updated_at: job.updated_at,
+    finished_at: job.finished_at,
+  };
+}
+
+/** The queue message: go on with this import (at least once; the lease makes a duplicate leave). */
+export const sellImportMessageSchema = z.object({ import_id: z.string() });
+export type SellImportMessage = z.output<typeof sellImportMessageSchema>;

@@ -6,10 +6,11 @@ import {
   type SellIdTable,
   type SellIdType,
 } from '#shared/platform/dynamodb/sell-ids.ts';
-import type { Table } from '#shared/platform/dynamodb/table.ts';
+import type { Table, WriteOp } from '#shared/platform/dynamodb/table.ts';
+import type { DomainEvent } from '#shared/kernel/events.ts';
 import { ConflictError } from '#shared/kernel/errors.ts';
-import type { SellImportCheckpoint } from './domain.ts';
-import type { SellIdKind, SellIdMap, SellImportStore } from './ports.ts';
+import type { SellImportCheckpoint, SellImportJob } from './domain.ts';
+import { SellImportLeaseLost, type SellIdKind, type SellIdMap, type SellImportJobs, type SellImportStore } from './ports.ts';
 
 // An import's checkpoint is one item ("sell_import#<id>"), put after every page; Sell ids are
 // the table's (shared/platform/dynamodb/sell-ids.ts), with aliases for Sell ids that name a
@@ -73,5 +74,135 @@ export class DynamoSellIdMap implements SellIdMap {
 
   advance(kind: SellIdKind, n: number): Promise<void> {
     return advanceSellSequence(this.#table, kind as SellIdType, n);
+  }
+}
+
+function isConflict(error: unknown): boolean {
+  return (error as Error).name === 'UnexpectedWriteConflict';
+}
+
+const LIVE = '(#status = :queued OR #status = :running)';
+const LIVE_VALUES = { ':queued': 'queued', ':running': 'running' };
+
+/**
+ * Sell import jobs on the checkpoint's item ("sell_import#<id>"): the job's fields, the sealed
+ * token, the checkpoint (as the command stores it) and the lease (`lease_holder`, `lease_until`).
+ * Every write after create is conditional on the job being live and, for a slice's, its lease.
+ */
+export class DynamoSellImportJobs implements SellImportJobs {
+  readonly #table: Table;
+  constructor(table: Table) {
+    this.#table = table;
+  }
+
+  async create(job: SellImportJob, events: DomainEvent[]): Promise<void> {
+    const { checkpoint: _none, ...fields } = job;
+    await this.#table.write([{ type: 'create', item: { ...sellImportKey(job.id), kind: 'sell_import', ...fields } }], events);
+  }
+
+  async get(id: string): Promise<SellImportJob | undefined> {
+    const item = await this.#table.get(sellImportKey(id), { consistent: true });
+    // A command's checkpoint (npm run import:sell) is no job.
+    if (!item || typeof item.creator_id !== 'string') return undefined;
+    return {
+      id: String(item.id),
+      status: item.status as SellImportJob['status'],
+      creator_id: item.creator_id,
+      base_url: String(item.base_url),
+      failure_reason: typeof item.failure_reason === 'string' ? item.failure_reason : null,
+      created_at: String(item.created_at),
+      updated_at: String(item.updated_at),
+      finished_at: typeof item.finished_at === 'string' ? item.finished_at : null,
+      sealed_token: typeof item.sealed_token === 'string' ? item.sealed_token : null,
+      checkpoint: typeof item.checkpoint === 'string' ? (JSON.parse(item.checkpoint) as SellImportCheckpoint) : null,
+    };
+  }
+
+  async acquire(id: string, holder: string, now: number, until: number): Promise<boolean> {
+    return this.#conditional(
+      {
+        type: 'update',
+        key: sellImportKey(id),
+        update: 'SET #status = :running, lease_holder = :holder, lease_until = :until',
+        condition: `${LIVE} AND (attribute_not_exists(lease_until) OR lease_until < :now)`,
+        names: { '#status': 'status' },
+        values: { ...LIVE_VALUES, ':holder': holder, ':until': until, ':now': now },
+      },
+      [],
+    );
+  }
+
+  checkpoints(id: string, holder: string): SellImportStore {
+    return {
+      get: async () => (await this.get(id))?.checkpoint ?? undefined,
+      save: async (checkpoint) => {
+        const saved = await this.#conditional(
+          {
+            type: 'update',
+            key: sellImportKey(id),
+            update: 'SET #checkpoint = :checkpoint, updated_at = :at',
+            condition: `${LIVE} AND lease_holder = :holder`,
+            names: { '#status': 'status', '#checkpoint': 'checkpoint' },
+            values: {
+              ...LIVE_VALUES,
+              ':holder': holder,
+              ':checkpoint': JSON.stringify(checkpoint),
+              ':at': checkpoint.updated_at,
+            },
+          },
+          [],
+        );
+        if (!saved) throw new SellImportLeaseLost(id);
+      },
+    };
+  }
+
+  async release(id: string, holder: string): Promise<void> {
+    await this.#conditional(
+      {
+        type: 'update',
+        key: sellImportKey(id),
+        update: 'REMOVE lease_holder, lease_until',
+        condition: 'lease_holder = :holder',
+        values: { ':holder': holder },
+      },
+      [],
+    );
+  }
+
+  end(
+    id: string,
+    status: 'finished' | 'failed' | 'cancelled',
+    fields: { at: string; failure_reason: string | null; holder?: string },
+    events: DomainEvent[],
+  ): Promise<boolean> {
+    return this.#conditional(
+      {
+        type: 'update',
+        key: sellImportKey(id),
+        update:
+          'SET #status = :status, failure_reason = :reason, finished_at = :at, updated_at = :at REMOVE sealed_token, lease_holder, lease_until',
+        condition: fields.holder ? `${LIVE} AND lease_holder = :holder` : LIVE,
+        names: { '#status': 'status' },
+        values: {
+          ...LIVE_VALUES,
+          ':status': status,
+          ':reason': fields.failure_reason,
+          ':at': fields.at,
+          ...(fields.holder ? { ':holder': fields.holder } : {}),
+        },
+      },
+      events,
+    );
+  }
+
+  async #conditional(op: WriteOp, events: DomainEvent[]): Promise<boolean> {
+    try {
+      await this.#table.write([op], events);
+      return true;
+    } catch (error) {
+      if (isConflict(error)) return false;
+      throw error;
+    }
   }
 }

@@ -1,6 +1,7 @@
 import type { Call } from '#shared/kernel/ports.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
-import type { SellImportCheckpoint } from './domain.ts';
+import type { DomainEvent } from '#shared/kernel/events.ts';
+import type { SellImportCheckpoint, SellImportJob, SellImportMessage } from './domain.ts';
 
 /** A record as Sell's API answers it (an item's `data`). */
 export type SellRecord = Record<string, unknown> & { id?: number };
@@ -101,4 +102,42 @@ export interface SellImportTargets {
 export interface SellImportStore {
   get(id: string): Promise<SellImportCheckpoint | undefined>;
   save(checkpoint: SellImportCheckpoint): Promise<void>;
+}
+
+/** The store's answer when a job's lease was lost or the job ended meanwhile (cancelled): the slice stops. */
+export class SellImportLeaseLost extends Error {
+  constructor(id: string) {
+    super(`the Sell import ${id} is no longer this slice's (lease lost, or the job ended)`);
+    this.name = 'SellImportLeaseLost';
+  }
+}
+
+/**
+ * Sell import jobs (the checkpoint's item, plus the job's fields). Every write after create is
+ * conditional: on the job still queued or running and, for a slice's, on its lease.
+ */
+export interface SellImportJobs {
+  create(job: SellImportJob, events: DomainEvent[]): Promise<void>;
+  get(id: string): Promise<SellImportJob | undefined>;
+  /**
+   * Takes the lease for `holder` until `until` (epoch ms) when the job is queued or running and
+   * no other holder's lease runs past `now`; marks it running. False otherwise (a duplicate message).
+   */
+  acquire(id: string, holder: string, now: number, until: number): Promise<boolean>;
+  /** The engine's checkpoint store for the lease's holder: a save throws SellImportLeaseLost when the lease is gone. */
+  checkpoints(id: string, holder: string): SellImportStore;
+  /** Drops the lease (the slice is over; the next message takes it). */
+  release(id: string, holder: string): Promise<void>;
+  /** Ends the job (finished, failed or cancelled) with its events and removes the sealed token; false when it had ended already. */
+  end(
+    id: string,
+    status: 'finished' | 'failed' | 'cancelled',
+    fields: { at: string; failure_reason: string | null; holder?: string },
+    events: DomainEvent[],
+  ): Promise<boolean>;
+}
+
+/** The Sell import queue (SQS): one message per slice. */
+export interface SellImportQueue {
+  send(message: SellImportMessage): Promise<void>;
 }

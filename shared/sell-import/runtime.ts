@@ -29,8 +29,14 @@ import type { CreateTaskInput } from '#shared/tasks/domain.ts';
 import { callAdapters } from '#shared/calls/runtime.ts';
 import { createCall, createTextMessage } from '#shared/calls/use-cases.ts';
 import type { CreateCallInput, CreateTextMessageInput } from '#shared/calls/domain.ts';
-import { DynamoSellIdMap, DynamoSellImportStore } from './dynamodb.ts';
-import type { ImportWrite, SellImportTargets, SellNumbers, SellSource } from './ports.ts';
+import { DynamoSellIdMap, DynamoSellImportJobs, DynamoSellImportStore } from './dynamodb.ts';
+import type { ImportWrite, SellImportQueue, SellImportStore, SellImportTargets, SellNumbers, SellSource } from './ports.ts';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { credentialSealer } from '#shared/mailboxes/runtime.ts';
+import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
+import { SELL_BASE_URL, type SellImportMessage } from './domain.ts';
+import type { SellImportJobsDeps } from './jobs.ts';
+import { SellClient } from './sell-client.ts';
 import type { SellImportDeps } from './use-cases.ts';
 
 // The importer's wiring: each write through its family's use case, inside withAssignedSellIds
@@ -111,13 +117,44 @@ export function sellImportTargets(): SellImportTargets {
 }
 
 /** The importer's adapters for one run reading `source` (a SellClient with the customer's token). */
-export function sellImportAdapters(source: SellSource): SellImportDeps {
+export function sellImportAdapters(source: SellSource, store?: SellImportStore): SellImportDeps {
   return {
     source,
-    store: new DynamoSellImportStore(crmTable()),
+    store: store ?? new DynamoSellImportStore(crmTable()),
     ids: new DynamoSellIdMap(crmTable()),
     targets: sellImportTargets(),
     clock: runtimeClock,
     newId: () => newId(),
   };
+}
+
+/** The Sell import queue: one message per slice. */
+export class SqsSellImportQueue implements SellImportQueue {
+  readonly #client: SQSClient;
+  readonly #url: string;
+  constructor(options: { url: string; client?: SQSClient }) {
+    // The configured endpoint, not the URL's host: the same in AWS, and the gated one locally.
+    this.#client = options.client ?? new SQSClient({ useQueueUrlAsEndpoint: false });
+    this.#url = options.url;
+  }
+
+  async send(message: SellImportMessage): Promise<void> {
+    await this.#client.send(new SendMessageCommand({ QueueUrl: this.#url, MessageBody: JSON.stringify(message) }));
+  }
+}
+
+let jobs: SellImportJobsDeps | undefined;
+
+/** The Sell import jobs' adapters (POST /sell_imports and the worker), built once per container; Sell's own API. */
+export function sellImportJobsAdapters(): SellImportJobsDeps {
+  jobs ??= {
+    jobs: new DynamoSellImportJobs(crmTable()),
+    queue: new SqsSellImportQueue({ url: requireEnv(RUNTIME_ENV.sellImportQueueUrl) }),
+    sealer: credentialSealer(),
+    baseUrl: SELL_BASE_URL,
+    source: (token, baseUrl) => new SellClient({ baseUrl, token }),
+    engine: (source, store) => sellImportAdapters(source, store),
+    clock: runtimeClock,
+  };
+  return jobs;
 }

@@ -57,6 +57,8 @@ export interface SellImportOptions {
   actorId: string;
   /** Stop after this many pages in this run (a Lambda's share of the work); the next run resumes. */
   maxPages?: number;
+  /** Asked before each page: true stops the run there (a worker slice's time budget); the next run resumes. */
+  shouldStop?: () => boolean;
 }
 
 /** A record that cannot be imported, and why (goes to the report). */
@@ -94,6 +96,7 @@ export async function runSellImport(deps: SellImportDeps, options: SellImportOpt
       continue;
     }
     if (options.maxPages !== undefined && pagesThisRun >= options.maxPages) break;
+    if (pagesThisRun > 0 && options.shouldStop?.()) break;
     const page = await deps.source.page(checkpoint.next ?? step.path);
     await run.page(step, page.items, checkpoint.report);
     pagesThisRun++;

@@ -375,6 +375,7 @@ describe('the counters’ backfill (a migration)', () => {
       '2026-12-sell-ids',
       '2026-12-phone-index',
       '2026-12-sell-ids-calls',
+      '2026-12-tag-registry',
     ]);
     const fromEvents = await dump();
     await wipe();

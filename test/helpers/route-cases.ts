@@ -11,6 +11,7 @@ import { captureFormCases } from '#test/capture-forms/route-cases.ts';
 import { importCases } from '#test/imports/route-cases.ts';
 import { bulkOperationCases } from '#test/bulk-operations/route-cases.ts';
 import { exportCases } from '#test/exports/route-cases.ts';
+import { sellImportCases } from '#test/sell-import/route-cases.ts';
 import { dealCases } from '#test/deals/route-cases.ts';
 import { identityCases } from '#test/identity/route-cases.ts';
 import { accessTokenCases } from '#test/access-tokens/route-cases.ts';
@@ -58,6 +59,7 @@ export const routeCases: Record<string, RouteCase> = {
   ...captureFormCases,
   ...calendarCases,
   ...importCases,
+  ...sellImportCases,
   ...bulkOperationCases,
   ...exportCases,
   ...searchCases,

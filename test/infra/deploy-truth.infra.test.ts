@@ -134,6 +134,8 @@ const made: {
   bulkOperationId?: string;
   /** Queued by the exports probe, written by the export-worker probe. */
   queuedExportId?: string;
+  /** Started and cancelled by the imports probe, left alone by the sell-import-worker probe. */
+  cancelledSellImportId?: string;
 } = {};
 
 beforeAll(async () => {
@@ -201,6 +203,9 @@ beforeAll(async () => {
   );
   await sqsAdmin.send(
     new CreateQueueCommand({ QueueName: functionNamed('bulk-operations').variables.BULK_QUEUE_URL!.split('/').pop()! }),
+  );
+  await sqsAdmin.send(
+    new CreateQueueCommand({ QueueName: functionNamed('imports').variables.SELL_IMPORT_QUEUE_URL!.split('/').pop()! }),
   );
   sqsAdmin.destroy();
   endpoints = {
@@ -533,6 +538,17 @@ const HTTP_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       body: { match_by_email: true },
     });
     if (started?.status === 'queued') made.startedImportId = created.import.id;
+    // An import from Sell (admins only): the token sealed with the cursor key, the job written,
+    // its first slice queued on the Sell import queue the template names; read, then cancelled.
+    const sell = await p.expectHttp('POST /sell_imports', 202, { body: { token: 'f'.repeat(64) } });
+    const read = await p.expectHttp('GET /sell_imports/{id}', 200, { params: { id: sell?.id ?? 'none' } });
+    p.check(
+      read?.status === 'queued' && !JSON.stringify(read).includes('f'.repeat(64)),
+      `the Sell import is queued (${JSON.stringify(read)})`,
+    );
+    const cancelled = await p.expectHttp('DELETE /sell_imports/{id}', 200, { params: { id: sell?.id ?? 'none' } });
+    if (cancelled?.status === 'cancelled') made.cancelledSellImportId = sell.id;
+    await refusedToManager(p, 'POST /sell_imports');
   },
   // A filter (the leads list use case's first page: the cursor key, custom fields) tagging the
   // probe's leads; the plan is queued (the bulk queue) and the operation readable.
@@ -1364,6 +1380,32 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       files.destroy();
     }
   },
+  // A delivery of the cancelled Sell import's message, as the queue hands it over: the worker
+  // starts with its template's environment, reads the job and leaves it (no call to Sell).
+  'sell-import-worker': async (p) => {
+    const id = made.cancelledSellImportId ?? 'none';
+    const answer = (await p.invoke({
+      Records: [
+        {
+          messageId: `probe-${next()}`,
+          receiptHandle: 'probe',
+          body: JSON.stringify({ import_id: id }),
+          attributes: { ApproximateReceiveCount: '1' },
+          messageAttributes: {},
+          md5OfBody: '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: `arn:aws:sqs:${config.region}:${RESOLVED_ACCOUNT}:crm-${STAGE}-sell-imports`,
+          awsRegion: config.region,
+        },
+      ],
+    })) as { batchItemFailures?: unknown[] };
+    if (answer?.batchItemFailures?.length) p.failures.push(`the slice failed: ${JSON.stringify(answer.batchItemFailures)}`);
+    const job = await table.get({ pk: `sell_import#${id}`, sk: 'sell_import' });
+    p.check(
+      job?.status === 'cancelled' && job.sealed_token === undefined,
+      `the cancelled import stays so (${JSON.stringify(job)})`,
+    );
+  },
   'mail-sender': async (p) => {
     // A fresh pending alert for the first admin (as the notifications consumer writes it),
     // then its mail request from the outbox, as the queue hands it over (an SQS record).
@@ -1638,6 +1680,7 @@ describe('every synthesized bundle, with its template environment', () => {
     'import-worker',
     'bulk-worker',
     'export-worker',
+    'sell-import-worker',
     'reminder-sync',
     'reminders',
     'email-events',

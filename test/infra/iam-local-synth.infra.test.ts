@@ -1,5 +1,7 @@
 import { EXPORT_QUEUE_MAX_RECEIVES } from '#shared/exports/domain.ts';
+import { SELL_IMPORT_QUEUE_MAX_RECEIVES } from '#shared/sell-import/domain.ts';
 import {
+  SELL_IMPORT_QUEUE_VISIBILITY_SECONDS,
   EXPORT_QUEUE_VISIBILITY_SECONDS,
   IMPORT_QUEUE_MAX_RECEIVES,
   IMPORT_QUEUE_VISIBILITY_SECONDS,
@@ -9,7 +11,12 @@ import {
   MAIL_QUEUE_MAX_RECEIVES,
   MAIL_QUEUE_VISIBILITY_SECONDS,
 } from '#infra/stateful-stack.ts';
-import { EXPORT_WORKER_CONCURRENCY, IMPORT_WORKER_CONCURRENCY, BULK_WORKER_CONCURRENCY } from '#infra/stateless-stack.ts';
+import {
+  EXPORT_WORKER_CONCURRENCY,
+  IMPORT_WORKER_CONCURRENCY,
+  BULK_WORKER_CONCURRENCY,
+  SELL_IMPORT_WORKER_CONCURRENCY,
+} from '#infra/stateless-stack.ts';
 import { MAIL_SENDER_CONCURRENCY } from '#shared/mail/domain.ts';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -110,6 +117,16 @@ describe('the synthesized app, for the local cloud', () => {
         functionName: `${name}-export-worker`,
         batchSize: 1,
         maximumConcurrency: EXPORT_WORKER_CONCURRENCY,
+      },
+      sellImportQueue: {
+        queueName: `${name}-sell-imports`,
+        deadLetterQueueName: `${name}-sell-imports-dlq`,
+        maxReceiveCount: SELL_IMPORT_QUEUE_MAX_RECEIVES,
+        delaySeconds: 0,
+        visibilityTimeoutSeconds: SELL_IMPORT_QUEUE_VISIBILITY_SECONDS,
+        functionName: `${name}-sell-import-worker`,
+        batchSize: 1,
+        maximumConcurrency: SELL_IMPORT_WORKER_CONCURRENCY,
       },
     });
   });

@@ -1,4 +1,5 @@
 import { EXPORT_QUEUE_MAX_RECEIVES, EXPORT_RETENTION_DAYS, SLICE_BUDGET_MS } from '#shared/exports/domain.ts';
+import { SELL_IMPORT_LEASE_MS, SELL_IMPORT_QUEUE_MAX_RECEIVES, SELL_IMPORT_SLICE_MS } from '#shared/sell-import/domain.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileSystem } from 'aws-cdk-lib';
@@ -17,12 +18,14 @@ import {
   exportWorkerFunction,
   bulkWorkerFunction,
   mailSenderFunction,
+  sellImportWorkerFunction,
 } from '#infra/functions.ts';
 import { App } from 'aws-cdk-lib';
 import { Template as CdkTemplate } from 'aws-cdk-lib/assertions';
 import {
   ABANDONED_UPLOAD_DAYS,
   IMPORT_FILE_DAYS,
+  SELL_IMPORT_QUEUE_VISIBILITY_SECONDS,
   CURSOR_KEY_ROTATION_DAYS,
   INBOUND_MAIL_DAYS,
   invitationMessage,
@@ -42,6 +45,7 @@ import {
   EXPORT_WORKER_CONCURRENCY,
   BULK_WORKER_CONCURRENCY,
   PUBLIC_ROUTE_THROTTLE,
+  SELL_IMPORT_WORKER_CONCURRENCY,
 } from '#infra/stateless-stack.ts';
 import { MAIL_SENDER_CONCURRENCY } from '#shared/mail/domain.ts';
 import { builtinRules, busRules, connectRules, ruleEventPattern } from '#infra/rules.ts';
@@ -560,7 +564,13 @@ describe('stateless stack: functions', () => {
     expect(key.Properties.KeyPolicy.Statement).toHaveLength(1);
     const kmsStatements = (name: string) =>
       policyStatements(stateless, `crm-dev-${name}`).filter((st) => actionsOf([st]).some((a) => a.startsWith('kms:')));
-    const expected = { emails: ['kms:GenerateDataKey'], 'mailbox-poll': ['kms:Decrypt', 'kms:GenerateDataKey'] };
+    // Sealing: a connected mailbox's password or tokens, a started Sell import's token; opening: the poller and the import's worker.
+    const expected = {
+      emails: ['kms:GenerateDataKey'],
+      'mailbox-poll': ['kms:Decrypt', 'kms:GenerateDataKey'],
+      imports: ['kms:GenerateDataKey'],
+      'sell-import-worker': ['kms:Decrypt'],
+    };
     for (const [name, actions] of Object.entries(expected)) {
       const statements = kmsStatements(name);
       expect(statements, name).toHaveLength(1);
@@ -896,8 +906,8 @@ describe('stateless stack: connected mailboxes', () => {
 
 describe('stateless stack: outbox publisher', () => {
   it('reads the table stream through the outbox filter, with item failures, bisection, retries and a DLQ', () => {
-    // Five mappings: this one, the mail queue's, the import queue's, the bulk queue's and the export queue's (below).
-    stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 5);
+    // Six mappings: this one, the mail queue's, the import queue's, the bulk queue's, the export queue's and the Sell import queue's (below).
+    stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 6);
     stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: Match.stringLikeRegexp('^OutboxPublisherFunction') },
       EventSourceArn: Match.objectLike({ 'Fn::GetStackOutput': Match.objectLike({ StackName: 'crm-dev-stateful' }) }),
@@ -1334,6 +1344,47 @@ describe('export queue', () => {
       ),
     );
     expect(senders.map((spec) => spec.name).sort()).toEqual(['export-worker', 'exports']);
+  });
+});
+
+describe('Sell import queue', () => {
+  it('is one encrypted queue of the stateful stack, hidden six worker timeouts once received (past a slice lease), with a DLQ after its receives', () => {
+    const queues = resourcesOf(stateful, 'AWS::SQS::Queue');
+    const sell = Object.values(queues).find((q) => q.Properties.QueueName === 'crm-dev-sell-imports');
+    const dlq = Object.entries(queues).find(([, q]) => q.Properties.QueueName === 'crm-dev-sell-imports-dlq');
+    expect(sell!.Properties).toMatchObject({
+      VisibilityTimeout: SELL_IMPORT_QUEUE_VISIBILITY_SECONDS,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq![0], 'Arn'] }, maxReceiveCount: SELL_IMPORT_QUEUE_MAX_RECEIVES },
+    });
+    expect(SELL_IMPORT_QUEUE_VISIBILITY_SECONDS).toBe(sellImportWorkerFunction.timeoutSeconds * 6);
+    // A slice's budget leaves the worker time for its last page; its lease outlives the worker
+    // and ends before the message is handed out again, so a redelivery resumes.
+    expect(SELL_IMPORT_SLICE_MS).toBeLessThanOrEqual((sellImportWorkerFunction.timeoutSeconds * 1000) / 2);
+    expect(SELL_IMPORT_LEASE_MS).toBeGreaterThan(sellImportWorkerFunction.timeoutSeconds * 1000);
+    expect(SELL_IMPORT_LEASE_MS).toBeLessThan(SELL_IMPORT_QUEUE_VISIBILITY_SECONDS * 1000);
+  });
+
+  it('is drained by the sell-import-worker only, one message at a time', () => {
+    const mappings = Object.values(resourcesOf(stateless, 'AWS::Lambda::EventSourceMapping')).filter((m) =>
+      JSON.stringify(m.Properties.EventSourceArn).includes(':crm-dev-sell-imports"'),
+    );
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]!.Properties).toMatchObject({
+      FunctionName: { Ref: expect.stringMatching(/^SellImportWorkerFunction/) },
+      ScalingConfig: { MaximumConcurrency: SELL_IMPORT_WORKER_CONCURRENCY },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 1,
+    });
+  });
+
+  it('takes messages from the imports function (POST /sell_imports) and the sell-import-worker only', () => {
+    const senders = statelessSpecs().filter((spec) =>
+      policyStatements(stateless, `crm-dev-${spec.name}`).some(
+        (st) => actionsOf([st]).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(':crm-dev-sell-imports"'),
+      ),
+    );
+    expect(senders.map((spec) => spec.name).sort()).toEqual(['imports', 'sell-import-worker']);
   });
 });
 

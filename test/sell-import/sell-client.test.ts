@@ -82,6 +82,14 @@ describe('SellClient', () => {
     expect(waits).toEqual([100, 100, 100, 100]);
   });
 
+  it('spaces requests on the real clock when given none: 4 requests at 36,000 an hour take at least 300 ms', async () => {
+    const c = new SellClient({ baseUrl: standIn.baseUrl, token: TOKEN });
+    const started = performance.now();
+    for (let i = 0; i < 4; i++) await c.page('/v2/pipelines');
+    // Three gaps of 100 ms (timers may fire a millisecond early).
+    expect(performance.now() - started).toBeGreaterThanOrEqual(297);
+  });
+
   it('reads Retry-After as seconds or as an HTTP date', () => {
     expect(retryAfterMs('7', 0)).toBe(7000);
     expect(retryAfterMs(new Date(10_000).toUTCString(), 4_000)).toBe(6000);

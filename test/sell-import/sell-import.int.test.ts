@@ -43,8 +43,16 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => standIn?.close());
 
+// Sell's pacing on a virtual clock (sell-client.test.ts shows the real spacing): no request
+// waits, and Retry-After waits are recorded, not slept, so the file's time is the table's.
 function deps(extra: Partial<SellImportDeps> = {}): SellImportDeps {
-  const client = new SellClient({ baseUrl: standIn.baseUrl, token: TOKEN, requestsPerHour: 36_000_000 });
+  let now = Date.now();
+  const client = new SellClient({
+    baseUrl: standIn.baseUrl,
+    token: TOKEN,
+    now: () => now,
+    sleep: async (ms) => void (now += ms),
+  });
   return { ...sellImportAdapters(client), ...extra };
 }
 
