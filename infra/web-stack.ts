@@ -34,6 +34,7 @@ export class WebStack extends Stack {
         clientId: stateful.userPoolClient.userPoolClientId,
         domainUrl: stateful.userPoolDomain.baseUrl(),
       },
+      mailboxOAuthProviders: Object.keys(config.mailbox_oauth),
     });
   }
 }

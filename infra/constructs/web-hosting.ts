@@ -48,6 +48,8 @@ export interface WebHostingProps {
     /** The hosted sign-in domain's base URL (https://<prefix>.auth.<region>.amazoncognito.com). */
     readonly domainUrl: string;
   };
+  /** The config's mailbox_oauth provider names (e.g. "google"): the app offers "Connect with" each. */
+  readonly mailboxOAuthProviders: readonly string[];
 }
 
 /** A private bucket, a CloudFront distribution in front of it, and the deployment of the app into it. */
@@ -78,6 +80,7 @@ export class WebHosting extends Construct {
         clientId: props.cognito.clientId,
         domain: props.cognito.domainUrl,
       },
+      mailboxOAuthProviders: [...props.mailboxOAuthProviders],
     };
 
     this.bucket = new s3.Bucket(this, 'Bucket', {

@@ -645,6 +645,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
             apiUrl: '/api',
             webSocketUrl: webSocket.url,
             cognito: { endpoint: cognito.endpoint, clientId: LOCAL_CLIENT_ID },
+            mailboxOAuthProviders: Object.keys(options.config.mailbox_oauth),
             get devUsers() {
               return web.devUsers?.() ?? [];
             },

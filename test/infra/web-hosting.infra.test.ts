@@ -164,6 +164,7 @@ describe('web app hosting', () => {
       },
       region: 'eu-west-1',
       cognito: { region: 'eu-west-1', userPoolId: expect.anything(), clientId: expect.anything(), domain: expect.anything() },
+      mailboxOAuthProviders: [], // the shipped config names none
     });
   });
 

@@ -841,6 +841,34 @@ describe('the web app', () => {
     await phone.context().close();
   }, 120_000);
 
+  it('shows the API’s refusal when a mailbox OAuth return carries a state nobody started', async () => {
+    const desk = await newPage();
+    await signInAs(desk, 'rep1@example.com');
+    // No provider is configured locally: the app offers none, and any state is unknown to the API.
+    expect(
+      await desk.evaluate(
+        async () => ((await (await fetch('/config.json')).json()) as { mailboxOAuthProviders?: unknown }).mailboxOAuthProviders,
+      ),
+    ).toEqual([]);
+    const callbacks: string[] = [];
+    desk.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/mailboxes/oauth/callback')) callbacks.push(r.postData() ?? '');
+    });
+    await desk.goto(`${cloud.webUrl}/settings/mailboxes/oauth?state=bogus&code=x`);
+    await desk.locator('[data-code="mailbox_oauth.state_invalid"]').waitFor();
+    await audit('mailbox-oauth-state-invalid', desk);
+    // Posted once (a state is single use), with the URL's code and state.
+    expect(callbacks.map((body) => JSON.parse(body) as unknown)).toEqual([{ code: 'x', state: 'bogus' }]);
+    // The provider's own refusal is shown without calling the API.
+    await desk.goto(`${cloud.webUrl}/settings/mailboxes/oauth?error=access_denied&state=bogus`);
+    await desk.locator('[data-error="access_denied"]').waitFor();
+    expect(callbacks).toHaveLength(1);
+    await desk.getByRole('button', { name: 'Back to mailboxes' }).click();
+    await desk.getByRole('tab', { name: 'Mailboxes', selected: true }).waitFor();
+    expect(new URL(desk.url()).pathname).toBe('/settings');
+    await desk.context().close();
+  }, 120_000);
+
   it('opens an RSVP link without sign-in, records nothing on load, and records the pressed answer', async () => {
     const base = cloud.webUrl!;
     const guest = `rsvp-${Date.now()}@outside.example`;

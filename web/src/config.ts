@@ -22,6 +22,8 @@ export interface RuntimeConfig {
     /** The scopes asked for; by default "openid email profile" (the app client's). */
     scopes?: string;
   };
+  /** The deployment's mailbox OAuth2 providers (config mailbox_oauth, e.g. "google"); absent or empty: none. */
+  mailboxOAuthProviders?: string[];
   /** Local only: the seeded users offered on the sign-in page (never set in AWS). */
   devUsers?: { email: string; role: string }[];
 }

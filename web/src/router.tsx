@@ -140,7 +140,22 @@ const calendarRoute = createRoute({
 const settingsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/settings',
+  validateSearch: (s: Record<string, unknown>) => ({ tab: str(s.tab) }),
   component: lazyRouteComponent(() => import('./pages/Settings.tsx'), 'Settings'),
+});
+
+// Where a mailbox OAuth2 provider returns the browser (config mailbox_oauth's redirect URI,
+// <app_url>/settings/mailboxes/oauth): `code` and `state`, or the provider's `error`.
+const mailboxOAuthRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/settings/mailboxes/oauth',
+  validateSearch: (s: Record<string, unknown>) => ({
+    code: str(s.code),
+    state: str(s.state),
+    error: str(s.error),
+    error_description: str(s.error_description),
+  }),
+  component: lazyRouteComponent(() => import('./pages/MailboxOAuth.tsx'), 'MailboxOAuth'),
 });
 
 const routeTree = rootRoute.addChildren([
@@ -159,6 +174,7 @@ const routeTree = rootRoute.addChildren([
     emailRoute,
     calendarRoute,
     settingsRoute,
+    mailboxOAuthRoute,
   ]),
 ]);
 

@@ -16,6 +16,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useSearch } from '@tanstack/react-router';
 import { Mailboxes } from './SettingsMailboxes.tsx';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client.ts';
@@ -57,12 +58,14 @@ const WITH_CHOICES: readonly FieldType[] = ['list', 'multi_select_list'];
 export function Settings() {
   const { t } = useTranslation();
   const admin = useSelf().data?.role === 'admin';
+  // ?tab= opens a tab (the mailbox OAuth return page sends the browser to ?tab=mailboxes).
+  const { tab } = useSearch({ from: '/app/settings' });
   return (
     <Stack>
       <Title order={1} size="h2">
         {t('settings.heading')}
       </Title>
-      <Tabs defaultValue="notifications" keepMounted={false}>
+      <Tabs defaultValue={tab ?? 'notifications'} keepMounted={false}>
         <Tabs.List>
           <Tabs.Tab value="notifications">{t('settings.tabs.notifications')}</Tabs.Tab>
           <Tabs.Tab value="rules">{t('settings.tabs.rules')}</Tabs.Tab>

@@ -3,15 +3,23 @@ import { Badge, Button, Checkbox, Group, NumberInput, PasswordInput, Stack, Tabl
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client.ts';
+import { config } from '../config.ts';
 import { dateTime } from '../format.ts';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
 
 const EMPTY = { host: '', port: 993, tls: true, username: '', password: '' };
 
+/** A config provider name as a label: "google" → "Google". */
+export function providerLabel(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
 /**
  * The caller's connected IMAP mailboxes (F9.2, issue 14): each one's sync state (first sync,
- * last poll, last error), connect one with a password, disconnect. The password is sent once
- * and never shown again (the API stores it sealed and never answers it).
+ * last poll, last error), connect one with a password or with a configured OAuth2 provider
+ * (/config.json mailboxOAuthProviders; the browser goes to the provider and comes back to
+ * MailboxOAuth.tsx), reconnect one the provider stopped honouring, disconnect. The password is
+ * sent once and never shown again (the API stores it sealed and never answers it).
  */
 export function Mailboxes() {
   const { t } = useTranslation();
@@ -33,13 +41,19 @@ export function Mailboxes() {
     mutationFn: async (id: string) => unwrap(await api().DELETE('/mailboxes/{id}', { params: { path: { id } } })),
     onSuccess: done,
   });
+  const providers = config().mailboxOAuthProviders ?? [];
+  // The authorization URL leaves the app: the provider returns to /settings/mailboxes/oauth.
+  const start = useMutation({
+    mutationFn: async (provider: string) => unwrap(await api().POST('/mailboxes/oauth/start', { body: { provider } })),
+    onSuccess: (started) => window.location.assign(started.authorization_url),
+  });
   const items = mailboxes.data?.items ?? [];
   return (
     <Stack>
       <Text size="sm" c="dimmed">
         {t('mailboxes.note')}
       </Text>
-      <ProblemAlert error={mailboxes.error ?? connect.error ?? remove.error} />
+      <ProblemAlert error={mailboxes.error ?? connect.error ?? remove.error ?? start.error} />
       {mailboxes.data && items.length === 0 ? <Text c="dimmed">{t('mailboxes.none')}</Text> : null}
       {items.length ? (
         <Table aria-label={t('settings.tabs.mailboxes')}>
@@ -60,7 +74,11 @@ export function Mailboxes() {
                   </Text>
                 </Table.Td>
                 <Table.Td>
-                  {m.last_error ? (
+                  {m.needs_reconnect ? (
+                    <Badge color="orange" size="sm">
+                      {t('mailboxes.needsReconnect')}
+                    </Badge>
+                  ) : m.last_error ? (
                     <Badge color="red" size="sm" title={m.last_error}>
                       {t('mailboxes.failing')}
                     </Badge>
@@ -82,7 +100,18 @@ export function Mailboxes() {
                     </Text>
                   ) : null}
                 </Table.Td>
-                <Table.Td w={140}>
+                <Table.Td w={220}>
+                  {m.needs_reconnect && m.provider ? (
+                    <Button
+                      size="xs"
+                      variant="light"
+                      aria-label={t('mailboxes.reconnectOne', { name: m.username })}
+                      loading={start.isPending && start.variables === m.provider}
+                      onClick={() => start.mutate(m.provider!)}
+                    >
+                      {t('mailboxes.reconnect')}
+                    </Button>
+                  ) : null}
                   <Button
                     size="xs"
                     variant="subtle"
@@ -97,6 +126,26 @@ export function Mailboxes() {
             ))}
           </Table.Tbody>
         </Table>
+      ) : null}
+      {providers.length ? (
+        <>
+          <Title order={2} size="h4">
+            {t('mailboxes.connectOAuth')}
+          </Title>
+          <Group>
+            {providers.map((p) => (
+              <Button
+                key={p}
+                variant="light"
+                data-provider={p}
+                loading={start.isPending && start.variables === p}
+                onClick={() => start.mutate(p)}
+              >
+                {t('mailboxes.connectWith', { provider: providerLabel(p) })}
+              </Button>
+            ))}
+          </Group>
+        </>
       ) : null}
       <Title order={2} size="h4">
         {t('mailboxes.connect')}
