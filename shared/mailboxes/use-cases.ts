@@ -3,6 +3,9 @@ import { domainEvent, type EventContext } from '#shared/kernel/events.ts';
 import type { Call } from '#shared/kernel/ports.ts';
 import { receiveInMailbox, type EmailsDeps, type ReceiveOutcome } from '#shared/emails/use-cases.ts';
 import {
+  checkpointsOfListed,
+  ImapRefusedError,
+  foldersThisPoll,
   lastUidOf,
   MAILBOX_SYNCED_EVENT,
   MAX_MAILBOXES_PER_USER,
@@ -14,7 +17,7 @@ import {
   type MailboxSynced,
   type StoredMailbox,
 } from './domain.ts';
-import type { CredentialSealer, ImapConnector, MailboxRepository } from './ports.ts';
+import type { CredentialSealer, ImapConnector, ImapSession, MailboxRepository } from './ports.ts';
 
 export interface MailboxesDeps {
   mailboxes: MailboxRepository;
@@ -58,6 +61,7 @@ export async function connectMailbox(deps: MailboxesDeps, call: Call, input: Con
     ...base,
     sealed_password: await deps.sealer.seal(input.password, sealContext(base)),
     version: 1,
+    folder_cursor: null,
   };
   await deps.mailboxes.create(mailbox);
   return publicMailbox(mailbox);
@@ -87,26 +91,45 @@ export interface PollOutcome {
 }
 
 /**
- * Polls one mailbox: logs in, and for INBOX and the Sent folder logs every message above the
- * checkpoint of (folder, current UIDVALIDITY) through the e-mail family's receiving (a changed
- * UIDVALIDITY reads the folder from the start; the (owner, Message-ID) marker keeps mail logged
- * before from logging twice). Then saves the checkpoints; the first poll that leaves nothing
- * unread also records `first_synced_at` and its `mailbox.synced` event, in the same conditional
- * write, so the user is told once. A refused login or a dead server is kept in `last_error`.
+ * Opens the mailbox's password and logs in; `sealed` is the password sealed anew when its key
+ * was stale (the caller saves it), else the stored one.
+ * @throws Error when the password does not open or the server refuses or cannot be reached
+ */
+async function login(deps: MailboxesDeps, mailbox: StoredMailbox): Promise<{ session: ImapSession; sealed: string }> {
+  const { plain, stale } = await deps.sealer.open(mailbox.sealed_password, sealContext(mailbox));
+  const sealed = stale ? await deps.sealer.seal(plain, sealContext(mailbox)) : mailbox.sealed_password;
+  return { session: await deps.imap.connect({ ...mailbox, password: plain }), sealed };
+}
+
+/**
+ * Polls one mailbox: logs in, and for every synced folder (all but Trash, Junk and Drafts;
+ * INBOX and Sent first, at most MAX_FOLDERS_PER_POLL, the rest in turn over the next polls)
+ * logs every message above the checkpoint of (folder name, current UIDVALIDITY) through the
+ * e-mail family's receiving. A folder with no checkpoint for its current name and UIDVALIDITY
+ * (new, renamed, recreated) is read from the start; the (owner, Message-ID) marker keeps mail
+ * logged before from logging twice. Checkpoints of folders no longer listed are dropped. Then
+ * saves the checkpoints; the first poll after which every folder was read and nothing left
+ * unread also records `first_synced_at` and its `mailbox.synced` event, in the same
+ * conditional write, so the user is told once. A refused login or a dead server is kept in `last_error`.
  */
 export async function pollMailbox(deps: MailboxesDeps, ctx: EventContext, mailbox: StoredMailbox): Promise<PollOutcome> {
   const outcome: PollOutcome = { mailbox_id: mailbox.id, outcome: 'polled', logged: 0, logged_before: 0, first_sync: false };
   let checkpoints = mailbox.checkpoints;
+  let folderCursor = mailbox.folder_cursor;
   let complete = true;
   let sealed = mailbox.sealed_password;
   let error: string | null = null;
   try {
-    const { plain, stale } = await deps.sealer.open(mailbox.sealed_password, sealContext(mailbox));
-    if (stale) sealed = await deps.sealer.seal(plain, sealContext(mailbox));
-    const session = await deps.imap.connect({ ...mailbox, password: plain });
+    const opened = await login(deps, mailbox);
+    sealed = opened.sealed;
+    const session = opened.session;
     try {
       const own = mailbox.username.includes('@') ? [mailbox.username] : [];
-      for (const folder of await session.folders()) {
+      const { synced, sent } = await session.folders();
+      const turn = foldersThisPoll(synced, sent, folderCursor);
+      folderCursor = turn.cursor;
+      checkpoints = checkpointsOfListed(checkpoints, synced);
+      for (const folder of turn.folders) {
         const { uidvalidity, after, messages } = await session.read(
           folder,
           (current) => lastUidOf(checkpoints, folder, current),
@@ -122,6 +145,8 @@ export async function pollMailbox(deps: MailboxesDeps, ctx: EventContext, mailbo
         if (messages.length >= MAX_MESSAGES_PER_FOLDER_POLL) complete = false;
         checkpoints = withCheckpoint(checkpoints, { folder, uidvalidity, last_uid: last });
       }
+      // Folders beyond this poll's bound count once each has been read at least once.
+      if (!synced.every((f) => checkpoints.some((c) => c.folder === f))) complete = false;
     } finally {
       await session.close();
     }
@@ -135,6 +160,7 @@ export async function pollMailbox(deps: MailboxesDeps, ctx: EventContext, mailbo
   const after: StoredMailbox = {
     ...mailbox,
     checkpoints,
+    folder_cursor: folderCursor,
     sealed_password: sealed,
     last_polled_at: now,
     last_error: error,
@@ -159,6 +185,58 @@ export async function pollMailbox(deps: MailboxesDeps, ctx: EventContext, mailbo
     if (!(cause instanceof VersionMismatchError)) throw cause;
   }
   return outcome;
+}
+
+/** What filing one CRM-sent message in its sender's own Sent folder did. */
+export interface SentCopyOutcome {
+  email_id: string;
+  /**
+   * appended: filed now; present: a copy with its Message-ID was there already (a redelivery);
+   * no_mailbox: its sender has none connected; not_sent: no such message, not ours, or not sent;
+   * refused: the mailbox's server may not be reached (not a public address: no retry helps).
+   */
+  outcome: 'appended' | 'present' | 'no_mailbox' | 'not_sent' | 'refused';
+  mailbox_id?: string;
+  folder?: string;
+  error?: string;
+}
+
+/** Statuses of a message SES has taken (later SES events move it on from "sent"). */
+const SENT_STATUSES = new Set(['sent', 'delivered', 'bounced', 'complained']);
+
+/**
+ * Files a message sent from the CRM (POST /emails, once SES took it) in the Sent folder of its
+ * sender's connected mailbox, so it shows in their own mail client: the mailbox whose login is
+ * the sender's address, else their first connected one. At-least-once safe: the Message-ID
+ * marker is written first (so a poll that finds the copy logs nothing again) and the append
+ * searches the folder for our Message-ID before it appends, so a redelivery files nothing twice.
+ * @throws Error when the password does not open, the login is refused or the server fails (the
+ *   event is retried, then parked for a redrive); a server that may not be reached is an outcome
+ */
+export async function fileSentCopy(deps: MailboxesDeps, emailId: string): Promise<SentCopyOutcome> {
+  const email = await deps.emails.emails.get(emailId);
+  const fromCrm = email?.direction === 'outbound' && email.provider_message_id !== null;
+  if (!email || !fromCrm || !SENT_STATUSES.has(email.status)) {
+    return { email_id: emailId, outcome: 'not_sent' };
+  }
+  const owned = await deps.mailboxes.listByOwner(email.owner_id);
+  const sender = email.from.address.toLowerCase();
+  const mailbox = owned.find((m) => m.username.toLowerCase() === sender) ?? owned[0];
+  if (!mailbox) return { email_id: emailId, outcome: 'no_mailbox' };
+  await deps.mailboxes.markLogged(email.owner_id, email.message_id, email.id);
+  let session: ImapSession;
+  try {
+    session = (await login(deps, mailbox)).session;
+  } catch (error) {
+    if (!(error instanceof ImapRefusedError)) throw error;
+    return { email_id: emailId, outcome: 'refused', mailbox_id: mailbox.id, error: error.message };
+  }
+  try {
+    const { folder, outcome } = await session.appendSent(email);
+    return { email_id: emailId, outcome, mailbox_id: mailbox.id, folder };
+  } finally {
+    await session.close();
+  }
 }
 
 /** Polls every connected mailbox, one at a time; a failing one does not stop the others. */
