@@ -239,9 +239,36 @@ export async function fileSentCopy(deps: MailboxesDeps, emailId: string): Promis
   }
 }
 
-/** Polls every connected mailbox, one at a time; a failing one does not stop the others. */
-export async function pollAllMailboxes(deps: MailboxesDeps, ctx: EventContext): Promise<PollOutcome[]> {
+/** How one run of the poll walks the mailboxes. */
+export interface PollRunOptions {
+  /** Mailboxes polled at once (default 8): one slow or dead server holds up one lane only. */
+  concurrency?: number;
+  /** When no further mailbox is started (ms since the epoch; default: none): the run ends within its function's timeout. */
+  startBefore?: number;
+  /** The clock the deadline is read on (default Date.now). */
+  now?: () => number;
+}
+
+/**
+ * Polls the connected mailboxes, `concurrency` at a time, the least recently polled first
+ * (never polled before all), and starts none after `startBefore`: a run that cannot reach every
+ * mailbox leaves the rest first in line for the next one, so none starves. A failing mailbox
+ * does not stop the others. Outcomes in the order the polls ended.
+ */
+export async function pollAllMailboxes(
+  deps: MailboxesDeps,
+  ctx: EventContext,
+  options: PollRunOptions = {},
+): Promise<PollOutcome[]> {
+  const now = options.now ?? Date.now;
+  const queue = (await deps.mailboxes.all()).sort((a, b) => (a.last_polled_at ?? '').localeCompare(b.last_polled_at ?? ''));
   const outcomes: PollOutcome[] = [];
-  for (const mailbox of await deps.mailboxes.all()) outcomes.push(await pollMailbox(deps, ctx, mailbox));
+  const lane = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      if (options.startBefore !== undefined && now() >= options.startBefore) return;
+      outcomes.push(await pollMailbox(deps, ctx, next));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, lane));
   return outcomes;
 }

@@ -11,7 +11,8 @@ import type { Principal } from '#shared/kernel/principal.ts';
 import { DynamoMailboxRepository } from '#shared/mailboxes/dynamodb.ts';
 import { imapConnector } from '#shared/mailboxes/imap.ts';
 import { SecretDerivedSealer } from '#shared/mailboxes/sealer.ts';
-import { connectMailbox, pollMailbox, type MailboxesDeps } from '#shared/mailboxes/use-cases.ts';
+import type { ImapSession } from '#shared/mailboxes/ports.ts';
+import { connectMailbox, pollAllMailboxes, pollMailbox, type MailboxesDeps } from '#shared/mailboxes/use-cases.ts';
 import { DynamoRecordOwners } from '#shared/platform/dynamodb/record-owners.ts';
 import { makeUser } from '#test/helpers/fakes.ts';
 import { testTableClient, useTestTable } from '#test/helpers/table.ts';
@@ -192,5 +193,53 @@ describe('syncing every folder of a mailbox (known failure kind 8, Dovecot on lo
       ['Proveidors', validities[0], 1],
     ]);
     expect(await poll(mailboxId)).toMatchObject({ logged: 0, logged_before: 0 });
+  });
+});
+
+describe('one run of the poll over many mailboxes', () => {
+  it('polls several at once, the least recently polled first, and starts none past its deadline', async () => {
+    const fresh: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const m = await connectMailbox(deps, call(), {
+        host: dovecot.host,
+        port: dovecot.port,
+        tls: false,
+        username: USER,
+        password: PASSWORD,
+      });
+      fresh.push(m.id);
+    }
+    let open = 0;
+    let most = 0;
+    const counting: MailboxesDeps = {
+      ...deps,
+      imap: {
+        connect: async (server) => {
+          open++;
+          most = Math.max(most, open);
+          const session = await deps.imap.connect(server);
+          await new Promise((r) => setTimeout(r, 100)); // the lanes overlap
+          const counted: ImapSession = {
+            folders: () => session.folders(),
+            read: (folder, afterUid, max) => session.read(folder, afterUid, max),
+            appendSent: (email) => session.appendSent(email),
+            close: async () => {
+              open--;
+              await session.close();
+            },
+          };
+          return counted;
+        },
+      },
+    };
+    // Each look at the clock is one tick: the deadline passes once four polls have started.
+    let tick = 0;
+    const first = await pollAllMailboxes(counting, system(), { concurrency: 3, now: () => tick++, startBefore: 4 });
+    expect(first).toHaveLength(4);
+    expect(first.every((o) => fresh.includes(o.mailbox_id) && o.outcome === 'polled')).toBe(true);
+    expect(most).toBe(3);
+    // The next run starts with the one left out (never polled), before those polled since.
+    const [next] = await pollAllMailboxes(counting, system(), { concurrency: 1 });
+    expect(next!.mailbox_id).toBe(fresh.find((id) => !first.some((o) => o.mailbox_id === id)));
   });
 });
