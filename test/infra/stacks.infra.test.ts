@@ -784,6 +784,22 @@ describe('stateless stack: connected mailboxes', () => {
   });
 });
 
+describe('stateless stack: copies of sent mail in the Sent folder', () => {
+  it('gets email.sent from the CRM bus and runs with the table and the cursor secret (the sealing key) only', () => {
+    const rule = Object.values(resourcesOf(stateless, 'AWS::Events::Rule')).find(
+      (r) => r.Properties.Description === builtinRules.find((b) => b.target === 'mailbox-sent-copy')!.description,
+    )!;
+    expect(rule.Properties.EventPattern['detail-type']).toEqual(['email.sent']);
+    expect(JSON.stringify(rule.Properties.Targets[0].Arn)).toContain('MailboxSentCopy');
+    const actions = actionsOf(policyStatements(stateless, 'crm-dev-mailbox-sent-copy'));
+    expect(tableActions(actions)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
+    expectCursorSecretRead('crm-dev-mailbox-sent-copy');
+    expect(
+      actions.filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('secretsmanager:') && !LOGS_AND_XRAY.includes(a)).sort(),
+    ).toEqual(ON_FAILURE_SEND);
+  });
+});
+
 describe('stateless stack: outbox publisher', () => {
   it('reads the table stream through the outbox filter, with item failures, bisection, retries and a DLQ', () => {
     // Five mappings: this one, the mail queue's, the import queue's, the bulk queue's and the export queue's (below).
