@@ -416,6 +416,25 @@ export const eventFunctions: readonly FunctionSpec[] = [
     needs: { table: 'readWrite' },
   },
   {
+    name: 'mailbox-sent-copy',
+    kind: 'event',
+    entry: 'functions/events/mailbox-sent-copy.ts',
+    description: `CRM bus consumer: ${ruleDescription('mailbox-sent-copy')}`,
+    // One IMAP login, a SEARCH and an APPEND (30 s socket timeout each); writes no events.
+    timeoutSeconds: 60,
+    // Reads the message and the sender's mailboxes, writes the Message-ID marker and refreshed
+    // OAuth tokens; opens the sealed credentials with KMS (v1 values with the cursor key) and
+    // seals a refreshed token; refreshes OAuth2 access tokens at the providers (mailboxOAuth);
+    // the mail settings name the domains. Connects to the user's IMAP server over the internet.
+    needs: {
+      table: 'readWrite',
+      cursorSecret: 'read',
+      credentialsKey: 'sealAndOpen',
+      mailboxOAuth: true,
+      config: ['mailSettings'],
+    },
+  },
+  {
     name: 'reminder-sync',
     kind: 'event',
     entry: 'functions/events/reminder-sync.ts',

@@ -8,7 +8,7 @@ import { RULE_EVENTS } from '#shared/notifications/rules.ts';
 import { REMINDER_SYNC_EVENTS } from '#shared/reminders/domain.ts';
 import { MIGRATION_CONTINUE_EVENT } from '#shared/platform/migrations/runner.ts';
 import { MAIL_REQUESTED_EVENT } from '#shared/mail/domain.ts';
-import { SES_EVENT_DETAIL_TYPES, SES_EVENT_SOURCE } from '#shared/emails/domain.ts';
+import { EMAIL_SENT_EVENT, SES_EVENT_DETAIL_TYPES, SES_EVENT_SOURCE } from '#shared/emails/domain.ts';
 import { CONNECT_CONTACT_EVENT } from '#shared/calls/domain.ts';
 import { INBOUND_PREFIX, INVITATION_EVENTS } from '#shared/invitations/domain.ts';
 import { TAG_REGISTRY_EVENTS } from '#shared/sell-facade/domain.ts';
@@ -138,6 +138,16 @@ export const builtinRules: readonly BusRule[] = [
       "Keeps sent mail's delivery, opens and clicks, and marks bounced and complaining addresses, from the SES configuration set's events",
     pattern: { source: [SES_EVENT_SOURCE], 'detail-type': [...SES_EVENT_DETAIL_TYPES] },
     target: 'email-events',
+    sideEffects: true,
+  }),
+  busRule({
+    // Writes to the user's own mailbox: idempotent (SEARCH before APPEND), but a replay of old
+    // sends would file mail the user may have deleted since, so no replays.
+    name: 'mailbox-sent-copy',
+    description:
+      'Files each message a user sent from the CRM in the Sent folder of their connected IMAP mailbox, once SES took it',
+    pattern: { source: [EVENT_SOURCE], 'detail-type': [EMAIL_SENT_EVENT] },
+    target: 'mailbox-sent-copy',
     sideEffects: true,
   }),
   busRule({

@@ -228,6 +228,9 @@ export function workQueue(scope: Construct, stage: string, spec: WorkQueueSpec):
  */
 export const queueRuleName = (stage: string, ruleName: string): string => `crm-${stage}-${ruleName}`;
 
+/** The access log group of the HTTP API (`http`) or the live WebSocket API (`live`), in the stateful stack. */
+export const accessLogGroupName = (stage: string, api: 'http' | 'live'): string => `/aws/vendedlogs/crm-${stage}-${api}-access`;
+
 /** Cognito group precedence: the lowest number wins when a user is in several groups. */
 const GROUP_PRECEDENCE: Record<Role, number> = { admin: 0, manager: 10, user: 20 };
 
@@ -591,6 +594,16 @@ export class StatefulStack extends Stack {
       );
     }
     this.workQueues = workQueues;
+
+    // The APIs' access logs: kept with the data (retained, like the table), named so that the
+    // stateless stack's stages name them without a cross-stack export.
+    for (const api of ['http', 'live'] as const) {
+      new logs.LogGroup(this, api === 'http' ? 'HttpAccessLogs' : 'LiveAccessLogs', {
+        logGroupName: accessLogGroupName(stage, api),
+        retention: props.config.log_retention_days as logs.RetentionDays,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    }
 
     this.reminderDeadLetterQueueName = `${name}-reminders-dlq`;
     this.reminderDeadLetterQueue = new sqs.Queue(this, 'ReminderDeadLetterQueue', {

@@ -1,4 +1,4 @@
-import { CfnOutput, CustomResource, Duration, Lazy, NestedStack, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, Lazy, NestedStack, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -42,7 +42,14 @@ import { busRules, ruleEventPattern } from '#infra/rules.ts';
 import { AUTOMATIONS_TARGET } from '#infra/automations.ts';
 import { MAIL_SENDER_CONCURRENCY } from '#shared/mail/domain.ts';
 import { acknowledge } from '#infra/nag.ts';
-import { onFailureQueueName, queueRuleName, WORK_QUEUES, type StatefulStack, type WorkQueueKey } from '#infra/stateful-stack.ts';
+import {
+  accessLogGroupName,
+  onFailureQueueName,
+  queueRuleName,
+  WORK_QUEUES,
+  type StatefulStack,
+  type WorkQueueKey,
+} from '#infra/stateful-stack.ts';
 
 // The functions and the HTTP API: everything here can be destroyed and redeployed without
 // losing data. Routes come from the route contracts, one API Gateway route per contract.
@@ -126,10 +133,7 @@ export class StatelessStack extends Stack {
       // The body's "action" picks no route: $default answers the only message, the ping.
       routeSelectionExpression: '$request.body.action',
     });
-    const liveAccessLogs = new logs.LogGroup(this, 'LiveAccessLogs', {
-      retention: config.log_retention_days as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const liveAccessLogs = logs.LogGroup.fromLogGroupName(this, 'LiveAccessLogs', accessLogGroupName(config.stage, 'live'));
     this.webSocketStage = new apigwv2.WebSocketStage(this, 'LiveStage', {
       webSocketApi: this.webSocketApi,
       stageName: LIVE_STAGE_NAME,
@@ -453,10 +457,8 @@ export class StatelessStack extends Stack {
       },
     });
 
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
-      retention: config.log_retention_days as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    // In the stateful stack (retained with the data): named here, not exported.
+    const accessLogs = logs.LogGroup.fromLogGroupName(this, 'AccessLogs', accessLogGroupName(config.stage, 'http'));
     this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       stageName: '$default',

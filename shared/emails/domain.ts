@@ -180,6 +180,9 @@ export function splitName(name: string | null, address: string): { first_name: s
 /** Events carry at most this much of a body: the bus takes 256 KB per PutEvents. */
 export const EMAIL_EVENT_BODY_MAX = 1_000;
 
+/** SES took a message a user sent from the CRM (the mail-sender's settlement writes it). */
+export const EMAIL_SENT_EVENT = 'email.sent';
+
 /** A message as its events carry it: bodies cut to EMAIL_EVENT_BODY_MAX characters. */
 export function emailEventData(email: Email): Email {
   return {

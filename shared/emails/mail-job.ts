@@ -1,10 +1,11 @@
 import { VersionMismatchError } from '#shared/kernel/errors.ts';
+import { domainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import type { MailRequest } from '#shared/mail/domain.ts';
 import type { ClaimedMail, MailJob, MailSettlement } from '#shared/mail/ports.ts';
 import type { Table } from '#shared/platform/dynamodb/table.ts';
 import { versionedReplace } from '#shared/platform/dynamodb/versioned.ts';
-import { sesHeaderMessageId, type Email } from './domain.ts';
+import { EMAIL_SENT_EVENT, emailEventData, sesHeaderMessageId, type Email } from './domain.ts';
 import { emailItem, emailItemOf, emailKey } from './dynamodb.ts';
 
 // The mail-sender's job for users' own mail: a request names a message (queued by POST
@@ -105,8 +106,20 @@ export class UserEmailJob implements MailJob {
               ? { ...base, status: 'failed' }
               : { ...base, status: 'queued' };
       const extra = settlement.status === 'released' ? {} : { claim_id: claimId, settled_at: now.toISOString() };
+      // SES took it: the sender's connected mailbox gets its copy in Sent (a consumer of this event).
+      const events =
+        settlement.status === 'sent'
+          ? [
+              domainEvent(
+                { actor_id: 'system', correlation_id: claimId, now, newId: () => newId(now.getTime()) },
+                EMAIL_SENT_EVENT,
+                { resource_type: 'email', resource_id: id },
+                emailEventData(after),
+              ),
+            ]
+          : [];
       try {
-        await this.#table.write([versionedReplace({ name: 'email', key: emailKey }, email, emailItem(after, extra))]);
+        await this.#table.write([versionedReplace({ name: 'email', key: emailKey }, email, emailItem(after, extra))], events);
         return;
       } catch (error) {
         if (!(error instanceof VersionMismatchError) || attempt >= SETTLE_TRIES) throw error;

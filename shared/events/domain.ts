@@ -13,7 +13,7 @@ import { taskSchema } from '#shared/tasks/domain.ts';
 import { appointmentSchema } from '#shared/appointments/domain.ts';
 import { documentSchema } from '#shared/documents/domain.ts';
 import { captureFormSchema } from '#shared/capture-forms/domain.ts';
-import { emailSchema } from '#shared/emails/domain.ts';
+import { EMAIL_SENT_EVENT, emailSchema } from '#shared/emails/domain.ts';
 import { relatedRecordTypeSchema } from '#shared/kernel/related-records.ts';
 import { importSchema } from '#shared/imports/domain.ts';
 import { bulkOperationSchema } from '#shared/bulk-operations/domain.ts';
@@ -189,6 +189,11 @@ export const EVENT_SPECS: readonly EventSpec[] = [
     'email.logged',
     z.extend(emailSchema, { resource_type: relatedRecordTypeSchema, resource_id: z.string() }),
     'An e-mail message was logged on a lead, contact or deal (resource_type, resource_id): one event per record; text and html hold at most the first 1000 characters.',
+  ),
+  spec(
+    EMAIL_SENT_EVENT,
+    emailSchema,
+    "SES took a message a user sent from the CRM (status sent, provider_message_id and header_message_id set); the sender's connected mailbox gets a copy in its Sent folder. Actor: system. text and html hold at most the first 1000 characters.",
   ),
   spec(
     MAILBOX_SYNCED_EVENT,

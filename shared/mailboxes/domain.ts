@@ -14,6 +14,33 @@ export const MAX_MAILBOXES_PER_USER = 10;
 /** Messages one poll reads from one folder at most: a big first sync spreads over polls. */
 export const MAX_MESSAGES_PER_FOLDER_POLL = 200;
 
+/**
+ * Folders one poll reads at most (INBOX and Sent first, then the others in turn, resuming
+ * after `folder_cursor`): a mailbox with hundreds of folders spreads them over polls.
+ */
+export const MAX_FOLDERS_PER_POLL = 12;
+
+/**
+ * The folders one poll reads, in order: INBOX and Sent (when listed) always, then the other
+ * `synced` folders by name starting after `cursor` (wrapping around), `max` in all. Also the
+ * next cursor: the last "other" folder read (null when every folder fit).
+ */
+export function foldersThisPoll(
+  synced: readonly string[],
+  sent: string | undefined,
+  cursor: string | null,
+  max: number = MAX_FOLDERS_PER_POLL,
+): { folders: string[]; cursor: string | null; all: boolean } {
+  const first = ['INBOX', ...(sent && sent !== 'INBOX' ? [sent] : [])].filter((f) => synced.includes(f));
+  const others = synced.filter((f) => !first.includes(f)).sort();
+  const room = Math.max(0, max - first.length);
+  if (others.length <= room) return { folders: [...first, ...others], cursor: null, all: true };
+  const start = cursor === null ? 0 : others.findIndex((f) => f > cursor);
+  const from = start < 0 ? 0 : start;
+  const turn = [...others.slice(from), ...others.slice(0, from)].slice(0, room);
+  return { folders: [...first, ...turn], cursor: turn.at(-1) ?? null, all: false };
+}
+
 export const connectMailboxInput = z.strictObject({
   host: z.string().check(z.trim(), z.minLength(1), z.maxLength(253), z.regex(/^[A-Za-z0-9.-]+$/)),
   port: z.int().check(z.minimum(1), z.maximum(65535)),
@@ -71,6 +98,8 @@ export interface StoredMailbox extends Mailbox {
   readonly sealed_password: string | null;
   readonly sealed_oauth: string | null;
   readonly version: number;
+  /** Where the next poll resumes the folders beyond MAX_FOLDERS_PER_POLL (null: from the first). */
+  readonly folder_cursor: string | null;
 }
 
 /** What an xoauth2 mailbox keeps sealed: the refresh token and the cached access token. */
@@ -83,7 +112,7 @@ export interface OAuthCredential {
 
 /** The public view of a stored mailbox. */
 export function publicMailbox(m: StoredMailbox): Mailbox {
-  const { sealed_password: _sealed, sealed_oauth: _oauth, version: _version, ...rest } = m;
+  const { sealed_password: _sealed, sealed_oauth: _oauth, version: _version, folder_cursor: _cursor, ...rest } = m;
   return rest;
 }
 
@@ -92,9 +121,19 @@ export function lastUidOf(checkpoints: readonly FolderCheckpoint[], folder: stri
   return checkpoints.find((c) => c.folder === folder && c.uidvalidity === uidvalidity)?.last_uid ?? 0;
 }
 
+/** The checkpoints of folders still listed: a renamed or deleted folder's is dropped. */
+export function checkpointsOfListed(checkpoints: readonly FolderCheckpoint[], listed: readonly string[]): FolderCheckpoint[] {
+  return checkpoints.filter((c) => listed.includes(c.folder));
+}
+
 /** The checkpoints with `folder`'s replaced by this one (an older UIDVALIDITY's is dropped). */
 export function withCheckpoint(checkpoints: readonly FolderCheckpoint[], next: FolderCheckpoint): FolderCheckpoint[] {
   return [...checkpoints.filter((c) => c.folder !== next.folder), next];
+}
+
+/** Why a connection to a mailbox server was not even tried (its host is not public): retrying cannot help. */
+export class ImapRefusedError extends Error {
+  override readonly name = 'ImapRefusedError';
 }
 
 /** The domain event of a mailbox's first complete sync (the user is told once). */

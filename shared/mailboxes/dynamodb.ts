@@ -1,4 +1,6 @@
-import { VersionMismatchError } from '#shared/kernel/errors.ts';
+import { createHash } from 'node:crypto';
+import { receiptKey } from '#shared/emails/dynamodb.ts';
+import { ConflictError, VersionMismatchError } from '#shared/kernel/errors.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { indexKeys, indexPartition, indexPartitions, tableKeys } from '#shared/platform/dynamodb/partitions.ts';
 import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
@@ -75,6 +77,22 @@ export class DynamoMailboxRepository implements MailboxRepository {
       events,
     );
   }
+
+  async markLogged(ownerId: string, messageId: string, emailId: string): Promise<void> {
+    // The e-mail family's receipt marker, keyed as DynamoEmailRepository.receive keys it.
+    const hash = createHash('sha256').update(messageId).digest('hex');
+    try {
+      await this.#table.write([
+        {
+          type: 'create',
+          item: { ...receiptKey(ownerId, hash), kind: 'email_receipt', email_id: emailId },
+          onConflict: () => new ConflictError('marked before', { code: 'email.received_before' }),
+        },
+      ]);
+    } catch (error) {
+      if (!(error instanceof ConflictError && error.code === 'email.received_before')) throw error;
+    }
+  }
 }
 
 function read(item: Item): StoredMailbox {
@@ -98,5 +116,6 @@ function read(item: Item): StoredMailbox {
     sealed_password: m.sealed_password ?? null,
     sealed_oauth: m.sealed_oauth ?? null,
     version: m.version,
+    folder_cursor: m.folder_cursor ?? null,
   };
 }

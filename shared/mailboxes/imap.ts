@@ -1,14 +1,80 @@
 import { lookup } from 'node:dns/promises';
-import { ImapFlow } from 'imapflow';
+import { ImapFlow, type ListResponse } from 'imapflow';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import { isPublicAddress, type AddressPolicy } from '#shared/calendar/safe-fetch.ts';
 import { parseInbound } from '#shared/emails/inbound.ts';
-import type { InboundMessage } from '#shared/emails/domain.ts';
+import type { Email, InboundMessage } from '#shared/emails/domain.ts';
+import { ImapRefusedError } from './domain.ts';
 import type { ImapConnector, ImapSession } from './ports.ts';
 
 // IMAP through imapflow: a password login (AUTHENTICATE PLAIN / LOGIN) or an OAuth2 one
 // (AUTHENTICATE XOAUTH2 with an access token), each folder opened
 // read-only (EXAMINE: polling never changes \Seen), messages fetched by UID range and parsed
-// with the e-mail family's parser (the same one SES receiving uses).
+// with the e-mail family's parser (the same one SES receiving uses). The one write: APPEND of
+// mail the CRM sent to the Sent folder.
+
+/** SPECIAL-USE folders not synced (RFC 6154): deleted, spam, unsent, and views duplicating other folders. */
+const SKIPPED_USES = new Set(['\\Trash', '\\Junk', '\\Drafts', '\\All', '\\Flagged']);
+/** The same by name (last path segment, lower case), for servers without SPECIAL-USE. */
+const SKIPPED_NAMES = new Set([
+  'trash',
+  'deleted items',
+  'deleted messages',
+  'bin',
+  'junk',
+  'junk e-mail',
+  'junk email',
+  'spam',
+  'bulk mail',
+  'drafts',
+  'all mail',
+  'starred',
+]);
+/** Sent folders by name, for servers without SPECIAL-USE (imapflow also guesses localized names). */
+const SENT_NAMES = ['sent', 'sent items', 'sent messages', 'sent mail'];
+
+const leafName = (f: ListResponse) => (f.delimiter ? (f.path.split(f.delimiter).at(-1) ?? f.path) : f.path).toLowerCase();
+const selectable = (f: ListResponse) => !f.flags.has('\\Noselect') && !f.flags.has('\\NonExistent');
+
+/** Which listed folders are synced, and which is Sent (SPECIAL-USE first, then by name). */
+export function syncedFolders(list: readonly ListResponse[]): { synced: string[]; sent: string | undefined } {
+  const usable = list.filter(selectable);
+  const sent =
+    usable.find((f) => f.specialUse === '\\Sent') ?? usable.find((f) => !f.specialUse && SENT_NAMES.includes(leafName(f)));
+  const synced = usable
+    .filter(
+      (f) =>
+        f.path.toUpperCase() === 'INBOX' ||
+        f === sent ||
+        !(f.specialUse ? SKIPPED_USES.has(f.specialUse) : SKIPPED_NAMES.has(leafName(f))),
+    )
+    .map((f) => (f.path.toUpperCase() === 'INBOX' ? 'INBOX' : f.path));
+  return { synced: [...new Set(synced)], sent: sent?.path };
+}
+
+/**
+ * A message the CRM sent as the sender's own client would file it (RFC 5322, CRLF): our own
+ * Message-ID, Date = when SES took it, Bcc kept (it is the sender's copy), the thread headers.
+ */
+export async function sentCopyOf(email: Email): Promise<Buffer> {
+  const composer = new MailComposer({
+    from: email.from.name ? { name: email.from.name, address: email.from.address } : email.from.address,
+    to: email.to.map((a) => a.address),
+    ...(email.cc.length > 0 ? { cc: email.cc.map((a) => a.address) } : {}),
+    ...(email.bcc.length > 0 ? { bcc: email.bcc.map((a) => a.address) } : {}),
+    ...(email.reply_to ? { replyTo: email.reply_to } : {}),
+    subject: email.subject,
+    ...(email.text ? { text: email.text } : {}),
+    ...(email.html ? { html: email.html } : {}),
+    messageId: email.message_id,
+    date: new Date(email.sent_at ?? email.created_at),
+    ...(email.in_reply_to ? { inReplyTo: email.in_reply_to } : {}),
+    ...(email.references.length > 0 ? { references: email.references } : {}),
+  });
+  const node = composer.compile();
+  node.keepBcc = true;
+  return new Promise<Buffer>((resolve, reject) => node.build((error, message) => (error ? reject(error) : resolve(message))));
+}
 
 /** Seconds one connection may take to answer before the poll of that mailbox gives up. */
 const TIMEOUT_MS = 30_000;
@@ -19,10 +85,29 @@ class ImapFlowSession implements ImapSession {
     this.#client = client;
   }
 
-  async folders(): Promise<string[]> {
-    const list = await this.#client.list();
-    const sent = list.find((f) => f.specialUse === '\\Sent');
-    return ['INBOX', ...(sent && sent.path !== 'INBOX' ? [sent.path] : [])];
+  async folders(): Promise<{ synced: string[]; sent: string | undefined }> {
+    return syncedFolders(await this.#client.list());
+  }
+
+  async appendSent(email: Email): Promise<{ folder: string; outcome: 'appended' | 'present' }> {
+    let folder = (await this.folders()).sent;
+    if (!folder) {
+      folder = 'Sent';
+      await this.#client.mailboxCreate(folder);
+    }
+    const lock = await this.#client.getMailboxLock(folder, { readOnly: true });
+    let found: number[] | false | undefined;
+    try {
+      found = await this.#client.search({ header: { 'Message-ID': email.message_id } }, { uid: true });
+    } finally {
+      lock.release();
+    }
+    if (found === false || found === undefined) throw new Error(`SEARCH in ${folder} failed`);
+    if (found.length > 0) return { folder, outcome: 'present' };
+    const raw = await sentCopyOf(email);
+    const appended = await this.#client.append(folder, raw, ['\\Seen'], new Date(email.sent_at ?? email.created_at));
+    if (!appended) throw new Error(`APPEND to ${folder} failed`);
+    return { folder, outcome: 'appended' };
   }
 
   async read(folder: string, afterUidFor: (uidvalidity: string) => number, max: number) {
@@ -58,10 +143,8 @@ class ImapFlowSession implements ImapSession {
   }
 }
 
-/** Why a connection to a mailbox server was not even tried. */
-export class ImapRefusedError extends Error {
-  override readonly name = 'ImapRefusedError';
-}
+// Defined with the domain (the use cases tell it from other failures); kept importable here.
+export { ImapRefusedError };
 
 export interface ImapConnectorOptions {
   /**

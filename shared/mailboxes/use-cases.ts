@@ -3,6 +3,9 @@ import { domainEvent, type EventContext } from '#shared/kernel/events.ts';
 import type { Call } from '#shared/kernel/ports.ts';
 import { receiveInMailbox, type EmailsDeps, type ReceiveOutcome } from '#shared/emails/use-cases.ts';
 import {
+  checkpointsOfListed,
+  ImapRefusedError,
+  foldersThisPoll,
   lastUidOf,
   MAILBOX_SYNCED_EVENT,
   MAX_MAILBOXES_PER_USER,
@@ -32,6 +35,7 @@ import type {
   CredentialSealer,
   ImapConnector,
   ImapLogin,
+  ImapSession,
   MailboxOAuthClient,
   MailboxRepository,
   OAuthStateStore,
@@ -82,6 +86,7 @@ export async function connectMailbox(deps: MailboxesDeps, call: Call, input: Con
     sealed_password: await deps.sealer.seal(input.password, sealContext(base)),
     sealed_oauth: null,
     version: 1,
+    folder_cursor: null,
   };
   await deps.mailboxes.create(mailbox);
   return publicMailbox(mailbox);
@@ -220,6 +225,7 @@ export async function finishMailboxOAuth(deps: MailboxesDeps, call: Call, input:
     ...base,
     sealed_password: null,
     sealed_oauth: await deps.sealer.seal(credential, sealContext(base)),
+    folder_cursor: null,
     version: 1,
   };
   await deps.mailboxes.create(mailbox);
@@ -285,30 +291,53 @@ export interface PollOutcome {
 }
 
 /**
- * Polls one mailbox: logs in, and for INBOX and the Sent folder logs every message above the
- * checkpoint of (folder, current UIDVALIDITY) through the e-mail family's receiving (a changed
- * UIDVALIDITY reads the folder from the start; the (owner, Message-ID) marker keeps mail logged
- * before from logging twice). Then saves the checkpoints; the first poll that leaves nothing
- * unread also records `first_synced_at` and its `mailbox.synced` event, in the same conditional
- * write, so the user is told once. A refused login or a dead server is kept in `last_error`.
+ * Logs in to `mailbox` (loginOf: the password, or the OAuth access token refreshed when due);
+ * `sealed` is its credentials as to store afterwards (sealed anew when stale or refreshed).
+ * @throws OAuthGrantRevokedError when the provider refuses the refresh token
+ * @throws Error when a credential does not open or the server refuses or cannot be reached
+ */
+async function login(
+  deps: MailboxesDeps,
+  now: Date,
+  mailbox: StoredMailbox,
+): Promise<{ session: ImapSession; sealed: SealedCredentials }> {
+  const { login: credential, sealed } = await loginOf(deps, now, mailbox);
+  const server = { host: mailbox.host, port: mailbox.port, tls: mailbox.tls, username: mailbox.username };
+  return { session: await deps.imap.connect({ ...server, ...credential }), sealed };
+}
+
+/**
+ * Polls one mailbox: logs in, and for every synced folder (all but Trash, Junk and Drafts;
+ * INBOX and Sent first, at most MAX_FOLDERS_PER_POLL, the rest in turn over the next polls)
+ * logs every message above the checkpoint of (folder name, current UIDVALIDITY) through the
+ * e-mail family's receiving. A folder with no checkpoint for its current name and UIDVALIDITY
+ * (new, renamed, recreated) is read from the start; the (owner, Message-ID) marker keeps mail
+ * logged before from logging twice. Checkpoints of folders no longer listed are dropped. Then
+ * saves the checkpoints; the first poll after which every folder was read and nothing left
+ * unread also records `first_synced_at` and its `mailbox.synced` event, in the same
+ * conditional write, so the user is told once. A refused login or a dead server is kept in `last_error`.
  */
 export async function pollMailbox(deps: MailboxesDeps, ctx: EventContext, mailbox: StoredMailbox): Promise<PollOutcome> {
   const outcome: PollOutcome = { mailbox_id: mailbox.id, outcome: 'polled', logged: 0, logged_before: 0, first_sync: false };
   // Until the user connects it again: no refresh is tried (a revoked grant stays revoked).
   if (mailbox.needs_reconnect) return { ...outcome, outcome: 'needs_reconnect' };
   let checkpoints = mailbox.checkpoints;
+  let folderCursor = mailbox.folder_cursor;
   let complete = true;
   let sealed: SealedCredentials = { sealed_password: mailbox.sealed_password, sealed_oauth: mailbox.sealed_oauth };
   let error: string | null = null;
   let needsReconnect = false;
   try {
-    const { login, sealed: current } = await loginOf(deps, ctx.now, mailbox);
-    sealed = current;
-    const server = { host: mailbox.host, port: mailbox.port, tls: mailbox.tls, username: mailbox.username };
-    const session = await deps.imap.connect({ ...server, ...login });
+    const opened = await login(deps, ctx.now, mailbox);
+    sealed = opened.sealed;
+    const session = opened.session;
     try {
       const own = mailbox.username.includes('@') ? [mailbox.username] : [];
-      for (const folder of await session.folders()) {
+      const { synced, sent } = await session.folders();
+      const turn = foldersThisPoll(synced, sent, folderCursor);
+      folderCursor = turn.cursor;
+      checkpoints = checkpointsOfListed(checkpoints, synced);
+      for (const folder of turn.folders) {
         const { uidvalidity, after, messages } = await session.read(
           folder,
           (current) => lastUidOf(checkpoints, folder, current),
@@ -324,6 +353,8 @@ export async function pollMailbox(deps: MailboxesDeps, ctx: EventContext, mailbo
         if (messages.length >= MAX_MESSAGES_PER_FOLDER_POLL) complete = false;
         checkpoints = withCheckpoint(checkpoints, { folder, uidvalidity, last_uid: last });
       }
+      // Folders beyond this poll's bound count once each has been read at least once.
+      if (!synced.every((f) => checkpoints.some((c) => c.folder === f))) complete = false;
     } finally {
       await session.close();
     }
@@ -344,6 +375,7 @@ export async function pollMailbox(deps: MailboxesDeps, ctx: EventContext, mailbo
     checkpoints,
     ...sealed,
     needs_reconnect: needsReconnect,
+    folder_cursor: folderCursor,
     last_polled_at: now,
     last_error: error,
     first_synced_at: firstSync ? now : mailbox.first_synced_at,
@@ -369,9 +401,103 @@ export async function pollMailbox(deps: MailboxesDeps, ctx: EventContext, mailbo
   return outcome;
 }
 
-/** Polls every connected mailbox, one at a time; a failing one does not stop the others. */
-export async function pollAllMailboxes(deps: MailboxesDeps, ctx: EventContext): Promise<PollOutcome[]> {
+/** What filing one CRM-sent message in its sender's own Sent folder did. */
+export interface SentCopyOutcome {
+  email_id: string;
+  /**
+   * appended: filed now; present: a copy with its Message-ID was there already (a redelivery);
+   * no_mailbox: its sender has none connected; not_sent: no such message, not ours, or not sent;
+   * refused: the mailbox's server may not be reached (not a public address: no retry helps).
+   */
+  outcome: 'appended' | 'present' | 'no_mailbox' | 'not_sent' | 'refused';
+  mailbox_id?: string;
+  folder?: string;
+  error?: string;
+}
+
+/** Statuses of a message SES has taken (later SES events move it on from "sent"). */
+const SENT_STATUSES = new Set(['sent', 'delivered', 'bounced', 'complained']);
+
+/**
+ * Files a message sent from the CRM (POST /emails, once SES took it) in the Sent folder of its
+ * sender's connected mailbox, so it shows in their own mail client: the mailbox whose login is
+ * the sender's address, else their first connected one. At-least-once safe: the Message-ID
+ * marker is written first (so a poll that finds the copy logs nothing again) and the append
+ * searches the folder for our Message-ID before it appends, so a redelivery files nothing twice.
+ * @throws Error when the password does not open, the login is refused or the server fails (the
+ *   event is retried, then parked for a redrive); a server that may not be reached is an outcome
+ */
+export async function fileSentCopy(deps: MailboxesDeps, emailId: string, now: Date): Promise<SentCopyOutcome> {
+  const email = await deps.emails.emails.get(emailId);
+  const fromCrm = email?.direction === 'outbound' && email.provider_message_id !== null;
+  if (!email || !fromCrm || !SENT_STATUSES.has(email.status)) {
+    return { email_id: emailId, outcome: 'not_sent' };
+  }
+  const owned = await deps.mailboxes.listByOwner(email.owner_id);
+  const sender = email.from.address.toLowerCase();
+  const mailbox = owned.find((m) => m.username.toLowerCase() === sender) ?? owned[0];
+  if (!mailbox) return { email_id: emailId, outcome: 'no_mailbox' };
+  if (mailbox.needs_reconnect) {
+    return { email_id: emailId, outcome: 'refused', mailbox_id: mailbox.id, error: 'the mailbox must be connected again' };
+  }
+  await deps.mailboxes.markLogged(email.owner_id, email.message_id, email.id);
+  let session: ImapSession;
+  try {
+    const opened = await login(deps, now, mailbox);
+    session = opened.session;
+    // A refreshed OAuth token (perhaps a rotated refresh token) is kept, as a poll keeps it; a
+    // poll that saved meanwhile wins (VersionMismatchError), and the retry logs in with its tokens.
+    if (opened.sealed.sealed_password !== mailbox.sealed_password || opened.sealed.sealed_oauth !== mailbox.sealed_oauth) {
+      await deps.mailboxes.save(mailbox, { ...mailbox, ...opened.sealed, version: mailbox.version + 1 }, []).catch(async (e) => {
+        await session.close();
+        throw e;
+      });
+    }
+  } catch (error) {
+    if (error instanceof OAuthGrantRevokedError) {
+      return { email_id: emailId, outcome: 'refused', mailbox_id: mailbox.id, error: error.message };
+    }
+    if (!(error instanceof ImapRefusedError)) throw error;
+    return { email_id: emailId, outcome: 'refused', mailbox_id: mailbox.id, error: error.message };
+  }
+  try {
+    const { folder, outcome } = await session.appendSent(email);
+    return { email_id: emailId, outcome, mailbox_id: mailbox.id, folder };
+  } finally {
+    await session.close();
+  }
+}
+
+/** How one run of the poll walks the mailboxes. */
+export interface PollRunOptions {
+  /** Mailboxes polled at once (default 8): one slow or dead server holds up one lane only. */
+  concurrency?: number;
+  /** When no further mailbox is started (ms since the epoch; default: none): the run ends within its function's timeout. */
+  startBefore?: number;
+  /** The clock the deadline is read on (default Date.now). */
+  now?: () => number;
+}
+
+/**
+ * Polls the connected mailboxes, `concurrency` at a time, the least recently polled first
+ * (never polled before all), and starts none after `startBefore`: a run that cannot reach every
+ * mailbox leaves the rest first in line for the next one, so none starves. A failing mailbox
+ * does not stop the others. Outcomes in the order the polls ended.
+ */
+export async function pollAllMailboxes(
+  deps: MailboxesDeps,
+  ctx: EventContext,
+  options: PollRunOptions = {},
+): Promise<PollOutcome[]> {
+  const now = options.now ?? Date.now;
+  const queue = (await deps.mailboxes.all()).sort((a, b) => (a.last_polled_at ?? '').localeCompare(b.last_polled_at ?? ''));
   const outcomes: PollOutcome[] = [];
-  for (const mailbox of await deps.mailboxes.all()) outcomes.push(await pollMailbox(deps, ctx, mailbox));
+  const lane = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      if (options.startBefore !== undefined && now() >= options.startBefore) return;
+      outcomes.push(await pollMailbox(deps, ctx, next));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, lane));
   return outcomes;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { twilioSignature } from '#shared/calls/domain.ts';
 import type { AddressInfo } from 'node:net';
@@ -33,7 +34,8 @@ import { startLocalSes, type LocalSes } from '#infra/local/ses.ts';
 import { startLocalKms, type LocalKms } from '#infra/local/kms.ts';
 import sesLocalModule from 'aws-ses-v2-local';
 import { DynamoNotificationStore } from '#shared/notifications/dynamodb.ts';
-import { DynamoEmailRepository, emailKey } from '#shared/emails/dynamodb.ts';
+import { DynamoEmailRepository, emailKey, receiptKey } from '#shared/emails/dynamodb.ts';
+import { EMAIL_SENT_EVENT } from '#shared/emails/domain.ts';
 import { MAIL_REQUESTED_EVENT, type MailRequest } from '#shared/mail/domain.ts';
 import { startLocalScheduler, type LocalScheduler } from '#infra/local/scheduler.ts';
 import { reminderScheduleName } from '#shared/kernel/reminder-scheduler.ts';
@@ -986,6 +988,34 @@ const EVENT_PROBES: Record<string, (p: Probe) => Promise<void>> = {
       `the poll opened the password and stored the refused address (${JSON.stringify(stored)})`,
     );
   },
+  // A message the emails probe sent, as SES took it (status sent), for the owner of the emails
+  // probe's loopback mailbox: the consumer marks its Message-ID (table), opens the password
+  // (cursor secret) and is refused the loopback host, an outcome rather than a retry.
+  'mailbox-sent-copy': async (p) => {
+    const original = await table.get(emailKey(made.emailId ?? 'none'));
+    const id = newId();
+    const messageId = `<${id.toLowerCase()}@probe.example>`;
+    await table.client.send(
+      new PutCommand({
+        TableName: table.name,
+        Item: { ...original, ...emailKey(id), id, message_id: messageId, status: 'sent', provider_message_id: `probe-${id}` },
+      }),
+    );
+    const event = domainEvent(
+      { actor_id: 'system', correlation_id: 'probe', now: new Date(), newId },
+      EMAIL_SENT_EVENT,
+      { resource_type: 'email', resource_id: id },
+      { id },
+    );
+    await p.invoke(envelope(event));
+    const hash = createHash('sha256').update(messageId).digest('hex');
+    const marker = await table.get(receiptKey(String(original?.owner_id), hash));
+    p.check(marker?.email_id === id, `the Message-ID is marked as logged (${JSON.stringify(marker)})`);
+    p.check(
+      /"outcome":"refused"/.test(p.process.logs()) && /not a public address/.test(p.process.logs()),
+      'the password was opened and the loopback host refused',
+    );
+  },
   reminders: async (p) => {
     const task = await reminderTask();
     await p.invoke({ kind: 'task', record_id: task.id, remind_at: task.remind_at });
@@ -1686,6 +1716,7 @@ describe('every synthesized bundle, with its template environment', () => {
     'email-events',
     'external-calendars',
     'mailbox-poll',
+    'mailbox-sent-copy',
     'appointment-invitations',
     'inbound-mail',
     'tag-registry',
@@ -1763,6 +1794,7 @@ describe('dropping any one variable a function declares', () => {
     'email-events',
     'external-calendars',
     'mailbox-poll',
+    'mailbox-sent-copy',
     'appointment-invitations',
     'inbound-mail',
     'tag-registry',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { twilioSignature } from '#shared/calls/domain.ts';
 import type { AddressInfo } from 'node:net';
@@ -37,6 +38,8 @@ import { OUTBOX_KIND, tableSpec } from '#shared/platform/dynamodb/table-spec.ts'
 import { capturingOutput, rejection } from '#test/helpers/captured-output.ts';
 import { DynamoNotificationStore, notificationPartition } from '#shared/notifications/dynamodb.ts';
 import { crmTable } from '#shared/platform/runtime.ts';
+import { EMAIL_SENT_EVENT } from '#shared/emails/domain.ts';
+import { receiptKey } from '#shared/emails/dynamodb.ts';
 import { useTestCloud } from '#test/helpers/local-cloud.ts';
 import { liveConnectionsPartition } from '#shared/live/dynamodb.ts';
 import { groupIdOf } from '#shared/notifications/domain.ts';
@@ -218,6 +221,8 @@ const envelope = (event: DomainEvent): EventBridgeEvent<string, DomainEvent> => 
   resources: [],
   detail: { ...event, metadata: { ...event.metadata, event_id: newId() } },
 });
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 const invoke = <R = unknown>(name: string, event: unknown) => session.cloud.functions.get(name).invoke<R>(event);
 
@@ -1195,6 +1200,49 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     } finally {
       // The sample runs once per statement: it leaves no mailbox behind (a user may have 10).
       await session.api('DELETE', `/mailboxes/${id}`, { token: session.as('rep1') });
+    }
+  },
+  // A message rep1 sent, once SES took it (email.sent): the consumer reads it and rep1's
+  // mailbox, marks its Message-ID (table), opens the password (the cursor secret's key) and
+  // is refused the loopback host, an outcome; a malformed event is parked in its on-failure queue.
+  'mailbox-sent-copy': async () => {
+    await parksPoison('mailbox-sent-copy', EMAIL_SENT_EVENT);
+    const created = await session.api('POST', '/mailboxes', {
+      token: session.as('rep1'),
+      body: { host: '127.0.0.1', port: 9, tls: false, username: 'sample-sent', password: 'sample-password' },
+    });
+    if (created.status !== 201) throw new Error(`POST /mailboxes: ${created.status} ${JSON.stringify(created.body)}`);
+    const mailboxId = (created.body as { id: string }).id;
+    try {
+      const sent = await session.api('POST', '/emails', {
+        token: session.as('rep1'),
+        body: { to: [`iam-${newId().toLowerCase()}@exemple.example`], subject: 'Iam sent', text: 'Iam' },
+      });
+      if (sent.status !== 201) throw new Error(`POST /emails: ${sent.status} ${JSON.stringify(sent.body)}`);
+      const id = (sent.body as { id: string }).id;
+      const deadline = Date.now() + 15_000;
+      let event: DomainEvent | undefined;
+      while (!event) {
+        event = (await outboxEvents()).find((e) => e.metadata?.event_type === EMAIL_SENT_EVENT && e.metadata.resource_id === id);
+        if (Date.now() > deadline) throw new Error(`no ${EMAIL_SENT_EVENT} for ${id} within 15 s`);
+        if (!event) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await admin.send(
+        new DeleteCommand({
+          TableName: session.cloud.names.tableName,
+          Key: receiptKey(session.id('rep1'), sha256(String((sent.body as { message_id: string }).message_id))),
+        }),
+      );
+      await invoke('mailbox-sent-copy', envelope(event));
+      const marker = await admin.send(
+        new GetCommand({
+          TableName: session.cloud.names.tableName,
+          Key: receiptKey(session.id('rep1'), sha256(String((sent.body as { message_id: string }).message_id))),
+        }),
+      );
+      if (marker.Item?.email_id !== id) throw new Error(`the Message-ID of ${id} is not marked: ${JSON.stringify(marker.Item)}`);
+    } finally {
+      await session.api('DELETE', `/mailboxes/${mailboxId}`, { token: session.as('rep1') });
     }
   },
   // The Scheduler target: the probe task's reminder writes its task.reminder_due event.

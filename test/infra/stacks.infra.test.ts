@@ -570,6 +570,7 @@ describe('stateless stack: functions', () => {
       'mailbox-poll': ['kms:Decrypt', 'kms:GenerateDataKey'],
       imports: ['kms:GenerateDataKey'],
       'sell-import-worker': ['kms:Decrypt'],
+      'mailbox-sent-copy': ['kms:Decrypt', 'kms:GenerateDataKey'],
     };
     for (const [name, actions] of Object.entries(expected)) {
       const statements = kmsStatements(name);
@@ -899,6 +900,26 @@ describe('stateless stack: connected mailboxes', () => {
           (a) =>
             !a.startsWith('dynamodb:') && !a.startsWith('secretsmanager:') && !a.startsWith('kms:') && !LOGS_AND_XRAY.includes(a),
         )
+        .sort(),
+    ).toEqual(ON_FAILURE_SEND);
+  });
+});
+
+describe('stateless stack: copies of sent mail in the Sent folder', () => {
+  it('gets email.sent from the CRM bus and runs with the table, the cursor secret and the credentials key only', () => {
+    const rule = Object.values(resourcesOf(stateless, 'AWS::Events::Rule')).find(
+      (r) => r.Properties.Description === builtinRules.find((b) => b.target === 'mailbox-sent-copy')!.description,
+    )!;
+    expect(rule.Properties.EventPattern['detail-type']).toEqual(['email.sent']);
+    expect(JSON.stringify(rule.Properties.Targets[0].Arn)).toContain('MailboxSentCopy');
+    const actions = actionsOf(policyStatements(stateless, 'crm-dev-mailbox-sent-copy'));
+    expect(tableActions(actions)).toEqual([...TABLE_READ, ...TABLE_WRITE].sort());
+    expectCursorSecretRead('crm-dev-mailbox-sent-copy');
+    // The credentials key (opening a password or tokens, sealing a refreshed token): the KMS test above.
+    expect(
+      actions
+        .filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('secretsmanager:') && !a.startsWith('kms:'))
+        .filter((a) => !LOGS_AND_XRAY.includes(a))
         .sort(),
     ).toEqual(ON_FAILURE_SEND);
   });
