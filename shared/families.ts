@@ -48,6 +48,7 @@ import { calendarErrorCodes } from '#shared/calendar/errors.ts';
 import { importErrorCodes } from '#shared/imports/errors.ts';
 import { bulkOperationErrorCodes } from '#shared/bulk-operations/errors.ts';
 import { exportErrorCodes } from '#shared/exports/errors.ts';
+import { sellImportErrorCodes } from '#shared/sell-import/errors.ts';
 import { eventErrorCodes } from '#shared/events/errors.ts';
 import { notificationErrorCodes } from '#shared/notifications/errors.ts';
 import { notificationRuleRoutes } from '#shared/notifications/rule-routes.ts';
@@ -135,6 +136,7 @@ export const errorCatalogues: readonly ErrorCatalogue[] = [
   mailboxErrorCodes,
   invitationErrorCodes,
   callErrorCodes,
+  sellImportErrorCodes,
 ];
 
 /** Every catalogued code, in catalogue order (throws at load when a code is declared twice). */

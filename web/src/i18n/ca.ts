@@ -170,6 +170,7 @@ export const ca: Catalog<typeof en> = {
     none: 'Encara no hi ha activitat.',
     line: '{{who}}: {{verb}}, {{type}}',
     verbs: {
+      imported: 'ha importat',
       created: 'ha creat',
       completed: 'ha completat',
       status_changed: "ha canviat l'estat",
@@ -185,6 +186,7 @@ export const ca: Catalog<typeof en> = {
       text_received: 'ha rebut',
     },
     types: {
+      sell_import: 'importació de Sell',
       lead: 'client potencial',
       contact: 'contacte',
       deal: 'oportunitat',

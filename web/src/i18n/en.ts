@@ -151,6 +151,7 @@ export const en = {
     none: 'No activity yet.',
     line: '{{who}} {{verb}} {{type}}',
     verbs: {
+      imported: 'imported',
       created: 'created',
       completed: 'completed',
       status_changed: 'status changed',
@@ -166,6 +167,7 @@ export const en = {
       text_received: 'received a',
     },
     types: {
+      sell_import: 'import from Sell',
       lead: 'lead',
       contact: 'contact',
       deal: 'deal',
