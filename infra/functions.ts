@@ -46,7 +46,8 @@ export type ConfigVariable =
   | 'adminMfaRequired'
   | 'automations'
   | 'notificationDefaults'
-  | 'mailSettings';
+  | 'mailSettings'
+  | 'sellImport';
 
 /**
  * What a function may touch. Each need is one or more environment variables and the IAM
@@ -276,7 +277,15 @@ const HTTP_NEEDS: Readonly<Record<string, FunctionNeeds>> = {
   // The Sell import's routes too: the job in the table, its token sealed with a key derived from
   // the cursor secret (CRUD reads it), its first message on the Sell import queue.
   // A started Sell import's token is sealed with a KMS data key (opening it is the worker's).
-  imports: { ...CRUD, files: true, importQueue: true, sellImportQueue: true, credentialsKey: 'seal' },
+  // POST /sell_imports stores the configured Sell API base URL on the job (sellImport).
+  imports: {
+    ...CRUD,
+    files: true,
+    importQueue: true,
+    sellImportQueue: true,
+    credentialsKey: 'seal',
+    config: [...CRUD.config!, 'sellImport'],
+  },
   // Bulk operations: their records in the table, the plan message on the bulk queue; a filter's
   // first page read at once (the list use cases: cursors, custom fields).
   'bulk-operations': { ...CRUD, bulkQueue: true },
@@ -604,7 +613,13 @@ export const sellImportWorkerFunction: FunctionSpec = {
   // Opens the sealed token (credentials key), writes records through the families' use cases and
   // the job's checkpoints and events (table), pages users and lists (cursor key), queues the
   // next slice (sellImportQueue); a new deal takes the account's currency.
-  needs: { table: 'readWrite', cursorSecret: 'read', credentialsKey: 'open', sellImportQueue: true, config: ['accountDefaults'] },
+  needs: {
+    table: 'readWrite',
+    cursorSecret: 'read',
+    credentialsKey: 'open',
+    sellImportQueue: true,
+    config: ['accountDefaults', 'sellImport'],
+  },
 };
 
 /** EventBridge Scheduler targets: invoked by one-time schedules in the schedule group. */
@@ -894,6 +909,10 @@ const CONFIG_VARIABLES: Readonly<Record<ConfigVariable, DeclaredVariable>> = {
   notificationDefaults: {
     name: RUNTIME_ENV.notificationDefaults,
     value: (values) => JSON.stringify(values.config.notifications.defaults),
+  },
+  sellImport: {
+    name: RUNTIME_ENV.sellBaseUrl,
+    value: (values) => values.config.sell_import.base_url,
   },
   mailSettings: {
     name: RUNTIME_ENV.mailSettings,

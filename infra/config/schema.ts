@@ -7,9 +7,16 @@ import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS } from '#shared/notifications
 import { stageKeys } from '#shared/pipelines/domain.ts';
 import { automationProblems } from '../automations.ts';
 import { CONNECT_INSTANCE_ARN } from '#shared/calls/domain.ts';
+import { SELL_BASE_URL } from '#shared/sell-import/domain.ts';
 
 // The deployment's config: one file, validated here at `cdk synth` and at `npm start`, and
 // exported as JSON Schema (infra/config/crm.config.schema.json) for editors.
+
+/** Sell's API base URL: https anywhere, plain http only on loopback (a stand-in in the local cloud and tests). */
+export function sellBaseUrlAllowed(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'https:' || (protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(hostname));
+}
 
 const isTimeZone = (tz: string): boolean => {
   try {
@@ -307,6 +314,18 @@ export const crmConfigSchema = z
       .describe(
         "OAuth2 providers users connect their mailboxes with (Gmail and Outlook require it), by name; none: password logins only. Each provider's redirect URI is <app_url>/settings/mailboxes/oauth",
       ),
+    /** Zendesk Sell imports (README "Importing from Zendesk Sell"). */
+    sell_import: z
+      .strictObject({
+        base_url: z
+          .url({ protocol: /^https?$/ })
+          .refine((url) => sellBaseUrlAllowed(url), 'https, or http only on loopback (a local stand-in)')
+          .default(SELL_BASE_URL)
+          .describe(
+            "Sell's API that admin-started imports read (POST /sell_imports); a local cloud may point it at a stand-in on loopback",
+          ),
+      })
+      .default({ base_url: SELL_BASE_URL }),
     log_retention_days: z.number().int().positive().default(30),
     event_archive_retention_days: z
       .number()

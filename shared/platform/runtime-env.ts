@@ -44,6 +44,8 @@ export const RUNTIME_ENV = {
   exportQueueUrl: 'EXPORT_QUEUE_URL',
   /** The Sell import queue's URL (a message per slice of an admin-started Sell import; shared/sell-import). */
   sellImportQueueUrl: 'SELL_IMPORT_QUEUE_URL',
+  /** Zendesk Sell's API base URL that admin-started imports read (config sell_import.base_url; https, or http on loopback). */
+  sellBaseUrl: 'SELL_BASE_URL',
   /** ARN of the secret holding the voice provider's webhook auth token (Twilio's), read at run time. */
   voiceSecret: 'VOICE_SECRET_ID',
   /** ARN of the KMS key that seals mailbox credentials (envelope encryption; shared/mailboxes/sealer.ts). */

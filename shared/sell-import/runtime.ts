@@ -34,7 +34,7 @@ import type { ImportWrite, SellImportQueue, SellImportStore, SellImportTargets, 
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { credentialSealer } from '#shared/mailboxes/runtime.ts';
 import { RUNTIME_ENV, requireEnv } from '#shared/platform/runtime-env.ts';
-import { SELL_BASE_URL, type SellImportMessage } from './domain.ts';
+import type { SellImportMessage } from './domain.ts';
 import type { SellImportJobsDeps } from './jobs.ts';
 import { SellClient } from './sell-client.ts';
 import type { SellImportDeps } from './use-cases.ts';
@@ -145,13 +145,14 @@ export class SqsSellImportQueue implements SellImportQueue {
 
 let jobs: SellImportJobsDeps | undefined;
 
-/** The Sell import jobs' adapters (POST /sell_imports and the worker), built once per container; Sell's own API. */
+/** The Sell import jobs' adapters (POST /sell_imports and the worker), built once per container; Sell's API at SELL_BASE_URL. */
 export function sellImportJobsAdapters(): SellImportJobsDeps {
   jobs ??= {
     jobs: new DynamoSellImportJobs(crmTable()),
     queue: new SqsSellImportQueue({ url: requireEnv(RUNTIME_ENV.sellImportQueueUrl) }),
     sealer: credentialSealer(),
-    baseUrl: SELL_BASE_URL,
+    // Sell's own API in AWS; a stand-in on loopback in the local cloud (config sell_import.base_url).
+    baseUrl: requireEnv(RUNTIME_ENV.sellBaseUrl),
     source: (token, baseUrl) => new SellClient({ baseUrl, token }),
     engine: (source, store) => sellImportAdapters(source, store),
     clock: runtimeClock,
