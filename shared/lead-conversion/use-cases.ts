@@ -230,3 +230,65 @@ export async function conversionView(deps: ConversionDeps, result: ConversionRes
     deal: result.deal ? { ...result.deal, custom_fields: presentCustomFields(dealFields, result.deal.custom_fields) } : null,
   };
 }
+
+/** An existing contact (and optionally organisation and deal) a lead was converted into elsewhere (a Sell import). */
+export interface ExistingConversion {
+  /** The person (or organisation) contact the lead became: must exist and be visible to the caller. */
+  contact_id: string;
+  organization_id?: string | null;
+  deal_id?: string | null;
+}
+
+/**
+ * Marks the lead converted into records that exist already (a Sell conversion whose contact and
+ * deal were imported first): same rules as a conversion (the caller may change the lead; a
+ * converted lead is read-only, ConflictError lead.already_converted) and the same `lead.converted`
+ * event; its notes, tasks, appointments and documents move to the contact. Repeating the same
+ * conversion (an import resumed after a crash) answers the lead and writes nothing. Throws
+ * ValidationError when a named contact or deal does not exist or is not visible.
+ */
+export async function convertLeadInto(deps: ConversionDeps, call: Call, id: string, into: ExistingConversion): Promise<Lead> {
+  const lead = visibleOwned('lead', id, await deps.leads.get(id), call.principal);
+  const organizationId = into.organization_id ?? null;
+  const dealId = into.deal_id ?? null;
+  if (
+    lead.status === 'converted' &&
+    lead.converted_contact_id === into.contact_id &&
+    lead.converted_organization_id === organizationId &&
+    lead.converted_deal_id === dealId
+  ) {
+    return lead;
+  }
+  visibleOwned('lead', id, lead, call.principal, { forChange: true });
+  for (const [field, contactId] of [
+    ['contact_id', into.contact_id],
+    ['organization_id', organizationId],
+  ] as const) {
+    if (contactId === null) continue;
+    const contact = await deps.contacts.get(contactId);
+    if (!contact || !canSee(call.principal, contact.owner_id)) {
+      throw ValidationError.field(`body.${field}`, `no contact ${contactId}`, { fieldCode: 'unknown_reference' });
+    }
+  }
+  if (dealId !== null) {
+    const deal = await deps.deals.deals.get(dealId);
+    if (!deal || !canSee(call.principal, deal.owner_id)) {
+      throw ValidationError.field('body.deal_id', `no deal ${dealId}`, { fieldCode: 'unknown_reference' });
+    }
+  }
+  const now = call.events.now.toISOString();
+  const after = leadAsConverted(lead, { contact_id: into.contact_id, organization_id: organizationId, deal_id: dealId, at: now });
+  const from: RecordRef = { resource_type: 'lead', resource_id: lead.id };
+  const to: RecordRef = { resource_type: 'contact', resource_id: into.contact_id };
+  const notes = (await deps.notes.notesOf(from, MAX_FOLLOWERS)).items;
+  const tasks = (await deps.tasks.tasksOf(from, MAX_FOLLOWERS)).items;
+  const appointments = (await deps.appointments.appointmentsOf(from, MAX_FOLLOWERS)).items;
+  const events = [domainEvent(call.events, 'lead.converted', from, after, { previous: { status: lead.status } })];
+  const rest = await deps.writer.convert(
+    { before: lead, after, contacts: [], deal: null, notes, tasks, appointments, to, scope: scopeOf(call.principal) },
+    events,
+  );
+  if (rest.notes.length > 0 || rest.tasks.length > 0 || rest.appointments.length > 0) await deps.writer.moveRest(rest, to, now);
+  await deps.documents.moveAll(from, to, now);
+  return after;
+}

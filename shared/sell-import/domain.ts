@@ -26,6 +26,7 @@ export type StepKind =
   | 'tasks'
   | 'calls'
   | 'text_messages'
+  | 'lead_conversions'
   | 'skip';
 
 /** One step of an import: a Sell collection read page by page (or skipped, with the reason). */
@@ -44,7 +45,7 @@ export interface SellImportStep {
 /**
  * Every step, in dependency order: users (mapped to invited users), pipelines with their stages,
  * reasons and sources, custom field definitions, organisations then people, leads, deals, the
- * deals' associated contacts, notes and tasks, call outcomes, calls and text messages. Resources this product lacks are report lines.
+ * deals' associated contacts, notes and tasks, call outcomes, calls and text messages, lead conversions. Resources this product lacks are report lines.
  */
 export const SELL_IMPORT_STEPS: readonly SellImportStep[] = [
   { name: 'users', kind: 'users', path: '/v2/users' },
@@ -84,11 +85,8 @@ export const SELL_IMPORT_STEPS: readonly SellImportStep[] = [
   { name: 'call_outcomes', kind: 'named_list', path: '/v2/call_outcomes', target: 'call_outcome' },
   { name: 'calls', kind: 'calls', path: '/v2/calls' },
   { name: 'text_messages', kind: 'text_messages', path: '/v2/text_messages' },
-  {
-    name: 'lead_conversions',
-    kind: 'skip',
-    skip: 'Conversion links are not imported: the contacts and deal a conversion made arrive as contacts and deals, and a converted lead as an open (working) lead',
-  },
+  // Last: a conversion names its lead, contacts and deal, and moves the lead's notes and tasks to its contact.
+  { name: 'lead_conversions', kind: 'lead_conversions', path: '/v2/lead_conversions' },
   ...['products', 'orders', 'line_items', 'visits', 'visit_outcomes', 'collaborations', 'sequences', 'documents'].map(
     (name): SellImportStep => ({ name, kind: 'skip', skip: `This product has no ${name.replace('_', ' ')}` }),
   ),

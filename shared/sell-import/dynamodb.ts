@@ -2,6 +2,7 @@ import { tableKeys } from '#shared/platform/dynamodb/partitions.ts';
 import {
   advanceSellSequence,
   recordIdOf,
+  sellIdOps,
   sellNumberKey,
   type SellIdTable,
   type SellIdType,
@@ -65,6 +66,16 @@ export class DynamoSellIdMap implements SellIdMap {
           onConflict: () => new ConflictError(`Sell id ${n} is taken`),
         },
       ]);
+      return true;
+    } catch (error) {
+      if (error instanceof ConflictError) return (await this.idOf(kind, n)) === id;
+      throw error;
+    }
+  }
+
+  async number(kind: SellIdKind, n: number, id: string): Promise<boolean> {
+    try {
+      await this.#table.write(sellIdOps(kind as SellIdType, n, id));
       return true;
     } catch (error) {
       if (error instanceof ConflictError) return (await this.idOf(kind, n)) === id;

@@ -50,7 +50,8 @@ export type SellIdKind =
   | 'custom_field'
   | 'call_outcome'
   | 'call'
-  | 'text_message';
+  | 'text_message'
+  | 'lead_conversion';
 
 /** Sell ids on the table: lookups, aliases and the sequences. */
 export interface SellIdMap {
@@ -63,6 +64,11 @@ export interface SellIdMap {
   alias(kind: SellIdKind, n: number, id: string): Promise<boolean>;
   /** Moves the kind's sequence to at least `n`, so new records never take an imported number. */
   advance(kind: SellIdKind, n: number): Promise<void>;
+  /**
+   * Numbers the record `id` `n` both ways (n → id, id → n) for a kind whose records are not
+   * created by the import (a lead conversion: n names the converted lead); false when `n` is taken.
+   */
+  number(kind: SellIdKind, n: number, id: string): Promise<boolean>;
 }
 
 /**
@@ -94,6 +100,15 @@ export interface SellImportTargets {
   namedEntryId(list: string, name: string): Promise<string | undefined>;
   /** The contacts associated with a deal here (their ids). */
   associatedContactIds(call: Call, dealId: string): Promise<string[]>;
+  /**
+   * Marks the lead converted into the existing contact (and organisation and deal) through the
+   * lead conversion's use case (a lead.converted event); the same conversion again writes nothing.
+   */
+  convertLead(
+    call: Call,
+    leadId: string,
+    into: { contact_id: string; organization_id: string | null; deal_id: string | null },
+  ): Promise<void>;
   /** Associates a contact with a deal through the deals' use case. */
   associate(call: Call, dealId: string, contactId: string, role: string | null): Promise<void>;
 }

@@ -27,6 +27,8 @@ import { taskAdapters } from '#shared/tasks/runtime.ts';
 import { createTask } from '#shared/tasks/use-cases.ts';
 import type { CreateTaskInput } from '#shared/tasks/domain.ts';
 import { callAdapters } from '#shared/calls/runtime.ts';
+import { conversionAdapters } from '#shared/lead-conversion/runtime.ts';
+import { convertLeadInto } from '#shared/lead-conversion/use-cases.ts';
 import { createCall, createTextMessage } from '#shared/calls/use-cases.ts';
 import type { CreateCallInput, CreateTextMessageInput } from '#shared/calls/domain.ts';
 import { DynamoSellIdMap, DynamoSellImportJobs, DynamoSellImportStore } from './dynamodb.ts';
@@ -110,6 +112,9 @@ export function sellImportTargets(): SellImportTargets {
     },
     associatedContactIds: async (call, dealId) =>
       (await listAssociatedContacts(dealAdapters(), call, dealId)).map((link) => link.contact_id),
+    convertLead: async (call, leadId, into) => {
+      await convertLeadInto(conversionAdapters(), call, leadId, into);
+    },
     associate: async (call, dealId, contactId, role) => {
       await associateContact(dealAdapters(), call, dealId, { contact_id: contactId, role });
     },

@@ -201,6 +201,8 @@ class ImportRun {
           input: await this.#textMessage(record),
           user_id: await this.#owner(record.user_id),
         }));
+      case 'lead_conversions':
+        return this.#conversion(record, sellId);
       default:
         throw new Skip(`nothing imports ${step.name}`);
     }
@@ -227,6 +229,30 @@ class ImportRun {
     const id = this.#resolved.get(key);
     if (!id) throw new Skip(`${field} names ${kind} ${value}, which was not imported`);
     return id;
+  }
+
+  /**
+   * A Sell lead conversion: its lead marked converted into the contact (the person, else the
+   * organisation) and deal Sell names, all imported before; the conversion keeps its Sell id.
+   */
+  async #conversion(record: SellRecord, sellId: number): Promise<'imported' | 'unchanged'> {
+    if (await this.#deps.ids.idOf('lead_conversion', sellId)) return 'unchanged';
+    const leadId = await this.#ref('lead', record.lead_id, 'lead_id');
+    if (!leadId) throw new Skip('the conversion names no lead');
+    const individual = await this.#ref('contact', record.individual_id, 'individual_id');
+    const organization = await this.#ref('contact', record.organization_id, 'organization_id');
+    const contactId = individual ?? organization;
+    if (!contactId) throw new Skip('the conversion names no contact');
+    const dealId = (await this.#ref('deal', record.deal_id, 'deal_id')) ?? null;
+    await this.#deps.targets.convertLead(this.#call(), leadId, {
+      contact_id: contactId,
+      organization_id: organization ?? null,
+      deal_id: dealId,
+    });
+    if (!(await this.#deps.ids.number('lead_conversion', sellId, leadId))) {
+      throw new Skip(`Sell id ${sellId} is another conversion's number here`);
+    }
+    return 'imported';
   }
 
   /** Sell's owner as a user here; the importing admin when the Sell user has none. */
@@ -537,6 +563,7 @@ const KIND_OF_STEP: Partial<Record<SellImportStep['kind'], SellIdKind>> = {
   custom_fields: 'custom_field',
   calls: 'call',
   text_messages: 'text_message',
+  lead_conversions: 'lead_conversion',
 };
 
 /** The input as the family's schema reads it; a Skip naming the first problem otherwise. */

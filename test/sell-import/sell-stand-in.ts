@@ -289,7 +289,23 @@ export function sellAccount(size: number, emails: { known: [string, string]; unk
     call_outcomes: callOutcomes,
     calls,
     text_messages: texts,
-    lead_conversions: [{ id: 1, lead_id: leads[3]?.id, created_at: TS }],
+    // Converted leads: one into a person, their organisation and a deal; one into an organisation
+    // only; and one naming a lead Sell no longer has (skipped).
+    lead_conversions: [
+      ...leads
+        .filter((l) => l.status === 'Converted')
+        .slice(0, 2)
+        .map((lead, i) => ({
+          id: 9_400_001 + i,
+          lead_id: lead.id,
+          individual_id: i === 0 ? 4_500_001 + 3 : null,
+          organization_id: 4_400_001 + (i % orgCount),
+          deal_id: i === 0 ? deals[0]!.id : null,
+          creator_id: users[0]!.id,
+          created_at: TS,
+        })),
+      { id: 9_400_099, lead_id: 5_599_999, individual_id: 4_500_001, organization_id: null, deal_id: null, created_at: TS },
+    ],
   };
 }
 

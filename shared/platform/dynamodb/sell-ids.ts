@@ -34,6 +34,8 @@ export const SELL_ID_TYPES = [
   'text_message',
   // The facade's tag registry (shared/sell-facade/dynamodb.ts).
   'tag',
+  // Lead conversions imported from Sell: the number names the converted lead (no item of its own).
+  'lead_conversion',
 ] as const;
 export type SellIdType = (typeof SELL_ID_TYPES)[number];
 
