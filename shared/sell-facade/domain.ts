@@ -19,7 +19,8 @@ export type SellType =
   | 'call_outcome'
   | 'call'
   | 'text_message'
-  | 'tag';
+  | 'tag'
+  | 'lead_conversion';
 
 /** A Sell resource the product has, and the native routes it translates onto. */
 export interface SellResource {
@@ -27,6 +28,11 @@ export interface SellResource {
   readonly type: string;
   /** The kind whose Sell id its `id` is (absent: no id of its own, e.g. the account). */
   readonly idType?: SellType;
+  /**
+   * A kind whose number, when the record has one, is its id instead (a conversion imported from
+   * Sell keeps Sell's id; a conversion made here is numbered by its lead). Looked up first by id.
+   */
+  readonly ownIdType?: SellType;
   /** Native path of the collection, e.g. "/leads". */
   readonly nativePath: string;
   /** Which operations Sell offers on it (and the product serves). */
@@ -360,6 +366,7 @@ export const SELL_RESOURCES: Readonly<Record<string, SellResource>> = {
   lead_conversions: {
     type: 'lead_conversion',
     idType: 'lead',
+    ownIdType: 'lead_conversion',
     nativePath: '/leads',
     paged: true,
     ops: ['list', 'get', 'create'],

@@ -117,9 +117,15 @@ function sellNumber(raw: string): number {
 const single = (type: string, data: Record<string, unknown>): FacadeAnswer => ({ status: 200, body: { data, meta: { type } } });
 
 async function nativeId(deps: FacadeDeps, resource: SellResource, n: number): Promise<string> {
-  const id = await deps.ids.idOf(resource.idType!, n);
+  const id = await recordOf(deps, resource, n);
   if (!id) throw notFound(`${resource.type} ${n}`);
   return id;
+}
+
+/** The record a Sell id names: by its own number first (ownIdType), else by its idType's. */
+async function recordOf(deps: FacadeDeps, resource: SellResource, n: number): Promise<string | undefined> {
+  const own = resource.ownIdType ? await deps.ids.idOf(resource.ownIdType, n) : undefined;
+  return own ?? (await deps.ids.idOf(resource.idType!, n));
 }
 
 async function getOne(deps: FacadeDeps, resource: SellResource, n: number): Promise<FacadeAnswer> {
@@ -409,7 +415,7 @@ async function listByIds(
   }
   const found: Json[] = [];
   for (const n of numbers) {
-    const id = await deps.ids.idOf(resource.idType!, n);
+    const id = await recordOf(deps, resource, n);
     if (!id) continue;
     // Each through the native read: a record the caller may not see is left out, as a missing one.
     const answer = await deps.native.call(`GET ${resource.nativePath}/{id}`, { params: { id } });
@@ -544,6 +550,7 @@ export async function toSell(
   const shown = resource.present ? records.map(resource.present) : records;
   for (const record of shown) {
     if (resource.idType) want(resource.idType, record.id);
+    if (resource.ownIdType) want(resource.ownIdType, record.id);
     for (const [key, type] of Object.entries(resource.refs)) want(type, record[key]);
     for (const [key, type] of Object.entries(resource.listRefs ?? {})) {
       if (Array.isArray(record[key])) for (const id of record[key]) want(type, id);
@@ -558,6 +565,7 @@ export async function toSell(
     const { version: _version, ...data } = record as Record<string, unknown>;
     const out: Record<string, unknown> = { ...data, ...resource.extra };
     if (resource.idType) out.id = number(resource.idType, record.id);
+    if (resource.ownIdType) out.id = number(resource.ownIdType, record.id) ?? out.id;
     for (const [key, type] of Object.entries(resource.refs)) if (key in record) out[key] = number(type, record[key]);
     for (const [key, type] of Object.entries(resource.listRefs ?? {})) {
       if (Array.isArray(record[key])) out[key] = record[key].map((id) => number(type, id)).filter((n) => n !== null);

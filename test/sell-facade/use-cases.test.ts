@@ -288,6 +288,24 @@ describe('lead conversions and tags', () => {
     expect(made.body.data.individual_id).toBe(107);
   });
 
+  it('numbers a conversion imported from Sell by its own Sell id, and finds it by that id', async () => {
+    const calls: { key: string; input: any }[] = [];
+    // Lead L03's conversion was imported as Sell's lead conversion 9400001.
+    const ids: SellIdLookup = {
+      numbersOf: async (type, list) =>
+        type === 'lead_conversion'
+          ? new Map(list.filter((id) => id === 'L03').map((id) => [id, 9_400_001]))
+          : richIds.numbersOf(type, list),
+      idOf: async (type, n) => (type === 'lead_conversion' ? (n === 9_400_001 ? 'L03' : undefined) : richIds.idOf(type, n)),
+    };
+    const deps = { native: richNative(calls), ids };
+    const listed = (await serveSell(deps, request('lead_conversions'))) as any;
+    expect(listed.body.items[0].data).toMatchObject({ id: 9_400_001, lead_id: 103, individual_id: 107, deal_id: 109 });
+    const read = (await serveSell(deps, request('lead_conversions/9400001'))) as any;
+    expect(read.body.data).toMatchObject({ id: 9_400_001, lead_id: 103 });
+    expect(calls.at(-1)).toMatchObject({ key: 'GET /leads/{id}', input: { params: { id: 'L03' } } });
+  });
+
   it('creates, lists, renames and deletes tags, and registers the tags records are written with', async () => {
     const tags = new MemoryTags();
     const deps = { native: richNative([]), ids: richIds, tags, now: () => '2026-12-01T00:00:00Z' };
