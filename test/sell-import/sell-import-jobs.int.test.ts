@@ -4,7 +4,7 @@ import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
 import type { DomainEvent, EventContext } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import { callContext, systemClock, type Call } from '#shared/kernel/ports.ts';
-import { credentialSealer } from '#shared/mailboxes/runtime.ts';
+import { SecretDerivedSealer } from '#shared/mailboxes/sealer.ts';
 import type { Item, Table } from '#shared/platform/dynamodb/table.ts';
 import { recordIdOf } from '#shared/platform/dynamodb/sell-ids.ts';
 import { SELL_IMPORT_SLICE_MS, type SellImportMessage } from '#shared/sell-import/domain.ts';
@@ -52,7 +52,8 @@ beforeAll(async () => {
   deps = {
     jobs: new DynamoSellImportJobs(table),
     queue: { send: async (message) => void queued.push(message) },
-    sealer: credentialSealer(),
+    // A real sealer without KMS (the deployment's seals under the KMS credentials key: sealer.int.test.ts).
+    sealer: new SecretDerivedSealer({ load: async () => ({ current: 'sell-jobs-test-secret' }) }),
     baseUrl: standIn.baseUrl,
     // Sell's pacing on a virtual clock (sell-client.test.ts shows the real one).
     source: (token, baseUrl) => {
