@@ -291,22 +291,6 @@ export interface PollOutcome {
 }
 
 /**
- * Logs in to `mailbox` (loginOf: the password, or the OAuth access token refreshed when due);
- * `sealed` is its credentials as to store afterwards (sealed anew when stale or refreshed).
- * @throws OAuthGrantRevokedError when the provider refuses the refresh token
- * @throws Error when a credential does not open or the server refuses or cannot be reached
- */
-async function login(
-  deps: MailboxesDeps,
-  now: Date,
-  mailbox: StoredMailbox,
-): Promise<{ session: ImapSession; sealed: SealedCredentials }> {
-  const { login: credential, sealed } = await loginOf(deps, now, mailbox);
-  const server = { host: mailbox.host, port: mailbox.port, tls: mailbox.tls, username: mailbox.username };
-  return { session: await deps.imap.connect({ ...server, ...credential }), sealed };
-}
-
-/**
  * Polls one mailbox: logs in, and for every synced folder (all but Trash, Junk and Drafts;
  * INBOX and Sent first, at most MAX_FOLDERS_PER_POLL, the rest in turn over the next polls)
  * logs every message above the checkpoint of (folder name, current UIDVALIDITY) through the
@@ -328,9 +312,12 @@ export async function pollMailbox(deps: MailboxesDeps, ctx: EventContext, mailbo
   let error: string | null = null;
   let needsReconnect = false;
   try {
-    const opened = await login(deps, ctx.now, mailbox);
-    sealed = opened.sealed;
-    const session = opened.session;
+    // Credentials first: a password sealed anew (or a refreshed token) is kept even when the
+    // server then refuses or cannot be reached.
+    const { login: credential, sealed: current } = await loginOf(deps, ctx.now, mailbox);
+    sealed = current;
+    const server = { host: mailbox.host, port: mailbox.port, tls: mailbox.tls, username: mailbox.username };
+    const session = await deps.imap.connect({ ...server, ...credential });
     try {
       const own = mailbox.username.includes('@') ? [mailbox.username] : [];
       const { synced, sent } = await session.folders();
@@ -443,21 +430,17 @@ export async function fileSentCopy(deps: MailboxesDeps, emailId: string, now: Da
   await deps.mailboxes.markLogged(email.owner_id, email.message_id, email.id);
   let session: ImapSession;
   try {
-    const opened = await login(deps, now, mailbox);
-    session = opened.session;
-    // A refreshed OAuth token (perhaps a rotated refresh token) is kept, as a poll keeps it; a
-    // poll that saved meanwhile wins (VersionMismatchError), and the retry logs in with its tokens.
-    if (opened.sealed.sealed_password !== mailbox.sealed_password || opened.sealed.sealed_oauth !== mailbox.sealed_oauth) {
-      await deps.mailboxes.save(mailbox, { ...mailbox, ...opened.sealed, version: mailbox.version + 1 }, []).catch(async (e) => {
-        await session.close();
-        throw e;
-      });
+    const { login: credential, sealed } = await loginOf(deps, now, mailbox);
+    // A password sealed anew or a refreshed OAuth token (perhaps a rotated refresh token) is
+    // kept, as a poll keeps it; a poll that saved meanwhile wins (VersionMismatchError) and the
+    // retry logs in with its credentials.
+    if (sealed.sealed_password !== mailbox.sealed_password || sealed.sealed_oauth !== mailbox.sealed_oauth) {
+      await deps.mailboxes.save(mailbox, { ...mailbox, ...sealed, version: mailbox.version + 1 }, []);
     }
+    const server = { host: mailbox.host, port: mailbox.port, tls: mailbox.tls, username: mailbox.username };
+    session = await deps.imap.connect({ ...server, ...credential });
   } catch (error) {
-    if (error instanceof OAuthGrantRevokedError) {
-      return { email_id: emailId, outcome: 'refused', mailbox_id: mailbox.id, error: error.message };
-    }
-    if (!(error instanceof ImapRefusedError)) throw error;
+    if (!(error instanceof ImapRefusedError) && !(error instanceof OAuthGrantRevokedError)) throw error;
     return { email_id: emailId, outcome: 'refused', mailbox_id: mailbox.id, error: error.message };
   }
   try {
