@@ -432,10 +432,12 @@ export async function fileSentCopy(deps: MailboxesDeps, emailId: string, now: Da
   try {
     const { login: credential, sealed } = await loginOf(deps, now, mailbox);
     // A password sealed anew or a refreshed OAuth token (perhaps a rotated refresh token) is
-    // kept, as a poll keeps it; a poll that saved meanwhile wins (VersionMismatchError) and the
-    // retry logs in with its credentials.
+    // kept, as a poll keeps it. A poll or another delivery that saved meanwhile wins
+    // (VersionMismatchError): what it stored is as fresh, and this login's credential still works.
     if (sealed.sealed_password !== mailbox.sealed_password || sealed.sealed_oauth !== mailbox.sealed_oauth) {
-      await deps.mailboxes.save(mailbox, { ...mailbox, ...sealed, version: mailbox.version + 1 }, []);
+      await deps.mailboxes.save(mailbox, { ...mailbox, ...sealed, version: mailbox.version + 1 }, []).catch((error: unknown) => {
+        if (!(error instanceof VersionMismatchError)) throw error;
+      });
     }
     const server = { host: mailbox.host, port: mailbox.port, tls: mailbox.tls, username: mailbox.username };
     session = await deps.imap.connect({ ...server, ...credential });

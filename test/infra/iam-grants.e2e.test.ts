@@ -1210,7 +1210,9 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     await parksPoison('mailbox-sent-copy', EMAIL_SENT_EVENT);
     const created = await session.api('POST', '/mailboxes', {
       token: session.as('rep1'),
-      body: { host: '127.0.0.1', port: 9, tls: false, username: 'sample-sent', password: 'sample-password' },
+      // Named as the sender: the copy goes to the mailbox whose login is the sender's address,
+      // whatever other mailbox of rep1's another sample may have left.
+      body: { host: '127.0.0.1', port: 9, tls: false, username: 'rep1@example.com', password: 'sample-password' },
     });
     if (created.status !== 201) throw new Error(`POST /mailboxes: ${created.status} ${JSON.stringify(created.body)}`);
     const mailboxId = (created.body as { id: string }).id;
