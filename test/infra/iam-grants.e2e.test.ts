@@ -1393,7 +1393,8 @@ describe('every grant is needed: dropping any one statement of a policy fails it
         .filter((n) => n !== 'platform')
         .sort(),
     );
-  });
+    // Every function's sample, one after another (about 60 of them, some through queues).
+  }, 300_000);
 
   it('lists as unexercised only statements the policies hold', () => {
     for (const { functions, actions } of UNEXERCISED) {
