@@ -149,7 +149,8 @@ describe('an import batch on DynamoDB Local', () => {
     // Every row took its own Sell id from the batches' reservations.
     const numbers = await table.getMany(rows.map((_, i) => sellOfKey('lead', rowRecordId(job.id, i + 1))));
     expect(new Set(numbers.map((n) => n.sell_id)).size).toBe(200);
-  });
+    // 200 rows on the DynamoDB Local every integration file shares: minutes when CI runs them all.
+  }, 300_000);
 
   it('refuses the rows of a deactivated owner one by one and writes the others; the other checks stay', async () => {
     const rows = [
