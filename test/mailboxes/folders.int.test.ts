@@ -1,22 +1,16 @@
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactAdapters } from '#shared/contacts/runtime.ts';
 import { createContact } from '#shared/contacts/use-cases.ts';
-import { DynamoAddressBook, DynamoEmailRepository } from '#shared/emails/dynamodb.ts';
-import { listEmails, type EmailsDeps } from '#shared/emails/use-cases.ts';
-import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
+import { listEmails } from '#shared/emails/use-cases.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import { callContext, systemClock } from '#shared/kernel/ports.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
-import { DynamoMailboxRepository } from '#shared/mailboxes/dynamodb.ts';
-import { imapConnector } from '#shared/mailboxes/imap.ts';
-import { SecretDerivedSealer } from '#shared/mailboxes/sealer.ts';
 import type { ImapSession } from '#shared/mailboxes/ports.ts';
 import { connectMailbox, pollAllMailboxes, pollMailbox, type MailboxesDeps } from '#shared/mailboxes/use-cases.ts';
-import { DynamoRecordOwners } from '#shared/platform/dynamodb/record-owners.ts';
-import { makeUser } from '#test/helpers/fakes.ts';
 import { testTableClient, useTestTable } from '#test/helpers/table.ts';
 import { startDovecot, type Dovecot } from './dovecot.ts';
+import { imapClient, mailboxTestDeps } from './setup.ts';
 
 // Known failure kind 8 against a real Dovecot on loopback: every folder but Trash, Junk and
 // Drafts is synced; a renamed folder, a deleted-and-recreated one (new UIDVALIDITY) and two
@@ -34,17 +28,7 @@ const system = () => ({ actor_id: 'system', correlation_id: newId(), now: new Da
 const unique = newId().toLowerCase();
 const anna = `anna.${unique}@cellers.example`;
 
-const imapAs = async () => {
-  const client = new ImapFlow({
-    host: dovecot.host,
-    port: dovecot.port,
-    secure: false,
-    auth: { user: USER, pass: PASSWORD },
-    logger: false,
-  });
-  await client.connect();
-  return client;
-};
+const imapAs = () => imapClient(dovecot, USER, PASSWORD);
 const eml = (subject: string, id = subject) =>
   [
     `From: "Anna Puig" <${anna}>`,
@@ -74,29 +58,7 @@ beforeAll(async () => {
   dovecot = await startDovecot([{ username: USER, password: PASSWORD }]);
   const { tableName } = await useTestTable();
   const table = testTableClient(tableName);
-  const users = new DynamoUserRepository(table);
-  await users.create(makeUser(rep1, { email: 'rep1@example.com' }), []);
-  const emails: EmailsDeps = {
-    emails: new DynamoEmailRepository(table),
-    records: new DynamoRecordOwners(table),
-    addressBook: new DynamoAddressBook(table),
-    suppression: { reason: async () => undefined },
-    mailboxes: { user: async (id) => (await users.get(id)) ?? undefined },
-    senderRecords: {
-      createLead: async () => Promise.reject(new Error('unused')),
-      createContact: async () => Promise.reject(new Error('unused')),
-    },
-    domains: { sending: 'example.com', inbound: 'in.example.com' },
-    newToken: () => newId().toLowerCase(),
-  };
-  deps = {
-    mailboxes: new DynamoMailboxRepository(table),
-    sealer: new SecretDerivedSealer({ load: async () => ({ current: 'mailbox-test-secret' }) }),
-    imap: imapConnector({
-      testSeam: { policy: (address) => address === '127.0.0.1' || address === '::1', allowPlaintext: true },
-    }),
-    emails,
-  };
+  deps = await mailboxTestDeps(table, { rep1 });
 }, 60_000);
 afterAll(async () => dovecot?.stop());
 

@@ -1,10 +1,7 @@
-import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactAdapters } from '#shared/contacts/runtime.ts';
 import { createContact } from '#shared/contacts/use-cases.ts';
-import { DynamoAddressBook, DynamoEmailRepository } from '#shared/emails/dynamodb.ts';
-import { listEmails, type EmailsDeps } from '#shared/emails/use-cases.ts';
-import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
+import { listEmails } from '#shared/emails/use-cases.ts';
 import { NotFoundError } from '#shared/kernel/errors.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
@@ -13,7 +10,6 @@ import type { Principal } from '#shared/kernel/principal.ts';
 import { MAILBOX_SYNCED_EVENT, type StoredMailbox } from '#shared/mailboxes/domain.ts';
 import { DynamoMailboxRepository, mailboxKey } from '#shared/mailboxes/dynamodb.ts';
 import { ImapRefusedError, imapConnector } from '#shared/mailboxes/imap.ts';
-import { SecretDerivedSealer } from '#shared/mailboxes/sealer.ts';
 import {
   connectMailbox,
   deleteMailbox,
@@ -22,11 +18,11 @@ import {
   pollMailbox,
   type MailboxesDeps,
 } from '#shared/mailboxes/use-cases.ts';
-import { DynamoRecordOwners } from '#shared/platform/dynamodb/record-owners.ts';
 import type { Table } from '#shared/platform/dynamodb/table.ts';
-import { makeUser, rejection } from '#test/helpers/fakes.ts';
+import { rejection } from '#test/helpers/fakes.ts';
 import { testTableClient, useTestTable } from '#test/helpers/table.ts';
 import { startDovecot, type Dovecot } from './dovecot.ts';
+import { imapClient, mailboxTestDeps } from './setup.ts';
 
 // Connected IMAP mailboxes against a real Dovecot on loopback and DynamoDB Local, through the
 // use cases: the password sealed at rest, a poll logging new INBOX and Sent mail on the
@@ -51,17 +47,7 @@ class CapturingMailboxes extends DynamoMailboxRepository {
   }
 }
 
-const imapAs = async (user: string) => {
-  const client = new ImapFlow({
-    host: dovecot.host,
-    port: dovecot.port,
-    secure: false,
-    auth: { user, pass: PASSWORD },
-    logger: false,
-  });
-  await client.connect();
-  return client;
-};
+const imapAs = (user: string) => imapClient(dovecot, user, PASSWORD);
 
 const eml = (headers: Record<string, string>, body = 'Bon dia') =>
   [...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), 'Content-Type: text/plain; charset=utf-8', '', body, ''].join(
@@ -75,29 +61,7 @@ beforeAll(async () => {
   ]);
   const { tableName } = await useTestTable();
   table = testTableClient(tableName);
-  const users = new DynamoUserRepository(table);
-  for (const who of Object.keys(ids) as Who[]) await users.create(makeUser(ids[who], { email: `${who}@example.com` }), []);
-  const emails: EmailsDeps = {
-    emails: new DynamoEmailRepository(table),
-    records: new DynamoRecordOwners(table),
-    addressBook: new DynamoAddressBook(table),
-    suppression: { reason: async () => undefined },
-    mailboxes: { user: async (id) => (await users.get(id)) ?? undefined },
-    senderRecords: {
-      createLead: async () => Promise.reject(new Error('unused')),
-      createContact: async () => Promise.reject(new Error('unused')),
-    },
-    domains: { sending: 'example.com', inbound: 'in.example.com' },
-    newToken: () => newId().toLowerCase(),
-  };
-  deps = {
-    mailboxes: new CapturingMailboxes(table),
-    sealer: new SecretDerivedSealer({ load: async () => ({ current: 'mailbox-test-secret' }) }),
-    imap: imapConnector({
-      testSeam: { policy: (address) => address === '127.0.0.1' || address === '::1', allowPlaintext: true },
-    }),
-    emails,
-  };
+  deps = await mailboxTestDeps(table, ids, { mailboxes: new CapturingMailboxes(table) });
 }, 60_000);
 afterAll(async () => dovecot?.stop());
 

@@ -2,18 +2,14 @@ import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactAdapters } from '#shared/contacts/runtime.ts';
 import { createContact } from '#shared/contacts/use-cases.ts';
-import { DynamoAddressBook, DynamoEmailRepository } from '#shared/emails/dynamodb.ts';
-import { listEmails, type EmailsDeps } from '#shared/emails/use-cases.ts';
-import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
+import { listEmails } from '#shared/emails/use-cases.ts';
 import { ValidationError } from '#shared/kernel/errors.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import { callContext } from '#shared/kernel/ports.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
-import { DynamoMailboxRepository, mailboxKey } from '#shared/mailboxes/dynamodb.ts';
-import { imapConnector } from '#shared/mailboxes/imap.ts';
+import { mailboxKey } from '#shared/mailboxes/dynamodb.ts';
 import { httpMailboxOAuthClient } from '#shared/mailboxes/oauth-client.ts';
 import { DynamoOAuthStateStore } from '#shared/mailboxes/oauth-store.ts';
-import { SecretDerivedSealer } from '#shared/mailboxes/sealer.ts';
 import {
   finishMailboxOAuth,
   listMailboxes,
@@ -22,11 +18,11 @@ import {
   startMailboxOAuth,
   type MailboxesDeps,
 } from '#shared/mailboxes/use-cases.ts';
-import { DynamoRecordOwners } from '#shared/platform/dynamodb/record-owners.ts';
 import type { Table } from '#shared/platform/dynamodb/table.ts';
-import { makeUser, rejection } from '#test/helpers/fakes.ts';
+import { rejection } from '#test/helpers/fakes.ts';
 import { testTableClient, useTestTable } from '#test/helpers/table.ts';
 import { startDovecot, type Dovecot } from './dovecot.ts';
+import { mailboxTestDeps, testSealer } from './setup.ts';
 import { startOAuthProvider, type OAuthProvider } from './oauth-provider.ts';
 
 // Connecting a mailbox with OAuth2 and polling it with AUTHENTICATE XOAUTH2, against a real
@@ -55,28 +51,8 @@ beforeAll(async () => {
   dovecot = await startDovecot([], { oauth2: { introspectionUrl: provider.introspectionUrl } });
   const { tableName } = await useTestTable();
   table = testTableClient(tableName);
-  const users = new DynamoUserRepository(table);
-  for (const who of Object.keys(ids) as Who[]) await users.create(makeUser(ids[who], { email: `${who}@example.com` }), []);
-  const emails: EmailsDeps = {
-    emails: new DynamoEmailRepository(table),
-    records: new DynamoRecordOwners(table),
-    addressBook: new DynamoAddressBook(table),
-    suppression: { reason: async () => undefined },
-    mailboxes: { user: async (id) => (await users.get(id)) ?? undefined },
-    senderRecords: {
-      createLead: async () => Promise.reject(new Error('unused')),
-      createContact: async () => Promise.reject(new Error('unused')),
-    },
-    domains: { sending: 'example.com', inbound: 'in.example.com' },
-    newToken: () => newId().toLowerCase(),
-  };
-  deps = {
-    mailboxes: new DynamoMailboxRepository(table),
-    sealer: new SecretDerivedSealer({ load: async () => ({ current: 'mailbox-oauth-test-secret' }) }),
-    imap: imapConnector({
-      testSeam: { policy: (address) => address === '127.0.0.1' || address === '::1', allowPlaintext: true },
-    }),
-    emails,
+  deps = await mailboxTestDeps(table, ids, {
+    sealer: testSealer('mailbox-oauth-test-secret'),
     oauth: httpMailboxOAuthClient({
       settings: {
         redirect_uri: 'https://crm.example.com/settings/mailboxes/oauth',
@@ -97,7 +73,7 @@ beforeAll(async () => {
       clientSecret: async () => provider.clientSecret,
     }),
     oauthStates: new DynamoOAuthStateStore(table),
-  };
+  });
 }, 60_000);
 afterAll(async () => {
   await dovecot?.stop();

@@ -1,22 +1,15 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalKms, type LocalKms } from '#infra/local/kms.ts';
-import { DynamoAddressBook, DynamoEmailRepository } from '#shared/emails/dynamodb.ts';
-import type { EmailsDeps } from '#shared/emails/use-cases.ts';
-import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import { callContext, systemClock } from '#shared/kernel/ports.ts';
-import { DynamoMailboxRepository } from '#shared/mailboxes/dynamodb.ts';
-import { imapConnector } from '#shared/mailboxes/imap.ts';
 import { KmsEnvelopeSealer, kmsDataKeys, SecretDerivedSealer } from '#shared/mailboxes/sealer.ts';
 import { connectMailbox, pollMailbox, type MailboxesDeps } from '#shared/mailboxes/use-cases.ts';
-import { DynamoRecordOwners } from '#shared/platform/dynamodb/record-owners.ts';
 import type { Table } from '#shared/platform/dynamodb/table.ts';
-import { makeUser } from '#test/helpers/fakes.ts';
 import { testTableClient, useTestTable } from '#test/helpers/table.ts';
 import { startDovecot, type Dovecot } from './dovecot.ts';
+import { imapClient, mailboxTestDeps } from './setup.ts';
 
 // Mailbox credentials under KMS envelope encryption (v2), through the use cases the routes and
 // the poller call, on DynamoDB Local, a real Dovecot and the local KMS: a dump of the table
@@ -59,14 +52,7 @@ async function dump(): Promise<string> {
 
 beforeAll(async () => {
   dovecot = await startDovecot([{ username: 'rep@mail.example', password: PASSWORD }]);
-  const imap = new ImapFlow({
-    host: dovecot.host,
-    port: dovecot.port,
-    secure: false,
-    auth: { user: 'rep@mail.example', pass: PASSWORD },
-    logger: false,
-  });
-  await imap.connect();
+  const imap = await imapClient(dovecot, 'rep@mail.example', PASSWORD);
   await imap.append(
     'INBOX',
     'From: a@cellers.example\r\nTo: rep@mail.example\r\nSubject: Hola\r\nMessage-ID: <kms-1@cellers.example>\r\n\r\nBon dia\r\n',
@@ -81,28 +67,7 @@ beforeAll(async () => {
   });
   const { tableName } = await useTestTable();
   table = testTableClient(tableName);
-  const users = new DynamoUserRepository(table);
-  await users.create(makeUser(user, { email: 'rep@example.com' }), []);
-  const emails: EmailsDeps = {
-    emails: new DynamoEmailRepository(table),
-    records: new DynamoRecordOwners(table),
-    addressBook: new DynamoAddressBook(table),
-    suppression: { reason: async () => undefined },
-    mailboxes: { user: async (id) => (await users.get(id)) ?? undefined },
-    senderRecords: {
-      createLead: async () => Promise.reject(new Error('unused')),
-      createContact: async () => Promise.reject(new Error('unused')),
-    },
-    domains: { sending: 'example.com', inbound: 'in.example.com' },
-    newToken: () => newId().toLowerCase(),
-  };
-  const common = {
-    mailboxes: new DynamoMailboxRepository(table),
-    imap: imapConnector({
-      testSeam: { policy: (address) => address === '127.0.0.1' || address === '::1', allowPlaintext: true },
-    }),
-    emails,
-  };
+  const common = await mailboxTestDeps(table, { rep: user });
   const legacy = new SecretDerivedSealer({ load: async () => ({ current: V1_SECRET }) });
   v1Deps = { ...common, sealer: legacy };
   deps = {

@@ -1,12 +1,10 @@
-import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactAdapters } from '#shared/contacts/runtime.ts';
 import { createContact } from '#shared/contacts/use-cases.ts';
 import { EMAIL_SENT_EVENT } from '#shared/emails/domain.ts';
-import { DynamoAddressBook, DynamoEmailRepository } from '#shared/emails/dynamodb.ts';
 import { parseInbound } from '#shared/emails/inbound.ts';
 import { UserEmailJob } from '#shared/emails/mail-job.ts';
-import { listEmails, sendEmail, type EmailsDeps } from '#shared/emails/use-cases.ts';
+import { listEmails, sendEmail } from '#shared/emails/use-cases.ts';
 import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
@@ -15,17 +13,13 @@ import type { Principal } from '#shared/kernel/principal.ts';
 import { SendPacer, type MailRequest } from '#shared/mail/domain.ts';
 import type { OutgoingMail } from '#shared/mail/domain.ts';
 import { sendRequestedMail, type MailSenderDeps } from '#shared/mail/use-cases.ts';
-import { DynamoMailboxRepository } from '#shared/mailboxes/dynamodb.ts';
-import { imapConnector } from '#shared/mailboxes/imap.ts';
-import { SecretDerivedSealer } from '#shared/mailboxes/sealer.ts';
 import { connectMailbox, fileSentCopy, pollMailbox, type MailboxesDeps } from '#shared/mailboxes/use-cases.ts';
 import { dynamoDocumentClient } from '#shared/platform/dynamodb/client.ts';
 import { CursorCodec } from '#shared/platform/dynamodb/cursor.ts';
-import { DynamoRecordOwners } from '#shared/platform/dynamodb/record-owners.ts';
 import { Table, type WriteOp } from '#shared/platform/dynamodb/table.ts';
-import { makeUser } from '#test/helpers/fakes.ts';
 import { TEST_CURSOR_SECRET, useTestTable } from '#test/helpers/table.ts';
 import { startDovecot, type Dovecot } from './dovecot.ts';
+import { imapClient, mailboxTestDeps } from './setup.ts';
 
 // Mail sent from the CRM filed in the sender's own Sent folder (issue 14 item 4), against a
 // real Dovecot on loopback and DynamoDB Local: POST /emails's use case, the mail-sender's
@@ -53,17 +47,7 @@ class EventsTable extends Table {
   }
 }
 
-const imapAs = async (user: string) => {
-  const client = new ImapFlow({
-    host: dovecot.host,
-    port: dovecot.port,
-    secure: false,
-    auth: { user, pass: PASSWORD },
-    logger: false,
-  });
-  await client.connect();
-  return client;
-};
+const imapAs = (user: string) => imapClient(dovecot, user, PASSWORD);
 
 /** The Sent folder's messages carrying this Message-ID: their flags and parsed source. */
 async function inSent(user: string, messageId: string) {
@@ -94,29 +78,7 @@ beforeAll(async () => {
   ]);
   const { tableName } = await useTestTable();
   table = new EventsTable({ client: dynamoDocumentClient(), name: tableName, cursors: new CursorCodec(TEST_CURSOR_SECRET) });
-  const users = new DynamoUserRepository(table);
-  for (const who of Object.keys(ids) as Who[]) await users.create(makeUser(ids[who], { email: `${who}@example.com` }), []);
-  const emails: EmailsDeps = {
-    emails: new DynamoEmailRepository(table),
-    records: new DynamoRecordOwners(table),
-    addressBook: new DynamoAddressBook(table),
-    suppression: { reason: async () => undefined },
-    mailboxes: { user: async (id) => (await users.get(id)) ?? undefined },
-    senderRecords: {
-      createLead: async () => Promise.reject(new Error('unused')),
-      createContact: async () => Promise.reject(new Error('unused')),
-    },
-    domains: { sending: 'example.com', inbound: 'in.example.com' },
-    newToken: () => newId().toLowerCase(),
-  };
-  deps = {
-    mailboxes: new DynamoMailboxRepository(table),
-    sealer: new SecretDerivedSealer({ load: async () => ({ current: 'mailbox-test-secret' }) }),
-    imap: imapConnector({
-      testSeam: { policy: (address) => address === '127.0.0.1' || address === '::1', allowPlaintext: true },
-    }),
-    emails,
-  };
+  deps = await mailboxTestDeps(table, ids);
 }, 60_000);
 afterAll(async () => dovecot?.stop());
 
