@@ -364,8 +364,8 @@ export const eventFunctions: readonly FunctionSpec[] = [
     entry: 'functions/events/tag-registry.ts',
     description: `CRM bus consumer: ${ruleDescription('tag-registry')}`,
     timeoutSeconds: 30,
-    // Reads name claims, writes tags with their Sell ids (the sequence is an UpdateItem) and the
-    // markers of the events it handled. Publishes nothing, reads no page past a cursor.
+    // Reads name claims, writes tags with their Sell ids (the sequence is an UpdateItem). No
+    // markers: a name's claim dedupes. Publishes nothing, reads no page past a cursor.
     needs: { table: 'readWrite' },
   },
   {

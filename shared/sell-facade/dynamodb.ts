@@ -77,6 +77,10 @@ export class DynamoTagRegistry implements TagRegistry {
     return typeof claim?.id === 'string' ? this.get(claim.id) : undefined;
   }
 
+  async claimed(resourceType: SellTag['resource_type'], name: string): Promise<boolean> {
+    return (await this.#table.get(tagNameKey(resourceType, tagKey(name)))) !== undefined;
+  }
+
   async create(tag: SellTag): Promise<boolean> {
     return this.#claiming(() =>
       this.#table.write([

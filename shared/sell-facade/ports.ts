@@ -51,6 +51,8 @@ export interface TagRegistry {
   get(id: string): Promise<SellTag | undefined>;
   /** The tag of that type and name (ignoring case), if registered. */
   find(resourceType: SellTag['resource_type'], name: string): Promise<SellTag | undefined>;
+  /** Whether a tag of that type has the name (ignoring case): one read, of the name's claim alone. */
+  claimed(resourceType: SellTag['resource_type'], name: string): Promise<boolean>;
   /** Registers `tag`; answers false (and writes nothing) when its name is already taken for its type. */
   create(tag: SellTag): Promise<boolean>;
   /** Renames `before` to `after.name`; false when the new name is taken. */

@@ -790,7 +790,8 @@ export async function registerTagNames(
 ): Promise<string[]> {
   const registered: string[] = [];
   for (const name of normalizeTags(names)) {
-    if (await registry.find(type, name)) continue;
+    // The claim alone (one read): the tag item is not needed to know the name is taken.
+    if (await registry.claimed(type, name)) continue;
     const tag: SellTag = {
       id: newId(),
       name,
@@ -819,7 +820,7 @@ export interface TaggedRecordEvent {
  * owner, since Sell's creator_id must name a user. created_at is the event's occurred_at, so a
  * late delivery dates the tag by its first use. An update registers only the tags it added (a
  * tag deleted from the registry returns only when a record is given it again). Redelivered
- * events register nothing new.
+ * events register nothing new (the name is claimed), so its consumer needs no delivery marker.
  * @returns the names registered.
  */
 export async function registerRecordTags(registry: TagRegistry, event: TaggedRecordEvent): Promise<string[]> {

@@ -37,6 +37,7 @@ describe('tag registry', () => {
     expect(await tags.create(tag('vip'))).toBe(false);
     expect(await tags.create(tag('vip', 'deal'))).toBe(true);
     expect((await tags.find('lead', ' Vip'.trim()))?.id).toBe(vip.id);
+    expect([await tags.claimed('lead', 'vIP'), await tags.claimed('contact', 'VIP')]).toEqual([true, false]);
     expect((await tags.list()).map((t) => `${t.resource_type}:${t.name}`)).toEqual(['lead:VIP', 'deal:vip']);
   });
 
@@ -52,6 +53,7 @@ describe('tag registry', () => {
     expect(await tags.create(tag('Gold'))).toBe(true);
     await tags.remove(silver);
     expect(await tags.get(silver.id)).toBeUndefined();
+    expect(await tags.claimed('lead', 'Silver')).toBe(false);
     expect(await tags.create(tag('SILVER'))).toBe(true);
   });
 });

@@ -196,6 +196,9 @@ class MemoryTags implements TagRegistry {
   async find(type: SellTag['resource_type'], name: string) {
     return [...this.tags.values()].find((t) => t.resource_type === type && t.name.toLowerCase() === name.toLowerCase());
   }
+  async claimed(type: SellTag['resource_type'], name: string) {
+    return (await this.find(type, name)) !== undefined;
+  }
   async create(tag: SellTag) {
     if (await this.find(tag.resource_type, tag.name)) return false;
     this.tags.set(tag.id, tag);
