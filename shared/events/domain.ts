@@ -19,7 +19,12 @@ import { importSchema } from '#shared/imports/domain.ts';
 import { bulkOperationSchema } from '#shared/bulk-operations/domain.ts';
 import { exportEventSchema } from '#shared/exports/domain.ts';
 import { sellImportEventSchema } from '#shared/sell-import/domain.ts';
-import { MAILBOX_SYNCED_EVENT, mailboxSyncedSchema } from '#shared/mailboxes/domain.ts';
+import {
+  MAILBOX_NEEDS_RECONNECT_EVENT,
+  MAILBOX_SYNCED_EVENT,
+  mailboxNeedsReconnectSchema,
+  mailboxSyncedSchema,
+} from '#shared/mailboxes/domain.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { callSchema, textMessageSchema } from '#shared/calls/domain.ts';
 
@@ -199,6 +204,11 @@ export const EVENT_SPECS: readonly EventSpec[] = [
     MAILBOX_SYNCED_EVENT,
     mailboxSyncedSchema,
     "A user's connected IMAP mailbox finished its first complete sync (once per mailbox); logged counts the messages that poll logged. Actor: system.",
+  ),
+  spec(
+    MAILBOX_NEEDS_RECONNECT_EVENT,
+    mailboxNeedsReconnectSchema,
+    "The poll stopped reading a user's connected mailbox until they connect it again: the OAuth provider refused the refresh token (revoked, expired, password changed). Once per flag; reason is what the provider answered. The owner is told (mailbox_needs_reconnect). Actor: system.",
   ),
   ...crud('appointment', appointmentSchema, 'appointment').map((s) => ({
     ...s,

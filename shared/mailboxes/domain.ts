@@ -148,3 +148,22 @@ export const mailboxSyncedSchema = z.object({
   logged: z.int(),
 });
 export type MailboxSynced = z.infer<typeof mailboxSyncedSchema>;
+
+/**
+ * The domain event of a mailbox the poll stopped reading until its owner connects it again
+ * (the OAuth provider refused the refresh token: revoked, expired or the password changed).
+ * Written once, when the flag turns on, so the owner is told once and not at every poll.
+ */
+export const MAILBOX_NEEDS_RECONNECT_EVENT = 'mailbox.needs_reconnect';
+
+/** The data of MAILBOX_NEEDS_RECONNECT_EVENT. */
+export const mailboxNeedsReconnectSchema = z.object({
+  owner_id: z.string(),
+  host: z.string(),
+  username: z.string(),
+  /** The OAuth provider's name in config (mailbox_oauth), or null for a password mailbox. */
+  provider: z.nullable(z.string()),
+  /** What the provider or server answered, as last_error keeps it. */
+  reason: z.string(),
+});
+export type MailboxNeedsReconnect = z.infer<typeof mailboxNeedsReconnectSchema>;

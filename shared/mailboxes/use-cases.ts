@@ -7,6 +7,7 @@ import {
   ImapRefusedError,
   foldersThisPoll,
   lastUidOf,
+  MAILBOX_NEEDS_RECONNECT_EVENT,
   MAILBOX_SYNCED_EVENT,
   MAX_MAILBOXES_PER_USER,
   MAX_MESSAGES_PER_FOLDER_POLL,
@@ -14,6 +15,7 @@ import {
   withCheckpoint,
   type ConnectMailboxInput,
   type Mailbox,
+  type MailboxNeedsReconnect,
   type MailboxSynced,
   type OAuthCredential,
   type StoredMailbox,
@@ -368,16 +370,30 @@ export async function pollMailbox(deps: MailboxesDeps, ctx: EventContext, mailbo
     first_synced_at: firstSync ? now : mailbox.first_synced_at,
     version: mailbox.version + 1,
   };
-  const events = firstSync
-    ? [
-        domainEvent<MailboxSynced>(ctx, MAILBOX_SYNCED_EVENT, mailboxResource(mailbox), {
-          owner_id: mailbox.owner_id,
-          host: mailbox.host,
-          username: mailbox.username,
-          logged: outcome.logged,
-        }),
-      ]
-    : [];
+  const events = [
+    ...(firstSync
+      ? [
+          domainEvent<MailboxSynced>(ctx, MAILBOX_SYNCED_EVENT, mailboxResource(mailbox), {
+            owner_id: mailbox.owner_id,
+            host: mailbox.host,
+            username: mailbox.username,
+            logged: outcome.logged,
+          }),
+        ]
+      : []),
+    // The flag turns on here only (a flagged mailbox is not polled), so its owner is told once.
+    ...(needsReconnect
+      ? [
+          domainEvent<MailboxNeedsReconnect>(ctx, MAILBOX_NEEDS_RECONNECT_EVENT, mailboxResource(mailbox), {
+            owner_id: mailbox.owner_id,
+            host: mailbox.host,
+            username: mailbox.username,
+            provider: mailbox.provider,
+            reason: error ?? 'the provider refused the grant',
+          }),
+        ]
+      : []),
+  ];
   try {
     await deps.mailboxes.save(mailbox, after, events);
     outcome.first_sync = firstSync;

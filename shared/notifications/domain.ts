@@ -27,6 +27,7 @@ export const NOTIFICATION_KINDS = [
   'incoming_call',
   'incoming_text',
   'mailbox_synced',
+  'mailbox_needs_reconnect',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -47,6 +48,8 @@ export const PRODUCED_KINDS: readonly NotificationKind[] = [
   'incoming_text',
   // A connected mailbox's first complete sync (shared/mailboxes): by e-mail and in the inbox.
   'mailbox_synced',
+  // A connected mailbox the poll stopped reading until it is connected again: by e-mail and in the inbox.
+  'mailbox_needs_reconnect',
 ];
 
 export const NOTIFICATION_CHANNELS = ['web', 'email', 'both', 'off'] as const;
@@ -67,6 +70,7 @@ export const BUILT_IN_DEFAULTS: Readonly<Record<NotificationKind, NotificationCh
   incoming_call: 'web',
   incoming_text: 'web',
   mailbox_synced: 'both',
+  mailbox_needs_reconnect: 'both',
 };
 
 /** Defaults of a deployment: the built-in ones, overridden kind by kind by the config's. */
@@ -219,6 +223,7 @@ export const NOTIFICATION_EVENTS = [
   'call.created',
   'text_message.created',
   'mailbox.synced',
+  'mailbox.needs_reconnect',
 ] as const;
 
 /** The events that end a job: its recipients' grouped e-mails are sent then. */
@@ -289,7 +294,8 @@ export function notificationOf(event: DomainEvent): (NotificationDraft & { kind:
   if (metadata.event_type === 'bulk_operation.finished') return bulkOperationFinishedOf(event);
   if (metadata.event_type === 'export.finished') return exportFinishedOf(event);
   if (metadata.event_type === 'call.created' || metadata.event_type === 'text_message.created') return incomingOf(event);
-  if (metadata.event_type === 'mailbox.synced') return mailboxSyncedOf(event);
+  if (metadata.event_type === 'mailbox.synced') return mailboxOf(event, 'mailbox_synced');
+  if (metadata.event_type === 'mailbox.needs_reconnect') return mailboxOf(event, 'mailbox_needs_reconnect');
   const type = metadata.resource_type;
   if (type !== 'lead' && type !== 'deal' && type !== 'task') return undefined;
   const verb = metadata.event_type.slice(type.length + 1);
@@ -406,14 +412,20 @@ function exportFinishedOf(event: DomainEvent): (NotificationDraft & { kind: Noti
   };
 }
 
-/** A connected mailbox's first complete sync (shared/mailboxes): its owner is told, once. */
-function mailboxSyncedOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
+/**
+ * A connected mailbox's first complete sync, or its poll stopped until it is connected again
+ * (shared/mailboxes): its owner is told, once each.
+ */
+function mailboxOf(
+  event: DomainEvent,
+  kind: 'mailbox_synced' | 'mailbox_needs_reconnect',
+): (NotificationDraft & { kind: NotificationKind }) | undefined {
   const data = event.data as Data;
   if (typeof data.owner_id !== 'string') return undefined;
   const name = typeof data.username === 'string' && typeof data.host === 'string' ? `${data.username} (${data.host})` : null;
   return {
     recipient_id: data.owner_id,
-    kind: 'mailbox_synced',
+    kind,
     actor_id: event.metadata.actor_id,
     event_id: event.metadata.event_id,
     occurred_at: event.metadata.occurred_at,

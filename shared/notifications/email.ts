@@ -36,17 +36,21 @@ const NOUN: Record<NotifiedRecordType, [string, string]> = {
   sell_import: ['import', 'imports'],
 };
 
-const PATH: Record<NotifiedRecordType, string> = {
-  lead: 'leads',
-  contact: 'contacts',
-  deal: 'deals',
-  task: 'tasks',
-  appointment: 'appointments',
-  import: 'imports',
-  bulk_operation: 'bulk_operations',
-  export: 'exports',
-  mailbox: 'mailboxes',
-  sell_import: 'sell_imports',
+/**
+ * The web app's page of each record type (its routes: web/src/router.tsx), as a path with its
+ * query; null: the app has no page for it, and the link goes to the inbox, which lists it.
+ */
+export const RECORD_PAGES: Readonly<Record<NotifiedRecordType, ((id: string) => string) | null>> = {
+  lead: (id) => `/leads/${encodeURIComponent(id)}`,
+  contact: (id) => `/contacts/${encodeURIComponent(id)}`,
+  deal: (id) => `/deals/${encodeURIComponent(id)}`,
+  task: () => '/tasks',
+  appointment: () => '/calendar',
+  mailbox: () => '/settings?tab=mailboxes',
+  import: null,
+  bulk_operation: null,
+  export: null,
+  sell_import: null,
 };
 
 const TYPE_OF: Partial<Record<InboxKind, NotifiedRecordType>> = {
@@ -57,6 +61,7 @@ const TYPE_OF: Partial<Record<InboxKind, NotifiedRecordType>> = {
   bulk_operation_finished: 'bulk_operation',
   export_finished: 'export',
   mailbox_synced: 'mailbox',
+  mailbox_needs_reconnect: 'mailbox',
 };
 
 /** Escapes text for HTML element content and double-quoted attributes. */
@@ -68,7 +73,8 @@ export function escapeHtml(value: string): string {
 export function alertLink(appUrl: string, records: readonly NotifiedRecord[], count: number): string {
   const base = appUrl.replace(/\/+$/, '');
   const only = count === 1 ? records[0] : undefined;
-  return only ? `${base}/${PATH[only.type]}/${encodeURIComponent(only.id)}` : `${base}/notifications`;
+  const page = only ? RECORD_PAGES[only.type]?.(only.id) : undefined;
+  return `${base}${page ?? '/notifications'}`;
 }
 
 /** `at` as the recipient reads it: "Tue, 1 Dec 2026, 09:30 CET" in their zone and clock. */
@@ -117,6 +123,10 @@ function subjectOf(content: AlertContent): string {
       return n > 1 ? `${n} of your imports finished` : `Your import ${label} finished`.replace('  ', ' ');
     case 'mailbox_synced':
       return n > 1 ? `${n} of your mailboxes finished their first sync` : `Your mailbox ${label} is synced`.replace('  ', ' ');
+    case 'mailbox_needs_reconnect':
+      return n > 1
+        ? `${n} of your mailboxes must be connected again`
+        : `Connect your mailbox ${label} again: the CRM no longer reads it`.replace('  ', ' ');
     case 'export_finished':
       return n > 1 ? `${n} exports are ready` : 'Your export is ready';
     case 'bulk_operation_finished':

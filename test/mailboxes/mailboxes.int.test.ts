@@ -3,12 +3,11 @@ import { contactAdapters } from '#shared/contacts/runtime.ts';
 import { createContact } from '#shared/contacts/use-cases.ts';
 import { listEmails } from '#shared/emails/use-cases.ts';
 import { NotFoundError } from '#shared/kernel/errors.ts';
-import type { DomainEvent } from '#shared/kernel/events.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import { callContext, systemClock } from '#shared/kernel/ports.ts';
 import type { Principal } from '#shared/kernel/principal.ts';
-import { MAILBOX_SYNCED_EVENT, type StoredMailbox } from '#shared/mailboxes/domain.ts';
-import { DynamoMailboxRepository, mailboxKey } from '#shared/mailboxes/dynamodb.ts';
+import { MAILBOX_SYNCED_EVENT } from '#shared/mailboxes/domain.ts';
+import { mailboxKey } from '#shared/mailboxes/dynamodb.ts';
 import { ImapRefusedError, imapConnector } from '#shared/mailboxes/imap.ts';
 import {
   connectMailbox,
@@ -22,7 +21,7 @@ import type { Table } from '#shared/platform/dynamodb/table.ts';
 import { rejection } from '#test/helpers/fakes.ts';
 import { testTableClient, useTestTable } from '#test/helpers/table.ts';
 import { startDovecot, type Dovecot } from './dovecot.ts';
-import { imapClient, mailboxTestDeps } from './setup.ts';
+import { EventCapturingMailboxes, imapClient, mailboxTestDeps } from './setup.ts';
 
 // Connected IMAP mailboxes against a real Dovecot on loopback and DynamoDB Local, through the
 // use cases: the password sealed at rest, a poll logging new INBOX and Sent mail on the
@@ -33,19 +32,14 @@ const PASSWORD = 'dovecot-pass-1';
 let dovecot: Dovecot;
 let table: Table;
 let deps: MailboxesDeps;
-let synced: DomainEvent[] = [];
+let capturing: EventCapturingMailboxes;
+/** The first-sync events saved since the last reset (capturing.events = []). */
+const synced = () => capturing.ofType(MAILBOX_SYNCED_EVENT);
 const ids = { rep1: newId(), rep2: newId() };
 type Who = keyof typeof ids;
 const principal = (who: Who): Principal => ({ user_id: ids[who], email: `${who}@example.com`, role: 'user', direct_reports: [] });
 const call = (who: Who) => callContext(principal(who), 'test', systemClock, () => newId());
 const system = () => ({ actor_id: 'system', correlation_id: newId(), now: new Date(), newId: () => newId() });
-
-class CapturingMailboxes extends DynamoMailboxRepository {
-  override async save(before: StoredMailbox, after: StoredMailbox, events: DomainEvent[]): Promise<void> {
-    await super.save(before, after, events);
-    synced.push(...events.filter((e) => e.metadata.event_type === MAILBOX_SYNCED_EVENT));
-  }
-}
 
 const imapAs = (user: string) => imapClient(dovecot, user, PASSWORD);
 
@@ -61,7 +55,8 @@ beforeAll(async () => {
   ]);
   const { tableName } = await useTestTable();
   table = testTableClient(tableName);
-  deps = await mailboxTestDeps(table, ids, { mailboxes: new CapturingMailboxes(table) });
+  capturing = new EventCapturingMailboxes(table);
+  deps = await mailboxTestDeps(table, ids, { mailboxes: capturing });
 }, 60_000);
 afterAll(async () => dovecot?.stop());
 
@@ -88,11 +83,11 @@ describe('connecting a mailbox', () => {
 
   it('records a refused login as last_error and does not count it as the first sync', async () => {
     const mailbox = await connect('rep2', 'rep1b@mail.example', 'wrong-password');
-    synced = [];
+    capturing.events = [];
     const outcome = await pollMailbox(deps, system(), await stored(mailbox.id));
     expect(outcome).toMatchObject({ outcome: 'failed', first_sync: false });
     expect(await stored(mailbox.id)).toMatchObject({ first_synced_at: null, last_error: expect.any(String) });
-    expect(synced).toEqual([]);
+    expect(synced()).toEqual([]);
     await deleteMailbox(deps, call('rep2'), mailbox.id);
   });
 });
@@ -149,7 +144,7 @@ describe('polling a mailbox (Dovecot on loopback)', () => {
     );
     await imap.logout();
     mailboxId = (await connect('rep1', 'rep1@mail.example')).id;
-    synced = [];
+    capturing.events = [];
 
     const outcome = await pollMailbox(deps, system(), await stored(mailboxId));
     expect(outcome).toMatchObject({ outcome: 'polled', logged: 2, logged_before: 0, first_sync: true });
@@ -165,8 +160,8 @@ describe('polling a mailbox (Dovecot on loopback)', () => {
     expect(sent.map((e) => [e.subject, e.direction, e.records])).toEqual([
       ['Re: Pressupost', 'outbound', [{ resource_type: 'contact', resource_id: contactId }]],
     ]);
-    expect(synced).toHaveLength(1);
-    expect(synced[0]!.data).toMatchObject({ owner_id: ids.rep1, logged: 2 });
+    expect(synced()).toHaveLength(1);
+    expect(synced()[0]!.data).toMatchObject({ owner_id: ids.rep1, logged: 2 });
     const after = await stored(mailboxId);
     expect(after.first_synced_at).not.toBeNull();
     expect(after.checkpoints.map((c) => [c.folder, c.last_uid]).sort()).toEqual([
@@ -176,7 +171,7 @@ describe('polling a mailbox (Dovecot on loopback)', () => {
   });
 
   it('a second poll logs nothing twice and sends no second "synced"; a new message is logged once', async () => {
-    synced = [];
+    capturing.events = [];
     expect(await pollMailbox(deps, system(), await stored(mailboxId))).toMatchObject({
       logged: 0,
       logged_before: 0,
@@ -192,7 +187,7 @@ describe('polling a mailbox (Dovecot on loopback)', () => {
     expect(outcome).toMatchObject({ mailbox_id: mailboxId, logged: 1, logged_before: 0, first_sync: false });
     expect(await pollMailbox(deps, system(), await stored(mailboxId))).toMatchObject({ logged: 0, logged_before: 0 });
     expect((await folderOf('rep1', 'inbox')).map((e) => e.subject).sort()).toEqual(['Pressupost', 'Una altra']);
-    expect(synced).toEqual([]);
+    expect(synced()).toEqual([]);
   });
 
   it('a UIDVALIDITY change (Sent deleted and recreated with the same mail) logs nothing twice and misses nothing new', async () => {

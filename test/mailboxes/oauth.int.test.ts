@@ -22,7 +22,8 @@ import type { Table } from '#shared/platform/dynamodb/table.ts';
 import { rejection } from '#test/helpers/fakes.ts';
 import { testTableClient, useTestTable } from '#test/helpers/table.ts';
 import { startDovecot, type Dovecot } from './dovecot.ts';
-import { mailboxTestDeps, testSealer } from './setup.ts';
+import { EventCapturingMailboxes, mailboxTestDeps, testSealer } from './setup.ts';
+import { MAILBOX_NEEDS_RECONNECT_EVENT } from '#shared/mailboxes/domain.ts';
 import { startOAuthProvider, type OAuthProvider } from './oauth-provider.ts';
 
 // Connecting a mailbox with OAuth2 and polling it with AUTHENTICATE XOAUTH2, against a real
@@ -35,6 +36,7 @@ let dovecot: Dovecot;
 let provider: OAuthProvider;
 let table: Table;
 let deps: MailboxesDeps;
+let capturing: EventCapturingMailboxes;
 const ids = { rep1: newId(), rep2: newId() };
 type Who = keyof typeof ids;
 const HOUR = 3_600_000;
@@ -51,7 +53,9 @@ beforeAll(async () => {
   dovecot = await startDovecot([], { oauth2: { introspectionUrl: provider.introspectionUrl } });
   const { tableName } = await useTestTable();
   table = testTableClient(tableName);
+  capturing = new EventCapturingMailboxes(table);
   deps = await mailboxTestDeps(table, ids, {
+    mailboxes: capturing,
     sealer: testSealer('mailbox-oauth-test-secret'),
     oauth: httpMailboxOAuthClient({
       settings: {
@@ -220,6 +224,15 @@ describe('polling an OAuth2 mailbox (Dovecot, AUTHENTICATE XOAUTH2)', () => {
     const outcomes = await pollAllMailboxes(deps, system(at(6 * HOUR)));
     expect(outcomes.find((o) => o.mailbox_id === mailboxId)).toMatchObject({ outcome: 'needs_reconnect', logged: 0 });
     expect(provider.refreshes()).toBe(refreshes + 1);
+    // The owner is told once, by the poll that set the flag (the skipped polls write nothing).
+    const told = capturing.ofType(MAILBOX_NEEDS_RECONNECT_EVENT).filter((e) => e.metadata.resource_id === mailboxId);
+    expect(told).toHaveLength(1);
+    expect(told[0]!.data).toMatchObject({
+      owner_id: ids.rep1,
+      provider: 'google',
+      username: ADDRESS,
+      reason: expect.stringMatching(/invalid_grant/),
+    });
 
     await deliver('Quarta', anna);
     const { code, state } = await consent('rep1', ADDRESS, at(7 * HOUR));

@@ -3,6 +3,8 @@ import { DynamoAddressBook, DynamoEmailRepository } from '#shared/emails/dynamod
 import type { EmailsDeps } from '#shared/emails/use-cases.ts';
 import { DynamoUserRepository } from '#shared/identity/dynamodb.ts';
 import { newId } from '#shared/kernel/ids.ts';
+import type { DomainEvent } from '#shared/kernel/events.ts';
+import type { StoredMailbox } from '#shared/mailboxes/domain.ts';
 import { DynamoMailboxRepository } from '#shared/mailboxes/dynamodb.ts';
 import { imapConnector } from '#shared/mailboxes/imap.ts';
 import { SecretDerivedSealer } from '#shared/mailboxes/sealer.ts';
@@ -15,6 +17,20 @@ import type { Dovecot } from './dovecot.ts';
 // What the mailbox integration tests share: their users on the table, the e-mail family and
 // the mailboxes family wired as the poller wires them (DynamoDB Local, the IMAP connector
 // allowed onto loopback in plaintext), and a plain IMAP client to put mail in Dovecot.
+
+/** The mailbox repository on the table, keeping the events its saves wrote (the outbox's). */
+export class EventCapturingMailboxes extends DynamoMailboxRepository {
+  events: DomainEvent[] = [];
+  override async save(before: StoredMailbox, after: StoredMailbox, events: DomainEvent[]): Promise<void> {
+    await super.save(before, after, events);
+    this.events.push(...events);
+  }
+
+  /** The captured events of one type. */
+  ofType(type: string): DomainEvent[] {
+    return this.events.filter((e) => e.metadata.event_type === type);
+  }
+}
 
 /** The cursor-secret sealer the tests use unless they test KMS (`sealer.int.test.ts`). */
 export const testSealer = (secret = 'mailbox-test-secret') =>

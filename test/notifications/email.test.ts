@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { alertLink, alertMail, escapeHtml, localTime, type AlertContent } from '#shared/notifications/email.ts';
+import { readFileSync } from 'node:fs';
+import { alertLink, alertMail, escapeHtml, localTime, RECORD_PAGES, type AlertContent } from '#shared/notifications/email.ts';
 
 // The alert's text: escaped HTML, one grouped mail for many assignments, dates in the
 // recipient's zone.
@@ -42,6 +43,21 @@ describe('alertMail', () => {
     expect(mail.html).toContain('<li>Deal 2</li><li>and 2 more</li>');
     expect(mail.text).toContain('https://crm.example.com/notifications');
     expect(alertLink('https://crm.example.com', records, 3)).toBe('https://crm.example.com/notifications');
+  });
+
+  it('links only to pages the web app has (its router), else to the inbox: every record type', () => {
+    const router = readFileSync(new URL('../../web/src/router.tsx', import.meta.url), 'utf8');
+    const routes = [...router.matchAll(/path: '([^']+)'/g)].map((m) => new RegExp(`^${m[1]!.replace(/\$\w+/g, '[^/]+')}$`));
+    for (const type of Object.keys(RECORD_PAGES) as (keyof typeof RECORD_PAGES)[]) {
+      const link = new URL(alertLink('https://crm.example.com', [{ type, id: '01JREC', name: 'R' }], 1));
+      expect(routes.some((route) => route.test(link.pathname)), `${type}: ${link.pathname}`).toBe(true);
+    }
+    expect(alertLink('https://crm.example.com/', [{ type: 'mailbox', id: 'M1', name: 'M' }], 1)).toBe(
+      'https://crm.example.com/settings?tab=mailboxes',
+    );
+    expect(alertLink('https://crm.example.com', [{ type: 'lead', id: 'L 1', name: 'L' }], 1)).toBe(
+      'https://crm.example.com/leads/L%201',
+    );
   });
 
   it('says what happened per kind: a reminder is no assignment, a rule match names its rule', () => {

@@ -8,31 +8,46 @@ import { AnchorLink } from '../ui/AnchorLink.tsx';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
 import { useTranslation } from 'react-i18next';
 
+/** The record's page in the app (the same pages the alert e-mails link to); plain text when it has none. */
 function RecordLink({ record }: { record: Notification['records'][number] }) {
   const name = record.name ?? record.id;
-  if (record.type === 'lead')
-    return (
-      <AnchorLink to="/leads/$id" params={{ id: record.id }}>
-        {name}
-      </AnchorLink>
-    );
-  if (record.type === 'deal')
-    return (
-      <AnchorLink to="/deals/$id" params={{ id: record.id }}>
-        {name}
-      </AnchorLink>
-    );
-  if (record.type === 'contact')
-    return (
-      <AnchorLink to="/contacts/$id" params={{ id: record.id }}>
-        {name}
-      </AnchorLink>
-    );
-  return (
-    <AnchorLink to="/tasks" search={{ done: undefined }}>
-      {name}
-    </AnchorLink>
-  );
+  switch (record.type) {
+    case 'lead':
+      return (
+        <AnchorLink to="/leads/$id" params={{ id: record.id }}>
+          {name}
+        </AnchorLink>
+      );
+    case 'deal':
+      return (
+        <AnchorLink to="/deals/$id" params={{ id: record.id }}>
+          {name}
+        </AnchorLink>
+      );
+    case 'contact':
+      return (
+        <AnchorLink to="/contacts/$id" params={{ id: record.id }}>
+          {name}
+        </AnchorLink>
+      );
+    case 'task':
+      return (
+        <AnchorLink to="/tasks" search={{ done: undefined }}>
+          {name}
+        </AnchorLink>
+      );
+    case 'appointment':
+      return <AnchorLink to="/calendar">{name}</AnchorLink>;
+    case 'mailbox':
+      return (
+        <AnchorLink to="/settings" search={{ tab: 'mailboxes' }}>
+          {name}
+        </AnchorLink>
+      );
+    default:
+      // Imports, exports and bulk operations have no page: their outcome is the notification.
+      return <>{name}</>;
+  }
 }
 
 /** F2.3: the caller's inbox, newest first: read one, read all, archive (the live socket refreshes it). */
