@@ -281,6 +281,60 @@ export function appointmentParticipants(data: Data): string[] {
   return ids;
 }
 
+/** Who an event about a job or a mailbox tells, of what, and the record it names. */
+interface Told {
+  /** The field of the event's data naming the one user told. */
+  readonly recipient: 'creator_id' | 'requester_id' | 'owner_id';
+  readonly kind: NotificationKind;
+  readonly type: NotifiedRecordType;
+  /** The record's name as the notification shows it. */
+  readonly name: (data: Data) => string | null;
+}
+
+const filenameOf = (data: Data) => (typeof data.filename === 'string' ? data.filename : null);
+const mailboxNameOf = (data: Data) =>
+  typeof data.username === 'string' && typeof data.host === 'string' ? `${data.username} (${data.host})` : null;
+
+/**
+ * Events that tell one user about their own job or mailbox, whoever the actor: an import
+ * (CSV, or from Zendesk Sell: the admin who started it) or an export finished, to who ran it; a
+ * bulk operation finished, to who asked; a connected mailbox's first complete sync, or its poll
+ * stopped until it is connected again (shared/mailboxes), to its owner, once each.
+ */
+const TOLD_OF: Readonly<Record<string, Told>> = {
+  'import.finished': { recipient: 'creator_id', kind: 'import_finished', type: 'import', name: filenameOf },
+  'sell_import.finished': {
+    recipient: 'creator_id',
+    kind: 'import_finished',
+    type: 'sell_import',
+    name: () => 'from Zendesk Sell',
+  },
+  'export.finished': { recipient: 'creator_id', kind: 'export_finished', type: 'export', name: filenameOf },
+  'bulk_operation.finished': {
+    recipient: 'requester_id',
+    kind: 'bulk_operation_finished',
+    type: 'bulk_operation',
+    name: (data) =>
+      typeof data.action === 'string' && typeof data.resource === 'string' ? `${data.action} ${data.resource}` : null,
+  },
+  'mailbox.synced': { recipient: 'owner_id', kind: 'mailbox_synced', type: 'mailbox', name: mailboxNameOf },
+  'mailbox.needs_reconnect': { recipient: 'owner_id', kind: 'mailbox_needs_reconnect', type: 'mailbox', name: mailboxNameOf },
+};
+
+function toldOf(event: DomainEvent, told: Told): (NotificationDraft & { kind: NotificationKind }) | undefined {
+  const data = event.data as Data;
+  const recipient = data[told.recipient];
+  if (typeof recipient !== 'string') return undefined;
+  return {
+    recipient_id: recipient,
+    kind: told.kind,
+    actor_id: event.metadata.actor_id,
+    event_id: event.metadata.event_id,
+    occurred_at: event.metadata.occurred_at,
+    record: { type: told.type, id: event.metadata.resource_id, name: told.name(data) },
+  };
+}
+
 /**
  * The notification an event makes, from the event alone: a lead, deal or task created with
  * someone else as owner, or given to a new owner, tells that owner, unless they did it
@@ -289,13 +343,9 @@ export function appointmentParticipants(data: Data): string[] {
  */
 export function notificationOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
   const { metadata } = event;
-  if (metadata.event_type === 'import.finished') return importFinishedOf(event);
-  if (metadata.event_type === 'sell_import.finished') return sellImportFinishedOf(event);
-  if (metadata.event_type === 'bulk_operation.finished') return bulkOperationFinishedOf(event);
-  if (metadata.event_type === 'export.finished') return exportFinishedOf(event);
+  const told = TOLD_OF[metadata.event_type];
+  if (told) return toldOf(event, told);
   if (metadata.event_type === 'call.created' || metadata.event_type === 'text_message.created') return incomingOf(event);
-  if (metadata.event_type === 'mailbox.synced') return mailboxOf(event, 'mailbox_synced');
-  if (metadata.event_type === 'mailbox.needs_reconnect') return mailboxOf(event, 'mailbox_needs_reconnect');
   const type = metadata.resource_type;
   if (type !== 'lead' && type !== 'deal' && type !== 'task') return undefined;
   const verb = metadata.event_type.slice(type.length + 1);
@@ -316,21 +366,6 @@ export function notificationOf(event: DomainEvent): (NotificationDraft & { kind:
     occurred_at: metadata.occurred_at,
     record: { type, id: metadata.resource_id, name: nameOf(type, data) },
     ...(origin ? { job: { type: origin.type, id: origin.id } } : {}),
-  };
-}
-
-/** A bulk operation finished (shared/bulk-operations): the user who asked for it is told. */
-function bulkOperationFinishedOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
-  const data = event.data as Data;
-  if (typeof data.requester_id !== 'string') return undefined;
-  const name = typeof data.action === 'string' && typeof data.resource === 'string' ? `${data.action} ${data.resource}` : null;
-  return {
-    recipient_id: data.requester_id,
-    kind: 'bulk_operation_finished',
-    actor_id: event.metadata.actor_id,
-    event_id: event.metadata.event_id,
-    occurred_at: event.metadata.occurred_at,
-    record: { type: 'bulk_operation', id: event.metadata.resource_id, name },
   };
 }
 
@@ -367,69 +402,6 @@ function incomingOf(event: DomainEvent): (NotificationDraft & { kind: Notificati
     event_id: event.metadata.event_id,
     occurred_at: event.metadata.occurred_at,
     record: { type: data.resource_type, id: data.resource_id, name: typeof number === 'string' ? number : null },
-  };
-}
-
-/** An import finished (shared/imports): the user who ran it is told, whoever the actor. */
-function importFinishedOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
-  const data = event.data as Data;
-  if (typeof data.creator_id !== 'string') return undefined;
-  return {
-    recipient_id: data.creator_id,
-    kind: 'import_finished',
-    actor_id: event.metadata.actor_id,
-    event_id: event.metadata.event_id,
-    occurred_at: event.metadata.occurred_at,
-    record: { type: 'import', id: event.metadata.resource_id, name: typeof data.filename === 'string' ? data.filename : null },
-  };
-}
-
-/** An import from Zendesk Sell finished (shared/sell-import): the admin who started it is told, as of a CSV import. */
-function sellImportFinishedOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
-  const data = event.data as Data;
-  if (typeof data.creator_id !== 'string') return undefined;
-  return {
-    recipient_id: data.creator_id,
-    kind: 'import_finished',
-    actor_id: event.metadata.actor_id,
-    event_id: event.metadata.event_id,
-    occurred_at: event.metadata.occurred_at,
-    record: { type: 'sell_import', id: event.metadata.resource_id, name: 'from Zendesk Sell' },
-  };
-}
-
-/** An export was written (shared/exports): the user who asked for it is told. */
-function exportFinishedOf(event: DomainEvent): (NotificationDraft & { kind: NotificationKind }) | undefined {
-  const data = event.data as Data;
-  if (typeof data.creator_id !== 'string') return undefined;
-  return {
-    recipient_id: data.creator_id,
-    kind: 'export_finished',
-    actor_id: event.metadata.actor_id,
-    event_id: event.metadata.event_id,
-    occurred_at: event.metadata.occurred_at,
-    record: { type: 'export', id: event.metadata.resource_id, name: typeof data.filename === 'string' ? data.filename : null },
-  };
-}
-
-/**
- * A connected mailbox's first complete sync, or its poll stopped until it is connected again
- * (shared/mailboxes): its owner is told, once each.
- */
-function mailboxOf(
-  event: DomainEvent,
-  kind: 'mailbox_synced' | 'mailbox_needs_reconnect',
-): (NotificationDraft & { kind: NotificationKind }) | undefined {
-  const data = event.data as Data;
-  if (typeof data.owner_id !== 'string') return undefined;
-  const name = typeof data.username === 'string' && typeof data.host === 'string' ? `${data.username} (${data.host})` : null;
-  return {
-    recipient_id: data.owner_id,
-    kind,
-    actor_id: event.metadata.actor_id,
-    event_id: event.metadata.event_id,
-    occurred_at: event.metadata.occurred_at,
-    record: { type: 'mailbox', id: event.metadata.resource_id, name },
   };
 }
 
