@@ -13,7 +13,8 @@ import { sellAccount, startSellStandIn, type SellAccount, type SellStandIn } fro
 // The admin-started import from Zendesk Sell in a real browser (Debian's chromium through
 // playwright-core) against the whole local cloud, its config pointing sell_import.base_url at
 // the loopback stand-in of Sell's API: the admin starts it from Settings with a token, lands on
-// the job's page and sees it finish with a report row for leads; a rep opening the page sees
+// the job's page and sees it finish with a report row for leads (its notification links
+// there); a rep opening the page sees
 // the API's refusal. Pages pass axe-core (serious, critical) and are screenshotted into
 // test-output/web/.
 
@@ -147,6 +148,10 @@ describe('the Zendesk Sell import in the web app', () => {
     expect(await leads.locator('[data-column="imported"]').textContent()).toBe(String(account.leads.length));
     await expect.poll(() => page.getByRole('button', { name: 'Cancel the import' }).count()).toBe(0);
     await audit('sell-import-finished', page);
+
+    // Its notification in the inbox links back to the page.
+    await page.goto(`${cloud.webUrl}/notifications`);
+    await expect.poll(() => page.locator(`a[href="${jobPath}"]`).count(), { timeout: 30_000 }).toBeGreaterThan(0);
     await page.context().close();
   }, 300_000);
 

@@ -537,7 +537,7 @@ export const ca: Catalog<typeof en> = {
     explainTime:
       'Llegeix al ritme que Sell permet: un compte gran triga hores. Podeu sortir d’aquesta pàgina i tornar-hi; la pàgina de la tasca en mostra el progrés.',
     explainIds:
-      'Els registres importats conserven els identificadors de Sell, de manera que les integracions que feien servir l’API de Sell els troben amb els mateixos identificadors. Si es torna a executar, només canvia el que ha canviat.',
+      'Els registres importats conserven els identificadors de Sell, de manera que les integracions que feien servir l’API de Sell els troben amb els mateixos identificadors. Si es torna a executar, només afegeix el que és nou: els registres ja importats es deixen tal com són.',
     explainToken:
       'Creeu un testimoni d’accés a Sell (Settings → Integrations → OAuth → Access tokens). Es desa segellat, no es torna a mostrar mai i s’esborra quan acaba la importació.',
     token: 'Testimoni d’accés de Sell',

@@ -518,7 +518,7 @@ export const en = {
     explainTime:
       'It reads at Sell’s rate limit: a large account takes hours. You can leave this page and come back; the job page shows its progress.',
     explainIds:
-      'Imported records keep their Sell ids, so integrations that used Sell’s API find them under the same ids. Running it again changes only what changed.',
+      'Imported records keep their Sell ids, so integrations that used Sell’s API find them under the same ids. Running it again adds only what is new: records already imported are left as they are.',
     explainToken:
       'Create an access token in Sell (Settings → Integrations → OAuth → Access tokens). It is stored sealed, never shown again, and removed when the import ends.',
     token: 'Sell access token',

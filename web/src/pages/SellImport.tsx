@@ -19,12 +19,13 @@ type Status = SellImportView['status'];
 /** Milliseconds between refreshes while the job is queued or running. */
 const REFRESH_MS = 5_000;
 const ACTIVE: readonly Status[] = ['queued', 'running'];
+// Dark shades: the light badge's text keeps a 4.5:1 contrast (axe's color-contrast).
 const COLORS: Record<Status, string> = {
-  queued: 'gray',
-  running: 'blue',
-  finished: 'green',
-  failed: 'red',
-  cancelled: 'orange',
+  queued: 'gray.8',
+  running: 'blue.8',
+  finished: 'green.9',
+  failed: 'red.9',
+  cancelled: 'orange.9',
 };
 
 /** Whether a job still runs (queued or running): refreshed and cancellable. */
