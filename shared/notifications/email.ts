@@ -50,7 +50,7 @@ export const RECORD_PAGES: Readonly<Record<NotifiedRecordType, ((id: string) => 
   import: null,
   bulk_operation: null,
   export: null,
-  sell_import: null,
+  sell_import: (id) => `/sell_imports/${encodeURIComponent(id)}`,
 };
 
 const TYPE_OF: Partial<Record<InboxKind, NotifiedRecordType>> = {

@@ -58,6 +58,9 @@ describe('alertMail', () => {
     expect(alertLink('https://crm.example.com', [{ type: 'lead', id: 'L 1', name: 'L' }], 1)).toBe(
       'https://crm.example.com/leads/L%201',
     );
+    expect(alertLink('https://crm.example.com', [{ type: 'sell_import', id: 'S1', name: 'Sell' }], 1)).toBe(
+      'https://crm.example.com/sell_imports/S1',
+    );
   });
 
   it('says what happened per kind: a reminder is no assignment, a rule match names its rule', () => {

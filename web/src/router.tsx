@@ -144,6 +144,13 @@ const settingsRoute = createRoute({
   component: lazyRouteComponent(() => import('./pages/Settings.tsx'), 'Settings'),
 });
 
+// An admin-started import from Zendesk Sell: its progress and report (admins; others see the refusal).
+const sellImportRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/sell_imports/$id',
+  component: lazyRouteComponent(() => import('./pages/SellImport.tsx'), 'SellImport'),
+});
+
 // Where a mailbox OAuth2 provider returns the browser (config mailbox_oauth's redirect URI,
 // <app_url>/settings/mailboxes/oauth): `code` and `state`, or the provider's `error`.
 const mailboxOAuthRoute = createRoute({
@@ -174,6 +181,7 @@ const routeTree = rootRoute.addChildren([
     emailRoute,
     calendarRoute,
     settingsRoute,
+    sellImportRoute,
     mailboxOAuthRoute,
   ]),
 ]);

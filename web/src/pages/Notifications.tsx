@@ -44,6 +44,12 @@ function RecordLink({ record }: { record: Notification['records'][number] }) {
           {name}
         </AnchorLink>
       );
+    case 'sell_import':
+      return (
+        <AnchorLink to="/sell_imports/$id" params={{ id: record.id }}>
+          {name}
+        </AnchorLink>
+      );
     default:
       // Imports, exports and bulk operations have no page: their outcome is the notification.
       return <>{name}</>;

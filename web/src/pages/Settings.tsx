@@ -24,11 +24,11 @@ import type { paths } from '../api/schema.gen.ts';
 import { dateTime, number } from '../format.ts';
 import { useSelf } from '../queries.ts';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
-import { Pipelines, ReasonsAndSources, UsersAndTeams } from './SettingsAdmin.tsx';
+import { Pipelines, ReasonsAndSources, SellImportStart, UsersAndTeams } from './SettingsAdmin.tsx';
 
 // Settings by role: everyone sets their own notification channels; admins also see custom
 // fields, pipelines and stages, reasons and sources, users and teams (SettingsAdmin.tsx) and the
-// configured automated actions (read-only: they live in config).
+// configured automated actions (read-only: they live in config) and the import from Zendesk Sell.
 
 type Channel = 'web' | 'email' | 'both' | 'off';
 const CHANNELS: readonly Channel[] = ['web', 'email', 'both', 'off'];
@@ -76,6 +76,7 @@ export function Settings() {
           {admin ? <Tabs.Tab value="lists">{t('settings.tabs.lists')}</Tabs.Tab> : null}
           {admin ? <Tabs.Tab value="people">{t('settings.tabs.people')}</Tabs.Tab> : null}
           {admin ? <Tabs.Tab value="automations">{t('settings.tabs.automations')}</Tabs.Tab> : null}
+          {admin ? <Tabs.Tab value="sell">{t('settings.tabs.sell')}</Tabs.Tab> : null}
         </Tabs.List>
         <Tabs.Panel value="notifications" pt="md">
           <NotificationSettings />
@@ -105,6 +106,9 @@ export function Settings() {
             </Tabs.Panel>
             <Tabs.Panel value="automations" pt="md">
               <Automations />
+            </Tabs.Panel>
+            <Tabs.Panel value="sell" pt="md">
+              <SellImportStart />
             </Tabs.Panel>
           </>
         ) : null}

@@ -6,6 +6,7 @@ import {
   Group,
   Modal,
   NumberInput,
+  PasswordInput,
   Select,
   Stack,
   Table,
@@ -26,6 +27,7 @@ import {
   type DragEndEvent,
 } from '@dnd-kit/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client.ts';
 import type { paths } from '../api/schema.gen.ts';
@@ -35,7 +37,8 @@ import { ProblemAlert } from '../ui/ProblemAlert.tsx';
 import { EditableNames } from '../ui/EditableNames.tsx';
 
 // The admins' settings: pipelines and their stages (add, rename, reorder by drag or by buttons,
-// delete moving the deals elsewhere), reasons and sources, users and teams. Only existing routes.
+// delete moving the deals elsewhere), reasons and sources, users and teams, and starting an
+// import from Zendesk Sell. Only existing routes.
 
 type Stage = paths['/stages']['get']['responses'][200]['content']['application/json']['items'][number];
 type Role = 'admin' | 'manager' | 'user';
@@ -596,6 +599,52 @@ export function UsersAndTeams() {
         onRename={(id, name) => renameTeam.mutate({ id, name })}
         onDelete={(id) => deleteTeam.mutate(id)}
       />
+    </Stack>
+  );
+}
+
+/** Starts an import from Zendesk Sell (POST /sell_imports) with a Sell access token, then opens the job's page. */
+export function SellImportStart() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const [token, setToken] = useState('');
+  const start = useMutation({
+    mutationFn: async () => unwrap(await api().POST('/sell_imports', { body: { token: token.trim() } })),
+    onSuccess: async (job) => {
+      setToken('');
+      await navigate({ to: '/sell_imports/$id', params: { id: job.id } });
+    },
+  });
+  return (
+    <Stack maw={720}>
+      <Title order={2} size="h4">
+        {t('sellImport.heading')}
+      </Title>
+      <Text size="sm">{t('sellImport.explain')}</Text>
+      <Text size="sm">{t('sellImport.explainTime')}</Text>
+      <Text size="sm">{t('sellImport.explainIds')}</Text>
+      <Text size="sm">{t('sellImport.explainToken')}</Text>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          start.mutate();
+        }}
+      >
+        <Group align="flex-end">
+          <PasswordInput
+            label={t('sellImport.token')}
+            value={token}
+            onChange={(e) => setToken(e.currentTarget.value)}
+            autoComplete="off"
+            required
+            w={420}
+          />
+          <Button type="submit" loading={start.isPending}>
+            {t('sellImport.start')}
+          </Button>
+        </Group>
+      </form>
+      <ProblemAlert error={start.error} />
     </Stack>
   );
 }

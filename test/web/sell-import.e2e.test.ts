@@ -1,0 +1,169 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import axe from 'axe-core';
+import { loadConfig } from '#infra/config/load.ts';
+import type { LocalCloud } from '#infra/local/cloud.ts';
+import type { DevUser } from '#infra/local/seed.ts';
+import { ensureWebBuild, WEB_DIST } from '#infra/local/web-build.ts';
+import { startTestCloud } from '#test/helpers/local-cloud.ts';
+import { sellAccount, startSellStandIn, type SellAccount, type SellStandIn } from '../sell-import/sell-stand-in.ts';
+
+// The admin-started import from Zendesk Sell in a real browser (Debian's chromium through
+// playwright-core) against the whole local cloud, its config pointing sell_import.base_url at
+// the loopback stand-in of Sell's API: the admin starts it from Settings with a token, lands on
+// the job's page and sees it finish with a report row for leads (its notification links
+// there); a rep opening the page sees
+// the API's refusal. Pages pass axe-core (serious, critical) and are screenshotted into
+// test-output/web/.
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const OUT = join(process.cwd(), 'test-output', 'web');
+const PASSWORD = 'local-test-password';
+const TOKEN = 'f'.repeat(64);
+
+let cloud: LocalCloud;
+let users: DevUser[] = [];
+let browser: Browser;
+let account: SellAccount;
+let standIn: SellStandIn;
+
+/** Requests each page has in flight: a screenshot waits for the app's queries to answer. */
+const inFlight = new WeakMap<Page, Set<unknown>>();
+
+/** Waits until the page has had no request in flight for 300 ms (as app.e2e.test.ts does). */
+async function settled(on: Page): Promise<void> {
+  const open = inFlight.get(on)!;
+  let quietSince = Date.now();
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (open.size > 0) quietSince = Date.now();
+    else if (Date.now() - quietSince >= 300) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Screenshots the settled page into test-output/web/<name>.png and runs axe-core on it. */
+async function audit(name: string, on: Page): Promise<void> {
+  await settled(on);
+  await on.locator('.mantine-Loader-root').first().waitFor({ state: 'detached', timeout: 20_000 });
+  await on.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+  await on.addScriptTag({ content: axe.source });
+  const violations = await on.evaluate(async () => {
+    const page = globalThis as unknown as { axe: typeof axe; document: Parameters<typeof axe.run>[0] };
+    const result = await page.axe.run(page.document);
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  expect(violations, `axe on ${name}`).toEqual([]);
+}
+
+/** A desktop page of its own (its own session storage), its requests tracked and errors logged. */
+async function newPage(): Promise<Page> {
+  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const open = new Set<unknown>();
+  inFlight.set(page, open);
+  page.on('request', (r) => open.add(r));
+  page.on('requestfinished', (r) => open.delete(r));
+  page.on('requestfailed', (r) => open.delete(r));
+  page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  return page;
+}
+
+/** Signs `on` in with the local password form as a seeded user; ends away from the sign-in page. */
+async function signInAs(on: Page, email: string): Promise<void> {
+  await on.goto(`${cloud.webUrl}/signin`);
+  await on.getByRole('textbox', { name: /^Email/ }).fill(email);
+  await on.locator('input[type=password]').fill(PASSWORD);
+  await on.getByRole('button', { name: 'Sign in' }).click();
+  await on.waitForURL((url) => !url.pathname.startsWith('/signin'));
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
+  mkdirSync(OUT, { recursive: true });
+  ensureWebBuild();
+  // The seeded admin and rep1 are Sell users the import matches by e-mail.
+  account = sellAccount(15, { known: ['admin@example.com', 'rep1@example.com'], unknown: 'left-the-company@example.com' });
+  standIn = await startSellStandIn(account, TOKEN);
+  const config = loadConfig();
+  const started = await startTestCloud({
+    config: { ...config, sell_import: { base_url: standIn.baseUrl } },
+    web: { distDir: WEB_DIST, password: PASSWORD, devUsers: () => users.map((u) => ({ email: u.email, role: u.role })) },
+  });
+  cloud = started.cloud;
+  users = started.users;
+  const deadline = Date.now() + 20_000;
+  while (
+    !['admin@example.com', 'rep1@example.com'].every((e) =>
+      cloud.cognito.users().some((u) => u.username === e && u.groups.length > 0),
+    )
+  ) {
+    if (Date.now() > deadline) throw new Error('the seeded users never reached the Cognito stand-in');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await cloud?.stop();
+  await standIn?.close();
+});
+
+describe('the Zendesk Sell import in the web app', () => {
+  let jobPath = '';
+
+  it('lets an admin start an import from Settings and watch it finish on its page, with a report row for leads', async () => {
+    const page = await newPage();
+    await signInAs(page, 'admin@example.com');
+    await page.goto(`${cloud.webUrl}/settings?tab=sell`);
+    await page.getByRole('heading', { name: 'Import from Zendesk Sell' }).waitFor();
+    await audit('settings-sell-import', page);
+
+    // A token the API refuses (too short): its validation error names the field.
+    await page.getByLabel('Sell access token').fill('short');
+    await page.getByRole('button', { name: 'Start the import' }).click();
+    const refusal = page.getByRole('alert');
+    await refusal.waitFor();
+    await expect.poll(() => refusal.textContent()).toContain('token');
+
+    await page.getByLabel('Sell access token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Start the import' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/sell_imports/'));
+    jobPath = new URL(page.url()).pathname;
+    await page.getByRole('heading', { name: 'Zendesk Sell import' }).waitFor();
+
+    // The page refreshes itself every 5 s until the job ends.
+    const status = page.getByTestId('sell-import-status');
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 240_000, interval: 1_000 }).toBe('finished');
+    const leads = page.locator('tr[data-resource="leads"]');
+    await leads.waitFor();
+    expect(await leads.locator('[data-column="imported"]').textContent()).toBe(String(account.leads.length));
+    await expect.poll(() => page.getByRole('button', { name: 'Cancel the import' }).count()).toBe(0);
+    await audit('sell-import-finished', page);
+
+    // Its notification in the inbox links back to the page.
+    await page.goto(`${cloud.webUrl}/notifications`);
+    await expect.poll(() => page.locator(`a[href="${jobPath}"]`).count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await page.context().close();
+  }, 300_000);
+
+  it('shows a rep who opens the page the API’s refusal', async () => {
+    expect(jobPath).toMatch(/^\/sell_imports\/.+/);
+    const page = await newPage();
+    await signInAs(page, 'rep1@example.com');
+    await page.goto(`${cloud.webUrl}${jobPath}`);
+    const alert = page.locator('[role=alert][data-code]');
+    await alert.waitFor();
+    expect(await alert.getAttribute('data-code')).toBe('forbidden');
+    await audit('sell-import-forbidden', page);
+    await page.context().close();
+  }, 60_000);
+});
