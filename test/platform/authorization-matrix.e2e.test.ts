@@ -102,6 +102,12 @@ describe('authorization matrix', () => {
       expect(res.headers.get('content-type')).toBe('application/json');
       expect(res.body.meta).toMatchObject({ type: 'errors', logref: res.headers.get('x-request-id') });
     } else if (expected >= 400) expect(res.headers.get('content-type')).toBe('application/problem+json');
+    // A role refusal names the route, whatever its summary reads like.
+    if (expected === 403 && route.family !== 'sell-facade' && route.access !== 'public' && !route.access.includes(caller.role)) {
+      expect(res.body.detail).toMatch(
+        new RegExp(`^Your role \\(${caller.role}\\) may not call ${route.method} \\S+: it is for `),
+      );
+    }
   });
 });
 

@@ -144,7 +144,11 @@ export function httpHandler(bindings: RouteBinding[], options: HttpHandlerOption
       });
     }
     if (!route.access.includes(principal.role)) {
-      throw new ForbiddenError(`Your role (${principal.role}) may not ${route.summary.toLowerCase()}`);
+      // Named by method and path, not the summary: a summary may open with a noun ("A Sell import's status").
+      const allowed = route.access.map((role) => `${role}s`).join(' and ');
+      throw new ForbiddenError(
+        `Your role (${principal.role}) may not call ${route.method} ${route.path}: it is for ${allowed} only`,
+      );
     }
     return principal;
   }
