@@ -50,7 +50,10 @@ describe('alertMail', () => {
     const routes = [...router.matchAll(/path: '([^']+)'/g)].map((m) => new RegExp(`^${m[1]!.replace(/\$\w+/g, '[^/]+')}$`));
     for (const type of Object.keys(RECORD_PAGES) as (keyof typeof RECORD_PAGES)[]) {
       const link = new URL(alertLink('https://crm.example.com', [{ type, id: '01JREC', name: 'R' }], 1));
-      expect(routes.some((route) => route.test(link.pathname)), `${type}: ${link.pathname}`).toBe(true);
+      expect(
+        routes.some((route) => route.test(link.pathname)),
+        `${type}: ${link.pathname}`,
+      ).toBe(true);
     }
     expect(alertLink('https://crm.example.com/', [{ type: 'mailbox', id: 'M1', name: 'M' }], 1)).toBe(
       'https://crm.example.com/settings?tab=mailboxes',
