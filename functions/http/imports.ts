@@ -3,7 +3,7 @@ import { createImport, dryRunImport, getImport, startImport } from '#shared/impo
 import { httpHandler, implement } from '#shared/app.ts';
 import * as routes from '#shared/imports/routes.ts';
 import { sellImportJobsAdapters } from '#shared/sell-import/runtime.ts';
-import { cancelSellImport, getSellImport, startSellImport } from '#shared/sell-import/jobs.ts';
+import { cancelSellImport, getSellImport, listSellImports, startSellImport } from '#shared/sell-import/jobs.ts';
 import * as sellRoutes from '#shared/sell-import/routes.ts';
 
 // CSV imports and imports from Zendesk Sell's API: parse (done by the contract), call the use case, reply.
@@ -17,6 +17,7 @@ export const handler = httpHandler([
   implement(routes.dryRunImportRoute, (req) => dryRunImport(deps, req.call, req.params.id, req.body)),
   implement(routes.startImportRoute, (req) => startImport(deps, req.call, req.params.id, req.body)),
   implement(sellRoutes.startSellImportRoute, (req) => startSellImport(sell, req.call, req.body)),
+  implement(sellRoutes.listSellImportsRoute, (req) => listSellImports(sell, req.call)),
   implement(sellRoutes.getSellImportRoute, (req) => getSellImport(sell, req.call, req.params.id)),
   implement(sellRoutes.cancelSellImportRoute, (req) => cancelSellImport(sell, req.call, req.params.id)),
 ]);

@@ -1,4 +1,3 @@
-import { tableKeys } from '#shared/platform/dynamodb/partitions.ts';
 import {
   advanceSellSequence,
   recordIdOf,
@@ -7,7 +6,9 @@ import {
   type SellIdTable,
   type SellIdType,
 } from '#shared/platform/dynamodb/sell-ids.ts';
-import type { Table, WriteOp } from '#shared/platform/dynamodb/table.ts';
+import type { Item, Table, WriteOp } from '#shared/platform/dynamodb/table.ts';
+import { indexKeys, indexPartition, tableKeys } from '#shared/platform/dynamodb/partitions.ts';
+import { INDEX } from '#shared/platform/dynamodb/table-spec.ts';
 import type { DomainEvent } from '#shared/kernel/events.ts';
 import { ConflictError } from '#shared/kernel/errors.ts';
 import type { SellImportCheckpoint, SellImportJob } from './domain.ts';
@@ -18,6 +19,8 @@ import { SellImportLeaseLost, type SellIdKind, type SellIdMap, type SellImportJo
 // record made here (users matched by e-mail, a source Sell lists twice).
 
 export const sellImportKey = tableKeys<[id: string]>('sell_import', 'sell_import');
+/** Every admin-started job, by id (a ULID: newest last). */
+export const sellImportIndex = { all: indexPartition(INDEX.all, 'sell_import') };
 
 export class DynamoSellImportStore implements SellImportStore {
   readonly #table: Table;
@@ -92,6 +95,23 @@ function isConflict(error: unknown): boolean {
   return (error as Error).name === 'UnexpectedWriteConflict';
 }
 
+/** The job an item holds; undefined for a command's checkpoint (npm run import:sell), which is no job. */
+function jobOf(item: Item): SellImportJob | undefined {
+  if (typeof item.creator_id !== 'string') return undefined;
+  return {
+    id: String(item.id),
+    status: item.status as SellImportJob['status'],
+    creator_id: item.creator_id,
+    base_url: String(item.base_url),
+    failure_reason: typeof item.failure_reason === 'string' ? item.failure_reason : null,
+    created_at: String(item.created_at),
+    updated_at: String(item.updated_at),
+    finished_at: typeof item.finished_at === 'string' ? item.finished_at : null,
+    sealed_token: typeof item.sealed_token === 'string' ? item.sealed_token : null,
+    checkpoint: typeof item.checkpoint === 'string' ? (JSON.parse(item.checkpoint) as SellImportCheckpoint) : null,
+  };
+}
+
 const LIVE = '(#status = :queued OR #status = :running)';
 const LIVE_VALUES = { ':queued': 'queued', ':running': 'running' };
 
@@ -108,25 +128,25 @@ export class DynamoSellImportJobs implements SellImportJobs {
 
   async create(job: SellImportJob, events: DomainEvent[]): Promise<void> {
     const { checkpoint: _none, ...fields } = job;
-    await this.#table.write([{ type: 'create', item: { ...sellImportKey(job.id), kind: 'sell_import', ...fields } }], events);
+    await this.#table.write(
+      [
+        {
+          type: 'create',
+          item: { ...sellImportKey(job.id), ...indexKeys(job.id, sellImportIndex.all()), kind: 'sell_import', ...fields },
+        },
+      ],
+      events,
+    );
   }
 
   async get(id: string): Promise<SellImportJob | undefined> {
     const item = await this.#table.get(sellImportKey(id), { consistent: true });
-    // A command's checkpoint (npm run import:sell) is no job.
-    if (!item || typeof item.creator_id !== 'string') return undefined;
-    return {
-      id: String(item.id),
-      status: item.status as SellImportJob['status'],
-      creator_id: item.creator_id,
-      base_url: String(item.base_url),
-      failure_reason: typeof item.failure_reason === 'string' ? item.failure_reason : null,
-      created_at: String(item.created_at),
-      updated_at: String(item.updated_at),
-      finished_at: typeof item.finished_at === 'string' ? item.finished_at : null,
-      sealed_token: typeof item.sealed_token === 'string' ? item.sealed_token : null,
-      checkpoint: typeof item.checkpoint === 'string' ? (JSON.parse(item.checkpoint) as SellImportCheckpoint) : null,
-    };
+    return item ? jobOf(item) : undefined;
+  }
+
+  async list(limit: number): Promise<SellImportJob[]> {
+    const { items } = await this.#table.page({ partitions: [sellImportIndex.all()], limit });
+    return items.flatMap((item) => jobOf(item) ?? []);
   }
 
   async acquire(id: string, holder: string, now: number, until: number): Promise<boolean> {

@@ -89,6 +89,15 @@ export async function startSellImport(
   return sellImportView(job);
 }
 
+/** How many imports GET /sell_imports lists: the newest (an account is imported a few times at most). */
+export const SELL_IMPORTS_LISTED = 20;
+
+/** GET /sell_imports (admins): the newest SELL_IMPORTS_LISTED imports, newest first, so a running one is found again. */
+export async function listSellImports(deps: SellImportJobsDeps, call: Call): Promise<{ items: SellImportView[] }> {
+  adminOnly(call);
+  return { items: (await deps.jobs.list(SELL_IMPORTS_LISTED)).map(sellImportView) };
+}
+
 /** GET /sell_imports/{id} (admins): progress and the report so far. */
 export async function getSellImport(deps: SellImportJobsDeps, call: Call, id: string): Promise<SellImportView> {
   return sellImportView(await jobOf(deps, call, id));

@@ -134,6 +134,8 @@ export class SellImportLeaseLost extends Error {
 export interface SellImportJobs {
   create(job: SellImportJob, events: DomainEvent[]): Promise<void>;
   get(id: string): Promise<SellImportJob | undefined>;
+  /** The newest `limit` jobs, newest first (one Query; `npm run import:sell`'s checkpoints are no jobs). */
+  list(limit: number): Promise<SellImportJob[]>;
   /**
    * Takes the lease for `holder` until `until` (epoch ms) when the job is queued or running and
    * no other holder's lease runs past `now`; marks it running. False otherwise (a duplicate message).

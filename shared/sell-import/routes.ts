@@ -1,10 +1,11 @@
+import * as z from 'zod/mini';
 import { ADMIN_ONLY, route } from '#shared/platform/http/contract.ts';
 import { idParams } from '#shared/platform/http/schemas.ts';
 import { sellImportSchema, startSellImportInput } from './domain.ts';
 
 // The admin-started import from Zendesk Sell's API (issue 17 item 4): POST with a Sell access
 // token queues the job (the token stored sealed, never shown again); GET shows its progress
-// and report; DELETE cancels it. Served by the imports function (family "imports"): both are
+// and report (the list, the newest 20); DELETE cancels it. Served by the imports function (family "imports"): both are
 // the ways in, and the stateless stack stays within CloudFormation's 500 resources.
 
 const family = 'imports';
@@ -22,6 +23,18 @@ export const startSellImportRoute = route({
   response: sellImportSchema,
   status: 202,
   idempotent: true,
+  tags,
+});
+
+export const listSellImportsRoute = route({
+  id: 'listSellImports',
+  method: 'GET',
+  path: '/sell_imports',
+  family,
+  summary: 'List the 20 newest Sell imports, newest first, with their status and report so far (admins)',
+  access: ADMIN_ONLY,
+  response: z.object({ items: z.array(sellImportSchema) }),
+  status: 200,
   tags,
 });
 
@@ -52,4 +65,4 @@ export const cancelSellImportRoute = route({
   tags,
 });
 
-export const sellImportRoutes = [startSellImportRoute, getSellImportRoute, cancelSellImportRoute] as const;
+export const sellImportRoutes = [startSellImportRoute, listSellImportsRoute, getSellImportRoute, cancelSellImportRoute] as const;

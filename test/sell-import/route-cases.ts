@@ -12,6 +12,7 @@ export const sellImportCases: Record<string, RouteCase> = {
     kind: 'unowned',
     call: async (f) => ({ path: '/sell_imports', body: { token: `matrix-${f.unique()}-${'0'.repeat(40)}` } }),
   },
+  listSellImports: { kind: 'unowned', call: async () => ({ path: '/sell_imports' }) },
   getSellImport: { kind: 'unowned', call: async (f) => ({ path: `/sell_imports/${(await sellImportOf(f)).id}` }) },
   cancelSellImport: { kind: 'unowned', call: async (f) => ({ path: `/sell_imports/${(await sellImportOf(f)).id}` }) },
 };

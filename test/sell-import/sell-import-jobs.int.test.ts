@@ -12,6 +12,8 @@ import { DynamoSellImportJobs, sellImportKey } from '#shared/sell-import/dynamod
 import {
   cancelSellImport,
   getSellImport,
+  listSellImports,
+  SELL_IMPORTS_LISTED,
   runSellImportSlice,
   startSellImport,
   type SellImportJobsDeps,
@@ -193,5 +195,18 @@ describe('the admin-started Sell import', () => {
     expect(failed).toMatchObject({ status: 'failed', failure_reason: expect.stringContaining('401') });
     expect(queued).toEqual([]);
     expect(SELL_IMPORT_SLICE_MS).toBeGreaterThan(10_000);
+  });
+
+  it('lists the newest imports first for admins only, without their tokens', async () => {
+    const first = await startSellImport(deps, call(), { token: TOKEN });
+    const second = await startSellImport(deps, call(), { token: TOKEN });
+    queued.length = 0;
+    const { items } = await listSellImports(deps, call());
+    const ids = items.map((i) => i.id);
+    expect(ids.indexOf(second.id)).toBeLessThan(ids.indexOf(first.id));
+    expect(ids.indexOf(first.id)).toBeGreaterThanOrEqual(0);
+    expect(items.length).toBeLessThanOrEqual(SELL_IMPORTS_LISTED);
+    expect(JSON.stringify(items)).not.toContain('sealed_token');
+    await expect(listSellImports(deps, call(rep))).rejects.toMatchObject({ code: 'forbidden' });
   });
 });

@@ -152,6 +152,13 @@ describe('the Zendesk Sell import in the web app', () => {
     // Its notification in the inbox links back to the page.
     await page.goto(`${cloud.webUrl}/notifications`);
     await expect.poll(() => page.locator(`a[href="${jobPath}"]`).count(), { timeout: 30_000 }).toBeGreaterThan(0);
+
+    // Settings lists it (GET /sell_imports), so a running import is found again after leaving its page.
+    await page.goto(`${cloud.webUrl}/settings?tab=sell`);
+    const listed = page.getByTestId('sell-import-list').locator(`a[href="${jobPath}"]`);
+    await listed.waitFor();
+    await listed.click();
+    await page.waitForURL((url) => url.pathname === jobPath);
     await page.context().close();
   }, 300_000);
 

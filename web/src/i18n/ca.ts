@@ -531,6 +531,8 @@ export const ca: Catalog<typeof en> = {
     },
   },
   sellImport: {
+    recent: 'Importacions recents de Sell',
+    status: 'Estat',
     heading: 'Importació des de Zendesk Sell',
     explain:
       'Copia un compte de Zendesk Sell en aquest CRM a través de l’API de Sell: els usuaris es fan correspondre per correu electrònic; s’importen, en aquest ordre, embuts i etapes, motius, orígens, camps personalitzats, contactes, clients potencials, oportunitats, notes, tasques, trucades, missatges de text i conversions de clients potencials, i les etiquetes amb els seus registres. El que aquest CRM no té on desar (productes, comandes, visites, seqüències…) consta com a omès a l’informe.',

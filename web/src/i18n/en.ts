@@ -512,6 +512,8 @@ export const en = {
     },
   },
   sellImport: {
+    recent: 'Recent imports from Sell',
+    status: 'Status',
     heading: 'Import from Zendesk Sell',
     explain:
       'Copies a Zendesk Sell account into this CRM through Sell’s API: users are matched by e-mail; pipelines and stages, reasons, sources, custom fields, contacts, leads, deals, notes, tasks, calls, text messages and lead conversions are imported in that order, tags with their records. What this CRM has no place for (products, orders, visits, sequences…) is reported as skipped.',

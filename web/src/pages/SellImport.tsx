@@ -1,35 +1,20 @@
 import { useState } from 'react';
-import { Badge, Button, Card, Group, Loader, Modal, Stack, Table, Text, Title } from '@mantine/core';
+import { Button, Card, Group, Loader, Modal, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client.ts';
-import type { paths } from '../api/schema.gen.ts';
 import { dateTime, number } from '../format.ts';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
+import { sellImportActive, SellImportStatusBadge } from '../ui/SellImportStatus.tsx';
 import { Details } from '../ui/Timeline.tsx';
 
 // An admin-started import from Zendesk Sell (GET /sell_imports/{id}): its status, pages and
 // requests so far, and its report per resource; refreshed while it runs, cancellable until it
 // ends. Admins only: anyone else sees the API's refusal.
 
-type SellImportView = paths['/sell_imports/{id}']['get']['responses'][200]['content']['application/json'];
-type Status = SellImportView['status'];
-
 /** Milliseconds between refreshes while the job is queued or running. */
 const REFRESH_MS = 5_000;
-const ACTIVE: readonly Status[] = ['queued', 'running'];
-// Dark shades: the light badge's text keeps a 4.5:1 contrast (axe's color-contrast).
-const COLORS: Record<Status, string> = {
-  queued: 'gray.8',
-  running: 'blue.8',
-  finished: 'green.9',
-  failed: 'red.9',
-  cancelled: 'orange.9',
-};
-
-/** Whether a job still runs (queued or running): refreshed and cancellable. */
-export const sellImportActive = (status: Status | undefined): boolean => status !== undefined && ACTIVE.includes(status);
 
 /** The page of one Sell import: /sell_imports/$id. */
 export function SellImport() {
@@ -66,9 +51,7 @@ export function SellImport() {
           <Title order={1} size="h2">
             {t('sellImport.pageHeading')}
           </Title>
-          <Badge color={COLORS[j.status]} variant="light" data-testid="sell-import-status" data-status={j.status}>
-            {t(`sellImport.statuses.${j.status}`)}
-          </Badge>
+          <SellImportStatusBadge status={j.status} testId="sell-import-status" />
         </Group>
         {active ? (
           <Button color="red" variant="light" onClick={() => setConfirming(true)}>

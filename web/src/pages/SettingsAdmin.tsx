@@ -31,9 +31,11 @@ import { useNavigate } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client.ts';
 import type { paths } from '../api/schema.gen.ts';
-import { number } from '../format.ts';
+import { dateTime, number } from '../format.ts';
 import { usePipelines, useStages, useTeams, useUsers } from '../queries.ts';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
+import { AnchorLink } from '../ui/AnchorLink.tsx';
+import { sellImportActive, SellImportStatusBadge } from '../ui/SellImportStatus.tsx';
 import { EditableNames } from '../ui/EditableNames.tsx';
 
 // The admins' settings: pipelines and their stages (add, rename, reorder by drag or by buttons,
@@ -645,6 +647,48 @@ export function SellImportStart() {
         </Group>
       </form>
       <ProblemAlert error={start.error} />
+      <SellImportList />
     </Stack>
+  );
+}
+
+/** The newest Sell imports (GET /sell_imports), so a running one is found again; refreshed while one runs. */
+function SellImportList() {
+  const { t } = useTranslation();
+  const imports = useQuery({
+    queryKey: ['sell_imports'],
+    queryFn: async () => unwrap(await api().GET('/sell_imports')),
+    refetchInterval: (query) => (query.state.data?.items.some((j) => sellImportActive(j.status)) ? 5_000 : false),
+  });
+  if (imports.error) return <ProblemAlert error={imports.error} />;
+  const items = imports.data?.items ?? [];
+  if (items.length === 0) return null;
+  return (
+    <Table aria-label={t('sellImport.recent')} data-testid="sell-import-list">
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>{t('sellImport.started')}</Table.Th>
+          <Table.Th>{t('sellImport.status')}</Table.Th>
+          <Table.Th>{t('sellImport.pages')}</Table.Th>
+          <Table.Th>{t('sellImport.finished')}</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {items.map((j) => (
+          <Table.Tr key={j.id}>
+            <Table.Td>
+              <AnchorLink to="/sell_imports/$id" params={{ id: j.id }}>
+                {dateTime(j.created_at)}
+              </AnchorLink>
+            </Table.Td>
+            <Table.Td>
+              <SellImportStatusBadge status={j.status} />
+            </Table.Td>
+            <Table.Td>{number(j.pages)}</Table.Td>
+            <Table.Td>{j.finished_at ? dateTime(j.finished_at) : t('sellImport.notYet')}</Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
   );
 }
