@@ -188,8 +188,11 @@ const http = (path: string) => async () => {
 };
 
 async function outboxEvent(type: string): Promise<DomainEvent> {
-  // The publisher's poison items (below) hold no domain event.
-  const found = (await outboxEvents()).filter((e) => e.metadata?.event_type === type).at(-1);
+  // The publisher's poison items (below) hold no domain event; the Sell import's sample writes
+  // events marked as an import's, which automated actions skip: not a sample's event.
+  const found = (await outboxEvents())
+    .filter((e) => e.metadata?.event_type === type && e.metadata.origin?.type !== 'import')
+    .at(-1);
   if (!found) throw new Error(`no ${type} event in the outbox`);
   return found;
 }
