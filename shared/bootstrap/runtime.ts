@@ -1,7 +1,12 @@
 import { activityFeedBackfill } from '#shared/activities/runtime.ts';
 import { outcomeCountersBackfill } from '#shared/outcomes/runtime.ts';
 import { appointmentRemindersBackfill, taskRemindersBackfill } from '#shared/reminders/runtime.ts';
-import { callSellIdsBackfill, sellIdsBackfill, tagRegistryBackfill } from '#shared/sell-facade/runtime.ts';
+import {
+  callSellIdsBackfill,
+  conversionSellIdsBackfill,
+  sellIdsBackfill,
+  tagRegistryBackfill,
+} from '#shared/sell-facade/runtime.ts';
 import { phoneIndexBackfill } from '#shared/calls/runtime.ts';
 import { DynamoMigrationStore } from '#shared/platform/migrations/dynamodb.ts';
 import { runMigrations, type Migration, type MigrationReport } from '#shared/platform/migrations/runner.ts';
@@ -22,6 +27,7 @@ export function migrations(): Migration[] {
     phoneIndexBackfill(),
     callSellIdsBackfill(),
     tagRegistryBackfill(),
+    conversionSellIdsBackfill(),
   ];
 }
 

@@ -1,4 +1,4 @@
-import { sellIdWriteCount } from '#shared/platform/dynamodb/sell-ids.ts';
+import { allocateSellIds, sellIdOps, sellIdWriteCount } from '#shared/platform/dynamodb/sell-ids.ts';
 import type { ConversionPlan, ConversionWriter, Followers } from './use-cases.ts';
 import { appointmentMoveOps } from '#shared/appointments/dynamodb.ts';
 import { contactRefsOf } from '#shared/contacts/use-cases.ts';
@@ -41,6 +41,12 @@ export class DynamoConversionWriter implements ConversionWriter {
           )
         : []),
       ...leadConvertOps(plan.before, plan.after),
+      // The conversion's own Sell id, from the sequence every conversion shares (an import keeps
+      // it past Sell's numbers): "sell#lead_conversion#<n>" names the lead and
+      // "sell_of#lead_conversion#<lead id>" holds n, each one read away. A failed write leaves a gap.
+      ...(plan.sellNumbered
+        ? sellIdOps('lead_conversion', await allocateSellIds(this.#table, 'lead_conversion', 1), plan.after.id)
+        : []),
     ]);
     // The records it creates take their Sell id items in the same write.
     const room = Math.max(0, TRANSACTION_LIMIT - core.length - sellIdWriteCount(core) - events.length);

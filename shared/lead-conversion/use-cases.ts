@@ -19,7 +19,9 @@ import type { Call } from '#shared/kernel/ports.ts';
 // Lead conversion (F3.3): the lead becomes a person contact (and, if asked, their organisation
 // contact) and optionally a deal, in ONE transaction with the lead marked converted: either all
 // of it exists, or nothing changed. Its notes, tasks and appointments move to the new contact in the same
-// transaction when they fit; the rest move right after (each move is idempotent).
+// transaction when they fit; the rest move right after (each move is idempotent). A conversion
+// made here takes its own Sell id in that transaction (ConversionPlan.sellNumbered), so the /v2
+// facade never numbers it by its lead (whose number an imported conversion may hold).
 
 export type { ConvertLeadInput };
 
@@ -35,6 +37,12 @@ export interface ConversionPlan {
   to: RecordRef;
   /** The caller's: the existing organisation a conversion names must lie in it when the write lands. */
   scope: Scope;
+  /**
+   * Whether the conversion takes its own Sell id (type `lead_conversion`, the number naming the
+   * converted lead) from the sequence, in the same transaction: true for a conversion made here;
+   * false for one imported from Sell, which keeps Sell's number (the importer writes it).
+   */
+  sellNumbered: boolean;
 }
 
 /** What follows a lead to its contact: its notes, tasks and appointments. */
@@ -150,7 +158,18 @@ export async function convertLead(
     }),
   ];
   const rest = await deps.writer.convert(
-    { before: lead, after, contacts: created, deal, notes, tasks, appointments, to, scope: scopeOf(call.principal) },
+    {
+      before: lead,
+      after,
+      contacts: created,
+      deal,
+      notes,
+      tasks,
+      appointments,
+      to,
+      scope: scopeOf(call.principal),
+      sellNumbered: true,
+    },
     events,
   );
   if (rest.notes.length > 0 || rest.tasks.length > 0 || rest.appointments.length > 0) await deps.writer.moveRest(rest, to, now);
@@ -285,7 +304,18 @@ export async function convertLeadInto(deps: ConversionDeps, call: Call, id: stri
   const appointments = (await deps.appointments.appointmentsOf(from, MAX_FOLLOWERS)).items;
   const events = [domainEvent(call.events, 'lead.converted', from, after, { previous: { status: lead.status } })];
   const rest = await deps.writer.convert(
-    { before: lead, after, contacts: [], deal: null, notes, tasks, appointments, to, scope: scopeOf(call.principal) },
+    {
+      before: lead,
+      after,
+      contacts: [],
+      deal: null,
+      notes,
+      tasks,
+      appointments,
+      to,
+      scope: scopeOf(call.principal),
+      sellNumbered: false,
+    },
     events,
   );
   if (rest.notes.length > 0 || rest.tasks.length > 0 || rest.appointments.length > 0) await deps.writer.moveRest(rest, to, now);

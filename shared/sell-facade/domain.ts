@@ -29,8 +29,10 @@ export interface SellResource {
   /** The kind whose Sell id its `id` is (absent: no id of its own, e.g. the account). */
   readonly idType?: SellType;
   /**
-   * A kind whose number, when the record has one, is its id instead (a conversion imported from
-   * Sell keeps Sell's id; a conversion made here is numbered by its lead). Looked up first by id.
+   * A kind whose number, when the record has one, is its id instead: every lead conversion has
+   * its own (one imported from Sell keeps Sell's; one made here takes the next of the same
+   * sequence in its transaction). Looked up first by id; a conversion from before they had
+   * their own is shown by its lead's number while no conversion owns it (use-cases.ts recordOf).
    */
   readonly ownIdType?: SellType;
   /** Native path of the collection, e.g. "/leads". */
@@ -115,7 +117,10 @@ const ADDRESS_FILTERS = {
 } as const;
 const NAMED_FILTERS = { ids: null, name: null, creator_id: null } as const;
 
-/** A converted lead as Sell's lead conversion: one per lead, so the lead's Sell id is the conversion's. */
+/**
+ * A converted lead as Sell's lead conversion (one per lead): the record id is the lead's, and
+ * its Sell id is the conversion's own number (type lead_conversion, which names the lead).
+ */
 function leadConversionOf(lead: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return {
     id: lead.id,

@@ -1,4 +1,12 @@
-import { allocateSellIds, recordIdOf, sellIdOps, sellIdsOf, type SellIdType } from '#shared/platform/dynamodb/sell-ids.ts';
+import {
+  advanceSellSequence,
+  allocateSellIds,
+  recordIdOf,
+  sellIdOps,
+  sellIdsOf,
+  sellSequenceKey,
+  type SellIdType,
+} from '#shared/platform/dynamodb/sell-ids.ts';
 import type { Item, PartitionQuery, Table, WriteOp } from '#shared/platform/dynamodb/table.ts';
 import { ConflictError } from '#shared/kernel/errors.ts';
 import { userIndex } from '#shared/identity/dynamodb.ts';
@@ -192,6 +200,46 @@ export async function callSellIdBackfillStep(table: Table, checkpoint: string | 
   } else await numberMissing(table, source.type, chunk.items);
   const next = chunk.next !== null ? { source: at.source, after: chunk.next } : { source: at.source + 1, after: null };
   return next.source >= sources.length ? null : JSON.stringify(next);
+}
+
+/**
+ * One chunk of the lead conversions' Sell ids migration from `checkpoint` (null: the start): a
+ * page of leads, and for each converted one whose conversion has no number of its own (converted
+ * before conversions took theirs), a number: its lead's, the one /v2 showed it under, when no
+ * conversion holds it (an imported one may); else the next of the conversions' sequence. The
+ * first chunk moves that sequence past every lead number, so that conversions made from then on
+ * take none a former conversion keeps. Idempotent: a conversion with its own number is skipped.
+ * Answers the next checkpoint, or null when done.
+ */
+export async function conversionSellIdStep(table: Table, checkpoint: string | null): Promise<string | null> {
+  if (checkpoint === null) {
+    const leads = Number((await table.get(sellSequenceKey('lead')))?.last ?? 0);
+    if (leads > 0) await advanceSellSequence(table, 'lead_conversion', leads);
+  }
+  const chunk = await table.chunk(leadIndex.all(), checkpoint, SELL_ID_BACKFILL_PAGE);
+  const converted = chunk.items.filter((item) => item.status === 'converted').map((item) => String(item.id));
+  const own = await sellIdsOf(table, 'lead_conversion', converted);
+  const formerly = converted.filter((id) => !own.has(id));
+  const leadNumbers = await sellIdsOf(table, 'lead', formerly);
+  for (const id of formerly) {
+    const kept = leadNumbers.get(id);
+    if (kept !== undefined && (await numberConversion(table, kept, id))) continue;
+    await numberConversion(table, await allocateSellIds(table, 'lead_conversion', 1), id);
+  }
+  return chunk.next;
+}
+
+/** Gives the conversion of lead `leadId` the number `n`; false when `n` is another's (it has none then). */
+async function numberConversion(table: Table, n: number, leadId: string): Promise<boolean> {
+  try {
+    await table.write(sellIdOps('lead_conversion', n, leadId));
+    return true;
+  } catch (error) {
+    const conflict = error instanceof ConflictError || (error as Error).name === 'UnexpectedWriteConflict';
+    if (!conflict) throw error;
+    // Numbered meanwhile (a run of this chunk again), or the number is taken.
+    return (await sellIdsOf(table, 'lead_conversion', [leadId])).has(leadId);
+  }
 }
 
 /** Every item of a bounded partition, with raw Queries (the migrate function holds no cursor key). */

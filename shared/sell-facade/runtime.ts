@@ -1,6 +1,13 @@
 import type { Migration } from '#shared/platform/migrations/runner.ts';
 import { crmTable, runtimeClock } from '#shared/platform/runtime.ts';
-import { callSellIdBackfillStep, DynamoSellIds, DynamoTagRegistry, sellIdBackfillStep, taggedRecordsChunk } from './dynamodb.ts';
+import {
+  callSellIdBackfillStep,
+  conversionSellIdStep,
+  DynamoSellIds,
+  DynamoTagRegistry,
+  sellIdBackfillStep,
+  taggedRecordsChunk,
+} from './dynamodb.ts';
 import type { SellIdLookup, TagRegistry } from './ports.ts';
 import { registerTagNames } from './use-cases.ts';
 
@@ -61,5 +68,19 @@ export function tagRegistryBackfill(): Migration {
       }
       return next;
     },
+  };
+}
+
+/**
+ * The migration that gives lead conversions made before conversions took their own Sell ids
+ * one: their lead's number, which /v2 showed them under, unless a conversion (an imported one)
+ * holds it; then the next of the conversions' sequence (shared/sell-facade/dynamodb.ts).
+ */
+export function conversionSellIdsBackfill(): Migration {
+  const table = crmTable();
+  return {
+    id: '2026-12-conversion-sell-ids',
+    description: "Sell ids: a number of its own for every existing lead conversion (its lead's when free)",
+    step: (checkpoint) => conversionSellIdStep(table, checkpoint),
   };
 }

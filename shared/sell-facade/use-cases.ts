@@ -122,10 +122,19 @@ async function nativeId(deps: FacadeDeps, resource: SellResource, n: number): Pr
   return id;
 }
 
-/** The record a Sell id names: by its own number first (ownIdType), else by its idType's. */
+/**
+ * The record a Sell id names: by its own number (ownIdType: one GetItem), else by its idType's,
+ * but then only when that record has no number of its own (a lead conversion made before
+ * conversions took their own numbers, until the migration 2026-12-conversion-sell-ids gives it one).
+ */
 async function recordOf(deps: FacadeDeps, resource: SellResource, n: number): Promise<string | undefined> {
-  const own = resource.ownIdType ? await deps.ids.idOf(resource.ownIdType, n) : undefined;
-  return own ?? (await deps.ids.idOf(resource.idType!, n));
+  if (!resource.ownIdType) return deps.ids.idOf(resource.idType!, n);
+  const own = await deps.ids.idOf(resource.ownIdType, n);
+  if (own) return own;
+  const byIdType = await deps.ids.idOf(resource.idType!, n);
+  if (!byIdType) return undefined;
+  const numbered = (await deps.ids.numbersOf(resource.ownIdType, [byIdType])).get(byIdType);
+  return numbered === undefined ? byIdType : undefined;
 }
 
 async function getOne(deps: FacadeDeps, resource: SellResource, n: number): Promise<FacadeAnswer> {
@@ -561,11 +570,26 @@ export async function toSell(
   const numbers = new Map<SellType, Map<string, number>>();
   await Promise.all([...wanted].map(async ([type, ids]) => numbers.set(type, await deps.ids.numbersOf(type, [...ids]))));
   const number = (type: SellType, id: unknown) => (typeof id === 'string' ? (numbers.get(type)?.get(id) ?? null) : null);
+  // A record without its own number (a lead conversion made before conversions took their own)
+  // shows its idType's, unless another record owns that number: then null, until the migration
+  // 2026-12-conversion-sell-ids numbers it (one GetItem for each such record, none after it).
+  const taken = new Set<unknown>();
+  const { ownIdType, idType } = resource;
+  if (ownIdType && idType) {
+    await Promise.all(
+      shown.map(async (record) => {
+        const fallback = number(idType, record.id);
+        if (number(ownIdType, record.id) !== null || fallback === null) return;
+        const owner = await deps.ids.idOf(ownIdType, fallback);
+        if (owner !== undefined && owner !== record.id) taken.add(record.id);
+      }),
+    );
+  }
   return shown.map((record) => {
     const { version: _version, ...data } = record as Record<string, unknown>;
     const out: Record<string, unknown> = { ...data, ...resource.extra };
     if (resource.idType) out.id = number(resource.idType, record.id);
-    if (resource.ownIdType) out.id = number(resource.ownIdType, record.id) ?? out.id;
+    if (ownIdType) out.id = number(ownIdType, record.id) ?? (taken.has(record.id) ? null : out.id);
     for (const [key, type] of Object.entries(resource.refs)) if (key in record) out[key] = number(type, record[key]);
     for (const [key, type] of Object.entries(resource.listRefs ?? {})) {
       if (Array.isArray(record[key])) out[key] = record[key].map((id) => number(type, id)).filter((n) => n !== null);

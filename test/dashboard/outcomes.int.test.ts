@@ -376,6 +376,7 @@ describe('the counters’ backfill (a migration)', () => {
       '2026-12-phone-index',
       '2026-12-sell-ids-calls',
       '2026-12-tag-registry',
+      '2026-12-conversion-sell-ids',
     ]);
     const fromEvents = await dump();
     await wipe();

@@ -503,6 +503,7 @@ async function exercise(): Promise<void> {
       appointments: [appointment],
       to: { resource_type: 'contact', resource_id: C1 },
       scope: { kind: 'all' },
+      sellNumbered: true,
     },
     [event(4, 'deal.created')],
   );

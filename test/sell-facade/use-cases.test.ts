@@ -178,10 +178,13 @@ const richIds: SellIdLookup = {
     return new Map(list.map((id) => [id, Number(id.replace(/\D/g, '')) + (id.startsWith('U') ? 500 : 100)]));
   },
   async idOf(type, n) {
-    const prefix = { lead: 'L', note: 'N', source: 'S', user: 'U', contact: 'C', deal: 'D', tag: 'T' }[type as string];
+    // A conversion's own number names its lead (as numbersOf gives the lead's number to both).
+    const prefix = { lead: 'L', lead_conversion: 'L', note: 'N', source: 'S', user: 'U', contact: 'C', deal: 'D', tag: 'T' }[
+      type as string
+    ];
     if (!prefix) return undefined;
     const raw = n - (type === 'user' ? 500 : 100);
-    return type === 'lead' || type === 'note' ? `${prefix}${String(raw).padStart(2, '0')}` : `${prefix}${raw}`;
+    return prefix === 'L' || prefix === 'N' ? `${prefix}${String(raw).padStart(2, '0')}` : `${prefix}${raw}`;
   },
 };
 

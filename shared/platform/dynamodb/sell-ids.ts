@@ -34,7 +34,8 @@ export const SELL_ID_TYPES = [
   'text_message',
   // The facade's tag registry (shared/sell-facade/dynamodb.ts).
   'tag',
-  // Lead conversions imported from Sell: the number names the converted lead (no item of its own).
+  // Lead conversions: the number names the converted lead (no item of its own). One made here
+  // takes the next in its transaction (shared/lead-conversion/dynamodb.ts); an imported one keeps Sell's.
   'lead_conversion',
 ] as const;
 export type SellIdType = (typeof SELL_ID_TYPES)[number];
