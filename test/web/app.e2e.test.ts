@@ -1,14 +1,22 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import axe from 'axe-core';
+import { type Browser, type Page } from 'playwright-core';
 import type { LocalCloud } from '#infra/local/cloud.ts';
 import type { DevUser } from '#infra/local/seed.ts';
 import { ensureWebBuild, initialJsGzipBytes, WEB_DIST } from '#infra/local/web-build.ts';
 import { spaRewrite } from '#infra/local/web-gateway.ts';
 import { INBOUND_PATH } from '#infra/local/ses.ts';
 import { startTestCloud } from '#test/helpers/local-cloud.ts';
+import {
+  audit as auditPage,
+  launchChromium,
+  newPage as newBrowserPage,
+  OUT,
+  PASSWORD,
+  signInAs as signInAsAt,
+  trackRequests,
+} from './browser.ts';
 
 // The web app in a real browser (Debian's chromium through playwright-core) against the whole
 // local cloud: a seeded rep signs in through the Cognito stand-in, adds a lead, converts it,
@@ -16,9 +24,6 @@ import { startTestCloud } from '#test/helpers/local-cloud.ts';
 // dashboard change. Every page passes axe-core without serious or critical violations and is
 // screenshotted into test-output/web/. One browser, one page, few loads.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OUT = join(process.cwd(), 'test-output', 'web');
-const PASSWORD = 'local-test-password';
 const INITIAL_JS_BUDGET = 250 * 1024;
 
 let cloud: LocalCloud;
@@ -27,50 +32,8 @@ let browser: Browser;
 let page: Page;
 const metrics: Record<string, number> = {};
 
-/** Requests each page has in flight: a screenshot waits for the app's queries to answer. */
-const inFlight = new WeakMap<Page, Set<unknown>>();
-function trackRequests(on: Page): void {
-  const open = new Set<unknown>();
-  inFlight.set(on, open);
-  on.on('request', (r) => open.add(r));
-  on.on('requestfinished', (r) => open.delete(r));
-  on.on('requestfailed', (r) => open.delete(r));
-}
-
-/**
- * Waits until the page has had no request in flight for 300 ms (a WebSocket is no request).
- * Playwright's 'networkidle' load state is no help after the first load: an in-app navigation
- * loads no document, so it resolves at once and the screenshot would show empty panels.
- */
-async function settled(on: Page): Promise<void> {
-  const open = inFlight.get(on);
-  if (!open) return on.waitForLoadState('networkidle');
-  let quietSince = Date.now();
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (open.size > 0) quietSince = Date.now();
-    else if (Date.now() - quietSince >= 300) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function audit(name: string, on: Page = page): Promise<void> {
-  const page = on;
-  await settled(page);
-  // Loaders gone: every panel shows its data (or says it has none).
-  await page.locator('.mantine-Loader-root').first().waitFor({ state: 'detached', timeout: 20_000 });
-  await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
-  await page.addScriptTag({ content: axe.source });
-  const violations = await page.evaluate(async () => {
-    // Runs in the page: its globals, not Node's.
-    const page = globalThis as unknown as { axe: typeof axe; document: Parameters<typeof axe.run>[0] };
-    const result = await page.axe.run(page.document);
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-  expect(violations, `axe on ${name}`).toEqual([]);
-}
+/** Screenshots and axes `on` (the shared page by default): browser.ts's audit. */
+const audit = (name: string, on: Page = page): Promise<void> => auditPage(name, on);
 
 async function drag(card: string, stage: string): Promise<void> {
   // dnd-kit's pointer sensor needs real moves past its activation distance (Playwright's dragTo is too quick).
@@ -122,31 +85,13 @@ async function assignLeadToRep1(lastName: string): Promise<void> {
   await asUser('manager@example.com', 'PATCH', `/leads/${lead.id}`, { owner_id: rep1.user_id });
 }
 
-/** Signs `on` in with the local password form as a seeded user; ends away from the sign-in page. */
-async function signInAs(on: Page, email: string): Promise<void> {
-  await on.goto(`${cloud.webUrl}/signin`);
-  await on.getByRole('textbox', { name: /^Email/ }).fill(email);
-  await on.locator('input[type=password]').fill(PASSWORD);
-  await on.getByRole('button', { name: 'Sign in' }).click();
-  await on.waitForURL((url) => !url.pathname.startsWith('/signin'));
-}
+/** Signs `on` in as a seeded user (browser.ts). */
+const signInAs = (on: Page, email: string) => signInAsAt(on, cloud.webUrl!, email);
 
-/** A page of its own (its own session storage); `touch` makes it a 390×844 touch phone. */
-async function newPage(touch = false): Promise<Page> {
-  const context = await browser.newContext({
-    bypassCSP: true,
-    viewport: touch ? { width: 390, height: 844 } : { width: 1400, height: 900 },
-    ...(touch ? { hasTouch: true, isMobile: true } : {}),
-  });
-  const fresh = await context.newPage();
-  trackRequests(fresh);
-  fresh.on('pageerror', (error) => console.error(`page error: ${error.message}`));
-  return fresh;
-}
+/** A page of its own (browser.ts); `touch` makes it a 390×844 touch phone. */
+const newPage = (touch = false) => newBrowserPage(browser, touch);
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
-  mkdirSync(OUT, { recursive: true });
   ensureWebBuild();
   const started = await startTestCloud({
     web: { distDir: WEB_DIST, password: PASSWORD, devUsers: () => users.map((u) => ({ email: u.email, role: u.role })) },
@@ -159,15 +104,11 @@ beforeAll(async () => {
     if (Date.now() > deadline) throw new Error('rep1 never reached the Cognito stand-in');
     await new Promise((r) => setTimeout(r, 100));
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   // bypassCSP lets axe-core's script in; the app itself runs under the gateway's CSP.
   page = await (await browser.newContext({ bypassCSP: true, viewport: { width: 1400, height: 900 } })).newPage();
+  // A page's uncaught errors (trackRequests) and console errors, in the test's output (a blank page says why).
   trackRequests(page);
-  // A page's uncaught errors and console errors, in the test's output (a blank page says why).
-  page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error') console.error(`page console: ${message.text()}`);
   });

@@ -1,13 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import axe from 'axe-core';
+import { type Browser, type Page } from 'playwright-core';
 import { loadConfig } from '#infra/config/load.ts';
 import type { LocalCloud } from '#infra/local/cloud.ts';
 import type { DevUser } from '#infra/local/seed.ts';
 import { ensureWebBuild, WEB_DIST } from '#infra/local/web-build.ts';
 import { startTestCloud } from '#test/helpers/local-cloud.ts';
+import { audit, launchChromium, newPage as newBrowserPage, PASSWORD, signInAs } from './browser.ts';
 import { sellAccount, startSellStandIn, type SellAccount, type SellStandIn } from '../sell-import/sell-stand-in.ts';
 
 // The admin-started import from Zendesk Sell in a real browser (Debian's chromium through
@@ -18,9 +16,6 @@ import { sellAccount, startSellStandIn, type SellAccount, type SellStandIn } fro
 // the API's refusal. Pages pass axe-core (serious, critical) and are screenshotted into
 // test-output/web/.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OUT = join(process.cwd(), 'test-output', 'web');
-const PASSWORD = 'local-test-password';
 const TOKEN = 'f'.repeat(64);
 
 let cloud: LocalCloud;
@@ -29,62 +24,10 @@ let browser: Browser;
 let account: SellAccount;
 let standIn: SellStandIn;
 
-/** Requests each page has in flight: a screenshot waits for the app's queries to answer. */
-const inFlight = new WeakMap<Page, Set<unknown>>();
-
-/** Waits until the page has had no request in flight for 300 ms (as app.e2e.test.ts does). */
-async function settled(on: Page): Promise<void> {
-  const open = inFlight.get(on)!;
-  let quietSince = Date.now();
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (open.size > 0) quietSince = Date.now();
-    else if (Date.now() - quietSince >= 300) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** Screenshots the settled page into test-output/web/<name>.png and runs axe-core on it. */
-async function audit(name: string, on: Page): Promise<void> {
-  await settled(on);
-  await on.locator('.mantine-Loader-root').first().waitFor({ state: 'detached', timeout: 20_000 });
-  await on.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
-  await on.addScriptTag({ content: axe.source });
-  const violations = await on.evaluate(async () => {
-    const page = globalThis as unknown as { axe: typeof axe; document: Parameters<typeof axe.run>[0] };
-    const result = await page.axe.run(page.document);
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-  expect(violations, `axe on ${name}`).toEqual([]);
-}
-
-/** A desktop page of its own (its own session storage), its requests tracked and errors logged. */
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  const open = new Set<unknown>();
-  inFlight.set(page, open);
-  page.on('request', (r) => open.add(r));
-  page.on('requestfinished', (r) => open.delete(r));
-  page.on('requestfailed', (r) => open.delete(r));
-  page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
-  return page;
-}
-
-/** Signs `on` in with the local password form as a seeded user; ends away from the sign-in page. */
-async function signInAs(on: Page, email: string): Promise<void> {
-  await on.goto(`${cloud.webUrl}/signin`);
-  await on.getByRole('textbox', { name: /^Email/ }).fill(email);
-  await on.locator('input[type=password]').fill(PASSWORD);
-  await on.getByRole('button', { name: 'Sign in' }).click();
-  await on.waitForURL((url) => !url.pathname.startsWith('/signin'));
-}
+const signIn = (on: Page, email: string) => signInAs(on, cloud.webUrl!, email);
+const newPage = () => newBrowserPage(browser);
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
-  mkdirSync(OUT, { recursive: true });
   ensureWebBuild();
   // The seeded admin and rep1 are Sell users the import matches by e-mail.
   account = sellAccount(15, { known: ['admin@example.com', 'rep1@example.com'], unknown: 'left-the-company@example.com' });
@@ -105,10 +48,7 @@ beforeAll(async () => {
     if (Date.now() > deadline) throw new Error('the seeded users never reached the Cognito stand-in');
     await new Promise((r) => setTimeout(r, 100));
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
@@ -122,7 +62,7 @@ describe('the Zendesk Sell import in the web app', () => {
 
   it('lets an admin start an import from Settings and watch it finish on its page, with a report row for leads', async () => {
     const page = await newPage();
-    await signInAs(page, 'admin@example.com');
+    await signIn(page, 'admin@example.com');
     await page.goto(`${cloud.webUrl}/settings?tab=sell`);
     await page.getByRole('heading', { name: 'Import from Zendesk Sell' }).waitFor();
     await audit('settings-sell-import', page);
@@ -165,7 +105,7 @@ describe('the Zendesk Sell import in the web app', () => {
   it('shows a rep who opens the page the API’s refusal', async () => {
     expect(jobPath).toMatch(/^\/sell_imports\/.+/);
     const page = await newPage();
-    await signInAs(page, 'rep1@example.com');
+    await signIn(page, 'rep1@example.com');
     await page.goto(`${cloud.webUrl}${jobPath}`);
     const alert = page.locator('[role=alert][data-code]');
     await alert.waitFor();
