@@ -8,13 +8,14 @@ export type SellImportView = paths['/sell_imports/{id}']['get']['responses'][200
 type Status = SellImportView['status'];
 
 const ACTIVE: readonly Status[] = ['queued', 'running'];
-// Dark shades: the light badge's text keeps a 4.5:1 contrast (axe's color-contrast).
+// Dark shades, filled: white text keeps a 4.5:1 contrast (axe's color-contrast; green.9 and
+// orange.9 fall short). A light badge in a shade index drew its text in its own colour.
 const COLORS: Record<Status, string> = {
   queued: 'gray.8',
   running: 'blue.8',
-  finished: 'green.9',
+  finished: 'teal.9',
   failed: 'red.9',
-  cancelled: 'orange.9',
+  cancelled: 'gray.7',
 };
 
 /** Whether a job still runs (queued or running): refreshed and cancellable. */
@@ -24,7 +25,7 @@ export const sellImportActive = (status: Status | undefined): boolean => status 
 export function SellImportStatusBadge({ status, testId }: { status: Status; testId?: string }) {
   const { t } = useTranslation();
   return (
-    <Badge color={COLORS[status]} variant="light" data-testid={testId} data-status={status}>
+    <Badge color={COLORS[status]} variant="filled" data-testid={testId} data-status={status}>
       {t(`sellImport.statuses.${status}`)}
     </Badge>
   );
