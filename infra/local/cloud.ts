@@ -143,6 +143,12 @@ export interface LocalCloud {
   ses: LocalSes;
   /** Resolves when the mail-sender's pollers hold no batch (the mail queue's event source). */
   mailIdle(): Promise<void>;
+  /**
+   * Resolves once the mail queue holds no message (visible, in flight, or within its delivery
+   * delay) and no batch is being handled: every request the bus put there has been sent or
+   * dead-lettered. Rejects after `timeoutMs` (default 30,000).
+   */
+  mailDrained(timeoutMs?: number): Promise<void>;
   /** Mail requests the bus rule has put on the mail queue since start (tests: a replay puts none). */
   mailRequestsQueued(): number;
   /** DynamoDB Local itself, ungated (fixtures and tools with any key). */
@@ -662,6 +668,26 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       sesUrl,
       ses,
       mailIdle: () => mailPoller.idle(),
+      async mailDrained(timeoutMs = 30_000) {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          await mailPoller.idle();
+          const out = await sqs.client.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: mailQueueUrl,
+              AttributeNames: [
+                'ApproximateNumberOfMessages',
+                'ApproximateNumberOfMessagesNotVisible',
+                'ApproximateNumberOfMessagesDelayed',
+              ],
+            }),
+          );
+          const held = Object.values(out.Attributes ?? {}).reduce((n, v) => n + Number(v), 0);
+          if (held === 0) return mailPoller.idle();
+          if (Date.now() > deadline) throw new Error(`the mail queue still holds ${held} message(s) after ${timeoutMs} ms`);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      },
       mailRequestsQueued: () => mailRequestsQueued,
       dynamoEndpoint: dynamo.endpoint,
       names,

@@ -38,13 +38,18 @@ async function dump(): Promise<Item[]> {
 
 const isReadModel = (item: Item) => READ_MODEL_KINDS.has(String(item[tableSpec.kindAttribute]));
 
-/** The whole table once the stream and the bus have delivered everything (two equal dumps in a row). */
+/**
+ * The whole table once the stream, the bus and the mail queue have delivered everything (two
+ * equal dumps in a row). The mail queue delays each request by 5 s to group a burst, so two
+ * equal dumps alone can catch an alert e-mail still pending (it failed CI that way).
+ */
 async function settled(): Promise<Item[]> {
   const deadline = Date.now() + 30_000;
   let last = JSON.stringify(await dump());
   for (;;) {
     await new Promise((r) => setTimeout(r, 500));
     await session.cloud.bus.idle();
+    await session.cloud.mailDrained();
     const now = await dump();
     const text = JSON.stringify(now);
     if (text === last) return now;
