@@ -410,7 +410,8 @@ export const eventFunctions: readonly FunctionSpec[] = [
     description: `CRM bus consumer: ${ruleDescription('notification-delivery')}`,
     timeoutSeconds: 30,
     // Reads the recipient's settings and the record's current owner; writes the inbox item,
-    // its count, its marker and pending e-mails in one transaction. No cursor is signed (no
+    // its count, its marker and pending e-mails in one transaction (a job's record: its marker
+    // and the job's tally; the job's end sums the tallies). No cursor is signed (no
     // paged list); the config's default channels. Pushes a written item to the recipient's
     // open WebSocket connections (reads them, deletes the gone ones).
     needs: { table: 'readWrite', live: true, config: ['notificationDefaults'] },

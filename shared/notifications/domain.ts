@@ -195,9 +195,9 @@ export interface NotificationDraft {
   /** rule_matched only: the rule (one item group and one delivery marker per rule). */
   rule?: RuleRef;
   /**
-   * Set when the event's change came from a job (metadata.origin): the job's drafts make one
-   * inbox item per recipient and kind whatever their times, and at most one e-mail, sent when
-   * the job finishes (known failure 6: a bulk reassignment or an import is one alert, not N).
+   * Set when the event's change came from a job (metadata.origin): the job's drafts are counted
+   * while it runs and make one inbox item per recipient and kind, and at most one e-mail, when
+   * it finishes (known failure 6: a bulk reassignment or an import is one alert, not N).
    */
   job?: NotifiedJob;
   actor_id: string;
@@ -226,11 +226,47 @@ export const NOTIFICATION_EVENTS = [
   'mailbox.needs_reconnect',
 ] as const;
 
-/** The events that end a job: its recipients' grouped e-mails are sent then. */
+/**
+ * The events that end a job: its records' recipients are told then, one inbox item and at most
+ * one e-mail each. An import from Sell marks its records' origin as an import (its own id).
+ */
 export const JOB_FINISHED_EVENTS: Readonly<Record<string, NotifiedJob['type']>> = {
   'import.finished': 'import',
+  'sell_import.finished': 'import',
   'bulk_operation.finished': 'bulk_operation',
 };
+
+/**
+ * What a job told one recipient of one kind, summed from its tally when the job finished (or
+ * when one of its records was delivered after that): the records counted, the first ones named.
+ */
+export interface JobSummary {
+  recipient_id: string;
+  kind: NotificationKind;
+  /** Who ran the job (the actor of its first record counted). */
+  actor_id: string;
+  count: number;
+  /** Up to MAX_ITEM_RECORDS records, the earliest first. */
+  records: NotifiedRecord[];
+  /** ISO date-times of the earliest and the latest record counted. */
+  first_at: string;
+  last_at: string;
+}
+
+/** The job's one inbox item for a summary (read_at and archived_at as for a new item). */
+export function jobItem(job: NotifiedJob, summary: JobSummary): Notification {
+  return {
+    id: groupIdOf({ kind: summary.kind, actor_id: summary.actor_id, occurred_at: summary.last_at, job }),
+    kind: summary.kind,
+    actor_id: summary.actor_id,
+    count: summary.count,
+    records: summary.records.slice(0, MAX_ITEM_RECORDS),
+    first_at: summary.first_at,
+    last_at: summary.last_at,
+    read_at: null,
+    archived_at: null,
+  };
+}
 
 const KIND_OF: Record<'lead' | 'deal' | 'task', NotificationKind> = {
   lead: 'lead_assigned',

@@ -3,8 +3,14 @@ import { importKey } from '#shared/imports/dynamodb.ts';
 import { bulkOperationKey } from '#shared/bulk-operations/dynamodb.ts';
 import { exportKey } from '#shared/exports/dynamodb.ts';
 import { sellImportKey } from '#shared/sell-import/dynamodb.ts';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
 import { recordKey } from '#shared/platform/dynamodb/keys.ts';
 import { indexKeys, indexPartition, indexPartitions, tablePartitions } from '#shared/platform/dynamodb/partitions.ts';
@@ -21,6 +27,7 @@ import {
   groupedItem,
   groupIdOf,
   isUnread,
+  jobItem,
   MAX_ITEM_RECORDS,
   NOTIFICATION_CHANNELS,
   NOTIFICATION_KINDS,
@@ -28,6 +35,7 @@ import {
   type NotificationChannel,
   type NotificationDraft,
   type NotificationKind,
+  type JobSummary,
   type NotifiedJob,
   type NotifiedRecord,
   type NotifiedRecordType,
@@ -66,12 +74,26 @@ const SETTINGS_SK = 'settings';
 const MARKER_TTL_SECONDS = 35 * 24 * 3600;
 const DELIVER_ATTEMPTS = 30;
 
-/** The partition of a job's e-mail tallies (one item per recipient and kind). */
+/**
+ * A job's tally of one recipient and kind is this many items: the deliveries of its records
+ * each add to the one their event id hashes to, so concurrent deliveries rarely write the same
+ * item (one item would make them conflict, TransactionConflict, and retry). Summed when read.
+ */
+const JOB_TALLY_SHARDS = 16;
+/** The partition of a job's tallies (sk "tally#<recipient>#<kind>#<shard>") and its end ("finished"). */
 const jobPartition = (job: NotifiedJob): string => `notification_job#${job.type}#${job.id}`;
-const jobTallyKey = (job: NotifiedJob, userId: string, kind: string): Key => ({
+const TALLY_PREFIX = 'tally#';
+const jobTallyKey = (job: NotifiedJob, userId: string, kind: string, shard: number): Key => ({
   pk: jobPartition(job),
-  sk: `${userId}#${kind}`,
+  sk: `${TALLY_PREFIX}${userId}#${kind}#${String(shard).padStart(2, '0')}`,
 });
+const jobFinishedKey = (job: NotifiedJob): Key => ({ pk: jobPartition(job), sk: 'finished' });
+/** FNV-1a of the delivery key, to a shard. */
+function shardOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % JOB_TALLY_SHARDS;
+}
 /** The delivery key of a job's one e-mail (in place of an event id). */
 export const jobDeliveryKey = (job: NotifiedJob): string => `job:${job.type}:${job.id}`;
 
@@ -139,14 +161,13 @@ export class DynamoNotificationStore implements NotificationStore {
     this.#table = table;
   }
 
-  async deliver(draft: NotificationDraft, channels: { web: boolean; email: boolean }): Promise<DeliverOutcome> {
-    const userId = draft.recipient_id;
-    const id = groupIdOf(draft);
-    const marker: TransactItem = {
+  /** The delivery's marker (sk "event#<delivery key>"): written once, so a redelivery is seen. */
+  #marker(draft: NotificationDraft): TransactItem {
+    return {
       Put: {
         TableName: this.#table.name,
         Item: {
-          pk: notificationPartition(userId),
+          pk: notificationPartition(draft.recipient_id),
           sk: `event#${deliveryKeyOf(draft)}`,
           [tableSpec.kindAttribute]: 'notification_marker',
           [tableSpec.timeToLiveAttribute]: Math.floor(Date.now() / 1000) + MARKER_TTL_SECONDS,
@@ -154,13 +175,13 @@ export class DynamoNotificationStore implements NotificationStore {
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
-    // A job's record: its e-mail waits for the job's end (one per recipient, kind and job,
-    // counted here exactly once with the marker); any other draft: a pending e-mail now.
-    const email: TransactItem[] = !channels.email
-      ? []
-      : draft.job && !draft.rule
-        ? [this.#jobTally(draft, id, draft.job)]
-        : this.#pendingEmail(draft, id);
+  }
+
+  async deliver(draft: NotificationDraft, channels: { web: boolean; email: boolean }): Promise<DeliverOutcome> {
+    const userId = draft.recipient_id;
+    const id = groupIdOf(draft);
+    const marker = this.#marker(draft);
+    const email: TransactItem[] = channels.email ? this.#pendingEmail(draft, id) : [];
     // First guess: the group's item exists, unread, with room for a record (a burst's common case).
     let plan: 'append' | 'count' | 'read' = 'append';
     for (let attempt = 1; attempt <= DELIVER_ATTEMPTS; attempt++) {
@@ -267,60 +288,164 @@ export class DynamoNotificationStore implements NotificationStore {
     ];
   }
 
-  /**
-   * A job's tally of one recipient's e-mail (partition "notification_job#<type>#<id>", sk
-   * "<recipient>#<kind>"): the records counted, the first one named; read when the job ends.
-   */
-  #jobTally(draft: NotificationDraft, groupId: string, job: NotifiedJob): TransactItem {
-    return {
+  async tallyJobRecord(draft: NotificationDraft): Promise<{ outcome: DeliverOutcome; finished: boolean }> {
+    const job = draft.job!;
+    const tally: TransactItem = {
       Update: {
         TableName: this.#table.name,
-        Key: jobTallyKey(job, draft.recipient_id, draft.kind),
+        Key: jobTallyKey(job, draft.recipient_id, draft.kind, shardOf(deliveryKeyOf(draft))),
         UpdateExpression:
-          'ADD #count :one SET #kind = :kind, recipient_id = :r, notification_kind = :k, group_id = :g, actor_id = if_not_exists(actor_id, :a), first_record = if_not_exists(first_record, :rec), first_at = if_not_exists(first_at, :at), last_at = :at',
+          'ADD #count :one SET #kind = :kind, recipient_id = :r, notification_kind = :k, actor_id = if_not_exists(actor_id, :a), first_record = if_not_exists(first_record, :rec), first_at = if_not_exists(first_at, :at), last_at = :at',
         ExpressionAttributeNames: { '#count': 'count', '#kind': tableSpec.kindAttribute },
         ExpressionAttributeValues: {
           ':one': 1,
           ':kind': 'notification_job_tally',
           ':r': draft.recipient_id,
           ':k': draft.kind,
-          ':g': groupId,
           ':a': draft.actor_id,
           ':rec': draft.record,
           ':at': draft.occurred_at,
         },
       },
     };
+    let outcome: DeliverOutcome | undefined;
+    for (let attempt = 1; !outcome; attempt++) {
+      try {
+        await this.#table.client.send(new TransactWriteCommand({ TransactItems: [this.#marker(draft), tally] }));
+        outcome = 'written';
+      } catch (error) {
+        const reasons = reasonsOf(error);
+        if (reasons?.[0] === 'ConditionalCheckFailed') outcome = 'duplicate';
+        else if (reasons?.includes('TransactionConflict') && attempt < DELIVER_ATTEMPTS)
+          await sleep(Math.random() * 10 * Math.min(attempt, 8));
+        else throw error;
+      }
+    }
+    // Read after the count is committed (finishJob marks before it sums): either this read
+    // sees the mark, or the job's summing comes later and counts this record.
+    const finished = (await this.#table.get(jobFinishedKey(job))) !== undefined;
+    return { outcome, finished };
   }
 
-  async jobFinished(job: NotifiedJob): Promise<number> {
-    const tallies = await this.#table.partition(jobPartition(job), '');
-    let requested = 0;
-    for (const tally of tallies) {
-      const recipient = String(tally.recipient_id);
-      const groupId = String(tally.group_id);
-      const draft: NotificationDraft = {
-        recipient_id: recipient,
-        kind: tally.notification_kind as NotificationKind,
-        actor_id: String(tally.actor_id),
-        event_id: jobDeliveryKey(job),
-        occurred_at: String(tally.last_at),
-        record: tally.first_record as NotifiedRecord,
+  async finishJob(job: NotifiedJob): Promise<void> {
+    await this.#table.client.send(
+      new PutCommand({
+        TableName: this.#table.name,
+        Item: { ...jobFinishedKey(job), [tableSpec.kindAttribute]: 'notification_job_finished' },
+      }),
+    );
+  }
+
+  async jobSummaries(job: NotifiedJob, recipientId?: string): Promise<JobSummary[]> {
+    const shards = await this.#table.partition(jobPartition(job), `${TALLY_PREFIX}${recipientId ? `${recipientId}#` : ''}`);
+    const summaries = new Map<string, JobSummary & { firsts: { at: string; record: NotifiedRecord }[] }>();
+    for (const shard of shards) {
+      const key = `${String(shard.recipient_id)}#${String(shard.notification_kind)}`;
+      const at = String(shard.first_at);
+      const summary = summaries.get(key) ?? {
+        recipient_id: String(shard.recipient_id),
+        kind: shard.notification_kind as NotificationKind,
+        actor_id: String(shard.actor_id),
+        count: 0,
+        records: [],
+        first_at: at,
+        last_at: String(shard.last_at),
+        firsts: [],
       };
-      const [pending, request] = this.#pendingEmail(draft, groupId);
-      // The job's one e-mail per recipient: its pending item names the count; written once
-      // (a finished event delivered again finds it and asks for nothing more).
+      summary.count += Number(shard.count);
+      if (at < summary.first_at) Object.assign(summary, { first_at: at, actor_id: String(shard.actor_id) });
+      if (String(shard.last_at) > summary.last_at) summary.last_at = String(shard.last_at);
+      summary.firsts.push({ at, record: shard.first_record as NotifiedRecord });
+      summaries.set(key, summary);
+    }
+    return [...summaries.values()].map(({ firsts, ...summary }) => ({
+      ...summary,
+      records: firsts
+        .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+        .map((f) => f.record)
+        .slice(0, MAX_ITEM_RECORDS),
+    }));
+  }
+
+  async tellJob(
+    job: NotifiedJob,
+    summary: JobSummary,
+    channels: { web: boolean; email: boolean },
+  ): Promise<'written' | 'unchanged'> {
+    const item = jobItem(job, summary);
+    const userId = summary.recipient_id;
+    let told = false;
+    if (channels.web) told = await this.#jobItem(userId, item);
+    if (channels.email) {
+      // The job's one e-mail for the recipient: its pending item names the count; written
+      // once (a finished event delivered again, or a record delivered after it, asks for none).
+      const draft: NotificationDraft = {
+        recipient_id: userId,
+        kind: summary.kind,
+        actor_id: summary.actor_id,
+        event_id: jobDeliveryKey(job),
+        occurred_at: summary.last_at,
+        record: summary.records[0]!,
+      };
+      const [pending, request] = this.#pendingEmail(draft, item.id);
       const put = pending!.Put!;
-      put.Item = { ...put.Item, count: Number(tally.count), first_at: String(tally.first_at) };
+      put.Item = { ...put.Item, count: summary.count, first_at: summary.first_at };
       put.ConditionExpression = 'attribute_not_exists(pk)';
       try {
         await this.#table.client.send(new TransactWriteCommand({ TransactItems: [pending!, request!] }));
-        requested++;
+        told = true;
       } catch (error) {
         if (reasonsOf(error)?.[0] !== 'ConditionalCheckFailed') throw error;
       }
     }
-    return requested;
+    return told ? 'written' : 'unchanged';
+  }
+
+  /** Makes the job's item, unread (with the count), or raises the one there to `item.count`. */
+  async #jobItem(userId: string, item: Notification): Promise<boolean> {
+    try {
+      await this.#table.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.#table.name,
+                Item: notificationItem(userId, item, 1),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            this.#count(userId, 1),
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (reasonsOf(error)?.[0] !== 'ConditionalCheckFailed') throw error;
+    }
+    // There: raised when it counts fewer (a record delivered after the job's end); read or
+    // archived as the user left it.
+    try {
+      await this.#table.client.send(
+        new UpdateCommand({
+          TableName: this.#table.name,
+          Key: itemKey(userId, item.id),
+          UpdateExpression: 'SET #body.#count = :n, #body.#records = :records, #body.#last = :last ADD #v :one',
+          ConditionExpression: '#body.#count < :n',
+          ExpressionAttributeNames: {
+            '#body': 'body',
+            '#count': 'count',
+            '#records': 'records',
+            '#last': 'last_at',
+            '#v': '_version',
+          },
+          ExpressionAttributeValues: { ':n': item.count, ':records': item.records, ':last': item.last_at, ':one': 1 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   #count(userId: string, delta: number): TransactItem {

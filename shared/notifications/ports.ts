@@ -1,5 +1,13 @@
 import type { Page, PageQuery } from '#shared/kernel/ports.ts';
-import type { Notification, NotificationDraft, NotifiedJob, NotifiedRecordType, UserChannels, UserPush } from './domain.ts';
+import type {
+  JobSummary,
+  Notification,
+  NotificationDraft,
+  NotifiedJob,
+  NotifiedRecordType,
+  UserChannels,
+  UserPush,
+} from './domain.ts';
 
 /** The outcome of delivering one event to one recipient. */
 export type DeliverOutcome = 'written' | 'duplicate';
@@ -14,12 +22,23 @@ export interface NotificationStore {
    */
   deliver(draft: NotificationDraft, channels: { web: boolean; email: boolean }): Promise<DeliverOutcome>;
   /**
-   * A job ended: each recipient whose records' drafts wanted e-mail gets one pending e-mail for
-   * the job (the count of records, the first named) and its mail request, each once whatever
-   * the redeliveries; drafts of the job delivered later add to the inbox item only.
-   * @returns how many e-mails were requested now
+   * Counts a job's record (a draft with `job`) in the job's tally for its recipient and kind,
+   * once per delivery key (a redelivery is 'duplicate'), touching no inbox item: a job's
+   * thousands of records written at once share no hot item. `finished`: the job's end was
+   * already handled, so the caller brings the recipient's item up to the tally (tellJob).
    */
-  jobFinished(job: NotifiedJob): Promise<number>;
+  tallyJobRecord(draft: NotificationDraft): Promise<{ outcome: DeliverOutcome; finished: boolean }>;
+  /** Marks the job finished (idempotent): records counted from now on are told at once. */
+  finishJob(job: NotifiedJob): Promise<void>;
+  /** The job's tallies summed per recipient and kind (one Query; `recipientId`: theirs only). */
+  jobSummaries(job: NotifiedJob, recipientId?: string): Promise<JobSummary[]>;
+  /**
+   * Tells the summary's recipient on the channels given: web, the job's one inbox item (made
+   * unread with the unread count, or, when it exists, raised to the summary's count, never
+   * lowered); email, the job's one pending e-mail and its mail request, written once ever.
+   * @returns 'written' when the item was made or raised, or the e-mail requested; else 'unchanged'
+   */
+  tellJob(job: NotifiedJob, summary: JobSummary, channels: { web: boolean; email: boolean }): Promise<'written' | 'unchanged'>;
   /** The recipient's items newest first (not archived; `unread`: only unread), one Query. */
   list(userId: string, query: PageQuery & { unread?: boolean | undefined }): Promise<Page<Notification>>;
   /** One of the recipient's items (one GetItem); undefined when there is none of that id. */

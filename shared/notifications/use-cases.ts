@@ -3,6 +3,7 @@ import type { Call, Clock, Page, PageQuery } from '#shared/kernel/ports.ts';
 import {
   groupIdOf,
   JOB_FINISHED_EVENTS,
+  jobItem,
   notificationsOf,
   settingsOf,
   wantsEmail,
@@ -12,6 +13,7 @@ import {
   type NotificationDraft,
   type NotificationKind,
   type NotificationSetting,
+  type NotifiedJob,
   type UserChannels,
   type UserPush,
   NOT_CONFIGURED_SETTINGS_CHANNELS,
@@ -49,9 +51,13 @@ export async function notify(deps: Omit<NotificationDeps, 'clock'>, event: Domai
   const drafts = notificationsOf(event);
   const outcomes: NotifyOutcome[] = [];
   for (const draft of drafts) outcomes.push(await notifyOne(deps, draft));
-  // A job's end sends its records' grouped e-mails (one per recipient), each once.
+  // A job's end tells its records' recipients: one item and at most one e-mail each.
   const jobType = JOB_FINISHED_EVENTS[event.metadata.event_type];
-  if (jobType) await deps.store.jobFinished({ type: jobType, id: event.metadata.resource_id });
+  if (jobType) {
+    const job = { type: jobType, id: event.metadata.resource_id };
+    await deps.store.finishJob(job);
+    await tellJob(deps, job);
+  }
   if (outcomes.length === 0) return 'none';
   return outcomes.includes('written') ? 'written' : outcomes[0]!;
 }
@@ -60,6 +66,7 @@ async function notifyOne(
   deps: Omit<NotificationDeps, 'clock'>,
   draft: NotificationDraft & { kind: NotificationKind },
 ): Promise<NotifyOutcome> {
+  if (draft.job && !draft.rule) return tallyJobRecord(deps, draft);
   const chosen = await deps.store.settings(draft.recipient_id);
   const channel = chosen.channels[draft.kind] ?? deps.defaults[draft.kind];
   const push = chosen.push[draft.kind] === true;
@@ -73,6 +80,44 @@ async function notifyOne(
   // reconnect), and a redelivery would find the item written and push nothing.
   if (outcome === 'written' && web) await deps.live?.notificationWritten(draft.recipient_id, groupIdOf(draft));
   return outcome;
+}
+
+/**
+ * A job's record (an import's, a bulk operation's): counted for its recipient while the job
+ * runs, told when it finishes (tellJob), so a 100,000-row import writes no inbox item per row.
+ * One delivered after the job's end brings the recipient's item up to the count at once.
+ */
+async function tallyJobRecord(deps: Omit<NotificationDeps, 'clock'>, draft: NotificationDraft): Promise<NotifyOutcome> {
+  if (!(await stillConcerned(deps.owners, draft))) return 'not_visible';
+  const { outcome, finished } = await deps.store.tallyJobRecord(draft);
+  if (finished) await tellJob(deps, draft.job!, draft.recipient_id);
+  return outcome;
+}
+
+/**
+ * Tells each recipient of the job's records (or only `recipientId`) on the channels they chose
+ * for the kind, as they are now: one inbox item counting the records, and at most one e-mail.
+ */
+async function tellJob(deps: Omit<NotificationDeps, 'clock'>, job: NotifiedJob, recipientId?: string): Promise<void> {
+  for (const summary of await deps.store.jobSummaries(job, recipientId)) {
+    const chosen = await deps.store.settings(summary.recipient_id);
+    const channel = chosen.channels[summary.kind] ?? deps.defaults[summary.kind];
+    if (chosen.push[summary.kind] === true) {
+      deps.unconfigured.report('push', {
+        recipient_id: summary.recipient_id,
+        kind: summary.kind,
+        actor_id: summary.actor_id,
+        event_id: `job:${job.type}:${job.id}`,
+        occurred_at: summary.last_at,
+        record: summary.records[0]!,
+        job,
+      });
+    }
+    if (channel === 'off') continue;
+    const web = wantsWeb(channel);
+    const told = await deps.store.tellJob(job, summary, { web, email: wantsEmail(channel) });
+    if (told === 'written' && web) await deps.live?.notificationWritten(summary.recipient_id, jobItem(job, summary).id);
+  }
 }
 
 /** Whether the recipient still owns the record (or, for an appointment, still takes part in it). */
