@@ -26,8 +26,8 @@ export default defineConfig({
           name: 'integration',
           include: [INT],
           globalSetup: ['test/helpers/dynamodb-global-setup.ts'],
-          // The files share one DynamoDB Local, which runs transactions one at a time: while the
-          // Sell import's and the job grouping's long runs write, a short test waits its turn.
+          // A worker's files share its DynamoDB Local, which serves one request at a time: while
+          // the Sell import's and the job grouping's long runs write, a short test waits its turn.
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

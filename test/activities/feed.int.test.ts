@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoActivityStore, DynamoRecordStates, REKEY_PAGE } from '#shared/activities/dynamodb.ts';
 import {
@@ -17,7 +16,7 @@ import { recordKey } from '#shared/platform/dynamodb/keys.ts';
 import { DynamoRecordOwners } from '#shared/platform/dynamodb/record-owners.ts';
 import type { Table } from '#shared/platform/dynamodb/table.ts';
 import { fakeCall, rejection } from '#test/helpers/fakes.ts';
-import { CountingMeter, testTableClient, useTestTable } from '#test/helpers/table.ts';
+import { CountingMeter, testDynamoEndpoint, testTableClient, useTestTable } from '#test/helpers/table.ts';
 import { at, deal, event } from './events.ts';
 
 // The feed on DynamoDB Local: idempotent on event_id, the same items whatever the delivery
@@ -61,7 +60,7 @@ async function putRecord(t: Table, type: 'lead' | 'contact' | 'deal', id: string
 
 async function freshTable(): Promise<Table> {
   const t = testTableClient(`crm-feed-${Math.random().toString(16).slice(2, 10)}`);
-  await ensureTable(inject('dynamoEndpoint'), t.name);
+  await ensureTable(testDynamoEndpoint(), t.name);
   return t;
 }
 

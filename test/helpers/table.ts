@@ -31,6 +31,16 @@ const IN_PROCESS_NEEDS: FunctionNeeds = {
 let secretsManager: LocalSecretsManager | undefined;
 
 /**
+ * This worker's DynamoDB Local (the integration project's global setup starts one per worker):
+ * VITEST_POOL_ID numbers the workers from 1.
+ */
+export function testDynamoEndpoint(): string {
+  const endpoints = inject('dynamoEndpoints');
+  const worker = Number(process.env.VITEST_POOL_ID ?? '1');
+  return endpoints[(Math.max(1, worker) - 1) % endpoints.length]!;
+}
+
+/**
  * A fresh table for this test file in the shared DynamoDB Local, and this process's
  * environment set as a function's would be, from the registry (infra/functions.ts) plus the
  * local endpoint and credentials: `as` names the function (a test that imports its handler
@@ -41,7 +51,7 @@ let secretsManager: LocalSecretsManager | undefined;
 export async function useTestTable(
   options: { as?: string } = {},
 ): Promise<{ tableName: string; endpoint: string; streamArn: string }> {
-  const endpoint = inject('dynamoEndpoint');
+  const endpoint = testDynamoEndpoint();
   const tableName = `crm-test-${randomBytes(4).toString('hex')}`;
   const config = loadConfig();
   const spec: FunctionSpec = options.as

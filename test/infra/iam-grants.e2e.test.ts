@@ -256,6 +256,12 @@ async function until<T>(what: string, check: () => T | undefined, ms: number): P
 }
 
 /**
+ * How long a sample waits for an effect through the bus or a queue (a parked event, an event
+ * reaching the bus): 4 s sufficed alone, not beside another test file on a 2-core runner.
+ */
+const EFFECT_WAIT_MS = 12_000;
+
+/**
  * A malformed event for a bus consumer fails every attempt, and the bus, as Lambda's async
  * invocation would, parks it in the consumer's on-failure queue with the consumer's role.
  */
@@ -272,7 +278,7 @@ async function parksPoison(
     `the malformed event parked in ${queue}`,
     () =>
       session.cloud.bus.deadLetters.find((l) => l.queue === queue && (l.event.detail as { poison?: string }).poison === poison),
-    4_000,
+    EFFECT_WAIT_MS,
   );
 }
 
@@ -297,9 +303,10 @@ async function parksPoisonRecord(): Promise<void> {
       Item: { pk: `poison#${id}`, sk: 'outbox', [tableSpec.kindAttribute]: OUTBOX_KIND, event: JSON.stringify({ poison: id }) },
     }),
   );
-  const deadline = Date.now() + 4_000;
+  const deadline = Date.now() + EFFECT_WAIT_MS;
   while ((await depth()) <= before) {
-    if (Date.now() > deadline) throw new Error('the poison record was not parked in the on-failure queue within 4 s');
+    if (Date.now() > deadline)
+      throw new Error(`the poison record was not parked in the on-failure queue within ${EFFECT_WAIT_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -1000,7 +1007,7 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     await until(
       'the outbox event reaching the bus',
       () => delivered.find((e) => (e.detail as DomainEvent).metadata.event_id === event.metadata.event_id),
-      4_000,
+      EFFECT_WAIT_MS,
     );
     await parksPoisonRecord();
   },
@@ -1142,7 +1149,7 @@ const SAMPLES: Record<string, () => Promise<void>> = {
     await until(
       `the malformed event parked in ${queue}`,
       () => session.cloud.bus.deadLetters.find((l) => l.queue === queue && JSON.stringify(l.event).includes(poison)),
-      4_000,
+      EFFECT_WAIT_MS,
     );
     const event = await outboxEvent('deal.created');
     const fresh = { ...event, metadata: { ...event.metadata, event_id: newId() } };
@@ -1392,10 +1399,12 @@ const UNEXERCISED: { functions: readonly string[]; actions: string; reason: stri
 
 /**
  * Tests that wait longer than the default: the mail-sender's sample goes through the mail
- * queue (its 5 s delivery delay) and waits up to 15 s for a refused statement to show.
+ * queue (its 5 s delivery delay) and waits up to 15 s for a refused statement to show; the sent
+ * copy's sample runs five times (45 s alone, over 60 s beside another file).
  */
 const SLOW_SAMPLE_TIMEOUTS: Record<string, number> = {
   'mail-sender': 240_000,
+  'mailbox-sent-copy': 180_000,
   imports: 240_000,
   'import-worker': 240_000,
   'bulk-worker': 240_000,
