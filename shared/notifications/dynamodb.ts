@@ -295,11 +295,13 @@ export class DynamoNotificationStore implements NotificationStore {
         TableName: this.#table.name,
         Key: jobTallyKey(job, draft.recipient_id, draft.kind, shardOf(deliveryKeyOf(draft))),
         UpdateExpression:
-          'ADD #count :one SET #kind = :kind, recipient_id = :r, notification_kind = :k, actor_id = if_not_exists(actor_id, :a), first_record = if_not_exists(first_record, :rec), first_at = if_not_exists(first_at, :at), last_at = :at',
-        ExpressionAttributeNames: { '#count': 'count', '#kind': tableSpec.kindAttribute },
+          'ADD #count :one SET #kind = :kind, #ttl = :ttl, recipient_id = :r, notification_kind = :k, actor_id = if_not_exists(actor_id, :a), first_record = if_not_exists(first_record, :rec), first_at = if_not_exists(first_at, :at), last_at = :at',
+        ExpressionAttributeNames: { '#count': 'count', '#kind': tableSpec.kindAttribute, '#ttl': tableSpec.timeToLiveAttribute },
         ExpressionAttributeValues: {
           ':one': 1,
           ':kind': 'notification_job_tally',
+          // Kept as long as the markers: no redelivery comes later.
+          ':ttl': Math.floor(Date.now() / 1000) + MARKER_TTL_SECONDS,
           ':r': draft.recipient_id,
           ':k': draft.kind,
           ':a': draft.actor_id,
@@ -331,7 +333,11 @@ export class DynamoNotificationStore implements NotificationStore {
     await this.#table.client.send(
       new PutCommand({
         TableName: this.#table.name,
-        Item: { ...jobFinishedKey(job), [tableSpec.kindAttribute]: 'notification_job_finished' },
+        Item: {
+          ...jobFinishedKey(job),
+          [tableSpec.kindAttribute]: 'notification_job_finished',
+          [tableSpec.timeToLiveAttribute]: Math.floor(Date.now() / 1000) + MARKER_TTL_SECONDS,
+        },
       }),
     );
   }

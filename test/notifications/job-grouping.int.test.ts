@@ -127,6 +127,11 @@ describe('a bulk reassignment of 50 leads to one rep', () => {
     // The requester is told the operation finished (their own kind, web by default).
     expect((await inbox('anna')).items.some((n) => n.kind === 'bulk_operation_finished')).toBe(true);
 
+    // The job's tallies and its end mark expire with the markers (no redelivery comes later).
+    const kept = await table.partition(`notification_job#bulk_operation#${op}`);
+    expect(kept.length).toBeGreaterThan(1);
+    for (const item of kept) expect(Number(item.expires_at)).toBeGreaterThan(Date.now() / 1000 + 30 * 24 * 3600);
+
     // A straggler delivered after the finish joins the item and asks for no second e-mail.
     await notify(deps, await jobEvent('lead.owner_changed', `L-${rep}-late`, rep, minute(55), origin));
     expect((await inbox(rep)).items).toMatchObject([{ count: 51 }]);
