@@ -253,6 +253,9 @@ export interface JobSummary {
   last_at: string;
 }
 
+/** The delivery key of a job's one e-mail (in place of an event id). */
+export const jobDeliveryKey = (job: NotifiedJob): string => `job:${job.type}:${job.id}`;
+
 /** The job's one inbox item for a summary (read_at and archived_at as for a new item). */
 export function jobItem(job: NotifiedJob, summary: JobSummary): Notification {
   return {

@@ -27,6 +27,7 @@ import {
   groupedItem,
   groupIdOf,
   isUnread,
+  jobDeliveryKey,
   jobItem,
   MAX_ITEM_RECORDS,
   NOTIFICATION_CHANNELS,
@@ -94,8 +95,6 @@ function shardOf(key: string): number {
   for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
   return (hash >>> 0) % JOB_TALLY_SHARDS;
 }
-/** The delivery key of a job's one e-mail (in place of an event id). */
-export const jobDeliveryKey = (job: NotifiedJob): string => `job:${job.type}:${job.id}`;
 
 /** A pending e-mail of a group (alert jobs query a group's by the "email#<group id>#" prefix). */
 export const pendingEmailKey = (userId: string, groupId: string, eventId: string): Key => ({

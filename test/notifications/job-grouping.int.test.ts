@@ -64,6 +64,17 @@ async function jobEvent(
   return e;
 }
 
+/** The import's end (the job's record read by the notification of its creator). */
+async function importFinished(importId: string, filename: string, at: string): Promise<DomainEvent> {
+  await put({ ...importKey(importId), kind: 'import', id: importId, creator_id: 'anna' });
+  return event(
+    'import.finished',
+    { resource_type: 'import', resource_id: importId },
+    { id: importId, creator_id: 'anna', filename, status: 'finished' },
+    { actor: 'system', at },
+  );
+}
+
 async function pendingEmails(userId: string) {
   return table.partition(notificationPartition(userId), 'email#');
 }
@@ -151,13 +162,7 @@ describe('a CSV import of 120 leads assigned to rep1', () => {
     expect((await inbox(rep1)).items).toEqual([]);
     expect(await pendingEmails(rep1)).toHaveLength(0);
 
-    await put({ ...importKey(importId), kind: 'import', id: importId, creator_id: 'anna' });
-    const finished = event(
-      'import.finished',
-      { resource_type: 'import', resource_id: importId },
-      { id: importId, creator_id: 'anna', filename: 'leads.csv', status: 'finished' },
-      { actor: 'system', at: minute(45) },
-    );
+    const finished = await importFinished(importId, 'leads.csv', minute(45));
     await Promise.all([notify(deps, finished), notify(deps, finished)]);
     expect(await inbox(rep1)).toMatchObject({ items: [{ kind: 'lead_assigned', count: 120 }], unread_count: 1 });
     const emails = await pendingEmails(rep1);
@@ -172,13 +177,7 @@ describe('a CSV import of 120 leads assigned to rep1', () => {
     const events = await Promise.all(
       Array.from({ length: 60 }, (_, i) => jobEvent('lead.created', `R-${rep}-${i}`, rep, minute(i % 30), origin)),
     );
-    await put({ ...importKey(importId), kind: 'import', id: importId, creator_id: 'anna' });
-    const finished = event(
-      'import.finished',
-      { resource_type: 'import', resource_id: importId },
-      { id: importId, creator_id: 'anna', filename: 'race.csv', status: 'finished' },
-      { actor: 'system', at: minute(45) },
-    );
+    const finished = await importFinished(importId, 'race.csv', minute(45));
     // The end arrives amid the deliveries (EventBridge keeps no order): half the records come
     // after it, some at the same moment; then every record again.
     const all = [...events.slice(0, 30), finished, ...events.slice(30), ...events];
@@ -193,16 +192,7 @@ describe('a CSV import of 120 leads assigned to rep1', () => {
     const importId = newId(Date.UTC(2031, 2, 4, 9, 0));
     const origin: EventOrigin = { type: 'import', id: importId, automations: false };
     await deliverAll([await jobEvent('lead.created', `W-${rep}`, rep, minute(1), origin)]);
-    await put({ ...importKey(importId), kind: 'import', id: importId, creator_id: 'anna' });
-    await notify(
-      deps,
-      event(
-        'import.finished',
-        { resource_type: 'import', resource_id: importId },
-        { id: importId, creator_id: 'anna', filename: 'x.csv' },
-        { actor: 'system', at: minute(2) },
-      ),
-    );
+    await notify(deps, await importFinished(importId, 'x.csv', minute(2)));
     expect(await pendingEmails(rep)).toHaveLength(0);
     expect((await inbox(rep)).items).toMatchObject([{ count: 1 }]);
   });
