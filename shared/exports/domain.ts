@@ -138,10 +138,10 @@ export function exportColumns(resource: ExportResource, customFieldNames: readon
   ];
 }
 
-const STANDARD_COLUMNS = Object.fromEntries(EXPORT_RESOURCES.map((r) => [r, ['id', ...STANDARD_FIELDS[r]]])) as Record<
-  ExportResource,
-  string[]
->;
+// The import's own fields but its sell_id (a Sell export's "ID"): this CRM's records are named by `id`.
+const STANDARD_COLUMNS = Object.fromEntries(
+  EXPORT_RESOURCES.map((r) => [r, ['id', ...STANDARD_FIELDS[r].filter((f) => f !== 'sell_id')]]),
+) as Record<ExportResource, string[]>;
 
 /** A custom field's column: its name, or "custom_fields.<name>" when that is a standard header too. */
 function customColumn(resource: ExportResource, name: string): string {

@@ -55,13 +55,21 @@ const DETAIL_FIELDS = ['title', 'description', 'email', 'phone', 'mobile', 'webs
 
 /** The standard fields a column may be mapped to, per resource. */
 export const STANDARD_FIELDS: Readonly<Record<ImportResource, readonly string[]>> = {
-  leads: ['first_name', 'last_name', 'organization_name', 'status', ...DETAIL_FIELDS, 'owner_email'],
-  contacts: ['is_organization', 'name', 'first_name', 'last_name', ...DETAIL_FIELDS, 'owner_email'],
-  deals: ['name', 'value', 'currency', 'hot', 'estimated_close_date', 'tags', 'owner_email'],
+  leads: ['sell_id', 'first_name', 'last_name', 'organization_name', 'status', ...DETAIL_FIELDS, 'owner_email'],
+  contacts: ['sell_id', 'is_organization', 'name', 'first_name', 'last_name', ...DETAIL_FIELDS, 'owner_email'],
+  deals: ['sell_id', 'name', 'value', 'currency', 'hot', 'estimated_close_date', 'tags', 'owner_email'],
   // A Sell export's notes and tasks name their record by type and Sell id (resource_sell_id).
-  notes: ['content', 'resource_type', 'resource_sell_id'],
-  tasks: ['content', 'due_date', 'completed', 'remind_at', 'owner_email', 'resource_type', 'resource_sell_id'],
+  notes: ['sell_id', 'content', 'resource_type', 'resource_sell_id'],
+  tasks: ['sell_id', 'content', 'due_date', 'completed', 'remind_at', 'owner_email', 'resource_type', 'resource_sell_id'],
 };
+
+/**
+ * A Sell id in a cell: a whole number of up to 16 digits (Sell's ids are 64-bit; every one
+ * seen fits a double exactly).
+ */
+const SELL_ID_CELL = /^[1-9]\d{0,15}$/;
+/** One of this CRM's own record ids (a ULID), as its own export's "id" column holds them. */
+const OWN_ID_CELL = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 const normalHeader = (header: string): string =>
   header
@@ -73,9 +81,12 @@ const normalHeader = (header: string): string =>
 /**
  * Headers recognised without a mapping: our own export's and Sell's (its CSV exports and import
  * templates: "First Name", "Company Name", "Owner", "Zip"...), compared case-insensitively with
- * spaces, underscores, dots and dashes alike. Sell's record "ID" column is ignored.
+ * spaces, underscores, dots and dashes alike. Sell's record "ID" column is the record's Sell id:
+ * it keeps it, as the importer from Sell's API does, so the export's notes and tasks (which
+ * name their record by it) and integrations that stored it find the record.
  */
 const HEADER_ALIASES: Readonly<Record<string, string>> = {
+  id: 'sell_id',
   'first name': 'first_name',
   'last name': 'last_name',
   'organization name': 'organization_name',
@@ -190,6 +201,8 @@ export type RowOutcome =
       input: Record<string, unknown>;
       ownerEmail: string | undefined;
       email: string | undefined;
+      /** The record's own Sell id (a Sell export's "ID" column): it keeps that number. */
+      sellId?: number;
       /** A note's or task's record, by type and Sell id, and the column naming the id. */
       parent?: { type: ParentType; sellId: number; column: string | null };
     }
@@ -249,6 +262,7 @@ export function readRow(
   const columnOf = new Map<string, string>();
   let ownerEmail: string | undefined;
   let sellId: number | undefined;
+  let ownSellId: number | undefined;
   if (cells.length !== headers.length) {
     return { ok: false, errors: [{ row, column: null, reason: `has ${cells.length} cells, the header ${headers.length}` }] };
   }
@@ -276,8 +290,14 @@ export function readRow(
         .filter((t) => t !== '');
     } else if (target === 'resource_type') {
       input.resource_type = value.toLowerCase();
+    } else if (target === 'sell_id') {
+      // Our own export's ids are ours, not Sell's: a re-imported record is a new one, numbered here.
+      if (SELL_ID_CELL.test(value)) ownSellId = Number(value);
+      else if (!OWN_ID_CELL.test(value)) {
+        errors.push({ row, column: header, reason: `must be a Sell id (a whole number), got ${JSON.stringify(value)}` });
+      }
     } else if (target === 'resource_sell_id') {
-      if (/^[1-9]\d{0,15}$/.test(value)) sellId = Number(value);
+      if (SELL_ID_CELL.test(value)) sellId = Number(value);
       else errors.push({ row, column: header, reason: `must be a Sell id (a whole number), got ${JSON.stringify(value)}` });
     } else if (target === 'hot' || target === 'is_organization' || target === 'completed') {
       const lower = value.toLowerCase();
@@ -329,6 +349,7 @@ export function readRow(
     input: checked,
     ownerEmail,
     email: typeof checked.email === 'string' ? checked.email : undefined,
+    ...(ownSellId !== undefined ? { sellId: ownSellId } : {}),
     ...(attached && sellId !== undefined
       ? {
           parent: {

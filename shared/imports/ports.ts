@@ -50,7 +50,7 @@ export interface ImportQueue {
 export interface CreateOptions {
   /** The owner's user id, found active by the batch. */
   ownerChecked?: string;
-  /** The Sell id the record takes. */
+  /** The Sell id the record takes (one it names, or one of reserveSellIds); a taken one fails the create (ConflictError). */
   sellId?: number;
 }
 
@@ -72,6 +72,11 @@ export interface ImportTargets {
    * batch, not one a row); answers the first. Numbers a failed batch drew stay unused.
    */
   reserveSellIds(resource: ImportResource, count: number): Promise<number>;
+  /**
+   * Moves the resource's Sell id sequence to at least `atLeast` (one conditional update; never
+   * back), before rows that name their own Sell id (a Sell export's) are written with it.
+   */
+  advanceSellIds(resource: ImportResource, atLeast: number): Promise<void>;
   exists(resource: ImportResource, id: string): Promise<boolean>;
   /** The id of the record of `type` that has this Sell id (imported from Sell, or numbered here). */
   recordIdBySellId(type: ParentType, sellId: number): Promise<string | undefined>;

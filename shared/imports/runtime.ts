@@ -5,7 +5,7 @@ import { DynamoDealRepository } from '#shared/deals/dynamodb.ts';
 import { DynamoLeadRepository } from '#shared/leads/dynamodb.ts';
 import { DynamoTaskRepository } from '#shared/tasks/dynamodb.ts';
 import { userKey } from '#shared/platform/dynamodb/keys.ts';
-import { allocateSellIds, withAssignedSellIds } from '#shared/platform/dynamodb/sell-ids.ts';
+import { advanceSellSequence, allocateSellIds, recordIdOf, withAssignedSellIds } from '#shared/platform/dynamodb/sell-ids.ts';
 import type { Table, WriteOp } from '#shared/platform/dynamodb/table.ts';
 import { contactAdapters } from '#shared/contacts/runtime.ts';
 import { createContact, updateContact } from '#shared/contacts/use-cases.ts';
@@ -19,7 +19,6 @@ import { noteAdapters } from '#shared/notes/runtime.ts';
 import { createNote } from '#shared/notes/use-cases.ts';
 import { taskAdapters } from '#shared/tasks/runtime.ts';
 import { createTask } from '#shared/tasks/use-cases.ts';
-import { recordIdOf } from '#shared/platform/dynamodb/sell-ids.ts';
 import { createLead, updateLead } from '#shared/leads/use-cases.ts';
 import { systemClock } from '#shared/kernel/ports.ts';
 import { searchAdapters } from '#shared/search/runtime.ts';
@@ -114,6 +113,7 @@ export function importTargets(table: Table = crmTable()): ImportTargets {
       return new Set(items.filter((item) => item.status === 'active').map((item) => String(item.id)));
     },
     reserveSellIds: (resource, count) => allocateSellIds(table, KIND[resource], count),
+    advanceSellIds: (resource, atLeast) => advanceSellSequence(table, KIND[resource], atLeast),
     exists: async (resource, id) => {
       if (resource === 'leads') return (await leadAdapters().leads.get(id)) !== undefined;
       if (resource === 'contacts') return (await contactAdapters().contacts.get(id)) !== undefined;

@@ -331,6 +331,8 @@ interface ReadyRow {
   /** The record's owner, checked once per batch; null for notes (they have none). */
   owner: string | null;
   ownerEmail: string | undefined;
+  /** The Sell id the row names for its record (a Sell export's "ID"), else one of the batch's. */
+  sellId: number | undefined;
 }
 
 /**
@@ -383,10 +385,15 @@ export async function importBatch(
     outcomes[i] = [{ row: r.row, column: r.ownerEmail ? column : null, reason }];
     ready[i] = undefined;
   });
-  const writes = ready.filter((r) => r !== undefined).length;
+  // Rows naming their Sell id keep it: the sequence first moves past the largest, so that no
+  // record numbered here from now on takes one of them. The others take the batch's numbers.
+  const named = ready.flatMap((r) => (r?.sellId !== undefined ? [r.sellId] : []));
+  if (named.length > 0) await transiently(() => deps.targets.advanceSellIds(job.resource, Math.max(...named)));
+  const writes = ready.filter((r) => r !== undefined && r.sellId === undefined).length;
   const firstSellId = writes > 0 ? await transiently(() => deps.targets.reserveSellIds(job.resource, writes)) : 0;
   const sellIds = new Map<number, number>();
-  for (const r of ready) if (r) sellIds.set(r.row, firstSellId + sellIds.size);
+  let next = firstSellId;
+  for (const r of ready) if (r) sellIds.set(r.row, r.sellId ?? next++);
   await pooled(message.rows.length, ROW_CONCURRENCY, async (i) => {
     const r = ready[i];
     if (!r) return;
@@ -443,6 +450,7 @@ async function prepareRow(
     email: read.email,
     owner: job.resource === 'notes' ? null : owner.owner,
     ownerEmail: read.ownerEmail,
+    sellId: read.sellId,
   };
 }
 

@@ -11,7 +11,7 @@ import { systemClock } from '#shared/kernel/ports.ts';
 import { CursorCodec } from '#shared/platform/dynamodb/cursor.ts';
 import { dynamoDocumentClient } from '#shared/platform/dynamodb/client.ts';
 import { userKey } from '#shared/platform/dynamodb/keys.ts';
-import { sellOfKey, sellSequenceKey } from '#shared/platform/dynamodb/sell-ids.ts';
+import { allocateSellIds, recordIdOf, sellOfKey, sellSequenceKey } from '#shared/platform/dynamodb/sell-ids.ts';
 import { Table } from '#shared/platform/dynamodb/table.ts';
 import { makeUser } from '#test/helpers/fakes.ts';
 import { TEST_CURSOR_SECRET, useTestTable } from '#test/helpers/table.ts';
@@ -76,8 +76,14 @@ beforeAll(async () => {
   };
 });
 
+/** The columns of the leads files here, and what each maps to. */
+const LEAD_MAPPING = { 'Last Name': 'last_name', Email: 'email', Owner: 'owner_email' };
+
 /** A running import of `rows` (as the plan leaves it) and its batch messages. */
-async function runningImport(rows: string[][]): Promise<{ job: ImportJob; batches: (ImportMessage & { type: 'batch' })[] }> {
+async function runningImport(
+  rows: string[][],
+  mapping: Record<string, string> = LEAD_MAPPING,
+): Promise<{ job: ImportJob; batches: (ImportMessage & { type: 'batch' })[] }> {
   const at = new Date().toISOString();
   const job: ImportJob = {
     id: newId(),
@@ -101,11 +107,11 @@ async function runningImport(rows: string[][]): Promise<{ job: ImportJob; batche
   };
   const repo = deps.imports;
   await repo.create(job, []);
-  const columns = ['Last Name', 'Email', 'Owner'];
+  const columns = Object.keys(mapping);
   await repo.start(
     job.id,
     {
-      mapping: { 'Last Name': 'last_name', Email: 'email', Owner: 'owner_email' },
+      mapping,
       columns,
       match_by_email: false,
       run_automations: false,
@@ -166,5 +172,33 @@ describe('an import batch on DynamoDB Local', () => {
     ]);
     expect(await table.get({ pk: `lead#${rowRecordId(job.id, 2)}`, sk: 'lead' })).toBeUndefined();
     expect(await table.get({ pk: `lead#${rowRecordId(job.id, 3)}`, sk: 'lead' })).toMatchObject({ owner_id: admin.id });
+  });
+
+  it("keeps a Sell export's ids: the sequence moves past them first, and a number held already fails its row alone", async () => {
+    const mapping = { ...LEAD_MAPPING, ID: 'sell_id' };
+    const base = (await allocateSellIds(table, 'lead', 1)) + 1_000_000; // past every number this file's other tests drew
+    const rows = [
+      ['Sell one', 'sell1@example.com', rep.email, String(base + 1)],
+      ['Numbered here', 'here1@example.com', rep.email, ''],
+      ['Sell two', 'sell2@example.com', '', String(base + 2)],
+    ];
+    const first = await runningImport(rows, mapping);
+    expect(await importBatch(deps, events(), first.batches[0]!)).toMatchObject({ created: 3, failed: 0 });
+    expect(await recordIdOf(table, 'lead', base + 1)).toBe(rowRecordId(first.job.id, 1));
+    expect(await recordIdOf(table, 'lead', base + 2)).toBe(rowRecordId(first.job.id, 3));
+    // The row without a number drew one past the file's: the sequence had moved first.
+    const drawn = (await table.get(sellOfKey('lead', rowRecordId(first.job.id, 2))))!.sell_id as number;
+    expect(drawn).toBe(base + 3);
+
+    // The same file again: its numbered rows fail on their taken numbers; nothing is doubled.
+    const again = await runningImport(rows, mapping);
+    const result = await importBatch(deps, events(), again.batches[0]!);
+    expect(result).toMatchObject({ created: 1, failed: 2 });
+    expect(result!.errors.map(({ row, reason }) => [row, reason])).toEqual([
+      [1, `Sell id ${base + 1} of a lead is taken here`],
+      [3, `Sell id ${base + 2} of a lead is taken here`],
+    ]);
+    expect(await table.get({ pk: `lead#${rowRecordId(again.job.id, 1)}`, sk: 'lead' })).toBeUndefined();
+    expect(await recordIdOf(table, 'lead', base + 1)).toBe(rowRecordId(first.job.id, 1));
   });
 });

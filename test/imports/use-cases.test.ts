@@ -165,12 +165,21 @@ class Fakes {
       this.nextSellId += count;
       return first;
     },
+    advanceSellIds: async (_, atLeast) => {
+      this.nextSellId = Math.max(this.nextSellId, atLeast + 1);
+    },
     exists: async (_, id) => this.records.has(id),
     recordIdBySellId: async (type, sellId) => this.sellIds.get(`${type}#${sellId}`),
     idByEmail: async (_, __, email) => [...this.records.entries()].find(([, r]) => r.input.email === email)?.[0],
     create: async (resource, call, input, options) => {
       const id = call.events.newId();
       if (this.records.has(id)) throw new ConflictError('exists');
+      // As the table's Sell id items: a number is held by one record of its kind.
+      const number = options?.sellId === undefined ? undefined : `${resource.slice(0, -1)}#${options.sellId}`;
+      if (number !== undefined && this.sellIds.has(number)) {
+        throw new ConflictError(`Sell id ${options!.sellId} of a ${resource.slice(0, -1)} is taken here`);
+      }
+      if (number !== undefined) this.sellIds.set(number, id);
       this.writes++;
       this.records.set(id, { resource, input, events: call.events, options });
     },
@@ -487,7 +496,7 @@ describe('CSV import', () => {
     const job = await uploaded(fakes, csv, admin, 'notes');
     const dry = await dryRunImport(fakes.deps(), callOf(admin), job.id, {});
     expect(dry.mapping).toEqual({
-      ID: '',
+      ID: 'sell_id',
       'Resource Type': 'resource_type',
       'Resource ID': 'resource_sell_id',
       Content: 'content',
@@ -510,6 +519,67 @@ describe('CSV import', () => {
       resource_type: 'contact',
       resource_id: '01CONTACT000000000000000002',
     });
+  });
+
+  it("keeps a Sell export's record ids, so its notes find their records; the same file again doubles nothing", async () => {
+    const fakes = new Fakes();
+    fakes.nextSellId = 40;
+    const leads = [
+      'ID,First Name,Last Name,Company Name,Email,Mobile Phone,Zip,Owner',
+      '1001,Zoë,Müller,Acme,zoe@example.com,+34 612 345 678,08001,rep@example.com',
+      '1002,Jan,Novák,,jan@example.com,,,',
+      ',No,Number,,,,,',
+      '01KBZ8X3C4D5E6F7G8H9J0K1M2,Our,Export,,,,,',
+      'x17,Bad,Number,,,,,',
+    ].join('\r\n');
+    const job = await uploaded(fakes, leads);
+    const dry = await dryRunImport(fakes.deps(), callOf(admin), job.id, {});
+    expect(dry.mapping).toEqual({
+      ID: 'sell_id',
+      'First Name': 'first_name',
+      'Last Name': 'last_name',
+      'Company Name': 'organization_name',
+      Email: 'email',
+      'Mobile Phone': 'mobile',
+      Zip: 'address.postal_code',
+      Owner: 'owner_email',
+    });
+    expect(dry.errors).toEqual([{ row: 5, column: 'ID', reason: 'must be a Sell id (a whole number), got "x17"' }]);
+    await startImport(fakes.deps(), callOf(admin), job.id, {});
+    await drain(fakes, fakes.deps());
+    expect(fakes.jobs.get(job.id)).toMatchObject({ status: 'finished', created: 4, failed: 1 });
+    const numbered = (row: number) => fakes.records.get(rowRecordId(job.id, row))!.options?.sellId;
+    expect([1, 2, 3, 4].map(numbered)).toEqual([1001, 1002, 1003, 1004]);
+    expect(fakes.sellIdReservations).toEqual([2]); // only the rows without a Sell number draw one
+    expect(fakes.records.get(rowRecordId(job.id, 1))!.input).toMatchObject({
+      first_name: 'Zoë',
+      organization_name: 'Acme',
+      mobile: '+34 612 345 678',
+      address: { postal_code: '08001' },
+      owner_id: rep.user_id,
+    });
+
+    // The export's notes, by their leads' Sell ids.
+    const notes = await uploaded(fakes, 'ID,Resource Type,Resource ID,Content\r\n7001,lead,1002,Wants a demo', admin, 'notes');
+    await startImport(fakes.deps(), callOf(admin), notes.id, {});
+    await drain(fakes, fakes.deps());
+    expect(fakes.jobs.get(notes.id)).toMatchObject({ created: 1, failed: 0 });
+    expect(fakes.records.get(rowRecordId(notes.id, 1))).toMatchObject({
+      input: { resource_type: 'lead', resource_id: rowRecordId(job.id, 2) },
+      options: { sellId: 7001 },
+    });
+
+    // The leads file again: every numbered row finds its number taken; nothing is written twice.
+    const again = await uploaded(fakes, leads);
+    await startImport(fakes.deps(), callOf(admin), again.id, {});
+    await drain(fakes, fakes.deps());
+    expect(fakes.jobs.get(again.id)).toMatchObject({ created: 2, failed: 3 });
+    const errors = (await fakes.repo.batchResults(again.id)).flatMap((b) => b.errors);
+    expect(errors.map((e) => [e.row, e.reason])).toEqual([
+      [1, 'Sell id 1001 of a lead is taken here'],
+      [2, 'Sell id 1002 of a lead is taken here'],
+      [5, 'must be a Sell id (a whole number), got "x17"'],
+    ]);
   });
 
   it("imports a Sell export's tasks with their owner, due date and state; a floating one has no record", async () => {
