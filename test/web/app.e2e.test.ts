@@ -373,7 +373,7 @@ describe('the web app', () => {
     await page.locator('.fc-dayGridMonth-view .fc-event', { hasText: 'Demo with Grace' }).waitFor();
     await audit('calendar-month');
 
-    // Settings as a rep: only their own notification channels (the admin tabs are not there).
+    // Settings as a rep: only their own settings (the admin tabs are not there).
     await page.getByRole('link', { name: 'Settings' }).click();
     const channels = page.getByRole('table', { name: 'Notifications' });
     await channels.waitFor();
@@ -382,6 +382,7 @@ describe('the web app', () => {
       'My notification rules',
       'Calendar feed',
       'Mailboxes',
+      'Personal access tokens',
     ]);
     await page.getByRole('tab', { name: 'Mailboxes' }).click();
     await page.getByText('No mailbox connected.').waitFor();

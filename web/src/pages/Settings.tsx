@@ -17,6 +17,7 @@ import {
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSearch } from '@tanstack/react-router';
+import { AccessTokens } from './SettingsAccessTokens.tsx';
 import { Mailboxes } from './SettingsMailboxes.tsx';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client.ts';
@@ -26,7 +27,8 @@ import { useSelf } from '../queries.ts';
 import { ProblemAlert } from '../ui/ProblemAlert.tsx';
 import { Pipelines, ReasonsAndSources, SellImportStart, UsersAndTeams } from './SettingsAdmin.tsx';
 
-// Settings by role: everyone sets their own notification channels; admins also see custom
+// Settings by role: everyone sets their own notification channels and personal access tokens
+// (SettingsAccessTokens.tsx); admins also see custom
 // fields, pipelines and stages, reasons and sources, users and teams (SettingsAdmin.tsx) and the
 // configured automated actions (read-only: they live in config) and the import from Zendesk Sell.
 
@@ -71,6 +73,7 @@ export function Settings() {
           <Tabs.Tab value="rules">{t('settings.tabs.rules')}</Tabs.Tab>
           <Tabs.Tab value="calendar">{t('settings.tabs.calendar')}</Tabs.Tab>
           <Tabs.Tab value="mailboxes">{t('settings.tabs.mailboxes')}</Tabs.Tab>
+          <Tabs.Tab value="tokens">{t('settings.tabs.tokens')}</Tabs.Tab>
           {admin ? <Tabs.Tab value="fields">{t('settings.tabs.fields')}</Tabs.Tab> : null}
           {admin ? <Tabs.Tab value="pipelines">{t('settings.tabs.pipelines')}</Tabs.Tab> : null}
           {admin ? <Tabs.Tab value="lists">{t('settings.tabs.lists')}</Tabs.Tab> : null}
@@ -86,6 +89,9 @@ export function Settings() {
         </Tabs.Panel>
         <Tabs.Panel value="mailboxes" pt="md">
           <Mailboxes />
+        </Tabs.Panel>
+        <Tabs.Panel value="tokens" pt="md">
+          <AccessTokens />
         </Tabs.Panel>
         <Tabs.Panel value="rules" pt="md">
           <Rules />
