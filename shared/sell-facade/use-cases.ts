@@ -642,6 +642,8 @@ const ASSOCIATED: SellResource = {
   paged: false,
   ops: ['list', 'create', 'delete'],
   refs: { contact_id: 'contact', deal_id: 'deal' },
+  // Sell documents no filter on this list, only page and per_page.
+  filters: {},
 };
 
 async function associatedContacts(
@@ -654,17 +656,12 @@ async function associatedContacts(
   const deal = await nativeId(deps, SELL_RESOURCES.deals!, sellNumber(dealNumber ?? ''));
   const key = 'GET /deals/{id}/associated_contacts';
   if (method === 'GET' && contactNumber === undefined) {
+    const { page, perPage, sort } = pagingOf(request);
     const answer = await deps.native.call(key, { params: { id: deal } });
     if (answer.status !== 200) fromNative(answer, 'associated_contact');
-    const items = await toSell(deps, ASSOCIATED, answer.body.items ?? []);
-    return {
-      status: 200,
-      body: collectionEnvelope(
-        'associated_contact',
-        items,
-        links(request, `deals/${dealNumber}/associated_contacts`, 1, MAX_PER_PAGE, null),
-      ),
-    };
+    // The native list is a deal's whole list: paged here, as Sell pages it (page, per_page).
+    const name = `deals/${dealNumber}/associated_contacts`;
+    return listWhole(deps, ASSOCIATED, name, request, page, perPage, sort, answer.body.items ?? []);
   }
   if (method === 'POST' && contactNumber === undefined) {
     const body = await toNative(deps, ASSOCIATED, dataOf(request.body));

@@ -112,6 +112,29 @@ interface ResourceCase {
   visibility?: { nativePath: string; label: string };
 }
 
+/** A kind's custom field definitions (admins define them natively; every role lists them). */
+const customFieldCase = (kind: 'lead' | 'contact' | 'deal'): ResourceCase => ({
+  path: `${kind}/custom_fields`,
+  type: 'custom_field',
+  who: 'rep1',
+  get: false,
+  make: async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const name = `Field${kind}${suffix}${i}`;
+      const res = await native('admin', 'POST', `/custom_fields/${kind}s`, { name, type: 'string' });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      const found = await sell('rep1', 'GET', `/v2/${kind}/custom_fields?name=${name}`);
+      expect(found.body.items, JSON.stringify(found.body)).toHaveLength(1);
+      ids.push(found.body.items[0].data.id);
+    }
+    return { ids, ctx: {} };
+  },
+  filters: (m) => [{ query: `name=Field${kind}${suffix}0&type=string`, expect: [m.ids[0]!] }],
+  sorts: ['name'],
+  defaultOrder: 'asc',
+});
+
 const three = async (who: Who, path: string, data: (i: number) => Record<string, unknown>) => {
   const ids: number[] = [];
   for (let i = 0; i < 3; i++) ids.push(await made(who, path, data(i)));
@@ -438,26 +461,7 @@ const RESOURCES: ResourceCase[] = [
     sorts: ['position', 'name'],
     defaultOrder: 'asc',
   },
-  {
-    path: 'lead/custom_fields',
-    type: 'custom_field',
-    who: 'rep1',
-    get: false,
-    make: async () => {
-      const ids: number[] = [];
-      for (let i = 0; i < 2; i++) {
-        const res = await native('admin', 'POST', '/custom_fields/leads', { name: `Field${suffix}${i}`, type: 'string' });
-        expect(res.status, JSON.stringify(res.body)).toBe(201);
-        const found = await sell('rep1', 'GET', `/v2/lead/custom_fields?name=Field${suffix}${i}`);
-        expect(found.body.items, JSON.stringify(found.body)).toHaveLength(1);
-        ids.push(found.body.items[0].data.id);
-      }
-      return { ids, ctx: {} };
-    },
-    filters: (m) => [{ query: `name=Field${suffix}0&type=string`, expect: [m.ids[0]!] }],
-    sorts: ['name'],
-    defaultOrder: 'asc',
-  },
+  ...(['lead', 'contact', 'deal'] as const).map(customFieldCase),
 ];
 
 beforeAll(async () => {
@@ -676,6 +680,34 @@ describe('lead conversions, deals, contacts', () => {
     expect((await sell('rep1', 'DELETE', `/v2/deals/${id}/associated_contacts/${other}`)).status).toBe(204);
     const bad = await sell('rep1', 'PUT', `/v2/deals/${id}`, { data: { contact_id: 99999999 } });
     expectSellError(bad, 422, 'Unprocessable Entity');
+  });
+
+  it("pages a deal's associated contacts as Sell does, takes no filter, and hides another rep's deal", async () => {
+    const deal = await made('rep1', '/v2/deals', { name: `Associated${suffix}` });
+    const contacts = await three('rep1', '/v2/contacts', (i) => ({ first_name: 'Assoc', last_name: `Person${suffix}${i}` }));
+    const base = `/v2/deals/${deal}/associated_contacts`;
+    for (const contact_id of contacts) {
+      const added = await sell('rep1', 'POST', base, { data: { contact_id, role: 'involved' } });
+      expect(added.status, JSON.stringify(added.body)).toBe(200);
+    }
+    const first = await sell('rep1', 'GET', `${base}.json?per_page=2`);
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body.meta).toMatchObject({ type: 'collection', count: 2 });
+    expect(first.body.items[0]).toEqual({
+      data: expect.objectContaining({ contact_id: expect.any(Number) }),
+      meta: { type: 'associated_contact' },
+    });
+    expect(first.body.meta.links.self).toMatch(new RegExp(`${base}\\?page=1&per_page=2$`));
+    expect(first.body.meta.links.next_page).toMatch(new RegExp(`${base}\\?page=2&per_page=2$`));
+    const second = await sell('rep1', 'GET', first.body.meta.links.next_page);
+    expect(second.body.meta).toMatchObject({ count: 1, links: { next_page: null } });
+    expect((await walk('rep1', `${base}?per_page=2`)).map((d) => d.contact_id).sort()).toEqual([...contacts].sort());
+    expectSellError(await sell('rep1', 'GET', `${base}?per_page=101`), 422, 'Unprocessable Entity');
+    expectSellError(await sell('rep1', 'GET', `${base}?role=involved`), 422, 'Unprocessable Entity');
+    expectSellError(await sell('rep1', 'GET', base, undefined, { accept: 'text/csv' }), 406, 'Not Acceptable');
+    expectSellError(await sell('rep1', 'GET', '/v2/deals/987654321/associated_contacts'), 404, 'Not Found');
+    // rep2 may not see rep1's deal: its associations answer as a missing deal's.
+    expectSellError(await sell('rep2', 'GET', base), 404, 'Not Found');
   });
 });
 
