@@ -184,7 +184,12 @@ const RESOURCES: ResourceCase[] = [
         first_name: 'Mark',
         last_name: `Lead${suffix}${i}`,
         status: 'Working',
-        address: { city: i < 2 ? `City${suffix}` : 'Elsewhere', country: 'DE' },
+        address: {
+          city: i < 2 ? `City${suffix}` : 'Elsewhere',
+          postal_code: i === 1 ? `P${suffix}` : '10115',
+          state: i === 2 ? `State${suffix}` : 'Berlin',
+          country: 'DE',
+        },
         custom_fields: { [region]: i === 0 ? 'North' : 'South' },
         tags: [`vip${suffix}`],
       }));
@@ -194,6 +199,8 @@ const RESOURCES: ResourceCase[] = [
     filters: (m) => [
       { query: `address[city]=City${suffix}`, expect: [m.ids[0]!, m.ids[1]!] },
       { query: `address[city]=City${suffix}&custom_fields[Region${suffix}]=North`, expect: [m.ids[0]!] },
+      { query: `address[postal_code]=P${suffix}&address[country]=DE`, expect: [m.ids[1]!] },
+      { query: `address[state]=State${suffix}`, expect: [m.ids[2]!] },
       { query: `last_name=Lead${suffix}2`, expect: [m.ids[2]!] },
       { query: `tags=vip${suffix}&status=Working`, expect: m.ids },
     ],
@@ -206,19 +213,25 @@ const RESOURCES: ResourceCase[] = [
     type: 'contact',
     who: 'rep2',
     get: true,
-    make: async () => ({
-      ids: await three('rep2', '/v2/contacts', (i) => ({
+    make: async () => {
+      const tier = `Tier${suffix}`;
+      const field = await native('admin', 'POST', '/custom_fields/contacts', { name: tier, type: 'string', filterable: true });
+      expect(field.status, JSON.stringify(field.body)).toBe(201);
+      const ids = await three('rep2', '/v2/contacts', (i) => ({
         first_name: 'Ann',
         last_name: `Contact${suffix}${i}`,
         email: `c${i}${suffix}@example.com`,
-        address: { city: i === 1 ? `Town${suffix}` : 'Elsewhere' },
-      })),
-      ctx: {},
-    }),
+        address: { city: i === 1 ? `Town${suffix}` : 'Elsewhere', postal_code: i === 0 ? `Z${suffix}` : '08001' },
+        custom_fields: { [tier]: i === 2 ? 'Gold' : 'Silver' },
+      }));
+      return { ids, ctx: {} };
+    },
     update: { data: { first_name: 'Anne' }, kept: 'email' },
     filters: (m) => [
       { query: `address[city]=Town${suffix}&is_organization=false`, expect: [m.ids[1]!] },
       { query: `email=c2${suffix}@example.com`, expect: [m.ids[2]!] },
+      { query: `address[postal_code]=Z${suffix}`, expect: [m.ids[0]!] },
+      { query: `custom_fields[Tier${suffix}]=Gold`, expect: [m.ids[2]!] },
     ],
     sorts: ['last_name', 'created_at'],
     defaultOrder: 'asc',
@@ -231,11 +244,15 @@ const RESOURCES: ResourceCase[] = [
     get: true,
     make: async () => {
       const contact = await made('rep2', '/v2/contacts', { last_name: `DealContact${suffix}` });
+      const size = `Size${suffix}`;
+      const field = await native('admin', 'POST', '/custom_fields/deals', { name: size, type: 'string', filterable: true });
+      expect(field.status, JSON.stringify(field.body)).toBe(201);
       const ids = await three('rep2', '/v2/deals', (i) => ({
         name: `Deal${suffix}${i}`,
         value: i === 2 ? '1000.50' : 1000 + i,
         hot: i === 0,
         contact_id: contact,
+        custom_fields: { [size]: i === 1 ? 'Large' : 'Small' },
       }));
       return { ids, ctx: { contact } };
     },
@@ -243,6 +260,7 @@ const RESOURCES: ResourceCase[] = [
     filters: (m) => [
       { query: `contact_id=${m.ctx.contact}&hot=true`, expect: [m.ids[0]!] },
       { query: `name=Deal${suffix}1`, expect: [m.ids[1]!] },
+      { query: `custom_fields[Size${suffix}]=Large`, expect: [m.ids[1]!] },
     ],
     sorts: ['name', 'value', 'created_at'],
     defaultOrder: 'asc',
