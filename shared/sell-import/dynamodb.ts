@@ -3,6 +3,7 @@ import {
   recordIdOf,
   sellIdOps,
   sellNumberKey,
+  sellOfKey,
   type SellIdTable,
   type SellIdType,
 } from '#shared/platform/dynamodb/sell-ids.ts';
@@ -60,15 +61,18 @@ export class DynamoSellIdMap implements SellIdMap {
     return recordIdOf(this.#table, kind as SellIdType, n);
   }
 
-  async alias(kind: SellIdKind, n: number, id: string): Promise<boolean> {
+  async alias(kind: SellIdKind, n: number, id: string, options: { shown?: boolean } = {}): Promise<boolean> {
+    const ops: WriteOp[] = [
+      {
+        type: 'create',
+        item: { ...sellNumberKey(kind, String(n)), kind: 'sell_id', id, sell_type: kind, alias: true },
+        onConflict: () => new ConflictError(`Sell id ${n} is taken`),
+      },
+    ];
+    // Shown: the record's number becomes n (its old one still finds it), in the same transaction.
+    if (options.shown) ops.push({ type: 'put', item: { ...sellOfKey(kind, id), kind: 'sell_id', sell_id: n, sell_type: kind } });
     try {
-      await this.#table.write([
-        {
-          type: 'create',
-          item: { ...sellNumberKey(kind, String(n)), kind: 'sell_id', id, sell_type: kind, alias: true },
-          onConflict: () => new ConflictError(`Sell id ${n} is taken`),
-        },
-      ]);
+      await this.#table.write(ops);
       return true;
     } catch (error) {
       if (error instanceof ConflictError) return (await this.idOf(kind, n)) === id;

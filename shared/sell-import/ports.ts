@@ -59,9 +59,11 @@ export interface SellIdMap {
   idOf(kind: SellIdKind, n: number): Promise<string | undefined>;
   /**
    * Makes `n` name the existing record `id` as well (a Sell user matched by e-mail, a source
-   * Sell lists twice): false when `n` names another record already.
+   * Sell lists twice): false when `n` names another record already. `shown`: /v2 shows the
+   * record as `n` from now on (a matched user keeps their Sell id, so the owner_id of imported
+   * records is Sell's); its number from before still finds it.
    */
-  alias(kind: SellIdKind, n: number, id: string): Promise<boolean>;
+  alias(kind: SellIdKind, n: number, id: string, options?: { shown?: boolean }): Promise<boolean>;
   /** Moves the kind's sequence to at least `n`, so new records never take an imported number. */
   advance(kind: SellIdKind, n: number): Promise<void>;
   /**

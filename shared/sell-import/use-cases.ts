@@ -286,7 +286,7 @@ class ImportRun {
     }
     const existing = await this.#deps.ids.idOf('user', sellId);
     if (existing === local) return 'unchanged';
-    if (existing !== undefined || !(await this.#deps.ids.alias('user', sellId, local))) {
+    if (existing !== undefined || !(await this.#deps.ids.alias('user', sellId, local, { shown: true }))) {
       throw new Skip(`Sell id ${sellId} is another user's number here`);
     }
     return 'imported';

@@ -3,7 +3,13 @@ import { leadIndex } from '#shared/leads/dynamodb.ts';
 import { ConflictError } from '#shared/kernel/errors.ts';
 import { newId } from '#shared/kernel/ids.ts';
 import { indexKeys } from '#shared/platform/dynamodb/partitions.ts';
-import { advanceSellSequence, recordIdOf, sellIdsOf, withAssignedSellIds } from '#shared/platform/dynamodb/sell-ids.ts';
+import {
+  advanceSellSequence,
+  recordIdOf,
+  sellIdOps,
+  sellIdsOf,
+  withAssignedSellIds,
+} from '#shared/platform/dynamodb/sell-ids.ts';
 import type { Table } from '#shared/platform/dynamodb/table.ts';
 import { DynamoSellIdMap } from '#shared/sell-import/dynamodb.ts';
 import { testTableClient, useTestTable } from '#test/helpers/table.ts';
@@ -61,5 +67,19 @@ describe('assigned Sell ids', () => {
     expect(await ids.alias('user', 9_100_001, a)).toBe(true);
     expect(await ids.alias('user', 9_100_001, b)).toBe(false);
     expect(await ids.idOf('user', 9_100_001)).toBe(a);
+  });
+
+  it('shows a matched user under their Sell id from then on; their number from before still finds them', async () => {
+    const ids = new DynamoSellIdMap(table);
+    const user = newId();
+    await table.write(sellIdOps('user', 41, user)); // numbered here when invited
+    expect(await ids.alias('user', 9_100_002, user, { shown: true })).toBe(true);
+    expect((await sellIdsOf(table, 'user', [user])).get(user)).toBe(9_100_002);
+    expect(await ids.idOf('user', 9_100_002)).toBe(user);
+    expect(await ids.idOf('user', 41)).toBe(user);
+    // A number another user holds is refused, and changes nothing shown.
+    const other = newId();
+    expect(await ids.alias('user', 9_100_002, other, { shown: true })).toBe(false);
+    expect((await sellIdsOf(table, 'user', [other])).get(other)).toBeUndefined();
   });
 });

@@ -101,7 +101,9 @@ describe('npm run import:sell', () => {
     const repsLead = account.leads.find((l) => l.owner_id === 9_100_002)!;
     const lead = await v2(`/v2/leads/${repsLead.id}`);
     expect(lead.status, JSON.stringify(lead.body)).toBe(200);
-    expect(lead.body.data).toMatchObject({ id: repsLead.id, last_name: repsLead.last_name });
+    // Its owner is the rep, under their Sell user id (the rep was matched by e-mail).
+    expect(lead.body.data).toMatchObject({ id: repsLead.id, last_name: repsLead.last_name, owner_id: 9_100_002 });
+    expect((await v2('/v2/users/self')).body.data).toMatchObject({ id: 9_100_002 });
 
     const repsDeal = account.deals.find((d) => d.owner_id === 9_100_002)!;
     const deal = await v2(`/v2/deals/${repsDeal.id}.json`);
