@@ -168,7 +168,7 @@ export function AccessTokens() {
 function SecretBox({ shown, onClose }: { shown: Shown; onClose: () => void }) {
   const { t } = useTranslation();
   return (
-    <Alert color="yellow" variant="light" title={t('accessTokens.shownOnceTitle', { name: shown.name })}>
+    <Alert color="blue" title={t('accessTokens.shownOnceTitle', { name: shown.name })}>
       <Stack gap="xs">
         <Text size="sm">{t('accessTokens.shownOnce')}</Text>
         <Code block data-testid="access-token-secret">
