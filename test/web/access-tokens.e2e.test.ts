@@ -2,10 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
 import type { LocalCloud } from '#infra/local/cloud.ts';
 import type { DevUser } from '#infra/local/seed.ts';
-import { ensureWebBuild, WEB_DIST } from '#infra/local/web-build.ts';
 import { MAX_TOKENS_PER_USER } from '#shared/access-tokens/domain.ts';
-import { startTestCloud } from '#test/helpers/local-cloud.ts';
-import { audit, launchChromium, newPage as newBrowserPage, PASSWORD, signInAs } from './browser.ts';
+import { audit, newPage as newBrowserPage, signInAs, startWebSession } from './browser.ts';
 
 // Personal access tokens from Settings in a real browser (Debian's chromium through
 // playwright-core) against the whole local cloud: a rep creates one, reads its secret once,
@@ -41,19 +39,7 @@ const pageState = (on: Page) =>
   });
 
 beforeAll(async () => {
-  ensureWebBuild();
-  const started = await startTestCloud({
-    web: { distDir: WEB_DIST, password: PASSWORD, devUsers: () => users.map((u) => ({ email: u.email, role: u.role })) },
-  });
-  cloud = started.cloud;
-  users = started.users;
-  // The directory sync (a bus consumer) creates the Cognito users after seeding.
-  const deadline = Date.now() + 20_000;
-  while (!cloud.cognito.users().some((u) => u.username === REP && u.groups.length > 0)) {
-    if (Date.now() > deadline) throw new Error('rep1 never reached the Cognito stand-in');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  browser = await launchChromium();
+  ({ cloud, users, browser } = await startWebSession([REP]));
 }, 180_000);
 
 afterAll(async () => {

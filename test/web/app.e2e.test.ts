@@ -4,17 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
 import type { LocalCloud } from '#infra/local/cloud.ts';
 import type { DevUser } from '#infra/local/seed.ts';
-import { ensureWebBuild, initialJsGzipBytes, WEB_DIST } from '#infra/local/web-build.ts';
+import { initialJsGzipBytes } from '#infra/local/web-build.ts';
 import { spaRewrite } from '#infra/local/web-gateway.ts';
 import { INBOUND_PATH } from '#infra/local/ses.ts';
-import { startTestCloud } from '#test/helpers/local-cloud.ts';
 import {
   audit as auditPage,
-  launchChromium,
   newPage as newBrowserPage,
   OUT,
   PASSWORD,
   signInAs as signInAsAt,
+  startWebSession,
   trackRequests,
 } from './browser.ts';
 
@@ -92,19 +91,7 @@ const signInAs = (on: Page, email: string) => signInAsAt(on, cloud.webUrl!, emai
 const newPage = (touch = false) => newBrowserPage(browser, touch);
 
 beforeAll(async () => {
-  ensureWebBuild();
-  const started = await startTestCloud({
-    web: { distDir: WEB_DIST, password: PASSWORD, devUsers: () => users.map((u) => ({ email: u.email, role: u.role })) },
-  });
-  cloud = started.cloud;
-  users = started.users;
-  // The directory sync (a bus consumer) creates the Cognito users after seeding.
-  const deadline = Date.now() + 20_000;
-  while (!cloud.cognito.users().some((u) => u.username === 'rep1@example.com' && u.groups.length > 0)) {
-    if (Date.now() > deadline) throw new Error('rep1 never reached the Cognito stand-in');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  browser = await launchChromium();
+  ({ cloud, users, browser } = await startWebSession(['rep1@example.com']));
   // bypassCSP lets axe-core's script in; the app itself runs under the gateway's CSP.
   page = await (await browser.newContext({ bypassCSP: true, viewport: { width: 1400, height: 900 } })).newPage();
   // A page's uncaught errors (trackRequests) and console errors, in the test's output (a blank page says why).

@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import axe from 'axe-core';
+import type { LocalCloud } from '#infra/local/cloud.ts';
+import type { DevUser } from '#infra/local/seed.ts';
+import { ensureWebBuild, WEB_DIST } from '#infra/local/web-build.ts';
+import { startTestCloud } from '#test/helpers/local-cloud.ts';
 
 // What the web app's browser tests share: Debian's chromium through playwright-core, pages that
 // track their requests, screenshots taken once the data has arrived, axe-core on each.
@@ -21,6 +25,43 @@ export async function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/** A browser test's world: the local cloud serving the built app, its seeded users, chromium. */
+export interface WebSession {
+  cloud: LocalCloud;
+  users: DevUser[];
+  browser: Browser;
+}
+
+/**
+ * Builds the web app if needed, starts the whole local cloud serving it (the web gateway takes
+ * PASSWORD for every seeded user; `config` overrides the shipped one), waits until the directory
+ * sync (a bus consumer, after seeding) has put each of `signingIn` into the Cognito stand-in
+ * with its groups, and launches chromium. Throws when a user never arrives (20 s).
+ */
+export async function startWebSession(
+  signingIn: readonly string[],
+  options: Pick<Parameters<typeof startTestCloud>[0] & object, 'config'> = {},
+): Promise<WebSession> {
+  ensureWebBuild();
+  let users: DevUser[] = [];
+  const started = await startTestCloud({
+    ...options,
+    web: { distDir: WEB_DIST, password: PASSWORD, devUsers: () => users.map((u) => ({ email: u.email, role: u.role })) },
+  });
+  users = started.users;
+  const { cloud } = started;
+  const deadline = Date.now() + 20_000;
+  const arrived = (email: string) => cloud.cognito.users().some((u) => u.username === email && u.groups.length > 0);
+  while (!signingIn.every(arrived)) {
+    if (Date.now() > deadline) {
+      await cloud.stop();
+      throw new Error(`never reached the Cognito stand-in: ${signingIn.filter((e) => !arrived(e)).join(', ')}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { cloud, users, browser: await launchChromium() };
 }
 
 /** Requests each page has in flight: a screenshot waits for the app's queries to answer. */

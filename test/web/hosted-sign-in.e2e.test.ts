@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import axe from 'axe-core';
+import { type Browser, type Page } from 'playwright-core';
 import Provider from 'oidc-provider';
 import { ensureWebBuild, WEB_DIST } from '#infra/local/web-build.ts';
 import { startWebGateway } from '#infra/local/web-gateway.ts';
+import { audit, launchChromium, newPage } from './browser.ts';
 
 // The web app's AWS sign-in (Cognito's hosted UI: authorization code with PKCE, silent refresh)
 // run against a standard OpenID Connect provider on loopback (oidc-provider), in a real browser.
@@ -16,8 +14,6 @@ import { startWebGateway } from '#infra/local/web-gateway.ts';
 // the same shape as in AWS: `cognito.domain` names it. The app is served by the local web
 // gateway (CSP included); its /api/* goes to a recorder that keeps the bearer tokens it is sent.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OUT = join(process.cwd(), 'test-output', 'web');
 const CLIENT_ID = 'crm-web-test';
 // expires_in 62 s: the app refreshes a minute before expiry, so about every 2 s here.
 const TOKEN_TTL_S = 62;
@@ -40,7 +36,6 @@ function payload(jwt: string): Record<string, unknown> {
 }
 
 beforeAll(async () => {
-  mkdirSync(OUT, { recursive: true });
   ensureWebBuild();
   // The provider's port first: config.json and the CSP name it; the client's redirect URI is the app's origin.
   let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
@@ -84,12 +79,8 @@ beforeAll(async () => {
     cookies: { keys: ['a test key, not a secret'] },
   });
   handle = provider.callback();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = await (await browser.newContext({ bypassCSP: true, viewport: { width: 1200, height: 800 } })).newPage();
-  page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  browser = await launchChromium();
+  page = await newPage(browser);
 }, 90_000);
 
 afterAll(async () => {
@@ -119,15 +110,7 @@ describe('hosted sign-in (code flow with PKCE) against a standard OpenID Connect
     await page.goto(`${web}/deals`);
     await page.getByRole('heading', { name: 'Sign in to the CRM' }).waitFor();
     expect(await page.locator('input[type=password]').count()).toBe(0);
-    await page.waitForLoadState('networkidle');
-    await page.screenshot({ path: join(OUT, 'sign-in-hosted.png'), fullPage: true });
-    await page.addScriptTag({ content: axe.source });
-    const violations = await page.evaluate(async () => {
-      const page = globalThis as unknown as { axe: typeof axe; document: Parameters<typeof axe.run>[0] };
-      const result = await page.axe.run(page.document);
-      return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-    });
-    expect(violations).toEqual([]);
+    await audit('sign-in-hosted', page);
     await page.getByRole('button', { name: 'Continue to the company sign-in' }).click();
 
     // The provider's own pages: sign in, then allow the app.

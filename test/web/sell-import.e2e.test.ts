@@ -2,10 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
 import { loadConfig } from '#infra/config/load.ts';
 import type { LocalCloud } from '#infra/local/cloud.ts';
-import type { DevUser } from '#infra/local/seed.ts';
-import { ensureWebBuild, WEB_DIST } from '#infra/local/web-build.ts';
-import { startTestCloud } from '#test/helpers/local-cloud.ts';
-import { audit, launchChromium, newPage as newBrowserPage, PASSWORD, signInAs } from './browser.ts';
+import { audit, newPage as newBrowserPage, signInAs, startWebSession } from './browser.ts';
 import { sellAccount, startSellStandIn, type SellAccount, type SellStandIn } from '../sell-import/sell-stand-in.ts';
 
 // The admin-started import from Zendesk Sell in a real browser (Debian's chromium through
@@ -19,7 +16,6 @@ import { sellAccount, startSellStandIn, type SellAccount, type SellStandIn } fro
 const TOKEN = 'f'.repeat(64);
 
 let cloud: LocalCloud;
-let users: DevUser[] = [];
 let browser: Browser;
 let account: SellAccount;
 let standIn: SellStandIn;
@@ -28,27 +24,13 @@ const signIn = (on: Page, email: string) => signInAs(on, cloud.webUrl!, email);
 const newPage = () => newBrowserPage(browser);
 
 beforeAll(async () => {
-  ensureWebBuild();
   // The seeded admin and rep1 are Sell users the import matches by e-mail.
   account = sellAccount(15, { known: ['admin@example.com', 'rep1@example.com'], unknown: 'left-the-company@example.com' });
   standIn = await startSellStandIn(account, TOKEN);
   const config = loadConfig();
-  const started = await startTestCloud({
+  ({ cloud, browser } = await startWebSession(['admin@example.com', 'rep1@example.com'], {
     config: { ...config, sell_import: { base_url: standIn.baseUrl } },
-    web: { distDir: WEB_DIST, password: PASSWORD, devUsers: () => users.map((u) => ({ email: u.email, role: u.role })) },
-  });
-  cloud = started.cloud;
-  users = started.users;
-  const deadline = Date.now() + 20_000;
-  while (
-    !['admin@example.com', 'rep1@example.com'].every((e) =>
-      cloud.cognito.users().some((u) => u.username === e && u.groups.length > 0),
-    )
-  ) {
-    if (Date.now() > deadline) throw new Error('the seeded users never reached the Cognito stand-in');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  browser = await launchChromium();
+  }));
 }, 180_000);
 
 afterAll(async () => {
