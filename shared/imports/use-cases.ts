@@ -216,12 +216,20 @@ export async function dryRunImport(deps: ImportsDeps, call: Call, id: string, in
   const owners = new Map<string, Promise<string | undefined>>();
   const parents = new Map<string, Promise<string | undefined>>();
   const errors: RowError[] = [];
+  // A Sell id two rows name: the run would write the first and refuse the second.
+  const sellIdRows = new Map<number, number>();
+  const sellIdColumn = Object.keys(mapping).find((header) => mapping[header] === 'sell_id') ?? null;
   let valid = 0;
   for (const [i, cells] of rows.entries()) {
     const row = i + 1;
     const read = readRow(job.resource, headers, cells, mapping, row, definitions);
     let rowErrors = read.ok ? [] : read.errors;
-    if (read.ok) {
+    const sellId = read.ok ? read.sellId : undefined;
+    const first = sellId === undefined ? undefined : sellIdRows.get(sellId);
+    if (sellId !== undefined && first === undefined) sellIdRows.set(sellId, row);
+    if (first !== undefined) {
+      rowErrors = [{ row, column: sellIdColumn, reason: `row ${first} has the same Sell id ${sellId}` }];
+    } else if (read.ok) {
       const owner = await ownerOf(deps, call.principal, read.ownerEmail, ownerColumn(mapping), row, owners);
       if ('error' in owner) rowErrors = [owner.error];
       else if (read.parent) {

@@ -582,6 +582,15 @@ describe('CSV import', () => {
     ]);
   });
 
+  it('dry-runs a row naming the Sell id of a row before it to an error on that column', async () => {
+    const fakes = new Fakes();
+    const csv = ['ID,Last Name', '3001,First', '3002,Second', '3001,Again'].join('\r\n');
+    const job = await uploaded(fakes, csv);
+    const dry = await dryRunImport(fakes.deps(), callOf(admin), job.id, {});
+    expect(dry).toMatchObject({ total_rows: 3, valid_rows: 2, error_count: 1 });
+    expect(dry.errors).toEqual([{ row: 3, column: 'ID', reason: 'row 1 has the same Sell id 3001' }]);
+  });
+
   it("imports a Sell export's tasks with their owner, due date and state; a floating one has no record", async () => {
     const fakes = new Fakes();
     sellRecords(fakes);
